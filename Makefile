@@ -1,0 +1,64 @@
+# capix: one non-recursive Makefile. Every product goes under build/.
+# Each top-level folder contributes a module.mk that adds to these lists:
+#   HOST_TESTS   host test executables (print PASS/FAIL lines, exit 0 iff all passed)
+#   TEST_SCRIPTS scripts run by `make test` with the same convention
+#   SCENARIOS    names of QEMU scenarios under tests/scenarios/
+#   FUZZERS      libFuzzer executables, run briefly by `make test`, longer by `make fuzz`
+#   BOOT_MODULES files packed into the boot archive next to init
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+BUILD := build
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+HOST_TESTS :=
+TEST_SCRIPTS :=
+SCENARIOS :=
+FUZZERS :=
+BOOT_MODULES :=
+ALL_TARGETS :=
+
+include mk/flags.mk
+include lib/module.mk
+include kernel/module.mk
+include init/module.mk
+include tests/module.mk
+-include ports/module.mk
+
+$(DEPS_STAMP): tools/ensure-deps
+	@tools/ensure-deps $@
+
+.PHONY: all deps run test scenario bench fuzz format format-check clean ports posix-test
+all: $(DEPS_STAMP) $(ALL_TARGETS)
+deps: $(DEPS_STAMP)
+
+run: all
+	tools/run-qemu --interactive --config tests/scenarios/default/config
+
+scenario: all
+	@test -n "$(S)" || { echo "usage: make scenario S=NAME (one of: $(SCENARIOS))"; exit 2; }
+	tools/run-scenario $(S)
+
+test: all $(HOST_TESTS) $(FUZZERS)
+	@tools/run-tests $(foreach t,$(HOST_TESTS),"host:$(t)") \
+	    $(foreach t,$(TEST_SCRIPTS),"script:$(t)") \
+	    $(foreach f,$(FUZZERS),"fuzz:$(f)") \
+	    $(foreach s,$(SCENARIOS),"scenario:$(s)")
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do echo "== $$f"; $$f -max_total_time=$${FUZZ_SECONDS:-60} \
+	    $$(dirname $$f)/corpus-$$(basename $$f) || exit 1; done
+
+bench: all
+	tools/bench
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^ports/')
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check: $(DEPS_STAMP)
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

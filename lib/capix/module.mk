@@ -1,0 +1,1 @@
+LIBCAPIX_SRCS += lib/capix/string.c
