@@ -1,1 +1,1 @@
-LIBCAPIX_SRCS += lib/capix/string.c
+LIBCAPIX_SRCS += lib/capix/string.c lib/capix/runtime.c lib/capix/format.c lib/capix/start.S

@@ -1,0 +1,122 @@
+/*
+ * init's configuration vocabulary on top of lib/config (documented in docs/config.md,
+ * "Init's vocabulary"):
+ *
+ *   component NAME {          one component to start
+ *       binary FILE           member of the boot archive (default: NAME)
+ *       quota SIZE            memory quota (default 4M)
+ *       stack SIZE            stack of the first thread (default 64K)
+ *       priority N            0..199 (default 100)
+ *       args WORD...          argv[1..]
+ *       io FIRST COUNT        an I/O-port range capability, named "io"
+ *       irq GSI               an interrupt capability, named "irq"
+ *   }
+ *   when-done shutdown|stay   power off once every component has ended (default stay)
+ */
+#include "init.h"
+#include <string.h>
+
+static char arena_buf[64 * 1024];
+
+static int size_arg(const struct cfg_node *n, uint64_t *out, uint64_t min, uint64_t max,
+                    struct cfg_error *err)
+{
+    if (cfg_nargs(n) != 1)
+        return cfg_error_at(err, n, "'%s' takes one value", n->name);
+    if (cfg_parse_u64(cfg_arg(n, 0), out) || *out < min || *out > max)
+        return cfg_error_at(err, n, "'%s': expected a number from %u to %u, found '%s'", n->name,
+                            (unsigned)min, (unsigned)max, cfg_arg(n, 0));
+    return 0;
+}
+
+static int read_component(const struct cfg_node *n, struct child *c, struct cfg_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    if (cfg_nargs(n) != 1 || strlen(cfg_arg(n, 0)) >= sizeof(c->name))
+        return cfg_error_at(err, n, "'component' takes a name of at most 31 characters");
+    memcpy(c->name, cfg_arg(n, 0), strlen(cfg_arg(n, 0)) + 1);
+    c->node = n;
+    c->binary = c->name;
+    c->quota_bytes = 4 << 20;
+    c->stack_bytes = 64 << 10;
+    c->priority = 100;
+    for (const struct cfg_node *p = cfg_first(n, NULL); p; p = cfg_next(p, NULL)) {
+        int e = 0;
+        if (!strcmp(p->name, "binary")) {
+            if (cfg_nargs(p) != 1)
+                return cfg_error_at(err, p, "'binary' takes one file name");
+            c->binary = cfg_arg(p, 0);
+        } else if (!strcmp(p->name, "quota")) {
+            e = size_arg(p, &c->quota_bytes, 64 << 10, 1ul << 40, err);
+        } else if (!strcmp(p->name, "stack")) {
+            e = size_arg(p, &c->stack_bytes, 4096, 64 << 20, err);
+        } else if (!strcmp(p->name, "priority")) {
+            e = size_arg(p, &c->priority, 0, 199, err);
+        } else if (!strcmp(p->name, "args")) {
+            for (unsigned i = 0; i < cfg_nargs(p); i++) {
+                if (c->nargs == 15)
+                    return cfg_error_at(err, p, "too many arguments (at most 15)");
+                c->args[c->nargs++] = cfg_arg(p, i);
+            }
+        } else if (!strcmp(p->name, "io") || !strcmp(p->name, "irq")) {
+            bool io = p->name[1] == 'o';
+            struct child_cap *cc = &c->caps[c->ncaps];
+            if (c->ncaps == MAX_CHILD_CAPS)
+                return cfg_error_at(err, p, "too many capabilities (at most %u)", MAX_CHILD_CAPS);
+            if (cfg_nargs(p) != (io ? 2u : 1u))
+                return cfg_error_at(err, p, io ? "'io' takes FIRST-PORT COUNT" : "'irq' takes GSI");
+            if (cfg_parse_u64(cfg_arg(p, 0), &cc->first) ||
+                (io && (cfg_parse_u64(cfg_arg(p, 1), &cc->count) || cc->first + cc->count > 65536 ||
+                        cc->count == 0)) ||
+                (!io && cc->first > 23))
+                return cfg_error_at(err, p, "'%s': values out of range", p->name);
+            cc->name = p->name;
+            cc->node = p;
+            c->ncaps++;
+        } else {
+            return cfg_error_at(err, p,
+                                "unknown node '%s' in component (expected binary, quota, stack, "
+                                "priority, args, io or irq)",
+                                p->name);
+        }
+        if (e)
+            return e;
+    }
+    return 0;
+}
+
+int init_read_config(const char *text, size_t len, struct child *children, unsigned *count,
+                     int *shutdown_when_done, struct cfg_error *err)
+{
+    struct cfg_arena arena = {arena_buf, sizeof(arena_buf), 0};
+    struct cfg_node *root;
+    int e = cfg_parse("config", text, len, &arena, &root, err);
+    if (e)
+        return e;
+    *count = 0;
+    *shutdown_when_done = 0;
+    for (const struct cfg_node *n = cfg_first(root, NULL); n; n = cfg_next(n, NULL)) {
+        if (!strcmp(n->name, "component")) {
+            if (*count == MAX_CHILDREN)
+                return cfg_error_at(err, n, "too many components (at most %u)", MAX_CHILDREN);
+            e = read_component(n, &children[*count], err);
+            if (e)
+                return e;
+            for (unsigned i = 0; i < *count; i++)
+                if (!strcmp(children[i].name, children[*count].name))
+                    return cfg_error_at(err, n, "a component named '%s' exists already",
+                                        children[i].name);
+            (*count)++;
+        } else if (!strcmp(n->name, "when-done")) {
+            const char *a = cfg_nargs(n) == 1 ? cfg_arg(n, 0) : "";
+            if (!strcmp(a, "shutdown"))
+                *shutdown_when_done = 1;
+            else if (strcmp(a, "stay"))
+                return cfg_error_at(err, n, "'when-done' takes 'shutdown' or 'stay'");
+        } else {
+            return cfg_error_at(err, n, "unknown node '%s' (expected component or when-done)",
+                                n->name);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * init: the first component. It holds every initial capability, reads the system
+ * configuration from the boot archive, starts the components it names (each with its
+ * own quota, domain, log and start page), serves their exit calls and faults, and
+ * powers the machine off when told to and everything has ended.
+ */
+#ifndef CAPIX_INIT_H
+#define CAPIX_INIT_H
+
+#include <capix/capix.h>
+#include <capix/config.h>
+
+#define MAX_CHILDREN 32
+#define MAX_CHILD_MEMS 24
+#define MAX_CHILD_CAPS 8
+
+struct child_cap {
+    const char *name;
+    const struct cfg_node *node; /* for error messages */
+    uint64_t first, count;       /* io range, or irq gsi in first */
+};
+
+struct child {
+    char name[32];
+    const char *binary;
+    uint64_t quota_bytes, stack_bytes, priority;
+    const struct cfg_node *node;
+    unsigned nargs;
+    const char *args[16];
+    unsigned ncaps;
+    struct child_cap caps[MAX_CHILD_CAPS];
+    /* while running: original capabilities held by init */
+    int alive;
+    uint64_t quota, pd, thread, log, parent_ep;
+    uint64_t mems[MAX_CHILD_MEMS];
+    unsigned nmems;
+    uint64_t extra[MAX_CHILD_CAPS];
+    const void *elf;
+    size_t elf_len;
+};
+
+/* config.c: reads init's vocabulary; 0 or a negative CFG_E* with *err filled. */
+int init_read_config(const char *text, size_t len, struct child *children, unsigned *count,
+                     int *shutdown_when_done, struct cfg_error *err);
+
+/* loader.c: builds and starts a child; 0 or a CX_E_* code. */
+int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *archive,
+                size_t archive_len);
+void child_destroy(struct child *c);
+const char *child_symbol(const struct child *c, uint64_t addr, uint64_t *offset);
+
+#endif

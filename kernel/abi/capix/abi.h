@@ -1,0 +1,255 @@
+/*
+ * capix kernel ABI: the one header user space includes to talk to the kernel.
+ *
+ * System calls use the `syscall` instruction: rax = call number, arguments in rdi,
+ * rsi, rdx, r10, r8, r9; the kernel returns an error code (enum cx_err, 0 or
+ * negative) in rax and extra results in rsi, rdi, rdx, r10, r8, r9 where a call says
+ * so. rcx and r11 are clobbered, every other register is preserved.
+ *
+ * In a protection domain marked POSIX, a `syscall` instruction is a native capix call
+ * only when it sits inside the runtime's code range (set with pd_set_runtime); any
+ * other `syscall` is a Linux-ABI call and is reflected to the runtime entry (see
+ * docs/kernel-abi.md, "Linux-ABI reflection").
+ *
+ * The call list is written once, as CX_SYSCALLS below; the kernel's dispatch table
+ * and the user-side stubs are generated from it.
+ */
+#ifndef CAPIX_ABI_H
+#define CAPIX_ABI_H
+
+#include <stdint.h>
+
+/* X(number, name, argument count) */
+#define CX_SYSCALLS(X)                                                                         \
+    X(0, cap_copy, 5)         /* src, dst_pd, dst_slot, rights, badge -> derived copy */       \
+    X(1, cap_move, 3)         /* src, dst_pd, dst_slot */                                      \
+    X(2, cap_delete, 1)       /* slot; deleting an original destroys the object */             \
+    X(3, cap_revoke, 1)       /* slot: delete every capability derived from it */              \
+    X(4, cap_info, 1)         /* slot -> rsi type, rdi rights, rdx badge, r10 flags */         \
+    X(5, cap_watch, 3)        /* slot, notif, bits: signal when no derived copy is left */     \
+    X(6, quota_create, 3)     /* quota, bytes, dst_slot: split a quota */                      \
+    X(7, quota_info, 1)       /* quota -> rsi limit, rdi used */                               \
+    X(8, pd_create, 3)        /* quota, dst_slot, cspace_slots */                              \
+    X(9, pd_set_runtime, 4)   /* pd, entry, code_lo, code_hi: mark as POSIX domain */          \
+    X(10, pd_copy_as, 2)      /* src_pd, dst_pd: copy the address space (fork) */              \
+    X(11, mem_create, 3)      /* quota, pages, dst_slot: zero-filled on first touch */         \
+    X(12, map, 6)             /* pd, mem, page_offset, vaddr, pages, flags */                  \
+    X(13, unmap, 3)           /* pd, vaddr, pages */                                           \
+    X(14, protect, 4)         /* pd, vaddr, pages, flags (CX_MAP_R/W/X) */                     \
+    X(15, thread_create, 5)   /* quota, pd, dst_slot, fault_ep (or 0), priority */             \
+    X(16, thread_resume, 1)   /* thread: start or resume */                                    \
+    X(17, thread_suspend, 1)  /* thread */                                                     \
+    X(18, thread_regs, 4)     /* thread, op (CX_REGS_*), which (CX_CTX_*), struct cx_regs * */ \
+    X(19, thread_config, 3)   /* thread, what (CX_TCFG_*), value */                            \
+    X(20, thread_redirect, 1) /* thread: asynchronous entry to the runtime (signals) */        \
+    X(21, ep_create, 2)       /* quota, dst_slot */                                            \
+    X(22, ipc_call, 6)        /* ep, tag, w0..w3 -> rsi tag, rdx,r10,r8,r9 w0..w3 */           \
+    X(23, ipc_recv, 2)        /* ep, timeout_ns -> rdi badge, rsi tag, w0..w3 */               \
+    X(24, ipc_reply_recv, 6)  /* ep, tag, w0..w3: reply to the caller, then receive */         \
+    X(25, notif_create, 2)    /* quota, dst_slot */                                            \
+    X(26, notif_signal, 2)    /* notif, bits */                                                \
+    X(27, notif_wait, 2)      /* notif, timeout_ns -> rsi bits (0 timeout: poll) */            \
+    X(28, irq_create, 4)      /* irq_control, quota, gsi, dst_slot */                          \
+    X(29, irq_bind, 3)        /* irq, notif, bits */                                           \
+    X(30, irq_ack, 1)         /* irq: unmask after handling */                                 \
+    X(31, io_create, 5)       /* io, quota, first_port, count, dst_slot: narrower range */     \
+    X(32, io_in, 3)           /* io, port, width (1,2,4) -> rsi value */                       \
+    X(33, io_out, 4)          /* io, port, width, value */                                     \
+    X(34, log_create, 4)      /* log, quota, label (user string), dst_slot */                  \
+    X(35, log_write, 3)       /* log, buf, len */                                              \
+    X(36, lx_return, 1)       /* value: end a reflected Linux call, rax = value */             \
+    X(37, lx_resume, 1)       /* struct cx_regs *: resume a whole context (sigreturn) */       \
+    X(38, yield, 0)           /* give up the rest of the time slice */                         \
+    X(39, clock, 0)           /* -> rsi nanoseconds since boot, rdi TSC ticks per second */    \
+    X(40, pd_control, 2)      /* pd, CX_PD_STOP or CX_PD_RESUME: all threads at once */
+
+enum cx_syscall {
+#define CX_SYSCALL_ENUM(n, name, argc) CX_SYS_##name = n,
+    CX_SYSCALLS(CX_SYSCALL_ENUM)
+#undef CX_SYSCALL_ENUM
+        CX_SYS_COUNT
+};
+
+/* Error codes: 0 is success, failures are negative. */
+#define CX_ERRORS(X)                                                                           \
+    X(0, OK, "success")                                                                        \
+    X(-1, INVALID_CALL, "no such system call")                                                 \
+    X(-2, INVALID_SLOT, "slot number out of range")                                            \
+    X(-3, EMPTY_SLOT, "slot holds no capability")                                              \
+    X(-4, SLOT_IN_USE, "destination slot is not empty")                                        \
+    X(-5, WRONG_TYPE, "capability has the wrong object type")                                  \
+    X(-6, NO_RIGHTS, "capability lacks a right the call needs")                                \
+    X(-7, INVALID_ARG, "argument out of range")                                                \
+    X(-8, BAD_ADDRESS, "user pointer not mapped or not accessible")                            \
+    X(-9, NO_QUOTA, "memory quota exhausted")                                                  \
+    X(-10, NO_MEMORY, "kernel out of physical memory")                                         \
+    X(-11, TIMEOUT, "wait timed out")                                                          \
+    X(-12, INTERRUPTED, "wait broken by a redirect")                                           \
+    X(-13, DEAD, "object was destroyed")                                                       \
+    X(-14, BUSY, "object is busy")                                                             \
+    X(-15, WOULD_BLOCK, "nothing to receive")                                                  \
+    X(-16, NOT_POSIX, "thread is not in a POSIX domain or not in its runtime")                 \
+    X(-17, MAPPING, "address range overlaps or misses a mapping")
+
+enum cx_err {
+#define CX_ERR_ENUM(n, name, text) CX_E_##name = n,
+    CX_ERRORS(CX_ERR_ENUM)
+#undef CX_ERR_ENUM
+};
+#define CX_ERR_MIN (-17)
+
+/* Object types. */
+enum cx_type {
+    CX_T_NONE = 0,
+    CX_T_QUOTA,
+    CX_T_PD,
+    CX_T_THREAD,
+    CX_T_MEM,
+    CX_T_EP,
+    CX_T_NOTIF,
+    CX_T_IRQ_CONTROL,
+    CX_T_IRQ,
+    CX_T_IO,
+    CX_T_LOG,
+    CX_T_COUNT
+};
+
+/* Rights (bit mask). A derived copy has at most the rights of its source. */
+#define CX_R_READ 0x01  /* mem: map readable; ep: receive; notif: wait; others: inspect */
+#define CX_R_WRITE 0x02 /* mem: map writable; ep: call; notif: signal; others: modify */
+#define CX_R_EXEC 0x04  /* mem: map executable */
+#define CX_R_GRANT 0x08 /* ep: may carry capabilities in messages */
+#define CX_R_ALL 0x0f
+
+/* cap_info flags */
+#define CX_CAPF_ORIGINAL 0x1 /* the capability made by the create call */
+#define CX_CAPF_CHILDREN 0x2 /* it has derived copies */
+
+/* map/protect flags */
+#define CX_MAP_R 0x01
+#define CX_MAP_W 0x02
+#define CX_MAP_X 0x04
+#define CX_MAP_SHARE 0x10 /* pd_copy_as maps the same memory object in the copy */
+#define CX_MAP_DROP 0x20  /* pd_copy_as leaves this range out of the copy */
+/* default (neither SHARE nor DROP): pd_copy_as copies the pages (private) */
+
+#define CX_PAGE_SIZE 4096ul
+#define CX_USER_TOP 0x0000800000000000ul /* first address user space cannot map */
+
+/* Initial capability slots of every component started by init or by the kernel. */
+#define CX_SLOT_NULL 0
+#define CX_SLOT_SELF_PD 1
+#define CX_SLOT_SELF_THREAD 2
+#define CX_SLOT_QUOTA 3
+#define CX_SLOT_LOG 4
+#define CX_SLOT_PARENT 5 /* badged endpoint to the parent (init: none) */
+#define CX_SLOT_FIRST_FREE 16
+/* init only */
+#define CX_SLOT_IRQ_CONTROL 6
+#define CX_SLOT_IO_ALL 7
+#define CX_SLOT_BOOT_ARCHIVE 8 /* read-only memory object holding the boot archive */
+#define CX_SLOT_BOOT_INFO 9    /* read-only memory object holding struct cx_bootinfo */
+
+/* Fixed addresses in every component. */
+#define CX_BOOTINFO_ADDR 0x100000ul  /* init: struct cx_bootinfo (one page) */
+#define CX_STARTINFO_ADDR 0x200000ul /* children: struct cx_startinfo (one page) */
+#define CX_IPCBUF_ADDR 0x201000ul    /* first thread's IPC buffer */
+
+/*
+ * IPC. A message is a tag and up to CX_MSG_WORDS words; words 0..3 travel in
+ * registers, the rest in the thread's IPC buffer (struct cx_ipcbuf, registered with
+ * thread_config(CX_TCFG_IPCBUF)). The tag holds the label, the word count and the
+ * number of capabilities to transfer. The receiver gets the sender's badge.
+ */
+#define CX_MSG_WORDS 64
+#define CX_MSG_CAPS 3
+#define CX_TAG(label, words, caps)                                                             \
+    (((uint64_t)(label) << 16) | ((uint64_t)(caps) << 8) | (uint64_t)(words))
+#define CX_TAG_LABEL(tag) ((tag) >> 16)
+#define CX_TAG_WORDS(tag) ((unsigned)((tag) & 0x7f))
+#define CX_TAG_CAPS(tag) ((unsigned)(((tag) >> 8) & 0x3))
+
+struct cx_ipcbuf {
+    uint64_t words[CX_MSG_WORDS]; /* words 0..3 mirror the registers */
+    uint64_t send_caps[CX_MSG_CAPS]; /* slots in the sender's cspace, copied to receiver */
+    uint64_t recv_slots[CX_MSG_CAPS]; /* empty slots in the receiver's cspace */
+    uint64_t recv_badges[CX_MSG_CAPS]; /* filled on receive: badge of each received cap */
+};
+
+/* Fault messages sent to a thread's fault endpoint (label CX_LABEL_FAULT). */
+#define CX_LABEL_FAULT 0xfa017ul
+enum cx_fault_word {
+    CX_FW_VECTOR = 0, /* exception vector (14 = page fault, 13 = #GP, 0 = #DE, ...) */
+    CX_FW_ERROR = 1,  /* error code pushed by the CPU, or 0 */
+    CX_FW_ADDR = 2,   /* CR2 for a page fault, else 0 */
+    CX_FW_RIP = 3,
+    CX_FW_RSP = 4,
+    CX_FW_COUNT = 5
+};
+/* Replying to a fault message with label CX_FAULT_RESUME resumes the thread (after
+ * the handler may have changed its registers); any other reply leaves it suspended. */
+#define CX_FAULT_RESUME 1
+
+/* Register context (thread_regs, lx_resume). */
+struct cx_regs {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rip, rflags, fs_base, gs_base;
+    uint8_t fxsave[512] __attribute__((aligned(16))); /* FXSAVE image: x87, MXCSR, XMM */
+};
+#define CX_REGS_GET 0
+#define CX_REGS_SET 1
+#define CX_CTX_CURRENT 0 /* the registers the thread resumes with */
+#define CX_CTX_SAVED 1   /* POSIX: the program context saved at the last reflection */
+
+/* thread_config */
+#define CX_TCFG_PRIORITY 0   /* 0 (lowest) .. 255 */
+#define CX_TCFG_IPCBUF 1     /* user address of the thread's struct cx_ipcbuf */
+#define CX_TCFG_RT_STACK 2   /* POSIX: stack top the runtime entry runs on */
+#define CX_TCFG_FS_BASE 3    /* FS base (thread pointer) */
+
+/* pd_control */
+#define CX_PD_STOP 0
+#define CX_PD_RESUME 1
+
+/*
+ * Runtime entry of a POSIX thread: rip = runtime entry, rsp = the thread's runtime
+ * stack, rcx = reason. For CX_RT_SYSCALL, rax and rdi..r9 hold the Linux call as the
+ * program made it. For CX_RT_FAULT, rdi = vector, rsi = error code, rdx = fault
+ * address. For CX_RT_REDIRECT nothing else. The program's context is saved by the
+ * kernel (CX_CTX_SAVED) until lx_return or lx_resume.
+ */
+#define CX_RT_SYSCALL 0
+#define CX_RT_FAULT 1
+#define CX_RT_REDIRECT 2
+
+#define CX_TIMEOUT_NONE UINT64_MAX /* wait forever */
+
+/* Boot information handed to init (read-only page at CX_BOOTINFO_ADDR). */
+#define CX_BOOTINFO_MAGIC 0x43415049584249ul /* "CAPIXBI" */
+struct cx_bootinfo {
+    uint64_t magic;
+    uint64_t archive_size;   /* bytes of the boot archive (tar) */
+    uint64_t archive_pages;  /* pages of the archive memory object */
+    uint64_t quota_bytes;    /* initial quota given to init */
+    uint64_t tsc_hz;         /* TSC ticks per second */
+    uint64_t boot_tsc;       /* TSC at kernel entry */
+    uint64_t kvm;            /* 1 when running under a hypervisor that says KVM */
+    char cmdline[256];       /* kernel command line */
+};
+
+/* Start information handed by a parent to a child (read-only page). */
+#define CX_STARTINFO_MAGIC 0x43415049585349ul /* "CAPIXSI" */
+struct cx_startinfo {
+    uint64_t magic;
+    uint64_t argc;
+    uint64_t args_offset;  /* offset in this page: argc NUL-terminated strings */
+    uint64_t ncaps;        /* named capabilities given beyond the fixed slots */
+    struct {
+        uint64_t slot;
+        char name[24];
+    } caps[32];
+    char name[32];         /* the component's name */
+};
+
+#endif

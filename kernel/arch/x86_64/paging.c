@@ -1,0 +1,202 @@
+/*
+ * 4-level page tables. The kernel half (PML4 entries 256..511) is shared by every
+ * address space: a direct map of RAM at DIRECT_MAP (2 MiB pages, no 1 GiB pages: the
+ * nested KVM here lacks them), the kernel image at KERNEL_VMA, and an uncached MMIO
+ * window. User page tables are made on demand and charged to the domain's quota by
+ * the caller (pt_ensure reports how many pages it took).
+ */
+#include "cpu.h"
+#include "core/kernel.h"
+
+#define PTE_P 0x1ul
+#define PTE_W 0x2ul
+#define PTE_U 0x4ul
+#define PTE_PWT 0x8ul
+#define PTE_PCD 0x10ul
+#define PTE_PS 0x80ul
+#define PTE_NX (1ul << 63)
+#define PTE_ADDR 0x000ffffffffff000ul
+#define MAX_DIRECT_GIB 16
+#define MMIO_BASE 0xffffffffc0000000ul
+
+static uint64_t pool[4 + MAX_DIRECT_GIB + 2][512] __attribute__((aligned(4096)));
+static unsigned pool_used;
+static uint64_t *kpml4;
+static uint64_t *mmio_pt;
+static unsigned mmio_used;
+
+static uint64_t *pool_page(void)
+{
+    KASSERT(pool_used < ARRAY_SIZE(pool));
+    return pool[pool_used++];
+}
+
+uint64_t kernel_pml4(void)
+{
+    return virt_to_phys(kpml4);
+}
+
+void paging_init(uint64_t max_phys)
+{
+    kpml4 = pool_page();
+    uint64_t *dpdpt = pool_page();
+    uint64_t gib = (max_phys + (1ul << 30) - 1) >> 30;
+    if (gib > MAX_DIRECT_GIB) {
+        kprintf("[kernel] RAM above %d GiB is not used\n", MAX_DIRECT_GIB);
+        gib = MAX_DIRECT_GIB;
+    }
+    for (uint64_t g = 0; g < gib; g++) {
+        uint64_t *pd = pool_page();
+        for (int i = 0; i < 512; i++)
+            pd[i] = ((g << 30) + ((uint64_t)i << 21)) | PTE_P | PTE_W | PTE_PS |
+                    (cpu_has_nx ? PTE_NX : 0);
+        dpdpt[g] = virt_to_phys(pd) | PTE_P | PTE_W;
+    }
+    kpml4[256] = virt_to_phys(dpdpt) | PTE_P | PTE_W;
+
+    uint64_t *kpdpt = pool_page();
+    uint64_t *kpd = pool_page();
+    for (int i = 0; i < 512; i++)
+        kpd[i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_PS;
+    kpdpt[510] = virt_to_phys(kpd) | PTE_P | PTE_W;
+    uint64_t *mpd = pool_page();
+    mmio_pt = pool_page();
+    mpd[0] = virt_to_phys(mmio_pt) | PTE_P | PTE_W;
+    kpdpt[511] = virt_to_phys(mpd) | PTE_P | PTE_W;
+    kpml4[511] = virt_to_phys(kpdpt) | PTE_P | PTE_W;
+    pt_activate(virt_to_phys(kpml4));
+}
+
+void *kmap_mmio(uint64_t pa, size_t size)
+{
+    uint64_t pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+    KASSERT(mmio_used + pages <= 512);
+    uint64_t va = MMIO_BASE + (uint64_t)mmio_used * PAGE_SIZE;
+    for (uint64_t i = 0; i < pages; i++)
+        mmio_pt[mmio_used + i] = (pa + i * PAGE_SIZE) | PTE_P | PTE_W | PTE_PCD | PTE_PWT |
+                                 (cpu_has_nx ? PTE_NX : 0);
+    mmio_used += pages;
+    return (void *)va;
+}
+
+void pt_activate(uint64_t root)
+{
+    __asm__ volatile("mov %0, %%cr3" ::"r"(root) : "memory");
+    this_cpu()->cur_root = root;
+}
+
+void pt_flush(uint64_t va)
+{
+    __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
+
+uint64_t pt_new_root(void)
+{
+    uint64_t pa = pmem_alloc();
+    if (!pa)
+        return 0;
+    uint64_t *t = phys_to_virt(pa);
+    for (int i = 256; i < 512; i++)
+        t[i] = kpml4[i];
+    return pa;
+}
+
+static unsigned idx(uint64_t va, int level)
+{
+    return (va >> (12 + 9 * level)) & 511;
+}
+
+int pt_ensure(uint64_t root, uint64_t va, struct quota *q, uint64_t *count)
+{
+    uint64_t *t = phys_to_virt(root);
+    for (int level = 3; level > 0; level--) {
+        uint64_t *e = &t[idx(va, level)];
+        if (!(*e & PTE_P)) {
+            int err = quota_charge(q, PAGE_SIZE);
+            if (err)
+                return err;
+            uint64_t pa = pmem_alloc();
+            if (!pa) {
+                quota_uncharge(q, PAGE_SIZE);
+                return CX_E_NO_MEMORY;
+            }
+            *e = pa | PTE_P | PTE_W | PTE_U;
+            (*count)++;
+        }
+        t = phys_to_virt(*e & PTE_ADDR);
+    }
+    return 0;
+}
+
+static uint64_t *pte_of(uint64_t root, uint64_t va)
+{
+    uint64_t *t = phys_to_virt(root);
+    for (int level = 3; level > 0; level--) {
+        uint64_t e = t[idx(va, level)];
+        if (!(e & PTE_P))
+            return NULL;
+        t = phys_to_virt(e & PTE_ADDR);
+    }
+    return &t[idx(va, 0)];
+}
+
+void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags)
+{
+    uint64_t *pte = pte_of(root, va);
+    KASSERT(pte);
+    uint64_t e = pa | PTE_P | PTE_U;
+    if (flags & CX_MAP_W)
+        e |= PTE_W;
+    if (!(flags & CX_MAP_X) && cpu_has_nx)
+        e |= PTE_NX;
+    bool was = *pte & PTE_P;
+    *pte = e;
+    if (was && this_cpu()->cur_root == root)
+        pt_flush(va);
+}
+
+void pt_clear(uint64_t root, uint64_t va)
+{
+    uint64_t *pte = pte_of(root, va);
+    if (pte && (*pte & PTE_P)) {
+        *pte = 0;
+        if (this_cpu()->cur_root == root)
+            pt_flush(va);
+    }
+}
+
+uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *flags)
+{
+    uint64_t *pte = pte_of(root, va);
+    if (!pte || !(*pte & PTE_P))
+        return 0;
+    if (flags)
+        *flags = (*pte & PTE_W ? CX_MAP_W : 0) | CX_MAP_R | (*pte & PTE_NX ? 0 : CX_MAP_X);
+    return *pte & PTE_ADDR;
+}
+
+static uint64_t free_level(uint64_t pa, int level)
+{
+    uint64_t n = 1;
+    if (level > 0) {
+        uint64_t *t = phys_to_virt(pa);
+        for (int i = 0; i < 512; i++)
+            if (t[i] & PTE_P)
+                n += free_level(t[i] & PTE_ADDR, level - 1);
+    }
+    pmem_free(pa);
+    return n;
+}
+
+uint64_t pt_free_user(uint64_t root)
+{
+    uint64_t *t = phys_to_virt(root);
+    uint64_t n = 1;
+    for (int i = 0; i < 256; i++)
+        if (t[i] & PTE_P)
+            n += free_level(t[i] & PTE_ADDR, 2);
+    if (this_cpu()->cur_root == root)
+        pt_activate(kernel_pml4());
+    pmem_free(root);
+    return n;
+}

@@ -1,0 +1,337 @@
+/*
+ * Kernel-internal declarations: objects, capability slots, threads, and the helpers
+ * every object file uses.
+ *
+ * Ownership model: every object is made by a create call that puts its *original*
+ * capability in a slot. Deleting the original destroys the object (after revoking the
+ * copies derived from it). The object's memory stays until its reference count (caps
+ * plus internal pointers such as mappings or a thread's fault endpoint) drops to zero;
+ * then the bytes charged for it go back to its quota. Objects made without a
+ * capability (pages copied by pd_copy_as) live by references alone.
+ *
+ * Concurrency: one CPU now; the kernel runs with interrupts disabled, so no locks.
+ * Per-CPU state lives in struct cpu so that SMP can come later.
+ */
+#ifndef CAPIX_KERNEL_H
+#define CAPIX_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <capix/abi.h>
+
+#define KERNEL_VMA 0xffffffff80000000ul
+#define DIRECT_MAP 0xffff800000000000ul
+#define PAGE_SIZE 4096ul
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
+#define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
+
+static inline void *phys_to_virt(uint64_t pa)
+{
+    return (void *)(pa + DIRECT_MAP);
+}
+static inline uint64_t virt_to_phys(const void *va)
+{
+    uint64_t v = (uint64_t)va;
+    return v >= KERNEL_VMA ? v - KERNEL_VMA : v - DIRECT_MAP;
+}
+
+/* ---- console and panic (printk.c) ---- */
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void console_write(const char *s, size_t n);
+#define KASSERT(c)                                                                             \
+    do {                                                                                       \
+        if (!(c))                                                                              \
+            panic("assertion '%s' failed at %s:%d", #c, __FILE__, __LINE__);                  \
+    } while (0)
+
+#include <string.h> /* lib/include/freestanding, implemented by lib/capix/string.c */
+
+/* ---- physical frames (pmem.c) and kernel heap (kheap.c) ---- */
+void pmem_add_range(uint64_t start, uint64_t end);
+uint64_t pmem_alloc(void); /* zeroed frame or 0 */
+void pmem_free(uint64_t pa);
+uint64_t pmem_free_count(void);
+void *kmalloc(size_t size);        /* zeroed; size <= PAGE_SIZE; NULL when out of memory */
+void kfree(void *p, size_t size);
+size_t kmalloc_class(size_t size); /* bytes a kmalloc(size) really takes */
+
+/* ---- objects ---- */
+struct quota;
+struct kobj {
+    uint8_t type;
+    bool dead;        /* destroyed: only the memory is left until refs drop */
+    uint32_t refs;    /* capabilities + internal references */
+    struct quota *quota;
+    uint64_t charge;  /* bytes charged to quota for this object */
+};
+
+struct quota {
+    struct kobj obj;
+    uint64_t limit, used;
+    struct quota *parent; /* limit is charged there */
+};
+
+/* A capability slot. Derivation tree (CDT): parent/child/sibling links. */
+struct cap {
+    struct kobj *obj;
+    uint8_t rights;
+    uint8_t flags; /* CX_CAPF_ORIGINAL */
+    uint64_t badge;
+    struct cap *parent, *child, *next, *prev;
+    struct notif *watch; /* signalled when the last derived copy goes */
+    uint64_t watch_bits;
+};
+
+#define CSPACE_CHUNK 64
+struct region;
+struct thread;
+struct pd {
+    struct kobj obj;
+    struct cap **chunks; /* nslots / CSPACE_CHUNK arrays of slots */
+    uint32_t nslots;
+    uint64_t pml4; /* physical */
+    uint64_t pt_pages; /* page-table pages charged to obj.quota */
+    struct region *regions; /* sorted by address */
+    struct thread *threads;
+    bool posix;
+    bool stopped;
+    uint64_t rt_entry, rt_lo, rt_hi;
+};
+
+struct mem {
+    struct kobj obj;
+    uint64_t pages;
+    uint64_t **dir; /* dir[i][j]: frame of page i*512+j, 0 until first touch */
+    struct region *mappings;
+};
+
+struct region {
+    uint64_t va, pages, offset; /* offset in pages into mem */
+    uint8_t flags;              /* CX_MAP_* */
+    uint8_t maxflags;           /* what the capability allowed when mapped */
+    struct mem *mem;
+    struct pd *pd;
+    struct region *next;     /* in pd->regions */
+    struct region *mem_next; /* in mem->mappings */
+};
+
+/* Saved user registers, in the order the entry code pushes them. */
+struct frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+#define VEC_SYSCALL 0x100 /* frame.vector of a frame saved by the syscall entry */
+
+enum thread_state {
+    TS_INACTIVE,    /* made, not started, or suspended */
+    TS_READY,       /* in a run queue or running */
+    TS_BLOCKED,     /* waiting: see wait_kind */
+    TS_DEAD,        /* its domain is gone */
+};
+enum wait_kind { W_NONE, W_SEND, W_RECV, W_REPLY, W_NOTIF, W_FAULT };
+
+struct thread {
+    struct kobj obj;
+    struct frame frame;
+    uint8_t fx[512] __attribute__((aligned(16)));
+    uint64_t fs_base, gs_base;
+    struct pd *pd;
+    struct thread *pd_next;
+    uint8_t prio;
+    uint8_t state;
+    uint8_t wait;
+    bool suspended;  /* resumes to TS_INACTIVE instead of running */
+    bool parked;     /* held back because its domain is stopped */
+    bool faulting;   /* its pending message is fault_msg, not a call */
+    bool send_grant; /* the queued call may carry capabilities */
+    uint64_t send_badge;
+    uint64_t fault_msg[CX_FW_COUNT];
+    int32_t slice;
+    struct thread *qnext, *qprev; /* run queue or wait queue */
+    void *waiting_on;             /* ep or notif of W_* */
+    uint64_t deadline;            /* tsc; 0 = none */
+    struct thread *tnext;         /* timeout list */
+    struct thread *caller;        /* whose call this thread must answer */
+    struct thread *callee;        /* thread holding our pending call (W_REPLY) */
+    struct ep *fault_ep;
+    uint64_t fault_badge;
+    uint64_t ipcbuf;
+    /* POSIX reflection */
+    uint64_t rt_stack;
+    bool in_runtime;
+    bool redirect_pending;
+    struct frame lx_saved;
+    uint64_t id;
+};
+
+struct ep {
+    struct kobj obj;
+    struct thread *send_head, *send_tail; /* callers waiting for a receiver */
+    struct thread *recv_head, *recv_tail; /* receivers waiting for a caller */
+};
+
+struct notif {
+    struct kobj obj;
+    uint64_t word;
+    struct thread *wait_head, *wait_tail;
+};
+
+struct irq {
+    struct kobj obj;
+    uint32_t gsi;
+    struct notif *notif;
+    uint64_t bits;
+};
+
+struct io {
+    struct kobj obj;
+    uint32_t base, count;
+};
+
+struct log {
+    struct kobj obj;
+    char label[32];
+    char line[200];
+    uint32_t len;
+};
+
+/* object.c */
+void *kobj_alloc(struct quota *q, uint8_t type, size_t size, int *err);
+void kobj_get(struct kobj *o);
+void kobj_put(struct kobj *o);
+void kobj_destroy(struct kobj *o); /* make dead; object-specific teardown */
+
+/* quota.c */
+int quota_charge(struct quota *q, uint64_t bytes);
+void quota_uncharge(struct quota *q, uint64_t bytes);
+struct quota *quota_root_create(uint64_t bytes);
+void quota_teardown(struct quota *q);
+void quota_release(struct quota *q);
+
+/* cap.c */
+struct cap *cap_lookup(struct pd *pd, uint64_t slot, int *err);
+struct cap *cap_get(struct pd *pd, uint64_t slot, uint8_t type, uint8_t rights, int *err);
+struct cap *cap_empty_slot(struct pd *pd, uint64_t slot, int *err);
+void cap_install_original(struct cap *slot, struct kobj *obj, uint8_t rights);
+int cap_derive(struct cap *src, struct cap *dst, uint8_t rights, uint64_t badge);
+void cap_delete_slot(struct cap *c);
+void cap_revoke_slot(struct cap *c);
+int cspace_init(struct pd *pd, uint32_t nslots);
+void cspace_teardown(struct pd *pd);
+
+/* pd.c, paging (arch) */
+struct pd *pd_create_kernel(struct quota *q, uint32_t nslots, int *err);
+void pd_teardown(struct pd *pd);
+int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pages, uint8_t flags,
+           uint8_t maxflags);
+int pd_unmap(struct pd *pd, uint64_t va, uint64_t pages);
+int pd_protect(struct pd *pd, uint64_t va, uint64_t pages, uint8_t flags);
+int pd_copy_as(struct pd *src, struct pd *dst);
+int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error);
+void pd_stop(struct pd *pd, bool stop);
+int uaccess_copy_in(struct pd *pd, void *dst, uint64_t uaddr, size_t len);
+int uaccess_copy_out(struct pd *pd, uint64_t uaddr, const void *src, size_t len);
+int uaccess_phys(struct pd *pd, uint64_t uaddr, bool write, uint64_t *pa);
+
+/* mem.c */
+struct mem *mem_create_kernel(struct quota *q, uint64_t pages, int *err);
+uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc);
+void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa);
+void mem_teardown(struct mem *m);
+void mem_free(struct mem *m);
+
+/* arch paging.c */
+uint64_t pt_new_root(void);
+int pt_ensure(uint64_t root, uint64_t va, struct quota *q, uint64_t *count);
+void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags);
+void pt_clear(uint64_t root, uint64_t va);
+uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *pte_flags);
+uint64_t pt_free_user(uint64_t root);
+void pt_activate(uint64_t root);
+void pt_flush(uint64_t va);
+uint64_t kernel_pml4(void);
+void *kmap_mmio(uint64_t pa, size_t size);
+void paging_init(uint64_t max_phys);
+
+/* thread.c */
+struct thread *thread_create_kernel(struct quota *q, struct pd *pd, uint8_t prio, int *err);
+void thread_teardown(struct thread *t);
+void thread_kill(struct thread *t);
+void thread_set_ready(struct thread *t);
+void thread_block(struct thread *t, uint8_t wait, void *on, uint64_t timeout_ns);
+void thread_unblock(struct thread *t, long result);
+void thread_abort_wait(struct thread *t, long result);
+int regs_validate(const struct cx_regs *r);
+void frame_from_regs(struct frame *f, const struct cx_regs *r);
+void frame_to_regs(const struct frame *f, struct cx_regs *r);
+void fx_sanitize(uint8_t *fx);
+void fpu_sync(struct thread *t);
+void posix_reflect(struct thread *t, uint64_t reason, uint64_t a, uint64_t b, uint64_t c);
+
+/* sched.c */
+void sched_init(void);
+void sched_enqueue(struct thread *t);
+void sched_dequeue(struct thread *t);
+void sched_tick(void);
+_Noreturn void sched_return(void);
+void timeout_add(struct thread *t, uint64_t deadline);
+void timeout_remove(struct thread *t);
+void timeout_check(uint64_t now);
+
+/* ipc.c, notif.c */
+void ep_teardown(struct ep *ep);
+void notif_teardown(struct notif *n);
+void notif_signal_bits(struct notif *n, uint64_t bits);
+void ipc_cancel(struct thread *t);
+void fault_deliver(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr);
+
+/* irq.c */
+void irq_dispatch(uint32_t gsi);
+void irq_teardown(struct irq *irq);
+
+/* log.c */
+struct log *log_root(void);
+
+/* syscall.c */
+void syscall_dispatch(struct thread *t);
+
+/* time (arch apic.c) */
+uint64_t rdtsc(void);
+extern uint64_t tsc_hz;
+uint64_t ns_to_tsc(uint64_t ns);
+uint64_t tsc_to_ns(uint64_t tsc);
+
+/* per-CPU state. Offsets used by entry.S are checked in cpu.c. */
+struct cpu {
+    struct cpu *self;           /* 0 */
+    uint64_t kstack_top;        /* 8 */
+    uint64_t frame_end;         /* 16: end of current thread's struct frame */
+    uint64_t user_rsp;          /* 24: scratch for the syscall entry */
+    struct thread *current;     /* 32 */
+    struct thread *fpu_owner;
+    uint64_t cur_root;          /* page-table root loaded in CR3 */
+    uint64_t fs_loaded;
+    uint64_t ticks;
+    uint32_t id;
+};
+extern struct cpu cpu0;
+static inline struct cpu *this_cpu(void)
+{
+    return &cpu0;
+}
+static inline struct thread *current_thread(void)
+{
+    return this_cpu()->current;
+}
+
+/* kernel-wide counters for the test scenario */
+extern uint64_t kernel_next_thread_id;
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * Boot: console, CPU, memory map, page tables, frame allocator, timer, then the first
+ * component, init, from the boot archive (a tar handed over as the PVH module). init
+ * gets every initial capability (see CX_SLOT_* in the ABI) and a page of boot
+ * information; the kernel then only serves system calls and interrupts.
+ */
+#include "kernel.h"
+#include "arch/x86_64/cpu.h"
+#include <capix/elf.h>
+#include <capix/tar.h>
+
+#define INIT_PRIO 200
+#define INIT_SLOTS 4096
+#define INIT_STACK_PAGES 64
+#define INIT_STACK_TOP 0x7ffffff00000ul
+
+struct hvm_start_info {
+    uint32_t magic, version, flags, nr_modules;
+    uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
+    uint32_t memmap_entries, reserved;
+};
+struct hvm_modlist_entry {
+    uint64_t paddr, size, cmdline_paddr, reserved;
+};
+struct hvm_memmap_entry {
+    uint64_t addr, size;
+    uint32_t type, reserved;
+};
+
+extern char __kernel_start[], __kernel_end[];
+static struct tar_entry init_entry;
+static struct io io_all = {.obj = {.type = CX_T_IO, .refs = 1}, .base = 0, .count = 65536};
+static struct kobj irq_control = {.type = CX_T_IRQ_CONTROL, .refs = 1};
+void kmain(uint64_t start_info_phys);
+
+static void *boot_phys(uint64_t pa)
+{
+    return (void *)(pa + KERNEL_VMA); /* boot tables map the first GiB there */
+}
+
+static void exclude_and_add(uint64_t s, uint64_t e, const uint64_t (*ex)[2], int nex)
+{
+    for (int i = 0; i < nex; i++) {
+        if (ex[i][1] <= s || ex[i][0] >= e)
+            continue;
+        if (ex[i][0] > s)
+            exclude_and_add(s, ex[i][0], ex, nex);
+        s = ex[i][1];
+        if (s >= e)
+            return;
+    }
+    if (s < e)
+        pmem_add_range(s, e);
+}
+
+static struct cap *slot_of(struct pd *pd, uint64_t slot)
+{
+    int err;
+    struct cap *c = cap_lookup(pd, slot, &err);
+    KASSERT(c && !c->obj);
+    return c;
+}
+
+/* A memory object mapped into init, its original capability in init's cspace. */
+static struct mem *init_mem(struct pd *pd, struct quota *q, uint64_t *next_slot, uint64_t va,
+                            uint64_t pages, uint8_t flags, uint8_t rights)
+{
+    int err;
+    struct mem *m = mem_create_kernel(q, pages, &err);
+    if (!m)
+        panic("boot: no memory for init (%d)", err);
+    cap_install_original(slot_of(pd, (*next_slot)++), &m->obj, rights);
+    if (va && (err = pd_map(pd, m, 0, va, pages, flags, CX_MAP_R | CX_MAP_W | CX_MAP_X)))
+        panic("boot: cannot map init at %#lx (%d)", va, err);
+    return m;
+}
+
+static void mem_write(struct mem *m, uint64_t off, const void *src, uint64_t len)
+{
+    const char *s = src;
+    while (len) {
+        uint64_t page = off / PAGE_SIZE, in = off % PAGE_SIZE;
+        uint64_t chunk = PAGE_SIZE - in < len ? PAGE_SIZE - in : len;
+        memcpy((char *)phys_to_virt(mem_frame(m, page, true)) + in, s, chunk);
+        s += chunk, off += chunk, len -= chunk;
+    }
+}
+
+void kmain(uint64_t start_info_phys)
+{
+    uint64_t boot_tsc = rdtsc();
+    serial_init();
+    kprintf("\n[kernel] capix kernel starting\n");
+    cpu_init();
+
+    struct hvm_start_info *si = boot_phys(start_info_phys);
+    if (si->magic != 0x336ec578 || si->version < 1 || !si->memmap_paddr)
+        panic("boot: no PVH start info with a memory map (magic %#x version %u)", si->magic,
+              si->version);
+    if (si->nr_modules < 1)
+        panic("boot: no boot archive (pass the archive with -initrd)");
+    struct hvm_modlist_entry *mod = boot_phys(si->modlist_paddr);
+    uint64_t arch_pa = mod[0].paddr, arch_len = mod[0].size;
+    char cmdline[256] = "";
+    if (si->cmdline_paddr) {
+        const char *c = boot_phys(si->cmdline_paddr);
+        for (size_t i = 0; i < sizeof(cmdline) - 1 && c[i]; i++)
+            cmdline[i] = c[i];
+    }
+    struct hvm_memmap_entry *mm = boot_phys(si->memmap_paddr);
+    uint64_t max_phys = 0, ram = 0;
+    for (uint32_t i = 0; i < si->memmap_entries; i++) {
+        if (mm[i].type != 1)
+            continue;
+        ram += mm[i].size;
+        if (mm[i].addr + mm[i].size > max_phys)
+            max_phys = mm[i].addr + mm[i].size;
+    }
+    paging_init(max_phys);
+
+    /* After paging_init the boot identity map is gone; copy what we still need. */
+    static struct hvm_memmap_entry map[64];
+    uint32_t nmap = si->memmap_entries < 64 ? si->memmap_entries : 64;
+    memcpy(map, (char *)phys_to_virt(si->memmap_paddr), nmap * sizeof(map[0]));
+    const uint64_t ex[][2] = {
+        {0, 0x100000},
+        {virt_to_phys(__kernel_start), ALIGN_UP(virt_to_phys(__kernel_end), PAGE_SIZE)},
+        {arch_pa & PAGE_MASK, ALIGN_UP(arch_pa + arch_len, PAGE_SIZE)},
+    };
+    for (uint32_t i = 0; i < nmap; i++)
+        if (map[i].type == 1)
+            exclude_and_add(map[i].addr, map[i].addr + map[i].size, ex, ARRAY_SIZE(ex));
+    uint64_t free_bytes = pmem_free_count() * PAGE_SIZE;
+    kprintf("[kernel] %lu MiB RAM, %lu MiB free, boot archive %lu KiB\n", ram >> 20,
+            free_bytes >> 20, arch_len >> 10);
+
+    lapic_init();
+    ioapic_init();
+    sched_init();
+
+    /* The root quota: free memory less a reserve for heap fragmentation. */
+    struct quota *rootq = quota_root_create(free_bytes - free_bytes / 32 - (1ul << 20));
+
+    int err;
+    const void *archive = phys_to_virt(arch_pa);
+    if ((err = tar_find(archive, arch_len, "init", &init_entry)) != 0)
+        panic("boot: the boot archive has no 'init' (%d)", err);
+    struct elf_info ei;
+    if ((err = elf_parse(init_entry.data, init_entry.size, &ei)) != 0)
+        panic("boot: init is not a valid ELF executable (%d)", err);
+
+    struct pd *pd = pd_create_kernel(rootq, INIT_SLOTS, &err);
+    if (!pd)
+        panic("boot: cannot make init's domain (%d)", err);
+    struct thread *t = thread_create_kernel(rootq, pd, INIT_PRIO, &err);
+    if (!t)
+        panic("boot: cannot make init's thread (%d)", err);
+    cap_install_original(slot_of(pd, CX_SLOT_SELF_PD), &pd->obj, CX_R_ALL);
+    cap_install_original(slot_of(pd, CX_SLOT_SELF_THREAD), &t->obj, CX_R_ALL);
+    cap_install_original(slot_of(pd, CX_SLOT_QUOTA), &rootq->obj, CX_R_ALL);
+    cap_install_original(slot_of(pd, CX_SLOT_LOG), &log_root()->obj, CX_R_ALL);
+    cap_install_original(slot_of(pd, CX_SLOT_IRQ_CONTROL), &irq_control, CX_R_ALL);
+    cap_install_original(slot_of(pd, CX_SLOT_IO_ALL), &io_all.obj, CX_R_ALL);
+
+    uint64_t next = CX_SLOT_BOOT_ARCHIVE;
+    uint64_t arch_pages = ALIGN_UP(arch_len, PAGE_SIZE) / PAGE_SIZE;
+    struct mem *am = init_mem(pd, rootq, &next, 0, arch_pages, 0, CX_R_READ | CX_R_GRANT);
+    for (uint64_t i = 0; i < arch_pages; i++)
+        mem_set_frame(am, i, (arch_pa & PAGE_MASK) + i * PAGE_SIZE);
+    struct mem *bim = init_mem(pd, rootq, &next, CX_BOOTINFO_ADDR, 1, CX_MAP_R, CX_R_READ);
+    struct cx_bootinfo *bi = phys_to_virt(mem_frame(bim, 0, true));
+    bi->magic = CX_BOOTINFO_MAGIC;
+    bi->archive_size = arch_len;
+    bi->archive_pages = arch_pages;
+    bi->tsc_hz = tsc_hz;
+    bi->boot_tsc = boot_tsc;
+    uint32_t r[4];
+    cpuid(0x40000000, 0, r);
+    bi->kvm = r[1] == 0x4b4d564b; /* "KVMK" */
+    memcpy(bi->cmdline, cmdline, sizeof(bi->cmdline));
+
+    struct elf_segment seg;
+    for (unsigned i = 0; elf_load_segment(&ei, i, &seg) == 0; i++) {
+        uint64_t va = seg.vaddr & PAGE_MASK;
+        uint64_t pages = (ALIGN_UP(seg.vaddr + seg.memsz, PAGE_SIZE) - va) / PAGE_SIZE;
+        uint8_t fl = CX_MAP_R | (seg.flags & ELF_PF_W ? CX_MAP_W : 0) |
+                     (seg.flags & ELF_PF_X ? CX_MAP_X : 0);
+        struct mem *m = init_mem(pd, rootq, &next, va, pages, fl, CX_R_ALL);
+        mem_write(m, seg.vaddr - va, (const char *)init_entry.data + seg.offset, seg.filesz);
+    }
+    init_mem(pd, rootq, &next, INIT_STACK_TOP - INIT_STACK_PAGES * PAGE_SIZE, INIT_STACK_PAGES,
+             CX_MAP_R | CX_MAP_W, CX_R_ALL);
+    init_mem(pd, rootq, &next, CX_IPCBUF_ADDR, 1, CX_MAP_R | CX_MAP_W, CX_R_ALL);
+    t->ipcbuf = CX_IPCBUF_ADDR;
+    t->frame.rip = ei.entry;
+    t->frame.rsp = INIT_STACK_TOP;
+    t->frame.rdi = CX_BOOTINFO_ADDR;
+    bi->quota_bytes = rootq->limit;
+    kprintf("[kernel] starting init (%lu KiB quota, %lu KiB used at start)\n", rootq->limit >> 10,
+            rootq->used >> 10);
+    thread_set_ready(t);
+    sched_return();
+}

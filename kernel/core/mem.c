@@ -1,0 +1,94 @@
+/*
+ * Memory objects: a number of pages, each backed by a frame allocated on first touch
+ * (zero-filled). The whole size is charged to the quota at creation, so a touch never
+ * fails. Frames are found through a two-level directory of 512-entry pages.
+ */
+#include "kernel.h"
+
+#define DIR_ENTRIES 512
+#define MEM_MAX_PAGES ((uint64_t)DIR_ENTRIES * (PAGE_SIZE / sizeof(uint64_t *)))
+
+static uint64_t ndir(uint64_t pages)
+{
+    return (pages + DIR_ENTRIES - 1) / DIR_ENTRIES;
+}
+
+struct mem *mem_create_kernel(struct quota *q, uint64_t pages, int *err)
+{
+    if (pages == 0 || pages > MEM_MAX_PAGES) {
+        *err = CX_E_INVALID_ARG;
+        return NULL;
+    }
+    uint64_t nd = ndir(pages);
+    uint64_t extra = pages * PAGE_SIZE + kmalloc_class(nd * sizeof(uint64_t *)) + nd * PAGE_SIZE;
+    *err = quota_charge(q, extra);
+    if (*err)
+        return NULL;
+    struct mem *m = kobj_alloc(q, CX_T_MEM, sizeof(*m), err);
+    if (!m) {
+        quota_uncharge(q, extra);
+        return NULL;
+    }
+    m->obj.charge += extra; /* given back when the object is freed */
+    m->pages = pages;
+    m->dir = kmalloc(nd * sizeof(uint64_t *));
+    if (!m->dir)
+        goto nomem;
+    for (uint64_t i = 0; i < nd; i++) {
+        uint64_t pa = pmem_alloc();
+        if (!pa)
+            goto nomem;
+        m->dir[i] = phys_to_virt(pa);
+    }
+    return m;
+nomem:
+    m->obj.dead = true;
+    mem_free(m);
+    m->dir = NULL;
+    m->pages = 0;
+    kobj_get(&m->obj);
+    kobj_put(&m->obj);
+    *err = CX_E_NO_MEMORY;
+    return NULL;
+}
+
+uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc)
+{
+    if (page >= m->pages || m->obj.dead)
+        return 0;
+    uint64_t *e = &m->dir[page / DIR_ENTRIES][page % DIR_ENTRIES];
+    if (!*e && alloc)
+        *e = pmem_alloc();
+    return *e;
+}
+
+void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa)
+{
+    m->dir[page / DIR_ENTRIES][page % DIR_ENTRIES] = pa;
+}
+
+void mem_teardown(struct mem *m)
+{
+    /* Unmap everywhere; the frames go when the memory is freed. */
+    while (m->mappings) {
+        struct region *r = m->mappings;
+        pd_unmap(r->pd, r->va, r->pages);
+    }
+}
+
+void mem_free(struct mem *m)
+{
+    if (!m->dir)
+        return;
+    uint64_t nd = ndir(m->pages);
+    for (uint64_t i = 0; i < nd; i++) {
+        if (!m->dir[i])
+            continue;
+        for (int j = 0; j < DIR_ENTRIES; j++)
+            if (m->dir[i][j])
+                pmem_free(m->dir[i][j]);
+        pmem_free(virt_to_phys(m->dir[i]));
+    }
+    kfree(m->dir, nd * sizeof(uint64_t *));
+    m->dir = NULL;
+}

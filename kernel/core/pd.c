@@ -1,0 +1,350 @@
+/*
+ * Protection domains: a capability space and an address space. The address space is
+ * a sorted list of regions (mappings of memory objects); page-table entries are
+ * filled on demand from the regions, so a page fault on a mapped page is resolved
+ * here without bothering user space. Page tables are charged to the domain's quota
+ * when a range is mapped. The kernel touches user memory only through uaccess_*,
+ * which walk the tables in software: no kernel-mode fault on user addresses exists.
+ */
+#include "kernel.h"
+#include "arch/x86_64/cpu.h"
+
+#define REGION_SIZE sizeof(struct region)
+
+struct pd *pd_create_kernel(struct quota *q, uint32_t nslots, int *err)
+{
+    if (nslots == 0 || nslots > 65536) {
+        *err = CX_E_INVALID_ARG;
+        return NULL;
+    }
+    struct pd *pd = kobj_alloc(q, CX_T_PD, sizeof(*pd), err);
+    if (!pd)
+        return NULL;
+    kobj_get(&pd->obj);
+    *err = quota_charge(q, PAGE_SIZE);
+    if (*err)
+        goto fail;
+    pd->pml4 = pt_new_root();
+    if (!pd->pml4) {
+        quota_uncharge(q, PAGE_SIZE);
+        *err = CX_E_NO_MEMORY;
+        goto fail;
+    }
+    pd->pt_pages = 1;
+    *err = cspace_init(pd, nslots);
+    if (*err)
+        goto fail;
+    pd->obj.refs--; /* the caller installs the original capability */
+    return pd;
+fail:
+    kobj_destroy(&pd->obj);
+    kobj_put(&pd->obj);
+    return NULL;
+}
+
+void pd_teardown(struct pd *pd)
+{
+    for (struct thread *t = pd->threads; t; t = t->pd_next)
+        thread_kill(t);
+    cspace_teardown(pd);
+    while (pd->regions)
+        pd_unmap(pd, pd->regions->va, pd->regions->pages);
+    if (pd->pml4) {
+        uint64_t n = pt_free_user(pd->pml4);
+        KASSERT(n == pd->pt_pages);
+        quota_uncharge(pd->obj.quota, n * PAGE_SIZE);
+        pd->pml4 = 0;
+        pd->pt_pages = 0;
+    }
+}
+
+static bool range_ok(uint64_t va, uint64_t pages)
+{
+    return !(va & (PAGE_SIZE - 1)) && pages && pages <= CX_USER_TOP / PAGE_SIZE &&
+           va < CX_USER_TOP && pages * PAGE_SIZE <= CX_USER_TOP - va;
+}
+
+static uint64_t region_end(const struct region *r)
+{
+    return r->va + r->pages * PAGE_SIZE;
+}
+
+static struct region *region_find(struct pd *pd, uint64_t va)
+{
+    for (struct region *r = pd->regions; r && r->va <= va; r = r->next)
+        if (va < region_end(r))
+            return r;
+    return NULL;
+}
+
+static void region_link(struct pd *pd, struct region *n)
+{
+    struct region **pp = &pd->regions;
+    while (*pp && (*pp)->va < n->va)
+        pp = &(*pp)->next;
+    n->next = *pp;
+    *pp = n;
+    n->mem_next = n->mem->mappings;
+    n->mem->mappings = n;
+}
+
+static void region_unlink(struct region *r)
+{
+    struct region **pp = &r->pd->regions;
+    while (*pp != r)
+        pp = &(*pp)->next;
+    *pp = r->next;
+    pp = &r->mem->mappings;
+    while (*pp != r)
+        pp = &(*pp)->mem_next;
+    *pp = r->mem_next;
+}
+
+static void install_present(struct region *r, uint64_t first, uint64_t count)
+{
+    for (uint64_t i = first; i < first + count; i++) {
+        uint64_t f = mem_frame(r->mem, r->offset + i, false);
+        if (f)
+            pt_set(r->pd->pml4, r->va + i * PAGE_SIZE, f, r->flags);
+        else
+            pt_clear(r->pd->pml4, r->va + i * PAGE_SIZE);
+    }
+}
+
+int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pages, uint8_t flags,
+           uint8_t maxflags)
+{
+    if (!range_ok(va, pages) || off > m->pages || pages > m->pages - off)
+        return CX_E_INVALID_ARG;
+    if ((flags & (CX_MAP_R | CX_MAP_W | CX_MAP_X)) & ~maxflags)
+        return CX_E_NO_RIGHTS;
+    if ((flags & CX_MAP_SHARE) && (flags & CX_MAP_DROP))
+        return CX_E_INVALID_ARG;
+    for (struct region *r = pd->regions; r; r = r->next)
+        if (r->va < va + pages * PAGE_SIZE && va < region_end(r))
+            return CX_E_MAPPING;
+    for (uint64_t a = va & ~((1ul << 21) - 1); a < va + pages * PAGE_SIZE; a += 1ul << 21) {
+        int err = pt_ensure(pd->pml4, a < va ? va : a, pd->obj.quota, &pd->pt_pages);
+        if (err)
+            return err;
+    }
+    int err = quota_charge(pd->obj.quota, kmalloc_class(REGION_SIZE));
+    if (err)
+        return err;
+    struct region *r = kmalloc(REGION_SIZE);
+    if (!r) {
+        quota_uncharge(pd->obj.quota, kmalloc_class(REGION_SIZE));
+        return CX_E_NO_MEMORY;
+    }
+    r->va = va;
+    r->pages = pages;
+    r->offset = off;
+    r->flags = flags | CX_MAP_R;
+    r->maxflags = maxflags;
+    r->mem = m;
+    r->pd = pd;
+    kobj_get(&m->obj);
+    region_link(pd, r);
+    install_present(r, 0, pages);
+    return 0;
+}
+
+/* Split the region containing va (if any) so that a region starts at va. */
+static int region_split(struct pd *pd, uint64_t va)
+{
+    struct region *r = region_find(pd, va);
+    if (!r || r->va == va)
+        return 0;
+    int err = quota_charge(pd->obj.quota, kmalloc_class(REGION_SIZE));
+    if (err)
+        return err;
+    struct region *n = kmalloc(REGION_SIZE);
+    if (!n) {
+        quota_uncharge(pd->obj.quota, kmalloc_class(REGION_SIZE));
+        return CX_E_NO_MEMORY;
+    }
+    uint64_t head = (va - r->va) / PAGE_SIZE;
+    *n = *r;
+    n->va = va;
+    n->pages = r->pages - head;
+    n->offset = r->offset + head;
+    r->pages = head;
+    kobj_get(&n->mem->obj);
+    region_link(pd, n);
+    return 0;
+}
+
+static void region_remove(struct region *r)
+{
+    struct pd *pd = r->pd;
+    for (uint64_t i = 0; i < r->pages; i++)
+        pt_clear(pd->pml4, r->va + i * PAGE_SIZE);
+    region_unlink(r);
+    struct mem *m = r->mem;
+    kfree(r, REGION_SIZE);
+    quota_uncharge(pd->obj.quota, kmalloc_class(REGION_SIZE));
+    kobj_put(&m->obj);
+}
+
+int pd_unmap(struct pd *pd, uint64_t va, uint64_t pages)
+{
+    if (!range_ok(va, pages))
+        return CX_E_INVALID_ARG;
+    uint64_t end = va + pages * PAGE_SIZE;
+    int err = region_split(pd, va);
+    if (!err)
+        err = region_split(pd, end);
+    if (err)
+        return err;
+    struct region *r = pd->regions;
+    while (r) {
+        struct region *next = r->next;
+        if (r->va >= va && region_end(r) <= end)
+            region_remove(r);
+        r = next;
+    }
+    return 0;
+}
+
+int pd_protect(struct pd *pd, uint64_t va, uint64_t pages, uint8_t flags)
+{
+    if (!range_ok(va, pages))
+        return CX_E_INVALID_ARG;
+    uint64_t end = va + pages * PAGE_SIZE;
+    /* the whole range must be mapped, with rights for the new flags */
+    for (uint64_t a = va; a < end;) {
+        struct region *r = region_find(pd, a);
+        if (!r)
+            return CX_E_MAPPING;
+        if ((flags & (CX_MAP_W | CX_MAP_X)) & ~r->maxflags)
+            return CX_E_NO_RIGHTS;
+        a = region_end(r);
+    }
+    int err = region_split(pd, va);
+    if (!err)
+        err = region_split(pd, end);
+    if (err)
+        return err;
+    for (struct region *r = pd->regions; r; r = r->next) {
+        if (r->va >= va && region_end(r) <= end) {
+            r->flags = (r->flags & ~(CX_MAP_W | CX_MAP_X)) | (flags & (CX_MAP_W | CX_MAP_X));
+            install_present(r, 0, r->pages);
+        }
+    }
+    return 0;
+}
+
+/* Resolve a fault at addr with x86 error code bits (1 present, 2 write, 16 fetch). */
+int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error)
+{
+    struct region *r = region_find(pd, addr);
+    if (!r)
+        return CX_E_MAPPING;
+    if ((error & 2) && !(r->flags & CX_MAP_W))
+        return CX_E_NO_RIGHTS;
+    if ((error & 16) && !(r->flags & CX_MAP_X))
+        return CX_E_NO_RIGHTS;
+    uint64_t page = (addr - r->va) / PAGE_SIZE;
+    uint64_t f = mem_frame(r->mem, r->offset + page, true);
+    if (!f)
+        return CX_E_NO_MEMORY;
+    pt_set(pd->pml4, r->va + page * PAGE_SIZE, f, r->flags);
+    return 0;
+}
+
+int pd_copy_as(struct pd *src, struct pd *dst)
+{
+    if (dst->regions)
+        return CX_E_BUSY; /* the copy starts from an empty address space */
+    for (struct region *r = src->regions; r; r = r->next) {
+        int err;
+        if (r->flags & CX_MAP_DROP)
+            continue;
+        if (r->flags & CX_MAP_SHARE) {
+            err = pd_map(dst, r->mem, r->offset, r->va, r->pages, r->flags, r->maxflags);
+            if (err)
+                return err;
+            continue;
+        }
+        struct mem *m = mem_create_kernel(dst->obj.quota, r->pages, &err);
+        if (!m)
+            return err;
+        for (uint64_t i = 0; i < r->pages; i++) {
+            uint64_t f = mem_frame(r->mem, r->offset + i, false);
+            if (f)
+                memcpy(phys_to_virt(mem_frame(m, i, true)), phys_to_virt(f), PAGE_SIZE);
+        }
+        kobj_get(&m->obj);
+        err = pd_map(dst, m, 0, r->va, r->pages, r->flags, r->maxflags);
+        kobj_put(&m->obj); /* the mapping holds it now, or it goes */
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+void pd_stop(struct pd *pd, bool stop)
+{
+    pd->stopped = stop;
+    for (struct thread *t = pd->threads; t; t = t->pd_next) {
+        if (stop && t->state == TS_READY) {
+            sched_dequeue(t);
+            t->state = TS_INACTIVE;
+            t->parked = true;
+        } else if (!stop && t->parked) {
+            t->parked = false;
+            thread_set_ready(t);
+        }
+    }
+}
+
+int uaccess_phys(struct pd *pd, uint64_t uaddr, bool write, uint64_t *pa)
+{
+    if (uaddr >= CX_USER_TOP)
+        return CX_E_BAD_ADDRESS;
+    uint64_t flags;
+    uint64_t f = pt_lookup(pd->pml4, uaddr & PAGE_MASK, &flags);
+    if (!f || (write && !(flags & CX_MAP_W))) {
+        if (pd_handle_fault(pd, uaddr, write ? 2 : 0))
+            return CX_E_BAD_ADDRESS;
+        f = pt_lookup(pd->pml4, uaddr & PAGE_MASK, &flags);
+        if (!f)
+            return CX_E_BAD_ADDRESS;
+    }
+    *pa = f + (uaddr & (PAGE_SIZE - 1));
+    return 0;
+}
+
+static int uaccess(struct pd *pd, uint64_t uaddr, void *kbuf, size_t len, bool write)
+{
+    if (len > CX_USER_TOP || uaddr > CX_USER_TOP - len)
+        return CX_E_BAD_ADDRESS;
+    char *k = kbuf;
+    while (len) {
+        uint64_t pa;
+        int err = uaccess_phys(pd, uaddr, write, &pa);
+        if (err)
+            return err;
+        size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
+        if (chunk > len)
+            chunk = len;
+        if (write)
+            memcpy(phys_to_virt(pa), k, chunk);
+        else
+            memcpy(k, phys_to_virt(pa), chunk);
+        k += chunk;
+        uaddr += chunk;
+        len -= chunk;
+    }
+    return 0;
+}
+
+int uaccess_copy_in(struct pd *pd, void *dst, uint64_t uaddr, size_t len)
+{
+    return uaccess(pd, uaddr, dst, len, false);
+}
+
+int uaccess_copy_out(struct pd *pd, uint64_t uaddr, const void *src, size_t len)
+{
+    return uaccess(pd, uaddr, (void *)src, len, true);
+}

@@ -1,0 +1,132 @@
+/*
+ * Scheduler: 256 priorities, round robin within one, 10 ms slices on a 1 kHz tick.
+ * The running thread stays at the head of its queue; a thread that becomes ready
+ * goes to the tail. Timeouts are a list sorted by TSC deadline, checked each tick.
+ * sched_return is the one way back to user mode.
+ */
+#include "kernel.h"
+#include "arch/x86_64/cpu.h"
+
+#define SLICE_TICKS 10
+
+static struct thread *rq_head[256], *rq_tail[256];
+static uint64_t rq_bits[4];
+static struct thread *timeouts;
+
+void sched_enqueue(struct thread *t)
+{
+    unsigned p = t->prio;
+    t->qnext = NULL;
+    t->qprev = rq_tail[p];
+    if (rq_tail[p])
+        rq_tail[p]->qnext = t;
+    else
+        rq_head[p] = t;
+    rq_tail[p] = t;
+    rq_bits[p / 64] |= 1ul << (p % 64);
+    if (t->slice <= 0)
+        t->slice = SLICE_TICKS;
+}
+
+void sched_dequeue(struct thread *t)
+{
+    unsigned p = t->prio;
+    if (t->qprev)
+        t->qprev->qnext = t->qnext;
+    else
+        rq_head[p] = t->qnext;
+    if (t->qnext)
+        t->qnext->qprev = t->qprev;
+    else
+        rq_tail[p] = t->qprev;
+    t->qnext = t->qprev = NULL;
+    if (!rq_head[p])
+        rq_bits[p / 64] &= ~(1ul << (p % 64));
+}
+
+static struct thread *pick(void)
+{
+    for (int w = 3; w >= 0; w--)
+        if (rq_bits[w])
+            return rq_head[w * 64 + 63 - __builtin_clzl(rq_bits[w])];
+    return NULL;
+}
+
+void timeout_add(struct thread *t, uint64_t deadline)
+{
+    t->deadline = deadline ? deadline : 1;
+    struct thread **pp = &timeouts;
+    while (*pp && (*pp)->deadline <= t->deadline)
+        pp = &(*pp)->tnext;
+    t->tnext = *pp;
+    *pp = t;
+}
+
+void timeout_remove(struct thread *t)
+{
+    if (!t->deadline)
+        return;
+    struct thread **pp = &timeouts;
+    while (*pp && *pp != t)
+        pp = &(*pp)->tnext;
+    if (*pp)
+        *pp = t->tnext;
+    t->deadline = 0;
+    t->tnext = NULL;
+}
+
+void timeout_check(uint64_t now)
+{
+    while (timeouts && timeouts->deadline <= now) {
+        struct thread *t = timeouts;
+        timeout_remove(t);
+        thread_abort_wait(t, CX_E_TIMEOUT);
+    }
+}
+
+void sched_tick(void)
+{
+    struct cpu *c = this_cpu();
+    c->ticks++;
+    timeout_check(rdtsc());
+    struct thread *t = c->current;
+    if (t && t->state == TS_READY && --t->slice <= 0) {
+        t->slice = SLICE_TICKS;
+        sched_dequeue(t);
+        sched_enqueue(t);
+    }
+}
+
+_Noreturn void sched_return(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *t = pick();
+    if (!t) {
+        c->current = NULL;
+        idle_loop();
+    }
+    if (c->cur_root != t->pd->pml4)
+        pt_activate(t->pd->pml4);
+    if (c->fpu_owner != t) {
+        if (c->fpu_owner)
+            fpu_save(c->fpu_owner->fx);
+        fpu_restore(t->fx);
+        c->fpu_owner = t;
+    }
+    if (c->current != t || c->fs_loaded != t->fs_base) {
+        wrmsr(MSR_FS_BASE, t->fs_base);
+        c->fs_loaded = t->fs_base;
+        wrmsr(MSR_KERNEL_GS_BASE, t->gs_base);
+    }
+    c->current = t;
+    c->frame_end = (uint64_t)(&t->frame + 1);
+    cpu_set_kernel_stack(c->frame_end);
+    int sysret = t->frame.vector == VEC_SYSCALL && is_canonical(t->frame.rip);
+    frame_return(&t->frame, sysret);
+}
+
+void sched_init(void)
+{
+    for (int i = 0; i < 4; i++)
+        rq_bits[i] = 0;
+}

@@ -1,0 +1,675 @@
+/*
+ * System-call dispatch. The table is generated from CX_SYSCALLS (kernel/abi). Each
+ * handler decodes and checks every argument before it changes anything, and returns
+ * an error code for rax, or SYS_BLOCKED when the thread now waits (its rax is set by
+ * whoever wakes it). Extra results are written into the caller's frame.
+ *
+ * In a POSIX domain a `syscall` outside the runtime's code is a Linux call and is
+ * reflected to the runtime entry instead of being decoded here.
+ */
+#include "kernel.h"
+#include "arch/x86_64/cpu.h"
+
+#define SYS_BLOCKED 1
+
+long ipc_do_call(struct thread *t, struct cap *c);
+long ipc_do_recv(struct thread *t, struct cap *c, uint64_t timeout_ns, bool reply, uint64_t tag);
+long notif_do_wait(struct thread *t, struct notif *n, uint64_t timeout_ns);
+long irq_do_create(struct quota *q, uint64_t gsi, struct cap *dst);
+long irq_do_bind(struct irq *irq, struct notif *n, uint64_t bits);
+long irq_do_ack(struct irq *irq);
+long io_access(struct io *io, uint64_t port, uint64_t width, bool out, uint64_t *value);
+void log_put(struct log *l, const char *s, size_t n);
+void cap_move_slot(struct cap *src, struct cap *dst);
+
+#define A0 (f->rdi)
+#define A1 (f->rsi)
+#define A2 (f->rdx)
+#define A3 (f->r10)
+#define A4 (f->r8)
+#define A5 (f->r9)
+#define GET(var, slot, type, rights)                                                           \
+    struct cap *var = cap_get(t->pd, (slot), (type), (rights), &err);                          \
+    if (!var)                                                                                  \
+        return err;
+#define OBJ(cap, ctype) ((struct ctype *)(cap)->obj)
+
+typedef long (*handler_fn)(struct thread *t, struct frame *f);
+
+static long sys_cap_copy(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(src, A0, CX_T_NONE, 0);
+    GET(pdc, A1, CX_T_PD, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(OBJ(pdc, pd), A2, &err);
+    if (!dst)
+        return err;
+    return cap_derive(src, dst, (uint8_t)A3, A4);
+}
+
+static long sys_cap_move(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(src, A0, CX_T_NONE, 0);
+    GET(pdc, A1, CX_T_PD, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(OBJ(pdc, pd), A2, &err);
+    if (!dst)
+        return err;
+    if (dst == src)
+        return 0;
+    cap_move_slot(src, dst);
+    return 0;
+}
+
+static long sys_cap_delete(struct thread *t, struct frame *f)
+{
+    int err;
+    struct cap *c = cap_lookup(t->pd, A0, &err);
+    if (!c)
+        return err;
+    if (!c->obj)
+        return CX_E_EMPTY_SLOT;
+    cap_delete_slot(c);
+    return 0;
+}
+
+static long sys_cap_revoke(struct thread *t, struct frame *f)
+{
+    int err;
+    struct cap *c = cap_lookup(t->pd, A0, &err);
+    if (!c)
+        return err;
+    if (!c->obj)
+        return CX_E_EMPTY_SLOT;
+    cap_revoke_slot(c);
+    return 0;
+}
+
+static long sys_cap_info(struct thread *t, struct frame *f)
+{
+    int err;
+    struct cap *c = cap_lookup(t->pd, A0, &err);
+    if (!c)
+        return err;
+    if (!c->obj)
+        return CX_E_EMPTY_SLOT;
+    f->rsi = c->obj->dead ? CX_T_NONE : c->obj->type;
+    f->rdi = c->rights;
+    f->rdx = c->badge;
+    f->r10 = (c->flags & CX_CAPF_ORIGINAL) | (c->child ? CX_CAPF_CHILDREN : 0);
+    return 0;
+}
+
+static long sys_cap_watch(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(c, A0, CX_T_NONE, 0);
+    GET(nc, A1, CX_T_NOTIF, CX_R_WRITE);
+    if (c->watch)
+        kobj_put(&c->watch->obj);
+    c->watch = OBJ(nc, notif);
+    c->watch_bits = A2;
+    kobj_get(&c->watch->obj);
+    if (!c->child) {
+        struct notif *n = c->watch;
+        c->watch = NULL;
+        notif_signal_bits(n, A2);
+        kobj_put(&n->obj);
+    }
+    return 0;
+}
+
+static long sys_quota_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(qc, A0, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A2, &err);
+    if (!dst)
+        return err;
+    struct quota *parent = OBJ(qc, quota);
+    if (A1 == 0)
+        return CX_E_INVALID_ARG;
+    err = quota_charge(parent, A1);
+    if (err)
+        return err;
+    struct quota *q = kobj_alloc(parent, CX_T_QUOTA, sizeof(*q), &err);
+    if (!q) {
+        quota_uncharge(parent, A1);
+        return err;
+    }
+    q->limit = A1;
+    q->parent = parent;
+    kobj_get(&parent->obj);
+    cap_install_original(dst, &q->obj, CX_R_ALL);
+    return 0;
+}
+
+static long sys_quota_info(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(qc, A0, CX_T_QUOTA, CX_R_READ);
+    f->rsi = OBJ(qc, quota)->limit;
+    f->rdi = OBJ(qc, quota)->used;
+    return 0;
+}
+
+static long sys_pd_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(qc, A0, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A1, &err);
+    if (!dst)
+        return err;
+    struct pd *pd = pd_create_kernel(OBJ(qc, quota), (uint32_t)A2, &err);
+    if (!pd)
+        return err;
+    cap_install_original(dst, &pd->obj, CX_R_ALL);
+    return 0;
+}
+
+static long sys_pd_set_runtime(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(pc, A0, CX_T_PD, CX_R_WRITE);
+    if (!is_canonical(A1) || A1 >= CX_USER_TOP || A2 >= A3 || A3 > CX_USER_TOP || A1 < A2 ||
+        A1 >= A3)
+        return CX_E_INVALID_ARG;
+    struct pd *pd = OBJ(pc, pd);
+    pd->posix = true;
+    pd->rt_entry = A1;
+    pd->rt_lo = A2;
+    pd->rt_hi = A3;
+    return 0;
+}
+
+static long sys_pd_copy_as(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(sc, A0, CX_T_PD, CX_R_READ);
+    GET(dc, A1, CX_T_PD, CX_R_WRITE);
+    if (sc->obj == dc->obj)
+        return CX_E_INVALID_ARG;
+    return pd_copy_as(OBJ(sc, pd), OBJ(dc, pd));
+}
+
+static long sys_pd_control(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(pc, A0, CX_T_PD, CX_R_WRITE);
+    if (A1 != CX_PD_STOP && A1 != CX_PD_RESUME)
+        return CX_E_INVALID_ARG;
+    pd_stop(OBJ(pc, pd), A1 == CX_PD_STOP);
+    return 0;
+}
+
+static long sys_mem_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(qc, A0, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A2, &err);
+    if (!dst)
+        return err;
+    struct mem *m = mem_create_kernel(OBJ(qc, quota), A1, &err);
+    if (!m)
+        return err;
+    cap_install_original(dst, &m->obj, CX_R_READ | CX_R_WRITE | CX_R_EXEC | CX_R_GRANT);
+    return 0;
+}
+
+static long sys_map(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(pc, A0, CX_T_PD, CX_R_WRITE);
+    GET(mc, A1, CX_T_MEM, CX_R_READ);
+    if (A5 & ~(uint64_t)(CX_MAP_R | CX_MAP_W | CX_MAP_X | CX_MAP_SHARE | CX_MAP_DROP))
+        return CX_E_INVALID_ARG;
+    uint8_t max = CX_MAP_R | (mc->rights & CX_R_WRITE ? CX_MAP_W : 0) |
+                  (mc->rights & CX_R_EXEC ? CX_MAP_X : 0);
+    return pd_map(OBJ(pc, pd), OBJ(mc, mem), A2, A3, A4, (uint8_t)A5, max);
+}
+
+static long sys_unmap(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(pc, A0, CX_T_PD, CX_R_WRITE);
+    return pd_unmap(OBJ(pc, pd), A1, A2);
+}
+
+static long sys_protect(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(pc, A0, CX_T_PD, CX_R_WRITE);
+    if (A3 & ~(uint64_t)(CX_MAP_R | CX_MAP_W | CX_MAP_X))
+        return CX_E_INVALID_ARG;
+    return pd_protect(OBJ(pc, pd), A1, A2, (uint8_t)A3);
+}
+
+static long sys_thread_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(qc, A0, CX_T_QUOTA, CX_R_WRITE);
+    GET(pc, A1, CX_T_PD, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A2, &err);
+    if (!dst)
+        return err;
+    struct cap *ep = NULL;
+    if (A3) {
+        ep = cap_get(t->pd, A3, CX_T_EP, CX_R_WRITE, &err);
+        if (!ep)
+            return err;
+    }
+    if (A4 > t->prio)
+        return CX_E_INVALID_ARG; /* no thread above its creator's priority */
+    struct thread *n = thread_create_kernel(OBJ(qc, quota), OBJ(pc, pd), (uint8_t)A4, &err);
+    if (!n)
+        return err;
+    if (ep) {
+        n->fault_ep = OBJ(ep, ep);
+        n->fault_badge = ep->badge;
+        kobj_get(ep->obj);
+    }
+    cap_install_original(dst, &n->obj, CX_R_ALL);
+    return 0;
+}
+
+static long sys_thread_resume(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(tc, A0, CX_T_THREAD, CX_R_WRITE);
+    struct thread *x = OBJ(tc, thread);
+    if (x->state == TS_DEAD)
+        return CX_E_DEAD;
+    x->suspended = false;
+    if (x->state == TS_INACTIVE && !x->faulting)
+        thread_set_ready(x);
+    return 0;
+}
+
+static long sys_thread_suspend(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(tc, A0, CX_T_THREAD, CX_R_WRITE);
+    struct thread *x = OBJ(tc, thread);
+    if (x->state == TS_DEAD)
+        return CX_E_DEAD;
+    x->suspended = true;
+    if (x->state == TS_READY) {
+        sched_dequeue(x);
+        x->state = TS_INACTIVE;
+    }
+    return 0;
+}
+
+static long sys_thread_regs(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(tc, A0, CX_T_THREAD, A1 == CX_REGS_SET ? CX_R_WRITE : CX_R_READ);
+    struct thread *x = OBJ(tc, thread);
+    uint64_t op = A1, which = A2, uptr = A3;
+    static struct cx_regs r; /* one CPU, kernel not preemptible */
+    if (op > CX_REGS_SET || which > CX_CTX_SAVED)
+        return CX_E_INVALID_ARG;
+    if (x->state == TS_DEAD)
+        return CX_E_DEAD;
+    if (which == CX_CTX_SAVED && !x->in_runtime)
+        return CX_E_NOT_POSIX;
+    struct frame *xf = which == CX_CTX_SAVED ? &x->lx_saved : &x->frame;
+    if (op == CX_REGS_GET) {
+        memset(&r, 0, sizeof(r));
+        frame_to_regs(xf, &r);
+        r.fs_base = x->fs_base;
+        r.gs_base = x->gs_base;
+        fpu_sync(x);
+        memcpy(r.fxsave, x->fx, sizeof(r.fxsave));
+        return uaccess_copy_out(t->pd, uptr, &r, sizeof(r));
+    }
+    /* Setting the current context only of a thread that is not in a call. */
+    if (which == CX_CTX_CURRENT && x != t && x->state != TS_INACTIVE &&
+        !(x->state == TS_BLOCKED && x->faulting && x->wait == W_REPLY))
+        return CX_E_BUSY;
+    if (which == CX_CTX_CURRENT && x == t)
+        return CX_E_BUSY;
+    err = uaccess_copy_in(t->pd, &r, uptr, sizeof(r));
+    if (err)
+        return err;
+    err = regs_validate(&r);
+    if (err)
+        return err;
+    frame_from_regs(xf, &r);
+    x->fs_base = r.fs_base;
+    x->gs_base = r.gs_base;
+    fpu_sync(x);
+    memcpy(x->fx, r.fxsave, sizeof(x->fx));
+    fx_sanitize(x->fx);
+    return 0;
+}
+
+static long sys_thread_config(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(tc, A0, CX_T_THREAD, CX_R_WRITE);
+    struct thread *x = OBJ(tc, thread);
+    uint64_t v = A2;
+    switch (A1) {
+    case CX_TCFG_PRIORITY:
+        if (v > 255 || v > t->prio)
+            return CX_E_INVALID_ARG;
+        if (x->state == TS_READY) {
+            sched_dequeue(x);
+            x->prio = (uint8_t)v;
+            sched_enqueue(x);
+        } else {
+            x->prio = (uint8_t)v;
+        }
+        return 0;
+    case CX_TCFG_IPCBUF:
+        if (v && (v >= CX_USER_TOP || (v & 7) ||
+                  (v & (PAGE_SIZE - 1)) + sizeof(struct cx_ipcbuf) > PAGE_SIZE))
+            return CX_E_INVALID_ARG;
+        x->ipcbuf = v;
+        return 0;
+    case CX_TCFG_RT_STACK:
+        if (v >= CX_USER_TOP)
+            return CX_E_INVALID_ARG;
+        x->rt_stack = v;
+        return 0;
+    case CX_TCFG_FS_BASE:
+        if (!is_canonical(v))
+            return CX_E_INVALID_ARG;
+        x->fs_base = v;
+        if (x == t) {
+            wrmsr(MSR_FS_BASE, v);
+            this_cpu()->fs_loaded = v;
+        }
+        return 0;
+    default:
+        return CX_E_INVALID_ARG;
+    }
+}
+
+static long sys_thread_redirect(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(tc, A0, CX_T_THREAD, CX_R_WRITE);
+    struct thread *x = OBJ(tc, thread);
+    if (x->state == TS_DEAD)
+        return CX_E_DEAD;
+    if (!x->pd->posix || !x->rt_stack)
+        return CX_E_NOT_POSIX;
+    if (x->in_runtime) {
+        x->redirect_pending = true;
+        if (x->state == TS_BLOCKED)
+            thread_abort_wait(x, CX_E_INTERRUPTED);
+        return 0;
+    }
+    if (x->state == TS_BLOCKED)
+        return CX_E_BUSY; /* stopped in a fault, waiting for its handler */
+    posix_reflect(x, CX_RT_REDIRECT, 0, 0, 0);
+    return 0;
+}
+
+static long sys_ep_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(qc, A0, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A1, &err);
+    if (!dst)
+        return err;
+    struct ep *ep = kobj_alloc(OBJ(qc, quota), CX_T_EP, sizeof(*ep), &err);
+    if (!ep)
+        return err;
+    cap_install_original(dst, &ep->obj, CX_R_ALL);
+    return 0;
+}
+
+static long sys_ipc_call(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(c, A0, CX_T_EP, CX_R_WRITE);
+    return ipc_do_call(t, c);
+}
+
+static long sys_ipc_recv(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(c, A0, CX_T_EP, CX_R_READ);
+    return ipc_do_recv(t, c, A1, false, 0);
+}
+
+static long sys_ipc_reply_recv(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(c, A0, CX_T_EP, CX_R_READ);
+    return ipc_do_recv(t, c, CX_TIMEOUT_NONE, true, A1);
+}
+
+static long sys_notif_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(qc, A0, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A1, &err);
+    if (!dst)
+        return err;
+    struct notif *n = kobj_alloc(OBJ(qc, quota), CX_T_NOTIF, sizeof(*n), &err);
+    if (!n)
+        return err;
+    cap_install_original(dst, &n->obj, CX_R_ALL);
+    return 0;
+}
+
+static long sys_notif_signal(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(c, A0, CX_T_NOTIF, CX_R_WRITE);
+    notif_signal_bits(OBJ(c, notif), A1 | c->badge);
+    return 0;
+}
+
+static long sys_notif_wait(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(c, A0, CX_T_NOTIF, CX_R_READ);
+    return notif_do_wait(t, OBJ(c, notif), A1);
+}
+
+static long sys_irq_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(ic, A0, CX_T_IRQ_CONTROL, CX_R_WRITE);
+    GET(qc, A1, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A3, &err);
+    if (!dst)
+        return err;
+    return irq_do_create(OBJ(qc, quota), A2, dst);
+}
+
+static long sys_irq_bind(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(ic, A0, CX_T_IRQ, CX_R_WRITE);
+    GET(nc, A1, CX_T_NOTIF, CX_R_WRITE);
+    return irq_do_bind(OBJ(ic, irq), OBJ(nc, notif), A2);
+}
+
+static long sys_irq_ack(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(ic, A0, CX_T_IRQ, CX_R_WRITE);
+    return irq_do_ack(OBJ(ic, irq));
+}
+
+static long sys_io_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(ioc, A0, CX_T_IO, CX_R_WRITE);
+    GET(qc, A1, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A4, &err);
+    if (!dst)
+        return err;
+    struct io *src = OBJ(ioc, io);
+    if (A3 == 0 || A2 < src->base || A2 + A3 > (uint64_t)src->base + src->count)
+        return CX_E_INVALID_ARG;
+    struct io *io = kobj_alloc(OBJ(qc, quota), CX_T_IO, sizeof(*io), &err);
+    if (!io)
+        return err;
+    io->base = (uint32_t)A2;
+    io->count = (uint32_t)A3;
+    cap_install_original(dst, &io->obj, CX_R_ALL);
+    return 0;
+}
+
+static long sys_io_in(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(c, A0, CX_T_IO, CX_R_READ);
+    uint64_t v = 0;
+    err = (int)io_access(OBJ(c, io), A1, A2, false, &v);
+    if (!err)
+        f->rsi = v;
+    return err;
+}
+
+static long sys_io_out(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(c, A0, CX_T_IO, CX_R_WRITE);
+    uint64_t v = A3;
+    return io_access(OBJ(c, io), A1, A2, true, &v);
+}
+
+static long sys_log_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(lc, A0, CX_T_LOG, CX_R_WRITE);
+    GET(qc, A1, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A3, &err);
+    if (!dst)
+        return err;
+    char label[32];
+    memset(label, 0, sizeof(label));
+    for (size_t i = 0; i < sizeof(label) - 1; i++) {
+        err = uaccess_copy_in(t->pd, &label[i], A2 + i, 1);
+        if (err)
+            return err;
+        if (!label[i])
+            break;
+        if (label[i] < 0x20 || label[i] > 0x7e)
+            return CX_E_INVALID_ARG;
+    }
+    struct log *l = kobj_alloc(OBJ(qc, quota), CX_T_LOG, sizeof(*l), &err);
+    if (!l)
+        return err;
+    memcpy(l->label, label, sizeof(label));
+    cap_install_original(dst, &l->obj, CX_R_ALL);
+    return 0;
+}
+
+static long sys_log_write(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(c, A0, CX_T_LOG, CX_R_WRITE);
+    char buf[256];
+    uint64_t p = A1, n = A2;
+    if (n > (1u << 20))
+        return CX_E_INVALID_ARG;
+    while (n) {
+        size_t chunk = n < sizeof(buf) ? n : sizeof(buf);
+        err = uaccess_copy_in(t->pd, buf, p, chunk);
+        if (err)
+            return err;
+        log_put(OBJ(c, log), buf, chunk);
+        p += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+/* Leave the runtime: to the program, or back into the runtime if a redirect waits. */
+static void lx_leave(struct thread *t)
+{
+    if (t->redirect_pending) {
+        t->redirect_pending = false;
+        t->in_runtime = false;
+        struct frame saved = t->lx_saved;
+        t->frame = saved;
+        posix_reflect(t, CX_RT_REDIRECT, 0, 0, 0);
+        return;
+    }
+    t->frame = t->lx_saved;
+    t->in_runtime = false;
+}
+
+static long sys_lx_return(struct thread *t, struct frame *f)
+{
+    if (!t->in_runtime)
+        return CX_E_NOT_POSIX;
+    t->lx_saved.rax = A0;
+    lx_leave(t);
+    return SYS_BLOCKED; /* rax already set from lx_saved */
+}
+
+static long sys_lx_resume(struct thread *t, struct frame *f)
+{
+    static struct cx_regs r;
+    if (!t->in_runtime)
+        return CX_E_NOT_POSIX;
+    int err = uaccess_copy_in(t->pd, &r, A0, sizeof(r));
+    if (err)
+        return err;
+    err = regs_validate(&r);
+    if (err)
+        return err;
+    frame_from_regs(&t->lx_saved, &r);
+    t->fs_base = r.fs_base;
+    t->gs_base = r.gs_base;
+    fpu_sync(t);
+    memcpy(t->fx, r.fxsave, sizeof(t->fx));
+    fx_sanitize(t->fx);
+    this_cpu()->fs_loaded = ~0ul; /* reload FS/GS on the way out */
+    lx_leave(t);
+    return SYS_BLOCKED;
+}
+
+static long sys_yield(struct thread *t, struct frame *f)
+{
+    if (t->state == TS_READY) {
+        sched_dequeue(t);
+        sched_enqueue(t);
+    }
+    return 0;
+}
+
+static long sys_clock(struct thread *t, struct frame *f)
+{
+    f->rsi = tsc_to_ns(rdtsc());
+    f->rdi = tsc_hz;
+    return 0;
+}
+
+static const handler_fn handlers[CX_SYS_COUNT] = {
+#define CX_SYSCALL_HANDLER(n, name, argc) [n] = sys_##name,
+    CX_SYSCALLS(CX_SYSCALL_HANDLER)
+#undef CX_SYSCALL_HANDLER
+};
+
+void syscall_dispatch(struct thread *t)
+{
+    struct frame *f = &t->frame;
+    struct pd *pd = t->pd;
+    if (pd->posix && !(f->rip - 2 >= pd->rt_lo && f->rip - 2 < pd->rt_hi)) {
+        if (!t->rt_stack) {
+            f->rax = (uint64_t)-38; /* ENOSYS: no runtime to take the call */
+            return;
+        }
+        if (t->in_runtime) {
+            fault_deliver(t, 6, 0, f->rip); /* the runtime ran program code: its bug */
+            return;
+        }
+        posix_reflect(t, CX_RT_SYSCALL, 0, 0, 0);
+        return;
+    }
+    uint64_t nr = f->rax;
+    long r = nr < CX_SYS_COUNT ? handlers[nr](t, f) : CX_E_INVALID_CALL;
+    if (r != SYS_BLOCKED)
+        f->rax = (uint64_t)r;
+}

@@ -1,0 +1,44 @@
+# Shared by run-qemu and run-scenario: the QEMU command line and the accelerator.
+# The same CPU model under KVM and TCG: qemu64 without the features the nested KVM
+# here lacks, so that behaviour does not depend on the accelerator.
+
+capix_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CAPIX_BUILD=${CAPIX_BUILD:-$capix_root/build}
+CAPIX_CPU=${CAPIX_CPU:-qemu64,-sse3,-ssse3,-sse4.1,-sse4.2,-popcnt,-x2apic}
+
+capix_accel() {
+  if [[ -z ${CAPIX_ACCEL:-} ]]; then
+    CAPIX_ACCEL=tcg
+    if [[ -r /dev/kvm && -w /dev/kvm ]] && echo quit | timeout 10 qemu-system-x86_64 \
+         -accel kvm -M none -display none -nodefaults -monitor stdio >/dev/null 2>&1; then
+      CAPIX_ACCEL=kvm
+    fi
+    export CAPIX_ACCEL
+  fi
+  echo "$CAPIX_ACCEL"
+}
+
+# capix_archive OUT CONFIG [EXTRA FILES...]: the boot archive, init first.
+capix_archive() {
+  local out=$1 config=$2; shift 2
+  local dir; dir=$(mktemp -d)
+  cp "$CAPIX_BUILD/user/bin/init" "$dir/init"
+  cp "$config" "$dir/config"
+  local names=(init config)
+  for f in "$CAPIX_BUILD"/user/bin/* "$@"; do
+    local b; b=$(basename "$f")
+    [[ $b == init || ! -f $f ]] && continue
+    cp "$f" "$dir/$b"; names+=("$b")
+  done
+  tar --format=ustar -cf "$out" -C "$dir" "${names[@]}"
+  rm -rf "$dir"
+}
+
+# capix_qemu_args ARCHIVE: the common QEMU arguments.
+capix_qemu_args() {
+  local accel; accel=$(capix_accel)
+  QEMU_ARGS=(-M pc -bios /usr/share/qemu/qboot.rom -accel "$accel" -cpu "$CAPIX_CPU"
+    -m "${CAPIX_MEM:-256M}" -kernel "$CAPIX_BUILD/kernel/capix.elf" -initrd "$1"
+    -display none -no-reboot -nodefaults
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+}
