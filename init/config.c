@@ -7,6 +7,7 @@
  *       quota SIZE            memory quota (default 4M)
  *       stack SIZE            stack of the first thread (default 64K)
  *       priority N            0..199 (default 100)
+ *       slots N               capability slots, 64..65536 (default 1024)
  *       args WORD...          argv[1..]
  *       io FIRST COUNT        an I/O-port range capability, named "io"
  *       irq GSI               an interrupt capability, named "irq"
@@ -14,6 +15,7 @@
  *   when-done shutdown|stay   power off once every component has ended (default stay)
  */
 #include "init.h"
+#include <stdbool.h>
 #include <string.h>
 
 static char arena_buf[64 * 1024];
@@ -40,6 +42,7 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
     c->quota_bytes = 4 << 20;
     c->stack_bytes = 64 << 10;
     c->priority = 100;
+    c->slots = 1024;
     for (const struct cfg_node *p = cfg_first(n, NULL); p; p = cfg_next(p, NULL)) {
         int e = 0;
         if (!strcmp(p->name, "binary")) {
@@ -50,6 +53,8 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
             e = size_arg(p, &c->quota_bytes, 64 << 10, 1ul << 40, err);
         } else if (!strcmp(p->name, "stack")) {
             e = size_arg(p, &c->stack_bytes, 4096, 64 << 20, err);
+        } else if (!strcmp(p->name, "slots")) {
+            e = size_arg(p, &c->slots, 64, 65536, err);
         } else if (!strcmp(p->name, "priority")) {
             e = size_arg(p, &c->priority, 0, 199, err);
         } else if (!strcmp(p->name, "args")) {
@@ -76,7 +81,7 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
         } else {
             return cfg_error_at(err, p,
                                 "unknown node '%s' in component (expected binary, quota, stack, "
-                                "priority, args, io or irq)",
+                                "priority, slots, args, io or irq)",
                                 p->name);
         }
         if (e)

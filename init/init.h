@@ -23,7 +23,7 @@ struct child_cap {
 struct child {
     char name[32];
     const char *binary;
-    uint64_t quota_bytes, stack_bytes, priority;
+    uint64_t quota_bytes, stack_bytes, priority, slots;
     const struct cfg_node *node;
     unsigned nargs;
     const char *args[16];

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #define SCRATCH 0x40000000ul
-#define CHILD_SLOTS 256
 #define CHILD_STACK_TOP 0x7ffffff00000ul
 
 static struct tar_entry entry;
@@ -81,7 +80,7 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
     c->log = take_slot();
     c->parent_ep = take_slot();
     TRY((int)cx_quota_create(CX_SLOT_QUOTA, c->quota_bytes, c->quota));
-    TRY((int)cx_pd_create(c->quota, c->pd, CHILD_SLOTS));
+    TRY((int)cx_pd_create(c->quota, c->pd, c->slots));
     TRY((int)cx_cap_copy(init_ep, CX_SLOT_SELF_PD, c->parent_ep, CX_R_WRITE, badge));
     TRY((int)cx_thread_create(c->quota, c->pd, c->thread, c->parent_ep, c->priority));
     TRY((int)cx_log_create(CX_SLOT_LOG, c->quota, c->name, c->log));
@@ -113,6 +112,7 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
     page.si.magic = CX_STARTINFO_MAGIC;
     memcpy(page.si.name, c->name, strlen(c->name) + 1);
     page.si.args_offset = sizeof(struct cx_startinfo);
+    page.si.slots = c->slots;
     size_t pos = 0;
     for (unsigned i = 0; i <= c->nargs; i++) {
         const char *a = i == 0 ? c->name : c->args[i - 1];

@@ -88,7 +88,7 @@ struct cap {
     uint64_t watch_bits;
 };
 
-#define CSPACE_CHUNK 64
+#define CSPACE_CHUNK ((uint32_t)(PAGE_SIZE / sizeof(struct cap)))
 struct region;
 struct thread;
 struct pd {
@@ -139,7 +139,8 @@ enum wait_kind { W_NONE, W_SEND, W_RECV, W_REPLY, W_NOTIF, W_FAULT };
 
 struct thread {
     struct kobj obj;
-    struct frame frame;
+    struct frame frame __attribute__((aligned(16))); /* end must be 16-aligned: the CPU
+                                                         aligns RSP0 before pushing */
     uint8_t fx[512] __attribute__((aligned(16)));
     uint64_t fs_base, gs_base;
     struct pd *pd;

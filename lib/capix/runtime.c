@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define MAX_ARGS 32
-#define SLOT_BITS 4096
+#define SLOT_BITS (4096 - CX_SLOT_ALLOC_BASE)
 
 const struct cx_startinfo *cx_start_info;
 static uint64_t slot_map[SLOT_BITS / 64];
@@ -34,10 +34,13 @@ void cx_start(uint64_t info)
 
 uint64_t cx_slot_alloc(void)
 {
+    uint64_t limit = cx_start_info ? cx_start_info->slots : SLOT_BITS;
     for (unsigned i = 0; i < SLOT_BITS / 64; i++) {
         if (slot_map[i] == ~0ul)
             continue;
         unsigned b = (unsigned)__builtin_ctzl(~slot_map[i]);
+        if (CX_SLOT_ALLOC_BASE + i * 64 + b >= limit)
+            return 0;
         slot_map[i] |= 1ul << b;
         return CX_SLOT_ALLOC_BASE + i * 64 + b;
     }

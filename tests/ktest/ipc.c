@@ -55,8 +55,7 @@ static void client_fn(uint64_t arg)
     struct cx_msg m = {.tag = CX_TAG(3, 0, 0)};
     client_result = cx_call(client_ep, &m);
     cx_notif_signal(client_done, 1);
-    for (;;)
-        cx_thread_suspend(CX_SLOT_SELF_THREAD);
+    kt_park();
 }
 
 void kt_ipc(void)
@@ -72,7 +71,7 @@ void kt_ipc(void)
     EXPECT("give_ep", cx_cap_copy(ep, pd, SRV_EP, CX_R_READ, 0), 0);
     EXPECT("give_notif", cx_cap_copy(srv_notif, pd, SRV_NOTIF, CX_R_READ, 0), 0);
     EXPECT("give_log", cx_cap_copy(CX_SLOT_LOG, pd, CX_SLOT_LOG, CX_R_WRITE, 0), 0);
-    EXPECT("give_into_bad_slot", cx_cap_copy(ep, pd, 64, CX_R_ALL, 0), CX_E_INVALID_SLOT);
+    EXPECT("give_into_bad_slot", cx_cap_copy(ep, pd, 1000, CX_R_ALL, 0), CX_E_INVALID_SLOT);
     uint64_t srv = kt_thread(pd, server_fn, 0, server_stack, sizeof(server_stack), 0, 100,
                              CX_IPCBUF_ADDR);
 

@@ -121,20 +121,22 @@ static void test_quota(void)
     long err = 0;
     while (n < 256) {
         objs[n] = kt_slot();
-        err = cx_ep_create(q, objs[n]);
+        err = cx_mem_create(q, 1, objs[n]);
         if (err)
             break;
         n++;
     }
-    kt_check("quota_exhausted", err == CX_E_NO_QUOTA && n > 10, "after %u objects: %s", n,
+    kt_check("quota_exhausted", err == CX_E_NO_QUOTA && n > 5, "after %u objects: %s", n,
              cx_strerror(err));
     EXPECT("mem_over_quota", cx_mem_create(q, 1000, kt_slot()), CX_E_NO_QUOTA);
     /* the parent is unaffected */
     uint64_t other = kt_slot();
     EXPECT("others_unaffected", cx_ep_create(CX_SLOT_QUOTA, other), 0);
     cx_cap_delete(other);
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i <= n && i < 256; i++) {
         cx_cap_delete(objs[i]);
+        cx_slot_free(objs[i]);
+    }
     r = cx_raw_quota_info(q, 0, 0, 0, 0, 0);
     kt_check("quota_back_to_zero", r.rdi == 0, "used %lu after freeing", r.rdi);
     EXPECT("quota_delete", cx_cap_delete(q), 0);

@@ -8,6 +8,7 @@ extern unsigned kt_failed, kt_passed;
 void kt_check(const char *name, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 uint64_t kt_slot(void);
 void kt_sleep_ms(uint64_t ms);
+_Noreturn void kt_park(void); /* helper threads end here */
 /* Starts fn(arg) on a new thread of domain pd with the given stack; returns its slot. */
 uint64_t kt_thread(uint64_t pd, void (*fn)(uint64_t), uint64_t arg, void *stack, size_t size,
                    uint64_t fault_ep, uint64_t prio, uint64_t ipcbuf);

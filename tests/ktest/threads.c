@@ -44,14 +44,22 @@ uint64_t kt_thread(uint64_t pd, void (*fn)(uint64_t), uint64_t arg, void *stack,
     return t;
 }
 
+static uint64_t never; /* a notification nobody signals, made before any helper thread */
+
+/* Ends a helper thread of this domain: wait on a notification nobody signals. */
+_Noreturn void kt_park(void)
+{
+    for (;;)
+        cx_notif_wait(never, CX_TIMEOUT_NONE, NULL);
+}
+
 static void waiter_fn(uint64_t arg)
 {
     uint64_t bits = 0;
     long err = cx_notif_wait(n_work, CX_TIMEOUT_NONE, &bits);
     got_bits = err ? 0xdead : bits;
     cx_notif_signal(n_done, 1);
-    for (;;)
-        cx_thread_suspend(CX_SLOT_SELF_THREAD);
+    kt_park();
 }
 
 static void spin_fn(uint64_t arg)
@@ -62,7 +70,8 @@ static void spin_fn(uint64_t arg)
 
 static void fault_fn(uint64_t arg)
 {
-    *(volatile uint64_t *)0x10 = 1; /* page fault */
+    volatile uint64_t *volatile bad = (volatile uint64_t *)0x10;
+    *bad = 1; /* page fault */
     stage = 99;                     /* never reached */
     for (;;)
         ;
@@ -80,6 +89,9 @@ static void recovered_fn(uint64_t arg)
 void kt_threads(void)
 {
     uint64_t bits;
+    kt_sleep_ms(0);
+    never = kt_slot();
+    cx_notif_create(CX_SLOT_QUOTA, never);
     n_work = kt_slot();
     n_done = kt_slot();
     cx_notif_create(CX_SLOT_QUOTA, n_work);

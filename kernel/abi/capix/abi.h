@@ -244,6 +244,7 @@ struct cx_startinfo {
     uint64_t magic;
     uint64_t argc;
     uint64_t args_offset;  /* offset in this page: argc NUL-terminated strings */
+    uint64_t slots;        /* size of the component's capability space */
     uint64_t ncaps;        /* named capabilities given beyond the fixed slots */
     struct {
         uint64_t slot;

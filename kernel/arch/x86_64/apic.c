@@ -28,12 +28,12 @@ uint64_t rdtsc(void)
 
 uint64_t ns_to_tsc(uint64_t ns)
 {
-    return (uint64_t)((__uint128_t)ns * tsc_hz / 1000000000u);
+    return ns / 1000000000u * tsc_hz + ns % 1000000000u * tsc_hz / 1000000000u;
 }
 
 uint64_t tsc_to_ns(uint64_t t)
 {
-    return (uint64_t)((__uint128_t)t * 1000000000u / tsc_hz);
+    return t / tsc_hz * 1000000000u + t % tsc_hz * 1000000000u / tsc_hz;
 }
 
 static uint32_t lapic_read(uint32_t reg)
