@@ -643,6 +643,9 @@ int cfg_parse(const char *file, const char *text, size_t len, struct cfg_arena *
     err->col = 0;
     err->msg[0] = '\0';
 
+    if (p.len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        p.pos = 3; /* a UTF-8 byte-order mark is not part of the first name */
+
     p.file = copy_bytes(&p, p.file, strlen(p.file));
     if (!p.file) {
         p.file = err->file;

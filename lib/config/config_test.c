@@ -290,6 +290,21 @@ static void test_positions(void)
     CHECK_INT(n->values[0].col, 7); /* columns count characters, not bytes */
 }
 
+static void test_byte_order_mark(void)
+{
+    const struct cfg_node *n;
+    CHECK_INT(parse("\xef\xbb\xbf"
+                    "a 1\nb"),
+              0);
+    n = cfg_first(root, NULL);
+    CHECK_STR(n->name, "a");
+    CHECK_INT(n->col, 1);
+    CHECK_STR(cfg_next(n, NULL)->name, "b");
+    /* Only at the very start. */
+    CHECK_INT(parse("a \xef\xbb\xbf"), 0);
+    CHECK_STR(cfg_arg(cfg_first(root, "a"), 0), "\xef\xbb\xbf");
+}
+
 static void test_first_next(void)
 {
     const struct cfg_node *n;
@@ -593,6 +608,7 @@ static const struct {
     {"properties", test_properties},
     {"separators", test_separators},
     {"positions", test_positions},
+    {"byte_order_mark", test_byte_order_mark},
     {"first_next", test_first_next},
     {"text_independent", test_text_independent},
     {"arena_sizes", test_arena_sizes},
