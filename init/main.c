@@ -86,9 +86,9 @@ int main(int argc, char **argv)
         cx_printf("[init] cannot make an endpoint: %s\n", cx_strerror(err));
         power_off(2);
     }
-    uint64_t now_ns = cx_clock_ns();
-    cx_printf("[init] capix init: %u components configured, boot took %lu us so far\n", count,
-              now_ns / 1000);
+    uint64_t boot_ns = cx_clock_ns() - bi->boot_tsc / (bi->tsc_hz / 1000000) * 1000;
+    cx_printf("[init] capix init: %u components configured, %lu us since kernel entry\n", count,
+              boot_ns / 1000);
     unsigned running = 0;
     for (unsigned i = 0; i < count; i++) {
         struct child *c = &children[i];

@@ -90,7 +90,8 @@ void kt_posix(void)
     r.rdi = SHARED_VA;
     cx_thread_regs(t, CX_REGS_SET, CX_CTX_CURRENT, &r);
     EXPECT("posix_start", cx_thread_resume(t), 0);
-    kt_sleep_ms(20);
+    for (int i = 0; i < 200 && s->spins == 0; i++)
+        kt_sleep_ms(5);
     kt_check("linux_syscall_reflected", s->syscalls == 1 && s->sys_result == 1039,
              "%lu reflected calls, result %lu", s->syscalls, s->sys_result);
     kt_check("fault_reflected", s->faults == 1 && s->fault_vector == 6, "%lu faults, vector %lu",
@@ -98,11 +99,13 @@ void kt_posix(void)
     uint64_t spins = s->spins;
     kt_check("program_runs", spins > 0, "no spins");
     EXPECT("redirect", cx_thread_redirect(t), 0);
-    kt_sleep_ms(20);
+    for (int i = 0; i < 200 && (s->redirects == 0 || s->spins <= spins); i++)
+        kt_sleep_ms(5);
     kt_check("redirect_entered_runtime", s->redirects == 1, "%lu redirects", s->redirects);
     kt_check("program_resumed", s->spins > spins, "spins %lu -> %lu", spins, s->spins);
     s->go = 1;
-    kt_sleep_ms(20);
+    for (int i = 0; i < 200 && !s->done; i++)
+        kt_sleep_ms(5);
     kt_check("program_finished", s->done == 1, "not done");
     kt_check("xmm_intact", !memcmp(s->xmm_out, s->xmm_pattern, 256), "XMM registers changed");
     kt_check("gprs_intact",

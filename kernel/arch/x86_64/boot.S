@@ -64,7 +64,7 @@ pvh_entry:
     movl %eax, PHYS(boot_pml4) + 511 * 8
 
     movl %cr4, %eax
-    orl $0x620, %eax         /* PAE, OSFXSR, OSXMMEXCPT */
+    orl $0x20, %eax          /* PAE (SSE is enabled by cpu_init) */
     movl %eax, %cr4
     movl $PHYS(boot_pml4), %eax
     movl %eax, %cr3
