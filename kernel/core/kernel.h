@@ -54,8 +54,11 @@ void console_write(const char *s, size_t n);
 
 /* ---- physical frames (pmem.c) and kernel heap (kheap.c) ---- */
 void pmem_add_range(uint64_t start, uint64_t end);
+void pmem_add_pt_range(uint64_t start, uint64_t end);
 uint64_t pmem_alloc(void); /* zeroed frame or 0 */
 void pmem_free(uint64_t pa);
+uint64_t pmem_alloc_pt(void); /* zeroed frame for a page table, or 0 */
+void pmem_free_pt(uint64_t pa);
 uint64_t pmem_free_count(void);
 void *kmalloc(size_t size);        /* zeroed; size <= PAGE_SIZE; NULL when out of memory */
 void kfree(void *p, size_t size);

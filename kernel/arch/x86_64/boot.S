@@ -15,12 +15,14 @@
     .asciz "Xen"
     .long PHYS(pvh_entry)
 
-    .section .boot.data, "aw"
+    .section .pagetables, "aw", @nobits
     .p2align 12
-boot_pml4:  .fill 512, 8, 0
-boot_pdpt:  .fill 512, 8, 0
-boot_pdpt_hi: .fill 512, 8, 0
-boot_pd:    .fill 512, 8, 0
+boot_pml4:  .skip 4096
+boot_pdpt:  .skip 4096
+boot_pdpt_hi: .skip 4096
+boot_pd:    .skip 4096
+
+    .section .boot.data, "aw"
 boot_gdt:
     .quad 0
     .quad 0x00af9a000000ffff /* 0x08: 64-bit code */
@@ -43,6 +45,10 @@ pvh_entry:
     cld
     movl %ebx, PHYS(boot_start_info)
     movl $PHYS(boot_stack32_top), %esp
+    movl $PHYS(boot_pml4), %edi     /* the boot tables are not loaded: zero them */
+    movl $4 * 4096 / 4, %ecx
+    xorl %eax, %eax
+    rep stosl
 
     /* boot_pd: 512 x 2 MiB identity */
     movl $PHYS(boot_pd), %edi

@@ -19,7 +19,8 @@
 #define MAX_DIRECT_GIB 16
 #define MMIO_BASE 0xffffffffc0000000ul
 
-static uint64_t pool[4 + MAX_DIRECT_GIB + 2][512] __attribute__((aligned(4096)));
+static uint64_t pool[4 + MAX_DIRECT_GIB + 2][512]
+    __attribute__((aligned(4096), section(".pagetables")));
 static unsigned pool_used;
 static uint64_t *kpml4;
 static uint64_t *mmio_pt;
@@ -28,6 +29,7 @@ static unsigned mmio_used;
 static uint64_t *pool_page(void)
 {
     KASSERT(pool_used < ARRAY_SIZE(pool));
+    memset(pool[pool_used], 0, PAGE_SIZE); /* .pagetables is not zeroed at boot */
     return pool[pool_used++];
 }
 
@@ -92,7 +94,7 @@ void pt_flush(uint64_t va)
 
 uint64_t pt_new_root(void)
 {
-    uint64_t pa = pmem_alloc();
+    uint64_t pa = pmem_alloc_pt();
     if (!pa)
         return 0;
     uint64_t *t = phys_to_virt(pa);
@@ -115,7 +117,7 @@ int pt_ensure(uint64_t root, uint64_t va, struct quota *q, uint64_t *count)
             int err = quota_charge(q, PAGE_SIZE);
             if (err)
                 return err;
-            uint64_t pa = pmem_alloc();
+            uint64_t pa = pmem_alloc_pt();
             if (!pa) {
                 quota_uncharge(q, PAGE_SIZE);
                 return CX_E_NO_MEMORY;
@@ -184,7 +186,7 @@ static uint64_t free_level(uint64_t pa, int level)
             if (t[i] & PTE_P)
                 n += free_level(t[i] & PTE_ADDR, level - 1);
     }
-    pmem_free(pa);
+    pmem_free_pt(pa);
     return n;
 }
 
@@ -197,6 +199,6 @@ uint64_t pt_free_user(uint64_t root)
             n += free_level(t[i] & PTE_ADDR, 2);
     if (this_cpu()->cur_root == root)
         pt_activate(kernel_pml4());
-    pmem_free(root);
+    pmem_free_pt(root);
     return n;
 }
