@@ -33,7 +33,7 @@ all: $(DEPS_STAMP) $(ALL_TARGETS)
 deps: $(DEPS_STAMP)
 
 run: all
-	tools/run-qemu --interactive --config tests/scenarios/default/config
+	tools/run-qemu --interactive --config config/default.config
 
 scenario: all
 	@test -n "$(S)" || { echo "usage: make scenario S=NAME (one of: $(SCENARIOS))"; exit 2; }

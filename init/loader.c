@@ -14,11 +14,11 @@
 
 static struct tar_entry entry;
 
-#define TRY(expr)                                                                              \
-    do {                                                                                       \
-        err = (expr);                                                                          \
-        if (err)                                                                               \
-            goto fail;                                                                         \
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        err = (expr);                                                                              \
+        if (err)                                                                                   \
+            goto fail;                                                                             \
     } while (0)
 
 static uint64_t take_slot(void)
@@ -27,8 +27,8 @@ static uint64_t take_slot(void)
 }
 
 /* Makes a memory object of pages in the child's quota, fills it, maps it in the child. */
-static int child_mem(struct child *c, uint64_t va, uint64_t pages, uint64_t flags,
-                     const void *data, uint64_t data_off, uint64_t data_len)
+static int child_mem(struct child *c, uint64_t va, uint64_t pages, uint64_t flags, const void *data,
+                     uint64_t data_off, uint64_t data_len)
 {
     int err;
     if (c->nmems == MAX_CHILD_MEMS)
@@ -63,14 +63,16 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
 
     err = tar_find(archive, archive_len, c->binary, &entry);
     if (err) {
-        cx_printf("[init] %s: no file '%s' in the boot archive\n", c->name, c->binary);
+        cx_printf("[init] %s: cannot find '%s' in the boot archive: %s\n", c->name, c->binary,
+                  tar_strerror(err));
         return CX_E_INVALID_ARG;
     }
     c->elf = entry.data;
     c->elf_len = entry.size;
     err = elf_parse(c->elf, c->elf_len, &ei);
     if (err) {
-        cx_printf("[init] %s: '%s' is not a valid ELF executable (%d)\n", c->name, c->binary, err);
+        cx_printf("[init] %s: '%s' is not a valid ELF executable: %s\n", c->name, c->binary,
+                  elf_strerror(err));
         return CX_E_INVALID_ARG;
     }
 
@@ -100,8 +102,11 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
         TRY(child_mem(c, va, pages, fl, (const char *)c->elf + seg.offset, seg.vaddr - va,
                       seg.filesz));
     }
-    if (err != ELF_ENOENT)
+    if (err != ELF_ENOENT) {
+        cx_printf("[init] %s: bad segment in '%s': %s\n", c->name, c->binary, elf_strerror(err));
+        err = CX_E_INVALID_ARG;
         goto fail;
+    }
 
     /* start page: arguments and named capabilities */
     static struct {
@@ -133,8 +138,7 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
                                       0)
                     .err);
         else
-            TRY((int)cx_raw_irq_create(CX_SLOT_IRQ_CONTROL, c->quota, cc->first, c->extra[i], 0,
-                                       0)
+            TRY((int)cx_raw_irq_create(CX_SLOT_IRQ_CONTROL, c->quota, cc->first, c->extra[i], 0, 0)
                     .err);
         TRY((int)cx_cap_copy(c->extra[i], c->pd, CX_SLOT_FIRST_FREE + i, CX_R_ALL, 0));
         page.si.caps[i].slot = CX_SLOT_FIRST_FREE + i;
@@ -144,8 +148,8 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
     TRY(child_mem(c, CX_STARTINFO_ADDR, 1, CX_MAP_R, &page, 0, sizeof(page)));
     TRY(child_mem(c, CX_IPCBUF_ADDR, 1, CX_MAP_R | CX_MAP_W, NULL, 0, 0));
     uint64_t stack_pages = (c->stack_bytes + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
-    TRY(child_mem(c, CHILD_STACK_TOP - stack_pages * CX_PAGE_SIZE, stack_pages,
-                  CX_MAP_R | CX_MAP_W, NULL, 0, 0));
+    TRY(child_mem(c, CHILD_STACK_TOP - stack_pages * CX_PAGE_SIZE, stack_pages, CX_MAP_R | CX_MAP_W,
+                  NULL, 0, 0));
 
     static struct cx_regs regs;
     memset(&regs, 0, sizeof(regs));

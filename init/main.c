@@ -39,7 +39,7 @@ static _Noreturn void power_off(int code)
 {
     cx_printf("[init] shutting down\n");
     cx_io_out(CX_SLOT_IO_ALL, DEBUG_EXIT_PORT, 1, (uint64_t)code); /* QEMU isa-debug-exit */
-    cx_io_out(CX_SLOT_IO_ALL, 0x604, 2, 0x2000);                    /* QEMU ACPI power off */
+    cx_io_out(CX_SLOT_IO_ALL, 0x604, 2, 0x2000);                   /* QEMU ACPI power off */
     for (;;)
         cx_thread_suspend(CX_SLOT_SELF_THREAD);
 }
@@ -59,15 +59,16 @@ static void report_fault(struct child *c, const struct cx_msg *m)
 int main(int argc, char **argv)
 {
     const struct cx_bootinfo *bi = (const struct cx_bootinfo *)CX_BOOTINFO_ADDR;
-    long err = cx_map(CX_SLOT_SELF_PD, CX_SLOT_BOOT_ARCHIVE, 0, ARCHIVE_VA, bi->archive_pages,
-                      CX_MAP_R);
+    long err =
+        cx_map(CX_SLOT_SELF_PD, CX_SLOT_BOOT_ARCHIVE, 0, ARCHIVE_VA, bi->archive_pages, CX_MAP_R);
     if (err) {
         cx_printf("[init] cannot map the boot archive: %s\n", cx_strerror(err));
         power_off(2);
     }
     const void *archive = (const void *)ARCHIVE_VA;
-    if (tar_find(archive, bi->archive_size, "config", &config_entry)) {
-        cx_printf("[init] the boot archive has no 'config'\n");
+    int terr = tar_find(archive, bi->archive_size, "config", &config_entry);
+    if (terr) {
+        cx_printf("[init] cannot read 'config' from the boot archive: %s\n", tar_strerror(terr));
         power_off(2);
     }
     unsigned count;

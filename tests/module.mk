@@ -1,5 +1,7 @@
-# Tests: kernel test program, QEMU scenarios.
+# Tests: native test programs and QEMU scenarios (tests/scenarios/NAME/).
 include tests/ktest/module.mk
+include tests/kbench/module.mk
+include tests/native/module.mk
 # the kernel scenario also runs under each accelerator explicitly (KVM is skipped
 # where it is not usable): it must pass under both
-SCENARIOS += kernel kernel@kvm kernel@tcg
+SCENARIOS += boot kernel kernel@kvm kernel@tcg

@@ -53,9 +53,9 @@ void cspace_teardown(struct pd *pd)
     for (uint32_t i = 0; i < nchunks; i++)
         kfree(pd->chunks[i], CSPACE_CHUNK * sizeof(struct cap));
     kfree(pd->chunks, nchunks * sizeof(struct cap *));
-    quota_uncharge(pd->obj.quota, kmalloc_class(nchunks * sizeof(struct cap *)) +
-                                      (uint64_t)nchunks *
-                                          kmalloc_class(CSPACE_CHUNK * sizeof(struct cap)));
+    quota_uncharge(pd->obj.quota,
+                   kmalloc_class(nchunks * sizeof(struct cap *)) +
+                       (uint64_t)nchunks * kmalloc_class(CSPACE_CHUNK * sizeof(struct cap)));
     pd->chunks = NULL;
     pd->nslots = 0;
 }

@@ -44,10 +44,10 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t n);
-#define KASSERT(c)                                                                             \
-    do {                                                                                       \
-        if (!(c))                                                                              \
-            panic("assertion '%s' failed at %s:%d", #c, __FILE__, __LINE__);                  \
+#define KASSERT(c)                                                                                 \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            panic("assertion '%s' failed at %s:%d", #c, __FILE__, __LINE__);                       \
     } while (0)
 
 #include <string.h> /* lib/include/freestanding, implemented by lib/capix/string.c */
@@ -60,7 +60,7 @@ void pmem_free(uint64_t pa);
 uint64_t pmem_alloc_pt(void); /* zeroed frame for a page table, or 0 */
 void pmem_free_pt(uint64_t pa);
 uint64_t pmem_free_count(void);
-void *kmalloc(size_t size);        /* zeroed; size <= PAGE_SIZE; NULL when out of memory */
+void *kmalloc(size_t size); /* zeroed; size <= PAGE_SIZE; NULL when out of memory */
 void kfree(void *p, size_t size);
 size_t kmalloc_class(size_t size); /* bytes a kmalloc(size) really takes */
 
@@ -68,10 +68,10 @@ size_t kmalloc_class(size_t size); /* bytes a kmalloc(size) really takes */
 struct quota;
 struct kobj {
     uint8_t type;
-    bool dead;        /* destroyed: only the memory is left until refs drop */
-    uint32_t refs;    /* capabilities + internal references */
+    bool dead;     /* destroyed: only the memory is left until refs drop */
+    uint32_t refs; /* capabilities + internal references */
     struct quota *quota;
-    uint64_t charge;  /* bytes charged to quota for this object */
+    uint64_t charge; /* bytes charged to quota for this object */
 };
 
 struct quota {
@@ -98,8 +98,8 @@ struct pd {
     struct kobj obj;
     struct cap **chunks; /* nslots / CSPACE_CHUNK arrays of slots */
     uint32_t nslots;
-    uint64_t pml4; /* physical */
-    uint64_t pt_pages; /* page-table pages charged to obj.quota */
+    uint64_t pml4;          /* physical */
+    uint64_t pt_pages;      /* page-table pages charged to obj.quota */
     struct region *regions; /* sorted by address */
     struct thread *threads;
     bool posix;
@@ -133,10 +133,10 @@ struct frame {
 #define VEC_SYSCALL 0x100 /* frame.vector of a frame saved by the syscall entry */
 
 enum thread_state {
-    TS_INACTIVE,    /* made, not started, or suspended */
-    TS_READY,       /* in a run queue or running */
-    TS_BLOCKED,     /* waiting: see wait_kind */
-    TS_DEAD,        /* its domain is gone */
+    TS_INACTIVE, /* made, not started, or suspended */
+    TS_READY,    /* in a run queue or running */
+    TS_BLOCKED,  /* waiting: see wait_kind */
+    TS_DEAD,     /* its domain is gone */
 };
 enum wait_kind { W_NONE, W_SEND, W_RECV, W_REPLY, W_NOTIF, W_FAULT };
 
@@ -314,13 +314,13 @@ uint64_t tsc_to_ns(uint64_t tsc);
 
 /* per-CPU state. Offsets used by entry.S are checked in cpu.c. */
 struct cpu {
-    struct cpu *self;           /* 0 */
-    uint64_t kstack_top;        /* 8 */
-    uint64_t frame_end;         /* 16: end of current thread's struct frame */
-    uint64_t user_rsp;          /* 24: scratch for the syscall entry */
-    struct thread *current;     /* 32 */
+    struct cpu *self;       /* 0 */
+    uint64_t kstack_top;    /* 8 */
+    uint64_t frame_end;     /* 16: end of current thread's struct frame */
+    uint64_t user_rsp;      /* 24: scratch for the syscall entry */
+    struct thread *current; /* 32 */
     struct thread *fpu_owner;
-    uint64_t cur_root;          /* page-table root loaded in CR3 */
+    uint64_t cur_root; /* page-table root loaded in CR3 */
     uint64_t fs_loaded;
     uint64_t ticks;
     uint32_t id;

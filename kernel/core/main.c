@@ -146,10 +146,10 @@ void kmain(uint64_t start_info_phys)
     int err;
     const void *archive = phys_to_virt(arch_pa);
     if ((err = tar_find(archive, arch_len, "init", &init_entry)) != 0)
-        panic("boot: the boot archive has no 'init' (%d)", err);
+        panic("boot: cannot find 'init' in the boot archive: %s", tar_strerror(err));
     struct elf_info ei;
     if ((err = elf_parse(init_entry.data, init_entry.size, &ei)) != 0)
-        panic("boot: init is not a valid ELF executable (%d)", err);
+        panic("boot: init is not a valid ELF executable: %s", elf_strerror(err));
 
     struct pd *pd = pd_create_kernel(rootq, INIT_SLOTS, &err);
     if (!pd)

@@ -130,4 +130,5 @@ void sched_init(void)
     for (int i = 0; i < 4; i++)
         rq_bits[i] = 0;
 }
-_Static_assert(offsetof(struct thread, frame) % 16 == 0 && sizeof(struct frame) % 16 == 0, "frame end must be 16-aligned");
+_Static_assert(offsetof(struct thread, frame) % 16 == 0 && sizeof(struct frame) % 16 == 0,
+               "frame end must be 16-aligned");

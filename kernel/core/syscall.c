@@ -28,9 +28,9 @@ void cap_move_slot(struct cap *src, struct cap *dst);
 #define A3 (f->r10)
 #define A4 (f->r8)
 #define A5 (f->r9)
-#define GET(var, slot, type, rights)                                                           \
-    struct cap *var = cap_get(t->pd, (slot), (type), (rights), &err);                          \
-    if (!var)                                                                                  \
+#define GET(var, slot, type, rights)                                                               \
+    struct cap *var = cap_get(t->pd, (slot), (type), (rights), &err);                              \
+    if (!var)                                                                                      \
         return err;
 #define OBJ(cap, ctype) ((struct ctype *)(cap)->obj)
 

@@ -145,8 +145,8 @@ void cx_printf(const char *fmt, ...)
 const char *cx_strerror(long err)
 {
     switch (err) {
-#define CX_ERR_NAME(n, name, text)                                                             \
-    case n:                                                                                    \
+#define CX_ERR_NAME(n, name, text)                                                                 \
+    case n:                                                                                        \
         return #name;
         CX_ERRORS(CX_ERR_NAME)
 #undef CX_ERR_NAME

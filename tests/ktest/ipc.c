@@ -6,7 +6,7 @@
 #include <string.h>
 #include "ktest.h"
 
-#define SRV_EP 20   /* slots in the server's cspace */
+#define SRV_EP 20 /* slots in the server's cspace */
 #define SRV_NOTIF 21
 #define SRV_RECV 30
 
@@ -72,8 +72,8 @@ void kt_ipc(void)
     EXPECT("give_notif", cx_cap_copy(srv_notif, pd, SRV_NOTIF, CX_R_READ, 0), 0);
     EXPECT("give_log", cx_cap_copy(CX_SLOT_LOG, pd, CX_SLOT_LOG, CX_R_WRITE, 0), 0);
     EXPECT("give_into_bad_slot", cx_cap_copy(ep, pd, 1000, CX_R_ALL, 0), CX_E_INVALID_SLOT);
-    uint64_t srv = kt_thread(pd, server_fn, 0, server_stack, sizeof(server_stack), 0, 100,
-                             CX_IPCBUF_ADDR);
+    uint64_t srv =
+        kt_thread(pd, server_fn, 0, server_stack, sizeof(server_stack), 0, 100, CX_IPCBUF_ADDR);
 
     uint64_t cep = kt_slot();
     cx_cap_copy(ep, CX_SLOT_SELF_PD, cep, CX_R_WRITE | CX_R_GRANT, 0);
@@ -94,14 +94,15 @@ void kt_ipc(void)
     kt_check("ipc_cap_transfer", err == 0 && m.w[0] == CX_T_NOTIF && m.w[1] == 1,
              "err %s type/err %ld caps %lu", cx_strerror(err), (long)m.w[0], m.w[1]);
     err = cx_notif_wait(n, 1000000000ul, &bits);
-    kt_check("transferred_cap_works", err == 0 && bits == 0x8, "err %s bits %#lx",
-             cx_strerror(err), bits);
+    kt_check("transferred_cap_works", err == 0 && bits == 0x8, "err %s bits %#lx", cx_strerror(err),
+             bits);
     uint64_t nogrant = kt_slot();
     cx_cap_copy(ep, CX_SLOT_SELF_PD, nogrant, CX_R_WRITE, 0);
     ib->send_caps[0] = n;
     m = (struct cx_msg){.tag = CX_TAG(2, 0, 1)};
     err = cx_call(nogrant, &m);
-    kt_check("no_transfer_without_grant", err == 0 && (long)m.w[0] == CX_E_EMPTY_SLOT && m.w[1] == 0,
+    kt_check("no_transfer_without_grant",
+             err == 0 && (long)m.w[0] == CX_E_EMPTY_SLOT && m.w[1] == 0,
              "err %s result %ld caps %lu", cx_strerror(err), (long)m.w[0], m.w[1]);
     EXPECT("call_on_notification", cx_call(srv_notif, &m), CX_E_WRONG_TYPE);
     uint64_t recv_only = kt_slot();
@@ -130,8 +131,8 @@ void kt_ipc(void)
     client_done = kt_slot();
     cx_notif_create(CX_SLOT_QUOTA, client_done);
     client_result = 1;
-    uint64_t cl = kt_thread(CX_SLOT_SELF_PD, client_fn, 0, client_stack, sizeof(client_stack), 0,
-                            100, 0);
+    uint64_t cl =
+        kt_thread(CX_SLOT_SELF_PD, client_fn, 0, client_stack, sizeof(client_stack), 0, 100, 0);
     kt_sleep_ms(10);
     kt_check("client_waits", client_result == 1, "client returned early: %ld", client_result);
     EXPECT("pd_control_stop", cx_raw_pd_control(pd, CX_PD_STOP, 0, 0, 0, 0).err, 0);

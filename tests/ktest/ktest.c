@@ -151,8 +151,7 @@ static void test_memory(void)
     uint64_t m = kt_slot();
     const uint64_t va = 0x30000000;
     EXPECT("mem_create", cx_mem_create(CX_SLOT_QUOTA, 4, m), 0);
-    EXPECT("mem_create_zero_pages", cx_mem_create(CX_SLOT_QUOTA, 0, kt_slot()),
-           CX_E_INVALID_ARG);
+    EXPECT("mem_create_zero_pages", cx_mem_create(CX_SLOT_QUOTA, 0, kt_slot()), CX_E_INVALID_ARG);
     EXPECT("map", cx_map(CX_SLOT_SELF_PD, m, 0, va, 4, CX_MAP_R | CX_MAP_W), 0);
     EXPECT("map_overlap", cx_map(CX_SLOT_SELF_PD, m, 0, va + 4096, 1, CX_MAP_R), CX_E_MAPPING);
     EXPECT("map_unaligned", cx_map(CX_SLOT_SELF_PD, m, 0, va + 1, 1, CX_MAP_R), CX_E_INVALID_ARG);
@@ -189,8 +188,7 @@ static void test_memory(void)
     kt_check("hole_remapped", p[512] == 0 && p[1024] == 0x5678, "read %#lx", p[1024]);
 
     /* bad pointers */
-    EXPECT("bad_pointer_unmapped", cx_log_write(CX_SLOT_LOG, (void *)0x1000, 10),
-           CX_E_BAD_ADDRESS);
+    EXPECT("bad_pointer_unmapped", cx_log_write(CX_SLOT_LOG, (void *)0x1000, 10), CX_E_BAD_ADDRESS);
     EXPECT("bad_pointer_kernel", cx_log_write(CX_SLOT_LOG, (void *)0xffffffff80100000ul, 10),
            CX_E_BAD_ADDRESS);
     EXPECT("bad_pointer_wraps", cx_log_write(CX_SLOT_LOG, (void *)0x7ffffffff000ul, 1ul << 20),

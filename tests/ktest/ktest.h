@@ -16,11 +16,11 @@ void kt_threads(void);
 void kt_ipc(void);
 void kt_posix(void);
 
-#define EXPECT(name, expr, want)                                                               \
-    do {                                                                                       \
-        long got_ = (long)(expr);                                                              \
-        kt_check(name, got_ == (want), "%s returned %s, expected %s", #expr,                   \
-                 cx_strerror(got_), cx_strerror(want));                                        \
+#define EXPECT(name, expr, want)                                                                   \
+    do {                                                                                           \
+        long got_ = (long)(expr);                                                                  \
+        kt_check(name, got_ == (want), "%s returned %s, expected %s", #expr, cx_strerror(got_),    \
+                 cx_strerror(want));                                                               \
     } while (0)
 
 #endif

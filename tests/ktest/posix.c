@@ -59,8 +59,8 @@ void kt_posix(void)
 {
     uint64_t m = kt_slot(), pd = kt_slot(), t;
     cx_mem_create(CX_SLOT_QUOTA, 2, m);
-    EXPECT("map_shared", cx_map(CX_SLOT_SELF_PD, m, 0, SHARED_VA, 2,
-                                CX_MAP_R | CX_MAP_W | CX_MAP_SHARE), 0);
+    EXPECT("map_shared",
+           cx_map(CX_SLOT_SELF_PD, m, 0, SHARED_VA, 2, CX_MAP_R | CX_MAP_W | CX_MAP_SHARE), 0);
     struct posix_shared *s = (struct posix_shared *)SHARED_VA;
     for (int i = 0; i < 256; i++)
         s->xmm_pattern[i] = (uint8_t)(i * 7 + 3);
@@ -81,8 +81,8 @@ void kt_posix(void)
     cx_thread_create(CX_SLOT_QUOTA, pd, t, 0, 50);
     cx_cap_copy(t, pd, CX_SLOT_SELF_THREAD, CX_R_ALL, 0);
     cx_cap_copy(CX_SLOT_LOG, pd, CX_SLOT_LOG, CX_R_WRITE, 0);
-    EXPECT("rt_stack", cx_thread_config(t, CX_TCFG_RT_STACK,
-                                        (uint64_t)rt_stack + sizeof(rt_stack)), 0);
+    EXPECT("rt_stack", cx_thread_config(t, CX_TCFG_RT_STACK, (uint64_t)rt_stack + sizeof(rt_stack)),
+           0);
     static struct cx_regs r;
     cx_thread_regs(t, CX_REGS_GET, CX_CTX_CURRENT, &r);
     r.rip = (uint64_t)posix_prog;
@@ -112,8 +112,8 @@ void kt_posix(void)
              s->gpr_out[0] == 0x1111111111111111ul && s->gpr_out[1] == 0x1212121212121212ul &&
                  s->gpr_out[2] == 0x1313131313131313ul && s->gpr_out[3] == 0x1414141414141414ul &&
                  s->gpr_out[4] == 0x0b0b0b0b0b0b0b0bul && s->gpr_out[5] == SHARED_VA,
-             "rbx %#lx r12 %#lx r13 %#lx r14 %#lx rbp %#lx r15 %#lx", s->gpr_out[0],
-             s->gpr_out[1], s->gpr_out[2], s->gpr_out[3], s->gpr_out[4], s->gpr_out[5]);
+             "rbx %#lx r12 %#lx r13 %#lx r14 %#lx rbp %#lx r15 %#lx", s->gpr_out[0], s->gpr_out[1],
+             s->gpr_out[2], s->gpr_out[3], s->gpr_out[4], s->gpr_out[5]);
     cx_cap_delete(t);
     cx_cap_delete(pd);
     cx_unmap(CX_SLOT_SELF_PD, SHARED_VA, 2);

@@ -71,8 +71,8 @@ static void spin_fn(uint64_t arg)
 static void fault_fn(uint64_t arg)
 {
     volatile uint64_t *volatile bad = (volatile uint64_t *)0x10;
-    *bad = 1; /* page fault */
-    stage = 99;                     /* never reached */
+    *bad = 1;   /* page fault */
+    stage = 99; /* never reached */
     for (;;)
         ;
 }
@@ -102,8 +102,8 @@ void kt_threads(void)
     kt_sleep_ms(5);
     cx_notif_signal(n_work, 0x5);
     long err = cx_notif_wait(n_done, 1000000000ul, &bits);
-    kt_check("notif_wakeup", err == 0 && got_bits == 0x5, "err %s bits %#lx",
-             cx_strerror(err), got_bits);
+    kt_check("notif_wakeup", err == 0 && got_bits == 0x5, "err %s bits %#lx", cx_strerror(err),
+             got_bits);
     cx_cap_delete(t);
 
     uint64_t t0 = cx_clock_ns();
@@ -150,8 +150,8 @@ void kt_threads(void)
     EXPECT("regs_set_running_refused", cx_thread_regs(t, CX_REGS_SET, CX_CTX_CURRENT, &r),
            CX_E_BUSY);
     EXPECT("priority_above_creator", cx_thread_config(t, CX_TCFG_PRIORITY, 250), CX_E_INVALID_ARG);
-    EXPECT("create_above_creator", cx_thread_create(CX_SLOT_QUOTA, CX_SLOT_SELF_PD, kt_slot(), 0, 201),
-           CX_E_INVALID_ARG);
+    EXPECT("create_above_creator",
+           cx_thread_create(CX_SLOT_QUOTA, CX_SLOT_SELF_PD, kt_slot(), 0, 201), CX_E_INVALID_ARG);
     EXPECT("thread_delete", cx_cap_delete(t), 0);
     c1 = counter;
     kt_sleep_ms(20);
@@ -167,8 +167,7 @@ void kt_threads(void)
     err = cx_recv(ep, 1000000000ul, &m);
     kt_check("fault_delivered",
              err == 0 && CX_TAG_LABEL(m.tag) == CX_LABEL_FAULT && m.badge == 77 && m.w[0] == 14 &&
-                 m.w[2] == 0x10 && m.w[3] >= (uint64_t)fault_fn &&
-                 m.w[3] < (uint64_t)fault_fn + 64,
+                 m.w[2] == 0x10 && m.w[3] >= (uint64_t)fault_fn && m.w[3] < (uint64_t)fault_fn + 64,
              "err %s label %#lx badge %lu vector %lu addr %#lx rip %#lx", cx_strerror(err),
              CX_TAG_LABEL(m.tag), m.badge, m.w[0], m.w[2], m.w[3]);
     cx_thread_regs(t, CX_REGS_GET, CX_CTX_CURRENT, &r);
@@ -187,8 +186,9 @@ void kt_threads(void)
     t = kt_thread(CX_SLOT_SELF_PD, fault_fn, 0, stack_b, sizeof(stack_b), 0, 100, 0);
     kt_sleep_ms(5);
     cx_thread_regs(t, CX_REGS_GET, CX_CTX_CURRENT, &r);
-    kt_check("fault_without_handler_stops", r.rip >= (uint64_t)fault_fn &&
-             r.rip < (uint64_t)fault_fn + 64 && stage == 2, "rip %#lx", r.rip);
+    kt_check("fault_without_handler_stops",
+             r.rip >= (uint64_t)fault_fn && r.rip < (uint64_t)fault_fn + 64 && stage == 2,
+             "rip %#lx", r.rip);
     cx_cap_delete(t);
     cx_cap_delete(fep);
     cx_cap_delete(ep);

@@ -20,47 +20,47 @@
 #include <stdint.h>
 
 /* X(number, name, argument count) */
-#define CX_SYSCALLS(X)                                                                         \
-    X(0, cap_copy, 5)         /* src, dst_pd, dst_slot, rights, badge -> derived copy */       \
-    X(1, cap_move, 3)         /* src, dst_pd, dst_slot */                                      \
-    X(2, cap_delete, 1)       /* slot; deleting an original destroys the object */             \
-    X(3, cap_revoke, 1)       /* slot: delete every capability derived from it */              \
-    X(4, cap_info, 1)         /* slot -> rsi type, rdi rights, rdx badge, r10 flags */         \
-    X(5, cap_watch, 3)        /* slot, notif, bits: signal when no derived copy is left */     \
-    X(6, quota_create, 3)     /* quota, bytes, dst_slot: split a quota */                      \
-    X(7, quota_info, 1)       /* quota -> rsi limit, rdi used */                               \
-    X(8, pd_create, 3)        /* quota, dst_slot, cspace_slots */                              \
-    X(9, pd_set_runtime, 4)   /* pd, entry, code_lo, code_hi: mark as POSIX domain */          \
-    X(10, pd_copy_as, 2)      /* src_pd, dst_pd: copy the address space (fork) */              \
-    X(11, mem_create, 3)      /* quota, pages, dst_slot: zero-filled on first touch */         \
-    X(12, map, 6)             /* pd, mem, page_offset, vaddr, pages, flags */                  \
-    X(13, unmap, 3)           /* pd, vaddr, pages */                                           \
-    X(14, protect, 4)         /* pd, vaddr, pages, flags (CX_MAP_R/W/X) */                     \
-    X(15, thread_create, 5)   /* quota, pd, dst_slot, fault_ep (or 0), priority */             \
-    X(16, thread_resume, 1)   /* thread: start or resume */                                    \
-    X(17, thread_suspend, 1)  /* thread */                                                     \
-    X(18, thread_regs, 4)     /* thread, op (CX_REGS_*), which (CX_CTX_*), struct cx_regs * */ \
-    X(19, thread_config, 3)   /* thread, what (CX_TCFG_*), value */                            \
-    X(20, thread_redirect, 1) /* thread: asynchronous entry to the runtime (signals) */        \
-    X(21, ep_create, 2)       /* quota, dst_slot */                                            \
-    X(22, ipc_call, 6)        /* ep, tag, w0..w3 -> rsi tag, rdx,r10,r8,r9 w0..w3 */           \
-    X(23, ipc_recv, 2)        /* ep, timeout_ns -> rdi badge, rsi tag, w0..w3 */               \
-    X(24, ipc_reply_recv, 6)  /* ep, tag, w0..w3: reply to the caller, then receive */         \
-    X(25, notif_create, 2)    /* quota, dst_slot */                                            \
-    X(26, notif_signal, 2)    /* notif, bits */                                                \
-    X(27, notif_wait, 2)      /* notif, timeout_ns -> rsi bits (0 timeout: poll) */            \
-    X(28, irq_create, 4)      /* irq_control, quota, gsi, dst_slot */                          \
-    X(29, irq_bind, 3)        /* irq, notif, bits */                                           \
-    X(30, irq_ack, 1)         /* irq: unmask after handling */                                 \
-    X(31, io_create, 5)       /* io, quota, first_port, count, dst_slot: narrower range */     \
-    X(32, io_in, 3)           /* io, port, width (1,2,4) -> rsi value */                       \
-    X(33, io_out, 4)          /* io, port, width, value */                                     \
-    X(34, log_create, 4)      /* log, quota, label (user string), dst_slot */                  \
-    X(35, log_write, 3)       /* log, buf, len */                                              \
-    X(36, lx_return, 1)       /* value: end a reflected Linux call, rax = value */             \
-    X(37, lx_resume, 1)       /* struct cx_regs *: resume a whole context (sigreturn) */       \
-    X(38, yield, 0)           /* give up the rest of the time slice */                         \
-    X(39, clock, 0)           /* -> rsi nanoseconds since boot, rdi TSC ticks per second */    \
+#define CX_SYSCALLS(X)                                                                             \
+    X(0, cap_copy, 5)         /* src, dst_pd, dst_slot, rights, badge -> derived copy */           \
+    X(1, cap_move, 3)         /* src, dst_pd, dst_slot */                                          \
+    X(2, cap_delete, 1)       /* slot; deleting an original destroys the object */                 \
+    X(3, cap_revoke, 1)       /* slot: delete every capability derived from it */                  \
+    X(4, cap_info, 1)         /* slot -> rsi type, rdi rights, rdx badge, r10 flags */             \
+    X(5, cap_watch, 3)        /* slot, notif, bits: signal when no derived copy is left */         \
+    X(6, quota_create, 3)     /* quota, bytes, dst_slot: split a quota */                          \
+    X(7, quota_info, 1)       /* quota -> rsi limit, rdi used */                                   \
+    X(8, pd_create, 3)        /* quota, dst_slot, cspace_slots */                                  \
+    X(9, pd_set_runtime, 4)   /* pd, entry, code_lo, code_hi: mark as POSIX domain */              \
+    X(10, pd_copy_as, 2)      /* src_pd, dst_pd: copy the address space (fork) */                  \
+    X(11, mem_create, 3)      /* quota, pages, dst_slot: zero-filled on first touch */             \
+    X(12, map, 6)             /* pd, mem, page_offset, vaddr, pages, flags */                      \
+    X(13, unmap, 3)           /* pd, vaddr, pages */                                               \
+    X(14, protect, 4)         /* pd, vaddr, pages, flags (CX_MAP_R/W/X) */                         \
+    X(15, thread_create, 5)   /* quota, pd, dst_slot, fault_ep (or 0), priority */                 \
+    X(16, thread_resume, 1)   /* thread: start or resume */                                        \
+    X(17, thread_suspend, 1)  /* thread */                                                         \
+    X(18, thread_regs, 4)     /* thread, op (CX_REGS_*), which (CX_CTX_*), struct cx_regs * */     \
+    X(19, thread_config, 3)   /* thread, what (CX_TCFG_*), value */                                \
+    X(20, thread_redirect, 1) /* thread: asynchronous entry to the runtime (signals) */            \
+    X(21, ep_create, 2)       /* quota, dst_slot */                                                \
+    X(22, ipc_call, 6)        /* ep, tag, w0..w3 -> rsi tag, rdx,r10,r8,r9 w0..w3 */               \
+    X(23, ipc_recv, 2)        /* ep, timeout_ns -> rdi badge, rsi tag, w0..w3 */                   \
+    X(24, ipc_reply_recv, 6)  /* ep, tag, w0..w3: reply to the caller, then receive */             \
+    X(25, notif_create, 2)    /* quota, dst_slot */                                                \
+    X(26, notif_signal, 2)    /* notif, bits */                                                    \
+    X(27, notif_wait, 2)      /* notif, timeout_ns -> rsi bits (0 timeout: poll) */                \
+    X(28, irq_create, 4)      /* irq_control, quota, gsi, dst_slot */                              \
+    X(29, irq_bind, 3)        /* irq, notif, bits */                                               \
+    X(30, irq_ack, 1)         /* irq: unmask after handling */                                     \
+    X(31, io_create, 5)       /* io, quota, first_port, count, dst_slot: narrower range */         \
+    X(32, io_in, 3)           /* io, port, width (1,2,4) -> rsi value */                           \
+    X(33, io_out, 4)          /* io, port, width, value */                                         \
+    X(34, log_create, 4)      /* log, quota, label (user string), dst_slot */                      \
+    X(35, log_write, 3)       /* log, buf, len */                                                  \
+    X(36, lx_return, 1)       /* value: end a reflected Linux call, rax = value */                 \
+    X(37, lx_resume, 1)       /* struct cx_regs *: resume a whole context (sigreturn) */           \
+    X(38, yield, 0)           /* give up the rest of the time slice */                             \
+    X(39, clock, 0)           /* -> rsi nanoseconds since boot, rdi TSC ticks per second */        \
     X(40, pd_control, 2)      /* pd, CX_PD_STOP or CX_PD_RESUME: all threads at once */
 
 enum cx_syscall {
@@ -71,24 +71,24 @@ enum cx_syscall {
 };
 
 /* Error codes: 0 is success, failures are negative. */
-#define CX_ERRORS(X)                                                                           \
-    X(0, OK, "success")                                                                        \
-    X(-1, INVALID_CALL, "no such system call")                                                 \
-    X(-2, INVALID_SLOT, "slot number out of range")                                            \
-    X(-3, EMPTY_SLOT, "slot holds no capability")                                              \
-    X(-4, SLOT_IN_USE, "destination slot is not empty")                                        \
-    X(-5, WRONG_TYPE, "capability has the wrong object type")                                  \
-    X(-6, NO_RIGHTS, "capability lacks a right the call needs")                                \
-    X(-7, INVALID_ARG, "argument out of range")                                                \
-    X(-8, BAD_ADDRESS, "user pointer not mapped or not accessible")                            \
-    X(-9, NO_QUOTA, "memory quota exhausted")                                                  \
-    X(-10, NO_MEMORY, "kernel out of physical memory")                                         \
-    X(-11, TIMEOUT, "wait timed out")                                                          \
-    X(-12, INTERRUPTED, "wait broken by a redirect")                                           \
-    X(-13, DEAD, "object was destroyed")                                                       \
-    X(-14, BUSY, "object is busy")                                                             \
-    X(-15, WOULD_BLOCK, "nothing to receive")                                                  \
-    X(-16, NOT_POSIX, "thread is not in a POSIX domain or not in its runtime")                 \
+#define CX_ERRORS(X)                                                                               \
+    X(0, OK, "success")                                                                            \
+    X(-1, INVALID_CALL, "no such system call")                                                     \
+    X(-2, INVALID_SLOT, "slot number out of range")                                                \
+    X(-3, EMPTY_SLOT, "slot holds no capability")                                                  \
+    X(-4, SLOT_IN_USE, "destination slot is not empty")                                            \
+    X(-5, WRONG_TYPE, "capability has the wrong object type")                                      \
+    X(-6, NO_RIGHTS, "capability lacks a right the call needs")                                    \
+    X(-7, INVALID_ARG, "argument out of range")                                                    \
+    X(-8, BAD_ADDRESS, "user pointer not mapped or not accessible")                                \
+    X(-9, NO_QUOTA, "memory quota exhausted")                                                      \
+    X(-10, NO_MEMORY, "kernel out of physical memory")                                             \
+    X(-11, TIMEOUT, "wait timed out")                                                              \
+    X(-12, INTERRUPTED, "wait broken by a redirect")                                               \
+    X(-13, DEAD, "object was destroyed")                                                           \
+    X(-14, BUSY, "object is busy")                                                                 \
+    X(-15, WOULD_BLOCK, "nothing to receive")                                                      \
+    X(-16, NOT_POSIX, "thread is not in a POSIX domain or not in its runtime")                     \
     X(-17, MAPPING, "address range overlaps or misses a mapping")
 
 enum cx_err {
@@ -163,16 +163,16 @@ enum cx_type {
  */
 #define CX_MSG_WORDS 64
 #define CX_MSG_CAPS 3
-#define CX_TAG(label, words, caps)                                                             \
+#define CX_TAG(label, words, caps)                                                                 \
     (((uint64_t)(label) << 16) | ((uint64_t)(caps) << 8) | (uint64_t)(words))
 #define CX_TAG_LABEL(tag) ((tag) >> 16)
-#define CX_TAG_WORDS(tag) ((unsigned)((tag) & 0x7f))
+#define CX_TAG_WORDS(tag) ((unsigned)((tag)&0x7f))
 #define CX_TAG_CAPS(tag) ((unsigned)(((tag) >> 8) & 0x3))
 
 struct cx_ipcbuf {
-    uint64_t words[CX_MSG_WORDS]; /* words 0..3 mirror the registers */
-    uint64_t send_caps[CX_MSG_CAPS]; /* slots in the sender's cspace, copied to receiver */
-    uint64_t recv_slots[CX_MSG_CAPS]; /* empty slots in the receiver's cspace */
+    uint64_t words[CX_MSG_WORDS];      /* words 0..3 mirror the registers */
+    uint64_t send_caps[CX_MSG_CAPS];   /* slots in the sender's cspace, copied to receiver */
+    uint64_t recv_slots[CX_MSG_CAPS];  /* empty slots in the receiver's cspace */
     uint64_t recv_badges[CX_MSG_CAPS]; /* filled on receive: badge of each received cap */
 };
 
@@ -203,10 +203,10 @@ struct cx_regs {
 #define CX_CTX_SAVED 1   /* POSIX: the program context saved at the last reflection */
 
 /* thread_config */
-#define CX_TCFG_PRIORITY 0   /* 0 (lowest) .. 255 */
-#define CX_TCFG_IPCBUF 1     /* user address of the thread's struct cx_ipcbuf */
-#define CX_TCFG_RT_STACK 2   /* POSIX: stack top the runtime entry runs on */
-#define CX_TCFG_FS_BASE 3    /* FS base (thread pointer) */
+#define CX_TCFG_PRIORITY 0 /* 0 (lowest) .. 255 */
+#define CX_TCFG_IPCBUF 1   /* user address of the thread's struct cx_ipcbuf */
+#define CX_TCFG_RT_STACK 2 /* POSIX: stack top the runtime entry runs on */
+#define CX_TCFG_FS_BASE 3  /* FS base (thread pointer) */
 
 /* pd_control */
 #define CX_PD_STOP 0
@@ -229,13 +229,13 @@ struct cx_regs {
 #define CX_BOOTINFO_MAGIC 0x43415049584249ul /* "CAPIXBI" */
 struct cx_bootinfo {
     uint64_t magic;
-    uint64_t archive_size;   /* bytes of the boot archive (tar) */
-    uint64_t archive_pages;  /* pages of the archive memory object */
-    uint64_t quota_bytes;    /* initial quota given to init */
-    uint64_t tsc_hz;         /* TSC ticks per second */
-    uint64_t boot_tsc;       /* TSC at kernel entry */
-    uint64_t kvm;            /* 1 when running under a hypervisor that says KVM */
-    char cmdline[256];       /* kernel command line */
+    uint64_t archive_size;  /* bytes of the boot archive (tar) */
+    uint64_t archive_pages; /* pages of the archive memory object */
+    uint64_t quota_bytes;   /* initial quota given to init */
+    uint64_t tsc_hz;        /* TSC ticks per second */
+    uint64_t boot_tsc;      /* TSC at kernel entry */
+    uint64_t kvm;           /* 1 when running under a hypervisor that says KVM */
+    char cmdline[256];      /* kernel command line */
 };
 
 /* Start information handed by a parent to a child (read-only page). */
@@ -243,14 +243,14 @@ struct cx_bootinfo {
 struct cx_startinfo {
     uint64_t magic;
     uint64_t argc;
-    uint64_t args_offset;  /* offset in this page: argc NUL-terminated strings */
-    uint64_t slots;        /* size of the component's capability space */
-    uint64_t ncaps;        /* named capabilities given beyond the fixed slots */
+    uint64_t args_offset; /* offset in this page: argc NUL-terminated strings */
+    uint64_t slots;       /* size of the component's capability space */
+    uint64_t ncaps;       /* named capabilities given beyond the fixed slots */
     struct {
         uint64_t slot;
         char name[24];
     } caps[32];
-    char name[32];         /* the component's name */
+    char name[32]; /* the component's name */
 };
 
 #endif

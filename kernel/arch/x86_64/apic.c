@@ -83,7 +83,7 @@ void lapic_init(void)
     wrmsr(MSR_APIC_BASE, base | (1u << 11)); /* global enable */
     lapic = kmap_mmio(base & 0xfffff000ul, PAGE_SIZE);
     lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
-    lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
+    lapic_write(LAPIC_TIMER_DIV, 0x3);      /* divide by 16 */
     lapic_write(LAPIC_LVT_TIMER, 1u << 16); /* masked while calibrating */
     lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
     uint64_t t0 = rdtsc();

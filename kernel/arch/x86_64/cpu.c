@@ -151,12 +151,28 @@ void cpu_init(void)
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-static const char *const exc_names[32] = {
-    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-    "invalid opcode", "device not available", "double fault", "coprocessor overrun",
-    "invalid TSS", "segment not present", "stack fault", "general protection",
-    "page fault", "reserved", "x87 error", "alignment check", "machine check",
-    "SIMD error", "virtualization", "control protection"};
+static const char *const exc_names[32] = {"divide error",
+                                          "debug",
+                                          "NMI",
+                                          "breakpoint",
+                                          "overflow",
+                                          "bound range",
+                                          "invalid opcode",
+                                          "device not available",
+                                          "double fault",
+                                          "coprocessor overrun",
+                                          "invalid TSS",
+                                          "segment not present",
+                                          "stack fault",
+                                          "general protection",
+                                          "page fault",
+                                          "reserved",
+                                          "x87 error",
+                                          "alignment check",
+                                          "machine check",
+                                          "SIMD error",
+                                          "virtualization",
+                                          "control protection"};
 
 static _Noreturn void kernel_exception(struct frame *f)
 {

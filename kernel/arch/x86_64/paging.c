@@ -75,8 +75,8 @@ void *kmap_mmio(uint64_t pa, size_t size)
     KASSERT(mmio_used + pages <= 512);
     uint64_t va = MMIO_BASE + (uint64_t)mmio_used * PAGE_SIZE;
     for (uint64_t i = 0; i < pages; i++)
-        mmio_pt[mmio_used + i] = (pa + i * PAGE_SIZE) | PTE_P | PTE_W | PTE_PCD | PTE_PWT |
-                                 (cpu_has_nx ? PTE_NX : 0);
+        mmio_pt[mmio_used + i] =
+            (pa + i * PAGE_SIZE) | PTE_P | PTE_W | PTE_PCD | PTE_PWT | (cpu_has_nx ? PTE_NX : 0);
     mmio_used += pages;
     return (void *)va;
 }

@@ -138,7 +138,7 @@ struct cx_msg {
     uint64_t tag, badge;
     uint64_t w[4];
 };
-long cx_call(uint64_t ep, struct cx_msg *m);       /* m in: request; out: reply */
+long cx_call(uint64_t ep, struct cx_msg *m); /* m in: request; out: reply */
 long cx_recv(uint64_t ep, uint64_t timeout_ns, struct cx_msg *m);
 long cx_reply_recv(uint64_t ep, struct cx_msg *m); /* m in: reply; out: next request */
 struct cx_ipcbuf *cx_ipcbuf(void);                 /* the calling thread's IPC buffer */
@@ -151,10 +151,10 @@ void cx_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- start-up ---- */
 extern const struct cx_startinfo *cx_start_info; /* NULL for init */
-uint64_t cx_slot_alloc(void);                       /* a free slot of our cspace, or 0 */
+uint64_t cx_slot_alloc(void);                    /* a free slot of our cspace, or 0 */
 void cx_slot_free(uint64_t slot);
-uint64_t cx_named_cap(const char *name);            /* slot of a named start capability, or 0 */
-_Noreturn void cx_exit(int status);                 /* tell the parent and stop */
+uint64_t cx_named_cap(const char *name); /* slot of a named start capability, or 0 */
+_Noreturn void cx_exit(int status);      /* tell the parent and stop */
 int main(int argc, char **argv);
 
 /* Labels of messages to the parent (init). */

@@ -28,11 +28,11 @@ static inline struct cx_ret cx_syscall(uint64_t nr, uint64_t a0, uint64_t a1, ui
     return r;
 }
 
-#define CX_RAW_STUB(n, name, argc)                                                             \
-    static inline struct cx_ret cx_raw_##name(uint64_t a0, uint64_t a1, uint64_t a2,           \
-                                              uint64_t a3, uint64_t a4, uint64_t a5)           \
-    {                                                                                          \
-        return cx_syscall(n, a0, a1, a2, a3, a4, a5);                                          \
+#define CX_RAW_STUB(n, name, argc)                                                                 \
+    static inline struct cx_ret cx_raw_##name(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,  \
+                                              uint64_t a4, uint64_t a5)                            \
+    {                                                                                              \
+        return cx_syscall(n, a0, a1, a2, a3, a4, a5);                                              \
     }
 CX_SYSCALLS(CX_RAW_STUB)
 #undef CX_RAW_STUB

@@ -1,0 +1,5 @@
+# Native example programs packed into every boot archive.
+$(BUILD)/user/bin/hello: $(BUILD)/user/tests/native/hello.o $(LIBCAPIX)
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
+ALL_TARGETS += $(BUILD)/user/bin/hello
