@@ -24,6 +24,8 @@ include kernel/module.mk
 include init/module.mk
 include tests/module.mk
 -include ports/module.mk
+-include vfs/module.mk
+-include vfs-plugins/module.mk
 
 $(DEPS_STAMP): tools/ensure-deps
 	@tools/ensure-deps $@
