@@ -26,6 +26,8 @@ include tests/module.mk
 -include ports/module.mk
 -include vfs/module.mk
 -include vfs-plugins/module.mk
+-include bench/module.mk
+-include posix-test/module.mk
 
 $(DEPS_STAMP): tools/ensure-deps
 	@tools/ensure-deps $@
