@@ -4,4 +4,4 @@ include tests/kbench/module.mk
 include tests/native/module.mk
 # the kernel scenario also runs under each accelerator explicitly (KVM is skipped
 # where it is not usable): it must pass under both
-SCENARIOS += boot kernel kernel@kvm kernel@tcg
+SCENARIOS += boot crash config-error kernel kernel@kvm kernel@tcg

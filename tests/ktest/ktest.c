@@ -208,6 +208,27 @@ static void test_memory(void)
     EXPECT("io_bad_width", cx_io_out(cx_named_cap("io"), 0x3ff, 3, 0), CX_E_INVALID_ARG);
 }
 
+/* ---- interrupts: COM1's transmitter-empty interrupt (GSI 4) ---- */
+
+static void test_irq(void)
+{
+    uint64_t irq = cx_named_cap("irq"), io = cx_named_cap("io"), n = kt_slot(), bits = 0;
+    cx_notif_create(CX_SLOT_QUOTA, n);
+    EXPECT("irq_ack_unbound", cx_raw_irq_ack(irq, 0, 0, 0, 0, 0).err, CX_E_INVALID_ARG);
+    EXPECT("irq_bind_wrong_type", cx_raw_irq_bind(n, n, 1, 0, 0, 0).err, CX_E_WRONG_TYPE);
+    EXPECT("irq_bind", cx_raw_irq_bind(irq, n, 0x10, 0, 0, 0).err, 0);
+    cx_io_out(io, 0x3fc, 1, 0x0b); /* MCR: DTR, RTS, OUT2 (gates the IRQ line) */
+    cx_io_out(io, 0x3f9, 1, 0x02); /* IER: transmitter holding register empty */
+    long err = cx_notif_wait(n, 1000000000ul, &bits);
+    cx_io_out(io, 0x3f9, 1, 0x00);
+    uint64_t iir = 0;
+    cx_io_in(io, 0x3fa, 1, &iir); /* reading IIR clears the THRE condition */
+    cx_io_out(io, 0x3fc, 1, 0x03);
+    kt_check("irq_delivered", err == 0 && bits == 0x10, "err %s bits %#lx", cx_strerror(err), bits);
+    EXPECT("irq_ack", cx_raw_irq_ack(irq, 0, 0, 0, 0, 0).err, 0);
+    cx_cap_delete(n);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t t0 = cx_clock_ns();
@@ -215,6 +236,7 @@ int main(int argc, char **argv)
     test_caps();
     test_quota();
     test_memory();
+    test_irq();
     kt_threads();
     kt_ipc();
     kt_posix();

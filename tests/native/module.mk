@@ -3,3 +3,7 @@ $(BUILD)/user/bin/hello: $(BUILD)/user/tests/native/hello.o $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
 ALL_TARGETS += $(BUILD)/user/bin/hello
+$(BUILD)/user/bin/crash: $(BUILD)/user/tests/native/crash.o $(LIBCAPIX)
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
+ALL_TARGETS += $(BUILD)/user/bin/crash
