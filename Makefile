@@ -22,6 +22,8 @@ include mk/flags.mk
 include lib/module.mk
 include kernel/module.mk
 include init/module.mk
+include libc/module.mk
+include posix-spawn/module.mk
 include tests/module.mk
 -include ports/module.mk
 -include vfs/module.mk

@@ -11,6 +11,7 @@
  *       args WORD...          argv[1..]
  *       io FIRST COUNT        an I/O-port range capability, named "io"
  *       irq GSI               an interrupt capability, named "irq"
+ *       boot-archive          the boot archive, read-only, named "archive"
  *   }
  *   when-done shutdown|stay   power off once every component has ended (default stay)
  */
@@ -63,6 +64,12 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
                     return cfg_error_at(err, p, "too many arguments (at most 15)");
                 c->args[c->nargs++] = cfg_arg(p, i);
             }
+        } else if (!strcmp(p->name, "boot-archive")) {
+            if (c->ncaps == MAX_CHILD_CAPS || cfg_nargs(p) != 0)
+                return cfg_error_at(err, p, "'boot-archive' takes no values");
+            c->caps[c->ncaps].name = p->name;
+            c->caps[c->ncaps].node = p;
+            c->ncaps++;
         } else if (!strcmp(p->name, "io") || !strcmp(p->name, "irq")) {
             bool io = p->name[1] == 'o';
             struct child_cap *cc = &c->caps[c->ncaps];
@@ -81,7 +88,7 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
         } else {
             return cfg_error_at(err, p,
                                 "unknown node '%s' in component (expected binary, quota, stack, "
-                                "priority, slots, args, io or irq)",
+                                "priority, slots, args, io, irq or boot-archive)",
                                 p->name);
         }
         if (e)

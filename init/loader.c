@@ -133,7 +133,13 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
     for (unsigned i = 0; i < c->ncaps; i++) {
         struct child_cap *cc = &c->caps[i];
         c->extra[i] = take_slot();
-        if (cc->name[1] == 'o')
+        uint64_t value = 0;
+        const char *name = cc->name;
+        if (cc->name[0] == 'b') {
+            name = "archive";
+            value = archive_len;
+            TRY((int)cx_cap_copy(CX_SLOT_BOOT_ARCHIVE, CX_SLOT_SELF_PD, c->extra[i], CX_R_READ, 0));
+        } else if (cc->name[1] == 'o')
             TRY((int)cx_raw_io_create(CX_SLOT_IO_ALL, c->quota, cc->first, cc->count, c->extra[i],
                                       0)
                     .err);
@@ -142,7 +148,8 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
                     .err);
         TRY((int)cx_cap_copy(c->extra[i], c->pd, CX_SLOT_FIRST_FREE + i, CX_R_ALL, 0));
         page.si.caps[i].slot = CX_SLOT_FIRST_FREE + i;
-        memcpy(page.si.caps[i].name, cc->name, strlen(cc->name) + 1);
+        page.si.caps[i].value = value;
+        memcpy(page.si.caps[i].name, name, strlen(name) + 1);
         page.si.ncaps++;
     }
     TRY(child_mem(c, CX_STARTINFO_ADDR, 1, CX_MAP_R, &page, 0, sizeof(page)));

@@ -2,6 +2,7 @@
 include tests/ktest/module.mk
 include tests/kbench/module.mk
 include tests/native/module.mk
+include tests/posix/module.mk
 # the kernel scenario also runs under each accelerator explicitly (KVM is skipped
 # where it is not usable): it must pass under both
-SCENARIOS += boot crash config-error kernel kernel@kvm kernel@tcg
+SCENARIOS += boot crash config-error posix-hello kernel kernel@kvm kernel@tcg

@@ -64,6 +64,16 @@ uint64_t cx_named_cap(const char *name)
     return 0;
 }
 
+uint64_t cx_named_value(const char *name)
+{
+    if (!cx_start_info)
+        return 0;
+    for (uint64_t i = 0; i < cx_start_info->ncaps && i < 32; i++)
+        if (!strcmp(cx_start_info->caps[i].name, name))
+            return cx_start_info->caps[i].value;
+    return 0;
+}
+
 _Noreturn void cx_exit(int status)
 {
     if (cx_start_info) {

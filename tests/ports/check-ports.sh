@@ -115,6 +115,22 @@ check vim-edit env VIM="$R/usr/share/vim" "$R/bin/vim" -N -u DEFAULTS -i NONE -n
   -c 'if !exists("b:current_syntax") || b:current_syntax != "c" | cquit | endif' \
   -c '%s/world/capix/' -c 'wq' "$TMP/edit.c"
 expect vim-edit-result "hello capix" sed -n 2p "$TMP/edit.c"
+# Every installed syntax file, with its filetype plugin and indent file, loads without
+# an error (a syntax file that includes one that was left out fails here).
+fts=$(cd "$R/usr/share/vim/vim90/syntax" && ls *.vim | sed 's/\.vim$//' |
+  grep -vx 'syntax\|synload\|syncolor\|nosyntax\|manual')
+rm -f "$TMP/vim-bad"
+for ft in $fts; do
+  env VIM="$R/usr/share/vim" "$R/bin/vim" -N -u DEFAULTS -i NONE -n -es --cmd 'syntax on' \
+    -c "set ft=$ft" -c 'redir => g:m | silent messages | redir END' \
+    -c "if g:m =~ 'E[0-9]\+:' | call writefile(['$ft: ' . substitute(g:m, '\n', ' ', 'g')], '$TMP/vim-bad', 'a') | endif" \
+    -c 'qa!' </dev/null >/dev/null 2>&1
+done
+if [[ ! -e $TMP/vim-bad ]]; then
+  pass "vim-runtime-filetypes ($(wc -w <<<"$fts") types)"
+else
+  fail vim-runtime-filetypes "$(head -c 300 "$TMP/vim-bad" | tr '\n' ' ')"
+fi
 check vim-help env VIM="$R/usr/share/vim" "$R/bin/vim" -N -u DEFAULTS -i NONE -n -es \
   -c 'help quickref' -c 'if &filetype != "help" | cquit | endif' -c 'qa!'
 expect xxd "00000000: 6869 0a                                  hi." bash -c "echo hi | $R/bin/xxd"

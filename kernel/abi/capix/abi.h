@@ -248,6 +248,7 @@ struct cx_startinfo {
     uint64_t ncaps;       /* named capabilities given beyond the fixed slots */
     struct {
         uint64_t slot;
+        uint64_t value; /* what the capability needs said: a size, a port, ... */
         char name[24];
     } caps[32];
     char name[32]; /* the component's name */

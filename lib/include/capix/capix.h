@@ -153,8 +153,9 @@ void cx_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern const struct cx_startinfo *cx_start_info; /* NULL for init */
 uint64_t cx_slot_alloc(void);                    /* a free slot of our cspace, or 0 */
 void cx_slot_free(uint64_t slot);
-uint64_t cx_named_cap(const char *name); /* slot of a named start capability, or 0 */
-_Noreturn void cx_exit(int status);      /* tell the parent and stop */
+uint64_t cx_named_cap(const char *name);   /* slot of a named start capability, or 0 */
+uint64_t cx_named_value(const char *name); /* the value given with it, or 0 */
+_Noreturn void cx_exit(int status);        /* tell the parent and stop */
 int main(int argc, char **argv);
 
 /* Labels of messages to the parent (init). */

@@ -1,0 +1,41 @@
+/*
+ * Where the POSIX runtime lives in every POSIX process, and what the launcher hands it.
+ * Shared by the runtime (libc/) and the launcher (posix-spawn/). Programs built with
+ * musl-gcc -static load at 0x400000; brk grows from their end; mmap hands out addresses
+ * from RT_MMAP_TOP downwards. The runtime's own pages sit at 0x30000000 (below 2 GiB, so
+ * it is linked non-PIC with the small code model).
+ */
+#ifndef CAPIX_POSIX_LAYOUT_H
+#define CAPIX_POSIX_LAYOUT_H
+
+#include <stdint.h>
+
+#define RT_IMAGE_BASE 0x30000000ul  /* the runtime ELF is linked here */
+#define RT_INFO_ADDR 0x2ff00000ul   /* struct rt_info, read-only */
+#define RT_IPCBUF_ADDR 0x2ff01000ul /* main thread's IPC buffer */
+#define RT_STACK_TOP 0x2fff0000ul   /* main thread's runtime stack (grows down) */
+#define RT_STACK_PAGES 16
+#define RT_HEAP_BASE 0x28000000ul    /* the runtime's private heap */
+#define RT_HEAP_PAGES 2048           /* 8 MiB, charged to the process as it is touched */
+#define RT_MMAP_TOP 0x7f0000000000ul /* program mmap region, handed out downwards */
+#define RT_MMAP_BOTTOM 0x100000000ul
+#define RT_BRK_MAX 0x20000000ul /* brk may grow up to here */
+#define RT_PROG_STACK_TOP 0x7ffffffff000ul
+#define RT_PROG_STACK_PAGES 256 /* 1 MiB, zero-filled on touch */
+
+#define RT_INFO_MAGIC 0x43415049585254ul /* "CAPIXRT" */
+/* Message labels from the runtime to its launcher. */
+#define RT_LABEL_EXIT 0xe1         /* w0: Linux wait status */
+#define RT_LABEL_FAULT_REPORT 0xe2 /* w0 signal, w1 address, w2 rip */
+
+struct rt_info {
+    uint64_t magic;
+    uint64_t slot_pd, slot_thread, slot_quota, slot_log, slot_parent;
+    uint64_t first_free_slot, slots;
+    uint64_t brk_start; /* first page after the program's highest segment */
+    uint64_t pid, ppid;
+    uint64_t trace; /* log every Linux call */
+    char exe[256];  /* /proc/self/exe */
+};
+
+#endif

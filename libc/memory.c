@@ -1,0 +1,248 @@
+/*
+ * Program memory: brk and anonymous mmap/munmap/mprotect/madvise, each backed by
+ * capix memory objects charged to the process's quota.
+ *
+ * Records: one per mapped range {va, pages, object, page offset in it}, sorted by
+ * address. Objects: the memory objects behind them with a count of records using
+ * each (an munmap in the middle of a mapping leaves two records on one object); an
+ * object is deleted when no record uses it. Anonymous mmap addresses are handed out
+ * downwards from RT_MMAP_TOP into the highest gap that fits. PROT_NONE pages stay
+ * readable: the hardware cannot map a page neither readable nor absent.
+ */
+#include <stdbool.h>
+#include <string.h>
+#include "runtime.h"
+
+#define MAX_RECORDS 4096
+#define MAX_OBJECTS 4096
+#define BRK_STEP (64ul << 10)
+
+struct record {
+    uint64_t va, pages, off;
+    uint32_t obj;
+};
+struct object {
+    uint64_t slot;
+    uint32_t refs;
+};
+
+static struct record records[MAX_RECORDS];
+static unsigned nrecords;
+static struct object objects[MAX_OBJECTS];
+static uint64_t brk_cur, brk_mapped;
+static uint64_t slot_bits[4096 / 64];
+
+uint64_t rt_slot_alloc(void)
+{
+    for (uint64_t s = rt->first_free_slot; s < rt->slots && s < 4096; s++) {
+        if (!(slot_bits[s / 64] & (1ul << (s % 64)))) {
+            slot_bits[s / 64] |= 1ul << (s % 64);
+            return s;
+        }
+    }
+    return 0;
+}
+
+void rt_slot_free(uint64_t slot)
+{
+    if (slot < 4096)
+        slot_bits[slot / 64] &= ~(1ul << (slot % 64));
+}
+
+static uint64_t page_up(uint64_t x)
+{
+    return (x + CX_PAGE_SIZE - 1) & ~(CX_PAGE_SIZE - 1);
+}
+
+static uint64_t map_flags(uint64_t prot)
+{
+    return CX_MAP_R | (prot & L_PROT_WRITE ? CX_MAP_W : 0) | (prot & L_PROT_EXEC ? CX_MAP_X : 0);
+}
+
+static void record_insert(uint64_t va, uint64_t pages, uint64_t off, uint32_t obj)
+{
+    unsigned i = 0;
+    while (i < nrecords && records[i].va < va)
+        i++;
+    memmove(&records[i + 1], &records[i], (nrecords - i) * sizeof(records[0]));
+    records[i] = (struct record){va, pages, off, obj};
+    nrecords++;
+    objects[obj].refs++;
+}
+
+static void object_put(uint32_t obj)
+{
+    if (--objects[obj].refs == 0) {
+        cx_cap_delete(objects[obj].slot);
+        rt_slot_free(objects[obj].slot);
+        objects[obj].slot = 0;
+    }
+}
+
+/* Makes a memory object of pages and maps it at va; 0 or -errno. */
+static long map_new(uint64_t va, uint64_t pages, uint64_t flags)
+{
+    if (nrecords == MAX_RECORDS)
+        return -L_ENOMEM;
+    uint32_t obj = 0;
+    while (obj < MAX_OBJECTS && objects[obj].slot)
+        obj++;
+    uint64_t slot = obj < MAX_OBJECTS ? rt_slot_alloc() : 0;
+    if (!slot)
+        return -L_ENOMEM;
+    long err = cx_mem_create(rt->slot_quota, pages, slot);
+    if (!err)
+        err = cx_map(rt->slot_pd, slot, 0, va, pages, flags);
+    if (err) {
+        cx_cap_delete(slot);
+        rt_slot_free(slot);
+        return -L_ENOMEM;
+    }
+    objects[obj] = (struct object){slot, 0};
+    record_insert(va, pages, 0, obj);
+    return 0;
+}
+
+long rt_brk(uint64_t addr)
+{
+    if (!brk_cur)
+        brk_cur = brk_mapped = rt->brk_start;
+    if (addr < rt->brk_start || addr > RT_BRK_MAX)
+        return (long)brk_cur;
+    if (addr > brk_mapped) {
+        uint64_t grow = page_up(addr) - brk_mapped;
+        if (grow < BRK_STEP && brk_mapped + BRK_STEP <= RT_BRK_MAX)
+            grow = BRK_STEP;
+        if (map_new(brk_mapped, grow / CX_PAGE_SIZE, CX_MAP_R | CX_MAP_W))
+            return (long)brk_cur;
+        brk_mapped += grow;
+    } else if (addr < brk_cur) {
+        memset((void *)addr, 0, brk_cur - addr); /* memory given back reads as zero again */
+    }
+    brk_cur = addr;
+    return (long)brk_cur;
+}
+
+/* The highest gap of pages below RT_MMAP_TOP, or 0. */
+static uint64_t find_gap(uint64_t pages)
+{
+    uint64_t len = pages * CX_PAGE_SIZE, top = RT_MMAP_TOP;
+    for (int i = (int)nrecords - 1; i >= 0; i--) {
+        uint64_t end = records[i].va + records[i].pages * CX_PAGE_SIZE;
+        if (end <= top) {
+            if (top - end >= len)
+                return top - len;
+            top = records[i].va;
+        } else if (records[i].va < top) {
+            top = records[i].va;
+        }
+        if (top < RT_MMAP_BOTTOM + len)
+            return 0;
+    }
+    return top - len >= RT_MMAP_BOTTOM ? top - len : 0;
+}
+
+long rt_munmap(uint64_t addr, uint64_t len)
+{
+    if ((addr & (CX_PAGE_SIZE - 1)) || len == 0 || addr >= CX_USER_TOP || len > CX_USER_TOP - addr)
+        return -L_EINVAL;
+    uint64_t end = addr + page_up(len);
+    for (unsigned i = 0; i < nrecords;) {
+        struct record r = records[i];
+        uint64_t rend = r.va + r.pages * CX_PAGE_SIZE;
+        if (rend <= addr || r.va >= end) {
+            i++;
+            continue;
+        }
+        uint64_t s = r.va > addr ? r.va : addr, e = rend < end ? rend : end;
+        cx_unmap(rt->slot_pd, s, (e - s) / CX_PAGE_SIZE);
+        memmove(&records[i], &records[i + 1], (nrecords - i - 1) * sizeof(records[0]));
+        nrecords--;
+        if (r.va < s)
+            record_insert(r.va, (s - r.va) / CX_PAGE_SIZE, r.off, r.obj);
+        if (e < rend)
+            record_insert(e, (rend - e) / CX_PAGE_SIZE, r.off + (e - r.va) / CX_PAGE_SIZE, r.obj);
+        object_put(r.obj);
+        i = 0; /* the table changed: scan again (what is left does not overlap) */
+    }
+    return 0;
+}
+
+long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
+{
+    if (len == 0 || len > RT_MMAP_TOP)
+        return -L_EINVAL;
+    if (!(flags & (L_MAP_PRIVATE | L_MAP_SHARED)))
+        return -L_EINVAL;
+    if (!(flags & L_MAP_ANONYMOUS))
+        return (int)fd >= 0 && (int)fd <= 2 ? -L_ENODEV : -L_EBADF; /* no files yet */
+    uint64_t pages = page_up(len) / CX_PAGE_SIZE;
+    uint64_t mf = map_flags(prot) | (flags & L_MAP_SHARED ? CX_MAP_SHARE : 0);
+    uint64_t va;
+    if (flags & (L_MAP_FIXED | L_MAP_FIXED_NOREPLACE)) {
+        if (addr & (CX_PAGE_SIZE - 1) || addr >= CX_USER_TOP ||
+            pages * CX_PAGE_SIZE > CX_USER_TOP - addr)
+            return -L_EINVAL;
+        if (flags & L_MAP_FIXED_NOREPLACE) {
+            for (unsigned i = 0; i < nrecords; i++)
+                if (records[i].va < addr + pages * CX_PAGE_SIZE &&
+                    addr < records[i].va + records[i].pages * CX_PAGE_SIZE)
+                    return -L_EEXIST;
+        } else {
+            rt_munmap(addr, pages * CX_PAGE_SIZE);
+        }
+        va = addr;
+    } else {
+        va = find_gap(pages);
+        if (!va)
+            return -L_ENOMEM;
+    }
+    long err = map_new(va, pages, mf);
+    return err ? err : (long)va;
+}
+
+long rt_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
+{
+    if (addr & (CX_PAGE_SIZE - 1))
+        return -L_EINVAL;
+    if (len == 0)
+        return 0;
+    long err = cx_protect(rt->slot_pd, addr, page_up(len) / CX_PAGE_SIZE, map_flags(prot) & 7);
+    if (err == CX_E_MAPPING)
+        return -L_ENOMEM;
+    return err == CX_E_NO_RIGHTS ? -L_EACCES : err ? -L_EINVAL : 0;
+}
+
+/* Whether every page of [addr, addr + len) is mapped. */
+static bool range_mapped(uint64_t addr, uint64_t len)
+{
+    uint64_t end = addr + page_up(len);
+    for (unsigned i = 0; i < nrecords && addr < end; i++) {
+        uint64_t rend = records[i].va + records[i].pages * CX_PAGE_SIZE;
+        if (records[i].va <= addr && addr < rend)
+            addr = rend;
+    }
+    return addr >= end;
+}
+
+long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)
+{
+    if (addr & (CX_PAGE_SIZE - 1) || len > CX_USER_TOP)
+        return -L_EINVAL;
+    if (advice == L_MADV_DONTNEED && !range_mapped(addr, len))
+        return -L_ENOMEM;
+    switch (advice) {
+    case L_MADV_DONTNEED:
+        /* private anonymous memory reads as zero afterwards, as on Linux */
+        memset((void *)addr, 0, page_up(len));
+        return 0;
+    case L_MADV_NORMAL:
+    case L_MADV_RANDOM:
+    case L_MADV_SEQUENTIAL:
+    case L_MADV_WILLNEED:
+    case L_MADV_FREE: /* the kernel may keep the pages: keeping them is allowed */
+        return 0;
+    default:
+        return -L_EINVAL;
+    }
+}

@@ -1,0 +1,21 @@
+# The POSIX runtime: build/user/bin/capix-runtime, one self-contained image linked at
+# RT_IMAGE_BASE that the launcher maps into every POSIX process. Built freestanding
+# with -mgeneral-regs-only (it never touches the program's XMM state).
+
+RUNTIME_SRCS := $(wildcard libc/*.c) libc/entry.S
+RUNTIME_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(basename $(RUNTIME_SRCS)))
+RUNTIME := $(BUILD)/user/bin/capix-runtime
+
+$(BUILD)/libc/syscall_names.h: libc/gen-syscall-names | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	libc/gen-syscall-names $@
+$(BUILD)/user/libc/syscall.o: $(BUILD)/libc/syscall_names.h
+$(BUILD)/user/libc/%.o: USER_CFLAGS += -Ilibc -I$(BUILD)/libc
+
+$(RUNTIME): $(RUNTIME_OBJS) $(LIBCAPIX)
+	@mkdir -p $(dir $@)
+	$(USER_CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+	    -Wl,-z,noexecstack -Wl,-Ttext-segment=0x30000000 -Wl,-e,rt_entry \
+	    $(RUNTIME_OBJS) $(LIBCAPIX) -lgcc -o $@
+
+ALL_TARGETS += $(RUNTIME)

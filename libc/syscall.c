@@ -1,0 +1,183 @@
+/*
+ * The Linux system-call dispatcher and the calls that need no more than a few lines:
+ * identity, uname, time, arch_prctl, exit. An unimplemented call returns -ENOSYS and is
+ * named in the log once per process; with `trace` on, every call is logged with its
+ * arguments and result.
+ */
+#include <string.h>
+#include "runtime.h"
+#include "syscall_names.h"
+
+_Static_assert(CX_SYS_lx_return == 36, "entry.S uses the number of lx_return");
+
+const struct rt_info *rt = (const struct rt_info *)RT_INFO_ADDR;
+static uint8_t enosys_said[512 / 8];
+static uint64_t fs_base;
+
+const char *rt_syscall_name(uint64_t nr)
+{
+    if (nr < sizeof(linux_syscall_names) / sizeof(linux_syscall_names[0]) &&
+        linux_syscall_names[nr])
+        return linux_syscall_names[nr];
+    return "?";
+}
+
+void rt_log(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = cx_vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof(buf))
+        n = sizeof(buf) - 1;
+    cx_log_write(rt->slot_log, buf, (uint64_t)n);
+}
+
+_Noreturn void rt_exit_process(int wait_status)
+{
+    for (;;) {
+        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_EXIT, 1, 0), (uint64_t)wait_status, 0, 0,
+                        0);
+        cx_thread_suspend(rt->slot_thread);
+    }
+}
+
+static long enosys(uint64_t nr)
+{
+    if (nr < 512 && !(enosys_said[nr / 8] & (1u << (nr % 8)))) {
+        enosys_said[nr / 8] |= (uint8_t)(1u << (nr % 8));
+        rt_log("[runtime] unimplemented Linux call %s (%lu): ENOSYS\n", rt_syscall_name(nr), nr);
+    }
+    return -L_ENOSYS;
+}
+
+static long copy_out(uint64_t uaddr, const void *src, size_t n)
+{
+    /* The program's memory is our own address space: a bad pointer faults here, in the
+     * runtime, and the launcher reports it. Linux would return EFAULT; the runtime
+     * checks what it cheaply can. */
+    if (!uaddr)
+        return -L_EFAULT;
+    memcpy((void *)uaddr, src, n);
+    return 0;
+}
+
+static long sys_uname(uint64_t buf)
+{
+    static struct linux_utsname u;
+    memset(&u, 0, sizeof(u));
+    memcpy(u.sysname, "Linux", 6);
+    memcpy(u.nodename, "capix", 6);
+    memcpy(u.release, "6.1.0-capix", 12);
+    memcpy(u.version, "#1 capix", 9);
+    memcpy(u.machine, "x86_64", 7);
+    memcpy(u.domainname, "(none)", 7);
+    return copy_out(buf, &u, sizeof(u));
+}
+
+static long sys_clock_gettime(uint64_t clk, uint64_t ts)
+{
+    if (clk != L_CLOCK_MONOTONIC && clk != L_CLOCK_MONOTONIC_RAW && clk != L_CLOCK_BOOTTIME) {
+        /* CLOCK_REALTIME needs the RTC service, which is not there yet */
+        return enosys(NR_clock_gettime);
+    }
+    uint64_t ns = cx_clock_ns();
+    struct linux_timespec t = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
+    return copy_out(ts, &t, sizeof(t));
+}
+
+static long sys_arch_prctl(uint64_t code, uint64_t addr)
+{
+    if (code == L_ARCH_SET_FS) {
+        long err = cx_thread_config(rt->slot_thread, CX_TCFG_FS_BASE, addr);
+        if (err)
+            return -L_EPERM;
+        fs_base = addr;
+        return 0;
+    }
+    if (code == L_ARCH_GET_FS)
+        return copy_out(addr, &fs_base, sizeof(fs_base));
+    return -L_EINVAL;
+}
+
+static long dispatch(struct rt_call *c)
+{
+    uint64_t *a = c->a;
+    switch (c->nr) {
+    case NR_read:
+        return rt_read((int)a[0], (void *)a[1], a[2]);
+    case NR_write:
+        return rt_write((int)a[0], (const void *)a[1], a[2]);
+    case NR_writev:
+        return rt_writev((int)a[0], (const struct linux_iovec *)a[1], (int)a[2]);
+    case NR_ioctl:
+        return rt_ioctl((int)a[0], a[1], a[2]);
+    case NR_close:
+        return (int)a[0] >= 0 && (int)a[0] <= 2 ? 0 : -L_EBADF;
+    case NR_lseek:
+        return (int)a[0] >= 0 && (int)a[0] <= 2 ? -L_ESPIPE : -L_EBADF;
+    case NR_brk:
+        return rt_brk(a[0]);
+    case NR_mmap:
+        return rt_mmap(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case NR_munmap:
+        return rt_munmap(a[0], a[1]);
+    case NR_mprotect:
+        return rt_mprotect(a[0], a[1], a[2]);
+    case NR_madvise:
+        return rt_madvise(a[0], a[1], a[2]);
+    case NR_getpid:
+    case NR_gettid:
+    case NR_set_tid_address:
+        return (long)rt->pid;
+    case NR_getppid:
+        return (long)rt->ppid;
+    case NR_getuid:
+    case NR_geteuid:
+    case NR_getgid:
+    case NR_getegid:
+        return 0;
+    case NR_sched_yield:
+        cx_yield();
+        return 0;
+    case NR_uname:
+        return sys_uname(a[0]);
+    case NR_clock_gettime:
+        return sys_clock_gettime(a[0], a[1]);
+    case NR_arch_prctl:
+        return sys_arch_prctl(a[0], a[1]);
+    case NR_exit:
+    case NR_exit_group:
+        rt_exit_process((int)((a[0] & 0xff) << 8));
+    default:
+        return enosys(c->nr);
+    }
+}
+
+long rt_syscall(struct rt_call *c)
+{
+    long r = dispatch(c);
+    if (rt->trace)
+        rt_log("[trace] %s(%#lx, %#lx, %#lx, %#lx) = %ld\n", rt_syscall_name(c->nr), c->a[0],
+               c->a[1], c->a[2], c->a[3], r);
+    return r;
+}
+
+/* A fault in program code, or a redirect. Signals come later: a fault kills the
+ * process as its default action would (SIGSEGV and friends), reported to the launcher. */
+void rt_event(uint64_t reason, uint64_t vector, uint64_t error, uint64_t address)
+{
+    static struct cx_regs regs;
+    cx_thread_regs(rt->slot_thread, CX_REGS_GET, CX_CTX_SAVED, &regs);
+    if (reason == CX_RT_REDIRECT)
+        cx_raw_lx_resume((uint64_t)&regs, 0, 0, 0, 0, 0);
+    int sig = vector == 0 || vector == 16 || vector == 19 ? 8 /* SIGFPE */
+              : vector == 6                               ? 4 /* SIGILL */
+              : vector == 3                               ? 5 /* SIGTRAP */
+              : vector == 17                              ? 7 /* SIGBUS */
+                                                          : 11;                            /* SIGSEGV */
+    cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_FAULT_REPORT, 4, 0), (uint64_t)sig, address,
+                    regs.rip, vector);
+    rt_exit_process(sig | 0x80); /* killed by sig, core dumped */
+}

@@ -1,0 +1,8 @@
+# Unmodified static musl programs used by POSIX scenarios; built with the stock
+# musl-gcc into build/user/bin/ so that they go into the boot archive.
+MUSL_CC := musl-gcc
+MUSL_CFLAGS := -static -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+$(BUILD)/user/bin/hello-musl: tests/posix/hello.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/hello-musl
