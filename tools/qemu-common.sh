@@ -29,6 +29,7 @@ capix_accel() {
     fi
     export CAPIX_ACCEL CAPIX_ACCEL_REASON
   fi
+  CAPIX_ACCEL_REASON=${CAPIX_ACCEL_REASON:-chosen by CAPIX_ACCEL}
   echo "$CAPIX_ACCEL"
 }
 
