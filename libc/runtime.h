@@ -35,6 +35,10 @@ long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice);
 uint64_t rt_slot_alloc(void);
 void rt_slot_free(uint64_t slot);
 
+/* heap.c: the runtime's own memory; NULL when the quota is exhausted */
+void *rt_alloc(size_t size);
+void rt_free(void *p, size_t size);
+
 /* io.c */
 long rt_write(int fd, const void *buf, size_t len);
 long rt_writev(int fd, const struct linux_iovec *iov, int n);
