@@ -52,6 +52,25 @@
 #define L_TCGETS 0x5401
 #define L_TIOCGWINSZ 0x5413
 
+#define L_RLIMIT_STACK 3
+#define L_RLIMIT_NOFILE 7
+#define L_RLIM_INFINITY (~0ul)
+
+struct linux_rlimit {
+    uint64_t cur, max;
+};
+
+struct linux_sysinfo {
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char reserved[4];
+};
+_Static_assert(sizeof(struct linux_sysinfo) == 112, "struct sysinfo");
+
 struct linux_iovec {
     uint64_t base, len;
 };
@@ -80,20 +99,28 @@ enum linux_nr {
     NR_readv = 19,
     NR_writev = 20,
     NR_sched_yield = 24,
+    NR_nanosleep = 35,
     NR_madvise = 28,
     NR_getpid = 39,
     NR_exit = 60,
     NR_uname = 63,
+    NR_umask = 95,
+    NR_getrlimit = 97,
+    NR_sysinfo = 99,
     NR_getuid = 102,
     NR_getgid = 104,
     NR_geteuid = 107,
     NR_getegid = 108,
     NR_getppid = 110,
     NR_arch_prctl = 158,
+    NR_setrlimit = 160,
     NR_gettid = 186,
+    NR_sched_getaffinity = 204,
     NR_set_tid_address = 218,
     NR_clock_gettime = 228,
+    NR_clock_nanosleep = 230,
     NR_exit_group = 231,
+    NR_prlimit64 = 302,
 };
 
 #endif

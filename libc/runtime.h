@@ -35,6 +35,15 @@ long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice);
 uint64_t rt_slot_alloc(void);
 void rt_slot_free(uint64_t slot);
 
+/* process.c */
+struct k_sigaction;
+long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old, size_t size);
+long rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t size);
+long rt_prlimit(int pid, unsigned res, const struct linux_rlimit *nl, struct linux_rlimit *ol);
+long rt_umask(uint32_t mask);
+long rt_sleep_ns(uint64_t ns);
+long rt_sysinfo(struct linux_sysinfo *si);
+
 /* heap.c: the runtime's own memory; NULL when the quota is exhausted */
 void *rt_alloc(size_t size);
 void rt_free(void *p, size_t size);

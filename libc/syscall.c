@@ -78,9 +78,23 @@ static long sys_uname(uint64_t buf)
 
 static long sys_clock_gettime(uint64_t clk, uint64_t ts)
 {
-    if (clk != L_CLOCK_MONOTONIC && clk != L_CLOCK_MONOTONIC_RAW && clk != L_CLOCK_BOOTTIME) {
-        /* CLOCK_REALTIME needs the RTC service, which is not there yet */
+    switch (clk) {
+    case L_CLOCK_MONOTONIC:
+    case L_CLOCK_MONOTONIC_RAW:
+    case 6: /* CLOCK_MONOTONIC_COARSE */
+    case L_CLOCK_BOOTTIME:
+        break;
+    case L_CLOCK_REALTIME:
+    case 2:  /* CLOCK_PROCESS_CPUTIME_ID */
+    case 3:  /* CLOCK_THREAD_CPUTIME_ID */
+    case 5:  /* CLOCK_REALTIME_COARSE */
+    case 8:  /* CLOCK_REALTIME_ALARM */
+    case 9:  /* CLOCK_BOOTTIME_ALARM */
+    case 11: /* CLOCK_TAI */
+        /* the real-time clock needs the RTC service, CPU clocks need accounting: later */
         return enosys(NR_clock_gettime);
+    default:
+        return -L_EINVAL;
     }
     uint64_t ns = cx_clock_ns();
     struct linux_timespec t = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
@@ -99,6 +113,50 @@ static long sys_arch_prctl(uint64_t code, uint64_t addr)
     if (code == L_ARCH_GET_FS)
         return copy_out(addr, &fs_base, sizeof(fs_base));
     return -L_EINVAL;
+}
+
+static long sys_getaffinity(int pid, uint64_t size, uint64_t mask)
+{
+    if (pid != 0 && (uint64_t)pid != rt->pid)
+        return -L_ESRCH;
+    if (size < 8 || (size & 7))
+        return -L_EINVAL;
+    uint64_t one = 1; /* one CPU */
+    memset((void *)mask, 0, 8);
+    return copy_out(mask, &one, sizeof(one)) ? -L_EFAULT : 8;
+}
+
+static long timespec_ns(uint64_t uts, uint64_t *ns)
+{
+    if (!uts)
+        return -L_EFAULT;
+    const struct linux_timespec *ts = (const struct linux_timespec *)uts;
+    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000)
+        return -L_EINVAL;
+    *ns = (uint64_t)ts->sec * 1000000000u + (uint64_t)ts->nsec;
+    return 0;
+}
+
+static long sys_nanosleep(uint64_t req, uint64_t rem)
+{
+    uint64_t ns;
+    long err = timespec_ns(req, &ns);
+    return err ? err : rt_sleep_ns(ns);
+}
+
+static long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t rem)
+{
+    uint64_t ns;
+    if (clk != L_CLOCK_MONOTONIC && clk != L_CLOCK_BOOTTIME)
+        return clk == L_CLOCK_REALTIME ? enosys(NR_clock_nanosleep) : -L_EINVAL;
+    long err = timespec_ns(req, &ns);
+    if (err)
+        return err;
+    if (flags & 1) { /* TIMER_ABSTIME */
+        uint64_t now = cx_clock_ns();
+        ns = ns > now ? ns - now : 0;
+    }
+    return rt_sleep_ns(ns);
 }
 
 static long dispatch(struct rt_call *c)
@@ -147,6 +205,28 @@ static long dispatch(struct rt_call *c)
         return sys_clock_gettime(a[0], a[1]);
     case NR_arch_prctl:
         return sys_arch_prctl(a[0], a[1]);
+    case NR_rt_sigaction:
+        return rt_sigaction((int)a[0], (const struct k_sigaction *)a[1], (struct k_sigaction *)a[2],
+                            a[3]);
+    case NR_rt_sigprocmask:
+        return rt_sigprocmask((int)a[0], (const uint64_t *)a[1], (uint64_t *)a[2], a[3]);
+    case NR_getrlimit:
+        return rt_prlimit(0, (unsigned)a[0], NULL, (struct linux_rlimit *)a[1]);
+    case NR_setrlimit:
+        return rt_prlimit(0, (unsigned)a[0], (const struct linux_rlimit *)a[1], NULL);
+    case NR_prlimit64:
+        return rt_prlimit((int)a[0], (unsigned)a[1], (const struct linux_rlimit *)a[2],
+                          (struct linux_rlimit *)a[3]);
+    case NR_umask:
+        return rt_umask((uint32_t)a[0]);
+    case NR_sysinfo:
+        return rt_sysinfo((struct linux_sysinfo *)a[0]);
+    case NR_sched_getaffinity:
+        return sys_getaffinity((int)a[0], a[1], a[2]);
+    case NR_nanosleep:
+        return sys_nanosleep(a[0], a[1]);
+    case NR_clock_nanosleep:
+        return sys_clock_nanosleep(a[0], a[1], a[2], a[3]);
     case NR_exit:
     case NR_exit_group:
         rt_exit_process((int)((a[0] & 0xff) << 8));

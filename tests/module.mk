@@ -5,4 +5,4 @@ include tests/native/module.mk
 include tests/posix/module.mk
 # the kernel scenario also runs under each accelerator explicitly (KVM is skipped
 # where it is not usable): it must pass under both
-SCENARIOS += boot crash config-error posix-hello kernel kernel@kvm kernel@tcg
+SCENARIOS += boot crash config-error posix-hello posix-census kernel kernel@kvm kernel@tcg

@@ -6,3 +6,9 @@ $(BUILD)/user/bin/hello-musl: tests/posix/hello.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/hello-musl
+$(BUILD)/user/bin/census: tests/posix/census.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/census
+# the same binary on the Linux host
+TEST_SCRIPTS += tests/posix/census-host.sh

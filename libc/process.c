@@ -1,0 +1,126 @@
+/*
+ * Process state the runtime keeps itself until the launcher's process table takes
+ * over: signal dispositions and the signal mask (stored and reported; delivery comes
+ * with the signals issue, and nothing can send a signal before then), resource
+ * limits, the umask, sleeping, and system information.
+ */
+#include <stdbool.h>
+#include <string.h>
+#include "runtime.h"
+
+#define NSIG 64
+
+struct k_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+static struct k_sigaction actions[NSIG + 1];
+static uint64_t sigmask;
+static uint32_t umask_value = 022;
+static uint64_t sleep_notif;
+static struct linux_rlimit limits[16] = {
+    [L_RLIMIT_STACK] = {RT_PROG_STACK_PAGES * CX_PAGE_SIZE, L_RLIM_INFINITY},
+    [L_RLIMIT_NOFILE] = {1024, 4096},
+};
+
+static void limits_init(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    for (int r = 0; r < 16; r++)
+        if (r != L_RLIMIT_STACK && r != L_RLIMIT_NOFILE)
+            limits[r].cur = limits[r].max = L_RLIM_INFINITY;
+}
+
+long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old, size_t size)
+{
+    if (size != 8 || sig < 1 || sig > NSIG)
+        return -L_EINVAL;
+    if (act && (sig == 9 || sig == 19)) /* SIGKILL, SIGSTOP */
+        return -L_EINVAL;
+    if (old)
+        *old = actions[sig];
+    if (act)
+        actions[sig] = *act;
+    return 0;
+}
+
+long rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t size)
+{
+    if (size != 8)
+        return -L_EINVAL;
+    uint64_t prev = sigmask;
+    if (set) {
+        uint64_t s = *set & ~((1ul << 8) | (1ul << 18)); /* SIGKILL, SIGSTOP never blocked */
+        if (how == 0)
+            sigmask |= s;
+        else if (how == 1)
+            sigmask &= ~s;
+        else if (how == 2)
+            sigmask = s;
+        else
+            return -L_EINVAL;
+    }
+    if (old)
+        *old = prev;
+    return 0;
+}
+
+long rt_prlimit(int pid, unsigned res, const struct linux_rlimit *nl, struct linux_rlimit *ol)
+{
+    limits_init();
+    if (pid != 0 && (uint64_t)pid != rt->pid)
+        return -L_ESRCH;
+    if (res >= 16)
+        return -L_EINVAL;
+    if (nl && nl->cur > nl->max)
+        return -L_EINVAL;
+    if (nl && nl->max > limits[res].max)
+        return -L_EPERM;
+    if (ol)
+        *ol = limits[res];
+    if (nl)
+        limits[res] = *nl;
+    return 0;
+}
+
+long rt_umask(uint32_t mask)
+{
+    uint32_t old = umask_value;
+    umask_value = mask & 0777;
+    return old;
+}
+
+/* Sleeps for ns nanoseconds on a private notification (nobody signals it). */
+long rt_sleep_ns(uint64_t ns)
+{
+    if (!sleep_notif) {
+        uint64_t s = rt_slot_alloc();
+        if (!s || cx_notif_create(rt->slot_quota, s))
+            return -L_ENOMEM;
+        sleep_notif = s;
+    }
+    uint64_t end = cx_clock_ns() + ns;
+    for (;;) {
+        uint64_t now = cx_clock_ns();
+        if (now >= end)
+            return 0;
+        long err = cx_notif_wait(sleep_notif, end - now, NULL);
+        if (err != CX_E_TIMEOUT && err != 0)
+            return -L_EINTR;
+    }
+}
+
+long rt_sysinfo(struct linux_sysinfo *si)
+{
+    struct cx_ret q = cx_raw_quota_info(rt->slot_quota, 0, 0, 0, 0, 0);
+    memset(si, 0, sizeof(*si));
+    si->uptime = (int64_t)(cx_clock_ns() / 1000000000u);
+    si->totalram = q.rsi;
+    si->freeram = q.rsi - q.rdi;
+    si->procs = 1;
+    si->mem_unit = 1;
+    return 0;
+}
