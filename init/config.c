@@ -9,7 +9,7 @@
  *       priority N            0..199 (default 100)
  *       slots N               capability slots, 64..65536 (default 1024)
  *       args WORD...          argv[1..]
- *       io FIRST COUNT        an I/O-port range capability, named "io"
+ *       io FIRST COUNT [NAME] an I/O-port range capability, named NAME (default "io")
  *       irq GSI               an interrupt capability, named "irq"
  *       boot-archive          the boot archive, read-only, named "archive"
  *   }
@@ -68,6 +68,7 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
             if (c->ncaps == MAX_CHILD_CAPS || cfg_nargs(p) != 0)
                 return cfg_error_at(err, p, "'boot-archive' takes no values");
             c->caps[c->ncaps].name = p->name;
+            c->caps[c->ncaps].label = "archive";
             c->caps[c->ncaps].node = p;
             c->ncaps++;
         } else if (!strcmp(p->name, "io") || !strcmp(p->name, "irq")) {
@@ -75,14 +76,18 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
             struct child_cap *cc = &c->caps[c->ncaps];
             if (c->ncaps == MAX_CHILD_CAPS)
                 return cfg_error_at(err, p, "too many capabilities (at most %u)", MAX_CHILD_CAPS);
-            if (cfg_nargs(p) != (io ? 2u : 1u))
-                return cfg_error_at(err, p, io ? "'io' takes FIRST-PORT COUNT" : "'irq' takes GSI");
+            if (cfg_nargs(p) != (io ? 2u : 1u) && !(io && cfg_nargs(p) == 3))
+                return cfg_error_at(err, p,
+                                    io ? "'io' takes FIRST-PORT COUNT [NAME]" : "'irq' takes GSI");
             if (cfg_parse_u64(cfg_arg(p, 0), &cc->first) ||
                 (io && (cfg_parse_u64(cfg_arg(p, 1), &cc->count) || cc->first + cc->count > 65536 ||
                         cc->count == 0)) ||
                 (!io && cc->first > 23))
                 return cfg_error_at(err, p, "'%s': values out of range", p->name);
             cc->name = p->name;
+            cc->label = io && cfg_nargs(p) == 3 ? cfg_arg(p, 2) : p->name;
+            if (strlen(cc->label) >= 24)
+                return cfg_error_at(err, p, "a capability name has at most 23 characters");
             cc->node = p;
             c->ncaps++;
         } else {

@@ -15,7 +15,8 @@
 #define MAX_CHILD_CAPS 8
 
 struct child_cap {
-    const char *name;
+    const char *name;            /* the config node: io, irq, boot-archive */
+    const char *label;           /* the name the child sees */
     const struct cfg_node *node; /* for error messages */
     uint64_t first, count;       /* io range, or irq gsi in first */
 };

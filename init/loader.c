@@ -134,18 +134,19 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
         struct child_cap *cc = &c->caps[i];
         c->extra[i] = take_slot();
         uint64_t value = 0;
-        const char *name = cc->name;
+        const char *name = cc->label;
         if (cc->name[0] == 'b') {
-            name = "archive";
             value = archive_len;
             TRY((int)cx_cap_copy(CX_SLOT_BOOT_ARCHIVE, CX_SLOT_SELF_PD, c->extra[i], CX_R_READ, 0));
-        } else if (cc->name[1] == 'o')
+        } else if (cc->name[1] == 'o') {
+            value = cc->first;
             TRY((int)cx_raw_io_create(CX_SLOT_IO_ALL, c->quota, cc->first, cc->count, c->extra[i],
                                       0)
                     .err);
-        else
+        } else {
             TRY((int)cx_raw_irq_create(CX_SLOT_IRQ_CONTROL, c->quota, cc->first, c->extra[i], 0, 0)
                     .err);
+        }
         TRY((int)cx_cap_copy(c->extra[i], c->pd, CX_SLOT_FIRST_FREE + i, CX_R_ALL, 0));
         page.si.caps[i].slot = CX_SLOT_FIRST_FREE + i;
         page.si.caps[i].value = value;

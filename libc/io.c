@@ -1,14 +1,33 @@
 /*
  * Standard streams until the VFS and the terminal arrive: fd 1 and 2 go to the
- * component's log, fd 0 is empty (reads give end of file, as from /dev/null). Every
- * other descriptor is EBADF. None of them is a terminal.
+ * component's log, or to a 16550 UART when the launcher gives one (tools/capix exec
+ * carries stdout and stderr on their own serial ports); fd 0 is empty (reads give end
+ * of file, as from /dev/null). Every other descriptor is EBADF. None is a terminal.
  */
 #include "runtime.h"
+
+/* Sends bytes through a 16550 whose I/O ports the process holds. */
+static long uart_write(uint64_t io, uint64_t port, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint64_t lsr = 0;
+        do {
+            if (cx_io_in(io, port + 5, 1, &lsr))
+                return -L_EIO;
+        } while (!(lsr & 0x20)); /* transmitter holding register empty */
+        if (cx_io_out(io, port, 1, p[i]))
+            return -L_EIO;
+    }
+    return (long)len;
+}
 
 long rt_write(int fd, const void *buf, size_t len)
 {
     if (fd != 1 && fd != 2)
         return -L_EBADF;
+    uint64_t io = fd == 1 ? rt->slot_stdout_uart : rt->slot_stderr_uart;
+    if (io)
+        return uart_write(io, fd == 1 ? rt->stdout_port : rt->stderr_port, buf, len);
     if (len && cx_log_write(rt->slot_log, buf, len))
         return -L_EFAULT;
     return (long)len;

@@ -34,8 +34,10 @@ struct rt_info {
     uint64_t first_free_slot, slots;
     uint64_t brk_start; /* first page after the program's highest segment */
     uint64_t pid, ppid;
-    uint64_t trace; /* log every Linux call */
-    char exe[256];  /* /proc/self/exe */
+    uint64_t trace;                              /* log every Linux call */
+    uint64_t slot_stdout_uart, slot_stderr_uart; /* I/O ports of a 16550 for fd 1, 2, or 0 */
+    uint64_t stdout_port, stderr_port;
+    char exe[256]; /* /proc/self/exe */
 };
 
 #endif

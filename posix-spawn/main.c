@@ -245,6 +245,16 @@ static long start(int argc, char **argv, uint64_t ep, int trace)
     TRY(cx_cap_copy(p.quota, p.pd, CX_SLOT_QUOTA, CX_R_ALL, 0));
     TRY(cx_cap_copy(p.log, p.pd, CX_SLOT_LOG, CX_R_WRITE, 0));
     TRY(cx_cap_copy(p.parent_ep, p.pd, CX_SLOT_PARENT, CX_R_WRITE, 0));
+    static const char *const streams[2] = {"stdout", "stderr"};
+    uint64_t uart_slot[2] = {0, 0}, uart_port[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        uint64_t s = cx_named_cap(streams[i]);
+        if (!s)
+            continue;
+        uart_slot[i] = CX_SLOT_FIRST_FREE + (uint64_t)i;
+        uart_port[i] = cx_named_value(streams[i]);
+        TRY(cx_cap_copy(s, p.pd, uart_slot[i], CX_R_READ | CX_R_WRITE, 0));
+    }
     TRY(load_image(&runtime));
     TRY(load_image(&prog));
 
@@ -258,7 +268,11 @@ static long start(int argc, char **argv, uint64_t ep, int trace)
     ri->slot_quota = CX_SLOT_QUOTA;
     ri->slot_log = CX_SLOT_LOG;
     ri->slot_parent = CX_SLOT_PARENT;
-    ri->first_free_slot = CX_SLOT_FIRST_FREE;
+    ri->first_free_slot = CX_SLOT_FIRST_FREE + 2;
+    ri->slot_stdout_uart = uart_slot[0];
+    ri->slot_stderr_uart = uart_slot[1];
+    ri->stdout_port = uart_port[0];
+    ri->stderr_port = uart_port[1];
     ri->slots = PROC_SLOTS;
     ri->brk_start = (prog.elf.load_max + CX_PAGE_SIZE - 1) & ~(CX_PAGE_SIZE - 1);
     ri->pid = 1;

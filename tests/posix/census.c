@@ -134,7 +134,8 @@ int main(void)
     sigemptyset(&set);
     sigaddset(&set, SIGUSR2);
     check_ok("sigprocmask_block", sigprocmask(SIG_BLOCK, &set, NULL));
-    check("sigprocmask_get", sigprocmask(SIG_SETMASK, NULL, &got) == 0 && sigismember(&got, SIGUSR2),
+    check("sigprocmask_get",
+          sigprocmask(SIG_SETMASK, NULL, &got) == 0 && sigismember(&got, SIGUSR2),
           "SIGUSR2 not blocked");
     check_err("sigprocmask_bad_how", syscall(SYS_rt_sigprocmask, 7, &set, NULL, 8), EINVAL);
     sigprocmask(SIG_UNBLOCK, &set, NULL);
@@ -162,8 +163,8 @@ int main(void)
     check_err("nanosleep_negative", nanosleep(&neg, NULL), EINVAL);
     d.tv_nsec = 5000000;
     t0 = now_ns();
-    check("clock_nanosleep", clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL) == 0 &&
-                                 now_ns() - t0 >= 5000000,
+    check("clock_nanosleep",
+          clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL) == 0 && now_ns() - t0 >= 5000000,
           "too short");
     struct timespec badns = {0, 2000000000};
     check("clock_nanosleep_bad_nsec", clock_nanosleep(CLOCK_MONOTONIC, 0, &badns, NULL) == EINVAL,
