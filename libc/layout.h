@@ -16,7 +16,9 @@
 #define RT_STACK_TOP 0x2fff0000ul   /* main thread's runtime stack (grows down) */
 #define RT_STACK_PAGES 16
 #define RT_HEAP_BASE 0x28000000ul    /* the runtime's private heap */
-#define RT_HEAP_PAGES 2048           /* 8 MiB, charged to the process as it is touched */
+#define RT_THREADS_BASE 0x2c000000ul /* per-thread areas of threads made by clone */
+#define RT_THREAD_AREA (32 * 4096ul) /* IPC buffer page, then the runtime stack */
+#define RT_MAX_THREADS 64            /* threads per process, the main one included */
 #define RT_MMAP_TOP 0x7f0000000000ul /* program mmap region, handed out downwards */
 #define RT_MMAP_BOTTOM 0x100000000ul
 #define RT_BRK_MAX 0x20000000ul /* brk may grow up to here */

@@ -52,6 +52,28 @@
 #define L_TCGETS 0x5401
 #define L_TIOCGWINSZ 0x5413
 
+#define L_ETIMEDOUT 110
+#define L_EAGAIN_FUTEX L_EAGAIN
+
+#define L_CLONE_VM 0x100
+#define L_CLONE_FS 0x200
+#define L_CLONE_FILES 0x400
+#define L_CLONE_SIGHAND 0x800
+#define L_CLONE_THREAD 0x10000
+#define L_CLONE_SYSVSEM 0x40000
+#define L_CLONE_SETTLS 0x80000
+#define L_CLONE_PARENT_SETTID 0x100000
+#define L_CLONE_CHILD_CLEARTID 0x200000
+#define L_CLONE_DETACHED 0x400000
+#define L_CLONE_CHILD_SETTID 0x1000000
+
+#define L_FUTEX_WAIT 0
+#define L_FUTEX_WAKE 1
+#define L_FUTEX_REQUEUE 3
+#define L_FUTEX_CMP_REQUEUE 4
+#define L_FUTEX_PRIVATE 128
+#define L_FUTEX_CLOCK_REALTIME 256
+
 #define L_RLIMIT_STACK 3
 #define L_RLIMIT_NOFILE 7
 #define L_RLIM_INFINITY (~0ul)
@@ -102,6 +124,7 @@ enum linux_nr {
     NR_nanosleep = 35,
     NR_madvise = 28,
     NR_getpid = 39,
+    NR_clone = 56,
     NR_exit = 60,
     NR_uname = 63,
     NR_umask = 95,
@@ -115,10 +138,12 @@ enum linux_nr {
     NR_arch_prctl = 158,
     NR_setrlimit = 160,
     NR_gettid = 186,
+    NR_futex = 202,
     NR_sched_getaffinity = 204,
     NR_set_tid_address = 218,
     NR_clock_gettime = 228,
     NR_clock_nanosleep = 230,
+    NR_tgkill = 234,
     NR_exit_group = 231,
     NR_prlimit64 = 302,
 };

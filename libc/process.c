@@ -107,7 +107,9 @@ long rt_sleep_ns(uint64_t ns)
         uint64_t now = cx_clock_ns();
         if (now >= end)
             return 0;
+        rt_unlock();
         long err = cx_notif_wait(sleep_notif, end - now, NULL);
+        rt_lock();
         if (err != CX_E_TIMEOUT && err != 0)
             return -L_EINTR;
     }

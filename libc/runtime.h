@@ -44,6 +44,18 @@ long rt_umask(uint32_t mask);
 long rt_sleep_ns(uint64_t ns);
 long rt_sysinfo(struct linux_sysinfo *si);
 
+/* thread.c */
+void rt_lock(void);
+void rt_unlock(void);
+unsigned rt_self(void);
+uint64_t rt_gettid(void);
+uint64_t rt_self_slot(void);
+long rt_arch_prctl(uint64_t code, uint64_t addr);
+long rt_set_tid_address(uint64_t addr);
+long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
+long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3);
+_Noreturn void rt_thread_exit(void);
+
 /* heap.c: the runtime's own memory; NULL when the quota is exhausted */
 void *rt_alloc(size_t size);
 void rt_free(void *p, size_t size);

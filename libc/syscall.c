@@ -12,7 +12,6 @@ _Static_assert(CX_SYS_lx_return == 36, "entry.S uses the number of lx_return");
 
 const struct rt_info *rt = (const struct rt_info *)RT_INFO_ADDR;
 static uint8_t enosys_said[512 / 8];
-static uint64_t fs_base;
 
 const char *rt_syscall_name(uint64_t nr)
 {
@@ -101,20 +100,6 @@ static long sys_clock_gettime(uint64_t clk, uint64_t ts)
     return copy_out(ts, &t, sizeof(t));
 }
 
-static long sys_arch_prctl(uint64_t code, uint64_t addr)
-{
-    if (code == L_ARCH_SET_FS) {
-        long err = cx_thread_config(rt->slot_thread, CX_TCFG_FS_BASE, addr);
-        if (err)
-            return -L_EPERM;
-        fs_base = addr;
-        return 0;
-    }
-    if (code == L_ARCH_GET_FS)
-        return copy_out(addr, &fs_base, sizeof(fs_base));
-    return -L_EINVAL;
-}
-
 static long sys_getaffinity(int pid, uint64_t size, uint64_t mask)
 {
     if (pid != 0 && (uint64_t)pid != rt->pid)
@@ -186,9 +171,15 @@ static long dispatch(struct rt_call *c)
     case NR_madvise:
         return rt_madvise(a[0], a[1], a[2]);
     case NR_getpid:
-    case NR_gettid:
-    case NR_set_tid_address:
         return (long)rt->pid;
+    case NR_gettid:
+        return (long)rt_gettid();
+    case NR_set_tid_address:
+        return rt_set_tid_address(a[0]);
+    case NR_clone:
+        return rt_clone(a[0], a[1], a[2], a[3], a[4]);
+    case NR_futex:
+        return rt_futex(a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
     case NR_getppid:
         return (long)rt->ppid;
     case NR_getuid:
@@ -204,7 +195,7 @@ static long dispatch(struct rt_call *c)
     case NR_clock_gettime:
         return sys_clock_gettime(a[0], a[1]);
     case NR_arch_prctl:
-        return sys_arch_prctl(a[0], a[1]);
+        return rt_arch_prctl(a[0], a[1]);
     case NR_rt_sigaction:
         return rt_sigaction((int)a[0], (const struct k_sigaction *)a[1], (struct k_sigaction *)a[2],
                             a[3]);
@@ -228,6 +219,7 @@ static long dispatch(struct rt_call *c)
     case NR_clock_nanosleep:
         return sys_clock_nanosleep(a[0], a[1], a[2], a[3]);
     case NR_exit:
+        rt_thread_exit();
     case NR_exit_group:
         rt_exit_process((int)((a[0] & 0xff) << 8));
     default:
@@ -237,7 +229,9 @@ static long dispatch(struct rt_call *c)
 
 long rt_syscall(struct rt_call *c)
 {
+    rt_lock();
     long r = dispatch(c);
+    rt_unlock();
     if (rt->trace)
         rt_log("[trace] %s(%#lx, %#lx, %#lx, %#lx) = %ld\n", rt_syscall_name(c->nr), c->a[0],
                c->a[1], c->a[2], c->a[3], r);
@@ -249,7 +243,7 @@ long rt_syscall(struct rt_call *c)
 void rt_event(uint64_t reason, uint64_t vector, uint64_t error, uint64_t address)
 {
     static struct cx_regs regs;
-    cx_thread_regs(rt->slot_thread, CX_REGS_GET, CX_CTX_SAVED, &regs);
+    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &regs);
     if (reason == CX_RT_REDIRECT)
         cx_raw_lx_resume((uint64_t)&regs, 0, 0, 0, 0, 0);
     int sig = vector == 0 || vector == 16 || vector == 19 ? 8 /* SIGFPE */

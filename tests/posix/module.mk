@@ -12,3 +12,7 @@ $(BUILD)/user/bin/census: tests/posix/census.c | $(DEPS_STAMP)
 ALL_TARGETS += $(BUILD)/user/bin/census
 # the same binary on the Linux host
 TEST_SCRIPTS += tests/posix/census-host.sh
+$(BUILD)/user/bin/threads: tests/posix/threads.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/threads

@@ -22,6 +22,7 @@ cases=(
   "/bin/seq 0"
   "/bin/expr 1 / 0"
   "/bin/census"
+  "/bin/threads"
 )
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for c in "${cases[@]}"; do

@@ -1,0 +1,302 @@
+/*
+ * Threads (clone with CLONE_THREAD, as musl's pthread_create makes them), futexes, and
+ * the runtime lock.
+ *
+ * Every thread of the process is a capix thread in the same protection domain with its
+ * own runtime stack and IPC buffer: the main thread's at RT_STACK_TOP, thread i's in
+ * area i of RT_THREADS_BASE. The runtime finds the calling thread from its stack
+ * pointer (it must never use the program's FS base). Areas of threads that have exited
+ * are reused.
+ *
+ * The runtime is preemptible and its state is shared by all threads: rt_syscall holds
+ * the runtime lock (a spin lock that yields) around every call; calls that block
+ * (futex waits, sleeps) drop it while they wait. A futex waiter blocks on its thread's
+ * own notification; a waker removes it from the wait list and signals that: a wake that
+ * comes between the value check and the wait is not lost (the bit stays set).
+ */
+#include <stdbool.h>
+#include <string.h>
+#include "runtime.h"
+
+struct thread_rec {
+    bool used, started;
+    uint64_t tid;
+    uint64_t slot;       /* the capix thread (0 for the main thread: rt->slot_thread) */
+    uint64_t notif;      /* wake-ups (futex) */
+    uint64_t clear_tid;  /* CLONE_CHILD_CLEARTID / set_tid_address */
+    uint64_t area_mem;   /* memory object of its area */
+    uint64_t fs;         /* FS base (the program's thread pointer) */
+};
+
+struct waiter {
+    uint64_t addr;
+    unsigned thread;
+    struct waiter *next;
+};
+
+static struct thread_rec threads[RT_MAX_THREADS];
+static struct waiter waiter_pool[RT_MAX_THREADS];
+static struct waiter *waiting;
+static volatile int lock_word;
+static uint64_t next_tid = 2;
+
+void rt_lock(void)
+{
+    while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
+        cx_yield();
+}
+
+void rt_unlock(void)
+{
+    __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+}
+
+/* Index of the calling thread, from its runtime stack pointer. */
+unsigned rt_self(void)
+{
+    uint64_t sp = (uint64_t)__builtin_frame_address(0);
+    if (sp >= RT_THREADS_BASE && sp < RT_THREADS_BASE + RT_MAX_THREADS * RT_THREAD_AREA)
+        return (unsigned)((sp - RT_THREADS_BASE) / RT_THREAD_AREA);
+    return 0;
+}
+
+static struct thread_rec *self(void)
+{
+    struct thread_rec *t = &threads[rt_self()];
+    if (!t->used) { /* the main thread, first time here */
+        t->used = t->started = true;
+        t->tid = rt->pid;
+        t->slot = rt->slot_thread;
+    }
+    return t;
+}
+
+uint64_t rt_self_slot(void)
+{
+    return self()->slot;
+}
+
+long rt_arch_prctl(uint64_t code, uint64_t addr)
+{
+    struct thread_rec *t = self();
+    if (code == L_ARCH_SET_FS) {
+        if (cx_thread_config(t->slot, CX_TCFG_FS_BASE, addr))
+            return -L_EPERM; /* not canonical */
+        t->fs = addr;
+        return 0;
+    }
+    if (code == L_ARCH_GET_FS) {
+        *(volatile uint64_t *)addr = t->fs;
+        return 0;
+    }
+    return -L_EINVAL;
+}
+
+uint64_t rt_gettid(void)
+{
+    return self()->tid;
+}
+
+long rt_set_tid_address(uint64_t addr)
+{
+    struct thread_rec *t = self();
+    t->clear_tid = addr;
+    return (long)t->tid;
+}
+
+static uint64_t thread_notif(struct thread_rec *t)
+{
+    if (!t->notif) {
+        uint64_t s = rt_slot_alloc();
+        if (!s || cx_notif_create(rt->slot_quota, s))
+            return 0;
+        t->notif = s;
+    }
+    return t->notif;
+}
+
+long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls)
+{
+    const uint64_t need = L_CLONE_VM | L_CLONE_FS | L_CLONE_FILES | L_CLONE_SIGHAND | L_CLONE_THREAD;
+    if ((flags & need) != need) {
+        rt_log("[runtime] clone with flags %#lx (a new process): not yet, ENOSYS\n", flags);
+        return -L_ENOSYS; /* fork and vfork come with the process issue */
+    }
+    if (!newsp)
+        return -L_EINVAL;
+    unsigned i = 1;
+    while (i < RT_MAX_THREADS && threads[i].used)
+        i++;
+    if (i == RT_MAX_THREADS)
+        return -L_EAGAIN;
+    struct thread_rec *t = &threads[i];
+    uint64_t area = RT_THREADS_BASE + i * RT_THREAD_AREA;
+    long err = 0;
+    if (!t->area_mem) { /* first use of this area: its memory stays for later threads */
+        uint64_t m = rt_slot_alloc();
+        if (!m || cx_mem_create(rt->slot_quota, RT_THREAD_AREA / CX_PAGE_SIZE, m) ||
+            cx_map(rt->slot_pd, m, 0, area, RT_THREAD_AREA / CX_PAGE_SIZE, CX_MAP_R | CX_MAP_W))
+            return -L_EAGAIN;
+        t->area_mem = m;
+    }
+    uint64_t slot = rt_slot_alloc();
+    if (!slot)
+        return -L_EAGAIN;
+    err = cx_thread_create(rt->slot_quota, rt->slot_pd, slot, rt->slot_parent, 100);
+    static struct cx_regs r;
+    if (!err)
+        err = cx_thread_regs(self()->slot, CX_REGS_GET, CX_CTX_SAVED, &r);
+    if (err) {
+        cx_cap_delete(slot);
+        rt_slot_free(slot);
+        return -L_EAGAIN;
+    }
+    r.rax = 0; /* the child sees clone return 0 */
+    r.rsp = newsp;
+    r.rcx = r.rip; /* as after SYSCALL */
+    r.r11 = r.rflags;
+    if (flags & L_CLONE_SETTLS)
+        r.fs_base = tls;
+    uint64_t tid = next_tid++;
+    *t = (struct thread_rec){.used = true, .tid = tid, .slot = slot, .area_mem = t->area_mem,
+                             .fs = r.fs_base};
+    if (flags & L_CLONE_CHILD_CLEARTID)
+        t->clear_tid = ctid;
+    if (flags & L_CLONE_PARENT_SETTID)
+        *(volatile int *)ptid = (int)tid;
+    if (flags & L_CLONE_CHILD_SETTID)
+        *(volatile int *)ctid = (int)tid;
+    err = cx_thread_regs(slot, CX_REGS_SET, CX_CTX_CURRENT, &r);
+    if (!err)
+        err = cx_thread_config(slot, CX_TCFG_IPCBUF, area);
+    if (!err)
+        err = cx_thread_config(slot, CX_TCFG_RT_STACK, area + RT_THREAD_AREA);
+    if (!err)
+        err = cx_thread_resume(slot);
+    if (err) {
+        cx_cap_delete(slot);
+        rt_slot_free(slot);
+        t->used = false;
+        return -L_EAGAIN;
+    }
+    t->started = true;
+    return (long)tid;
+}
+
+static long futex_wake(uint64_t addr, long n)
+{
+    long woken = 0;
+    for (struct waiter **pp = &waiting; *pp && woken < n;) {
+        struct waiter *w = *pp;
+        if (w->addr != addr) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        w->addr = 0;
+        cx_notif_signal(threads[w->thread].notif, 1);
+        woken++;
+    }
+    return woken;
+}
+
+/* The calling thread ends: clear its tid word and wake a joiner; its capability goes. */
+_Noreturn void rt_thread_exit(void)
+{
+    unsigned i = rt_self();
+    struct thread_rec *t = self();
+    if (t->clear_tid) {
+        *(volatile int *)t->clear_tid = 0;
+        futex_wake(t->clear_tid, 1);
+    }
+    unsigned live = 0;
+    for (unsigned k = 0; k < RT_MAX_THREADS; k++)
+        live += threads[k].used;
+    if (live <= 1)
+        rt_exit_process(0); /* the last thread: the process ends with status 0 */
+    if (i == 0) {
+        /* the main thread ends while others run on (pthread_exit in main) */
+        t->used = false;
+        rt_unlock();
+        for (;;)
+            cx_thread_suspend(rt->slot_thread);
+    }
+    uint64_t slot = t->slot;
+    if (t->notif) {
+        cx_cap_delete(t->notif);
+        rt_slot_free(t->notif);
+    }
+    t->used = t->started = false;
+    t->notif = t->clear_tid = 0;
+    rt_slot_free(slot);
+    rt_unlock();
+    cx_cap_delete(slot); /* destroys this very thread: the call does not return */
+    for (;;)
+        cx_yield();
+}
+
+static long futex_wait(uint64_t addr, uint32_t val, const struct linux_timespec *rel)
+{
+    struct thread_rec *t = self();
+    unsigned i = rt_self();
+    uint64_t n = thread_notif(t);
+    if (!n)
+        return -L_ENOMEM;
+    if (__atomic_load_n((volatile uint32_t *)addr, __ATOMIC_SEQ_CST) != val)
+        return -L_EAGAIN;
+    uint64_t timeout = CX_TIMEOUT_NONE;
+    if (rel) {
+        if (rel->sec < 0 || rel->nsec < 0 || rel->nsec >= 1000000000)
+            return -L_EINVAL;
+        timeout = (uint64_t)rel->sec * 1000000000u + (uint64_t)rel->nsec;
+        if (timeout == 0)
+            return -L_ETIMEDOUT;
+    }
+    struct waiter *w = &waiter_pool[i];
+    w->addr = addr;
+    w->thread = i;
+    w->next = waiting;
+    waiting = w;
+    uint64_t bits;
+    cx_notif_wait(n, 0, &bits); /* drop a stale wake-up from an earlier wait */
+    rt_unlock();
+    long err = cx_notif_wait(n, timeout, &bits);
+    rt_lock();
+    if (w->addr) { /* not woken: take it off the list */
+        for (struct waiter **pp = &waiting; *pp; pp = &(*pp)->next)
+            if (*pp == w) {
+                *pp = w->next;
+                break;
+            }
+        w->addr = 0;
+        return err == CX_E_TIMEOUT ? -L_ETIMEDOUT : -L_EINTR;
+    }
+    return 0;
+}
+
+long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3)
+{
+    if (addr & 3)
+        return -L_EINVAL;
+    switch (op & ~(L_FUTEX_PRIVATE | L_FUTEX_CLOCK_REALTIME)) {
+    case L_FUTEX_WAIT:
+        return futex_wait(addr, val, (const struct linux_timespec *)arg4);
+    case L_FUTEX_WAKE:
+        return futex_wake(addr, (long)val);
+    case L_FUTEX_CMP_REQUEUE:
+        if (*(volatile uint32_t *)addr != val3)
+            return -L_EAGAIN;
+        /* fall through */
+    case L_FUTEX_REQUEUE: {
+        long woken = futex_wake(addr, (long)val), moved = 0;
+        for (struct waiter *w = waiting; w && moved < (long)arg4; w = w->next)
+            if (w->addr == addr) {
+                w->addr = addr2;
+                moved++;
+            }
+        return woken + moved;
+    }
+    default:
+        return -L_ENOSYS;
+    }
+}
