@@ -2,7 +2,7 @@
 # The freestanding string helpers and the tar and ELF readers of lib/ are compiled in.
 
 KERNEL_SRCS := $(wildcard kernel/core/*.c) $(wildcard kernel/arch/x86_64/*.c) \
-               $(wildcard kernel/arch/x86_64/*.S) lib/capix/string.c lib/tar/tar.c lib/elf/elf.c
+               $(wildcard kernel/arch/x86_64/*.S) lib/capix/string.c lib/capix/vsnprintf.c lib/tar/tar.c lib/elf/elf.c
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_SRCS))
 KERNEL_ELF := $(BUILD)/kernel/capix.elf
 KERNEL_INC := -isystem lib/include/freestanding -Ilib/include

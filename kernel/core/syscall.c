@@ -408,18 +408,24 @@ static long sys_thread_redirect(struct thread *t, struct frame *f)
     return 0;
 }
 
-static long sys_ep_create(struct thread *t, struct frame *f)
+/* Makes an object that needs nothing but its memory (endpoint, notification). */
+static long create_plain(struct thread *t, struct frame *f, uint8_t type, size_t size)
 {
     int err;
     GET(qc, A0, CX_T_QUOTA, CX_R_WRITE);
     struct cap *dst = cap_empty_slot(t->pd, A1, &err);
     if (!dst)
         return err;
-    struct ep *ep = kobj_alloc(OBJ(qc, quota), CX_T_EP, sizeof(*ep), &err);
-    if (!ep)
+    struct kobj *o = kobj_alloc(OBJ(qc, quota), type, size, &err);
+    if (!o)
         return err;
-    cap_install_original(dst, &ep->obj, CX_R_ALL);
+    cap_install_original(dst, o, CX_R_ALL);
     return 0;
+}
+
+static long sys_ep_create(struct thread *t, struct frame *f)
+{
+    return create_plain(t, f, CX_T_EP, sizeof(struct ep));
 }
 
 static long sys_ipc_call(struct thread *t, struct frame *f)
@@ -445,16 +451,7 @@ static long sys_ipc_reply_recv(struct thread *t, struct frame *f)
 
 static long sys_notif_create(struct thread *t, struct frame *f)
 {
-    int err;
-    GET(qc, A0, CX_T_QUOTA, CX_R_WRITE);
-    struct cap *dst = cap_empty_slot(t->pd, A1, &err);
-    if (!dst)
-        return err;
-    struct notif *n = kobj_alloc(OBJ(qc, quota), CX_T_NOTIF, sizeof(*n), &err);
-    if (!n)
-        return err;
-    cap_install_original(dst, &n->obj, CX_R_ALL);
-    return 0;
+    return create_plain(t, f, CX_T_NOTIF, sizeof(struct notif));
 }
 
 static long sys_notif_signal(struct thread *t, struct frame *f)

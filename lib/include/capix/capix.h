@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <capix/abi.h>
 #include <capix/syscall.h>
+#include <capix/format.h>
 
 /* ---- typed calls ---- */
 static inline long cx_cap_copy(uint64_t src, uint64_t pd, uint64_t dst, uint64_t rights,
@@ -145,8 +146,6 @@ struct cx_ipcbuf *cx_ipcbuf(void);                 /* the calling thread's IPC b
 
 /* ---- error names, formatting, log ---- */
 const char *cx_strerror(long err);
-int cx_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int cx_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cx_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- start-up ---- */
