@@ -1,0 +1,517 @@
+/*
+ * bench: the POSIX benchmark. One static musl program that runs unchanged on the Linux
+ * host, in a Linux guest and in capix, so the figures can be set side by side.
+ *
+ * Every case is timed in samples: a sample runs the operation B times back to back
+ * (B chosen so that a sample lasts at least BENCH_MIN_SAMPLE_NS, 1 for the costly cases)
+ * and yields the time of one operation. The median and the 10th and 90th percentiles
+ * of the samples are printed, in nanoseconds, as lines
+ *
+ *     BENCH name ns median p10 p90 samples ops_per_sample
+ *
+ * (the first six fields as tests/kbench prints them). Lines starting with '#' are
+ * comments. The files the cases use live in the directory named on the command line
+ * (a tmpfs such as /dev/shm on Linux).
+ *
+ * The program also serves as its own trivial child: `bench --exit` returns at once,
+ * and `bench --exec-chain ...` is one link of the execve chain (see bench_execve).
+ * `bench --linux-init` is for a Linux guest whose initramfs holds it as /init.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define BENCH_MIN_SAMPLE_NS 50000.0 /* a sample of cheap operations lasts >= 50 us */
+#define BENCH_MAX_SAMPLES 1001
+#define BENCH_MIN_SAMPLES 11
+#define BENCH_FILE_SIZE 65536
+
+struct bench_ctx {
+    char dir[1024];
+    char file[1100];   /* DIR/bench.dat, BENCH_FILE_SIZE bytes */
+    const char *self;  /* path of this program, for spawn and exec */
+    int fd;            /* bench.dat open read-write */
+    int to_child[2];   /* pipe round trip */
+    int from_child[2];
+    pid_t child;
+    char buf[4096];
+};
+
+struct bench_case {
+    const char *name;
+    const char *what;
+    int (*setup)(struct bench_ctx *c);
+    int (*op)(struct bench_ctx *c);    /* one operation; 0 or -1 with errno */
+    void (*teardown)(struct bench_ctx *c);
+    int costly;                        /* one operation per sample */
+};
+
+static double bench_budget_s = 0.5; /* time per case */
+static volatile sig_atomic_t bench_signals;
+
+static uint64_t bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void bench_fail(const char *what)
+{
+    fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+/* ---- the cases ---- */
+
+static int bench_op_getppid(struct bench_ctx *c)
+{
+    (void)c;
+    getppid(); /* cannot fail */
+    return 0;
+}
+
+static int bench_op_clock(struct bench_ctx *c)
+{
+    struct timespec ts;
+    (void)c;
+    return clock_gettime(CLOCK_MONOTONIC, &ts);
+}
+
+static int bench_op_open_close(struct bench_ctx *c)
+{
+    int fd = open(c->file, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    return close(fd);
+}
+
+static int bench_op_stat(struct bench_ctx *c)
+{
+    struct stat st;
+    return stat(c->file, &st);
+}
+
+static int bench_op_read(struct bench_ctx *c)
+{
+    return pread(c->fd, c->buf, sizeof c->buf, 0) == (ssize_t)sizeof c->buf ? 0 : -1;
+}
+
+static int bench_op_write(struct bench_ctx *c)
+{
+    return pwrite(c->fd, c->buf, sizeof c->buf, 0) == (ssize_t)sizeof c->buf ? 0 : -1;
+}
+
+static int bench_wait(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        errno = ECHILD;
+        return -1;
+    }
+    return 0;
+}
+
+static int bench_op_fork(struct bench_ctx *c)
+{
+    (void)c;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0)
+        _exit(0);
+    return bench_wait(pid);
+}
+
+static int bench_op_spawn(struct bench_ctx *c)
+{
+    pid_t pid;
+    char *argv[] = {(char *)c->self, "--exit", NULL};
+    int e = posix_spawn(&pid, c->self, NULL, NULL, argv, environ);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return bench_wait(pid);
+}
+
+static int bench_op_fork_exec(struct bench_ctx *c)
+{
+    char *argv[] = {(char *)c->self, "--exit", NULL};
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        execve(c->self, argv, environ);
+        _exit(127);
+    }
+    return bench_wait(pid);
+}
+
+static int bench_pipe_setup(struct bench_ctx *c)
+{
+    if (pipe(c->to_child) != 0 || pipe(c->from_child) != 0)
+        return -1;
+    c->child = fork();
+    if (c->child < 0)
+        return -1;
+    if (c->child == 0) {
+        char b;
+        close(c->to_child[1]);
+        close(c->from_child[0]);
+        while (read(c->to_child[0], &b, 1) == 1)
+            if (write(c->from_child[1], &b, 1) != 1)
+                break;
+        _exit(0);
+    }
+    close(c->to_child[0]);
+    close(c->from_child[1]);
+    return 0;
+}
+
+static int bench_op_pipe(struct bench_ctx *c)
+{
+    char b = 'x';
+    if (write(c->to_child[1], &b, 1) != 1 || read(c->from_child[0], &b, 1) != 1)
+        return -1;
+    return 0;
+}
+
+static void bench_pipe_teardown(struct bench_ctx *c)
+{
+    close(c->to_child[1]);
+    close(c->from_child[0]);
+    bench_wait(c->child);
+}
+
+static void bench_on_signal(int sig)
+{
+    (void)sig;
+    bench_signals++;
+}
+
+static int bench_signal_setup(struct bench_ctx *c)
+{
+    struct sigaction sa;
+    (void)c;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = bench_on_signal;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGUSR1, &sa, NULL);
+}
+
+static int bench_op_signal(struct bench_ctx *c)
+{
+    (void)c;
+    sig_atomic_t before = bench_signals;
+    if (kill(getpid(), SIGUSR1) != 0)
+        return -1;
+    if (bench_signals == before) {
+        errno = EINTR; /* not delivered before kill returned */
+        return -1;
+    }
+    return 0;
+}
+
+static void bench_signal_teardown(struct bench_ctx *c)
+{
+    (void)c;
+    signal(SIGUSR1, SIG_DFL);
+}
+
+static const struct bench_case bench_cases[] = {
+    {"null_call", "getppid()", NULL, bench_op_getppid, NULL, 0},
+    {"clock_gettime", "clock_gettime(CLOCK_MONOTONIC) (vDSO on Linux)", NULL, bench_op_clock,
+     NULL, 0},
+    {"open_close", "open(O_RDONLY) + close of DIR/bench.dat", NULL, bench_op_open_close, NULL, 0},
+    {"stat", "stat(DIR/bench.dat)", NULL, bench_op_stat, NULL, 0},
+    {"read_4k", "pread of 4 KiB at offset 0", NULL, bench_op_read, NULL, 0},
+    {"write_4k", "pwrite of 4 KiB at offset 0", NULL, bench_op_write, NULL, 0},
+    {"fork_wait", "fork, child _exit(0), waitpid", NULL, bench_op_fork, NULL, 1},
+    {"spawn_wait", "posix_spawn of this program (--exit), waitpid", NULL, bench_op_spawn, NULL,
+     1},
+    {"fork_exec_wait", "fork, execve of this program (--exit), waitpid", NULL,
+     bench_op_fork_exec, NULL, 1},
+    {"execve", "execve of this program, from the call to the new main()", NULL, NULL, NULL, 1},
+    {"pipe_roundtrip", "1 byte to a child process and back over two pipes", bench_pipe_setup,
+     bench_op_pipe, bench_pipe_teardown, 0},
+    {"signal_self", "kill(getpid(), SIGUSR1) with a handler, delivered", bench_signal_setup,
+     bench_op_signal, bench_signal_teardown, 0},
+};
+#define BENCH_NCASES (sizeof bench_cases / sizeof bench_cases[0])
+
+/* ---- statistics ---- */
+
+static int bench_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double bench_pct(const double *sorted, int n, int pct)
+{
+    return sorted[(n - 1) * pct / 100];
+}
+
+static void bench_report(const char *name, double *s, int n, long per_sample)
+{
+    qsort(s, (size_t)n, sizeof *s, bench_cmp);
+    printf("BENCH %s ns %.1f %.1f %.1f %d %ld\n", name, bench_pct(s, n, 50), bench_pct(s, n, 10),
+           bench_pct(s, n, 90), n, per_sample);
+    fflush(stdout);
+}
+
+/* ---- the sampling loop ---- */
+
+static double bench_batch(const struct bench_case *bc, struct bench_ctx *c, long b)
+{
+    uint64_t t0 = bench_now_ns();
+    for (long i = 0; i < b; i++)
+        if (bc->op(c) != 0)
+            bench_fail(bc->name);
+    return (double)(bench_now_ns() - t0);
+}
+
+static void bench_run(const struct bench_case *bc, struct bench_ctx *c)
+{
+    static double samples[BENCH_MAX_SAMPLES];
+    if (bc->setup && bc->setup(c) != 0)
+        bench_fail(bc->name);
+    long b = 1;
+    bench_batch(bc, c, 1); /* warm-up: first touches, a child starting */
+    double t = bench_batch(bc, c, 1);
+    if (!bc->costly) {
+        while (t < BENCH_MIN_SAMPLE_NS && b < (1L << 24)) {
+            b *= 2;
+            t = bench_batch(bc, c, b);
+        }
+    }
+    double per_sample = t > 1 ? t : 1;
+    long n = (long)(bench_budget_s * 1e9 / per_sample);
+    if (n > BENCH_MAX_SAMPLES)
+        n = BENCH_MAX_SAMPLES;
+    if (n < BENCH_MIN_SAMPLES)
+        n = BENCH_MIN_SAMPLES;
+    for (long i = 0; i < n; i++)
+        samples[i] = bench_batch(bc, c, b) / (double)b;
+    if (bc->teardown)
+        bc->teardown(c);
+    bench_report(bc->name, samples, (int)n, b);
+}
+
+/*
+ * execve: a chain of processes, each the previous one after execve. Each link notes the
+ * time just before its execve in argv; the next one, first thing in main(), sends the
+ * difference to the parent over a pipe. The first link is a forked child.
+ */
+static void bench_execve(struct bench_ctx *c)
+{
+    static double samples[BENCH_MAX_SAMPLES];
+    int p[2];
+    /* A first measured link to size the chain. */
+    long n = 3;
+    for (int round = 0; round < 2; round++) {
+        if (pipe(p) != 0)
+            bench_fail("execve: pipe");
+        pid_t pid = fork();
+        if (pid < 0)
+            bench_fail("execve: fork");
+        if (pid == 0) {
+            char fdarg[16], left[24], t0[32];
+            close(p[0]);
+            snprintf(fdarg, sizeof fdarg, "%d", p[1]);
+            snprintf(left, sizeof left, "%ld", n);
+            snprintf(t0, sizeof t0, "%" PRIu64, bench_now_ns());
+            char *argv[] = {(char *)c->self, "--exec-chain", fdarg, left, t0, NULL};
+            execve(c->self, argv, environ);
+            _exit(127);
+        }
+        close(p[1]);
+        long got = 0;
+        double ns;
+        while (got < n && read(p[0], &ns, sizeof ns) == (ssize_t)sizeof ns)
+            samples[got++] = ns;
+        close(p[0]);
+        if (bench_wait(pid) != 0 || got != n)
+            bench_fail("execve: chain broke");
+        if (round == 0) {
+            qsort(samples, (size_t)n, sizeof *samples, bench_cmp);
+            double each = samples[n / 2] > 1 ? samples[n / 2] : 1;
+            n = (long)(bench_budget_s * 1e9 / each);
+            if (n > BENCH_MAX_SAMPLES)
+                n = BENCH_MAX_SAMPLES;
+            if (n < BENCH_MIN_SAMPLES)
+                n = BENCH_MIN_SAMPLES;
+        }
+    }
+    bench_report("execve", samples, (int)n, 1);
+}
+
+static int bench_exec_link(char **argv)
+{
+    uint64_t now = bench_now_ns();
+    int fd = atoi(argv[2]);
+    long left = atol(argv[3]);
+    double ns = (double)(now - strtoull(argv[4], NULL, 10));
+    if (write(fd, &ns, sizeof ns) != (ssize_t)sizeof ns)
+        return 1;
+    if (left <= 1)
+        return 0;
+    char l[24], t0[32];
+    snprintf(l, sizeof l, "%ld", left - 1);
+    snprintf(t0, sizeof t0, "%" PRIu64, bench_now_ns());
+    char *next[] = {argv[0], "--exec-chain", argv[2], l, t0, NULL};
+    execve(argv[0], next, environ);
+    return 127;
+}
+
+/* ---- setup and main ---- */
+
+static void bench_prepare(struct bench_ctx *c, const char *dir)
+{
+    snprintf(c->dir, sizeof c->dir, "%s", dir);
+    snprintf(c->file, sizeof c->file, "%s/bench.dat", c->dir);
+    c->fd = open(c->file, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (c->fd < 0)
+        bench_fail(c->file);
+    memset(c->buf, 'b', sizeof c->buf);
+    for (int i = 0; i < BENCH_FILE_SIZE / (int)sizeof c->buf; i++)
+        if (write(c->fd, c->buf, sizeof c->buf) != (ssize_t)sizeof c->buf)
+            bench_fail(c->file);
+}
+
+static int bench_selected(const char *only, const char *name)
+{
+    if (!only)
+        return 1;
+    size_t n = strlen(name);
+    for (const char *p = only; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+static int bench_all(const char *self, const char *dir, const char *only)
+{
+    static struct bench_ctx c;
+    struct utsname u;
+    bench_prepare(&c, dir);
+    c.self = self;
+    if (uname(&u) == 0)
+        printf("# bench 1 on %s %s %s, files in %s, %.2f s per case\n", u.sysname, u.release,
+               u.machine, dir, bench_budget_s);
+    for (size_t i = 0; i < BENCH_NCASES; i++)
+        if (bench_selected(only, bench_cases[i].name))
+            printf("# case %s: %s\n", bench_cases[i].name, bench_cases[i].what);
+    fflush(stdout);
+    for (size_t i = 0; i < BENCH_NCASES; i++) {
+        if (!bench_selected(only, bench_cases[i].name))
+            continue;
+        if (bench_cases[i].op)
+            bench_run(&bench_cases[i], &c);
+        else
+            bench_execve(&c);
+    }
+    close(c.fd);
+    unlink(c.file);
+    return 0;
+}
+
+/*
+ * As /init of a Linux guest: a console, a tmpfs, the benchmark in a child (so that a
+ * failing case does not end init and panic the kernel), power off.
+ */
+static int bench_linux_init(const char *self, const char *only)
+{
+    mkdir("/dev", 0755);
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+    int fd = open("/dev/console", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+    }
+    mkdir("/tmp", 01777);
+    if (mount("tmpfs", "/tmp", "tmpfs", 0, NULL) != 0)
+        printf("# bench: tmpfs on /tmp: %s (files stay in the initramfs)\n", strerror(errno));
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(bench_all(self, "/tmp", only));
+    int st = 0;
+    while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    printf("# bench: done, status %d\n", pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    fflush(stdout);
+    sync();
+    reboot(RB_POWER_OFF);
+    return 0;
+}
+
+static void bench_usage(void)
+{
+    fputs("usage: bench [-q] [-t SECONDS] [-c CASE,...] DIR\n"
+          "  runs every case (or those named), files in DIR; -t is the time per case\n"
+          "  (default 0.5), -q is -t 0.1\n",
+          stderr);
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "--exit") == 0)
+        return 0;
+    if (argc == 5 && strcmp(argv[1], "--exec-chain") == 0)
+        return bench_exec_link(argv);
+
+    const char *only = NULL, *dir = NULL;
+    int linux_init = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-q") == 0)
+            bench_budget_s = 0.1;
+        else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+            bench_budget_s = atof(argv[++i]);
+        else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+            only = argv[++i];
+        else if (strcmp(argv[i], "--linux-init") == 0)
+            linux_init = 1;
+        else if (argv[i][0] == '-' || dir)
+            bench_usage();
+        else
+            dir = argv[i];
+    }
+    if (bench_budget_s <= 0)
+        bench_usage();
+    /* spawn and exec need a path: argv[0] if it has a slash, else /proc/self/exe */
+    const char *self = strchr(argv[0], '/') ? argv[0] : "/proc/self/exe";
+    if (linux_init)
+        return bench_linux_init(self, only);
+    if (!dir)
+        bench_usage();
+    return bench_all(self, dir, only);
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Images for the Linux guest of the benchmark.
+
+  guest-image.py vmlinux BZIMAGE OUT     the ELF vmlinux inside a bzImage (x86 boot
+                                         protocol: payload_offset/payload_length of the
+                                         setup header; gzip, xz or zstd payload)
+  guest-image.py initramfs OUT INIT      a newc cpio archive with INIT as /init and
+                                         empty /dev, /proc and /tmp
+"""
+import gzip
+import lzma
+import os
+import struct
+import subprocess
+import sys
+
+
+def extract_vmlinux(bzimage):
+    data = open(bzimage, "rb").read()
+    if data[0x202:0x206] != b"HdrS":
+        raise ValueError("not a bzImage (no HdrS setup header)")
+    setup_sects = data[0x1F1] or 4
+    payload_offset, payload_length = struct.unpack_from("<II", data, 0x248)
+    start = (setup_sects + 1) * 512 + payload_offset
+    payload = data[start:start + payload_length]
+    if payload.startswith(b"\xfd7zXZ"):
+        # The kernel's xz stream is followed by the decompressed size; decompress the
+        # first stream only.
+        out = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(payload)
+    elif payload.startswith(b"\x1f\x8b"):
+        out = gzip.GzipFile(fileobj=__import__("io").BytesIO(payload)).read()
+    elif payload.startswith(b"\x28\xb5\x2f\xfd"):
+        out = subprocess.run(["zstd", "-dc"], input=payload, stdout=subprocess.PIPE,
+                             check=True).stdout
+    else:
+        raise ValueError(f"unknown payload compression {payload[:4].hex()}")
+    if not out.startswith(b"\x7fELF"):
+        raise ValueError("the payload is not an ELF file")
+    return out
+
+
+def cpio_entry(name, mode, data=b"", ino=1):
+    name_b = name.encode() + b"\0"
+    hdr = "070701" + "".join(f"{v:08x}" for v in (
+        ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_b), 0))
+    out = hdr.encode() + name_b
+    out += b"\0" * (-len(out) % 4)
+    out += data + b"\0" * (-len(data) % 4)
+    return out
+
+
+def make_initramfs(init_path):
+    out = b""
+    ino = 1
+    for d in ("dev", "proc", "tmp"):
+        out += cpio_entry(d, 0o40755, ino=ino)
+        ino += 1
+    out += cpio_entry("init", 0o100755, open(init_path, "rb").read(), ino=ino)
+    out += cpio_entry("TRAILER!!!", 0, ino=0)
+    return out + b"\0" * (-len(out) % 512)
+
+
+def main(argv):
+    if len(argv) == 4 and argv[1] == "vmlinux":
+        data = extract_vmlinux(argv[2])
+    elif len(argv) == 4 and argv[1] == "initramfs":
+        data = make_initramfs(argv[3])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    tmp = argv[2 if argv[1] == "initramfs" else 3] + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, argv[2 if argv[1] == "initramfs" else 3])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""The benchmark table: capix, Linux host and Linux guest side by side.
+
+  table.py --host FILE [--guest FILE] [--guest-missing WHY] [--capix FILE]
+           [--capix-missing WHY] [--tsv OUT]
+
+Each FILE is what build/bench/posixbench prints: 'BENCH name ns median p10 p90 samples
+per_sample' lines, and '#' comments; '# accel kvm|tcg' says how a guest ran, '# failed:
+WHY' that it did not. Figures taken under TCG are shown, marked, and never compared: the
+ratio column (capix median / Linux host median) is filled only for capix under KVM or on
+hardware.
+"""
+import sys
+
+TCG_NOTE = "TCG: emulated, not compared"
+
+
+class Run:
+    """One side's results: BENCH lines by case, metadata, or why there are none."""
+
+    def __init__(self, cases=None, accel="", why=""):
+        self.cases = cases or {}
+        self.accel = accel
+        self.why = why
+
+    @property
+    def tcg(self):
+        return self.accel == "tcg"
+
+
+def parse(lines):
+    cases, accel, why = {}, "", ""
+    for line in lines:
+        line = line.strip()
+        if line.startswith("# accel "):
+            accel = line.split()[2]
+        elif line.startswith("# failed:"):
+            why = line[len("# failed:"):].strip()
+        elif line.startswith("BENCH "):
+            f = line.split()
+            if len(f) < 7 or f[2] != "ns":
+                raise ValueError(f"malformed line: {line}")
+            cases[f[1]] = tuple(float(x) for x in f[3:6])
+    if not cases and not why:
+        why = "no BENCH lines"
+    return Run(cases, accel, why)
+
+
+def load(path, missing):
+    if not path:
+        return Run(why=missing)
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return parse(f)
+    except OSError:
+        return Run(why=missing)
+
+
+def human(ns):
+    if ns < 10_000:
+        return f"{ns:.0f} ns" if ns >= 100 else f"{ns:.1f} ns"
+    if ns < 1_000_000:
+        return f"{ns / 1000:.1f} us"
+    return f"{ns / 1e6:.2f} ms"
+
+
+def cell(run, case):
+    if case not in run.cases:
+        return "-" if run.cases else "not yet" if run.why.startswith("not yet") else "-"
+    med, p10, p90 = run.cases[case]
+    lo, hi = human(p10), human(p90)
+    if lo.split()[1] == hi.split()[1]:
+        lo = lo.split()[0]  # one unit for the range: (160-168 ns)
+    return f"{human(med)} ({lo}-{hi})" + (" TCG" if run.tcg else "")
+
+
+def ratio(capix, host, case):
+    if case not in capix.cases or case not in host.cases:
+        return ""
+    if capix.tcg or host.tcg:
+        return "TCG"
+    return f"{capix.cases[case][0] / host.cases[case][0]:.2f}"
+
+
+def build(host, guest, capix):
+    """(printed lines, tsv lines)."""
+    names = list(host.cases)
+    for r in (guest, capix):
+        names += [n for n in r.cases if n not in names]
+    glabel = "Linux guest" + (" (TCG)" if guest.tcg else "")
+    head = ["case", "capix", "Linux host", glabel, "capix/host"]
+    rows = [[n, cell(capix, n), cell(host, n), cell(guest, n), ratio(capix, host, n)]
+            for n in names]
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(5)]
+    fmt = lambda r: "  ".join(f"{v:<{widths[i]}}" for i, v in enumerate(r)).rstrip()
+    out = [fmt(head)] + [fmt(r) for r in rows]
+    out.append("median (p10-p90) of each case; ratio = capix median / Linux host median")
+    if not capix.cases:
+        out.append(f"capix: {capix.why}")
+    elif capix.tcg:
+        out.append(f"capix: {TCG_NOTE}")
+    if not guest.cases:
+        out.append(f"Linux guest: {guest.why}")
+    elif guest.tcg:
+        out.append(f"Linux guest: {TCG_NOTE}")
+
+    cols = ["case"]
+    for side in ("capix", "host", "guest"):
+        cols += [f"{side}_median_ns", f"{side}_p10_ns", f"{side}_p90_ns", f"{side}_note"]
+    cols.append("ratio_capix_host")
+    tsv = ["\t".join(cols)]
+    for n in names:
+        row = [n]
+        for run in (capix, host, guest):
+            if n in run.cases:
+                row += [f"{v:.1f}" for v in run.cases[n]]
+                row.append(TCG_NOTE if run.tcg else run.accel or "native")
+            else:
+                row += ["", "", "", run.why or "not measured"]
+        row.append(ratio(capix, host, n))
+        tsv.append("\t".join(row))
+    return out, tsv
+
+
+def main(argv):
+    opts = {}
+    args = argv[1:]
+    while args:
+        if not args[0].startswith("--") or len(args) < 2:
+            print(__doc__, file=sys.stderr)
+            return 2
+        opts[args[0][2:]] = args[1]
+        args = args[2:]
+    if "host" not in opts:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        host = load(opts["host"], "no results")
+        guest = load(opts.get("guest"), opts.get("guest-missing", "not run"))
+        capix = load(opts.get("capix"), opts.get("capix-missing", "not yet"))
+    except ValueError as e:
+        print(f"table.py: {e}", file=sys.stderr)
+        return 2
+    if not host.cases:
+        print(f"table.py: no BENCH lines in {opts['host']}", file=sys.stderr)
+        return 1
+    out, tsv = build(host, guest, capix)
+    print("\n".join(out))
+    if "tsv" in opts:
+        with open(opts["tsv"], "w", encoding="utf-8") as f:
+            f.write("\n".join(tsv) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Host test of the POSIX benchmark: it runs every case briefly and prints one well-formed
+# BENCH line for each (median between p10 and p90, all positive), and cleans up its
+# files. Behaviour only: no figure is judged. One PASS/FAIL line per case.
+# POSIXBENCH overrides the binary (default build/bench/posixbench).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=${POSIXBENCH:-build/bench/posixbench}
+cases="null_call clock_gettime open_close stat read_4k write_4k fork_wait spawn_wait
+       fork_exec_wait execve pipe_roundtrip signal_self"
+if [[ ! -x $bin ]]; then echo "FAIL posixbench_built: $bin missing"; exit 1; fi
+bin=$(realpath "$bin")
+dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-test.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+fails=0
+ok() { echo "PASS $1"; }
+bad() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
+
+out=$("$bin" -t 0.01 "$dir" 2>&1)
+rc=$?
+[[ $rc == 0 ]] && ok bench_exit_status || bad bench_exit_status "exit $rc: $out"
+for c in $cases; do
+  line=$(grep "^BENCH $c " <<<"$out")
+  if [[ -z $line ]]; then bad "case_$c" "no BENCH line"; continue; fi
+  read -r _ name unit med p10 p90 n per <<<"$line"
+  if [[ $unit == ns ]] && awk -v m="$med" -v a="$p10" -v b="$p90" -v n="$n" -v p="$per" \
+      'BEGIN { exit !(a > 0 && a <= m && m <= b && n >= 11 && p >= 1) }'; then
+    ok "case_$c"
+  else
+    bad "case_$c" "malformed: $line"
+  fi
+done
+[[ $(grep -c '^BENCH ' <<<"$out") == $(wc -w <<<"$cases") ]] && ok bench_no_extra_cases ||
+  bad bench_no_extra_cases "$(grep '^BENCH ' <<<"$out" | cut -d' ' -f2 | tr '\n' ' ')"
+[[ -z $(ls -A "$dir") ]] && ok bench_removes_its_files || bad bench_removes_its_files "$(ls "$dir")"
+
+one=$("$bin" -t 0.01 -c stat,null_call "$dir" | grep -c '^BENCH ')
+[[ $one == 2 ]] && ok bench_selects_cases || bad bench_selects_cases "$one lines"
+"$bin" --exit && ok bench_trivial_child || bad bench_trivial_child "status $?"
+"$bin" -t 0.01 "$dir/missing/dir" >/dev/null 2>&1
+[[ $? == 1 ]] && ok bench_bad_dir_fails || bad bench_bad_dir_fails "status $?"
+exit $((fails > 0))

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Host unit tests of bench/table.py: one PASS or FAIL line per case."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import table  # noqa: E402
+
+HOST = """\
+# bench 1 on Linux 6.1 x86_64, files in /dev/shm, 0.50 s per case
+BENCH null_call ns 150.0 140.0 160.0 1001 512
+BENCH fork_wait ns 85000.0 66000.0 140000.0 1001 1
+BENCH spawn_wait ns 2500000.0 900000.0 18400000.0 201 1
+"""
+GUEST_TCG = "# accel tcg\nBENCH null_call ns 400.0 390.0 420.0 1001 128\n"
+CAPIX_KVM = "# accel kvm\nBENCH null_call ns 300.0 290.0 310.0 1001 128\nBENCH extra ns 5 4 6 11 1\n"
+MISSING = "not yet: needs the POSIX runtime (issue 4)"
+
+passed = failed = 0
+
+
+def case(name, cond, why=""):
+    global passed, failed
+    if cond:
+        print(f"PASS {name}")
+        passed += 1
+    else:
+        print(f"FAIL {name}: {why}")
+        failed += 1
+
+
+host = table.parse(HOST.splitlines())
+case("parse_cases", list(host.cases) == ["null_call", "fork_wait", "spawn_wait"],
+     repr(host.cases))
+case("parse_values", host.cases["null_call"] == (150.0, 140.0, 160.0))
+case("parse_no_accel_is_native", host.accel == "" and not host.tcg)
+g = table.parse(GUEST_TCG.splitlines())
+case("parse_accel", g.tcg)
+f = table.parse(["# failed: Linux guest under KVM: timed out after 300 s"])
+case("parse_failed", not f.cases and f.why.startswith("Linux guest under KVM"), f.why)
+case("parse_empty_says_so", table.parse([]).why == "no BENCH lines")
+try:
+    table.parse(["BENCH x cycles 1 2 3 4 5"])
+    case("parse_rejects_other_unit", False, "accepted")
+except ValueError:
+    case("parse_rejects_other_unit", True)
+
+case("human_units", [table.human(x) for x in (24.5, 150, 9999, 85000, 2500000)] ==
+     ["24.5 ns", "150 ns", "9999 ns", "85.0 us", "2.50 ms"])
+case("cell_one_unit_range", table.cell(host, "null_call") == "150 ns (140-160 ns)",
+     table.cell(host, "null_call"))
+case("cell_mixed_unit_range", table.cell(host, "spawn_wait") == "2.50 ms (900.0 us-18.40 ms)",
+     table.cell(host, "spawn_wait"))
+case("cell_tcg_marked", table.cell(g, "null_call").endswith(" TCG"))
+
+capix_missing = table.Run(why=MISSING)
+out, tsv = table.build(host, table.Run(why="not run: PVM"), capix_missing)
+case("table_header", out[0].split()[:3] == ["case", "capix", "Linux"], out[0])
+case("table_capix_not_yet", all(" not yet " in l for l in out[1:4]), "\n".join(out))
+case("table_capix_reason", f"capix: {MISSING}" in out, "\n".join(out))
+case("table_guest_reason", "Linux guest: not run: PVM" in out, "\n".join(out))
+case("tsv_columns", tsv[0].split("\t") == [
+    "case", "capix_median_ns", "capix_p10_ns", "capix_p90_ns", "capix_note",
+    "host_median_ns", "host_p10_ns", "host_p90_ns", "host_note",
+    "guest_median_ns", "guest_p10_ns", "guest_p90_ns", "guest_note", "ratio_capix_host"],
+    tsv[0])
+row = tsv[1].split("\t")
+case("tsv_missing_capix_note", row[0] == "null_call" and row[1:5] == ["", "", "", MISSING]
+     and row[5] == "150.0" and row[8] == "native" and row[12] == "not run: PVM", repr(row))
+
+out, tsv = table.build(host, g, table.parse(CAPIX_KVM.splitlines()))
+row = tsv[1].split("\t")
+case("ratio_capix_kvm", row[-1] == "2.00", repr(row))
+case("ratio_not_for_missing_case", tsv[2].split("\t")[-1] == "", tsv[2])
+case("extra_capix_case_listed", tsv[-1].startswith("extra\t"), tsv[-1])
+case("guest_tcg_note", "Linux guest: TCG: emulated, not compared" in out, "\n".join(out))
+
+out, tsv = table.build(host, g, table.parse(CAPIX_KVM.replace("kvm", "tcg").splitlines()))
+case("ratio_never_for_tcg", tsv[1].split("\t")[-1] == "TCG", tsv[1])
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
