@@ -44,10 +44,10 @@ extern char **environ;
 
 struct bench_ctx {
     char dir[1024];
-    char file[1100];   /* DIR/bench.dat, BENCH_FILE_SIZE bytes */
-    const char *self;  /* path of this program, for spawn and exec */
-    int fd;            /* bench.dat open read-write */
-    int to_child[2];   /* pipe round trip */
+    char file[1100];  /* DIR/bench.dat, BENCH_FILE_SIZE bytes */
+    const char *self; /* path of this program, for spawn and exec */
+    int fd;           /* bench.dat open read-write */
+    int to_child[2];  /* pipe round trip */
     int from_child[2];
     pid_t child;
     char buf[4096];
@@ -57,9 +57,9 @@ struct bench_case {
     const char *name;
     const char *what;
     int (*setup)(struct bench_ctx *c);
-    int (*op)(struct bench_ctx *c);    /* one operation; 0 or -1 with errno */
+    int (*op)(struct bench_ctx *c); /* one operation; 0 or -1 with errno */
     void (*teardown)(struct bench_ctx *c);
-    int costly;                        /* one operation per sample */
+    int costly; /* one operation per sample */
 };
 
 static double bench_budget_s = 0.5; /* time per case */
@@ -240,17 +240,16 @@ static void bench_signal_teardown(struct bench_ctx *c)
 
 static const struct bench_case bench_cases[] = {
     {"null_call", "getppid()", NULL, bench_op_getppid, NULL, 0},
-    {"clock_gettime", "clock_gettime(CLOCK_MONOTONIC) (vDSO on Linux)", NULL, bench_op_clock,
-     NULL, 0},
+    {"clock_gettime", "clock_gettime(CLOCK_MONOTONIC) (vDSO on Linux)", NULL, bench_op_clock, NULL,
+     0},
     {"open_close", "open(O_RDONLY) + close of DIR/bench.dat", NULL, bench_op_open_close, NULL, 0},
     {"stat", "stat(DIR/bench.dat)", NULL, bench_op_stat, NULL, 0},
     {"read_4k", "pread of 4 KiB at offset 0", NULL, bench_op_read, NULL, 0},
     {"write_4k", "pwrite of 4 KiB at offset 0", NULL, bench_op_write, NULL, 0},
     {"fork_wait", "fork, child _exit(0), waitpid", NULL, bench_op_fork, NULL, 1},
-    {"spawn_wait", "posix_spawn of this program (--exit), waitpid", NULL, bench_op_spawn, NULL,
-     1},
-    {"fork_exec_wait", "fork, execve of this program (--exit), waitpid", NULL,
-     bench_op_fork_exec, NULL, 1},
+    {"spawn_wait", "posix_spawn of this program (--exit), waitpid", NULL, bench_op_spawn, NULL, 1},
+    {"fork_exec_wait", "fork, execve of this program (--exit), waitpid", NULL, bench_op_fork_exec,
+     NULL, 1},
     {"execve", "execve of this program, from the call to the new main()", NULL, NULL, NULL, 1},
     {"pipe_roundtrip", "1 byte to a child process and back over two pipes", bench_pipe_setup,
      bench_op_pipe, bench_pipe_teardown, 0},

@@ -32,14 +32,14 @@
 #define PT_MAX_FIELD 4096
 
 struct pt_options {
-    double timeout;        /* seconds per test */
-    const char *root;      /* the posixtests tree */
-    const char *list;      /* tests.tsv, default ROOT/tests.tsv */
-    const char *logdir;    /* where non-PASS output is kept, or NULL */
-    const char *kinds;     /* comma-separated kinds to run */
-    char **prefixes;       /* run only tests starting with one of these */
+    double timeout;     /* seconds per test */
+    const char *root;   /* the posixtests tree */
+    const char *list;   /* tests.tsv, default ROOT/tests.tsv */
+    const char *logdir; /* where non-PASS output is kept, or NULL */
+    const char *kinds;  /* comma-separated kinds to run */
+    char **prefixes;    /* run only tests starting with one of these */
     int nprefixes;
-    int progress;          /* print progress to stderr */
+    int progress; /* print progress to stderr */
 };
 
 struct pt_counts {
