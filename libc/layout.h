@@ -25,6 +25,15 @@
 #define RT_PROG_STACK_TOP 0x7ffffffff000ul
 #define RT_PROG_STACK_PAGES 256 /* 1 MiB, zero-filled on touch */
 
+#define RT_VDSO_ADDR 0x2fe00000ul /* the vDSO (AT_SYSINFO_EHDR), at most 16 KiB */
+#define RT_VDSO_PAGES 4
+#define RT_VVAR_ADDR 0x2fe08000ul /* struct rt_vvar, read-only */
+
+/* Data the vDSO reads. */
+struct rt_vvar {
+    uint64_t tsc_hz;
+};
+
 #define RT_INFO_MAGIC 0x43415049585254ul /* "CAPIXRT" */
 /* Message labels from the runtime to its launcher. */
 #define RT_LABEL_EXIT 0xe1         /* w0: Linux wait status */

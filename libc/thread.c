@@ -21,11 +21,11 @@
 struct thread_rec {
     bool used, started;
     uint64_t tid;
-    uint64_t slot;       /* the capix thread (0 for the main thread: rt->slot_thread) */
-    uint64_t notif;      /* wake-ups (futex) */
-    uint64_t clear_tid;  /* CLONE_CHILD_CLEARTID / set_tid_address */
-    uint64_t area_mem;   /* memory object of its area */
-    uint64_t fs;         /* FS base (the program's thread pointer) */
+    uint64_t slot;      /* the capix thread (0 for the main thread: rt->slot_thread) */
+    uint64_t notif;     /* wake-ups (futex) */
+    uint64_t clear_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
+    uint64_t area_mem;  /* memory object of its area */
+    uint64_t fs;        /* FS base (the program's thread pointer) */
 };
 
 struct waiter {
@@ -117,7 +117,8 @@ static uint64_t thread_notif(struct thread_rec *t)
 
 long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
-    const uint64_t need = L_CLONE_VM | L_CLONE_FS | L_CLONE_FILES | L_CLONE_SIGHAND | L_CLONE_THREAD;
+    const uint64_t need =
+        L_CLONE_VM | L_CLONE_FS | L_CLONE_FILES | L_CLONE_SIGHAND | L_CLONE_THREAD;
     if ((flags & need) != need) {
         rt_log("[runtime] clone with flags %#lx (a new process): not yet, ENOSYS\n", flags);
         return -L_ENOSYS; /* fork and vfork come with the process issue */
@@ -158,8 +159,8 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
     if (flags & L_CLONE_SETTLS)
         r.fs_base = tls;
     uint64_t tid = next_tid++;
-    *t = (struct thread_rec){.used = true, .tid = tid, .slot = slot, .area_mem = t->area_mem,
-                             .fs = r.fs_base};
+    *t = (struct thread_rec){
+        .used = true, .tid = tid, .slot = slot, .area_mem = t->area_mem, .fs = r.fs_base};
     if (flags & L_CLONE_CHILD_CLEARTID)
         t->clear_tid = ctid;
     if (flags & L_CLONE_PARENT_SETTID)

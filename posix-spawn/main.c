@@ -33,7 +33,7 @@ struct proc {
     unsigned nmems;
 };
 
-static struct image prog, runtime;
+static struct image prog, runtime, vdso;
 static struct proc p;
 static struct tar_entry entry;
 
@@ -71,7 +71,7 @@ static int find_image(struct image *im, const char *name)
         cx_printf("posix-spawn: %s: not an executable: %s\n", name, elf_strerror(err));
         return -1;
     }
-    if (im->elf.interp) {
+    if (im->elf.interp && im != &vdso) {
         cx_printf("posix-spawn: %s: dynamically linked (interpreter %s): only static "
                   "programs run\n",
                   name, im->elf.interp);
@@ -102,7 +102,7 @@ static uint64_t seg_flags(uint32_t f)
  * Loads an image: one memory object spans all its PT_LOAD pages (segments may share a
  * page); each page is mapped with the union of the flags of the segments on it.
  */
-static long load_image(const struct image *im)
+static long load_image(const struct image *im, uint64_t bias, uint64_t mask)
 {
     uint64_t lo = im->elf.load_min & ~(CX_PAGE_SIZE - 1);
     uint64_t pages = (im->elf.load_max - lo + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
@@ -120,13 +120,13 @@ static long load_image(const struct image *im)
     for (uint64_t pg = 0; pg <= pages; pg++) {
         uint64_t f = 0;
         if (pg < pages) {
-            uint64_t va = lo + pg * CX_PAGE_SIZE;
+            uint64_t va = lo + pg * CX_PAGE_SIZE; /* before the bias */
             for (unsigned i = 0; elf_load_segment(&im->elf, i, &seg) == 0; i++)
                 if (seg.vaddr < va + CX_PAGE_SIZE && va < seg.vaddr + seg.memsz)
-                    f |= seg_flags(seg.flags);
+                    f |= seg_flags(seg.flags) & mask;
         }
         if (pg == pages || f != run_flags) {
-            if (run_flags && (err = cx_map(p.pd, m, run_start, lo + run_start * CX_PAGE_SIZE,
+            if (run_flags && (err = cx_map(p.pd, m, run_start, bias + lo + run_start * CX_PAGE_SIZE,
                                            pg - run_start, run_flags)))
                 return err;
             run_start = pg;
@@ -190,14 +190,15 @@ static uint64_t build_stack(uint64_t m, int argc, char **argv)
         {11, 0},
         {12, 0},
         {13, 0},
-        {14, 0},          /* AT_UID, AT_EUID, AT_GID, AT_EGID */
-        {16, 0x078bfbff}, /* AT_HWCAP: baseline x86-64 */
-        {17, 100},        /* AT_CLKTCK */
-        {15, platform},   /* AT_PLATFORM */
-        {23, 0},          /* AT_SECURE */
-        {25, random},     /* AT_RANDOM */
-        {31, execfn},     /* AT_EXECFN */
-        {0, 0},           /* AT_NULL */
+        {14, 0},                                              /* AT_UID, AT_EUID, AT_GID, AT_EGID */
+        {16, 0x078bfbff},                                     /* AT_HWCAP: baseline x86-64 */
+        {17, 100},                                            /* AT_CLKTCK */
+        {15, platform},                                       /* AT_PLATFORM */
+        {23, 0},                                              /* AT_SECURE */
+        {25, random},                                         /* AT_RANDOM */
+        {31, execfn},                                         /* AT_EXECFN */
+        {vdso.data ? 33u : 7u, vdso.data ? RT_VDSO_ADDR : 0}, /* AT_SYSINFO_EHDR */
+        {0, 0},                                               /* AT_NULL */
     };
     uint64_t words = 1 + (uint64_t)argc + 1 + nenv + 1 + 2 * (sizeof(auxv) / 16);
     pos = (pos - words * 8) & ~15ul;
@@ -255,8 +256,20 @@ static long start(int argc, char **argv, uint64_t ep, int trace)
         uart_port[i] = cx_named_value(streams[i]);
         TRY(cx_cap_copy(s, p.pd, uart_slot[i], CX_R_READ | CX_R_WRITE, 0));
     }
-    TRY(load_image(&runtime));
-    TRY(load_image(&prog));
+    const uint64_t all = CX_MAP_R | CX_MAP_W | CX_MAP_X;
+    TRY(load_image(&runtime, 0, all));
+    TRY(load_image(&prog, 0, all));
+    if (vdso.data) {
+        if (vdso.elf.load_max > RT_VDSO_PAGES * CX_PAGE_SIZE)
+            return CX_E_INVALID_ARG;
+        TRY(load_image(&vdso, RT_VDSO_ADDR, CX_MAP_R | CX_MAP_X)); /* read by musl only */
+        uint64_t vv;
+        TRY(new_mem(1, &vv));
+        TRY(cx_map(CX_SLOT_SELF_PD, vv, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W));
+        ((struct rt_vvar *)SCRATCH)->tsc_hz = cx_raw_clock(0, 0, 0, 0, 0, 0).rdi;
+        cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
+        TRY(cx_map(p.pd, vv, 0, RT_VVAR_ADDR, 1, CX_MAP_R));
+    }
 
     uint64_t m;
     TRY(new_mem(1, &m));
@@ -349,6 +362,8 @@ int main(int argc, char **argv)
     }
     if (find_image(&runtime, "capix-runtime") || find_image(&prog, argv[a]))
         return 127;
+    if (find_image(&vdso, "capix-vdso"))
+        vdso.data = NULL; /* no vDSO: clock_gettime takes the system call */
     uint64_t ep = cx_slot_alloc();
     err = cx_ep_create(CX_SLOT_QUOTA, ep);
     if (!err)

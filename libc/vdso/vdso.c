@@ -1,0 +1,31 @@
+/*
+ * The capix vDSO: clock_gettime without a trap. The launcher maps this shared object
+ * into every POSIX process at RT_VDSO_ADDR and names it in AT_SYSINFO_EHDR; musl finds
+ * __vdso_clock_gettime (version LINUX_2.6) there. The monotonic clocks are the TSC
+ * scaled by the frequency in the read-only vvar page, computed exactly as the kernel's
+ * `clock` call does. For every other clock it returns -ENOSYS, and musl then makes the
+ * real system call.
+ */
+#include <stdint.h>
+#include "../layout.h"
+
+struct timespec_k {
+    int64_t sec, nsec;
+};
+
+int __vdso_clock_gettime(int clk, struct timespec_k *ts);
+int clock_gettime(int clk, struct timespec_k *ts) __attribute__((weak, alias("__vdso_clock_gettime")));
+
+int __vdso_clock_gettime(int clk, struct timespec_k *ts)
+{
+    const volatile struct rt_vvar *v = (const volatile struct rt_vvar *)RT_VVAR_ADDR;
+    if ((clk != 1 && clk != 4 && clk != 6 && clk != 7) || !v->tsc_hz)
+        return -38; /* ENOSYS: musl falls back to the system call */
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t t = ((uint64_t)hi << 32) | lo, hz = v->tsc_hz;
+    uint64_t ns = t / hz * 1000000000u + t % hz * 1000000000u / hz;
+    ts->sec = (int64_t)(ns / 1000000000u);
+    ts->nsec = (int64_t)(ns % 1000000000u);
+    return 0;
+}
