@@ -58,6 +58,9 @@ fuzz: $(FUZZERS)
 bench: all
 	tools/bench
 
+posix-test: all
+	tools/posix-test
+
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^ports/')
 format:
 	clang-format -i $(FORMAT_FILES)
