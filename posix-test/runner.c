@@ -171,15 +171,16 @@ static void pt_child(const char *dir, const char *exe, int is_script, const char
     sigprocmask(SIG_SETMASK, &none, NULL);
     for (int s = 1; s < NSIG; s++)
         signal(s, SIG_DFL);
-    if (chdir(dir) != 0)
-        goto fail;
-    if ((fd = open("/dev/null", O_RDONLY)) < 0 || dup2(fd, 0) < 0)
-        goto fail;
-    close(fd);
+    /* The log first: its path may be relative to where ptrun was started. */
     if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 || dup2(fd, 1) < 0 ||
         dup2(fd, 2) < 0)
         goto fail;
     close(fd);
+    if ((fd = open("/dev/null", O_RDONLY)) < 0 || dup2(fd, 0) < 0)
+        goto fail;
+    close(fd);
+    if (chdir(dir) != 0)
+        goto fail;
     if (is_script) {
         char *argv[] = {"sh", (char *)exe, NULL};
         execv("/bin/sh", argv);

@@ -113,6 +113,12 @@ got=$(grep -v '^#' "$tmp/sel.tsv" | cut -f1,3 | tr '\t\n' ': ')
 [[ $(grep -v '^#' "$tmp/st.tsv" | cut -f1) == s/stress/x ]] && ok select_stress_kind ||
   bad select_stress_kind "$(cat "$tmp/st.tsv")"
 
+# Relative paths for the tree and the log directory, as tools/posix-test passes them.
+(cd "$tmp" && "$ptrun" -q -t 1 -L rel-logs -o rel.tsv tree c/i/fail c/i/cwd >/dev/null 2>&1)
+[[ $(grep -v '^#' "$tmp/rel.tsv" | cut -f3 | tr '\n' ' ') == "FAIL PASS " &&
+  -s $tmp/rel-logs/c_i_fail_1-1.log ]] && ok relative_paths ||
+  bad relative_paths "$(cat "$tmp/rel.tsv"; ls "$tmp/rel-logs")"
+
 "$ptrun" -q "$tmp/nonexistent" >/dev/null 2>&1
 [[ $? == 2 ]] && ok missing_list_is_an_error || bad missing_list_is_an_error "status $?"
 
