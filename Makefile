@@ -70,4 +70,6 @@ format-check: $(DEPS_STAMP)
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# dependency files of our own objects (not those inside unpacked port sources)
+-include $(shell find $(BUILD) \( -path $(BUILD)/ports-work -o -path $(BUILD)/ports-cache \) \
+    -prune -o -name '*.d' -type f -print 2>/dev/null)
