@@ -14,7 +14,8 @@ struct timespec_k {
 };
 
 int __vdso_clock_gettime(int clk, struct timespec_k *ts);
-int clock_gettime(int clk, struct timespec_k *ts) __attribute__((weak, alias("__vdso_clock_gettime")));
+int clock_gettime(int clk, struct timespec_k *ts)
+    __attribute__((weak, alias("__vdso_clock_gettime")));
 
 int __vdso_clock_gettime(int clk, struct timespec_k *ts)
 {
