@@ -1,0 +1,9 @@
+/* The list of every plugin in vfs-plugins/ (vfs_plugins.h). */
+#include <vfs_plugins.h>
+
+const struct vfs_plugin *const vfs_plugins_all[] = {
+    &vfs_plugin_ram,  &vfs_plugin_tar,    &vfs_plugin_null,    &vfs_plugin_zero,
+    &vfs_plugin_full, &vfs_plugin_inline, &vfs_plugin_symlink,
+};
+
+const size_t vfs_plugins_all_count = sizeof vfs_plugins_all / sizeof vfs_plugins_all[0];

@@ -1,0 +1,433 @@
+/*
+ * Host tests of the ram plugin (README.md): files, directories, symlinks, hard links,
+ * times, modes, link counts, sizes as tmpfs shows them, the size limit, files used
+ * after their last name is gone, directory reading while entries are removed, record
+ * locks, and the configuration. (vfs/tests/oracle_test.c also runs ram against the
+ * host's tmpfs.)
+ */
+#include "../../vfs/tests/testlib.h"
+
+#include <stdlib.h>
+
+static void files_and_sizes(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct linux_stat st;
+    static char big[100000];
+    int fd;
+    size_t i;
+    CHECK(v);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDWR | O_CREAT, 0666);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_mode, S_IFREG | 0644); /* umask 022 */
+    CHECK_INT(st.st_size, 0);
+    CHECK_INT(st.st_blocks, 0);
+    CHECK_INT(st.st_blksize, 4096);
+    for (i = 0; i < sizeof big; i++)
+        big[i] = (char)('a' + i % 26);
+    for (i = 0; i < sizeof big; i += 1000)
+        CHECK_INT(vfs_write(v, fd, big + i, 1000), 1000);
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_size, sizeof big);
+    CHECK_INT(st.st_blocks, 25 * 8); /* 100000 bytes are 25 pages, as tmpfs counts */
+    CHECK_INT(vfs_pread(v, fd, big, 5, 99998), 2);
+    CHECK(big[0] == 'a' + 99998 % 26);
+    CHECK_INT(vfs_ftruncate(v, fd, 10), 0);
+    CHECK_INT(vfs_pread(v, fd, big, 20, 0), 10);
+    CHECK(memcmp(big, "abcdefghij", 10) == 0);
+    CHECK_INT(vfs_ftruncate(v, fd, 20), 0);
+    CHECK_INT(vfs_pread(v, fd, big, 20, 0), 20);
+    CHECK(big[10] == 0 && big[19] == 0); /* extended with zeros, not old data */
+    CHECK_INT(vfs_pwrite(v, fd, "Z", 1, 30), 1);
+    CHECK_INT(vfs_pread(v, fd, big, 20, 20), 11);
+    CHECK(big[0] == 0 && big[9] == 0 && big[10] == 'Z');
+    CHECK_INT(vfs_close(v, fd), 0);
+}
+
+static void directories_and_link_counts(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct linux_stat st;
+    CHECK(v);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/", &st, 0), 0);
+    CHECK_INT(st.st_mode, S_IFDIR | 0755);
+    CHECK_INT(st.st_nlink, 2);
+    CHECK_INT(st.st_size, 40);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/a", 0777), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/a/b", 0700), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/a/c", 0700), 0);
+    CHECK_INT(tl_write(v, "/a/f", "x"), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/a", &st, 0), 0);
+    CHECK_INT(st.st_nlink, 4);
+    CHECK_INT(st.st_size, 100);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/", &st, 0), 0);
+    CHECK_INT(st.st_nlink, 3);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/a/b", AT_FDCWD, "/b", 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/", &st, 0), 0);
+    CHECK_INT(st.st_nlink, 4);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/a", &st, 0), 0);
+    CHECK_INT(st.st_nlink, 3);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/b", AT_FDCWD, "/a/f", RENAME_EXCHANGE), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/a", &st, 0), 0);
+    CHECK_INT(st.st_nlink, 4);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/", &st, 0), 0);
+    CHECK_INT(st.st_nlink, 3);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/b", &st, 0), 0);
+    CHECK_INT(st.st_mode, S_IFREG | 0644);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/a/f/..", &st, 0), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/a", AT_REMOVEDIR), -ENOTEMPTY);
+    CHECK_STR(tl_ls_sorted(v, "/a"), "c f");
+}
+
+static void hard_links_and_inodes(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct linux_stat a, b, c;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/f", "data"), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/f", &a, 0), 0);
+    CHECK_INT(vfs_linkat(v, AT_FDCWD, "/f", AT_FDCWD, "/g", 0), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0755), 0);
+    CHECK_INT(vfs_linkat(v, AT_FDCWD, "/g", AT_FDCWD, "/d/h", 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/d/h", &b, 0), 0);
+    CHECK_INT(b.st_ino, a.st_ino);
+    CHECK_INT(b.st_dev, a.st_dev);
+    CHECK_INT(b.st_nlink, 3);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/f", 0), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/g", 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/d/h", &b, 0), 0);
+    CHECK_INT(b.st_nlink, 1);
+    CHECK_STR(tl_read(v, "/d/h", NULL), "data");
+    /* inode numbers are never reused, even after the file is gone */
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/d/h", 0), 0);
+    CHECK_INT(tl_write(v, "/f", "new"), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/f", &c, 0), 0);
+    CHECK(c.st_ino != a.st_ino);
+    CHECK_INT(c.st_dev, a.st_dev);
+}
+
+static void unlinked_while_open(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct linux_stat st;
+    char buf[16];
+    int fd, fd2;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/f", "hello"), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDWR, 0);
+    CHECK(fd >= 0);
+    fd2 = vfs_dup(v, fd);
+    CHECK(fd2 >= 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/f", 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/f", &st, 0), -ENOENT);
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_nlink, 0);
+    CHECK_INT(vfs_lseek(v, fd, 0, SEEK_END), 5);
+    CHECK_INT(vfs_write(v, fd, " world", 6), 6);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_pread(v, fd2, buf, sizeof buf, 0), 11);
+    CHECK(memcmp(buf, "hello world", 11) == 0);
+    CHECK_INT(vfs_linkat(v, fd2, "", AT_FDCWD, "/back", AT_EMPTY_PATH), -ENOENT);
+    CHECK_INT(tl_write(v, "/f", "other"), 0); /* a new file of the same name */
+    CHECK_INT(vfs_pread(v, fd2, buf, sizeof buf, 0), 11);
+    CHECK_INT(vfs_close(v, fd2), 0); /* frees the old file (the leak check sees it) */
+    CHECK_STR(tl_read(v, "/f", NULL), "other");
+}
+
+static void removed_directory_in_use(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct linux_stat st;
+    char buf[64];
+    int fd;
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/a", 0755), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/a/b", 0755), 0);
+    CHECK_INT(vfs_chdir(v, "/a/b"), 0);
+    fd = vfs_openat(v, AT_FDCWD, ".", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/a/b", AT_REMOVEDIR), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/a", AT_REMOVEDIR), 0);
+    CHECK_INT(vfs_getcwd(v, buf, sizeof buf), -ENOENT);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, ".", &st, 0), 0);
+    CHECK_INT(st.st_nlink, 0);
+    CHECK_INT(vfs_getdents64(v, fd, buf, sizeof buf), -ENOENT);
+    CHECK_INT(tl_write(v, "x", "y"), -ENOENT);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "x", 0755), -ENOENT);
+    CHECK_INT(vfs_chdir(v, ".."), 0); /* the removed /a, still reachable from its child */
+    CHECK_INT(vfs_chdir(v, ".."), 0);
+    CHECK_INT(vfs_getcwd(v, buf, sizeof buf), 2);
+    CHECK_STR(buf, "/");
+    CHECK_INT(vfs_close(v, fd), 0);
+}
+
+static void readdir_while_removing(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    uint64_t bufw[8]; /* room for one or two records per call */
+    char *buf = (char *)bufw, name[32];
+    int fd, i, seen = 0, removed = 0;
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0755), 0);
+    for (i = 0; i < 300; i++) {
+        snprintf(name, sizeof name, "/d/%d", i);
+        CHECK_INT(tl_write(v, name, ""), 0);
+    }
+    fd = vfs_openat(v, AT_FDCWD, "/d", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0);
+    for (;;) {
+        int64_t n = vfs_getdents64(v, fd, buf, sizeof bufw), off = 0;
+        CHECK(n >= 0);
+        if (n == 0)
+            break;
+        while (off < n) {
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+            off += d->d_reclen;
+            if (d->d_name[0] == '.')
+                continue;
+            seen++;
+            /* remove this entry and one further ahead: neither may be seen again */
+            if (vfs_unlinkat(v, fd, d->d_name, 0) == 0)
+                removed++;
+            snprintf(name, sizeof name, "%d", 299 - atoi(d->d_name));
+            if (vfs_unlinkat(v, fd, name, 0) == 0)
+                removed++;
+        }
+    }
+    CHECK_INT(removed, 300);
+    CHECK_INT(seen, 150);
+    CHECK_STR(tl_ls(v, "/d"), "");
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/d", AT_REMOVEDIR), 0);
+}
+
+static void readdir_positions(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    uint64_t bufw[64];
+    char *buf = (char *)bufw;
+    struct linux_dirent64 *d;
+    int64_t n, pos;
+    int fd;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/a", ""), 0);
+    CHECK_INT(tl_write(v, "/b", ""), 0);
+    CHECK_INT(tl_write(v, "/c", ""), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_getdents64(v, fd, buf, 10), -EINVAL); /* too small for one record */
+    n = vfs_getdents64(v, fd, buf, 24 + 24 + 24);       /* ".", "..", "a" */
+    CHECK_INT(n, 72);
+    d = (struct linux_dirent64 *)(buf + 48);
+    CHECK_STR(d->d_name, "a");
+    CHECK_INT(d->d_type, DT_REG);
+    pos = vfs_lseek(v, fd, 0, SEEK_CUR);
+    CHECK_INT(pos, d->d_off);
+    n = vfs_getdents64(v, fd, buf, sizeof bufw);
+    CHECK_INT(n, 48);
+    CHECK_STR(((struct linux_dirent64 *)buf)->d_name, "b");
+    CHECK_INT(vfs_lseek(v, fd, pos, SEEK_SET), pos); /* telldir/seekdir */
+    CHECK_INT(vfs_getdents64(v, fd, buf, sizeof bufw), 48);
+    CHECK_INT(vfs_getdents64(v, fd, buf, sizeof bufw), 0);
+    CHECK_INT(vfs_lseek(v, fd, 0, SEEK_SET), 0);
+    CHECK_INT(vfs_getdents64(v, fd, buf, sizeof bufw), 5 * 24);
+    CHECK_INT(vfs_close(v, fd), 0);
+}
+
+static void times(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct linux_stat st, dir;
+    char buf[4];
+    int fd;
+    CHECK(v);
+    tl_clock_ns = 1000 * 1000000000ull;
+    CHECK_INT(tl_write(v, "/f", "abc"), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/f", &st, 0), 0);
+    CHECK_INT(st.st_mtim.tv_sec, 1000);
+    CHECK_INT(st.st_ctim.tv_sec, 1000);
+    CHECK_INT(st.st_atim.tv_sec, 1000);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/", &dir, 0), 0);
+    CHECK_INT(dir.st_mtim.tv_sec, 1000);
+    tl_clock_ns = 2000 * 1000000000ull + 5;
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDWR, 0);
+    CHECK_INT(vfs_read(v, fd, buf, 1), 1); /* relatime: atime was not after mtime */
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_atim.tv_sec, 2000);
+    CHECK_INT(st.st_atim.tv_nsec, 5);
+    tl_clock_ns = 3000 * 1000000000ull;
+    CHECK_INT(vfs_read(v, fd, buf, 1), 1); /* now atime is newer: it stays */
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_atim.tv_sec, 2000);
+    CHECK_INT(vfs_write(v, fd, "x", 1), 1);
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_mtim.tv_sec, 3000);
+    CHECK_INT(st.st_ctim.tv_sec, 3000);
+    tl_clock_ns = 4000 * 1000000000ull;
+    CHECK_INT(vfs_fchmod(v, fd, 0600), 0);
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_ctim.tv_sec, 4000);
+    CHECK_INT(st.st_mtim.tv_sec, 3000);
+    tl_clock_ns = 5000 * 1000000000ull;
+    CHECK_INT(vfs_ftruncate(v, fd, 3), 0); /* same size: ftruncate still sets mtime */
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_mtim.tv_sec, 5000);
+    tl_clock_ns = 6000 * 1000000000ull;
+    CHECK_INT(vfs_truncate(v, "/f", 3), 0); /* truncate of the same size: no change */
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_mtim.tv_sec, 5000);
+    CHECK_INT(vfs_utimensat(v, AT_FDCWD, "/f", NULL, 0), 0);
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_mtim.tv_sec, 6000);
+    CHECK_INT(st.st_atim.tv_sec, 6000);
+    tl_clock_ns = 7000 * 1000000000ull;
+    CHECK_INT(vfs_linkat(v, AT_FDCWD, "/f", AT_FDCWD, "/g", 0), 0);
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_ctim.tv_sec, 7000);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/", &dir, 0), 0);
+    CHECK_INT(dir.st_mtim.tv_sec, 7000);
+    CHECK_INT(vfs_close(v, fd), 0);
+}
+
+static void size_limit(void)
+{
+    struct vfs *v = tl_vfs("dir /small { ram size=64K }");
+    struct linux_statfs sfs;
+    static char block[4096];
+    int fd, i, n = 0;
+    int64_t r = 0;
+    CHECK(v);
+    CHECK_INT(vfs_statfs(v, "/small", &sfs), 0);
+    CHECK_INT(sfs.f_type, TMPFS_MAGIC);
+    CHECK_INT(sfs.f_bsize, 4096);
+    CHECK(sfs.f_bfree > 10 && sfs.f_bfree <= 16);
+    fd = vfs_openat(v, AT_FDCWD, "/small/f", O_WRONLY | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    for (i = 0; i < 100; i++) {
+        r = vfs_write(v, fd, block, sizeof block);
+        if (r < 0)
+            break;
+        n++;
+    }
+    CHECK_INT(r, -ENOSPC);
+    CHECK(n >= 8 && n < 16);
+    CHECK_INT(vfs_statfs(v, "/small", &sfs), 0);
+    CHECK(sfs.f_bfree < 8);
+    CHECK_INT(vfs_ftruncate(v, fd, 0), 0);
+    CHECK_INT(vfs_statfs(v, "/small", &sfs), 0);
+    CHECK(sfs.f_bfree > 10);
+    CHECK_INT(vfs_close(v, fd), 0);
+}
+
+static void allocation_failure(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    int fd;
+    CHECK(v);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_WRONLY | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    tl_alloc_fail_after = 0;
+    CHECK_INT(vfs_write(v, fd, "x", 1), -ENOSPC);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0755), -ENOSPC);
+    CHECK_INT(vfs_symlinkat(v, "t", AT_FDCWD, "/l"), -ENOSPC);
+    CHECK_INT(vfs_linkat(v, AT_FDCWD, "/f", AT_FDCWD, "/g", 0), -ENOSPC);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0), -ENOMEM);
+    tl_alloc_fail_after = 1; /* the node, not its link text */
+    CHECK_INT(vfs_symlinkat(v, "t", AT_FDCWD, "/l"), -ENOSPC);
+    tl_alloc_fail_after = -1;
+    CHECK_STR(tl_ls(v, "/"), "f");
+    CHECK_INT(vfs_close(v, fd), 0);
+}
+
+static void locks(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct linux_flock fl = {F_WRLCK, SEEK_SET, 0, 0, 0};
+    int fd, ro;
+    CHECK(v);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDWR | O_CREAT, 0644);
+    ro = vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0);
+    CHECK(fd >= 0 && ro >= 0);
+    CHECK_INT(vfs_fcntl(v, fd, F_SETLK, (unsigned long)&fl), 0);
+    CHECK_INT(vfs_fcntl(v, fd, F_SETLKW, (unsigned long)&fl), 0);
+    CHECK_INT(vfs_fcntl(v, ro, F_SETLK, (unsigned long)&fl), -EBADF);
+    CHECK_INT(vfs_fcntl(v, fd, F_GETLK, (unsigned long)&fl), 0);
+    CHECK_INT(fl.l_type, F_UNLCK);
+    fl.l_type = 7;
+    CHECK_INT(vfs_fcntl(v, fd, F_SETLK, (unsigned long)&fl), -EINVAL);
+    CHECK_INT(vfs_fcntl(v, fd, F_GETPIPE_SZ, 0), -EINVAL);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_close(v, ro), 0);
+}
+
+static void fionread_and_nonblock(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    int fd, n = -1, on = 1;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/f", "0123456789"), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_lseek(v, fd, 3, SEEK_SET), 3);
+    CHECK_INT(vfs_ioctl(v, fd, FIONREAD, &n), 0);
+    CHECK_INT(n, 7);
+    CHECK_INT(vfs_ioctl(v, fd, FIONBIO, &on), 0);
+    CHECK_INT(vfs_fcntl(v, fd, F_GETFL, 0), O_RDONLY | O_NONBLOCK | O_LARGEFILE);
+    CHECK_INT(vfs_ioctl(v, fd, FIOCLEX, NULL), 0);
+    CHECK_INT(vfs_fcntl(v, fd, F_GETFD, 0), FD_CLOEXEC);
+    CHECK_INT(vfs_ioctl(v, fd, FIONCLEX, NULL), 0);
+    CHECK_INT(vfs_fcntl(v, fd, F_GETFD, 0), 0);
+    CHECK_INT(vfs_ioctl(v, fd, TIOCGWINSZ, &n), -ENOTTY);
+    CHECK_INT(vfs_close(v, fd), 0);
+}
+
+static void root_mode_and_config(void)
+{
+    struct vfs *v = tl_vfs("dir /tmp { ram mode=1777 }");
+    struct linux_stat st;
+    CHECK(v);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/tmp", &st, 0), 0);
+    CHECK_INT(st.st_mode, S_IFDIR | 01777);
+    CHECK_CONTAINS(tl_vfs_error("ram extra"), "test.cfg:2:5: ram takes no values");
+    CHECK_CONTAINS(tl_vfs_error("ram size=lots"),
+                   "size: expected a size such as 16M, found 'lots'");
+    CHECK_CONTAINS(tl_vfs_error("ram size=0"), "size: expected a size");
+    CHECK_CONTAINS(tl_vfs_error("ram mode=8"), "mode: expected an octal mode");
+    CHECK_CONTAINS(tl_vfs_error("ram owner=me"), "ram: unknown property 'owner'");
+}
+
+static void sticky_directory(void)
+{
+    struct vfs *v = tl_vfs("dir /tmp { ram mode=1777 }");
+    CHECK(v);
+    vfs_set_ids(v, 1000, 1000);
+    CHECK_INT(tl_write(v, "/tmp/mine", "x"), 0);
+    vfs_set_ids(v, 1001, 1001);
+    CHECK_INT(tl_write(v, "/tmp/theirs", "x"), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/mine", 0), -EPERM);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/tmp/mine", AT_FDCWD, "/tmp/x", 0), -EPERM);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/tmp/theirs", AT_FDCWD, "/tmp/mine", 0), -EPERM);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/theirs", 0), 0);
+    vfs_set_ids(v, 0, 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/mine", 0), 0);
+}
+
+int main(void)
+{
+    RUN(files_and_sizes);
+    RUN(directories_and_link_counts);
+    RUN(hard_links_and_inodes);
+    RUN(unlinked_while_open);
+    RUN(removed_directory_in_use);
+    RUN(readdir_while_removing);
+    RUN(readdir_positions);
+    RUN(times);
+    RUN(size_limit);
+    RUN(allocation_failure);
+    RUN(locks);
+    RUN(fionread_and_nonblock);
+    RUN(root_mode_and_config);
+    RUN(sticky_directory);
+    return tl_finish();
+}

@@ -1,0 +1,222 @@
+/*
+ * The life of a struct vfs, node references, attributes, permission checks and the
+ * registry of mounted instances. Every instance gets its own st_dev, an anonymous
+ * device number (major 0) counted up from VFS_FIRST_MINOR in mount order, so st_dev
+ * values are stable for a given configuration.
+ */
+#include "vfs_internal.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#define VFS_FIRST_MINOR 32
+
+void *vfs_zalloc(const struct vfs_env *env, size_t size)
+{
+    void *p = env->alloc(env->ctx, size ? size : 1);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+void vfs_free(const struct vfs_env *env, void *p, size_t size)
+{
+    if (p)
+        env->free(env->ctx, p, size ? size : 1);
+}
+
+struct linux_timespec vfs_now(const struct vfs_env *env)
+{
+    uint64_t ns = env->now_ns ? env->now_ns(env->ctx) : 0;
+    struct linux_timespec t = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
+    return t;
+}
+
+void vfs_log(const struct vfs_env *env, const char *fmt, ...)
+{
+    struct cfg_error e;
+    va_list ap;
+    if (!env->log)
+        return;
+    va_start(ap, fmt);
+    cfg_verror_at(&e, NULL, NULL, fmt, ap);
+    va_end(ap);
+    env->log(env->ctx, e.msg);
+}
+
+int vfs_config_error(struct cfg_error *err, const struct cfg_node *node,
+                     const struct cfg_value *val, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cfg_verror_at(err, node, val, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+void vfs_node_put(struct vfs_node *n)
+{
+    if (!n)
+        return;
+    if (--n->refs == 0 && n->fs->ops->release)
+        n->fs->ops->release(n);
+}
+
+int vfs_getattr(struct vfs_node *n, struct linux_stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = n->fs->dev;
+    st->st_ino = n->ino;
+    st->st_mode = n->type;
+    st->st_nlink = 1;
+    st->st_blksize = 4096;
+    if (!n->fs->ops->getattr)
+        return 0;
+    return n->fs->ops->getattr(n, st);
+}
+
+int vfs_may(const struct vfs *v, const struct linux_stat *st, int mask)
+{
+    uint32_t bits;
+    mask &= R_OK | W_OK | X_OK;
+    if (v->uid == 0) {
+        /* root may do anything but run a file that nobody may run */
+        if ((mask & X_OK) && !S_ISDIR(st->st_mode) && !(st->st_mode & 0111))
+            return -EACCES;
+        return 0;
+    }
+    if (v->uid == st->st_uid)
+        bits = st->st_mode >> 6;
+    else if (v->gid == st->st_gid)
+        bits = st->st_mode >> 3;
+    else
+        bits = st->st_mode;
+    return (mask & ~bits & 7) ? -EACCES : 0;
+}
+
+int vfs_may_node(const struct vfs *v, struct vfs_node *n, int mask)
+{
+    struct linux_stat st;
+    int rc;
+    if (v->uid == 0 && (S_ISDIR(n->type) || !(mask & X_OK)))
+        return 0;
+    rc = vfs_getattr(n, &st);
+    if (rc < 0)
+        return rc;
+    return vfs_may(v, &st, mask);
+}
+
+void vfs_attach_fs(struct vfs *v, struct vfs_fs *fs)
+{
+    unsigned minor;
+    fs->vfs = v;
+    minor = v->next_minor++;
+    fs->dev = LINUX_MAKEDEV(0, minor);
+    fs->next = v->mounts;
+    v->mounts = fs;
+}
+
+int vfs_mount_instance(struct vfs *v, const struct vfs_plugin *p, const struct cfg_node *cfg,
+                       unsigned first_arg, struct vfs_fs **out, struct cfg_error *err)
+{
+    struct vfs_mount_args a = {&v->env, v, cfg, first_arg, err};
+    struct vfs_fs *fs = NULL;
+    int rc;
+    err->msg[0] = '\0';
+    rc = p->mount(&a, &fs);
+    if (rc < 0 || !fs) {
+        if (err->msg[0] == '\0' || rc != -EINVAL)
+            vfs_config_error(err, cfg, NULL, "%s: cannot mount (error %d%s)", p->name, -rc,
+                             rc == -ENOMEM ? ", out of memory" : "");
+        return rc < 0 ? (rc == -ENOMEM ? -ENOMEM : -EINVAL) : -EINVAL;
+    }
+    fs->plugin = p;
+    fs->env = &v->env;
+    fs->cfg_line = cfg ? cfg->line : 0;
+    vfs_attach_fs(v, fs);
+    *out = fs;
+    return 0;
+}
+
+int vfs_mount_hidden(struct vfs *v, const struct vfs_plugin *p, const struct cfg_node *cfg,
+                     struct vfs_fs **out, struct cfg_error *err)
+{
+    return vfs_mount_instance(v, p, cfg, 0, out, err);
+}
+
+int vfs_create(const struct vfs_env *env, const struct vfs_plugin *const *plugins, size_t nplugins,
+               const struct cfg_node *cfg, unsigned fd_limit, struct vfs **out,
+               struct cfg_error *err)
+{
+    struct vfs *v;
+    int rc;
+    memset(err, 0, sizeof *err);
+    v = vfs_zalloc(env, sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    v->env = *env;
+    v->umask = 022;
+    v->next_minor = VFS_FIRST_MINOR;
+    v->next_comp_ino = 1;
+    v->created = vfs_now(&v->env);
+    v->comp.ops = &vfs_comp_ops;
+    v->comp.env = &v->env;
+    v->comp.flags = VFS_FS_RDONLY;
+    vfs_attach_fs(v, &v->comp);
+    v->mounts = NULL; /* the composition is not an instance to unmount */
+    rc = vfs_fd_table_init(&v->fds, &v->env, fd_limit);
+    if (rc < 0) {
+        vfs_config_error(err, cfg, NULL, "descriptor limit %u is out of range", fd_limit);
+        goto fail;
+    }
+    v->walkbuf = vfs_zalloc(&v->env, VFS_WALK_BUF);
+    v->linkbuf = vfs_zalloc(&v->env, PATH_MAX);
+    if (!v->walkbuf || !v->linkbuf) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    rc = vfs_build_tree(v, plugins, nplugins, cfg, err);
+    if (rc < 0)
+        goto fail;
+    v->cwd = &v->root->node;
+    vfs_node_get(v->cwd);
+    *out = v;
+    return 0;
+fail:
+    vfs_destroy(v);
+    return rc;
+}
+
+void vfs_destroy(struct vfs *v)
+{
+    struct vfs_fs *fs, *next;
+    struct vfs_env env;
+    if (!v)
+        return;
+    env = v->env;
+    vfs_fd_table_fini(&v->fds);
+    if (v->cwd)
+        vfs_node_put(v->cwd);
+    for (fs = v->mounts; fs; fs = next) {
+        next = fs->next;
+        if (fs->ops->unmount)
+            fs->ops->unmount(fs);
+    }
+    vfs_free_tree(v);
+    vfs_free(&env, v->walkbuf, VFS_WALK_BUF);
+    vfs_free(&env, v->linkbuf, PATH_MAX);
+    vfs_free(&env, v, sizeof *v);
+}
+
+void vfs_set_ids(struct vfs *v, uint32_t uid, uint32_t gid)
+{
+    v->uid = uid;
+    v->gid = gid;
+}
+
+uint32_t vfs_umask(struct vfs *v, uint32_t mask)
+{
+    uint32_t old = v->umask;
+    v->umask = mask & 0777;
+    return old;
+}

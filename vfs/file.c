@@ -1,0 +1,434 @@
+/*
+ * Open file descriptions and the calls on descriptors: read, write, seek, getdents,
+ * ioctl, poll, fsync. A description holds one reference on its node; the plugin's
+ * open/close bracket its life (not for O_PATH descriptions, which only name a node).
+ * The offset lives in the description, so descriptors made by dup (and, through the
+ * runtime, fork) share it. Directory offsets are the positions of readdir.
+ */
+#include "vfs_internal.h"
+
+#include <string.h>
+
+#define VFS_MAX_RW 0x7ffff000u /* Linux's MAX_RW_COUNT: longer transfers are cut */
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+
+static bool readable(const struct vfs_file *f)
+{
+    return !(f->flags & O_PATH) &&
+           ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_ACCMODE) == O_RDWR);
+}
+
+static bool writable(const struct vfs_file *f)
+{
+    return !(f->flags & O_PATH) &&
+           ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_ACCMODE) == O_RDWR);
+}
+
+struct vfs_file *vfs_get_file(struct vfs *v, int fd)
+{
+    return vfs_fd_lookup(&v->fds, fd);
+}
+
+struct vfs_file *vfs_fd_file(struct vfs *v, int fd)
+{
+    return vfs_fd_lookup(&v->fds, fd);
+}
+
+int vfs_file_open_node(struct vfs_node *node, uint32_t flags, struct vfs_file **out)
+{
+    const struct vfs_env *env = node->fs->env;
+    struct vfs_file *f = vfs_zalloc(env, sizeof *f);
+    int rc;
+    if (!f)
+        return -ENOMEM;
+    f->node = node;
+    vfs_node_get(node);
+    f->flags = flags;
+    f->refs = 1;
+    if (!(flags & O_PATH) && node->fs->ops->open) {
+        rc = node->fs->ops->open(f);
+        if (rc < 0) {
+            vfs_node_put(node);
+            vfs_free(env, f, sizeof *f);
+            return rc;
+        }
+    }
+    *out = f;
+    return 0;
+}
+
+void vfs_file_get(struct vfs_file *f)
+{
+    f->refs++;
+}
+
+void vfs_file_put(struct vfs_file *f)
+{
+    struct vfs_node *node;
+    const struct vfs_env *env;
+    if (!f || --f->refs > 0)
+        return;
+    node = f->node;
+    env = node->fs->env;
+    if (!(f->flags & O_PATH) && node->fs->ops->close)
+        node->fs->ops->close(f);
+    vfs_node_put(node);
+    vfs_free(env, f, sizeof *f);
+}
+
+int vfs_file_stat(struct vfs_file *f, struct linux_stat *st)
+{
+    return vfs_getattr(f->node, st);
+}
+
+static int64_t do_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
+{
+    if (!readable(f))
+        return -EBADF;
+    if (S_ISDIR(f->node->type))
+        return -EISDIR;
+    if (!f->node->fs->ops->read)
+        return -EINVAL;
+    if (n > VFS_MAX_RW)
+        n = VFS_MAX_RW;
+    return f->node->fs->ops->read(f, buf, n, off);
+}
+
+static int64_t do_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)
+{
+    if (!writable(f))
+        return -EBADF;
+    if (!f->node->fs->ops->write)
+        return -EINVAL;
+    if (n > VFS_MAX_RW)
+        n = VFS_MAX_RW;
+    if (!f->stream && *off + n > (uint64_t)INT64_MAX) {
+        if (*off >= (uint64_t)INT64_MAX)
+            return -EFBIG;
+        n = (size_t)((uint64_t)INT64_MAX - *off);
+    }
+    return f->node->fs->ops->write(f, buf, n, off);
+}
+
+int64_t vfs_file_pread(struct vfs_file *f, void *buf, size_t n, uint64_t off)
+{
+    return do_read(f, buf, n, off);
+}
+
+int64_t vfs_file_pwrite(struct vfs_file *f, const void *buf, size_t n, uint64_t off)
+{
+    return do_write(f, buf, n, &off);
+}
+
+int64_t vfs_read(struct vfs *v, int fd, void *buf, size_t n)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    int64_t r;
+    if (!f)
+        return -EBADF;
+    r = do_read(f, buf, n, f->pos);
+    if (r > 0 && !f->stream)
+        f->pos += (uint64_t)r;
+    return r;
+}
+
+int64_t vfs_write(struct vfs *v, int fd, const void *buf, size_t n)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    uint64_t off;
+    int64_t r;
+    if (!f)
+        return -EBADF;
+    off = f->pos;
+    r = do_write(f, buf, n, &off);
+    if (r >= 0 && !f->stream)
+        f->pos = off;
+    return r;
+}
+
+int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, int64_t off)
+{
+    struct vfs_file *f;
+    if (off < 0)
+        return -EINVAL;
+    f = vfs_get_file(v, fd);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (f->stream)
+        return -ESPIPE;
+    return do_read(f, buf, n, (uint64_t)off);
+}
+
+int64_t vfs_pwrite(struct vfs *v, int fd, const void *buf, size_t n, int64_t off)
+{
+    struct vfs_file *f;
+    uint64_t o = (uint64_t)off;
+    if (off < 0)
+        return -EINVAL;
+    f = vfs_get_file(v, fd);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (f->stream)
+        return -ESPIPE;
+    return do_write(f, buf, n, &o);
+}
+
+static int64_t set_pos(struct vfs_file *f, int64_t pos)
+{
+    if (pos < 0)
+        return -EINVAL;
+    f->pos = (uint64_t)pos;
+    return pos;
+}
+
+int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    struct linux_stat st;
+    int64_t cur, size;
+    int rc;
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (f->node->fs->ops->llseek)
+        return f->node->fs->ops->llseek(f, off, whence);
+    if (f->stream)
+        return -ESPIPE;
+    cur = (int64_t)f->pos;
+    if (S_ISDIR(f->node->type)) {
+        if (whence == SEEK_SET)
+            return set_pos(f, off);
+        if (whence == SEEK_CUR) {
+            if (off > 0 && cur > INT64_MAX - off)
+                return -EINVAL;
+            return set_pos(f, cur + off);
+        }
+        return -EINVAL;
+    }
+    switch (whence) {
+    case SEEK_SET:
+        return set_pos(f, off);
+    case SEEK_CUR:
+        if (off > 0 && cur > INT64_MAX - off)
+            return -EINVAL;
+        return set_pos(f, cur + off);
+    case SEEK_END:
+    case SEEK_DATA:
+    case SEEK_HOLE:
+        break;
+    default:
+        return -EINVAL;
+    }
+    rc = vfs_getattr(f->node, &st);
+    if (rc < 0)
+        return rc;
+    size = st.st_size;
+    if (whence == SEEK_END) {
+        if (off > 0 && size > INT64_MAX - off)
+            return -EINVAL;
+        return set_pos(f, size + off);
+    }
+    /* no holes: all data up to the size, one hole from there */
+    if (off < 0 || off >= size)
+        return -ENXIO;
+    return set_pos(f, whence == SEEK_DATA ? off : size);
+}
+
+/* Appends one record to buf; returns false if it does not fit. */
+static bool put_dirent(char *buf, size_t size, size_t *used, uint64_t ino, uint64_t next,
+                       uint8_t type, const char *name, size_t len)
+{
+    size_t reclen = (offsetof(struct linux_dirent64, d_name) + len + 1 + 7) & ~(size_t)7;
+    struct linux_dirent64 rec;
+    if (*used + reclen > size)
+        return false;
+    rec.d_ino = ino;
+    rec.d_off = (int64_t)next;
+    rec.d_reclen = (uint16_t)reclen;
+    rec.d_type = type;
+    memcpy(buf + *used, &rec, offsetof(struct linux_dirent64, d_name));
+    memcpy(buf + *used + offsetof(struct linux_dirent64, d_name), name, len);
+    memset(buf + *used + offsetof(struct linux_dirent64, d_name) + len, 0,
+           reclen - offsetof(struct linux_dirent64, d_name) - len);
+    *used += reclen;
+    return true;
+}
+
+int64_t vfs_getdents64(struct vfs *v, int fd, void *out, size_t size)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    struct vfs_node *n;
+    char *buf = out;
+    size_t used = 0;
+    int rc = 0;
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    n = f->node;
+    if (!S_ISDIR(n->type))
+        return -ENOTDIR;
+    if (f->pos < 2) {
+        struct linux_stat st;
+        rc = vfs_getattr(n, &st);
+        if (rc < 0)
+            return rc;
+        if (st.st_nlink == 0)
+            return -ENOENT; /* a removed directory reads as gone, as on Linux */
+        if (f->pos == 0) {
+            if (!put_dirent(buf, size, &used, st.st_ino, 1, DT_DIR, ".", 1))
+                return -EINVAL;
+            f->pos = 1;
+        }
+        if (f->pos == 1) {
+            struct vfs_node *p;
+            uint64_t ino = st.st_ino;
+            if (vfs_step_up(v, n, &p) == 0) {
+                if (vfs_getattr(p, &st) == 0)
+                    ino = st.st_ino;
+                vfs_node_put(p);
+            }
+            if (!put_dirent(buf, size, &used, ino, 2, DT_DIR, "..", 2))
+                return used ? (int64_t)used : -EINVAL;
+            f->pos = 2;
+        }
+    }
+    if (!n->fs->ops->readdir)
+        return (int64_t)used;
+    for (;;) {
+        struct vfs_dirent de;
+        rc = n->fs->ops->readdir(n, f->pos, &de);
+        if (rc < 0)
+            return used ? (int64_t)used : rc;
+        if (rc == 0)
+            break;
+        if (!put_dirent(buf, size, &used, de.ino, de.next, de.type, de.name, de.len)) {
+            if (used == 0)
+                return -EINVAL;
+            break;
+        }
+        f->pos = de.next;
+    }
+    return (int64_t)used;
+}
+
+int vfs_fsync(struct vfs *v, int fd, bool datasync)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (!f->node->fs->ops->fsync)
+        return -EINVAL;
+    return f->node->fs->ops->fsync(f, datasync);
+}
+
+int vfs_ioctl(struct vfs *v, int fd, unsigned long request, void *arg)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    int on;
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    switch (request) {
+    case FIOCLEX:
+    case FIONCLEX:
+        return vfs_fd_set_cloexec(&v->fds, fd, request == FIOCLEX);
+    case FIONBIO:
+    case FIOASYNC:
+        if (!arg)
+            return -EFAULT;
+        memcpy(&on, arg, sizeof on);
+        if (on)
+            f->flags |= request == FIONBIO ? O_NONBLOCK : O_ASYNC;
+        else
+            f->flags &= ~(uint32_t)(request == FIONBIO ? O_NONBLOCK : O_ASYNC);
+        if (f->node->fs->ops->fcntl)
+            f->node->fs->ops->fcntl(f, F_SETFL, f->flags);
+        return 0;
+    case FIONREAD:
+        if (S_ISREG(f->node->type)) {
+            struct linux_stat st;
+            int rc = vfs_getattr(f->node, &st);
+            int64_t left;
+            if (rc < 0)
+                return rc;
+            if (!arg)
+                return -EFAULT;
+            left = st.st_size - (int64_t)f->pos;
+            on = left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+            memcpy(arg, &on, sizeof on);
+            return 0;
+        }
+        break;
+    }
+    if (!f->node->fs->ops->ioctl)
+        return -ENOTTY;
+    return f->node->fs->ops->ioctl(f, request, arg);
+}
+
+unsigned vfs_poll(struct vfs *v, int fd, unsigned events)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    unsigned mask;
+    if (!f || (f->flags & O_PATH))
+        return POLLNVAL;
+    mask = f->node->fs->ops->poll ? f->node->fs->ops->poll(f, events) : DEFAULT_POLLMASK;
+    return mask & (events | POLLERR | POLLHUP | POLLNVAL);
+}
+
+int vfs_fcntl(struct vfs *v, int fd, int cmd, unsigned long arg)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    int rc;
+    switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+    case F_GETFD:
+    case F_SETFD:
+    case F_GETFL:
+        return vfs_fd_fcntl(&v->fds, fd, cmd, arg);
+    case F_SETFL:
+        rc = vfs_fd_fcntl(&v->fds, fd, cmd, arg);
+        if (rc == 0 && f && !(f->flags & O_PATH) && f->node->fs->ops->fcntl)
+            f->node->fs->ops->fcntl(f, F_SETFL, f->flags);
+        return rc;
+    }
+    if (!f)
+        return -EBADF;
+    if (f->flags & O_PATH)
+        return -EBADF;
+    if (!f->node->fs->ops->fcntl)
+        return -EINVAL;
+    return f->node->fs->ops->fcntl(f, cmd, arg);
+}
+
+int vfs_close(struct vfs *v, int fd)
+{
+    return vfs_fd_close(&v->fds, fd);
+}
+
+int vfs_dup(struct vfs *v, int fd)
+{
+    return vfs_fd_dup(&v->fds, fd);
+}
+
+int vfs_dup2(struct vfs *v, int oldfd, int newfd)
+{
+    return vfs_fd_dup3(&v->fds, oldfd, newfd, 0, false);
+}
+
+int vfs_dup3(struct vfs *v, int oldfd, int newfd, int flags)
+{
+    return vfs_fd_dup3(&v->fds, oldfd, newfd, flags, true);
+}
+
+int vfs_set_fd_limit(struct vfs *v, unsigned limit)
+{
+    return vfs_fd_set_limit(&v->fds, limit);
+}
+
+void vfs_close_on_exec(struct vfs *v)
+{
+    vfs_fd_close_cloexec(&v->fds);
+}
+
+int vfs_install_fd(struct vfs *v, struct vfs_file *f, int min, bool cloexec)
+{
+    return vfs_fd_install(&v->fds, f, min, cloexec);
+}

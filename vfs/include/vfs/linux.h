@@ -1,0 +1,328 @@
+/*
+ * The parts of the Linux x86_64 system-call ABI that the VFS speaks: errno numbers,
+ * open flags, file modes, *at() flags, fcntl and ioctl numbers, and the structures the
+ * runtime hands to musl unchanged (struct stat as the kernel lays it out, dirent64,
+ * statfs). Values are Linux's own (include/uapi/asm-generic/errno*.h, fcntl.h,
+ * arch/x86/include/uapi/asm/stat.h); the host test vfs/tests/abi_test.c compares each
+ * of them with the host's headers.
+ *
+ * Constants keep their Linux names so that runtime code reads like Linux code; the
+ * structures are prefixed linux_ so that host tests may include libc headers as well.
+ * Freestanding: needs only <stdint.h>.
+ */
+#ifndef VFS_LINUX_H
+#define VFS_LINUX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- errno (returned negated) ---- */
+#define EPERM 1
+#define ENOENT 2
+#define ESRCH 3
+#define EINTR 4
+#define EIO 5
+#define ENXIO 6
+#define E2BIG 7
+#define ENOEXEC 8
+#define EBADF 9
+#define ECHILD 10
+#define EAGAIN 11
+#define EWOULDBLOCK EAGAIN
+#define ENOMEM 12
+#define EACCES 13
+#define EFAULT 14
+#define ENOTBLK 15
+#define EBUSY 16
+#define EEXIST 17
+#define EXDEV 18
+#define ENODEV 19
+#define ENOTDIR 20
+#define EISDIR 21
+#define EINVAL 22
+#define ENFILE 23
+#define EMFILE 24
+#define ENOTTY 25
+#define ETXTBSY 26
+#define EFBIG 27
+#define ENOSPC 28
+#define ESPIPE 29
+#define EROFS 30
+#define EMLINK 31
+#define EPIPE 32
+#define EDOM 33
+#define ERANGE 34
+#define EDEADLK 35
+#define ENAMETOOLONG 36
+#define ENOLCK 37
+#define ENOSYS 38
+#define ENOTEMPTY 39
+#define ELOOP 40
+#define ENOMSG 42
+#define ENODATA 61
+#define ETIME 62
+#define EOVERFLOW 75
+#define EILSEQ 84
+#define ENOTSOCK 88
+#define EDESTADDRREQ 89
+#define EMSGSIZE 90
+#define EPROTOTYPE 91
+#define ENOPROTOOPT 92
+#define EPROTONOSUPPORT 93
+#define EOPNOTSUPP 95
+#define ENOTSUP EOPNOTSUPP
+#define EAFNOSUPPORT 97
+#define EADDRINUSE 98
+#define EADDRNOTAVAIL 99
+#define ENETDOWN 100
+#define ENETUNREACH 101
+#define ECONNABORTED 103
+#define ECONNRESET 104
+#define ENOBUFS 105
+#define EISCONN 106
+#define ENOTCONN 107
+#define ETIMEDOUT 110
+#define ECONNREFUSED 111
+#define EHOSTUNREACH 113
+#define EALREADY 114
+#define EINPROGRESS 115
+#define ESTALE 116
+#define EDQUOT 122
+#define ECANCELED 125
+
+/* ---- limits ---- */
+#define PATH_MAX 4096 /* bytes in a path, with its NUL */
+#define NAME_MAX 255  /* bytes in one component */
+
+/* ---- open(2) flags ---- */
+#define O_ACCMODE 00000003
+#define O_RDONLY 00000000
+#define O_WRONLY 00000001
+#define O_RDWR 00000002
+#define O_CREAT 00000100
+#define O_EXCL 00000200
+#define O_NOCTTY 00000400
+#define O_TRUNC 00001000
+#define O_APPEND 00002000
+#define O_NONBLOCK 00004000
+#define O_DSYNC 00010000
+#define O_ASYNC 00020000
+#define O_DIRECT 00040000
+#define O_LARGEFILE 00100000
+#define O_DIRECTORY 00200000
+#define O_NOFOLLOW 00400000
+#define O_NOATIME 01000000
+#define O_CLOEXEC 02000000
+#define O_SYNC 04010000
+#define O_PATH 010000000
+#define O_TMPFILE 020200000
+
+/* ---- file modes ---- */
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define S_ISUID 04000
+#define S_ISGID 02000
+#define S_ISVTX 01000
+#define S_IRWXU 00700
+#define S_IRWXG 00070
+#define S_IRWXO 00007
+#define S_IXGRP 00010
+
+#define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
+#define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
+#define S_ISLNK(m) (((m)&S_IFMT) == S_IFLNK)
+#define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
+#define S_ISBLK(m) (((m)&S_IFMT) == S_IFBLK)
+#define S_ISFIFO(m) (((m)&S_IFMT) == S_IFIFO)
+#define S_ISSOCK(m) (((m)&S_IFMT) == S_IFSOCK)
+
+/* Directory entry types (d_type): the S_IFMT bits shifted right by 12. */
+#define DT_UNKNOWN 0
+#define DT_FIFO 1
+#define DT_CHR 2
+#define DT_DIR 4
+#define DT_BLK 6
+#define DT_REG 8
+#define DT_LNK 10
+#define DT_SOCK 12
+
+/* ---- *at() ---- */
+#define AT_FDCWD (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_EACCESS 0x200
+#define AT_SYMLINK_FOLLOW 0x400
+#define AT_NO_AUTOMOUNT 0x800
+#define AT_EMPTY_PATH 0x1000
+#define AT_STATX_SYNC_TYPE 0x6000
+
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define RENAME_WHITEOUT 4
+
+#define UTIME_NOW ((1L << 30) - 1)
+#define UTIME_OMIT ((1L << 30) - 2)
+
+/* access(2) */
+#define F_OK 0
+#define X_OK 1
+#define W_OK 2
+#define R_OK 4
+
+/* lseek(2) */
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
+
+/* ---- fcntl(2) ---- */
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_SETOWN 8
+#define F_GETOWN 9
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define F_DUPFD_CLOEXEC 1030
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
+#define FD_CLOEXEC 1
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+
+/* ---- ioctl(2): the requests the VFS itself answers, and the terminal's first ones ---- */
+#define TCGETS 0x5401
+#define TIOCGWINSZ 0x5413
+#define FIONREAD 0x541B
+#define FIONBIO 0x5421
+#define FIONCLEX 0x5450
+#define FIOCLEX 0x5451
+#define FIOASYNC 0x5452
+
+/* ---- poll(2) events ---- */
+#define POLLIN 0x001
+#define POLLPRI 0x002
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLRDBAND 0x080
+#define POLLWRNORM 0x100
+#define POLLWRBAND 0x200
+#define POLLRDHUP 0x2000
+
+/* ---- statfs(2) ---- */
+#define TMPFS_MAGIC 0x01021994
+#define RAMFS_MAGIC 0x858458f6
+#define ROMFS_MAGIC 0x7275
+#define PROC_SUPER_MAGIC 0x9fa0
+#define ST_RDONLY 0x0001
+#define ST_NOSUID 0x0002
+#define ST_NODEV 0x0004
+#define ST_NOEXEC 0x0008
+#define ST_VALID 0x0020
+#define ST_RELATIME 0x1000
+
+/* Device numbers as st_dev and st_rdev carry them (glibc's and musl's makedev). */
+#define LINUX_MAKEDEV(major, minor)                                                                \
+    ((((uint64_t)(major)&0xfffff000u) << 32) | (((uint64_t)(major)&0xfffu) << 8) |                 \
+     (((uint64_t)(minor)&0xffffff00u) << 12) | ((uint64_t)(minor)&0xffu))
+
+/* ---- structures ---- */
+
+struct linux_timespec {
+    int64_t tv_sec;
+    int64_t tv_nsec;
+};
+
+/* struct stat of the x86_64 kernel (arch/x86/include/uapi/asm/stat.h): 144 bytes. */
+struct linux_stat {
+    uint64_t st_dev;
+    uint64_t st_ino;
+    uint64_t st_nlink;
+    uint32_t st_mode;
+    uint32_t st_uid;
+    uint32_t st_gid;
+    uint32_t pad0;
+    uint64_t st_rdev;
+    int64_t st_size;
+    int64_t st_blksize;
+    int64_t st_blocks;
+    struct linux_timespec st_atim;
+    struct linux_timespec st_mtim;
+    struct linux_timespec st_ctim;
+    int64_t unused[3];
+};
+
+_Static_assert(sizeof(struct linux_stat) == 144, "struct stat is 144 bytes on x86_64");
+_Static_assert(offsetof(struct linux_stat, st_mode) == 24, "st_mode");
+_Static_assert(offsetof(struct linux_stat, st_rdev) == 40, "st_rdev");
+_Static_assert(offsetof(struct linux_stat, st_size) == 48, "st_size");
+_Static_assert(offsetof(struct linux_stat, st_blocks) == 64, "st_blocks");
+_Static_assert(offsetof(struct linux_stat, st_atim) == 72, "st_atim");
+_Static_assert(offsetof(struct linux_stat, st_mtim) == 88, "st_mtim");
+_Static_assert(offsetof(struct linux_stat, st_ctim) == 104, "st_ctim");
+
+/* One getdents64 record; d_reclen is a multiple of 8 and d_name is NUL-terminated. */
+struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    uint16_t d_reclen;
+    uint8_t d_type;
+    char d_name[];
+};
+
+_Static_assert(offsetof(struct linux_dirent64, d_reclen) == 16, "d_reclen");
+_Static_assert(offsetof(struct linux_dirent64, d_type) == 18, "d_type");
+_Static_assert(offsetof(struct linux_dirent64, d_name) == 19, "d_name");
+
+/* struct statfs of the x86_64 kernel: 120 bytes. */
+struct linux_statfs {
+    int64_t f_type;
+    int64_t f_bsize;
+    uint64_t f_blocks;
+    uint64_t f_bfree;
+    uint64_t f_bavail;
+    uint64_t f_files;
+    uint64_t f_ffree;
+    int32_t f_fsid[2];
+    int64_t f_namelen;
+    int64_t f_frsize;
+    int64_t f_flags;
+    int64_t f_spare[4];
+};
+
+_Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs is 120 bytes on x86_64");
+_Static_assert(offsetof(struct linux_statfs, f_fsid) == 56, "f_fsid");
+_Static_assert(offsetof(struct linux_statfs, f_namelen) == 64, "f_namelen");
+_Static_assert(offsetof(struct linux_statfs, f_flags) == 80, "f_flags");
+
+/* struct flock for F_GETLK and F_SETLK: 32 bytes. */
+struct linux_flock {
+    int16_t l_type;
+    int16_t l_whence;
+    int64_t l_start;
+    int64_t l_len;
+    int32_t l_pid;
+};
+
+_Static_assert(sizeof(struct linux_flock) == 32, "struct flock is 32 bytes on x86_64");
+_Static_assert(offsetof(struct linux_flock, l_start) == 8, "l_start");
+_Static_assert(offsetof(struct linux_flock, l_pid) == 24, "l_pid");
+
+#endif

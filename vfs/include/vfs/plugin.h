@@ -1,0 +1,289 @@
+/*
+ * The interface between the VFS core and its plugins (docs/vfs.md, "Writing a plugin").
+ *
+ * A plugin is a file-system type: it exports one `const struct vfs_plugin` whose mount
+ * function makes an instance (a struct vfs_fs) from a configuration node. An instance
+ * owns its nodes (files, directories, symlinks, devices); a plugin embeds struct
+ * vfs_node in its own node struct and struct vfs_fs in its own instance struct.
+ *
+ * The core does all path handling: it walks one component at a time through lookup,
+ * resolves `.`, `..`, symlinks and mount points itself, checks permissions, read-only
+ * mounts, and the cases that are errors whatever the file system (EISDIR, ENOTDIR,
+ * EEXIST, EXDEV, ...) before it calls a plugin. Plugins see only names of one component
+ * (never "." or ".."; lookup gets ".." only to find a directory's parent).
+ *
+ * References: node->refs counts the core's references (walks in progress, open files,
+ * the working directory). Functions that return a node (lookup, create) return it with
+ * one reference taken (vfs_node_get); vfs_node_put drops one and calls the plugin's
+ * release when none is left. A plugin keeps a node alive for as long as its own links
+ * to it exist or refs > 0, so a file unlinked while open stays usable until the last
+ * put. No operation blocks; all run under the caller's lock (vfs.h).
+ */
+#ifndef VFS_PLUGIN_H
+#define VFS_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <vfs/linux.h>
+#include <vfs/vfs.h>
+
+struct cfg_node;
+struct cfg_error;
+struct cfg_value;
+struct vfs_fs;
+struct vfs_fs_ops;
+
+/* A node as the core sees it. fs, ino and type are set by the plugin when it makes the
+ * node and never change; refs belongs to the core (plugins read it in release/unlink). */
+struct vfs_node {
+    struct vfs_fs *fs;
+    uint64_t ino;  /* unique within fs for the node's lifetime and never reused by fs */
+    uint32_t type; /* S_IFMT bits */
+    uint32_t refs;
+};
+
+/* Instance flags. */
+#define VFS_FS_RDONLY 1u /* the core refuses every change with -EROFS */
+
+/*
+ * One mounted instance. The plugin fills ops, root and flags in its mount function;
+ * the core fills the rest. Core-private fields are marked.
+ */
+struct vfs_fs {
+    const struct vfs_fs_ops *ops;
+    struct vfs_node *root; /* a directory for tree plugins, the one node for node plugins */
+    unsigned flags;        /* VFS_FS_* */
+    const struct vfs_env *env;
+    const struct vfs_plugin *plugin;
+    struct vfs *vfs;
+    uint64_t dev; /* st_dev of every node, set by the core before mount returns */
+    /* core-private */
+    struct vfs_node *at; /* the composition directory it is mounted in */
+    bool backing;        /* true: its root is the content of `at`; false: an entry of it */
+    struct vfs_fs *next; /* all instances of a vfs */
+    unsigned cfg_line;
+};
+
+/* One open file description: what open() makes and descriptors refer to. dup and fork
+ * share it (one offset, one set of status flags). */
+struct vfs_file {
+    struct vfs_node *node; /* one reference */
+    void *priv;            /* the plugin's per-open state (set in open) */
+    uint64_t pos;          /* offset for files, position cookie for directories */
+    uint32_t flags;        /* O_ACCMODE bits, O_PATH and the status flags (O_APPEND, ...) */
+    uint32_t refs;         /* descriptors and other holders */
+    bool stream;           /* set by open: no offset (lseek, pread and pwrite: ESPIPE) */
+};
+
+/* One directory entry from readdir; name is valid until the next call on the fs. */
+struct vfs_dirent {
+    uint64_t ino;
+    uint64_t next; /* position of the entry after this one */
+    uint8_t type;  /* DT_* */
+    size_t len;
+    const char *name;
+};
+
+/* What to create: mode holds the S_IF* type and the permission bits (umask applied). */
+struct vfs_create_args {
+    uint32_t mode;
+    uint32_t uid, gid;
+    const char *target; /* symlinks: the link text */
+    size_t target_len;
+    uint64_t rdev;
+};
+
+/* Attribute changes (chmod, chown, truncate, utimens). The plugin sets ctime to now
+ * whenever it applies any change; the core has checked permissions and values. */
+#define VFS_SET_MODE 1u /* permission bits (07777); the type stays */
+#define VFS_SET_UID 2u
+#define VFS_SET_GID 4u
+#define VFS_SET_SIZE 8u /* truncate or extend with zeros; mtime = now if it changes */
+#define VFS_SET_ATIME 16u
+#define VFS_SET_MTIME 32u
+struct vfs_setattr {
+    unsigned mask;
+    uint32_t mode, uid, gid;
+    uint64_t size;
+    struct linux_timespec atime, mtime;
+};
+
+/*
+ * A file system's operations. Any may be NULL: the core then answers as Linux does for
+ * a file system without it (lookup on a non-directory never happens; missing
+ * namespace changes give -EPERM, missing read/write -EINVAL, ioctl -ENOTTY, fsync 0,
+ * poll "always ready"). All return 0 (or a count) or a negative errno.
+ */
+struct vfs_fs_ops {
+    /* Namespace (dir is always a directory of this fs, name one component). */
+    int (*lookup)(struct vfs_node *dir, const char *name, size_t len, struct vfs_node **out);
+    /* Fills *out with the first entry at a position >= pos (pos >= 2: 0 and 1 are "."
+     * and "..", which the core makes) and returns 1, or returns 0 at the end. Positions
+     * must stay below 2^62 and must stay valid while entries are added and removed: an
+     * entry present for a whole directory read is returned exactly once. */
+    int (*readdir)(struct vfs_node *dir, uint64_t pos, struct vfs_dirent *out);
+    int (*create)(struct vfs_node *dir, const char *name, size_t len,
+                  const struct vfs_create_args *a, struct vfs_node **out);
+    /* Adds name -> node (a non-directory of this fs). */
+    int (*link)(struct vfs_node *dir, const char *name, size_t len, struct vfs_node *node);
+    /* Removes name, which the core looked up as victim; directories must be empty
+     * (-ENOTEMPTY). */
+    int (*unlink)(struct vfs_node *dir, const char *name, size_t len, struct vfs_node *victim);
+    /* Moves oname in odir to nname in ndir, replacing what is there (the core has checked
+     * types, loops and RENAME_NOREPLACE; a replaced directory must be empty), or with
+     * RENAME_EXCHANGE swaps the two entries. */
+    int (*rename)(struct vfs_node *odir, const char *oname, size_t olen, struct vfs_node *ndir,
+                  const char *nname, size_t nlen, unsigned flags);
+    /* Copies up to size bytes of a symlink's text; returns its full length. */
+    int64_t (*readlink)(struct vfs_node *node, char *buf, size_t size);
+
+    /* Attributes: st_dev, st_ino, the type bits and st_blksize are filled by the core
+     * before getattr; the plugin fills the rest. */
+    int (*getattr)(struct vfs_node *node, struct linux_stat *st);
+    int (*setattr)(struct vfs_node *node, const struct vfs_setattr *a);
+    int (*statfs)(struct vfs_fs *fs, struct linux_statfs *st);
+
+    /* The last core reference to node is gone. */
+    void (*release)(struct vfs_node *node);
+    /* Frees the instance and all its nodes (no references are left). */
+    void (*unmount)(struct vfs_fs *fs);
+
+    /* Open files. open may set f->priv and f->stream; it is not called for O_PATH. */
+    int (*open)(struct vfs_file *f);
+    void (*close)(struct vfs_file *f);
+    /* Reads at off (ignored for streams); 0 is the end, -EAGAIN "nothing yet". */
+    int64_t (*read)(struct vfs_file *f, void *buf, size_t n, uint64_t off);
+    /* Writes at *off, or at the end when f->flags has O_APPEND; sets *off past the
+     * bytes written. */
+    int64_t (*write)(struct vfs_file *f, const void *buf, size_t n, uint64_t *off);
+    /* Replaces the core's lseek (character devices that always seek to 0, ...). */
+    int64_t (*llseek)(struct vfs_file *f, int64_t off, int whence);
+    int (*ioctl)(struct vfs_file *f, unsigned long request, void *arg);
+    int (*fcntl)(struct vfs_file *f, int cmd, unsigned long arg);
+    unsigned (*poll)(struct vfs_file *f, unsigned events);
+    int (*fsync)(struct vfs_file *f, bool datasync);
+};
+
+/* What a plugin's mount function gets. */
+struct vfs_mount_args {
+    const struct vfs_env *env;
+    struct vfs *vfs;            /* the vfs being built (plugins such as proc keep it) */
+    const struct cfg_node *cfg; /* the plugin's configuration node */
+    unsigned first_arg;         /* its first positional value meant for the plugin */
+    struct cfg_error *err;
+};
+
+enum vfs_plugin_kind {
+    VFS_PLUGIN_TREE, /* a directory tree: becomes the content of the enclosing `dir` */
+    VFS_PLUGIN_NODE, /* one node: an entry of the enclosing `dir`, named by value 0 */
+};
+
+/*
+ * A plugin: its registration symbol is `const struct vfs_plugin vfs_plugin_NAME`.
+ * mount makes an instance (fs->ops, fs->root, fs->flags set) and returns 0, or returns
+ * -EINVAL after describing the problem with cfg_error_at(a->err, a->cfg, ...), or
+ * another negative errno (the core then reports it at the node).
+ */
+struct vfs_plugin {
+    const char *name; /* the configuration node's name */
+    enum vfs_plugin_kind kind;
+    const char *default_name; /* node plugins: the entry's name when the config gives none;
+                                 NULL if the name is required */
+    int (*mount)(const struct vfs_mount_args *a, struct vfs_fs **out);
+};
+
+/* ---- helpers for plugins ---- */
+
+static inline void vfs_node_get(struct vfs_node *n)
+{
+    n->refs++;
+}
+
+/* Drops one reference; the last calls the plugin's release. */
+void vfs_node_put(struct vfs_node *n);
+
+/* Allocates size zeroed bytes from env, or returns NULL. */
+void *vfs_zalloc(const struct vfs_env *env, size_t size);
+void vfs_free(const struct vfs_env *env, void *p, size_t size);
+
+/* The current time (CLOCK_REALTIME). */
+struct linux_timespec vfs_now(const struct vfs_env *env);
+
+/* Logs one line through env->log (if any), formatted like cfg_error_at. */
+void vfs_log(const struct vfs_env *env, const char *fmt, ...);
+
+/* The DT_* value of a S_IF* mode. */
+static inline uint8_t vfs_dtype(uint32_t mode)
+{
+    return (uint8_t)((mode & S_IFMT) >> 12);
+}
+
+/*
+ * Mounts a plugin instance outside the tree (pipes and sockets live there): returns 0
+ * and *out (with its own st_dev), or an error as for vfs_create. It is unmounted with
+ * the vfs.
+ */
+int vfs_mount_hidden(struct vfs *v, const struct vfs_plugin *p, const struct cfg_node *cfg,
+                     struct vfs_fs **out, struct cfg_error *err);
+
+/* Makes a description for node with open flags (O_ACCMODE and status flags), calling
+ * the plugin's open; returns it with one reference. For pipes, sockets and the like. */
+int vfs_file_open_node(struct vfs_node *node, uint32_t flags, struct vfs_file **out);
+
+/*
+ * One-node file systems (null, zero, full, inline, symlink; later log, rtc, terminal)
+ * share this: an instance holding one node and its attributes.
+ */
+struct vfs_simple_fs {
+    struct vfs_fs fs;
+    struct vfs_node node;
+    uint32_t mode, uid, gid;
+    uint64_t rdev, size;
+    struct linux_timespec atime, mtime, ctime;
+    void *data; /* the plugin's, allocated from env (freed by vfs_simple_unmount) */
+    size_t data_size;
+    size_t alloc_size; /* of the instance itself */
+};
+
+/*
+ * Allocates a struct of `size` bytes (>= sizeof(struct vfs_simple_fs), the simple fs at
+ * its start) with one node of the given mode, owned by root, times now, ino 1.
+ * Returns 0 or -ENOMEM (with a->err filled).
+ */
+int vfs_simple_mount(const struct vfs_mount_args *a, const struct vfs_fs_ops *ops, size_t size,
+                     uint32_t mode, struct vfs_simple_fs **out);
+int vfs_simple_getattr(struct vfs_node *n, struct linux_stat *st);
+int vfs_simple_setattr(struct vfs_node *n, const struct vfs_setattr *a);
+int vfs_simple_statfs(struct vfs_fs *fs, struct linux_statfs *st);
+void vfs_simple_unmount(struct vfs_fs *fs);
+/* Returns the simple fs of one of its nodes. */
+static inline struct vfs_simple_fs *vfs_simple_of(struct vfs_node *n)
+{
+    return (struct vfs_simple_fs *)(void *)n->fs;
+}
+
+/*
+ * Records a configuration error at node (or at one of its values, val may be NULL) like
+ * cfg_error_at_value, and returns -EINVAL.
+ */
+int vfs_config_error(struct cfg_error *err, const struct cfg_node *node,
+                     const struct cfg_value *val, const char *fmt, ...);
+
+/*
+ * Checks that a plugin's node has at most max_args positional values from a->first_arg
+ * on and no properties but those named in props (a NULL-terminated list, may be NULL).
+ * usage ends messages ("as in: inline NAME TEXT..."). Returns 0 or -EINVAL with err.
+ */
+int vfs_cfg_check(const struct vfs_mount_args *a, unsigned max_args, const char *const *props,
+                  const char *usage);
+
+/*
+ * Parses a mode property (octal, such as 0644 or 755) of a config node into *mode
+ * (07777 bits). Returns 0 (leaving *mode when the property is absent) or -EINVAL with
+ * err filled.
+ */
+int vfs_cfg_mode(const struct cfg_node *node, const char *key, uint32_t *mode,
+                 struct cfg_error *err);
+
+#endif

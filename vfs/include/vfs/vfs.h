@@ -1,0 +1,166 @@
+/*
+ * capix's in-process VFS (docs/vfs.md): one mount tree per component, built from a
+ * configuration node, a current directory, a descriptor table, and the Linux-shaped
+ * file calls the POSIX runtime forwards to it. Every call returns a value >= 0 or a
+ * negative Linux errno (vfs/linux.h); nothing sets errno.
+ *
+ * Threads: a struct vfs is not locked inside. The runtime serialises all calls on one
+ * vfs (one lock around each call); plugin operations never block (a file that has no
+ * data yet answers -EAGAIN and reports readiness through vfs_poll), so the lock is
+ * never held while waiting.
+ *
+ * Memory and time come from struct vfs_env; the library uses no libc (freestanding:
+ * <stddef.h>, <stdint.h>, <stdbool.h>, <stdarg.h> and lib/include/freestanding/string.h).
+ */
+#ifndef VFS_VFS_H
+#define VFS_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <vfs/linux.h>
+
+struct cfg_node;
+struct cfg_error;
+struct vfs;
+struct vfs_file;
+struct vfs_plugin;
+
+/*
+ * What the VFS needs from its host (the runtime, or a host test). alloc returns memory
+ * aligned for any object, or NULL; free gets the size that was asked for. now_ns gives
+ * CLOCK_REALTIME in nanoseconds since 1970. module (optional) finds a named read-only
+ * blob such as a boot module (the tar plugin's archives); the blob must outlive the vfs.
+ * log (optional) takes one line without its newline. mem_avail (optional) says how many
+ * bytes the allocator could still give (statfs of unlimited ram file systems).
+ * The struct is copied by vfs_create; ctx is passed to every callback.
+ */
+struct vfs_env {
+    void *ctx;
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *ptr, size_t size);
+    uint64_t (*now_ns)(void *ctx);
+    const void *(*module)(void *ctx, const char *name, size_t *size);
+    void (*log)(void *ctx, const char *line);
+    uint64_t (*mem_avail)(void *ctx);
+};
+
+/*
+ * Builds a vfs from the configuration node `cfg` (the `vfs { ... }` node; NULL gives an
+ * empty root directory), mounting the plugins it names from plugins[0..nplugins). The
+ * working directory is the root, the descriptor table is empty with a limit of
+ * fd_limit descriptors, the identity is uid 0, gid 0 and the umask 022. Returns 0 and
+ * *out, -EINVAL with *err filled (file, line, what was expected) for a configuration
+ * error or a plugin that cannot mount, or -ENOMEM. The plugins array and the
+ * configuration tree must outlive the vfs.
+ */
+int vfs_create(const struct vfs_env *env, const struct vfs_plugin *const *plugins, size_t nplugins,
+               const struct cfg_node *cfg, unsigned fd_limit, struct vfs **out,
+               struct cfg_error *err);
+
+/* Closes every descriptor, unmounts every file system and frees the vfs. */
+void vfs_destroy(struct vfs *v);
+
+/* Sets the identity used for permission checks and for the owner of new files. */
+void vfs_set_ids(struct vfs *v, uint32_t uid, uint32_t gid);
+
+/* Sets the file-creation mask (only 0777 counts) and returns the previous one. */
+uint32_t vfs_umask(struct vfs *v, uint32_t mask);
+
+/* ---- descriptors (see also vfs/fd_table.h) ---- */
+
+int vfs_close(struct vfs *v, int fd);
+int vfs_dup(struct vfs *v, int fd);
+int vfs_dup2(struct vfs *v, int oldfd, int newfd);
+int vfs_dup3(struct vfs *v, int oldfd, int newfd, int flags);
+/* F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL; others go to the plugin
+ * (-EINVAL when it has none). */
+int vfs_fcntl(struct vfs *v, int fd, int cmd, unsigned long arg);
+/* Sets the descriptor limit (RLIMIT_NOFILE); open descriptors above it stay open. */
+int vfs_set_fd_limit(struct vfs *v, unsigned limit);
+/* Closes every descriptor marked FD_CLOEXEC (execve). */
+void vfs_close_on_exec(struct vfs *v);
+
+/* ---- files ---- */
+
+/* open/openat: returns the new descriptor. mode is used with O_CREAT (umask applied). */
+int vfs_openat(struct vfs *v, int dirfd, const char *path, int flags, uint32_t mode);
+int64_t vfs_read(struct vfs *v, int fd, void *buf, size_t n);
+int64_t vfs_write(struct vfs *v, int fd, const void *buf, size_t n);
+int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, int64_t off);
+int64_t vfs_pwrite(struct vfs *v, int fd, const void *buf, size_t n, int64_t off);
+int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence);
+/* Fills buf with struct linux_dirent64 records; returns bytes, 0 at the end. */
+int64_t vfs_getdents64(struct vfs *v, int fd, void *buf, size_t size);
+int vfs_ftruncate(struct vfs *v, int fd, int64_t length);
+int vfs_fsync(struct vfs *v, int fd, bool datasync);
+/* ioctl: FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC and FIONREAD (regular files) here, the rest
+ * in the plugin; -ENOTTY when nobody knows the request. arg is the caller's pointer. */
+int vfs_ioctl(struct vfs *v, int fd, unsigned long request, void *arg);
+/* Readiness: the POLL* bits of events that hold now, plus POLLERR/POLLHUP/POLLNVAL. */
+unsigned vfs_poll(struct vfs *v, int fd, unsigned events);
+
+/* ---- names ---- */
+
+/* fstatat: flags AT_SYMLINK_NOFOLLOW (lstat), AT_EMPTY_PATH (fstat of dirfd). */
+int vfs_fstatat(struct vfs *v, int dirfd, const char *path, struct linux_stat *st, int flags);
+int vfs_fstat(struct vfs *v, int fd, struct linux_stat *st);
+int vfs_mkdirat(struct vfs *v, int dirfd, const char *path, uint32_t mode);
+/* flags 0 (unlink) or AT_REMOVEDIR (rmdir). */
+int vfs_unlinkat(struct vfs *v, int dirfd, const char *path, int flags);
+/* flags RENAME_NOREPLACE or RENAME_EXCHANGE. */
+int vfs_renameat2(struct vfs *v, int olddirfd, const char *oldpath, int newdirfd,
+                  const char *newpath, unsigned flags);
+/* flags AT_SYMLINK_FOLLOW, AT_EMPTY_PATH. */
+int vfs_linkat(struct vfs *v, int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+               int flags);
+int vfs_symlinkat(struct vfs *v, const char *target, int newdirfd, const char *linkpath);
+/* Returns the length of the link text copied into buf (not NUL-terminated, maybe cut). */
+int64_t vfs_readlinkat(struct vfs *v, int dirfd, const char *path, char *buf, size_t size);
+/* flags AT_SYMLINK_NOFOLLOW (a symlink then gives -EOPNOTSUPP, as on Linux). */
+int vfs_fchmodat(struct vfs *v, int dirfd, const char *path, uint32_t mode, int flags);
+int vfs_fchmod(struct vfs *v, int fd, uint32_t mode);
+/* uid or gid (uint32_t)-1 leaves it; flags AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */
+int vfs_fchownat(struct vfs *v, int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags);
+int vfs_fchown(struct vfs *v, int fd, uint32_t uid, uint32_t gid);
+/* utimensat: path NULL changes dirfd itself; times NULL means both UTIME_NOW. */
+int vfs_utimensat(struct vfs *v, int dirfd, const char *path, const struct linux_timespec times[2],
+                  int flags);
+int vfs_truncate(struct vfs *v, const char *path, int64_t length);
+/* faccessat2: mode F_OK or R_OK|W_OK|X_OK; flags AT_EACCESS, AT_SYMLINK_NOFOLLOW,
+ * AT_EMPTY_PATH. Checks mode bits against the identity (uid 0 passes all but X_OK on
+ * files without any x bit) and EROFS for W_OK on read-only file systems. */
+int vfs_faccessat(struct vfs *v, int dirfd, const char *path, int mode, int flags);
+int vfs_statfs(struct vfs *v, const char *path, struct linux_statfs *st);
+int vfs_fstatfs(struct vfs *v, int fd, struct linux_statfs *st);
+
+/* ---- working directory ---- */
+
+int vfs_chdir(struct vfs *v, const char *path);
+int vfs_fchdir(struct vfs *v, int fd);
+/* Writes the absolute path of the working directory with its NUL; returns its length
+ * counting the NUL (as the Linux system call does), -ERANGE if size is too small,
+ * -ENOENT if the directory was removed. */
+int64_t vfs_getcwd(struct vfs *v, char *buf, size_t size);
+
+/* ---- open file descriptions, for the runtime's own use (exec, mmap by copy) ---- */
+
+/* Opens path like vfs_openat but returns the description (one reference) instead of a
+ * descriptor. */
+int vfs_open_file(struct vfs *v, int dirfd, const char *path, int flags, uint32_t mode,
+                  struct vfs_file **out);
+/* Returns the description behind fd (borrowed: valid until the descriptor is closed),
+ * or NULL. */
+struct vfs_file *vfs_fd_file(struct vfs *v, int fd);
+/* Installs f (taking over the caller's reference) at the lowest free descriptor >= min;
+ * returns it, or -EMFILE (the reference then stays with the caller). */
+int vfs_install_fd(struct vfs *v, struct vfs_file *f, int min, bool cloexec);
+/* pread/pwrite on a description. */
+int64_t vfs_file_pread(struct vfs_file *f, void *buf, size_t n, uint64_t off);
+int64_t vfs_file_pwrite(struct vfs_file *f, const void *buf, size_t n, uint64_t off);
+int vfs_file_stat(struct vfs_file *f, struct linux_stat *st);
+/* Takes and drops a reference on a description; the last put closes it. */
+void vfs_file_get(struct vfs_file *f);
+void vfs_file_put(struct vfs_file *f);
+
+#endif

@@ -1,0 +1,59 @@
+# vfs/: the in-process VFS library (docs/vfs.md), its host tests and fuzzers.
+# VFS_SRCS is what the POSIX runtime compiles in (freestanding, with VFS_PLUGIN_SRCS
+# from vfs-plugins/, lib/config/config.c and lib/tar/tar.c); `make` compiles each one
+# freestanding into $(BUILD)/user/ to check that it stays so.
+
+VFS_SRCS := vfs/core.c vfs/mount_tree.c vfs/walk.c vfs/file.c vfs/open.c vfs/attr.c \
+            vfs/fd_table.c vfs/simple.c
+VFS_INCLUDES := -Ivfs/include -Ivfs-plugins/include
+
+$(BUILD)/host/vfs/%.o $(BUILD)/host/vfs-plugins/%.o: HOST_CFLAGS += $(VFS_INCLUDES)
+$(BUILD)/fuzz/vfs/%.o $(BUILD)/fuzz/vfs-plugins/%.o: FUZZ_CFLAGS += $(VFS_INCLUDES)
+$(BUILD)/user/vfs/%.o $(BUILD)/user/vfs-plugins/%.o: USER_CFLAGS += $(VFS_INCLUDES)
+
+ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(VFS_SRCS))
+
+# Everything a host test of the VFS links: the library, the parsers it uses, the shared
+# test helpers and every plugin (an archive that vfs-plugins/module.mk makes).
+VFS_HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(VFS_SRCS) lib/config/config.c \
+                   lib/tar/tar.c vfs/tests/testlib.c) $(BUILD)/host/vfs-plugins/libplugins.a
+VFS_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/fuzz/%.o,$(VFS_SRCS) lib/config/config.c \
+                   lib/tar/tar.c) $(BUILD)/fuzz/vfs-plugins/libplugins.a
+
+HOST_TESTS += $(BUILD)/host/tests/vfs_test
+$(BUILD)/host/tests/vfs_test: $(BUILD)/host/vfs/tests/vfs_test.o $(VFS_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+
+# The Linux numbers and layouts of vfs/linux.h against the host's own headers.
+HOST_TESTS += $(BUILD)/host/tests/vfs_abi_test
+$(BUILD)/host/vfs/tests/abi_host.o: HOST_CFLAGS += -D_GNU_SOURCE
+$(BUILD)/host/tests/vfs_abi_test: $(BUILD)/host/vfs/tests/abi_test.o \
+		$(BUILD)/host/vfs/tests/abi_host.o
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+
+# Fuzzers: the path walk, and the mount-tree configuration reader.
+FUZZERS += $(BUILD)/fuzz/vfs_walk_fuzz $(BUILD)/fuzz/vfs_mount_fuzz
+$(BUILD)/fuzz/vfs_walk_fuzz: $(BUILD)/fuzz/vfs/fuzz/walk_fuzz.o $(VFS_FUZZ_OBJS) \
+		| $(BUILD)/fuzz/.vfs-seeded
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(BUILD)/fuzz/vfs_mount_fuzz: $(BUILD)/fuzz/vfs/fuzz/mount_fuzz.o $(VFS_FUZZ_OBJS) \
+		| $(BUILD)/fuzz/.vfs-seeded
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(BUILD)/fuzz/.vfs-seeded: $(wildcard vfs/fuzz-seeds/walk/* vfs/fuzz-seeds/mount/*)
+	@mkdir -p $(BUILD)/fuzz/corpus-vfs_walk_fuzz $(BUILD)/fuzz/corpus-vfs_mount_fuzz
+	cp vfs/fuzz-seeds/walk/* $(BUILD)/fuzz/corpus-vfs_walk_fuzz/
+	cp vfs/fuzz-seeds/mount/* $(BUILD)/fuzz/corpus-vfs_mount_fuzz/
+	@touch $@
+
+# The differential test against the host's kernel (vfs/tests/oracle.h).
+HOST_TESTS += $(BUILD)/host/tests/vfs_oracle_test
+$(BUILD)/host/vfs/tests/oracle_host.o: HOST_CFLAGS += -D_GNU_SOURCE
+$(BUILD)/host/tests/vfs_oracle_test: $(BUILD)/host/vfs/tests/oracle_test.o \
+		$(BUILD)/host/vfs/tests/oracle_host.o $(BUILD)/host/vfs/tests/oracle_common.o \
+		$(VFS_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@

@@ -1,0 +1,41 @@
+/*
+ * The host side of vfs_abi_test: the values of the constants and structure layouts of
+ * abi_list.h as the host's (glibc's and Linux's) headers define them. Compiled with
+ * _GNU_SOURCE; never includes vfs/linux.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/romfs_fs.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "abi_list.h"
+
+#define VALUE(name) (long)(name),
+#define NAME(name) #name,
+
+const long abi_host_values[] = {ABI_CONSTANTS(VALUE)};
+const char *const abi_names[] = {ABI_CONSTANTS(NAME)};
+const unsigned long abi_count = sizeof abi_host_values / sizeof abi_host_values[0];
+
+#define LAYOUT(expr) (long)(expr),
+#define LAYOUT_NAME(expr) #expr,
+const long abi_host_layout[] = {ABI_LAYOUT(LAYOUT, stat, statfs, dirent64, flock)};
+const char *const abi_layout_names[] = {ABI_LAYOUT(LAYOUT_NAME, stat, statfs, dirent64, flock)};
+const unsigned long abi_layout_count = sizeof abi_host_layout / sizeof abi_host_layout[0];
+
+unsigned long long abi_host_makedev(unsigned ma, unsigned mi);
+unsigned long long abi_host_makedev(unsigned ma, unsigned mi)
+{
+    return makedev(ma, mi);
+}
