@@ -2,80 +2,53 @@
  * The constants of vfs/linux.h that vfs_abi_test compares with the host's headers
  * (X-macro list; the host is Linux x86_64, whose values these must be).
  */
-#define ABI_CONSTANTS(X)                                                                                                     \
-    X(EPERM)                                                                                                                 \
-    X(ENOENT)                                                                                                                \
-    X(ESRCH)                                                                                                                 \
-    X(EINTR) X(EIO) X(ENXIO) X(E2BIG) X(ENOEXEC) X(EBADF) X(ECHILD) X(EAGAIN) X(EWOULDBLOCK) X(                              \
-        ENOMEM) X(EACCES) X(EFAULT) X(ENOTBLK) X(EBUSY) X(EEXIST) X(EXDEV) X(ENODEV) X(ENOTDIR)                              \
-        X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE) X(ENOTTY) X(ETXTBSY) X(EFBIG) X(ENOSPC) X(                                   \
-            ESPIPE) X(EROFS) X(EMLINK) X(EPIPE) X(EDOM) X(ERANGE) X(EDEADLK) X(ENAMETOOLONG)                                 \
-            X(ENOLCK) X(ENOSYS) X(ENOTEMPTY) X(ELOOP) X(ENOMSG) X(ENODATA) X(ETIME) X(                                       \
-                EOVERFLOW) X(EILSEQ) X(ENOTSOCK) X(EDESTADDRREQ) X(EMSGSIZE) X(EPROTOTYPE)                                   \
-                X(ENOPROTOOPT) X(EPROTONOSUPPORT) X(EOPNOTSUPP) X(ENOTSUP) X(EAFNOSUPPORT) X(                                \
-                    EADDRINUSE) X(EADDRNOTAVAIL) X(ENETDOWN) X(ENETUNREACH) X(ECONNABORTED)                                  \
-                    X(ECONNRESET) X(ENOBUFS) X(EISCONN) X(ENOTCONN) X(                                                       \
-                        ETIMEDOUT) X(ECONNREFUSED) X(EHOSTUNREACH) X(EALREADY) X(EINPROGRESS) X(ESTALE)                      \
-                        X(EDQUOT) X(ECANCELED) X(PATH_MAX) X(NAME_MAX) X(O_ACCMODE) X(O_RDONLY) X(O_WRONLY) X(               \
-                            O_RDWR) X(O_CREAT) X(O_EXCL) X(O_NOCTTY) X(O_TRUNC) X(O_APPEND) X(O_NONBLOCK)                    \
-                            X(O_DSYNC) X(O_ASYNC) X(O_DIRECT) X(O_DIRECTORY) X(O_NOFOLLOW) X(                                \
-                                O_NOATIME) X(O_CLOEXEC) X(O_SYNC) X(O_PATH)                                                  \
-                                X(O_TMPFILE) X(S_IFMT) X(S_IFSOCK) X(S_IFLNK) X(S_IFREG) X(S_IFBLK) X(S_IFDIR) X(S_IFCHR) X( \
-                                    S_IFIFO) X(S_ISUID) X(S_ISGID) X(S_ISVTX) X(S_IRWXU)                                     \
-                                    X(S_IRWXG) X(S_IRWXO) X(S_IXGRP) X(DT_UNKNOWN) X(                                        \
-                                        DT_FIFO) X(DT_CHR) X(DT_DIR) X(DT_BLK) X(DT_REG) X(DT_LNK)                           \
-                                        X(DT_SOCK) X(AT_FDCWD) X(AT_SYMLINK_NOFOLLOW) X(AT_REMOVEDIR) X(                     \
-                                            AT_EACCESS) X(AT_SYMLINK_FOLLOW) X(AT_NO_AUTOMOUNT)                              \
-                                            X(AT_EMPTY_PATH) X(RENAME_NOREPLACE) X(                                          \
-                                                RENAME_EXCHANGE) X(RENAME_WHITEOUT) X(UTIME_NOW)                             \
-                                                X(UTIME_OMIT) X(F_OK) X(X_OK) X(W_OK) X(R_OK) X(SEEK_SET) X(                 \
-                                                    SEEK_CUR) X(SEEK_END)                                                    \
-                                                    X(SEEK_DATA) X(SEEK_HOLE) X(F_DUPFD) X(F_GETFD) X(                       \
-                                                        F_SETFD) X(F_GETFL) X(F_SETFL) X(F_GETLK)                            \
-                                                        X(F_SETLK) X(F_SETLKW) X(F_SETOWN) X(F_GETOWN) X(                    \
-                                                            F_OFD_GETLK) X(F_OFD_SETLK) X(F_OFD_SETLKW)                      \
-                                                            X(F_DUPFD_CLOEXEC) X(F_SETPIPE_SZ) X(                            \
-                                                                F_GETPIPE_SZ) X(FD_CLOEXEC)                                  \
-                                                                X(F_RDLCK) X(F_WRLCK) X(F_UNLCK) X(                          \
-                                                                    TCGETS) X(TIOCGWINSZ) X(FIONREAD)                        \
-                                                                    X(FIONBIO) X(FIONCLEX) X(                                \
-                                                                        FIOCLEX) X(FIOASYNC) X(POLLIN)                       \
-                                                                        X(POLLPRI) X(POLLOUT) X(POLLERR) X(                  \
-                                                                            POLLHUP) X(POLLNVAL) X(POLLRDNORM)               \
-                                                                            X(POLLRDBAND) X(                                 \
-                                                                                POLLWRNORM) X(POLLWRBAND)                    \
-                                                                                X(POLLRDHUP) X(                              \
-                                                                                    TMPFS_MAGIC) X(RAMFS_MAGIC)              \
-                                                                                    X(ROMFS_MAGIC) X(                        \
-                                                                                        PROC_SUPER_MAGIC)                    \
-                                                                                        X(ST_RDONLY) X(                      \
-                                                                                            ST_NOSUID)                       \
-                                                                                            X(ST_NODEV) X(                   \
-                                                                                                ST_NOEXEC)                   \
-                                                                                                X(ST_RELATIME)
+/* clang-format off */
+#define ABI_CONSTANTS(X) \
+    X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) X(ENOEXEC) X(EBADF) X(ECHILD) \
+    X(EAGAIN) X(EWOULDBLOCK) X(ENOMEM) X(EACCES) X(EFAULT) X(ENOTBLK) X(EBUSY) X(EEXIST) \
+    X(EXDEV) X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE) X(ENOTTY) X(ETXTBSY) \
+    X(EFBIG) X(ENOSPC) X(ESPIPE) X(EROFS) X(EMLINK) X(EPIPE) X(EDOM) X(ERANGE) X(EDEADLK) \
+    X(ENAMETOOLONG) X(ENOLCK) X(ENOSYS) X(ENOTEMPTY) X(ELOOP) X(ENOMSG) X(ENODATA) X(ETIME) \
+    X(EOVERFLOW) X(EILSEQ) X(ENOTSOCK) X(EDESTADDRREQ) X(EMSGSIZE) X(EPROTOTYPE) X(ENOPROTOOPT) \
+    X(EPROTONOSUPPORT) X(EOPNOTSUPP) X(ENOTSUP) X(EAFNOSUPPORT) X(EADDRINUSE) X(EADDRNOTAVAIL) \
+    X(ENETDOWN) X(ENETUNREACH) X(ECONNABORTED) X(ECONNRESET) X(ENOBUFS) X(EISCONN) X(ENOTCONN) \
+    X(ETIMEDOUT) X(ECONNREFUSED) X(EHOSTUNREACH) X(EALREADY) X(EINPROGRESS) X(ESTALE) X(EDQUOT) \
+    X(ECANCELED) X(PATH_MAX) X(NAME_MAX) X(O_ACCMODE) X(O_RDONLY) X(O_WRONLY) X(O_RDWR) \
+    X(O_CREAT) X(O_EXCL) X(O_NOCTTY) X(O_TRUNC) X(O_APPEND) X(O_NONBLOCK) X(O_DSYNC) X(O_ASYNC) \
+    X(O_DIRECT) X(O_DIRECTORY) X(O_NOFOLLOW) X(O_NOATIME) X(O_CLOEXEC) X(O_SYNC) X(O_PATH) \
+    X(O_TMPFILE) X(S_IFMT) X(S_IFSOCK) X(S_IFLNK) X(S_IFREG) X(S_IFBLK) X(S_IFDIR) X(S_IFCHR) \
+    X(S_IFIFO) X(S_ISUID) X(S_ISGID) X(S_ISVTX) X(S_IRWXU) X(S_IRWXG) X(S_IRWXO) X(S_IXGRP) \
+    X(DT_UNKNOWN) X(DT_FIFO) X(DT_CHR) X(DT_DIR) X(DT_BLK) X(DT_REG) X(DT_LNK) X(DT_SOCK) \
+    X(AT_FDCWD) X(AT_SYMLINK_NOFOLLOW) X(AT_REMOVEDIR) X(AT_EACCESS) X(AT_SYMLINK_FOLLOW) \
+    X(AT_NO_AUTOMOUNT) X(AT_EMPTY_PATH) X(RENAME_NOREPLACE) X(RENAME_EXCHANGE) \
+    X(RENAME_WHITEOUT) X(UTIME_NOW) X(UTIME_OMIT) X(F_OK) X(X_OK) X(W_OK) X(R_OK) X(SEEK_SET) \
+    X(SEEK_CUR) X(SEEK_END) X(SEEK_DATA) X(SEEK_HOLE) X(F_DUPFD) X(F_GETFD) X(F_SETFD) \
+    X(F_GETFL) X(F_SETFL) X(F_GETLK) X(F_SETLK) X(F_SETLKW) X(F_SETOWN) X(F_GETOWN) \
+    X(F_OFD_GETLK) X(F_OFD_SETLK) X(F_OFD_SETLKW) X(F_DUPFD_CLOEXEC) X(F_SETPIPE_SZ) \
+    X(F_GETPIPE_SZ) X(FD_CLOEXEC) X(F_RDLCK) X(F_WRLCK) X(F_UNLCK) X(TCGETS) X(TIOCGWINSZ) \
+    X(FIONREAD) X(FIONBIO) X(FIONCLEX) X(FIOCLEX) X(FIOASYNC) X(POLLIN) X(POLLPRI) X(POLLOUT) \
+    X(POLLERR) X(POLLHUP) X(POLLNVAL) X(POLLRDNORM) X(POLLRDBAND) X(POLLWRNORM) X(POLLWRBAND) \
+    X(POLLRDHUP) X(TMPFS_MAGIC) X(RAMFS_MAGIC) X(ROMFS_MAGIC) X(PROC_SUPER_MAGIC) X(ST_RDONLY) \
+    X(ST_NOSUID) X(ST_NODEV) X(ST_NOEXEC) X(ST_RELATIME)
 
 /* Sizes and offsets of the structures, named so that both sides can compute them. */
-#define ABI_LAYOUT(X, STAT, STATFS, DIRENT, FLOCK)                                                 \
-    X(sizeof(struct STAT))                                                                         \
-    X(offsetof(struct STAT, st_dev))                                                               \
-    X(offsetof(struct STAT, st_ino))                                                               \
-    X(offsetof(struct STAT, st_nlink)) X(offsetof(struct STAT, st_mode)) X(offsetof(               \
-        struct STAT, st_uid)) X(offsetof(struct STAT, st_gid)) X(offsetof(struct STAT, st_rdev))   \
-        X(offsetof(struct STAT, st_size)) X(offsetof(struct STAT, st_blksize)) X(                  \
-            offsetof(struct STAT, st_blocks)) X(offsetof(struct STAT, st_atim))                    \
-            X(offsetof(struct STAT, st_mtim)) X(offsetof(struct STAT, st_ctim)) X(                 \
-                sizeof(struct STATFS)) X(offsetof(struct STATFS, f_type))                          \
-                X(offsetof(struct STATFS, f_bsize)) X(offsetof(struct STATFS, f_blocks)) X(        \
-                    offsetof(struct STATFS, f_bfree)) X(offsetof(struct STATFS, f_bavail))         \
-                    X(offsetof(struct STATFS, f_files)) X(offsetof(struct STATFS, f_ffree)) X(     \
-                        offsetof(struct STATFS, f_fsid)) X(offsetof(struct STATFS, f_namelen))     \
-                        X(offsetof(struct STATFS, f_frsize)) X(offsetof(struct STATFS, f_flags))   \
-                            X(offsetof(struct DIRENT, d_ino)) X(offsetof(struct DIRENT, d_off))    \
-                                X(offsetof(struct DIRENT, d_reclen))                               \
-                                    X(offsetof(struct DIRENT, d_type))                             \
-                                        X(offsetof(struct DIRENT, d_name)) X(sizeof(struct FLOCK)) \
-                                            X(offsetof(struct FLOCK, l_type))                      \
-                                                X(offsetof(struct FLOCK, l_whence))                \
-                                                    X(offsetof(struct FLOCK, l_start))             \
-                                                        X(offsetof(struct FLOCK, l_len))           \
-                                                            X(offsetof(struct FLOCK, l_pid))
+#define ABI_LAYOUT(X, STAT, STATFS, DIRENT, FLOCK) \
+    X(sizeof(struct STAT)) X(offsetof(struct STAT, st_dev)) X(offsetof(struct STAT, st_ino)) \
+    X(offsetof(struct STAT, st_nlink)) X(offsetof(struct STAT, st_mode)) \
+    X(offsetof(struct STAT, st_uid)) X(offsetof(struct STAT, st_gid)) \
+    X(offsetof(struct STAT, st_rdev)) X(offsetof(struct STAT, st_size)) \
+    X(offsetof(struct STAT, st_blksize)) X(offsetof(struct STAT, st_blocks)) \
+    X(offsetof(struct STAT, st_atim)) X(offsetof(struct STAT, st_mtim)) \
+    X(offsetof(struct STAT, st_ctim)) X(sizeof(struct STATFS)) \
+    X(offsetof(struct STATFS, f_type)) X(offsetof(struct STATFS, f_bsize)) \
+    X(offsetof(struct STATFS, f_blocks)) X(offsetof(struct STATFS, f_bfree)) \
+    X(offsetof(struct STATFS, f_bavail)) X(offsetof(struct STATFS, f_files)) \
+    X(offsetof(struct STATFS, f_ffree)) X(offsetof(struct STATFS, f_fsid)) \
+    X(offsetof(struct STATFS, f_namelen)) X(offsetof(struct STATFS, f_frsize)) \
+    X(offsetof(struct STATFS, f_flags)) X(offsetof(struct DIRENT, d_ino)) \
+    X(offsetof(struct DIRENT, d_off)) X(offsetof(struct DIRENT, d_reclen)) \
+    X(offsetof(struct DIRENT, d_type)) X(offsetof(struct DIRENT, d_name)) \
+    X(sizeof(struct FLOCK)) X(offsetof(struct FLOCK, l_type)) \
+    X(offsetof(struct FLOCK, l_whence)) X(offsetof(struct FLOCK, l_start)) \
+    X(offsetof(struct FLOCK, l_len)) X(offsetof(struct FLOCK, l_pid))
+/* clang-format on */
