@@ -29,6 +29,11 @@ struct vfs_file *vfs_get_file(struct vfs *v, int fd)
     return vfs_fd_lookup(&v->fds, fd);
 }
 
+struct vfs_fd_table *vfs_fd_table(struct vfs *v)
+{
+    return &v->fds;
+}
+
 struct vfs_file *vfs_fd_file(struct vfs *v, int fd)
 {
     return vfs_fd_lookup(&v->fds, fd);

@@ -80,10 +80,21 @@ void vfs_free_tree(struct vfs *v)
     v->root = NULL;
 }
 
-struct vfs_node *vfs_cdir_backing(struct vfs_cdir *d)
+/* Makes directory name in dir (a directory of a writable tree) for backing(). */
+static int make_dir(struct vfs_node *dir, const char *name, size_t len, struct vfs_node **out)
+{
+    struct vfs_create_args a = {0};
+    if ((dir->fs->flags & VFS_FS_RDONLY) || !dir->fs->ops->create)
+        return -EROFS;
+    a.mode = S_IFDIR | 0755;
+    return dir->fs->ops->create(dir, name, len, &a, out);
+}
+
+static struct vfs_node *backing(struct vfs_cdir *d, bool make)
 {
     struct vfs_cdir *top = d, *cur;
     struct vfs_node *n;
+    int rc;
     while (top && !top->backing)
         top = top->parent;
     if (!top)
@@ -96,11 +107,13 @@ struct vfs_node *vfs_cdir_backing(struct vfs_cdir *d)
         struct vfs_node *next = NULL;
         while (c->parent != cur)
             c = c->parent;
-        if (!n->fs->ops->lookup || n->fs->ops->lookup(n, c->self->name, c->self->len, &next) < 0) {
-            vfs_node_put(n);
-            return NULL;
-        }
+        rc = n->fs->ops->lookup ? n->fs->ops->lookup(n, c->self->name, c->self->len, &next)
+                                : -ENOENT;
+        if (rc == -ENOENT && make)
+            rc = make_dir(n, c->self->name, c->self->len, &next);
         vfs_node_put(n);
+        if (rc < 0)
+            return NULL;
         n = next;
         if (!S_ISDIR(n->type)) {
             vfs_node_put(n);
@@ -109,6 +122,16 @@ struct vfs_node *vfs_cdir_backing(struct vfs_cdir *d)
         cur = c;
     }
     return n;
+}
+
+struct vfs_node *vfs_cdir_backing(struct vfs_cdir *d)
+{
+    return backing(d, false);
+}
+
+struct vfs_node *vfs_cdir_backing_make(struct vfs_cdir *d)
+{
+    return backing(d, true);
 }
 
 struct vfs_cdir *vfs_cdir_backed_by(struct vfs *v, struct vfs_node *node)
@@ -321,8 +344,8 @@ static int make_path(struct builder *b, struct vfs_cdir *d, const struct cfg_nod
             return vfs_config_error(b->err, n, val,
                                     "'%s': '.' and '..' are not allowed in a path here", val->text);
         if (len > NAME_MAX)
-            return vfs_config_error(b->err, n, val, "a name in '%s' is longer than %u bytes",
-                                    val->text, NAME_MAX);
+            return vfs_config_error(b->err, n, val, "a name is longer than %u bytes in '%s'",
+                                    NAME_MAX, val->text);
         if (!all) {
             const char *q = p;
             while (*q == '/')

@@ -74,10 +74,16 @@ static int create_in(struct vfs *v, struct vfs_node *d, const char *name, size_t
 }
 
 /* The directory where names of w's directory live (for new names and removals):
- * EROFS when it is read-only or a composition directory without backing. */
-static int dir_for_new(struct vfs_walk *w, struct vfs_node **out)
+ * EROFS when it is read-only or a composition directory without backing. For a new
+ * name (make), a composition directory inside a writable tree gets its directory
+ * there made on demand. */
+static int dir_for(struct vfs_walk *w, bool make, struct vfs_node **out)
 {
-    struct vfs_node *d = vfs_effective_dir(w->dir);
+    struct vfs_node *d;
+    if (make && vfs_is_cdir(w->dir))
+        d = vfs_cdir_backing_make(vfs_cdir_of(w->dir));
+    else
+        d = vfs_effective_dir(w->dir);
     if (!d)
         return -EROFS;
     if (d->fs->flags & VFS_FS_RDONLY) {
@@ -138,7 +144,7 @@ int vfs_open_file(struct vfs *v, int dirfd, const char *path, int flags, uint32_
             rc = -EISDIR;
             goto out;
         }
-        rc = dir_for_new(&w, &d);
+        rc = dir_for(&w, true, &d);
         if (rc < 0)
             goto out;
         rc = create_in(v, d, w.name, w.len, S_IFREG | (mode & 07777 & ~v->umask), NULL, &node);
@@ -235,7 +241,7 @@ int vfs_mkdirat(struct vfs *v, int dirfd, const char *path, uint32_t mode)
         rc = -EEXIST;
         goto out;
     }
-    rc = dir_for_new(&w, &d);
+    rc = dir_for(&w, true, &d);
     if (rc < 0)
         goto out;
     rc = create_in(v, d, w.name, w.len, S_IFDIR | (mode & 01777 & ~v->umask), NULL, &node);
@@ -273,7 +279,7 @@ static int do_rmdir(struct vfs *v, struct vfs_walk *w)
     case VFS_LAST_NORM:
         break;
     }
-    rc = dir_for_new(w, &d);
+    rc = dir_for(w, false, &d);
     if (rc < 0)
         return rc;
     if (!w->node)
@@ -296,7 +302,7 @@ static int do_unlink(struct vfs *v, struct vfs_walk *w)
     int rc;
     if (w->last != VFS_LAST_NORM)
         return -EISDIR;
-    rc = dir_for_new(w, &d);
+    rc = dir_for(w, false, &d);
     if (rc < 0)
         return rc;
     if (!w->node)
@@ -485,7 +491,7 @@ int vfs_linkat(struct vfs *v, int olddirfd, const char *oldpath, int newdirfd, c
         rc = -ENOENT;
         goto out;
     }
-    rc = dir_for_new(&nw, &d);
+    rc = dir_for(&nw, true, &d);
     if (rc < 0)
         goto out;
     if (d->fs != old->fs) {
@@ -536,7 +542,7 @@ int vfs_symlinkat(struct vfs *v, const char *target, int newdirfd, const char *l
         rc = -ENOENT;
         goto out;
     }
-    rc = dir_for_new(&w, &d);
+    rc = dir_for(&w, true, &d);
     if (rc < 0)
         goto out;
     rc = create_in(v, d, w.name, w.len, S_IFLNK | 0777, target, &node);

@@ -107,6 +107,9 @@ int vfs_build_tree(struct vfs *v, const struct vfs_plugin *const *plugins, size_
 void vfs_free_tree(struct vfs *v);
 /* The directory a composition directory shows (one reference), or NULL. */
 struct vfs_node *vfs_cdir_backing(struct vfs_cdir *d);
+/* The same, making the directories missing in a writable backing tree (mkdir -p, 0755,
+ * owned by root) so that new names can go there. */
+struct vfs_node *vfs_cdir_backing_make(struct vfs_cdir *d);
 /* The entry called name in d, or NULL. */
 struct vfs_centry *vfs_cdir_entry(struct vfs_cdir *d, const char *name, size_t len);
 /* The composition directory whose backing is node (a directory of a tree instance), or

@@ -1,22 +1,736 @@
 /*
  * Host unit tests of the VFS core (ASan+UBSan): the mount tree and its configuration,
- * the path walk, descriptors and descriptions, and every call, with their error
- * cases. Plugins used here are tested on their own in vfs-plugins/NAME/.
+ * the path walk, descriptors and descriptions, permissions, and the cases where the
+ * core answers without a plugin (EXDEV, EBUSY, EROFS, ELOOP, ENAMETOOLONG, ...).
+ * The plugins have their own tests in vfs-plugins/NAME/, and oracle_test.c compares
+ * the calls with the host's Linux.
  */
 #include "testlib.h"
 
-static void smoke(void)
+#include <stdlib.h>
+
+static struct linux_stat st;
+
+static int sta(struct vfs *v, const char *path)
 {
-    struct vfs *v = tl_vfs("dir /tmp { ram }; dir /dev { null; zero }");
+    return vfs_fstatat(v, AT_FDCWD, path, &st, 0);
+}
+
+static int lsta(struct vfs *v, const char *path)
+{
+    return vfs_fstatat(v, AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
+}
+
+/* ---- the mount tree ---- */
+
+static void tree_from_config(void)
+{
+    struct vfs *v = tl_vfs("dir /tmp { ram }; dir /dev { null; zero }; "
+                           "dir /etc { inline hostname \"capix\\n\" }; symlink /bin/sh bash");
     CHECK(v);
-    CHECK_INT(tl_write(v, "/tmp/a", "hello\n"), 0);
-    CHECK_STR(tl_read(v, "/tmp/a", NULL), "hello\n");
-    CHECK_STR(tl_ls(v, "/"), "tmp dev");
+    CHECK_STR(tl_ls(v, "/"), "tmp dev etc bin");
     CHECK_STR(tl_ls(v, "/dev"), "null zero");
+    CHECK_STR(tl_ls(v, "/bin"), "sh");
+    CHECK_STR(tl_read(v, "/etc/hostname", NULL), "capix\n");
+    CHECK_INT(sta(v, "/"), 0);
+    CHECK_INT(st.st_mode, S_IFDIR | 0755);
+    CHECK_INT(st.st_nlink, 6); /* ".", "..", and four sub-directories */
+    CHECK_INT(sta(v, "/dev"), 0);
+    CHECK_INT(st.st_nlink, 2);
+    CHECK_INT(tl_write(v, "/tmp/x", "1"), 0);
+    CHECK_INT(tl_write(v, "/x", "1"), -EROFS); /* the composition has no storage */
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/dev/pts", 0755), -EROFS);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/tmp", 0755), -EEXIST);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp", AT_REMOVEDIR), -EROFS);
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/dev", 0700, 0), -EROFS);
+}
+
+static void overlay_on_a_backing_tree(void)
+{
+    struct vfs *v = tl_vfs("ram; dir /etc { inline hostname capix }; dir /tmp { ram }; "
+                           "symlink /bin/sh bash; null /dev/null");
+    struct linux_stat root, tmp;
+    CHECK(v);
+    /* names of the root's ram show through around the composition's entries */
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/home", 0755), 0);
+    CHECK_INT(tl_write(v, "/file", "f"), 0);
+    CHECK_STR(tl_ls_sorted(v, "/"), "bin dev etc file home tmp");
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/file", 0), 0);
+    CHECK_INT(sta(v, "/"), 0);
+    root = st;
+    /* /etc is the ram's /etc (made with the first name in it) with hostname laid over it */
+    CHECK_INT(tl_write(v, "/etc/passwd", "root"), 0);
+    CHECK_STR(tl_ls_sorted(v, "/etc"), "hostname passwd");
+    CHECK_INT(sta(v, "/etc"), 0);
+    CHECK_INT(st.st_dev, root.st_dev);
+    CHECK_INT(root.st_mode, S_IFDIR | 0755);
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/", 0711, 0), 0); /* the root is the ram's root */
+    CHECK_INT(sta(v, "/"), 0);
+    CHECK_INT(st.st_mode, S_IFDIR | 0711);
+    CHECK_INT(sta(v, "/tmp"), 0);
+    tmp = st;
+    CHECK(tmp.st_dev != root.st_dev);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp", AT_REMOVEDIR), -EBUSY);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/dev/null", 0), -EROFS);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/bin", AT_FDCWD, "/bin2", 0), -EBUSY);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/home", AT_FDCWD, "/tmp", 0), -EBUSY);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/home", AT_FDCWD, "/tmp/home", 0), -EXDEV);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/home", AT_FDCWD, "/etc", 0), -EBUSY);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/bin", 0755), -EEXIST);
+    CHECK_INT(sta(v, "/home/../tmp/.."), 0);
+    CHECK_INT(st.st_ino, root.st_ino);
+    CHECK_INT(st.st_dev, root.st_dev);
+}
+
+static void inherited_backing_directories(void)
+{
+    struct vfs *v = tl_vfs("ram; symlink /bin/sh bash; dir /usr/local/etc { inline conf x }; "
+                           "dir /ro { inline a x }");
+    struct linux_stat root, bin, sh;
+    CHECK(v);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/", &root, 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/bin", &bin, 0), 0);
+    CHECK(bin.st_dev != root.st_dev); /* nothing in the ram yet: the composition's own */
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/bin", 0755), -EEXIST);
+    /* the first new name makes the ram's /bin behind the composition directory */
+    CHECK_INT(tl_write(v, "/bin/bash", "#!"), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/bin", &bin, 0), 0);
+    CHECK_INT(bin.st_dev, root.st_dev);
+    CHECK_INT(bin.st_mode, S_IFDIR | 0755);
+    CHECK_STR(tl_ls_sorted(v, "/bin"), "bash sh");
+    CHECK_STR(tl_read(v, "/bin/sh", NULL), "#!");
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/bin/sh", &sh, AT_SYMLINK_NOFOLLOW), 0);
+    CHECK(sh.st_dev != root.st_dev);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/bin/bash", 0), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/bin/sh", 0), -EBUSY);
+    /* several levels at once, like mkdir -p */
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/usr/local/etc/sub", 0700), 0);
+    CHECK_STR(tl_ls_sorted(v, "/usr/local/etc"), "conf sub");
+    CHECK_STR(tl_ls_sorted(v, "/usr/local"), "etc");
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/usr/local/etc/sub/..", &st, 0), 0);
+    CHECK_INT(st.st_dev, root.st_dev);
+    /* the ram's directories can be used on their own, below the composition */
+    CHECK_INT(vfs_chdir(v, "/usr/local/etc/sub"), 0);
+    CHECK_STR(tl_ls_sorted(v, ".."), "conf sub");
+    CHECK_STR(tl_read(v, "../conf", NULL), "x");
+    /* a non-directory in the way: no directory is made */
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/ro", AT_REMOVEDIR), -EBUSY);
+    CHECK_INT(vfs_chdir(v, "/"), 0);
+    {
+        struct vfs *w = tl_vfs("ram; dir /a/b { inline x y }");
+        CHECK(w);
+        CHECK_INT(vfs_mkdirat(w, AT_FDCWD, "/a", 0755), -EEXIST);
+        CHECK_INT(tl_write(w, "/a/file", "f"), 0); /* /a made in the ram */
+        CHECK_STR(tl_ls_sorted(w, "/a"), "b file");
+    }
+}
+
+static void tree_over_tar_with_overlays(void)
+{
+    static unsigned char tar[8 * 512];
+    struct vfs *v;
+    struct linux_stat bin, binsh, tool;
+    char buf[64];
+    unsigned i, sum;
+    /* a small ustar archive: bin/ and bin/tool ("t") */
+    const char *names[] = {"bin/", "bin/tool", "usr/", "usr/lib/"};
+    const char types[] = {'5', '0', '5', '5'};
+    memset(tar, 0, sizeof tar);
+    for (i = 0; i < 4; i++) {
+        unsigned char *h = tar + 512 * (i < 2 ? i * 1 + (i == 1 ? 0 : 0) : i + 1);
+        unsigned j;
+        if (i == 1)
+            h = tar + 512;
+        if (i >= 2)
+            h = tar + 512 * (i + 1);
+        memcpy(h, names[i], strlen(names[i]));
+        memcpy(h + 100, "0000755", 7);
+        memcpy(h + 108, "0000000", 7);
+        memcpy(h + 116, "0000000", 7);
+        memcpy(h + 124, i == 1 ? "00000000001" : "00000000000", 11);
+        memcpy(h + 136, "00000000000", 11);
+        h[156] = (unsigned char)types[i];
+        memcpy(h + 257, "ustar", 6);
+        memcpy(h + 263, "00", 2);
+        memset(h + 148, ' ', 8);
+        for (sum = 0, j = 0; j < 512; j++)
+            sum += h[j];
+        snprintf((char *)h + 148, 8, "%06o", sum);
+        if (i == 1)
+            tar[1024] = 't';
+    }
+    tl_add_module("overlay.tar", tar, sizeof tar);
+    v = tl_vfs("tar overlay.tar; symlink /bin/sh tool; dir /usr/lib/x { ram }; dir /tmp { ram }");
+    CHECK(v);
+    CHECK_STR(tl_ls_sorted(v, "/"), "bin tmp usr");
+    CHECK_STR(tl_ls_sorted(v, "/bin"), "sh tool");
+    CHECK_STR(tl_read(v, "/bin/sh", NULL), "t");
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/bin", &bin, 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/bin/sh", &binsh, AT_SYMLINK_NOFOLLOW), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/bin/tool", &tool, 0), 0);
+    CHECK_INT(bin.st_dev, tool.st_dev); /* /bin shows the archive's bin directory */
+    CHECK(binsh.st_dev != tool.st_dev);
+    CHECK_INT(bin.st_mode, S_IFDIR | 0755);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/bin/tool/../sh", &st, AT_SYMLINK_NOFOLLOW), -ENOTDIR);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/usr/lib/../../bin/sh", &st, AT_SYMLINK_NOFOLLOW), 0);
+    CHECK_INT(st.st_ino, binsh.st_ino);
+    CHECK_INT(tl_write(v, "/usr/lib/x/f", "in ram"), 0);
+    CHECK_INT(vfs_chdir(v, "/usr/lib/x"), 0);
+    CHECK_INT(vfs_getcwd(v, buf, sizeof buf), 11);
+    CHECK_STR(buf, "/usr/lib/x");
+    CHECK_INT(vfs_chdir(v, ".."), 0); /* from the ram's root up into the archive */
+    CHECK_INT(vfs_getcwd(v, buf, sizeof buf), 9);
+    CHECK_STR(buf, "/usr/lib");
+    CHECK_STR(tl_ls(v, "."), "x");
+    CHECK_INT(vfs_chdir(v, "/bin"), 0);
+    CHECK_STR(tl_read(v, "sh", NULL), "t");
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "new", 0755), -EROFS);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "sh", 0), -EROFS);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "tool", 0), -EROFS);
+}
+
+static void devices_and_inodes_are_stable(void)
+{
+    struct vfs *v1 = tl_vfs("dir /a { ram }; dir /b { ram }; null /n");
+    struct vfs *v2 = tl_vfs("dir /a { ram }; dir /b { ram }; null /n");
+    struct linux_stat a1, b1, n1, a2, b2, n2, x, y;
+    CHECK(v1 && v2);
+    CHECK_INT(vfs_fstatat(v1, AT_FDCWD, "/a", &a1, 0), 0);
+    CHECK_INT(vfs_fstatat(v1, AT_FDCWD, "/b", &b1, 0), 0);
+    CHECK_INT(vfs_fstatat(v1, AT_FDCWD, "/n", &n1, 0), 0);
+    CHECK_INT(vfs_fstatat(v2, AT_FDCWD, "/a", &a2, 0), 0);
+    CHECK_INT(vfs_fstatat(v2, AT_FDCWD, "/b", &b2, 0), 0);
+    CHECK_INT(vfs_fstatat(v2, AT_FDCWD, "/n", &n2, 0), 0);
+    CHECK(a1.st_dev != b1.st_dev && a1.st_dev != n1.st_dev && b1.st_dev != n1.st_dev);
+    CHECK_INT(a1.st_dev, a2.st_dev); /* the same configuration gives the same numbers */
+    CHECK_INT(b1.st_dev, b2.st_dev);
+    CHECK_INT(n1.st_dev, n2.st_dev);
+    CHECK_INT(tl_write(v1, "/a/f", "x"), 0);
+    CHECK_INT(vfs_fstatat(v1, AT_FDCWD, "/a/f", &x, 0), 0);
+    CHECK_INT(vfs_renameat2(v1, AT_FDCWD, "/a/f", AT_FDCWD, "/a/g", 0), 0);
+    CHECK_INT(vfs_fstatat(v1, AT_FDCWD, "/a/g", &y, 0), 0);
+    CHECK_INT(x.st_ino, y.st_ino);
+    CHECK_INT(vfs_renameat2(v1, AT_FDCWD, "/a/g", AT_FDCWD, "/b/g", 0), -EXDEV);
+    CHECK_INT(vfs_linkat(v1, AT_FDCWD, "/a/g", AT_FDCWD, "/b/h", 0), -EXDEV);
+    CHECK_INT(vfs_linkat(v1, AT_FDCWD, "/n", AT_FDCWD, "/a/n", 0), -EXDEV);
+    CHECK_INT(vfs_renameat2(v1, AT_FDCWD, "/a/g", AT_FDCWD, "/n", 0), -EXDEV);
+}
+
+static void config_errors(void)
+{
+    CHECK_CONTAINS(tl_vfs_error("dir /tmp { ramm }"),
+                   "test.cfg:2:12: unknown file system 'ramm'; expected one of: dir, ram, tar, "
+                   "null, zero, full, inline, symlink");
+    CHECK_CONTAINS(tl_vfs_error("dir"), "test.cfg:2:1: 'dir' takes one path and a block");
+    CHECK_CONTAINS(tl_vfs_error("dir a b { }"), "'dir' takes one path and a block");
+    CHECK_CONTAINS(tl_vfs_error("dir a x=1 { }"), "'dir' takes one path and a block");
+    CHECK_CONTAINS(tl_vfs_error("dir /a/../b { }"), "test.cfg:2:5: '/a/../b': '.' and '..' are "
+                                                    "not allowed");
+    CHECK_CONTAINS(tl_vfs_error("dir /a { dir /b { } }"), "must not start with '/'");
+    CHECK_CONTAINS(tl_vfs_error("dir /x { ram; ram }"),
+                   "test.cfg:2:15: 'ram': this directory already shows 'ram' (line 2)");
+    CHECK_CONTAINS(tl_vfs_error("null /dev/null\ndir /dev/null/x { }"),
+                   "test.cfg:3:5: '/dev/null/x': 'null' in it is null (line 2), not a directory");
+    CHECK_CONTAINS(tl_vfs_error("vfs extra { }"), "test.cfg:1:1: 'vfs' takes no values");
+    CHECK_CONTAINS(tl_vfs_error("inline /x y\ninline /x z"),
+                   "test.cfg:3:8: '/x' is given twice: it is already inline (line 2)");
+    {
+        char long_name[300];
+        char text[400];
+        memset(long_name, 'n', 256);
+        long_name[256] = '\0';
+        snprintf(text, sizeof text, "dir /%s { }", long_name);
+        CHECK_CONTAINS(tl_vfs_error(text), "longer than 255 bytes");
+    }
+}
+
+static void config_merges_and_nests(void)
+{
+    struct vfs *v = tl_vfs("dir /dev { null }\ndir /dev { zero }\ndir / { dir a/b { dir c { "
+                           "inline f x } } }\ndir //a///b/ { inline g y }");
+    CHECK(v);
+    CHECK_STR(tl_ls(v, "/dev"), "null zero");
+    CHECK_STR(tl_ls(v, "/a/b"), "c g");
+    CHECK_STR(tl_read(v, "/a/b/c/f", NULL), "x");
+    CHECK(tl_vfs("vfs { }"));
+    CHECK_STR(tl_ls(v, "/"), "dev a");
+}
+
+static void create_failures_leak_nothing(void)
+{
+    static const char *const cfg = "dir /tmp { ram }; dir /dev { null; zero }; "
+                                   "dir /etc { inline hostname x }; symlink /bin/sh bash";
+    long i;
+    for (i = 0; i < 40; i++) {
+        struct cfg_error err;
+        struct vfs *v = NULL;
+        static char arena_mem[1 << 14];
+        struct cfg_arena arena = {arena_mem, sizeof arena_mem, 0};
+        struct cfg_node *root;
+        char text[256];
+        int rc;
+        snprintf(text, sizeof text, "vfs { %s }", cfg);
+        CHECK_INT(cfg_parse("t.cfg", text, strlen(text), &arena, &root, &err), 0);
+        tl_alloc_fail_after = i;
+        rc = vfs_create(&tl_env, NULL, 0, NULL, 16, &v, &err);
+        tl_alloc_fail_after = -1;
+        if (rc == 0)
+            vfs_destroy(v);
+        else
+            CHECK_INT(rc, -ENOMEM);
+    }
+}
+
+/* ---- the path walk ---- */
+
+static void walk_dots_and_root(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct linux_stat root;
+    char buf[64];
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/a", 0755), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/a/b", 0755), 0);
+    CHECK_INT(sta(v, "/"), 0);
+    root = st;
+    CHECK_INT(sta(v, "/.."), 0);
+    CHECK_INT(st.st_ino, root.st_ino);
+    CHECK_INT(sta(v, "/../../a/../../.."), 0);
+    CHECK_INT(st.st_ino, root.st_ino);
+    CHECK_INT(sta(v, "//a//b///"), 0);
+    CHECK_INT(sta(v, "a/./b/."), 0);
+    CHECK_INT(sta(v, ""), -ENOENT);
+    CHECK_INT(vfs_symlinkat(v, "../../../../..", AT_FDCWD, "/a/b/up"), 0);
+    CHECK_INT(sta(v, "/a/b/up"), 0);
+    CHECK_INT(st.st_ino, root.st_ino); /* a symlink cannot climb above the root either */
+    CHECK_INT(vfs_chdir(v, "/a/b/up/a"), 0);
+    CHECK_INT(vfs_getcwd(v, buf, sizeof buf), 3);
+    CHECK_STR(buf, "/a");
+    CHECK_INT(vfs_getcwd(v, buf, 2), -ERANGE);
+    CHECK_INT(vfs_getcwd(v, buf, 0), -ERANGE);
+    CHECK_INT(vfs_chdir(v, "/"), 0);
+    CHECK_INT(vfs_getcwd(v, buf, 2), 2);
+    CHECK_STR(buf, "/");
+}
+
+static void walk_symlink_limit(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    char name[16], target[16];
+    int i;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/l0", "end"), 0);
+    for (i = 1; i <= 41; i++) {
+        snprintf(name, sizeof name, "/l%d", i);
+        snprintf(target, sizeof target, "l%d", i - 1);
+        CHECK_INT(vfs_symlinkat(v, target, AT_FDCWD, name), 0);
+    }
+    CHECK_STR(tl_read(v, "/l40", NULL), "end"); /* 40 links followed */
+    CHECK_INT(sta(v, "/l41"), -ELOOP);          /* 41 are too many */
+    CHECK_INT(lsta(v, "/l41"), 0);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/l41", O_RDONLY, 0), -ELOOP);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/l1", O_RDONLY | O_NOFOLLOW, 0), -ELOOP);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0755), 0);
+    CHECK_INT(vfs_symlinkat(v, "/d/s/x", AT_FDCWD, "/d/s"), 0);
+    CHECK_INT(sta(v, "/d/s"), -ELOOP);
+    CHECK_INT(tl_write(v, "/d/s", "x"), -ELOOP);
+}
+
+static void walk_name_limits(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    static char path[PATH_MAX + 10], name[NAME_MAX + 2], target[PATH_MAX];
+    size_t i;
+    CHECK(v);
+    memset(name, 'n', NAME_MAX);
+    name[0] = '/';
+    name[NAME_MAX + 1] = '\0';
+    memset(name + 1, 'n', NAME_MAX);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, name, 0755), 0); /* 255 bytes: fine */
+    name[NAME_MAX + 1] = 'n';
+    name[NAME_MAX + 2 - 1] = 'n';
+    {
+        char longer[NAME_MAX + 3];
+        memset(longer, 'n', sizeof longer);
+        longer[0] = '/';
+        longer[NAME_MAX + 2] = '\0';
+        CHECK_INT(vfs_mkdirat(v, AT_FDCWD, longer, 0755), -ENAMETOOLONG);
+        CHECK_INT(sta(v, longer), -ENAMETOOLONG);
+    }
+    /* a path of PATH_MAX - 1 bytes is walked, one of PATH_MAX is refused */
+    CHECK_INT(tl_write(v, "/f", "x"), 0);
+    for (i = 0; i + 2 < PATH_MAX - 1; i += 2)
+        memcpy(path + i, "./", 2);
+    path[i++] = 'f';
+    path[i] = '\0';
+    CHECK_INT(strlen(path), PATH_MAX - 1);
+    CHECK_INT(sta(v, path), 0);
+    memmove(path + 1, path, strlen(path) + 1);
+    path[0] = '/';
+    CHECK_INT(strlen(path), PATH_MAX);
+    CHECK_INT(sta(v, path), -ENAMETOOLONG);
+    /* symlink text may be up to PATH_MAX - 1 bytes; spliced paths have a limit too */
+    memset(target, 'a', PATH_MAX - 1);
+    target[PATH_MAX - 1] = '\0';
+    CHECK_INT(vfs_symlinkat(v, target, AT_FDCWD, "/long"), 0);
+    CHECK_INT(lsta(v, "/long"), 0);
+    CHECK_INT(st.st_size, PATH_MAX - 1);
+    CHECK_INT(sta(v, "/long"), -ENAMETOOLONG); /* its components are too long */
+    target[PATH_MAX - 2] = '\0';
+    for (i = 0; i + 2 < PATH_MAX - 2; i += 2)
+        memcpy(target + i, "./", 2);
+    target[i] = '\0';
+    CHECK_INT(vfs_symlinkat(v, target, AT_FDCWD, "/dots"), 0);
+    CHECK_INT(sta(v, "/dots/f"), 0);
+    {
+        char too_long[PATH_MAX + 1];
+        memset(too_long, 'a', PATH_MAX);
+        too_long[PATH_MAX] = '\0';
+        CHECK_INT(vfs_symlinkat(v, too_long, AT_FDCWD, "/x"), -ENAMETOOLONG);
+    }
+}
+
+static void walk_not_a_directory(void)
+{
+    struct vfs *v = tl_vfs("ram; null /dev/null");
+    int fd;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/f", "x"), 0);
+    CHECK_INT(sta(v, "/f/x"), -ENOTDIR);
+    CHECK_INT(sta(v, "/f/"), -ENOTDIR);
+    CHECK_INT(sta(v, "/f/."), -ENOTDIR);
+    CHECK_INT(sta(v, "/dev/null/"), -ENOTDIR);
+    CHECK_INT(sta(v, "/nothing/x"), -ENOENT);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_openat(v, fd, "x", O_RDONLY, 0), -ENOTDIR);
+    CHECK_INT(vfs_fstatat(v, fd, "/f", &st, 0), 0); /* absolute paths ignore dirfd */
+    CHECK_INT(vfs_fstatat(v, 99, "f", &st, 0), -EBADF);
+    CHECK_INT(vfs_fstatat(v, 99, "/f", &st, 0), 0);
+    CHECK_INT(vfs_fstatat(v, fd, "", &st, AT_EMPTY_PATH), 0);
+    CHECK_INT(st.st_mode, S_IFREG | 0644);
+    CHECK_INT(vfs_fstatat(v, fd, "", &st, 0), -ENOENT);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/", &st, 0x40000), -EINVAL);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, NULL, &st, 0), -EFAULT);
+    CHECK_INT(vfs_chdir(v, "/f"), -ENOTDIR);
+    CHECK_INT(vfs_fchdir(v, fd), -ENOTDIR);
+    CHECK_INT(vfs_close(v, fd), 0);
+}
+
+/* ---- permissions ---- */
+
+static void permissions_for_others(void)
+{
+    struct vfs *v = tl_vfs("ram mode=0755");
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/private", 0700), 0);
+    CHECK_INT(tl_write(v, "/private/secret", "s"), 0);
+    CHECK_INT(tl_write(v, "/ro", "r"), 0);
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/ro", 0444, 0), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/pub", 0777), 0);
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/pub", 0777, 0), 0);
+    vfs_set_ids(v, 1000, 100);
+    CHECK_INT(sta(v, "/private/secret"), -EACCES); /* no search permission */
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/private", O_RDONLY, 0), -EACCES);
+    CHECK_INT(vfs_chdir(v, "/private"), -EACCES);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/ro", O_WRONLY, 0), -EACCES);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/ro", O_RDONLY | O_TRUNC, 0), -EACCES);
+    CHECK_STR(tl_read(v, "/ro", NULL), "r");
+    CHECK_INT(vfs_faccessat(v, AT_FDCWD, "/ro", W_OK, 0), -EACCES);
+    CHECK_INT(vfs_faccessat(v, AT_FDCWD, "/ro", R_OK, 0), 0);
+    CHECK_INT(tl_write(v, "/new", "x"), -EACCES); /* / is 0755, owned by root */
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/newdir", 0755), -EACCES);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/ro", 0), -EACCES);
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/ro", 0666, 0), -EPERM);
+    CHECK_INT(vfs_fchownat(v, AT_FDCWD, "/ro", 1000, -1, 0), -EPERM);
+    CHECK_INT(vfs_fchownat(v, AT_FDCWD, "/ro", -1, -1, 0), 0);
+    CHECK_INT(vfs_utimensat(v, AT_FDCWD, "/ro", NULL, 0), -EACCES);
+    {
+        struct linux_timespec ts[2] = {{1, 0}, {2, 0}};
+        CHECK_INT(vfs_utimensat(v, AT_FDCWD, "/ro", ts, 0), -EPERM);
+    }
+    CHECK_INT(vfs_truncate(v, "/ro", 0), -EACCES);
+    /* in a directory everyone may write: own files, own rules */
+    CHECK_INT(tl_write(v, "/pub/mine", "m"), 0);
+    CHECK_INT(sta(v, "/pub/mine"), 0);
+    CHECK_INT(st.st_uid, 1000);
+    CHECK_INT(st.st_gid, 100);
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/pub/mine", 02755, 0), 0);
+    CHECK_INT(sta(v, "/pub/mine"), 0);
+    CHECK_INT(st.st_mode, S_IFREG | 02755);
+    CHECK_INT(vfs_fchownat(v, AT_FDCWD, "/pub/mine", -1, 100, 0), 0);
+    CHECK_INT(vfs_fchownat(v, AT_FDCWD, "/pub/mine", -1, 5, 0), -EPERM);
+    CHECK_INT(vfs_fchownat(v, AT_FDCWD, "/pub/mine", 0, -1, 0), -EPERM);
+    {
+        struct linux_timespec ts[2] = {{1, 0}, {2, 0}};
+        CHECK_INT(vfs_utimensat(v, AT_FDCWD, "/pub/mine", ts, 0), 0);
+    }
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/pub/mine", 0), 0);
+    CHECK_INT(vfs_faccessat(v, AT_FDCWD, "/pub", X_OK, 0), 0);
+    vfs_set_ids(v, 0, 0);
+    CHECK_INT(vfs_faccessat(v, AT_FDCWD, "/ro", X_OK, 0), -EACCES); /* even root needs an x */
+    CHECK_INT(vfs_faccessat(v, AT_FDCWD, "/private", X_OK, 0), 0);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/ro", O_WRONLY, 0) >= 0, 1);
+}
+
+static void umask_and_setgid(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    CHECK(v);
+    CHECK_INT(vfs_umask(v, 077), 022);
+    CHECK_INT(tl_write(v, "/f", ""), 0);
+    CHECK_INT(sta(v, "/f"), 0);
+    CHECK_INT(st.st_mode, S_IFREG | 0600);
+    CHECK_INT(vfs_umask(v, 0), 077);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/g", 02775), 0);
+    CHECK_INT(sta(v, "/g"), 0);
+    CHECK_INT(st.st_mode, S_IFDIR | 0775); /* mkdir takes no set-gid bit from its mode */
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/g", 02775, 0), 0);
+    CHECK_INT(vfs_fchownat(v, AT_FDCWD, "/g", -1, 50, 0), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/g/sub", 0755), 0);
+    CHECK_INT(sta(v, "/g/sub"), 0);
+    CHECK_INT(st.st_gid, 50);
+    CHECK_INT(st.st_mode, S_IFDIR | 02755);
+    CHECK_INT(tl_write(v, "/g/file", ""), 0);
+    CHECK_INT(sta(v, "/g/file"), 0);
+    CHECK_INT(st.st_gid, 50);
+    CHECK_INT(st.st_mode, S_IFREG | 0644);
+}
+
+/* ---- descriptors and descriptions ---- */
+
+static void descriptors(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    int a, b, c, i;
+    char buf[8];
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/f", "0123456789"), 0);
+    a = vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0);
+    b = vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0);
+    c = vfs_openat(v, AT_FDCWD, "/f", O_RDONLY | O_CLOEXEC, 0);
+    CHECK_INT(a, 0);
+    CHECK_INT(b, 1);
+    CHECK_INT(c, 2);
+    CHECK_INT(vfs_fcntl(v, c, F_GETFD, 0), FD_CLOEXEC);
+    CHECK_INT(vfs_close(v, b), 0);
+    CHECK_INT(vfs_close(v, b), -EBADF);
+    CHECK_INT(vfs_dup(v, a), 1); /* the lowest free one */
+    CHECK_INT(vfs_read(v, 1, buf, 3), 3);
+    CHECK_INT(vfs_lseek(v, a, 0, SEEK_CUR), 3); /* dup shares the offset */
+    CHECK_INT(vfs_dup2(v, a, 7), 7);
+    CHECK_INT(vfs_dup2(v, 7, 7), 7);
+    CHECK_INT(vfs_dup2(v, 5, 7), -EBADF);
+    CHECK_INT(vfs_dup2(v, a, 256), -EBADF);
+    CHECK_INT(vfs_dup2(v, a, -1), -EBADF);
+    CHECK_INT(vfs_dup3(v, a, 7, O_CLOEXEC), 7);
+    CHECK_INT(vfs_fcntl(v, 7, F_GETFD, 0), FD_CLOEXEC);
+    CHECK_INT(vfs_dup3(v, a, 7, O_APPEND), -EINVAL);
+    CHECK_INT(vfs_dup3(v, 7, 7, 0), -EINVAL);
+    CHECK_INT(vfs_fcntl(v, a, F_DUPFD, 5), 5);
+    CHECK_INT(vfs_fcntl(v, a, F_DUPFD, 256), -EINVAL);
+    CHECK_INT(vfs_fcntl(v, a, F_DUPFD_CLOEXEC, 0), 3);
+    CHECK_INT(vfs_fcntl(v, 3, F_GETFD, 0), FD_CLOEXEC);
+    CHECK_INT(vfs_fcntl(v, 99, F_GETFD, 0), -EBADF);
+    CHECK_INT(vfs_fcntl(v, a, 12345, 0), -EINVAL);
+    vfs_close_on_exec(v);
+    CHECK(vfs_fd_file(v, 2) == NULL);
+    CHECK(vfs_fd_file(v, 3) == NULL);
+    CHECK(vfs_fd_file(v, 7) == NULL);
+    CHECK(vfs_fd_file(v, 5) != NULL);
+    /* the limit */
+    CHECK_INT(vfs_set_fd_limit(v, 8), 0);
+    for (i = 0; i < 8; i++)
+        if (!vfs_fd_file(v, i))
+            CHECK_INT(vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0), i);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0), -EMFILE);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/new", O_RDONLY | O_CREAT, 0644), -EMFILE);
+    CHECK_INT(sta(v, "/new"), -ENOENT); /* nothing made when there is no descriptor */
+    CHECK_INT(vfs_dup(v, 0), -EMFILE);
+    CHECK_INT(vfs_set_fd_limit(v, 0), -EINVAL);
+    CHECK_INT(vfs_set_fd_limit(v, 4), 0);
+    CHECK(vfs_fd_file(v, 6) != NULL); /* open ones above the limit stay */
+    CHECK_INT(vfs_close(v, 2), 0);
+    CHECK_INT(vfs_dup(v, 6), 2);
+}
+
+static void fd_table_copy(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct vfs_fd_table child;
+    struct vfs_file *f;
+    int fd;
+    CHECK(v);
+    fd = vfs_openat(v, AT_FDCWD, "/log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK_INT(fd, 0);
+    CHECK_INT(vfs_dup3(v, fd, 9, O_CLOEXEC), 9);
+    /* what fork does with the table: the child's descriptors share the descriptions */
+    CHECK_INT(vfs_fd_table_init(&child, &tl_env, 64), 0);
+    CHECK_INT(vfs_fd_table_copy(&child, vfs_fd_table(v)), 0);
+    f = vfs_fd_lookup(&child, 9);
+    CHECK(f && f == vfs_fd_file(v, 9) && f == vfs_fd_file(v, 0));
+    CHECK_INT(f->refs, 4);
+    CHECK_INT(vfs_fd_fcntl(&child, 9, F_GETFD, 0), FD_CLOEXEC);
+    CHECK_INT(vfs_fd_fcntl(&child, 0, F_GETFD, 0), 0);
+    CHECK_INT(vfs_write(v, fd, "a\n", 2), 2);
+    CHECK_INT(f->pos, 2);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_close(v, 9), 0);
+    /* the child writes on at the shared offset, after the parent closed its copies */
+    CHECK_INT(vfs_file_pwrite(vfs_fd_lookup(&child, 0), "b\n", 2, f->pos), 2);
+    f->pos += 2;
+    CHECK_INT(vfs_fd_close(&child, 0), 0);
+    CHECK_INT(vfs_fd_close(&child, 0), -EBADF);
+    vfs_fd_table_fini(&child);
+    CHECK_STR(tl_read(v, "/log", NULL), "a\nb\n");
+}
+
+static void o_path_descriptors(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    char buf[8];
+    int d, fd;
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0755), 0);
+    CHECK_INT(tl_write(v, "/d/f", "x"), 0);
+    CHECK_INT(vfs_symlinkat(v, "f", AT_FDCWD, "/d/l"), 0);
+    d = vfs_openat(v, AT_FDCWD, "/d", O_PATH, 0);
+    CHECK(d >= 0);
+    CHECK_INT(vfs_fcntl(v, d, F_GETFL, 0), O_PATH);
+    CHECK_STR(tl_read(v, "/d/f", NULL), "x");
+    fd = vfs_openat(v, d, "f", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_getdents64(v, d, buf, sizeof buf), -EBADF);
+    CHECK_INT(vfs_poll(v, d, POLLIN), POLLNVAL);
+    CHECK_INT(vfs_ioctl(v, d, FIONREAD, buf), -EBADF);
+    CHECK_INT(vfs_fchdir(v, d), 0);
+    CHECK_STR(tl_read(v, "f", NULL), "x");
+    fd = vfs_openat(v, AT_FDCWD, "l", O_PATH | O_NOFOLLOW, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_readlinkat(v, fd, "", buf, sizeof buf), 1);
+    CHECK_INT(vfs_fstatat(v, fd, "", &st, AT_EMPTY_PATH), 0);
+    CHECK_INT(st.st_mode, S_IFLNK | 0777);
+    CHECK_INT(vfs_linkat(v, fd, "", AT_FDCWD, "l2", AT_EMPTY_PATH), 0);
+    CHECK_INT(lsta(v, "/d/l2"), 0);
+    CHECK_INT(st.st_nlink, 2);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_close(v, d), 0);
+}
+
+static void composition_directory_listing(void)
+{
+    struct vfs *v = tl_vfs("ram; dir /dev { null; zero }; inline /shadow x");
+    uint64_t bufw[64];
+    char *buf = (char *)bufw;
+    int fd, n;
+    int64_t len, off;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/a", ""), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/dev", 0755), -EEXIST);
+    CHECK_INT(tl_write(v, "/shadow", "y"), -EROFS); /* the entry, not a ram file */
+    fd = vfs_openat(v, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0);
+    len = vfs_getdents64(v, fd, buf, sizeof bufw);
+    CHECK(len > 0);
+    for (off = 0, n = 0; off < len; n++) {
+        struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+        const char *want[] = {".", "..", "dev", "shadow", "a"};
+        CHECK(n < 5);
+        CHECK_STR(d->d_name, want[n]);
+        CHECK(d->d_off > 0);
+        off += d->d_reclen;
+    }
+    CHECK_INT(n, 5);
+    CHECK_INT(vfs_getdents64(v, fd, buf, sizeof bufw), 0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/dev", O_RDONLY | O_DIRECTORY, 0);
+    CHECK_INT(vfs_getdents64(v, fd, buf, sizeof bufw), 4 * 24);
+    CHECK_INT(((struct linux_dirent64 *)(buf + 48))->d_type, DT_CHR);
+    CHECK_INT(vfs_close(v, fd), 0);
+}
+
+static void hidden_mounts_and_anonymous_files(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct cfg_error err;
+    struct vfs_fs *fs;
+    struct vfs_file *f;
+    int fd;
+    CHECK(v);
+    /* a plugin instance outside the tree, as pipes and sockets will have */
+    {
+        extern const struct vfs_plugin vfs_plugin_zero;
+        CHECK_INT(vfs_mount_hidden(v, &vfs_plugin_zero, NULL, &fs, &err), 0);
+    }
+    CHECK_INT(vfs_file_open_node(fs->root, O_RDONLY, &f), 0);
+    fd = vfs_install_fd(v, f, 3, true);
+    CHECK_INT(fd, 3);
+    CHECK_INT(vfs_fstat(v, fd, &st), 0);
+    CHECK_INT(st.st_dev, fs->dev);
+    CHECK_INT(vfs_read(v, fd, &st, 8), 8);
+    CHECK_INT(vfs_fcntl(v, fd, F_GETFD, 0), FD_CLOEXEC);
+    CHECK_INT(vfs_open_file(v, AT_FDCWD, "/x", O_RDWR | O_CREAT, 0600, &f), 0);
+    CHECK_INT(vfs_file_pwrite(f, "abc", 3, 10), 3);
+    CHECK_INT(vfs_file_stat(f, &st), 0);
+    CHECK_INT(st.st_size, 13);
+    CHECK_INT(vfs_file_pread(f, &st, 3, 10), 3);
+    vfs_file_put(f);
+}
+
+static void bad_arguments(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    char buf[4];
+    int fd;
+    CHECK(v);
+    CHECK_INT(vfs_read(v, -1, buf, 1), -EBADF);
+    CHECK_INT(vfs_write(v, 1000000, buf, 1), -EBADF);
+    CHECK_INT(vfs_lseek(v, 3, 0, SEEK_SET), -EBADF);
+    CHECK_INT(vfs_poll(v, 3, POLLIN), POLLNVAL);
+    CHECK_INT(vfs_fstat(v, 3, &st), -EBADF);
+    CHECK_INT(vfs_fsync(v, 3, true), -EBADF);
+    CHECK_INT(vfs_ioctl(v, 3, FIONBIO, buf), -EBADF);
+    CHECK_INT(vfs_getdents64(v, 3, buf, sizeof buf), -EBADF);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/x", 0x8000), -EINVAL);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/x", AT_FDCWD, "/y", RENAME_WHITEOUT), -EINVAL);
+    CHECK_INT(vfs_linkat(v, AT_FDCWD, "/x", AT_FDCWD, "/y", 1), -EINVAL);
+    CHECK_INT(vfs_faccessat(v, AT_FDCWD, "/", 0x80, 0), -EINVAL);
+    CHECK_INT(vfs_readlinkat(v, AT_FDCWD, "/", buf, 0), -EINVAL);
+    CHECK_INT(vfs_utimensat(v, AT_FDCWD, NULL, NULL, 0), -EFAULT);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, NULL, O_RDONLY, 0), -EFAULT);
+    CHECK_INT(vfs_symlinkat(v, NULL, AT_FDCWD, "/l"), -EFAULT);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDWR | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_lseek(v, fd, INT64_MAX, SEEK_SET), INT64_MAX);
+    CHECK_INT(vfs_lseek(v, fd, 1, SEEK_CUR), -EINVAL);
+    CHECK_INT(vfs_write(v, fd, "x", 1), -EFBIG);
+    CHECK_INT(vfs_pwrite(v, fd, "x", 1, INT64_MAX - 1), -EFBIG);
+    CHECK_INT(vfs_ioctl(v, fd, FIONBIO, NULL), -EFAULT);
+    CHECK_INT(vfs_close(v, fd), 0);
 }
 
 int main(void)
 {
-    RUN(smoke);
+    RUN(tree_from_config);
+    RUN(overlay_on_a_backing_tree);
+    RUN(inherited_backing_directories);
+    RUN(tree_over_tar_with_overlays);
+    RUN(devices_and_inodes_are_stable);
+    RUN(config_errors);
+    RUN(config_merges_and_nests);
+    RUN(create_failures_leak_nothing);
+    RUN(walk_dots_and_root);
+    RUN(walk_symlink_limit);
+    RUN(walk_name_limits);
+    RUN(walk_not_a_directory);
+    RUN(permissions_for_others);
+    RUN(umask_and_setgid);
+    RUN(descriptors);
+    RUN(fd_table_copy);
+    RUN(o_path_descriptors);
+    RUN(composition_directory_listing);
+    RUN(hidden_mounts_and_anonymous_files);
+    RUN(bad_arguments);
     return tl_finish();
 }

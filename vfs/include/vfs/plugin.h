@@ -112,8 +112,8 @@ struct vfs_setattr {
 /*
  * A file system's operations. Any may be NULL: the core then answers as Linux does for
  * a file system without it (lookup on a non-directory never happens; missing
- * namespace changes give -EPERM, missing read/write -EINVAL, ioctl -ENOTTY, fsync 0,
- * poll "always ready"). All return 0 (or a count) or a negative errno.
+ * namespace changes give -EPERM, missing read/write -EINVAL, ioctl -ENOTTY, fsync
+ * -EINVAL, poll "always ready"). All return 0 (or a count) or a negative errno.
  */
 struct vfs_fs_ops {
     /* Namespace (dir is always a directory of this fs, name one component). */

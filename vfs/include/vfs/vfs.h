@@ -24,6 +24,7 @@ struct cfg_node;
 struct cfg_error;
 struct vfs;
 struct vfs_file;
+struct vfs_fd_table;
 struct vfs_plugin;
 
 /*
@@ -68,6 +69,9 @@ void vfs_set_ids(struct vfs *v, uint32_t uid, uint32_t gid);
 uint32_t vfs_umask(struct vfs *v, uint32_t mask);
 
 /* ---- descriptors (see also vfs/fd_table.h) ---- */
+
+/* The vfs's descriptor table, for the runtime's fork, exec and prlimit handling. */
+struct vfs_fd_table *vfs_fd_table(struct vfs *v);
 
 int vfs_close(struct vfs *v, int fd);
 int vfs_dup(struct vfs *v, int fd);
