@@ -54,6 +54,49 @@ int vfs_fstat(struct vfs *v, int fd, struct linux_stat *st)
     return vfs_getattr(f->node, st);
 }
 
+static struct linux_statx_timestamp statx_time(struct linux_timespec t)
+{
+    struct linux_statx_timestamp x = {t.tv_sec, (uint32_t)t.tv_nsec, 0};
+    return x;
+}
+
+int vfs_statx(struct vfs *v, int dirfd, const char *path, int flags, unsigned mask,
+              struct linux_statx *stx)
+{
+    struct linux_stat s;
+    struct vfs_node *n;
+    int rc;
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
+        return -EINVAL;
+    if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (mask & STATX__RESERVED))
+        return -EINVAL;
+    rc = vfs_resolve_at(v, dirfd, path, flags, &n);
+    if (rc < 0)
+        return rc;
+    rc = vfs_getattr(n, &s);
+    vfs_node_put(n);
+    if (rc < 0)
+        return rc;
+    memset(stx, 0, sizeof *stx);
+    stx->stx_mask = STATX_BASIC_STATS;
+    stx->stx_blksize = (uint32_t)s.st_blksize;
+    stx->stx_nlink = (uint32_t)s.st_nlink;
+    stx->stx_uid = s.st_uid;
+    stx->stx_gid = s.st_gid;
+    stx->stx_mode = (uint16_t)s.st_mode;
+    stx->stx_ino = s.st_ino;
+    stx->stx_size = (uint64_t)s.st_size;
+    stx->stx_blocks = (uint64_t)s.st_blocks;
+    stx->stx_atime = statx_time(s.st_atim);
+    stx->stx_mtime = statx_time(s.st_mtim);
+    stx->stx_ctime = statx_time(s.st_ctim);
+    stx->stx_rdev_major = LINUX_MAJOR(s.st_rdev);
+    stx->stx_rdev_minor = LINUX_MINOR(s.st_rdev);
+    stx->stx_dev_major = LINUX_MAJOR(s.st_dev);
+    stx->stx_dev_minor = LINUX_MINOR(s.st_dev);
+    return 0;
+}
+
 static int chmod_node(struct vfs *v, struct vfs_node *node, uint32_t mode)
 {
     struct vfs_node *n = attr_node(node);

@@ -178,6 +178,175 @@ int64_t vfs_pwrite(struct vfs *v, int fd, const void *buf, size_t n, int64_t off
     return do_write(f, buf, n, &o);
 }
 
+/* Checks an iovec array as Linux does: at most UIO_MAXIOV entries, lengths adding up
+ * to no more than INT64_MAX. */
+static int check_iov(const struct linux_iovec *iov, int n)
+{
+    uint64_t total = 0;
+    int i;
+    if (n < 0 || n > UIO_MAXIOV)
+        return -EINVAL;
+    if (n > 0 && !iov)
+        return -EFAULT;
+    for (i = 0; i < n; i++) {
+        if (iov[i].iov_len > (uint64_t)INT64_MAX - total)
+            return -EINVAL;
+        total += iov[i].iov_len;
+    }
+    return 0;
+}
+
+/* Transfers iov in order at *off (moving it), stopping at the first short transfer;
+ * an error after some bytes gives those bytes. */
+static int64_t transfer_v(struct vfs_file *f, const struct linux_iovec *iov, int n, uint64_t *off,
+                          bool write)
+{
+    int64_t done = 0;
+    int i;
+    for (i = 0; i < n; i++) {
+        uint64_t at = *off;
+        int64_t r;
+        if (iov[i].iov_len == 0)
+            continue;
+        r = write ? do_write(f, iov[i].iov_base, iov[i].iov_len, &at)
+                  : do_read(f, iov[i].iov_base, iov[i].iov_len, at);
+        if (r < 0)
+            return done ? done : r;
+        done += r;
+        *off = write ? at : at + (uint64_t)r;
+        if ((size_t)r < iov[i].iov_len)
+            break;
+    }
+    return done;
+}
+
+static int64_t rw_vector(struct vfs *v, int fd, const struct linux_iovec *iov, int n, int64_t off,
+                         bool positional, bool write)
+{
+    struct vfs_file *f;
+    uint64_t at;
+    int64_t r;
+    int rc;
+    if (positional && off < -1)
+        return -EINVAL;
+    f = vfs_get_file(v, fd);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (!(write ? writable(f) : readable(f)))
+        return -EBADF;
+    if (positional && off >= 0 && f->stream)
+        return -ESPIPE;
+    rc = check_iov(iov, n);
+    if (rc < 0)
+        return rc;
+    if (n == 0)
+        return 0;
+    at = positional && off >= 0 ? (uint64_t)off : f->pos;
+    r = transfer_v(f, iov, n, &at, write);
+    if (r > 0 && !f->stream && !(positional && off >= 0))
+        f->pos = at;
+    return r;
+}
+
+int64_t vfs_readv(struct vfs *v, int fd, const struct linux_iovec *iov, int n)
+{
+    return rw_vector(v, fd, iov, n, -1, false, false);
+}
+
+int64_t vfs_writev(struct vfs *v, int fd, const struct linux_iovec *iov, int n)
+{
+    return rw_vector(v, fd, iov, n, -1, false, true);
+}
+
+int64_t vfs_preadv(struct vfs *v, int fd, const struct linux_iovec *iov, int n, int64_t off)
+{
+    return rw_vector(v, fd, iov, n, off, true, false);
+}
+
+int64_t vfs_pwritev(struct vfs *v, int fd, const struct linux_iovec *iov, int n, int64_t off)
+{
+    return rw_vector(v, fd, iov, n, off, true, true);
+}
+
+#define COPY_CHUNK 65536
+
+int64_t vfs_copy_file_range(struct vfs *v, int fd_in, int64_t *off_in, int fd_out, int64_t *off_out,
+                            size_t len, unsigned flags)
+{
+    struct vfs_file *in = vfs_get_file(v, fd_in), *out = vfs_get_file(v, fd_out);
+    uint64_t ipos, opos;
+    int64_t done = 0;
+    char *buf;
+    if (flags)
+        return -EINVAL;
+    if (!in || !out || !readable(in) || !writable(out) || (out->flags & O_APPEND))
+        return -EBADF;
+    if (S_ISDIR(in->node->type) || S_ISDIR(out->node->type))
+        return -EISDIR;
+    if (!S_ISREG(in->node->type) || !S_ISREG(out->node->type))
+        return -EINVAL;
+    if ((off_in && *off_in < 0) || (off_out && *off_out < 0))
+        return -EINVAL;
+    ipos = off_in ? (uint64_t)*off_in : in->pos;
+    opos = off_out ? (uint64_t)*off_out : out->pos;
+    if (in->node == out->node && ipos + len > opos && opos + len > ipos)
+        return -EINVAL; /* overlapping ranges of one file */
+    if (in->node->fs->plugin != out->node->fs->plugin)
+        return -EXDEV;
+    if (len > VFS_MAX_RW)
+        len = VFS_MAX_RW;
+    if (len == 0)
+        return 0;
+    buf = vfs_zalloc(in->node->fs->env, COPY_CHUNK);
+    if (!buf)
+        return -ENOMEM;
+    while ((size_t)done < len) {
+        size_t want = len - (size_t)done < COPY_CHUNK ? len - (size_t)done : COPY_CHUNK;
+        int64_t r = do_read(in, buf, want, ipos), w;
+        uint64_t at = opos;
+        if (r <= 0) {
+            if (r < 0 && done == 0)
+                done = r;
+            break;
+        }
+        w = do_write(out, buf, (size_t)r, &at);
+        if (w < 0) {
+            if (done == 0)
+                done = w;
+            break;
+        }
+        ipos += (uint64_t)w;
+        opos = at;
+        done += w;
+        if (w < r)
+            break;
+    }
+    vfs_free(in->node->fs->env, buf, COPY_CHUNK);
+    if (done > 0) {
+        if (off_in)
+            *off_in = (int64_t)ipos;
+        else
+            in->pos = ipos;
+        if (off_out)
+            *off_out = (int64_t)opos;
+        else
+            out->pos = opos;
+    }
+    return done;
+}
+
+int vfs_fadvise(struct vfs *v, int fd, int64_t off, int64_t len, int advice)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (f->stream || S_ISFIFO(f->node->type))
+        return -ESPIPE;
+    if (advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE || len < 0)
+        return -EINVAL;
+    return 0;
+}
+
 static int64_t set_pos(struct vfs_file *f, int64_t pos)
 {
     if (pos < 0)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -30,8 +31,9 @@ const unsigned long abi_count = sizeof abi_host_values / sizeof abi_host_values[
 
 #define LAYOUT(expr) (long)(expr),
 #define LAYOUT_NAME(expr) #expr,
-const long abi_host_layout[] = {ABI_LAYOUT(LAYOUT, stat, statfs, dirent64, flock)};
-const char *const abi_layout_names[] = {ABI_LAYOUT(LAYOUT_NAME, stat, statfs, dirent64, flock)};
+const long abi_host_layout[] = {ABI_LAYOUT(LAYOUT, stat, statfs, dirent64, flock, statx, iovec)};
+const char *const abi_layout_names[] = {
+    ABI_LAYOUT(LAYOUT_NAME, stat, statfs, dirent64, flock, statx, iovec)};
 const unsigned long abi_layout_count = sizeof abi_host_layout / sizeof abi_host_layout[0];
 
 unsigned long long abi_host_makedev(unsigned ma, unsigned mi);

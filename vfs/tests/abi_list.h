@@ -28,11 +28,15 @@
     X(F_GETPIPE_SZ) X(FD_CLOEXEC) X(F_RDLCK) X(F_WRLCK) X(F_UNLCK) X(TCGETS) X(TIOCGWINSZ) \
     X(FIONREAD) X(FIONBIO) X(FIONCLEX) X(FIOCLEX) X(FIOASYNC) X(POLLIN) X(POLLPRI) X(POLLOUT) \
     X(POLLERR) X(POLLHUP) X(POLLNVAL) X(POLLRDNORM) X(POLLRDBAND) X(POLLWRNORM) X(POLLWRBAND) \
-    X(POLLRDHUP) X(TMPFS_MAGIC) X(RAMFS_MAGIC) X(ROMFS_MAGIC) X(PROC_SUPER_MAGIC) X(ST_RDONLY) \
+    X(POLLRDHUP) X(TMPFS_MAGIC) X(RAMFS_MAGIC) X(ROMFS_MAGIC) X(PROC_SUPER_MAGIC) X(AT_STATX_SYNC_AS_STAT) X(AT_STATX_FORCE_SYNC) X(AT_STATX_DONT_SYNC) X(STATX_TYPE) \
+    X(STATX_MODE) X(STATX_NLINK) X(STATX_UID) X(STATX_GID) X(STATX_ATIME) X(STATX_MTIME) \
+    X(STATX_CTIME) X(STATX_INO) X(STATX_SIZE) X(STATX_BLOCKS) X(STATX_BASIC_STATS) X(STATX_BTIME) \
+    X(STATX__RESERVED) X(POSIX_FADV_NORMAL) X(POSIX_FADV_RANDOM) X(POSIX_FADV_SEQUENTIAL) \
+    X(POSIX_FADV_WILLNEED) X(POSIX_FADV_DONTNEED) X(POSIX_FADV_NOREUSE) X(UIO_MAXIOV) X(ST_RDONLY) \
     X(ST_NOSUID) X(ST_NODEV) X(ST_NOEXEC) X(ST_RELATIME)
 
 /* Sizes and offsets of the structures, named so that both sides can compute them. */
-#define ABI_LAYOUT(X, STAT, STATFS, DIRENT, FLOCK) \
+#define ABI_LAYOUT(X, STAT, STATFS, DIRENT, FLOCK, STATX, IOVEC) \
     X(sizeof(struct STAT)) X(offsetof(struct STAT, st_dev)) X(offsetof(struct STAT, st_ino)) \
     X(offsetof(struct STAT, st_nlink)) X(offsetof(struct STAT, st_mode)) \
     X(offsetof(struct STAT, st_uid)) X(offsetof(struct STAT, st_gid)) \
@@ -50,5 +54,14 @@
     X(offsetof(struct DIRENT, d_type)) X(offsetof(struct DIRENT, d_name)) \
     X(sizeof(struct FLOCK)) X(offsetof(struct FLOCK, l_type)) \
     X(offsetof(struct FLOCK, l_whence)) X(offsetof(struct FLOCK, l_start)) \
-    X(offsetof(struct FLOCK, l_len)) X(offsetof(struct FLOCK, l_pid))
+    X(offsetof(struct FLOCK, l_len)) X(offsetof(struct FLOCK, l_pid)) \
+    X(sizeof(struct STATX)) X(offsetof(struct STATX, stx_blksize)) \
+    X(offsetof(struct STATX, stx_nlink)) X(offsetof(struct STATX, stx_mode)) \
+    X(offsetof(struct STATX, stx_ino)) X(offsetof(struct STATX, stx_size)) \
+    X(offsetof(struct STATX, stx_blocks)) X(offsetof(struct STATX, stx_atime)) \
+    X(offsetof(struct STATX, stx_btime)) X(offsetof(struct STATX, stx_ctime)) \
+    X(offsetof(struct STATX, stx_mtime)) X(offsetof(struct STATX, stx_mtime.tv_nsec)) \
+    X(offsetof(struct STATX, stx_rdev_major)) X(offsetof(struct STATX, stx_dev_minor)) \
+    X(offsetof(struct STATX, stx_mnt_id)) X(sizeof(struct IOVEC)) \
+    X(offsetof(struct IOVEC, iov_len))
 /* clang-format on */

@@ -22,8 +22,8 @@ unsigned long long abi_host_makedev(unsigned ma, unsigned mi);
 static const long vfs_values[] = {ABI_CONSTANTS(VALUE)};
 
 #define LAYOUT(expr) (long)(expr),
-static const long vfs_layout[] = {
-    ABI_LAYOUT(LAYOUT, linux_stat, linux_statfs, linux_dirent64, linux_flock)};
+static const long vfs_layout[] = {ABI_LAYOUT(LAYOUT, linux_stat, linux_statfs, linux_dirent64,
+                                             linux_flock, linux_statx, linux_iovec)};
 
 int main(void)
 {

@@ -53,6 +53,11 @@ enum oracle_kind {
     OR_MKDIRAT,        /* at, a, x */
     OR_WRITEFILE,      /* a: create or truncate with text b */
     OR_CAT,            /* a: the whole text */
+    OR_WRITEV,         /* slot: texts a and b as two iovecs; y >= -1: pwritev2 at y */
+    OR_READV,          /* slot: iovecs of x and xn bytes; y >= -1: preadv2 at y */
+    OR_COPY,           /* copy_file_range(slot, y or NULL if -1, slot2, z or NULL if -1, x, xn) */
+    OR_FADVISE,        /* slot, off x, len y, advice z */
+    OR_STATX,          /* statx(at, a, flags x, mask y) */
 };
 
 struct oracle_op {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "oracle.h"
@@ -220,7 +221,10 @@ long oracle_host_run(const struct oracle_op *op, char *out, size_t size)
     case OR_RM_DIR_CONTENT:
         return rm_content(op->a, out, size);
     case OR_CHMOD:
-        return rc_of(syscall(SYS_fchmodat2, AT_FDCWD, op->a, op->x, op->y));
+        r = rc_of(syscall(SYS_fchmodat2, AT_FDCWD, op->a, op->x, op->y));
+        if (r == -ENOSYS) /* before Linux 6.6: glibc's fchmodat does the same checks */
+            r = rc_of(fchmodat(AT_FDCWD, op->a, (mode_t)op->x, (int)op->y));
+        return r;
     case OR_FCHMOD:
         return rc_of(fchmod(fds[op->slot], (mode_t)op->x));
     case OR_CHOWN:
@@ -285,6 +289,41 @@ long oracle_host_run(const struct oracle_op *op, char *out, size_t size)
         close(fd);
         if (r == 0)
             oracle_fmt_data(out, size, buf, total);
+        return r;
+    }
+    case OR_WRITEV: {
+        struct iovec iov[2] = {{(void *)op->a, strlen(op->a)}, {(void *)op->b, strlen(op->b)}};
+        if (op->y < -1)
+            return rc_of(writev(fds[op->slot], iov, 2));
+        return rc_of(pwritev2(fds[op->slot], iov, 2, op->y, 0));
+    }
+    case OR_READV: {
+        struct iovec iov[2] = {{buf, (size_t)op->x}, {buf + op->x, (size_t)op->xn}};
+        r = op->y < -1 ? rc_of(readv(fds[op->slot], iov, 2))
+                       : rc_of(preadv2(fds[op->slot], iov, 2, op->y, 0));
+        if (r >= 0)
+            oracle_fmt_data(out, size, buf, r);
+        return r;
+    }
+    case OR_COPY: {
+        loff_t in = op->y, outo = op->z;
+        r = rc_of(copy_file_range(fds[op->slot], op->y < 0 ? NULL : &in, fds[op->slot2],
+                                  op->z < 0 ? NULL : &outo, (size_t)op->x, (unsigned)op->xn));
+        if (r >= 0)
+            snprintf(out, size, "in=%lld out=%lld", (long long)in, (long long)outo);
+        return r;
+    }
+    case OR_FADVISE:
+        r = posix_fadvise(fds[op->slot], op->x, op->y, (int)op->z);
+        return -r;
+    case OR_STATX: {
+        struct statx sx;
+        r = rc_of(statx(dirfd_of(op->at), op->a, (int)op->x, (unsigned)op->y, &sx));
+        if (r >= 0)
+            snprintf(out, size, "mask=%x mode=%o nlink=%u size=%llu blocks=%llu blksize=%u",
+                     sx.stx_mask & 0x7ff, sx.stx_mode, sx.stx_nlink,
+                     (unsigned long long)sx.stx_size, (unsigned long long)sx.stx_blocks,
+                     sx.stx_blksize);
         return r;
     }
     }

@@ -710,6 +710,72 @@ static void bad_arguments(void)
     CHECK_INT(vfs_close(v, fd), 0);
 }
 
+static void linux_version_dependent_answers(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct linux_statx sx;
+    CHECK(v);
+    /* Linux 6.4 on: O_CREAT with O_DIRECTORY is EINVAL, and nothing is made */
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/x", O_RDONLY | O_CREAT | O_DIRECTORY, 0644), -EINVAL);
+    CHECK_INT(sta(v, "/x"), -ENOENT);
+    /* statx gives the basic fields whatever the mask asks for */
+    CHECK_INT(tl_write(v, "/f", "abc"), 0);
+    CHECK_INT(vfs_statx(v, AT_FDCWD, "/f", 0, 0, &sx), 0);
+    CHECK_INT(sx.stx_mask, STATX_BASIC_STATS);
+    CHECK_INT(sx.stx_size, 3);
+    CHECK_INT(sx.stx_mode, S_IFREG | 0644);
+    CHECK_INT(sta(v, "/f"), 0);
+    CHECK_INT(sx.stx_ino, st.st_ino);
+    CHECK_INT(sx.stx_dev_major, 0);
+    CHECK_INT(LINUX_MAKEDEV(sx.stx_dev_major, sx.stx_dev_minor), st.st_dev);
+    CHECK_INT(sx.stx_mtime.tv_sec, st.st_mtim.tv_sec);
+}
+
+static void vectors_and_copies(void)
+{
+    struct vfs *v = tl_vfs("dir /a { ram }; dir /b { ram }; inline /c text; null /n");
+    static struct linux_iovec many[UIO_MAXIOV + 1];
+    struct linux_iovec iov[2];
+    char x[4], y[4];
+    int64_t off = 0;
+    int a, b, c, n;
+    CHECK(v);
+    a = vfs_openat(v, AT_FDCWD, "/a/f", O_RDWR | O_CREAT, 0644);
+    b = vfs_openat(v, AT_FDCWD, "/b/f", O_RDWR | O_CREAT, 0644);
+    c = vfs_openat(v, AT_FDCWD, "/c", O_RDONLY, 0);
+    n = vfs_openat(v, AT_FDCWD, "/n", O_RDWR, 0);
+    CHECK(a >= 0 && b >= 0 && c >= 0 && n >= 0);
+    CHECK_INT(vfs_writev(v, a, many, UIO_MAXIOV + 1), -EINVAL);
+    CHECK_INT(vfs_writev(v, a, many, -1), -EINVAL);
+    CHECK_INT(vfs_writev(v, a, many, UIO_MAXIOV), 0);
+    CHECK_INT(vfs_writev(v, a, NULL, 1), -EFAULT);
+    iov[0] = (struct linux_iovec){"abcd", 4};
+    iov[1] = (struct linux_iovec){(void *)1, (size_t)INT64_MAX};
+    CHECK_INT(vfs_writev(v, a, iov, 2), -EINVAL);
+    iov[1] = (struct linux_iovec){"efgh", 4};
+    CHECK_INT(vfs_writev(v, a, iov, 2), 8);
+    CHECK_INT(vfs_writev(v, c, iov, 2), -EBADF);
+    iov[0] = (struct linux_iovec){x, 4};
+    iov[1] = (struct linux_iovec){y, 4};
+    CHECK_INT(vfs_preadv(v, a, iov, 2, 2), 6);
+    CHECK(memcmp(x, "cdef", 4) == 0 && memcmp(y, "gh", 2) == 0);
+    CHECK_INT(vfs_preadv(v, n, iov, 2, 0), 0);
+    /* copy_file_range: across two ram instances fine, to another kind EXDEV */
+    CHECK_INT(vfs_copy_file_range(v, a, &off, b, NULL, 100, 0), 8);
+    CHECK_INT(off, 8);
+    CHECK_INT(vfs_lseek(v, b, 0, SEEK_CUR), 8);
+    CHECK_STR(tl_read(v, "/b/f", NULL), "abcdefgh");
+    CHECK_INT(vfs_copy_file_range(v, c, NULL, a, NULL, 4, 0), -EXDEV);
+    CHECK_INT(vfs_copy_file_range(v, n, NULL, a, NULL, 4, 0), -EINVAL);
+    CHECK_INT(vfs_copy_file_range(v, 99, NULL, a, NULL, 4, 0), -EBADF);
+    CHECK_INT(vfs_fadvise(v, a, 0, 0, POSIX_FADV_WILLNEED), 0);
+    CHECK_INT(vfs_fadvise(v, 99, 0, 0, POSIX_FADV_WILLNEED), -EBADF);
+    CHECK_INT(vfs_close(v, a), 0);
+    CHECK_INT(vfs_close(v, b), 0);
+    CHECK_INT(vfs_close(v, c), 0);
+    CHECK_INT(vfs_close(v, n), 0);
+}
+
 int main(void)
 {
     RUN(tree_from_config);
@@ -732,5 +798,7 @@ int main(void)
     RUN(composition_directory_listing);
     RUN(hidden_mounts_and_anonymous_files);
     RUN(bad_arguments);
+    RUN(linux_version_dependent_answers);
+    RUN(vectors_and_copies);
     return tl_finish();
 }

@@ -161,6 +161,35 @@
 #define AT_NO_AUTOMOUNT 0x800
 #define AT_EMPTY_PATH 0x1000
 #define AT_STATX_SYNC_TYPE 0x6000
+#define AT_STATX_SYNC_AS_STAT 0x0000
+#define AT_STATX_FORCE_SYNC 0x2000
+#define AT_STATX_DONT_SYNC 0x4000
+
+/* statx(2) masks */
+#define STATX_TYPE 0x001u
+#define STATX_MODE 0x002u
+#define STATX_NLINK 0x004u
+#define STATX_UID 0x008u
+#define STATX_GID 0x010u
+#define STATX_ATIME 0x020u
+#define STATX_MTIME 0x040u
+#define STATX_CTIME 0x080u
+#define STATX_INO 0x100u
+#define STATX_SIZE 0x200u
+#define STATX_BLOCKS 0x400u
+#define STATX_BASIC_STATS 0x7ffu
+#define STATX_BTIME 0x800u
+#define STATX__RESERVED 0x80000000u
+
+/* posix_fadvise(2) */
+#define POSIX_FADV_NORMAL 0
+#define POSIX_FADV_RANDOM 1
+#define POSIX_FADV_SEQUENTIAL 2
+#define POSIX_FADV_WILLNEED 3
+#define POSIX_FADV_DONTNEED 4
+#define POSIX_FADV_NOREUSE 5
+
+#define UIO_MAXIOV 1024 /* most iovecs in one readv or writev */
 
 #define RENAME_NOREPLACE 1
 #define RENAME_EXCHANGE 2
@@ -277,6 +306,53 @@ _Static_assert(offsetof(struct linux_stat, st_blocks) == 64, "st_blocks");
 _Static_assert(offsetof(struct linux_stat, st_atim) == 72, "st_atim");
 _Static_assert(offsetof(struct linux_stat, st_mtim) == 88, "st_mtim");
 _Static_assert(offsetof(struct linux_stat, st_ctim) == 104, "st_ctim");
+
+/* Device numbers of an st_dev or st_rdev value. */
+#define LINUX_MAJOR(dev) ((uint32_t)((((dev) >> 32) & 0xfffff000u) | (((dev) >> 8) & 0xfffu)))
+#define LINUX_MINOR(dev) ((uint32_t)((((dev) >> 12) & 0xffffff00u) | ((dev)&0xffu)))
+
+struct linux_statx_timestamp {
+    int64_t tv_sec;
+    uint32_t tv_nsec;
+    int32_t reserved;
+};
+
+/* struct statx (include/uapi/linux/stat.h): 256 bytes. */
+struct linux_statx {
+    uint32_t stx_mask;
+    uint32_t stx_blksize;
+    uint64_t stx_attributes;
+    uint32_t stx_nlink;
+    uint32_t stx_uid;
+    uint32_t stx_gid;
+    uint16_t stx_mode;
+    uint16_t spare0;
+    uint64_t stx_ino;
+    uint64_t stx_size;
+    uint64_t stx_blocks;
+    uint64_t stx_attributes_mask;
+    struct linux_statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+    uint32_t stx_rdev_major;
+    uint32_t stx_rdev_minor;
+    uint32_t stx_dev_major;
+    uint32_t stx_dev_minor;
+    uint64_t stx_mnt_id;
+    uint32_t stx_dio_mem_align;
+    uint32_t stx_dio_offset_align;
+    uint64_t spare3[12];
+};
+
+_Static_assert(sizeof(struct linux_statx) == 256, "struct statx is 256 bytes");
+_Static_assert(offsetof(struct linux_statx, stx_atime) == 0x40, "stx_atime");
+_Static_assert(offsetof(struct linux_statx, stx_rdev_major) == 0x80, "stx_rdev_major");
+
+/* One element of readv/writev. */
+struct linux_iovec {
+    void *iov_base;
+    size_t iov_len;
+};
+
+_Static_assert(sizeof(struct linux_iovec) == 16, "struct iovec is 16 bytes");
 
 /* One getdents64 record; d_reclen is a multiple of 8 and d_name is NUL-terminated. */
 struct linux_dirent64 {

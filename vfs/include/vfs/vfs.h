@@ -94,6 +94,19 @@ int64_t vfs_write(struct vfs *v, int fd, const void *buf, size_t n);
 int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, int64_t off);
 int64_t vfs_pwrite(struct vfs *v, int fd, const void *buf, size_t n, int64_t off);
 int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence);
+/* readv/writev and the positional forms (off >= 0; -1 uses and moves the offset, like
+ * preadv2): transfer iov[0..n) in order and stop at the first short transfer. */
+int64_t vfs_readv(struct vfs *v, int fd, const struct linux_iovec *iov, int n);
+int64_t vfs_writev(struct vfs *v, int fd, const struct linux_iovec *iov, int n);
+int64_t vfs_preadv(struct vfs *v, int fd, const struct linux_iovec *iov, int n, int64_t off);
+int64_t vfs_pwritev(struct vfs *v, int fd, const struct linux_iovec *iov, int n, int64_t off);
+/* copy_file_range: copies up to len bytes between regular files of the same kind of
+ * file system (EXDEV otherwise, so that callers fall back to read and write); NULL
+ * offsets use and move the descriptions' offsets. */
+int64_t vfs_copy_file_range(struct vfs *v, int fd_in, int64_t *off_in, int fd_out, int64_t *off_out,
+                            size_t len, unsigned flags);
+/* posix_fadvise: checks its arguments; the advice itself changes nothing here. */
+int vfs_fadvise(struct vfs *v, int fd, int64_t off, int64_t len, int advice);
 /* Fills buf with struct linux_dirent64 records; returns bytes, 0 at the end. */
 int64_t vfs_getdents64(struct vfs *v, int fd, void *buf, size_t size);
 int vfs_ftruncate(struct vfs *v, int fd, int64_t length);
@@ -109,6 +122,9 @@ unsigned vfs_poll(struct vfs *v, int fd, unsigned events);
 /* fstatat: flags AT_SYMLINK_NOFOLLOW (lstat), AT_EMPTY_PATH (fstat of dirfd). */
 int vfs_fstatat(struct vfs *v, int dirfd, const char *path, struct linux_stat *st, int flags);
 int vfs_fstat(struct vfs *v, int fd, struct linux_stat *st);
+/* statx: the basic fields (STATX_BASIC_STATS) whatever mask asks for. */
+int vfs_statx(struct vfs *v, int dirfd, const char *path, int flags, unsigned mask,
+              struct linux_statx *stx);
 int vfs_mkdirat(struct vfs *v, int dirfd, const char *path, uint32_t mode);
 /* flags 0 (unlink) or AT_REMOVEDIR (rmdir). */
 int vfs_unlinkat(struct vfs *v, int dirfd, const char *path, int flags);
