@@ -8,6 +8,8 @@
  * unlinked while open is freed by the last close. Every node is also on the
  * instance's list so that unmount frees everything.
  *
+ * Directories keep a hash index of their names once they have 32 entries or more.
+ *
  * Directory positions: each entry gets the next value of its directory's counter when
  * it is made and keeps it; entries are kept in that order. readdir(pos) returns the
  * first entry whose position is >= pos, so removing entries while a reader is in the
@@ -28,9 +30,11 @@
 struct ram_node;
 
 struct ram_dirent {
-    struct ram_dirent *next, *prev;
+    struct ram_dirent *next, *prev; /* the directory's entries in position order */
+    struct ram_dirent *hnext;       /* the next entry in the same hash bucket */
     struct ram_node *node;
     uint64_t pos;
+    uint32_t hash;
     size_t len;
     char name[]; /* NUL-terminated */
 };
@@ -46,6 +50,8 @@ struct ram_node {
     uint64_t size, cap;
     /* directories */
     struct ram_dirent *first, *last, *hint; /* hint: the entry readdir returned last */
+    struct ram_dirent **buckets;            /* hash index by name, once there are many */
+    uint32_t nbuckets;                      /* 0 or a power of two */
     uint64_t next_pos, nentries;
     struct ram_node *parent; /* NULL for the root */
     bool holds_parent;       /* removed while in use: keeps a reference on parent */
@@ -145,6 +151,7 @@ static void node_free(struct ram_fs *r, struct ram_node *n)
         next = e->next;
         ram_release_mem(r, e, sizeof *e + e->len + 1);
     }
+    ram_release_mem(r, n->buckets, n->nbuckets * sizeof *n->buckets);
     if (n != &r->root_storage)
         ram_release_mem(r, n, sizeof *n);
     if (parent)
@@ -158,13 +165,51 @@ static void maybe_free(struct ram_fs *r, struct ram_node *n)
         node_free(r, n);
 }
 
+/* FNV-1a over the name. */
+static uint32_t name_hash(const char *name, size_t len)
+{
+    uint32_t h = 2166136261u;
+    while (len--)
+        h = (h ^ (unsigned char)*name++) * 16777619u;
+    return h;
+}
+
 static struct ram_dirent *find(struct ram_node *d, const char *name, size_t len)
 {
     struct ram_dirent *e;
+    if (d->nbuckets) {
+        uint32_t h = name_hash(name, len);
+        for (e = d->buckets[h & (d->nbuckets - 1)]; e; e = e->hnext)
+            if (e->hash == h && e->len == len && memcmp(e->name, name, len) == 0)
+                return e;
+        return NULL;
+    }
     for (e = d->first; e; e = e->next)
         if (e->len == len && memcmp(e->name, name, len) == 0)
             return e;
     return NULL;
+}
+
+/* Builds a larger index when the directory outgrows its own (from 32 entries on); if
+ * there is no memory for it the old one (or the list) keeps working. */
+static void grow_index(struct ram_fs *r, struct ram_node *d)
+{
+    uint32_t n = d->nbuckets ? d->nbuckets * 2 : 32, i;
+    struct ram_dirent **b, *e;
+    if (d->nentries < 32 || d->nentries <= 2ull * d->nbuckets || n > (1u << 24))
+        return;
+    b = ram_alloc(r, n * sizeof *b);
+    if (!b)
+        return;
+    for (i = 0; i < n; i++)
+        b[i] = NULL;
+    for (e = d->first; e; e = e->next) {
+        e->hnext = b[e->hash & (n - 1)];
+        b[e->hash & (n - 1)] = e;
+    }
+    ram_release_mem(r, d->buckets, d->nbuckets * sizeof *d->buckets);
+    d->buckets = b;
+    d->nbuckets = n;
 }
 
 static struct ram_dirent *entry_new(struct ram_fs *r, struct ram_node *d, const char *name,
@@ -176,6 +221,7 @@ static struct ram_dirent *entry_new(struct ram_fs *r, struct ram_node *d, const 
     memcpy(e->name, name, len);
     e->name[len] = '\0';
     e->len = len;
+    e->hash = name_hash(name, len);
     e->node = n;
     e->pos = d->next_pos++;
     e->next = NULL;
@@ -186,6 +232,11 @@ static struct ram_dirent *entry_new(struct ram_fs *r, struct ram_node *d, const 
         d->first = e;
     d->last = e;
     d->nentries++;
+    if (d->nbuckets) {
+        e->hnext = d->buckets[e->hash & (d->nbuckets - 1)];
+        d->buckets[e->hash & (d->nbuckets - 1)] = e;
+    }
+    grow_index(r, d);
     return e;
 }
 
@@ -201,6 +252,12 @@ static void entry_remove(struct ram_fs *r, struct ram_node *d, struct ram_dirent
         e->next->prev = e->prev;
     else
         d->last = e->prev;
+    if (d->nbuckets) {
+        struct ram_dirent **p = &d->buckets[e->hash & (d->nbuckets - 1)];
+        while (*p != e)
+            p = &(*p)->hnext;
+        *p = e->hnext;
+    }
     d->nentries--;
     ram_release_mem(r, e, sizeof *e + e->len + 1);
 }

@@ -413,6 +413,34 @@ static void sticky_directory(void)
     CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/mine", 0), 0);
 }
 
+static void large_directory(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct linux_stat st;
+    char name[32];
+    int i;
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0755), 0);
+    for (i = 0; i < 5000; i++) {
+        snprintf(name, sizeof name, "/d/entry-%d", i);
+        CHECK_INT(vfs_mkdirat(v, AT_FDCWD, name, 0755), 0);
+    }
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/d", &st, 0), 0);
+    CHECK_INT(st.st_nlink, 5002);
+    CHECK_INT(st.st_size, 5002 * 20);
+    for (i = 0; i < 5000; i += 7) {
+        snprintf(name, sizeof name, "/d/entry-%d", i);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, name, &st, 0), 0);
+        CHECK_INT(vfs_unlinkat(v, AT_FDCWD, name, AT_REMOVEDIR), 0);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, name, &st, 0), -ENOENT);
+    }
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/d/entry-1", AT_FDCWD, "/d/renamed", 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/d/renamed", &st, 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/d/entry-1", &st, 0), -ENOENT);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d/entry-2", 0755), -EEXIST);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d/entry-0", 0755), 0);
+}
+
 int main(void)
 {
     RUN(files_and_sizes);
@@ -429,5 +457,6 @@ int main(void)
     RUN(fionread_and_nonblock);
     RUN(root_mode_and_config);
     RUN(sticky_directory);
+    RUN(large_directory);
     return tl_finish();
 }
