@@ -77,6 +77,7 @@ void vfs_file_put(struct vfs_file *f)
     env = node->fs->env;
     if (!(f->flags & O_PATH) && node->fs->ops->close)
         node->fs->ops->close(f);
+    vfs_node_put(f->parent);
     vfs_node_put(node);
     vfs_free(env, f, sizeof *f);
 }

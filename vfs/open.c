@@ -196,6 +196,10 @@ int vfs_open_file(struct vfs *v, int dirfd, const char *path, int flags, uint32_
     rc = vfs_file_open_node(node, stored, &f);
     if (rc < 0)
         goto out;
+    if (!S_ISDIR(node->type) && w.dir) {
+        f->parent = w.dir; /* for vfs_fd_path */
+        vfs_node_get(f->parent);
+    }
     if ((flags & O_TRUNC) && !created && S_ISREG(node->type) && !(flags & O_PATH)) {
         struct vfs_setattr sa = {0};
         sa.mask = VFS_SET_SIZE | VFS_SET_MTIME;

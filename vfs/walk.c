@@ -242,8 +242,8 @@ int vfs_resolve_at(struct vfs *v, int dirfd, const char *path, int flags, struct
     return 0;
 }
 
-/* Finds the name of child (a directory) in its parent; copies it to the front of
- * buf[0..*pos) and moves *pos back. */
+/* Finds the name of child in its parent (a composition entry, or a name with child's
+ * inode number); copies "/NAME" to the front of buf[0..*pos) and moves *pos back. */
 static int prepend_name(struct vfs_node *parent, struct vfs_node *child, char *buf, size_t *pos)
 {
     struct vfs_node *q;
@@ -251,6 +251,17 @@ static int prepend_name(struct vfs_node *parent, struct vfs_node *child, char *b
     uint64_t at = 2;
     int rc;
     if (vfs_is_cdir(parent)) {
+        struct vfs_centry *e;
+        for (e = vfs_cdir_of(parent)->entries; e; e = e->next) {
+            if (e->node != child)
+                continue;
+            if (*pos < e->len + 1)
+                return -ERANGE;
+            *pos -= e->len;
+            memcpy(buf + *pos, e->name, e->len);
+            buf[--*pos] = '/';
+            return 0;
+        }
         q = vfs_cdir_backing(vfs_cdir_of(parent));
         if (!q)
             return -ENOENT;
@@ -332,4 +343,33 @@ int64_t vfs_dir_path(struct vfs *v, struct vfs_node *n, char *buf, size_t size)
     }
     memmove(buf, buf + pos, size - pos);
     return (int64_t)(size - pos - 1);
+}
+
+int64_t vfs_fd_path(struct vfs *v, int fd, char *buf, size_t size)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    char name[NAME_MAX + 2];
+    size_t pos = sizeof name, nlen;
+    int64_t len;
+    int rc;
+    if (!f)
+        return -EBADF;
+    if (S_ISDIR(f->node->type))
+        return vfs_dir_path(v, f->node, buf, size);
+    if (!f->parent)
+        return -ENOENT;
+    rc = prepend_name(f->parent, f->node, name, &pos);
+    if (rc < 0)
+        return rc;
+    nlen = sizeof name - pos;
+    len = vfs_dir_path(v, f->parent, buf, size);
+    if (len < 0)
+        return len;
+    if (len == 1)
+        len = 0; /* the root: "/" + "/name" would double the slash */
+    if ((size_t)len + nlen + 1 > size)
+        return -ERANGE;
+    memcpy(buf + len, name + pos, nlen);
+    buf[len + (int64_t)nlen] = '\0';
+    return len + (int64_t)nlen;
 }

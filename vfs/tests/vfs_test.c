@@ -776,6 +776,38 @@ static void vectors_and_copies(void)
     CHECK_INT(vfs_close(v, n), 0);
 }
 
+static void descriptor_paths(void)
+{
+    struct vfs *v = tl_vfs("ram; dir /tmp { ram }; null /dev/null; symlink /link tmp");
+    char buf[64];
+    int a, b, c, d, e;
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/tmp/sub", 0755), 0);
+    a = vfs_openat(v, AT_FDCWD, "/link/sub/../x", O_RDWR | O_CREAT, 0644);
+    b = vfs_openat(v, AT_FDCWD, "/dev/null", O_RDWR, 0);
+    c = vfs_openat(v, AT_FDCWD, "/tmp/sub", O_RDONLY, 0);
+    d = vfs_openat(v, AT_FDCWD, "/f", O_RDWR | O_CREAT, 0644);
+    e = vfs_openat(v, AT_FDCWD, "/", O_RDONLY, 0);
+    CHECK(a >= 0 && b >= 0 && c >= 0 && d >= 0 && e >= 0);
+    CHECK_INT(vfs_fd_path(v, a, buf, sizeof buf), 6);
+    CHECK_STR(buf, "/tmp/x");
+    CHECK_INT(vfs_fd_path(v, b, buf, sizeof buf), 9);
+    CHECK_STR(buf, "/dev/null");
+    CHECK_INT(vfs_fd_path(v, c, buf, sizeof buf), 8);
+    CHECK_STR(buf, "/tmp/sub");
+    CHECK_INT(vfs_fd_path(v, d, buf, sizeof buf), 2);
+    CHECK_STR(buf, "/f");
+    CHECK_INT(vfs_fd_path(v, e, buf, sizeof buf), 1);
+    CHECK_STR(buf, "/");
+    CHECK_INT(vfs_fd_path(v, a, buf, 6), -ERANGE);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/tmp/x", AT_FDCWD, "/tmp/y", 0), 0);
+    CHECK_INT(vfs_fd_path(v, a, buf, sizeof buf), 6);
+    CHECK_STR(buf, "/tmp/y");
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/y", 0), 0);
+    CHECK_INT(vfs_fd_path(v, a, buf, sizeof buf), -ENOENT);
+    CHECK_INT(vfs_fd_path(v, 42, buf, sizeof buf), -EBADF);
+}
+
 int main(void)
 {
     RUN(tree_from_config);
@@ -800,5 +832,6 @@ int main(void)
     RUN(bad_arguments);
     RUN(linux_version_dependent_answers);
     RUN(vectors_and_copies);
+    RUN(descriptor_paths);
     return tl_finish();
 }

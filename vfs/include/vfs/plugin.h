@@ -74,6 +74,8 @@ struct vfs_file {
     uint32_t flags;        /* O_ACCMODE bits, O_PATH and the status flags (O_APPEND, ...) */
     uint32_t refs;         /* descriptors and other holders */
     bool stream;           /* set by open: no offset (lseek, pread and pwrite: ESPIPE) */
+    /* core-private */
+    struct vfs_node *parent; /* one reference: the directory a non-directory was opened in */
 };
 
 /* One directory entry from readdir; name is valid until the next call on the fs. */

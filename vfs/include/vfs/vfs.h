@@ -163,6 +163,12 @@ int vfs_fchdir(struct vfs *v, int fd);
  * -ENOENT if the directory was removed. */
 int64_t vfs_getcwd(struct vfs *v, char *buf, size_t size);
 
+/* Writes the absolute path of what fd names (NUL-terminated) and returns its length:
+ * directories by their place in the tree, other files by the directory they were
+ * opened in and their name there now. -ENOENT when there is none (removed, or made
+ * outside the tree), -ERANGE if size is too small. For /proc/self/fd and the like. */
+int64_t vfs_fd_path(struct vfs *v, int fd, char *buf, size_t size);
+
 /* ---- open file descriptions, for the runtime's own use (exec, mmap by copy) ---- */
 
 /* Opens path like vfs_openat but returns the description (one reference) instead of a
