@@ -3,7 +3,8 @@
  * posixtestsuite port writes) and writes one result line per test. It is a static musl
  * program so that the same binary runs on the Linux host and, later, inside capix.
  *
- * Each test runs from its own directory, in a process group of its own, with stdin from
+ * Each test runs from its own directory (a .sh test from the top directory, as the suite
+ * runs them), in a process group of its own, with stdin from
  * /dev/null and its output in a log file (or /dev/null). When it exits or its time is up,
  * the whole group is killed with SIGKILL, so a test that hangs or leaves children behind
  * cannot stop the run. Exit statuses map as the suite maps them: 0 PASS, 1 FAIL,
@@ -281,8 +282,13 @@ static int pt_program(const char *test, const char *kind, char *dir, size_t dsiz
     if (strcmp(kind, "run") == 0) {
         suffix = ".test";
     } else if (strcmp(kind, "script") == 0) {
-        suffix = ".sh";
+        /* As the suite's Makefile runs them: from the top directory, by their path (some
+         * call helper programs by a path from there). */
+        if ((size_t)snprintf(exe, esize, "%s.sh", test) >= esize)
+            return -1;
+        snprintf(dir, dsize, ".");
         *is_script = 1;
+        return 0;
     } else {
         size_t bl = strlen(base);
         if (bl > 2 && (strcmp(base + bl - 2, ".c") == 0 || strcmp(base + bl - 2, ".h") == 0))
@@ -308,6 +314,9 @@ static void pt_entry(const struct pt_options *o, struct pt_counts *c, char *line
     const char *test = f[0], *kind = f[1], *status = f[2], *why = f[3];
     if (!*test || !pt_test_selected(o, test))
         return;
+    /* Entries of kinds not run now are left out, build failures included. */
+    if (strcmp(kind, "build-only") != 0 && !pt_kind_selected(o, kind))
+        return;
     if (strstr(status, "fail")) {
         char d[PT_MAX_FIELD];
         snprintf(d, sizeof d, "%.100s: %.1000s", status, why);
@@ -318,8 +327,6 @@ static void pt_entry(const struct pt_options *o, struct pt_counts *c, char *line
         pt_record(test, kind, "BUILD-ONLY", "compiled only, nothing to run", 0);
         return;
     }
-    if (!pt_kind_selected(o, kind))
-        return;
     char rel[PT_MAX_FIELD], dir[PT_MAX_FIELD], exe[PT_MAX_FIELD];
     int is_script;
     if (pt_program(test, kind, rel, sizeof rel, exe, sizeof exe, &is_script) != 0)

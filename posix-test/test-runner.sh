@@ -35,7 +35,8 @@ mk c/i/cwd/1-1.test '[ "$(basename "$PWD")" = cwd ] && [ -e marker ]'
 touch "$root/c/i/cwd/marker"
 mk c/i/stdin/1-1.test 'if read x; then exit 1; fi; exit 0'
 mkdir -p "$root/c/i/script"
-printf 'exit 0\n' >"$root/c/i/script/2-1.sh" # run through /bin/sh, no exec bit needed
+# run through /bin/sh (no exec bit needed) from the top directory, as the suite does
+printf '[ -f tests.tsv ] && [ -f c/i/script/2-1.sh ]\n' >"$root/c/i/script/2-1.sh"
 mk f/func/prog 'exit 0'
 {
   printf '# test\tkind\tstatus\tdetail\n'
@@ -77,7 +78,7 @@ expect signal_is_interrupted c/i/segv/1-1 INTERRUPTED "signal 11"
 expect timeout_is_hung c/i/hang/1-1 HUNG "killed"
 expect runs_in_own_directory c/i/cwd/1-1 PASS
 expect stdin_is_dev_null c/i/stdin/1-1 PASS
-expect script_runs_with_sh c/i/script/2-1 PASS
+expect script_runs_with_sh_from_top c/i/script/2-1 PASS
 expect missing_program_recorded c/i/nobin/1-1 INTERRUPTED "could not start"
 expect build_only_recorded c/i/only/1-1 BUILD-ONLY
 expect compile_failure_recorded c/i/broken/1-1 BUILD-FAIL "compile-failed: x.c:1: error: oops"
@@ -109,7 +110,11 @@ got=$(grep -v '^#' "$tmp/sel.tsv" | cut -f1,3 | tr '\t\n' ': ')
 [[ $got == "c/i/pass/1-1:PASS c/i/fail/1-1:FAIL " ]] && ok select_prefix_and_kind ||
   bad select_prefix_and_kind "got '$got'"
 
-"$ptrun" -q -t 1 -k stress -o "$tmp/st.tsv" "$root" s/ >/dev/null 2>&1
+printf 's/stress/broken\tstress\tbuild-failed\tno\n' >>"$root/tests.tsv"
+"$ptrun" -q -t 1 -o "$tmp/nost.tsv" "$root" s/ >/dev/null 2>&1
+[[ -z $(grep -v '^#' "$tmp/nost.tsv") ]] && ok unselected_kind_build_failure_left_out ||
+  bad unselected_kind_build_failure_left_out "$(cat "$tmp/nost.tsv")"
+"$ptrun" -q -t 1 -k stress -o "$tmp/st.tsv" "$root" s/stress/x >/dev/null 2>&1
 [[ $(grep -v '^#' "$tmp/st.tsv" | cut -f1) == s/stress/x ]] && ok select_stress_kind ||
   bad select_stress_kind "$(cat "$tmp/st.tsv")"
 
