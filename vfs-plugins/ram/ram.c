@@ -134,7 +134,8 @@ static struct ram_node *node_new(struct ram_fs *r, uint32_t mode)
     return n;
 }
 
-static void node_free(struct ram_fs *r, struct ram_node *n)
+/* Frees one node and what it owns; returns the parent it kept alive, if any. */
+static struct ram_node *node_free_one(struct ram_fs *r, struct ram_node *n)
 {
     struct ram_dirent *e, *next;
     struct ram_node *parent = n->holds_parent && !r->unmounting ? n->parent : NULL;
@@ -154,8 +155,19 @@ static void node_free(struct ram_fs *r, struct ram_node *n)
     ram_release_mem(r, n->buckets, n->nbuckets * sizeof *n->buckets);
     if (n != &r->root_storage)
         ram_release_mem(r, n, sizeof *n);
-    if (parent)
-        vfs_node_put(&parent->vn);
+    return parent;
+}
+
+/* Frees n, and then each removed ancestor that only n's line kept alive (a loop, not
+ * recursion: such a chain can be as deep as a path is long). */
+static void node_free(struct ram_fs *r, struct ram_node *n)
+{
+    while (n) {
+        struct ram_node *parent = node_free_one(r, n);
+        n = NULL;
+        if (parent && --parent->vn.refs == 0 && parent->nlink == 0)
+            n = parent;
+    }
 }
 
 /* Frees n if nothing refers to it any more. */

@@ -162,6 +162,30 @@ static void removed_directory_in_use(void)
     CHECK_INT(vfs_close(v, fd), 0);
 }
 
+static void removed_chain_in_use(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    static char path[PATH_MAX];
+    size_t len = 0;
+    int i;
+    CHECK(v);
+    /* a deep directory, its deepest one in use while all are removed bottom-up */
+    for (i = 0; i < 1000; i++) {
+        memcpy(path + len, "/d", 3);
+        len += 2;
+        CHECK_INT(vfs_mkdirat(v, AT_FDCWD, path, 0755), 0);
+    }
+    CHECK_INT(vfs_chdir(v, path), 0);
+    for (i = 0; i < 1000; i++) {
+        CHECK_INT(vfs_unlinkat(v, AT_FDCWD, path, AT_REMOVEDIR), 0);
+        len -= 2;
+        path[len] = '\0';
+    }
+    CHECK_INT(vfs_chdir(v, "../../.."), 0); /* still a way up through removed ones */
+    CHECK_INT(vfs_chdir(v, "/"), 0);        /* frees the whole chain, without recursion */
+    CHECK_STR(tl_ls(v, "/"), "");
+}
+
 static void readdir_while_removing(void)
 {
     struct vfs *v = tl_vfs("ram");
@@ -448,6 +472,7 @@ int main(void)
     RUN(hard_links_and_inodes);
     RUN(unlinked_while_open);
     RUN(removed_directory_in_use);
+    RUN(removed_chain_in_use);
     RUN(readdir_while_removing);
     RUN(readdir_positions);
     RUN(times);

@@ -199,6 +199,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 25:
             rc = vfs_dup2(v, fd, (int)(l2 % 20));
             break;
+        case 26: /* many names in one directory (ram's hash index) */
+            for (int i = 0; i < 40 && l1 + 4 < sizeof p1; i++) {
+                p1[l1] = (char)('A' + i % 26);
+                p1[l1 + 1] = (char)('a' + i / 26);
+                p1[l1 + 2] = '\0';
+                rc = vfs_openat(v, AT_FDCWD, p1, O_WRONLY | O_CREAT, 0644);
+                if (rc >= 0)
+                    rc = vfs_close(v, (int)rc);
+                check_rc(rc);
+            }
+            break;
+        case 27:
+            rc = vfs_fd_path(v, fd, buf, (size_t)l2 % sizeof buf);
+            if (rc > 0 && (buf[0] != '/' || (size_t)rc != strlen(buf)))
+                abort();
+            break;
         default:
             rc = vfs_fstatat(v, fd >= 0 ? fd : AT_FDCWD, p1, &st, AT_EMPTY_PATH);
             break;
