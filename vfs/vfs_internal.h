@@ -142,6 +142,9 @@ int vfs_walk(struct vfs *v, struct vfs_node *start, const char *path, unsigned f
 void vfs_walk_done(struct vfs_walk *w);
 /* Walks relative to dirfd (AT_FDCWD: the working directory). */
 int vfs_walk_at(struct vfs *v, int dirfd, const char *path, unsigned flags, struct vfs_walk *w);
+/* Takes over a reference on n and returns the node the tree shows for it (one
+ * reference): the composition directory when n is a directory behind one. */
+struct vfs_node *vfs_canonical(struct vfs *v, struct vfs_node *n);
 /* The parent of directory n (one reference), never above the root, across mounts. */
 int vfs_step_up(struct vfs *v, struct vfs_node *n, struct vfs_node **out);
 /* Writes the absolute path of directory n into buf; returns its length (without NUL). */

@@ -5,8 +5,9 @@
  * the directory's lookup, which for a composition directory finds its entries first
  * and then its backing directory's. A symlink met on the way (and at the end when
  * asked to follow, or when the path ends in '/') is spliced in front of the rest of the
- * path, at most VFS_MAXSYMLINKS times per walk (ELOOP). Every directory passed needs
- * search (x) permission.
+ * path, at most VFS_MAXSYMLINKS times per walk (ELOOP); a magic link (a plugin's
+ * follow_link, such as /proc/self/fd/N) leads to its node directly. Every directory
+ * passed needs search (x) permission.
  *
  * Limits: a path must be shorter than PATH_MAX, a component at most NAME_MAX bytes, a
  * path with symlink text spliced in shorter than VFS_WALK_BUF (ENAMETOOLONG).
@@ -52,6 +53,19 @@ int vfs_step_up(struct vfs *v, struct vfs_node *n, struct vfs_node **out)
     }
     *out = p;
     return 0;
+}
+
+struct vfs_node *vfs_canonical(struct vfs *v, struct vfs_node *n)
+{
+    struct vfs_cdir *d;
+    if (!S_ISDIR(n->type) || vfs_is_cdir(n) || !n->fs->root || n->fs->vfs != v)
+        return n;
+    d = vfs_cdir_backed_by(v, n);
+    if (!d)
+        return n;
+    vfs_node_put(n);
+    vfs_node_get(&d->node);
+    return &d->node;
 }
 
 int vfs_walk(struct vfs *v, struct vfs_node *start, const char *path, unsigned flags,
@@ -139,32 +153,51 @@ int vfs_walk(struct vfs *v, struct vfs_node *start, const char *path, unsigned f
                 rc = -ELOOP;
                 goto fail;
             }
-            tl = next->fs->ops->readlink ? next->fs->ops->readlink(next, v->linkbuf, PATH_MAX)
-                                         : -EINVAL;
-            vfs_node_put(next);
-            next = NULL;
-            if (tl < 0) {
-                rc = (int)tl;
-                goto fail;
+            if (next->fs->ops->follow_link) {
+                /* a magic link (/proc/self/fd/N): it names its node, not a path */
+                struct vfs_node *t = NULL;
+                rc = next->fs->ops->follow_link(next, &t);
+                vfs_node_put(next);
+                next = NULL;
+                if (rc < 0)
+                    goto fail;
+                next = vfs_canonical(v, t);
+                if (!last) {
+                    vfs_node_put(cur);
+                    cur = next;
+                    next = NULL;
+                    p = q;
+                    continue;
+                }
+                /* the last component: it names the target (below) */
+            } else {
+                tl = next->fs->ops->readlink ? next->fs->ops->readlink(next, v->linkbuf, PATH_MAX)
+                                             : -EINVAL;
+                vfs_node_put(next);
+                next = NULL;
+                if (tl < 0) {
+                    rc = (int)tl;
+                    goto fail;
+                }
+                if (tl == 0) {
+                    rc = -ENOENT;
+                    goto fail;
+                }
+                if ((size_t)tl >= PATH_MAX || (size_t)tl + rest >= VFS_WALK_BUF) {
+                    rc = -ENAMETOOLONG;
+                    goto fail;
+                }
+                memmove(buf + tl, buf + p, rest);
+                memcpy(buf, v->linkbuf, (size_t)tl);
+                end = (size_t)tl + rest;
+                p = 0;
+                if (buf[0] == '/') {
+                    vfs_node_put(cur);
+                    cur = &v->root->node;
+                    vfs_node_get(cur);
+                }
+                continue;
             }
-            if (tl == 0) {
-                rc = -ENOENT;
-                goto fail;
-            }
-            if ((size_t)tl >= PATH_MAX || (size_t)tl + rest >= VFS_WALK_BUF) {
-                rc = -ENAMETOOLONG;
-                goto fail;
-            }
-            memmove(buf + tl, buf + p, rest);
-            memcpy(buf, v->linkbuf, (size_t)tl);
-            end = (size_t)tl + rest;
-            p = 0;
-            if (buf[0] == '/') {
-                vfs_node_put(cur);
-                cur = &v->root->node;
-                vfs_node_get(cur);
-            }
-            continue;
         }
         if (last) {
             w->dir = cur;
@@ -306,6 +339,7 @@ int64_t vfs_dir_path(struct vfs *v, struct vfs_node *n, char *buf, size_t size)
         return -ERANGE;
     buf[--pos] = '\0';
     vfs_node_get(cur);
+    cur = vfs_canonical(v, cur);
     for (;;) {
         if (vfs_is_cdir(cur)) {
             struct vfs_cdir *d = vfs_cdir_of(cur);

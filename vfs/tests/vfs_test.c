@@ -808,6 +808,84 @@ static void descriptor_paths(void)
     CHECK_INT(vfs_fd_path(v, 42, buf, sizeof buf), -EBADF);
 }
 
+/* A node plugin with one magic link, as /proc/self/fd/N will be: it leads to whatever
+ * node magic_target names. */
+static struct vfs_node *magic_target;
+
+static int magic_follow(struct vfs_node *link, struct vfs_node **target)
+{
+    if (!magic_target)
+        return -ENOENT;
+    vfs_node_get(magic_target);
+    *target = magic_target;
+    return 0;
+}
+
+static int64_t magic_readlink(struct vfs_node *n, char *buf, size_t size)
+{
+    memcpy(buf, "pipe:[1]", size < 8 ? size : 8);
+    return 8;
+}
+
+static const struct vfs_fs_ops magic_ops = {
+    .readlink = magic_readlink,
+    .follow_link = magic_follow,
+    .getattr = vfs_simple_getattr,
+    .unmount = vfs_simple_unmount,
+};
+
+static int magic_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
+{
+    struct vfs_simple_fs *s;
+    int rc = vfs_simple_mount(a, &magic_ops, sizeof *s, S_IFLNK | 0777, &s);
+    if (rc == 0)
+        *out = &s->fs;
+    return rc;
+}
+
+static const struct vfs_plugin magic_plugin = {"magic", VFS_PLUGIN_NODE, NULL, magic_mount};
+
+static void magic_links(void)
+{
+    static char arena_mem[1 << 12];
+    static const char text[] = "vfs { dir /tmp { ram }; magic /m }";
+    extern const struct vfs_plugin vfs_plugin_ram;
+    const struct vfs_plugin *plugins[] = {&vfs_plugin_ram, &magic_plugin};
+    struct cfg_arena arena = {arena_mem, sizeof arena_mem, 0};
+    struct cfg_node *root;
+    struct cfg_error err;
+    struct vfs *v = NULL;
+    char buf[16];
+    int fd, fd2;
+    CHECK_INT(cfg_parse("t.cfg", text, sizeof text - 1, &arena, &root, &err), 0);
+    CHECK_INT(vfs_create(&tl_env, plugins, 2, cfg_first(root, "vfs"), 16, &v, &err), 0);
+    magic_target = NULL;
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/m", &st, 0), -ENOENT);
+    CHECK_INT(tl_write(v, "/tmp/x", "data"), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/x", O_RDWR, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_lseek(v, fd, 2, SEEK_SET), 2);
+    magic_target = vfs_fd_file(v, fd)->node;
+    CHECK_INT(vfs_readlinkat(v, AT_FDCWD, "/m", buf, sizeof buf), 8);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/m", &st, AT_SYMLINK_NOFOLLOW), 0);
+    CHECK_INT(st.st_mode, S_IFLNK | 0777);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/m", &st, 0), 0);
+    CHECK_INT(st.st_size, 4);
+    fd2 = vfs_openat(v, AT_FDCWD, "/m", O_RDONLY, 0); /* a new description of the file */
+    CHECK(fd2 >= 0);
+    CHECK_INT(vfs_read(v, fd2, buf, sizeof buf), 4);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/m/", O_RDONLY, 0), -ENOTDIR);
+    CHECK_INT(vfs_close(v, fd2), 0);
+    magic_target = vfs_fd_file(v, fd)->node->fs->root; /* the ram's root directory */
+    CHECK_STR(tl_read(v, "/m/x", NULL), "data");
+    CHECK_INT(vfs_chdir(v, "/m"), 0);
+    CHECK_INT(vfs_getcwd(v, buf, sizeof buf), 5);
+    CHECK_STR(buf, "/tmp");
+    CHECK_INT(vfs_close(v, fd), 0);
+    vfs_destroy(v);
+    magic_target = NULL;
+}
+
 int main(void)
 {
     RUN(tree_from_config);
@@ -833,5 +911,6 @@ int main(void)
     RUN(linux_version_dependent_answers);
     RUN(vectors_and_copies);
     RUN(descriptor_paths);
+    RUN(magic_links);
     return tl_finish();
 }

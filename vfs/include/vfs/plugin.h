@@ -139,6 +139,10 @@ struct vfs_fs_ops {
                   const char *nname, size_t nlen, unsigned flags);
     /* Copies up to size bytes of a symlink's text; returns its full length. */
     int64_t (*readlink)(struct vfs_node *node, char *buf, size_t size);
+    /* Magic links (/proc/self/fd/N, /proc/self/exe): the node a symlink leads to (one
+     * reference), which the walk takes instead of following the text; readlink still
+     * gives the text. */
+    int (*follow_link)(struct vfs_node *link, struct vfs_node **target);
 
     /* Attributes: st_dev, st_ino, the type bits and st_blksize are filled by the core
      * before getattr; the plugin fills the rest. */
