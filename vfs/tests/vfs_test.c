@@ -7,6 +7,8 @@
  */
 #include "testlib.h"
 
+#include <vfs_plugins.h>
+
 #include <stdlib.h>
 
 static struct linux_stat st;
@@ -256,29 +258,47 @@ static void config_merges_and_nests(void)
     CHECK_STR(tl_ls(v, "/"), "dev a");
 }
 
+static void config_tree_not_kept(void)
+{
+    struct vfs *v = tl_vfs("dir /etc { inline motd \"hello\" }; symlink /bin/sh bash; "
+                           "dir /tmp { ram size=1M }");
+    char buf[8];
+    CHECK(v);
+    /* the next build reuses (overwrites) the same configuration arena */
+    CHECK(tl_vfs("dir /other { null overwritten; symlink abcdefgh ijklmnopq }"));
+    CHECK_STR(tl_read(v, "/etc/motd", NULL), "hello");
+    CHECK_INT(vfs_readlinkat(v, AT_FDCWD, "/bin/sh", buf, sizeof buf), 4);
+    CHECK(memcmp(buf, "bash", 4) == 0);
+    CHECK_STR(tl_ls(v, "/"), "etc bin tmp");
+}
+
 static void create_failures_leak_nothing(void)
 {
-    static const char *const cfg = "dir /tmp { ram }; dir /dev { null; zero }; "
-                                   "dir /etc { inline hostname x }; symlink /bin/sh bash";
-    long i;
-    for (i = 0; i < 40; i++) {
-        struct cfg_error err;
+    static const char text[] = "vfs { dir /tmp { ram }; dir /dev { null; zero; full }; "
+                               "dir /etc { inline hostname x }; symlink /bin/sh bash }";
+    static char arena_mem[1 << 14];
+    struct cfg_arena arena = {arena_mem, sizeof arena_mem, 0};
+    struct cfg_node *root;
+    struct cfg_error err;
+    long i, failed = 0;
+    CHECK_INT(cfg_parse("t.cfg", text, sizeof text - 1, &arena, &root, &err), 0);
+    /* every allocation of vfs_create fails once: always -ENOMEM, never a leak */
+    for (i = 0; i < 200; i++) {
         struct vfs *v = NULL;
-        static char arena_mem[1 << 14];
-        struct cfg_arena arena = {arena_mem, sizeof arena_mem, 0};
-        struct cfg_node *root;
-        char text[256];
         int rc;
-        snprintf(text, sizeof text, "vfs { %s }", cfg);
-        CHECK_INT(cfg_parse("t.cfg", text, strlen(text), &arena, &root, &err), 0);
         tl_alloc_fail_after = i;
-        rc = vfs_create(&tl_env, NULL, 0, NULL, 16, &v, &err);
+        rc = vfs_create(&tl_env, vfs_plugins_all, vfs_plugins_all_count, cfg_first(root, "vfs"), 16,
+                        &v, &err);
         tl_alloc_fail_after = -1;
-        if (rc == 0)
+        if (rc == 0) {
+            CHECK_STR(tl_ls(v, "/"), "tmp dev etc bin");
             vfs_destroy(v);
-        else
-            CHECK_INT(rc, -ENOMEM);
+            break;
+        }
+        CHECK_INT(rc, -ENOMEM);
+        failed++;
     }
+    CHECK(failed > 10 && i < 200);
 }
 
 /* ---- the path walk ---- */
@@ -895,6 +915,7 @@ int main(void)
     RUN(devices_and_inodes_are_stable);
     RUN(config_errors);
     RUN(config_merges_and_nests);
+    RUN(config_tree_not_kept);
     RUN(create_failures_leak_nothing);
     RUN(walk_dots_and_root);
     RUN(walk_symlink_limit);

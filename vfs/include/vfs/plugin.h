@@ -175,7 +175,8 @@ struct vfs_fs_ops {
 struct vfs_mount_args {
     const struct vfs_env *env;
     struct vfs *vfs;            /* the vfs being built (plugins such as proc keep it) */
-    const struct cfg_node *cfg; /* the plugin's configuration node */
+    const struct cfg_node *cfg; /* the plugin's configuration node (copy what you keep: the
+                                   tree may be freed after mounting) */
     unsigned first_arg;         /* its first positional value meant for the plugin */
     struct cfg_error *err;
 };

@@ -52,8 +52,8 @@ struct vfs_env {
  * working directory is the root, the descriptor table is empty with a limit of
  * fd_limit descriptors, the identity is uid 0, gid 0 and the umask 022. Returns 0 and
  * *out, -EINVAL with *err filled (file, line, what was expected) for a configuration
- * error or a plugin that cannot mount, or -ENOMEM. The plugins array and the
- * configuration tree must outlive the vfs.
+ * error or a plugin that cannot mount, or -ENOMEM. The configuration tree and the
+ * plugins array are not needed afterwards (the plugins themselves, static structs, are).
  */
 int vfs_create(const struct vfs_env *env, const struct vfs_plugin *const *plugins, size_t nplugins,
                const struct cfg_node *cfg, unsigned fd_limit, struct vfs **out,
