@@ -36,6 +36,11 @@ done
 
 one=$("$bin" -t 0.01 -c stat,null_call "$dir" | grep -c '^BENCH ')
 [[ $one == 2 ]] && ok bench_selects_cases || bad bench_selects_cases "$one lines"
+grep -q '^# bench 1 .*, pinned to CPU [0-9]*$' <<<"$out" && ok bench_pins_to_one_cpu ||
+  bad bench_pins_to_one_cpu "$(head -1 <<<"$out")"
+unpinned=$("$bin" -a -t 0.01 -c null_call "$dir")
+grep -q '^# bench 1 .*, not pinned (-a)$' <<<"$unpinned" &&
+  ok bench_unpinned_with_a || bad bench_unpinned_with_a "no 'not pinned' header"
 "$bin" --exit && ok bench_trivial_child || bad bench_trivial_child "status $?"
 "$bin" -t 0.01 "$dir/missing/dir" >/dev/null 2>&1
 [[ $? == 1 ]] && ok bench_bad_dir_fails || bad bench_bad_dir_fails "status $?"
