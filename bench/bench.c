@@ -16,12 +16,16 @@
  * The program also serves as its own trivial child: `bench --exit` returns at once,
  * and `bench --exec-chain ...` is one link of the execve chain (see bench_execve).
  * `bench --linux-init` is for a Linux guest whose initramfs holds it as /init.
+ *
+ * A case that fails ends the run, except with -k (for systems that implement only part
+ * of POSIX so far): then it prints `SKIP name: reason` and the run goes on.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -57,6 +61,7 @@ struct bench_ctx {
 struct bench_case {
     const char *name;
     const char *what;
+    int files; /* uses DIR/bench.dat */
     int (*setup)(struct bench_ctx *c);
     int (*op)(struct bench_ctx *c); /* one operation; 0 or -1 with errno */
     void (*teardown)(struct bench_ctx *c);
@@ -64,6 +69,9 @@ struct bench_case {
 };
 
 static double bench_budget_s = 0.5; /* time per case */
+static int bench_keep_going;        /* -k */
+static jmp_buf bench_skip;          /* where a failing case goes with -k */
+static const char *bench_current;   /* the case running */
 static volatile sig_atomic_t bench_signals;
 
 static uint64_t bench_now_ns(void)
@@ -75,6 +83,11 @@ static uint64_t bench_now_ns(void)
 
 static void bench_fail(const char *what)
 {
+    if (bench_keep_going && bench_current) {
+        printf("SKIP %s: %s: %s\n", bench_current, what, strerror(errno));
+        fflush(stdout);
+        longjmp(bench_skip, 1);
+    }
     fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
     exit(1);
 }
@@ -240,21 +253,23 @@ static void bench_signal_teardown(struct bench_ctx *c)
 }
 
 static const struct bench_case bench_cases[] = {
-    {"null_call", "getppid()", NULL, bench_op_getppid, NULL, 0},
-    {"clock_gettime", "clock_gettime(CLOCK_MONOTONIC) (vDSO on Linux)", NULL, bench_op_clock, NULL,
+    {"null_call", "getppid()", 0, NULL, bench_op_getppid, NULL, 0},
+    {"clock_gettime", "clock_gettime(CLOCK_MONOTONIC) (vDSO on Linux)", 0, NULL, bench_op_clock,
+     NULL, 0},
+    {"open_close", "open(O_RDONLY) + close of DIR/bench.dat", 1, NULL, bench_op_open_close, NULL,
      0},
-    {"open_close", "open(O_RDONLY) + close of DIR/bench.dat", NULL, bench_op_open_close, NULL, 0},
-    {"stat", "stat(DIR/bench.dat)", NULL, bench_op_stat, NULL, 0},
-    {"read_4k", "pread of 4 KiB at offset 0", NULL, bench_op_read, NULL, 0},
-    {"write_4k", "pwrite of 4 KiB at offset 0", NULL, bench_op_write, NULL, 0},
-    {"fork_wait", "fork, child _exit(0), waitpid", NULL, bench_op_fork, NULL, 1},
-    {"spawn_wait", "posix_spawn of this program (--exit), waitpid", NULL, bench_op_spawn, NULL, 1},
-    {"fork_exec_wait", "fork, execve of this program (--exit), waitpid", NULL, bench_op_fork_exec,
-     NULL, 1},
-    {"execve", "execve of this program, from the call to the new main()", NULL, NULL, NULL, 1},
-    {"pipe_roundtrip", "1 byte to a child process and back over two pipes", bench_pipe_setup,
+    {"stat", "stat(DIR/bench.dat)", 1, NULL, bench_op_stat, NULL, 0},
+    {"read_4k", "pread of 4 KiB at offset 0", 1, NULL, bench_op_read, NULL, 0},
+    {"write_4k", "pwrite of 4 KiB at offset 0", 1, NULL, bench_op_write, NULL, 0},
+    {"fork_wait", "fork, child _exit(0), waitpid", 0, NULL, bench_op_fork, NULL, 1},
+    {"spawn_wait", "posix_spawn of this program (--exit), waitpid", 0, NULL, bench_op_spawn, NULL,
+     1},
+    {"fork_exec_wait", "fork, execve of this program (--exit), waitpid", 0, NULL,
+     bench_op_fork_exec, NULL, 1},
+    {"execve", "execve of this program, from the call to the new main()", 0, NULL, NULL, NULL, 1},
+    {"pipe_roundtrip", "1 byte to a child process and back over two pipes", 0, bench_pipe_setup,
      bench_op_pipe, bench_pipe_teardown, 0},
-    {"signal_self", "kill(getpid(), SIGUSR1) with a handler, delivered", bench_signal_setup,
+    {"signal_self", "kill(getpid(), SIGUSR1) with a handler, delivered", 0, bench_signal_setup,
      bench_op_signal, bench_signal_teardown, 0},
 };
 #define BENCH_NCASES (sizeof bench_cases / sizeof bench_cases[0])
@@ -386,17 +401,23 @@ static int bench_exec_link(char **argv)
 
 /* ---- setup and main ---- */
 
-static void bench_prepare(struct bench_ctx *c, const char *dir)
+/* Makes DIR/bench.dat; returns 0, or -1 with errno (with -k: the file cases skip). */
+static int bench_prepare(struct bench_ctx *c, const char *dir)
 {
     snprintf(c->dir, sizeof c->dir, "%s", dir);
     snprintf(c->file, sizeof c->file, "%s/bench.dat", c->dir);
+    memset(c->buf, 'b', sizeof c->buf);
     c->fd = open(c->file, O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (c->fd < 0)
-        bench_fail(c->file);
-    memset(c->buf, 'b', sizeof c->buf);
+        goto fail;
     for (int i = 0; i < BENCH_FILE_SIZE / (int)sizeof c->buf; i++)
         if (write(c->fd, c->buf, sizeof c->buf) != (ssize_t)sizeof c->buf)
-            bench_fail(c->file);
+            goto fail;
+    return 0;
+fail:
+    if (!bench_keep_going)
+        bench_fail(c->file);
+    return -1;
 }
 
 static int bench_selected(const char *only, const char *name)
@@ -438,8 +459,9 @@ static int bench_all(const char *self, const char *dir, const char *only, int pi
 {
     static struct bench_ctx c;
     struct utsname u;
-    char pinned[128] = "not pinned (-a)";
-    bench_prepare(&c, dir);
+    char pinned[128] = "not pinned (-a)", nofiles[256] = "";
+    if (bench_prepare(&c, dir) != 0)
+        snprintf(nofiles, sizeof nofiles, "%.200s: %s", c.file, strerror(errno));
     c.self = self;
     if (pin)
         bench_pin(pinned, sizeof pinned);
@@ -451,15 +473,27 @@ static int bench_all(const char *self, const char *dir, const char *only, int pi
             printf("# case %s: %s\n", bench_cases[i].name, bench_cases[i].what);
     fflush(stdout);
     for (size_t i = 0; i < BENCH_NCASES; i++) {
-        if (!bench_selected(only, bench_cases[i].name))
+        const struct bench_case *bc = &bench_cases[i];
+        if (!bench_selected(only, bc->name))
             continue;
-        if (bench_cases[i].op)
-            bench_run(&bench_cases[i], &c);
-        else
-            bench_execve(&c);
+        if (bc->files && nofiles[0]) {
+            printf("SKIP %s: %s\n", bc->name, nofiles);
+            continue;
+        }
+        bench_current = bc->name;
+        if (setjmp(bench_skip) == 0) {
+            if (bc->op)
+                bench_run(bc, &c);
+            else
+                bench_execve(&c);
+        }
+        bench_current = NULL;
+        fflush(stdout);
     }
-    close(c.fd);
-    unlink(c.file);
+    if (!nofiles[0]) {
+        close(c.fd);
+        unlink(c.file);
+    }
     return 0;
 }
 
@@ -496,9 +530,10 @@ static int bench_linux_init(const char *self, const char *only, int pin)
 
 static void bench_usage(void)
 {
-    fputs("usage: posixbench [-q] [-a] [-t SECONDS] [-c CASE,...] DIR\n"
+    fputs("usage: posixbench [-q] [-a] [-k] [-t SECONDS] [-c CASE,...] DIR\n"
           "  runs every case (or those named), files in DIR; -t is the time per case\n"
-          "  (default 0.5), -q is -t 0.1; -a leaves the processes on all CPUs\n",
+          "  (default 0.5), -q is -t 0.1; -a leaves the processes on all CPUs; -k skips\n"
+          "  a case that fails (SKIP line) instead of stopping\n",
           stderr);
     exit(2);
 }
@@ -521,6 +556,8 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (strcmp(argv[i], "-a") == 0)
             pin = 0;
+        else if (strcmp(argv[i], "-k") == 0)
+            bench_keep_going = 1;
         else if (strcmp(argv[i], "--linux-init") == 0)
             linux_init = 1;
         else if (argv[i][0] == '-' || dir)

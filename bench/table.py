@@ -5,8 +5,8 @@
            [--capix-missing WHY] [--tsv OUT]
 
 Each FILE is what build/bench/posixbench prints: 'BENCH name ns median p10 p90 samples
-per_sample' lines, and '#' comments; '# accel kvm|tcg' says how a guest ran, '# failed:
-WHY' that it did not. Figures taken under TCG are shown, marked, and never compared: the
+per_sample' lines, 'SKIP name: reason' for a case that failed (posixbench -k), and '#'
+comments; '# accel kvm|tcg' says how a guest ran, '# failed: WHY' that it did not. Figures taken under TCG are shown, marked, and never compared: the
 ratio column (capix median / Linux host median) is filled only for capix under KVM or on
 hardware.
 """
@@ -18,10 +18,11 @@ TCG_NOTE = "TCG: emulated, not compared"
 class Run:
     """One side's results: BENCH lines by case, metadata, or why there are none."""
 
-    def __init__(self, cases=None, accel="", why=""):
+    def __init__(self, cases=None, accel="", why="", skipped=None):
         self.cases = cases or {}
         self.accel = accel
         self.why = why
+        self.skipped = skipped or {}
 
     @property
     def tcg(self):
@@ -29,13 +30,16 @@ class Run:
 
 
 def parse(lines):
-    cases, accel, why = {}, "", ""
+    cases, accel, why, skipped = {}, "", "", {}
     for line in lines:
         line = line.strip()
         if line.startswith("# accel "):
             accel = line.split()[2]
         elif line.startswith("# failed:"):
             why = line[len("# failed:"):].strip()
+        elif line.startswith("SKIP "):
+            name, _, reason = line[5:].partition(":")
+            skipped[name.strip()] = reason.strip()
         elif line.startswith("BENCH "):
             f = line.split()
             if len(f) < 7 or f[2] != "ns":
@@ -43,7 +47,7 @@ def parse(lines):
             cases[f[1]] = tuple(float(x) for x in f[3:6])
     if not cases and not why:
         why = "no BENCH lines"
-    return Run(cases, accel, why)
+    return Run(cases, accel, why, skipped)
 
 
 def load(path, missing):
@@ -65,6 +69,8 @@ def human(ns):
 
 
 def cell(run, case):
+    if case in run.skipped:
+        return "not yet (ENOSYS)" if run.skipped[case].endswith("not implemented") else "failed"
     if case not in run.cases:
         return "-" if run.cases else "not yet" if run.why.startswith("not yet") else "-"
     med, p10, p90 = run.cases[case]
@@ -86,7 +92,7 @@ def build(host, guest, capix):
     """(printed lines, tsv lines)."""
     names = list(host.cases)
     for r in (guest, capix):
-        names += [n for n in r.cases if n not in names]
+        names += [n for n in list(r.cases) + list(r.skipped) if n not in names]
     glabel = "Linux guest" + (" (TCG)" if guest.tcg else "")
     head = ["case", "capix", "Linux host", glabel, "capix/host"]
     rows = [[n, cell(capix, n), cell(host, n), cell(guest, n), ratio(capix, host, n)]
@@ -99,6 +105,9 @@ def build(host, guest, capix):
         out.append(f"capix: {capix.why}")
     elif capix.tcg:
         out.append(f"capix: {TCG_NOTE}")
+    if capix.skipped:
+        out.append("capix: not yet / failed = the case stopped there with: "
+                   + "; ".join(sorted(set(r.split(": ")[-1] for r in capix.skipped.values()))))
     if not guest.cases:
         out.append(f"Linux guest: {guest.why}")
     elif guest.tcg:
@@ -115,6 +124,8 @@ def build(host, guest, capix):
             if n in run.cases:
                 row += [f"{v:.1f}" for v in run.cases[n]]
                 row.append(TCG_NOTE if run.tcg else run.accel or "native")
+            elif n in run.skipped:
+                row += ["", "", "", f"skipped: {run.skipped[n]}"]
             else:
                 row += ["", "", "", run.why or "not measured"]
         row.append(ratio(capix, host, n))

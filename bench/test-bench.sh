@@ -41,6 +41,10 @@ grep -q '^# bench 1 .*, pinned to CPU [0-9]*$' <<<"$out" && ok bench_pins_to_one
 unpinned=$("$bin" -a -t 0.01 -c null_call "$dir")
 grep -q '^# bench 1 .*, not pinned (-a)$' <<<"$unpinned" &&
   ok bench_unpinned_with_a || bad bench_unpinned_with_a "no 'not pinned' header"
+kg=$("$bin" -k -t 0.01 -c null_call,stat "$dir/missing/dir" 2>&1)
+[[ $? == 0 ]] && grep -q '^BENCH null_call ' <<<"$kg" &&
+  grep -q '^SKIP stat: .*/missing/dir/bench.dat: No such file or directory$' <<<"$kg" &&
+  ok bench_keep_going_skips || bad bench_keep_going_skips "$kg"
 "$bin" --exit && ok bench_trivial_child || bad bench_trivial_child "status $?"
 "$bin" -t 0.01 "$dir/missing/dir" >/dev/null 2>&1
 [[ $? == 1 ]] && ok bench_bad_dir_fails || bad bench_bad_dir_fails "status $?"

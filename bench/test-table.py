@@ -78,5 +78,22 @@ case("guest_tcg_note", "Linux guest: TCG: emulated, not compared" in out, "\n".j
 out, tsv = table.build(host, g, table.parse(CAPIX_KVM.replace("kvm", "tcg").splitlines()))
 case("ratio_never_for_tcg", tsv[1].split("\t")[-1] == "TCG", tsv[1])
 
+CAPIX_PART = ("# accel tcg\nBENCH null_call ns 856.3 799.6 997.2 1001 64\n"
+              "SKIP fork_wait: fork_wait: Function not implemented\n")
+part = table.parse(CAPIX_PART.splitlines())
+case("parse_skip", part.skipped == {"fork_wait": "fork_wait: Function not implemented"},
+     repr(part.skipped))
+out, tsv = table.build(host, g, part)
+rows = {l.split("\t")[0]: l.split("\t") for l in tsv[1:]}
+case("skip_cell", any(l.startswith("fork_wait") and " not yet (ENOSYS) " in l for l in out),
+     "\n".join(out))
+case("skip_tsv_note", rows["fork_wait"][1:5] == ["", "", "", "skipped: fork_wait: Function not "
+                                                 "implemented"], repr(rows["fork_wait"]))
+case("skip_footnote",
+     "capix: not yet / failed = the case stopped there with: Function not implemented" in out,
+     "\n".join(out))
+case("partial_capix_tcg_ratio", rows["null_call"][-1] == "TCG" and rows["spawn_wait"][-1] == "",
+     repr(rows["null_call"]))
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
