@@ -8,48 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static bool case_failed;
-static char case_reason[512];
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fail(__LINE__, "%s", #cond);                                                           \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                                       \
-    do {                                                                                           \
-        const char *got_ = (got), *want_ = (want);                                                 \
-        if (!got_ || strcmp(got_, want_) != 0) {                                                   \
-            fail(__LINE__, "%s is \"%s\", expected \"%s\"", #got, got_ ? got_ : "(null)", want_);  \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_INT(got, want)                                                                       \
-    do {                                                                                           \
-        long long got_ = (long long)(got), want_ = (long long)(want);                              \
-        if (got_ != want_) {                                                                       \
-            fail(__LINE__, "%s is %lld, expected %lld", #got, got_, want_);                        \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
-__attribute__((format(printf, 2, 3))) static void fail(int line, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    if (case_failed)
-        return;
-    case_failed = true;
-    n = snprintf(case_reason, sizeof case_reason, "line %d: ", line);
-    va_start(ap, fmt);
-    vsnprintf(case_reason + n, sizeof case_reason - (size_t)n, fmt, ap);
-    va_end(ap);
-}
+#include "../../tests/host/check.h"
 
 static char arena_mem[1 << 16];
 static struct cfg_arena arena;
@@ -596,10 +555,7 @@ static void test_strerror(void)
     CHECK_STR(cfg_strerror(-99), "unknown error");
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct check_case cases[] = {
     {"example", test_example},
     {"empty_inputs", test_empty_inputs},
     {"comments", test_comments},
@@ -626,17 +582,6 @@ static const struct {
 
 int main(void)
 {
-    size_t i;
-    int failed = 0;
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        case_failed = false;
-        cases[i].fn();
-        if (case_failed) {
-            printf("FAIL config_%s: %s\n", cases[i].name, case_reason);
-            failed++;
-        } else {
-            printf("PASS config_%s\n", cases[i].name);
-        }
-    }
+    int failed = check_run("config", cases, sizeof cases / sizeof cases[0]);
     return failed ? 1 : 0;
 }

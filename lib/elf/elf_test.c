@@ -11,54 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../../tests/host/check.h"
 
 #ifndef ELF_TEST_DATA
 #define ELF_TEST_DATA "build/host/tests/elf-data"
 #endif
 
-static bool case_failed;
-static char case_reason[512];
 static const char *data_dir = ELF_TEST_DATA;
-
-__attribute__((format(printf, 2, 3))) static void fail(int line, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    if (case_failed)
-        return;
-    case_failed = true;
-    n = snprintf(case_reason, sizeof case_reason, "line %d: ", line);
-    va_start(ap, fmt);
-    vsnprintf(case_reason + n, sizeof case_reason - (size_t)n, fmt, ap);
-    va_end(ap);
-}
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fail(__LINE__, "%s", #cond);                                                           \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_INT(got, want)                                                                       \
-    do {                                                                                           \
-        unsigned long long got_ = (unsigned long long)(got), want_ = (unsigned long long)(want);   \
-        if (got_ != want_) {                                                                       \
-            fail(__LINE__, "%s is %lld (0x%llx), expected %lld (0x%llx)", #got, (long long)got_,   \
-                 got_, (long long)want_, want_);                                                   \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                                       \
-    do {                                                                                           \
-        const char *got_ = (got), *want_ = (want);                                                 \
-        if (!got_ || strcmp(got_, want_) != 0) {                                                   \
-            fail(__LINE__, "%s is \"%s\", expected \"%s\"", #got, got_ ? got_ : "(null)", want_);  \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
 
 /* ---- test inputs ---- */
 
@@ -737,10 +696,7 @@ static void test_strerror(void)
     CHECK_STR(elf_strerror(5), "unknown error");
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct check_case cases[] = {
     {"parse_static", test_parse_static},
     {"parse_static_pie", test_parse_static_pie},
     {"parse_dynamic", test_parse_dynamic},
@@ -760,19 +716,8 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    size_t i;
-    int failed = 0;
     if (argc > 1)
         data_dir = argv[1];
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        case_failed = false;
-        cases[i].fn();
-        if (case_failed) {
-            printf("FAIL elf_%s: %s\n", cases[i].name, case_reason);
-            failed++;
-        } else {
-            printf("PASS elf_%s\n", cases[i].name);
-        }
-    }
+    int failed = check_run("elf", cases, sizeof cases / sizeof cases[0]);
     return failed ? 1 : 0;
 }

@@ -11,53 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../../tests/host/check.h"
 
 #ifndef TAR_TEST_DATA
 #define TAR_TEST_DATA "build/host/tests/tar-data"
 #endif
 
-static bool case_failed;
-static char case_reason[512];
 static const char *data_dir = TAR_TEST_DATA;
-
-__attribute__((format(printf, 2, 3))) static void fail(int line, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    if (case_failed)
-        return;
-    case_failed = true;
-    n = snprintf(case_reason, sizeof case_reason, "line %d: ", line);
-    va_start(ap, fmt);
-    vsnprintf(case_reason + n, sizeof case_reason - (size_t)n, fmt, ap);
-    va_end(ap);
-}
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fail(__LINE__, "%s", #cond);                                                           \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_INT(got, want)                                                                       \
-    do {                                                                                           \
-        long long got_ = (long long)(got), want_ = (long long)(want);                              \
-        if (got_ != want_) {                                                                       \
-            fail(__LINE__, "%s is %lld, expected %lld", #got, got_, want_);                        \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                                       \
-    do {                                                                                           \
-        const char *got_ = (got), *want_ = (want);                                                 \
-        if (strcmp(got_, want_) != 0) {                                                            \
-            fail(__LINE__, "%s is \"%.80s\", expected \"%.80s\"", #got, got_, want_);              \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
 
 static struct tar_entry entry; /* 8 KiB: not on the stack */
 
@@ -922,10 +882,7 @@ static void test_strerror(void)
     CHECK_STR(tar_strerror(1234), "unknown error");
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct check_case cases[] = {
     {"ustar", test_ustar},
     {"gnu", test_gnu},
     {"pax", test_pax},
@@ -947,21 +904,10 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    size_t i;
-    int failed = 0;
     if (argc > 1)
         data_dir = argv[1];
     make_names();
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        case_failed = false;
-        cases[i].fn();
-        if (case_failed) {
-            printf("FAIL tar_%s: %s\n", cases[i].name, case_reason);
-            failed++;
-        } else {
-            printf("PASS tar_%s\n", cases[i].name);
-        }
-    }
+    int failed = check_run("tar", cases, sizeof cases / sizeof cases[0]);
     free(tb.data);
     return failed ? 1 : 0;
 }
