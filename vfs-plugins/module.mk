@@ -2,10 +2,12 @@
 # VFS_PLUGIN_SRCS is what the POSIX runtime compiles in next to VFS_SRCS; `make`
 # compiles each one freestanding to check that it stays so.
 
-VFS_PLUGIN_NAMES := ram tar null zero full inline symlink
+VFS_PLUGIN_NAMES := ram tar null zero full inline symlink log rtc random urandom tty proc
 VFS_PLUGIN_SRCS := vfs-plugins/ram/ram.c vfs-plugins/tar/tar_fs.c vfs-plugins/null/null.c \
                    vfs-plugins/zero/zero.c vfs-plugins/full/full.c vfs-plugins/inline/inline.c \
-                   vfs-plugins/symlink/symlink.c vfs-plugins/all.c
+                   vfs-plugins/symlink/symlink.c vfs-plugins/log/log.c vfs-plugins/rtc/rtc.c \
+                   vfs-plugins/random/random.c vfs-plugins/tty/tty.c vfs-plugins/proc/proc.c \
+                   vfs-plugins/all.c
 
 ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(VFS_PLUGIN_SRCS))
 
@@ -14,9 +16,10 @@ $(BUILD)/host/vfs-plugins/libplugins.a: $(patsubst %.c,$(BUILD)/host/%.o,$(VFS_P
 $(BUILD)/fuzz/vfs-plugins/libplugins.a: $(patsubst %.c,$(BUILD)/fuzz/%.o,$(VFS_PLUGIN_SRCS))
 	rm -f $@ && ar rcs $@ $^
 
-# One host test per plugin: vfs-plugins/NAME/NAME_test.c (tar's is tar_fs_test.c and
-# reads archives made by the host's tar at build time).
-VFS_PLUGIN_TESTS := ram null zero full inline symlink
+# One host test per plugin: vfs-plugins/NAME/NAME_test.c (tar's is tar_fs_test.c; it
+# and ram's, for `ram from=ARCHIVE`, read archives made by the host's tar at build time;
+# random/ holds both random and urandom).
+VFS_PLUGIN_TESTS := ram null zero full inline symlink log rtc random tty proc
 HOST_TESTS += $(patsubst %,$(BUILD)/host/tests/vfs_%_test,$(VFS_PLUGIN_TESTS)) \
               $(BUILD)/host/tests/vfs_tar_test
 $(foreach p,$(VFS_PLUGIN_TESTS),$(eval \
@@ -27,7 +30,9 @@ VFS_TAR_DATA := $(BUILD)/host/tests/vfs-tar-data
 $(VFS_TAR_DATA)/.stamp: vfs-plugins/tar/make-test-archives.sh | $(DEPS_STAMP)
 	vfs-plugins/tar/make-test-archives.sh $(VFS_TAR_DATA)
 	@touch $@
-$(BUILD)/host/vfs-plugins/tar/tar_fs_test.o: HOST_CFLAGS += -DVFS_TAR_DATA='"$(abspath $(VFS_TAR_DATA))"'
+$(BUILD)/host/vfs-plugins/tar/tar_fs_test.o $(BUILD)/host/vfs-plugins/ram/ram_test.o: \
+	HOST_CFLAGS += -DVFS_TAR_DATA='"$(abspath $(VFS_TAR_DATA))"'
+$(BUILD)/host/tests/vfs_ram_test: | $(VFS_TAR_DATA)/.stamp
 $(BUILD)/host/tests/vfs_tar_test: $(BUILD)/host/vfs-plugins/tar/tar_fs_test.o $(VFS_HOST_OBJS) \
 		| $(VFS_TAR_DATA)/.stamp
 	@mkdir -p $(dir $@)

@@ -220,3 +220,14 @@ uint32_t vfs_umask(struct vfs *v, uint32_t mask)
     v->umask = mask & 0777;
     return old;
 }
+
+void vfs_get_ids(const struct vfs *v, uint32_t *uid, uint32_t *gid)
+{
+    *uid = v->uid;
+    *gid = v->gid;
+}
+
+struct vfs_node *vfs_cwd_node(struct vfs *v)
+{
+    return v->cwd;
+}

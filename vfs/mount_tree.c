@@ -9,6 +9,9 @@
  * tree is made once, from the configuration, and does not change afterwards: entries
  * cannot be removed or renamed (EBUSY), and new names go to the backing directory
  * (EROFS when there is none).
+ *
+ * It also lists the mounts with their mount points (vfs_mount_get, for
+ * /proc/self/mountinfo): "/" first, then the placed instances in configuration order.
  */
 #include "vfs_internal.h"
 
@@ -277,7 +280,7 @@ static const struct vfs_plugin *find_plugin(struct builder *b, const char *name)
 
 static int unknown_plugin(struct builder *b, const struct cfg_node *n)
 {
-    char list[120];
+    char list[200];
     size_t len = 0, i;
     const char *dir = "dir";
     memcpy(list, dir, 4);
@@ -493,4 +496,101 @@ int vfs_build_tree(struct vfs *v, const struct vfs_plugin *const *plugins, size_
             err, cfg, NULL, "'%s' takes no values; its block says what the root directory holds",
             cfg->name);
     return build_dir(&b, v->root, cfg, true);
+}
+
+/* ---- the list of mounts (/proc/self/mountinfo) ---- */
+
+/* The instance that shows directory d's content: its own backing, the nearest
+ * ancestor's, or the composition. */
+static struct vfs_fs *mount_showing(struct vfs *v, struct vfs_cdir *d)
+{
+    for (; d; d = d->parent)
+        if (d->backing)
+            return d->backing;
+    return &v->comp;
+}
+
+static unsigned mount_id(const struct vfs_fs *fs)
+{
+    return LINUX_MINOR(fs->dev);
+}
+
+/* The instance at "/" (the root's tree plugin, or the composition). */
+static struct vfs_fs *root_mount(struct vfs *v)
+{
+    return v->root->backing ? v->root->backing : &v->comp;
+}
+
+/* Writes the mount point of fs (not the root mount) into path. */
+static int mount_point(struct vfs *v, struct vfs_fs *fs, char *path, size_t size)
+{
+    struct vfs_cdir *d = vfs_cdir_of(fs->at);
+    const struct vfs_centry *e;
+    int64_t len = vfs_dir_path(v, fs->at, path, size);
+    if (len < 0)
+        return (int)len;
+    if (fs->backing)
+        return 0;
+    for (e = d->entries; e && e->node != fs->root; e = e->next)
+        ;
+    if (!e)
+        return -ENOENT;
+    if (len == 1)
+        len = 0; /* the root: no second slash */
+    if ((size_t)len + 1 + e->len + 1 > size)
+        return -ERANGE;
+    path[len] = '/';
+    memcpy(path + len + 1, e->name, e->len);
+    path[len + 1 + (int64_t)e->len] = '\0';
+    return 0;
+}
+
+/* Mounts after the root's: placed instances, but not symlinks (not mount points on
+ * Linux either). */
+static bool listed(const struct vfs_fs *fs, const struct vfs_fs *top)
+{
+    return fs->at && fs != top && (fs->backing || !S_ISLNK(fs->root->type));
+}
+
+int vfs_mount_get(struct vfs *v, unsigned index, struct vfs_mount_info *out, char *path,
+                  size_t size)
+{
+    struct vfs_fs *fs, *top = root_mount(v);
+    unsigned n = 0, skip;
+    int rc;
+    if (index == 0) {
+        fs = top;
+        if (size < 2)
+            return -ERANGE;
+        path[0] = '/';
+        path[1] = '\0';
+        out->parent = VFS_MOUNT_ROOT_PARENT;
+    } else {
+        /* v->mounts is newest first: the index-th in configuration order is the
+         * (count - index)-th from the front */
+        for (fs = v->mounts; fs; fs = fs->next)
+            if (listed(fs, top))
+                n++;
+        if (index > n)
+            return 0;
+        skip = n - index;
+        for (fs = v->mounts; fs; fs = fs->next) {
+            if (!listed(fs, top))
+                continue;
+            if (skip-- == 0)
+                break;
+        }
+        rc = mount_point(v, fs, path, size);
+        if (rc < 0)
+            return rc;
+        if (fs->backing)
+            out->parent = mount_id(mount_showing(v, vfs_cdir_of(fs->at)->parent));
+        else
+            out->parent = mount_id(mount_showing(v, vfs_cdir_of(fs->at)));
+    }
+    out->id = mount_id(fs);
+    out->dev = fs->dev;
+    out->type = fs->plugin ? fs->plugin->name : "dir";
+    out->rdonly = (fs->flags & VFS_FS_RDONLY) != 0;
+    return 1;
 }

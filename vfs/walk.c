@@ -6,7 +6,8 @@
  * and then its backing directory's. A symlink met on the way (and at the end when
  * asked to follow, or when the path ends in '/') is spliced in front of the rest of the
  * path, at most VFS_MAXSYMLINKS times per walk (ELOOP); a magic link (a plugin's
- * follow_link, such as /proc/self/fd/N) leads to its node directly. Every directory
+ * follow_link, such as /proc/self/fd/N) leads to its node directly, unless follow_link
+ * answers VFS_FOLLOW_TEXT (then its text is followed as above). Every directory
  * passed needs search (x) permission.
  *
  * Limits: a path must be shorter than PATH_MAX, a component at most NAME_MAX bytes, a
@@ -147,16 +148,18 @@ int vfs_walk(struct vfs *v, struct vfs_node *start, const char *path, unsigned f
         if (next && S_ISLNK(next->type) &&
             (!last || (flags & VFS_WALK_FOLLOW) || (slash && !(flags & VFS_WALK_ENTRY)))) {
             size_t rest = end - p; /* what follows the link, with its slashes */
+            struct vfs_node *t;
             int64_t tl;
             if (++links > VFS_MAXSYMLINKS) {
                 vfs_node_put(next);
                 rc = -ELOOP;
                 goto fail;
             }
-            if (next->fs->ops->follow_link) {
-                /* a magic link (/proc/self/fd/N): it names its node, not a path */
-                struct vfs_node *t = NULL;
-                rc = next->fs->ops->follow_link(next, &t);
+            /* a magic link (/proc/self/fd/N) names its node, not a path */
+            t = NULL;
+            rc =
+                next->fs->ops->follow_link ? next->fs->ops->follow_link(next, &t) : VFS_FOLLOW_TEXT;
+            if (rc != VFS_FOLLOW_TEXT) {
                 vfs_node_put(next);
                 next = NULL;
                 if (rc < 0)

@@ -15,6 +15,12 @@ extern const struct vfs_plugin vfs_plugin_zero;
 extern const struct vfs_plugin vfs_plugin_full;
 extern const struct vfs_plugin vfs_plugin_inline;
 extern const struct vfs_plugin vfs_plugin_symlink;
+extern const struct vfs_plugin vfs_plugin_log;
+extern const struct vfs_plugin vfs_plugin_rtc;
+extern const struct vfs_plugin vfs_plugin_random;
+extern const struct vfs_plugin vfs_plugin_urandom; /* in random/ with random */
+extern const struct vfs_plugin vfs_plugin_tty;
+extern const struct vfs_plugin vfs_plugin_proc;
 
 /* Every plugin above, for vfs_create (defined in vfs-plugins/all.c). */
 extern const struct vfs_plugin *const vfs_plugins_all[];

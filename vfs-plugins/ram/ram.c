@@ -17,8 +17,13 @@
  *
  * Accounting: every allocation is charged to the instance; with size=N set, charges
  * beyond N fail with ENOSPC (also when the allocator itself is out of memory).
+ *
+ * Import (from=ARCHIVE): at mount the tree is filled with a copy of a tar archive
+ * (a boot module read with lib/tar), member by member as extraction would make it;
+ * afterwards the archive is not needed.
  */
 #include <capix/config.h>
+#include <capix/tar.h>
 #include <string.h>
 #include <vfs/plugin.h>
 #include <vfs_plugins.h>
@@ -709,6 +714,249 @@ static const struct vfs_fs_ops ram_ops = {
     .fcntl = ram_fcntl,
 };
 
+/* ---- import of a tar archive (from=ARCHIVE) ---- */
+
+/* The next path component of *p (skipping slashes and "." components): sets *c and
+ * *len and returns true, or returns false at the end. */
+static bool next_component(const char **p, const char **c, size_t *len)
+{
+    for (;;) {
+        const char *s = *p;
+        while (*s == '/')
+            s++;
+        if (!*s)
+            return false;
+        *c = s;
+        while (*s && *s != '/')
+            s++;
+        *len = (size_t)(s - *c);
+        *p = s;
+        if (!(*len == 1 && (*c)[0] == '.'))
+            return true;
+    }
+}
+
+/* True if path has a ".." component or one longer than NAME_MAX. */
+static bool bad_path(const char *path)
+{
+    const char *c;
+    size_t len;
+    while (next_component(&path, &c, &len))
+        if (len > NAME_MAX || (len == 2 && c[0] == '.' && c[1] == '.'))
+            return true;
+    return false;
+}
+
+/* Puts n (a new node) under name in d, replacing what is there (a non-directory or an
+ * empty directory; the caller has checked). */
+static int import_place(struct ram_fs *r, struct ram_node *d, const char *name, size_t len,
+                        struct ram_node *n)
+{
+    struct ram_dirent *e = find(d, name, len);
+    if (e) {
+        struct ram_node *old = e->node;
+        e->node = n;
+        drop_link(r, d, old);
+        maybe_free(r, old);
+    } else if (!entry_new(r, d, name, len, n)) {
+        return -ENOSPC;
+    }
+    if (S_ISDIR(n->mode)) {
+        n->nlink = 2;
+        n->parent = d;
+        d->nlink++;
+    } else {
+        n->nlink++;
+    }
+    return 0;
+}
+
+/* The directory name in d, made (0755, root) if missing or if a non-directory is in the
+ * way; NULL when out of space. */
+static struct ram_node *import_dir(struct ram_fs *r, struct ram_node *d, const char *name,
+                                   size_t len)
+{
+    struct ram_dirent *e = find(d, name, len);
+    struct ram_node *n;
+    if (e && S_ISDIR(e->node->mode))
+        return e->node;
+    n = node_new(r, S_IFDIR | 0755);
+    if (!n)
+        return NULL;
+    if (import_place(r, d, name, len, n) < 0) {
+        node_free(r, n);
+        return NULL;
+    }
+    return n;
+}
+
+/* The node at path (an earlier member, for hard links), or NULL. */
+static struct ram_node *import_find(struct ram_fs *r, const char *path)
+{
+    struct ram_node *n = &r->root_storage;
+    const char *c;
+    size_t len;
+    while (next_component(&path, &c, &len)) {
+        struct ram_dirent *e;
+        if (!S_ISDIR(n->mode) || (len == 2 && c[0] == '.' && c[1] == '.'))
+            return NULL;
+        e = find(n, c, len);
+        if (!e)
+            return NULL;
+        n = e->node;
+    }
+    return n;
+}
+
+static void import_attrs(struct ram_node *n, const struct tar_entry *e)
+{
+    n->mode = (n->mode & S_IFMT) | (e->mode & 07777);
+    n->uid = (uint32_t)e->uid;
+    n->gid = (uint32_t)e->gid;
+    n->mtime.tv_sec = n->atime.tv_sec = e->mtime;
+    n->mtime.tv_nsec = n->atime.tv_nsec = 0;
+}
+
+/* Adds one archive member; 0 (also for members skipped with a log line) or -ENOSPC. */
+static int import_member(struct ram_fs *r, const struct tar_entry *e)
+{
+    const struct vfs_env *env = env_of(r);
+    struct ram_node *d = &r->root_storage, *n, *target = NULL;
+    struct ram_dirent *old;
+    const char *p = e->name, *c, *name = NULL;
+    size_t len, name_len = 0;
+    uint32_t type;
+    switch (e->type) {
+    case TAR_FILE:
+        type = S_IFREG;
+        break;
+    case TAR_DIR:
+        type = S_IFDIR;
+        break;
+    case TAR_SYMLINK:
+        type = S_IFLNK;
+        break;
+    case TAR_HARDLINK:
+        type = 0;
+        break;
+    default:
+        type = e->typeflag == '3'   ? S_IFCHR
+               : e->typeflag == '4' ? S_IFBLK
+               : e->typeflag == '6' ? S_IFIFO
+                                    : 0;
+        if (!type) {
+            vfs_log(env, "ram: import: skipping '%s' of unknown type '%c'", e->name, e->typeflag);
+            return 0;
+        }
+    }
+    if (bad_path(e->name)) {
+        vfs_log(env, "ram: import: skipping '%s': '..' or a name that is too long", e->name);
+        return 0;
+    }
+    while (next_component(&p, &c, &len)) {
+        if (name) {
+            d = import_dir(r, d, name, name_len);
+            if (!d)
+                return -ENOSPC;
+        }
+        name = c;
+        name_len = len;
+    }
+    if (!name) {
+        /* the archive's "./": the root's own attributes */
+        if (type == S_IFDIR)
+            import_attrs(&r->root_storage, e);
+        return 0;
+    }
+    old = find(d, name, name_len);
+    if (old && S_ISDIR(old->node->mode)) {
+        if (type == S_IFDIR) {
+            import_attrs(old->node, e); /* made before its own member */
+            return 0;
+        }
+        if (old->node->nentries) {
+            vfs_log(env, "ram: import: skipping '%s': a directory of that name is not empty",
+                    e->name);
+            return 0;
+        }
+    }
+    if (e->type == TAR_HARDLINK) {
+        target = import_find(r, e->link_name);
+        if (!target || S_ISDIR(target->mode)) {
+            vfs_log(env, "ram: import: skipping hard link '%s' to '%s': %s", e->name, e->link_name,
+                    target ? "a directory" : "no such member before it");
+            return 0;
+        }
+        if (old && old->node == target)
+            return 0; /* a link to itself */
+        return import_place(r, d, name, name_len, target);
+    }
+    n = node_new(r, type);
+    if (!n)
+        return -ENOSPC;
+    import_attrs(n, e);
+    if (type == S_IFREG && e->size) {
+        if (e->size > RAM_MAX_FILE || reserve(r, n, e->size) < 0) {
+            node_free(r, n);
+            return -ENOSPC;
+        }
+        memcpy(n->data, e->data, (size_t)e->size);
+        n->size = e->size;
+    } else if (type == S_IFLNK) {
+        n->target_len = strlen(e->link_name);
+        n->target = ram_alloc(r, n->target_len + 1);
+        if (!n->target) {
+            node_free(r, n);
+            return -ENOSPC;
+        }
+        memcpy(n->target, e->link_name, n->target_len + 1);
+        n->size = n->target_len;
+    }
+    if (import_place(r, d, name, name_len, n) < 0) {
+        node_free(r, n);
+        return -ENOSPC;
+    }
+    return 0;
+}
+
+/* Fills r from the archive named by the from= value. */
+static int import_archive(const struct vfs_mount_args *a, struct ram_fs *r,
+                          const struct cfg_value *from)
+{
+    const struct vfs_env *env = a->env;
+    struct tar_entry *e;
+    struct tar_iter it;
+    const void *archive;
+    size_t len = 0;
+    int rc;
+    archive = env->module ? env->module(env->ctx, from->text, &len) : NULL;
+    if (!archive)
+        return vfs_config_error(a->err, a->cfg, from, "ram: there is no boot module called '%s'",
+                                from->text);
+    e = vfs_zalloc(env, sizeof *e);
+    if (!e)
+        return -ENOMEM;
+    tar_iter_init(&it, archive, len);
+    while ((rc = tar_next(&it, e)) == 1) {
+        rc = import_member(r, e);
+        if (rc < 0)
+            break;
+    }
+    vfs_free(env, e, sizeof *e);
+    if (rc == -ENOSPC) {
+        if (!r->limit)
+            return -ENOMEM;
+        return vfs_config_error(a->err, a->cfg, cfg_prop_value(a->cfg, "size"),
+                                "ram: the archive '%s' does not fit in size=%s", from->text,
+                                cfg_prop(a->cfg, "size"));
+    }
+    if (rc < 0)
+        return vfs_config_error(a->err, a->cfg, from,
+                                "ram: '%s' is not a valid archive: %s (at offset %zu)", from->text,
+                                tar_strerror(rc), it.pos);
+    return 0;
+}
+
 static int ram_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
 {
     const struct cfg_node *n = a->cfg;
@@ -718,9 +966,10 @@ static int ram_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
     uint64_t limit = 0;
     unsigned i;
     int rc;
+    const struct cfg_value *from = NULL;
     if (cfg_nargs(n) > a->first_arg)
         return vfs_config_error(a->err, n, cfg_arg_value(n, a->first_arg),
-                                "ram takes no values, only the properties size= and mode=");
+                                "ram takes no values, only the properties size=, mode= and from=");
     for (i = 0; n && i < n->nvalues; i++) {
         const struct cfg_value *val = &n->values[i];
         if (!val->key)
@@ -729,9 +978,16 @@ static int ram_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
             if (cfg_parse_u64(val->text, &limit) < 0 || limit == 0)
                 return vfs_config_error(a->err, n, val,
                                         "size: expected a size such as 16M, found '%s'", val->text);
+        } else if (strcmp(val->key, "from") == 0) {
+            if (val->text[0] == '\0')
+                return vfs_config_error(a->err, n, val,
+                                        "from: expected the name of a tar archive, as in: "
+                                        "ram from=home.tar");
+            from = val;
         } else if (strcmp(val->key, "mode") != 0) {
             return vfs_config_error(
-                a->err, n, val, "ram: unknown property '%s'; known are size= and mode=", val->key);
+                a->err, n, val,
+                "ram: unknown property '%s'; known are size=, mode= and from=", val->key);
         }
     }
     rc = vfs_cfg_mode(n, "mode", &mode, a->err);
@@ -755,6 +1011,15 @@ static int ram_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
     r->nodes = root;
     r->nnodes = 1;
     r->fs.root = &root->vn;
+    if (from) {
+        rc = import_archive(a, r, from);
+        if (rc < 0) {
+            ram_unmount(&r->fs);
+            return rc;
+        }
+        if (cfg_prop_value(n, "mode")) /* an explicit mode wins over the archive's "./" */
+            root->mode = S_IFDIR | mode;
+    }
     *out = &r->fs;
     return 0;
 }

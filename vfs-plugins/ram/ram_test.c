@@ -2,12 +2,14 @@
  * Host tests of the ram plugin (README.md): files, directories, symlinks, hard links,
  * times, modes, link counts, sizes as tmpfs shows them, the size limit, files used
  * after their last name is gone, directory reading while entries are removed, record
- * locks, and the configuration. (vfs/tests/oracle_test.c also runs ram against the
- * host's tmpfs.)
+ * locks, the configuration, and filling an instance from a tar archive (from=, with
+ * archives made by the host's tar and small ones written here). (vfs/tests/oracle_test.c
+ * also runs ram against the host's tmpfs.)
  */
 #include "../../vfs/tests/testlib.h"
 
 #include <stdlib.h>
+#include <vfs_plugins.h>
 
 static void files_and_sizes(void)
 {
@@ -465,6 +467,273 @@ static void large_directory(void)
     CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d/entry-0", 0755), 0);
 }
 
+/* ---- import: ram from=ARCHIVE ---- */
+
+/* Loads an archive that make-test-archives.sh made with the host's tar. */
+static char *load_archive(const char *name, size_t *len)
+{
+    char path[512];
+    FILE *f;
+    char *buf = NULL;
+    long n;
+    snprintf(path, sizeof path, "%s/%s", VFS_TAR_DATA, name);
+    f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+        buf = malloc((size_t)n);
+        if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n)
+            *len = (size_t)n;
+        else {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+static const char *const host_archives[] = {"tree-ustar.tar", "tree-gnu.tar", "tree-pax.tar"};
+
+static void register_host_archives(void)
+{
+    static bool done;
+    size_t i, len;
+    if (done)
+        return;
+    done = true;
+    for (i = 0; i < 3; i++) {
+        char *data = load_archive(host_archives[i], &len);
+        if (data)
+            tl_add_module(host_archives[i], data, len); /* kept for the whole run */
+    }
+}
+
+static void import_host_archives(void)
+{
+    size_t i;
+    register_host_archives();
+    for (i = 0; i < 3; i++) {
+        char cfg[64], buf[256];
+        struct linux_stat st, st2;
+        struct vfs *v;
+        bool ustar = i == 0;
+        snprintf(cfg, sizeof cfg, "dir /home { ram from=%s }", host_archives[i]);
+        CHECK(v = tl_vfs(cfg));
+        CHECK_STR(tl_ls_sorted(v, "/home"),
+                  ustar ? "bin empty etc usr"
+                        : "averylongdirectoryname bin empty etc longlink usr");
+        CHECK_STR(tl_ls_sorted(v, "/home/etc"), "greeting hardlink");
+        CHECK_STR(tl_read(v, "/home/etc/greeting", NULL), "hello, tar\n");
+        CHECK_STR(tl_read(v, "/home/bin/up", NULL), "hello, tar\n");
+        CHECK_STR(tl_read(v, "/home/bin/link", NULL), "#!/bin/sh\necho hi\n");
+        CHECK_INT(vfs_readlinkat(v, AT_FDCWD, "/home/bin/link", buf, sizeof buf), 4);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/home/bin/link", &st, AT_SYMLINK_NOFOLLOW), 0);
+        CHECK_INT(st.st_uid, 1234);
+        CHECK_INT(st.st_size, 4);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/home/etc/greeting", &st, 0), 0);
+        CHECK_INT(st.st_mode, S_IFREG | 0644);
+        CHECK_INT(st.st_uid, 1234);
+        CHECK_INT(st.st_gid, 5678);
+        CHECK_INT(st.st_size, 11);
+        CHECK_INT(st.st_nlink, 2);
+        CHECK_INT(st.st_mtim.tv_sec, 1600000000);
+        CHECK_INT(st.st_ctim.tv_sec, tl_clock_ns / 1000000000u); /* made now */
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/home/etc/hardlink", &st2, 0), 0);
+        CHECK_INT(st2.st_ino, st.st_ino);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/home/bin/tool", &st, 0), 0);
+        CHECK_INT(st.st_mode, S_IFREG | 0755);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/home/empty", &st, 0), 0);
+        CHECK_INT(st.st_mode, S_IFDIR | 0700);
+        CHECK_INT(st.st_nlink, 2);
+        CHECK_INT(st.st_mtim.tv_sec, 1600000000);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/home/usr", &st, 0), 0);
+        CHECK_INT(st.st_nlink, 3);
+        CHECK_INT(st.st_mtim.tv_sec, 1600000000);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/home/usr/share/doc/big", &st, 0), 0);
+        CHECK_INT(st.st_size, 10000);
+        CHECK_INT(st.st_blocks, 24);
+        CHECK_INT(st.st_atim.tv_sec, 1600000000); /* not read yet */
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/home", &st, 0), 0);
+        if (!strcmp(host_archives[i], "tree-pax.tar")) {
+            CHECK_INT(st.st_uid, 0); /* no "./" member: the root stays as configured */
+            CHECK_INT(st.st_mode, S_IFDIR | 0755);
+        } else {
+            CHECK_INT(st.st_uid, 1234); /* the archive's "./" */
+            CHECK_INT(st.st_mtim.tv_sec, 1600000000);
+        }
+        if (!ustar) {
+            char path[400] = "/home";
+            int k;
+            for (k = 0; k < 12; k++)
+                strcat(path, "/averylongdirectoryname");
+            strcat(path, "/file");
+            CHECK_STR(tl_read(v, path, NULL), "deep\n");
+            CHECK_INT(vfs_readlinkat(v, AT_FDCWD, "/home/longlink", buf, sizeof buf), 166);
+        }
+        /* a copy: writable, and changes stay in this instance */
+        CHECK_INT(tl_append(v, "/home/etc/hardlink", "more\n"), 0);
+        CHECK_STR(tl_read(v, "/home/etc/greeting", NULL), "hello, tar\nmore\n");
+        CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/home/usr/share/doc/big", 0), 0);
+        CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/home/empty/sub", 0755), 0);
+        CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/home/bin", AT_FDCWD, "/home/sbin", 0), 0);
+        CHECK_STR(tl_read(v, "/home/sbin/link", NULL), "#!/bin/sh\necho hi\n");
+    }
+    {
+        struct vfs *a = tl_vfs("ram from=tree-ustar.tar"), *b = tl_vfs("ram from=tree-ustar.tar");
+        CHECK(a && b);
+        CHECK_INT(tl_write(a, "/etc/greeting", "changed\n"), 0);
+        CHECK_STR(tl_read(b, "/etc/greeting", NULL), "hello, tar\n");
+    }
+}
+
+static void import_mode_and_size(void)
+{
+    struct vfs *v;
+    struct linux_stat st;
+    struct linux_statfs sf;
+    register_host_archives();
+    CHECK(v = tl_vfs("ram from=tree-gnu.tar mode=0750 size=1M"));
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/", &st, 0), 0);
+    CHECK_INT(st.st_mode, S_IFDIR | 0750); /* mode= wins over the archive's "./" */
+    CHECK_INT(st.st_uid, 1234);
+    CHECK_INT(vfs_statfs(v, "/", &sf), 0);
+    CHECK(sf.f_bfree < (1u << 20) / 4096 - 2); /* the import is charged to size= */
+    CHECK_CONTAINS(tl_vfs_error("dir /h { ram from=tree-gnu.tar size=16K }"),
+                   "test.cfg:2:32: ram: the archive 'tree-gnu.tar' does not fit in size=16K");
+}
+
+static void import_errors(void)
+{
+    static const char junk[1024] = "this is not a tar archive";
+    register_host_archives();
+    tl_add_module("junk.tar", junk, sizeof junk);
+    CHECK_CONTAINS(tl_vfs_error("dir /h { ram from=missing.tar }"),
+                   "test.cfg:2:14: ram: there is no boot module called 'missing.tar'");
+    CHECK_CONTAINS(tl_vfs_error("\n ram from=junk.tar"),
+                   "test.cfg:3:6: ram: 'junk.tar' is not a valid archive: ");
+    CHECK_CONTAINS(tl_vfs_error("ram from=\"\""), "from: expected the name of a tar archive");
+    CHECK_CONTAINS(tl_vfs_error("ram to=x"),
+                   "unknown property 'to'; known are size=, mode= and from=");
+}
+
+/* Builds a vfs from text (a whole "vfs { }" node) without tl_vfs's failure report. */
+static int build_raw(const char *text, struct vfs **out, struct cfg_error *err)
+{
+    static char arena_mem[1 << 14];
+    struct cfg_arena arena = {arena_mem, sizeof arena_mem, 0};
+    struct cfg_node *root;
+    int rc = cfg_parse("t.cfg", text, strlen(text), &arena, &root, err);
+    if (rc < 0)
+        return rc;
+    return vfs_create(&tl_env, vfs_plugins_all, vfs_plugins_all_count, cfg_first(root, "vfs"), 16,
+                      out, err);
+}
+
+static void import_allocation_failures(void)
+{
+    long i;
+    register_host_archives();
+    for (i = 0;; i++) {
+        struct cfg_error err;
+        struct vfs *v = NULL;
+        int rc;
+        tl_alloc_fail_after = i;
+        rc = build_raw("vfs { ram from=tree-gnu.tar }", &v, &err);
+        tl_alloc_fail_after = -1;
+        if (rc == 0) {
+            CHECK(i > 20);
+            CHECK_STR(tl_read(v, "/etc/greeting", NULL), "hello, tar\n");
+            vfs_destroy(v);
+            break;
+        }
+        CHECK_INT(rc, -ENOMEM);
+        CHECK(i < 100000);
+    }
+}
+
+/* A small ustar archive written here, for the cases the host's tar does not make. */
+struct tar_writer {
+    unsigned char buf[32 * 512];
+    size_t len;
+};
+
+static void tw_member(struct tar_writer *w, const char *name, char type, const char *link,
+                      const char *data)
+{
+    unsigned char *h = w->buf + w->len;
+    size_t size = data ? strlen(data) : 0, i;
+    unsigned sum = 0;
+    memset(h, 0, 512);
+    memcpy(h, name, strlen(name));
+    snprintf((char *)h + 100, 8, "%07o", 0644u);
+    snprintf((char *)h + 108, 8, "%07o", 7u);
+    snprintf((char *)h + 116, 8, "%07o", 8u);
+    snprintf((char *)h + 124, 12, "%011o", (unsigned)size & 07777777u);
+    snprintf((char *)h + 136, 12, "%011o", 1000u);
+    h[156] = (unsigned char)type;
+    if (link)
+        memcpy(h + 157, link, strlen(link));
+    memcpy(h + 257, "ustar", 6);
+    memcpy(h + 263, "00", 2);
+    memset(h + 148, ' ', 8);
+    for (i = 0; i < 512; i++)
+        sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    w->len += 512;
+    if (size) {
+        memset(w->buf + w->len, 0, (size + 511) & ~(size_t)511);
+        memcpy(w->buf + w->len, data, size);
+        w->len += (size + 511) & ~(size_t)511;
+    }
+}
+
+static void import_unusual_members(void)
+{
+    static struct tar_writer w;
+    struct linux_stat st;
+    struct vfs *v;
+    memset(&w, 0, sizeof w);
+    tw_member(&w, "a/b/c", '0', NULL, "deep"); /* parents made on the way */
+    tw_member(&w, "dup", '0', NULL, "first");
+    tw_member(&w, "dup", '0', NULL, "second"); /* a later member replaces */
+    tw_member(&w, "../evil", '0', NULL, "x");  /* skipped */
+    tw_member(&w, "a/../evil", '0', NULL, "x");
+    tw_member(&w, "hl", '1', "nothing", NULL); /* a hard link to nothing: skipped */
+    tw_member(&w, "hd", '1', "a", NULL);       /* a hard link to a directory: skipped */
+    tw_member(&w, "fifo", '6', NULL, NULL);
+    tw_member(&w, "vol", 'V', NULL, NULL); /* a volume label: skipped */
+    tw_member(&w, "x", '0', NULL, "file in the way");
+    tw_member(&w, "x/y", '0', NULL, "y");       /* the file x is replaced by a directory */
+    tw_member(&w, "a", '0', NULL, "not empty"); /* a non-empty directory stays */
+    tw_member(&w, "./a/./b//link", '2', NULL, NULL);
+    tw_member(&w, "./hard", '1', "./dup", NULL);
+    tw_member(&w, "dup", '1', "hard", NULL); /* a link to itself changes nothing */
+    w.len += 1024;
+    tl_add_module("unusual.tar", w.buf, w.len);
+    CHECK(v = tl_vfs("ram from=unusual.tar"));
+    CHECK_STR(tl_ls_sorted(v, "/"), "a dup fifo hard x");
+    CHECK_STR(tl_read(v, "/a/b/c", NULL), "deep");
+    CHECK_STR(tl_read(v, "/dup", NULL), "second");
+    CHECK_STR(tl_read(v, "/x/y", NULL), "y");
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/a", &st, 0), 0);
+    CHECK_INT(st.st_mode, S_IFDIR | 0755);
+    CHECK_INT(st.st_uid, 0);
+    CHECK_INT(st.st_nlink, 3);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/dup", &st, 0), 0);
+    CHECK_INT(st.st_nlink, 2);
+    CHECK_INT(st.st_uid, 7);
+    CHECK_INT(st.st_gid, 8);
+    CHECK_INT(st.st_mtim.tv_sec, 1000);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/fifo", &st, 0), 0);
+    CHECK_INT(st.st_mode, S_IFIFO | 0644);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/a/b/link", &st, AT_SYMLINK_NOFOLLOW), 0);
+    CHECK_INT(st.st_mode, S_IFLNK | 0644);
+    CHECK_INT(st.st_size, 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/", &st, 0), 0);
+    CHECK_INT(st.st_nlink, 4);
+}
+
 int main(void)
 {
     RUN(files_and_sizes);
@@ -483,5 +752,10 @@ int main(void)
     RUN(root_mode_and_config);
     RUN(sticky_directory);
     RUN(large_directory);
+    RUN(import_host_archives);
+    RUN(import_mode_and_size);
+    RUN(import_errors);
+    RUN(import_allocation_failures);
+    RUN(import_unusual_members);
     return tl_finish();
 }

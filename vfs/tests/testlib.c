@@ -87,7 +87,8 @@ static void t_log(void *ctx, const char *line)
     printf("# log: %s\n", line);
 }
 
-struct vfs_env tl_env = {NULL, t_alloc, t_free, t_now, t_module, t_log, NULL};
+struct vfs_env tl_env = {
+    .alloc = t_alloc, .free = t_free, .now_ns = t_now, .module = t_module, .log = t_log};
 
 void tl_add_module(const char *name, const void *data, size_t len)
 {

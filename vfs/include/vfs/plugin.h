@@ -139,9 +139,10 @@ struct vfs_fs_ops {
                   const char *nname, size_t nlen, unsigned flags);
     /* Copies up to size bytes of a symlink's text; returns its full length. */
     int64_t (*readlink)(struct vfs_node *node, char *buf, size_t size);
-    /* Magic links (/proc/self/fd/N, /proc/self/exe): the node a symlink leads to (one
+    /* Magic links (/proc/self/fd/N, /proc/self/cwd): the node a symlink leads to (one
      * reference), which the walk takes instead of following the text; readlink still
-     * gives the text. */
+     * gives the text. Returning VFS_FOLLOW_TEXT instead makes the walk follow this
+     * link's text as for an ordinary symlink (a file system with some of each). */
     int (*follow_link)(struct vfs_node *link, struct vfs_node **target);
 
     /* Attributes: st_dev, st_ino, the type bits and st_blksize are filled by the core
@@ -170,6 +171,9 @@ struct vfs_fs_ops {
     unsigned (*poll)(struct vfs_file *f, unsigned events);
     int (*fsync)(struct vfs_file *f, bool datasync);
 };
+
+/* follow_link's answer for "not magic: follow my text". */
+#define VFS_FOLLOW_TEXT 1
 
 /* What a plugin's mount function gets. */
 struct vfs_mount_args {
@@ -233,6 +237,35 @@ static inline uint8_t vfs_dtype(uint32_t mode)
  */
 int vfs_mount_hidden(struct vfs *v, const struct vfs_plugin *p, const struct cfg_node *cfg,
                      struct vfs_fs **out, struct cfg_error *err);
+
+/* A mounted file system of a vfs, as /proc/self/mountinfo shows it. */
+#define VFS_MOUNT_ROOT_PARENT 1 /* the parent id of "/": no mount has it (Linux's rootfs) */
+struct vfs_mount_info {
+    unsigned id;      /* the minor of its st_dev (major 0): unique and stable */
+    unsigned parent;  /* the id of the mount its mount point lies in (VFS_MOUNT_ROOT_PARENT
+                         for "/") */
+    uint64_t dev;     /* st_dev of its files */
+    const char *type; /* the plugin's name, "dir" for the composition; static */
+    bool rdonly;      /* VFS_FS_RDONLY */
+};
+
+/*
+ * The index-th mount of v: index 0 is the one at "/" (the root's tree plugin, or the
+ * composition when there is none), then every other mounted instance in configuration
+ * order (node plugins count: each is its own file system, mounted on its one file;
+ * symlinks do not, as a symlink is never a mount point on Linux). Hidden instances
+ * (vfs_mount_hidden) are not listed. Fills *out and writes the mount
+ * point's absolute path with its NUL into path[0..size); returns 1, 0 when index is past
+ * the last, or -ERANGE when size is too small.
+ */
+int vfs_mount_get(struct vfs *v, unsigned index, struct vfs_mount_info *out, char *path,
+                  size_t size);
+
+/* The working directory's node (borrowed: vfs_node_get to keep it). */
+struct vfs_node *vfs_cwd_node(struct vfs *v);
+
+/* The identity set with vfs_set_ids. */
+void vfs_get_ids(const struct vfs *v, uint32_t *uid, uint32_t *gid);
 
 /* Makes a description for node with open flags (O_ACCMODE and status flags), calling
  * the plugin's open; returns it with one reference. For pipes, sockets and the like. */

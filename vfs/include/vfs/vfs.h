@@ -34,8 +34,13 @@ struct vfs_plugin;
  * blob such as a boot module (the tar plugin's archives); the blob must outlive the vfs.
  * log (optional) takes one line without its newline. mem_avail (optional) says how many
  * bytes the allocator could still give (statfs of unlimited ram file systems).
+ * random (optional) fills buf with n unpredictable bytes and cannot fail (the random
+ * and urandom devices; without it they cannot be opened). process (optional) describes
+ * the process and its machine for the proc plugin (struct vfs_process below): 0 or a
+ * negative errno; it is asked again each time (after fork the pid differs).
  * The struct is copied by vfs_create; ctx is passed to every callback.
  */
+struct vfs_process;
 struct vfs_env {
     void *ctx;
     void *(*alloc)(void *ctx, size_t size);
@@ -44,6 +49,30 @@ struct vfs_env {
     const void *(*module)(void *ctx, const char *name, size_t *size);
     void (*log)(void *ctx, const char *line);
     uint64_t (*mem_avail)(void *ctx);
+    void (*random)(void *ctx, void *buf, size_t n);
+    int (*process)(void *ctx, struct vfs_process *out);
+};
+
+/*
+ * What vfs_env.process tells the proc plugin (/proc/self, meminfo, cpuinfo, uptime).
+ * The proc plugin zeroes the struct before the call; the host fills what it knows
+ * (text fields NUL-terminated, cut to fit; zero or empty means unknown).
+ */
+struct vfs_process {
+    int32_t pid, ppid;
+    char exe[256];       /* absolute path of the running program in this vfs */
+    const char *cmdline; /* argv strings, each with its NUL, cmdline_len bytes in all;
+                            owned by the host, read before the call into the vfs returns */
+    size_t cmdline_len;
+    uint64_t mem_total, mem_free, mem_available; /* bytes (available 0: same as free) */
+    uint32_t ncpus;                              /* 0 counts as 1 */
+    char cpu_vendor[16];                         /* "GenuineIntel", "AuthenticAMD", ... */
+    char cpu_model[64];                          /* the CPUID brand string */
+    uint32_t cpu_family, cpu_model_id, cpu_stepping;
+    uint32_t cpu_khz;    /* clock in kHz (cpuinfo's "cpu MHz" shows it with 3 decimals) */
+    char cpu_flags[512]; /* cpuinfo's flags, space-separated ("fpu vme de pse ...") */
+    uint64_t uptime_ns;  /* time since boot */
+    uint64_t idle_ns;    /* idle time summed over all CPUs */
 };
 
 /*

@@ -1,0 +1,795 @@
+/*
+ * proc: the /proc view of the process (README.md), a read-only tree plugin.
+ *
+ *   /proc/self            -> "PID" (a symlink, as on Linux)
+ *   /proc/PID/            the process's own directory (no other pid is shown)
+ *        cmdline          argv, NUL-separated
+ *        cwd              magic link to the working directory
+ *        exe              link to the program's path (followed as its text)
+ *        fd/N             one magic link per open descriptor, to its file
+ *        mountinfo mounts the mount table (vfs_mount_get) in Linux's two formats
+ *        root             link to "/"
+ *   /proc/cpuinfo meminfo uptime   from vfs_env.process
+ *   /proc/mounts          -> "self/mounts"
+ *
+ * Nodes are made by lookup and freed when the core drops its last reference (only the
+ * root lives as long as the instance); a node's identity is (kind, pid, fd), and its
+ * inode number is computed from that, so the same name always has the same number.
+ * The pid is asked from the host each time (it changes across fork). Directory
+ * positions are fixed per name, fd + 2 in fd/, so they stay valid while descriptors
+ * come and go. File contents are made when a file is opened, into a buffer owned by
+ * the description (a snapshot, as Linux's seq files give).
+ */
+#include <capix/config.h>
+#include <string.h>
+#include <vfs/fd_table.h>
+#include <vfs/plugin.h>
+#include <vfs_plugins.h>
+
+enum proc_kind {
+    /* in /proc */
+    PROC_ROOT,
+    PROC_SELF,
+    PROC_CPUINFO,
+    PROC_MEMINFO,
+    PROC_MOUNTS_LINK,
+    PROC_UPTIME,
+    /* in /proc/PID */
+    PROC_PID,
+    PROC_CMDLINE,
+    PROC_CWD,
+    PROC_EXE,
+    PROC_FD,
+    PROC_MOUNTINFO,
+    PROC_MOUNTS,
+    PROC_ROOT_LINK,
+    /* in /proc/PID/fd */
+    PROC_FD_LINK,
+    PROC_NKINDS,
+};
+
+struct proc_entry {
+    const char *name;
+    enum proc_kind kind;
+};
+
+/* /proc's fixed entries after "self" (position 2) and the pid directory (3). */
+static const struct proc_entry root_entries[] = {
+    {"cpuinfo", PROC_CPUINFO},
+    {"meminfo", PROC_MEMINFO},
+    {"mounts", PROC_MOUNTS_LINK},
+    {"uptime", PROC_UPTIME},
+};
+#define ROOT_FIRST_FILE 4
+
+static const struct proc_entry pid_entries[] = {
+    {"cmdline", PROC_CMDLINE},
+    {"cwd", PROC_CWD},
+    {"exe", PROC_EXE},
+    {"fd", PROC_FD},
+    {"mountinfo", PROC_MOUNTINFO},
+    {"mounts", PROC_MOUNTS},
+    {"root", PROC_ROOT_LINK},
+};
+
+#define NENTRIES(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The type and permission bits of each kind (fd links: see proc_getattr). */
+static const uint32_t kind_mode[PROC_NKINDS] = {
+    [PROC_ROOT] = S_IFDIR | 0555,        [PROC_SELF] = S_IFLNK | 0777,
+    [PROC_CPUINFO] = S_IFREG | 0444,     [PROC_MEMINFO] = S_IFREG | 0444,
+    [PROC_MOUNTS_LINK] = S_IFLNK | 0777, [PROC_UPTIME] = S_IFREG | 0444,
+    [PROC_PID] = S_IFDIR | 0555,         [PROC_CMDLINE] = S_IFREG | 0444,
+    [PROC_CWD] = S_IFLNK | 0777,         [PROC_EXE] = S_IFLNK | 0777,
+    [PROC_FD] = S_IFDIR | 0500,          [PROC_MOUNTINFO] = S_IFREG | 0444,
+    [PROC_MOUNTS] = S_IFREG | 0444,      [PROC_ROOT_LINK] = S_IFLNK | 0777,
+    [PROC_FD_LINK] = S_IFLNK | 0700,
+};
+
+struct proc_node {
+    struct vfs_node vn;
+    enum proc_kind kind;
+    int32_t pid; /* PROC_PID and below */
+    int fd;      /* PROC_FD_LINK */
+};
+
+struct proc_fs {
+    struct vfs_fs fs;
+    struct proc_node root;
+    struct linux_timespec mounted;
+    char name[16]; /* the name readdir returned last (pids, descriptors) */
+};
+
+/* An open file's snapshot (f->priv). */
+struct proc_text {
+    char *data;
+    size_t len, cap;
+    bool nomem;
+};
+
+static struct proc_fs *pfs_of(struct vfs_fs *fs)
+{
+    return (struct proc_fs *)(void *)fs;
+}
+
+static struct proc_node *pnode_of(struct vfs_node *n)
+{
+    return (struct proc_node *)(void *)n;
+}
+
+static uint64_t kind_ino(enum proc_kind kind, int32_t pid, int fd)
+{
+    uint64_t base = (1ull << 56) | ((uint64_t)(uint32_t)pid << 17);
+    if (kind < PROC_PID)
+        return 1 + (uint64_t)kind;
+    if (kind == PROC_FD_LINK)
+        return base | (1ull << 16) | (uint64_t)fd;
+    return base | (uint64_t)kind;
+}
+
+/* Asks the host about the process into *p (allocated by the caller). */
+static int proc_info(const struct vfs_env *env, struct vfs_process *p)
+{
+    memset(p, 0, sizeof *p);
+    return env->process(env->ctx, p);
+}
+
+static int current_pid(const struct vfs_env *env, int32_t *pid)
+{
+    struct vfs_process *p = vfs_zalloc(env, sizeof *p);
+    int rc;
+    if (!p)
+        return -ENOMEM;
+    rc = proc_info(env, p);
+    *pid = p->pid;
+    vfs_free(env, p, sizeof *p);
+    return rc;
+}
+
+/* Parses a decimal number without sign or leading zeros (as Linux's proc does);
+ * returns it or -1. */
+static int64_t parse_num(const char *name, size_t len)
+{
+    int64_t v = 0;
+    size_t i;
+    if (len == 0 || len > 10 || (name[0] == '0' && len > 1))
+        return -1;
+    for (i = 0; i < len; i++) {
+        if (name[i] < '0' || name[i] > '9')
+            return -1;
+        v = v * 10 + (name[i] - '0');
+    }
+    return v;
+}
+
+/* Writes v in decimal into buf (at least 21 bytes); returns the length. */
+static size_t fmt_u64(char *buf, uint64_t v)
+{
+    char tmp[21];
+    size_t n = 0, i;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+
+static struct proc_node *node_new(struct proc_fs *p, enum proc_kind kind, int32_t pid, int fd)
+{
+    struct proc_node *n = vfs_zalloc(p->fs.env, sizeof *n);
+    if (!n)
+        return NULL;
+    n->vn.fs = &p->fs;
+    n->vn.ino = kind_ino(kind, pid, fd);
+    n->vn.type = kind_mode[kind] & S_IFMT;
+    n->vn.refs = 1;
+    n->kind = kind;
+    n->pid = pid;
+    n->fd = fd;
+    return n;
+}
+
+static int give(struct proc_fs *p, enum proc_kind kind, int32_t pid, int fd, struct vfs_node **out)
+{
+    struct proc_node *n = node_new(p, kind, pid, fd);
+    if (!n)
+        return -ENOMEM;
+    *out = &n->vn;
+    return 0;
+}
+
+static void proc_release(struct vfs_node *nn)
+{
+    struct proc_fs *p = pfs_of(nn->fs);
+    if (pnode_of(nn) != &p->root)
+        vfs_free(p->fs.env, nn, sizeof(struct proc_node));
+}
+
+/* The descriptor table this instance shows. */
+static struct vfs_fd_table *fds_of(struct proc_fs *p)
+{
+    return vfs_fd_table(p->fs.vfs);
+}
+
+/* ---- namespace ---- */
+
+static int proc_lookup(struct vfs_node *dn, const char *name, size_t len, struct vfs_node **out)
+{
+    struct proc_fs *p = pfs_of(dn->fs);
+    struct proc_node *d = pnode_of(dn);
+    bool dotdot = len == 2 && name[0] == '.' && name[1] == '.';
+    int32_t pid;
+    int64_t num;
+    size_t i;
+    int rc;
+    switch (d->kind) {
+    case PROC_ROOT:
+        if (dotdot) {
+            vfs_node_get(dn);
+            *out = dn;
+            return 0;
+        }
+        if (len == 4 && memcmp(name, "self", 4) == 0)
+            return give(p, PROC_SELF, 0, 0, out);
+        for (i = 0; i < NENTRIES(root_entries); i++)
+            if (strlen(root_entries[i].name) == len && memcmp(root_entries[i].name, name, len) == 0)
+                return give(p, root_entries[i].kind, 0, 0, out);
+        num = parse_num(name, len);
+        if (num < 0)
+            return -ENOENT;
+        rc = current_pid(p->fs.env, &pid);
+        if (rc < 0)
+            return rc;
+        if (num != pid)
+            return -ENOENT;
+        return give(p, PROC_PID, pid, 0, out);
+    case PROC_PID:
+        if (dotdot) {
+            vfs_node_get(&p->root.vn);
+            *out = &p->root.vn;
+            return 0;
+        }
+        rc = current_pid(p->fs.env, &pid);
+        if (rc < 0)
+            return rc;
+        if (pid != d->pid)
+            return -ENOENT; /* the directory of a pid this process had before fork */
+        for (i = 0; i < NENTRIES(pid_entries); i++)
+            if (strlen(pid_entries[i].name) == len && memcmp(pid_entries[i].name, name, len) == 0)
+                return give(p, pid_entries[i].kind, d->pid, 0, out);
+        return -ENOENT;
+    case PROC_FD:
+        if (dotdot)
+            return give(p, PROC_PID, d->pid, 0, out);
+        num = parse_num(name, len);
+        if (num < 0 || num > INT32_MAX || !vfs_fd_lookup(fds_of(p), (int)num))
+            return -ENOENT;
+        return give(p, PROC_FD_LINK, d->pid, (int)num, out);
+    default:
+        return -ENOTDIR;
+    }
+}
+
+static int put_entry(struct vfs_dirent *out, uint64_t ino, uint32_t mode, const char *name,
+                     uint64_t next)
+{
+    out->ino = ino;
+    out->type = vfs_dtype(mode);
+    out->name = name;
+    out->len = strlen(name);
+    out->next = next;
+    return 1;
+}
+
+static int proc_readdir(struct vfs_node *dn, uint64_t pos, struct vfs_dirent *out)
+{
+    struct proc_fs *p = pfs_of(dn->fs);
+    struct proc_node *d = pnode_of(dn);
+    struct vfs_fd_table *t;
+    const struct proc_entry *e;
+    int32_t pid;
+    uint64_t fd;
+    int rc;
+    switch (d->kind) {
+    case PROC_ROOT:
+        if (pos <= 2)
+            return put_entry(out, kind_ino(PROC_SELF, 0, 0), S_IFLNK, "self", 3);
+        if (pos == 3) {
+            rc = current_pid(p->fs.env, &pid);
+            if (rc < 0)
+                return rc;
+            fmt_u64(p->name, (uint32_t)pid);
+            return put_entry(out, kind_ino(PROC_PID, pid, 0), S_IFDIR, p->name, 4);
+        }
+        if (pos - ROOT_FIRST_FILE >= NENTRIES(root_entries))
+            return 0;
+        e = &root_entries[pos - ROOT_FIRST_FILE];
+        return put_entry(out, kind_ino(e->kind, 0, 0), kind_mode[e->kind], e->name, pos + 1);
+    case PROC_PID:
+        if (pos < 2)
+            pos = 2;
+        if (pos - 2 >= NENTRIES(pid_entries))
+            return 0;
+        e = &pid_entries[pos - 2];
+        return put_entry(out, kind_ino(e->kind, d->pid, 0), kind_mode[e->kind], e->name, pos + 1);
+    case PROC_FD:
+        t = fds_of(p);
+        for (fd = pos < 2 ? 0 : pos - 2; fd < t->capacity; fd++) {
+            if (!vfs_fd_lookup(t, (int)fd))
+                continue;
+            fmt_u64(p->name, fd);
+            return put_entry(out, kind_ino(PROC_FD_LINK, d->pid, (int)fd), S_IFLNK, p->name,
+                             fd + 3);
+        }
+        return 0;
+    default:
+        return -ENOTDIR;
+    }
+}
+
+/* Copies text into buf as readlink does; returns its full length. */
+static int64_t give_text(char *buf, size_t size, const char *text, size_t len)
+{
+    memcpy(buf, text, len < size ? len : size);
+    return (int64_t)len;
+}
+
+/* The text of /proc/self/fd/N: the path of what fd names, or for files without one
+ * (pipes, sockets, files made outside the tree or removed) "pipe:[INO]",
+ * "socket:[INO]" or "anon_inode:[PLUGIN]", in Linux's manner. */
+static int64_t fd_text(struct proc_fs *p, int fd, char *text, size_t size)
+{
+    struct vfs_file *f = vfs_fd_file(p->fs.vfs, fd);
+    const char *prefix;
+    size_t len, n;
+    int64_t r;
+    if (!f)
+        return -ENOENT;
+    r = vfs_fd_path(p->fs.vfs, fd, text, size);
+    if (r != -ENOENT)
+        return r;
+    if (S_ISFIFO(f->node->type))
+        prefix = "pipe:[";
+    else if (S_ISSOCK(f->node->type))
+        prefix = "socket:[";
+    else
+        prefix = "anon_inode:[";
+    len = strlen(prefix);
+    memcpy(text, prefix, len);
+    if (S_ISFIFO(f->node->type) || S_ISSOCK(f->node->type)) {
+        len += fmt_u64(text + len, f->node->ino);
+    } else {
+        const char *name = f->node->fs->plugin ? f->node->fs->plugin->name : "dir";
+        n = strlen(name);
+        memcpy(text + len, name, n);
+        len += n;
+    }
+    text[len++] = ']';
+    text[len] = '\0';
+    return (int64_t)len;
+}
+
+static int64_t proc_readlink(struct vfs_node *nn, char *buf, size_t size)
+{
+    struct proc_fs *p = pfs_of(nn->fs);
+    struct proc_node *n = pnode_of(nn);
+    const struct vfs_env *env = p->fs.env;
+    struct vfs_process *info;
+    char num[24], *text;
+    int64_t r;
+    int32_t pid;
+    int rc;
+    switch (n->kind) {
+    case PROC_SELF:
+        rc = current_pid(env, &pid);
+        if (rc < 0)
+            return rc;
+        return give_text(buf, size, num, fmt_u64(num, (uint32_t)pid));
+    case PROC_MOUNTS_LINK:
+        return give_text(buf, size, "self/mounts", 11);
+    case PROC_ROOT_LINK:
+        return give_text(buf, size, "/", 1);
+    case PROC_EXE:
+        info = vfs_zalloc(env, sizeof *info);
+        if (!info)
+            return -ENOMEM;
+        rc = proc_info(env, info);
+        info->exe[sizeof info->exe - 1] = '\0';
+        r = rc < 0         ? rc
+            : info->exe[0] ? give_text(buf, size, info->exe, strlen(info->exe))
+                           : -ENOENT;
+        vfs_free(env, info, sizeof *info);
+        return r;
+    case PROC_CWD:
+    case PROC_FD_LINK:
+        text = vfs_zalloc(env, PATH_MAX);
+        if (!text)
+            return -ENOMEM;
+        if (n->kind == PROC_CWD) {
+            r = vfs_getcwd(p->fs.vfs, text, PATH_MAX);
+            if (r > 0)
+                r--; /* vfs_getcwd counts the NUL */
+        } else {
+            r = fd_text(p, n->fd, text, PATH_MAX);
+        }
+        if (r >= 0)
+            r = give_text(buf, size, text, (size_t)r);
+        vfs_free(env, text, PATH_MAX);
+        return r;
+    default:
+        return -EINVAL;
+    }
+}
+
+static int proc_follow_link(struct vfs_node *nn, struct vfs_node **target)
+{
+    struct proc_fs *p = pfs_of(nn->fs);
+    struct proc_node *n = pnode_of(nn);
+    struct vfs_file *f;
+    switch (n->kind) {
+    case PROC_CWD:
+        *target = vfs_cwd_node(p->fs.vfs);
+        vfs_node_get(*target);
+        return 0;
+    case PROC_FD_LINK:
+        f = vfs_fd_file(p->fs.vfs, n->fd);
+        if (!f)
+            return -ENOENT;
+        *target = f->node;
+        vfs_node_get(*target);
+        return 0;
+    default:
+        return VFS_FOLLOW_TEXT; /* self, mounts, exe, root: their text is the path */
+    }
+}
+
+static int proc_getattr(struct vfs_node *nn, struct linux_stat *st)
+{
+    struct proc_fs *p = pfs_of(nn->fs);
+    struct proc_node *n = pnode_of(nn);
+    uint32_t mode = kind_mode[n->kind];
+    if (n->kind == PROC_FD_LINK) {
+        struct vfs_file *f = vfs_fd_file(p->fs.vfs, n->fd);
+        uint32_t acc = f && !(f->flags & O_PATH) ? f->flags & O_ACCMODE : O_RDONLY;
+        if (!f)
+            return -ENOENT;
+        mode = S_IFLNK | (acc == O_RDONLY ? 0500 : acc == O_WRONLY ? 0300 : 0700);
+    }
+    st->st_mode = mode;
+    st->st_nlink = n->kind == PROC_ROOT || n->kind == PROC_PID ? 3 : S_ISDIR(mode) ? 2 : 1;
+    if (n->kind >= PROC_PID)
+        vfs_get_ids(p->fs.vfs, &st->st_uid, &st->st_gid);
+    st->st_atim = st->st_mtim = st->st_ctim = p->mounted;
+    return 0;
+}
+
+static int proc_statfs(struct vfs_fs *fs, struct linux_statfs *st)
+{
+    st->f_type = PROC_SUPER_MAGIC;
+    return 0;
+}
+
+static void proc_unmount(struct vfs_fs *fs)
+{
+    vfs_free(fs->env, fs, sizeof(struct proc_fs));
+}
+
+/* ---- file contents ---- */
+
+static void put(struct proc_text *t, const struct vfs_env *env, const char *s, size_t n)
+{
+    if (t->nomem)
+        return;
+    if (t->len + n > t->cap) {
+        size_t cap = t->cap ? t->cap : 512;
+        char *d;
+        while (cap < t->len + n)
+            cap *= 2;
+        d = vfs_zalloc(env, cap);
+        if (!d) {
+            t->nomem = true;
+            return;
+        }
+        if (t->len)
+            memcpy(d, t->data, t->len);
+        vfs_free(env, t->data, t->cap);
+        t->data = d;
+        t->cap = cap;
+    }
+    memcpy(t->data + t->len, s, n);
+    t->len += n;
+}
+
+static void put_str(struct proc_text *t, const struct vfs_env *env, const char *s)
+{
+    put(t, env, s, strlen(s));
+}
+
+/* A bounded text field of struct vfs_process (it may lack its NUL). */
+static void put_field(struct proc_text *t, const struct vfs_env *env, const char *s, size_t max)
+{
+    const char *end = memchr(s, '\0', max);
+    put(t, env, s, end ? (size_t)(end - s) : max);
+}
+
+/* v in decimal, right-aligned in width columns. */
+static void put_num(struct proc_text *t, const struct vfs_env *env, uint64_t v, size_t width)
+{
+    char num[24];
+    size_t n = fmt_u64(num, v);
+    while (width-- > n)
+        put(t, env, " ", 1);
+    put(t, env, num, n);
+}
+
+/* v / 10^decimals with that many decimals ("2394.454"). */
+static void put_fixed(struct proc_text *t, const struct vfs_env *env, uint64_t v, unsigned decimals)
+{
+    uint64_t scale = 1;
+    char num[24];
+    size_t n;
+    unsigned i;
+    for (i = 0; i < decimals; i++)
+        scale *= 10;
+    put_num(t, env, v / scale, 0);
+    put(t, env, ".", 1);
+    n = fmt_u64(num, v % scale);
+    for (i = (unsigned)n; i < decimals; i++)
+        put(t, env, "0", 1);
+    put(t, env, num, n);
+}
+
+/* A mount point or other path in the mount tables: space, tab, newline and backslash
+ * as octal escapes, as Linux writes them. */
+static void put_escaped(struct proc_text *t, const struct vfs_env *env, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\') {
+            char esc[4] = {'\\', (char)('0' + ((unsigned char)*s >> 6)),
+                           (char)('0' + (((unsigned char)*s >> 3) & 7)),
+                           (char)('0' + ((unsigned char)*s & 7))};
+            put(t, env, esc, 4);
+        } else {
+            put(t, env, s, 1);
+        }
+    }
+}
+
+static void gen_meminfo(struct proc_text *t, const struct vfs_env *env,
+                        const struct vfs_process *info)
+{
+    const struct {
+        const char *name;
+        uint64_t bytes;
+    } rows[] = {
+        {"MemTotal:", info->mem_total},
+        {"MemFree:", info->mem_free},
+        {"MemAvailable:", info->mem_available ? info->mem_available : info->mem_free},
+        {"Buffers:", 0},
+        {"Cached:", 0},
+        {"SwapCached:", 0},
+        {"SwapTotal:", 0},
+        {"SwapFree:", 0},
+    };
+    size_t i;
+    for (i = 0; i < NENTRIES(rows); i++) {
+        size_t n = strlen(rows[i].name);
+        put(t, env, rows[i].name, n);
+        while (n++ < 16)
+            put(t, env, " ", 1);
+        put_num(t, env, rows[i].bytes / 1024, 8);
+        put_str(t, env, " kB\n");
+    }
+}
+
+static void gen_cpuinfo(struct proc_text *t, const struct vfs_env *env,
+                        const struct vfs_process *info)
+{
+    uint32_t i, n = info->ncpus ? info->ncpus : 1;
+    for (i = 0; i < n; i++) {
+        put_str(t, env, "processor\t: ");
+        put_num(t, env, i, 0);
+        put_str(t, env, "\nvendor_id\t: ");
+        put_field(t, env, info->cpu_vendor, sizeof info->cpu_vendor);
+        put_str(t, env, "\ncpu family\t: ");
+        put_num(t, env, info->cpu_family, 0);
+        put_str(t, env, "\nmodel\t\t: ");
+        put_num(t, env, info->cpu_model_id, 0);
+        put_str(t, env, "\nmodel name\t: ");
+        put_field(t, env, info->cpu_model, sizeof info->cpu_model);
+        put_str(t, env, "\nstepping\t: ");
+        put_num(t, env, info->cpu_stepping, 0);
+        if (info->cpu_khz) {
+            put_str(t, env, "\ncpu MHz\t\t: ");
+            put_fixed(t, env, info->cpu_khz, 3);
+        }
+        put_str(t, env, "\nfpu\t\t: yes\nfpu_exception\t: yes\nwp\t\t: yes\nflags\t\t: ");
+        put_field(t, env, info->cpu_flags, sizeof info->cpu_flags);
+        put_str(t, env, "\n\n");
+    }
+}
+
+static void gen_uptime(struct proc_text *t, const struct vfs_env *env,
+                       const struct vfs_process *info)
+{
+    put_fixed(t, env, info->uptime_ns / 10000000u, 2);
+    put(t, env, " ", 1);
+    put_fixed(t, env, info->idle_ns / 10000000u, 2);
+    put(t, env, "\n", 1);
+}
+
+/* mountinfo (Linux's proc(5) format) or mounts (fstab's). */
+static int gen_mounts(struct proc_text *t, struct proc_fs *p, bool mountinfo)
+{
+    const struct vfs_env *env = p->fs.env;
+    struct vfs_mount_info mi;
+    char *path = vfs_zalloc(env, PATH_MAX);
+    unsigned i;
+    int rc = 0;
+    if (!path)
+        return -ENOMEM;
+    for (i = 0;; i++) {
+        rc = vfs_mount_get(p->fs.vfs, i, &mi, path, PATH_MAX);
+        if (rc <= 0)
+            break;
+        if (mountinfo) {
+            put_num(t, env, mi.id, 0);
+            put(t, env, " ", 1);
+            put_num(t, env, mi.parent, 0);
+            put(t, env, " ", 1);
+            put_num(t, env, LINUX_MAJOR(mi.dev), 0);
+            put(t, env, ":", 1);
+            put_num(t, env, LINUX_MINOR(mi.dev), 0);
+            put_str(t, env, " / ");
+            put_escaped(t, env, path);
+            put_str(t, env, mi.rdonly ? " ro - " : " rw - ");
+            put_str(t, env, mi.type);
+            put(t, env, " ", 1);
+            put_str(t, env, mi.type);
+            put_str(t, env, mi.rdonly ? " ro\n" : " rw\n");
+        } else {
+            put_str(t, env, mi.type);
+            put(t, env, " ", 1);
+            put_escaped(t, env, path);
+            put(t, env, " ", 1);
+            put_str(t, env, mi.type);
+            put_str(t, env, mi.rdonly ? " ro 0 0\n" : " rw 0 0\n");
+        }
+    }
+    vfs_free(env, path, PATH_MAX);
+    return rc;
+}
+
+static int generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
+{
+    const struct vfs_env *env = p->fs.env;
+    struct vfs_process *info;
+    int rc;
+    if (n->kind == PROC_MOUNTINFO || n->kind == PROC_MOUNTS)
+        return gen_mounts(t, p, n->kind == PROC_MOUNTINFO);
+    info = vfs_zalloc(env, sizeof *info);
+    if (!info)
+        return -ENOMEM;
+    rc = proc_info(env, info);
+    if (rc < 0)
+        goto out;
+    if (n->kind >= PROC_PID && info->pid != n->pid) {
+        rc = -ENOENT; /* a pid this process had before fork */
+        goto out;
+    }
+    switch (n->kind) {
+    case PROC_MEMINFO:
+        gen_meminfo(t, env, info);
+        break;
+    case PROC_CPUINFO:
+        gen_cpuinfo(t, env, info);
+        break;
+    case PROC_UPTIME:
+        gen_uptime(t, env, info);
+        break;
+    case PROC_CMDLINE:
+        if (info->cmdline && info->cmdline_len)
+            put(t, env, info->cmdline, info->cmdline_len);
+        break;
+    default:
+        break;
+    }
+out:
+    vfs_free(env, info, sizeof *info);
+    return rc;
+}
+
+static void text_free(const struct vfs_env *env, struct proc_text *t)
+{
+    vfs_free(env, t->data, t->cap);
+    vfs_free(env, t, sizeof *t);
+}
+
+static int proc_open(struct vfs_file *f)
+{
+    struct proc_fs *p = pfs_of(f->node->fs);
+    const struct vfs_env *env = p->fs.env;
+    struct proc_text *t;
+    int rc;
+    if (!S_ISREG(f->node->type))
+        return 0;
+    t = vfs_zalloc(env, sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    rc = generate(p, pnode_of(f->node), t);
+    if (rc == 0 && t->nomem)
+        rc = -ENOMEM;
+    if (rc < 0) {
+        text_free(env, t);
+        return rc;
+    }
+    f->priv = t;
+    return 0;
+}
+
+static void proc_close(struct vfs_file *f)
+{
+    if (f->priv)
+        text_free(f->node->fs->env, f->priv);
+}
+
+static int64_t proc_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
+{
+    struct proc_text *t = f->priv;
+    if (!t || off >= t->len)
+        return 0;
+    if (n > t->len - off)
+        n = (size_t)(t->len - off);
+    memcpy(buf, t->data + off, n);
+    return (int64_t)n;
+}
+
+static const struct vfs_fs_ops proc_ops = {
+    .lookup = proc_lookup,
+    .readdir = proc_readdir,
+    .readlink = proc_readlink,
+    .follow_link = proc_follow_link,
+    .getattr = proc_getattr,
+    .statfs = proc_statfs,
+    .release = proc_release,
+    .unmount = proc_unmount,
+    .open = proc_open,
+    .close = proc_close,
+    .read = proc_read,
+};
+
+static int proc_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
+{
+    struct proc_fs *p;
+    int rc = vfs_cfg_check(a, 0, NULL, "proc");
+    if (rc < 0)
+        return rc;
+    if (!a->env->process)
+        return vfs_config_error(a->err, a->cfg, NULL,
+                                "proc: the host tells nothing about the process "
+                                "(vfs_env.process is not set)");
+    p = vfs_zalloc(a->env, sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    p->fs.ops = &proc_ops;
+    p->fs.env = a->env;
+    p->fs.flags = VFS_FS_RDONLY;
+    p->root.vn.fs = &p->fs;
+    p->root.vn.ino = kind_ino(PROC_ROOT, 0, 0);
+    p->root.vn.type = S_IFDIR;
+    p->root.vn.refs = 1; /* the instance's own: freed by unmount */
+    p->root.kind = PROC_ROOT;
+    p->mounted = vfs_now(a->env);
+    p->fs.root = &p->root.vn;
+    *out = &p->fs;
+    return 0;
+}
+
+const struct vfs_plugin vfs_plugin_proc = {
+    .name = "proc",
+    .kind = VFS_PLUGIN_TREE,
+    .mount = proc_mount,
+};
