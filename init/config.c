@@ -90,16 +90,35 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
                 return cfg_error_at(err, p, "a capability name has at most 23 characters");
             cc->node = p;
             c->ncaps++;
+        } else if (!strcmp(p->name, "config")) {
+            if (cfg_nargs(p) != 0 || p->nvalues != 0)
+                return cfg_error_at(err, p, "'config' takes no values, only a block");
         } else {
             return cfg_error_at(err, p,
                                 "unknown node '%s' in component (expected binary, quota, stack, "
-                                "priority, slots, args, io, irq or boot-archive)",
+                                "priority, slots, args, io, irq, boot-archive or config)",
                                 p->name);
         }
         if (e)
             return e;
     }
     return 0;
+}
+
+/* The byte offset of a line and column (columns count UTF-8 characters, from 1). */
+static size_t offset_of(const char *text, size_t len, unsigned line, unsigned col)
+{
+    size_t i = 0;
+    for (unsigned l = 1; l < line && i < len; i++)
+        if (text[i] == '\n')
+            l++;
+    for (unsigned c = 1; i < len; i++) {
+        if (((unsigned char)text[i] & 0xc0) == 0x80)
+            continue;
+        if (c++ == col)
+            break;
+    }
+    return i;
 }
 
 int init_read_config(const char *text, size_t len, struct child *children, unsigned *count,
@@ -119,6 +138,10 @@ int init_read_config(const char *text, size_t len, struct child *children, unsig
             e = read_component(n, &children[*count], err);
             if (e)
                 return e;
+            /* its text: up to the next top-level node (comments between go with it) */
+            const struct cfg_node *next = cfg_next(n, NULL);
+            children[*count].cfg_start = offset_of(text, len, n->line, n->col);
+            children[*count].cfg_end = next ? offset_of(text, len, next->line, next->col) : len;
             for (unsigned i = 0; i < *count; i++)
                 if (!strcmp(children[i].name, children[*count].name))
                     return cfg_error_at(err, n, "a component named '%s' exists already",

@@ -26,6 +26,7 @@ struct child {
     const char *binary;
     uint64_t quota_bytes, stack_bytes, priority, slots;
     const struct cfg_node *node;
+    size_t cfg_start, cfg_end; /* the component's bytes in the config text */
     unsigned nargs;
     const char *args[16];
     unsigned ncaps;
@@ -46,8 +47,12 @@ int init_read_config(const char *text, size_t len, struct child *children, unsig
 
 /* loader.c: builds and starts a child; 0 or a CX_E_* code. */
 int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *archive,
-                size_t archive_len);
+                size_t archive_len, const char *config, size_t config_len);
 void child_destroy(struct child *c);
+
+/* rtc.c: wall-clock time minus the monotonic clock, in ns (0 if the RTC is unreadable). */
+int64_t rtc_realtime_offset_ns(void);
+extern int64_t realtime_offset_ns;
 const char *child_symbol(const struct child *c, uint64_t addr, uint64_t *offset);
 
 #endif

@@ -53,7 +53,7 @@ static int child_mem(struct child *c, uint64_t va, uint64_t pages, uint64_t flag
 }
 
 int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *archive,
-                size_t archive_len)
+                size_t archive_len, const char *config, size_t config_len)
 {
     int err;
     struct elf_info ei;
@@ -118,6 +118,7 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
     memcpy(page.si.name, c->name, strlen(c->name) + 1);
     page.si.args_offset = sizeof(struct cx_startinfo);
     page.si.slots = c->slots;
+    page.si.realtime_offset_ns = realtime_offset_ns;
     size_t pos = 0;
     for (unsigned i = 0; i <= c->nargs; i++) {
         const char *a = i == 0 ? c->name : c->args[i - 1];
@@ -152,6 +153,18 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
         page.si.caps[i].value = value;
         memcpy(page.si.caps[i].name, name, strlen(name) + 1);
         page.si.ncaps++;
+    }
+    /* its own part of the config: the file with everything else blanked */
+    if (config_len && config_len <= CX_CONFIG_MAX) {
+        uint64_t pages = (config_len + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
+        TRY(child_mem(c, CX_CONFIG_ADDR, pages, CX_MAP_R, NULL, 0, 0));
+        TRY((int)cx_map(CX_SLOT_SELF_PD, c->mems[c->nmems - 1], 0, SCRATCH, pages,
+                        CX_MAP_R | CX_MAP_W));
+        char *t = (char *)SCRATCH;
+        for (size_t i = 0; i < config_len; i++)
+            t[i] = (i >= c->cfg_start && i < c->cfg_end) || config[i] == '\n' ? config[i] : ' ';
+        cx_unmap(CX_SLOT_SELF_PD, SCRATCH, pages);
+        page.si.config_size = config_len;
     }
     TRY(child_mem(c, CX_STARTINFO_ADDR, 1, CX_MAP_R, &page, 0, sizeof(page)));
     TRY(child_mem(c, CX_IPCBUF_ADDR, 1, CX_MAP_R | CX_MAP_W, NULL, 0, 0));

@@ -56,6 +56,8 @@ static void report_fault(struct child *c, const struct cx_msg *m)
               c->name, fault_name(m->w[0]), m->w[0], m->w[1], m->w[2], m->w[3], where);
 }
 
+int64_t realtime_offset_ns;
+
 int main(int argc, char **argv)
 {
     const struct cx_bootinfo *bi = (const struct cx_bootinfo *)CX_BOOTINFO_ADDR;
@@ -81,6 +83,7 @@ int main(int argc, char **argv)
         cx_printf("[init] configuration error: %s\n", msg);
         power_off(2);
     }
+    realtime_offset_ns = rtc_realtime_offset_ns();
     uint64_t ep = cx_slot_alloc();
     err = cx_ep_create(CX_SLOT_QUOTA, ep);
     if (err) {
@@ -93,7 +96,8 @@ int main(int argc, char **argv)
     unsigned running = 0;
     for (unsigned i = 0; i < count; i++) {
         struct child *c = &children[i];
-        if (child_start(c, i + 1, ep, archive, bi->archive_size) == 0) {
+        if (child_start(c, i + 1, ep, archive, bi->archive_size, config_entry.data,
+                        config_entry.size) == 0) {
             running++;
             cx_printf("[init] started %s (binary %s, quota %lu KiB, priority %lu)\n", c->name,
                       c->binary, c->quota_bytes >> 10, c->priority);

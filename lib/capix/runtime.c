@@ -114,3 +114,13 @@ long cx_reply_recv(uint64_t ep, struct cx_msg *m)
     m->w[0] = r.rdx, m->w[1] = r.r10, m->w[2] = r.r8, m->w[3] = r.r9;
     return r.err;
 }
+
+const char *cx_config_text(size_t *len)
+{
+    if (!cx_start_info || !cx_start_info->config_size) {
+        *len = 0;
+        return NULL;
+    }
+    *len = cx_start_info->config_size;
+    return (const char *)CX_CONFIG_ADDR;
+}

@@ -251,7 +251,15 @@ struct cx_startinfo {
         uint64_t value; /* what the capability needs said: a size, a port, ... */
         char name[24];
     } caps[32];
-    char name[32]; /* the component's name */
+    char name[32];              /* the component's name */
+    uint64_t config_size;       /* bytes of config text at CX_CONFIG_ADDR (0: none) */
+    int64_t realtime_offset_ns; /* wall-clock time = clock (ns since boot) + this; 0: unknown */
 };
+
+/* A component's own part of the system configuration, read-only at CX_CONFIG_ADDR: the
+ * text of the config file with every byte outside the component's own node blanked
+ * (newlines kept), so that it parses with the same file, line and column numbers. */
+#define CX_CONFIG_ADDR 0x300000ul
+#define CX_CONFIG_MAX (1ul << 20)
 
 #endif

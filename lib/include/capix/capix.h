@@ -154,7 +154,9 @@ uint64_t cx_slot_alloc(void);                    /* a free slot of our cspace, o
 void cx_slot_free(uint64_t slot);
 uint64_t cx_named_cap(const char *name);   /* slot of a named start capability, or 0 */
 uint64_t cx_named_value(const char *name); /* the value given with it, or 0 */
-_Noreturn void cx_exit(int status);        /* tell the parent and stop */
+/* The component's own part of the config text (docs/config.md), or NULL with *len 0. */
+const char *cx_config_text(size_t *len);
+_Noreturn void cx_exit(int status); /* tell the parent and stop */
 int main(int argc, char **argv);
 
 /* Labels of messages to the parent (init). */
