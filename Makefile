@@ -22,12 +22,12 @@ include mk/flags.mk
 include lib/module.mk
 include kernel/module.mk
 include init/module.mk
+include vfs/module.mk
+include vfs-plugins/module.mk
 include libc/module.mk
 include posix-spawn/module.mk
 include tests/module.mk
 -include ports/module.mk
--include vfs/module.mk
--include vfs-plugins/module.mk
 -include bench/module.mk
 -include posix-test/module.mk
 

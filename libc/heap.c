@@ -12,7 +12,7 @@
 #define MIN_SHIFT 4
 #define NCLASSES 8 /* 16 .. 2048 */
 #define GROW (256ul << 10)
-#define HEAP_LIMIT (128ul << 20)
+#define HEAP_LIMIT RT_HEAP_LIMIT
 
 struct run {
     uint64_t pages;

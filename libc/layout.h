@@ -15,7 +15,8 @@
 #define RT_IPCBUF_ADDR 0x2ff01000ul /* main thread's IPC buffer */
 #define RT_STACK_TOP 0x2fff0000ul   /* main thread's runtime stack (grows down) */
 #define RT_STACK_PAGES 16
-#define RT_HEAP_BASE 0x28000000ul    /* the runtime's private heap */
+#define RT_HEAP_BASE 0xc0000000ul /* the runtime's private heap (up to 1 GiB) */
+#define RT_HEAP_LIMIT (1ul << 30)
 #define RT_THREADS_BASE 0x2c000000ul /* per-thread areas of threads made by clone */
 #define RT_THREAD_AREA (32 * 4096ul) /* IPC buffer page, then the runtime stack */
 #define RT_MAX_THREADS 64            /* threads per process, the main one included */
@@ -25,6 +26,19 @@
 #define RT_PROG_STACK_TOP 0x7ffffffff000ul
 #define RT_PROG_STACK_PAGES 256 /* 1 MiB, zero-filled on touch */
 
+#define RT_ARCHIVE_ADDR 0x40000000ul /* the boot archive, read-only (up to 2 GiB) */
+#define RT_ARCHIVE_MAX (2ul << 30)
+#define RT_CONFIG_ADDR 0x2fd00000ul  /* the component's config text, read-only (up to 1 MiB) */
+#define RT_START_ADDR 0x2fefe000ul   /* one page: the start stub (see below) */
+#define RT_SCRATCH_ADDR 0x38000000ul /* the runtime's window for loading programs (64 MiB) */
+#define RT_SCRATCH_MAX (64ul << 20)
+
+/* The process starts at RT_START_ADDR, outside the runtime's code: `mov $RT_NR_START,
+ * %eax; syscall`. The kernel reflects it into the runtime like any Linux call, and the
+ * runtime (which accepts this number once, before anything else) reads its config,
+ * builds its VFS, loads the program from it and resumes into the program's entry. */
+#define RT_NR_START 0x7ffe0001ul
+
 #define RT_VDSO_ADDR 0x2fe00000ul /* the vDSO (AT_SYSINFO_EHDR), at most 16 KiB */
 #define RT_VDSO_PAGES 4
 #define RT_VVAR_ADDR 0x2fe08000ul /* struct rt_vvar, read-only */
@@ -32,6 +46,7 @@
 /* Data the vDSO reads. */
 struct rt_vvar {
     uint64_t tsc_hz;
+    uint64_t realtime_offset_ns; /* CLOCK_REALTIME = CLOCK_MONOTONIC + this */
 };
 
 #define RT_INFO_MAGIC 0x43415049585254ul /* "CAPIXRT" */
@@ -45,10 +60,19 @@ struct rt_info {
     uint64_t first_free_slot, slots;
     uint64_t brk_start; /* first page after the program's highest segment */
     uint64_t pid, ppid;
-    uint64_t trace;                              /* log every Linux call */
-    uint64_t slot_stdout_uart, slot_stderr_uart; /* I/O ports of a 16550 for fd 1, 2, or 0 */
-    uint64_t stdout_port, stderr_port;
-    char exe[256]; /* /proc/self/exe */
+    uint64_t trace;              /* log every Linux call */
+    uint64_t realtime_offset_ns; /* CLOCK_REALTIME = CLOCK_MONOTONIC + this (0: unknown) */
+    uint64_t archive_size;       /* the boot archive at RT_ARCHIVE_ADDR (0: none) */
+    uint64_t config_size;        /* config text at RT_CONFIG_ADDR (0: none) */
+    uint64_t vdso;               /* 1: the vDSO is mapped at RT_VDSO_ADDR */
+    char component[32];          /* the component whose `config` block applies */
+    struct {
+        char name[24];
+        uint64_t slot, first; /* an I/O-port capability and its first port */
+    } io[4];
+    uint32_t argc, args_len; /* argv from the launcher: argc NUL-terminated strings */
+    char args[3072];
 };
+_Static_assert(sizeof(struct rt_info) <= 4096, "rt_info is one page");
 
 #endif

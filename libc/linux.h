@@ -6,77 +6,55 @@
 #define CAPIX_RT_LINUX_H
 
 #include <stdint.h>
+#include <vfs/linux.h>
 
-#define L_EPERM 1
-#define L_ENOENT 2
-#define L_ESRCH 3
-#define L_EINTR 4
-#define L_EIO 5
-#define L_EBADF 9
-#define L_ECHILD 10
-#define L_EAGAIN 11
-#define L_ENOMEM 12
-#define L_EACCES 13
-#define L_EFAULT 14
-#define L_EEXIST 17
-#define L_ENODEV 19
-#define L_EINVAL 22
-#define L_ENOTTY 25
-#define L_ESPIPE 29
-#define L_ERANGE 34
-#define L_ENOSYS 38
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
 
-#define L_PROT_READ 1
-#define L_PROT_WRITE 2
-#define L_PROT_EXEC 4
-#define L_MAP_SHARED 0x01
-#define L_MAP_PRIVATE 0x02
-#define L_MAP_FIXED 0x10
-#define L_MAP_ANONYMOUS 0x20
-#define L_MAP_FIXED_NOREPLACE 0x100000
-#define L_MADV_NORMAL 0
-#define L_MADV_RANDOM 1
-#define L_MADV_SEQUENTIAL 2
-#define L_MADV_WILLNEED 3
-#define L_MADV_DONTNEED 4
-#define L_MADV_FREE 8
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
 
-#define L_ARCH_SET_FS 0x1002
-#define L_ARCH_GET_FS 0x1003
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_BOOTTIME 7
 
-#define L_CLOCK_REALTIME 0
-#define L_CLOCK_MONOTONIC 1
-#define L_CLOCK_MONOTONIC_RAW 4
-#define L_CLOCK_BOOTTIME 7
+#define EAGAIN_FUTEX EAGAIN
 
-#define L_TCGETS 0x5401
-#define L_TIOCGWINSZ 0x5413
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_DETACHED 0x400000
+#define CLONE_CHILD_SETTID 0x1000000
 
-#define L_ETIMEDOUT 110
-#define L_EAGAIN_FUTEX L_EAGAIN
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_PRIVATE 128
+#define FUTEX_CLOCK_REALTIME 256
 
-#define L_CLONE_VM 0x100
-#define L_CLONE_FS 0x200
-#define L_CLONE_FILES 0x400
-#define L_CLONE_SIGHAND 0x800
-#define L_CLONE_THREAD 0x10000
-#define L_CLONE_SYSVSEM 0x40000
-#define L_CLONE_SETTLS 0x80000
-#define L_CLONE_PARENT_SETTID 0x100000
-#define L_CLONE_CHILD_CLEARTID 0x200000
-#define L_CLONE_DETACHED 0x400000
-#define L_CLONE_CHILD_SETTID 0x1000000
-
-#define L_FUTEX_WAIT 0
-#define L_FUTEX_WAKE 1
-#define L_FUTEX_REQUEUE 3
-#define L_FUTEX_CMP_REQUEUE 4
-#define L_FUTEX_PRIVATE 128
-#define L_FUTEX_CLOCK_REALTIME 256
-
-#define L_RLIMIT_STACK 3
-#define L_RLIMIT_NOFILE 7
-#define L_RLIM_INFINITY (~0ul)
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY (~0ul)
 
 struct linux_rlimit {
     uint64_t cur, max;
@@ -92,14 +70,6 @@ struct linux_sysinfo {
     char reserved[4];
 };
 _Static_assert(sizeof(struct linux_sysinfo) == 112, "struct sysinfo");
-
-struct linux_iovec {
-    uint64_t base, len;
-};
-
-struct linux_timespec {
-    int64_t sec, nsec;
-};
 
 struct linux_utsname {
     char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
@@ -146,6 +116,66 @@ enum linux_nr {
     NR_tgkill = 234,
     NR_exit_group = 231,
     NR_prlimit64 = 302,
+    NR_open = 2,
+    NR_stat = 4,
+    NR_fstat = 5,
+    NR_lstat = 6,
+    NR_pread64 = 17,
+    NR_pwrite64 = 18,
+    NR_access = 21,
+    NR_dup = 32,
+    NR_dup2 = 33,
+    NR_fcntl = 72,
+    NR_fsync = 74,
+    NR_fdatasync = 75,
+    NR_truncate = 76,
+    NR_ftruncate = 77,
+    NR_getcwd = 79,
+    NR_chdir = 80,
+    NR_fchdir = 81,
+    NR_rename = 82,
+    NR_mkdir = 83,
+    NR_rmdir = 84,
+    NR_creat = 85,
+    NR_link = 86,
+    NR_unlink = 87,
+    NR_symlink = 88,
+    NR_readlink = 89,
+    NR_chmod = 90,
+    NR_fchmod = 91,
+    NR_chown = 92,
+    NR_fchown = 93,
+    NR_lchown = 94,
+    NR_utimes = 235,
+    NR_statfs = 137,
+    NR_fstatfs = 138,
+    NR_sync = 162,
+    NR_futimesat = 261,
+    NR_openat = 257,
+    NR_mkdirat = 258,
+    NR_fchownat = 260,
+    NR_newfstatat = 262,
+    NR_unlinkat = 263,
+    NR_renameat = 264,
+    NR_linkat = 265,
+    NR_symlinkat = 266,
+    NR_readlinkat = 267,
+    NR_fchmodat = 268,
+    NR_faccessat = 269,
+    NR_utimensat = 280,
+    NR_dup3 = 292,
+    NR_preadv = 295,
+    NR_pwritev = 296,
+    NR_syncfs = 306,
+    NR_renameat2 = 316,
+    NR_getrandom = 318,
+    NR_statx = 332,
+    NR_copy_file_range = 326,
+    NR_faccessat2 = 439,
+    NR_fadvise64 = 221,
+    NR_getdents64 = 217,
+    NR_gettimeofday = 96,
+    NR_time = 201,
 };
 
 #endif

@@ -56,7 +56,7 @@ static uint64_t page_up(uint64_t x)
 
 static uint64_t map_flags(uint64_t prot)
 {
-    return CX_MAP_R | (prot & L_PROT_WRITE ? CX_MAP_W : 0) | (prot & L_PROT_EXEC ? CX_MAP_X : 0);
+    return CX_MAP_R | (prot & PROT_WRITE ? CX_MAP_W : 0) | (prot & PROT_EXEC ? CX_MAP_X : 0);
 }
 
 static void record_insert(uint64_t va, uint64_t pages, uint64_t off, uint32_t obj)
@@ -83,20 +83,20 @@ static void object_put(uint32_t obj)
 static long map_new(uint64_t va, uint64_t pages, uint64_t flags)
 {
     if (nrecords == MAX_RECORDS)
-        return -L_ENOMEM;
+        return -ENOMEM;
     uint32_t obj = 0;
     while (obj < MAX_OBJECTS && objects[obj].slot)
         obj++;
     uint64_t slot = obj < MAX_OBJECTS ? rt_slot_alloc() : 0;
     if (!slot)
-        return -L_ENOMEM;
+        return -ENOMEM;
     long err = cx_mem_create(rt->slot_quota, pages, slot);
     if (!err)
         err = cx_map(rt->slot_pd, slot, 0, va, pages, flags);
     if (err) {
         cx_cap_delete(slot);
         rt_slot_free(slot);
-        return -L_ENOMEM;
+        return -ENOMEM;
     }
     objects[obj] = (struct object){slot, 0};
     record_insert(va, pages, 0, obj);
@@ -106,8 +106,8 @@ static long map_new(uint64_t va, uint64_t pages, uint64_t flags)
 long rt_brk(uint64_t addr)
 {
     if (!brk_cur)
-        brk_cur = brk_mapped = rt->brk_start;
-    if (addr < rt->brk_start || addr > RT_BRK_MAX)
+        brk_cur = brk_mapped = rt_brk_start;
+    if (addr < rt_brk_start || addr > RT_BRK_MAX)
         return (long)brk_cur;
     if (addr > brk_mapped) {
         uint64_t grow = page_up(addr) - brk_mapped;
@@ -145,7 +145,7 @@ static uint64_t find_gap(uint64_t pages)
 long rt_munmap(uint64_t addr, uint64_t len)
 {
     if ((addr & (CX_PAGE_SIZE - 1)) || len == 0 || addr >= CX_USER_TOP || len > CX_USER_TOP - addr)
-        return -L_EINVAL;
+        return -EINVAL;
     uint64_t end = addr + page_up(len);
     for (unsigned i = 0; i < nrecords;) {
         struct record r = records[i];
@@ -171,23 +171,23 @@ long rt_munmap(uint64_t addr, uint64_t len)
 long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
 {
     if (len == 0 || len > RT_MMAP_TOP)
-        return -L_EINVAL;
-    if (!(flags & (L_MAP_PRIVATE | L_MAP_SHARED)))
-        return -L_EINVAL;
-    if (!(flags & L_MAP_ANONYMOUS))
-        return (int)fd >= 0 && (int)fd <= 2 ? -L_ENODEV : -L_EBADF; /* no files yet */
+        return -EINVAL;
+    if (!(flags & (MAP_PRIVATE | MAP_SHARED)))
+        return -EINVAL;
+    if (!(flags & MAP_ANONYMOUS))
+        return (int)fd >= 0 && (int)fd <= 2 ? -ENODEV : -EBADF; /* no files yet */
     uint64_t pages = page_up(len) / CX_PAGE_SIZE;
-    uint64_t mf = map_flags(prot) | (flags & L_MAP_SHARED ? CX_MAP_SHARE : 0);
+    uint64_t mf = map_flags(prot) | (flags & MAP_SHARED ? CX_MAP_SHARE : 0);
     uint64_t va;
-    if (flags & (L_MAP_FIXED | L_MAP_FIXED_NOREPLACE)) {
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (addr & (CX_PAGE_SIZE - 1) || addr >= CX_USER_TOP ||
             pages * CX_PAGE_SIZE > CX_USER_TOP - addr)
-            return -L_EINVAL;
-        if (flags & L_MAP_FIXED_NOREPLACE) {
+            return -EINVAL;
+        if (flags & MAP_FIXED_NOREPLACE) {
             for (unsigned i = 0; i < nrecords; i++)
                 if (records[i].va < addr + pages * CX_PAGE_SIZE &&
                     addr < records[i].va + records[i].pages * CX_PAGE_SIZE)
-                    return -L_EEXIST;
+                    return -EEXIST;
         } else {
             rt_munmap(addr, pages * CX_PAGE_SIZE);
         }
@@ -195,7 +195,7 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
     } else {
         va = find_gap(pages);
         if (!va)
-            return -L_ENOMEM;
+            return -ENOMEM;
     }
     long err = map_new(va, pages, mf);
     return err ? err : (long)va;
@@ -204,13 +204,13 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
 long rt_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
 {
     if (addr & (CX_PAGE_SIZE - 1))
-        return -L_EINVAL;
+        return -EINVAL;
     if (len == 0)
         return 0;
     long err = cx_protect(rt->slot_pd, addr, page_up(len) / CX_PAGE_SIZE, map_flags(prot) & 7);
     if (err == CX_E_MAPPING)
-        return -L_ENOMEM;
-    return err == CX_E_NO_RIGHTS ? -L_EACCES : err ? -L_EINVAL : 0;
+        return -ENOMEM;
+    return err == CX_E_NO_RIGHTS ? -EACCES : err ? -EINVAL : 0;
 }
 
 /* Whether every page of [addr, addr + len) is mapped. */
@@ -228,21 +228,21 @@ static bool range_mapped(uint64_t addr, uint64_t len)
 long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)
 {
     if (addr & (CX_PAGE_SIZE - 1) || len > CX_USER_TOP)
-        return -L_EINVAL;
-    if (advice == L_MADV_DONTNEED && !range_mapped(addr, len))
-        return -L_ENOMEM;
+        return -EINVAL;
+    if (advice == MADV_DONTNEED && !range_mapped(addr, len))
+        return -ENOMEM;
     switch (advice) {
-    case L_MADV_DONTNEED:
+    case MADV_DONTNEED:
         /* private anonymous memory reads as zero afterwards, as on Linux */
         memset((void *)addr, 0, page_up(len));
         return 0;
-    case L_MADV_NORMAL:
-    case L_MADV_RANDOM:
-    case L_MADV_SEQUENTIAL:
-    case L_MADV_WILLNEED:
-    case L_MADV_FREE: /* the kernel may keep the pages: keeping them is allowed */
+    case MADV_NORMAL:
+    case MADV_RANDOM:
+    case MADV_SEQUENTIAL:
+    case MADV_WILLNEED:
+    case MADV_FREE: /* the kernel may keep the pages: keeping them is allowed */
         return 0;
     default:
-        return -L_EINVAL;
+        return -EINVAL;
     }
 }

@@ -2,15 +2,18 @@
 # RT_IMAGE_BASE that the launcher maps into every POSIX process. Built freestanding
 # with -mgeneral-regs-only (it never touches the program's XMM state).
 
+# It carries the VFS and its plugins (vfs/module.mk and vfs-plugins/module.mk, included
+# before this file) and links libcapix for the config, tar and ELF readers.
 RUNTIME_SRCS := $(wildcard libc/*.c) libc/entry.S
-RUNTIME_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(basename $(RUNTIME_SRCS)))
+RUNTIME_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(basename $(RUNTIME_SRCS))) \
+                $(patsubst %.c,$(BUILD)/user/%.o,$(VFS_SRCS) $(VFS_PLUGIN_SRCS))
 RUNTIME := $(BUILD)/user/bin/capix-runtime
 
 $(BUILD)/libc/syscall_names.h: libc/gen-syscall-names | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	libc/gen-syscall-names $@
 $(BUILD)/user/libc/syscall.o: $(BUILD)/libc/syscall_names.h
-$(BUILD)/user/libc/%.o: USER_CFLAGS += -Ilibc -I$(BUILD)/libc
+$(BUILD)/user/libc/%.o: USER_CFLAGS += -Ilibc -I$(BUILD)/libc $(VFS_INCLUDES)
 
 $(RUNTIME): $(RUNTIME_OBJS) $(LIBCAPIX)
 	@mkdir -p $(dir $@)

@@ -16,11 +16,10 @@ struct k_sigaction {
 
 static struct k_sigaction actions[NSIG + 1];
 static uint64_t sigmask;
-static uint32_t umask_value = 022;
 static uint64_t sleep_notif;
 static struct linux_rlimit limits[16] = {
-    [L_RLIMIT_STACK] = {RT_PROG_STACK_PAGES * CX_PAGE_SIZE, L_RLIM_INFINITY},
-    [L_RLIMIT_NOFILE] = {1024, 4096},
+    [RLIMIT_STACK] = {RT_PROG_STACK_PAGES * CX_PAGE_SIZE, RLIM_INFINITY},
+    [RLIMIT_NOFILE] = {1024, 4096},
 };
 
 static void limits_init(void)
@@ -30,16 +29,16 @@ static void limits_init(void)
         return;
     done = true;
     for (int r = 0; r < 16; r++)
-        if (r != L_RLIMIT_STACK && r != L_RLIMIT_NOFILE)
-            limits[r].cur = limits[r].max = L_RLIM_INFINITY;
+        if (r != RLIMIT_STACK && r != RLIMIT_NOFILE)
+            limits[r].cur = limits[r].max = RLIM_INFINITY;
 }
 
 long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old, size_t size)
 {
     if (size != 8 || sig < 1 || sig > NSIG)
-        return -L_EINVAL;
+        return -EINVAL;
     if (act && (sig == 9 || sig == 19)) /* SIGKILL, SIGSTOP */
-        return -L_EINVAL;
+        return -EINVAL;
     if (old)
         *old = actions[sig];
     if (act)
@@ -50,7 +49,7 @@ long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *ol
 long rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t size)
 {
     if (size != 8)
-        return -L_EINVAL;
+        return -EINVAL;
     uint64_t prev = sigmask;
     if (set) {
         uint64_t s = *set & ~((1ul << 8) | (1ul << 18)); /* SIGKILL, SIGSTOP never blocked */
@@ -61,7 +60,7 @@ long rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t size)
         else if (how == 2)
             sigmask = s;
         else
-            return -L_EINVAL;
+            return -EINVAL;
     }
     if (old)
         *old = prev;
@@ -72,25 +71,28 @@ long rt_prlimit(int pid, unsigned res, const struct linux_rlimit *nl, struct lin
 {
     limits_init();
     if (pid != 0 && (uint64_t)pid != rt->pid)
-        return -L_ESRCH;
+        return -ESRCH;
     if (res >= 16)
-        return -L_EINVAL;
+        return -EINVAL;
     if (nl && nl->cur > nl->max)
-        return -L_EINVAL;
+        return -EINVAL;
     if (nl && nl->max > limits[res].max)
-        return -L_EPERM;
+        return -EPERM;
+    if (nl && res == RLIMIT_NOFILE && nl->cur > 65536)
+        return -EPERM; /* Linux: above fs.nr_open */
     if (ol)
         *ol = limits[res];
-    if (nl)
+    if (nl) {
         limits[res] = *nl;
+        if (res == RLIMIT_NOFILE && rt_vfs)
+            vfs_set_fd_limit(rt_vfs, (unsigned)nl->cur);
+    }
     return 0;
 }
 
-long rt_umask(uint32_t mask)
+unsigned rt_nofile_limit(void)
 {
-    uint32_t old = umask_value;
-    umask_value = mask & 0777;
-    return old;
+    return (unsigned)limits[RLIMIT_NOFILE].cur;
 }
 
 /* Sleeps for ns nanoseconds on a private notification (nobody signals it). */
@@ -99,7 +101,7 @@ long rt_sleep_ns(uint64_t ns)
     if (!sleep_notif) {
         uint64_t s = rt_slot_alloc();
         if (!s || cx_notif_create(rt->slot_quota, s))
-            return -L_ENOMEM;
+            return -ENOMEM;
         sleep_notif = s;
     }
     uint64_t end = cx_clock_ns() + ns;
@@ -111,7 +113,7 @@ long rt_sleep_ns(uint64_t ns)
         long err = cx_notif_wait(sleep_notif, end - now, NULL);
         rt_lock();
         if (err != CX_E_TIMEOUT && err != 0)
-            return -L_EINTR;
+            return -EINTR;
     }
 }
 

@@ -8,9 +8,11 @@
 #ifndef CAPIX_RUNTIME_H
 #define CAPIX_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <capix/capix.h>
+#include <vfs/vfs.h>
 #include "layout.h"
 #include "linux.h"
 
@@ -19,12 +21,38 @@ struct rt_call {
 };
 
 extern const struct rt_info *rt;
+extern int rt_trace;              /* log every call (config `trace` or launcher --trace) */
+extern uint32_t rt_uid, rt_gid;   /* the identity programs see (config `uid`, `gid`) */
+extern uint32_t rt_umask_initial; /* config `umask` */
+
+/* A dispatcher part's answer for a call it does not serve. */
+#define RT_NOT_MINE (-0x7fffffffl)
 
 long rt_syscall(struct rt_call *c);
 void rt_event(uint64_t reason, uint64_t vector, uint64_t error, uint64_t address);
 _Noreturn void rt_exit_process(int wait_status);
 void rt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *rt_syscall_name(uint64_t nr);
+const char *rt_strerror(long err); /* a negative errno's name, such as "ENOENT" */
+uint64_t rt_realtime_ns(void);     /* CLOCK_REALTIME */
+void rt_random_bytes(void *buf, size_t n);
+
+/* start.c and exec.c: start-up and program loading */
+extern struct vfs *rt_vfs;
+extern const struct vfs_plugin rt_plugin_uart;
+extern uint64_t rt_brk_start; /* first page after the program's highest segment */
+extern char rt_exe_path[4096];
+extern const char *rt_cmdline; /* argv strings of the program, each with its NUL */
+extern size_t rt_cmdline_len;
+long rt_start(void);
+/* Loads path from the VFS and enters it; returns only an error, while the old program
+ * is still intact. */
+long rt_exec(const char *path, const char *const argv[], const char *const envp[]);
+/* "function+offset" of an address in the program, from its symbols; 0 or -1. */
+int rt_exe_symbol(uint64_t addr, char *buf, size_t size);
+
+/* fs.c: the file calls, or RT_NOT_MINE */
+long rt_fs_syscall(const struct rt_call *c);
 
 /* memory.c */
 long rt_brk(uint64_t addr);
@@ -40,7 +68,7 @@ struct k_sigaction;
 long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old, size_t size);
 long rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t size);
 long rt_prlimit(int pid, unsigned res, const struct linux_rlimit *nl, struct linux_rlimit *ol);
-long rt_umask(uint32_t mask);
+unsigned rt_nofile_limit(void);
 long rt_sleep_ns(uint64_t ns);
 long rt_sysinfo(struct linux_sysinfo *si);
 
@@ -59,11 +87,5 @@ _Noreturn void rt_thread_exit(void);
 /* heap.c: the runtime's own memory; NULL when the quota is exhausted */
 void *rt_alloc(size_t size);
 void rt_free(void *p, size_t size);
-
-/* io.c */
-long rt_write(int fd, const void *buf, size_t len);
-long rt_writev(int fd, const struct linux_iovec *iov, int n);
-long rt_read(int fd, void *buf, size_t len);
-long rt_ioctl(int fd, uint64_t req, uint64_t arg);
 
 #endif

@@ -11,7 +11,30 @@
 _Static_assert(CX_SYS_lx_return == 36, "entry.S uses the number of lx_return");
 
 const struct rt_info *rt = (const struct rt_info *)RT_INFO_ADDR;
+int rt_trace;
+uint32_t rt_uid, rt_gid, rt_umask_initial = 022;
 static uint8_t enosys_said[512 / 8];
+
+const char *rt_strerror(long err)
+{
+    static const char *const names[] = {
+        "0",       "EPERM",        "ENOENT", "ESRCH",  "EINTR",     "EIO",     "ENXIO",
+        "E2BIG",   "ENOEXEC",      "EBADF",  "ECHILD", "EAGAIN",    "ENOMEM",  "EACCES",
+        "EFAULT",  "ENOTBLK",      "EBUSY",  "EEXIST", "EXDEV",     "ENODEV",  "ENOTDIR",
+        "EISDIR",  "EINVAL",       "ENFILE", "EMFILE", "ENOTTY",    "ETXTBSY", "EFBIG",
+        "ENOSPC",  "ESPIPE",       "EROFS",  "EMLINK", "EPIPE",     "EDOM",    "ERANGE",
+        "EDEADLK", "ENAMETOOLONG", "ENOLCK", "ENOSYS", "ENOTEMPTY", "ELOOP",
+    };
+    long e = -err;
+    if (e >= 0 && e < (long)(sizeof(names) / sizeof(names[0])))
+        return names[e];
+    return "error";
+}
+
+uint64_t rt_realtime_ns(void)
+{
+    return cx_clock_ns() + rt->realtime_offset_ns;
+}
 
 const char *rt_syscall_name(uint64_t nr)
 {
@@ -48,7 +71,7 @@ static long enosys(uint64_t nr)
         enosys_said[nr / 8] |= (uint8_t)(1u << (nr % 8));
         rt_log("[runtime] unimplemented Linux call %s (%lu): ENOSYS\n", rt_syscall_name(nr), nr);
     }
-    return -L_ENOSYS;
+    return -ENOSYS;
 }
 
 static long copy_out(uint64_t uaddr, const void *src, size_t n)
@@ -57,7 +80,7 @@ static long copy_out(uint64_t uaddr, const void *src, size_t n)
      * runtime, and the launcher reports it. Linux would return EFAULT; the runtime
      * checks what it cheaply can. */
     if (!uaddr)
-        return -L_EFAULT;
+        return -EFAULT;
     memcpy((void *)uaddr, src, n);
     return 0;
 }
@@ -75,25 +98,58 @@ static long sys_uname(uint64_t buf)
     return copy_out(buf, &u, sizeof(u));
 }
 
+static long realtime_out(uint64_t ts)
+{
+    uint64_t ns = rt_realtime_ns();
+    struct linux_timespec t = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
+    return copy_out(ts, &t, sizeof(t));
+}
+
+static long sys_gettimeofday(uint64_t tv, uint64_t tz)
+{
+    uint64_t ns = rt_realtime_ns();
+    if (tv) {
+        int64_t t[2] = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000)};
+        memcpy((void *)tv, t, sizeof(t));
+    }
+    if (tz)
+        memset((void *)tz, 0, 8); /* UTC, no DST */
+    return 0;
+}
+
+static long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
+{
+    if (flags & ~7ul) /* GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE */
+        return -EINVAL;
+    if (len > 33554431)
+        len = 33554431; /* Linux's limit per call */
+    if (len && !buf)
+        return -EFAULT;
+    rt_random_bytes((void *)buf, len);
+    return (long)len;
+}
+
 static long sys_clock_gettime(uint64_t clk, uint64_t ts)
 {
     switch (clk) {
-    case L_CLOCK_MONOTONIC:
-    case L_CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
     case 6: /* CLOCK_MONOTONIC_COARSE */
-    case L_CLOCK_BOOTTIME:
+    case CLOCK_BOOTTIME:
         break;
-    case L_CLOCK_REALTIME:
-    case 2:  /* CLOCK_PROCESS_CPUTIME_ID */
-    case 3:  /* CLOCK_THREAD_CPUTIME_ID */
+    case CLOCK_REALTIME:
     case 5:  /* CLOCK_REALTIME_COARSE */
     case 8:  /* CLOCK_REALTIME_ALARM */
-    case 9:  /* CLOCK_BOOTTIME_ALARM */
-    case 11: /* CLOCK_TAI */
-        /* the real-time clock needs the RTC service, CPU clocks need accounting: later */
+    case 11: /* CLOCK_TAI (no leap-second table: as UTC) */
+        return realtime_out(ts);
+    case 9: /* CLOCK_BOOTTIME_ALARM */
+        break;
+    case 2: /* CLOCK_PROCESS_CPUTIME_ID */
+    case 3: /* CLOCK_THREAD_CPUTIME_ID */
+        /* CPU clocks need the kernel's accounting of thread time: not yet */
         return enosys(NR_clock_gettime);
     default:
-        return -L_EINVAL;
+        return -EINVAL;
     }
     uint64_t ns = cx_clock_ns();
     struct linux_timespec t = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
@@ -103,22 +159,22 @@ static long sys_clock_gettime(uint64_t clk, uint64_t ts)
 static long sys_getaffinity(int pid, uint64_t size, uint64_t mask)
 {
     if (pid != 0 && (uint64_t)pid != rt->pid)
-        return -L_ESRCH;
+        return -ESRCH;
     if (size < 8 || (size & 7))
-        return -L_EINVAL;
+        return -EINVAL;
     uint64_t one = 1; /* one CPU */
     memset((void *)mask, 0, 8);
-    return copy_out(mask, &one, sizeof(one)) ? -L_EFAULT : 8;
+    return copy_out(mask, &one, sizeof(one)) ? -EFAULT : 8;
 }
 
 static long timespec_ns(uint64_t uts, uint64_t *ns)
 {
     if (!uts)
-        return -L_EFAULT;
+        return -EFAULT;
     const struct linux_timespec *ts = (const struct linux_timespec *)uts;
-    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000)
-        return -L_EINVAL;
-    *ns = (uint64_t)ts->sec * 1000000000u + (uint64_t)ts->nsec;
+    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+        return -EINVAL;
+    *ns = (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
     return 0;
 }
 
@@ -132,8 +188,8 @@ static long sys_nanosleep(uint64_t req, uint64_t rem)
 static long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t rem)
 {
     uint64_t ns;
-    if (clk != L_CLOCK_MONOTONIC && clk != L_CLOCK_BOOTTIME)
-        return clk == L_CLOCK_REALTIME ? enosys(NR_clock_nanosleep) : -L_EINVAL;
+    if (clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME)
+        return clk == CLOCK_REALTIME ? enosys(NR_clock_nanosleep) : -EINVAL;
     long err = timespec_ns(req, &ns);
     if (err)
         return err;
@@ -147,19 +203,22 @@ static long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint
 static long dispatch(struct rt_call *c)
 {
     uint64_t *a = c->a;
+    long r = rt_fs_syscall(c);
+    if (r != RT_NOT_MINE)
+        return r;
     switch (c->nr) {
-    case NR_read:
-        return rt_read((int)a[0], (void *)a[1], a[2]);
-    case NR_write:
-        return rt_write((int)a[0], (const void *)a[1], a[2]);
-    case NR_writev:
-        return rt_writev((int)a[0], (const struct linux_iovec *)a[1], (int)a[2]);
-    case NR_ioctl:
-        return rt_ioctl((int)a[0], a[1], a[2]);
-    case NR_close:
-        return (int)a[0] >= 0 && (int)a[0] <= 2 ? 0 : -L_EBADF;
-    case NR_lseek:
-        return (int)a[0] >= 0 && (int)a[0] <= 2 ? -L_ESPIPE : -L_EBADF;
+    case RT_NR_START:
+        return rt_start();
+    case NR_gettimeofday:
+        return sys_gettimeofday(a[0], a[1]);
+    case NR_time: {
+        int64_t t = (int64_t)(rt_realtime_ns() / 1000000000u);
+        if (a[0])
+            memcpy((void *)a[0], &t, sizeof(t));
+        return t;
+    }
+    case NR_getrandom:
+        return sys_getrandom(a[0], a[1], a[2]);
     case NR_brk:
         return rt_brk(a[0]);
     case NR_mmap:
@@ -184,9 +243,10 @@ static long dispatch(struct rt_call *c)
         return (long)rt->ppid;
     case NR_getuid:
     case NR_geteuid:
+        return rt_uid;
     case NR_getgid:
     case NR_getegid:
-        return 0;
+        return rt_gid;
     case NR_sched_yield:
         cx_yield();
         return 0;
@@ -208,8 +268,6 @@ static long dispatch(struct rt_call *c)
     case NR_prlimit64:
         return rt_prlimit((int)a[0], (unsigned)a[1], (const struct linux_rlimit *)a[2],
                           (struct linux_rlimit *)a[3]);
-    case NR_umask:
-        return rt_umask((uint32_t)a[0]);
     case NR_sysinfo:
         return rt_sysinfo((struct linux_sysinfo *)a[0]);
     case NR_sched_getaffinity:
@@ -232,7 +290,7 @@ long rt_syscall(struct rt_call *c)
     rt_lock();
     long r = dispatch(c);
     rt_unlock();
-    if (rt->trace)
+    if (rt_trace)
         rt_log("[trace] %s(%#lx, %#lx, %#lx, %#lx) = %ld\n", rt_syscall_name(c->nr), c->a[0],
                c->a[1], c->a[2], c->a[3], r);
     return r;
@@ -251,6 +309,16 @@ void rt_event(uint64_t reason, uint64_t vector, uint64_t error, uint64_t address
               : vector == 3                               ? 5 /* SIGTRAP */
               : vector == 17                              ? 7 /* SIGBUS */
                                                           : 11;                            /* SIGSEGV */
+    static const char *const names[] = {
+        [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS", [8] = "SIGFPE", [11] = "SIGSEGV"};
+    char where[160] = "";
+    if (!rt_exe_symbol(regs.rip, where + 4, sizeof(where) - 4)) {
+        memcpy(where, " in ", 4);
+        size_t n = strlen(where);
+        cx_snprintf(where + n, sizeof(where) - n, " (%s)", rt_exe_path);
+    }
+    rt_log("[runtime] %s: killed by %s at address %#lx, rip %#lx%s\n", rt_exe_path, names[sig],
+           address, regs.rip, where);
     cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_FAULT_REPORT, 4, 0), (uint64_t)sig, address,
                     regs.rip, vector);
     rt_exit_process(sig | 0x80); /* killed by sig, core dumped */

@@ -79,17 +79,17 @@ uint64_t rt_self_slot(void)
 long rt_arch_prctl(uint64_t code, uint64_t addr)
 {
     struct thread_rec *t = self();
-    if (code == L_ARCH_SET_FS) {
+    if (code == ARCH_SET_FS) {
         if (cx_thread_config(t->slot, CX_TCFG_FS_BASE, addr))
-            return -L_EPERM; /* not canonical */
+            return -EPERM; /* not canonical */
         t->fs = addr;
         return 0;
     }
-    if (code == L_ARCH_GET_FS) {
+    if (code == ARCH_GET_FS) {
         *(volatile uint64_t *)addr = t->fs;
         return 0;
     }
-    return -L_EINVAL;
+    return -EINVAL;
 }
 
 uint64_t rt_gettid(void)
@@ -117,19 +117,18 @@ static uint64_t thread_notif(struct thread_rec *t)
 
 long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
-    const uint64_t need =
-        L_CLONE_VM | L_CLONE_FS | L_CLONE_FILES | L_CLONE_SIGHAND | L_CLONE_THREAD;
+    const uint64_t need = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
     if ((flags & need) != need) {
         rt_log("[runtime] clone with flags %#lx (a new process): not yet, ENOSYS\n", flags);
-        return -L_ENOSYS; /* fork and vfork come with the process issue */
+        return -ENOSYS; /* fork and vfork come with the process issue */
     }
     if (!newsp)
-        return -L_EINVAL;
+        return -EINVAL;
     unsigned i = 1;
     while (i < RT_MAX_THREADS && threads[i].used)
         i++;
     if (i == RT_MAX_THREADS)
-        return -L_EAGAIN;
+        return -EAGAIN;
     struct thread_rec *t = &threads[i];
     uint64_t area = RT_THREADS_BASE + i * RT_THREAD_AREA;
     long err = 0;
@@ -137,12 +136,12 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
         uint64_t m = rt_slot_alloc();
         if (!m || cx_mem_create(rt->slot_quota, RT_THREAD_AREA / CX_PAGE_SIZE, m) ||
             cx_map(rt->slot_pd, m, 0, area, RT_THREAD_AREA / CX_PAGE_SIZE, CX_MAP_R | CX_MAP_W))
-            return -L_EAGAIN;
+            return -EAGAIN;
         t->area_mem = m;
     }
     uint64_t slot = rt_slot_alloc();
     if (!slot)
-        return -L_EAGAIN;
+        return -EAGAIN;
     err = cx_thread_create(rt->slot_quota, rt->slot_pd, slot, rt->slot_parent, 100);
     static struct cx_regs r;
     if (!err)
@@ -150,22 +149,22 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
     if (err) {
         cx_cap_delete(slot);
         rt_slot_free(slot);
-        return -L_EAGAIN;
+        return -EAGAIN;
     }
     r.rax = 0; /* the child sees clone return 0 */
     r.rsp = newsp;
     r.rcx = r.rip; /* as after SYSCALL */
     r.r11 = r.rflags;
-    if (flags & L_CLONE_SETTLS)
+    if (flags & CLONE_SETTLS)
         r.fs_base = tls;
     uint64_t tid = next_tid++;
     *t = (struct thread_rec){
         .used = true, .tid = tid, .slot = slot, .area_mem = t->area_mem, .fs = r.fs_base};
-    if (flags & L_CLONE_CHILD_CLEARTID)
+    if (flags & CLONE_CHILD_CLEARTID)
         t->clear_tid = ctid;
-    if (flags & L_CLONE_PARENT_SETTID)
+    if (flags & CLONE_PARENT_SETTID)
         *(volatile int *)ptid = (int)tid;
-    if (flags & L_CLONE_CHILD_SETTID)
+    if (flags & CLONE_CHILD_SETTID)
         *(volatile int *)ctid = (int)tid;
     err = cx_thread_regs(slot, CX_REGS_SET, CX_CTX_CURRENT, &r);
     if (!err)
@@ -178,7 +177,7 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
         cx_cap_delete(slot);
         rt_slot_free(slot);
         t->used = false;
-        return -L_EAGAIN;
+        return -EAGAIN;
     }
     t->started = true;
     return (long)tid;
@@ -242,16 +241,16 @@ static long futex_wait(uint64_t addr, uint32_t val, const struct linux_timespec 
     unsigned i = rt_self();
     uint64_t n = thread_notif(t);
     if (!n)
-        return -L_ENOMEM;
+        return -ENOMEM;
     if (__atomic_load_n((volatile uint32_t *)addr, __ATOMIC_SEQ_CST) != val)
-        return -L_EAGAIN;
+        return -EAGAIN;
     uint64_t timeout = CX_TIMEOUT_NONE;
     if (rel) {
-        if (rel->sec < 0 || rel->nsec < 0 || rel->nsec >= 1000000000)
-            return -L_EINVAL;
-        timeout = (uint64_t)rel->sec * 1000000000u + (uint64_t)rel->nsec;
+        if (rel->tv_sec < 0 || rel->tv_nsec < 0 || rel->tv_nsec >= 1000000000)
+            return -EINVAL;
+        timeout = (uint64_t)rel->tv_sec * 1000000000u + (uint64_t)rel->tv_nsec;
         if (timeout == 0)
-            return -L_ETIMEDOUT;
+            return -ETIMEDOUT;
     }
     struct waiter *w = &waiter_pool[i];
     w->addr = addr;
@@ -270,7 +269,7 @@ static long futex_wait(uint64_t addr, uint32_t val, const struct linux_timespec 
                 break;
             }
         w->addr = 0;
-        return err == CX_E_TIMEOUT ? -L_ETIMEDOUT : -L_EINTR;
+        return err == CX_E_TIMEOUT ? -ETIMEDOUT : -EINTR;
     }
     return 0;
 }
@@ -278,17 +277,17 @@ static long futex_wait(uint64_t addr, uint32_t val, const struct linux_timespec 
 long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3)
 {
     if (addr & 3)
-        return -L_EINVAL;
-    switch (op & ~(L_FUTEX_PRIVATE | L_FUTEX_CLOCK_REALTIME)) {
-    case L_FUTEX_WAIT:
+        return -EINVAL;
+    switch (op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME)) {
+    case FUTEX_WAIT:
         return futex_wait(addr, val, (const struct linux_timespec *)arg4);
-    case L_FUTEX_WAKE:
+    case FUTEX_WAKE:
         return futex_wake(addr, (long)val);
-    case L_FUTEX_CMP_REQUEUE:
+    case FUTEX_CMP_REQUEUE:
         if (*(volatile uint32_t *)addr != val3)
-            return -L_EAGAIN;
+            return -EAGAIN;
         /* fall through */
-    case L_FUTEX_REQUEUE: {
+    case FUTEX_REQUEUE: {
         long woken = futex_wake(addr, (long)val), moved = 0;
         for (struct waiter *w = waiting; w && moved < (long)arg4; w = w->next)
             if (w->addr == addr) {
@@ -298,6 +297,6 @@ long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2
         return woken + moved;
     }
     default:
-        return -L_ENOSYS;
+        return -ENOSYS;
     }
 }

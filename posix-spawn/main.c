@@ -1,12 +1,15 @@
 /*
- * posix-spawn, the POSIX launcher (first version): starts one static Linux x86_64
- * program from the boot archive in a new POSIX protection domain, with the capix
- * runtime mapped in, and reports how it ended. It is the fault handler and the parent
- * of the process: exit and fault reports arrive on its endpoint, badged with the
- * process. Its own exit status is the program's (128 + N when killed by signal N).
+ * posix-spawn, the POSIX launcher (first version): starts one POSIX process, a new
+ * protection domain with the capix runtime, the boot archive and the component's config
+ * mapped in, and reports how it ended. The runtime builds the process's VFS from the
+ * config and loads the program from it (docs/runtime.md). The launcher is the fault
+ * handler and the parent of the process: exit and fault reports arrive on its endpoint,
+ * badged with the process. Its own exit status is the program's (128 + N when killed
+ * by signal N).
  *
- * Arguments: [--trace] PROGRAM [ARGS...]; PROGRAM is a member of the boot archive.
- * The process table, fork, execve and wait come with the process issue.
+ * Arguments: [--trace] [PROGRAM [ARGS...]]: PROGRAM is a path in the process's VFS
+ * (the config's `argv` gives it otherwise). The process table, fork, execve and wait
+ * come with the process issue.
  */
 #include <capix/capix.h>
 #include <capix/elf.h>
@@ -33,27 +36,10 @@ struct proc {
     unsigned nmems;
 };
 
-static struct image prog, runtime, vdso;
+static struct image runtime, vdso;
+static const char *prog_name = "(from config)";
 static struct proc p;
 static struct tar_entry entry;
-
-static const char *signame(int sig)
-{
-    switch (sig) {
-    case 4:
-        return "SIGILL";
-    case 5:
-        return "SIGTRAP";
-    case 7:
-        return "SIGBUS";
-    case 8:
-        return "SIGFPE";
-    case 11:
-        return "SIGSEGV";
-    default:
-        return "signal";
-    }
-}
 
 static int find_image(struct image *im, const char *name)
 {
@@ -147,75 +133,25 @@ static uint64_t exec_range(const struct image *im, uint64_t *hi)
     return *hi = 0;
 }
 
-/* Writes the initial stack (argc, argv, envp, auxv and their strings); returns rsp. */
-static uint64_t build_stack(uint64_t m, int argc, char **argv)
+/* Copies len bytes into a new memory object mapped read-only in the process at va. */
+static long give_data(uint64_t va, const void *data, size_t len)
 {
-    const uint64_t pages = 4; /* the top 16 KiB hold the arguments */
-    const uint64_t top = RT_PROG_STACK_TOP;
-    const uint64_t base = top - pages * CX_PAGE_SIZE;
-    cx_map(CX_SLOT_SELF_PD, m, RT_PROG_STACK_PAGES - pages, SCRATCH, pages, CX_MAP_R | CX_MAP_W);
-    char *s = (char *)SCRATCH;
-    uint64_t pos = pages * CX_PAGE_SIZE;
-#define PUT_STR(str)                                                                               \
-    ({                                                                                             \
-        size_t n_ = strlen(str) + 1;                                                               \
-        pos -= n_;                                                                                 \
-        memcpy(s + pos, (str), n_);                                                                \
-        base + pos;                                                                                \
-    })
-    static const char *const envp[] = {"PATH=/bin", "HOME=/", "TERM=dumb", "LANG=C.UTF-8"};
-    const unsigned nenv = sizeof(envp) / sizeof(envp[0]);
-    uint64_t argv_va[16], env_va[4];
-    for (int i = 0; i < argc; i++)
-        argv_va[i] = PUT_STR(argv[i]);
-    for (unsigned i = 0; i < nenv; i++)
-        env_va[i] = PUT_STR(envp[i]);
-    uint64_t execfn = PUT_STR(argv[0]);
-    uint64_t platform = PUT_STR("x86_64");
-    pos -= 16;
-    uint64_t random = base + pos;
-    uint64_t t = cx_clock_ns();
-    for (int i = 0; i < 16; i++) { /* not cryptographic: a random service comes later */
-        t = t * 6364136223846793005ul + 1442695040888963407ul;
-        s[pos + i] = (char)(t >> 56);
-    }
-    uint64_t auxv[][2] = {
-        {3, prog.elf.phdr_vaddr}, /* AT_PHDR */
-        {4, 56},                  /* AT_PHENT */
-        {5, prog.elf.phnum},      /* AT_PHNUM */
-        {6, CX_PAGE_SIZE},        /* AT_PAGESZ */
-        {7, 0},                   /* AT_BASE */
-        {8, 0},                   /* AT_FLAGS */
-        {9, prog.elf.entry},      /* AT_ENTRY */
-        {11, 0},
-        {12, 0},
-        {13, 0},
-        {14, 0},                                              /* AT_UID, AT_EUID, AT_GID, AT_EGID */
-        {16, 0x078bfbff},                                     /* AT_HWCAP: baseline x86-64 */
-        {17, 100},                                            /* AT_CLKTCK */
-        {15, platform},                                       /* AT_PLATFORM */
-        {23, 0},                                              /* AT_SECURE */
-        {25, random},                                         /* AT_RANDOM */
-        {31, execfn},                                         /* AT_EXECFN */
-        {vdso.data ? 33u : 7u, vdso.data ? RT_VDSO_ADDR : 0}, /* AT_SYSINFO_EHDR */
-        {0, 0},                                               /* AT_NULL */
-    };
-    uint64_t words = 1 + (uint64_t)argc + 1 + nenv + 1 + 2 * (sizeof(auxv) / 16);
-    pos = (pos - words * 8) & ~15ul;
-    uint64_t *w = (uint64_t *)(s + pos);
-    *w++ = (uint64_t)argc;
-    for (int i = 0; i < argc; i++)
-        *w++ = argv_va[i];
-    *w++ = 0;
-    for (unsigned i = 0; i < nenv; i++)
-        *w++ = env_va[i];
-    *w++ = 0;
-    memcpy(w, auxv, sizeof(auxv));
+    uint64_t pages = (len + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE, m;
+    long err = new_mem(pages ? pages : 1, &m);
+    if (!err)
+        err = cx_map(CX_SLOT_SELF_PD, m, 0, SCRATCH, pages, CX_MAP_R | CX_MAP_W);
+    if (err)
+        return err;
+    memcpy((void *)SCRATCH, data, len);
     cx_unmap(CX_SLOT_SELF_PD, SCRATCH, pages);
-    return base + pos;
-#undef PUT_STR
+    return cx_map(p.pd, m, 0, va, pages, CX_MAP_R);
 }
 
+/*
+ * Builds the process: runtime, vDSO, rt_info (with argv), the config text and the boot
+ * archive mapped in, stacks, and the start stub. The runtime does the rest (it loads
+ * the program from its own VFS: libc/start.c).
+ */
 static long start(int argc, char **argv, uint64_t ep, int trace)
 {
     long err;
@@ -237,79 +173,101 @@ static long start(int argc, char **argv, uint64_t ep, int trace)
     TRY(cx_raw_pd_set_runtime(p.pd, runtime.elf.entry, rt_lo, rt_hi, 0, 0).err);
     TRY(cx_cap_copy(ep, CX_SLOT_SELF_PD, p.parent_ep, CX_R_WRITE, PROC_BADGE));
     TRY(cx_thread_create(p.quota, p.pd, p.thread, p.parent_ep, 100));
-    const char *base = strchr(argv[0], '/') ? argv[0] + strlen(argv[0]) : argv[0];
-    while (base > argv[0] && base[-1] != '/')
+    /* the log is labelled with the program's name when the launcher was given it */
+    const char *label = cx_start_info ? cx_start_info->name : "posix";
+    const char *base = argc ? argv[0] + strlen(argv[0]) : label;
+    while (argc && base > argv[0] && base[-1] != '/')
         base--;
-    TRY(cx_log_create(CX_SLOT_LOG, p.quota, base, p.log));
+    TRY(cx_log_create(CX_SLOT_LOG, p.quota, argc ? base : label, p.log));
     TRY(cx_cap_copy(p.pd, p.pd, CX_SLOT_SELF_PD, CX_R_ALL, 0));
     TRY(cx_cap_copy(p.thread, p.pd, CX_SLOT_SELF_THREAD, CX_R_ALL, 0));
     TRY(cx_cap_copy(p.quota, p.pd, CX_SLOT_QUOTA, CX_R_ALL, 0));
     TRY(cx_cap_copy(p.log, p.pd, CX_SLOT_LOG, CX_R_WRITE, 0));
     TRY(cx_cap_copy(p.parent_ep, p.pd, CX_SLOT_PARENT, CX_R_WRITE, 0));
-    static const char *const streams[2] = {"stdout", "stderr"};
-    uint64_t uart_slot[2] = {0, 0}, uart_port[2] = {0, 0};
-    for (int i = 0; i < 2; i++) {
-        uint64_t s = cx_named_cap(streams[i]);
-        if (!s)
+
+    static struct rt_info ri;
+    memset(&ri, 0, sizeof(ri));
+    /* I/O-port capabilities given to the launcher go on to the process (the `uart`
+     * plugin finds them by name) */
+    unsigned nio = 0;
+    uint64_t slot = CX_SLOT_FIRST_FREE;
+    for (uint64_t i = 0; cx_start_info && i < cx_start_info->ncaps && nio < 4; i++) {
+        const char *name = cx_start_info->caps[i].name;
+        if (!strcmp(name, "archive"))
             continue;
-        uart_slot[i] = CX_SLOT_FIRST_FREE + (uint64_t)i;
-        uart_port[i] = cx_named_value(streams[i]);
-        TRY(cx_cap_copy(s, p.pd, uart_slot[i], CX_R_READ | CX_R_WRITE, 0));
+        TRY(cx_cap_copy(cx_start_info->caps[i].slot, p.pd, slot, CX_R_READ | CX_R_WRITE, 0));
+        memcpy(ri.io[nio].name, name, strlen(name) + 1);
+        ri.io[nio].slot = slot++;
+        ri.io[nio].first = cx_start_info->caps[i].value;
+        nio++;
     }
     const uint64_t all = CX_MAP_R | CX_MAP_W | CX_MAP_X;
     TRY(load_image(&runtime, 0, all));
-    TRY(load_image(&prog, 0, all));
+    int64_t rtoff = cx_start_info ? cx_start_info->realtime_offset_ns : 0;
     if (vdso.data) {
         if (vdso.elf.load_max > RT_VDSO_PAGES * CX_PAGE_SIZE)
             return CX_E_INVALID_ARG;
         TRY(load_image(&vdso, RT_VDSO_ADDR, CX_MAP_R | CX_MAP_X)); /* read by musl only */
-        uint64_t vv;
-        TRY(new_mem(1, &vv));
-        TRY(cx_map(CX_SLOT_SELF_PD, vv, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W));
-        ((struct rt_vvar *)SCRATCH)->tsc_hz = cx_raw_clock(0, 0, 0, 0, 0, 0).rdi;
-        cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
-        TRY(cx_map(p.pd, vv, 0, RT_VVAR_ADDR, 1, CX_MAP_R));
+        struct rt_vvar vv = {cx_raw_clock(0, 0, 0, 0, 0, 0).rdi, (uint64_t)rtoff};
+        TRY(give_data(RT_VVAR_ADDR, &vv, sizeof(vv)));
+        ri.vdso = 1;
     }
-
-    uint64_t m;
-    TRY(new_mem(1, &m));
-    TRY(cx_map(CX_SLOT_SELF_PD, m, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W));
-    struct rt_info *ri = (struct rt_info *)SCRATCH;
-    ri->magic = RT_INFO_MAGIC;
-    ri->slot_pd = CX_SLOT_SELF_PD;
-    ri->slot_thread = CX_SLOT_SELF_THREAD;
-    ri->slot_quota = CX_SLOT_QUOTA;
-    ri->slot_log = CX_SLOT_LOG;
-    ri->slot_parent = CX_SLOT_PARENT;
-    ri->first_free_slot = CX_SLOT_FIRST_FREE + 2;
-    ri->slot_stdout_uart = uart_slot[0];
-    ri->slot_stderr_uart = uart_slot[1];
-    ri->stdout_port = uart_port[0];
-    ri->stderr_port = uart_port[1];
-    ri->slots = PROC_SLOTS;
-    ri->brk_start = (prog.elf.load_max + CX_PAGE_SIZE - 1) & ~(CX_PAGE_SIZE - 1);
-    ri->pid = 1;
-    ri->ppid = 0;
-    ri->trace = (uint64_t)trace;
-    size_t n = strlen(argv[0]);
-    memcpy(ri->exe, argv[0], n < sizeof(ri->exe) ? n + 1 : sizeof(ri->exe) - 1);
+    /* the boot archive, read-only: the VFS's `tar` plugin shows it and its members */
+    uint64_t asize = cx_named_value("archive");
+    if (asize > RT_ARCHIVE_MAX)
+        return CX_E_INVALID_ARG;
+    TRY(cx_map(p.pd, cx_named_cap("archive"), 0, RT_ARCHIVE_ADDR,
+               (asize + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE, CX_MAP_R));
+    size_t clen = 0;
+    const char *ctext = cx_config_text(&clen);
+    if (clen)
+        TRY(give_data(RT_CONFIG_ADDR, ctext, clen));
+    /* the start stub: mov $RT_NR_START, %eax; syscall; ud2 */
+    uint8_t stub[9] = {0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0x0f, 0x0b};
+    uint32_t nr = (uint32_t)RT_NR_START;
+    memcpy(stub + 1, &nr, 4);
+    uint64_t sm;
+    TRY(new_mem(1, &sm));
+    TRY(cx_map(CX_SLOT_SELF_PD, sm, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W));
+    memcpy((void *)SCRATCH, stub, sizeof(stub));
     cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
-    TRY(cx_map(p.pd, m, 0, RT_INFO_ADDR, 1, CX_MAP_R));
+    TRY(cx_map(p.pd, sm, 0, RT_START_ADDR, 1, CX_MAP_R | CX_MAP_X));
+
+    ri.magic = RT_INFO_MAGIC;
+    ri.slot_pd = CX_SLOT_SELF_PD;
+    ri.slot_thread = CX_SLOT_SELF_THREAD;
+    ri.slot_quota = CX_SLOT_QUOTA;
+    ri.slot_log = CX_SLOT_LOG;
+    ri.slot_parent = CX_SLOT_PARENT;
+    ri.first_free_slot = slot;
+    ri.slots = PROC_SLOTS;
+    ri.pid = 1;
+    ri.ppid = 0;
+    ri.trace = (uint64_t)trace;
+    ri.realtime_offset_ns = (uint64_t)rtoff;
+    ri.archive_size = asize;
+    ri.config_size = clen;
+    memcpy(ri.component, label, strlen(label) + 1);
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]) + 1;
+        if (ri.args_len + n > sizeof(ri.args))
+            return CX_E_INVALID_ARG;
+        memcpy(ri.args + ri.args_len, argv[i], n);
+        ri.args_len += (uint32_t)n;
+        ri.argc++;
+    }
+    TRY(give_data(RT_INFO_ADDR, &ri, sizeof(ri)));
+    uint64_t m;
     TRY(new_mem(1, &m));
     TRY(cx_map(p.pd, m, 0, RT_IPCBUF_ADDR, 1, CX_MAP_R | CX_MAP_W));
     TRY(new_mem(RT_STACK_PAGES, &m));
     TRY(cx_map(p.pd, m, 0, RT_STACK_TOP - RT_STACK_PAGES * CX_PAGE_SIZE, RT_STACK_PAGES,
                CX_MAP_R | CX_MAP_W));
-    TRY(new_mem(RT_PROG_STACK_PAGES, &m));
-    TRY(cx_map(p.pd, m, 0, RT_PROG_STACK_TOP - RT_PROG_STACK_PAGES * CX_PAGE_SIZE,
-               RT_PROG_STACK_PAGES, CX_MAP_R | CX_MAP_W));
-    uint64_t sp = build_stack(m, argc, argv);
 
     static struct cx_regs r;
     TRY(cx_thread_regs(p.thread, CX_REGS_GET, CX_CTX_CURRENT, &r));
-    r.rip = prog.elf.entry;
-    r.rsp = sp;
-    r.rdx = 0;
+    r.rip = RT_START_ADDR;
+    r.rsp = 0;
     TRY(cx_thread_regs(p.thread, CX_REGS_SET, CX_CTX_CURRENT, &r));
     TRY(cx_thread_config(p.thread, CX_TCFG_IPCBUF, RT_IPCBUF_ADDR));
     TRY(cx_thread_config(p.thread, CX_TCFG_RT_STACK, RT_STACK_TOP));
@@ -330,17 +288,17 @@ static void destroy(void)
         cx_cap_delete(p.quota);
 }
 
-static void report_fault(const char *what, int sig, uint64_t addr, uint64_t rip)
+/* A fault inside the runtime itself (the runtime reports faults of program code itself,
+ * with the function named from the program's symbols). */
+static void report_runtime_fault(uint64_t addr, uint64_t rip)
 {
-    const struct image *im =
-        rip >= RT_IMAGE_BASE && rip < RT_IMAGE_BASE + (64ul << 20) ? &runtime : &prog;
     const char *fn;
     uint64_t off;
     char where[128] = "";
-    if (!elf_symbolize(im->data, im->size, rip, &fn, &off))
-        cx_snprintf(where, sizeof(where), " in %s+%#lx (%s)", fn, off, im->name);
-    cx_printf("posix-spawn: %s: %s (%s) at address %#lx, rip %#lx%s\n", prog.name, what,
-              signame(sig), addr, rip, where);
+    if (!elf_symbolize(runtime.data, runtime.size, rip, &fn, &off))
+        cx_snprintf(where, sizeof(where), " in %s+%#lx (capix-runtime)", fn, off);
+    cx_printf("posix-spawn: %s: runtime fault (SIGSEGV) at address %#lx, rip %#lx%s\n", prog_name,
+              addr, rip, where);
 }
 
 int main(int argc, char **argv)
@@ -348,10 +306,8 @@ int main(int argc, char **argv)
     int trace = 0, a = 1;
     if (a < argc && !strcmp(argv[a], "--trace"))
         trace = 1, a++;
-    if (a >= argc || argc - a > 16) {
-        cx_printf("usage: posix-spawn [--trace] PROGRAM [ARGS...] (at most 15 arguments)\n");
-        return 2;
-    }
+    if (a < argc)
+        prog_name = argv[a];
     uint64_t archive = cx_named_cap("archive");
     uint64_t size = cx_named_value("archive");
     long err = cx_map(CX_SLOT_SELF_PD, archive, 0, ARCHIVE_VA,
@@ -360,7 +316,7 @@ int main(int argc, char **argv)
         cx_printf("posix-spawn: no boot archive (give it `boot-archive`): %s\n", cx_strerror(err));
         return 2;
     }
-    if (find_image(&runtime, "capix-runtime") || find_image(&prog, argv[a]))
+    if (find_image(&runtime, "capix-runtime"))
         return 127;
     if (find_image(&vdso, "capix-vdso"))
         vdso.data = NULL; /* no vDSO: clock_gettime takes the system call */
@@ -369,7 +325,7 @@ int main(int argc, char **argv)
     if (!err)
         err = start(argc - a, argv + a, ep, trace);
     if (err) {
-        cx_printf("posix-spawn: cannot start %s: %s\n", argv[a], cx_strerror(err));
+        cx_printf("posix-spawn: cannot start %s: %s\n", prog_name, cx_strerror(err));
         destroy();
         return 126;
     }
@@ -381,8 +337,7 @@ int main(int argc, char **argv)
             err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
             continue;
         }
-        if (label == RT_LABEL_FAULT_REPORT) {
-            report_fault("killed", (int)m.w[0], m.w[1], m.w[2]);
+        if (label == RT_LABEL_FAULT_REPORT) { /* the runtime has logged it */
             m.tag = CX_TAG(0, 0, 0);
             err = cx_reply_recv(ep, &m);
             continue;
@@ -392,7 +347,7 @@ int main(int argc, char **argv)
             int ws = (int)m.w[0];
             status = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
         } else if (label == CX_LABEL_FAULT) {
-            report_fault("runtime fault", 11, m.w[CX_FW_ADDR], m.w[CX_FW_RIP]);
+            report_runtime_fault(m.w[CX_FW_ADDR], m.w[CX_FW_RIP]);
             status = 128 + 11;
         } else {
             m.tag = CX_TAG(0, 0, 0);

@@ -57,3 +57,16 @@ capix_qemu_args() {
     -display none -no-reboot -nodefaults
     -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 }
+
+# capix_enosys_check LOG NAME: fails (with a FAIL line) when LOG says a call of the
+# syscall census (tests/posix/census-calls.txt) is unimplemented.
+capix_enosys_check() {
+  local log=$1 name=$2 calls bad
+  calls=$(tr '\n' '|' <"$(dirname "${BASH_SOURCE[0]}")/../tests/posix/census-calls.txt")
+  bad=$(tr -d '\r' <"$log" | grep -oE "unimplemented Linux call (${calls%|}) " | sort -u)
+  if [[ -n $bad ]]; then
+    echo "FAIL $name: ENOSYS for calls of the census: $(echo "$bad" | awk '{print $4}' | tr '\n' ' ')"
+    return 1
+  fi
+  return 0
+}

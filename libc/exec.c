@@ -1,0 +1,288 @@
+/*
+ * Loading a program from the process's own VFS into its address space, and the initial
+ * stack musl expects (argc, argv, envp, auxv). Used at start-up (start.c); execve will
+ * use it as well. The file is read whole into a scratch memory object (deleted
+ * afterwards), checked by lib/elf, and its PT_LOAD segments copied into one memory
+ * object mapped at their addresses with each page's permissions.
+ */
+#include <capix/elf.h>
+#include <string.h>
+#include "runtime.h"
+
+#define STATIC_PIE_BASE 0x555555554000ul
+
+uint64_t rt_brk_start;
+char rt_exe_path[4096] = "";
+const char *rt_cmdline = "";
+size_t rt_cmdline_len;
+static struct vfs_file *exe_file; /* for symbols in fault reports */
+static uint64_t exe_bias;
+
+static uint64_t page_up(uint64_t x)
+{
+    return (x + CX_PAGE_SIZE - 1) & ~(CX_PAGE_SIZE - 1);
+}
+
+/* Reads the whole of f into a scratch memory object mapped at RT_SCRATCH_ADDR. */
+static long read_whole(struct vfs_file *f, uint64_t size, uint64_t *slot)
+{
+    if (size > RT_SCRATCH_MAX)
+        return -ENOMEM;
+    uint64_t pages = page_up(size ? size : 1) / CX_PAGE_SIZE;
+    *slot = rt_slot_alloc();
+    if (!*slot)
+        return -ENOMEM;
+    if (cx_mem_create(rt->slot_quota, pages, *slot)) {
+        rt_slot_free(*slot);
+        return -ENOMEM;
+    }
+    if (cx_map(rt->slot_pd, *slot, 0, RT_SCRATCH_ADDR, pages, CX_MAP_R | CX_MAP_W)) {
+        cx_cap_delete(*slot);
+        rt_slot_free(*slot);
+        return -ENOMEM;
+    }
+    for (uint64_t done = 0; done < size;) {
+        int64_t r = vfs_file_pread(f, (char *)RT_SCRATCH_ADDR + done, size - done, done);
+        if (r <= 0) {
+            cx_unmap(rt->slot_pd, RT_SCRATCH_ADDR, pages);
+            cx_cap_delete(*slot);
+            rt_slot_free(*slot);
+            return r < 0 ? r : -EIO;
+        }
+        done += (uint64_t)r;
+    }
+    return 0;
+}
+
+static void drop_scratch(uint64_t slot, uint64_t size)
+{
+    cx_unmap(rt->slot_pd, RT_SCRATCH_ADDR, page_up(size ? size : 1) / CX_PAGE_SIZE);
+    cx_cap_delete(slot);
+    rt_slot_free(slot);
+}
+
+static uint64_t map_flags(uint32_t pf)
+{
+    return CX_MAP_R | (pf & ELF_PF_W ? CX_MAP_W : 0) | (pf & ELF_PF_X ? CX_MAP_X : 0);
+}
+
+/* Maps the image's PT_LOAD segments at bias. */
+static long load_segments(const struct elf_info *ei, uint64_t bias)
+{
+    uint64_t lo = ei->load_min & ~(CX_PAGE_SIZE - 1);
+    uint64_t pages = page_up(ei->load_max - lo) / CX_PAGE_SIZE;
+    uint64_t m = rt_slot_alloc();
+    if (!m || cx_mem_create(rt->slot_quota, pages, m))
+        return -ENOMEM;
+    if (cx_map(rt->slot_pd, m, 0, bias + lo, pages, CX_MAP_R | CX_MAP_W))
+        return -ENOMEM;
+    struct elf_segment seg;
+    for (unsigned i = 0; elf_load_segment(ei, i, &seg) == 0; i++)
+        memcpy((char *)(bias + seg.vaddr), seg.data, seg.filesz);
+    /* each page gets the union of the flags of the segments on it */
+    uint64_t run_start = 0, run_flags = 0;
+    for (uint64_t pg = 0; pg <= pages; pg++) {
+        uint64_t f = 0;
+        if (pg < pages) {
+            uint64_t va = lo + pg * CX_PAGE_SIZE;
+            for (unsigned i = 0; elf_load_segment(ei, i, &seg) == 0; i++)
+                if (seg.vaddr < va + CX_PAGE_SIZE && va < seg.vaddr + seg.memsz)
+                    f |= map_flags(seg.flags);
+        }
+        if (pg == pages || f != run_flags) {
+            if (run_flags && cx_protect(rt->slot_pd, bias + lo + run_start * CX_PAGE_SIZE,
+                                        pg - run_start, run_flags))
+                return -ENOMEM;
+            run_start = pg;
+            run_flags = f;
+        }
+    }
+    return 0;
+}
+
+/* Builds the initial stack below RT_PROG_STACK_TOP; returns the stack pointer. */
+static long build_stack(const struct elf_info *ei, uint64_t bias, const char *const argv[],
+                        const char *const envp[], uint64_t *sp)
+{
+    uint64_t m = rt_slot_alloc();
+    const uint64_t base = RT_PROG_STACK_TOP - RT_PROG_STACK_PAGES * CX_PAGE_SIZE;
+    if (!m || cx_mem_create(rt->slot_quota, RT_PROG_STACK_PAGES, m) ||
+        cx_map(rt->slot_pd, m, 0, base, RT_PROG_STACK_PAGES, CX_MAP_R | CX_MAP_W))
+        return -ENOMEM;
+    unsigned argc = 0, envc = 0;
+    size_t strings = 0;
+    while (argv[argc])
+        strings += strlen(argv[argc++]) + 1;
+    while (envp[envc])
+        strings += strlen(envp[envc++]) + 1;
+    if (strings + 8 * (argc + envc) > 256 * 1024) /* Linux: a quarter of the stack limit */
+        return -E2BIG;
+    char *top = (char *)RT_PROG_STACK_TOP;
+#define PUT_STR(str)                                                                               \
+    ({                                                                                             \
+        size_t n_ = strlen(str) + 1;                                                               \
+        top -= n_;                                                                                 \
+        memcpy(top, (str), n_);                                                                    \
+        (uint64_t)top;                                                                             \
+    })
+    uint64_t execfn = PUT_STR(rt_exe_path);
+    uint64_t platform = PUT_STR("x86_64");
+    uint64_t execfn_end = (uint64_t)top; /* the argv strings go right below */
+    /* strings of argv and envp, remembered in the vector area afterwards */
+    uint64_t *ptrs = (uint64_t *)(((uint64_t)top - strings - 16) & ~7ul) - (argc + envc);
+    for (unsigned i = 0; i < argc; i++)
+        ptrs[i] = PUT_STR(argv[argc - 1 - i]); /* in reverse: argv strings end up in order */
+    for (unsigned i = 0; i < argc / 2; i++) {
+        uint64_t t = ptrs[i];
+        ptrs[i] = ptrs[argc - 1 - i];
+        ptrs[argc - 1 - i] = t;
+    }
+    rt_cmdline = argc ? (const char *)ptrs[0] : "";
+    rt_cmdline_len = argc ? (size_t)(execfn_end - ptrs[0]) : 0;
+    for (unsigned i = 0; i < envc; i++)
+        ptrs[argc + i] = PUT_STR(envp[i]);
+    top -= 16;
+    uint64_t random = (uint64_t)top;
+    rt_random_bytes(top, 16);
+    uint64_t auxv[][2] = {
+        {3, ei->phdr_vaddr + bias}, /* AT_PHDR */
+        {4, 56},                    /* AT_PHENT */
+        {5, ei->phnum},             /* AT_PHNUM */
+        {6, CX_PAGE_SIZE},          /* AT_PAGESZ */
+        {7, 0},                     /* AT_BASE */
+        {8, 0},                     /* AT_FLAGS */
+        {9, ei->entry + bias},      /* AT_ENTRY */
+        {11, rt_uid},               /* AT_UID */
+        {12, rt_uid},               /* AT_EUID */
+        {13, rt_gid},               /* AT_GID */
+        {14, rt_gid},               /* AT_EGID */
+        {16, 0x078bfbff},           /* AT_HWCAP: baseline x86-64 */
+        {17, 100},                  /* AT_CLKTCK */
+        {15, platform},             /* AT_PLATFORM */
+        {23, 0},                    /* AT_SECURE */
+        {25, random},               /* AT_RANDOM */
+        {31, execfn},               /* AT_EXECFN */
+        {33, RT_VDSO_ADDR},         /* AT_SYSINFO_EHDR (replaced below when absent) */
+        {0, 0},                     /* AT_NULL */
+    };
+    if (!rt->vdso)
+        auxv[17][0] = 1; /* AT_IGNORE: no vDSO, clock_gettime takes the system call */
+    uint64_t words = 1 + argc + 1 + envc + 1 + 2 * (sizeof(auxv) / 16);
+    uint64_t *w = (uint64_t *)((((uint64_t)ptrs - 64 - words * 8)) & ~15ul);
+    *sp = (uint64_t)w;
+    *w++ = argc;
+    for (unsigned i = 0; i < argc; i++)
+        *w++ = ptrs[i];
+    *w++ = 0;
+    for (unsigned i = 0; i < envc; i++)
+        *w++ = ptrs[argc + i];
+    *w++ = 0;
+    memcpy(w, auxv, sizeof(auxv));
+    return 0;
+#undef PUT_STR
+}
+
+long rt_exec(const char *path, const char *const argv[], const char *const envp[])
+{
+    struct vfs_file *f;
+    int r = vfs_open_file(rt_vfs, AT_FDCWD, path, O_RDONLY, 0, &f);
+    if (r)
+        return r;
+    struct linux_stat st;
+    r = vfs_file_stat(f, &st);
+    if (!r && (st.st_mode & S_IFMT) != S_IFREG)
+        r = -EACCES;
+    if (!r)
+        r = vfs_faccessat(rt_vfs, AT_FDCWD, path, X_OK, 0);
+    uint64_t scratch = 0, size = (uint64_t)st.st_size;
+    if (!r)
+        r = (int)read_whole(f, size, &scratch);
+    if (r) {
+        vfs_file_put(f);
+        return r;
+    }
+    struct elf_info ei;
+    int e = elf_parse((const void *)RT_SCRATCH_ADDR, size, &ei);
+    if (e || ei.interp || !ei.has_phdr_vaddr) {
+        if (!e && ei.interp)
+            rt_log("[runtime] %s: dynamically linked (interpreter %s): only static programs "
+                   "run\n",
+                   path, ei.interp);
+        else if (e)
+            rt_log("[runtime] %s: not an executable: %s\n", path, elf_strerror(e));
+        drop_scratch(scratch, size);
+        vfs_file_put(f);
+        return -ENOEXEC;
+    }
+    /* the absolute path, for /proc/self/exe and AT_EXECFN */
+    if (path[0] == '/') {
+        size_t n = strlen(path);
+        if (n >= sizeof(rt_exe_path))
+            n = sizeof(rt_exe_path) - 1;
+        memcpy(rt_exe_path, path, n);
+        rt_exe_path[n] = 0;
+    } else {
+        int64_t n = vfs_getcwd(rt_vfs, rt_exe_path, sizeof(rt_exe_path));
+        size_t len = n > 0 ? (size_t)n - 1 : 0;
+        if (len && rt_exe_path[len - 1] != '/' && len + 1 < sizeof(rt_exe_path))
+            rt_exe_path[len++] = '/';
+        size_t pl = strlen(path);
+        if (len + pl >= sizeof(rt_exe_path))
+            pl = sizeof(rt_exe_path) - 1 - len;
+        memcpy(rt_exe_path + len, path, pl);
+        rt_exe_path[len + pl] = 0;
+    }
+    uint64_t bias = ei.type == ELF_ET_DYN ? STATIC_PIE_BASE : 0;
+    /* From here on the old image would be gone: a failure ends the process. */
+    long err = load_segments(&ei, bias);
+    uint64_t sp = 0;
+    if (!err)
+        err = build_stack(&ei, bias, argv, envp, &sp);
+    drop_scratch(scratch, size);
+    if (err) {
+        rt_log("[runtime] %s: cannot load: %s\n", path, rt_strerror(err));
+        rt_exit_process(0x80 | 9); /* as Linux kills a process whose exec failed late */
+    }
+    rt_brk_start = page_up(bias + ei.load_max);
+    if (exe_file)
+        vfs_file_put(exe_file);
+    exe_file = f;
+    exe_bias = bias;
+
+    static struct cx_regs regs;
+    cx_thread_regs(rt->slot_thread, CX_REGS_GET, CX_CTX_SAVED, &regs);
+    uint8_t fx[512];
+    memcpy(fx, regs.fxsave, sizeof(fx));
+    memset(&regs, 0, sizeof(regs));
+    memcpy(regs.fxsave, fx, sizeof(fx));
+    regs.fxsave[0] = 0x7f; /* FCW 0x037f */
+    regs.fxsave[1] = 0x03;
+    regs.fxsave[24] = 0x80; /* MXCSR 0x1f80 */
+    regs.fxsave[25] = 0x1f;
+    regs.rip = ei.entry + bias;
+    regs.rsp = sp;
+    regs.rflags = 0x202;
+    rt_unlock(); /* taken by rt_syscall, which this call never returns to */
+    cx_raw_lx_resume((uint64_t)&regs, 0, 0, 0, 0, 0);
+    rt_lock();
+    rt_log("[runtime] %s: cannot enter the program\n", path);
+    rt_exit_process(0x80 | 9);
+}
+
+int rt_exe_symbol(uint64_t addr, char *buf, size_t size)
+{
+    if (!exe_file)
+        return -1;
+    struct linux_stat st;
+    uint64_t scratch;
+    if (vfs_file_stat(exe_file, &st) || read_whole(exe_file, (uint64_t)st.st_size, &scratch))
+        return -1;
+    const char *fn;
+    uint64_t off;
+    int r = elf_symbolize((const void *)RT_SCRATCH_ADDR, (size_t)st.st_size, addr - exe_bias, &fn,
+                          &off);
+    if (!r)
+        cx_snprintf(buf, size, "%s+%#lx", fn, off);
+    drop_scratch(scratch, (uint64_t)st.st_size);
+    return r ? -1 : 0;
+}

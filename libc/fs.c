@@ -1,0 +1,285 @@
+/*
+ * The file and directory calls: each Linux call becomes a call of the process's VFS
+ * (vfs/include/vfs/vfs.h), which already speaks Linux's flags, structures and errno
+ * values. The caller holds the runtime lock (syscall.c), so the VFS is never entered
+ * twice at once. Pointers from the program are used directly: it is our own address
+ * space (a bad one faults in the runtime and ends the process, where Linux would
+ * return EFAULT; NULL is checked).
+ */
+#include <string.h>
+#include "runtime.h"
+
+#define P(x) ((const char *)(x))
+#define FD(x) ((int)(x))
+
+static bool bad_ptr(uint64_t p)
+{
+    return p < 0x10000 || p >= 0x800000000000ul;
+}
+
+/* Pointer arguments (paths, structures); the VFS checks path lengths (ENAMETOOLONG). */
+#define NEED(p)                                                                                    \
+    do {                                                                                           \
+        if (bad_ptr((uint64_t)(p)))                                                                \
+            return -EFAULT;                                                                        \
+    } while (0)
+/* A buffer of n bytes: only checked when n > 0, as Linux does. */
+#define NEED_BUF(p, n)                                                                             \
+    do {                                                                                           \
+        if ((n) && bad_ptr((uint64_t)(p)))                                                         \
+            return -EFAULT;                                                                        \
+    } while (0)
+
+static long sys_fcntl(int fd, int cmd, unsigned long arg)
+{
+    switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        if (arg >= (unsigned long)rt_nofile_limit())
+            return -EINVAL;
+        break;
+    default:
+        break;
+    }
+    return vfs_fcntl(rt_vfs, fd, cmd, arg);
+}
+
+static long sys_stat(int dirfd, const char *path, struct linux_stat *st, int flags)
+{
+    NEED(path);
+    NEED(st);
+    return vfs_fstatat(rt_vfs, dirfd, path, st, flags);
+}
+
+static long sys_getcwd(char *buf, size_t size)
+{
+    NEED(buf);
+    return vfs_getcwd(rt_vfs, buf, size);
+}
+
+static long sys_copy_file_range(int in, int64_t *oin, int out, int64_t *oout, size_t len,
+                                unsigned flags)
+{
+    return vfs_copy_file_range(rt_vfs, in, oin, out, oout, len, flags);
+}
+
+static long sys_utimensat(int dirfd, const char *path, const struct linux_timespec *t, int flags)
+{
+    return vfs_utimensat(rt_vfs, dirfd, path, t, flags);
+}
+
+static long sys_utimes(const char *path, const int64_t *tv, int nofollow)
+{
+    NEED(path);
+    if (!tv)
+        return vfs_utimensat(rt_vfs, AT_FDCWD, path, NULL, nofollow);
+    struct linux_timespec t[2];
+    for (int i = 0; i < 2; i++) {
+        if (tv[2 * i + 1] < 0 || tv[2 * i + 1] >= 1000000)
+            return -EINVAL;
+        t[i].tv_sec = tv[2 * i];
+        t[i].tv_nsec = tv[2 * i + 1] * 1000;
+    }
+    return vfs_utimensat(rt_vfs, AT_FDCWD, path, t, nofollow);
+}
+
+long rt_fs_syscall(const struct rt_call *c)
+{
+    const uint64_t *a = c->a;
+    switch (c->nr) {
+    case NR_read:
+        NEED_BUF(a[1], a[2]);
+        return vfs_read(rt_vfs, FD(a[0]), (void *)a[1], a[2]);
+    case NR_write:
+        NEED_BUF(a[1], a[2]);
+        return vfs_write(rt_vfs, FD(a[0]), (const void *)a[1], a[2]);
+    case NR_pread64:
+        NEED_BUF(a[1], a[2]);
+        return vfs_pread(rt_vfs, FD(a[0]), (void *)a[1], a[2], (int64_t)a[3]);
+    case NR_pwrite64:
+        NEED_BUF(a[1], a[2]);
+        return vfs_pwrite(rt_vfs, FD(a[0]), (const void *)a[1], a[2], (int64_t)a[3]);
+    case NR_readv:
+        return vfs_readv(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2]);
+    case NR_writev:
+        return vfs_writev(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2]);
+    case NR_preadv:
+        if ((int64_t)a[3] < 0)
+            return -EINVAL;
+        return vfs_preadv(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2],
+                          (int64_t)a[3]);
+    case NR_pwritev:
+        if ((int64_t)a[3] < 0)
+            return -EINVAL;
+        return vfs_pwritev(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2],
+                           (int64_t)a[3]);
+    case NR_lseek:
+        return vfs_lseek(rt_vfs, FD(a[0]), (int64_t)a[1], (int)a[2]);
+    case NR_open:
+        NEED(a[0]);
+        return vfs_openat(rt_vfs, AT_FDCWD, P(a[0]), (int)a[1], (uint32_t)a[2]);
+    case NR_openat:
+        NEED(a[1]);
+        return vfs_openat(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], (uint32_t)a[3]);
+    case NR_creat:
+        NEED(a[0]);
+        return vfs_openat(rt_vfs, AT_FDCWD, P(a[0]), O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)a[1]);
+    case NR_close:
+        return vfs_close(rt_vfs, FD(a[0]));
+    case NR_stat:
+        return sys_stat(AT_FDCWD, P(a[0]), (struct linux_stat *)a[1], 0);
+    case NR_lstat:
+        return sys_stat(AT_FDCWD, P(a[0]), (struct linux_stat *)a[1], AT_SYMLINK_NOFOLLOW);
+    case NR_fstat:
+        NEED(a[1]);
+        return vfs_fstat(rt_vfs, FD(a[0]), (struct linux_stat *)a[1]);
+    case NR_newfstatat:
+        return sys_stat(FD(a[0]), P(a[1]), (struct linux_stat *)a[2], (int)a[3]);
+    case NR_statx:
+        NEED(a[1]);
+        NEED(a[4]);
+        return vfs_statx(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], (unsigned)a[3],
+                         (struct linux_statx *)a[4]);
+    case NR_getdents64:
+        NEED_BUF(a[1], a[2]);
+        return vfs_getdents64(rt_vfs, FD(a[0]), (void *)a[1], a[2]);
+    case NR_mkdir:
+        NEED(a[0]);
+        return vfs_mkdirat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1]);
+    case NR_mkdirat:
+        NEED(a[1]);
+        return vfs_mkdirat(rt_vfs, FD(a[0]), P(a[1]), (uint32_t)a[2]);
+    case NR_rmdir:
+        NEED(a[0]);
+        return vfs_unlinkat(rt_vfs, AT_FDCWD, P(a[0]), AT_REMOVEDIR);
+    case NR_unlink:
+        NEED(a[0]);
+        return vfs_unlinkat(rt_vfs, AT_FDCWD, P(a[0]), 0);
+    case NR_unlinkat:
+        NEED(a[1]);
+        return vfs_unlinkat(rt_vfs, FD(a[0]), P(a[1]), (int)a[2]);
+    case NR_rename:
+        NEED(a[0]);
+        NEED(a[1]);
+        return vfs_renameat2(rt_vfs, AT_FDCWD, P(a[0]), AT_FDCWD, P(a[1]), 0);
+    case NR_renameat:
+        NEED(a[1]);
+        NEED(a[3]);
+        return vfs_renameat2(rt_vfs, FD(a[0]), P(a[1]), FD(a[2]), P(a[3]), 0);
+    case NR_renameat2:
+        NEED(a[1]);
+        NEED(a[3]);
+        return vfs_renameat2(rt_vfs, FD(a[0]), P(a[1]), FD(a[2]), P(a[3]), (unsigned)a[4]);
+    case NR_link:
+        NEED(a[0]);
+        NEED(a[1]);
+        return vfs_linkat(rt_vfs, AT_FDCWD, P(a[0]), AT_FDCWD, P(a[1]), 0);
+    case NR_linkat:
+        NEED(a[1]);
+        NEED(a[3]);
+        return vfs_linkat(rt_vfs, FD(a[0]), P(a[1]), FD(a[2]), P(a[3]), (int)a[4]);
+    case NR_symlink:
+        NEED(a[0]);
+        NEED(a[1]);
+        return vfs_symlinkat(rt_vfs, P(a[0]), AT_FDCWD, P(a[1]));
+    case NR_symlinkat:
+        NEED(a[0]);
+        NEED(a[2]);
+        return vfs_symlinkat(rt_vfs, P(a[0]), FD(a[1]), P(a[2]));
+    case NR_readlink:
+        NEED(a[0]);
+        NEED_BUF(a[1], a[2]);
+        if ((int64_t)a[2] <= 0)
+            return -EINVAL;
+        return vfs_readlinkat(rt_vfs, AT_FDCWD, P(a[0]), (char *)a[1], a[2]);
+    case NR_readlinkat:
+        NEED(a[1]);
+        NEED_BUF(a[2], a[3]);
+        if ((int64_t)a[3] <= 0)
+            return -EINVAL;
+        return vfs_readlinkat(rt_vfs, FD(a[0]), P(a[1]), (char *)a[2], a[3]);
+    case NR_chdir:
+        NEED(a[0]);
+        return vfs_chdir(rt_vfs, P(a[0]));
+    case NR_fchdir:
+        return vfs_fchdir(rt_vfs, FD(a[0]));
+    case NR_getcwd:
+        return sys_getcwd((char *)a[0], a[1]);
+    case NR_access:
+        NEED(a[0]);
+        return vfs_faccessat(rt_vfs, AT_FDCWD, P(a[0]), (int)a[1], 0);
+    case NR_faccessat:
+        NEED(a[1]);
+        return vfs_faccessat(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], 0);
+    case NR_faccessat2:
+        NEED(a[1]);
+        return vfs_faccessat(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], (int)a[3]);
+    case NR_fcntl:
+        return sys_fcntl(FD(a[0]), (int)a[1], a[2]);
+    case NR_dup:
+        return vfs_dup(rt_vfs, FD(a[0]));
+    case NR_dup2:
+        return vfs_dup2(rt_vfs, FD(a[0]), FD(a[1]));
+    case NR_dup3:
+        return vfs_dup3(rt_vfs, FD(a[0]), FD(a[1]), (int)a[2]);
+    case NR_ftruncate:
+        return vfs_ftruncate(rt_vfs, FD(a[0]), (int64_t)a[1]);
+    case NR_truncate:
+        NEED(a[0]);
+        return vfs_truncate(rt_vfs, P(a[0]), (int64_t)a[1]);
+    case NR_fsync:
+        return vfs_fsync(rt_vfs, FD(a[0]), false);
+    case NR_fdatasync:
+        return vfs_fsync(rt_vfs, FD(a[0]), true);
+    case NR_sync:
+        return 0; /* nothing is buffered outside the file systems' own state */
+    case NR_syncfs:
+        return vfs_fsync(rt_vfs, FD(a[0]), false);
+    case NR_utimensat:
+        return sys_utimensat(FD(a[0]), P(a[1]), (const struct linux_timespec *)a[2], (int)a[3]);
+    case NR_utimes:
+        return sys_utimes(P(a[0]), (const int64_t *)a[1], 0);
+    case NR_futimesat:
+        if (FD(a[0]) != AT_FDCWD && a[1] && P(a[1])[0] != '/')
+            return -ENOSYS; /* relative to a directory descriptor: nobody uses it */
+        return sys_utimes(P(a[1]), (const int64_t *)a[2], 0);
+    case NR_chmod:
+        NEED(a[0]);
+        return vfs_fchmodat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1], 0);
+    case NR_fchmod:
+        return vfs_fchmod(rt_vfs, FD(a[0]), (uint32_t)a[1]);
+    case NR_fchmodat:
+        NEED(a[1]);
+        return vfs_fchmodat(rt_vfs, FD(a[0]), P(a[1]), (uint32_t)a[2], 0);
+    case NR_chown:
+        NEED(a[0]);
+        return vfs_fchownat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1], (uint32_t)a[2], 0);
+    case NR_lchown:
+        NEED(a[0]);
+        return vfs_fchownat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1], (uint32_t)a[2],
+                            AT_SYMLINK_NOFOLLOW);
+    case NR_fchown:
+        return vfs_fchown(rt_vfs, FD(a[0]), (uint32_t)a[1], (uint32_t)a[2]);
+    case NR_fchownat:
+        NEED(a[1]);
+        return vfs_fchownat(rt_vfs, FD(a[0]), P(a[1]), (uint32_t)a[2], (uint32_t)a[3], (int)a[4]);
+    case NR_umask:
+        return vfs_umask(rt_vfs, (uint32_t)a[0]);
+    case NR_statfs:
+        NEED(a[0]);
+        NEED(a[1]);
+        return vfs_statfs(rt_vfs, P(a[0]), (struct linux_statfs *)a[1]);
+    case NR_fstatfs:
+        NEED(a[1]);
+        return vfs_fstatfs(rt_vfs, FD(a[0]), (struct linux_statfs *)a[1]);
+    case NR_ioctl:
+        return vfs_ioctl(rt_vfs, FD(a[0]), a[1], (void *)a[2]);
+    case NR_copy_file_range:
+        return sys_copy_file_range(FD(a[0]), (int64_t *)a[1], FD(a[2]), (int64_t *)a[3], a[4],
+                                   (unsigned)a[5]);
+    case NR_fadvise64:
+        return vfs_fadvise(rt_vfs, FD(a[0]), (int64_t)a[1], (int64_t)a[2], (int)a[3]);
+    default:
+        return RT_NOT_MINE;
+    }
+}
