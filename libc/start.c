@@ -47,8 +47,7 @@ static const void *env_module(void *ctx, const char *name, size_t *size)
         *size = rt->archive_size;
         return (const void *)RT_ARCHIVE_ADDR;
     }
-    if (tar_find((const void *)RT_ARCHIVE_ADDR, rt->archive_size, name, &e) ||
-        e.type != TAR_FILE)
+    if (tar_find((const void *)RT_ARCHIVE_ADDR, rt->archive_size, name, &e) || e.type != TAR_FILE)
         return NULL;
     *size = e.size;
     return e.data;
@@ -79,14 +78,14 @@ static void cpuid(uint32_t leaf, uint32_t r[4])
 static void cpu_flags(char *out, size_t size, uint32_t edx, uint32_t ecx)
 {
     static const char *const dnames[32] = {
-        "fpu", "vme",  "de",   "pse",  "tsc",  "msr", "pae",  "mce",  "cx8",   "apic", NULL,
-        "sep", "mtrr", "pge",  "mca",  "cmov", "pat", "pse36", NULL,  "clflush", NULL, "dts",
-        "acpi", "mmx", "fxsr", "sse",  "sse2", "ss",  "ht",   "tm",   NULL,    "pbe"};
+        "fpu",  "vme",  "de",   "pse", "tsc",  "msr", "pae",   "mce", "cx8",     "apic", NULL,
+        "sep",  "mtrr", "pge",  "mca", "cmov", "pat", "pse36", NULL,  "clflush", NULL,   "dts",
+        "acpi", "mmx",  "fxsr", "sse", "sse2", "ss",  "ht",    "tm",  NULL,      "pbe"};
     static const char *const cnames[32] = {
-        "pni",  "pclmulqdq", NULL,    NULL,   NULL,     NULL,     NULL,  NULL,
-        NULL,   "ssse3",     NULL,    NULL,   "fma",    "cx16",   NULL,  NULL,
-        NULL,   NULL,        NULL,    "sse4_1", "sse4_2", "x2apic", "movbe", "popcnt",
-        NULL,   "aes",       "xsave", NULL,   "avx",    "f16c",   "rdrand", "hypervisor"};
+        "pni", "pclmulqdq", NULL,    NULL,     NULL,     NULL,     NULL,     NULL,
+        NULL,  "ssse3",     NULL,    NULL,     "fma",    "cx16",   NULL,     NULL,
+        NULL,  NULL,        NULL,    "sse4_1", "sse4_2", "x2apic", "movbe",  "popcnt",
+        NULL,  "aes",       "xsave", NULL,     "avx",    "f16c",   "rdrand", "hypervisor"};
     size_t pos = 0;
     for (int i = 0; i < 64; i++) {
         const char *n = i < 32 ? ((edx >> i) & 1 ? dnames[i] : NULL)
@@ -195,6 +194,20 @@ static struct cfg_node *parse(const char *file, const char *text, size_t len)
     return root; /* the arena stays: the tree is used until the program runs */
 }
 
+/* An octal number such as 022 (the umask). */
+static int parse_octal(const char *t, uint64_t *v)
+{
+    *v = 0;
+    if (!*t)
+        return -1;
+    for (; *t; t++) {
+        if (*t < '0' || *t > '7' || *v > 0777)
+            return -1;
+        *v = *v * 8 + (uint64_t)(*t - '0');
+    }
+    return 0;
+}
+
 static int one_arg(const struct cfg_node *n, const char **out, struct cfg_error *err)
 {
     if (cfg_nargs(n) != 1 || n->nvalues != 1)
@@ -252,10 +265,10 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
             }
         } else if (!strcmp(n->name, "cwd")) {
             e = one_arg(n, &sc->cwd, err);
-        } else if ((s = !strcmp(n->name, "stdin") ? 0
+        } else if ((s = !strcmp(n->name, "stdin")    ? 0
                         : !strcmp(n->name, "stdout") ? 1
                         : !strcmp(n->name, "stderr") ? 2
-                                                      : -1) >= 0) {
+                                                     : -1) >= 0) {
             e = one_arg(n, &sc->stdio[s], err);
         } else if (!strcmp(n->name, "trace")) {
             if (n->nvalues)
@@ -266,10 +279,12 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
             const char *t = "";
             uint64_t v = 0;
             e = one_arg(n, &t, err);
-            if (!e && (cfg_parse_u64(t, &v) || v > (n->name[0] == 'u' && n->name[1] == 'm'
-                                                        ? 0777u
-                                                        : 0xfffffffeu)))
-                return cfg_error_at(err, n, "'%s': expected a number, found '%s'", n->name, t);
+            bool octal = !strcmp(n->name, "umask");
+            if (!e && (octal ? parse_octal(t, &v) : cfg_parse_u64(t, &v)) != 0)
+                return cfg_error_at(err, n, "'%s': expected %s, found '%s'", n->name,
+                                    octal ? "an octal mode such as 022" : "a number", t);
+            if (!e && v > (octal ? 0777u : 0xfffffffeu))
+                return cfg_error_at(err, n, "'%s': %s is out of range", n->name, t);
             if (!e && n->name[1] == 'm')
                 rt_umask_initial = (uint32_t)v;
             else if (!e && n->name[0] == 'u')
@@ -300,7 +315,10 @@ static void open_stdio(int fd, const char *path)
         r = d;
     }
     if (r < 0)
-        fail(126, "cannot open %s %s: %s", fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr",
+        fail(126, "cannot open %s %s: %s",
+             fd == 0   ? "stdin"
+             : fd == 1 ? "stdout"
+                       : "stderr",
              path, rt_strerror(r));
 }
 

@@ -22,3 +22,11 @@ $(BUILD)/user/bin/fscensus: tests/posix/fscensus.c | $(DEPS_STAMP)
 ALL_TARGETS += $(BUILD)/user/bin/fscensus
 TEST_SCRIPTS += tests/posix/fscensus-host.sh
 TEST_SCRIPTS += tests/posix/fscensus-capix.sh
+# programs for the posix-config scenario
+$(BUILD)/user/bin/crash-musl: tests/posix/crash.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+$(BUILD)/user/bin/startup: tests/posix/startup.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/crash-musl $(BUILD)/user/bin/startup
