@@ -6,7 +6,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 source tools/qemu-common.sh
 out=build/fscensus-capix.out
-tools/capix exec -- /capix/bin/fscensus /tmp /dev/shm </dev/null >"$out" 2>&1
+CAPIX_EXEC_LOG=build/fscensus-capix.log tools/capix exec -- /capix/bin/fscensus /tmp /dev/shm </dev/null >"$out" 2>&1
 rc=$?
 sed 's/^PASS /PASS capix-fscensus /; s/^FAIL /FAIL capix-fscensus /' "$out" | grep -E '^(PASS|FAIL) '
 grep -q '^fscensus: [0-9]* passed, 0 failed' "$out" || {
@@ -14,5 +14,5 @@ grep -q '^fscensus: [0-9]* passed, 0 failed' "$out" || {
   tail -n 5 "$out" | sed 's/^/    /'
   rc=1
 }
-capix_enosys_check build/capix-exec.log capix-fscensus || rc=1
+capix_enosys_check build/fscensus-capix.log capix-fscensus || rc=1
 exit $rc

@@ -42,3 +42,22 @@ for c in "${cases[@]}"; do
     diff "$tmp/h.err" "$tmp/c.err" | head -5 | sed 's/^/    /'
   fi
 done
+
+# --with: a host directory read-only under /mnt/host; stdin from the host
+mkdir -p "$tmp/with/sub"
+printf 'alpha\nbeta\ngamma\n' >"$tmp/with/sub/file.txt"
+out=$(tools/capix exec --with "$tmp/with" -- /bin/cat /mnt/host/sub/file.txt </dev/null 2>&1)
+if [[ $out == $'alpha\nbeta\ngamma' ]]; then echo "PASS capix-exec --with cat"
+else echo "FAIL capix-exec --with cat: got: ${out:0:200}"; fi
+tools/capix exec --with "$tmp/with" -- /bin/touch /mnt/host/new </dev/null >"$tmp/ro.out" 2>&1
+rc=$?
+if ((rc == 1)) && grep -q "Read-only file system" "$tmp/ro.out"; then echo "PASS capix-exec --with read-only"
+else echo "FAIL capix-exec --with read-only: exit $rc: $(head -c 200 "$tmp/ro.out")"; fi
+out=$(printf '3\n1\n2\n' | tools/capix exec -- /bin/sort 2>&1)
+if [[ $out == $'1\n2\n3' ]]; then echo "PASS capix-exec stdin sort"
+else echo "FAIL capix-exec stdin sort: got: ${out:0:200}"; fi
+# a program the tree does not have
+tools/capix exec -- /bin/no-such-program </dev/null >"$tmp/np.out" 2>&1
+rc=$?
+if ((rc == 127)); then echo "PASS capix-exec missing program"
+else echo "FAIL capix-exec missing program: exit $rc (expected 127)"; fi
