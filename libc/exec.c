@@ -123,7 +123,7 @@ static long build_stack(const struct elf_info *ei, uint64_t bias, const char *co
         size_t n_ = strlen(str) + 1;                                                               \
         top -= n_;                                                                                 \
         memcpy(top, (str), n_);                                                                    \
-        (uint64_t)top;                                                                             \
+        (uint64_t) top;                                                                            \
     })
     uint64_t execfn = PUT_STR(rt_exe_path);
     uint64_t platform = PUT_STR("x86_64");

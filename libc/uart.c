@@ -65,8 +65,9 @@ static int uart_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
         return rc;
     const char *io = cfg_prop(a->cfg, "io");
     if (!io)
-        return vfs_config_error(a->err, a->cfg, NULL, "uart needs io=CAPNAME, as in: uart NAME "
-                                                      "io=CAPNAME");
+        return vfs_config_error(a->err, a->cfg, NULL,
+                                "uart needs io=CAPNAME, as in: uart NAME "
+                                "io=CAPNAME");
     unsigned i = 0;
     while (i < 4 && strcmp(rt->io[i].name, io))
         i++;
