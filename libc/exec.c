@@ -17,6 +17,8 @@ const char *rt_cmdline = "";
 size_t rt_cmdline_len;
 static struct vfs_file *exe_file; /* for symbols in fault reports */
 static uint64_t exe_bias;
+static uint64_t image_va, image_pages, image_slot; /* the program's segments */
+static uint64_t stack_slot;                        /* the program's stack */
 
 static uint64_t page_up(uint64_t x)
 {
@@ -76,6 +78,7 @@ static long load_segments(const struct elf_info *ei, uint64_t bias)
         return -ENOMEM;
     if (cx_map(rt->slot_pd, m, 0, bias + lo, pages, CX_MAP_R | CX_MAP_W))
         return -ENOMEM;
+    image_va = bias + lo, image_pages = pages, image_slot = m;
     struct elf_segment seg;
     for (unsigned i = 0; elf_load_segment(ei, i, &seg) == 0; i++)
         memcpy((char *)(bias + seg.vaddr), seg.data, seg.filesz);
@@ -109,6 +112,7 @@ static long build_stack(const struct elf_info *ei, uint64_t bias, const char *co
     if (!m || cx_mem_create(rt->slot_quota, RT_PROG_STACK_PAGES, m) ||
         cx_map(rt->slot_pd, m, 0, base, RT_PROG_STACK_PAGES, CX_MAP_R | CX_MAP_W))
         return -ENOMEM;
+    stack_slot = m;
     unsigned argc = 0, envc = 0;
     size_t strings = 0;
     while (argv[argc])
@@ -182,8 +186,87 @@ static long build_stack(const struct elf_info *ei, uint64_t bias, const char *co
 #undef PUT_STR
 }
 
+/* The old program goes: its threads, mappings, stack, close-on-exec descriptors and
+ * signal handlers. (In a fork child the slots of inherited objects are empty: deleting
+ * them fails harmlessly, and unmapping by address frees the copies.) */
+static void teardown(void)
+{
+    rt_threads_exec();
+    rt_memory_reset();
+    if (image_pages) {
+        cx_unmap(rt->slot_pd, image_va, image_pages);
+        cx_cap_delete(image_slot);
+        rt_slot_free(image_slot);
+        image_pages = 0;
+    }
+    if (stack_slot) {
+        cx_unmap(rt->slot_pd, RT_PROG_STACK_TOP - RT_PROG_STACK_PAGES * CX_PAGE_SIZE,
+                 RT_PROG_STACK_PAGES);
+        cx_cap_delete(stack_slot);
+        rt_slot_free(stack_slot);
+        stack_slot = 0;
+    }
+    vfs_close_on_exec(rt_vfs);
+    rt_signals_exec();
+}
+
+/* A `#!` script: runs INTERPRETER [ARG] PATH ARGV[1..] instead (Linux's rules: the rest
+ * of the line after the interpreter is one argument; the line ends at 255 bytes). */
+static long exec_script(const char *path, const char *text, uint64_t size, const char *const argv[],
+                        const char *const envp[], int depth)
+{
+    char line[256];
+    size_t n = 0;
+    for (size_t i = 2; i < size && i < 257 && text[i] != '\n'; i++)
+        line[n++] = text[i];
+    line[n] = 0;
+    char *p = line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    char *interp = p;
+    while (*p && *p != ' ' && *p != '\t')
+        p++;
+    char *arg = NULL;
+    if (*p) {
+        *p++ = 0;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t l = strlen(p);
+        while (l && (p[l - 1] == ' ' || p[l - 1] == '\t'))
+            p[--l] = 0;
+        if (*p)
+            arg = p;
+    }
+    if (!*interp)
+        return -ENOEXEC;
+    unsigned argc = 0;
+    while (argv[argc])
+        argc++;
+    const char **nargv = rt_alloc((argc + 3) * sizeof(char *));
+    if (!nargv)
+        return -ENOMEM;
+    unsigned k = 0;
+    nargv[k++] = interp;
+    if (arg)
+        nargv[k++] = arg;
+    nargv[k++] = path;
+    for (unsigned i = 1; i < argc; i++)
+        nargv[k++] = argv[i];
+    nargv[k] = NULL;
+    long r = rt_exec_depth(interp, nargv, envp, depth + 1);
+    rt_free(nargv, (argc + 3) * sizeof(char *));
+    return r;
+}
+
 long rt_exec(const char *path, const char *const argv[], const char *const envp[])
 {
+    return rt_exec_depth(path, argv, envp, 0);
+}
+
+long rt_exec_depth(const char *path, const char *const argv[], const char *const envp[], int depth)
+{
+    if (depth > 4)
+        return -ELOOP; /* Linux allows 4 levels of interpreters */
     struct vfs_file *f;
     int r = vfs_open_file(rt_vfs, AT_FDCWD, path, O_RDONLY, 0, &f);
     if (r)
@@ -200,6 +283,14 @@ long rt_exec(const char *path, const char *const argv[], const char *const envp[
     if (r) {
         vfs_file_put(f);
         return r;
+    }
+    if (size >= 2 && !memcmp((const void *)RT_SCRATCH_ADDR, "#!", 2)) {
+        char head[258];
+        uint64_t hn = size < sizeof(head) ? size : sizeof(head);
+        memcpy(head, (const void *)RT_SCRATCH_ADDR, hn);
+        drop_scratch(scratch, size);
+        vfs_file_put(f);
+        return exec_script(path, head, hn, argv, envp, depth);
     }
     struct elf_info ei;
     int e = elf_parse((const void *)RT_SCRATCH_ADDR, size, &ei);
@@ -233,7 +324,8 @@ long rt_exec(const char *path, const char *const argv[], const char *const envp[
         rt_exe_path[len + pl] = 0;
     }
     uint64_t bias = ei.type == ELF_ET_DYN ? STATIC_PIE_BASE : 0;
-    /* From here on the old image would be gone: a failure ends the process. */
+    /* From here on the old image is gone: a failure ends the process. */
+    teardown();
     long err = load_segments(&ei, bias);
     uint64_t sp = 0;
     if (!err)
@@ -285,4 +377,43 @@ int rt_exe_symbol(uint64_t addr, char *buf, size_t size)
         cx_snprintf(buf, size, "%s+%#lx", fn, off);
     drop_scratch(scratch, (uint64_t)st.st_size);
     return r ? -1 : 0;
+}
+
+/* execve: copies path, argv and envp out of the program's memory (which goes), then
+ * loads. Returns only an error, with the old program intact. */
+long rt_execve(const char *path, char *const argv[], char *const envp[])
+{
+    if ((uint64_t)path < 0x10000 || (argv && (uint64_t)argv < 0x10000) ||
+        (envp && (uint64_t)envp < 0x10000))
+        return -EFAULT;
+    size_t bytes = strlen(path) + 1, nargs = 0, nenv = 0;
+    for (; argv && argv[nargs]; nargs++)
+        bytes += strlen(argv[nargs]) + 1;
+    for (; envp && envp[nenv]; nenv++)
+        bytes += strlen(envp[nenv]) + 1;
+    if (bytes > 2u << 20)
+        return -E2BIG;
+    size_t total = (nargs + nenv + 2) * sizeof(char *) + bytes;
+    char **v = rt_alloc(total);
+    if (!v)
+        return -ENOMEM;
+    char *s = (char *)(v + nargs + nenv + 2);
+#define COPY(str)                                                                                  \
+    ({                                                                                             \
+        size_t l_ = strlen(str) + 1;                                                               \
+        memcpy(s, (str), l_);                                                                      \
+        s += l_;                                                                                   \
+        s - l_;                                                                                    \
+    })
+    const char *p = COPY(path);
+    for (size_t i = 0; i < nargs; i++)
+        v[i] = COPY(argv[i]);
+    v[nargs] = NULL;
+    for (size_t i = 0; i < nenv; i++)
+        v[nargs + 1 + i] = COPY(envp[i]);
+    v[nargs + 1 + nenv] = NULL;
+#undef COPY
+    long r = rt_exec(p, (const char *const *)v, (const char *const *)(v + nargs + 1));
+    rt_free(v, total);
+    return r;
 }

@@ -279,6 +279,13 @@ long rt_fs_syscall(const struct rt_call *c)
                                    (unsigned)a[5]);
     case NR_fadvise64:
         return vfs_fadvise(rt_vfs, FD(a[0]), (int64_t)a[1], (int64_t)a[2], (int)a[3]);
+    case NR_getpeername:
+    case NR_getsockname:
+    case NR_getsockopt:
+    case NR_setsockopt:
+    case NR_shutdown:
+        /* no descriptor is a socket until the socket plugin exists */
+        return vfs_fd_file(rt_vfs, FD(a[0])) ? -ENOTSOCK : -EBADF;
     default:
         return RT_NOT_MINE;
     }

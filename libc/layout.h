@@ -53,6 +53,13 @@ struct rt_vvar {
 /* Message labels from the runtime to its launcher. */
 #define RT_LABEL_EXIT 0xe1         /* w0: Linux wait status */
 #define RT_LABEL_FAULT_REPORT 0xe2 /* w0 signal, w1 address, w2 rip */
+#define RT_LABEL_FORK 0xe3         /* reply w0: the child's pid or -errno */
+#define RT_LABEL_WAIT 0xe4         /* w0 pid (-1 any); reply w0 pid, 0 or -errno, w1 status */
+#define RT_LABEL_PGRP 0xe5         /* w0 RT_PGRP_*, w1 pid, w2 pgid; reply w0 result */
+#define RT_PGRP_GETPGID 0
+#define RT_PGRP_SETPGID 1
+#define RT_PGRP_GETSID 2
+#define RT_PGRP_SETSID 3
 
 struct rt_info {
     uint64_t magic;
@@ -65,6 +72,8 @@ struct rt_info {
     uint64_t archive_size;       /* the boot archive at RT_ARCHIVE_ADDR (0: none) */
     uint64_t config_size;        /* config text at RT_CONFIG_ADDR (0: none) */
     uint64_t vdso;               /* 1: the vDSO is mapped at RT_VDSO_ADDR */
+    uint64_t forked;             /* 1: a fork child (the runtime resumes its saved context) */
+    uint64_t slot_child_notif;   /* signalled by the launcher when a child changes state */
     char component[32];          /* the component whose `config` block applies */
     struct {
         char name[24];

@@ -34,6 +34,7 @@
 #define EAGAIN_FUTEX EAGAIN
 
 #define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
 #define CLONE_FS 0x200
 #define CLONE_FILES 0x400
 #define CLONE_SIGHAND 0x800
@@ -116,6 +117,21 @@ enum linux_nr {
     NR_tgkill = 234,
     NR_exit_group = 231,
     NR_prlimit64 = 302,
+    NR_fork = 57,
+    NR_getpeername = 52,
+    NR_getsockname = 51,
+    NR_getsockopt = 55,
+    NR_setsockopt = 54,
+    NR_shutdown = 48,
+    NR_setpgid = 109,
+    NR_getpgrp = 111,
+    NR_setsid = 112,
+    NR_getpgid = 121,
+    NR_getsid = 124,
+    NR_vfork = 58,
+    NR_execve = 59,
+    NR_wait4 = 61,
+    NR_waitid = 247,
     NR_open = 2,
     NR_stat = 4,
     NR_fstat = 5,

@@ -246,3 +246,15 @@ long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)
         return -EINVAL;
     }
 }
+
+/* execve: every mapping made by brk and mmap goes. */
+void rt_memory_reset(void)
+{
+    while (nrecords) {
+        struct record r = records[nrecords - 1];
+        cx_unmap(rt->slot_pd, r.va, r.pages);
+        nrecords--;
+        object_put(r.obj);
+    }
+    brk_cur = brk_mapped = 0;
+}

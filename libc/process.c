@@ -128,3 +128,12 @@ long rt_sysinfo(struct linux_sysinfo *si)
     si->mem_unit = 1;
     return 0;
 }
+
+/* execve: handlers go back to the default action; ignored signals stay ignored, and the
+ * mask stays. */
+void rt_signals_exec(void)
+{
+    for (int s = 1; s <= NSIG; s++)
+        if (actions[s].handler != 1) /* SIG_IGN */
+            memset(&actions[s], 0, sizeof(actions[s]));
+}

@@ -48,6 +48,7 @@ long rt_start(void);
 /* Loads path from the VFS and enters it; returns only an error, while the old program
  * is still intact. */
 long rt_exec(const char *path, const char *const argv[], const char *const envp[]);
+long rt_exec_depth(const char *path, const char *const argv[], const char *const envp[], int depth);
 /* "function+offset" of an address in the program, from its symbols; 0 or -1. */
 int rt_exe_symbol(uint64_t addr, char *buf, size_t size);
 
@@ -83,6 +84,21 @@ long rt_set_tid_address(uint64_t addr);
 long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
 long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3);
 _Noreturn void rt_thread_exit(void);
+void rt_threads_after_fork(unsigned forker);
+void rt_threads_exec(void);
+unsigned rt_thread_index(void);
+
+/* memory.c */
+void rt_memory_reset(void);
+
+/* proc.c: processes (the launcher keeps the table) */
+long rt_fork(uint64_t flags, uint64_t newsp);
+long rt_start_call(void); /* RT_NR_START: first start, or a fork child's */
+long rt_wait4(long pid, int *status, int options, void *rusage);
+long rt_waitid(int idtype, long id, void *info, int options);
+long rt_execve(const char *path, char *const argv[], char *const envp[]);
+void rt_signals_exec(void);
+long rt_pgrp(uint64_t op, long pid, long pgid);
 
 /* heap.c: the runtime's own memory; NULL when the quota is exhausted */
 void *rt_alloc(size_t size);

@@ -208,7 +208,27 @@ static long dispatch(struct rt_call *c)
         return r;
     switch (c->nr) {
     case RT_NR_START:
-        return rt_start();
+        return rt_start_call();
+    case NR_fork:
+        return rt_fork(17, 0);
+    case NR_vfork:
+        return rt_fork(CLONE_VM | CLONE_VFORK | 17, 0);
+    case NR_getpgid:
+        return rt_pgrp(RT_PGRP_GETPGID, (long)(int)a[0], 0);
+    case NR_getpgrp:
+        return rt_pgrp(RT_PGRP_GETPGID, 0, 0);
+    case NR_setpgid:
+        return rt_pgrp(RT_PGRP_SETPGID, (long)(int)a[0], (long)(int)a[1]);
+    case NR_getsid:
+        return rt_pgrp(RT_PGRP_GETSID, (long)(int)a[0], 0);
+    case NR_setsid:
+        return rt_pgrp(RT_PGRP_SETSID, 0, 0);
+    case NR_wait4:
+        return rt_wait4((long)(int)a[0], (int *)a[1], (int)a[2], (void *)a[3]);
+    case NR_waitid:
+        return rt_waitid((int)a[0], (long)(int)a[1], (void *)a[2], (int)a[3]);
+    case NR_execve:
+        return rt_execve((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
     case NR_gettimeofday:
         return sys_gettimeofday(a[0], a[1]);
     case NR_time: {
@@ -287,6 +307,8 @@ static long dispatch(struct rt_call *c)
 
 long rt_syscall(struct rt_call *c)
 {
+    if (c->nr == RT_NR_START && rt->forked)
+        return rt_start_call(); /* a fork child: the lock is the parent's copy */
     rt_lock();
     long r = dispatch(c);
     rt_unlock();

@@ -38,7 +38,7 @@ static struct thread_rec threads[RT_MAX_THREADS];
 static struct waiter waiter_pool[RT_MAX_THREADS];
 static struct waiter *waiting;
 static volatile int lock_word;
-static uint64_t next_tid = 2;
+static uint64_t next_tid; /* 0: pid * 1000 + 1 on first use (tids stay apart from pids) */
 
 void rt_lock(void)
 {
@@ -118,12 +118,14 @@ static uint64_t thread_notif(struct thread_rec *t)
 long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
     const uint64_t need = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
-    if ((flags & need) != need) {
-        rt_log("[runtime] clone with flags %#lx (a new process): not yet, ENOSYS\n", flags);
-        return -ENOSYS; /* fork and vfork come with the process issue */
-    }
+    if (!(flags & CLONE_THREAD))
+        return rt_fork(flags, newsp); /* a new process (fork, vfork, posix_spawn) */
+    if ((flags & need) != need)
+        return -EINVAL;
     if (!newsp)
         return -EINVAL;
+    if (!next_tid)
+        next_tid = rt->pid * 1000 + 1;
     unsigned i = 1;
     while (i < RT_MAX_THREADS && threads[i].used)
         i++;
@@ -299,4 +301,54 @@ long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2
     default:
         return -ENOSYS;
     }
+}
+
+/*
+ * In a fork child: only the thread that called fork exists; it becomes the main
+ * thread (it runs on the main runtime stack now). Capabilities were not copied: the
+ * records forget their slots; the areas stay mapped (copied), so they are marked as
+ * such and reused without mapping them again.
+ */
+void rt_threads_after_fork(unsigned forker)
+{
+    struct thread_rec t = threads[forker];
+    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
+        bool mapped = threads[i].area_mem != 0;
+        memset(&threads[i], 0, sizeof(threads[i]));
+        threads[i].area_mem = mapped ? ~0ul : 0;
+    }
+    threads[0].used = threads[0].started = true;
+    threads[0].tid = rt->pid;
+    threads[0].slot = rt->slot_thread;
+    threads[0].fs = t.fs;
+    waiting = NULL;
+    next_tid = rt->pid * 1000 + 1;
+    lock_word = 0;
+}
+
+/* execve: every other thread ends; the caller becomes the main thread. */
+void rt_threads_exec(void)
+{
+    unsigned me = rt_self();
+    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
+        if (i == me || !threads[i].used)
+            continue;
+        if (i != 0 && threads[i].slot) {
+            cx_cap_delete(threads[i].slot);
+            rt_slot_free(threads[i].slot);
+        }
+        if (threads[i].notif) {
+            cx_cap_delete(threads[i].notif);
+            rt_slot_free(threads[i].notif);
+        }
+        threads[i].used = threads[i].started = false;
+        threads[i].slot = threads[i].notif = threads[i].clear_tid = 0;
+    }
+    waiting = NULL;
+    threads[me].clear_tid = 0;
+}
+
+unsigned rt_thread_index(void)
+{
+    return rt_self();
 }

@@ -1,15 +1,16 @@
 /*
- * posix-spawn, the POSIX launcher (first version): starts one POSIX process, a new
- * protection domain with the capix runtime, the boot archive and the component's config
- * mapped in, and reports how it ended. The runtime builds the process's VFS from the
- * config and loads the program from it (docs/runtime.md). The launcher is the fault
- * handler and the parent of the process: exit and fault reports arrive on its endpoint,
- * badged with the process. Its own exit status is the program's (128 + N when killed
- * by signal N).
+ * posix-spawn, the POSIX launcher: owns a sandbox's processes. It starts the first one
+ * (a new protection domain with the capix runtime, the boot archive and the component's
+ * config mapped in; the runtime builds the process's VFS from the config and loads the
+ * program from it, docs/runtime.md) and keeps the process table: pids, parents, fork
+ * (an eager copy of the address space, pd_copy_as), exit, wait and the zombies in
+ * between. It is every process's fault handler and parent endpoint: requests arrive on
+ * one endpoint, badged with the pid. All processes of the sandbox draw on one quota.
+ * Its own exit status is the first process's (128 + N when killed by signal N); when
+ * that process ends, the sandbox ends.
  *
  * Arguments: [--trace] [PROGRAM [ARGS...]]: PROGRAM is a path in the process's VFS
- * (the config's `argv` gives it otherwise). The process table, fork, execve and wait
- * come with the process issue.
+ * (the config's `argv` gives it otherwise).
  */
 #include <capix/capix.h>
 #include <capix/elf.h>
@@ -20,8 +21,9 @@
 #define ARCHIVE_VA 0x10000000ul
 #define SCRATCH 0x40000000ul
 #define PROC_SLOTS 1024
-#define PROC_BADGE 1
-#define RESERVE (512ul << 10) /* quota the launcher keeps for itself */
+#define MAX_PROCS 64
+#define RESERVE (512ul << 10)               /* quota the launcher keeps for itself */
+#define NOTIF_SLOT (CX_SLOT_FIRST_FREE + 4) /* in each process: its child-event notification */
 
 struct image {
     const char *name;
@@ -30,16 +32,34 @@ struct image {
     struct elf_info elf;
 };
 
+enum proc_state { P_FREE, P_RUNNING, P_ZOMBIE };
+
 struct proc {
-    uint64_t quota, pd, thread, log, parent_ep;
-    uint64_t mems[16];
+    enum proc_state state;
+    int pid, ppid, pgid, sid;
+    int wait_status;                       /* zombies: Linux wait status */
+    uint64_t pd, thread, parent_ep, notif; /* originals held by the launcher */
+    uint64_t info_mem;                     /* its rt_info page */
+    uint64_t mems[8];
     unsigned nmems;
 };
 
 static struct image runtime, vdso;
 static const char *prog_name = "(from config)";
-static struct proc p;
+static struct proc procs[MAX_PROCS];
+static uint64_t quota, log_cap, ep;
+static int next_pid = 1;
+static struct rt_info base_info; /* what every process's rt_info starts from */
+static uint64_t io_src[4];       /* the launcher's slots of base_info.io[] */
 static struct tar_entry entry;
+
+static struct proc *find_proc(int pid)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i].state != P_FREE && procs[i].pid == pid)
+            return &procs[i];
+    return NULL;
+}
 
 static int find_image(struct image *im, const char *name)
 {
@@ -66,16 +86,18 @@ static int find_image(struct image *im, const char *name)
     return 0;
 }
 
-/* A new memory object of pages, charged to the process, optionally filled via scratch. */
-static long new_mem(uint64_t pages, uint64_t *slot)
+/* A new memory object of pages in the sandbox's quota, owned by pr (deleted with it), or
+ * by the launcher for its whole life when pr is NULL (objects every process shares). */
+static long new_mem(struct proc *pr, uint64_t pages, uint64_t *slot)
 {
-    if (p.nmems == 16)
+    if (pr && pr->nmems == sizeof(pr->mems) / sizeof(pr->mems[0]))
         return CX_E_INVALID_ARG;
     *slot = cx_slot_alloc();
-    long err = cx_mem_create(p.quota, pages, *slot);
+    long err = cx_mem_create(quota, pages, *slot);
     if (err)
         return err;
-    p.mems[p.nmems++] = *slot;
+    if (pr)
+        pr->mems[pr->nmems++] = *slot;
     return 0;
 }
 
@@ -88,12 +110,13 @@ static uint64_t seg_flags(uint32_t f)
  * Loads an image: one memory object spans all its PT_LOAD pages (segments may share a
  * page); each page is mapped with the union of the flags of the segments on it.
  */
-static long load_image(const struct image *im, uint64_t bias, uint64_t mask)
+static long load_image(struct proc *pr, const struct image *im, uint64_t bias, uint64_t mask,
+                       uint64_t extra)
 {
     uint64_t lo = im->elf.load_min & ~(CX_PAGE_SIZE - 1);
     uint64_t pages = (im->elf.load_max - lo + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
     uint64_t m;
-    long err = new_mem(pages, &m);
+    long err = new_mem(extra & CX_MAP_SHARE ? NULL : pr, pages, &m);
     if (!err)
         err = cx_map(CX_SLOT_SELF_PD, m, 0, SCRATCH, pages, CX_MAP_R | CX_MAP_W);
     if (err)
@@ -112,8 +135,9 @@ static long load_image(const struct image *im, uint64_t bias, uint64_t mask)
                     f |= seg_flags(seg.flags) & mask;
         }
         if (pg == pages || f != run_flags) {
-            if (run_flags && (err = cx_map(p.pd, m, run_start, bias + lo + run_start * CX_PAGE_SIZE,
-                                           pg - run_start, run_flags)))
+            if (run_flags &&
+                (err = cx_map(pr->pd, m, run_start, bias + lo + run_start * CX_PAGE_SIZE,
+                              pg - run_start, run_flags | extra)))
                 return err;
             run_start = pg;
             run_flags = f;
@@ -133,61 +157,138 @@ static uint64_t exec_range(const struct image *im, uint64_t *hi)
     return *hi = 0;
 }
 
-/* Copies len bytes into a new memory object mapped read-only in the process at va. */
-static long give_data(uint64_t va, const void *data, size_t len)
+/* Copies len bytes into a new memory object mapped read-only in pr at va (flags may add
+ * CX_MAP_SHARE: then the object is the launcher's, shared by every fork). */
+static long give_data(struct proc *pr, uint64_t va, const void *data, size_t len, uint64_t extra)
 {
     uint64_t pages = (len + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE, m;
-    long err = new_mem(pages ? pages : 1, &m);
+    if (!pages)
+        pages = 1;
+    long err = new_mem(extra & CX_MAP_SHARE ? NULL : pr, pages, &m);
     if (!err)
         err = cx_map(CX_SLOT_SELF_PD, m, 0, SCRATCH, pages, CX_MAP_R | CX_MAP_W);
     if (err)
         return err;
     memcpy((void *)SCRATCH, data, len);
     cx_unmap(CX_SLOT_SELF_PD, SCRATCH, pages);
-    return cx_map(p.pd, m, 0, va, pages, CX_MAP_R);
+    return cx_map(pr->pd, m, 0, va, pages, CX_MAP_R | extra);
+}
+
+static struct proc *new_proc(int ppid)
+{
+    for (int i = 0; i < MAX_PROCS; i++) {
+        if (procs[i].state == P_FREE) {
+            struct proc *pr = &procs[i];
+            memset(pr, 0, sizeof(*pr));
+            pr->pid = next_pid++;
+            pr->ppid = ppid;
+            struct proc *parent = find_proc(ppid);
+            pr->pgid = parent ? parent->pgid : pr->pid;
+            pr->sid = parent ? parent->sid : pr->pid;
+            pr->state = P_RUNNING;
+            return pr;
+        }
+    }
+    return NULL;
+}
+
+/* Frees everything of a process but its table entry (a zombie keeps that). */
+static void release(struct proc *pr)
+{
+    uint64_t *slots[] = {&pr->thread, &pr->pd, &pr->parent_ep, &pr->notif};
+    for (unsigned i = 0; i < 4; i++)
+        if (*slots[i]) {
+            cx_cap_delete(*slots[i]);
+            cx_slot_free(*slots[i]);
+            *slots[i] = 0;
+        }
+    for (unsigned i = 0; i < pr->nmems; i++) {
+        cx_cap_delete(pr->mems[i]);
+        cx_slot_free(pr->mems[i]);
+    }
+    pr->nmems = 0;
+}
+
+/* The domain, thread and capabilities every process has (docs/runtime.md). */
+static long make_domain(struct proc *pr)
+{
+    long err;
+    pr->pd = cx_slot_alloc(), pr->thread = cx_slot_alloc();
+    pr->parent_ep = cx_slot_alloc(), pr->notif = cx_slot_alloc();
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        if ((err = (x)))                                                                           \
+            return err;                                                                            \
+    } while (0)
+    TRY(cx_pd_create(quota, pr->pd, PROC_SLOTS));
+    uint64_t rt_lo, rt_hi;
+    rt_lo = exec_range(&runtime, &rt_hi);
+    TRY(cx_raw_pd_set_runtime(pr->pd, runtime.elf.entry, rt_lo, rt_hi, 0, 0).err);
+    TRY(cx_cap_copy(ep, CX_SLOT_SELF_PD, pr->parent_ep, CX_R_WRITE, (uint64_t)pr->pid));
+    TRY(cx_thread_create(quota, pr->pd, pr->thread, pr->parent_ep, 100));
+    TRY(cx_notif_create(quota, pr->notif));
+    TRY(cx_cap_copy(pr->pd, pr->pd, CX_SLOT_SELF_PD, CX_R_ALL, 0));
+    TRY(cx_cap_copy(pr->thread, pr->pd, CX_SLOT_SELF_THREAD, CX_R_ALL, 0));
+    TRY(cx_cap_copy(quota, pr->pd, CX_SLOT_QUOTA, CX_R_ALL, 0));
+    TRY(cx_cap_copy(log_cap, pr->pd, CX_SLOT_LOG, CX_R_WRITE, 0));
+    TRY(cx_cap_copy(pr->parent_ep, pr->pd, CX_SLOT_PARENT, CX_R_WRITE, 0));
+    TRY(cx_cap_copy(pr->notif, pr->pd, NOTIF_SLOT, CX_R_ALL, 0));
+    for (unsigned i = 0; i < 4 && base_info.io[i].slot; i++)
+        TRY(cx_cap_copy(io_src[i], pr->pd, base_info.io[i].slot, CX_R_READ | CX_R_WRITE, 0));
+    return 0;
+}
+
+/* Its rt_info (never copied by a fork: each process gets its own). */
+static long give_info(struct proc *pr, bool forked)
+{
+    static struct rt_info ri;
+    ri = base_info;
+    ri.pid = (uint64_t)pr->pid;
+    ri.ppid = (uint64_t)pr->ppid;
+    ri.forked = forked;
+    long err = give_data(pr, RT_INFO_ADDR, &ri, sizeof(ri), CX_MAP_DROP);
+    if (!err)
+        pr->info_mem = pr->mems[pr->nmems - 1];
+    return err;
+}
+
+/* Starts pr's main thread on the start stub. */
+static long start_thread(struct proc *pr)
+{
+    long err;
+    static struct cx_regs r;
+    TRY(cx_thread_regs(pr->thread, CX_REGS_GET, CX_CTX_CURRENT, &r));
+    r.rip = RT_START_ADDR;
+    r.rsp = 0;
+    TRY(cx_thread_regs(pr->thread, CX_REGS_SET, CX_CTX_CURRENT, &r));
+    TRY(cx_thread_config(pr->thread, CX_TCFG_IPCBUF, RT_IPCBUF_ADDR));
+    TRY(cx_thread_config(pr->thread, CX_TCFG_RT_STACK, RT_STACK_TOP));
+    return cx_thread_resume(pr->thread);
 }
 
 /*
- * Builds the process: runtime, vDSO, rt_info (with argv), the config text and the boot
- * archive mapped in, stacks, and the start stub. The runtime does the rest (it loads
- * the program from its own VFS: libc/start.c).
+ * Builds the first process: runtime, vDSO, rt_info (with argv), the config text and
+ * the boot archive mapped in, stacks, and the start stub. The runtime does the rest
+ * (libc/start.c). Objects every process shares are mapped CX_MAP_SHARE.
  */
-static long start(int argc, char **argv, uint64_t ep, int trace)
+static long start_first(int argc, char **argv, int trace)
 {
     long err;
     struct cx_ret qi = cx_raw_quota_info(CX_SLOT_QUOTA, 0, 0, 0, 0, 0);
     uint64_t avail = qi.rsi - qi.rdi;
     if (avail < RESERVE + (4ul << 20))
         return CX_E_NO_QUOTA;
-    p.quota = cx_slot_alloc(), p.pd = cx_slot_alloc(), p.thread = cx_slot_alloc();
-    p.log = cx_slot_alloc(), p.parent_ep = cx_slot_alloc();
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        if ((err = (x)))                                                                           \
-            return err;                                                                            \
-    } while (0)
-    TRY(cx_quota_create(CX_SLOT_QUOTA, avail - RESERVE, p.quota));
-    TRY(cx_pd_create(p.quota, p.pd, PROC_SLOTS));
-    uint64_t rt_lo, rt_hi;
-    rt_lo = exec_range(&runtime, &rt_hi);
-    TRY(cx_raw_pd_set_runtime(p.pd, runtime.elf.entry, rt_lo, rt_hi, 0, 0).err);
-    TRY(cx_cap_copy(ep, CX_SLOT_SELF_PD, p.parent_ep, CX_R_WRITE, PROC_BADGE));
-    TRY(cx_thread_create(p.quota, p.pd, p.thread, p.parent_ep, 100));
+    quota = cx_slot_alloc(), log_cap = cx_slot_alloc();
+    TRY(cx_quota_create(CX_SLOT_QUOTA, avail - RESERVE, quota));
     /* the log is labelled with the program's name when the launcher was given it */
     const char *label = cx_start_info ? cx_start_info->name : "posix";
     const char *base = argc ? argv[0] + strlen(argv[0]) : label;
     while (argc && base > argv[0] && base[-1] != '/')
         base--;
-    TRY(cx_log_create(CX_SLOT_LOG, p.quota, argc ? base : label, p.log));
-    TRY(cx_cap_copy(p.pd, p.pd, CX_SLOT_SELF_PD, CX_R_ALL, 0));
-    TRY(cx_cap_copy(p.thread, p.pd, CX_SLOT_SELF_THREAD, CX_R_ALL, 0));
-    TRY(cx_cap_copy(p.quota, p.pd, CX_SLOT_QUOTA, CX_R_ALL, 0));
-    TRY(cx_cap_copy(p.log, p.pd, CX_SLOT_LOG, CX_R_WRITE, 0));
-    TRY(cx_cap_copy(p.parent_ep, p.pd, CX_SLOT_PARENT, CX_R_WRITE, 0));
+    TRY(cx_log_create(CX_SLOT_LOG, quota, argc ? base : label, log_cap));
 
-    static struct rt_info ri;
-    memset(&ri, 0, sizeof(ri));
-    /* I/O-port capabilities given to the launcher go on to the process (the `uart`
+    struct rt_info *ri = &base_info;
+    /* I/O-port capabilities given to the launcher go on to the processes (the `uart`
      * plugin finds them by name) */
     unsigned nio = 0;
     uint64_t slot = CX_SLOT_FIRST_FREE;
@@ -195,98 +296,95 @@ static long start(int argc, char **argv, uint64_t ep, int trace)
         const char *name = cx_start_info->caps[i].name;
         if (!strcmp(name, "archive"))
             continue;
-        TRY(cx_cap_copy(cx_start_info->caps[i].slot, p.pd, slot, CX_R_READ | CX_R_WRITE, 0));
-        memcpy(ri.io[nio].name, name, strlen(name) + 1);
-        ri.io[nio].slot = slot++;
-        ri.io[nio].first = cx_start_info->caps[i].value;
+        memcpy(ri->io[nio].name, name, strlen(name) + 1);
+        ri->io[nio].slot = slot++;
+        ri->io[nio].first = cx_start_info->caps[i].value;
+        io_src[nio] = cx_start_info->caps[i].slot;
         nio++;
     }
+    ri->magic = RT_INFO_MAGIC;
+    ri->slot_pd = CX_SLOT_SELF_PD;
+    ri->slot_thread = CX_SLOT_SELF_THREAD;
+    ri->slot_quota = CX_SLOT_QUOTA;
+    ri->slot_log = CX_SLOT_LOG;
+    ri->slot_parent = CX_SLOT_PARENT;
+    ri->slot_child_notif = NOTIF_SLOT;
+    ri->first_free_slot = NOTIF_SLOT + 1;
+    ri->slots = PROC_SLOTS;
+    ri->trace = (uint64_t)trace;
+    ri->realtime_offset_ns = cx_start_info ? (uint64_t)cx_start_info->realtime_offset_ns : 0;
+    memcpy(ri->component, label, strlen(label) + 1);
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]) + 1;
+        if (ri->args_len + n > sizeof(ri->args))
+            return CX_E_INVALID_ARG;
+        memcpy(ri->args + ri->args_len, argv[i], n);
+        ri->args_len += (uint32_t)n;
+        ri->argc++;
+    }
+
+    struct proc *pr = new_proc(0);
+    TRY(make_domain(pr));
     const uint64_t all = CX_MAP_R | CX_MAP_W | CX_MAP_X;
-    TRY(load_image(&runtime, 0, all));
-    int64_t rtoff = cx_start_info ? cx_start_info->realtime_offset_ns : 0;
+    TRY(load_image(pr, &runtime, 0, all, 0));
     if (vdso.data) {
         if (vdso.elf.load_max > RT_VDSO_PAGES * CX_PAGE_SIZE)
             return CX_E_INVALID_ARG;
-        TRY(load_image(&vdso, RT_VDSO_ADDR, CX_MAP_R | CX_MAP_X)); /* read by musl only */
-        struct rt_vvar vv = {cx_raw_clock(0, 0, 0, 0, 0, 0).rdi, (uint64_t)rtoff};
-        TRY(give_data(RT_VVAR_ADDR, &vv, sizeof(vv)));
-        ri.vdso = 1;
+        /* read by musl only */
+        TRY(load_image(pr, &vdso, RT_VDSO_ADDR, CX_MAP_R | CX_MAP_X, CX_MAP_SHARE));
+        struct rt_vvar vv = {cx_raw_clock(0, 0, 0, 0, 0, 0).rdi, ri->realtime_offset_ns};
+        TRY(give_data(pr, RT_VVAR_ADDR, &vv, sizeof(vv), CX_MAP_SHARE));
+        ri->vdso = 1;
     }
     /* the boot archive, read-only: the VFS's `tar` plugin shows it and its members */
     uint64_t asize = cx_named_value("archive");
     if (asize > RT_ARCHIVE_MAX)
         return CX_E_INVALID_ARG;
-    TRY(cx_map(p.pd, cx_named_cap("archive"), 0, RT_ARCHIVE_ADDR,
-               (asize + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE, CX_MAP_R));
+    TRY(cx_map(pr->pd, cx_named_cap("archive"), 0, RT_ARCHIVE_ADDR,
+               (asize + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE, CX_MAP_R | CX_MAP_SHARE));
+    ri->archive_size = asize;
     size_t clen = 0;
     const char *ctext = cx_config_text(&clen);
     if (clen)
-        TRY(give_data(RT_CONFIG_ADDR, ctext, clen));
+        TRY(give_data(pr, RT_CONFIG_ADDR, ctext, clen, CX_MAP_SHARE));
+    ri->config_size = clen;
     /* the start stub: mov $RT_NR_START, %eax; syscall; ud2 */
     uint8_t stub[9] = {0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0x0f, 0x0b};
     uint32_t nr = (uint32_t)RT_NR_START;
     memcpy(stub + 1, &nr, 4);
     uint64_t sm;
-    TRY(new_mem(1, &sm));
+    TRY(new_mem(NULL, 1, &sm));
     TRY(cx_map(CX_SLOT_SELF_PD, sm, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W));
     memcpy((void *)SCRATCH, stub, sizeof(stub));
     cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
-    TRY(cx_map(p.pd, sm, 0, RT_START_ADDR, 1, CX_MAP_R | CX_MAP_X));
-
-    ri.magic = RT_INFO_MAGIC;
-    ri.slot_pd = CX_SLOT_SELF_PD;
-    ri.slot_thread = CX_SLOT_SELF_THREAD;
-    ri.slot_quota = CX_SLOT_QUOTA;
-    ri.slot_log = CX_SLOT_LOG;
-    ri.slot_parent = CX_SLOT_PARENT;
-    ri.first_free_slot = slot;
-    ri.slots = PROC_SLOTS;
-    ri.pid = 1;
-    ri.ppid = 0;
-    ri.trace = (uint64_t)trace;
-    ri.realtime_offset_ns = (uint64_t)rtoff;
-    ri.archive_size = asize;
-    ri.config_size = clen;
-    memcpy(ri.component, label, strlen(label) + 1);
-    for (int i = 0; i < argc; i++) {
-        size_t n = strlen(argv[i]) + 1;
-        if (ri.args_len + n > sizeof(ri.args))
-            return CX_E_INVALID_ARG;
-        memcpy(ri.args + ri.args_len, argv[i], n);
-        ri.args_len += (uint32_t)n;
-        ri.argc++;
-    }
-    TRY(give_data(RT_INFO_ADDR, &ri, sizeof(ri)));
+    TRY(cx_map(pr->pd, sm, 0, RT_START_ADDR, 1, CX_MAP_R | CX_MAP_X | CX_MAP_SHARE));
+    TRY(give_info(pr, false));
     uint64_t m;
-    TRY(new_mem(1, &m));
-    TRY(cx_map(p.pd, m, 0, RT_IPCBUF_ADDR, 1, CX_MAP_R | CX_MAP_W));
-    TRY(new_mem(RT_STACK_PAGES, &m));
-    TRY(cx_map(p.pd, m, 0, RT_STACK_TOP - RT_STACK_PAGES * CX_PAGE_SIZE, RT_STACK_PAGES,
+    TRY(new_mem(pr, 1, &m));
+    TRY(cx_map(pr->pd, m, 0, RT_IPCBUF_ADDR, 1, CX_MAP_R | CX_MAP_W));
+    TRY(new_mem(pr, RT_STACK_PAGES, &m));
+    TRY(cx_map(pr->pd, m, 0, RT_STACK_TOP - RT_STACK_PAGES * CX_PAGE_SIZE, RT_STACK_PAGES,
                CX_MAP_R | CX_MAP_W));
-
-    static struct cx_regs r;
-    TRY(cx_thread_regs(p.thread, CX_REGS_GET, CX_CTX_CURRENT, &r));
-    r.rip = RT_START_ADDR;
-    r.rsp = 0;
-    TRY(cx_thread_regs(p.thread, CX_REGS_SET, CX_CTX_CURRENT, &r));
-    TRY(cx_thread_config(p.thread, CX_TCFG_IPCBUF, RT_IPCBUF_ADDR));
-    TRY(cx_thread_config(p.thread, CX_TCFG_RT_STACK, RT_STACK_TOP));
-    TRY(cx_thread_resume(p.thread));
-    return 0;
-#undef TRY
+    return start_thread(pr);
 }
 
-static void destroy(void)
+/* fork: a copy of parent's address space (the runtime restarts the child's thread from
+ * the registers it saved, libc/process.c); returns the child's pid or a CX_E_* code. */
+static long do_fork(struct proc *parent)
 {
-    uint64_t *slots[] = {&p.thread, &p.pd, &p.log, &p.parent_ep};
-    for (unsigned i = 0; i < 4; i++)
-        if (*slots[i])
-            cx_cap_delete(*slots[i]);
-    for (unsigned i = 0; i < p.nmems; i++)
-        cx_cap_delete(p.mems[i]);
-    if (p.quota)
-        cx_cap_delete(p.quota);
+    long err;
+    struct proc *pr = new_proc(parent->pid);
+    if (!pr)
+        return -11; /* EAGAIN: the process table is full */
+    if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(parent->pd, pr->pd, 0, 0, 0, 0).err) ||
+        (err = give_info(pr, true)) || (err = start_thread(pr))) {
+        release(pr);
+        pr->state = P_FREE;
+        return err == CX_E_NO_QUOTA ? -12 : -11; /* ENOMEM, EAGAIN */
+    }
+    return pr->pid;
 }
+#undef TRY
 
 /* A fault inside the runtime itself (the runtime reports faults of program code itself,
  * with the function named from the program's symbols). */
@@ -299,6 +397,107 @@ static void report_runtime_fault(uint64_t addr, uint64_t rip)
         cx_snprintf(where, sizeof(where), " in %s+%#lx (capix-runtime)", fn, off);
     cx_printf("posix-spawn: %s: runtime fault (SIGSEGV) at address %#lx, rip %#lx%s\n", prog_name,
               addr, rip, where);
+}
+
+/* Updates a process's rt_info in place (its ppid after re-parenting). */
+static void set_ppid(struct proc *pr, int ppid)
+{
+    pr->ppid = ppid;
+    if (!pr->info_mem || cx_map(CX_SLOT_SELF_PD, pr->info_mem, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W))
+        return;
+    ((struct rt_info *)SCRATCH)->ppid = (uint64_t)ppid;
+    cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
+}
+
+/* pr has ended with a Linux wait status: it becomes a zombie for its parent to reap
+ * (or goes at once when the launcher is its parent), its children go to pid 1. */
+static void proc_exit(struct proc *pr, int wait_status)
+{
+    release(pr);
+    pr->state = P_ZOMBIE;
+    pr->wait_status = wait_status;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *c = &procs[i];
+        if (c->state == P_FREE || c->ppid != pr->pid)
+            continue;
+        if (c->state == P_ZOMBIE)
+            c->state = P_FREE; /* nobody will wait for it now */
+        else
+            set_ppid(c, 1);
+    }
+    struct proc *parent = find_proc(pr->ppid);
+    if (parent && parent->state == P_RUNNING)
+        cx_notif_signal(parent->notif, 1);
+}
+
+/* wait4: the first zombie child of pr that matches pid (-1 or 0: any); returns its pid
+ * and status (reaping it), 0 when matching children are all running, -ECHILD. */
+static long do_wait(struct proc *pr, long pid, int *status)
+{
+    bool any = false;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *c = &procs[i];
+        if (c->state == P_FREE || c->ppid != pr->pid || (pid > 0 && c->pid != pid))
+            continue;
+        any = true;
+        if (c->state == P_ZOMBIE) {
+            *status = c->wait_status;
+            c->state = P_FREE;
+            return c->pid;
+        }
+    }
+    return any ? 0 : -10; /* ECHILD */
+}
+
+/* Process groups and sessions: getpgid, setpgid, getsid, setsid (as Linux checks them). */
+static long do_pgrp(struct proc *pr, uint64_t op, long pid, long pgid)
+{
+    struct proc *t = pid ? find_proc((int)pid) : pr;
+    switch (op) {
+    case RT_PGRP_GETPGID:
+    case RT_PGRP_GETSID:
+        if (pid < 0 || !t)
+            return -3; /* ESRCH */
+        return op == RT_PGRP_GETPGID ? t->pgid : t->sid;
+    case RT_PGRP_SETSID:
+        for (int i = 0; i < MAX_PROCS; i++)
+            if (procs[i].state == P_RUNNING && procs[i].pgid == pr->pid)
+                return -1; /* EPERM: already a group leader */
+        pr->sid = pr->pgid = pr->pid;
+        return pr->sid;
+    case RT_PGRP_SETPGID:
+        if (pid < 0 || pgid < 0)
+            return -22; /* EINVAL */
+        if (!t || (t != pr && t->ppid != pr->pid))
+            return -3; /* ESRCH */
+        if (t->sid != pr->sid || t->sid == t->pid)
+            return -1; /* EPERM: another session, or a session leader */
+        if (!pgid)
+            pgid = t->pid;
+        if (pgid != t->pid) {
+            bool exists = false;
+            for (int i = 0; i < MAX_PROCS; i++)
+                if (procs[i].state == P_RUNNING && procs[i].pgid == pgid && procs[i].sid == pr->sid)
+                    exists = true;
+            if (!exists)
+                return -1; /* EPERM */
+        }
+        t->pgid = (int)pgid;
+        return 0;
+    default:
+        return -22;
+    }
+}
+
+static void end_all(void)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i].state != P_FREE) {
+            release(&procs[i]);
+            procs[i].state = P_FREE;
+        }
+    for (int i = 0; i < MAX_PROCS; i++)
+        procs[i].state = P_FREE;
 }
 
 int main(int argc, char **argv)
@@ -320,41 +519,57 @@ int main(int argc, char **argv)
         return 127;
     if (find_image(&vdso, "capix-vdso"))
         vdso.data = NULL; /* no vDSO: clock_gettime takes the system call */
-    uint64_t ep = cx_slot_alloc();
+    ep = cx_slot_alloc();
     err = cx_ep_create(CX_SLOT_QUOTA, ep);
     if (!err)
-        err = start(argc - a, argv + a, ep, trace);
+        err = start_first(argc - a, argv + a, trace);
     if (err) {
         cx_printf("posix-spawn: cannot start %s: %s\n", prog_name, cx_strerror(err));
-        destroy();
+        end_all();
         return 126;
     }
     struct cx_msg m;
     err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
     for (;;) {
         uint64_t label = CX_TAG_LABEL(m.tag);
-        if (err || m.badge != PROC_BADGE) {
+        struct proc *pr = err ? NULL : find_proc((int)m.badge);
+        if (!pr || pr->state != P_RUNNING) {
             err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
             continue;
         }
-        if (label == RT_LABEL_FAULT_REPORT) { /* the runtime has logged it */
-            m.tag = CX_TAG(0, 0, 0);
-            err = cx_reply_recv(ep, &m);
-            continue;
-        }
-        int status;
+        int ws = -1;
         if (label == RT_LABEL_EXIT) {
-            int ws = (int)m.w[0];
-            status = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
+            ws = (int)m.w[0];
         } else if (label == CX_LABEL_FAULT) {
             report_runtime_fault(m.w[CX_FW_ADDR], m.w[CX_FW_RIP]);
-            status = 128 + 11;
-        } else {
+            ws = 0x80 | 11; /* SIGSEGV, core */
+        } else if (label == RT_LABEL_FORK) {
+            m.w[0] = (uint64_t)do_fork(pr);
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        } else if (label == RT_LABEL_PGRP) {
+            m.w[0] = (uint64_t)do_pgrp(pr, m.w[0], (long)m.w[1], (long)m.w[2]);
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        } else if (label == RT_LABEL_WAIT) {
+            int status = 0;
+            m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], &status);
+            m.w[1] = (uint64_t)status;
+            m.tag = CX_TAG(0, 2, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        } else { /* RT_LABEL_FAULT_REPORT (the runtime has logged it), or unknown */
             m.tag = CX_TAG(0, 0, 0);
             err = cx_reply_recv(ep, &m);
             continue;
         }
-        destroy();
-        return status;
+        if (pr->pid == 1) { /* the sandbox ends with its first process */
+            end_all();
+            return (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
+        }
+        proc_exit(pr, ws);
+        err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
     }
 }

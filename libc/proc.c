@@ -1,0 +1,133 @@
+/*
+ * Processes: fork (and clone/vfork making a process), wait4, waitid, and a fork child's
+ * start. The launcher keeps the sandbox's process table (posix-spawn/main.c): fork asks
+ * it for a copy of this address space (pd_copy_as) and a thread in it, which starts on
+ * the start stub like a first process; the child's runtime sees `forked` in its own
+ * rt_info and resumes the context the parent saved here, with fork returning 0.
+ *
+ * What a child gets (docs/runtime.md, "fork"): a copy of all memory, so a copy of the
+ * runtime's state too: its descriptors, its VFS and the private `ram` file systems in it
+ * (a file written by the child in a private ram is not seen by the parent: shared trees
+ * come from file-system servers), signal dispositions and mask, the working directory.
+ * Mappings made with MAP_SHARED, the boot archive, the vDSO and the config are shared.
+ */
+#include <string.h>
+#include "runtime.h"
+
+static struct cx_regs fork_regs; /* the parent's context, which the child resumes */
+static unsigned fork_thread;     /* the runtime thread index that called fork */
+static int fork_resumed;
+
+long rt_fork(uint64_t flags, uint64_t newsp)
+{
+    if (flags & ~(0xfful | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
+                  CLONE_CHILD_CLEARTID | CLONE_SETTLS)) {
+        rt_log("[runtime] clone of a process with flags %#lx: not supported\n", flags);
+        return -EINVAL;
+    }
+    if ((flags & 0xff) && (flags & 0xff) != 17) /* the exit signal: SIGCHLD only, for now */
+        return -EINVAL;
+    if (cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &fork_regs))
+        return -EAGAIN;
+    fork_thread = rt_thread_index();
+    fork_regs.rax = 0;
+    fork_regs.rcx = fork_regs.rip; /* as after SYSCALL */
+    fork_regs.r11 = fork_regs.rflags;
+    if (newsp)
+        fork_regs.rsp = newsp; /* clone(CLONE_VM|CLONE_VFORK, stack): the child's own stack */
+    if (flags & CLONE_SETTLS)
+        fork_regs.fs_base = fork_regs.r8; /* clone's tls argument */
+    fork_resumed = 0;
+    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_FORK, 0, 0), 0, 0, 0, 0);
+    if (r.err)
+        return -EAGAIN;
+    return (long)r.rdx; /* reply word 0 */
+}
+
+long rt_start_call(void)
+{
+    if (!rt->forked)
+        return rt_start(); /* a first process (once: later calls are ENOSYS) */
+    if (fork_resumed)
+        return -ENOSYS;
+    fork_resumed = 1;
+    /* the runtime lock was held by the parent's fork: this is the only thread now */
+    rt_threads_after_fork(fork_thread);
+    cx_raw_lx_resume((uint64_t)&fork_regs, 0, 0, 0, 0, 0);
+    rt_log("[runtime] fork child: cannot resume the parent's context\n");
+    rt_exit_process(0x80 | 11);
+}
+
+/* One question to the launcher: a zombie child matching pid, reaped. */
+static long wait_once(long pid, int *status)
+{
+    struct cx_ret r =
+        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_WAIT, 1, 0), (uint64_t)pid, 0, 0, 0);
+    if (r.err)
+        return -ECHILD;
+    *status = (int)r.r10; /* reply words 0 and 1 */
+    return (long)r.rdx;
+}
+
+/* Waits for a child matching pid; 0 with WNOHANG when none has changed. */
+static long wait_child(long pid, int options, int *status)
+{
+    if (pid < -1 || pid == 0)
+        pid = -1; /* process groups come with the signals issue: any child for now */
+    for (;;) {
+        long r = wait_once(pid, status);
+        if (r != 0 || (options & 1 /* WNOHANG */))
+            return r;
+        /* blocks on the child-event notification, without the runtime lock (the bit
+         * stays set if a child ended since the question) */
+        uint64_t bits;
+        rt_unlock();
+        cx_notif_wait(rt->slot_child_notif, CX_TIMEOUT_NONE, &bits);
+        rt_lock();
+    }
+}
+
+long rt_wait4(long pid, int *status, int options, void *rusage)
+{
+    if (options & ~(1 | 2 | 8 | 0x20000000 | 0x40000000 | 0x80000000u))
+        return -EINVAL;
+    int st = 0;
+    long r = wait_child(pid, options, &st);
+    if (r > 0 && status)
+        *status = st;
+    if (r > 0 && rusage)
+        memset(rusage, 0, 144); /* struct rusage: no accounting yet */
+    return r;
+}
+
+long rt_waitid(int idtype, long id, void *info, int options)
+{
+    if (!(options & 4 /* WEXITED */) || (options & 0x01000000 /* WNOWAIT */))
+        return -EINVAL; /* stopped and continued children come with signals */
+    if (idtype != 0 && idtype != 1 && idtype != 2)
+        return -EINVAL;
+    int st = 0;
+    long r = wait_child(idtype == 1 ? id : -1, options, &st);
+    if (r < 0)
+        return r;
+    if (info) {
+        memset(info, 0, 128);
+        if (r > 0) {
+            int32_t *w = info;
+            w[0] = 17; /* SIGCHLD */
+            w[2] = (st & 0x7f) == 0 ? 1 : (st & 0x80) ? 3 : 2; /* CLD_EXITED, _DUMPED, _KILLED */
+            w[4] = (int32_t)r;
+            w[5] = (int32_t)rt_uid;
+            w[6] = (st & 0x7f) == 0 ? (st >> 8) & 0xff : st & 0x7f;
+        }
+    }
+    return 0;
+}
+
+/* getpgid, setpgid, getsid, setsid: the launcher keeps process groups and sessions. */
+long rt_pgrp(uint64_t op, long pid, long pgid)
+{
+    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_PGRP, 3, 0), op,
+                                      (uint64_t)pid, (uint64_t)pgid, 0);
+    return r.err ? -EAGAIN : (long)r.rdx;
+}

@@ -1,0 +1,179 @@
+/*
+ * procs: fork, execve, wait4 and waitpid as programs use them, with the exit status
+ * encoded as Linux does. The same static binary runs on the Linux host and in capix
+ * (tools/capix exec); both must print only PASS lines. Argument: a writable directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+static void check(const char *name, int ok, const char *fmt, long a, long b)
+{
+    if (ok) {
+        printf("PASS %s\n", name);
+        passed++;
+    } else {
+        printf("FAIL %s: ", name);
+        printf(fmt, a, b);
+        printf("\n");
+        failed++;
+    }
+    fflush(stdout);
+}
+
+/* Runs fn in a child and returns its wait status. */
+static int child_status(void (*fn)(void *), void *arg)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        fn(arg);
+        _exit(0);
+    }
+    int st = -1;
+    if (waitpid(p, &st, 0) != p)
+        return -1;
+    return st;
+}
+
+static void exit_with(void *arg)
+{
+    _exit((int)(long)arg);
+}
+
+static void crash(void *arg)
+{
+    *(volatile int *)arg = 1;
+}
+
+static void exec_path(void *arg)
+{
+    char *const argv[] = {(char *)arg, NULL};
+    char *const envp[] = {"PATH=/bin", NULL};
+    execve((const char *)arg, argv, envp);
+    _exit(100 + errno);
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    if (fd >= 0) {
+        if (write(fd, text, strlen(text)) < 0)
+            perror("write");
+        close(fd);
+    }
+    chmod(path, mode);
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "/tmp";
+    char path[256];
+    pid_t me = getpid();
+
+    int pipe_pid[1] = {0};
+    pid_t p = fork();
+    if (p == 0) {
+        /* the child: getppid is the parent, memory is a copy */
+        pipe_pid[0] = 1234;
+        _exit(getppid() == me ? 0 : 1);
+    }
+    int st = -1;
+    check("fork_returns_child_pid", p > 0 && p != me, "fork returned %ld (my pid %ld)", p, me);
+    check("waitpid_returns_pid", waitpid(p, &st, 0) == p, "%ld %ld", 0, 0);
+    check("child_sees_parent_as_ppid", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#lx%ld",
+          st, 0);
+    check("child_memory_is_a_copy", pipe_pid[0] == 0, "parent sees %ld%ld", pipe_pid[0], 0);
+
+    st = child_status(exit_with, (void *)7L);
+    check("exit_status_7", WIFEXITED(st) && WEXITSTATUS(st) == 7, "status %#lx%ld", st, 0);
+    st = child_status(exit_with, (void *)300L);
+    check("exit_status_truncated", WIFEXITED(st) && WEXITSTATUS(st) == 44, "status %#lx%ld", st,
+          0);
+    st = child_status(crash, NULL);
+    check("child_killed_by_sigsegv", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+          "status %#lx%ld", st, 0);
+
+    errno = 0;
+    check("wait_without_children_echild", wait(&st) == -1 && errno == ECHILD, "errno %ld%ld",
+          errno, 0);
+
+    p = fork();
+    if (p == 0) {
+        struct timespec t = {0, 200 * 1000 * 1000};
+        nanosleep(&t, NULL);
+        _exit(3);
+    }
+    check("wnohang_while_running", waitpid(p, &st, WNOHANG) == 0, "%ld%ld", 0, 0);
+    check("wait_any_after", wait(&st) == p && WEXITSTATUS(st) == 3, "status %#lx%ld", st, 0);
+
+    /* several children, reaped in any order */
+    int n = 0;
+    for (int i = 0; i < 10; i++)
+        if (fork() == 0)
+            _exit(i);
+    int sum = 0;
+    while (wait(&st) > 0) {
+        n++;
+        sum += WEXITSTATUS(st);
+    }
+    check("ten_children_reaped", n == 10 && sum == 45, "n %ld sum %ld", n, sum);
+
+    /* execve */
+    st = child_status(exec_path, "/bin/true");
+    check("execve_true", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#lx%ld", st, 0);
+    st = child_status(exec_path, "/bin/false");
+    check("execve_false", WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#lx%ld", st, 0);
+    st = child_status(exec_path, "/no/such/program");
+    check("execve_enoent", WIFEXITED(st) && WEXITSTATUS(st) == 100 + ENOENT, "status %#lx%ld",
+          st, 0);
+    snprintf(path, sizeof(path), "%s/procs-script.sh", dir);
+    write_file(path, "#!/bin/bash\nexit 9\n", 0755);
+    st = child_status(exec_path, path);
+    check("execve_script", WIFEXITED(st) && WEXITSTATUS(st) == 9, "status %#lx%ld", st, 0);
+    write_file(path, "#!/bin/bash\nexit 9\n", 0644);
+    st = child_status(exec_path, path);
+    check("execve_not_executable_eacces", WIFEXITED(st) && WEXITSTATUS(st) == 100 + EACCES,
+          "status %#lx%ld", st, 0);
+    write_file(path, "this is not a program\n", 0755);
+    st = child_status(exec_path, path);
+    check("execve_garbage_enoexec", WIFEXITED(st) && WEXITSTATUS(st) == 100 + ENOEXEC,
+          "status %#lx%ld", st, 0);
+    write_file(path, "#!/no/such/interpreter\n", 0755);
+    st = child_status(exec_path, path);
+    check("execve_missing_interpreter_enoent",
+          WIFEXITED(st) && WEXITSTATUS(st) == 100 + ENOENT, "status %#lx%ld", st, 0);
+    unlink(path);
+
+    /* close-on-exec: a descriptor marked so is gone in the new program */
+    snprintf(path, sizeof(path), "%s/procs-cloexec", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    int fd2 = open(path, O_WRONLY);
+    p = fork();
+    if (p == 0) {
+        char a[16], b[16], script[128];
+        snprintf(a, sizeof(a), "%d", fd);
+        snprintf(b, sizeof(b), "%d", fd2);
+        snprintf(script, sizeof(script),
+                 "[ -e /proc/self/fd/$1 ] && exit 1; [ -e /proc/self/fd/$2 ] || exit 2; exit 0");
+        execl("/bin/bash", "bash", "-c", script, "bash", a, b, (char *)NULL);
+        _exit(127);
+    }
+    waitpid(p, &st, 0);
+    check("cloexec_closed_others_kept", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#lx%ld",
+          st, 0);
+    close(fd);
+    close(fd2);
+    unlink(path);
+
+    printf("procs: %d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
