@@ -7,6 +7,7 @@
  * return EFAULT; NULL is checked).
  */
 #include <string.h>
+#include <vfs/plugin.h>
 #include "runtime.h"
 
 #define P(x) ((const char *)(x))
@@ -29,6 +30,25 @@ static bool bad_ptr(uint64_t p)
         if ((n) && bad_ptr((uint64_t)(p)))                                                         \
             return -EFAULT;                                                                        \
     } while (0)
+
+/* A pipe that is empty or full answers -EAGAIN: unless the description is non-blocking,
+ * wait for it (without the runtime lock) and try again. A write to a pipe without
+ * readers raises SIGPIPE. */
+#define BLOCKING(expr, fd, events)                                                                 \
+    ({                                                                                             \
+        long r_;                                                                                   \
+        for (;;) {                                                                                 \
+            r_ = (expr);                                                                           \
+            if (r_ != -EAGAIN)                                                                     \
+                break;                                                                             \
+            struct vfs_file *f_ = vfs_fd_file(rt_vfs, (fd));                                       \
+            if (!f_ || (f_->flags & O_NONBLOCK) || !rt_pipe_wait(f_, (events)))                    \
+                break;                                                                             \
+        }                                                                                          \
+        if (r_ == -EPIPE)                                                                          \
+            rt_raise_sigpipe();                                                                    \
+        r_;                                                                                        \
+    })
 
 static long sys_fcntl(int fd, int cmd, unsigned long arg)
 {
@@ -89,10 +109,10 @@ long rt_fs_syscall(const struct rt_call *c)
     switch (c->nr) {
     case NR_read:
         NEED_BUF(a[1], a[2]);
-        return vfs_read(rt_vfs, FD(a[0]), (void *)a[1], a[2]);
+        return BLOCKING(vfs_read(rt_vfs, FD(a[0]), (void *)a[1], a[2]), FD(a[0]), POLLIN);
     case NR_write:
         NEED_BUF(a[1], a[2]);
-        return vfs_write(rt_vfs, FD(a[0]), (const void *)a[1], a[2]);
+        return BLOCKING(vfs_write(rt_vfs, FD(a[0]), (const void *)a[1], a[2]), FD(a[0]), POLLOUT);
     case NR_pread64:
         NEED_BUF(a[1], a[2]);
         return vfs_pread(rt_vfs, FD(a[0]), (void *)a[1], a[2], (int64_t)a[3]);
@@ -100,9 +120,15 @@ long rt_fs_syscall(const struct rt_call *c)
         NEED_BUF(a[1], a[2]);
         return vfs_pwrite(rt_vfs, FD(a[0]), (const void *)a[1], a[2], (int64_t)a[3]);
     case NR_readv:
-        return vfs_readv(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2]);
+        return BLOCKING(vfs_readv(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2]),
+                        FD(a[0]), POLLIN);
     case NR_writev:
-        return vfs_writev(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2]);
+        return BLOCKING(vfs_writev(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2]),
+                        FD(a[0]), POLLOUT);
+    case NR_pipe:
+        return rt_pipe2((int *)a[0], 0);
+    case NR_pipe2:
+        return rt_pipe2((int *)a[0], (int)a[1]);
     case NR_preadv:
         if ((int64_t)a[3] < 0)
             return -EINVAL;

@@ -26,6 +26,9 @@
 #define RT_PROG_STACK_TOP 0x7ffffffff000ul
 #define RT_PROG_STACK_PAGES 256 /* 1 MiB, zero-filled on touch */
 
+#define RT_PIPES_BASE 0x24000000ul /* pipe buffers, shared across fork (64 MiB) */
+#define RT_PIPE_AREA (17 * 4096ul) /* one pipe: a header page and 64 KiB of data */
+#define RT_MAX_PIPES 960
 #define RT_ARCHIVE_ADDR 0x40000000ul /* the boot archive, read-only (up to 2 GiB) */
 #define RT_ARCHIVE_MAX (2ul << 30)
 #define RT_CONFIG_ADDR 0x2fd00000ul  /* the component's config text, read-only (up to 1 MiB) */
@@ -56,6 +59,9 @@ struct rt_vvar {
 #define RT_LABEL_FORK 0xe3         /* reply w0: the child's pid or -errno */
 #define RT_LABEL_WAIT 0xe4         /* w0 pid (-1 any); reply w0 pid, 0 or -errno, w1 status */
 #define RT_LABEL_PGRP 0xe5         /* w0 RT_PGRP_*, w1 pid, w2 pgid; reply w0 result */
+#define RT_LABEL_SHARED_NEW 0xe6   /* w0 pages, w1 slot for the memory, w2 for the notif; */
+                                   /* reply w0 the object's id or -errno */
+#define RT_LABEL_SHARED_DROP 0xe7  /* w0 id: this process holds it no more */
 #define RT_PGRP_GETPGID 0
 #define RT_PGRP_SETPGID 1
 #define RT_PGRP_GETSID 2

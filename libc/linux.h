@@ -118,6 +118,8 @@ enum linux_nr {
     NR_exit_group = 231,
     NR_prlimit64 = 302,
     NR_fork = 57,
+    NR_pipe = 22,
+    NR_pipe2 = 293,
     NR_getpeername = 52,
     NR_getsockname = 51,
     NR_getsockopt = 55,

@@ -53,6 +53,7 @@ long rt_start_call(void)
     fork_resumed = 1;
     /* the runtime lock was held by the parent's fork: this is the only thread now */
     rt_threads_after_fork(fork_thread);
+    rt_pipes_after_fork();
     cx_raw_lx_resume((uint64_t)&fork_regs, 0, 0, 0, 0, 0);
     rt_log("[runtime] fork child: cannot resume the parent's context\n");
     rt_exit_process(0x80 | 11);
@@ -114,7 +115,7 @@ long rt_waitid(int idtype, long id, void *info, int options)
         memset(info, 0, 128);
         if (r > 0) {
             int32_t *w = info;
-            w[0] = 17; /* SIGCHLD */
+            w[0] = 17;                                         /* SIGCHLD */
             w[2] = (st & 0x7f) == 0 ? 1 : (st & 0x80) ? 3 : 2; /* CLD_EXITED, _DUMPED, _KILLED */
             w[4] = (int32_t)r;
             w[5] = (int32_t)rt_uid;

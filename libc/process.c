@@ -137,3 +137,20 @@ void rt_signals_exec(void)
         if (actions[s].handler != 1) /* SIG_IGN */
             memset(&actions[s], 0, sizeof(actions[s]));
 }
+
+/* A write found a pipe without readers. Signal delivery comes with the signals issue;
+ * what Linux does without a handler is done now: with the default action the process
+ * ends, killed by SIGPIPE; ignored or blocked, the call fails with EPIPE. */
+void rt_raise_sigpipe(void)
+{
+    const int sig = 13;
+    if (sigmask & (1ul << (sig - 1)))
+        return;
+    if (actions[sig].handler == 0) /* SIG_DFL */
+        rt_exit_process(sig);
+    if (actions[sig].handler != 1) { /* a handler */
+        static int said;
+        if (!said++)
+            rt_log("[runtime] SIGPIPE handler not run: signal delivery is not there yet\n");
+    }
+}

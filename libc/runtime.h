@@ -52,6 +52,11 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
 /* "function+offset" of an address in the program, from its symbols; 0 or -1. */
 int rt_exe_symbol(uint64_t addr, char *buf, size_t size);
 
+/* pipe.c */
+long rt_pipe2(int *fds, int flags);
+void rt_pipes_after_fork(void);
+bool rt_pipe_wait(struct vfs_file *f, unsigned events);
+
 /* fs.c: the file calls, or RT_NOT_MINE */
 long rt_fs_syscall(const struct rt_call *c);
 
@@ -98,6 +103,7 @@ long rt_wait4(long pid, int *status, int options, void *rusage);
 long rt_waitid(int idtype, long id, void *info, int options);
 long rt_execve(const char *path, char *const argv[], char *const envp[]);
 void rt_signals_exec(void);
+void rt_raise_sigpipe(void);
 long rt_pgrp(uint64_t op, long pid, long pgid);
 
 /* heap.c: the runtime's own memory; NULL when the quota is exhausted */

@@ -58,6 +58,11 @@ void rt_log(const char *fmt, ...)
 
 _Noreturn void rt_exit_process(int wait_status)
 {
+    /* close every descriptor: pipes count their open ends across processes */
+    static int closing;
+    if (rt_vfs && !closing++)
+        for (int fd = 0; fd < (int)rt_nofile_limit(); fd++)
+            vfs_close(rt_vfs, fd);
     for (;;) {
         cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_EXIT, 1, 0), (uint64_t)wait_status, 0, 0,
                         0);

@@ -53,6 +53,21 @@ static struct rt_info base_info; /* what every process's rt_info starts from */
 static uint64_t io_src[4];       /* the launcher's slots of base_info.io[] */
 static struct tar_entry entry;
 
+/*
+ * Objects shared between processes (pipe buffers and their notifications): the
+ * launcher makes them and holds the originals; each holder has copies at the same
+ * slots, which a fork child gets too (it holds what its parent held). An object goes
+ * when its last holder drops it or ends.
+ */
+#define MAX_SHARED 256
+struct shared {
+    bool used;
+    uint64_t mem, notif;           /* originals */
+    uint64_t slot_mem, slot_notif; /* where every holder has its copies */
+    uint64_t holders[MAX_PROCS / 64];
+};
+static struct shared shared[MAX_SHARED];
+
 static struct proc *find_proc(int pid)
 {
     for (int i = 0; i < MAX_PROCS; i++)
@@ -192,9 +207,87 @@ static struct proc *new_proc(int ppid)
     return NULL;
 }
 
+static void shared_free(struct shared *sh)
+{
+    cx_cap_delete(sh->mem);
+    cx_cap_delete(sh->notif);
+    cx_slot_free(sh->mem);
+    cx_slot_free(sh->notif);
+    sh->used = false;
+}
+
+static bool shared_held(const struct shared *sh)
+{
+    for (unsigned i = 0; i < MAX_PROCS / 64; i++)
+        if (sh->holders[i])
+            return true;
+    return false;
+}
+
+/* pr no longer holds object id (it deleted its copies, or it ended). */
+static void shared_drop(struct proc *pr, uint64_t id)
+{
+    if (id >= MAX_SHARED || !shared[id].used)
+        return;
+    unsigned i = (unsigned)(pr - procs);
+    shared[id].holders[i / 64] &= ~(1ul << (i % 64));
+    if (!shared_held(&shared[id]))
+        shared_free(&shared[id]);
+}
+
+/* A new shared object of pages and its notification, copied to pr at the given slots;
+ * returns its id or -errno. */
+static long shared_new(struct proc *pr, uint64_t pages, uint64_t slot_mem, uint64_t slot_notif)
+{
+    uint64_t id = 1;
+    while (id < MAX_SHARED && shared[id].used)
+        id++;
+    if (id == MAX_SHARED || !pages || pages > 64 || slot_mem == slot_notif ||
+        slot_mem < CX_SLOT_FIRST_FREE || slot_notif < CX_SLOT_FIRST_FREE ||
+        slot_mem >= PROC_SLOTS || slot_notif >= PROC_SLOTS)
+        return id == MAX_SHARED ? -24 : -22; /* EMFILE, EINVAL */
+    struct shared *sh = &shared[id];
+    memset(sh, 0, sizeof(*sh));
+    sh->mem = cx_slot_alloc(), sh->notif = cx_slot_alloc();
+    sh->slot_mem = slot_mem, sh->slot_notif = slot_notif;
+    if (cx_mem_create(quota, pages, sh->mem) || cx_notif_create(quota, sh->notif)) {
+        shared_free(sh);
+        return -12; /* ENOMEM */
+    }
+    sh->used = true;
+    if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
+        cx_cap_copy(sh->notif, pr->pd, slot_notif, CX_R_ALL, 0)) {
+        shared_free(sh);
+        return -22;
+    }
+    unsigned i = (unsigned)(pr - procs);
+    sh->holders[i / 64] |= 1ul << (i % 64);
+    return (long)id;
+}
+
+/* A fork child holds what its parent holds. */
+static long shared_fork(struct proc *parent, struct proc *child)
+{
+    unsigned pi = (unsigned)(parent - procs), ci = (unsigned)(child - procs);
+    for (unsigned id = 1; id < MAX_SHARED; id++) {
+        struct shared *sh = &shared[id];
+        if (!sh->used || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
+            continue;
+        long err = cx_cap_copy(sh->mem, child->pd, sh->slot_mem, CX_R_READ | CX_R_WRITE, 0);
+        if (!err)
+            err = cx_cap_copy(sh->notif, child->pd, sh->slot_notif, CX_R_ALL, 0);
+        if (err)
+            return err;
+        sh->holders[ci / 64] |= 1ul << (ci % 64);
+    }
+    return 0;
+}
+
 /* Frees everything of a process but its table entry (a zombie keeps that). */
 static void release(struct proc *pr)
 {
+    for (unsigned id = 1; id < MAX_SHARED; id++)
+        shared_drop(pr, id);
     uint64_t *slots[] = {&pr->thread, &pr->pd, &pr->parent_ep, &pr->notif};
     for (unsigned i = 0; i < 4; i++)
         if (*slots[i]) {
@@ -377,7 +470,8 @@ static long do_fork(struct proc *parent)
     if (!pr)
         return -11; /* EAGAIN: the process table is full */
     if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(parent->pd, pr->pd, 0, 0, 0, 0).err) ||
-        (err = give_info(pr, true)) || (err = start_thread(pr))) {
+        (err = shared_fork(parent, pr)) || (err = give_info(pr, true)) ||
+        (err = start_thread(pr))) {
         release(pr);
         pr->state = P_FREE;
         return err == CX_E_NO_QUOTA ? -12 : -11; /* ENOMEM, EAGAIN */
@@ -545,6 +639,14 @@ int main(int argc, char **argv)
             ws = 0x80 | 11; /* SIGSEGV, core */
         } else if (label == RT_LABEL_FORK) {
             m.w[0] = (uint64_t)do_fork(pr);
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        } else if (label == RT_LABEL_SHARED_NEW || label == RT_LABEL_SHARED_DROP) {
+            if (label == RT_LABEL_SHARED_NEW)
+                m.w[0] = (uint64_t)shared_new(pr, m.w[0], m.w[1], m.w[2]);
+            else
+                shared_drop(pr, m.w[0]), m.w[0] = 0;
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;

@@ -8,3 +8,5 @@ include tests/posix/module.mk
 SCENARIOS += boot crash config-error posix-hello posix-census posix-vdso posix-config kernel kernel@kvm kernel@tcg
 # tools/capix exec against the same binaries on the Linux host
 TEST_SCRIPTS += tests/tools/capix-exec.sh
+# coreutils (BRIEF.md section 4 item 3) in capix against the same binaries on the host
+TEST_SCRIPTS += tests/tools/coreutils-compare.sh

@@ -89,22 +89,21 @@ int main(int argc, char **argv)
     int st = -1;
     check("fork_returns_child_pid", p > 0 && p != me, "fork returned %ld (my pid %ld)", p, me);
     check("waitpid_returns_pid", waitpid(p, &st, 0) == p, "%ld %ld", 0, 0);
-    check("child_sees_parent_as_ppid", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#lx%ld",
-          st, 0);
+    check("child_sees_parent_as_ppid", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#lx%ld", st,
+          0);
     check("child_memory_is_a_copy", pipe_pid[0] == 0, "parent sees %ld%ld", pipe_pid[0], 0);
 
     st = child_status(exit_with, (void *)7L);
     check("exit_status_7", WIFEXITED(st) && WEXITSTATUS(st) == 7, "status %#lx%ld", st, 0);
     st = child_status(exit_with, (void *)300L);
-    check("exit_status_truncated", WIFEXITED(st) && WEXITSTATUS(st) == 44, "status %#lx%ld", st,
-          0);
+    check("exit_status_truncated", WIFEXITED(st) && WEXITSTATUS(st) == 44, "status %#lx%ld", st, 0);
     st = child_status(crash, NULL);
-    check("child_killed_by_sigsegv", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
-          "status %#lx%ld", st, 0);
+    check("child_killed_by_sigsegv", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "status %#lx%ld",
+          st, 0);
 
     errno = 0;
-    check("wait_without_children_echild", wait(&st) == -1 && errno == ECHILD, "errno %ld%ld",
-          errno, 0);
+    check("wait_without_children_echild", wait(&st) == -1 && errno == ECHILD, "errno %ld%ld", errno,
+          0);
 
     p = fork();
     if (p == 0) {
@@ -133,8 +132,8 @@ int main(int argc, char **argv)
     st = child_status(exec_path, "/bin/false");
     check("execve_false", WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#lx%ld", st, 0);
     st = child_status(exec_path, "/no/such/program");
-    check("execve_enoent", WIFEXITED(st) && WEXITSTATUS(st) == 100 + ENOENT, "status %#lx%ld",
-          st, 0);
+    check("execve_enoent", WIFEXITED(st) && WEXITSTATUS(st) == 100 + ENOENT, "status %#lx%ld", st,
+          0);
     snprintf(path, sizeof(path), "%s/procs-script.sh", dir);
     write_file(path, "#!/bin/bash\nexit 9\n", 0755);
     st = child_status(exec_path, path);
@@ -149,8 +148,8 @@ int main(int argc, char **argv)
           "status %#lx%ld", st, 0);
     write_file(path, "#!/no/such/interpreter\n", 0755);
     st = child_status(exec_path, path);
-    check("execve_missing_interpreter_enoent",
-          WIFEXITED(st) && WEXITSTATUS(st) == 100 + ENOENT, "status %#lx%ld", st, 0);
+    check("execve_missing_interpreter_enoent", WIFEXITED(st) && WEXITSTATUS(st) == 100 + ENOENT,
+          "status %#lx%ld", st, 0);
     unlink(path);
 
     /* close-on-exec: a descriptor marked so is gone in the new program */
@@ -168,8 +167,8 @@ int main(int argc, char **argv)
         _exit(127);
     }
     waitpid(p, &st, 0);
-    check("cloexec_closed_others_kept", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#lx%ld",
-          st, 0);
+    check("cloexec_closed_others_kept", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#lx%ld", st,
+          0);
     close(fd);
     close(fd2);
     unlink(path);

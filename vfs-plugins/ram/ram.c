@@ -11,9 +11,12 @@
  * Directories keep a hash index of their names once they have 32 entries or more.
  *
  * Directory positions: each entry gets the next value of its directory's counter when
- * it is made and keeps it; entries are kept in that order. readdir(pos) returns the
- * first entry whose position is >= pos, so removing entries while a reader is in the
- * middle of the directory never makes it skip or repeat one.
+ * it is made and keeps it. The counter counts down, so the newest entry comes first, as
+ * Linux's tmpfs lists a directory (`ls -f` and `du` show the same order on both);
+ * entries are kept in position order. readdir(pos) returns the first entry whose
+ * position is >= pos, so removing entries while a reader is in the middle of the
+ * directory never makes it skip or repeat one (an entry made meanwhile comes before
+ * the reader's position and is not seen, which POSIX allows).
  *
  * Accounting: every allocation is charged to the instance; with size=N set, charges
  * beyond N fail with ENOSPC (also when the allocator itself is out of memory).
@@ -28,9 +31,9 @@
 #include <vfs/plugin.h>
 #include <vfs_plugins.h>
 
-#define RAM_MAX_FILE (1ull << 40) /* largest file: 1 TiB (EFBIG beyond) */
-#define RAM_FIRST_POS 2
-#define RAM_SHORT_SYMLINK 128 /* tmpfs keeps shorter link text inline: no blocks */
+#define RAM_MAX_FILE (1ull << 40)  /* largest file: 1 TiB (EFBIG beyond) */
+#define RAM_FIRST_POS (1ull << 61) /* counting down; positions stay >= 2 */
+#define RAM_SHORT_SYMLINK 128      /* tmpfs keeps shorter link text inline: no blocks */
 
 struct ram_node;
 
@@ -240,14 +243,14 @@ static struct ram_dirent *entry_new(struct ram_fs *r, struct ram_node *d, const 
     e->len = len;
     e->hash = name_hash(name, len);
     e->node = n;
-    e->pos = d->next_pos++;
-    e->next = NULL;
-    e->prev = d->last;
-    if (d->last)
-        d->last->next = e;
+    e->pos = d->next_pos > 2 ? d->next_pos-- : 2;
+    e->prev = NULL;
+    e->next = d->first;
+    if (d->first)
+        d->first->prev = e;
     else
-        d->first = e;
-    d->last = e;
+        d->last = e;
+    d->first = e;
     d->nentries++;
     if (d->nbuckets) {
         e->hnext = d->buckets[e->hash & (d->nbuckets - 1)];

@@ -243,16 +243,17 @@ static void readdir_positions(void)
     fd = vfs_openat(v, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY, 0);
     CHECK(fd >= 0);
     CHECK_INT(vfs_getdents64(v, fd, buf, 10), -EINVAL); /* too small for one record */
-    n = vfs_getdents64(v, fd, buf, 24 + 24 + 24);       /* ".", "..", "a" */
+    n = vfs_getdents64(v, fd, buf, 24 + 24 + 24);       /* ".", "..", "c": newest first, as tmpfs */
     CHECK_INT(n, 72);
     d = (struct linux_dirent64 *)(buf + 48);
-    CHECK_STR(d->d_name, "a");
+    CHECK_STR(d->d_name, "c");
     CHECK_INT(d->d_type, DT_REG);
     pos = vfs_lseek(v, fd, 0, SEEK_CUR);
     CHECK_INT(pos, d->d_off);
     n = vfs_getdents64(v, fd, buf, sizeof bufw);
     CHECK_INT(n, 48);
     CHECK_STR(((struct linux_dirent64 *)buf)->d_name, "b");
+    CHECK_STR(((struct linux_dirent64 *)(buf + 24))->d_name, "a");
     CHECK_INT(vfs_lseek(v, fd, pos, SEEK_SET), pos); /* telldir/seekdir */
     CHECK_INT(vfs_getdents64(v, fd, buf, sizeof bufw), 48);
     CHECK_INT(vfs_getdents64(v, fd, buf, sizeof bufw), 0);

@@ -1,0 +1,363 @@
+/*
+ * Pipes between processes: pipe and pipe2. A pipe is a shared memory object (a header
+ * page and 64 KiB of data, as Linux's default capacity) and a notification, both made
+ * by the launcher, which copies them to a fork child as well (RT_LABEL_SHARED_NEW).
+ * Each process maps the buffer at the same address (area i of RT_PIPES_BASE), with
+ * CX_MAP_SHARE so that a fork keeps sharing it.
+ *
+ * The two ends are nodes of a hidden file system of this runtime plugin. The header
+ * counts the open read and write descriptions of all processes (a fork child adds
+ * its inherited ones), which gives end of file and EPIPE. Writes of at most PIPE_BUF
+ * (4096) bytes are atomic: writers serialise on a spin lock in the header. The VFS
+ * never blocks: an empty or full pipe answers -EAGAIN, and the runtime (fs.c) waits
+ * on the pipe's notification, which every change signals, then tries again.
+ */
+#include <capix/config.h>
+#include <string.h>
+#include <vfs/plugin.h>
+#include "runtime.h"
+
+#define PIPE_SIZE (64 * 1024u)
+#define PIPE_BUF 4096u
+
+struct ring {
+    volatile uint64_t head, tail; /* bytes written and read, ever */
+    volatile int32_t readers, writers;
+    volatile int32_t lock;
+};
+
+struct pipe {
+    unsigned index; /* area index */
+    uint64_t id, slot_mem, slot_notif;
+    struct ring *ring;
+    uint8_t *data;
+    unsigned nread, nwrite; /* open descriptions of each end in this process */
+    bool released[2];       /* no reference to that end is left in this process */
+    struct vfs_node end[2]; /* read end, write end */
+    struct pipe *next;
+};
+
+static struct vfs_fs *pipe_fs;
+static struct pipe *pipes;
+static uint8_t area_used[RT_MAX_PIPES];
+static uint64_t next_ino = 1;
+
+static struct pipe *pipe_of(struct vfs_node *n)
+{
+    for (struct pipe *p = pipes; p; p = p->next)
+        if (n == &p->end[0] || n == &p->end[1])
+            return p;
+    return NULL;
+}
+
+static bool is_reader(const struct vfs_file *f)
+{
+    return (f->flags & O_ACCMODE) == O_RDONLY;
+}
+
+static void ring_lock(struct ring *r)
+{
+    while (__atomic_exchange_n(&r->lock, 1, __ATOMIC_ACQUIRE))
+        cx_yield();
+}
+
+static void ring_unlock(struct ring *r)
+{
+    __atomic_store_n(&r->lock, 0, __ATOMIC_RELEASE);
+}
+
+static void wake(struct pipe *p)
+{
+    cx_notif_signal(p->slot_notif, 1);
+}
+
+static int64_t pipe_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
+{
+    struct pipe *p = pipe_of(f->node);
+    struct ring *r = p->ring;
+    uint64_t avail = r->head - r->tail;
+    if (!avail)
+        return __atomic_load_n(&r->writers, __ATOMIC_ACQUIRE) ? -EAGAIN : 0;
+    if (n > avail)
+        n = avail;
+    for (size_t done = 0; done < n;) {
+        size_t at = (size_t)((r->tail + done) % PIPE_SIZE);
+        size_t k = PIPE_SIZE - at < n - done ? PIPE_SIZE - at : n - done;
+        memcpy((uint8_t *)buf + done, p->data + at, k);
+        done += k;
+    }
+    __atomic_add_fetch(&r->tail, n, __ATOMIC_RELEASE);
+    wake(p);
+    return (int64_t)n;
+}
+
+static int64_t pipe_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)
+{
+    struct pipe *p = pipe_of(f->node);
+    struct ring *r = p->ring;
+    if (!__atomic_load_n(&r->readers, __ATOMIC_ACQUIRE))
+        return -EPIPE;
+    if (!n)
+        return 0;
+    ring_lock(r);
+    uint64_t space = PIPE_SIZE - (r->head - r->tail);
+    if (space == 0 || (n <= PIPE_BUF && space < n)) {
+        ring_unlock(r);
+        return -EAGAIN; /* full, or no room for an atomic write */
+    }
+    if (n > space)
+        n = space;
+    for (size_t done = 0; done < n;) {
+        size_t at = (size_t)((r->head + done) % PIPE_SIZE);
+        size_t k = PIPE_SIZE - at < n - done ? PIPE_SIZE - at : n - done;
+        memcpy(p->data + at, (const uint8_t *)buf + done, k);
+        done += k;
+    }
+    __atomic_add_fetch(&r->head, n, __ATOMIC_RELEASE);
+    ring_unlock(r);
+    wake(p);
+    return (int64_t)n;
+}
+
+static int pipe_open(struct vfs_file *f)
+{
+    struct pipe *p = pipe_of(f->node);
+    f->stream = true;
+    __atomic_add_fetch(is_reader(f) ? &p->ring->readers : &p->ring->writers, 1, __ATOMIC_ACQ_REL);
+    if (is_reader(f))
+        p->nread++;
+    else
+        p->nwrite++;
+    return 0;
+}
+
+static void pipe_unmap(struct pipe *p)
+{
+    cx_unmap(rt->slot_pd, RT_PIPES_BASE + p->index * RT_PIPE_AREA, RT_PIPE_AREA / CX_PAGE_SIZE);
+    cx_cap_delete(p->slot_mem);
+    cx_cap_delete(p->slot_notif);
+    rt_slot_free(p->slot_mem);
+    rt_slot_free(p->slot_notif);
+    cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), p->id, 0, 0, 0);
+    area_used[p->index] = 0;
+}
+
+static void pipe_close(struct vfs_file *f)
+{
+    struct pipe *p = pipe_of(f->node);
+    __atomic_sub_fetch(is_reader(f) ? &p->ring->readers : &p->ring->writers, 1, __ATOMIC_ACQ_REL);
+    if (is_reader(f))
+        p->nread--;
+    else
+        p->nwrite--;
+    wake(p); /* a reader may see end of file now, a writer EPIPE */
+}
+
+/* The last reference to an end is gone; with both ends gone the pipe leaves this
+ * process (the nodes live in struct pipe, so it is freed here, not in close). */
+static void pipe_release(struct vfs_node *n)
+{
+    struct pipe *p = pipe_of(n);
+    p->released[n == &p->end[1]] = true;
+    if (!p->released[0] || !p->released[1])
+        return;
+    pipe_unmap(p);
+    for (struct pipe **pp = &pipes; *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = p->next;
+            break;
+        }
+    rt_free(p, sizeof(*p));
+}
+
+static unsigned pipe_poll(struct vfs_file *f, unsigned events)
+{
+    struct pipe *p = pipe_of(f->node);
+    struct ring *r = p->ring;
+    uint64_t used = r->head - r->tail;
+    unsigned ev = 0;
+    if (is_reader(f)) {
+        if (used)
+            ev |= POLLIN | POLLRDNORM;
+        if (!r->writers)
+            ev |= POLLHUP;
+    } else {
+        if (PIPE_SIZE - used >= PIPE_BUF)
+            ev |= POLLOUT | POLLWRNORM;
+        if (!r->readers)
+            ev |= POLLERR;
+    }
+    return ev;
+}
+
+static int pipe_ioctl(struct vfs_file *f, unsigned long req, void *arg)
+{
+    if (req != FIONREAD)
+        return -ENOTTY;
+    struct pipe *p = pipe_of(f->node);
+    int n = is_reader(f) ? (int)(p->ring->head - p->ring->tail) : 0;
+    memcpy(arg, &n, sizeof(n));
+    return 0;
+}
+
+static int pipe_fcntl(struct vfs_file *f, int cmd, unsigned long arg)
+{
+    if (cmd == F_GETPIPE_SZ)
+        return (int)PIPE_SIZE;
+    if (cmd == F_SETPIPE_SZ)
+        return arg <= PIPE_SIZE ? (int)PIPE_SIZE : -EPERM; /* the size stays 64 KiB */
+    return -EINVAL;
+}
+
+static int pipe_getattr(struct vfs_node *n, struct linux_stat *st)
+{
+    st->st_mode = S_IFIFO | 0600;
+    st->st_nlink = 1;
+    st->st_uid = rt_uid;
+    st->st_gid = rt_gid;
+    st->st_blksize = 4096;
+    return 0;
+}
+
+static const struct vfs_fs_ops pipe_ops = {
+    .getattr = pipe_getattr,
+    .open = pipe_open,
+    .close = pipe_close,
+    .release = pipe_release,
+    .read = pipe_read,
+    .write = pipe_write,
+    .poll = pipe_poll,
+    .ioctl = pipe_ioctl,
+    .fcntl = pipe_fcntl,
+};
+
+static struct vfs_node pipe_root;
+
+static int pipe_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
+{
+    static struct vfs_fs fs;
+    fs.ops = &pipe_ops;
+    pipe_root.fs = &fs;
+    pipe_root.type = S_IFDIR;
+    pipe_root.ino = next_ino++;
+    pipe_root.refs = 1;
+    fs.root = &pipe_root;
+    *out = &fs;
+    return 0;
+}
+
+static const struct vfs_plugin pipe_plugin = {
+    .name = "pipe",
+    .kind = VFS_PLUGIN_TREE,
+    .mount = pipe_mount,
+};
+
+long rt_pipe2(int *fds, int flags)
+{
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+        return -EINVAL;
+    if ((uint64_t)fds < 0x10000)
+        return -EFAULT;
+    if (!pipe_fs) {
+        struct cfg_error err;
+        if (vfs_mount_hidden(rt_vfs, &pipe_plugin, NULL, &pipe_fs, &err))
+            return -ENOMEM;
+    }
+    unsigned index = 0;
+    while (index < RT_MAX_PIPES && area_used[index])
+        index++;
+    if (index == RT_MAX_PIPES)
+        return -ENFILE;
+    struct pipe *p = rt_alloc(sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    memset(p, 0, sizeof(*p));
+    p->index = index;
+    p->slot_mem = rt_slot_alloc();
+    p->slot_notif = rt_slot_alloc();
+    long id = -ENOMEM;
+    if (p->slot_mem && p->slot_notif) {
+        struct cx_ret r =
+            cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
+                            RT_PIPE_AREA / CX_PAGE_SIZE, p->slot_mem, p->slot_notif, 0);
+        id = r.err ? -ENOMEM : (long)r.rdx;
+    }
+    uint64_t va = RT_PIPES_BASE + index * RT_PIPE_AREA;
+    if (id > 0 && cx_map(rt->slot_pd, p->slot_mem, 0, va, RT_PIPE_AREA / CX_PAGE_SIZE,
+                         CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
+        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0,
+                        0);
+        id = -ENOMEM;
+    }
+    if (id <= 0) {
+        rt_slot_free(p->slot_mem);
+        rt_slot_free(p->slot_notif);
+        rt_free(p, sizeof(*p));
+        return id < 0 ? id : -ENOMEM;
+    }
+    area_used[index] = 1;
+    p->id = (uint64_t)id;
+    p->ring = (struct ring *)va;
+    p->data = (uint8_t *)va + CX_PAGE_SIZE;
+    for (int e = 0; e < 2; e++) {
+        p->end[e].fs = pipe_fs;
+        p->end[e].type = S_IFIFO;
+        p->end[e].ino = next_ino++;
+        p->end[e].refs = 0; /* the descriptions hold the ends */
+    }
+    p->next = pipes;
+    pipes = p;
+    /* the two descriptions; the nodes hold the pipe while any is open */
+    uint32_t status = (uint32_t)(flags & O_NONBLOCK);
+    struct vfs_file *rf = NULL, *wf = NULL;
+    int r1 = vfs_file_open_node(&p->end[0], O_RDONLY | status, &rf);
+    int r2 = r1 ? r1 : vfs_file_open_node(&p->end[1], O_WRONLY | status, &wf);
+    int fd0 = r2 ? r2 : vfs_install_fd(rt_vfs, rf, 0, flags & O_CLOEXEC);
+    if (fd0 < 0) {
+        if (rf)
+            vfs_file_put(rf);
+        if (wf)
+            vfs_file_put(wf);
+        if (!rf) /* no description ever held the ends */
+            p->released[0] = true, pipe_release(&p->end[1]);
+        else if (!wf)
+            pipe_release(&p->end[1]);
+        return fd0;
+    }
+    int fd1 = vfs_install_fd(rt_vfs, wf, 0, flags & O_CLOEXEC);
+    if (fd1 < 0) {
+        vfs_close(rt_vfs, fd0);
+        vfs_file_put(wf);
+        return fd1;
+    }
+    fds[0] = fd0;
+    fds[1] = fd1;
+    return 0;
+}
+
+/* A fork child: its inherited descriptions of each pipe count as open ends too. */
+void rt_pipes_after_fork(void)
+{
+    for (struct pipe *p = pipes; p; p = p->next) {
+        __atomic_add_fetch(&p->ring->readers, (int32_t)p->nread, __ATOMIC_ACQ_REL);
+        __atomic_add_fetch(&p->ring->writers, (int32_t)p->nwrite, __ATOMIC_ACQ_REL);
+    }
+}
+
+/* Waits until f (a pipe end) may be ready for events; false if f is no pipe. Called with
+ * the runtime lock held; drops it while waiting. */
+bool rt_pipe_wait(struct vfs_file *f, unsigned events)
+{
+    struct pipe *p = pipe_fs && f->node->fs == pipe_fs ? pipe_of(f->node) : NULL;
+    if (!p)
+        return false;
+    while (!(pipe_poll(f, events) & (events | POLLHUP | POLLERR))) {
+        uint64_t bits;
+        rt_unlock();
+        cx_notif_wait(p->slot_notif, CX_TIMEOUT_NONE, &bits);
+        rt_lock();
+    }
+    /* others may wait on the same notification: pass the wake-up on */
+    wake(p);
+    return true;
+}
