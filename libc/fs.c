@@ -42,8 +42,11 @@ static bool bad_ptr(uint64_t p)
             if (r_ != -EAGAIN)                                                                     \
                 break;                                                                             \
             struct vfs_file *f_ = vfs_fd_file(rt_vfs, (fd));                                       \
-            if (!f_ || (f_->flags & O_NONBLOCK) || !rt_pipe_wait(f_, (events)))                    \
+            int w_ = f_ && !(f_->flags & O_NONBLOCK) ? rt_pipe_wait(f_, (events)) : 0;             \
+            if (w_ <= 0) {                                                                         \
+                r_ = w_ < 0 ? w_ : r_;                                                             \
                 break;                                                                             \
+            }                                                                                      \
         }                                                                                          \
         if (r_ == -EPIPE)                                                                          \
             rt_raise_sigpipe();                                                                    \

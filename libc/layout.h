@@ -31,6 +31,7 @@
 #define RT_MAX_PIPES 960
 #define RT_ARCHIVE_ADDR 0x40000000ul /* the boot archive, read-only (up to 2 GiB) */
 #define RT_ARCHIVE_MAX (2ul << 30)
+#define RT_SIGPAGE_ADDR 0x2fefd000ul /* struct rt_sigpage: signals the launcher sends */
 #define RT_CONFIG_ADDR 0x2fd00000ul  /* the component's config text, read-only (up to 1 MiB) */
 #define RT_START_ADDR 0x2fefe000ul   /* one page: the start stub (see below) */
 #define RT_SCRATCH_ADDR 0x38000000ul /* the runtime's window for loading programs (64 MiB) */
@@ -52,16 +53,28 @@ struct rt_vvar {
     uint64_t realtime_offset_ns; /* CLOCK_REALTIME = CLOCK_MONOTONIC + this */
 };
 
+/* Signals sent to a process (kill, SIGCHLD): the launcher fills info[sig - 1], then sets
+ * the bit (sig - 1) in pending and redirects the main thread; the runtime takes bits
+ * out atomically. */
+struct rt_sigpage {
+    volatile uint64_t pending;
+    struct {
+        int32_t code, pid, uid, status;
+    } info[64];
+};
+
 #define RT_INFO_MAGIC 0x43415049585254ul /* "CAPIXRT" */
 /* Message labels from the runtime to its launcher. */
 #define RT_LABEL_EXIT 0xe1         /* w0: Linux wait status */
 #define RT_LABEL_FAULT_REPORT 0xe2 /* w0 signal, w1 address, w2 rip */
 #define RT_LABEL_FORK 0xe3         /* reply w0: the child's pid or -errno */
-#define RT_LABEL_WAIT 0xe4         /* w0 pid (-1 any); reply w0 pid, 0 or -errno, w1 status */
-#define RT_LABEL_PGRP 0xe5         /* w0 RT_PGRP_*, w1 pid, w2 pgid; reply w0 result */
-#define RT_LABEL_SHARED_NEW 0xe6   /* w0 pages, w1 slot for the memory, w2 for the notif; */
-                                   /* reply w0 the object's id or -errno */
-#define RT_LABEL_SHARED_DROP 0xe7  /* w0 id: this process holds it no more */
+#define RT_LABEL_WAIT 0xe4 /* w0 pid (-1 any), w1 options; reply w0 pid, 0 or -errno, w1 status */
+#define RT_LABEL_PGRP 0xe5 /* w0 RT_PGRP_*, w1 pid, w2 pgid; reply w0 result */
+#define RT_LABEL_SHARED_NEW 0xe6  /* w0 pages, w1 slot for the memory, w2 for the notif; */
+                                  /* reply w0 the object's id or -errno */
+#define RT_LABEL_SHARED_DROP 0xe7 /* w0 id: this process holds it no more */
+#define RT_LABEL_KILL 0xe8        /* w0 pid (as kill(2)), w1 signal; reply w0 0 or -errno */
+#define RT_LABEL_STOP 0xe9 /* w0 signal: stop this process (a stop signal's default action) */
 #define RT_PGRP_GETPGID 0
 #define RT_PGRP_SETPGID 1
 #define RT_PGRP_GETSID 2

@@ -285,8 +285,7 @@ long rt_pipe2(int *fds, int flags)
     uint64_t va = RT_PIPES_BASE + index * RT_PIPE_AREA;
     if (id > 0 && cx_map(rt->slot_pd, p->slot_mem, 0, va, RT_PIPE_AREA / CX_PAGE_SIZE,
                          CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
-        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0,
-                        0);
+        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0, 0);
         id = -ENOMEM;
     }
     if (id <= 0) {
@@ -344,20 +343,22 @@ void rt_pipes_after_fork(void)
     }
 }
 
-/* Waits until f (a pipe end) may be ready for events; false if f is no pipe. Called with
- * the runtime lock held; drops it while waiting. */
-bool rt_pipe_wait(struct vfs_file *f, unsigned events)
+/* Waits until f (a pipe end) may be ready for events: 1, or 0 if f is no pipe, or
+ * -EINTR for a signal. Called with the runtime lock held; drops it while waiting. */
+int rt_pipe_wait(struct vfs_file *f, unsigned events)
 {
     struct pipe *p = pipe_fs && f->node->fs == pipe_fs ? pipe_of(f->node) : NULL;
     if (!p)
-        return false;
+        return 0;
     while (!(pipe_poll(f, events) & (events | POLLHUP | POLLERR))) {
         uint64_t bits;
         rt_unlock();
-        cx_notif_wait(p->slot_notif, CX_TIMEOUT_NONE, &bits);
+        long err = cx_notif_wait(p->slot_notif, CX_TIMEOUT_NONE, &bits);
         rt_lock();
+        if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
+            return -EINTR;
     }
     /* others may wait on the same notification: pass the wake-up on */
     wake(p);
-    return true;
+    return 1;
 }

@@ -60,10 +60,10 @@ long rt_start_call(void)
 }
 
 /* One question to the launcher: a zombie child matching pid, reaped. */
-static long wait_once(long pid, int *status)
+static long wait_once(long pid, int options, int *status)
 {
-    struct cx_ret r =
-        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_WAIT, 1, 0), (uint64_t)pid, 0, 0, 0);
+    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_WAIT, 2, 0), (uint64_t)pid,
+                                      (uint64_t)options, 0, 0);
     if (r.err)
         return -ECHILD;
     *status = (int)r.r10; /* reply words 0 and 1 */
@@ -73,18 +73,18 @@ static long wait_once(long pid, int *status)
 /* Waits for a child matching pid; 0 with WNOHANG when none has changed. */
 static long wait_child(long pid, int options, int *status)
 {
-    if (pid < -1 || pid == 0)
-        pid = -1; /* process groups come with the signals issue: any child for now */
     for (;;) {
-        long r = wait_once(pid, status);
+        long r = wait_once(pid, options, status);
         if (r != 0 || (options & 1 /* WNOHANG */))
             return r;
         /* blocks on the child-event notification, without the runtime lock (the bit
          * stays set if a child ended since the question) */
         uint64_t bits;
         rt_unlock();
-        cx_notif_wait(rt->slot_child_notif, CX_TIMEOUT_NONE, &bits);
+        long err = cx_notif_wait(rt->slot_child_notif, CX_TIMEOUT_NONE, &bits);
         rt_lock();
+        if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
+            return -EINTR;
     }
 }
 
@@ -103,23 +103,29 @@ long rt_wait4(long pid, int *status, int options, void *rusage)
 
 long rt_waitid(int idtype, long id, void *info, int options)
 {
-    if (!(options & 4 /* WEXITED */) || (options & 0x01000000 /* WNOWAIT */))
-        return -EINVAL; /* stopped and continued children come with signals */
+    if (!(options & (4 | 2 | 8)) || (options & 0x01000000 /* WNOWAIT */))
+        return -EINVAL; /* WNOWAIT: not yet */
     if (idtype != 0 && idtype != 1 && idtype != 2)
         return -EINVAL;
     int st = 0;
-    long r = wait_child(idtype == 1 ? id : -1, options, &st);
+    /* WEXITED is implied by the launcher; WSTOPPED (2) and WCONTINUED (8) as for wait4 */
+    long r = wait_child(idtype == 1 ? id : idtype == 2 ? (id ? -id : 0) : -1, options, &st);
     if (r < 0)
         return r;
     if (info) {
         memset(info, 0, 128);
         if (r > 0) {
             int32_t *w = info;
-            w[0] = 17;                                         /* SIGCHLD */
-            w[2] = (st & 0x7f) == 0 ? 1 : (st & 0x80) ? 3 : 2; /* CLD_EXITED, _DUMPED, _KILLED */
+            w[0] = 17; /* SIGCHLD */
+            bool stopped = (st & 0xff) == 0x7f, cont = st == 0xffff;
+            /* CLD_EXITED, _KILLED, _DUMPED, _STOPPED, _CONTINUED */
+            w[2] = cont ? 6 : stopped ? 5 : (st & 0x7f) == 0 ? 1 : (st & 0x80) ? 3 : 2;
             w[4] = (int32_t)r;
             w[5] = (int32_t)rt_uid;
-            w[6] = (st & 0x7f) == 0 ? (st >> 8) & 0xff : st & 0x7f;
+            w[6] = cont               ? 18
+                   : stopped          ? (st >> 8) & 0xff
+                   : (st & 0x7f) == 0 ? (st >> 8) & 0xff
+                                      : st & 0x7f;
         }
     }
     return 0;

@@ -25,6 +25,22 @@ extern int rt_trace;              /* log every call (config `trace` or launcher 
 extern uint32_t rt_uid, rt_gid;   /* the identity programs see (config `uid`, `gid`) */
 extern uint32_t rt_umask_initial; /* config `umask` */
 
+/* A thread's signal state (signal.c; kept in thread.c's thread records). */
+struct rt_tsig {
+    uint64_t mask;    /* blocked signals (bit sig - 1) */
+    uint64_t pending; /* signals sent to this thread (tkill, faults) */
+    struct {
+        int32_t code, pid;
+    } info[64];
+    uint64_t ss_sp, ss_size; /* sigaltstack */
+    int ss_flags;
+    uint64_t waitset;    /* rt_sigtimedwait: the signals it takes */
+    uint64_t saved_mask; /* rt_sigsuspend: the mask to restore */
+    bool restore_mask;
+    bool interrupted;    /* a wait of the current call was broken by a signal */
+    uint64_t restart_nr; /* 1 + the call to restart (SA_RESTART), or 0 */
+};
+
 /* A dispatcher part's answer for a call it does not serve. */
 #define RT_NOT_MINE (-0x7fffffffl)
 
@@ -55,7 +71,7 @@ int rt_exe_symbol(uint64_t addr, char *buf, size_t size);
 /* pipe.c */
 long rt_pipe2(int *fds, int flags);
 void rt_pipes_after_fork(void);
-bool rt_pipe_wait(struct vfs_file *f, unsigned events);
+int rt_pipe_wait(struct vfs_file *f, unsigned events);
 
 /* fs.c: the file calls, or RT_NOT_MINE */
 long rt_fs_syscall(const struct rt_call *c);
@@ -90,6 +106,24 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
 long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3);
 _Noreturn void rt_thread_exit(void);
 void rt_threads_after_fork(unsigned forker);
+struct rt_tsig *rt_tsig_self(void);
+struct rt_tsig *rt_tsig_at(unsigned i, uint64_t *slot, uint64_t *tid);
+uint64_t rt_thread_notif(void);
+
+/* signal.c */
+bool rt_signal_interrupted(void);
+_Noreturn void rt_signal_redirect(void);
+_Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address);
+void rt_signal_after_call(const struct rt_call *c, long result);
+long rt_sigreturn(void);
+long rt_kill(long pid, long sig);
+long rt_tgkill(long tgid, long tid, long sig);
+long rt_sigpending(uint64_t *set, size_t size);
+long rt_sigsuspend(const uint64_t *set, size_t size);
+long rt_sigtimedwait(const uint64_t *set, void *info, const struct linux_timespec *ts, size_t size);
+long rt_sigaltstack(const void *ss, void *old);
+long rt_pause(void);
+long rt_sigqueueinfo(long pid, long sig, const void *info);
 void rt_threads_exec(void);
 unsigned rt_thread_index(void);
 

@@ -218,6 +218,29 @@ static long dispatch(struct rt_call *c)
         return rt_fork(17, 0);
     case NR_vfork:
         return rt_fork(CLONE_VM | CLONE_VFORK | 17, 0);
+    case NR_rt_sigreturn:
+        return rt_sigreturn();
+    case NR_kill:
+        return rt_kill((long)(int)a[0], (long)(int)a[1]);
+    case NR_tkill:
+        return rt_tgkill(-1, (long)(int)a[0], (long)(int)a[1]);
+    case NR_tgkill:
+        return rt_tgkill((long)(int)a[0], (long)(int)a[1], (long)(int)a[2]);
+    case NR_rt_sigpending:
+        return rt_sigpending((uint64_t *)a[0], a[1]);
+    case NR_rt_sigsuspend:
+        return rt_sigsuspend((const uint64_t *)a[0], a[1]);
+    case NR_rt_sigtimedwait:
+        return rt_sigtimedwait((const uint64_t *)a[0], (void *)a[1],
+                               (const struct linux_timespec *)a[2], a[3]);
+    case NR_rt_sigqueueinfo:
+        return rt_sigqueueinfo((long)(int)a[0], (long)(int)a[1], (const void *)a[2]);
+    case NR_sigaltstack:
+        return rt_sigaltstack((const void *)a[0], (void *)a[1]);
+    case NR_pause:
+        return rt_pause();
+    case NR_restart_syscall:
+        return -EINTR; /* nothing is ever left to restart this way */
     case NR_getpgid:
         return rt_pgrp(RT_PGRP_GETPGID, (long)(int)a[0], 0);
     case NR_getpgrp:
@@ -316,6 +339,7 @@ long rt_syscall(struct rt_call *c)
         return rt_start_call(); /* a fork child: the lock is the parent's copy */
     rt_lock();
     long r = dispatch(c);
+    rt_signal_after_call(c, r);
     rt_unlock();
     if (rt_trace)
         rt_log("[trace] %s(%#lx, %#lx, %#lx, %#lx) = %ld\n", rt_syscall_name(c->nr), c->a[0],
@@ -323,30 +347,10 @@ long rt_syscall(struct rt_call *c)
     return r;
 }
 
-/* A fault in program code, or a redirect. Signals come later: a fault kills the
- * process as its default action would (SIGSEGV and friends), reported to the launcher. */
+/* A fault in program code, or a redirect (signals: signal.c). */
 void rt_event(uint64_t reason, uint64_t vector, uint64_t error, uint64_t address)
 {
-    static struct cx_regs regs;
-    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &regs);
     if (reason == CX_RT_REDIRECT)
-        cx_raw_lx_resume((uint64_t)&regs, 0, 0, 0, 0, 0);
-    int sig = vector == 0 || vector == 16 || vector == 19 ? 8 /* SIGFPE */
-              : vector == 6                               ? 4 /* SIGILL */
-              : vector == 3                               ? 5 /* SIGTRAP */
-              : vector == 17                              ? 7 /* SIGBUS */
-                                                          : 11;                            /* SIGSEGV */
-    static const char *const names[] = {
-        [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS", [8] = "SIGFPE", [11] = "SIGSEGV"};
-    char where[160] = "";
-    if (!rt_exe_symbol(regs.rip, where + 4, sizeof(where) - 4)) {
-        memcpy(where, " in ", 4);
-        size_t n = strlen(where);
-        cx_snprintf(where + n, sizeof(where) - n, " (%s)", rt_exe_path);
-    }
-    rt_log("[runtime] %s: killed by %s at address %#lx, rip %#lx%s\n", rt_exe_path, names[sig],
-           address, regs.rip, where);
-    cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_FAULT_REPORT, 4, 0), (uint64_t)sig, address,
-                    regs.rip, vector);
-    rt_exit_process(sig | 0x80); /* killed by sig, core dumped */
+        rt_signal_redirect();
+    rt_signal_fault(vector, error, address);
 }

@@ -26,6 +26,7 @@ struct thread_rec {
     uint64_t clear_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
     uint64_t area_mem;  /* memory object of its area */
     uint64_t fs;        /* FS base (the program's thread pointer) */
+    struct rt_tsig sig; /* its signal state (signal.c) */
 };
 
 struct waiter {
@@ -160,8 +161,12 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
     if (flags & CLONE_SETTLS)
         r.fs_base = tls;
     uint64_t tid = next_tid++;
-    *t = (struct thread_rec){
-        .used = true, .tid = tid, .slot = slot, .area_mem = t->area_mem, .fs = r.fs_base};
+    *t = (struct thread_rec){.used = true,
+                             .tid = tid,
+                             .slot = slot,
+                             .area_mem = t->area_mem,
+                             .fs = r.fs_base,
+                             .sig = {.mask = self()->sig.mask}};
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_tid = ctid;
     if (flags & CLONE_PARENT_SETTID)
@@ -271,7 +276,11 @@ static long futex_wait(uint64_t addr, uint32_t val, const struct linux_timespec 
                 break;
             }
         w->addr = 0;
-        return err == CX_E_TIMEOUT ? -ETIMEDOUT : -EINTR;
+        if (err == CX_E_TIMEOUT)
+            return -ETIMEDOUT;
+        /* a redirect: -EINTR for a signal to deliver; else a spurious wake-up, which
+         * futex callers allow */
+        return err == CX_E_INTERRUPTED && rt_signal_interrupted() ? -EINTR : 0;
     }
     return 0;
 }
@@ -321,6 +330,9 @@ void rt_threads_after_fork(unsigned forker)
     threads[0].tid = rt->pid;
     threads[0].slot = rt->slot_thread;
     threads[0].fs = t.fs;
+    threads[0].sig.mask = t.sig.mask;
+    threads[0].sig.ss_sp = t.sig.ss_sp, threads[0].sig.ss_size = t.sig.ss_size;
+    threads[0].sig.ss_flags = t.sig.ss_flags;
     waiting = NULL;
     next_tid = rt->pid * 1000 + 1;
     lock_word = 0;
@@ -351,4 +363,27 @@ void rt_threads_exec(void)
 unsigned rt_thread_index(void)
 {
     return rt_self();
+}
+
+struct rt_tsig *rt_tsig_self(void)
+{
+    return &self()->sig;
+}
+
+/* Thread i's signal state and capability slot, or NULL if there is no such thread. */
+struct rt_tsig *rt_tsig_at(unsigned i, uint64_t *slot, uint64_t *tid)
+{
+    if (i >= RT_MAX_THREADS || !threads[i].used || !threads[i].started)
+        return NULL;
+    if (slot)
+        *slot = threads[i].slot;
+    if (tid)
+        *tid = threads[i].tid;
+    return &threads[i].sig;
+}
+
+/* The calling thread's own notification (futex wake-ups), for other waits. */
+uint64_t rt_thread_notif(void)
+{
+    return thread_notif(self());
 }

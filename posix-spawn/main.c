@@ -24,6 +24,7 @@
 #define MAX_PROCS 64
 #define RESERVE (512ul << 10)               /* quota the launcher keeps for itself */
 #define NOTIF_SLOT (CX_SLOT_FIRST_FREE + 4) /* in each process: its child-event notification */
+#define SIGPAGES_VA 0x50000000ul            /* every process's signal page, mapped here */
 
 struct image {
     const char *name;
@@ -40,6 +41,9 @@ struct proc {
     int wait_status;                       /* zombies: Linux wait status */
     uint64_t pd, thread, parent_ep, notif; /* originals held by the launcher */
     uint64_t info_mem;                     /* its rt_info page */
+    struct rt_sigpage *sig;                /* its signal page, mapped here too */
+    int stop_sig;                          /* stopped by this signal (0: running) */
+    bool stop_report, cont_report;         /* for wait4 with WUNTRACED, WCONTINUED */
     uint64_t mems[8];
     unsigned nmems;
 };
@@ -49,6 +53,7 @@ static const char *prog_name = "(from config)";
 static struct proc procs[MAX_PROCS];
 static uint64_t quota, log_cap, ep;
 static int next_pid = 1;
+static int sandbox_status = -1;  /* set when pid 1 has ended: the sandbox ends */
 static struct rt_info base_info; /* what every process's rt_info starts from */
 static uint64_t io_src[4];       /* the launcher's slots of base_info.io[] */
 static struct tar_entry entry;
@@ -67,6 +72,8 @@ struct shared {
     uint64_t holders[MAX_PROCS / 64];
 };
 static struct shared shared[MAX_SHARED];
+
+static void send_signal(struct proc *pr, int sig, int code, int pid, int status);
 
 static struct proc *find_proc(int pid)
 {
@@ -288,6 +295,10 @@ static void release(struct proc *pr)
 {
     for (unsigned id = 1; id < MAX_SHARED; id++)
         shared_drop(pr, id);
+    if (pr->sig) {
+        cx_unmap(CX_SLOT_SELF_PD, (uint64_t)pr->sig, 1);
+        pr->sig = NULL;
+    }
     uint64_t *slots[] = {&pr->thread, &pr->pd, &pr->parent_ep, &pr->notif};
     for (unsigned i = 0; i < 4; i++)
         if (*slots[i]) {
@@ -340,9 +351,17 @@ static long give_info(struct proc *pr, bool forked)
     ri.ppid = (uint64_t)pr->ppid;
     ri.forked = forked;
     long err = give_data(pr, RT_INFO_ADDR, &ri, sizeof(ri), CX_MAP_DROP);
-    if (!err)
-        pr->info_mem = pr->mems[pr->nmems - 1];
-    return err;
+    if (err)
+        return err;
+    pr->info_mem = pr->mems[pr->nmems - 1];
+    /* the signal page: the process's and ours (each process gets a fresh one) */
+    uint64_t m, va = SIGPAGES_VA + (uint64_t)(pr - procs) * CX_PAGE_SIZE;
+    if ((err = new_mem(pr, 1, &m)) ||
+        (err = cx_map(pr->pd, m, 0, RT_SIGPAGE_ADDR, 1, CX_MAP_R | CX_MAP_W | CX_MAP_DROP)) ||
+        (err = cx_map(CX_SLOT_SELF_PD, m, 0, va, 1, CX_MAP_R | CX_MAP_W)))
+        return err;
+    pr->sig = (struct rt_sigpage *)va;
+    return 0;
 }
 
 /* Starts pr's main thread on the start stub. */
@@ -493,6 +512,86 @@ static void report_runtime_fault(uint64_t addr, uint64_t rip)
               addr, rip, where);
 }
 
+static void proc_exit(struct proc *pr, int wait_status);
+
+/* Ends pr as killed by sig (the sandbox, when pr is its first process). */
+static void kill_proc(struct proc *pr, int sig)
+{
+    if (pr->pid == 1) {
+        sandbox_status = 128 + sig;
+        return;
+    }
+    proc_exit(pr, sig);
+}
+
+/* Stops or continues pr (job control), telling its parent. */
+static void set_stopped(struct proc *pr, int sig)
+{
+    if (!!pr->stop_sig == !!sig)
+        return;
+    cx_raw_pd_control(pr->pd, sig ? CX_PD_STOP : CX_PD_RESUME, 0, 0, 0, 0);
+    pr->stop_sig = sig;
+    pr->stop_report = sig != 0;
+    pr->cont_report = sig == 0;
+    struct proc *parent = find_proc(pr->ppid);
+    if (parent && parent->state == P_RUNNING) {
+        cx_notif_signal(parent->notif, 1);
+        send_signal(parent, 17, sig ? 5 : 6, pr->pid, sig ? sig : 18); /* CLD_STOPPED, _CONTINUED */
+    }
+}
+
+/*
+ * Sends sig to pr as Linux would: SIGKILL ends it and SIGSTOP stops it here (nothing in
+ * the process can refuse them); SIGCONT continues it; every other signal (and SIGCONT,
+ * for its handler) goes to the runtime through its signal page and a redirect of its
+ * main thread, where its mask and disposition decide.
+ */
+static void send_signal(struct proc *pr, int sig, int code, int pid, int status)
+{
+    if (pr->state != P_RUNNING || !pr->sig || sig < 1 || sig > 64)
+        return;
+    if (sig == 9) {
+        kill_proc(pr, 9);
+        return;
+    }
+    if (sig == 19) { /* SIGSTOP */
+        set_stopped(pr, 19);
+        return;
+    }
+    if (sig == 18) /* SIGCONT */
+        set_stopped(pr, 0);
+    pr->sig->info[sig - 1].code = code;
+    pr->sig->info[sig - 1].pid = pid;
+    pr->sig->info[sig - 1].uid = 0;
+    pr->sig->info[sig - 1].status = status;
+    __atomic_or_fetch(&pr->sig->pending, 1ul << (sig - 1), __ATOMIC_RELEASE);
+    cx_thread_redirect(pr->thread);
+}
+
+/* kill(2) from pr: pid > 0 one process, 0 pr's group, -1 every process of the sandbox
+ * but its first, < -1 the group -pid. Everyone in a sandbox may signal everyone in it. */
+static long do_kill(struct proc *pr, long pid, long sig)
+{
+    if (sig < 0 || sig > 64)
+        return -22; /* EINVAL */
+    int found = 0;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *t = &procs[i];
+        if (t->state != P_RUNNING)
+            continue;
+        bool match = pid > 0     ? t->pid == pid
+                     : pid == 0  ? t->pgid == pr->pgid
+                     : pid == -1 ? t->pid != 1
+                                 : t->pgid == -pid;
+        if (!match)
+            continue;
+        found++;
+        if (sig)
+            send_signal(t, (int)sig, 0 /* SI_USER */, pr->pid, 0);
+    }
+    return found ? 0 : -3; /* ESRCH */
+}
+
 /* Updates a process's rt_info in place (its ppid after re-parenting). */
 static void set_ppid(struct proc *pr, int ppid)
 {
@@ -520,23 +619,39 @@ static void proc_exit(struct proc *pr, int wait_status)
             set_ppid(c, 1);
     }
     struct proc *parent = find_proc(pr->ppid);
-    if (parent && parent->state == P_RUNNING)
+    if (parent && parent->state == P_RUNNING) {
         cx_notif_signal(parent->notif, 1);
+        int code = (wait_status & 0x7f) == 0 ? 1 : (wait_status & 0x80) ? 3 : 2;
+        int st = code == 1 ? (wait_status >> 8) & 0xff : wait_status & 0x7f;
+        send_signal(parent, 17, code, pr->pid, st); /* SIGCHLD: CLD_EXITED, _DUMPED, _KILLED */
+    }
 }
 
 /* wait4: the first zombie child of pr that matches pid (-1 or 0: any); returns its pid
  * and status (reaping it), 0 when matching children are all running, -ECHILD. */
-static long do_wait(struct proc *pr, long pid, int *status)
+static long do_wait(struct proc *pr, long pid, int options, int *status)
 {
     bool any = false;
     for (int i = 0; i < MAX_PROCS; i++) {
         struct proc *c = &procs[i];
-        if (c->state == P_FREE || c->ppid != pr->pid || (pid > 0 && c->pid != pid))
+        if (c->state == P_FREE || c->ppid != pr->pid)
+            continue;
+        if (pid > 0 ? c->pid != pid : pid < -1 ? c->pgid != -pid : pid == 0 && c->pgid != pr->pgid)
             continue;
         any = true;
         if (c->state == P_ZOMBIE) {
             *status = c->wait_status;
             c->state = P_FREE;
+            return c->pid;
+        }
+        if ((options & 2) && c->stop_report) { /* WUNTRACED */
+            c->stop_report = false;
+            *status = (c->stop_sig << 8) | 0x7f;
+            return c->pid;
+        }
+        if ((options & 8) && c->cont_report) { /* WCONTINUED */
+            c->cont_report = false;
+            *status = 0xffff;
             return c->pid;
         }
     }
@@ -650,6 +765,17 @@ int main(int argc, char **argv)
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;
+        } else if (label == RT_LABEL_KILL || label == RT_LABEL_STOP) {
+            if (label == RT_LABEL_KILL)
+                m.w[0] = (uint64_t)do_kill(pr, (long)m.w[0], (long)m.w[1]);
+            else
+                set_stopped(pr, (int)m.w[0]), m.w[0] = 0;
+            m.tag = CX_TAG(0, 1, 0);
+            if (sandbox_status < 0) {
+                err = pr->state == P_RUNNING ? cx_reply_recv(ep, &m)
+                                             : cx_recv(ep, CX_TIMEOUT_NONE, &m);
+                continue;
+            }
         } else if (label == RT_LABEL_PGRP) {
             m.w[0] = (uint64_t)do_pgrp(pr, m.w[0], (long)m.w[1], (long)m.w[2]);
             m.tag = CX_TAG(0, 1, 0);
@@ -657,7 +783,7 @@ int main(int argc, char **argv)
             continue;
         } else if (label == RT_LABEL_WAIT) {
             int status = 0;
-            m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], &status);
+            m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], (int)m.w[1], &status);
             m.w[1] = (uint64_t)status;
             m.tag = CX_TAG(0, 2, 0);
             err = cx_reply_recv(ep, &m);
@@ -667,9 +793,11 @@ int main(int argc, char **argv)
             err = cx_reply_recv(ep, &m);
             continue;
         }
-        if (pr->pid == 1) { /* the sandbox ends with its first process */
+        if (sandbox_status < 0 && pr->pid == 1) /* the sandbox ends with its first process */
+            sandbox_status = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
+        if (sandbox_status >= 0) {
             end_all();
-            return (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
+            return sandbox_status;
         }
         proc_exit(pr, ws);
         err = cx_recv(ep, CX_TIMEOUT_NONE, &m);

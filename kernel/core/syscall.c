@@ -373,6 +373,9 @@ static long sys_thread_config(struct thread *t, struct frame *f)
             return CX_E_INVALID_ARG;
         x->rt_stack = v;
         return 0;
+    case CX_TCFG_REDIRECT_CLEAR:
+        x->redirect_pending = false; /* the runtime looked, and nothing is for it */
+        return 0;
     case CX_TCFG_FS_BASE:
         if (!is_canonical(v))
             return CX_E_INVALID_ARG;
@@ -398,7 +401,8 @@ static long sys_thread_redirect(struct thread *t, struct frame *f)
         return CX_E_NOT_POSIX;
     if (x->in_runtime) {
         x->redirect_pending = true;
-        if (x->state == TS_BLOCKED)
+        /* a notification wait breaks; a call finishes (its server has it, or will) */
+        if (x->state == TS_BLOCKED && x->wait == W_NOTIF)
             thread_abort_wait(x, CX_E_INTERRUPTED);
         return 0;
     }
@@ -466,6 +470,9 @@ static long sys_notif_wait(struct thread *t, struct frame *f)
 {
     int err;
     GET(c, A0, CX_T_NOTIF, CX_R_READ);
+    /* a runtime with a redirect waiting does not block: it has a signal to look at */
+    if (t->in_runtime && t->redirect_pending && A1 != 0)
+        return CX_E_INTERRUPTED;
     return notif_do_wait(t, OBJ(c, notif), A1);
 }
 

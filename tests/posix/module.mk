@@ -36,3 +36,9 @@ $(BUILD)/user/bin/procs: tests/posix/procs.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/procs
 TEST_SCRIPTS += tests/posix/procs-test.sh
+# signals: delivery, masks, EINTR and SA_RESTART, stop and continue, pthread_cancel
+$(BUILD)/user/bin/signals: tests/posix/signals.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/signals
+TEST_SCRIPTS += tests/posix/signals-test.sh

@@ -203,10 +203,11 @@ struct cx_regs {
 #define CX_CTX_SAVED 1   /* POSIX: the program context saved at the last reflection */
 
 /* thread_config */
-#define CX_TCFG_PRIORITY 0 /* 0 (lowest) .. 255 */
-#define CX_TCFG_IPCBUF 1   /* user address of the thread's struct cx_ipcbuf */
-#define CX_TCFG_RT_STACK 2 /* POSIX: stack top the runtime entry runs on */
-#define CX_TCFG_FS_BASE 3  /* FS base (thread pointer) */
+#define CX_TCFG_PRIORITY 0       /* 0 (lowest) .. 255 */
+#define CX_TCFG_IPCBUF 1         /* user address of the thread's struct cx_ipcbuf */
+#define CX_TCFG_RT_STACK 2       /* POSIX: stack top the runtime entry runs on */
+#define CX_TCFG_FS_BASE 3        /* FS base (thread pointer) */
+#define CX_TCFG_REDIRECT_CLEAR 4 /* POSIX: forget a pending redirect (value ignored) */
 
 /* pd_control */
 #define CX_PD_STOP 0

@@ -1,0 +1,645 @@
+/*
+ * Signals (docs/signals.md): dispositions, masks, sending, and delivery on the Linux
+ * x86_64 signal frame that musl expects.
+ *
+ * Sources. kill and SIGCHLD come from the launcher: it writes the signal page
+ * (RT_SIGPAGE_ADDR, process-directed signals) and redirects the main thread. tkill and
+ * tgkill to a thread of this process, and faults, are thread-directed (struct rt_tsig,
+ * kept with each thread). Sending is always followed by thread_redirect of a thread
+ * that should look: the kernel then enters the runtime with CX_RT_REDIRECT as soon as
+ * that thread runs program code, or, if it is in the runtime, breaks its wait and
+ * re-enters when it leaves. So every delivery happens in rt_signal_redirect, on the
+ * program context the kernel saved, and a signal never lands in the middle of a call.
+ *
+ * A wait that a redirect broke asks rt_signal_interrupted: with a signal to deliver the
+ * call ends with EINTR (or, with SA_RESTART, is made again after the handler: the saved
+ * RIP goes back to the `syscall` instruction), else the wait goes on.
+ */
+#include <string.h>
+#include "runtime.h"
+
+#define NSIG 64
+#define BIT(sig) (1ul << ((sig)-1))
+#define SA_NOCLDSTOP 1ul
+#define SA_SIGINFO 4ul
+#define SA_RESTORER 0x04000000ul
+#define SA_ONSTACK 0x08000000ul
+#define SA_RESTART 0x10000000ul
+#define SA_NODEFER 0x40000000ul
+#define SA_RESETHAND 0x80000000ul
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SIG_DFL 0ul
+#define SIG_IGN 1ul
+#define UNBLOCKABLE (BIT(9) | BIT(19)) /* SIGKILL, SIGSTOP */
+
+struct k_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+/* The kernel's x86_64 frame: struct sigcontext, ucontext and siginfo as Linux lays
+ * them out (musl's ucontext_t and siginfo_t read them). */
+struct l_sigcontext {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip;
+    uint64_t eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2, fpstate, reserved[8];
+};
+struct l_ucontext {
+    uint64_t flags, link;
+    struct {
+        uint64_t sp;
+        int32_t flags, pad;
+        uint64_t size;
+    } stack;
+    struct l_sigcontext mc;
+    uint64_t sigmask;
+};
+struct l_siginfo {
+    int32_t signo, errno_, code, pad;
+    union {
+        struct {
+            int32_t pid;
+            uint32_t uid;
+            int32_t status;
+        } proc;
+        uint64_t addr;
+        char bytes[112];
+    } u;
+};
+struct l_frame {
+    uint64_t pretcode; /* the handler's return address: sa_restorer */
+    struct l_ucontext uc;
+    struct l_siginfo info;
+};
+_Static_assert(sizeof(struct l_sigcontext) == 256, "struct sigcontext");
+_Static_assert(sizeof(struct l_ucontext) == 304, "struct ucontext");
+_Static_assert(sizeof(struct l_siginfo) == 128, "siginfo_t");
+
+static struct k_sigaction actions[NSIG + 1];
+static struct rt_sigpage *const sigpage = (struct rt_sigpage *)RT_SIGPAGE_ADDR;
+
+enum dfl { D_TERM, D_CORE, D_IGN, D_STOP };
+
+static enum dfl default_action(int sig)
+{
+    switch (sig) {
+    case 3: case 4: case 5: case 6: case 7: case 8: case 11: case 24: case 25: case 31:
+        return D_CORE;
+    case 17: case 18: case 23: case 28:
+        return D_IGN;
+    case 19: case 20: case 21: case 22:
+        return D_STOP;
+    default:
+        return D_TERM;
+    }
+}
+
+/* Ignored: SIG_IGN, or SIG_DFL whose action is to ignore. */
+static bool ignored(int sig)
+{
+    return actions[sig].handler == SIG_IGN ||
+           (actions[sig].handler == SIG_DFL && default_action(sig) == D_IGN);
+}
+
+static uint64_t ignored_set(void)
+{
+    uint64_t set = 0;
+    for (int sig = 1; sig <= NSIG; sig++)
+        if (ignored(sig))
+            set |= BIT(sig);
+    return set;
+}
+
+/* What could be delivered to thread ts now (or taken by its sigtimedwait). Ignored
+ * signals are dropped on the way (they never wake a wait), unless sigtimedwait asks. */
+static uint64_t deliverable(struct rt_tsig *ts)
+{
+    uint64_t ign = ignored_set() & ~ts->waitset;
+    ts->pending &= ~ign;
+    uint64_t pend = __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE);
+    if (pend & ign)
+        pend = __atomic_and_fetch(&sigpage->pending, ~ign, __ATOMIC_ACQ_REL);
+    return (ts->pending | pend) & (~ts->mask | ts->waitset);
+}
+
+/* Sends the process-directed signals no other thread can take to one that can. */
+static void route(void)
+{
+    uint64_t pend = __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE);
+    struct rt_tsig *me = rt_tsig_self();
+    if (!pend || (pend & (~me->mask | me->waitset)))
+        return;
+    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
+        uint64_t slot;
+        struct rt_tsig *t = rt_tsig_at(i, &slot, NULL);
+        if (t && t != me && (pend & (~t->mask | t->waitset))) {
+            cx_thread_redirect(slot);
+            return;
+        }
+    }
+}
+
+bool rt_signal_interrupted(void)
+{
+    struct rt_tsig *ts = rt_tsig_self();
+    cx_thread_config(rt_self_slot(), CX_TCFG_REDIRECT_CLEAR, 0);
+    if (!deliverable(ts)) {
+        route();
+        return false;
+    }
+    ts->interrupted = true;
+    cx_thread_redirect(rt_self_slot()); /* delivered when the call leaves the runtime */
+    return true;
+}
+
+/* Calls that SA_RESTART makes again; the others end with EINTR (as on Linux: sleeps,
+ * pause, sigsuspend, sigtimedwait, poll and select never restart). */
+static bool restartable(uint64_t nr)
+{
+    switch (nr) {
+    case NR_read:
+    case NR_write:
+    case NR_readv:
+    case NR_writev:
+    case NR_pread64:
+    case NR_pwrite64:
+    case NR_wait4:
+    case NR_waitid:
+    case NR_futex:
+    case NR_open:
+    case NR_openat:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void rt_signal_after_call(const struct rt_call *c, long result)
+{
+    struct rt_tsig *ts = rt_tsig_self();
+    ts->restart_nr = 0;
+    if (ts->interrupted) {
+        ts->interrupted = false;
+        if (result == -EINTR && restartable(c->nr))
+            ts->restart_nr = c->nr + 1;
+    }
+}
+
+/* Takes the lowest signal deliverable to ts out of the pending sets; fills info. */
+static int take(struct rt_tsig *ts, struct l_siginfo *info)
+{
+    for (;;) {
+        uint64_t d = deliverable(ts);
+        if (!d)
+            return 0;
+        int sig = __builtin_ctzl(d) + 1;
+        memset(info, 0, sizeof(*info));
+        info->signo = sig;
+        if (ts->pending & BIT(sig)) {
+            ts->pending &= ~BIT(sig);
+            info->code = ts->info[sig - 1].code;
+            info->u.proc.pid = ts->info[sig - 1].pid;
+            info->u.proc.uid = rt_uid;
+            if (info->code == 0 || info->code == -6) /* SI_USER, SI_TKILL */
+                info->u.proc.pid = ts->info[sig - 1].pid;
+            return sig;
+        }
+        uint64_t old = __atomic_fetch_and(&sigpage->pending, ~BIT(sig), __ATOMIC_ACQ_REL);
+        if (!(old & BIT(sig)))
+            continue; /* another thread took it */
+        info->code = sigpage->info[sig - 1].code;
+        info->u.proc.pid = sigpage->info[sig - 1].pid;
+        info->u.proc.uid = (uint32_t)sigpage->info[sig - 1].uid;
+        info->u.proc.status = sigpage->info[sig - 1].status;
+        return sig;
+    }
+}
+
+static void frame_fpstate_default(uint8_t *fx)
+{
+    memset(fx, 0, 512);
+    fx[0] = 0x7f; /* FCW 0x037f */
+    fx[1] = 0x03;
+    fx[24] = 0x80; /* MXCSR 0x1f80 */
+    fx[25] = 0x1f;
+}
+
+/* Builds the frame for sig on the program's stack and points regs at the handler. */
+static void push_frame(struct cx_regs *r, int sig, const struct l_siginfo *info)
+{
+    struct rt_tsig *ts = rt_tsig_self();
+    const struct k_sigaction *a = &actions[sig];
+    uint64_t sp = r->rsp;
+    bool on_alt = ts->ss_size && sp - ts->ss_sp <= ts->ss_size;
+    if ((a->flags & SA_ONSTACK) && ts->ss_size && !(ts->ss_flags & SS_DISABLE) && !on_alt)
+        sp = ts->ss_sp + ts->ss_size;
+    else
+        sp -= 128; /* the red zone */
+    sp = (sp - 512) & ~63ul;
+    uint64_t fpstate = sp;
+    sp = ((sp - sizeof(struct l_frame)) & ~15ul) - 8; /* as after a call: (sp + 8) % 16 == 0 */
+    struct l_frame *f = (struct l_frame *)sp;
+    memcpy((void *)fpstate, r->fxsave, 512);
+    memset(f, 0, sizeof(*f));
+    f->pretcode = (a->flags & SA_RESTORER) ? a->restorer : 0;
+    f->uc.stack.sp = ts->ss_sp;
+    f->uc.stack.size = ts->ss_size;
+    f->uc.stack.flags = !ts->ss_size ? SS_DISABLE : on_alt ? SS_ONSTACK : 0;
+    struct l_sigcontext *mc = &f->uc.mc;
+    mc->r8 = r->r8, mc->r9 = r->r9, mc->r10 = r->r10, mc->r11 = r->r11;
+    mc->r12 = r->r12, mc->r13 = r->r13, mc->r14 = r->r14, mc->r15 = r->r15;
+    mc->rdi = r->rdi, mc->rsi = r->rsi, mc->rbp = r->rbp, mc->rbx = r->rbx;
+    mc->rdx = r->rdx, mc->rax = r->rax, mc->rcx = r->rcx, mc->rsp = r->rsp;
+    mc->rip = r->rip, mc->eflags = r->rflags;
+    mc->cs = 0x33, mc->ss = 0x2b;
+    mc->cr2 = info->code > 0 && (sig == 11 || sig == 7) ? info->u.addr : 0;
+    mc->fpstate = fpstate;
+    mc->oldmask = ts->restore_mask ? ts->saved_mask : ts->mask;
+    f->uc.sigmask = mc->oldmask;
+    f->info = *info;
+    /* the handler runs with its mask added (and the signal, unless SA_NODEFER) */
+    if (ts->restore_mask) { /* sigsuspend: its temporary mask ends with the handler */
+        ts->mask = ts->saved_mask;
+        ts->restore_mask = false;
+    }
+    ts->mask |= a->mask | ((a->flags & SA_NODEFER) ? 0 : BIT(sig));
+    ts->mask &= ~UNBLOCKABLE;
+    r->rip = a->handler;
+    r->rsp = sp;
+    r->rdi = (uint64_t)sig;
+    r->rsi = (uint64_t)&f->info;
+    r->rdx = (uint64_t)&f->uc;
+    r->rax = 0;
+    r->rflags &= ~(1ul << 10 | 1ul << 8); /* DF and TF clear */
+    frame_fpstate_default(r->fxsave);
+    if (a->flags & SA_RESETHAND)
+        actions[sig].handler = SIG_DFL, actions[sig].flags &= ~SA_SIGINFO;
+}
+
+/*
+ * Delivers what is deliverable to this thread on the saved context r: ignored signals
+ * go, default actions are taken (terminate, core, stop), and the first signal with a
+ * handler gets a frame (more pending ones follow when the kernel re-enters us at once).
+ */
+static void deliver(struct cx_regs *r)
+{
+    struct rt_tsig *ts = rt_tsig_self();
+    struct l_siginfo info;
+    int sig;
+    uint64_t restart = ts->restart_nr;
+    ts->restart_nr = 0;
+    while ((sig = take(ts, &info)) != 0) {
+        const struct k_sigaction *a = &actions[sig];
+        if (sig == 17 && (info.code == 5 || info.code == 6) && (a->flags & SA_NOCLDSTOP))
+            continue; /* stop and continue of a child: not wanted */
+        if (ignored(sig)) {
+            continue;
+        }
+        if (a->handler == SIG_DFL) {
+            enum dfl d = default_action(sig);
+            if (d == D_STOP) {
+                cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_STOP, 1, 0), (uint64_t)sig, 0, 0, 0);
+                continue; /* continued */
+            }
+            rt_exit_process(sig | (d == D_CORE ? 0x80 : 0));
+        }
+        if (restart && (int64_t)r->rax == -EINTR && (a->flags & SA_RESTART)) {
+            r->rax = restart - 1;
+            r->rip -= 2; /* back to the syscall instruction */
+        }
+        restart = 0;
+        push_frame(r, sig, &info);
+        if (deliverable(ts))
+            cx_thread_redirect(rt_self_slot()); /* the next one, on top of this frame */
+        break;
+    }
+    if (restart && (int64_t)r->rax == -EINTR) { /* only ignored signals came: restart */
+        r->rax = restart - 1;
+        r->rip -= 2;
+    }
+    route();
+}
+
+_Noreturn void rt_signal_redirect(void)
+{
+    struct cx_regs r __attribute__((aligned(16)));
+    rt_lock();
+    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
+    deliver(&r);
+    rt_unlock();
+    cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
+    rt_log("[runtime] cannot resume after a signal\n");
+    rt_exit_process(0x80 | 11);
+}
+
+_Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address)
+{
+    struct cx_regs r __attribute__((aligned(16)));
+    rt_lock();
+    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
+    int sig = vector == 0 || vector == 16 || vector == 19 ? 8 /* SIGFPE */
+              : vector == 6                               ? 4 /* SIGILL */
+              : vector == 3 || vector == 1                ? 5 /* SIGTRAP */
+              : vector == 17                              ? 7 /* SIGBUS */
+                                                          : 11; /* SIGSEGV */
+    struct rt_tsig *ts = rt_tsig_self();
+    const struct k_sigaction *a = &actions[sig];
+    if (a->handler != SIG_DFL && a->handler != SIG_IGN && !(ts->mask & BIT(sig))) {
+        struct l_siginfo info;
+        memset(&info, 0, sizeof(info));
+        info.signo = sig;
+        /* SEGV_MAPERR or SEGV_ACCERR (present page), FPE_INTDIV, ILL_ILLOPN, BUS_ADRERR */
+        info.code = sig == 11 ? ((error & 1) ? 2 : 1) : sig == 8 ? 1 : sig == 4 ? 2 : 1;
+        info.u.addr = sig == 11 || sig == 7 ? address : r.rip;
+        push_frame(&r, sig, &info);
+        rt_unlock();
+        cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
+    }
+    /* no handler, or the signal blocked or ignored: the process dies, as on Linux */
+    static const char *const names[] = {[4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS",
+                                        [8] = "SIGFPE", [11] = "SIGSEGV"};
+    char where[160] = "";
+    if (!rt_exe_symbol(r.rip, where + 4, sizeof(where) - 4)) {
+        memcpy(where, " in ", 4);
+        size_t n = strlen(where);
+        cx_snprintf(where + n, sizeof(where) - n, " (%s)", rt_exe_path);
+    }
+    rt_log("[runtime] %s: killed by %s at address %#lx, rip %#lx%s\n", rt_exe_path, names[sig],
+           address, r.rip, where);
+    cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_FAULT_REPORT, 4, 0), (uint64_t)sig, address,
+                    r.rip, vector);
+    rt_exit_process(sig | 0x80);
+}
+
+long rt_sigreturn(void)
+{
+    struct cx_regs r __attribute__((aligned(16)));
+    struct rt_tsig *ts = rt_tsig_self();
+    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
+    const struct l_frame *f = (const struct l_frame *)(r.rsp - 8);
+    const struct l_sigcontext *mc = &f->uc.mc;
+    r.r8 = mc->r8, r.r9 = mc->r9, r.r10 = mc->r10, r.r11 = mc->r11;
+    r.r12 = mc->r12, r.r13 = mc->r13, r.r14 = mc->r14, r.r15 = mc->r15;
+    r.rdi = mc->rdi, r.rsi = mc->rsi, r.rbp = mc->rbp, r.rbx = mc->rbx;
+    r.rdx = mc->rdx, r.rax = mc->rax, r.rcx = mc->rcx, r.rsp = mc->rsp;
+    r.rip = mc->rip, r.rflags = mc->eflags;
+    if (mc->fpstate)
+        memcpy(r.fxsave, (const void *)mc->fpstate, 512);
+    ts->mask = f->uc.sigmask & ~UNBLOCKABLE;
+    if (deliverable(ts))
+        cx_thread_redirect(rt_self_slot());
+    rt_unlock(); /* taken by rt_syscall, which this call never returns to */
+    cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
+    rt_lock();
+    return -EFAULT; /* the kernel refused the context */
+}
+
+long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old, size_t size)
+{
+    if (size != 8 || sig < 1 || sig > NSIG)
+        return -EINVAL;
+    if (act && (sig == 9 || sig == 19)) /* SIGKILL, SIGSTOP */
+        return -EINVAL;
+    if (old)
+        *old = actions[sig];
+    if (act) {
+        actions[sig] = *act;
+        actions[sig].mask &= ~UNBLOCKABLE;
+        if (ignored(sig)) { /* pending ones go (POSIX) */
+            rt_tsig_self()->pending &= ~BIT(sig);
+            __atomic_and_fetch(&sigpage->pending, ~BIT(sig), __ATOMIC_ACQ_REL);
+        }
+    }
+    return 0;
+}
+
+long rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t size)
+{
+    struct rt_tsig *ts = rt_tsig_self();
+    if (size != 8)
+        return -EINVAL;
+    uint64_t prev = ts->mask;
+    if (set) {
+        uint64_t s = *set & ~UNBLOCKABLE;
+        if (how == 0)
+            ts->mask |= s;
+        else if (how == 1)
+            ts->mask &= ~s;
+        else if (how == 2)
+            ts->mask = s;
+        else
+            return -EINVAL;
+    }
+    if (old)
+        *old = prev;
+    if (deliverable(ts))
+        cx_thread_redirect(rt_self_slot()); /* unblocked: delivered on the way out */
+    return 0;
+}
+
+long rt_sigpending(uint64_t *set, size_t size)
+{
+    if (size != 8)
+        return -EINVAL;
+    struct rt_tsig *ts = rt_tsig_self();
+    *set = (ts->pending | __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE)) & ts->mask;
+    return 0;
+}
+
+/* Waits on this thread's notification until a signal is deliverable (or the timeout). */
+static long wait_signal(uint64_t timeout)
+{
+    struct rt_tsig *ts = rt_tsig_self();
+    uint64_t end = timeout == CX_TIMEOUT_NONE ? 0 : cx_clock_ns() + timeout;
+    while (!deliverable(ts)) {
+        uint64_t left = CX_TIMEOUT_NONE;
+        if (end) {
+            uint64_t now = cx_clock_ns();
+            if (now >= end)
+                return -EAGAIN;
+            left = end - now;
+        }
+        uint64_t bits;
+        rt_unlock();
+        long err = cx_notif_wait(rt_thread_notif(), left, &bits);
+        rt_lock();
+        if (err == CX_E_INTERRUPTED)
+            cx_thread_config(rt_self_slot(), CX_TCFG_REDIRECT_CLEAR, 0);
+    }
+    return 0;
+}
+
+long rt_pause(void)
+{
+    wait_signal(CX_TIMEOUT_NONE);
+    cx_thread_redirect(rt_self_slot());
+    return -EINTR;
+}
+
+long rt_sigsuspend(const uint64_t *set, size_t size)
+{
+    if (size != 8)
+        return -EINVAL;
+    struct rt_tsig *ts = rt_tsig_self();
+    ts->saved_mask = ts->mask;
+    ts->restore_mask = true;
+    ts->mask = *set & ~UNBLOCKABLE;
+    wait_signal(CX_TIMEOUT_NONE);
+    cx_thread_redirect(rt_self_slot());
+    return -EINTR;
+}
+
+long rt_sigtimedwait(const uint64_t *set, void *uinfo, const struct linux_timespec *t,
+                     size_t size)
+{
+    if (size != 8)
+        return -EINVAL;
+    struct rt_tsig *ts = rt_tsig_self();
+    uint64_t timeout = CX_TIMEOUT_NONE;
+    if (t) {
+        if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= 1000000000)
+            return -EINVAL;
+        timeout = (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+    }
+    ts->waitset = *set & ~UNBLOCKABLE;
+    long r = 0;
+    for (;;) {
+        uint64_t pend = ts->pending | __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE);
+        if (pend & ts->waitset) {
+            /* take the lowest of the set, as if only it were unblocked */
+            uint64_t mask = ts->mask;
+            ts->mask = ~(pend & ts->waitset & -(pend & ts->waitset));
+            struct l_siginfo info;
+            uint64_t ws = ts->waitset;
+            ts->waitset = 0;
+            r = take(ts, &info);
+            ts->mask = mask;
+            ts->waitset = ws;
+            if (r) {
+                if (uinfo)
+                    memcpy(uinfo, &info, sizeof(info));
+                break;
+            }
+            continue;
+        }
+        if (pend & ~ts->mask) { /* another signal came: it is delivered, the wait ends */
+            cx_thread_redirect(rt_self_slot());
+            r = -EINTR;
+            break;
+        }
+        if (timeout == 0) {
+            r = -EAGAIN;
+            break;
+        }
+        r = wait_signal(timeout);
+        if (r == -EAGAIN)
+            break;
+    }
+    ts->waitset = 0;
+    return r;
+}
+
+long rt_sigaltstack(const void *uss, void *uold)
+{
+    struct rt_tsig *ts = rt_tsig_self();
+    struct l_stack {
+        uint64_t sp;
+        int32_t flags, pad;
+        uint64_t size;
+    };
+    if (uold) {
+        struct l_stack o = {ts->ss_sp, !ts->ss_size ? SS_DISABLE : 0, 0, ts->ss_size};
+        memcpy(uold, &o, sizeof(o));
+    }
+    if (uss) {
+        struct l_stack n;
+        memcpy(&n, uss, sizeof(n));
+        if (n.flags & ~SS_DISABLE)
+            return -EINVAL;
+        if (n.flags & SS_DISABLE) {
+            ts->ss_sp = ts->ss_size = 0;
+        } else {
+            if (n.size < 2048) /* MINSIGSTKSZ */
+                return -ENOMEM;
+            ts->ss_sp = n.sp, ts->ss_size = n.size;
+        }
+        ts->ss_flags = 0;
+    }
+    return 0;
+}
+
+long rt_kill(long pid, long sig)
+{
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_KILL, 2, 0), (uint64_t)pid,
+                                      (uint64_t)sig, 0, 0);
+    return r.err ? -ESRCH : (long)r.rdx;
+}
+
+long rt_tgkill(long tgid, long tid, long sig)
+{
+    if (sig < 0 || sig > NSIG || tid <= 0 || (tgid != -1 && tgid <= 0))
+        return -EINVAL;
+    if (tgid != -1 && (uint64_t)tgid != rt->pid)
+        return -ESRCH; /* threads of other processes: not reachable yet */
+    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
+        uint64_t slot, t_tid;
+        struct rt_tsig *t = rt_tsig_at(i, &slot, &t_tid);
+        if (!t || t_tid != (uint64_t)tid)
+            continue;
+        if (!sig)
+            return 0;
+        if (ignored((int)sig))
+            return 0;
+        t->info[sig - 1].code = -6; /* SI_TKILL */
+        t->info[sig - 1].pid = (int32_t)rt->pid;
+        t->pending |= BIT(sig);
+        cx_thread_redirect(slot);
+        return 0;
+    }
+    return -ESRCH;
+}
+
+long rt_sigqueueinfo(long pid, long sig, const void *uinfo)
+{
+    if ((uint64_t)pid != rt->pid)
+        return rt_kill(pid, sig); /* the info does not travel between processes yet */
+    if (sig < 1 || sig > NSIG)
+        return sig == 0 ? 0 : -EINVAL;
+    const struct l_siginfo *in = uinfo;
+    if (in->code >= 0)
+        return -EPERM; /* as Linux: only negative codes may be sent */
+    sigpage->info[sig - 1].code = in->code;
+    sigpage->info[sig - 1].pid = in->u.proc.pid;
+    sigpage->info[sig - 1].uid = (int32_t)in->u.proc.uid;
+    __atomic_or_fetch(&sigpage->pending, BIT(sig), __ATOMIC_RELEASE);
+    cx_thread_redirect(rt->slot_thread);
+    return 0;
+}
+
+/* execve: handlers go back to the default action; ignored signals stay ignored, and the
+ * mask and pending signals stay. */
+void rt_signals_exec(void)
+{
+    for (int s = 1; s <= NSIG; s++)
+        if (actions[s].handler != SIG_IGN)
+            memset(&actions[s], 0, sizeof(actions[s]));
+    rt_tsig_self()->ss_sp = rt_tsig_self()->ss_size = 0;
+}
+
+/* A write found a pipe without readers: SIGPIPE to the calling thread (the call still
+ * fails with EPIPE, which a handler or an ignored SIGPIPE lets the program see). */
+void rt_raise_sigpipe(void)
+{
+    const int sig = 13;
+    struct rt_tsig *ts = rt_tsig_self();
+    if (ignored(sig))
+        return;
+    ts->info[sig - 1].code = 0x80; /* SI_KERNEL */
+    ts->info[sig - 1].pid = 0;
+    ts->pending |= BIT(sig);
+    if (!(ts->mask & BIT(sig)))
+        cx_thread_redirect(rt_self_slot());
+}
