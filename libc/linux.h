@@ -118,6 +118,7 @@ enum linux_nr {
     NR_exit_group = 231,
     NR_prlimit64 = 302,
     NR_fork = 57,
+    NR_mremap = 25,
     NR_rt_sigreturn = 15,
     NR_kill = 62,
     NR_tkill = 200,

@@ -11,6 +11,7 @@
  */
 #include <stdbool.h>
 #include <string.h>
+#include <vfs/plugin.h>
 #include "runtime.h"
 
 #define MAX_RECORDS 4096
@@ -174,8 +175,31 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
         return -EINVAL;
     if (!(flags & (MAP_PRIVATE | MAP_SHARED)))
         return -EINVAL;
-    if (!(flags & MAP_ANONYMOUS))
-        return (int)fd >= 0 && (int)fd <= 2 ? -ENODEV : -EBADF; /* no files yet */
+    struct vfs_file *file = NULL;
+    if (!(flags & MAP_ANONYMOUS)) {
+        /* a file: its bytes are copied in (private mappings are copies on Linux too
+         * until written; a shared one would need the file system to share pages) */
+        file = vfs_fd_file(rt_vfs, (int)fd);
+        if (!file || (file->flags & O_PATH))
+            return -EBADF;
+        if (off & (CX_PAGE_SIZE - 1))
+            return -EINVAL;
+        if ((file->flags & O_ACCMODE) == O_WRONLY)
+            return -EACCES;
+        struct linux_stat st;
+        if (vfs_file_stat(file, &st) || (st.st_mode & S_IFMT) != S_IFREG)
+            return -ENODEV;
+        if ((flags & MAP_SHARED) && (prot & PROT_WRITE)) {
+            if ((file->flags & O_ACCMODE) != O_RDWR)
+                return -EACCES;
+            static int said;
+            if (!said++)
+                rt_log("[runtime] mmap: writable shared file mappings are not supported\n");
+            return -ENODEV;
+        }
+        flags &= ~(uint64_t)MAP_SHARED;
+        flags |= MAP_PRIVATE;
+    }
     uint64_t pages = page_up(len) / CX_PAGE_SIZE;
     uint64_t mf = map_flags(prot) | (flags & MAP_SHARED ? CX_MAP_SHARE : 0);
     uint64_t va;
@@ -197,8 +221,67 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
         if (!va)
             return -ENOMEM;
     }
-    long err = map_new(va, pages, mf);
-    return err ? err : (long)va;
+    if (!file) {
+        long err = map_new(va, pages, mf);
+        return err ? err : (long)va;
+    }
+    long err = map_new(va, pages, CX_MAP_R | CX_MAP_W);
+    for (uint64_t done = 0; !err && done < len;) {
+        int64_t r = vfs_file_pread(file, (char *)va + done, len - done, off + done);
+        if (r < 0)
+            err = r;
+        if (r <= 0)
+            break; /* the end of the file: the rest stays zero */
+        done += (uint64_t)r;
+    }
+    if (!err && mf != (CX_MAP_R | CX_MAP_W))
+        err = cx_protect(rt->slot_pd, va, pages, mf & 7) ? -ENOMEM : 0;
+    if (err) {
+        rt_munmap(va, pages * CX_PAGE_SIZE);
+        return err;
+    }
+    return (long)va;
+}
+
+static bool range_mapped(uint64_t addr, uint64_t len);
+
+/* Whether any page of [addr, addr + len) is mapped by brk or mmap. */
+static bool range_used(uint64_t addr, uint64_t len)
+{
+    for (unsigned i = 0; i < nrecords; i++)
+        if (records[i].va < addr + len && addr < records[i].va + records[i].pages * CX_PAGE_SIZE)
+            return true;
+    return false;
+}
+
+/* mremap: shrinks in place, grows in place when the pages after are free, else (with
+ * MREMAP_MAYMOVE) moves by copying into a new mapping. Anonymous read-write memory only,
+ * as musl's realloc uses it. */
+long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
+{
+    if ((old & (CX_PAGE_SIZE - 1)) || !new_len || (flags & ~3ul) || (flags & 2))
+        return (flags & 2) && !(flags & ~3ul) ? -ENOSYS : -EINVAL; /* MREMAP_FIXED: not yet */
+    old_len = page_up(old_len);
+    new_len = page_up(new_len);
+    if (!old_len || !range_mapped(old, old_len))
+        return -EFAULT;
+    if (new_len <= old_len) {
+        if (new_len < old_len)
+            rt_munmap(old + new_len, old_len - new_len);
+        return (long)old;
+    }
+    uint64_t extra = new_len - old_len;
+    if (old + new_len <= RT_MMAP_TOP && !range_used(old + old_len, extra) &&
+        map_new(old + old_len, extra / CX_PAGE_SIZE, CX_MAP_R | CX_MAP_W) == 0)
+        return (long)old;
+    if (!(flags & 1))
+        return -ENOMEM;
+    uint64_t va = find_gap(new_len / CX_PAGE_SIZE);
+    if (!va || map_new(va, new_len / CX_PAGE_SIZE, CX_MAP_R | CX_MAP_W))
+        return -ENOMEM;
+    memcpy((void *)va, (const void *)old, old_len);
+    rt_munmap(old, old_len);
+    return (long)va;
 }
 
 long rt_mprotect(uint64_t addr, uint64_t len, uint64_t prot)

@@ -84,11 +84,26 @@ enum dfl { D_TERM, D_CORE, D_IGN, D_STOP };
 static enum dfl default_action(int sig)
 {
     switch (sig) {
-    case 3: case 4: case 5: case 6: case 7: case 8: case 11: case 24: case 25: case 31:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+    case 11:
+    case 24:
+    case 25:
+    case 31:
         return D_CORE;
-    case 17: case 18: case 23: case 28:
+    case 17:
+    case 18:
+    case 23:
+    case 28:
         return D_IGN;
-    case 19: case 20: case 21: case 22:
+    case 19:
+    case 20:
+    case 21:
+    case 22:
         return D_STOP;
     default:
         return D_TERM;
@@ -299,7 +314,8 @@ static void deliver(struct cx_regs *r)
         if (a->handler == SIG_DFL) {
             enum dfl d = default_action(sig);
             if (d == D_STOP) {
-                cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_STOP, 1, 0), (uint64_t)sig, 0, 0, 0);
+                cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_STOP, 1, 0), (uint64_t)sig, 0, 0,
+                                0);
                 continue; /* continued */
             }
             rt_exit_process(sig | (d == D_CORE ? 0x80 : 0));
@@ -342,7 +358,7 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
               : vector == 6                               ? 4 /* SIGILL */
               : vector == 3 || vector == 1                ? 5 /* SIGTRAP */
               : vector == 17                              ? 7 /* SIGBUS */
-                                                          : 11; /* SIGSEGV */
+                                                          : 11;                            /* SIGSEGV */
     struct rt_tsig *ts = rt_tsig_self();
     const struct k_sigaction *a = &actions[sig];
     if (a->handler != SIG_DFL && a->handler != SIG_IGN && !(ts->mask & BIT(sig))) {
@@ -357,8 +373,8 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
         cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
     }
     /* no handler, or the signal blocked or ignored: the process dies, as on Linux */
-    static const char *const names[] = {[4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS",
-                                        [8] = "SIGFPE", [11] = "SIGSEGV"};
+    static const char *const names[] = {
+        [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS", [8] = "SIGFPE", [11] = "SIGSEGV"};
     char where[160] = "";
     if (!rt_exe_symbol(r.rip, where + 4, sizeof(where) - 4)) {
         memcpy(where, " in ", 4);
@@ -490,8 +506,7 @@ long rt_sigsuspend(const uint64_t *set, size_t size)
     return -EINTR;
 }
 
-long rt_sigtimedwait(const uint64_t *set, void *uinfo, const struct linux_timespec *t,
-                     size_t size)
+long rt_sigtimedwait(const uint64_t *set, void *uinfo, const struct linux_timespec *t, size_t size)
 {
     if (size != 8)
         return -EINVAL;

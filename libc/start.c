@@ -14,11 +14,17 @@ struct vfs *rt_vfs;
 static int started;
 
 /* The tree a component gets when its config has no `vfs` block. */
-static const char default_vfs[] = "vfs {\n"
-                                  "    tar @boot\n"
-                                  "    dir /dev { null; zero; full; log }\n"
-                                  "    dir /tmp { ram mode=1777 }\n"
-                                  "}\n";
+static const char default_vfs[] =
+    "vfs {\n"
+    "    tar @boot\n"
+    "    dir /dev {\n"
+    "        null; zero; full; random; urandom; tty; log\n"
+    "        symlink fd /proc/self/fd; symlink stdin /proc/self/fd/0\n"
+    "        symlink stdout /proc/self/fd/1; symlink stderr /proc/self/fd/2\n"
+    "    }\n"
+    "    dir /proc { proc }\n"
+    "    dir /tmp { ram mode=1777 }\n"
+    "}\n";
 
 /* ---- what the VFS gets from the runtime ---- */
 

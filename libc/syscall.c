@@ -275,6 +275,8 @@ static long dispatch(struct rt_call *c)
         return rt_munmap(a[0], a[1]);
     case NR_mprotect:
         return rt_mprotect(a[0], a[1], a[2]);
+    case NR_mremap:
+        return rt_mremap(a[0], a[1], a[2], a[3], a[4]);
     case NR_madvise:
         return rt_madvise(a[0], a[1], a[2]);
     case NR_getpid:

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -1376,6 +1377,60 @@ static void test_cross_fs(const char *other)
           "source changed");
 }
 
+/* mmap of files (private: a copy of the bytes) and mremap as musl's realloc uses it */
+static void test_mmap_files(void)
+{
+    int fd = open("m_file", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    char text[6000];
+    for (size_t i = 0; i < sizeof(text); i++)
+        text[i] = (char)('a' + i % 26);
+    check("mmap_setup", fd >= 0 && write(fd, text, sizeof(text)) == (ssize_t)sizeof(text),
+          strerror(errno));
+    char *m = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
+    check("mmap_file_private",
+          m != MAP_FAILED && !memcmp(m, text, sizeof(text)) && m[6000] == 0 && m[8191] == 0,
+          "content or zero tail differs");
+    if (m != MAP_FAILED)
+        munmap(m, 8192);
+    m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 4096);
+    check("mmap_file_offset", m != MAP_FAILED && !memcmp(m, text + 4096, sizeof(text) - 4096),
+          "content at offset 4096 differs");
+    if (m != MAP_FAILED) {
+        m[0] = '#';
+        char c = 0;
+        check("mmap_private_write_stays", pread(fd, &c, 1, 4096) == 1 && c == text[4096],
+              "the file changed");
+        munmap(m, 4096);
+    }
+    check_err("mmap_file_unaligned_offset", (long)mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 100),
+              EINVAL);
+    int dfd = open(".", O_RDONLY | O_DIRECTORY);
+    check_err("mmap_directory_enodev", (long)mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, dfd, 0),
+              ENODEV);
+    close(dfd);
+    int wfd = open("m_file", O_WRONLY);
+    check_err("mmap_writeonly_eacces", (long)mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, wfd, 0),
+              EACCES);
+    close(wfd);
+    close(fd);
+    check_err("mmap_closed_fd_ebadf", (long)mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0), EBADF);
+    unlink("m_file");
+
+    /* mremap: grow (in place or moved) keeps the bytes, shrink keeps the start */
+    char *a = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(a, 'q', 8192);
+    char *b = mremap(a, 8192, 1 << 20, MREMAP_MAYMOVE);
+    check("mremap_grow", b != MAP_FAILED && b[0] == 'q' && b[8191] == 'q' && b[8192] == 0,
+          strerror(errno));
+    if (b != MAP_FAILED) {
+        b[(1 << 20) - 1] = 'z';
+        char *c = mremap(b, 1 << 20, 4096, 0);
+        check("mremap_shrink", c == b && c[0] == 'q', strerror(errno));
+        munmap(c, 4096);
+    }
+    check_err("mremap_unaligned", (long)mremap((char *)a + 1, 4096, 8192, MREMAP_MAYMOVE), EINVAL);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1404,6 +1459,7 @@ int main(int argc, char **argv)
     test_statfs_ioctl();
     test_copy_fadvise();
     test_devices();
+    test_mmap_files();
     if (argc > 2)
         test_cross_fs(argv[2]);
 

@@ -149,8 +149,8 @@ int main(void)
     got_sig = 0;
     if (sigsetjmp(jump, 1) == 0)
         *(volatile int *)0x1238 = 1;
-    check("sigsegv_handler", got_sig == SIGSEGV && got_addr == 0x1238, "sig %ld addr %#lx",
-          got_sig, (long)got_addr);
+    check("sigsegv_handler", got_sig == SIGSEGV && got_addr == 0x1238, "sig %ld addr %#lx", got_sig,
+          (long)got_addr);
     signal(SIGSEGV, SIG_DFL);
 
     /* sigaltstack */
@@ -179,8 +179,8 @@ int main(void)
     int st = 0;
     while (waitpid(p, &st, 0) < 0 && errno == EINTR) {
     }
-    check("child_killed_sigterm", WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#lx%ld",
-          st, 0);
+    check("child_killed_sigterm", WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#lx%ld", st,
+          0);
     check("sigchld_delivered", chld >= 1, "chld %ld%ld", chld, 0);
 
     /* EINTR: a read on an empty pipe, interrupted by a signal from a child */
