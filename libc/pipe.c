@@ -362,3 +362,10 @@ int rt_pipe_wait(struct vfs_file *f, unsigned events)
     wake(p);
     return 1;
 }
+
+/* The notification a pipe end's changes signal, or 0 if f is no pipe. */
+uint64_t rt_pipe_notif(struct vfs_file *f)
+{
+    struct pipe *p = pipe_fs && f->node->fs == pipe_fs ? pipe_of(f->node) : NULL;
+    return p ? p->slot_notif : 0;
+}

@@ -72,6 +72,15 @@ int rt_exe_symbol(uint64_t addr, char *buf, size_t size);
 long rt_pipe2(int *fds, int flags);
 void rt_pipes_after_fork(void);
 int rt_pipe_wait(struct vfs_file *f, unsigned events);
+uint64_t rt_pipe_notif(struct vfs_file *f);
+
+/* poll.c */
+long rt_poll(void *ufds, uint64_t nfds, long timeout_ms);
+long rt_ppoll(void *ufds, uint64_t nfds, const struct linux_timespec *ts, const uint64_t *mask,
+              uint64_t masksize);
+long rt_select(int nfds, uint64_t *rs, uint64_t *ws, uint64_t *es, int64_t *tv);
+long rt_pselect6(int nfds, uint64_t *rs, uint64_t *ws, uint64_t *es, struct linux_timespec *ts,
+                 const uint64_t *sig);
 
 /* fs.c: the file calls, or RT_NOT_MINE */
 long rt_fs_syscall(const struct rt_call *c);

@@ -334,6 +334,10 @@ static void deliver(struct cx_regs *r)
         r->rax = restart - 1;
         r->rip -= 2;
     }
+    if (ts->restore_mask) { /* sigsuspend and the like, when no handler ran */
+        ts->mask = ts->saved_mask;
+        ts->restore_mask = false;
+    }
     route();
 }
 

@@ -218,6 +218,17 @@ static long dispatch(struct rt_call *c)
         return rt_fork(17, 0);
     case NR_vfork:
         return rt_fork(CLONE_VM | CLONE_VFORK | 17, 0);
+    case NR_poll:
+        return rt_poll((void *)a[0], a[1], (long)(int)a[2]);
+    case NR_ppoll:
+        return rt_ppoll((void *)a[0], a[1], (const struct linux_timespec *)a[2],
+                        (const uint64_t *)a[3], a[4]);
+    case NR_select:
+        return rt_select((int)a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3],
+                         (int64_t *)a[4]);
+    case NR_pselect6:
+        return rt_pselect6((int)a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3],
+                           (struct linux_timespec *)a[4], (const uint64_t *)a[5]);
     case NR_rt_sigreturn:
         return rt_sigreturn();
     case NR_kill:
