@@ -17,10 +17,11 @@
 #define RT_STACK_PAGES 16
 #define RT_HEAP_BASE 0xc0000000ul /* the runtime's private heap (up to 1 GiB) */
 #define RT_HEAP_LIMIT (1ul << 30)
-#define RT_THREADS_BASE 0x2c000000ul /* per-thread areas of threads made by clone */
-#define RT_THREAD_AREA (32 * 4096ul) /* IPC buffer page, then the runtime stack */
-#define RT_MAX_THREADS 64            /* threads per process, the main one included */
-#define RT_MMAP_TOP 0x7f0000000000ul /* program mmap region, handed out downwards */
+#define RT_THREADS_BASE 0x2c000000ul       /* per-thread areas of threads made by clone */
+#define RT_THREAD_AREA (32 * 4096ul)       /* IPC buffer page, then the runtime stack */
+#define RT_MAX_THREADS 64                  /* threads per process, the main one included */
+#define RT_TIMER_AREA (RT_MAX_THREADS - 1) /* the runtime's timer thread uses the last area */
+#define RT_MMAP_TOP 0x7f0000000000ul       /* program mmap region, handed out downwards */
 #define RT_MMAP_BOTTOM 0x100000000ul
 #define RT_BRK_MAX 0x20000000ul /* brk may grow up to here */
 #define RT_PROG_STACK_TOP 0x7ffffffff000ul
@@ -75,6 +76,8 @@ struct rt_sigpage {
 #define RT_LABEL_SHARED_DROP 0xe7 /* w0 id: this process holds it no more */
 #define RT_LABEL_KILL 0xe8        /* w0 pid (as kill(2)), w1 signal; reply w0 0 or -errno */
 #define RT_LABEL_STOP 0xe9 /* w0 signal: stop this process (a stop signal's default action) */
+#define RT_LABEL_NOCLDWAIT                                                                         \
+    0xea /* w0 1: children leave no zombies (SIGCHLD ignored, SA_NOCLDWAIT) */
 #define RT_PGRP_GETPGID 0
 #define RT_PGRP_SETPGID 1
 #define RT_PGRP_GETSID 2

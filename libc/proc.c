@@ -54,6 +54,7 @@ long rt_start_call(void)
     /* the runtime lock was held by the parent's fork: this is the only thread now */
     rt_threads_after_fork(fork_thread);
     rt_pipes_after_fork();
+    rt_timers_after_fork();
     cx_raw_lx_resume((uint64_t)&fork_regs, 0, 0, 0, 0, 0);
     rt_log("[runtime] fork child: cannot resume the parent's context\n");
     rt_exit_process(0x80 | 11);

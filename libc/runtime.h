@@ -74,6 +74,21 @@ void rt_pipes_after_fork(void);
 int rt_pipe_wait(struct vfs_file *f, unsigned events);
 uint64_t rt_pipe_notif(struct vfs_file *f);
 
+/* timer.c */
+struct l_itimerval;
+struct l_sigevent;
+struct l_itimerspec;
+long rt_setitimer(int which, const struct l_itimerval *nv, struct l_itimerval *ov);
+long rt_getitimer(int which, struct l_itimerval *ov);
+long rt_alarm(unsigned seconds);
+long rt_timer_create(int clock, const struct l_sigevent *ev, int *id);
+long rt_timer_settime(long id, int flags, const struct l_itimerspec *nv, struct l_itimerspec *ov);
+long rt_timer_gettime(long id, struct l_itimerspec *cur);
+long rt_timer_getoverrun(long id);
+long rt_timer_delete(long id);
+void rt_timers_after_fork(void);
+void rt_timers_exec(void);
+
 /* poll.c */
 long rt_poll(void *ufds, uint64_t nfds, long timeout_ms);
 long rt_ppoll(void *ufds, uint64_t nfds, const struct linux_timespec *ts, const uint64_t *mask,

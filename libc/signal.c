@@ -415,6 +415,12 @@ long rt_sigreturn(void)
     return -EFAULT; /* the kernel refused the context */
 }
 
+/* SIGCHLD ignored explicitly, or SA_NOCLDWAIT: exited children leave no zombies. */
+static bool nocldwait(void)
+{
+    return actions[17].handler == SIG_IGN || (actions[17].flags & 2 /* SA_NOCLDWAIT */);
+}
+
 long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old, size_t size)
 {
     if (size != 8 || sig < 1 || sig > NSIG)
@@ -424,8 +430,12 @@ long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *ol
     if (old)
         *old = actions[sig];
     if (act) {
+        bool was = sig == 17 && nocldwait();
         actions[sig] = *act;
         actions[sig].mask &= ~UNBLOCKABLE;
+        if (sig == 17 && nocldwait() != was) /* the launcher keeps the zombies, or not */
+            cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0,
+                            0);
         if (ignored(sig)) { /* pending ones go (POSIX) */
             rt_tsig_self()->pending &= ~BIT(sig);
             __atomic_and_fetch(&sigpage->pending, ~BIT(sig), __ATOMIC_ACQ_REL);
@@ -642,9 +652,12 @@ long rt_sigqueueinfo(long pid, long sig, const void *uinfo)
  * mask and pending signals stay. */
 void rt_signals_exec(void)
 {
+    bool was = nocldwait();
     for (int s = 1; s <= NSIG; s++)
         if (actions[s].handler != SIG_IGN)
             memset(&actions[s], 0, sizeof(actions[s]));
+    if (was != nocldwait())
+        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0, 0);
     rt_tsig_self()->ss_sp = rt_tsig_self()->ss_size = 0;
 }
 

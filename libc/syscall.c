@@ -218,6 +218,24 @@ static long dispatch(struct rt_call *c)
         return rt_fork(17, 0);
     case NR_vfork:
         return rt_fork(CLONE_VM | CLONE_VFORK | 17, 0);
+    case NR_alarm:
+        return rt_alarm((unsigned)a[0]);
+    case NR_setitimer:
+        return rt_setitimer((int)a[0], (const struct l_itimerval *)a[1],
+                            (struct l_itimerval *)a[2]);
+    case NR_getitimer:
+        return rt_getitimer((int)a[0], (struct l_itimerval *)a[1]);
+    case NR_timer_create:
+        return rt_timer_create((int)a[0], (const struct l_sigevent *)a[1], (int *)a[2]);
+    case NR_timer_settime:
+        return rt_timer_settime((long)(int)a[0], (int)a[1], (const struct l_itimerspec *)a[2],
+                                (struct l_itimerspec *)a[3]);
+    case NR_timer_gettime:
+        return rt_timer_gettime((long)(int)a[0], (struct l_itimerspec *)a[1]);
+    case NR_timer_getoverrun:
+        return rt_timer_getoverrun((long)(int)a[0]);
+    case NR_timer_delete:
+        return rt_timer_delete((long)(int)a[0]);
     case NR_poll:
         return rt_poll((void *)a[0], a[1], (long)(int)a[2]);
     case NR_ppoll:

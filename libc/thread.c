@@ -127,10 +127,10 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
         return -EINVAL;
     if (!next_tid)
         next_tid = rt->pid * 1000 + 1;
-    unsigned i = 1;
-    while (i < RT_MAX_THREADS && threads[i].used)
+    unsigned i = 1; /* the last area is the timer thread's (timer.c) */
+    while (i < RT_TIMER_AREA && threads[i].used)
         i++;
-    if (i == RT_MAX_THREADS)
+    if (i == RT_TIMER_AREA)
         return -EAGAIN;
     struct thread_rec *t = &threads[i];
     uint64_t area = RT_THREADS_BASE + i * RT_THREAD_AREA;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,6 +92,18 @@ static void sleep_ms(long ms)
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
     while (nanosleep(&t, &t) != 0 && errno == EINTR) {
     }
+}
+
+static volatile sig_atomic_t alarms, thread_notified;
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarms++;
+}
+
+static void on_timer_thread(union sigval v)
+{
+    thread_notified = v.sival_int;
 }
 
 static int cancel_pipe[2];
@@ -270,6 +283,56 @@ int main(void)
     }
     check("sigkill", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#lx%ld", st, 0);
     check("kill_esrch", kill(99999, 0) == -1 && errno == ESRCH, "errno %ld%ld", errno, 0);
+
+    /* timers: alarm interrupts pause; setitimer repeats; POSIX timers by signal and thread */
+    plain(SIGALRM, on_alarm, 0);
+    alarms = 0;
+    alarm(1);
+    check("alarm_left", alarm(1) == 1, "%ld%ld", 0, 0);
+    r = pause();
+    check("alarm_pause", r == -1 && errno == EINTR && alarms == 1, "alarms %ld%ld", alarms, 0);
+    struct itimerval it = {{0, 20000}, {0, 20000}}, cur_it;
+    alarms = 0;
+    setitimer(ITIMER_REAL, &it, NULL);
+    while (alarms < 3)
+        pause();
+    getitimer(ITIMER_REAL, &cur_it);
+    check("setitimer_repeats", alarms >= 3 && cur_it.it_interval.tv_usec == 20000,
+          "alarms %ld interval %ld", alarms, (long)cur_it.it_interval.tv_usec);
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    timer_t tm;
+    struct sigevent sev;
+    memset(&sev, 0, sizeof(sev));
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGUSR1;
+    sev.sigev_value.sival_int = 77;
+    handle(SIGUSR1, on_info, 0);
+    got = 0;
+    check("timer_create", timer_create(CLOCK_MONOTONIC, &sev, &tm) == 0, "errno %ld%ld", errno, 0);
+    struct itimerspec its = {{0, 0}, {0, 30000000}};
+    timer_settime(tm, 0, &its, NULL);
+    struct itimerspec left_its;
+    timer_gettime(tm, &left_its);
+    check("timer_gettime", left_its.it_value.tv_sec == 0 && left_its.it_value.tv_nsec > 0,
+          "left %ld%ld", left_its.it_value.tv_nsec, 0);
+    while (!got)
+        pause();
+    check("timer_sigev_signal", got == 1 && got_code == SI_TIMER, "got %ld code %ld", got,
+          got_code);
+    check("timer_delete", timer_delete(tm) == 0, "errno %ld%ld", errno, 0);
+    memset(&sev, 0, sizeof(sev));
+    sev.sigev_notify = SIGEV_THREAD;
+    sev.sigev_notify_function = on_timer_thread;
+    sev.sigev_value.sival_int = 42;
+    thread_notified = 0;
+    if (timer_create(CLOCK_REALTIME, &sev, &tm) == 0) {
+        timer_settime(tm, 0, &its, NULL);
+        for (int i = 0; i < 100 && !thread_notified; i++)
+            sleep_ms(10);
+        timer_delete(tm);
+    }
+    check("timer_sigev_thread", thread_notified == 42, "notified %ld%ld", thread_notified, 0);
 
     /* pthread_cancel of a thread blocked in read */
     pipe(cancel_pipe);

@@ -1,0 +1,347 @@
+/*
+ * Timers: alarm, setitimer and getitimer (ITIMER_REAL), and POSIX timers (timer_create
+ * with SIGEV_SIGNAL, SIGEV_THREAD_ID or SIGEV_NONE on CLOCK_REALTIME, CLOCK_MONOTONIC or
+ * CLOCK_BOOTTIME; timer_settime, timer_gettime, timer_getoverrun, timer_delete).
+ *
+ * A runtime thread of its own (made at the first armed timer, in the last thread area)
+ * sleeps on a notification until the next expiry, then raises the timer's signal: a
+ * process-directed one in the signal page (as kill does) with a redirect of the main
+ * thread, a thread-directed one in that thread's pending set. It runs runtime code only
+ * and takes the runtime lock like a call. Setting a timer signals the notification so
+ * that the thread looks again. A signal still pending when the timer fires again counts
+ * as an overrun (timer_getoverrun), as on Linux.
+ *
+ * Timers are not inherited by a fork child; execve deletes POSIX timers and keeps the
+ * alarm (ITIMER_REAL), as POSIX says.
+ */
+#include <string.h>
+#include "runtime.h"
+
+#define MAX_TIMERS 32
+#define ITIMER_SLOT 0 /* timers[0] is setitimer's ITIMER_REAL (and alarm) */
+#define SIGEV_SIGNAL 0
+#define SIGEV_NONE 1
+#define SIGEV_THREAD 2
+#define SIGEV_THREAD_ID 4
+
+struct timer {
+    bool used, armed;
+    int clock;
+    int notify, sig;
+    uint64_t tid;          /* SIGEV_THREAD_ID */
+    uint64_t value;        /* sigev_value, for si_value */
+    uint64_t expiry;       /* monotonic ns */
+    uint64_t interval;     /* ns, 0: one shot */
+    int overrun, last_overrun;
+};
+
+static struct timer timers[MAX_TIMERS];
+static uint64_t timer_notif, timer_thread;
+static bool area_mapped; /* stays mapped (a fork child has a copy of it) */
+static struct rt_sigpage *const sigpage = (struct rt_sigpage *)RT_SIGPAGE_ADDR;
+
+static uint64_t now(void)
+{
+    return cx_clock_ns();
+}
+
+/* Raises the signal of timer i (the lock is held). */
+static void fire(int i, struct timer *t)
+{
+    if (t->notify == SIGEV_NONE)
+        return;
+    uint64_t bit = 1ul << (t->sig - 1);
+    if (t->notify == SIGEV_THREAD_ID) {
+        for (unsigned k = 0; k < RT_MAX_THREADS; k++) {
+            uint64_t slot, tid;
+            struct rt_tsig *ts = rt_tsig_at(k, &slot, &tid);
+            if (!ts || tid != t->tid)
+                continue;
+            if (ts->pending & bit) {
+                t->overrun++;
+                return;
+            }
+            ts->info[t->sig - 1].code = -2; /* SI_TIMER */
+            ts->info[t->sig - 1].pid = i - 1;
+            t->last_overrun = t->overrun;
+            t->overrun = 0;
+            ts->pending |= bit;
+            cx_thread_redirect(slot);
+            return;
+        }
+        return; /* the thread is gone */
+    }
+    if (__atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE) & bit) {
+        t->overrun++;
+        return;
+    }
+    /* SI_KERNEL for the alarm; SI_TIMER with si_timerid, si_overrun, si_value */
+    sigpage->info[t->sig - 1].code = i == ITIMER_SLOT ? 0x80 : -2;
+    sigpage->info[t->sig - 1].pid = i == ITIMER_SLOT ? 0 : i - 1;
+    sigpage->info[t->sig - 1].uid = t->overrun;
+    sigpage->info[t->sig - 1].status = (int32_t)t->value;
+    t->last_overrun = t->overrun;
+    t->overrun = 0;
+    __atomic_or_fetch(&sigpage->pending, bit, __ATOMIC_RELEASE);
+    cx_thread_redirect(rt->slot_thread);
+}
+
+static _Noreturn void timer_main(void)
+{
+    for (;;) {
+        rt_lock();
+        uint64_t t = now(), next = ~0ul;
+        for (int i = 0; i < MAX_TIMERS; i++) {
+            struct timer *tm = &timers[i];
+            if (!tm->used || !tm->armed)
+                continue;
+            if (tm->expiry <= t) {
+                fire(i, tm);
+                if (tm->interval) {
+                    uint64_t missed = (t - tm->expiry) / tm->interval;
+                    tm->overrun += (int)missed;
+                    tm->expiry += (missed + 1) * tm->interval;
+                } else {
+                    tm->armed = false;
+                }
+            }
+            if (tm->armed && tm->expiry < next)
+                next = tm->expiry;
+        }
+        rt_unlock();
+        uint64_t bits;
+        cx_notif_wait(timer_notif, next == ~0ul ? CX_TIMEOUT_NONE : next > t ? next - t : 1,
+                      &bits);
+    }
+}
+
+/* Starts the timer thread (once), or tells it to look again. */
+static long kick(void)
+{
+    if (timer_thread) {
+        cx_notif_signal(timer_notif, 1);
+        return 0;
+    }
+    uint64_t area = RT_THREADS_BASE + RT_TIMER_AREA * RT_THREAD_AREA;
+    uint64_t m = rt_slot_alloc(), n = rt_slot_alloc(), th = rt_slot_alloc();
+    static struct cx_regs r;
+    if (!m || !n || !th)
+        return -EAGAIN;
+    if (!area_mapped &&
+        (cx_mem_create(rt->slot_quota, RT_THREAD_AREA / CX_PAGE_SIZE, m) ||
+         cx_map(rt->slot_pd, m, 0, area, RT_THREAD_AREA / CX_PAGE_SIZE, CX_MAP_R | CX_MAP_W)))
+        return -EAGAIN;
+    area_mapped = true;
+    if (cx_notif_create(rt->slot_quota, n) ||
+        cx_thread_create(rt->slot_quota, rt->slot_pd, th, rt->slot_parent, 100) ||
+        cx_thread_regs(th, CX_REGS_GET, CX_CTX_CURRENT, &r))
+        return -EAGAIN;
+    r.rip = (uint64_t)timer_main;
+    r.rsp = area + RT_THREAD_AREA - 8; /* as after a call */
+    if (cx_thread_regs(th, CX_REGS_SET, CX_CTX_CURRENT, &r) ||
+        cx_thread_config(th, CX_TCFG_IPCBUF, area) || cx_thread_resume(th))
+        return -EAGAIN;
+    timer_notif = n;
+    timer_thread = th;
+    return 0;
+}
+
+static uint64_t ts_ns(const struct linux_timespec *t)
+{
+    return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
+
+static struct linux_timespec ns_ts(uint64_t ns)
+{
+    struct linux_timespec t = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
+    return t;
+}
+
+/* The time left before timer t fires (0 when disarmed). */
+static uint64_t left(const struct timer *t)
+{
+    if (!t->armed)
+        return 0;
+    uint64_t n = now();
+    return t->expiry > n ? t->expiry - n : 1;
+}
+
+/* Arms or disarms t: value 0 disarms; abs: value is an absolute time on t's clock. */
+static long arm(struct timer *t, uint64_t value, uint64_t interval, bool abs)
+{
+    t->interval = interval;
+    t->overrun = 0;
+    if (!value) {
+        t->armed = false;
+        return 0;
+    }
+    uint64_t n = now();
+    if (abs) {
+        uint64_t clock_now = t->clock == 0 ? rt_realtime_ns() : n;
+        t->expiry = value > clock_now ? n + (value - clock_now) : n;
+    } else {
+        t->expiry = n + value;
+    }
+    t->armed = true;
+    return kick();
+}
+
+struct l_itimerval {
+    int64_t interval_sec, interval_usec, value_sec, value_usec;
+};
+
+long rt_setitimer(int which, const struct l_itimerval *nv, struct l_itimerval *ov)
+{
+    if (which != 0) /* ITIMER_VIRTUAL and ITIMER_PROF need CPU-time accounting */
+        return which == 1 || which == 2 ? -ENOSYS : -EINVAL;
+    struct timer *t = &timers[ITIMER_SLOT];
+    if (ov) {
+        uint64_t l = left(t);
+        ov->value_sec = (int64_t)(l / 1000000000u);
+        ov->value_usec = (int64_t)(l % 1000000000u / 1000u);
+        ov->interval_sec = (int64_t)(t->interval / 1000000000u);
+        ov->interval_usec = (int64_t)(t->interval % 1000000000u / 1000u);
+    }
+    if (!nv)
+        return 0;
+    if (nv->value_usec < 0 || nv->value_usec >= 1000000 || nv->interval_usec < 0 ||
+        nv->interval_usec >= 1000000 || nv->value_sec < 0 || nv->interval_sec < 0)
+        return -EINVAL;
+    t->used = true;
+    t->clock = 1;
+    t->notify = SIGEV_SIGNAL;
+    t->sig = 14; /* SIGALRM */
+    return arm(t, (uint64_t)nv->value_sec * 1000000000u + (uint64_t)nv->value_usec * 1000u,
+               (uint64_t)nv->interval_sec * 1000000000u + (uint64_t)nv->interval_usec * 1000u,
+               false);
+}
+
+long rt_getitimer(int which, struct l_itimerval *ov)
+{
+    if (which != 0)
+        return which == 1 || which == 2 ? -ENOSYS : -EINVAL;
+    return rt_setitimer(0, NULL, ov);
+}
+
+long rt_alarm(unsigned seconds)
+{
+    struct timer *t = &timers[ITIMER_SLOT];
+    uint64_t l = left(t);
+    struct l_itimerval nv = {0, 0, seconds, 0};
+    rt_setitimer(0, &nv, NULL);
+    /* the seconds that were left, rounded up (an armed alarm never reads as 0) */
+    return (long)((l + 999999999u) / 1000000000u);
+}
+
+struct l_sigevent {
+    uint64_t value;
+    int32_t signo, notify;
+    int32_t tid;
+    int32_t pad[11];
+};
+
+long rt_timer_create(int clock, const struct l_sigevent *ev, int *id)
+{
+    if (clock != 0 && clock != 1 && clock != 7 && clock != 4)
+        return clock == 2 || clock == 3 ? -ENOSYS : -EINVAL; /* CPU clocks: no accounting */
+    int notify = ev ? ev->notify : SIGEV_SIGNAL, sig = ev ? ev->signo : 14;
+    if (notify != SIGEV_SIGNAL && notify != SIGEV_NONE && notify != SIGEV_THREAD_ID)
+        return -EINVAL; /* SIGEV_THREAD is musl's own, made of SIGEV_THREAD_ID */
+    if (notify != SIGEV_NONE && (sig < 1 || sig > 64))
+        return -EINVAL;
+    uint64_t tid = 0;
+    if (notify == SIGEV_THREAD_ID) {
+        bool found = false;
+        for (unsigned k = 0; k < RT_MAX_THREADS && !found; k++) {
+            uint64_t t_tid;
+            if (rt_tsig_at(k, NULL, &t_tid) && t_tid == (uint64_t)ev->tid)
+                found = true;
+        }
+        if (!found)
+            return -EINVAL;
+        tid = (uint64_t)ev->tid;
+    }
+    for (int i = 1; i < MAX_TIMERS; i++) {
+        if (timers[i].used)
+            continue;
+        memset(&timers[i], 0, sizeof(timers[i]));
+        timers[i].used = true;
+        timers[i].clock = clock == 0 ? 0 : 1;
+        timers[i].notify = notify;
+        timers[i].sig = sig;
+        timers[i].tid = tid;
+        timers[i].value = ev ? ev->value : (uint64_t)(i - 1);
+        *id = i - 1; /* Linux numbers a process's timers from 0 */
+        return 0;
+    }
+    return -EAGAIN;
+}
+
+static struct timer *timer_of(long id)
+{
+    id++;
+    return id >= 1 && id < MAX_TIMERS && timers[id].used ? &timers[id] : NULL;
+}
+
+struct l_itimerspec {
+    struct linux_timespec interval, value;
+};
+
+long rt_timer_settime(long id, int flags, const struct l_itimerspec *nv, struct l_itimerspec *ov)
+{
+    struct timer *t = timer_of(id);
+    if (!t)
+        return -EINVAL;
+    if (flags & ~1)
+        return -EINVAL;
+    if (!nv)
+        return -EFAULT;
+    if (nv->value.tv_nsec < 0 || nv->value.tv_nsec >= 1000000000 || nv->value.tv_sec < 0 ||
+        nv->interval.tv_nsec < 0 || nv->interval.tv_nsec >= 1000000000 ||
+        nv->interval.tv_sec < 0)
+        return -EINVAL;
+    if (ov) {
+        ov->value = ns_ts(left(t));
+        ov->interval = ns_ts(t->interval);
+    }
+    return arm(t, ts_ns(&nv->value), ts_ns(&nv->interval), flags & 1 /* TIMER_ABSTIME */);
+}
+
+long rt_timer_gettime(long id, struct l_itimerspec *cur)
+{
+    struct timer *t = timer_of(id);
+    if (!t)
+        return -EINVAL;
+    cur->value = ns_ts(left(t));
+    cur->interval = ns_ts(t->interval);
+    return 0;
+}
+
+long rt_timer_getoverrun(long id)
+{
+    struct timer *t = timer_of(id);
+    return t ? t->last_overrun : -EINVAL;
+}
+
+long rt_timer_delete(long id)
+{
+    struct timer *t = timer_of(id);
+    if (!t)
+        return -EINVAL;
+    t->used = t->armed = false;
+    return 0;
+}
+
+/* A fork child has no timers and no timer thread. */
+void rt_timers_after_fork(void)
+{
+    memset(timers, 0, sizeof(timers));
+    timer_thread = timer_notif = 0; /* the slots are empty in the child */
+}
+
+/* execve: POSIX timers go; the alarm stays. */
+void rt_timers_exec(void)
+{
+    for (int i = 1; i < MAX_TIMERS; i++)
+        timers[i].used = timers[i].armed = false;
+}
