@@ -1,0 +1,132 @@
+/*
+ * The File_system session protocol (docs/fs-protocol.md): what the `fs` VFS plugin
+ * (vfs-plugins/fs, the client, inside a POSIX process's runtime) asks a file-system
+ * server (fs-servers/, such as ram_fs) and what it answers.
+ *
+ * A session has a shared buffer (struct fs_buf, FS_BUF_PAGES pages, mapped by client
+ * and server) and a request channel. A request is an operation and up to five words;
+ * names, data and structures travel in the buffer's data area, never in the message.
+ * The answer is one result word (>= 0, or a negative Linux errno) and up to four more.
+ * The transport is the caller's: an IPC call in capix, a direct function call in host
+ * tests (struct fs_transport). The client serialises its requests on a session (the
+ * buffer has one request in flight; fork children share the session and take the
+ * buffer's lock).
+ *
+ * Nodes and handles are numbers the server gives; 0 is never valid. A node number is a
+ * reference the client holds (FS_ACQUIRE adds one, FS_RELEASE drops one; LOOKUP, CREATE
+ * and ATTACH return one). A handle is an open file description kept by the server: its
+ * offset and status flags are the server's, so every process that holds it (after
+ * fork) shares them, and O_APPEND writes are atomic. FS_DUP adds a reference, FS_CLOSE
+ * drops one; the description goes with the last.
+ *
+ * The server confines a session to its root (".." of the root is the root), refuses
+ * every change with EROFS when its policy says read-only, and trusts nothing in a
+ * request: unknown operations, node numbers or handles, lengths beyond the buffer and
+ * names with '/' or NUL get errors, never a crash.
+ */
+#ifndef CAPIX_FS_PROTOCOL_H
+#define CAPIX_FS_PROTOCOL_H
+
+#include <stdint.h>
+
+#define FS_BUF_PAGES 17 /* a header page and 64 KiB of data */
+#define FS_DATA_MAX (64 * 1024)
+
+struct fs_buf {
+    volatile int32_t lock; /* client side: one request in flight per session */
+    uint32_t pad;
+    uint8_t reserved[4096 - 8];
+    uint8_t data[FS_DATA_MAX];
+};
+
+enum fs_op {
+    /* -> r0 the root node, r1 its mode */
+    FS_ATTACH = 1,
+    /* a0 dir, a1 name length (name in data) -> r0 node, r1 mode, r2 inode number */
+    FS_LOOKUP,
+    /* a0 node -> struct linux_stat in data (st_dev left 0: the client's) */
+    FS_GETATTR,
+    /* a0 node, struct fs_setattr in data */
+    FS_SETATTR,
+    /* a0 dir, a1 name length, a2 mode (S_IF* type and permission bits), a3 rdev,
+     * a4 symlink target length (name, then target, in data) -> r0 node, r1 inode */
+    FS_CREATE,
+    /* a0 dir, a1 name length, a2 node (a non-directory): a new name for node */
+    FS_LINK,
+    /* a0 dir, a1 name length, a2 flags (AT_REMOVEDIR) */
+    FS_UNLINK,
+    /* a0 old dir, a1 old name length, a2 new dir, a3 new name length, a4 flags
+     * (RENAME_NOREPLACE, RENAME_EXCHANGE); the two names back to back in data */
+    FS_RENAME,
+    /* a0 node -> r0 the text's length, the text in data */
+    FS_READLINK,
+    /* a0 dir, a1 position (from 2), a2 bytes the client takes -> r0 entries, r1 the
+     * position after the last; data holds struct fs_dirent records, 8-byte aligned */
+    FS_READDIR,
+    /* a0 node: one more client reference */
+    FS_ACQUIRE,
+    /* a0 node: one client reference less */
+    FS_RELEASE,
+    /* a0 node, a1 open flags (O_ACCMODE, O_APPEND, O_TRUNC, ...) -> r0 handle */
+    FS_OPEN,
+    /* a0 handle: one more reference (a fork child's copy) */
+    FS_DUP,
+    /* a0 handle: one reference less */
+    FS_CLOSE,
+    /* a0 handle, a1 bytes (at most FS_DATA_MAX), a2 offset or FS_POS_HANDLE (the
+     * handle's offset, moved) -> r0 bytes read into data */
+    FS_READ,
+    /* a0 handle, a1 bytes (in data), a2 offset or FS_POS_HANDLE (the handle's offset, or
+     * the end with O_APPEND, moved) -> r0 bytes written */
+    FS_WRITE,
+    /* a0 handle, a1 offset, a2 whence (SEEK_SET, SEEK_CUR, SEEK_END) -> r0 new offset */
+    FS_SEEK,
+    /* a0 handle -> r0 its status flags; a1 != FS_FLAGS_KEEP sets O_APPEND and
+     * O_NONBLOCK from a1 first */
+    FS_FLAGS,
+    /* -> struct linux_statfs in data */
+    FS_STATFS,
+    /* a0 handle, a1 1: data only */
+    FS_FSYNC,
+    FS_OP_COUNT
+};
+
+#define FS_POS_HANDLE (~0ull)
+#define FS_FLAGS_KEEP (~0ull)
+
+/* FS_SETATTR: what to change (the VFS's VFS_SET_* bits) and the values. */
+struct fs_setattr {
+    uint32_t mask;
+    uint32_t mode, uid, gid;
+    uint64_t size;
+    int64_t atime_sec, atime_nsec, mtime_sec, mtime_nsec;
+};
+
+/* FS_READDIR: one entry; the name follows, NUL-terminated, and the record is padded to
+ * a multiple of 8 bytes (reclen). */
+struct fs_dirent {
+    uint64_t ino;
+    uint64_t next; /* position of the entry after this one */
+    uint16_t reclen;
+    uint8_t type; /* DT_* */
+    uint8_t namelen;
+    uint32_t pad;
+    char name[];
+};
+
+/* A request and its answer, as both ends and any transport see them. */
+struct fs_msg {
+    uint64_t op;
+    uint64_t a[5];
+    int64_t r[5]; /* r[0] the result or -errno */
+};
+
+/* How the client reaches its server: call sends msg (with data in buf) and waits for the
+ * answer; returns 0, or a negative errno when the server cannot be reached (EIO). */
+struct fs_transport {
+    void *ctx;
+    struct fs_buf *buf;
+    int (*call)(void *ctx, struct fs_msg *msg);
+};
+
+#endif
