@@ -24,6 +24,7 @@ include kernel/module.mk
 include init/module.mk
 include vfs/module.mk
 include vfs-plugins/module.mk
+include fs-servers/module.mk
 include libc/module.mk
 include posix-spawn/module.mk
 include tests/module.mk

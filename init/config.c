@@ -13,7 +13,8 @@
  *       irq GSI               an interrupt capability, named "irq"
  *       boot-archive          the boot archive, read-only, named "archive"
  *   }
- *   when-done shutdown|stay   power off once every component has ended (default stay)
+ *   when-done shutdown [COMPONENT...] | stay
+ *                             power off once every component (or those named) has ended
  */
 #include "init.h"
 #include <stdbool.h>
@@ -90,18 +91,78 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
                 return cfg_error_at(err, p, "a capability name has at most 23 characters");
             cc->node = p;
             c->ncaps++;
+        } else if (!strcmp(p->name, "provides")) {
+            for (unsigned i = 0; i < cfg_nargs(p); i++) {
+                if (c->nprovides == MAX_SERVICES)
+                    return cfg_error_at(err, p, "too many services (at most %u)", MAX_SERVICES);
+                c->provides[c->nprovides++] = cfg_arg(p, i);
+            }
+            if (!cfg_nargs(p) || cfg_nargs(p) != p->nvalues)
+                return cfg_error_at(err, p,
+                                    "'provides' takes service names, as in: provides "
+                                    "File_system");
+        } else if (!strcmp(p->name, "route")) {
+            if (c->nroutes == MAX_ROUTES)
+                return cfg_error_at(err, p, "too many routes (at most %u)", MAX_ROUTES);
+            struct route *r = &c->routes[c->nroutes];
+            memset(r, 0, sizeof(*r));
+            r->node = p;
+            r->service = cfg_arg(p, 0);
+            r->to = cfg_prop(p, "to");
+            static const char *const kinds[] = {"label", "label-prefix", "label-suffix"};
+            for (int k = 0; k < 3; k++)
+                if (cfg_prop(p, kinds[k])) {
+                    if (r->label)
+                        return cfg_error_at(err, p,
+                                            "a route takes one of label=, "
+                                            "label-prefix= and label-suffix=");
+                    r->label = cfg_prop(p, kinds[k]);
+                    r->match = k + 1;
+                }
+            unsigned props = 0;
+            for (unsigned i = 0; i < p->nvalues; i++)
+                props += p->values[i].key != NULL;
+            if (cfg_nargs(p) != 1 || !r->to || props != 1u + (r->label != NULL))
+                return cfg_error_at(err, p,
+                                    "'route' takes a service and to=COMPONENT, and at most one of "
+                                    "label=, label-prefix=, label-suffix=, as in: route "
+                                    "File_system label=tmp to=ram_fs");
+            c->nroutes++;
         } else if (!strcmp(p->name, "config")) {
             if (cfg_nargs(p) != 0 || p->nvalues != 0)
                 return cfg_error_at(err, p, "'config' takes no values, only a block");
         } else {
             return cfg_error_at(err, p,
                                 "unknown node '%s' in component (expected binary, quota, stack, "
-                                "priority, slots, args, io, irq, boot-archive or config)",
+                                "priority, slots, args, io, irq, boot-archive, provides, route "
+                                "or config)",
                                 p->name);
         }
         if (e)
             return e;
     }
+    return 0;
+}
+
+/* Every route must lead to a component that provides the service. */
+static int check_routes(struct child *children, unsigned count, struct cfg_error *err)
+{
+    for (unsigned i = 0; i < count; i++)
+        for (unsigned k = 0; k < children[i].nroutes; k++) {
+            const struct route *r = &children[i].routes[k];
+            unsigned j = 0;
+            while (j < count && strcmp(children[j].name, r->to))
+                j++;
+            if (j == count)
+                return cfg_error_at(err, r->node, "route to '%s': there is no such component",
+                                    r->to);
+            unsigned s = 0;
+            while (s < children[j].nprovides && strcmp(children[j].provides[s], r->service))
+                s++;
+            if (s == children[j].nprovides)
+                return cfg_error_at(err, r->node, "route to '%s': it does not provide %s", r->to,
+                                    r->service);
+        }
     return 0;
 }
 
@@ -131,6 +192,7 @@ int init_read_config(const char *text, size_t len, struct child *children, unsig
         return e;
     *count = 0;
     *shutdown_when_done = 0;
+    const struct cfg_node *when_done = NULL;
     for (const struct cfg_node *n = cfg_first(root, NULL); n; n = cfg_next(n, NULL)) {
         if (!strcmp(n->name, "component")) {
             if (*count == MAX_CHILDREN)
@@ -148,15 +210,31 @@ int init_read_config(const char *text, size_t len, struct child *children, unsig
                                         children[i].name);
             (*count)++;
         } else if (!strcmp(n->name, "when-done")) {
-            const char *a = cfg_nargs(n) == 1 ? cfg_arg(n, 0) : "";
+            const char *a = cfg_nargs(n) >= 1 ? cfg_arg(n, 0) : "";
             if (!strcmp(a, "shutdown"))
                 *shutdown_when_done = 1;
-            else if (strcmp(a, "stay"))
-                return cfg_error_at(err, n, "'when-done' takes 'shutdown' or 'stay'");
+            else if (strcmp(a, "stay") || cfg_nargs(n) != 1)
+                return cfg_error_at(err, n,
+                                    "'when-done' takes 'shutdown' [COMPONENT...] or "
+                                    "'stay'");
+            when_done = n;
         } else {
             return cfg_error_at(err, n, "unknown node '%s' (expected component or when-done)",
                                 n->name);
         }
     }
-    return 0;
+    /* when-done shutdown COMPONENT...: only those are waited for */
+    for (unsigned i = 0; i < *count; i++)
+        children[i].awaited = !when_done || cfg_nargs(when_done) < 2;
+    for (unsigned k = 1; when_done && k < cfg_nargs(when_done); k++) {
+        unsigned i = 0;
+        while (i < *count && strcmp(children[i].name, cfg_arg(when_done, k)))
+            i++;
+        if (i == *count)
+            return cfg_error_at_value(err, when_done, &when_done->values[k],
+                                      "'when-done': there is no component '%s'",
+                                      cfg_arg(when_done, k));
+        children[i].awaited = true;
+    }
+    return check_routes(children, *count, err);
 }

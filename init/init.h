@@ -7,6 +7,7 @@
 #ifndef CAPIX_INIT_H
 #define CAPIX_INIT_H
 
+#include <stdbool.h>
 #include <capix/capix.h>
 #include <capix/config.h>
 
@@ -21,8 +22,23 @@ struct child_cap {
     uint64_t first, count;       /* io range, or irq gsi in first */
 };
 
+#define MAX_SERVICES 4
+#define MAX_ROUTES 8
+
+/* `route SERVICE to=COMPONENT [label=L | label-prefix=L | label-suffix=L]` */
+struct route {
+    const char *service, *to, *label;
+    int match; /* 0 any label, 1 exact, 2 prefix, 3 suffix */
+    const struct cfg_node *node;
+};
+
 struct child {
     char name[32];
+    unsigned nprovides;
+    const char *provides[MAX_SERVICES];
+    uint64_t service_ep[MAX_SERVICES]; /* announced: the server's endpoint (0: not yet) */
+    unsigned nroutes;
+    struct route routes[MAX_ROUTES];
     const char *binary;
     uint64_t quota_bytes, stack_bytes, priority, slots;
     const struct cfg_node *node;
@@ -31,6 +47,7 @@ struct child {
     const char *args[16];
     unsigned ncaps;
     struct child_cap caps[MAX_CHILD_CAPS];
+    bool awaited; /* `when-done shutdown` waits for it */
     /* while running: original capabilities held by init */
     int alive;
     uint64_t quota, pd, thread, log, parent_ep;
@@ -49,6 +66,14 @@ int init_read_config(const char *text, size_t len, struct child *children, unsig
 int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *archive,
                 size_t archive_len, const char *config, size_t config_len);
 void child_destroy(struct child *c);
+
+/* session.c: services and session requests (docs/sessions.md) */
+void session_announce(struct child *c, struct cx_msg *m, uint64_t recv_slot);
+void session_request(struct child *children, unsigned count, struct child *c, struct cx_msg *m,
+                     uint64_t recv_slot);
+bool label_matches(int match, const char *pattern, const char *label);
+/* main.c: a capability init no longer needs after its next reply */
+void session_defer_free(uint64_t slot);
 
 /* rtc.c: wall-clock time minus the monotonic clock, in ns (0 if the RTC is unreadable). */
 int64_t rtc_realtime_offset_ns(void);

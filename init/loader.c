@@ -83,14 +83,14 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
     c->parent_ep = take_slot();
     TRY((int)cx_quota_create(CX_SLOT_QUOTA, c->quota_bytes, c->quota));
     TRY((int)cx_pd_create(c->quota, c->pd, c->slots));
-    TRY((int)cx_cap_copy(init_ep, CX_SLOT_SELF_PD, c->parent_ep, CX_R_WRITE, badge));
+    TRY((int)cx_cap_copy(init_ep, CX_SLOT_SELF_PD, c->parent_ep, CX_R_WRITE | CX_R_GRANT, badge));
     TRY((int)cx_thread_create(c->quota, c->pd, c->thread, c->parent_ep, c->priority));
     TRY((int)cx_log_create(CX_SLOT_LOG, c->quota, c->name, c->log));
     TRY((int)cx_cap_copy(c->pd, c->pd, CX_SLOT_SELF_PD, CX_R_ALL, 0));
     TRY((int)cx_cap_copy(c->thread, c->pd, CX_SLOT_SELF_THREAD, CX_R_ALL, 0));
     TRY((int)cx_cap_copy(c->quota, c->pd, CX_SLOT_QUOTA, CX_R_ALL, 0));
     TRY((int)cx_cap_copy(c->log, c->pd, CX_SLOT_LOG, CX_R_WRITE, 0));
-    TRY((int)cx_cap_copy(c->parent_ep, c->pd, CX_SLOT_PARENT, CX_R_WRITE, 0));
+    TRY((int)cx_cap_copy(c->parent_ep, c->pd, CX_SLOT_PARENT, CX_R_WRITE | CX_R_GRANT, 0));
 
     /* the program */
     struct elf_segment seg;

@@ -58,6 +58,25 @@ static void report_fault(struct child *c, const struct cx_msg *m)
 
 int64_t realtime_offset_ns;
 
+/* Capabilities that a reply carries on: deleted once the reply has gone. */
+static uint64_t deferred[8];
+static unsigned ndeferred;
+
+void session_defer_free(uint64_t slot)
+{
+    if (ndeferred < 8)
+        deferred[ndeferred++] = slot;
+}
+
+static void flush_deferred(void)
+{
+    for (unsigned i = 0; i < ndeferred; i++) {
+        cx_cap_delete(deferred[i]);
+        cx_slot_free(deferred[i]);
+    }
+    ndeferred = 0;
+}
+
 int main(int argc, char **argv)
 {
     const struct cx_bootinfo *bi = (const struct cx_bootinfo *)CX_BOOTINFO_ADDR;
@@ -98,7 +117,7 @@ int main(int argc, char **argv)
         struct child *c = &children[i];
         if (child_start(c, i + 1, ep, archive, bi->archive_size, config_entry.data,
                         config_entry.size) == 0) {
-            running++;
+            running += c->awaited;
             cx_printf("[init] started %s (binary %s, quota %lu KiB, priority %lu)\n", c->name,
                       c->binary, c->quota_bytes >> 10, c->priority);
         }
@@ -107,10 +126,21 @@ int main(int argc, char **argv)
         power_off(0);
 
     struct cx_msg m;
+    uint64_t spare = cx_slot_alloc(); /* where a received capability lands */
+    cx_ipcbuf()->recv_slots[0] = spare;
     err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
     for (;;) {
+        flush_deferred();
+        uint64_t got = 0;
+        if (!err && CX_TAG_CAPS(m.tag)) { /* the spare is used: take another */
+            got = spare;
+            spare = cx_slot_alloc();
+        }
+        cx_ipcbuf()->recv_slots[0] = spare;
         struct child *c = m.badge >= 1 && m.badge <= count ? &children[m.badge - 1] : NULL;
         if (err || !c || !c->alive) {
+            if (got)
+                cx_cap_delete(got), cx_slot_free(got);
             err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
             continue;
         }
@@ -119,14 +149,25 @@ int main(int argc, char **argv)
             report_fault(c, &m);
         } else if (label == CX_LABEL_EXIT) {
             cx_printf("[init] component %s exited with status %ld\n", c->name, (long)m.w[0]);
+        } else if (label == CX_LABEL_ANNOUNCE || label == CX_LABEL_SESSION) {
+            if (label == CX_LABEL_ANNOUNCE)
+                session_announce(c, &m, got);
+            else
+                session_request(children, count, c, &m, got);
+            cx_ipcbuf()->recv_slots[0] = spare;
+            err = cx_reply_recv(ep, &m);
+            continue;
         } else {
+            if (got)
+                cx_cap_delete(got), cx_slot_free(got);
             cx_printf("[init] component %s sent unknown request %#lx\n", c->name, label);
             m.tag = CX_TAG(0, 0, 0);
             err = cx_reply_recv(ep, &m);
             continue;
         }
+        bool awaited = c->awaited;
         child_destroy(c);
-        running--;
+        running -= awaited;
         if (running == 0 && shutdown)
             power_off(0);
         err = cx_recv(ep, CX_TIMEOUT_NONE, &m);

@@ -71,10 +71,15 @@ struct rt_sigpage {
 #define RT_LABEL_FORK 0xe3         /* reply w0: the child's pid or -errno */
 #define RT_LABEL_WAIT 0xe4 /* w0 pid (-1 any), w1 options; reply w0 pid, 0 or -errno, w1 status */
 #define RT_LABEL_PGRP 0xe5 /* w0 RT_PGRP_*, w1 pid, w2 pgid; reply w0 result */
-#define RT_LABEL_SHARED_NEW 0xe6  /* w0 pages, w1 slot for the memory, w2 for the notif; */
-                                  /* reply w0 the object's id or -errno */
-#define RT_LABEL_SHARED_DROP 0xe7 /* w0 id: this process holds it no more */
-#define RT_LABEL_KILL 0xe8        /* w0 pid (as kill(2)), w1 signal; reply w0 0 or -errno */
+#define RT_LABEL_SHARED_NEW 0xe6      /* w0 pages, w1 slot for the memory, w2 for the notif; */
+                                      /* reply w0 the object's id or -errno */
+#define RT_LABEL_SHARED_DROP 0xe7     /* w0 id: this process holds it no more */
+#define RT_LABEL_SESSION 0xeb         /* IPC buffer words 0..3 service, 4..15 label, 16 quota to */
+                                      /* donate, 17 slot for the endpoint, 18 for the memory; */
+                                      /* reply w0 the session's shared-object id or -errno */
+#define RT_SESSIONS_BASE 0x2d000000ul /* session buffers (struct fs_buf), shared across fork */
+#define RT_MAX_SESSIONS 32
+#define RT_LABEL_KILL 0xe8 /* w0 pid (as kill(2)), w1 signal; reply w0 0 or -errno */
 #define RT_LABEL_STOP 0xe9 /* w0 signal: stop this process (a stop signal's default action) */
 #define RT_LABEL_NOCLDWAIT                                                                         \
     0xea /* w0 1: children leave no zombies (SIGCHLD ignored, SA_NOCLDWAIT) */

@@ -12,6 +12,7 @@
  * Mappings made with MAP_SHARED, the boot archive, the vDSO and the config are shared.
  */
 #include <string.h>
+#include <vfs_plugins.h>
 #include "runtime.h"
 
 static struct cx_regs fork_regs; /* the parent's context, which the child resumes */
@@ -55,6 +56,7 @@ long rt_start_call(void)
     rt_threads_after_fork(fork_thread);
     rt_pipes_after_fork();
     rt_timers_after_fork();
+    vfs_fs_after_fork(rt_vfs); /* server nodes and open files: the child holds them too */
     cx_raw_lx_resume((uint64_t)&fork_regs, 0, 0, 0, 0, 0);
     rt_log("[runtime] fork child: cannot resume the parent's context\n");
     rt_exit_process(0x80 | 11);

@@ -134,6 +134,11 @@ void rt_threads_after_fork(unsigned forker);
 struct rt_tsig *rt_tsig_self(void);
 struct rt_tsig *rt_tsig_at(unsigned i, uint64_t *slot, uint64_t *tid);
 uint64_t rt_thread_notif(void);
+struct cx_ipcbuf *rt_ipcbuf(void);
+
+/* session.c */
+struct fs_transport;
+int rt_session_open(const char *service, const char *label, struct fs_transport *out);
 
 /* signal.c */
 bool rt_signal_interrupted(void);

@@ -148,7 +148,13 @@ static int env_process(void *ctx, struct vfs_process *p)
     return 0;
 }
 
+static int env_session(void *ctx, const char *service, const char *label, struct fs_transport *out)
+{
+    return rt_session_open(service, label, out);
+}
+
 static const struct vfs_env vfs_env = {
+    .session = env_session,
     .random = env_random,
     .process = env_process,
     .alloc = env_alloc,

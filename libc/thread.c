@@ -387,3 +387,10 @@ uint64_t rt_thread_notif(void)
 {
     return thread_notif(self());
 }
+
+/* The calling thread's IPC buffer (words beyond the four in registers). */
+struct cx_ipcbuf *rt_ipcbuf(void)
+{
+    unsigned i = rt_self();
+    return (struct cx_ipcbuf *)(i == 0 ? RT_IPCBUF_ADDR : RT_THREADS_BASE + i * RT_THREAD_AREA);
+}

@@ -28,10 +28,10 @@ struct timer {
     bool used, armed;
     int clock;
     int notify, sig;
-    uint64_t tid;          /* SIGEV_THREAD_ID */
-    uint64_t value;        /* sigev_value, for si_value */
-    uint64_t expiry;       /* monotonic ns */
-    uint64_t interval;     /* ns, 0: one shot */
+    uint64_t tid;      /* SIGEV_THREAD_ID */
+    uint64_t value;    /* sigev_value, for si_value */
+    uint64_t expiry;   /* monotonic ns */
+    uint64_t interval; /* ns, 0: one shot */
     int overrun, last_overrun;
 };
 
@@ -110,8 +110,7 @@ static _Noreturn void timer_main(void)
         }
         rt_unlock();
         uint64_t bits;
-        cx_notif_wait(timer_notif, next == ~0ul ? CX_TIMEOUT_NONE : next > t ? next - t : 1,
-                      &bits);
+        cx_notif_wait(timer_notif, next == ~0ul ? CX_TIMEOUT_NONE : next > t ? next - t : 1, &bits);
     }
 }
 
@@ -297,8 +296,7 @@ long rt_timer_settime(long id, int flags, const struct l_itimerspec *nv, struct 
     if (!nv)
         return -EFAULT;
     if (nv->value.tv_nsec < 0 || nv->value.tv_nsec >= 1000000000 || nv->value.tv_sec < 0 ||
-        nv->interval.tv_nsec < 0 || nv->interval.tv_nsec >= 1000000000 ||
-        nv->interval.tv_sec < 0)
+        nv->interval.tv_nsec < 0 || nv->interval.tv_nsec >= 1000000000 || nv->interval.tv_sec < 0)
         return -EINVAL;
     if (ov) {
         ov->value = ns_ts(left(t));

@@ -44,6 +44,7 @@ struct proc {
     struct rt_sigpage *sig;                /* its signal page, mapped here too */
     int stop_sig;                          /* stopped by this signal (0: running) */
     bool stop_report, cont_report;         /* for wait4 with WUNTRACED, WCONTINUED */
+    bool nocldwait;                        /* its children leave no zombies */
     uint64_t mems[8];
     unsigned nmems;
 };
@@ -67,7 +68,8 @@ static struct tar_entry entry;
 #define MAX_SHARED 256
 struct shared {
     bool used;
-    uint64_t mem, notif;           /* originals */
+    uint64_t mem, notif;           /* originals (a session: its memory and endpoint) */
+    uint64_t quota;                /* a session: the quota donated to its server */
     uint64_t slot_mem, slot_notif; /* where every holder has its copies */
     uint64_t holders[MAX_PROCS / 64];
 };
@@ -220,6 +222,10 @@ static void shared_free(struct shared *sh)
     cx_cap_delete(sh->notif);
     cx_slot_free(sh->mem);
     cx_slot_free(sh->notif);
+    if (sh->quota) { /* the server's objects for the session go, the quota comes back */
+        cx_cap_delete(sh->quota);
+        cx_slot_free(sh->quota);
+    }
     sh->used = false;
 }
 
@@ -272,6 +278,62 @@ static long shared_new(struct proc *pr, uint64_t pages, uint64_t slot_mem, uint6
     return (long)id;
 }
 
+/*
+ * A session for pr (RT_LABEL_SESSION): service and label in the IPC buffer's words 0..15,
+ * w16 the quota to donate, w17 and w18 the slots where pr wants the session's endpoint
+ * and memory. The launcher splits the donation from the sandbox's quota, asks init
+ * (which routes it and prefixes the label with this component's name), and keeps the
+ * session like a shared object, so that fork children hold it too. Returns the id or
+ * -errno.
+ */
+static long session_open(struct proc *pr, const struct cx_msg *req)
+{
+    struct cx_ipcbuf *b = cx_ipcbuf();
+    uint64_t words[16];
+    memcpy(words, req->w, 4 * 8); /* words 0..3 came in registers */
+    memcpy(words + 4, b->words + 4, 12 * 8);
+    uint64_t bytes = b->words[16], slot_ep = b->words[17], slot_mem = b->words[18];
+    uint64_t id = 1;
+    while (id < MAX_SHARED && shared[id].used)
+        id++;
+    if (id == MAX_SHARED || slot_ep == slot_mem || slot_ep < CX_SLOT_FIRST_FREE ||
+        slot_mem < CX_SLOT_FIRST_FREE || slot_ep >= PROC_SLOTS || slot_mem >= PROC_SLOTS ||
+        bytes < (64ul << 10) || bytes > (1ul << 32))
+        return id == MAX_SHARED ? -24 : -22; /* EMFILE, EINVAL */
+    struct shared *sh = &shared[id];
+    memset(sh, 0, sizeof(*sh));
+    sh->quota = cx_slot_alloc(), sh->notif = cx_slot_alloc(), sh->mem = cx_slot_alloc();
+    if (cx_quota_create(quota, bytes, sh->quota)) {
+        cx_slot_free(sh->notif), cx_slot_free(sh->mem), cx_slot_free(sh->quota);
+        return -12; /* ENOMEM */
+    }
+    /* label words 4..15 travel in the IPC buffer; the caps come back into ours */
+    memcpy(b->words + 4, words + 4, 12 * 8);
+    b->send_caps[0] = sh->quota;
+    b->recv_slots[0] = sh->notif;
+    b->recv_slots[1] = sh->mem;
+    struct cx_msg m = {.tag = CX_TAG(CX_LABEL_SESSION, 16, 1)};
+    memcpy(m.w, words, 4 * 8);
+    long err = cx_call(CX_SLOT_PARENT, &m);
+    long r = err ? -5 : (long)m.w[0];
+    if (r == 0 && CX_TAG_CAPS(m.tag) != 2)
+        r = -5;      /* EIO */
+    sh->used = true; /* so that shared_free can take it apart */
+    if (r < 0) {
+        shared_free(sh);
+        return r;
+    }
+    sh->slot_mem = slot_mem, sh->slot_notif = slot_ep;
+    if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
+        cx_cap_copy(sh->notif, pr->pd, slot_ep, CX_R_WRITE, 0)) {
+        shared_free(sh);
+        return -22;
+    }
+    unsigned i = (unsigned)(pr - procs);
+    sh->holders[i / 64] |= 1ul << (i % 64);
+    return (long)id;
+}
+
 /* A fork child holds what its parent holds. */
 static long shared_fork(struct proc *parent, struct proc *child)
 {
@@ -282,7 +344,8 @@ static long shared_fork(struct proc *parent, struct proc *child)
             continue;
         long err = cx_cap_copy(sh->mem, child->pd, sh->slot_mem, CX_R_READ | CX_R_WRITE, 0);
         if (!err)
-            err = cx_cap_copy(sh->notif, child->pd, sh->slot_notif, CX_R_ALL, 0);
+            err = cx_cap_copy(sh->notif, child->pd, sh->slot_notif,
+                              sh->quota ? CX_R_WRITE : CX_R_ALL, 0);
         if (err)
             return err;
         sh->holders[ci / 64] |= 1ul << (ci % 64);
@@ -488,6 +551,7 @@ static long do_fork(struct proc *parent)
     struct proc *pr = new_proc(parent->pid);
     if (!pr)
         return -11; /* EAGAIN: the process table is full */
+    pr->nocldwait = parent->nocldwait;
     if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(parent->pd, pr->pd, 0, 0, 0, 0).err) ||
         (err = shared_fork(parent, pr)) || (err = give_info(pr, true)) ||
         (err = start_thread(pr))) {
@@ -619,6 +683,8 @@ static void proc_exit(struct proc *pr, int wait_status)
             set_ppid(c, 1);
     }
     struct proc *parent = find_proc(pr->ppid);
+    if (parent && parent->state == P_RUNNING && parent->nocldwait)
+        pr->state = P_FREE; /* no zombie: the parent said so */
     if (parent && parent->state == P_RUNNING) {
         cx_notif_signal(parent->notif, 1);
         int code = (wait_status & 0x7f) == 0 ? 1 : (wait_status & 0x80) ? 3 : 2;
@@ -757,6 +823,11 @@ int main(int argc, char **argv)
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;
+        } else if (label == RT_LABEL_SESSION) {
+            m.w[0] = (uint64_t)session_open(pr, &m);
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
         } else if (label == RT_LABEL_SHARED_NEW || label == RT_LABEL_SHARED_DROP) {
             if (label == RT_LABEL_SHARED_NEW)
                 m.w[0] = (uint64_t)shared_new(pr, m.w[0], m.w[1], m.w[2]);
@@ -776,6 +847,11 @@ int main(int argc, char **argv)
                                              : cx_recv(ep, CX_TIMEOUT_NONE, &m);
                 continue;
             }
+        } else if (label == RT_LABEL_NOCLDWAIT) {
+            pr->nocldwait = m.w[0] != 0;
+            m.tag = CX_TAG(0, 0, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
         } else if (label == RT_LABEL_PGRP) {
             m.w[0] = (uint64_t)do_pgrp(pr, m.w[0], (long)m.w[1], (long)m.w[2]);
             m.tag = CX_TAG(0, 1, 0);

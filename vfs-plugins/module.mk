@@ -2,12 +2,12 @@
 # VFS_PLUGIN_SRCS is what the POSIX runtime compiles in next to VFS_SRCS; `make`
 # compiles each one freestanding to check that it stays so.
 
-VFS_PLUGIN_NAMES := ram tar null zero full inline symlink log rtc random urandom tty proc
+VFS_PLUGIN_NAMES := ram tar null zero full inline symlink log rtc random urandom tty proc fs
 VFS_PLUGIN_SRCS := vfs-plugins/ram/ram.c vfs-plugins/tar/tar_fs.c vfs-plugins/null/null.c \
                    vfs-plugins/zero/zero.c vfs-plugins/full/full.c vfs-plugins/inline/inline.c \
                    vfs-plugins/symlink/symlink.c vfs-plugins/log/log.c vfs-plugins/rtc/rtc.c \
                    vfs-plugins/random/random.c vfs-plugins/tty/tty.c vfs-plugins/proc/proc.c \
-                   vfs-plugins/all.c
+                   vfs-plugins/fs/fs.c vfs-plugins/all.c
 
 ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(VFS_PLUGIN_SRCS))
 
@@ -35,5 +35,22 @@ $(BUILD)/host/vfs-plugins/tar/tar_fs_test.o $(BUILD)/host/vfs-plugins/ram/ram_te
 $(BUILD)/host/tests/vfs_ram_test: | $(VFS_TAR_DATA)/.stamp
 $(BUILD)/host/tests/vfs_tar_test: $(BUILD)/host/vfs-plugins/tar/tar_fs_test.o $(VFS_HOST_OBJS) \
 		| $(VFS_TAR_DATA)/.stamp
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+
+# fs: the client against the server library (fs-servers/lib) through a loopback transport.
+HOST_TESTS += $(BUILD)/host/tests/vfs_fs_test
+$(BUILD)/host/vfs-plugins/fs/fs_test.o: HOST_CFLAGS += -Ifs-servers/include
+$(BUILD)/host/tests/vfs_fs_test: $(BUILD)/host/vfs-plugins/fs/fs_test.o \
+		$(patsubst %.c,$(BUILD)/host/%.o,fs-servers/lib/fs_server.c) $(VFS_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+
+# The differential test of vfs/tests/oracle_test.c with an fs mount as the root.
+HOST_TESTS += $(BUILD)/host/tests/vfs_fs_oracle_test
+$(BUILD)/host/vfs-plugins/fs/fs_oracle_test.o: HOST_CFLAGS += -Ifs-servers/include -Ivfs/tests
+$(BUILD)/host/tests/vfs_fs_oracle_test: $(BUILD)/host/vfs-plugins/fs/fs_oracle_test.o \
+		$(BUILD)/host/vfs/tests/oracle_host.o $(BUILD)/host/vfs/tests/oracle_common.o \
+		$(patsubst %.c,$(BUILD)/host/%.o,fs-servers/lib/fs_server.c) $(VFS_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@

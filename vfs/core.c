@@ -227,6 +227,11 @@ void vfs_get_ids(const struct vfs *v, uint32_t *uid, uint32_t *gid)
     *gid = v->gid;
 }
 
+struct vfs_fs *vfs_fs_next(struct vfs *v, struct vfs_fs *prev)
+{
+    return prev ? prev->next : v->mounts;
+}
+
 struct vfs_node *vfs_cwd_node(struct vfs *v)
 {
     return v->cwd;

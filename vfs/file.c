@@ -4,6 +4,12 @@
  * open/close bracket its life (not for O_PATH descriptions, which only name a node).
  * The offset lives in the description, so descriptors made by dup (and, through the
  * runtime, fork) share it. Directory offsets are the positions of readdir.
+ *
+ * Remote offsets: a description whose plugin set f->remote_pos in open (the fs plugin:
+ * the offset is its server's, shared with other processes) gets VFS_OFF_REMOTE as the
+ * offset of read, write, readv and writev, and keeps it up to date itself; lseek goes to
+ * its llseek, and the few places that need the offset here (copy_file_range, FIONREAD)
+ * ask that with SEEK_CUR. f->pos is then unused.
  */
 #include "vfs_internal.h"
 
@@ -108,7 +114,7 @@ static int64_t do_write(struct vfs_file *f, const void *buf, size_t n, uint64_t 
         return -EINVAL;
     if (n > VFS_MAX_RW)
         n = VFS_MAX_RW;
-    if (!f->stream && *off + n > (uint64_t)INT64_MAX) {
+    if (!f->stream && *off != VFS_OFF_REMOTE && *off + n > (uint64_t)INT64_MAX) {
         if (*off >= (uint64_t)INT64_MAX)
             return -EFBIG;
         n = (size_t)((uint64_t)INT64_MAX - *off);
@@ -126,15 +132,45 @@ int64_t vfs_file_pwrite(struct vfs_file *f, const void *buf, size_t n, uint64_t 
     return do_write(f, buf, n, &off);
 }
 
+/* The offset a plain read or write starts at (VFS_OFF_REMOTE: the plugin's own). */
+static uint64_t cur_off(const struct vfs_file *f)
+{
+    return f->remote_pos ? VFS_OFF_REMOTE : f->pos;
+}
+
+/* Stores the offset after a plain read or write. */
+static void set_off(struct vfs_file *f, uint64_t off)
+{
+    if (!f->stream && !f->remote_pos)
+        f->pos = off;
+}
+
+/* The description's offset, asking the plugin for a remote one; >= 0 or -errno. */
+static int64_t get_pos(struct vfs_file *f)
+{
+    if (f->remote_pos)
+        return f->node->fs->ops->llseek ? f->node->fs->ops->llseek(f, 0, SEEK_CUR) : -ESPIPE;
+    return (int64_t)f->pos;
+}
+
+/* Moves the description's offset to pos (a remote one through the plugin). */
+static void put_pos(struct vfs_file *f, uint64_t pos)
+{
+    if (!f->remote_pos)
+        f->pos = pos;
+    else if (f->node->fs->ops->llseek)
+        f->node->fs->ops->llseek(f, (int64_t)pos, SEEK_SET);
+}
+
 int64_t vfs_read(struct vfs *v, int fd, void *buf, size_t n)
 {
     struct vfs_file *f = vfs_get_file(v, fd);
     int64_t r;
     if (!f)
         return -EBADF;
-    r = do_read(f, buf, n, f->pos);
-    if (r > 0 && !f->stream)
-        f->pos += (uint64_t)r;
+    r = do_read(f, buf, n, cur_off(f));
+    if (r > 0)
+        set_off(f, f->pos + (uint64_t)r);
     return r;
 }
 
@@ -145,10 +181,10 @@ int64_t vfs_write(struct vfs *v, int fd, const void *buf, size_t n)
     int64_t r;
     if (!f)
         return -EBADF;
-    off = f->pos;
+    off = cur_off(f);
     r = do_write(f, buf, n, &off);
-    if (r >= 0 && !f->stream)
-        f->pos = off;
+    if (r >= 0)
+        set_off(f, off);
     return r;
 }
 
@@ -214,7 +250,8 @@ static int64_t transfer_v(struct vfs_file *f, const struct linux_iovec *iov, int
         if (r < 0)
             return done ? done : r;
         done += r;
-        *off = write ? at : at + (uint64_t)r;
+        if (*off != VFS_OFF_REMOTE)
+            *off = write ? at : at + (uint64_t)r;
         if ((size_t)r < iov[i].iov_len)
             break;
     }
@@ -242,10 +279,10 @@ static int64_t rw_vector(struct vfs *v, int fd, const struct linux_iovec *iov, i
         return rc;
     if (n == 0)
         return 0;
-    at = positional && off >= 0 ? (uint64_t)off : f->pos;
+    at = positional && off >= 0 ? (uint64_t)off : cur_off(f);
     r = transfer_v(f, iov, n, &at, write);
-    if (r > 0 && !f->stream && !(positional && off >= 0))
-        f->pos = at;
+    if (r > 0 && !(positional && off >= 0))
+        set_off(f, at);
     return r;
 }
 
@@ -276,7 +313,7 @@ int64_t vfs_copy_file_range(struct vfs *v, int fd_in, int64_t *off_in, int fd_ou
 {
     struct vfs_file *in = vfs_get_file(v, fd_in), *out = vfs_get_file(v, fd_out);
     uint64_t ipos, opos;
-    int64_t done = 0;
+    int64_t done = 0, pos;
     char *buf;
     if (flags)
         return -EINVAL;
@@ -288,8 +325,14 @@ int64_t vfs_copy_file_range(struct vfs *v, int fd_in, int64_t *off_in, int fd_ou
         return -EINVAL;
     if ((off_in && *off_in < 0) || (off_out && *off_out < 0))
         return -EINVAL;
-    ipos = off_in ? (uint64_t)*off_in : in->pos;
-    opos = off_out ? (uint64_t)*off_out : out->pos;
+    pos = off_in ? *off_in : get_pos(in);
+    if (pos < 0)
+        return pos;
+    ipos = (uint64_t)pos;
+    pos = off_out ? *off_out : get_pos(out);
+    if (pos < 0)
+        return pos;
+    opos = (uint64_t)pos;
     if (in->node == out->node && ipos + len > opos && opos + len > ipos)
         return -EINVAL; /* overlapping ranges of one file */
     if (in->node->fs->plugin != out->node->fs->plugin)
@@ -327,11 +370,11 @@ int64_t vfs_copy_file_range(struct vfs *v, int fd_in, int64_t *off_in, int fd_ou
         if (off_in)
             *off_in = (int64_t)ipos;
         else
-            in->pos = ipos;
+            put_pos(in, ipos);
         if (off_out)
             *off_out = (int64_t)opos;
         else
-            out->pos = opos;
+            put_pos(out, opos);
     }
     return done;
 }
@@ -520,12 +563,15 @@ int vfs_ioctl(struct vfs *v, int fd, unsigned long request, void *arg)
         if (S_ISREG(f->node->type)) {
             struct linux_stat st;
             int rc = vfs_getattr(f->node, &st);
-            int64_t left;
+            int64_t left, pos;
             if (rc < 0)
                 return rc;
             if (!arg)
                 return -EFAULT;
-            left = st.st_size - (int64_t)f->pos;
+            pos = get_pos(f);
+            if (pos < 0)
+                return (int)pos;
+            left = st.st_size - pos;
             on = left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
             memcpy(arg, &on, sizeof on);
             return 0;
@@ -556,7 +602,15 @@ int vfs_fcntl(struct vfs *v, int fd, int cmd, unsigned long arg)
     case F_DUPFD_CLOEXEC:
     case F_GETFD:
     case F_SETFD:
+        return vfs_fd_fcntl(&v->fds, fd, cmd, arg);
     case F_GETFL:
+        if (f && f->remote_pos && f->node->fs->ops->fcntl) {
+            /* the status flags another holder of a shared description set */
+            rc = f->node->fs->ops->fcntl(f, F_GETFL, 0);
+            if (rc >= 0)
+                f->flags = (f->flags & ~(uint32_t)(O_APPEND | O_NONBLOCK)) |
+                           ((uint32_t)rc & (O_APPEND | O_NONBLOCK));
+        }
         return vfs_fd_fcntl(&v->fds, fd, cmd, arg);
     case F_SETFL:
         rc = vfs_fd_fcntl(&v->fds, fd, cmd, arg);

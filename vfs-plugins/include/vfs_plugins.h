@@ -21,6 +21,24 @@ extern const struct vfs_plugin vfs_plugin_random;
 extern const struct vfs_plugin vfs_plugin_urandom; /* in random/ with random */
 extern const struct vfs_plugin vfs_plugin_tty;
 extern const struct vfs_plugin vfs_plugin_proc;
+extern const struct vfs_plugin vfs_plugin_fs;
+
+/*
+ * fs (vfs-plugins/fs/README.md): after fork, in the child, takes a server reference on
+ * every node and handle that the child's copy of v's fs instances holds (it shares the
+ * parent's sessions, so the numbers are the same and the server must count them twice).
+ * Call it once, before the child's first call into v. A reference the server refuses
+ * leaves that node or description answering EIO.
+ */
+void vfs_fs_after_fork(struct vfs *v);
+/* The server handle behind an fs description, 0 for other descriptions (directories,
+ * other plugins, O_PATH). */
+uint64_t vfs_fs_file_handle(const struct vfs_file *f);
+/* Makes the fs description f use handle (of the same session, on the same node: the
+ * caller hands over one server reference on it) instead of its own, which is closed;
+ * 0 or -EINVAL (not an fs description with a handle, handle 0). For a description that
+ * another holder of the session passes by its handle, and for tests that simulate fork. */
+int vfs_fs_file_adopt(struct vfs_file *f, uint64_t handle);
 
 /* Every plugin above, for vfs_create (defined in vfs-plugins/all.c). */
 extern const struct vfs_plugin *const vfs_plugins_all[];

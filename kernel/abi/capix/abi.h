@@ -176,6 +176,12 @@ struct cx_ipcbuf {
     uint64_t recv_badges[CX_MSG_CAPS]; /* filled on receive: badge of each received cap */
 };
 
+/* Session protocol labels (docs/sessions.md): to the parent, and parent to provider. */
+#define CX_LABEL_ANNOUNCE 0xa1ul       /* words: service name; cap: the service endpoint */
+#define CX_LABEL_SESSION 0xa2ul        /* words: service, label; cap: donated quota */
+#define CX_LABEL_SESSION_CREATE 0xa3ul /* words: full label; cap: quota; reply caps: */
+                                       /* session endpoint, shared memory */
+
 /* Fault messages sent to a thread's fault endpoint (label CX_LABEL_FAULT). */
 #define CX_LABEL_FAULT 0xfa017ul
 enum cx_fault_word {

@@ -13,8 +13,8 @@
 
 struct cx_heap_run;
 struct cx_heap {
-    uint64_t base, limit;        /* the heap's address range */
-    uint64_t quota, pd;          /* slots: what pays, and where it maps */
+    uint64_t base, limit;         /* the heap's address range */
+    uint64_t quota, pd;           /* slots: what pays, and where it maps */
     uint64_t (*slot_alloc)(void); /* an empty capability slot, or 0 */
     void (*slot_free)(uint64_t slot);
     /* private */

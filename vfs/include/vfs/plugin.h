@@ -74,9 +74,15 @@ struct vfs_file {
     uint32_t flags;        /* O_ACCMODE bits, O_PATH and the status flags (O_APPEND, ...) */
     uint32_t refs;         /* descriptors and other holders */
     bool stream;           /* set by open: no offset (lseek, pread and pwrite: ESPIPE) */
+    bool remote_pos;       /* set by open: the plugin keeps the offset (a server's, shared
+                              between processes): read, write, readv and writev get
+                              VFS_OFF_REMOTE, lseek needs the plugin's llseek; pos unused */
     /* core-private */
     struct vfs_node *parent; /* one reference: the directory a non-directory was opened in */
 };
+
+/* The offset of read and write on a remote_pos description: "at your own offset". */
+#define VFS_OFF_REMOTE UINT64_MAX
 
 /* One directory entry from readdir; name is valid until the next call on the fs. */
 struct vfs_dirent {
@@ -159,10 +165,11 @@ struct vfs_fs_ops {
     /* Open files. open may set f->priv and f->stream; it is not called for O_PATH. */
     int (*open)(struct vfs_file *f);
     void (*close)(struct vfs_file *f);
-    /* Reads at off (ignored for streams); 0 is the end, -EAGAIN "nothing yet". */
+    /* Reads at off (ignored for streams; VFS_OFF_REMOTE: at and moving the plugin's own
+     * offset); 0 is the end, -EAGAIN "nothing yet". */
     int64_t (*read)(struct vfs_file *f, void *buf, size_t n, uint64_t off);
     /* Writes at *off, or at the end when f->flags has O_APPEND; sets *off past the
-     * bytes written. */
+     * bytes written (VFS_OFF_REMOTE: at and moving the plugin's own offset, *off stays). */
     int64_t (*write)(struct vfs_file *f, const void *buf, size_t n, uint64_t *off);
     /* Replaces the core's lseek (character devices that always seek to 0, ...). */
     int64_t (*llseek)(struct vfs_file *f, int64_t off, int whence);
@@ -260,6 +267,11 @@ struct vfs_mount_info {
  */
 int vfs_mount_get(struct vfs *v, unsigned index, struct vfs_mount_info *out, char *path,
                   size_t size);
+
+/* The mounted instances of v one after another (hidden ones too): the first for prev
+ * NULL, NULL after the last. For plugins that must visit their instances (fs after
+ * fork). */
+struct vfs_fs *vfs_fs_next(struct vfs *v, struct vfs_fs *prev);
 
 /* The working directory's node (borrowed: vfs_node_get to keep it). */
 struct vfs_node *vfs_cwd_node(struct vfs *v);

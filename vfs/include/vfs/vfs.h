@@ -38,9 +38,18 @@ struct vfs_plugin;
  * and urandom devices; without it they cannot be opened). process (optional) describes
  * the process and its machine for the proc plugin (struct vfs_process below): 0 or a
  * negative errno; it is asked again each time (after fork the pid differs).
+ * session (optional; the fs plugin needs it) opens a session of service (the fs plugin
+ * asks for "File_system") with label (the plugin's label=, "" if none), routed by the
+ * component's parent, and fills *out: a transport whose call is a request to the server
+ * (an IPC call) and whose buf is the buffer shared with it (lib/include/capix/
+ * fs_protocol.h); 0 or a negative errno (-EPERM, -ENOENT: refused). The session and
+ * buffer belong to the host and must outlive the vfs; a forked child shares them (the
+ * fs plugin takes the buffer's lock around each request, and vfs_fs_after_fork takes
+ * the child's references).
  * The struct is copied by vfs_create; ctx is passed to every callback.
  */
 struct vfs_process;
+struct fs_transport;
 struct vfs_env {
     void *ctx;
     void *(*alloc)(void *ctx, size_t size);
@@ -51,6 +60,7 @@ struct vfs_env {
     uint64_t (*mem_avail)(void *ctx);
     void (*random)(void *ctx, void *buf, size_t n);
     int (*process)(void *ctx, struct vfs_process *out);
+    int (*session)(void *ctx, const char *service, const char *label, struct fs_transport *out);
 };
 
 /*

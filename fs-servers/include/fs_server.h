@@ -1,0 +1,43 @@
+/*
+ * The server side of the File_system protocol (lib/include/capix/fs_protocol.h) as a
+ * library: a file system (an instance of a VFS tree plugin, such as ram) and the
+ * sessions that reach it, each confined to its root with its own policy. The native
+ * servers (fs-servers/ram_fs/main.c) put IPC around it; host tests call it directly.
+ * Freestanding, like vfs/: memory and time come from struct vfs_env.
+ */
+#ifndef FS_SERVER_H
+#define FS_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <capix/fs_protocol.h>
+#include <vfs/plugin.h>
+
+struct fs_server;
+struct fs_session;
+
+/* Makes a server whose file system is an instance of plugin (a tree plugin) made from
+ * the configuration node cfg (its properties, as in a vfs block: `ram size=64M`).
+ * Returns 0, or -EINVAL with err filled, or -ENOMEM. */
+int fs_server_create(const struct vfs_env *env, const struct vfs_plugin *plugin,
+                     const struct cfg_node *cfg, struct fs_server **out, struct cfg_error *err);
+void fs_server_destroy(struct fs_server *s);
+
+/* Opens a session confined to root (an absolute path of a directory in the server's
+ * tree, made if missing), writeable or not, that may make at most quota bytes of file
+ * data and metadata (ENOSPC beyond). Returns 0, -ENOENT/-ENOTDIR for a bad root,
+ * -ENOMEM. */
+int fs_session_open(struct fs_server *s, const char *root, bool writeable, uint64_t quota,
+                    struct fs_session **out);
+/* Ends a session: every node reference and handle it still holds goes (a client that
+ * died cannot leak server state). */
+void fs_session_close(struct fs_session *ss);
+/* Bytes a session has made and not freed (for the quota). */
+uint64_t fs_session_used(const struct fs_session *ss);
+
+/* Serves one request: reads m->op and m->a[], data from buf->data, writes m->r[] and
+ * the answer's data into buf->data. Never trusts the request. */
+void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg *m,
+                      struct fs_buf *buf);
+
+#endif

@@ -1,0 +1,1398 @@
+/*
+ * The server side of the File_system protocol (docs/fs-protocol.md) as a library: one
+ * instance of a VFS tree plugin (mounted hidden in a private struct vfs) and the
+ * sessions that reach it. Each request is decoded and checked completely here (the
+ * client is trusted for nothing: its path walk and permission checks protect only
+ * itself), then the plugin's operations are called directly, with the checks the VFS
+ * core makes before it calls a plugin (vfs/open.c, vfs/attr.c, vfs/file.c).
+ *
+ * Node numbers. The server keeps one table of entries; an entry names one vfs_node for
+ * one session (the same node seen by two sessions has two entries), holds one node
+ * reference (vfs_node_get) and counts the session's references (ACQUIRE/RELEASE). A
+ * number is (generation << 32) | (slot + 1): never 0, and a slot is reused only after
+ * every fresh slot has been used, with a new generation, so a stale number gets EBADF.
+ * An entry found by (session, node) in a hash index is reused, so a session sees one
+ * number per node. Numbers of another session are unknown (EBADF): a session reaches
+ * only nodes below its root.
+ *
+ * Handles: per session, an open description (struct vfs_file: node, offset, status
+ * flags, the plugin's state) and a reference count (DUP/CLOSE), numbered like nodes.
+ *
+ * Quota: a session is charged FS_NAME_CHARGE bytes for each name it makes (CREATE,
+ * LINK), plus a symlink's text, plus the growth of files by its WRITE and SETATTR
+ * (size) and is credited for names it removes, for the size of files whose last link it
+ * removes and for truncations; credits never take the count below 0.
+ *
+ * Names, the setattr structure and everything else read from the shared buffer are
+ * copied before they are checked (the client may change the buffer at any time).
+ */
+#include <capix/config.h>
+#include <fs_server.h>
+#include <string.h>
+
+#define FS_NAME_CHARGE 256u               /* quota bytes per name made */
+#define FS_SESSION_MAX_NODES (1u << 16)   /* node entries per session (ENFILE beyond) */
+#define FS_SESSION_MAX_HANDLES (1u << 16) /* handles per session (EMFILE beyond) */
+#define FS_MAX_ENTRIES (1u << 24)         /* node entries of a server */
+#define FS_MAX_REFS 0x7fffffffu           /* client references per node or handle */
+#define FS_MAX_DEPTH 65536                /* ".." steps when checking ancestry */
+
+struct fs_ent {
+    struct vfs_node *node; /* one reference; NULL: a free slot */
+    struct fs_session *owner;
+    uint32_t refs; /* the session's references */
+    uint32_t gen;
+    uint32_t hnext;     /* slot + 1 of the next entry in the same hash chain, 0: none */
+    uint32_t next_free; /* slot + 1 of the next free slot (FIFO), 0: none */
+};
+
+struct fs_handle {
+    struct vfs_file *f; /* one reference; NULL: a free slot */
+    uint32_t refs;
+    uint32_t gen;
+};
+
+struct fs_server {
+    struct vfs_env env;
+    struct vfs *vfs;
+    struct vfs_fs *fs;
+    struct fs_ent *ents;
+    uint32_t cap, fresh; /* slots [fresh, cap) were never used */
+    uint32_t free_head, free_tail;
+    uint32_t *buckets; /* slot + 1 of the first entry of each chain */
+    uint32_t nbuckets; /* a power of two, >= cap */
+    struct fs_session *sessions;
+    /* private copies of request names: two names and a symlink text */
+    char name1[NAME_MAX + 1], name2[NAME_MAX + 1], text[PATH_MAX];
+};
+
+struct fs_session {
+    struct fs_server *s;
+    struct fs_session *next, *prev;
+    struct vfs_node *root; /* one reference */
+    bool writeable;
+    uint64_t quota, used;
+    uint32_t nnodes;
+    struct fs_handle *handles;
+    uint32_t hcap, hcount, hnext; /* hnext: where the search for a free slot starts */
+};
+
+/* ---- helpers ---- */
+
+static int node_stat(struct vfs_node *n, struct linux_stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = n->fs->dev;
+    st->st_ino = n->ino;
+    st->st_mode = n->type;
+    st->st_nlink = 1;
+    st->st_blksize = 4096;
+    if (!n->fs->ops->getattr)
+        return 0;
+    return n->fs->ops->getattr(n, st);
+}
+
+static bool same_node(const struct vfs_node *a, const struct vfs_node *b)
+{
+    return a == b || (a->fs == b->fs && a->ino == b->ino);
+}
+
+static int lookup_plugin(struct vfs_node *dir, const char *name, size_t len, struct vfs_node **out)
+{
+    if (!dir->fs->ops->lookup)
+        return -ENOENT;
+    return dir->fs->ops->lookup(dir, name, len, out);
+}
+
+/* True if dir is node or lies below it (found by walking ".." up to the fs root). */
+static bool inside(struct vfs_node *dir, struct vfs_node *node)
+{
+    struct vfs_node *cur = dir, *up;
+    bool found = false;
+    unsigned depth = 0;
+    vfs_node_get(cur);
+    for (;;) {
+        if (same_node(cur, node)) {
+            found = true;
+            break;
+        }
+        if (same_node(cur, cur->fs->root) || ++depth > FS_MAX_DEPTH ||
+            lookup_plugin(cur, "..", 2, &up) < 0)
+            break;
+        vfs_node_put(cur);
+        cur = up;
+    }
+    vfs_node_put(cur);
+    return found;
+}
+
+/* True if n is some session's root (those are busy, like mount points). */
+static bool is_session_root(struct fs_server *s, struct vfs_node *n)
+{
+    struct fs_session *ss;
+    if (same_node(n, s->fs->root))
+        return true;
+    for (ss = s->sessions; ss; ss = ss->next)
+        if (same_node(n, ss->root))
+            return true;
+    return false;
+}
+
+static int quota_check(const struct fs_session *ss, uint64_t bytes)
+{
+    if (ss->used > ss->quota || bytes > ss->quota - ss->used)
+        return -ENOSPC;
+    return 0;
+}
+
+static void quota_charge(struct fs_session *ss, uint64_t bytes)
+{
+    ss->used = bytes > UINT64_MAX - ss->used ? UINT64_MAX : ss->used + bytes;
+}
+
+static void quota_credit(struct fs_session *ss, uint64_t bytes)
+{
+    ss->used = ss->used > bytes ? ss->used - bytes : 0;
+}
+
+/* Credits what removing one name of victim gave back: the name, and the data of a
+ * file or symlink whose last link it was. */
+static void credit_removed(struct fs_session *ss, struct vfs_node *victim)
+{
+    struct linux_stat st;
+    quota_credit(ss, FS_NAME_CHARGE);
+    if (node_stat(victim, &st) == 0 && st.st_nlink == 0 && !S_ISDIR(st.st_mode) && st.st_size > 0)
+        quota_credit(ss, (uint64_t)st.st_size);
+}
+
+/* ---- the node table ---- */
+
+static uint32_t ent_hash(const struct fs_server *s, const struct fs_session *ss,
+                         const struct vfs_node *n)
+{
+    uint64_t k = (uint64_t)(uintptr_t)n * 0x9e3779b97f4a7c15ull ^
+                 (uint64_t)(uintptr_t)ss * 0xc2b2ae3d27d4eb4full;
+    return (uint32_t)(k >> 32) & (s->nbuckets - 1);
+}
+
+static uint64_t ent_number(const struct fs_server *s, uint32_t slot)
+{
+    return ((uint64_t)s->ents[slot].gen << 32) | (slot + 1u);
+}
+
+/* Makes room for one more entry; 0, -ENOMEM or -ENFILE. */
+static int ent_reserve(struct fs_server *s)
+{
+    const struct vfs_env *env = &s->env;
+    struct fs_ent *ents;
+    uint32_t *buckets, cap, nb, i;
+    if (s->fresh < s->cap || s->free_head)
+        return 0;
+    if (s->cap >= FS_MAX_ENTRIES)
+        return -ENFILE;
+    cap = s->cap ? s->cap * 2 : 64;
+    nb = cap;
+    ents = vfs_zalloc(env, (size_t)cap * sizeof *ents);
+    buckets = vfs_zalloc(env, (size_t)nb * sizeof *buckets);
+    if (!ents || !buckets) {
+        vfs_free(env, ents, (size_t)cap * sizeof *ents);
+        vfs_free(env, buckets, (size_t)nb * sizeof *buckets);
+        return -ENOMEM;
+    }
+    if (s->cap)
+        memcpy(ents, s->ents, (size_t)s->cap * sizeof *ents);
+    for (i = s->cap; i < cap; i++)
+        ents[i].gen = 1;
+    vfs_free(env, s->ents, (size_t)s->cap * sizeof *s->ents);
+    vfs_free(env, s->buckets, (size_t)s->nbuckets * sizeof *s->buckets);
+    s->ents = ents;
+    s->buckets = buckets;
+    s->cap = cap;
+    s->nbuckets = nb;
+    for (i = 0; i < s->fresh; i++) {
+        struct fs_ent *e = &s->ents[i];
+        uint32_t h;
+        if (!e->node)
+            continue;
+        h = ent_hash(s, e->owner, e->node);
+        e->hnext = s->buckets[h];
+        s->buckets[h] = i + 1;
+    }
+    return 0;
+}
+
+/* The entry of (ss, n), or NULL. */
+static struct fs_ent *ent_find(struct fs_server *s, struct fs_session *ss, struct vfs_node *n)
+{
+    uint32_t i;
+    if (!s->nbuckets)
+        return NULL;
+    for (i = s->buckets[ent_hash(s, ss, n)]; i; i = s->ents[i - 1].hnext)
+        if (s->ents[i - 1].node == n && s->ents[i - 1].owner == ss)
+            return &s->ents[i - 1];
+    return NULL;
+}
+
+/*
+ * Gives the session one reference to n, taking over the caller's node reference (which
+ * is dropped on failure or when the session already has an entry for n). Returns the
+ * node number (> 0) or -ENFILE/-ENOMEM/-EOVERFLOW.
+ */
+static int64_t node_ref(struct fs_session *ss, struct vfs_node *n)
+{
+    struct fs_server *s = ss->s;
+    struct fs_ent *e = ent_find(s, ss, n);
+    uint32_t slot, h;
+    int rc;
+    if (e) {
+        vfs_node_put(n);
+        if (e->refs >= FS_MAX_REFS)
+            return -EOVERFLOW;
+        e->refs++;
+        return (int64_t)ent_number(s, (uint32_t)(e - s->ents));
+    }
+    if (ss->nnodes >= FS_SESSION_MAX_NODES) {
+        vfs_node_put(n);
+        return -ENFILE;
+    }
+    rc = ent_reserve(s);
+    if (rc < 0) {
+        vfs_node_put(n);
+        return rc;
+    }
+    if (s->fresh < s->cap) {
+        slot = s->fresh++;
+    } else {
+        slot = s->free_head - 1;
+        s->free_head = s->ents[slot].next_free;
+        if (!s->free_head)
+            s->free_tail = 0;
+    }
+    e = &s->ents[slot];
+    e->node = n;
+    e->owner = ss;
+    e->refs = 1;
+    e->next_free = 0;
+    h = ent_hash(s, ss, n);
+    e->hnext = s->buckets[h];
+    s->buckets[h] = slot + 1;
+    ss->nnodes++;
+    return (int64_t)ent_number(s, slot);
+}
+
+/* The session's entry for number num, or NULL. */
+static struct fs_ent *ent_get(struct fs_session *ss, uint64_t num)
+{
+    struct fs_server *s = ss->s;
+    uint32_t slot = (uint32_t)num;
+    struct fs_ent *e;
+    if (slot == 0 || slot > s->fresh)
+        return NULL;
+    e = &s->ents[slot - 1];
+    if (!e->node || e->owner != ss || e->gen != (uint32_t)(num >> 32))
+        return NULL;
+    return e;
+}
+
+static struct vfs_node *node_get(struct fs_session *ss, uint64_t num)
+{
+    struct fs_ent *e = ent_get(ss, num);
+    return e ? e->node : NULL;
+}
+
+/* Frees an entry: its node reference goes, the slot joins the end of the free list. */
+static void ent_drop(struct fs_server *s, struct fs_ent *e)
+{
+    uint32_t slot = (uint32_t)(e - s->ents), *p = &s->buckets[ent_hash(s, e->owner, e->node)];
+    struct vfs_node *n = e->node;
+    while (*p != slot + 1)
+        p = &s->ents[*p - 1].hnext;
+    *p = e->hnext;
+    e->owner->nnodes--;
+    e->node = NULL;
+    e->owner = NULL;
+    e->refs = 0;
+    e->hnext = 0;
+    e->gen = e->gen + 1 ? e->gen + 1 : 1;
+    e->next_free = 0;
+    if (s->free_tail)
+        s->ents[s->free_tail - 1].next_free = slot + 1;
+    else
+        s->free_head = slot + 1;
+    s->free_tail = slot + 1;
+    vfs_node_put(n);
+}
+
+/* ---- handles ---- */
+
+static struct fs_handle *handle_get(struct fs_session *ss, uint64_t num)
+{
+    uint32_t slot = (uint32_t)num;
+    struct fs_handle *h;
+    if (slot == 0 || slot > ss->hcap)
+        return NULL;
+    h = &ss->handles[slot - 1];
+    if (!h->f || h->gen != (uint32_t)(num >> 32))
+        return NULL;
+    return h;
+}
+
+/* Installs f (taking over its reference); returns the handle number or -EMFILE/-ENOMEM
+ * (f is then closed). */
+static int64_t handle_new(struct fs_session *ss, struct vfs_file *f)
+{
+    const struct vfs_env *env = &ss->s->env;
+    uint32_t i, slot;
+    if (ss->hcount >= FS_SESSION_MAX_HANDLES) {
+        vfs_file_put(f);
+        return -EMFILE;
+    }
+    if (ss->hcount == ss->hcap) {
+        uint32_t cap = ss->hcap ? ss->hcap * 2 : 16;
+        struct fs_handle *h = vfs_zalloc(env, (size_t)cap * sizeof *h);
+        if (!h) {
+            vfs_file_put(f);
+            return -ENOMEM;
+        }
+        if (ss->hcap)
+            memcpy(h, ss->handles, (size_t)ss->hcap * sizeof *h);
+        for (i = ss->hcap; i < cap; i++)
+            h[i].gen = 1;
+        vfs_free(env, ss->handles, (size_t)ss->hcap * sizeof *ss->handles);
+        ss->hnext = ss->hcap;
+        ss->handles = h;
+        ss->hcap = cap;
+    }
+    /* the search goes on from the last slot given, so a freed slot waits a round */
+    for (i = 0;; i++) {
+        slot = (ss->hnext + i) % ss->hcap;
+        if (!ss->handles[slot].f)
+            break;
+    }
+    ss->hnext = (slot + 1) % ss->hcap;
+    ss->handles[slot].f = f;
+    ss->handles[slot].refs = 1;
+    ss->hcount++;
+    return (int64_t)(((uint64_t)ss->handles[slot].gen << 32) | (slot + 1u));
+}
+
+static void handle_drop(struct fs_session *ss, struct fs_handle *h)
+{
+    struct vfs_file *f = h->f;
+    h->f = NULL;
+    h->refs = 0;
+    h->gen = h->gen + 1 ? h->gen + 1 : 1;
+    ss->hcount--;
+    vfs_file_put(f);
+}
+
+/* ---- reading the request ---- */
+
+/* Copies a name of len bytes at off in data into dst and checks it: EINVAL for an
+ * empty name, ".", '/' or NUL in it, or a length beyond the buffer; ENAMETOOLONG beyond
+ * NAME_MAX. ".." passes (each operation decides). */
+static int get_name(const struct fs_buf *buf, uint64_t off, uint64_t len, char *dst)
+{
+    if (off > FS_DATA_MAX || len > FS_DATA_MAX - off)
+        return -EINVAL;
+    if (len > NAME_MAX)
+        return -ENAMETOOLONG;
+    if (len == 0)
+        return -EINVAL;
+    memcpy(dst, buf->data + off, (size_t)len);
+    dst[len] = '\0';
+    if (memchr(dst, '/', (size_t)len) || memchr(dst, '\0', (size_t)len))
+        return -EINVAL;
+    if (len == 1 && dst[0] == '.')
+        return -EINVAL;
+    return 0;
+}
+
+static bool is_dotdot(const char *name, uint64_t len)
+{
+    return len == 2 && name[0] == '.' && name[1] == '.';
+}
+
+/* The directory node number num of the session, or an error (EBADF, ENOTDIR). */
+static int get_dir(struct fs_session *ss, uint64_t num, struct vfs_node **out)
+{
+    struct vfs_node *d = node_get(ss, num);
+    if (!d)
+        return -EBADF;
+    if (!S_ISDIR(d->type))
+        return -ENOTDIR;
+    *out = d;
+    return 0;
+}
+
+/* ---- operations ---- */
+
+static int64_t op_attach(struct fs_session *ss, struct fs_msg *m)
+{
+    struct linux_stat st;
+    int64_t num;
+    int rc = node_stat(ss->root, &st);
+    if (rc < 0)
+        return rc;
+    vfs_node_get(ss->root);
+    num = node_ref(ss, ss->root);
+    if (num > 0)
+        m->r[1] = st.st_mode;
+    return num;
+}
+
+/* True if n is below the session's root (a directory moved out of it by another session
+ * must not lead there). */
+static bool within_root(struct fs_session *ss, struct vfs_node *n)
+{
+    if (same_node(ss->root, ss->s->fs->root))
+        return true;
+    return inside(n, ss->root);
+}
+
+static int64_t op_lookup(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct fs_server *s = ss->s;
+    struct vfs_node *d, *n;
+    struct linux_stat st;
+    int64_t num;
+    int rc = get_name(buf, 0, m->a[1], s->name1);
+    if (rc < 0)
+        return rc;
+    rc = get_dir(ss, m->a[0], &d);
+    if (rc < 0)
+        return rc;
+    if (is_dotdot(s->name1, m->a[1]) && same_node(d, ss->root)) {
+        n = ss->root;
+        vfs_node_get(n);
+    } else {
+        rc = lookup_plugin(d, s->name1, (size_t)m->a[1], &n);
+        if (rc < 0)
+            return rc;
+        if (is_dotdot(s->name1, m->a[1]) && !within_root(ss, n)) {
+            vfs_node_put(n);
+            return -ENOENT;
+        }
+    }
+    rc = node_stat(n, &st);
+    if (rc < 0) {
+        vfs_node_put(n);
+        return rc;
+    }
+    num = node_ref(ss, n);
+    if (num > 0) {
+        m->r[1] = st.st_mode;
+        m->r[2] = (int64_t)st.st_ino;
+    }
+    return num;
+}
+
+static int64_t op_getattr(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct vfs_node *n = node_get(ss, m->a[0]);
+    struct linux_stat st;
+    int rc;
+    if (!n)
+        return -EBADF;
+    rc = node_stat(n, &st);
+    if (rc < 0)
+        return rc;
+    st.st_dev = 0;
+    memcpy(buf->data, &st, sizeof st);
+    return 0;
+}
+
+static bool time_valid(int64_t nsec)
+{
+    return nsec == UTIME_NOW || nsec == UTIME_OMIT || (nsec >= 0 && nsec < 1000000000);
+}
+
+static int64_t op_setattr(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct vfs_node *n = node_get(ss, m->a[0]);
+    struct fs_setattr in;
+    struct vfs_setattr a = {0};
+    struct linux_timespec now;
+    struct linux_stat st;
+    uint64_t old = 0;
+    int rc;
+    if (!n)
+        return -EBADF;
+    memcpy(&in, buf->data, sizeof in);
+    if (in.mask & ~(uint32_t)(VFS_SET_MODE | VFS_SET_UID | VFS_SET_GID | VFS_SET_SIZE |
+                              VFS_SET_ATIME | VFS_SET_MTIME))
+        return -EINVAL;
+    if (((in.mask & VFS_SET_ATIME) && !time_valid(in.atime_nsec)) ||
+        ((in.mask & VFS_SET_MTIME) && !time_valid(in.mtime_nsec)))
+        return -EINVAL;
+    if ((in.mask & VFS_SET_SIZE) && in.size > (uint64_t)INT64_MAX)
+        return -EINVAL;
+    if (!ss->writeable)
+        return -EROFS;
+    if ((in.mask & VFS_SET_MODE) && S_ISLNK(n->type))
+        return -EOPNOTSUPP;
+    if ((in.mask & VFS_SET_SIZE) && !S_ISREG(n->type))
+        return S_ISDIR(n->type) ? -EISDIR : -EINVAL;
+    now = vfs_now(&ss->s->env);
+    a.mask = in.mask;
+    a.mode = in.mode & 07777;
+    a.uid = in.uid;
+    a.gid = in.gid;
+    a.size = in.size;
+    a.atime.tv_sec = in.atime_sec;
+    a.atime.tv_nsec = in.atime_nsec;
+    a.mtime.tv_sec = in.mtime_sec;
+    a.mtime.tv_nsec = in.mtime_nsec;
+    if ((a.mask & VFS_SET_ATIME) && a.atime.tv_nsec == UTIME_NOW)
+        a.atime = now;
+    if ((a.mask & VFS_SET_MTIME) && a.mtime.tv_nsec == UTIME_NOW)
+        a.mtime = now;
+    if ((a.mask & VFS_SET_ATIME) && a.atime.tv_nsec == UTIME_OMIT)
+        a.mask &= ~VFS_SET_ATIME;
+    if ((a.mask & VFS_SET_MTIME) && a.mtime.tv_nsec == UTIME_OMIT)
+        a.mask &= ~VFS_SET_MTIME;
+    if (a.mask & VFS_SET_SIZE) {
+        rc = node_stat(n, &st);
+        if (rc < 0)
+            return rc;
+        old = (uint64_t)st.st_size;
+        if (a.size > old && (rc = quota_check(ss, a.size - old)) < 0)
+            return rc;
+    }
+    if (!n->fs->ops->setattr)
+        return -EPERM;
+    rc = n->fs->ops->setattr(n, &a);
+    if (rc < 0)
+        return rc;
+    if (a.mask & VFS_SET_SIZE) {
+        if (a.size > old)
+            quota_charge(ss, a.size - old);
+        else
+            quota_credit(ss, old - a.size);
+    }
+    return 0;
+}
+
+static int64_t op_create(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct fs_server *s = ss->s;
+    struct vfs_create_args a = {0};
+    struct vfs_node *d, *n = NULL;
+    struct linux_stat st;
+    uint64_t len = m->a[1], tlen = m->a[4];
+    uint32_t type = (uint32_t)m->a[2] & S_IFMT;
+    int64_t num;
+    int rc = get_name(buf, 0, len, s->name1);
+    if (rc < 0)
+        return rc;
+    if (m->a[2] > 0xffffffffu)
+        return -EINVAL;
+    if (type == 0)
+        type = S_IFREG;
+    switch (type) {
+    case S_IFREG:
+    case S_IFDIR:
+    case S_IFCHR:
+    case S_IFBLK:
+    case S_IFIFO:
+    case S_IFSOCK:
+        if (tlen)
+            return -EINVAL;
+        break;
+    case S_IFLNK:
+        if (tlen > FS_DATA_MAX - len)
+            return -EINVAL;
+        if (tlen == 0)
+            return -ENOENT;
+        if (tlen >= PATH_MAX)
+            return -ENAMETOOLONG;
+        memcpy(s->text, buf->data + len, (size_t)tlen);
+        if (memchr(s->text, '\0', (size_t)tlen))
+            return -EINVAL;
+        s->text[tlen] = '\0';
+        break;
+    default:
+        return -EINVAL;
+    }
+    rc = get_dir(ss, m->a[0], &d);
+    if (rc < 0)
+        return rc;
+    if (!ss->writeable)
+        return -EROFS;
+    if (is_dotdot(s->name1, len))
+        return -EEXIST;
+    rc = quota_check(ss, FS_NAME_CHARGE + tlen);
+    if (rc < 0)
+        return rc;
+    rc = node_stat(d, &st);
+    if (rc < 0)
+        return rc;
+    if (st.st_nlink == 0)
+        return -ENOENT;
+    a.mode = type | ((uint32_t)m->a[2] & 07777);
+    a.rdev = (type == S_IFCHR || type == S_IFBLK) ? m->a[3] : 0;
+    if (st.st_mode & S_ISGID) {
+        a.gid = st.st_gid;
+        if (type == S_IFDIR)
+            a.mode |= S_ISGID;
+    }
+    if (type == S_IFLNK) {
+        a.target = s->text;
+        a.target_len = (size_t)tlen;
+    }
+    if (!d->fs->ops->create)
+        return -EPERM;
+    /* room for the answer first: a file made must reach the client */
+    rc = ss->nnodes >= FS_SESSION_MAX_NODES ? -ENFILE : ent_reserve(s);
+    if (rc < 0)
+        return rc;
+    rc = d->fs->ops->create(d, s->name1, (size_t)len, &a, &n);
+    if (rc < 0)
+        return rc;
+    quota_charge(ss, FS_NAME_CHARGE + tlen);
+    num = node_ref(ss, n);
+    if (num > 0)
+        m->r[1] = (int64_t)n->ino;
+    return num;
+}
+
+static int64_t op_link(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct fs_server *s = ss->s;
+    struct vfs_node *d, *n, *old;
+    struct linux_stat st;
+    int rc = get_name(buf, 0, m->a[1], s->name1);
+    if (rc < 0)
+        return rc;
+    rc = get_dir(ss, m->a[0], &d);
+    if (rc < 0)
+        return rc;
+    n = node_get(ss, m->a[2]);
+    if (!n)
+        return -EBADF;
+    if (!ss->writeable)
+        return -EROFS;
+    if (is_dotdot(s->name1, m->a[1]))
+        return -EEXIST;
+    if (lookup_plugin(d, s->name1, (size_t)m->a[1], &old) == 0) {
+        vfs_node_put(old);
+        return -EEXIST;
+    }
+    if (n->fs != d->fs)
+        return -EXDEV;
+    if (S_ISDIR(n->type))
+        return -EPERM;
+    rc = node_stat(n, &st);
+    if (rc < 0)
+        return rc;
+    if (st.st_nlink == 0)
+        return -ENOENT;
+    rc = quota_check(ss, FS_NAME_CHARGE);
+    if (rc < 0)
+        return rc;
+    if (!d->fs->ops->link)
+        return -EPERM;
+    rc = d->fs->ops->link(d, s->name1, (size_t)m->a[1], n);
+    if (rc == 0)
+        quota_charge(ss, FS_NAME_CHARGE);
+    return rc;
+}
+
+static int64_t op_unlink(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct fs_server *s = ss->s;
+    struct vfs_node *d, *victim;
+    bool rmdir = m->a[2] & AT_REMOVEDIR;
+    int rc = get_name(buf, 0, m->a[1], s->name1);
+    if (rc < 0)
+        return rc;
+    if (m->a[2] & ~(uint64_t)AT_REMOVEDIR)
+        return -EINVAL;
+    rc = get_dir(ss, m->a[0], &d);
+    if (rc < 0)
+        return rc;
+    if (is_dotdot(s->name1, m->a[1]))
+        return rmdir ? -ENOTEMPTY : -EISDIR;
+    if (!ss->writeable)
+        return -EROFS;
+    rc = lookup_plugin(d, s->name1, (size_t)m->a[1], &victim);
+    if (rc < 0)
+        return rc;
+    if (rmdir && !S_ISDIR(victim->type))
+        rc = -ENOTDIR;
+    else if (!rmdir && S_ISDIR(victim->type))
+        rc = -EISDIR;
+    else if (rmdir && is_session_root(s, victim))
+        rc = -EBUSY;
+    else if (!d->fs->ops->unlink)
+        rc = -EPERM;
+    else
+        rc = d->fs->ops->unlink(d, s->name1, (size_t)m->a[1], victim);
+    if (rc == 0)
+        credit_removed(ss, victim);
+    vfs_node_put(victim);
+    return rc;
+}
+
+static int64_t op_rename(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct fs_server *s = ss->s;
+    struct vfs_node *od, *nd, *on = NULL, *nn = NULL;
+    uint64_t olen = m->a[1], nlen = m->a[3], flags = m->a[4];
+    bool exchange = flags & RENAME_EXCHANGE;
+    int rc;
+    if (olen > FS_DATA_MAX || nlen > FS_DATA_MAX - olen)
+        return -EINVAL;
+    rc = get_name(buf, 0, olen, s->name1);
+    if (rc < 0)
+        return rc;
+    rc = get_name(buf, olen, nlen, s->name2);
+    if (rc < 0)
+        return rc;
+    if (flags & ~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
+        return -EINVAL;
+    if (((flags & RENAME_NOREPLACE) && exchange) || (flags & RENAME_WHITEOUT))
+        return -EINVAL;
+    rc = get_dir(ss, m->a[0], &od);
+    if (rc < 0)
+        return rc;
+    rc = get_dir(ss, m->a[2], &nd);
+    if (rc < 0)
+        return rc;
+    if (od->fs != nd->fs)
+        return -EXDEV;
+    if (is_dotdot(s->name1, olen))
+        return -EBUSY;
+    if (is_dotdot(s->name2, nlen))
+        return (flags & RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
+    if (!ss->writeable)
+        return -EROFS;
+    rc = lookup_plugin(od, s->name1, (size_t)olen, &on);
+    if (rc < 0)
+        return rc;
+    rc = lookup_plugin(nd, s->name2, (size_t)nlen, &nn);
+    if (rc == -ENOENT) {
+        nn = NULL;
+    } else if (rc < 0) {
+        nn = NULL;
+        goto out;
+    }
+    rc = 0;
+    if ((flags & RENAME_NOREPLACE) && nn)
+        rc = -EEXIST;
+    else if (exchange && !nn)
+        rc = -ENOENT;
+    else if (S_ISDIR(on->type) && inside(nd, on))
+        rc = -EINVAL;
+    else if (nn && S_ISDIR(nn->type) && inside(od, nn))
+        rc = exchange ? -EINVAL : -ENOTEMPTY;
+    if (rc < 0)
+        goto out;
+    if (nn && same_node(nn, on))
+        goto out; /* two names of one file: nothing to do */
+    if (nn && !exchange) {
+        if (S_ISDIR(on->type) && !S_ISDIR(nn->type))
+            rc = -ENOTDIR;
+        else if (!S_ISDIR(on->type) && S_ISDIR(nn->type))
+            rc = -EISDIR;
+        if (rc < 0)
+            goto out;
+    }
+    if (is_session_root(s, on) || (nn && is_session_root(s, nn))) {
+        rc = -EBUSY;
+        goto out;
+    }
+    if (!od->fs->ops->rename) {
+        rc = -EPERM;
+        goto out;
+    }
+    rc = od->fs->ops->rename(od, s->name1, (size_t)olen, nd, s->name2, (size_t)nlen,
+                             (unsigned)(flags & RENAME_EXCHANGE));
+    if (rc == 0 && nn && !exchange)
+        credit_removed(ss, nn);
+out:
+    vfs_node_put(on);
+    vfs_node_put(nn);
+    return rc;
+}
+
+static int64_t op_readlink(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct vfs_node *n = node_get(ss, m->a[0]);
+    int64_t len;
+    if (!n)
+        return -EBADF;
+    if (!S_ISLNK(n->type) || !n->fs->ops->readlink)
+        return -EINVAL;
+    len = n->fs->ops->readlink(n, (char *)buf->data, FS_DATA_MAX);
+    if (len < 0)
+        return len;
+    return len < FS_DATA_MAX ? len : FS_DATA_MAX;
+}
+
+static int64_t op_readdir(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct vfs_node *d;
+    uint64_t pos = m->a[1] < 2 ? 2 : m->a[1];
+    size_t size = m->a[2] < FS_DATA_MAX ? (size_t)m->a[2] : FS_DATA_MAX, used = 0;
+    int64_t count = 0;
+    int rc = get_dir(ss, m->a[0], &d);
+    if (rc < 0)
+        return rc;
+    if (d->fs->ops->readdir) {
+        for (;;) {
+            struct vfs_dirent de;
+            struct fs_dirent rec;
+            size_t len, reclen;
+            rc = d->fs->ops->readdir(d, pos, &de);
+            if (rc < 0) {
+                if (count)
+                    break;
+                return rc;
+            }
+            if (rc == 0)
+                break;
+            len = de.len <= NAME_MAX ? de.len : NAME_MAX;
+            reclen = (sizeof rec + len + 1 + 7) & ~(size_t)7;
+            if (used + reclen > size) {
+                if (count == 0)
+                    return -EINVAL;
+                break;
+            }
+            memset(&rec, 0, sizeof rec);
+            rec.ino = de.ino;
+            rec.next = de.next;
+            rec.reclen = (uint16_t)reclen;
+            rec.type = de.type;
+            rec.namelen = (uint8_t)len;
+            memcpy(buf->data + used, &rec, sizeof rec);
+            memcpy(buf->data + used + sizeof rec, de.name, len);
+            memset(buf->data + used + sizeof rec + len, 0, reclen - sizeof rec - len);
+            used += reclen;
+            count++;
+            if (de.next <= pos) /* a plugin that does not move on: stop here */
+                break;
+            pos = de.next;
+        }
+    }
+    m->r[1] = (int64_t)pos;
+    return count;
+}
+
+static int64_t op_acquire(struct fs_session *ss, struct fs_msg *m)
+{
+    struct fs_ent *e = ent_get(ss, m->a[0]);
+    if (!e)
+        return -EBADF;
+    if (e->refs >= FS_MAX_REFS)
+        return -EOVERFLOW;
+    e->refs++;
+    return 0;
+}
+
+static int64_t op_release(struct fs_session *ss, struct fs_msg *m)
+{
+    struct fs_ent *e = ent_get(ss, m->a[0]);
+    if (!e)
+        return -EBADF;
+    if (--e->refs == 0)
+        ent_drop(ss->s, e);
+    return 0;
+}
+
+static bool wants_write(uint64_t flags)
+{
+    return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+}
+
+static int64_t op_open(struct fs_session *ss, struct fs_msg *m)
+{
+    struct vfs_node *n = node_get(ss, m->a[0]);
+    uint64_t flags = m->a[1];
+    struct vfs_file *f;
+    struct linux_stat st;
+    uint32_t stored;
+    int rc;
+    if (!n)
+        return -EBADF;
+    if (flags > 0xffffffffu || (flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE)
+        return -EINVAL;
+    if ((flags & O_CREAT) && (flags & O_DIRECTORY))
+        return -EINVAL;
+    if (S_ISLNK(n->type))
+        return -ELOOP;
+    if ((flags & O_DIRECTORY) && !S_ISDIR(n->type))
+        return -ENOTDIR;
+    if (S_ISDIR(n->type) && ((flags & O_CREAT) || wants_write(flags)))
+        return -EISDIR;
+    if (!ss->writeable && wants_write(flags))
+        return -EROFS;
+    if (!S_ISREG(n->type) && !S_ISDIR(n->type))
+        return -ENXIO; /* devices, FIFOs and sockets have no function in a server */
+    stored = ((uint32_t)flags & ~(uint32_t)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) |
+             O_LARGEFILE;
+    rc = vfs_file_open_node(n, stored, &f);
+    if (rc < 0)
+        return rc;
+    if ((flags & O_TRUNC) && S_ISREG(n->type)) {
+        struct vfs_setattr sa = {0};
+        sa.mask = VFS_SET_SIZE | VFS_SET_MTIME;
+        sa.mtime = vfs_now(&ss->s->env);
+        rc = node_stat(n, &st);
+        if (rc == 0)
+            rc = n->fs->ops->setattr ? n->fs->ops->setattr(n, &sa) : -EPERM;
+        if (rc < 0) {
+            vfs_file_put(f);
+            return rc;
+        }
+        if (st.st_size > 0)
+            quota_credit(ss, (uint64_t)st.st_size);
+    }
+    return handle_new(ss, f);
+}
+
+static int64_t op_dup(struct fs_session *ss, struct fs_msg *m)
+{
+    struct fs_handle *h = handle_get(ss, m->a[0]);
+    if (!h)
+        return -EBADF;
+    if (h->refs >= FS_MAX_REFS)
+        return -EOVERFLOW;
+    h->refs++;
+    return 0;
+}
+
+static int64_t op_close(struct fs_session *ss, struct fs_msg *m)
+{
+    struct fs_handle *h = handle_get(ss, m->a[0]);
+    if (!h)
+        return -EBADF;
+    if (--h->refs == 0)
+        handle_drop(ss, h);
+    return 0;
+}
+
+static bool readable(const struct vfs_file *f)
+{
+    return (f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_ACCMODE) == O_RDWR;
+}
+
+static bool writable(const struct vfs_file *f)
+{
+    return (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_ACCMODE) == O_RDWR;
+}
+
+static int64_t op_read(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct fs_handle *h = handle_get(ss, m->a[0]);
+    struct vfs_file *f;
+    bool at_handle = m->a[2] == FS_POS_HANDLE;
+    uint64_t off;
+    int64_t r;
+    if (!h)
+        return -EBADF;
+    f = h->f;
+    if (m->a[1] > FS_DATA_MAX || (!at_handle && m->a[2] > (uint64_t)INT64_MAX))
+        return -EINVAL;
+    if (!readable(f))
+        return -EBADF;
+    if (!at_handle && f->stream)
+        return -ESPIPE;
+    if (S_ISDIR(f->node->type))
+        return -EISDIR;
+    if (!f->node->fs->ops->read)
+        return -EINVAL;
+    off = at_handle ? f->pos : m->a[2];
+    r = f->node->fs->ops->read(f, buf->data, (size_t)m->a[1], off);
+    if (r > (int64_t)m->a[1])
+        r = (int64_t)m->a[1];
+    if (r > 0 && at_handle && !f->stream)
+        f->pos += (uint64_t)r;
+    return r;
+}
+
+static int64_t op_write(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct fs_handle *h = handle_get(ss, m->a[0]);
+    struct vfs_file *f;
+    struct linux_stat st;
+    bool at_handle = m->a[2] == FS_POS_HANDLE;
+    uint64_t n = m->a[1], at, end, size, allowed, growth;
+    int64_t r;
+    int rc;
+    if (!h)
+        return -EBADF;
+    f = h->f;
+    if (n > FS_DATA_MAX || (!at_handle && m->a[2] > (uint64_t)INT64_MAX))
+        return -EINVAL;
+    if (!ss->writeable)
+        return -EROFS;
+    if (!writable(f))
+        return -EBADF;
+    if (!at_handle && f->stream)
+        return -ESPIPE;
+    if (!f->node->fs->ops->write)
+        return -EINVAL;
+    if (n == 0)
+        return 0;
+    at = at_handle ? f->pos : m->a[2];
+    if (!f->stream && at + n > (uint64_t)INT64_MAX) {
+        if (at >= (uint64_t)INT64_MAX)
+            return -EFBIG;
+        n = (uint64_t)INT64_MAX - at;
+    }
+    rc = node_stat(f->node, &st);
+    if (rc < 0)
+        return rc;
+    size = (uint64_t)st.st_size;
+    /* the quota: cut the write where it would grow the file beyond what is left */
+    allowed = ss->used < ss->quota ? ss->quota - ss->used : 0;
+    end = ((f->flags & O_APPEND) ? size : at) + n;
+    growth = end > size ? end - size : 0;
+    if (growth > allowed) {
+        if (growth - allowed >= n)
+            return -ENOSPC;
+        n -= growth - allowed;
+    }
+    r = f->node->fs->ops->write(f, buf->data, (size_t)n, &at);
+    if (r < 0)
+        return r;
+    if (at_handle && !f->stream)
+        f->pos = at;
+    if (node_stat(f->node, &st) == 0 && (uint64_t)st.st_size > size)
+        quota_charge(ss, (uint64_t)st.st_size - size);
+    return r;
+}
+
+static int64_t set_pos(struct vfs_file *f, int64_t pos)
+{
+    if (pos < 0)
+        return -EINVAL;
+    f->pos = (uint64_t)pos;
+    return pos;
+}
+
+static int64_t op_seek(struct fs_session *ss, struct fs_msg *m)
+{
+    struct fs_handle *h = handle_get(ss, m->a[0]);
+    struct vfs_file *f;
+    struct linux_stat st;
+    int64_t off = (int64_t)m->a[1], cur, size;
+    int rc;
+    if (!h)
+        return -EBADF;
+    f = h->f;
+    if (m->a[2] != SEEK_SET && m->a[2] != SEEK_CUR && m->a[2] != SEEK_END)
+        return -EINVAL;
+    if (f->node->fs->ops->llseek)
+        return f->node->fs->ops->llseek(f, off, (int)m->a[2]);
+    if (f->stream)
+        return -ESPIPE;
+    cur = (int64_t)f->pos;
+    switch (m->a[2]) {
+    case SEEK_SET:
+        return set_pos(f, off);
+    case SEEK_CUR:
+        if ((off > 0 && cur > INT64_MAX - off) || (off < 0 && cur < INT64_MIN - off))
+            return -EINVAL;
+        return set_pos(f, cur + off);
+    default:
+        if (S_ISDIR(f->node->type))
+            return -EINVAL;
+        rc = node_stat(f->node, &st);
+        if (rc < 0)
+            return rc;
+        size = st.st_size;
+        if ((off > 0 && size > INT64_MAX - off) || (off < 0 && size < INT64_MIN - off))
+            return -EINVAL;
+        return set_pos(f, size + off);
+    }
+}
+
+static int64_t op_flags(struct fs_session *ss, struct fs_msg *m)
+{
+    struct fs_handle *h = handle_get(ss, m->a[0]);
+    struct vfs_file *f;
+    if (!h)
+        return -EBADF;
+    f = h->f;
+    if (m->a[1] != FS_FLAGS_KEEP) {
+        f->flags = (f->flags & ~(uint32_t)(O_APPEND | O_NONBLOCK)) |
+                   ((uint32_t)m->a[1] & (O_APPEND | O_NONBLOCK));
+        if (f->node->fs->ops->fcntl)
+            f->node->fs->ops->fcntl(f, F_SETFL, f->flags);
+    }
+    return f->flags;
+}
+
+static int64_t op_statfs(struct fs_session *ss, struct fs_buf *buf)
+{
+    struct vfs_fs *fs = ss->s->fs;
+    struct linux_statfs st;
+    uint64_t left;
+    int rc = 0;
+    memset(&st, 0, sizeof st);
+    st.f_bsize = 4096;
+    st.f_frsize = 4096;
+    st.f_namelen = NAME_MAX;
+    if (fs->ops->statfs)
+        rc = fs->ops->statfs(fs, &st);
+    if (rc < 0)
+        return rc;
+    /* what the session may still make, if less than the file system has */
+    left = (ss->used < ss->quota ? ss->quota - ss->used : 0) / 4096;
+    if (st.f_bavail > left)
+        st.f_bavail = left;
+    if (st.f_bfree > left)
+        st.f_bfree = left;
+    st.f_fsid[0] = 0;
+    st.f_fsid[1] = 0;
+    st.f_flags = ST_VALID | (ss->writeable ? 0 : ST_RDONLY);
+    memcpy(buf->data, &st, sizeof st);
+    return 0;
+}
+
+static int64_t op_fsync(struct fs_session *ss, struct fs_msg *m)
+{
+    struct fs_handle *h = handle_get(ss, m->a[0]);
+    if (!h)
+        return -EBADF;
+    if (!h->f->node->fs->ops->fsync)
+        return -EINVAL;
+    return h->f->node->fs->ops->fsync(h->f, m->a[1] == 1);
+}
+
+void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg *m,
+                      struct fs_buf *buf)
+{
+    int64_t r;
+    unsigned i;
+    for (i = 0; i < 5; i++)
+        m->r[i] = 0;
+    if (!s || !ss || ss->s != s || !buf) {
+        m->r[0] = -EINVAL;
+        return;
+    }
+    switch (m->op) {
+    case FS_ATTACH:
+        r = op_attach(ss, m);
+        break;
+    case FS_LOOKUP:
+        r = op_lookup(ss, m, buf);
+        break;
+    case FS_GETATTR:
+        r = op_getattr(ss, m, buf);
+        break;
+    case FS_SETATTR:
+        r = op_setattr(ss, m, buf);
+        break;
+    case FS_CREATE:
+        r = op_create(ss, m, buf);
+        break;
+    case FS_LINK:
+        r = op_link(ss, m, buf);
+        break;
+    case FS_UNLINK:
+        r = op_unlink(ss, m, buf);
+        break;
+    case FS_RENAME:
+        r = op_rename(ss, m, buf);
+        break;
+    case FS_READLINK:
+        r = op_readlink(ss, m, buf);
+        break;
+    case FS_READDIR:
+        r = op_readdir(ss, m, buf);
+        break;
+    case FS_ACQUIRE:
+        r = op_acquire(ss, m);
+        break;
+    case FS_RELEASE:
+        r = op_release(ss, m);
+        break;
+    case FS_OPEN:
+        r = op_open(ss, m);
+        break;
+    case FS_DUP:
+        r = op_dup(ss, m);
+        break;
+    case FS_CLOSE:
+        r = op_close(ss, m);
+        break;
+    case FS_READ:
+        r = op_read(ss, m, buf);
+        break;
+    case FS_WRITE:
+        r = op_write(ss, m, buf);
+        break;
+    case FS_SEEK:
+        r = op_seek(ss, m);
+        break;
+    case FS_FLAGS:
+        r = op_flags(ss, m);
+        break;
+    case FS_STATFS:
+        r = op_statfs(ss, buf);
+        break;
+    case FS_FSYNC:
+        r = op_fsync(ss, m);
+        break;
+    default:
+        r = -ENOSYS;
+        break;
+    }
+    if (r < 0)
+        for (i = 1; i < 5; i++)
+            m->r[i] = 0;
+    m->r[0] = r;
+}
+
+/* ---- servers and sessions ---- */
+
+int fs_server_create(const struct vfs_env *env, const struct vfs_plugin *plugin,
+                     const struct cfg_node *cfg, struct fs_server **out, struct cfg_error *err)
+{
+    const struct vfs_plugin *plugins[1] = {plugin};
+    struct fs_server *s;
+    int rc;
+    memset(err, 0, sizeof *err);
+    if (!plugin || plugin->kind != VFS_PLUGIN_TREE)
+        return vfs_config_error(err, cfg, NULL, "%s: a file-system server needs a tree plugin",
+                                plugin ? plugin->name : "(none)");
+    s = vfs_zalloc(env, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    s->env = *env;
+    rc = vfs_create(&s->env, plugins, 1, NULL, 1, &s->vfs, err);
+    if (rc < 0)
+        goto fail;
+    rc = vfs_mount_hidden(s->vfs, plugin, cfg, &s->fs, err);
+    if (rc < 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    if (s->vfs)
+        vfs_destroy(s->vfs);
+    vfs_free(env, s, sizeof *s);
+    return rc;
+}
+
+void fs_server_destroy(struct fs_server *s)
+{
+    struct vfs_env env;
+    if (!s)
+        return;
+    env = s->env;
+    while (s->sessions)
+        fs_session_close(s->sessions);
+    vfs_destroy(s->vfs);
+    vfs_free(&env, s->ents, (size_t)s->cap * sizeof *s->ents);
+    vfs_free(&env, s->buckets, (size_t)s->nbuckets * sizeof *s->buckets);
+    vfs_free(&env, s, sizeof *s);
+}
+
+/* The directory at path (absolute; "." components skipped, ".." refused), made with
+ * mode 0755 where missing. One reference in *out. */
+static int resolve_root(struct fs_server *s, const char *path, struct vfs_node **out)
+{
+    struct vfs_node *cur = s->fs->root, *next;
+    const char *p = path;
+    int rc;
+    if (!path || path[0] != '/')
+        return -EINVAL;
+    vfs_node_get(cur);
+    for (;;) {
+        const char *c;
+        size_t len;
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        c = p;
+        while (*p && *p != '/')
+            p++;
+        len = (size_t)(p - c);
+        if (len == 1 && c[0] == '.')
+            continue;
+        rc = len > NAME_MAX                             ? -ENAMETOOLONG
+             : (len == 2 && c[0] == '.' && c[1] == '.') ? -EINVAL
+                                                        : 0;
+        if (rc == 0 && !S_ISDIR(cur->type))
+            rc = -ENOTDIR;
+        if (rc == 0) {
+            rc = lookup_plugin(cur, c, len, &next);
+            if (rc == -ENOENT) {
+                struct vfs_create_args a = {0};
+                a.mode = S_IFDIR | 0755;
+                rc = cur->fs->ops->create ? cur->fs->ops->create(cur, c, len, &a, &next) : -EROFS;
+            }
+        }
+        if (rc < 0) {
+            vfs_node_put(cur);
+            return rc;
+        }
+        vfs_node_put(cur);
+        cur = next;
+    }
+    if (!S_ISDIR(cur->type)) {
+        vfs_node_put(cur);
+        return -ENOTDIR;
+    }
+    *out = cur;
+    return 0;
+}
+
+int fs_session_open(struct fs_server *s, const char *root, bool writeable, uint64_t quota,
+                    struct fs_session **out)
+{
+    struct fs_session *ss;
+    struct vfs_node *r;
+    int rc = resolve_root(s, root, &r);
+    if (rc < 0)
+        return rc;
+    ss = vfs_zalloc(&s->env, sizeof *ss);
+    if (!ss) {
+        vfs_node_put(r);
+        return -ENOMEM;
+    }
+    ss->s = s;
+    ss->root = r;
+    ss->writeable = writeable;
+    ss->quota = quota;
+    ss->next = s->sessions;
+    if (s->sessions)
+        s->sessions->prev = ss;
+    s->sessions = ss;
+    *out = ss;
+    return 0;
+}
+
+void fs_session_close(struct fs_session *ss)
+{
+    struct fs_server *s;
+    uint32_t i;
+    if (!ss)
+        return;
+    s = ss->s;
+    for (i = 0; i < ss->hcap; i++)
+        if (ss->handles[i].f)
+            handle_drop(ss, &ss->handles[i]);
+    vfs_free(&s->env, ss->handles, (size_t)ss->hcap * sizeof *ss->handles);
+    for (i = 0; i < s->fresh && ss->nnodes; i++)
+        if (s->ents[i].node && s->ents[i].owner == ss)
+            ent_drop(s, &s->ents[i]);
+    vfs_node_put(ss->root);
+    if (ss->prev)
+        ss->prev->next = ss->next;
+    else
+        s->sessions = ss->next;
+    if (ss->next)
+        ss->next->prev = ss->prev;
+    vfs_free(&s->env, ss, sizeof *ss);
+}
+
+uint64_t fs_session_used(const struct fs_session *ss)
+{
+    return ss->used;
+}

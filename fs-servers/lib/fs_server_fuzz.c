@@ -1,0 +1,145 @@
+/*
+ * libFuzzer target for the file-system server library: sequences of requests, with
+ * random operations, words and buffer bytes, from two sessions on one ram server
+ * (session 0 confined to "/", session 1 to "/b" with a small quota, writeable or not
+ * by the input's first byte). Words are often numbers the server gave earlier, so the
+ * requests reach deep into the operations. After each request the answer must be a
+ * count, a number or a Linux errno, no session may have used more than its quota, and
+ * at the end, with the sessions closed and the server destroyed, every allocation must
+ * have been given back.
+ *
+ * Input: one byte of setup, then requests: an op byte (the low bit picks the session),
+ * five word tags (see word()), a data length byte and that many data bytes.
+ */
+#include <capix/config.h>
+#include <fs_server.h>
+#include <vfs_plugins.h>
+
+#include "../../vfs/fuzz/fuzz_env.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NREMEMBER 16
+
+struct input {
+    const uint8_t *p;
+    size_t left;
+};
+
+static uint8_t byte(struct input *in)
+{
+    if (!in->left)
+        return 0;
+    in->left--;
+    return *in->p++;
+}
+
+static uint64_t remembered[2][NREMEMBER];
+
+/* One word, by its tag: 0-1 small values, 2-3 earlier numbers, 4 raw 8 bytes,
+ * 5 special values, 6 modes, 7 flags. */
+static uint64_t word(struct input *in, int s)
+{
+    static const uint64_t special[8] = {
+        0, FS_POS_HANDLE, FS_DATA_MAX, FS_DATA_MAX + 1, (uint64_t)INT64_MAX, 1ull << 63, 255, 256};
+    static const uint64_t modes[8] = {S_IFREG | 0644,  S_IFDIR | 0755, S_IFLNK | 0777,
+                                      S_IFCHR | 0600,  S_IFIFO | 0644, 0644,
+                                      S_IFDIR | 02775, 0170000};
+    static const uint64_t flags[8] = {O_RDONLY,          O_WRONLY,           O_RDWR,
+                                      O_RDWR | O_APPEND, O_WRONLY | O_TRUNC, O_RDONLY | O_DIRECTORY,
+                                      RENAME_EXCHANGE,   AT_REMOVEDIR};
+    uint8_t tag = byte(in);
+    uint64_t w = 0;
+    int i;
+    switch (tag >> 5) {
+    case 0:
+    case 1:
+        return tag & 63;
+    case 2:
+    case 3:
+        return remembered[s][tag & (NREMEMBER - 1)];
+    case 4:
+        for (i = 0; i < 8; i++)
+            w = w << 8 | byte(in);
+        return w;
+    case 5:
+        return special[tag & 7];
+    case 6:
+        return modes[tag & 7];
+    default:
+        return flags[tag & 7];
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static char arena_mem[4096];
+    static const char config[] = "ram size=4M";
+    static struct fs_buf buf;
+    static const uint64_t quotas[2] = {1 << 20, 8192};
+    struct cfg_arena arena = {arena_mem, sizeof arena_mem, 0};
+    struct input in = {data, size};
+    struct cfg_node *root;
+    struct cfg_error err;
+    struct fs_server *srv;
+    struct fs_session *ss[2];
+    unsigned n = 0, next[2] = {0, 0};
+    uint8_t setup = byte(&in);
+    int s;
+
+    memset(remembered, 0, sizeof remembered);
+    if (cfg_parse("fuzz.cfg", config, sizeof config - 1, &arena, &root, &err) != 0)
+        abort();
+    if (fs_server_create(&fuzz_env, &vfs_plugin_ram, cfg_first(root, NULL), &srv, &err) != 0)
+        abort();
+    if (fs_session_open(srv, "/", true, quotas[0], &ss[0]) != 0 ||
+        fs_session_open(srv, "/b", setup & 1, quotas[1], &ss[1]) != 0)
+        abort();
+    while (in.left && n++ < 256) {
+        struct fs_msg m;
+        uint8_t op = byte(&in);
+        size_t len, i;
+        s = op & 1;
+        memset(&m, 0, sizeof m);
+        m.op = (uint64_t)(op >> 1) % (FS_OP_COUNT + 1);
+        for (i = 0; i < 5; i++)
+            m.a[i] = word(&in, s);
+        len = byte(&in);
+        if (len > in.left)
+            len = in.left;
+        memcpy(buf.data, in.p, len);
+        in.p += len;
+        in.left -= len;
+        /* junk behind the data: lengths beyond it must not matter */
+        memset(buf.data + len, 0x2f, 64);
+        fs_server_handle(srv, ss[s], &m, &buf);
+        if (m.r[0] < -133)
+            abort();
+        if (m.r[0] > 0 &&
+            (m.op == FS_ATTACH || m.op == FS_LOOKUP || m.op == FS_CREATE || m.op == FS_OPEN))
+            remembered[s][next[s]++ % NREMEMBER] = (uint64_t)m.r[0];
+        if (m.op == FS_READ && m.r[0] > (int64_t)FS_DATA_MAX)
+            abort();
+        for (i = 0; i < 2; i++)
+            if (fs_session_used(ss[i]) > quotas[i])
+                abort();
+        if ((setup & 2) && n == 128) {
+            /* a client that dies in the middle: a new session takes its place */
+            fs_session_close(ss[1]);
+            if (fs_session_open(srv, "/b", setup & 1, quotas[1], &ss[1]) != 0 &&
+                fs_session_open(srv, "/", false, quotas[1], &ss[1]) != 0)
+                abort();
+            memset(remembered[1], 0, sizeof remembered[1]);
+        }
+    }
+    fs_session_close(ss[0]);
+    if (setup & 4)
+        fs_server_destroy(srv); /* with a session still open */
+    else {
+        fs_session_close(ss[1]);
+        fs_server_destroy(srv);
+    }
+    if (fuzz_live != 0)
+        abort();
+    return 0;
+}

@@ -1,0 +1,138 @@
+/*
+ * Services and sessions (docs/sessions.md). A component that provides a service
+ * announces it with its endpoint; a component asks for a session by service name and
+ * label, donating a quota; init routes the request by the requester's `route` nodes
+ * (service and label, exact, prefix or suffix) to the provider, prefixes the label with
+ * the requester's name, and asks the provider to make the session. The provider
+ * answers with the session capability (a badged endpoint of its own) and the session's
+ * shared memory, which init hands to the requester. No route means no session, said
+ * once in the log.
+ */
+#include <string.h>
+#include "init.h"
+
+#define SERVICE_WORDS 4 /* a service name: 32 bytes */
+#define LABEL_WORDS 12  /* a requester's label: 96 bytes */
+#define FULL_WORDS 16   /* the label the provider sees: 128 bytes */
+
+/* A string in message words first..first+nwords: words 0..3 came in registers (m->w),
+ * the rest in the IPC buffer. */
+static void get_string(char *dst, const struct cx_msg *m, unsigned first, unsigned nwords)
+{
+    const struct cx_ipcbuf *b = cx_ipcbuf();
+    for (unsigned i = 0; i < nwords; i++) {
+        uint64_t w = first + i < 4 ? m->w[first + i] : b->words[first + i];
+        memcpy(dst + 8 * i, &w, 8);
+    }
+    dst[nwords * 8 - 1] = 0;
+}
+
+bool label_matches(int match, const char *pattern, const char *label)
+{
+    size_t pl = pattern ? strlen(pattern) : 0, ll = strlen(label);
+    switch (match) {
+    case 0:
+        return true;
+    case 1:
+        return !strcmp(pattern, label);
+    case 2:
+        return pl <= ll && !memcmp(pattern, label, pl);
+    default:
+        return pl <= ll && !memcmp(pattern, label + ll - pl, pl);
+    }
+}
+
+void session_announce(struct child *c, struct cx_msg *m, uint64_t recv_slot)
+{
+    char service[SERVICE_WORDS * 8];
+    get_string(service, m, 0, SERVICE_WORDS);
+    m->tag = CX_TAG(0, 1, 0);
+    m->w[0] = (uint64_t)-22; /* EINVAL */
+    if (CX_TAG_CAPS(m->tag) == 0 && !recv_slot)
+        return;
+    for (unsigned i = 0; i < c->nprovides; i++) {
+        if (strcmp(c->provides[i], service))
+            continue;
+        if (c->service_ep[i])
+            cx_cap_delete(c->service_ep[i]);
+        c->service_ep[i] = recv_slot;
+        m->w[0] = 0;
+        cx_printf("[init] %s provides %s\n", c->name, service);
+        return;
+    }
+    cx_printf("[init] %s announced %s, which the config does not say it provides: ignored\n",
+              c->name, service);
+    cx_cap_delete(recv_slot);
+    cx_slot_free(recv_slot);
+}
+
+void session_request(struct child *children, unsigned count, struct child *c, struct cx_msg *m,
+                     uint64_t recv_slot)
+{
+    char service[SERVICE_WORDS * 8], label[LABEL_WORDS * 8];
+    struct cx_ipcbuf *b = cx_ipcbuf();
+    get_string(service, m, 0, SERVICE_WORDS);
+    get_string(label, m, SERVICE_WORDS, LABEL_WORDS);
+    uint64_t quota = CX_TAG_CAPS(m->tag) ? recv_slot : 0;
+    m->tag = CX_TAG(0, 1, 0);
+    const struct route *r = NULL;
+    for (unsigned i = 0; i < c->nroutes && !r; i++)
+        if (!strcmp(c->routes[i].service, service) &&
+            label_matches(c->routes[i].match, c->routes[i].label, label))
+            r = &c->routes[i];
+    struct child *p = NULL;
+    unsigned si = 0;
+    for (unsigned i = 0; r && i < count && !p; i++)
+        if (!strcmp(children[i].name, r->to))
+            p = &children[i];
+    while (p && si < p->nprovides && strcmp(p->provides[si], service))
+        si++;
+    if (!r || !p || si == p->nprovides) {
+        cx_printf("[init] %s: no route for a %s session labelled '%s': denied\n", c->name, service,
+                  label);
+        m->w[0] = (uint64_t)-1; /* EPERM */
+    } else if (!p->alive) {
+        m->w[0] = (uint64_t)-5; /* EIO: the provider is gone */
+    } else if (!p->service_ep[si] || !quota) {
+        m->w[0] = (uint64_t)(quota ? -11 : -22); /* EAGAIN: not announced yet */
+    } else {
+        /* ask the provider, with the label as it sees it: "requester -> label" */
+        uint64_t words[FULL_WORDS];
+        memset(words, 0, sizeof(words));
+        char *full = (char *)words;
+        size_t n = strlen(c->name);
+        memcpy(full, c->name, n);
+        if (label[0]) {
+            memcpy(full + n, " -> ", 4);
+            size_t l = strlen(label);
+            if (n + 4 + l >= sizeof(words))
+                l = sizeof(words) - n - 5;
+            memcpy(full + n + 4, label, l);
+        }
+        uint64_t got[2] = {cx_slot_alloc(), cx_slot_alloc()};
+        memcpy(b->words + 4, words + 4, (FULL_WORDS - 4) * 8);
+        b->send_caps[0] = quota;
+        b->recv_slots[0] = got[0];
+        b->recv_slots[1] = got[1];
+        struct cx_msg q = {.tag = CX_TAG(CX_LABEL_SESSION_CREATE, FULL_WORDS, 1)};
+        memcpy(q.w, words, 4 * 8);
+        long err = cx_call(p->service_ep[si], &q);
+        if (err || (int64_t)q.w[0] < 0 || CX_TAG_CAPS(q.tag) != 2) {
+            m->w[0] = err ? (uint64_t)-5 : (int64_t)q.w[0] < 0 ? q.w[0] : (uint64_t)-5;
+            for (int i = 0; i < 2; i++) {
+                cx_cap_delete(got[i]);
+                cx_slot_free(got[i]);
+            }
+        } else {
+            /* the reply carries them on; init's copies go at the next message */
+            m->w[0] = 0;
+            m->tag = CX_TAG(0, 1, 2);
+            b->send_caps[0] = got[0];
+            b->send_caps[1] = got[1];
+            session_defer_free(got[0]);
+            session_defer_free(got[1]);
+        }
+    }
+    if (quota)
+        session_defer_free(quota);
+}

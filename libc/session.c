@@ -1,0 +1,84 @@
+/*
+ * Sessions of this process (docs/sessions.md): the VFS's `fs` plugin asks for a
+ * File_system session through vfs_env.session. The launcher opens it (routed by init to
+ * the provider the config names) and keeps it as an object shared with fork children;
+ * the process gets the session's endpoint and its shared buffer (struct fs_buf), mapped
+ * at the same address in every holder. A request is an IPC call with the operation and
+ * five words; the answer is five words (fs_protocol.h).
+ */
+#include <capix/fs_protocol.h>
+#include <string.h>
+#include "runtime.h"
+
+#define SESSION_DONATION (32ul << 20) /* quota given to the server per session */
+#define FS_LABEL_REQUEST 0xf5
+
+struct session {
+    uint64_t id, slot_ep, slot_mem;
+};
+
+static struct session sessions[RT_MAX_SESSIONS];
+
+static int fs_call(void *ctx, struct fs_msg *msg)
+{
+    struct session *s = ctx;
+    struct cx_ipcbuf *b = rt_ipcbuf();
+    b->words[4] = msg->a[3];
+    b->words[5] = msg->a[4];
+    struct cx_ret r = cx_raw_ipc_call(s->slot_ep, CX_TAG(FS_LABEL_REQUEST, 6, 0), msg->op,
+                                      msg->a[0], msg->a[1], msg->a[2]);
+    if (r.err)
+        return -EIO; /* the server is gone */
+    msg->r[0] = (int64_t)r.rdx;
+    msg->r[1] = (int64_t)r.r10;
+    msg->r[2] = (int64_t)r.r8;
+    msg->r[3] = (int64_t)r.r9;
+    msg->r[4] = (int64_t)b->words[4];
+    return 0;
+}
+
+int rt_session_open(const char *service, const char *label, struct fs_transport *out)
+{
+    unsigned i = 0;
+    while (i < RT_MAX_SESSIONS && sessions[i].id)
+        i++;
+    if (i == RT_MAX_SESSIONS)
+        return -EMFILE;
+    size_t sl = strlen(service), ll = strlen(label);
+    if (sl >= 32 || ll >= 96)
+        return -ENAMETOOLONG;
+    struct session *s = &sessions[i];
+    s->slot_ep = rt_slot_alloc();
+    s->slot_mem = rt_slot_alloc();
+    if (!s->slot_ep || !s->slot_mem)
+        return -ENOMEM;
+    struct cx_ipcbuf *b = rt_ipcbuf();
+    uint64_t words[16];
+    memset(words, 0, sizeof(words));
+    memcpy(words, service, sl);
+    memcpy((char *)words + 32, label, ll);
+    memcpy(b->words + 4, words + 4, 12 * 8);
+    b->words[16] = SESSION_DONATION;
+    b->words[17] = s->slot_ep;
+    b->words[18] = s->slot_mem;
+    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SESSION, 19, 0), words[0],
+                                      words[1], words[2], words[3]);
+    long id = r.err ? -EIO : (long)r.rdx;
+    uint64_t va = RT_SESSIONS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE;
+    if (id > 0 && cx_map(rt->slot_pd, s->slot_mem, 0, va, FS_BUF_PAGES,
+                         CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
+        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0,
+                        0);
+        id = -ENOMEM;
+    }
+    if (id <= 0) {
+        rt_slot_free(s->slot_ep);
+        rt_slot_free(s->slot_mem);
+        return id < 0 ? (int)id : -EIO;
+    }
+    s->id = (uint64_t)id;
+    out->ctx = s;
+    out->buf = (struct fs_buf *)va;
+    out->call = fs_call;
+    return 0;
+}
