@@ -10,3 +10,4 @@ SCENARIOS += boot crash config-error posix-hello posix-census posix-vdso posix-c
 TEST_SCRIPTS += tests/tools/capix-exec.sh
 # coreutils (BRIEF.md section 4 item 3) in capix against the same binaries on the host
 TEST_SCRIPTS += tests/tools/coreutils-compare.sh
+TEST_SCRIPTS += tests/tools/bash-scripts.sh
