@@ -300,6 +300,13 @@ static long session_open(struct proc *pr, const struct cx_msg *req)
         slot_mem < CX_SLOT_FIRST_FREE || slot_ep >= PROC_SLOTS || slot_mem >= PROC_SLOTS ||
         bytes < (64ul << 10) || bytes > (1ul << 32))
         return id == MAX_SHARED ? -24 : -22; /* EMFILE, EINVAL */
+    /* at most a quarter of what the sandbox has left */
+    struct cx_ret qi = cx_raw_quota_info(quota, 0, 0, 0, 0, 0);
+    uint64_t left = qi.rsi > qi.rdi ? qi.rsi - qi.rdi : 0;
+    if (bytes > left / 4)
+        bytes = left / 4 & ~(CX_PAGE_SIZE - 1);
+    if (bytes < (256ul << 10))
+        return -12; /* ENOMEM */
     struct shared *sh = &shared[id];
     memset(sh, 0, sizeof(*sh));
     sh->quota = cx_slot_alloc(), sh->notif = cx_slot_alloc(), sh->mem = cx_slot_alloc();

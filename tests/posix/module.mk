@@ -42,3 +42,7 @@ $(BUILD)/user/bin/signals: tests/posix/signals.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/signals
 TEST_SCRIPTS += tests/posix/signals-test.sh
+$(BUILD)/user/bin/fsclient: tests/posix/fsclient.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/fsclient
