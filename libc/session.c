@@ -65,10 +65,9 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
                                       words[1], words[2], words[3]);
     long id = r.err ? -EIO : (long)r.rdx;
     uint64_t va = RT_SESSIONS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE;
-    if (id > 0 && cx_map(rt->slot_pd, s->slot_mem, 0, va, FS_BUF_PAGES,
-                         CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
-        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0,
-                        0);
+    if (id > 0 &&
+        cx_map(rt->slot_pd, s->slot_mem, 0, va, FS_BUF_PAGES, CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
+        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0, 0);
         id = -ENOMEM;
     }
     if (id <= 0) {

@@ -86,11 +86,8 @@ static const void *env_module(void *ctx, const char *name, size_t *size)
     return e.data;
 }
 
-static const struct vfs_env env = {.alloc = env_alloc,
-                                   .free = env_free,
-                                   .now_ns = env_now,
-                                   .log = env_log,
-                                   .module = env_module};
+static const struct vfs_env env = {
+    .alloc = env_alloc, .free = env_free, .now_ns = env_now, .log = env_log, .module = env_module};
 
 static bool matches(const struct policy *p, const char *label)
 {
@@ -143,8 +140,9 @@ static int read_config(const struct vfs_plugin **plugin, const struct cfg_node *
             p->root = cfg_prop(n, "root") ? cfg_prop(n, "root") : "/";
             p->writeable = cfg_nargs(n) == 1 && !strcmp(cfg_arg(n, 0), "writeable");
             if (cfg_nargs(n) > 1 || (cfg_nargs(n) == 1 && !p->writeable) || p->root[0] != '/') {
-                cfg_error_at(&err, n, "as in: policy [label=L | label-prefix=L | "
-                                      "label-suffix=L] root=/PATH [writeable]");
+                cfg_error_at(&err, n,
+                             "as in: policy [label=L | label-prefix=L | "
+                             "label-suffix=L] root=/PATH [writeable]");
                 goto bad;
             }
             continue;
@@ -156,8 +154,8 @@ static int read_config(const struct vfs_plugin **plugin, const struct cfg_node *
                 found = vfs_plugins_all[i];
         if (!found || *fs_node) {
             cfg_error_at(&err, n,
-                         found ? "ram_fs serves one file system" :
-                                 "unknown node '%s' (expected policy, or a tree plugin such as "
+                         found ? "ram_fs serves one file system"
+                               : "unknown node '%s' (expected policy, or a tree plugin such as "
                                  "ram)",
                          n->name);
             goto bad;
@@ -216,9 +214,8 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
         r = -24; /* EMFILE */
     } else {
         struct cx_ret q = cx_raw_quota_info(qslot, 0, 0, 0, 0, 0);
-        uint64_t budget = q.rsi > FS_BUF_PAGES * CX_PAGE_SIZE * 2
-                              ? q.rsi - FS_BUF_PAGES * CX_PAGE_SIZE * 2
-                              : 0;
+        uint64_t budget =
+            q.rsi > FS_BUF_PAGES * CX_PAGE_SIZE * 2 ? q.rsi - FS_BUF_PAGES * CX_PAGE_SIZE * 2 : 0;
         s->quota = qslot;
         s->mem = cx_slot_alloc();
         s->badged = cx_slot_alloc();
@@ -327,9 +324,10 @@ int main(int argc, char **argv)
                 cx_raw_cap_watch(s->badged, watch_notif, 1ul << i, 0, 0, 0);
                 s->watched = true;
             }
-            struct fs_msg msg = {.op = m.w[0], .a = {m.w[1], m.w[2], m.w[3], b->words[4], b->words[5]}};
-            fs_server_handle(srv, s->ss,
-                             &msg, (struct fs_buf *)(BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE));
+            struct fs_msg msg = {.op = m.w[0],
+                                 .a = {m.w[1], m.w[2], m.w[3], b->words[4], b->words[5]}};
+            fs_server_handle(srv, s->ss, &msg,
+                             (struct fs_buf *)(BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE));
             m.tag = CX_TAG(0, 5, 0);
             for (int k = 0; k < 4; k++)
                 m.w[k] = (uint64_t)msg.r[k];
