@@ -61,3 +61,8 @@ tools/capix exec -- /bin/no-such-program </dev/null >"$tmp/np.out" 2>&1
 rc=$?
 if ((rc == 127)); then echo "PASS capix-exec missing program"
 else echo "FAIL capix-exec missing program: exit $rc (expected 127)"; fi
+# a pipeline of three programs (the processes issue): the same count as on the host
+want=$(ls build/rootfs/bin | sort | wc -l)
+got=$(tools/capix exec -- /bin/bash -c 'ls /bin | sort | wc -l' </dev/null 2>&1)
+if [[ $got == "$want" ]]; then echo "PASS capix-exec pipeline ls | sort | wc -l"
+else echo "FAIL capix-exec pipeline ls | sort | wc -l: capix $got, host $want"; fi
