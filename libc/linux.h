@@ -118,6 +118,7 @@ enum linux_nr {
     NR_exit_group = 231,
     NR_prlimit64 = 302,
     NR_fork = 57,
+    NR_clock_getres = 229,
     NR_getitimer = 36,
     NR_alarm = 37,
     NR_setitimer = 38,

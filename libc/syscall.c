@@ -183,26 +183,72 @@ static long timespec_ns(uint64_t uts, uint64_t *ns)
     return 0;
 }
 
+/* Sleeps ns; on EINTR writes what was left to rem (if given). */
+static long sleep_rem(uint64_t ns, uint64_t rem)
+{
+    uint64_t start = cx_clock_ns();
+    long r = rt_sleep_ns(ns);
+    if (r == -EINTR && rem && rem >= 0x10000) {
+        uint64_t spent = cx_clock_ns() - start, left = spent < ns ? ns - spent : 0;
+        struct linux_timespec t = {(int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u)};
+        memcpy((void *)rem, &t, sizeof(t));
+    }
+    return r;
+}
+
 static long sys_nanosleep(uint64_t req, uint64_t rem)
 {
     uint64_t ns;
     long err = timespec_ns(req, &ns);
-    return err ? err : rt_sleep_ns(ns);
+    return err ? err : sleep_rem(ns, rem);
 }
 
 static long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t rem)
 {
     uint64_t ns;
-    if (clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME)
-        return clk == CLOCK_REALTIME ? enosys(NR_clock_nanosleep) : -EINVAL;
+    if (clk == 2 || clk == 3) /* CPU-time clocks: the kernel does not account them yet */
+        return clk == 2 ? -ENOTSUP : -EINVAL;
+    if (clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME && clk != CLOCK_REALTIME)
+        return -EINVAL;
     long err = timespec_ns(req, &ns);
     if (err)
         return err;
-    if (flags & 1) { /* TIMER_ABSTIME */
-        uint64_t now = cx_clock_ns();
-        ns = ns > now ? ns - now : 0;
+    if (flags & 1) { /* TIMER_ABSTIME: no remaining time is written */
+        uint64_t now = clk == CLOCK_REALTIME ? rt_realtime_ns() : cx_clock_ns();
+        return rt_sleep_ns(ns > now ? ns - now : 0);
     }
-    return rt_sleep_ns(ns);
+    return sleep_rem(ns, rem);
+}
+
+static long sys_clock_getres(uint64_t clk, uint64_t res)
+{
+    switch (clk) {
+    case CLOCK_REALTIME:
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_BOOTTIME:
+    case 11: /* CLOCK_TAI */
+    case 8:  /* CLOCK_REALTIME_ALARM */
+    case 9:  /* CLOCK_BOOTTIME_ALARM */
+        break;
+    case 5: /* the coarse clocks: the scheduler tick */
+    case 6:
+        if (res) {
+            struct linux_timespec t = {0, 1000000};
+            return copy_out(res, &t, sizeof(t));
+        }
+        return 0;
+    case 2:
+    case 3:
+        return enosys(NR_clock_getres); /* CPU-time clocks: no accounting yet */
+    default:
+        return -EINVAL;
+    }
+    if (res) { /* the TSC gives nanoseconds */
+        struct linux_timespec t = {0, 1};
+        return copy_out(res, &t, sizeof(t));
+    }
+    return 0;
 }
 
 static long dispatch(struct rt_call *c)
@@ -351,6 +397,8 @@ static long dispatch(struct rt_call *c)
         return rt_sysinfo((struct linux_sysinfo *)a[0]);
     case NR_sched_getaffinity:
         return sys_getaffinity((int)a[0], a[1], a[2]);
+    case NR_clock_getres:
+        return sys_clock_getres(a[0], a[1]);
     case NR_nanosleep:
         return sys_nanosleep(a[0], a[1]);
     case NR_clock_nanosleep:
