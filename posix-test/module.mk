@@ -12,3 +12,4 @@ $(PTRUN): posix-test/runner.c posix-test/module.mk | $(DEPS_STAMP)
 
 ALL_TARGETS += $(PTRUN)
 TEST_SCRIPTS += posix-test/test-results.py posix-test/test-runner.sh
+TEST_SCRIPTS += posix-test/capix-subset.sh
