@@ -71,7 +71,6 @@ void child_destroy(struct child *c);
 void session_announce(struct child *c, struct cx_msg *m, uint64_t recv_slot);
 void session_request(struct child *children, unsigned count, struct child *c, struct cx_msg *m,
                      uint64_t recv_slot);
-bool label_matches(int match, const char *pattern, const char *label);
 /* main.c: a capability init no longer needs after its next reply */
 void session_defer_free(uint64_t slot);
 

@@ -27,21 +27,6 @@ static void get_string(char *dst, const struct cx_msg *m, unsigned first, unsign
     dst[nwords * 8 - 1] = 0;
 }
 
-bool label_matches(int match, const char *pattern, const char *label)
-{
-    size_t pl = pattern ? strlen(pattern) : 0, ll = strlen(label);
-    switch (match) {
-    case 0:
-        return true;
-    case 1:
-        return !strcmp(pattern, label);
-    case 2:
-        return pl <= ll && !memcmp(pattern, label, pl);
-    default:
-        return pl <= ll && !memcmp(pattern, label + ll - pl, pl);
-    }
-}
-
 void session_announce(struct child *c, struct cx_msg *m, uint64_t recv_slot)
 {
     char service[SERVICE_WORDS * 8];
@@ -78,7 +63,7 @@ void session_request(struct child *children, unsigned count, struct child *c, st
     const struct route *r = NULL;
     for (unsigned i = 0; i < c->nroutes && !r; i++)
         if (!strcmp(c->routes[i].service, service) &&
-            label_matches(c->routes[i].match, c->routes[i].label, label))
+            cx_label_matches(c->routes[i].match, c->routes[i].label, label))
             r = &c->routes[i];
     struct child *p = NULL;
     unsigned si = 0;

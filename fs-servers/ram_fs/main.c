@@ -89,21 +89,6 @@ static const void *env_module(void *ctx, const char *name, size_t *size)
 static const struct vfs_env env = {
     .alloc = env_alloc, .free = env_free, .now_ns = env_now, .log = env_log, .module = env_module};
 
-static bool matches(const struct policy *p, const char *label)
-{
-    size_t pl = p->label ? strlen(p->label) : 0, ll = strlen(label);
-    switch (p->match) {
-    case 0:
-        return true;
-    case 1:
-        return !strcmp(p->label, label);
-    case 2:
-        return pl <= ll && !memcmp(p->label, label, pl);
-    default:
-        return pl <= ll && !memcmp(p->label, label + ll - pl, pl);
-    }
-}
-
 /* Reads the config: the file system and the policies. 0, or -1 after saying why. */
 static int read_config(const struct vfs_plugin **plugin, const struct cfg_node **fs_node)
 {
@@ -201,7 +186,7 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
         i++;
     const struct policy *p = NULL;
     for (unsigned k = 0; k < npolicies && !p; k++)
-        if (matches(&policies[k], label))
+        if (cx_label_matches(policies[k].match, policies[k].label, label))
             p = &policies[k];
     struct session *s = &sessions[i < MAX_SESSIONS ? i : 0];
     long r = 0;

@@ -124,3 +124,18 @@ const char *cx_config_text(size_t *len)
     *len = cx_start_info->config_size;
     return (const char *)CX_CONFIG_ADDR;
 }
+
+int cx_label_matches(int match, const char *pattern, const char *label)
+{
+    size_t pl = pattern ? strlen(pattern) : 0, ll = strlen(label);
+    switch (match) {
+    case 0:
+        return 1;
+    case 1:
+        return !strcmp(pattern, label);
+    case 2:
+        return pl <= ll && !memcmp(pattern, label, pl);
+    default:
+        return pl <= ll && !memcmp(pattern, label + ll - pl, pl);
+    }
+}

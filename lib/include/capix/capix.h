@@ -154,6 +154,8 @@ uint64_t cx_slot_alloc(void);                    /* a free slot of our cspace, o
 void cx_slot_free(uint64_t slot);
 uint64_t cx_named_cap(const char *name);   /* slot of a named start capability, or 0 */
 uint64_t cx_named_value(const char *name); /* the value given with it, or 0 */
+/* Session labels (docs/sessions.md): match 0 any label, 1 exact, 2 prefix, 3 suffix. */
+int cx_label_matches(int match, const char *pattern, const char *label);
 /* The component's own part of the config text (docs/config.md), or NULL with *len 0. */
 const char *cx_config_text(size_t *len);
 _Noreturn void cx_exit(int status); /* tell the parent and stop */
