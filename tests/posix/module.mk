@@ -33,7 +33,7 @@ ALL_TARGETS += $(BUILD)/user/bin/crash-musl $(BUILD)/user/bin/startup
 # procs: fork, execve and wait (tests/posix/procs.c), on the host and in capix
 $(BUILD)/user/bin/procs: tests/posix/procs.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/procs
 TEST_SCRIPTS += tests/posix/procs-test.sh
 # signals: delivery, masks, EINTR and SA_RESTART, stop and continue, pthread_cancel

@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,19 @@ static void exec_path(void *arg)
     execve((const char *)arg, argv, envp);
     _exit(100 + errno);
 }
+
+static volatile int threads_stop;
+static void *spin_thread(void *arg)
+{
+    (void)arg;
+    while (!threads_stop) {
+        struct timespec t = {0, 1000000};
+        nanosleep(&t, NULL);
+    }
+    return NULL;
+}
+
+extern char **environ;
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
@@ -171,6 +186,41 @@ int main(int argc, char **argv)
           0);
     close(fd);
     close(fd2);
+    unlink(path);
+
+    /* fork from a process with three threads: only the caller goes on in the child */
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++)
+        pthread_create(&th[i], NULL, spin_thread, NULL);
+    p = fork();
+    if (p == 0)
+        _exit(42);
+    waitpid(p, &st, 0);
+    threads_stop = 1;
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    check("fork_with_threads", WIFEXITED(st) && WEXITSTATUS(st) == 42, "status %#lx%ld", st, 0);
+
+    /* posix_spawn with file actions: the child's stdout goes to a file, ours stays */
+    snprintf(path, sizeof(path), "%s/procs-spawn.out", dir);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char *sargv[] = {"echo", "spawned", NULL};
+    int r = posix_spawn(&p, "/bin/echo", &fa, NULL, sargv, environ);
+    waitpid(p, &st, 0);
+    char sbuf[32] = "";
+    int sfd = open(path, O_RDONLY);
+    ssize_t sn = sfd >= 0 ? read(sfd, sbuf, sizeof(sbuf) - 1) : -1;
+    if (sfd >= 0)
+        close(sfd);
+    check("posix_spawn_file_actions",
+          r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && sn == 8 && !strcmp(sbuf, "spawned\n"),
+          "r %ld read %ld", r, (long)sn);
+    check("posix_spawn_parent_stdout_kept", fcntl(1, F_GETFD) >= 0, "%ld%ld", 0, 0);
+    char *bargv[] = {"nope", NULL};
+    r = posix_spawn(&p, "/no/such/program", NULL, NULL, bargv, environ);
+    check("posix_spawn_enoent", r == ENOENT, "r %ld%ld", r, 0);
     unlink(path);
 
     printf("procs: %d passed, %d failed\n", passed, failed);
