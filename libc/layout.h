@@ -30,6 +30,17 @@
 #define RT_PIPES_BASE 0x24000000ul /* pipe buffers, shared across fork (64 MiB) */
 #define RT_PIPE_AREA (17 * 4096ul) /* one pipe: a header page and 64 KiB of data */
 #define RT_MAX_PIPES 960
+
+/* A pipe's header page: the launcher reads it too, to take a killed process's ends out
+ * of the counts (it knows the process by its index in its table, rt_info.proc_index). */
+#define RT_MAX_PROCS 64
+struct rt_pipe_ring {
+    volatile uint64_t head, tail; /* bytes written and read, ever */
+    volatile int32_t readers, writers;
+    volatile int32_t lock;
+    int32_t pad;
+    volatile int32_t readers_of[RT_MAX_PROCS], writers_of[RT_MAX_PROCS];
+};
 #define RT_ARCHIVE_ADDR 0x40000000ul /* the boot archive, read-only (up to 2 GiB) */
 #define RT_ARCHIVE_MAX (2ul << 30)
 #define RT_SIGPAGE_ADDR 0x2fefd000ul /* struct rt_sigpage: signals the launcher sends */
@@ -101,6 +112,7 @@ struct rt_info {
     uint64_t vdso;               /* 1: the vDSO is mapped at RT_VDSO_ADDR */
     uint64_t forked;             /* 1: a fork child (the runtime resumes its saved context) */
     uint64_t slot_child_notif;   /* signalled by the launcher when a child changes state */
+    uint64_t proc_index;         /* this process's index in the launcher's table */
     char component[32];          /* the component whose `config` block applies */
     struct {
         char name[24];

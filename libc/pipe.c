@@ -20,11 +20,7 @@
 #define PIPE_SIZE (64 * 1024u)
 #define PIPE_BUF 4096u
 
-struct ring {
-    volatile uint64_t head, tail; /* bytes written and read, ever */
-    volatile int32_t readers, writers;
-    volatile int32_t lock;
-};
+#define ring rt_pipe_ring /* layout.h: the launcher reads the counts too */
 
 struct pipe {
     unsigned index; /* area index */
@@ -64,6 +60,16 @@ static void ring_lock(struct ring *r)
 static void ring_unlock(struct ring *r)
 {
     __atomic_store_n(&r->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* The open ends: in all, and this process's share (which the launcher takes out of the
+ * total if the process dies without closing them). */
+static void count(struct pipe *p, bool reader, int32_t n)
+{
+    unsigned i = (unsigned)rt->proc_index % RT_MAX_PROCS;
+    __atomic_add_fetch(reader ? &p->ring->readers_of[i] : &p->ring->writers_of[i], n,
+                       __ATOMIC_ACQ_REL);
+    __atomic_add_fetch(reader ? &p->ring->readers : &p->ring->writers, n, __ATOMIC_ACQ_REL);
 }
 
 static void wake(struct pipe *p)
@@ -123,7 +129,7 @@ static int pipe_open(struct vfs_file *f)
 {
     struct pipe *p = pipe_of(f->node);
     f->stream = true;
-    __atomic_add_fetch(is_reader(f) ? &p->ring->readers : &p->ring->writers, 1, __ATOMIC_ACQ_REL);
+    count(p, is_reader(f), 1);
     if (is_reader(f))
         p->nread++;
     else
@@ -145,7 +151,7 @@ static void pipe_unmap(struct pipe *p)
 static void pipe_close(struct vfs_file *f)
 {
     struct pipe *p = pipe_of(f->node);
-    __atomic_sub_fetch(is_reader(f) ? &p->ring->readers : &p->ring->writers, 1, __ATOMIC_ACQ_REL);
+    count(p, is_reader(f), -1);
     if (is_reader(f))
         p->nread--;
     else
@@ -338,8 +344,8 @@ long rt_pipe2(int *fds, int flags)
 void rt_pipes_after_fork(void)
 {
     for (struct pipe *p = pipes; p; p = p->next) {
-        __atomic_add_fetch(&p->ring->readers, (int32_t)p->nread, __ATOMIC_ACQ_REL);
-        __atomic_add_fetch(&p->ring->writers, (int32_t)p->nwrite, __ATOMIC_ACQ_REL);
+        count(p, true, (int32_t)p->nread);
+        count(p, false, (int32_t)p->nwrite);
     }
 }
 

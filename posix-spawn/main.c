@@ -21,7 +21,7 @@
 #define ARCHIVE_VA 0x10000000ul
 #define SCRATCH 0x40000000ul
 #define PROC_SLOTS 1024
-#define MAX_PROCS 64
+#define MAX_PROCS RT_MAX_PROCS
 #define RESERVE (512ul << 10)               /* quota the launcher keeps for itself */
 #define NOTIF_SLOT (CX_SLOT_FIRST_FREE + 4) /* in each process: its child-event notification */
 #define SIGPAGES_VA 0x50000000ul            /* every process's signal page, mapped here */
@@ -360,9 +360,32 @@ static long shared_fork(struct proc *parent, struct proc *child)
     return 0;
 }
 
+/* A process that ended without closing its pipe ends (killed, or a fault): they leave
+ * the counts, so that readers see end of file and writers EPIPE, as on Linux. */
+static void pipes_forget(struct proc *pr)
+{
+    unsigned pi = (unsigned)(pr - procs);
+    for (unsigned id = 1; id < MAX_SHARED; id++) {
+        struct shared *sh = &shared[id];
+        if (!sh->used || sh->quota || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
+            continue; /* not a pipe (sessions have a quota), or not held */
+        if (cx_map(CX_SLOT_SELF_PD, sh->mem, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W))
+            continue;
+        struct rt_pipe_ring *r = (struct rt_pipe_ring *)SCRATCH;
+        int32_t rd = __atomic_exchange_n(&r->readers_of[pi], 0, __ATOMIC_ACQ_REL);
+        int32_t wr = __atomic_exchange_n(&r->writers_of[pi], 0, __ATOMIC_ACQ_REL);
+        __atomic_sub_fetch(&r->readers, rd, __ATOMIC_ACQ_REL);
+        __atomic_sub_fetch(&r->writers, wr, __ATOMIC_ACQ_REL);
+        cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
+        if (rd || wr)
+            cx_notif_signal(sh->notif, 1);
+    }
+}
+
 /* Frees everything of a process but its table entry (a zombie keeps that). */
 static void release(struct proc *pr)
 {
+    pipes_forget(pr);
     for (unsigned id = 1; id < MAX_SHARED; id++)
         shared_drop(pr, id);
     if (pr->sig) {
@@ -420,6 +443,7 @@ static long give_info(struct proc *pr, bool forked)
     ri.pid = (uint64_t)pr->pid;
     ri.ppid = (uint64_t)pr->ppid;
     ri.forked = forked;
+    ri.proc_index = (uint64_t)(pr - procs);
     long err = give_data(pr, RT_INFO_ADDR, &ri, sizeof(ri), CX_MAP_DROP);
     if (err)
         return err;

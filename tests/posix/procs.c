@@ -223,6 +223,27 @@ int main(int argc, char **argv)
     check("posix_spawn_enoent", r == ENOENT, "r %ld%ld", r, 0);
     unlink(path);
 
+    /* a pipe's writer killed by SIGKILL: the reader sees end of file */
+    int kp[2];
+    if (pipe(kp) == 0) {
+        p = fork();
+        if (p == 0) {
+            close(kp[0]);
+            for (;;)
+                pause();
+        }
+        close(kp[1]);
+        struct timespec t = {0, 50000000};
+        nanosleep(&t, NULL);
+        kill(p, SIGKILL);
+        waitpid(p, &st, 0);
+        char c;
+        ssize_t n = read(kp[0], &c, 1);
+        check("pipe_eof_after_writer_killed", n == 0 && WIFSIGNALED(st), "read %ld status %#lx",
+              (long)n, st);
+        close(kp[0]);
+    }
+
     printf("procs: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
