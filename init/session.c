@@ -11,9 +11,9 @@
 #include <string.h>
 #include "init.h"
 
-#define SERVICE_WORDS 4 /* a service name: 32 bytes */
-#define LABEL_WORDS 12  /* a requester's label: 96 bytes */
-#define FULL_WORDS 16   /* the label the provider sees: 128 bytes */
+#define SERVICE_WORDS CX_SESSION_SERVICE_WORDS
+#define LABEL_WORDS CX_SESSION_LABEL_WORDS
+#define FULL_WORDS CX_SESSION_FULL_WORDS
 
 /* A string in message words first..first+nwords: words 0..3 came in registers (m->w),
  * the rest in the IPC buffer. */

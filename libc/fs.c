@@ -91,11 +91,12 @@ static long sys_utimensat(int dirfd, const char *path, const struct linux_timesp
     return vfs_utimensat(rt_vfs, dirfd, path, t, flags);
 }
 
-static long sys_utimes(const char *path, const int64_t *tv, int nofollow)
+/* utimes and futimesat: microsecond times, relative to dirfd. */
+static long sys_utimes(int dirfd, const char *path, const int64_t *tv)
 {
     NEED(path);
     if (!tv)
-        return vfs_utimensat(rt_vfs, AT_FDCWD, path, NULL, nofollow);
+        return vfs_utimensat(rt_vfs, dirfd, path, NULL, 0);
     struct linux_timespec t[2];
     for (int i = 0; i < 2; i++) {
         if (tv[2 * i + 1] < 0 || tv[2 * i + 1] >= 1000000)
@@ -103,7 +104,7 @@ static long sys_utimes(const char *path, const int64_t *tv, int nofollow)
         t[i].tv_sec = tv[2 * i];
         t[i].tv_nsec = tv[2 * i + 1] * 1000;
     }
-    return vfs_utimensat(rt_vfs, AT_FDCWD, path, t, nofollow);
+    return vfs_utimensat(rt_vfs, dirfd, path, t, 0);
 }
 
 long rt_fs_syscall(const struct rt_call *c)
@@ -267,11 +268,9 @@ long rt_fs_syscall(const struct rt_call *c)
     case NR_utimensat:
         return sys_utimensat(FD(a[0]), P(a[1]), (const struct linux_timespec *)a[2], (int)a[3]);
     case NR_utimes:
-        return sys_utimes(P(a[0]), (const int64_t *)a[1], 0);
+        return sys_utimes(AT_FDCWD, P(a[0]), (const int64_t *)a[1]);
     case NR_futimesat:
-        if (FD(a[0]) != AT_FDCWD && a[1] && P(a[1])[0] != '/')
-            return -ENOSYS; /* relative to a directory descriptor: nobody uses it */
-        return sys_utimes(P(a[1]), (const int64_t *)a[2], 0);
+        return sys_utimes(FD(a[0]), P(a[1]), (const int64_t *)a[2]);
     case NR_chmod:
         NEED(a[0]);
         return vfs_fchmodat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1], 0);

@@ -11,7 +11,6 @@
 #include "runtime.h"
 
 #define SESSION_DONATION (32ul << 20) /* quota given to the server per session */
-#define FS_LABEL_REQUEST 0xf5
 
 struct session {
     uint64_t id, slot_ep, slot_mem;
@@ -44,8 +43,9 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
         i++;
     if (i == RT_MAX_SESSIONS)
         return -EMFILE;
+    enum { SW = CX_SESSION_SERVICE_WORDS, W = SW + CX_SESSION_LABEL_WORDS };
     size_t sl = strlen(service), ll = strlen(label);
-    if (sl >= 32 || ll >= 96)
+    if (sl >= SW * 8 || ll >= CX_SESSION_LABEL_WORDS * 8)
         return -ENAMETOOLONG;
     struct session *s = &sessions[i];
     s->slot_ep = rt_slot_alloc();
@@ -53,15 +53,15 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
     if (!s->slot_ep || !s->slot_mem)
         return -ENOMEM;
     struct cx_ipcbuf *b = rt_ipcbuf();
-    uint64_t words[16];
+    uint64_t words[W];
     memset(words, 0, sizeof(words));
     memcpy(words, service, sl);
-    memcpy((char *)words + 32, label, ll);
-    memcpy(b->words + 4, words + 4, 12 * 8);
-    b->words[16] = SESSION_DONATION;
-    b->words[17] = s->slot_ep;
-    b->words[18] = s->slot_mem;
-    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SESSION, 19, 0), words[0],
+    memcpy((char *)words + SW * 8, label, ll);
+    memcpy(b->words + 4, words + 4, (W - 4) * 8);
+    b->words[W] = SESSION_DONATION;
+    b->words[W + 1] = s->slot_ep;
+    b->words[W + 2] = s->slot_mem;
+    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SESSION, W + 3, 0), words[0],
                                       words[1], words[2], words[3]);
     long id = r.err ? -EIO : (long)r.rdx;
     uint64_t va = RT_SESSIONS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE;

@@ -127,10 +127,12 @@ static uint64_t ignored_set(void)
 }
 
 /* What could be delivered to thread ts now (or taken by its sigtimedwait). Ignored
- * signals are dropped on the way (they never wake a wait), unless sigtimedwait asks. */
+ * signals that ts does not block are dropped on the way (they never wake a wait); a
+ * blocked one stays pending, as on Linux, since the disposition may change before it
+ * is unblocked. */
 static uint64_t deliverable(struct rt_tsig *ts)
 {
-    uint64_t ign = ignored_set() & ~ts->waitset;
+    uint64_t ign = ignored_set() & ~ts->waitset & ~ts->mask;
     ts->pending &= ~ign;
     uint64_t pend = __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE);
     if (pend & ign)
@@ -216,8 +218,6 @@ static int take(struct rt_tsig *ts, struct l_siginfo *info)
             info->code = ts->info[sig - 1].code;
             info->u.proc.pid = ts->info[sig - 1].pid;
             info->u.proc.uid = rt_uid;
-            if (info->code == 0 || info->code == -6) /* SI_USER, SI_TKILL */
-                info->u.proc.pid = ts->info[sig - 1].pid;
             return sig;
         }
         uint64_t old = __atomic_fetch_and(&sigpage->pending, ~BIT(sig), __ATOMIC_ACQ_REL);
@@ -620,8 +620,6 @@ long rt_tgkill(long tgid, long tid, long sig)
             continue;
         if (!sig)
             return 0;
-        if (ignored((int)sig))
-            return 0;
         t->info[sig - 1].code = -6; /* SI_TKILL */
         t->info[sig - 1].pid = (int32_t)rt->pid;
         t->pending |= BIT(sig);
@@ -667,8 +665,6 @@ void rt_raise_sigpipe(void)
 {
     const int sig = 13;
     struct rt_tsig *ts = rt_tsig_self();
-    if (ignored(sig))
-        return;
     ts->info[sig - 1].code = 0x80; /* SI_KERNEL */
     ts->info[sig - 1].pid = 0;
     ts->pending |= BIT(sig);

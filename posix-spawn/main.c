@@ -289,10 +289,11 @@ static long shared_new(struct proc *pr, uint64_t pages, uint64_t slot_mem, uint6
 static long session_open(struct proc *pr, const struct cx_msg *req)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
-    uint64_t words[16];
+    enum { W = CX_SESSION_SERVICE_WORDS + CX_SESSION_LABEL_WORDS };
+    uint64_t words[W];
     memcpy(words, req->w, 4 * 8); /* words 0..3 came in registers */
-    memcpy(words + 4, b->words + 4, 12 * 8);
-    uint64_t bytes = b->words[16], slot_ep = b->words[17], slot_mem = b->words[18];
+    memcpy(words + 4, b->words + 4, (W - 4) * 8);
+    uint64_t bytes = b->words[W], slot_ep = b->words[W + 1], slot_mem = b->words[W + 2];
     uint64_t id = 1;
     while (id < MAX_SHARED && shared[id].used)
         id++;
@@ -315,11 +316,11 @@ static long session_open(struct proc *pr, const struct cx_msg *req)
         return -12; /* ENOMEM */
     }
     /* label words 4..15 travel in the IPC buffer; the caps come back into ours */
-    memcpy(b->words + 4, words + 4, 12 * 8);
+    memcpy(b->words + 4, words + 4, (W - 4) * 8);
     b->send_caps[0] = sh->quota;
     b->recv_slots[0] = sh->notif;
     b->recv_slots[1] = sh->mem;
-    struct cx_msg m = {.tag = CX_TAG(CX_LABEL_SESSION, 16, 1)};
+    struct cx_msg m = {.tag = CX_TAG(CX_LABEL_SESSION, W, 1)};
     memcpy(m.w, words, 4 * 8);
     long err = cx_call(CX_SLOT_PARENT, &m);
     long r = err ? -5 : (long)m.w[0];

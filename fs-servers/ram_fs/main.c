@@ -31,7 +31,6 @@
 #define ARCHIVE_VA 0x80000000ul
 #define MAX_SESSIONS 64
 #define MAX_POLICIES 16
-#define FS_LABEL_REQUEST 0xf5
 
 struct policy {
     int match; /* 0 any, 1 exact, 2 prefix, 3 suffix */
@@ -43,7 +42,7 @@ struct session {
     struct fs_session *ss;
     uint64_t badged, mem, quota;
     bool watched;
-    char label[128];
+    char label[CX_SESSION_FULL_WORDS * 8];
 };
 
 static struct cx_heap heap;
@@ -176,10 +175,10 @@ static void close_session(unsigned i)
 static void create_session(struct cx_msg *m, uint64_t qslot)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
-    char label[128];
-    memcpy(label, m->w, 32);
-    memcpy(label + 32, b->words + 4, 96);
-    label[127] = 0;
+    char label[CX_SESSION_FULL_WORDS * 8];
+    memcpy(label, m->w, 32); /* words 0..3 came in registers */
+    memcpy(label + 32, b->words + 4, sizeof(label) - 32);
+    label[sizeof(label) - 1] = 0;
     m->tag = CX_TAG(0, 1, 0);
     unsigned i = 0;
     while (i < MAX_SESSIONS && sessions[i].ss)
@@ -306,7 +305,10 @@ int main(int argc, char **argv)
             unsigned i = (unsigned)m.badge - 1;
             struct session *s = &sessions[i];
             if (!s->watched) { /* the client has its copy now: know when it is gone */
-                cx_raw_cap_watch(s->badged, watch_notif, 1ul << i, 0, 0, 0);
+                long werr = cx_raw_cap_watch(s->badged, watch_notif, 1ul << i, 0, 0, 0).err;
+                if (werr) /* the session then lives until the server ends */
+                    cx_printf("ram_fs: session '%s': cannot watch its capability: %s\n", s->label,
+                              cx_strerror(werr));
                 s->watched = true;
             }
             struct fs_msg msg = {.op = m.w[0],

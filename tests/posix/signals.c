@@ -151,10 +151,28 @@ int main(void)
     sigaction(SIGUSR2, NULL, &cur);
     check("sa_resethand", got == 1 && cur.sa_handler == SIG_DFL, "got %ld%ld", got, 0);
 
-    /* ignored signals vanish */
+    /* ignored signals vanish: not delivered (the default would end us), not pending */
     signal(SIGUSR2, SIG_IGN);
+    sigprocmask(SIG_BLOCK, &set, &old); /* SIGUSR1 blocked: it stays pending, SIGUSR2 not */
     raise(SIGUSR2);
-    check("ignored_signal", 1, "%ld%ld", 0, 0);
+    kill(me, SIGUSR1);
+    sigpending(&pend);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    check("ignored_signal", !sigismember(&pend, SIGUSR2) && sigismember(&pend, SIGUSR1),
+          "pending SIGUSR2 %ld, SIGUSR1 %ld", sigismember(&pend, SIGUSR2),
+          sigismember(&pend, SIGUSR1));
+    /* blocked, an ignored signal stays pending (Linux); unblocked, it goes */
+    sigset_t set2;
+    sigemptyset(&set2);
+    sigaddset(&set2, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set2, &old);
+    raise(SIGUSR2);
+    sigpending(&pend);
+    int was_pending = sigismember(&pend, SIGUSR2);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    sigpending(&pend);
+    check("ignored_blocked_stays_pending", was_pending && !sigismember(&pend, SIGUSR2),
+          "pending while blocked %ld, after %ld", was_pending, sigismember(&pend, SIGUSR2));
     signal(SIGUSR2, SIG_DFL);
 
     /* a fault with a handler: si_addr, and out by siglongjmp */

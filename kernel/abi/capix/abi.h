@@ -181,6 +181,9 @@ struct cx_ipcbuf {
 #define CX_LABEL_SESSION 0xa2ul        /* words: service, label; cap: donated quota */
 #define CX_LABEL_SESSION_CREATE 0xa3ul /* words: full label; cap: quota; reply caps: */
                                        /* session endpoint, shared memory */
+#define CX_SESSION_SERVICE_WORDS 4     /* a service name: 32 bytes, NUL-padded */
+#define CX_SESSION_LABEL_WORDS 12      /* a requester's label: 96 bytes */
+#define CX_SESSION_FULL_WORDS 16       /* the label a provider sees: 128 bytes */
 
 /* Fault messages sent to a thread's fault endpoint (label CX_LABEL_FAULT). */
 #define CX_LABEL_FAULT 0xfa017ul

@@ -91,6 +91,11 @@ enum fs_op {
     FS_OP_COUNT
 };
 
+/* On capix IPC a request is a call with label FS_LABEL_REQUEST and 6 words (op, a0..a2
+ * in registers, a3 and a4 in IPC buffer words 4 and 5); the answer has 5 words (r0..r3 in
+ * registers, r4 in IPC buffer word 4). */
+#define FS_LABEL_REQUEST 0xf5
+
 #define FS_POS_HANDLE (~0ull)
 #define FS_FLAGS_KEEP (~0ull)
 
