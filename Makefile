@@ -25,6 +25,7 @@ include init/module.mk
 include vfs/module.mk
 include vfs-plugins/module.mk
 include fs-servers/module.mk
+include drivers/module.mk
 include libc/module.mk
 include posix-spawn/module.mk
 include tests/module.mk

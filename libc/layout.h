@@ -94,6 +94,12 @@ struct rt_sigpage {
 #define RT_LABEL_STOP 0xe9 /* w0 signal: stop this process (a stop signal's default action) */
 #define RT_LABEL_NOCLDWAIT                                                                         \
     0xea /* w0 1: children leave no zombies (SIGCHLD ignored, SA_NOCLDWAIT) */
+#define RT_LABEL_TERMINAL 0xec /* IPC buffer words 4..15 label, 16..18 slots for the session */
+                               /* endpoint, memory, input notification; reply w0 the */
+                               /* terminal's id or -errno */
+#define RT_LABEL_TTY 0xed      /* w0 TERM_CTL_*, w1 the terminal's id, w2 arg; reply w0 */
+#define RT_TERMINALS_BASE 0x2e000000ul /* Terminal session memory, shared across fork */
+#define RT_MAX_TERMINALS 4
 #define RT_PGRP_GETPGID 0
 #define RT_PGRP_SETPGID 1
 #define RT_PGRP_GETSID 2

@@ -1,7 +1,7 @@
 /*
  * Readiness: poll, ppoll, select and pselect6 over the VFS's vfs_poll. A call that
- * finds nothing ready and may wait sleeps on the notification of the first pipe among
- * its descriptors (every change of a pipe signals it), in slices of at most 10 ms when
+ * finds nothing ready and may wait sleeps on the notification of the first pipe or
+ * terminal among its descriptors (every change of a pipe or terminal signals it), in slices of at most 10 ms when
  * it watches several (a pipe other than the first is seen within 10 ms), or simply
  * until its timeout when none of them can change (files, devices: always ready or
  * never). A signal ends the wait with EINTR; ppoll and pselect6 swap in their mask for
@@ -25,10 +25,13 @@ static long wait_change(int first_pipe_fd, bool several, uint64_t ns)
     uint64_t n = 0;
     struct vfs_file *f = first_pipe_fd >= 0 ? vfs_fd_file(rt_vfs, first_pipe_fd) : NULL;
     uint64_t slot = f ? rt_pipe_notif(f) : 0;
+    bool terminal = false;
+    if (f && !slot)
+        terminal = (slot = rt_terminal_notif(f)) != 0;
     if (slot) {
         n = slot;
-        if (several && ns > SLICE_NS)
-            ns = SLICE_NS;
+        if ((several || terminal) && ns > SLICE_NS) /* a terminal's readers share its */
+            ns = SLICE_NS;                          /* notification across processes */
     } else {
         if (!idle_notif) {
             uint64_t s = rt_slot_alloc();
@@ -64,7 +67,7 @@ static long poll_once(struct l_pollfd *fds, uint64_t nfds, int *first_pipe, bool
         if (ev)
             ready++;
         struct vfs_file *f = vfs_fd_file(rt_vfs, fds[i].fd);
-        if (f && rt_pipe_notif(f) && pipes++ == 0)
+        if (f && (rt_pipe_notif(f) || rt_terminal_notif(f)) && pipes++ == 0)
             *first_pipe = fds[i].fd;
     }
     *several = pipes > 1;

@@ -73,6 +73,10 @@ long rt_pipe2(int *fds, int flags);
 void rt_pipes_after_fork(void);
 int rt_pipe_wait(struct vfs_file *f, unsigned events);
 uint64_t rt_pipe_notif(struct vfs_file *f);
+/* terminal.c: the Terminal sessions of this process (the terminal plugin's transport). */
+struct term_transport;
+int rt_terminal_open(const char *label, struct term_transport *out);
+uint64_t rt_terminal_notif(struct vfs_file *f); /* its input notification, or 0 */
 
 /* timer.c */
 struct l_itimerval;
@@ -142,6 +146,7 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
 
 /* signal.c */
 bool rt_signal_interrupted(void);
+bool rt_signal_ignored_or_blocked(int sig);
 _Noreturn void rt_signal_redirect(void);
 _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address);
 void rt_signal_after_call(const struct rt_call *c, long result);

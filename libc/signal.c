@@ -157,6 +157,13 @@ static void route(void)
     }
 }
 
+/* Whether sig is ignored, or blocked by the calling thread (job control: a background
+ * read with SIGTTIN so gets EIO, a write with SIGTTOU so goes on). */
+bool rt_signal_ignored_or_blocked(int sig)
+{
+    return ignored(sig) || (rt_tsig_self()->mask & BIT(sig));
+}
+
 bool rt_signal_interrupted(void)
 {
     struct rt_tsig *ts = rt_tsig_self();

@@ -153,8 +153,14 @@ static int env_session(void *ctx, const char *service, const char *label, struct
     return rt_session_open(service, label, out);
 }
 
+static int env_terminal(void *ctx, const char *label, struct term_transport *out)
+{
+    return rt_terminal_open(label, out);
+}
+
 static const struct vfs_env vfs_env = {
     .session = env_session,
+    .terminal = env_terminal,
     .random = env_random,
     .process = env_process,
     .alloc = env_alloc,

@@ -15,6 +15,7 @@
 #include <capix/capix.h>
 #include <capix/elf.h>
 #include <capix/tar.h>
+#include <capix/term_protocol.h>
 #include <string.h>
 #include "layout.h"
 
@@ -45,6 +46,7 @@ struct proc {
     int stop_sig;                          /* stopped by this signal (0: running) */
     bool stop_report, cont_report;         /* for wait4 with WUNTRACED, WCONTINUED */
     bool nocldwait;                        /* its children leave no zombies */
+    bool no_ctty;                          /* left its session's terminal (TIOCNOTTY) */
     uint64_t mems[8];
     unsigned nmems;
 };
@@ -71,11 +73,14 @@ struct shared {
     uint64_t mem, notif;           /* originals (a session: its memory and endpoint) */
     uint64_t quota;                /* a session: the quota donated to its server */
     uint64_t slot_mem, slot_notif; /* where every holder has its copies */
+    uint64_t notif2, slot_notif2;  /* a terminal: the input notification (wait rights) */
+    bool pinned;                   /* a terminal: kept for the sandbox's life */
     uint64_t holders[MAX_PROCS / 64];
 };
 static struct shared shared[MAX_SHARED];
 
 static void send_signal(struct proc *pr, int sig, int code, int pid, int status);
+static long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh);
 
 static struct proc *find_proc(int pid)
 {
@@ -218,6 +223,10 @@ static struct proc *new_proc(int ppid)
 
 static void shared_free(struct shared *sh)
 {
+    if (sh->notif2) {
+        cx_cap_delete(sh->notif2);
+        cx_slot_free(sh->notif2);
+    }
     cx_cap_delete(sh->mem);
     cx_cap_delete(sh->notif);
     cx_slot_free(sh->mem);
@@ -244,7 +253,7 @@ static void shared_drop(struct proc *pr, uint64_t id)
         return;
     unsigned i = (unsigned)(pr - procs);
     shared[id].holders[i / 64] &= ~(1ul << (i % 64));
-    if (!shared_held(&shared[id]))
+    if (!shared_held(&shared[id]) && !shared[id].pinned)
         shared_free(&shared[id]);
 }
 
@@ -309,6 +318,27 @@ static long session_open(struct proc *pr, const struct cx_msg *req)
     if (bytes < (256ul << 10))
         return -12; /* ENOMEM */
     struct shared *sh = &shared[id];
+    long r = request_session(words, bytes, sh);
+    if (r < 0)
+        return r;
+    sh->slot_mem = slot_mem, sh->slot_notif = slot_ep;
+    if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
+        cx_cap_copy(sh->notif, pr->pd, slot_ep, CX_R_WRITE, 0)) {
+        shared_free(sh);
+        return -22;
+    }
+    unsigned i = (unsigned)(pr - procs);
+    sh->holders[i / 64] |= 1ul << (i % 64);
+    return (long)id;
+}
+
+/* Asks init for a session (service and label in words 0..15) with bytes of quota
+ * donated, into the free entry sh: 0 (sh used, holding the session's endpoint, memory
+ * and quota) or -errno. */
+static long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh)
+{
+    enum { W = CX_SESSION_SERVICE_WORDS + CX_SESSION_LABEL_WORDS };
+    struct cx_ipcbuf *b = cx_ipcbuf();
     memset(sh, 0, sizeof(*sh));
     sh->quota = cx_slot_alloc(), sh->notif = cx_slot_alloc(), sh->mem = cx_slot_alloc();
     if (cx_quota_create(quota, bytes, sh->quota)) {
@@ -331,15 +361,7 @@ static long session_open(struct proc *pr, const struct cx_msg *req)
         shared_free(sh);
         return r;
     }
-    sh->slot_mem = slot_mem, sh->slot_notif = slot_ep;
-    if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
-        cx_cap_copy(sh->notif, pr->pd, slot_ep, CX_R_WRITE, 0)) {
-        shared_free(sh);
-        return -22;
-    }
-    unsigned i = (unsigned)(pr - procs);
-    sh->holders[i / 64] |= 1ul << (i % 64);
-    return (long)id;
+    return 0;
 }
 
 /* A fork child holds what its parent holds. */
@@ -354,6 +376,8 @@ static long shared_fork(struct proc *parent, struct proc *child)
         if (!err)
             err = cx_cap_copy(sh->notif, child->pd, sh->slot_notif,
                               sh->quota ? CX_R_WRITE : CX_R_ALL, 0);
+        if (!err && sh->notif2)
+            err = cx_cap_copy(sh->notif2, child->pd, sh->slot_notif2, CX_R_READ, 0);
         if (err)
             return err;
         sh->holders[ci / 64] |= 1ul << (ci % 64);
@@ -584,6 +608,7 @@ static long do_fork(struct proc *parent)
     if (!pr)
         return -11; /* EAGAIN: the process table is full */
     pr->nocldwait = parent->nocldwait;
+    pr->no_ctty = parent->no_ctty;
     if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(parent->pd, pr->pd, 0, 0, 0, 0).err) ||
         (err = shared_fork(parent, pr)) || (err = give_info(pr, true)) ||
         (err = start_thread(pr))) {
@@ -700,8 +725,11 @@ static void set_ppid(struct proc *pr, int ppid)
 
 /* pr has ended with a Linux wait status: it becomes a zombie for its parent to reap
  * (or goes at once when the launcher is its parent), its children go to pid 1. */
+static void tty_leader_exit(struct proc *pr);
+
 static void proc_exit(struct proc *pr, int wait_status)
 {
+    tty_leader_exit(pr);
     release(pr);
     pr->state = P_ZOMBIE;
     pr->wait_status = wait_status;
@@ -771,6 +799,7 @@ static long do_pgrp(struct proc *pr, uint64_t op, long pid, long pgid)
             if (procs[i].state == P_RUNNING && procs[i].pgid == pr->pid)
                 return -1; /* EPERM: already a group leader */
         pr->sid = pr->pgid = pr->pid;
+        pr->no_ctty = false;
         return pr->sid;
     case RT_PGRP_SETPGID:
         if (pid < 0 || pgid < 0)
@@ -793,6 +822,305 @@ static long do_pgrp(struct proc *pr, uint64_t op, long pid, long pgid)
         return 0;
     default:
         return -22;
+    }
+}
+
+/*
+ * Terminals (docs/terminal.md): one Terminal session per label for the whole sandbox,
+ * opened at the first process's request and kept for the sandbox's life. The launcher
+ * is the terminal's half of the process model: which session it controls, its
+ * foreground group, and the signals the line discipline raises (an event thread waits
+ * for them and passes them to the main loop as a message).
+ */
+#define MAX_TTYS 4
+#define TTY_VA 0x58000000ul /* page 0 of each terminal's memory */
+#define TTY_EVENT_BADGE 0x7ffffffful
+#define TERM_DONATION (512ul << 10)
+struct tty {
+    uint64_t id; /* its shared object */
+    char label[CX_SESSION_LABEL_WORDS * 8];
+    int sid, fg; /* the session it controls and its foreground group (0: none) */
+    struct term_shared *sh;
+};
+static struct tty ttys[MAX_TTYS];
+static uint64_t tty_event_notif;
+
+static void tty_publish(struct tty *t)
+{
+    __atomic_store_n(&t->sh->sid, t->sid, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->sh->fg_pgrp, t->fg, __ATOMIC_RELEASE);
+}
+
+/* Sends sig to every process of group pgrp (from the terminal: SI_KERNEL). */
+static void signal_group(int pgrp, int sig)
+{
+    for (int i = 0; i < MAX_PROCS && pgrp > 0; i++)
+        if (procs[i].state == P_RUNNING && procs[i].pgid == pgrp)
+            send_signal(&procs[i], sig, 0x80, 0, 0);
+}
+
+static uint8_t event_stack[8192] __attribute__((aligned(16)));
+static uint8_t event_ipcbuf[CX_PAGE_SIZE] __attribute__((aligned(CX_PAGE_SIZE)));
+static uint64_t event_ep;
+
+/* The event thread: a terminal raised a signal; the main loop sends it. */
+static void event_main(void)
+{
+    for (;;) {
+        uint64_t bits;
+        if (cx_notif_wait(tty_event_notif, CX_TIMEOUT_NONE, &bits) == 0)
+            cx_raw_ipc_call(event_ep, CX_TAG(RT_LABEL_TTY, 0, 0), 0, 0, 0, 0);
+    }
+}
+
+static long start_event_thread(void)
+{
+    uint64_t t = cx_slot_alloc();
+    tty_event_notif = cx_slot_alloc(), event_ep = cx_slot_alloc();
+    static struct cx_regs r;
+    long err = cx_notif_create(quota, tty_event_notif);
+    if (!err)
+        err = cx_cap_copy(ep, CX_SLOT_SELF_PD, event_ep, CX_R_WRITE, TTY_EVENT_BADGE);
+    if (!err)
+        err = cx_thread_create(quota, CX_SLOT_SELF_PD, t, 0, 100);
+    if (!err)
+        err = cx_thread_regs(t, CX_REGS_GET, CX_CTX_CURRENT, &r);
+    if (err)
+        return err;
+    r.rip = (uint64_t)event_main;
+    r.rsp = (uint64_t)(event_stack + sizeof(event_stack)) - 8;
+    if ((err = cx_thread_regs(t, CX_REGS_SET, CX_CTX_CURRENT, &r)) ||
+        (err = cx_thread_config(t, CX_TCFG_IPCBUF, (uint64_t)event_ipcbuf)))
+        return err;
+    return cx_thread_resume(t);
+}
+
+/* The signals the terminals raised go to their foreground groups. */
+static void tty_events(void)
+{
+    for (unsigned i = 0; i < MAX_TTYS; i++) {
+        struct tty *t = &ttys[i];
+        if (!t->id)
+            continue;
+        uint64_t bits = __atomic_exchange_n(&t->sh->sig_pending, 0, __ATOMIC_ACQ_REL);
+        while (bits) {
+            int sig = __builtin_ctzl(bits) + 1;
+            bits &= bits - 1;
+            if (t->sid)
+                signal_group(t->fg, sig);
+        }
+    }
+}
+
+static struct tty *tty_of(uint64_t id)
+{
+    for (unsigned i = 0; i < MAX_TTYS; i++)
+        if (ttys[i].id && ttys[i].id == id)
+            return &ttys[i];
+    return NULL;
+}
+
+static bool holds(const struct shared *sh, const struct proc *pr)
+{
+    unsigned i = (unsigned)(pr - procs);
+    return sh->holders[i / 64] & (1ul << (i % 64));
+}
+
+/*
+ * RT_LABEL_TERMINAL: the terminal of a label for pr (IPC buffer words 4..15 the label,
+ * 16..18 pr's slots for the endpoint, memory and input notification). Opens the session
+ * at the first request; returns the terminal's id or -errno.
+ */
+static long terminal_open(struct proc *pr)
+{
+    struct cx_ipcbuf *b = cx_ipcbuf();
+    enum { SW = CX_SESSION_SERVICE_WORDS, W = SW + CX_SESSION_LABEL_WORDS };
+    uint64_t words[W];
+    memset(words, 0, sizeof(words));
+    memcpy(words, TERM_SERVICE, sizeof(TERM_SERVICE));
+    memcpy(words + SW, b->words + SW, CX_SESSION_LABEL_WORDS * 8);
+    char *label = (char *)(words + SW);
+    label[CX_SESSION_LABEL_WORDS * 8 - 1] = 0;
+    uint64_t slots[3] = {b->words[W], b->words[W + 1], b->words[W + 2]};
+    for (int k = 0; k < 3; k++)
+        if (slots[k] < CX_SLOT_FIRST_FREE || slots[k] >= PROC_SLOTS ||
+            slots[k] == slots[(k + 1) % 3])
+            return -22; /* EINVAL */
+    struct tty *t = NULL;
+    for (unsigned i = 0; i < MAX_TTYS && !t; i++)
+        if (ttys[i].id && !strcmp(ttys[i].label, label))
+            t = &ttys[i];
+    if (!t) {
+        unsigned i = 0;
+        while (i < MAX_TTYS && ttys[i].id)
+            i++;
+        uint64_t id = 1;
+        while (id < MAX_SHARED && shared[id].used)
+            id++;
+        if (i == MAX_TTYS || id == MAX_SHARED)
+            return -24; /* EMFILE */
+        if (!tty_event_notif && start_event_thread()) {
+            cx_printf("posix-spawn: cannot start the terminal event thread\n");
+            return -12;
+        }
+        struct shared *sh = &shared[id];
+        long r = request_session(words, TERM_DONATION, sh);
+        if (r < 0)
+            return r;
+        sh->pinned = true;
+        sh->notif2 = cx_slot_alloc();
+        uint64_t ev = cx_slot_alloc();
+        t = &ttys[i];
+        t->sh = (struct term_shared *)(TTY_VA + i * CX_PAGE_SIZE);
+        /* the server signals: input (our copy keeps wait rights for the processes) */
+        long err = cx_notif_create(quota, sh->notif2);
+        if (!err)
+            err = cx_cap_copy(tty_event_notif, CX_SLOT_SELF_PD, ev, CX_R_WRITE, 0);
+        if (!err)
+            err = cx_map(CX_SLOT_SELF_PD, sh->mem, 0, (uint64_t)t->sh, 1, CX_MAP_R | CX_MAP_W);
+        if (!err) {
+            b->send_caps[0] = sh->notif2;
+            b->send_caps[1] = ev;
+            struct cx_msg m = {.tag = CX_TAG(TERM_LABEL_REQUEST, 3, 2)};
+            m.w[0] = TERM_OP_BIND;
+            m.w[1] = m.w[2] = 0;
+            err = cx_call(sh->notif, &m);
+            if (!err && m.w[0])
+                err = CX_E_INVALID_ARG;
+        }
+        cx_cap_delete(ev), cx_slot_free(ev);
+        if (err) {
+            cx_printf("posix-spawn: terminal '%s': cannot set up the session: %s\n", label,
+                      cx_strerror(err));
+            cx_unmap(CX_SLOT_SELF_PD, (uint64_t)t->sh, 1);
+            shared_free(sh);
+            memset(t, 0, sizeof(*t));
+            return -5; /* EIO */
+        }
+        t->id = id;
+        memcpy(t->label, label, sizeof(t->label));
+        tty_publish(t);
+    }
+    struct shared *sh = &shared[t->id];
+    if (!holds(sh, pr)) {
+        if (sh->slot_mem && (sh->slot_notif != slots[0] || sh->slot_mem != slots[1] ||
+                             sh->slot_notif2 != slots[2]))
+            return -16; /* EBUSY: every holder has it at the same slots (for fork) */
+        sh->slot_notif = slots[0], sh->slot_mem = slots[1], sh->slot_notif2 = slots[2];
+        if (cx_cap_copy(sh->notif, pr->pd, slots[0], CX_R_WRITE, 0) ||
+            cx_cap_copy(sh->mem, pr->pd, slots[1], CX_R_READ | CX_R_WRITE, 0) ||
+            cx_cap_copy(sh->notif2, pr->pd, slots[2], CX_R_READ, 0))
+            return -22;
+        unsigned i = (unsigned)(pr - procs);
+        sh->holders[i / 64] |= 1ul << (i % 64);
+    }
+    return (long)t->id;
+}
+
+static bool is_ctty(const struct tty *t, const struct proc *pr)
+{
+    return t->sid && t->sid == pr->sid && !pr->no_ctty;
+}
+
+/* A group is orphaned when no member has a parent in another group of its session. */
+static bool orphaned(int pgrp, int sid)
+{
+    for (int i = 0; i < MAX_PROCS; i++) {
+        const struct proc *p = &procs[i];
+        if (p->state != P_RUNNING || p->pgid != pgrp)
+            continue;
+        const struct proc *parent = find_proc(p->ppid);
+        if (parent && parent->state == P_RUNNING && parent->pgid != pgrp && parent->sid == sid)
+            return false;
+    }
+    return true;
+}
+
+/* RT_LABEL_TTY: the controlling-terminal calls (TERM_CTL_*). */
+static long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
+{
+    struct tty *t = tty_of(id);
+    if (!t)
+        return -25; /* ENOTTY */
+    bool leader = pr->pid == pr->sid;
+    switch (op) {
+    case TERM_CTL_OPEN:
+    case TERM_CTL_SCTTY:
+        if (is_ctty(t, pr))
+            return 0;
+        for (unsigned i = 0; i < MAX_TTYS; i++)
+            if (ttys[i].id && ttys[i].sid == pr->sid && leader)
+                return op == TERM_CTL_OPEN ? 0 : -1; /* it has one: EPERM */
+        if (!leader || (t->sid && (op == TERM_CTL_OPEN || arg != 1)))
+            return op == TERM_CTL_OPEN ? 0 : -1;
+        if (op == TERM_CTL_OPEN && arg) /* O_NOCTTY */
+            return 0;
+        if (t->sid) /* stolen (TIOCSCTTY with 1) */
+            for (int i = 0; i < MAX_PROCS; i++)
+                if (procs[i].sid == t->sid)
+                    procs[i].no_ctty = true;
+        t->sid = pr->sid, t->fg = pr->pgid;
+        pr->no_ctty = false;
+        tty_publish(t);
+        return 0;
+    case TERM_CTL_NOTTY:
+        if (!is_ctty(t, pr))
+            return -25;
+        if (leader) { /* the session loses it: its foreground hears of it */
+            signal_group(t->fg, 1);  /* SIGHUP */
+            signal_group(t->fg, 18); /* SIGCONT */
+            t->sid = t->fg = 0;
+            tty_publish(t);
+        } else {
+            pr->no_ctty = true;
+        }
+        return 0;
+    case TERM_CTL_GPGRP:
+    case TERM_CTL_GSID:
+        if (!is_ctty(t, pr))
+            return -25;
+        return op == TERM_CTL_GPGRP ? t->fg : t->sid;
+    case TERM_CTL_SPGRP: {
+        if (!is_ctty(t, pr))
+            return -25;
+        bool exists = false, same = false;
+        for (int i = 0; i < MAX_PROCS; i++)
+            if (procs[i].state == P_RUNNING && procs[i].pgid == arg) {
+                exists = true;
+                same |= procs[i].sid == pr->sid;
+            }
+        if (!exists)
+            return -3; /* ESRCH */
+        if (!same)
+            return -1; /* EPERM */
+        t->fg = (int)arg;
+        tty_publish(t);
+        return 0;
+    }
+    case TERM_CTL_JOB:
+        if (!is_ctty(t, pr) || !t->fg || pr->pgid == t->fg)
+            return 0;
+        if (orphaned(pr->pgid, pr->sid))
+            return -5; /* EIO */
+        return 1; /* a background group: the runtime sends SIGTTIN or SIGTTOU */
+    default:
+        return -22;
+    }
+}
+
+/* A session leader that ends takes its terminal with it: SIGHUP to the foreground. */
+static void tty_leader_exit(struct proc *pr)
+{
+    if (pr->pid != pr->sid)
+        return;
+    for (unsigned i = 0; i < MAX_TTYS; i++) {
+        struct tty *t = &ttys[i];
+        if (t->id && t->sid == pr->sid) {
+            signal_group(t->fg, 1);
+            signal_group(t->fg, 18);
+            t->sid = t->fg = 0;
+            tty_publish(t);
+        }
     }
 }
 
@@ -839,6 +1167,12 @@ int main(int argc, char **argv)
     err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
     for (;;) {
         uint64_t label = CX_TAG_LABEL(m.tag);
+        if (!err && m.badge == TTY_EVENT_BADGE) { /* a terminal raised signals */
+            tty_events();
+            m.tag = CX_TAG(0, 0, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        }
         struct proc *pr = err ? NULL : find_proc((int)m.badge);
         if (!pr || pr->state != P_RUNNING) {
             err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
@@ -879,6 +1213,13 @@ int main(int argc, char **argv)
                                              : cx_recv(ep, CX_TIMEOUT_NONE, &m);
                 continue;
             }
+        } else if (label == RT_LABEL_TERMINAL || label == RT_LABEL_TTY) {
+            m.w[0] = label == RT_LABEL_TERMINAL
+                         ? (uint64_t)terminal_open(pr)
+                         : (uint64_t)tty_ctl(pr, m.w[0], m.w[1], (long)m.w[2]);
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
         } else if (label == RT_LABEL_NOCLDWAIT) {
             pr->nocldwait = m.w[0] != 0;
             m.tag = CX_TAG(0, 0, 0);

@@ -49,6 +49,19 @@ capix_archive() {
   rm -rf "$dir"
 }
 
+# capix_rootfs_tar: brings $CAPIX_BUILD/rootfs.tar (build/rootfs packed, the default
+# tree's read-only part) up to date; prints its path, or nothing without build/rootfs.
+capix_rootfs_tar() {
+  local tarf=$CAPIX_BUILD/rootfs.tar tmp
+  [[ -d $CAPIX_BUILD/rootfs ]] || return 0
+  if [[ ! -f $tarf ]] || [[ -n $(find "$CAPIX_BUILD/rootfs" -newer "$tarf" -print -quit) ]]; then
+    tmp=$(mktemp "$tarf.XXXXXX")
+    tar --format=gnu --owner=0 --group=0 --sort=name -cf "$tmp" -C "$CAPIX_BUILD/rootfs" . &&
+      mv "$tmp" "$tarf"
+  fi
+  echo "$tarf"
+}
+
 # capix_qemu_args ARCHIVE: the common QEMU arguments.
 capix_qemu_args() {
   local accel; accel=$(capix_accel)

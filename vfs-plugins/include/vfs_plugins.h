@@ -22,6 +22,7 @@ extern const struct vfs_plugin vfs_plugin_urandom; /* in random/ with random */
 extern const struct vfs_plugin vfs_plugin_tty;
 extern const struct vfs_plugin vfs_plugin_proc;
 extern const struct vfs_plugin vfs_plugin_fs;
+extern const struct vfs_plugin vfs_plugin_terminal;
 
 /*
  * fs (vfs-plugins/fs/README.md): after fork, in the child, takes a server reference on
@@ -43,5 +44,10 @@ int vfs_fs_file_adopt(struct vfs_file *f, uint64_t handle);
 /* Every plugin above, for vfs_create (defined in vfs-plugins/all.c). */
 extern const struct vfs_plugin *const vfs_plugins_all[];
 extern const size_t vfs_plugins_all_count;
+
+/* The session transport of an open terminal file, or NULL when f is none (terminal.c). */
+struct vfs_file;
+struct term_transport;
+const struct term_transport *vfs_terminal_transport(struct vfs_file *f);
 
 #endif

@@ -46,10 +46,14 @@ struct vfs_plugin;
  * buffer belong to the host and must outlive the vfs; a forked child shares them (the
  * fs plugin takes the buffer's lock around each request, and vfs_fs_after_fork takes
  * the child's references).
+ * terminal (optional; the terminal plugin needs it) opens the Terminal session with
+ * label for this process (once per label: every process of the sandbox shares it) and
+ * fills *out (lib/include/capix/term_protocol.h); 0 or a negative errno.
  * The struct is copied by vfs_create; ctx is passed to every callback.
  */
 struct vfs_process;
 struct fs_transport;
+struct term_transport;
 struct vfs_env {
     void *ctx;
     void *(*alloc)(void *ctx, size_t size);
@@ -61,6 +65,7 @@ struct vfs_env {
     void (*random)(void *ctx, void *buf, size_t n);
     int (*process)(void *ctx, struct vfs_process *out);
     int (*session)(void *ctx, const char *service, const char *label, struct fs_transport *out);
+    int (*terminal)(void *ctx, const char *label, struct term_transport *out);
 };
 
 /*
