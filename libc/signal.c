@@ -372,7 +372,21 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
                                                           : 11;                            /* SIGSEGV */
     struct rt_tsig *ts = rt_tsig_self();
     const struct k_sigaction *a = &actions[sig];
+    static const char *const names[] = {
+        [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS", [8] = "SIGFPE", [11] = "SIGSEGV"};
+    char where[160] = "";
+    if (!rt_exe_symbol(r.rip, where + 4, sizeof(where) - 4)) {
+        memcpy(where, " in ", 4);
+        size_t n = strlen(where);
+        cx_snprintf(where + n, sizeof(where) - n, " (%s)", rt_exe_path);
+    }
     if (a->handler != SIG_DFL && a->handler != SIG_IGN && !(ts->mask & BIT(sig))) {
+        static bool said; /* once: a program may use faults on purpose */
+        if (!said)
+            rt_log("[runtime] %s: %s (vector %lu) at address %#lx, rip %#lx%s: to its "
+                   "handler\n",
+                   rt_exe_path, names[sig], vector, address, r.rip, where);
+        said = true;
         struct l_siginfo info;
         memset(&info, 0, sizeof(info));
         info.signo = sig;
@@ -384,14 +398,6 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
         cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
     }
     /* no handler, or the signal blocked or ignored: the process dies, as on Linux */
-    static const char *const names[] = {
-        [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS", [8] = "SIGFPE", [11] = "SIGSEGV"};
-    char where[160] = "";
-    if (!rt_exe_symbol(r.rip, where + 4, sizeof(where) - 4)) {
-        memcpy(where, " in ", 4);
-        size_t n = strlen(where);
-        cx_snprintf(where + n, sizeof(where) - n, " (%s)", rt_exe_path);
-    }
     rt_log("[runtime] %s: killed by %s at address %#lx, rip %#lx%s\n", rt_exe_path, names[sig],
            address, r.rip, where);
     cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_FAULT_REPORT, 4, 0), (uint64_t)sig, address,

@@ -80,6 +80,8 @@ static long job_check(struct terminal *t, long what)
     int sig = what == 0 ? SIGTTIN : SIGTTOU;
     if (rt_signal_ignored_or_blocked(sig))
         return what == 0 ? -EIO : 0;
+    if (bg == 2) /* an orphaned group: nobody would continue it */
+        return -EIO;
     cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_KILL, 2, 0), 0, (uint64_t)sig, 0, 0);
     /* the signal is pending now: the call ends to let it act, and restarts */
     return rt_signal_interrupted() ? -EINTR : 0;

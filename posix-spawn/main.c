@@ -1100,9 +1100,9 @@ static long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
     case TERM_CTL_JOB:
         if (!is_ctty(t, pr) || !t->fg || pr->pgid == t->fg)
             return 0;
-        if (orphaned(pr->pgid, pr->sid))
-            return -5; /* EIO */
-        return 1; /* a background group: the runtime sends SIGTTIN or SIGTTOU */
+        /* a background group: the runtime sends SIGTTIN or SIGTTOU, unless it ignores
+           or blocks them; an orphaned group gets EIO instead of stopping for ever */
+        return orphaned(pr->pgid, pr->sid) ? 2 : 1;
     default:
         return -22;
     }

@@ -199,8 +199,11 @@ enum term_ctl {
     TERM_CTL_SPGRP,    /* TIOCSPGRP (arg: the group) */
     TERM_CTL_GSID,     /* TIOCGSID */
     TERM_CTL_JOB,      /* job control before a read (arg 0), a write with TOSTOP (1) or a
-                          change of settings (2): 0 go on, -EIO, or -EINTR after SIGTTIN
-                          or SIGTTOU was sent to the caller's group (the call restarts) */
+                          change of settings (2). The launcher answers 0 (the caller's group
+                          is in the foreground, or it is not its terminal), 1 (background)
+                          or 2 (background and orphaned); the runtime then gives the
+                          plugin 0 go on, -EIO, or -EINTR after SIGTTIN or SIGTTOU was
+                          sent to the caller's group (the call restarts) */
 };
 
 #endif
