@@ -4,9 +4,11 @@
  * The input queue is a ring of free-running counts: tail <= commit <= head and
  * head - tail <= LDISC_INPUT_MAX. [tail, commit) is readable, [commit, head) is the line
  * being edited; outside canonical mode commit == head. In canonical mode the readable
- * part always ends with a byte marked in eol[]; a marked 0 byte is an end-of-file mark
- * (VEOF), which a read never returns (Linux stores VEOF as its disabled char, 0, too).
- * A c_cc value of 0 disables that character, so a 0 byte is never special.
+ * part always ends with a byte marked in eol[]: EOL_LINE for a line end, EOL_EOF for
+ * the end-of-file mark VEOF leaves (a 0 byte, never returned by a read; Linux also
+ * stores a 0 but tells it apart by its value, so a NUL byte queued in raw mode turns
+ * into end of file when ICANON is set again: not here). A c_cc value of 0 disables
+ * that character, so a 0 byte is never special.
  *
  * Echo is written at once (Linux buffers it, and holds it while output is stopped; we
  * have no room for that). Everything sent to the device goes through struct out, which
@@ -22,6 +24,9 @@
 #define SIG_INT 2
 #define SIG_QUIT 3
 #define SIG_TSTP 20
+
+#define EOL_LINE 1
+#define EOL_EOF 2
 
 #define MASK(i) ((i) & (LDISC_INPUT_MAX - 1))
 
@@ -208,12 +213,13 @@ static bool has_room(const struct ldisc *l, bool line_end)
     return used < LDISC_INPUT_MAX - 1;
 }
 
-static void queue(struct ldisc *l, uint8_t c, bool line_end)
+/* Queues c; mark is 0, EOL_LINE or EOL_EOF. */
+static void queue(struct ldisc *l, uint8_t c, uint8_t mark)
 {
     l->buf[MASK(l->head)] = c;
-    l->eol[MASK(l->head)] = line_end;
+    l->eol[MASK(l->head)] = mark;
     l->head++;
-    if (line_end || !lflag(l, TERM_ICANON))
+    if (mark || !lflag(l, TERM_ICANON))
         l->commit = l->head;
 }
 
@@ -246,8 +252,7 @@ static bool is_special(const struct ldisc *l, uint8_t c)
 /* An ordinary character: echoed and queued (Linux's n_tty_receive_char). */
 static void receive_ordinary(struct ldisc *l, struct out *o, uint8_t c)
 {
-    if (l->stopped && !l->tco_stopped && iflag(l, TERM_IXON) &&
-        iflag(l, TERM_IXANY))
+    if (l->stopped && !l->tco_stopped && iflag(l, TERM_IXON) && iflag(l, TERM_IXANY))
         start_output(l);
     if (!has_room(l, false)) {
         beep(o);
@@ -259,7 +264,7 @@ static void receive_ordinary(struct ldisc *l, struct out *o, uint8_t c)
             l->canon_column = l->column;
         echo_char(o, c);
     }
-    queue(l, c, false);
+    queue(l, c, 0);
 }
 
 /* Columns back to erase a tab at the end of the line being edited. */
@@ -396,7 +401,10 @@ static void receive_line_end(struct ldisc *l, struct out *o, uint8_t c, bool eof
             l->canon_column = l->column;
         echo_char(o, c);
     }
-    queue(l, eof ? 0 : c, true);
+    if (eof)
+        queue(l, 0, EOL_EOF);
+    else
+        queue(l, c, EOL_LINE);
 }
 
 /* A character of the special set (Linux's n_tty_receive_char_special). */
@@ -488,18 +496,17 @@ static void receive_special(struct ldisc *l, struct out *o, uint8_t c)
             echo_char(o, c);
         }
     }
-    queue(l, c, false);
+    queue(l, c, 0);
 }
 
 void ldisc_init(struct ldisc *l, const struct ldisc_ops *ops)
 {
     static const uint8_t cc[TERM_NCCS] = {
-        [TERM_VINTR] = 0x03,    [TERM_VQUIT] = 0x1c,   [TERM_VERASE] = 0x7f,
-        [TERM_VKILL] = 0x15,    [TERM_VEOF] = 0x04,    [TERM_VTIME] = 0,
-        [TERM_VMIN] = 1,        [TERM_VSWTC] = 0,      [TERM_VSTART] = 0x11,
-        [TERM_VSTOP] = 0x13,    [TERM_VSUSP] = 0x1a,   [TERM_VEOL] = 0,
-        [TERM_VREPRINT] = 0x12, [TERM_VDISCARD] = 0x0f, [TERM_VWERASE] = 0x17,
-        [TERM_VLNEXT] = 0x16,   [TERM_VEOL2] = 0,
+        [TERM_VINTR] = 0x03,    [TERM_VQUIT] = 0x1c,    [TERM_VERASE] = 0x7f,  [TERM_VKILL] = 0x15,
+        [TERM_VEOF] = 0x04,     [TERM_VTIME] = 0,       [TERM_VMIN] = 1,       [TERM_VSWTC] = 0,
+        [TERM_VSTART] = 0x11,   [TERM_VSTOP] = 0x13,    [TERM_VSUSP] = 0x1a,   [TERM_VEOL] = 0,
+        [TERM_VREPRINT] = 0x12, [TERM_VDISCARD] = 0x0f, [TERM_VWERASE] = 0x17, [TERM_VLNEXT] = 0x16,
+        [TERM_VEOL2] = 0,
     };
 
     memset(l, 0, sizeof *l);
@@ -508,8 +515,8 @@ void ldisc_init(struct ldisc *l, const struct ldisc_ops *ops)
     l->tio.c_iflag = TERM_ICRNL | TERM_IXON | TERM_IUTF8;
     l->tio.c_oflag = TERM_OPOST | TERM_ONLCR;
     l->tio.c_cflag = TERM_B38400 | TERM_CS8 | TERM_CREAD | TERM_HUPCL;
-    l->tio.c_lflag = TERM_ISIG | TERM_ICANON | TERM_ECHO | TERM_ECHOE | TERM_ECHOK |
-                     TERM_ECHOCTL | TERM_ECHOKE | TERM_IEXTEN;
+    l->tio.c_lflag = TERM_ISIG | TERM_ICANON | TERM_ECHO | TERM_ECHOE | TERM_ECHOK | TERM_ECHOCTL |
+                     TERM_ECHOKE | TERM_IEXTEN;
     memcpy(l->tio.c_cc, cc, sizeof cc);
     l->ws.ws_row = 24;
     l->ws.ws_col = 80;
@@ -556,7 +563,7 @@ size_t ldisc_nread(const struct ldisc *l)
 
     if (lflag(l, TERM_ICANON))
         for (t = l->tail; t != l->commit; t++)
-            if (l->eol[MASK(t)] && at(l, t) == 0)
+            if (l->eol[MASK(t)] == EOL_EOF)
                 n--;
     return n;
 }
@@ -575,7 +582,7 @@ static void take(struct ldisc *l, uint8_t *buf, size_t n)
 
 static bool is_eof_mark(const struct ldisc *l, size_t i)
 {
-    return l->eol[MASK(i)] && at(l, i) == 0;
+    return l->eol[MASK(i)] == EOL_EOF;
 }
 
 long ldisc_read(struct ldisc *l, uint8_t *buf, size_t n)
@@ -653,12 +660,12 @@ int ldisc_set(struct ldisc *l, const struct term_termios *t, int when)
         flush_input(l);
     l->tio = *t;
     if ((old_lflag ^ t->c_lflag) & TERM_ICANON) {
-        /* Linux forgets the line ends; entering canonical mode, everything queued
-           becomes one line */
+        /* Linux forgets the line ends (end-of-file marks become 0 bytes); entering
+           canonical mode, everything queued becomes one line */
         for (i = l->tail; i != l->head; i++)
             l->eol[MASK(i)] = 0;
         if (lflag(l, TERM_ICANON) && l->head != l->tail)
-            l->eol[MASK(l->head - 1)] = 1;
+            l->eol[MASK(l->head - 1)] = EOL_LINE;
         l->commit = l->head;
         l->erasing = false;
         l->lnext = false;

@@ -29,7 +29,7 @@
 struct ldisc_ops {
     void *ctx;
     void (*out)(void *ctx, const uint8_t *buf, size_t n); /* to the device, all of it */
-    void (*signal)(void *ctx, int sig);                    /* 2 SIGINT, 3 SIGQUIT, 20 SIGTSTP */
+    void (*signal)(void *ctx, int sig);                   /* 2 SIGINT, 3 SIGQUIT, 20 SIGTSTP */
 };
 
 struct ldisc {
@@ -39,16 +39,16 @@ struct ldisc {
     /* the input queue: a ring of LDISC_INPUT_MAX bytes; [tail, commit) is readable,
        [commit, head) the line being edited (canonical mode) */
     uint8_t buf[LDISC_INPUT_MAX];
-    /* per byte of buf: 1 when it ends a line (newline, VEOL, VEOL2, VEOF); VEOF is
-       queued as a 0 byte, an end-of-file mark that reads never return */
+    /* per byte of buf: 1 when it ends a line (newline, VEOL, VEOL2), 2 for the
+       end-of-file mark VEOF queues (a 0 byte that reads never return) */
     uint8_t eol[LDISC_INPUT_MAX];
-    size_t head, tail, commit;    /* free-running counts, indices modulo LDISC_INPUT_MAX */
-    size_t column;                /* output column, for tab and erase echo */
-    size_t canon_column;          /* column where the line being edited started */
-    bool lnext;                   /* the next byte is literal (VLNEXT seen) */
-    bool stopped;                 /* output stopped by VSTOP or TCOOFF */
-    bool tco_stopped;             /* by TCOOFF: only TCOON restarts it */
-    bool erasing;                 /* ECHOPRT: inside "\erased/" */
+    size_t head, tail, commit; /* free-running counts, indices modulo LDISC_INPUT_MAX */
+    size_t column;             /* output column, for tab and erase echo */
+    size_t canon_column;       /* column where the line being edited started */
+    bool lnext;                /* the next byte is literal (VLNEXT seen) */
+    bool stopped;              /* output stopped by VSTOP or TCOOFF */
+    bool tco_stopped;          /* by TCOOFF: only TCOON restarts it */
+    bool erasing;              /* ECHOPRT: inside "\erased/" */
 };
 
 /* Sets Linux's defaults (as a fresh tty: stty sane): iflag ICRNL|IXON|IUTF8, oflag

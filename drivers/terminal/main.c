@@ -262,11 +262,11 @@ int main(int argc, char **argv)
                 ses.watched = true;
             }
             uint64_t op = m.w[0], area = m.w[1];
-            uint8_t *a = area < TERM_AREAS ? (uint8_t *)SHARED_VA + CX_PAGE_SIZE +
-                                                 area * TERM_AREA_BYTES
-                                           : NULL;
-            long r = op == TERM_OP_BIND ? bind(got, ncaps)
-                                        : term_server_handle(&srv, op, m.w[2], a);
+            uint8_t *a = area < TERM_AREAS
+                             ? (uint8_t *)SHARED_VA + CX_PAGE_SIZE + area * TERM_AREA_BYTES
+                             : NULL;
+            long r =
+                op == TERM_OP_BIND ? bind(got, ncaps) : term_server_handle(&srv, op, m.w[2], a);
             unlock();
             m.tag = CX_TAG(0, 1, 0);
             m.w[0] = (uint64_t)r;

@@ -16,7 +16,7 @@
 struct term_server_ops {
     void *ctx;
     void (*out)(void *ctx, const uint8_t *buf, size_t n); /* to the device */
-    void (*notify)(void *ctx, unsigned which);             /* TERM_NOTIFY_* */
+    void (*notify)(void *ctx, unsigned which);            /* TERM_NOTIFY_* */
 };
 
 struct term_server {

@@ -12,9 +12,9 @@ enum {
     LSR = 5, /* line status */
     SCR = 7, /* scratch */
 };
-#define LSR_DR 0x01   /* data ready */
-#define LSR_THRE 0x20 /* transmit holding register empty */
-#define IER_RDA 0x01  /* interrupt: received data available */
+#define LSR_DR 0x01           /* data ready */
+#define LSR_THRE 0x20         /* transmit holding register empty */
+#define IER_RDA 0x01          /* interrupt: received data available */
 #define MCR_DTR_RTS_OUT2 0x0b /* OUT2 gates the interrupt line on PCs */
 
 static uint8_t in(const struct uart *u, unsigned reg)
@@ -38,10 +38,10 @@ int uart_init(const struct uart *u)
     out(u, LCR, 0x80); /* DLAB: the divisor of 115200 is 1 */
     out(u, RBR, 1);
     out(u, IER, 0);
-    out(u, LCR, 0x03);              /* 8N1 */
-    out(u, FCR, 0x07);              /* FIFOs on and cleared, interrupt at every byte */
+    out(u, LCR, 0x03); /* 8N1 */
+    out(u, FCR, 0x07); /* FIFOs on and cleared, interrupt at every byte */
     out(u, MCR, MCR_DTR_RTS_OUT2);
-    while (in(u, LSR) & LSR_DR)     /* what arrived before we were ready */
+    while (in(u, LSR) & LSR_DR) /* what arrived before we were ready */
         (void)in(u, RBR);
     out(u, IER, IER_RDA);
     return 0;
