@@ -37,8 +37,8 @@ static void *t_area(void *ctx)
 static long t_call(void *ctx, unsigned op, uint64_t arg)
 {
     struct terminal *t = ctx;
-    struct cx_ret r = cx_raw_ipc_call(t->slot_ep, CX_TAG(TERM_LABEL_REQUEST, 3, 0), op,
-                                      rt->proc_index, arg, 0);
+    struct cx_ret r =
+        cx_raw_ipc_call(t->slot_ep, CX_TAG(TERM_LABEL_REQUEST, 3, 0), op, rt->proc_index, arg, 0);
     return r.err ? -EIO : (long)r.rdx; /* an error: the server is gone */
 }
 
@@ -64,8 +64,8 @@ static int t_wait(void *ctx, uint32_t seq, uint64_t timeout_ns)
 
 static long tty_call(const struct terminal *t, unsigned op, long arg)
 {
-    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_TTY, 3, 0), op, t->id,
-                                      (uint64_t)arg, 0);
+    struct cx_ret r =
+        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_TTY, 3, 0), op, t->id, (uint64_t)arg, 0);
     return r.err ? -EIO : (long)r.rdx;
 }
 
@@ -121,11 +121,11 @@ int rt_terminal_open(const char *label, struct term_transport *out)
         struct cx_ret r =
             cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_TERMINAL, W + 3, 0), 0, 0, 0, 0);
         long id = r.err ? -EIO : (long)r.rdx;
-        if (id > 0 && cx_map(rt->slot_pd, t->slot_mem, 0, base_of(t),
-                             TERM_SHARED_BYTES / CX_PAGE_SIZE,
-                             CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
-            cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0,
-                            0, 0);
+        if (id > 0 &&
+            cx_map(rt->slot_pd, t->slot_mem, 0, base_of(t), TERM_SHARED_BYTES / CX_PAGE_SIZE,
+                   CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
+            cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0,
+                            0);
             id = -ENOMEM;
         }
         if (id <= 0) {

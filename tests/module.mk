@@ -11,3 +11,5 @@ TEST_SCRIPTS += tests/tools/capix-exec.sh
 # coreutils (BRIEF.md section 4 item 3) in capix against the same binaries on the host
 TEST_SCRIPTS += tests/tools/coreutils-compare.sh
 TEST_SCRIPTS += tests/tools/bash-scripts.sh
+# The interactive shell on the serial console, driven through a pty (tests/terminal/).
+TEST_SCRIPTS += tests/terminal/console-test.py

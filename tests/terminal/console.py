@@ -52,12 +52,20 @@ class Console:
             self.log.flush()
         return True
 
+    @staticmethod
+    def plain(data):
+        """The text a person reads: escape sequences and carriage returns left out."""
+        data = re.sub(rb'\x1b\[[0-9;?>=]*[ -/]*[@-~]', b'', data)
+        data = re.sub(rb'\x1b[()][0-9A-Za-z]|\x1b[=>78]', b'', data)
+        return data.replace(b'\r', b'')
+
     def expect(self, pattern, timeout=30):
-        """Waits until pattern (a regex) matches the output since the last expect; returns
-        the match and forgets the output up to its end."""
-        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        """Waits until pattern (a regex, DOTALL) matches the plain text of the output since
+        the last expect; returns the match and forgets the output up to its end."""
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern, re.S)
         end = time.time() + timeout
         while True:
+            self.buf = self.plain(self.buf)
             m = rx.search(self.buf)
             if m:
                 self.buf = self.buf[m.end():]

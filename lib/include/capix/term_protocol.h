@@ -53,15 +53,15 @@ enum term_op {
  * writes fg_pgrp and sid (a copy of its own record, for the runtime's SIGTTIN and
  * SIGTTOU checks). */
 struct term_shared {
-    uint32_t magic; /* TERM_MAGIC once the server has set it up */
-    uint32_t readable;     /* 1 when a read would not block (data or end of file) */
-    uint32_t writable;     /* 1 when output is not stopped */
-    uint32_t seq;          /* incremented on every change of the fields above */
-    uint64_t sig_pending;  /* bit sig-1: the line discipline raised sig */
-    uint32_t lflag;        /* the line discipline's c_lflag (ICANON, TOSTOP) */
-    uint8_t vmin, vtime;   /* its c_cc[VMIN], c_cc[VTIME] (for the reader's loop) */
+    uint32_t magic;       /* TERM_MAGIC once the server has set it up */
+    uint32_t readable;    /* 1 when a read would not block (data or end of file) */
+    uint32_t writable;    /* 1 when output is not stopped */
+    uint32_t seq;         /* incremented on every change of the fields above */
+    uint64_t sig_pending; /* bit sig-1: the line discipline raised sig */
+    uint32_t lflag;       /* the line discipline's c_lflag (ICANON, TOSTOP) */
+    uint8_t vmin, vtime;  /* its c_cc[VMIN], c_cc[VTIME] (for the reader's loop) */
     uint8_t pad[2];
-    int32_t fg_pgrp, sid;  /* the launcher's: foreground group, session (0: none) */
+    int32_t fg_pgrp, sid; /* the launcher's: foreground group, session (0: none) */
 };
 #define TERM_MAGIC 0x7e4d4e4cu
 
@@ -172,7 +172,6 @@ struct term_winsize {
 #define TERM_TCSBRKP 0x5425
 #define TERM_TIOCSBRK 0x5427
 #define TERM_TIOCCBRK 0x5428
-
 
 /*
  * The client's view of a session (the `terminal` VFS plugin's, made by its host through

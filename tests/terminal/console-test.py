@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""The interactive shell on the serial console (issue 8's scenario): boots `make run`'s
+system in a pty and types as a person would (30 ms between keys), checking what the
+screen shows. One PASS or FAIL line per step; the console transcript goes to
+build/test-logs/console-transcript.txt."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from console import Console, ROOT  # noqa: E402
+
+PROMPT = r'root@capix:[^\n]*# $'
+failed = 0
+
+
+def step(c, name, keys, pattern, timeout=20, pause=0):
+    global failed
+    if keys:
+        c.type(keys)
+    if pause:
+        time.sleep(pause)
+    try:
+        c.expect(pattern, timeout=timeout)
+        print('PASS console %s' % name)
+        return True
+    except Exception as e:  # Timeout or EOFError: the rest is reported too
+        failed += 1
+        print('FAIL console %s: %s' % (name, e))
+        return False
+
+
+def main():
+    logdir = os.path.join(ROOT, 'build', 'test-logs')
+    os.makedirs(logdir, exist_ok=True)
+    c = Console(log=os.path.join(logdir, 'console-transcript.txt'))
+    t0 = time.time()
+    if not step(c, 'boot to the prompt', '', r'capix.*' + PROMPT, timeout=120):
+        c.close(timeout=1)
+        return 1
+    print('console: prompt after %.1f s wall' % (time.time() - t0))
+    step(c, 'typo erased and fixed', 'ecgo\x7f\x7f\x7fcho fixed\r', r'\nfixed\n' + PROMPT)
+    step(c, 'word erase and line kill', 'echo bad words\x17\x17good\r', r'\ngood\n' + PROMPT)
+    step(c, 'sleep 100 started', 'sleep 100\r', r'sleep 100\n', pause=1)
+    step(c, 'Ctrl-C ends sleep', '\x03', r'\^C\n' + PROMPT, timeout=10)
+    step(c, 'busy loop started', "bash -c 'while :; do :; done'\r", r"done'\n", pause=1)
+    step(c, 'Ctrl-C ends the loop', '\x03', PROMPT, timeout=10)
+    step(c, 'sleep 100 again', 'sleep 100\r', r'sleep 100\n', pause=1)
+    step(c, 'Ctrl-Z stops it', '\x1a', r'\[1\]\+ +Stopped +sleep 100\n' + PROMPT, timeout=10)
+    step(c, 'jobs: stopped', 'jobs\r', r'\[1\]\+ +Stopped +sleep 100\n' + PROMPT)
+    step(c, 'bg', 'bg\r', r'\[1\]\+ sleep 100 &\n' + PROMPT)
+    step(c, 'jobs: running', 'jobs\r', r'\[1\]\+ +Running +sleep 100 &\n' + PROMPT)
+    step(c, 'kill %1', 'kill %1\r', PROMPT)
+    step(c, 'jobs: terminated', 'jobs\r', r'\[1\]\+ +Terminated +sleep 100\n' + PROMPT)
+    step(c, 'cat & started', 'cat &\r', r'\[1\] \d+\n' + PROMPT, pause=1)
+    step(c, 'cat & stopped for terminal input', 'jobs\r', r'\[1\]\+ +Stopped +cat\n' + PROMPT)
+    step(c, 'kill -9 %1', 'kill -9 %1\r', PROMPT)
+    c.type('jobs\r')
+    c.expect(PROMPT)
+    step(c, 'cat reads a line', 'cat\rline one\r', r'line one\nline one\n', pause=0.5)
+    step(c, 'cat ends at Ctrl-D', '\x04', PROMPT)
+    step(c, 'pipeline', 'echo one two three | tr a-z A-Z | wc -w\r', r'\n3\n' + PROMPT)
+    step(c, 'history: up arrow', '\x1b[A\r', r'wc -w\n3\n' + PROMPT)
+    step(c, 'job control is on', 'echo $-; tty\r', r'\n[^\n]*m[^\n]*\n/dev/tty\n' + PROMPT)
+    step(c, 'stty sees the line discipline', 'stty -a | tr " " "\\n" | grep -x -e icanon -e isig -e echo\r',
+         r'\nisig\nicanon\necho\n' + PROMPT)
+    step(c, 'home and /tmp are writable', 'echo x > ~/f && cp ~/f /tmp/g && cat /tmp/g\r',
+         r'\nx\n' + PROMPT)
+    c.type('exit\r')
+    status = c.close(timeout=30)
+    if status is None:
+        failed_exit = True
+    else:
+        failed_exit = not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0)
+    print('%s console exit powers off and QEMU ends' % ('FAIL' if failed_exit else 'PASS'))
+    return 1 if failed or failed_exit else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
