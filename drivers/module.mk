@@ -11,3 +11,14 @@ $(TERMINAL): $(TERMINAL_OBJS) $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $(TERMINAL_OBJS) $(LIBCAPIX) -lgcc -o $@
 ALL_TARGETS += $(TERMINAL)
+
+# The terminal server's request decoder, fuzzed (seeds in terminal/server-fuzz-seeds/).
+FUZZERS += $(BUILD)/fuzz/term_server_fuzz
+$(BUILD)/fuzz/term_server_fuzz: $(patsubst %.c,$(BUILD)/fuzz/%.o,drivers/terminal/server_fuzz.c \
+		drivers/terminal/server.c drivers/terminal/ldisc.c) | $(BUILD)/fuzz/.term-server-seeded
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(BUILD)/fuzz/.term-server-seeded: $(wildcard drivers/terminal/server-fuzz-seeds/*)
+	@mkdir -p $(BUILD)/fuzz/corpus-term_server_fuzz
+	cp drivers/terminal/server-fuzz-seeds/* $(BUILD)/fuzz/corpus-term_server_fuzz/
+	@touch $@

@@ -55,3 +55,12 @@ $(BUILD)/host/tests/vfs_fs_oracle_test: $(BUILD)/host/vfs-plugins/fs/fs_oracle_t
 		$(patsubst %.c,$(BUILD)/host/%.o,fs-servers/lib/fs_server.c) $(VFS_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+
+# terminal: the plugin against the terminal server's logic (drivers/terminal) through a
+# loopback transport.
+HOST_TESTS += $(BUILD)/host/tests/vfs_terminal_test
+$(BUILD)/host/tests/vfs_terminal_test: $(BUILD)/host/vfs-plugins/terminal/terminal_test.o \
+		$(patsubst %.c,$(BUILD)/host/%.o,drivers/terminal/server.c drivers/terminal/ldisc.c) \
+		$(VFS_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
