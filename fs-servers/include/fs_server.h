@@ -1,8 +1,8 @@
 /*
  * The server side of the File_system protocol (lib/include/capix/fs_protocol.h) as a
  * library: a tree (an instance of a VFS tree plugin, such as ram, or a whole VFS
- * composition) and the sessions that reach it, each confined to its root with its own policy. The native
- * servers (fs-servers/ram_fs/main.c) put IPC around it; host tests call it directly.
+ * composition) and the sessions that reach it, each confined to its root with its own policy. The
+ * native servers (fs-servers/ram_fs/main.c) put IPC around it; host tests call it directly.
  * Freestanding, like vfs/: memory and time come from struct vfs_env.
  */
 #ifndef FS_SERVER_H

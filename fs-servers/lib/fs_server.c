@@ -1259,7 +1259,9 @@ static int64_t op_statfs(struct fs_session *ss, struct fs_buf *buf)
         st.f_bfree = left;
     st.f_fsid[0] = 0;
     st.f_fsid[1] = 0;
-    st.f_flags = ST_VALID | (ss->writeable && !(fs->flags & VFS_FS_RDONLY) ? 0 : ST_RDONLY);
+    /* ST_RDONLY for a read-only session only: the client takes it for the whole tree,
+     * which may hold writable instances beside a read-only one */
+    st.f_flags = ST_VALID | (ss->writeable ? 0 : ST_RDONLY);
     memcpy(buf->data, &st, sizeof st);
     return 0;
 }

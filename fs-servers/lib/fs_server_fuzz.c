@@ -4,8 +4,8 @@
  * confined to "/", session 1 to "/b" with a small quota, writeable or not by the
  * input's first byte). The server is a ram file system or, by the first byte, a
  * composition: a tar archive at "/" with ram instances mounted at "/b" and below a
- * directory of the archive, and node plugins in "/dev". Words are often numbers the server gave earlier, so the
- * requests reach deep into the operations. After each request the answer must be a
+ * directory of the archive, and node plugins in "/dev". Words are often numbers the server gave
+ * earlier, so the requests reach deep into the operations. After each request the answer must be a
  * count, a number or a Linux errno, no session may have used more than its quota, and
  * at the end, with the sessions closed and the server destroyed, every allocation must
  * have been given back.

@@ -948,7 +948,8 @@ static void comp_read_only_parts(void)
     CHECK_INT(setattr(ss, root, &a), -EROFS); /* the root shows the archive's */
     CHECK_INT(call(ss, FS_STATFS, 0, 0, 0, 0, 0), 0);
     memcpy(&sf, buf.data, sizeof sf);
-    CHECK(sf.f_flags & ST_RDONLY);
+    CHECK_INT(sf.f_flags & ST_RDONLY, 0); /* the session is writeable: the ram parts are */
+    CHECK_INT(sf.f_bavail, 0);            /* the tar's own figures */
     /* mount points are busy, and names of a composition entry exist */
     CHECK_INT(unlink_(ss, root, "home", AT_REMOVEDIR), -EBUSY);
     CHECK_INT(rename_(ss, root, "home", root, "h2", 0), -EBUSY);
@@ -957,8 +958,7 @@ static void comp_read_only_parts(void)
     home = lookup(ss, root, "home");
     f = create(ss, home, "f", S_IFREG | 0644);
     CHECK(f > 0);
-    CHECK_INT(rename_(ss, home, "f", lookup(ss, lookup(ss, root, "usr"), "local"), "f", 0),
-              -EXDEV);
+    CHECK_INT(rename_(ss, home, "f", lookup(ss, lookup(ss, root, "usr"), "local"), "f", 0), -EXDEV);
     CHECK_INT(link_(ss, home, "m", motd), -EXDEV);
     CHECK_INT(setattr(ss, home, &a), 0); /* the ram's root takes it */
     CHECK_INT(stat_of(ss, home).st_mode, S_IFDIR | 0600);
