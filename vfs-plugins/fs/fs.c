@@ -17,9 +17,9 @@
  * client changes a name in it).
  *
  * Requests: one at a time per session, under the shared buffer's lock (a spin lock that
- * yields the CPU after a few tries: forked processes share the session); a transfer larger than FS_DATA_MAX is several
- * requests under one lock. A transport error (the server is gone) makes the instance
- * dead: every operation then gives EIO without asking.
+ * yields the CPU after a few tries: forked processes share the session); a transfer larger than
+ * FS_DATA_MAX is several requests under one lock. A transport error (the server is gone) makes the
+ * instance dead: every operation then gives EIO without asking.
  *
  * After fork the child's copy holds the same node numbers and handles without the
  * server counting them: vfs_fs_after_fork takes a reference on each.
