@@ -1,9 +1,11 @@
 # fs-servers/: file-system servers (README.md). FS_SERVER_SRCS is the server library
-# that the native servers (fs-servers/ram_fs, ...) compile in, freestanding, next to
+# that the native servers (fs-servers/ram_fs, fs-servers/vfs) compile in, freestanding, next to
 # VFS_SRCS and the plugins they serve; `make` compiles it freestanding into
 # $(BUILD)/user/ to keep it so.
 
 FS_SERVER_SRCS := fs-servers/lib/fs_server.c
+# The native server (IPC, sessions, policies) that ram_fs and vfs are a main() around.
+FS_NATIVE_SRCS := fs-servers/lib/fs_native.c $(FS_SERVER_SRCS)
 FS_SERVER_INCLUDES := -Ifs-servers/include $(VFS_INCLUDES)
 
 $(BUILD)/host/fs-servers/%.o: HOST_CFLAGS += $(FS_SERVER_INCLUDES)
@@ -31,3 +33,4 @@ $(BUILD)/fuzz/.fs-server-seeded: $(wildcard fs-servers/lib/fuzz-seeds/*)
 	cp fs-servers/lib/fuzz-seeds/* $(BUILD)/fuzz/corpus-fs_server_fuzz/
 	@touch $@
 include fs-servers/ram_fs/module.mk
+include fs-servers/vfs/module.mk

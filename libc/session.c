@@ -11,6 +11,8 @@
 #include "runtime.h"
 
 #define SESSION_DONATION (32ul << 20) /* quota given to the server per session */
+#define SESSION_WAIT_NS 5000000000ull /* how long to wait for a provider to announce */
+#define SESSION_RETRY_NS 10000000ull
 
 struct session {
     uint64_t id, slot_ep, slot_mem;
@@ -36,6 +38,13 @@ static int fs_call(void *ctx, struct fs_msg *msg)
     return 0;
 }
 
+/* Another process of the sandbox holds the session's buffer: let it (and the server)
+ * run. */
+static void fs_yield(void *ctx)
+{
+    cx_yield();
+}
+
 int rt_session_open(const char *service, const char *label, struct fs_transport *out)
 {
     unsigned i = 0;
@@ -57,13 +66,20 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
     memset(words, 0, sizeof(words));
     memcpy(words, service, sl);
     memcpy((char *)words + SW * 8, label, ll);
-    memcpy(b->words + 4, words + 4, (W - 4) * 8);
-    b->words[W] = SESSION_DONATION;
-    b->words[W + 1] = s->slot_ep;
-    b->words[W + 2] = s->slot_mem;
-    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SESSION, W + 3, 0), words[0],
-                                      words[1], words[2], words[3]);
-    long id = r.err ? -EIO : (long)r.rdx;
+    long id;
+    /* a provider started beside us may not have announced yet (EAGAIN): wait for it, up
+     * to SESSION_WAIT_NS (a server that reads a large tar archive first takes a while) */
+    for (uint64_t waited = 0;; waited += SESSION_RETRY_NS) {
+        memcpy(b->words + 4, words + 4, (W - 4) * 8);
+        b->words[W] = SESSION_DONATION;
+        b->words[W + 1] = s->slot_ep;
+        b->words[W + 2] = s->slot_mem;
+        struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SESSION, W + 3, 0),
+                                          words[0], words[1], words[2], words[3]);
+        id = r.err ? -EIO : (long)r.rdx;
+        if (id != -EAGAIN || waited >= SESSION_WAIT_NS || rt_sleep_ns(SESSION_RETRY_NS) < 0)
+            break;
+    }
     uint64_t va = RT_SESSIONS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE;
     if (id > 0 &&
         cx_map(rt->slot_pd, s->slot_mem, 0, va, FS_BUF_PAGES, CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
@@ -79,5 +95,6 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
     out->ctx = s;
     out->buf = (struct fs_buf *)va;
     out->call = fs_call;
+    out->yield = fs_yield;
     return 0;
 }

@@ -8,6 +8,7 @@
  *   attr.c       stat, chmod, chown, utimens, truncate, access, statfs, chdir
  *   fd_table.c   descriptor tables
  *   simple.c     helpers for one-node plugins
+ *   serve.c      the tree by node, for file-system servers (plugin.h)
  */
 #ifndef VFS_INTERNAL_H
 #define VFS_INTERNAL_H

@@ -1,8 +1,8 @@
 /*
  * The server side of the File_system protocol (lib/include/capix/fs_protocol.h) as a
- * library: a file system (an instance of a VFS tree plugin, such as ram) and the
- * sessions that reach it, each confined to its root with its own policy. The native
- * servers (fs-servers/ram_fs/main.c) put IPC around it; host tests call it directly.
+ * library: a tree (an instance of a VFS tree plugin, such as ram, or a whole VFS
+ * composition) and the sessions that reach it, each confined to its root with its own policy. The
+ * native servers (fs-servers/ram_fs/main.c) put IPC around it; host tests call it directly.
  * Freestanding, like vfs/: memory and time come from struct vfs_env.
  */
 #ifndef FS_SERVER_H
@@ -21,6 +21,13 @@ struct fs_session;
  * Returns 0, or -EINVAL with err filled, or -ENOMEM. */
 int fs_server_create(const struct vfs_env *env, const struct vfs_plugin *plugin,
                      const struct cfg_node *cfg, struct fs_server **out, struct cfg_error *err);
+/* Makes a server whose tree is a whole VFS composition, built from vfs_cfg (a `vfs {
+ * ... }` node, as a POSIX process's) with the plugins plugins[0..nplugins): mount points
+ * are crossed, read-only instances give EROFS, inode numbers are unique across the
+ * instances. Returns 0, or -EINVAL with err filled, or -ENOMEM. */
+int fs_server_create_vfs(const struct vfs_env *env, const struct vfs_plugin *const *plugins,
+                         size_t nplugins, const struct cfg_node *vfs_cfg, struct fs_server **out,
+                         struct cfg_error *err);
 void fs_server_destroy(struct fs_server *s);
 
 /* Opens a session confined to root (an absolute path of a directory in the server's

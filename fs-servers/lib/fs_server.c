@@ -1,10 +1,19 @@
 /*
- * The server side of the File_system protocol (docs/fs-protocol.md) as a library: one
- * instance of a VFS tree plugin (mounted hidden in a private struct vfs) and the
- * sessions that reach it. Each request is decoded and checked completely here (the
+ * The server side of the File_system protocol (docs/fs-protocol.md) as a library: a
+ * tree (one instance of a VFS tree plugin mounted hidden in a private struct vfs, or a
+ * whole VFS composition built from a `vfs` configuration block) and the sessions that
+ * reach it. Each request is decoded and checked completely here (the
  * client is trusted for nothing: its path walk and permission checks protect only
  * itself), then the plugin's operations are called directly, with the checks the VFS
  * core makes before it calls a plugin (vfs/open.c, vfs/attr.c, vfs/file.c).
+ *
+ * A composition is served by node as the path walk sees it (vfs/serve.c): a lookup in
+ * a composition directory gives its entries (mount points, node plugins' nodes) or its
+ * backing directory's nodes, `..` goes up across mounts; names are made and removed in
+ * the backing directory (vfs_names_dir), a mount point can be neither removed nor
+ * replaced (EBUSY), a read-only instance (VFS_FS_RDONLY, such as tar) refuses every
+ * change with EROFS. Inode numbers of a composition carry the instance's minor number
+ * in their top 16 bits, so that files of different instances never share one.
  *
  * Node numbers. The server keeps one table of entries; an entry names one vfs_node for
  * one session (the same node seen by two sessions has two entries), holds one node
@@ -55,7 +64,8 @@ struct fs_handle {
 struct fs_server {
     struct vfs_env env;
     struct vfs *vfs;
-    struct vfs_fs *fs;
+    struct vfs_node *top; /* the tree's root (borrowed: the vfs holds it) */
+    bool composed;        /* a composition (inode numbers carry the instance) */
     struct fs_ent *ents;
     uint32_t cap, fresh; /* slots [fresh, cap) were never used */
     uint32_t free_head, free_tail;
@@ -97,15 +107,38 @@ static bool same_node(const struct vfs_node *a, const struct vfs_node *b)
     return a == b || (a->fs == b->fs && a->ino == b->ino);
 }
 
-static int lookup_plugin(struct vfs_node *dir, const char *name, size_t len, struct vfs_node **out)
+/* The inode number the protocol shows for ino of the instance with st_dev dev. */
+static uint64_t ino_of(const struct fs_server *s, uint64_t dev, uint64_t ino)
 {
-    if (!dir->fs->ops->lookup)
-        return -ENOENT;
-    return dir->fs->ops->lookup(dir, name, len, out);
+    if (!s->composed)
+        return ino;
+    return (ino & ((1ull << 48) - 1)) | ((uint64_t)(LINUX_MINOR(dev) & 0xffffu) << 48);
 }
 
-/* True if dir is node or lies below it (found by walking ".." up to the fs root). */
-static bool inside(struct vfs_node *dir, struct vfs_node *node)
+/* One component in dir as the path walk sees it (".." steps up across mounts). */
+static int tree_lookup(struct fs_server *s, struct vfs_node *dir, const char *name, size_t len,
+                       struct vfs_node **out)
+{
+    return vfs_node_lookup(s->vfs, dir, name, len, out);
+}
+
+/* The directory where names of dir live, one reference: 0, or -EROFS when there is
+ * none or it is read-only. */
+static int names_dir(struct vfs_node *dir, bool make, struct vfs_node **out)
+{
+    struct vfs_node *d = vfs_names_dir(dir, make);
+    if (!d)
+        return -EROFS;
+    if (d->fs->flags & VFS_FS_RDONLY) {
+        vfs_node_put(d);
+        return -EROFS;
+    }
+    *out = d;
+    return 0;
+}
+
+/* True if dir is node or lies below it (found by walking ".." up to the tree's root). */
+static bool inside(struct fs_server *s, struct vfs_node *dir, struct vfs_node *node)
 {
     struct vfs_node *cur = dir, *up;
     bool found = false;
@@ -116,8 +149,8 @@ static bool inside(struct vfs_node *dir, struct vfs_node *node)
             found = true;
             break;
         }
-        if (same_node(cur, cur->fs->root) || ++depth > FS_MAX_DEPTH ||
-            lookup_plugin(cur, "..", 2, &up) < 0)
+        if (same_node(cur, s->top) || ++depth > FS_MAX_DEPTH ||
+            tree_lookup(s, cur, "..", 2, &up) < 0)
             break;
         vfs_node_put(cur);
         cur = up;
@@ -130,7 +163,7 @@ static bool inside(struct vfs_node *dir, struct vfs_node *node)
 static bool is_session_root(struct fs_server *s, struct vfs_node *n)
 {
     struct fs_session *ss;
-    if (same_node(n, s->fs->root))
+    if (same_node(n, s->top))
         return true;
     for (ss = s->sessions; ss; ss = ss->next)
         if (same_node(n, ss->root))
@@ -445,9 +478,9 @@ static int64_t op_attach(struct fs_session *ss, struct fs_msg *m)
  * must not lead there). */
 static bool within_root(struct fs_session *ss, struct vfs_node *n)
 {
-    if (same_node(ss->root, ss->s->fs->root))
+    if (same_node(ss->root, ss->s->top))
         return true;
-    return inside(n, ss->root);
+    return inside(ss->s, n, ss->root);
 }
 
 static int64_t op_lookup(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
@@ -466,7 +499,7 @@ static int64_t op_lookup(struct fs_session *ss, struct fs_msg *m, struct fs_buf 
         n = ss->root;
         vfs_node_get(n);
     } else {
-        rc = lookup_plugin(d, s->name1, (size_t)m->a[1], &n);
+        rc = tree_lookup(s, d, s->name1, (size_t)m->a[1], &n);
         if (rc < 0)
             return rc;
         if (is_dotdot(s->name1, m->a[1]) && !within_root(ss, n)) {
@@ -482,7 +515,7 @@ static int64_t op_lookup(struct fs_session *ss, struct fs_msg *m, struct fs_buf 
     num = node_ref(ss, n);
     if (num > 0) {
         m->r[1] = st.st_mode;
-        m->r[2] = (int64_t)st.st_ino;
+        m->r[2] = (int64_t)ino_of(s, st.st_dev, st.st_ino);
     }
     return num;
 }
@@ -497,6 +530,7 @@ static int64_t op_getattr(struct fs_session *ss, struct fs_msg *m, struct fs_buf
     rc = node_stat(n, &st);
     if (rc < 0)
         return rc;
+    st.st_ino = ino_of(ss->s, st.st_dev, st.st_ino);
     st.st_dev = 0;
     memcpy(buf->data, &st, sizeof st);
     return 0;
@@ -507,17 +541,16 @@ static bool time_valid(int64_t nsec)
     return nsec == UTIME_NOW || nsec == UTIME_OMIT || (nsec >= 0 && nsec < 1000000000);
 }
 
-static int64_t op_setattr(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+/* SETATTR on n (the node that takes the attributes: a composition directory's
+ * backing). */
+static int64_t setattr_node(struct fs_session *ss, struct vfs_node *n, struct fs_buf *buf)
 {
-    struct vfs_node *n = node_get(ss, m->a[0]);
     struct fs_setattr in;
     struct vfs_setattr a = {0};
     struct linux_timespec now;
     struct linux_stat st;
     uint64_t old = 0;
     int rc;
-    if (!n)
-        return -EBADF;
     memcpy(&in, buf->data, sizeof in);
     if (in.mask & ~(uint32_t)(VFS_SET_MODE | VFS_SET_UID | VFS_SET_GID | VFS_SET_SIZE |
                               VFS_SET_ATIME | VFS_SET_MTIME))
@@ -527,7 +560,7 @@ static int64_t op_setattr(struct fs_session *ss, struct fs_msg *m, struct fs_buf
         return -EINVAL;
     if ((in.mask & VFS_SET_SIZE) && in.size > (uint64_t)INT64_MAX)
         return -EINVAL;
-    if (!ss->writeable)
+    if (!ss->writeable || (n->fs->flags & VFS_FS_RDONLY))
         return -EROFS;
     if ((in.mask & VFS_SET_MODE) && S_ISLNK(n->type))
         return -EOPNOTSUPP;
@@ -573,12 +606,56 @@ static int64_t op_setattr(struct fs_session *ss, struct fs_msg *m, struct fs_buf
     return 0;
 }
 
-static int64_t op_create(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+static int64_t op_setattr(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct vfs_node *n = node_get(ss, m->a[0]);
+    int64_t rc;
+    if (!n)
+        return -EBADF;
+    n = vfs_attr_node(n);
+    rc = setattr_node(ss, n, buf);
+    vfs_node_put(n);
+    return rc;
+}
+
+/* The rest of CREATE, in d (the directory that holds the names, one reference the
+ * caller's): the node made, with one reference, in *out. */
+static int create_in(struct fs_session *ss, struct vfs_node *d, uint32_t type, uint64_t tlen,
+                     const struct fs_msg *m, struct vfs_node **out)
 {
     struct fs_server *s = ss->s;
     struct vfs_create_args a = {0};
-    struct vfs_node *d, *n = NULL;
     struct linux_stat st;
+    uint64_t len = m->a[1];
+    int rc = node_stat(d, &st);
+    if (rc < 0)
+        return rc;
+    if (st.st_nlink == 0)
+        return -ENOENT;
+    a.mode = type | ((uint32_t)m->a[2] & 07777);
+    a.rdev = (type == S_IFCHR || type == S_IFBLK) ? m->a[3] : 0;
+    if (st.st_mode & S_ISGID) {
+        a.gid = st.st_gid;
+        if (type == S_IFDIR)
+            a.mode |= S_ISGID;
+    }
+    if (type == S_IFLNK) {
+        a.target = s->text;
+        a.target_len = (size_t)tlen;
+    }
+    if (!d->fs->ops->create)
+        return -EPERM;
+    /* room for the answer first: a file made must reach the client */
+    rc = ss->nnodes >= FS_SESSION_MAX_NODES ? -ENFILE : ent_reserve(s);
+    if (rc < 0)
+        return rc;
+    return d->fs->ops->create(d, s->name1, (size_t)len, &a, out);
+}
+
+static int64_t op_create(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    struct fs_server *s = ss->s;
+    struct vfs_node *d, *n = NULL;
     uint64_t len = m->a[1], tlen = m->a[4];
     uint32_t type = (uint32_t)m->a[2] & S_IFMT;
     int64_t num;
@@ -619,47 +696,29 @@ static int64_t op_create(struct fs_session *ss, struct fs_msg *m, struct fs_buf 
         return rc;
     if (!ss->writeable)
         return -EROFS;
-    if (is_dotdot(s->name1, len))
+    if (is_dotdot(s->name1, len) || vfs_is_mount_entry(d, s->name1, (size_t)len))
         return -EEXIST;
     rc = quota_check(ss, FS_NAME_CHARGE + tlen);
     if (rc < 0)
         return rc;
-    rc = node_stat(d, &st);
+    rc = names_dir(d, true, &d);
     if (rc < 0)
         return rc;
-    if (st.st_nlink == 0)
-        return -ENOENT;
-    a.mode = type | ((uint32_t)m->a[2] & 07777);
-    a.rdev = (type == S_IFCHR || type == S_IFBLK) ? m->a[3] : 0;
-    if (st.st_mode & S_ISGID) {
-        a.gid = st.st_gid;
-        if (type == S_IFDIR)
-            a.mode |= S_ISGID;
-    }
-    if (type == S_IFLNK) {
-        a.target = s->text;
-        a.target_len = (size_t)tlen;
-    }
-    if (!d->fs->ops->create)
-        return -EPERM;
-    /* room for the answer first: a file made must reach the client */
-    rc = ss->nnodes >= FS_SESSION_MAX_NODES ? -ENFILE : ent_reserve(s);
-    if (rc < 0)
-        return rc;
-    rc = d->fs->ops->create(d, s->name1, (size_t)len, &a, &n);
+    rc = create_in(ss, d, type, tlen, m, &n);
+    vfs_node_put(d);
     if (rc < 0)
         return rc;
     quota_charge(ss, FS_NAME_CHARGE + tlen);
     num = node_ref(ss, n);
     if (num > 0)
-        m->r[1] = (int64_t)n->ino;
+        m->r[1] = (int64_t)ino_of(s, n->fs->dev, n->ino);
     return num;
 }
 
 static int64_t op_link(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
 {
     struct fs_server *s = ss->s;
-    struct vfs_node *d, *n, *old;
+    struct vfs_node *d, *n, *old, *eff = NULL;
     struct linux_stat st;
     int rc = get_name(buf, 0, m->a[1], s->name1);
     if (rc < 0)
@@ -674,34 +733,35 @@ static int64_t op_link(struct fs_session *ss, struct fs_msg *m, struct fs_buf *b
         return -EROFS;
     if (is_dotdot(s->name1, m->a[1]))
         return -EEXIST;
-    if (lookup_plugin(d, s->name1, (size_t)m->a[1], &old) == 0) {
+    if (tree_lookup(s, d, s->name1, (size_t)m->a[1], &old) == 0) {
         vfs_node_put(old);
         return -EEXIST;
     }
-    if (n->fs != d->fs)
-        return -EXDEV;
-    if (S_ISDIR(n->type))
-        return -EPERM;
-    rc = node_stat(n, &st);
+    rc = names_dir(d, true, &eff);
     if (rc < 0)
         return rc;
-    if (st.st_nlink == 0)
-        return -ENOENT;
-    rc = quota_check(ss, FS_NAME_CHARGE);
-    if (rc < 0)
-        return rc;
-    if (!d->fs->ops->link)
-        return -EPERM;
-    rc = d->fs->ops->link(d, s->name1, (size_t)m->a[1], n);
+    if (n->fs != eff->fs)
+        rc = -EXDEV;
+    else if (S_ISDIR(n->type))
+        rc = -EPERM;
+    else if ((rc = node_stat(n, &st)) == 0 && st.st_nlink == 0)
+        rc = -ENOENT;
+    if (rc == 0)
+        rc = quota_check(ss, FS_NAME_CHARGE);
+    if (rc == 0 && !eff->fs->ops->link)
+        rc = -EPERM;
+    if (rc == 0)
+        rc = eff->fs->ops->link(eff, s->name1, (size_t)m->a[1], n);
     if (rc == 0)
         quota_charge(ss, FS_NAME_CHARGE);
+    vfs_node_put(eff);
     return rc;
 }
 
 static int64_t op_unlink(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
 {
     struct fs_server *s = ss->s;
-    struct vfs_node *d, *victim;
+    struct vfs_node *d, *victim, *eff;
     bool rmdir = m->a[2] & AT_REMOVEDIR;
     int rc = get_name(buf, 0, m->a[1], s->name1);
     if (rc < 0)
@@ -715,31 +775,74 @@ static int64_t op_unlink(struct fs_session *ss, struct fs_msg *m, struct fs_buf 
         return rmdir ? -ENOTEMPTY : -EISDIR;
     if (!ss->writeable)
         return -EROFS;
-    rc = lookup_plugin(d, s->name1, (size_t)m->a[1], &victim);
+    if (vfs_is_mount_entry(d, s->name1, (size_t)m->a[1]))
+        return -EBUSY;
+    rc = names_dir(d, false, &eff);
     if (rc < 0)
         return rc;
+    rc = tree_lookup(s, eff, s->name1, (size_t)m->a[1], &victim);
+    if (rc < 0) {
+        vfs_node_put(eff);
+        return rc;
+    }
     if (rmdir && !S_ISDIR(victim->type))
         rc = -ENOTDIR;
     else if (!rmdir && S_ISDIR(victim->type))
         rc = -EISDIR;
     else if (rmdir && is_session_root(s, victim))
         rc = -EBUSY;
-    else if (!d->fs->ops->unlink)
+    else if (!eff->fs->ops->unlink)
         rc = -EPERM;
     else
-        rc = d->fs->ops->unlink(d, s->name1, (size_t)m->a[1], victim);
+        rc = eff->fs->ops->unlink(eff, s->name1, (size_t)m->a[1], victim);
     if (rc == 0)
         credit_removed(ss, victim);
     vfs_node_put(victim);
+    vfs_node_put(eff);
+    return rc;
+}
+
+/* The checks and the change of RENAME once both names' directories (oe, ne: where the
+ * names live) are known; on and nn are what the names are (nn may be NULL). */
+static int rename_in(struct fs_session *ss, struct vfs_node *oe, struct vfs_node *ne,
+                     struct vfs_node *on, struct vfs_node *nn, const struct fs_msg *m)
+{
+    struct fs_server *s = ss->s;
+    uint64_t flags = m->a[4];
+    bool exchange = flags & RENAME_EXCHANGE;
+    int rc;
+    if ((flags & RENAME_NOREPLACE) && nn)
+        return -EEXIST;
+    if (exchange && !nn)
+        return -ENOENT;
+    if (S_ISDIR(on->type) && inside(s, ne, on))
+        return -EINVAL;
+    if (nn && S_ISDIR(nn->type) && inside(s, oe, nn))
+        return exchange ? -EINVAL : -ENOTEMPTY;
+    if (nn && same_node(nn, on))
+        return 0; /* two names of one file: nothing to do */
+    if (nn && !exchange) {
+        if (S_ISDIR(on->type) && !S_ISDIR(nn->type))
+            return -ENOTDIR;
+        if (!S_ISDIR(on->type) && S_ISDIR(nn->type))
+            return -EISDIR;
+    }
+    if (is_session_root(s, on) || (nn && is_session_root(s, nn)))
+        return -EBUSY;
+    if (!oe->fs->ops->rename)
+        return -EPERM;
+    rc = oe->fs->ops->rename(oe, s->name1, (size_t)m->a[1], ne, s->name2, (size_t)m->a[3],
+                             (unsigned)(flags & RENAME_EXCHANGE));
+    if (rc == 0 && nn && !exchange)
+        credit_removed(ss, nn);
     return rc;
 }
 
 static int64_t op_rename(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
 {
     struct fs_server *s = ss->s;
-    struct vfs_node *od, *nd, *on = NULL, *nn = NULL;
+    struct vfs_node *od, *nd, *oe = NULL, *ne = NULL, *on = NULL, *nn = NULL;
     uint64_t olen = m->a[1], nlen = m->a[3], flags = m->a[4];
-    bool exchange = flags & RENAME_EXCHANGE;
     int rc;
     if (olen > FS_DATA_MAX || nlen > FS_DATA_MAX - olen)
         return -EINVAL;
@@ -751,7 +854,7 @@ static int64_t op_rename(struct fs_session *ss, struct fs_msg *m, struct fs_buf 
         return rc;
     if (flags & ~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
         return -EINVAL;
-    if (((flags & RENAME_NOREPLACE) && exchange) || (flags & RENAME_WHITEOUT))
+    if (((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) || (flags & RENAME_WHITEOUT))
         return -EINVAL;
     rc = get_dir(ss, m->a[0], &od);
     if (rc < 0)
@@ -759,60 +862,35 @@ static int64_t op_rename(struct fs_session *ss, struct fs_msg *m, struct fs_buf 
     rc = get_dir(ss, m->a[2], &nd);
     if (rc < 0)
         return rc;
-    if (od->fs != nd->fs)
-        return -EXDEV;
     if (is_dotdot(s->name1, olen))
         return -EBUSY;
     if (is_dotdot(s->name2, nlen))
         return (flags & RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
     if (!ss->writeable)
         return -EROFS;
-    rc = lookup_plugin(od, s->name1, (size_t)olen, &on);
-    if (rc < 0)
-        return rc;
-    rc = lookup_plugin(nd, s->name2, (size_t)nlen, &nn);
-    if (rc == -ENOENT) {
-        nn = NULL;
-    } else if (rc < 0) {
-        nn = NULL;
-        goto out;
+    if (vfs_is_mount_entry(od, s->name1, (size_t)olen) ||
+        vfs_is_mount_entry(nd, s->name2, (size_t)nlen))
+        return -EBUSY;
+    rc = names_dir(od, false, &oe);
+    if (rc == 0)
+        rc = names_dir(nd, true, &ne);
+    if (rc == 0 && oe->fs != ne->fs)
+        rc = -EXDEV;
+    if (rc == 0)
+        rc = tree_lookup(s, oe, s->name1, (size_t)olen, &on);
+    if (rc == 0) {
+        rc = tree_lookup(s, ne, s->name2, (size_t)nlen, &nn);
+        if (rc == -ENOENT) {
+            nn = NULL;
+            rc = 0;
+        }
     }
-    rc = 0;
-    if ((flags & RENAME_NOREPLACE) && nn)
-        rc = -EEXIST;
-    else if (exchange && !nn)
-        rc = -ENOENT;
-    else if (S_ISDIR(on->type) && inside(nd, on))
-        rc = -EINVAL;
-    else if (nn && S_ISDIR(nn->type) && inside(od, nn))
-        rc = exchange ? -EINVAL : -ENOTEMPTY;
-    if (rc < 0)
-        goto out;
-    if (nn && same_node(nn, on))
-        goto out; /* two names of one file: nothing to do */
-    if (nn && !exchange) {
-        if (S_ISDIR(on->type) && !S_ISDIR(nn->type))
-            rc = -ENOTDIR;
-        else if (!S_ISDIR(on->type) && S_ISDIR(nn->type))
-            rc = -EISDIR;
-        if (rc < 0)
-            goto out;
-    }
-    if (is_session_root(s, on) || (nn && is_session_root(s, nn))) {
-        rc = -EBUSY;
-        goto out;
-    }
-    if (!od->fs->ops->rename) {
-        rc = -EPERM;
-        goto out;
-    }
-    rc = od->fs->ops->rename(od, s->name1, (size_t)olen, nd, s->name2, (size_t)nlen,
-                             (unsigned)(flags & RENAME_EXCHANGE));
-    if (rc == 0 && nn && !exchange)
-        credit_removed(ss, nn);
-out:
+    if (rc == 0)
+        rc = rename_in(ss, oe, ne, on, nn, m);
     vfs_node_put(on);
     vfs_node_put(nn);
+    vfs_node_put(oe);
+    vfs_node_put(ne);
     return rc;
 }
 
@@ -828,6 +906,34 @@ static int64_t op_readlink(struct fs_session *ss, struct fs_msg *m, struct fs_bu
     if (len < 0)
         return len;
     return len < FS_DATA_MAX ? len : FS_DATA_MAX;
+}
+
+/* The inode number of entry de of directory d as the protocol shows it: in a
+ * composition, a mount point's is its mounted root's (what LOOKUP gives), the others
+ * belong to the instance that holds the names. */
+static uint64_t dirent_ino(struct fs_server *s, struct vfs_node *d, const struct vfs_dirent *de)
+{
+    struct vfs_node *n, *eff;
+    struct linux_stat st;
+    uint64_t ino = de->ino, dev = d->fs->dev;
+    if (!s->composed)
+        return ino;
+    if (vfs_is_mount_entry(d, de->name, de->len)) {
+        if (tree_lookup(s, d, de->name, de->len, &n) == 0) {
+            if (node_stat(n, &st) == 0) {
+                ino = st.st_ino;
+                dev = st.st_dev;
+            }
+            vfs_node_put(n);
+        }
+        return ino_of(s, dev, ino);
+    }
+    eff = vfs_names_dir(d, false);
+    if (eff) {
+        dev = eff->fs->dev;
+        vfs_node_put(eff);
+    }
+    return ino_of(s, dev, ino);
 }
 
 static int64_t op_readdir(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
@@ -859,8 +965,12 @@ static int64_t op_readdir(struct fs_session *ss, struct fs_msg *m, struct fs_buf
                     return -EINVAL;
                 break;
             }
+            /* a private copy: the name may not outlive another call on the fs */
+            memcpy(ss->s->name2, de.name, len);
+            de.name = ss->s->name2;
+            de.len = len;
             memset(&rec, 0, sizeof rec);
-            rec.ino = de.ino;
+            rec.ino = dirent_ino(ss->s, d, &de);
             rec.next = de.next;
             rec.reclen = (uint16_t)reclen;
             rec.type = de.type;
@@ -925,7 +1035,7 @@ static int64_t op_open(struct fs_session *ss, struct fs_msg *m)
         return -ENOTDIR;
     if (S_ISDIR(n->type) && ((flags & O_CREAT) || wants_write(flags)))
         return -EISDIR;
-    if (!ss->writeable && wants_write(flags))
+    if ((!ss->writeable || (n->fs->flags & VFS_FS_RDONLY)) && wants_write(flags))
         return -EROFS;
     if (!S_ISREG(n->type) && !S_ISDIR(n->type))
         return -ENXIO; /* devices, FIFOs and sockets have no function in a server */
@@ -1127,10 +1237,12 @@ static int64_t op_flags(struct fs_session *ss, struct fs_msg *m)
 
 static int64_t op_statfs(struct fs_session *ss, struct fs_buf *buf)
 {
-    struct vfs_fs *fs = ss->s->fs;
+    struct vfs_node *rn = vfs_attr_node(ss->root); /* the instance the root shows */
+    struct vfs_fs *fs = rn->fs;
     struct linux_statfs st;
     uint64_t left;
     int rc = 0;
+    vfs_node_put(rn); /* the vfs keeps the instance */
     memset(&st, 0, sizeof st);
     st.f_bsize = 4096;
     st.f_frsize = 4096;
@@ -1147,6 +1259,8 @@ static int64_t op_statfs(struct fs_session *ss, struct fs_buf *buf)
         st.f_bfree = left;
     st.f_fsid[0] = 0;
     st.f_fsid[1] = 0;
+    /* ST_RDONLY for a read-only session only: the client takes it for the whole tree,
+     * which may hold writable instances beside a read-only one */
     st.f_flags = ST_VALID | (ss->writeable ? 0 : ST_RDONLY);
     memcpy(buf->data, &st, sizeof st);
     return 0;
@@ -1253,6 +1367,7 @@ int fs_server_create(const struct vfs_env *env, const struct vfs_plugin *plugin,
                      const struct cfg_node *cfg, struct fs_server **out, struct cfg_error *err)
 {
     const struct vfs_plugin *plugins[1] = {plugin};
+    struct vfs_fs *fs;
     struct fs_server *s;
     int rc;
     memset(err, 0, sizeof *err);
@@ -1266,9 +1381,10 @@ int fs_server_create(const struct vfs_env *env, const struct vfs_plugin *plugin,
     rc = vfs_create(&s->env, plugins, 1, NULL, 1, &s->vfs, err);
     if (rc < 0)
         goto fail;
-    rc = vfs_mount_hidden(s->vfs, plugin, cfg, &s->fs, err);
+    rc = vfs_mount_hidden(s->vfs, plugin, cfg, &fs, err);
     if (rc < 0)
         goto fail;
+    s->top = fs->root;
     *out = s;
     return 0;
 fail:
@@ -1276,6 +1392,28 @@ fail:
         vfs_destroy(s->vfs);
     vfs_free(env, s, sizeof *s);
     return rc;
+}
+
+int fs_server_create_vfs(const struct vfs_env *env, const struct vfs_plugin *const *plugins,
+                         size_t nplugins, const struct cfg_node *vfs_cfg, struct fs_server **out,
+                         struct cfg_error *err)
+{
+    struct fs_server *s;
+    int rc;
+    memset(err, 0, sizeof *err);
+    s = vfs_zalloc(env, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    s->env = *env;
+    rc = vfs_create(&s->env, plugins, nplugins, vfs_cfg, 1, &s->vfs, err);
+    if (rc < 0) {
+        vfs_free(env, s, sizeof *s);
+        return rc;
+    }
+    s->top = vfs_root_node(s->vfs);
+    s->composed = true;
+    *out = s;
+    return 0;
 }
 
 void fs_server_destroy(struct fs_server *s)
@@ -1292,11 +1430,25 @@ void fs_server_destroy(struct fs_server *s)
     vfs_free(&env, s, sizeof *s);
 }
 
+/* Makes directory name (mode 0755) in dir for a session's root; one reference in *out. */
+static int make_dir(struct vfs_node *dir, const char *name, size_t len, struct vfs_node **out)
+{
+    struct vfs_create_args a = {0};
+    struct vfs_node *d;
+    int rc = names_dir(dir, true, &d);
+    if (rc < 0)
+        return rc;
+    a.mode = S_IFDIR | 0755;
+    rc = d->fs->ops->create ? d->fs->ops->create(d, name, len, &a, out) : -EROFS;
+    vfs_node_put(d);
+    return rc;
+}
+
 /* The directory at path (absolute; "." components skipped, ".." refused), made with
  * mode 0755 where missing. One reference in *out. */
 static int resolve_root(struct fs_server *s, const char *path, struct vfs_node **out)
 {
-    struct vfs_node *cur = s->fs->root, *next;
+    struct vfs_node *cur = s->top, *next;
     const char *p = path;
     int rc;
     if (!path || path[0] != '/')
@@ -1321,12 +1473,9 @@ static int resolve_root(struct fs_server *s, const char *path, struct vfs_node *
         if (rc == 0 && !S_ISDIR(cur->type))
             rc = -ENOTDIR;
         if (rc == 0) {
-            rc = lookup_plugin(cur, c, len, &next);
-            if (rc == -ENOENT) {
-                struct vfs_create_args a = {0};
-                a.mode = S_IFDIR | 0755;
-                rc = cur->fs->ops->create ? cur->fs->ops->create(cur, c, len, &a, &next) : -EROFS;
-            }
+            rc = tree_lookup(s, cur, c, len, &next);
+            if (rc == -ENOENT)
+                rc = make_dir(cur, c, len, &next);
         }
         if (rc < 0) {
             vfs_node_put(cur);

@@ -1,9 +1,11 @@
 /*
  * libFuzzer target for the file-system server library: sequences of requests, with
- * random operations, words and buffer bytes, from two sessions on one ram server
- * (session 0 confined to "/", session 1 to "/b" with a small quota, writeable or not
- * by the input's first byte). Words are often numbers the server gave earlier, so the
- * requests reach deep into the operations. After each request the answer must be a
+ * random operations, words and buffer bytes, from two sessions on one server (session 0
+ * confined to "/", session 1 to "/b" with a small quota, writeable or not by the
+ * input's first byte). The server is a ram file system or, by the first byte, a
+ * composition: a tar archive at "/" with ram instances mounted at "/b" and below a
+ * directory of the archive, and node plugins in "/dev". Words are often numbers the server gave
+ * earlier, so the requests reach deep into the operations. After each request the answer must be a
  * count, a number or a Linux errno, no session may have used more than its quota, and
  * at the end, with the sessions closed and the server destroyed, every allocation must
  * have been given back.
@@ -75,6 +77,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char arena_mem[4096];
     static const char config[] = "ram size=4M";
+    static const char composition[] =
+        "vfs { tar a.tar; dir /b { ram size=1M }; dir /dir/m { ram }; dir /dev { null; zero } }";
+    bool composed;
     static struct fs_buf buf;
     static const uint64_t quotas[2] = {1 << 20, 8192};
     struct cfg_arena arena = {arena_mem, sizeof arena_mem, 0};
@@ -88,10 +93,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int s;
 
     memset(remembered, 0, sizeof remembered);
-    if (cfg_parse("fuzz.cfg", config, sizeof config - 1, &arena, &root, &err) != 0)
-        abort();
-    if (fs_server_create(&fuzz_env, &vfs_plugin_ram, cfg_first(root, NULL), &srv, &err) != 0)
-        abort();
+    composed = setup & 8;
+    if (composed) {
+        if (cfg_parse("fuzz.cfg", composition, sizeof composition - 1, &arena, &root, &err) != 0 ||
+            fs_server_create_vfs(&fuzz_env, vfs_plugins_all, vfs_plugins_all_count,
+                                 cfg_first(root, "vfs"), &srv, &err) != 0)
+            abort();
+    } else {
+        if (cfg_parse("fuzz.cfg", config, sizeof config - 1, &arena, &root, &err) != 0 ||
+            fs_server_create(&fuzz_env, &vfs_plugin_ram, cfg_first(root, NULL), &srv, &err) != 0)
+            abort();
+    }
     if (fs_session_open(srv, "/", true, quotas[0], &ss[0]) != 0 ||
         fs_session_open(srv, "/b", setup & 1, quotas[1], &ss[1]) != 0)
         abort();

@@ -11,21 +11,128 @@
  *                                  quota until FILE.mine exists
  *   fsclient after FILE TEXT       waits for that, then writes and reads back TEXT in
  *                                  FILE.mine
+ *   fsclient share DIR TEXT        (vfs-share, DIR a vfs server's tar archive with a ram
+ *                                  tree at DIR/home) DIR/config holds TEXT; writing
+ *                                  there gives EROFS; writes DIR/home/hello, makes
+ *                                  DIR/home/box with "inside" and a symlink "esc" to
+ *                                  ../hello; mount points keep distinct inode numbers
+ *   fsclient boxed DIR             (DIR a session rooted at /home/box) waits for
+ *                                  DIR/inside, then nothing outside the box is reachable
  * Prints one line per step and exits 0 when it went as expected.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Reads all of path into a static buffer (NUL-terminated), or NULL. */
+static const char *slurp(const char *path)
+{
+    static char buf[1 << 16];
+    int fd = open(path, O_RDONLY);
+    ssize_t n, total = 0;
+    if (fd < 0)
+        return NULL;
+    while ((n = read(fd, buf + total, sizeof(buf) - 1 - (size_t)total)) > 0)
+        total += n;
+    close(fd);
+    if (n < 0)
+        return NULL;
+    buf[total] = 0;
+    return buf;
+}
+
+static int share(const char *dir, const char *text)
+{
+    char path[256], home[256];
+    int ok = 1, fd;
+    snprintf(path, sizeof(path), "%s/config", dir);
+    const char *c = slurp(path);
+    printf("read %s from the archive: %s\n", path, c && strstr(c, text) ? "ok" : "wrong");
+    ok &= c && strstr(c, text);
+    fd = open(path, O_WRONLY);
+    printf("write %s: %s\n", path, fd < 0 ? strerror(errno) : "opened");
+    ok &= fd < 0 && errno == EROFS;
+    snprintf(path, sizeof(path), "%s/new", dir);
+    fd = open(path, O_WRONLY | O_CREAT, 0644);
+    printf("create %s: %s\n", path, fd < 0 ? strerror(errno) : "created");
+    ok &= fd < 0 && errno == EROFS;
+    snprintf(home, sizeof(home), "%s/home", dir);
+    snprintf(path, sizeof(path), "%s/home/hello", dir);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ssize_t n = fd >= 0 ? write(fd, "from the writer", 15) : -1;
+    printf("write %s: %s\n", path, n == 15 ? "ok" : strerror(errno));
+    ok &= n == 15 && close(fd) == 0;
+    struct stat a, b;
+    int r = stat(dir, &a) == 0 && stat(home, &b) == 0;
+    printf("inode numbers of %s and %s: %s\n", dir, home,
+           !r                     ? strerror(errno)
+           : a.st_ino != b.st_ino ? "distinct"
+                                  : "the same");
+    ok &= r && a.st_ino != b.st_ino;
+    /* the box, its file and a symlink that points out of it */
+    snprintf(path, sizeof(path), "%s/home/box", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/home/box/esc", dir);
+    r = symlink("../hello", path);
+    snprintf(path, sizeof(path), "%s/home/box/inside", dir);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    n = fd >= 0 ? write(fd, "in the box", 10) : -1;
+    printf("write %s: %s\n", path, n == 10 && r == 0 ? "ok" : strerror(errno));
+    ok &= n == 10 && r == 0 && close(fd) == 0;
+    return ok ? 0 : 1;
+}
+
+static int boxed(const char *dir)
+{
+    char path[256];
+    const char *c = NULL;
+    int ok = 1;
+    snprintf(path, sizeof(path), "%s/inside", dir);
+    for (int i = 0; i < 1000 && !(c = slurp(path)); i++) {
+        struct timespec t = {0, 10000000};
+        nanosleep(&t, NULL);
+    }
+    printf("read %s: %s\n", path, c ? c : "never there");
+    ok &= c && !strcmp(c, "in the box");
+    const char *outside[] = {"esc", "hello", "config", "home", "../home/hello", "esc/x"};
+    for (unsigned i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", dir, outside[i]);
+        int r = stat(path, &st);
+        printf("stat %s: %s\n", path, r ? strerror(errno) : "exists");
+        ok &= r != 0 && (errno == ENOENT || errno == ENOTDIR);
+    }
+    /* what the box holds, and nothing else */
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char names[256] = "";
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            if (strlen(names) + strlen(e->d_name) + 2 < sizeof(names)) {
+                strcat(names, " ");
+                strcat(names, e->d_name);
+            }
+    if (d)
+        closedir(d);
+    printf("the box holds:%s\n", names);
+    return ok ? 0 : 1;
+}
 
 int main(int argc, char **argv)
 {
     if (argc < 3)
         return 2;
     const char *cmd = argv[1], *file = argv[2];
+    if (!strcmp(cmd, "share") && argc == 4)
+        return share(file, argv[3]);
+    if (!strcmp(cmd, "boxed"))
+        return boxed(file);
     if (!strcmp(cmd, "write") && argc == 4) {
         int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         ssize_t n = fd >= 0 ? write(fd, argv[3], strlen(argv[3])) : -1;

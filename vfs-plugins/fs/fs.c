@@ -16,10 +16,10 @@
  * cache per directory node (dropped when the directory is opened or seeked and when this
  * client changes a name in it).
  *
- * Requests: one at a time per session, under the shared buffer's lock (a spin lock:
- * forked processes share the session); a transfer larger than FS_DATA_MAX is several
- * requests under one lock. A transport error (the server is gone) makes the instance
- * dead: every operation then gives EIO without asking.
+ * Requests: one at a time per session, under the shared buffer's lock (a spin lock that
+ * yields the CPU after a few tries: forked processes share the session); a transfer larger than
+ * FS_DATA_MAX is several requests under one lock. A transport error (the server is gone) makes the
+ * instance dead: every operation then gives EIO without asking.
  *
  * After fork the child's copy holds the same node numbers and handles without the
  * server counting them: vfs_fs_after_fork takes a reference on each.
@@ -78,10 +78,18 @@ static struct fs_node *node_of(struct vfs_node *n)
 
 /* ---- requests ---- */
 
-static void buf_lock(struct fs_buf *b)
+/* Takes the buffer's lock: spins a little, then yields the CPU between tries (the
+ * holder is usually blocked in a request to the server, which must run first). */
+static void buf_lock(const struct fs_transport *t)
 {
+    struct fs_buf *b = t->buf;
+    unsigned spins = 0;
     while (__atomic_exchange_n(&b->lock, 1, __ATOMIC_ACQUIRE)) {
         while (__atomic_load_n(&b->lock, __ATOMIC_RELAXED)) {
+            if (++spins > 64 && t->yield) {
+                t->yield(t->ctx);
+                continue;
+            }
 #if defined(__x86_64__) || defined(__i386__)
             __asm__ volatile("pause");
 #endif
@@ -123,7 +131,7 @@ static int64_t request(struct fs_inst *r, struct fs_msg *m, uint64_t op, const v
     if (n1 + n2 > FS_DATA_MAX)
         return -ENAMETOOLONG;
     m->op = op;
-    buf_lock(b);
+    buf_lock(&r->t);
     if (n1)
         memcpy(b->data, in1, n1);
     if (n2)
@@ -386,7 +394,7 @@ static int64_t fs_readlink(struct vfs_node *n, char *buf, size_t size)
     int64_t rc;
     if (!m.a[0])
         return -EIO;
-    buf_lock(b);
+    buf_lock(&r->t);
     rc = call_locked(r, &m);
     if (rc > FS_DATA_MAX)
         rc = -EIO;
@@ -548,7 +556,7 @@ static int64_t transfer(struct vfs_file *f, void *rbuf, const void *wbuf, size_t
     int64_t rc = 0;
     if (!h)
         return -EIO;
-    buf_lock(b);
+    buf_lock(&r->t);
     while (done < n) {
         size_t chunk = n - done < FS_CHUNK ? n - done : FS_CHUNK;
         struct fs_msg m = {.op = wbuf ? FS_WRITE : FS_READ,

@@ -127,11 +127,14 @@ struct fs_msg {
 };
 
 /* How the client reaches its server: call sends msg (with data in buf) and waits for the
- * answer; returns 0, or a negative errno when the server cannot be reached (EIO). */
+ * answer; returns 0, or a negative errno when the server cannot be reached (EIO). yield
+ * (optional) gives the CPU away while another process holds the buffer's lock (it is
+ * in a request, often waiting for the server: spinning would only delay it). */
 struct fs_transport {
     void *ctx;
     struct fs_buf *buf;
     int (*call)(void *ctx, struct fs_msg *msg);
+    void (*yield)(void *ctx);
 };
 
 #endif

@@ -338,4 +338,26 @@ int vfs_cfg_check(const struct vfs_mount_args *a, unsigned max_args, const char 
 int vfs_cfg_mode(const struct cfg_node *node, const char *key, uint32_t *mode,
                  struct cfg_error *err);
 
+/* ---- for file-system servers (fs-servers/lib; vfs/serve.c) ----
+ * A server reaches the tree by node, one directory at a time, with the walk's rules:
+ * mount points are crossed, `..` goes up across mounts but never above the root. */
+
+/* The root directory of v (borrowed). */
+struct vfs_node *vfs_root_node(struct vfs *v);
+/* Looks up one component name (not "."; ".." steps up) in directory dir of v as the
+ * path walk does; one reference in *out. Returns 0, -ENOENT, -ENOTDIR or the plugin's
+ * error. Symlinks are not followed. */
+int vfs_node_lookup(struct vfs *v, struct vfs_node *dir, const char *name, size_t len,
+                    struct vfs_node **out);
+/* The directory where names of dir are made and removed: dir itself, or a composition
+ * directory's backing directory (made like mkdir -p in a writable tree when make);
+ * one reference, or NULL when there is none (such a directory takes no names: EROFS). */
+struct vfs_node *vfs_names_dir(struct vfs_node *dir, bool make);
+/* The node whose attributes n shows and takes (n, or a composition directory's
+ * backing), one reference. */
+struct vfs_node *vfs_attr_node(struct vfs_node *n);
+/* True if name in dir is an entry of the composition (a mount point or a node plugin's
+ * node): it can be neither removed nor replaced (EBUSY). */
+bool vfs_is_mount_entry(struct vfs_node *dir, const char *name, size_t len);
+
 #endif

@@ -1,0 +1,363 @@
+/*
+ * The native file-system server around the server library (fs_server.h): the
+ * receive-decode-reply loop, session creation and end, and the policies, shared by
+ * ram_fs (one tree plugin instance) and the vfs server (a VFS composition). It serves
+ * File_system sessions (docs/sessions.md, docs/fs-protocol.md); each session is
+ * confined to a root and is writeable or not, by the first `policy` of the server's
+ * config that matches the session's label:
+ *
+ *     config {
+ *         ram size=32M                  # ram_fs: the tree plugin served (default ram)
+ *         vfs { tar rootfs.tar; dir /home { ram } }   # the vfs server: a composition
+ *         policy label-prefix="shell" root=/ writeable     # first match wins
+ *         policy label-suffix="-> docs" root=/docs         # read-only
+ *     }
+ *
+ * A session's buffer is made from the quota its client donated; the session may make
+ * as many bytes of files as that quota (fs_session_open's budget). When the last copy
+ * of a session's capability is gone (the client closed it or died), the server frees
+ * everything of it and the quota goes back.
+ */
+#include <capix/capix.h>
+#include <capix/config.h>
+#include <capix/fs_protocol.h>
+#include <capix/heap.h>
+#include <capix/tar.h>
+#include <string.h>
+#include <vfs_plugins.h>
+#include "fs_native.h"
+#include "fs_server.h"
+
+#define HEAP_BASE 0x10000000ul
+#define HEAP_LIMIT (1ul << 30)
+#define BUFS_BASE 0x60000000ul
+#define ARCHIVE_VA 0x80000000ul
+#define MAX_SESSIONS 64
+#define MAX_POLICIES 16
+
+struct policy {
+    int match; /* 0 any, 1 exact, 2 prefix, 3 suffix */
+    const char *label, *root;
+    bool writeable;
+};
+
+struct session {
+    struct fs_session *ss;
+    uint64_t badged, mem, quota;
+    bool watched;
+    char label[CX_SESSION_FULL_WORDS * 8];
+};
+
+static struct cx_heap heap;
+static struct policy policies[MAX_POLICIES];
+static unsigned npolicies;
+static struct session sessions[MAX_SESSIONS];
+static struct fs_server *srv;
+static uint64_t ep, watch_notif;
+static char arena_buf[64 << 10];
+static const char *srv_name; /* for the log: "ram_fs", "vfs" */
+
+static void *env_alloc(void *ctx, size_t size)
+{
+    return cx_heap_alloc(&heap, size);
+}
+
+static void env_free(void *ctx, void *p, size_t size)
+{
+    cx_heap_free(&heap, p, size);
+}
+
+static uint64_t env_now(void *ctx)
+{
+    int64_t off = cx_start_info ? cx_start_info->realtime_offset_ns : 0;
+    return cx_clock_ns() + (uint64_t)off;
+}
+
+static void env_log(void *ctx, const char *line)
+{
+    cx_printf("%s\n", line);
+}
+
+/* Boot modules (`ram from=NAME`, `tar NAME`): `@boot` is the boot archive (given with
+ * `boot-archive`) itself, other names are its members. */
+static const void *env_module(void *ctx, const char *name, size_t *size)
+{
+    static struct tar_entry e;
+    uint64_t len = cx_named_value("archive");
+    if (len && !strcmp(name, "@boot")) {
+        *size = len;
+        return (const void *)ARCHIVE_VA;
+    }
+    if (!len || tar_find((const void *)ARCHIVE_VA, len, name, &e) || e.type != TAR_FILE)
+        return NULL;
+    *size = e.size;
+    return e.data;
+}
+
+static const struct vfs_env env = {
+    .alloc = env_alloc, .free = env_free, .now_ns = env_now, .log = env_log, .module = env_module};
+
+/* Reads the config: the file system (a tree plugin node, or for kind FS_NATIVE_VFS a
+ * `vfs` node) and the policies. 0, or -1 after saying why. */
+static int read_config(enum fs_native_kind kind, const struct vfs_plugin **plugin,
+                       const struct cfg_node **fs_node)
+{
+    size_t len;
+    const char *text = cx_config_text(&len);
+    struct cfg_arena a = {arena_buf, sizeof(arena_buf), 0};
+    struct cfg_node *root;
+    struct cfg_error err;
+    const struct cfg_node *cfg = NULL;
+    if (text && cfg_parse("config", text, len, &a, &root, &err) == 0) {
+        for (const struct cfg_node *c = cfg_first(root, "component"); c;
+             c = cfg_next(c, "component"))
+            if (cfg_nargs(c) == 1 && !strcmp(cfg_arg(c, 0), cx_start_info->name))
+                cfg = cfg_first(c, "config");
+    } else if (text) {
+        char msg[256];
+        cfg_format_error(&err, msg, sizeof(msg));
+        cx_printf("%s: configuration error: %s\n", srv_name, msg);
+        return -1;
+    }
+    *plugin = &vfs_plugin_ram;
+    *fs_node = NULL;
+    for (const struct cfg_node *n = cfg ? cfg_first(cfg, NULL) : NULL; n; n = cfg_next(n, NULL)) {
+        if (!strcmp(n->name, "policy")) {
+            if (npolicies == MAX_POLICIES) {
+                cfg_error_at(&err, n, "too many policies (at most %u)", MAX_POLICIES);
+                goto bad;
+            }
+            struct policy *p = &policies[npolicies++];
+            static const char *const kinds[] = {"label", "label-prefix", "label-suffix"};
+            for (int k = 0; k < 3; k++)
+                if (cfg_prop(n, kinds[k]))
+                    p->label = cfg_prop(n, kinds[k]), p->match = k + 1;
+            p->root = cfg_prop(n, "root") ? cfg_prop(n, "root") : "/";
+            p->writeable = cfg_nargs(n) == 1 && !strcmp(cfg_arg(n, 0), "writeable");
+            if (cfg_nargs(n) > 1 || (cfg_nargs(n) == 1 && !p->writeable) || p->root[0] != '/') {
+                cfg_error_at(&err, n,
+                             "as in: policy [label=L | label-prefix=L | "
+                             "label-suffix=L] root=/PATH [writeable]");
+                goto bad;
+            }
+            continue;
+        }
+        if (kind == FS_NATIVE_VFS) {
+            if (strcmp(n->name, "vfs") || *fs_node) {
+                cfg_error_at(&err, n,
+                             *fs_node ? "the vfs server serves one vfs block"
+                                      : "unknown node '%s' (expected policy, or vfs { ... })",
+                             n->name);
+                goto bad;
+            }
+            *fs_node = n;
+            continue;
+        }
+        const struct vfs_plugin *found = NULL;
+        for (size_t i = 0; i < vfs_plugins_all_count; i++)
+            if (!strcmp(vfs_plugins_all[i]->name, n->name) &&
+                vfs_plugins_all[i]->kind == VFS_PLUGIN_TREE)
+                found = vfs_plugins_all[i];
+        if (!found || *fs_node) {
+            if (found)
+                cfg_error_at(&err, n, "%s serves one file system", srv_name);
+            else
+                cfg_error_at(&err, n,
+                             "unknown node '%s' (expected policy, or a tree plugin such as ram)",
+                             n->name);
+            goto bad;
+        }
+        *plugin = found;
+        *fs_node = n;
+    }
+    if (kind == FS_NATIVE_VFS && !*fs_node) {
+        cx_printf("%s: configuration error: no vfs { ... } block to serve\n", srv_name);
+        return -1;
+    }
+    return 0;
+bad:;
+    char msg[256];
+    cfg_format_error(&err, msg, sizeof(msg));
+    cx_printf("%s: configuration error: %s\n", srv_name, msg);
+    return -1;
+}
+
+static void close_session(unsigned i)
+{
+    struct session *s = &sessions[i];
+    if (!s->ss)
+        return;
+    fs_session_close(s->ss);
+    cx_unmap(CX_SLOT_SELF_PD, BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE, FS_BUF_PAGES);
+    uint64_t *slots[] = {&s->badged, &s->mem, &s->quota};
+    for (int k = 0; k < 3; k++)
+        if (*slots[k]) {
+            cx_cap_delete(*slots[k]);
+            cx_slot_free(*slots[k]);
+        }
+    memset(s, 0, sizeof(*s));
+}
+
+/* SESSION_CREATE from init: words 0..15 the label, the donated quota in qslot. */
+static void create_session(struct cx_msg *m, uint64_t qslot)
+{
+    struct cx_ipcbuf *b = cx_ipcbuf();
+    char label[CX_SESSION_FULL_WORDS * 8];
+    memcpy(label, m->w, 32); /* words 0..3 came in registers */
+    memcpy(label + 32, b->words + 4, sizeof(label) - 32);
+    label[sizeof(label) - 1] = 0;
+    m->tag = CX_TAG(0, 1, 0);
+    unsigned i = 0;
+    while (i < MAX_SESSIONS && sessions[i].ss)
+        i++;
+    const struct policy *p = NULL;
+    for (unsigned k = 0; k < npolicies && !p; k++)
+        if (cx_label_matches(policies[k].match, policies[k].label, label))
+            p = &policies[k];
+    struct session *s = &sessions[i < MAX_SESSIONS ? i : 0];
+    long r = 0;
+    if (!qslot) {
+        r = -22;
+    } else if (!p) {
+        cx_printf("%s: no policy for the session '%s': denied\n", srv_name, label);
+        r = -1; /* EPERM */
+    } else if (i == MAX_SESSIONS) {
+        r = -24; /* EMFILE */
+    } else {
+        struct cx_ret q = cx_raw_quota_info(qslot, 0, 0, 0, 0, 0);
+        uint64_t budget =
+            q.rsi > FS_BUF_PAGES * CX_PAGE_SIZE * 2 ? q.rsi - FS_BUF_PAGES * CX_PAGE_SIZE * 2 : 0;
+        s->quota = qslot;
+        s->mem = cx_slot_alloc();
+        s->badged = cx_slot_alloc();
+        uint64_t va = BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE;
+        if (cx_mem_create(qslot, FS_BUF_PAGES, s->mem) ||
+            cx_map(CX_SLOT_SELF_PD, s->mem, 0, va, FS_BUF_PAGES, CX_MAP_R | CX_MAP_W)) {
+            r = -12;
+        } else if ((r = fs_session_open(srv, p->root, p->writeable, budget, &s->ss)) != 0) {
+            cx_printf("%s: session '%s': cannot open its root %s (errno %ld)\n", srv_name, label,
+                      p->root, -r);
+        } else if (cx_cap_copy(ep, CX_SLOT_SELF_PD, s->badged, CX_R_WRITE, i + 1)) {
+            r = -12;
+        }
+        if (r) {
+            if (s->ss)
+                fs_session_close(s->ss);
+            s->ss = NULL;
+            cx_unmap(CX_SLOT_SELF_PD, va, FS_BUF_PAGES);
+            cx_cap_delete(s->mem), cx_slot_free(s->mem);
+            cx_cap_delete(s->badged), cx_slot_free(s->badged);
+            s->mem = s->badged = 0;
+        } else {
+            memcpy(s->label, label, sizeof(label));
+            m->tag = CX_TAG(0, 1, 2);
+            b->send_caps[0] = s->badged;
+            b->send_caps[1] = s->mem;
+            cx_printf("%s: session '%s': root %s, %s\n", srv_name, label, p->root,
+                      p->writeable ? "writeable" : "read-only");
+            m->w[0] = 0;
+            return;
+        }
+    }
+    if (qslot) {
+        cx_cap_delete(qslot);
+        cx_slot_free(qslot);
+        s->quota = 0;
+    }
+    m->w[0] = (uint64_t)r;
+}
+
+int fs_native_main(const char *name, enum fs_native_kind kind)
+{
+    srv_name = name;
+    heap = (struct cx_heap){.base = HEAP_BASE,
+                            .limit = HEAP_LIMIT,
+                            .quota = CX_SLOT_QUOTA,
+                            .pd = CX_SLOT_SELF_PD,
+                            .slot_alloc = cx_slot_alloc,
+                            .slot_free = cx_slot_free};
+    uint64_t alen = cx_named_value("archive");
+    if (alen && cx_map(CX_SLOT_SELF_PD, cx_named_cap("archive"), 0, ARCHIVE_VA,
+                       (alen + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE, CX_MAP_R))
+        cx_printf("%s: cannot map the boot archive\n", name);
+    const struct vfs_plugin *plugin;
+    const struct cfg_node *fs_node;
+    if (read_config(kind, &plugin, &fs_node))
+        return 2;
+    struct cfg_error err;
+    int r = kind == FS_NATIVE_VFS ? fs_server_create_vfs(&env, vfs_plugins_all,
+                                                         vfs_plugins_all_count, fs_node, &srv, &err)
+                                  : fs_server_create(&env, plugin, fs_node, &srv, &err);
+    if (r) {
+        char msg[256];
+        cfg_format_error(&err, msg, sizeof(msg));
+        cx_printf("%s: cannot make the file system: %s\n", name, r == -22 ? msg : "no memory");
+        return 2;
+    }
+    ep = cx_slot_alloc();
+    watch_notif = cx_slot_alloc();
+    if (cx_ep_create(CX_SLOT_QUOTA, ep) || cx_notif_create(CX_SLOT_QUOTA, watch_notif)) {
+        cx_printf("%s: no endpoint\n", name);
+        return 2;
+    }
+    struct cx_ipcbuf *b = cx_ipcbuf();
+    struct cx_msg m = {.tag = CX_TAG(CX_LABEL_ANNOUNCE, 4, 1)};
+    memset(m.w, 0, sizeof(m.w));
+    memcpy(m.w, "File_system", 12);
+    b->send_caps[0] = ep;
+    if (cx_call(CX_SLOT_PARENT, &m) || m.w[0]) {
+        cx_printf("%s: init did not take the announcement (%ld)\n", name, (long)m.w[0]);
+        return 2;
+    }
+    uint64_t spare = cx_slot_alloc();
+    b->recv_slots[0] = spare;
+    long e = cx_recv(ep, 100000000, &m);
+    for (;;) {
+        if (e == CX_E_TIMEOUT || e == 0) { /* sessions whose last capability went */
+            uint64_t bits = 0;
+            if (cx_notif_wait(watch_notif, 0, &bits) == 0)
+                for (unsigned i = 0; i < MAX_SESSIONS; i++)
+                    if (bits & (1ul << i) && sessions[i].ss)
+                        close_session(i);
+        }
+        if (e) {
+            b->recv_slots[0] = spare;
+            e = cx_recv(ep, 100000000, &m);
+            continue;
+        }
+        uint64_t got = 0;
+        if (CX_TAG_CAPS(m.tag)) {
+            got = spare;
+            spare = cx_slot_alloc();
+        }
+        if (m.badge == 0 && CX_TAG_LABEL(m.tag) == CX_LABEL_SESSION_CREATE) {
+            create_session(&m, got);
+        } else if (m.badge >= 1 && m.badge <= MAX_SESSIONS && sessions[m.badge - 1].ss &&
+                   CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST) {
+            unsigned i = (unsigned)m.badge - 1;
+            struct session *s = &sessions[i];
+            if (!s->watched) { /* the client has its copy now: know when it is gone */
+                long werr = cx_raw_cap_watch(s->badged, watch_notif, 1ul << i, 0, 0, 0).err;
+                if (werr) /* the session then lives until the server ends */
+                    cx_printf("%s: session '%s': cannot watch its capability: %s\n", name, s->label,
+                              cx_strerror(werr));
+                s->watched = true;
+            }
+            struct fs_msg msg = {.op = m.w[0],
+                                 .a = {m.w[1], m.w[2], m.w[3], b->words[4], b->words[5]}};
+            fs_server_handle(srv, s->ss, &msg,
+                             (struct fs_buf *)(BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE));
+            m.tag = CX_TAG(0, 5, 0);
+            for (int k = 0; k < 4; k++)
+                m.w[k] = (uint64_t)msg.r[k];
+            b->words[4] = (uint64_t)msg.r[4];
+        } else {
+            if (got)
+                cx_cap_delete(got), cx_slot_free(got);
+            m.tag = CX_TAG(0, 1, 0);
+            m.w[0] = (uint64_t)-38; /* ENOSYS */
+        }
+        b->recv_slots[0] = spare;
+        e = cx_reply_recv(ep, &m);
+    }
+}
