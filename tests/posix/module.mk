@@ -46,3 +46,9 @@ $(BUILD)/user/bin/fsclient: tests/posix/fsclient.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/fsclient
+# backcopy: backward string copies (std; rep movsb) that fault in fresh memory
+$(BUILD)/user/bin/backcopy: tests/posix/backcopy.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/backcopy
+TEST_SCRIPTS += tests/posix/backcopy-test.sh

@@ -95,6 +95,10 @@ isr_table:
 
     .p2align 4
 common_stub:
+    /* The C code needs DF clear (the ABI's rule); the interrupted user code may have it
+     * set, in a backward copy (musl's memmove: std; rep movsb). SYSCALL clears it
+     * through MSR_FMASK; the IRET frame keeps the user's flag. */
+    cld
     testb $3, 24(%rsp)          /* CS of the interrupted context */
     jz from_kernel
     swapgs
