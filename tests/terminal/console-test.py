@@ -30,6 +30,30 @@ def step(c, name, keys, pattern, timeout=20, pause=0):
         return False
 
 
+def vim(c):
+    """vim on the console: a new file, three lines, search, substitute, split, write, quit;
+    Ctrl-Z and fg (a redraw); a new window size reaching vim."""
+    if not step(c, 'vim starts', 'vim /tmp/v.txt\r', r'"/tmp/v.txt" \[New\]', timeout=30):
+        c.type('\x1b:qa!\r')
+        return
+    step(c, 'vim insert', 'ione\rtwo\rthree\x1b', r'three', pause=0.5)
+    step(c, 'vim search', '/tw\r:echo line(".") col(".")\r', r'\n2 1\s*$', pause=0.5)
+    step(c, 'vim substitute', ':%s/three/THREE/\r', r'THREE', pause=0.5)
+    step(c, 'vim split', ':split\r', r'v\.txt.*v\.txt', pause=0.5)
+    step(c, 'vim write and quit', ':w\r:qa\r', PROMPT, timeout=15)
+    step(c, 'the file is what was typed', 'cat /tmp/v.txt\r', r'\none\ntwo\nTHREE\n' + PROMPT)
+    if not step(c, 'vim again', 'vim /tmp/v.txt\r', r'"/tmp/v.txt" 3L', timeout=30):
+        c.type('\x1b:qa!\r')
+        return
+    step(c, 'Ctrl-Z stops vim', '\x1a', r'Stopped +vim /tmp/v.txt\n' + PROMPT, timeout=10)
+    step(c, 'fg redraws vim', 'fg\r', r'one.*two.*THREE', timeout=10)
+    step(c, 'a new window size reaches vim', ':silent !stty rows 30 cols 100\r:echo &lines &columns\r',
+         r'\n30 100\s*$', pause=1)
+    step(c, 'vim quits', ':q\r', PROMPT, timeout=15)
+    c.type('stty rows 24 cols 80\r')
+    c.expect(PROMPT)
+
+
 def main():
     logdir = os.path.join(ROOT, 'build', 'test-logs')
     os.makedirs(logdir, exist_ok=True)
@@ -66,6 +90,7 @@ def main():
          r'\nisig\nicanon\necho\n' + PROMPT)
     step(c, 'home and /tmp are writable', 'echo x > ~/f && cp ~/f /tmp/g && cat /tmp/g\r',
          r'\nx\n' + PROMPT)
+    vim(c)
     c.type('exit\r')
     status = c.close(timeout=30)
     if status is None:
