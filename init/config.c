@@ -12,6 +12,7 @@
  *       io FIRST COUNT [NAME] an I/O-port range capability, named NAME (default "io")
  *       irq GSI               an interrupt capability, named "irq"
  *       boot-archive          the boot archive, read-only, named "archive"
+ *       stop-after DURATION   init ends it DURATION (500ms, 2s) after its start
  *   }
  *   when-done shutdown [COMPONENT...] | stay
  *                             power off once every component (or those named) has ended
@@ -30,6 +31,30 @@ static int size_arg(const struct cfg_node *n, uint64_t *out, uint64_t min, uint6
     if (cfg_parse_u64(cfg_arg(n, 0), out) || *out < min || *out > max)
         return cfg_error_at(err, n, "'%s': expected a number from %u to %u, found '%s'", n->name,
                             (unsigned)min, (unsigned)max, cfg_arg(n, 0));
+    return 0;
+}
+
+/* `stop-after 500ms` / `2s`: a duration from 1 ms to 1 hour, in ns. */
+static int duration_arg(const struct cfg_node *n, uint64_t *ns, struct cfg_error *err)
+{
+    const char *t = cfg_arg(n, 0);
+    size_t len = t ? strlen(t) : 0;
+    uint64_t unit = 0, v;
+    char num[24];
+    if (len > 2 && !strcmp(t + len - 2, "ms"))
+        unit = 1000000, len -= 2;
+    else if (len > 1 && t[len - 1] == 's')
+        unit = 1000000000, len -= 1;
+    if (cfg_nargs(n) != 1 || n->nvalues != 1 || !unit || len >= sizeof(num))
+        return cfg_error_at(err, n, "'%s' takes a duration such as 500ms or 2s", n->name);
+    memcpy(num, t, len);
+    num[len] = 0;
+    for (size_t i = 0; i < len; i++)
+        if (num[i] < '0' || num[i] > '9')
+            return cfg_error_at(err, n, "'%s' takes a duration such as 500ms or 2s", n->name);
+    if (cfg_parse_u64(num, &v) || v == 0 || v > 3600000000000ull / unit)
+        return cfg_error_at(err, n, "'%s': expected 1ms to 3600s, found '%s'", n->name, t);
+    *ns = v * unit;
     return 0;
 }
 
@@ -128,14 +153,16 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
                                     "label=, label-prefix=, label-suffix=, as in: route "
                                     "File_system label=tmp to=ram_fs");
             c->nroutes++;
+        } else if (!strcmp(p->name, "stop-after")) {
+            e = duration_arg(p, &c->stop_after_ns, err);
         } else if (!strcmp(p->name, "config")) {
             if (cfg_nargs(p) != 0 || p->nvalues != 0)
                 return cfg_error_at(err, p, "'config' takes no values, only a block");
         } else {
             return cfg_error_at(err, p,
                                 "unknown node '%s' in component (expected binary, quota, stack, "
-                                "priority, slots, args, io, irq, boot-archive, provides, route "
-                                "or config)",
+                                "priority, slots, args, io, irq, boot-archive, provides, route, "
+                                "stop-after or config)",
                                 p->name);
         }
         if (e)

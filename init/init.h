@@ -47,7 +47,9 @@ struct child {
     const char *args[16];
     unsigned ncaps;
     struct child_cap caps[MAX_CHILD_CAPS];
-    bool awaited; /* `when-done shutdown` waits for it */
+    bool awaited;           /* `when-done shutdown` waits for it */
+    uint64_t stop_after_ns; /* `stop-after`: init ends it this long after its start (0: never) */
+    uint64_t stop_at_ns;    /* while running: when (cx_clock_ns), or 0 */
     /* while running: original capabilities held by init */
     int alive;
     uint64_t quota, pd, thread, log, parent_ep;
@@ -73,6 +75,9 @@ void session_request(struct child *children, unsigned count, struct child *c, st
                      uint64_t recv_slot);
 /* main.c: a capability init no longer needs after its next reply */
 void session_defer_free(uint64_t slot);
+
+/* main.c: ends a running child on init's own decision (stop-after), saying why */
+void child_stop(struct child *c, const char *why);
 
 /* rtc.c: wall-clock time minus the monotonic clock, in ns (0 if the RTC is unreadable). */
 int64_t rtc_realtime_offset_ns(void);

@@ -210,6 +210,9 @@ void child_destroy(struct child *c)
     drop(&c->log);
     drop(&c->parent_ep);
     drop(&c->quota);
+    for (unsigned i = 0; i < MAX_SERVICES; i++)
+        drop(&c->service_ep[i]); /* dead with its quota: later requests get EIO */
+    c->stop_at_ns = 0;
     c->alive = 0;
 }
 

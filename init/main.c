@@ -2,6 +2,11 @@
  * init's main loop: start the configured components, then serve their calls on one
  * endpoint. The badge of a call names the child (its index + 1): exit calls and
  * fault messages both arrive here, and a child can claim to be no other child.
+ *
+ * Components with `stop-after` are ended by init when their time is up: a second
+ * thread of init (the timer) sleeps until the earliest deadline and then calls the
+ * endpoint with its own badge, so that every change to the children happens on the
+ * main thread, one message at a time.
  */
 #include "init.h"
 #include <capix/tar.h>
@@ -10,8 +15,14 @@
 #define ARCHIVE_VA 0x10000000ul
 #define DEBUG_EXIT_PORT 0xf4
 
+#define TIMER_BADGE 0x7fffffffu /* the timer thread's calls */
+#define TIMER_LABEL 0x71ul
+
 static struct child children[MAX_CHILDREN];
+static unsigned nchildren;
 static struct tar_entry config_entry;
+static unsigned running; /* started, awaited (`when-done`) and not yet ended */
+static int shutdown;
 
 static const char *fault_name(uint64_t vec)
 {
@@ -42,6 +53,108 @@ static _Noreturn void power_off(int code)
     cx_io_out(CX_SLOT_IO_ALL, 0x604, 2, 0x2000);                   /* QEMU ACPI power off */
     for (;;)
         cx_thread_suspend(CX_SLOT_SELF_THREAD);
+}
+
+/* The quota figures of the components still running, for the log at shutdown. */
+static void report_running(void)
+{
+    for (unsigned i = 0; i < nchildren; i++) {
+        struct child *c = &children[i];
+        if (!c->alive)
+            continue;
+        struct cx_ret q = cx_raw_quota_info(c->quota, 0, 0, 0, 0, 0);
+        cx_printf("[init] component %s still running at shutdown: quota used %lu of %lu bytes\n",
+                  c->name, q.rdi, q.rsi);
+    }
+}
+
+/* Takes c apart (the kernel frees everything it had and gives the quota back) and powers
+ * off when it was the last component `when-done shutdown` waited for. */
+static void child_ended(struct child *c)
+{
+    bool awaited = c->awaited;
+    child_destroy(c);
+    running -= awaited;
+    if (running == 0 && shutdown) {
+        report_running();
+        power_off(0);
+    }
+}
+
+void child_stop(struct child *c, const char *why)
+{
+    struct cx_ret q = cx_raw_quota_info(c->quota, 0, 0, 0, 0, 0);
+    cx_printf("[init] component %s stopped (%s), quota used %lu of %lu bytes\n", c->name, why,
+              q.rdi, q.rsi);
+    child_ended(c);
+}
+
+/* The timer thread (see the top): its stack and IPC buffer, and where it sleeps. */
+static uint8_t timer_stack[16384] __attribute__((aligned(16)));
+static struct cx_ipcbuf timer_ipcbuf __attribute__((aligned(4096)));
+static uint64_t timer_ep, timer_sleep;
+
+static _Noreturn void timer_main(void)
+{
+    for (;;) {
+        uint64_t next = 0;
+        for (unsigned i = 0; i < nchildren; i++) {
+            uint64_t at = __atomic_load_n(&children[i].stop_at_ns, __ATOMIC_ACQUIRE);
+            if (at && (!next || at < next))
+                next = at;
+        }
+        uint64_t now = cx_clock_ns();
+        if (!next) /* nothing left to stop (deadlines are set only at start): sleep for good */
+            cx_notif_wait(timer_sleep, CX_TIMEOUT_NONE, NULL);
+        else if (next > now)
+            cx_notif_wait(timer_sleep, next - now, NULL);
+        else
+            cx_raw_ipc_call(timer_ep, CX_TAG(TIMER_LABEL, 0, 0), 0, 0, 0, 0);
+    }
+}
+
+/* Starts the timer thread if a component has a deadline; 0 or a CX_E_* code. */
+static long timer_start(uint64_t ep)
+{
+    bool any = false;
+    for (unsigned i = 0; i < nchildren; i++)
+        any |= children[i].stop_at_ns != 0;
+    if (!any)
+        return 0;
+    uint64_t t = cx_slot_alloc();
+    timer_ep = cx_slot_alloc();
+    timer_sleep = cx_slot_alloc();
+    static struct cx_regs r;
+    long err = cx_notif_create(CX_SLOT_QUOTA, timer_sleep);
+    if (!err)
+        err = cx_cap_copy(ep, CX_SLOT_SELF_PD, timer_ep, CX_R_WRITE, TIMER_BADGE);
+    if (!err)
+        err = cx_thread_create(CX_SLOT_QUOTA, CX_SLOT_SELF_PD, t, 0, 100);
+    if (!err)
+        err = cx_thread_config(t, CX_TCFG_IPCBUF, (uint64_t)&timer_ipcbuf);
+    if (!err)
+        err = cx_thread_regs(t, CX_REGS_GET, CX_CTX_CURRENT, &r);
+    if (err)
+        return err;
+    r.rip = (uint64_t)timer_main;
+    r.rsp = (uint64_t)(timer_stack + sizeof(timer_stack)) - 8; /* as after a call */
+    if ((err = cx_thread_regs(t, CX_REGS_SET, CX_CTX_CURRENT, &r)))
+        return err;
+    return cx_thread_resume(t);
+}
+
+/* A call of the timer: ends the components whose time is up. */
+static void timer_tick(void)
+{
+    uint64_t now = cx_clock_ns();
+    for (unsigned i = 0; i < nchildren; i++) {
+        struct child *c = &children[i];
+        if (c->alive && c->stop_at_ns && now >= c->stop_at_ns) {
+            char why[48];
+            cx_snprintf(why, sizeof(why), "stop-after %lu ms", c->stop_after_ns / 1000000);
+            child_stop(c, why);
+        }
+    }
 }
 
 static void report_fault(struct child *c, const struct cx_msg *m)
@@ -93,7 +206,6 @@ int main(int argc, char **argv)
         power_off(2);
     }
     unsigned count;
-    int shutdown;
     struct cfg_error cerr;
     if (init_read_config(config_entry.data, config_entry.size, children, &count, &shutdown,
                          &cerr)) {
@@ -112,18 +224,25 @@ int main(int argc, char **argv)
     uint64_t boot_ns = cx_clock_ns() - bi->boot_tsc / (bi->tsc_hz / 1000000) * 1000;
     cx_printf("[init] capix init: %u components configured, %lu us since kernel entry\n", count,
               boot_ns / 1000);
-    unsigned running = 0;
+    nchildren = count;
     for (unsigned i = 0; i < count; i++) {
         struct child *c = &children[i];
         if (child_start(c, i + 1, ep, archive, bi->archive_size, config_entry.data,
                         config_entry.size) == 0) {
             running += c->awaited;
+            if (c->stop_after_ns)
+                c->stop_at_ns = cx_clock_ns() + c->stop_after_ns;
             cx_printf("[init] started %s (binary %s, quota %lu KiB, priority %lu)\n", c->name,
                       c->binary, c->quota_bytes >> 10, c->priority);
         }
     }
-    if (running == 0 && shutdown)
+    if (running == 0 && shutdown) {
+        report_running();
         power_off(0);
+    }
+    err = timer_start(ep);
+    if (err) /* then nothing is stopped: say so, and run on */
+        cx_printf("[init] cannot start the timer for stop-after: %s\n", cx_strerror(err));
 
     struct cx_msg m;
     uint64_t spare = cx_slot_alloc(); /* where a received capability lands */
@@ -137,6 +256,14 @@ int main(int argc, char **argv)
             spare = cx_slot_alloc();
         }
         cx_ipcbuf()->recv_slots[0] = spare;
+        if (!err && m.badge == TIMER_BADGE) {
+            if (got)
+                cx_cap_delete(got), cx_slot_free(got);
+            timer_tick();
+            m.tag = CX_TAG(0, 0, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        }
         struct child *c = m.badge >= 1 && m.badge <= count ? &children[m.badge - 1] : NULL;
         if (err || !c || !c->alive) {
             if (got)
@@ -165,11 +292,7 @@ int main(int argc, char **argv)
             err = cx_reply_recv(ep, &m);
             continue;
         }
-        bool awaited = c->awaited;
-        child_destroy(c);
-        running -= awaited;
-        if (running == 0 && shutdown)
-            power_off(0);
+        child_ended(c);
         err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
     }
 }

@@ -38,8 +38,10 @@ void session_announce(struct child *c, struct cx_msg *m, uint64_t recv_slot)
     for (unsigned i = 0; i < c->nprovides; i++) {
         if (strcmp(c->provides[i], service))
             continue;
-        if (c->service_ep[i])
+        if (c->service_ep[i]) {
             cx_cap_delete(c->service_ep[i]);
+            cx_slot_free(c->service_ep[i]);
+        }
         c->service_ep[i] = recv_slot;
         m->w[0] = 0;
         cx_printf("[init] %s provides %s\n", c->name, service);

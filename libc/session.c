@@ -45,6 +45,12 @@ static void fs_yield(void *ctx)
     cx_yield();
 }
 
+/* The buffer lock's tag: this process (a fork child has its own pid in rt). */
+static int32_t fs_owner(void *ctx)
+{
+    return (int32_t)rt->pid;
+}
+
 int rt_session_open(const char *service, const char *label, struct fs_transport *out)
 {
     unsigned i = 0;
@@ -96,5 +102,6 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
     out->buf = (struct fs_buf *)va;
     out->call = fs_call;
     out->yield = fs_yield;
+    out->owner = fs_owner;
     return 0;
 }

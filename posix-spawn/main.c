@@ -14,6 +14,7 @@
  */
 #include <capix/capix.h>
 #include <capix/elf.h>
+#include <capix/fs_protocol.h>
 #include <capix/tar.h>
 #include <capix/term_protocol.h>
 #include <string.h>
@@ -407,9 +408,45 @@ static void pipes_forget(struct proc *pr)
     }
 }
 
+/*
+ * A process that ended (killed) in the middle of a File_system request still holds the
+ * session buffer's lock (its tag is the pid; fs_protocol.h): free it, so that the
+ * others sharing the session go on. First a request of no operation on the session
+ * (answered ENOSYS without touching the buffer): the server serves one request at a
+ * time, so when it answers, the dead process's request is finished and the server no
+ * longer uses the buffer. Its thread must be gone already.
+ */
+static void sessions_unlock(struct proc *pr)
+{
+    unsigned pi = (unsigned)(pr - procs);
+    for (unsigned id = 1; id < MAX_SHARED; id++) {
+        struct shared *sh = &shared[id];
+        if (!sh->used || !sh->quota || sh->notif2 || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
+            continue; /* not a File_system session (terminals have notif2), or not held */
+        if (cx_map(CX_SLOT_SELF_PD, sh->mem, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W))
+            continue;
+        struct fs_buf *b = (struct fs_buf *)SCRATCH;
+        if (__atomic_load_n(&b->lock, __ATOMIC_ACQUIRE) == (int32_t)pr->pid) {
+            cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 1, 0), 0, 0, 0, 0);
+            __atomic_store_n(&b->lock, 0, __ATOMIC_RELEASE);
+            cx_printf("posix-spawn: pid %d ended in a File_system request: its lock is freed\n",
+                      pr->pid);
+        }
+        cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
+    }
+}
+
 /* Frees everything of a process but its table entry (a zombie keeps that). */
 static void release(struct proc *pr)
 {
+    uint64_t *slots[] = {&pr->thread, &pr->pd, &pr->parent_ep, &pr->notif};
+    for (unsigned i = 0; i < 4; i++) /* first: it runs no more */
+        if (*slots[i]) {
+            cx_cap_delete(*slots[i]);
+            cx_slot_free(*slots[i]);
+            *slots[i] = 0;
+        }
+    sessions_unlock(pr);
     pipes_forget(pr);
     for (unsigned id = 1; id < MAX_SHARED; id++)
         shared_drop(pr, id);
@@ -417,13 +454,6 @@ static void release(struct proc *pr)
         cx_unmap(CX_SLOT_SELF_PD, (uint64_t)pr->sig, 1);
         pr->sig = NULL;
     }
-    uint64_t *slots[] = {&pr->thread, &pr->pd, &pr->parent_ep, &pr->notif};
-    for (unsigned i = 0; i < 4; i++)
-        if (*slots[i]) {
-            cx_cap_delete(*slots[i]);
-            cx_slot_free(*slots[i]);
-            *slots[i] = 0;
-        }
     for (unsigned i = 0; i < pr->nmems; i++) {
         cx_cap_delete(pr->mems[i]);
         cx_slot_free(pr->mems[i]);
@@ -1003,8 +1033,8 @@ static long terminal_open(struct proc *pr)
     }
     struct shared *sh = &shared[t->id];
     if (!holds(sh, pr)) {
-        if (sh->slot_mem && (sh->slot_notif != slots[0] || sh->slot_mem != slots[1] ||
-                             sh->slot_notif2 != slots[2]))
+        if (sh->slot_mem &&
+            (sh->slot_notif != slots[0] || sh->slot_mem != slots[1] || sh->slot_notif2 != slots[2]))
             return -16; /* EBUSY: every holder has it at the same slots (for fork) */
         sh->slot_notif = slots[0], sh->slot_mem = slots[1], sh->slot_notif2 = slots[2];
         if (cx_cap_copy(sh->notif, pr->pd, slots[0], CX_R_WRITE, 0) ||
@@ -1066,7 +1096,7 @@ static long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
     case TERM_CTL_NOTTY:
         if (!is_ctty(t, pr))
             return -25;
-        if (leader) { /* the session loses it: its foreground hears of it */
+        if (leader) {                /* the session loses it: its foreground hears of it */
             signal_group(t->fg, 1);  /* SIGHUP */
             signal_group(t->fg, 18); /* SIGCONT */
             t->sid = t->fg = 0;

@@ -73,6 +73,13 @@ static uint64_t env_now(void *ctx)
     return cx_clock_ns() + (uint64_t)off;
 }
 
+/* What the server's own quota has left: what an unlimited ram tree may still hold. */
+static uint64_t env_mem_avail(void *ctx)
+{
+    struct cx_ret q = cx_raw_quota_info(CX_SLOT_QUOTA, 0, 0, 0, 0, 0);
+    return q.rsi > q.rdi ? q.rsi - q.rdi : 0;
+}
+
 static void env_log(void *ctx, const char *line)
 {
     cx_printf("%s\n", line);
@@ -94,8 +101,12 @@ static const void *env_module(void *ctx, const char *name, size_t *size)
     return e.data;
 }
 
-static const struct vfs_env env = {
-    .alloc = env_alloc, .free = env_free, .now_ns = env_now, .log = env_log, .module = env_module};
+static const struct vfs_env env = {.alloc = env_alloc,
+                                   .free = env_free,
+                                   .now_ns = env_now,
+                                   .log = env_log,
+                                   .module = env_module,
+                                   .mem_avail = env_mem_avail};
 
 /* Reads the config: the file system (a tree plugin node, or for kind FS_NATIVE_VFS a
  * `vfs` node) and the policies. 0, or -1 after saying why. */
@@ -182,11 +193,17 @@ bad:;
     return -1;
 }
 
+/* Ends session i (its client closed it or died): frees all of it and deletes the donated
+ * quota; then says how many sessions are left and what the server's own quota holds
+ * (its heap keeps the pages it grew by, so the figure comes back when later sessions
+ * need no more than earlier ones did). */
 static void close_session(unsigned i)
 {
     struct session *s = &sessions[i];
+    char label[sizeof(s->label)];
     if (!s->ss)
         return;
+    memcpy(label, s->label, sizeof(label));
     fs_session_close(s->ss);
     cx_unmap(CX_SLOT_SELF_PD, BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE, FS_BUF_PAGES);
     uint64_t *slots[] = {&s->badged, &s->mem, &s->quota};
@@ -196,6 +213,12 @@ static void close_session(unsigned i)
             cx_slot_free(*slots[k]);
         }
     memset(s, 0, sizeof(*s));
+    unsigned open = 0;
+    for (unsigned k = 0; k < MAX_SESSIONS; k++)
+        open += sessions[k].ss != NULL;
+    struct cx_ret q = cx_raw_quota_info(CX_SLOT_QUOTA, 0, 0, 0, 0, 0);
+    cx_printf("%s: session '%s' ended; %u open, quota used %lu bytes\n", srv_name, label, open,
+              q.rdi);
 }
 
 /* SESSION_CREATE from init: words 0..15 the label, the donated quota in qslot. */

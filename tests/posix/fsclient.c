@@ -18,15 +18,33 @@
  *                                  ../hello; mount points keep distinct inode numbers
  *   fsclient boxed DIR             (DIR a session rooted at /home/box) waits for
  *                                  DIR/inside, then nothing outside the box is reachable
- * Prints one line per step and exits 0 when it went as expected.
+ *   fsclient cycles DIR N KILLS    (fs-quota) N cycles of open, write, close and unlink
+ *                                  in DIR, then KILLS fork children that each hold an
+ *                                  open, unlinked file in DIR and are killed with SIGKILL
+ *                                  while they write to it; the sandbox's quota (sysinfo)
+ *                                  and the session's (statfs of DIR) must be back at their
+ *                                  figures from before, to the byte
+ *   fsclient hold FILE             (fs-quota) writes FILE, unlinks it and goes on writing
+ *                                  to it until it is ended from outside
+ *   fsclient stream FILE           (fs-server-death) writes FILE without pause until a
+ *                                  write fails; it must fail with EIO within a second,
+ *                                  and so must every call on the mount after it
+ *   fsclient later SECONDS FILE    (fs-server-death) sleeps, then writes and reads FILE
+ * Prints one line per step (PASS/FAIL lines for the quota checks) and exits 0 when it
+ * went as expected.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,6 +142,189 @@ static int boxed(const char *dir)
     return ok ? 0 : 1;
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* What the sandbox has used of its quota (sysinfo reports the quota the kernel keeps). */
+static unsigned long sandbox_used(void)
+{
+    struct sysinfo si;
+    if (sysinfo(&si))
+        return 0;
+    return (si.totalram - si.freeram) * si.mem_unit;
+}
+
+/* What the session may still make (statfs reports no more than its quota's rest). */
+static unsigned long long session_free(const char *dir)
+{
+    struct statfs st;
+    if (statfs(dir, &st))
+        return 0;
+    return (unsigned long long)st.f_bavail * (unsigned long long)st.f_bsize;
+}
+
+/* One cycle: open (creating), write 4 KiB, close, unlink. */
+static int cycle(const char *dir, int i)
+{
+    static char block[4096];
+    char path[256];
+    snprintf(path, sizeof(path), "%s/cycle-%d", dir, i % 16);
+    memset(block, 'a' + i % 26, sizeof(block));
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, block, sizeof(block));
+    if (close(fd) || n != (ssize_t)sizeof(block) || unlink(path))
+        return -1;
+    return 0;
+}
+
+/* A fork child that opens a file, writes 64 KiB, unlinks it and writes on until it is
+ * killed; the parent waits for the first 64 KiB and kills it with SIGKILL. 0 if the
+ * child died of the signal. */
+static int fork_and_kill(const char *dir, int k)
+{
+    int ready[2];
+    char path[256];
+    if (pipe(ready))
+        return -1;
+    snprintf(path, sizeof(path), "%s/victim-%d", dir, k);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        static char block[4096];
+        close(ready[0]);
+        int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        for (int i = 0; fd >= 0 && i < 16; i++)
+            if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+                _exit(3);
+        if (fd < 0 || unlink(path) || write(ready[1], "r", 1) != 1)
+            _exit(3);
+        for (unsigned long i = 0;; i++)
+            if (pwrite(fd, block, sizeof(block), (off_t)(i % 16) * 4096) < 0)
+                _exit(4);
+    }
+    close(ready[1]);
+    char c;
+    ssize_t n = read(ready[0], &c, 1);
+    close(ready[0]);
+    kill(pid, SIGKILL);
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || n != 1)
+        return -1;
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : -1;
+}
+
+static int cycles(const char *dir, int count, int kills)
+{
+    /* one of each first, so that the heaps of this process have grown to what the
+     * loop needs: the figures are taken after it */
+    if (cycle(dir, 0) || fork_and_kill(dir, 0)) {
+        printf("FAIL quota warm-up: %s\n", strerror(errno));
+        return 1;
+    }
+    unsigned long used0 = sandbox_used();
+    unsigned long long free0 = session_free(dir);
+    int ok = 1, failed_cycles = 0, failed_kills = 0;
+    for (int i = 0; i < count; i++)
+        failed_cycles += cycle(dir, i) != 0;
+    unsigned long used1 = sandbox_used();
+    unsigned long long free1 = session_free(dir);
+    printf("%s quota after %d cycles of open, write, close, unlink: sandbox used %lu bytes "
+           "before, %lu after; session %llu bytes free before, %llu after; %d cycles failed\n",
+           used0 == used1 && free0 == free1 && !failed_cycles ? "PASS" : "FAIL", count, used0,
+           used1, free0, free1, failed_cycles);
+    ok &= used0 == used1 && free0 == free1 && !failed_cycles;
+    for (int k = 1; k <= kills; k++)
+        failed_kills += fork_and_kill(dir, k) != 0;
+    unsigned long used2 = sandbox_used();
+    unsigned long long free2 = session_free(dir);
+    printf("%s quota after %d children were killed while writing: sandbox used %lu bytes "
+           "before, %lu after; session %llu bytes free before, %llu after; %d kills failed\n",
+           used0 == used2 && free0 == free2 && !failed_kills ? "PASS" : "FAIL", kills, used0, used2,
+           free0, free2, failed_kills);
+    ok &= used0 == used2 && free0 == free2 && !failed_kills;
+    return ok ? 0 : 1;
+}
+
+static int hold(const char *file)
+{
+    static char block[4096];
+    int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    for (int i = 0; fd >= 0 && i < 64; i++)
+        if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+            break;
+    int ok = fd >= 0 && unlink(file) == 0;
+    printf("holding %s, unlinked, 256 KiB: %s\n", file, ok ? "writing on" : strerror(errno));
+    fflush(stdout);
+    for (unsigned long i = 0; ok; i++)
+        if (pwrite(fd, block, sizeof(block), (off_t)(i % 64) * 4096) < 0)
+            break;
+    printf("hold %s: %s\n", file, strerror(errno));
+    return 1;
+}
+
+static int stream(const char *file)
+{
+    static char block[4096];
+    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        printf("FAIL server death: open %s: %s\n", file, strerror(errno));
+        return 1;
+    }
+    printf("writing %s\n", file);
+    fflush(stdout);
+    uint64_t last_ok = now_ns(), start = last_ok, before = 0;
+    unsigned long writes = 0;
+    ssize_t n;
+    for (;;) {
+        before = now_ns();
+        n = pwrite(fd, block, sizeof(block), (off_t)(writes % 256) * 4096);
+        if (n < 0 || before - start > 120000000000ull)
+            break;
+        last_ok = now_ns();
+        writes++;
+    }
+    int e = errno;
+    uint64_t failed = now_ns();
+    /* every call on the mount fails at once from now on */
+    uint64_t t0 = now_ns();
+    int fd2 = open(file, O_RDONLY);
+    int e2 = errno;
+    struct stat st;
+    int r = stat(file, &st);
+    int e3 = errno;
+    uint64_t t1 = now_ns();
+    int ok = n < 0 && e == EIO && failed - before < 1000000000ull && fd2 < 0 && e2 == EIO &&
+             r < 0 && e3 == EIO && t1 - t0 < 1000000000ull;
+    printf("%s server death: after %lu writes, write gave %s in %lu ms (the last good one "
+           "ended %lu ms before it began); then open gave %s and stat %s, in %lu ms\n",
+           ok ? "PASS" : "FAIL", writes, strerror(e), (unsigned long)((failed - before) / 1000000),
+           (unsigned long)((before - last_ok) / 1000000), strerror(e2), strerror(e3),
+           (unsigned long)((t1 - t0) / 1000000));
+    close(fd);
+    return ok ? 0 : 1;
+}
+
+static int later(const char *seconds, const char *file)
+{
+    struct timespec t = {atoi(seconds), 0};
+    nanosleep(&t, NULL);
+    char buf[64] = "";
+    int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    ssize_t w = fd >= 0 ? pwrite(fd, "still here", 10, 0) : -1;
+    ssize_t r = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+    int ok = w == 10 && r == 10 && !memcmp(buf, "still here", 10);
+    printf("%s after the other server's end: %s\n", ok ? "PASS" : "FAIL",
+           ok ? "still working" : strerror(errno));
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -133,6 +334,14 @@ int main(int argc, char **argv)
         return share(file, argv[3]);
     if (!strcmp(cmd, "boxed"))
         return boxed(file);
+    if (!strcmp(cmd, "cycles") && argc == 5)
+        return cycles(file, atoi(argv[3]), atoi(argv[4]));
+    if (!strcmp(cmd, "hold"))
+        return hold(file);
+    if (!strcmp(cmd, "stream"))
+        return stream(file);
+    if (!strcmp(cmd, "later") && argc == 4)
+        return later(file, argv[3]);
     if (!strcmp(cmd, "write") && argc == 4) {
         int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         ssize_t n = fd >= 0 ? write(fd, argv[3], strlen(argv[3])) : -1;

@@ -78,13 +78,18 @@ static struct fs_node *node_of(struct vfs_node *n)
 
 /* ---- requests ---- */
 
-/* Takes the buffer's lock: spins a little, then yields the CPU between tries (the
- * holder is usually blocked in a request to the server, which must run first). */
+/* Takes the buffer's lock, writing the owner's tag into it: spins a little, then yields
+ * the CPU between tries (the holder is usually blocked in a request to the server,
+ * which must run first). A holder that dies in a request leaves the lock to the
+ * launcher to free (posix-spawn: release). */
 static void buf_lock(const struct fs_transport *t)
 {
     struct fs_buf *b = t->buf;
     unsigned spins = 0;
-    while (__atomic_exchange_n(&b->lock, 1, __ATOMIC_ACQUIRE)) {
+    int32_t tag = t->owner ? t->owner(t->ctx) : 1, expected = 0;
+    while (!__atomic_compare_exchange_n(&b->lock, &expected, tag, false, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED)) {
+        expected = 0;
         while (__atomic_load_n(&b->lock, __ATOMIC_RELAXED)) {
             if (++spins > 64 && t->yield) {
                 t->yield(t->ctx);

@@ -33,7 +33,10 @@
 #define FS_DATA_MAX (64 * 1024)
 
 struct fs_buf {
-    volatile int32_t lock; /* client side: one request in flight per session */
+    /* client side: one request in flight per session. 0 free, else the holder's tag
+     * (fs_transport.owner: the POSIX runtime's pid), so that the launcher can free the
+     * lock of a process killed in a request (posix-spawn, release) */
+    volatile int32_t lock;
     uint32_t pad;
     uint8_t reserved[4096 - 8];
     uint8_t data[FS_DATA_MAX];
@@ -129,12 +132,14 @@ struct fs_msg {
 /* How the client reaches its server: call sends msg (with data in buf) and waits for the
  * answer; returns 0, or a negative errno when the server cannot be reached (EIO). yield
  * (optional) gives the CPU away while another process holds the buffer's lock (it is
- * in a request, often waiting for the server: spinning would only delay it). */
+ * in a request, often waiting for the server: spinning would only delay it). owner
+ * (optional) gives the nonzero tag the lock holds while this process has it (1 without). */
 struct fs_transport {
     void *ctx;
     struct fs_buf *buf;
     int (*call)(void *ctx, struct fs_msg *msg);
     void (*yield)(void *ctx);
+    int32_t (*owner)(void *ctx);
 };
 
 #endif
