@@ -650,6 +650,39 @@ static long do_fork(struct proc *parent)
 }
 #undef TRY
 
+/*
+ * A server that ends takes the memory it made for its sessions with it: the clients'
+ * mappings of the session buffers vanish. A runtime that then touches one faults here;
+ * the buffer's place gets fresh zeroed pages of the sandbox's quota, private to pr,
+ * and the runtime goes on: its request to the dead server fails, and the program sees
+ * EIO. Returns whether addr was in such a buffer and the pages are there now.
+ */
+static bool replace_gone_buffer(struct proc *pr, uint64_t addr)
+{
+    uint64_t va, pages;
+    if (addr >= RT_SESSIONS_BASE &&
+        addr < RT_SESSIONS_BASE + RT_MAX_SESSIONS * FS_BUF_PAGES * CX_PAGE_SIZE) {
+        pages = FS_BUF_PAGES;
+        va = RT_SESSIONS_BASE + (addr - RT_SESSIONS_BASE) / (pages * CX_PAGE_SIZE) *
+                                    (pages * CX_PAGE_SIZE);
+    } else if (addr >= RT_TERMINALS_BASE &&
+               addr < RT_TERMINALS_BASE + RT_MAX_TERMINALS * TERM_SHARED_BYTES) {
+        pages = TERM_SHARED_BYTES / CX_PAGE_SIZE;
+        va = RT_TERMINALS_BASE +
+             (addr - RT_TERMINALS_BASE) / TERM_SHARED_BYTES * TERM_SHARED_BYTES;
+    } else {
+        return false;
+    }
+    uint64_t m;
+    cx_unmap(pr->pd, va, pages); /* whatever is left of the old mapping */
+    if (new_mem(pr, pages, &m) || cx_map(pr->pd, m, 0, va, pages, CX_MAP_R | CX_MAP_W))
+        return false;
+    cx_printf("posix-spawn: pid %d: a session's server is gone (buffer at %#lx); its calls "
+              "give EIO\n",
+              pr->pid, va);
+    return true;
+}
+
 /* A fault inside the runtime itself (the runtime reports faults of program code itself,
  * with the function named from the program's symbols). */
 static void report_runtime_fault(uint64_t addr, uint64_t rip)
@@ -1212,6 +1245,11 @@ int main(int argc, char **argv)
         if (label == RT_LABEL_EXIT) {
             ws = (int)m.w[0];
         } else if (label == CX_LABEL_FAULT) {
+            if (m.w[CX_FW_VECTOR] == 14 && replace_gone_buffer(pr, m.w[CX_FW_ADDR])) {
+                m.tag = CX_TAG(CX_FAULT_RESUME, 0, 0); /* its next request gives EIO */
+                err = cx_reply_recv(ep, &m);
+                continue;
+            }
             report_runtime_fault(m.w[CX_FW_ADDR], m.w[CX_FW_RIP]);
             ws = 0x80 | 11; /* SIGSEGV, core */
         } else if (label == RT_LABEL_FORK) {
