@@ -663,13 +663,12 @@ static bool replace_gone_buffer(struct proc *pr, uint64_t addr)
     if (addr >= RT_SESSIONS_BASE &&
         addr < RT_SESSIONS_BASE + RT_MAX_SESSIONS * FS_BUF_PAGES * CX_PAGE_SIZE) {
         pages = FS_BUF_PAGES;
-        va = RT_SESSIONS_BASE + (addr - RT_SESSIONS_BASE) / (pages * CX_PAGE_SIZE) *
-                                    (pages * CX_PAGE_SIZE);
+        va = RT_SESSIONS_BASE +
+             (addr - RT_SESSIONS_BASE) / (pages * CX_PAGE_SIZE) * (pages * CX_PAGE_SIZE);
     } else if (addr >= RT_TERMINALS_BASE &&
                addr < RT_TERMINALS_BASE + RT_MAX_TERMINALS * TERM_SHARED_BYTES) {
         pages = TERM_SHARED_BYTES / CX_PAGE_SIZE;
-        va = RT_TERMINALS_BASE +
-             (addr - RT_TERMINALS_BASE) / TERM_SHARED_BYTES * TERM_SHARED_BYTES;
+        va = RT_TERMINALS_BASE + (addr - RT_TERMINALS_BASE) / TERM_SHARED_BYTES * TERM_SHARED_BYTES;
     } else {
         return false;
     }

@@ -52,3 +52,9 @@ $(BUILD)/user/bin/backcopy: tests/posix/backcopy.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/backcopy
 TEST_SCRIPTS += tests/posix/backcopy-test.sh
+# ttytest: the terminal calls, on a pty on the host and on capix's console
+# (tests/terminal/console-test.py runs both)
+$(BUILD)/user/bin/ttytest: tests/posix/ttytest.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/ttytest

@@ -4,11 +4,13 @@ system in a pty and types as a person would (30 ms between keys), checking what 
 screen shows. One PASS or FAIL line per step; the console transcript goes to
 build/test-logs/console-transcript.txt."""
 import os
+import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from console import Console, ROOT  # noqa: E402
+from ttyhost import run_in_pty  # noqa: E402
 
 PROMPT = r'root@capix:[^\n]*# $'
 failed = 0
@@ -28,6 +30,33 @@ def step(c, name, keys, pattern, timeout=20, pause=0):
         failed += 1
         print('FAIL console %s: %s' % (name, e))
         return False
+
+
+def ttytest(c):
+    """tests/posix/ttytest.c: the terminal calls, first in a pty on the Linux host (the
+    oracle), then on capix's console; every check must pass on both."""
+    global failed
+    host = run_in_pty([os.path.join(ROOT, 'build', 'user', 'bin', 'ttytest')])
+    names = re.findall(r'^PASS (.*)$', host, re.M)
+    bad = re.findall(r'^FAIL .*$', host, re.M)
+    if bad or not names:
+        failed += 1
+        print('FAIL console ttytest on the Linux host: %s' % (bad or host[-200:]))
+    c.type('/capix/bin/ttytest\r')
+    try:
+        m = c.expect(r'ttytest: (\d+) passed, (\d+) failed\n' + PROMPT, timeout=60)
+    except Exception as e:
+        failed += 1
+        print('FAIL console ttytest: %s' % e)
+        return
+    got = Console.plain(c.all).decode(errors='replace')
+    for name in names:
+        ok = re.search(r'^PASS %s$' % re.escape(name), got, re.M) is not None
+        failed += not ok
+        print('%s console ttytest %s' % ('PASS' if ok else 'FAIL', name))
+    if int(m.group(2)):
+        failed += 1
+        print('FAIL console ttytest: %s' % ' '.join(re.findall(r'^FAIL .*$', got, re.M)))
 
 
 def vim(c):
@@ -92,6 +121,7 @@ def main():
          r'\nisig\nicanon\necho\n' + PROMPT)
     step(c, 'home and /tmp are writable', 'echo x > ~/f && cp ~/f /tmp/g && cat /tmp/g\r',
          r'\nx\n' + PROMPT)
+    ttytest(c)
     vim(c)
     c.type('exit\r')
     status = c.close(timeout=30)
