@@ -93,7 +93,7 @@ struct rt_sigpage {
 #define RT_LABEL_KILL 0xe8 /* w0 pid (as kill(2)), w1 signal; reply w0 0 or -errno */
 #define RT_LABEL_STOP 0xe9 /* w0 signal: stop this process (a stop signal's default action) */
 #define RT_LABEL_NOCLDWAIT                                                                         \
-    0xea /* w0 1: children leave no zombies (SIGCHLD ignored, SA_NOCLDWAIT) */
+    0xea                       /* w0 1: children leave no zombies (SIGCHLD ignored, SA_NOCLDWAIT) */
 #define RT_LABEL_TERMINAL 0xec /* IPC buffer words 4..15 label, 16..18 slots for the session */
                                /* endpoint, memory, input notification; reply w0 the */
                                /* terminal's id or -errno */

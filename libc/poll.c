@@ -1,8 +1,8 @@
 /*
  * Readiness: poll, ppoll, select and pselect6 over the VFS's vfs_poll. A call that
  * finds nothing ready and may wait sleeps on the notification of the first pipe or
- * terminal among its descriptors (every change of a pipe or terminal signals it), in slices of at most 10 ms when
- * it watches several (a pipe other than the first is seen within 10 ms), or simply
+ * terminal among its descriptors (every change of a pipe or terminal signals it), in slices of at
+ * most 10 ms when it watches several (a pipe other than the first is seen within 10 ms), or simply
  * until its timeout when none of them can change (files, devices: always ready or
  * never). A signal ends the wait with EINTR; ppoll and pselect6 swap in their mask for
  * the wait as sigsuspend does.

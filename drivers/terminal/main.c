@@ -269,8 +269,7 @@ int main(int argc, char **argv)
                 op == TERM_OP_BIND ? bind(got, ncaps) : term_server_handle(&srv, op, m.w[2], a);
             static bool first_output = true; /* for `make bench`: boot to the first prompt */
             if (op == TERM_OP_WRITE && r > 0 && first_output) {
-                cx_printf("terminal: first output %lu us after power-on\n",
-                          cx_clock_ns() / 1000);
+                cx_printf("terminal: first output %lu us after power-on\n", cx_clock_ns() / 1000);
                 first_output = false;
             }
             unlock();
