@@ -65,15 +65,48 @@ struct rt_vvar {
     uint64_t realtime_offset_ns; /* CLOCK_REALTIME = CLOCK_MONOTONIC + this */
 };
 
-/* Signals sent to a process (kill, SIGCHLD): the launcher fills info[sig - 1], then sets
+/*
+ * Signals sent to a process (kill, SIGCHLD): the launcher fills info[sig - 1], then sets
  * the bit (sig - 1) in pending and redirects the main thread; the runtime takes bits
- * out atomically. */
+ * out atomically. One instance per signal: standard signals coalesce.
+ *
+ * Queued instances (docs/signals.md): real-time signals (32..64) sent by kill or sigqueue,
+ * and any signal sent to one thread of another process (tgkill, tkill), take an entry of
+ * queue[]. A producer (the launcher, or the runtime for its own sigqueue) claims a free
+ * entry by compare-and-swap of state 0 -> 1, fills it (seq from next_seq, which orders
+ * instances), publishes it with state 2 (release), then sets the bit in qpending (an
+ * entry for the process) or tpending (for thread tid), and redirects the main thread.
+ * The runtime takes entries (2 -> 0) under its lock, lowest signal first, then lowest
+ * seq. At most `limit` entries (0: RT_SIGQ_LEN; RLIMIT_SIGPENDING) are full at once: a
+ * sigqueue beyond that fails with EAGAIN, a kill sets the plain bit instead (its info
+ * in info[]), as Linux does beyond its limit. tids[] holds the process's live thread
+ * ids (written by the runtime), so that the launcher can say ESRCH for others.
+ */
+#define RT_SIGQ_LEN 64
+#define RT_SIGQ_FREE 0
+#define RT_SIGQ_CLAIMED 1
+#define RT_SIGQ_FULL 2
+struct rt_sigq_entry {
+    volatile uint32_t state;
+    uint32_t seq;
+    int32_t sig, code, pid, uid;
+    uint64_t value; /* si_value (or the wait status of SIGCHLD) */
+    int32_t tid;    /* 0: for the process; else one thread of it */
+    int32_t pad;
+};
 struct rt_sigpage {
     volatile uint64_t pending;
     struct {
         int32_t code, pid, uid, status;
     } info[64];
+    volatile uint64_t qpending; /* signals with an entry for the process */
+    volatile uint64_t tpending; /* signals with an entry for one thread */
+    volatile uint32_t next_seq;
+    volatile uint32_t limit;
+    volatile int32_t tids[64]; /* live thread ids (0: none) */
+    struct rt_sigq_entry queue[RT_SIGQ_LEN];
 };
+_Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
 
 #define RT_INFO_MAGIC 0x43415049585254ul /* "CAPIXRT" */
 /* Message labels from the runtime to its launcher. */
@@ -92,6 +125,9 @@ struct rt_sigpage {
 #define RT_MAX_SESSIONS 32
 #define RT_LABEL_KILL 0xe8 /* w0 pid (as kill(2)), w1 signal; reply w0 0 or -errno */
 #define RT_LABEL_STOP 0xe9 /* w0 signal: stop this process (a stop signal's default action) */
+#define RT_LABEL_SIGQUEUE                                                                          \
+    0xee /* w0 pid, w1 signal | code << 32, w2 si_value, w3 si_pid | si_uid << 32; reply w0 */
+#define RT_LABEL_TGKILL 0xef /* w0 tgid (-1: any), w1 tid, w2 signal; reply w0 0 or -errno */
 #define RT_LABEL_NOCLDWAIT                                                                         \
     0xea                       /* w0 1: children leave no zombies (SIGCHLD ignored, SA_NOCLDWAIT) */
 #define RT_LABEL_TERMINAL 0xec /* IPC buffer words 4..15 label, 16..18 slots for the session */

@@ -10,6 +10,7 @@ static uint64_t sleep_notif;
 static struct linux_rlimit limits[16] = {
     [RLIMIT_STACK] = {RT_PROG_STACK_PAGES * CX_PAGE_SIZE, RLIM_INFINITY},
     [RLIMIT_NOFILE] = {1024, 4096},
+    [RLIMIT_SIGPENDING] = {RT_SIGQ_LEN, RT_SIGQ_LEN}, /* the signal page's queue */
 };
 
 static void limits_init(void)
@@ -19,7 +20,7 @@ static void limits_init(void)
         return;
     done = true;
     for (int r = 0; r < 16; r++)
-        if (r != RLIMIT_STACK && r != RLIMIT_NOFILE)
+        if (r != RLIMIT_STACK && r != RLIMIT_NOFILE && r != RLIMIT_SIGPENDING)
             limits[r].cur = limits[r].max = RLIM_INFINITY;
 }
 
@@ -42,6 +43,8 @@ long rt_prlimit(int pid, unsigned res, const struct linux_rlimit *nl, struct lin
         limits[res] = *nl;
         if (res == RLIMIT_NOFILE && rt_vfs)
             vfs_set_fd_limit(rt_vfs, (unsigned)nl->cur);
+        if (res == RLIMIT_SIGPENDING)
+            rt_sigq_set_limit(nl->cur);
     }
     return 0;
 }

@@ -153,6 +153,8 @@ void rt_signal_after_call(const struct rt_call *c, long result);
 long rt_sigreturn(void);
 long rt_kill(long pid, long sig);
 long rt_tgkill(long tgid, long tid, long sig);
+void rt_sigq_set_limit(uint64_t n);
+void rt_signal_thread_id(unsigned i, uint64_t tid);
 long rt_sigpending(uint64_t *set, size_t size);
 long rt_sigsuspend(const uint64_t *set, size_t size);
 long rt_sigtimedwait(const uint64_t *set, void *info, const struct linux_timespec *ts, size_t size);

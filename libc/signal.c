@@ -14,9 +14,15 @@
  * A wait that a redirect broke asks rt_signal_interrupted: with a signal to deliver the
  * call ends with EINTR (or, with SA_RESTART, is made again after the handler: the saved
  * RIP goes back to the `syscall` instruction), else the wait goes on.
+ *
+ * Queued instances (real-time signals, sigqueue, and tgkill from another process) sit in
+ * the signal page's queue (layout.h); qpending marks the signals with an entry for the
+ * process. Entries for one thread (tpending) are handed to that thread's pending set by
+ * whichever thread looks first (claim_thread_entries).
  */
 #include <string.h>
 #include "runtime.h"
+#include "sigqueue.h"
 
 #define NSIG 64
 #define BIT(sig) (1ul << ((sig)-1))
@@ -64,6 +70,11 @@ struct l_siginfo {
             int32_t status;
         } proc;
         uint64_t addr;
+        struct {
+            int32_t pid;
+            uint32_t uid;
+            uint64_t value;
+        } rt;
         char bytes[112];
     } u;
 };
@@ -126,24 +137,106 @@ static uint64_t ignored_set(void)
     return set;
 }
 
+/* The oldest full queue entry of sig for the process, or NULL. */
+static struct rt_sigq_entry *sigq_oldest(int sig)
+{
+    struct rt_sigq_entry *best = NULL;
+    for (unsigned i = 0; i < RT_SIGQ_LEN; i++) {
+        struct rt_sigq_entry *e = &sigpage->queue[i];
+        if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != RT_SIGQ_FULL || e->sig != sig || e->tid)
+            continue;
+        if (!best || (int32_t)(e->seq - best->seq) < 0)
+            best = e;
+    }
+    return best;
+}
+
+/* After entries of sig went: its qpending bit stays only while an entry is left (a
+ * producer publishes the entry before it sets the bit, so none is missed). */
+static void sigq_recheck(int sig)
+{
+    __atomic_and_fetch(&sigpage->qpending, ~BIT(sig), __ATOMIC_SEQ_CST);
+    if (sigq_oldest(sig))
+        __atomic_or_fetch(&sigpage->qpending, BIT(sig), __ATOMIC_SEQ_CST);
+}
+
+/* Every queued instance for the process of the signals in set goes. */
+static void sigq_drop(uint64_t set)
+{
+    for (unsigned i = 0; i < RT_SIGQ_LEN; i++) {
+        struct rt_sigq_entry *e = &sigpage->queue[i];
+        if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == RT_SIGQ_FULL && !e->tid &&
+            e->sig >= 1 && e->sig <= NSIG && (set & BIT(e->sig)))
+            __atomic_store_n(&e->state, RT_SIGQ_FREE, __ATOMIC_RELEASE);
+    }
+    for (int sig = 1; sig <= NSIG; sig++)
+        if (set & BIT(sig))
+            sigq_recheck(sig);
+}
+
+/* Entries for one thread (tgkill from another process) go to that thread's pending
+ * set (one instance per signal, as for tgkill within the process), and the thread is
+ * redirected; entries for threads that are gone are dropped. */
+static void claim_thread_entries(void)
+{
+    if (!__atomic_load_n(&sigpage->tpending, __ATOMIC_ACQUIRE))
+        return;
+    __atomic_store_n(&sigpage->tpending, 0, __ATOMIC_SEQ_CST);
+    for (unsigned i = 0; i < RT_SIGQ_LEN; i++) {
+        struct rt_sigq_entry *e = &sigpage->queue[i];
+        if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != RT_SIGQ_FULL || !e->tid)
+            continue;
+        int sig = e->sig;
+        for (unsigned k = 0; k < RT_MAX_THREADS && sig >= 1 && sig <= NSIG; k++) {
+            uint64_t slot, tid;
+            struct rt_tsig *t = rt_tsig_at(k, &slot, &tid);
+            if (!t || tid != (uint64_t)e->tid)
+                continue;
+            if (!(t->pending & BIT(sig))) {
+                t->info[sig - 1].code = e->code;
+                t->info[sig - 1].pid = e->pid;
+                t->pending |= BIT(sig);
+            }
+            if (t != rt_tsig_self())
+                cx_thread_redirect(slot);
+            break;
+        }
+        __atomic_store_n(&e->state, RT_SIGQ_FREE, __ATOMIC_RELEASE);
+    }
+}
+
+/* Signals pending for the process: one instance in the bit, or queued ones. */
+static uint64_t process_pending(void)
+{
+    return __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE) |
+           __atomic_load_n(&sigpage->qpending, __ATOMIC_ACQUIRE);
+}
+
 /* What could be delivered to thread ts now (or taken by its sigtimedwait). Ignored
  * signals that ts does not block are dropped on the way (they never wake a wait); a
  * blocked one stays pending, as on Linux, since the disposition may change before it
  * is unblocked. */
 static uint64_t deliverable(struct rt_tsig *ts)
 {
+    claim_thread_entries();
     uint64_t ign = ignored_set() & ~ts->waitset & ~ts->mask;
     ts->pending &= ~ign;
     uint64_t pend = __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE);
     if (pend & ign)
         pend = __atomic_and_fetch(&sigpage->pending, ~ign, __ATOMIC_ACQ_REL);
-    return (ts->pending | pend) & (~ts->mask | ts->waitset);
+    uint64_t q = __atomic_load_n(&sigpage->qpending, __ATOMIC_ACQUIRE);
+    if (q & ign) {
+        sigq_drop(q & ign);
+        q = __atomic_load_n(&sigpage->qpending, __ATOMIC_ACQUIRE);
+    }
+    return (ts->pending | pend | q) & (~ts->mask | ts->waitset);
 }
 
 /* Sends the process-directed signals no other thread can take to one that can. */
 static void route(void)
 {
-    uint64_t pend = __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE);
+    claim_thread_entries();
+    uint64_t pend = process_pending();
     struct rt_tsig *me = rt_tsig_self();
     if (!pend || (pend & (~me->mask | me->waitset)))
         return;
@@ -227,6 +320,24 @@ static int take(struct rt_tsig *ts, struct l_siginfo *info)
             info->u.proc.uid = rt_uid;
             return sig;
         }
+        struct rt_sigq_entry *e = (__atomic_load_n(&sigpage->qpending, __ATOMIC_ACQUIRE) & BIT(sig))
+                                      ? sigq_oldest(sig)
+                                      : NULL;
+        if (e) { /* a queued instance: its own code and value */
+            info->code = e->code;
+            info->u.rt.pid = e->pid;
+            info->u.rt.uid = (uint32_t)e->uid;
+            info->u.rt.value = e->value;
+            __atomic_store_n(&e->state, RT_SIGQ_FREE, __ATOMIC_RELEASE);
+            if (sig < 32) { /* a standard signal: one instance, the others coalesce */
+                sigq_drop(BIT(sig));
+                __atomic_and_fetch(&sigpage->pending, ~BIT(sig), __ATOMIC_ACQ_REL);
+            }
+            sigq_recheck(sig);
+            return sig;
+        }
+        if (__atomic_load_n(&sigpage->qpending, __ATOMIC_ACQUIRE) & BIT(sig))
+            sigq_recheck(sig); /* another thread took the last one */
         uint64_t old = __atomic_fetch_and(&sigpage->pending, ~BIT(sig), __ATOMIC_ACQ_REL);
         if (!(old & BIT(sig)))
             continue; /* another thread took it */
@@ -452,6 +563,7 @@ long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *ol
         if (ignored(sig)) { /* pending ones go (POSIX) */
             rt_tsig_self()->pending &= ~BIT(sig);
             __atomic_and_fetch(&sigpage->pending, ~BIT(sig), __ATOMIC_ACQ_REL);
+            sigq_drop(BIT(sig));
         }
     }
     return 0;
@@ -486,7 +598,8 @@ long rt_sigpending(uint64_t *set, size_t size)
     if (size != 8)
         return -EINVAL;
     struct rt_tsig *ts = rt_tsig_self();
-    *set = (ts->pending | __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE)) & ts->mask;
+    claim_thread_entries();
+    *set = (ts->pending | process_pending()) & ts->mask;
     return 0;
 }
 
@@ -547,7 +660,8 @@ long rt_sigtimedwait(const uint64_t *set, void *uinfo, const struct linux_timesp
     ts->waitset = *set & ~UNBLOCKABLE;
     long r = 0;
     for (;;) {
-        uint64_t pend = ts->pending | __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE);
+        claim_thread_entries();
+        uint64_t pend = ts->pending | process_pending();
         if (pend & ts->waitset) {
             /* take the lowest of the set, as if only it were unblocked */
             uint64_t mask = ts->mask;
@@ -620,12 +734,20 @@ long rt_kill(long pid, long sig)
     return r.err ? -ESRCH : (long)r.rdx;
 }
 
+/* A thread of another process: the launcher queues the signal in that process's page. */
+static long to_other_thread(long tgid, long tid, long sig)
+{
+    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_TGKILL, 3, 0),
+                                      (uint64_t)tgid, (uint64_t)tid, (uint64_t)sig, 0);
+    return r.err ? -ESRCH : (long)r.rdx;
+}
+
 long rt_tgkill(long tgid, long tid, long sig)
 {
     if (sig < 0 || sig > NSIG || tid <= 0 || (tgid != -1 && tgid <= 0))
         return -EINVAL;
     if (tgid != -1 && (uint64_t)tgid != rt->pid)
-        return -ESRCH; /* threads of other processes: not reachable yet */
+        return to_other_thread(tgid, tid, sig);
     for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
         uint64_t slot, t_tid;
         struct rt_tsig *t = rt_tsig_at(i, &slot, &t_tid);
@@ -639,24 +761,43 @@ long rt_tgkill(long tgid, long tid, long sig)
         cx_thread_redirect(slot);
         return 0;
     }
-    return -ESRCH;
+    return tgid == -1 ? to_other_thread(tgid, tid, sig) : -ESRCH;
 }
 
 long rt_sigqueueinfo(long pid, long sig, const void *uinfo)
 {
-    if ((uint64_t)pid != rt->pid)
-        return rt_kill(pid, sig); /* the info does not travel between processes yet */
-    if (sig < 1 || sig > NSIG)
-        return sig == 0 ? 0 : -EINVAL;
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
     const struct l_siginfo *in = uinfo;
-    if (in->code >= 0)
-        return -EPERM; /* as Linux: only negative codes may be sent */
-    sigpage->info[sig - 1].code = in->code;
-    sigpage->info[sig - 1].pid = in->u.proc.pid;
-    sigpage->info[sig - 1].uid = (int32_t)in->u.proc.uid;
-    __atomic_or_fetch(&sigpage->pending, BIT(sig), __ATOMIC_RELEASE);
+    if ((uint64_t)pid != rt->pid) { /* the launcher queues it there, with its info */
+        uint64_t ids = (uint32_t)in->u.rt.pid | (uint64_t)in->u.rt.uid << 32;
+        struct cx_ret r = cx_raw_ipc_call(
+            rt->slot_parent, CX_TAG(RT_LABEL_SIGQUEUE, 4, 0), (uint64_t)pid,
+            (uint32_t)sig | (uint64_t)(uint32_t)in->code << 32, in->u.rt.value, ids);
+        return r.err ? -ESRCH : (long)r.rdx;
+    }
+    if (!sig)
+        return 0;
+    if (sig == 9 || sig == 19 || sig == 18)
+        return rt_kill(pid, sig); /* the launcher's own (SIGCONT continues, then queues) */
+    if (rt_sigq_push(sigpage, (int)sig, in->code, in->u.rt.pid, (int32_t)in->u.rt.uid,
+                     in->u.rt.value, 0))
+        return -EAGAIN;
     cx_thread_redirect(rt->slot_thread);
     return 0;
+}
+
+/* RLIMIT_SIGPENDING: how many queued instances the signal page holds at once. */
+void rt_sigq_set_limit(uint64_t n)
+{
+    sigpage->limit = n >= RT_SIGQ_LEN ? 0 : n ? (uint32_t)n : 1;
+}
+
+/* Thread i (tid, 0: gone) for the launcher, which checks tgkill's tid against them. */
+void rt_signal_thread_id(unsigned i, uint64_t tid)
+{
+    if (i < 64)
+        __atomic_store_n(&sigpage->tids[i], (int32_t)tid, __ATOMIC_RELEASE);
 }
 
 /* execve: handlers go back to the default action; ignored signals stay ignored, and the

@@ -187,6 +187,7 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
         return -EAGAIN;
     }
     t->started = true;
+    rt_signal_thread_id(i, tid);
     return (long)tid;
 }
 
@@ -228,6 +229,7 @@ _Noreturn void rt_thread_exit(void)
         for (;;)
             cx_thread_suspend(rt->slot_thread);
     }
+    rt_signal_thread_id(i, 0);
     uint64_t slot = t->slot;
     if (t->notif) {
         cx_cap_delete(t->notif);
@@ -355,6 +357,7 @@ void rt_threads_exec(void)
         }
         threads[i].used = threads[i].started = false;
         threads[i].slot = threads[i].notif = threads[i].clear_tid = 0;
+        rt_signal_thread_id(i, 0);
     }
     waiting = NULL;
     threads[me].clear_tid = 0;

@@ -19,6 +19,7 @@
 #include <capix/term_protocol.h>
 #include <string.h>
 #include "layout.h"
+#include "sigqueue.h"
 
 #define ARCHIVE_VA 0x10000000ul
 #define SCRATCH 0x40000000ul
@@ -743,6 +744,10 @@ static void send_signal(struct proc *pr, int sig, int code, int pid, int status)
     }
     if (sig == 18) /* SIGCONT */
         set_stopped(pr, 0);
+    if (sig >= 32 && !rt_sigq_push(pr->sig, sig, code, pid, 0, (uint64_t)status, 0)) {
+        cx_thread_redirect(pr->thread); /* a real-time signal: one more instance */
+        return;
+    }
     pr->sig->info[sig - 1].code = code;
     pr->sig->info[sig - 1].pid = pid;
     pr->sig->info[sig - 1].uid = 0;
@@ -773,6 +778,67 @@ static long do_kill(struct proc *pr, long pid, long sig)
             send_signal(t, (int)sig, 0 /* SI_USER */, pr->pid, 0);
     }
     return found ? 0 : -3; /* ESRCH */
+}
+
+/* sigqueue and rt_sigqueueinfo from pr to process pid: the instance with its code and
+ * value is queued (real-time or not: one entry each), or EAGAIN when the target's queue
+ * is full. SIGKILL, SIGSTOP and SIGCONT act as kill does. */
+static long do_sigqueue(struct proc *pr, long pid, int sig, int code, uint64_t value, uint64_t ids)
+{
+    struct proc *t = pid > 0 ? find_proc((int)pid) : NULL;
+    if (sig < 0 || sig > 64)
+        return -22; /* EINVAL */
+    if (!t || t->state != P_RUNNING || !t->sig)
+        return -3; /* ESRCH */
+    if (t != pr && (code >= 0 || code == -6))
+        return -1; /* EPERM: only negative codes but SI_TKILL to another process (Linux) */
+    if (!sig)
+        return 0;
+    if (sig == 9 || sig == 19) {
+        send_signal(t, sig, code, pr->pid, 0);
+        return 0;
+    }
+    if (rt_sigq_push(t->sig, sig, code, (int32_t)ids, (int32_t)(ids >> 32), value, 0))
+        return -11; /* EAGAIN */
+    if (sig == 18)
+        set_stopped(t, 0);
+    cx_thread_redirect(t->thread);
+    return 0;
+}
+
+/*
+ * tgkill and tkill from pr to a thread of another process (threads of pr's own process
+ * the runtime reaches itself). tgid -1: tkill, the process found from the tid (a main
+ * thread's tid is its pid, other threads' are pid * 1000 + n). The process's runtime
+ * hands the queued entry to that thread (libc/signal.c); SIGKILL and SIGSTOP act on the
+ * whole process, as on Linux.
+ */
+static long do_tgkill(struct proc *pr, long tgid, long tid, int sig)
+{
+    if (sig < 0 || sig > 64 || tid <= 0 || tid > 0x7fffffff || (tgid != -1 && tgid <= 0))
+        return -22; /* EINVAL */
+    struct proc *t = tgid > 0 ? find_proc((int)tgid) : find_proc((int)tid);
+    if (!t && tgid == -1)
+        t = find_proc((int)(tid / 1000));
+    if (!t || t->state != P_RUNNING || !t->sig)
+        return -3; /* ESRCH */
+    bool live = tid == t->pid;
+    for (unsigned i = 0; i < 64 && !live; i++)
+        live = __atomic_load_n(&t->sig->tids[i], __ATOMIC_ACQUIRE) == (int32_t)tid;
+    if (!live)
+        return -3;
+    if (!sig)
+        return 0;
+    if (sig == 9 || sig == 19) {
+        send_signal(t, sig, -6, pr->pid, 0);
+        return 0;
+    }
+    if (rt_sigq_push(t->sig, sig, -6 /* SI_TKILL */, pr->pid, 0, 0, (int)tid))
+        return -11; /* EAGAIN */
+    if (sig == 18)
+        set_stopped(t, 0);
+    cx_thread_redirect(t->thread);
+    return 0;
 }
 
 /* Updates a process's rt_info in place (its ppid after re-parenting). */
@@ -1269,9 +1335,15 @@ int main(int argc, char **argv)
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;
-        } else if (label == RT_LABEL_KILL || label == RT_LABEL_STOP) {
+        } else if (label == RT_LABEL_KILL || label == RT_LABEL_STOP || label == RT_LABEL_SIGQUEUE ||
+                   label == RT_LABEL_TGKILL) {
             if (label == RT_LABEL_KILL)
                 m.w[0] = (uint64_t)do_kill(pr, (long)m.w[0], (long)m.w[1]);
+            else if (label == RT_LABEL_SIGQUEUE)
+                m.w[0] = (uint64_t)do_sigqueue(pr, (long)m.w[0], (int)(uint32_t)m.w[1],
+                                               (int)(m.w[1] >> 32), m.w[2], m.w[3]);
+            else if (label == RT_LABEL_TGKILL)
+                m.w[0] = (uint64_t)do_tgkill(pr, (long)m.w[0], (long)m.w[1], (int)m.w[2]);
             else
                 set_stopped(pr, (int)m.w[0]), m.w[0] = 0;
             m.tag = CX_TAG(0, 1, 0);

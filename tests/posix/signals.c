@@ -1,7 +1,8 @@
 /*
  * signals: signal delivery as musl programs see it (sigaction with SA_SIGINFO, masks,
  * pending signals, faults, SIGCHLD, EINTR and SA_RESTART, sigsuspend, sigtimedwait,
- * sigaltstack, stop and continue, pthread_cancel of a thread blocked in read). The same
+ * sigaltstack, stop and continue, pthread_cancel of a thread blocked in read, real-time
+ * signals queued with their values, tgkill and tkill to a thread of another process). The same
  * static binary runs on the Linux host and in capix; both must print only PASS lines.
  */
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -113,6 +116,148 @@ static void *blocked_reader(void *arg)
     char c;
     ssize_t n = read(cancel_pipe[0], &c, 1);
     return (void *)(intptr_t)n; /* only reached if not cancelled */
+}
+
+/* Real-time signals queue every instance, standard ones coalesce; sigtimedwait takes
+ * one at a time, lowest signal first, instances of one signal in order. */
+static void test_queued(void)
+{
+    pid_t me = getpid();
+    int r1 = SIGRTMIN, r2 = SIGRTMIN + 1;
+    sigset_t set, old, pend;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, r1);
+    sigaddset(&set, r2);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    int ok = 1;
+    for (int v = 1; v <= 3; v++)
+        ok &= sigqueue(me, r2, (union sigval){.sival_int = v}) == 0;
+    for (int v = 10; v <= 11; v++)
+        ok &= sigqueue(me, r1, (union sigval){.sival_int = v}) == 0;
+    kill(me, SIGUSR1);
+    kill(me, SIGUSR1);
+    kill(me, r1); /* a real-time kill queues too (SI_USER, value 0) */
+    sigpending(&pend);
+    check("rt_sigpending",
+          ok && sigismember(&pend, SIGUSR1) && sigismember(&pend, r1) && sigismember(&pend, r2),
+          "queued %ld, r2 pending %ld", ok, sigismember(&pend, r2));
+    char got_order[128] = "", want[128];
+    struct timespec zero = {0, 0};
+    siginfo_t si;
+    int sig;
+    while ((sig = sigtimedwait(&set, &si, &zero)) > 0) {
+        size_t n = strlen(got_order);
+        snprintf(got_order + n, sizeof(got_order) - n, "%s%d/%d/%d", n ? " " : "",
+                 sig - (sig >= SIGRTMIN ? SIGRTMIN : 0),
+                 si.si_code == SI_QUEUE ? si.si_value.sival_int : -1, si.si_code == SI_USER);
+    }
+    snprintf(want, sizeof(want), "%d/-1/1 0/10/0 0/11/0 0/-1/1 1/1/0 1/2/0 1/3/0", SIGUSR1);
+    int same = !strcmp(got_order, want);
+    check("rt_queued_in_order", same && errno == EAGAIN, "order %ld errno %ld", same, errno);
+    if (!same)
+        printf("    got  %s\n    want %s\n", got_order, want);
+
+    /* from another process: si_pid, SI_QUEUE and the values */
+    pid_t p = fork();
+    if (p == 0) {
+        for (int v = 5; v <= 7; v++)
+            sigqueue(getppid(), r2, (union sigval){.sival_int = v});
+        _exit(0);
+    }
+    int vals = 0, pids = 1;
+    struct timespec two = {2, 0};
+    for (int i = 0; i < 3; i++) {
+        if (sigtimedwait(&set, &si, &two) != r2)
+            break;
+        vals = vals * 10 + si.si_value.sival_int;
+        pids &= si.si_pid == p && si.si_code == SI_QUEUE;
+    }
+    int st;
+    waitpid(p, &st, 0);
+    check("rt_sigqueue_other_process", vals == 567 && pids, "values %ld pids %ld", vals, pids);
+
+    /* the queue is bounded (RLIMIT_SIGPENDING): beyond it sigqueue says EAGAIN */
+    p = fork();
+    if (p == 0) {
+        struct rlimit rl = {8, 8};
+        if (setrlimit(RLIMIT_SIGPENDING, &rl))
+            _exit(100);
+        int n = 0;
+        while (n < 100 && sigqueue(getpid(), r1, (union sigval){.sival_int = n}) == 0)
+            n++;
+        _exit(errno == EAGAIN ? n : 101);
+    }
+    waitpid(p, &st, 0);
+    int n = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    check("rt_sigqueue_limit_eagain", n >= 1 && n <= 8, "queued %ld (status %#lx)", n, st);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* tgkill and tkill to a thread of another process: its handler runs in that thread. */
+static int tk_tid_pipe[2], tk_report[2];
+static void tk_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    int rep[4] = {sig, (int)syscall(SYS_gettid), si->si_code, si->si_pid};
+    write(tk_report[1], rep, sizeof(rep));
+}
+
+static void *tk_thread(void *arg)
+{
+    (void)arg;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    sigaddset(&s, SIGUSR2);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    int tid = (int)syscall(SYS_gettid);
+    write(tk_tid_pipe[1], &tid, sizeof(tid));
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void test_other_thread(void)
+{
+    pipe(tk_tid_pipe);
+    pipe(tk_report);
+    pid_t p = fork();
+    if (p == 0) {
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, SIGUSR1);
+        sigaddset(&s, SIGUSR2);
+        sigprocmask(SIG_BLOCK, &s, NULL); /* the main thread takes neither */
+        handle(SIGUSR1, tk_handler, 0);
+        handle(SIGUSR2, tk_handler, 0);
+        pthread_t t;
+        pthread_create(&t, NULL, tk_thread, NULL);
+        for (;;)
+            pause();
+    }
+    int tid = 0, rep[4] = {0};
+    read(tk_tid_pipe[0], &tid, sizeof(tid));
+    int r = (int)syscall(SYS_tgkill, p, tid, SIGUSR1);
+    read(tk_report[0], rep, sizeof(rep));
+    check("tgkill_other_process_thread",
+          r == 0 && rep[0] == SIGUSR1 && rep[1] == tid && rep[2] == SI_TKILL && rep[3] == getpid(),
+          "r %ld handler thread ok %ld", r, rep[1] == tid);
+    r = (int)syscall(SYS_tkill, tid, SIGUSR2);
+    read(tk_report[0], rep, sizeof(rep));
+    check("tkill_other_process_thread", r == 0 && rep[0] == SIGUSR2 && rep[1] == tid,
+          "r %ld handler thread ok %ld", r, rep[1] == tid);
+    errno = 0;
+    r = (int)syscall(SYS_tgkill, p, tid + 77, 0);
+    int e1 = errno;
+    errno = 0;
+    int r2 = (int)syscall(SYS_tgkill, getpid(), tid, 0); /* not a thread of ours */
+    check("tgkill_other_esrch", r == -1 && e1 == ESRCH && r2 == -1 && errno == ESRCH,
+          "errno %ld, %ld", e1, errno);
+    kill(p, SIGKILL);
+    int st;
+    waitpid(p, &st, 0);
+    close(tk_tid_pipe[0]), close(tk_tid_pipe[1]), close(tk_report[0]), close(tk_report[1]);
 }
 
 int main(void)
@@ -361,6 +506,9 @@ int main(void)
     void *res = NULL;
     pthread_join(t, &res);
     check("pthread_cancel_blocked_read", res == PTHREAD_CANCELED, "result %ld%ld", (long)res, 0);
+
+    test_queued();
+    test_other_thread();
 
     printf("signals: %d passed, %d failed\n", passed, failed);
     return failed != 0;
