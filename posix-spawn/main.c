@@ -855,8 +855,33 @@ static void set_ppid(struct proc *pr, int ppid)
  * (or goes at once when the launcher is its parent), its children go to pid 1. */
 static void tty_leader_exit(struct proc *pr);
 
+static bool orphaned(int pgrp, int sid);
+static void signal_group(int pgrp, int sig);
+
+/* Whether a member of group pgrp is stopped. */
+static bool group_stopped(int pgrp)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i].state == P_RUNNING && procs[i].pgid == pgrp && procs[i].stop_sig)
+            return true;
+    return false;
+}
+
 static void proc_exit(struct proc *pr, int wait_status)
 {
+    /* the groups this exit may orphan: pr's own and its children's (POSIX: a group
+       newly orphaned with a stopped member gets SIGHUP, then SIGCONT) */
+    int groups[MAX_PROCS], sids[MAX_PROCS], n = 0;
+    for (int i = -1; i < MAX_PROCS; i++) {
+        struct proc *c = i < 0 ? pr : &procs[i];
+        if (c->state != P_RUNNING || (i >= 0 && c->ppid != pr->pid))
+            continue;
+        bool seen = false;
+        for (int k = 0; k < n; k++)
+            seen |= groups[k] == c->pgid;
+        if (!seen && !orphaned(c->pgid, c->sid))
+            groups[n] = c->pgid, sids[n++] = c->sid;
+    }
     tty_leader_exit(pr);
     release(pr);
     pr->state = P_ZOMBIE;
@@ -870,6 +895,11 @@ static void proc_exit(struct proc *pr, int wait_status)
         else
             set_ppid(c, 1);
     }
+    for (int k = 0; k < n; k++)
+        if (orphaned(groups[k], sids[k]) && group_stopped(groups[k])) {
+            signal_group(groups[k], 1);  /* SIGHUP */
+            signal_group(groups[k], 18); /* SIGCONT */
+        }
     struct proc *parent = find_proc(pr->ppid);
     if (parent && parent->state == P_RUNNING && parent->nocldwait)
         pr->state = P_FREE; /* no zombie: the parent said so */

@@ -260,6 +260,78 @@ static void test_other_thread(void)
     close(tk_tid_pipe[0]), close(tk_tid_pipe[1]), close(tk_report[0]), close(tk_report[1]);
 }
 
+/* Orphaned process groups: when an exit leaves a group with a stopped member and no
+ * parent in another group of its session, every member gets SIGHUP, then SIGCONT. */
+static int orph_pipe[2];
+static void orph_handler(int sig)
+{
+    char c = sig == SIGHUP ? 'H' : sig == SIGCONT ? 'C' : '?';
+    write(orph_pipe[1], &c, 1);
+    if (sig == SIGCONT)
+        _exit(0);
+}
+
+/* A member of a new group that stops itself, reporting SIGHUP and SIGCONT. */
+static void orph_stopped_member(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = orph_handler;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGHUP); /* one handler at a time: SIGHUP's first */
+    sigaddset(&sa.sa_mask, SIGCONT);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGCONT, &sa, NULL);
+    raise(SIGSTOP);
+    for (;;)
+        pause();
+}
+
+/* own: the exiting process is in the stopped member's group (the exit of its last
+ * member with a parent outside orphans it); else a child's group is orphaned. */
+static void test_orphaned(const char *name, int own)
+{
+    pipe(orph_pipe);
+    pid_t p = fork();
+    if (p == 0) {
+        setsid(); /* its own session: the group's parents are all in it */
+        pid_t leader = fork();
+        if (leader == 0) {
+            setpgid(0, 0);
+            if (!own)
+                orph_stopped_member();
+            pid_t m = fork(); /* own: a member of this group that stops */
+            if (m == 0)
+                orph_stopped_member();
+            int st;
+            waitpid(m, &st, WUNTRACED);
+            _exit(0); /* the group's last link to the session's other group goes */
+        }
+        int st;
+        waitpid(leader, &st, own ? 0 : WUNTRACED);
+        _exit(0); /* own: nothing more; else the stopped child's group is orphaned */
+    }
+    close(orph_pipe[1]);
+    char got[8] = "";
+    size_t n = 0;
+    plain(SIGALRM, on_alarm, 0); /* a read that would wait for ever ends with EINTR */
+    alarms = 0;
+    alarm(5);
+    while (n < 2 && !alarms) {
+        ssize_t r = read(orph_pipe[0], got + n, 2 - n);
+        if (r < 0 && errno == EINTR)
+            continue; /* SIGCHLD, or the alarm */
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    alarm(0);
+    int st;
+    waitpid(p, &st, 0);
+    close(orph_pipe[0]);
+    check(name, !strcmp(got, "HC"), "got %ld chars, first %ld", (long)n, got[0]);
+}
+
 int main(void)
 {
     pid_t me = getpid();
@@ -507,6 +579,8 @@ int main(void)
     pthread_join(t, &res);
     check("pthread_cancel_blocked_read", res == PTHREAD_CANCELED, "result %ld%ld", (long)res, 0);
 
+    test_orphaned("orphaned_group_child_exit", 0);
+    test_orphaned("orphaned_group_own_exit", 1);
     test_queued();
     test_other_thread();
 
