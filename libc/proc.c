@@ -63,21 +63,24 @@ long rt_start_call(void)
 }
 
 /* One question to the launcher: a zombie child matching pid, reaped. */
-static long wait_once(long pid, int options, int *status)
+static long wait_once(long pid, int options, int *status, uint64_t *ns)
 {
     struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_WAIT, 2, 0), (uint64_t)pid,
                                       (uint64_t)options, 0, 0);
     if (r.err)
         return -ECHILD;
-    *status = (int)r.r10; /* reply words 0 and 1 */
+    *status = (int)r.r10; /* reply words 0 and 1, and 2: a reaped child's CPU time */
+    *ns = r.r8;
+    if ((long)r.rdx > 0)
+        rt_children_ns += r.r8;
     return (long)r.rdx;
 }
 
 /* Waits for a child matching pid; 0 with WNOHANG when none has changed. */
-static long wait_child(long pid, int options, int *status)
+static long wait_child(long pid, int options, int *status, uint64_t *ns)
 {
     for (;;) {
-        long r = wait_once(pid, options, status);
+        long r = wait_once(pid, options, status, ns);
         if (r != 0 || (options & 1 /* WNOHANG */))
             return r;
         /* blocks on the child-event notification, without the runtime lock (the bit
@@ -96,11 +99,15 @@ long rt_wait4(long pid, int *status, int options, void *rusage)
     if (options & ~(1 | 2 | 8 | 0x20000000 | 0x40000000 | 0x80000000u))
         return -EINVAL;
     int st = 0;
-    long r = wait_child(pid, options, &st);
+    uint64_t ns = 0;
+    long r = wait_child(pid, options, &st, &ns);
     if (r > 0 && status)
         *status = st;
-    if (r > 0 && rusage)
-        memset(rusage, 0, 144); /* struct rusage: no accounting yet */
+    if (r > 0 && rusage) { /* the child's CPU time (and its reaped children's), as user time */
+        memset(rusage, 0, 144);
+        int64_t *tv = rusage;
+        tv[0] = (int64_t)(ns / 1000000000u), tv[1] = (int64_t)(ns % 1000000000u / 1000);
+    }
     return r;
 }
 
@@ -111,8 +118,9 @@ long rt_waitid(int idtype, long id, void *info, int options)
     if (idtype != 0 && idtype != 1 && idtype != 2)
         return -EINVAL;
     int st = 0;
+    uint64_t ns = 0;
     /* WEXITED is implied by the launcher; WSTOPPED (2) and WCONTINUED (8) as for wait4 */
-    long r = wait_child(idtype == 1 ? id : idtype == 2 ? (id ? -id : 0) : -1, options, &st);
+    long r = wait_child(idtype == 1 ? id : idtype == 2 ? (id ? -id : 0) : -1, options, &st, &ns);
     if (r < 0)
         return r;
     if (info) {

@@ -87,3 +87,42 @@ long rt_sysinfo(struct linux_sysinfo *si)
     si->mem_unit = 1;
     return 0;
 }
+
+/* CPU time of the children this process has reaped (and of theirs), in ns. */
+uint64_t rt_children_ns;
+
+/* getrusage: CPU time as the kernel counts it (the program, the runtime and the kernel
+ * on the thread's behalf, all reported as user time; system time 0); the other fields
+ * are 0. RUSAGE_SELF (0), RUSAGE_CHILDREN (-1: reaped children), RUSAGE_THREAD (1). */
+long rt_getrusage(int who, void *ru)
+{
+    uint64_t ns;
+    if (who == 0)
+        ns = rt_cpu_ns(true);
+    else if (who == -1)
+        ns = rt_children_ns;
+    else if (who == 1)
+        ns = rt_cpu_ns(false);
+    else
+        return -EINVAL;
+    if (!ru)
+        return -EFAULT;
+    memset(ru, 0, 144); /* struct rusage */
+    int64_t *tv = ru;
+    tv[0] = (int64_t)(ns / 1000000000u), tv[1] = (int64_t)(ns % 1000000000u / 1000);
+    return 0;
+}
+
+/* times: CPU times in clock ticks (AT_CLKTCK, 100 a second); returns the ticks since
+ * boot. */
+long rt_times(void *buf)
+{
+    if (buf) {
+        int64_t *t = buf; /* struct tms: utime, stime, cutime, cstime */
+        t[0] = (int64_t)(rt_cpu_ns(true) / 10000000u);
+        t[1] = 0;
+        t[2] = (int64_t)(rt_children_ns / 10000000u);
+        t[3] = 0;
+    }
+    return (long)(cx_clock_ns() / 10000000u);
+}

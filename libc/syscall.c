@@ -64,8 +64,8 @@ _Noreturn void rt_exit_process(int wait_status)
         for (int fd = 0; fd < (int)rt_nofile_limit(); fd++)
             vfs_close(rt_vfs, fd);
     for (;;) {
-        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_EXIT, 1, 0), (uint64_t)wait_status, 0, 0,
-                        0);
+        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_EXIT, 2, 0), (uint64_t)wait_status,
+                        rt_cpu_ns(true) + rt_children_ns, 0, 0);
         cx_thread_suspend(rt->slot_thread);
     }
 }
@@ -151,12 +151,11 @@ static long sys_clock_gettime(uint64_t clk, uint64_t ts)
         break;
     case 2: /* CLOCK_PROCESS_CPUTIME_ID */
     case 3: /* CLOCK_THREAD_CPUTIME_ID */
-        /* CPU clocks need the kernel's accounting of thread time: not yet */
-        return enosys(NR_clock_gettime);
+        break;
     default:
         return -EINVAL;
     }
-    uint64_t ns = cx_clock_ns();
+    uint64_t ns = clk == 2 || clk == 3 ? rt_cpu_ns(clk == 2) : cx_clock_ns();
     struct linux_timespec t = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
     return copy_out(ts, &t, sizeof(t));
 }
@@ -238,9 +237,9 @@ static long sys_clock_getres(uint64_t clk, uint64_t res)
             return copy_out(res, &t, sizeof(t));
         }
         return 0;
-    case 2:
+    case 2: /* the CPU-time clocks count TSC ticks */
     case 3:
-        return enosys(NR_clock_getres); /* CPU-time clocks: no accounting yet */
+        break;
     default:
         return -EINVAL;
     }
@@ -393,6 +392,10 @@ static long dispatch(struct rt_call *c)
     case NR_prlimit64:
         return rt_prlimit((int)a[0], (unsigned)a[1], (const struct linux_rlimit *)a[2],
                           (struct linux_rlimit *)a[3]);
+    case NR_getrusage:
+        return rt_getrusage((int)a[0], (void *)a[1]);
+    case NR_times:
+        return rt_times((void *)a[0]);
     case NR_sysinfo:
         return rt_sysinfo((struct linux_sysinfo *)a[0]);
     case NR_sched_getaffinity:

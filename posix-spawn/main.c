@@ -42,6 +42,7 @@ struct proc {
     enum proc_state state;
     int pid, ppid, pgid, sid;
     int wait_status;                       /* zombies: Linux wait status */
+    uint64_t cpu_ns;                       /* zombies: CPU time, its reaped children's too */
     uint64_t pd, thread, parent_ep, notif; /* originals held by the launcher */
     uint64_t info_mem;                     /* its rt_info page */
     struct rt_sigpage *sig;                /* its signal page, mapped here too */
@@ -869,6 +870,8 @@ static bool group_stopped(int pgrp)
 
 static void proc_exit(struct proc *pr, int wait_status)
 {
+    if (!pr->cpu_ns && pr->thread) /* killed: its main thread's time at least */
+        pr->cpu_ns = cx_raw_thread_config(pr->thread, CX_TCFG_CPU_TIME, 0, 0, 0, 0).rsi;
     /* the groups this exit may orphan: pr's own and its children's (POSIX: a group
        newly orphaned with a stopped member gets SIGHUP, then SIGCONT) */
     int groups[MAX_PROCS], sids[MAX_PROCS], n = 0;
@@ -913,8 +916,9 @@ static void proc_exit(struct proc *pr, int wait_status)
 
 /* wait4: the first zombie child of pr that matches pid (-1 or 0: any); returns its pid
  * and status (reaping it), 0 when matching children are all running, -ECHILD. */
-static long do_wait(struct proc *pr, long pid, int options, int *status)
+static long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t *ns)
 {
+    *ns = 0;
     bool any = false;
     for (int i = 0; i < MAX_PROCS; i++) {
         struct proc *c = &procs[i];
@@ -925,6 +929,7 @@ static long do_wait(struct proc *pr, long pid, int options, int *status)
         any = true;
         if (c->state == P_ZOMBIE) {
             *status = c->wait_status;
+            *ns = c->cpu_ns;
             c->state = P_FREE;
             return c->pid;
         }
@@ -1339,6 +1344,7 @@ int main(int argc, char **argv)
         int ws = -1;
         if (label == RT_LABEL_EXIT) {
             ws = (int)m.w[0];
+            pr->cpu_ns = m.w[1]; /* what the runtime says: only its parent's figures */
         } else if (label == CX_LABEL_FAULT) {
             if (m.w[CX_FW_VECTOR] == 14 && replace_gone_buffer(pr, m.w[CX_FW_ADDR])) {
                 m.tag = CX_TAG(CX_FAULT_RESUME, 0, 0); /* its next request gives EIO */
@@ -1401,9 +1407,9 @@ int main(int argc, char **argv)
             continue;
         } else if (label == RT_LABEL_WAIT) {
             int status = 0;
-            m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], (int)m.w[1], &status);
+            m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], (int)m.w[1], &status, &m.w[2]);
             m.w[1] = (uint64_t)status;
-            m.tag = CX_TAG(0, 2, 0);
+            m.tag = CX_TAG(0, 3, 0);
             err = cx_reply_recv(ep, &m);
             continue;
         } else { /* RT_LABEL_FAULT_REPORT (the runtime has logged it), or unknown */

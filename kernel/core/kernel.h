@@ -169,6 +169,7 @@ struct thread {
     uint64_t ipcbuf;
     /* POSIX reflection */
     uint64_t rt_stack;
+    uint64_t cpu_tsc; /* TSC ticks it has run (user and kernel on its behalf) */
     bool in_runtime;
     bool redirect_pending;
     struct frame lx_saved;
@@ -324,6 +325,8 @@ struct cpu {
     uint64_t fs_loaded;
     uint64_t ticks;
     uint32_t id;
+    struct thread *acct; /* the thread whose CPU time runs since acct_since (tsc) */
+    uint64_t acct_since;
 };
 extern struct cpu cpu0;
 static inline struct cpu *this_cpu(void)

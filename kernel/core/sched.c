@@ -101,6 +101,11 @@ _Noreturn void sched_return(void)
 {
     struct cpu *c = this_cpu();
     struct thread *t = pick();
+    uint64_t now = rdtsc(); /* CPU time: the stretch since the last return is acct's */
+    if (c->acct)
+        c->acct->cpu_tsc += now - c->acct_since;
+    c->acct = t;
+    c->acct_since = now;
     if (!t) {
         c->current = NULL;
         idle_loop();

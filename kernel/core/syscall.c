@@ -376,6 +376,14 @@ static long sys_thread_config(struct thread *t, struct frame *f)
     case CX_TCFG_REDIRECT_CLEAR:
         x->redirect_pending = false; /* the runtime looked, and nothing is for it */
         return 0;
+    case CX_TCFG_CPU_TIME: {
+        uint64_t tsc = x->cpu_tsc;
+        struct cpu *c = this_cpu();
+        if (c->acct == x)
+            tsc += rdtsc() - c->acct_since;
+        f->rsi = tsc_to_ns(tsc);
+        return 0;
+    }
     case CX_TCFG_FS_BASE:
         if (!is_canonical(v))
             return CX_E_INVALID_ARG;

@@ -64,6 +64,8 @@ void thread_kill(struct thread *t)
     t->state = TS_DEAD;
     if (this_cpu()->fpu_owner == t)
         this_cpu()->fpu_owner = NULL;
+    if (this_cpu()->acct == t)
+        this_cpu()->acct = NULL;
 }
 
 void thread_teardown(struct thread *t)

@@ -97,6 +97,22 @@ void kt_threads(void)
     cx_notif_create(CX_SLOT_QUOTA, n_work);
     cx_notif_create(CX_SLOT_QUOTA, n_done);
 
+    /* CPU time (thread_config CX_TCFG_CPU_TIME): it grows while the thread runs, not
+       while it sleeps, and never faster than the clock */
+    {
+        uint64_t c0 = cx_raw_thread_config(CX_SLOT_SELF_THREAD, CX_TCFG_CPU_TIME, 0, 0, 0, 0).rsi;
+        uint64_t w0 = cx_clock_ns();
+        while (cx_clock_ns() - w0 < 20000000) {
+        }
+        uint64_t c1 = cx_raw_thread_config(CX_SLOT_SELF_THREAD, CX_TCFG_CPU_TIME, 0, 0, 0, 0).rsi;
+        uint64_t w1 = cx_clock_ns();
+        kt_check("cpu_time_runs", c1 - c0 >= 10000000 && c1 - c0 <= w1 - w0 + 1000000,
+                 "%lu ns of CPU in %lu ns", c1 - c0, w1 - w0);
+        kt_sleep_ms(30);
+        uint64_t c2 = cx_raw_thread_config(CX_SLOT_SELF_THREAD, CX_TCFG_CPU_TIME, 0, 0, 0, 0).rsi;
+        kt_check("cpu_time_sleeps", c2 - c1 < 10000000, "%lu ns of CPU while asleep", c2 - c1);
+    }
+
     /* notification wake-up of a blocked thread */
     uint64_t t = kt_thread(CX_SLOT_SELF_PD, waiter_fn, 0, stack_a, sizeof(stack_a), 0, 100, 0);
     kt_sleep_ms(5);

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -332,6 +333,67 @@ static void test_orphaned(const char *name, int own)
     check(name, !strcmp(got, "HC"), "got %ld chars, first %ld", (long)n, got[0]);
 }
 
+static long ns_of(clockid_t c)
+{
+    struct timespec t;
+    if (clock_gettime(c, &t))
+        return -1;
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+static void spin_ms(long ms)
+{
+    long end = ns_of(CLOCK_MONOTONIC) + ms * 1000000L;
+    while (ns_of(CLOCK_MONOTONIC) < end) {
+    }
+}
+
+/* CPU-time clocks, getrusage and times: they grow while we run, not while we sleep;
+ * a reaped child's time shows in RUSAGE_CHILDREN and in times' cutime. */
+static void test_cpu_time(void)
+{
+    long p0 = ns_of(CLOCK_PROCESS_CPUTIME_ID), t0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+    long w0 = ns_of(CLOCK_MONOTONIC);
+    spin_ms(200);
+    long p1 = ns_of(CLOCK_PROCESS_CPUTIME_ID), t1 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+    long w1 = ns_of(CLOCK_MONOTONIC);
+    check("cputime_clocks_run",
+          p0 >= 0 && t0 >= 0 && p1 - p0 >= 50000000 && t1 - t0 >= 50000000 &&
+              t1 - t0 <= w1 - w0 + 10000000,
+          "process %ld ns, thread %ld ns", p1 - p0, t1 - t0);
+    sleep_ms(200);
+    long t2 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+    check("cputime_clock_sleeps", t2 - t1 < 50000000, "%ld ns asleep%ld", t2 - t1, 0);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long self_us = ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec +
+                   ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec;
+    check("getrusage_self", self_us >= 50000 && self_us <= (w1 - w0) / 1000 + 60000000L,
+          "%ld us%ld", self_us, 0);
+    struct tms before, after;
+    times(&before);
+    pid_t p = fork();
+    if (p == 0) {
+        spin_ms(200);
+        _exit(0);
+    }
+    int st;
+    struct rusage cru;
+    memset(&cru, 0, sizeof(cru));
+    wait4(p, &st, 0, &cru);
+    times(&after);
+    getrusage(RUSAGE_CHILDREN, &ru);
+    long child_us = ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec +
+                    ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec;
+    long wait4_us = cru.ru_utime.tv_sec * 1000000L + cru.ru_utime.tv_usec +
+                    cru.ru_stime.tv_sec * 1000000L + cru.ru_stime.tv_usec;
+    long ticks =
+        (long)(after.tms_cutime + after.tms_cstime - before.tms_cutime - before.tms_cstime);
+    check("rusage_children", child_us >= 50000 && wait4_us >= 50000,
+          "children %ld us, wait4 %ld us", child_us, wait4_us);
+    check("times_cutime", ticks >= 5 && ticks <= 100, "%ld ticks%ld", ticks, 0);
+}
+
 int main(void)
 {
     pid_t me = getpid();
@@ -579,6 +641,7 @@ int main(void)
     pthread_join(t, &res);
     check("pthread_cancel_blocked_read", res == PTHREAD_CANCELED, "result %ld%ld", (long)res, 0);
 
+    test_cpu_time();
     test_orphaned("orphaned_group_child_exit", 0);
     test_orphaned("orphaned_group_own_exit", 1);
     test_queued();

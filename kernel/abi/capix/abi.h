@@ -217,6 +217,7 @@ struct cx_regs {
 #define CX_TCFG_RT_STACK 2       /* POSIX: stack top the runtime entry runs on */
 #define CX_TCFG_FS_BASE 3        /* FS base (thread pointer) */
 #define CX_TCFG_REDIRECT_CLEAR 4 /* POSIX: forget a pending redirect (value ignored) */
+#define CX_TCFG_CPU_TIME 5       /* query (value ignored): rsi = ns the thread has run */
 
 /* pd_control */
 #define CX_PD_STOP 0
