@@ -54,6 +54,23 @@ case "$x" in *shell*) echo "case: matched" ;; *) echo "case: no" ;; esac
 for w in $(seq 3); do printf '%s.' "$w"; done; echo
 out=$(bash -c 'echo child bash; exit 4'); echo "$out: $?"
 sh -c 'echo "sh is bash: ${BASH_VERSION:+yes}"'
+trap 'echo trapped INT' INT
+kill -INT $$
+echo "after the INT trap"
+trap - INT
+sleep 5 &
+kill $!
+{ wait $!; } 2>/dev/null
+echo "killed job: $?"
+sleep 0.5 &
+s=$!
+(sleep 0.05; exit 7) &
+wait -n "$s" $!
+echo "wait -n: $?"
+kill $s
+{ wait $s; } 2>/dev/null
+timeout 0.2 sleep 5
+echo "timeout: $?"
 rm -f f g h bg1 bg2 err
 ls -A
 trap 'echo exit trap' EXIT
