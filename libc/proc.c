@@ -54,6 +54,7 @@ long rt_start_call(void)
     fork_resumed = 1;
     /* the runtime lock was held by the parent's fork: this is the only thread now */
     rt_threads_after_fork(fork_thread);
+    rt_children_ns = 0; /* a child has reaped nobody yet */
     rt_pipes_after_fork();
     rt_timers_after_fork();
     vfs_fs_after_fork(rt_vfs); /* server nodes and open files: the child holds them too */
