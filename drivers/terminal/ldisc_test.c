@@ -6,12 +6,8 @@
  */
 #include "ldisc.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
+#include "../../tests/host/check.h"
 
-static bool failed;
-static char reason[1024];
 static unsigned passed, nfailed;
 
 static struct ldisc L;
@@ -33,19 +29,6 @@ static void cap_signal(void *ctx, int sig)
     if (nsigs < 16)
         sigs[nsigs] = sig;
     nsigs++;
-}
-
-__attribute__((format(printf, 2, 3))) static void fail(int line, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    if (failed)
-        return;
-    failed = true;
-    n = snprintf(reason, sizeof reason, "line %d: ", line);
-    va_start(ap, fmt);
-    vsnprintf(reason + n, sizeof reason - (size_t)n, fmt, ap);
-    va_end(ap);
 }
 
 /* Bytes as a C string literal would show them. */
@@ -103,23 +86,6 @@ static bool check_read(int line, size_t most, const char *want, size_t n)
     return check_bytes(line, "read", buf, (size_t)got, want, n);
 }
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fail(__LINE__, "%s", #cond);                                                           \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_INT(got, want)                                                                       \
-    do {                                                                                           \
-        long long got_ = (long long)(got), want_ = (long long)(want);                              \
-        if (got_ != want_) {                                                                       \
-            fail(__LINE__, "%s is %lld, expected %lld", #got, got_, want_);                        \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
 /* The bytes sent to the device since the last CHECK_SENT are exactly S (a literal). */
 #define CHECK_SENT(s)                                                                              \
     do {                                                                                           \
@@ -166,22 +132,18 @@ static void set_cc(int i, uint8_t v)
     ldisc_set(&L, &t, TERM_SET_NOW);
 }
 
+/* Runs one case on a fresh terminal (tests/host/check.h prints its line). */
 static void run(const char *name, void (*fn)(void))
 {
     struct ldisc_ops ops = {.ctx = NULL, .out = cap_out, .signal = cap_signal};
-    failed = false;
-    reason[0] = '\0';
+    struct check_case c = {name, fn};
     nsent = 0;
     nsigs = 0;
     ldisc_init(&L, &ops);
-    fn();
-    if (failed) {
-        printf("FAIL %s: %s\n", name, reason);
+    if (check_run("ldisc", &c, 1))
         nfailed++;
-    } else {
-        printf("PASS %s\n", name);
+    else
         passed++;
-    }
     fflush(stdout);
 }
 #define RUN(fn) run(#fn, fn)
