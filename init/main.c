@@ -124,23 +124,13 @@ static long timer_start(uint64_t ep)
     uint64_t t = cx_slot_alloc();
     timer_ep = cx_slot_alloc();
     timer_sleep = cx_slot_alloc();
-    static struct cx_regs r;
     long err = cx_notif_create(CX_SLOT_QUOTA, timer_sleep);
     if (!err)
         err = cx_cap_copy(ep, CX_SLOT_SELF_PD, timer_ep, CX_R_WRITE, TIMER_BADGE);
     if (!err)
-        err = cx_thread_create(CX_SLOT_QUOTA, CX_SLOT_SELF_PD, t, 0, 100);
-    if (!err)
-        err = cx_thread_config(t, CX_TCFG_IPCBUF, (uint64_t)&timer_ipcbuf);
-    if (!err)
-        err = cx_thread_regs(t, CX_REGS_GET, CX_CTX_CURRENT, &r);
-    if (err)
-        return err;
-    r.rip = (uint64_t)timer_main;
-    r.rsp = (uint64_t)(timer_stack + sizeof(timer_stack)) - 8; /* as after a call */
-    if ((err = cx_thread_regs(t, CX_REGS_SET, CX_CTX_CURRENT, &r)))
-        return err;
-    return cx_thread_resume(t);
+        err = cx_thread_start(CX_SLOT_QUOTA, t, timer_main, timer_stack, sizeof(timer_stack),
+                              &timer_ipcbuf, 100);
+    return err;
 }
 
 /* A call of the timer: ends the components whose time is up. */

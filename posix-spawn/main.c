@@ -1038,24 +1038,14 @@ static void event_main(void)
 
 static long start_event_thread(void)
 {
-    uint64_t t = cx_slot_alloc();
     tty_event_notif = cx_slot_alloc(), event_ep = cx_slot_alloc();
-    static struct cx_regs r;
     long err = cx_notif_create(quota, tty_event_notif);
     if (!err)
         err = cx_cap_copy(ep, CX_SLOT_SELF_PD, event_ep, CX_R_WRITE, TTY_EVENT_BADGE);
     if (!err)
-        err = cx_thread_create(quota, CX_SLOT_SELF_PD, t, 0, 100);
-    if (!err)
-        err = cx_thread_regs(t, CX_REGS_GET, CX_CTX_CURRENT, &r);
-    if (err)
-        return err;
-    r.rip = (uint64_t)event_main;
-    r.rsp = (uint64_t)(event_stack + sizeof(event_stack)) - 8;
-    if ((err = cx_thread_regs(t, CX_REGS_SET, CX_CTX_CURRENT, &r)) ||
-        (err = cx_thread_config(t, CX_TCFG_IPCBUF, (uint64_t)event_ipcbuf)))
-        return err;
-    return cx_thread_resume(t);
+        err = cx_thread_start(quota, cx_slot_alloc(), event_main, event_stack,
+                              sizeof(event_stack), event_ipcbuf, 100);
+    return err;
 }
 
 /* The signals the terminals raised go to their foreground groups. */

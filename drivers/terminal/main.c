@@ -104,18 +104,8 @@ static void input_main(void)
 
 static long start_input_thread(void)
 {
-    uint64_t t = cx_slot_alloc();
-    long err = cx_thread_create(CX_SLOT_QUOTA, CX_SLOT_SELF_PD, t, 0, 100);
-    static struct cx_regs r;
-    if (!err)
-        err = cx_thread_regs(t, CX_REGS_GET, CX_CTX_CURRENT, &r);
-    if (err)
-        return err;
-    r.rip = (uint64_t)input_main;
-    r.rsp = (uint64_t)(input_stack + sizeof(input_stack)) - 8; /* as after a call */
-    if ((err = cx_thread_regs(t, CX_REGS_SET, CX_CTX_CURRENT, &r)))
-        return err;
-    return cx_thread_resume(t);
+    return cx_thread_start(CX_SLOT_QUOTA, cx_slot_alloc(), input_main, input_stack,
+                           sizeof(input_stack), NULL, 100);
 }
 
 /* SESSION_CREATE from init: words 0..15 the label, the donated quota in qslot. */

@@ -139,3 +139,21 @@ int cx_label_matches(int match, const char *pattern, const char *label)
         return pl <= ll && !memcmp(pattern, label + ll - pl, pl);
     }
 }
+
+long cx_thread_start(uint64_t quota, uint64_t slot, void (*fn)(void), void *stack, uint64_t size,
+                     void *ipcbuf, uint64_t prio)
+{
+    static struct cx_regs r; /* large (the FXSAVE image): not on the caller's stack */
+    long err = cx_thread_create(quota, CX_SLOT_SELF_PD, slot, 0, prio);
+    if (!err && ipcbuf)
+        err = cx_thread_config(slot, CX_TCFG_IPCBUF, (uint64_t)ipcbuf);
+    if (!err)
+        err = cx_thread_regs(slot, CX_REGS_GET, CX_CTX_CURRENT, &r);
+    if (err)
+        return err;
+    r.rip = (uint64_t)fn;
+    r.rsp = (((uint64_t)stack + size) & ~15ul) - 8; /* as after a call: (rsp + 8) % 16 == 0 */
+    if ((err = cx_thread_regs(slot, CX_REGS_SET, CX_CTX_CURRENT, &r)))
+        return err;
+    return cx_thread_resume(slot);
+}

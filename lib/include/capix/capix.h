@@ -154,6 +154,12 @@ uint64_t cx_slot_alloc(void);                    /* a free slot of our cspace, o
 void cx_slot_free(uint64_t slot);
 uint64_t cx_named_cap(const char *name);   /* slot of a named start capability, or 0 */
 uint64_t cx_named_value(const char *name); /* the value given with it, or 0 */
+/* Starts fn (which never returns) on a new thread of this component, on the stack
+ * [stack, stack + size), with ipcbuf (a page) as its IPC buffer, or none when 0 (then it
+ * may only make calls whose words fit in registers), at priority prio; the thread is
+ * charged to quota and its capability goes into slot. 0 or a CX_E_* code. */
+long cx_thread_start(uint64_t quota, uint64_t slot, void (*fn)(void), void *stack, uint64_t size,
+                     void *ipcbuf, uint64_t prio);
 /* Session labels (docs/sessions.md): match 0 any label, 1 exact, 2 prefix, 3 suffix. */
 int cx_label_matches(int match, const char *pattern, const char *label);
 /* The component's own part of the config text (docs/config.md), or NULL with *len 0. */
