@@ -1043,8 +1043,8 @@ static long start_event_thread(void)
     if (!err)
         err = cx_cap_copy(ep, CX_SLOT_SELF_PD, event_ep, CX_R_WRITE, TTY_EVENT_BADGE);
     if (!err)
-        err = cx_thread_start(quota, cx_slot_alloc(), event_main, event_stack,
-                              sizeof(event_stack), event_ipcbuf, 100);
+        err = cx_thread_start(quota, cx_slot_alloc(), event_main, event_stack, sizeof(event_stack),
+                              event_ipcbuf, 100);
     return err;
 }
 
