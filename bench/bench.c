@@ -132,6 +132,61 @@ static int bench_op_write(struct bench_ctx *c)
     return pwrite(c->fd, c->buf, sizeof c->buf, 0) == (ssize_t)sizeof c->buf ? 0 : -1;
 }
 
+/* Sequential I/O: BENCH_SEQ_SIZE bytes in 64 KiB writes (then reads) of DIR/seq.dat.
+ * 16 MiB, not 64: a capix process's File_system session holds at most 32 MiB of files
+ * by default (docs/sessions.md). */
+#define BENCH_SEQ_SIZE (16L << 20)
+#define BENCH_SEQ_CHUNK (64 << 10)
+static char bench_seq_buf[BENCH_SEQ_CHUNK];
+
+static int bench_seq_path(struct bench_ctx *c, char *path, size_t size)
+{
+    return snprintf(path, size, "%s/seq.dat", c->dir) < (int)size ? 0 : -1;
+}
+
+static int bench_op_seq_write(struct bench_ctx *c)
+{
+    char path[1100];
+    if (bench_seq_path(c, path, sizeof path))
+        return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return -1;
+    for (long done = 0; done < BENCH_SEQ_SIZE; done += BENCH_SEQ_CHUNK)
+        if (write(fd, bench_seq_buf, BENCH_SEQ_CHUNK) != BENCH_SEQ_CHUNK) {
+            close(fd);
+            return -1;
+        }
+    return close(fd);
+}
+
+static int bench_op_seq_read(struct bench_ctx *c)
+{
+    char path[1100];
+    if (bench_seq_path(c, path, sizeof path))
+        return -1;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    long done = 0;
+    ssize_t n;
+    while ((n = read(fd, bench_seq_buf, BENCH_SEQ_CHUNK)) > 0)
+        done += n;
+    close(fd);
+    if (n < 0 || done != BENCH_SEQ_SIZE) {
+        errno = n < 0 ? errno : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+static void bench_seq_teardown(struct bench_ctx *c)
+{
+    char path[1100];
+    if (!bench_seq_path(c, path, sizeof path))
+        unlink(path);
+}
+
 static int bench_wait(pid_t pid)
 {
     int st;
@@ -261,6 +316,10 @@ static const struct bench_case bench_cases[] = {
     {"stat", "stat(DIR/bench.dat)", 1, NULL, bench_op_stat, NULL, 0},
     {"read_4k", "pread of 4 KiB at offset 0", 1, NULL, bench_op_read, NULL, 0},
     {"write_4k", "pwrite of 4 KiB at offset 0", 1, NULL, bench_op_write, NULL, 0},
+    {"seq_write_16m", "16 MiB to a new file in 64 KiB writes, with open and close", 1, NULL,
+     bench_op_seq_write, bench_seq_teardown, 1},
+    {"seq_read_16m", "that file read whole in 64 KiB reads, with open and close", 1,
+     bench_op_seq_write, bench_op_seq_read, bench_seq_teardown, 1},
     {"fork_wait", "fork, child _exit(0), waitpid", 0, NULL, bench_op_fork, NULL, 1},
     {"spawn_wait", "posix_spawn of this program (--exit), waitpid", 0, NULL, bench_op_spawn, NULL,
      1},

@@ -68,8 +68,48 @@ static void *take_pages(struct cx_heap *h, uint64_t pages)
     if (h->top + bytes > h->end && grow(h, h->top + bytes - h->end))
         return NULL;
     void *p = (void *)h->top;
+    if (h->top < h->high) /* below the old top (it was lowered): used before */
+        memset(p, 0, (h->high < h->top + bytes ? h->high : h->top + bytes) - h->top);
     h->top += bytes;
-    return p; /* fresh memory is zero */
+    if (h->top > h->high)
+        h->high = h->top;
+    return p; /* memory above the old top is fresh, zero */
+}
+
+/*
+ * Gives pages back: the free runs are kept in address order and merged with their
+ * neighbours, and a run that reaches the top lowers the top. So a buffer that grows by
+ * doubling (a ram file) leaves one run behind, not a trail of ever smaller ones that no
+ * later request fits.
+ */
+static void free_pages(struct cx_heap *h, void *p, uint64_t pages)
+{
+    uint64_t start = (uint64_t)p, end = start + pages * CX_PAGE_SIZE;
+    struct cx_heap_run **pp = &h->runs, *prev = NULL;
+    while (*pp && (uint64_t)*pp < start) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    struct cx_heap_run *next = *pp, *r = p;
+    r->pages = pages;
+    r->next = next;
+    *pp = r;
+    if (next && end == (uint64_t)next) { /* merge with the run above */
+        r->pages += next->pages;
+        r->next = next->next;
+    }
+    if (prev && (uint64_t)prev + prev->pages * CX_PAGE_SIZE == start) { /* and below */
+        prev->pages += r->pages;
+        prev->next = r->next;
+        r = prev;
+    }
+    if ((uint64_t)r + r->pages * CX_PAGE_SIZE == h->top) { /* the last run: lower the top */
+        struct cx_heap_run **q = &h->runs;
+        while (*q != r)
+            q = &(*q)->next;
+        *q = r->next;
+        h->top = (uint64_t)r;
+    }
 }
 
 void *cx_heap_alloc(struct cx_heap *h, size_t size)
@@ -102,10 +142,7 @@ void cx_heap_free(struct cx_heap *h, void *p, size_t size)
     if (size == 0)
         size = 1;
     if (size > ((size_t)1 << (MIN_SHIFT + CX_HEAP_CLASSES - 1))) {
-        struct cx_heap_run *r = p;
-        r->pages = (size + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
-        r->next = h->runs;
-        h->runs = r;
+        free_pages(h, p, (size + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE);
         return;
     }
     int c = class_of(size);

@@ -21,6 +21,7 @@ struct cx_heap {
     void *free_lists[CX_HEAP_CLASSES];
     struct cx_heap_run *runs;
     uint64_t end, top;
+    uint64_t high; /* the highest top so far: below it, memory may have been used */
 };
 
 /* Zeroed memory, or NULL when the quota or the range is exhausted. */
