@@ -78,22 +78,23 @@ def vim(c):
         return
     step(c, 'Ctrl-Z stops vim', '\x1a', r'Stopped +vim /tmp/v.txt\n' + PROMPT, timeout=10)
     step(c, 'fg redraws vim', 'fg\r', r'one.*two.*THREE', timeout=10)
-    step(c, 'a new window size reaches vim', ':silent !stty rows 30 cols 100\r:echo &lines &columns\r',
-         r'&columns\s*30 100', pause=1)
+    step(c, 'a new window size reaches vim', ':silent !stty rows 33 cols 90\r:echo &lines &columns\r',
+         r'&columns\s*33 90', pause=1)
     step(c, 'vim quits', ':q\r', PROMPT, timeout=15)
-    c.type('stty rows 24 cols 80\r')
+    c.type('stty rows 30 cols 100\r')
     c.expect(PROMPT)
 
 
 def main():
     logdir = os.path.join(ROOT, 'build', 'test-logs')
     os.makedirs(logdir, exist_ok=True)
-    c = Console(log=os.path.join(logdir, 'console-transcript.txt'))
+    c = Console(log=os.path.join(logdir, 'console-transcript.txt'), rows=30, cols=100)
     t0 = time.time()
     if not step(c, 'boot to the prompt', '', r'capix.*' + PROMPT, timeout=120):
         c.close(timeout=1)
         return 1
     print('console: prompt after %.1f s wall' % (time.time() - t0))
+    step(c, 'the window size is the host terminal\'s', 'stty size\r', r'\n30 100\n' + PROMPT)
     step(c, 'typo erased and fixed', 'ecgo\x7f\x7f\x7fcho fixed\r', r'\nfixed\n' + PROMPT)
     step(c, 'word erase and line kill', 'echo bad words\x17\x17good\r', r'\ngood\n' + PROMPT)
     step(c, 'sleep 100 started', 'sleep 100\r', r'sleep 100\n', pause=2)

@@ -8,12 +8,15 @@ keystrokes sent one by one with real delays, and the screen output read back.
     c.type('ls\\r')           # keystrokes, 30 ms apart
     c.close()
 """
+import fcntl
 import os
 import pty
 import re
 import select
 import signal
+import struct
 import sys
+import termios
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -28,6 +31,8 @@ class Console:
         self.log = open(log, 'wb') if log else None
         pid, fd = pty.fork()
         if pid == 0:
+            # the pty's window size, which run-qemu passes to the terminal server
+            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
             os.chdir(ROOT)
             os.execvp('tools/run-qemu',
                       ['tools/run-qemu', '--interactive', '--config', config])
