@@ -86,8 +86,6 @@ static inline struct vfs_cdir *vfs_cdir_of(struct vfs_node *n)
     return (struct vfs_cdir *)(void *)n;
 }
 
-/* Fills *st for node: 0 or -errno. */
-int vfs_getattr(struct vfs_node *n, struct linux_stat *st);
 /* Permission check of mask (R_OK|W_OK|X_OK bits) against attributes st: 0 or -EACCES. */
 int vfs_may(const struct vfs *v, const struct linux_stat *st, int mask);
 /* The same, fetching the node's attributes. */

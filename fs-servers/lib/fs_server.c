@@ -89,19 +89,6 @@ struct fs_session {
 
 /* ---- helpers ---- */
 
-static int node_stat(struct vfs_node *n, struct linux_stat *st)
-{
-    memset(st, 0, sizeof *st);
-    st->st_dev = n->fs->dev;
-    st->st_ino = n->ino;
-    st->st_mode = n->type;
-    st->st_nlink = 1;
-    st->st_blksize = 4096;
-    if (!n->fs->ops->getattr)
-        return 0;
-    return n->fs->ops->getattr(n, st);
-}
-
 static bool same_node(const struct vfs_node *a, const struct vfs_node *b)
 {
     return a == b || (a->fs == b->fs && a->ino == b->ino);
@@ -194,7 +181,7 @@ static void credit_removed(struct fs_session *ss, struct vfs_node *victim)
 {
     struct linux_stat st;
     quota_credit(ss, FS_NAME_CHARGE);
-    if (node_stat(victim, &st) == 0 && st.st_nlink == 0 && !S_ISDIR(st.st_mode) && st.st_size > 0)
+    if (vfs_getattr(victim, &st) == 0 && st.st_nlink == 0 && !S_ISDIR(st.st_mode) && st.st_size > 0)
         quota_credit(ss, (uint64_t)st.st_size);
 }
 
@@ -464,7 +451,7 @@ static int64_t op_attach(struct fs_session *ss, struct fs_msg *m)
 {
     struct linux_stat st;
     int64_t num;
-    int rc = node_stat(ss->root, &st);
+    int rc = vfs_getattr(ss->root, &st);
     if (rc < 0)
         return rc;
     vfs_node_get(ss->root);
@@ -507,7 +494,7 @@ static int64_t op_lookup(struct fs_session *ss, struct fs_msg *m, struct fs_buf 
             return -ENOENT;
         }
     }
-    rc = node_stat(n, &st);
+    rc = vfs_getattr(n, &st);
     if (rc < 0) {
         vfs_node_put(n);
         return rc;
@@ -527,7 +514,7 @@ static int64_t op_getattr(struct fs_session *ss, struct fs_msg *m, struct fs_buf
     int rc;
     if (!n)
         return -EBADF;
-    rc = node_stat(n, &st);
+    rc = vfs_getattr(n, &st);
     if (rc < 0)
         return rc;
     st.st_ino = ino_of(ss->s, st.st_dev, st.st_ino);
@@ -585,7 +572,7 @@ static int64_t setattr_node(struct fs_session *ss, struct vfs_node *n, struct fs
     if ((a.mask & VFS_SET_MTIME) && a.mtime.tv_nsec == UTIME_OMIT)
         a.mask &= ~VFS_SET_MTIME;
     if (a.mask & VFS_SET_SIZE) {
-        rc = node_stat(n, &st);
+        rc = vfs_getattr(n, &st);
         if (rc < 0)
             return rc;
         old = (uint64_t)st.st_size;
@@ -627,7 +614,7 @@ static int create_in(struct fs_session *ss, struct vfs_node *d, uint32_t type, u
     struct vfs_create_args a = {0};
     struct linux_stat st;
     uint64_t len = m->a[1];
-    int rc = node_stat(d, &st);
+    int rc = vfs_getattr(d, &st);
     if (rc < 0)
         return rc;
     if (st.st_nlink == 0)
@@ -744,7 +731,7 @@ static int64_t op_link(struct fs_session *ss, struct fs_msg *m, struct fs_buf *b
         rc = -EXDEV;
     else if (S_ISDIR(n->type))
         rc = -EPERM;
-    else if ((rc = node_stat(n, &st)) == 0 && st.st_nlink == 0)
+    else if ((rc = vfs_getattr(n, &st)) == 0 && st.st_nlink == 0)
         rc = -ENOENT;
     if (rc == 0)
         rc = quota_check(ss, FS_NAME_CHARGE);
@@ -920,7 +907,7 @@ static uint64_t dirent_ino(struct fs_server *s, struct vfs_node *d, const struct
         return ino;
     if (vfs_is_mount_entry(d, de->name, de->len)) {
         if (tree_lookup(s, d, de->name, de->len, &n) == 0) {
-            if (node_stat(n, &st) == 0) {
+            if (vfs_getattr(n, &st) == 0) {
                 ino = st.st_ino;
                 dev = st.st_dev;
             }
@@ -1048,7 +1035,7 @@ static int64_t op_open(struct fs_session *ss, struct fs_msg *m)
         struct vfs_setattr sa = {0};
         sa.mask = VFS_SET_SIZE | VFS_SET_MTIME;
         sa.mtime = vfs_now(&ss->s->env);
-        rc = node_stat(n, &st);
+        rc = vfs_getattr(n, &st);
         if (rc == 0)
             rc = n->fs->ops->setattr ? n->fs->ops->setattr(n, &sa) : -EPERM;
         if (rc < 0) {
@@ -1151,7 +1138,7 @@ static int64_t op_write(struct fs_session *ss, struct fs_msg *m, struct fs_buf *
             return -EFBIG;
         n = (uint64_t)INT64_MAX - at;
     }
-    rc = node_stat(f->node, &st);
+    rc = vfs_getattr(f->node, &st);
     if (rc < 0)
         return rc;
     size = (uint64_t)st.st_size;
@@ -1169,7 +1156,7 @@ static int64_t op_write(struct fs_session *ss, struct fs_msg *m, struct fs_buf *
         return r;
     if (at_handle && !f->stream)
         f->pos = at;
-    if (node_stat(f->node, &st) == 0 && (uint64_t)st.st_size > size)
+    if (vfs_getattr(f->node, &st) == 0 && (uint64_t)st.st_size > size)
         quota_charge(ss, (uint64_t)st.st_size - size);
     return r;
 }
@@ -1209,7 +1196,7 @@ static int64_t op_seek(struct fs_session *ss, struct fs_msg *m)
     default:
         if (S_ISDIR(f->node->type))
             return -EINVAL;
-        rc = node_stat(f->node, &st);
+        rc = vfs_getattr(f->node, &st);
         if (rc < 0)
             return rc;
         size = st.st_size;

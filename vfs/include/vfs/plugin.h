@@ -344,6 +344,9 @@ int vfs_cfg_mode(const struct cfg_node *node, const char *key, uint32_t *mode,
 
 /* The root directory of v (borrowed). */
 struct vfs_node *vfs_root_node(struct vfs *v);
+/* Fills *st for node as stat does (the core's fields, then the plugin's getattr): 0 or
+ * -errno. */
+int vfs_getattr(struct vfs_node *n, struct linux_stat *st);
 /* Looks up one component name (not "."; ".." steps up) in directory dir of v as the
  * path walk does; one reference in *out. Returns 0, -ENOENT, -ENOTDIR or the plugin's
  * error. Symlinks are not followed. */
