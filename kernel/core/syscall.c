@@ -61,10 +61,17 @@ static long sys_cap_move(struct thread *t, struct frame *f)
     return 0;
 }
 
+/* cap_delete(slot, pd): pd 0 is the caller's own space; else a PD capability with WRITE
+ * (its creator, such as a launcher, takes a capability back from it). */
 static long sys_cap_delete(struct thread *t, struct frame *f)
 {
     int err;
-    struct cap *c = cap_lookup(t->pd, A0, &err);
+    struct pd *space = t->pd;
+    if (A1) {
+        GET(pdc, A1, CX_T_PD, CX_R_WRITE);
+        space = OBJ(pdc, pd);
+    }
+    struct cap *c = cap_lookup(space, A0, &err);
     if (!c)
         return err;
     if (!c->obj)

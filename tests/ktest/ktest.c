@@ -102,6 +102,20 @@ static void test_caps(void)
     EXPECT("delete_original", cx_cap_delete(ep), 0);
     EXPECT("copy_of_deleted_gone", cx_raw_cap_info(c1, 0, 0, 0, 0, 0).err, CX_E_EMPTY_SLOT);
     EXPECT("delete_empty", cx_cap_delete(ep), CX_E_EMPTY_SLOT);
+
+    /* a domain's creator takes a capability back from it (cap_delete with a PD) */
+    uint64_t pd = kt_slot(), ro_pd = kt_slot();
+    EXPECT("delete_in_pd_create", cx_pd_create(CX_SLOT_QUOTA, pd, 16), 0);
+    EXPECT("delete_in_pd_give", cx_cap_copy(n, pd, 5, CX_R_ALL, 0), 0);
+    cx_cap_copy(pd, CX_SLOT_SELF_PD, ro_pd, CX_R_READ, 0);
+    EXPECT("delete_in_pd_needs_write", cx_cap_delete_in(ro_pd, 5), CX_E_NO_RIGHTS);
+    EXPECT("delete_in_pd_not_a_pd", cx_cap_delete_in(n, 5), CX_E_WRONG_TYPE);
+    EXPECT("delete_in_pd_bad_slot", cx_cap_delete_in(pd, 1u << 30), CX_E_INVALID_SLOT);
+    EXPECT("delete_in_pd", cx_cap_delete_in(pd, 5), 0);
+    EXPECT("delete_in_pd_gone", cx_cap_delete_in(pd, 5), CX_E_EMPTY_SLOT);
+    EXPECT("delete_in_pd_original_stays", cx_notif_signal(n, 1), 0);
+    cx_cap_delete(ro_pd);
+    cx_cap_delete(pd);
     cx_cap_delete(n);
 }
 

@@ -23,7 +23,7 @@
 #define CX_SYSCALLS(X)                                                                             \
     X(0, cap_copy, 5)         /* src, dst_pd, dst_slot, rights, badge -> derived copy */           \
     X(1, cap_move, 3)         /* src, dst_pd, dst_slot */                                          \
-    X(2, cap_delete, 1)       /* slot; deleting an original destroys the object */                 \
+    X(2, cap_delete, 2)       /* slot, pd or 0 (own); deleting an original destroys it */          \
     X(3, cap_revoke, 1)       /* slot: delete every capability derived from it */                  \
     X(4, cap_info, 1)         /* slot -> rsi type, rdi rights, rdx badge, r10 flags */             \
     X(5, cap_watch, 3)        /* slot, notif, bits: signal when no derived copy is left */         \

@@ -28,6 +28,11 @@ static inline long cx_cap_delete(uint64_t slot)
 {
     return cx_raw_cap_delete(slot, 0, 0, 0, 0, 0).err;
 }
+/* Deletes the capability at slot in the space of pd (a PD capability with WRITE). */
+static inline long cx_cap_delete_in(uint64_t pd, uint64_t slot)
+{
+    return cx_raw_cap_delete(slot, pd, 0, 0, 0, 0).err;
+}
 static inline long cx_cap_revoke(uint64_t slot)
 {
     return cx_raw_cap_revoke(slot, 0, 0, 0, 0, 0).err;
