@@ -259,6 +259,46 @@ static long exec_script(const char *path, const char *text, uint64_t size, const
     return r;
 }
 
+/* The number of the rule for the program in f (docs/sandboxes.md), matched by its
+ * absolute path in the tree with symbolic links resolved (else the path as given, made
+ * absolute); 0 if it has none. */
+static unsigned rule_of(struct vfs_file *f, const char *path)
+{
+    if (!rt_programs_count())
+        return 0;
+    static char buf[4096];
+    int64_t n = -1;
+    vfs_file_get(f);
+    int fd = vfs_install_fd(rt_vfs, f, 0, true);
+    if (fd >= 0) {
+        n = vfs_fd_path(rt_vfs, fd, buf, sizeof(buf));
+        vfs_close(rt_vfs, fd);
+    } else {
+        vfs_file_put(f);
+    }
+    if (n > 0)
+        return rt_program_rule(buf);
+    if (path[0] == '/')
+        return rt_program_rule(path);
+    n = vfs_getcwd(rt_vfs, buf, sizeof(buf));
+    size_t len = n > 0 ? (size_t)n - 1 : 0, pl = strlen(path);
+    if (len + pl + 2 > sizeof(buf))
+        return 0;
+    if (len && buf[len - 1] != '/')
+        buf[len++] = '/';
+    memcpy(buf + len, path, pl + 1);
+    return rt_program_rule(buf);
+}
+
+static unsigned script_rule; /* the rule of the script whose interpreter is being loaded */
+
+void rt_exec_forget_exe(void)
+{
+    if (exe_file)
+        vfs_file_put(exe_file);
+    exe_file = NULL;
+}
+
 long rt_exec(const char *path, const char *const argv[], const char *const envp[])
 {
     return rt_exec_depth(path, argv, envp, 0);
@@ -290,8 +330,13 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
         uint64_t hn = size < sizeof(head) ? size : sizeof(head);
         memcpy(head, (const void *)RT_SCRATCH_ADDR, hn);
         drop_scratch(scratch, size);
+        unsigned outer = script_rule;
+        if (!script_rule)
+            script_rule = rule_of(f, path); /* a script's rule holds for its interpreter */
         vfs_file_put(f);
-        return exec_script(path, head, hn, argv, envp, depth);
+        long sr = exec_script(path, head, hn, argv, envp, depth);
+        script_rule = outer;
+        return sr;
     }
     struct elf_info ei;
     int e = elf_parse((const void *)RT_SCRATCH_ADDR, size, &ei);
@@ -325,6 +370,18 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
         rt_exe_path[len + pl] = 0;
     }
     uint64_t bias = ei.type == ELF_ET_DYN ? STATIC_PIE_BASE : 0;
+    /* a program with its own tree: built now, while a failure still leaves the old
+     * program as it was */
+    unsigned rule = script_rule ? script_rule : rule_of(f, path);
+    if (rule) {
+        long pr = rt_program_enter(rule, &f);
+        if (pr) {
+            drop_scratch(scratch, size);
+            vfs_file_put(f);
+            return pr;
+        }
+    }
+    script_rule = 0;
     /* From here on the old image is gone: a failure ends the process. */
     teardown();
     long err = load_segments(&ei, bias);

@@ -134,6 +134,7 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
                                /* endpoint, memory, input notification; reply w0 the */
                                /* terminal's id or -errno */
 #define RT_LABEL_TTY 0xed      /* w0 TERM_CTL_*, w1 the terminal's id, w2 arg; reply w0 */
+#define RT_LABEL_NARROW 0xf8   /* w0 a `program` rule's number (from 1): docs/sandboxes.md */
 #define RT_TERMINALS_BASE 0x2e000000ul /* Terminal session memory, shared across fork */
 #define RT_MAX_TERMINALS 4
 #define RT_PGRP_GETPGID 0

@@ -341,6 +341,13 @@ long rt_pipe2(int *fds, int flags)
 }
 
 /* A fork child: its inherited descriptions of each pipe count as open ends too. */
+/* The process entered a program's own tree (programs.c): pipes made from now on live in
+ * the new tree's hidden mount; pipes already open keep working through their own. */
+void rt_pipes_after_narrow(void)
+{
+    pipe_fs = NULL;
+}
+
 void rt_pipes_after_fork(void)
 {
     for (struct pipe *p = pipes; p; p = p->next) {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <capix/capix.h>
+#include <capix/config.h>
 #include <vfs/vfs.h>
 #include "layout.h"
 #include "linux.h"
@@ -71,6 +72,23 @@ int rt_exe_symbol(uint64_t addr, char *buf, size_t size);
 /* pipe.c */
 long rt_pipe2(int *fds, int flags);
 void rt_pipes_after_fork(void);
+void rt_pipes_after_narrow(void);
+
+/* Programs with their own tree (programs.c, docs/sandboxes.md). */
+int rt_programs_add(const struct cfg_node *n, struct cfg_error *err);
+unsigned rt_program_rule(const char *path); /* its rule's number (from 1), or 0 */
+unsigned rt_programs_count(void);
+/* 0, or -errno with nothing changed; *exe (the new program's file) may be put and set
+ * to NULL */
+long rt_program_enter(unsigned number, struct vfs_file **exe);
+void rt_exec_forget_exe(void); /* puts the running program's file (exec.c) */
+int rt_vfs_build(const struct cfg_node *node, struct vfs **out, struct cfg_error *err);
+void rt_sessions_mark(void);
+bool rt_session_wanted(const char *service, const char *label);
+void rt_sessions_after_narrow(void);
+void rt_terminals_mark(void);
+bool rt_terminal_wanted(const char *label);
+void rt_terminals_after_narrow(void);
 int rt_pipe_wait(struct vfs_file *f, unsigned events);
 uint64_t rt_pipe_notif(struct vfs_file *f);
 /* terminal.c: the Terminal sessions of this process (the terminal plugin's transport). */

@@ -16,6 +16,9 @@
 
 struct session {
     uint64_t id, slot_ep, slot_mem;
+    char service[CX_SESSION_SERVICE_WORDS * 8], label[CX_SESSION_LABEL_WORDS * 8];
+    bool gone;   /* taken away by the launcher (docs/sandboxes.md): never used again */
+    bool wanted; /* mounted by the tree being built (rt_sessions_mark) */
 };
 
 static struct session sessions[RT_MAX_SESSIONS];
@@ -51,18 +54,44 @@ static int32_t fs_owner(void *ctx)
     return (int32_t)rt->pid;
 }
 
+static void fill(struct session *s, struct fs_transport *out)
+{
+    out->ctx = s;
+    out->buf = (struct fs_buf *)(RT_SESSIONS_BASE +
+                                 (uint64_t)(s - sessions) * FS_BUF_PAGES * CX_PAGE_SIZE);
+    out->call = fs_call;
+    out->yield = fs_yield;
+    out->owner = fs_owner;
+}
+
+static struct session *find(const char *service, const char *label)
+{
+    for (unsigned i = 0; i < RT_MAX_SESSIONS; i++)
+        if (sessions[i].id && !sessions[i].gone && !strcmp(sessions[i].service, service) &&
+            !strcmp(sessions[i].label, label))
+            return &sessions[i];
+    return NULL;
+}
+
 int rt_session_open(const char *service, const char *label, struct fs_transport *out)
 {
+    enum { SW = CX_SESSION_SERVICE_WORDS, W = SW + CX_SESSION_LABEL_WORDS };
+    size_t sl = strlen(service), ll = strlen(label);
+    if (sl >= SW * 8 || ll >= CX_SESSION_LABEL_WORDS * 8)
+        return -ENAMETOOLONG;
+    /* a second mount of the same label (a program's own tree) shares the session */
+    struct session *s = find(service, label);
+    if (s) {
+        s->wanted = true;
+        fill(s, out);
+        return 0;
+    }
     unsigned i = 0;
     while (i < RT_MAX_SESSIONS && sessions[i].id)
         i++;
     if (i == RT_MAX_SESSIONS)
         return -EMFILE;
-    enum { SW = CX_SESSION_SERVICE_WORDS, W = SW + CX_SESSION_LABEL_WORDS };
-    size_t sl = strlen(service), ll = strlen(label);
-    if (sl >= SW * 8 || ll >= CX_SESSION_LABEL_WORDS * 8)
-        return -ENAMETOOLONG;
-    struct session *s = &sessions[i];
+    s = &sessions[i];
     s->slot_ep = rt_slot_alloc();
     s->slot_mem = rt_slot_alloc();
     if (!s->slot_ep || !s->slot_mem)
@@ -98,10 +127,39 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
         return id < 0 ? (int)id : -EIO;
     }
     s->id = (uint64_t)id;
-    out->ctx = s;
-    out->buf = (struct fs_buf *)va;
-    out->call = fs_call;
-    out->yield = fs_yield;
-    out->owner = fs_owner;
+    memcpy(s->service, service, sl + 1);
+    memcpy(s->label, label, ll + 1);
+    s->wanted = true;
+    fill(s, out);
     return 0;
+}
+
+void rt_sessions_mark(void)
+{
+    for (unsigned i = 0; i < RT_MAX_SESSIONS; i++)
+        sessions[i].wanted = false;
+}
+
+bool rt_session_wanted(const char *service, const char *label)
+{
+    struct session *s = find(service, label);
+    return s && s->wanted;
+}
+
+void rt_sessions_after_narrow(void)
+{
+    for (unsigned i = 0; i < RT_MAX_SESSIONS; i++) {
+        struct session *s = &sessions[i];
+        if (!s->id || s->gone)
+            continue;
+        uint64_t va = RT_SESSIONS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE;
+        if (!cx_raw_cap_info(s->slot_mem, 0, 0, 0, 0, 0).err &&
+            !cx_map(rt->slot_pd, s->slot_mem, 0, va, FS_BUF_PAGES,
+                    CX_MAP_R | CX_MAP_W | CX_MAP_SHARE))
+            continue;
+        s->gone = true; /* its mounts fail with EIO from now on */
+        rt_slot_free(s->slot_ep);
+        rt_slot_free(s->slot_mem);
+        s->slot_ep = s->slot_mem = 0;
+    }
 }

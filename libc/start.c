@@ -288,6 +288,8 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
                         : !strcmp(n->name, "stderr") ? 2
                                                      : -1) >= 0) {
             e = one_arg(n, &sc->stdio[s], err);
+        } else if (!strcmp(n->name, "program")) {
+            e = rt_programs_add(n, err);
         } else if (!strcmp(n->name, "trace")) {
             if (n->nvalues)
                 return cfg_error_at(err, n, "'trace' takes no values");
@@ -312,8 +314,8 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
         } else {
             return cfg_error_at(err, n,
                                 "unknown node '%s' in a POSIX component's config (expected "
-                                "argv, env, cwd, stdin, stdout, stderr, uid, gid, umask, trace "
-                                "or vfs)",
+                                "argv, env, cwd, stdin, stdout, stderr, uid, gid, umask, trace, "
+                                "program or vfs)",
                                 n->name);
         }
         if (e)
@@ -340,6 +342,19 @@ static void open_stdio(int fd, const char *path)
              path, rt_strerror(r));
 }
 
+int rt_vfs_build(const struct cfg_node *node, struct vfs **out, struct cfg_error *err)
+{
+    static const struct vfs_plugin *plugins[64];
+    size_t np = 0;
+    for (size_t i = 0; i < vfs_plugins_all_count && np < 63; i++)
+        plugins[np++] = vfs_plugins_all[i];
+    plugins[np++] = &rt_plugin_uart;
+    int r = vfs_create(&vfs_env, plugins, np, node, 1024, out, err);
+    if (!r)
+        vfs_set_ids(*out, rt_uid, rt_gid);
+    return r;
+}
+
 long rt_start(void)
 {
     if (started)
@@ -354,12 +369,7 @@ long rt_start(void)
     const struct cfg_node *vfs_node = sc.vfs;
     if (!vfs_node)
         vfs_node = cfg_first(parse("<default vfs>", default_vfs, sizeof(default_vfs) - 1), "vfs");
-    static const struct vfs_plugin *plugins[64];
-    size_t np = 0;
-    for (size_t i = 0; i < vfs_plugins_all_count && np < 63; i++)
-        plugins[np++] = vfs_plugins_all[i];
-    plugins[np++] = &rt_plugin_uart;
-    int r = vfs_create(&vfs_env, plugins, np, vfs_node, 1024, &rt_vfs, &err);
+    int r = rt_vfs_build(vfs_node, &rt_vfs, &err);
     if (r == -EINVAL)
         config_fail(&err);
     if (r)

@@ -19,6 +19,7 @@
 #include <capix/term_protocol.h>
 #include <string.h>
 #include "layout.h"
+#include "programs.h"
 #include "sigqueue.h"
 
 #define ARCHIVE_VA 0x10000000ul
@@ -50,6 +51,9 @@ struct proc {
     bool stop_report, cont_report;         /* for wait4 with WUNTRACED, WCONTINUED */
     bool nocldwait;                        /* its children leave no zombies */
     bool no_ctty;                          /* left its session's terminal (TIOCNOTTY) */
+    bool narrowed;                         /* a program rule bounds it (programs.h) */
+    bool no_archive;                       /* narrowed without the boot archive */
+    uint64_t labels;                       /* narrowed: the session labels it may hold */
     uint64_t mems[8];
     unsigned nmems;
 };
@@ -59,6 +63,7 @@ static const char *prog_name = "(from config)";
 static struct proc procs[MAX_PROCS];
 static uint64_t quota, log_cap, ep;
 static int next_pid = 1;
+static uint64_t archive_pages;   /* the boot archive's size in pages */
 static int sandbox_status = -1;  /* set when pid 1 has ended: the sandbox ends */
 static struct rt_info base_info; /* what every process's rt_info starts from */
 static uint64_t io_src[4];       /* the launcher's slots of base_info.io[] */
@@ -78,6 +83,7 @@ struct shared {
     uint64_t slot_mem, slot_notif; /* where every holder has its copies */
     uint64_t notif2, slot_notif2;  /* a terminal: the input notification (wait rights) */
     bool pinned;                   /* a terminal: kept for the sandbox's life */
+    int label;                     /* a session: programs_label_index of its label */
     uint64_t holders[MAX_PROCS / 64];
 };
 static struct shared shared[MAX_SHARED];
@@ -217,6 +223,11 @@ static struct proc *new_proc(int ppid)
             struct proc *parent = find_proc(ppid);
             pr->pgid = parent ? parent->pgid : pr->pid;
             pr->sid = parent ? parent->sid : pr->pid;
+            if (parent) { /* a rule's bound holds for its descendants */
+                pr->narrowed = parent->narrowed;
+                pr->no_archive = parent->no_archive;
+                pr->labels = parent->labels;
+            }
             pr->state = P_RUNNING;
             return pr;
         }
@@ -247,6 +258,12 @@ static bool shared_held(const struct shared *sh)
         if (sh->holders[i])
             return true;
     return false;
+}
+
+static bool holds(const struct shared *sh, const struct proc *pr)
+{
+    unsigned i = (unsigned)(pr - procs);
+    return sh->holders[i / 64] & (1ul << (i % 64));
 }
 
 /* pr no longer holds object id (it deleted its copies, or it ended). */
@@ -298,6 +315,16 @@ static long shared_new(struct proc *pr, uint64_t pages, uint64_t slot_mem, uint6
  * session like a shared object, so that fork children hold it too. Returns the id or
  * -errno.
  */
+static bool label_allowed(const struct proc *pr, int li, const char *service, const char *label)
+{
+    if (!pr->narrowed || (li >= 0 && (pr->labels & (1ul << li))))
+        return true;
+    cx_printf("posix-spawn: pid %d asked for a %s session '%s' outside its program's tree: "
+              "denied\n",
+              pr->pid, service, label);
+    return false;
+}
+
 static long session_open(struct proc *pr, const struct cx_msg *req)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
@@ -320,10 +347,16 @@ static long session_open(struct proc *pr, const struct cx_msg *req)
         bytes = left / 4 & ~(CX_PAGE_SIZE - 1);
     if (bytes < (256ul << 10))
         return -12; /* ENOMEM */
+    char *label = (char *)(words + CX_SESSION_SERVICE_WORDS);
+    label[CX_SESSION_LABEL_WORDS * 8 - 1] = 0;
+    int li = programs_label_index(label);
+    if (!label_allowed(pr, li, "File_system", label))
+        return -1; /* EPERM */
     struct shared *sh = &shared[id];
     long r = request_session(words, bytes, sh);
     if (r < 0)
         return r;
+    sh->label = li;
     sh->slot_mem = slot_mem, sh->slot_notif = slot_ep;
     if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
         cx_cap_copy(sh->notif, pr->pd, slot_ep, CX_R_WRITE, 0)) {
@@ -606,6 +639,7 @@ static long start_first(int argc, char **argv, int trace)
     TRY(cx_map(pr->pd, cx_named_cap("archive"), 0, RT_ARCHIVE_ADDR,
                (asize + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE, CX_MAP_R | CX_MAP_SHARE));
     ri->archive_size = asize;
+    archive_pages = (asize + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
     size_t clen = 0;
     const char *ctext = cx_config_text(&clen);
     if (clen)
@@ -916,6 +950,47 @@ static void proc_exit(struct proc *pr, int wait_status)
 
 /* wait4: the first zombie child of pr that matches pid (-1 or 0: any); returns its pid
  * and status (reaping it), 0 when matching children are all running, -ECHILD. */
+/*
+ * RT_LABEL_NARROW (w0: a rule's number, as the runtime counts them): pr is about to run a
+ * program to which the config gives its own tree (programs.c). Its bound becomes the
+ * rule's, within any bound it had; every session outside it is taken from it: its
+ * capabilities at the process's slots are deleted, and the buffers of all its sessions
+ * and terminals are unmapped (the runtime maps again those it still holds, so nothing it
+ * lost stays visible), the boot archive too unless the tree mounts it. 0 or -errno.
+ */
+static long do_narrow(struct proc *pr, uint64_t number)
+{
+    const struct program_rule *r = programs_rule(number);
+    if (!r)
+        return -22; /* EINVAL */
+    pr->labels = (pr->narrowed ? pr->labels : ~0ul) & r->labels;
+    pr->narrowed = true;
+    if (!r->archive && !pr->no_archive) {
+        pr->no_archive = true;
+        cx_unmap(pr->pd, RT_ARCHIVE_ADDR, archive_pages);
+    }
+    cx_unmap(pr->pd, RT_SESSIONS_BASE, RT_MAX_SESSIONS * FS_BUF_PAGES);
+    cx_unmap(pr->pd, RT_TERMINALS_BASE, RT_MAX_TERMINALS * TERM_SHARED_BYTES / CX_PAGE_SIZE);
+    unsigned taken = 0;
+    for (unsigned id = 1; id < MAX_SHARED; id++) {
+        struct shared *sh = &shared[id];
+        if (!sh->used || !sh->quota || !holds(sh, pr))
+            continue; /* pipes (no quota) stay with it */
+        if (sh->label >= 0 && (pr->labels & (1ul << sh->label)))
+            continue;
+        cx_cap_delete_in(pr->pd, sh->slot_mem);
+        cx_cap_delete_in(pr->pd, sh->slot_notif);
+        if (sh->notif2)
+            cx_cap_delete_in(pr->pd, sh->slot_notif2);
+        shared_drop(pr, id);
+        taken++;
+    }
+    cx_printf("posix-spawn: pid %d runs %s in its own tree (config line %u): %u sessions "
+              "taken away\n",
+              pr->pid, r->path, r->line, taken);
+    return 0;
+}
+
 static long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t *ns)
 {
     *ns = 0;
@@ -1073,12 +1148,6 @@ static struct tty *tty_of(uint64_t id)
     return NULL;
 }
 
-static bool holds(const struct shared *sh, const struct proc *pr)
-{
-    unsigned i = (unsigned)(pr - procs);
-    return sh->holders[i / 64] & (1ul << (i % 64));
-}
-
 /*
  * RT_LABEL_TERMINAL: the terminal of a label for pr (IPC buffer words 4..15 the label,
  * 16..18 pr's slots for the endpoint, memory and input notification). Opens the session
@@ -1099,6 +1168,8 @@ static long terminal_open(struct proc *pr)
         if (slots[k] < CX_SLOT_FIRST_FREE || slots[k] >= PROC_SLOTS ||
             slots[k] == slots[(k + 1) % 3])
             return -22; /* EINVAL */
+    if (!label_allowed(pr, programs_label_index(label), "Terminal", label))
+        return -1; /* EPERM */
     struct tty *t = NULL;
     for (unsigned i = 0; i < MAX_TTYS && !t; i++)
         if (ttys[i].id && !strcmp(ttys[i].label, label))
@@ -1121,6 +1192,7 @@ static long terminal_open(struct proc *pr)
         if (r < 0)
             return r;
         sh->pinned = true;
+        sh->label = programs_label_index(label);
         sh->notif2 = cx_slot_alloc();
         uint64_t ev = cx_slot_alloc();
         t = &ttys[i];
@@ -1193,7 +1265,7 @@ static bool orphaned(int pgrp, int sid)
 static long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
 {
     struct tty *t = tty_of(id);
-    if (!t)
+    if (!t || !holds(&shared[t->id], pr))
         return -25; /* ENOTTY */
     bool leader = pr->pid == pr->sid;
     switch (op) {
@@ -1305,6 +1377,8 @@ int main(int argc, char **argv)
     }
     if (find_image(&runtime, "capix-runtime"))
         return 127;
+    if (programs_load(cx_start_info ? cx_start_info->name : ""))
+        return 126;
     if (find_image(&vdso, "capix-vdso"))
         vdso.data = NULL; /* no vDSO: clock_gettime takes the system call */
     ep = cx_slot_alloc();
@@ -1382,6 +1456,11 @@ int main(int argc, char **argv)
             m.w[0] = label == RT_LABEL_TERMINAL
                          ? (uint64_t)terminal_open(pr)
                          : (uint64_t)tty_ctl(pr, m.w[0], m.w[1], (long)m.w[2]);
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        } else if (label == RT_LABEL_NARROW) {
+            m.w[0] = (uint64_t)do_narrow(pr, m.w[0]);
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;

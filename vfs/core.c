@@ -133,6 +133,7 @@ int vfs_mount_instance(struct vfs *v, const struct vfs_plugin *p, const struct c
     fs->plugin = p;
     fs->env = &v->env;
     fs->cfg_line = cfg ? cfg->line : 0;
+    fs->label = cfg ? cfg_prop(cfg, "label") : NULL;
     vfs_attach_fs(v, fs);
     *out = fs;
     return 0;
@@ -235,4 +236,29 @@ struct vfs_fs *vfs_fs_next(struct vfs *v, struct vfs_fs *prev)
 struct vfs_node *vfs_cwd_node(struct vfs *v)
 {
     return v->cwd;
+}
+
+int vfs_move_fds(struct vfs *from, struct vfs *to, bool (*keep)(void *ctx, struct vfs_file *f),
+                 void *ctx)
+{
+    struct vfs_fd_table *src = &from->fds;
+    int rc = vfs_fd_set_limit(&to->fds, src->limit);
+    for (unsigned fd = 0; fd < src->capacity; fd++) {
+        struct vfs_file *f = src->fds[fd].file;
+        if (!f)
+            continue;
+        if (rc == 0 && keep(ctx, f)) {
+            vfs_file_get(f);
+            int got = vfs_fd_install(&to->fds, f, (int)fd, src->fds[fd].cloexec);
+            if (got != (int)fd) {
+                if (got >= 0)
+                    vfs_fd_close(&to->fds, got);
+                else
+                    vfs_file_put(f);
+                rc = got < 0 ? got : -EBADF;
+            }
+        }
+        vfs_fd_close(src, (int)fd);
+    }
+    return rc;
 }

@@ -58,3 +58,8 @@ $(BUILD)/user/bin/ttytest: tests/posix/ttytest.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/ttytest
+# treetest: a program with its own file tree (scenario sandbox-trees)
+$(BUILD)/user/bin/treetest: tests/posix/treetest.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/treetest

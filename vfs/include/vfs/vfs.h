@@ -126,6 +126,12 @@ int vfs_dup3(struct vfs *v, int oldfd, int newfd, int flags);
 int vfs_fcntl(struct vfs *v, int fd, int cmd, unsigned long arg);
 /* Sets the descriptor limit (RLIMIT_NOFILE); open descriptors above it stay open. */
 int vfs_set_fd_limit(struct vfs *v, unsigned limit);
+/* Moves the descriptors of `from` that keep() accepts to the same numbers in `to` (which
+ * has none there), with their close-on-exec flags and from's limit, and closes every
+ * descriptor of `from`. For an exec into a program with its own tree (docs/sandboxes.md).
+ * 0, or a negative errno (descriptors from then on are closed, not moved). */
+int vfs_move_fds(struct vfs *from, struct vfs *to, bool (*keep)(void *ctx, struct vfs_file *f),
+                 void *ctx);
 /* Closes every descriptor marked FD_CLOEXEC (execve). */
 void vfs_close_on_exec(struct vfs *v);
 
