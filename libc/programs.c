@@ -59,7 +59,7 @@ static bool keep(void *ctx, struct vfs_file *f)
         return rt_session_wanted("File_system", label);
     if (!strcmp(name, "terminal"))
         return rt_terminal_wanted(label);
-    static const char *const stateless[] = {"pipe", "null",    "zero", "full",
+    static const char *const stateless[] = {"pipe",   "null",    "zero", "full",
                                             "random", "urandom", "log"};
     for (unsigned i = 0; i < sizeof(stateless) / sizeof(stateless[0]); i++)
         if (!strcmp(name, stateless[i]))

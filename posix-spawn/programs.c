@@ -45,8 +45,9 @@ static int collect(struct program_rule *r, const struct cfg_node *node, struct c
             int i = programs_label_index(label);
             if (i < 0) {
                 if (nlabels == PROGRAMS_MAX_LABELS)
-                    return cfg_error_at(err, n, "too many session labels in program trees "
-                                                "(at most 64)");
+                    return cfg_error_at(err, n,
+                                        "too many session labels in program trees "
+                                        "(at most 64)");
                 i = (int)nlabels;
                 labels[nlabels++] = label;
             }

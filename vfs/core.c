@@ -133,7 +133,14 @@ int vfs_mount_instance(struct vfs *v, const struct vfs_plugin *p, const struct c
     fs->plugin = p;
     fs->env = &v->env;
     fs->cfg_line = cfg ? cfg->line : 0;
-    fs->label = cfg ? cfg_prop(cfg, "label") : NULL;
+    const char *label = cfg ? cfg_prop(cfg, "label") : NULL;
+    if (label) { /* a copy: the config tree is not kept */
+        size_t n = strlen(label) + 1;
+        char *copy = vfs_zalloc(&v->env, n);
+        if (copy)
+            memcpy(copy, label, n);
+        fs->label = copy;
+    }
     vfs_attach_fs(v, fs);
     *out = fs;
     return 0;
@@ -200,6 +207,9 @@ void vfs_destroy(struct vfs *v)
         vfs_node_put(v->cwd);
     for (fs = v->mounts; fs; fs = next) {
         next = fs->next;
+        if (fs->label)
+            vfs_free(&env, (void *)fs->label, strlen(fs->label) + 1);
+        fs->label = NULL;
         if (fs->ops->unmount)
             fs->ops->unmount(fs);
     }

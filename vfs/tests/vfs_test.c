@@ -906,6 +906,39 @@ static void magic_links(void)
     magic_target = NULL;
 }
 
+/* exec into a program's own tree: the descriptors a predicate keeps move to the same
+ * numbers in the new vfs, with their close-on-exec flags; all others close */
+static bool keep_devices(void *ctx, struct vfs_file *f)
+{
+    (void)ctx;
+    return f->node->fs->plugin && !strcmp(f->node->fs->plugin->name, "null");
+}
+
+static void descriptors_move_to_a_new_tree(void)
+{
+    struct vfs *a = tl_vfs("dir /tmp { ram }; dir /dev { null; zero }");
+    struct vfs *b = tl_vfs("dir /other { ram }");
+    CHECK(a && b);
+    CHECK_INT(tl_write(a, "/tmp/f", "data"), 0);
+    int ram = vfs_openat(a, AT_FDCWD, "/tmp/f", O_RDONLY, 0);
+    int null = vfs_openat(a, AT_FDCWD, "/dev/null", O_WRONLY | O_CLOEXEC, 0);
+    int zero = vfs_openat(a, AT_FDCWD, "/dev/zero", O_RDONLY, 0);
+    CHECK_INT(vfs_dup2(a, null, 7), 7);
+    CHECK(ram >= 0 && null >= 0 && zero >= 0);
+    CHECK_INT(vfs_move_fds(a, b, keep_devices, NULL), 0);
+    /* nothing is left in a; b has the null device at both numbers */
+    CHECK_INT(vfs_fcntl(a, ram, F_GETFD, 0), -EBADF);
+    CHECK_INT(vfs_fcntl(a, null, F_GETFD, 0), -EBADF);
+    CHECK_INT(vfs_fcntl(b, ram, F_GETFD, 0), -EBADF);
+    CHECK_INT(vfs_fcntl(b, zero, F_GETFD, 0), -EBADF);
+    CHECK_INT(vfs_fcntl(b, null, F_GETFD, 0), FD_CLOEXEC);
+    CHECK_INT(vfs_fcntl(b, 7, F_GETFD, 0), 0);
+    CHECK_INT(vfs_write(b, null, "x", 1), 1);
+    CHECK_INT(vfs_write(b, 7, "x", 1), 1);
+    CHECK_INT(vfs_close(b, null), 0);
+    CHECK_INT(vfs_close(b, 7), 0);
+}
+
 int main(void)
 {
     RUN(tree_from_config);
@@ -933,5 +966,6 @@ int main(void)
     RUN(vectors_and_copies);
     RUN(descriptor_paths);
     RUN(magic_links);
+    RUN(descriptors_move_to_a_new_tree);
     return tl_finish();
 }

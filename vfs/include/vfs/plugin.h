@@ -63,7 +63,7 @@ struct vfs_fs {
     bool backing;        /* true: its root is the content of `at`; false: an entry of it */
     struct vfs_fs *next; /* all instances of a vfs */
     unsigned cfg_line;
-    const char *label; /* the config node's label= (sessions), or NULL */
+    const char *label; /* a copy of the config node's label= (sessions), or NULL */
 };
 
 /* One open file description: what open() makes and descriptors refer to. dup and fork
