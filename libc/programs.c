@@ -49,16 +49,15 @@ unsigned rt_program_rule(const char *path)
     return 0;
 }
 
-/* What a descriptor may take into the program's tree. */
+/* What a descriptor may take into the program's tree (ctx: the new vfs): files of a
+ * session or terminal the new tree mounts too, pipes and stateless devices. */
 static bool keep(void *ctx, struct vfs_file *f)
 {
     const struct vfs_fs *fs = f->node->fs;
     const char *name = fs->plugin ? fs->plugin->name : "";
     const char *label = fs->label ? fs->label : "";
-    if (!strcmp(name, "fs"))
-        return rt_session_wanted("File_system", label);
-    if (!strcmp(name, "terminal"))
-        return rt_terminal_wanted(label);
+    if (!strcmp(name, "fs") || !strcmp(name, "terminal"))
+        return vfs_has_mount(ctx, name, label);
     static const char *const stateless[] = {"pipe",   "null",    "zero", "full",
                                             "random", "urandom", "log"};
     for (unsigned i = 0; i < sizeof(stateless) / sizeof(stateless[0]); i++)
@@ -72,8 +71,6 @@ long rt_program_enter(unsigned number, struct vfs_file **exe)
     if (number < 1 || number > nrules)
         return -EINVAL;
     const struct rule *r = &rules[number - 1];
-    rt_sessions_mark();
-    rt_terminals_mark();
     struct vfs *nv;
     struct cfg_error err;
     int rc = rt_vfs_build(r->vfs, &nv, &err);
@@ -92,11 +89,11 @@ long rt_program_enter(unsigned number, struct vfs_file **exe)
     if (vfs_getcwd(rt_vfs, cwd, sizeof(cwd)) < 0 || vfs_chdir(nv, cwd))
         vfs_chdir(nv, "/");
     /* from here on the process is committed: a failure ends it */
-    int moved = vfs_move_fds(rt_vfs, nv, keep, NULL);
+    int moved = vfs_move_fds(rt_vfs, nv, keep, nv);
     /* the running program's file and the new one (kept for /proc and fault reports) go
      * now unless the new tree keeps their file system: afterwards their buffers are gone */
     rt_exec_forget_exe();
-    if (!keep(NULL, *exe)) {
+    if (!keep(nv, *exe)) {
         vfs_file_put(*exe);
         *exe = NULL;
     }

@@ -83,11 +83,7 @@ unsigned rt_programs_count(void);
 long rt_program_enter(unsigned number, struct vfs_file **exe);
 void rt_exec_forget_exe(void); /* puts the running program's file (exec.c) */
 int rt_vfs_build(const struct cfg_node *node, struct vfs **out, struct cfg_error *err);
-void rt_sessions_mark(void);
-bool rt_session_wanted(const char *service, const char *label);
 void rt_sessions_after_narrow(void);
-void rt_terminals_mark(void);
-bool rt_terminal_wanted(const char *label);
 void rt_terminals_after_narrow(void);
 int rt_pipe_wait(struct vfs_file *f, unsigned events);
 uint64_t rt_pipe_notif(struct vfs_file *f);

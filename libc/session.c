@@ -17,8 +17,7 @@
 struct session {
     uint64_t id, slot_ep, slot_mem;
     char service[CX_SESSION_SERVICE_WORDS * 8], label[CX_SESSION_LABEL_WORDS * 8];
-    bool gone;   /* taken away by the launcher (docs/sandboxes.md): never used again */
-    bool wanted; /* mounted by the tree being built (rt_sessions_mark) */
+    bool gone; /* taken away by the launcher (docs/sandboxes.md): never used again */
 };
 
 static struct session sessions[RT_MAX_SESSIONS];
@@ -82,7 +81,6 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
     /* a second mount of the same label (a program's own tree) shares the session */
     struct session *s = find(service, label);
     if (s) {
-        s->wanted = true;
         fill(s, out);
         return 0;
     }
@@ -129,21 +127,8 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
     s->id = (uint64_t)id;
     memcpy(s->service, service, sl + 1);
     memcpy(s->label, label, ll + 1);
-    s->wanted = true;
     fill(s, out);
     return 0;
-}
-
-void rt_sessions_mark(void)
-{
-    for (unsigned i = 0; i < RT_MAX_SESSIONS; i++)
-        sessions[i].wanted = false;
-}
-
-bool rt_session_wanted(const char *service, const char *label)
-{
-    struct session *s = find(service, label);
-    return s && s->wanted;
 }
 
 void rt_sessions_after_narrow(void)

@@ -20,7 +20,6 @@
 struct terminal {
     uint64_t id, slot_ep, slot_mem, slot_notif;
     char label[96];
-    bool wanted; /* mounted by the tree being built (rt_sessions_mark) */
 };
 
 static struct terminal terminals[RT_MAX_TERMINALS];
@@ -107,7 +106,6 @@ int rt_terminal_open(const char *label, struct term_transport *out)
     if (i == RT_MAX_TERMINALS)
         return -EMFILE;
     struct terminal *t = &terminals[i];
-    t->wanted = true;
     if (!t->id) {
         t->slot_ep = rt_slot_alloc(), t->slot_mem = rt_slot_alloc();
         t->slot_notif = rt_slot_alloc();
@@ -136,7 +134,6 @@ int rt_terminal_open(const char *label, struct term_transport *out)
             return id < 0 ? (int)id : -EIO;
         }
         t->id = (uint64_t)id;
-        t->wanted = true;
         memcpy(t->label, label, ll + 1);
     }
     out->ctx = t;
@@ -152,20 +149,6 @@ uint64_t rt_terminal_notif(struct vfs_file *f)
 {
     const struct term_transport *tr = vfs_terminal_transport(f);
     return tr ? ((const struct terminal *)tr->ctx)->slot_notif : 0;
-}
-
-void rt_terminals_mark(void)
-{
-    for (unsigned i = 0; i < RT_MAX_TERMINALS; i++)
-        terminals[i].wanted = false;
-}
-
-bool rt_terminal_wanted(const char *label)
-{
-    for (unsigned i = 0; i < RT_MAX_TERMINALS; i++)
-        if (terminals[i].id && !strcmp(terminals[i].label, label))
-            return terminals[i].wanted;
-    return false;
 }
 
 void rt_terminals_after_narrow(void)

@@ -248,6 +248,15 @@ struct vfs_node *vfs_cwd_node(struct vfs *v)
     return v->cwd;
 }
 
+bool vfs_has_mount(const struct vfs *v, const char *plugin, const char *label)
+{
+    for (const struct vfs_fs *fs = v->mounts; fs; fs = fs->next)
+        if (fs->plugin && !strcmp(fs->plugin->name, plugin) &&
+            !strcmp(fs->label ? fs->label : "", label))
+            return true;
+    return false;
+}
+
 int vfs_move_fds(struct vfs *from, struct vfs *to, bool (*keep)(void *ctx, struct vfs_file *f),
                  void *ctx)
 {

@@ -183,6 +183,31 @@ static int comp_lookup(struct vfs_node *dir, const char *name, size_t len, struc
     return rc;
 }
 
+/*
+ * Positions in a composition directory: its own entries have small numbers (below bit
+ * 62); an entry of its backing tree has the backing's position with one more bit set, the
+ * first clear bit of the run of ones that starts at bit 62 (bit 62 for a plain file
+ * system's position, bit 61 when the backing is itself a composition, and so on). So
+ * compositions nest without losing a bit: the default tree is a composition whose root is
+ * an `fs` mount of a vfs server that serves a composition. Plain file systems' positions
+ * must stay below 2^56.
+ */
+static uint64_t backing_pos_encode(uint64_t p)
+{
+    int b = 62;
+    while (b > 56 && ((p >> b) & 1))
+        b--;
+    return p | (1ull << b);
+}
+
+static uint64_t backing_pos_decode(uint64_t x)
+{
+    int b = 62;
+    while (b > 56 && ((x >> (b - 1)) & 1))
+        b--;
+    return x & ~(1ull << b);
+}
+
 static int comp_readdir(struct vfs_node *dir, uint64_t pos, struct vfs_dirent *out)
 {
     struct vfs_cdir *d = vfs_cdir_of(dir);
@@ -207,13 +232,13 @@ static int comp_readdir(struct vfs_node *dir, uint64_t pos, struct vfs_dirent *o
     b = vfs_cdir_backing(d);
     if (!b)
         return 0;
-    p = pos & ~VFS_DIR_POS_BACKING;
+    p = backing_pos_decode(pos);
     for (;;) {
         rc = b->fs->ops->readdir ? b->fs->ops->readdir(b, p, out) : 0;
         if (rc <= 0)
             break;
         if (!vfs_cdir_entry(d, out->name, out->len)) {
-            out->next |= VFS_DIR_POS_BACKING;
+            out->next = backing_pos_encode(out->next);
             break;
         }
         p = out->next;

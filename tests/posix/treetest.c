@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
@@ -161,6 +162,16 @@ int main(int argc, char **argv)
         who = "wide";
         int fd = open("/etc/passwd", O_RDONLY);
         check("reads_rootfs", fd >= 0, strerror(errno));
+        DIR *d = opendir("/");
+        int entries = 0;
+        errno = 0;
+        while (d && readdir(d))
+            entries++;
+        char detail[96];
+        snprintf(detail, sizeof(detail), "%d entries in /, errno %s", entries, strerror(errno));
+        check("lists_root", d && errno == 0 && entries >= 4, detail);
+        if (d)
+            closedir(d);
         unreachable("no_home", "/root/out.txt");
         return failures ? 1 : 0;
     }

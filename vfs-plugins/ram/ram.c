@@ -31,9 +31,11 @@
 #include <vfs/plugin.h>
 #include <vfs_plugins.h>
 
-#define RAM_MAX_FILE (1ull << 40)  /* largest file: 1 TiB (EFBIG beyond) */
-#define RAM_FIRST_POS (1ull << 61) /* counting down; positions stay >= 2 */
-#define RAM_SHORT_SYMLINK 128      /* tmpfs keeps shorter link text inline: no blocks */
+#define RAM_MAX_FILE (1ull << 40) /* largest file: 1 TiB (EFBIG beyond) */
+#define RAM_FIRST_POS                                                                              \
+    (1ull << 55)              /* counting down; positions stay >= 2 (and below 2^56:               \
+                                a composition marks its backing's positions above) */
+#define RAM_SHORT_SYMLINK 128 /* tmpfs keeps shorter link text inline: no blocks */
 
 struct ram_node;
 

@@ -24,6 +24,7 @@ chmod +x /tmp/narrow.sh
 /tmp/narrow.sh
 echo "script exit status $?"
 # the wide program, run by the shell, reads the read-only tree
+if ls / > /tmp/root.txt && grep -q "^bin$" /tmp/root.txt && grep -q "^tmp$" /tmp/root.txt && [ "$(wc -l < /tmp/root.txt)" -lt 20 ]; then echo "PASS shell_lists_root"; else echo "FAIL shell_lists_root"; fi
 /tmp/wide wide
 echo "wide exit status $?"
 # what treetest wrote in the home, read by the shell

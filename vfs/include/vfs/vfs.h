@@ -130,6 +130,8 @@ int vfs_set_fd_limit(struct vfs *v, unsigned limit);
  * has none there), with their close-on-exec flags and from's limit, and closes every
  * descriptor of `from`. For an exec into a program with its own tree (docs/sandboxes.md).
  * 0, or a negative errno (descriptors from then on are closed, not moved). */
+/* Whether v mounts an instance of plugin with the config's label= (missing counts as ""). */
+bool vfs_has_mount(const struct vfs *v, const char *plugin, const char *label);
 int vfs_move_fds(struct vfs *from, struct vfs *to, bool (*keep)(void *ctx, struct vfs_file *f),
                  void *ctx);
 /* Closes every descriptor marked FD_CLOEXEC (execve). */
