@@ -73,6 +73,14 @@ void child_destroy(struct child *c);
 void session_announce(struct child *c, struct cx_msg *m, uint64_t recv_slot);
 void session_request(struct child *children, unsigned count, struct child *c, struct cx_msg *m,
                      uint64_t recv_slot);
+/* route.c: the provider of the first route of c that takes a session of service with
+ * label (docs/sessions.md), with the index of the service in its provides list; NULL if
+ * no route matches (or, in an unchecked config, its target does not provide it). */
+struct child *route_find(struct child *children, unsigned count, const struct child *c,
+                         const char *service, const char *label, unsigned *service_index);
+/* route.c: the label the provider sees, "REQUESTER -> LABEL" (just REQUESTER for an
+ * empty label), cut to size - 1 bytes and NUL-padded to size. */
+void route_full_label(char *out, size_t size, const char *requester, const char *label);
 /* main.c: a capability init no longer needs after its next reply */
 void session_defer_free(uint64_t slot);
 

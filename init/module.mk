@@ -1,5 +1,5 @@
 # init: the first component (build/user/bin/init), packed first into the boot archive.
-INIT_SRCS := $(wildcard init/*.c)
+INIT_SRCS := $(filter-out %_fuzz.c,$(wildcard init/*.c))
 INIT_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,$(INIT_SRCS))
 INIT_BIN := $(BUILD)/user/bin/init
 
