@@ -64,6 +64,12 @@ struct child {
 int init_read_config(const char *text, size_t len, struct child *children, unsigned *count,
                      int *shutdown_when_done, struct cfg_error *err);
 
+/* config.c: c's own view of the config text[0..len) into out (at most len bytes);
+ * returns its length. Every character outside c's component node becomes one space
+ * (a UTF-8 sequence one space, so that columns stay), newlines and a byte-order mark
+ * stay: it parses with the same lines and columns (docs/config.md). */
+size_t init_config_view(const char *text, size_t len, const struct child *c, char *out);
+
 /* loader.c: builds and starts a child; 0 or a CX_E_* code. */
 int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *archive,
                 size_t archive_len, const char *config, size_t config_len);

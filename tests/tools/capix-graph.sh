@@ -208,6 +208,8 @@ err_case error-policy $'component fs {\n    binary ram_fs\n    provides File_sys
   "@F@:5:9: as in: policy [label=L | label-prefix=L | label-suffix=L] root=/PATH [writeable]"
 err_case error-program $'component s {\n    binary posix-spawn\n    config {\n        program vi { vfs { ram } }\n    }\n}\n' \
   "@F@:4:9: as in: program /usr/bin/vim { vfs { ... } }"
+err_case error-name $'component "shell -> tmp" {\n    binary ram_fs\n}\n' \
+  "@F@:1:1: 'component' takes a name of 1 to 31 letters, digits, '_', '-' and '.'"
 
 # a suffix the tool cannot draw
 if tools/capix graph -o "$tmp/x.gif" >/dev/null 2>&1; then
