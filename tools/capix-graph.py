@@ -383,6 +383,9 @@ def main():
     ap.add_argument("-o", dest="out", default="build/graph.svg",
                     help="image to write: .svg (default), .png, or .dot for the dot source")
     a = ap.parse_args()
+    # config strings are bytes: what is not UTF-8 goes out as it came in
+    sys.stdout.reconfigure(errors="surrogateescape")
+    sys.stderr.reconfigure(errors="surrogateescape")
     p = subprocess.run([a.dump, a.config], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode != 0:
         sys.stderr.write(p.stderr.decode("utf-8", "replace"))
