@@ -29,6 +29,7 @@ include drivers/module.mk
 include libc/module.mk
 include posix-spawn/module.mk
 include tests/module.mk
+include tools/module.mk
 -include ports/module.mk
 -include bench/module.mk
 -include posix-test/module.mk

@@ -58,11 +58,27 @@ static int duration_arg(const struct cfg_node *n, uint64_t *ns, struct cfg_error
     return 0;
 }
 
+/* A component name: 1..31 letters, digits, '_', '-' and '.'. It starts the labels its
+ * providers see ("NAME -> LABEL"), so it may hold neither spaces nor '>'. */
+static bool name_ok(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len == 0 || len > 31)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-' || *s == '.'))
+            return false;
+    return true;
+}
+
 static int read_component(const struct cfg_node *n, struct child *c, struct cfg_error *err)
 {
     memset(c, 0, sizeof(*c));
-    if (cfg_nargs(n) != 1 || strlen(cfg_arg(n, 0)) >= sizeof(c->name))
-        return cfg_error_at(err, n, "'component' takes a name of at most 31 characters");
+    if (cfg_nargs(n) != 1 || n->nvalues != 1 || !name_ok(cfg_arg(n, 0)))
+        return cfg_error_at(err, n,
+                            "'component' takes a name of 1 to 31 letters, digits, '_', '-' "
+                            "and '.'");
     memcpy(c->name, cfg_arg(n, 0), strlen(cfg_arg(n, 0)) + 1);
     c->node = n;
     c->binary = c->name;
@@ -193,10 +209,18 @@ static int check_routes(struct child *children, unsigned count, struct cfg_error
     return 0;
 }
 
-/* The byte offset of a line and column (columns count UTF-8 characters, from 1). */
+/* The length of the UTF-8 byte-order mark the text starts with (the parser skips it
+ * without counting a column), or 0. */
+static size_t bom_len(const char *text, size_t len)
+{
+    return len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
+/* The byte offset of a line and column (columns count UTF-8 characters, from 1, as
+ * lib/config counts them). */
 static size_t offset_of(const char *text, size_t len, unsigned line, unsigned col)
 {
-    size_t i = 0;
+    size_t i = bom_len(text, len);
     for (unsigned l = 1; l < line && i < len; i++)
         if (text[i] == '\n')
             l++;
@@ -264,4 +288,16 @@ int init_read_config(const char *text, size_t len, struct child *children, unsig
         children[i].awaited = true;
     }
     return check_routes(children, *count, err);
+}
+
+size_t init_config_view(const char *text, size_t len, const struct child *c, char *out)
+{
+    size_t bom = bom_len(text, len), n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i < bom || (i >= c->cfg_start && i < c->cfg_end) || text[i] == '\n')
+            out[n++] = text[i];
+        else if (((unsigned char)text[i] & 0xc0) != 0x80)
+            out[n++] = ' '; /* one column for one character, however many bytes it had */
+    }
+    return n;
 }

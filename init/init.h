@@ -64,6 +64,12 @@ struct child {
 int init_read_config(const char *text, size_t len, struct child *children, unsigned *count,
                      int *shutdown_when_done, struct cfg_error *err);
 
+/* config.c: c's own view of the config text[0..len) into out (at most len bytes);
+ * returns its length. Every character outside c's component node becomes one space
+ * (a UTF-8 sequence one space, so that columns stay), newlines and a byte-order mark
+ * stay: it parses with the same lines and columns (docs/config.md). */
+size_t init_config_view(const char *text, size_t len, const struct child *c, char *out);
+
 /* loader.c: builds and starts a child; 0 or a CX_E_* code. */
 int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *archive,
                 size_t archive_len, const char *config, size_t config_len);
@@ -73,6 +79,14 @@ void child_destroy(struct child *c);
 void session_announce(struct child *c, struct cx_msg *m, uint64_t recv_slot);
 void session_request(struct child *children, unsigned count, struct child *c, struct cx_msg *m,
                      uint64_t recv_slot);
+/* route.c: the provider of the first route of c that takes a session of service with
+ * label (docs/sessions.md), with the index of the service in its provides list; NULL if
+ * no route matches (or, in an unchecked config, its target does not provide it). */
+struct child *route_find(struct child *children, unsigned count, const struct child *c,
+                         const char *service, const char *label, unsigned *service_index);
+/* route.c: the label the provider sees, "REQUESTER -> LABEL" (just REQUESTER for an
+ * empty label), cut to size - 1 bytes and NUL-padded to size. */
+void route_full_label(char *out, size_t size, const char *requester, const char *label);
 /* main.c: a capability init no longer needs after its next reply */
 void session_defer_free(uint64_t slot);
 

@@ -161,10 +161,8 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
         TRY((int)cx_map(CX_SLOT_SELF_PD, c->mems[c->nmems - 1], 0, SCRATCH, pages,
                         CX_MAP_R | CX_MAP_W));
         char *t = (char *)SCRATCH;
-        for (size_t i = 0; i < config_len; i++)
-            t[i] = (i >= c->cfg_start && i < c->cfg_end) || config[i] == '\n' ? config[i] : ' ';
+        page.si.config_size = init_config_view(config, config_len, c, t);
         cx_unmap(CX_SLOT_SELF_PD, SCRATCH, pages);
-        page.si.config_size = config_len;
     }
     TRY(child_mem(c, CX_STARTINFO_ADDR, 1, CX_MAP_R, &page, 0, sizeof(page)));
     TRY(child_mem(c, CX_IPCBUF_ADDR, 1, CX_MAP_R | CX_MAP_W, NULL, 0, 0));

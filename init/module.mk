@@ -1,5 +1,5 @@
 # init: the first component (build/user/bin/init), packed first into the boot archive.
-INIT_SRCS := $(wildcard init/*.c)
+INIT_SRCS := $(filter-out %_fuzz.c,$(wildcard init/*.c))
 INIT_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,$(INIT_SRCS))
 INIT_BIN := $(BUILD)/user/bin/init
 
@@ -8,3 +8,24 @@ $(INIT_BIN): $(INIT_OBJS) $(LIBCAPIX)
 	$(USER_CC) $(USER_LDFLAGS) $(INIT_OBJS) $(LIBCAPIX) -lgcc -o $@
 
 ALL_TARGETS += $(INIT_BIN)
+
+# Host fuzzers: init's reading of the system config (init/config.c) and the session
+# router (init/route.c) with the label matcher it shares with the file-system servers.
+# Both start from the configs in init/fuzz-seeds/ (a route seed may append a NUL byte
+# and queries, see route_fuzz.c).
+INIT_FUZZ_OBJS := $(BUILD)/fuzz/init/config.o $(BUILD)/fuzz/init/route.o \
+	$(BUILD)/fuzz/lib/capix/label.o $(BUILD)/fuzz/lib/config/config.o
+FUZZERS += $(BUILD)/fuzz/init_config_fuzz $(BUILD)/fuzz/route_fuzz
+$(BUILD)/fuzz/init_config_fuzz: $(BUILD)/fuzz/init/config_fuzz.o $(INIT_FUZZ_OBJS) \
+		| $(BUILD)/fuzz/.init-seeded
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(BUILD)/fuzz/route_fuzz: $(BUILD)/fuzz/init/route_fuzz.o $(INIT_FUZZ_OBJS) \
+		| $(BUILD)/fuzz/.init-seeded
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(BUILD)/fuzz/.init-seeded: $(wildcard init/fuzz-seeds/*)
+	@mkdir -p $(BUILD)/fuzz/corpus-init_config_fuzz $(BUILD)/fuzz/corpus-route_fuzz
+	cp init/fuzz-seeds/* $(BUILD)/fuzz/corpus-init_config_fuzz/
+	cp init/fuzz-seeds/* $(BUILD)/fuzz/corpus-route_fuzz/
+	@touch $@

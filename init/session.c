@@ -62,19 +62,9 @@ void session_request(struct child *children, unsigned count, struct child *c, st
     get_string(label, m, SERVICE_WORDS, LABEL_WORDS);
     uint64_t quota = CX_TAG_CAPS(m->tag) ? recv_slot : 0;
     m->tag = CX_TAG(0, 1, 0);
-    const struct route *r = NULL;
-    for (unsigned i = 0; i < c->nroutes && !r; i++)
-        if (!strcmp(c->routes[i].service, service) &&
-            cx_label_matches(c->routes[i].match, c->routes[i].label, label))
-            r = &c->routes[i];
-    struct child *p = NULL;
     unsigned si = 0;
-    for (unsigned i = 0; r && i < count && !p; i++)
-        if (!strcmp(children[i].name, r->to))
-            p = &children[i];
-    while (p && si < p->nprovides && strcmp(p->provides[si], service))
-        si++;
-    if (!r || !p || si == p->nprovides) {
+    struct child *p = route_find(children, count, c, service, label, &si);
+    if (!p) {
         cx_printf("[init] %s: no route for a %s session labelled '%s': denied\n", c->name, service,
                   label);
         m->w[0] = (uint64_t)-1; /* EPERM */
@@ -85,17 +75,7 @@ void session_request(struct child *children, unsigned count, struct child *c, st
     } else {
         /* ask the provider, with the label as it sees it: "requester -> label" */
         uint64_t words[FULL_WORDS];
-        memset(words, 0, sizeof(words));
-        char *full = (char *)words;
-        size_t n = strlen(c->name);
-        memcpy(full, c->name, n);
-        if (label[0]) {
-            memcpy(full + n, " -> ", 4);
-            size_t l = strlen(label);
-            if (n + 4 + l >= sizeof(words))
-                l = sizeof(words) - n - 5;
-            memcpy(full + n + 4, label, l);
-        }
+        route_full_label((char *)words, sizeof(words), c->name, label);
         uint64_t got[2] = {cx_slot_alloc(), cx_slot_alloc()};
         memcpy(b->words + 4, words + 4, (FULL_WORDS - 4) * 8);
         b->send_caps[0] = quota;

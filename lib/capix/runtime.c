@@ -125,21 +125,6 @@ const char *cx_config_text(size_t *len)
     return (const char *)CX_CONFIG_ADDR;
 }
 
-int cx_label_matches(int match, const char *pattern, const char *label)
-{
-    size_t pl = pattern ? strlen(pattern) : 0, ll = strlen(label);
-    switch (match) {
-    case 0:
-        return 1;
-    case 1:
-        return !strcmp(pattern, label);
-    case 2:
-        return pl <= ll && !memcmp(pattern, label, pl);
-    default:
-        return pl <= ll && !memcmp(pattern, label + ll - pl, pl);
-    }
-}
-
 long cx_thread_start(uint64_t quota, uint64_t slot, void (*fn)(void), void *stack, uint64_t size,
                      void *ipcbuf, uint64_t prio)
 {
