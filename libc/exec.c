@@ -56,6 +56,10 @@ static long read_whole(struct vfs_file *f, uint64_t size, uint64_t *slot)
     return 0;
 }
 
+static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const struct elf_info *eip,
+                                  uint64_t scratch, uint64_t size, const char *const argv[],
+                                  const char *const envp[]);
+
 static void drop_scratch(uint64_t slot, uint64_t size)
 {
     cx_unmap(rt->slot_pd, RT_SCRATCH_ADDR, page_up(size ? size : 1) / CX_PAGE_SIZE);
@@ -259,6 +263,64 @@ static long exec_script(const char *path, const char *text, uint64_t size, const
     return r;
 }
 
+/*
+ * A vfork child's exec (vfork.c): path, argv and envp go into one block of the runtime
+ * heap, which the child's new domain gets a copy of, with the program already read into
+ * the scratch window; that domain finishes the exec (rt_exec_pending). Here the child
+ * context then ends: RT_VFORK_EXECED. An error (no memory or domain) returns to the
+ * child with its program intact.
+ */
+static struct {
+    struct vfs_file *f;
+    struct elf_info ei;
+    uint64_t scratch, size;
+    const char *path;
+    const char **argv, **envp;
+} pending;
+
+static long exec_vfork(const char *path, struct vfs_file *f, const struct elf_info *ei,
+                       uint64_t scratch, uint64_t size, const char *const argv[],
+                       const char *const envp[])
+{
+    size_t bytes = strlen(path) + 1, nargs = 0, nenv = 0;
+    for (; argv && argv[nargs]; nargs++)
+        bytes += strlen(argv[nargs]) + 1;
+    for (; envp && envp[nenv]; nenv++)
+        bytes += strlen(envp[nenv]) + 1;
+    size_t total = (nargs + nenv + 2) * sizeof(char *) + bytes;
+    const char **v = rt_alloc(total);
+    long r = -ENOMEM;
+    if (v) {
+        char *s = (char *)(v + nargs + nenv + 2);
+        pending.path = s;
+        s += strlen(path) + 1;
+        memcpy((char *)pending.path, path, strlen(path) + 1);
+        for (size_t i = 0; i < nargs + nenv; i++) {
+            const char *src = i < nargs ? argv[i] : envp[i - nargs];
+            size_t l = strlen(src) + 1;
+            memcpy(s, src, l);
+            v[i < nargs ? i : i + 1] = s;
+            s += l;
+        }
+        v[nargs] = NULL;
+        v[nargs + 1 + nenv] = NULL;
+        pending.f = f, pending.ei = *ei, pending.scratch = scratch, pending.size = size;
+        pending.argv = v, pending.envp = v + nargs + 1;
+        r = rt_vfork_exec();
+        rt_free(v, total); /* the new domain has its copy */
+    }
+    memset(&pending, 0, sizeof(pending));
+    drop_scratch(scratch, size);
+    vfs_file_put(f);
+    return r ? r : RT_VFORK_EXECED;
+}
+
+_Noreturn void rt_exec_pending(void)
+{
+    exec_commit(pending.path, pending.f, &pending.ei, pending.scratch, pending.size,
+                (const char *const *)pending.argv, (const char *const *)pending.envp);
+}
+
 long rt_exec(const char *path, const char *const argv[], const char *const envp[])
 {
     return rt_exec_depth(path, argv, envp, 0);
@@ -306,6 +368,17 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
         vfs_file_put(f);
         return -ENOEXEC;
     }
+    if (rt_in_vfork()) /* the child's own domain does the rest */
+        return exec_vfork(path, f, &ei, scratch, size, argv, envp);
+    exec_commit(path, f, &ei, scratch, size, argv, envp);
+}
+
+/* From a checked program on: the old image goes, the new one is entered. */
+static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const struct elf_info *eip,
+                                  uint64_t scratch, uint64_t size, const char *const argv[],
+                                  const char *const envp[])
+{
+    struct elf_info ei = *eip;
     /* the absolute path, for /proc/self/exe and AT_EXECFN */
     if (path[0] == '/') {
         size_t n = strlen(path);
@@ -416,5 +489,7 @@ long rt_execve(const char *path, char *const argv[], char *const envp[])
 #undef COPY
     long r = rt_exec(p, (const char *const *)v, (const char *const *)(v + nargs + 1));
     rt_free(v, total);
+    if (r == RT_VFORK_EXECED)
+        rt_vfork_exec_done(); /* the child's domain runs the program: the parent resumes */
     return r;
 }

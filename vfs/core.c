@@ -236,3 +236,10 @@ struct vfs_node *vfs_cwd_node(struct vfs *v)
 {
     return v->cwd;
 }
+
+struct vfs_node *vfs_cwd_swap(struct vfs *v, struct vfs_node *n)
+{
+    struct vfs_node *old = v->cwd;
+    v->cwd = n;
+    return old;
+}
