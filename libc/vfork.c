@@ -42,14 +42,14 @@
 
 struct rt_proc {
     uint64_t pid, ppid;
-    uint64_t ep;              /* the launcher, badged with pid */
-    struct vfs_fd_table fds;  /* while another context is live */
-    struct vfs_node *cwd;     /* while another context is live (one reference) */
-    uint32_t umask;           /* while another context is live */
+    uint64_t ep;             /* the launcher, badged with pid */
+    struct vfs_fd_table fds; /* while another context is live */
+    struct vfs_node *cwd;    /* while another context is live (one reference) */
+    uint32_t umask;          /* while another context is live */
     uint8_t actions[RT_SIG_ACTIONS_BYTES];
     /* a vfork child's */
-    unsigned thread;          /* the runtime thread running it */
-    struct cx_regs resume;    /* the parent's program context */
+    unsigned thread;                    /* the runtime thread running it */
+    struct cx_regs resume;              /* the parent's program context */
     uint64_t saved_mask, saved_pending; /* the parent thread's signal state */
 };
 

@@ -40,7 +40,7 @@ TEST_SCRIPTS += tests/posix/procs-test.sh
 # runtime until exec or exit), on the host and in capix with the same output
 $(BUILD)/user/bin/vforktest: tests/posix/vforktest.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/vforktest
 TEST_SCRIPTS += tests/posix/vfork-test.sh
 # signals: delivery, masks, EINTR and SA_RESTART, stop and continue, pthread_cancel

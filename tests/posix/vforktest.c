@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -75,10 +77,27 @@ static void on_usr1(int sig)
     usr1_count++;
 }
 
+/* Another thread of the parent: the descriptor stays open for it while a vfork child
+ * closes its own copy. */
+static volatile int watch_fd = -1, watch_stop, watch_closed, watch_looks;
+static void *watcher(void *arg)
+{
+    (void)arg;
+    while (!watch_stop) {
+        if (!is_open(watch_fd))
+            watch_closed = 1;
+        watch_looks++;
+        struct timespec t = {0, 2000000};
+        nanosleep(&t, NULL);
+    }
+    return NULL;
+}
+
 static void same_file(const char *name, int fd, const struct stat *before)
 {
     struct stat now;
-    check(name, fstat(fd, &now) == 0 && now.st_ino == before->st_ino && now.st_dev == before->st_dev,
+    check(name,
+          fstat(fd, &now) == 0 && now.st_ino == before->st_ino && now.st_dev == before->st_dev,
           "fd %ld changed%ld", fd, 0);
 }
 
@@ -101,8 +120,8 @@ int main(int argc, char **argv)
         seen_ppid = getppid();
         _exit(7);
     }
-    check("vfork_child_pid_is_returned", p > 0 && p != me && seen_pid == p, "child %ld returned %ld",
-          seen_pid, p);
+    check("vfork_child_pid_is_returned", p > 0 && p != me && seen_pid == p,
+          "child %ld returned %ld", seen_pid, p);
     check("vfork_child_ppid_is_parent", seen_ppid == me, "ppid %ld me %ld", seen_ppid, me);
     check("vfork_waitpid_7", waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 7,
           "status %#lx%ld", st, 0);
@@ -204,6 +223,36 @@ int main(int argc, char **argv)
     check("vfork_pipe_eof", n == 0 && !strcmp(buf, "through the pipe\n"), "read %ld, %ld bytes", n,
           (long)got);
 
+    /* SIGKILL to a vfork child: it ends killed */
+    p = vfork();
+    if (p == 0) {
+        kill(getpid(), SIGKILL);
+        _exit(0);
+    }
+    waitpid(p, &st, 0);
+    check("vfork_child_sigkill", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#lx%ld", st,
+          0);
+
+    /* another thread of the parent keeps the parent's table while a child runs */
+    watch_fd = open("/dev/null", O_RDONLY);
+    pthread_t th;
+    pthread_create(&th, NULL, watcher, NULL);
+    p = vfork();
+    if (p == 0) {
+        close(watch_fd);
+        struct timespec t = {0, 60000000};
+        nanosleep(&t, NULL);
+        _exit(is_open(watch_fd) ? 1 : 0);
+    }
+    waitpid(p, &st, 0);
+    watch_stop = 1;
+    pthread_join(th, NULL);
+    check("vfork_other_thread_parent_table", !watch_closed && watch_looks > 0 && is_open(watch_fd),
+          "closed %ld looks %ld", watch_closed, watch_looks);
+    check("vfork_child_closed_its_copy", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#lx%ld",
+          st, 0);
+    close(watch_fd);
+
     /* posix_spawn: addopen, adddup2, addclose, setpgroup, setsigmask */
     snprintf(path, sizeof(path), "%s/vfork-spawn.out", dir);
     posix_spawn_file_actions_t fa;
@@ -223,8 +272,8 @@ int main(int argc, char **argv)
     int r = posix_spawn(&p, self, &fa, &at, sav, environ);
     pid_t pg = r == 0 ? getpgid(p) : -1;
     waitpid(p, &st, 0);
-    check("spawn_status_0", r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "r %ld status %#lx",
-          r, st);
+    check("spawn_status_0", r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "r %ld status %#lx", r,
+          st);
     read_file(path, buf, sizeof(buf));
     check("spawn_child_report", !strcmp(buf, "report: 7=closed own_group=yes usr1_blocked=yes\n"),
           "got %ld bytes%ld", (long)strlen(buf), 0);
@@ -261,8 +310,8 @@ int main(int argc, char **argv)
     buf[got] = 0;
     close(pp[0]);
     waitpid(p, &st, 0);
-    check("spawn_pipe_eof", r == 0 && n == 0 && !strcmp(buf, "spawned\n"), "read %ld, %ld bytes",
-          n, (long)got);
+    check("spawn_pipe_eof", r == 0 && n == 0 && !strcmp(buf, "spawned\n"), "read %ld, %ld bytes", n,
+          (long)got);
     posix_spawn_file_actions_destroy(&fa);
 
     /* many in a row: nothing leaks (descriptors, pids) */
