@@ -72,6 +72,7 @@ long rt_start_call(void)
         rt_vfork_adopt();
         rt_exec_pending();
     }
+    rt_vfork_after_fork(); /* vfork children of other threads are not here */
     cx_raw_lx_resume((uint64_t)&fork_regs, 0, 0, 0, 0, 0);
     rt_log("[runtime] fork child: cannot resume the parent's context\n");
     rt_exit_process(0x80 | 11);

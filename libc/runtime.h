@@ -194,6 +194,7 @@ _Noreturn void rt_vfork_exit(int wait_status);
 long rt_vfork_exec(void); /* the child's domain is made and ready: 0, or -errno */
 _Noreturn void rt_vfork_exec_done(void);
 void rt_vfork_adopt(void);
+void rt_vfork_after_fork(void); /* a fork child: other threads' vfork children go */
 unsigned rt_vfork_thread(void);
 _Noreturn void rt_exec_pending(void); /* exec.c: a vfork child's exec, in its domain */
 #define RT_VFORK_EXECED 1             /* rt_exec: the vfork child's domain took the exec */

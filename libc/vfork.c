@@ -220,6 +220,28 @@ _Noreturn void rt_vfork_exec_done(void)
     back_to_parent();
 }
 
+/* Copies of other threads' vfork children (in a fork child, or in a vfork child's new
+ * domain: those threads are not there) go, with the references just taken for them. */
+static void drop_other_contexts(struct rt_proc *keep)
+{
+    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
+        struct rt_proc *c = thread_proc[i];
+        thread_proc[i] = NULL;
+        if (!c || c == keep)
+            continue;
+        vfs_fd_table_fini(&c->fds);
+        if (c->cwd)
+            vfs_node_put(c->cwd);
+        rt_slot_free(c->ep);
+        rt_free(c, sizeof(*c));
+    }
+}
+
+void rt_vfork_after_fork(void)
+{
+    drop_other_contexts(cur);
+}
+
 /* In the child's new domain (rt->forked 2), after the fork child's steps: the copy of
  * the parent's context goes (closing what only the parent held, whose references this
  * domain took like any fork child), and the child context becomes the process's. */
@@ -231,7 +253,7 @@ void rt_vfork_adopt(void)
     if (main_proc.cwd)
         vfs_node_put(main_proc.cwd);
     main_proc.cwd = NULL;
-    memset(thread_proc, 0, sizeof(thread_proc));
+    drop_other_contexts(c);
     cur = &main_proc;
     if (c != &main_proc) {
         rt_slot_free(c->ep); /* (the parent's capability: not in this domain) */
