@@ -56,6 +56,10 @@ static long read_whole(struct vfs_file *f, uint64_t size, uint64_t *slot)
     return 0;
 }
 
+static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const struct elf_info *eip,
+                                  uint64_t scratch, uint64_t size, const char *const argv[],
+                                  const char *const envp[]);
+
 static void drop_scratch(uint64_t slot, uint64_t size)
 {
     cx_unmap(rt->slot_pd, RT_SCRATCH_ADDR, page_up(size ? size : 1) / CX_PAGE_SIZE);
@@ -299,6 +303,73 @@ void rt_exec_forget_exe(void)
     exe_file = NULL;
 }
 
+/*
+ * A vfork child's exec (vfork.c): path, argv and envp go into one block of the runtime
+ * heap, which the child's new domain gets a copy of, with the program already read into
+ * the scratch window; that domain finishes the exec (rt_exec_pending). Here the child
+ * context then ends: RT_VFORK_EXECED. An error (no memory or domain) returns to the
+ * child with its program intact.
+ */
+static struct {
+    struct vfs_file *f;
+    struct elf_info ei;
+    uint64_t scratch, size;
+    const char *path;
+    const char **argv, **envp;
+    unsigned rule; /* the program's own tree, entered in the new domain */
+} pending;
+
+static long exec_vfork(const char *path, struct vfs_file *f, const struct elf_info *ei,
+                       uint64_t scratch, uint64_t size, const char *const argv[],
+                       const char *const envp[], unsigned rule)
+{
+    pending.rule = rule;
+    size_t bytes = strlen(path) + 1, nargs = 0, nenv = 0;
+    for (; argv && argv[nargs]; nargs++)
+        bytes += strlen(argv[nargs]) + 1;
+    for (; envp && envp[nenv]; nenv++)
+        bytes += strlen(envp[nenv]) + 1;
+    size_t total = (nargs + nenv + 2) * sizeof(char *) + bytes;
+    const char **v = rt_alloc(total);
+    long r = -ENOMEM;
+    if (v) {
+        char *s = (char *)(v + nargs + nenv + 2);
+        pending.path = s;
+        s += strlen(path) + 1;
+        memcpy((char *)pending.path, path, strlen(path) + 1);
+        for (size_t i = 0; i < nargs + nenv; i++) {
+            const char *src = i < nargs ? argv[i] : envp[i - nargs];
+            size_t l = strlen(src) + 1;
+            memcpy(s, src, l);
+            v[i < nargs ? i : i + 1] = s;
+            s += l;
+        }
+        v[nargs] = NULL;
+        v[nargs + 1 + nenv] = NULL;
+        pending.f = f, pending.ei = *ei, pending.scratch = scratch, pending.size = size;
+        pending.argv = v, pending.envp = v + nargs + 1;
+        r = rt_vfork_exec();
+        rt_free(v, total); /* the new domain has its copy */
+    }
+    memset(&pending, 0, sizeof(pending));
+    drop_scratch(scratch, size);
+    vfs_file_put(f);
+    return r ? r : RT_VFORK_EXECED;
+}
+
+_Noreturn void rt_exec_pending(void)
+{
+    script_rule = 0;
+    /* the tree is entered here, past the point where the child could still be told: a
+     * failure (a tree naming a session this process may not have) ends it */
+    if (pending.rule && rt_program_enter(pending.rule, &pending.f)) {
+        rt_log("[runtime] %s: cannot enter its own tree\n", pending.path);
+        rt_exit_process(0x80 | 9);
+    }
+    exec_commit(pending.path, pending.f, &pending.ei, pending.scratch, pending.size,
+                (const char *const *)pending.argv, (const char *const *)pending.envp);
+}
+
 long rt_exec(const char *path, const char *const argv[], const char *const envp[])
 {
     return rt_exec_depth(path, argv, envp, 0);
@@ -351,6 +422,29 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
         vfs_file_put(f);
         return -ENOEXEC;
     }
+    /* a program with its own tree (docs/sandboxes.md) */
+    unsigned rule = script_rule ? script_rule : rule_of(f, path);
+    if (rt_in_vfork()) /* the child's own domain does the rest */
+        return exec_vfork(path, f, &ei, scratch, size, argv, envp, rule);
+    /* its tree is built now, while a failure still leaves the old program as it was */
+    if (rule) {
+        long pr = rt_program_enter(rule, &f);
+        if (pr) {
+            drop_scratch(scratch, size);
+            vfs_file_put(f);
+            return pr;
+        }
+    }
+    script_rule = 0;
+    exec_commit(path, f, &ei, scratch, size, argv, envp);
+}
+
+/* From a checked program on: the old image goes, the new one is entered. */
+static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const struct elf_info *eip,
+                                  uint64_t scratch, uint64_t size, const char *const argv[],
+                                  const char *const envp[])
+{
+    struct elf_info ei = *eip;
     /* the absolute path, for /proc/self/exe and AT_EXECFN */
     if (path[0] == '/') {
         size_t n = strlen(path);
@@ -370,18 +464,6 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
         rt_exe_path[len + pl] = 0;
     }
     uint64_t bias = ei.type == ELF_ET_DYN ? STATIC_PIE_BASE : 0;
-    /* a program with its own tree: built now, while a failure still leaves the old
-     * program as it was */
-    unsigned rule = script_rule ? script_rule : rule_of(f, path);
-    if (rule) {
-        long pr = rt_program_enter(rule, &f);
-        if (pr) {
-            drop_scratch(scratch, size);
-            vfs_file_put(f);
-            return pr;
-        }
-    }
-    script_rule = 0;
     /* From here on the old image is gone: a failure ends the process. */
     teardown();
     long err = load_segments(&ei, bias);
@@ -473,5 +555,7 @@ long rt_execve(const char *path, char *const argv[], char *const envp[])
 #undef COPY
     long r = rt_exec(p, (const char *const *)v, (const char *const *)(v + nargs + 1));
     rt_free(v, total);
+    if (r == RT_VFORK_EXECED)
+        rt_vfork_exec_done(); /* the child's domain runs the program: the parent resumes */
     return r;
 }

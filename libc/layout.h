@@ -135,6 +135,15 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
                                /* terminal's id or -errno */
 #define RT_LABEL_TTY 0xed      /* w0 TERM_CTL_*, w1 the terminal's id, w2 arg; reply w0 */
 #define RT_LABEL_NARROW 0xf8   /* w0 a `program` rule's number (from 1): docs/sandboxes.md */
+/* vfork (docs/runtime.md, "vfork"): a child without a domain that runs in its parent's */
+#define RT_LABEL_VFORK 0xf0            /* w0 the parent's slot for the child's badged endpoint; */
+                                       /* reply w0 the child's pid or -errno */
+#define RT_LABEL_VFORK_EXEC 0xf1       /* from the child: its domain now (the runtime half of */
+                                       /* its host's address space copied); reply w0 0 or -errno */
+#define RT_LABEL_VFORK_READY 0xf2      /* from the new domain: it holds its references now */
+#define RT_LABEL_VFORK_DONE 0xf3       /* w0 pid: reply w0 1 when that child is ready or gone */
+#define RT_RUNTIME_LO 0x20000000ul     /* the runtime half of the address space, which */
+#define RT_RUNTIME_HI 0x100000000ul    /* RT_LABEL_VFORK_EXEC copies (no program memory) */
 #define RT_TERMINALS_BASE 0x2e000000ul /* Terminal session memory, shared across fork */
 #define RT_MAX_TERMINALS 4
 #define RT_PGRP_GETPGID 0
@@ -153,10 +162,11 @@ struct rt_info {
     uint64_t archive_size;       /* the boot archive at RT_ARCHIVE_ADDR (0: none) */
     uint64_t config_size;        /* config text at RT_CONFIG_ADDR (0: none) */
     uint64_t vdso;               /* 1: the vDSO is mapped at RT_VDSO_ADDR */
-    uint64_t forked;             /* 1: a fork child (the runtime resumes its saved context) */
-    uint64_t slot_child_notif;   /* signalled by the launcher when a child changes state */
-    uint64_t proc_index;         /* this process's index in the launcher's table */
-    char component[32];          /* the component whose `config` block applies */
+    uint64_t forked; /* 1: a fork child (the runtime resumes its saved context); 2: a vfork */
+                     /* child that execs (it finishes the exec its runtime started) */
+    uint64_t slot_child_notif; /* signalled by the launcher when a child changes state */
+    uint64_t proc_index;       /* this process's index in the launcher's table */
+    char component[32];        /* the component whose `config` block applies */
     struct {
         char name[24];
         uint64_t slot, first; /* an I/O-port capability and its first port */

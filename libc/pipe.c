@@ -144,7 +144,7 @@ static void pipe_unmap(struct pipe *p)
     cx_cap_delete(p->slot_notif);
     rt_slot_free(p->slot_mem);
     rt_slot_free(p->slot_notif);
-    cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), p->id, 0, 0, 0);
+    cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), p->id, 0, 0, 0);
     area_used[p->index] = 0;
 }
 
@@ -284,14 +284,14 @@ long rt_pipe2(int *fds, int flags)
     long id = -ENOMEM;
     if (p->slot_mem && p->slot_notif) {
         struct cx_ret r =
-            cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
-                            RT_PIPE_AREA / CX_PAGE_SIZE, p->slot_mem, p->slot_notif, 0);
+            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0), RT_PIPE_AREA / CX_PAGE_SIZE,
+                            p->slot_mem, p->slot_notif, 0);
         id = r.err ? -ENOMEM : (long)r.rdx;
     }
     uint64_t va = RT_PIPES_BASE + index * RT_PIPE_AREA;
     if (id > 0 && cx_map(rt->slot_pd, p->slot_mem, 0, va, RT_PIPE_AREA / CX_PAGE_SIZE,
                          CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
-        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0, 0);
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0, 0);
         id = -ENOMEM;
     }
     if (id <= 0) {

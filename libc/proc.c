@@ -28,6 +28,10 @@ long rt_fork(uint64_t flags, uint64_t newsp)
     }
     if ((flags & 0xff) && (flags & 0xff) != 17) /* the exit signal: SIGCHLD only, for now */
         return -EINVAL;
+    if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
+        return rt_vfork(flags, newsp); /* vfork.c: no copy, the parent waits */
+    if (rt_in_vfork())
+        return -EAGAIN; /* fork from a vfork child: not supported */
     if (cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &fork_regs))
         return -EAGAIN;
     fork_thread = rt_thread_index();
@@ -39,10 +43,16 @@ long rt_fork(uint64_t flags, uint64_t newsp)
     if (flags & CLONE_SETTLS)
         fork_regs.fs_base = fork_regs.r8; /* clone's tls argument */
     fork_resumed = 0;
-    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_FORK, 0, 0), 0, 0, 0, 0);
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FORK, 0, 0), 0, 0, 0, 0);
     if (r.err)
         return -EAGAIN;
     return (long)r.rdx; /* reply word 0 */
+}
+
+/* A vfork child's domain will start on the stub (vfork.c). */
+void rt_start_rearm(void)
+{
+    fork_resumed = 0;
 }
 
 long rt_start_call(void)
@@ -53,11 +63,16 @@ long rt_start_call(void)
         return -ENOSYS;
     fork_resumed = 1;
     /* the runtime lock was held by the parent's fork: this is the only thread now */
-    rt_threads_after_fork(fork_thread);
+    rt_threads_after_fork(rt->forked == 2 ? rt_vfork_thread() : fork_thread);
     rt_children_ns = 0; /* a child has reaped nobody yet */
     rt_pipes_after_fork();
     rt_timers_after_fork();
     vfs_fs_after_fork(rt_vfs); /* server nodes and open files: the child holds them too */
+    if (rt->forked == 2) {     /* a vfork child's exec: its context becomes the process */
+        rt_vfork_adopt();
+        rt_exec_pending();
+    }
+    rt_vfork_after_fork(); /* vfork children of other threads are not here */
     cx_raw_lx_resume((uint64_t)&fork_regs, 0, 0, 0, 0, 0);
     rt_log("[runtime] fork child: cannot resume the parent's context\n");
     rt_exit_process(0x80 | 11);
@@ -66,7 +81,7 @@ long rt_start_call(void)
 /* One question to the launcher: a zombie child matching pid, reaped. */
 static long wait_once(long pid, int options, int *status, uint64_t *ns)
 {
-    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_WAIT, 2, 0), (uint64_t)pid,
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_WAIT, 2, 0), (uint64_t)pid,
                                       (uint64_t)options, 0, 0);
     if (r.err)
         return -ECHILD;
@@ -146,7 +161,7 @@ long rt_waitid(int idtype, long id, void *info, int options)
 /* getpgid, setpgid, getsid, setsid: the launcher keeps process groups and sessions. */
 long rt_pgrp(uint64_t op, long pid, long pgid)
 {
-    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_PGRP, 3, 0), op,
-                                      (uint64_t)pid, (uint64_t)pgid, 0);
+    struct cx_ret r =
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PGRP, 3, 0), op, (uint64_t)pid, (uint64_t)pgid, 0);
     return r.err ? -EAGAIN : (long)r.rdx;
 }

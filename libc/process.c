@@ -27,7 +27,7 @@ static void limits_init(void)
 long rt_prlimit(int pid, unsigned res, const struct linux_rlimit *nl, struct linux_rlimit *ol)
 {
     limits_init();
-    if (pid != 0 && (uint64_t)pid != rt->pid)
+    if (pid != 0 && (uint64_t)pid != rt_pid())
         return -ESRCH;
     if (res >= 16)
         return -EINVAL;

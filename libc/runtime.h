@@ -187,13 +187,34 @@ void rt_memory_reset(void);
 
 /* proc.c: processes (the launcher keeps the table) */
 long rt_fork(uint64_t flags, uint64_t newsp);
-long rt_start_call(void); /* RT_NR_START: first start, or a fork child's */
+long rt_start_call(void);  /* RT_NR_START: first start, or a fork child's */
+void rt_start_rearm(void); /* the next RT_NR_START in a copy of this runtime is a child's */
 long rt_wait4(long pid, int *status, int options, void *rusage);
 long rt_waitid(int idtype, long id, void *info, int options);
 long rt_execve(const char *path, char *const argv[], char *const envp[]);
 void rt_signals_exec(void);
 void rt_raise_sigpipe(void);
 long rt_pgrp(uint64_t op, long pid, long pgid);
+
+/* vfork.c: process contexts (docs/runtime.md, "vfork"); all under the runtime lock */
+#define RT_SIG_ACTIONS_BYTES (65 * 32) /* signal.c's dispositions */
+void rt_proc_enter(void);              /* rt_lock: the calling thread's process goes live */
+bool rt_in_vfork(void);                /* the live context is a vfork child's */
+uint64_t rt_pid(void);                 /* the live context's pid, parent and launcher endpoint */
+uint64_t rt_ppid(void);
+uint64_t rt_ep(void);
+long rt_vfork(uint64_t flags, uint64_t newsp); /* 0 in the child (the parent resumes later) */
+_Noreturn void rt_vfork_exit(int wait_status);
+long rt_vfork_exec(void); /* the child's domain is made and ready: 0, or -errno */
+_Noreturn void rt_vfork_exec_done(void);
+void rt_vfork_adopt(void);
+void rt_vfork_after_fork(void); /* a fork child: other threads' vfork children go */
+unsigned rt_vfork_thread(void);
+_Noreturn void rt_exec_pending(void); /* exec.c: a vfork child's exec, in its domain */
+#define RT_VFORK_EXECED 1             /* rt_exec: the vfork child's domain took the exec */
+void rt_signal_swap_actions(void *save, const void *load);
+void rt_signal_copy_actions(void *out);
+void rt_signal_recheck(void);
 
 /* heap.c: the runtime's own memory; NULL when the quota is exhausted */
 void *rt_alloc(size_t size);

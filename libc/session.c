@@ -107,8 +107,8 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
         b->words[W] = SESSION_DONATION;
         b->words[W + 1] = s->slot_ep;
         b->words[W + 2] = s->slot_mem;
-        struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SESSION, W + 3, 0),
-                                          words[0], words[1], words[2], words[3]);
+        struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SESSION, W + 3, 0), words[0],
+                                          words[1], words[2], words[3]);
         id = r.err ? -EIO : (long)r.rdx;
         if (id != -EAGAIN || waited >= SESSION_WAIT_NS || rt_sleep_ns(SESSION_RETRY_NS) < 0)
             break;
@@ -116,7 +116,7 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
     uint64_t va = RT_SESSIONS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE;
     if (id > 0 &&
         cx_map(rt->slot_pd, s->slot_mem, 0, va, FS_BUF_PAGES, CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
-        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0, 0);
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0, 0);
         id = -ENOMEM;
     }
     if (id <= 0) {

@@ -88,6 +88,18 @@ _Static_assert(sizeof(struct l_ucontext) == 304, "struct ucontext");
 _Static_assert(sizeof(struct l_siginfo) == 128, "siginfo_t");
 
 static struct k_sigaction actions[NSIG + 1];
+_Static_assert(sizeof(actions) == RT_SIG_ACTIONS_BYTES, "dispositions");
+
+void rt_signal_swap_actions(void *save, const void *load)
+{
+    memcpy(save, actions, sizeof(actions));
+    memcpy(actions, load, sizeof(actions));
+}
+
+void rt_signal_copy_actions(void *out)
+{
+    memcpy(out, actions, sizeof(actions));
+}
 static struct rt_sigpage *const sigpage = (struct rt_sigpage *)RT_SIGPAGE_ADDR;
 
 enum dfl { D_TERM, D_CORE, D_IGN, D_STOP };
@@ -221,6 +233,8 @@ static uint64_t deliverable(struct rt_tsig *ts)
     claim_thread_entries();
     uint64_t ign = ignored_set() & ~ts->waitset & ~ts->mask;
     ts->pending &= ~ign;
+    if (rt_in_vfork()) /* the signal page is the parent's: it takes them when it resumes */
+        return ts->pending & (~ts->mask | ts->waitset);
     uint64_t pend = __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE);
     if (pend & ign)
         pend = __atomic_and_fetch(&sigpage->pending, ~ign, __ATOMIC_ACQ_REL);
@@ -238,7 +252,7 @@ static void route(void)
     claim_thread_entries();
     uint64_t pend = process_pending();
     struct rt_tsig *me = rt_tsig_self();
-    if (!pend || (pend & (~me->mask | me->waitset)))
+    if (!pend || (!rt_in_vfork() && (pend & (~me->mask | me->waitset))))
         return;
     for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
         uint64_t slot;
@@ -432,8 +446,7 @@ static void deliver(struct cx_regs *r)
         if (a->handler == SIG_DFL) {
             enum dfl d = default_action(sig);
             if (d == D_STOP) {
-                cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_STOP, 1, 0), (uint64_t)sig, 0, 0,
-                                0);
+                cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_STOP, 1, 0), (uint64_t)sig, 0, 0, 0);
                 continue; /* continued */
             }
             rt_exit_process(sig | (d == D_CORE ? 0x80 : 0));
@@ -457,6 +470,13 @@ static void deliver(struct cx_regs *r)
         ts->restore_mask = false;
     }
     route();
+}
+
+/* A resumed vfork parent: what came for it meanwhile is delivered on the way out. */
+void rt_signal_recheck(void)
+{
+    if (deliverable(rt_tsig_self()))
+        cx_thread_redirect(rt_self_slot());
 }
 
 _Noreturn void rt_signal_redirect(void)
@@ -511,8 +531,8 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
     /* no handler, or the signal blocked or ignored: the process dies, as on Linux */
     rt_log("[runtime] %s: killed by %s at address %#lx, rip %#lx%s\n", rt_exe_path, names[sig],
            address, r.rip, where);
-    cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_FAULT_REPORT, 4, 0), (uint64_t)sig, address,
-                    r.rip, vector);
+    cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FAULT_REPORT, 4, 0), (uint64_t)sig, address, r.rip,
+                    vector);
     rt_exit_process(sig | 0x80);
 }
 
@@ -558,8 +578,7 @@ long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *ol
         actions[sig] = *act;
         actions[sig].mask &= ~UNBLOCKABLE;
         if (sig == 17 && nocldwait() != was) /* the launcher keeps the zombies, or not */
-            cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0,
-                            0);
+            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0, 0);
         if (ignored(sig)) { /* pending ones go (POSIX) */
             rt_tsig_self()->pending &= ~BIT(sig);
             __atomic_and_fetch(&sigpage->pending, ~BIT(sig), __ATOMIC_ACQ_REL);
@@ -729,16 +748,16 @@ long rt_kill(long pid, long sig)
 {
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
-    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_KILL, 2, 0), (uint64_t)pid,
-                                      (uint64_t)sig, 0, 0);
+    struct cx_ret r =
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_KILL, 2, 0), (uint64_t)pid, (uint64_t)sig, 0, 0);
     return r.err ? -ESRCH : (long)r.rdx;
 }
 
 /* A thread of another process: the launcher queues the signal in that process's page. */
 static long to_other_thread(long tgid, long tid, long sig)
 {
-    struct cx_ret r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_TGKILL, 3, 0),
-                                      (uint64_t)tgid, (uint64_t)tid, (uint64_t)sig, 0);
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_TGKILL, 3, 0), (uint64_t)tgid,
+                                      (uint64_t)tid, (uint64_t)sig, 0);
     return r.err ? -ESRCH : (long)r.rdx;
 }
 
@@ -746,7 +765,17 @@ long rt_tgkill(long tgid, long tid, long sig)
 {
     if (sig < 0 || sig > NSIG || tid <= 0 || (tgid != -1 && tgid <= 0))
         return -EINVAL;
-    if (tgid != -1 && (uint64_t)tgid != rt->pid)
+    if (rt_in_vfork() && (uint64_t)tid == rt_pid() && (tgid == -1 || tgid == tid)) {
+        if (sig) { /* a vfork child's raise: its own thread */
+            struct rt_tsig *me = rt_tsig_self();
+            me->info[sig - 1].code = -6;
+            me->info[sig - 1].pid = (int32_t)rt_pid();
+            me->pending |= BIT(sig);
+            cx_thread_redirect(rt_self_slot());
+        }
+        return 0;
+    }
+    if (tgid != -1 && (uint64_t)tgid != rt_pid())
         return to_other_thread(tgid, tid, sig);
     for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
         uint64_t slot, t_tid;
@@ -756,7 +785,7 @@ long rt_tgkill(long tgid, long tid, long sig)
         if (!sig)
             return 0;
         t->info[sig - 1].code = -6; /* SI_TKILL */
-        t->info[sig - 1].pid = (int32_t)rt->pid;
+        t->info[sig - 1].pid = (int32_t)rt_pid();
         t->pending |= BIT(sig);
         cx_thread_redirect(slot);
         return 0;
@@ -769,11 +798,11 @@ long rt_sigqueueinfo(long pid, long sig, const void *uinfo)
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
     const struct l_siginfo *in = uinfo;
-    if ((uint64_t)pid != rt->pid) { /* the launcher queues it there, with its info */
+    if ((uint64_t)pid != rt_pid() || rt_in_vfork()) { /* the launcher queues it, with its info */
         uint64_t ids = (uint32_t)in->u.rt.pid | (uint64_t)in->u.rt.uid << 32;
-        struct cx_ret r = cx_raw_ipc_call(
-            rt->slot_parent, CX_TAG(RT_LABEL_SIGQUEUE, 4, 0), (uint64_t)pid,
-            (uint32_t)sig | (uint64_t)(uint32_t)in->code << 32, in->u.rt.value, ids);
+        struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SIGQUEUE, 4, 0), (uint64_t)pid,
+                                          (uint32_t)sig | (uint64_t)(uint32_t)in->code << 32,
+                                          in->u.rt.value, ids);
         return r.err ? -ESRCH : (long)r.rdx;
     }
     if (!sig)
@@ -809,7 +838,7 @@ void rt_signals_exec(void)
         if (actions[s].handler != SIG_IGN)
             memset(&actions[s], 0, sizeof(actions[s]));
     if (was != nocldwait())
-        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0, 0);
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0, 0);
     rt_tsig_self()->ss_sp = rt_tsig_self()->ss_size = 0;
 }
 

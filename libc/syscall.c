@@ -58,13 +58,15 @@ void rt_log(const char *fmt, ...)
 
 _Noreturn void rt_exit_process(int wait_status)
 {
+    if (rt_in_vfork())
+        rt_vfork_exit(wait_status); /* the parent's context resumes */
     /* close every descriptor: pipes count their open ends across processes */
     static int closing;
     if (rt_vfs && !closing++)
         for (int fd = 0; fd < (int)rt_nofile_limit(); fd++)
             vfs_close(rt_vfs, fd);
     for (;;) {
-        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_EXIT, 2, 0), (uint64_t)wait_status,
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_EXIT, 2, 0), (uint64_t)wait_status,
                         rt_cpu_ns(true) + rt_children_ns, 0, 0);
         cx_thread_suspend(rt->slot_thread);
     }
@@ -162,7 +164,7 @@ static long sys_clock_gettime(uint64_t clk, uint64_t ts)
 
 static long sys_getaffinity(int pid, uint64_t size, uint64_t mask)
 {
-    if (pid != 0 && (uint64_t)pid != rt->pid)
+    if (pid != 0 && (uint64_t)pid != rt_pid())
         return -ESRCH;
     if (size < 8 || (size & 7))
         return -EINVAL;
@@ -354,7 +356,7 @@ static long dispatch(struct rt_call *c)
     case NR_madvise:
         return rt_madvise(a[0], a[1], a[2]);
     case NR_getpid:
-        return (long)rt->pid;
+        return (long)rt_pid();
     case NR_gettid:
         return (long)rt_gettid();
     case NR_set_tid_address:
@@ -364,7 +366,7 @@ static long dispatch(struct rt_call *c)
     case NR_futex:
         return rt_futex(a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
     case NR_getppid:
-        return (long)rt->ppid;
+        return (long)rt_ppid();
     case NR_getuid:
     case NR_geteuid:
         return rt_uid;
@@ -407,6 +409,8 @@ static long dispatch(struct rt_call *c)
     case NR_clock_nanosleep:
         return sys_clock_nanosleep(a[0], a[1], a[2], a[3]);
     case NR_exit:
+        if (rt_in_vfork()) /* a vfork child's only thread: the process ends */
+            rt_exit_process((int)((a[0] & 0xff) << 8));
         rt_thread_exit();
     case NR_exit_group:
         rt_exit_process((int)((a[0] & 0xff) << 8));

@@ -65,7 +65,7 @@ static int t_wait(void *ctx, uint32_t seq, uint64_t timeout_ns)
 static long tty_call(const struct terminal *t, unsigned op, long arg)
 {
     struct cx_ret r =
-        cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_TTY, 3, 0), op, t->id, (uint64_t)arg, 0);
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_TTY, 3, 0), op, t->id, (uint64_t)arg, 0);
     return r.err ? -EIO : (long)r.rdx;
 }
 
@@ -82,7 +82,7 @@ static long job_check(struct terminal *t, long what)
         return what == 0 ? -EIO : 0;
     if (bg == 2) /* an orphaned group: nobody would continue it */
         return -EIO;
-    cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_KILL, 2, 0), 0, (uint64_t)sig, 0, 0);
+    cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_KILL, 2, 0), 0, (uint64_t)sig, 0, 0);
     /* the signal is pending now: the call ends to let it act, and restarts */
     return rt_signal_interrupted() ? -EINTR : 0;
 }
@@ -118,14 +118,12 @@ int rt_terminal_open(const char *label, struct term_transport *out)
         b->words[W] = t->slot_ep;
         b->words[W + 1] = t->slot_mem;
         b->words[W + 2] = t->slot_notif;
-        struct cx_ret r =
-            cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_TERMINAL, W + 3, 0), 0, 0, 0, 0);
+        struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_TERMINAL, W + 3, 0), 0, 0, 0, 0);
         long id = r.err ? -EIO : (long)r.rdx;
         if (id > 0 &&
             cx_map(rt->slot_pd, t->slot_mem, 0, base_of(t), TERM_SHARED_BYTES / CX_PAGE_SIZE,
                    CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
-            cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0,
-                            0);
+            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0, 0);
             id = -ENOMEM;
         }
         if (id <= 0) {

@@ -64,6 +64,7 @@ void rt_lock(void)
 {
     while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
         cx_yield();
+    rt_proc_enter(); /* the calling thread's process (vfork.c) */
 }
 
 void rt_unlock(void)
@@ -114,6 +115,8 @@ long rt_arch_prctl(uint64_t code, uint64_t addr)
 
 uint64_t rt_gettid(void)
 {
+    if (rt_in_vfork())
+        return rt_pid(); /* a vfork child's thread id is its pid */
     return self()->tid;
 }
 
@@ -140,6 +143,8 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
     const uint64_t need = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
     if (!(flags & CLONE_THREAD))
         return rt_fork(flags, newsp); /* a new process (fork, vfork, posix_spawn) */
+    if (rt_in_vfork())
+        return -EAGAIN; /* a vfork child has one thread */
     if ((flags & need) != need)
         return -EINVAL;
     if (!newsp)

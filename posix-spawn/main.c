@@ -56,6 +56,10 @@ struct proc {
     uint64_t labels;                       /* narrowed: the session labels it may hold */
     uint64_t mems[8];
     unsigned nmems;
+    uint64_t sig_mem;  /* its signal page */
+    struct proc *host; /* a vfork child without a domain yet: the process it runs in */
+    uint64_t host_ep;  /* its badged endpoint in the host (the host's runtime deletes it) */
+    bool vfork_ready;  /* a vfork child's new domain holds its references (VFORK_READY) */
 };
 
 static struct image runtime, vdso;
@@ -525,8 +529,25 @@ static long make_domain(struct proc *pr)
     return 0;
 }
 
+/* pr's signal page (each process gets a fresh one), mapped here; a vfork child has
+ * it before its domain, which gets the same page (with what was sent meanwhile). */
+static long sigpage_make(struct proc *pr)
+{
+    if (pr->sig)
+        return 0;
+    uint64_t m, va = SIGPAGES_VA + (uint64_t)(pr - procs) * CX_PAGE_SIZE;
+    long err = new_mem(pr, 1, &m);
+    if (!err)
+        err = cx_map(CX_SLOT_SELF_PD, m, 0, va, 1, CX_MAP_R | CX_MAP_W);
+    if (err)
+        return err;
+    pr->sig_mem = m;
+    pr->sig = (struct rt_sigpage *)va;
+    return 0;
+}
+
 /* Its rt_info (never copied by a fork: each process gets its own). */
-static long give_info(struct proc *pr, bool forked)
+static long give_info(struct proc *pr, uint64_t forked)
 {
     static struct rt_info ri;
     ri = base_info;
@@ -538,14 +559,9 @@ static long give_info(struct proc *pr, bool forked)
     if (err)
         return err;
     pr->info_mem = pr->mems[pr->nmems - 1];
-    /* the signal page: the process's and ours (each process gets a fresh one) */
-    uint64_t m, va = SIGPAGES_VA + (uint64_t)(pr - procs) * CX_PAGE_SIZE;
-    if ((err = new_mem(pr, 1, &m)) ||
-        (err = cx_map(pr->pd, m, 0, RT_SIGPAGE_ADDR, 1, CX_MAP_R | CX_MAP_W | CX_MAP_DROP)) ||
-        (err = cx_map(CX_SLOT_SELF_PD, m, 0, va, 1, CX_MAP_R | CX_MAP_W)))
+    if ((err = sigpage_make(pr)))
         return err;
-    pr->sig = (struct rt_sigpage *)va;
-    return 0;
+    return cx_map(pr->pd, pr->sig_mem, 0, RT_SIGPAGE_ADDR, 1, CX_MAP_R | CX_MAP_W | CX_MAP_DROP);
 }
 
 /* Starts pr's main thread on the start stub. */
@@ -655,7 +671,7 @@ static long start_first(int argc, char **argv, int trace)
     memcpy((void *)SCRATCH, stub, sizeof(stub));
     cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
     TRY(cx_map(pr->pd, sm, 0, RT_START_ADDR, 1, CX_MAP_R | CX_MAP_X | CX_MAP_SHARE));
-    TRY(give_info(pr, false));
+    TRY(give_info(pr, 0));
     uint64_t m;
     TRY(new_mem(pr, 1, &m));
     TRY(cx_map(pr->pd, m, 0, RT_IPCBUF_ADDR, 1, CX_MAP_R | CX_MAP_W));
@@ -670,19 +686,100 @@ static long start_first(int argc, char **argv, int trace)
 static long do_fork(struct proc *parent)
 {
     long err;
+    if (parent->host)
+        return -11; /* a vfork child's fork: its runtime refuses it already */
     struct proc *pr = new_proc(parent->pid);
     if (!pr)
         return -11; /* EAGAIN: the process table is full */
     pr->nocldwait = parent->nocldwait;
     pr->no_ctty = parent->no_ctty;
     if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(parent->pd, pr->pd, 0, 0, 0, 0).err) ||
-        (err = shared_fork(parent, pr)) || (err = give_info(pr, true)) ||
-        (err = start_thread(pr))) {
+        (err = shared_fork(parent, pr)) || (err = give_info(pr, 1)) || (err = start_thread(pr))) {
         release(pr);
         pr->state = P_FREE;
         return err == CX_E_NO_QUOTA ? -12 : -11; /* ENOMEM, EAGAIN */
     }
     return pr->pid;
+}
+
+/*
+ * vfork (RT_LABEL_VFORK): a child process without a domain. Its runtime context lives
+ * in the parent's runtime, on the parent's thread, until it execs or exits; its calls
+ * reach the launcher on an endpoint badged with its own pid, which the parent's
+ * runtime gets at slot. Returns the child's pid or -errno.
+ */
+static long do_vfork(struct proc *parent, uint64_t slot)
+{
+    if (parent->host || slot < CX_SLOT_FIRST_FREE || slot >= PROC_SLOTS)
+        return -22; /* EINVAL: a vfork child's own vfork, or a bad slot */
+    struct proc *pr = new_proc(parent->pid);
+    if (!pr)
+        return -11; /* EAGAIN */
+    pr->nocldwait = parent->nocldwait;
+    pr->no_ctty = parent->no_ctty;
+    pr->host = parent;
+    long err = sigpage_make(pr);
+    if (!err)
+        err = cx_cap_copy(ep, parent->pd, slot, CX_R_WRITE, (uint64_t)pr->pid);
+    if (err) {
+        release(pr);
+        pr->state = P_FREE;
+        return err == CX_E_NO_QUOTA ? -12 : -11;
+    }
+    pr->host_ep = slot;
+    return pr->pid;
+}
+
+/* Takes a failed domain apart again (the vfork child stays without one). */
+static void drop_domain(struct proc *pr)
+{
+    uint64_t *slots[] = {&pr->thread, &pr->pd, &pr->parent_ep, &pr->notif};
+    for (unsigned i = 0; i < 4; i++)
+        if (*slots[i]) {
+            cx_cap_delete(*slots[i]);
+            cx_slot_free(*slots[i]);
+            *slots[i] = 0;
+        }
+    for (unsigned i = 0; i < pr->nmems; i++) /* all but the signal page, made first */
+        if (pr->mems[i] != pr->sig_mem) {
+            cx_cap_delete(pr->mems[i]);
+            cx_slot_free(pr->mems[i]);
+        } else {
+            pr->mems[0] = pr->mems[i];
+        }
+    pr->nmems = pr->sig_mem ? 1 : 0;
+    pr->info_mem = 0;
+    unsigned ci = (unsigned)(pr - procs);
+    for (unsigned id = 1; id < MAX_SHARED; id++)
+        if (shared[id].used)
+            shared[id].holders[ci / 64] &= ~(1ul << (ci % 64));
+}
+
+/*
+ * The exec of a vfork child (RT_LABEL_VFORK_EXEC): its own domain now, with only the
+ * runtime half of its host's address space (RT_RUNTIME_LO..HI: runtime image, data,
+ * heap and stacks, the program file the runtime has just read, and the shared areas)
+ * and the shared objects its host holds. Its runtime starts with `forked` 2: it takes
+ * its references, says VFORK_READY, drops its parent's context and finishes the exec
+ * (libc/vfork.c). Returns 0 or -errno.
+ */
+static long do_vfork_exec(struct proc *pr)
+{
+    struct proc *host = pr->host;
+    if (!host)
+        return -22;
+    long err;
+    if ((err = make_domain(pr)) ||
+        (err = cx_raw_pd_copy_as(host->pd, pr->pd, RT_RUNTIME_LO, RT_RUNTIME_HI, 0, 0).err) ||
+        (err = shared_fork(host, pr)) || (err = give_info(pr, 2)) || (err = start_thread(pr))) {
+        drop_domain(pr);
+        return err == CX_E_NO_QUOTA ? -12 : -11; /* ENOMEM, EAGAIN */
+    }
+    pr->host = NULL;
+    pr->host_ep = 0;
+    if (pr->sig->pending | pr->sig->qpending) /* sent while it had no domain */
+        cx_thread_redirect(pr->thread);
+    return 0;
 }
 #undef TRY
 
@@ -746,8 +843,8 @@ static void kill_proc(struct proc *pr, int sig)
 /* Stops or continues pr (job control), telling its parent. */
 static void set_stopped(struct proc *pr, int sig)
 {
-    if (!!pr->stop_sig == !!sig)
-        return;
+    if (!!pr->stop_sig == !!sig || pr->host)
+        return; /* (a vfork child without a domain: its parent's thread runs it) */
     cx_raw_pd_control(pr->pd, sig ? CX_PD_STOP : CX_PD_RESUME, 0, 0, 0, 0);
     pr->stop_sig = sig;
     pr->stop_report = sig != 0;
@@ -769,6 +866,13 @@ static void send_signal(struct proc *pr, int sig, int code, int pid, int status)
 {
     if (pr->state != P_RUNNING || !pr->sig || sig < 1 || sig > 64)
         return;
+    if (pr->host) { /* a vfork child without a domain: kept until it execs or exits */
+        pr->sig->info[sig - 1].code = code;
+        pr->sig->info[sig - 1].pid = pid;
+        pr->sig->info[sig - 1].status = status;
+        __atomic_or_fetch(&pr->sig->pending, 1ul << (sig - 1), __ATOMIC_RELEASE);
+        return;
+    }
     if (sig == 9) {
         kill_proc(pr, 9);
         return;
@@ -835,6 +939,8 @@ static long do_sigqueue(struct proc *pr, long pid, int sig, int code, uint64_t v
     }
     if (rt_sigq_push(t->sig, sig, code, (int32_t)ids, (int32_t)(ids >> 32), value, 0))
         return -11; /* EAGAIN */
+    if (t->host)
+        return 0; /* a vfork child without a domain: kept */
     if (sig == 18)
         set_stopped(t, 0);
     cx_thread_redirect(t->thread);
@@ -870,6 +976,8 @@ static long do_tgkill(struct proc *pr, long tgid, long tid, int sig)
     }
     if (rt_sigq_push(t->sig, sig, -6 /* SI_TKILL */, pr->pid, 0, 0, (int)tid))
         return -11; /* EAGAIN */
+    if (t->host)
+        return 0;
     if (sig == 18)
         set_stopped(t, 0);
     cx_thread_redirect(t->thread);
@@ -919,8 +1027,12 @@ static void proc_exit(struct proc *pr, int wait_status)
         if (!seen && !orphaned(c->pgid, c->sid))
             groups[n] = c->pgid, sids[n++] = c->sid;
     }
+    for (int i = 0; i < MAX_PROCS; i++) /* its vfork child ran on its thread */
+        if (procs[i].state == P_RUNNING && procs[i].host == pr)
+            proc_exit(&procs[i], 9);
     tty_leader_exit(pr);
     release(pr);
+    pr->host = NULL;
     pr->state = P_ZOMBIE;
     pr->wait_status = wait_status;
     for (int i = 0; i < MAX_PROCS; i++) {
@@ -940,7 +1052,7 @@ static void proc_exit(struct proc *pr, int wait_status)
     struct proc *parent = find_proc(pr->ppid);
     if (parent && parent->state == P_RUNNING && parent->nocldwait)
         pr->state = P_FREE; /* no zombie: the parent said so */
-    if (parent && parent->state == P_RUNNING) {
+    if (parent && parent->state == P_RUNNING && parent->notif) {
         cx_notif_signal(parent->notif, 1);
         int code = (wait_status & 0x7f) == 0 ? 1 : (wait_status & 0x80) ? 3 : 2;
         int st = code == 1 ? (wait_status >> 8) & 0xff : wait_status & 0x7f;
@@ -1406,9 +1518,40 @@ int main(int argc, char **argv)
             continue;
         }
         int ws = -1;
+        if (pr->host && label == RT_LABEL_EXIT) {
+            /* a vfork child's _exit: its parent's thread goes on (a SIGKILL sent to the
+               child meanwhile is its end) */
+            ws = pr->sig && (pr->sig->pending & (1ul << 8)) ? 9 : (int)m.w[0];
+            pr->cpu_ns = 0;
+            proc_exit(pr, ws);
+            m.tag = CX_TAG(0, 0, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        }
+        /* objects and sessions a domain-less vfork child makes belong to its host */
+        struct proc *holder = pr->host ? pr->host : pr;
         if (label == RT_LABEL_EXIT) {
             ws = (int)m.w[0];
             pr->cpu_ns = m.w[1]; /* what the runtime says: only its parent's figures */
+        } else if (label == RT_LABEL_VFORK || label == RT_LABEL_VFORK_EXEC) {
+            m.w[0] = (uint64_t)(label == RT_LABEL_VFORK ? do_vfork(pr, m.w[0]) : do_vfork_exec(pr));
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        } else if (label == RT_LABEL_VFORK_READY || label == RT_LABEL_VFORK_DONE) {
+            if (label == RT_LABEL_VFORK_READY) {
+                struct proc *parent = find_proc(pr->ppid);
+                pr->vfork_ready = true;
+                if (parent && parent->state == P_RUNNING && parent->notif)
+                    cx_notif_signal(parent->notif, 1);
+                m.w[0] = 0;
+            } else {
+                struct proc *c = find_proc((int)m.w[0]);
+                m.w[0] = !c || c->state != P_RUNNING || c->vfork_ready || c->ppid != pr->pid;
+            }
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
         } else if (label == CX_LABEL_FAULT) {
             if (m.w[CX_FW_VECTOR] == 14 && replace_gone_buffer(pr, m.w[CX_FW_ADDR])) {
                 m.tag = CX_TAG(CX_FAULT_RESUME, 0, 0); /* its next request gives EIO */
@@ -1423,15 +1566,15 @@ int main(int argc, char **argv)
             err = cx_reply_recv(ep, &m);
             continue;
         } else if (label == RT_LABEL_SESSION) {
-            m.w[0] = (uint64_t)session_open(pr, &m);
+            m.w[0] = (uint64_t)session_open(holder, &m);
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;
         } else if (label == RT_LABEL_SHARED_NEW || label == RT_LABEL_SHARED_DROP) {
             if (label == RT_LABEL_SHARED_NEW)
-                m.w[0] = (uint64_t)shared_new(pr, m.w[0], m.w[1], m.w[2]);
+                m.w[0] = (uint64_t)shared_new(holder, m.w[0], m.w[1], m.w[2]);
             else
-                shared_drop(pr, m.w[0]), m.w[0] = 0;
+                shared_drop(holder, m.w[0]), m.w[0] = 0;
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;
@@ -1454,7 +1597,7 @@ int main(int argc, char **argv)
             }
         } else if (label == RT_LABEL_TERMINAL || label == RT_LABEL_TTY) {
             m.w[0] = label == RT_LABEL_TERMINAL
-                         ? (uint64_t)terminal_open(pr)
+                         ? (uint64_t)terminal_open(holder)
                          : (uint64_t)tty_ctl(pr, m.w[0], m.w[1], (long)m.w[2]);
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);

@@ -281,3 +281,10 @@ int vfs_move_fds(struct vfs *from, struct vfs *to, bool (*keep)(void *ctx, struc
     }
     return rc;
 }
+
+struct vfs_node *vfs_cwd_swap(struct vfs *v, struct vfs_node *n)
+{
+    struct vfs_node *old = v->cwd;
+    v->cwd = n;
+    return old;
+}

@@ -238,7 +238,7 @@ int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pag
            uint8_t maxflags);
 int pd_unmap(struct pd *pd, uint64_t va, uint64_t pages);
 int pd_protect(struct pd *pd, uint64_t va, uint64_t pages, uint8_t flags);
-int pd_copy_as(struct pd *src, struct pd *dst);
+int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi);
 int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error);
 void pd_stop(struct pd *pd, bool stop);
 int uaccess_copy_in(struct pd *pd, void *dst, uint64_t uaddr, size_t len);

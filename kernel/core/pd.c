@@ -252,13 +252,13 @@ int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error)
     return 0;
 }
 
-int pd_copy_as(struct pd *src, struct pd *dst)
+int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
 {
     if (dst->regions)
         return CX_E_BUSY; /* the copy starts from an empty address space */
     for (struct region *r = src->regions; r; r = r->next) {
         int err;
-        if (r->flags & CX_MAP_DROP)
+        if ((r->flags & CX_MAP_DROP) || r->va < lo || r->va >= hi)
             continue;
         if (r->flags & CX_MAP_SHARE) {
             err = pd_map(dst, r->mem, r->offset, r->va, r->pages, r->flags, r->maxflags);

@@ -194,9 +194,9 @@ static long sys_pd_copy_as(struct thread *t, struct frame *f)
     int err;
     GET(sc, A0, CX_T_PD, CX_R_READ);
     GET(dc, A1, CX_T_PD, CX_R_WRITE);
-    if (sc->obj == dc->obj)
+    if (sc->obj == dc->obj || (A3 && A3 <= A2))
         return CX_E_INVALID_ARG;
-    return pd_copy_as(OBJ(sc, pd), OBJ(dc, pd));
+    return pd_copy_as(OBJ(sc, pd), OBJ(dc, pd), A2, A3 ? A3 : ~0ul);
 }
 
 static long sys_pd_control(struct thread *t, struct frame *f)

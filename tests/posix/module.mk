@@ -36,6 +36,13 @@ $(BUILD)/user/bin/procs: tests/posix/procs.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/procs
 TEST_SCRIPTS += tests/posix/procs-test.sh
+# vforktest: vfork and posix_spawn children (their own process context in the parent's
+# runtime until exec or exit), on the host and in capix with the same output
+$(BUILD)/user/bin/vforktest: tests/posix/vforktest.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/vforktest
+TEST_SCRIPTS += tests/posix/vfork-test.sh
 # signals: delivery, masks, EINTR and SA_RESTART, stop and continue, pthread_cancel
 $(BUILD)/user/bin/signals: tests/posix/signals.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -31,7 +31,7 @@
     X(7, quota_info, 1)       /* quota -> rsi limit, rdi used */                                   \
     X(8, pd_create, 3)        /* quota, dst_slot, cspace_slots */                                  \
     X(9, pd_set_runtime, 4)   /* pd, entry, code_lo, code_hi: mark as POSIX domain */              \
-    X(10, pd_copy_as, 2)      /* src_pd, dst_pd: copy the address space (fork) */                  \
+    X(10, pd_copy_as, 4)      /* src_pd, dst_pd, lo, hi: copy the address space (fork) */          \
     X(11, mem_create, 3)      /* quota, pages, dst_slot: zero-filled on first touch */             \
     X(12, map, 6)             /* pd, mem, page_offset, vaddr, pages, flags */                      \
     X(13, unmap, 3)           /* pd, vaddr, pages */                                               \

@@ -276,6 +276,10 @@ struct vfs_fs *vfs_fs_next(struct vfs *v, struct vfs_fs *prev);
 
 /* The working directory's node (borrowed: vfs_node_get to keep it). */
 struct vfs_node *vfs_cwd_node(struct vfs *v);
+/* Makes n (a directory; the vfs takes over the caller's reference) the working
+ * directory and returns the previous one with its reference (the runtime's vfork
+ * children have their own). */
+struct vfs_node *vfs_cwd_swap(struct vfs *v, struct vfs_node *n);
 
 /* The identity set with vfs_set_ids. */
 void vfs_get_ids(const struct vfs *v, uint32_t *uid, uint32_t *gid);
