@@ -25,6 +25,7 @@ struct record {
 struct object {
     uint64_t slot;
     uint32_t refs;
+    bool shared; /* mapped CX_MAP_SHARE (MAP_SHARED): fork children map it too */
 };
 
 static struct record records[MAX_RECORDS];
@@ -99,9 +100,19 @@ static long map_new(uint64_t va, uint64_t pages, uint64_t flags)
         rt_slot_free(slot);
         return -ENOMEM;
     }
-    objects[obj] = (struct object){slot, 0};
+    objects[obj] = (struct object){slot, 0, (flags & CX_MAP_SHARE) != 0};
     record_insert(va, pages, 0, obj);
     return 0;
+}
+
+/* Whether addr lies in a MAP_SHARED mapping, whose futex words other processes may
+ * share: their waits and wakes go to the kernel (thread.c). Runtime lock held. */
+bool rt_addr_shared(uint64_t addr)
+{
+    for (unsigned i = 0; i < nrecords && records[i].va <= addr; i++)
+        if (addr < records[i].va + records[i].pages * CX_PAGE_SIZE)
+            return objects[records[i].obj].shared;
+    return false;
 }
 
 long rt_brk(uint64_t addr)

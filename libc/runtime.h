@@ -132,6 +132,7 @@ uint64_t rt_self_slot(void);
 long rt_arch_prctl(uint64_t code, uint64_t addr);
 long rt_set_tid_address(uint64_t addr);
 long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
+bool rt_addr_shared(uint64_t addr);
 long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3);
 _Noreturn void rt_thread_exit(void);
 void rt_threads_after_fork(unsigned forker);

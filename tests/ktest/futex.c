@@ -12,7 +12,7 @@
 
 static uint8_t stacks[3][8192] __attribute__((aligned(16)));
 static volatile uint32_t *const words = (volatile uint32_t *)FUTEX_VA;
-static uint64_t mem;            /* the shared object, READ and WRITE */
+static uint64_t mem;             /* the shared object, READ and WRITE */
 static volatile long results[3]; /* what each waiter's futex_wait returned */
 static volatile uint64_t woke_count;
 
@@ -122,8 +122,8 @@ void kt_futex(void)
     cx_cap_delete(th[0]);
 
     /* a waiter whose thread is deleted leaves the queue */
-    th[0] = kt_thread(CX_SLOT_SELF_PD, wait_mem_fn, 0 | (40u << 8), stacks[0], sizeof(stacks[0]),
-                      0, 100, 0);
+    th[0] = kt_thread(CX_SLOT_SELF_PD, wait_mem_fn, 0 | (40u << 8), stacks[0], sizeof(stacks[0]), 0,
+                      100, 0);
     kt_sleep_ms(10);
     cx_cap_delete(th[0]);
     err = cx_futex_wake(mem, 40, 5, &woken);

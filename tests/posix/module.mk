@@ -58,3 +58,9 @@ $(BUILD)/user/bin/ttytest: tests/posix/ttytest.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/ttytest
+# pshared: process-shared mutex, condvar, barrier and semaphores across fork
+$(BUILD)/user/bin/pshared: tests/posix/pshared.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/pshared
+TEST_SCRIPTS += tests/posix/pshared-test.sh
