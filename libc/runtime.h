@@ -110,6 +110,8 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
 long rt_munmap(uint64_t addr, uint64_t len);
 long rt_mprotect(uint64_t addr, uint64_t len, uint64_t prot);
 long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice);
+long rt_msync(uint64_t addr, uint64_t len, uint64_t flags);
+bool rt_addr_beyond_eof(uint64_t addr);
 long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr);
 uint64_t rt_slot_alloc(void);
 void rt_slot_free(uint64_t slot);
