@@ -95,6 +95,7 @@ enum linux_nr {
     NR_sched_yield = 24,
     NR_nanosleep = 35,
     NR_madvise = 28,
+    NR_msync = 26,
     NR_getpid = 39,
     NR_clone = 56,
     NR_exit = 60,

@@ -1,6 +1,8 @@
 /*
  * Program memory: brk and anonymous mmap/munmap/mprotect/madvise, each backed by
- * capix memory objects charged to the process's quota.
+ * capix memory objects charged to the process's quota, and file mappings: private ones
+ * are copies; shared ones of a file system that shares its pages (ram_fs, through the
+ * fs plugin's map) map the server's memory objects themselves.
  *
  * Records: one per mapped range {va, pages, object, page offset in it}, sorted by
  * address. Objects: the memory objects behind them with a count of records using
@@ -25,7 +27,12 @@ struct record {
 struct object {
     uint64_t slot;
     uint32_t refs;
+    bool shared; /* mapped CX_MAP_SHARE (MAP_SHARED): fork children map it too */
 };
+
+/* Records of pages of a shared file mapping beyond the file's end use this object: it
+ * has no memory (it is never handed out), and a fault there is SIGBUS. */
+#define HOLE_OBJ (MAX_OBJECTS - 1)
 
 static struct record records[MAX_RECORDS];
 static unsigned nrecords;
@@ -73,6 +80,10 @@ static void record_insert(uint64_t va, uint64_t pages, uint64_t off, uint32_t ob
 
 static void object_put(uint32_t obj)
 {
+    if (obj == HOLE_OBJ) {
+        objects[obj].refs--;
+        return;
+    }
     if (--objects[obj].refs == 0) {
         cx_cap_delete(objects[obj].slot);
         rt_slot_free(objects[obj].slot);
@@ -86,9 +97,9 @@ static long map_new(uint64_t va, uint64_t pages, uint64_t flags)
     if (nrecords == MAX_RECORDS)
         return -ENOMEM;
     uint32_t obj = 0;
-    while (obj < MAX_OBJECTS && objects[obj].slot)
+    while (obj < HOLE_OBJ && objects[obj].slot)
         obj++;
-    uint64_t slot = obj < MAX_OBJECTS ? rt_slot_alloc() : 0;
+    uint64_t slot = obj < HOLE_OBJ ? rt_slot_alloc() : 0;
     if (!slot)
         return -ENOMEM;
     long err = cx_mem_create(rt->slot_quota, pages, slot);
@@ -99,9 +110,75 @@ static long map_new(uint64_t va, uint64_t pages, uint64_t flags)
         rt_slot_free(slot);
         return -ENOMEM;
     }
-    objects[obj] = (struct object){slot, 0};
+    objects[obj] = (struct object){slot, 0, (flags & CX_MAP_SHARE) != 0};
     record_insert(va, pages, 0, obj);
     return 0;
+}
+
+/* Whether addr lies in a MAP_SHARED mapping, whose futex words other processes may
+ * share: their waits and wakes go to the kernel (thread.c). Runtime lock held. */
+bool rt_addr_shared(uint64_t addr)
+{
+    for (unsigned i = 0; i < nrecords && records[i].va <= addr; i++)
+        if (addr < records[i].va + records[i].pages * CX_PAGE_SIZE)
+            return objects[records[i].obj].shared;
+    return false;
+}
+
+/*
+ * A shared file mapping: pages [first, first + pages) of the file at va, from the memory
+ * objects its file system holds the file in (vfs_file_map; the same pages every reader,
+ * writer and mapping of the file uses), each mapped CX_MAP_SHARE so that fork children
+ * share them too. Pages beyond the object that holds the file's last byte get a hole
+ * record: no memory, an access is SIGBUS (rt_addr_beyond_eof), as on Linux for pages
+ * beyond the end (they stay so if the file grows later). 0 or -errno, -ENODEV before
+ * anything is mapped when the file system cannot share pages (the caller unmaps).
+ */
+static long map_file(struct vfs_file *file, uint64_t va, uint64_t pages, uint64_t first,
+                     uint64_t flags)
+{
+    for (uint64_t done = 0; done < pages;) {
+        struct vfs_map m;
+        long err = vfs_file_map(file, first + done, &m);
+        if (err == -ENXIO) {
+            if (nrecords == MAX_RECORDS)
+                return -ENOMEM;
+            record_insert(va + done * CX_PAGE_SIZE, pages - done, 0, HOLE_OBJ);
+            return 0;
+        }
+        if (err)
+            return err == -ENODEV && done ? -EIO : err;
+        if ((flags & CX_MAP_W) && !m.writable) {
+            cx_cap_delete(m.mem);
+            rt_slot_free(m.mem);
+            return -EACCES;
+        }
+        uint64_t in = first + done - m.first;
+        uint64_t n = m.pages - in < pages - done ? m.pages - in : pages - done;
+        uint32_t obj = 0;
+        while (obj < HOLE_OBJ && objects[obj].slot)
+            obj++;
+        if (obj == HOLE_OBJ || nrecords == MAX_RECORDS ||
+            cx_map(rt->slot_pd, m.mem, in, va + done * CX_PAGE_SIZE, n, flags | CX_MAP_SHARE)) {
+            cx_cap_delete(m.mem);
+            rt_slot_free(m.mem);
+            return -ENOMEM;
+        }
+        objects[obj] = (struct object){m.mem, 0, true};
+        record_insert(va + done * CX_PAGE_SIZE, n, in, obj);
+        done += n;
+    }
+    return 0;
+}
+
+/* Whether addr lies in pages of a shared file mapping beyond the file's end (a fault
+ * there is SIGBUS, not SIGSEGV). */
+bool rt_addr_beyond_eof(uint64_t addr)
+{
+    for (unsigned i = 0; i < nrecords && records[i].va <= addr; i++)
+        if (addr < records[i].va + records[i].pages * CX_PAGE_SIZE)
+            return records[i].obj == HOLE_OBJ;
+    return false;
 }
 
 long rt_brk(uint64_t addr)
@@ -176,6 +253,7 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
     if (!(flags & (MAP_PRIVATE | MAP_SHARED)))
         return -EINVAL;
     struct vfs_file *file = NULL;
+    bool shared_file = false;
     if (!(flags & MAP_ANONYMOUS)) {
         /* a file: its bytes are copied in (private mappings are copies on Linux too
          * until written; a shared one would need the file system to share pages) */
@@ -189,16 +267,9 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
         struct linux_stat st;
         if (vfs_file_stat(file, &st) || (st.st_mode & S_IFMT) != S_IFREG)
             return -ENODEV;
-        if ((flags & MAP_SHARED) && (prot & PROT_WRITE)) {
-            if ((file->flags & O_ACCMODE) != O_RDWR)
-                return -EACCES;
-            static int said;
-            if (!said++)
-                rt_log("[runtime] mmap: writable shared file mappings are not supported\n");
-            return -ENODEV;
-        }
-        flags &= ~(uint64_t)MAP_SHARED;
-        flags |= MAP_PRIVATE;
+        if ((flags & MAP_SHARED) && (prot & PROT_WRITE) && (file->flags & O_ACCMODE) != O_RDWR)
+            return -EACCES;
+        shared_file = (flags & MAP_SHARED) != 0; /* a copy if its file system cannot share */
     }
     uint64_t pages = page_up(len) / CX_PAGE_SIZE;
     uint64_t mf = map_flags(prot) | (flags & MAP_SHARED ? CX_MAP_SHARE : 0);
@@ -224,6 +295,22 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
     if (!file) {
         long err = map_new(va, pages, mf);
         return err ? err : (long)va;
+    }
+    if (shared_file) {
+        long err = map_file(file, va, pages, off / CX_PAGE_SIZE, mf);
+        if (err == 0)
+            return (long)va;
+        rt_munmap(va, pages * CX_PAGE_SIZE);
+        if (err != -ENODEV)
+            return err;
+        if (prot & PROT_WRITE) {
+            static int said;
+            if (!said++)
+                rt_log("[runtime] mmap: this file system cannot share its pages: writable "
+                       "shared mapping refused\n");
+            return -ENODEV;
+        }
+        mf &= ~(uint64_t)CX_MAP_SHARE; /* read-only: a copy of the bytes */
     }
     long err = map_new(va, pages, CX_MAP_R | CX_MAP_W);
     for (uint64_t done = 0; !err && done < len;) {
@@ -306,6 +393,18 @@ static bool range_mapped(uint64_t addr, uint64_t len)
             addr = rend;
     }
     return addr >= end;
+}
+
+/* msync: a shared file mapping is the file's own pages, so there is nothing to write
+ * back; the checks are Linux's. */
+long rt_msync(uint64_t addr, uint64_t len, uint64_t flags)
+{
+    if ((addr & (CX_PAGE_SIZE - 1)) || (flags & ~7ul) || ((flags & 1) && (flags & 4)) ||
+        len > CX_USER_TOP)
+        return -EINVAL; /* MS_ASYNC 1, MS_INVALIDATE 2, MS_SYNC 4 */
+    if (len && !range_mapped(addr, len))
+        return -ENOMEM;
+    return 0;
 }
 
 long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)

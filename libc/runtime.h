@@ -124,6 +124,8 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
 long rt_munmap(uint64_t addr, uint64_t len);
 long rt_mprotect(uint64_t addr, uint64_t len, uint64_t prot);
 long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice);
+long rt_msync(uint64_t addr, uint64_t len, uint64_t flags);
+bool rt_addr_beyond_eof(uint64_t addr);
 long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr);
 uint64_t rt_slot_alloc(void);
 void rt_slot_free(uint64_t slot);
@@ -146,6 +148,7 @@ uint64_t rt_self_slot(void);
 long rt_arch_prctl(uint64_t code, uint64_t addr);
 long rt_set_tid_address(uint64_t addr);
 long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
+bool rt_addr_shared(uint64_t addr);
 long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3);
 _Noreturn void rt_thread_exit(void);
 void rt_threads_after_fork(unsigned forker);

@@ -26,17 +26,38 @@ static int fs_call(void *ctx, struct fs_msg *msg)
 {
     struct session *s = ctx;
     struct cx_ipcbuf *b = rt_ipcbuf();
+    uint64_t slot = 0;
+    if (msg->op == FS_MAP) { /* the answer carries the memory object's capability */
+        slot = rt_slot_alloc();
+        if (!slot)
+            return -EIO;
+    }
+    b->recv_slots[0] = slot;
     b->words[4] = msg->a[3];
     b->words[5] = msg->a[4];
     struct cx_ret r = cx_raw_ipc_call(s->slot_ep, CX_TAG(FS_LABEL_REQUEST, 6, 0), msg->op,
                                       msg->a[0], msg->a[1], msg->a[2]);
-    if (r.err)
+    b->recv_slots[0] = 0;
+    if (r.err) {
+        if (slot)
+            rt_slot_free(slot);
         return -EIO; /* the server is gone */
+    }
     msg->r[0] = (int64_t)r.rdx;
     msg->r[1] = (int64_t)r.r10;
     msg->r[2] = (int64_t)r.r8;
     msg->r[3] = (int64_t)r.r9;
     msg->r[4] = (int64_t)b->words[4];
+    if (slot) { /* FS_MAP: r3 is the slot the capability came in */
+        if (CX_TAG_CAPS(r.rsi) == 1 && msg->r[0] == 0) {
+            msg->r[3] = (int64_t)slot;
+        } else {
+            cx_cap_delete(slot);
+            rt_slot_free(slot);
+            if (msg->r[0] >= 0)
+                msg->r[0] = -EIO;
+        }
+    }
     return 0;
 }
 

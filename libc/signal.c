@@ -496,11 +496,12 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
     struct cx_regs r __attribute__((aligned(16)));
     rt_lock();
     cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
-    int sig = vector == 0 || vector == 16 || vector == 19 ? 8 /* SIGFPE */
-              : vector == 6                               ? 4 /* SIGILL */
-              : vector == 3 || vector == 1                ? 5 /* SIGTRAP */
-              : vector == 17                              ? 7 /* SIGBUS */
-                                                          : 11;                            /* SIGSEGV */
+    int sig = vector == 0 || vector == 16 || vector == 19   ? 8   /* SIGFPE */
+              : vector == 6                                 ? 4   /* SIGILL */
+              : vector == 3 || vector == 1                  ? 5   /* SIGTRAP */
+              : vector == 17                                ? 7   /* SIGBUS */
+              : vector == 14 && rt_addr_beyond_eof(address) ? 7   /* beyond a mapped file's end */
+                                                            : 11; /* SIGSEGV */
     struct rt_tsig *ts = rt_tsig_self();
     const struct k_sigaction *a = &actions[sig];
     static const char *const names[] = {

@@ -355,6 +355,8 @@ static long dispatch(struct rt_call *c)
         return rt_mremap(a[0], a[1], a[2], a[3], a[4]);
     case NR_madvise:
         return rt_madvise(a[0], a[1], a[2]);
+    case NR_msync:
+        return rt_msync(a[0], a[1], a[2]);
     case NR_getpid:
         return (long)rt_pid();
     case NR_gettid:

@@ -12,7 +12,10 @@
  * the runtime lock (a spin lock that yields) around every call; calls that block
  * (futex waits, sleeps) drop it while they wait. A futex waiter blocks on its thread's
  * own notification; a waker removes it from the wait list and signals that: a wake that
- * comes between the value check and the wait is not lost (the bit stays set).
+ * comes between the value check and the wait is not lost (the bit stays set). That
+ * in-process list serves private futexes; a futex without FUTEX_PRIVATE whose word lies
+ * in a MAP_SHARED mapping (memory.c knows) is the kernel's (futex_wait/futex_wake keyed
+ * by memory object and offset), so that it wakes across processes.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -312,11 +315,77 @@ static long futex_wait(uint64_t addr, uint32_t val, const struct linux_timespec 
     return 0;
 }
 
+/* A futex word in shared memory: the kernel's queue keyed by (memory object, offset),
+ * named by this domain and the address, so that other processes mapping the object
+ * meet the same waiters. The runtime lock is not held while blocked. */
+static long kernel_futex_wait(uint64_t addr, uint32_t val, uint64_t timeout)
+{
+    rt_unlock();
+    long err = cx_futex_wait(rt->slot_pd, addr, val, timeout);
+    rt_lock();
+    switch (err) {
+    case 0:
+    case CX_E_DEAD: /* the memory went away: a spurious wake-up, which callers allow */
+        return 0;
+    case CX_E_CHANGED:
+        return -EAGAIN;
+    case CX_E_TIMEOUT:
+        return -ETIMEDOUT;
+    case CX_E_INTERRUPTED:
+        return rt_signal_interrupted() ? -EINTR : 0;
+    case CX_E_MAPPING:
+        return -EFAULT;
+    default:
+        return -EINVAL;
+    }
+}
+
+static long kernel_futex_wake(uint64_t addr, uint64_t n)
+{
+    uint64_t woken = 0;
+    long err = cx_futex_wake(rt->slot_pd, addr, n, &woken);
+    if (err)
+        return err == CX_E_MAPPING ? -EFAULT : -EINVAL;
+    return (long)woken;
+}
+
+/* Futexes of a process-shared word (no FUTEX_PRIVATE, in a MAP_SHARED mapping): a
+ * requeue to another word wakes every waiter instead (futex users allow spurious
+ * wake-ups), since the kernel queue cannot move waiters between objects. */
+static long kernel_futex(uint64_t addr, int cmd, uint32_t val, uint64_t arg4, uint32_t val3)
+{
+    switch (cmd) {
+    case FUTEX_WAIT: {
+        const struct linux_timespec *rel = (const struct linux_timespec *)arg4;
+        uint64_t ns = CX_TIMEOUT_NONE;
+        if (rel) {
+            if (rel->tv_sec < 0 || rel->tv_nsec < 0 || rel->tv_nsec >= 1000000000)
+                return -EINVAL;
+            ns = (uint64_t)rel->tv_sec * 1000000000u + (uint64_t)rel->tv_nsec;
+        }
+        return kernel_futex_wait(addr, val, ns);
+    }
+    case FUTEX_WAKE:
+        return kernel_futex_wake(addr, (int)val < 0 ? UINT64_MAX : val);
+    case FUTEX_CMP_REQUEUE:
+        if (__atomic_load_n((volatile uint32_t *)addr, __ATOMIC_SEQ_CST) != val3)
+            return -EAGAIN;
+        /* fall through */
+    case FUTEX_REQUEUE:
+        return kernel_futex_wake(addr, UINT64_MAX);
+    default:
+        return -ENOSYS;
+    }
+}
+
 long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3)
 {
     if (addr & 3)
         return -EINVAL;
-    switch (op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME)) {
+    int cmd = op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
+    if (!(op & FUTEX_PRIVATE) && rt_addr_shared(addr))
+        return kernel_futex(addr, cmd, val, arg4, val3);
+    switch (cmd) {
     case FUTEX_WAIT:
         return futex_wait(addr, val, (const struct linux_timespec *)arg4);
     case FUTEX_WAKE:

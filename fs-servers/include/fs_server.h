@@ -42,6 +42,26 @@ void fs_session_close(struct fs_session *ss);
 /* Bytes a session has made and not freed (for the quota). */
 uint64_t fs_session_used(const struct fs_session *ss);
 
+/*
+ * Memory objects for shared mappings (FS_MAP), given by the native server (host tests
+ * give plain memory). create makes one of pages zeroed pages, mapped in the server, and
+ * returns its address (NULL when out of memory) and in *id the number FS_MAP answers
+ * (the native server turns it into a capability); destroy frees it; in_use says whether
+ * a client still holds a copy of it. Without them FS_MAP gives ENODEV.
+ */
+struct fs_mem_ops {
+    void *ctx;
+    void *(*create)(void *ctx, uint64_t pages, uint64_t *id);
+    void (*destroy)(void *ctx, void *addr, uint64_t pages, uint64_t id);
+    bool (*in_use)(void *ctx, uint64_t id);
+};
+void fs_server_set_mem(struct fs_server *s, const struct fs_mem_ops *ops);
+/* Frees the memory objects of mapped files that have no name left, that no session
+ * holds and that no client maps (in_use); the native server calls it now and then. */
+void fs_server_collect(struct fs_server *s);
+/* The pages of memory objects that hold mapped files now. */
+uint64_t fs_server_mapped_pages(const struct fs_server *s);
+
 /* Serves one request: reads m->op and m->a[], data from buf->data, writes m->r[] and
  * the answer's data into buf->data. Never trusts the request. */
 void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg *m,

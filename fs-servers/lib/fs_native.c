@@ -34,6 +34,9 @@
 #define ARCHIVE_VA 0x80000000ul
 #define MAX_SESSIONS 64
 #define MAX_POLICIES 16
+#define CHUNKS_BASE 0x1000000000ul /* memory objects of mapped files (FS_MAP) */
+#define CHUNKS_LIMIT (1ul << 36)
+#define MAX_CHUNKS 4096
 
 struct policy {
     int match; /* 0 any, 1 exact, 2 prefix, 3 suffix */
@@ -48,7 +51,18 @@ struct session {
     char label[CX_SESSION_FULL_WORDS * 8];
 };
 
+/* A memory object holding part of a mapped file (fs_server.c's chunks): the original,
+ * a read-write and a read-only copy that clients' copies derive from (so that in_use
+ * can ask whether any client copy is left), and where it is mapped here. A freed
+ * record keeps its address range for the next chunk of the same size. */
+struct chunk_rec {
+    uint64_t orig, rw, ro;
+    uint64_t va, pages;
+};
+
 static struct cx_heap heap;
+static struct chunk_rec chunks[MAX_CHUNKS];
+static uint64_t chunks_top = CHUNKS_BASE;
 static struct policy policies[MAX_POLICIES];
 static unsigned npolicies;
 static struct session sessions[MAX_SESSIONS];
@@ -100,6 +114,80 @@ static const void *env_module(void *ctx, const char *name, size_t *size)
     *size = e.size;
     return e.data;
 }
+
+static void chunk_slots_free(struct chunk_rec *c)
+{
+    uint64_t *slots[] = {&c->rw, &c->ro, &c->orig};
+    for (int k = 0; k < 3; k++)
+        if (*slots[k]) {
+            cx_cap_delete(*slots[k]);
+            cx_slot_free(*slots[k]);
+            *slots[k] = 0;
+        }
+}
+
+static void *chunk_create(void *ctx, uint64_t pages, uint64_t *id)
+{
+    unsigned i, reuse = MAX_CHUNKS, fresh = MAX_CHUNKS;
+    for (i = 0; i < MAX_CHUNKS; i++) {
+        if (chunks[i].orig)
+            continue;
+        if (chunks[i].pages == pages && reuse == MAX_CHUNKS)
+            reuse = i;
+        if (!chunks[i].pages && fresh == MAX_CHUNKS)
+            fresh = i;
+    }
+    i = reuse < MAX_CHUNKS ? reuse : fresh;
+    if (i == MAX_CHUNKS)
+        return NULL;
+    struct chunk_rec *c = &chunks[i];
+    if (!c->pages) {
+        if (chunks_top + pages * CX_PAGE_SIZE > CHUNKS_BASE + CHUNKS_LIMIT)
+            return NULL;
+        c->va = chunks_top;
+        c->pages = pages;
+        chunks_top += pages * CX_PAGE_SIZE;
+    }
+    c->orig = cx_slot_alloc();
+    c->rw = cx_slot_alloc();
+    c->ro = cx_slot_alloc();
+    if (!c->orig || !c->rw || !c->ro || cx_mem_create(CX_SLOT_QUOTA, pages, c->orig) ||
+        cx_cap_copy(c->orig, CX_SLOT_SELF_PD, c->rw, CX_R_READ | CX_R_WRITE, 0) ||
+        cx_cap_copy(c->orig, CX_SLOT_SELF_PD, c->ro, CX_R_READ, 0) ||
+        cx_map(CX_SLOT_SELF_PD, c->orig, 0, c->va, pages, CX_MAP_R | CX_MAP_W)) {
+        chunk_slots_free(c);
+        return NULL;
+    }
+    *id = i + 1;
+    return (void *)c->va;
+}
+
+static struct chunk_rec *chunk_at(uint64_t id)
+{
+    return id >= 1 && id <= MAX_CHUNKS && chunks[id - 1].orig ? &chunks[id - 1] : NULL;
+}
+
+static void chunk_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id)
+{
+    struct chunk_rec *c = chunk_at(id);
+    if (!c)
+        return;
+    cx_unmap(CX_SLOT_SELF_PD, c->va, c->pages);
+    chunk_slots_free(c); /* deleting the original destroys it */
+}
+
+static bool has_copies(uint64_t slot)
+{
+    return cx_raw_cap_info(slot, 0, 0, 0, 0, 0).r10 & CX_CAPF_CHILDREN;
+}
+
+static bool chunk_in_use(void *ctx, uint64_t id)
+{
+    struct chunk_rec *c = chunk_at(id);
+    return c && (has_copies(c->rw) || has_copies(c->ro));
+}
+
+static const struct fs_mem_ops chunk_ops = {NULL, chunk_create, chunk_destroy, chunk_in_use};
 
 static const struct vfs_env env = {.alloc = env_alloc,
                                    .free = env_free,
@@ -317,6 +405,8 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
         cx_printf("%s: cannot make the file system: %s\n", name, r == -22 ? msg : "no memory");
         return 2;
     }
+    if (kind == FS_NATIVE_TREE && plugin == &vfs_plugin_ram)
+        fs_server_set_mem(srv, &chunk_ops); /* ram files can be mapped shared (FS_MAP) */
     ep = cx_slot_alloc();
     watch_notif = cx_slot_alloc();
     if (cx_ep_create(CX_SLOT_QUOTA, ep) || cx_notif_create(CX_SLOT_QUOTA, watch_notif)) {
@@ -336,6 +426,8 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
     b->recv_slots[0] = spare;
     long e = cx_recv(ep, 100000000, &m);
     for (;;) {
+        if (e == CX_E_TIMEOUT) /* mapped files nobody needs any more */
+            fs_server_collect(srv);
         if (e == CX_E_TIMEOUT || e == 0) { /* sessions whose last capability went */
             uint64_t bits = 0;
             if (cx_notif_wait(watch_notif, 0, &bits) == 0)
@@ -371,6 +463,15 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             fs_server_handle(srv, s->ss, &msg,
                              (struct fs_buf *)(BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE));
             m.tag = CX_TAG(0, 5, 0);
+            struct chunk_rec *c = NULL;
+            if (msg.op == FS_MAP && msg.r[0] == 0 && (c = chunk_at((uint64_t)msg.r[3])) != NULL) {
+                /* the memory object goes with the answer; r3 becomes the client's slot */
+                b->send_caps[0] = msg.r[4] ? c->rw : c->ro;
+                m.tag = CX_TAG(0, 5, 1);
+                msg.r[3] = 0;
+            } else if (msg.op == FS_MAP && msg.r[0] == 0) {
+                msg.r[0] = -5; /* EIO */
+            }
             for (int k = 0; k < 4; k++)
                 m.w[k] = (uint64_t)msg.r[k];
             b->words[4] = (uint64_t)msg.r[4];

@@ -34,6 +34,17 @@
  *
  * Names, the setattr structure and everything else read from the shared buffer are
  * copied before they are checked (the client may change the buffer at any time).
+ *
+ * Mapped files (FS_MAP, with memory from struct fs_mem_ops): the first FS_MAP of a
+ * regular file copies its bytes into memory objects ("chunks": chunk 0 holds page 0,
+ * chunk k > 0 pages [2^(k-1), 2^k), so a file grows by adding chunks and the pages a
+ * client has mapped never move). From then on those chunks are the file's data: READ
+ * and WRITE use them, so reads, writes and every client's mapping see the same bytes;
+ * the plugin keeps the size, times and names (its own copy of the bytes is not used
+ * again). A size change zeroes the bytes between the old and the new size, so bytes a
+ * mapping wrote beyond the end, or that a truncation cut off, never come back. The
+ * chunks go when the file has no name, no session holds it and no client holds a
+ * copy of a chunk (fs_server_collect).
  */
 #include <capix/config.h>
 #include <fs_server.h>
@@ -61,8 +72,27 @@ struct fs_handle {
     uint32_t gen;
 };
 
+#define FS_PAGE 4096ull
+#define FS_MAP_CHUNKS 19 /* chunk k > 0: pages [2^(k-1), 2^k); files up to 1 GiB */
+#define FS_MAP_MAX_PAGES (1ull << (FS_MAP_CHUNKS - 1))
+
+struct fs_chunk {
+    uint8_t *addr; /* NULL: not made yet */
+    uint64_t id;
+};
+
+/* A regular file whose bytes live in chunks (see the top of the file). */
+struct fs_mapped {
+    struct vfs_node *node; /* one reference */
+    struct fs_chunk chunk[FS_MAP_CHUNKS];
+    struct fs_mapped *next;
+};
+
 struct fs_server {
     struct vfs_env env;
+    struct fs_mem_ops mem;
+    struct fs_mapped *mapped;
+    uint64_t mapped_pages;
     struct vfs *vfs;
     struct vfs_node *top; /* the tree's root (borrowed: the vfs holds it) */
     bool composed;        /* a composition (inode numbers carry the instance) */
@@ -86,6 +116,9 @@ struct fs_session {
     struct fs_handle *handles;
     uint32_t hcap, hcount, hnext; /* hnext: where the search for a free slot starts */
 };
+
+static void mapped_resized(struct fs_server *s, struct vfs_node *n, uint64_t old,
+                           uint64_t new_size);
 
 /* ---- helpers ---- */
 
@@ -589,6 +622,7 @@ static int64_t setattr_node(struct fs_session *ss, struct vfs_node *n, struct fs
             quota_charge(ss, a.size - old);
         else
             quota_credit(ss, old - a.size);
+        mapped_resized(ss->s, n, old, a.size);
     }
     return 0;
 }
@@ -1044,6 +1078,7 @@ static int64_t op_open(struct fs_session *ss, struct fs_msg *m)
         }
         if (st.st_size > 0)
             quota_credit(ss, (uint64_t)st.st_size);
+        mapped_resized(ss->s, n, (uint64_t)st.st_size, 0);
     }
     return handle_new(ss, f);
 }
@@ -1079,9 +1114,187 @@ static bool writable(const struct vfs_file *f)
     return (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_ACCMODE) == O_RDWR;
 }
 
+/* ---- mapped files ---- */
+
+static uint64_t chunk_first(unsigned k)
+{
+    return k ? 1ull << (k - 1) : 0;
+}
+
+static uint64_t chunk_pages(unsigned k)
+{
+    return k ? 1ull << (k - 1) : 1;
+}
+
+static unsigned chunk_of(uint64_t page)
+{
+    return page ? 64u - (unsigned)__builtin_clzll(page) : 0;
+}
+
+static struct fs_mapped *mapped_find(struct fs_server *s, struct vfs_node *n)
+{
+    struct fs_mapped *mp;
+    for (mp = s->mapped; mp; mp = mp->next)
+        if (mp->node == n)
+            return mp;
+    return NULL;
+}
+
+/* Chunk k of mp, made (zeroed) if missing; NULL when out of memory. */
+static uint8_t *chunk_get(struct fs_server *s, struct fs_mapped *mp, unsigned k)
+{
+    struct fs_chunk *c = &mp->chunk[k];
+    if (!c->addr) {
+        c->addr = s->mem.create(s->mem.ctx, chunk_pages(k), &c->id);
+        if (c->addr)
+            s->mapped_pages += chunk_pages(k);
+    }
+    return c->addr;
+}
+
+/* Copies n bytes at byte off of a mapped file out of its chunks (missing ones read as
+ * zero) into out, or from in into them (making them); 0 or -ENOMEM. */
+static int mapped_copy(struct fs_server *s, struct fs_mapped *mp, uint64_t off, void *out,
+                       const void *in, uint64_t n)
+{
+    while (n) {
+        uint64_t page = off / FS_PAGE;
+        unsigned k = chunk_of(page);
+        uint64_t start = chunk_first(k) * FS_PAGE;
+        uint64_t end = start + chunk_pages(k) * FS_PAGE;
+        uint64_t len = end - off < n ? end - off : n;
+        uint8_t *base = in ? chunk_get(s, mp, k) : mp->chunk[k].addr;
+        if (in && !base)
+            return -ENOMEM;
+        if (in)
+            memcpy(base + (off - start), in, len);
+        else if (base)
+            memcpy(out, base + (off - start), len);
+        else
+            memset(out, 0, len);
+        if (in)
+            in = (const uint8_t *)in + len;
+        else
+            out = (uint8_t *)out + len;
+        off += len;
+        n -= len;
+    }
+    return 0;
+}
+
+/* Zeroes the bytes [from, to) of a mapped file where chunks exist (a size change). */
+static void mapped_zero(struct fs_mapped *mp, uint64_t from, uint64_t to)
+{
+    while (from < to && from < FS_MAP_MAX_PAGES * FS_PAGE) {
+        unsigned k = chunk_of(from / FS_PAGE);
+        uint64_t start = chunk_first(k) * FS_PAGE;
+        uint64_t end = start + chunk_pages(k) * FS_PAGE;
+        uint64_t stop = to < end ? to : end;
+        if (mp->chunk[k].addr)
+            memset(mp->chunk[k].addr + (from - start), 0, stop - from);
+        from = stop;
+    }
+}
+
+static void mapped_free(struct fs_server *s, struct fs_mapped *mp)
+{
+    unsigned k;
+    for (k = 0; k < FS_MAP_CHUNKS; k++)
+        if (mp->chunk[k].addr) {
+            s->mem.destroy(s->mem.ctx, mp->chunk[k].addr, chunk_pages(k), mp->chunk[k].id);
+            s->mapped_pages -= chunk_pages(k);
+        }
+    vfs_node_put(mp->node);
+    vfs_free(&s->env, mp, sizeof *mp);
+}
+
+/* A size change of n from old to new bytes: the bytes between read as zero. */
+static void mapped_resized(struct fs_server *s, struct vfs_node *n, uint64_t old, uint64_t new_size)
+{
+    struct fs_mapped *mp = mapped_find(s, n);
+    if (mp)
+        mapped_zero(mp, old < new_size ? old : new_size, old < new_size ? new_size : old);
+}
+
+/* Makes f's file a mapped file: its bytes (size of them) copied into chunks. */
+static int mapped_make(struct fs_server *s, struct vfs_file *f, uint64_t size,
+                       struct fs_mapped **out)
+{
+    struct fs_mapped *mp = vfs_zalloc(&s->env, sizeof *mp);
+    uint64_t off = 0;
+    int64_t r;
+    if (!mp)
+        return -ENOMEM;
+    mp->node = f->node;
+    vfs_node_get(f->node);
+    while (off < size) {
+        unsigned k = chunk_of(off / FS_PAGE);
+        uint64_t start = chunk_first(k) * FS_PAGE;
+        uint64_t end = start + chunk_pages(k) * FS_PAGE;
+        uint64_t want = (size < end ? size : end) - off;
+        uint8_t *base = chunk_get(s, mp, k);
+        if (!base) {
+            mapped_free(s, mp);
+            return -ENOMEM;
+        }
+        r = f->node->fs->ops->read(f, base + (off - start), (size_t)want, off);
+        if (r < 0) {
+            mapped_free(s, mp);
+            return (int)r;
+        }
+        if (r == 0)
+            break;
+        off += (uint64_t)r;
+    }
+    mp->next = s->mapped;
+    s->mapped = mp;
+    *out = mp;
+    return 0;
+}
+
+static int64_t op_map(struct fs_session *ss, struct fs_msg *m)
+{
+    struct fs_server *s = ss->s;
+    struct fs_handle *h = handle_get(ss, m->a[0]);
+    struct fs_mapped *mp;
+    struct linux_stat st;
+    uint64_t page = m->a[1], size_pages;
+    unsigned k;
+    int rc;
+    if (!h)
+        return -EBADF;
+    if (!S_ISREG(h->f->node->type) || !s->mem.create || !h->f->node->fs->ops->read)
+        return -ENODEV;
+    if (!readable(h->f))
+        return -EACCES;
+    if (page >= FS_MAP_MAX_PAGES)
+        return -ENOMEM;
+    rc = vfs_getattr(h->f->node, &st);
+    if (rc < 0)
+        return rc;
+    if ((uint64_t)st.st_size > FS_MAP_MAX_PAGES * FS_PAGE)
+        return -ENOMEM;
+    /* chunks up to the one that holds the last byte (page 0 always) */
+    size_pages = ((uint64_t)st.st_size + FS_PAGE - 1) / FS_PAGE;
+    k = chunk_of(page);
+    if (page > 0 && chunk_first(k) >= size_pages)
+        return -ENXIO;
+    mp = mapped_find(s, h->f->node);
+    if (!mp && (rc = mapped_make(s, h->f, (uint64_t)st.st_size, &mp)) < 0)
+        return rc;
+    if (!chunk_get(s, mp, k))
+        return -ENOMEM;
+    m->r[1] = (int64_t)chunk_first(k);
+    m->r[2] = (int64_t)chunk_pages(k);
+    m->r[3] = (int64_t)mp->chunk[k].id;
+    m->r[4] = writable(h->f) && ss->writeable && !(h->f->node->fs->flags & VFS_FS_RDONLY);
+    return 0;
+}
+
 static int64_t op_read(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
 {
     struct fs_handle *h = handle_get(ss, m->a[0]);
+    struct fs_mapped *mp;
     struct vfs_file *f;
     bool at_handle = m->a[2] == FS_POS_HANDLE;
     uint64_t off;
@@ -1100,7 +1313,19 @@ static int64_t op_read(struct fs_session *ss, struct fs_msg *m, struct fs_buf *b
     if (!f->node->fs->ops->read)
         return -EINVAL;
     off = at_handle ? f->pos : m->a[2];
-    r = f->node->fs->ops->read(f, buf->data, (size_t)m->a[1], off);
+    mp = mapped_find(ss->s, f->node);
+    if (mp) {
+        struct linux_stat st;
+        int rc = vfs_getattr(f->node, &st);
+        if (rc < 0)
+            return rc;
+        r = off < (uint64_t)st.st_size ? (int64_t)((uint64_t)st.st_size - off) : 0;
+        if (r > (int64_t)m->a[1])
+            r = (int64_t)m->a[1];
+        mapped_copy(ss->s, mp, off, buf->data, NULL, (uint64_t)r);
+    } else {
+        r = f->node->fs->ops->read(f, buf->data, (size_t)m->a[1], off);
+    }
     if (r > (int64_t)m->a[1])
         r = (int64_t)m->a[1];
     if (r > 0 && at_handle && !f->stream)
@@ -1108,9 +1333,39 @@ static int64_t op_read(struct fs_session *ss, struct fs_msg *m, struct fs_buf *b
     return r;
 }
 
+/* WRITE of n bytes to a mapped file at *at (its end with O_APPEND), whose size is size:
+ * into the chunks, the plugin told the new size and time; *at moves past them. */
+static int64_t mapped_write(struct fs_session *ss, struct fs_mapped *mp, struct vfs_file *f,
+                            const void *data, uint64_t n, uint64_t *at, uint64_t size)
+{
+    struct vfs_setattr a = {0};
+    uint64_t pos = (f->flags & O_APPEND) ? size : *at;
+    int rc;
+    if (pos + n > FS_MAP_MAX_PAGES * FS_PAGE)
+        return -EFBIG;
+    a.mask = VFS_SET_MTIME;
+    a.mtime = vfs_now(&ss->s->env);
+    if (pos + n > size) {
+        a.mask |= VFS_SET_SIZE;
+        a.size = pos + n;
+        mapped_zero(mp, size, pos); /* a gap reads as zero */
+    }
+    if (!f->node->fs->ops->setattr)
+        return -EPERM;
+    rc = f->node->fs->ops->setattr(f->node, &a);
+    if (rc < 0)
+        return rc;
+    rc = mapped_copy(ss->s, mp, pos, NULL, data, n);
+    if (rc < 0)
+        return rc;
+    *at = pos + n;
+    return (int64_t)n;
+}
+
 static int64_t op_write(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
 {
     struct fs_handle *h = handle_get(ss, m->a[0]);
+    struct fs_mapped *mp;
     struct vfs_file *f;
     struct linux_stat st;
     bool at_handle = m->a[2] == FS_POS_HANDLE;
@@ -1151,7 +1406,12 @@ static int64_t op_write(struct fs_session *ss, struct fs_msg *m, struct fs_buf *
             return -ENOSPC;
         n -= growth - allowed;
     }
-    r = f->node->fs->ops->write(f, buf->data, (size_t)n, &at);
+    mp = mapped_find(ss->s, f->node);
+    if (mp) {
+        r = mapped_write(ss, mp, f, buf->data, n, &at, size);
+    } else {
+        r = f->node->fs->ops->write(f, buf->data, (size_t)n, &at);
+    }
     if (r < 0)
         return r;
     if (at_handle && !f->stream)
@@ -1338,6 +1598,9 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
     case FS_FSYNC:
         r = op_fsync(ss, m);
         break;
+    case FS_MAP:
+        r = op_map(ss, m);
+        break;
     default:
         r = -ENOSYS;
         break;
@@ -1349,6 +1612,35 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
 }
 
 /* ---- servers and sessions ---- */
+
+void fs_server_set_mem(struct fs_server *s, const struct fs_mem_ops *ops)
+{
+    s->mem = *ops;
+}
+
+void fs_server_collect(struct fs_server *s)
+{
+    struct fs_mapped **pp = &s->mapped;
+    while (*pp) {
+        struct fs_mapped *mp = *pp;
+        struct linux_stat st;
+        bool keep = mp->node->refs > 1 || vfs_getattr(mp->node, &st) < 0 || st.st_nlink > 0;
+        unsigned k;
+        for (k = 0; k < FS_MAP_CHUNKS && !keep; k++)
+            keep = mp->chunk[k].addr && s->mem.in_use(s->mem.ctx, mp->chunk[k].id);
+        if (keep) {
+            pp = &mp->next;
+            continue;
+        }
+        *pp = mp->next;
+        mapped_free(s, mp);
+    }
+}
+
+uint64_t fs_server_mapped_pages(const struct fs_server *s)
+{
+    return s->mapped_pages;
+}
 
 int fs_server_create(const struct vfs_env *env, const struct vfs_plugin *plugin,
                      const struct cfg_node *cfg, struct fs_server **out, struct cfg_error *err)
@@ -1411,6 +1703,11 @@ void fs_server_destroy(struct fs_server *s)
     env = s->env;
     while (s->sessions)
         fs_session_close(s->sessions);
+    while (s->mapped) {
+        struct fs_mapped *mp = s->mapped;
+        s->mapped = mp->next;
+        mapped_free(s, mp);
+    }
     vfs_destroy(s->vfs);
     vfs_free(&env, s->ents, (size_t)s->cap * sizeof *s->ents);
     vfs_free(&env, s->buckets, (size_t)s->nbuckets * sizeof *s->buckets);

@@ -15,6 +15,7 @@
  */
 #include <capix/config.h>
 #include <fs_server.h>
+#include <stdlib.h>
 #include <vfs_plugins.h>
 
 #include "../../vfs/fuzz/fuzz_env.h"
@@ -73,8 +74,33 @@ static uint64_t word(struct input *in, int s)
     }
 }
 
+/* Memory for mapped files (FS_MAP): counted, so that none may be left at the end. */
+static long mem_objects;
+
+static void *mem_create(void *ctx, uint64_t pages, uint64_t *id)
+{
+    void *p = calloc(pages, 4096);
+    if (p) {
+        mem_objects++;
+        *id = (uint64_t)mem_objects;
+    }
+    return p;
+}
+
+static void mem_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id)
+{
+    free(addr);
+    mem_objects--;
+}
+
+static bool mem_in_use(void *ctx, uint64_t id)
+{
+    return (id & 1) != 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static const struct fs_mem_ops mem = {NULL, mem_create, mem_destroy, mem_in_use};
     static char arena_mem[4096];
     static const char config[] = "ram size=4M";
     static const char composition[] =
@@ -104,6 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fs_server_create(&fuzz_env, &vfs_plugin_ram, cfg_first(root, NULL), &srv, &err) != 0)
             abort();
     }
+    if (setup & 16)
+        fs_server_set_mem(srv, &mem); /* files can be mapped (FS_MAP) */
     if (fs_session_open(srv, "/", true, quotas[0], &ss[0]) != 0 ||
         fs_session_open(srv, "/b", setup & 1, quotas[1], &ss[1]) != 0)
         abort();
@@ -135,6 +163,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (i = 0; i < 2; i++)
             if (fs_session_used(ss[i]) > quotas[i])
                 abort();
+        if (m.op == FS_MAP && m.r[0] == 0 &&
+            (m.r[2] <= 0 || (uint64_t)m.r[1] > m.a[1] ||
+             m.a[1] - (uint64_t)m.r[1] >= (uint64_t)m.r[2]))
+            abort(); /* an answer that does not hold the page */
+        if ((n & 31) == 0)
+            fs_server_collect(srv);
         if ((setup & 2) && n == 128) {
             /* a client that dies in the middle: a new session takes its place */
             fs_session_close(ss[1]);
@@ -151,7 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fs_session_close(ss[1]);
         fs_server_destroy(srv);
     }
-    if (fuzz_live != 0)
+    if (fuzz_live != 0 || mem_objects != 0)
         abort();
     return 0;
 }

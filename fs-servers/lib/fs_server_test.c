@@ -5,6 +5,7 @@
  * with the server destroyed and every byte given back (testlib's counting allocator).
  */
 #include <fs_server.h>
+#include <stdlib.h>
 #include <vfs_plugins.h>
 
 #include "../../vfs/tests/testlib.h"
@@ -1036,6 +1037,139 @@ static void comp_configuration(void)
     CHECK(err.line == 1);
 }
 
+/* ---- mapped files: memory objects are plain zeroed memory here ---- */
+
+static unsigned mem_live, mem_busy_id;
+static uint64_t mem_next_id;
+
+static void *mem_create(void *ctx, uint64_t pages, uint64_t *id)
+{
+    void *p = calloc(pages, 4096);
+    if (p) {
+        mem_live++;
+        *id = ++mem_next_id;
+    }
+    return p;
+}
+
+static void mem_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id)
+{
+    free(addr);
+    mem_live--;
+}
+
+static bool mem_in_use(void *ctx, uint64_t id)
+{
+    return mem_busy_id != 0;
+}
+
+static const struct fs_mem_ops test_mem = {NULL, mem_create, mem_destroy, mem_in_use};
+
+/* FS_MAP of page: r1..r4 say which chunk holds it. */
+static int64_t map_(struct fs_session *ss, int64_t h, uint64_t page)
+{
+    return call(ss, FS_MAP, (uint64_t)h, page, 0, 0, 0);
+}
+
+static void mapped_files(void)
+{
+    struct fs_session *ss, *ro;
+    int64_t root, f, h, hr, d;
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &ss), 0);
+    root = attach(ss);
+    f = create(ss, root, "shm", S_IFREG | 0600);
+    h = open_(ss, f, O_RDWR);
+    CHECK_INT(map_(ss, h, 0), -ENODEV); /* no memory given yet */
+    fs_server_set_mem(srv, &test_mem);
+    d = create(ss, root, "dir", S_IFDIR | 0755);
+    CHECK_INT(map_(ss, open_(ss, d, O_RDONLY), 0), -ENODEV);
+    CHECK_INT(map_(ss, 12345, 0), -EBADF);
+    int64_t hw = open_(ss, f, O_WRONLY);
+    CHECK_INT(map_(ss, hw, 0), -EACCES);
+    CHECK_INT(call(ss, FS_CLOSE, (uint64_t)hw, 0, 0, 0, 0), 0);
+    CHECK_INT(write_(ss, h, "before", 0), 6);
+    /* an empty or small file maps page 0; pages beyond the chunk of the end do not */
+    CHECK_INT(map_(ss, h, 0), 0);
+    CHECK_INT(msg.r[1], 0);
+    CHECK_INT(msg.r[2], 1);
+    CHECK_INT(msg.r[4], 1);
+    uint64_t id0 = (uint64_t)msg.r[3];
+    CHECK_INT(map_(ss, h, 1), -ENXIO);
+    CHECK_INT(map_(ss, h, 1ull << 40), -ENOMEM);
+    CHECK_INT(fs_server_mapped_pages(srv), 1);
+    /* the bytes were copied in; reads and writes now use the chunk */
+    CHECK_STR(read_(ss, h, 100, 0), "before");
+    CHECK_INT(write_(ss, h, "AFTER", 0), 5);
+    CHECK_STR(read_(ss, h, 100, 0), "AFTERe");
+    /* growth adds chunks, and page 0's object stays the same */
+    CHECK_INT(call(ss, FS_SEEK, (uint64_t)h, 0, SEEK_SET, 0, 0), 0);
+    struct fs_setattr sa = {.mask = VFS_SET_SIZE, .size = 5 * 4096};
+    memcpy(buf.data, &sa, sizeof sa);
+    CHECK_INT(call(ss, FS_SETATTR, (uint64_t)f, 0, 0, 0, 0), 0);
+    CHECK_INT(map_(ss, h, 4), 0);
+    CHECK_INT(msg.r[1], 4);
+    CHECK_INT(msg.r[2], 4);
+    CHECK_INT(map_(ss, h, 0), 0);
+    CHECK_INT((uint64_t)msg.r[3], id0);
+    CHECK_INT(write_(ss, h, "far", 4 * 4096 + 10), 3);
+    CHECK_STR(read_(ss, h, 3, 4 * 4096 + 10), "far");
+    CHECK_INT(size_of(ss, f), 5 * 4096);
+    /* a write beyond the end grows the file; the gap reads as zero */
+    CHECK_INT(write_(ss, h, "end", 6 * 4096), 3);
+    CHECK_INT(size_of(ss, f), 6 * 4096 + 3);
+    CHECK_STR(read_(ss, h, 1, 5 * 4096 + 7), "");
+    CHECK_INT(msg.r[0], 1);
+    CHECK_INT(buf.data[0], 0);
+    /* shrinking zeroes what was cut off: growing again shows zeros, not old bytes */
+    sa.size = 3;
+    memcpy(buf.data, &sa, sizeof sa);
+    CHECK_INT(call(ss, FS_SETATTR, (uint64_t)f, 0, 0, 0, 0), 0);
+    CHECK_STR(read_(ss, h, 100, 0), "AFT");
+    sa.size = 6;
+    memcpy(buf.data, &sa, sizeof sa);
+    CHECK_INT(call(ss, FS_SETATTR, (uint64_t)f, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_READ, (uint64_t)h, 100, 0, 0, 0), 6);
+    CHECK(memcmp(buf.data, "AFT\0\0\0", 6) == 0);
+    /* O_TRUNC and O_APPEND on a mapped file */
+    CHECK_INT(call(ss, FS_CLOSE, (uint64_t)h, 0, 0, 0, 0), 0);
+    h = open_(ss, f, O_RDWR | O_TRUNC | O_APPEND);
+    CHECK_INT(size_of(ss, f), 0);
+    CHECK_INT(write_(ss, h, "one", 0), 3);
+    CHECK_INT(write_(ss, h, "two", 0), 3);
+    CHECK_STR(read_(ss, h, 100, 0), "onetwo");
+    /* a read-only session maps read-only */
+    CHECK_INT(fs_session_open(srv, "/", false, 0, &ro), 0);
+    int64_t rroot = attach(ro);
+    hr = open_(ro, lookup(ro, rroot, "shm"), O_RDONLY);
+    CHECK_INT(map_(ro, hr, 0), 0);
+    CHECK_INT(msg.r[4], 0);
+    CHECK_INT((uint64_t)msg.r[3], id0);
+    fs_session_close(ro);
+    /* the chunks stay while the file has a name, or a session holds it, or a client
+     * maps a chunk */
+    fs_server_collect(srv);
+    CHECK_INT(mem_live, 2);
+    CHECK_INT(unlink_(ss, root, "shm", 0), 0);
+    fs_server_collect(srv);
+    CHECK_INT(mem_live, 2); /* the session still holds it */
+    CHECK_STR(read_(ss, h, 100, 0), "onetwo");
+    CHECK_INT(call(ss, FS_CLOSE, (uint64_t)h, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_RELEASE, (uint64_t)f, 0, 0, 0, 0), 0);
+    mem_busy_id = 1;
+    fs_server_collect(srv);
+    CHECK_INT(mem_live, 2); /* a client maps it */
+    mem_busy_id = 0;
+    fs_server_collect(srv);
+    CHECK_INT(mem_live, 0);
+    CHECK_INT(fs_server_mapped_pages(srv), 0);
+    /* a mapped file at the server's end is freed with it */
+    f = create(ss, root, "other", S_IFREG | 0600);
+    h = open_(ss, f, O_RDWR);
+    CHECK_INT(map_(ss, h, 0), 0);
+    CHECK_INT(mem_live, 1);
+    fs_session_close(ss);
+}
+
 int main(void)
 {
     CASE(create_and_lookup);
@@ -1055,6 +1189,9 @@ int main(void)
     CASE(numbers);
     CASE(malformed_requests);
     CASE(server_configuration);
+    CASE(mapped_files);
+    if (mem_live) /* the server's end freed the last mapped file */
+        tl_fail(__LINE__, "%u memory objects left", mem_live);
     make_rootfs_tar();
     VCASE(comp_crosses_mounts);
     VCASE(comp_read_only_parts);

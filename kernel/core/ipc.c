@@ -229,6 +229,9 @@ void ipc_cancel(struct thread *t)
         q_remove(&n->wait_head, &n->wait_tail, t);
         break;
     }
+    case W_FUTEX:
+        futex_cancel(t);
+        break;
     default:
         break;
     }

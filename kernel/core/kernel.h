@@ -138,7 +138,7 @@ enum thread_state {
     TS_BLOCKED,  /* waiting: see wait_kind */
     TS_DEAD,     /* its domain is gone */
 };
-enum wait_kind { W_NONE, W_SEND, W_RECV, W_REPLY, W_NOTIF, W_FAULT };
+enum wait_kind { W_NONE, W_SEND, W_RECV, W_REPLY, W_NOTIF, W_FAULT, W_FUTEX };
 
 struct thread {
     struct kobj obj;
@@ -158,8 +158,9 @@ struct thread {
     uint64_t send_badge;
     uint64_t fault_msg[CX_FW_COUNT];
     int32_t slice;
-    struct thread *qnext, *qprev; /* run queue or wait queue */
-    void *waiting_on;             /* ep or notif of W_* */
+    struct thread *qnext, *qprev; /* run queue, wait queue or futex bucket */
+    void *waiting_on;             /* ep, notif or mem (W_FUTEX) of W_* */
+    uint64_t futex_off;           /* W_FUTEX: byte offset of the word in waiting_on */
     uint64_t deadline;            /* tsc; 0 = none */
     struct thread *tnext;         /* timeout list */
     struct thread *caller;        /* whose call this thread must answer */
@@ -240,6 +241,7 @@ int pd_unmap(struct pd *pd, uint64_t va, uint64_t pages);
 int pd_protect(struct pd *pd, uint64_t va, uint64_t pages, uint8_t flags);
 int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi);
 int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error);
+int pd_resolve(struct pd *pd, uint64_t va, struct mem **m, uint64_t *byte_off);
 void pd_stop(struct pd *pd, bool stop);
 int uaccess_copy_in(struct pd *pd, void *dst, uint64_t uaddr, size_t len);
 int uaccess_copy_out(struct pd *pd, uint64_t uaddr, const void *src, size_t len);
@@ -296,6 +298,13 @@ void notif_teardown(struct notif *n);
 void notif_signal_bits(struct notif *n, uint64_t bits);
 void ipc_cancel(struct thread *t);
 void fault_deliver(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr);
+
+/* futex.c: wait queues keyed by (memory object, byte offset) */
+long futex_do_wait(struct thread *t, struct mem *m, uint64_t off, uint32_t expected,
+                   uint64_t timeout_ns);
+uint64_t futex_do_wake(struct mem *m, uint64_t off, uint64_t count);
+void futex_cancel(struct thread *t);
+void futex_mem_gone(struct mem *m);
 
 /* irq.c */
 void irq_dispatch(uint32_t gsi);

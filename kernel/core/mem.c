@@ -69,6 +69,7 @@ void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa)
 
 void mem_teardown(struct mem *m)
 {
+    futex_mem_gone(m); /* its waiters wake with CX_E_DEAD */
     /* Unmap everywhere; the frames go when the memory is freed. */
     while (m->mappings) {
         struct region *r = m->mappings;

@@ -77,6 +77,17 @@ static struct region *region_find(struct pd *pd, uint64_t va)
     return NULL;
 }
 
+/* The memory object and byte offset behind address va of pd: 0 or CX_E_MAPPING. */
+int pd_resolve(struct pd *pd, uint64_t va, struct mem **m, uint64_t *byte_off)
+{
+    struct region *r = region_find(pd, va);
+    if (!r)
+        return CX_E_MAPPING;
+    *m = r->mem;
+    *byte_off = r->offset * PAGE_SIZE + (va - r->va);
+    return 0;
+}
+
 static void region_link(struct pd *pd, struct region *n)
 {
     struct region **pp = &pd->regions;

@@ -417,7 +417,7 @@ static long sys_thread_redirect(struct thread *t, struct frame *f)
     if (x->in_runtime) {
         x->redirect_pending = true;
         /* a notification wait breaks; a call finishes (its server has it, or will) */
-        if (x->state == TS_BLOCKED && x->wait == W_NOTIF)
+        if (x->state == TS_BLOCKED && (x->wait == W_NOTIF || x->wait == W_FUTEX))
             thread_abort_wait(x, CX_E_INTERRUPTED);
         return 0;
     }
@@ -489,6 +489,59 @@ static long sys_notif_wait(struct thread *t, struct frame *f)
     if (t->in_runtime && t->redirect_pending && A1 != 0)
         return CX_E_INTERRUPTED;
     return notif_do_wait(t, OBJ(c, notif), A1);
+}
+
+/* The futex word named by (capability, offset): a MEM capability with READ and a byte
+ * offset in the object, or a PD capability with READ and an address in that domain
+ * (the mapping there gives the object and offset). 4-aligned, inside the object. */
+static long futex_key(struct thread *t, uint64_t slot, uint64_t where, struct mem **m,
+                      uint64_t *off)
+{
+    int err;
+    GET(c, slot, CX_T_NONE, CX_R_READ);
+    if (c->obj->type == CX_T_MEM) {
+        *m = OBJ(c, mem);
+        *off = where;
+    } else if (c->obj->type == CX_T_PD) {
+        if (where & 3)
+            return CX_E_INVALID_ARG;
+        err = pd_resolve(OBJ(c, pd), where, m, off);
+        if (err)
+            return err;
+    } else {
+        return CX_E_WRONG_TYPE;
+    }
+    if ((*off & 3) || *off >= (*m)->pages * PAGE_SIZE)
+        return CX_E_INVALID_ARG;
+    if ((*m)->obj.dead)
+        return CX_E_DEAD;
+    return 0;
+}
+
+static long sys_futex_wait(struct thread *t, struct frame *f)
+{
+    struct mem *m;
+    uint64_t off;
+    long err = futex_key(t, A0, A1, &m, &off);
+    if (err)
+        return err;
+    if (A2 > UINT32_MAX)
+        return CX_E_INVALID_ARG;
+    /* as notif_wait: a runtime with a redirect waiting does not block */
+    if (t->in_runtime && t->redirect_pending && A3 != 0)
+        return CX_E_INTERRUPTED;
+    return futex_do_wait(t, m, off, (uint32_t)A2, A3);
+}
+
+static long sys_futex_wake(struct thread *t, struct frame *f)
+{
+    struct mem *m;
+    uint64_t off;
+    long err = futex_key(t, A0, A1, &m, &off);
+    if (err)
+        return err;
+    f->rsi = futex_do_wake(m, off, A2);
+    return 0;
 }
 
 static long sys_irq_create(struct thread *t, struct frame *f)

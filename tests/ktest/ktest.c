@@ -254,6 +254,7 @@ int main(int argc, char **argv)
     kt_threads();
     kt_ipc();
     kt_posix();
+    kt_futex();
     cx_printf("ktest: %u passed, %u failed in %lu ms\n", kt_passed, kt_failed,
               (cx_clock_ns() - t0) / 1000000);
     return kt_failed ? 1 : 0;

@@ -15,6 +15,7 @@ uint64_t kt_thread(uint64_t pd, void (*fn)(uint64_t), uint64_t arg, void *stack,
 void kt_threads(void);
 void kt_ipc(void);
 void kt_posix(void);
+void kt_futex(void);
 
 #define EXPECT(name, expr, want)                                                                   \
     do {                                                                                           \

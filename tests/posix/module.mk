@@ -70,3 +70,15 @@ $(BUILD)/user/bin/treetest: tests/posix/treetest.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/treetest
+# pshared: process-shared mutex, condvar, barrier and semaphores across fork
+$(BUILD)/user/bin/pshared: tests/posix/pshared.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/pshared
+TEST_SCRIPTS += tests/posix/pshared-test.sh
+# shmtest: shm_open, sem_open and MAP_SHARED files of /dev/shm between processes
+$(BUILD)/user/bin/shmtest: tests/posix/shmtest.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/shmtest
+TEST_SCRIPTS += tests/posix/shmtest-test.sh

@@ -660,6 +660,24 @@ static int fs_fsync(struct vfs_file *f, bool datasync)
     return (int)request(inst_of(f->node->fs), &m, FS_FSYNC, NULL, 0, NULL, 0, NULL, 0);
 }
 
+static int fs_map(struct vfs_file *f, uint64_t page, struct vfs_map *out)
+{
+    struct fs_msg m = {.a = {handle_of(f), page}};
+    int64_t rc;
+    if (!m.a[0])
+        return -EIO;
+    rc = request(inst_of(f->node->fs), &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
+    if (rc < 0)
+        return (int)rc;
+    if (m.r[2] <= 0 || (uint64_t)m.r[1] > page || page - (uint64_t)m.r[1] >= (uint64_t)m.r[2])
+        return -EIO; /* an answer that does not hold the page */
+    out->mem = (uint64_t)m.r[3];
+    out->first = (uint64_t)m.r[1];
+    out->pages = (uint64_t)m.r[2];
+    out->writable = m.r[4] != 0;
+    return 0;
+}
+
 static int fs_fcntl(struct vfs_file *f, int cmd, unsigned long arg)
 {
     struct fs_msg m = {.a = {handle_of(f)}};
@@ -702,6 +720,7 @@ static const struct vfs_fs_ops fs_ops = {
     .write = fs_write,
     .llseek = fs_llseek,
     .fsync = fs_fsync,
+    .map = fs_map,
     .fcntl = fs_fcntl,
 };
 

@@ -938,6 +938,68 @@ static void server_gone(void)
     CHECK_INT(calls, 0);
 }
 
+/* Memory for FS_MAP: plain memory whose number is its address, so the case writes
+ * into "the mapping" directly. */
+static unsigned map_live;
+
+static void *map_create(void *ctx, uint64_t pages, uint64_t *id)
+{
+    void *p = calloc(pages, 4096);
+    if (p) {
+        map_live++;
+        *id = (uint64_t)(uintptr_t)p;
+    }
+    return p;
+}
+
+static void map_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id)
+{
+    free(addr);
+    map_live--;
+}
+
+static bool map_in_use(void *ctx, uint64_t id)
+{
+    return false;
+}
+
+static void shared_map(void)
+{
+    static const struct fs_mem_ops ops = {NULL, map_create, map_destroy, map_in_use};
+    struct vfs *v = mk("dir /tmp { fs }; dir /priv { ram }");
+    struct vfs_map m;
+    char buf[16];
+    int fd, pfd;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/tmp/f", "hello"), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/f", O_RDWR, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), -ENODEV); /* no memory given yet */
+    fs_server_set_mem(server, &ops);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), 0);
+    CHECK_INT(m.first, 0);
+    CHECK_INT(m.pages, 1);
+    CHECK(m.writable);
+    char *page = (char *)(uintptr_t)m.mem;
+    CHECK(memcmp(page, "hello", 5) == 0);
+    memcpy(page, "HE", 2); /* a write through the mapping */
+    CHECK_INT(vfs_pread(v, fd, buf, sizeof buf, 0), 5);
+    CHECK(memcmp(buf, "HEllo", 5) == 0);
+    CHECK_INT(vfs_pwrite(v, fd, "!", 1, 4), 1); /* a write the mapping sees */
+    CHECK_INT(page[4], '!');
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 1, &m), -ENXIO);
+    CHECK_INT(vfs_close(v, fd), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/f", O_RDONLY, 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), 0);
+    CHECK(!m.writable);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(tl_write(v, "/priv/f", "x"), 0);
+    pfd = vfs_openat(v, AT_FDCWD, "/priv/f", O_RDWR, 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, pfd), 0, &m), -ENODEV); /* ram has no map */
+    CHECK_INT(vfs_close(v, pfd), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/f", 0), 0);
+}
+
 int main(void)
 {
     RUN_FS(files_and_offsets);
@@ -953,5 +1015,8 @@ int main(void)
     RUN_FS(after_fork_references);
     RUN_FS(server_errors);
     RUN_FS(server_gone);
+    RUN_FS(shared_map);
+    if (map_live) /* the server's end freed the mapped file's memory */
+        tl_fail(__LINE__, "%u memory objects left", map_live);
     return tl_finish();
 }

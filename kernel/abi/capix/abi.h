@@ -61,7 +61,9 @@
     X(37, lx_resume, 1)       /* struct cx_regs *: resume a whole context (sigreturn) */           \
     X(38, yield, 0)           /* give up the rest of the time slice */                             \
     X(39, clock, 0)           /* -> rsi nanoseconds since boot, rdi TSC ticks per second */        \
-    X(40, pd_control, 2)      /* pd, CX_PD_STOP or CX_PD_RESUME: all threads at once */
+    X(40, pd_control, 2)      /* pd, CX_PD_STOP or CX_PD_RESUME: all threads at once */            \
+    X(41, futex_wait, 4)      /* mem or pd, offset or address, expected, timeout_ns */             \
+    X(42, futex_wake, 3)      /* mem or pd, offset or address, count -> rsi woken */
 
 enum cx_syscall {
 #define CX_SYSCALL_ENUM(n, name, argc) CX_SYS_##name = n,
@@ -89,14 +91,15 @@ enum cx_syscall {
     X(-14, BUSY, "object is busy")                                                                 \
     X(-15, WOULD_BLOCK, "nothing to receive")                                                      \
     X(-16, NOT_POSIX, "thread is not in a POSIX domain or not in its runtime")                     \
-    X(-17, MAPPING, "address range overlaps or misses a mapping")
+    X(-17, MAPPING, "address range overlaps or misses a mapping")                                  \
+    X(-18, CHANGED, "futex word differs from the expected value")
 
 enum cx_err {
 #define CX_ERR_ENUM(n, name, text) CX_E_##name = n,
     CX_ERRORS(CX_ERR_ENUM)
 #undef CX_ERR_ENUM
 };
-#define CX_ERR_MIN (-17)
+#define CX_ERR_MIN (-18)
 
 /* Object types. */
 enum cx_type {

@@ -111,6 +111,22 @@ static inline long cx_notif_wait(uint64_t n, uint64_t timeout_ns, uint64_t *bits
         *bits = r.rsi;
     return r.err;
 }
+/* Futex on the 32-bit word at offset of memory object obj (or at address offset of
+ * domain obj): waits while it holds expected (CX_E_CHANGED if not), until a wake, the
+ * timeout (CX_TIMEOUT_NONE: none; 0: CX_E_TIMEOUT at once) or a redirect. */
+static inline long cx_futex_wait(uint64_t obj, uint64_t offset, uint32_t expected,
+                                 uint64_t timeout_ns)
+{
+    return cx_raw_futex_wait(obj, offset, expected, timeout_ns, 0, 0).err;
+}
+/* Wakes up to count waiters of the word; *woken (if not NULL) gets how many. */
+static inline long cx_futex_wake(uint64_t obj, uint64_t offset, uint64_t count, uint64_t *woken)
+{
+    struct cx_ret r = cx_raw_futex_wake(obj, offset, count, 0, 0, 0);
+    if (woken)
+        *woken = r.rsi;
+    return r.err;
+}
 static inline long cx_io_out(uint64_t io, uint64_t port, uint64_t width, uint64_t v)
 {
     return cx_raw_io_out(io, port, width, v, 0, 0).err;

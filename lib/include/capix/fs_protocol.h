@@ -91,12 +91,19 @@ enum fs_op {
     FS_STATFS,
     /* a0 handle, a1 1: data only */
     FS_FSYNC,
+    /* a0 handle (open for reading, a regular file), a1 a page of the file -> r1 the first
+     * page and r2 the pages of the memory object that holds it, r3 the object (in capix
+     * the slot the client's transport received its capability in, from the reply), r4 1
+     * if it may be mapped writable. Every mapping and every read and write of the file
+     * use the same pages, so that MAP_SHARED mappings are shared. */
+    FS_MAP,
     FS_OP_COUNT
 };
 
 /* On capix IPC a request is a call with label FS_LABEL_REQUEST and 6 words (op, a0..a2
  * in registers, a3 and a4 in IPC buffer words 4 and 5); the answer has 5 words (r0..r3 in
- * registers, r4 in IPC buffer word 4). */
+ * registers, r4 in IPC buffer word 4); the answer to FS_MAP carries the memory object's
+ * capability. */
 #define FS_LABEL_REQUEST 0xf5
 
 #define FS_POS_HANDLE (~0ull)

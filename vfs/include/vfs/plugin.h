@@ -33,6 +33,7 @@ struct cfg_error;
 struct cfg_value;
 struct vfs_fs;
 struct vfs_fs_ops;
+struct vfs_map;
 
 /* A node as the core sees it. fs, ino and type are set by the plugin when it makes the
  * node and never change; refs belongs to the core (plugins read it in release/unlink). */
@@ -178,6 +179,18 @@ struct vfs_fs_ops {
     int (*fcntl)(struct vfs_file *f, int cmd, unsigned long arg);
     unsigned (*poll)(struct vfs_file *f, unsigned events);
     int (*fsync)(struct vfs_file *f, bool datasync);
+    /* Shared mapping of a regular file (mmap MAP_SHARED): the memory object that holds
+     * the file's page `page` (see struct vfs_map), the same pages that reads and writes
+     * of every process use. -ENODEV when the file system cannot share its pages (the
+     * core's answer without map), -ENXIO for a page beyond the end. */
+    int (*map)(struct vfs_file *f, uint64_t page, struct vfs_map *out);
+};
+
+/* A memory object that holds pages [first, first + pages) of a file: mem is the
+ * capability slot (capix) the caller now owns; writable: it may be mapped writable. */
+struct vfs_map {
+    uint64_t mem, first, pages;
+    bool writable;
 };
 
 /* follow_link's answer for "not magic: follow my text". */

@@ -237,6 +237,10 @@ int vfs_install_fd(struct vfs *v, struct vfs_file *f, int min, bool cloexec);
 int64_t vfs_file_pread(struct vfs_file *f, void *buf, size_t n, uint64_t off);
 int64_t vfs_file_pwrite(struct vfs_file *f, const void *buf, size_t n, uint64_t off);
 int vfs_file_stat(struct vfs_file *f, struct linux_stat *st);
+struct vfs_map;
+/* The memory object holding page `page` of f's file for a shared mapping (the plugin's
+ * map); -ENODEV when its file system has none. */
+int vfs_file_map(struct vfs_file *f, uint64_t page, struct vfs_map *out);
 /* Takes and drops a reference on a description; the last put closes it. */
 void vfs_file_get(struct vfs_file *f);
 void vfs_file_put(struct vfs_file *f);
