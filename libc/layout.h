@@ -115,7 +115,8 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
 #define RT_LABEL_FORK 0xe3         /* reply w0: the child's pid or -errno */
 #define RT_LABEL_WAIT 0xe4 /* w0 pid (-1 any), w1 options; reply w0 pid, 0 or -errno, w1 status */
 #define RT_LABEL_PGRP 0xe5 /* w0 RT_PGRP_*, w1 pid, w2 pgid; reply w0 result */
-#define RT_LABEL_SHARED_NEW 0xe6      /* w0 pages, w1 slot for the memory, w2 for the notif; */
+#define RT_LABEL_SHARED_NEW 0xe6      /* w0 pages, w1 slot for the memory, w2 for the notif */
+                                      /* (0: memory only, MAP_SHARED anonymous memory); */
                                       /* reply w0 the object's id or -errno */
 #define RT_LABEL_SHARED_DROP 0xe7     /* w0 id: this process holds it no more */
 #define RT_LABEL_SESSION 0xeb         /* IPC buffer words 0..3 service, 4..15 label, 16 quota to */

@@ -27,7 +27,9 @@ struct record {
 struct object {
     uint64_t slot;
     uint32_t refs;
-    bool shared; /* mapped CX_MAP_SHARE (MAP_SHARED): fork children map it too */
+    bool shared;  /* mapped CX_MAP_SHARE (MAP_SHARED): fork children map it too */
+    uint32_t lid; /* MAP_SHARED anonymous memory: the launcher's object (it holds the
+                     original, so the memory outlives this process), else 0 */
 };
 
 /* Records of pages of a shared file mapping beyond the file's end use this object: it
@@ -87,7 +89,10 @@ static void object_put(uint32_t obj)
     if (--objects[obj].refs == 0) {
         cx_cap_delete(objects[obj].slot);
         rt_slot_free(objects[obj].slot);
+        if (objects[obj].lid)
+            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), objects[obj].lid, 0, 0, 0);
         objects[obj].slot = 0;
+        objects[obj].lid = 0;
     }
 }
 
@@ -102,15 +107,28 @@ static long map_new(uint64_t va, uint64_t pages, uint64_t flags)
     uint64_t slot = obj < HOLE_OBJ ? rt_slot_alloc() : 0;
     if (!slot)
         return -ENOMEM;
-    long err = cx_mem_create(rt->slot_quota, pages, slot);
+    /* shared memory is the launcher's, as Linux keeps it while any process maps it: the
+     * launcher holds the original and gives it to fork children too */
+    long lid = 0, err;
+    if (flags & CX_MAP_SHARE) {
+        struct cx_ret r =
+            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0), pages, slot, 0, 0);
+        lid = r.err ? -ENOMEM : (long)r.rdx;
+        err = lid > 0 ? 0 : -ENOMEM;
+    } else {
+        err = cx_mem_create(rt->slot_quota, pages, slot);
+    }
     if (!err)
         err = cx_map(rt->slot_pd, slot, 0, va, pages, flags);
     if (err) {
         cx_cap_delete(slot);
         rt_slot_free(slot);
+        if (lid > 0)
+            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)lid, 0, 0, 0);
         return -ENOMEM;
     }
-    objects[obj] = (struct object){slot, 0, (flags & CX_MAP_SHARE) != 0};
+    objects[obj] =
+        (struct object){slot, 0, (flags & CX_MAP_SHARE) != 0, (uint32_t)(lid > 0 ? lid : 0)};
     record_insert(va, pages, 0, obj);
     return 0;
 }
@@ -164,7 +182,7 @@ static long map_file(struct vfs_file *file, uint64_t va, uint64_t pages, uint64_
             rt_slot_free(m.mem);
             return -ENOMEM;
         }
-        objects[obj] = (struct object){m.mem, 0, true};
+        objects[obj] = (struct object){m.mem, 0, true, 0};
         record_insert(va + done * CX_PAGE_SIZE, n, in, obj);
         done += n;
     }

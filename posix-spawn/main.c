@@ -246,9 +246,11 @@ static void shared_free(struct shared *sh)
         cx_slot_free(sh->notif2);
     }
     cx_cap_delete(sh->mem);
-    cx_cap_delete(sh->notif);
     cx_slot_free(sh->mem);
-    cx_slot_free(sh->notif);
+    if (sh->notif) { /* memory-only objects have none */
+        cx_cap_delete(sh->notif);
+        cx_slot_free(sh->notif);
+    }
     if (sh->quota) { /* the server's objects for the session go, the quota comes back */
         cx_cap_delete(sh->quota);
         cx_slot_free(sh->quota);
@@ -288,21 +290,23 @@ static long shared_new(struct proc *pr, uint64_t pages, uint64_t slot_mem, uint6
     uint64_t id = 1;
     while (id < MAX_SHARED && shared[id].used)
         id++;
-    if (id == MAX_SHARED || !pages || pages > 64 || slot_mem == slot_notif ||
-        slot_mem < CX_SLOT_FIRST_FREE || slot_notif < CX_SLOT_FIRST_FREE ||
+    /* slot_notif 0: memory only (MAP_SHARED anonymous memory, any size up to 1 GiB) */
+    bool pipe = slot_notif != 0;
+    if (id == MAX_SHARED || !pages || pages > (pipe ? 64u : 1u << 18) || slot_mem == slot_notif ||
+        slot_mem < CX_SLOT_FIRST_FREE || (pipe && slot_notif < CX_SLOT_FIRST_FREE) ||
         slot_mem >= PROC_SLOTS || slot_notif >= PROC_SLOTS)
         return id == MAX_SHARED ? -24 : -22; /* EMFILE, EINVAL */
     struct shared *sh = &shared[id];
     memset(sh, 0, sizeof(*sh));
-    sh->mem = cx_slot_alloc(), sh->notif = cx_slot_alloc();
+    sh->mem = cx_slot_alloc(), sh->notif = pipe ? cx_slot_alloc() : 0;
     sh->slot_mem = slot_mem, sh->slot_notif = slot_notif;
-    if (cx_mem_create(quota, pages, sh->mem) || cx_notif_create(quota, sh->notif)) {
+    if (cx_mem_create(quota, pages, sh->mem) || (pipe && cx_notif_create(quota, sh->notif))) {
         shared_free(sh);
         return -12; /* ENOMEM */
     }
     sh->used = true;
     if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
-        cx_cap_copy(sh->notif, pr->pd, slot_notif, CX_R_ALL, 0)) {
+        (pipe && cx_cap_copy(sh->notif, pr->pd, slot_notif, CX_R_ALL, 0))) {
         shared_free(sh);
         return -22;
     }
@@ -413,7 +417,7 @@ static long shared_fork(struct proc *parent, struct proc *child)
         if (!sh->used || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
             continue;
         long err = cx_cap_copy(sh->mem, child->pd, sh->slot_mem, CX_R_READ | CX_R_WRITE, 0);
-        if (!err)
+        if (!err && sh->notif)
             err = cx_cap_copy(sh->notif, child->pd, sh->slot_notif,
                               sh->quota ? CX_R_WRITE : CX_R_ALL, 0);
         if (!err && sh->notif2)
@@ -432,8 +436,8 @@ static void pipes_forget(struct proc *pr)
     unsigned pi = (unsigned)(pr - procs);
     for (unsigned id = 1; id < MAX_SHARED; id++) {
         struct shared *sh = &shared[id];
-        if (!sh->used || sh->quota || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
-            continue; /* not a pipe (sessions have a quota), or not held */
+        if (!sh->used || sh->quota || !sh->notif || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
+            continue; /* not a pipe (sessions have a quota, shared memory no notification) */
         if (cx_map(CX_SLOT_SELF_PD, sh->mem, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W))
             continue;
         struct rt_pipe_ring *r = (struct rt_pipe_ring *)SCRATCH;

@@ -342,6 +342,45 @@ static void test_sem_signal(int restart)
         sem_post(&sh->sem);
 }
 
+/* MAP_SHARED anonymous memory outlives the process that made it: a middle process maps
+ * it, forks a grandchild and exits; the grandchild (reparented) goes on using it, and
+ * so do unmapping it in one holder and reading it in another */
+static void test_outlives_creator(void)
+{
+    int fds[2];
+    if (pipe(fds))
+        return;
+    pid_t mid = fork();
+    if (mid == 0) {
+        close(fds[0]);
+        volatile long *p =
+            mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            _exit(2);
+        p[0] = 41;
+        pid_t g = fork();
+        if (g == 0) {
+            while (getppid() == mid) /* until the maker is gone */
+                sleep_ms(5);
+            p[0]++;
+            p[1024] = p[0] + 1; /* the second page too */
+            long v[2] = {p[0], p[1024]};
+            munmap((void *)p, 3 * 4096);
+            (void)!write(fds[1], v, sizeof(v));
+            _exit(0);
+        }
+        munmap((void *)p, 3 * 4096); /* the maker unmaps it, then ends */
+        _exit(g > 0 ? 0 : 3);
+    }
+    close(fds[1]);
+    long v[2] = {0, 0};
+    ssize_t n = read(fds[0], v, sizeof(v));
+    close(fds[0]);
+    check("shared_anon_outlives_its_maker",
+          reap(mid) == 0 && n == sizeof(v) && v[0] == 42 && v[1] == 43,
+          "the grandchild read %ld and %ld", v[0], v[1]);
+}
+
 int main(void)
 {
     alarm(120); /* a lost wake-up hangs a case: end the run instead */
@@ -359,6 +398,7 @@ int main(void)
     test_sem();
     test_sem_signal(1);
     test_sem_signal(0);
+    test_outlives_creator();
     printf("pshared: %u passed, %u failed\n", passed, failed);
     return failed != 0;
 }
