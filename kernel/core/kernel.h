@@ -92,6 +92,8 @@ struct cap {
 };
 
 #define CSPACE_CHUNK ((uint32_t)(PAGE_SIZE / sizeof(struct cap)))
+/* the array of chunk pointers is one kmalloc block (at most a page): 28,672 slots */
+#define CSPACE_MAX_SLOTS ((uint32_t)(PAGE_SIZE / sizeof(struct cap *)) * CSPACE_CHUNK)
 struct region;
 struct thread;
 struct pd {
