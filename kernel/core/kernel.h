@@ -153,10 +153,11 @@ struct thread {
     uint8_t prio;
     uint8_t state;
     uint8_t wait;
-    bool suspended;  /* resumes to TS_INACTIVE instead of running */
-    bool parked;     /* held back because its domain is stopped */
-    bool faulting;   /* its pending message is fault_msg, not a call */
-    bool send_grant; /* the queued call may carry capabilities */
+    bool suspended;    /* resumes to TS_INACTIVE instead of running */
+    bool parked;       /* held back because its domain is stopped */
+    bool faulting;     /* its pending message is fault_msg, not a call */
+    bool fault_logged; /* its fault without a handler was logged (once per thread) */
+    bool send_grant;   /* the queued call may carry capabilities */
     uint64_t send_badge;
     uint64_t fault_msg[CX_FW_COUNT];
     int32_t slice;
