@@ -49,7 +49,7 @@
 struct shared {
     volatile uint64_t calls[MAX_WORKERS + 1]; /* per worker slot: calls made */
     volatile uint64_t progress[MAX_WORKERS + 1];
-    volatile int finished[MAX_WORKERS + 1]; /* a worker did all its calls */
+    volatile int finished[MAX_WORKERS + 1];       /* a worker did all its calls */
     volatile uint64_t last_nr[MAX_WORKERS + 1];   /* the call a worker is in */
     volatile uint64_t last_a[MAX_WORKERS + 1][6]; /* and its arguments */
     volatile uint64_t stuck_in[NCALL_BUCKETS];    /* calls that workers stopped in */
@@ -81,8 +81,10 @@ static unsigned nobjs;
 static const struct {
     uint64_t slot;
     unsigned type;
-} core[] = {{CX_SLOT_SELF_PD, CX_T_PD},   {CX_SLOT_SELF_THREAD, CX_T_THREAD},
-            {CX_SLOT_QUOTA, CX_T_QUOTA},  {CX_SLOT_PARENT, CX_T_EP},
+} core[] = {{CX_SLOT_SELF_PD, CX_T_PD},
+            {CX_SLOT_SELF_THREAD, CX_T_THREAD},
+            {CX_SLOT_QUOTA, CX_T_QUOTA},
+            {CX_SLOT_PARENT, CX_T_EP},
             {CX_SLOT_FIRST_FREE + 4, CX_T_NOTIF}};
 #define NCORE (sizeof(core) / sizeof(core[0]))
 #define SPARE_SLOT 900 /* spare copies of core[] at 900.. */
@@ -194,7 +196,7 @@ static const struct rt_info *info(void)
 static uint64_t arg_slot(void)
 {
     static const uint64_t own[] = {CX_SLOT_SELF_PD, CX_SLOT_SELF_THREAD, CX_SLOT_QUOTA,
-                                   CX_SLOT_LOG, CX_SLOT_PARENT, CX_SLOT_FIRST_FREE + 4};
+                                   CX_SLOT_LOG,     CX_SLOT_PARENT,      CX_SLOT_FIRST_FREE + 4};
     switch (rnd() % 10) {
     case 0:
     case 1:
@@ -403,9 +405,9 @@ static const uint8_t kinds[41][6] = {
     [40] = {SPD, V},
 };
 /* the type each create call makes */
-static const uint8_t makes[41] = {[6] = CX_T_QUOTA, [8] = CX_T_PD,     [11] = CX_T_MEM,
-                                  [15] = CX_T_THREAD, [21] = CX_T_EP, [25] = CX_T_NOTIF,
-                                  [34] = CX_T_LOG};
+static const uint8_t makes[41] = {
+    [6] = CX_T_QUOTA, [8] = CX_T_PD,     [11] = CX_T_MEM, [15] = CX_T_THREAD,
+    [21] = CX_T_EP,   [25] = CX_T_NOTIF, [34] = CX_T_LOG};
 
 static uint64_t gen(int kind)
 {
@@ -886,8 +888,8 @@ static void bomb(uint64_t t0)
         if (p < 0) {
             uint64_t zero = 0, t = now_ns() - t0;
             int e = errno;
-            if (__atomic_compare_exchange_n(&sh->bomb_first_fail_ns, &zero, t, 0,
-                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            if (__atomic_compare_exchange_n(&sh->bomb_first_fail_ns, &zero, t, 0, __ATOMIC_SEQ_CST,
+                                            __ATOMIC_SEQ_CST))
                 sh->bomb_errno = e;
             pause();
         }
@@ -919,7 +921,10 @@ static int fork_bomb(void)
         printf("hostile: fork bomb contained in %lu ms: fork failed with %s after %lu processes; "
                "they go on asking for 2 s\n",
                (unsigned long)(ns / 1000000),
-               e == EAGAIN ? "EAGAIN" : e == ENOMEM ? "ENOMEM" : "?", (unsigned long)procs);
+               e == EAGAIN   ? "EAGAIN"
+               : e == ENOMEM ? "ENOMEM"
+                             : "?",
+               (unsigned long)procs);
     /* the bomb goes on asking (every process that was not refused yet forks again) while
      * the other sandbox must keep answering; then all of it is killed */
     struct timespec ts = {2, 0};
@@ -1020,8 +1025,7 @@ int main(int argc, char **argv)
         char line[160];
         int n = snprintf(line, sizeof(line), "hostile: call %2u%s:", c, c == 47 ? "+" : " ");
         for (unsigned e = 0; e < NRESULTS; e++)
-            if (sh->seen[c][e])
-            {
+            if (sh->seen[c][e]) {
                 char name[16];
                 if (e == NRESULTS - 1)
                     snprintf(name, sizeof(name), "other");

@@ -10,3 +10,7 @@ $(BUILD)/user/bin/sandbox-%.sh: tests/hostile/sandbox-%.sh | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	cp $< $@
 ALL_TARGETS += $(BUILD)/user/bin/sandbox-heartbeat.sh
+$(BUILD)/user/bin/sandbox-probe: tests/hostile/sandbox-probe.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/sandbox-probe $(BUILD)/user/bin/sandbox-isolation.sh
