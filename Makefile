@@ -4,6 +4,7 @@
 #   TEST_SCRIPTS scripts run by `make test` with the same convention
 #   SCENARIOS    names of QEMU scenarios under tests/scenarios/
 #   FUZZERS      libFuzzer executables, run briefly by `make test`, longer by `make fuzz`
+#   FUZZ_SCENARIOS QEMU scenarios run by `make fuzz` only (long fuzzing inside capix)
 #   BOOT_MODULES files packed into the boot archive next to init
 
 .DEFAULT_GOAL := all
@@ -15,6 +16,7 @@ HOST_TESTS :=
 TEST_SCRIPTS :=
 SCENARIOS :=
 FUZZERS :=
+FUZZ_SCENARIOS :=
 BOOT_MODULES :=
 ALL_TARGETS :=
 
@@ -54,9 +56,10 @@ test: all $(HOST_TESTS) $(FUZZERS)
 	    $(foreach f,$(FUZZERS),"fuzz:$(f)") \
 	    $(foreach s,$(SCENARIOS),"scenario:$(s)")
 
-fuzz: $(FUZZERS)
+fuzz: all $(FUZZERS)
 	@for f in $(FUZZERS); do echo "== $$f"; $$f -max_total_time=$${FUZZ_SECONDS:-60} \
 	    $$(dirname $$f)/corpus-$$(basename $$f) || exit 1; done
+	@for s in $(FUZZ_SCENARIOS); do echo "== scenario $$s"; tools/run-scenario $$s || exit 1; done
 
 bench: all
 	tools/bench

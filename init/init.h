@@ -56,6 +56,7 @@ struct child {
     uint64_t mems[MAX_CHILD_MEMS];
     unsigned nmems;
     uint64_t extra[MAX_CHILD_CAPS];
+    unsigned denials; /* session requests denied (the first few are logged) */
     const void *elf;
     size_t elf_len;
 };

@@ -53,6 +53,8 @@ void session_announce(struct child *c, struct cx_msg *m, uint64_t recv_slot)
     cx_slot_free(recv_slot);
 }
 
+#define DENIALS_LOGGED 8
+
 void session_request(struct child *children, unsigned count, struct child *c, struct cx_msg *m,
                      uint64_t recv_slot)
 {
@@ -65,8 +67,14 @@ void session_request(struct child *children, unsigned count, struct child *c, st
     unsigned si = 0;
     struct child *p = route_find(children, count, c, service, label, &si);
     if (!p) {
-        cx_printf("[init] %s: no route for a %s session labelled '%s': denied\n", c->name, service,
-                  label);
+        /* the first denials say why; a component that asks again and again (a hostile
+         * one) must not flood the log that every component shares */
+        if (c->denials < DENIALS_LOGGED)
+            cx_printf("[init] %s: no route for a %s session labelled '%s': denied\n", c->name,
+                      service, label);
+        else if (c->denials == DENIALS_LOGGED)
+            cx_printf("[init] %s: more session requests denied; not logged any more\n", c->name);
+        c->denials++;
         m->w[0] = (uint64_t)-1; /* EPERM */
     } else if (!p->alive) {
         m->w[0] = (uint64_t)-5; /* EIO: the provider is gone */

@@ -692,17 +692,35 @@ static long do_fork(struct proc *parent)
     long err;
     if (parent->host)
         return -11; /* a vfork child's fork: its runtime refuses it already */
+    /* the first refusal after a fork that worked is logged (a fork bomb gives one line;
+     * the log's label names the sandbox) */
+    static bool refusing;
     struct proc *pr = new_proc(parent->pid);
-    if (!pr)
+    if (!pr) {
+        if (!refusing)
+            cx_printf("posix-spawn: fork by pid %d refused: the process table is full (%d "
+                      "processes): EAGAIN\n",
+                      parent->pid, MAX_PROCS);
+        refusing = true;
         return -11; /* EAGAIN: the process table is full */
+    }
     pr->nocldwait = parent->nocldwait;
     pr->no_ctty = parent->no_ctty;
     if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(parent->pd, pr->pd, 0, 0, 0, 0).err) ||
         (err = shared_fork(parent, pr)) || (err = give_info(pr, 1)) || (err = start_thread(pr))) {
         release(pr);
         pr->state = P_FREE;
+        if (!refusing) {
+            struct cx_ret qi = cx_raw_quota_info(quota, 0, 0, 0, 0, 0);
+            cx_printf("posix-spawn: fork by pid %d refused: %s (sandbox quota: %lu of %lu KiB "
+                      "used): %s\n",
+                      parent->pid, cx_strerror(err), qi.rdi / 1024, qi.rsi / 1024,
+                      err == CX_E_NO_QUOTA ? "ENOMEM" : "EAGAIN");
+        }
+        refusing = true;
         return err == CX_E_NO_QUOTA ? -12 : -11; /* ENOMEM, EAGAIN */
     }
+    refusing = false;
     return pr->pid;
 }
 
@@ -821,15 +839,15 @@ static bool replace_gone_buffer(struct proc *pr, uint64_t addr)
 
 /* A fault inside the runtime itself (the runtime reports faults of program code itself,
  * with the function named from the program's symbols). */
-static void report_runtime_fault(uint64_t addr, uint64_t rip)
+static void report_runtime_fault(int pid, uint64_t addr, uint64_t rip)
 {
     const char *fn;
     uint64_t off;
     char where[128] = "";
     if (!elf_symbolize(runtime.data, runtime.size, rip, &fn, &off))
         cx_snprintf(where, sizeof(where), " in %s+%#lx (capix-runtime)", fn, off);
-    cx_printf("posix-spawn: %s: runtime fault (SIGSEGV) at address %#lx, rip %#lx%s\n", prog_name,
-              addr, rip, where);
+    cx_printf("posix-spawn: pid %d (%s): runtime fault (SIGSEGV) at address %#lx, rip %#lx%s\n",
+              pid, prog_name, addr, rip, where);
 }
 
 static void proc_exit(struct proc *pr, int wait_status);
@@ -1562,7 +1580,7 @@ int main(int argc, char **argv)
                 err = cx_reply_recv(ep, &m);
                 continue;
             }
-            report_runtime_fault(m.w[CX_FW_ADDR], m.w[CX_FW_RIP]);
+            report_runtime_fault(pr->pid, m.w[CX_FW_ADDR], m.w[CX_FW_RIP]);
             ws = 0x80 | 11; /* SIGSEGV, core */
         } else if (label == RT_LABEL_FORK) {
             m.w[0] = (uint64_t)do_fork(pr);

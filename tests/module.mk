@@ -3,6 +3,7 @@ include tests/ktest/module.mk
 include tests/kbench/module.mk
 include tests/native/module.mk
 include tests/posix/module.mk
+include tests/hostile/module.mk
 # the kernel scenario also runs under each accelerator explicitly (KVM is skipped
 # where it is not usable): it must pass under both
 SCENARIOS += boot crash config-error posix-hello posix-census posix-vdso posix-config ramfs-share vfs-share fs-quota fs-server-death sandbox-trees kernel kernel@kvm kernel@tcg
@@ -13,3 +14,7 @@ TEST_SCRIPTS += tests/tools/coreutils-compare.sh
 TEST_SCRIPTS += tests/tools/bash-scripts.sh
 # The interactive shell on the serial console, driven through a pty (tests/terminal/).
 TEST_SCRIPTS += tests/terminal/console-test.py
+# Sandboxes (docs/sandboxes.md): a hostile program next to a shell (tests/hostile/)
+SCENARIOS += sandbox-hostile sandbox-isolation
+# the same with 20 million calls, run by `make fuzz`
+FUZZ_SCENARIOS += sandbox-hostile-long

@@ -247,8 +247,11 @@ void ep_teardown(struct ep *ep)
             s->faulting = false;
             s->wait = W_NONE;
             s->state = TS_INACTIVE;
-            kprintf("[kernel] thread %lu: fault handler endpoint destroyed, thread stays stopped\n",
-                    s->id);
+            if (!s->fault_logged)
+                kprintf("[kernel] thread %lu: fault handler endpoint destroyed, thread stays "
+                        "stopped (logged once per thread)\n",
+                        s->id);
+            s->fault_logged = true;
         } else {
             thread_unblock(s, CX_E_DEAD);
         }
@@ -268,9 +271,12 @@ void fault_deliver(struct thread *t, uint64_t vector, uint64_t error, uint64_t a
     t->fault_msg[CX_FW_RIP] = t->frame.rip;
     t->fault_msg[CX_FW_RSP] = t->frame.rsp;
     if (!t->fault_ep || t->fault_ep->obj.dead) {
-        kprintf("[kernel] thread %lu faulted (vector %lu, error %#lx, address %#lx, rip %#lx) "
-                "and has no fault handler: stopped\n",
-                t->id, vector, error, addr, t->frame.rip);
+        /* once per thread: resuming it again and again must not flood the log */
+        if (!t->fault_logged)
+            kprintf("[kernel] thread %lu faulted (vector %lu, error %#lx, address %#lx, rip %#lx) "
+                    "and has no fault handler: stopped (logged once per thread)\n",
+                    t->id, vector, error, addr, t->frame.rip);
+        t->fault_logged = true;
         if (t->state == TS_READY)
             sched_dequeue(t);
         t->state = TS_INACTIVE;

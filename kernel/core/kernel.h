@@ -92,6 +92,8 @@ struct cap {
 };
 
 #define CSPACE_CHUNK ((uint32_t)(PAGE_SIZE / sizeof(struct cap)))
+/* the array of chunk pointers is one kmalloc block (at most a page): 28,672 slots */
+#define CSPACE_MAX_SLOTS ((uint32_t)(PAGE_SIZE / sizeof(struct cap *)) * CSPACE_CHUNK)
 struct region;
 struct thread;
 struct pd {
@@ -151,10 +153,11 @@ struct thread {
     uint8_t prio;
     uint8_t state;
     uint8_t wait;
-    bool suspended;  /* resumes to TS_INACTIVE instead of running */
-    bool parked;     /* held back because its domain is stopped */
-    bool faulting;   /* its pending message is fault_msg, not a call */
-    bool send_grant; /* the queued call may carry capabilities */
+    bool suspended;    /* resumes to TS_INACTIVE instead of running */
+    bool parked;       /* held back because its domain is stopped */
+    bool faulting;     /* its pending message is fault_msg, not a call */
+    bool fault_logged; /* its fault without a handler was logged (once per thread) */
+    bool send_grant;   /* the queued call may carry capabilities */
     uint64_t send_badge;
     uint64_t fault_msg[CX_FW_COUNT];
     int32_t slice;

@@ -13,7 +13,7 @@
 
 struct pd *pd_create_kernel(struct quota *q, uint32_t nslots, int *err)
 {
-    if (nslots == 0 || nslots > 65536) {
+    if (nslots == 0 || nslots > CSPACE_MAX_SLOTS) {
         *err = CX_E_INVALID_ARG;
         return NULL;
     }

@@ -52,6 +52,11 @@ static long sys_cap_move(struct thread *t, struct frame *f)
     int err;
     GET(src, A0, CX_T_NONE, 0);
     GET(pdc, A1, CX_T_PD, CX_R_WRITE);
+    /* A domain's original stays in the capability space it was made in: moved into its
+     * own space (or into one inside it) nothing could ever delete it, and the domain
+     * with all it holds would stay charged to its quota for good. */
+    if ((src->flags & CX_CAPF_ORIGINAL) && src->obj->type == CX_T_PD && OBJ(pdc, pd) != t->pd)
+        return CX_E_INVALID_ARG;
     struct cap *dst = cap_empty_slot(OBJ(pdc, pd), A2, &err);
     if (!dst)
         return err;

@@ -66,6 +66,15 @@ void kt_ipc(void)
     cx_notif_create(CX_SLOT_QUOTA, srv_notif);
     EXPECT("pd_create", cx_pd_create(CX_SLOT_QUOTA, pd, 64), 0);
     EXPECT("pd_create_bad_size", cx_pd_create(CX_SLOT_QUOTA, kt_slot(), 0), CX_E_INVALID_ARG);
+    /* 65,536 slots once passed the check and asked kmalloc for a chunk array of more
+     * than a page: a kernel panic (found by tests/hostile) */
+    EXPECT("pd_create_too_many_slots", cx_pd_create(CX_SLOT_QUOTA, kt_slot(), 65536),
+           CX_E_INVALID_ARG);
+    EXPECT("pd_create_slots_limit", cx_pd_create(CX_SLOT_QUOTA, kt_slot(), 28673),
+           CX_E_INVALID_ARG);
+    uint64_t big = kt_slot();
+    EXPECT("pd_create_largest", cx_pd_create(CX_SLOT_QUOTA, big, 28672), 0);
+    EXPECT("pd_create_largest_delete", cx_cap_delete(big), 0);
     EXPECT("pd_copy_as", cx_raw_pd_copy_as(CX_SLOT_SELF_PD, pd, 0, 0, 0, 0).err, 0);
     EXPECT("pd_copy_as_twice", cx_raw_pd_copy_as(CX_SLOT_SELF_PD, pd, 0, 0, 0, 0).err, CX_E_BUSY);
     EXPECT("give_ep", cx_cap_copy(ep, pd, SRV_EP, CX_R_READ, 0), 0);

@@ -87,6 +87,18 @@ static void test_caps(void)
     uint64_t mv = kt_slot();
     EXPECT("cap_move", cx_cap_move(b, CX_SLOT_SELF_PD, mv), 0);
     EXPECT("moved_from_is_empty", cx_raw_cap_info(b, 0, 0, 0, 0, 0).err, CX_E_EMPTY_SLOT);
+    /* a domain's original cannot be hidden in its own capability space, where nothing
+     * could delete it (found by tests/hostile: the domain's memory stayed charged) */
+    uint64_t inner = kt_slot(), inner2 = kt_slot();
+    cx_pd_create(CX_SLOT_QUOTA, inner, 16);
+    cx_pd_create(CX_SLOT_QUOTA, inner2, 16);
+    EXPECT("pd_original_into_itself", cx_cap_move(inner, inner, 5), CX_E_INVALID_ARG);
+    EXPECT("pd_original_into_other_pd", cx_cap_move(inner, inner2, 5), CX_E_INVALID_ARG);
+    EXPECT("pd_copy_into_itself", cx_cap_copy(inner, inner, 5, CX_R_ALL, 0), 0);
+    uint64_t inner_mv = kt_slot();
+    EXPECT("pd_original_within_own_space", cx_cap_move(inner, CX_SLOT_SELF_PD, inner_mv), 0);
+    cx_cap_delete(inner_mv);
+    cx_cap_delete(inner2);
 
     /* revoke: every derived copy disappears, the original stays */
     EXPECT("revoke", cx_cap_revoke(n), 0);

@@ -1,0 +1,16 @@
+# hostile: the hostile static program of the sandbox-hostile scenario (tests/hostile/,
+# docs/sandboxes.md). Built with the stock musl-gcc like tests/posix/*, into
+# build/user/bin/ so that it goes into the boot archive.
+$(BUILD)/user/bin/hostile: tests/hostile/hostile.c libc/layout.h kernel/abi/capix/abi.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -Ikernel/abi -Ilibc $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/hostile
+# the scripts the sandbox scenarios' shells run, from /capix/bin (the boot archive)
+$(BUILD)/user/bin/sandbox-%.sh: tests/hostile/sandbox-%.sh | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	cp $< $@
+ALL_TARGETS += $(BUILD)/user/bin/sandbox-heartbeat.sh
+$(BUILD)/user/bin/sandbox-probe: tests/hostile/sandbox-probe.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/sandbox-probe $(BUILD)/user/bin/sandbox-isolation.sh
