@@ -12,24 +12,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "ptest.h"
 
 #define PAGE 4096ul
-
-static int passed, failed;
-
-static void check(const char *name, int ok, const char *fmt, long a, long b)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-        passed++;
-    } else {
-        printf("FAIL %s: ", name);
-        printf(fmt, a, b);
-        printf("\n");
-        failed++;
-    }
-    fflush(stdout);
-}
 
 /* Copies n bytes from the last byte of src down to the first, with DF set. */
 static void copy_down(void *dst, const void *src, size_t n)

@@ -82,3 +82,5 @@ $(BUILD)/user/bin/shmtest: tests/posix/shmtest.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/shmtest
 TEST_SCRIPTS += tests/posix/shmtest-test.sh
+# the programs that print their checks through ptest.h
+$(addprefix $(BUILD)/user/bin/,procs signals vforktest backcopy pshared): tests/posix/ptest.h

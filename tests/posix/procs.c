@@ -15,22 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-static void check(const char *name, int ok, const char *fmt, long a, long b)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-        passed++;
-    } else {
-        printf("FAIL %s: ", name);
-        printf(fmt, a, b);
-        printf("\n");
-        failed++;
-    }
-    fflush(stdout);
-}
+#include "ptest.h"
 
 /* Runs fn in a child and returns its wait status. */
 static int child_status(void (*fn)(void *), void *arg)

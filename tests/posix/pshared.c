@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "ptest.h"
 
 #define PROCS 4
 #define ROUNDS 10000
@@ -40,22 +41,7 @@ struct shared {
 };
 
 static struct shared *sh;
-static unsigned passed, failed;
 static volatile sig_atomic_t handled;
-
-static void check(const char *name, int ok, const char *fmt, long a, long b)
-{
-    if (ok) {
-        passed++;
-        printf("PASS %s\n", name);
-    } else {
-        failed++;
-        printf("FAIL %s: ", name);
-        printf(fmt, a, b);
-        printf("\n");
-    }
-    fflush(stdout);
-}
 
 static long now_ns(clockid_t c)
 {
@@ -399,6 +385,6 @@ int main(void)
     test_sem_signal(1);
     test_sem_signal(0);
     test_outlives_creator();
-    printf("pshared: %u passed, %u failed\n", passed, failed);
+    printf("pshared: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

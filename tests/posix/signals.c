@@ -19,22 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-static void check(const char *name, int ok, const char *fmt, long a, long b)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-        passed++;
-    } else {
-        printf("FAIL %s: ", name);
-        printf(fmt, a, b);
-        printf("\n");
-        failed++;
-    }
-    fflush(stdout);
-}
+#include "ptest.h"
 
 static volatile sig_atomic_t got, got_sig, got_code, got_pid, chld;
 static volatile uintptr_t got_addr, handler_stack;

@@ -17,23 +17,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "ptest.h"
 
 extern char **environ;
-static int passed, failed;
-
-static void check(const char *name, int ok, const char *fmt, long a, long b)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-        passed++;
-    } else {
-        printf("FAIL %s: ", name);
-        printf(fmt, a, b);
-        printf("\n");
-        failed++;
-    }
-    fflush(stdout);
-}
 
 static int is_open(int fd)
 {
