@@ -72,7 +72,7 @@ long io_access(struct io *io, uint64_t port, uint64_t width, bool out, uint64_t 
 {
     if (width != 1 && width != 2 && width != 4)
         return CX_E_INVALID_ARG;
-    if (port < io->base || port + width > (uint64_t)io->base + io->count)
+    if (!range_within(port, width, io->base, (uint64_t)io->base + io->count))
         return CX_E_NO_RIGHTS;
     uint16_t p = (uint16_t)port;
     if (out) {

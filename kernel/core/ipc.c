@@ -114,8 +114,11 @@ static void rendezvous(struct thread *s, struct thread *r)
     s->waiting_on = r;
 }
 
-/* The calling thread t sends on ep; returns with t blocked either way. */
-static void ep_send(struct ep *ep, struct thread *t, uint64_t badge, bool grant)
+/* The calling thread t sends on ep; returns with t blocked either way. A timeout covers
+ * the wait in the queue and the wait for the reply (the deadline stays through the
+ * rendezvous); when it passes, ipc_cancel takes t out of either. */
+static void ep_send(struct ep *ep, struct thread *t, uint64_t badge, bool grant,
+                    uint64_t timeout_ns)
 {
     t->send_badge = badge;
     t->send_grant = grant;
@@ -123,13 +126,13 @@ static void ep_send(struct ep *ep, struct thread *t, uint64_t badge, bool grant)
         struct thread *r = ep->recv_head;
         q_remove(&ep->recv_head, &ep->recv_tail, r);
         timeout_remove(r);
-        thread_block(t, W_SEND, ep, CX_TIMEOUT_NONE);
+        thread_block(t, W_SEND, ep, timeout_ns);
         rendezvous(t, r);
         r->frame.rax = 0;
         r->state = TS_BLOCKED;
         thread_set_ready(r);
     } else {
-        thread_block(t, W_SEND, ep, CX_TIMEOUT_NONE);
+        thread_block(t, W_SEND, ep, timeout_ns);
         q_push(&ep->send_head, &ep->send_tail, t);
     }
 }
@@ -137,7 +140,7 @@ static void ep_send(struct ep *ep, struct thread *t, uint64_t badge, bool grant)
 long ipc_do_call(struct thread *t, struct cap *c);
 long ipc_do_call(struct thread *t, struct cap *c)
 {
-    ep_send((struct ep *)c->obj, t, c->badge, c->rights & CX_R_GRANT);
+    ep_send((struct ep *)c->obj, t, c->badge, c->rights & CX_R_GRANT, t->call_timeout);
     return 1; /* blocked: rax comes with the reply */
 }
 
@@ -283,7 +286,7 @@ void fault_deliver(struct thread *t, uint64_t vector, uint64_t error, uint64_t a
         return;
     }
     t->faulting = true;
-    ep_send(t->fault_ep, t, t->fault_badge, false);
+    ep_send(t->fault_ep, t, t->fault_badge, false, CX_TIMEOUT_NONE);
 }
 
 /* ---- notifications ---- */

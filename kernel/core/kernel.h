@@ -26,6 +26,17 @@
 #define PAGE_MASK (~(PAGE_SIZE - 1))
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The one range check of the kernel: true when [base, base + len) lies inside
+ * [lo, hi), computed without overflow (base + len is never formed). Every check of a
+ * base/count, offset/length or address/size argument goes through it or through
+ * range_ok in pd.c, which uses it (docs/kernel-abi.md, "Range checks").
+ */
+static inline bool range_within(uint64_t base, uint64_t len, uint64_t lo, uint64_t hi)
+{
+    return lo <= hi && base >= lo && base <= hi && len <= hi - base;
+}
 #define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
 #define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
@@ -165,6 +176,7 @@ struct thread {
     void *waiting_on;             /* ep, notif or mem (W_FUTEX) of W_* */
     uint64_t futex_off;           /* W_FUTEX: byte offset of the word in waiting_on */
     uint64_t deadline;            /* tsc; 0 = none */
+    uint64_t call_timeout;        /* ns an ipc_call may wait (CX_TCFG_CALL_TIMEOUT) */
     struct thread *tnext;         /* timeout list */
     struct thread *caller;        /* whose call this thread must answer */
     struct thread *callee;        /* thread holding our pending call (W_REPLY) */
@@ -276,6 +288,7 @@ void thread_teardown(struct thread *t);
 void thread_kill(struct thread *t);
 void thread_set_ready(struct thread *t);
 void thread_block(struct thread *t, uint8_t wait, void *on, uint64_t timeout_ns);
+uint64_t deadline_after(uint64_t timeout_ns);
 void thread_unblock(struct thread *t, long result);
 void thread_abort_wait(struct thread *t, long result);
 int regs_validate(const struct cx_regs *r);

@@ -385,6 +385,9 @@ static long sys_thread_config(struct thread *t, struct frame *f)
             return CX_E_INVALID_ARG;
         x->rt_stack = v;
         return 0;
+    case CX_TCFG_CALL_TIMEOUT:
+        x->call_timeout = v; /* any value: deadline_after saturates */
+        return 0;
     case CX_TCFG_REDIRECT_CLEAR:
         x->redirect_pending = false; /* the runtime looked, and nothing is for it */
         return 0;
@@ -584,7 +587,7 @@ static long sys_io_create(struct thread *t, struct frame *f)
     if (!dst)
         return err;
     struct io *src = OBJ(ioc, io);
-    if (A3 == 0 || A2 < src->base || A2 + A3 > (uint64_t)src->base + src->count)
+    if (A3 == 0 || !range_within(A2, A3, src->base, (uint64_t)src->base + src->count))
         return CX_E_INVALID_ARG;
     struct io *io = kobj_alloc(OBJ(qc, quota), CX_T_IO, sizeof(*io), &err);
     if (!io)

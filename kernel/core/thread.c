@@ -23,6 +23,7 @@ struct thread *thread_create_kernel(struct quota *q, struct pd *pd, uint8_t prio
     t->pd_next = pd->threads;
     pd->threads = t;
     t->prio = prio;
+    t->call_timeout = CX_TIMEOUT_NONE;
     t->state = TS_INACTIVE;
     t->frame.cs = SEL_UCODE;
     t->frame.ss = SEL_UDATA;
@@ -107,7 +108,18 @@ void thread_block(struct thread *t, uint8_t wait, void *on, uint64_t timeout_ns)
     t->wait = wait;
     t->waiting_on = on;
     if (timeout_ns != CX_TIMEOUT_NONE)
-        timeout_add(t, rdtsc() + ns_to_tsc(timeout_ns));
+        timeout_add(t, deadline_after(timeout_ns));
+}
+
+/* The TSC deadline timeout_ns from now; a value too far to count saturates (a wait of
+ * centuries, not a wrapped deadline in the past). */
+uint64_t deadline_after(uint64_t timeout_ns)
+{
+    uint64_t now = rdtsc();
+    uint64_t secs = timeout_ns / 1000000000u;
+    if (tsc_hz && secs > (UINT64_MAX - now) / tsc_hz / 2)
+        return UINT64_MAX;
+    return now + ns_to_tsc(timeout_ns);
 }
 
 void thread_unblock(struct thread *t, long result)
