@@ -81,6 +81,9 @@ struct kobj {
     uint8_t type;
     bool dead;     /* destroyed: only the memory is left until refs drop */
     uint32_t refs; /* capabilities + internal references */
+    uint8_t work;  /* KOBJ_WORK_*: what the kernel's work list will do with it */
+    uint16_t size; /* bytes allocated for it (kfree takes them back) */
+    struct kobj *work_next;
     struct quota *quota;
     uint64_t charge; /* bytes charged to quota for this object */
 };
@@ -114,6 +117,8 @@ struct pd {
     uint64_t pml4;          /* physical */
     uint64_t pt_pages;      /* page-table pages charged to obj.quota */
     struct region *regions; /* sorted by address */
+    struct region *regions_tail;
+    uint32_t nregions; /* at most PD_MAX_REGIONS */
     struct thread *threads;
     bool posix;
     bool stopped;
@@ -133,9 +138,12 @@ struct region {
     uint8_t maxflags;           /* what the capability allowed when mapped */
     struct mem *mem;
     struct pd *pd;
-    struct region *next;     /* in pd->regions */
-    struct region *mem_next; /* in mem->mappings */
+    struct region *next, *prev;         /* in pd->regions */
+    struct region *mem_next, *mem_prev; /* in mem->mappings */
 };
+/* Regions per domain: bounds every walk of a domain's region list (Linux's
+ * vm.max_map_count is 65,530). */
+#define PD_MAX_REGIONS 65536u
 
 /* Saved user registers, in the order the entry code pushes them. */
 struct frame {
@@ -257,6 +265,7 @@ int pd_protect(struct pd *pd, uint64_t va, uint64_t pages, uint8_t flags);
 int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi);
 int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error);
 int pd_resolve(struct pd *pd, uint64_t va, struct mem **m, uint64_t *byte_off);
+void region_remove(struct region *r); /* unmaps and frees one region; drops its mem ref */
 void pd_stop(struct pd *pd, bool stop);
 int uaccess_copy_in(struct pd *pd, void *dst, uint64_t uaddr, size_t len);
 int uaccess_copy_out(struct pd *pd, uint64_t uaddr, const void *src, size_t len);
@@ -280,6 +289,7 @@ void pt_activate(uint64_t root);
 void pt_flush(uint64_t va);
 uint64_t kernel_pml4(void);
 void *kmap_mmio(uint64_t pa, size_t size);
+void *kmap_guarded(void *base, size_t size);
 void paging_init(uint64_t max_phys);
 
 /* thread.c */

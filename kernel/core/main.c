@@ -117,6 +117,7 @@ void kmain(uint64_t start_info_phys)
             max_phys = mm[i].addr + mm[i].size;
     }
     paging_init(max_phys);
+    cpu_guard_stacks();
 
     /* After paging_init the boot identity map is gone; copy what we still need. */
     static struct hvm_memmap_entry map[64];

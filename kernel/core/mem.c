@@ -70,11 +70,10 @@ void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa)
 void mem_teardown(struct mem *m)
 {
     futex_mem_gone(m); /* its waiters wake with CX_E_DEAD */
-    /* Unmap everywhere; the frames go when the memory is freed. */
-    while (m->mappings) {
-        struct region *r = m->mappings;
-        pd_unmap(r->pd, r->va, r->pages);
-    }
+    /* Unmap everywhere (each region in O(its pages)); the frames go when the memory
+     * is freed. */
+    while (m->mappings)
+        region_remove(m->mappings);
 }
 
 void mem_free(struct mem *m)

@@ -5,6 +5,11 @@
  * here without bothering user space. Page tables are charged to the domain's quota
  * when a range is mapped. The kernel touches user memory only through uaccess_*,
  * which walk the tables in software: no kernel-mode fault on user addresses exists.
+ *
+ * Work bounds: a domain has at most PD_MAX_REGIONS regions; a walk of its list stops at
+ * the end of the range it looks for, unlinking is O(1) (both lists are doubly linked),
+ * and a mapping above every other one is appended at the tail, so pd_copy_as of n
+ * regions and the teardown of a domain or of an object mapped n times are O(n).
  */
 #include "kernel.h"
 #include "arch/x86_64/cpu.h"
@@ -48,7 +53,7 @@ void pd_teardown(struct pd *pd)
         thread_kill(t);
     cspace_teardown(pd);
     while (pd->regions)
-        pd_unmap(pd, pd->regions->va, pd->regions->pages);
+        region_remove(pd->regions);
     if (pd->pml4) {
         uint64_t n = pt_free_user(pd->pml4);
         KASSERT(n == pd->pt_pages);
@@ -61,7 +66,7 @@ void pd_teardown(struct pd *pd)
 static bool range_ok(uint64_t va, uint64_t pages)
 {
     return !(va & (PAGE_SIZE - 1)) && pages && pages <= CX_USER_TOP / PAGE_SIZE &&
-           va < CX_USER_TOP && pages * PAGE_SIZE <= CX_USER_TOP - va;
+           range_within(va, pages * PAGE_SIZE, 0, CX_USER_TOP);
 }
 
 static uint64_t region_end(const struct region *r)
@@ -88,27 +93,53 @@ int pd_resolve(struct pd *pd, uint64_t va, struct mem **m, uint64_t *byte_off)
     return 0;
 }
 
+/* Links n into pd's sorted list (after its left neighbour, found from the tail when n
+ * lies above every region) and into its object's list of mappings. */
 static void region_link(struct pd *pd, struct region *n)
 {
-    struct region **pp = &pd->regions;
-    while (*pp && (*pp)->va < n->va)
-        pp = &(*pp)->next;
-    n->next = *pp;
-    *pp = n;
+    struct region *prev = pd->regions_tail;
+    if (prev && prev->va > n->va) {
+        prev = NULL;
+        for (struct region *r = pd->regions; r && r->va < n->va; r = r->next)
+            prev = r;
+    }
+    n->prev = prev;
+    n->next = prev ? prev->next : pd->regions;
+    if (n->next)
+        n->next->prev = n;
+    else
+        pd->regions_tail = n;
+    if (prev)
+        prev->next = n;
+    else
+        pd->regions = n;
+    pd->nregions++;
+    n->mem_prev = NULL;
     n->mem_next = n->mem->mappings;
+    if (n->mem_next)
+        n->mem_next->mem_prev = n;
     n->mem->mappings = n;
 }
 
 static void region_unlink(struct region *r)
 {
-    struct region **pp = &r->pd->regions;
-    while (*pp != r)
-        pp = &(*pp)->next;
-    *pp = r->next;
-    pp = &r->mem->mappings;
-    while (*pp != r)
-        pp = &(*pp)->mem_next;
-    *pp = r->mem_next;
+    struct pd *pd = r->pd;
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        pd->regions = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    else
+        pd->regions_tail = r->prev;
+    pd->nregions--;
+    if (r->mem_prev)
+        r->mem_prev->mem_next = r->mem_next;
+    else
+        r->mem->mappings = r->mem_next;
+    if (r->mem_next)
+        r->mem_next->mem_prev = r->mem_prev;
+    r->next = r->prev = r->mem_next = r->mem_prev = NULL;
 }
 
 static void install_present(struct region *r, uint64_t first, uint64_t count)
@@ -131,9 +162,13 @@ int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pag
         return CX_E_NO_RIGHTS;
     if ((flags & CX_MAP_SHARE) && (flags & CX_MAP_DROP))
         return CX_E_INVALID_ARG;
-    for (struct region *r = pd->regions; r; r = r->next)
-        if (r->va < va + pages * PAGE_SIZE && va < region_end(r))
-            return CX_E_MAPPING;
+    if (pd->nregions >= PD_MAX_REGIONS)
+        return CX_E_NO_QUOTA;
+    struct region *tail = pd->regions_tail;
+    if (!tail || region_end(tail) > va) /* not above every region: look for overlaps */
+        for (struct region *r = pd->regions; r && r->va < va + pages * PAGE_SIZE; r = r->next)
+            if (va < region_end(r))
+                return CX_E_MAPPING;
     for (uint64_t a = va & ~((1ul << 21) - 1); a < va + pages * PAGE_SIZE; a += 1ul << 21) {
         int err = pt_ensure(pd->pml4, a < va ? va : a, pd->obj.quota, &pd->pt_pages);
         if (err)
@@ -163,6 +198,8 @@ int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pag
 /* Split the region containing va (if any) so that a region starts at va. */
 static int region_split(struct pd *pd, uint64_t va)
 {
+    if (pd->nregions >= PD_MAX_REGIONS)
+        return CX_E_NO_QUOTA;
     struct region *r = region_find(pd, va);
     if (!r || r->va == va)
         return 0;
@@ -185,7 +222,7 @@ static int region_split(struct pd *pd, uint64_t va)
     return 0;
 }
 
-static void region_remove(struct region *r)
+void region_remove(struct region *r)
 {
     struct pd *pd = r->pd;
     for (uint64_t i = 0; i < r->pages; i++)
@@ -208,7 +245,7 @@ int pd_unmap(struct pd *pd, uint64_t va, uint64_t pages)
     if (err)
         return err;
     struct region *r = pd->regions;
-    while (r) {
+    while (r && r->va < end) {
         struct region *next = r->next;
         if (r->va >= va && region_end(r) <= end)
             region_remove(r);
@@ -236,7 +273,7 @@ int pd_protect(struct pd *pd, uint64_t va, uint64_t pages, uint8_t flags)
         err = region_split(pd, end);
     if (err)
         return err;
-    for (struct region *r = pd->regions; r; r = r->next) {
+    for (struct region *r = pd->regions; r && r->va < end; r = r->next) {
         if (r->va >= va && region_end(r) <= end) {
             r->flags = (r->flags & ~(CX_MAP_W | CX_MAP_X)) | (flags & (CX_MAP_W | CX_MAP_X));
             install_present(r, 0, r->pages);
@@ -282,8 +319,16 @@ int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
             return err;
         for (uint64_t i = 0; i < r->pages; i++) {
             uint64_t f = mem_frame(r->mem, r->offset + i, false);
-            if (f)
-                memcpy(phys_to_virt(mem_frame(m, i, true)), phys_to_virt(f), PAGE_SIZE);
+            if (!f)
+                continue;
+            uint64_t to = mem_frame(m, i, true);
+            if (!to) { /* no frame left: fail, never copy into frame 0 */
+                kobj_get(&m->obj);
+                kobj_destroy(&m->obj);
+                kobj_put(&m->obj);
+                return CX_E_NO_MEMORY;
+            }
+            memcpy(phys_to_virt(to), phys_to_virt(f), PAGE_SIZE);
         }
         kobj_get(&m->obj);
         err = pd_map(dst, m, 0, r->va, r->pages, r->flags, r->maxflags);

@@ -6,7 +6,8 @@
  * Page tables come from their own 2 MiB chunks: a shadow-paging hypervisor (such as
  * the nested PVM on the development machines) write-protects the whole large page
  * around a guest page table, so a page table must not share a 2 MiB page with data.
- * Every frame handed out is zeroed.
+ * A chunk no page table uses goes back to RAM (see pt_grow). Every frame handed out
+ * is zeroed.
  */
 #include "kernel.h"
 
@@ -22,6 +23,7 @@ struct pool {
     uint64_t free_head, free_count;
 };
 static struct pool ram, pt;
+static uint64_t pt_static_lo, pt_static_hi; /* the kernel image's page-table area */
 
 static void zero_frame(uint64_t pa)
 {
@@ -80,6 +82,8 @@ void pmem_add_range(uint64_t start, uint64_t end)
 void pmem_add_pt_range(uint64_t start, uint64_t end)
 {
     pool_add(&pt, start, end);
+    pt_static_lo = start;
+    pt_static_hi = end;
 }
 
 uint64_t pmem_alloc(void)
@@ -95,28 +99,100 @@ void pmem_free(uint64_t pa)
     pool_give(&ram, pa);
 }
 
-/* Moves a 2 MiB-aligned chunk of RAM to the page-table pool. */
-static bool pt_grow(void)
+/*
+ * Page-table chunks grown from RAM are tracked one by one: each has its own free list
+ * and a count of frames in use, and goes back to RAM (as a range again, so that it can
+ * be grown again) when none is in use. When no 2 MiB chunk can be had, a page table
+ * takes a plain RAM frame (slower under a shadow-paging hypervisor, correct anywhere).
+ * So page tables hold only what page tables in use need, and freed ones can be charged
+ * to any quota again.
+ */
+#define MAX_PT_CHUNKS 256
+struct pt_chunk {
+    uint64_t base; /* 0: slot unused */
+    uint64_t free_head;
+    uint32_t used, fresh; /* frames in use; frames [fresh, 512) never handed out */
+};
+static struct pt_chunk chunks[MAX_PT_CHUNKS];
+
+static struct pt_chunk *chunk_of(uint64_t pa)
 {
+    for (unsigned i = 0; i < MAX_PT_CHUNKS; i++)
+        if (chunks[i].base && pa - chunks[i].base < CHUNK)
+            return &chunks[i];
+    return NULL;
+}
+
+/* Gives a range back to a pool: into an unused range slot, else frame by frame. */
+static void pool_return_range(struct pool *p, uint64_t start, uint64_t end)
+{
+    for (unsigned i = 0; i < p->nranges; i++) {
+        struct range *r = &p->ranges[i];
+        if (r->start >= r->end) {
+            r->start = start;
+            r->end = end;
+            return;
+        }
+    }
+    if (p->nranges < MAX_RANGES) {
+        pool_add(p, start, end);
+        return;
+    }
+    for (uint64_t pa = start; pa < end; pa += PAGE_SIZE)
+        pool_give(p, pa);
+}
+
+/* Takes a 2 MiB-aligned chunk of RAM for page tables. */
+static struct pt_chunk *pt_grow(void)
+{
+    struct pt_chunk *slot = NULL;
+    for (unsigned i = 0; i < MAX_PT_CHUNKS && !slot; i++)
+        if (!chunks[i].base)
+            slot = &chunks[i];
+    if (!slot)
+        return NULL;
     for (unsigned i = 0; i < ram.nranges; i++) {
         struct range *r = &ram.ranges[i];
         uint64_t c = ALIGN_UP(r->start, CHUNK);
-        if (c + CHUNK > r->end)
+        if (c < r->start || c + CHUNK > r->end)
             continue;
-        if (c > r->start) /* keep the part below the chunk as RAM */
-            pool_add(&ram, r->start, c);
+        uint64_t below = r->start;
         r->start = c + CHUNK;
-        pool_add(&pt, c, c + CHUNK);
-        return true;
+        if (c > below) /* keep the part below the chunk as RAM */
+            pool_return_range(&ram, below, c);
+        slot->base = c;
+        slot->free_head = 0;
+        slot->used = slot->fresh = 0;
+        return slot;
     }
-    return false;
+    return NULL;
+}
+
+static uint64_t chunk_take(struct pt_chunk *ch)
+{
+    uint64_t pa = ch->free_head;
+    if (pa)
+        ch->free_head = *(uint64_t *)phys_to_virt(pa);
+    else if (ch->fresh < CHUNK / PAGE_SIZE)
+        pa = ch->base + (uint64_t)ch->fresh++ * PAGE_SIZE;
+    if (pa)
+        ch->used++;
+    return pa;
 }
 
 uint64_t pmem_alloc_pt(void)
 {
     uint64_t pa = pool_take(&pt);
-    if (!pa && pt_grow())
-        pa = pool_take(&pt);
+    for (unsigned i = 0; i < MAX_PT_CHUNKS && !pa; i++)
+        if (chunks[i].base)
+            pa = chunk_take(&chunks[i]);
+    if (!pa) {
+        struct pt_chunk *ch = pt_grow();
+        if (ch)
+            pa = chunk_take(ch);
+    }
+    if (!pa)
+        pa = pool_take(&ram); /* no chunk to be had: a plain frame */
     if (pa)
         zero_frame(pa);
     return pa;
@@ -124,7 +200,23 @@ uint64_t pmem_alloc_pt(void)
 
 void pmem_free_pt(uint64_t pa)
 {
-    pool_give(&pt, pa);
+    if (pa >= pt_static_lo && pa < pt_static_hi) {
+        pool_give(&pt, pa);
+        return;
+    }
+    struct pt_chunk *ch = chunk_of(pa);
+    if (!ch) {
+        pool_give(&ram, pa);
+        return;
+    }
+    KASSERT(ch->used > 0);
+    *(uint64_t *)phys_to_virt(pa) = ch->free_head;
+    ch->free_head = pa;
+    if (--ch->used)
+        return;
+    uint64_t base = ch->base;
+    ch->base = 0;
+    pool_return_range(&ram, base, base + CHUNK);
 }
 
 uint64_t pmem_free_count(void)

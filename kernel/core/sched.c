@@ -2,7 +2,11 @@
  * Scheduler: 256 priorities, round robin within one, 10 ms slices on a 1 kHz tick.
  * The running thread stays at the head of its queue; a thread that becomes ready
  * goes to the tail. Timeouts are a list sorted by TSC deadline, checked each tick.
- * sched_return is the one way back to user mode.
+ * sched_return is the one way back to user mode, and the one place where every user
+ * context is checked before the CPU takes it (user_context_ok): whatever path set the
+ * registers (a fault handler, lx_resume, the nested hypervisor's SYSCALL without a
+ * privilege switch, which takes rip from the user's rcx), a context IRET or SYSRET
+ * would fault on in ring 0 becomes a fault of the thread instead.
  */
 #include "kernel.h"
 #include "arch/x86_64/cpu.h"
@@ -97,10 +101,60 @@ void sched_tick(void)
     }
 }
 
+/* What the CPU would fault on in ring 0 when it loads the context (IRET with a
+ * non-canonical RIP, WRMSR with a non-canonical base), or what would give user mode
+ * more than it may have (kernel selectors, IOPL, VM, interrupts off). */
+static bool user_context_ok(const struct thread *t)
+{
+    const struct frame *f = &t->frame;
+    return is_canonical(f->rip) && f->cs == SEL_UCODE && f->ss == SEL_UDATA &&
+           (f->rflags & RFLAGS_IF) && !(f->rflags & (RFLAGS_IOPL | RFLAGS_VM)) &&
+           is_canonical(t->fs_base) && is_canonical(t->gs_base);
+}
+
+/* A context that must not be loaded is a general-protection fault of its thread, as
+ * Linux makes it one (SIGSEGV): to the runtime of a POSIX program, else to the
+ * thread's fault handler. The registers are made safe first. */
+static void user_context_fault(struct thread *t)
+{
+    struct frame *f = &t->frame;
+    static bool said;
+    if (!said) {
+        said = true;
+        kprintf("[kernel] thread %lu: user context refused (rip %#lx): general-protection "
+                "fault (logged once)\n",
+                t->id, f->rip);
+    }
+    f->cs = SEL_UCODE;
+    f->ss = SEL_UDATA;
+    f->rflags = (f->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 0x2;
+    f->vector = 0;
+    if (!is_canonical(t->fs_base))
+        t->fs_base = 0;
+    if (!is_canonical(t->gs_base))
+        t->gs_base = 0;
+    struct pd *pd = t->pd;
+    if (is_canonical(f->rip))
+        return; /* only the segments or flags were wrong: now they are not */
+    if (pd->posix && !t->in_runtime && t->rt_stack) {
+        posix_reflect(t, CX_RT_FAULT, 13, 0, 0);
+        return;
+    }
+    fault_deliver(t, 13, 0, 0); /* blocks or stops t: it leaves the run queue */
+    if (t->state == TS_READY) {
+        sched_dequeue(t);
+        t->state = TS_INACTIVE;
+    }
+}
+
 _Noreturn void sched_return(void)
 {
     struct cpu *c = this_cpu();
     struct thread *t = pick();
+    while (t && !user_context_ok(t)) {
+        user_context_fault(t);
+        t = pick();
+    }
     uint64_t now = rdtsc(); /* CPU time: the stretch since the last return is acct's */
     if (c->acct)
         c->acct->cpu_tsc += now - c->acct_since;

@@ -16,6 +16,7 @@ void kt_threads(void);
 void kt_ipc(void);
 void kt_posix(void);
 void kt_futex(void);
+void kt_attacks(void);
 
 #define EXPECT(name, expr, want)                                                                   \
     do {                                                                                           \

@@ -28,7 +28,7 @@
     X(4, cap_info, 1)         /* slot -> rsi type, rdi rights, rdx badge, r10 flags */             \
     X(5, cap_watch, 3)        /* slot, notif, bits: signal when no derived copy is left */         \
     X(6, quota_create, 3)     /* quota, bytes, dst_slot: split a quota */                          \
-    X(7, quota_info, 1)       /* quota -> rsi limit, rdi used */                                   \
+    X(7, quota_info, 1)       /* quota -> rsi limit, rdi used, rdx free frames (machine) */        \
     X(8, pd_create, 3)        /* quota, dst_slot, cspace_slots */                                  \
     X(9, pd_set_runtime, 4)   /* pd, entry, code_lo, code_hi: mark as POSIX domain */              \
     X(10, pd_copy_as, 4)      /* src_pd, dst_pd, lo, hi: copy the address space (fork) */          \

@@ -29,8 +29,9 @@ uint32_t fx_mxcsr_mask = 0xffbf;
 static uint64_t gdt[7];
 static struct tss tss0;
 static struct idt_entry idt[256];
-static uint8_t kstack[16384] __attribute__((aligned(16)));
-static uint8_t ist_stacks[4][4096] __attribute__((aligned(16)));
+static uint8_t kstack[16384] __attribute__((aligned(4096)));
+static uint8_t ist_stacks[4][4096] __attribute__((aligned(4096)));
+static uint64_t guard_pages[5]; /* the unmapped page below each stack's alias */
 static uint8_t fx_template[512] __attribute__((aligned(16)));
 extern const uint64_t isr_table[256];
 extern char syscall_entry[];
@@ -151,6 +152,28 @@ void cpu_init(void)
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
+/* The kernel stack and the IST stacks are used through aliases above guard pages
+ * (kmap_guarded): an overflow faults loudly instead of corrupting memory. */
+void cpu_guard_stacks(void)
+{
+    uint8_t *k = kmap_guarded(kstack, sizeof(kstack));
+    guard_pages[0] = (uint64_t)k - PAGE_SIZE;
+    cpu0.kstack_top = (uint64_t)k + sizeof(kstack);
+    for (int i = 0; i < 4; i++) {
+        uint8_t *s = kmap_guarded(ist_stacks[i], sizeof(ist_stacks[i]));
+        guard_pages[i + 1] = (uint64_t)s - PAGE_SIZE;
+        tss0.ist[i] = (uint64_t)s + sizeof(ist_stacks[i]);
+    }
+}
+
+static bool in_guard_page(uint64_t addr)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(guard_pages); i++)
+        if (guard_pages[i] && addr - guard_pages[i] < PAGE_SIZE)
+            return true;
+    return false;
+}
+
 static const char *const exc_names[32] = {"divide error",
                                           "debug",
                                           "NMI",
@@ -177,6 +200,9 @@ static const char *const exc_names[32] = {"divide error",
 static _Noreturn void kernel_exception(struct frame *f)
 {
     const char *name = f->vector < 32 && exc_names[f->vector] ? exc_names[f->vector] : "?";
+    uint64_t cr2 = read_cr2();
+    if ((f->vector == 14 || f->vector == 8) && in_guard_page(cr2))
+        panic("kernel stack overflow: %s at guard page %#lx, rip=%#lx", name, cr2, f->rip);
     panic("kernel exception %lu (%s) err=%#lx rip=%#lx rsp=%#lx cr2=%#lx rax=%#lx rdi=%#lx",
           f->vector, name, f->error, f->rip, f->rsp, read_cr2(), f->rax, f->rdi);
 }

@@ -25,6 +25,8 @@
 #define VEC_SPURIOUS 0xff
 
 #define RFLAGS_IF 0x200ul
+#define RFLAGS_IOPL 0x3000ul
+#define RFLAGS_VM 0x20000ul
 #define RFLAGS_USER_MASK 0xcd5ul /* CF PF AF ZF SF DF OF: what user space may set */
 
 static inline uint64_t rdmsr(uint32_t msr)
@@ -85,6 +87,7 @@ static inline int is_canonical(uint64_t va)
 }
 
 void cpu_init(void);
+void cpu_guard_stacks(void); /* after paging_init: stacks above unmapped guard pages */
 void cpu_set_kernel_stack(uint64_t rsp0);
 void fpu_save(uint8_t *fx);
 void fpu_restore(const uint8_t *fx);

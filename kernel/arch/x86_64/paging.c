@@ -81,6 +81,24 @@ void *kmap_mmio(uint64_t pa, size_t size)
     return (void *)va;
 }
 
+/* Maps the pages of a kernel-image buffer (a stack) a second time in the window, above
+ * a page that is never mapped: a stack used through this alias that overflows faults
+ * on the guard page (then #DF on its own IST stack) instead of overwriting what lies
+ * below it. Returns the alias of base. */
+void *kmap_guarded(void *base, size_t size)
+{
+    uint64_t pages = size / PAGE_SIZE;
+    KASSERT(!((uint64_t)base & (PAGE_SIZE - 1)) && !(size & (PAGE_SIZE - 1)));
+    KASSERT(mmio_used + 1 + pages <= 512);
+    mmio_used++; /* the guard page */
+    uint64_t va = MMIO_BASE + (uint64_t)mmio_used * PAGE_SIZE;
+    for (uint64_t i = 0; i < pages; i++)
+        mmio_pt[mmio_used + i] =
+            (virt_to_phys(base) + i * PAGE_SIZE) | PTE_P | PTE_W | (cpu_has_nx ? PTE_NX : 0);
+    mmio_used += pages;
+    return (void *)va;
+}
+
 void pt_activate(uint64_t root)
 {
     __asm__ volatile("mov %0, %%cr3" ::"r"(root) : "memory");
