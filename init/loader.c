@@ -119,6 +119,7 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
     page.si.args_offset = sizeof(struct cx_startinfo);
     page.si.slots = c->slots;
     page.si.realtime_offset_ns = realtime_offset_ns;
+    page.si.priority = c->priority;
     size_t pos = 0;
     for (unsigned i = 0; i <= c->nargs; i++) {
         const char *a = i == 0 ? c->name : c->args[i - 1];

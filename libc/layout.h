@@ -167,6 +167,7 @@ struct rt_info {
                      /* child that execs (it finishes the exec its runtime started) */
     uint64_t slot_child_notif; /* signalled by the launcher when a child changes state */
     uint64_t proc_index;       /* this process's index in the launcher's table */
+    uint64_t priority;         /* of this process's threads (below the launcher's) */
     char component[32];        /* the component whose `config` block applies */
     struct {
         char name[24];

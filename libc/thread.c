@@ -172,7 +172,7 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
     uint64_t slot = rt_slot_alloc();
     if (!slot)
         return -EAGAIN;
-    err = cx_thread_create(rt->slot_quota, rt->slot_pd, slot, rt->slot_parent, 100);
+    err = cx_thread_create(rt->slot_quota, rt->slot_pd, slot, rt->slot_parent, rt->priority);
     static struct cx_regs r;
     if (!err)
         err = cx_thread_regs(self()->slot, CX_REGS_GET, CX_CTX_SAVED, &r);

@@ -95,6 +95,17 @@ static struct shared shared[MAX_SHARED];
 static void send_signal(struct proc *pr, int sig, int code, int pid, int status);
 static long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh);
 
+/* The priority of every thread of this sandbox's processes: one below the launcher's
+ * own (the component's `priority`), so that no process of the sandbox, however many
+ * threads it spins, delays the launcher, init or a server at the launcher's priority,
+ * and a sandbox configured lower cannot delay one configured higher (docs/sandboxes.md,
+ * "CPU"). */
+static uint64_t process_priority(void)
+{
+    uint64_t p = cx_start_info ? cx_start_info->priority : 0;
+    return p ? p - 1 : 0;
+}
+
 static struct proc *find_proc(int pid)
 {
     for (int i = 0; i < MAX_PROCS; i++)
@@ -520,7 +531,7 @@ static long make_domain(struct proc *pr)
     rt_lo = exec_range(&runtime, &rt_hi);
     TRY(cx_raw_pd_set_runtime(pr->pd, runtime.elf.entry, rt_lo, rt_hi, 0, 0).err);
     TRY(cx_cap_copy(ep, CX_SLOT_SELF_PD, pr->parent_ep, CX_R_WRITE, (uint64_t)pr->pid));
-    TRY(cx_thread_create(quota, pr->pd, pr->thread, pr->parent_ep, 100));
+    TRY(cx_thread_create(quota, pr->pd, pr->thread, pr->parent_ep, process_priority()));
     TRY(cx_notif_create(quota, pr->notif));
     TRY(cx_cap_copy(pr->pd, pr->pd, CX_SLOT_SELF_PD, CX_R_ALL, 0));
     TRY(cx_cap_copy(pr->thread, pr->pd, CX_SLOT_SELF_THREAD, CX_R_ALL, 0));
@@ -629,6 +640,7 @@ static long start_first(int argc, char **argv, int trace)
     ri->slots = PROC_SLOTS;
     ri->trace = (uint64_t)trace;
     ri->realtime_offset_ns = cx_start_info ? (uint64_t)cx_start_info->realtime_offset_ns : 0;
+    ri->priority = process_priority();
     memcpy(ri->component, label, strlen(label) + 1);
     for (int i = 0; i < argc; i++) {
         size_t n = strlen(argv[i]) + 1;

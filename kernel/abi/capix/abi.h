@@ -270,6 +270,7 @@ struct cx_startinfo {
     char name[32];              /* the component's name */
     uint64_t config_size;       /* bytes of config text at CX_CONFIG_ADDR (0: none) */
     int64_t realtime_offset_ns; /* wall-clock time = clock (ns since boot) + this; 0: unknown */
+    uint64_t priority;          /* the first thread's: no thread of the component goes above */
 };
 
 /* A component's own part of the system configuration, read-only at CX_CONFIG_ADDR: the
