@@ -279,14 +279,20 @@ static uint64_t arg_len(void)
                                      65536,
                                      1u << 20,
                                      (1u << 20) + 1,
+                                     ((uint64_t)1 << 32) - 1,
                                      (uint64_t)1 << 32,
+                                     ((uint64_t)1 << 32) + 1,
                                      (uint64_t)1 << 47,
+                                     -(uint64_t)4096,
+                                     -(uint64_t)0x3f8,
                                      (uint64_t)1 << 63,
                                      UINT64_MAX,
                                      UINT64_MAX / 4096 + 1};
-    switch (rnd() % 4) {
+    switch (rnd() % 5) {
     case 0:
         return edges[rnd() % (sizeof(edges) / sizeof(edges[0]))];
+    case 4: /* just below 2^64: base + length wraps for any small base (issue 16) */
+        return -(rnd() % 65536);
     case 1:
         return rnd() % 32;
     case 2:

@@ -14,3 +14,8 @@ $(BUILD)/user/bin/sandbox-probe: tests/hostile/sandbox-probe.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/sandbox-probe $(BUILD)/user/bin/sandbox-isolation.sh
+# the sandbox-cpu scenario: the spinning sandbox and the calm one's latency probe
+$(BUILD)/user/bin/spinner $(BUILD)/user/bin/cpu-latency: $(BUILD)/user/bin/%: tests/hostile/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@ -lpthread
+ALL_TARGETS += $(BUILD)/user/bin/spinner $(BUILD)/user/bin/cpu-latency $(BUILD)/user/bin/sandbox-cpu.sh
