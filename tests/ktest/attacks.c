@@ -2,8 +2,9 @@
  * ktest: directed attacks on the kernel (issue 16), each of which once took the whole
  * machine: I/O-port ranges near 2^64 and 2^32, a chain of hundreds of nested domains
  * destroyed in one call (the kernel recursed per level), the nested hypervisor's
- * SYSCALL path entered on purpose with a non-canonical return address, and 65,536
- * mappings in one domain (pd_map and pd_copy_as walked every region per mapping).
+ * SYSCALL path entered on purpose with a non-canonical return address, 65,536
+ * mappings in one domain (pd_map and pd_copy_as walked every region per mapping), and a
+ * server that never answers (CX_TCFG_CALL_TIMEOUT bounds the call).
  * After each, the quota it used and the machine's free frames must be back.
  */
 #include <string.h>
@@ -181,8 +182,65 @@ static void test_many_regions(void)
              frames0, frames1);
 }
 
+static uint64_t late_ep;
+static volatile uint64_t late_stage;
+static uint8_t late_stack[16384] __attribute__((aligned(16)));
+static uint8_t late_ipcbuf[4096] __attribute__((aligned(4096)));
+
+/* A server that takes a call and answers it 300 ms late, then answers the next at once. */
+static void late_server(uint64_t arg)
+{
+    struct cx_msg m;
+    cx_recv(late_ep, CX_TIMEOUT_NONE, &m);
+    kt_sleep_ms(300);
+    m.tag = CX_TAG(7, 0, 0);
+    late_stage = 1;
+    long err = cx_reply_recv(late_ep, &m); /* its caller gave up: the reply goes nowhere */
+    late_stage = err ? 100 : 2;
+    m.tag = CX_TAG(8, 1, 0);
+    m.w[0] = 42;
+    cx_reply_recv(late_ep, &m);
+    kt_park();
+}
+
+static void test_call_timeout(void)
+{
+    late_ep = kt_slot();
+    cx_ep_create(CX_SLOT_QUOTA, late_ep);
+    struct cx_msg m = {.tag = CX_TAG(1, 0, 0)};
+    EXPECT("call_timeout_set",
+           cx_thread_config(CX_SLOT_SELF_THREAD, CX_TCFG_CALL_TIMEOUT, 50000000), 0);
+    uint64_t t0 = cx_clock_ns();
+    long err = cx_call(late_ep, &m);
+    uint64_t ms = (cx_clock_ns() - t0) / 1000000;
+    kt_check("call_timeout_nobody_receives", err == CX_E_TIMEOUT && ms >= 50 && ms < 2000,
+             "%s after %lu ms", cx_strerror(err), ms);
+    uint64_t t = kt_thread(CX_SLOT_SELF_PD, late_server, 0, late_stack, sizeof(late_stack), 0, 100,
+                           (uint64_t)late_ipcbuf);
+    t0 = cx_clock_ns();
+    m.tag = CX_TAG(1, 0, 0);
+    err = cx_call(late_ep, &m);
+    ms = (cx_clock_ns() - t0) / 1000000;
+    kt_check("call_timeout_server_never_answers", err == CX_E_TIMEOUT && ms >= 50 && ms < 2000,
+             "%s after %lu ms", cx_strerror(err), ms);
+    kt_sleep_ms(500);
+    kt_check("call_timeout_late_reply_harmless", late_stage == 1, "server at stage %lu",
+             (uint64_t)late_stage); /* it replied to nobody and waits for the next call */
+    EXPECT("call_timeout_cleared",
+           cx_thread_config(CX_SLOT_SELF_THREAD, CX_TCFG_CALL_TIMEOUT, CX_TIMEOUT_NONE), 0);
+    m.tag = CX_TAG(2, 0, 0);
+    err = cx_call(late_ep, &m);
+    kt_check("call_after_timeout_answered",
+             err == 0 && CX_TAG_LABEL(m.tag) == 8 && m.w[0] == 42 && late_stage == 2,
+             "%s label %lu w0 %lu stage %lu", cx_strerror(err), CX_TAG_LABEL(m.tag), m.w[0],
+             (uint64_t)late_stage);
+    cx_cap_delete(t);
+    cx_cap_delete(late_ep);
+}
+
 void kt_attacks(void)
 {
+    test_call_timeout();
     test_io_ranges();
     test_nested_domains();
     test_syscall_entry_rip();
