@@ -13,37 +13,31 @@
 
 int cspace_init(struct pd *pd, uint32_t nslots)
 {
+    struct quota *q = pd->obj.quota;
     uint32_t nchunks = (nslots + CSPACE_CHUNK - 1) / CSPACE_CHUNK;
-    uint64_t bytes = kmalloc_class(nchunks * sizeof(struct cap *)) +
-                     (uint64_t)nchunks * kmalloc_class(CSPACE_CHUNK * sizeof(struct cap));
-    int err = quota_charge(pd->obj.quota, bytes);
-    if (err)
-        return err;
-    pd->chunks = kmalloc(nchunks * sizeof(struct cap *));
+    int err;
+    pd->chunks = kmalloc(q, nchunks * sizeof(struct cap *), &err);
     if (!pd->chunks)
-        goto nomem;
+        return err;
     for (uint32_t i = 0; i < nchunks; i++) {
-        pd->chunks[i] = kmalloc(CSPACE_CHUNK * sizeof(struct cap));
-        if (!pd->chunks[i])
-            goto nomem;
+        pd->chunks[i] = kmalloc(q, CSPACE_CHUNK * sizeof(struct cap), &err);
+        if (!pd->chunks[i]) {
+            for (uint32_t j = 0; j < i; j++)
+                kfree(q, pd->chunks[j], CSPACE_CHUNK * sizeof(struct cap));
+            kfree(q, pd->chunks, nchunks * sizeof(struct cap *));
+            pd->chunks = NULL;
+            return err;
+        }
     }
     pd->nslots = nchunks * CSPACE_CHUNK;
     return 0;
-nomem:
-    if (pd->chunks) {
-        for (uint32_t i = 0; i < nchunks; i++)
-            kfree(pd->chunks[i], CSPACE_CHUNK * sizeof(struct cap));
-        kfree(pd->chunks, nchunks * sizeof(struct cap *));
-        pd->chunks = NULL;
-    }
-    quota_uncharge(pd->obj.quota, bytes);
-    return CX_E_NO_MEMORY;
 }
 
 void cspace_teardown(struct pd *pd)
 {
     if (!pd->chunks)
         return;
+    struct quota *q = pd->obj.quota;
     uint32_t nchunks = pd->nslots / CSPACE_CHUNK;
     for (uint32_t i = 0; i < pd->nslots; i++) {
         struct cap *c = &pd->chunks[i / CSPACE_CHUNK][i % CSPACE_CHUNK];
@@ -51,11 +45,8 @@ void cspace_teardown(struct pd *pd)
             cap_delete_slot(c);
     }
     for (uint32_t i = 0; i < nchunks; i++)
-        kfree(pd->chunks[i], CSPACE_CHUNK * sizeof(struct cap));
-    kfree(pd->chunks, nchunks * sizeof(struct cap *));
-    quota_uncharge(pd->obj.quota,
-                   kmalloc_class(nchunks * sizeof(struct cap *)) +
-                       (uint64_t)nchunks * kmalloc_class(CSPACE_CHUNK * sizeof(struct cap)));
+        kfree(q, pd->chunks[i], CSPACE_CHUNK * sizeof(struct cap));
+    kfree(q, pd->chunks, nchunks * sizeof(struct cap *));
     pd->chunks = NULL;
     pd->nslots = 0;
 }

@@ -64,6 +64,7 @@ void console_write(const char *s, size_t n);
 #include <string.h> /* lib/include/freestanding, implemented by lib/capix/string.c */
 
 /* ---- physical frames (pmem.c) and kernel heap (kheap.c) ---- */
+struct quota;
 void pmem_add_range(uint64_t start, uint64_t end);
 void pmem_add_pt_range(uint64_t start, uint64_t end);
 uint64_t pmem_alloc(void); /* zeroed frame or 0 */
@@ -71,9 +72,11 @@ void pmem_free(uint64_t pa);
 uint64_t pmem_alloc_pt(void); /* zeroed frame for a page table, or 0 */
 void pmem_free_pt(uint64_t pa);
 uint64_t pmem_free_count(void);
-void *kmalloc(size_t size); /* zeroed; size <= PAGE_SIZE; NULL when out of memory */
-void kfree(void *p, size_t size);
-size_t kmalloc_class(size_t size); /* bytes a kmalloc(size) really takes */
+/* Zeroed; size <= PAGE_SIZE; from q's own heap pages, which are charged to q (NULL: the
+ * kernel's, charged to nobody). NULL with *err NO_QUOTA or NO_MEMORY. */
+void *kmalloc(struct quota *q, size_t size, int *err);
+void kfree(struct quota *q, void *p, size_t size); /* q and size as given to kmalloc */
+#define KHEAP_SLAB_CLASSES 7 /* 32 .. 2048 bytes; a page-sized block is a page of its own */
 
 /* ---- objects ---- */
 struct quota;
@@ -92,6 +95,7 @@ struct quota {
     struct kobj obj;
     uint64_t limit, used;
     struct quota *parent; /* limit is charged there */
+    void *heap[KHEAP_SLAB_CLASSES]; /* free blocks of its own heap pages (kheap.c) */
 };
 
 /* A capability slot. Derivation tree (CDT): parent/child/sibling links. */

@@ -1,19 +1,20 @@
 /*
- * Kernel heap: power-of-two size classes from 32 bytes to one page. Whole pages
- * (the largest class) come from and go back to the frame allocator directly. Smaller
- * blocks are carved from frames; each class keeps a doubly linked free list of blocks,
- * and each heap frame a count of its blocks in use (a counter table indexed by frame
- * number). When a frame's count drops to zero its blocks leave the free list and the
- * frame goes back to the frame allocator, so memory that objects no longer use can be
- * charged to a quota again (docs/kernel-abi.md, "Memory accounting").
+ * Kernel heap: power-of-two size classes from 32 bytes to one page, with heap pages
+ * owned by quotas. A page-sized block is a frame of its own. Smaller blocks are carved
+ * from frames that belong to one quota (struct quota.heap: a doubly linked free list
+ * per class), and the whole frame is charged to that quota while it holds any block. A
+ * counter per frame (a table indexed by frame number) says how many of its blocks are
+ * in use; when it drops to zero the frame's blocks leave the free list, the frame goes
+ * back to the frame allocator and its charge back to the quota.
  *
- * Callers pass the size back to kfree. The bytes charged to a quota for an object are
- * kmalloc_class(size), what it really takes.
+ * So a quota pays for every frame its kernel objects occupy, fragmentation included:
+ * freeing all objects but one per frame frees no quota (docs/kernel-abi.md, "Memory
+ * accounting"). Allocations without a quota (the root quota itself) use the kernel's
+ * own lists and are charged to nobody. Callers pass the quota and size back to kfree.
  */
 #include "kernel.h"
 
 #define MIN_SHIFT 5
-#define NCLASSES 8                            /* 32 .. 4096 */
 #define MAX_FRAMES ((16ul << 30) / PAGE_SIZE) /* the direct map's limit (paging.c) */
 #define COUNTS_PER_PAGE (PAGE_SIZE / sizeof(uint16_t))
 
@@ -21,7 +22,7 @@ struct free_block {
     struct free_block *next, *prev;
 };
 
-static struct free_block *free_lists[NCLASSES];
+static void *kernel_lists[KHEAP_SLAB_CLASSES];
 static uint16_t *inuse_dir[MAX_FRAMES / COUNTS_PER_PAGE]; /* frames in use: pages of counts */
 
 static int class_of(size_t size)
@@ -32,9 +33,9 @@ static int class_of(size_t size)
     return c;
 }
 
-size_t kmalloc_class(size_t size)
+static struct free_block **lists_of(struct quota *q)
 {
-    return (size_t)1 << (class_of(size) + MIN_SHIFT);
+    return (struct free_block **)(q ? q->heap : kernel_lists);
 }
 
 /* The in-use count of the heap frame at pa (its counter page made on first use). */
@@ -54,54 +55,72 @@ static uint16_t *inuse_of(uint64_t pa, bool make)
     return &(*page)[fn % COUNTS_PER_PAGE];
 }
 
-static void list_push(int c, struct free_block *b)
+static void list_push(struct free_block **list, struct free_block *b)
 {
     b->prev = NULL;
-    b->next = free_lists[c];
+    b->next = *list;
     if (b->next)
         b->next->prev = b;
-    free_lists[c] = b;
+    *list = b;
 }
 
-static void list_remove(int c, struct free_block *b)
+static void list_remove(struct free_block **list, struct free_block *b)
 {
     if (b->prev)
         b->prev->next = b->next;
     else
-        free_lists[c] = b->next;
+        *list = b->next;
     if (b->next)
         b->next->prev = b->prev;
 }
 
-void *kmalloc(size_t size)
+/* A zeroed frame charged to q, or 0 with *err set. */
+static uint64_t heap_frame(struct quota *q, int *err)
+{
+    *err = quota_charge(q, PAGE_SIZE);
+    if (*err)
+        return 0;
+    uint64_t pa = pmem_alloc();
+    if (!pa) {
+        quota_uncharge(q, PAGE_SIZE);
+        *err = CX_E_NO_MEMORY;
+    }
+    return pa;
+}
+
+void *kmalloc(struct quota *q, size_t size, int *err)
 {
     KASSERT(size > 0 && size <= PAGE_SIZE);
     int c = class_of(size);
     size_t bs = (size_t)1 << (c + MIN_SHIFT);
+    *err = 0;
     if (bs == PAGE_SIZE) {
-        uint64_t pa = pmem_alloc(); /* zeroed */
+        uint64_t pa = heap_frame(q, err);
         return pa ? phys_to_virt(pa) : NULL;
     }
-    if (!free_lists[c]) {
-        uint64_t pa = pmem_alloc();
+    struct free_block **list = &lists_of(q)[c];
+    if (!*list) {
+        uint64_t pa = heap_frame(q, err);
         if (!pa)
             return NULL;
         if (!inuse_of(pa, true)) {
             pmem_free(pa);
+            quota_uncharge(q, PAGE_SIZE);
+            *err = CX_E_NO_MEMORY;
             return NULL;
         }
         char *page = phys_to_virt(pa);
         for (size_t off = PAGE_SIZE; off >= bs; off -= bs)
-            list_push(c, (struct free_block *)(page + off - bs));
+            list_push(list, (struct free_block *)(page + off - bs));
     }
-    struct free_block *b = free_lists[c];
-    list_remove(c, b);
+    struct free_block *b = *list;
+    list_remove(list, b);
     (*inuse_of(virt_to_phys(b), false))++;
     memset(b, 0, bs);
     return b;
 }
 
-void kfree(void *p, size_t size)
+void kfree(struct quota *q, void *p, size_t size)
 {
     if (!p)
         return;
@@ -111,16 +130,19 @@ void kfree(void *p, size_t size)
     uint64_t pa = virt_to_phys(p) & PAGE_MASK;
     if (bs == PAGE_SIZE) {
         pmem_free(pa);
+        quota_uncharge(q, PAGE_SIZE);
         return;
     }
     uint16_t *count = inuse_of(pa, false);
     KASSERT(count && *count > 0);
-    list_push(c, p);
+    struct free_block **list = &lists_of(q)[c];
+    list_push(list, p);
     if (--*count)
         return;
     /* the frame holds no block in use: take its blocks off the list, give it back */
     char *page = phys_to_virt(pa);
     for (size_t off = 0; off < PAGE_SIZE; off += bs)
-        list_remove(c, (struct free_block *)(page + off));
+        list_remove(list, (struct free_block *)(page + off));
     pmem_free(pa);
+    quota_uncharge(q, PAGE_SIZE);
 }

@@ -20,7 +20,7 @@ struct mem *mem_create_kernel(struct quota *q, uint64_t pages, int *err)
         return NULL;
     }
     uint64_t nd = ndir(pages);
-    uint64_t extra = pages * PAGE_SIZE + kmalloc_class(nd * sizeof(uint64_t *)) + nd * PAGE_SIZE;
+    uint64_t extra = pages * PAGE_SIZE + nd * PAGE_SIZE; /* the pages and directory pages */
     *err = quota_charge(q, extra);
     if (*err)
         return NULL;
@@ -31,25 +31,29 @@ struct mem *mem_create_kernel(struct quota *q, uint64_t pages, int *err)
     }
     m->obj.charge += extra; /* given back when the object is freed */
     m->pages = pages;
-    m->dir = kmalloc(nd * sizeof(uint64_t *));
+    m->dir = kmalloc(q, nd * sizeof(uint64_t *), err);
     if (!m->dir)
-        goto nomem;
+        goto fail;
     for (uint64_t i = 0; i < nd; i++) {
         uint64_t pa = pmem_alloc();
-        if (!pa)
-            goto nomem;
+        if (!pa) {
+            *err = CX_E_NO_MEMORY;
+            goto fail;
+        }
         m->dir[i] = phys_to_virt(pa);
     }
     return m;
-nomem:
+fail: {
+    int e = *err;
     m->obj.dead = true;
     mem_free(m);
     m->dir = NULL;
     m->pages = 0;
     kobj_get(&m->obj);
-    kobj_put(&m->obj);
-    *err = CX_E_NO_MEMORY;
+    kobj_put(&m->obj); /* frees it and gives the charge back */
+    *err = e;
     return NULL;
+}
 }
 
 uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc)
@@ -89,6 +93,6 @@ void mem_free(struct mem *m)
                 pmem_free(m->dir[i][j]);
         pmem_free(virt_to_phys(m->dir[i]));
     }
-    kfree(m->dir, nd * sizeof(uint64_t *));
+    kfree(m->obj.quota, m->dir, nd * sizeof(uint64_t *));
     m->dir = NULL;
 }

@@ -15,23 +15,14 @@
 
 void *kobj_alloc(struct quota *q, uint8_t type, size_t size, int *err)
 {
-    uint64_t charge = kmalloc_class(size);
-    int e = quota_charge(q, charge);
-    if (e) {
-        *err = e;
+    struct kobj *o = kmalloc(q, size, err); /* its heap page is charged to q */
+    if (!o)
         return NULL;
-    }
-    struct kobj *o = kmalloc(size);
-    if (!o) {
-        quota_uncharge(q, charge);
-        *err = CX_E_NO_MEMORY;
-        return NULL;
-    }
     o->type = type;
     o->size = (uint16_t)size;
     o->refs = 0;
     o->quota = q;
-    o->charge = charge;
+    o->charge = 0; /* beyond its heap block: a memory object's pages */
     if (q)
         kobj_get(&q->obj);
     *err = 0;
@@ -73,7 +64,7 @@ static void kobj_free(struct kobj *o)
     default:
         break;
     }
-    kfree(o, o->size); /* not charge: a memory object's charge covers its pages too */
+    kfree(q, o, o->size);
     if (q) {
         quota_uncharge(q, charge);
         kobj_put(&q->obj);

@@ -174,14 +174,10 @@ int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pag
         if (err)
             return err;
     }
-    int err = quota_charge(pd->obj.quota, kmalloc_class(REGION_SIZE));
-    if (err)
+    int err;
+    struct region *r = kmalloc(pd->obj.quota, REGION_SIZE, &err);
+    if (!r)
         return err;
-    struct region *r = kmalloc(REGION_SIZE);
-    if (!r) {
-        quota_uncharge(pd->obj.quota, kmalloc_class(REGION_SIZE));
-        return CX_E_NO_MEMORY;
-    }
     r->va = va;
     r->pages = pages;
     r->offset = off;
@@ -203,14 +199,10 @@ static int region_split(struct pd *pd, uint64_t va)
     struct region *r = region_find(pd, va);
     if (!r || r->va == va)
         return 0;
-    int err = quota_charge(pd->obj.quota, kmalloc_class(REGION_SIZE));
-    if (err)
+    int err;
+    struct region *n = kmalloc(pd->obj.quota, REGION_SIZE, &err);
+    if (!n)
         return err;
-    struct region *n = kmalloc(REGION_SIZE);
-    if (!n) {
-        quota_uncharge(pd->obj.quota, kmalloc_class(REGION_SIZE));
-        return CX_E_NO_MEMORY;
-    }
     uint64_t head = (va - r->va) / PAGE_SIZE;
     *n = *r;
     n->va = va;
@@ -229,8 +221,7 @@ void region_remove(struct region *r)
         pt_clear(pd->pml4, r->va + i * PAGE_SIZE);
     region_unlink(r);
     struct mem *m = r->mem;
-    kfree(r, REGION_SIZE);
-    quota_uncharge(pd->obj.quota, kmalloc_class(REGION_SIZE));
+    kfree(pd->obj.quota, r, REGION_SIZE);
     kobj_put(&m->obj);
 }
 

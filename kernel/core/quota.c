@@ -40,6 +40,8 @@ void quota_teardown(struct quota *q)
 
 void quota_release(struct quota *q)
 {
+    for (unsigned c = 0; c < KHEAP_SLAB_CLASSES; c++)
+        KASSERT(!q->heap[c]); /* everything charged to it is freed: so are its heap pages */
     if (q->parent) {
         quota_uncharge(q->parent, q->limit);
         kobj_put(&q->parent->obj);

@@ -182,6 +182,43 @@ static void test_many_regions(void)
              frames0, frames1);
 }
 
+/* Kernel objects fill heap frames; keeping one object per frame once kept whole frames
+ * while the quota was charged only for the objects. Now the frames are the quota's own
+ * and stay charged to it until their last object goes. */
+static void test_heap_fragmentation(void)
+{
+    enum { N = 2048 };
+    static uint64_t eps[N];
+    uint64_t q = kt_slot(), frames0 = quota_info(CX_SLOT_QUOTA).rdx;
+    long err = cx_quota_create(CX_SLOT_QUOTA, 1ul << 20, q);
+    unsigned n = 0;
+    for (; n < N && !err; n++) {
+        eps[n] = kt_slot();
+        err = cx_ep_create(q, eps[n]);
+    }
+    uint64_t full = quota_info(q).rdi;
+    unsigned kept = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (i % 64 == 0) { /* one in 64: at least one per heap frame */
+            kept++;
+            continue;
+        }
+        cx_cap_delete(eps[i]);
+    }
+    uint64_t sparse = quota_info(q).rdi;
+    kt_check("heap_fragments_stay_charged", !err && sparse * 2 >= full && sparse >= kept * 2048ul,
+             "%s; %u objects took %lu bytes, %u kept take %lu", cx_strerror(err), n, full, kept,
+             sparse);
+    for (unsigned i = 0; i < n; i += 64)
+        cx_cap_delete(eps[i]);
+    uint64_t left = quota_info(q).rdi;
+    cx_cap_delete(q);
+    kt_check("heap_quota_back", left == 0, "%lu bytes still charged", left);
+    uint64_t frames1 = quota_info(CX_SLOT_QUOTA).rdx;
+    kt_check("heap_frames_back", frames1 + 8 >= frames0, "free frames %lu before, %lu after",
+             frames0, frames1);
+}
+
 static uint64_t late_ep;
 static volatile uint64_t late_stage;
 static uint8_t late_stack[16384] __attribute__((aligned(16)));
@@ -241,6 +278,7 @@ static void test_call_timeout(void)
 void kt_attacks(void)
 {
     test_call_timeout();
+    test_heap_fragmentation();
     test_io_ranges();
     test_nested_domains();
     test_syscall_entry_rip();
