@@ -94,7 +94,7 @@ struct kobj {
 struct quota {
     struct kobj obj;
     uint64_t limit, used;
-    struct quota *parent; /* limit is charged there */
+    struct quota *parent;           /* limit is charged there */
     void *heap[KHEAP_SLAB_CLASSES]; /* free blocks of its own heap pages (kheap.c) */
 };
 

@@ -43,17 +43,14 @@ struct mem *mem_create_kernel(struct quota *q, uint64_t pages, int *err)
         m->dir[i] = phys_to_virt(pa);
     }
     return m;
-fail: {
-    int e = *err;
+fail:
     m->obj.dead = true;
     mem_free(m);
     m->dir = NULL;
     m->pages = 0;
     kobj_get(&m->obj);
     kobj_put(&m->obj); /* frees it and gives the charge back */
-    *err = e;
     return NULL;
-}
 }
 
 uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc)
