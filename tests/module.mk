@@ -17,4 +17,4 @@ TEST_SCRIPTS += tests/terminal/console-test.py
 # Sandboxes (docs/sandboxes.md): a hostile program next to a shell (tests/hostile/)
 SCENARIOS += sandbox-hostile sandbox-isolation sandbox-cpu
 # the same with 20 million calls, run by `make fuzz`
-FUZZ_SCENARIOS += sandbox-hostile-long
+FUZZ_SCENARIOS += sandbox-hostile-long kernel-attacks-long

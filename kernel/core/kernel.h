@@ -76,7 +76,8 @@ uint64_t pmem_free_count(void);
  * kernel's, charged to nobody). NULL with *err NO_QUOTA or NO_MEMORY. */
 void *kmalloc(struct quota *q, size_t size, int *err);
 void kfree(struct quota *q, void *p, size_t size); /* q and size as given to kmalloc */
-#define KHEAP_SLAB_CLASSES 7 /* 32 .. 2048 bytes; a page-sized block is a page of its own */
+void kheap_init(uint64_t max_phys); /* the heap's per-frame counters, for all of RAM */
+#define KHEAP_SLAB_CLASSES 7        /* 32 .. 2048 bytes; a page-sized block is a page of its own */
 
 /* ---- objects ---- */
 struct quota;

@@ -38,21 +38,27 @@ static struct free_block **lists_of(struct quota *q)
     return (struct free_block **)(q ? q->heap : kernel_lists);
 }
 
-/* The in-use count of the heap frame at pa (its counter page made on first use). */
-static uint16_t *inuse_of(uint64_t pa, bool make)
+/* Makes the counter pages for every frame below max_phys (4 KiB per 8 MiB of RAM), at
+ * boot: later allocations never take frames for good. */
+void kheap_init(uint64_t max_phys)
+{
+    uint64_t frames = max_phys / PAGE_SIZE;
+    if (frames > MAX_FRAMES)
+        frames = MAX_FRAMES;
+    for (uint64_t i = 0; i < (frames + COUNTS_PER_PAGE - 1) / COUNTS_PER_PAGE; i++) {
+        uint64_t cp = pmem_alloc();
+        if (!cp)
+            panic("boot: no memory for the kernel heap's frame counters");
+        inuse_dir[i] = phys_to_virt(cp);
+    }
+}
+
+/* The in-use count of the heap frame at pa. */
+static uint16_t *inuse_of(uint64_t pa)
 {
     uint64_t fn = pa / PAGE_SIZE;
-    KASSERT(fn < MAX_FRAMES);
-    uint16_t **page = &inuse_dir[fn / COUNTS_PER_PAGE];
-    if (!*page) {
-        if (!make)
-            return NULL;
-        uint64_t cp = pmem_alloc(); /* kept for good: 4 KiB per 8 MiB of RAM */
-        if (!cp)
-            return NULL;
-        *page = phys_to_virt(cp);
-    }
-    return &(*page)[fn % COUNTS_PER_PAGE];
+    KASSERT(fn < MAX_FRAMES && inuse_dir[fn / COUNTS_PER_PAGE]);
+    return &inuse_dir[fn / COUNTS_PER_PAGE][fn % COUNTS_PER_PAGE];
 }
 
 static void list_push(struct free_block **list, struct free_block *b)
@@ -103,19 +109,13 @@ void *kmalloc(struct quota *q, size_t size, int *err)
         uint64_t pa = heap_frame(q, err);
         if (!pa)
             return NULL;
-        if (!inuse_of(pa, true)) {
-            pmem_free(pa);
-            quota_uncharge(q, PAGE_SIZE);
-            *err = CX_E_NO_MEMORY;
-            return NULL;
-        }
         char *page = phys_to_virt(pa);
         for (size_t off = PAGE_SIZE; off >= bs; off -= bs)
             list_push(list, (struct free_block *)(page + off - bs));
     }
     struct free_block *b = *list;
     list_remove(list, b);
-    (*inuse_of(virt_to_phys(b), false))++;
+    (*inuse_of(virt_to_phys(b)))++;
     memset(b, 0, bs);
     return b;
 }
@@ -133,8 +133,8 @@ void kfree(struct quota *q, void *p, size_t size)
         quota_uncharge(q, PAGE_SIZE);
         return;
     }
-    uint16_t *count = inuse_of(pa, false);
-    KASSERT(count && *count > 0);
+    uint16_t *count = inuse_of(pa);
+    KASSERT(*count > 0);
     struct free_block **list = &lists_of(q)[c];
     list_push(list, p);
     if (--*count)

@@ -133,6 +133,7 @@ void kmain(uint64_t start_info_phys)
             exclude_and_add(map[i].addr, map[i].addr + map[i].size, ex, ARRAY_SIZE(ex));
     extern char __pagetables_used[];
     pmem_add_pt_range(virt_to_phys(__pagetables_used), virt_to_phys(__kernel_end));
+    kheap_init(max_phys);
     uint64_t free_bytes = pmem_free_count() * PAGE_SIZE;
     kprintf("[kernel] %lu MiB RAM, %lu MiB free, boot archive %lu KiB\n", ram >> 20,
             free_bytes >> 20, arch_len >> 10);

@@ -58,6 +58,7 @@ int main(int argc, char **argv)
                 sink++;
         }
     }
+    close(fds[1]); /* a child that dies before it reports gives end of file, not a hang */
     if (start_threads(threads))
         return 1;
     for (int p = 1; p < procs; p++) {

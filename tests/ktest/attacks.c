@@ -19,6 +19,18 @@
 
 extern const char nest_code[], nest_code_end[];
 
+/* Slots of one round, given back at its end (make fuzz runs many rounds). */
+static uint64_t round_slots[2304];
+static unsigned round_n;
+
+static uint64_t aslot(void)
+{
+    uint64_t s = kt_slot();
+    if (round_n < sizeof(round_slots) / sizeof(round_slots[0]))
+        round_slots[round_n++] = s;
+    return s;
+}
+
 static struct cx_ret quota_info(uint64_t q)
 {
     return cx_raw_quota_info(q, 0, 0, 0, 0, 0);
@@ -26,7 +38,7 @@ static struct cx_ret quota_info(uint64_t q)
 
 static void test_io_ranges(void)
 {
-    uint64_t io = cx_named_cap("io"), dst = kt_slot();
+    uint64_t io = cx_named_cap("io"), dst = aslot();
     EXPECT("io_create_wraps_2_64",
            cx_raw_io_create(io, CX_SLOT_QUOTA, 0x3f8, -(uint64_t)0x3f8, dst, 0).err,
            CX_E_INVALID_ARG);
@@ -49,7 +61,7 @@ static void test_io_ranges(void)
  * (250 levels panicked it). */
 static void test_nested_domains(void)
 {
-    uint64_t q = kt_slot(), code = kt_slot(), data = kt_slot(), pd = kt_slot(), t = kt_slot();
+    uint64_t q = aslot(), code = aslot(), data = aslot(), pd = aslot(), t = aslot();
     uint64_t frames0 = quota_info(CX_SLOT_QUOTA).rdx;
     long err = cx_quota_create(CX_SLOT_QUOTA, 16ul << 20, q);
     if (!err)
@@ -117,7 +129,7 @@ static uint8_t stack_s[8192] __attribute__((aligned(16)));
  * path is taken (a user fetch of a kernel page faults the same way). */
 static void test_syscall_entry_rip(void)
 {
-    uint64_t ep = kt_slot(), fep = kt_slot(), t = kt_slot();
+    uint64_t ep = aslot(), fep = aslot(), t = aslot();
     static struct cx_regs r;
     cx_ep_create(CX_SLOT_QUOTA, ep);
     cx_cap_copy(ep, CX_SLOT_SELF_PD, fep, CX_R_WRITE, 9);
@@ -151,7 +163,7 @@ static void test_syscall_entry_rip(void)
  * then a copy of that domain and the object's destruction: each was quadratic. */
 static void test_many_regions(void)
 {
-    uint64_t q = kt_slot(), pd = kt_slot(), pd2 = kt_slot(), m = kt_slot();
+    uint64_t q = aslot(), pd = aslot(), pd2 = aslot(), m = aslot();
     long err = cx_quota_create(CX_SLOT_QUOTA, 20ul << 20, q);
     uint64_t frames0 = quota_info(CX_SLOT_QUOTA).rdx;
     if (!err)
@@ -189,11 +201,12 @@ static void test_heap_fragmentation(void)
 {
     enum { N = 2048 };
     static uint64_t eps[N];
-    uint64_t q = kt_slot(), frames0 = quota_info(CX_SLOT_QUOTA).rdx;
+    memset(eps, 0, sizeof(eps)); /* its pages first (see kt_attacks) */
+    uint64_t q = aslot(), frames0 = quota_info(CX_SLOT_QUOTA).rdx;
     long err = cx_quota_create(CX_SLOT_QUOTA, 1ul << 20, q);
     unsigned n = 0;
     for (; n < N && !err; n++) {
-        eps[n] = kt_slot();
+        eps[n] = aslot();
         err = cx_ep_create(q, eps[n]);
     }
     uint64_t full = quota_info(q).rdi;
@@ -237,12 +250,13 @@ static void late_server(uint64_t arg)
     m.tag = CX_TAG(8, 1, 0);
     m.w[0] = 42;
     cx_reply_recv(late_ep, &m);
-    kt_park();
+    for (;;) /* nothing more comes: blocked here until the test deletes this thread */
+        cx_recv(late_ep, CX_TIMEOUT_NONE, &m);
 }
 
 static void test_call_timeout(void)
 {
-    late_ep = kt_slot();
+    late_ep = aslot();
     cx_ep_create(CX_SLOT_QUOTA, late_ep);
     struct cx_msg m = {.tag = CX_TAG(1, 0, 0)};
     EXPECT("call_timeout_set",
@@ -277,10 +291,18 @@ static void test_call_timeout(void)
 
 void kt_attacks(void)
 {
+    /* this program's own pages are taken at first touch: touch them before any test
+     * counts the machine's free frames */
+    memset(round_slots, 0, sizeof(round_slots));
+    round_n = 0;
     test_call_timeout();
     test_heap_fragmentation();
     test_io_ranges();
     test_nested_domains();
     test_syscall_entry_rip();
     test_many_regions();
+    for (unsigned i = 0; i < round_n; i++) {
+        cx_cap_delete(round_slots[i]); /* already empty: each test deletes what it made */
+        cx_slot_free(round_slots[i]);
+    }
 }

@@ -255,9 +255,36 @@ static void test_irq(void)
     cx_cap_delete(n);
 }
 
+static unsigned long parse_count(const char *s)
+{
+    unsigned long n = 0;
+    while (*s >= '0' && *s <= '9' && n < 1000000)
+        n = n * 10 + (unsigned long)(*s++ - '0');
+    return n;
+}
+
+/* `ktest attacks N`: only the directed attacks, N rounds (make fuzz's kernel-attacks-long);
+ * what each round used must be back after it, so the rounds must all pass alike. */
+static int attack_rounds(unsigned long n)
+{
+    uint64_t t0 = cx_clock_ns();
+    kt_attacks(); /* the first round also makes what this program keeps (its sleep notif) */
+    uint64_t used0 = quota_used(CX_SLOT_QUOTA);
+    for (unsigned long i = 1; i < n && !kt_failed; i++)
+        kt_attacks();
+    uint64_t used1 = quota_used(CX_SLOT_QUOTA);
+    kt_check("attack_rounds_quota_back", used1 == used0, "used %lu before, %lu after", used0,
+             used1);
+    cx_printf("ktest: %lu rounds of attacks, %u passed, %u failed in %lu ms\n", n, kt_passed,
+              kt_failed, (cx_clock_ns() - t0) / 1000000);
+    return kt_failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t t0 = cx_clock_ns();
+    if (argc == 3 && !strcmp(argv[1], "attacks"))
+        return attack_rounds(parse_count(argv[2]));
     cx_printf("ktest: kernel tests starting\n");
     test_caps();
     test_quota();
