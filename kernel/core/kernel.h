@@ -96,6 +96,7 @@ struct quota {
     struct kobj obj;
     uint64_t limit, used;
     struct quota *parent;           /* limit is charged there */
+    struct quota *group;            /* the split of the root it comes from: its scheduling group */
     void *heap[KHEAP_SLAB_CLASSES]; /* free blocks of its own heap pages (kheap.c) */
 };
 
@@ -115,6 +116,7 @@ struct cap {
 #define CSPACE_MAX_SLOTS ((uint32_t)(PAGE_SIZE / sizeof(struct cap *)) * CSPACE_CHUNK)
 struct region;
 struct thread;
+struct rq_node;
 struct pd {
     struct kobj obj;
     struct cap **chunks; /* nslots / CSPACE_CHUNK arrays of slots */
@@ -185,6 +187,7 @@ struct thread {
     uint64_t send_badge;
     uint64_t fault_msg[CX_FW_COUNT];
     int32_t slice;
+    struct rq_node *rq;           /* its group's run queue while ready (sched.c) */
     struct thread *qnext, *qprev; /* run queue, wait queue or futex bucket */
     void *waiting_on;             /* ep, notif or mem (W_FUTEX) of W_* */
     uint64_t futex_off;           /* W_FUTEX: byte offset of the word in waiting_on */
@@ -318,6 +321,7 @@ void sched_init(void);
 void sched_enqueue(struct thread *t);
 void sched_dequeue(struct thread *t);
 void sched_tick(void);
+void sched_yield(struct thread *t); /* to the tail of its group, its group to the tail */
 _Noreturn void sched_return(void);
 void timeout_add(struct thread *t, uint64_t deadline);
 void timeout_remove(struct thread *t);

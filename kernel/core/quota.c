@@ -30,6 +30,7 @@ struct quota *quota_root_create(uint64_t bytes)
     struct quota *q = kobj_alloc(NULL, CX_T_QUOTA, sizeof(*q), &err);
     KASSERT(q);
     q->limit = bytes;
+    q->group = q;
     return q;
 }
 

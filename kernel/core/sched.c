@@ -1,10 +1,10 @@
 /*
- * Scheduler: 256 priorities, round robin within one, 10 ms slices on a 1 kHz tick.
- * The running thread stays at the head of its queue; a thread that becomes ready
- * goes to the tail. Timeouts are a list sorted by TSC deadline, checked each tick.
- * sched_return is the one way back to user mode, and the one place where every user
- * context is checked before the CPU takes it (user_context_ok): whatever path set the
- * registers (a fault handler, lx_resume, the nested hypervisor's SYSCALL without a
+ * Scheduler: 256 priorities; within one, round robin between groups (components) and
+ * between the threads of a group, 10 ms slices on a 1 kHz tick. The running thread
+ * stays at the head of its queue; a thread that becomes ready goes to the tail. Timeouts are a list
+ * sorted by TSC deadline, checked each tick. sched_return is the one way back to user mode, and the
+ * one place where every user context is checked before the CPU takes it (user_context_ok): whatever
+ * path set the registers (a fault handler, lx_resume, the nested hypervisor's SYSCALL without a
  * privilege switch, which takes rip from the user's rcx), a context IRET or SYSRET
  * would fault on in ring 0 becomes a fault of the thread instead.
  */
@@ -12,47 +12,142 @@
 #include "arch/x86_64/cpu.h"
 
 #define SLICE_TICKS 10
+#define RQ_NODES 1024
 
-static struct thread *rq_head[256], *rq_tail[256];
+/*
+ * Run queues: per priority, a ring of groups (struct rq_node), each with a FIFO of its
+ * ready threads. A group is the split of the root quota a thread's quota comes from:
+ * one per component init started (docs/sandboxes.md, "CPU"). The head group's head
+ * thread runs; when its slice ends the thread goes to the tail of its group and the
+ * group to the tail of the ring, so groups at one priority share the CPU by slices,
+ * however many threads each has. A group whose first thread becomes ready joins the
+ * ring at the tail. Nodes come from a fixed pool; should it run dry (more than RQ_NODES
+ * groups ready at once), a thread joins the ring's head group instead: never worse
+ * than one shared queue. Every operation is O(groups ready at one priority).
+ */
+struct rq_node {
+    struct quota *group;
+    struct thread *head, *tail;
+    struct rq_node *next, *prev;
+    uint8_t prio;
+};
+static struct rq_node nodes[RQ_NODES];
+static struct rq_node shared[256]; /* used only when the pool is dry */
+static struct rq_node *free_nodes;
+static struct rq_node *ring_head[256], *ring_tail[256];
 static uint64_t rq_bits[4];
 static struct thread *timeouts;
+
+static void ring_append(unsigned p, struct rq_node *n)
+{
+    n->next = NULL;
+    n->prev = ring_tail[p];
+    if (ring_tail[p])
+        ring_tail[p]->next = n;
+    else
+        ring_head[p] = n;
+    ring_tail[p] = n;
+    rq_bits[p / 64] |= 1ul << (p % 64);
+}
+
+static void ring_remove(unsigned p, struct rq_node *n)
+{
+    if (n->prev)
+        n->prev->next = n->next;
+    else
+        ring_head[p] = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    else
+        ring_tail[p] = n->prev;
+    n->next = n->prev = NULL;
+    if (!ring_head[p])
+        rq_bits[p / 64] &= ~(1ul << (p % 64));
+}
+
+static struct rq_node *node_for(struct quota *group, unsigned p)
+{
+    for (struct rq_node *n = ring_head[p]; n; n = n->next)
+        if (n->group == group)
+            return n;
+    struct rq_node *n = free_nodes;
+    if (!n) { /* pool dry: this priority's shared node, for every group */
+        n = &shared[p];
+        if (!n->head) {
+            n->group = NULL;
+            n->prio = (uint8_t)p;
+            ring_append(p, n);
+        }
+        return n;
+    }
+    free_nodes = n->next;
+    n->group = group;
+    n->prio = (uint8_t)p;
+    n->head = n->tail = NULL;
+    ring_append(p, n);
+    return n;
+}
 
 void sched_enqueue(struct thread *t)
 {
     unsigned p = t->prio;
+    struct rq_node *n = node_for(t->obj.quota ? t->obj.quota->group : NULL, p);
+    t->rq = n;
     t->qnext = NULL;
-    t->qprev = rq_tail[p];
-    if (rq_tail[p])
-        rq_tail[p]->qnext = t;
+    t->qprev = n->tail;
+    if (n->tail)
+        n->tail->qnext = t;
     else
-        rq_head[p] = t;
-    rq_tail[p] = t;
-    rq_bits[p / 64] |= 1ul << (p % 64);
+        n->head = t;
+    n->tail = t;
     if (t->slice <= 0)
         t->slice = SLICE_TICKS;
 }
 
 void sched_dequeue(struct thread *t)
 {
-    unsigned p = t->prio;
+    struct rq_node *n = t->rq;
     if (t->qprev)
         t->qprev->qnext = t->qnext;
     else
-        rq_head[p] = t->qnext;
+        n->head = t->qnext;
     if (t->qnext)
         t->qnext->qprev = t->qprev;
     else
-        rq_tail[p] = t->qprev;
+        n->tail = t->qprev;
     t->qnext = t->qprev = NULL;
-    if (!rq_head[p])
-        rq_bits[p / 64] &= ~(1ul << (p % 64));
+    t->rq = NULL;
+    if (!n->head) {
+        ring_remove(n->prio, n);
+        if (n < shared || n >= shared + 256) {
+            n->next = free_nodes;
+            free_nodes = n;
+        }
+    }
+}
+
+/* t's slice is over (or given up): t to its group's tail, the group to the ring's. */
+static void rotate(struct thread *t)
+{
+    sched_dequeue(t);
+    sched_enqueue(t);
+    struct rq_node *n = t->rq;
+    if (ring_tail[n->prio] != n) {
+        ring_remove(n->prio, n);
+        ring_append(n->prio, n);
+    }
+}
+
+void sched_yield(struct thread *t)
+{
+    rotate(t);
 }
 
 static struct thread *pick(void)
 {
     for (int w = 3; w >= 0; w--)
         if (rq_bits[w])
-            return rq_head[w * 64 + 63 - __builtin_clzl(rq_bits[w])];
+            return ring_head[w * 64 + 63 - __builtin_clzl(rq_bits[w])]->head;
     return NULL;
 }
 
@@ -96,8 +191,7 @@ void sched_tick(void)
     struct thread *t = c->current;
     if (t && t->state == TS_READY && --t->slice <= 0) {
         t->slice = SLICE_TICKS;
-        sched_dequeue(t);
-        sched_enqueue(t);
+        rotate(t);
     }
 }
 
@@ -188,6 +282,11 @@ void sched_init(void)
 {
     for (int i = 0; i < 4; i++)
         rq_bits[i] = 0;
+    free_nodes = NULL;
+    for (int i = RQ_NODES - 1; i >= 0; i--) {
+        nodes[i].next = free_nodes;
+        free_nodes = &nodes[i];
+    }
 }
 _Static_assert(offsetof(struct thread, frame) % 16 == 0 && sizeof(struct frame) % 16 == 0,
                "frame end must be 16-aligned");

@@ -151,6 +151,7 @@ static long sys_quota_create(struct thread *t, struct frame *f)
     }
     q->limit = A1;
     q->parent = parent;
+    q->group = parent->parent ? parent->group : q; /* a split of the root starts a group */
     kobj_get(&parent->obj);
     cap_install_original(dst, &q->obj, CX_R_ALL);
     return 0;
@@ -713,10 +714,8 @@ static long sys_lx_resume(struct thread *t, struct frame *f)
 
 static long sys_yield(struct thread *t, struct frame *f)
 {
-    if (t->state == TS_READY) {
-        sched_dequeue(t);
-        sched_enqueue(t);
-    }
+    if (t->state == TS_READY)
+        sched_yield(t);
     return 0;
 }
 
