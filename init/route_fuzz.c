@@ -30,22 +30,38 @@ static void check(bool ok, const char *what)
 }
 
 /* docs/sessions.md, read plainly: does a condition (0 any, 1 exact, 2 prefix, 3 suffix)
- * take the label? */
+ * take the label? Prefixes and suffixes are of whole elements. */
 static bool plain_match(int match, const char *pattern, const char *label)
 {
-    size_t pl = pattern ? strlen(pattern) : 0, ll = strlen(label);
     if (match == 0)
         return true;
     if (match == 1)
-        return pl == ll && !memcmp(pattern, label, ll);
-    if (pl > ll)
-        return false;
-    if (match == 2)
-        return !strncmp(pattern, label, pl);
-    for (size_t i = 0; i < pl; i++)
-        if (pattern[i] != label[ll - pl + i])
-            return false;
-    return true;
+        return !strcmp(pattern, label);
+    /* whole elements: the pattern less a separator at its open end is the label, or
+     * the label is it followed (prefix) or preceded (suffix) by " -> " and more */
+    char p[512], joined[600];
+    snprintf(p, sizeof(p), "%s", pattern);
+    size_t pl = strlen(p);
+    if (match == 2) {
+        if (pl >= 4 && !strcmp(p + pl - 4, " -> "))
+            p[pl - 4] = 0;
+        else if (pl >= 3 && !strcmp(p + pl - 3, " ->"))
+            p[pl - 3] = 0;
+    } else if (!strncmp(p, " -> ", 4)) {
+        memmove(p, p + 4, pl - 3);
+    } else if (!strncmp(p, "-> ", 3)) {
+        memmove(p, p + 3, pl - 2);
+    }
+    if (!p[0] || !strcmp(p, label))
+        return true;
+    size_t ll = strlen(label);
+    if (match == 2) {
+        snprintf(joined, sizeof(joined), "%s -> ", p);
+        return !strncmp(label, joined, strlen(joined));
+    }
+    snprintf(joined, sizeof(joined), " -> %s", p);
+    size_t jl = strlen(joined);
+    return ll >= jl && !strcmp(label + ll - jl, joined);
 }
 
 static void query(unsigned count, const struct child *c, const char *service, const char *label)

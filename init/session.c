@@ -65,8 +65,15 @@ void session_request(struct child *children, unsigned count, struct child *c, st
     uint64_t quota = CX_TAG_CAPS(m->tag) ? recv_slot : 0;
     m->tag = CX_TAG(0, 1, 0);
     unsigned si = 0;
-    struct child *p = route_find(children, count, c, service, label, &si);
-    if (!p) {
+    struct child *p =
+        cx_label_part_ok(label) ? route_find(children, count, c, service, label, &si) : NULL;
+    if (!cx_label_part_ok(label)) {
+        if (c->denials < DENIALS_LOGGED)
+            cx_printf("[init] %s: a %s session label may not contain '->': '%s' denied\n", c->name,
+                      service, label);
+        c->denials++;
+        m->w[0] = (uint64_t)-22; /* EINVAL */
+    } else if (!p) {
         /* the first denials say why; a component that asks again and again (a hostile
          * one) must not flood the log that every component shares */
         if (c->denials < DENIALS_LOGGED)
