@@ -59,5 +59,8 @@ int cx_label_matches(int match, const char *pattern, const char *label)
 
 int cx_label_part_ok(const char *label)
 {
-    return !strstr(label, "->");
+    for (; *label; label++)
+        if (label[0] == '-' && label[1] == '>')
+            return 0;
+    return 1;
 }
