@@ -97,7 +97,6 @@ void thread_set_ready(struct thread *t)
         return;
     }
     t->state = TS_READY;
-    t->slice = 0; /* a thread that waited starts a whole turn when its group's comes */
     sched_enqueue(t);
 }
 
