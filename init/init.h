@@ -32,6 +32,11 @@ struct route {
     const struct cfg_node *node;
 };
 
+/* How long init waits for a provider to answer a session request (docs/sessions.md,
+ * "Timeouts"): a provider that does not answer in time fails that request with EIO, and
+ * init goes on. */
+#define INIT_CALL_TIMEOUT_NS (5ul * 1000000000ul)
+
 struct child {
     char name[32];
     unsigned nprovides;
@@ -56,7 +61,8 @@ struct child {
     uint64_t mems[MAX_CHILD_MEMS];
     unsigned nmems;
     uint64_t extra[MAX_CHILD_CAPS];
-    unsigned denials; /* session requests denied (the first few are logged) */
+    unsigned denials;  /* session requests denied (the first few are logged) */
+    unsigned silences; /* session requests it did not answer in time (as a provider) */
     const void *elf;
     size_t elf_len;
 };

@@ -183,6 +183,8 @@ static void flush_deferred(void)
 int main(int argc, char **argv)
 {
     const struct cx_bootinfo *bi = (const struct cx_bootinfo *)CX_BOOTINFO_ADDR;
+    /* every call init makes goes to a provider, which is less trusted: bounded */
+    cx_thread_config(CX_SLOT_SELF_THREAD, CX_TCFG_CALL_TIMEOUT, INIT_CALL_TIMEOUT_NS);
     long err =
         cx_map(CX_SLOT_SELF_PD, CX_SLOT_BOOT_ARCHIVE, 0, ARCHIVE_VA, bi->archive_pages, CX_MAP_R);
     if (err) {

@@ -98,7 +98,14 @@ void session_request(struct child *children, unsigned count, struct child *c, st
         b->recv_slots[1] = got[1];
         struct cx_msg q = {.tag = CX_TAG(CX_LABEL_SESSION_CREATE, FULL_WORDS, 1)};
         memcpy(q.w, words, 4 * 8);
-        long err = cx_call(p->service_ep[si], &q);
+        long err = cx_call(p->service_ep[si], &q); /* bounded: INIT_CALL_TIMEOUT_NS */
+        if (err == CX_E_TIMEOUT) {
+            if (p->silences < DENIALS_LOGGED)
+                cx_printf("[init] %s did not answer %s's %s session request within %lu s: "
+                          "EIO\n",
+                          p->name, c->name, service, INIT_CALL_TIMEOUT_NS / 1000000000ul);
+            p->silences++;
+        }
         if (err || (int64_t)q.w[0] < 0 || CX_TAG_CAPS(q.tag) != 2) {
             m->w[0] = err ? (uint64_t)-5 : (int64_t)q.w[0] < 0 ? q.w[0] : (uint64_t)-5;
             for (int i = 0; i < 2; i++) {

@@ -26,7 +26,8 @@
 #define SCRATCH 0x40000000ul
 #define PROC_SLOTS 1024
 #define MAX_PROCS RT_MAX_PROCS
-#define RESERVE (512ul << 10)               /* quota the launcher keeps for itself */
+#define RESERVE (512ul << 10)                          /* quota the launcher keeps for itself */
+#define LAUNCHER_CALL_TIMEOUT_NS (10ul * 1000000000ul) /* twice init's for a provider */
 #define NOTIF_SLOT (CX_SLOT_FIRST_FREE + 4) /* in each process: its child-event notification */
 #define SIGPAGES_VA 0x50000000ul            /* every process's signal page, mapped here */
 
@@ -1508,6 +1509,9 @@ static void end_all(void)
 
 int main(int argc, char **argv)
 {
+    /* its calls go to init (which waits up to INIT_CALL_TIMEOUT_NS for a provider) and
+     * to servers: none may hold the sandbox for good (docs/sessions.md, "Timeouts") */
+    cx_thread_config(CX_SLOT_SELF_THREAD, CX_TCFG_CALL_TIMEOUT, LAUNCHER_CALL_TIMEOUT_NS);
     int trace = 0, a = 1;
     if (a < argc && !strcmp(argv[a], "--trace"))
         trace = 1, a++;

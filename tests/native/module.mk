@@ -7,3 +7,7 @@ $(BUILD)/user/bin/crash: $(BUILD)/user/tests/native/crash.o $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
 ALL_TARGETS += $(BUILD)/user/bin/crash
+$(BUILD)/user/bin/silent: $(BUILD)/user/tests/native/silent.o $(LIBCAPIX)
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
+ALL_TARGETS += $(BUILD)/user/bin/silent
