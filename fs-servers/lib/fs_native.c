@@ -17,6 +17,13 @@
  * as many bytes of files as that quota (fs_session_open's budget). When the last copy
  * of a session's capability is gone (the client closed it or died), the server frees
  * everything of it and the quota goes back.
+ *
+ * Invariant: every session is watched (cap_watch on its badged endpoint) from the moment
+ * its answer has gone out, whether or not the client ever sends a request: the watch is
+ * set at the top of the loop after the reply that carried the capability (set before it,
+ * it would fire at once, since the only copy is still ours), and a watch that cannot be
+ * set ends the session. A session's endpoint is revoked before it is deleted, so that no
+ * copy of it outlives the session and reaches the next one in the same slot.
  */
 #include <capix/capix.h>
 #include <capix/config.h>
@@ -69,7 +76,8 @@ static struct session sessions[MAX_SESSIONS];
 static struct fs_server *srv;
 static uint64_t ep, watch_notif;
 static char arena_buf[64 << 10];
-static const char *srv_name; /* for the log: "ram_fs", "vfs" */
+static const char *srv_name;   /* for the log: "ram_fs", "vfs" */
+static bool table_full_logged; /* a refusal for a full table was logged */
 
 static void *env_alloc(void *ctx, size_t size)
 {
@@ -294,6 +302,8 @@ static void close_session(unsigned i)
     memcpy(label, s->label, sizeof(label));
     fs_session_close(s->ss);
     cx_unmap(CX_SLOT_SELF_PD, BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE, FS_BUF_PAGES);
+    if (s->badged) /* copies left (a watch that could not be set): they go too */
+        cx_cap_revoke(s->badged);
     uint64_t *slots[] = {&s->badged, &s->mem, &s->quota};
     for (int k = 0; k < 3; k++)
         if (*slots[k]) {
@@ -301,6 +311,7 @@ static void close_session(unsigned i)
             cx_slot_free(*slots[k]);
         }
     memset(s, 0, sizeof(*s));
+    table_full_logged = false;
     unsigned open = 0;
     for (unsigned k = 0; k < MAX_SESSIONS; k++)
         open += sessions[k].ss != NULL;
@@ -309,7 +320,28 @@ static void close_session(unsigned i)
               q.rdi);
 }
 
-/* SESSION_CREATE from init: words 0..15 the label, the donated quota in qslot. */
+/* Watches the sessions made since the last call: their answers (with the client's copy
+ * of the endpoint) have gone out. A session whose copies are all gone already, or whose
+ * answer never arrived, is seen at once (the watch fires when set); one that cannot be
+ * watched is ended, so that nothing lives on unwatched. */
+static void watch_new_sessions(void)
+{
+    for (unsigned i = 0; i < MAX_SESSIONS; i++) {
+        struct session *s = &sessions[i];
+        if (!s->ss || s->watched)
+            continue;
+        long err = cx_raw_cap_watch(s->badged, watch_notif, 1ul << i, 0, 0, 0).err;
+        s->watched = true;
+        if (err) {
+            cx_printf("%s: session '%s': cannot watch its capability (%s): ended\n", srv_name,
+                      s->label, cx_strerror(err));
+            close_session(i);
+        }
+    }
+}
+
+/* SESSION_CREATE from init: words 0..15 the label, the donated quota in qslot. The new
+ * session is watched once the answer has gone out (watch_new_sessions). */
 static void create_session(struct cx_msg *m, uint64_t qslot)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
@@ -325,14 +357,18 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
     for (unsigned k = 0; k < npolicies && !p; k++)
         if (cx_label_matches(policies[k].match, policies[k].label, label))
             p = &policies[k];
-    struct session *s = &sessions[i < MAX_SESSIONS ? i : 0];
+    struct session *s = i < MAX_SESSIONS ? &sessions[i] : NULL; /* the free entry */
     long r = 0;
     if (!qslot) {
         r = -22;
     } else if (!p) {
         cx_printf("%s: no policy for the session '%s': denied\n", srv_name, label);
         r = -1; /* EPERM */
-    } else if (i == MAX_SESSIONS) {
+    } else if (!s) {
+        if (!table_full_logged) /* once until a session ends */
+            cx_printf("%s: all %u sessions in use: '%s' refused (EMFILE)\n", srv_name, MAX_SESSIONS,
+                      label);
+        table_full_logged = true;
         r = -24; /* EMFILE */
     } else {
         struct cx_ret q = cx_raw_quota_info(qslot, 0, 0, 0, 0, 0);
@@ -373,7 +409,8 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
     if (qslot) {
         cx_cap_delete(qslot);
         cx_slot_free(qslot);
-        s->quota = 0;
+        if (s)
+            s->quota = 0;
     }
     m->w[0] = (uint64_t)r;
 }
@@ -426,6 +463,7 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
     b->recv_slots[0] = spare;
     long e = cx_recv(ep, 100000000, &m);
     for (;;) {
+        watch_new_sessions();
         if (e == CX_E_TIMEOUT) /* mapped files nobody needs any more */
             fs_server_collect(srv);
         if (e == CX_E_TIMEOUT || e == 0) { /* sessions whose last capability went */
@@ -451,13 +489,6 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
                    CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST) {
             unsigned i = (unsigned)m.badge - 1;
             struct session *s = &sessions[i];
-            if (!s->watched) { /* the client has its copy now: know when it is gone */
-                long werr = cx_raw_cap_watch(s->badged, watch_notif, 1ul << i, 0, 0, 0).err;
-                if (werr) /* the session then lives until the server ends */
-                    cx_printf("%s: session '%s': cannot watch its capability: %s\n", name, s->label,
-                              cx_strerror(werr));
-                s->watched = true;
-            }
             struct fs_msg msg = {.op = m.w[0],
                                  .a = {m.w[1], m.w[2], m.w[3], b->words[4], b->words[5]}};
             fs_server_handle(srv, s->ss, &msg,
