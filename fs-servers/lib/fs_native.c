@@ -24,6 +24,14 @@
  * it would fire at once, since the only copy is still ours), and a watch that cannot be
  * set ends the session. A session's endpoint is revoked before it is deleted, so that no
  * copy of it outlives the session and reaches the next one in the same slot.
+ *
+ * The loop answers with ipc_reply_recv, which waits without a timeout, so a second
+ * thread (the watcher) wakes it: it waits on the watches' notification and calls the
+ * endpoint with the bits (badge WAKE_BADGE); a session is ended when its bit comes and
+ * its endpoint has no copy left (a bit is also raised when a session is made, so that
+ * the loop, woken after the answer has gone out, sets its watch). While files are
+ * mapped, the watcher also asks every 100 ms for the memory of mapped files nobody
+ * needs any more to be collected.
  */
 #include <capix/capix.h>
 #include <capix/config.h>
@@ -44,6 +52,8 @@
 #define CHUNKS_BASE 0x1000000000ul /* memory objects of mapped files (FS_MAP) */
 #define CHUNKS_LIMIT (1ul << 36)
 #define MAX_CHUNKS 4096
+#define WAKE_BADGE (MAX_SESSIONS + 1) /* the watcher's calls (sessions have 1..64) */
+#define COLLECT_NS 100000000ul        /* how often mapped files are looked at */
 
 struct policy {
     int match; /* 0 any, 1 exact, 2 prefix, 3 suffix */
@@ -74,7 +84,9 @@ static struct policy policies[MAX_POLICIES];
 static unsigned npolicies;
 static struct session sessions[MAX_SESSIONS];
 static struct fs_server *srv;
-static uint64_t ep, watch_notif;
+static uint64_t ep, watch_notif, wake_ep;
+static volatile bool collect_due; /* files are mapped: the watcher calls every 100 ms */
+static uint8_t watcher_stack[4096] __attribute__((aligned(16)));
 static char arena_buf[64 << 10];
 static const char *srv_name;   /* for the log: "ram_fs", "vfs" */
 static bool table_full_logged; /* a refusal for a full table was logged */
@@ -340,8 +352,37 @@ static void watch_new_sessions(void)
     }
 }
 
+/* Ends the sessions among bits whose endpoint has no copy left (the watch fired; a bit
+ * raised when the session was made finds the client's copy there). */
+static void sessions_gone(uint64_t bits)
+{
+    for (unsigned i = 0; i < MAX_SESSIONS; i++)
+        if (bits & (1ul << i) && sessions[i].ss && sessions[i].watched &&
+            !has_copies(sessions[i].badged))
+            close_session(i);
+}
+
+/* The watcher thread: passes the watches' bits to the loop (word 0), and while files
+ * are mapped asks it every COLLECT_NS to collect (word 1). Its calls carry words in
+ * registers only. */
+static void watcher_main(void)
+{
+    uint64_t next = cx_clock_ns() + COLLECT_NS;
+    for (;;) {
+        uint64_t bits = 0, now = cx_clock_ns();
+        if (now < next)
+            cx_notif_wait(watch_notif, next - now, &bits);
+        bool tick = cx_clock_ns() >= next;
+        if (tick)
+            next = cx_clock_ns() + COLLECT_NS;
+        if (bits || (tick && collect_due))
+            cx_raw_ipc_call(wake_ep, CX_TAG(0, 2, 0), bits, tick && collect_due, 0, 0);
+    }
+}
+
 /* SESSION_CREATE from init: words 0..15 the label, the donated quota in qslot. The new
- * session is watched once the answer has gone out (watch_new_sessions). */
+ * session is watched once the answer has gone out (watch_new_sessions, woken by the
+ * bit raised here). */
 static void create_session(struct cx_msg *m, uint64_t qslot)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
@@ -397,6 +438,7 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
             s->mem = s->badged = 0;
         } else {
             memcpy(s->label, label, sizeof(label));
+            cx_notif_signal(watch_notif, 1ul << i); /* a look after the answer */
             m->tag = CX_TAG(0, 1, 2);
             b->send_caps[0] = s->badged;
             b->send_caps[1] = s->mem;
@@ -446,8 +488,13 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
         fs_server_set_mem(srv, &chunk_ops); /* ram files can be mapped shared (FS_MAP) */
     ep = cx_slot_alloc();
     watch_notif = cx_slot_alloc();
-    if (cx_ep_create(CX_SLOT_QUOTA, ep) || cx_notif_create(CX_SLOT_QUOTA, watch_notif)) {
-        cx_printf("%s: no endpoint\n", name);
+    wake_ep = cx_slot_alloc();
+    uint64_t prio = cx_start_info && cx_start_info->priority ? cx_start_info->priority : 100;
+    if (cx_ep_create(CX_SLOT_QUOTA, ep) || cx_notif_create(CX_SLOT_QUOTA, watch_notif) ||
+        cx_cap_copy(ep, CX_SLOT_SELF_PD, wake_ep, CX_R_WRITE, WAKE_BADGE) ||
+        cx_thread_start(CX_SLOT_QUOTA, cx_slot_alloc(), watcher_main, watcher_stack,
+                        sizeof(watcher_stack), NULL, prio)) {
+        cx_printf("%s: no endpoint or watcher thread\n", name);
         return 2;
     }
     struct cx_ipcbuf *b = cx_ipcbuf();
@@ -461,21 +508,12 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
     }
     uint64_t spare = cx_slot_alloc();
     b->recv_slots[0] = spare;
-    long e = cx_recv(ep, 100000000, &m);
+    long e = cx_recv(ep, CX_TIMEOUT_NONE, &m);
     for (;;) {
-        watch_new_sessions();
-        if (e == CX_E_TIMEOUT) /* mapped files nobody needs any more */
-            fs_server_collect(srv);
-        if (e == CX_E_TIMEOUT || e == 0) { /* sessions whose last capability went */
-            uint64_t bits = 0;
-            if (cx_notif_wait(watch_notif, 0, &bits) == 0)
-                for (unsigned i = 0; i < MAX_SESSIONS; i++)
-                    if (bits & (1ul << i) && sessions[i].ss)
-                        close_session(i);
-        }
+        watch_new_sessions(); /* the answers before this message have gone out */
         if (e) {
             b->recv_slots[0] = spare;
-            e = cx_recv(ep, 100000000, &m);
+            e = cx_recv(ep, CX_TIMEOUT_NONE, &m);
             continue;
         }
         uint64_t got = 0;
@@ -483,7 +521,14 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             got = spare;
             spare = cx_slot_alloc();
         }
-        if (m.badge == 0 && CX_TAG_LABEL(m.tag) == CX_LABEL_SESSION_CREATE) {
+        if (m.badge == WAKE_BADGE) { /* the watcher */
+            sessions_gone(m.w[0]);
+            if (m.w[1]) /* mapped files nobody needs any more */
+                fs_server_collect(srv);
+            if (got)
+                cx_cap_delete(got), cx_slot_free(got);
+            m.tag = CX_TAG(0, 0, 0);
+        } else if (m.badge == 0 && CX_TAG_LABEL(m.tag) == CX_LABEL_SESSION_CREATE) {
             create_session(&m, got);
         } else if (m.badge >= 1 && m.badge <= MAX_SESSIONS && sessions[m.badge - 1].ss &&
                    CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST) {
@@ -512,6 +557,7 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             m.tag = CX_TAG(0, 1, 0);
             m.w[0] = (uint64_t)-38; /* ENOSYS */
         }
+        collect_due = fs_server_mapped_pages(srv) != 0;
         b->recv_slots[0] = spare;
         e = cx_reply_recv(ep, &m);
     }
