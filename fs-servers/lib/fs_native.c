@@ -49,9 +49,9 @@
 #define ARCHIVE_VA 0x80000000ul
 #define MAX_SESSIONS 64
 #define MAX_POLICIES 16
-#define CHUNKS_BASE 0x1000000000ul /* memory objects of mapped files (FS_MAP) */
-#define CHUNKS_LIMIT (1ul << 36)
-#define MAX_CHUNKS 4096
+#define CHUNKS_BASE 0x1000000000ul /* memory objects of mapped files (FS_MAP): */
+#define CHUNKS_WINDOW (2ul << 30)  /* 2 GiB of addresses for each session entry */
+#define MAX_CHUNKS (MAX_SESSIONS * FS_SESSION_MAX_CHUNKS)
 #define WAKE_BADGE (MAX_SESSIONS + 1) /* the watcher's calls (sessions have 1..64) */
 #define COLLECT_NS 100000000ul        /* how often mapped files are looked at */
 
@@ -64,22 +64,28 @@ struct policy {
 struct session {
     struct fs_session *ss;
     uint64_t badged, mem, quota;
+    uint64_t chunks_top; /* what its window of chunk addresses has handed out */
     bool watched;
     char label[CX_SESSION_FULL_WORDS * 8];
 };
 
 /* A memory object holding part of a mapped file (fs_server.c's chunks): the original,
  * a read-write and a read-only copy that clients' copies derive from (so that in_use
- * can ask whether any client copy is left), and where it is mapped here. A freed
- * record keeps its address range for the next chunk of the same size. */
+ * can ask whether any client copy is left), and where it is mapped here. Session entry
+ * i owns records [i * FS_SESSION_MAX_CHUNKS, (i + 1) * FS_SESSION_MAX_CHUNKS) and the
+ * addresses [CHUNKS_BASE + i * CHUNKS_WINDOW, + CHUNKS_WINDOW); a chunk is made from the
+ * quota the session's client donated (fs_server.c: the session whose request needs it
+ * pays), so one session mapping without end exhausts its own records, addresses and
+ * quota, never another's. A freed record keeps its address range (span) for the next
+ * chunk that fits; when the session ends, its chunks are all gone (fs_session_close)
+ * and its records and window start afresh for the next session of the entry. */
 struct chunk_rec {
     uint64_t orig, rw, ro;
-    uint64_t va, pages;
+    uint64_t va, pages, span; /* pages: the chunk's now; span: its address range's */
 };
 
 static struct cx_heap heap;
 static struct chunk_rec chunks[MAX_CHUNKS];
-static uint64_t chunks_top = CHUNKS_BASE;
 static struct policy policies[MAX_POLICIES];
 static unsigned npolicies;
 static struct session sessions[MAX_SESSIONS];
@@ -146,42 +152,55 @@ static void chunk_slots_free(struct chunk_rec *c)
         }
 }
 
-static void *chunk_create(void *ctx, uint64_t pages, uint64_t *id)
+/* A chunk of pages for payer's session, from the quota its client donated; NULL when
+ * that quota, the session's records or its window are used up. */
+static void *chunk_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id)
 {
-    unsigned i, reuse = MAX_CHUNKS, fresh = MAX_CHUNKS;
-    for (i = 0; i < MAX_CHUNKS; i++) {
-        if (chunks[i].orig)
-            continue;
-        if (chunks[i].pages == pages && reuse == MAX_CHUNKS)
-            reuse = i;
-        if (!chunks[i].pages && fresh == MAX_CHUNKS)
-            fresh = i;
-    }
-    i = reuse < MAX_CHUNKS ? reuse : fresh;
-    if (i == MAX_CHUNKS)
+    enum { N = FS_SESSION_MAX_CHUNKS };
+    unsigned i = 0, j, fit = N, fresh = N, spare = N;
+    while (i < MAX_SESSIONS && (!sessions[i].ss || sessions[i].ss != payer))
+        i++;
+    if (i == MAX_SESSIONS || pages > CHUNKS_WINDOW / CX_PAGE_SIZE)
         return NULL;
-    struct chunk_rec *c = &chunks[i];
-    if (!c->pages) {
-        if (chunks_top + pages * CX_PAGE_SIZE > CHUNKS_BASE + CHUNKS_LIMIT)
-            return NULL;
-        c->va = chunks_top;
-        c->pages = pages;
-        chunks_top += pages * CX_PAGE_SIZE;
+    struct session *s = &sessions[i];
+    struct chunk_rec *recs = &chunks[i * N];
+    for (j = 0; j < N; j++) { /* the smallest free range that fits, else a fresh one */
+        if (recs[j].orig)
+            continue;
+        if (!recs[j].span && fresh == N)
+            fresh = j;
+        if (recs[j].span && spare == N)
+            spare = j;
+        if (recs[j].span >= pages && (fit == N || recs[j].span < recs[fit].span))
+            fit = j;
     }
+    j = fit < N ? fit : fresh < N ? fresh : spare;
+    if (j == N)
+        return NULL;
+    struct chunk_rec *c = &recs[j];
+    if (j != fit) { /* a new range from the window (a spare record's old one is lost) */
+        if (s->chunks_top + pages * CX_PAGE_SIZE > CHUNKS_WINDOW)
+            return NULL;
+        c->va = CHUNKS_BASE + i * CHUNKS_WINDOW + s->chunks_top;
+        c->span = pages;
+        s->chunks_top += pages * CX_PAGE_SIZE;
+    }
+    c->pages = pages;
     c->orig = cx_slot_alloc();
     c->rw = cx_slot_alloc();
     c->ro = cx_slot_alloc();
-    if (!c->orig || !c->rw || !c->ro || cx_mem_create(CX_SLOT_QUOTA, pages, c->orig) ||
+    if (!c->orig || !c->rw || !c->ro || cx_mem_create(s->quota, pages, c->orig) ||
         cx_cap_copy(c->orig, CX_SLOT_SELF_PD, c->rw, CX_R_READ | CX_R_WRITE, 0) ||
         cx_cap_copy(c->orig, CX_SLOT_SELF_PD, c->ro, CX_R_READ, 0) ||
         cx_map(CX_SLOT_SELF_PD, c->orig, 0, c->va, pages, CX_MAP_R | CX_MAP_W)) {
         chunk_slots_free(c);
         return NULL;
     }
-    *id = i + 1;
+    *id = i * N + j + 1;
     return (void *)c->va;
 }
 
+/* The record of chunk id, if it holds a chunk. */
 static struct chunk_rec *chunk_at(uint64_t id)
 {
     return id >= 1 && id <= MAX_CHUNKS && chunks[id - 1].orig ? &chunks[id - 1] : NULL;
@@ -312,7 +331,15 @@ static void close_session(unsigned i)
     if (!s->ss)
         return;
     memcpy(label, s->label, sizeof(label));
-    fs_session_close(s->ss);
+    fs_session_close(s->ss); /* with every chunk it paid for */
+    for (unsigned j = 0; j < FS_SESSION_MAX_CHUNKS; j++) {
+        struct chunk_rec *c = &chunks[i * FS_SESSION_MAX_CHUNKS + j];
+        if (c->orig) { /* cannot happen: the library frees them all */
+            cx_printf("%s: session '%s' ended with a chunk left: freed\n", srv_name, label);
+            chunk_destroy(NULL, NULL, c->pages, i * FS_SESSION_MAX_CHUNKS + j + 1);
+        }
+        memset(c, 0, sizeof(*c)); /* the window starts afresh for the entry's next session */
+    }
     cx_unmap(CX_SLOT_SELF_PD, BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE, FS_BUF_PAGES);
     if (s->badged) /* copies left (a watch that could not be set): they go too */
         cx_cap_revoke(s->badged);
