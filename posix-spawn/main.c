@@ -251,18 +251,19 @@ static struct proc *new_proc(int ppid)
     return NULL;
 }
 
+/* Gives up shared object sh: every copy the processes hold goes first (revoked: a
+ * session's endpoint and memory are copies of the server's, and deleting a copy would
+ * hand its children to the server's capability, live and untracked), then ours. */
 static void shared_free(struct shared *sh)
 {
-    if (sh->notif2) {
-        cx_cap_delete(sh->notif2);
-        cx_slot_free(sh->notif2);
-    }
-    cx_cap_delete(sh->mem);
-    cx_slot_free(sh->mem);
-    if (sh->notif) { /* memory-only objects have none */
-        cx_cap_delete(sh->notif);
-        cx_slot_free(sh->notif);
-    }
+    uint64_t *caps[] = {&sh->notif2, &sh->mem, &sh->notif}; /* notif, notif2: 0 if none */
+    for (unsigned k = 0; k < 3; k++)
+        if (*caps[k]) {
+            cx_cap_revoke(*caps[k]);
+            cx_cap_delete(*caps[k]);
+            cx_slot_free(*caps[k]);
+            *caps[k] = 0;
+        }
     if (sh->quota) { /* the server's objects for the session go, the quota comes back */
         cx_cap_delete(sh->quota);
         cx_slot_free(sh->quota);
@@ -1379,10 +1380,16 @@ static long terminal_open(struct proc *pr)
             (sh->slot_notif != slots[0] || sh->slot_mem != slots[1] || sh->slot_notif2 != slots[2]))
             return -16; /* EBUSY: every holder has it at the same slots (for fork) */
         sh->slot_notif = slots[0], sh->slot_mem = slots[1], sh->slot_notif2 = slots[2];
-        if (cx_cap_copy(sh->notif, pr->pd, slots[0], CX_R_WRITE, 0) ||
-            cx_cap_copy(sh->mem, pr->pd, slots[1], CX_R_READ | CX_R_WRITE, 0) ||
-            cx_cap_copy(sh->notif2, pr->pd, slots[2], CX_R_READ, 0))
-            return -22;
+        const uint64_t src[3] = {sh->notif, sh->mem, sh->notif2};
+        const uint8_t rights[3] = {CX_R_WRITE, CX_R_READ | CX_R_WRITE, CX_R_READ};
+        for (unsigned k = 0; k < 3; k++)
+            if (cx_cap_copy(src[k], pr->pd, slots[k], rights[k], 0)) {
+                while (k--) /* pr holds none of it: the copies made go again */
+                    cx_cap_delete_in(pr->pd, slots[k]);
+                if (!shared_held(sh)) /* nobody fixed the slots yet */
+                    sh->slot_notif = sh->slot_mem = sh->slot_notif2 = 0;
+                return -22;
+            }
         unsigned i = (unsigned)(pr - procs);
         sh->holders[i / 64] |= 1ul << (i % 64);
     }

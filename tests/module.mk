@@ -7,6 +7,8 @@ include tests/hostile/module.mk
 # the kernel scenario also runs under each accelerator explicitly (KVM is skipped
 # where it is not usable): it must pass under both
 SCENARIOS += boot crash config-error posix-hello posix-census posix-vdso posix-config ramfs-share vfs-share fs-quota fs-server-death sandbox-trees kernel kernel@kvm kernel@tcg
+# Attacks on a shared file server's sessions and mappings (tests/hostile/fsattack.c)
+SCENARIOS += fs-attack
 # tools/capix exec against the same binaries on the Linux host
 TEST_SCRIPTS += tests/tools/capix-exec.sh
 # coreutils (BRIEF.md section 4 item 3) in capix against the same binaries on the host

@@ -44,23 +44,34 @@ uint64_t fs_session_used(const struct fs_session *ss);
 
 /*
  * Memory objects for shared mappings (FS_MAP), given by the native server (host tests
- * give plain memory). create makes one of pages zeroed pages, mapped in the server, and
- * returns its address (NULL when out of memory) and in *id the number FS_MAP answers
- * (the native server turns it into a capability); destroy frees it; in_use says whether
- * a client still holds a copy of it. Without them FS_MAP gives ENODEV.
+ * give plain memory). create makes one of pages zeroed pages, mapped in the server,
+ * charged to payer (the session whose request needs it: the native server makes it
+ * from the quota that session's client donated), and returns its address (NULL when
+ * the payer's quota or the server is out of memory) and in *id the number FS_MAP
+ * answers (the native server turns it into a capability); destroy frees it; in_use
+ * says whether a client still holds a copy of it. Without them FS_MAP gives ENODEV.
+ *
+ * Every chunk has one payer and lives no longer than it: a session holds at most
+ * FS_SESSION_MAX_CHUNKS chunks (ENOMEM beyond), and when it ends, every mapped file
+ * with a chunk it paid for gets its bytes back into the plugin and loses all its
+ * chunks (clients' mappings of them go; the next FS_MAP makes new ones).
  */
+#define FS_SESSION_MAX_CHUNKS 64
 struct fs_mem_ops {
     void *ctx;
-    void *(*create)(void *ctx, uint64_t pages, uint64_t *id);
+    void *(*create)(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id);
     void (*destroy)(void *ctx, void *addr, uint64_t pages, uint64_t id);
     bool (*in_use)(void *ctx, uint64_t id);
 };
 void fs_server_set_mem(struct fs_server *s, const struct fs_mem_ops *ops);
 /* Frees the memory objects of mapped files that have no name left, that no session
- * holds and that no client maps (in_use); the native server calls it now and then. */
+ * holds and that no client maps (in_use), and those wholly beyond a mapped file's end
+ * (after a truncation) that no client maps; the native server calls it now and then. */
 void fs_server_collect(struct fs_server *s);
 /* The pages of memory objects that hold mapped files now. */
 uint64_t fs_server_mapped_pages(const struct fs_server *s);
+/* The chunks a session has made and not freed (at most FS_SESSION_MAX_CHUNKS). */
+uint32_t fs_session_chunks(const struct fs_session *ss);
 
 /* Serves one request: reads m->op and m->a[], data from buf->data, writes m->r[] and
  * the answer's data into buf->data. Never trusts the request. */

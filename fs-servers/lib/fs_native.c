@@ -17,6 +17,21 @@
  * as many bytes of files as that quota (fs_session_open's budget). When the last copy
  * of a session's capability is gone (the client closed it or died), the server frees
  * everything of it and the quota goes back.
+ *
+ * Invariant: every session is watched (cap_watch on its badged endpoint) from the moment
+ * its answer has gone out, whether or not the client ever sends a request: the watch is
+ * set at the top of the loop after the reply that carried the capability (set before it,
+ * it would fire at once, since the only copy is still ours), and a watch that cannot be
+ * set ends the session. A session's endpoint is revoked before it is deleted, so that no
+ * copy of it outlives the session and reaches the next one in the same slot.
+ *
+ * The loop answers with ipc_reply_recv, which waits without a timeout, so a second
+ * thread (the watcher) wakes it: it waits on the watches' notification and calls the
+ * endpoint with the bits (badge WAKE_BADGE); a session is ended when its bit comes and
+ * its endpoint has no copy left (a bit is also raised when a session is made, so that
+ * the loop, woken after the answer has gone out, sets its watch). While files are
+ * mapped, the watcher also asks every 100 ms for the memory of mapped files nobody
+ * needs any more to be collected.
  */
 #include <capix/capix.h>
 #include <capix/config.h>
@@ -34,9 +49,11 @@
 #define ARCHIVE_VA 0x80000000ul
 #define MAX_SESSIONS 64
 #define MAX_POLICIES 16
-#define CHUNKS_BASE 0x1000000000ul /* memory objects of mapped files (FS_MAP) */
-#define CHUNKS_LIMIT (1ul << 36)
-#define MAX_CHUNKS 4096
+#define CHUNKS_BASE 0x1000000000ul /* memory objects of mapped files (FS_MAP): */
+#define CHUNKS_WINDOW (2ul << 30)  /* 2 GiB of addresses for each session entry */
+#define MAX_CHUNKS (MAX_SESSIONS * FS_SESSION_MAX_CHUNKS)
+#define WAKE_BADGE (MAX_SESSIONS + 1) /* the watcher's calls (sessions have 1..64) */
+#define COLLECT_NS 100000000ul        /* how often mapped files are looked at */
 
 struct policy {
     int match; /* 0 any, 1 exact, 2 prefix, 3 suffix */
@@ -47,29 +64,38 @@ struct policy {
 struct session {
     struct fs_session *ss;
     uint64_t badged, mem, quota;
+    uint64_t chunks_top; /* what its window of chunk addresses has handed out */
     bool watched;
     char label[CX_SESSION_FULL_WORDS * 8];
 };
 
 /* A memory object holding part of a mapped file (fs_server.c's chunks): the original,
  * a read-write and a read-only copy that clients' copies derive from (so that in_use
- * can ask whether any client copy is left), and where it is mapped here. A freed
- * record keeps its address range for the next chunk of the same size. */
+ * can ask whether any client copy is left), and where it is mapped here. Session entry
+ * i owns records [i * FS_SESSION_MAX_CHUNKS, (i + 1) * FS_SESSION_MAX_CHUNKS) and the
+ * addresses [CHUNKS_BASE + i * CHUNKS_WINDOW, + CHUNKS_WINDOW); a chunk is made from the
+ * quota the session's client donated (fs_server.c: the session whose request needs it
+ * pays), so one session mapping without end exhausts its own records, addresses and
+ * quota, never another's. A freed record keeps its address range (span) for the next
+ * chunk that fits; when the session ends, its chunks are all gone (fs_session_close)
+ * and its records and window start afresh for the next session of the entry. */
 struct chunk_rec {
     uint64_t orig, rw, ro;
-    uint64_t va, pages;
+    uint64_t va, pages, span; /* pages: the chunk's now; span: its address range's */
 };
 
 static struct cx_heap heap;
 static struct chunk_rec chunks[MAX_CHUNKS];
-static uint64_t chunks_top = CHUNKS_BASE;
 static struct policy policies[MAX_POLICIES];
 static unsigned npolicies;
 static struct session sessions[MAX_SESSIONS];
 static struct fs_server *srv;
-static uint64_t ep, watch_notif;
+static uint64_t ep, watch_notif, wake_ep;
+static volatile bool collect_due; /* files are mapped: the watcher calls every 100 ms */
+static uint8_t watcher_stack[4096] __attribute__((aligned(16)));
 static char arena_buf[64 << 10];
-static const char *srv_name; /* for the log: "ram_fs", "vfs" */
+static const char *srv_name;   /* for the log: "ram_fs", "vfs" */
+static bool table_full_logged; /* a refusal for a full table was logged */
 
 static void *env_alloc(void *ctx, size_t size)
 {
@@ -126,42 +152,55 @@ static void chunk_slots_free(struct chunk_rec *c)
         }
 }
 
-static void *chunk_create(void *ctx, uint64_t pages, uint64_t *id)
+/* A chunk of pages for payer's session, from the quota its client donated; NULL when
+ * that quota, the session's records or its window are used up. */
+static void *chunk_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id)
 {
-    unsigned i, reuse = MAX_CHUNKS, fresh = MAX_CHUNKS;
-    for (i = 0; i < MAX_CHUNKS; i++) {
-        if (chunks[i].orig)
-            continue;
-        if (chunks[i].pages == pages && reuse == MAX_CHUNKS)
-            reuse = i;
-        if (!chunks[i].pages && fresh == MAX_CHUNKS)
-            fresh = i;
-    }
-    i = reuse < MAX_CHUNKS ? reuse : fresh;
-    if (i == MAX_CHUNKS)
+    enum { N = FS_SESSION_MAX_CHUNKS };
+    unsigned i = 0, j, fit = N, fresh = N, spare = N;
+    while (i < MAX_SESSIONS && (!sessions[i].ss || sessions[i].ss != payer))
+        i++;
+    if (i == MAX_SESSIONS || pages > CHUNKS_WINDOW / CX_PAGE_SIZE)
         return NULL;
-    struct chunk_rec *c = &chunks[i];
-    if (!c->pages) {
-        if (chunks_top + pages * CX_PAGE_SIZE > CHUNKS_BASE + CHUNKS_LIMIT)
-            return NULL;
-        c->va = chunks_top;
-        c->pages = pages;
-        chunks_top += pages * CX_PAGE_SIZE;
+    struct session *s = &sessions[i];
+    struct chunk_rec *recs = &chunks[i * N];
+    for (j = 0; j < N; j++) { /* the smallest free range that fits, else a fresh one */
+        if (recs[j].orig)
+            continue;
+        if (!recs[j].span && fresh == N)
+            fresh = j;
+        if (recs[j].span && spare == N)
+            spare = j;
+        if (recs[j].span >= pages && (fit == N || recs[j].span < recs[fit].span))
+            fit = j;
     }
+    j = fit < N ? fit : fresh < N ? fresh : spare;
+    if (j == N)
+        return NULL;
+    struct chunk_rec *c = &recs[j];
+    if (j != fit) { /* a new range from the window (a spare record's old one is lost) */
+        if (s->chunks_top + pages * CX_PAGE_SIZE > CHUNKS_WINDOW)
+            return NULL;
+        c->va = CHUNKS_BASE + i * CHUNKS_WINDOW + s->chunks_top;
+        c->span = pages;
+        s->chunks_top += pages * CX_PAGE_SIZE;
+    }
+    c->pages = pages;
     c->orig = cx_slot_alloc();
     c->rw = cx_slot_alloc();
     c->ro = cx_slot_alloc();
-    if (!c->orig || !c->rw || !c->ro || cx_mem_create(CX_SLOT_QUOTA, pages, c->orig) ||
+    if (!c->orig || !c->rw || !c->ro || cx_mem_create(s->quota, pages, c->orig) ||
         cx_cap_copy(c->orig, CX_SLOT_SELF_PD, c->rw, CX_R_READ | CX_R_WRITE, 0) ||
         cx_cap_copy(c->orig, CX_SLOT_SELF_PD, c->ro, CX_R_READ, 0) ||
         cx_map(CX_SLOT_SELF_PD, c->orig, 0, c->va, pages, CX_MAP_R | CX_MAP_W)) {
         chunk_slots_free(c);
         return NULL;
     }
-    *id = i + 1;
+    *id = i * N + j + 1;
     return (void *)c->va;
 }
 
+/* The record of chunk id, if it holds a chunk. */
 static struct chunk_rec *chunk_at(uint64_t id)
 {
     return id >= 1 && id <= MAX_CHUNKS && chunks[id - 1].orig ? &chunks[id - 1] : NULL;
@@ -292,8 +331,18 @@ static void close_session(unsigned i)
     if (!s->ss)
         return;
     memcpy(label, s->label, sizeof(label));
-    fs_session_close(s->ss);
+    fs_session_close(s->ss); /* with every chunk it paid for */
+    for (unsigned j = 0; j < FS_SESSION_MAX_CHUNKS; j++) {
+        struct chunk_rec *c = &chunks[i * FS_SESSION_MAX_CHUNKS + j];
+        if (c->orig) { /* cannot happen: the library frees them all */
+            cx_printf("%s: session '%s' ended with a chunk left: freed\n", srv_name, label);
+            chunk_destroy(NULL, NULL, c->pages, i * FS_SESSION_MAX_CHUNKS + j + 1);
+        }
+        memset(c, 0, sizeof(*c)); /* the window starts afresh for the entry's next session */
+    }
     cx_unmap(CX_SLOT_SELF_PD, BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE, FS_BUF_PAGES);
+    if (s->badged) /* copies left (a watch that could not be set): they go too */
+        cx_cap_revoke(s->badged);
     uint64_t *slots[] = {&s->badged, &s->mem, &s->quota};
     for (int k = 0; k < 3; k++)
         if (*slots[k]) {
@@ -301,6 +350,7 @@ static void close_session(unsigned i)
             cx_slot_free(*slots[k]);
         }
     memset(s, 0, sizeof(*s));
+    table_full_logged = false;
     unsigned open = 0;
     for (unsigned k = 0; k < MAX_SESSIONS; k++)
         open += sessions[k].ss != NULL;
@@ -309,7 +359,57 @@ static void close_session(unsigned i)
               q.rdi);
 }
 
-/* SESSION_CREATE from init: words 0..15 the label, the donated quota in qslot. */
+/* Watches the sessions made since the last call: their answers (with the client's copy
+ * of the endpoint) have gone out. A session whose copies are all gone already, or whose
+ * answer never arrived, is seen at once (the watch fires when set); one that cannot be
+ * watched is ended, so that nothing lives on unwatched. */
+static void watch_new_sessions(void)
+{
+    for (unsigned i = 0; i < MAX_SESSIONS; i++) {
+        struct session *s = &sessions[i];
+        if (!s->ss || s->watched)
+            continue;
+        long err = cx_raw_cap_watch(s->badged, watch_notif, 1ul << i, 0, 0, 0).err;
+        s->watched = true;
+        if (err) {
+            cx_printf("%s: session '%s': cannot watch its capability (%s): ended\n", srv_name,
+                      s->label, cx_strerror(err));
+            close_session(i);
+        }
+    }
+}
+
+/* Ends the sessions among bits whose endpoint has no copy left (the watch fired; a bit
+ * raised when the session was made finds the client's copy there). */
+static void sessions_gone(uint64_t bits)
+{
+    for (unsigned i = 0; i < MAX_SESSIONS; i++)
+        if (bits & (1ul << i) && sessions[i].ss && sessions[i].watched &&
+            !has_copies(sessions[i].badged))
+            close_session(i);
+}
+
+/* The watcher thread: passes the watches' bits to the loop (word 0), and while files
+ * are mapped asks it every COLLECT_NS to collect (word 1). Its calls carry words in
+ * registers only. */
+static void watcher_main(void)
+{
+    uint64_t next = cx_clock_ns() + COLLECT_NS;
+    for (;;) {
+        uint64_t bits = 0, now = cx_clock_ns();
+        if (now < next)
+            cx_notif_wait(watch_notif, next - now, &bits);
+        bool tick = cx_clock_ns() >= next;
+        if (tick)
+            next = cx_clock_ns() + COLLECT_NS;
+        if (bits || (tick && collect_due))
+            cx_raw_ipc_call(wake_ep, CX_TAG(0, 2, 0), bits, tick && collect_due, 0, 0);
+    }
+}
+
+/* SESSION_CREATE from init: words 0..15 the label, the donated quota in qslot. The new
+ * session is watched once the answer has gone out (watch_new_sessions, woken by the
+ * bit raised here). */
 static void create_session(struct cx_msg *m, uint64_t qslot)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
@@ -325,14 +425,18 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
     for (unsigned k = 0; k < npolicies && !p; k++)
         if (cx_label_matches(policies[k].match, policies[k].label, label))
             p = &policies[k];
-    struct session *s = &sessions[i < MAX_SESSIONS ? i : 0];
+    struct session *s = i < MAX_SESSIONS ? &sessions[i] : NULL; /* the free entry */
     long r = 0;
     if (!qslot) {
         r = -22;
     } else if (!p) {
         cx_printf("%s: no policy for the session '%s': denied\n", srv_name, label);
         r = -1; /* EPERM */
-    } else if (i == MAX_SESSIONS) {
+    } else if (!s) {
+        if (!table_full_logged) /* once until a session ends */
+            cx_printf("%s: all %u sessions in use: '%s' refused (EMFILE)\n", srv_name, MAX_SESSIONS,
+                      label);
+        table_full_logged = true;
         r = -24; /* EMFILE */
     } else {
         struct cx_ret q = cx_raw_quota_info(qslot, 0, 0, 0, 0, 0);
@@ -361,6 +465,7 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
             s->mem = s->badged = 0;
         } else {
             memcpy(s->label, label, sizeof(label));
+            cx_notif_signal(watch_notif, 1ul << i); /* a look after the answer */
             m->tag = CX_TAG(0, 1, 2);
             b->send_caps[0] = s->badged;
             b->send_caps[1] = s->mem;
@@ -373,7 +478,8 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
     if (qslot) {
         cx_cap_delete(qslot);
         cx_slot_free(qslot);
-        s->quota = 0;
+        if (s)
+            s->quota = 0;
     }
     m->w[0] = (uint64_t)r;
 }
@@ -409,8 +515,13 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
         fs_server_set_mem(srv, &chunk_ops); /* ram files can be mapped shared (FS_MAP) */
     ep = cx_slot_alloc();
     watch_notif = cx_slot_alloc();
-    if (cx_ep_create(CX_SLOT_QUOTA, ep) || cx_notif_create(CX_SLOT_QUOTA, watch_notif)) {
-        cx_printf("%s: no endpoint\n", name);
+    wake_ep = cx_slot_alloc();
+    uint64_t prio = cx_start_info && cx_start_info->priority ? cx_start_info->priority : 100;
+    if (cx_ep_create(CX_SLOT_QUOTA, ep) || cx_notif_create(CX_SLOT_QUOTA, watch_notif) ||
+        cx_cap_copy(ep, CX_SLOT_SELF_PD, wake_ep, CX_R_WRITE, WAKE_BADGE) ||
+        cx_thread_start(CX_SLOT_QUOTA, cx_slot_alloc(), watcher_main, watcher_stack,
+                        sizeof(watcher_stack), NULL, prio)) {
+        cx_printf("%s: no endpoint or watcher thread\n", name);
         return 2;
     }
     struct cx_ipcbuf *b = cx_ipcbuf();
@@ -424,20 +535,12 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
     }
     uint64_t spare = cx_slot_alloc();
     b->recv_slots[0] = spare;
-    long e = cx_recv(ep, 100000000, &m);
+    long e = cx_recv(ep, CX_TIMEOUT_NONE, &m);
     for (;;) {
-        if (e == CX_E_TIMEOUT) /* mapped files nobody needs any more */
-            fs_server_collect(srv);
-        if (e == CX_E_TIMEOUT || e == 0) { /* sessions whose last capability went */
-            uint64_t bits = 0;
-            if (cx_notif_wait(watch_notif, 0, &bits) == 0)
-                for (unsigned i = 0; i < MAX_SESSIONS; i++)
-                    if (bits & (1ul << i) && sessions[i].ss)
-                        close_session(i);
-        }
+        watch_new_sessions(); /* the answers before this message have gone out */
         if (e) {
             b->recv_slots[0] = spare;
-            e = cx_recv(ep, 100000000, &m);
+            e = cx_recv(ep, CX_TIMEOUT_NONE, &m);
             continue;
         }
         uint64_t got = 0;
@@ -445,19 +548,19 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             got = spare;
             spare = cx_slot_alloc();
         }
-        if (m.badge == 0 && CX_TAG_LABEL(m.tag) == CX_LABEL_SESSION_CREATE) {
+        if (m.badge == WAKE_BADGE) { /* the watcher */
+            sessions_gone(m.w[0]);
+            if (m.w[1]) /* mapped files nobody needs any more */
+                fs_server_collect(srv);
+            if (got)
+                cx_cap_delete(got), cx_slot_free(got);
+            m.tag = CX_TAG(0, 0, 0);
+        } else if (m.badge == 0 && CX_TAG_LABEL(m.tag) == CX_LABEL_SESSION_CREATE) {
             create_session(&m, got);
         } else if (m.badge >= 1 && m.badge <= MAX_SESSIONS && sessions[m.badge - 1].ss &&
                    CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST) {
             unsigned i = (unsigned)m.badge - 1;
             struct session *s = &sessions[i];
-            if (!s->watched) { /* the client has its copy now: know when it is gone */
-                long werr = cx_raw_cap_watch(s->badged, watch_notif, 1ul << i, 0, 0, 0).err;
-                if (werr) /* the session then lives until the server ends */
-                    cx_printf("%s: session '%s': cannot watch its capability: %s\n", name, s->label,
-                              cx_strerror(werr));
-                s->watched = true;
-            }
             struct fs_msg msg = {.op = m.w[0],
                                  .a = {m.w[1], m.w[2], m.w[3], b->words[4], b->words[5]}};
             fs_server_handle(srv, s->ss, &msg,
@@ -481,6 +584,7 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             m.tag = CX_TAG(0, 1, 0);
             m.w[0] = (uint64_t)-38; /* ENOSYS */
         }
+        collect_due = fs_server_mapped_pages(srv) != 0;
         b->recv_slots[0] = spare;
         e = cx_reply_recv(ep, &m);
     }

@@ -44,7 +44,17 @@
  * again). A size change zeroes the bytes between the old and the new size, so bytes a
  * mapping wrote beyond the end, or that a truncation cut off, never come back. The
  * chunks go when the file has no name, no session holds it and no client holds a
- * copy of a chunk (fs_server_collect).
+ * copy of a chunk (fs_server_collect); a chunk wholly beyond the end that no client
+ * maps goes too (chunk 0 stays while the file is mapped).
+ *
+ * Who pays for a chunk: the session whose request made it (FS_MAP, or a WRITE that
+ * grew a mapped file into a new chunk), from the quota its client donated (the native
+ * server's create). A session has at most FS_SESSION_MAX_CHUNKS (ENOMEM beyond), so one
+ * client that maps without end runs out of its own budget, never the server's. No
+ * chunk outlives its payer: when a session ends, every mapped file with a chunk it paid
+ * for is made a plain file again (mapped_unmake: its bytes go back into the plugin,
+ * all its chunks are freed, clients' mappings of them vanish) and the next FS_MAP maps
+ * it anew, at the cost of the session that asks.
  */
 #include <capix/config.h>
 #include <fs_server.h>
@@ -79,6 +89,7 @@ struct fs_handle {
 struct fs_chunk {
     uint8_t *addr; /* NULL: not made yet */
     uint64_t id;
+    struct fs_session *payer; /* whose quota it is made from (counted in its nchunks) */
 };
 
 /* A regular file whose bytes live in chunks (see the top of the file). */
@@ -113,6 +124,7 @@ struct fs_session {
     bool writeable;
     uint64_t quota, used;
     uint32_t nnodes;
+    uint32_t nchunks; /* chunks it pays for (at most FS_SESSION_MAX_CHUNKS) */
     struct fs_handle *handles;
     uint32_t hcap, hcount, hnext; /* hnext: where the search for a free slot starts */
 };
@@ -1140,22 +1152,36 @@ static struct fs_mapped *mapped_find(struct fs_server *s, struct vfs_node *n)
     return NULL;
 }
 
-/* Chunk k of mp, made (zeroed) if missing; NULL when out of memory. */
-static uint8_t *chunk_get(struct fs_server *s, struct fs_mapped *mp, unsigned k)
+/* Chunk k of mp, made (zeroed, paid by payer) if missing; NULL when payer has all the
+ * chunks it may have or out of memory. */
+static uint8_t *chunk_get(struct fs_server *s, struct fs_mapped *mp, unsigned k,
+                          struct fs_session *payer)
 {
     struct fs_chunk *c = &mp->chunk[k];
-    if (!c->addr) {
-        c->addr = s->mem.create(s->mem.ctx, chunk_pages(k), &c->id);
-        if (c->addr)
+    if (!c->addr && payer->nchunks < FS_SESSION_MAX_CHUNKS) {
+        c->addr = s->mem.create(s->mem.ctx, payer, chunk_pages(k), &c->id);
+        if (c->addr) {
             s->mapped_pages += chunk_pages(k);
+            c->payer = payer;
+            payer->nchunks++;
+        }
     }
     return c->addr;
 }
 
+static void chunk_free(struct fs_server *s, struct fs_mapped *mp, unsigned k)
+{
+    struct fs_chunk *c = &mp->chunk[k];
+    s->mem.destroy(s->mem.ctx, c->addr, chunk_pages(k), c->id);
+    s->mapped_pages -= chunk_pages(k);
+    c->payer->nchunks--;
+    memset(c, 0, sizeof *c);
+}
+
 /* Copies n bytes at byte off of a mapped file out of its chunks (missing ones read as
- * zero) into out, or from in into them (making them); 0 or -ENOMEM. */
+ * zero) into out, or from in into them (making them, paid by payer); 0 or -ENOMEM. */
 static int mapped_copy(struct fs_server *s, struct fs_mapped *mp, uint64_t off, void *out,
-                       const void *in, uint64_t n)
+                       const void *in, uint64_t n, struct fs_session *payer)
 {
     while (n) {
         uint64_t page = off / FS_PAGE;
@@ -1163,7 +1189,7 @@ static int mapped_copy(struct fs_server *s, struct fs_mapped *mp, uint64_t off, 
         uint64_t start = chunk_first(k) * FS_PAGE;
         uint64_t end = start + chunk_pages(k) * FS_PAGE;
         uint64_t len = end - off < n ? end - off : n;
-        uint8_t *base = in ? chunk_get(s, mp, k) : mp->chunk[k].addr;
+        uint8_t *base = in ? chunk_get(s, mp, k, payer) : mp->chunk[k].addr;
         if (in && !base)
             return -ENOMEM;
         if (in)
@@ -1200,12 +1226,45 @@ static void mapped_free(struct fs_server *s, struct fs_mapped *mp)
 {
     unsigned k;
     for (k = 0; k < FS_MAP_CHUNKS; k++)
-        if (mp->chunk[k].addr) {
-            s->mem.destroy(s->mem.ctx, mp->chunk[k].addr, chunk_pages(k), mp->chunk[k].id);
-            s->mapped_pages -= chunk_pages(k);
-        }
+        if (mp->chunk[k].addr)
+            chunk_free(s, mp, k);
     vfs_node_put(mp->node);
     vfs_free(&s->env, mp, sizeof *mp);
+}
+
+/* Makes mp's file a plain file again (mp is off the list): its bytes go back into the
+ * plugin, whose own copy has held the size all along, then every chunk is freed. */
+static void mapped_unmake(struct fs_server *s, struct fs_mapped *mp)
+{
+    struct vfs_node *n = mp->node;
+    struct vfs_file *f;
+    struct linux_stat st;
+    uint64_t size;
+    unsigned k;
+    int rc = vfs_getattr(n, &st);
+    size = rc == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+    if (size && !(n->fs->flags & VFS_FS_RDONLY) && n->fs->ops->write &&
+        (rc = vfs_file_open_node(n, O_WRONLY | O_LARGEFILE, &f)) == 0) {
+        for (k = 0; k < FS_MAP_CHUNKS && rc >= 0; k++) {
+            uint64_t start = chunk_first(k) * FS_PAGE, at = start, len;
+            if (!mp->chunk[k].addr || start >= size)
+                continue;
+            len = size - start < chunk_pages(k) * FS_PAGE ? size - start : chunk_pages(k) * FS_PAGE;
+            int64_t w = n->fs->ops->write(f, mp->chunk[k].addr, (size_t)len, &at);
+            rc = w == (int64_t)len ? 0 : w < 0 ? (int)w : -EIO;
+        }
+        vfs_file_put(f);
+        if (rc >= 0 && n->fs->ops->setattr) { /* moving the bytes is no modification */
+            struct vfs_setattr a = {0};
+            a.mask = VFS_SET_MTIME;
+            a.mtime = st.st_mtim;
+            n->fs->ops->setattr(n, &a);
+        }
+    }
+    if (rc < 0)
+        vfs_log(&s->env, "fs_server: a mapped file's bytes could not go back into it (errno %d)",
+                -rc);
+    mapped_free(s, mp);
 }
 
 /* A size change of n from old to new bytes: the bytes between read as zero. */
@@ -1216,10 +1275,12 @@ static void mapped_resized(struct fs_server *s, struct vfs_node *n, uint64_t old
         mapped_zero(mp, old < new_size ? old : new_size, old < new_size ? new_size : old);
 }
 
-/* Makes f's file a mapped file: its bytes (size of them) copied into chunks. */
-static int mapped_make(struct fs_server *s, struct vfs_file *f, uint64_t size,
+/* Makes f's file a mapped file: its bytes (size of them) copied into chunks that ss
+ * pays for. */
+static int mapped_make(struct fs_session *ss, struct vfs_file *f, uint64_t size,
                        struct fs_mapped **out)
 {
+    struct fs_server *s = ss->s;
     struct fs_mapped *mp = vfs_zalloc(&s->env, sizeof *mp);
     uint64_t off = 0;
     int64_t r;
@@ -1232,7 +1293,7 @@ static int mapped_make(struct fs_server *s, struct vfs_file *f, uint64_t size,
         uint64_t start = chunk_first(k) * FS_PAGE;
         uint64_t end = start + chunk_pages(k) * FS_PAGE;
         uint64_t want = (size < end ? size : end) - off;
-        uint8_t *base = chunk_get(s, mp, k);
+        uint8_t *base = chunk_get(s, mp, k, ss);
         if (!base) {
             mapped_free(s, mp);
             return -ENOMEM;
@@ -1260,6 +1321,7 @@ static int64_t op_map(struct fs_session *ss, struct fs_msg *m)
     struct linux_stat st;
     uint64_t page = m->a[1], size_pages;
     unsigned k;
+    bool made;
     int rc;
     if (!h)
         return -EBADF;
@@ -1280,10 +1342,16 @@ static int64_t op_map(struct fs_session *ss, struct fs_msg *m)
     if (page > 0 && chunk_first(k) >= size_pages)
         return -ENXIO;
     mp = mapped_find(s, h->f->node);
-    if (!mp && (rc = mapped_make(s, h->f, (uint64_t)st.st_size, &mp)) < 0)
+    made = !mp;
+    if (made && (rc = mapped_make(ss, h->f, (uint64_t)st.st_size, &mp)) < 0)
         return rc;
-    if (!chunk_get(s, mp, k))
+    if (!chunk_get(s, mp, k, ss)) {
+        if (made) { /* a plain file still: the plugin's bytes are as they were */
+            s->mapped = mp->next;
+            mapped_free(s, mp);
+        }
         return -ENOMEM;
+    }
     m->r[1] = (int64_t)chunk_first(k);
     m->r[2] = (int64_t)chunk_pages(k);
     m->r[3] = (int64_t)mp->chunk[k].id;
@@ -1322,7 +1390,7 @@ static int64_t op_read(struct fs_session *ss, struct fs_msg *m, struct fs_buf *b
         r = off < (uint64_t)st.st_size ? (int64_t)((uint64_t)st.st_size - off) : 0;
         if (r > (int64_t)m->a[1])
             r = (int64_t)m->a[1];
-        mapped_copy(ss->s, mp, off, buf->data, NULL, (uint64_t)r);
+        mapped_copy(ss->s, mp, off, buf->data, NULL, (uint64_t)r, NULL);
     } else {
         r = f->node->fs->ops->read(f, buf->data, (size_t)m->a[1], off);
     }
@@ -1355,7 +1423,7 @@ static int64_t mapped_write(struct fs_session *ss, struct fs_mapped *mp, struct 
     rc = f->node->fs->ops->setattr(f->node, &a);
     if (rc < 0)
         return rc;
-    rc = mapped_copy(ss->s, mp, pos, NULL, data, n);
+    rc = mapped_copy(ss->s, mp, pos, NULL, data, n, ss);
     if (rc < 0)
         return rc;
     *at = pos + n;
@@ -1624,8 +1692,18 @@ void fs_server_collect(struct fs_server *s)
     while (*pp) {
         struct fs_mapped *mp = *pp;
         struct linux_stat st;
-        bool keep = mp->node->refs > 1 || vfs_getattr(mp->node, &st) < 0 || st.st_nlink > 0;
+        bool named = true, keep;
         unsigned k;
+        if (vfs_getattr(mp->node, &st) == 0) {
+            /* chunks wholly beyond the end (after a truncation) that no client maps */
+            uint64_t size_pages = ((uint64_t)st.st_size + FS_PAGE - 1) / FS_PAGE;
+            for (k = 1; k < FS_MAP_CHUNKS; k++)
+                if (mp->chunk[k].addr && chunk_first(k) >= size_pages &&
+                    !s->mem.in_use(s->mem.ctx, mp->chunk[k].id))
+                    chunk_free(s, mp, k);
+            named = st.st_nlink > 0;
+        }
+        keep = mp->node->refs > 1 || named;
         for (k = 0; k < FS_MAP_CHUNKS && !keep; k++)
             keep = mp->chunk[k].addr && s->mem.in_use(s->mem.ctx, mp->chunk[k].id);
         if (keep) {
@@ -1640,6 +1718,11 @@ void fs_server_collect(struct fs_server *s)
 uint64_t fs_server_mapped_pages(const struct fs_server *s)
 {
     return s->mapped_pages;
+}
+
+uint32_t fs_session_chunks(const struct fs_session *ss)
+{
+    return ss->nchunks;
 }
 
 int fs_server_create(const struct vfs_env *env, const struct vfs_plugin *plugin,
@@ -1808,6 +1891,19 @@ void fs_session_close(struct fs_session *ss)
     if (!ss)
         return;
     s = ss->s;
+    /* no chunk outlives its payer: the files it helped map become plain files again */
+    for (struct fs_mapped **pp = &s->mapped; *pp && ss->nchunks;) {
+        struct fs_mapped *mp = *pp;
+        unsigned k = 0;
+        while (k < FS_MAP_CHUNKS && mp->chunk[k].payer != ss)
+            k++;
+        if (k == FS_MAP_CHUNKS) {
+            pp = &mp->next;
+            continue;
+        }
+        *pp = mp->next;
+        mapped_unmake(s, mp);
+    }
     for (i = 0; i < ss->hcap; i++)
         if (ss->handles[i].f)
             handle_drop(ss, &ss->handles[i]);

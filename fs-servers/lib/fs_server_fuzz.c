@@ -6,9 +6,10 @@
  * composition: a tar archive at "/" with ram instances mounted at "/b" and below a
  * directory of the archive, and node plugins in "/dev". Words are often numbers the server gave
  * earlier, so the requests reach deep into the operations. After each request the answer must be a
- * count, a number or a Linux errno, no session may have used more than its quota, and
- * at the end, with the sessions closed and the server destroyed, every allocation must
- * have been given back.
+ * count, a number or a Linux errno, no session may have used more than its quota, every
+ * memory object of a mapped file must be paid for by a session that is open (at most
+ * FS_SESSION_MAX_CHUNKS each), and at the end, with the sessions closed and the server
+ * destroyed, every allocation must have been given back.
  *
  * Input: one byte of setup, then requests: an op byte (the low bit picks the session),
  * five word tags (see word()), a data length byte and that many data bytes.
@@ -77,7 +78,7 @@ static uint64_t word(struct input *in, int s)
 /* Memory for mapped files (FS_MAP): counted, so that none may be left at the end. */
 static long mem_objects;
 
-static void *mem_create(void *ctx, uint64_t pages, uint64_t *id)
+static void *mem_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id)
 {
     void *p = calloc(pages, 4096);
     if (p) {
@@ -167,6 +168,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (m.r[2] <= 0 || (uint64_t)m.r[1] > m.a[1] ||
              m.a[1] - (uint64_t)m.r[1] >= (uint64_t)m.r[2]))
             abort(); /* an answer that does not hold the page */
+        if (fs_session_chunks(ss[0]) > FS_SESSION_MAX_CHUNKS ||
+            fs_session_chunks(ss[1]) > FS_SESSION_MAX_CHUNKS ||
+            mem_objects != (long)(fs_session_chunks(ss[0]) + fs_session_chunks(ss[1])))
+            abort(); /* a chunk without an open payer, or a payer beyond its bound */
         if ((n & 31) == 0)
             fs_server_collect(srv);
         if ((setup & 2) && n == 128) {

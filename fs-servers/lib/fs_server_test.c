@@ -1039,15 +1039,21 @@ static void comp_configuration(void)
 
 /* ---- mapped files: memory objects are plain zeroed memory here ---- */
 
-static unsigned mem_live, mem_busy_id;
-static uint64_t mem_next_id;
+#define MEM_IDS 4096
+#define MEM_ALL_BUSY UINT64_MAX
+static unsigned mem_live;
+static uint64_t mem_next_id, mem_busy_id;     /* an id a client maps, or MEM_ALL_BUSY */
+static struct fs_session *mem_payer[MEM_IDS]; /* by id, while it lives */
+static uint8_t *mem_addr[MEM_IDS];
 
-static void *mem_create(void *ctx, uint64_t pages, uint64_t *id)
+static void *mem_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id)
 {
-    void *p = calloc(pages, 4096);
+    void *p = mem_next_id + 1 < MEM_IDS ? calloc(pages, 4096) : NULL;
     if (p) {
         mem_live++;
         *id = ++mem_next_id;
+        mem_payer[*id] = payer;
+        mem_addr[*id] = p;
     }
     return p;
 }
@@ -1056,11 +1062,13 @@ static void mem_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id)
 {
     free(addr);
     mem_live--;
+    mem_payer[id] = NULL;
+    mem_addr[id] = NULL;
 }
 
 static bool mem_in_use(void *ctx, uint64_t id)
 {
-    return mem_busy_id != 0;
+    return mem_busy_id == MEM_ALL_BUSY || mem_busy_id == id;
 }
 
 static const struct fs_mem_ops test_mem = {NULL, mem_create, mem_destroy, mem_in_use};
@@ -1146,28 +1154,115 @@ static void mapped_files(void)
     CHECK_INT((uint64_t)msg.r[3], id0);
     fs_session_close(ro);
     /* the chunks stay while the file has a name, or a session holds it, or a client
-     * maps a chunk */
+     * maps a chunk; but one wholly beyond the end goes unless a client maps it */
+    CHECK_INT(mem_live, 2);
+    CHECK_INT(fs_session_chunks(ss), 2);
+    mem_busy_id = MEM_ALL_BUSY;
     fs_server_collect(srv);
     CHECK_INT(mem_live, 2);
+    mem_busy_id = 0;
+    fs_server_collect(srv);
+    CHECK_INT(mem_live, 1); /* pages 4..7 of a file of 6 bytes */
+    CHECK_INT(fs_session_chunks(ss), 1);
     CHECK_INT(unlink_(ss, root, "shm", 0), 0);
     fs_server_collect(srv);
-    CHECK_INT(mem_live, 2); /* the session still holds it */
+    CHECK_INT(mem_live, 1); /* the session still holds it */
     CHECK_STR(read_(ss, h, 100, 0), "onetwo");
     CHECK_INT(call(ss, FS_CLOSE, (uint64_t)h, 0, 0, 0, 0), 0);
     CHECK_INT(call(ss, FS_RELEASE, (uint64_t)f, 0, 0, 0, 0), 0);
-    mem_busy_id = 1;
+    mem_busy_id = id0;
     fs_server_collect(srv);
-    CHECK_INT(mem_live, 2); /* a client maps it */
+    CHECK_INT(mem_live, 1); /* a client maps it */
     mem_busy_id = 0;
     fs_server_collect(srv);
     CHECK_INT(mem_live, 0);
     CHECK_INT(fs_server_mapped_pages(srv), 0);
-    /* a mapped file at the server's end is freed with it */
+    /* a mapped file whose payer is still open at the server's end is freed with it */
     f = create(ss, root, "other", S_IFREG | 0600);
     h = open_(ss, f, O_RDWR);
     CHECK_INT(map_(ss, h, 0), 0);
     CHECK_INT(mem_live, 1);
-    fs_session_close(ss);
+}
+
+/* Who pays for chunks: the session whose request made them, at most
+ * FS_SESSION_MAX_CHUNKS each; a session's end takes its chunks with it, and the bytes
+ * of the files they held go back into the files. */
+static void mapped_payers(void)
+{
+    struct fs_session *a, *b;
+    int64_t ra, rb, fa[FS_SESSION_MAX_CHUNKS + 1], ha[FS_SESSION_MAX_CHUNKS + 1], fb, hb, h;
+    char name[16];
+    fs_server_set_mem(srv, &test_mem);
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &a), 0);
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &b), 0);
+    ra = attach(a);
+    rb = attach(b);
+    /* a maps one small file after another until it has all the chunks it may have */
+    for (int i = 0; i <= FS_SESSION_MAX_CHUNKS; i++) {
+        snprintf(name, sizeof name, "a%d", i);
+        fa[i] = create(a, ra, name, S_IFREG | 0600);
+        ha[i] = open_(a, fa[i], O_RDWR);
+        CHECK_INT(map_(a, ha[i], 0), i < FS_SESSION_MAX_CHUNKS ? 0 : -ENOMEM);
+        if (i < FS_SESSION_MAX_CHUNKS)
+            CHECK(mem_payer[msg.r[3]] == a);
+    }
+    CHECK_INT(fs_session_chunks(a), FS_SESSION_MAX_CHUNKS);
+    CHECK_INT(write_(a, ha[FS_SESSION_MAX_CHUNKS], "plain", 0), 5); /* not mapped: fine */
+    /* b still maps files of its own, and a's without paying for a's chunks */
+    fb = create(b, rb, "b", S_IFREG | 0600);
+    hb = open_(b, fb, O_RDWR);
+    CHECK_INT(map_(b, hb, 0), 0);
+    CHECK(mem_payer[msg.r[3]] == b);
+    h = open_(b, lookup(b, rb, "a0"), O_RDWR);
+    CHECK_INT(map_(b, h, 0), 0);
+    CHECK(mem_payer[msg.r[3]] == a);
+    CHECK_INT(fs_session_chunks(b), 1);
+    /* a write that grows a's file into a new chunk is paid by the writer; for a, whose
+     * chunks are used up, such a write fails */
+    CHECK_INT(write_(b, h, "by b", 3 * 4096), 4);
+    CHECK_INT(fs_session_chunks(b), 2);
+    CHECK_INT(write_(a, ha[1], "far", 3 * 4096), -ENOMEM);
+    /* bytes a client wrote through its mapping of a0 (chunk 0) */
+    CHECK_INT(map_(a, ha[0], 0), 0);
+    memcpy(mem_addr[msg.r[3]], "through a mapping", 17);
+    struct linux_stat before = stat_of(b, lookup(b, rb, "a0"));
+    /* a ends: every file with a chunk a paid for is a plain file again, b's chunks of
+     * those files go too, b's own file keeps its chunk */
+    fs_session_close(a);
+    CHECK_INT(mem_live, 1);
+    CHECK_INT(fs_session_chunks(b), 1);
+    CHECK_INT(fs_server_mapped_pages(srv), 1);
+    CHECK_STR(read_(b, h, 17, 0), "through a mapping");
+    CHECK_STR(read_(b, h, 4, 3 * 4096), "by b");
+    struct linux_stat after = stat_of(b, lookup(b, rb, "a0"));
+    CHECK_INT(after.st_size, 3 * 4096 + 4);
+    CHECK_INT(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+    CHECK_INT(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+    CHECK_STR(read_(b, open_(b, lookup(b, rb, "a64"), O_RDONLY), 5, 0), "plain");
+    /* mapped again, at b's cost, with the same bytes */
+    CHECK_INT(map_(b, h, 0), 0);
+    CHECK(mem_payer[msg.r[3]] == b);
+    CHECK(memcmp(mem_addr[msg.r[3]], "through a mapping", 17) == 0);
+    CHECK_INT(fs_session_chunks(b), 4); /* its own, and a0's chunks 0..2 (pages 0..3) */
+    /* truncated to nothing: the chunks beyond the end go when no client maps them */
+    CHECK_INT(write_(b, hb, "x", 5 * 4096), 1); /* grows "b" into chunk 3 (pages 4..7) */
+    CHECK_INT(fs_session_chunks(b), 5);
+    CHECK_INT(map_(b, hb, 5), 0);
+    uint64_t far = (uint64_t)msg.r[3];
+    CHECK(mem_payer[far] == b);
+    struct fs_setattr sa = {.mask = VFS_SET_SIZE, .size = 0};
+    memcpy(buf.data, &sa, sizeof sa);
+    CHECK_INT(call(b, FS_SETATTR, (uint64_t)fb, 0, 0, 0, 0), 0);
+    mem_busy_id = far;
+    fs_server_collect(srv);
+    CHECK_INT(fs_session_chunks(b), 5);
+    mem_busy_id = 0;
+    fs_server_collect(srv);
+    CHECK_INT(fs_session_chunks(b), 4); /* chunk 0 of an empty mapped file stays */
+    CHECK_INT(mem_live, 4);
+    fs_session_close(b);
+    CHECK_INT(mem_live, 0);
+    CHECK_INT(fs_server_mapped_pages(srv), 0);
 }
 
 int main(void)
@@ -1190,6 +1285,7 @@ int main(void)
     CASE(malformed_requests);
     CASE(server_configuration);
     CASE(mapped_files);
+    CASE(mapped_payers);
     if (mem_live) /* the server's end freed the last mapped file */
         tl_fail(__LINE__, "%u memory objects left", mem_live);
     make_rootfs_tar();

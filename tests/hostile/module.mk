@@ -5,6 +5,13 @@ $(BUILD)/user/bin/hostile: tests/hostile/hostile.c libc/layout.h kernel/abi/capi
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -Ikernel/abi -Ilibc $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/hostile
+# fsattack: attacks on a file-system server's sessions and mappings (the fs-attack
+# scenario, tests/scenarios/fs-attack/)
+$(BUILD)/user/bin/fsattack: tests/hostile/fsattack.c tests/hostile/native.h libc/layout.h \
+		kernel/abi/capix/abi.h lib/include/capix/fs_protocol.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -Ikernel/abi -Ilibc -Ilib/include $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/fsattack
 # the scripts the sandbox scenarios' shells run, from /capix/bin (the boot archive)
 $(BUILD)/user/bin/sandbox-%.sh: tests/hostile/sandbox-%.sh | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

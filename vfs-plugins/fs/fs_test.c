@@ -942,7 +942,7 @@ static void server_gone(void)
  * into "the mapping" directly. */
 static unsigned map_live;
 
-static void *map_create(void *ctx, uint64_t pages, uint64_t *id)
+static void *map_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id)
 {
     void *p = calloc(pages, 4096);
     if (p) {
