@@ -1,6 +1,7 @@
 /*
- * ktest: IPC between two domains, capability transfer, timeouts, the last-capability
- * watch, and what a caller sees when the server's domain is destroyed.
+ * ktest: IPC between two domains, capability transfer, timeouts (of a receive, and of a
+ * call: CX_TCFG_CALL_TIMEOUT), the last-capability watch, and what a caller sees when the
+ * server's domain is destroyed.
  * The server domain is a copy of this one (pd_copy_as) and runs server_fn.
  */
 #include <string.h>
@@ -42,6 +43,12 @@ static void server_fn(uint64_t arg)
         } else if (label == 3) { /* never answer */
             uint64_t bits;
             cx_notif_wait(SRV_NOTIF, CX_TIMEOUT_NONE, &bits);
+        } else if (label == 4) { /* answer late (after w0 ns), with a capability */
+            uint64_t bits;
+            cx_notif_wait(SRV_NOTIF, m.w[0], &bits);
+            ib->send_caps[0] = SRV_EP;
+            m.w[0] = 0xfeed;
+            m.tag = CX_TAG(4, 1, 1);
         } else {
             m.tag = CX_TAG(0, 0, 0);
         }
@@ -126,6 +133,39 @@ void kt_ipc(void)
     kt_check("recv_timeout", err == CX_E_TIMEOUT && cx_clock_ns() - t0 >= 9000000, "err %s",
              cx_strerror(err));
     EXPECT("recv_poll", cx_recv(lonely, 0, &m), CX_E_WOULD_BLOCK);
+
+    /* call timeouts: a call queued on an endpoint nobody receives on gives up */
+    EXPECT("call_timeout_set",
+           cx_thread_config(CX_SLOT_SELF_THREAD, CX_TCFG_CALL_TIMEOUT, 50000000), 0);
+    m = (struct cx_msg){.tag = CX_TAG(1, 1, 0), .w = {41}};
+    t0 = cx_clock_ns();
+    err = cx_call(lonely, &m);
+    uint64_t dt = cx_clock_ns() - t0;
+    kt_check("call_timeout_queued", err == CX_E_TIMEOUT && dt >= 45000000 && dt < 1000000000,
+             "err %s after %lu us", cx_strerror(err), dt / 1000);
+    EXPECT("call_timeout_left_queue", cx_recv(lonely, 0, &m), CX_E_WOULD_BLOCK);
+    /* a call the server takes and does not answer in time gives up too; the server's late
+     * reply (with a capability) then finds no caller: it reaches nobody, and the next call
+     * gets its own answer */
+    uint64_t late = kt_slot();
+    ib->recv_slots[0] = late;
+    m = (struct cx_msg){.tag = CX_TAG(4, 1, 0), .w = {300000000}};
+    t0 = cx_clock_ns();
+    err = cx_call(cep, &m);
+    dt = cx_clock_ns() - t0;
+    kt_check("call_timeout_unanswered", err == CX_E_TIMEOUT && dt >= 45000000 && dt < 1000000000,
+             "err %s after %lu us", cx_strerror(err), dt / 1000);
+    EXPECT("call_timeout_none",
+           cx_thread_config(CX_SLOT_SELF_THREAD, CX_TCFG_CALL_TIMEOUT, CX_TIMEOUT_NONE), 0);
+    m = (struct cx_msg){.tag = CX_TAG(1, 1, 0), .w = {41}};
+    err = cx_call(cep, &m);
+    dt = cx_clock_ns() - t0;
+    kt_check("late_reply_dropped", err == 0 && m.w[0] == 42 && CX_TAG_LABEL(m.tag) == 1,
+             "err %s w0 %#lx label %lu", cx_strerror(err), m.w[0], CX_TAG_LABEL(m.tag));
+    kt_check("late_reply_after_the_server_was_done", dt >= 290000000, "answered after %lu us",
+             dt / 1000);
+    EXPECT("late_reply_no_capability", cx_raw_cap_info(late, 0, 0, 0, 0, 0).err, CX_E_EMPTY_SLOT);
+    ib->recv_slots[0] = 0;
 
     /* last-capability watch: fires when every copy derived from ep is gone */
     uint64_t w = kt_slot();
