@@ -40,6 +40,7 @@
 
 #include <capix/abi.h>
 #include "layout.h"
+#include "native.h" /* the gadget finder and native() */
 
 #define NCALL_BUCKETS 48 /* 0..46 by number, 47: every number beyond */
 #define NRESULTS 20      /* 0..-17, redirected, other */
@@ -65,10 +66,8 @@ struct shared {
 };
 
 static struct shared *sh;
-static uintptr_t gadget;
 static uint64_t rng;
 static uint64_t call_mask = ~0ull; /* HOSTILE_CALLS: the call numbers to make (a bit each) */
-static uint64_t lo_code, hi_code;
 /* Objects our calls made (slot and type), used as arguments further on: calls get past
  * the type checks and reach the deeper ones. */
 #define MAX_OBJS 32
@@ -90,28 +89,6 @@ static const struct {
 #define SPARE_SLOT 900 /* spare copies of core[] at 900.. */
 static uint8_t scratch[3 * 4096] __attribute__((aligned(4096)));
 
-struct nret {
-    int64_t err;
-    uint64_t rsi, rdi, rdx;
-};
-
-/* One native call through the runtime's gadget. The call pushes a return address, so the
- * red zone is stepped over first; rcx and r11 are the kernel's, the rest is declared. */
-static struct nret native(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-                          uint64_t a4, uint64_t a5)
-{
-    register uint64_t r10 __asm__("r10") = a3;
-    register uint64_t r8 __asm__("r8") = a4;
-    register uint64_t r9 __asm__("r9") = a5;
-    uint64_t rax = nr, rdi = a0, rsi = a1, rdx = a2;
-    __asm__ volatile("sub $128, %%rsp\n\tcall *%[g]\n\tadd $128, %%rsp"
-                     : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
-                     : [g] "b"(gadget)
-                     : "rcx", "r11", "memory", "cc");
-    struct nret r = {(int64_t)rax, rsi, rdi, rdx};
-    return r;
-}
-
 static uint64_t rnd(void)
 {
     rng ^= rng << 13;
@@ -125,65 +102,6 @@ static uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Length of a gadget instruction after `syscall` that writes no memory, no rax and no
- * rsp (mov/test/xor between registers, not into rax), or 0. */
-static unsigned harmless_insn(const uint8_t *p)
-{
-    unsigned rex = (p[0] & 0xf0) == 0x40 ? 1 : 0;
-    uint8_t op = p[rex], modrm = p[rex + 1];
-    if ((op == 0x89 || op == 0x85 || op == 0x31) && (modrm & 0xc0) == 0xc0) {
-        unsigned dst = (modrm & 7) | (rex && (p[0] & 1) ? 8 : 0);
-        if (op != 0x85 && (dst == 0 || dst == 4))
-            return 0;
-        return rex + 2;
-    }
-    return 0;
-}
-
-/* Finds a native-call gadget in the runtime's executable segment; 0 when none. */
-static int find_gadget(void)
-{
-    const uint8_t *eh = (const uint8_t *)RT_IMAGE_BASE;
-    if (memcmp(eh, "\177ELF", 4) || eh[4] != 2)
-        return -1;
-    uint64_t phoff, phent, phnum;
-    memcpy(&phoff, eh + 32, 8);
-    phent = *(const uint16_t *)(eh + 54);
-    phnum = *(const uint16_t *)(eh + 56);
-    for (uint64_t i = 0; i < phnum; i++) {
-        const uint8_t *ph = eh + phoff + i * phent;
-        uint32_t type, flags;
-        uint64_t vaddr, memsz;
-        memcpy(&type, ph, 4);
-        memcpy(&flags, ph + 4, 4);
-        memcpy(&vaddr, ph + 16, 8);
-        memcpy(&memsz, ph + 40, 8);
-        if (type == 1 && (flags & 1)) { /* PT_LOAD, PF_X */
-            lo_code = vaddr, hi_code = vaddr + memsz;
-            break;
-        }
-    }
-    if (!hi_code)
-        return -1;
-    for (int pass = 0; pass < 2; pass++)
-        for (const uint8_t *p = (const uint8_t *)lo_code; p + 16 < (const uint8_t *)hi_code; p++) {
-            if (p[0] != 0x0f || p[1] != 0x05)
-                continue;
-            const uint8_t *q = p + 2;
-            for (int k = 0; pass && k < 4; k++) {
-                unsigned n = harmless_insn(q);
-                if (!n)
-                    break;
-                q += n;
-            }
-            if (*q == 0xc3) {
-                gadget = (uintptr_t)p;
-                return 0;
-            }
-        }
-    return -1;
 }
 
 /* ---- argument generators ---- */
@@ -260,7 +178,7 @@ static uint64_t arg_ptr(void)
     case 7:
         return 0x0000800000000000ull + (rnd() & 0xffffffff); /* not canonical */
     case 8:
-        return lo_code + rnd() % (hi_code - lo_code); /* the runtime's code */
+        return native_lo_code + rnd() % (native_hi_code - native_lo_code); /* the runtime's code */
     case 9:
         return rnd() & 0x7ffffffff000ull;
     default:
@@ -980,13 +898,14 @@ int main(int argc, char **argv)
         return 1;
     }
     rng = now_ns() ^ 0x9e3779b97f4a7c15ull;
-    if (find_gadget()) {
+    if (native_init()) {
         printf("FAIL hostile: no `syscall; ret` gadget in the runtime's code [%#lx, %#lx)\n",
-               (unsigned long)lo_code, (unsigned long)hi_code);
+               (unsigned long)native_lo_code, (unsigned long)native_hi_code);
         return 1;
     }
     printf("hostile: runtime code [%#lx, %#lx), native-call gadget at %#lx\n",
-           (unsigned long)lo_code, (unsigned long)hi_code, (unsigned long)gadget);
+           (unsigned long)native_lo_code, (unsigned long)native_hi_code,
+           (unsigned long)native_gadget);
     int fails = checks();
 
     struct tally t = {0};

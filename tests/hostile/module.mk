@@ -1,7 +1,7 @@
 # hostile: the hostile static program of the sandbox-hostile scenario (tests/hostile/,
 # docs/sandboxes.md). Built with the stock musl-gcc like tests/posix/*, into
 # build/user/bin/ so that it goes into the boot archive.
-$(BUILD)/user/bin/hostile: tests/hostile/hostile.c libc/layout.h kernel/abi/capix/abi.h | $(DEPS_STAMP)
+$(BUILD)/user/bin/hostile: tests/hostile/hostile.c tests/hostile/native.h libc/layout.h kernel/abi/capix/abi.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -Ikernel/abi -Ilibc $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/hostile
