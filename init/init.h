@@ -34,7 +34,7 @@ struct route {
 
 /* How long init waits for a provider to answer a session request (docs/sessions.md,
  * "Timeouts"): a provider that does not answer in time fails that request with EIO, and
- * init goes on. */
+ * init goes on without asking it again until it announces the service again. */
 #define INIT_CALL_TIMEOUT_NS (5ul * 1000000000ul)
 
 struct child {
@@ -42,6 +42,8 @@ struct child {
     unsigned nprovides;
     const char *provides[MAX_SERVICES];
     uint64_t service_ep[MAX_SERVICES]; /* announced: the server's endpoint (0: not yet) */
+    bool unanswered[MAX_SERVICES];     /* it let a session request time out: not asked
+                                          again until it announces the service again */
     unsigned nroutes;
     struct route routes[MAX_ROUTES];
     const char *binary;

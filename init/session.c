@@ -7,6 +7,10 @@
  * answers with the session capability (a badged endpoint of its own) and the session's
  * shared memory, which init hands to the requester. No route means no session, said
  * once in the log.
+ *
+ * Providers are less trusted than init: every call to one is bounded
+ * (INIT_CALL_TIMEOUT_NS), and a provider that let one time out is not called again
+ * until it announces the service again (docs/sessions.md, "Timeouts").
  */
 #include <string.h>
 #include "init.h"
@@ -43,6 +47,7 @@ void session_announce(struct child *c, struct cx_msg *m, uint64_t recv_slot)
             cx_slot_free(c->service_ep[i]);
         }
         c->service_ep[i] = recv_slot;
+        c->unanswered[i] = false;
         m->w[0] = 0;
         cx_printf("[init] %s provides %s\n", c->name, service);
         return;
@@ -87,6 +92,10 @@ void session_request(struct child *children, unsigned count, struct child *c, st
         m->w[0] = (uint64_t)-5; /* EIO: the provider is gone */
     } else if (!p->service_ep[si] || !quota) {
         m->w[0] = (uint64_t)(quota ? -11 : -22); /* EAGAIN: not announced yet */
+    } else if (p->unanswered[si]) {
+        /* it kept init waiting once: asking it again would let any requester with a
+         * route to it hold init (and every other component's requests) that long again */
+        m->w[0] = (uint64_t)-5; /* EIO, as when it did not answer */
     } else {
         /* ask the provider, with the label as it sees it: "requester -> label" */
         uint64_t words[FULL_WORDS];
@@ -102,9 +111,10 @@ void session_request(struct child *children, unsigned count, struct child *c, st
         if (err == CX_E_TIMEOUT) {
             if (p->silences < DENIALS_LOGGED)
                 cx_printf("[init] %s did not answer %s's %s session request within %lu s: "
-                          "EIO\n",
-                          p->name, c->name, service, INIT_CALL_TIMEOUT_NS / 1000000000ul);
+                          "EIO; not asked again until it announces %s again\n",
+                          p->name, c->name, service, INIT_CALL_TIMEOUT_NS / 1000000000ul, service);
             p->silences++;
+            p->unanswered[si] = true;
         }
         if (err || (int64_t)q.w[0] < 0 || CX_TAG_CAPS(q.tag) != 2) {
             m->w[0] = err ? (uint64_t)-5 : (int64_t)q.w[0] < 0 ? q.w[0] : (uint64_t)-5;

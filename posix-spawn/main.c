@@ -407,9 +407,18 @@ static long request_session(const uint64_t *words, uint64_t bytes, struct shared
     b->send_caps[0] = sh->quota;
     b->recv_slots[0] = sh->notif;
     b->recv_slots[1] = sh->mem;
+    b->recv_slots[2] = 0;
     struct cx_msg m = {.tag = CX_TAG(CX_LABEL_SESSION, W, 1)};
     memcpy(m.w, words, 4 * 8);
-    long err = cx_call(CX_SLOT_PARENT, &m);
+    long err = cx_call(CX_SLOT_PARENT, &m); /* bounded: LAUNCHER_CALL_TIMEOUT_NS */
+    /* no other answer brings capabilities: none may land in these slots once they are
+     * given back (a server's answer to the calls below could otherwise) */
+    b->recv_slots[0] = b->recv_slots[1] = 0;
+    if (err == CX_E_TIMEOUT)
+        cx_printf("posix-spawn: init did not answer a %s session request '%s' within %lu s: "
+                  "EIO\n",
+                  (const char *)words, (const char *)(words + CX_SESSION_SERVICE_WORDS),
+                  LAUNCHER_CALL_TIMEOUT_NS / 1000000000ul);
     long r = err ? -5 : (long)m.w[0];
     if (r == 0 && CX_TAG_CAPS(m.tag) != 2)
         r = -5;      /* EIO */
@@ -483,7 +492,15 @@ static void sessions_unlock(struct proc *pr)
             continue;
         struct fs_buf *b = (struct fs_buf *)SCRATCH;
         if (__atomic_load_n(&b->lock, __ATOMIC_ACQUIRE) == (int32_t)pr->pid) {
-            cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 1, 0), 0, 0, 0, 0);
+            /* bounded (LAUNCHER_CALL_TIMEOUT_NS): a server that does not answer may still
+             * be in the dead request, but the buffer is its to write at any time anyway,
+             * and the session's other holders are better off calling it than spinning on
+             * the lock for good */
+            if (cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 1, 0), 0, 0, 0, 0).err ==
+                CX_E_TIMEOUT)
+                cx_printf("posix-spawn: the server of pid %d's File_system session did not "
+                          "answer within %lu s: the lock is freed without it\n",
+                          pr->pid, LAUNCHER_CALL_TIMEOUT_NS / 1000000000ul);
             __atomic_store_n(&b->lock, 0, __ATOMIC_RELEASE);
             cx_printf("posix-spawn: pid %d ended in a File_system request: its lock is freed\n",
                       pr->pid);
@@ -1357,14 +1374,20 @@ static long terminal_open(struct proc *pr)
             struct cx_msg m = {.tag = CX_TAG(TERM_LABEL_REQUEST, 3, 2)};
             m.w[0] = TERM_OP_BIND;
             m.w[1] = m.w[2] = 0;
-            err = cx_call(sh->notif, &m);
+            err = cx_call(sh->notif, &m); /* bounded: LAUNCHER_CALL_TIMEOUT_NS */
             if (!err && m.w[0])
                 err = CX_E_INVALID_ARG;
         }
         cx_cap_delete(ev), cx_slot_free(ev);
-        if (err) {
+        if (err == CX_E_TIMEOUT) {
+            cx_printf("posix-spawn: terminal '%s': the Terminal server did not answer within "
+                      "%lu s: EIO\n",
+                      label, LAUNCHER_CALL_TIMEOUT_NS / 1000000000ul);
+        } else if (err) {
             cx_printf("posix-spawn: terminal '%s': cannot set up the session: %s\n", label,
                       cx_strerror(err));
+        }
+        if (err) {
             cx_unmap(CX_SLOT_SELF_PD, (uint64_t)t->sh, 1);
             shared_free(sh);
             memset(t, 0, sizeof(*t));

@@ -78,6 +78,10 @@ _Noreturn void cx_exit(int status)
 {
     if (cx_start_info) {
         struct cx_msg m = {.tag = CX_TAG(CX_LABEL_EXIT, 1, 0), .w = {(uint64_t)status}};
+        /* the parent must hear of the end whatever bound the main thread's calls have
+         * (CX_TCFG_CALL_TIMEOUT): an exit call that gave up in the queue of a busy parent
+         * would leave the component stopped here and the parent believing it runs */
+        cx_thread_config(CX_SLOT_SELF_THREAD, CX_TCFG_CALL_TIMEOUT, CX_TIMEOUT_NONE);
         cx_call(CX_SLOT_PARENT, &m);
     }
     for (;;)

@@ -84,3 +84,8 @@ ALL_TARGETS += $(BUILD)/user/bin/shmtest
 TEST_SCRIPTS += tests/posix/shmtest-test.sh
 # the programs that print their checks through ptest.h
 $(addprefix $(BUILD)/user/bin/,procs signals vforktest backcopy pshared): tests/posix/ptest.h
+# timeouttest: the steps of the provider-timeout scenario (providers that do not answer)
+$(BUILD)/user/bin/timeouttest: tests/posix/timeouttest.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/timeouttest
