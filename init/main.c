@@ -239,6 +239,7 @@ int main(int argc, char **argv)
     struct cx_msg m;
     uint64_t spare = cx_slot_alloc(); /* where a received capability lands */
     cx_ipcbuf()->recv_slots[0] = spare;
+    cx_ipcbuf()->recv_slots[1] = cx_ipcbuf()->recv_slots[2] = 0; /* one at most */
     err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
     for (;;) {
         flush_deferred();

@@ -10,7 +10,9 @@
  *
  * Providers are less trusted than init: every call to one is bounded
  * (INIT_CALL_TIMEOUT_NS), and a provider that let one time out is not called again
- * until it announces the service again (docs/sessions.md, "Timeouts").
+ * until it announces the service again (docs/sessions.md, "Timeouts"). Receive slots
+ * are set for exactly the capabilities a message may bring, so that no child and no
+ * provider can put one into a slot init does not know is taken.
  */
 #include <string.h>
 #include "init.h"
@@ -105,9 +107,11 @@ void session_request(struct child *children, unsigned count, struct child *c, st
         b->send_caps[0] = quota;
         b->recv_slots[0] = got[0];
         b->recv_slots[1] = got[1];
+        b->recv_slots[2] = 0; /* a third capability has nowhere to go */
         struct cx_msg q = {.tag = CX_TAG(CX_LABEL_SESSION_CREATE, FULL_WORDS, 1)};
         memcpy(q.w, words, 4 * 8);
         long err = cx_call(p->service_ep[si], &q); /* bounded: INIT_CALL_TIMEOUT_NS */
+        b->recv_slots[1] = 0; /* a child's message brings one capability at most */
         if (err == CX_E_TIMEOUT) {
             if (p->silences < DENIALS_LOGGED)
                 cx_printf("[init] %s did not answer %s's %s session request within %lu s: "
@@ -116,8 +120,10 @@ void session_request(struct child *children, unsigned count, struct child *c, st
             p->silences++;
             p->unanswered[si] = true;
         }
-        if (err || (int64_t)q.w[0] < 0 || CX_TAG_CAPS(q.tag) != 2) {
-            m->w[0] = err ? (uint64_t)-5 : (int64_t)q.w[0] < 0 ? q.w[0] : (uint64_t)-5;
+        int64_t r = (int64_t)q.w[0];
+        if (err || r < 0 || CX_TAG_CAPS(q.tag) != 2) {
+            /* the provider's error goes on when it is an errno (1..4095), else EIO */
+            m->w[0] = (uint64_t)(!err && r < 0 && r >= -4095 ? r : -5);
             for (int i = 0; i < 2; i++) {
                 cx_cap_delete(got[i]);
                 cx_slot_free(got[i]);

@@ -14,6 +14,11 @@
  *                             main thread sets a 1 s bound on its calls and returns: init,
  *                             busy with a provider that does not answer, must still hear
  *                             of the exit.
+ *   silent plant SERVICE LABEL  a requester too: gets a session (SERVICE, LABEL) and drops
+ *                             it, sends two session requests with three capabilities
+ *                             (a route-less label: init takes one, its quota, and must
+ *                             not take the others into slots it does not know are used),
+ *                             then gets a session again: PASS or FAIL.
  * A provider never ends by itself: init stops it (stop-after) or it runs until shutdown.
  * It takes what it is sent as it comes: it is a test of its callers, not a server.
  */
@@ -63,6 +68,45 @@ static _Noreturn void asker_main(void)
     wait_forever();
 }
 
+/* A session request from the main thread with quota q and, if extra, two more
+ * capabilities; returns the errno init answers (0: the session's two capabilities are
+ * in got[0..1]). */
+static long ask(const char *service, const char *label, uint64_t q, bool extra, uint64_t got[2])
+{
+    struct cx_ipcbuf *b = cx_ipcbuf();
+    char words[(SW + LW) * 8] = {0};
+    memcpy(words, service, strlen(service));
+    memcpy(words + SW * 8, label, strlen(label));
+    struct cx_msg m = {.tag = CX_TAG(CX_LABEL_SESSION, SW + LW, extra ? 3 : 1)};
+    memcpy(m.w, words, sizeof(m.w));
+    memcpy(b->words + 4, words + sizeof(m.w), sizeof(words) - sizeof(m.w));
+    b->send_caps[0] = q;
+    b->send_caps[1] = b->send_caps[2] = CX_SLOT_LOG;
+    b->recv_slots[0] = got[0];
+    b->recv_slots[1] = got[1];
+    long err = cx_call(CX_SLOT_PARENT, &m);
+    return err ? 5 : (long)-(int64_t)m.w[0];
+}
+
+static int planter(const char *service, const char *label)
+{
+    uint64_t q = cx_slot_alloc(), got[2] = {cx_slot_alloc(), cx_slot_alloc()};
+    long r[4];
+    for (int i = 0; i < 4; i++) {
+        bool legit = i == 0 || i == 3;
+        if (cx_quota_create(CX_SLOT_QUOTA, 256ul << 10, q))
+            return 2;
+        r[i] = ask(service, legit ? label : "nowhere", q, !legit, got);
+        cx_cap_delete(got[0]), cx_cap_delete(got[1]); /* the session ends */
+        cx_cap_delete(q);
+    }
+    bool ok = !r[0] && r[1] == 1 && r[2] == 1 && !r[3];
+    cx_printf("%s plant: sessions before and after two requests with three capabilities: "
+              "errno %ld, %ld, %ld, %ld\n",
+              ok ? "PASS" : "FAIL", r[0], r[1], r[2], r[3]);
+    return ok ? 0 : 1;
+}
+
 static int requester(const char *service, const char *label)
 {
     size_t sl = strlen(service), ll = strlen(label);
@@ -93,8 +137,11 @@ int main(int argc, char **argv)
     const char *mode = argc > 1 ? argv[1] : "";
     if (!strcmp(mode, "exit") && argc == 4)
         return requester(argv[2], argv[3]);
+    if (!strcmp(mode, "plant") && argc == 4 && strlen(argv[2]) < SW * 8 && strlen(argv[3]) < LW * 8)
+        return planter(argv[2], argv[3]);
     if (argc < 3 || (strcmp(mode, "never") && strcmp(mode, "create") && strcmp(mode, "calls"))) {
-        cx_printf("usage: silent never|create|calls SERVICE... | silent exit SERVICE LABEL\n");
+        cx_printf(
+            "usage: silent never|create|calls SERVICE... | silent exit|plant SERVICE LABEL\n");
         return 2;
     }
     struct cx_ipcbuf *b = cx_ipcbuf();
