@@ -96,6 +96,10 @@ struct child *route_find(struct child *children, unsigned count, const struct ch
 /* route.c: the label the provider sees, "REQUESTER -> LABEL" (just REQUESTER for an
  * empty label), cut to size - 1 bytes and NUL-padded to size. */
 void route_full_label(char *out, size_t size, const char *requester, const char *label);
+/* route.c: whether init takes a label (and a service name) a requester asked for: 0,
+ * -EINVAL (-22) when either holds "->" or a control character, -ENAMETOOLONG (-36)
+ * when "REQUESTER -> LABEL" does not fit a provider's size - 1 bytes (it is never cut). */
+int route_label_check(size_t size, const char *requester, const char *service, const char *label);
 /* main.c: a capability init no longer needs after its next reply */
 void session_defer_free(uint64_t slot);
 

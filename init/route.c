@@ -3,7 +3,8 @@
  * fuzzer (init/route_fuzz.c) and the config tools drive the same code as init: the
  * first `route` of the requester whose service and label condition match names the
  * provider, which must provide that service; the provider sees the label prefixed
- * with the requester's name.
+ * with the requester's name. What a requester asks for is one element (no "->", no
+ * control characters) that fits the provider's label whole (route_label_check).
  */
 #include <string.h>
 #include "init.h"
@@ -44,4 +45,12 @@ void route_full_label(char *out, size_t size, const char *requester, const char 
     if (n + 4 + l >= size)
         l = size - n - 5;
     memcpy(out + n + 4, label, l);
+}
+
+int route_label_check(size_t size, const char *requester, const char *service, const char *label)
+{
+    if (!cx_label_part_ok(service) || !cx_label_part_ok(label))
+        return -22; /* EINVAL */
+    size_t n = strlen(requester) + (label[0] ? 4 + strlen(label) : 0);
+    return n < size ? 0 : -36; /* ENAMETOOLONG */
 }

@@ -6,8 +6,9 @@
  * to a newline). Each answer of route_find is compared with a plain reading of
  * docs/sessions.md written here (first route of the service whose condition holds;
  * its target must provide the service), each full label with "REQUESTER -> LABEL" cut
- * to the provider's 127 bytes, and each policy-style match of the full label with the
- * same plain reading.
+ * to the provider's 127 bytes, each policy-style match of the full label with the
+ * same plain reading, and route_label_check (what init takes at all: one element, no
+ * control character, whole in the provider's label) with the same docs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,19 @@ static void query(unsigned count, const struct child *c, const char *service, co
     check(!got || (si < got->nprovides && !strcmp(got->provides[si], service)),
           "route_find's provider does not provide the service");
 
+    /* what init takes: no "->" and no control character in the service or the label,
+     * and "REQUESTER -> LABEL" whole in the provider's label */
+    bool one_element = !strstr(service, "->") && !strstr(label, "->");
+    for (const char *s = label; *s; s++)
+        one_element &= (unsigned char)*s >= 0x20 && *s != 0x7f;
+    for (const char *s = service; *s; s++)
+        one_element &= (unsigned char)*s >= 0x20 && *s != 0x7f;
+    char whole[256 + LABEL_MAX];
+    snprintf(whole, sizeof(whole), label[0] ? "%s -> %s" : "%s", c->name, label);
+    int want_check = !one_element ? -22 : strlen(whole) >= FULL_SIZE ? -36 : 0;
+    check(route_label_check(FULL_SIZE, c->name, service, label) == want_check,
+          "route_label_check differs from the plain reading");
+
     /* the label the provider sees */
     char full[FULL_SIZE + 8];
     memset(full, 'x', sizeof(full));
@@ -91,6 +105,7 @@ static void query(unsigned count, const struct child *c, const char *service, co
     snprintf(plain, sizeof(plain), label[0] ? "%s -> %s" : "%s", c->name, label);
     plain[FULL_SIZE - 1] = 0;
     check(!strcmp(full, plain), "a full label is not 'REQUESTER -> LABEL'");
+    check(want_check || !strcmp(full, whole), "a label init takes is cut");
     for (size_t i = strlen(full); i < FULL_SIZE; i++)
         check(full[i] == 0, "a full label is not NUL-padded");
 

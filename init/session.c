@@ -72,14 +72,18 @@ void session_request(struct child *children, unsigned count, struct child *c, st
     uint64_t quota = CX_TAG_CAPS(m->tag) ? recv_slot : 0;
     m->tag = CX_TAG(0, 1, 0);
     unsigned si = 0;
-    struct child *p =
-        cx_label_part_ok(label) ? route_find(children, count, c, service, label, &si) : NULL;
-    if (!cx_label_part_ok(label)) {
+    int bad = route_label_check(FULL_WORDS * 8, c->name, service, label);
+    struct child *p = bad ? NULL : route_find(children, count, c, service, label, &si);
+    if (bad) {
+        /* not echoed: it may hold what would make lines of init's log */
         if (c->denials < DENIALS_LOGGED)
-            cx_printf("[init] %s: a %s session label may not contain '->': '%s' denied\n", c->name,
-                      service, label);
+            cx_printf("[init] %s: a session request whose %s: denied\n", c->name,
+                      bad == -22 ? "service or label holds '->' or a control character"
+                                 : "label does not fit the provider's label after the name");
+        else if (c->denials == DENIALS_LOGGED)
+            cx_printf("[init] %s: more session requests denied; not logged any more\n", c->name);
         c->denials++;
-        m->w[0] = (uint64_t)-22; /* EINVAL */
+        m->w[0] = (uint64_t)(int64_t)bad;
     } else if (!p) {
         /* the first denials say why; a component that asks again and again (a hostile
          * one) must not flood the log that every component shares */

@@ -17,6 +17,6 @@ TEST_SCRIPTS += tests/tools/bash-scripts.sh
 # The interactive shell on the serial console, driven through a pty (tests/terminal/).
 TEST_SCRIPTS += tests/terminal/console-test.py
 # Sandboxes (docs/sandboxes.md): a hostile program next to a shell (tests/hostile/)
-SCENARIOS += sandbox-hostile sandbox-isolation sandbox-cpu provider-timeout session-extra-caps
+SCENARIOS += sandbox-hostile sandbox-isolation sandbox-cpu provider-timeout session-extra-caps session-labels
 # the same with 20 million calls, run by `make fuzz`
 FUZZ_SCENARIOS += sandbox-hostile-long kernel-attacks-long

@@ -45,17 +45,41 @@ def size_text(n):
     return str(n)
 
 
+SEP = b" -> "  # between the elements of a label (docs/sessions.md, "Labels")
+
+
 def label_matches(match, pattern, label):
-    """lib/capix/label.c: cx_label_matches, on bytes."""
-    p = pattern.encode("utf-8", "surrogateescape")
+    """lib/capix/label.c: cx_label_matches, on bytes: prefixes and suffixes of whole
+    elements; a separator at a pattern's open end is the same as none."""
+    p = pattern.encode("utf-8", "surrogateescape") if pattern is not None else b""
     lab = label.encode("utf-8", "surrogateescape")
     if match == "any":
         return True
     if match == "label":
         return p == lab
     if match == "label-prefix":
-        return lab.startswith(p)
-    return lab.endswith(p)
+        if p.endswith(b" ->"):
+            p = p[:-3]
+        elif p.endswith(SEP):
+            p = p[:-4]
+        return not p or lab == p or lab.startswith(p + SEP)
+    if p.startswith(SEP):
+        p = p[4:]
+    elif p.startswith(b"-> "):
+        p = p[3:]
+    return not p or lab == p or lab.endswith(SEP + p)
+
+
+def label_refused(client, label):
+    """init/route.c route_label_check: why init refuses a label a component asks for
+    (one element, no control character, whole after the name), or None."""
+    raw = label.encode("utf-8", "surrogateescape")
+    if b"->" in raw or any(b < 0x20 or b == 0x7f for b in raw):
+        return "init refuses a label with '->' or a control character"
+    if len(client.encode("utf-8", "surrogateescape")) + (4 + len(raw) if raw else 0) \
+            >= FULL_LABEL_BYTES:
+        return "init refuses a label that does not fit after the name"
+    return None
 
 
 def full_label(client, label):
@@ -235,6 +259,9 @@ class System:
 
     def reach(self, comp, service, label):
         """A session comp asks for: (text, provider or None, kind)."""
+        why = label_refused(comp.name, label)
+        if why:
+            return "%s label=%s: denied (%s)" % (service, quote_word(label), why), None, "denied"
         r, prov = self.route(comp, service, label)
         if r is None:
             return "%s label=%s: denied (no route)" % (service, quote_word(label)), None, "denied"

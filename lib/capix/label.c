@@ -59,8 +59,10 @@ int cx_label_matches(int match, const char *pattern, const char *label)
 
 int cx_label_part_ok(const char *label)
 {
-    for (; *label; label++)
-        if (label[0] == '-' && label[1] == '>')
+    for (; *label; label++) {
+        unsigned char ch = (unsigned char)label[0];
+        if ((label[0] == '-' && label[1] == '>') || ch < 0x20 || ch == 0x7f)
             return 0;
+    }
     return 1;
 }

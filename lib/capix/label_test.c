@@ -1,8 +1,8 @@
 /*
  * Host test of the label matcher (lib/capix/label.c, docs/sessions.md "Labels"): whole
  * elements only (issue 16: `label-prefix=writer` matched `writers`), separators at the
- * open end of a pattern, and the requester-label check that keeps " -> " out of what a
- * requester asks for.
+ * open end of a pattern, and the requester-label check that keeps " -> " and control
+ * characters out of what a requester asks for.
  */
 #include <stdio.h>
 #include <capix/capix.h>
@@ -53,6 +53,15 @@ int main(int argc, char **argv)
         passed++, printf("PASS a requester's label with '->' is refused\n");
     else
         failed++, printf("FAIL cx_label_part_ok\n");
+    /* a label init prints must not make lines of its log (or move a terminal's cursor) */
+    ok = cx_label_part_ok("caf\xc3\xa9 tmp") &&
+         !cx_label_part_ok("tmp\n[init] component x exited") && !cx_label_part_ok("tmp\r") &&
+         !cx_label_part_ok("\x1b[2Jtmp") && !cx_label_part_ok("tmp\x7f") &&
+         !cx_label_part_ok("\ttmp");
+    if (ok)
+        passed++, printf("PASS a requester's label with a control character is refused\n");
+    else
+        failed++, printf("FAIL cx_label_part_ok on control characters\n");
     printf("label_test: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

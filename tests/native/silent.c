@@ -19,6 +19,10 @@
  *                             (a route-less label: init takes one, its quota, and must
  *                             not take the others into slots it does not know are used),
  *                             then gets a session again: PASS or FAIL.
+ *   silent labels SERVICE LABEL  a requester too: asks for sessions whose labels init
+ *                             must refuse (one with " -> ", one with a line of init's log
+ *                             in it, one too long after this component's name: give it a
+ *                             name of 29 or more), then for LABEL: PASS or FAIL.
  * A provider never ends by itself: init stops it (stop-after) or it runs until shutdown.
  * It takes what it is sent as it comes: it is a test of its callers, not a server.
  */
@@ -107,6 +111,32 @@ static int planter(const char *service, const char *label)
     return ok ? 0 : 1;
 }
 
+static int labeller(const char *service, const char *label)
+{
+    static const char *const bad[] = {
+        "x -> tmp",
+        "tmp\n[init] component tmp exited with status 0",
+        "a-label-of-93-characters-a-label-of-93-characters-a-label-of-93-characters-a-lab"
+        "el-of-93-char",
+    };
+    static const long want[] = {22, 22, 36, 0};
+    uint64_t q = cx_slot_alloc(), got[2] = {cx_slot_alloc(), cx_slot_alloc()};
+    long r[4];
+    bool ok = true;
+    for (int i = 0; i < 4; i++) {
+        if (cx_quota_create(CX_SLOT_QUOTA, 256ul << 10, q))
+            return 2;
+        r[i] = ask(service, i < 3 ? bad[i] : label, q, false, got);
+        cx_cap_delete(got[0]), cx_cap_delete(got[1]);
+        cx_cap_delete(q);
+        ok &= r[i] == want[i];
+    }
+    cx_printf("%s labels: injected separator, log line, too long, then '%s': errno %ld, %ld, "
+              "%ld, %ld\n",
+              ok ? "PASS" : "FAIL", label, r[0], r[1], r[2], r[3]);
+    return ok ? 0 : 1;
+}
+
 static int requester(const char *service, const char *label)
 {
     size_t sl = strlen(service), ll = strlen(label);
@@ -139,9 +169,12 @@ int main(int argc, char **argv)
         return requester(argv[2], argv[3]);
     if (!strcmp(mode, "plant") && argc == 4 && strlen(argv[2]) < SW * 8 && strlen(argv[3]) < LW * 8)
         return planter(argv[2], argv[3]);
+    if (!strcmp(mode, "labels") && argc == 4 && strlen(argv[2]) < SW * 8 &&
+        strlen(argv[3]) < LW * 8)
+        return labeller(argv[2], argv[3]);
     if (argc < 3 || (strcmp(mode, "never") && strcmp(mode, "create") && strcmp(mode, "calls"))) {
-        cx_printf(
-            "usage: silent never|create|calls SERVICE... | silent exit|plant SERVICE LABEL\n");
+        cx_printf("usage: silent never|create|calls SERVICE... | silent exit|plant|labels SERVICE "
+                  "LABEL\n");
         return 2;
     }
     struct cx_ipcbuf *b = cx_ipcbuf();

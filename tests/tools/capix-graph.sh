@@ -92,7 +92,8 @@ else
   fail default-png "exit status $?"
 fi
 
-# ---- two sandboxes sharing a server, program rules, a denied route and a denied mount
+# ---- two sandboxes sharing a server, program rules, a denied route and a denied mount;
+# beta: a prefix route takes whole elements only (not bx), init refuses a label with ->
 cat >"$tmp/two.config" <<'EOF'
 # two sandboxes share one file server; alpha has two program rules
 component files {
@@ -138,8 +139,15 @@ component beta {
     binary posix-spawn
     boot-archive
     route File_system label-prefix=b to=files
+    route File_system label=bhome to=files
     config {
-        vfs { tar @boot; dir /home { fs label=bhome } }
+        vfs {
+            tar @boot
+            dir /home { fs label=bhome }
+            dir /b { fs label=b }
+            dir /bx { fs label=bx }
+            dir /inj { fs label="x -> b" }
+        }
     }
 }
 EOF
@@ -167,8 +175,12 @@ alpha: sandbox (binary posix-spawn), quota 64M
     tree /net: File_system label=net: denied (no route)
 beta: sandbox (binary posix-spawn), quota 4M
   route File_system label-prefix=b -> files: each label L as 'beta -> L' by the policies of files
+  route File_system label=bhome -> files: 'beta -> bhome' read-only, root /beta
   tree /: tar @boot (in the process, read-only)
   tree /home: File_system label=bhome -> files, read-only, root /beta
+  tree /b: File_system label=b -> files, read-only, root /beta
+  tree /bx: File_system label=bx: denied (no route)
+  tree /inj: File_system label="x -> b": denied (init refuses a label with '->' or a control character)
 EOF
 if tools/capix graph "$tmp/two.config" -o "$tmp/two.svg" >"$tmp/two.txt" 2>"$tmp/two.err"; then
   if diff -u "$tmp/two.expected" "$tmp/two.txt" >"$tmp/two.diff"; then

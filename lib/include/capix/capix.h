@@ -183,8 +183,9 @@ long cx_thread_start(uint64_t quota, uint64_t slot, void (*fn)(void), void *stac
                      void *ipcbuf, uint64_t prio);
 /* Session labels (docs/sessions.md): match 0 any label, 1 exact, 2 prefix, 3 suffix. */
 int cx_label_matches(int match, const char *pattern, const char *label);
-/* 1 when a requester's label holds no "->": the separator is added only by the party
- * that enforces (init), so a requester cannot make up elements (docs/sessions.md). */
+/* 1 when a requester's label holds no "->" and no control character: the separator is
+ * added only by the party that enforces (init), so a requester cannot make up elements,
+ * nor lines of the log the label is printed to (docs/sessions.md). */
 int cx_label_part_ok(const char *label);
 /* The component's own part of the config text (docs/config.md), or NULL with *len 0. */
 const char *cx_config_text(size_t *len);
