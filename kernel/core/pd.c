@@ -156,7 +156,7 @@ static void install_present(struct region *r, uint64_t first, uint64_t count)
 int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pages, uint8_t flags,
            uint8_t maxflags)
 {
-    if (!range_ok(va, pages) || off > m->pages || pages > m->pages - off)
+    if (!range_ok(va, pages) || !range_within(off, pages, 0, m->pages))
         return CX_E_INVALID_ARG;
     if ((flags & (CX_MAP_R | CX_MAP_W | CX_MAP_X)) & ~maxflags)
         return CX_E_NO_RIGHTS;
@@ -364,7 +364,7 @@ int uaccess_phys(struct pd *pd, uint64_t uaddr, bool write, uint64_t *pa)
 
 static int uaccess(struct pd *pd, uint64_t uaddr, void *kbuf, size_t len, bool write)
 {
-    if (len > CX_USER_TOP || uaddr > CX_USER_TOP - len)
+    if (!range_within(uaddr, len, 0, CX_USER_TOP))
         return CX_E_BAD_ADDRESS;
     char *k = kbuf;
     while (len) {

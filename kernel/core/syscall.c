@@ -521,7 +521,7 @@ static long futex_key(struct thread *t, uint64_t slot, uint64_t where, struct me
     } else {
         return CX_E_WRONG_TYPE;
     }
-    if ((*off & 3) || *off >= (*m)->pages * PAGE_SIZE)
+    if ((*off & 3) || !range_within(*off, 4, 0, (*m)->pages * PAGE_SIZE))
         return CX_E_INVALID_ARG;
     if ((*m)->obj.dead)
         return CX_E_DEAD;
