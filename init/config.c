@@ -11,6 +11,8 @@
  *       args WORD...          argv[1..]
  *       io FIRST COUNT [NAME] an I/O-port range capability, named NAME (default "io")
  *       irq GSI               an interrupt capability, named "irq"
+ *       pci VVVV:DDDD | BB:DD.F  one PCI device: its BARs, interrupt and description
+ *       mmio BASE SIZE [NAME] a range of device memory (page aligned), named NAME ("mmio")
  *       boot-archive          the boot archive, read-only, named "archive"
  *       stop-after DURATION   init ends it DURATION (500ms, 2s) after its start
  *   }
@@ -18,6 +20,7 @@
  *                             power off once every component (or those named) has ended
  */
 #include "init.h"
+#include "../drivers/pci/pci.h"
 #include <stdbool.h>
 #include <string.h>
 
@@ -132,6 +135,34 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
                 return cfg_error_at(err, p, "a capability name has at most 23 characters");
             cc->node = p;
             c->ncaps++;
+        } else if (!strcmp(p->name, "mmio")) {
+            struct child_cap *cc = &c->caps[c->ncaps];
+            if (c->ncaps == MAX_CHILD_CAPS)
+                return cfg_error_at(err, p, "too many capabilities (at most %u)", MAX_CHILD_CAPS);
+            if ((cfg_nargs(p) != 2 && cfg_nargs(p) != 3) || p->nvalues != cfg_nargs(p) ||
+                cfg_parse_u64(cfg_arg(p, 0), &cc->first) ||
+                cfg_parse_u64(cfg_arg(p, 1), &cc->count) || cc->count == 0 ||
+                ((cc->first | cc->count) & 4095) || cc->first + cc->count < cc->first)
+                return cfg_error_at(err, p,
+                                    "'mmio' takes BASE SIZE [NAME], page aligned, as in: mmio "
+                                    "0xfed00000 4K hpet");
+            cc->name = p->name;
+            cc->label = cfg_nargs(p) == 3 ? cfg_arg(p, 2) : p->name;
+            if (strlen(cc->label) >= 24)
+                return cfg_error_at(err, p, "a capability name has at most 23 characters");
+            cc->node = p;
+            c->ncaps++;
+        } else if (!strcmp(p->name, "pci")) {
+            uint32_t ids, bdf;
+            if (c->pci_sel)
+                return cfg_error_at(err, p, "a component takes one PCI device");
+            if (cfg_nargs(p) != 1 || p->nvalues != 1 ||
+                !pci_parse_selector(cfg_arg(p, 0), &ids, &bdf))
+                return cfg_error_at(err, p,
+                                    "'pci' takes VENDOR:DEVICE (hex, as in pci 1af4:1042) or "
+                                    "BUS:SLOT.FUNCTION (as in pci 00:03.0)");
+            c->pci_sel = cfg_arg(p, 0);
+            c->pci_node = p;
         } else if (!strcmp(p->name, "provides")) {
             for (unsigned i = 0; i < cfg_nargs(p); i++) {
                 if (c->nprovides == MAX_SERVICES)
@@ -177,8 +208,8 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
         } else {
             return cfg_error_at(err, p,
                                 "unknown node '%s' in component (expected binary, quota, stack, "
-                                "priority, slots, args, io, irq, boot-archive, provides, route, "
-                                "stop-after or config)",
+                                "priority, slots, args, io, irq, pci, mmio, boot-archive, "
+                                "provides, route, stop-after or config)",
                                 p->name);
         }
         if (e)

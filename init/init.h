@@ -12,6 +12,7 @@
 #include <capix/config.h>
 
 #define MAX_CHILDREN 32
+#define SCRATCH 0x40000000ul /* where init maps a page to fill it */
 #define MAX_CHILD_MEMS 24
 #define MAX_CHILD_CAPS 8
 
@@ -19,7 +20,7 @@ struct child_cap {
     const char *name;            /* the config node: io, irq, boot-archive */
     const char *label;           /* the name the child sees */
     const struct cfg_node *node; /* for error messages */
-    uint64_t first, count;       /* io range, or irq gsi in first */
+    uint64_t first, count;       /* io range, mmio base and size, or irq gsi in first */
 };
 
 #define MAX_SERVICES 4
@@ -54,7 +55,9 @@ struct child {
     const char *args[16];
     unsigned ncaps;
     struct child_cap caps[MAX_CHILD_CAPS];
-    bool awaited;           /* `when-done shutdown` waits for it */
+    const char *pci_sel;             /* `pci SELECTOR` (docs/pci.md), or NULL */
+    const struct cfg_node *pci_node; /* for error messages */
+    bool awaited;                    /* `when-done shutdown` waits for it */
     uint64_t stop_after_ns; /* `stop-after`: init ends it this long after its start (0: never) */
     uint64_t stop_at_ns;    /* while running: when (cx_clock_ns), or 0 */
     /* while running: original capabilities held by init */
@@ -63,6 +66,9 @@ struct child {
     uint64_t mems[MAX_CHILD_MEMS];
     unsigned nmems;
     uint64_t extra[MAX_CHILD_CAPS];
+    int pci_dev;           /* the PCI device it holds: index + 1, 0 none */
+    uint64_t pci_caps[10]; /* init's originals of its info page, BARs and interrupt */
+    unsigned npci_caps;
     unsigned denials;  /* session requests denied (the first few are logged) */
     unsigned silences; /* session requests it did not answer in time (as a provider) */
     const void *elf;
@@ -105,6 +111,13 @@ void session_defer_free(uint64_t slot);
 
 /* main.c: ends a running child on init's own decision (stop-after), saying why */
 void child_stop(struct child *c, const char *why);
+
+/* pci.c: scans the PCI bus (once) and places every BAR in the windows of bi */
+void init_pci_scan(const struct cx_bootinfo *bi);
+/* pci.c: gives c its `pci` device (claiming it), as named capabilities on *si */
+int child_pci(struct child *c, struct cx_startinfo *si);
+/* pci.c: takes the device back from c (its DMA stopped first) */
+void child_pci_release(struct child *c);
 
 /* rtc.c: wall-clock time minus the monotonic clock, in ns (0 if the RTC is unreadable). */
 int64_t rtc_realtime_offset_ns(void);

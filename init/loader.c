@@ -9,7 +9,6 @@
 #include <capix/tar.h>
 #include <string.h>
 
-#define SCRATCH 0x40000000ul
 #define CHILD_STACK_TOP 0x7ffffff00000ul
 
 static struct tar_entry entry;
@@ -140,6 +139,9 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
         if (cc->name[0] == 'b') {
             value = archive_len;
             TRY((int)cx_cap_copy(CX_SLOT_BOOT_ARCHIVE, CX_SLOT_SELF_PD, c->extra[i], CX_R_READ, 0));
+        } else if (cc->name[0] == 'm') {
+            value = cc->first;
+            TRY((int)cx_dev_create(CX_SLOT_DEVICE, c->quota, cc->first, cc->count, c->extra[i]));
         } else if (cc->name[1] == 'o') {
             value = cc->first;
             TRY((int)cx_raw_io_create(CX_SLOT_IO_ALL, c->quota, cc->first, cc->count, c->extra[i],
@@ -155,6 +157,8 @@ int child_start(struct child *c, uint64_t badge, uint64_t init_ep, const void *a
         memcpy(page.si.caps[i].name, name, strlen(name) + 1);
         page.si.ncaps++;
     }
+    if (c->pci_sel)
+        TRY(child_pci(c, &page.si));
     /* its own part of the config: the file with everything else blanked */
     if (config_len && config_len <= CX_CONFIG_MAX) {
         uint64_t pages = (config_len + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
@@ -200,6 +204,7 @@ static void drop(uint64_t *slot)
 void child_destroy(struct child *c)
 {
     drop(&c->thread);
+    child_pci_release(c); /* before its memory goes: the device's DMA stops first */
     drop(&c->pd);
     for (unsigned i = 0; i < c->nmems; i++)
         drop(&c->mems[i]);

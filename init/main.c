@@ -217,6 +217,9 @@ int main(int argc, char **argv)
     cx_printf("[init] capix init: %u components configured, %lu us since kernel entry\n", count,
               boot_ns / 1000);
     nchildren = count;
+    for (unsigned i = 0; i < count; i++)
+        if (children[i].pci_sel)
+            init_pci_scan(bi); /* once, and only when a component names a device */
     for (unsigned i = 0; i < count; i++) {
         struct child *c = &children[i];
         if (child_start(c, i + 1, ep, archive, bi->archive_size, config_entry.data,

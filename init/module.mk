@@ -1,5 +1,5 @@
 # init: the first component (build/user/bin/init), packed first into the boot archive.
-INIT_SRCS := $(filter-out %_fuzz.c,$(wildcard init/*.c))
+INIT_SRCS := $(filter-out %_fuzz.c,$(wildcard init/*.c)) drivers/pci/pci.c
 INIT_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,$(INIT_SRCS))
 INIT_BIN := $(BUILD)/user/bin/init
 
@@ -14,6 +14,7 @@ ALL_TARGETS += $(INIT_BIN)
 # Both start from the configs in init/fuzz-seeds/ (a route seed may append a NUL byte
 # and queries, see route_fuzz.c).
 INIT_FUZZ_OBJS := $(BUILD)/fuzz/init/config.o $(BUILD)/fuzz/init/route.o \
+	$(BUILD)/fuzz/drivers/pci/pci.o \
 	$(BUILD)/fuzz/lib/capix/label.o $(BUILD)/fuzz/lib/config/config.o
 FUZZERS += $(BUILD)/fuzz/init_config_fuzz $(BUILD)/fuzz/route_fuzz
 $(BUILD)/fuzz/init_config_fuzz: $(BUILD)/fuzz/init/config_fuzz.o $(INIT_FUZZ_OBJS) \

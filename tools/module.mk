@@ -3,7 +3,7 @@
 # `tools/capix graph` (tools/capix-graph.py).
 CONFIG_DUMP := $(BUILD)/host/config-dump
 $(CONFIG_DUMP): $(BUILD)/host/tools/config-dump.o $(BUILD)/host/init/config.o \
-		$(BUILD)/host/init/route.o $(BUILD)/host/lib/capix/label.o \
+		$(BUILD)/host/init/route.o $(BUILD)/host/lib/capix/label.o $(BUILD)/host/drivers/pci/pci.o \
 		$(BUILD)/host/lib/config/config.o
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@

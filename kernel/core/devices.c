@@ -29,11 +29,11 @@ void irq_teardown(struct irq *irq)
     }
 }
 
-long irq_do_create(struct quota *q, uint64_t gsi, struct cap *dst);
-long irq_do_create(struct quota *q, uint64_t gsi, struct cap *dst)
+long irq_do_create(struct quota *q, uint64_t gsi, uint64_t mode, struct cap *dst);
+long irq_do_create(struct quota *q, uint64_t gsi, uint64_t mode, struct cap *dst)
 {
     int err;
-    if (gsi >= VEC_IRQ_COUNT)
+    if (gsi >= VEC_IRQ_COUNT || (mode & ~(uint64_t)(CX_IRQ_LEVEL | CX_IRQ_ACTIVE_LOW)))
         return CX_E_INVALID_ARG;
     if (irq_table[gsi])
         return CX_E_BUSY;
@@ -42,6 +42,7 @@ long irq_do_create(struct quota *q, uint64_t gsi, struct cap *dst)
         return err;
     irq->gsi = (uint32_t)gsi;
     irq_table[gsi] = irq;
+    ioapic_set_mode((uint32_t)gsi, mode & CX_IRQ_LEVEL, mode & CX_IRQ_ACTIVE_LOW);
     cap_install_original(dst, &irq->obj, CX_R_ALL);
     return 0;
 }

@@ -67,7 +67,8 @@ void console_write(const char *s, size_t n);
 struct quota;
 void pmem_add_range(uint64_t start, uint64_t end);
 void pmem_add_pt_range(uint64_t start, uint64_t end);
-uint64_t pmem_alloc(void); /* zeroed frame or 0 */
+uint64_t pmem_alloc(void);                  /* zeroed frame or 0 */
+uint64_t pmem_alloc_contig(uint64_t pages); /* zeroed contiguous frames, or 0 */
 void pmem_free(uint64_t pa);
 uint64_t pmem_alloc_pt(void); /* zeroed frame for a page table, or 0 */
 void pmem_free_pt(uint64_t pa);
@@ -134,6 +135,7 @@ struct pd {
 
 struct mem {
     struct kobj obj;
+    bool device; /* frames are device registers: mapped uncached, never freed or read */
     uint64_t pages;
     uint64_t **dir; /* dir[i][j]: frame of page i*512+j, 0 until first touch */
     struct region *mappings;
@@ -232,6 +234,13 @@ struct io {
     uint32_t base, count;
 };
 
+/* Device memory: the physical range [base, base + size) (page aligned), which dev_mem
+ * may map where no RAM lies, and whose holder may make DMA memory (dma_create). */
+struct device {
+    struct kobj obj;
+    uint64_t base, size;
+};
+
 struct log {
     struct kobj obj;
     char label[32];
@@ -279,8 +288,14 @@ int uaccess_copy_in(struct pd *pd, void *dst, uint64_t uaddr, size_t len);
 int uaccess_copy_out(struct pd *pd, uint64_t uaddr, const void *src, size_t len);
 int uaccess_phys(struct pd *pd, uint64_t uaddr, bool write, uint64_t *pa);
 
+/* A region flag of the kernel's own (never in a call): the mapping is of device
+ * registers, uncached, and uaccess never touches it. */
+#define MAP_DEVICE 0x80
+
 /* mem.c */
 struct mem *mem_create_kernel(struct quota *q, uint64_t pages, int *err);
+struct mem *mem_create_device(struct quota *q, uint64_t phys, uint64_t pages, int *err);
+struct mem *mem_create_dma(struct quota *q, uint64_t pages, uint64_t *phys, int *err);
 uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc);
 void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa);
 void mem_teardown(struct mem *m);
@@ -299,6 +314,9 @@ uint64_t kernel_pml4(void);
 void *kmap_mmio(uint64_t pa, size_t size);
 void *kmap_guarded(void *base, size_t size);
 void paging_init(uint64_t max_phys);
+
+/* main.c: true when [base, base + size) holds no RAM, firmware or kernel device */
+bool phys_is_device(uint64_t base, uint64_t size);
 
 /* thread.c */
 struct thread *thread_create_kernel(struct quota *q, struct pd *pd, uint8_t prio, int *err);

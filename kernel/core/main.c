@@ -11,6 +11,7 @@
 
 #define INIT_PRIO 200
 #define INIT_SLOTS 4096
+#define INIT_BOOT_SLOTS_END 64 /* init's runtime allocates slots from here (capix.h) */
 #define INIT_STACK_PAGES 64
 #define INIT_STACK_TOP 0x7ffffff00000ul
 
@@ -31,6 +32,42 @@ extern char __kernel_start[], __kernel_end[];
 static struct tar_entry init_entry;
 static struct io io_all = {.obj = {.type = CX_T_IO, .refs = 1}, .base = 0, .count = 65536};
 static struct kobj irq_control = {.type = CX_T_IRQ_CONTROL, .refs = 1};
+static struct device device_all = {.obj = {.type = CX_T_DEVICE, .refs = 1}, .base = 0};
+
+/* The firmware's memory map (every type), kept for phys_is_device. */
+static struct hvm_memmap_entry map[64];
+static uint32_t nmap;
+
+/* The local and I/O APICs, the HPET and the firmware flash sit in [0xfec00000, 4 GiB):
+ * the kernel's, never a driver's. */
+#define PLATFORM_LO 0xfec00000ul
+#define PLATFORM_HI 0x100000000ul
+
+bool phys_is_device(uint64_t base, uint64_t size)
+{
+    if (!range_within(base, size, 0x100000, device_all.size))
+        return false;
+    if (base < PLATFORM_HI && base + size > PLATFORM_LO)
+        return false;
+    for (uint32_t i = 0; i < nmap; i++)
+        if (base < map[i].addr + map[i].size && map[i].addr < base + size)
+            return false;
+    return true;
+}
+
+/* A window for the registers of devices (PCI BARs) below 4 GiB: from above the highest
+ * region of the memory map that lies below the platform devices, 1 MiB aligned. */
+static void mmio_window(struct cx_bootinfo *bi)
+{
+    uint64_t lo = 0x100000;
+    for (uint32_t i = 0; i < nmap; i++) {
+        uint64_t end = map[i].addr + map[i].size;
+        if (map[i].addr < PLATFORM_LO && end > lo)
+            lo = end;
+    }
+    bi->mmio_lo = ALIGN_UP(lo, 0x100000);
+    bi->mmio_hi = bi->mmio_lo < PLATFORM_LO ? PLATFORM_LO : bi->mmio_lo;
+}
 void kmain(uint64_t start_info_phys);
 
 static void *boot_phys(uint64_t pa)
@@ -120,8 +157,7 @@ void kmain(uint64_t start_info_phys)
     cpu_guard_stacks();
 
     /* After paging_init the boot identity map is gone; copy what we still need. */
-    static struct hvm_memmap_entry map[64];
-    uint32_t nmap = si->memmap_entries < 64 ? si->memmap_entries : 64;
+    nmap = si->memmap_entries < 64 ? si->memmap_entries : 64;
     memcpy(map, (char *)phys_to_virt(si->memmap_paddr), nmap * sizeof(map[0]));
     const uint64_t ex[][2] = {
         {0, 0x100000},
@@ -165,6 +201,15 @@ void kmain(uint64_t start_info_phys)
     cap_install_original(slot_of(pd, CX_SLOT_LOG), &log_root()->obj, CX_R_ALL);
     cap_install_original(slot_of(pd, CX_SLOT_IRQ_CONTROL), &irq_control, CX_R_ALL);
     cap_install_original(slot_of(pd, CX_SLOT_IO_ALL), &io_all.obj, CX_R_ALL);
+    uint32_t r[4];
+    cpuid(0x80000000, 0, r);
+    uint32_t phys_bits = 36;
+    if (r[0] >= 0x80000008) {
+        cpuid(0x80000008, 0, r);
+        phys_bits = r[0] & 0xff;
+    }
+    device_all.size = 1ul << phys_bits;
+    cap_install_original(slot_of(pd, CX_SLOT_DEVICE), &device_all.obj, CX_R_ALL);
 
     uint64_t next = CX_SLOT_BOOT_ARCHIVE;
     uint64_t arch_pages = ALIGN_UP(arch_len, PAGE_SIZE) / PAGE_SIZE;
@@ -172,13 +217,14 @@ void kmain(uint64_t start_info_phys)
     for (uint64_t i = 0; i < arch_pages; i++)
         mem_set_frame(am, i, (arch_pa & PAGE_MASK) + i * PAGE_SIZE);
     struct mem *bim = init_mem(pd, rootq, &next, CX_BOOTINFO_ADDR, 1, CX_MAP_R, CX_R_READ);
+    next = CX_SLOT_DEVICE + 1; /* init's own memory from here, below its allocator's slots */
     struct cx_bootinfo *bi = phys_to_virt(mem_frame(bim, 0, true));
     bi->magic = CX_BOOTINFO_MAGIC;
     bi->archive_size = arch_len;
     bi->archive_pages = arch_pages;
     bi->tsc_hz = tsc_hz;
     bi->boot_tsc = boot_tsc;
-    uint32_t r[4];
+    mmio_window(bi);
     cpuid(0x40000000, 0, r);
     bi->kvm = r[1] == 0x4b4d564b; /* "KVMK" */
     memcpy(bi->cmdline, cmdline, sizeof(bi->cmdline));
@@ -195,6 +241,8 @@ void kmain(uint64_t start_info_phys)
     init_mem(pd, rootq, &next, INIT_STACK_TOP - INIT_STACK_PAGES * PAGE_SIZE, INIT_STACK_PAGES,
              CX_MAP_R | CX_MAP_W, CX_R_ALL);
     init_mem(pd, rootq, &next, CX_IPCBUF_ADDR, 1, CX_MAP_R | CX_MAP_W, CX_R_ALL);
+    if (next > INIT_BOOT_SLOTS_END)
+        panic("boot: init has too many segments (%lu slots used)", next);
     t->ipcbuf = CX_IPCBUF_ADDR;
     t->frame.rip = ei.entry;
     t->frame.rsp = INIT_STACK_TOP;

@@ -53,6 +53,42 @@ fail:
     return NULL;
 }
 
+/* A memory object over device registers [phys, phys + pages * 4096): only its
+ * directory is charged (it uses no RAM); its frames are never freed. */
+struct mem *mem_create_device(struct quota *q, uint64_t phys, uint64_t pages, int *err)
+{
+    struct mem *m = mem_create_kernel(q, pages, err);
+    if (!m)
+        return NULL;
+    quota_uncharge(q, pages * PAGE_SIZE);
+    m->obj.charge -= pages * PAGE_SIZE;
+    m->device = true;
+    for (uint64_t i = 0; i < pages; i++)
+        mem_set_frame(m, i, phys + i * PAGE_SIZE);
+    return m;
+}
+
+/* A memory object of physically contiguous RAM (for a device to read and write): all
+ * frames allocated now; *phys is the first one's address. */
+struct mem *mem_create_dma(struct quota *q, uint64_t pages, uint64_t *phys, int *err)
+{
+    struct mem *m = mem_create_kernel(q, pages, err);
+    if (!m)
+        return NULL;
+    uint64_t pa = pmem_alloc_contig(pages);
+    if (!pa) {
+        *err = CX_E_NO_MEMORY;
+        kobj_get(&m->obj);
+        kobj_destroy(&m->obj);
+        kobj_put(&m->obj);
+        return NULL;
+    }
+    for (uint64_t i = 0; i < pages; i++)
+        mem_set_frame(m, i, pa + i * PAGE_SIZE);
+    *phys = pa;
+    return m;
+}
+
 uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc)
 {
     if (page >= m->pages || m->obj.dead)
@@ -85,7 +121,7 @@ void mem_free(struct mem *m)
     for (uint64_t i = 0; i < nd; i++) {
         if (!m->dir[i])
             continue;
-        for (int j = 0; j < DIR_ENTRIES; j++)
+        for (int j = 0; j < DIR_ENTRIES && !m->device; j++)
             if (m->dir[i][j])
                 pmem_free(m->dir[i][j]);
         pmem_free(virt_to_phys(m->dir[i]));

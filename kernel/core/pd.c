@@ -181,7 +181,7 @@ int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pag
     r->va = va;
     r->pages = pages;
     r->offset = off;
-    r->flags = flags | CX_MAP_R;
+    r->flags = flags | CX_MAP_R | (m->device ? MAP_DEVICE : 0);
     r->maxflags = maxflags;
     r->mem = m;
     r->pd = pd;
@@ -299,7 +299,7 @@ int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
         int err;
         if ((r->flags & CX_MAP_DROP) || r->va < lo || r->va >= hi)
             continue;
-        if (r->flags & CX_MAP_SHARE) {
+        if ((r->flags & CX_MAP_SHARE) || r->mem->device) { /* registers are never copied */
             err = pd_map(dst, r->mem, r->offset, r->va, r->pages, r->flags, r->maxflags);
             if (err)
                 return err;
@@ -358,6 +358,8 @@ int uaccess_phys(struct pd *pd, uint64_t uaddr, bool write, uint64_t *pa)
         if (!f)
             return CX_E_BAD_ADDRESS;
     }
+    if (flags & MAP_DEVICE) /* device registers: the kernel reads and writes no such page */
+        return CX_E_BAD_ADDRESS;
     *pa = f + (uaddr & (PAGE_SIZE - 1));
     return 0;
 }

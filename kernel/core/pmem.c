@@ -94,6 +94,23 @@ uint64_t pmem_alloc(void)
     return pa;
 }
 
+/* pages contiguous frames from the bottom of a free range (the free list's frames are
+ * scattered), zeroed; 0 when no range has that many left. */
+uint64_t pmem_alloc_contig(uint64_t pages)
+{
+    for (unsigned i = 0; i < ram.nranges; i++) {
+        struct range *r = &ram.ranges[i];
+        if (r->start >= r->end || (r->end - r->start) / PAGE_SIZE < pages)
+            continue;
+        uint64_t pa = r->start;
+        r->start += pages * PAGE_SIZE;
+        for (uint64_t j = 0; j < pages; j++)
+            zero_frame(pa + j * PAGE_SIZE);
+        return pa;
+    }
+    return 0;
+}
+
 void pmem_free(uint64_t pa)
 {
     pool_give(&ram, pa);

@@ -15,7 +15,7 @@
 long ipc_do_call(struct thread *t, struct cap *c);
 long ipc_do_recv(struct thread *t, struct cap *c, uint64_t timeout_ns, bool reply, uint64_t tag);
 long notif_do_wait(struct thread *t, struct notif *n, uint64_t timeout_ns);
-long irq_do_create(struct quota *q, uint64_t gsi, struct cap *dst);
+long irq_do_create(struct quota *q, uint64_t gsi, uint64_t mode, struct cap *dst);
 long irq_do_bind(struct irq *irq, struct notif *n, uint64_t bits);
 long irq_do_ack(struct irq *irq);
 long io_access(struct io *io, uint64_t port, uint64_t width, bool out, uint64_t *value);
@@ -521,7 +521,7 @@ static long futex_key(struct thread *t, uint64_t slot, uint64_t where, struct me
     } else {
         return CX_E_WRONG_TYPE;
     }
-    if ((*off & 3) || !range_within(*off, 4, 0, (*m)->pages * PAGE_SIZE))
+    if ((*off & 3) || !range_within(*off, 4, 0, (*m)->pages * PAGE_SIZE) || (*m)->device)
         return CX_E_INVALID_ARG;
     if ((*m)->obj.dead)
         return CX_E_DEAD;
@@ -562,7 +562,7 @@ static long sys_irq_create(struct thread *t, struct frame *f)
     struct cap *dst = cap_empty_slot(t->pd, A3, &err);
     if (!dst)
         return err;
-    return irq_do_create(OBJ(qc, quota), A2, dst);
+    return irq_do_create(OBJ(qc, quota), A2 & 0xff, A2 & ~0xfful, dst);
 }
 
 static long sys_irq_bind(struct thread *t, struct frame *f)
@@ -597,6 +597,68 @@ static long sys_io_create(struct thread *t, struct frame *f)
     io->base = (uint32_t)A2;
     io->count = (uint32_t)A3;
     cap_install_original(dst, &io->obj, CX_R_ALL);
+    return 0;
+}
+
+static long sys_dev_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(dc, A0, CX_T_DEVICE, CX_R_WRITE);
+    GET(qc, A1, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A4, &err);
+    if (!dst)
+        return err;
+    struct device *src = OBJ(dc, device);
+    if ((A2 | A3) & (PAGE_SIZE - 1) || !range_within(A2, A3, src->base, src->base + src->size))
+        return CX_E_INVALID_ARG;
+    struct device *d = kobj_alloc(OBJ(qc, quota), CX_T_DEVICE, sizeof(*d), &err);
+    if (!d)
+        return err;
+    d->base = A2;
+    d->size = A3;
+    cap_install_original(dst, &d->obj, CX_R_ALL);
+    return 0;
+}
+
+static long sys_dev_mem(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(dc, A0, CX_T_DEVICE, CX_R_WRITE);
+    GET(qc, A1, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A4, &err);
+    if (!dst)
+        return err;
+    struct device *d = OBJ(dc, device);
+    if ((A2 & (PAGE_SIZE - 1)) || A3 == 0 || A3 > (UINT64_MAX >> 12) ||
+        !range_within(A2, A3 * PAGE_SIZE, d->base, d->base + d->size) ||
+        !phys_is_device(A2, A3 * PAGE_SIZE))
+        return CX_E_INVALID_ARG;
+    struct mem *m = mem_create_device(OBJ(qc, quota), A2, A3, &err);
+    if (!m)
+        return err;
+    cap_install_original(dst, &m->obj, CX_R_READ | CX_R_WRITE | CX_R_GRANT);
+    return 0;
+}
+
+/* At most 2 MiB of contiguous RAM per object: a virtqueue or a buffer, not a hoard. */
+#define DMA_MAX_PAGES 512
+
+static long sys_dma_create(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(dc, A0, CX_T_DEVICE, CX_R_WRITE);
+    GET(qc, A1, CX_T_QUOTA, CX_R_WRITE);
+    struct cap *dst = cap_empty_slot(t->pd, A3, &err);
+    if (!dst)
+        return err;
+    if (A2 == 0 || A2 > DMA_MAX_PAGES)
+        return CX_E_INVALID_ARG;
+    uint64_t pa;
+    struct mem *m = mem_create_dma(OBJ(qc, quota), A2, &pa, &err);
+    if (!m)
+        return err;
+    cap_install_original(dst, &m->obj, CX_R_READ | CX_R_WRITE | CX_R_GRANT);
+    f->rsi = pa;
     return 0;
 }
 

@@ -295,6 +295,7 @@ int main(int argc, char **argv)
     kt_posix();
     kt_futex();
     kt_attacks();
+    kt_devices();
     cx_printf("ktest: %u passed, %u failed in %lu ms\n", kt_passed, kt_failed,
               (cx_clock_ns() - t0) / 1000000);
     return kt_failed ? 1 : 0;

@@ -17,6 +17,7 @@ void kt_ipc(void);
 void kt_posix(void);
 void kt_futex(void);
 void kt_attacks(void);
+void kt_devices(void);
 
 #define EXPECT(name, expr, want)                                                                   \
     do {                                                                                           \

@@ -11,3 +11,7 @@ $(BUILD)/user/bin/silent: $(BUILD)/user/tests/native/silent.o $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
 ALL_TARGETS += $(BUILD)/user/bin/silent
+$(BUILD)/user/bin/blktest: $(BUILD)/user/tests/native/blktest.o $(LIBCAPIX)
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
+ALL_TARGETS += $(BUILD)/user/bin/blktest

@@ -63,7 +63,10 @@
     X(39, clock, 0)           /* -> rsi nanoseconds since boot, rdi TSC ticks per second */        \
     X(40, pd_control, 2)      /* pd, CX_PD_STOP or CX_PD_RESUME: all threads at once */            \
     X(41, futex_wait, 4)      /* mem or pd, offset or address, expected, timeout_ns */             \
-    X(42, futex_wake, 3)      /* mem or pd, offset or address, count -> rsi woken */
+    X(42, futex_wake, 3)      /* mem or pd, offset or address, count -> rsi woken */               \
+    X(43, dev_create, 5)      /* device, quota, phys, bytes, dst_slot: narrower range */           \
+    X(44, dev_mem, 5)         /* device, quota, phys, pages, dst_slot: MEM of device registers */  \
+    X(45, dma_create, 4)      /* device, quota, pages, dst_slot -> rsi physical address */
 
 enum cx_syscall {
 #define CX_SYSCALL_ENUM(n, name, argc) CX_SYS_##name = n,
@@ -114,6 +117,7 @@ enum cx_type {
     CX_T_IRQ,
     CX_T_IO,
     CX_T_LOG,
+    CX_T_DEVICE,
     CX_T_COUNT
 };
 
@@ -152,6 +156,11 @@ enum cx_type {
 #define CX_SLOT_IO_ALL 7
 #define CX_SLOT_BOOT_ARCHIVE 8 /* read-only memory object holding the boot archive */
 #define CX_SLOT_BOOT_INFO 9    /* read-only memory object holding struct cx_bootinfo */
+#define CX_SLOT_DEVICE 10      /* device memory: every physical page that is not RAM */
+
+/* irq_create: the GSI with its trigger mode (ISA lines: edge, active high, no flags). */
+#define CX_IRQ_LEVEL 0x100u
+#define CX_IRQ_ACTIVE_LOW 0x200u
 
 /* Fixed addresses in every component. */
 #define CX_BOOTINFO_ADDR 0x100000ul  /* init: struct cx_bootinfo (one page) */
@@ -251,6 +260,8 @@ struct cx_bootinfo {
     uint64_t tsc_hz;        /* TSC ticks per second */
     uint64_t boot_tsc;      /* TSC at kernel entry */
     uint64_t kvm;           /* 1 when running under a hypervisor that says KVM */
+    uint64_t mmio_lo;       /* a window below 4 GiB free for device registers (PCI BARs): */
+    uint64_t mmio_hi;       /* no RAM or firmware region and no kernel device lies in it */
     char cmdline[256];      /* kernel command line */
 };
 

@@ -105,12 +105,18 @@ static void ioapic_write(uint32_t reg, uint32_t v)
     ioapic[4] = v;
 }
 
+/* Each line's trigger mode (bit 15 level, bit 13 active low), as irq_create set it:
+ * ISA interrupts are edge and active high, PCI ones level (docs/kernel-abi.md). */
+static uint32_t ioapic_mode[VEC_IRQ_COUNT];
+
+void ioapic_set_mode(uint32_t gsi, bool level, bool active_low)
+{
+    ioapic_mode[gsi] = (level ? 1u << 15 : 0) | (active_low ? 1u << 13 : 0);
+}
+
 void ioapic_mask(uint32_t gsi, int masked)
 {
-    uint32_t lo = (VEC_IRQ_BASE + gsi) | (masked ? 1u << 16 : 0);
-    /* ISA interrupts 0..15: edge, active high; PCI 16..23: level, active low. */
-    if (gsi >= 16)
-        lo |= (1u << 15) | (1u << 13);
+    uint32_t lo = (VEC_IRQ_BASE + gsi) | (masked ? 1u << 16 : 0) | ioapic_mode[gsi];
     ioapic_write(0x10 + 2 * gsi, lo);
     ioapic_write(0x11 + 2 * gsi, 0); /* destination: APIC 0 */
 }

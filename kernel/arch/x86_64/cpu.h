@@ -2,6 +2,7 @@
 #ifndef CAPIX_ARCH_CPU_H
 #define CAPIX_ARCH_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MSR_EFER 0xc0000080u
@@ -99,6 +100,7 @@ void lapic_init(void);
 void lapic_eoi(void);
 void ioapic_init(void);
 void ioapic_mask(uint32_t gsi, int masked);
+void ioapic_set_mode(uint32_t gsi, bool level, bool active_low);
 void serial_init(void);
 void serial_putc(char c);
 

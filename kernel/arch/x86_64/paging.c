@@ -169,6 +169,8 @@ void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags)
         e |= PTE_W;
     if (!(flags & CX_MAP_X) && cpu_has_nx)
         e |= PTE_NX;
+    if (flags & MAP_DEVICE)
+        e |= PTE_PCD | PTE_PWT;
     bool was = *pte & PTE_P;
     *pte = e;
     if (was && this_cpu()->cur_root == root)
@@ -191,7 +193,8 @@ uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *flags)
     if (!pte || !(*pte & PTE_P))
         return 0;
     if (flags)
-        *flags = (*pte & PTE_W ? CX_MAP_W : 0) | CX_MAP_R | (*pte & PTE_NX ? 0 : CX_MAP_X);
+        *flags = (*pte & PTE_W ? CX_MAP_W : 0) | CX_MAP_R | (*pte & PTE_NX ? 0 : CX_MAP_X) |
+                 (*pte & PTE_PCD ? MAP_DEVICE : 0);
     return *pte & PTE_ADDR;
 }
 

@@ -53,6 +53,25 @@ static inline long cx_mem_create(uint64_t q, uint64_t pages, uint64_t dst)
 {
     return cx_raw_mem_create(q, pages, dst, 0, 0, 0).err;
 }
+/* Device memory (docs/kernel-abi.md, "Devices"). */
+static inline long cx_dev_create(uint64_t dev, uint64_t q, uint64_t phys, uint64_t bytes,
+                                 uint64_t dst)
+{
+    return cx_raw_dev_create(dev, q, phys, bytes, dst, 0).err;
+}
+static inline long cx_dev_mem(uint64_t dev, uint64_t q, uint64_t phys, uint64_t pages, uint64_t dst)
+{
+    return cx_raw_dev_mem(dev, q, phys, pages, dst, 0).err;
+}
+/* Contiguous RAM a device may read and write; *phys its physical address. */
+static inline long cx_dma_create(uint64_t dev, uint64_t q, uint64_t pages, uint64_t dst,
+                                 uint64_t *phys)
+{
+    struct cx_ret r = cx_raw_dma_create(dev, q, pages, dst, 0, 0);
+    if (!r.err)
+        *phys = r.rsi;
+    return r.err;
+}
 static inline long cx_map(uint64_t pd, uint64_t mem, uint64_t off, uint64_t va, uint64_t pages,
                           uint64_t flags)
 {
