@@ -1,4 +1,4 @@
-LIBCAPIX_SRCS += lib/capix/string.c lib/capix/heap.c lib/capix/runtime.c lib/capix/label.c lib/capix/format.c lib/capix/vsnprintf.c lib/capix/start.S
+LIBCAPIX_SRCS += lib/capix/string.c lib/capix/heap.c lib/capix/runtime.c lib/capix/label.c lib/capix/format.c lib/capix/vsnprintf.c lib/capix/block_client.c lib/capix/start.S
 
 # the label matcher (docs/sessions.md "Labels"), tested on the host
 HOST_TESTS += $(BUILD)/host/tests/label_test
