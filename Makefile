@@ -39,12 +39,16 @@ include tools/module.mk
 $(DEPS_STAMP): tools/ensure-deps
 	@tools/ensure-deps $@
 
-.PHONY: all deps run test scenario bench fuzz format format-check clean ports posix-test
+.PHONY: all deps run image test scenario bench fuzz format format-check clean ports posix-test
 all: $(DEPS_STAMP) $(ALL_TARGETS)
 deps: $(DEPS_STAMP)
 
 run: all
-	tools/run-qemu --interactive --config config/default.config
+	tools/run-qemu --interactive --config config/default.config $(if $(UEFI),--uefi)
+
+# A GPT disk image that UEFI firmware boots (docs/boot.md): build/capix.img.
+image: all
+	tools/mkimage --config config/default.config --out $(BUILD)/capix.img
 
 scenario: all
 	@test -n "$(S)" || { echo "usage: make scenario S=NAME (one of: $(SCENARIOS))"; exit 2; }

@@ -11,3 +11,9 @@ ALL_TARGETS += $(CONFIG_DUMP)
 
 # `tools/capix graph` on the default config and on configs the test writes
 TEST_SCRIPTS += tests/tools/capix-graph.sh
+
+# The UEFI disk image (docs/boot.md): `make image` writes build/capix.img from the default
+# config; tests/tools/mkimage.sh checks one on the host, scenario uefi-boot boots one.
+TEST_SCRIPTS += tests/tools/mkimage.sh
+SCENARIOS += uefi-boot
+TEST_SCRIPTS += tests/terminal/uefi-console-test.py

@@ -71,6 +71,22 @@ capix_qemu_args() {
     -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 }
 
+# capix_qemu_uefi_args IMAGE: the common QEMU arguments for booting IMAGE (tools/mkimage)
+# under OVMF, Debian's UEFI firmware: its code read-only, a writable copy of its
+# variables next to the image. The disk is a virtio block device, as in the storage
+# scenarios.
+capix_qemu_uefi_args() {
+  local accel vars=${1%.img}.vars.fd
+  accel=$(capix_accel)
+  cp /usr/share/OVMF/OVMF_VARS.fd "$vars"
+  QEMU_ARGS=(-M pc -accel "$accel" -cpu "$CAPIX_CPU" -m "${CAPIX_MEM:-256M}"
+    -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd
+    -drive "if=pflash,format=raw,file=$vars"
+    -drive "file=$1,if=none,id=boot,format=raw" -device virtio-blk-pci,drive=boot,disable-legacy=on
+    -display none -no-reboot -nodefaults
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+}
+
 # capix_enosys_check LOG NAME: fails (with a FAIL line) when LOG says a call of the
 # syscall census (tests/posix/census-calls.txt) is unimplemented.
 capix_enosys_check() {

@@ -15,28 +15,14 @@
 #define INIT_STACK_PAGES 64
 #define INIT_STACK_TOP 0x7ffffff00000ul
 
-struct hvm_start_info {
-    uint32_t magic, version, flags, nr_modules;
-    uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-    uint32_t memmap_entries, reserved;
-};
-struct hvm_modlist_entry {
-    uint64_t paddr, size, cmdline_paddr, reserved;
-};
-struct hvm_memmap_entry {
-    uint64_t addr, size;
-    uint32_t type, reserved;
-};
-
 extern char __kernel_start[], __kernel_end[];
 static struct tar_entry init_entry;
 static struct io io_all = {.obj = {.type = CX_T_IO, .refs = 1}, .base = 0, .count = 65536};
 static struct kobj irq_control = {.type = CX_T_IRQ_CONTROL, .refs = 1};
 static struct device device_all = {.obj = {.type = CX_T_DEVICE, .refs = 1}, .base = 0};
 
-/* The firmware's memory map (every type), kept for phys_is_device. */
-static struct hvm_memmap_entry map[64];
-static uint32_t nmap;
+/* What the loader handed over: the memory map (every type) stays for phys_is_device. */
+static struct boot_desc boot;
 
 /* The local and I/O APICs, the HPET and the firmware flash sit in [0xfec00000, 4 GiB):
  * the kernel's, never a driver's. */
@@ -49,8 +35,10 @@ bool phys_is_device(uint64_t base, uint64_t size)
         return false;
     if (base < PLATFORM_HI && base + size > PLATFORM_LO)
         return false;
-    for (uint32_t i = 0; i < nmap; i++)
-        if (base < map[i].addr + map[i].size && map[i].addr < base + size)
+    if (boot.dropped) /* a region we did not read could be anything */
+        return false;
+    for (uint32_t i = 0; i < boot.nmap; i++)
+        if (base < boot.map[i].addr + boot.map[i].size && boot.map[i].addr < base + size)
             return false;
     return true;
 }
@@ -60,20 +48,15 @@ bool phys_is_device(uint64_t base, uint64_t size)
 static void mmio_window(struct cx_bootinfo *bi)
 {
     uint64_t lo = 0x100000;
-    for (uint32_t i = 0; i < nmap; i++) {
-        uint64_t end = map[i].addr + map[i].size;
-        if (map[i].addr < PLATFORM_LO && end > lo)
+    for (uint32_t i = 0; i < boot.nmap; i++) {
+        uint64_t end = boot.map[i].addr + boot.map[i].size;
+        if (boot.map[i].addr < PLATFORM_LO && end > lo)
             lo = end;
     }
     bi->mmio_lo = ALIGN_UP(lo, 0x100000);
     bi->mmio_hi = bi->mmio_lo < PLATFORM_LO ? PLATFORM_LO : bi->mmio_lo;
 }
-void kmain(uint64_t start_info_phys);
-
-static void *boot_phys(uint64_t pa)
-{
-    return (void *)(pa + KERNEL_VMA); /* boot tables map the first GiB there */
-}
+void kmain(uint64_t info_phys, uint64_t kind);
 
 static void exclude_and_add(uint64_t s, uint64_t e, const uint64_t (*ex)[2], int nex)
 {
@@ -86,8 +69,10 @@ static void exclude_and_add(uint64_t s, uint64_t e, const uint64_t (*ex)[2], int
         if (s >= e)
             return;
     }
-    if (s < e)
+    if (s < e) {
+        kprintf("[kernel] free RAM %#014lx-%#014lx\n", s, e - 1);
         pmem_add_range(s, e);
+    }
 }
 
 static struct cap *slot_of(struct pd *pd, uint64_t slot)
@@ -123,50 +108,36 @@ static void mem_write(struct mem *m, uint64_t off, const void *src, uint64_t len
     }
 }
 
-void kmain(uint64_t start_info_phys)
+void kmain(uint64_t info_phys, uint64_t kind)
 {
     uint64_t boot_tsc = rdtsc();
     serial_init();
     kprintf("\n[kernel] capix kernel starting\n");
     cpu_init();
 
-    struct hvm_start_info *si = boot_phys(start_info_phys);
-    if (si->magic != 0x336ec578 || si->version < 1 || !si->memmap_paddr)
-        panic("boot: no PVH start info with a memory map (magic %#x version %u)", si->magic,
-              si->version);
-    if (si->nr_modules < 1)
-        panic("boot: no boot archive (pass the archive with -initrd)");
-    struct hvm_modlist_entry *mod = boot_phys(si->modlist_paddr);
-    uint64_t arch_pa = mod[0].paddr, arch_len = mod[0].size;
-    char cmdline[256] = "";
-    if (si->cmdline_paddr) {
-        const char *c = boot_phys(si->cmdline_paddr);
-        for (size_t i = 0; i < sizeof(cmdline) - 1 && c[i]; i++)
-            cmdline[i] = c[i];
-    }
-    struct hvm_memmap_entry *mm = boot_phys(si->memmap_paddr);
+    boot_read(info_phys, kind, &boot);
+    boot_log(&boot);
+    uint64_t arch_pa = boot.mod_pa, arch_len = boot.mod_len;
     uint64_t max_phys = 0, ram = 0;
-    for (uint32_t i = 0; i < si->memmap_entries; i++) {
-        if (mm[i].type != 1)
+    for (uint32_t i = 0; i < boot.nmap; i++) {
+        if (boot.map[i].type != 1)
             continue;
-        ram += mm[i].size;
-        if (mm[i].addr + mm[i].size > max_phys)
-            max_phys = mm[i].addr + mm[i].size;
+        ram += boot.map[i].size;
+        if (boot.map[i].addr + boot.map[i].size > max_phys)
+            max_phys = boot.map[i].addr + boot.map[i].size;
     }
     paging_init(max_phys);
     cpu_guard_stacks();
 
-    /* After paging_init the boot identity map is gone; copy what we still need. */
-    nmap = si->memmap_entries < 64 ? si->memmap_entries : 64;
-    memcpy(map, (char *)phys_to_virt(si->memmap_paddr), nmap * sizeof(map[0]));
     const uint64_t ex[][2] = {
         {0, 0x100000},
         {virt_to_phys(__kernel_start), ALIGN_UP(virt_to_phys(__kernel_end), PAGE_SIZE)},
         {arch_pa & PAGE_MASK, ALIGN_UP(arch_pa + arch_len, PAGE_SIZE)},
     };
-    for (uint32_t i = 0; i < nmap; i++)
-        if (map[i].type == 1)
-            exclude_and_add(map[i].addr, map[i].addr + map[i].size, ex, ARRAY_SIZE(ex));
+    for (uint32_t i = 0; i < boot.nmap; i++)
+        if (boot.map[i].type == 1)
+            exclude_and_add(boot.map[i].addr, boot.map[i].addr + boot.map[i].size, ex,
+                            ARRAY_SIZE(ex));
     extern char __pagetables_used[];
     pmem_add_pt_range(virt_to_phys(__pagetables_used), virt_to_phys(__kernel_end));
     kheap_init(max_phys);
@@ -175,6 +146,8 @@ void kmain(uint64_t start_info_phys)
             free_bytes >> 20, arch_len >> 10);
 
     lapic_init();
+    kprintf("[kernel] entered %lu us after power-on (the firmware's and loader's time)\n",
+            boot_tsc / (tsc_hz / 1000000));
     ioapic_init();
     sched_init();
 
@@ -227,7 +200,7 @@ void kmain(uint64_t start_info_phys)
     mmio_window(bi);
     cpuid(0x40000000, 0, r);
     bi->kvm = r[1] == 0x4b4d564b; /* "KVMK" */
-    memcpy(bi->cmdline, cmdline, sizeof(bi->cmdline));
+    memcpy(bi->cmdline, boot.cmdline, sizeof(bi->cmdline));
 
     struct elf_segment seg;
     for (unsigned i = 0; elf_load_segment(&ei, i, &seg) == 0; i++) {

@@ -27,15 +27,15 @@ class Timeout(Exception):
 
 
 class Console:
-    def __init__(self, config='config/default.config', rows=24, cols=80, log=None):
+    def __init__(self, config='config/default.config', rows=24, cols=80, log=None, uefi=False):
         self.log = open(log, 'wb') if log else None
         pid, fd = pty.fork()
         if pid == 0:
             # the pty's window size, which run-qemu passes to the terminal server
             fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
             os.chdir(ROOT)
-            os.execvp('tools/run-qemu',
-                      ['tools/run-qemu', '--interactive', '--config', config])
+            os.execvp('tools/run-qemu', ['tools/run-qemu', '--interactive'] +
+                      (['--uefi'] if uefi else []) + ['--config', config])
         self.pid, self.fd = pid, fd
         self.buf = b''
         self.all = b''

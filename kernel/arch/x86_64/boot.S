@@ -1,10 +1,13 @@
 /*
- * PVH entry (Xen ELF note 18, as QEMU's -kernel uses for ELF64 images): 32-bit
- * protected mode, paging off, %ebx = physical address of struct hvm_start_info.
- * Builds boot page tables (first 1 GiB identity-mapped and again at KERNEL_VMA, with
- * 2 MiB pages), enters long mode, zeroes .bss and calls kmain(start_info_phys).
- * kmain builds the real page tables. A UEFI entry would call kmain the same way with
- * its own boot description.
+ * The two entries, both in 32-bit protected mode with paging off:
+ * - PVH (Xen ELF note 18, as QEMU's -kernel uses for ELF64 images): %ebx = physical
+ *   address of struct hvm_start_info;
+ * - Multiboot2 (GRUB, also from UEFI firmware: docs/boot.md): %eax = 0x36d76289, %ebx =
+ *   physical address of the boot information.
+ * Both build boot page tables (the first 4 GiB identity-mapped, the first 1 GiB again at
+ * KERNEL_VMA, with 2 MiB pages), enter long mode, zero .bss and call
+ * kmain(info_phys, kind), kind 1 for PVH and 2 for Multiboot2. kmain reads the boot
+ * description (kernel/core/boot.c) and builds the real page tables.
  */
 #define KERNEL_VMA 0xffffffff80000000
 #define PHYS(x) ((x) - KERNEL_VMA)
@@ -15,12 +18,29 @@
     .asciz "Xen"
     .long PHYS(pvh_entry)
 
+/* The Multiboot2 header (in the first 32 KiB of the file): the entry address tag, so
+ * that GRUB jumps to mb2_entry (the ELF entry is the PVH one), and the end tag. */
+#define MB2_MAGIC 0xe85250d6
+    .section .multiboot2, "a"
+    .p2align 3
+mb2_header:
+    .long MB2_MAGIC, 0, mb2_header_end - mb2_header
+    .long -(MB2_MAGIC + (mb2_header_end - mb2_header))
+    .p2align 3
+    .short 3, 0
+    .long 12
+    .long PHYS(mb2_entry)
+    .p2align 3
+    .short 0, 0
+    .long 8
+mb2_header_end:
+
     .section .pagetables, "aw", @nobits
     .p2align 12
 boot_pml4:  .skip 4096
 boot_pdpt:  .skip 4096
 boot_pdpt_hi: .skip 4096
-boot_pd:    .skip 4096
+boot_pd:    .skip 4 * 4096      /* 4 GiB identity: boot information may lie anywhere there */
 
     .section .boot.data, "aw"
 boot_gdt:
@@ -33,6 +53,7 @@ boot_gdtr:
     .quad PHYS(boot_gdt)
     .globl boot_start_info
 boot_start_info: .quad 0
+boot_kind: .quad 0
     .p2align 4
 boot_stack32: .fill 64, 8, 0
 boot_stack32_top:
@@ -44,26 +65,50 @@ pvh_entry:
     cli
     cld
     movl %ebx, PHYS(boot_start_info)
+    movl $1, PHYS(boot_kind)
+    jmp boot_common
+
+    .globl mb2_entry
+mb2_entry:
+    cli
+    cld
+    cmpl $0x36d76289, %eax   /* not started by a Multiboot2 loader: stop */
+    jne 9f
+    movl %ebx, PHYS(boot_start_info)
+    movl $2, PHYS(boot_kind)
+    jmp boot_common
+9:  hlt
+    jmp 9b
+
+boot_common:
     movl $PHYS(boot_stack32_top), %esp
     movl $PHYS(boot_pml4), %edi     /* the boot tables are not loaded: zero them */
-    movl $4 * 4096 / 4, %ecx
+    movl $7 * 4096 / 4, %ecx
     xorl %eax, %eax
     rep stosl
 
-    /* boot_pd: 512 x 2 MiB identity */
+    /* boot_pd: 4 x 512 x 2 MiB identity */
     movl $PHYS(boot_pd), %edi
     xorl %ecx, %ecx
 1:  movl %ecx, %eax
     shll $21, %eax
     orl $0x83, %eax          /* present, writable, 2 MiB */
     movl %eax, (%edi,%ecx,8)
-    movl $0, 4(%edi,%ecx,8)
+    movl %ecx, %eax
+    shrl $11, %eax           /* bits 32.. of the address */
+    movl %eax, 4(%edi,%ecx,8)
     incl %ecx
-    cmpl $512, %ecx
+    cmpl $2048, %ecx
     jne 1b
     movl $PHYS(boot_pd) + 3, %eax
     movl %eax, PHYS(boot_pdpt)
     movl %eax, PHYS(boot_pdpt_hi) + 510 * 8
+    movl $PHYS(boot_pd) + 4096 + 3, %eax
+    movl %eax, PHYS(boot_pdpt) + 8
+    movl $PHYS(boot_pd) + 2 * 4096 + 3, %eax
+    movl %eax, PHYS(boot_pdpt) + 16
+    movl $PHYS(boot_pd) + 3 * 4096 + 3, %eax
+    movl %eax, PHYS(boot_pdpt) + 24
     movl $PHYS(boot_pdpt) + 3, %eax
     movl %eax, PHYS(boot_pml4)
     movl $PHYS(boot_pdpt_hi) + 3, %eax
@@ -106,6 +151,7 @@ higher_half:
     xorl %ebp, %ebp
     movabsq $boot_start_info, %rax
     movq (%rax), %rdi
+    movq 8(%rax), %rsi       /* boot_kind */
     call kmain
 2:  hlt
     jmp 2b
