@@ -62,6 +62,15 @@ capix_rootfs_tar() {
   echo "$tarf"
 }
 
+# capix_icount_args: with CAPIX_ICOUNT=1 (TCG only), `-icount shift=0,sleep=off`: the
+# guest clock counts instructions (1 ns = 1 instruction), so timings repeat exactly on
+# a busy machine (docs/measurements.md).
+capix_icount_args() {
+  if [[ ${CAPIX_ICOUNT:-0} == 1 && $(capix_accel) == tcg ]]; then
+    QEMU_ARGS+=(-icount shift=0,sleep=off)
+  fi
+}
+
 # capix_qemu_args ARCHIVE: the common QEMU arguments.
 capix_qemu_args() {
   local accel; accel=$(capix_accel)
@@ -69,6 +78,7 @@ capix_qemu_args() {
     -m "${CAPIX_MEM:-256M}" -kernel "$CAPIX_BUILD/kernel/capix.elf" -initrd "$1"
     -display none -no-reboot -nodefaults
     -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+  capix_icount_args
 }
 
 # capix_qemu_uefi_args IMAGE: the common QEMU arguments for booting IMAGE (tools/mkimage)

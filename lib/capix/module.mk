@@ -5,3 +5,9 @@ HOST_TESTS += $(BUILD)/host/tests/label_test
 $(BUILD)/host/tests/label_test: $(BUILD)/host/lib/capix/label.o $(BUILD)/host/lib/capix/label_test.o
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+
+# the freestanding copies (string.c) against plain byte loops, on the host
+HOST_TESTS += $(BUILD)/host/tests/string_test
+$(BUILD)/host/tests/string_test: $(BUILD)/host/lib/capix/string_test.o
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@

@@ -1,15 +1,25 @@
 /*
- * Byte and string helpers for freestanding capix code. Plain loops: the compiler may
- * also emit calls to memcpy/memset for struct copies, which land here.
+ * Byte and string helpers for freestanding capix code (the kernel, the runtime, the
+ * native programs). The compiler also emits calls to memcpy/memset for struct copies,
+ * which land here.
  */
+#include <stdint.h>
 #include <string.h>
+
+/*
+ * The copies move eight bytes at a time (x86-64 string instructions: one instruction
+ * per eight bytes, which also counts for an emulator), then the odd bytes. Every
+ * caller runs with the direction flag clear: the C ABI's rule, which the kernel's
+ * entries (cld) and the runtime's entry (flags set by the kernel) keep.
+ */
+typedef uint64_t __attribute__((may_alias, aligned(1))) u64u;
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    while (n--)
-        *d++ = *s++;
+    void *d = dst;
+    size_t q = n / 8, r = n % 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(q) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(r) : : "memory");
     return dst;
 }
 
@@ -17,21 +27,24 @@ void *memmove(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if (d < s) {
-        while (n--)
-            *d++ = *s++;
-    } else {
-        while (n--)
-            d[n] = s[n];
+    if (d <= s || d >= s + n)
+        return memcpy(dst, src, n); /* forward is safe: nothing read is overwritten first */
+    while (n >= 8) {                /* overlapping, destination above: from the end */
+        n -= 8;
+        *(u64u *)(d + n) = *(const u64u *)(s + n);
     }
+    while (n--)
+        d[n] = s[n];
     return dst;
 }
 
 void *memset(void *dst, int c, size_t n)
 {
-    unsigned char *d = dst;
-    while (n--)
-        *d++ = (unsigned char)c;
+    void *d = dst;
+    uint64_t v = 0x0101010101010101ull * (unsigned char)c;
+    size_t q = n / 8, r = n % 8;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(r) : "a"(v) : "memory");
     return dst;
 }
 
