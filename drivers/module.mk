@@ -27,8 +27,8 @@ $(BUILD)/fuzz/.term-server-seeded: $(wildcard drivers/terminal/server-fuzz-seeds
 # virtqueues (virtio/), serving Block sessions (docs/block-protocol.md).
 VIRTIO_BLK := $(BUILD)/user/bin/virtio-blk
 VIRTIO_BLK_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,drivers/virtio-blk/main.c \
-                   drivers/virtio-blk/blk_check.c drivers/virtio/virtio_pci.c \
-                   drivers/virtio/virtqueue.c)
+                   drivers/virtio-blk/blk_check.c drivers/virtio-blk/gpt.c \
+                   drivers/virtio/virtio_pci.c drivers/virtio/virtqueue.c)
 $(VIRTIO_BLK): $(VIRTIO_BLK_OBJS) $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $(VIRTIO_BLK_OBJS) $(LIBCAPIX) -lgcc -o $@
@@ -36,9 +36,9 @@ ALL_TARGETS += $(VIRTIO_BLK)
 
 # PCI (pci/, compiled into init), the virtio transport and virtqueue, the Block request
 # check: host test and a fuzzer over device configuration spaces and client requests.
-SCENARIOS += block
+SCENARIOS += block block-partitions
 DRIVER_LIB_SRCS := drivers/pci/pci.c drivers/virtio/virtio_pci.c drivers/virtio/virtqueue.c \
-                   drivers/virtio-blk/blk_check.c
+                   drivers/virtio-blk/blk_check.c drivers/virtio-blk/gpt.c
 HOST_TESTS += $(BUILD)/host/tests/pci_test
 $(BUILD)/host/tests/pci_test: $(BUILD)/host/drivers/pci/pci_test.o \
 		$(patsubst %.c,$(BUILD)/host/%.o,$(DRIVER_LIB_SRCS))
@@ -52,4 +52,14 @@ $(BUILD)/fuzz/pci_fuzz: $(BUILD)/fuzz/drivers/pci/pci_fuzz.o \
 $(BUILD)/fuzz/.pci-seeded: $(BUILD)/host/tests/pci_test
 	@mkdir -p $(BUILD)/fuzz/corpus-pci_fuzz
 	$(BUILD)/host/tests/pci_test --seed $(BUILD)/fuzz/corpus-pci_fuzz/qemu-pc >/dev/null
+	@touch $@
+# The GPT reader of the block driver: a disk's first sectors, mutated.
+FUZZERS += $(BUILD)/fuzz/gpt_fuzz
+$(BUILD)/fuzz/gpt_fuzz: $(BUILD)/fuzz/drivers/virtio-blk/gpt_fuzz.o \
+		$(BUILD)/fuzz/drivers/virtio-blk/gpt.o | $(BUILD)/fuzz/.gpt-seeded
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(BUILD)/fuzz/.gpt-seeded: $(BUILD)/host/tests/pci_test
+	@mkdir -p $(BUILD)/fuzz/corpus-gpt_fuzz
+	$(BUILD)/host/tests/pci_test --gpt-seed $(BUILD)/fuzz/corpus-gpt_fuzz/two-partitions
 	@touch $@

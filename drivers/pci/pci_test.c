@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include "../../tests/host/check.h"
 #include "../virtio-blk/blk_check.h"
+#include "../virtio-blk/gpt.h"
 #include "../virtio/virtio_pci.h"
 #include "../virtio/virtqueue.h"
 
@@ -328,6 +329,117 @@ static void blk_requests_checked(void)
     CHECK_INT(blk_check(&l, &r), -22);
 }
 
+/* ---- GPT: a disk of 4096 sectors in memory, its table built here ---- */
+static uint8_t disk[4096 * 512];
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    wr(p, v);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    wr(p, (uint32_t)v);
+    wr(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Recomputes the header's CRC. */
+static void gpt_seal_header(void)
+{
+    uint8_t *h = disk + 512;
+    put32(h + 16, 0);
+    put32(h + 16, gpt_crc32(h, rd(h + 12)));
+}
+
+/* Recomputes the entries' CRC (128 of 128 bytes) and then the header's. */
+static void gpt_seal(void)
+{
+    put32(disk + 512 + 88, gpt_crc32(disk + 1024, 128 * 128));
+    gpt_seal_header();
+}
+
+static void make_gpt(void)
+{
+    memset(disk, 0, sizeof(disk));
+    uint8_t *h = disk + 512;
+    memcpy(h, "EFI PART", 8);
+    put32(h + 8, 0x00010000);
+    put32(h + 12, 92);
+    put64(h + 24, 1);
+    put64(h + 32, 4095);
+    put64(h + 40, 34);
+    put64(h + 48, 4062);
+    put64(h + 72, 2);
+    put32(h + 80, 128);
+    put32(h + 84, 128);
+    uint8_t *e = disk + 1024; /* partition 1: 100..199; partition 3: 2000..4062 */
+    e[0] = 1;
+    put64(e + 32, 100);
+    put64(e + 40, 199);
+    e += 256;
+    e[0] = 2;
+    put64(e + 32, 2000);
+    put64(e + 40, 4062);
+    gpt_seal();
+}
+
+static int disk_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
+{
+    if (lba > 4096 || count > 4096 - lba)
+        return -5;
+    memcpy(buf, disk + lba * 512, (size_t)count * 512);
+    return 0;
+}
+
+static uint8_t scratch[GPT_MAX_ENTRIES * 128];
+
+static void gpt_partitions_found(void)
+{
+    make_gpt();
+    struct gpt_part p;
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 1, scratch, &p), 0);
+    CHECK_INT(p.first, 100);
+    CHECK_INT(p.sectors, 100);
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 3, scratch, &p), 0);
+    CHECK_INT(p.first, 2000);
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 2, scratch, &p), -2); /* unused entry */
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 0, scratch, &p), -2);
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 129, scratch, &p), -2);
+    CHECK_INT(gpt_crc32("123456789", 9), 0xcbf43926); /* the check value of CRC-32 */
+}
+
+static void gpt_damage_refused(void)
+{
+    struct gpt_part p;
+    make_gpt();
+    disk[512 + 40] ^= 1; /* header changed, CRC not */
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 1, scratch, &p), -22);
+    make_gpt();
+    disk[1024 + 32] = 10; /* an entry changed, CRC not */
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 1, scratch, &p), -22);
+    make_gpt();
+    put64(disk + 1024 + 40, 4090); /* past the last usable sector */
+    gpt_seal();
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 1, scratch, &p), -22);
+    make_gpt();
+    put32(disk + 512 + 80, 100000); /* too many entries */
+    gpt_seal_header();
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 1, scratch, &p), -22);
+    make_gpt();
+    put64(disk + 512 + 48, 5000); /* a usable area past the disk */
+    gpt_seal();
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 1, scratch, &p), -22);
+    make_gpt();
+    put32(disk + 512 + 12, 4096); /* a header larger than its sector */
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 1, scratch, &p), -22);
+    make_gpt();
+    put64(disk + 512 + 72, 4095); /* entries that run past the disk */
+    gpt_seal();
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 1, scratch, &p), -22);
+    memset(disk, 0, 2048); /* no GPT at all */
+    CHECK_INT(gpt_find(disk_read, NULL, 4096, 1, scratch, &p), -22);
+}
+
 /* Writes a fuzzer seed: the simulated bus in pci_fuzz's layout, then two requests. */
 static int write_seed(const char *path)
 {
@@ -347,6 +459,11 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--seed"))
         return write_seed(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "--gpt-seed")) { /* the first 34 sectors */
+        make_gpt();
+        FILE *f = fopen(argv[2], "wb");
+        return !f || fwrite(disk, 34 * 512, 1, f) != 1 || fclose(f);
+    }
     static const struct check_case cases[] = {
         {"scan_finds_and_sizes", scan_finds_and_sizes},
         {"place_aligns_and_enables", place_aligns_and_enables},
@@ -357,6 +474,8 @@ int main(int argc, char **argv)
         {"virtio_caps_parsed", virtio_caps_parsed},
         {"virtqueue_cycles", virtqueue_cycles},
         {"blk_requests_checked", blk_requests_checked},
+        {"gpt_partitions_found", gpt_partitions_found},
+        {"gpt_damage_refused", gpt_damage_refused},
     };
     return check_run("pci", cases, sizeof(cases) / sizeof(cases[0])) ? 1 : 0;
 }

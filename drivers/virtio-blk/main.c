@@ -6,6 +6,7 @@
  *     config {
  *         policy label-prefix="disk" writeable buffer=256K   # first match wins
  *         policy label="shell -> peek"                        # read-only
+ *         policy label="fat -> home" writeable partition=2    # one GPT partition
  *     }
  *
  * A session's shared memory is DMA memory made from the quota its client donated: one
@@ -28,6 +29,7 @@
 #include <string.h>
 #include "../virtio/virtio_pci.h"
 #include "blk_check.h"
+#include "gpt.h"
 
 #define EINVAL 22
 #define EIO 5
@@ -35,12 +37,15 @@
 #define EPERM 1
 #define EMFILE 24
 #define EOPNOTSUPP 95
+#define ENXIO 6
 
 #define INFO_VA 0x50000000ul
 #define REGS_VA 0x51000000ul /* BAR i at REGS_VA + i * REGS_STRIDE */
 #define REGS_STRIDE (16ul << 20)
 #define QUEUE_VA 0x58000000ul
 #define SLOTS_VA 0x58100000ul
+#define GPT_VA 0x58200000ul /* the partition table while it is read */
+#define GPT_PAGES ((GPT_MAX_ENTRIES * 128 + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE)
 #define SES_VA 0x60000000ul /* session i at SES_VA + i * SES_STRIDE */
 #define SES_STRIDE (2ul << 20)
 #define MAX_SESSIONS 8
@@ -77,11 +82,15 @@ struct policy {
     const char *label;
     bool writeable;
     uint64_t buffer;
+    unsigned partition;  /* 1.. a GPT partition, 0 the whole disk */
+    uint64_t base, size; /* its sectors (found at start); size 0: not found (ENXIO) */
+    unsigned line;
 };
 
 struct session {
     bool open, watched;
     uint64_t badged, mem, quota, pa, pages;
+    uint64_t base; /* its first sector on the disk (a partition's) */
     struct blk_limits lim;
     char label[CX_SESSION_FULL_WORDS * 8];
 };
@@ -265,7 +274,7 @@ static int issue(struct batch *b, const struct session *s, unsigned j, const str
     uint64_t spa = blk.slots_pa + j * sizeof(struct slot);
     sl->type = r->op == BLK_OP_READ ? T_IN : r->op == BLK_OP_WRITE ? T_OUT : T_FLUSH;
     sl->reserved = 0;
-    sl->sector = r->op == BLK_OP_FLUSH ? 0 : r->sector;
+    sl->sector = r->op == BLK_OP_FLUSH ? 0 : s->base + r->sector; /* checked inside */
     sl->status = 0xff;
     struct vq_buf bufs[3] = {{spa, 16, false}};
     unsigned n = 1;
@@ -323,6 +332,63 @@ static long submit(struct session *s, uint64_t first, uint64_t count)
     return b.failed;
 }
 
+/* Reads count sectors at lba into the GPT buffer (gpt_find's reader), through the
+ * queue as a client's request would go. */
+static int gpt_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
+{
+    uint64_t pa = *(const uint64_t *)ctx;
+    uint64_t off = (uint64_t)((uint8_t *)buf - (uint8_t *)GPT_VA);
+    struct blk_request r = {.op = BLK_OP_READ, .sector = lba, .count = count};
+    struct blk_request done = {0};
+    struct batch b = {.reqs = &done};
+    struct session whole = {.pa = pa + off - CX_PAGE_SIZE};
+    if (lba > blk.sectors || count > blk.sectors - lba ||
+        off + (uint64_t)count * BLK_SECTOR > GPT_PAGES * CX_PAGE_SIZE)
+        return -EINVAL;
+    uint64_t deadline = cx_clock_ns() + IO_TIMEOUT_NS;
+    if (issue(&b, &whole, 0, &r, deadline))
+        return -EIO;
+    virtio_notify(&blk.dev, 0);
+    if (complete(&b, deadline, true))
+        return -EIO;
+    return done.status;
+}
+
+/* Finds the partitions the policies name (docs/block-protocol.md); a policy whose
+ * partition is not there denies its sessions (ENXIO), and the log says why. */
+static void find_partitions(void)
+{
+    uint64_t pa = 0;
+    bool mapped = false;
+    for (unsigned i = 0; i < npolicies; i++) {
+        struct policy *p = &policies[i];
+        if (!p->partition) {
+            p->size = blk.sectors;
+            continue;
+        }
+        if (!mapped && own_dma(GPT_PAGES, GPT_VA, &pa))
+            return (void)cx_printf("virtio-blk: no memory to read the partition table\n");
+        mapped = true;
+        struct gpt_part part;
+        int err = blk.block_size != 512 ? -EINVAL
+                                        : gpt_find(gpt_read, &pa, blk.sectors, p->partition,
+                                                   (uint8_t *)GPT_VA, &part);
+        if (err) {
+            cx_printf("virtio-blk: config line %u: partition %u: %s; its sessions are refused "
+                      "(ENXIO)\n",
+                      p->line, p->partition,
+                      err == -2        ? "no such partition"
+                      : err == -EINVAL ? "no valid GPT on the disk (512-byte sectors)"
+                                       : "the disk cannot be read");
+            continue;
+        }
+        p->base = part.first;
+        p->size = part.sectors;
+        cx_printf("virtio-blk: partition %u: sectors %lu..%lu (%lu KiB)\n", p->partition,
+                  part.first, part.first + part.sectors - 1, part.sectors / 2);
+    }
+}
+
 /* ---- sessions ---- */
 
 static int read_config(void)
@@ -356,17 +422,23 @@ static int read_config(void)
                 p->label = cfg_prop(n, kinds[k]), p->match = k + 1, props++;
         p->writeable = cfg_nargs(n) == 1 && !strcmp(cfg_arg(n, 0), "writeable");
         p->buffer = DEFAULT_BUFFER;
-        const char *buf = cfg_prop(n, "buffer");
-        props += buf != NULL;
-        if (props > 2 || (props == 2 && !buf) || cfg_nargs(n) > 1 ||
-            (cfg_nargs(n) == 1 && !p->writeable) || n->nvalues != props + cfg_nargs(n) ||
+        p->line = n->line;
+        const char *buf = cfg_prop(n, "buffer"), *part = cfg_prop(n, "partition");
+        uint64_t pn = 0;
+        unsigned labels = props;
+        props += (buf != NULL) + (part != NULL);
+        if (labels > 1 || cfg_nargs(n) > 1 || (cfg_nargs(n) == 1 && !p->writeable) ||
+            n->nvalues != props + cfg_nargs(n) ||
             (buf && (cfg_parse_u64(buf, &p->buffer) || p->buffer < 4096 || p->buffer > MAX_BUFFER ||
-                     p->buffer % 4096))) {
+                     p->buffer % 4096)) ||
+            (part && (cfg_parse_u64(part, &pn) || pn < 1 || pn > GPT_MAX_ENTRIES))) {
             cfg_error_at(&err, n,
                          "as in: policy [label=L | label-prefix=L | label-suffix=L] "
-                         "[writeable] [buffer=SIZE (4K..2044K, whole pages)]");
+                         "[writeable] [buffer=SIZE (4K..2044K, whole pages)] "
+                         "[partition=N (1..128)]");
             goto bad;
         }
+        p->partition = (unsigned)pn;
     }
     return 0;
 bad:;
@@ -414,6 +486,8 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
         r = -EINVAL;
     else if (!p)
         cx_printf("virtio-blk: no policy for the session '%s': denied\n", label), r = -EPERM;
+    else if (!p->size)
+        r = -ENXIO; /* its partition was not found (logged at start) */
     else if (i == MAX_SESSIONS)
         r = -EMFILE;
     if (!r) {
@@ -431,8 +505,9 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
             r = -ENOMEM;
         } else {
             s->open = true;
+            s->base = p->base;
             s->lim = (struct blk_limits){
-                .sectors = blk.sectors,
+                .sectors = p->size,
                 .block_size = blk.block_size,
                 .data_size = p->buffer,
                 .max_transfer = blk.max_transfer < p->buffer ? blk.max_transfer : p->buffer,
@@ -441,7 +516,7 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
             *h = (struct blk_shared){.magic = BLK_SHARED_MAGIC,
                                      .flags = (s->lim.writeable ? 0 : BLK_F_READONLY) |
                                               (blk.flush ? BLK_F_FLUSH : 0),
-                                     .sectors = blk.sectors,
+                                     .sectors = p->size,
                                      .block_size = blk.block_size,
                                      .max_requests = BLK_MAX_REQUESTS,
                                      .data_offset = CX_PAGE_SIZE,
@@ -453,8 +528,13 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
             b->send_caps[0] = s->badged;
             b->send_caps[1] = s->mem;
             m->w[0] = 0;
-            cx_printf("virtio-blk: session '%s': %s, buffer %lu KiB\n", label,
-                      s->lim.writeable ? "writeable" : "read-only", p->buffer >> 10);
+            if (p->partition)
+                cx_printf("virtio-blk: session '%s': %s, buffer %lu KiB, partition %u\n", label,
+                          s->lim.writeable ? "writeable" : "read-only", p->buffer >> 10,
+                          p->partition);
+            else
+                cx_printf("virtio-blk: session '%s': %s, buffer %lu KiB\n", label,
+                          s->lim.writeable ? "writeable" : "read-only", p->buffer >> 10);
             return;
         }
     }
@@ -495,6 +575,7 @@ int main(int argc, char **argv)
     memset(head_to_req, 0xff, sizeof(head_to_req));
     if (read_config() || device_init())
         return 2;
+    find_partitions();
     ep = cx_slot_alloc();
     watch_notif = cx_slot_alloc();
     wake_ep = cx_slot_alloc();

@@ -10,9 +10,21 @@
 #define SERVICE_WORDS 4
 #define LABEL_WORDS 12
 #define EIO 5
+#define EAGAIN 11
 #define ENOMEM 12
 #define EINVAL 22
 #define EROFS 30
+
+/* Waits ns nanoseconds (on a notification nobody signals). */
+static void nap(uint64_t ns)
+{
+    uint64_t n = cx_slot_alloc(), bits;
+    if (n && !cx_notif_create(CX_SLOT_QUOTA, n)) {
+        cx_notif_wait(n, ns, &bits);
+        cx_cap_delete(n);
+    }
+    cx_slot_free(n);
+}
 
 static void slot_drop(uint64_t *s)
 {
@@ -80,13 +92,21 @@ int blk_client_open(struct blk_client *c, const char *label, uint64_t donation, 
         blk_client_close(c);
         return -ENOMEM;
     }
-    struct cx_msg m = {.tag = CX_TAG(CX_LABEL_SESSION, SERVICE_WORDS + LABEL_WORDS, 1)};
-    memcpy(m.w, words, sizeof(m.w));
-    memcpy(b->words + 4, words + sizeof(m.w), sizeof(words) - sizeof(m.w));
-    b->send_caps[0] = c->quota;
-    b->recv_slots[0] = c->ep;
-    b->recv_slots[1] = c->mem;
-    long err = cx_call(CX_SLOT_PARENT, &m) ? -EIO : (long)m.w[0];
+    struct cx_msg m;
+    long err = -EAGAIN;
+    /* a driver that has not announced yet gets EAGAIN from init: ask every 10 ms for up
+     * to 5 s, as the POSIX runtime does (docs/sessions.md) */
+    for (int tries = 0; err == -EAGAIN && tries < 500; tries++) {
+        if (tries)
+            nap(10000000);
+        m = (struct cx_msg){.tag = CX_TAG(CX_LABEL_SESSION, SERVICE_WORDS + LABEL_WORDS, 1)};
+        memcpy(m.w, words, sizeof(m.w));
+        memcpy(b->words + 4, words + sizeof(m.w), sizeof(words) - sizeof(m.w));
+        b->send_caps[0] = c->quota;
+        b->recv_slots[0] = c->ep;
+        b->recv_slots[1] = c->mem;
+        err = cx_call(CX_SLOT_PARENT, &m) ? -EIO : (long)m.w[0];
+    }
     if (!err && (CX_TAG_CAPS(m.tag) != 2 || (err = map_shared(c)) != 0))
         err = err ? err : -EIO;
     if (err)
