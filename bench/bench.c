@@ -56,6 +56,8 @@ struct bench_ctx {
     int from_child[2];
     pid_t child;
     char buf[4096];
+    char *touched; /* fork_Nm: memory written before the forks */
+    size_t touched_size;
 };
 
 struct bench_case {
@@ -211,6 +213,35 @@ static int bench_op_fork(struct bench_ctx *c)
     return bench_wait(pid);
 }
 
+/* fork_1m, fork_16m, fork_64m: the process first writes N MiB of its own, so a fork has
+ * that much more to copy (or, copy-on-write, to share): the cost should not grow. */
+static int bench_touch(struct bench_ctx *c, size_t mib)
+{
+    c->touched_size = mib << 20;
+    c->touched = malloc(c->touched_size);
+    if (!c->touched)
+        return -1;
+    memset(c->touched, 0x5a, c->touched_size);
+    return 0;
+}
+static int bench_touch_1m(struct bench_ctx *c)
+{
+    return bench_touch(c, 1);
+}
+static int bench_touch_16m(struct bench_ctx *c)
+{
+    return bench_touch(c, 16);
+}
+static int bench_touch_64m(struct bench_ctx *c)
+{
+    return bench_touch(c, 64);
+}
+static void bench_untouch(struct bench_ctx *c)
+{
+    free(c->touched);
+    c->touched = NULL;
+}
+
 static int bench_op_spawn(struct bench_ctx *c)
 {
     pid_t pid;
@@ -321,6 +352,12 @@ static const struct bench_case bench_cases[] = {
     {"seq_read_16m", "that file read whole in 64 KiB reads, with open and close", 1,
      bench_op_seq_write, bench_op_seq_read, bench_seq_teardown, 1},
     {"fork_wait", "fork, child _exit(0), waitpid", 0, NULL, bench_op_fork, NULL, 1},
+    {"fork_1m", "fork_wait with 1 MiB of the process written before", 0, bench_touch_1m,
+     bench_op_fork, bench_untouch, 1},
+    {"fork_16m", "fork_wait with 16 MiB of the process written before", 0, bench_touch_16m,
+     bench_op_fork, bench_untouch, 1},
+    {"fork_64m", "fork_wait with 64 MiB of the process written before", 0, bench_touch_64m,
+     bench_op_fork, bench_untouch, 1},
     {"spawn_wait", "posix_spawn of this program (--exit), waitpid", 0, NULL, bench_op_spawn, NULL,
      1},
     {"fork_exec_wait", "fork, execve of this program (--exit), waitpid", 0, NULL,

@@ -136,9 +136,12 @@ struct pd {
 struct mem {
     struct kobj obj;
     bool device; /* frames are device registers: mapped uncached, never freed or read */
+    bool pinned; /* its frames never change (a device reads them, or they are not RAM's):
+                    never shared copy-on-write */
     uint64_t pages;
     uint64_t **dir; /* dir[i][j]: frame of page i*512+j, 0 until first touch */
     struct region *mappings;
+    uint32_t nmappings;
 };
 
 struct region {
@@ -292,10 +295,20 @@ int uaccess_phys(struct pd *pd, uint64_t uaddr, bool write, uint64_t *pa);
  * registers, uncached, and uaccess never touches it. */
 #define MAP_DEVICE 0x80
 
+/* pd_copy_as shares frames copy-on-write only from objects mapped at most this often
+ * (a copy-on-write fault updates every mapping of the object: bounded work). */
+#define MEM_COW_MAPPINGS 8
+
 /* mem.c */
 struct mem *mem_create_kernel(struct quota *q, uint64_t pages, int *err);
 struct mem *mem_create_device(struct quota *q, uint64_t phys, uint64_t pages, int *err);
 struct mem *mem_create_dma(struct quota *q, uint64_t pages, uint64_t *phys, int *err);
+/* Copy-on-write (mem.c): a frame shared by several memory objects is mapped read-only;
+ * the first write makes the writer's object a copy of its own. */
+bool mem_frame_shared(uint64_t pa);
+bool mem_share_frame(struct mem *dst, uint64_t page, uint64_t pa); /* false: copy it */
+uint64_t mem_unshare(struct mem *m, uint64_t page);                /* the page's own frame, or 0 */
+uint16_t *frame_counter(uint64_t pa);                              /* kheap.c */
 uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc);
 void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa);
 void mem_teardown(struct mem *m);

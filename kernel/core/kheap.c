@@ -61,6 +61,17 @@ static uint16_t *inuse_of(uint64_t pa)
     return &inuse_dir[fn / COUNTS_PER_PAGE][fn % COUNTS_PER_PAGE];
 }
 
+/* The same table serves the frames of memory objects, which are never heap frames at
+ * the same time: there it counts the further objects that share the frame
+ * (copy-on-write, mem.c). A free frame's counter is 0. NULL beyond the table. */
+uint16_t *frame_counter(uint64_t pa)
+{
+    uint64_t fn = pa / PAGE_SIZE;
+    if (fn >= MAX_FRAMES || !inuse_dir[fn / COUNTS_PER_PAGE])
+        return NULL;
+    return &inuse_dir[fn / COUNTS_PER_PAGE][fn % COUNTS_PER_PAGE];
+}
+
 static void list_push(struct free_block **list, struct free_block *b)
 {
     b->prev = NULL;

@@ -189,6 +189,7 @@ void kmain(uint64_t info_phys, uint64_t kind)
     struct mem *am = init_mem(pd, rootq, &next, 0, arch_pages, 0, CX_R_READ | CX_R_GRANT);
     for (uint64_t i = 0; i < arch_pages; i++)
         mem_set_frame(am, i, (arch_pa & PAGE_MASK) + i * PAGE_SIZE);
+    am->pinned = true; /* not the frame allocator's */
     struct mem *bim = init_mem(pd, rootq, &next, CX_BOOTINFO_ADDR, 1, CX_MAP_R, CX_R_READ);
     next = CX_SLOT_DEVICE + 1; /* init's own memory from here, below its allocator's slots */
     struct cx_bootinfo *bi = phys_to_virt(mem_frame(bim, 0, true));

@@ -2,6 +2,12 @@
  * Memory objects: a number of pages, each backed by a frame allocated on first touch
  * (zero-filled). The whole size is charged to the quota at creation, so a touch never
  * fails. Frames are found through a two-level directory of 512-entry pages.
+ *
+ * Copy-on-write: pd_copy_as makes a private copy by sharing frames (each frame's
+ * counter, kheap.c, says how many further objects hold it); a shared frame is mapped
+ * read-only everywhere, and the first write through any object copies it for that
+ * object (mem_unshare). Each object was charged for all its pages when it was made, so
+ * a copy-on-write fault always finds a frame: a quota still bounds the RAM it holds.
  */
 #include "kernel.h"
 
@@ -63,6 +69,7 @@ struct mem *mem_create_device(struct quota *q, uint64_t phys, uint64_t pages, in
     quota_uncharge(q, pages * PAGE_SIZE);
     m->obj.charge -= pages * PAGE_SIZE;
     m->device = true;
+    m->pinned = true;
     for (uint64_t i = 0; i < pages; i++)
         mem_set_frame(m, i, phys + i * PAGE_SIZE);
     return m;
@@ -85,6 +92,7 @@ struct mem *mem_create_dma(struct quota *q, uint64_t pages, uint64_t *phys, int 
     }
     for (uint64_t i = 0; i < pages; i++)
         mem_set_frame(m, i, pa + i * PAGE_SIZE);
+    m->pinned = true;
     *phys = pa;
     return m;
 }
@@ -97,6 +105,43 @@ uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc)
     if (!*e && alloc)
         *e = pmem_alloc();
     return *e;
+}
+
+bool mem_frame_shared(uint64_t pa)
+{
+    uint16_t *c = frame_counter(pa);
+    return c && *c;
+}
+
+/* Makes frame pa page `page` of dst too (dst's page is empty): one more sharer. */
+bool mem_share_frame(struct mem *dst, uint64_t page, uint64_t pa)
+{
+    uint16_t *c = frame_counter(pa);
+    if (!c || *c == UINT16_MAX)
+        return false;
+    (*c)++;
+    mem_set_frame(dst, page, pa);
+    return true;
+}
+
+/* Gives page `page` of m a frame of its own (a copy) if it shares one, and makes every
+ * mapping of m fault the new frame in; returns the frame, 0 without memory. */
+uint64_t mem_unshare(struct mem *m, uint64_t page)
+{
+    uint64_t f = mem_frame(m, page, true);
+    uint16_t *c = f ? frame_counter(f) : NULL;
+    if (!c || !*c)
+        return f;
+    uint64_t nf = pmem_alloc();
+    if (!nf)
+        return 0;
+    memcpy(phys_to_virt(nf), phys_to_virt(f), PAGE_SIZE);
+    (*c)--;
+    mem_set_frame(m, page, nf);
+    for (struct region *r = m->mappings; r; r = r->mem_next) /* at most MEM_COW_MAPPINGS */
+        if (page >= r->offset && page - r->offset < r->pages)
+            pt_clear(r->pd->pml4, r->va + (page - r->offset) * PAGE_SIZE);
+    return nf;
 }
 
 void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa)
@@ -121,9 +166,14 @@ void mem_free(struct mem *m)
     for (uint64_t i = 0; i < nd; i++) {
         if (!m->dir[i])
             continue;
-        for (int j = 0; j < DIR_ENTRIES && !m->device; j++)
-            if (m->dir[i][j])
-                pmem_free(m->dir[i][j]);
+        for (int j = 0; j < DIR_ENTRIES && !m->device; j++) {
+            uint64_t f = m->dir[i][j];
+            uint16_t *c = f ? frame_counter(f) : NULL;
+            if (c && *c)
+                (*c)--; /* another object still has it */
+            else if (f)
+                pmem_free(f);
+        }
         pmem_free(virt_to_phys(m->dir[i]));
     }
     kfree(m->obj.quota, m->dir, nd * sizeof(uint64_t *));

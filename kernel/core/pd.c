@@ -114,6 +114,7 @@ static void region_link(struct pd *pd, struct region *n)
     else
         pd->regions = n;
     pd->nregions++;
+    n->mem->nmappings++;
     n->mem_prev = NULL;
     n->mem_next = n->mem->mappings;
     if (n->mem_next)
@@ -133,6 +134,7 @@ static void region_unlink(struct region *r)
     else
         pd->regions_tail = r->prev;
     pd->nregions--;
+    r->mem->nmappings--;
     if (r->mem_prev)
         r->mem_prev->mem_next = r->mem_next;
     else
@@ -142,12 +144,19 @@ static void region_unlink(struct region *r)
     r->next = r->prev = r->mem_next = r->mem_prev = NULL;
 }
 
+/* The flags a page of r is mapped with: a frame other objects share (copy-on-write) is
+ * read-only until written. */
+static uint8_t page_flags(const struct region *r, uint64_t f)
+{
+    return mem_frame_shared(f) ? r->flags & (uint8_t)~CX_MAP_W : r->flags;
+}
+
 static void install_present(struct region *r, uint64_t first, uint64_t count)
 {
     for (uint64_t i = first; i < first + count; i++) {
         uint64_t f = mem_frame(r->mem, r->offset + i, false);
         if (f)
-            pt_set(r->pd->pml4, r->va + i * PAGE_SIZE, f, r->flags);
+            pt_set(r->pd->pml4, r->va + i * PAGE_SIZE, f, page_flags(r, f));
         else
             pt_clear(r->pd->pml4, r->va + i * PAGE_SIZE);
     }
@@ -284,10 +293,46 @@ int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error)
     if ((error & 16) && !(r->flags & CX_MAP_X))
         return CX_E_NO_RIGHTS;
     uint64_t page = (addr - r->va) / PAGE_SIZE;
-    uint64_t f = mem_frame(r->mem, r->offset + page, true);
+    uint64_t f = (error & 2) ? mem_unshare(r->mem, r->offset + page)
+                             : mem_frame(r->mem, r->offset + page, true);
     if (!f)
         return CX_E_NO_MEMORY;
-    pt_set(pd->pml4, r->va + page * PAGE_SIZE, f, r->flags);
+    pt_set(pd->pml4, r->va + page * PAGE_SIZE, f, page_flags(r, f));
+    return 0;
+}
+
+/* Makes the pages of r's object that r maps read-only in every mapping of the object,
+ * where the frame is now shared. */
+static void protect_shared(const struct region *r)
+{
+    for (struct region *q = r->mem->mappings; q; q = q->mem_next) {
+        uint64_t lo = q->offset > r->offset ? q->offset : r->offset;
+        uint64_t hi = q->offset + q->pages < r->offset + r->pages ? q->offset + q->pages
+                                                                  : r->offset + r->pages;
+        for (uint64_t p = lo; p < hi; p++) {
+            uint64_t f = mem_frame(q->mem, p, false);
+            if (f && mem_frame_shared(f))
+                pt_set(q->pd->pml4, q->va + (p - q->offset) * PAGE_SIZE, f, page_flags(q, f));
+        }
+    }
+}
+
+/* Fills m (fresh, r->pages pages) with r's pages: shared copy-on-write when r's object
+ * has few mappings (each write fault then walks them all), else copied now. */
+static int copy_pages(const struct region *r, struct mem *m)
+{
+    bool cow = r->mem->nmappings <= MEM_COW_MAPPINGS && !r->mem->pinned;
+    for (uint64_t i = 0; i < r->pages; i++) {
+        uint64_t f = mem_frame(r->mem, r->offset + i, false);
+        if (!f || (cow && mem_share_frame(m, i, f)))
+            continue;
+        uint64_t to = mem_frame(m, i, true);
+        if (!to) /* no frame left: fail, never copy into frame 0 */
+            return CX_E_NO_MEMORY;
+        memcpy(phys_to_virt(to), phys_to_virt(f), PAGE_SIZE);
+    }
+    if (cow)
+        protect_shared(r);
     return 0;
 }
 
@@ -308,18 +353,11 @@ int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
         struct mem *m = mem_create_kernel(dst->obj.quota, r->pages, &err);
         if (!m)
             return err;
-        for (uint64_t i = 0; i < r->pages; i++) {
-            uint64_t f = mem_frame(r->mem, r->offset + i, false);
-            if (!f)
-                continue;
-            uint64_t to = mem_frame(m, i, true);
-            if (!to) { /* no frame left: fail, never copy into frame 0 */
-                kobj_get(&m->obj);
-                kobj_destroy(&m->obj);
-                kobj_put(&m->obj);
-                return CX_E_NO_MEMORY;
-            }
-            memcpy(phys_to_virt(to), phys_to_virt(f), PAGE_SIZE);
+        if ((err = copy_pages(r, m)) != 0) {
+            kobj_get(&m->obj);
+            kobj_destroy(&m->obj); /* gives back what it shared */
+            kobj_put(&m->obj);
+            return err;
         }
         kobj_get(&m->obj);
         err = pd_map(dst, m, 0, r->va, r->pages, r->flags, r->maxflags);

@@ -18,6 +18,7 @@ void kt_posix(void);
 void kt_futex(void);
 void kt_attacks(void);
 void kt_devices(void);
+void kt_cow(void);
 
 #define EXPECT(name, expr, want)                                                                   \
     do {                                                                                           \
