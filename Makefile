@@ -65,8 +65,10 @@ fuzz: all $(FUZZERS)
 	    $$(dirname $$f)/corpus-$$(basename $$f) || exit 1; done
 	@for s in $(FUZZ_SCENARIOS); do echo "== scenario $$s"; tools/run-scenario $$s || exit 1; done
 
+# ICOUNT=1: capix and the Linux guest run with -icount shift=0,sleep=off (TCG): the
+# figures are instruction counts that repeat exactly (docs/measurements.md).
 bench: all
-	tools/bench
+	CAPIX_ICOUNT=$(if $(ICOUNT),1,0) tools/bench
 
 posix-test: all
 	tools/posix-test

@@ -582,6 +582,8 @@ static int bench_all(const char *self, const char *dir, const char *only, int pi
                 bench_run(bc, &c);
             else
                 bench_execve(&c);
+        } else if (c.touched) {
+            bench_untouch(&c); /* a skipped fork_Nm gives its memory back */
         }
         bench_current = NULL;
         fflush(stdout);

@@ -6,9 +6,14 @@
 
 Each FILE is what build/bench/posixbench prints: 'BENCH name ns median p10 p90 samples
 per_sample' lines, 'SKIP name: reason' for a case that failed (posixbench -k), and '#'
-comments; '# accel kvm|tcg' says how a guest ran, '# failed: WHY' that it did not. Figures taken under TCG are shown, marked, and never compared: the
-ratio column (capix median / Linux host median) is filled only for capix under KVM or on
-hardware.
+comments; '# accel kvm|tcg' says how a guest ran, '# icount 1' that its clock counted
+instructions (-icount shift=0), '# failed: WHY' that it did not run.
+
+Two ratios. capix/host (capix median / Linux host median) only for capix under KVM or on
+hardware: an emulated figure is never compared with a native one. capix/guest (capix
+median / Linux guest median) whenever both ran in the same QEMU configuration: the same
+accelerator and the same clock (both TCG time, both instruction counts, or both KVM),
+the comparison issue 19 asks for (docs/measurements.md).
 """
 import sys
 
@@ -18,11 +23,12 @@ TCG_NOTE = "TCG: emulated, not compared"
 class Run:
     """One side's results: BENCH lines by case, metadata, or why there are none."""
 
-    def __init__(self, cases=None, accel="", why="", skipped=None):
+    def __init__(self, cases=None, accel="", why="", skipped=None, icount=False):
         self.cases = cases or {}
         self.accel = accel
         self.why = why
         self.skipped = skipped or {}
+        self.icount = icount
 
     @property
     def tcg(self):
@@ -30,11 +36,13 @@ class Run:
 
 
 def parse(lines):
-    cases, accel, why, skipped = {}, "", "", {}
+    cases, accel, why, skipped, icount = {}, "", "", {}, False
     for line in lines:
         line = line.strip()
         if line.startswith("# accel "):
             accel = line.split()[2]
+        elif line == "# icount 1":
+            icount = True
         elif line.startswith("# failed:"):
             why = line[len("# failed:"):].strip()
         elif line.startswith("SKIP "):
@@ -47,7 +55,7 @@ def parse(lines):
             cases[f[1]] = tuple(float(x) for x in f[3:6])
     if not cases and not why:
         why = "no BENCH lines"
-    return Run(cases, accel, why, skipped)
+    return Run(cases, accel, why, skipped, icount)
 
 
 def load(path, missing):
@@ -88,19 +96,33 @@ def ratio(capix, host, case):
     return f"{capix.cases[case][0] / host.cases[case][0]:.2f}"
 
 
+def ratio_guest(capix, guest, case):
+    """capix / Linux guest, when both ran the same way (accelerator and clock)."""
+    if case not in capix.cases or case not in guest.cases:
+        return ""
+    if capix.accel != guest.accel or capix.icount != guest.icount:
+        return "differs"
+    return f"{capix.cases[case][0] / guest.cases[case][0]:.2f}"
+
+
 def build(host, guest, capix):
     """(printed lines, tsv lines)."""
     names = list(host.cases)
     for r in (guest, capix):
         names += [n for n in list(r.cases) + list(r.skipped) if n not in names]
     glabel = "Linux guest" + (" (TCG)" if guest.tcg else "")
-    head = ["case", "capix", "Linux host", glabel, "capix/host"]
-    rows = [[n, cell(capix, n), cell(host, n), cell(guest, n), ratio(capix, host, n)]
-            for n in names]
-    widths = [max(len(r[i]) for r in rows + [head]) for i in range(5)]
+    head = ["case", "capix", "Linux host", glabel, "capix/host", "capix/guest"]
+    rows = [[n, cell(capix, n), cell(host, n), cell(guest, n), ratio(capix, host, n),
+             ratio_guest(capix, guest, n)] for n in names]
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
     fmt = lambda r: "  ".join(f"{v:<{widths[i]}}" for i, v in enumerate(r)).rstrip()
     out = [fmt(head)] + [fmt(r) for r in rows]
-    out.append("median (p10-p90) of each case; ratio = capix median / Linux host median")
+    out.append("median (p10-p90) of each case; capix/host = capix median / Linux host median "
+               "(KVM or hardware only); capix/guest = capix median / Linux guest median, "
+               "both in the same QEMU, CPU model and accelerator")
+    if capix.icount and guest.icount:
+        out.append("ICOUNT=1: both guests ran with -icount shift=0,sleep=off: 1 ns = 1 "
+                   "instruction, so capix/guest compares instruction counts")
     if not capix.cases:
         out.append(f"capix: {capix.why}")
     elif capix.tcg:
@@ -116,7 +138,7 @@ def build(host, guest, capix):
     cols = ["case"]
     for side in ("capix", "host", "guest"):
         cols += [f"{side}_median_ns", f"{side}_p10_ns", f"{side}_p90_ns", f"{side}_note"]
-    cols.append("ratio_capix_host")
+    cols += ["ratio_capix_host", "ratio_capix_guest"]
     tsv = ["\t".join(cols)]
     for n in names:
         row = [n]
@@ -128,7 +150,7 @@ def build(host, guest, capix):
                 row += ["", "", "", f"skipped: {run.skipped[n]}"]
             else:
                 row += ["", "", "", run.why or "not measured"]
-        row.append(ratio(capix, host, n))
+        row += [ratio(capix, host, n), ratio_guest(capix, guest, n)]
         tsv.append("\t".join(row))
     return out, tsv
 

@@ -62,7 +62,8 @@ case("table_guest_reason", "Linux guest: not run: PVM" in out, "\n".join(out))
 case("tsv_columns", tsv[0].split("\t") == [
     "case", "capix_median_ns", "capix_p10_ns", "capix_p90_ns", "capix_note",
     "host_median_ns", "host_p10_ns", "host_p90_ns", "host_note",
-    "guest_median_ns", "guest_p10_ns", "guest_p90_ns", "guest_note", "ratio_capix_host"],
+    "guest_median_ns", "guest_p10_ns", "guest_p90_ns", "guest_note", "ratio_capix_host",
+    "ratio_capix_guest"],
     tsv[0])
 row = tsv[1].split("\t")
 case("tsv_missing_capix_note", row[0] == "null_call" and row[1:5] == ["", "", "", MISSING]
@@ -70,13 +71,23 @@ case("tsv_missing_capix_note", row[0] == "null_call" and row[1:5] == ["", "", ""
 
 out, tsv = table.build(host, g, table.parse(CAPIX_KVM.splitlines()))
 row = tsv[1].split("\t")
-case("ratio_capix_kvm", row[-1] == "2.00", repr(row))
-case("ratio_not_for_missing_case", tsv[2].split("\t")[-1] == "", tsv[2])
+case("ratio_capix_kvm", row[-2] == "2.00", repr(row))
+case("ratio_guest_needs_the_same_accel", row[-1] == "differs", repr(row))
+case("ratio_not_for_missing_case", tsv[2].split("\t")[-2:] == ["", ""], tsv[2])
 case("extra_capix_case_listed", tsv[-1].startswith("extra\t"), tsv[-1])
 case("guest_tcg_note", "Linux guest: TCG: emulated, not compared" in out, "\n".join(out))
 
 out, tsv = table.build(host, g, table.parse(CAPIX_KVM.replace("kvm", "tcg").splitlines()))
-case("ratio_never_for_tcg", tsv[1].split("\t")[-1] == "TCG", tsv[1])
+case("ratio_never_for_tcg", tsv[1].split("\t")[-2] == "TCG", tsv[1])
+case("ratio_guest_same_tcg", tsv[1].split("\t")[-1] == "0.75", tsv[1])
+ic = table.parse(["# accel tcg", "# icount 1", "BENCH null_call ns 800.0 790.0 810.0 9 1"])
+gic = table.parse(["# accel tcg", "# icount 1", "BENCH null_call ns 400.0 390.0 420.0 9 1"])
+case("parse_icount", ic.icount and not g.icount)
+out, tsv = table.build(host, gic, ic)
+case("ratio_guest_icount", tsv[1].split("\t")[-1] == "2.00" and any("ICOUNT=1" in l for l in out),
+     tsv[1])
+out, tsv = table.build(host, g, ic)
+case("ratio_guest_not_across_clocks", tsv[1].split("\t")[-1] == "differs", tsv[1])
 
 CAPIX_PART = ("# accel tcg\nBENCH null_call ns 856.3 799.6 997.2 1001 64\n"
               "SKIP fork_wait: fork_wait: Function not implemented\n")
@@ -92,7 +103,7 @@ case("skip_tsv_note", rows["fork_wait"][1:5] == ["", "", "", "skipped: fork_wait
 case("skip_footnote",
      "capix: not yet / failed = the case stopped there with: Function not implemented" in out,
      "\n".join(out))
-case("partial_capix_tcg_ratio", rows["null_call"][-1] == "TCG" and rows["spawn_wait"][-1] == "",
+case("partial_capix_tcg_ratio", rows["null_call"][-2] == "TCG" and rows["spawn_wait"][-2] == "",
      repr(rows["null_call"]))
 
 print(f"{passed} passed, {failed} failed")
