@@ -169,6 +169,15 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
 void rt_signal_after_call(const struct rt_call *c, long result);
 long rt_sigreturn(void);
 long rt_kill(long pid, long sig);
+/* mqueue.c: POSIX message queues, files of /dev/shm */
+long rt_mq_open(const char *name, long oflag, uint64_t mode, const void *attr);
+long rt_mq_unlink(const char *name);
+long rt_mq_timedsend(int fd, const char *msg, uint64_t len, uint64_t prio,
+                     const struct linux_timespec *abstime);
+long rt_mq_timedreceive(int fd, char *msg, uint64_t len, uint32_t *prio,
+                        const struct linux_timespec *abstime);
+long rt_mq_notify(int fd, const void *sevp);
+long rt_mq_getsetattr(int fd, const void *newattr, void *oldattr);
 long rt_tgkill(long tgid, long tid, long sig);
 void rt_sigq_set_limit(uint64_t n);
 uint64_t rt_cpu_ns(bool process);

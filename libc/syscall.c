@@ -283,6 +283,20 @@ static long dispatch(struct rt_call *c)
         return rt_timer_getoverrun((long)(int)a[0]);
     case NR_timer_delete:
         return rt_timer_delete((long)(int)a[0]);
+    case NR_mq_open:
+        return rt_mq_open((const char *)a[0], (long)(int)a[1], (uint32_t)a[2], (const void *)a[3]);
+    case NR_mq_unlink:
+        return rt_mq_unlink((const char *)a[0]);
+    case NR_mq_timedsend:
+        return rt_mq_timedsend((int)a[0], (const char *)a[1], a[2], (uint32_t)a[3],
+                               (const struct linux_timespec *)a[4]);
+    case NR_mq_timedreceive:
+        return rt_mq_timedreceive((int)a[0], (char *)a[1], a[2], (uint32_t *)a[3],
+                                  (const struct linux_timespec *)a[4]);
+    case NR_mq_notify:
+        return rt_mq_notify((int)a[0], (const void *)a[1]);
+    case NR_mq_getsetattr:
+        return rt_mq_getsetattr((int)a[0], (const void *)a[1], (void *)a[2]);
     case NR_poll:
         return rt_poll((void *)a[0], a[1], (long)(int)a[2]);
     case NR_ppoll:

@@ -89,3 +89,9 @@ $(BUILD)/user/bin/timeouttest: tests/posix/timeouttest.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/timeouttest
+# mqtest: POSIX message queues within a process and across fork (libc/mqueue.c)
+$(BUILD)/user/bin/mqtest: tests/posix/mqtest.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/mqtest
+TEST_SCRIPTS += tests/posix/mqtest-test.sh
