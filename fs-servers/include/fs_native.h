@@ -16,4 +16,9 @@ enum fs_native_kind {
  * start-up failure (2, after saying why). */
 int fs_native_main(const char *name, enum fs_native_kind kind);
 
+/* The same for a server of one tree plugin that is not among the runtime's plugins
+ * (fat): its config node names it, and it is the default. */
+struct vfs_plugin;
+int fs_native_main_with(const char *name, const struct vfs_plugin *tree);
+
 #endif

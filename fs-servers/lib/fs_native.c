@@ -237,6 +237,9 @@ static const struct vfs_env env = {.alloc = env_alloc,
 
 /* Reads the config: the file system (a tree plugin node, or for kind FS_NATIVE_VFS a
  * `vfs` node) and the policies. 0, or -1 after saying why. */
+/* A tree plugin of the server's own beyond vfs_plugins_all (fat), and its default. */
+static const struct vfs_plugin *extra_plugin;
+
 static int read_config(enum fs_native_kind kind, const struct vfs_plugin **plugin,
                        const struct cfg_node **fs_node)
 {
@@ -257,7 +260,7 @@ static int read_config(enum fs_native_kind kind, const struct vfs_plugin **plugi
         cx_printf("%s: configuration error: %s\n", srv_name, msg);
         return -1;
     }
-    *plugin = &vfs_plugin_ram;
+    *plugin = extra_plugin ? extra_plugin : &vfs_plugin_ram;
     *fs_node = NULL;
     for (const struct cfg_node *n = cfg ? cfg_first(cfg, NULL) : NULL; n; n = cfg_next(n, NULL)) {
         if (!strcmp(n->name, "policy")) {
@@ -296,6 +299,8 @@ static int read_config(enum fs_native_kind kind, const struct vfs_plugin **plugi
             if (!strcmp(vfs_plugins_all[i]->name, n->name) &&
                 vfs_plugins_all[i]->kind == VFS_PLUGIN_TREE)
                 found = vfs_plugins_all[i];
+        if (extra_plugin && !strcmp(extra_plugin->name, n->name))
+            found = extra_plugin;
         if (!found || *fs_node) {
             if (found)
                 cfg_error_at(&err, n, "%s serves one file system", srv_name);
@@ -482,6 +487,12 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
             s->quota = 0;
     }
     m->w[0] = (uint64_t)r;
+}
+
+int fs_native_main_with(const char *name, const struct vfs_plugin *tree)
+{
+    extra_plugin = tree;
+    return fs_native_main(name, FS_NATIVE_TREE);
 }
 
 int fs_native_main(const char *name, enum fs_native_kind kind)
