@@ -262,9 +262,10 @@ long rt_fs_syscall(const struct rt_call *c)
     case NR_fdatasync:
         return vfs_fsync(rt_vfs, FD(a[0]), true);
     case NR_sync:
-        return 0; /* nothing is buffered outside the file systems' own state */
+        vfs_sync(rt_vfs); /* servers write back their caches (fat); errors go nowhere */
+        return 0;
     case NR_syncfs:
-        return vfs_fsync(rt_vfs, FD(a[0]), false);
+        return vfs_syncfs(rt_vfs, FD(a[0]));
     case NR_utimensat:
         return sys_utimensat(FD(a[0]), P(a[1]), (const struct linux_timespec *)a[2], (int)a[3]);
     case NR_utimes:

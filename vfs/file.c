@@ -544,6 +544,26 @@ int vfs_fsync(struct vfs *v, int fd, bool datasync)
     return f->node->fs->ops->fsync(f, datasync);
 }
 
+int vfs_syncfs(struct vfs *v, int fd)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    if (!f)
+        return -EBADF;
+    struct vfs_fs *fs = f->node->fs;
+    return fs->ops->syncfs ? fs->ops->syncfs(fs) : 0;
+}
+
+int vfs_sync(struct vfs *v)
+{
+    int first = 0;
+    for (struct vfs_fs *fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs)) {
+        int r = fs->ops->syncfs ? fs->ops->syncfs(fs) : 0;
+        if (r && !first)
+            first = r;
+    }
+    return first;
+}
+
 int vfs_ioctl(struct vfs *v, int fd, unsigned long request, void *arg)
 {
     struct vfs_file *f = vfs_get_file(v, fd);

@@ -1591,6 +1591,11 @@ static int64_t op_fsync(struct fs_session *ss, struct fs_msg *m)
     return h->f->node->fs->ops->fsync(h->f, m->a[1] == 1);
 }
 
+static int64_t op_syncfs(struct fs_session *ss)
+{
+    return vfs_sync(ss->s->vfs);
+}
+
 void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg *m,
                       struct fs_buf *buf)
 {
@@ -1662,6 +1667,9 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
         break;
     case FS_STATFS:
         r = op_statfs(ss, buf);
+        break;
+    case FS_SYNCFS:
+        r = op_syncfs(ss);
         break;
     case FS_FSYNC:
         r = op_fsync(ss, m);

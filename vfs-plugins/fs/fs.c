@@ -650,11 +650,18 @@ static int64_t fs_llseek(struct vfs_file *f, int64_t off, int whence)
     return -EINVAL;
 }
 
+static int fs_syncfs(struct vfs_fs *fs)
+{
+    struct fs_msg m = {.a = {0}};
+    int r = (int)request(inst_of(fs), &m, FS_SYNCFS, NULL, 0, NULL, 0, NULL, 0);
+    return r == -ENOSYS ? 0 : r; /* a server that holds nothing back */
+}
+
 static int fs_fsync(struct vfs_file *f, bool datasync)
 {
     struct fs_msg m = {.a = {handle_of(f), datasync ? 1 : 0}};
     if (S_ISDIR(f->node->type))
-        return 0; /* names are the server's business: nothing is kept here */
+        return fs_syncfs(f->node->fs); /* the names: the server's whole tree */
     if (!m.a[0])
         return -EIO;
     return (int)request(inst_of(f->node->fs), &m, FS_FSYNC, NULL, 0, NULL, 0, NULL, 0);
@@ -720,6 +727,7 @@ static const struct vfs_fs_ops fs_ops = {
     .write = fs_write,
     .llseek = fs_llseek,
     .fsync = fs_fsync,
+    .syncfs = fs_syncfs,
     .map = fs_map,
     .fcntl = fs_fcntl,
 };

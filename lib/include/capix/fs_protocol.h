@@ -97,6 +97,9 @@ enum fs_op {
      * if it may be mapped writable. Every mapping and every read and write of the file
      * use the same pages, so that MAP_SHARED mappings are shared. */
     FS_MAP,
+    /* no arguments: every file system of the server's tree writes back what it holds
+     * (sync, syncfs, fsync of a directory) */
+    FS_SYNCFS,
     FS_OP_COUNT
 };
 

@@ -184,6 +184,10 @@ struct vfs_fs_ops {
      * of every process use. -ENODEV when the file system cannot share its pages (the
      * core's answer without map), -ENXIO for a page beyond the end. */
     int (*map)(struct vfs_file *f, uint64_t page, struct vfs_map *out);
+    /* Writes back everything the instance holds for its files and names (sync, syncfs;
+     * fat's cache, a server's through its client): 0 or a negative errno. NULL: nothing
+     * is held back. */
+    int (*syncfs)(struct vfs_fs *fs);
 };
 
 /* A memory object that holds pages [first, first + pages) of a file: mem is the

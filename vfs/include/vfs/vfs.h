@@ -163,6 +163,10 @@ int vfs_fadvise(struct vfs *v, int fd, int64_t off, int64_t len, int advice);
 int64_t vfs_getdents64(struct vfs *v, int fd, void *buf, size_t size);
 int vfs_ftruncate(struct vfs *v, int fd, int64_t length);
 int vfs_fsync(struct vfs *v, int fd, bool datasync);
+/* syncfs: the file system of fd writes back what it holds. */
+int vfs_syncfs(struct vfs *v, int fd);
+/* sync: every file system of v does; the first error, or 0. */
+int vfs_sync(struct vfs *v);
 /* ioctl: FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC and FIONREAD (regular files) here, the rest
  * in the plugin; -ENOTTY when nobody knows the request. arg is the caller's pointer. */
 int vfs_ioctl(struct vfs *v, int fd, unsigned long request, void *arg);
