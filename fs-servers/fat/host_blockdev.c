@@ -4,7 +4,7 @@
  * fat_host_memory (a buffer the caller owns). Every access is checked against the
  * image's size, so a test also proves that the plugin never reaches past its device.
  */
-#define _GNU_SOURCE
+#define _DEFAULT_SOURCE
 #include "host_blockdev.h"
 
 #include <errno.h>
@@ -14,9 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <vfs/plugin.h>
 
-#define MAX_IMAGES 8
+#define MAX_IMAGES 64
 
 struct host_dev {
     struct fat_blockdev dev;
@@ -99,6 +98,8 @@ static int dev_flush(void *ctx)
 void fat_host_image(const char *label, const char *path)
 {
     struct host_dev *h = slot(label);
+    if (!h)
+        abort();
     snprintf(h->path, sizeof h->path, "%s", path);
     h->mem = NULL;
 }
@@ -107,6 +108,8 @@ void fat_host_image(const char *label, const char *path)
 void fat_host_memory(const char *label, uint8_t *mem, size_t len)
 {
     struct host_dev *h = slot(label);
+    if (!h)
+        abort();
     h->path[0] = '\0';
     h->mem = mem;
     h->dev.sectors = len / 512;
