@@ -28,6 +28,7 @@ struct host_dev {
 
 static struct host_dev images[MAX_IMAGES];
 unsigned fat_host_flushes, fat_host_writes;
+size_t fat_host_mem_high;
 bool fat_host_fail;
 
 static struct host_dev *slot(const char *label)
@@ -82,6 +83,8 @@ static int dev_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
     fat_host_writes++;
     if (h->mem) {
         memcpy(h->mem + off, buf, len);
+        if ((size_t)off + len > fat_host_mem_high)
+            fat_host_mem_high = (size_t)off + len;
         return 0;
     }
     return pwrite(h->fd, buf, len, off) == (ssize_t)len ? 0 : -EIO;
