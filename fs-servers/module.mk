@@ -34,3 +34,4 @@ $(BUILD)/fuzz/.fs-server-seeded: $(wildcard fs-servers/lib/fuzz-seeds/*)
 	@touch $@
 include fs-servers/ram_fs/module.mk
 include fs-servers/vfs/module.mk
+include fs-servers/fat/module.mk

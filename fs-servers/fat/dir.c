@@ -1,0 +1,398 @@
+/*
+ * Directories: arrays of 32-byte slots, in the fixed root region (FAT12/16) or in a
+ * cluster chain (at most 65,536 slots, as the specification allows). An entry is an
+ * optional run of long-name slots (last part first, each with the checksum of the
+ * short name) followed by its short entry; long-name slots whose order, checksum or
+ * position do not fit are ignored (the short name is shown), as the specification
+ * says. Entries never move once written; removing one marks its slots 0xE5. A new
+ * entry takes the first run of free slots that fits, or a new zeroed cluster.
+ */
+#include "fat_internal.h"
+
+#include <string.h>
+
+#define LFN_CHARS 13
+#define MAX_LFN_SLOTS 20
+
+static const uint8_t lfn_pos[LFN_CHARS] = {1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30};
+
+static bool fixed_root(const struct fat_fs *f, const struct fat_node *dir)
+{
+    return dir == &f->root && f->type != FAT32;
+}
+
+/* The ci-th cluster of n's chain (from the hint when it is at or before ci). */
+int fat_chain_at(struct fat_fs *f, struct fat_node *n, uint32_t ci, uint32_t *out)
+{
+    uint32_t i, cl;
+    int rc;
+    if (!n->first)
+        return -ENOENT;
+    if (n->hint_cl && n->hint_idx <= ci) {
+        i = n->hint_idx;
+        cl = n->hint_cl;
+    } else {
+        i = 0;
+        cl = n->first;
+    }
+    if (ci >= f->clusters)
+        return -ENOENT;
+    while (i < ci) {
+        rc = fat_next(f, cl, &cl);
+        if (rc < 0)
+            return rc;
+        if (!cl)
+            return -ENOENT;
+        i++;
+    }
+    if (!fat_cluster_ok(f, cl))
+        return -EIO;
+    n->hint_idx = ci;
+    n->hint_cl = cl;
+    *out = cl;
+    return 0;
+}
+
+/* The device byte offset of slot idx of dir. */
+int fat_dir_slot(struct fat_fs *f, struct fat_node *dir, uint32_t idx, uint64_t *off)
+{
+    uint32_t per = f->cluster_bytes / FAT_SLOT, cl;
+    int rc;
+    if (fixed_root(f, dir)) {
+        if (idx >= f->root_entries)
+            return -ENOENT;
+        *off = f->root_start * f->bps + (uint64_t)idx * FAT_SLOT;
+        return 0;
+    }
+    if (idx >= FAT_MAX_DIR_SLOTS)
+        return -ENOENT;
+    rc = fat_chain_at(f, dir, idx / per, &cl);
+    if (rc < 0)
+        return rc;
+    *off = fat_cluster_off(f, cl) + (uint64_t)(idx % per) * FAT_SLOT;
+    return 0;
+}
+
+struct lfn_state {
+    uint16_t u[MAX_LFN_SLOTS * LFN_CHARS];
+    uint32_t start, expect;
+    uint8_t sum, count;
+    bool valid;
+};
+
+/* Takes one long-name slot into the state. */
+static void lfn_take(struct lfn_state *s, const uint8_t *raw, uint32_t idx)
+{
+    uint8_t ord = raw[0] & 0x1f;
+    unsigned i;
+    if (raw[0] & 0x40) {
+        s->valid = ord >= 1 && ord <= MAX_LFN_SLOTS;
+        s->count = ord;
+        s->start = idx;
+        s->sum = raw[13];
+    } else if (!s->valid || ord != s->expect - 1 || raw[13] != s->sum || ord == 0) {
+        s->valid = false;
+    }
+    if (!s->valid)
+        return;
+    s->expect = ord;
+    for (i = 0; i < LFN_CHARS; i++)
+        s->u[(ord - 1) * LFN_CHARS + i] = fat_le16(raw + lfn_pos[i]);
+}
+
+/* Fills e's name from the long-name state or the short name. */
+static void entry_name(struct lfn_state *s, const uint8_t *raw, struct fat_dirent *e)
+{
+    size_t n = 0, max;
+    if (s->valid && s->expect == 1 && fat_lfn_checksum(raw) == s->sum) {
+        max = (size_t)s->count * LFN_CHARS;
+        while (n < max && s->u[n] != 0)
+            n++;
+    }
+    if (n) {
+        e->first_slot = s->start;
+        e->len = fat_ucs2_to_utf8(s->u, n, e->name);
+    } else {
+        e->first_slot = e->slot;
+        e->len = fat_short_display(raw, e->name);
+    }
+}
+
+/* Calls fn for each entry whose short slot is at or after start. */
+int fat_dir_scan(struct fat_fs *f, struct fat_node *dir, uint32_t start, fat_dir_fn fn, void *arg)
+{
+    struct {
+        struct lfn_state s;
+        struct fat_dirent e;
+    } * w;
+    uint32_t idx = start > MAX_LFN_SLOTS ? start - MAX_LFN_SLOTS : 0;
+    uint64_t off;
+    int rc;
+    w = vfs_zalloc(f->fs.env, sizeof *w);
+    if (!w)
+        return -ENOMEM;
+    for (;; idx++) {
+        uint8_t *raw = w->e.raw;
+        rc = fat_dir_slot(f, dir, idx, &off);
+        if (rc == 0)
+            rc = fat_cache_read(f, off, raw, FAT_SLOT, FAT_K_DIR);
+        if (rc < 0 || raw[0] == 0) {
+            rc = rc == -ENOENT ? 0 : rc;
+            break;
+        }
+        if (raw[0] == 0xe5) {
+            w->s.valid = false;
+        } else if ((raw[11] & 0x3f) == FAT_ATTR_LFN) {
+            lfn_take(&w->s, raw, idx);
+        } else {
+            if (!(raw[11] & FAT_ATTR_VOLUME) && raw[0] != '.' && idx >= start) {
+                w->e.slot = idx;
+                w->e.loc = off;
+                entry_name(&w->s, raw, &w->e);
+                rc = fn(f, &w->e, arg);
+                if (rc)
+                    break;
+            }
+            w->s.valid = false;
+        }
+    }
+    vfs_free(f->fs.env, w, sizeof *w);
+    return rc;
+}
+
+struct find_arg {
+    const char *name;
+    size_t len;
+    struct fat_dirent *out;
+};
+
+static int find_fn(struct fat_fs *f, const struct fat_dirent *e, void *arg)
+{
+    struct find_arg *a = arg;
+    char sn[40];
+    size_t sl;
+    if (!fat_name_eq(e->name, e->len, a->name, a->len)) {
+        sl = fat_short_display(e->raw, sn);
+        if (!fat_name_eq(sn, sl, a->name, a->len))
+            return 0;
+    }
+    *a->out = *e;
+    return 1;
+}
+
+/* Finds name (long or short, without case) in dir. */
+int fat_dir_find(struct fat_fs *f, struct fat_node *dir, const char *name, size_t len,
+                 struct fat_dirent *e)
+{
+    struct find_arg a = {name, len, e};
+    while (a.len && name[a.len - 1] == '.')
+        a.len--;
+    if (a.len == 0)
+        return 0;
+    return fat_dir_scan(f, dir, 0, find_fn, &a);
+}
+
+struct tail_arg {
+    const uint8_t *basis;
+    uint8_t used[512]; /* bit per N < 4096 */
+};
+
+static int tail_fn(struct fat_fs *f, const struct fat_dirent *e, void *arg)
+{
+    struct tail_arg *a = arg;
+    uint8_t cand[11];
+    uint32_t n = 0;
+    int i = 0;
+    while (i < 8 && e->raw[i] != '~')
+        i++;
+    for (i++; i < 8 && e->raw[i] >= '0' && e->raw[i] <= '9'; i++)
+        n = n * 10 + (e->raw[i] - '0');
+    if (n == 0 || n >= 4096)
+        return 0;
+    fat_short_tail(a->basis, n, cand);
+    if (memcmp(cand, e->raw, 11) == 0)
+        a->used[n / 8] |= (uint8_t)(1u << (n % 8));
+    return 0;
+}
+
+/* Picks the first free ~N tail for basis in dir. */
+static int pick_tail(struct fat_fs *f, struct fat_node *dir, const uint8_t basis[11],
+                     uint8_t out[11])
+{
+    struct tail_arg *a = vfs_zalloc(f->fs.env, sizeof *a);
+    uint32_t n;
+    int rc;
+    if (!a)
+        return -ENOMEM;
+    a->basis = basis;
+    rc = fat_dir_scan(f, dir, 0, tail_fn, a);
+    for (n = 1; rc == 0 && n < 4096; n++)
+        if (!(a->used[n / 8] & (1u << (n % 8))))
+            break;
+    vfs_free(f->fs.env, a, sizeof *a);
+    if (rc < 0)
+        return rc;
+    if (n >= 4096)
+        return -ENOSPC;
+    fat_short_tail(basis, n, out);
+    return 0;
+}
+
+/* Appends a zeroed cluster to dir's chain. */
+static int grow(struct fat_fs *f, struct fat_node *dir)
+{
+    uint32_t cl = dir->first, next, n = 0, nc;
+    int rc;
+    if (fixed_root(f, dir) || !cl)
+        return -ENOSPC;
+    for (;;) {
+        if (n++ >= f->clusters)
+            return -EIO;
+        rc = fat_next(f, cl, &next);
+        if (rc < 0)
+            return rc;
+        if (!next)
+            break;
+        cl = next;
+    }
+    if ((uint64_t)n * f->cluster_bytes / FAT_SLOT >= FAT_MAX_DIR_SLOTS)
+        return -ENOSPC;
+    return fat_alloc(f, cl, true, &nc);
+}
+
+/* Finds need consecutive free slots; returns the first index. */
+static int find_run(struct fat_fs *f, struct fat_node *dir, uint32_t need, uint32_t *first)
+{
+    uint32_t idx, run = 0;
+    uint64_t off;
+    uint8_t b;
+    int rc;
+    for (idx = 0;; idx++) {
+        rc = fat_dir_slot(f, dir, idx, &off);
+        if (rc == -ENOENT) {
+            rc = grow(f, dir);
+            if (rc == 0)
+                rc = fat_dir_slot(f, dir, idx, &off);
+        }
+        if (rc == 0)
+            rc = fat_cache_read(f, off, &b, 1, FAT_K_DIR);
+        if (rc < 0)
+            return rc;
+        run = b == 0 || b == 0xe5 ? run + 1 : 0;
+        if (run == need) {
+            *first = idx + 1 - need;
+            return 0;
+        }
+    }
+}
+
+/* Writes the long-name slots of u for short name sn from slot first on. */
+static int write_lfn(struct fat_fs *f, struct fat_node *dir, uint32_t first, uint32_t nl,
+                     const uint16_t *u, size_t n, const uint8_t *sn)
+{
+    uint8_t s[FAT_SLOT];
+    uint8_t sum = fat_lfn_checksum(sn);
+    uint32_t k, ord, i;
+    uint64_t off;
+    int rc;
+    for (k = 0; k < nl; k++) {
+        ord = nl - k;
+        memset(s, 0, sizeof s);
+        s[0] = (uint8_t)(ord | (k == 0 ? 0x40 : 0));
+        s[11] = FAT_ATTR_LFN;
+        s[13] = sum;
+        for (i = 0; i < LFN_CHARS; i++) {
+            size_t c = (ord - 1) * LFN_CHARS + i;
+            fat_put16(s + lfn_pos[i], c < n ? u[c] : c == n ? 0 : 0xffff);
+        }
+        rc = fat_dir_slot(f, dir, first + k, &off);
+        if (rc == 0)
+            rc = fat_cache_write(f, off, s, FAT_SLOT, FAT_K_DIR);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Adds an entry called name with the fields of raw. */
+int fat_dir_add(struct fat_fs *f, struct fat_node *dir, const char *name, size_t len,
+                const uint8_t raw[FAT_SLOT], struct fat_dirent *e)
+{
+    uint16_t u[FAT_MAX_LFN];
+    uint8_t basis[11], ntres;
+    size_t n;
+    uint32_t nl = 0, first;
+    int rc = fat_name_to_ucs2(name, len, u, &n);
+    if (rc < 0)
+        return rc;
+    memcpy(e->raw, raw, FAT_SLOT);
+    rc = fat_short_basis(u, n, basis, &ntres);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        memcpy(e->raw, basis, 11);
+    } else {
+        ntres = 0;
+        nl = (uint32_t)((n + LFN_CHARS - 1) / LFN_CHARS);
+        rc = pick_tail(f, dir, basis, e->raw);
+        if (rc < 0)
+            return rc;
+    }
+    e->raw[12] = ntres;
+    rc = find_run(f, dir, nl + 1, &first);
+    if (rc == 0 && nl)
+        rc = write_lfn(f, dir, first, nl, u, n, e->raw);
+    if (rc == 0)
+        rc = fat_dir_slot(f, dir, first + nl, &e->loc);
+    if (rc == 0)
+        rc = fat_cache_write(f, e->loc, e->raw, FAT_SLOT, FAT_K_DIR);
+    if (rc < 0)
+        return rc == -ENOENT ? -EIO : rc;
+    e->first_slot = first;
+    e->slot = first + nl;
+    e->len = fat_ucs2_to_utf8(u, n, e->name);
+    return 0;
+}
+
+/* Marks the slots of e free. */
+int fat_dir_remove(struct fat_fs *f, struct fat_node *dir, const struct fat_dirent *e)
+{
+    static const uint8_t gone = 0xe5;
+    uint32_t idx;
+    uint64_t off;
+    int rc;
+    for (idx = e->first_slot; idx <= e->slot; idx++) {
+        rc = fat_dir_slot(f, dir, idx, &off);
+        if (rc == 0)
+            rc = fat_cache_write(f, off, &gone, 1, FAT_K_DIR);
+        if (rc < 0)
+            return rc == -ENOENT ? -EIO : rc;
+    }
+    return 0;
+}
+
+static int any_fn(struct fat_fs *f, const struct fat_dirent *e, void *arg)
+{
+    return 1;
+}
+
+/* 1 if dir has no entries but "." and "..". */
+int fat_dir_empty(struct fat_fs *f, struct fat_node *dir)
+{
+    int rc = fat_dir_scan(f, dir, 0, any_fn, NULL);
+    return rc < 0 ? rc : !rc;
+}
+
+static int subdir_fn(struct fat_fs *f, const struct fat_dirent *e, void *arg)
+{
+    if (e->raw[11] & FAT_ATTR_DIR)
+        (*(uint32_t *)arg)++;
+    return 0;
+}
+
+/* Counts dir's sub-directories. */
+int fat_dir_subdirs(struct fat_fs *f, struct fat_node *dir, uint32_t *n)
+{
+    *n = 0;
+    return fat_dir_scan(f, dir, 0, subdir_fn, n);
+}

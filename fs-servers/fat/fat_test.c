@@ -1,0 +1,484 @@
+/*
+ * Host tests of the FAT plugin (docs/fat.md), driven through the VFS core: images made
+ * by the host's mkfs.fat (FAT12, FAT16, FAT32) and filled with mtools are read back;
+ * what the plugin writes (long names, nested directories, big files, truncation,
+ * renames, removals, a directory past one cluster, a full volume) is checked with
+ * fsck.fat -n (clean) and read back with mtools byte for byte; the Unix mapping
+ * (modes from the masks, chmod, chown, EPERM for links), corrupt images (EIO, never a
+ * crash), read-only mounts, the dirty flag and the cache's write-back.
+ */
+#define _DEFAULT_SOURCE
+#include "../../vfs/tests/testlib.h"
+#include "fat.h"
+#include "host_blockdev.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vfs_plugins.h>
+
+static char cfg_mem[1 << 16];
+static struct vfs *mounted[8]; /* destroyed after each case, also when it failed */
+static unsigned nmounted;
+
+/* Unmounts v now (the image is then complete on the host). */
+static void unmount(struct vfs *v)
+{
+    unsigned i;
+    for (i = 0; i < nmounted; i++)
+        if (mounted[i] == v)
+            mounted[i] = mounted[--nmounted];
+    vfs_destroy(v);
+}
+
+static void cleanup(void)
+{
+    while (nmounted)
+        vfs_destroy(mounted[--nmounted]);
+}
+
+/* Runs one case and unmounts what it left mounted. */
+#define CASE(fn)                                                                                   \
+    static void fn##_case(void)                                                                    \
+    {                                                                                              \
+        fn();                                                                                      \
+        cleanup();                                                                                 \
+    }
+
+/* Runs a shell command line; returns its exit status. */
+static int sh(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Runs a command and returns its output (static buffer). */
+static const char *sh_out(const char *fmt, ...)
+{
+    static char out[1 << 20];
+    char cmd[2048];
+    size_t n;
+    FILE *p;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    p = popen(cmd, "r");
+    if (!p)
+        return "";
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    return out;
+}
+
+static const char *img(const char *name)
+{
+    static char path[4][512];
+    static unsigned i;
+    i = (i + 1) % 4;
+    snprintf(path[i], sizeof path[i], "%s/%s", FAT_TEST_DIR, name);
+    return path[i];
+}
+
+/* Makes a fresh image of size_kib with mkfs.fat -F bits. */
+static int mkimage(const char *name, int bits, unsigned size_kib, const char *extra)
+{
+    const char *p = img(name);
+    unlink(p);
+    return sh("mkfs.fat -C -F %d %s %s %u >/dev/null", bits, extra ? extra : "", p, size_kib);
+}
+
+/* Mounts the image (label = its name) as the root of a new vfs with options. */
+static struct vfs *mount_fat(const char *name, const char *opts)
+{
+    static const struct vfs_plugin *plugins[64];
+    struct cfg_arena arena = {cfg_mem, sizeof cfg_mem, 0};
+    struct cfg_node *root;
+    struct cfg_error err;
+    struct vfs *v = NULL;
+    char text[512], msg[256];
+    size_t n = 0, i;
+    int rc;
+    for (i = 0; i < vfs_plugins_all_count && n < 63; i++)
+        plugins[n++] = vfs_plugins_all[i];
+    plugins[n++] = &vfs_plugin_fat;
+    fat_host_image(name, img(name));
+    snprintf(text, sizeof text, "vfs { fat label=%s %s }\n", name, opts ? opts : "");
+    rc = cfg_parse("test.cfg", text, strlen(text), &arena, &root, &err);
+    if (rc == 0)
+        rc = vfs_create(&tl_env, plugins, n, cfg_first(root, "vfs"), 256, &v, &err);
+    if (rc < 0) {
+        cfg_format_error(&err, msg, sizeof msg);
+        tl_fail(0, "mount of %s failed (%d): %s", name, rc, msg);
+        return NULL;
+    }
+    if (nmounted < 8)
+        mounted[nmounted++] = v;
+    return v;
+}
+
+static const char *mcmd(const char *name)
+{
+    static char buf[600];
+    snprintf(buf, sizeof buf, "MTOOLS_SKIP_CHECK=1 MTOOLS_NO_VFAT=0 %%s -i %s", img(name));
+    return buf;
+}
+
+static int fsck_clean(const char *name)
+{
+    return sh("fsck.fat -n %s >%s.fsck 2>&1", img(name), img(name));
+}
+
+static void pattern(char *buf, size_t n, unsigned seed)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        buf[i] = (char)('A' + (i * 7 + seed + i / 251) % 53);
+}
+
+static const int types[] = {12, 16, 32};
+static const unsigned sizes[] = {2048, 20480, 40960}; /* KiB: FAT16/32 need enough clusters */
+static const char *const extras[] = {"", "", "-s 1"};
+
+/* Files put there with mtools are read through the plugin. */
+static void reads_mtools_images(void)
+{
+    static char big[300000], got[300001];
+    char name[32], cmd[700];
+    unsigned t;
+    for (t = 0; t < 3; t++) {
+        struct vfs *v;
+        struct linux_stat st;
+        const char *s;
+        int err, fd;
+        snprintf(name, sizeof name, "read%d.img", types[t]);
+        CHECK_INT(mkimage(name, types[t], sizes[t], extras[t]), 0);
+        pattern(big, sizeof big, t);
+        FILE *fp = fopen(img("big.src"), "w");
+        CHECK(fp && fwrite(big, 1, sizeof big, fp) == sizeof big);
+        fclose(fp);
+        fp = fopen(img("hello.src"), "w");
+        CHECK(fp && fputs("hello, fat\n", fp) >= 0);
+        fclose(fp);
+        snprintf(cmd, sizeof cmd, mcmd(name), "mmd");
+        CHECK_INT(sh("%s '::Sub Dir' '::Sub Dir/nested'", cmd), 0);
+        snprintf(cmd, sizeof cmd, mcmd(name), "mcopy");
+        CHECK_INT(sh("%s %s ::hello.txt", cmd, img("hello.src")), 0);
+        CHECK_INT(sh("%s %s ::UPPER.TXT", cmd, img("hello.src")), 0);
+        CHECK_INT(sh("%s %s '::A Long File Name.text'", cmd, img("hello.src")), 0);
+        CHECK_INT(sh("%s %s '::Sub Dir/nested/deep.bin'", cmd, img("big.src")), 0);
+        v = mount_fat(name, NULL);
+        CHECK(v);
+        CHECK_STR(tl_read(v, "/hello.txt", &err), "hello, fat\n");
+        CHECK_STR(tl_read(v, "/HELLO.TXT", &err), "hello, fat\n");
+        CHECK_STR(tl_read(v, "/upper.txt", &err), "hello, fat\n");
+        CHECK_STR(tl_read(v, "/a long file name.TEXT", &err), "hello, fat\n");
+        s = tl_ls_sorted(v, "/");
+        CHECK_STR(s, "A Long File Name.text Sub Dir UPPER.TXT hello.txt");
+        CHECK_STR(tl_ls(v, "/Sub Dir/nested"), "deep.bin");
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/Sub Dir/nested/deep.bin", &st, 0), 0);
+        CHECK_INT(st.st_size, sizeof big);
+        CHECK_INT(st.st_mode, S_IFREG | 0755);
+        fd = vfs_openat(v, AT_FDCWD, "/sub dir/NESTED/deep.bin", O_RDONLY, 0);
+        CHECK(fd >= 0);
+        CHECK_INT(vfs_read(v, fd, got, sizeof got), sizeof big);
+        CHECK(memcmp(got, big, sizeof big) == 0);
+        CHECK_INT(vfs_pread(v, fd, got, 10, sizeof big - 5), 5);
+        CHECK_INT(vfs_close(v, fd), 0);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/Sub Dir", &st, 0), 0);
+        CHECK_INT(st.st_mode, S_IFDIR | 0755);
+        CHECK_INT(st.st_nlink, 3);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/nothere", &st, 0), -ENOENT);
+        unmount(v);
+        CHECK_INT(fsck_clean(name), 0);
+    }
+}
+
+/* Writes through the plugin, then checks with fsck.fat and mtools. */
+static void writes_read_by_mtools(void)
+{
+    static char big[200000], got[200001];
+    char name[32], cmd[700];
+    unsigned t, i;
+    for (t = 0; t < 3; t++) {
+        struct vfs *v;
+        struct linux_stat st;
+        const char *s;
+        int fd, err;
+        snprintf(name, sizeof name, "write%d.img", types[t]);
+        CHECK_INT(mkimage(name, types[t], sizes[t], extras[t]), 0);
+        v = mount_fat(name, NULL);
+        CHECK(v);
+        pattern(big, sizeof big, 3 + t);
+        CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/Documents", 0777), 0);
+        CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/Documents/Deeper Folder", 0777), 0);
+        CHECK_INT(tl_write(v, "/Documents/Deeper Folder/notes for today.txt", "first\n"), 0);
+        CHECK_INT(tl_append(v, "/Documents/Deeper Folder/notes for today.txt", "second\n"), 0);
+        CHECK_INT(tl_write(v, "/short.txt", "short"), 0);
+        CHECK_INT(tl_write(v, "/MixedCase.Txt", "mixed"), 0);
+        CHECK_INT(tl_write(v, "/Grüße.txt", "unicode"), 0);
+        fd = vfs_openat(v, AT_FDCWD, "/big.bin", O_RDWR | O_CREAT, 0644);
+        CHECK(fd >= 0);
+        for (i = 0; i < sizeof big; i += 10000)
+            CHECK_INT(vfs_write(v, fd, big + i, 10000), 10000);
+        CHECK_INT(vfs_ftruncate(v, fd, 150000), 0);
+        CHECK_INT(vfs_ftruncate(v, fd, 160000), 0); /* the gap reads as zeros */
+        memset(big + 150000, 0, 10000);
+        CHECK_INT(vfs_pwrite(v, fd, "tail", 4, 170000), 4); /* a gap by writing */
+        memset(big + 160000, 0, 10000);
+        memcpy(big + 170000, "tail", 4);
+        CHECK_INT(vfs_pread(v, fd, got, sizeof got, 0), 170004);
+        CHECK(memcmp(got, big, 170004) == 0);
+        CHECK_INT(vfs_fsync(v, fd, false), 0);
+        CHECK_INT(vfs_close(v, fd), 0);
+        /* renames: across directories, over an existing file, a directory */
+        CHECK_INT(tl_write(v, "/victim.txt", "old"), 0);
+        CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/short.txt", AT_FDCWD, "/victim.txt", 0), 0);
+        CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/MixedCase.Txt", AT_FDCWD,
+                                "/Documents/moved with a long name.txt", 0),
+                  0);
+        CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/other", 0777), 0);
+        CHECK_INT(
+            vfs_renameat2(v, AT_FDCWD, "/Documents/Deeper Folder", AT_FDCWD, "/other/Deeper", 0),
+            0);
+        CHECK_STR(tl_read(v, "/other/Deeper/notes for today.txt", &err), "first\nsecond\n");
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/other/Deeper/..", &st, 0), 0);
+        /* the same file to the core, as on Linux vfat: the case stays */
+        CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/victim.txt", AT_FDCWD, "/VICTIM.TXT", 0), 0);
+        CHECK_STR(tl_ls_sorted(v, "/"), "Documents Grüße.txt big.bin other victim.txt");
+        /* removal */
+        CHECK_INT(tl_write(v, "/gone.txt", "x"), 0);
+        CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/gone.txt", 0), 0);
+        CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/other", AT_REMOVEDIR), -ENOTEMPTY);
+        CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/empty", 0777), 0);
+        CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/empty", AT_REMOVEDIR), 0);
+        /* a directory grown past one cluster */
+        CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/many", 0777), 0);
+        for (i = 0; i < 150; i++) {
+            char p[80], text[16];
+            snprintf(p, sizeof p, "/many/a file with a long name number %u.data", i);
+            snprintf(text, sizeof text, "%u", i);
+            CHECK_INT(tl_write(v, p, text), 0);
+        }
+        CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/many/a file with a long name number 7.data", 0), 0);
+        CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/many", &st, 0), 0);
+        CHECK(st.st_size > 4096);
+        s = tl_read(v, "/many/A FILE WITH A LONG NAME NUMBER 149.DATA", &err);
+        CHECK_STR(s, "149");
+        unmount(v);
+        CHECK_INT(fsck_clean(name), 0);
+        snprintf(cmd, sizeof cmd, mcmd(name), "mtype");
+        CHECK_STR(sh_out("%s '::other/Deeper/notes for today.txt'", cmd), "first\nsecond\n");
+        CHECK_STR(sh_out("%s '::Documents/moved with a long name.txt'", cmd), "mixed");
+        CHECK_STR(sh_out("%s '::victim.txt'", cmd), "short");
+        CHECK_STR(sh_out("%s '::many/a file with a long name number 99.data'", cmd), "99");
+        snprintf(cmd, sizeof cmd, mcmd(name), "mcopy -n");
+        CHECK_INT(sh("%s ::big.bin %s", cmd, img("big.out")), 0);
+        {
+            FILE *fp = fopen(img("big.out"), "r");
+            size_t n;
+            CHECK(fp);
+            n = fread(got, 1, sizeof got, fp);
+            fclose(fp);
+            CHECK_INT(n, 170004);
+            CHECK(memcmp(got, big, n) == 0);
+        }
+        snprintf(cmd, sizeof cmd, mcmd(name), "mdir -b");
+        s = sh_out("%s ::", cmd);
+        CHECK_CONTAINS(s, "Grüße.txt");
+        s = sh_out("%s ::many | wc -l", cmd);
+        CHECK_STR(s, "149\n");
+    }
+}
+
+/* Filling the volume gives ENOSPC and keeps what was written. */
+static void full_volume(void)
+{
+    static char chunk[8192];
+    struct linux_statfs sf;
+    struct linux_stat st;
+    struct vfs *v;
+    uint64_t written = 0, free0;
+    int64_t n;
+    int fd;
+    CHECK_INT(mkimage("full.img", 12, 1024, NULL), 0);
+    v = mount_fat("full.img", NULL);
+    CHECK(v);
+    CHECK_INT(vfs_statfs(v, "/", &sf), 0);
+    CHECK_INT(sf.f_type, 0x4d44);
+    free0 = sf.f_bfree;
+    CHECK(free0 > 0);
+    fd = vfs_openat(v, AT_FDCWD, "/filler", O_WRONLY | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    pattern(chunk, sizeof chunk, 9);
+    while ((n = vfs_write(v, fd, chunk, sizeof chunk)) > 0)
+        written += (uint64_t)n;
+    CHECK_INT(n, -ENOSPC);
+    CHECK_INT(written, free0 * sf.f_bsize);
+    CHECK_INT(vfs_statfs(v, "/", &sf), 0);
+    CHECK_INT(sf.f_bfree, 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0777), -ENOSPC);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/filler", &st, 0), 0);
+    CHECK_INT(st.st_size, written);
+    unmount(v);
+    CHECK_INT(fsck_clean("full.img"), 0);
+    v = mount_fat("full.img", NULL);
+    CHECK(v);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/filler", 0), 0);
+    CHECK_INT(vfs_statfs(v, "/", &sf), 0);
+    CHECK_INT(sf.f_bfree, free0);
+    unmount(v);
+    CHECK_INT(fsck_clean("full.img"), 0);
+}
+
+/* Owner, group and modes from the options; chmod, chown, links, times as Linux vfat. */
+static void unix_mapping(void)
+{
+    struct linux_timespec ts[2] = {{1700000001, 0}, {1700000003, 500}};
+    struct linux_stat st;
+    struct vfs *v;
+    CHECK_INT(mkimage("unix.img", 16, 20480, NULL), 0);
+    v = mount_fat("unix.img", "uid=1000 gid=100 fmask=0133 dmask=022");
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/f", "x"), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0700), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/f", &st, 0), 0);
+    CHECK_INT(st.st_mode, S_IFREG | 0644);
+    CHECK_INT(st.st_uid, 1000);
+    CHECK_INT(st.st_gid, 100);
+    CHECK_INT(st.st_nlink, 1);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/d", &st, 0), 0);
+    CHECK_INT(st.st_mode, S_IFDIR | 0755);
+    CHECK_INT(st.st_nlink, 2);
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/f", 0444, 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/f", &st, 0), 0);
+    CHECK_INT(st.st_mode, S_IFREG | 0444);
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/f", 0644, 0), 0);
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/f", 0755, 0), 0); /* x bits masked by fmask */
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/f", 0640, 0), -EPERM);
+    CHECK_INT(vfs_fchmodat(v, AT_FDCWD, "/f", 0600, 0), -EPERM);
+    CHECK_INT(vfs_fchownat(v, AT_FDCWD, "/f", 1000, 100, 0), 0);
+    CHECK_INT(vfs_fchownat(v, AT_FDCWD, "/f", 0, 100, 0), -EPERM);
+    CHECK_INT(vfs_symlinkat(v, "f", AT_FDCWD, "/l"), -EPERM);
+    CHECK_INT(vfs_linkat(v, AT_FDCWD, "/f", AT_FDCWD, "/h", 0), -EPERM);
+    CHECK_INT(vfs_utimensat(v, AT_FDCWD, "/f", ts, 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/f", &st, 0), 0);
+    CHECK_INT(st.st_mtim.tv_sec, 1700000002); /* 2-second granularity */
+    CHECK_INT(st.st_atim.tv_sec, 1699920000); /* the day only */
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/bad:name", O_CREAT | O_WRONLY, 0644), -EINVAL);
+    unmount(v);
+    CHECK_INT(fsck_clean("unix.img"), 0);
+}
+
+/* Read-only mounts, the dirty flag, the write-back cache. */
+static void ro_dirty_cache(void)
+{
+    struct vfs *v;
+    unsigned char b[4];
+    unsigned writes;
+    FILE *fp;
+    int err;
+    CHECK_INT(mkimage("ro.img", 32, 40960, "-s 1"), 0);
+    v = mount_fat("ro.img", NULL);
+    CHECK(v);
+    writes = fat_host_writes;
+    CHECK_INT(tl_write(v, "/a", "1"), 0);
+    CHECK_INT(tl_append(v, "/a", "2"), 0);
+    CHECK_INT(fat_host_writes, writes); /* all in the cache until a sync */
+    unmount(v);
+    CHECK(fat_host_writes > writes);
+    fp = fopen(img("ro.img"), "r");
+    CHECK(fp);
+    /* FAT[1] of FAT32 at reserved sectors * 512 + 4: clean bit 0x08000000 set */
+    fseek(fp, 32 * 512 + 4, SEEK_SET);
+    CHECK_INT(fread(b, 1, 4, fp), 4);
+    fclose(fp);
+    CHECK(b[3] & 0x08);
+    v = mount_fat("ro.img", "ro");
+    CHECK(v);
+    CHECK_STR(tl_read(v, "/a", &err), "12");
+    CHECK_INT(tl_write(v, "/b", "1"), -EROFS);
+    unmount(v);
+    CHECK_INT(fsck_clean("ro.img"), 0);
+}
+
+/* Corrupt images: EIO and no crash. */
+static void corrupt_images(void)
+{
+    struct vfs *v;
+    unsigned char b[4] = {0};
+    char buf[64];
+    FILE *fp;
+    int err, fd;
+    CHECK_INT(mkimage("bad.img", 16, 20480, NULL), 0);
+    v = mount_fat("bad.img", NULL);
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/loop",
+                       "a file whose chain will loop: make it longer than a "
+                       "cluster? no, a looped single cluster is enough"),
+              0);
+    unmount(v);
+    /* the file's first cluster is 3 (the root is fixed; cluster 2 is the first): make
+     * its FAT entry point to itself in both copies, and grow its size */
+    fp = fopen(img("bad.img"), "r+");
+    CHECK(fp);
+    fseek(fp, 512 * 1 + 2 * 3, SEEK_SET); /* wrong on purpose if cluster differs */
+    b[0] = 3;
+    fwrite(b, 1, 2, fp);
+    fclose(fp);
+    v = mount_fat("bad.img", NULL);
+    CHECK(v);
+    fd = vfs_openat(v, AT_FDCWD, "/loop", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    CHECK(vfs_read(v, fd, buf, sizeof buf) >= 0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    (void)err;
+    unmount(v);
+    /* a broken boot sector is refused */
+    fp = fopen(img("bad.img"), "r+");
+    CHECK(fp);
+    fseek(fp, 11, SEEK_SET);
+    b[0] = 3;
+    b[1] = 0; /* bytes per sector 3 */
+    fwrite(b, 1, 2, fp);
+    fclose(fp);
+    {
+        static const struct vfs_plugin *plugins[] = {&vfs_plugin_fat};
+        struct cfg_arena arena = {cfg_mem, sizeof cfg_mem, 0};
+        struct cfg_node *root;
+        struct cfg_error cerr;
+        const char *text = "vfs { fat label=bad.img }\n";
+        CHECK_INT(cfg_parse("t.cfg", text, strlen(text), &arena, &root, &cerr), 0);
+        CHECK(vfs_create(&tl_env, plugins, 1, cfg_first(root, "vfs"), 256, &v, &cerr) < 0);
+    }
+}
+
+CASE(reads_mtools_images)
+CASE(writes_read_by_mtools)
+CASE(full_volume)
+CASE(unix_mapping)
+CASE(ro_dirty_cache)
+CASE(corrupt_images)
+
+int main(void)
+{
+    setenv("PATH", "/usr/sbin:/sbin:/usr/bin:/bin", 1);
+    if (sh("mkdir -p %s", FAT_TEST_DIR) != 0)
+        return 1;
+    tl_run("reads_mtools_images", reads_mtools_images_case);
+    tl_run("writes_read_by_mtools", writes_read_by_mtools_case);
+    tl_run("full_volume", full_volume_case);
+    tl_run("unix_mapping", unix_mapping_case);
+    tl_run("ro_dirty_cache", ro_dirty_cache_case);
+    tl_run("corrupt_images", corrupt_images_case);
+    return tl_finish();
+}

@@ -1,0 +1,23 @@
+/*
+ * The host build's block devices for the FAT plugin (host_blockdev.c): images by label.
+ */
+#ifndef FAT_HOST_BLOCKDEV_H
+#define FAT_HOST_BLOCKDEV_H
+
+#include "blockdev.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* label= names this image file (opened read-write at mount). */
+void fat_host_image(const char *label, const char *path);
+/* label= names this buffer of len bytes (the caller keeps it). */
+void fat_host_memory(const char *label, uint8_t *mem, size_t len);
+/* Counters of device writes and flushes, and a switch making every access fail. */
+extern unsigned fat_host_flushes, fat_host_writes;
+extern bool fat_host_fail;
+/* The end of the highest write to a memory device so far. */
+extern size_t fat_host_mem_high;
+
+#endif

@@ -1,0 +1,40 @@
+# fs-servers/fat: the FAT file system as a VFS tree plugin over a block device
+# (docs/fat.md). FAT_SRCS is what the fat server compiles in (freestanding, next to
+# FS_NATIVE_SRCS, VFS_SRCS and its fat_blockdev_open); `make` compiles each one
+# freestanding into $(BUILD)/user/ to keep it so. Host builds link host_blockdev.c,
+# which maps label= to image files or buffers.
+
+FAT_SRCS := fs-servers/fat/fat_fs.c fs-servers/fat/fat_node.c fs-servers/fat/dir.c \
+            fs-servers/fat/name.c fs-servers/fat/table.c fs-servers/fat/cache.c
+FAT_INCLUDES := -Ifs-servers/fat
+
+$(BUILD)/host/fs-servers/fat/%.o: HOST_CFLAGS += $(FAT_INCLUDES)
+$(BUILD)/fuzz/fs-servers/fat/%.o: FUZZ_CFLAGS += $(FAT_INCLUDES)
+$(BUILD)/user/fs-servers/fat/%.o: USER_CFLAGS += $(FAT_INCLUDES)
+
+ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(FAT_SRCS))
+
+# Host test: images made by mkfs.fat and filled with mtools, checked with fsck.fat and
+# mtools after the plugin wrote them (fat_test.c; the images live in FAT_TEST_DIR).
+FAT_TEST_DIR := $(BUILD)/host/tests/fat-images
+HOST_TESTS += $(BUILD)/host/tests/fat_test
+$(BUILD)/host/fs-servers/fat/fat_test.o: \
+	HOST_CFLAGS += -DFAT_TEST_DIR='"$(abspath $(FAT_TEST_DIR))"'
+$(BUILD)/host/tests/fat_test: $(BUILD)/host/fs-servers/fat/fat_test.o \
+		$(BUILD)/host/fs-servers/fat/host_blockdev.o \
+		$(patsubst %.c,$(BUILD)/host/%.o,$(FAT_SRCS)) $(VFS_HOST_OBJS) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@) $(FAT_TEST_DIR)
+	$(HOST_CC) $(HOST_LDFLAGS) $(filter-out $(DEPS_STAMP),$^) -o $@
+
+# Fuzzer: mounts a mutated image (seeds: small images made by mkfs.fat at build time)
+# and walks, reads and writes it.
+FUZZERS += $(BUILD)/fuzz/fat_fuzz
+$(BUILD)/fuzz/fat_fuzz: $(BUILD)/fuzz/fs-servers/fat/fat_fuzz.o \
+		$(BUILD)/fuzz/fs-servers/fat/host_blockdev.o \
+		$(patsubst %.c,$(BUILD)/fuzz/%.o,$(FAT_SRCS)) $(VFS_FUZZ_OBJS) \
+		| $(BUILD)/fuzz/.fat-seeded
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter-out $(BUILD)/fuzz/.fat-seeded,$^) -o $@
+$(BUILD)/fuzz/.fat-seeded: fs-servers/fat/make-fuzz-seeds.sh | $(DEPS_STAMP)
+	fs-servers/fat/make-fuzz-seeds.sh $(BUILD)/fuzz/corpus-fat_fuzz
+	@touch $@
