@@ -35,3 +35,4 @@ $(BUILD)/fuzz/.fs-server-seeded: $(wildcard fs-servers/lib/fuzz-seeds/*)
 include fs-servers/ram_fs/module.mk
 include fs-servers/vfs/module.mk
 include fs-servers/fat/module.mk
+include fs-servers/fat/server.mk

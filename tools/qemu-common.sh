@@ -92,7 +92,8 @@ capix_qemu_uefi_args() {
   QEMU_ARGS=(-M pc -accel "$accel" -cpu "$CAPIX_CPU" -m "${CAPIX_MEM:-256M}"
     -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd
     -drive "if=pflash,format=raw,file=$vars"
-    -drive "file=$1,if=none,id=boot,format=raw" -device virtio-blk-pci,drive=boot,disable-legacy=on
+    -drive "file=$1,if=none,id=boot,format=raw"
+    -device virtio-blk-pci,drive=boot,disable-legacy=on,addr=0x5
     -display none -no-reboot -nodefaults
     -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 }

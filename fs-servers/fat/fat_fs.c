@@ -474,6 +474,7 @@ static const struct vfs_fs_ops fat_ops = {
     .read = fat_read,
     .write = fat_write,
     .fsync = fat_fsync,
+    .syncfs = fat_sync,
 };
 
 struct fat_opts {
