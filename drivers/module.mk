@@ -34,6 +34,17 @@ $(VIRTIO_BLK): $(VIRTIO_BLK_OBJS) $(LIBCAPIX)
 	$(USER_CC) $(USER_LDFLAGS) $(VIRTIO_BLK_OBJS) $(LIBCAPIX) -lgcc -o $@
 ALL_TARGETS += $(VIRTIO_BLK)
 
+# The virtio network driver (virtio-net/main.c), serving a Nic session
+# (docs/nic-protocol.md); nic_ring.c is its side of the session's rings.
+VIRTIO_NET := $(BUILD)/user/bin/virtio-net
+VIRTIO_NET_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,drivers/virtio-net/main.c \
+                   drivers/virtio-net/nic_ring.c drivers/virtio/virtio_pci.c \
+                   drivers/virtio/virtqueue.c)
+$(VIRTIO_NET): $(VIRTIO_NET_OBJS) $(LIBCAPIX)
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_LDFLAGS) $(VIRTIO_NET_OBJS) $(LIBCAPIX) -lgcc -o $@
+ALL_TARGETS += $(VIRTIO_NET)
+
 # PCI (pci/, compiled into init), the virtio transport and virtqueue, the Block request
 # check: host test and a fuzzer over device configuration spaces and client requests.
 SCENARIOS += block
