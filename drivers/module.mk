@@ -64,3 +64,17 @@ $(BUILD)/fuzz/.pci-seeded: $(BUILD)/host/tests/pci_test
 	@mkdir -p $(BUILD)/fuzz/corpus-pci_fuzz
 	$(BUILD)/host/tests/pci_test --seed $(BUILD)/fuzz/corpus-pci_fuzz/qemu-pc >/dev/null
 	@touch $@
+
+# The Nic rings: the driver's side against the network server's client side, then a
+# hostile client (host test); a fuzzer of the driver's side.
+HOST_TESTS += $(BUILD)/host/tests/nic_ring_test
+$(BUILD)/host/tests/nic_ring_test: $(patsubst %.c,$(BUILD)/host/%.o,drivers/virtio-net/nic_ring_test.c \
+		drivers/virtio-net/nic_ring.c net/nic_client.c)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+FUZZERS += $(BUILD)/fuzz/nic_ring_fuzz
+$(BUILD)/fuzz/nic_ring_fuzz: $(patsubst %.c,$(BUILD)/fuzz/%.o,drivers/virtio-net/nic_ring_fuzz.c \
+		drivers/virtio-net/nic_ring.c)
+	@mkdir -p $(dir $@)
+	@mkdir -p $(BUILD)/fuzz/corpus-nic_ring_fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
