@@ -10,4 +10,4 @@ $(NET_SERVER): $(NET_OBJS) $(LWIP_SYSROOT)/lib/liblwip.a $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $(NET_OBJS) $(LWIP_SYSROOT)/lib/liblwip.a $(LIBCAPIX) -lgcc -o $@
 ALL_TARGETS += $(NET_SERVER)
-SCENARIOS += net-echo
+SCENARIOS += net-echo nic

@@ -467,14 +467,15 @@ static void wake(uint64_t bits)
         if (ses.open)
             pump();
     }
+    /* The watch fires once; it may fire while the answer is still on its way (no copy
+     * yet, or only init's): then it is set again. */
     if (bits & EV_WATCH && ses.open) {
-        if (!ses.watched) {
-            ses.watched = true;
-            if (cx_cap_watch(ses.badged, net.events, EV_WATCH))
-                close_session();
-        } else if (!has_copies(ses.badged)) {
+        if (ses.watched && !has_copies(ses.badged))
             close_session();
-        }
+        else if (cx_cap_watch(ses.badged, net.events, EV_WATCH))
+            close_session();
+        else
+            ses.watched = true;
     }
 }
 
