@@ -30,6 +30,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 #include "nic_client.h"
+#include "ping.h"
 
 #define SHARED_VA 0x70000000ul
 #define DONATION (640ul << 10)
@@ -202,6 +203,8 @@ struct net_config {
     ip4_addr_t addr, mask, gw;
     bool have_ipv4, echo;
     uint64_t echo_port, stop_after;
+    ip4_addr_t ping;
+    uint64_t ping_count;
 };
 
 static int addr_prop(const struct cfg_node *n, const char *key, ip4_addr_t *out, bool need)
@@ -256,8 +259,19 @@ static int read_config(struct net_config *nc)
                 goto bad;
             }
             nc->echo = true;
+        } else if (!strcmp(n->name, "ping")) {
+            const char *count = cfg_prop(n, "count");
+            bool again = nc->ping_count != 0;
+            nc->ping_count = 3;
+            if (again || cfg_nargs(n) != 1 || n->nvalues != 1u + (count != NULL) ||
+                !ip4addr_aton(cfg_arg(n, 0), &nc->ping) ||
+                (count && (cfg_parse_u64(count, &nc->ping_count) || nc->ping_count == 0 ||
+                           nc->ping_count > 16))) {
+                cfg_error_at(&err, n, "as in: ping A.B.C.D [count=1..16] (once)");
+                goto bad;
+            }
         } else {
-            cfg_error_at(&err, n, "unknown node '%s' (expected ipv4 or echo)", n->name);
+            cfg_error_at(&err, n, "unknown node '%s' (expected ipv4, echo or ping)", n->name);
             goto bad;
         }
     }
@@ -301,11 +315,19 @@ int main(int argc, char **argv)
         cx_printf("net: TCP echo on port %lu%s\n", nc.echo_port,
                   nc.stop_after ? " (stops after its connections)" : "");
     }
+    if (nc.ping_count) {
+        ip_addr_t t;
+        ip_addr_copy_from_ip4(t, nc.ping);
+        if (ping_start(&t, (unsigned)nc.ping_count))
+            return cx_printf("net: no ICMP for ping\n"), 2;
+    }
+    bool pinged = false;
     for (;;) {
         poll_nic();
         sys_check_timeouts();
+        pinged = ping_poll();
         kick();
-        if (echo_finished()) {
+        if (pinged && echo_finished()) {
             cx_printf("net: echo served %lu connections, %lu bytes: done\n", echo_connections(),
                       echo_bytes());
             return 0;
@@ -313,8 +335,8 @@ int main(int argc, char **argv)
         if (nic_client_rx_ready(&nic.c))
             continue;
         u32_t ms = sys_timeouts_sleeptime();
-        if (ms > MAX_WAIT_MS)
-            ms = MAX_WAIT_MS;
+        if (ms > (pinged ? MAX_WAIT_MS : 50u))
+            ms = pinged ? MAX_WAIT_MS : 50u;
         cx_notif_wait(nic.notif, ms ? (uint64_t)ms * 1000000ul : 0, NULL);
     }
 }
