@@ -99,18 +99,29 @@ static long open_nic(void)
     nic.ep = cx_slot_alloc();
     nic.mem = cx_slot_alloc();
     nic.notif = cx_slot_alloc();
-    if (cx_quota_create(CX_SLOT_QUOTA, DONATION, nic.quota) ||
-        cx_notif_create(CX_SLOT_QUOTA, nic.notif))
+    if (cx_notif_create(CX_SLOT_QUOTA, nic.notif))
         return 12;
-    struct cx_msg m = {.tag = CX_TAG(CX_LABEL_SESSION, SW + LW, 1)};
-    memcpy(m.w, words, sizeof(m.w));
-    memcpy(b->words + 4, words + sizeof(m.w), sizeof(words) - sizeof(m.w));
-    b->send_caps[0] = nic.quota;
-    b->recv_slots[0] = nic.ep;
-    b->recv_slots[1] = nic.mem;
-    long err = cx_call(CX_SLOT_PARENT, &m) ? 5 : -(long)m.w[0];
-    if (err)
-        return err;
+    struct cx_msg m;
+    long err;
+    /* EAGAIN: the driver has not announced yet; asked again every 10 ms for 5 s, as
+     * the POSIX runtime does (docs/sessions.md) */
+    for (unsigned tries = 0;; tries++) {
+        if (cx_quota_create(CX_SLOT_QUOTA, DONATION, nic.quota))
+            return 12;
+        m = (struct cx_msg){.tag = CX_TAG(CX_LABEL_SESSION, SW + LW, 1)};
+        memcpy(m.w, words, sizeof(m.w));
+        memcpy(b->words + 4, words + sizeof(m.w), sizeof(words) - sizeof(m.w));
+        b->send_caps[0] = nic.quota;
+        b->recv_slots[0] = nic.ep;
+        b->recv_slots[1] = nic.mem;
+        err = cx_call(CX_SLOT_PARENT, &m) ? 5 : -(long)m.w[0];
+        if (!err)
+            break;
+        cx_cap_delete(nic.quota);
+        if (err != 11 || tries == 500)
+            return err;
+        cx_notif_wait(nic.notif, 10000000ul, NULL);
+    }
     if (cx_map(CX_SLOT_SELF_PD, nic.mem, 0, SHARED_VA, NIC_SHARED_BYTES / CX_PAGE_SIZE,
                CX_MAP_R | CX_MAP_W))
         return 14;

@@ -224,6 +224,8 @@ static bool quota_back(uint64_t used)
 int main(int argc, char **argv)
 {
     struct ses s;
+    uint64_t nap = cx_slot_alloc();
+    cx_notif_create(CX_SLOT_QUOTA, nap);
     uint64_t probe = cx_slot_alloc(); /* the page tables of SHARED_VA exist from now on */
     cx_mem_create(CX_SLOT_QUOTA, 1, probe);
     cx_map(CX_SLOT_SELF_PD, probe, 0, SHARED_VA, 1, CX_MAP_R);
@@ -231,7 +233,9 @@ int main(int argc, char **argv)
     cx_cap_delete(probe);
     uint64_t used = cx_raw_quota_info(CX_SLOT_QUOTA, 0, 0, 0, 0, 0).rdi;
 
-    long err = open_session("nic", &s);
+    long err;
+    for (unsigned tries = 0; (err = open_session("nic", &s)) == 11 && tries < 500; tries++)
+        cx_notif_wait(nap, 10000000ul, NULL); /* EAGAIN: not announced yet */
     check(!err, "a Nic session");
     if (err)
         return cx_printf("session: errno %ld\n", err), 1;
