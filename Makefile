@@ -28,6 +28,7 @@ include vfs/module.mk
 include vfs-plugins/module.mk
 include fs-servers/module.mk
 include drivers/module.mk
+include net/module.mk
 include libc/module.mk
 include posix-spawn/module.mk
 include tests/module.mk

@@ -34,6 +34,17 @@ $(VIRTIO_BLK): $(VIRTIO_BLK_OBJS) $(LIBCAPIX)
 	$(USER_CC) $(USER_LDFLAGS) $(VIRTIO_BLK_OBJS) $(LIBCAPIX) -lgcc -o $@
 ALL_TARGETS += $(VIRTIO_BLK)
 
+# The virtio network driver (virtio-net/main.c), serving a Nic session
+# (docs/nic-protocol.md); nic_ring.c is its side of the session's rings.
+VIRTIO_NET := $(BUILD)/user/bin/virtio-net
+VIRTIO_NET_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,drivers/virtio-net/main.c \
+                   drivers/virtio-net/nic_ring.c drivers/virtio/virtio_pci.c \
+                   drivers/virtio/virtqueue.c)
+$(VIRTIO_NET): $(VIRTIO_NET_OBJS) $(LIBCAPIX)
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_LDFLAGS) $(VIRTIO_NET_OBJS) $(LIBCAPIX) -lgcc -o $@
+ALL_TARGETS += $(VIRTIO_NET)
+
 # PCI (pci/, compiled into init), the virtio transport and virtqueue, the Block request
 # check: host test and a fuzzer over device configuration spaces and client requests.
 SCENARIOS += block block-partitions
@@ -63,3 +74,17 @@ $(BUILD)/fuzz/.gpt-seeded: $(BUILD)/host/tests/pci_test
 	@mkdir -p $(BUILD)/fuzz/corpus-gpt_fuzz
 	$(BUILD)/host/tests/pci_test --gpt-seed $(BUILD)/fuzz/corpus-gpt_fuzz/two-partitions
 	@touch $@
+
+# The Nic rings: the driver's side against the network server's client side, then a
+# hostile client (host test); a fuzzer of the driver's side.
+HOST_TESTS += $(BUILD)/host/tests/nic_ring_test
+$(BUILD)/host/tests/nic_ring_test: $(patsubst %.c,$(BUILD)/host/%.o,drivers/virtio-net/nic_ring_test.c \
+		drivers/virtio-net/nic_ring.c net/nic_client.c)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+FUZZERS += $(BUILD)/fuzz/nic_ring_fuzz
+$(BUILD)/fuzz/nic_ring_fuzz: $(patsubst %.c,$(BUILD)/fuzz/%.o,drivers/virtio-net/nic_ring_fuzz.c \
+		drivers/virtio-net/nic_ring.c)
+	@mkdir -p $(dir $@)
+	@mkdir -p $(BUILD)/fuzz/corpus-nic_ring_fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@

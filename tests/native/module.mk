@@ -15,3 +15,9 @@ $(BUILD)/user/bin/blktest: $(BUILD)/user/tests/native/blktest.o $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
 ALL_TARGETS += $(BUILD)/user/bin/blktest
+# nictest: a good and a hostile client of the virtio-net driver (scenario nic).
+$(BUILD)/user/bin/nictest: $(BUILD)/user/tests/native/nictest.o $(BUILD)/user/net/nic_client.o \
+		$(LIBCAPIX)
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
+ALL_TARGETS += $(BUILD)/user/bin/nictest
