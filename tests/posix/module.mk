@@ -89,3 +89,9 @@ $(BUILD)/user/bin/timeouttest: tests/posix/timeouttest.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/timeouttest
+# cycles: many short-lived programs of one kind (shared mappings, pipes, ptys, sessions,
+# timers, threads) in one boot; quotas must come back to the byte (scenario leaks)
+$(BUILD)/user/bin/cycles: tests/posix/cycles.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/cycles
