@@ -526,6 +526,12 @@ long rt_execve(const char *path, char *const argv[], char *const envp[])
     if ((uint64_t)path < 0x10000 || (argv && (uint64_t)argv < 0x10000) ||
         (envp && (uint64_t)envp < 0x10000))
         return -EFAULT;
+    /* an empty argv: the program gets one empty argv[0], as from Linux 5.18 (programs
+     * take argv[0] for granted) */
+    static char empty[1];
+    static char *const empty_argv[] = {empty, NULL};
+    if (!argv || !argv[0])
+        argv = empty_argv;
     size_t bytes = strlen(path) + 1, nargs = 0, nenv = 0;
     for (; argv && argv[nargs]; nargs++)
         bytes += strlen(argv[nargs]) + 1;

@@ -105,7 +105,7 @@ long rt_getrusage(int who, void *ru)
         ns = rt_cpu_ns(false);
     else
         return -EINVAL;
-    if (!ru)
+    if (!rt_user_range((uint64_t)ru, 144))
         return -EFAULT;
     memset(ru, 0, 144); /* struct rusage */
     int64_t *tv = ru;

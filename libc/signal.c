@@ -421,7 +421,7 @@ static void push_frame(struct cx_regs *r, int sig, const struct l_siginfo *info)
     r->rflags &= ~(1ul << 10 | 1ul << 8); /* DF and TF clear */
     frame_fpstate_default(r->fxsave);
     if (a->flags & SA_RESETHAND)
-        actions[sig].handler = SIG_DFL, actions[sig].flags &= ~SA_SIGINFO;
+        actions[sig].handler = SIG_DFL; /* the flags stay, as Linux keeps them */
 }
 
 /*

@@ -219,6 +219,8 @@ long rt_getitimer(int which, struct l_itimerval *ov)
 {
     if (which != 0)
         return which == 1 || which == 2 ? -ENOSYS : -EINVAL;
+    if (!rt_user_range((uint64_t)ov, sizeof(*ov)))
+        return -EFAULT;
     return rt_setitimer(0, NULL, ov);
 }
 
@@ -310,6 +312,8 @@ long rt_timer_gettime(long id, struct l_itimerspec *cur)
     struct timer *t = timer_of(id);
     if (!t)
         return -EINVAL;
+    if (!rt_user_range((uint64_t)cur, sizeof(*cur)))
+        return -EFAULT;
     cur->value = ns_ts(left(t));
     cur->interval = ns_ts(t->interval);
     return 0;

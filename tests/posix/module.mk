@@ -95,3 +95,9 @@ $(BUILD)/user/bin/cycles: tests/posix/cycles.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/cycles
+# fidelity: small Linux behaviours a test suite meets (issue 23), on the host and in capix
+$(BUILD)/user/bin/fidelity: tests/posix/fidelity.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/fidelity
+TEST_SCRIPTS += tests/posix/fidelity-test.sh

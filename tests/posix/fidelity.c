@@ -1,0 +1,189 @@
+/*
+ * fidelity: small Linux behaviours that a test suite meets (issue 23), each checked the
+ * same way on the Linux host and in capix (tests/posix/fidelity-test.sh compares the
+ * output line for line):
+ *   - bad pointers ((void *)-1, ranges that wrap or reach past user space, NULL where
+ *     a result must go) get EFAULT from the calls that take them, not a fault;
+ *   - SA_RESETHAND resets the handler on delivery and keeps the flags (SA_SIGINFO);
+ *   - brk shrunk over pages the program made read-only, then grown again: zero,
+ *     writable pages;
+ *   - execve with an empty argv: the program gets argc 1 and an empty argv[0];
+ *   - RLIMIT_NOFILE: descriptors up to the soft limit can be opened, EMFILE beyond.
+ * One line per case: "PASS name" or "FAIL name: why".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failed;
+
+static void check(const char *name, int ok, const char *why)
+{
+    if (ok) {
+        printf("PASS %s\n", name);
+    } else {
+        failed = 1;
+        printf("FAIL %s: %s (errno %d)\n", name, why, errno);
+    }
+    fflush(stdout);
+}
+
+/* A raw call that must fail with EFAULT, made in a child so that a fault (the process
+ * killed by SIGSEGV) is one failed case, not the end of the program. */
+#define EFAULT_CASE(name, ...)                                                                     \
+    do {                                                                                           \
+        pid_t c_ = fork();                                                                         \
+        if (c_ == 0) {                                                                             \
+            errno = 0;                                                                             \
+            long r_ = syscall(__VA_ARGS__);                                                        \
+            _exit(r_ == -1 && errno == EFAULT ? 0 : 1);                                            \
+        }                                                                                          \
+        int st_ = 0;                                                                               \
+        waitpid(c_, &st_, 0);                                                                      \
+        check("efault-" name, WIFEXITED(st_) && WEXITSTATUS(st_) == 0,                             \
+              WIFSIGNALED(st_) ? "killed by a signal" : "not EFAULT");                             \
+    } while (0)
+
+#define BAD ((void *)-1)
+#define WRAPS ((void *)0xfffffffffffff000ul) /* a range from here wraps */
+#define TOP ((void *)0x00007ffffffff000ul)   /* a range from here runs past user space */
+
+static void efault_cases(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    EFAULT_CASE("getitimer", SYS_getitimer, ITIMER_REAL, BAD);
+    EFAULT_CASE("getitimer-null", SYS_getitimer, ITIMER_REAL, NULL);
+    EFAULT_CASE("setitimer-new", SYS_setitimer, ITIMER_REAL, BAD, NULL);
+    EFAULT_CASE("getrlimit", SYS_getrlimit, RLIMIT_NOFILE, BAD);
+    EFAULT_CASE("prlimit-old", SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, BAD);
+    EFAULT_CASE("gettimeofday", SYS_gettimeofday, BAD, NULL);
+    EFAULT_CASE("getrandom", SYS_getrandom, BAD, 16, 0);
+    EFAULT_CASE("getrandom-wraps", SYS_getrandom, WRAPS, 0x2000, 0);
+    EFAULT_CASE("getrandom-past-top", SYS_getrandom, TOP, 0x2000, 0);
+    EFAULT_CASE("getrusage", SYS_getrusage, RUSAGE_SELF, BAD);
+    EFAULT_CASE("rt_sigaction-new", SYS_rt_sigaction, SIGUSR1, BAD, NULL, 8);
+    EFAULT_CASE("rt_sigaction-old", SYS_rt_sigaction, SIGUSR1, NULL, BAD, 8);
+    EFAULT_CASE("rt_sigprocmask-set", SYS_rt_sigprocmask, SIG_BLOCK, BAD, NULL, 8);
+    EFAULT_CASE("rt_sigprocmask-old", SYS_rt_sigprocmask, SIG_BLOCK, &set, BAD, 8);
+    EFAULT_CASE("ppoll-fds", SYS_ppoll, BAD, 1, NULL, NULL, 8);
+    EFAULT_CASE("clock_gettime", SYS_clock_gettime, CLOCK_MONOTONIC, BAD);
+    EFAULT_CASE("sysinfo", SYS_sysinfo, BAD);
+    EFAULT_CASE("times", SYS_times, BAD);
+    for (int null = 1; null >= 0; null--) {
+        pid_t c = fork(); /* timers are not inherited: the child makes its own */
+        if (c == 0) {
+            timer_t t;
+            struct sigevent ev = {.sigev_notify = SIGEV_NONE};
+            if (timer_create(CLOCK_MONOTONIC, &ev, &t))
+                _exit(2);
+            errno = 0;
+            long r = syscall(SYS_timer_gettime, t, null ? NULL : BAD);
+            _exit(r == -1 && errno == EFAULT ? 0 : 1);
+        }
+        int st = 0;
+        waitpid(c, &st, 0);
+        check(null ? "efault-timer_gettime-null" : "efault-timer_gettime",
+              WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              WIFSIGNALED(st) ? "killed by a signal" : "not EFAULT");
+    }
+}
+
+static volatile int hits;
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si, (void)uc;
+    hits++;
+}
+
+static void resethand_case(void)
+{
+    struct sigaction sa = {.sa_sigaction = on_usr1, .sa_flags = SA_SIGINFO | SA_RESETHAND}, old;
+    sigaction(SIGUSR1, &sa, NULL);
+    raise(SIGUSR1);
+    sigaction(SIGUSR1, NULL, &old);
+    check("sa-resethand-handler-reset", hits == 1 && old.sa_handler == SIG_DFL,
+          "the handler stayed");
+    check("sa-resethand-keeps-flags",
+          (old.sa_flags & (SA_SIGINFO | SA_RESETHAND)) == (SA_SIGINFO | SA_RESETHAND),
+          "SA_SIGINFO or SA_RESETHAND went");
+}
+
+static void brk_case(void)
+{
+    uintptr_t cur = (uintptr_t)syscall(SYS_brk, 0);
+    uintptr_t base = (cur + 4095) & ~4095ul;
+    if ((uintptr_t)syscall(SYS_brk, base + 4 * 4096) != base + 4 * 4096) {
+        check("brk-shrink-over-readonly", 0, "brk did not grow");
+        return;
+    }
+    memset((void *)base, 'x', 4 * 4096);
+    int ok = mprotect((void *)(base + 2 * 4096), 2 * 4096, PROT_READ) == 0;
+    ok = ok && (uintptr_t)syscall(SYS_brk, base + 4096) == base + 4096;
+    ok = ok && (uintptr_t)syscall(SYS_brk, base + 4 * 4096) == base + 4 * 4096;
+    if (ok) {
+        volatile char *p = (volatile char *)(base + 3 * 4096);
+        ok = p[0] == 0 && p[100] == 0;
+        p[0] = 'y'; /* writable again */
+        ok = ok && p[0] == 'y';
+    }
+    syscall(SYS_brk, cur);
+    check("brk-shrink-over-readonly", ok, "not zero, writable pages after growing again");
+}
+
+static void empty_argv_case(const char *self)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        char *argv[] = {NULL};
+        char *envp[] = {"FIDELITY_CHILD=empty-argv", NULL};
+        execve(self, argv, envp);
+        _exit(99);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    check("execve-empty-argv", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "the program did not get argc 1 and an empty argv[0]");
+}
+
+static void nofile_case(void)
+{
+    struct rlimit rl = {1024, 1024}, got;
+    getrlimit(RLIMIT_NOFILE, &got);
+    if (got.rlim_max < 1024 || setrlimit(RLIMIT_NOFILE, &rl)) {
+        check("rlimit-nofile-reachable", 0, "cannot set the limit to 1024");
+        return;
+    }
+    int last = -1, fd;
+    while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+        last = fd;
+    int e = errno;
+    check("rlimit-nofile-reachable", last == 1023 && e == EMFILE,
+          "EMFILE before descriptor 1023, or another error");
+    for (fd = 3; fd <= last; fd++)
+        close(fd);
+}
+
+int main(int argc, char **argv)
+{
+    const char *child = getenv("FIDELITY_CHILD");
+    if (child && !strcmp(child, "empty-argv"))
+        return argc == 1 && argv[0] && argv[0][0] == 0 && argv[1] == NULL ? 0 : 1;
+    efault_cases();
+    resethand_case();
+    brk_case();
+    empty_argv_case(argc > 1 ? argv[1] : "/proc/self/exe");
+    nofile_case();
+    return failed;
+}
