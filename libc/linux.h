@@ -55,6 +55,7 @@
 
 #define RLIMIT_STACK 3
 #define RLIMIT_NOFILE 7
+#define RLIMIT_CORE 4
 #define RLIMIT_SIGPENDING 11
 #define RLIM_INFINITY (~0ul)
 

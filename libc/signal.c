@@ -449,7 +449,9 @@ static void deliver(struct cx_regs *r)
                 cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_STOP, 1, 0), (uint64_t)sig, 0, 0, 0);
                 continue; /* continued */
             }
-            rt_exit_process(sig | (d == D_CORE ? 0x80 : 0));
+            /* D_CORE: no core file is written, so the status says none was (no 0x80,
+             * WCOREDUMP false), as on Linux with RLIMIT_CORE 0 */
+            rt_exit_process(sig);
         }
         if (restart && (int64_t)r->rax == -EINTR && (a->flags & SA_RESTART)) {
             r->rax = restart - 1;
@@ -488,7 +490,7 @@ _Noreturn void rt_signal_redirect(void)
     rt_unlock();
     cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
     rt_log("[runtime] cannot resume after a signal\n");
-    rt_exit_process(0x80 | 11);
+    rt_exit_process(11); /* SIGSEGV; no core is written */
 }
 
 _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address)
@@ -534,7 +536,7 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
            address, r.rip, where);
     cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FAULT_REPORT, 4, 0), (uint64_t)sig, address, r.rip,
                     vector);
-    rt_exit_process(sig | 0x80);
+    rt_exit_process(sig); /* no core is written: no 0x80 */
 }
 
 long rt_sigreturn(void)

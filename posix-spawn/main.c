@@ -1627,7 +1627,7 @@ int main(int argc, char **argv)
                 continue;
             }
             report_runtime_fault(pr->pid, m.w[CX_FW_ADDR], m.w[CX_FW_RIP]);
-            ws = 0x80 | 11; /* SIGSEGV, core */
+            ws = 11; /* SIGSEGV (no core is written: no 0x80) */
         } else if (label == RT_LABEL_FORK) {
             m.w[0] = (uint64_t)do_fork(pr);
             m.tag = CX_TAG(0, 1, 0);

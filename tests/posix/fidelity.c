@@ -8,7 +8,11 @@
  *   - brk shrunk over pages the program made read-only, then grown again: zero,
  *     writable pages;
  *   - execve with an empty argv: the program gets argc 1 and an empty argv[0];
- *   - RLIMIT_NOFILE: descriptors up to the soft limit can be opened, EMFILE beyond.
+ *   - RLIMIT_NOFILE: descriptors up to the soft limit can be opened, EMFILE beyond (of
+ *     /dev/null and of a file in /tmp, a file system server's);
+ *   - RLIMIT_CORE's soft limit is 0 by default, and a death by SIGABRT with it says no
+ *     core was dumped (WCOREDUMP false);
+ *   - FIONREAD on a pipe's write end counts the bytes in the pipe.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -157,22 +162,54 @@ static void empty_argv_case(const char *self)
           "the program did not get argc 1 and an empty argv[0]");
 }
 
-static void nofile_case(void)
+static void nofile_case(const char *path, const char *name)
 {
     struct rlimit rl = {1024, 1024}, got;
     getrlimit(RLIMIT_NOFILE, &got);
     if (got.rlim_max < 1024 || setrlimit(RLIMIT_NOFILE, &rl)) {
-        check("rlimit-nofile-reachable", 0, "cannot set the limit to 1024");
+        check(name, 0, "cannot set the limit to 1024");
         return;
     }
     int last = -1, fd;
-    while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+    while ((fd = open(path, O_RDONLY)) >= 0)
         last = fd;
     int e = errno;
-    check("rlimit-nofile-reachable", last == 1023 && e == EMFILE,
-          "EMFILE before descriptor 1023, or another error");
+    if (last != 1023 || e != EMFILE)
+        fprintf(stderr, "%s: the last descriptor %d, then errno %d\n", name, last, e);
+    check(name, last == 1023 && e == EMFILE, "EMFILE before descriptor 1023, or another error");
     for (fd = 3; fd <= last; fd++)
         close(fd);
+}
+
+static void core_cases(void)
+{
+    struct rlimit rl;
+    check("rlimit-core-default-0", getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur == 0,
+          "the soft limit is not 0");
+    pid_t c = fork();
+    if (c == 0) {
+        struct rlimit zero = {0, RLIM_INFINITY};
+        setrlimit(RLIMIT_CORE, &zero);
+        abort();
+    }
+    int st = 0;
+    waitpid(c, &st, 0);
+    check("sigabrt-no-core-dumped", WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT && !WCOREDUMP(st),
+          "not killed by SIGABRT, or a core said dumped");
+}
+
+static void fionread_case(void)
+{
+    int p[2], n = -1, m = -1;
+    if (pipe(p)) {
+        check("fionread-pipe-write-end", 0, "no pipe");
+        return;
+    }
+    write(p[1], "hello", 5);
+    int ok = ioctl(p[1], FIONREAD, &n) == 0 && ioctl(p[0], FIONREAD, &m) == 0;
+    check("fionread-pipe-write-end", ok && n == 5 && m == 5, "not 5 bytes on both ends");
+    close(p[0]);
+    close(p[1]);
 }
 
 int main(int argc, char **argv)
@@ -184,6 +221,18 @@ int main(int argc, char **argv)
     resethand_case();
     brk_case();
     empty_argv_case(argc > 1 ? argv[1] : "/proc/self/exe");
-    nofile_case();
+    nofile_case("/dev/null", "rlimit-nofile-reachable");
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "/tmp/fidelity-%d", (int)getpid());
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+        close(fd);
+        nofile_case(tmp, "rlimit-nofile-reachable-tmp");
+        unlink(tmp);
+    } else {
+        check("rlimit-nofile-reachable-tmp", 0, "cannot make a file in /tmp");
+    }
+    core_cases();
+    fionread_case();
     return failed;
 }
