@@ -216,6 +216,7 @@ enum linux_nr {
     NR_syncfs = 306,
     NR_renameat2 = 316,
     NR_getrandom = 318,
+    NR_socket = 41,
     NR_statx = 332,
     NR_copy_file_range = 326,
     NR_faccessat2 = 439,

@@ -126,6 +126,21 @@ static long sys_gettimeofday(uint64_t tv, uint64_t tz)
     return 0;
 }
 
+/* socket: no address family is offered yet (there is no socket plugin: a sandbox has no
+ * network), so every family gets EAFNOSUPPORT, as from a Linux kernel built without
+ * it. The errno matters: musl's getpwnam and getgrnam ask nscd over AF_UNIX first and
+ * read /etc/passwd and /etc/group only after EAFNOSUPPORT (any other error fails the
+ * lookup). Said once in the log. */
+static long sys_socket(uint64_t domain)
+{
+    static bool said;
+    if (!said) {
+        said = true;
+        rt_log("[runtime] socket(%lu): no address family in this sandbox: EAFNOSUPPORT\n", domain);
+    }
+    return -EAFNOSUPPORT;
+}
+
 static long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
 {
     if (flags & ~7ul) /* GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE */
@@ -343,10 +358,14 @@ static long dispatch(struct rt_call *c)
         return sys_gettimeofday(a[0], a[1]);
     case NR_time: {
         int64_t t = (int64_t)(rt_realtime_ns() / 1000000000u);
+        if (a[0] && !rt_user_range(a[0], sizeof(t)))
+            return -EFAULT;
         if (a[0])
             memcpy((void *)a[0], &t, sizeof(t));
         return t;
     }
+    case NR_socket:
+        return sys_socket(a[0]);
     case NR_getrandom:
         return sys_getrandom(a[0], a[1], a[2]);
     case NR_brk:

@@ -12,12 +12,17 @@
  *     /dev/null and of a file in /tmp, a file system server's);
  *   - RLIMIT_CORE's soft limit is 0 by default, and a death by SIGABRT with it says no
  *     core was dumped (WCOREDUMP false);
- *   - FIONREAD on a pipe's write end counts the bytes in the pipe.
+ *   - FIONREAD on a pipe's write end counts the bytes in the pipe;
+ *   - getpwnam and getgrnam find root in /etc/passwd and /etc/group, and a missing
+ *     name is "not found", not an error (musl then asks nscd over AF_UNIX: in capix the
+ *     socket is refused with EAFNOSUPPORT, which musl takes for "no nscd").
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -234,5 +239,23 @@ int main(int argc, char **argv)
     }
     core_cases();
     fionread_case();
+    errno = 0;
+    struct passwd *pw = getpwnam("root");
+    check("getpwnam-root", pw && pw->pw_uid == 0 && !strcmp(pw->pw_dir, "/root"), "root not found");
+    struct group *gr = getgrnam("root");
+    check("getgrnam-root", gr && gr->gr_gid == 0, "root not found");
+    /* a name /etc/passwd lacks: musl asks nscd, finds none, and says "not found" */
+    errno = 0;
+    pw = getpwnam("capix-no-such-user");
+    int e = errno;
+    check("getpwnam-missing-not-an-error", !pw && e != ENOSYS && e != EIO,
+          "an error instead of \"not found\"");
+    errno = 0;
+    gr = getgrnam("capix-no-such-group");
+    e = errno;
+    check("getgrnam-missing-not-an-error", !gr && e != ENOSYS && e != EIO,
+          "an error instead of \"not found\"");
+    if (e)
+        fprintf(stderr, "getgrnam of a missing group: errno %d\n", e);
     return failed;
 }
