@@ -1166,20 +1166,24 @@ static long do_wait(struct proc *pr, long pid, int options, int *status, uint64_
             continue;
         if (pid > 0 ? c->pid != pid : pid < -1 ? c->pgid != -pid : pid == 0 && c->pgid != pr->pgid)
             continue;
+        if (c->state == P_ZOMBIE && !(options & 4))
+            continue; /* a zombie is no child to wait for without WEXITED (Linux: ECHILD) */
         any = true;
-        if (c->state == P_ZOMBIE) {
+        bool keep = options & 0x01000000; /* WNOWAIT: report, leave it to be waited for */
+        if (c->state == P_ZOMBIE && (options & 4)) { /* WEXITED */
             *status = c->wait_status;
             *ns = c->cpu_ns;
-            c->state = P_FREE;
+            if (!keep)
+                c->state = P_FREE;
             return c->pid;
         }
-        if ((options & 2) && c->stop_report) { /* WUNTRACED */
-            c->stop_report = false;
+        if ((options & 2) && c->stop_report) { /* WUNTRACED, WSTOPPED */
+            c->stop_report = keep;
             *status = (c->stop_sig << 8) | 0x7f;
             return c->pid;
         }
         if ((options & 8) && c->cont_report) { /* WCONTINUED */
-            c->cont_report = false;
+            c->cont_report = keep;
             *status = 0xffff;
             return c->pid;
         }

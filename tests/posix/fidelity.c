@@ -13,6 +13,9 @@
  *   - RLIMIT_CORE's soft limit is 0 by default, and a death by SIGABRT with it says no
  *     core was dumped (WCOREDUMP false);
  *   - FIONREAD on a pipe's write end counts the bytes in the pipe;
+ *   - waitid reports only what its options ask for (WSTOPPED alone: an exited child is
+ *     none, ECHILD),
+ *     and WNOWAIT leaves the child to be waited for;
  *   - getpwnam and getgrnam find root in /etc/passwd and /etc/group, and a missing
  *     name is "not found", not an error (musl then asks nscd over AF_UNIX: in capix the
  *     socket is refused with EAFNOSUPPORT, which musl takes for "no nscd").
@@ -186,6 +189,48 @@ static void nofile_case(const char *path, const char *name)
         close(fd);
 }
 
+/* waitid reports only what its options ask for, and WNOWAIT leaves the child waitable. */
+static void waitid_cases(void)
+{
+    pid_t c = fork();
+    if (c == 0)
+        _exit(3);
+    siginfo_t si;
+    int ok = 1;
+    for (int i = 0; i < 200; i++) { /* until it has ended: WNOWAIT looks without reaping */
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)c, &si, WEXITED | WNOHANG | WNOWAIT) || si.si_pid == c)
+            break;
+        usleep(10000);
+    }
+    ok = si.si_pid == c && si.si_code == CLD_EXITED && si.si_status == 3;
+    check("waitid-wnowait", ok, "not reported as exited with 3");
+    memset(&si, 0, sizeof si);
+    errno = 0;
+    ok = waitid(P_PID, (id_t)c, &si, WSTOPPED | WNOHANG) == -1 && errno == ECHILD;
+    check("waitid-wstopped-ignores-exited", ok,
+          "an exited child reported to WSTOPPED, or not ECHILD");
+    memset(&si, 0, sizeof si);
+    ok = waitid(P_PID, (id_t)c, &si, WEXITED) == 0 && si.si_pid == c && si.si_status == 3;
+    check("waitid-wexited-after-wnowait", ok, "the child was gone");
+    errno = 0;
+    check("waitid-reaped", waitpid(c, NULL, WNOHANG) == -1 && errno == ECHILD, "still there");
+
+    c = fork();
+    if (c == 0) {
+        raise(SIGSTOP);
+        _exit(4);
+    }
+    memset(&si, 0, sizeof si);
+    ok = waitid(P_PID, (id_t)c, &si, WSTOPPED) == 0 && si.si_pid == c &&
+         si.si_code == CLD_STOPPED && si.si_status == SIGSTOP;
+    check("waitid-wstopped", ok, "the stop was not reported");
+    kill(c, SIGCONT);
+    int st = 0;
+    waitpid(c, &st, 0);
+    check("waitid-stopped-child-ends", WIFEXITED(st) && WEXITSTATUS(st) == 4, "did not end");
+}
+
 static void core_cases(void)
 {
     struct rlimit rl;
@@ -239,6 +284,7 @@ int main(int argc, char **argv)
     }
     core_cases();
     fionread_case();
+    waitid_cases();
     errno = 0;
     struct passwd *pw = getpwnam("root");
     check("getpwnam-root", pw && pw->pw_uid == 0 && !strcmp(pw->pw_dir, "/root"), "root not found");
