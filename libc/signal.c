@@ -621,7 +621,9 @@ long rt_sigpending(uint64_t *set, size_t size)
         return -EINVAL;
     struct rt_tsig *ts = rt_tsig_self();
     claim_thread_entries();
-    *set = (ts->pending | process_pending()) & ts->mask;
+    /* a vfork child's process signals are its own (none yet): the signal page's are the
+     * parent's, which a child does not inherit */
+    *set = (ts->pending | (rt_in_vfork() ? 0 : process_pending())) & ts->mask;
     return 0;
 }
 

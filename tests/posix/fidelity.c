@@ -16,6 +16,7 @@
  *   - waitid reports only what its options ask for (WSTOPPED alone: an exited child is
  *     none, ECHILD),
  *     and WNOWAIT leaves the child to be waited for;
+ *   - a vfork child starts with no pending signals (its parent's stay the parent's);
  *   - getpwnam and getgrnam find root in /etc/passwd and /etc/group, and a missing
  *     name is "not found", not an error (musl then asks nscd over AF_UNIX: in capix the
  *     socket is refused with EAFNOSUPPORT, which musl takes for "no nscd").
@@ -231,6 +232,32 @@ static void waitid_cases(void)
     check("waitid-stopped-child-ends", WIFEXITED(st) && WEXITSTATUS(st) == 4, "did not end");
 }
 
+/* A vfork child does not inherit its parent's pending signals. */
+static void vfork_pending_case(void)
+{
+    sigset_t block, old, pend;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    kill(getpid(), SIGUSR2); /* pending for the process, blocked */
+    pid_t c = vfork();
+    if (c == 0) {
+        sigemptyset(&pend);
+        sigpending(&pend);
+        _exit(sigismember(&pend, SIGUSR2) ? 1 : 0);
+    }
+    int st = 0;
+    waitpid(c, &st, 0);
+    check("vfork-child-no-pending", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "the child saw its parent's pending signal");
+    sigemptyset(&pend);
+    sigpending(&pend);
+    check("vfork-parent-keeps-pending", sigismember(&pend, SIGUSR2), "the parent's signal went");
+    signal(SIGUSR2, SIG_IGN); /* drops it */
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    signal(SIGUSR2, SIG_DFL);
+}
+
 static void core_cases(void)
 {
     struct rlimit rl;
@@ -285,6 +312,7 @@ int main(int argc, char **argv)
     core_cases();
     fionread_case();
     waitid_cases();
+    vfork_pending_case();
     errno = 0;
     struct passwd *pw = getpwnam("root");
     check("getpwnam-root", pw && pw->pw_uid == 0 && !strcmp(pw->pw_dir, "/root"), "root not found");
