@@ -103,6 +103,7 @@ long rt_timer_create(int clock, const struct l_sigevent *ev, int *id);
 long rt_timer_settime(long id, int flags, const struct l_itimerspec *nv, struct l_itimerspec *ov);
 long rt_timer_gettime(long id, struct l_itimerspec *cur);
 long rt_timer_getoverrun(long id);
+int rt_timer_taken(long id); /* signal.c: a timer's signal is taken; its si_overrun */
 long rt_timer_delete(long id);
 void rt_timers_after_fork(void);
 void rt_timers_exec(void);

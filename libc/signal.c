@@ -331,7 +331,9 @@ static int take(struct rt_tsig *ts, struct l_siginfo *info)
             ts->pending &= ~BIT(sig);
             info->code = ts->info[sig - 1].code;
             info->u.proc.pid = ts->info[sig - 1].pid;
-            info->u.proc.uid = rt_uid;
+            info->u.proc.uid = info->code == -2 /* SI_TIMER: si_timerid, si_overrun */
+                                   ? (uint32_t)rt_timer_taken(info->u.proc.pid)
+                                   : rt_uid;
             return sig;
         }
         struct rt_sigq_entry *e = (__atomic_load_n(&sigpage->qpending, __ATOMIC_ACQUIRE) & BIT(sig))
@@ -359,6 +361,8 @@ static int take(struct rt_tsig *ts, struct l_siginfo *info)
         info->u.proc.pid = sigpage->info[sig - 1].pid;
         info->u.proc.uid = (uint32_t)sigpage->info[sig - 1].uid;
         info->u.proc.status = sigpage->info[sig - 1].status;
+        if (info->code == -2) /* SI_TIMER: the overruns since it was raised */
+            info->u.proc.uid = (uint32_t)rt_timer_taken(info->u.proc.pid);
         return sig;
     }
 }

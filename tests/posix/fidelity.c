@@ -17,6 +17,8 @@
  *     none, ECHILD),
  *     and WNOWAIT leaves the child to be waited for;
  *   - a vfork child starts with no pending signals (its parent's stay the parent's);
+ *   - a timer's overrun count runs from its signal's raising to its taking and stops at
+ *     INT_MAX;
  *   - getpwnam and getgrnam find root in /etc/passwd and /etc/group, and a missing
  *     name is "not found", not an error (musl then asks nscd over AF_UNIX: in capix the
  *     socket is refused with EAFNOSUPPORT, which musl takes for "no nscd").
@@ -258,6 +260,41 @@ static void vfork_pending_case(void)
     signal(SIGUSR2, SIG_DFL);
 }
 
+/* A timer's overruns are counted from the signal's raising to its taking (si_overrun and
+ * timer_getoverrun agree), and stop at INT_MAX (DELAYTIMER_MAX). */
+static void overrun_case(const char *name, long interval_ns, long sleep_ms)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    timer_t t;
+    struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
+    if (timer_create(CLOCK_MONOTONIC, &ev, &t)) {
+        check(name, 0, "timer_create failed");
+        return;
+    }
+    struct itimerspec its = {.it_value = {0, interval_ns}, .it_interval = {0, interval_ns}};
+    timer_settime(t, 0, &its, NULL);
+    struct timespec d = {sleep_ms / 1000, sleep_ms % 1000 * 1000000};
+    while (nanosleep(&d, &d))
+        ;
+    siginfo_t si;
+    int sig = sigwaitinfo(&set, &si);
+    int got = timer_getoverrun(t);
+    struct itimerspec off = {0};
+    timer_settime(t, 0, &off, NULL);
+    timer_delete(t);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    long want = sleep_ms * 1000000 / interval_ns;
+    int ok = sig == SIGUSR1 && si.si_code == SI_TIMER && got == si.si_overrun &&
+             (want > 0x7fffffffL ? got == 0x7fffffff : got >= want / 2 && got <= want);
+    if (!ok)
+        fprintf(stderr, "%s: si_overrun %d, timer_getoverrun %d, about %ld expected\n", name,
+                si.si_overrun, got, want);
+    check(name, ok, "not the overruns since the signal was raised");
+}
+
 static void core_cases(void)
 {
     struct rlimit rl;
@@ -313,6 +350,8 @@ int main(int argc, char **argv)
     fionread_case();
     waitid_cases();
     vfork_pending_case();
+    overrun_case("timer-overrun-counted-to-taking", 1000000, 100);
+    overrun_case("timer-overrun-saturates", 1, 3000);
     errno = 0;
     struct passwd *pw = getpwnam("root");
     check("getpwnam-root", pw && pw->pw_uid == 0 && !strcmp(pw->pw_dir, "/root"), "root not found");
