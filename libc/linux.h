@@ -35,6 +35,7 @@
 
 #define CLONE_VM 0x100
 #define CLONE_VFORK 0x4000
+#define CLONE_PARENT 0x8000
 #define CLONE_FS 0x200
 #define CLONE_FILES 0x400
 #define CLONE_SIGHAND 0x800

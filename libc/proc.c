@@ -22,14 +22,19 @@ static int fork_resumed;
 long rt_fork(uint64_t flags, uint64_t newsp)
 {
     if (flags & ~(0xfful | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
-                  CLONE_CHILD_CLEARTID | CLONE_SETTLS)) {
+                  CLONE_CHILD_CLEARTID | CLONE_SETTLS | CLONE_PARENT)) {
         rt_log("[runtime] clone of a process with flags %#lx: not supported\n", flags);
         return -EINVAL;
     }
     if ((flags & 0xff) && (flags & 0xff) != 17) /* the exit signal: SIGCHLD only, for now */
         return -EINVAL;
-    if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
+    if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK)) {
+        if (flags & CLONE_PARENT) {
+            rt_log("[runtime] clone: CLONE_PARENT with CLONE_VFORK: not supported\n");
+            return -EINVAL;
+        }
         return rt_vfork(flags, newsp); /* vfork.c: no copy, the parent waits */
+    }
     if (rt_in_vfork())
         return -EAGAIN; /* fork from a vfork child: not supported */
     if (cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &fork_regs))
@@ -43,7 +48,9 @@ long rt_fork(uint64_t flags, uint64_t newsp)
     if (flags & CLONE_SETTLS)
         fork_regs.fs_base = fork_regs.r8; /* clone's tls argument */
     fork_resumed = 0;
-    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FORK, 0, 0), 0, 0, 0, 0);
+    /* w0 bit 0: CLONE_PARENT (the child is our parent's) */
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FORK, 1, 0),
+                                      (flags & CLONE_PARENT) ? 1 : 0, 0, 0, 0);
     if (r.err)
         return -EAGAIN;
     return (long)r.rdx; /* reply word 0 */

@@ -17,6 +17,7 @@
  *     none, ECHILD),
  *     and WNOWAIT leaves the child to be waited for;
  *   - a vfork child starts with no pending signals (its parent's stay the parent's);
+ *   - clone(CLONE_PARENT) makes a sibling, its maker's parent's child;
  *   - a timer's overrun count runs from its signal's raising to its taking and stops at
  *     INT_MAX;
  *   - getpwnam and getgrnam find root in /etc/passwd and /etc/group, and a missing
@@ -25,6 +26,7 @@
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -295,6 +297,40 @@ static void overrun_case(const char *name, long interval_ns, long sleep_ms)
     check(name, ok, "not the overruns since the signal was raised");
 }
 
+/* clone(CLONE_PARENT): the new process is its maker's sibling: its parent is the
+ * maker's parent, which waits for it; the maker cannot. */
+static void clone_parent_case(void)
+{
+    pid_t me = getpid();
+    int p[2];
+    if (pipe(p)) {
+        check("clone-parent", 0, "no pipe");
+        return;
+    }
+    pid_t a = fork();
+    if (a == 0) {
+        long g = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+        if (g == 0)
+            _exit(getppid() == me ? 7 : 8);
+        if (g < 0)
+            _exit(1);
+        write(p[1], &g, sizeof g);
+        errno = 0;
+        _exit(waitpid((pid_t)g, NULL, 0) == -1 && errno == ECHILD ? 0 : 2);
+    }
+    close(p[1]);
+    long g = -1;
+    read(p[0], &g, sizeof g);
+    close(p[0]);
+    int st = 0, gst = 0;
+    waitpid(a, &st, 0);
+    pid_t w = g > 0 ? waitpid((pid_t)g, &gst, 0) : -1;
+    check("clone-parent-maker-cannot-wait", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "the maker waited for it, or clone failed");
+    check("clone-parent-sibling", w == g && WIFEXITED(gst) && WEXITSTATUS(gst) == 7,
+          "not this process's child, or its getppid was not this process");
+}
+
 static void core_cases(void)
 {
     struct rlimit rl;
@@ -350,6 +386,7 @@ int main(int argc, char **argv)
     fionread_case();
     waitid_cases();
     vfork_pending_case();
+    clone_parent_case();
     overrun_case("timer-overrun-counted-to-taking", 1000000, 100);
     overrun_case("timer-overrun-saturates", 1, 3000);
     errno = 0;
