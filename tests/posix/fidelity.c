@@ -18,6 +18,8 @@
  *     and WNOWAIT leaves the child to be waited for;
  *   - a vfork child starts with no pending signals (its parent's stay the parent's);
  *   - clone(CLONE_PARENT) makes a sibling, its maker's parent's child;
+ *   - F_SETOWN, F_SETOWN_EX and F_SETSIG are read back by F_GETOWN, F_GETOWN_EX and
+ *     F_GETSIG;
  *   - a timer's overrun count runs from its signal's raising to its taking and stops at
  *     INT_MAX;
  *   - getpwnam and getgrnam find root in /etc/passwd and /etc/group, and a missing
@@ -337,6 +339,33 @@ static void clone_parent_case(void)
           "not this process's child, or its getppid was not this process");
 }
 
+/* The owner and signal of an open description read back as set (F_*OWN*, F_*SIG). */
+static void owner_case(void)
+{
+    int fd = open("/dev/null", O_RDONLY);
+    struct f_owner_ex o = {7, 7};
+    int ok = fcntl(fd, F_GETOWN) == 0 && fcntl(fd, F_GETOWN_EX, &o) == 0 && o.type == 0 &&
+             o.pid == 0 && fcntl(fd, F_GETSIG) == 0;
+    check("fcntl-owner-fresh", ok, "not 0, or F_GETOWN_EX failed");
+    pid_t me = getpid(), g = getpgrp();
+    ok = fcntl(fd, F_SETOWN, me) == 0 && fcntl(fd, F_GETOWN) == me &&
+         fcntl(fd, F_GETOWN_EX, &o) == 0 && o.type == F_OWNER_PID && o.pid == me;
+    check("fcntl-setown-pid", ok, "not read back");
+    struct f_owner_ex grp = {F_OWNER_PGRP, g};
+    ok = fcntl(fd, F_SETOWN_EX, &grp) == 0 && fcntl(fd, F_GETOWN) == -g;
+    check("fcntl-setown-ex-pgrp", ok, "not read back as -pgrp");
+    struct f_owner_ex bad = {9, me};
+    errno = 0;
+    ok = fcntl(fd, F_SETOWN_EX, &bad) == -1 && errno == EINVAL;
+    check("fcntl-setown-ex-bad-type", ok, "not EINVAL");
+    errno = 0;
+    ok = fcntl(fd, F_GETOWN_EX, (void *)-1) == -1 && errno == EFAULT;
+    check("fcntl-getown-ex-efault", ok, "not EFAULT");
+    ok = fcntl(fd, F_SETSIG, SIGUSR1) == 0 && fcntl(fd, F_GETSIG) == SIGUSR1;
+    check("fcntl-setsig", ok, "not read back");
+    close(fd);
+}
+
 static void core_cases(void)
 {
     struct rlimit rl;
@@ -393,6 +422,7 @@ int main(int argc, char **argv)
     waitid_cases();
     vfork_pending_case();
     clone_parent_case();
+    owner_case();
     overrun_case("timer-overrun-counted-to-taking", 1000000, 100);
     overrun_case("timer-overrun-saturates", 1, 3000);
     errno = 0;
