@@ -364,7 +364,7 @@ _Noreturn void rt_exec_pending(void)
      * failure (a tree naming a session this process may not have) ends it */
     if (pending.rule && rt_program_enter(pending.rule, &pending.f)) {
         rt_log("[runtime] %s: cannot enter its own tree\n", pending.path);
-        rt_exit_process(0x80 | 9);
+        rt_exit_process(9);
     }
     exec_commit(pending.path, pending.f, &pending.ei, pending.scratch, pending.size,
                 (const char *const *)pending.argv, (const char *const *)pending.envp);
@@ -473,7 +473,7 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     drop_scratch(scratch, size);
     if (err) {
         rt_log("[runtime] %s: cannot load: %s\n", path, rt_strerror(err));
-        rt_exit_process(0x80 | 9); /* as Linux kills a process whose exec failed late */
+        rt_exit_process(9); /* as Linux kills a process whose exec failed late */
     }
     rt_brk_start = page_up(bias + ei.load_max);
     if (exe_file)
@@ -498,7 +498,7 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     cx_raw_lx_resume((uint64_t)&regs, 0, 0, 0, 0, 0);
     rt_lock();
     rt_log("[runtime] %s: cannot enter the program\n", path);
-    rt_exit_process(0x80 | 9);
+    rt_exit_process(9);
 }
 
 int rt_exe_symbol(uint64_t addr, char *buf, size_t size)
@@ -526,6 +526,12 @@ long rt_execve(const char *path, char *const argv[], char *const envp[])
     if ((uint64_t)path < 0x10000 || (argv && (uint64_t)argv < 0x10000) ||
         (envp && (uint64_t)envp < 0x10000))
         return -EFAULT;
+    /* an empty argv: the program gets one empty argv[0], as from Linux 5.18 (programs
+     * take argv[0] for granted) */
+    static char empty[1];
+    static char *const empty_argv[] = {empty, NULL};
+    if (!argv || !argv[0])
+        argv = empty_argv;
     size_t bytes = strlen(path) + 1, nargs = 0, nenv = 0;
     for (; argv && argv[nargs]; nargs++)
         bytes += strlen(argv[nargs]) + 1;

@@ -61,6 +61,11 @@ static long sys_fcntl(int fd, int cmd, unsigned long arg)
         if (arg >= (unsigned long)rt_nofile_limit())
             return -EINVAL;
         break;
+    case F_GETOWN_EX:
+    case F_SETOWN_EX:
+        if (!rt_user_range(arg, 8))
+            return vfs_fd_file(rt_vfs, fd) ? -EFAULT : -EBADF;
+        break;
     default:
         break;
     }

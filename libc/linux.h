@@ -35,6 +35,7 @@
 
 #define CLONE_VM 0x100
 #define CLONE_VFORK 0x4000
+#define CLONE_PARENT 0x8000
 #define CLONE_FS 0x200
 #define CLONE_FILES 0x400
 #define CLONE_SIGHAND 0x800
@@ -55,6 +56,7 @@
 
 #define RLIMIT_STACK 3
 #define RLIMIT_NOFILE 7
+#define RLIMIT_CORE 4
 #define RLIMIT_SIGPENDING 11
 #define RLIM_INFINITY (~0ul)
 
@@ -221,6 +223,7 @@ enum linux_nr {
     NR_syncfs = 306,
     NR_renameat2 = 316,
     NR_getrandom = 318,
+    NR_socket = 41,
     NR_statx = 332,
     NR_copy_file_range = 326,
     NR_faccessat2 = 439,

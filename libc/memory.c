@@ -213,7 +213,13 @@ long rt_brk(uint64_t addr)
             return (long)brk_cur;
         brk_mapped += grow;
     } else if (addr < brk_cur) {
-        memset((void *)addr, 0, brk_cur - addr); /* memory given back reads as zero again */
+        /* whole pages given back read as zero and are read-write again when the break
+         * grows over them (Linux unmaps them; the program may have mprotected them);
+         * the bytes of the page the new break lies in stay, as on Linux */
+        uint64_t from = page_up(addr), to = page_up(brk_cur);
+        if (from < to &&
+            !cx_protect(rt->slot_pd, from, (to - from) / CX_PAGE_SIZE, (CX_MAP_R | CX_MAP_W) & 7))
+            memset((void *)from, 0, to - from);
     }
     brk_cur = addr;
     return (long)brk_cur;

@@ -201,7 +201,7 @@ static int pipe_ioctl(struct vfs_file *f, unsigned long req, void *arg)
     if (req != FIONREAD)
         return -ENOTTY;
     struct pipe *p = pipe_of(f->node);
-    int n = is_reader(f) ? (int)(p->ring->head - p->ring->tail) : 0;
+    int n = (int)(p->ring->head - p->ring->tail); /* either end, as on Linux */
     memcpy(arg, &n, sizeof(n));
     return 0;
 }

@@ -122,7 +122,7 @@ long rt_poll(void *ufds, uint64_t nfds, long timeout_ms)
 {
     if (nfds > rt_nofile_limit())
         return -EINVAL;
-    if (nfds && (uint64_t)ufds < 0x10000)
+    if (nfds && !rt_user_range((uint64_t)ufds, nfds * 8))
         return -EFAULT;
     return do_poll(ufds, nfds, timeout_ms < 0 ? ~0ul : (uint64_t)timeout_ms * 1000000u);
 }
@@ -134,6 +134,9 @@ long rt_ppoll(void *ufds, uint64_t nfds, const struct linux_timespec *ts, const 
         return -EINVAL;
     if (mask && masksize != 8)
         return -EINVAL;
+    if ((nfds && !rt_user_range((uint64_t)ufds, nfds * 8)) || !rt_user_opt((uint64_t)ts, 16) ||
+        !rt_user_opt((uint64_t)mask, 8))
+        return -EFAULT;
     uint64_t timeout = ~0ul;
     if (ts) {
         if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)

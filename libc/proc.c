@@ -22,14 +22,19 @@ static int fork_resumed;
 long rt_fork(uint64_t flags, uint64_t newsp)
 {
     if (flags & ~(0xfful | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
-                  CLONE_CHILD_CLEARTID | CLONE_SETTLS)) {
+                  CLONE_CHILD_CLEARTID | CLONE_SETTLS | CLONE_PARENT)) {
         rt_log("[runtime] clone of a process with flags %#lx: not supported\n", flags);
         return -EINVAL;
     }
     if ((flags & 0xff) && (flags & 0xff) != 17) /* the exit signal: SIGCHLD only, for now */
         return -EINVAL;
-    if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
+    if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK)) {
+        if (flags & CLONE_PARENT) {
+            rt_log("[runtime] clone: CLONE_PARENT with CLONE_VFORK: not supported\n");
+            return -EINVAL;
+        }
         return rt_vfork(flags, newsp); /* vfork.c: no copy, the parent waits */
+    }
     if (rt_in_vfork())
         return -EAGAIN; /* fork from a vfork child: not supported */
     if (cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &fork_regs))
@@ -43,7 +48,9 @@ long rt_fork(uint64_t flags, uint64_t newsp)
     if (flags & CLONE_SETTLS)
         fork_regs.fs_base = fork_regs.r8; /* clone's tls argument */
     fork_resumed = 0;
-    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FORK, 0, 0), 0, 0, 0, 0);
+    /* w0 bit 0: CLONE_PARENT (the child is our parent's) */
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FORK, 1, 0),
+                                      (flags & CLONE_PARENT) ? 1 : 0, 0, 0, 0);
     if (r.err)
         return -EAGAIN;
     return (long)r.rdx; /* reply word 0 */
@@ -75,7 +82,7 @@ long rt_start_call(void)
     rt_vfork_after_fork(); /* vfork children of other threads are not here */
     cx_raw_lx_resume((uint64_t)&fork_regs, 0, 0, 0, 0, 0);
     rt_log("[runtime] fork child: cannot resume the parent's context\n");
-    rt_exit_process(0x80 | 11);
+    rt_exit_process(11); /* SIGSEGV; no core is written */
 }
 
 /* One question to the launcher: a zombie child matching pid, reaped. */
@@ -87,7 +94,7 @@ static long wait_once(long pid, int options, int *status, uint64_t *ns)
         return -ECHILD;
     *status = (int)r.r10; /* reply words 0 and 1, and 2: a reaped child's CPU time */
     *ns = r.r8;
-    if ((long)r.rdx > 0)
+    if ((long)r.rdx > 0 && !(options & 0x01000000)) /* reaped (not WNOWAIT) */
         rt_children_ns += r.r8;
     return (long)r.rdx;
 }
@@ -116,7 +123,7 @@ long rt_wait4(long pid, int *status, int options, void *rusage)
         return -EINVAL;
     int st = 0;
     uint64_t ns = 0;
-    long r = wait_child(pid, options, &st, &ns);
+    long r = wait_child(pid, (options & 0xb) | 4 /* WEXITED: always for wait4 */, &st, &ns);
     if (r > 0 && status)
         *status = st;
     if (r > 0 && rusage) { /* the child's CPU time (and its reaped children's), as user time */
@@ -129,14 +136,20 @@ long rt_wait4(long pid, int *status, int options, void *rusage)
 
 long rt_waitid(int idtype, long id, void *info, int options)
 {
-    if (!(options & (4 | 2 | 8)) || (options & 0x01000000 /* WNOWAIT */))
-        return -EINVAL; /* WNOWAIT: not yet */
+    /* WNOHANG 1, WSTOPPED 2, WEXITED 4, WCONTINUED 8, WNOWAIT 0x01000000, and the
+     * __WNOTHREAD, __WALL, __WCLONE bits Linux accepts */
+    if (!(options & (4 | 2 | 8)) || (options & ~(0xfu | 0x01000000u | 0xe0000000u)))
+        return -EINVAL;
     if (idtype != 0 && idtype != 1 && idtype != 2)
         return -EINVAL;
     int st = 0;
     uint64_t ns = 0;
-    /* WEXITED is implied by the launcher; WSTOPPED (2) and WCONTINUED (8) as for wait4 */
-    long r = wait_child(idtype == 1 ? id : idtype == 2 ? (id ? -id : 0) : -1, options, &st, &ns);
+    /* the launcher reports what the options ask for: WEXITED, WSTOPPED, WCONTINUED, and
+     * with WNOWAIT leaves the child to be waited for again */
+    long r = wait_child(idtype == 1   ? id
+                        : idtype == 2 ? (id ? -id : 0)
+                                      : -1,
+                        options & (0xf | 0x01000000), &st, &ns);
     if (r < 0)
         return r;
     if (info) {

@@ -10,6 +10,7 @@ static uint64_t sleep_notif;
 static struct linux_rlimit limits[16] = {
     [RLIMIT_STACK] = {RT_PROG_STACK_PAGES * CX_PAGE_SIZE, RLIM_INFINITY},
     [RLIMIT_NOFILE] = {1024, 4096},
+    [RLIMIT_CORE] = {0, RLIM_INFINITY}, /* Linux's default; no core is written anyway */
     [RLIMIT_SIGPENDING] = {RT_SIGQ_LEN, RT_SIGQ_LEN}, /* the signal page's queue */
 };
 
@@ -20,7 +21,7 @@ static void limits_init(void)
         return;
     done = true;
     for (int r = 0; r < 16; r++)
-        if (r != RLIMIT_STACK && r != RLIMIT_NOFILE && r != RLIMIT_SIGPENDING)
+        if (r != RLIMIT_STACK && r != RLIMIT_NOFILE && r != RLIMIT_SIGPENDING && r != RLIMIT_CORE)
             limits[r].cur = limits[r].max = RLIM_INFINITY;
 }
 
@@ -105,7 +106,7 @@ long rt_getrusage(int who, void *ru)
         ns = rt_cpu_ns(false);
     else
         return -EINVAL;
-    if (!ru)
+    if (!rt_user_range((uint64_t)ru, 144))
         return -EFAULT;
     memset(ru, 0, 144); /* struct rusage */
     int64_t *tv = ru;

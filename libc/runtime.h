@@ -103,6 +103,7 @@ long rt_timer_create(int clock, const struct l_sigevent *ev, int *id);
 long rt_timer_settime(long id, int flags, const struct l_itimerspec *nv, struct l_itimerspec *ov);
 long rt_timer_gettime(long id, struct l_itimerspec *cur);
 long rt_timer_getoverrun(long id);
+int rt_timer_taken(long id); /* signal.c: a timer's signal is taken; its si_overrun */
 long rt_timer_delete(long id);
 void rt_timers_after_fork(void);
 void rt_timers_exec(void);
@@ -149,6 +150,18 @@ long rt_arch_prctl(uint64_t code, uint64_t addr);
 long rt_set_tid_address(uint64_t addr);
 long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
 bool rt_addr_shared(uint64_t addr);
+/* Whether [p, p + n) is a range a program's pointer may name: not NULL or the first
+ * 64 KiB, below CX_USER_TOP, not wrapping. (Whether it is mapped is not asked: an
+ * unmapped page faults in the runtime and ends the process; Linux would say EFAULT.) */
+static inline bool rt_user_range(uint64_t p, uint64_t n)
+{
+    return p >= 0x10000 && p < CX_USER_TOP && n <= CX_USER_TOP - p;
+}
+/* The same for an optional pointer: NULL passes. */
+static inline bool rt_user_opt(uint64_t p, uint64_t n)
+{
+    return !p || rt_user_range(p, n);
+}
 long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3);
 _Noreturn void rt_thread_exit(void);
 void rt_threads_after_fork(unsigned forker);

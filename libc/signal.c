@@ -331,7 +331,9 @@ static int take(struct rt_tsig *ts, struct l_siginfo *info)
             ts->pending &= ~BIT(sig);
             info->code = ts->info[sig - 1].code;
             info->u.proc.pid = ts->info[sig - 1].pid;
-            info->u.proc.uid = rt_uid;
+            info->u.proc.uid = info->code == -2 /* SI_TIMER: si_timerid, si_overrun */
+                                   ? (uint32_t)rt_timer_taken(info->u.proc.pid)
+                                   : rt_uid;
             return sig;
         }
         struct rt_sigq_entry *e = (__atomic_load_n(&sigpage->qpending, __ATOMIC_ACQUIRE) & BIT(sig))
@@ -359,6 +361,8 @@ static int take(struct rt_tsig *ts, struct l_siginfo *info)
         info->u.proc.pid = sigpage->info[sig - 1].pid;
         info->u.proc.uid = (uint32_t)sigpage->info[sig - 1].uid;
         info->u.proc.status = sigpage->info[sig - 1].status;
+        if (info->code == -2) /* SI_TIMER: the overruns since it was raised */
+            info->u.proc.uid = (uint32_t)rt_timer_taken(info->u.proc.pid);
         return sig;
     }
 }
@@ -421,7 +425,7 @@ static void push_frame(struct cx_regs *r, int sig, const struct l_siginfo *info)
     r->rflags &= ~(1ul << 10 | 1ul << 8); /* DF and TF clear */
     frame_fpstate_default(r->fxsave);
     if (a->flags & SA_RESETHAND)
-        actions[sig].handler = SIG_DFL, actions[sig].flags &= ~SA_SIGINFO;
+        actions[sig].handler = SIG_DFL; /* the flags stay, as Linux keeps them */
 }
 
 /*
@@ -449,7 +453,9 @@ static void deliver(struct cx_regs *r)
                 cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_STOP, 1, 0), (uint64_t)sig, 0, 0, 0);
                 continue; /* continued */
             }
-            rt_exit_process(sig | (d == D_CORE ? 0x80 : 0));
+            /* D_CORE: no core file is written, so the status says none was (no 0x80,
+             * WCOREDUMP false), as on Linux with RLIMIT_CORE 0 */
+            rt_exit_process(sig);
         }
         if (restart && (int64_t)r->rax == -EINTR && (a->flags & SA_RESTART)) {
             r->rax = restart - 1;
@@ -488,7 +494,7 @@ _Noreturn void rt_signal_redirect(void)
     rt_unlock();
     cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
     rt_log("[runtime] cannot resume after a signal\n");
-    rt_exit_process(0x80 | 11);
+    rt_exit_process(11); /* SIGSEGV; no core is written */
 }
 
 _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address)
@@ -534,7 +540,7 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
            address, r.rip, where);
     cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FAULT_REPORT, 4, 0), (uint64_t)sig, address, r.rip,
                     vector);
-    rt_exit_process(sig | 0x80);
+    rt_exit_process(sig); /* no core is written: no 0x80 */
 }
 
 long rt_sigreturn(void)
@@ -619,7 +625,9 @@ long rt_sigpending(uint64_t *set, size_t size)
         return -EINVAL;
     struct rt_tsig *ts = rt_tsig_self();
     claim_thread_entries();
-    *set = (ts->pending | process_pending()) & ts->mask;
+    /* a vfork child's process signals are its own (none yet): the signal page's are the
+     * parent's, which a child does not inherit */
+    *set = (ts->pending | (rt_in_vfork() ? 0 : process_pending())) & ts->mask;
     return 0;
 }
 

@@ -86,7 +86,7 @@ static long copy_out(uint64_t uaddr, const void *src, size_t n)
     /* The program's memory is our own address space: a bad pointer faults here, in the
      * runtime, and the launcher reports it. Linux would return EFAULT; the runtime
      * checks what it cheaply can. */
-    if (!uaddr)
+    if (!rt_user_range(uaddr, n))
         return -EFAULT;
     memcpy((void *)uaddr, src, n);
     return 0;
@@ -115,6 +115,8 @@ static long realtime_out(uint64_t ts)
 static long sys_gettimeofday(uint64_t tv, uint64_t tz)
 {
     uint64_t ns = rt_realtime_ns();
+    if (!rt_user_opt(tv, 16) || !rt_user_opt(tz, 8))
+        return -EFAULT;
     if (tv) {
         int64_t t[2] = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000)};
         memcpy((void *)tv, t, sizeof(t));
@@ -124,13 +126,28 @@ static long sys_gettimeofday(uint64_t tv, uint64_t tz)
     return 0;
 }
 
+/* socket: no address family is offered yet (there is no socket plugin: a sandbox has no
+ * network), so every family gets EAFNOSUPPORT, as from a Linux kernel built without
+ * it. The errno matters: musl's getpwnam and getgrnam ask nscd over AF_UNIX first and
+ * read /etc/passwd and /etc/group only after EAFNOSUPPORT (any other error fails the
+ * lookup). Said once in the log. */
+static long sys_socket(uint64_t domain)
+{
+    static bool said;
+    if (!said) {
+        said = true;
+        rt_log("[runtime] socket(%lu): no address family in this sandbox: EAFNOSUPPORT\n", domain);
+    }
+    return -EAFNOSUPPORT;
+}
+
 static long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
 {
     if (flags & ~7ul) /* GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE */
         return -EINVAL;
     if (len > 33554431)
         len = 33554431; /* Linux's limit per call */
-    if (len && !buf)
+    if (len && !rt_user_range(buf, len))
         return -EFAULT;
     rt_random_bytes((void *)buf, len);
     return (long)len;
@@ -268,6 +285,8 @@ static long dispatch(struct rt_call *c)
     case NR_alarm:
         return rt_alarm((unsigned)a[0]);
     case NR_setitimer:
+        if (!rt_user_opt(a[1], 32) || !rt_user_opt(a[2], 32))
+            return -EFAULT;
         return rt_setitimer((int)a[0], (const struct l_itimerval *)a[1],
                             (struct l_itimerval *)a[2]);
     case NR_getitimer:
@@ -275,6 +294,8 @@ static long dispatch(struct rt_call *c)
     case NR_timer_create:
         return rt_timer_create((int)a[0], (const struct l_sigevent *)a[1], (int *)a[2]);
     case NR_timer_settime:
+        if (!rt_user_range(a[2], 32) || !rt_user_opt(a[3], 32))
+            return -EFAULT;
         return rt_timer_settime((long)(int)a[0], (int)a[1], (const struct l_itimerspec *)a[2],
                                 (struct l_itimerspec *)a[3]);
     case NR_timer_gettime:
@@ -351,10 +372,14 @@ static long dispatch(struct rt_call *c)
         return sys_gettimeofday(a[0], a[1]);
     case NR_time: {
         int64_t t = (int64_t)(rt_realtime_ns() / 1000000000u);
+        if (a[0] && !rt_user_range(a[0], sizeof(t)))
+            return -EFAULT;
         if (a[0])
             memcpy((void *)a[0], &t, sizeof(t));
         return t;
     }
+    case NR_socket:
+        return sys_socket(a[0]);
     case NR_getrandom:
         return sys_getrandom(a[0], a[1], a[2]);
     case NR_brk:
@@ -399,22 +424,37 @@ static long dispatch(struct rt_call *c)
     case NR_arch_prctl:
         return rt_arch_prctl(a[0], a[1]);
     case NR_rt_sigaction:
+        if (!rt_user_opt(a[1], 32) || !rt_user_opt(a[2], 32))
+            return (int)a[0] < 1 || (int)a[0] > 64 || a[3] != 8 ? -EINVAL : -EFAULT;
         return rt_sigaction((int)a[0], (const struct k_sigaction *)a[1], (struct k_sigaction *)a[2],
                             a[3]);
     case NR_rt_sigprocmask:
+        if (!rt_user_opt(a[1], 8) || !rt_user_opt(a[2], 8))
+            return a[3] != 8 ? -EINVAL : -EFAULT;
         return rt_sigprocmask((int)a[0], (const uint64_t *)a[1], (uint64_t *)a[2], a[3]);
     case NR_getrlimit:
+        if (!rt_user_range(a[1], sizeof(struct linux_rlimit)))
+            return a[0] >= 16 ? -EINVAL : -EFAULT;
         return rt_prlimit(0, (unsigned)a[0], NULL, (struct linux_rlimit *)a[1]);
     case NR_setrlimit:
+        if (!rt_user_range(a[1], sizeof(struct linux_rlimit)))
+            return -EFAULT;
         return rt_prlimit(0, (unsigned)a[0], (const struct linux_rlimit *)a[1], NULL);
     case NR_prlimit64:
+        if (!rt_user_opt(a[2], sizeof(struct linux_rlimit)) ||
+            !rt_user_opt(a[3], sizeof(struct linux_rlimit)))
+            return -EFAULT;
         return rt_prlimit((int)a[0], (unsigned)a[1], (const struct linux_rlimit *)a[2],
                           (struct linux_rlimit *)a[3]);
     case NR_getrusage:
         return rt_getrusage((int)a[0], (void *)a[1]);
     case NR_times:
+        if (!rt_user_opt(a[0], 32))
+            return -EFAULT;
         return rt_times((void *)a[0]);
     case NR_sysinfo:
+        if (!rt_user_range(a[0], sizeof(struct linux_sysinfo)))
+            return -EFAULT;
         return rt_sysinfo((struct linux_sysinfo *)a[0]);
     case NR_sched_getaffinity:
         return sys_getaffinity((int)a[0], a[1], a[2]);

@@ -9,7 +9,9 @@
  * thread, a thread-directed one in that thread's pending set. It runs runtime code only
  * and takes the runtime lock like a call. Setting a timer signals the notification so
  * that the thread looks again. A signal still pending when the timer fires again counts
- * as an overrun (timer_getoverrun), as on Linux.
+ * as an overrun; when the signal is taken (delivered or waited for: signal.c calls
+ * rt_timer_taken) the overruns since it was raised become its si_overrun and what
+ * timer_getoverrun says, at most INT_MAX (DELAYTIMER_MAX), as on Linux.
  *
  * Timers are not inherited by a fork child; execve deletes POSIX timers and keeps the
  * alarm (ITIMER_REAL), as POSIX says.
@@ -28,12 +30,20 @@ struct timer {
     bool used, armed;
     int clock;
     int notify, sig;
-    uint64_t tid;      /* SIGEV_THREAD_ID */
-    uint64_t value;    /* sigev_value, for si_value */
-    uint64_t expiry;   /* monotonic ns */
-    uint64_t interval; /* ns, 0: one shot */
-    int overrun, last_overrun;
+    uint64_t tid;              /* SIGEV_THREAD_ID */
+    uint64_t value;            /* sigev_value, for si_value */
+    uint64_t expiry;           /* monotonic ns */
+    uint64_t interval;         /* ns, 0: one shot */
+    int overrun, last_overrun; /* since the signal was raised; at its last taking */
 };
+
+#define OVERRUN_MAX 0x7fffffff /* DELAYTIMER_MAX: Linux's counts stop there */
+
+static void add_overrun(struct timer *t, uint64_t n)
+{
+    uint64_t sum = (uint64_t)t->overrun + n;
+    t->overrun = sum > OVERRUN_MAX ? OVERRUN_MAX : (int)sum;
+}
 
 static struct timer timers[MAX_TIMERS];
 static uint64_t timer_notif, timer_thread;
@@ -58,12 +68,11 @@ static void fire(int i, struct timer *t)
             if (!ts || tid != t->tid)
                 continue;
             if (ts->pending & bit) {
-                t->overrun++;
+                add_overrun(t, 1);
                 return;
             }
             ts->info[t->sig - 1].code = -2; /* SI_TIMER */
             ts->info[t->sig - 1].pid = i - 1;
-            t->last_overrun = t->overrun;
             t->overrun = 0;
             ts->pending |= bit;
             cx_thread_redirect(slot);
@@ -72,15 +81,14 @@ static void fire(int i, struct timer *t)
         return; /* the thread is gone */
     }
     if (__atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE) & bit) {
-        t->overrun++;
+        add_overrun(t, 1);
         return;
     }
     /* SI_KERNEL for the alarm; SI_TIMER with si_timerid, si_overrun, si_value */
     sigpage->info[t->sig - 1].code = i == ITIMER_SLOT ? 0x80 : -2;
     sigpage->info[t->sig - 1].pid = i == ITIMER_SLOT ? 0 : i - 1;
-    sigpage->info[t->sig - 1].uid = t->overrun;
+    sigpage->info[t->sig - 1].uid = 0; /* si_overrun: set when it is taken */
     sigpage->info[t->sig - 1].status = (int32_t)t->value;
-    t->last_overrun = t->overrun;
     t->overrun = 0;
     __atomic_or_fetch(&sigpage->pending, bit, __ATOMIC_RELEASE);
     cx_thread_redirect(rt->slot_thread);
@@ -99,7 +107,7 @@ static _Noreturn void timer_main(void)
                 fire(i, tm);
                 if (tm->interval) {
                     uint64_t missed = (t - tm->expiry) / tm->interval;
-                    tm->overrun += (int)missed;
+                    add_overrun(tm, missed); /* expirations already past: overruns */
                     tm->expiry += (missed + 1) * tm->interval;
                 } else {
                     tm->armed = false;
@@ -219,6 +227,8 @@ long rt_getitimer(int which, struct l_itimerval *ov)
 {
     if (which != 0)
         return which == 1 || which == 2 ? -ENOSYS : -EINVAL;
+    if (!rt_user_range((uint64_t)ov, sizeof(*ov)))
+        return -EFAULT;
     return rt_setitimer(0, NULL, ov);
 }
 
@@ -310,9 +320,23 @@ long rt_timer_gettime(long id, struct l_itimerspec *cur)
     struct timer *t = timer_of(id);
     if (!t)
         return -EINVAL;
+    if (!rt_user_range((uint64_t)cur, sizeof(*cur)))
+        return -EFAULT;
     cur->value = ns_ts(left(t));
     cur->interval = ns_ts(t->interval);
     return 0;
+}
+
+/* The signal of POSIX timer id (si_timerid) is being taken: the overruns since it was
+ * raised are its si_overrun and timer_getoverrun's answer from now on. Lock held. */
+int rt_timer_taken(long id)
+{
+    if (id < 0 || id + 1 >= MAX_TIMERS || !timers[id + 1].used)
+        return 0;
+    struct timer *t = &timers[id + 1];
+    t->last_overrun = t->overrun;
+    t->overrun = 0;
+    return t->last_overrun;
 }
 
 long rt_timer_getoverrun(long id)

@@ -717,12 +717,17 @@ static long start_first(int argc, char **argv, int trace)
 }
 
 /* fork: a copy of parent's address space (the runtime restarts the child's thread from
- * the registers it saved, libc/process.c); returns the child's pid or a CX_E_* code. */
-static long do_fork(struct proc *parent)
+ * the registers it saved, libc/process.c); returns the child's pid or -errno. With
+ * clone_parent (CLONE_PARENT) the child's parent is parent's own parent, which then
+ * waits for it and gets its SIGCHLD; its group, session and bounds are still parent's. */
+static long do_fork(struct proc *parent, bool clone_parent)
 {
     long err;
     if (parent->host)
         return -11; /* a vfork child's fork: its runtime refuses it already */
+    struct proc *gp = clone_parent ? find_proc(parent->ppid) : NULL;
+    if (clone_parent && (!gp || gp->state != P_RUNNING))
+        return -22; /* EINVAL: as Linux for init's (the first process's parent is us) */
     /* the first refusal after a fork that worked is logged (a fork bomb gives one line;
      * the log's label names the sandbox) */
     static bool refusing;
@@ -734,6 +739,14 @@ static long do_fork(struct proc *parent)
                       parent->pid, MAX_PROCS);
         refusing = true;
         return -11; /* EAGAIN: the process table is full */
+    }
+    if (clone_parent) {
+        pr->ppid = gp->pid;
+        pr->pgid = parent->pgid;
+        pr->sid = parent->sid;
+        pr->narrowed = parent->narrowed;
+        pr->no_archive = parent->no_archive;
+        pr->labels = parent->labels;
     }
     pr->nocldwait = parent->nocldwait;
     pr->no_ctty = parent->no_ctty;
@@ -1166,20 +1179,24 @@ static long do_wait(struct proc *pr, long pid, int options, int *status, uint64_
             continue;
         if (pid > 0 ? c->pid != pid : pid < -1 ? c->pgid != -pid : pid == 0 && c->pgid != pr->pgid)
             continue;
+        if (c->state == P_ZOMBIE && !(options & 4))
+            continue; /* a zombie is no child to wait for without WEXITED (Linux: ECHILD) */
         any = true;
-        if (c->state == P_ZOMBIE) {
+        bool keep = options & 0x01000000; /* WNOWAIT: report, leave it to be waited for */
+        if (c->state == P_ZOMBIE && (options & 4)) { /* WEXITED */
             *status = c->wait_status;
             *ns = c->cpu_ns;
-            c->state = P_FREE;
+            if (!keep)
+                c->state = P_FREE;
             return c->pid;
         }
-        if ((options & 2) && c->stop_report) { /* WUNTRACED */
-            c->stop_report = false;
+        if ((options & 2) && c->stop_report) { /* WUNTRACED, WSTOPPED */
+            c->stop_report = keep;
             *status = (c->stop_sig << 8) | 0x7f;
             return c->pid;
         }
         if ((options & 8) && c->cont_report) { /* WCONTINUED */
-            c->cont_report = false;
+            c->cont_report = keep;
             *status = 0xffff;
             return c->pid;
         }
@@ -1627,9 +1644,9 @@ int main(int argc, char **argv)
                 continue;
             }
             report_runtime_fault(pr->pid, m.w[CX_FW_ADDR], m.w[CX_FW_RIP]);
-            ws = 0x80 | 11; /* SIGSEGV, core */
+            ws = 11; /* SIGSEGV (no core is written: no 0x80) */
         } else if (label == RT_LABEL_FORK) {
-            m.w[0] = (uint64_t)do_fork(pr);
+            m.w[0] = (uint64_t)do_fork(pr, CX_TAG_WORDS(m.tag) >= 1 && (m.w[0] & 1));
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;

@@ -8,7 +8,7 @@ include tests/hostile/module.mk
 # where it is not usable): it must pass under both
 SCENARIOS += boot crash config-error posix-hello posix-census posix-vdso posix-config ramfs-share vfs-share fs-quota fs-server-death sandbox-trees kernel kernel@kvm kernel@tcg
 # Attacks on a shared file server's sessions and mappings (tests/hostile/fsattack.c)
-SCENARIOS += fs-attack
+SCENARIOS += fs-attack leaks
 # tools/capix exec against the same binaries on the Linux host
 TEST_SCRIPTS += tests/tools/capix-exec.sh
 # coreutils (BRIEF.md section 4 item 3) in capix against the same binaries on the host
@@ -19,4 +19,4 @@ TEST_SCRIPTS += tests/terminal/console-test.py
 # Sandboxes (docs/sandboxes.md): a hostile program next to a shell (tests/hostile/)
 SCENARIOS += sandbox-hostile sandbox-isolation sandbox-cpu provider-timeout session-extra-caps session-labels
 # the same with 20 million calls, run by `make fuzz`
-FUZZ_SCENARIOS += sandbox-hostile-long kernel-attacks-long
+FUZZ_SCENARIOS += sandbox-hostile-long kernel-attacks-long leaks-long

@@ -649,6 +649,43 @@ int vfs_fcntl(struct vfs *v, int fd, int cmd, unsigned long arg)
         return -EBADF;
     if (f->flags & O_PATH)
         return -EBADF;
+    switch (cmd) {
+    /* the owner and signal of an open description, kept as Linux keeps them; nothing
+     * sends SIGIO (O_ASYNC), so they are only read back. The _EX ones take a struct
+     * f_owner_ex {int type; int pid;} that the caller has checked is in its memory. */
+    case F_GETOWN:
+        return f->owner_type == F_OWNER_PGRP ? -f->owner : f->owner;
+    case F_SETOWN:
+        if ((int)arg == INT32_MIN)
+            return -EINVAL;
+        f->owner = (int)arg < 0 ? -(int)arg : (int)arg;
+        f->owner_type = (int)arg < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+        return 0;
+    case F_GETOWN_EX: {
+        int32_t *o = (int32_t *)(uintptr_t)arg;
+        o[0] = f->owner_type;
+        o[1] = f->owner;
+        return 0;
+    }
+    case F_SETOWN_EX: {
+        const int32_t *o = (const int32_t *)(uintptr_t)arg;
+        int32_t type = o[0], pid = o[1];
+        if (type != F_OWNER_TID && type != F_OWNER_PID && type != F_OWNER_PGRP)
+            return -EINVAL;
+        if (pid < 0)
+            return -EINVAL;
+        f->owner_type = (uint8_t)type;
+        f->owner = pid;
+        return 0;
+    }
+    case F_GETSIG:
+        return f->owner_sig;
+    case F_SETSIG:
+        if (arg > 64)
+            return -EINVAL;
+        f->owner_sig = (uint8_t)arg;
+        return 0;
+    }
     if (!f->node->fs->ops->fcntl)
         return -EINVAL;
     return f->node->fs->ops->fcntl(f, cmd, arg);

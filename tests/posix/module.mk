@@ -95,3 +95,15 @@ $(BUILD)/user/bin/mqtest: tests/posix/mqtest.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/mqtest
 TEST_SCRIPTS += tests/posix/mqtest-test.sh
+# cycles: many short-lived programs of one kind (shared mappings, pipes, ptys, sessions,
+# timers, threads) in one boot; quotas must come back to the byte (scenario leaks)
+$(BUILD)/user/bin/cycles: tests/posix/cycles.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/cycles
+# fidelity: small Linux behaviours a test suite meets (issue 23), on the host and in capix
+$(BUILD)/user/bin/fidelity: tests/posix/fidelity.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/fidelity
+TEST_SCRIPTS += tests/posix/fidelity-test.sh

@@ -81,6 +81,9 @@ struct vfs_file {
                               VFS_OFF_REMOTE, lseek needs the plugin's llseek; pos unused */
     /* core-private */
     struct vfs_node *parent; /* one reference: the directory a non-directory was opened in */
+    int32_t owner;           /* F_SETOWN(_EX): pid, tid or group (kept: no SIGIO is sent) */
+    uint8_t owner_type;      /* F_OWNER_TID 0, F_OWNER_PID 1, F_OWNER_PGRP 2 */
+    uint8_t owner_sig;       /* F_SETSIG (0: SIGIO) */
 };
 
 /* The offset of read and write on a remote_pos description: "at your own offset". */
