@@ -411,6 +411,202 @@ static void ro_dirty_cache(void)
     CHECK_INT(fsck_clean("ro.img"), 0);
 }
 
+/* Inode numbers stay while a node lives; a file removed while open stays usable and
+ * gives its clusters back at the last close. */
+static void inodes_and_open_unlinked(void)
+{
+    static char buf[20000];
+    struct linux_statfs sf;
+    struct linux_stat st, st2;
+    uint64_t free0;
+    struct vfs *v;
+    int fd, err;
+    CHECK_INT(mkimage("ino.img", 16, 20480, NULL), 0);
+    v = mount_fat("ino.img", NULL);
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0777), 0);
+    CHECK_INT(tl_write(v, "/file one", "1"), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/file one", &st, 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/FILE ONE", &st2, 0), 0);
+    CHECK_INT(st.st_ino, st2.st_ino);
+    fd = vfs_openat(v, AT_FDCWD, "/file one", O_RDWR, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/file one", AT_FDCWD, "/d/file two", 0), 0);
+    CHECK_INT(vfs_fstat(v, fd, &st2), 0);
+    CHECK_INT(st2.st_ino, st.st_ino);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/d/file two", &st2, 0), 0);
+    CHECK_INT(st2.st_ino, st.st_ino);
+    CHECK_INT(tl_write(v, "/file one", "new"), 0); /* may take the old slots */
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/file one", &st2, 0), 0);
+    CHECK(st2.st_ino != st.st_ino);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_statfs(v, "/", &sf), 0);
+    free0 = sf.f_bfree;
+    fd = vfs_openat(v, AT_FDCWD, "/d/file two", O_RDWR, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/d/file two", 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/d/file two", &st2, 0), -ENOENT);
+    memset(buf, 'u', sizeof buf);
+    CHECK_INT(vfs_pwrite(v, fd, buf, sizeof buf, 0), sizeof buf);
+    CHECK_INT(vfs_pread(v, fd, buf, sizeof buf, 0), sizeof buf);
+    CHECK(buf[0] == 'u' && buf[sizeof buf - 1] == 'u');
+    CHECK_INT(vfs_fstat(v, fd, &st2), 0);
+    CHECK_INT(st2.st_nlink, 0);
+    CHECK_INT(vfs_statfs(v, "/", &sf), 0);
+    CHECK(sf.f_bfree < free0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_statfs(v, "/", &sf), 0);
+    CHECK_INT(sf.f_bfree, free0 + 1); /* its first cluster too */
+    CHECK_STR(tl_read(v, "/file one", &err), "new");
+    unmount(v);
+    CHECK_INT(fsck_clean("ino.img"), 0);
+}
+
+/* Every entry present for a whole directory read is returned once, also while the
+ * reader removes entries; short names get ~N tails that mtools shows. */
+static void readdir_positions_and_tails(void)
+{
+    static char seen[200];
+    char buf[300], cmd[700];
+    struct vfs *v;
+    int64_t got;
+    int fd, i, total = 0;
+    const char *s;
+    CHECK_INT(mkimage("rd.img", 12, 2048, NULL), 0);
+    v = mount_fat("rd.img", NULL);
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0777), 0);
+    for (i = 0; i < 120; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "/d/longfilename%03d.txt", i);
+        CHECK_INT(tl_write(v, p, "x"), 0);
+    }
+    fd = vfs_openat(v, AT_FDCWD, "/d", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0);
+    memset(seen, 0, sizeof seen);
+    while ((got = vfs_getdents64(v, fd, buf, sizeof buf)) > 0) {
+        int batch[32], nb = 0, k;
+        int64_t off = 0;
+        while (off < got) {
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(buf + off);
+            char p[300];
+            off += d->d_reclen;
+            if (d->d_name[0] == '.')
+                continue;
+            CHECK(sscanf(d->d_name, "longfilename%d.txt", &i) == 1 && i >= 0 && i < 120);
+            CHECK_INT(seen[i], 0);
+            seen[i] = 1;
+            total++;
+            snprintf(p, sizeof p, "/d/%s", d->d_name);
+            CHECK_INT(vfs_unlinkat(v, AT_FDCWD, p, 0), 0);
+            if (nb < 32)
+                batch[nb++] = i;
+        }
+        for (k = 0; k < nb; k++) { /* and one not read yet, if still there */
+            char p[300];
+            i = 119 - batch[k];
+            snprintf(p, sizeof p, "/d/longfilename%03d.txt", i);
+            if (!seen[i] && vfs_unlinkat(v, AT_FDCWD, p, 0) == 0)
+                seen[i] = 2;
+        }
+    }
+    CHECK_INT(got, 0);
+    for (i = 0; i < 120; i++)
+        CHECK(seen[i]);
+    CHECK(total >= 60);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_STR(tl_ls(v, "/d"), "");
+    CHECK_INT(tl_write(v, "/longfilename1.txt", "a"), 0);
+    CHECK_INT(tl_write(v, "/longfilename2.txt", "b"), 0);
+    CHECK_INT(tl_write(v, "/longfilename3.txt", "c"), 0);
+    CHECK_INT(tl_write(v, "/UPPER.TXT", "d"), 0);
+    CHECK_INT(tl_write(v, "/lower.txt", "e"), 0);
+    unmount(v);
+    CHECK_INT(fsck_clean("rd.img"), 0);
+    snprintf(cmd, sizeof cmd, mcmd("rd.img"), "mdir");
+    s = sh_out("%s :: | grep -i longfi", cmd);
+    CHECK_CONTAINS(s, "LONGFI~1 TXT");
+    CHECK_CONTAINS(s, "LONGFI~3 TXT");
+    s = sh_out("%s :: | grep -i upper", cmd);
+    CHECK_CONTAINS(s, "UPPER    TXT");
+    snprintf(cmd, sizeof cmd, mcmd("rd.img"), "mtype");
+    CHECK_STR(sh_out("%s ::LONGFI~2.TXT", cmd), "b");
+    CHECK_STR(sh_out("%s ::lower.txt", cmd), "e");
+}
+
+/* Reads n bytes of the image at off, or writes them. */
+static int poke(const char *name, long off, void *b, size_t n, bool write)
+{
+    FILE *fp = fopen(img(name), "r+");
+    size_t k;
+    if (!fp)
+        return -1;
+    fseek(fp, off, SEEK_SET);
+    k = write ? fwrite(b, 1, n, fp) : fread(b, 1, n, fp);
+    fclose(fp);
+    return k == n ? 0 : -1;
+}
+
+/* Chains that loop, leave the volume or end before the size: EIO, and no hang. */
+static void corrupt_chains(void)
+{
+    unsigned char bs[64], e[32], v2[2];
+    long fat, root;
+    char buf[8192];
+    struct vfs *v;
+    int fd, i;
+    CHECK_INT(mkimage("chain.img", 16, 20480, "-s 1"), 0);
+    v = mount_fat("chain.img", NULL);
+    CHECK(v);
+    memset(buf, 'c', sizeof buf);
+    fd = vfs_openat(v, AT_FDCWD, "/A", O_WRONLY | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_write(v, fd, buf, 2048), 2048); /* four clusters */
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/D", 0777), 0);
+    unmount(v);
+    CHECK_INT(poke("chain.img", 0, bs, sizeof bs, false), 0);
+    fat = (long)(bs[14] | bs[15] << 8) * 512;
+    root = fat + (long)bs[16] * (bs[22] | bs[23] << 8) * 512;
+    CHECK_INT(poke("chain.img", root, e, 32, false), 0); /* the short entry of A */
+    CHECK(memcmp(e, "A          ", 11) == 0);
+    for (i = 0; i < 3; i++) {
+        unsigned cl = e[26] | e[27] << 8;
+        unsigned second = cl + 1;
+        unsigned val = i == 0 ? cl : i == 1 ? 0xfff0 : 0xffff; /* loop, out of range, short */
+        long at = fat + (long)(i == 2 ? cl : second) * 2;
+        v2[0] = (unsigned char)val;
+        v2[1] = (unsigned char)(val >> 8);
+        CHECK_INT(poke("chain.img", at, v2, 2, true), 0);
+        v = mount_fat("chain.img", NULL);
+        CHECK(v);
+        fd = vfs_openat(v, AT_FDCWD, "/A", O_RDONLY, 0);
+        CHECK(fd >= 0);
+        /* a loop within the size reads (bounded); a broken chain ends the read short,
+         * and reading on from there is EIO */
+        CHECK_INT(vfs_pread(v, fd, buf, sizeof buf, 0), i == 0 ? 2048 : i == 1 ? 1024 : 512);
+        if (i > 0)
+            CHECK_INT(vfs_pread(v, fd, buf, sizeof buf, i == 1 ? 1024 : 512), -EIO);
+        CHECK_INT(vfs_close(v, fd), 0);
+        CHECK_STR(tl_ls(v, "/D"), "");
+        unmount(v);
+    }
+    /* the directory D points to a cluster out of range */
+    CHECK_INT(poke("chain.img", root + 32, e, 32, false), 0);
+    CHECK(memcmp(e, "D          ", 11) == 0);
+    e[26] = 0xf0;
+    e[27] = 0xff;
+    CHECK_INT(poke("chain.img", root + 32, e, 32, true), 0);
+    v = mount_fat("chain.img", NULL);
+    CHECK(v);
+    fd = vfs_openat(v, AT_FDCWD, "/D", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_getdents64(v, fd, buf, sizeof buf), -EIO);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(tl_write(v, "/D/x", "x"), -EIO);
+    unmount(v);
+}
+
 /* Corrupt images: EIO and no crash. */
 static void corrupt_images(void)
 {
@@ -468,6 +664,9 @@ CASE(full_volume)
 CASE(unix_mapping)
 CASE(ro_dirty_cache)
 CASE(corrupt_images)
+CASE(inodes_and_open_unlinked)
+CASE(readdir_positions_and_tails)
+CASE(corrupt_chains)
 
 int main(void)
 {
@@ -480,5 +679,8 @@ int main(void)
     tl_run("unix_mapping", unix_mapping_case);
     tl_run("ro_dirty_cache", ro_dirty_cache_case);
     tl_run("corrupt_images", corrupt_images_case);
+    tl_run("inodes_and_open_unlinked", inodes_and_open_unlinked_case);
+    tl_run("readdir_positions_and_tails", readdir_positions_and_tails_case);
+    tl_run("corrupt_chains", corrupt_chains_case);
     return tl_finish();
 }
