@@ -33,6 +33,7 @@
 #define FAT_MAX_LFN 255            /* UCS-2 units */
 #define FAT_MAX_FILE 0xffffffffull /* largest file size */
 #define FAT_CACHE_SECTORS 2048     /* cached sectors per mount */
+#define FAT_CACHE_RUN 16           /* sectors per device call at most */
 #define FAT_EOC 0x0fffffffu        /* end of chain, as table.c returns it */
 
 enum fat_type { FAT12 = 12, FAT16 = 16, FAT32 = 32 };
@@ -52,6 +53,8 @@ struct fat_cache {
     struct fat_cblock *blocks;
     struct fat_cblock **hash;
     uint8_t *mem;
+    uint8_t *rbounce, *wbounce; /* FAT_CACHE_RUN sectors each, for multi-sector calls */
+    struct fat_cblock **order;  /* write-back's sorted dirty blocks */
     uint32_t n, nhash, hand, bsize;
     uint64_t ndirty;
 };

@@ -534,6 +534,46 @@ static void readdir_positions_and_tails(void)
     CHECK_STR(sh_out("%s ::lower.txt", cmd), "e");
 }
 
+/* Device calls carry many sectors: merged write-back, read-ahead within a cluster;
+ * a failing device gives EIO. */
+static void merged_io_and_device_errors(void)
+{
+    static char buf[256 * 1024], got[256 * 1024];
+    unsigned writes, reads, flushes;
+    struct vfs *v;
+    int fd;
+    CHECK_INT(mkimage("io.img", 16, 40960, "-s 8"), 0); /* 4 KiB clusters */
+    v = mount_fat("io.img", NULL);
+    CHECK(v);
+    pattern(buf, sizeof buf, 5);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDWR | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    writes = fat_host_writes;
+    flushes = fat_host_flushes;
+    CHECK_INT(vfs_write(v, fd, buf, sizeof buf), sizeof buf);
+    CHECK_INT(vfs_fsync(v, fd, false), 0);
+    CHECK(fat_host_writes - writes <= sizeof buf / 512 / 16 + 8);
+    CHECK(fat_host_flushes > flushes);
+    CHECK_INT(vfs_close(v, fd), 0);
+    unmount(v);
+    v = mount_fat("io.img", NULL);
+    CHECK(v);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    reads = fat_host_reads;
+    CHECK_INT(vfs_read(v, fd, got, sizeof got), sizeof got);
+    CHECK(memcmp(got, buf, sizeof got) == 0);
+    CHECK(fat_host_reads - reads <= sizeof buf / 4096 + 8); /* a cluster per call */
+    fat_host_fail = true;
+    CHECK_INT(tl_write(v, "/g", "x"), -EIO);
+    CHECK_INT(vfs_pread(v, fd, got, 10, 0), 10); /* cached */
+    CHECK_INT(vfs_fsync(v, fd, false), -EIO);
+    fat_host_fail = false;
+    CHECK_INT(vfs_close(v, fd), 0);
+    unmount(v);
+    CHECK_INT(fsck_clean("io.img"), 0);
+}
+
 /* Reads n bytes of the image at off, or writes them. */
 static int poke(const char *name, long off, void *b, size_t n, bool write)
 {
@@ -667,6 +707,7 @@ CASE(corrupt_images)
 CASE(inodes_and_open_unlinked)
 CASE(readdir_positions_and_tails)
 CASE(corrupt_chains)
+CASE(merged_io_and_device_errors)
 
 int main(void)
 {
@@ -682,5 +723,6 @@ int main(void)
     tl_run("inodes_and_open_unlinked", inodes_and_open_unlinked_case);
     tl_run("readdir_positions_and_tails", readdir_positions_and_tails_case);
     tl_run("corrupt_chains", corrupt_chains_case);
+    tl_run("merged_io_and_device_errors", merged_io_and_device_errors_case);
     return tl_finish();
 }

@@ -27,7 +27,7 @@ struct host_dev {
 };
 
 static struct host_dev images[MAX_IMAGES];
-unsigned fat_host_flushes, fat_host_writes;
+unsigned fat_host_flushes, fat_host_writes, fat_host_reads;
 size_t fat_host_mem_high;
 bool fat_host_fail;
 
@@ -65,6 +65,7 @@ static int dev_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
     int rc = in_range(h, lba, count);
     if (rc < 0)
         return rc;
+    fat_host_reads++;
     if (h->mem) {
         memcpy(buf, h->mem + off, len);
         return 0;

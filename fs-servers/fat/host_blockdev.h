@@ -14,8 +14,8 @@
 void fat_host_image(const char *label, const char *path);
 /* label= names this buffer of len bytes (the caller keeps it). */
 void fat_host_memory(const char *label, uint8_t *mem, size_t len);
-/* Counters of device writes and flushes, and a switch making every access fail. */
-extern unsigned fat_host_flushes, fat_host_writes;
+/* Counters of device calls, and a switch making every access fail. */
+extern unsigned fat_host_flushes, fat_host_writes, fat_host_reads;
 extern bool fat_host_fail;
 /* The end of the highest write to a memory device so far. */
 extern size_t fat_host_mem_high;
