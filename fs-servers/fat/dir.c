@@ -108,6 +108,8 @@ static void entry_name(struct lfn_state *s, const uint8_t *raw, struct fat_diren
         max = (size_t)s->count * LFN_CHARS;
         while (n < max && s->u[n] != 0)
             n++;
+        if (n > FAT_MAX_LFN)
+            n = 0; /* longer than a long name may be: show the short name */
     }
     if (n) {
         e->first_slot = s->start;

@@ -574,6 +574,37 @@ static void merged_io_and_device_errors(void)
     CHECK_INT(fsck_clean("io.img"), 0);
 }
 
+/* Names at the limits: 255 characters, three-byte UTF-8, a character outside the BMP
+ * (a surrogate pair on disk). */
+static void long_name_limits(void)
+{
+    char name[300], path[320], cmd[700];
+    struct vfs *v;
+    int err, i;
+    CHECK_INT(mkimage("names.img", 16, 20480, NULL), 0);
+    v = mount_fat("names.img", NULL);
+    CHECK(v);
+    memset(name, 'n', 255);
+    name[255] = '\0';
+    snprintf(path, sizeof path, "/%s", name);
+    CHECK_INT(tl_write(v, path, "long"), 0);
+    CHECK_STR(tl_read(v, path, &err), "long");
+    for (i = 0; i < 85; i++)
+        memcpy(name + 3 * i, "\xe2\x82\xac", 3); /* the euro sign */
+    name[255] = '\0';
+    snprintf(path, sizeof path, "/%s", name);
+    CHECK_INT(tl_write(v, path, "euro"), 0);
+    CHECK_STR(tl_read(v, path, &err), "euro");
+    CHECK_INT(tl_write(v, "/\xf0\x9f\x99\x82 smile", "smile"), 0);
+    CHECK_STR(tl_read(v, "/\xf0\x9f\x99\x82 SMILE", &err), "smile");
+    CHECK_INT(tl_write(v, "/bad\xff", "x"), -EINVAL);
+    unmount(v);
+    CHECK_INT(fsck_clean("names.img"), 0);
+    /* mtools shows each half of a surrogate pair as '_'; the euro name it shows whole */
+    snprintf(cmd, sizeof cmd, mcmd("names.img"), "mdir");
+    CHECK_CONTAINS(sh_out("%s ::", cmd), name);
+}
+
 /* Reads n bytes of the image at off, or writes them. */
 static int poke(const char *name, long off, void *b, size_t n, bool write)
 {
@@ -707,6 +738,7 @@ CASE(corrupt_images)
 CASE(inodes_and_open_unlinked)
 CASE(readdir_positions_and_tails)
 CASE(corrupt_chains)
+CASE(long_name_limits)
 CASE(merged_io_and_device_errors)
 
 int main(void)
@@ -723,6 +755,7 @@ int main(void)
     tl_run("inodes_and_open_unlinked", inodes_and_open_unlinked_case);
     tl_run("readdir_positions_and_tails", readdir_positions_and_tails_case);
     tl_run("corrupt_chains", corrupt_chains_case);
+    tl_run("long_name_limits", long_name_limits_case);
     tl_run("merged_io_and_device_errors", merged_io_and_device_errors_case);
     return tl_finish();
 }
