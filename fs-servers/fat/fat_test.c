@@ -605,6 +605,46 @@ static void long_name_limits(void)
     CHECK_CONTAINS(sh_out("%s ::", cmd), name);
 }
 
+/* What fsync wrote is a clean volume on its own: the image copied while still mounted
+ * (as if the machine died right after the sync) passes fsck.fat and holds the data. */
+static void synced_image_is_clean(void)
+{
+    static char buf[50000];
+    char cmd[700];
+    struct vfs *v;
+    int fd, i;
+    CHECK_INT(mkimage("sync.img", 32, 40960, "-s 1"), 0);
+    v = mount_fat("sync.img", NULL);
+    CHECK(v);
+    pattern(buf, sizeof buf, 11);
+    {
+        FILE *fp = fopen(img("sync.src"), "w");
+        CHECK(fp && fwrite(buf, 1, sizeof buf, fp) == sizeof buf);
+        fclose(fp);
+    }
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/dir", 0777), 0);
+    for (i = 0; i < 20; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "/dir/synced file %d", i);
+        CHECK_INT(tl_write(v, p, "data"), 0);
+    }
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/dir/synced file 3", AT_FDCWD, "/moved", 0), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/dir/synced file 4", 0), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/big", O_RDWR | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_write(v, fd, buf, sizeof buf), sizeof buf);
+    CHECK_INT(vfs_fsync(v, fd, false), 0);
+    CHECK_INT(sh("cp %s %s", img("sync.img"), img("synccopy.img")), 0);
+    CHECK_INT(vfs_write(v, fd, buf, sizeof buf), sizeof buf); /* after the copy */
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(fsck_clean("synccopy.img"), 0);
+    snprintf(cmd, sizeof cmd, mcmd("synccopy.img"), "mtype");
+    CHECK_STR(sh_out("%s '::moved'", cmd), "data");
+    CHECK_STR(sh_out("%s '::big' | cmp - %s && echo same", cmd, img("sync.src")), "same\n");
+    unmount(v);
+    CHECK_INT(fsck_clean("sync.img"), 0);
+}
+
 /* Reads n bytes of the image at off, or writes them. */
 static int poke(const char *name, long off, void *b, size_t n, bool write)
 {
@@ -738,6 +778,7 @@ CASE(corrupt_images)
 CASE(inodes_and_open_unlinked)
 CASE(readdir_positions_and_tails)
 CASE(corrupt_chains)
+CASE(synced_image_is_clean)
 CASE(long_name_limits)
 CASE(merged_io_and_device_errors)
 
@@ -755,6 +796,7 @@ int main(void)
     tl_run("inodes_and_open_unlinked", inodes_and_open_unlinked_case);
     tl_run("readdir_positions_and_tails", readdir_positions_and_tails_case);
     tl_run("corrupt_chains", corrupt_chains_case);
+    tl_run("synced_image_is_clean", synced_image_is_clean_case);
     tl_run("long_name_limits", long_name_limits_case);
     tl_run("merged_io_and_device_errors", merged_io_and_device_errors_case);
     return tl_finish();
