@@ -6,8 +6,10 @@
  * fat_cache_sync (fsync, sync, unmount) or when evicted. Sync writes them in the
  * order that keeps the volume consistent: file data first, then the FAT (every copy
  * is a sector of its own here), then directory sectors, then a device flush. A dirty
- * FAT or directory sector that must be evicted first writes back all dirty sectors of
- * the kinds before it and flushes, so metadata never points at data still in memory.
+ * data sector that must be evicted is written alone; a dirty FAT or directory sector
+ * makes the whole cache written back in that order first (a checkpoint), so metadata
+ * never points at data still in memory and the FAT and directories reach the disk
+ * together.
  *
  * Device calls carry up to FAT_CACHE_RUN sectors: write-back sorts the dirty sectors of
  * a kind and writes each run of consecutive ones at once; a missed data sector is read
@@ -210,8 +212,7 @@ static int evict(struct fat_fs *f, struct fat_cblock **out)
 {
     struct fat_cache *c = &f->cache;
     struct fat_cblock *b;
-    bool wrote = false;
-    int rc, k;
+    int rc;
     for (;;) {
         b = &c->blocks[c->hand];
         c->hand = (c->hand + 1) % c->n;
@@ -221,15 +222,12 @@ static int evict(struct fat_fs *f, struct fat_cblock **out)
         }
         break;
     }
-    if (b->dirty) {
-        for (k = 0; k < b->kind; k++) {
-            rc = write_back_kind(f, (enum fat_kind)k, &wrote);
-            if (rc < 0)
-                return rc;
-        }
-        if (wrote && f->dev->flush && f->dev->flush(f->dev->ctx) < 0)
-            return -EIO;
+    if (b->dirty && b->kind == FAT_K_DATA) {
         rc = write_back(f, b);
+        if (rc < 0)
+            return rc;
+    } else if (b->dirty) {
+        rc = fat_cache_sync(f); /* a checkpoint: everything, in order */
         if (rc < 0)
             return rc;
     }

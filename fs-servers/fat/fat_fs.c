@@ -414,16 +414,18 @@ static void fat_release(struct vfs_node *node)
 int fat_sync(struct vfs_fs *fs)
 {
     struct fat_fs *f = fat_of(fs);
-    int rc = 0, r;
+    int rc;
     if (f->ro)
         return 0;
-    if (f->marked_dirty || f->fsinfo_dirty) {
+    rc = fat_cache_sync(f); /* first everything, then the clean flag on its own */
+    if (rc == 0 && (f->marked_dirty || f->fsinfo_dirty)) {
         rc = fat_set_clean(f, true);
+        if (rc == 0)
+            rc = fat_cache_sync(f);
         if (rc == 0)
             f->marked_dirty = false;
     }
-    r = fat_cache_sync(f);
-    return rc < 0 ? rc : r;
+    return rc;
 }
 
 static void fat_unmount(struct vfs_fs *fs)
