@@ -645,6 +645,38 @@ static void synced_image_is_clean(void)
     CHECK_INT(fsck_clean("sync.img"), 0);
 }
 
+/* Builds a vfs from text expecting an error; returns the message. */
+static const char *mount_error(const char *text)
+{
+    static const struct vfs_plugin *plugins[] = {&vfs_plugin_fat};
+    static char msg[256];
+    struct cfg_arena arena = {cfg_mem, sizeof cfg_mem, 0};
+    struct cfg_node *root;
+    struct cfg_error err;
+    struct vfs *v = NULL;
+    if (cfg_parse("t.cfg", text, strlen(text), &arena, &root, &err) < 0)
+        return "parse error";
+    if (vfs_create(&tl_env, plugins, 1, cfg_first(root, "vfs"), 256, &v, &err) == 0) {
+        vfs_destroy(v);
+        return "accepted";
+    }
+    cfg_format_error(&err, msg, sizeof msg);
+    return msg;
+}
+
+/* The configuration: its errors name the line and say what was expected. */
+static void configuration(void)
+{
+    CHECK_INT(mkimage("cfg.img", 12, 1024, NULL), 0);
+    fat_host_image("cfg.img", img("cfg.img"));
+    CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img size=3 }"), "unknown property 'size'");
+    CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img fast }"), "expected ro or rw");
+    CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img uid=x }"), "uid: expected a number");
+    CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img umask=9 }"), "t.cfg:1:");
+    CHECK_CONTAINS(mount_error("vfs { fat label=nodisk }"), "cannot open the block device");
+    CHECK_STR(mount_error("vfs { fat label=cfg.img ro uid=5 gid=6 umask=077 }"), "accepted");
+}
+
 /* Reads n bytes of the image at off, or writes them. */
 static int poke(const char *name, long off, void *b, size_t n, bool write)
 {
@@ -778,6 +810,7 @@ CASE(corrupt_images)
 CASE(inodes_and_open_unlinked)
 CASE(readdir_positions_and_tails)
 CASE(corrupt_chains)
+CASE(configuration)
 CASE(synced_image_is_clean)
 CASE(long_name_limits)
 CASE(merged_io_and_device_errors)
@@ -796,6 +829,7 @@ int main(void)
     tl_run("inodes_and_open_unlinked", inodes_and_open_unlinked_case);
     tl_run("readdir_positions_and_tails", readdir_positions_and_tails_case);
     tl_run("corrupt_chains", corrupt_chains_case);
+    tl_run("configuration", configuration_case);
     tl_run("synced_image_is_clean", synced_image_is_clean_case);
     tl_run("long_name_limits", long_name_limits_case);
     tl_run("merged_io_and_device_errors", merged_io_and_device_errors_case);
