@@ -222,19 +222,21 @@ static int fix_dotdot(struct fat_fs *f, uint32_t cl, struct fat_node *newparent)
     return fat_cache_write(f, off, raw, FAT_SLOT, FAT_K_DIR);
 }
 
-/* Moves the live node n (if any) of a renamed entry to its new place. */
-static void move_node(struct fat_fs *f, struct fat_node *n, struct fat_node *od,
-                      struct fat_node *nd, const struct fat_dirent *ne)
+/* Moves the live node n (if any) of a renamed entry to its new place under nd. */
+static void move_node(struct fat_fs *f, struct fat_node *n, struct fat_node *nd,
+                      const struct fat_dirent *ne)
 {
+    struct fat_node *old;
     if (!n)
         return;
     fat_node_move(f, n, ne->loc);
     memcpy(n->raw, ne->raw, FAT_SLOT);
-    if (od != nd) {
+    old = n->parent;
+    if (old != nd) {
         n->parent = nd;
         vfs_node_get(&nd->vn);
-        if (--od->vn.refs == 0)
-            fat_node_free(f, od);
+        if (old && --old->vn.refs == 0)
+            fat_node_free(f, old);
     }
 }
 
@@ -266,7 +268,7 @@ static int do_rename(struct fat_fs *f, struct fat_node *od, const char *oname, s
         rc = fat_dir_remove(f, od, &w->oe);
     if (rc < 0)
         return rc;
-    move_node(f, n, od, nd, &w->ne);
+    move_node(f, n, nd, &w->ne);
     if (od != nd && (w->oe.raw[11] & FAT_ATTR_DIR))
         rc = fix_dotdot(f, fat_de_cluster(f, w->oe.raw), nd);
     if (rc == 0)

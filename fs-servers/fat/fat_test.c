@@ -645,6 +645,28 @@ static void synced_image_is_clean(void)
     CHECK_INT(fsck_clean("sync.img"), 0);
 }
 
+/* The fixed root directory of FAT12/16 cannot grow: ENOSPC when its slots are used. */
+static void fixed_root_full(void)
+{
+    struct vfs *v;
+    int i, rc = 0;
+    CHECK_INT(mkimage("root.img", 12, 1024, "-r 32"), 0); /* 32 root slots */
+    v = mount_fat("root.img", NULL);
+    CHECK(v);
+    for (i = 0; i < 40 && rc == 0; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "/F%d", i);
+        rc = tl_write(v, p, "x");
+    }
+    CHECK_INT(rc, -ENOSPC);
+    CHECK_INT(i, 33); /* the 33rd did not fit */
+    CHECK_INT(tl_write(v, "/a long name needs more slots", "x"), -ENOSPC);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/F0", 0), 0);
+    CHECK_INT(tl_write(v, "/G", "x"), 0);
+    unmount(v);
+    CHECK_INT(fsck_clean("root.img"), 0);
+}
+
 /* Builds a vfs from text expecting an error; returns the message. */
 static const char *mount_error(const char *text)
 {
@@ -810,6 +832,7 @@ CASE(corrupt_images)
 CASE(inodes_and_open_unlinked)
 CASE(readdir_positions_and_tails)
 CASE(corrupt_chains)
+CASE(fixed_root_full)
 CASE(configuration)
 CASE(synced_image_is_clean)
 CASE(long_name_limits)
@@ -829,6 +852,7 @@ int main(void)
     tl_run("inodes_and_open_unlinked", inodes_and_open_unlinked_case);
     tl_run("readdir_positions_and_tails", readdir_positions_and_tails_case);
     tl_run("corrupt_chains", corrupt_chains_case);
+    tl_run("fixed_root_full", fixed_root_full_case);
     tl_run("configuration", configuration_case);
     tl_run("synced_image_is_clean", synced_image_is_clean_case);
     tl_run("long_name_limits", long_name_limits_case);
