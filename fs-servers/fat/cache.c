@@ -1,5 +1,5 @@
 /*
- * The block cache of a FAT mount: FAT_CACHE_SECTORS file-system sectors, found by a
+ * The block cache of a FAT mount: FAT_CACHE_BYTES of file-system sectors, found by a
  * hash of their number and evicted by a clock hand (a used bit per sector).
  *
  * Writes go to the cache only (write-back); dirty sectors reach the device at
@@ -30,7 +30,7 @@ int fat_cache_init(struct fat_fs *f)
     struct fat_cache *c = &f->cache;
     const struct vfs_env *env = f->fs.env;
     uint32_t i;
-    c->n = FAT_CACHE_SECTORS;
+    c->n = FAT_CACHE_BYTES / f->bps; /* 256 to 2048 sectors */
     c->bsize = f->bps;
     c->nhash = 4096;
     c->blocks = vfs_zalloc(env, c->n * sizeof *c->blocks);

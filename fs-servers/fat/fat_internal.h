@@ -32,7 +32,7 @@
 #define FAT_MAX_DIR_SLOTS 65536    /* the specification's limit per directory */
 #define FAT_MAX_LFN 255            /* UCS-2 units */
 #define FAT_MAX_FILE 0xffffffffull /* largest file size */
-#define FAT_CACHE_SECTORS 2048     /* cached sectors per mount */
+#define FAT_CACHE_BYTES (1u << 20) /* cached sector data per mount */
 #define FAT_CACHE_RUN 16           /* sectors per device call at most */
 #define FAT_EOC 0x0fffffffu        /* end of chain, as table.c returns it */
 

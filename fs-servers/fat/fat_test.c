@@ -667,6 +667,26 @@ static void fixed_root_full(void)
     CHECK_INT(fsck_clean("root.img"), 0);
 }
 
+/* A volume of 4096-byte sectors on a device of 512-byte sectors. */
+static void big_sectors(void)
+{
+    static char buf[30000];
+    char cmd[700];
+    struct vfs *v;
+    int err;
+    CHECK_INT(mkimage("s4k.img", 16, 20480, "-S 4096 -s 1"), 0);
+    v = mount_fat("s4k.img", NULL);
+    CHECK(v);
+    memset(buf, 'k', sizeof buf - 1);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/Sub Directory", 0777), 0);
+    CHECK_INT(tl_write(v, "/Sub Directory/big sector file", buf), 0);
+    CHECK_STR(tl_read(v, "/sub directory/BIG SECTOR FILE", &err), buf);
+    unmount(v);
+    CHECK_INT(fsck_clean("s4k.img"), 0);
+    snprintf(cmd, sizeof cmd, mcmd("s4k.img"), "mtype");
+    CHECK_STR(sh_out("%s '::Sub Directory/big sector file'", cmd), buf);
+}
+
 /* Builds a vfs from text expecting an error; returns the message. */
 static const char *mount_error(const char *text)
 {
@@ -832,6 +852,7 @@ CASE(corrupt_images)
 CASE(inodes_and_open_unlinked)
 CASE(readdir_positions_and_tails)
 CASE(corrupt_chains)
+CASE(big_sectors)
 CASE(fixed_root_full)
 CASE(configuration)
 CASE(synced_image_is_clean)
@@ -852,6 +873,7 @@ int main(void)
     tl_run("inodes_and_open_unlinked", inodes_and_open_unlinked_case);
     tl_run("readdir_positions_and_tails", readdir_positions_and_tails_case);
     tl_run("corrupt_chains", corrupt_chains_case);
+    tl_run("big_sectors", big_sectors_case);
     tl_run("fixed_root_full", fixed_root_full_case);
     tl_run("configuration", configuration_case);
     tl_run("synced_image_is_clean", synced_image_is_clean_case);
