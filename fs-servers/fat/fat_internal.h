@@ -105,7 +105,9 @@ struct fat_fs {
     struct fat_node **nodes; /* live nodes by loc */
     uint32_t nnodes_hash;
     struct fat_node *moved; /* live nodes with moved set */
-    uint64_t next_ino;      /* for moved-collisions: counts up from 2^48 */
+    uint32_t *pending;      /* first clusters of chains to free after the next write-back */
+    uint32_t npending, cap_pending;
+    uint64_t next_ino; /* for moved-collisions: counts up from 2^48 */
     bool io_error, marked_dirty;
     char name_buf[FAT_MAX_LFN * 3 + 1]; /* readdir's name */
 };
@@ -174,6 +176,12 @@ int fat_next(struct fat_fs *f, uint32_t cl, uint32_t *next);
 int fat_alloc(struct fat_fs *f, uint32_t prev, bool zero, uint32_t *out);
 /* Frees the chain from cl on (bounded). */
 int fat_free_chain(struct fat_fs *f, uint32_t cl);
+/* Frees the chain from cl on once the directory change that dropped it is on the disk
+ * (at the next fat_checkpoint): a crash in between loses clusters, never leaves an
+ * entry naming free ones. */
+int fat_defer_free(struct fat_fs *f, uint32_t cl);
+/* Writes the cache back in order, then frees the deferred chains (in the cache). */
+int fat_checkpoint(struct fat_fs *f);
 /* Counts the clusters of a chain (bounded: -EIO for a loop). */
 int fat_chain_len(struct fat_fs *f, uint32_t cl, uint32_t *len);
 /* The device byte offset of cluster cl. */
