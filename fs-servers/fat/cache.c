@@ -1,13 +1,19 @@
 /*
- * The block cache of a FAT mount: FAT_CACHE_SECTORS file-system sectors, found by a
+ * The block cache of a FAT mount: FAT_CACHE_BYTES of file-system sectors, found by a
  * hash of their number and evicted by a clock hand (a used bit per sector).
  *
  * Writes go to the cache only (write-back); dirty sectors reach the device at
  * fat_cache_sync (fsync, sync, unmount) or when evicted. Sync writes them in the
  * order that keeps the volume consistent: file data first, then the FAT (every copy
  * is a sector of its own here), then directory sectors, then a device flush. A dirty
- * FAT or directory sector that must be evicted first writes back all dirty sectors of
- * the kinds before it and flushes, so metadata never points at data still in memory.
+ * data sector that must be evicted is written alone; a dirty FAT or directory sector
+ * makes the whole cache written back in that order first (a checkpoint), so metadata
+ * never points at data still in memory and the FAT and directories reach the disk
+ * together.
+ *
+ * Device calls carry up to FAT_CACHE_RUN sectors: write-back sorts the dirty sectors of
+ * a kind and writes each run of consecutive ones at once; a missed data sector is read
+ * together with the rest of its cluster (read-ahead) when those are not cached yet.
  */
 #include "fat_internal.h"
 
@@ -24,13 +30,16 @@ int fat_cache_init(struct fat_fs *f)
     struct fat_cache *c = &f->cache;
     const struct vfs_env *env = f->fs.env;
     uint32_t i;
-    c->n = FAT_CACHE_SECTORS;
+    c->n = FAT_CACHE_BYTES / f->bps; /* 256 to 2048 sectors */
     c->bsize = f->bps;
     c->nhash = 4096;
     c->blocks = vfs_zalloc(env, c->n * sizeof *c->blocks);
     c->hash = vfs_zalloc(env, c->nhash * sizeof *c->hash);
     c->mem = vfs_zalloc(env, (size_t)c->n * f->bps);
-    if (!c->blocks || !c->hash || !c->mem) {
+    c->rbounce = vfs_zalloc(env, (size_t)FAT_CACHE_RUN * f->bps);
+    c->wbounce = vfs_zalloc(env, (size_t)FAT_CACHE_RUN * f->bps);
+    c->order = vfs_zalloc(env, c->n * sizeof *c->order);
+    if (!c->blocks || !c->hash || !c->mem || !c->rbounce || !c->wbounce || !c->order) {
         fat_cache_free(f);
         return -ENOMEM;
     }
@@ -52,19 +61,26 @@ void fat_cache_free(struct fat_fs *f)
         vfs_free(env, c->hash, c->nhash * sizeof *c->hash);
     if (c->mem)
         vfs_free(env, c->mem, (size_t)c->n * c->bsize);
+    if (c->rbounce)
+        vfs_free(env, c->rbounce, (size_t)FAT_CACHE_RUN * c->bsize);
+    if (c->wbounce)
+        vfs_free(env, c->wbounce, (size_t)FAT_CACHE_RUN * c->bsize);
+    if (c->order)
+        vfs_free(env, c->order, c->n * sizeof *c->order);
     memset(c, 0, sizeof *c);
 }
 
-static int dev_io(struct fat_fs *f, uint64_t sec, void *buf, bool write)
+/* Moves count sectors from sec on between buf and the device. */
+static int dev_io(struct fat_fs *f, uint64_t sec, uint32_t count, void *buf, bool write)
 {
     uint64_t lba = sec * f->dev_per_sec;
     int rc;
-    if (sec >= f->total_sectors)
+    if (sec >= f->total_sectors || count > f->total_sectors - sec)
         return -EIO;
     if (write)
-        rc = f->dev->write(f->dev->ctx, lba, f->dev_per_sec, buf);
+        rc = f->dev->write(f->dev->ctx, lba, count * f->dev_per_sec, buf);
     else
-        rc = f->dev->read(f->dev->ctx, lba, f->dev_per_sec, buf);
+        rc = f->dev->read(f->dev->ctx, lba, count * f->dev_per_sec, buf);
     if (rc < 0) {
         if (!f->io_error)
             vfs_log(f->fs.env, "fat: device %s error %d at sector %llu", write ? "write" : "read",
@@ -80,7 +96,7 @@ static int write_back(struct fat_fs *f, struct fat_cblock *b)
     int rc;
     if (!b->dirty)
         return 0;
-    rc = dev_io(f, b->sec, b->data, true);
+    rc = dev_io(f, b->sec, 1, b->data, true);
     if (rc < 0)
         return rc;
     b->dirty = false;
@@ -88,16 +104,73 @@ static int write_back(struct fat_fs *f, struct fat_cblock *b)
     return 0;
 }
 
+static void swap(struct fat_cblock **a, uint32_t i, uint32_t j)
+{
+    struct fat_cblock *t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+}
+
+/* Lets a[root] sink to its place in the max-heap a[0..end). */
+static void sift(struct fat_cblock **a, uint32_t root, uint32_t end)
+{
+    uint32_t child;
+    while ((child = 2 * root + 1) < end) {
+        if (child + 1 < end && a[child + 1]->sec > a[child]->sec)
+            child++;
+        if (a[root]->sec >= a[child]->sec)
+            return;
+        swap(a, root, child);
+        root = child;
+    }
+}
+
+/* Sorts a[0..n) by sector (heap sort: no recursion, no allocation). */
+static void sort_blocks(struct fat_cblock **a, uint32_t n)
+{
+    uint32_t i;
+    for (i = n / 2; i-- > 0;)
+        sift(a, i, n);
+    for (i = n; i-- > 1;) {
+        swap(a, 0, i);
+        sift(a, 0, i);
+    }
+}
+
+/* Writes one run of sorted dirty blocks with consecutive sectors in one call. */
+static int write_run(struct fat_fs *f, struct fat_cblock **run, uint32_t n)
+{
+    uint32_t i;
+    int rc;
+    if (n == 1)
+        return write_back(f, run[0]);
+    for (i = 0; i < n; i++)
+        memcpy(f->cache.wbounce + (size_t)i * f->bps, run[i]->data, f->bps);
+    rc = dev_io(f, run[0]->sec, n, f->cache.wbounce, true);
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < n; i++) {
+        run[i]->dirty = false;
+        f->cache.ndirty--;
+    }
+    return 0;
+}
+
 static int write_back_kind(struct fat_fs *f, enum fat_kind kind, bool *wrote)
 {
     struct fat_cache *c = &f->cache;
-    uint32_t i;
+    uint32_t i, n = 0, start;
     int rc, err = 0;
-    for (i = 0; i < c->n && c->ndirty; i++) {
-        struct fat_cblock *b = &c->blocks[i];
-        if (!b->dirty || b->kind != kind)
-            continue;
-        rc = write_back(f, b);
+    for (i = 0; i < c->n && n < c->ndirty; i++)
+        if (c->blocks[i].dirty && c->blocks[i].kind == kind)
+            c->order[n++] = &c->blocks[i];
+    sort_blocks(c->order, n);
+    for (start = 0; start < n; start = i) {
+        for (i = start + 1;
+             i < n && i - start < FAT_CACHE_RUN && c->order[i]->sec == c->order[i - 1]->sec + 1;
+             i++)
+            ;
+        rc = write_run(f, c->order + start, i - start);
         if (rc < 0)
             err = rc;
         else
@@ -139,8 +212,7 @@ static int evict(struct fat_fs *f, struct fat_cblock **out)
 {
     struct fat_cache *c = &f->cache;
     struct fat_cblock *b;
-    bool wrote = false;
-    int rc, k;
+    int rc;
     for (;;) {
         b = &c->blocks[c->hand];
         c->hand = (c->hand + 1) % c->n;
@@ -150,15 +222,12 @@ static int evict(struct fat_fs *f, struct fat_cblock **out)
         }
         break;
     }
-    if (b->dirty) {
-        for (k = 0; k < b->kind; k++) {
-            rc = write_back_kind(f, (enum fat_kind)k, &wrote);
-            if (rc < 0)
-                return rc;
-        }
-        if (wrote && f->dev->flush && f->dev->flush(f->dev->ctx) < 0)
-            return -EIO;
+    if (b->dirty && b->kind == FAT_K_DATA) {
         rc = write_back(f, b);
+        if (rc < 0)
+            return rc;
+    } else if (b->dirty) {
+        rc = fat_cache_sync(f); /* a checkpoint: everything, in order */
         if (rc < 0)
             return rc;
     }
@@ -176,31 +245,74 @@ static struct fat_cblock *find(struct fat_cache *c, uint64_t sec)
     return b;
 }
 
+/* Takes a clean block for sec (not cached) out of the clock, hashed, holding data. */
+static int install(struct fat_fs *f, uint64_t sec, enum fat_kind kind, const uint8_t *data,
+                   struct fat_cblock **out)
+{
+    struct fat_cache *c = &f->cache;
+    struct fat_cblock *b;
+    uint32_t h;
+    int rc = evict(f, &b);
+    if (rc < 0)
+        return rc;
+    if (data)
+        memcpy(b->data, data, f->bps);
+    else
+        memset(b->data, 0, f->bps);
+    b->sec = sec;
+    b->kind = (uint8_t)kind;
+    b->used = false;
+    h = hash_of(c, sec);
+    b->hnext = c->hash[h];
+    c->hash[h] = b;
+    *out = b;
+    return 0;
+}
+
+/* How many sectors from sec on to read at once: the rest of its cluster (data sectors
+ * only), up to the first one already cached. */
+static uint32_t read_run(struct fat_fs *f, uint64_t sec, enum fat_kind kind)
+{
+    uint64_t end;
+    uint32_t n = 1;
+    if (kind != FAT_K_DATA || sec < f->data_start)
+        return 1;
+    end = sec + (f->spc - (sec - f->data_start) % f->spc);
+    while (n < FAT_CACHE_RUN && sec + n < end && sec + n < f->total_sectors &&
+           !find(&f->cache, sec + n))
+        n++;
+    return n;
+}
+
+/* Reads sector sec (and maybe the sectors after it) into the cache. */
+static int fill(struct fat_fs *f, uint64_t sec, enum fat_kind kind, struct fat_cblock **out)
+{
+    uint32_t n = read_run(f, sec, kind), i;
+    struct fat_cblock *b;
+    int rc = dev_io(f, sec, n, f->cache.rbounce, false);
+    if (rc < 0)
+        return rc;
+    for (i = n; i-- > 0;) {
+        /* evicting may write back (through wbounce), never through rbounce */
+        rc = install(f, sec + i, kind, f->cache.rbounce + (size_t)i * f->bps, &b);
+        if (rc < 0)
+            return rc;
+    }
+    *out = b;
+    return 0;
+}
+
 /* Returns sector sec through the cache. */
 int fat_cache_get(struct fat_fs *f, uint64_t sec, enum fat_kind kind, bool whole, uint8_t **out)
 {
-    struct fat_cache *c = &f->cache;
-    struct fat_cblock *b = find(c, sec);
-    uint32_t h;
+    struct fat_cblock *b = find(&f->cache, sec);
     int rc;
     if (!b) {
         if (sec >= f->total_sectors)
             return -EIO;
-        rc = evict(f, &b);
+        rc = whole ? install(f, sec, kind, NULL, &b) : fill(f, sec, kind, &b);
         if (rc < 0)
             return rc;
-        if (whole) {
-            memset(b->data, 0, f->bps);
-        } else {
-            rc = dev_io(f, sec, b->data, false);
-            if (rc < 0)
-                return rc;
-        }
-        b->sec = sec;
-        b->kind = (uint8_t)kind;
-        h = hash_of(c, sec);
-        b->hnext = c->hash[h];
-        c->hash[h] = b;
     }
     b->used = true;
     if (!b->dirty)

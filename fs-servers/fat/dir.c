@@ -5,7 +5,8 @@
  * short name) followed by its short entry; long-name slots whose order, checksum or
  * position do not fit are ignored (the short name is shown), as the specification
  * says. Entries never move once written; removing one marks its slots 0xE5. A new
- * entry takes the first run of free slots that fits, or a new zeroed cluster.
+ * entry takes the first run of free slots that fits within one sector (so that it reaches
+ * the disk whole), or a new zeroed cluster.
  */
 #include "fat_internal.h"
 
@@ -108,6 +109,8 @@ static void entry_name(struct lfn_state *s, const uint8_t *raw, struct fat_diren
         max = (size_t)s->count * LFN_CHARS;
         while (n < max && s->u[n] != 0)
             n++;
+        if (n > FAT_MAX_LFN)
+            n = 0; /* longer than a long name may be: show the short name */
     }
     if (n) {
         e->first_slot = s->start;
@@ -257,13 +260,41 @@ static int grow(struct fat_fs *f, struct fat_node *dir)
     }
     if ((uint64_t)n * f->cluster_bytes / FAT_SLOT >= FAT_MAX_DIR_SLOTS)
         return -ENOSPC;
-    return fat_alloc(f, cl, true, &nc);
+    rc = fat_alloc(f, cl, true, &nc);
+    /* a checkpoint: the zeroed cluster and its link reach the disk before entries
+     * written into it (which name clusters whose FAT entries must come first) */
+    return rc < 0 ? rc : fat_cache_sync(f);
 }
 
-/* Finds need consecutive free slots; returns the first index. */
+/* Marks the never-used slots (0x00) just before first as free (0xE5): an entry placed
+ * after them must not lie past the end-of-directory mark. */
+static int mark_skipped(struct fat_fs *f, struct fat_node *dir, uint32_t first, uint32_t max)
+{
+    static const uint8_t gone = 0xe5;
+    uint32_t idx;
+    uint64_t off;
+    uint8_t b;
+    int rc;
+    for (idx = first; idx-- > 0 && first - idx <= max;) {
+        rc = fat_dir_slot(f, dir, idx, &off);
+        if (rc == 0)
+            rc = fat_cache_read(f, off, &b, 1, FAT_K_DIR);
+        if (rc < 0)
+            return rc == -ENOENT ? -EIO : rc;
+        if (b != 0)
+            return 0;
+        rc = fat_cache_write(f, off, &gone, 1, FAT_K_DIR);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Finds need consecutive free slots, within one sector when they fit in one (a sector
+ * reaches the disk whole, so a crash never leaves half an entry); returns the first. */
 static int find_run(struct fat_fs *f, struct fat_node *dir, uint32_t need, uint32_t *first)
 {
-    uint32_t idx, run = 0;
+    uint32_t idx, run = 0, per_sec = f->bps / FAT_SLOT;
     uint64_t off;
     uint8_t b;
     int rc;
@@ -278,10 +309,12 @@ static int find_run(struct fat_fs *f, struct fat_node *dir, uint32_t need, uint3
             rc = fat_cache_read(f, off, &b, 1, FAT_K_DIR);
         if (rc < 0)
             return rc;
+        if (idx % per_sec == 0 && need <= per_sec)
+            run = 0; /* keep an entry within one sector: written whole or not at all */
         run = b == 0 || b == 0xe5 ? run + 1 : 0;
         if (run == need) {
             *first = idx + 1 - need;
-            return 0;
+            return mark_skipped(f, dir, *first, per_sec);
         }
     }
 }

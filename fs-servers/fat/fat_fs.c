@@ -96,7 +96,8 @@ static int write_dots(struct fat_fs *f, const uint8_t *raw, uint32_t cl, uint32_
     dots[12] = dots[FAT_SLOT + 12] = 0;
     fat_de_set_cluster(dots, cl);
     fat_de_set_cluster(dots + FAT_SLOT, parent_cl);
-    return fat_cache_write(f, fat_cluster_off(f, cl), dots, sizeof dots, FAT_K_DIR);
+    /* like data: on the disk before the entry that names the directory */
+    return fat_cache_write(f, fat_cluster_off(f, cl), dots, sizeof dots, FAT_K_DATA);
 }
 
 /* The cluster a ".." entry names for directory d (0 for the root). */
@@ -141,6 +142,8 @@ static int fat_create(struct vfs_node *dir, const char *name, size_t len,
         rc = fat_dir_add(f, d, name, len, raw, e);
     if (rc < 0 && cl)
         fat_free_chain(f, cl);
+    if (rc == 0 && cl)
+        rc = fat_cache_sync(f); /* a checkpoint, as when a directory grows (dir.c) */
     if (rc == 0)
         rc = touch_dir(f, d);
     if (rc == 0)
@@ -179,7 +182,7 @@ static int drop_entry(struct fat_fs *f, struct fat_node *d, const struct fat_dir
     if (n)
         fat_node_move(f, n, 0); /* its clusters go with its last reference */
     else if (fat_cluster_ok(f, cl))
-        rc = fat_free_chain(f, cl);
+        rc = fat_defer_free(f, cl);
     return rc;
 }
 
@@ -222,25 +225,45 @@ static int fix_dotdot(struct fat_fs *f, uint32_t cl, struct fat_node *newparent)
     return fat_cache_write(f, off, raw, FAT_SLOT, FAT_K_DIR);
 }
 
-/* Moves the live node n (if any) of a renamed entry to its new place. */
-static void move_node(struct fat_fs *f, struct fat_node *n, struct fat_node *od,
-                      struct fat_node *nd, const struct fat_dirent *ne)
+/* Moves the live node n (if any) of a renamed entry to its new place under nd. */
+static void move_node(struct fat_fs *f, struct fat_node *n, struct fat_node *nd,
+                      const struct fat_dirent *ne)
 {
+    struct fat_node *old;
     if (!n)
         return;
     fat_node_move(f, n, ne->loc);
     memcpy(n->raw, ne->raw, FAT_SLOT);
-    if (od != nd) {
+    old = n->parent;
+    if (old != nd) {
         n->parent = nd;
         vfs_node_get(&nd->vn);
-        if (--od->vn.refs == 0)
-            fat_node_free(f, od);
+        if (old && --old->vn.refs == 0)
+            fat_node_free(f, old);
     }
 }
 
 struct rename_work {
     struct fat_dirent oe, ve, ne;
+    uint8_t saved[21 * FAT_SLOT]; /* the old entry's slots, to put back on failure */
 };
+
+/* Copies the slots of e (in d) out of (save) or back into the directory. */
+static int entry_slots(struct fat_fs *f, struct fat_node *d, const struct fat_dirent *e,
+                       uint8_t *buf, bool save)
+{
+    uint32_t idx;
+    uint64_t off;
+    int rc = 0;
+    for (idx = e->first_slot; idx <= e->slot && idx - e->first_slot < 21 && rc == 0; idx++) {
+        uint8_t *p = buf + (size_t)(idx - e->first_slot) * FAT_SLOT;
+        rc = fat_dir_slot(f, d, idx, &off);
+        if (rc == 0)
+            rc = save ? fat_cache_read(f, off, p, FAT_SLOT, FAT_K_DIR)
+                      : fat_cache_write(f, off, p, FAT_SLOT, FAT_K_DIR);
+    }
+    return rc == -ENOENT ? -EIO : rc;
+}
 
 static int do_rename(struct fat_fs *f, struct fat_node *od, const char *oname, size_t olen,
                      struct fat_node *nd, const char *nname, size_t nlen, struct rename_work *w)
@@ -260,13 +283,24 @@ static int do_rename(struct fat_fs *f, struct fat_node *od, const char *oname, s
     if (rc == 0 && victim)
         rc = drop_entry(f, nd, &w->ve);
     n = fat_node_find(f, w->oe.loc);
+    if (n)
+        memcpy(w->oe.raw, n->raw, FAT_SLOT);
+    /* the old name leaves the disk before the new one reaches it: a crash in between
+     * loses the file's name (lost clusters), never gives its clusters two names */
     if (rc == 0)
-        rc = fat_dir_add(f, nd, nname, nlen, n ? n->raw : w->oe.raw, &w->ne);
+        rc = entry_slots(f, od, &w->oe, w->saved, true);
     if (rc == 0)
         rc = fat_dir_remove(f, od, &w->oe);
+    if (rc == 0)
+        rc = fat_cache_sync(f);
+    if (rc == 0) {
+        rc = fat_dir_add(f, nd, nname, nlen, w->oe.raw, &w->ne);
+        if (rc < 0)
+            entry_slots(f, od, &w->oe, w->saved, false);
+    }
     if (rc < 0)
         return rc;
-    move_node(f, n, od, nd, &w->ne);
+    move_node(f, n, nd, &w->ne);
     if (od != nd && (w->oe.raw[11] & FAT_ATTR_DIR))
         rc = fix_dotdot(f, fat_de_cluster(f, w->oe.raw), nd);
     if (rc == 0)
@@ -393,6 +427,9 @@ static int fat_setattr(struct vfs_node *node, const struct vfs_setattr *a)
 static int fat_statfs(struct vfs_fs *fs, struct linux_statfs *st)
 {
     struct fat_fs *f = fat_of(fs);
+    int rc = f->npending ? fat_checkpoint(f) : 0; /* count freed chains as free */
+    if (rc < 0)
+        return rc;
     st->f_type = MSDOS_SUPER_MAGIC;
     st->f_bsize = f->cluster_bytes;
     st->f_frsize = f->cluster_bytes;
@@ -414,16 +451,18 @@ static void fat_release(struct vfs_node *node)
 int fat_sync(struct vfs_fs *fs)
 {
     struct fat_fs *f = fat_of(fs);
-    int rc = 0, r;
+    int rc;
     if (f->ro)
         return 0;
-    if (f->marked_dirty || f->fsinfo_dirty) {
+    rc = fat_checkpoint(f); /* first everything, then the clean flag on its own */
+    if (rc == 0 && (f->marked_dirty || f->fsinfo_dirty)) {
         rc = fat_set_clean(f, true);
+        if (rc == 0)
+            rc = fat_cache_sync(f);
         if (rc == 0)
             f->marked_dirty = false;
     }
-    r = fat_cache_sync(f);
-    return rc < 0 ? rc : r;
+    return rc;
 }
 
 static void fat_unmount(struct vfs_fs *fs)
@@ -432,6 +471,8 @@ static void fat_unmount(struct vfs_fs *fs)
     if (fs->root && fat_sync(fs) < 0)
         vfs_log(fs->env, "fat: the volume could not be written back at unmount");
     fat_cache_free(f);
+    if (f->pending)
+        vfs_free(fs->env, f->pending, f->cap_pending * sizeof *f->pending);
     if (f->nodes)
         vfs_free(fs->env, f->nodes, f->nnodes_hash * sizeof *f->nodes);
     if (f->dev)

@@ -32,7 +32,8 @@
 #define FAT_MAX_DIR_SLOTS 65536    /* the specification's limit per directory */
 #define FAT_MAX_LFN 255            /* UCS-2 units */
 #define FAT_MAX_FILE 0xffffffffull /* largest file size */
-#define FAT_CACHE_SECTORS 2048     /* cached sectors per mount */
+#define FAT_CACHE_BYTES (1u << 20) /* cached sector data per mount */
+#define FAT_CACHE_RUN 16           /* sectors per device call at most */
 #define FAT_EOC 0x0fffffffu        /* end of chain, as table.c returns it */
 
 enum fat_type { FAT12 = 12, FAT16 = 16, FAT32 = 32 };
@@ -52,6 +53,8 @@ struct fat_cache {
     struct fat_cblock *blocks;
     struct fat_cblock **hash;
     uint8_t *mem;
+    uint8_t *rbounce, *wbounce; /* FAT_CACHE_RUN sectors each, for multi-sector calls */
+    struct fat_cblock **order;  /* write-back's sorted dirty blocks */
     uint32_t n, nhash, hand, bsize;
     uint64_t ndirty;
 };
@@ -102,7 +105,9 @@ struct fat_fs {
     struct fat_node **nodes; /* live nodes by loc */
     uint32_t nnodes_hash;
     struct fat_node *moved; /* live nodes with moved set */
-    uint64_t next_ino;      /* for moved-collisions: counts up from 2^48 */
+    uint32_t *pending;      /* first clusters of chains to free after the next write-back */
+    uint32_t npending, cap_pending;
+    uint64_t next_ino; /* for moved-collisions: counts up from 2^48 */
     bool io_error, marked_dirty;
     char name_buf[FAT_MAX_LFN * 3 + 1]; /* readdir's name */
 };
@@ -171,6 +176,12 @@ int fat_next(struct fat_fs *f, uint32_t cl, uint32_t *next);
 int fat_alloc(struct fat_fs *f, uint32_t prev, bool zero, uint32_t *out);
 /* Frees the chain from cl on (bounded). */
 int fat_free_chain(struct fat_fs *f, uint32_t cl);
+/* Frees the chain from cl on once the directory change that dropped it is on the disk
+ * (at the next fat_checkpoint): a crash in between loses clusters, never leaves an
+ * entry naming free ones. */
+int fat_defer_free(struct fat_fs *f, uint32_t cl);
+/* Writes the cache back in order, then frees the deferred chains (in the cache). */
+int fat_checkpoint(struct fat_fs *f);
 /* Counts the clusters of a chain (bounded: -EIO for a loop). */
 int fat_chain_len(struct fat_fs *f, uint32_t cl, uint32_t *len);
 /* The device byte offset of cluster cl. */

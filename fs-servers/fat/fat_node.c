@@ -139,7 +139,7 @@ void fat_node_free(struct fat_fs *f, struct fat_node *n)
         struct fat_node *parent = n->parent;
         if (n->unlinked && n->first && !f->ro) {
             fat_mark_dirty(f);
-            if (fat_free_chain(f, n->first) < 0)
+            if (fat_defer_free(f, n->first) < 0)
                 vfs_log(f->fs.env, "fat: could not free the clusters of a removed file");
         }
         unhash(f, n);
@@ -355,32 +355,37 @@ int64_t fat_file_write(struct fat_fs *f, struct fat_node *n, uint64_t pos, const
     return rc < 0 && w >= 0 ? rc : w;
 }
 
-/* Truncates n to size (size <= n->size). */
+/* Truncates n to size (size <= n->size). To nothing: the entry loses its chain first
+ * and the chain is freed at the next checkpoint. Partly: the entry's new size reaches
+ * the disk (a checkpoint) before the chain is cut, so a crash leaves at worst a chain
+ * longer than its file. */
 static int shrink(struct fat_fs *f, struct fat_node *n, uint32_t size)
 {
     uint32_t keep = (uint32_t)(((uint64_t)size + f->cluster_bytes - 1) / f->cluster_bytes);
-    uint32_t last, next;
+    uint32_t last, next = 0, first = n->first;
     int rc;
     n->hint_cl = 0;
     if (keep == 0) {
-        rc = n->first ? fat_free_chain(f, n->first) : 0;
         n->first = 0;
-    } else {
-        rc = fat_chain_at(f, n, keep - 1, &last);
-        if (rc == 0)
-            rc = fat_next(f, last, &next);
-        if (rc == 0 && next) {
-            rc = fat_set(f, last, FAT_EOC);
-            if (rc == 0)
-                rc = fat_free_chain(f, next);
-        }
-        if (rc == -ENOENT)
-            rc = -EIO;
+        n->size = 0;
+        rc = fat_node_store(f, n);
+        return rc < 0 ? rc : fat_defer_free(f, first);
     }
-    n->hint_cl = 0;
+    rc = fat_chain_at(f, n, keep - 1, &last);
     if (rc == 0)
-        n->size = size;
-    return rc;
+        rc = fat_next(f, last, &next);
+    n->hint_cl = 0;
+    if (rc < 0)
+        return rc == -ENOENT ? -EIO : rc;
+    n->size = size;
+    if (!next)
+        return 0;
+    rc = fat_node_store(f, n);
+    if (rc == 0)
+        rc = fat_checkpoint(f);
+    if (rc == 0)
+        rc = fat_set(f, last, FAT_EOC);
+    return rc < 0 ? rc : fat_free_chain(f, next);
 }
 
 /* Truncates or extends n to size. */

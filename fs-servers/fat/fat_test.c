@@ -411,6 +411,500 @@ static void ro_dirty_cache(void)
     CHECK_INT(fsck_clean("ro.img"), 0);
 }
 
+/* Inode numbers stay while a node lives; a file removed while open stays usable and
+ * gives its clusters back at the last close. */
+static void inodes_and_open_unlinked(void)
+{
+    static char buf[20000];
+    struct linux_statfs sf;
+    struct linux_stat st, st2;
+    uint64_t free0;
+    struct vfs *v;
+    int fd, err;
+    CHECK_INT(mkimage("ino.img", 16, 20480, NULL), 0);
+    v = mount_fat("ino.img", NULL);
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0777), 0);
+    CHECK_INT(tl_write(v, "/file one", "1"), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/file one", &st, 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/FILE ONE", &st2, 0), 0);
+    CHECK_INT(st.st_ino, st2.st_ino);
+    fd = vfs_openat(v, AT_FDCWD, "/file one", O_RDWR, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/file one", AT_FDCWD, "/d/file two", 0), 0);
+    CHECK_INT(vfs_fstat(v, fd, &st2), 0);
+    CHECK_INT(st2.st_ino, st.st_ino);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/d/file two", &st2, 0), 0);
+    CHECK_INT(st2.st_ino, st.st_ino);
+    CHECK_INT(tl_write(v, "/file one", "new"), 0); /* may take the old slots */
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/file one", &st2, 0), 0);
+    CHECK(st2.st_ino != st.st_ino);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_statfs(v, "/", &sf), 0);
+    free0 = sf.f_bfree;
+    fd = vfs_openat(v, AT_FDCWD, "/d/file two", O_RDWR, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/d/file two", 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/d/file two", &st2, 0), -ENOENT);
+    memset(buf, 'u', sizeof buf);
+    CHECK_INT(vfs_pwrite(v, fd, buf, sizeof buf, 0), sizeof buf);
+    CHECK_INT(vfs_pread(v, fd, buf, sizeof buf, 0), sizeof buf);
+    CHECK(buf[0] == 'u' && buf[sizeof buf - 1] == 'u');
+    CHECK_INT(vfs_fstat(v, fd, &st2), 0);
+    CHECK_INT(st2.st_nlink, 0);
+    CHECK_INT(vfs_statfs(v, "/", &sf), 0);
+    CHECK(sf.f_bfree < free0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_statfs(v, "/", &sf), 0);
+    CHECK_INT(sf.f_bfree, free0 + 1); /* its first cluster too */
+    CHECK_STR(tl_read(v, "/file one", &err), "new");
+    unmount(v);
+    CHECK_INT(fsck_clean("ino.img"), 0);
+}
+
+/* Every entry present for a whole directory read is returned once, also while the
+ * reader removes entries; short names get ~N tails that mtools shows. */
+static void readdir_positions_and_tails(void)
+{
+    static char seen[200];
+    char buf[300], cmd[700];
+    struct vfs *v;
+    int64_t got;
+    int fd, i, total = 0;
+    const char *s;
+    CHECK_INT(mkimage("rd.img", 12, 2048, NULL), 0);
+    v = mount_fat("rd.img", NULL);
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0777), 0);
+    for (i = 0; i < 120; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "/d/longfilename%03d.txt", i);
+        CHECK_INT(tl_write(v, p, "x"), 0);
+    }
+    fd = vfs_openat(v, AT_FDCWD, "/d", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0);
+    memset(seen, 0, sizeof seen);
+    while ((got = vfs_getdents64(v, fd, buf, sizeof buf)) > 0) {
+        int batch[32], nb = 0, k;
+        int64_t off = 0;
+        while (off < got) {
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(buf + off);
+            char p[300];
+            off += d->d_reclen;
+            if (d->d_name[0] == '.')
+                continue;
+            CHECK(sscanf(d->d_name, "longfilename%d.txt", &i) == 1 && i >= 0 && i < 120);
+            CHECK_INT(seen[i], 0);
+            seen[i] = 1;
+            total++;
+            snprintf(p, sizeof p, "/d/%s", d->d_name);
+            CHECK_INT(vfs_unlinkat(v, AT_FDCWD, p, 0), 0);
+            if (nb < 32)
+                batch[nb++] = i;
+        }
+        for (k = 0; k < nb; k++) { /* and one not read yet, if still there */
+            char p[300];
+            i = 119 - batch[k];
+            snprintf(p, sizeof p, "/d/longfilename%03d.txt", i);
+            if (!seen[i] && vfs_unlinkat(v, AT_FDCWD, p, 0) == 0)
+                seen[i] = 2;
+        }
+    }
+    CHECK_INT(got, 0);
+    for (i = 0; i < 120; i++)
+        CHECK(seen[i]);
+    CHECK(total >= 60);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_STR(tl_ls(v, "/d"), "");
+    CHECK_INT(tl_write(v, "/longfilename1.txt", "a"), 0);
+    CHECK_INT(tl_write(v, "/longfilename2.txt", "b"), 0);
+    CHECK_INT(tl_write(v, "/longfilename3.txt", "c"), 0);
+    CHECK_INT(tl_write(v, "/UPPER.TXT", "d"), 0);
+    CHECK_INT(tl_write(v, "/lower.txt", "e"), 0);
+    unmount(v);
+    CHECK_INT(fsck_clean("rd.img"), 0);
+    snprintf(cmd, sizeof cmd, mcmd("rd.img"), "mdir");
+    s = sh_out("%s :: | grep -i longfi", cmd);
+    CHECK_CONTAINS(s, "LONGFI~1 TXT");
+    CHECK_CONTAINS(s, "LONGFI~3 TXT");
+    s = sh_out("%s :: | grep -i upper", cmd);
+    CHECK_CONTAINS(s, "UPPER    TXT");
+    snprintf(cmd, sizeof cmd, mcmd("rd.img"), "mtype");
+    CHECK_STR(sh_out("%s ::LONGFI~2.TXT", cmd), "b");
+    CHECK_STR(sh_out("%s ::lower.txt", cmd), "e");
+}
+
+/* Device calls carry many sectors: merged write-back, read-ahead within a cluster;
+ * a failing device gives EIO. */
+static void merged_io_and_device_errors(void)
+{
+    static char buf[256 * 1024], got[256 * 1024];
+    unsigned writes, reads, flushes;
+    struct vfs *v;
+    int fd;
+    CHECK_INT(mkimage("io.img", 16, 40960, "-s 8"), 0); /* 4 KiB clusters */
+    v = mount_fat("io.img", NULL);
+    CHECK(v);
+    pattern(buf, sizeof buf, 5);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDWR | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    writes = fat_host_writes;
+    flushes = fat_host_flushes;
+    CHECK_INT(vfs_write(v, fd, buf, sizeof buf), sizeof buf);
+    CHECK_INT(vfs_fsync(v, fd, false), 0);
+    CHECK(fat_host_writes - writes <= sizeof buf / 512 / 16 + 8);
+    CHECK(fat_host_flushes > flushes);
+    CHECK_INT(vfs_close(v, fd), 0);
+    unmount(v);
+    v = mount_fat("io.img", NULL);
+    CHECK(v);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    reads = fat_host_reads;
+    CHECK_INT(vfs_read(v, fd, got, sizeof got), sizeof got);
+    CHECK(memcmp(got, buf, sizeof got) == 0);
+    CHECK(fat_host_reads - reads <= sizeof buf / 4096 + 8); /* a cluster per call */
+    fat_host_fail = true;
+    CHECK_INT(tl_write(v, "/g", "x"), -EIO);
+    CHECK_INT(vfs_pread(v, fd, got, 10, 0), 10); /* cached */
+    CHECK_INT(vfs_fsync(v, fd, false), -EIO);
+    fat_host_fail = false;
+    CHECK_INT(vfs_close(v, fd), 0);
+    unmount(v);
+    CHECK_INT(fsck_clean("io.img"), 0);
+}
+
+/* Names at the limits: 255 characters, three-byte UTF-8, a character outside the BMP
+ * (a surrogate pair on disk). */
+static void long_name_limits(void)
+{
+    char name[300], path[320], cmd[700];
+    struct vfs *v;
+    int err, i;
+    CHECK_INT(mkimage("names.img", 16, 20480, NULL), 0);
+    v = mount_fat("names.img", NULL);
+    CHECK(v);
+    memset(name, 'n', 255);
+    name[255] = '\0';
+    snprintf(path, sizeof path, "/%s", name);
+    CHECK_INT(tl_write(v, path, "long"), 0);
+    CHECK_STR(tl_read(v, path, &err), "long");
+    for (i = 0; i < 85; i++)
+        memcpy(name + 3 * i, "\xe2\x82\xac", 3); /* the euro sign */
+    name[255] = '\0';
+    snprintf(path, sizeof path, "/%s", name);
+    CHECK_INT(tl_write(v, path, "euro"), 0);
+    CHECK_STR(tl_read(v, path, &err), "euro");
+    CHECK_INT(tl_write(v, "/\xf0\x9f\x99\x82 smile", "smile"), 0);
+    CHECK_STR(tl_read(v, "/\xf0\x9f\x99\x82 SMILE", &err), "smile");
+    CHECK_INT(tl_write(v, "/bad\xff", "x"), -EINVAL);
+    unmount(v);
+    CHECK_INT(fsck_clean("names.img"), 0);
+    /* mtools shows each half of a surrogate pair as '_'; the euro name it shows whole */
+    snprintf(cmd, sizeof cmd, mcmd("names.img"), "mdir");
+    CHECK_CONTAINS(sh_out("%s ::", cmd), name);
+}
+
+/* What fsync wrote is a clean volume on its own: the image copied while still mounted
+ * (as if the machine died right after the sync) passes fsck.fat and holds the data. */
+static void synced_image_is_clean(void)
+{
+    static char buf[50000];
+    char cmd[700];
+    struct vfs *v;
+    int fd, i;
+    CHECK_INT(mkimage("sync.img", 32, 40960, "-s 1"), 0);
+    v = mount_fat("sync.img", NULL);
+    CHECK(v);
+    pattern(buf, sizeof buf, 11);
+    {
+        FILE *fp = fopen(img("sync.src"), "w");
+        CHECK(fp && fwrite(buf, 1, sizeof buf, fp) == sizeof buf);
+        fclose(fp);
+    }
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/dir", 0777), 0);
+    for (i = 0; i < 20; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "/dir/synced file %d", i);
+        CHECK_INT(tl_write(v, p, "data"), 0);
+    }
+    CHECK_INT(vfs_renameat2(v, AT_FDCWD, "/dir/synced file 3", AT_FDCWD, "/moved", 0), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/dir/synced file 4", 0), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/big", O_RDWR | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_write(v, fd, buf, sizeof buf), sizeof buf);
+    CHECK_INT(vfs_fsync(v, fd, false), 0);
+    CHECK_INT(sh("cp %s %s", img("sync.img"), img("synccopy.img")), 0);
+    CHECK_INT(vfs_write(v, fd, buf, sizeof buf), sizeof buf); /* after the copy */
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(fsck_clean("synccopy.img"), 0);
+    snprintf(cmd, sizeof cmd, mcmd("synccopy.img"), "mtype");
+    CHECK_STR(sh_out("%s '::moved'", cmd), "data");
+    CHECK_STR(sh_out("%s '::big' | cmp - %s && echo same", cmd, img("sync.src")), "same\n");
+    unmount(v);
+    CHECK_INT(fsck_clean("sync.img"), 0);
+}
+
+/* The fixed root directory of FAT12/16 cannot grow: ENOSPC when its slots are used. */
+static void fixed_root_full(void)
+{
+    struct vfs *v;
+    int i, rc = 0;
+    CHECK_INT(mkimage("root.img", 12, 1024, "-r 32"), 0); /* 32 root slots */
+    v = mount_fat("root.img", NULL);
+    CHECK(v);
+    for (i = 0; i < 40 && rc == 0; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "/F%d", i);
+        rc = tl_write(v, p, "x");
+    }
+    CHECK_INT(rc, -ENOSPC);
+    CHECK_INT(i, 33); /* the 33rd did not fit */
+    CHECK_INT(tl_write(v, "/a long name needs more slots", "x"), -ENOSPC);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/F0", 0), 0);
+    CHECK_INT(tl_write(v, "/G", "x"), 0);
+    unmount(v);
+    CHECK_INT(fsck_clean("root.img"), 0);
+}
+
+/* A volume of 4096-byte sectors on a device of 512-byte sectors. */
+static void big_sectors(void)
+{
+    static char buf[30000];
+    char cmd[700];
+    struct vfs *v;
+    int err;
+    CHECK_INT(mkimage("s4k.img", 16, 20480, "-S 4096 -s 1"), 0);
+    v = mount_fat("s4k.img", NULL);
+    CHECK(v);
+    memset(buf, 'k', sizeof buf - 1);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/Sub Directory", 0777), 0);
+    CHECK_INT(tl_write(v, "/Sub Directory/big sector file", buf), 0);
+    CHECK_STR(tl_read(v, "/sub directory/BIG SECTOR FILE", &err), buf);
+    unmount(v);
+    CHECK_INT(fsck_clean("s4k.img"), 0);
+    snprintf(cmd, sizeof cmd, mcmd("s4k.img"), "mtype");
+    CHECK_STR(sh_out("%s '::Sub Directory/big sector file'", cmd), buf);
+}
+
+/* A workload of creates, writes, renames and removals with an fsync now and then. */
+static int workload(struct vfs *v)
+{
+    static char buf[8000]; /* the largest write is 500 + 59 * 97 bytes */
+    int i, fd, rc = 0;
+    pattern(buf, sizeof buf, 1);
+    rc |= vfs_mkdirat(v, AT_FDCWD, "/work", 0777);
+    for (i = 0; i < 60 && rc >= 0; i++) {
+        char p[64], q[64];
+        snprintf(p, sizeof p, "/work/file number %d.txt", i);
+        fd = vfs_openat(v, AT_FDCWD, p, O_RDWR | O_CREAT, 0644);
+        if (fd < 0)
+            return fd;
+        rc = (int)vfs_write(v, fd, buf, (size_t)(500 + i * 97));
+        if (i % 4 == 3)
+            rc = vfs_ftruncate(v, fd, i % 8 == 3 ? 0 : 700);
+        if (i % 7 == 0)
+            rc = vfs_fsync(v, fd, false);
+        vfs_close(v, fd);
+        if (i % 3 == 1) {
+            snprintf(q, sizeof q, "/moved %d", i);
+            rc = vfs_renameat2(v, AT_FDCWD, p, AT_FDCWD, q, 0);
+        }
+        if (i % 5 == 2 && i % 3 != 1)
+            rc = vfs_unlinkat(v, AT_FDCWD, p, 0);
+        if (i % 11 == 3) {
+            snprintf(q, sizeof q, "/dir %d", i);
+            rc = vfs_mkdirat(v, AT_FDCWD, q, 0777);
+        }
+    }
+    return rc < 0 ? rc : 0;
+}
+
+/* What fsck.fat -n said about an image (its .fsck file) beyond what a crash may leave:
+ * a set dirty bit, a stale FSInfo count, FAT copies that differ, lost clusters, and a
+ * file whose chain is longer than its size (a partial truncate cut short). */
+static const char *fsck_complaints(const char *path)
+{
+    static char out[4096];
+    static const char *const allowed[] = {"fsck.fat",
+                                          "files, ",
+                                          "irty bit",
+                                          "Leaving filesystem",
+                                          "Free cluster summary",
+                                          "Using first FAT",
+                                          "FATs differ",
+                                          "unused clusters",
+                                          "Reclaimed",
+                                          "chain length is >",
+                                          "Truncating file",
+                                          NULL};
+    char line[512], name[2][512] = {"", ""};
+    size_t o = 0, i;
+    FILE *fp;
+    snprintf(line, sizeof line, "%s.fsck", path);
+    fp = fopen(line, "r");
+    if (!fp)
+        return "no fsck output";
+    while (fgets(line, sizeof line, fp)) {
+        bool ok = line[0] == '\n' || line[0] == '/';
+        for (i = 0; allowed[i] && !ok; i++)
+            ok = strstr(line, allowed[i]) != NULL;
+        if (line[0] == '/')
+            snprintf(name[0], sizeof name[0], "%s", line);
+        if (!ok || (strstr(line, "Truncating") && !strstr(name[1], "chain length is >"))) {
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", name[0], line);
+            if (o >= sizeof out)
+                break;
+        }
+        snprintf(name[1], sizeof name[1], "%s", line);
+    }
+    fclose(fp);
+    out[o < sizeof out ? o : sizeof out - 1] = '\0';
+    return out;
+}
+
+/* The power fails at many moments of a workload: each image left behind may show
+ * lost clusters, a set dirty bit, a stale free count, FAT copies that differ or a chain
+ * longer than its file, but never a cross-linked chain, an entry naming free clusters
+ * or a broken directory. */
+static void crash_points(void)
+{
+    unsigned total, at, step;
+    struct vfs *v;
+    const char *out;
+    CHECK_INT(mkimage("crash.img", 16, 20480, "-s 1"), 0);
+    CHECK_INT(sh("cp %s %s", img("crash.img"), img("crash0.img")), 0);
+    v = mount_fat("crash.img", NULL);
+    CHECK(v);
+    total = fat_host_writes;
+    CHECK_INT(workload(v), 0);
+    unmount(v);
+    total = fat_host_writes - total;
+    CHECK(total > 20);
+    step = getenv("FAT_TEST_EVERY_CRASH") ? 1 : total / 23 + 1; /* every write: slow */
+    for (at = 1; at < total; at += step) {
+        CHECK_INT(sh("cp %s %s", img("crash0.img"), img("crash.img")), 0);
+        v = mount_fat("crash.img", NULL);
+        CHECK(v);
+        fat_host_snapshot_path = img("crashed.img");
+        fat_host_snapshot_at = fat_host_writes + at;
+        CHECK_INT(workload(v), 0);
+        unmount(v);
+        fat_host_snapshot_path = NULL;
+        CHECK_INT(fsck_clean("crash.img"), 0);
+        fsck_clean("crashed.img");
+        out = fsck_complaints(img("crashed.img"));
+        if (out[0])
+            tl_fail(__LINE__, "after write %u of %u: %s", at, total, out);
+        CHECK(out[0] == '\0');
+    }
+}
+
+/* Builds a vfs from text expecting an error; returns the message. */
+static const char *mount_error(const char *text)
+{
+    static const struct vfs_plugin *plugins[] = {&vfs_plugin_fat};
+    static char msg[256];
+    struct cfg_arena arena = {cfg_mem, sizeof cfg_mem, 0};
+    struct cfg_node *root;
+    struct cfg_error err;
+    struct vfs *v = NULL;
+    if (cfg_parse("t.cfg", text, strlen(text), &arena, &root, &err) < 0)
+        return "parse error";
+    if (vfs_create(&tl_env, plugins, 1, cfg_first(root, "vfs"), 256, &v, &err) == 0) {
+        vfs_destroy(v);
+        return "accepted";
+    }
+    cfg_format_error(&err, msg, sizeof msg);
+    return msg;
+}
+
+/* The configuration: its errors name the line and say what was expected. */
+static void configuration(void)
+{
+    CHECK_INT(mkimage("cfg.img", 12, 1024, NULL), 0);
+    fat_host_image("cfg.img", img("cfg.img"));
+    CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img size=3 }"), "unknown property 'size'");
+    CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img fast }"), "expected ro or rw");
+    CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img uid=x }"), "uid: expected a number");
+    CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img umask=9 }"), "t.cfg:1:");
+    CHECK_CONTAINS(mount_error("vfs { fat label=nodisk }"), "cannot open the block device");
+    CHECK_STR(mount_error("vfs { fat label=cfg.img ro uid=5 gid=6 umask=077 }"), "accepted");
+}
+
+/* Reads n bytes of the image at off, or writes them. */
+static int poke(const char *name, long off, void *b, size_t n, bool write)
+{
+    FILE *fp = fopen(img(name), "r+");
+    size_t k;
+    if (!fp)
+        return -1;
+    fseek(fp, off, SEEK_SET);
+    k = write ? fwrite(b, 1, n, fp) : fread(b, 1, n, fp);
+    fclose(fp);
+    return k == n ? 0 : -1;
+}
+
+/* Chains that loop, leave the volume or end before the size: EIO, and no hang. */
+static void corrupt_chains(void)
+{
+    unsigned char bs[64], e[32], v2[2];
+    long fat, root;
+    char buf[8192];
+    struct vfs *v;
+    int fd, i;
+    CHECK_INT(mkimage("chain.img", 16, 20480, "-s 1"), 0);
+    v = mount_fat("chain.img", NULL);
+    CHECK(v);
+    memset(buf, 'c', sizeof buf);
+    fd = vfs_openat(v, AT_FDCWD, "/A", O_WRONLY | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_write(v, fd, buf, 2048), 2048); /* four clusters */
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/D", 0777), 0);
+    unmount(v);
+    CHECK_INT(poke("chain.img", 0, bs, sizeof bs, false), 0);
+    fat = (long)(bs[14] | bs[15] << 8) * 512;
+    root = fat + (long)bs[16] * (bs[22] | bs[23] << 8) * 512;
+    CHECK_INT(poke("chain.img", root, e, 32, false), 0); /* the short entry of A */
+    CHECK(memcmp(e, "A          ", 11) == 0);
+    for (i = 0; i < 3; i++) {
+        unsigned cl = e[26] | e[27] << 8;
+        unsigned second = cl + 1;
+        unsigned val = i == 0 ? cl : i == 1 ? 0xfff0 : 0xffff; /* loop, out of range, short */
+        long at = fat + (long)(i == 2 ? cl : second) * 2;
+        v2[0] = (unsigned char)val;
+        v2[1] = (unsigned char)(val >> 8);
+        CHECK_INT(poke("chain.img", at, v2, 2, true), 0);
+        v = mount_fat("chain.img", NULL);
+        CHECK(v);
+        fd = vfs_openat(v, AT_FDCWD, "/A", O_RDONLY, 0);
+        CHECK(fd >= 0);
+        /* a loop within the size reads (bounded); a broken chain ends the read short,
+         * and reading on from there is EIO */
+        CHECK_INT(vfs_pread(v, fd, buf, sizeof buf, 0), i == 0 ? 2048 : i == 1 ? 1024 : 512);
+        if (i > 0)
+            CHECK_INT(vfs_pread(v, fd, buf, sizeof buf, i == 1 ? 1024 : 512), -EIO);
+        CHECK_INT(vfs_close(v, fd), 0);
+        CHECK_STR(tl_ls(v, "/D"), "");
+        unmount(v);
+    }
+    /* the directory D points to a cluster out of range */
+    CHECK_INT(poke("chain.img", root + 32, e, 32, false), 0);
+    CHECK(memcmp(e, "D          ", 11) == 0);
+    e[26] = 0xf0;
+    e[27] = 0xff;
+    CHECK_INT(poke("chain.img", root + 32, e, 32, true), 0);
+    v = mount_fat("chain.img", NULL);
+    CHECK(v);
+    fd = vfs_openat(v, AT_FDCWD, "/D", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_getdents64(v, fd, buf, sizeof buf), -EIO);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(tl_write(v, "/D/x", "x"), -EIO);
+    unmount(v);
+}
+
 /* Corrupt images: EIO and no crash. */
 static void corrupt_images(void)
 {
@@ -468,6 +962,16 @@ CASE(full_volume)
 CASE(unix_mapping)
 CASE(ro_dirty_cache)
 CASE(corrupt_images)
+CASE(inodes_and_open_unlinked)
+CASE(readdir_positions_and_tails)
+CASE(corrupt_chains)
+CASE(crash_points)
+CASE(big_sectors)
+CASE(fixed_root_full)
+CASE(configuration)
+CASE(synced_image_is_clean)
+CASE(long_name_limits)
+CASE(merged_io_and_device_errors)
 
 int main(void)
 {
@@ -480,5 +984,15 @@ int main(void)
     tl_run("unix_mapping", unix_mapping_case);
     tl_run("ro_dirty_cache", ro_dirty_cache_case);
     tl_run("corrupt_images", corrupt_images_case);
+    tl_run("inodes_and_open_unlinked", inodes_and_open_unlinked_case);
+    tl_run("readdir_positions_and_tails", readdir_positions_and_tails_case);
+    tl_run("corrupt_chains", corrupt_chains_case);
+    tl_run("crash_points", crash_points_case);
+    tl_run("big_sectors", big_sectors_case);
+    tl_run("fixed_root_full", fixed_root_full_case);
+    tl_run("configuration", configuration_case);
+    tl_run("synced_image_is_clean", synced_image_is_clean_case);
+    tl_run("long_name_limits", long_name_limits_case);
+    tl_run("merged_io_and_device_errors", merged_io_and_device_errors_case);
     return tl_finish();
 }

@@ -27,8 +27,27 @@ struct host_dev {
 };
 
 static struct host_dev images[MAX_IMAGES];
-unsigned fat_host_flushes, fat_host_writes;
+unsigned fat_host_flushes, fat_host_writes, fat_host_reads;
 size_t fat_host_mem_high;
+unsigned fat_host_snapshot_at;
+const char *fat_host_snapshot_path;
+
+/* Copies the image file as it is now to fat_host_snapshot_path ("the power went"). */
+static void snapshot(struct host_dev *h)
+{
+    static char buf[65536];
+    ssize_t n;
+    off_t off = 0;
+    int out = open(fat_host_snapshot_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0)
+        abort();
+    while ((n = pread(h->fd, buf, sizeof buf, off)) > 0) {
+        if (write(out, buf, (size_t)n) != n)
+            abort();
+        off += n;
+    }
+    close(out);
+}
 bool fat_host_fail;
 
 static struct host_dev *slot(const char *label)
@@ -65,6 +84,7 @@ static int dev_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
     int rc = in_range(h, lba, count);
     if (rc < 0)
         return rc;
+    fat_host_reads++;
     if (h->mem) {
         memcpy(buf, h->mem + off, len);
         return 0;
@@ -81,6 +101,8 @@ static int dev_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
     if (rc < 0)
         return rc;
     fat_host_writes++;
+    if (!h->mem && fat_host_snapshot_path && fat_host_writes == fat_host_snapshot_at)
+        snapshot(h);
     if (h->mem) {
         memcpy(h->mem + off, buf, len);
         if ((size_t)off + len > fat_host_mem_high)

@@ -14,9 +14,13 @@
 void fat_host_image(const char *label, const char *path);
 /* label= names this buffer of len bytes (the caller keeps it). */
 void fat_host_memory(const char *label, uint8_t *mem, size_t len);
-/* Counters of device writes and flushes, and a switch making every access fail. */
-extern unsigned fat_host_flushes, fat_host_writes;
+/* Counters of device calls, and a switch making every access fail. */
+extern unsigned fat_host_flushes, fat_host_writes, fat_host_reads;
 extern bool fat_host_fail;
+/* When set, the image file is copied to fat_host_snapshot_path just before the
+ * write that makes fat_host_writes equal fat_host_snapshot_at (a simulated crash). */
+extern unsigned fat_host_snapshot_at;
+extern const char *fat_host_snapshot_path;
 /* The end of the highest write to a memory device so far. */
 extern size_t fat_host_mem_high;
 

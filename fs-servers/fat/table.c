@@ -195,6 +195,42 @@ int fat_next(struct fat_fs *f, uint32_t cl, uint32_t *next)
     return 0;
 }
 
+/* Queues the chain from cl for freeing at the next checkpoint. */
+int fat_defer_free(struct fat_fs *f, uint32_t cl)
+{
+    const struct vfs_env *env = f->fs.env;
+    if (!cl)
+        return 0;
+    if (f->npending == f->cap_pending) {
+        uint32_t cap = f->cap_pending ? f->cap_pending * 2 : 16;
+        uint32_t *p = vfs_zalloc(env, cap * sizeof *p);
+        if (!p)
+            return fat_free_chain(f, cl); /* no memory: free now (the old order) */
+        if (f->pending) {
+            memcpy(p, f->pending, f->npending * sizeof *p);
+            vfs_free(env, f->pending, f->cap_pending * sizeof *p);
+        }
+        f->pending = p;
+        f->cap_pending = cap;
+    }
+    f->pending[f->npending++] = cl;
+    return 0;
+}
+
+/* Writes back, then frees the queued chains. */
+int fat_checkpoint(struct fat_fs *f)
+{
+    int rc = fat_cache_sync(f), r;
+    if (rc < 0)
+        return rc;
+    while (f->npending) {
+        r = fat_free_chain(f, f->pending[--f->npending]);
+        if (r < 0)
+            vfs_log(f->fs.env, "fat: a chain to free is broken (lost clusters remain)");
+    }
+    return 0;
+}
+
 /* Counts the clusters of a chain. */
 int fat_chain_len(struct fat_fs *f, uint32_t cl, uint32_t *len)
 {
@@ -219,7 +255,8 @@ static int zero_cluster(struct fat_fs *f, uint32_t cl)
     uint8_t *p;
     int rc;
     for (i = 0; i < f->spc; i++) {
-        rc = fat_cache_get(f, sec + i, FAT_K_DIR, true, &p);
+        /* DATA: it reaches the disk before the FAT and the entry that point at it */
+        rc = fat_cache_get(f, sec + i, FAT_K_DATA, true, &p);
         if (rc < 0)
             return rc;
         memset(p, 0, f->bps);
@@ -233,7 +270,7 @@ int fat_alloc(struct fat_fs *f, uint32_t prev, bool zero, uint32_t *out)
 {
     uint32_t i, cl, v;
     int rc;
-    if (f->free_known && f->free_count == 0)
+    if (f->free_known && f->free_count == 0 && !f->npending)
         return -ENOSPC;
     cl = fat_cluster_ok(f, f->next_free) ? f->next_free : 2;
     for (i = 0; i < f->clusters; i++, cl = cl + 1 - 2 >= f->clusters ? 2 : cl + 1) {
@@ -255,6 +292,10 @@ int fat_alloc(struct fat_fs *f, uint32_t prev, bool zero, uint32_t *out)
         f->fsinfo_dirty = true;
         *out = cl;
         return 0;
+    }
+    if (f->npending) { /* chains waiting to be freed: free them and look again */
+        rc = fat_checkpoint(f);
+        return rc < 0 ? rc : fat_alloc(f, prev, zero, out);
     }
     f->free_count = 0;
     f->free_known = true;
