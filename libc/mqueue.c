@@ -85,6 +85,7 @@ struct mqd {
     struct vfs_file *under; /* the queue's file in /dev/shm (our reference) */
     struct mq_head *h;
     uint64_t len;
+    uint32_t maxmsg, msgsize; /* read once from the header and checked: never again */
 };
 static struct vfs_fs *mq_fs;
 static struct vfs *mq_vfs; /* the tree mq_fs is hidden in (a program's own tree: its own) */
@@ -96,23 +97,23 @@ static bool bad_range(uint64_t p, uint64_t len)
     return p < 0x10000 || p >= 0x800000000000ul || len > 0x800000000000ul - p;
 }
 
-static uint64_t slot_size(const struct mq_head *h)
+static uint64_t slot_size(uint32_t msgsize)
 {
-    return sizeof(struct mq_slot) + (((uint64_t)h->msgsize + 7) & ~7ull);
+    return sizeof(struct mq_slot) + (((uint64_t)msgsize + 7) & ~7ull);
 }
 
 static struct mq_slot *slot_at(const struct mqd *q, uint32_t i)
 {
-    return (struct mq_slot *)((char *)q->h + MQ_HEAD_SIZE + i * slot_size(q->h));
+    return (struct mq_slot *)((char *)q->h + MQ_HEAD_SIZE + i * slot_size(q->msgsize));
 }
 
 /* The header's figures fit the mapping (another process could have written them). */
 static bool head_ok(const struct mqd *q)
 {
-    const struct mq_head *h = q->h;
-    uint64_t need = MQ_HEAD_SIZE + (uint64_t)h->maxmsg * slot_size(h);
-    return h->magic == MQ_MAGIC && h->maxmsg && h->maxmsg <= MQ_ROOT_MAXMSG && h->msgsize &&
-           h->msgsize <= MQ_ROOT_MSGSIZE && need <= q->len && h->curmsgs <= h->maxmsg;
+    uint32_t maxmsg = q->maxmsg, msgsize = q->msgsize;
+    uint64_t need = MQ_HEAD_SIZE + (uint64_t)maxmsg * slot_size(msgsize);
+    return q->h->magic == MQ_MAGIC && maxmsg && maxmsg <= MQ_ROOT_MAXMSG && msgsize &&
+           msgsize <= MQ_ROOT_MSGSIZE && need <= q->len;
 }
 
 /* ---- the lock (a futex word of the shared header) ---- */
@@ -304,8 +305,11 @@ static long map_queue(long fd, struct mqd *q)
                 return a;
             q->h = (struct mq_head *)a;
             q->len = (uint64_t)st.st_size;
-            if (__atomic_load_n(&q->h->magic, __ATOMIC_ACQUIRE) == MQ_MAGIC)
+            if (__atomic_load_n(&q->h->magic, __ATOMIC_ACQUIRE) == MQ_MAGIC) {
+                q->maxmsg = __atomic_load_n(&q->h->maxmsg, __ATOMIC_RELAXED);
+                q->msgsize = __atomic_load_n(&q->h->msgsize, __ATOMIC_RELAXED);
                 return head_ok(q) ? 0 : -EBADF;
+            }
             rt_munmap((uint64_t)a, q->len);
         }
         uint32_t idle = 0;
@@ -361,8 +365,8 @@ long rt_mq_open(const char *name, long oflag, uint64_t mode, const void *attr)
         }
         q->h = (struct mq_head *)a;
         q->len = len;
-        q->h->maxmsg = maxmsg;
-        q->h->msgsize = msgsize;
+        q->h->maxmsg = q->maxmsg = maxmsg;
+        q->h->msgsize = q->msgsize = msgsize;
         __atomic_store_n(&q->h->magic, MQ_MAGIC, __ATOMIC_RELEASE);
     } else if ((err = map_queue(fd, q)) != 0) {
         vfs_close(rt_vfs, (int)fd);
@@ -438,14 +442,14 @@ long rt_mq_timedsend(int fd, const char *msg, uint64_t len, uint64_t prio,
     if (!q || (f->flags & O_ACCMODE) == O_RDONLY)
         return -EBADF;
     struct mq_head *h = q->h;
-    if (len > h->msgsize)
+    if (len > q->msgsize)
         return -EMSGSIZE;
     if (prio >= MQ_PRIO_MAX)
         return -EINVAL;
     if (len && bad_range((uint64_t)msg, len))
         return -EFAULT;
     q_lock(h);
-    while (h->curmsgs >= h->maxmsg) {
+    while (h->curmsgs >= q->maxmsg) {
         uint32_t seq = h->get_seq;
         uint64_t ns;
         long err = nonblocking(f) ? -EAGAIN : left_ns(abstime, &ns);
@@ -454,15 +458,15 @@ long rt_mq_timedsend(int fd, const char *msg, uint64_t len, uint64_t prio,
             err = futex_wait(&h->get_seq, seq, ns);
             q_lock(h);
         }
-        if (err && !(err == -ETIMEDOUT && h->curmsgs < h->maxmsg)) {
+        if (err && !(err == -ETIMEDOUT && h->curmsgs < q->maxmsg)) {
             q_unlock(h);
             return err;
         }
     }
     uint32_t i = 0;
-    while (i < h->maxmsg && slot_at(q, i)->used)
+    while (i < q->maxmsg && slot_at(q, i)->used)
         i++;
-    if (i == h->maxmsg) { /* curmsgs said there was room: the queue was damaged */
+    if (i == q->maxmsg) { /* curmsgs said there was room: the queue was damaged */
         q_unlock(h);
         return -EBADF;
     }
@@ -489,7 +493,7 @@ long rt_mq_timedreceive(int fd, char *msg, uint64_t len, uint32_t *prio,
     if (!q || (f->flags & O_ACCMODE) == O_WRONLY)
         return -EBADF;
     struct mq_head *h = q->h;
-    if (len < h->msgsize)
+    if (len < q->msgsize)
         return -EMSGSIZE;
     if (bad_range((uint64_t)msg, len) || (prio && bad_range((uint64_t)prio, 4)))
         return -EFAULT;
@@ -511,17 +515,17 @@ long rt_mq_timedreceive(int fd, char *msg, uint64_t len, uint32_t *prio,
         }
     }
     struct mq_slot *best = NULL;
-    for (uint32_t i = 0; i < h->maxmsg; i++) { /* the highest priority, then the oldest */
+    for (uint32_t i = 0; i < q->maxmsg; i++) { /* the highest priority, then the oldest */
         struct mq_slot *s = slot_at(q, i);
         if (s->used &&
             (!best || s->prio > best->prio || (s->prio == best->prio && s->order < best->order)))
             best = s;
     }
-    if (!best || best->len > h->msgsize) {
+    uint64_t n = best ? __atomic_load_n(&best->len, __ATOMIC_RELAXED) : 0; /* read once */
+    if (!best || n > q->msgsize) {
         q_unlock(h);
         return -EBADF;
     }
-    uint64_t n = best->len;
     memcpy(msg, best + 1, n);
     if (prio)
         *prio = best->prio;
@@ -581,8 +585,8 @@ long rt_mq_getsetattr(int fd, const void *newattr, void *oldattr)
     if (out) {
         memset(out, 0, sizeof(*out));
         out->flags = nonblocking(f) ? O_NONBLOCK : 0;
-        out->maxmsg = q->h->maxmsg;
-        out->msgsize = q->h->msgsize;
+        out->maxmsg = q->maxmsg;
+        out->msgsize = q->msgsize;
         out->curmsgs = __atomic_load_n(&q->h->curmsgs, __ATOMIC_RELAXED);
     }
     if (in)
