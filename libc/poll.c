@@ -18,10 +18,20 @@ struct l_pollfd {
     int16_t events, revents;
 };
 
+/* The notification a wait with nothing to watch sleeps on (nobody signals it). */
+static uint64_t idle_notif;
+
+/* A fork child does not hold the parent's idle notification: its slot is free. */
+void rt_poll_after_fork(void)
+{
+    if (idle_notif)
+        rt_slot_free(idle_notif);
+    idle_notif = 0;
+}
+
 /* Waits up to ns for something to change; -EINTR for a signal. */
 static long wait_change(int first_pipe_fd, bool several, uint64_t ns)
 {
-    static uint64_t idle_notif;
     uint64_t n = 0;
     struct vfs_file *f = first_pipe_fd >= 0 ? vfs_fd_file(rt_vfs, first_pipe_fd) : NULL;
     uint64_t slot = f ? rt_pipe_notif(f) : 0;

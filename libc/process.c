@@ -55,6 +55,15 @@ unsigned rt_nofile_limit(void)
     return (unsigned)limits[RLIMIT_NOFILE].cur;
 }
 
+/* A fork child: the parent's sleep notification is not in its capability space (only
+ * what the launcher shares is), so the slot is free and a new one is made when needed. */
+void rt_sleep_after_fork(void)
+{
+    if (sleep_notif)
+        rt_slot_free(sleep_notif);
+    sleep_notif = 0;
+}
+
 /* Sleeps for ns nanoseconds on a private notification (nobody signals it). */
 long rt_sleep_ns(uint64_t ns)
 {

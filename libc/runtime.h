@@ -138,6 +138,8 @@ long rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t size);
 long rt_prlimit(int pid, unsigned res, const struct linux_rlimit *nl, struct linux_rlimit *ol);
 unsigned rt_nofile_limit(void);
 long rt_sleep_ns(uint64_t ns);
+void rt_sleep_after_fork(void);
+void rt_poll_after_fork(void);
 long rt_sysinfo(struct linux_sysinfo *si);
 
 /* thread.c */

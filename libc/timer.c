@@ -358,7 +358,11 @@ long rt_timer_delete(long id)
 void rt_timers_after_fork(void)
 {
     memset(timers, 0, sizeof(timers));
-    timer_thread = timer_notif = 0; /* the slots are empty in the child */
+    if (timer_thread) /* the slots are empty in the child: free for new objects */
+        rt_slot_free(timer_thread);
+    if (timer_notif)
+        rt_slot_free(timer_notif);
+    timer_thread = timer_notif = 0;
 }
 
 /* execve: POSIX timers go; the alarm stays. */

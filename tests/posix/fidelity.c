@@ -22,6 +22,7 @@
  *     F_GETSIG;
  *   - a timer's overrun count runs from its signal's raising to its taking and stops at
  *     INT_MAX;
+ *   - a child of a process that slept has its own sleeps broken by signals (EINTR);
  *   - getpwnam and getgrnam find root in /etc/passwd and /etc/group, and a missing
  *     name is "not found", not an error (musl then asks nscd over AF_UNIX: in capix the
  *     socket is refused with EAFNOSUPPORT, which musl takes for "no nscd").
@@ -397,6 +398,46 @@ static void fionread_case(void)
     close(p[1]);
 }
 
+static void on_usr1_plain(int sig)
+{
+    (void)sig;
+}
+
+/* A process that slept (nanosleep, and poll with nothing to watch) before it forked: the
+ * child's own sleeps are broken by a signal with EINTR (the runtime's sleep notifications
+ * are per process; a child once spun on its parent's, deaf to signals). */
+static void sleep_after_fork_case(void)
+{
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+    poll(NULL, 0, 1);
+    struct sigaction sa = {.sa_handler = on_usr1_plain}; /* no SA_RESTART */
+    sigaction(SIGUSR1, &sa, NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct timespec ten = {10, 0};
+        int slept = nanosleep(&ten, NULL) == -1 && errno == EINTR;
+        int polled = poll(NULL, 0, 10000) == -1 && errno == EINTR;
+        _exit(slept && polled ? 0 : slept ? 2 : 1);
+    }
+    int status = -1;
+    for (int i = 0; i < 100 && pid > 0; i++) { /* until both sleeps are broken */
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+        kill(pid, SIGUSR1);
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            break;
+    }
+    if (pid > 0 && !WIFEXITED(status)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    signal(SIGUSR1, SIG_DFL);
+    check("sleep-after-fork-interrupted", WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          !WIFEXITED(status)         ? "the child's sleep was not broken by signals"
+          : WEXITSTATUS(status) == 1 ? "nanosleep not broken by a signal"
+                                     : "poll not broken by a signal");
+}
+
 int main(int argc, char **argv)
 {
     const char *child = getenv("FIDELITY_CHILD");
@@ -422,6 +463,7 @@ int main(int argc, char **argv)
     waitid_cases();
     vfork_pending_case();
     clone_parent_case();
+    sleep_after_fork_case();
     owner_case();
     overrun_case("timer-overrun-counted-to-taking", 1000000, 100);
     overrun_case("timer-overrun-saturates", 1, 3000);
