@@ -1543,6 +1543,28 @@ static void tty_leader_exit(struct proc *pr)
     }
 }
 
+/*
+ * The sandbox ends: every file system it used writes back what it holds (FS_SYNCFS, as
+ * Linux syncs before it powers off), so that what its processes wrote is on the disk
+ * before init stops the machine. Each call is bounded (LAUNCHER_CALL_TIMEOUT_NS) and
+ * touches no session buffer (the request is all in registers).
+ */
+static void sync_file_systems(void)
+{
+    for (unsigned id = 1; id < MAX_SHARED; id++) {
+        struct shared *sh = &shared[id];
+        if (!sh->used || !sh->quota || sh->notif2)
+            continue; /* not a File_system session (terminals have notif2) */
+        cx_ipcbuf()->words[4] = cx_ipcbuf()->words[5] = 0;
+        struct cx_ret r =
+            cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 6, 0), FS_SYNCFS, 0, 0, 0);
+        if (r.err || (long)r.rdx < 0)
+            cx_printf("posix-spawn: the sandbox ends, and a file system it used could not "
+                      "write back what it holds: %s\n",
+                      r.err ? cx_strerror(r.err) : "the server's error");
+    }
+}
+
 static void end_all(void)
 {
     for (int i = 0; i < MAX_PROCS; i++)
@@ -1717,6 +1739,7 @@ int main(int argc, char **argv)
         if (sandbox_status < 0 && pr->pid == 1) /* the sandbox ends with its first process */
             sandbox_status = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
         if (sandbox_status >= 0) {
+            sync_file_systems();
             end_all();
             return sandbox_status;
         }
