@@ -70,6 +70,12 @@ void fs_server_set_mem(struct fs_server *s, const struct fs_mem_ops *ops);
 void fs_server_collect(struct fs_server *s);
 /* The pages of memory objects that hold mapped files now. */
 uint64_t fs_server_mapped_pages(const struct fs_server *s);
+/* Whether a request that can change the tree (create, write, rename, setattr, ...) came
+ * since the last sync: what a plugin with a write-back cache may still hold. */
+bool fs_server_dirty(const struct fs_server *s);
+/* Writes back everything the tree holds (as FS_SYNCFS); 0 or -errno. The native server
+ * calls it a few seconds after the first change since the last sync. */
+int fs_server_writeback(struct fs_server *s);
 /* The chunks a session has made and not freed (at most FS_SESSION_MAX_CHUNKS). */
 uint32_t fs_session_chunks(const struct fs_session *ss);
 

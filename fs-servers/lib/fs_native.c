@@ -54,6 +54,7 @@
 #define MAX_CHUNKS (MAX_SESSIONS * FS_SESSION_MAX_CHUNKS)
 #define WAKE_BADGE (MAX_SESSIONS + 1) /* the watcher's calls (sessions have 1..64) */
 #define COLLECT_NS 100000000ul        /* how often mapped files are looked at */
+#define WRITEBACK_NS 5000000000ul     /* a change is written back within this (fat's cache) */
 
 struct policy {
     int match; /* 0 any, 1 exact, 2 prefix, 3 suffix */
@@ -91,7 +92,8 @@ static unsigned npolicies;
 static struct session sessions[MAX_SESSIONS];
 static struct fs_server *srv;
 static uint64_t ep, watch_notif, wake_ep;
-static volatile bool collect_due; /* files are mapped: the watcher calls every 100 ms */
+static volatile bool collect_due;      /* files are mapped: the watcher calls every 100 ms */
+static volatile uint64_t writeback_at; /* the clock when the tree's changes are written back */
 static uint8_t watcher_stack[4096] __attribute__((aligned(16)));
 static char arena_buf[64 << 10];
 static const char *srv_name;   /* for the log: "ram_fs", "vfs" */
@@ -394,9 +396,24 @@ static void sessions_gone(uint64_t bits)
             close_session(i);
 }
 
-/* The watcher thread: passes the watches' bits to the loop (word 0), and while files
- * are mapped asks it every COLLECT_NS to collect (word 1). Its calls carry words in
- * registers only. */
+/* Writes back the tree's changes (the watcher's call, WRITEBACK_NS after the first
+ * change since the last sync); a failure is logged once and tried again later. */
+static void write_back(void)
+{
+    static bool failed;
+    writeback_at = 0;
+    int r = fs_server_dirty(srv) ? fs_server_writeback(srv) : 0;
+    if (r < 0 && !failed)
+        cx_printf("%s: writing back the changes failed (errno %d): tried again in %lu s\n",
+                  srv_name, -r, WRITEBACK_NS / 1000000000ul);
+    failed = r < 0;
+    if (r < 0)
+        writeback_at = cx_clock_ns() + WRITEBACK_NS;
+}
+
+/* The watcher thread: passes the watches' bits to the loop (word 0), while files are
+ * mapped asks it every COLLECT_NS to collect (word 1), and when writeback_at has come,
+ * to write back the tree's changes (word 2). Its calls carry words in registers only. */
 static void watcher_main(void)
 {
     uint64_t next = cx_clock_ns() + COLLECT_NS;
@@ -407,8 +424,10 @@ static void watcher_main(void)
         bool tick = cx_clock_ns() >= next;
         if (tick)
             next = cx_clock_ns() + COLLECT_NS;
-        if (bits || (tick && collect_due))
-            cx_raw_ipc_call(wake_ep, CX_TAG(0, 2, 0), bits, tick && collect_due, 0, 0);
+        uint64_t at = writeback_at;
+        bool writeback = tick && at && cx_clock_ns() >= at;
+        if (bits || (tick && collect_due) || writeback)
+            cx_raw_ipc_call(wake_ep, CX_TAG(0, 3, 0), bits, tick && collect_due, writeback, 0);
     }
 }
 
@@ -563,6 +582,8 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             sessions_gone(m.w[0]);
             if (m.w[1]) /* mapped files nobody needs any more */
                 fs_server_collect(srv);
+            if (m.w[2]) /* changes a few seconds old: on the disk now, as Linux's flusher */
+                write_back();
             if (got)
                 cx_cap_delete(got), cx_slot_free(got);
             m.tag = CX_TAG(0, 0, 0);
@@ -596,6 +617,10 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             m.w[0] = (uint64_t)-38; /* ENOSYS */
         }
         collect_due = fs_server_mapped_pages(srv) != 0;
+        if (!fs_server_dirty(srv))
+            writeback_at = 0; /* a client's sync took it all */
+        else if (!writeback_at)
+            writeback_at = cx_clock_ns() + WRITEBACK_NS;
         b->recv_slots[0] = spare;
         e = cx_reply_recv(ep, &m);
     }

@@ -113,6 +113,7 @@ struct fs_server {
     uint32_t *buckets; /* slot + 1 of the first entry of each chain */
     uint32_t nbuckets; /* a power of two, >= cap */
     struct fs_session *sessions;
+    bool dirty; /* a request that can change the tree came since the last sync */
     /* private copies of request names: two names and a symlink text */
     char name1[NAME_MAX + 1], name2[NAME_MAX + 1], text[PATH_MAX];
 };
@@ -1593,7 +1594,46 @@ static int64_t op_fsync(struct fs_session *ss, struct fs_msg *m)
 
 static int64_t op_syncfs(struct fs_session *ss)
 {
-    return vfs_sync(ss->s->vfs);
+    return fs_server_writeback(ss->s);
+}
+
+/* The requests that never change the tree (the others mark it dirty, even when they
+ * fail: a failed write may have allocated). */
+static bool changes_nothing(uint64_t op)
+{
+    switch (op) {
+    case FS_ATTACH:
+    case FS_LOOKUP:
+    case FS_GETATTR:
+    case FS_READLINK:
+    case FS_READDIR:
+    case FS_ACQUIRE:
+    case FS_RELEASE:
+    case FS_DUP:
+    case FS_READ:
+    case FS_SEEK:
+    case FS_FLAGS:
+    case FS_STATFS:
+    case FS_SYNCFS:
+    case FS_FSYNC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool fs_server_dirty(const struct fs_server *s)
+{
+    return s->dirty;
+}
+
+int fs_server_writeback(struct fs_server *s)
+{
+    s->dirty = false; /* changes from here on are the next sync's */
+    int r = vfs_sync(s->vfs);
+    if (r < 0)
+        s->dirty = true; /* still held: tried again later */
+    return r;
 }
 
 void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg *m,
@@ -1681,6 +1721,8 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
         r = -ENOSYS;
         break;
     }
+    if (!changes_nothing(m->op) && r != -ENOSYS)
+        s->dirty = true;
     if (r < 0)
         for (i = 1; i < 5; i++)
             m->r[i] = 0;

@@ -767,6 +767,20 @@ static void malformed_requests(void)
     CHECK_INT(call(ss, FS_READDIR, (uint64_t)root, 0, 0, 0, 0), -EINVAL);
     CHECK_INT(call(ss, FS_STATFS, 0, 0, 0, 0, 0), 0);
     CHECK_INT(call(ss, FS_SYNCFS, 0, 0, 0, 0, 0), 0); /* ram holds nothing back */
+    /* what the native server's write-back goes by: changes since the last sync */
+    CHECK(!fs_server_dirty(srv));
+    CHECK_INT(lookup(ss, root, "f"), (int64_t)f);
+    CHECK_INT(call(ss, FS_STATFS, 0, 0, 0, 0, 0), 0);
+    CHECK(!fs_server_dirty(srv)); /* looking changes nothing */
+    CHECK(create(ss, root, "dirty", S_IFREG | 0644) > 0);
+    CHECK(fs_server_dirty(srv));
+    CHECK_INT(fs_server_writeback(srv), 0);
+    CHECK(!fs_server_dirty(srv));
+    memcpy(buf.data, "dirty", 5);
+    CHECK_INT(call(ss, FS_UNLINK, (uint64_t)root, 5, 0, 0, 0), 0);
+    CHECK(fs_server_dirty(srv));
+    CHECK_INT(call(ss, FS_SYNCFS, 0, 0, 0, 0, 0), 0);
+    CHECK(!fs_server_dirty(srv));
     /* every operation with junk words: an error or an answer, never a crash */
     for (op = 0; op <= FS_OP_COUNT + 1; op++) {
         memset(buf.data, 0xff, 64);
