@@ -12,13 +12,6 @@
 #include "kernel.h"
 
 #define PVH_MAGIC 0x336ec578
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_MODULE 3
-#define MB2_TAG_MMAP 6
-#define MB2_TAG_ACPI_OLD 14
-#define MB2_TAG_ACPI_NEW 15
-#define BOOT_INFO_MAX (1ul << 20) /* a Multiboot2 information larger than this is refused */
 
 struct hvm_start_info {
     uint32_t magic, version, flags, nr_modules;
@@ -40,17 +33,6 @@ static const void *boot_phys(uint64_t pa, uint64_t len)
     return (const void *)pa; /* the boot tables identity-map the first 4 GiB */
 }
 
-static void add_region(struct boot_desc *bd, uint64_t addr, uint64_t size, uint32_t type)
-{
-    if (!size)
-        return;
-    if (bd->nmap == BOOT_MAP_MAX) {
-        bd->dropped++;
-        return;
-    }
-    bd->map[bd->nmap++] = (struct boot_region){addr, size, type};
-}
-
 static void copy_cmdline(struct boot_desc *bd, const char *c, uint64_t max)
 {
     for (uint64_t i = 0; i < sizeof(bd->cmdline) - 1 && i < max && c[i]; i++)
@@ -67,7 +49,7 @@ static void read_pvh(uint64_t pa, struct boot_desc *bd)
     const struct hvm_memmap_entry *mm =
         boot_phys(si->memmap_paddr, (uint64_t)si->memmap_entries * sizeof(*mm));
     for (uint32_t i = 0; i < si->memmap_entries; i++)
-        add_region(bd, mm[i].addr, mm[i].size, mm[i].type);
+        boot_add_region(bd, mm[i].addr, mm[i].size, mm[i].type);
     if (si->nr_modules >= 1) {
         const struct hvm_modlist_entry *mod = boot_phys(si->modlist_paddr, sizeof(*mod));
         bd->mod_pa = mod[0].paddr;
@@ -78,52 +60,16 @@ static void read_pvh(uint64_t pa, struct boot_desc *bd)
     bd->rsdp_pa = si->rsdp_paddr;
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static void read_mmap(struct boot_desc *bd, const uint8_t *t, uint32_t size)
-{
-    uint32_t esize = rd32(t + 8);
-    if (esize < 24 || size < 16)
-        panic("boot: Multiboot2 memory map with entries of %u bytes", esize);
-    for (uint32_t off = 16; off <= size - 24 && esize <= size - off; off += esize) {
-        uint64_t addr, len;
-        memcpy(&addr, t + off, 8);
-        memcpy(&len, t + off + 8, 8);
-        add_region(bd, addr, len, rd32(t + off + 16));
-    }
-}
-
+/* GRUB's hand-over: the information is read in place (identity-mapped) by
+ * boot_parse_mb2 (bootinfo.c). */
 static void read_mb2(uint64_t pa, struct boot_desc *bd)
 {
     uint32_t total = *(const uint32_t *)boot_phys(pa, 8);
     if (total < 16 || total > BOOT_INFO_MAX)
         panic("boot: Multiboot2 information of %u bytes", total);
-    const uint8_t *info = boot_phys(pa, total);
-    bd->loader = "Multiboot2";
-    for (uint32_t off = 8; off <= total - 8;) {
-        const uint8_t *t = info + off;
-        uint32_t type = rd32(t), size = rd32(t + 4);
-        if (type == MB2_TAG_END || size < 8 || size > total - off)
-            break;
-        if (type == MB2_TAG_CMDLINE)
-            copy_cmdline(bd, (const char *)t + 8, size - 8);
-        else if (type == MB2_TAG_MODULE && size >= 16 && !bd->mod_len) {
-            uint32_t start = rd32(t + 8), end = rd32(t + 12);
-            if (end > start)
-                bd->mod_pa = start, bd->mod_len = end - start;
-        } else if (type == MB2_TAG_MMAP) {
-            read_mmap(bd, t, size);
-        } else if ((type == MB2_TAG_ACPI_OLD || type == MB2_TAG_ACPI_NEW) && !bd->rsdp_pa) {
-            bd->rsdp_pa = pa + off + 8; /* a copy of the RSDP in this information */
-            memcpy(bd->rsdp, t + 8, size - 8 < sizeof(bd->rsdp) ? size - 8 : sizeof(bd->rsdp));
-        }
-        off += (size + 7) & ~7u;
-    }
+    const char *why = boot_parse_mb2(boot_phys(pa, total), total, pa, bd);
+    if (why)
+        panic("boot: %s", why);
 }
 
 void boot_read(uint64_t info_pa, uint64_t kind, struct boot_desc *bd)

@@ -332,22 +332,7 @@ void paging_init(uint64_t max_phys);
 bool phys_is_device(uint64_t base, uint64_t size);
 
 /* boot.c: what the loader handed over (docs/boot.md) */
-#define BOOT_PVH 1
-#define BOOT_MB2 2
-#define BOOT_MAP_MAX 128
-struct boot_region {
-    uint64_t addr, size;
-    uint32_t type; /* 1 usable RAM, 2 reserved, 3 ACPI tables, 4 ACPI NVS, 5 bad */
-};
-struct boot_desc {
-    const char *loader;
-    struct boot_region map[BOOT_MAP_MAX];
-    uint32_t nmap, dropped;   /* regions kept, and those beyond BOOT_MAP_MAX */
-    uint64_t mod_pa, mod_len; /* the boot archive */
-    char cmdline[256];
-    uint64_t rsdp_pa; /* the ACPI root pointer (Multiboot2: the loader's copy), or 0 */
-    uint8_t rsdp[36]; /* Multiboot2: the copy itself */
-};
+#include "bootinfo.h"
 void boot_read(uint64_t info_pa, uint64_t kind, struct boot_desc *bd);
 void boot_log(const struct boot_desc *bd);
 
