@@ -11,6 +11,8 @@ SCENARIOS += boot crash config-error posix-hello posix-census posix-vdso posix-c
 SCENARIOS += fs-attack leaks
 # tools/capix exec against the same binaries on the Linux host
 TEST_SCRIPTS += tests/tools/capix-exec.sh
+# tools/capix exec --disk: a FAT image from the host, read and written in capix
+TEST_SCRIPTS += tests/tools/capix-exec-disk.sh
 # coreutils (BRIEF.md section 4 item 3) in capix against the same binaries on the host
 TEST_SCRIPTS += tests/tools/coreutils-compare.sh
 TEST_SCRIPTS += tests/tools/bash-scripts.sh

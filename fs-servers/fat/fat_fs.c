@@ -502,6 +502,7 @@ static int fat_fsync(struct vfs_file *file, bool datasync)
 }
 
 static const struct vfs_fs_ops fat_ops = {
+    .data_on_device = true,
     .lookup = fat_lookup,
     .readdir = fat_readdir,
     .create = fat_create,

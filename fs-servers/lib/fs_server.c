@@ -204,6 +204,12 @@ static bool is_session_root(struct fs_server *s, struct vfs_node *n)
     return false;
 }
 
+/* Whether a file's data costs memory that its session pays for (not on a device). */
+static bool data_charged(const struct vfs_node *n)
+{
+    return !n->fs->ops->data_on_device;
+}
+
 static int quota_check(const struct fs_session *ss, uint64_t bytes)
 {
     if (ss->used > ss->quota || bytes > ss->quota - ss->used)
@@ -227,7 +233,8 @@ static void credit_removed(struct fs_session *ss, struct vfs_node *victim)
 {
     struct linux_stat st;
     quota_credit(ss, FS_NAME_CHARGE);
-    if (vfs_getattr(victim, &st) == 0 && st.st_nlink == 0 && !S_ISDIR(st.st_mode) && st.st_size > 0)
+    if (data_charged(victim) && vfs_getattr(victim, &st) == 0 && st.st_nlink == 0 &&
+        !S_ISDIR(st.st_mode) && st.st_size > 0)
         quota_credit(ss, (uint64_t)st.st_size);
 }
 
@@ -622,7 +629,7 @@ static int64_t setattr_node(struct fs_session *ss, struct vfs_node *n, struct fs
         if (rc < 0)
             return rc;
         old = (uint64_t)st.st_size;
-        if (a.size > old && (rc = quota_check(ss, a.size - old)) < 0)
+        if (a.size > old && data_charged(n) && (rc = quota_check(ss, a.size - old)) < 0)
             return rc;
     }
     if (!n->fs->ops->setattr)
@@ -630,11 +637,13 @@ static int64_t setattr_node(struct fs_session *ss, struct vfs_node *n, struct fs
     rc = n->fs->ops->setattr(n, &a);
     if (rc < 0)
         return rc;
-    if (a.mask & VFS_SET_SIZE) {
+    if ((a.mask & VFS_SET_SIZE) && data_charged(n)) {
         if (a.size > old)
             quota_charge(ss, a.size - old);
         else
             quota_credit(ss, old - a.size);
+    }
+    if (a.mask & VFS_SET_SIZE) {
         mapped_resized(ss->s, n, old, a.size);
     }
     return 0;
@@ -1466,8 +1475,9 @@ static int64_t op_write(struct fs_session *ss, struct fs_msg *m, struct fs_buf *
     if (rc < 0)
         return rc;
     size = (uint64_t)st.st_size;
-    /* the quota: cut the write where it would grow the file beyond what is left */
-    allowed = ss->used < ss->quota ? ss->quota - ss->used : 0;
+    /* the quota: cut the write where it would grow the file beyond what is left (data
+     * on a device is the device's to refuse: ENOSPC from the plugin) */
+    allowed = !data_charged(f->node) ? UINT64_MAX : ss->used < ss->quota ? ss->quota - ss->used : 0;
     end = ((f->flags & O_APPEND) ? size : at) + n;
     growth = end > size ? end - size : 0;
     if (growth > allowed) {
@@ -1485,7 +1495,7 @@ static int64_t op_write(struct fs_session *ss, struct fs_msg *m, struct fs_buf *
         return r;
     if (at_handle && !f->stream)
         f->pos = at;
-    if (vfs_getattr(f->node, &st) == 0 && (uint64_t)st.st_size > size)
+    if (data_charged(f->node) && vfs_getattr(f->node, &st) == 0 && (uint64_t)st.st_size > size)
         quota_charge(ss, (uint64_t)st.st_size - size);
     return r;
 }
@@ -1567,11 +1577,12 @@ static int64_t op_statfs(struct fs_session *ss, struct fs_buf *buf)
         rc = fs->ops->statfs(fs, &st);
     if (rc < 0)
         return rc;
-    /* what the session may still make, if less than the file system has */
+    /* what the session may still make, if less than the file system has (in memory;
+     * a device's space is what the device has) */
     left = (ss->used < ss->quota ? ss->quota - ss->used : 0) / 4096;
-    if (st.f_bavail > left)
+    if (!fs->ops->data_on_device && st.f_bavail > left)
         st.f_bavail = left;
-    if (st.f_bfree > left)
+    if (!fs->ops->data_on_device && st.f_bfree > left)
         st.f_bfree = left;
     st.f_fsid[0] = 0;
     st.f_fsid[1] = 0;

@@ -35,11 +35,11 @@ class Console:
             fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
             os.chdir(ROOT)
             # a fresh home disk for each test run, never the user's build/home.img
-            if 'CAPIX_HOME_IMG' not in os.environ:
+            if 'CAPIX_HOME' not in os.environ:
                 home = os.path.join(ROOT, 'build', 'test-home.img')
                 if os.path.exists(home):
                     os.remove(home)
-                os.environ['CAPIX_HOME_IMG'] = home
+                os.environ['CAPIX_HOME'] = home
             os.execvp('tools/run-qemu', ['tools/run-qemu', '--interactive'] +
                       (['--uefi'] if uefi else []) + ['--config', config])
         self.pid, self.fd = pid, fd

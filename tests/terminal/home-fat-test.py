@@ -35,7 +35,7 @@ def main():
     img = os.path.join(ROOT, 'build', 'test-home-fat.img')
     if os.path.exists(img):
         os.remove(img)
-    os.environ['CAPIX_HOME_IMG'] = img
+    os.environ['CAPIX_HOME'] = img
     c = boot('home-fat-1.txt')
     step(c, 'first boot', '', r'capix.*' + PROMPT, 120)
     step(c, 'write in the home', 'echo kept across power-off > ~/persist.txt; mkdir ~/Docs; '

@@ -129,6 +129,9 @@ struct vfs_setattr {
  * -EINVAL, poll "always ready"). All return 0 (or a count) or a negative errno.
  */
 struct vfs_fs_ops {
+    /* File data lives on a device (fat), not in memory: a file-system server does not
+     * charge it to the session's quota, which pays for memory (ram, ram_fs). */
+    bool data_on_device;
     /* Namespace (dir is always a directory of this fs, name one component). */
     int (*lookup)(struct vfs_node *dir, const char *name, size_t len, struct vfs_node **out);
     /* Fills *out with the first entry at a position >= pos (pos >= 2: 0 and 1 are "."
