@@ -13,6 +13,8 @@ SCENARIOS += fs-attack leaks
 TEST_SCRIPTS += tests/tools/capix-exec.sh
 # tools/capix exec --disk: a FAT image from the host, read and written in capix
 TEST_SCRIPTS += tests/tools/capix-exec-disk.sh
+# the fat server: QEMU cut at 20 random moments of a workload, fsck.fat and fsynced files
+TEST_SCRIPTS += tests/tools/fat-crash.sh
 # coreutils (BRIEF.md section 4 item 3) in capix against the same binaries on the host
 TEST_SCRIPTS += tests/tools/coreutils-compare.sh
 TEST_SCRIPTS += tests/tools/bash-scripts.sh

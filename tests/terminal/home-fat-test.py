@@ -40,6 +40,13 @@ def main():
     step(c, 'first boot', '', r'capix.*' + PROMPT, 120)
     step(c, 'write in the home', 'echo kept across power-off > ~/persist.txt; mkdir ~/Docs; '
          'echo x > ~/Docs/Long\\ name\\ here.txt; sync; echo written\r', r'\nwritten\n' + PROMPT)
+    # size and modification time (FAT keeps it to 2 s), to be the same after the reboot
+    c.type('touch -d "2024-02-29 13:14:16" ~/persist.txt; stat -c "S=%s M=%Y" ~/persist.txt\r')
+    before = None
+    try:
+        before = tuple(g.decode() for g in c.expect(r'\nS=(\d+) M=(\d+)\n' + PROMPT).groups())
+    except Exception as e:  # Timeout or EOFError
+        print('FAIL home-fat size and time before the reboot: %s' % e)
     c.type('exit\r')
     c.close(timeout=30)
     c = boot('home-fat-2.txt')
@@ -47,6 +54,13 @@ def main():
     step(c, 'the file is still there', 'cat ~/persist.txt\r',
          r'\nkept across power-off\n' + PROMPT)
     step(c, 'and the long name', 'ls ~/Docs\r', r"\n'Long name here.txt'\n" + PROMPT)
+    if before:
+        step(c, 'with its size and modification time',
+             'stat -c "S=%s M=%Y" ~/persist.txt\r',
+             r'\nS=%s M=%s\n' % before + PROMPT)
+    else:
+        global failed
+        failed += 1
     # no sync: the launcher syncs its file systems when the sandbox ends (`exit`)
     step(c, 'write without sync', 'echo written at exit > ~/at-exit.txt\r', PROMPT)
     c.type('exit\r')
