@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 
-FS_SERVERS = ("ram_fs", "vfs")  # the binaries whose policies fs_native.c reads
+FS_SERVERS = ("ram_fs", "vfs", "fat")  # the binaries whose policies fs_native.c reads
 MAX_POLICIES = 16  # fs_native.c
 FULL_LABEL_BYTES = 128  # CX_SESSION_FULL_WORDS * 8, NUL included
 TREE_PLUGINS = ("ram", "tar", "proc", "fs")  # vfs tree plugins: a directory's content

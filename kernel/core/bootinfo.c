@@ -53,8 +53,7 @@ static const char *read_mmap(struct boot_desc *bd, const uint8_t *t, uint32_t si
     return NULL;
 }
 
-const char *boot_parse_mb2(const uint8_t *info, uint32_t total, uint64_t pa,
-                           struct boot_desc *bd)
+const char *boot_parse_mb2(const uint8_t *info, uint32_t total, uint64_t pa, struct boot_desc *bd)
 {
     if (total < 16 || total > BOOT_INFO_MAX || total != rd32(info))
         return "Multiboot2 information of a bad size";

@@ -28,10 +28,9 @@ struct boot_desc {
 
 /* Reads the Multiboot2 information structure of total bytes at info (where it lies at
  * physical address pa: the ACPI root pointer's copy is given by that address) into bd,
- * which must be zeroed. Returns NULL, or what is wrong (the kernel panics with it). Walks the tags at
- * most to total, 8-byte aligned, each at least 8 bytes: never reads outside info. */
-const char *boot_parse_mb2(const uint8_t *info, uint32_t total, uint64_t pa,
-                           struct boot_desc *bd);
+ * which must be zeroed. Returns NULL, or what is wrong (the kernel panics with it). Walks the tags
+ * at most to total, 8-byte aligned, each at least 8 bytes: never reads outside info. */
+const char *boot_parse_mb2(const uint8_t *info, uint32_t total, uint64_t pa, struct boot_desc *bd);
 /* Adds a region to bd's map (counted in dropped when the map is full; empty ones go). */
 void boot_add_region(struct boot_desc *bd, uint64_t addr, uint64_t size, uint32_t type);
 

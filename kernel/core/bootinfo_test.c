@@ -137,7 +137,7 @@ static void module_and_cmdline_bounded(void)
     struct boot_desc bd;
     make_grub();
     CHECK_INT(*(uint32_t *)(info + 32), 3); /* the module tag: start at 40, end at 44 */
-    put32(44, 0x7000000);                  /* it ends before it starts: not taken */
+    put32(44, 0x7000000);                   /* it ends before it starts: not taken */
     CHECK(parse(&bd, used) == NULL);
     CHECK_INT(bd.mod_len, 0);
     memset(info, 0, sizeof(info));
