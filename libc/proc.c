@@ -71,7 +71,7 @@ long rt_start_call(void)
     fork_resumed = 1;
     /* the runtime lock was held by the parent's fork: this is the only thread now */
     rt_threads_after_fork(rt->forked == 2 ? rt_vfork_thread() : fork_thread);
-    rt_children_ns = 0; /* a child has reaped nobody yet */
+    rt_children = (struct rt_cpu){0, 0}; /* a child has reaped nobody yet */
     rt_pipes_after_fork();
     rt_timers_after_fork();
     rt_sleep_after_fork(); /* private notifications: not in the child's capability space */
@@ -88,21 +88,26 @@ long rt_start_call(void)
 }
 
 /* One question to the launcher: a zombie child matching pid, reaped. */
-static long wait_once(long pid, int options, int *status, uint64_t *ns)
+static long wait_once(long pid, int options, int *status, struct rt_cpu *cpu)
 {
     struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_WAIT, 2, 0), (uint64_t)pid,
                                       (uint64_t)options, 0, 0);
     if (r.err)
         return -ECHILD;
-    *status = (int)r.r10; /* reply words 0 and 1, and 2: a reaped child's CPU time */
-    *ns = r.r8;
-    if ((long)r.rdx > 0 && !(options & 0x01000000)) /* reaped (not WNOWAIT) */
-        rt_children_ns += r.r8;
+    /* reply words 0 and 1, and 2 and 3: a reaped child's CPU time and system time (its
+     * runtime's figures: bounded, since that process could say anything) */
+    *status = (int)r.r10;
+    cpu->ns = r.r8;
+    cpu->sys_ns = r.r9 < r.r8 ? r.r9 : r.r8;
+    if ((long)r.rdx > 0 && !(options & 0x01000000)) { /* reaped (not WNOWAIT) */
+        rt_children.ns += cpu->ns;
+        rt_children.sys_ns += cpu->sys_ns;
+    }
     return (long)r.rdx;
 }
 
 /* Waits for a child matching pid; 0 with WNOHANG when none has changed. */
-static long wait_child(long pid, int options, int *status, uint64_t *ns)
+static long wait_child(long pid, int options, int *status, struct rt_cpu *ns)
 {
     for (;;) {
         long r = wait_once(pid, options, status, ns);
@@ -124,14 +129,17 @@ long rt_wait4(long pid, int *status, int options, void *rusage)
     if (options & ~(1 | 2 | 8 | 0x20000000 | 0x40000000 | 0x80000000u))
         return -EINVAL;
     int st = 0;
-    uint64_t ns = 0;
-    long r = wait_child(pid, (options & 0xb) | 4 /* WEXITED: always for wait4 */, &st, &ns);
+    struct rt_cpu c = {0, 0};
+    long r = wait_child(pid, (options & 0xb) | 4 /* WEXITED: always for wait4 */, &st, &c);
     if (r > 0 && status)
         *status = st;
-    if (r > 0 && rusage) { /* the child's CPU time (and its reaped children's), as user time */
+    if (r > 0 && rusage) { /* the child's CPU times (and its reaped children's) */
+        uint64_t user = c.ns - c.sys_ns;
         memset(rusage, 0, 144);
         int64_t *tv = rusage;
-        tv[0] = (int64_t)(ns / 1000000000u), tv[1] = (int64_t)(ns % 1000000000u / 1000);
+        tv[0] = (int64_t)(user / 1000000000u), tv[1] = (int64_t)(user % 1000000000u / 1000);
+        tv[2] = (int64_t)(c.sys_ns / 1000000000u);
+        tv[3] = (int64_t)(c.sys_ns % 1000000000u / 1000);
     }
     return r;
 }
@@ -145,13 +153,13 @@ long rt_waitid(int idtype, long id, void *info, int options)
     if (idtype != 0 && idtype != 1 && idtype != 2)
         return -EINVAL;
     int st = 0;
-    uint64_t ns = 0;
+    struct rt_cpu c = {0, 0};
     /* the launcher reports what the options ask for: WEXITED, WSTOPPED, WCONTINUED, and
      * with WNOWAIT leaves the child to be waited for again */
     long r = wait_child(idtype == 1   ? id
                         : idtype == 2 ? (id ? -id : 0)
                                       : -1,
-                        options & (0xf | 0x01000000), &st, &ns);
+                        options & (0xf | 0x01000000), &st, &c);
     if (r < 0)
         return r;
     if (info) {
@@ -168,6 +176,9 @@ long rt_waitid(int idtype, long id, void *info, int options)
                    : stopped          ? (st >> 8) & 0xff
                    : (st & 0x7f) == 0 ? (st >> 8) & 0xff
                                       : st & 0x7f;
+            int64_t *t = (int64_t *)(w + 8); /* si_utime, si_stime: clock ticks */
+            t[0] = (int64_t)((c.ns - c.sys_ns) / 10000000u);
+            t[1] = (int64_t)(c.sys_ns / 10000000u);
         }
     }
     return 0;

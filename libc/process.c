@@ -98,28 +98,31 @@ long rt_sysinfo(struct linux_sysinfo *si)
     return 0;
 }
 
-/* CPU time of the children this process has reaped (and of theirs), in ns. */
-uint64_t rt_children_ns;
+/* CPU time of the children this process has reaped (and of theirs). */
+struct rt_cpu rt_children;
 
-/* getrusage: CPU time as the kernel counts it (the program, the runtime and the kernel
- * on the thread's behalf, all reported as user time; system time 0); the other fields
- * are 0. RUSAGE_SELF (0), RUSAGE_CHILDREN (-1: reaped children), RUSAGE_THREAD (1). */
+/* getrusage: CPU time as the kernel counts it: system time is the time in this runtime
+ * (what Linux spends in its kernel for the process), user time the rest (the program,
+ * and the kernel's own work on its behalf); the other fields are 0. RUSAGE_SELF (0),
+ * RUSAGE_CHILDREN (-1: reaped children), RUSAGE_THREAD (1). */
 long rt_getrusage(int who, void *ru)
 {
-    uint64_t ns;
+    struct rt_cpu c;
     if (who == 0)
-        ns = rt_cpu_ns(true);
+        c = rt_cpu_times(true);
     else if (who == -1)
-        ns = rt_children_ns;
+        c = rt_children;
     else if (who == 1)
-        ns = rt_cpu_ns(false);
+        c = rt_cpu_times(false);
     else
         return -EINVAL;
     if (!rt_user_range((uint64_t)ru, 144))
         return -EFAULT;
-    memset(ru, 0, 144); /* struct rusage */
+    uint64_t user = c.ns > c.sys_ns ? c.ns - c.sys_ns : 0;
+    memset(ru, 0, 144); /* struct rusage: ru_utime, ru_stime, then counters */
     int64_t *tv = ru;
-    tv[0] = (int64_t)(ns / 1000000000u), tv[1] = (int64_t)(ns % 1000000000u / 1000);
+    tv[0] = (int64_t)(user / 1000000000u), tv[1] = (int64_t)(user % 1000000000u / 1000);
+    tv[2] = (int64_t)(c.sys_ns / 1000000000u), tv[3] = (int64_t)(c.sys_ns % 1000000000u / 1000);
     return 0;
 }
 
@@ -128,11 +131,12 @@ long rt_getrusage(int who, void *ru)
 long rt_times(void *buf)
 {
     if (buf) {
-        int64_t *t = buf; /* struct tms: utime, stime, cutime, cstime */
-        t[0] = (int64_t)(rt_cpu_ns(true) / 10000000u);
-        t[1] = 0;
-        t[2] = (int64_t)(rt_children_ns / 10000000u);
-        t[3] = 0;
+        int64_t *t = buf;                     /* struct tms: utime, stime, cutime, cstime */
+        struct rt_cpu c = rt_cpu_times(true); /* sys_ns <= ns: one clock, a part of it */
+        t[0] = (int64_t)((c.ns - c.sys_ns) / 10000000u);
+        t[1] = (int64_t)(c.sys_ns / 10000000u);
+        t[2] = (int64_t)((rt_children.ns - rt_children.sys_ns) / 10000000u);
+        t[3] = (int64_t)(rt_children.sys_ns / 10000000u);
     }
     return (long)(cx_clock_ns() / 10000000u);
 }

@@ -195,8 +195,12 @@ long rt_mq_notify(int fd, const void *sevp);
 long rt_mq_getsetattr(int fd, const void *newattr, void *oldattr);
 long rt_tgkill(long tgid, long tid, long sig);
 void rt_sigq_set_limit(uint64_t n);
+struct rt_cpu {
+    uint64_t ns, sys_ns; /* all of it, and the part in the runtime (system time) */
+};
+struct rt_cpu rt_cpu_times(bool process);
 uint64_t rt_cpu_ns(bool process);
-extern uint64_t rt_children_ns;
+extern struct rt_cpu rt_children;
 long rt_getrusage(int who, void *ru);
 long rt_times(void *buf);
 void rt_signal_thread_id(unsigned i, uint64_t tid);

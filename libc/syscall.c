@@ -65,9 +65,10 @@ _Noreturn void rt_exit_process(int wait_status)
     if (rt_vfs && !closing++)
         for (int fd = 0; fd < (int)rt_nofile_limit(); fd++)
             vfs_close(rt_vfs, fd);
+    struct rt_cpu c = rt_cpu_times(true); /* its own and its reaped children's */
     for (;;) {
-        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_EXIT, 2, 0), (uint64_t)wait_status,
-                        rt_cpu_ns(true) + rt_children_ns, 0, 0);
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_EXIT, 3, 0), (uint64_t)wait_status,
+                        c.ns + rt_children.ns, c.sys_ns + rt_children.sys_ns, 0);
         cx_thread_suspend(rt->slot_thread);
     }
 }

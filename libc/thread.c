@@ -42,25 +42,36 @@ static struct thread_rec threads[RT_MAX_THREADS];
 static struct waiter waiter_pool[RT_MAX_THREADS];
 static struct waiter *waiting;
 static volatile int lock_word;
-static uint64_t next_tid; /* 0: pid * 1000 + 1 on first use (tids stay apart from pids) */
-static uint64_t gone_ns;  /* CPU time of this process's threads that have ended */
+static uint64_t next_tid;  /* 0: pid * 1000 + 1 on first use (tids stay apart from pids) */
+static struct rt_cpu gone; /* CPU time of this process's threads that have ended */
 
-static uint64_t thread_ns(uint64_t slot)
+static void add_thread(struct rt_cpu *c, uint64_t slot)
 {
-    return cx_raw_thread_config(slot, CX_TCFG_CPU_TIME, 0, 0, 0, 0).rsi;
+    struct cx_ret r = cx_raw_thread_config(slot, CX_TCFG_CPU_TIME, 0, 0, 0, 0);
+    c->ns += r.rsi;
+    c->sys_ns += r.rdi;
 }
 
-/* CPU time in ns (the kernel counts each thread's, docs/kernel-abi.md): the calling
- * thread's, or the whole process's (its live threads and those that ended). */
-uint64_t rt_cpu_ns(bool process)
+/* CPU time (the kernel counts each thread's, and of it the time in this runtime, which
+ * is Linux's system time: docs/kernel-abi.md): the calling thread's, or the whole
+ * process's (its live threads and those that ended). */
+struct rt_cpu rt_cpu_times(bool process)
 {
-    if (!process)
-        return thread_ns(rt_self_slot());
-    uint64_t ns = gone_ns;
+    struct rt_cpu c = {0, 0};
+    if (!process) {
+        add_thread(&c, rt_self_slot());
+        return c;
+    }
+    c = gone;
     for (unsigned i = 0; i < RT_MAX_THREADS; i++)
         if (threads[i].used && threads[i].started && threads[i].slot)
-            ns += thread_ns(threads[i].slot);
-    return ns;
+            add_thread(&c, threads[i].slot);
+    return c;
+}
+
+uint64_t rt_cpu_ns(bool process)
+{
+    return rt_cpu_times(process).ns;
 }
 
 void rt_lock(void)
@@ -258,7 +269,7 @@ _Noreturn void rt_thread_exit(void)
     }
     rt_signal_thread_id(i, 0);
     uint64_t slot = t->slot;
-    gone_ns += thread_ns(slot);
+    add_thread(&gone, slot);
     if (t->notif) {
         cx_cap_delete(t->notif);
         rt_slot_free(t->notif);
@@ -431,7 +442,7 @@ void rt_threads_after_fork(unsigned forker)
     threads[0].sig.ss_flags = t.sig.ss_flags;
     waiting = NULL;
     next_tid = rt->pid * 1000 + 1;
-    gone_ns = 0;
+    gone = (struct rt_cpu){0, 0};
     lock_word = 0;
 }
 
@@ -443,7 +454,7 @@ void rt_threads_exec(void)
         if (i == me || !threads[i].used)
             continue;
         if (i != 0 && threads[i].slot) {
-            gone_ns += thread_ns(threads[i].slot);
+            add_thread(&gone, threads[i].slot);
             cx_cap_delete(threads[i].slot);
             rt_slot_free(threads[i].slot);
         }

@@ -44,7 +44,8 @@ struct proc {
     enum proc_state state;
     int pid, ppid, pgid, sid;
     int wait_status;                       /* zombies: Linux wait status */
-    uint64_t cpu_ns;                       /* zombies: CPU time, its reaped children's too */
+    uint64_t cpu_ns, sys_ns;               /* zombies: CPU and system time, its reaped
+                                              children's too */
     uint64_t pd, thread, parent_ep, notif; /* originals held by the launcher */
     uint64_t info_mem;                     /* its rt_info page */
     struct rt_sigpage *sig;                /* its signal page, mapped here too */
@@ -1078,8 +1079,10 @@ static bool group_stopped(int pgrp)
 
 static void proc_exit(struct proc *pr, int wait_status)
 {
-    if (!pr->cpu_ns && pr->thread) /* killed: its main thread's time at least */
-        pr->cpu_ns = cx_raw_thread_config(pr->thread, CX_TCFG_CPU_TIME, 0, 0, 0, 0).rsi;
+    if (!pr->cpu_ns && pr->thread) { /* killed: its main thread's time at least */
+        struct cx_ret t = cx_raw_thread_config(pr->thread, CX_TCFG_CPU_TIME, 0, 0, 0, 0);
+        pr->cpu_ns = t.rsi, pr->sys_ns = t.rdi;
+    }
     /* the groups this exit may orphan: pr's own and its children's (POSIX: a group
        newly orphaned with a stopped member gets SIGHUP, then SIGCONT) */
     int groups[MAX_PROCS], sids[MAX_PROCS], n = 0;
@@ -1169,9 +1172,10 @@ static long do_narrow(struct proc *pr, uint64_t number)
     return 0;
 }
 
-static long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t *ns)
+/* ns[0] and ns[1]: a reaped child's CPU and system time (reply words 2 and 3). */
+static long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2])
 {
-    *ns = 0;
+    ns[0] = ns[1] = 0;
     bool any = false;
     for (int i = 0; i < MAX_PROCS; i++) {
         struct proc *c = &procs[i];
@@ -1185,7 +1189,7 @@ static long do_wait(struct proc *pr, long pid, int options, int *status, uint64_
         bool keep = options & 0x01000000; /* WNOWAIT: report, leave it to be waited for */
         if (c->state == P_ZOMBIE && (options & 4)) { /* WEXITED */
             *status = c->wait_status;
-            *ns = c->cpu_ns;
+            ns[0] = c->cpu_ns, ns[1] = c->sys_ns;
             if (!keep)
                 c->state = P_FREE;
             return c->pid;
@@ -1629,7 +1633,7 @@ int main(int argc, char **argv)
             /* a vfork child's _exit: its parent's thread goes on (a SIGKILL sent to the
                child meanwhile is its end) */
             ws = pr->sig && (pr->sig->pending & (1ul << 8)) ? 9 : (int)m.w[0];
-            pr->cpu_ns = 0;
+            pr->cpu_ns = pr->sys_ns = 0;
             proc_exit(pr, ws);
             m.tag = CX_TAG(0, 0, 0);
             err = cx_reply_recv(ep, &m);
@@ -1639,7 +1643,8 @@ int main(int argc, char **argv)
         struct proc *holder = pr->host ? pr->host : pr;
         if (label == RT_LABEL_EXIT) {
             ws = (int)m.w[0];
-            pr->cpu_ns = m.w[1]; /* what the runtime says: only its parent's figures */
+            /* what the runtime says: only its parent's figures */
+            pr->cpu_ns = m.w[1], pr->sys_ns = m.w[2] < m.w[1] ? m.w[2] : m.w[1];
         } else if (label == RT_LABEL_VFORK || label == RT_LABEL_VFORK_EXEC) {
             m.w[0] = (uint64_t)(label == RT_LABEL_VFORK ? do_vfork(pr, m.w[0]) : do_vfork_exec(pr));
             m.tag = CX_TAG(0, 1, 0);
@@ -1728,7 +1733,7 @@ int main(int argc, char **argv)
             int status = 0;
             m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], (int)m.w[1], &status, &m.w[2]);
             m.w[1] = (uint64_t)status;
-            m.tag = CX_TAG(0, 3, 0);
+            m.tag = CX_TAG(0, 4, 0);
             err = cx_reply_recv(ep, &m);
             continue;
         } else { /* RT_LABEL_FAULT_REPORT (the runtime has logged it), or unknown */

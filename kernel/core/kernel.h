@@ -207,6 +207,7 @@ struct thread {
     /* POSIX reflection */
     uint64_t rt_stack;
     uint64_t cpu_tsc; /* TSC ticks it has run (user and kernel on its behalf) */
+    uint64_t sys_tsc; /* of those, ticks in its POSIX runtime (Linux's system time) */
     bool in_runtime;
     bool redirect_pending;
     struct frame lx_saved;
@@ -359,6 +360,8 @@ void sched_dequeue(struct thread *t);
 void sched_tick(void);
 void sched_yield(struct thread *t); /* to the tail of its group, its group to the tail */
 _Noreturn void sched_return(void);
+struct cpu;
+void acct_flush(struct cpu *c); /* CPU time since the last flush to the running thread */
 void timeout_add(struct thread *t, uint64_t deadline);
 void timeout_remove(struct thread *t);
 void timeout_check(uint64_t now);

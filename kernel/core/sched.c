@@ -241,6 +241,20 @@ static void user_context_fault(struct thread *t)
     }
 }
 
+/* Charges the CPU time since acct_since to the thread that ran it (and to its system
+ * time while it is in its POSIX runtime); called at each switch and before in_runtime
+ * changes, so each stretch goes to one side. */
+void acct_flush(struct cpu *c)
+{
+    uint64_t now = rdtsc();
+    if (c->acct) {
+        c->acct->cpu_tsc += now - c->acct_since;
+        if (c->acct->in_runtime)
+            c->acct->sys_tsc += now - c->acct_since;
+    }
+    c->acct_since = now;
+}
+
 _Noreturn void sched_return(void)
 {
     struct cpu *c = this_cpu();
@@ -249,11 +263,8 @@ _Noreturn void sched_return(void)
         user_context_fault(t);
         t = pick();
     }
-    uint64_t now = rdtsc(); /* CPU time: the stretch since the last return is acct's */
-    if (c->acct)
-        c->acct->cpu_tsc += now - c->acct_since;
+    acct_flush(c); /* CPU time: the stretch since the last return is acct's */
     c->acct = t;
-    c->acct_since = now;
     if (!t) {
         c->current = NULL;
         idle_loop();

@@ -394,11 +394,11 @@ static long sys_thread_config(struct thread *t, struct frame *f)
         x->redirect_pending = false; /* the runtime looked, and nothing is for it */
         return 0;
     case CX_TCFG_CPU_TIME: {
-        uint64_t tsc = x->cpu_tsc;
         struct cpu *c = this_cpu();
         if (c->acct == x)
-            tsc += rdtsc() - c->acct_since;
-        f->rsi = tsc_to_ns(tsc);
+            acct_flush(c);
+        f->rsi = tsc_to_ns(x->cpu_tsc);
+        f->rdi = tsc_to_ns(x->sys_tsc);
         return 0;
     }
     case CX_TCFG_FS_BASE:
@@ -731,6 +731,8 @@ static long sys_log_write(struct thread *t, struct frame *f)
 /* Leave the runtime: to the program, or back into the runtime if a redirect waits. */
 static void lx_leave(struct thread *t)
 {
+    if (this_cpu()->acct == t)
+        acct_flush(this_cpu()); /* the runtime's stretch is system time */
     if (t->redirect_pending) {
         t->redirect_pending = false;
         t->in_runtime = false;

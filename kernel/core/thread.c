@@ -193,6 +193,8 @@ void frame_to_regs(const struct frame *f, struct cx_regs *r)
 void posix_reflect(struct thread *t, uint64_t reason, uint64_t a, uint64_t b, uint64_t c)
 {
     struct frame *f = &t->frame;
+    if (this_cpu()->acct == t)
+        acct_flush(this_cpu()); /* the program's stretch is user time */
     t->lx_saved = *f;
     t->in_runtime = true;
     f->rip = t->pd->rt_entry;

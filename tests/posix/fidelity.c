@@ -22,6 +22,7 @@
  *     F_GETSIG;
  *   - a timer's overrun count runs from its signal's raising to its taking and stops at
  *     INT_MAX;
+ *   - system time is counted: times, getrusage, wait4's rusage of a child;
  *   - a child of a process that slept has its own sleeps broken by signals (EINTR);
  *   - getpwnam and getgrnam find root in /etc/passwd and /etc/group, and a missing
  *     name is "not found", not an error (musl then asks nscd over AF_UNIX: in capix the
@@ -42,7 +43,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -398,6 +401,47 @@ static void fionread_case(void)
     close(p[1]);
 }
 
+/* Spends CPU time in system calls until times() shows ticks of system time (at most
+ * 20 s of them); returns the tms then. */
+static struct tms syscall_loop(void)
+{
+    struct tms t;
+    struct stat st;
+    time_t end = time(NULL) + 20;
+    do {
+        for (int i = 0; i < 1000; i++)
+            stat("/", &st);
+        times(&t);
+    } while (t.tms_stime < 5 && time(NULL) < end);
+    return t;
+}
+
+/* System time is counted (times, getrusage, and a reaped child's in wait4's rusage and
+ * times's cstime): a loop of system calls shows it, and it is part of the CPU time. */
+static void system_time_case(void)
+{
+    struct tms t = syscall_loop();
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    check("times-counts-system-time", t.tms_stime >= 5, "tms_stime stays under 5 ticks");
+    check("getrusage-counts-system-time", ru.ru_stime.tv_sec > 0 || ru.ru_stime.tv_usec >= 40000,
+          "ru_stime under 40 ms after 5 ticks of system time");
+    pid_t pid = fork();
+    if (pid == 0) {
+        syscall_loop();
+        _exit(0);
+    }
+    int status;
+    struct rusage cru;
+    memset(&cru, 0, sizeof cru);
+    pid_t got = wait4(pid, &status, 0, &cru);
+    times(&t);
+    check("wait4-rusage-has-system-time",
+          got == pid && (cru.ru_stime.tv_sec > 0 || cru.ru_stime.tv_usec >= 40000),
+          "the child's ru_stime is under 40 ms");
+    check("times-cstime-of-reaped-child", t.tms_cstime >= 4, "tms_cstime under 4 ticks");
+}
+
 static void on_usr1_plain(int sig)
 {
     (void)sig;
@@ -464,6 +508,7 @@ int main(int argc, char **argv)
     vfork_pending_case();
     clone_parent_case();
     sleep_after_fork_case();
+    system_time_case();
     owner_case();
     overrun_case("timer-overrun-counted-to-taking", 1000000, 100);
     overrun_case("timer-overrun-saturates", 1, 3000);

@@ -229,7 +229,8 @@ struct cx_regs {
 #define CX_TCFG_RT_STACK 2       /* POSIX: stack top the runtime entry runs on */
 #define CX_TCFG_FS_BASE 3        /* FS base (thread pointer) */
 #define CX_TCFG_REDIRECT_CLEAR 4 /* POSIX: forget a pending redirect (value ignored) */
-#define CX_TCFG_CPU_TIME 5       /* query (value ignored): rsi = ns the thread has run */
+#define CX_TCFG_CPU_TIME 5       /* query (value ignored): rsi = ns the thread has run, */
+                                 /* rdi = of those, ns in its POSIX runtime (system time) */
 #define CX_TCFG_CALL_TIMEOUT 6   /* ns each later ipc_call may wait in all (queued and for */
                                  /* the reply), then CX_E_TIMEOUT; CX_TIMEOUT_NONE: forever */
 
