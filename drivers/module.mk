@@ -28,7 +28,8 @@ $(BUILD)/fuzz/.term-server-seeded: $(wildcard drivers/terminal/server-fuzz-seeds
 VIRTIO_BLK := $(BUILD)/user/bin/virtio-blk
 VIRTIO_BLK_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,drivers/virtio-blk/main.c \
                    drivers/virtio-blk/blk_check.c drivers/virtio-blk/gpt.c \
-                   drivers/virtio/virtio_pci.c drivers/virtio/virtqueue.c)
+                   drivers/virtio/virtio_pci.c drivers/virtio/virtqueue.c \
+                   drivers/virtio/virtio_attach.c)
 $(VIRTIO_BLK): $(VIRTIO_BLK_OBJS) $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $(VIRTIO_BLK_OBJS) $(LIBCAPIX) -lgcc -o $@
@@ -39,7 +40,7 @@ ALL_TARGETS += $(VIRTIO_BLK)
 VIRTIO_NET := $(BUILD)/user/bin/virtio-net
 VIRTIO_NET_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,drivers/virtio-net/main.c \
                    drivers/virtio-net/nic_ring.c drivers/virtio/virtio_pci.c \
-                   drivers/virtio/virtqueue.c)
+                   drivers/virtio/virtqueue.c drivers/virtio/virtio_attach.c)
 $(VIRTIO_NET): $(VIRTIO_NET_OBJS) $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $(VIRTIO_NET_OBJS) $(LIBCAPIX) -lgcc -o $@

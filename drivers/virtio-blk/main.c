@@ -27,7 +27,7 @@
 #include <capix/config.h>
 #include <capix/pci_info.h>
 #include <string.h>
-#include "../virtio/virtio_pci.h"
+#include "../virtio/virtio_attach.h"
 #include "blk_check.h"
 #include "gpt.h"
 
@@ -120,71 +120,16 @@ static uint32_t dev_cfg32(unsigned off)
     return *(volatile uint32_t *)(blk.dev.device + off);
 }
 
-/* Maps BAR bar (its capability "barN") at its place; 0 or -1. */
-static int map_bar(const struct cx_pci_info *info, unsigned bar)
-{
-    char name[8] = {'b', 'a', 'r', (char)('0' + bar), 0};
-    uint64_t cap = cx_named_cap(name), size = info->bar[bar].size;
-    uint64_t pages = (size + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE, m = cx_slot_alloc();
-    if (!cap || info->bar[bar].kind != CX_PCI_BAR_MEM || size > REGS_STRIDE)
-        return -1;
-    if (!blk.devcap)
-        blk.devcap = cap;
-    if (cx_dev_mem(cap, CX_SLOT_QUOTA, info->bar[bar].base, pages, m) ||
-        cx_map(CX_SLOT_SELF_PD, m, 0, REGS_VA + bar * REGS_STRIDE, pages, CX_MAP_R | CX_MAP_W))
-        return -1;
-    return 0;
-}
-
-static volatile uint8_t *region(const struct virtio_caps *c, unsigned type)
-{
-    const struct virtio_region *r = &c->r[type];
-    return (volatile uint8_t *)(REGS_VA + r->bar * REGS_STRIDE + r->offset);
-}
-
-/* DMA memory of the driver's own, mapped at va; its physical address in *pa. */
-static int own_dma(uint64_t pages, uint64_t va, uint64_t *pa)
-{
-    uint64_t m = cx_slot_alloc();
-    if (cx_dma_create(blk.devcap, CX_SLOT_QUOTA, pages, m, pa) ||
-        cx_map(CX_SLOT_SELF_PD, m, 0, va, pages, CX_MAP_R | CX_MAP_W))
-        return -1;
-    return 0;
-}
-
 static int device_init(void)
 {
-    uint64_t icap = cx_named_cap("pci");
-    if (!icap || cx_map(CX_SLOT_SELF_PD, icap, 0, INFO_VA, 1, CX_MAP_R))
-        return cx_printf("virtio-blk: no PCI device (a `pci` line in its component)\n"), -1;
-    const struct cx_pci_info *info = (const struct cx_pci_info *)INFO_VA;
-    if (info->magic != CX_PCI_INFO_MAGIC)
+    struct virtio_attach a;
+    if (virtio_attach("virtio-blk", INFO_VA, REGS_VA, REGS_STRIDE, 24, &a))
         return -1;
+    const struct cx_pci_info *info = a.info;
+    blk.dev = a.dev;
+    blk.devcap = a.devcap;
     cx_printf("virtio-blk: device %02x:%02x.%x\n", info->bdf >> 8, (info->bdf >> 3) & 31,
               info->bdf & 7);
-    uint64_t sizes[6];
-    for (unsigned i = 0; i < 6; i++)
-        sizes[i] = info->bar[i].kind == CX_PCI_BAR_MEM ? info->bar[i].size : 0;
-    struct virtio_caps caps;
-    if (virtio_pci_parse(info->config, sizes, &caps))
-        return cx_printf("virtio-blk: not a virtio 1.x device (no modern capabilities)\n"), -1;
-    bool mapped[6] = {false};
-    for (unsigned t = 1; t <= 4; t++) {
-        unsigned b = caps.r[t].bar;
-        if (caps.r[t].present && !mapped[b]) {
-            if (map_bar(info, b))
-                return cx_printf("virtio-blk: cannot map BAR %u\n", b), -1;
-            mapped[b] = true;
-        }
-    }
-    if (!caps.r[VIRTIO_CAP_DEVICE].present || caps.r[VIRTIO_CAP_DEVICE].length < 24)
-        return cx_printf("virtio-blk: no device configuration\n"), -1;
-    blk.dev = (struct virtio_dev){.common = region(&caps, VIRTIO_CAP_COMMON),
-                                  .notify = region(&caps, VIRTIO_CAP_NOTIFY),
-                                  .isr = region(&caps, VIRTIO_CAP_ISR),
-                                  .device = region(&caps, VIRTIO_CAP_DEVICE),
-                                  .notify_multiplier = caps.notify_multiplier,
-                                  .notify_length = caps.r[VIRTIO_CAP_NOTIFY].length};
     uint64_t f = virtio_negotiate(
         &blk.dev, 0, 1ull << F_RO | 1ull << F_BLK_SIZE | 1ull << F_FLUSH | 1ull << F_SIZE_MAX);
     if (!f)
@@ -202,8 +147,9 @@ static int device_init(void)
     uint16_t qsize;
     uint64_t qpa;
     if (virtio_queue_size(&blk.dev, 0, QUEUE_MAX, &qsize) ||
-        own_dma((vq_bytes(qsize) + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE, QUEUE_VA, &qpa) ||
-        own_dma(1, SLOTS_VA, &blk.slots_pa))
+        virtio_dma(blk.devcap, CX_SLOT_QUOTA, (vq_bytes(qsize) + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE,
+                   QUEUE_VA, &qpa) ||
+        virtio_dma(blk.devcap, CX_SLOT_QUOTA, 1, SLOTS_VA, &blk.slots_pa))
         return cx_printf("virtio-blk: no queue\n"), -1;
     vq_init(&blk.q, qsize, (void *)QUEUE_VA, qpa);
     if (virtio_queue_enable(&blk.dev, 0, &blk.q))
@@ -366,7 +312,7 @@ static void find_partitions(void)
             p->size = blk.sectors;
             continue;
         }
-        if (!mapped && own_dma(GPT_PAGES, GPT_VA, &pa))
+        if (!mapped && virtio_dma(blk.devcap, CX_SLOT_QUOTA, GPT_PAGES, GPT_VA, &pa))
             return (void)cx_printf("virtio-blk: no memory to read the partition table\n");
         mapped = true;
         struct gpt_part part;

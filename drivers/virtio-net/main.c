@@ -27,7 +27,7 @@
 #include <capix/nic_protocol.h>
 #include <capix/pci_info.h>
 #include <string.h>
-#include "../virtio/virtio_pci.h"
+#include "../virtio/virtio_attach.h"
 #include "nic_ring.h"
 
 #define EINVAL 22
@@ -97,36 +97,6 @@ static uint8_t helper_stack[4096] __attribute__((aligned(16)));
 
 /* ---- the device ---- */
 
-static int map_bar(const struct cx_pci_info *info, unsigned bar)
-{
-    char name[8] = {'b', 'a', 'r', (char)('0' + bar), 0};
-    uint64_t cap = cx_named_cap(name), size = info->bar[bar].size;
-    uint64_t pages = (size + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE, m = cx_slot_alloc();
-    if (!cap || info->bar[bar].kind != CX_PCI_BAR_MEM || size > REGS_STRIDE)
-        return -1;
-    if (!net.devcap)
-        net.devcap = cap;
-    if (cx_dev_mem(cap, CX_SLOT_QUOTA, info->bar[bar].base, pages, m) ||
-        cx_map(CX_SLOT_SELF_PD, m, 0, REGS_VA + bar * REGS_STRIDE, pages, CX_MAP_R | CX_MAP_W))
-        return -1;
-    return 0;
-}
-
-static volatile uint8_t *region(const struct virtio_caps *c, unsigned type)
-{
-    const struct virtio_region *r = &c->r[type];
-    return (volatile uint8_t *)(REGS_VA + r->bar * REGS_STRIDE + r->offset);
-}
-
-static int own_dma(uint64_t pages, uint64_t va, uint64_t *pa)
-{
-    uint64_t m = cx_slot_alloc();
-    if (cx_dma_create(net.devcap, CX_SLOT_QUOTA, pages, m, pa) ||
-        cx_map(CX_SLOT_SELF_PD, m, 0, va, pages, CX_MAP_R | CX_MAP_W))
-        return -1;
-    return 0;
-}
-
 /* Negotiates and sets both queues up (again after a reset); 0 or -1. */
 static int device_start(void)
 {
@@ -155,37 +125,15 @@ static int device_start(void)
 
 static int device_init(void)
 {
-    uint64_t icap = cx_named_cap("pci");
-    if (!icap || cx_map(CX_SLOT_SELF_PD, icap, 0, INFO_VA, 1, CX_MAP_R))
-        return cx_printf("virtio-net: no PCI device (a `pci` line in its component)\n"), -1;
-    const struct cx_pci_info *info = (const struct cx_pci_info *)INFO_VA;
-    if (info->magic != CX_PCI_INFO_MAGIC)
+    struct virtio_attach a;
+    if (virtio_attach("virtio-net", INFO_VA, REGS_VA, REGS_STRIDE, 8, &a))
         return -1;
-    uint64_t sizes[6];
-    for (unsigned i = 0; i < 6; i++)
-        sizes[i] = info->bar[i].kind == CX_PCI_BAR_MEM ? info->bar[i].size : 0;
-    struct virtio_caps caps;
-    if (virtio_pci_parse(info->config, sizes, &caps))
-        return cx_printf("virtio-net: not a virtio 1.x device (no modern capabilities)\n"), -1;
-    bool mapped[6] = {false};
-    for (unsigned t = 1; t <= 4; t++) {
-        unsigned b = caps.r[t].bar;
-        if (caps.r[t].present && !mapped[b]) {
-            if (map_bar(info, b))
-                return cx_printf("virtio-net: cannot map BAR %u\n", b), -1;
-            mapped[b] = true;
-        }
-    }
-    if (!caps.r[VIRTIO_CAP_DEVICE].present || caps.r[VIRTIO_CAP_DEVICE].length < 8)
-        return cx_printf("virtio-net: no device configuration\n"), -1;
-    net.dev = (struct virtio_dev){.common = region(&caps, VIRTIO_CAP_COMMON),
-                                  .notify = region(&caps, VIRTIO_CAP_NOTIFY),
-                                  .isr = region(&caps, VIRTIO_CAP_ISR),
-                                  .device = region(&caps, VIRTIO_CAP_DEVICE),
-                                  .notify_multiplier = caps.notify_multiplier,
-                                  .notify_length = caps.r[VIRTIO_CAP_NOTIFY].length};
-    if (own_dma(QUEUE_PAGES, RXQ_VA, &net.qpa[0]) || own_dma(QUEUE_PAGES, TXQ_VA, &net.qpa[1]) ||
-        own_dma(1, HDR_VA, &net.hdr_pa))
+    const struct cx_pci_info *info = a.info;
+    net.dev = a.dev;
+    net.devcap = a.devcap;
+    if (virtio_dma(net.devcap, CX_SLOT_QUOTA, QUEUE_PAGES, RXQ_VA, &net.qpa[0]) ||
+        virtio_dma(net.devcap, CX_SLOT_QUOTA, QUEUE_PAGES, TXQ_VA, &net.qpa[1]) ||
+        virtio_dma(net.devcap, CX_SLOT_QUOTA, 1, HDR_VA, &net.hdr_pa))
         return cx_printf("virtio-net: no memory for the queues\n"), -1;
     if (device_start())
         return -1;
