@@ -15,4 +15,5 @@ ln -s x link 2>/dev/null && echo "symlink: made" || echo "symlink: refused"
 sync
 echo "files: $(ls dir | wc -l) moved: $(cat dir/sub/moved.txt)"
 df -k /data | tail -1 | awk '{print "df: " ($2 > 30000 ? "size ok" : "size " $2)}'
+mkdir -p shared && echo "for the viewer" > shared/note.txt && sync && touch shared/ready
 echo "fat: done"
