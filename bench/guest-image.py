@@ -4,8 +4,11 @@
   guest-image.py vmlinux BZIMAGE OUT     the ELF vmlinux inside a bzImage (x86 boot
                                          protocol: payload_offset/payload_length of the
                                          setup header; gzip, xz or zstd payload)
-  guest-image.py initramfs OUT INIT      a newc cpio archive with INIT as /init and
-                                         empty /dev, /proc and /tmp
+  guest-image.py initramfs OUT INIT [MODULE.ko...]
+                                         a newc cpio archive with INIT as /init, empty
+                                         /dev, /proc and /tmp, and the kernel modules
+                                         given in /modules (their names, in that order,
+                                         in /modules/order: the benchmark loads them)
 """
 import gzip
 import lzma
@@ -49,11 +52,20 @@ def cpio_entry(name, mode, data=b"", ino=1):
     return out
 
 
-def make_initramfs(init_path):
+def make_initramfs(init_path, modules=()):
     out = b""
     ino = 1
-    for d in ("dev", "proc", "tmp"):
+    for d in ("dev", "proc", "tmp") + (("modules",) if modules else ()):
         out += cpio_entry(d, 0o40755, ino=ino)
+        ino += 1
+    names = []
+    for m in modules:
+        names.append(os.path.basename(m))
+        out += cpio_entry("modules/" + names[-1], 0o100644, open(m, "rb").read(), ino=ino)
+        ino += 1
+    if modules:
+        out += cpio_entry("modules/order", 0o100644, "".join(n + "\n" for n in names).encode(),
+                          ino=ino)
         ino += 1
     out += cpio_entry("init", 0o100755, open(init_path, "rb").read(), ino=ino)
     out += cpio_entry("TRAILER!!!", 0, ino=0)
@@ -63,8 +75,8 @@ def make_initramfs(init_path):
 def main(argv):
     if len(argv) == 4 and argv[1] == "vmlinux":
         data = extract_vmlinux(argv[2])
-    elif len(argv) == 4 and argv[1] == "initramfs":
-        data = make_initramfs(argv[3])
+    elif len(argv) >= 4 and argv[1] == "initramfs":
+        data = make_initramfs(argv[3], argv[4:])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -13,7 +13,8 @@
  *
  * Device calls carry up to FAT_CACHE_RUN sectors: write-back sorts the dirty sectors of
  * a kind and writes each run of consecutive ones at once; a missed data sector is read
- * together with the rest of its cluster (read-ahead) when those are not cached yet.
+ * together with the rest of its cluster and the clusters that follow it on the disk
+ * while the chain goes on to them (read-ahead), when those are not cached yet.
  */
 #include "fat_internal.h"
 
@@ -269,19 +270,29 @@ static int install(struct fat_fs *f, uint64_t sec, enum fat_kind kind, const uin
     return 0;
 }
 
-/* How many sectors from sec on to read at once: the rest of its cluster (data sectors
- * only), up to the first one already cached. */
+/* How many sectors from sec on to read at once (data sectors only): the rest of its
+ * cluster, and on into the next clusters while the chain goes on to the cluster right
+ * after (a file written in one go lies that way), up to FAT_CACHE_RUN sectors and to the
+ * first one already cached. Reading ahead changes nothing on the disk. */
 static uint32_t read_run(struct fat_fs *f, uint64_t sec, enum fat_kind kind)
 {
     uint64_t end;
-    uint32_t n = 1;
+    uint32_t n = 1, cl, next;
     if (kind != FAT_K_DATA || sec < f->data_start)
         return 1;
     end = sec + (f->spc - (sec - f->data_start) % f->spc);
-    while (n < FAT_CACHE_RUN && sec + n < end && sec + n < f->total_sectors &&
-           !find(&f->cache, sec + n))
-        n++;
-    return n;
+    cl = (uint32_t)((sec - f->data_start) / f->spc) + 2;
+    for (;;) {
+        while (n < FAT_CACHE_RUN && sec + n < end && sec + n < f->total_sectors &&
+               !find(&f->cache, sec + n))
+            n++;
+        if (n == FAT_CACHE_RUN || sec + n < end || sec + n >= f->total_sectors)
+            return n; /* the limit, a cached sector, or the volume's end */
+        if (fat_get(f, cl, &next) || next != cl + 1)
+            return n; /* the chain ends or jumps */
+        cl++;
+        end += f->spc;
+    }
 }
 
 /* Reads sector sec (and maybe the sectors after it) into the cache. */

@@ -33,7 +33,7 @@
 #define FAT_MAX_LFN 255            /* UCS-2 units */
 #define FAT_MAX_FILE 0xffffffffull /* largest file size */
 #define FAT_CACHE_BYTES (1u << 20) /* cached sector data per mount */
-#define FAT_CACHE_RUN 16           /* sectors per device call at most */
+#define FAT_CACHE_RUN 128          /* sectors per device call at most (64 KiB of 512) */
 #define FAT_EOC 0x0fffffffu        /* end of chain, as table.c returns it */
 
 enum fat_type { FAT12 = 12, FAT16 = 16, FAT32 = 32 };
