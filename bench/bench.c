@@ -637,7 +637,7 @@ static int bench_mount_fat(void)
     int loaded[32] = {0}, left = n;
     for (int round = 0; round < n && left; round++) {
         for (int i = 0; i < n; i++) {
-            char path[96];  /* a name of at most 63 bytes */
+            char path[96]; /* a name of at most 63 bytes */
             snprintf(path, sizeof path, "/modules/%.63s", names[i]);
             int fd = loaded[i] ? -1 : open(path, O_RDONLY | O_CLOEXEC);
             if (fd < 0)

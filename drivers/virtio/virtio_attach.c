@@ -57,13 +57,12 @@ int virtio_attach(const char *who, uint64_t info_va, uint64_t regs_va, uint64_t 
     }
     if (!caps.r[VIRTIO_CAP_DEVICE].present || caps.r[VIRTIO_CAP_DEVICE].length < min_device_cfg)
         return cx_printf("%s: no device configuration\n", who), -1;
-    out->dev = (struct virtio_dev){
-        .common = region(&caps, VIRTIO_CAP_COMMON, regs_va, regs_stride),
-        .notify = region(&caps, VIRTIO_CAP_NOTIFY, regs_va, regs_stride),
-        .isr = region(&caps, VIRTIO_CAP_ISR, regs_va, regs_stride),
-        .device = region(&caps, VIRTIO_CAP_DEVICE, regs_va, regs_stride),
-        .notify_multiplier = caps.notify_multiplier,
-        .notify_length = caps.r[VIRTIO_CAP_NOTIFY].length};
+    out->dev = (struct virtio_dev){.common = region(&caps, VIRTIO_CAP_COMMON, regs_va, regs_stride),
+                                   .notify = region(&caps, VIRTIO_CAP_NOTIFY, regs_va, regs_stride),
+                                   .isr = region(&caps, VIRTIO_CAP_ISR, regs_va, regs_stride),
+                                   .device = region(&caps, VIRTIO_CAP_DEVICE, regs_va, regs_stride),
+                                   .notify_multiplier = caps.notify_multiplier,
+                                   .notify_length = caps.r[VIRTIO_CAP_NOTIFY].length};
     return 0;
 }
 
