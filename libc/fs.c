@@ -112,6 +112,88 @@ static long sys_utimes(int dirfd, const char *path, const int64_t *tv)
     return vfs_utimensat(rt_vfs, dirfd, path, t, 0);
 }
 
+/* sendfile: up to 64 KiB a call (a short count is Linux's answer too), read with pread
+ * at the offset (in_fd's own, or *offp) so that nothing read is lost when out_fd cannot
+ * take it, then that offset moved by what was written. out_fd blocks as a write does. */
+static long sys_sendfile(int out, int in, int64_t *offp, size_t count)
+{
+    static char buf[65536];
+    int fl = vfs_fcntl(rt_vfs, out, F_GETFL, 0);
+    if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+        return -EBADF;
+    if (fl & O_APPEND)
+        return -EINVAL;
+    int64_t off;
+    if (offp) {
+        NEED(offp);
+        off = *offp;
+        if (off < 0)
+            return -EINVAL;
+    } else if ((off = vfs_lseek(rt_vfs, in, 0, SEEK_CUR)) < 0) {
+        return off == -ESPIPE ? -EINVAL : off;
+    }
+    if (count == 0)
+        return 0;
+    size_t want = count < sizeof(buf) ? count : sizeof(buf);
+    int64_t r = vfs_pread(rt_vfs, in, buf, want, off);
+    if (r <= 0)
+        return r == -ESPIPE ? -EINVAL : r;
+    long w = BLOCKING(vfs_write(rt_vfs, out, buf, (size_t)r), out, POLLOUT);
+    if (w <= 0)
+        return w;
+    off += w;
+    if (offp)
+        *offp = off;
+    else
+        vfs_lseek(rt_vfs, in, off, SEEK_SET);
+    return w;
+}
+
+/* close_range: CLOSE_RANGE_CLOEXEC (4) marks instead of closing; CLOSE_RANGE_UNSHARE (2)
+ * has nothing to do (each process has its own table already). */
+static long sys_close_range(uint64_t first, uint64_t last, uint64_t flags)
+{
+    if ((flags & ~(uint64_t)6) || first > last || first > UINT32_MAX)
+        return -EINVAL;
+    uint64_t limit = rt_nofile_limit();
+    for (uint64_t fd = first; fd <= last && fd < limit; fd++) {
+        if (flags & 4)
+            vfs_fcntl(rt_vfs, (int)fd, F_SETFD, FD_CLOEXEC);
+        else
+            vfs_close(rt_vfs, (int)fd);
+    }
+    return 0;
+}
+
+/* fallocate: mode 0 (allocate, grow the file to off + len with zeros); the other modes
+ * (keep size, punch or zero a range) are EOPNOTSUPP, Linux's answer on a file system
+ * without them. */
+static long sys_fallocate(int fd, uint64_t mode, int64_t off, int64_t len)
+{
+    struct linux_stat st;
+    int fl = vfs_fcntl(rt_vfs, fd, F_GETFL, 0);
+    if (fl < 0)
+        return fl;
+    if (off < 0 || len <= 0)
+        return -EINVAL;
+    if ((fl & O_ACCMODE) == O_RDONLY)
+        return -EBADF;
+    int r = vfs_fstat(rt_vfs, fd, &st);
+    if (r < 0)
+        return r;
+    if (S_ISFIFO(st.st_mode))
+        return -ESPIPE;
+    if (S_ISDIR(st.st_mode))
+        return -EISDIR;
+    if (!S_ISREG(st.st_mode))
+        return -ENODEV;
+    if (mode)
+        return -EOPNOTSUPP;
+    if (off > INT64_MAX - len)
+        return -EFBIG;
+    return off + len > st.st_size ? vfs_ftruncate(rt_vfs, fd, off + len) : 0;
+}
+
 long rt_fs_syscall(const struct rt_call *c)
 {
     const uint64_t *a = c->a;
@@ -311,6 +393,12 @@ long rt_fs_syscall(const struct rt_call *c)
     case NR_copy_file_range:
         return sys_copy_file_range(FD(a[0]), (int64_t *)a[1], FD(a[2]), (int64_t *)a[3], a[4],
                                    (unsigned)a[5]);
+    case NR_sendfile:
+        return sys_sendfile(FD(a[0]), FD(a[1]), (int64_t *)a[2], a[3]);
+    case NR_close_range:
+        return sys_close_range(a[0], a[1], a[2]);
+    case NR_fallocate:
+        return sys_fallocate(FD(a[0]), a[1], (int64_t)a[2], (int64_t)a[3]);
     case NR_fadvise64:
         return vfs_fadvise(rt_vfs, FD(a[0]), (int64_t)a[1], (int64_t)a[2], (int)a[3]);
     case NR_getpeername:

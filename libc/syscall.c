@@ -276,6 +276,9 @@ static long dispatch(struct rt_call *c)
     long r = rt_fs_syscall(c);
     if (r != RT_NOT_MINE)
         return r;
+    r = rt_sched_syscall(c);
+    if (r != RT_NOT_MINE)
+        return r;
     switch (c->nr) {
     case RT_NR_START:
         return rt_start_call();

@@ -69,6 +69,30 @@ struct rt_cpu rt_cpu_times(bool process)
     return c;
 }
 
+/* The kernel priority of the process's threads (rt->priority until setpriority changes
+ * it; new threads get it too). 0, or -1 when the kernel refused (a raise). */
+static uint64_t thread_prio = UINT64_MAX;
+
+uint64_t rt_thread_priority(void)
+{
+    return thread_prio == UINT64_MAX ? rt->priority : thread_prio;
+}
+
+int rt_threads_set_priority(uint64_t prio)
+{
+    unsigned me = rt_self();
+    for (unsigned i = 0; i <= RT_MAX_THREADS; i++) {
+        unsigned k = i < RT_MAX_THREADS ? i : me; /* the caller last */
+        if ((i < RT_MAX_THREADS && i == me) || !threads[k].used || !threads[k].started)
+            continue;
+        uint64_t slot = k == 0 && !threads[k].slot ? rt->slot_thread : threads[k].slot;
+        if (slot && cx_thread_config(slot, CX_TCFG_PRIORITY, prio))
+            return -1;
+    }
+    thread_prio = prio;
+    return 0;
+}
+
 uint64_t rt_cpu_ns(bool process)
 {
     return rt_cpu_times(process).ns;
@@ -183,7 +207,8 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
     uint64_t slot = rt_slot_alloc();
     if (!slot)
         return -EAGAIN;
-    err = cx_thread_create(rt->slot_quota, rt->slot_pd, slot, rt->slot_parent, rt->priority);
+    err =
+        cx_thread_create(rt->slot_quota, rt->slot_pd, slot, rt->slot_parent, rt_thread_priority());
     static struct cx_regs r;
     if (!err)
         err = cx_thread_regs(self()->slot, CX_REGS_GET, CX_CTX_SAVED, &r);

@@ -140,7 +140,7 @@ static long kick(void)
         return -EAGAIN;
     area_mapped = true;
     if (cx_notif_create(rt->slot_quota, n) ||
-        cx_thread_create(rt->slot_quota, rt->slot_pd, th, rt->slot_parent, rt->priority) ||
+        cx_thread_create(rt->slot_quota, rt->slot_pd, th, rt->slot_parent, rt_thread_priority()) ||
         cx_thread_regs(th, CX_REGS_GET, CX_CTX_CURRENT, &r))
         return -EAGAIN;
     r.rip = (uint64_t)timer_main;

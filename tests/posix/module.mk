@@ -107,3 +107,9 @@ $(BUILD)/user/bin/fidelity: tests/posix/fidelity.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/fidelity
 TEST_SCRIPTS += tests/posix/fidelity-test.sh
+# calls: the smaller Linux calls of issue 20, on the host and in capix
+$(BUILD)/user/bin/calls: tests/posix/calls.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/calls
+TEST_SCRIPTS += tests/posix/calls-test.sh

@@ -1,0 +1,203 @@
+/*
+ * Scheduling calls, answered as Linux answers for a process of the normal class on a
+ * one-CPU machine (docs/runtime.md, "Scheduling"): sched_{get,set}scheduler and
+ * _param (SCHED_OTHER, SCHED_BATCH and SCHED_IDLE are taken; the real-time classes are
+ * EPERM: a sandbox gets no real-time priority), sched_get_priority_{min,max},
+ * sched_rr_get_interval, sched_setaffinity (CPU 0 must be in the mask), getcpu,
+ * getpriority and setpriority (the nice value, kept for the process and inherited
+ * across fork and exec; a positive one puts the process's threads one kernel
+ * priority below the sandbox's, so that it yields to the others), and prctl's
+ * PR_SET_NAME/PR_GET_NAME and PR_SET_DUMPABLE/PR_GET_DUMPABLE. Only the calling process
+ * is known here: another pid is ESRCH.
+ */
+#include <string.h>
+#include "runtime.h"
+
+#define SCHED_OTHER 0
+#define SCHED_FIFO 1
+#define SCHED_RR 2
+#define SCHED_BATCH 3
+#define SCHED_IDLE 5
+#define SCHED_RESET_ON_FORK 0x40000000
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+static int policy = SCHED_OTHER; /* with SCHED_RESET_ON_FORK when it was asked */
+static int nice_value;           /* -20..19 */
+static int dumpable = 1;
+static char comm[16]; /* PR_SET_NAME's, or "" for the program's name */
+
+/* pids are ints: the upper half of the register is not the caller's */
+static bool self(uint64_t pid)
+{
+    return (uint32_t)pid == 0 || (uint32_t)pid == rt_pid();
+}
+
+static long get_param(uint64_t pid, uint64_t param)
+{
+    if ((int32_t)pid < 0 || !param)
+        return -EINVAL;
+    if (!rt_user_range(param, 4))
+        return -EFAULT;
+    if (!self(pid))
+        return -ESRCH;
+    *(int32_t *)param = 0; /* the normal classes have priority 0 */
+    return 0;
+}
+
+static long set_scheduler(uint64_t pid, int64_t pol, uint64_t param, bool keep_policy)
+{
+    if ((int32_t)pid < 0 || !param)
+        return -EINVAL;
+    if (!rt_user_range(param, 4))
+        return -EFAULT;
+    int p = keep_policy ? policy & ~SCHED_RESET_ON_FORK : (int)(pol & ~SCHED_RESET_ON_FORK);
+    int32_t prio = *(const int32_t *)param;
+    bool rt_class = p == SCHED_FIFO || p == SCHED_RR;
+    if (pol < 0 || (!rt_class && p != SCHED_OTHER && p != SCHED_BATCH && p != SCHED_IDLE))
+        return -EINVAL;
+    if (rt_class ? prio < 1 || prio > 99 : prio != 0)
+        return -EINVAL;
+    if (!self(pid))
+        return -ESRCH;
+    if (rt_class)
+        return -EPERM; /* no real-time class in a sandbox */
+    if (!keep_policy)
+        policy = (int)pol;
+    return 0;
+}
+
+static long set_priority(uint64_t which, uint64_t who, int64_t n)
+{
+    if (which > 2)
+        return -EINVAL;
+    if (!(which == 0 ? self(who) : who == 0))
+        return -ESRCH; /* PRIO_PROCESS, PRIO_PGRP, PRIO_USER: only our own is known */
+    n = n < -20 ? -20 : n > 19 ? 19 : n;
+    /* the kernel lets a thread lower priorities, never raise them past its own: a
+     * positive nice value taken back is EACCES, as for a process without
+     * CAP_SYS_NICE on Linux */
+    uint64_t base = rt->priority, prio = n > 0 && base > 0 ? base - 1 : base;
+    if (rt_threads_set_priority(prio))
+        return -EACCES;
+    nice_value = (int)n;
+    return 0;
+}
+
+/* The calling thread's name (PR_GET_NAME): PR_SET_NAME's, else the program's file name
+ * as the kernel's comm would be (its first 15 bytes). */
+static void name_of(char out[16])
+{
+    memset(out, 0, 16);
+    if (comm[0]) {
+        memcpy(out, comm, 16);
+        return;
+    }
+    const char *p = rt_exe_path;
+    for (const char *q = rt_exe_path; *q; q++)
+        if (*q == '/')
+            p = q + 1;
+    size_t n = strlen(p);
+    memcpy(out, p, n < 15 ? n : 15);
+}
+
+static long prctl(uint64_t op, uint64_t a2)
+{
+    static uint8_t said[64];
+    switch (op) {
+    case PR_SET_NAME:
+        if (!rt_user_range(a2, 1))
+            return -EFAULT;
+        memset(comm, 0, sizeof(comm));
+        for (size_t i = 0; i < 15 && ((const char *)a2)[i]; i++)
+            comm[i] = ((const char *)a2)[i];
+        return 0;
+    case PR_GET_NAME: {
+        if (!rt_user_range(a2, 16))
+            return -EFAULT;
+        char n[16];
+        name_of(n);
+        memcpy((void *)a2, n, 16);
+        return 0;
+    }
+    case PR_GET_DUMPABLE:
+        return dumpable;
+    case PR_SET_DUMPABLE:
+        if (a2 > 1)
+            return -EINVAL;
+        dumpable = (int)a2;
+        return 0;
+    default:
+        if (op < 64 * 8 && !(said[op / 8] & (1u << (op % 8)))) {
+            said[op / 8] |= (uint8_t)(1u << (op % 8));
+            rt_log("[runtime] prctl option %lu is not supported: EINVAL\n", op);
+        }
+        return -EINVAL;
+    }
+}
+
+long rt_sched_syscall(const struct rt_call *c)
+{
+    const uint64_t *a = c->a;
+    switch (c->nr) {
+    case NR_sched_getscheduler:
+        if ((int32_t)a[0] < 0)
+            return -EINVAL;
+        return self(a[0]) ? policy : -ESRCH;
+    case NR_sched_setscheduler:
+        return set_scheduler(a[0], (int32_t)a[1], a[2], false);
+    case NR_sched_getparam:
+        return get_param(a[0], a[1]);
+    case NR_sched_setparam:
+        return set_scheduler(a[0], 0, a[1], true);
+    case NR_sched_get_priority_max:
+    case NR_sched_get_priority_min: {
+        int64_t p = (int32_t)a[0];
+        if (p == SCHED_FIFO || p == SCHED_RR)
+            return c->nr == NR_sched_get_priority_max ? 99 : 1;
+        return p == SCHED_OTHER || p == SCHED_BATCH || p == SCHED_IDLE ? 0 : -EINVAL;
+    }
+    case NR_sched_rr_get_interval: {
+        if ((int32_t)a[0] < 0)
+            return -EINVAL;
+        if (!rt_user_range(a[1], 16))
+            return -EFAULT;
+        if (!self(a[0]))
+            return -ESRCH;
+        int64_t *ts = (int64_t *)a[1]; /* 0 for a class without a round-robin slice */
+        ts[0] = 0, ts[1] = 0;
+        return 0;
+    }
+    case NR_sched_setaffinity: {
+        if (!a[1] || !rt_user_range(a[2], a[1]))
+            return a[1] ? -EFAULT : -EINVAL;
+        if (!self(a[0]))
+            return -ESRCH;
+        return *(const uint8_t *)a[2] & 1 ? 0 : -EINVAL; /* CPU 0 is the only one */
+    }
+    case NR_getcpu:
+        if (!rt_user_opt(a[0], 4) || !rt_user_opt(a[1], 4))
+            return -EFAULT;
+        if (a[0])
+            *(uint32_t *)a[0] = 0;
+        if (a[1])
+            *(uint32_t *)a[1] = 0;
+        return 0;
+    case NR_getpriority:
+        if (a[0] > 2)
+            return -EINVAL;
+        if (!(a[0] == 0 ? self(a[1]) : a[1] == 0))
+            return -ESRCH;
+        return 20 - nice_value; /* the raw call's form: 40..1 for nice -20..19 */
+    case NR_setpriority:
+        return set_priority(a[0], a[1], (int64_t)(int32_t)a[2]);
+    case NR_prctl:
+        return prctl(a[0], a[1]);
+    default:
+        return RT_NOT_MINE;
+    }
+}

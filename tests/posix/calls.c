@@ -1,0 +1,213 @@
+/*
+ * calls: the smaller Linux calls programs make (issue 20, "the rest of the calls"),
+ * checked the same way on the Linux host and in capix (tests/posix/calls-test.sh
+ * compares the output line for line): the scheduling calls a normal process uses
+ * (sched_{get,set}scheduler and _param, priority ranges, affinity, getcpu),
+ * getpriority/setpriority (inherited by a child), prctl's name and dumpable flag,
+ * close_range, sendfile and fallocate, each with its error cases.
+ * One line per case: "PASS name" or "FAIL name: why".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failed;
+
+static void check(const char *name, int ok, const char *why)
+{
+    if (ok) {
+        printf("PASS %s\n", name);
+    } else {
+        failed = 1;
+        printf("FAIL %s: %s (errno %d)\n", name, why, errno);
+    }
+    fflush(stdout);
+}
+
+/* the raw call's -1/errno, so that libc wrappers do not hide what the kernel said */
+#define ERR(expr, e) ((expr) == -1 && errno == (e))
+
+static void sched_cases(void)
+{
+    struct sched_param p = {0};
+    check("sched-getscheduler-other", syscall(SYS_sched_getscheduler, 0) == SCHED_OTHER,
+          "not SCHED_OTHER");
+    check("sched-priority-range",
+          syscall(SYS_sched_get_priority_max, SCHED_FIFO) == 99 &&
+              syscall(SYS_sched_get_priority_min, SCHED_FIFO) == 1 &&
+              syscall(SYS_sched_get_priority_max, SCHED_OTHER) == 0 &&
+              syscall(SYS_sched_get_priority_min, SCHED_BATCH) == 0,
+          "ranges differ from Linux's");
+    check("sched-priority-range-bad-policy", ERR(syscall(SYS_sched_get_priority_max, 123), EINVAL),
+          "not EINVAL");
+    p.sched_priority = 7;
+    check("sched-getparam", syscall(SYS_sched_getparam, 0, &p) == 0 && p.sched_priority == 0,
+          "priority not 0");
+    check("sched-getparam-null", ERR(syscall(SYS_sched_getparam, 0, NULL), EINVAL), "not EINVAL");
+    p.sched_priority = 0;
+    check("sched-setscheduler-batch",
+          syscall(SYS_sched_setscheduler, 0, SCHED_BATCH, &p) == 0 &&
+              syscall(SYS_sched_getscheduler, 0) == SCHED_BATCH,
+          "SCHED_BATCH not taken");
+    check("sched-setscheduler-back",
+          syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &p) == 0 &&
+              syscall(SYS_sched_getscheduler, 0) == SCHED_OTHER,
+          "SCHED_OTHER not taken back");
+    p.sched_priority = 1;
+    check("sched-setscheduler-other-prio-1",
+          ERR(syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &p), EINVAL), "not EINVAL");
+    p.sched_priority = 0;
+    check("sched-setscheduler-fifo-prio-0",
+          ERR(syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &p), EINVAL), "not EINVAL");
+    check("sched-setscheduler-bad-policy", ERR(syscall(SYS_sched_setscheduler, 0, 99, &p), EINVAL),
+          "not EINVAL");
+    check("sched-setparam-other", syscall(SYS_sched_setparam, 0, &p) == 0, "refused");
+    check("sched-getscheduler-bad-pid", ERR(syscall(SYS_sched_getscheduler, -1), EINVAL),
+          "not EINVAL");
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    unsigned cpu = 99, node = 99;
+    check("sched-setaffinity-cpu0", syscall(SYS_sched_setaffinity, 0, sizeof set, &set) == 0,
+          "refused");
+    check("getcpu-cpu0", syscall(SYS_getcpu, &cpu, &node, NULL) == 0 && cpu == 0 && node == 0,
+          "not CPU 0, node 0");
+    CPU_ZERO(&set);
+    check("sched-setaffinity-empty",
+          ERR(syscall(SYS_sched_setaffinity, 0, sizeof set, &set), EINVAL), "not EINVAL");
+}
+
+static void priority_cases(void)
+{
+    errno = 0;
+    check("getpriority-0", getpriority(PRIO_PROCESS, 0) == 0 && errno == 0, "nice not 0");
+    check("setpriority-5", setpriority(PRIO_PROCESS, 0, 5) == 0, "refused");
+    check("getpriority-5", getpriority(PRIO_PROCESS, 0) == 5, "nice not 5");
+    check("getpriority-raw-form", syscall(SYS_getpriority, PRIO_PROCESS, 0) == 15,
+          "the raw call does not answer 20 - nice");
+    check("setpriority-clamped",
+          setpriority(PRIO_PROCESS, 0, 40) == 0 && getpriority(PRIO_PROCESS, 0) == 19,
+          "not clamped to 19");
+    check("setpriority-bad-which", ERR(setpriority(7, 0, 1), EINVAL), "not EINVAL");
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(getpriority(PRIO_PROCESS, 0) == 19 ? 0 : 1);
+    int st = -1;
+    waitpid(pid, &st, 0);
+    check("nice-inherited-by-child", WIFEXITED(st) && WEXITSTATUS(st) == 0, "child's nice differs");
+}
+
+static void prctl_cases(void)
+{
+    char name[16] = {0};
+    check("prctl-get-name-program", prctl(PR_GET_NAME, name) == 0 && !strcmp(name, "calls"), name);
+    prctl(PR_SET_NAME, "a-much-longer-name-than-fits");
+    memset(name, 0, sizeof name);
+    check("prctl-set-name-truncated",
+          prctl(PR_GET_NAME, name) == 0 && !strcmp(name, "a-much-longer-n"), name);
+    check("prctl-dumpable",
+          prctl(PR_GET_DUMPABLE) == 1 && prctl(PR_SET_DUMPABLE, 0) == 0 &&
+              prctl(PR_GET_DUMPABLE) == 0 && prctl(PR_SET_DUMPABLE, 1) == 0,
+          "not as Linux");
+    check("prctl-dumpable-bad", ERR(prctl(PR_SET_DUMPABLE, 2), EINVAL), "not EINVAL");
+}
+
+static void close_range_cases(void)
+{
+    for (int fd = 10; fd <= 12; fd++)
+        dup2(1, fd);
+    check("close-range-closes",
+          syscall(SYS_close_range, 10, 12, 0) == 0 && ERR(fcntl(10, F_GETFD), EBADF) &&
+              ERR(fcntl(12, F_GETFD), EBADF),
+          "still open");
+    check("close-range-backwards", ERR(syscall(SYS_close_range, 5, 4, 0), EINVAL), "not EINVAL");
+    dup2(1, 20);
+    check("close-range-cloexec",
+          syscall(SYS_close_range, 20, 20, 4) == 0 && fcntl(20, F_GETFD) == FD_CLOEXEC,
+          "not marked close-on-exec");
+    close(20);
+    check("close-range-bad-flags", ERR(syscall(SYS_close_range, 20, 21, 1), EINVAL), "not EINVAL");
+}
+
+static void file_cases(void)
+{
+    char in[64], out[64];
+    snprintf(in, sizeof in, "/tmp/calls-in-%d", (int)getpid());
+    snprintf(out, sizeof out, "/tmp/calls-out-%d", (int)getpid());
+    int fi = open(in, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    int fo = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    static char buf[100000], back[100000];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (char)(i * 7 + i / 251);
+    if (fi < 0 || fo < 0 || write(fi, buf, sizeof buf) != (ssize_t)sizeof buf) {
+        check("sendfile-setup", 0, "cannot make the files in /tmp");
+        return;
+    }
+    lseek(fi, 0, SEEK_SET);
+    size_t done = 0;
+    for (int i = 0; i < 100 && done < sizeof buf; i++) {
+        ssize_t r = sendfile(fo, fi, NULL, sizeof buf - done);
+        if (r <= 0)
+            break;
+        done += (size_t)r;
+    }
+    check("sendfile-whole",
+          done == sizeof buf && pread(fo, back, sizeof back, 0) == (ssize_t)sizeof back &&
+              !memcmp(buf, back, sizeof buf) && lseek(fi, 0, SEEK_CUR) == (off_t)sizeof buf,
+          "copy or offset differs");
+    off_t off = 1000;
+    lseek(fi, 0, SEEK_SET);
+    check("sendfile-offset",
+          sendfile(fo, fi, &off, 500) == 500 && off == 1500 && lseek(fi, 0, SEEK_CUR) == 0,
+          "offset handling differs");
+    int p[2];
+    pipe(p);
+    check("sendfile-from-pipe", ERR(sendfile(fo, p[0], NULL, 10), EINVAL), "not EINVAL");
+    close(p[0]);
+    close(p[1]);
+    int fa = open(out, O_WRONLY | O_APPEND);
+    check("sendfile-to-append", ERR(sendfile(fa, fi, NULL, 10), EINVAL), "not EINVAL");
+    close(fa);
+    int fr = open(out, O_RDONLY);
+    check("sendfile-to-read-only", ERR(sendfile(fr, fi, NULL, 10), EBADF), "not EBADF");
+    ftruncate(fo, 0);
+    struct stat st;
+    check("fallocate-grows",
+          fallocate(fo, 0, 4096, 8192) == 0 && fstat(fo, &st) == 0 && st.st_size == 12288 &&
+              pread(fo, back, 12288, 0) == 12288 && back[0] == 0 && back[12287] == 0,
+          "size or content differs");
+    check("fallocate-inside-keeps-size",
+          fallocate(fo, 0, 0, 100) == 0 && fstat(fo, &st) == 0 && st.st_size == 12288,
+          "size changed");
+    check("fallocate-zero-length", ERR(fallocate(fo, 0, 0, 0), EINVAL), "not EINVAL");
+    check("fallocate-read-only", ERR(fallocate(fr, 0, 0, 10), EBADF), "not EBADF");
+    pipe(p);
+    check("fallocate-pipe", ERR(fallocate(p[1], 0, 0, 10), ESPIPE), "not ESPIPE");
+    close(p[0]);
+    close(p[1]);
+    close(fr);
+    close(fi);
+    close(fo);
+    unlink(in);
+    unlink(out);
+}
+
+int main(void)
+{
+    sched_cases();
+    priority_cases();
+    prctl_cases();
+    close_range_cases();
+    file_cases();
+    return failed;
+}
