@@ -421,6 +421,31 @@ static bool range_mapped(uint64_t addr, uint64_t len)
 
 /* msync: a shared file mapping is the file's own pages, so there is nothing to write
  * back; the checks are Linux's. */
+/* mincore: one byte per page, 1 where the page has its frame (the kernel knows:
+ * pd_resident), 0 where it was never touched; ENOMEM where a page is not mapped (what
+ * gnulib's stack probing and vim rely on), EINVAL for an unaligned start. */
+long rt_mincore(uint64_t addr, uint64_t len, uint64_t vec)
+{
+    if (addr & (CX_PAGE_SIZE - 1))
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    if (len > CX_USER_TOP || addr > CX_USER_TOP - len)
+        return -ENOMEM;
+    uint64_t pages = (len + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
+    if (!rt_user_range(vec, pages))
+        return -EFAULT;
+    for (uint64_t done = 0; done < pages;) {
+        uint64_t n = pages - done < CX_RESIDENT_MAX ? pages - done : CX_RESIDENT_MAX;
+        long err =
+            cx_raw_pd_resident(rt->slot_pd, addr + done * CX_PAGE_SIZE, n, vec + done, 0, 0).err;
+        if (err)
+            return err == CX_E_MAPPING ? -ENOMEM : -EFAULT;
+        done += n;
+    }
+    return 0;
+}
+
 long rt_msync(uint64_t addr, uint64_t len, uint64_t flags)
 {
     if ((addr & (CX_PAGE_SIZE - 1)) || (flags & ~7ul) || ((flags & 1) && (flags & 4)) ||

@@ -202,6 +202,7 @@ struct rt_cpu rt_cpu_times(bool process);
 uint64_t rt_thread_priority(void);              /* of the process's threads (setpriority) */
 int rt_threads_set_priority(uint64_t prio);     /* every thread's; -1 if the kernel refused */
 long rt_sched_syscall(const struct rt_call *c); /* sched.c: scheduling calls, prctl */
+long rt_mincore(uint64_t addr, uint64_t len, uint64_t vec);
 uint64_t rt_cpu_ns(bool process);
 extern struct rt_cpu rt_children;
 long rt_getrusage(int who, void *ru);

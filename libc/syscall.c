@@ -400,6 +400,8 @@ static long dispatch(struct rt_call *c)
         return rt_madvise(a[0], a[1], a[2]);
     case NR_msync:
         return rt_msync(a[0], a[1], a[2]);
+    case NR_mincore:
+        return rt_mincore(a[0], a[1], a[2]);
     case NR_getpid:
         return (long)rt_pid();
     case NR_gettid:

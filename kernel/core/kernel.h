@@ -290,6 +290,7 @@ void region_remove(struct region *r); /* unmaps and frees one region; drops its 
 void pd_stop(struct pd *pd, bool stop);
 int uaccess_copy_in(struct pd *pd, void *dst, uint64_t uaddr, size_t len);
 int uaccess_copy_out(struct pd *pd, uint64_t uaddr, const void *src, size_t len);
+int pd_resident(struct pd *pd, uint64_t va, uint64_t pages, uint8_t *out);
 int uaccess_phys(struct pd *pd, uint64_t uaddr, bool write, uint64_t *pa);
 
 /* A region flag of the kernel's own (never in a call): the mapping is of device

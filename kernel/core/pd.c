@@ -82,6 +82,22 @@ static struct region *region_find(struct pd *pd, uint64_t va)
     return NULL;
 }
 
+/* Whether each of the pages from va on has its frame (out[i] 1) or not yet (0): 0, or
+ * CX_E_MAPPING when one is not mapped. One region walk per region crossed. */
+int pd_resident(struct pd *pd, uint64_t va, uint64_t pages, uint8_t *out)
+{
+    struct region *r = NULL;
+    for (uint64_t i = 0; i < pages; i++, va += PAGE_SIZE) {
+        if (!r || va >= region_end(r))
+            r = region_find(pd, va);
+        if (!r)
+            return CX_E_MAPPING;
+        struct mem *m = r->mem;
+        out[i] = m->device || mem_frame(m, r->offset + (va - r->va) / PAGE_SIZE, false) != 0;
+    }
+    return 0;
+}
+
 /* The memory object and byte offset behind address va of pd: 0 or CX_E_MAPPING. */
 int pd_resolve(struct pd *pd, uint64_t va, struct mem **m, uint64_t *byte_off)
 {

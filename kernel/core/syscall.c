@@ -662,6 +662,22 @@ static long sys_dma_create(struct thread *t, struct frame *f)
     return 0;
 }
 
+/* Which pages of a range have their frames (mincore): bounded by CX_RESIDENT_MAX. */
+static long sys_pd_resident(struct thread *t, struct frame *f)
+{
+    int err;
+    GET(c, A0, CX_T_PD, CX_R_READ);
+    uint64_t va = A1, pages = A2, vec = A3;
+    if ((va & (PAGE_SIZE - 1)) || pages == 0 || pages > CX_RESIDENT_MAX ||
+        !range_within(va, pages * PAGE_SIZE, 0, CX_USER_TOP))
+        return CX_E_INVALID_ARG;
+    uint8_t out[CX_RESIDENT_MAX];
+    err = pd_resident(OBJ(c, pd), va, pages, out);
+    if (err)
+        return err;
+    return uaccess_copy_out(t->pd, vec, out, pages) ? CX_E_BAD_ADDRESS : 0;
+}
+
 static long sys_io_in(struct thread *t, struct frame *f)
 {
     int err;

@@ -291,6 +291,56 @@ static void test_call_timeout(void)
     cx_cap_delete(late_ep);
 }
 
+/* pd_resident (mincore): what it reports, and the arguments an attacker would try: no
+ * pages, more than the bound, a range that wraps or reaches the kernel, an unaligned
+ * start, a vector in the kernel, a PD without read rights, an unmapped page. */
+#define RES_VA 0x42000000ul
+static void test_pd_resident(void)
+{
+    static uint8_t vec[CX_RESIDENT_MAX];
+    uint64_t m = aslot(), ro = aslot();
+    cx_mem_create(CX_SLOT_QUOTA, 4, m);
+    cx_map(CX_SLOT_SELF_PD, m, 0, RES_VA, 4, CX_MAP_R | CX_MAP_W);
+    *(volatile uint8_t *)(RES_VA + 4096) = 1; /* page 1 touched, 0, 2, 3 not */
+    memset(vec, 9, sizeof(vec));
+    long err = cx_raw_pd_resident(CX_SLOT_SELF_PD, RES_VA, 4, (uint64_t)vec, 0, 0).err;
+    kt_check("pd_resident_reports",
+             err == 0 && vec[0] == 0 && vec[1] == 1 && vec[2] == 0 && vec[3] == 0 && vec[4] == 9,
+             "%s: %u %u %u %u %u", cx_strerror(err), vec[0], vec[1], vec[2], vec[3], vec[4]);
+    EXPECT("pd_resident_unmapped",
+           cx_raw_pd_resident(CX_SLOT_SELF_PD, RES_VA, 5, (uint64_t)vec, 0, 0).err, CX_E_MAPPING);
+    EXPECT("pd_resident_no_pages",
+           cx_raw_pd_resident(CX_SLOT_SELF_PD, RES_VA, 0, (uint64_t)vec, 0, 0).err,
+           CX_E_INVALID_ARG);
+    EXPECT(
+        "pd_resident_too_many",
+        cx_raw_pd_resident(CX_SLOT_SELF_PD, RES_VA, CX_RESIDENT_MAX + 1, (uint64_t)vec, 0, 0).err,
+        CX_E_INVALID_ARG);
+    EXPECT("pd_resident_unaligned",
+           cx_raw_pd_resident(CX_SLOT_SELF_PD, RES_VA + 1, 1, (uint64_t)vec, 0, 0).err,
+           CX_E_INVALID_ARG);
+    EXPECT("pd_resident_wraps",
+           cx_raw_pd_resident(CX_SLOT_SELF_PD, ~0xffful, 2, (uint64_t)vec, 0, 0).err,
+           CX_E_INVALID_ARG);
+    EXPECT("pd_resident_kernel_half",
+           cx_raw_pd_resident(CX_SLOT_SELF_PD, CX_USER_TOP - 4096, 2, (uint64_t)vec, 0, 0).err,
+           CX_E_INVALID_ARG);
+    EXPECT("pd_resident_vector_in_kernel",
+           cx_raw_pd_resident(CX_SLOT_SELF_PD, RES_VA, 4, 0xffff800000000000ul, 0, 0).err,
+           CX_E_BAD_ADDRESS);
+    EXPECT("pd_resident_vector_unmapped",
+           cx_raw_pd_resident(CX_SLOT_SELF_PD, RES_VA, 4, RES_VA + 64 * 4096, 0, 0).err,
+           CX_E_BAD_ADDRESS);
+    cx_cap_copy(CX_SLOT_SELF_PD, CX_SLOT_SELF_PD, ro, CX_R_WRITE, 0);
+    EXPECT("pd_resident_needs_read", cx_raw_pd_resident(ro, RES_VA, 4, (uint64_t)vec, 0, 0).err,
+           CX_E_NO_RIGHTS);
+    EXPECT("pd_resident_wrong_type", cx_raw_pd_resident(m, RES_VA, 4, (uint64_t)vec, 0, 0).err,
+           CX_E_WRONG_TYPE);
+    cx_unmap(CX_SLOT_SELF_PD, RES_VA, 4);
+    cx_cap_delete(ro);
+    cx_cap_delete(m);
+}
+
 void kt_attacks(void)
 {
     /* this program's own pages are taken at first touch: touch them before any test
@@ -298,6 +348,7 @@ void kt_attacks(void)
     memset(round_slots, 0, sizeof(round_slots));
     round_n = 0;
     test_call_timeout();
+    test_pd_resident();
     test_heap_fragmentation();
     test_io_ranges();
     test_nested_domains();

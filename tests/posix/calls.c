@@ -4,7 +4,7 @@
  * compares the output line for line): the scheduling calls a normal process uses
  * (sched_{get,set}scheduler and _param, priority ranges, affinity, getcpu),
  * getpriority/setpriority (inherited by a child), prctl's name and dumpable flag,
- * close_range, sendfile and fallocate, each with its error cases.
+ * close_range, sendfile, fallocate and mincore, each with its error cases.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -202,6 +203,31 @@ static void file_cases(void)
     unlink(out);
 }
 
+/* mincore: touched pages are resident, untouched anonymous ones not; an unmapped page
+ * is ENOMEM (gnulib probes the stack that way), an unaligned start EINVAL. */
+static void mincore_cases(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    unsigned char v[4] = {9, 9, 9, 9};
+    char *m = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        check("mincore-setup", 0, "mmap failed");
+        return;
+    }
+    m[0] = 1;
+    m[2 * pg] = 1;
+    check("mincore-touched-pages",
+          mincore(m, 4 * pg, v) == 0 && v[0] == 1 && v[1] == 0 && v[2] == 1 && v[3] == 0,
+          "residency differs");
+    check("mincore-unaligned", ERR(mincore(m + 1, pg, v), EINVAL), "not EINVAL");
+    munmap(m + 3 * pg, pg);
+    check("mincore-unmapped", ERR(mincore(m, 4 * pg, v), ENOMEM), "not ENOMEM");
+    check("mincore-stack",
+          mincore((void *)((unsigned long)&v & ~(pg - 1)), pg, v) == 0 && v[0] == 1,
+          "the stack page is not resident");
+    munmap(m, 3 * pg);
+}
+
 int main(void)
 {
     sched_cases();
@@ -209,5 +235,6 @@ int main(void)
     prctl_cases();
     close_range_cases();
     file_cases();
+    mincore_cases();
     return failed;
 }

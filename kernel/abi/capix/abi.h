@@ -66,7 +66,12 @@
     X(42, futex_wake, 3)      /* mem or pd, offset or address, count -> rsi woken */               \
     X(43, dev_create, 5)      /* device, quota, phys, bytes, dst_slot: narrower range */           \
     X(44, dev_mem, 5)         /* device, quota, phys, pages, dst_slot: MEM of device registers */  \
-    X(45, dma_create, 4)      /* device, quota, pages, dst_slot -> rsi physical address */
+    X(45, dma_create, 4)      /* device, quota, pages, dst_slot -> rsi physical address */         \
+    X(46, pd_resident, 4)     /* pd, vaddr, pages (<= CX_RESIDENT_MAX), byte vector out */
+
+/* pd_resident: at most this many pages a call; each byte of the vector is 1 if the page
+ * has its frame (touched, or a device's), 0 if not yet; CX_E_MAPPING if one is unmapped. */
+#define CX_RESIDENT_MAX 256
 
 enum cx_syscall {
 #define CX_SYSCALL_ENUM(n, name, argc) CX_SYS_##name = n,
