@@ -22,18 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failed;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        failed = 1;
-        printf("FAIL %s: %s (errno %d)\n", name, why, errno);
-    }
-    fflush(stdout);
-}
+#include "check.h"
 
 /* the raw call's -1/errno, so that libc wrappers do not hide what the kernel said */
 #define ERR(expr, e) ((expr) == -1 && errno == (e))

@@ -50,18 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failed;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        failed = 1;
-        printf("FAIL %s: %s (errno %d)\n", name, why, errno);
-    }
-    fflush(stdout);
-}
+#include "check.h"
 
 /* A raw call that must fail with EFAULT, made in a child so that a fault (the process
  * killed by SIGSEGV) is one failed case, not the end of the program. */
