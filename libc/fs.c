@@ -194,6 +194,39 @@ static long sys_fallocate(int fd, uint64_t mode, int64_t off, int64_t len)
     return off + len > st.st_size ? vfs_ftruncate(rt_vfs, fd, off + len) : 0;
 }
 
+/* memfd_create: a file of /dev/shm (the sandbox's shared-memory server: mappable
+ * MAP_SHARED and shared across fork like any open file) made under a fresh name and
+ * unlinked at once, so that only the descriptor names it. A sandbox without /dev/shm
+ * gets ENOSYS (logged once). Sealing (MFD_ALLOW_SEALING) is refused: EINVAL. */
+static long sys_memfd_create(const char *name, uint64_t flags)
+{
+    static unsigned seq;
+    static bool said;
+    NEED(name);
+    size_t n = 0;
+    while (n < 250 && name[n])
+        n++;
+    if (n == 250 || (flags & ~(uint64_t)1)) /* MFD_CLOEXEC only */
+        return -EINVAL;
+    char path[64];
+    for (int tries = 0; tries < 16; tries++) {
+        cx_snprintf(path, sizeof(path), "/dev/shm/.memfd-%lu-%u", rt_pid(), seq++);
+        int fd = vfs_openat(rt_vfs, AT_FDCWD, path,
+                            O_RDWR | O_CREAT | O_EXCL | ((flags & 1) ? O_CLOEXEC : 0), 0600);
+        if (fd == -EEXIST)
+            continue;
+        if (fd < 0 && !said) {
+            said = true;
+            rt_log("[runtime] memfd_create: no /dev/shm to make it in (errno %d): ENOSYS\n", -fd);
+        }
+        if (fd < 0)
+            return fd == -EMFILE || fd == -ENOMEM || fd == -ENOSPC ? fd : -ENOSYS;
+        vfs_unlinkat(rt_vfs, AT_FDCWD, path, 0);
+        return fd;
+    }
+    return -EEXIST;
+}
+
 long rt_fs_syscall(const struct rt_call *c)
 {
     const uint64_t *a = c->a;
@@ -395,6 +428,8 @@ long rt_fs_syscall(const struct rt_call *c)
                                    (unsigned)a[5]);
     case NR_sendfile:
         return sys_sendfile(FD(a[0]), FD(a[1]), (int64_t *)a[2], a[3]);
+    case NR_memfd_create:
+        return sys_memfd_create((const char *)a[0], a[1]);
     case NR_close_range:
         return sys_close_range(a[0], a[1], a[2]);
     case NR_fallocate:

@@ -111,6 +111,7 @@ enum linux_nr {
     NR_fallocate = 285,
     NR_getcpu = 309,
     NR_close_range = 436,
+    NR_memfd_create = 319,
     NR_nanosleep = 35,
     NR_madvise = 28,
     NR_msync = 26,

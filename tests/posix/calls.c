@@ -217,6 +217,40 @@ static void mincore_cases(void)
     munmap(m, 3 * pg);
 }
 
+/* memfd_create: an anonymous file, close-on-exec on request, mappable MAP_SHARED and
+ * shared with a forked child; bad flags are EINVAL. */
+static void memfd_cases(void)
+{
+    int fd = (int)syscall(SYS_memfd_create, "calls", 1 /* MFD_CLOEXEC */);
+    struct stat st;
+    check("memfd-create", fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC, "no descriptor");
+    if (fd < 0)
+        return;
+    check("memfd-write-size",
+          write(fd, "hello", 5) == 5 && fstat(fd, &st) == 0 && st.st_size == 5 &&
+              S_ISREG(st.st_mode) && st.st_nlink == 0,
+          "size, type or link count differs");
+    ftruncate(fd, 4096);
+    char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    pid_t pid = m == MAP_FAILED ? -1 : fork();
+    if (pid == 0) {
+        memcpy(m, "child", 5);
+        _exit(0);
+    }
+    int st2 = -1;
+    if (pid > 0)
+        waitpid(pid, &st2, 0);
+    check("memfd-shared-with-child", pid > 0 && !memcmp(m, "child", 5),
+          "the child's write is not seen");
+    char back[5] = {0};
+    check("memfd-read-back", pread(fd, back, 5, 0) == 5 && !memcmp(back, "child", 5),
+          "read differs");
+    if (m != MAP_FAILED)
+        munmap(m, 4096);
+    close(fd);
+    check("memfd-bad-flags", ERR(syscall(SYS_memfd_create, "x", 0x100), EINVAL), "not EINVAL");
+}
+
 int main(void)
 {
     sched_cases();
@@ -225,5 +259,6 @@ int main(void)
     close_range_cases();
     file_cases();
     mincore_cases();
+    memfd_cases();
     return failed;
 }
