@@ -12,3 +12,19 @@ $(NET_SERVER): $(NET_OBJS) $(LWIP_SYSROOT)/lib/liblwip.a $(LIBCAPIX)
 	$(USER_CC) $(USER_LDFLAGS) $(NET_OBJS) $(LWIP_SYSROOT)/lib/liblwip.a $(LIBCAPIX) -lgcc -o $@
 ALL_TARGETS += $(NET_SERVER)
 SCENARIOS += net-echo nic
+
+# The Net session's request decoder and per-label policies (server side, freestanding):
+# host test and fuzzer. They take Linux's errno values from vfs/include/vfs/linux.h.
+NET_SESSION_SRCS := net/net_request.c net/net_policy.c
+$(BUILD)/host/net/%.o: HOST_CFLAGS += -Ivfs/include
+$(BUILD)/fuzz/net/%.o: FUZZ_CFLAGS += -Ivfs/include
+HOST_TESTS += $(BUILD)/host/tests/net_request_test
+$(BUILD)/host/tests/net_request_test: $(patsubst %.c,$(BUILD)/host/%.o,net/net_request_test.c \
+		$(NET_SESSION_SRCS) lib/config/config.c)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+FUZZERS += $(BUILD)/fuzz/net_request_fuzz
+$(BUILD)/fuzz/net_request_fuzz: $(patsubst %.c,$(BUILD)/fuzz/%.o,net/net_request_fuzz.c \
+		net/net_request.c)
+	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus-net_request_fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
