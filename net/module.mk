@@ -20,7 +20,7 @@ $(BUILD)/host/net/%.o: HOST_CFLAGS += -Ivfs/include
 $(BUILD)/fuzz/net/%.o: FUZZ_CFLAGS += -Ivfs/include
 HOST_TESTS += $(BUILD)/host/tests/net_request_test
 $(BUILD)/host/tests/net_request_test: $(patsubst %.c,$(BUILD)/host/%.o,net/net_request_test.c \
-		$(NET_SESSION_SRCS) lib/config/config.c)
+		$(NET_SESSION_SRCS) lib/config/config.c lib/capix/label.c)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
 FUZZERS += $(BUILD)/fuzz/net_request_fuzz

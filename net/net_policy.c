@@ -3,6 +3,7 @@
  * the lookups after it only compare.
  */
 #include "net_policy.h"
+#include <capix/capix.h>
 #include <string.h>
 
 static int net_policy_ports(const struct cfg_node *node, const struct cfg_value *v,
@@ -42,15 +43,26 @@ int net_policy_parse(const struct cfg_node *config, struct net_policies *out, st
         if (out->n == NET_POLICY_MAX)
             return cfg_error_at(err, n, "at most %u policies", NET_POLICY_MAX);
         struct net_policy *p = &out->p[out->n];
-        const char *label = cfg_prop(n, "label");
-        const char *prefix = cfg_prop(n, "label-prefix");
-        if ((label != NULL) == (prefix != NULL))
-            return cfg_error_at(err, n, "policy: want one of label= or label-prefix=");
-        const char *l = label ? label : prefix;
+        static const char *const keys[3] = {"label", "label-prefix", "label-suffix"};
+        const char *l = NULL;
+        for (int k = 0; k < 3; k++) {
+            const char *v = cfg_prop(n, keys[k]);
+            if (v && l)
+                return cfg_error_at(err, n,
+                                    "policy: want one of label=, label-prefix=, "
+                                    "label-suffix=");
+            if (v) {
+                l = v;
+                p->match = k + 1; /* cx_label_matches: 1 exact, 2 prefix, 3 suffix */
+            }
+        }
+        if (!l)
+            return cfg_error_at(err, n,
+                                "policy: want one of label=, label-prefix=, "
+                                "label-suffix=");
         if (strlen(l) >= NET_POLICY_LABEL)
             return cfg_error_at(err, n, "policy: label longer than %u bytes", NET_POLICY_LABEL - 1);
         memcpy(p->label, l, strlen(l) + 1);
-        p->prefix = prefix != NULL;
         const struct cfg_value *c = cfg_prop_value(n, "connect");
         if (c && strcmp(c->text, "yes") && strcmp(c->text, "no"))
             return cfg_error_at_value(err, n, c, "connect: want yes or no");
@@ -63,8 +75,8 @@ int net_policy_parse(const struct cfg_node *config, struct net_policies *out, st
         }
         for (unsigned i = 0; i < n->nvalues; i++) {
             const char *k = n->values[i].key;
-            if (!k || (strcmp(k, "label") && strcmp(k, "label-prefix") && strcmp(k, "connect") &&
-                       strcmp(k, "listen")))
+            if (!k || (strcmp(k, "label") && strcmp(k, "label-prefix") &&
+                       strcmp(k, "label-suffix") && strcmp(k, "connect") && strcmp(k, "listen")))
                 return cfg_error_at_value(err, n, &n->values[i], "policy: unknown value");
         }
         out->n++;
@@ -74,12 +86,9 @@ int net_policy_parse(const struct cfg_node *config, struct net_policies *out, st
 
 const struct net_policy *net_policy_match(const struct net_policies *all, const char *label)
 {
-    for (unsigned i = 0; i < all->n; i++) {
-        const struct net_policy *p = &all->p[i];
-        size_t len = strlen(p->label);
-        if (p->prefix ? !strncmp(label, p->label, len) : !strcmp(label, p->label))
-            return p;
-    }
+    for (unsigned i = 0; i < all->n; i++)
+        if (cx_label_matches(all->p[i].match, all->p[i].label, label))
+            return &all->p[i];
     return NULL;
 }
 

@@ -1,8 +1,10 @@
 /*
  * Per-label policy of the network server's Net sessions (docs/net-server.md): whether a
  * session may connect out and which ports it may listen on. Policies come from the
- * server's config (`policy label=L|label-prefix=L connect=yes|no listen=none|any|P,P`),
- * first match wins, no match refuses the session. Freestanding, host-tested.
+ * server's config (`policy label=L|label-prefix=L|label-suffix=L connect=yes|no
+ * listen=none|any|P,P`), matched by whole label elements as init's routes are
+ * (cx_label_matches, docs/sessions.md), first match wins, no match refuses the session.
+ * Freestanding, host-tested.
  */
 #ifndef NET_POLICY_H
 #define NET_POLICY_H
@@ -17,7 +19,7 @@
 
 struct net_policy {
     char label[NET_POLICY_LABEL];
-    bool prefix;     /* label is a prefix (label-prefix=) */
+    int match;       /* cx_label_matches: 1 label=, 2 label-prefix=, 3 label-suffix= */
     bool connect;    /* may connect out (TCP connect, UDP send to others) */
     bool listen_any; /* may listen on any port, ephemeral ones included */
     unsigned nports; /* else only on these */

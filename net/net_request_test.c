@@ -133,6 +133,8 @@ static void test_policy(void)
     CHECK(p == &ps.p[1] && p->connect && !net_policy_may_listen(p, 80));
     p = net_policy_match(&ps, "shell -> netx");
     CHECK(p == &ps.p[2] && !p->connect && net_policy_may_listen(p, 0));
+    p = net_policy_match(&ps, "webby -> net"); /* prefixes match whole elements */
+    CHECK(p == &ps.p[2]);
     CHECK_INT(parse("policy label=\"a\"\n", &ps, &err), 0);
     CHECK(net_policy_match(&ps, "b") == NULL);
     CHECK(!ps.p[0].connect && !net_policy_may_listen(&ps.p[0], 1));
@@ -155,6 +157,7 @@ static void test_policy_bad(void)
         "policy label=a listen=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n",
         "policy label=a colour=blue\n",
         "policy label=a extra\n",
+        "policy label=a label-suffix=b\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (parse(bad[i], &ps, &err) != CFG_EINVAL) {
