@@ -28,3 +28,9 @@ $(BUILD)/fuzz/net_request_fuzz: $(patsubst %.c,$(BUILD)/fuzz/%.o,net/net_request
 		net/net_request.c)
 	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus-net_request_fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+# A session's socket table (handles, references, policy, memory) over a fake stack.
+HOST_TESTS += $(BUILD)/host/tests/net_session_test
+$(BUILD)/host/tests/net_session_test: $(patsubst %.c,$(BUILD)/host/%.o,net/net_session_test.c \
+		net/net_session.c $(NET_SESSION_SRCS) lib/config/config.c lib/capix/label.c)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
