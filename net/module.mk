@@ -34,3 +34,8 @@ $(BUILD)/host/tests/net_session_test: $(patsubst %.c,$(BUILD)/host/%.o,net/net_s
 		net/net_session.c $(NET_SESSION_SRCS) lib/config/config.c lib/capix/label.c)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+FUZZERS += $(BUILD)/fuzz/net_session_fuzz
+$(BUILD)/fuzz/net_session_fuzz: $(patsubst %.c,$(BUILD)/fuzz/%.o,net/net_session_fuzz.c \
+		net/net_session.c $(NET_SESSION_SRCS) lib/config/config.c lib/capix/label.c)
+	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus-net_session_fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@

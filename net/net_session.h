@@ -30,11 +30,11 @@ struct net_stack {
 #define NET_REFS_MAX 65535u /* references of one socket (processes times descriptors) */
 
 struct net_socket {
-    void *pcb;      /* the stack's; NULL when the slot is free */
-    uint32_t refs;  /* descriptions holding it, in every process of the session */
-    uint32_t type;  /* NET_T_* */
-    uint16_t port;  /* bound local port, 0 before bind */
-    uint8_t bound;  /* bind succeeded (an explicit or the stack's own port) */
+    void *pcb;     /* the stack's; NULL when the slot is free */
+    uint32_t refs; /* descriptions holding it, in every process of the session */
+    uint32_t type; /* NET_T_* */
+    uint16_t port; /* bound local port, 0 before bind */
+    uint8_t bound; /* bind succeeded (an explicit or the stack's own port) */
     uint8_t listening;
 };
 

@@ -83,9 +83,8 @@ static int f_name(void *ctx, void *pcb, uint32_t peer, uint32_t *addr, uint16_t 
     return 0;
 }
 
-static const struct net_stack fake = {f_open,    f_close,    f_bind,   f_listen,
-                                      f_accept,  f_connect,  f_shutdown, f_setopt,
-                                      f_getopt,  f_name};
+static const struct net_stack fake = {f_open,    f_close,    f_bind,   f_listen, f_accept,
+                                      f_connect, f_shutdown, f_setopt, f_getopt, f_name};
 
 static struct net_policy web = {.label = "web", .match = 2, .nports = 2, .ports = {80, 8080}};
 static struct net_policy shell = {.label = "shell", .match = 2, .connect = true};
