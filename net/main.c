@@ -6,6 +6,7 @@
  *     config {
  *         ipv4 address=10.0.2.15 netmask=255.255.255.0 gateway=10.0.2.2
  *         echo port=7 stop-after=3    # TCP echo; stop-after: exit after N connections
+ *         policy label-prefix="web" listen=80 connect=no   # Net sessions (read, not served yet)
  *     }
  *
  * lwIP answers ARP and ICMP echo (ping) itself. Sockets for other components, as
@@ -29,6 +30,7 @@
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
+#include "net_policy.h"
 #include "nic_client.h"
 #include "ping.h"
 
@@ -218,6 +220,9 @@ struct net_config {
     uint64_t ping_count;
 };
 
+/* The Net sessions' policies (net_policy.h), checked at start; read by the sessions. */
+static struct net_policies policies;
+
 static int addr_prop(const struct cfg_node *n, const char *key, ip4_addr_t *out, bool need)
 {
     const char *v = cfg_prop(n, key);
@@ -281,11 +286,16 @@ static int read_config(struct net_config *nc)
                 cfg_error_at(&err, n, "as in: ping A.B.C.D [count=1..16] (once)");
                 goto bad;
             }
+        } else if (!strcmp(n->name, "policy")) {
+            continue; /* all of them at once below */
         } else {
-            cfg_error_at(&err, n, "unknown node '%s' (expected ipv4, echo or ping)", n->name);
+            cfg_error_at(&err, n, "unknown node '%s' (expected ipv4, echo, ping or policy)",
+                         n->name);
             goto bad;
         }
     }
+    if (cfg && net_policy_parse(cfg, &policies, &err))
+        goto bad;
     if (!nc->have_ipv4)
         return cx_printf("net: configuration error: no `ipv4 address=...` line\n"), -1;
     return 0;
@@ -320,6 +330,10 @@ int main(int argc, char **argv)
     const uint8_t *h = nif.hwaddr;
     cx_printf("net: %s netmask %s gateway %s on %02x:%02x:%02x:%02x:%02x:%02x\n", a, m, g, h[0],
               h[1], h[2], h[3], h[4], h[5]);
+    if (policies.n)
+        cx_printf("net: %u Net session policies read; Net sessions are not served yet "
+                  "(docs/net-protocol.md)\n",
+                  policies.n);
     if (nc.echo) {
         if (echo_start((uint16_t)nc.echo_port, nc.stop_after))
             return cx_printf("net: the echo service cannot listen on port %lu\n", nc.echo_port), 2;

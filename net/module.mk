@@ -2,7 +2,7 @@
 # over a Nic session.
 LWIP_SYSROOT := $(BUILD)/ports-sysroot/usr
 NET_SERVER := $(BUILD)/user/bin/net
-NET_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,net/main.c net/echo.c net/nic_client.c \
+NET_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,net/main.c net/echo.c net/nic_client.c net/net_policy.c \
             net/ping.c)
 $(NET_OBJS): USER_CFLAGS += -I$(LWIP_SYSROOT)/include/lwip
 $(NET_OBJS): | $(LWIP_SYSROOT)/lib/liblwip.a

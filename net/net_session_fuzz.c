@@ -76,7 +76,7 @@ static int f_name(void *ctx, void *pcb, uint32_t peer, uint32_t *addr, uint16_t 
     *port = 0;
     return pick() ? -ENOTCONN : 0;
 }
-static const struct net_stack fake = {f_open,   f_close,   f_bind,     f_listen, f_accept,
+static const struct net_stack fake = {f_open,    f_close,    f_bind,   f_listen, f_accept,
                                       f_connect, f_shutdown, f_setopt, f_getopt, f_name};
 
 static void invariants(const struct net_session *s)
@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         verdicts ^= data[sizeof w];
         data += sizeof w + 1;
         size -= sizeof w + 1;
-        w[0] %= NET_OP_COUNT + 1;  /* mostly real operations */
+        w[0] %= NET_OP_COUNT + 1;    /* mostly real operations */
         w[1] %= NET_HANDLES_MAX + 2; /* mostly real handles */
         struct net_request r;
         uint64_t out[3];
