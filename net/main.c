@@ -31,6 +31,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 #include "net_policy.h"
+#include "net_service.h"
 #include "nic_client.h"
 #include "ping.h"
 
@@ -306,6 +307,38 @@ bad:;
     return -1;
 }
 
+static bool pinged, serving;
+static int done_status;
+
+static uint64_t prio(void)
+{
+    return cx_start_info->priority ? cx_start_info->priority : 100;
+}
+
+/* One pass of the loop: frames in, lwIP's timers and loopback, frames out. Returns true
+ * when the server is done (the echo service's stop-after was reached). Serving Net
+ * sessions, it runs after every message, so frames that keep arriving are taken in
+ * bounded rounds. */
+static bool pass(void)
+{
+    for (unsigned round = 0; round < 8; round++) {
+        poll_nic();
+        sys_check_timeouts();
+        netif_poll(&nif);
+        pinged = ping_poll();
+        kick();
+        if (pinged && echo_finished()) {
+            cx_printf("net: echo served %lu connections, %lu bytes: done\n", echo_connections(),
+                      echo_bytes());
+            done_status = 0;
+            return true;
+        }
+        if (!serving || !nic_client_rx_ready(&nic.c))
+            break;
+    }
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     struct net_config nc;
@@ -330,10 +363,6 @@ int main(int argc, char **argv)
     const uint8_t *h = nif.hwaddr;
     cx_printf("net: %s netmask %s gateway %s on %02x:%02x:%02x:%02x:%02x:%02x\n", a, m, g, h[0],
               h[1], h[2], h[3], h[4], h[5]);
-    if (policies.n)
-        cx_printf("net: %u Net session policies read; Net sessions are not served yet "
-                  "(docs/net-protocol.md)\n",
-                  policies.n);
     if (nc.echo) {
         if (echo_start((uint16_t)nc.echo_port, nc.stop_after))
             return cx_printf("net: the echo service cannot listen on port %lu\n", nc.echo_port), 2;
@@ -346,17 +375,16 @@ int main(int argc, char **argv)
         if (ping_start(&t, (unsigned)nc.ping_count))
             return cx_printf("net: no ICMP for ping\n"), 2;
     }
-    bool pinged = false;
+    if (policies.n)
+        cx_printf("net: %u Net session policies\n", policies.n);
+    serving = policies.n && !net_service_start(&policies, nic.notif, prio());
+    if (serving) {
+        net_service_run(pass);
+        return done_status;
+    }
     for (;;) {
-        poll_nic();
-        sys_check_timeouts();
-        pinged = ping_poll();
-        kick();
-        if (pinged && echo_finished()) {
-            cx_printf("net: echo served %lu connections, %lu bytes: done\n", echo_connections(),
-                      echo_bytes());
-            return 0;
-        }
+        if (pass())
+            return done_status;
         if (nic_client_rx_ready(&nic.c))
             continue;
         u32_t ms = sys_timeouts_sleeptime();

@@ -3,8 +3,9 @@
 LWIP_SYSROOT := $(BUILD)/ports-sysroot/usr
 NET_SERVER := $(BUILD)/user/bin/net
 NET_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,net/main.c net/echo.c net/nic_client.c net/net_policy.c \
+            net/net_request.c net/net_session.c net/net_lwip.c net/net_service.c \
             net/ping.c)
-$(NET_OBJS): USER_CFLAGS += -I$(LWIP_SYSROOT)/include/lwip
+$(NET_OBJS): USER_CFLAGS += -I$(LWIP_SYSROOT)/include/lwip -Ivfs/include
 $(NET_OBJS): | $(LWIP_SYSROOT)/lib/liblwip.a
 $(LWIP_SYSROOT)/lib/liblwip.a: | $(BUILD)/ports-work/lwip/.done
 $(NET_SERVER): $(NET_OBJS) $(LWIP_SYSROOT)/lib/liblwip.a $(LIBCAPIX)
