@@ -22,10 +22,10 @@ struct lw_sock {
     uint32_t type;
     struct tcp_pcb *tcp; /* NULL once lwIP freed it (reset, abort) or for UDP */
     struct udp_pcb *udp;
-    int err;             /* pending error, a positive errno (SO_ERROR) */
+    int err; /* pending error, a positive errno (SO_ERROR) */
     uint8_t connecting, connected, listening, keepalive, nodelay, reuse;
     uint32_t rcvbuf, sndbuf;
-    struct pbuf *rx;      /* received, not yet taken (no ring yet) */
+    struct pbuf *rx;                    /* received, not yet taken (no ring yet) */
     struct lw_sock *q[NET_BACKLOG_MAX]; /* a listener's accepted connections */
     uint32_t qhead, qlen, backlog;
 };
@@ -123,10 +123,12 @@ static void lw_free(struct lw_sock *s)
 {
     if (s->tcp) {
         tcp_arg(s->tcp, NULL);
-        tcp_err(s->tcp, NULL);
-        tcp_recv(s->tcp, NULL);
-        if (s->listening)
+        if (s->listening) { /* lwIP asserts on err and recv callbacks of a listener */
             tcp_accept(s->tcp, NULL);
+        } else {
+            tcp_err(s->tcp, NULL);
+            tcp_recv(s->tcp, NULL);
+        }
         if (tcp_close(s->tcp) != ERR_OK)
             tcp_abort(s->tcp);
     }
@@ -271,8 +273,7 @@ static int lw_setopt(void *ctx, void *pcb, uint32_t opt, uint64_t v)
     switch (opt) {
     case NET_OPT_REUSEADDR:
         s->reuse = (uint8_t)v;
-        if (ip)
-        {
+        if (ip) {
             if (v)
                 ip_set_option(ip, SOF_REUSEADDR);
             else
@@ -281,8 +282,7 @@ static int lw_setopt(void *ctx, void *pcb, uint32_t opt, uint64_t v)
         return 0;
     case NET_OPT_KEEPALIVE:
         s->keepalive = (uint8_t)v;
-        if (ip)
-        {
+        if (ip) {
             if (v)
                 ip_set_option(ip, SOF_KEEPALIVE);
             else

@@ -93,8 +93,7 @@ static void create_session(struct cx_msg *m, uint64_t *qslot)
     *x = (struct net_ses){.quota = *qslot, .mem = cx_slot_alloc(), .badged = cx_slot_alloc()};
     if (net_session_init(&x->s, p, &net_lwip_stack, NULL, donation) ||
         cx_mem_create(*qslot, 1, x->mem) ||
-        cx_cap_copy(svc.ep, CX_SLOT_SELF_PD, x->badged, CX_R_WRITE | CX_R_GRANT,
-                    SES_BADGE0 + i)) {
+        cx_cap_copy(svc.ep, CX_SLOT_SELF_PD, x->badged, CX_R_WRITE | CX_R_GRANT, SES_BADGE0 + i)) {
         x->quota = 0; /* the caller deletes it */
         drop_slot(&x->mem);
         drop_slot(&x->badged);
