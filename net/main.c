@@ -6,11 +6,12 @@
  *     config {
  *         ipv4 address=10.0.2.15 netmask=255.255.255.0 gateway=10.0.2.2
  *         echo port=7 stop-after=3    # TCP echo; stop-after: exit after N connections
- *         policy label-prefix="web" listen=80 connect=no   # Net sessions (read, not served yet)
+ *         policy label-prefix="web" listen=80 connect=no   # Net sessions (with provides Net)
  *     }
  *
- * lwIP answers ARP and ICMP echo (ping) itself. Sockets for other components, as
- * objects of this server, are the next step (docs/net-server.md).
+ * lwIP answers ARP and ICMP echo (ping) itself. With `policy` nodes and `provides Net`
+ * it also serves Net sessions (net_service.c, docs/net-protocol.md): sockets for other
+ * components as objects of this server; then the loop is IPC-driven.
  *
  * One loop: received frames into lwIP, buffers the driver sent back, lwIP's timers,
  * one kick for whatever was queued, then a wait on the notification the driver
