@@ -4,6 +4,7 @@
  */
 #include "net_policy.h"
 #include <capix/capix.h>
+#include <capix/net_protocol.h>
 #include <string.h>
 
 static int net_policy_ports(const struct cfg_node *node, const struct cfg_value *v,
@@ -73,10 +74,18 @@ int net_policy_parse(const struct cfg_node *config, struct net_policies *out, st
             if (rc)
                 return rc;
         }
+        p->sockets = NET_POLICY_SOCKETS;
+        const struct cfg_value *sv = cfg_prop_value(n, "sockets");
+        uint64_t ns = 0;
+        if (sv && (cfg_parse_u64(sv->text, &ns) || ns == 0 || ns > NET_HANDLES_MAX))
+            return cfg_error_at_value(err, n, sv, "sockets: want 1..%u", NET_HANDLES_MAX);
+        if (sv)
+            p->sockets = (unsigned)ns;
         for (unsigned i = 0; i < n->nvalues; i++) {
             const char *k = n->values[i].key;
-            if (!k || (strcmp(k, "label") && strcmp(k, "label-prefix") &&
-                       strcmp(k, "label-suffix") && strcmp(k, "connect") && strcmp(k, "listen")))
+            if (!k ||
+                (strcmp(k, "label") && strcmp(k, "label-prefix") && strcmp(k, "label-suffix") &&
+                 strcmp(k, "connect") && strcmp(k, "listen") && strcmp(k, "sockets")))
                 return cfg_error_at_value(err, n, &n->values[i], "policy: unknown value");
         }
         out->n++;

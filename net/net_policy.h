@@ -2,7 +2,7 @@
  * Per-label policy of the network server's Net sessions (docs/net-server.md): whether a
  * session may connect out and which ports it may listen on. Policies come from the
  * server's config (`policy label=L|label-prefix=L|label-suffix=L connect=yes|no
- * listen=none|any|P,P`), matched by whole label elements as init's routes are
+ * listen=none|any|P,P sockets=N`), matched by whole label elements as init's routes are
  * (cx_label_matches, docs/sessions.md), first match wins, no match refuses the session.
  * Freestanding, host-tested.
  */
@@ -16,13 +16,15 @@
 #define NET_POLICY_MAX 16
 #define NET_POLICY_PORTS 16
 #define NET_POLICY_LABEL 96
+#define NET_POLICY_SOCKETS 16 /* default of sockets=N: lwIP's TCP pcbs are shared by all */
 
 struct net_policy {
     char label[NET_POLICY_LABEL];
-    int match;       /* cx_label_matches: 1 label=, 2 label-prefix=, 3 label-suffix= */
-    bool connect;    /* may connect out (TCP connect, UDP send to others) */
-    bool listen_any; /* may listen on any port, ephemeral ones included */
-    unsigned nports; /* else only on these */
+    int match;        /* cx_label_matches: 1 label=, 2 label-prefix=, 3 label-suffix= */
+    bool connect;     /* may connect out (TCP connect, UDP send to others) */
+    bool listen_any;  /* may listen on any port, ephemeral ones included */
+    unsigned nports;  /* else only on these */
+    unsigned sockets; /* sockets the session may hold at once (sockets=N, default 16) */
     uint16_t ports[NET_POLICY_PORTS];
 };
 

@@ -135,6 +135,9 @@ static void test_policy(void)
     CHECK(p == &ps.p[2] && !p->connect && net_policy_may_listen(p, 0));
     p = net_policy_match(&ps, "webby -> net"); /* prefixes match whole elements */
     CHECK(p == &ps.p[2]);
+    CHECK_INT(ps.p[0].sockets, 16);
+    CHECK_INT(parse("policy label=\"a\" sockets=3\n", &ps, &err), 0);
+    CHECK_INT(ps.p[0].sockets, 3);
     CHECK_INT(parse("policy label=\"a\"\n", &ps, &err), 0);
     CHECK(net_policy_match(&ps, "b") == NULL);
     CHECK(!ps.p[0].connect && !net_policy_may_listen(&ps.p[0], 1));
@@ -158,6 +161,9 @@ static void test_policy_bad(void)
         "policy label=a colour=blue\n",
         "policy label=a extra\n",
         "policy label=a label-suffix=b\n",
+        "policy label=a sockets=0\n",
+        "policy label=a sockets=257\n",
+        "policy label=a sockets=x\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (parse(bad[i], &ps, &err) != CFG_EINVAL) {

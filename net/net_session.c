@@ -32,6 +32,8 @@ int net_session_init(struct net_session *s, const struct net_policy *policy,
 /* A free slot for one more socket, charged; -EMFILE or -ENOBUFS (nothing changed). */
 static int net_slot_take(struct net_session *s, void *pcb, uint32_t type)
 {
+    if (s->nsockets >= s->policy->sockets)
+        return -EMFILE; /* the policy's share of lwIP's pcbs */
     uint64_t charge = net_charge_for(s, (uint64_t)s->nsockets + 1);
     if (charge > s->donation)
         return -ENOBUFS;
@@ -104,7 +106,7 @@ static long net_do_accept(struct net_session *s, struct net_socket *k, uint64_t 
         return -EINVAL;
     if (net_charge_for(s, (uint64_t)s->nsockets + 1) > s->donation)
         return -ENOBUFS; /* leave the connection queued for when memory is back */
-    if (s->nsockets == NET_HANDLES_MAX)
+    if (s->nsockets >= s->policy->sockets || s->nsockets == NET_HANDLES_MAX)
         return -EMFILE;
     void *conn = NULL;
     uint32_t addr = 0;

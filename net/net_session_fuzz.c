@@ -98,8 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct net_session s;
     static const struct net_policy pol[2] = {
-        {.match = 2, .connect = true, .listen_any = true},
-        {.match = 2, .nports = 1, .ports = {80}},
+        {.match = 2, .connect = true, .listen_any = true, .sockets = NET_HANDLES_MAX},
+        {.match = 2, .nports = 1, .ports = {80}, .sockets = 3},
     };
     if (size < 3)
         return 0;

@@ -86,9 +86,12 @@ static int f_name(void *ctx, void *pcb, uint32_t peer, uint32_t *addr, uint16_t 
 static const struct net_stack fake = {f_open,    f_close,    f_bind,   f_listen, f_accept,
                                       f_connect, f_shutdown, f_setopt, f_getopt, f_name};
 
-static struct net_policy web = {.label = "web", .match = 2, .nports = 2, .ports = {80, 8080}};
-static struct net_policy shell = {.label = "shell", .match = 2, .connect = true};
-static struct net_policy any = {.label = "", .match = 2, .connect = true, .listen_any = true};
+static struct net_policy web = {
+    .label = "web", .match = 2, .nports = 2, .ports = {80, 8080}, .sockets = 16};
+static struct net_policy shell = {.label = "shell", .match = 2, .connect = true, .sockets = 16};
+static struct net_policy any = {
+    .label = "", .match = 2, .connect = true, .listen_any = true, .sockets = NET_HANDLES_MAX};
+static struct net_policy few = {.label = "", .match = 2, .listen_any = true, .sockets = 2};
 static struct net_session s;
 
 static long req(uint32_t op, uint32_t handle, uint32_t addr, uint16_t port, uint32_t arg,
@@ -194,6 +197,15 @@ static void test_limits(void)
     net_session_end(&s);
     CHECK_INT(closed, opened);
     CHECK_INT(s.nsockets, 0);
+    fresh(&few, UINT64_MAX);
+    long l = req(NET_SOCKET, 0, 0, 0, NET_T_STREAM, o);
+    CHECK_INT(req(NET_LISTEN, (uint32_t)l, 0, 0, 5, o), 0);
+    CHECK_INT(req(NET_SOCKET, 0, 0, 0, NET_T_DGRAM, o), 2);
+    CHECK_INT(req(NET_SOCKET, 0, 0, 0, NET_T_DGRAM, o), -EMFILE); /* the policy's share */
+    ((struct fake_pcb *)s.sock[l - 1].pcb)->pending = 1;
+    CHECK_INT(req(NET_ACCEPT, (uint32_t)l, 0, 0, 0, o), -EMFILE);
+    CHECK_INT(((struct fake_pcb *)s.sock[l - 1].pcb)->pending, 1); /* left queued */
+    net_session_end(&s);
     struct net_session tiny;
     CHECK_INT(net_session_init(&tiny, &any, &fake, NULL, 100), -ENOMEM);
 }
