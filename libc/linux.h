@@ -250,4 +250,13 @@ enum linux_nr {
     NR_time = 201,
 };
 
+/* socket(2): the families and types the runtime knows of (docs/net-protocol.md) */
+#define AF_INET 2
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_TYPE_MASK 0xfu
+#define SOCK_TYPE_LIMIT 11u /* SOCK_MAX: types from here on are EINVAL */
+#define SOCK_NONBLOCK O_NONBLOCK
+#define SOCK_CLOEXEC O_CLOEXEC
+
 #endif

@@ -127,17 +127,36 @@ static long sys_gettimeofday(uint64_t tv, uint64_t tz)
     return 0;
 }
 
-/* socket: no address family is offered yet (there is no socket plugin: a sandbox has no
- * network), so every family gets EAFNOSUPPORT, as from a Linux kernel built without
- * it. The errno matters: musl's getpwnam and getgrnam ask nscd over AF_UNIX first and
- * read /etc/passwd and /etc/group only after EAFNOSUPPORT (any other error fails the
- * lookup). Said once in the log. */
-static long sys_socket(uint64_t domain)
+/* socket: there is no socket plugin yet, so a sandbox has no address family of its
+ * own. AF_INET needs a Net session of the network server (docs/net-protocol.md), which
+ * only a `route Net to=...` gives; the launcher does not open one yet, so every sandbox
+ * is one without the route: after the checks Linux makes first (type and flags),
+ * EACCES, and one log line naming the missing route. Every other family gets
+ * EAFNOSUPPORT, as from a Linux kernel built without it. That errno matters: musl's
+ * getpwnam and getgrnam ask nscd over AF_UNIX first and read /etc/passwd and /etc/group
+ * only after EAFNOSUPPORT (any other error fails the lookup). Each said once. */
+static long sys_socket(uint64_t domain, uint64_t type, uint64_t protocol)
 {
-    static bool said;
-    if (!said) {
-        said = true;
-        rt_log("[runtime] socket(%lu): no address family in this sandbox: EAFNOSUPPORT\n", domain);
+    static bool said_inet, said_other;
+    if (domain == AF_INET) {
+        /* Linux: flags beyond these two and types past SOCK_PACKET are EINVAL, before
+         * the security check that refuses the family (the protocol is looked at after) */
+        uint32_t t = (uint32_t)type;
+        if ((t & SOCK_TYPE_MASK) >= SOCK_TYPE_LIMIT ||
+            (t & ~SOCK_TYPE_MASK & ~(uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)))
+            return -EINVAL;
+        (void)protocol;
+        if (!said_inet) {
+            said_inet = true;
+            rt_log("[runtime] socket(AF_INET): no Net session: this component has no `route "
+                   "Net`: EACCES\n");
+        }
+        return -EACCES;
+    }
+    if (!said_other) {
+        said_other = true;
+        rt_log("[runtime] socket(%lu): no such address family in this sandbox: EAFNOSUPPORT\n",
+               domain);
     }
     return -EAFNOSUPPORT;
 }
@@ -383,7 +402,7 @@ static long dispatch(struct rt_call *c)
         return t;
     }
     case NR_socket:
-        return sys_socket(a[0]);
+        return sys_socket(a[0], a[1], a[2]);
     case NR_getrandom:
         return sys_getrandom(a[0], a[1], a[2]);
     case NR_brk:

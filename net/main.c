@@ -6,10 +6,12 @@
  *     config {
  *         ipv4 address=10.0.2.15 netmask=255.255.255.0 gateway=10.0.2.2
  *         echo port=7 stop-after=3    # TCP echo; stop-after: exit after N connections
+ *         policy label-prefix="web" listen=80 connect=no   # Net sessions (with provides Net)
  *     }
  *
- * lwIP answers ARP and ICMP echo (ping) itself. Sockets for other components, as
- * objects of this server, are the next step (docs/net-server.md).
+ * lwIP answers ARP and ICMP echo (ping) itself. With `policy` nodes and `provides Net`
+ * it also serves Net sessions (net_service.c, docs/net-protocol.md): sockets for other
+ * components as objects of this server; then the loop is IPC-driven.
  *
  * One loop: received frames into lwIP, buffers the driver sent back, lwIP's timers,
  * one kick for whatever was queued, then a wait on the notification the driver
@@ -29,6 +31,8 @@
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
+#include "net_policy.h"
+#include "net_service.h"
 #include "nic_client.h"
 #include "ping.h"
 
@@ -218,6 +222,9 @@ struct net_config {
     uint64_t ping_count;
 };
 
+/* The Net sessions' policies (net_policy.h), checked at start; read by the sessions. */
+static struct net_policies policies;
+
 static int addr_prop(const struct cfg_node *n, const char *key, ip4_addr_t *out, bool need)
 {
     const char *v = cfg_prop(n, key);
@@ -281,11 +288,16 @@ static int read_config(struct net_config *nc)
                 cfg_error_at(&err, n, "as in: ping A.B.C.D [count=1..16] (once)");
                 goto bad;
             }
+        } else if (!strcmp(n->name, "policy")) {
+            continue; /* all of them at once below */
         } else {
-            cfg_error_at(&err, n, "unknown node '%s' (expected ipv4, echo or ping)", n->name);
+            cfg_error_at(&err, n, "unknown node '%s' (expected ipv4, echo, ping or policy)",
+                         n->name);
             goto bad;
         }
     }
+    if (cfg && net_policy_parse(cfg, &policies, &err))
+        goto bad;
     if (!nc->have_ipv4)
         return cx_printf("net: configuration error: no `ipv4 address=...` line\n"), -1;
     return 0;
@@ -294,6 +306,38 @@ bad:;
     cfg_format_error(&err, msg, sizeof(msg));
     cx_printf("net: configuration error: %s\n", msg);
     return -1;
+}
+
+static bool pinged, serving;
+static int done_status;
+
+static uint64_t prio(void)
+{
+    return cx_start_info->priority ? cx_start_info->priority : 100;
+}
+
+/* One pass of the loop: frames in, lwIP's timers and loopback, frames out. Returns true
+ * when the server is done (the echo service's stop-after was reached). Serving Net
+ * sessions, it runs after every message, so frames that keep arriving are taken in
+ * bounded rounds. */
+static bool pass(void)
+{
+    for (unsigned round = 0; round < 8; round++) {
+        poll_nic();
+        sys_check_timeouts();
+        netif_poll(&nif);
+        pinged = ping_poll();
+        kick();
+        if (pinged && echo_finished()) {
+            cx_printf("net: echo served %lu connections, %lu bytes: done\n", echo_connections(),
+                      echo_bytes());
+            done_status = 0;
+            return true;
+        }
+        if (!serving || !nic_client_rx_ready(&nic.c))
+            break;
+    }
+    return false;
 }
 
 int main(int argc, char **argv)
@@ -332,17 +376,16 @@ int main(int argc, char **argv)
         if (ping_start(&t, (unsigned)nc.ping_count))
             return cx_printf("net: no ICMP for ping\n"), 2;
     }
-    bool pinged = false;
+    if (policies.n)
+        cx_printf("net: %u Net session policies\n", policies.n);
+    serving = policies.n && !net_service_start(&policies, nic.notif, prio());
+    if (serving) {
+        net_service_run(pass);
+        return done_status;
+    }
     for (;;) {
-        poll_nic();
-        sys_check_timeouts();
-        pinged = ping_poll();
-        kick();
-        if (pinged && echo_finished()) {
-            cx_printf("net: echo served %lu connections, %lu bytes: done\n", echo_connections(),
-                      echo_bytes());
-            return 0;
-        }
+        if (pass())
+            return done_status;
         if (nic_client_rx_ready(&nic.c))
             continue;
         u32_t ms = sys_timeouts_sleeptime();

@@ -4,6 +4,7 @@ include tests/kbench/module.mk
 include tests/native/module.mk
 include tests/posix/module.mk
 include tests/hostile/module.mk
+include tests/net/module.mk
 # the kernel scenario also runs under each accelerator explicitly (KVM is skipped
 # where it is not usable): it must pass under both
 SCENARIOS += boot crash config-error posix-hello posix-census posix-vdso posix-config ramfs-share vfs-share fs-quota fs-server-death sandbox-trees kernel kernel@kvm kernel@tcg

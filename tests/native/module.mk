@@ -21,3 +21,8 @@ $(BUILD)/user/bin/nictest: $(BUILD)/user/tests/native/nictest.o $(BUILD)/user/ne
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
 ALL_TARGETS += $(BUILD)/user/bin/nictest
+# nettest: a native client of the network server's Net sessions (scenario net-session).
+$(BUILD)/user/bin/nettest: $(BUILD)/user/tests/native/nettest.o $(LIBCAPIX)
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@
+ALL_TARGETS += $(BUILD)/user/bin/nettest

@@ -1,0 +1,362 @@
+/*
+ * socktest: the socket behaviours issue 18 asks for, as one static program that runs on
+ * the Linux host (the oracle) and, once capix has Net sessions, inside capix. Every
+ * address is 127.0.0.1; nothing else is ever a target. One PASS/FAIL line per case.
+ *
+ *   socktest noroute   a sandbox without a Net route: socket(AF_INET, ...) is EACCES
+ *                      after Linux's own argument checks (EINVAL), other families
+ *                      EAFNOSUPPORT (capix only: Linux has the families)
+ *   socktest loopback  all cases over 127.0.0.1 in one process and forked peers: TCP
+ *                      both ways with 4 MiB checked by hash, ECONNREFUSED, non-blocking
+ *                      EINPROGRESS connect and SO_ERROR, names, options, half-close,
+ *                      EPIPE with SIGPIPE, UDP with datagram boundaries kept, and a
+ *                      forked child accepting on its parent's listening socket
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "../posix/ptest.h"
+
+#define BULK (4u << 20)
+
+static volatile sig_atomic_t sigpipes;
+
+static void on_sigpipe(int sig)
+{
+    (void)sig;
+    sigpipes++;
+}
+
+/* FNV-1a over a stream, so both ends can compare what crossed */
+static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static void pattern(unsigned char *buf, size_t n, size_t off)
+{
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (unsigned char)((off + i) * 2654435761u >> 13);
+}
+
+static struct sockaddr_in lo(uint16_t port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+}
+
+/* A listening TCP socket on 127.0.0.1 with a port the system chose; *port set. */
+static int listener(uint16_t *port)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    struct sockaddr_in a = lo(0);
+    socklen_t len = sizeof a;
+    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 8) ||
+        getsockname(s, (struct sockaddr *)&a, &len))
+        return -1;
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
+static int connect_to(uint16_t port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = lo(port);
+    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a)) {
+        int e = errno;
+        if (s >= 0)
+            close(s);
+        errno = e;
+        return -1;
+    }
+    return s;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Reads to the end of the stream; returns the bytes and their hash in *h. */
+static long read_hash(int fd, uint64_t *h)
+{
+    static unsigned char buf[65536];
+    long total = 0;
+    *h = 0xcbf29ce484222325ull;
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? -1 : total;
+        *h = fnv(*h, buf, (size_t)r);
+        total += r;
+    }
+}
+
+/* The peer: sends BULK bytes of the pattern, half-closes, then hashes what comes back
+ * and sends the 8-byte hash. The parent does the mirror image. */
+static void tcp_bulk(void)
+{
+    static unsigned char buf[65536];
+    uint16_t port;
+    int l = listener(&port);
+    check("tcp_listen", l >= 0, "errno %ld%ld", errno, 0);
+    if (l < 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int c = connect_to(port);
+        uint64_t h = 0xcbf29ce484222325ull;
+        if (c < 0)
+            _exit(2);
+        for (size_t off = 0; off < BULK; off += sizeof buf) {
+            pattern(buf, sizeof buf, off);
+            h = fnv(h, buf, sizeof buf);
+            if (write_all(c, buf, sizeof buf))
+                _exit(3);
+        }
+        shutdown(c, SHUT_WR);
+        uint64_t got;
+        ssize_t r = read(c, &got, sizeof got);
+        _exit(r == sizeof got && got == h ? 0 : 4);
+    }
+    struct sockaddr_in peer;
+    socklen_t plen = sizeof peer;
+    int a = accept(l, (struct sockaddr *)&peer, &plen);
+    check("tcp_accept", a >= 0 && peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK), "errno %ld%ld",
+          errno, 0);
+    if (a < 0)
+        return;
+    struct sockaddr_in me;
+    socklen_t mlen = sizeof me;
+    check("tcp_getsockname",
+          !getsockname(a, (struct sockaddr *)&me, &mlen) && ntohs(me.sin_port) == port,
+          "port %ld, want %ld", ntohs(me.sin_port), port);
+    uint64_t h;
+    long n = read_hash(a, &h);
+    check("tcp_bulk_bytes", n == BULK, "got %ld bytes of %ld", n, BULK);
+    check("tcp_half_close_write_back", write(a, &h, sizeof h) == sizeof h, "errno %ld%ld", errno,
+          0);
+    close(a);
+    close(l);
+    int st;
+    waitpid(pid, &st, 0);
+    check("tcp_bulk_hash", WIFEXITED(st) && WEXITSTATUS(st) == 0, "peer status %ld%ld", st, 0);
+}
+
+static void tcp_refused(void)
+{
+    uint16_t port;
+    int l = listener(&port); /* a port known to be free once closed */
+    close(l);
+    int c = connect_to(port);
+    check("tcp_econnrefused", c < 0 && errno == ECONNREFUSED, "rc %ld errno %ld", c, errno);
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = lo(port);
+    int rc = connect(s, (struct sockaddr *)&a, sizeof a);
+    int e = errno;
+    if (rc < 0 && e == EINPROGRESS) {
+        struct pollfd p = {.fd = s, .events = POLLOUT};
+        poll(&p, 1, 5000);
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
+        e = err;
+    }
+    check("tcp_nonblock_refused", rc < 0 && e == ECONNREFUSED, "rc %ld errno %ld", rc, e);
+    close(s);
+}
+
+static void tcp_nonblock_connect(void)
+{
+    uint16_t port;
+    int l = listener(&port);
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = lo(port);
+    int rc = connect(s, (struct sockaddr *)&a, sizeof a);
+    check("tcp_einprogress", rc == 0 || errno == EINPROGRESS, "rc %ld errno %ld", rc, errno);
+    struct pollfd p = {.fd = s, .events = POLLOUT};
+    check("tcp_connect_writable", poll(&p, 1, 5000) == 1 && (p.revents & POLLOUT), "revents %ld%ld",
+          p.revents, 0);
+    int err = -1;
+    socklen_t len = sizeof err;
+    check("tcp_so_error_0", !getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) && err == 0,
+          "so_error %ld%ld", err, 0);
+    /* Linux: the first connect after a non-blocking one completed reports the result
+     * (0); only the next is EISCONN */
+    rc = connect(s, (struct sockaddr *)&a, sizeof a);
+    check("tcp_connect_again_reports", rc == 0, "rc %ld errno %ld", rc, errno);
+    rc = connect(s, (struct sockaddr *)&a, sizeof a);
+    check("tcp_eisconn", rc < 0 && errno == EISCONN, "rc %ld errno %ld", rc, errno);
+    char c;
+    check("tcp_eagain", recv(s, &c, 1, 0) < 0 && errno == EAGAIN, "errno %ld%ld", errno, 0);
+    int a2 = accept(l, NULL, NULL);
+    struct sockaddr_in peer;
+    socklen_t plen = sizeof peer;
+    struct sockaddr_in mine;
+    socklen_t mlen = sizeof mine;
+    getsockname(s, (struct sockaddr *)&mine, &mlen);
+    check("tcp_getpeername",
+          !getpeername(a2, (struct sockaddr *)&peer, &plen) && peer.sin_port == mine.sin_port,
+          "port %ld, want %ld", ntohs(peer.sin_port), ntohs(mine.sin_port));
+    int one = 1, v = 0;
+    len = sizeof v;
+    check("tcp_nodelay",
+          !setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) &&
+              !getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, &len) && v == 1,
+          "value %ld%ld", v, 0);
+    len = sizeof v;
+    check("tcp_keepalive",
+          !setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) &&
+              !getsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &v, &len) && v == 1,
+          "value %ld%ld", v, 0);
+    len = sizeof v;
+    check("tcp_rcvbuf", !getsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, &len) && v > 0, "value %ld%ld", v,
+          0);
+    check("tcp_bad_option",
+          setsockopt(s, SOL_SOCKET, 9999, &one, sizeof one) < 0 && errno == ENOPROTOOPT,
+          "errno %ld%ld", errno, 0);
+    /* the peer goes: a write gets EPIPE and SIGPIPE (after the reset arrives) */
+    close(a2);
+    signal(SIGPIPE, on_sigpipe);
+    int fl = fcntl(s, F_GETFL);
+    fcntl(s, F_SETFL, fl & ~O_NONBLOCK);
+    ssize_t w = 0;
+    for (int i = 0; i < 50 && w >= 0; i++) {
+        w = send(s, "x", 1, 0);
+        usleep(10000);
+    }
+    check("tcp_epipe", w < 0 && (errno == EPIPE || errno == ECONNRESET), "errno %ld%ld", errno, 0);
+    check("tcp_sigpipe", sigpipes > 0, "signals %ld%ld", sigpipes, 0);
+    signal(SIGPIPE, SIG_DFL);
+    close(s);
+    close(l);
+}
+
+static void udp_echo(void)
+{
+    int srv = socket(AF_INET, SOCK_DGRAM, 0), cli = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = lo(0);
+    socklen_t len = sizeof a;
+    bind(srv, (struct sockaddr *)&a, sizeof a);
+    getsockname(srv, (struct sockaddr *)&a, &len);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char buf[2048];
+        for (int i = 0; i < 3; i++) {
+            struct sockaddr_in from;
+            socklen_t flen = sizeof from;
+            ssize_t r = recvfrom(srv, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+            if (r < 0 || sendto(srv, buf, (size_t)r, 0, (struct sockaddr *)&from, flen) != r)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    static const size_t sizes[3] = {1, 1000, 1472};
+    char out[1472], in[2048];
+    for (int i = 0; i < 3; i++) {
+        memset(out, 'a' + i, sizes[i]);
+        sendto(cli, out, sizes[i], 0, (struct sockaddr *)&a, sizeof a);
+    }
+    int ok = 1;
+    for (int i = 0; i < 3; i++) {
+        struct pollfd p = {.fd = cli, .events = POLLIN};
+        ssize_t r = poll(&p, 1, 5000) == 1 ? recv(cli, in, sizeof in, 0) : -1;
+        ok &= r == (ssize_t)sizes[i] && in[0] == 'a' + i && in[r - 1] == 'a' + i;
+    }
+    check("udp_boundaries", ok, "%ld%ld", 0, 0);
+    struct msghdr m = {0};
+    char small[4];
+    struct iovec iov = {small, sizeof small};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    sendto(cli, out, 100, 0, (struct sockaddr *)&a, sizeof a); /* nobody echoes: to self */
+    int st;
+    waitpid(pid, &st, 0);
+    struct sockaddr_in b = lo(0);
+    len = sizeof b;
+    getsockname(cli, (struct sockaddr *)&b, &len);
+    sendto(cli, out, 100, 0, (struct sockaddr *)&b, sizeof b);
+    ssize_t r = recvmsg(cli, &m, 0);
+    check("udp_truncated", r == 4 && (m.msg_flags & MSG_TRUNC), "rc %ld flags %ld", r, m.msg_flags);
+    close(srv);
+    close(cli);
+}
+
+static void fork_accept(void)
+{
+    uint16_t port;
+    int l = listener(&port);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int a = accept(l, NULL, NULL);
+        _exit(a >= 0 && write(a, "child", 5) == 5 ? 0 : 1);
+    }
+    close(l); /* the child's reference keeps it listening */
+    int c = connect_to(port);
+    char buf[8] = {0};
+    ssize_t r = c >= 0 ? read(c, buf, sizeof buf) : -1;
+    check("fork_child_accepts", r == 5 && !memcmp(buf, "child", 5), "rc %ld errno %ld", r, errno);
+    int st;
+    waitpid(pid, &st, 0);
+    check("fork_child_status", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %ld%ld", st, 0);
+    if (c >= 0)
+        close(c);
+}
+
+static void noroute(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    check("noroute_stream_eacces", s < 0 && errno == EACCES, "rc %ld errno %ld", s, errno);
+    s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    check("noroute_dgram_eacces", s < 0 && errno == EACCES, "rc %ld errno %ld", s, errno);
+    s = socket(AF_INET, 12, 0);
+    check("noroute_bad_type_einval", s < 0 && errno == EINVAL, "rc %ld errno %ld", s, errno);
+    s = socket(AF_INET, SOCK_STREAM | 0x100, 0);
+    check("noroute_bad_flag_einval", s < 0 && errno == EINVAL, "rc %ld errno %ld", s, errno);
+    s = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("noroute_unix_eafnosupport", s < 0 && errno == EAFNOSUPPORT, "rc %ld errno %ld", s,
+          errno);
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "loopback";
+    if (!strcmp(mode, "noroute")) {
+        noroute();
+    } else if (!strcmp(mode, "loopback")) {
+        tcp_bulk();
+        tcp_refused();
+        tcp_nonblock_connect();
+        udp_echo();
+        fork_accept();
+    } else {
+        printf("FAIL usage: socktest noroute|loopback\n");
+        return 2;
+    }
+    return failed ? 1 : 0;
+}
