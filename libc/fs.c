@@ -72,6 +72,18 @@ static long sys_fcntl(int fd, int cmd, unsigned long arg)
     return vfs_fcntl(rt_vfs, fd, cmd, arg);
 }
 
+/* A FIFO opened for one side waits for the other (pipe.c); a signal meanwhile gives
+ * EINTR and no descriptor. */
+static long fifo_wait(long fd)
+{
+    int r = fd >= 0 ? rt_fifo_open_wait((int)fd) : 0;
+    if (r < 0) {
+        vfs_close(rt_vfs, (int)fd);
+        return r;
+    }
+    return fd;
+}
+
 static long sys_stat(int dirfd, const char *path, struct linux_stat *st, int flags)
 {
     NEED(path);
@@ -152,10 +164,10 @@ long rt_fs_syscall(const struct rt_call *c)
         return vfs_lseek(rt_vfs, FD(a[0]), (int64_t)a[1], (int)a[2]);
     case NR_open:
         NEED(a[0]);
-        return vfs_openat(rt_vfs, AT_FDCWD, P(a[0]), (int)a[1], (uint32_t)a[2]);
+        return fifo_wait(vfs_openat(rt_vfs, AT_FDCWD, P(a[0]), (int)a[1], (uint32_t)a[2]));
     case NR_openat:
         NEED(a[1]);
-        return vfs_openat(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], (uint32_t)a[3]);
+        return fifo_wait(vfs_openat(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], (uint32_t)a[3]));
     case NR_creat:
         NEED(a[0]);
         return vfs_openat(rt_vfs, AT_FDCWD, P(a[0]), O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)a[1]);
@@ -181,6 +193,12 @@ long rt_fs_syscall(const struct rt_call *c)
     case NR_mkdir:
         NEED(a[0]);
         return vfs_mkdirat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1]);
+    case NR_mknod:
+        NEED(a[0]);
+        return vfs_mknodat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1], (uint32_t)a[2]);
+    case NR_mknodat:
+        NEED(a[1]);
+        return vfs_mknodat(rt_vfs, FD(a[0]), P(a[1]), (uint32_t)a[2], (uint32_t)a[3]);
     case NR_mkdirat:
         NEED(a[1]);
         return vfs_mkdirat(rt_vfs, FD(a[0]), P(a[1]), (uint32_t)a[2]);
