@@ -1,5 +1,5 @@
-# byte-range locks (record, OFD and flock locks), pure: for servers and the runtime
-LIBCAPIX_SRCS += lib/lock/range_lock.c
+# byte-range locks (record, OFD and flock locks), pure: the file-system servers compile
+# it in (FS_SERVER_SRCS)
 
 HOST_TESTS += $(BUILD)/host/tests/range_lock_test
 $(BUILD)/host/tests/range_lock_test: $(BUILD)/host/lib/lock/range_lock.o \
