@@ -190,6 +190,7 @@ enum linux_nr {
     NR_rename = 82,
     NR_mkdir = 83,
     NR_rmdir = 84,
+    NR_flock = 73,
     NR_creat = 85,
     NR_mknod = 133,
     NR_link = 86,

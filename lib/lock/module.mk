@@ -1,5 +1,5 @@
-# byte-range locks (record, OFD and flock locks), pure: the file-system servers compile
-# it in (FS_SERVER_SRCS)
+# byte-range locks (record, OFD and flock locks), pure: compiled in with the VFS
+# (VFS_SRCS), so by the runtime and the file-system servers
 
 HOST_TESTS += $(BUILD)/host/tests/range_lock_test
 $(BUILD)/host/tests/range_lock_test: $(BUILD)/host/lib/lock/range_lock.o \

@@ -189,6 +189,9 @@ int vfs_fstat(struct vfs *v, int fd, struct linux_stat *st);
 int vfs_statx(struct vfs *v, int dirfd, const char *path, int flags, unsigned mask,
               struct linux_statx *stx);
 int vfs_mkdirat(struct vfs *v, int dirfd, const char *path, uint32_t mode);
+/* flock: op LOCK_SH, LOCK_EX or LOCK_UN, with LOCK_NB; 0, -EWOULDBLOCK (-EAGAIN) for a
+ * conflict (also without LOCK_NB: the caller waits and asks again), -EBADF, -EINVAL. */
+int vfs_flock(struct vfs *v, int fd, int op);
 /* mknod: mode's type S_IFREG (or 0), S_IFIFO, S_IFSOCK, or (root only, else -EPERM)
  * S_IFCHR/S_IFBLK with dev as st_rdev; S_IFDIR -EPERM, others -EINVAL. The umask
  * applies. A file system without such nodes answers -EPERM (fat, as Linux's vfat). */
