@@ -789,6 +789,10 @@ int vfs_fcntl(struct vfs *v, int fd, int cmd, unsigned long arg)
 
 int vfs_close(struct vfs *v, int fd)
 {
+    struct vfs_file *f = vfs_get_file(v, fd);
+    /* any close of a descriptor of a file releases the process's record locks on it */
+    if (f && !(f->flags & O_PATH) && f->node->fs->ops->lock)
+        f->node->fs->ops->lock(f, VFS_LOCK_RELEASE, VFS_LOCK_POSIX, 0, 0, 0, NULL);
     return vfs_fd_close(&v->fds, fd);
 }
 

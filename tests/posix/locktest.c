@@ -120,8 +120,9 @@ static void record_locks(int fd)
     check("child-read-lock-blocks-parent-write",
           lk(fd, F_SETLK, F_WRLCK, 25, 1) == -1 && (errno == EAGAIN || errno == EACCES),
           "no conflict");
-    check("getlk-reports-child", getlk(fd, 0, 0, &fl) == 0 && fl.l_type == F_RDLCK &&
-                                     fl.l_start == 20 && fl.l_len == 10 && fl.l_pid == pid,
+    check("getlk-reports-child",
+          getlk(fd, 0, 0, &fl) == 0 && fl.l_type == F_RDLCK && fl.l_start == 20 && fl.l_len == 10 &&
+              fl.l_pid == pid,
           "wrong answer");
     check("unlock-middle", lk(fd, F_SETLK, F_UNLCK, 5, 5) == 0, "F_UNLCK");
     write(go[1], "x", 1);
@@ -140,6 +141,18 @@ static void record_locks(int fd)
     check("exit-releases-locks", lk(fd, F_SETLK, F_WRLCK, 0, 0) == 0, "child's lock left");
     lk(fd, F_SETLK, F_UNLCK, 0, 0);
     close(go[0]), close(go[1]), close(done[0]), close(done[1]);
+}
+
+/* Closing a duplicate (same description) releases the process's locks too. */
+static void dup_close(int fd)
+{
+    struct flock fl;
+    check("lock-before-dup", lk(fd, F_SETLK, F_WRLCK, 0, 1) == 0, "F_SETLK");
+    close(dup(fd));
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(getlk(fd, 0, 1, &fl) == 0 && fl.l_type == F_UNLCK ? 0 : 1);
+    check("close-of-dup-releases", wait_child(pid) == 0, "lock left");
 }
 
 /* F_SETLKW: waits until the holder unlocks; EDEADLK for the two-process cycle; EINTR. */
@@ -195,8 +208,9 @@ static void ofd_and_flock(void)
     errno = 0;
     check("ofd-conflict-same-process", fcntl(b, F_OFD_SETLK, &fl) == -1 && errno == EAGAIN,
           "no conflict");
-    check("ofd-getlk", fcntl(b, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_WRLCK &&
-                           fl.l_start == 0 && fl.l_len == 10 && fl.l_pid == -1,
+    check("ofd-getlk",
+          fcntl(b, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_WRLCK && fl.l_start == 0 &&
+              fl.l_len == 10 && fl.l_pid == -1,
           "wrong answer");
     fl.l_type = F_RDLCK;
     fl.l_pid = 1;
@@ -240,8 +254,7 @@ static void errors(int fd)
     fl.l_whence = SEEK_SET;
     fl.l_start = -1;
     errno = 0;
-    check("negative-start-einval", fcntl(fd, F_SETLK, &fl) == -1 && errno == EINVAL,
-          "no EINVAL");
+    check("negative-start-einval", fcntl(fd, F_SETLK, &fl) == -1 && errno == EINVAL, "no EINVAL");
     fl.l_start = 10;
     fl.l_len = -11;
     errno = 0;
@@ -260,8 +273,7 @@ static void errors(int fd)
     int ro = open(path, O_RDONLY);
     fl.l_type = F_WRLCK;
     errno = 0;
-    check("write-lock-readonly-ebadf", fcntl(ro, F_SETLK, &fl) == -1 && errno == EBADF,
-          "no EBADF");
+    check("write-lock-readonly-ebadf", fcntl(ro, F_SETLK, &fl) == -1 && errno == EBADF, "no EBADF");
     close(ro);
     errno = 0;
     check("bad-fd-ebadf", fcntl(999, F_SETLK, &fl) == -1 && errno == EBADF, "no EBADF");
@@ -284,6 +296,7 @@ int main(void)
     }
     signal(SIGPIPE, SIG_IGN);
     record_locks(fd);
+    dup_close(fd);
     blocking(fd);
     ofd_and_flock();
     errors(fd);

@@ -543,8 +543,11 @@ static int fs_lock(struct vfs_file *f, int cmd, int cls, int type, int64_t start
 {
     struct fs_inst *r = inst_of(f->node->fs);
     struct fs_open *o = open_of(f);
-    int32_t pid = cls == VFS_LOCK_POSIX ? own_pid(r->fs.env) : 0;
+    int32_t pid;
     int64_t rc;
+    if (cmd == VFS_LOCK_RELEASE && !node_of(f->node)->locked)
+        return 0; /* this process set no record lock on the file: nothing to ask */
+    pid = cls == VFS_LOCK_POSIX ? own_pid(r->fs.env) : 0;
     if (!o || !o->handle)
         return -EIO;
     if (cls == VFS_LOCK_POSIX && pid <= 0)
@@ -566,6 +569,8 @@ static int fs_lock(struct vfs_file *f, int cmd, int cls, int type, int64_t start
     }
     if (rc == 0 && cls == VFS_LOCK_POSIX && cmd != VFS_LOCK_GET && type != 0)
         node_of(f->node)->locked = true;
+    if (cmd == VFS_LOCK_RELEASE)
+        node_of(f->node)->locked = false;
     return (int)rc;
 }
 
@@ -576,12 +581,8 @@ static void fs_close(struct vfs_file *f)
     struct fs_node *n = node_of(f->node);
     if (!o)
         return;
-    if (n->locked && o->handle) { /* a close releases the process's record locks */
-        struct fs_msg m = {.a = {o->handle, FS_LOCK_RELEASE, 0, 0, (uint64_t)own_pid(r->fs.env)}};
-        if (m.a[4])
-            request(r, &m, FS_LOCK, NULL, 0, NULL, 0, NULL, 0);
-        n->locked = false;
-    }
+    if (n->locked) /* a close releases the process's record locks */
+        fs_lock(f, VFS_LOCK_RELEASE, VFS_LOCK_POSIX, 0, 0, 0, NULL);
     if (o->handle)
         simple(r, FS_CLOSE, o->handle);
     if (o->prev)
