@@ -53,8 +53,9 @@ struct proc {
     bool nocldwait;                        /* its children leave no zombies */
     bool no_ctty;                          /* left its session's terminal (TIOCNOTTY) */
     bool narrowed;                         /* a program rule bounds it (programs.h) */
-    bool no_archive;                       /* narrowed without the boot archive */
-    uint64_t labels;                       /* narrowed: the session labels it may hold */
+    bool exit_reported; /* its runtime ended it (descriptors closed, record locks gone) */
+    bool no_archive;    /* narrowed without the boot archive */
+    uint64_t labels;    /* narrowed: the session labels it may hold */
     uint64_t mems[8];
     unsigned nmems;
     uint64_t sig_mem;  /* its signal page */
@@ -588,6 +589,26 @@ static void sessions_unlock(struct proc *pr)
     }
 }
 
+/*
+ * A process that ended without its runtime closing its descriptors (killed, or a fault
+ * in the runtime) may still hold record locks in the servers of its File_system
+ * sessions: each is asked to drop every lock of the pid in the session (FS_LOCK
+ * without a handle, docs/locks.md). Bounded like any call of the launcher's.
+ */
+static void sessions_release_locks(struct proc *pr)
+{
+    unsigned pi = (unsigned)(pr - procs);
+    for (unsigned id = 1; id < MAX_SHARED; id++) {
+        struct shared *sh = &shared[id];
+        if (!sh->used || !sh->quota || sh->notif2 || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
+            continue;
+        struct cx_ipcbuf *b = cx_ipcbuf();
+        b->words[4] = 0;                 /* a3 */
+        b->words[5] = (uint64_t)pr->pid; /* a4 */
+        cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 6, 0), FS_LOCK, 0, FS_LOCK_RELEASE, 0);
+    }
+}
+
 /* Frees everything of a process but its table entry (a zombie keeps that). */
 static void release(struct proc *pr)
 {
@@ -599,6 +620,8 @@ static void release(struct proc *pr)
             *slots[i] = 0;
         }
     sessions_unlock(pr);
+    if (!pr->exit_reported)
+        sessions_release_locks(pr);
     pipes_forget(pr);
     for (unsigned id = 1; id < MAX_SHARED; id++)
         shared_drop(pr, id);
@@ -1696,6 +1719,7 @@ int main(int argc, char **argv)
         struct proc *holder = pr->host ? pr->host : pr;
         if (label == RT_LABEL_EXIT) {
             ws = (int)m.w[0];
+            pr->exit_reported = true;
             pr->cpu_ns = m.w[1]; /* what the runtime says: only its parent's figures */
         } else if (label == RT_LABEL_VFORK || label == RT_LABEL_VFORK_EXEC) {
             m.w[0] = (uint64_t)(label == RT_LABEL_VFORK ? do_vfork(pr, m.w[0]) : do_vfork_exec(pr));

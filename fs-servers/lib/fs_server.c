@@ -1616,6 +1616,13 @@ static int64_t op_lock(struct fs_session *ss, struct fs_msg *m)
     bool by_handle = (a1 & (FS_LOCK_OFD | FS_LOCK_FLOCK)) != 0;
     int64_t r[5] = {0}, rc;
     uint64_t owner;
+    if (m->a[0] == 0 && a1 == FS_LOCK_RELEASE && m->a[4] && m->a[4] <= 0x7fffffffu) {
+        /* no handle: every record lock of the pid in this session (its launcher, when
+         * the process died without closing its files) */
+        fs_lock_release(&s->locks, &s->env, NULL, ~0ull, ((uint64_t)ss->sid << 32) | m->a[4],
+                        &ss->nlocks);
+        return 0;
+    }
     if (!h)
         return -EBADF;
     if ((a1 & ~(uint64_t)(0xffffu | FS_LOCK_OFD | FS_LOCK_FLOCK)) ||

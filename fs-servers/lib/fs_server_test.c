@@ -1338,6 +1338,13 @@ static void file_locks(void)
     CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_READ, FS_LOCK_OFD | FS_LOCK_FLOCK, 0, 1, 0), -EINVAL);
     CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_READ, 1u << 20, 0, 1, 7), -EINVAL);
     CHECK_INT(lock(b, 12345, FS_LOCK_SET, RL_READ, 0, 0, 1, 7), -EBADF);
+    /* without a handle: every record lock of one pid in the session (its launcher) */
+    CHECK_INT(lock(b, hb, FS_LOCK_SET, RL_WRITE, 0, 5000, 5000, 33), 0);
+    CHECK_INT(lock(b, 0, FS_LOCK_RELEASE, 0, 0, 0, 0, 33), 0);
+    CHECK_INT(lock(b, hb, FS_LOCK_SET, RL_WRITE, 0, 5000, 5000, 34), 0);
+    CHECK_INT(lock(b, 0, FS_LOCK_RELEASE, 0, 0, 0, 0, 0), -EBADF);
+    CHECK_INT(lock(b, 0, FS_LOCK_SET, RL_READ, 0, 0, 0, 33), -EBADF);
+    CHECK_INT(lock(b, 0, FS_LOCK_RELEASE, 0, 0, 0, 0, 34), 0);
     /* a's end takes all its locks: b can lock everything */
     fs_session_close(a);
     CHECK_INT(lock(b, hb, FS_LOCK_SET, RL_WRITE, 0, 0, RL_EOF, 10), 0);

@@ -155,6 +155,31 @@ static void dup_close(int fd)
     check("close-of-dup-releases", wait_child(pid) == 0, "lock left");
 }
 
+/* A holder killed with SIGKILL leaves no lock behind. */
+static void killed_holder(int fd)
+{
+    int ready[2];
+    char c;
+    pipe(ready);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (lk(fd, F_SETLK, F_WRLCK, 100, 1) != 0)
+            _exit(1);
+        write(ready[1], "r", 1);
+        for (;;)
+            pause();
+    }
+    read(ready[0], &c, 1);
+    errno = 0;
+    check("killed-holder-holds", lk(fd, F_SETLK, F_WRLCK, 100, 1) == -1 && errno == EAGAIN,
+          "no conflict");
+    kill(pid, SIGKILL);
+    check("killed-holder-killed", wait_child(pid) == 100 + SIGKILL, "not killed");
+    check("kill-releases-locks", lk(fd, F_SETLK, F_WRLCK, 100, 1) == 0, "lock left");
+    lk(fd, F_SETLK, F_UNLCK, 0, 0);
+    close(ready[0]), close(ready[1]);
+}
+
 /* F_SETLKW: waits until the holder unlocks; EDEADLK for the two-process cycle; EINTR. */
 static void blocking(int fd)
 {
@@ -297,6 +322,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     record_locks(fd);
     dup_close(fd);
+    killed_holder(fd);
     blocking(fd);
     ofd_and_flock();
     errors(fd);
