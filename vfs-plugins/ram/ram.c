@@ -701,12 +701,12 @@ static int ram_fcntl(struct vfs_file *f, int cmd, unsigned long arg)
 }
 
 /* Device and socket nodes (mknod) have nothing behind them here: ENXIO, as Linux gives
- * for a device number without a driver. FIFOs never get here (the VFS hands them to its
- * host's pipes). */
+ * for a device number without a driver. FIFOs opened by path never get here (the VFS
+ * hands them to its host's pipes). */
 static int ram_open(struct vfs_file *f)
 {
     uint32_t t = f->node->type;
-    return S_ISCHR(t) || S_ISBLK(t) || S_ISSOCK(t) || S_ISFIFO(t) ? -ENXIO : 0;
+    return S_ISCHR(t) || S_ISBLK(t) || S_ISSOCK(t) ? -ENXIO : 0;
 }
 
 static const struct vfs_fs_ops ram_ops = {
