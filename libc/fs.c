@@ -53,9 +53,48 @@ static bool bad_ptr(uint64_t p)
         r_;                                                                                        \
     })
 
+/* How long a blocking lock waits before it asks its server again (docs/locks.md): the
+ * server never waits, and a signal ends the wait (EINTR). */
+#define LOCK_RETRY_NS 10000000ull
+
+/* A lock request that answers -EAGAIN is asked again after a pause, until it is granted,
+ * fails otherwise, or a signal comes. */
+static long lock_wait(int fd, int cmd, unsigned long arg, int op)
+{
+    for (;;) {
+        long r = op ? vfs_flock(rt_vfs, fd, op) : vfs_fcntl(rt_vfs, fd, cmd, arg);
+        if (r != -EAGAIN)
+            return r;
+        /* a signal that came during the request (not during a wait) ends it too */
+        if (rt_signal_interrupted())
+            return -EINTR;
+        r = rt_sleep_ns(LOCK_RETRY_NS);
+        if (r < 0)
+            return r;
+    }
+}
+
+static long sys_flock(int fd, int op)
+{
+    if (op & LOCK_NB)
+        return vfs_flock(rt_vfs, fd, op);
+    return lock_wait(fd, 0, 0, op);
+}
+
 static long sys_fcntl(int fd, int cmd, unsigned long arg)
 {
     switch (cmd) {
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+        if (!rt_user_range(arg, sizeof(struct linux_flock)))
+            return vfs_fd_file(rt_vfs, fd) ? -EFAULT : -EBADF;
+        if (cmd == F_SETLKW || cmd == F_OFD_SETLKW)
+            return lock_wait(fd, cmd, arg, 0);
+        break;
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
         if (arg >= (unsigned long)rt_nofile_limit())
@@ -70,6 +109,18 @@ static long sys_fcntl(int fd, int cmd, unsigned long arg)
         break;
     }
     return vfs_fcntl(rt_vfs, fd, cmd, arg);
+}
+
+/* A FIFO opened for one side waits for the other (pipe.c); a signal meanwhile gives
+ * EINTR and no descriptor. */
+static long fifo_wait(long fd)
+{
+    int r = fd >= 0 ? rt_fifo_open_wait((int)fd) : 0;
+    if (r < 0) {
+        vfs_close(rt_vfs, (int)fd);
+        return r;
+    }
+    return fd;
 }
 
 static long sys_stat(int dirfd, const char *path, struct linux_stat *st, int flags)
@@ -267,10 +318,10 @@ long rt_fs_syscall(const struct rt_call *c)
         return vfs_lseek(rt_vfs, FD(a[0]), (int64_t)a[1], (int)a[2]);
     case NR_open:
         NEED(a[0]);
-        return vfs_openat(rt_vfs, AT_FDCWD, P(a[0]), (int)a[1], (uint32_t)a[2]);
+        return fifo_wait(vfs_openat(rt_vfs, AT_FDCWD, P(a[0]), (int)a[1], (uint32_t)a[2]));
     case NR_openat:
         NEED(a[1]);
-        return vfs_openat(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], (uint32_t)a[3]);
+        return fifo_wait(vfs_openat(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], (uint32_t)a[3]));
     case NR_creat:
         NEED(a[0]);
         return vfs_openat(rt_vfs, AT_FDCWD, P(a[0]), O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)a[1]);
@@ -296,6 +347,14 @@ long rt_fs_syscall(const struct rt_call *c)
     case NR_mkdir:
         NEED(a[0]);
         return vfs_mkdirat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1]);
+    case NR_flock:
+        return sys_flock(FD(a[0]), (int)a[1]);
+    case NR_mknod:
+        NEED(a[0]);
+        return vfs_mknodat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1], (uint32_t)a[2]);
+    case NR_mknodat:
+        NEED(a[1]);
+        return vfs_mknodat(rt_vfs, FD(a[0]), P(a[1]), (uint32_t)a[2], (uint32_t)a[3]);
     case NR_mkdirat:
         NEED(a[1]);
         return vfs_mkdirat(rt_vfs, FD(a[0]), P(a[1]), (uint32_t)a[2]);

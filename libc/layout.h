@@ -40,6 +40,8 @@ struct rt_pipe_ring {
     volatile int32_t lock;
     int32_t pad;
     volatile int32_t readers_of[RT_MAX_PROCS], writers_of[RT_MAX_PROCS];
+    volatile uint32_t read_opens, write_opens; /* FIFOs: opens of each side, ever (a */
+                                               /* blocked open waits for the other's) */
 };
 #define RT_ARCHIVE_ADDR 0x40000000ul /* the boot archive, read-only (up to 2 GiB) */
 #define RT_ARCHIVE_MAX (2ul << 30)
@@ -121,6 +123,9 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
                                       /* (0: memory only, MAP_SHARED anonymous memory); */
                                       /* reply w0 the object's id or -errno */
 #define RT_LABEL_SHARED_DROP 0xe7     /* w0 id: this process holds it no more */
+#define RT_LABEL_FIFO 0xf9            /* w0 st_dev, w1 st_ino of a FIFO file, w2 slot for the */
+                                      /* memory, w3 for the notification: its pipe (made by */
+                                      /* the first opener); reply w0 the entry's id or -errno */
 #define RT_LABEL_SESSION 0xeb         /* IPC buffer words 0..3 service, 4..15 label, 16 quota to */
                                       /* donate, 17 slot for the endpoint, 18 for the memory; */
                                       /* reply w0 the session's shared-object id or -errno */

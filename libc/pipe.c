@@ -11,6 +11,15 @@
  * (4096) bytes are atomic: writers serialise on a spin lock in the header. The VFS
  * never blocks: an empty or full pipe answers -EAGAIN, and the runtime (fs.c) waits
  * on the pipe's notification, which every change signals, then tries again.
+ *
+ * FIFOs (named pipes) are the same pipes, found by the file's identity: opening a FIFO
+ * file (vfs_env.fifo_open) asks the launcher for the pipe of (st_dev, st_ino)
+ * (RT_LABEL_FIFO), which the first opener of the sandbox makes and the last close
+ * frees. Such a pipe has one node here for all its descriptions (read, write or both),
+ * and holds a reference to the file, whose attributes fstat shows. The header counts
+ * the opens of each side ever made, so that a blocking open waits (rt_fifo_open_wait,
+ * after the VFS made the description) until the other side has been opened, as Linux's
+ * open does.
  */
 #include <capix/config.h>
 #include <string.h>
@@ -29,7 +38,10 @@ struct pipe {
     uint8_t *data;
     unsigned nread, nwrite; /* open descriptions of each end in this process */
     bool released[2];       /* no reference to that end is left in this process */
-    struct vfs_node end[2]; /* read end, write end */
+    struct vfs_node end[2]; /* read end, write end (a FIFO: end[0] for all) */
+    bool fifo;
+    uint64_t fifo_dev, fifo_ino;
+    struct vfs_node *file; /* a FIFO: its file (one reference) */
     struct pipe *next;
 };
 
@@ -46,9 +58,15 @@ static struct pipe *pipe_of(struct vfs_node *n)
     return NULL;
 }
 
-static bool is_reader(const struct vfs_file *f)
+/* A FIFO may be open for both (O_RDWR): such a description counts on both sides. */
+static bool reads(const struct vfs_file *f)
 {
-    return (f->flags & O_ACCMODE) == O_RDONLY;
+    return (f->flags & O_ACCMODE) != O_WRONLY;
+}
+
+static bool writes(const struct vfs_file *f)
+{
+    return (f->flags & O_ACCMODE) != O_RDONLY;
 }
 
 static void ring_lock(struct ring *r)
@@ -125,15 +143,30 @@ static int64_t pipe_write(struct vfs_file *f, const void *buf, size_t n, uint64_
     return (int64_t)n;
 }
 
+/* A FIFO's description keeps in priv the other side's opens when it was opened. */
 static int pipe_open(struct vfs_file *f)
 {
     struct pipe *p = pipe_of(f->node);
+    struct ring *r = p->ring;
     f->stream = true;
-    count(p, is_reader(f), 1);
-    if (is_reader(f))
+    if (reads(f)) {
+        count(p, true, 1);
         p->nread++;
-    else
+    }
+    if (writes(f)) {
+        count(p, false, 1);
         p->nwrite++;
+    }
+    if (p->fifo) {
+        bool rd = (f->flags & O_ACCMODE) == O_RDONLY;
+        f->priv = (void *)(uintptr_t)__atomic_load_n(rd ? &r->write_opens : &r->read_opens,
+                                                     __ATOMIC_ACQUIRE);
+        if (reads(f))
+            __atomic_add_fetch(&r->read_opens, 1, __ATOMIC_ACQ_REL);
+        if (writes(f))
+            __atomic_add_fetch(&r->write_opens, 1, __ATOMIC_ACQ_REL);
+        wake(p); /* an open waiting for this side goes on */
+    }
     return 0;
 }
 
@@ -151,11 +184,14 @@ static void pipe_unmap(struct pipe *p)
 static void pipe_close(struct vfs_file *f)
 {
     struct pipe *p = pipe_of(f->node);
-    count(p, is_reader(f), -1);
-    if (is_reader(f))
+    if (reads(f)) {
+        count(p, true, -1);
         p->nread--;
-    else
+    }
+    if (writes(f)) {
+        count(p, false, -1);
         p->nwrite--;
+    }
     wake(p); /* a reader may see end of file now, a writer EPIPE */
 }
 
@@ -168,6 +204,8 @@ static void pipe_release(struct vfs_node *n)
     if (!p->released[0] || !p->released[1])
         return;
     pipe_unmap(p);
+    if (p->file)
+        vfs_node_put(p->file);
     for (struct pipe **pp = &pipes; *pp; pp = &(*pp)->next)
         if (*pp == p) {
             *pp = p->next;
@@ -182,12 +220,14 @@ static unsigned pipe_poll(struct vfs_file *f, unsigned events)
     struct ring *r = p->ring;
     uint64_t used = r->head - r->tail;
     unsigned ev = 0;
-    if (is_reader(f)) {
+    if (reads(f)) {
         if (used)
             ev |= POLLIN | POLLRDNORM;
-        if (!r->writers)
+        /* a FIFO's reader hangs up only once a writer came since it was opened (Linux) */
+        if (!r->writers && (!p->fifo || r->write_opens != (uint32_t)(uintptr_t)f->priv))
             ev |= POLLHUP;
-    } else {
+    }
+    if (writes(f)) {
         if (PIPE_SIZE - used >= PIPE_BUF)
             ev |= POLLOUT | POLLWRNORM;
         if (!r->readers)
@@ -217,6 +257,9 @@ static int pipe_fcntl(struct vfs_file *f, int cmd, unsigned long arg)
 
 static int pipe_getattr(struct vfs_node *n, struct linux_stat *st)
 {
+    struct pipe *p = pipe_of(n);
+    if (p && p->file)
+        return vfs_getattr(p->file, st); /* a FIFO: its file's */
     st->st_mode = S_IFIFO | 0600;
     st->st_nlink = 1;
     st->st_uid = rt_uid;
@@ -258,17 +301,19 @@ static const struct vfs_plugin pipe_plugin = {
     .mount = pipe_mount,
 };
 
-long rt_pipe2(int *fds, int flags)
+/* Mounts the hidden file system of pipes on first use: 0 or -ENOMEM. */
+static int pipe_fs_ready(void)
 {
-    if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
-        return -EINVAL;
-    if ((uint64_t)fds < 0x10000)
-        return -EFAULT;
-    if (!pipe_fs) {
-        struct cfg_error err;
-        if (vfs_mount_hidden(rt_vfs, &pipe_plugin, NULL, &pipe_fs, &err))
-            return -ENOMEM;
-    }
+    struct cfg_error err;
+    if (!pipe_fs && vfs_mount_hidden(rt_vfs, &pipe_plugin, NULL, &pipe_fs, &err))
+        return -ENOMEM;
+    return 0;
+}
+
+/* A pipe mapped into a free area: a new one (fifo false), or the FIFO pipe of
+ * (dev, ino) from the launcher. Its nodes have no reference yet. */
+static long pipe_new(bool fifo, uint64_t dev, uint64_t ino, struct pipe **out)
+{
     unsigned index = 0;
     while (index < RT_MAX_PIPES && area_used[index])
         index++;
@@ -284,8 +329,10 @@ long rt_pipe2(int *fds, int flags)
     long id = -ENOMEM;
     if (p->slot_mem && p->slot_notif) {
         struct cx_ret r =
-            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0), RT_PIPE_AREA / CX_PAGE_SIZE,
-                            p->slot_mem, p->slot_notif, 0);
+            fifo ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FIFO, 4, 0), dev, ino, p->slot_mem,
+                                   p->slot_notif)
+                 : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
+                                   RT_PIPE_AREA / CX_PAGE_SIZE, p->slot_mem, p->slot_notif, 0);
         id = r.err ? -ENOMEM : (long)r.rdx;
     }
     uint64_t va = RT_PIPES_BASE + index * RT_PIPE_AREA;
@@ -295,6 +342,8 @@ long rt_pipe2(int *fds, int flags)
         id = -ENOMEM;
     }
     if (id <= 0) {
+        cx_cap_delete(p->slot_mem);
+        cx_cap_delete(p->slot_notif);
         rt_slot_free(p->slot_mem);
         rt_slot_free(p->slot_notif);
         rt_free(p, sizeof(*p));
@@ -310,8 +359,27 @@ long rt_pipe2(int *fds, int flags)
         p->end[e].ino = next_ino++;
         p->end[e].refs = 0; /* the descriptions hold the ends */
     }
+    p->fifo = fifo;
+    p->fifo_dev = dev;
+    p->fifo_ino = ino;
     p->next = pipes;
     pipes = p;
+    *out = p;
+    return 0;
+}
+
+long rt_pipe2(int *fds, int flags)
+{
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+        return -EINVAL;
+    if ((uint64_t)fds < 0x10000)
+        return -EFAULT;
+    struct pipe *p;
+    long rc = pipe_fs_ready();
+    if (!rc)
+        rc = pipe_new(false, 0, 0, &p);
+    if (rc)
+        return rc;
     /* the two descriptions; the nodes hold the pipe while any is open */
     uint32_t status = (uint32_t)(flags & O_NONBLOCK);
     struct vfs_file *rf = NULL, *wf = NULL;
@@ -381,4 +449,67 @@ uint64_t rt_pipe_notif(struct vfs_file *f)
 {
     struct pipe *p = pipe_fs && f->node->fs == pipe_fs ? pipe_of(f->node) : NULL;
     return p ? p->slot_notif : 0;
+}
+
+/* vfs_env.fifo_open: a description of FIFO file node's pipe for open's flags. Does not
+ * wait for the other side (rt_fifo_open_wait does, after the open). */
+int rt_fifo_open(void *ctx, struct vfs_node *node, uint32_t flags, struct vfs_file **out)
+{
+    (void)ctx;
+    struct pipe *p = NULL;
+    int rc = pipe_fs_ready();
+    if (rc)
+        return rc;
+    for (struct pipe *q = pipes; q && !p; q = q->next)
+        if (q->fifo && !q->released[0] && q->end[0].fs == pipe_fs && q->fifo_dev == node->fs->dev &&
+            q->fifo_ino == node->ino)
+            p = q;
+    if (!p) {
+        long r = pipe_new(true, node->fs->dev, node->ino, &p);
+        if (r)
+            return (int)r;
+        p->released[1] = true; /* a FIFO uses end[0] only */
+        p->file = node;
+        vfs_node_get(node);
+    }
+    if ((flags & O_ACCMODE) == O_WRONLY && (flags & O_NONBLOCK) &&
+        !__atomic_load_n(&p->ring->readers, __ATOMIC_ACQUIRE))
+        rc = -ENXIO; /* no reader, and no waiting */
+    else
+        rc = vfs_file_open_node(&p->end[0], flags, out);
+    if (rc && !p->end[0].refs)
+        pipe_release(&p->end[0]); /* no description holds it: it leaves this process */
+    return rc;
+}
+
+/* After open made descriptor fd: if it is a FIFO opened blocking for one side only,
+ * waits until the other side has been opened since (or is open). 0, or -EINTR for a
+ * signal (the caller closes fd). Called with the runtime lock held; drops it while
+ * waiting. */
+int rt_fifo_open_wait(int fd)
+{
+    struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+    struct pipe *p = f && pipe_fs && f->node->fs == pipe_fs ? pipe_of(f->node) : NULL;
+    uint32_t acc = f ? f->flags & O_ACCMODE : 0;
+    if (!p || !p->fifo || (f->flags & O_NONBLOCK) || (acc != O_RDONLY && acc != O_WRONLY))
+        return 0;
+    struct ring *r = p->ring;
+    uint32_t seen = (uint32_t)(uintptr_t)f->priv;
+    volatile int32_t *others = acc == O_RDONLY ? &r->writers : &r->readers;
+    volatile uint32_t *opens = acc == O_RDONLY ? &r->write_opens : &r->read_opens;
+    uint64_t notif = p->slot_notif;
+    while (!__atomic_load_n(others, __ATOMIC_ACQUIRE) &&
+           __atomic_load_n(opens, __ATOMIC_ACQUIRE) == seen) {
+        uint64_t bits;
+        rt_unlock();
+        long err = cx_notif_wait(notif, CX_TIMEOUT_NONE, &bits);
+        rt_lock();
+        if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
+            return -EINTR;
+        f = vfs_fd_file(rt_vfs, fd);
+        if (!f || pipe_of(f->node) != p)
+            return 0; /* another thread closed it meanwhile */
+    }
+    wake(p); /* others may wait on the same notification: pass the wake-up on */
+    return 0;
 }

@@ -87,6 +87,9 @@ void rt_sessions_after_narrow(void);
 void rt_terminals_after_narrow(void);
 int rt_pipe_wait(struct vfs_file *f, unsigned events);
 uint64_t rt_pipe_notif(struct vfs_file *f);
+/* pipe.c: FIFOs (vfs_env.fifo_open, and the wait for the other side after an open). */
+int rt_fifo_open(void *ctx, struct vfs_node *node, uint32_t flags, struct vfs_file **out);
+int rt_fifo_open_wait(int fd);
 /* terminal.c: the Terminal sessions of this process (the terminal plugin's transport). */
 struct term_transport;
 int rt_terminal_open(const char *label, struct term_transport *out);

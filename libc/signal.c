@@ -300,6 +300,8 @@ static bool restartable(uint64_t nr)
     case NR_futex:
     case NR_open:
     case NR_openat:
+    case NR_fcntl: /* F_SETLKW: the only fcntl that waits */
+    case NR_flock:
         return true;
     default:
         return false;

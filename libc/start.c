@@ -161,6 +161,7 @@ static int env_terminal(void *ctx, const char *label, struct term_transport *out
 static const struct vfs_env vfs_env = {
     .session = env_session,
     .terminal = env_terminal,
+    .fifo_open = rt_fifo_open,
     .random = env_random,
     .process = env_process,
     .alloc = env_alloc,

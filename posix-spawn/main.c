@@ -54,8 +54,9 @@ struct proc {
     bool nocldwait;                        /* its children leave no zombies */
     bool no_ctty;                          /* left its session's terminal (TIOCNOTTY) */
     bool narrowed;                         /* a program rule bounds it (programs.h) */
-    bool no_archive;                       /* narrowed without the boot archive */
-    uint64_t labels;                       /* narrowed: the session labels it may hold */
+    bool exit_reported; /* its runtime ended it (descriptors closed, record locks gone) */
+    bool no_archive;    /* narrowed without the boot archive */
+    uint64_t labels;    /* narrowed: the session labels it may hold */
     uint64_t mems[8];
     unsigned nmems;
     uint64_t sig_mem;  /* its signal page */
@@ -90,9 +91,28 @@ struct shared {
     uint64_t notif2, slot_notif2;  /* a terminal: the input notification (wait rights) */
     bool pinned;                   /* a terminal: kept for the sandbox's life */
     int label;                     /* a session: programs_label_index of its label */
+    unsigned fifo;                 /* a FIFO's pipe: its entry in fifos (mem, notif derived) */
     uint64_t holders[MAX_PROCS / 64];
 };
 static struct shared shared[MAX_SHARED];
+
+/*
+ * Named pipes (RT_LABEL_FIFO): the rendezvous of processes that open the same FIFO file
+ * without having inherited anything. The pipe (buffer and notification, the originals
+ * here) is found by the file's identity as the runtime names it, (st_dev, st_ino), and
+ * the tree the process runs in (a program rule's processes never meet the others'). Each
+ * process that asks gets a shared entry of its own (copies at its own slots, derived
+ * from the originals, inherited by its fork children as any pipe); the pipe goes when
+ * the last such entry does. The runtime is trusted with the identity only as far as the
+ * sandbox goes: a process could name another FIFO of its own sandbox's tree.
+ */
+#define MAX_FIFOS 64
+struct fifo {
+    unsigned entries; /* shared entries derived from it (0: free) */
+    uint64_t dev, ino, tree;
+    uint64_t mem, notif;
+};
+static struct fifo fifos[MAX_FIFOS];
 
 static void send_signal(struct proc *pr, int sig, int code, int pid, int status);
 static long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh);
@@ -269,6 +289,12 @@ static void shared_free(struct shared *sh)
         cx_cap_delete(sh->quota);
         cx_slot_free(sh->quota);
     }
+    if (sh->fifo && --fifos[sh->fifo].entries == 0) { /* the last: the pipe goes */
+        struct fifo *fi = &fifos[sh->fifo];
+        cx_cap_delete(fi->mem), cx_slot_free(fi->mem);
+        cx_cap_delete(fi->notif), cx_slot_free(fi->notif);
+        memset(fi, 0, sizeof(*fi));
+    }
     sh->used = false;
 }
 
@@ -321,6 +347,60 @@ static long shared_new(struct proc *pr, uint64_t pages, uint64_t slot_mem, uint6
     sh->used = true;
     if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
         (pipe && cx_cap_copy(sh->notif, pr->pd, slot_notif, CX_R_ALL, 0))) {
+        shared_free(sh);
+        return -22;
+    }
+    unsigned i = (unsigned)(pr - procs);
+    sh->holders[i / 64] |= 1ul << (i % 64);
+    return (long)id;
+}
+
+/*
+ * The pipe of the FIFO file (dev, ino) for pr (RT_LABEL_FIFO), copied to pr at slot_mem
+ * and slot_notif: a new one if no process of pr's tree has it open. Returns the id of
+ * pr's shared entry for it, or -errno.
+ */
+static long fifo_open(struct proc *pr, uint64_t dev, uint64_t ino, uint64_t slot_mem,
+                      uint64_t slot_notif)
+{
+    uint64_t tree = pr->narrowed ? pr->labels : 0;
+    unsigned fi = 0, free_fi = 0, id = 1;
+    for (unsigned i = 1; i < MAX_FIFOS && !fi; i++)
+        if (fifos[i].entries && fifos[i].dev == dev && fifos[i].ino == ino && fifos[i].tree == tree)
+            fi = i;
+        else if (!fifos[i].entries && !free_fi)
+            free_fi = i;
+    while (id < MAX_SHARED && shared[id].used)
+        id++;
+    if (id == MAX_SHARED || (!fi && !free_fi))
+        return -23; /* ENFILE */
+    if (slot_mem == slot_notif || slot_mem < CX_SLOT_FIRST_FREE ||
+        slot_notif < CX_SLOT_FIRST_FREE || slot_mem >= PROC_SLOTS || slot_notif >= PROC_SLOTS)
+        return -22; /* EINVAL */
+    if (!fi) {      /* the first opener: the pipe is made, charged to the sandbox */
+        struct fifo *f = &fifos[free_fi];
+        f->mem = cx_slot_alloc(), f->notif = cx_slot_alloc();
+        if (cx_mem_create(quota, RT_PIPE_AREA / CX_PAGE_SIZE, f->mem) ||
+            cx_notif_create(quota, f->notif)) {
+            cx_cap_delete(f->mem), cx_slot_free(f->mem);
+            cx_cap_delete(f->notif), cx_slot_free(f->notif);
+            f->mem = f->notif = 0;
+            return -12; /* ENOMEM */
+        }
+        f->dev = dev, f->ino = ino, f->tree = tree;
+        fi = free_fi;
+    }
+    struct shared *sh = &shared[id];
+    memset(sh, 0, sizeof(*sh));
+    sh->used = true;
+    sh->fifo = fi;
+    fifos[fi].entries++;
+    sh->mem = cx_slot_alloc(), sh->notif = cx_slot_alloc();
+    sh->slot_mem = slot_mem, sh->slot_notif = slot_notif;
+    if (cx_cap_copy(fifos[fi].mem, CX_SLOT_SELF_PD, sh->mem, CX_R_READ | CX_R_WRITE, 0) ||
+        cx_cap_copy(fifos[fi].notif, CX_SLOT_SELF_PD, sh->notif, CX_R_ALL, 0) ||
+        cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
+        cx_cap_copy(sh->notif, pr->pd, slot_notif, CX_R_ALL, 0)) {
         shared_free(sh);
         return -22;
     }
@@ -510,6 +590,26 @@ static void sessions_unlock(struct proc *pr)
     }
 }
 
+/*
+ * A process that ended without its runtime closing its descriptors (killed, or a fault
+ * in the runtime) may still hold record locks in the servers of its File_system
+ * sessions: each is asked to drop every lock of the pid in the session (FS_LOCK
+ * without a handle, docs/locks.md). Bounded like any call of the launcher's.
+ */
+static void sessions_release_locks(struct proc *pr)
+{
+    unsigned pi = (unsigned)(pr - procs);
+    for (unsigned id = 1; id < MAX_SHARED; id++) {
+        struct shared *sh = &shared[id];
+        if (!sh->used || !sh->quota || sh->notif2 || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
+            continue;
+        struct cx_ipcbuf *b = cx_ipcbuf();
+        b->words[4] = 0;                 /* a3 */
+        b->words[5] = (uint64_t)pr->pid; /* a4 */
+        cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 6, 0), FS_LOCK, 0, FS_LOCK_RELEASE, 0);
+    }
+}
+
 /* Frees everything of a process but its table entry (a zombie keeps that). */
 static void release(struct proc *pr)
 {
@@ -521,6 +621,8 @@ static void release(struct proc *pr)
             *slots[i] = 0;
         }
     sessions_unlock(pr);
+    if (!pr->exit_reported)
+        sessions_release_locks(pr);
     pipes_forget(pr);
     for (unsigned id = 1; id < MAX_SHARED; id++)
         shared_drop(pr, id);
@@ -1643,6 +1745,7 @@ int main(int argc, char **argv)
         struct proc *holder = pr->host ? pr->host : pr;
         if (label == RT_LABEL_EXIT) {
             ws = (int)m.w[0];
+            pr->exit_reported = true;
             /* what the runtime says: only its parent's figures */
             pr->cpu_ns = m.w[1], pr->sys_ns = m.w[2] < m.w[1] ? m.w[2] : m.w[1];
         } else if (label == RT_LABEL_VFORK || label == RT_LABEL_VFORK_EXEC) {
@@ -1679,6 +1782,11 @@ int main(int argc, char **argv)
             continue;
         } else if (label == RT_LABEL_SESSION) {
             m.w[0] = (uint64_t)session_open(holder, &m);
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        } else if (label == RT_LABEL_FIFO) {
+            m.w[0] = (uint64_t)fifo_open(holder, m.w[0], m.w[1], m.w[2], m.w[3]);
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;

@@ -43,7 +43,7 @@ $(BUILD)/host/tests/vfs_tar_test: $(BUILD)/host/vfs-plugins/tar/tar_fs_test.o $(
 HOST_TESTS += $(BUILD)/host/tests/vfs_fs_test
 $(BUILD)/host/vfs-plugins/fs/fs_test.o: HOST_CFLAGS += -Ifs-servers/include
 $(BUILD)/host/tests/vfs_fs_test: $(BUILD)/host/vfs-plugins/fs/fs_test.o \
-		$(patsubst %.c,$(BUILD)/host/%.o,fs-servers/lib/fs_server.c) $(VFS_HOST_OBJS)
+		$(patsubst %.c,$(BUILD)/host/%.o,fs-servers/lib/fs_server.c fs-servers/lib/fs_lock.c) $(VFS_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
 
@@ -52,7 +52,7 @@ HOST_TESTS += $(BUILD)/host/tests/vfs_fs_oracle_test
 $(BUILD)/host/vfs-plugins/fs/fs_oracle_test.o: HOST_CFLAGS += -Ifs-servers/include -Ivfs/tests
 $(BUILD)/host/tests/vfs_fs_oracle_test: $(BUILD)/host/vfs-plugins/fs/fs_oracle_test.o \
 		$(BUILD)/host/vfs/tests/oracle_host.o $(BUILD)/host/vfs/tests/oracle_common.o \
-		$(patsubst %.c,$(BUILD)/host/%.o,fs-servers/lib/fs_server.c) $(VFS_HOST_OBJS)
+		$(patsubst %.c,$(BUILD)/host/%.o,fs-servers/lib/fs_server.c fs-servers/lib/fs_lock.c) $(VFS_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
 

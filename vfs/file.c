@@ -12,6 +12,7 @@
  * ask that with SEEK_CUR. f->pos is then unused.
  */
 #include "vfs_internal.h"
+#include <capix/range_lock.h>
 
 #include <string.h>
 
@@ -620,6 +621,92 @@ unsigned vfs_poll(struct vfs *v, int fd, unsigned events)
     return mask & (events | POLLERR | POLLHUP | POLLNVAL);
 }
 
+/* F_GETLK, F_SETLK, F_SETLKW and their F_OFD_ forms (docs/locks.md): the struct flock
+ * at fl (checked by the caller) is decoded and checked here, the plugin keeps the
+ * locks. SETLKW answers -EAGAIN for a conflict: the caller waits and asks again. */
+static int file_lock(struct vfs_file *f, int cmd, struct linux_flock *arg)
+{
+    struct linux_flock fl;
+    struct vfs_lock_info info = {0};
+    bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+    bool get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+    int64_t base = 0, start, end;
+    int type, rc;
+    memcpy(&fl, arg, sizeof fl);
+    type = fl.l_type == F_RDLCK   ? RL_READ
+           : fl.l_type == F_WRLCK ? RL_WRITE
+           : fl.l_type == F_UNLCK ? RL_UNLOCK
+                                  : -1;
+    if (type < 0 || (ofd && fl.l_pid != 0) || (get && type == RL_UNLOCK))
+        return -EINVAL;
+    if (fl.l_whence == SEEK_CUR) {
+        base = f->remote_pos && f->node->fs->ops->llseek ? f->node->fs->ops->llseek(f, 0, SEEK_CUR)
+                                                         : (int64_t)f->pos;
+    } else if (fl.l_whence == SEEK_END) {
+        struct linux_stat st;
+        rc = vfs_getattr(f->node, &st);
+        if (rc < 0)
+            return rc;
+        base = st.st_size;
+    } else if (fl.l_whence != SEEK_SET) {
+        return -EINVAL;
+    }
+    if (base < 0)
+        return (int)base;
+    rc = rl_range(base, fl.l_start, fl.l_len, &start, &end);
+    if (rc < 0)
+        return rc;
+    if (!get && ((type == RL_READ && !readable(f)) || (type == RL_WRITE && !writable(f))))
+        return -EBADF;
+    if (!f->node->fs->ops->lock) { /* a private file: granted, and nobody else's to report */
+        if (get) {
+            fl.l_type = F_UNLCK;
+            memcpy(arg, &fl, sizeof fl);
+        }
+        return 0;
+    }
+    rc = f->node->fs->ops->lock(f,
+                                get                                      ? VFS_LOCK_GET
+                                : cmd == F_SETLKW || cmd == F_OFD_SETLKW ? VFS_LOCK_WAIT
+                                                                         : VFS_LOCK_SET,
+                                ofd ? VFS_LOCK_OFD : VFS_LOCK_POSIX, type, start, end, &info);
+    if (rc < 0 || !get)
+        return rc;
+    if (info.type == RL_UNLOCK) {
+        fl.l_type = F_UNLCK;
+    } else {
+        int64_t ls, ll;
+        rl_to_flock(info.start, info.end, &ls, &ll);
+        fl.l_type = info.type == RL_READ ? F_RDLCK : F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        fl.l_start = ls;
+        fl.l_len = ll;
+        fl.l_pid = info.pid;
+    }
+    memcpy(arg, &fl, sizeof fl);
+    return 0;
+}
+
+int vfs_flock(struct vfs *v, int fd, int op)
+{
+    struct vfs_file *f = vfs_get_file(v, fd);
+    struct vfs_lock_info info;
+    int base = op & ~LOCK_NB, type;
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    type = base == LOCK_SH   ? RL_READ
+           : base == LOCK_EX ? RL_WRITE
+           : base == LOCK_UN ? RL_UNLOCK
+                             : -1;
+    if (type < 0)
+        return -EINVAL;
+    if (!f->node->fs->ops->lock)
+        return 0; /* a private file */
+    return f->node->fs->ops->lock(
+        f, (op & LOCK_NB) || type == RL_UNLOCK ? VFS_LOCK_SET : VFS_LOCK_WAIT, VFS_LOCK_FLOCK, type,
+        0, RL_EOF, &info);
+}
+
 int vfs_fcntl(struct vfs *v, int fd, int cmd, unsigned long arg)
 {
     struct vfs_file *f = vfs_get_file(v, fd);
@@ -685,6 +772,15 @@ int vfs_fcntl(struct vfs *v, int fd, int cmd, unsigned long arg)
             return -EINVAL;
         f->owner_sig = (uint8_t)arg;
         return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+        if (!arg)
+            return -EFAULT;
+        return file_lock(f, cmd, (struct linux_flock *)(uintptr_t)arg);
     }
     if (!f->node->fs->ops->fcntl)
         return -EINVAL;
@@ -693,6 +789,10 @@ int vfs_fcntl(struct vfs *v, int fd, int cmd, unsigned long arg)
 
 int vfs_close(struct vfs *v, int fd)
 {
+    struct vfs_file *f = vfs_get_file(v, fd);
+    /* any close of a descriptor of a file releases the process's record locks on it */
+    if (f && !(f->flags & O_PATH) && f->node->fs->ops->lock)
+        f->node->fs->ops->lock(f, VFS_LOCK_RELEASE, VFS_LOCK_POSIX, 0, 0, 0, NULL);
     return vfs_fd_close(&v->fds, fd);
 }
 

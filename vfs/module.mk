@@ -3,7 +3,7 @@
 # from vfs-plugins/, lib/config/config.c and lib/tar/tar.c); `make` compiles each one
 # freestanding into $(BUILD)/user/ to check that it stays so.
 
-VFS_SRCS := vfs/core.c vfs/mount_tree.c vfs/walk.c vfs/file.c vfs/open.c vfs/attr.c \
+VFS_SRCS := lib/lock/range_lock.c vfs/core.c vfs/mount_tree.c vfs/walk.c vfs/file.c vfs/open.c vfs/attr.c \
             vfs/fd_table.c vfs/simple.c vfs/serve.c
 VFS_INCLUDES := -Ivfs/include -Ivfs-plugins/include
 

@@ -46,7 +46,7 @@ static int sticky_ok(const struct vfs *v, const struct linux_stat *dir, struct v
 
 /* Makes name in directory d (the effective directory, writable fs). */
 static int create_in(struct vfs *v, struct vfs_node *d, const char *name, size_t len, uint32_t mode,
-                     const char *target, struct vfs_node **out)
+                     const char *target, uint64_t rdev, struct vfs_node **out)
 {
     struct vfs_create_args a = {0};
     struct linux_stat st;
@@ -56,6 +56,8 @@ static int create_in(struct vfs *v, struct vfs_node *d, const char *name, size_t
     rc = vfs_may(v, &st, W_OK | X_OK);
     if (rc < 0)
         return rc;
+    if ((S_ISCHR(mode) || S_ISBLK(mode)) && v->uid != 0)
+        return -EPERM; /* devices need CAP_MKNOD (root), after the directory's checks */
     a.mode = mode;
     a.uid = v->uid;
     a.gid = v->gid;
@@ -64,6 +66,7 @@ static int create_in(struct vfs *v, struct vfs_node *d, const char *name, size_t
         if (S_ISDIR(mode))
             a.mode |= S_ISGID;
     }
+    a.rdev = rdev;
     if (target) {
         a.target = target;
         a.target_len = strlen(target);
@@ -147,7 +150,7 @@ int vfs_open_file(struct vfs *v, int dirfd, const char *path, int flags, uint32_
         rc = dir_for(&w, true, &d);
         if (rc < 0)
             goto out;
-        rc = create_in(v, d, w.name, w.len, S_IFREG | (mode & 07777 & ~v->umask), NULL, &node);
+        rc = create_in(v, d, w.name, w.len, S_IFREG | (mode & 07777 & ~v->umask), NULL, 0, &node);
         vfs_node_put(d);
         if (rc < 0)
             goto out;
@@ -193,7 +196,11 @@ int vfs_open_file(struct vfs *v, int dirfd, const char *path, int flags, uint32_
         stored =
             ((uint32_t)flags & ~(uint32_t)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) |
             O_LARGEFILE;
-    rc = vfs_file_open_node(node, stored, &f);
+    if (S_ISFIFO(node->type) && !(flags & O_PATH))
+        /* a FIFO's data path is the host's (the runtime's pipes), not the file system's */
+        rc = v->env.fifo_open ? v->env.fifo_open(v->env.ctx, node, stored, &f) : -ENXIO;
+    else
+        rc = vfs_file_open_node(node, stored, &f);
     if (rc < 0)
         goto out;
     if (!S_ISDIR(node->type) && w.dir) {
@@ -248,7 +255,40 @@ int vfs_mkdirat(struct vfs *v, int dirfd, const char *path, uint32_t mode)
     rc = dir_for(&w, true, &d);
     if (rc < 0)
         goto out;
-    rc = create_in(v, d, w.name, w.len, S_IFDIR | (mode & 01777 & ~v->umask), NULL, &node);
+    rc = create_in(v, d, w.name, w.len, S_IFDIR | (mode & 01777 & ~v->umask), NULL, 0, &node);
+    vfs_node_put(d);
+    vfs_node_put(node);
+out:
+    vfs_walk_done(&w);
+    return rc < 0 ? rc : 0;
+}
+
+int vfs_mknodat(struct vfs *v, int dirfd, const char *path, uint32_t mode, uint64_t dev)
+{
+    struct vfs_walk w;
+    struct vfs_node *d, *node = NULL;
+    uint32_t type = mode & S_IFMT;
+    int rc;
+    /* Linux's order: the type, the name, the directory's permissions, the privilege */
+    if (type == 0)
+        type = S_IFREG;
+    if (type == S_IFDIR)
+        return -EPERM;
+    if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
+        type != S_IFSOCK)
+        return -EINVAL;
+    rc = vfs_walk_at(v, dirfd, path, VFS_WALK_ENTRY, &w);
+    if (rc < 0)
+        return rc;
+    if (w.node) {
+        rc = -EEXIST;
+        goto out;
+    }
+    rc = dir_for(&w, true, &d);
+    if (rc < 0)
+        goto out;
+    rc = create_in(v, d, w.name, w.len, type | (mode & 07777 & ~v->umask), NULL,
+                   type == S_IFCHR || type == S_IFBLK ? dev : 0, &node);
     vfs_node_put(d);
     vfs_node_put(node);
 out:
@@ -549,7 +589,7 @@ int vfs_symlinkat(struct vfs *v, const char *target, int newdirfd, const char *l
     rc = dir_for(&w, true, &d);
     if (rc < 0)
         goto out;
-    rc = create_in(v, d, w.name, w.len, S_IFLNK | 0777, target, &node);
+    rc = create_in(v, d, w.name, w.len, S_IFLNK | 0777, target, 0, &node);
     vfs_node_put(d);
     vfs_node_put(node);
 out:

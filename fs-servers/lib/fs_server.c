@@ -59,6 +59,7 @@
 #include <capix/config.h>
 #include <fs_server.h>
 #include <string.h>
+#include "fs_lock.h"
 
 #define FS_NAME_CHARGE 256u               /* quota bytes per name made */
 #define FS_SESSION_MAX_NODES (1u << 16)   /* node entries per session (ENFILE beyond) */
@@ -113,7 +114,9 @@ struct fs_server {
     uint32_t *buckets; /* slot + 1 of the first entry of each chain */
     uint32_t nbuckets; /* a power of two, >= cap */
     struct fs_session *sessions;
-    bool dirty; /* a request that can change the tree came since the last sync */
+    bool dirty;             /* a request that can change the tree came since the last sync */
+    struct fs_locks *locks; /* file locks (fs_lock.c) */
+    uint32_t last_sid;      /* the last session number given */
     /* private copies of request names: two names and a symlink text */
     char name1[NAME_MAX + 1], name2[NAME_MAX + 1], text[PATH_MAX];
 };
@@ -126,6 +129,8 @@ struct fs_session {
     uint64_t quota, used;
     uint32_t nnodes;
     uint32_t nchunks; /* chunks it pays for (at most FS_SESSION_MAX_CHUNKS) */
+    uint32_t sid;     /* its number in lock owners (never 0) */
+    uint32_t nlocks;  /* locks its owners hold (at most FS_SESSION_MAX_LOCKS) */
     struct fs_handle *handles;
     uint32_t hcap, hcount, hnext; /* hnext: where the search for a free slot starts */
 };
@@ -452,6 +457,10 @@ static int64_t handle_new(struct fs_session *ss, struct vfs_file *f)
 static void handle_drop(struct fs_session *ss, struct fs_handle *h)
 {
     struct vfs_file *f = h->f;
+    /* the description's own locks (OFD, flock) go with its last close */
+    uint64_t owner =
+        ((uint64_t)ss->sid << 32) | FS_LOCK_OWNER_HANDLE | (uint32_t)(h - ss->handles + 1);
+    fs_lock_release(&ss->s->locks, &ss->s->env, NULL, ~0ull, owner, &ss->nlocks);
     h->f = NULL;
     h->refs = 0;
     h->gen = h->gen + 1 ? h->gen + 1 : 1;
@@ -1627,6 +1636,7 @@ static bool changes_nothing(uint64_t op)
     case FS_STATFS:
     case FS_SYNCFS:
     case FS_FSYNC:
+    case FS_LOCK:
         return true;
     default:
         return false;
@@ -1645,6 +1655,49 @@ int fs_server_writeback(struct fs_server *s)
     if (r < 0)
         s->dirty = true; /* still held: tried again later */
     return r;
+}
+
+/* FS_LOCK (docs/locks.md): the owner is the handle, or a pid the client names, always
+ * within this session. */
+static int64_t op_lock(struct fs_session *ss, struct fs_msg *m)
+{
+    struct fs_server *s = ss->s;
+    struct fs_handle *h = handle_get(ss, m->a[0]);
+    uint64_t a1 = m->a[1];
+    unsigned cmd = a1 & 0xff, type = (a1 >> 8) & 0xff, table = (a1 & FS_LOCK_FLOCK) ? 1 : 0;
+    bool by_handle = (a1 & (FS_LOCK_OFD | FS_LOCK_FLOCK)) != 0;
+    int64_t r[5] = {0}, rc;
+    uint64_t owner;
+    if (m->a[0] == 0 && a1 == FS_LOCK_RELEASE && m->a[4] && m->a[4] <= 0x7fffffffu) {
+        /* no handle: every record lock of the pid in this session (its launcher, when
+         * the process died without closing its files) */
+        fs_lock_release(&s->locks, &s->env, NULL, ~0ull, ((uint64_t)ss->sid << 32) | m->a[4],
+                        &ss->nlocks);
+        return 0;
+    }
+    if (!h)
+        return -EBADF;
+    if ((a1 & ~(uint64_t)(0xffffu | FS_LOCK_OFD | FS_LOCK_FLOCK)) ||
+        ((a1 & FS_LOCK_OFD) && (a1 & FS_LOCK_FLOCK)) || cmd > FS_LOCK_RELEASE || type > RL_WRITE ||
+        m->a[2] > (uint64_t)INT64_MAX || m->a[3] > (uint64_t)INT64_MAX || m->a[2] > m->a[3] ||
+        (!by_handle && (m->a[4] == 0 || m->a[4] > 0x7fffffffu)))
+        return -EINVAL;
+    owner = ((uint64_t)ss->sid << 32) |
+            (by_handle ? FS_LOCK_OWNER_HANDLE | (uint32_t)(h - ss->handles + 1) : m->a[4]);
+    if (cmd == FS_LOCK_RELEASE) {
+        fs_lock_release(&s->locks, &s->env, h->f->node, ~0ull, owner, &ss->nlocks);
+        return 0;
+    }
+    /* fcntl locks need the matching access mode (flock does not) */
+    if (!table && cmd != FS_LOCK_GET &&
+        ((type == RL_READ && !readable(h->f)) || (type == RL_WRITE && !writable(h->f))))
+        return -EBADF;
+    rc = fs_lock_request(&s->locks, &s->env, h->f->node, cmd, (int)type, table, owner,
+                         (int64_t)m->a[2], (int64_t)m->a[3],
+                         s->env.now_ns ? s->env.now_ns(s->env.ctx) : 0, &ss->nlocks, r);
+    for (unsigned i = 1; i < 5; i++)
+        m->r[i] = r[i];
+    return rc;
 }
 
 void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg *m,
@@ -1727,6 +1780,9 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
         break;
     case FS_MAP:
         r = op_map(ss, m);
+        break;
+    case FS_LOCK:
+        r = op_lock(ss, m);
         break;
     default:
         r = -ENOSYS;
@@ -1847,6 +1903,7 @@ void fs_server_destroy(struct fs_server *s)
     env = s->env;
     while (s->sessions)
         fs_session_close(s->sessions);
+    fs_lock_destroy(&s->locks, &env);
     while (s->mapped) {
         struct fs_mapped *mp = s->mapped;
         s->mapped = mp->next;
@@ -1935,6 +1992,9 @@ int fs_session_open(struct fs_server *s, const char *root, bool writeable, uint6
     }
     ss->s = s;
     ss->root = r;
+    if (++s->last_sid == 0)
+        s->last_sid = 1;
+    ss->sid = s->last_sid;
     ss->writeable = writeable;
     ss->quota = quota;
     ss->next = s->sessions;
@@ -1952,6 +2012,8 @@ void fs_session_close(struct fs_session *ss)
     if (!ss)
         return;
     s = ss->s;
+    fs_lock_release(&s->locks, &s->env, NULL, 0xffffffff00000000ull, (uint64_t)ss->sid << 32,
+                    &ss->nlocks);
     /* no chunk outlives its payer: the files it helped map become plain files again */
     for (struct fs_mapped **pp = &s->mapped; *pp && ss->nchunks;) {
         struct fs_mapped *mp = *pp;

@@ -4,6 +4,7 @@
  * composition of a tar archive, ram instances and a node plugin), as a client would, and ends
  * with the server destroyed and every byte given back (testlib's counting allocator).
  */
+#include <capix/range_lock.h>
 #include <fs_server.h>
 #include <stdlib.h>
 #include <vfs_plugins.h>
@@ -1280,8 +1281,93 @@ static void mapped_payers(void)
     CHECK_INT(fs_server_mapped_pages(srv), 0);
 }
 
+/* ---- file locks (FS_LOCK, docs/locks.md) ---- */
+
+static int64_t lock(struct fs_session *ss, int64_t h, unsigned cmd, unsigned type, unsigned cls,
+                    int64_t start, int64_t end, uint64_t pid)
+{
+    return call(ss, FS_LOCK, (uint64_t)h, cmd | type << 8 | cls, (uint64_t)start, (uint64_t)end,
+                pid);
+}
+
+/* Two sessions (two sandboxes) and two processes in one: conflicts, GET's answer,
+ * merging, OFD and flock owners, release at close and at the session's end, EDEADLK,
+ * the bound, and malformed requests. */
+static void file_locks(void)
+{
+    struct fs_session *a, *b;
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &a), 0);
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &b), 0);
+    int64_t f = create(a, attach(a), "f", S_IFREG | 0644);
+    int64_t ha = open_(a, f, O_RDWR), ha2 = open_(a, f, O_RDWR);
+    int64_t fb = lookup(b, attach(b), "f"), hb = open_(b, fb, O_RDWR);
+    int64_t hro = open_(b, fb, O_RDONLY);
+    CHECK(ha > 0 && ha2 > 0 && hb > 0 && hro > 0);
+    /* pid 10 of session a write-locks [0, 99]; pid 11 of a and pid 10 of b conflict */
+    CHECK_INT(lock(a, ha, FS_LOCK_SET, RL_WRITE, 0, 0, 99, 10), 0);
+    CHECK_INT(lock(a, ha, FS_LOCK_SET, RL_READ, 0, 50, 50, 11), -EAGAIN);
+    CHECK_INT(lock(b, hb, FS_LOCK_SET, RL_READ, 0, 50, 50, 10), -EAGAIN);
+    CHECK_INT(lock(b, hb, FS_LOCK_SET, RL_READ, 0, 100, 200, 10), 0);
+    CHECK_INT(lock(b, hb, FS_LOCK_GET, RL_WRITE, 0, 0, RL_EOF, 10), 0);
+    CHECK_INT(msg.r[1], RL_WRITE);
+    CHECK_INT(msg.r[2], 0);
+    CHECK_INT(msg.r[3], 99);
+    CHECK_INT(msg.r[4], 10);
+    CHECK_INT(lock(a, ha, FS_LOCK_GET, RL_READ, 0, 0, 99, 10), 0);
+    CHECK_INT(msg.r[1], 0); /* one's own locks never conflict */
+    /* a read lock on a write-only or a write lock on a read-only handle */
+    CHECK_INT(lock(b, hro, FS_LOCK_SET, RL_WRITE, 0, 300, 300, 10), -EBADF);
+    /* the two-process cycle: b/10 waits for a/10, then a/10 would wait for b/10 */
+    CHECK_INT(lock(b, hb, FS_LOCK_WAIT, RL_WRITE, 0, 0, 0, 10), -EAGAIN);
+    CHECK_INT(lock(a, ha, FS_LOCK_WAIT, RL_WRITE, 0, 150, 150, 10), -EDEADLK);
+    CHECK_INT(lock(a, ha, FS_LOCK_WAIT, RL_WRITE, 0, 150, 150, 12), -EAGAIN);
+    /* a's pid 10 releases its locks on the file (a close); b's go on */
+    CHECK_INT(lock(a, ha, FS_LOCK_RELEASE, 0, 0, 0, 0, 10), 0);
+    CHECK_INT(lock(b, hb, FS_LOCK_SET, RL_WRITE, 0, 0, 0, 10), 0);
+    /* OFD locks: owned by the handle, whatever the pid; released at its last close */
+    CHECK_INT(lock(a, ha, FS_LOCK_SET, RL_WRITE, FS_LOCK_OFD, 1000, 1999, 0), 0);
+    CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_WRITE, FS_LOCK_OFD, 1500, 1500, 0), -EAGAIN);
+    CHECK_INT(lock(a, ha, FS_LOCK_GET, RL_WRITE, 0, 1500, 1500, 99), 0);
+    CHECK_INT(msg.r[4], -1);
+    /* flock is a table of its own: no conflict with the fcntl locks above */
+    CHECK_INT(lock(a, ha, FS_LOCK_SET, RL_WRITE, FS_LOCK_FLOCK, 0, RL_EOF, 0), 0);
+    CHECK_INT(lock(b, hro, FS_LOCK_SET, RL_READ, FS_LOCK_FLOCK, 0, RL_EOF, 0), -EAGAIN);
+    CHECK_INT(call(a, FS_CLOSE, (uint64_t)ha, 0, 0, 0, 0), 0);
+    CHECK_INT(lock(b, hro, FS_LOCK_SET, RL_READ, FS_LOCK_FLOCK, 0, RL_EOF, 0), 0);
+    CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_WRITE, FS_LOCK_OFD, 1500, 1500, 0), 0);
+    /* the session's bound */
+    int64_t i, r = 0;
+    for (i = 0; i < 300 && r == 0; i++)
+        r = lock(a, ha2, FS_LOCK_SET, i % 2 ? RL_READ : RL_WRITE, 0, 10000 + i, 10000 + i, 7);
+    CHECK_INT(r, -ENOLCK);
+    CHECK(i > 200);
+    /* malformed */
+    CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_READ, 0, 5, 4, 7), -EINVAL);
+    CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_READ, 0, -1, 4, 7), -EINVAL);
+    CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_READ, 0, 0, -1, 7), -EINVAL);
+    CHECK_INT(lock(a, ha2, FS_LOCK_SET, 3, 0, 0, 1, 7), -EINVAL);
+    CHECK_INT(lock(a, ha2, 9, RL_READ, 0, 0, 1, 7), -EINVAL);
+    CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_READ, 0, 0, 1, 0), -EINVAL);
+    CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_READ, 0, 0, 1, 1ull << 31), -EINVAL);
+    CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_READ, FS_LOCK_OFD | FS_LOCK_FLOCK, 0, 1, 0), -EINVAL);
+    CHECK_INT(lock(a, ha2, FS_LOCK_SET, RL_READ, 1u << 20, 0, 1, 7), -EINVAL);
+    CHECK_INT(lock(b, 12345, FS_LOCK_SET, RL_READ, 0, 0, 1, 7), -EBADF);
+    /* without a handle: every record lock of one pid in the session (its launcher) */
+    CHECK_INT(lock(b, hb, FS_LOCK_SET, RL_WRITE, 0, 5000, 5000, 33), 0);
+    CHECK_INT(lock(b, 0, FS_LOCK_RELEASE, 0, 0, 0, 0, 33), 0);
+    CHECK_INT(lock(b, hb, FS_LOCK_SET, RL_WRITE, 0, 5000, 5000, 34), 0);
+    CHECK_INT(lock(b, 0, FS_LOCK_RELEASE, 0, 0, 0, 0, 0), -EBADF);
+    CHECK_INT(lock(b, 0, FS_LOCK_SET, RL_READ, 0, 0, 0, 33), -EBADF);
+    CHECK_INT(lock(b, 0, FS_LOCK_RELEASE, 0, 0, 0, 0, 34), 0);
+    /* a's end takes all its locks: b can lock everything */
+    fs_session_close(a);
+    CHECK_INT(lock(b, hb, FS_LOCK_SET, RL_WRITE, 0, 0, RL_EOF, 10), 0);
+    fs_session_close(b);
+}
+
 int main(void)
 {
+    CASE(file_locks);
     CASE(create_and_lookup);
     CASE(read_and_write);
     CASE(shared_offset);

@@ -95,6 +95,18 @@ $(BUILD)/user/bin/mqtest: tests/posix/mqtest.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/mqtest
 TEST_SCRIPTS += tests/posix/mqtest-test.sh
+# fifotest: FIFOs and device nodes, open semantics between unrelated processes (libc/pipe.c)
+$(BUILD)/user/bin/fifotest: tests/posix/fifotest.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/fifotest
+TEST_SCRIPTS += tests/posix/fifotest-test.sh
+# locktest: record, OFD and flock locks between processes on a server's file (docs/locks.md)
+$(BUILD)/user/bin/locktest: tests/posix/locktest.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/locktest
+TEST_SCRIPTS += tests/posix/locktest-test.sh
 # cycles: many short-lived programs of one kind (shared mappings, pipes, ptys, sessions,
 # timers, threads) in one boot; quotas must come back to the byte (scenario leaks)
 $(BUILD)/user/bin/cycles: tests/posix/cycles.c | $(DEPS_STAMP)

@@ -212,6 +212,10 @@ run_case mkdir -pv p/q/r p/q
 run_case mkdir -v -m 700 priv
 run_case mkdir dir
 run_case mkdir nosuch/x
+# --- mkfifo, mknod (the second operand sees the first FIFO; devices as root)
+run_case mkfifo -m 640 fifo fifo
+run_case mknod -m 600 node c 60 7
+run_case mknod -m 600 node p
 # --- rmdir
 run_case rmdir -v emptydir emptydir
 run_case rmdir -pv chain/x/y

@@ -49,6 +49,7 @@ struct fs_node {
     uint64_t id;            /* the server's node number (one reference); 0: lost */
     struct fs_node *hnext;  /* the next node in the same bucket */
     struct fs_dircache *dc; /* directories: allocated at the first readdir */
+    bool locked;            /* this process set record locks on it (released at a close) */
 };
 
 /* One open description (f->priv of every description but directories'). */
@@ -526,12 +527,62 @@ static int fs_open(struct vfs_file *f)
     return 0;
 }
 
+/* This process's pid, which names its record locks within the session (docs/locks.md). */
+static int32_t own_pid(const struct vfs_env *env)
+{
+    struct vfs_process p;
+    memset(&p, 0, sizeof p);
+    if (!env->process || env->process(env->ctx, &p) < 0)
+        return 0;
+    return p.pid;
+}
+
+/* The plugin's lock op: the server keeps the locks (FS_LOCK). */
+static int fs_lock(struct vfs_file *f, int cmd, int cls, int type, int64_t start, int64_t end,
+                   struct vfs_lock_info *out)
+{
+    struct fs_inst *r = inst_of(f->node->fs);
+    struct fs_open *o = open_of(f);
+    int32_t pid;
+    int64_t rc;
+    if (cmd == VFS_LOCK_RELEASE && !node_of(f->node)->locked)
+        return 0; /* this process set no record lock on the file: nothing to ask */
+    pid = cls == VFS_LOCK_POSIX ? own_pid(r->fs.env) : 0;
+    if (!o || !o->handle)
+        return -EIO;
+    if (cls == VFS_LOCK_POSIX && pid <= 0)
+        return -ENOLCK;
+    struct fs_msg m = {.a = {o->handle,
+                             (uint64_t)cmd | (uint64_t)type << 8 |
+                                 (cls == VFS_LOCK_OFD     ? FS_LOCK_OFD
+                                  : cls == VFS_LOCK_FLOCK ? FS_LOCK_FLOCK
+                                                          : 0),
+                             (uint64_t)start, (uint64_t)end, (uint64_t)pid}};
+    rc = request(r, &m, FS_LOCK, NULL, 0, NULL, 0, NULL, 0);
+    if (rc == -ENOSYS)
+        return -ENOLCK; /* a server that keeps no locks */
+    if (rc == 0 && cmd == VFS_LOCK_GET) {
+        out->type = (int)m.r[1];
+        out->start = m.r[2];
+        out->end = m.r[3];
+        out->pid = (int32_t)m.r[4];
+    }
+    if (rc == 0 && cls == VFS_LOCK_POSIX && cmd != VFS_LOCK_GET && type != 0)
+        node_of(f->node)->locked = true;
+    if (cmd == VFS_LOCK_RELEASE)
+        node_of(f->node)->locked = false;
+    return (int)rc;
+}
+
 static void fs_close(struct vfs_file *f)
 {
     struct fs_inst *r = inst_of(f->node->fs);
     struct fs_open *o = open_of(f);
+    struct fs_node *n = node_of(f->node);
     if (!o)
         return;
+    if (n->locked) /* a close releases the process's record locks */
+        fs_lock(f, VFS_LOCK_RELEASE, VFS_LOCK_POSIX, 0, 0, 0, NULL);
     if (o->handle)
         simple(r, FS_CLOSE, o->handle);
     if (o->prev)
@@ -697,13 +748,6 @@ static int fs_fcntl(struct vfs_file *f, int cmd, unsigned long arg)
             return -EIO;
         m.a[1] = cmd == F_SETFL ? (uint64_t)(arg & (O_APPEND | O_NONBLOCK)) : FS_FLAGS_KEEP;
         return (int)request(inst_of(f->node->fs), &m, FS_FLAGS, NULL, 0, NULL, 0, NULL, 0);
-    case F_GETLK:
-    case F_SETLK:
-    case F_SETLKW:
-    case F_OFD_GETLK:
-    case F_OFD_SETLK:
-    case F_OFD_SETLKW:
-        return -ENOLCK; /* the protocol has no locks, and they would have to be shared */
     }
     return -EINVAL;
 }
@@ -730,6 +774,7 @@ static const struct vfs_fs_ops fs_ops = {
     .syncfs = fs_syncfs,
     .map = fs_map,
     .fcntl = fs_fcntl,
+    .lock = fs_lock,
 };
 
 /* ---- fork and handles ---- */

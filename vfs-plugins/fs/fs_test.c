@@ -396,7 +396,41 @@ static void files_and_offsets(void)
     CHECK_INT(vfs_lseek(v, fd, 0, SEEK_CUR), 10);
     CHECK_INT(vfs_fsync(v, fd, false), 0);
     CHECK_INT(vfs_fsync(v, fd, true), 0);
-    CHECK_INT(vfs_fcntl(v, fd, F_SETLK, 0), -ENOLCK);
+    { /* locks are the server's (FS_LOCK); this host names no pid: no record locks */
+        struct linux_flock fl = {
+            .l_type = F_WRLCK, .l_whence = SEEK_CUR, .l_start = -10, .l_len = 5};
+        int fd3 = vfs_openat(v, AT_FDCWD, "/tmp/f", O_RDWR, 0);
+        CHECK(fd3 >= 0);
+        CHECK_INT(vfs_fcntl(v, fd, F_SETLK, 0), -EFAULT);
+        CHECK_INT(vfs_fcntl(v, fd, F_SETLK, (unsigned long)&fl), -ENOLCK);
+        CHECK_INT(vfs_fcntl(v, fd, F_OFD_SETLK, (unsigned long)&fl), 0); /* [0, 4] */
+        fl.l_whence = SEEK_SET;
+        fl.l_start = 4;
+        fl.l_len = 1;
+        CHECK_INT(vfs_fcntl(v, fd3, F_OFD_SETLK, (unsigned long)&fl), -EAGAIN);
+        CHECK_INT(vfs_fcntl(v, fd3, F_OFD_GETLK, (unsigned long)&fl), 0);
+        CHECK_INT(fl.l_type, F_WRLCK);
+        CHECK_INT(fl.l_start, 0);
+        CHECK_INT(fl.l_len, 5);
+        CHECK_INT(fl.l_pid, -1);
+        fl.l_type = F_RDLCK;
+        fl.l_pid = 0;
+        fl.l_whence = SEEK_END;
+        fl.l_start = INT64_MAX;
+        CHECK_INT(vfs_fcntl(v, fd3, F_OFD_SETLK, (unsigned long)&fl), -EOVERFLOW);
+        fl.l_whence = 9;
+        CHECK_INT(vfs_fcntl(v, fd3, F_OFD_SETLK, (unsigned long)&fl), -EINVAL);
+        fl.l_whence = SEEK_SET;
+        fl.l_start = 0;
+        fl.l_pid = 7;
+        CHECK_INT(vfs_fcntl(v, fd3, F_OFD_SETLK, (unsigned long)&fl), -EINVAL);
+        CHECK_INT(vfs_flock(v, fd3, LOCK_EX | LOCK_NB), 0); /* apart from fcntl locks */
+        CHECK_INT(vfs_flock(v, fd, LOCK_SH | LOCK_NB), -EAGAIN);
+        CHECK_INT(vfs_flock(v, fd, 3), -EINVAL);
+        CHECK_INT(vfs_close(v, fd3), 0); /* its description's locks go with it */
+        CHECK_INT(vfs_flock(v, fd, LOCK_SH | LOCK_NB), 0);
+        CHECK_INT(vfs_flock(v, fd, LOCK_UN), 0);
+    }
     /* transfers beyond one request: split, offsets right */
     for (i = 0; i < sizeof big; i++)
         big[i] = (char)('a' + i % 23);

@@ -700,7 +700,17 @@ static int ram_fcntl(struct vfs_file *f, int cmd, unsigned long arg)
     return -EINVAL;
 }
 
+/* Device and socket nodes (mknod) have nothing behind them here: ENXIO, as Linux gives
+ * for a device number without a driver. FIFOs opened by path never get here (the VFS
+ * hands them to its host's pipes). */
+static int ram_open(struct vfs_file *f)
+{
+    uint32_t t = f->node->type;
+    return S_ISCHR(t) || S_ISBLK(t) || S_ISSOCK(t) ? -ENXIO : 0;
+}
+
 static const struct vfs_fs_ops ram_ops = {
+    .open = ram_open,
     .lookup = ram_lookup,
     .readdir = ram_readdir,
     .create = ram_create,

@@ -939,8 +939,52 @@ static void descriptors_move_to_a_new_tree(void)
     CHECK_INT(vfs_close(b, 7), 0);
 }
 
+/* mknod: the types Linux allows, its errors in its order, devices for root only, the
+ * umask; FIFOs open only through the host's fifo_open (none here: ENXIO), devices of a
+ * ram tree give ENXIO. */
+static void mknod_nodes(void)
+{
+    struct vfs *v = tl_vfs("dir /tmp { ram mode=1777 }; dir /ro { inline f x }");
+    CHECK(v);
+    vfs_umask(v, 022);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/p", S_IFIFO | 0666, 0), 0);
+    CHECK_INT(sta(v, "/tmp/p"), 0);
+    CHECK_INT(st.st_mode, S_IFIFO | 0644);
+    CHECK_INT(st.st_rdev, 0);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/p", S_IFIFO | 0666, 0), -EEXIST);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/tmp/p", O_RDONLY | O_NONBLOCK, 0), -ENXIO);
+    int fd = vfs_openat(v, AT_FDCWD, "/tmp/p", O_PATH, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/d", S_IFDIR | 0755, 0), -EPERM);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/x", 0170000 | 0644, 0), -EINVAL);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/no/x", S_IFIFO | 0644, 0), -ENOENT);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/ro/x", S_IFIFO | 0644, 0), -EROFS);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/r", 0600, 0), 0);
+    CHECK_INT(sta(v, "/tmp/r"), 0);
+    CHECK_INT(st.st_mode, S_IFREG | 0600);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/c", S_IFCHR | 0600, 0x3c07), 0);
+    CHECK_INT(sta(v, "/tmp/c"), 0);
+    CHECK_INT(st.st_mode, S_IFCHR | 0600);
+    CHECK_INT(st.st_rdev, 0x3c07);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/tmp/c", O_RDONLY, 0), -ENXIO);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/b", S_IFBLK | 0600, 0x3d01), 0);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/tmp/b", O_RDWR, 0), -ENXIO);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/s", S_IFSOCK | 0600, 0), 0);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/tmp/s", O_RDONLY, 0), -ENXIO);
+    /* not root: devices are EPERM (after EEXIST and the directory's permissions), FIFOs fine */
+    vfs_set_ids(v, 1000, 1000);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/c2", S_IFCHR | 0600, 0x3c07), -EPERM);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/c", S_IFCHR | 0600, 0x3c07), -EEXIST);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/p2", S_IFIFO | 0600, 0), 0);
+    CHECK_INT(vfs_mknodat(v, AT_FDCWD, "/tmp/p3", S_IFIFO | 0600, 0), 0);
+    CHECK_INT(sta(v, "/tmp/p3"), 0);
+    CHECK_INT(st.st_uid, 1000);
+}
+
 int main(void)
 {
+    RUN(mknod_nodes);
     RUN(tree_from_config);
     RUN(overlay_on_a_backing_tree);
     RUN(inherited_backing_directories);

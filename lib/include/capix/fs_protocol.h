@@ -100,8 +100,23 @@ enum fs_op {
     /* no arguments: every file system of the server's tree writes back what it holds
      * (sync, syncfs, fsync of a directory) */
     FS_SYNCFS,
+    /* a0 handle, a1 FS_LOCK_* command | type << 8 (0 unlock, 1 read, 2 write) | FS_LOCK_OFD
+     * or FS_LOCK_FLOCK (the handle owns the lock; else a process, a4 its pid within the
+     * session), a2 start, a3 end (inclusive, 0 <= start <= end <= INT64_MAX), a4 pid.
+     * GET: r1 the type of the first conflicting lock (0: none), r2 its start, r3 its end,
+     * r4 its pid (-1 for a description's lock). SET: 0, -EAGAIN (a conflict), -ENOLCK.
+     * WAIT: as SET, and a conflict records that the owner waits (for EDEADLK, a while:
+     * the client asks again). RELEASE: every lock of the owner on the file goes
+     * (docs/locks.md). */
+    FS_LOCK,
     FS_OP_COUNT
 };
+#define FS_LOCK_GET 0
+#define FS_LOCK_SET 1
+#define FS_LOCK_WAIT 2
+#define FS_LOCK_RELEASE 3
+#define FS_LOCK_OFD (1u << 16)   /* the owner is the handle (fcntl F_OFD_*) */
+#define FS_LOCK_FLOCK (1u << 17) /* flock: the handle's, in a table of its own */
 
 /* On capix IPC a request is a call with label FS_LABEL_REQUEST and 6 words (op, a0..a2
  * in registers, a3 and a4 in IPC buffer words 4 and 5); the answer has 5 words (r0..r3 in

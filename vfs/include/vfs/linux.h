@@ -395,6 +395,11 @@ _Static_assert(offsetof(struct linux_statfs, f_fsid) == 56, "f_fsid");
 _Static_assert(offsetof(struct linux_statfs, f_namelen) == 64, "f_namelen");
 _Static_assert(offsetof(struct linux_statfs, f_flags) == 80, "f_flags");
 
+#define LOCK_SH 1 /* flock */
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
 /* struct flock for F_GETLK and F_SETLK: 32 bytes. */
 struct linux_flock {
     int16_t l_type;

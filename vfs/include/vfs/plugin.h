@@ -34,6 +34,7 @@ struct cfg_value;
 struct vfs_fs;
 struct vfs_fs_ops;
 struct vfs_map;
+struct vfs_lock_info;
 
 /* A node as the core sees it. fs, ino and type are set by the plugin when it makes the
  * node and never change; refs belongs to the core (plugins read it in release/unlink). */
@@ -194,6 +195,24 @@ struct vfs_fs_ops {
      * fat's cache, a server's through its client): 0 or a negative errno. NULL: nothing
      * is held back. */
     int (*syncfs)(struct vfs_fs *fs);
+    /* File locks kept where every process sharing the file sees them (a server's): cmd
+     * and class as enum vfs_lock_*, type RL_* (lib/lock), [start, end] checked by the
+     * core. GET fills *out with the first conflicting lock (type 0: none); SET and WAIT
+     * answer -EAGAIN for a conflict (WAIT: the caller waits and asks again; -EDEADLK when
+     * that would close a cycle); RELEASE drops this process's record locks on the file.
+     * NULL: the file is private to the process, so every lock is granted and none is
+     * ever reported. */
+    int (*lock)(struct vfs_file *f, int cmd, int cls, int type, int64_t start, int64_t end,
+                struct vfs_lock_info *out);
+};
+
+/* File locks (docs/locks.md): what the plugin's lock op is asked. */
+enum vfs_lock_cmd { VFS_LOCK_GET, VFS_LOCK_SET, VFS_LOCK_WAIT, VFS_LOCK_RELEASE };
+enum vfs_lock_class { VFS_LOCK_POSIX, VFS_LOCK_OFD, VFS_LOCK_FLOCK };
+struct vfs_lock_info {
+    int type; /* RL_* of lib/lock: 0 none, 1 read, 2 write */
+    int64_t start, end;
+    int32_t pid; /* -1: a description's lock */
 };
 
 /* A memory object that holds pages [first, first + pages) of a file: mem is the

@@ -24,6 +24,7 @@ struct cfg_node;
 struct cfg_error;
 struct vfs;
 struct vfs_file;
+struct vfs_node;
 struct vfs_fd_table;
 struct vfs_plugin;
 
@@ -66,6 +67,12 @@ struct vfs_env {
     int (*process)(void *ctx, struct vfs_process *out);
     int (*session)(void *ctx, const char *service, const char *label, struct fs_transport *out);
     int (*terminal)(void *ctx, const char *label, struct term_transport *out);
+    /* Opens FIFO node (open's flags, as they are kept in the description) for the host,
+     * whose pipes carry FIFOs' data: 0 and a description with one reference in *out,
+     * or -errno (-ENXIO: write-only and non-blocking without a reader). It must not
+     * block: waiting for the other end is the host's after the open. NULL: opening a
+     * FIFO gives -ENXIO. */
+    int (*fifo_open)(void *ctx, struct vfs_node *node, uint32_t flags, struct vfs_file **out);
 };
 
 /*
@@ -182,6 +189,13 @@ int vfs_fstat(struct vfs *v, int fd, struct linux_stat *st);
 int vfs_statx(struct vfs *v, int dirfd, const char *path, int flags, unsigned mask,
               struct linux_statx *stx);
 int vfs_mkdirat(struct vfs *v, int dirfd, const char *path, uint32_t mode);
+/* flock: op LOCK_SH, LOCK_EX or LOCK_UN, with LOCK_NB; 0, -EWOULDBLOCK (-EAGAIN) for a
+ * conflict (also without LOCK_NB: the caller waits and asks again), -EBADF, -EINVAL. */
+int vfs_flock(struct vfs *v, int fd, int op);
+/* mknod: mode's type S_IFREG (or 0), S_IFIFO, S_IFSOCK, or (root only, else -EPERM)
+ * S_IFCHR/S_IFBLK with dev as st_rdev; S_IFDIR -EPERM, others -EINVAL. The umask
+ * applies. A file system without such nodes answers -EPERM (fat, as Linux's vfat). */
+int vfs_mknodat(struct vfs *v, int dirfd, const char *path, uint32_t mode, uint64_t dev);
 /* flags 0 (unlink) or AT_REMOVEDIR (rmdir). */
 int vfs_unlinkat(struct vfs *v, int dirfd, const char *path, int flags);
 /* flags RENAME_NOREPLACE or RENAME_EXCHANGE. */
