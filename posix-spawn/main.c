@@ -90,6 +90,7 @@ struct shared {
     uint64_t slot_mem, slot_notif; /* where every holder has its copies */
     uint64_t notif2, slot_notif2;  /* a terminal: the input notification (wait rights) */
     bool pinned;                   /* a terminal: kept for the sandbox's life */
+    bool fs;                       /* a session of the File_system service */
     int label;                     /* a session: programs_label_index of its label */
     unsigned fifo;                 /* a FIFO's pipe: its entry in fifos (mem, notif derived) */
     uint64_t holders[MAX_PROCS / 64];
@@ -459,6 +460,7 @@ static long session_open(struct proc *pr, const struct cx_msg *req)
     if (r < 0)
         return r;
     sh->label = li;
+    sh->fs = !memcmp(words, "File_system", 12); /* the service name, NUL-padded */
     sh->slot_mem = slot_mem, sh->slot_notif = slot_ep;
     if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
         cx_cap_copy(sh->notif, pr->pd, slot_ep, CX_R_WRITE, 0)) {
@@ -1659,8 +1661,8 @@ static void sync_file_systems(void)
 {
     for (unsigned id = 1; id < MAX_SHARED; id++) {
         struct shared *sh = &shared[id];
-        if (!sh->used || !sh->quota || sh->notif2)
-            continue; /* not a File_system session (terminals have notif2) */
+        if (!sh->used || !sh->fs)
+            continue; /* not a File_system session */
         cx_ipcbuf()->words[4] = cx_ipcbuf()->words[5] = 0;
         struct cx_ret r =
             cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 6, 0), FS_SYNCFS, 0, 0, 0);
