@@ -160,6 +160,54 @@ static uint64_t *pte_of(uint64_t root, uint64_t va)
     return &t[idx(va, 0)];
 }
 
+/* The entry of va in its last-level table, or NULL when a table on the way is absent;
+ * *span: the pages from va to the end of that table, or of the absent table's reach
+ * (so a range walk skips a hole of 2 MiB, 1 GiB or 512 GiB in one step). */
+static uint64_t *pte_span(uint64_t root, uint64_t va, uint64_t *span)
+{
+    uint64_t *t = phys_to_virt(root);
+    for (int level = 3; level >= 0; level--) {
+        if (level == 0) {
+            *span = 512 - idx(va, 0);
+            return &t[idx(va, 0)];
+        }
+        uint64_t e = t[idx(va, level)];
+        if (!(e & PTE_P)) {
+            uint64_t reach = 1ul << (9 * level); /* pages under one entry of this level */
+            *span = reach - ((va >> 12) & (reach - 1));
+            return NULL;
+        }
+        t = phys_to_virt(e & PTE_ADDR);
+    }
+    return NULL;
+}
+
+static uint64_t pte_make(uint64_t pa, uint8_t flags)
+{
+    uint64_t e = pa | PTE_P | PTE_U;
+    if (flags & CX_MAP_W)
+        e |= PTE_W;
+    if (!(flags & CX_MAP_X) && cpu_has_nx)
+        e |= PTE_NX;
+    if (flags & MAP_DEVICE)
+        e |= PTE_PCD | PTE_PWT;
+    return e;
+}
+
+/* After n entries of root changed (first at va): one invlpg each for a few, else the
+ * whole TLB, when root is the current address space. */
+static void flush_changed(uint64_t root, uint64_t va, uint64_t pages, uint64_t n)
+{
+    if (!n || this_cpu()->cur_root != root)
+        return;
+    if (n > 32 || pages > 32) {
+        pt_activate(root);
+        return;
+    }
+    for (uint64_t i = 0; i < pages; i++)
+        pt_flush(va + i * PAGE_SIZE);
+}
+
 void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags)
 {
     uint64_t *pte = pte_of(root, va);
@@ -185,6 +233,94 @@ void pt_clear(uint64_t root, uint64_t va)
         if (this_cpu()->cur_root == root)
             pt_flush(va);
     }
+}
+
+void pt_set_range(uint64_t root, uint64_t va, uint64_t pages, uint64_t (*frame)(void *, uint64_t),
+                  void *arg, uint8_t (*flags_of)(void *, uint64_t))
+{
+    uint64_t changed = 0;
+    for (uint64_t i = 0; i < pages;) {
+        uint64_t span;
+        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span);
+        if (span > pages - i)
+            span = pages - i;
+        for (uint64_t j = 0; j < span; j++) {
+            uint64_t f = frame(arg, i + j);
+            uint64_t e = f ? pte_make(f, flags_of(arg, f)) : 0;
+            KASSERT(pte || !f);
+            if (!pte || pte[j] == e)
+                continue;
+            if (pte[j] & PTE_P)
+                changed++;
+            pte[j] = e;
+        }
+        i += span;
+    }
+    flush_changed(root, va, pages, changed);
+}
+
+uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages)
+{
+    uint64_t changed = 0;
+    for (uint64_t i = 0; i < pages;) {
+        uint64_t span;
+        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span);
+        if (span > pages - i)
+            span = pages - i;
+        for (uint64_t j = 0; pte && j < span; j++) {
+            if (pte[j] & PTE_P)
+                changed++;
+            pte[j] = 0;
+        }
+        i += span;
+    }
+    flush_changed(root, va, pages, changed);
+    return changed;
+}
+
+void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
+{
+    uint64_t changed = 0;
+    for (uint64_t i = 0; i < pages;) {
+        uint64_t span;
+        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span);
+        if (span > pages - i)
+            span = pages - i;
+        for (uint64_t j = 0; pte && j < span; j++) {
+            if ((pte[j] & (PTE_P | PTE_W)) == (PTE_P | PTE_W)) {
+                pte[j] &= ~PTE_W;
+                changed++;
+            }
+        }
+        i += span;
+    }
+    flush_changed(root, va, pages, changed);
+}
+
+void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool readonly)
+{
+    uint64_t changed = 0;
+    for (uint64_t i = 0; i < pages;) {
+        uint64_t span;
+        uint64_t *from = pte_span(src, va + i * PAGE_SIZE, &span);
+        if (span > pages - i)
+            span = pages - i;
+        if (from) {
+            uint64_t dspan;
+            uint64_t *to = pte_span(dst, va + i * PAGE_SIZE, &dspan);
+            KASSERT(to && dspan >= span); /* the caller made dst's tables (pt_ensure) */
+            for (uint64_t j = 0; j < span; j++) {
+                uint64_t e = from[j];
+                if (!(e & PTE_P))
+                    continue;
+                if (to[j] & PTE_P)
+                    changed++;
+                to[j] = readonly ? e & ~PTE_W : e;
+            }
+        }
+        i += span;
+    }
+    flush_changed(dst, va, pages, changed);
 }
 
 uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *flags)
