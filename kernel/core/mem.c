@@ -132,10 +132,9 @@ uint64_t mem_unshare(struct mem *m, uint64_t page)
     uint16_t *c = f ? frame_counter(f) : NULL;
     if (!c || !*c)
         return f;
-    uint64_t nf = pmem_alloc();
+    uint64_t nf = pmem_alloc_copy(f);
     if (!nf)
         return 0;
-    memcpy(phys_to_virt(nf), phys_to_virt(f), PAGE_SIZE);
     (*c)--;
     mem_set_frame(m, page, nf);
     for (struct region *r = m->mappings; r; r = r->mem_next) /* at most MEM_COW_MAPPINGS */
@@ -166,7 +165,8 @@ void mem_free(struct mem *m)
     for (uint64_t i = 0; i < nd; i++) {
         if (!m->dir[i])
             continue;
-        for (int j = 0; j < DIR_ENTRIES && !m->device; j++) {
+        uint64_t in_dir = m->pages - i * DIR_ENTRIES; /* the last directory: the rest */
+        for (uint64_t j = 0; j < DIR_ENTRIES && j < in_dir && !m->device; j++) {
             uint64_t f = m->dir[i][j];
             uint16_t *c = f ? frame_counter(f) : NULL;
             if (c && *c)

@@ -344,10 +344,10 @@ static int copy_pages(const struct region *r, struct mem *m, bool *same)
         if (!f || (cow && mem_share_frame(m, i, f)))
             continue;
         *same = false;
-        uint64_t to = mem_frame(m, i, true);
+        uint64_t to = pmem_alloc_copy(f);
         if (!to) /* no frame left: fail, never copy into frame 0 */
             return CX_E_NO_MEMORY;
-        memcpy(phys_to_virt(to), phys_to_virt(f), PAGE_SIZE);
+        mem_set_frame(m, i, to);
     }
     if (cow)
         protect_shared(r);
