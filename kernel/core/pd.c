@@ -369,7 +369,8 @@ int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
             err = map_region(dst, r->mem, r->offset, r->va, r->pages, r->flags, r->maxflags, false);
             if (err)
                 return err;
-            pt_copy_range(src->pml4, dst->pml4, r->va, r->pages, false);
+            if (r->mem->device) /* else shared memory faults in where the copy touches it */
+                pt_copy_range(src->pml4, dst->pml4, r->va, r->pages, false);
             continue;
         }
         struct mem *m = mem_create_kernel(dst->obj.quota, r->pages, &err);

@@ -16,6 +16,10 @@
 #define PTE_PS 0x80ul
 #define PTE_NX (1ul << 63)
 #define PTE_ADDR 0x000ffffffffff000ul
+/* In a directory entry over a last-level table (bits 9..11 are the software's): an
+ * entry of that table may be present. Set whenever one is made present; cleared when
+ * a range clears the whole table. Range walks skip a table without it. */
+#define PDE_USED 0x200ul
 #define MAX_DIRECT_GIB 16
 #define MMIO_BASE 0xffffffffc0000000ul
 
@@ -163,7 +167,7 @@ static uint64_t *pte_of(uint64_t root, uint64_t va)
 /* The entry of va in its last-level table, or NULL when a table on the way is absent;
  * *span: the pages from va to the end of that table, or of the absent table's reach
  * (so a range walk skips a hole of 2 MiB, 1 GiB or 512 GiB in one step). */
-static uint64_t *pte_span(uint64_t root, uint64_t va, uint64_t *span)
+static uint64_t *pte_span(uint64_t root, uint64_t va, uint64_t *span, uint64_t **pde)
 {
     uint64_t *t = phys_to_virt(root);
     for (int level = 3; level >= 0; level--) {
@@ -171,6 +175,8 @@ static uint64_t *pte_span(uint64_t root, uint64_t va, uint64_t *span)
             *span = 512 - idx(va, 0);
             return &t[idx(va, 0)];
         }
+        if (level == 1)
+            *pde = &t[idx(va, 1)];
         uint64_t e = t[idx(va, level)];
         if (!(e & PTE_P)) {
             uint64_t reach = 1ul << (9 * level); /* pages under one entry of this level */
@@ -210,8 +216,10 @@ static void flush_changed(uint64_t root, uint64_t va, uint64_t pages, uint64_t n
 
 void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags)
 {
-    uint64_t *pte = pte_of(root, va);
+    uint64_t span, *pde;
+    uint64_t *pte = pte_span(root, va, &span, &pde);
     KASSERT(pte);
+    *pde |= PDE_USED;
     uint64_t e = pa | PTE_P | PTE_U;
     if (flags & CX_MAP_W)
         e |= PTE_W;
@@ -240,8 +248,8 @@ void pt_set_range(uint64_t root, uint64_t va, uint64_t pages, uint64_t (*frame)(
 {
     uint64_t changed = 0;
     for (uint64_t i = 0; i < pages;) {
-        uint64_t span;
-        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span);
+        uint64_t span, *pde;
+        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
         if (span > pages - i)
             span = pages - i;
         for (uint64_t j = 0; j < span; j++) {
@@ -252,6 +260,8 @@ void pt_set_range(uint64_t root, uint64_t va, uint64_t pages, uint64_t (*frame)(
                 continue;
             if (pte[j] & PTE_P)
                 changed++;
+            if (e)
+                *pde |= PDE_USED;
             pte[j] = e;
         }
         i += span;
@@ -263,14 +273,18 @@ uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages)
 {
     uint64_t changed = 0;
     for (uint64_t i = 0; i < pages;) {
-        uint64_t span;
-        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span);
+        uint64_t span, *pde;
+        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
         if (span > pages - i)
             span = pages - i;
-        for (uint64_t j = 0; pte && j < span; j++) {
-            if (pte[j] & PTE_P)
-                changed++;
-            pte[j] = 0;
+        if (pte && (*pde & PDE_USED)) {
+            for (uint64_t j = 0; j < span; j++) {
+                if (pte[j] & PTE_P)
+                    changed++;
+                pte[j] = 0;
+            }
+            if (span == 512) /* the whole table: nothing in it is present now */
+                *pde &= ~PDE_USED;
         }
         i += span;
     }
@@ -282,11 +296,11 @@ void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
 {
     uint64_t changed = 0;
     for (uint64_t i = 0; i < pages;) {
-        uint64_t span;
-        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span);
+        uint64_t span, *pde;
+        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
         if (span > pages - i)
             span = pages - i;
-        for (uint64_t j = 0; pte && j < span; j++) {
+        for (uint64_t j = 0; pte && (*pde & PDE_USED) && j < span; j++) {
             if ((pte[j] & (PTE_P | PTE_W)) == (PTE_P | PTE_W)) {
                 pte[j] &= ~PTE_W;
                 changed++;
@@ -301,21 +315,23 @@ void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool
 {
     uint64_t changed = 0;
     for (uint64_t i = 0; i < pages;) {
-        uint64_t span;
-        uint64_t *from = pte_span(src, va + i * PAGE_SIZE, &span);
+        uint64_t span, *pde;
+        uint64_t *from = pte_span(src, va + i * PAGE_SIZE, &span, &pde);
         if (span > pages - i)
             span = pages - i;
-        if (from) {
-            uint64_t dspan;
-            uint64_t *to = pte_span(dst, va + i * PAGE_SIZE, &dspan);
+        if (from && (*pde & PDE_USED)) {
+            uint64_t dspan, *dpde;
+            uint64_t *to = pte_span(dst, va + i * PAGE_SIZE, &dspan, &dpde);
             KASSERT(to && dspan >= span); /* the caller made dst's tables (pt_ensure) */
+            uint64_t mask = readonly ? ~PTE_W : ~0ul;
             for (uint64_t j = 0; j < span; j++) {
                 uint64_t e = from[j];
                 if (!(e & PTE_P))
                     continue;
                 if (to[j] & PTE_P)
                     changed++;
-                to[j] = readonly ? e & ~PTE_W : e;
+                to[j] = e & mask;
+                *dpde |= PDE_USED;
             }
         }
         i += span;
