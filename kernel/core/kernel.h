@@ -308,8 +308,10 @@ struct mem *mem_create_dma(struct quota *q, uint64_t pages, uint64_t *phys, int 
  * the first write makes the writer's object a copy of its own. */
 bool mem_frame_shared(uint64_t pa);
 bool mem_share_frame(struct mem *dst, uint64_t page, uint64_t pa); /* false: copy it */
-uint64_t mem_unshare(struct mem *m, uint64_t page);                /* the page's own frame, or 0 */
-uint16_t *frame_counter(uint64_t pa);                              /* kheap.c */
+int mem_copy_pages(struct mem *dst, struct mem *src, uint64_t off, uint64_t pages, bool cow,
+                   bool *same);
+uint64_t mem_unshare(struct mem *m, uint64_t page); /* the page's own frame, or 0 */
+uint16_t *frame_counter(uint64_t pa);               /* kheap.c */
 uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc);
 void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa);
 void mem_teardown(struct mem *m);

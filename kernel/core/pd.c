@@ -338,17 +338,9 @@ static void protect_shared(const struct region *r)
 static int copy_pages(const struct region *r, struct mem *m, bool *same)
 {
     bool cow = r->mem->nmappings <= MEM_COW_MAPPINGS && !r->mem->pinned;
-    *same = cow;
-    for (uint64_t i = 0; i < r->pages; i++) {
-        uint64_t f = mem_frame(r->mem, r->offset + i, false);
-        if (!f || (cow && mem_share_frame(m, i, f)))
-            continue;
-        *same = false;
-        uint64_t to = pmem_alloc_copy(f);
-        if (!to) /* no frame left: fail, never copy into frame 0 */
-            return CX_E_NO_MEMORY;
-        mem_set_frame(m, i, to);
-    }
+    int err = mem_copy_pages(m, r->mem, r->offset, r->pages, cow, same);
+    if (err)
+        return err;
     if (cow)
         protect_shared(r);
     return 0;
