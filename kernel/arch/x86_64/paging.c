@@ -200,18 +200,32 @@ static uint64_t pte_make(uint64_t pa, uint8_t flags)
     return e;
 }
 
-/* After n entries of root changed (first at va): one invlpg each for a few, else the
- * whole TLB, when root is the current address space. */
-static void flush_changed(uint64_t root, uint64_t va, uint64_t pages, uint64_t n)
+/* The entries a range operation changed that the TLB may hold: up to FLUSH_MAX
+ * addresses are flushed one by one, more flush the whole TLB; only when root is the
+ * current address space. */
+#define FLUSH_MAX 32
+struct flush {
+    uint64_t root, n;
+    uint64_t va[FLUSH_MAX];
+};
+
+static void flush_note(struct flush *fl, uint64_t va)
 {
-    if (!n || this_cpu()->cur_root != root)
+    if (fl->n < FLUSH_MAX)
+        fl->va[fl->n] = va;
+    fl->n++;
+}
+
+static void flush_done(const struct flush *fl)
+{
+    if (!fl->n || this_cpu()->cur_root != fl->root)
         return;
-    if (n > 32 || pages > 32) {
-        pt_activate(root);
+    if (fl->n > FLUSH_MAX) {
+        pt_activate(fl->root);
         return;
     }
-    for (uint64_t i = 0; i < pages; i++)
-        pt_flush(va + i * PAGE_SIZE);
+    for (uint64_t i = 0; i < fl->n; i++)
+        pt_flush(fl->va[i]);
 }
 
 void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags)
@@ -246,7 +260,7 @@ void pt_clear(uint64_t root, uint64_t va)
 void pt_set_range(uint64_t root, uint64_t va, uint64_t pages, uint64_t (*frame)(void *, uint64_t),
                   void *arg, uint8_t (*flags_of)(void *, uint64_t))
 {
-    uint64_t changed = 0;
+    struct flush fl = {.root = root};
     for (uint64_t i = 0; i < pages;) {
         uint64_t span, *pde;
         uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
@@ -259,19 +273,19 @@ void pt_set_range(uint64_t root, uint64_t va, uint64_t pages, uint64_t (*frame)(
             if (!pte || pte[j] == e)
                 continue;
             if (pte[j] & PTE_P)
-                changed++;
+                flush_note(&fl, va + (i + j) * PAGE_SIZE);
             if (e)
                 *pde |= PDE_USED;
             pte[j] = e;
         }
         i += span;
     }
-    flush_changed(root, va, pages, changed);
+    flush_done(&fl);
 }
 
 uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages)
 {
-    uint64_t changed = 0;
+    struct flush fl = {.root = root};
     for (uint64_t i = 0; i < pages;) {
         uint64_t span, *pde;
         uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
@@ -280,7 +294,7 @@ uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages)
         if (pte && (*pde & PDE_USED)) {
             for (uint64_t j = 0; j < span; j++) {
                 if (pte[j] & PTE_P)
-                    changed++;
+                    flush_note(&fl, va + (i + j) * PAGE_SIZE);
                 pte[j] = 0;
             }
             if (span == 512) /* the whole table: nothing in it is present now */
@@ -288,13 +302,13 @@ uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages)
         }
         i += span;
     }
-    flush_changed(root, va, pages, changed);
-    return changed;
+    flush_done(&fl);
+    return fl.n;
 }
 
 void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
 {
-    uint64_t changed = 0;
+    struct flush fl = {.root = root};
     for (uint64_t i = 0; i < pages;) {
         uint64_t span, *pde;
         uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
@@ -303,17 +317,17 @@ void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
         for (uint64_t j = 0; pte && (*pde & PDE_USED) && j < span; j++) {
             if ((pte[j] & (PTE_P | PTE_W)) == (PTE_P | PTE_W)) {
                 pte[j] &= ~PTE_W;
-                changed++;
+                flush_note(&fl, va + (i + j) * PAGE_SIZE);
             }
         }
         i += span;
     }
-    flush_changed(root, va, pages, changed);
+    flush_done(&fl);
 }
 
 void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool readonly)
 {
-    uint64_t changed = 0;
+    struct flush fl = {.root = dst};
     for (uint64_t i = 0; i < pages;) {
         uint64_t span, *pde;
         uint64_t *from = pte_span(src, va + i * PAGE_SIZE, &span, &pde);
@@ -329,14 +343,14 @@ void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool
                 if (!(e & PTE_P))
                     continue;
                 if (to[j] & PTE_P)
-                    changed++;
+                    flush_note(&fl, va + (i + j) * PAGE_SIZE);
                 to[j] = e & mask;
                 *dpde |= PDE_USED;
             }
         }
         i += span;
     }
-    flush_changed(dst, va, pages, changed);
+    flush_done(&fl);
 }
 
 uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *flags)
