@@ -83,18 +83,30 @@ static long load_segments(const struct elf_info *ei, uint64_t bias)
     if (cx_map(rt->slot_pd, m, 0, bias + lo, pages, CX_MAP_R | CX_MAP_W))
         return -ENOMEM;
     image_va = bias + lo, image_pages = pages, image_slot = m;
-    struct elf_segment seg;
-    for (unsigned i = 0; elf_load_segment(ei, i, &seg) == 0; i++)
+    /* the segments, read once (a program has a handful; past LOAD_SEGS, each page asks
+     * elf_load_segment again) */
+    enum { LOAD_SEGS = 16 };
+    struct elf_segment seg, segs[LOAD_SEGS];
+    unsigned nseg = 0;
+    for (unsigned i = 0; elf_load_segment(ei, i, &seg) == 0; i++) {
         memcpy((char *)(bias + seg.vaddr), seg.data, seg.filesz);
+        if (i < LOAD_SEGS)
+            segs[i] = seg;
+        nseg = i + 1;
+    }
     /* each page gets the union of the flags of the segments on it */
     uint64_t run_start = 0, run_flags = 0;
     for (uint64_t pg = 0; pg <= pages; pg++) {
         uint64_t f = 0;
         if (pg < pages) {
             uint64_t va = lo + pg * CX_PAGE_SIZE;
-            for (unsigned i = 0; elf_load_segment(ei, i, &seg) == 0; i++)
-                if (seg.vaddr < va + CX_PAGE_SIZE && va < seg.vaddr + seg.memsz)
-                    f |= map_flags(seg.flags);
+            for (unsigned i = 0; i < nseg; i++) {
+                if (i >= LOAD_SEGS && elf_load_segment(ei, i, &seg) != 0)
+                    break;
+                const struct elf_segment *s = i < LOAD_SEGS ? &segs[i] : &seg;
+                if (s->vaddr < va + CX_PAGE_SIZE && va < s->vaddr + s->memsz)
+                    f |= map_flags(s->flags);
+            }
         }
         if (pg == pages || f != run_flags) {
             if (run_flags && cx_protect(rt->slot_pd, bias + lo + run_start * CX_PAGE_SIZE,

@@ -79,6 +79,10 @@ capix_qemu_args() {
     -display none -no-reboot -nodefaults
     -device isa-debug-exit,iobase=0xf4,iosize=0x04)
   capix_icount_args
+  # CAPIX_QEMU_EXTRA: more QEMU arguments, split on spaces (e.g. a QMP socket for
+  # tools/qemu-sample)
+  [[ -n ${CAPIX_QEMU_EXTRA:-} ]] && read -ra _extra <<<"$CAPIX_QEMU_EXTRA" && QEMU_ARGS+=("${_extra[@]}")
+  return 0
 }
 
 # capix_qemu_uefi_args IMAGE: the common QEMU arguments for booting IMAGE (tools/mkimage)

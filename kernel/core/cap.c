@@ -39,10 +39,11 @@ void cspace_teardown(struct pd *pd)
         return;
     struct quota *q = pd->obj.quota;
     uint32_t nchunks = pd->nslots / CSPACE_CHUNK;
-    for (uint32_t i = 0; i < pd->nslots; i++) {
-        struct cap *c = &pd->chunks[i / CSPACE_CHUNK][i % CSPACE_CHUNK];
-        if (c->obj)
-            cap_delete_slot(c);
+    for (uint32_t i = 0; i < nchunks; i++) {
+        struct cap *c = pd->chunks[i], *end = c + CSPACE_CHUNK;
+        for (; c < end; c++)
+            if (c->obj)
+                cap_delete_slot(c);
     }
     for (uint32_t i = 0; i < nchunks; i++)
         kfree(q, pd->chunks[i], CSPACE_CHUNK * sizeof(struct cap));

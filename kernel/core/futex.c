@@ -19,6 +19,7 @@ struct bucket {
     struct thread *head, *tail;
 };
 static struct bucket buckets[FUTEX_BUCKETS];
+static uint64_t nwaiting; /* threads in all buckets (futex_mem_gone looks only if any) */
 
 static struct bucket *bucket_of(const struct mem *m, uint64_t off)
 {
@@ -37,6 +38,7 @@ static void bucket_remove(struct bucket *b, struct thread *t)
     else
         b->tail = t->qprev;
     t->qnext = t->qprev = NULL;
+    nwaiting--;
 }
 
 /* The word at byte offset off of m (4-aligned, inside m); an untouched page reads 0. */
@@ -69,6 +71,7 @@ long futex_do_wait(struct thread *t, struct mem *m, uint64_t off, uint32_t expec
     else
         b->head = t;
     b->tail = t;
+    nwaiting++;
     return 1;
 }
 
@@ -99,7 +102,7 @@ void futex_cancel(struct thread *t)
 /* m is being destroyed: every waiter on it wakes with CX_E_DEAD. */
 void futex_mem_gone(struct mem *m)
 {
-    for (unsigned i = 0; i < FUTEX_BUCKETS; i++) {
+    for (unsigned i = 0; i < FUTEX_BUCKETS && nwaiting; i++) {
         struct bucket *b = &buckets[i];
         for (struct thread *t = b->head, *next; t; t = next) {
             next = t->qnext;

@@ -68,6 +68,7 @@ struct quota;
 void pmem_add_range(uint64_t start, uint64_t end);
 void pmem_add_pt_range(uint64_t start, uint64_t end);
 uint64_t pmem_alloc(void);                  /* zeroed frame or 0 */
+uint64_t pmem_alloc_copy(uint64_t src);     /* a copy of frame src (never zeroed first) or 0 */
 uint64_t pmem_alloc_contig(uint64_t pages); /* zeroed contiguous frames, or 0 */
 void pmem_free(uint64_t pa);
 uint64_t pmem_alloc_pt(void); /* zeroed frame for a page table, or 0 */
@@ -309,8 +310,10 @@ struct mem *mem_create_dma(struct quota *q, uint64_t pages, uint64_t *phys, int 
  * the first write makes the writer's object a copy of its own. */
 bool mem_frame_shared(uint64_t pa);
 bool mem_share_frame(struct mem *dst, uint64_t page, uint64_t pa); /* false: copy it */
-uint64_t mem_unshare(struct mem *m, uint64_t page);                /* the page's own frame, or 0 */
-uint16_t *frame_counter(uint64_t pa);                              /* kheap.c */
+int mem_copy_pages(struct mem *dst, struct mem *src, uint64_t off, uint64_t pages, bool cow,
+                   bool *same);
+uint64_t mem_unshare(struct mem *m, uint64_t page); /* the page's own frame, or 0 */
+uint16_t *frame_counter(uint64_t pa);               /* kheap.c */
 uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc);
 void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa);
 void mem_teardown(struct mem *m);
@@ -321,6 +324,18 @@ uint64_t pt_new_root(void);
 int pt_ensure(uint64_t root, uint64_t va, struct quota *q, uint64_t *count);
 void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags);
 void pt_clear(uint64_t root, uint64_t va);
+/* Range forms, each one walk per last-level table, skipping absent tables whole, and
+ * one TLB flush (per page for a few changed entries, else all) when root is current:
+ * pt_set_range sets the entries of [va, va + pages * 4096) to frame(arg, i) with
+ * flags_of(arg, frame), or clears those whose frame is 0 (a frame needs its table:
+ * pt_ensure); pt_clear_range clears them and returns how many were present;
+ * pt_protect_range makes the present ones read-only; pt_copy_range copies src's present
+ * entries into dst's (empty, with its tables made), read-only if asked. */
+void pt_set_range(uint64_t root, uint64_t va, uint64_t pages, uint64_t (*frame)(void *, uint64_t),
+                  void *arg, uint8_t (*flags_of)(void *, uint64_t));
+uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages);
+void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages);
+void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool readonly);
 uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *pte_flags);
 uint64_t pt_free_user(uint64_t root);
 void pt_activate(uint64_t root);

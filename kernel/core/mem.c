@@ -124,6 +124,47 @@ bool mem_share_frame(struct mem *dst, uint64_t page, uint64_t pa)
     return true;
 }
 
+/* Fills dst's pages [0, pages) (empty) from src's [off, off + pages) (inside src):
+ * each frame shared copy-on-write when cow and its counter allows, else copied now
+ * (*same false then). Walks both directories a run at a time, skipping absent frames
+ * without a call per page. Returns 0 or CX_E_NO_MEMORY (what was filled stays, and
+ * goes with dst). */
+int mem_copy_pages(struct mem *dst, struct mem *src, uint64_t off, uint64_t pages, bool cow,
+                   bool *same)
+{
+    *same = cow;
+    if (src->obj.dead)
+        return 0;
+    for (uint64_t i = 0; i < pages;) {
+        uint64_t sp = off + i;
+        uint64_t run = DIR_ENTRIES - sp % DIR_ENTRIES; /* to the end of src's directory */
+        if (run > DIR_ENTRIES - i % DIR_ENTRIES)
+            run = DIR_ENTRIES - i % DIR_ENTRIES; /* ... and of dst's */
+        if (run > pages - i)
+            run = pages - i;
+        const uint64_t *from = &src->dir[sp / DIR_ENTRIES][sp % DIR_ENTRIES];
+        uint64_t *to = &dst->dir[i / DIR_ENTRIES][i % DIR_ENTRIES];
+        for (uint64_t j = 0; j < run; j++) {
+            uint64_t f = from[j];
+            if (!f)
+                continue;
+            uint16_t *c = cow ? frame_counter(f) : NULL;
+            if (c && *c < UINT16_MAX) {
+                (*c)++;
+                to[j] = f;
+                continue;
+            }
+            *same = false;
+            uint64_t nf = pmem_alloc_copy(f);
+            if (!nf) /* no frame left: fail, never copy into frame 0 */
+                return CX_E_NO_MEMORY;
+            to[j] = nf;
+        }
+        i += run;
+    }
+    return 0;
+}
+
 /* Gives page `page` of m a frame of its own (a copy) if it shares one, and makes every
  * mapping of m fault the new frame in; returns the frame, 0 without memory. */
 uint64_t mem_unshare(struct mem *m, uint64_t page)
@@ -132,10 +173,9 @@ uint64_t mem_unshare(struct mem *m, uint64_t page)
     uint16_t *c = f ? frame_counter(f) : NULL;
     if (!c || !*c)
         return f;
-    uint64_t nf = pmem_alloc();
+    uint64_t nf = pmem_alloc_copy(f);
     if (!nf)
         return 0;
-    memcpy(phys_to_virt(nf), phys_to_virt(f), PAGE_SIZE);
     (*c)--;
     mem_set_frame(m, page, nf);
     for (struct region *r = m->mappings; r; r = r->mem_next) /* at most MEM_COW_MAPPINGS */
@@ -166,7 +206,8 @@ void mem_free(struct mem *m)
     for (uint64_t i = 0; i < nd; i++) {
         if (!m->dir[i])
             continue;
-        for (int j = 0; j < DIR_ENTRIES && !m->device; j++) {
+        uint64_t in_dir = m->pages - i * DIR_ENTRIES; /* the last directory: the rest */
+        for (uint64_t j = 0; j < DIR_ENTRIES && j < in_dir && !m->device; j++) {
             uint64_t f = m->dir[i][j];
             uint16_t *c = f ? frame_counter(f) : NULL;
             if (c && *c)

@@ -167,19 +167,36 @@ static uint8_t page_flags(const struct region *r, uint64_t f)
     return mem_frame_shared(f) ? r->flags & (uint8_t)~CX_MAP_W : r->flags;
 }
 
-static void install_present(struct region *r, uint64_t first, uint64_t count)
+static uint64_t region_frame(void *arg, uint64_t i)
 {
-    for (uint64_t i = first; i < first + count; i++) {
-        uint64_t f = mem_frame(r->mem, r->offset + i, false);
-        if (f)
-            pt_set(r->pd->pml4, r->va + i * PAGE_SIZE, f, page_flags(r, f));
-        else
-            pt_clear(r->pd->pml4, r->va + i * PAGE_SIZE);
-    }
+    const struct region *r = arg;
+    return mem_frame(r->mem, r->offset + i, false);
 }
+
+static uint8_t region_page_flags(void *arg, uint64_t f)
+{
+    return page_flags(arg, f);
+}
+
+/* Sets r's page-table entries from its object's frames (one walk per table). */
+static void install_present(struct region *r)
+{
+    pt_set_range(r->pd->pml4, r->va, r->pages, region_frame, r, region_page_flags);
+}
+
+/* pd_map, installing the present frames' entries now or (install false) leaving them to
+ * the caller or to the first touch. */
+static int map_region(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pages,
+                      uint8_t flags, uint8_t maxflags, bool install);
 
 int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pages, uint8_t flags,
            uint8_t maxflags)
+{
+    return map_region(pd, m, off, va, pages, flags, maxflags, true);
+}
+
+static int map_region(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pages,
+                      uint8_t flags, uint8_t maxflags, bool install)
 {
     if (!range_ok(va, pages) || !range_within(off, pages, 0, m->pages))
         return CX_E_INVALID_ARG;
@@ -212,7 +229,8 @@ int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pag
     r->pd = pd;
     kobj_get(&m->obj);
     region_link(pd, r);
-    install_present(r, 0, pages);
+    if (install)
+        install_present(r);
     return 0;
 }
 
@@ -242,8 +260,7 @@ static int region_split(struct pd *pd, uint64_t va)
 void region_remove(struct region *r)
 {
     struct pd *pd = r->pd;
-    for (uint64_t i = 0; i < r->pages; i++)
-        pt_clear(pd->pml4, r->va + i * PAGE_SIZE);
+    pt_clear_range(pd->pml4, r->va, r->pages);
     region_unlink(r);
     struct mem *m = r->mem;
     kfree(pd->obj.quota, r, REGION_SIZE);
@@ -292,7 +309,7 @@ int pd_protect(struct pd *pd, uint64_t va, uint64_t pages, uint8_t flags)
     for (struct region *r = pd->regions; r && r->va < end; r = r->next) {
         if (r->va >= va && region_end(r) <= end) {
             r->flags = (r->flags & ~(CX_MAP_W | CX_MAP_X)) | (flags & (CX_MAP_W | CX_MAP_X));
-            install_present(r, 0, r->pages);
+            install_present(r);
         }
     }
     return 0;
@@ -317,41 +334,37 @@ int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error)
     return 0;
 }
 
-/* Makes the pages of r's object that r maps read-only in every mapping of the object,
- * where the frame is now shared. */
+/* Makes the pages of r's object that r maps read-only in every mapping of the object
+ * (their frames are shared now; an entry that stays a frame of its own only takes one
+ * more fault, which finds it unshared). */
 static void protect_shared(const struct region *r)
 {
     for (struct region *q = r->mem->mappings; q; q = q->mem_next) {
         uint64_t lo = q->offset > r->offset ? q->offset : r->offset;
         uint64_t hi = q->offset + q->pages < r->offset + r->pages ? q->offset + q->pages
                                                                   : r->offset + r->pages;
-        for (uint64_t p = lo; p < hi; p++) {
-            uint64_t f = mem_frame(q->mem, p, false);
-            if (f && mem_frame_shared(f))
-                pt_set(q->pd->pml4, q->va + (p - q->offset) * PAGE_SIZE, f, page_flags(q, f));
-        }
+        if (lo < hi)
+            pt_protect_range(q->pd->pml4, q->va + (lo - q->offset) * PAGE_SIZE, hi - lo);
     }
 }
 
 /* Fills m (fresh, r->pages pages) with r's pages: shared copy-on-write when r's object
- * has few mappings (each write fault then walks them all), else copied now. */
-static int copy_pages(const struct region *r, struct mem *m)
+ * has few mappings (each write fault then walks them all), else copied now. *same: every
+ * frame of m is r's (so r's page-table entries, read-only, are right for m too). */
+static int copy_pages(const struct region *r, struct mem *m, bool *same)
 {
     bool cow = r->mem->nmappings <= MEM_COW_MAPPINGS && !r->mem->pinned;
-    for (uint64_t i = 0; i < r->pages; i++) {
-        uint64_t f = mem_frame(r->mem, r->offset + i, false);
-        if (!f || (cow && mem_share_frame(m, i, f)))
-            continue;
-        uint64_t to = mem_frame(m, i, true);
-        if (!to) /* no frame left: fail, never copy into frame 0 */
-            return CX_E_NO_MEMORY;
-        memcpy(phys_to_virt(to), phys_to_virt(f), PAGE_SIZE);
-    }
+    int err = mem_copy_pages(m, r->mem, r->offset, r->pages, cow, same);
+    if (err)
+        return err;
     if (cow)
         protect_shared(r);
     return 0;
 }
 
+/* The copy's page-table entries are made from the source's present ones (one walk per
+ * table, as Linux copies page tables), not from every page of every object: a page the
+ * source had not touched faults in later from the region. */
 int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
 {
     if (dst->regions)
@@ -361,25 +374,30 @@ int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
         if ((r->flags & CX_MAP_DROP) || r->va < lo || r->va >= hi)
             continue;
         if ((r->flags & CX_MAP_SHARE) || r->mem->device) { /* registers are never copied */
-            err = pd_map(dst, r->mem, r->offset, r->va, r->pages, r->flags, r->maxflags);
+            err = map_region(dst, r->mem, r->offset, r->va, r->pages, r->flags, r->maxflags, false);
             if (err)
                 return err;
+            if (r->mem->device) /* else shared memory faults in where the copy touches it */
+                pt_copy_range(src->pml4, dst->pml4, r->va, r->pages, false);
             continue;
         }
         struct mem *m = mem_create_kernel(dst->obj.quota, r->pages, &err);
         if (!m)
             return err;
-        if ((err = copy_pages(r, m)) != 0) {
+        bool same;
+        if ((err = copy_pages(r, m, &same)) != 0) {
             kobj_get(&m->obj);
             kobj_destroy(&m->obj); /* gives back what it shared */
             kobj_put(&m->obj);
             return err;
         }
         kobj_get(&m->obj);
-        err = pd_map(dst, m, 0, r->va, r->pages, r->flags, r->maxflags);
+        err = map_region(dst, m, 0, r->va, r->pages, r->flags, r->maxflags, !same);
         kobj_put(&m->obj); /* the mapping holds it now, or it goes */
         if (err)
             return err;
+        if (same)
+            pt_copy_range(src->pml4, dst->pml4, r->va, r->pages, true);
     }
     return 0;
 }

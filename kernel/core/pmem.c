@@ -7,7 +7,7 @@
  * the nested PVM on the development machines) write-protects the whole large page
  * around a guest page table, so a page table must not share a 2 MiB page with data.
  * A chunk no page table uses goes back to RAM (see pt_grow). Every frame handed out
- * is zeroed.
+ * is zeroed, or (pmem_alloc_copy) filled with a copy of another.
  */
 #include "kernel.h"
 
@@ -91,6 +91,15 @@ uint64_t pmem_alloc(void)
     uint64_t pa = pool_take(&ram);
     if (pa)
         zero_frame(pa);
+    return pa;
+}
+
+/* A frame holding a copy of frame src (not zeroed first: every byte is written). */
+uint64_t pmem_alloc_copy(uint64_t src)
+{
+    uint64_t pa = pool_take(&ram);
+    if (pa)
+        memcpy(phys_to_virt(pa), phys_to_virt(src), PAGE_SIZE);
     return pa;
 }
 

@@ -16,6 +16,10 @@
 #define PTE_PS 0x80ul
 #define PTE_NX (1ul << 63)
 #define PTE_ADDR 0x000ffffffffff000ul
+/* In a directory entry over a last-level table (bits 9..11 are the software's): an
+ * entry of that table may be present. Set whenever one is made present; cleared when
+ * a range clears the whole table. Range walks skip a table without it. */
+#define PDE_USED 0x200ul
 #define MAX_DIRECT_GIB 16
 #define MMIO_BASE 0xffffffffc0000000ul
 
@@ -160,10 +164,76 @@ static uint64_t *pte_of(uint64_t root, uint64_t va)
     return &t[idx(va, 0)];
 }
 
+/* The entry of va in its last-level table, or NULL when a table on the way is absent;
+ * *span: the pages from va to the end of that table, or of the absent table's reach
+ * (so a range walk skips a hole of 2 MiB, 1 GiB or 512 GiB in one step). */
+static uint64_t *pte_span(uint64_t root, uint64_t va, uint64_t *span, uint64_t **pde)
+{
+    uint64_t *t = phys_to_virt(root);
+    for (int level = 3; level >= 0; level--) {
+        if (level == 0) {
+            *span = 512 - idx(va, 0);
+            return &t[idx(va, 0)];
+        }
+        if (level == 1)
+            *pde = &t[idx(va, 1)];
+        uint64_t e = t[idx(va, level)];
+        if (!(e & PTE_P)) {
+            uint64_t reach = 1ul << (9 * level); /* pages under one entry of this level */
+            *span = reach - ((va >> 12) & (reach - 1));
+            return NULL;
+        }
+        t = phys_to_virt(e & PTE_ADDR);
+    }
+    return NULL;
+}
+
+static uint64_t pte_make(uint64_t pa, uint8_t flags)
+{
+    uint64_t e = pa | PTE_P | PTE_U;
+    if (flags & CX_MAP_W)
+        e |= PTE_W;
+    if (!(flags & CX_MAP_X) && cpu_has_nx)
+        e |= PTE_NX;
+    if (flags & MAP_DEVICE)
+        e |= PTE_PCD | PTE_PWT;
+    return e;
+}
+
+/* The entries a range operation changed that the TLB may hold: up to FLUSH_MAX
+ * addresses are flushed one by one, more flush the whole TLB; only when root is the
+ * current address space. */
+#define FLUSH_MAX 32
+struct flush {
+    uint64_t root, n;
+    uint64_t va[FLUSH_MAX];
+};
+
+static void flush_note(struct flush *fl, uint64_t va)
+{
+    if (fl->n < FLUSH_MAX)
+        fl->va[fl->n] = va;
+    fl->n++;
+}
+
+static void flush_done(const struct flush *fl)
+{
+    if (!fl->n || this_cpu()->cur_root != fl->root)
+        return;
+    if (fl->n > FLUSH_MAX) {
+        pt_activate(fl->root);
+        return;
+    }
+    for (uint64_t i = 0; i < fl->n; i++)
+        pt_flush(fl->va[i]);
+}
+
 void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags)
 {
-    uint64_t *pte = pte_of(root, va);
+    uint64_t span, *pde;
+    uint64_t *pte = pte_span(root, va, &span, &pde);
     KASSERT(pte);
+    *pde |= PDE_USED;
     uint64_t e = pa | PTE_P | PTE_U;
     if (flags & CX_MAP_W)
         e |= PTE_W;
@@ -185,6 +255,102 @@ void pt_clear(uint64_t root, uint64_t va)
         if (this_cpu()->cur_root == root)
             pt_flush(va);
     }
+}
+
+void pt_set_range(uint64_t root, uint64_t va, uint64_t pages, uint64_t (*frame)(void *, uint64_t),
+                  void *arg, uint8_t (*flags_of)(void *, uint64_t))
+{
+    struct flush fl = {.root = root};
+    for (uint64_t i = 0; i < pages;) {
+        uint64_t span, *pde;
+        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
+        if (span > pages - i)
+            span = pages - i;
+        for (uint64_t j = 0; j < span; j++) {
+            uint64_t f = frame(arg, i + j);
+            uint64_t e = f ? pte_make(f, flags_of(arg, f)) : 0;
+            KASSERT(pte || !f);
+            if (!pte || pte[j] == e)
+                continue;
+            if (pte[j] & PTE_P)
+                flush_note(&fl, va + (i + j) * PAGE_SIZE);
+            if (e)
+                *pde |= PDE_USED;
+            pte[j] = e;
+        }
+        i += span;
+    }
+    flush_done(&fl);
+}
+
+uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages)
+{
+    struct flush fl = {.root = root};
+    for (uint64_t i = 0; i < pages;) {
+        uint64_t span, *pde;
+        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
+        if (span > pages - i)
+            span = pages - i;
+        if (pte && (*pde & PDE_USED)) {
+            for (uint64_t j = 0; j < span; j++) {
+                if (pte[j] & PTE_P)
+                    flush_note(&fl, va + (i + j) * PAGE_SIZE);
+                pte[j] = 0;
+            }
+            if (span == 512) /* the whole table: nothing in it is present now */
+                *pde &= ~PDE_USED;
+        }
+        i += span;
+    }
+    flush_done(&fl);
+    return fl.n;
+}
+
+void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
+{
+    struct flush fl = {.root = root};
+    for (uint64_t i = 0; i < pages;) {
+        uint64_t span, *pde;
+        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
+        if (span > pages - i)
+            span = pages - i;
+        for (uint64_t j = 0; pte && (*pde & PDE_USED) && j < span; j++) {
+            if ((pte[j] & (PTE_P | PTE_W)) == (PTE_P | PTE_W)) {
+                pte[j] &= ~PTE_W;
+                flush_note(&fl, va + (i + j) * PAGE_SIZE);
+            }
+        }
+        i += span;
+    }
+    flush_done(&fl);
+}
+
+void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool readonly)
+{
+    struct flush fl = {.root = dst};
+    for (uint64_t i = 0; i < pages;) {
+        uint64_t span, *pde;
+        uint64_t *from = pte_span(src, va + i * PAGE_SIZE, &span, &pde);
+        if (span > pages - i)
+            span = pages - i;
+        if (from && (*pde & PDE_USED)) {
+            uint64_t dspan, *dpde;
+            uint64_t *to = pte_span(dst, va + i * PAGE_SIZE, &dspan, &dpde);
+            KASSERT(to && dspan >= span); /* the caller made dst's tables (pt_ensure) */
+            uint64_t mask = readonly ? ~PTE_W : ~0ul;
+            for (uint64_t j = 0; j < span; j++) {
+                uint64_t e = from[j];
+                if (!(e & PTE_P))
+                    continue;
+                if (to[j] & PTE_P)
+                    flush_note(&fl, va + (i + j) * PAGE_SIZE);
+                to[j] = e & mask;
+                *dpde |= PDE_USED;
+            }
+        }
+        i += span;
+    }
+    flush_done(&fl);
 }
 
 uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *flags)
