@@ -91,6 +91,7 @@ struct shared {
     uint64_t notif2, slot_notif2;  /* a terminal: the input notification (wait rights) */
     bool pinned;                   /* a terminal: kept for the sandbox's life */
     bool fs;                       /* a session of the File_system service */
+    bool silent;                   /* its server did not answer sessions_unlock's call */
     int label;                     /* a session: programs_label_index of its label */
     unsigned fifo;                 /* a FIFO's pipe: its entry in fifos (mem, notif derived) */
     uint64_t holders[MAX_PROCS / 64];
@@ -580,10 +581,12 @@ static void sessions_unlock(struct proc *pr)
              * and the session's other holders are better off calling it than spinning on
              * the lock for good */
             if (cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 1, 0), 0, 0, 0, 0).err ==
-                CX_E_TIMEOUT)
+                CX_E_TIMEOUT) {
+                sh->silent = true;
                 cx_printf("posix-spawn: the server of pid %d's File_system session did not "
                           "answer within %lu s: the lock is freed without it\n",
                           pr->pid, LAUNCHER_CALL_TIMEOUT_NS / 1000000000ul);
+            }
             __atomic_store_n(&b->lock, 0, __ATOMIC_RELEASE);
             cx_printf("posix-spawn: pid %d ended in a File_system request: its lock is freed\n",
                       pr->pid);
@@ -596,15 +599,20 @@ static void sessions_unlock(struct proc *pr)
  * A process that ended without its runtime closing its descriptors (killed, or a fault
  * in the runtime) may still hold record locks in the servers of its File_system
  * sessions: each is asked to drop every lock of the pid in the session (FS_LOCK
- * without a handle, docs/locks.md). Bounded like any call of the launcher's.
+ * without a handle, docs/locks.md). Bounded like any call of the launcher's; a server that
+ * has just not answered sessions_unlock is not asked (nobody waits for it twice).
  */
-static void sessions_release_locks(struct proc *pr)
+static void sessions_release_locks(struct proc *pr, bool ask)
 {
     unsigned pi = (unsigned)(pr - procs);
     for (unsigned id = 1; id < MAX_SHARED; id++) {
         struct shared *sh = &shared[id];
         if (!sh->used || !sh->quota || sh->notif2 || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
             continue;
+        bool silent = sh->silent;
+        sh->silent = false;
+        if (!ask || silent)
+            continue; /* a server that just did not answer is not waited for twice */
         struct cx_ipcbuf *b = cx_ipcbuf();
         b->words[4] = 0;                 /* a3 */
         b->words[5] = (uint64_t)pr->pid; /* a4 */
@@ -623,8 +631,7 @@ static void release(struct proc *pr)
             *slots[i] = 0;
         }
     sessions_unlock(pr);
-    if (!pr->exit_reported)
-        sessions_release_locks(pr);
+    sessions_release_locks(pr, !pr->exit_reported);
     pipes_forget(pr);
     for (unsigned id = 1; id < MAX_SHARED; id++)
         shared_drop(pr, id);

@@ -20,10 +20,26 @@ for a in "${areas[@]}"; do
   mkdir -p "$tmp/with/$(dirname "$a")"
   cp -a "$tree/$a" "$tmp/with/$a"
 done
+# the output of every test that did not pass goes to stderr as "== TEST.log" sections
+# (ptrun -L), so that a failure shows what the test printed
 CAPIX_EXEC_LOG=build/posix-test-subset.log tools/capix exec --with "$tmp/with" -- \
-  /mnt/host/ptrun -q -t 10 -H "host capix" /mnt/host "${areas[@]}" </dev/null \
+  /bin/bash -c 'l=/tmp/ptrun-logs; /mnt/host/ptrun -q -t 10 -L $l "$@"; rc=$?
+    for f in $l/*.log; do [[ -f $f ]] && echo "== ${f#$l/}" && head -c 4000 "$f"; done >&2
+    exit $rc' ptrun -H "host capix" /mnt/host "${areas[@]}" </dev/null \
   >"$tmp/results.tsv" 2>"$tmp/err"
 cp "$tmp/results.tsv" build/posix-test-subset.tsv
-python3 posix-test/results.py check posix-test/capix-pass.txt "$tmp/results.tsv" |
-  sed 's/^PASS /PASS posix-test-subset /; s/^FAIL /FAIL posix-test-subset /'
-exit "${PIPESTATUS[0]}"
+cp "$tmp/err" build/posix-test-subset.err
+python3 posix-test/results.py check posix-test/capix-pass.txt "$tmp/results.tsv" >"$tmp/check"
+rc=$?
+sed 's/^PASS /PASS posix-test-subset /; s/^FAIL /FAIL posix-test-subset /' "$tmp/check"
+# what each failing test printed (its log is named after it, slashes made underscores)
+while read -r _ test _; do
+  test=${test%:}
+  log="== ${test//\//_}.log"
+  if grep -qxF -- "$log" "$tmp/err"; then
+    echo "    output of $test:"
+    awk -v h="$log" '$0 == h { p = 1; next } /^== / { p = 0 } p' "$tmp/err" | head -40 |
+      sed 's/^/      /'
+  fi
+done < <(grep '^FAIL ' "$tmp/check")
+exit "$rc"
