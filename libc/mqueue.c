@@ -354,14 +354,15 @@ long rt_mq_open(const char *name, long oflag, uint64_t mode, const void *attr)
     if (created) {
         uint64_t len = MQ_HEAD_SIZE + (uint64_t)maxmsg * (sizeof(struct mq_slot) +
                                                           (((uint64_t)msgsize + 7) & ~7ull));
-        long a = vfs_ftruncate(rt_vfs, (int)fd, (int64_t)len)
-                     ? -ENOMEM
-                     : rt_mmap(0, len, 3, 1, (uint64_t)fd, 0); /* RW, SHARED */
+        /* no room on /dev/shm is ENOSPC (Linux: past queues_max), no memory ENOMEM */
+        long a = vfs_ftruncate(rt_vfs, (int)fd, (int64_t)len);
+        if (a == 0)
+            a = rt_mmap(0, len, 3, 1, (uint64_t)fd, 0); /* RW, SHARED */
         if (a < 0 && a > -4096) {
             vfs_close(rt_vfs, (int)fd);
             vfs_unlinkat(rt_vfs, AT_FDCWD, path, 0);
             rt_free(q, sizeof(*q));
-            return -ENOMEM;
+            return a == -ENOSPC ? -ENOSPC : -ENOMEM;
         }
         q->h = (struct mq_head *)a;
         q->len = len;

@@ -1171,13 +1171,20 @@ static struct fs_mapped *mapped_find(struct fs_server *s, struct vfs_node *n)
     return NULL;
 }
 
+static bool mapped_reclaim(struct fs_server *s, struct fs_session *payer, struct fs_mapped *keep);
+
 /* Chunk k of mp, made (zeroed, paid by payer) if missing; NULL when payer has all the
- * chunks it may have or out of memory. */
+ * chunks it may have or out of memory, even after the files it pays for that no client
+ * maps were made plain again (mapped_reclaim). */
 static uint8_t *chunk_get(struct fs_server *s, struct fs_mapped *mp, unsigned k,
                           struct fs_session *payer)
 {
     struct fs_chunk *c = &mp->chunk[k];
-    if (!c->addr && payer->nchunks < FS_SESSION_MAX_CHUNKS) {
+    for (int tries = 0; !c->addr && tries < 2; tries++) {
+        if (tries && !mapped_reclaim(s, payer, mp))
+            break;
+        if (payer->nchunks >= FS_SESSION_MAX_CHUNKS)
+            continue;
         c->addr = s->mem.create(s->mem.ctx, payer, chunk_pages(k), &c->id);
         if (c->addr) {
             s->mapped_pages += chunk_pages(k);
@@ -1251,9 +1258,9 @@ static void mapped_free(struct fs_server *s, struct fs_mapped *mp)
     vfs_free(&s->env, mp, sizeof *mp);
 }
 
-/* Makes mp's file a plain file again (mp is off the list): its bytes go back into the
- * plugin, whose own copy has held the size all along, then every chunk is freed. */
-static void mapped_unmake(struct fs_server *s, struct fs_mapped *mp)
+/* Puts a mapped file's bytes back into the plugin, whose own copy has held the size all
+ * along (the chunks stay the file's data until freed); 0 or a negative errno. */
+static int mapped_write_back(struct fs_server *s, struct fs_mapped *mp)
 {
     struct vfs_node *n = mp->node;
     struct vfs_file *f;
@@ -1280,10 +1287,50 @@ static void mapped_unmake(struct fs_server *s, struct fs_mapped *mp)
             n->fs->ops->setattr(n, &a);
         }
     }
+    return rc < 0 ? rc : 0;
+}
+
+/* Makes mp's file a plain file again (mp is off the list): its bytes go back into the
+ * plugin, then every chunk is freed, whether the bytes went back or not (its payer's
+ * session ended: no chunk outlives its payer). */
+static void mapped_unmake(struct fs_server *s, struct fs_mapped *mp)
+{
+    int rc = mapped_write_back(s, mp);
     if (rc < 0)
         vfs_log(&s->env, "fs_server: a mapped file's bytes could not go back into it (errno %d)",
                 -rc);
     mapped_free(s, mp);
+}
+
+/*
+ * A session out of chunks (or of the quota they are made from) gets back those of the
+ * files it pays for that no client maps now, all but keep: each such file is made a
+ * plain file again, its bytes back in the plugin (a file whose bytes do not fit there
+ * stays mapped: nothing is lost), and the next FS_MAP maps it anew. So the chunk limit
+ * bounds what a session has mapped at once, not how many files it ever mapped (named
+ * semaphores and message queues stay on /dev/shm after their last close). True when
+ * anything was freed.
+ */
+static bool mapped_reclaim(struct fs_server *s, struct fs_session *payer, struct fs_mapped *keep)
+{
+    bool freed = false;
+    for (struct fs_mapped **pp = &s->mapped; *pp;) {
+        struct fs_mapped *mp = *pp;
+        bool pays = false, used = false;
+        for (unsigned k = 0; k < FS_MAP_CHUNKS; k++)
+            if (mp->chunk[k].addr) {
+                pays = pays || mp->chunk[k].payer == payer;
+                used = used || s->mem.in_use(s->mem.ctx, mp->chunk[k].id);
+            }
+        if (mp == keep || !pays || used || mapped_write_back(s, mp) < 0) {
+            pp = &mp->next;
+            continue;
+        }
+        *pp = mp->next;
+        mapped_free(s, mp);
+        freed = true;
+    }
+    return freed;
 }
 
 /* A size change of n from old to new bytes: the bytes between read as zero. */

@@ -1213,7 +1213,9 @@ static void mapped_payers(void)
     CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &b), 0);
     ra = attach(a);
     rb = attach(b);
-    /* a maps one small file after another until it has all the chunks it may have */
+    /* a maps one small file after another until it has all the chunks it may have (its
+     * clients map them all: none can be reclaimed) */
+    mem_busy_id = MEM_ALL_BUSY;
     for (int i = 0; i <= FS_SESSION_MAX_CHUNKS; i++) {
         snprintf(name, sizeof name, "a%d", i);
         fa[i] = create(a, ra, name, S_IFREG | 0600);
@@ -1242,6 +1244,7 @@ static void mapped_payers(void)
     CHECK_INT(map_(a, ha[0], 0), 0);
     memcpy(mem_addr[msg.r[3]], "through a mapping", 17);
     struct linux_stat before = stat_of(b, lookup(b, rb, "a0"));
+    mem_busy_id = 0;
     /* a ends: every file with a chunk a paid for is a plain file again, b's chunks of
      * those files go too, b's own file keeps its chunk */
     fs_session_close(a);
@@ -1278,6 +1281,45 @@ static void mapped_payers(void)
     CHECK_INT(mem_live, 4);
     fs_session_close(b);
     CHECK_INT(mem_live, 0);
+    CHECK_INT(fs_server_mapped_pages(srv), 0);
+}
+
+/* A session out of chunks gets back those of files no client maps now: they become
+ * plain files again with their bytes, and map again later; chunks a client maps stay. */
+static void mapped_reclaim(void)
+{
+    struct fs_session *c;
+    int64_t r, h[FS_SESSION_MAX_CHUNKS + 1];
+    uint64_t first = 0;
+    char name[16];
+    fs_server_set_mem(srv, &test_mem);
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &c), 0);
+    r = attach(c);
+    mem_busy_id = MEM_ALL_BUSY;
+    for (int i = 0; i <= FS_SESSION_MAX_CHUNKS; i++) {
+        snprintf(name, sizeof name, "r%d", i);
+        h[i] = open_(c, create(c, r, name, S_IFREG | 0600), O_RDWR);
+        if (i == 0)
+            CHECK_INT(write_(c, h[0], "twenty bytes written", 0), 20);
+        CHECK_INT(map_(c, h[i], 0), i < FS_SESSION_MAX_CHUNKS ? 0 : -ENOMEM);
+        if (i == 0) { /* and changed through a mapping */
+            first = (uint64_t)msg.r[3];
+            memcpy(mem_addr[first], "kept through reclaim", 20);
+        }
+    }
+    CHECK_INT(fs_session_chunks(c), FS_SESSION_MAX_CHUNKS);
+    /* no client maps anything but r1's chunk: the next FS_MAP takes the others back */
+    mem_busy_id = first + 1;
+    CHECK_INT(map_(c, h[FS_SESSION_MAX_CHUNKS], 0), 0);
+    CHECK_INT(fs_session_chunks(c), 2);
+    CHECK(mem_addr[first] == NULL);     /* r0 is a plain file again */
+    CHECK(mem_addr[first + 1] != NULL); /* r1's chunk is still a client's */
+    CHECK_STR(read_(c, h[0], 20, 0), "kept through reclaim");
+    CHECK_INT(map_(c, h[0], 0), 0); /* and maps anew with the same bytes */
+    CHECK(memcmp(mem_addr[msg.r[3]], "kept through reclaim", 20) == 0);
+    CHECK_INT(fs_session_chunks(c), 3);
+    mem_busy_id = 0;
+    fs_session_close(c);
     CHECK_INT(fs_server_mapped_pages(srv), 0);
 }
 
@@ -1387,6 +1429,7 @@ int main(void)
     CASE(server_configuration);
     CASE(mapped_files);
     CASE(mapped_payers);
+    CASE(mapped_reclaim);
     if (mem_live) /* the server's end freed the last mapped file */
         tl_fail(__LINE__, "%u memory objects left", mem_live);
     make_rootfs_tar();

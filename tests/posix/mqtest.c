@@ -204,6 +204,46 @@ static void blocking(void)
     mq_close(q);
 }
 
+/* Queues outlive their last close until unlinked: many of them at once, each opened,
+ * written, closed, then all opened again and read (in capix each is a mapped /dev/shm
+ * file; more of them than a File_system session's 64 chunks of mapped memory). */
+#define MANY 48
+static void many_queues(void)
+{
+    struct mq_attr a = {.mq_maxmsg = 4, .mq_msgsize = 64};
+    char name[32], msg[64];
+    int made = 0, read_back = 0;
+    for (int i = 0; i < MANY; i++) {
+        snprintf(name, sizeof name, "/capix-mqtest-many-%d", i);
+        mq_unlink(name);
+        mqd_t q = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &a);
+        if (q == (mqd_t)-1)
+            break;
+        snprintf(msg, sizeof msg, "queue %d", i);
+        if (mq_send(q, msg, strlen(msg) + 1, 1) == 0)
+            made++;
+        mq_close(q);
+    }
+    check("many_queues_made", made == MANY, "mq_open or mq_send failed");
+    for (int i = 0; i < made; i++) {
+        char want[64];
+        snprintf(name, sizeof name, "/capix-mqtest-many-%d", i);
+        snprintf(want, sizeof want, "queue %d", i);
+        mqd_t q = mq_open(name, O_RDONLY | O_NONBLOCK);
+        if (q != (mqd_t)-1 && mq_receive(q, msg, sizeof msg, NULL) > 0 && !strcmp(msg, want))
+            read_back++;
+        if (q != (mqd_t)-1)
+            mq_close(q);
+    }
+    check("many_queues_read_back", read_back == MANY, "a message was missing or wrong");
+    int gone = 0;
+    for (int i = 0; i < MANY; i++) {
+        snprintf(name, sizeof name, "/capix-mqtest-many-%d", i);
+        gone += mq_unlink(name) == 0;
+    }
+    check("many_queues_unlinked", gone == made, "mq_unlink");
+}
+
 int main(void)
 {
     mq_unlink(QNAME);
@@ -212,6 +252,7 @@ int main(void)
     one_process();
     notification();
     blocking();
+    many_queues();
     check("unlink", mq_unlink(QNAME) == 0, "mq_unlink");
     errno = 0;
     check("gone_after_unlink", mq_open(QNAME, O_RDONLY) == (mqd_t)-1 && errno == ENOENT, "opened");
