@@ -18,6 +18,8 @@ TEST_SCRIPTS += tests/tools/capix-exec-disk.sh
 TEST_SCRIPTS += tests/tools/fat-crash.sh
 # coreutils (BRIEF.md section 4 item 3) in capix against the same binaries on the host
 TEST_SCRIPTS += tests/tools/coreutils-compare.sh
+# and once more with the working directory on FAT (issue 17), vfat's differences explained
+TEST_SCRIPTS += tests/tools/coreutils-fat.sh
 TEST_SCRIPTS += tests/tools/bash-scripts.sh
 # The interactive shell on the serial console, driven through a pty (tests/terminal/).
 TEST_SCRIPTS += tests/terminal/console-test.py

@@ -1,6 +1,7 @@
 /*
- * The block cache of a FAT mount: FAT_CACHE_BYTES of file-system sectors, found by a
- * hash of their number and evicted by a clock hand (a used bit per sector).
+ * The block cache of a FAT mount: cache= bytes of file-system sectors (FAT_CACHE_BYTES
+ * unless the mount says), found by a hash of their number (a quarter as many chains as
+ * sectors, at least 4096) and evicted by a clock hand (a used bit per sector).
  *
  * Writes go to the cache only (write-back); dirty sectors reach the device at
  * fat_cache_sync (fsync, sync, unmount) or when evicted. Sync writes them in the
@@ -31,9 +32,12 @@ int fat_cache_init(struct fat_fs *f)
     struct fat_cache *c = &f->cache;
     const struct vfs_env *env = f->fs.env;
     uint32_t i;
-    c->n = FAT_CACHE_BYTES / f->bps; /* 256 to 2048 sectors */
+    uint64_t bytes = f->cache_bytes ? f->cache_bytes : FAT_CACHE_BYTES;
+    c->n = (uint32_t)(bytes / f->bps); /* FAT_CACHE_MIN..MAX: 16 to 2 Mi sectors */
     c->bsize = f->bps;
     c->nhash = 4096;
+    while (c->nhash < c->n / 4)
+        c->nhash *= 2;
     c->blocks = vfs_zalloc(env, c->n * sizeof *c->blocks);
     c->hash = vfs_zalloc(env, c->nhash * sizeof *c->hash);
     c->mem = vfs_zalloc(env, (size_t)c->n * f->bps);

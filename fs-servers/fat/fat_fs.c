@@ -522,6 +522,7 @@ static const struct vfs_fs_ops fat_ops = {
 struct fat_opts {
     const char *label;
     uint32_t uid, gid, umask, fmask, dmask;
+    uint64_t cache;
     bool ro, have_fmask, have_dmask;
 };
 
@@ -559,11 +560,17 @@ static int parse_opts(const struct vfs_mount_args *a, struct fat_opts *o)
             rc = parse_id(a, v, &o->uid);
         } else if (strcmp(v->key, "gid") == 0) {
             rc = parse_id(a, v, &o->gid);
+        } else if (strcmp(v->key, "cache") == 0) {
+            if (cfg_parse_u64(v->text, &o->cache) < 0 || o->cache < FAT_CACHE_MIN ||
+                o->cache > FAT_CACHE_MAX)
+                rc = vfs_config_error(a->err, n, v,
+                                      "fat: cache: expected a size from 64K to 1G, found '%s'",
+                                      v->text);
         } else if (strcmp(v->key, "umask") != 0 && strcmp(v->key, "fmask") != 0 &&
                    strcmp(v->key, "dmask") != 0) {
             rc = vfs_config_error(a->err, n, v,
                                   "fat: unknown property '%s'; known are label=, uid=, gid=, "
-                                  "umask=, fmask= and dmask=",
+                                  "umask=, fmask=, dmask= and cache=",
                                   v->key);
         }
     }
@@ -598,8 +605,10 @@ static int open_volume(const struct vfs_mount_args *a, struct fat_fs *f, const c
                                 "fat: the device '%s' holds no FAT file system we can use", label);
     /* the cache was sized for the device's sectors: make it again for the volume's */
     fat_cache_free(f);
-    if (rc == 0)
-        rc = fat_cache_init(f);
+    if (rc == 0 && (rc = fat_cache_init(f)) == -ENOMEM && f->cache_bytes)
+        return vfs_config_error(a->err, a->cfg, cfg_prop_value(a->cfg, "cache"),
+                                "fat: cache=%s does not fit in the memory of the server",
+                                cfg_prop(a->cfg, "cache"));
     if (rc == 0)
         rc = fat_count_free(f);
     return rc;
@@ -623,6 +632,7 @@ static int fat_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
     f->gid = o.gid;
     f->fmask = o.fmask;
     f->dmask = o.dmask;
+    f->cache_bytes = o.cache;
     f->nnodes_hash = 256;
     f->nodes = vfs_zalloc(a->env, f->nnodes_hash * sizeof *f->nodes);
     rc = f->nodes ? fat_blockdev_open(a, o.label, &f->dev) : -ENOMEM;

@@ -32,9 +32,11 @@
 #define FAT_MAX_DIR_SLOTS 65536    /* the specification's limit per directory */
 #define FAT_MAX_LFN 255            /* UCS-2 units */
 #define FAT_MAX_FILE 0xffffffffull /* largest file size */
-#define FAT_CACHE_BYTES (1u << 20) /* cached sector data per mount */
-#define FAT_CACHE_RUN 128          /* sectors per device call at most (64 KiB of 512) */
-#define FAT_EOC 0x0fffffffu        /* end of chain, as table.c returns it */
+#define FAT_CACHE_BYTES (1u << 20) /* cached sector data per mount, unless cache= says */
+#define FAT_CACHE_MIN (64u << 10)
+#define FAT_CACHE_MAX (1ull << 30)
+#define FAT_CACHE_RUN 128   /* sectors per device call at most (64 KiB of 512) */
+#define FAT_EOC 0x0fffffffu /* end of chain, as table.c returns it */
 
 enum fat_type { FAT12 = 12, FAT16 = 16, FAT32 = 32 };
 
@@ -101,6 +103,7 @@ struct fat_fs {
     uint32_t free_count, next_free;
     bool free_known, fsinfo_dirty;
     uint32_t uid, gid, fmask, dmask;
+    uint64_t cache_bytes; /* the block cache's sector data (cache=), 0: FAT_CACHE_BYTES */
     struct fat_node root;
     struct fat_node **nodes; /* live nodes by loc */
     uint32_t nnodes_hash;

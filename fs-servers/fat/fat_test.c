@@ -829,7 +829,48 @@ static void configuration(void)
     CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img uid=x }"), "uid: expected a number");
     CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img umask=9 }"), "t.cfg:1:");
     CHECK_CONTAINS(mount_error("vfs { fat label=nodisk }"), "cannot open the block device");
+    CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img cache=1k }"),
+                   "cache: expected a size from 64K to 1G, found '1k'");
+    CHECK_CONTAINS(mount_error("vfs { fat label=cfg.img cache=2G }"), "from 64K to 1G");
     CHECK_STR(mount_error("vfs { fat label=cfg.img ro uid=5 gid=6 umask=077 }"), "accepted");
+    CHECK_STR(mount_error("vfs { fat label=cfg.img cache=64K }"), "accepted");
+}
+
+/* cache=: a file that fits in the cache is read from the device once, a larger one
+ * (the default 1 MiB cache, a 2 MiB file) every time. */
+static void cache_size(void)
+{
+    static char buf[2 << 20], got[2 << 20];
+    struct vfs *v;
+    unsigned reads;
+    int fd;
+    CHECK_INT(mkimage("cache.img", 16, 16384, "-s 8"), 0);
+    v = mount_fat("cache.img", NULL);
+    CHECK(v);
+    pattern(buf, sizeof buf, 9);
+    fd = vfs_openat(v, AT_FDCWD, "/f", O_RDWR | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_write(v, fd, buf, sizeof buf), sizeof buf);
+    CHECK_INT(vfs_close(v, fd), 0);
+    unmount(v);
+    for (int big = 0; big < 2; big++) {
+        v = mount_fat("cache.img", big ? "cache=4M" : NULL);
+        CHECK(v);
+        fd = vfs_openat(v, AT_FDCWD, "/f", O_RDONLY, 0);
+        CHECK(fd >= 0);
+        CHECK_INT(vfs_pread(v, fd, got, sizeof got, 0), sizeof got);
+        CHECK(memcmp(got, buf, sizeof got) == 0);
+        reads = fat_host_reads;
+        CHECK_INT(vfs_pread(v, fd, got, sizeof got, 0), sizeof got);
+        CHECK(memcmp(got, buf, sizeof got) == 0);
+        if (big)
+            CHECK_INT(fat_host_reads - reads, 0);
+        else
+            CHECK(fat_host_reads - reads >= (1u << 20) / (64 << 10)); /* a MiB from disk */
+        CHECK_INT(vfs_close(v, fd), 0);
+        unmount(v);
+    }
+    CHECK_INT(fsck_clean("cache.img"), 0);
 }
 
 /* Reads n bytes of the image at off, or writes them. */
@@ -969,6 +1010,7 @@ CASE(crash_points)
 CASE(big_sectors)
 CASE(fixed_root_full)
 CASE(configuration)
+CASE(cache_size)
 CASE(synced_image_is_clean)
 CASE(long_name_limits)
 CASE(merged_io_and_device_errors)
@@ -991,6 +1033,7 @@ int main(void)
     tl_run("big_sectors", big_sectors_case);
     tl_run("fixed_root_full", fixed_root_full_case);
     tl_run("configuration", configuration_case);
+    tl_run("cache_size", cache_size_case);
     tl_run("synced_image_is_clean", synced_image_is_clean_case);
     tl_run("long_name_limits", long_name_limits_case);
     tl_run("merged_io_and_device_errors", merged_io_and_device_errors_case);
