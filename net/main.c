@@ -326,17 +326,19 @@ static uint64_t prio(void)
  */
 static void loopback_poll(void)
 {
-    struct pbuf *next = nif.loop_first, *last = nif.loop_last;
-    nif.loop_first = nif.loop_last = NULL;
-    while (next) {
-        struct pbuf *in = next, *end = next;
-        while (end->len != end->tot_len)
-            end = end->next;
-        next = end == last ? NULL : end->next;
-        end->next = NULL;
-        in->if_idx = netif_get_index(&nif);
-        if (ip_input(in, &nif) != ERR_OK)
-            pbuf_free(in);
+    for (struct netif *n = netif_list; n; n = n->next) { /* the card's and lwIP's "lo" */
+        struct pbuf *next = n->loop_first, *last = n->loop_last;
+        n->loop_first = n->loop_last = NULL;
+        while (next) {
+            struct pbuf *in = next, *end = next;
+            while (end->len != end->tot_len)
+                end = end->next;
+            next = end == last ? NULL : end->next;
+            end->next = NULL;
+            in->if_idx = netif_get_index(n);
+            if (ip_input(in, n) != ERR_OK)
+                pbuf_free(in);
+        }
     }
 }
 

@@ -95,7 +95,10 @@ static void lw_err_cb(void *arg, err_t e)
     if (!s)
         return;
     s->tcp = NULL; /* freed by lwIP */
-    s->err = s->connecting ? ECONNREFUSED : e == ERR_ABRT ? ECONNABORTED : ECONNRESET;
+    s->err = s->connecting   ? ECONNREFUSED
+             : e == ERR_ABRT ? ECONNABORTED
+             : s->eof        ? EPIPE /* Linux: a reset after the peer's FIN */
+                             : ECONNRESET;
     s->connecting = s->connected = 0;
     s->dead = 1;
 }
@@ -280,8 +283,8 @@ static err_t lw_connected_cb(void *arg, struct tcp_pcb *pcb, err_t e)
 static int lw_connect(void *ctx, void *pcb, uint32_t addr, uint16_t port)
 {
     struct lw_sock *s = pcb;
-    ip_addr_t a;
-    ip_addr_set_ip4_u32_val(a, lwip_htonl(addr));
+    ip_addr_t a; /* Linux: 0.0.0.0 as a destination is this host */
+    ip_addr_set_ip4_u32_val(a, lwip_htonl(addr ? addr : 0x7f000001u));
     if (s->type == NET_T_DGRAM)
         return lw_errno(udp_connect(s->udp, &a, port));
     if (s->connected)
@@ -417,8 +420,8 @@ static void lw_tx_dgram(struct lw_sock *s, struct net_rings *r, uint32_t avail, 
             if (!p)
                 return; /* lwIP's memory is short: the rest goes in a later pass */
             net_tx_peek(r, sizeof h, p->payload, h.len);
-            ip_addr_t a;
-            ip_addr_set_ip4_u32_val(a, lwip_htonl(h.addr));
+            ip_addr_t a; /* Linux: 0.0.0.0 as a destination is this host */
+            ip_addr_set_ip4_u32_val(a, lwip_htonl(h.addr ? h.addr : 0x7f000001u));
             err_t e = to_peer ? udp_sendto(s->udp, p, &a, h.port) : udp_send(s->udp, p);
             pbuf_free(p);
             if (e != ERR_OK)
