@@ -11,6 +11,12 @@
  *                      EINPROGRESS connect and SO_ERROR, names, options, half-close,
  *                      EPIPE with SIGPIPE, UDP with datagram boundaries kept, and a
  *                      forked child accepting on its parent's listening socket
+ *   socktest serve PORT  listens on PORT (any address), accepts one connection, reads
+ *                      until the peer's FIN and prints the byte count and FNV-1a of
+ *                      what came (the peer sends the pattern below), then sends
+ *                      512 KiB of the pattern and closes: the host side of a scenario
+ *                      checks those by hash (scenario net-posix-host, via a forward on
+ *                      127.0.0.1)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -343,6 +349,46 @@ static void noroute(void)
           errno);
 }
 
+/* One connection from outside (scenario net-posix-host): see the usage above. */
+static void serve(uint16_t port)
+{
+    static unsigned char buf[65536];
+    int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    int ok = s >= 0 && !setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) &&
+             !bind(s, (struct sockaddr *)&a, sizeof a) && !listen(s, 1);
+    check("serve_listen", ok, "errno %ld%ld", errno, 0);
+    if (!ok)
+        return;
+    printf("socktest: listening on %u\n", port);
+    fflush(stdout);
+    int c = accept(s, NULL, NULL);
+    check("serve_accept", c >= 0, "errno %ld%ld", errno, 0);
+    if (c < 0)
+        return;
+    uint64_t h = 0xcbf29ce484222325ull, want = 0xcbf29ce484222325ull, n = 0;
+    for (ssize_t r; (r = read(c, buf, sizeof buf)) > 0; n += (uint64_t)r) {
+        h = fnv(h, buf, (size_t)r);
+        unsigned char p[sizeof buf];
+        pattern(p, (size_t)r, n);
+        want = fnv(want, p, (size_t)r);
+    }
+    printf("socktest: received %llu bytes, fnv %016llx\n", (unsigned long long)n,
+           (unsigned long long)h);
+    check("serve_bytes_by_hash", n == (1u << 20) && h == want, "bytes %ld%ld", (long)n, 0);
+    size_t sent = 0;
+    while (sent < (512u << 10)) {
+        size_t k = (512u << 10) - sent < sizeof buf ? (512u << 10) - sent : sizeof buf;
+        pattern(buf, k, sent);
+        ssize_t w = write(c, buf, k);
+        if (w <= 0)
+            break;
+        sent += (size_t)w;
+    }
+    check("serve_sent", sent == (512u << 10), "sent %ld%ld", (long)sent, 0);
+    check("serve_close", close(c) == 0 && close(s) == 0, "errno %ld%ld", errno, 0);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "loopback";
@@ -354,8 +400,10 @@ int main(int argc, char **argv)
         tcp_nonblock_connect();
         udp_echo();
         fork_accept();
+    } else if (!strcmp(mode, "serve") && argc > 2) {
+        serve((uint16_t)atoi(argv[2]));
     } else {
-        printf("FAIL usage: socktest noroute|loopback\n");
+        printf("FAIL usage: socktest noroute|loopback|serve PORT\n");
         return 2;
     }
     return failed ? 1 : 0;
