@@ -408,7 +408,8 @@ static void sock_release(struct vfs_node *n)
         uint64_t end = cx_clock_ns() + CLOSE_DRAIN_NS;
         while (ctl(s)->tx_cons != ctl(s)->tx_prod &&
                !(ctl(s)->ready & (NET_RDY_HUP | NET_RDY_ERR)) && cx_clock_ns() < end)
-            cx_notif_wait(net.notif ? net.notif : 0, WAIT_SLICE_NS, NULL);
+            if (!net.notif || cx_notif_wait(net.notif, WAIT_SLICE_NS, NULL) == CX_E_INTERRUPTED)
+                rt_sleep_ns(WAIT_SLICE_NS);
     }
     net_req(NET_CLOSE, s->handle, 0, 0, NULL);
     for (struct sock **pp = &socks; *pp; pp = &(*pp)->next)

@@ -11,7 +11,11 @@
  *                      EINPROGRESS connect and SO_ERROR, names, options, half-close,
  *                      EPIPE with SIGPIPE, UDP with datagram boundaries kept, and a
  *                      forked child accepting on its parent's listening socket
- *   socktest serve PORT  listens on PORT (any address), accepts one connection, reads
+ *   socktest fetch A P  connects to A:P, reads 1 MiB of the pattern below (checked by
+ *                      hash), sends 512 KiB of it and its FIN, and wants "OK\n" back
+ *                      from a server that checked them (scenario net-posix-host's
+ *                      guestfwd)
+ *   socktest serve PORT [A P]  listens on PORT (any address), accepts one connection, reads
  *                      until the peer's FIN and prints the byte count and FNV-1a of
  *                      what came (the peer sends the pattern below), then sends
  *                      512 KiB of the pattern and closes: the host side of a scenario
@@ -349,6 +353,59 @@ static void noroute(void)
           errno);
 }
 
+/* A server outside (scenario net-posix-host, through a guestfwd): 1 MiB of the pattern
+ * comes, checked by hash; 512 KiB go back with a FIN; the server answers "OK\n" when
+ * what it got matched the pattern. */
+static void fetch(const char *addr, uint16_t port)
+{
+    static unsigned char buf[65536], p[65536];
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    unsigned b[4];
+    if (sscanf(addr, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3]) != 4) {
+        check("fetch_address", 0, "%ld%ld", 0, 0);
+        return;
+    }
+    a.sin_addr.s_addr = htonl(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    int rc = s < 0 ? -1 : connect(s, (struct sockaddr *)&a, sizeof a);
+    check("fetch_connect", rc == 0, "errno %ld%ld", errno, 0);
+    if (rc)
+        return;
+    uint64_t h = 0xcbf29ce484222325ull, want = h, n = 0;
+    while (n < (1u << 20)) {
+        size_t k = (1u << 20) - n < sizeof buf ? (1u << 20) - n : sizeof buf;
+        ssize_t r = read(s, buf, k);
+        if (r <= 0)
+            break;
+        h = fnv(h, buf, (size_t)r);
+        pattern(p, (size_t)r, n);
+        want = fnv(want, p, (size_t)r);
+        n += (uint64_t)r;
+    }
+    check("fetch_bytes_by_hash", n == (1u << 20) && h == want, "bytes %ld%ld", (long)n, 0);
+    size_t sent = 0;
+    while (sent < (512u << 10)) {
+        size_t k = (512u << 10) - sent < sizeof buf ? (512u << 10) - sent : sizeof buf;
+        pattern(buf, k, sent);
+        ssize_t w = write(s, buf, k);
+        if (w <= 0)
+            break;
+        sent += (size_t)w;
+    }
+    check("fetch_sent", sent == (512u << 10) && shutdown(s, SHUT_WR) == 0, "sent %ld%ld",
+          (long)sent, 0);
+    char ans[8] = {0};
+    size_t got = 0;
+    for (ssize_t r; got < sizeof ans - 1 && (r = read(s, ans + got, sizeof ans - 1 - got)) > 0;)
+        got += (size_t)r;
+    if (strcmp(ans, "OK\n"))
+        printf("socktest: the server answered %zu bytes: %02x %02x %02x %02x\n", got,
+               (unsigned char)ans[0], (unsigned char)ans[1], (unsigned char)ans[2],
+               (unsigned char)ans[3]);
+    check("fetch_server_agrees", !strcmp(ans, "OK\n"), "answer of %ld bytes%.0ld", (long)got, 0);
+    close(s);
+}
+
 /* One connection from outside (scenario net-posix-host): see the usage above. */
 static void serve(uint16_t port)
 {
@@ -400,10 +457,14 @@ int main(int argc, char **argv)
         tcp_nonblock_connect();
         udp_echo();
         fork_accept();
+    } else if (!strcmp(mode, "fetch") && argc > 3) {
+        fetch(argv[2], (uint16_t)atoi(argv[3]));
     } else if (!strcmp(mode, "serve") && argc > 2) {
         serve((uint16_t)atoi(argv[2]));
+        if (argc > 4) /* serve PORT ADDR P: then fetch from ADDR:P */
+            fetch(argv[3], (uint16_t)atoi(argv[4]));
     } else {
-        printf("FAIL usage: socktest noroute|loopback|serve PORT\n");
+        printf("FAIL usage: socktest noroute|loopback|serve PORT [ADDR P]|fetch ADDR P\n");
         return 2;
     }
     return failed ? 1 : 0;
