@@ -31,7 +31,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../posix/ptest.h"
@@ -317,6 +320,50 @@ static void udp_echo(void)
     close(cli);
 }
 
+/* FIONREAD, MSG_PEEK, MSG_DONTWAIT, SO_RCVTIMEO and select on a connected pair. */
+static void tcp_peek_and_wait(void)
+{
+    uint16_t port;
+    int l = listener(&port), c = l < 0 ? -1 : connect_to(port), a = c < 0 ? -1 : accept(l, 0, 0);
+    check("tcp_pair", a >= 0, "errno %ld%ld", errno, 0);
+    if (a < 0)
+        return;
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(a, &rd);
+    struct timeval tv = {0, 0};
+    check("select_not_readable", select(a + 1, &rd, NULL, NULL, &tv) == 0, "errno %ld%ld", errno,
+          0);
+    write(c, "hello", 5);
+    FD_ZERO(&rd);
+    FD_SET(a, &rd);
+    tv = (struct timeval){5, 0};
+    int n = select(a + 1, &rd, NULL, NULL, &tv);
+    check("select_readable", n == 1 && FD_ISSET(a, &rd), "n %ld errno %ld", n, errno);
+    int avail = -1;
+    ioctl(a, FIONREAD, &avail);
+    check("fionread", avail == 5, "avail %ld%ld", avail, 0);
+    char buf[16] = {0};
+    ssize_t r = recv(a, buf, sizeof buf, MSG_PEEK);
+    check("msg_peek", r == 5 && !memcmp(buf, "hello", 5), "rc %ld errno %ld", r, errno);
+    memset(buf, 0, sizeof buf);
+    r = recv(a, buf, sizeof buf, MSG_DONTWAIT);
+    check("msg_peek_left_it", r == 5 && !memcmp(buf, "hello", 5), "rc %ld errno %ld", r, errno);
+    r = recv(a, buf, sizeof buf, MSG_DONTWAIT);
+    check("msg_dontwait_eagain", r < 0 && errno == EAGAIN, "rc %ld errno %ld", r, errno);
+    struct timeval to = {0, 100000};
+    setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &to, sizeof to);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    r = recv(a, buf, sizeof buf, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    check("so_rcvtimeo", r < 0 && errno == EAGAIN && ms >= 90, "errno %ld ms %ld", errno, ms);
+    close(a);
+    close(c);
+    close(l);
+}
+
 static void fork_accept(void)
 {
     uint16_t port;
@@ -456,6 +503,7 @@ int main(int argc, char **argv)
         tcp_refused();
         tcp_nonblock_connect();
         udp_echo();
+        tcp_peek_and_wait();
         fork_accept();
     } else if (!strcmp(mode, "fetch") && argc > 3) {
         fetch(argv[2], (uint16_t)atoi(argv[3]));
