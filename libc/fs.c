@@ -43,6 +43,8 @@ static bool bad_ptr(uint64_t p)
                 break;                                                                             \
             struct vfs_file *f_ = vfs_fd_file(rt_vfs, (fd));                                       \
             int w_ = f_ && !(f_->flags & O_NONBLOCK) ? rt_pipe_wait(f_, (events)) : 0;             \
+            if (w_ == 0 && f_ && !(f_->flags & O_NONBLOCK))                                        \
+                w_ = rt_socket_wait(f_, (events));                                                 \
             if (w_ <= 0) {                                                                         \
                 r_ = w_ < 0 ? w_ : r_;                                                             \
                 break;                                                                             \
@@ -497,11 +499,30 @@ long rt_fs_syscall(const struct rt_call *c)
         return vfs_fadvise(rt_vfs, FD(a[0]), (int64_t)a[1], (int64_t)a[2], (int)a[3]);
     case NR_getpeername:
     case NR_getsockname:
+        return rt_sockname(FD(a[0]), a[1], a[2], c->nr == NR_getpeername);
     case NR_getsockopt:
+        return rt_getsockopt(FD(a[0]), (int)a[1], (int)a[2], a[3], a[4]);
     case NR_setsockopt:
+        return rt_setsockopt(FD(a[0]), (int)a[1], (int)a[2], a[3], a[4]);
     case NR_shutdown:
-        /* no descriptor is a socket until the socket plugin exists */
-        return vfs_fd_file(rt_vfs, FD(a[0])) ? -ENOTSOCK : -EBADF;
+        return rt_shutdown(FD(a[0]), (int)a[1]);
+    case NR_bind:
+        return rt_bind(FD(a[0]), a[1], a[2]);
+    case NR_listen:
+        return rt_listen(FD(a[0]), (int)a[1]);
+    case NR_accept:
+    case NR_accept4:
+        return rt_accept4(FD(a[0]), a[1], a[2], c->nr == NR_accept ? 0 : (int)a[3]);
+    case NR_connect:
+        return rt_connect(FD(a[0]), a[1], a[2]);
+    case NR_sendto:
+        return rt_sendto(FD(a[0]), a[1], a[2], (int)a[3], a[4], a[5]);
+    case NR_recvfrom:
+        return rt_recvfrom(FD(a[0]), a[1], a[2], (int)a[3], a[4], a[5]);
+    case NR_sendmsg:
+        return rt_sendmsg(FD(a[0]), a[1], (int)a[2]);
+    case NR_recvmsg:
+        return rt_recvmsg(FD(a[0]), a[1], (int)a[2]);
     default:
         return RT_NOT_MINE;
     }

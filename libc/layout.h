@@ -153,6 +153,8 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
 #define RT_RUNTIME_LO 0x20000000ul     /* the runtime half of the address space, which */
 #define RT_RUNTIME_HI 0x100000000ul    /* RT_LABEL_VFORK_EXEC copies (no program memory) */
 #define RT_TERMINALS_BASE 0x2e000000ul /* Terminal session memory, shared across fork */
+#define RT_NET_BASE 0x28000000ul       /* the Net session's memory (socket.c), shared across fork */
+#define RT_NET_MAX (64ul << 20)
 #define RT_MAX_TERMINALS 4
 #define RT_PGRP_GETPGID 0
 #define RT_PGRP_SETPGID 1

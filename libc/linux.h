@@ -178,6 +178,15 @@ enum linux_nr {
     NR_getsockopt = 55,
     NR_setsockopt = 54,
     NR_shutdown = 48,
+    NR_connect = 42,
+    NR_accept = 43,
+    NR_sendto = 44,
+    NR_recvfrom = 45,
+    NR_sendmsg = 46,
+    NR_recvmsg = 47,
+    NR_bind = 49,
+    NR_listen = 50,
+    NR_accept4 = 288,
     NR_setpgid = 109,
     NR_getpgrp = 111,
     NR_setsid = 112,
@@ -261,5 +270,8 @@ enum linux_nr {
 #define SOCK_TYPE_LIMIT 11u /* SOCK_MAX: types from here on are EINVAL */
 #define SOCK_NONBLOCK O_NONBLOCK
 #define SOCK_CLOEXEC O_CLOEXEC
+#define MSG_PEEK 0x2
+#define MSG_DONTWAIT 0x40
+#define MSG_NOSIGNAL 0x4000
 
 #endif

@@ -38,6 +38,8 @@ static long wait_change(int first_pipe_fd, bool several, uint64_t ns)
     bool terminal = false;
     if (f && !slot)
         terminal = (slot = rt_terminal_notif(f)) != 0;
+    if (f && !slot) /* a socket's: the session's, signalled for any of its sockets */
+        terminal = (slot = rt_socket_notif(f)) != 0;
     if (slot) {
         n = slot;
         if ((several || terminal) && ns > SLICE_NS) /* a terminal's readers share its */
@@ -77,7 +79,7 @@ static long poll_once(struct l_pollfd *fds, uint64_t nfds, int *first_pipe, bool
         if (ev)
             ready++;
         struct vfs_file *f = vfs_fd_file(rt_vfs, fds[i].fd);
-        if (f && (rt_pipe_notif(f) || rt_terminal_notif(f)) && pipes++ == 0)
+        if (f && (rt_pipe_notif(f) || rt_terminal_notif(f) || rt_socket_notif(f)) && pipes++ == 0)
             *first_pipe = fds[i].fd;
     }
     *several = pipes > 1;

@@ -87,6 +87,23 @@ void rt_sessions_after_narrow(void);
 void rt_terminals_after_narrow(void);
 int rt_pipe_wait(struct vfs_file *f, unsigned events);
 uint64_t rt_pipe_notif(struct vfs_file *f);
+/* Sockets (socket.c): the calls, each 0/fd/count or -errno; the waits as for pipes. */
+long rt_socket(uint64_t domain, uint64_t type, uint64_t protocol);
+long rt_bind(int fd, uint64_t uaddr, uint64_t len);
+long rt_listen(int fd, int backlog);
+long rt_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags);
+long rt_connect(int fd, uint64_t uaddr, uint64_t len);
+long rt_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer);
+long rt_sendto(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t len);
+long rt_recvfrom(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t ulen);
+long rt_sendmsg(int fd, uint64_t umsg, int flags);
+long rt_recvmsg(int fd, uint64_t umsg, int flags);
+long rt_shutdown(int fd, int how);
+long rt_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len);
+long rt_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen);
+int rt_socket_wait(struct vfs_file *f, unsigned events); /* 0: no socket */
+uint64_t rt_socket_notif(struct vfs_file *f);            /* 0: no socket */
+void rt_sockets_after_fork(void);
 /* pipe.c: FIFOs (vfs_env.fifo_open, and the wait for the other side after an open). */
 int rt_fifo_open(void *ctx, struct vfs_node *node, uint32_t flags, struct vfs_file **out);
 int rt_fifo_open_wait(int fd);

@@ -127,32 +127,17 @@ static long sys_gettimeofday(uint64_t tv, uint64_t tz)
     return 0;
 }
 
-/* socket: there is no socket plugin yet, so a sandbox has no address family of its
- * own. AF_INET needs a Net session of the network server (docs/net-protocol.md), which
- * only a `route Net to=...` gives; the launcher does not open one yet, so every sandbox
- * is one without the route: after the checks Linux makes first (type and flags),
- * EACCES, and one log line naming the missing route. Every other family gets
- * EAFNOSUPPORT, as from a Linux kernel built without it. That errno matters: musl's
- * getpwnam and getgrnam ask nscd over AF_UNIX first and read /etc/passwd and /etc/group
- * only after EAFNOSUPPORT (any other error fails the lookup). Each said once. */
+/* socket: AF_INET is a socket of the network server's Net session (socket.c), which
+ * only a `route Net to=...` gives (EACCES without it, logged once there). Every other
+ * family gets EAFNOSUPPORT, as from a Linux kernel built without it. That errno
+ * matters: musl's getpwnam and getgrnam ask nscd over AF_UNIX first and read
+ * /etc/passwd and /etc/group only after EAFNOSUPPORT (any other error fails the
+ * lookup). Said once. */
 static long sys_socket(uint64_t domain, uint64_t type, uint64_t protocol)
 {
-    static bool said_inet, said_other;
-    if (domain == AF_INET) {
-        /* Linux: flags beyond these two and types past SOCK_PACKET are EINVAL, before
-         * the security check that refuses the family (the protocol is looked at after) */
-        uint32_t t = (uint32_t)type;
-        if ((t & SOCK_TYPE_MASK) >= SOCK_TYPE_LIMIT ||
-            (t & ~SOCK_TYPE_MASK & ~(uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)))
-            return -EINVAL;
-        (void)protocol;
-        if (!said_inet) {
-            said_inet = true;
-            rt_log("[runtime] socket(AF_INET): no Net session: this component has no `route "
-                   "Net`: EACCES\n");
-        }
-        return -EACCES;
-    }
+    static bool said_other;
+    if (domain == AF_INET)
+        return rt_socket(domain, type, protocol);
     if (!said_other) {
         said_other = true;
         rt_log("[runtime] socket(%lu): no such address family in this sandbox: EAFNOSUPPORT\n",

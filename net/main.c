@@ -25,6 +25,7 @@
 #include "echo.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
+#include "lwip/ip.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
@@ -316,6 +317,31 @@ static uint64_t prio(void)
     return cx_start_info->priority ? cx_start_info->priority : 100;
 }
 
+/*
+ * The frames the server sent to its own address, taken in: only those queued before
+ * this call, unlike lwIP's netif_poll, which runs until the queue is empty. Two of the
+ * server's own connections with closed windows both ways answer each other's segments
+ * at once over the loopback, and netif_poll then never returned (the loop hung, seen
+ * in scenario net-session); bounded, they take turns with everything else.
+ */
+static void loopback_poll(void)
+{
+    for (struct netif *n = netif_list; n; n = n->next) { /* the card's and lwIP's "lo" */
+        struct pbuf *next = n->loop_first, *last = n->loop_last;
+        n->loop_first = n->loop_last = NULL;
+        while (next) {
+            struct pbuf *in = next, *end = next;
+            while (end->len != end->tot_len)
+                end = end->next;
+            next = end == last ? NULL : end->next;
+            end->next = NULL;
+            in->if_idx = netif_get_index(n);
+            if (ip_input(in, n) != ERR_OK)
+                pbuf_free(in);
+        }
+    }
+}
+
 /* One pass of the loop: frames in, lwIP's timers and loopback, frames out. Returns true
  * when the server is done (the echo service's stop-after was reached). Serving Net
  * sessions, it runs after every message, so frames that keep arriving are taken in
@@ -325,7 +351,7 @@ static bool pass(void)
     for (unsigned round = 0; round < 8; round++) {
         poll_nic();
         sys_check_timeouts();
-        netif_poll(&nif);
+        loopback_poll();
         pinged = ping_poll();
         kick();
         if (pinged && echo_finished()) {

@@ -6,8 +6,15 @@
  *
  * lwIP frees a TCP pcb itself on a reset or an abort and then calls the error callback:
  * that callback forgets the pcb and records ECONNREFUSED (while connecting) or
- * ECONNRESET. Received data has no ring to go to yet (docs/net-protocol.md "State"):
- * it is kept unacknowledged, so the peer sees a closed window, never lost bytes.
+ * ECONNRESET.
+ *
+ * The data path (lw_pump, after every message of the server's loop and on NET_KICK):
+ * received TCP bytes wait in a pbuf chain until the receive ring has room and are
+ * acknowledged to lwIP (tcp_recved, which opens the window) only when the client has
+ * consumed them; the send ring is drained into tcp_write as far as lwIP's send buffer
+ * takes it. Received datagrams wait in a small queue (dropped when it is full, as a
+ * full socket buffer drops them) until their record fits the ring. A broken ring
+ * (net_ring.h) aborts the connection with EIO.
  */
 #include <string.h>
 #include <vfs/linux.h>
@@ -18,14 +25,26 @@
 #include "lwip/udp.h"
 #include "net_lwip.h"
 
+#define LW_UDPQ 16u               /* datagrams waiting for ring room */
+#define LW_KICK_AT (TCP_WND / 2u) /* unconsumed bytes that want a kick */
+
 struct lw_sock {
     uint32_t type;
     struct tcp_pcb *tcp; /* NULL once lwIP freed it (reset, abort) or for UDP */
     struct udp_pcb *udp;
     int err; /* pending error, a positive errno (SO_ERROR) */
     uint8_t connecting, connected, listening, keepalive, nodelay, reuse;
+    uint8_t eof;    /* the peer's FIN came */
+    uint8_t dead;   /* lwIP freed the pcb (reset, refused, aborted) */
+    uint8_t rd_off; /* shutdown(SHUT_RD): received bytes are dropped */
+    uint8_t wr_off; /* shutdown(SHUT_WR) asked: FIN once the send ring is drained */
+    uint8_t wr_done;
     uint32_t rcvbuf, sndbuf;
-    struct pbuf *rx;                    /* received, not yet taken (no ring yet) */
+    struct pbuf *rx; /* received, not yet in the ring (unacknowledged) */
+    struct pbuf *uq[LW_UDPQ];
+    uint32_t uaddr[LW_UDPQ];
+    uint16_t uport[LW_UDPQ];
+    uint32_t uhead, ulen;
     struct lw_sock *q[NET_BACKLOG_MAX]; /* a listener's accepted connections */
     uint32_t qhead, qlen, backlog;
 };
@@ -76,24 +95,48 @@ static void lw_err_cb(void *arg, err_t e)
     if (!s)
         return;
     s->tcp = NULL; /* freed by lwIP */
-    s->err = s->connecting ? ECONNREFUSED : e == ERR_ABRT ? ECONNABORTED : ECONNRESET;
+    s->err = s->connecting   ? ECONNREFUSED
+             : e == ERR_ABRT ? ECONNABORTED
+             : s->eof        ? EPIPE /* Linux: a reset after the peer's FIN */
+                             : ECONNRESET;
     s->connecting = s->connected = 0;
+    s->dead = 1;
 }
 
 static err_t lw_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e)
 {
     struct lw_sock *s = arg;
-    if (!p) /* the peer's FIN: kept as the end of the stream for the ring to come */
+    if (!p) { /* the peer's FIN: the end of the stream after what the ring holds */
+        if (s)
+            s->eof = 1;
         return ERR_OK;
-    if (!s) {
+    }
+    if (!s || s->rd_off) {
+        tcp_recved(pcb, p->tot_len);
         pbuf_free(p);
         return ERR_OK;
     }
+    if (s->rx && (uint32_t)s->rx->tot_len + p->tot_len > 0xffffu)
+        return ERR_MEM; /* lwIP keeps it and offers it again (the window is below this) */
     if (s->rx)
         pbuf_cat(s->rx, p);
     else
         s->rx = p;
-    return ERR_OK; /* not acknowledged with tcp_recved: the window closes */
+    return ERR_OK; /* acknowledged with tcp_recved when the client consumes it */
+}
+
+static void lw_udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *a,
+                           u16_t port)
+{
+    struct lw_sock *s = arg;
+    if (!s || s->ulen >= LW_UDPQ || p->tot_len > NET_DGRAM_MAX) {
+        pbuf_free(p); /* a full buffer drops datagrams */
+        return;
+    }
+    uint32_t i = (s->uhead + s->ulen++) % LW_UDPQ;
+    s->uq[i] = p;
+    s->uaddr[i] = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(a)));
+    s->uport[i] = port;
 }
 
 static void lw_track(struct lw_sock *s, struct tcp_pcb *pcb)
@@ -136,6 +179,8 @@ static void lw_free(struct lw_sock *s)
         udp_remove(s->udp);
     if (s->rx)
         pbuf_free(s->rx);
+    for (; s->ulen; s->ulen--, s->uhead = (s->uhead + 1) % LW_UDPQ)
+        pbuf_free(s->uq[s->uhead]);
     while (s->qlen) {
         lw_free(s->q[s->qhead]);
         s->qhead = (s->qhead + 1) % NET_BACKLOG_MAX;
@@ -155,6 +200,8 @@ static int lw_open(void *ctx, uint32_t type, void **pcb)
             lw_track(s, t);
     } else {
         s->udp = udp_new();
+        if (s->udp)
+            udp_recv(s->udp, lw_udp_recv_cb, s);
     }
     if (!s->tcp && !s->udp) {
         mem_free(s);
@@ -236,8 +283,8 @@ static err_t lw_connected_cb(void *arg, struct tcp_pcb *pcb, err_t e)
 static int lw_connect(void *ctx, void *pcb, uint32_t addr, uint16_t port)
 {
     struct lw_sock *s = pcb;
-    ip_addr_t a;
-    ip_addr_set_ip4_u32_val(a, lwip_htonl(addr));
+    ip_addr_t a; /* Linux: 0.0.0.0 as a destination is this host */
+    ip_addr_set_ip4_u32_val(a, lwip_htonl(addr ? addr : 0x7f000001u));
     if (s->type == NET_T_DGRAM)
         return lw_errno(udp_connect(s->udp, &a, port));
     if (s->connected)
@@ -263,7 +310,194 @@ static int lw_shutdown(void *ctx, void *pcb, uint32_t how)
     struct lw_sock *s = pcb;
     if (s->type == NET_T_DGRAM || !s->tcp || !s->connected)
         return -ENOTCONN;
-    return lw_errno(tcp_shutdown(s->tcp, how != 1, how != 0));
+    if (how != 1 && !s->rd_off) { /* SHUT_RD: what came and what comes is dropped */
+        s->rd_off = 1;
+        if (s->rx) {
+            tcp_recved(s->tcp, s->rx->tot_len);
+            pbuf_free(s->rx);
+            s->rx = NULL;
+        }
+    }
+    if (how != 0)
+        s->wr_off = 1; /* the FIN follows the send ring's bytes (lw_pump) */
+    return 0;
+}
+
+/* ---- the data path ---- */
+
+static void lw_rx_stream(struct lw_sock *s, struct net_rings *r, uint32_t space)
+{
+    uint32_t n = s->rx ? s->rx->tot_len : 0, done = 0;
+    if (n > space)
+        n = space;
+    while (done < n) {
+        uint32_t len;
+        uint8_t *to = net_rx_piece(r, n - done, &len);
+        pbuf_copy_partial(s->rx, to, (u16_t)len, (u16_t)done);
+        net_rx_advance(r, len);
+        done += len;
+    }
+    if (done)
+        s->rx = pbuf_free_header(s->rx, (u16_t)done);
+}
+
+static void lw_rx_dgram(struct lw_sock *s, struct net_rings *r, uint32_t space)
+{
+    while (s->ulen) {
+        struct pbuf *p = s->uq[s->uhead];
+        struct net_dgram h = {
+            .len = p->tot_len, .addr = s->uaddr[s->uhead], .port = s->uport[s->uhead]};
+        if (sizeof h + h.len > space)
+            return; /* waits for the client to make room */
+        net_rx_put(r, &h, sizeof h);
+        for (uint32_t done = 0, len; done < h.len; done += len) {
+            uint8_t *to = net_rx_piece(r, h.len - done, &len);
+            pbuf_copy_partial(p, to, (u16_t)len, (u16_t)done);
+            net_rx_advance(r, len);
+        }
+        space -= (uint32_t)sizeof h + h.len;
+        pbuf_free(p);
+        s->uhead = (s->uhead + 1) % LW_UDPQ;
+        s->ulen--;
+    }
+}
+
+static void lw_tx_stream(struct lw_sock *s, struct net_rings *r, uint32_t avail)
+{
+    uint32_t off = 0;
+    if (!s->tcp || s->wr_done) { /* nowhere to go: the client sees WRSHUT or HUP */
+        net_tx_take(r, avail);
+        return;
+    }
+    if (!s->connected)
+        return; /* still connecting: waits */
+    while (off < avail) {
+        uint32_t room = tcp_sndbuf(s->tcp), len;
+        if (room == 0)
+            break;
+        const uint8_t *p = net_tx_piece(r, off, avail - off < room ? avail - off : room, &len);
+        if (len > 0xffffu)
+            len = 0xffffu;
+        err_t e = tcp_write(s->tcp, p, (u16_t)len, TCP_WRITE_FLAG_COPY);
+        if (e == ERR_MEM)
+            break; /* lwIP's queue is full: the rest goes in a later pass */
+        if (e != ERR_OK) {
+            s->err = -lw_errno(e);
+            break;
+        }
+        off += len;
+    }
+    if (off) {
+        net_tx_take(r, off);
+        tcp_output(s->tcp);
+    }
+    if (s->wr_off && off == avail && s->tcp && !s->wr_done) {
+        s->wr_done = 1;
+        tcp_shutdown(s->tcp, 0, 1);
+    }
+}
+
+static void lw_tx_dgram(struct lw_sock *s, struct net_rings *r, uint32_t avail, int may_send)
+{
+    while (avail) {
+        struct net_dgram h;
+        if (avail < sizeof h) {
+            r->broken = 1; /* the client publishes whole records */
+            return;
+        }
+        net_tx_peek(r, 0, &h, sizeof h);
+        if (h.len > NET_DGRAM_MAX || h.len > avail - sizeof h || h.zero) {
+            r->broken = 1;
+            return;
+        }
+        int to_peer = h.addr != 0 || h.port != 0;
+        if (to_peer && !may_send) {
+            s->err = EACCES; /* the policy's connect=no: the datagram is not sent */
+        } else if (!to_peer && !(s->udp->flags & UDP_FLAGS_CONNECTED)) {
+            s->err = EDESTADDRREQ;
+        } else {
+            struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)h.len, PBUF_RAM);
+            if (!p)
+                return; /* lwIP's memory is short: the rest goes in a later pass */
+            net_tx_peek(r, sizeof h, p->payload, h.len);
+            ip_addr_t a; /* Linux: 0.0.0.0 as a destination is this host */
+            ip_addr_set_ip4_u32_val(a, lwip_htonl(h.addr ? h.addr : 0x7f000001u));
+            err_t e = to_peer ? udp_sendto(s->udp, p, &a, h.port) : udp_send(s->udp, p);
+            pbuf_free(p);
+            if (e != ERR_OK)
+                s->err = -lw_errno(e);
+        }
+        net_tx_take(r, (uint32_t)sizeof h + h.len);
+        avail -= (uint32_t)sizeof h + h.len;
+    }
+}
+
+static uint32_t lw_ready(const struct lw_sock *s, const struct net_rings *r)
+{
+    uint32_t rd = s->err ? NET_RDY_ERR : 0;
+    if (s->listening) {
+        if (s->qlen)
+            rd |= NET_RDY_IN | NET_RDY_ACC;
+    } else if (s->type == NET_T_DGRAM) {
+        rd |= NET_RDY_OUT;
+        if (net_rx_used(r))
+            rd |= NET_RDY_IN;
+    } else {
+        if (s->connected)
+            rd |= NET_RDY_CONN;
+        if (net_rx_used(r))
+            rd |= NET_RDY_IN;
+        if ((s->eof && !s->rx) || s->rd_off)
+            rd |= NET_RDY_EOF;
+        if (s->connected && s->tcp && !s->wr_off)
+            rd |= NET_RDY_OUT;
+        if (s->wr_off)
+            rd |= NET_RDY_WRSHUT;
+        if (s->dead)
+            rd |= NET_RDY_HUP | NET_RDY_WRSHUT;
+        if (s->rx || net_rx_used(r) >= LW_KICK_AT)
+            rd |= NET_RDY_RXKICK;
+    }
+    if (r->broken)
+        rd |= NET_RDY_ERR | NET_RDY_HUP | NET_RDY_WRSHUT;
+    return rd;
+}
+
+static uint32_t lw_pump(void *ctx, void *pcb, struct net_rings *r, int may_send)
+{
+    struct lw_sock *s = pcb;
+    uint32_t space = 0;
+    long consumed = r->ctl && !r->broken ? net_rx_check(r, &space) : 0;
+    if (consumed > 0 && s->tcp && s->type == NET_T_STREAM && !s->listening) {
+        for (long left = consumed; left > 0; left -= 0xffff)
+            tcp_recved(s->tcp, (u16_t)(left > 0xffff ? 0xffff : left));
+    }
+    if (consumed >= 0 && r->ctl && !r->broken && !s->listening) {
+        if (s->type == NET_T_STREAM)
+            lw_rx_stream(s, r, space);
+        else
+            lw_rx_dgram(s, r, space);
+        long avail = net_tx_check(r);
+        if (avail > 0 && s->type == NET_T_STREAM)
+            lw_tx_stream(s, r, (uint32_t)avail);
+        else if (avail > 0)
+            lw_tx_dgram(s, r, (uint32_t)avail, may_send);
+        else if (avail == 0 && s->type == NET_T_STREAM && s->wr_off)
+            lw_tx_stream(s, r, 0);
+    }
+    if (r->broken && !s->dead) { /* a hostile or confused client: the connection ends */
+        s->dead = 1;
+        if (s->tcp && !s->listening) {
+            struct tcp_pcb *t = s->tcp;
+            tcp_arg(t, NULL);
+            tcp_err(t, NULL);
+            tcp_recv(t, NULL);
+            s->tcp = NULL;
+            tcp_abort(t);
+        }
+        s->err = EIO;
+    }
+    return lw_ready(s, r);
 }
 
 static int lw_setopt(void *ctx, void *pcb, uint32_t opt, uint64_t v)
@@ -371,4 +605,5 @@ const struct net_stack net_lwip_stack = {
     .setopt = lw_setopt,
     .getopt = lw_getopt,
     .name = lw_name,
+    .pump = lw_pump,
 };

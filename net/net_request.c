@@ -10,9 +10,9 @@
 
 /* The arguments each operation reads, besides word 0 (the operation). */
 static const unsigned char net_op_args[NET_OP_COUNT] = {
-    [NET_SOCKET] = 1,  [NET_BIND] = 3,     [NET_LISTEN] = 2, [NET_ACCEPT] = 1,
-    [NET_CONNECT] = 3, [NET_SHUTDOWN] = 2, [NET_SETOPT] = 3, [NET_GETOPT] = 2,
-    [NET_NAME] = 2,    [NET_DUP] = 1,      [NET_CLOSE] = 1,  [NET_KICK] = 1,
+    [NET_SOCKET] = 1,   [NET_BIND] = 3,   [NET_LISTEN] = 2, [NET_ACCEPT] = 1, [NET_CONNECT] = 3,
+    [NET_SHUTDOWN] = 2, [NET_SETOPT] = 3, [NET_GETOPT] = 2, [NET_NAME] = 2,   [NET_DUP] = 1,
+    [NET_CLOSE] = 1,    [NET_KICK] = 1,   [NET_INFO] = 0,
 };
 
 static int net_decode_opt(uint64_t opt, uint64_t value, bool set, struct net_request *r)
@@ -58,7 +58,7 @@ int net_request_decode(const uint64_t *words, unsigned nwords, struct net_reques
         a[i] = words[1 + i];
     r.op = (uint32_t)op;
 
-    if (op != NET_SOCKET) {
+    if (op != NET_SOCKET && op != NET_INFO) {
         if (a[0] == 0 || a[0] > NET_HANDLES_MAX)
             return -EBADF;
         r.handle = (uint32_t)a[0];
@@ -113,7 +113,7 @@ int net_session_bytes(uint64_t nsockets, uint64_t ring_pages, uint64_t *out)
     uint64_t per_socket, all;
     if (__builtin_mul_overflow(ring_pages, 2 * 4096ull, &per_socket) ||
         __builtin_mul_overflow(per_socket, nsockets, &all) ||
-        __builtin_add_overflow(all, 4096ull, &all))
+        __builtin_add_overflow(all, NET_CTL_PAGES * 4096ull, &all))
         return -EOVERFLOW;
     *out = all;
     return 0;

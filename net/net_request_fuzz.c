@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r.op == 0 || r.op >= NET_OP_COUNT)
         abort();
     if (r.op == NET_SOCKET ? (r.arg != NET_T_STREAM && r.arg != NET_T_DGRAM)
+        : r.op == NET_INFO ? r.handle != 0
                            : (r.handle == 0 || r.handle > NET_HANDLES_MAX))
         abort();
     if (r.op == NET_LISTEN && r.arg > NET_BACKLOG_MAX)

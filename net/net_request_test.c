@@ -26,6 +26,11 @@ static void test_good(void)
     uint64_t close_[] = {NET_CLOSE, NET_HANDLES_MAX, 99, 99, 99, 99};
     CHECK_INT(net_request_decode(close_, 6, &r), 0);
     CHECK_INT(r.handle, NET_HANDLES_MAX);
+    uint64_t info[] = {NET_INFO, 999}; /* no handle: what follows is ignored */
+    CHECK_INT(net_request_decode(info, 1, &r), 0);
+    CHECK_INT(r.op, NET_INFO);
+    CHECK_INT(net_request_decode(info, 2, &r), 0);
+    CHECK_INT(r.handle, 0);
 }
 
 static void test_malformed(void)
@@ -93,14 +98,14 @@ static void test_session_bytes(void)
 {
     uint64_t b = 0;
     CHECK_INT(net_session_bytes(4, NET_RING_PAGES, &b), 0);
-    CHECK_INT(b, 4 * 2 * NET_RING_PAGES * 4096 + 4096);
+    CHECK_INT(b, 4 * 2 * NET_RING_PAGES * 4096 + NET_CTL_PAGES * 4096);
     CHECK_INT(net_session_bytes(0, 1, &b), 0);
-    CHECK_INT(b, 4096);
+    CHECK_INT(b, NET_CTL_PAGES * 4096);
     CHECK_INT(net_session_bytes(1, 0, &b), -EINVAL);
     CHECK_INT(net_session_bytes(UINT64_MAX, 1, &b), -EOVERFLOW);
     CHECK_INT(net_session_bytes(1, UINT64_MAX / 4096, &b), -EOVERFLOW);
-    CHECK_INT(net_session_bytes((UINT64_MAX - 4095) / 8192, 1, &b), 0);
-    CHECK_INT(net_session_bytes((UINT64_MAX - 4095) / 8192 + 1, 1, &b), -EOVERFLOW);
+    CHECK_INT(net_session_bytes((UINT64_MAX - NET_CTL_PAGES * 4096) / 8192, 1, &b), 0);
+    CHECK_INT(net_session_bytes((UINT64_MAX - NET_CTL_PAGES * 4096) / 8192 + 1, 1, &b), -EOVERFLOW);
 }
 
 static int parse(const char *text, struct net_policies *out, struct cfg_error *err)

@@ -16,6 +16,15 @@ static uint64_t net_charge_for(const struct net_session *s, uint64_t nsockets)
     return bytes;
 }
 
+/* How many sockets the donation covers, at most the policy's. */
+static uint64_t net_sockets_for(const struct net_session *s)
+{
+    uint64_t n = 0;
+    while (n < s->policy->sockets && n < NET_HANDLES_MAX && net_charge_for(s, n + 1) <= s->donation)
+        n++;
+    return n;
+}
+
 int net_session_init(struct net_session *s, const struct net_policy *policy,
                      const struct net_stack *stack, void *ctx, uint64_t donation)
 {
@@ -41,6 +50,7 @@ static int net_slot_take(struct net_session *s, void *pcb, uint32_t type)
         if (s->sock[i].pcb)
             continue;
         s->sock[i] = (struct net_socket){.pcb = pcb, .refs = 1, .type = type};
+        net_rings_init(&s->sock[i].rings, s->mem, i + 1);
         s->nsockets++;
         s->charged = charge;
         return (int)i + 1;
@@ -48,8 +58,17 @@ static int net_slot_take(struct net_session *s, void *pcb, uint32_t type)
     return -EMFILE;
 }
 
+static int net_pump_one(struct net_session *s, struct net_socket *k)
+{
+    uint32_t ready = s->stack->pump(s->ctx, k->pcb, &k->rings, s->policy->connect);
+    int changed = net_rings_publish(&k->rings, ready);
+    s->signal |= (uint8_t)changed;
+    return changed;
+}
+
 static void net_slot_drop(struct net_session *s, struct net_socket *k)
 {
+    net_pump_one(s, k); /* what the send ring still holds goes to the stack first */
     s->stack->close(s->ctx, k->pcb);
     memset(k, 0, sizeof *k);
     s->nsockets--;
@@ -131,6 +150,11 @@ long net_session_request(struct net_session *s, const struct net_request *r, uin
     out[0] = out[1] = out[2] = 0;
     if (r->op == NET_SOCKET)
         return net_do_socket(s, r->arg);
+    if (r->op == NET_INFO) {
+        out[0] = s->donation; /* the memory the session's sockets may use */
+        out[1] = s->donation < s->charged ? 0 : net_sockets_for(s);
+        return 0;
+    }
     /* net_request_decode bounded the handle to 1..NET_HANDLES_MAX */
     if (r->handle == 0 || r->handle > NET_HANDLES_MAX || !s->sock[r->handle - 1].pcb)
         return -EBADF;
@@ -179,10 +203,27 @@ long net_session_request(struct net_session *s, const struct net_request *r, uin
         if (--k->refs == 0)
             net_slot_drop(s, k);
         return 0;
+    case NET_KICK:
+        net_pump_one(s, k);
+        return k->rings.broken ? -EIO : 0;
     default:
-        /* NET_KICK: the shared-memory rings are not built yet (docs/net-protocol.md) */
         return -ENOSYS;
     }
+}
+
+void net_session_set_memory(struct net_session *s, volatile uint8_t *mem)
+{
+    s->mem = mem;
+}
+
+int net_session_pump(struct net_session *s)
+{
+    for (unsigned i = 0; i < NET_HANDLES_MAX; i++)
+        if (s->sock[i].pcb)
+            net_pump_one(s, &s->sock[i]);
+    int signal = s->signal;
+    s->signal = 0;
+    return signal;
 }
 
 void net_session_end(struct net_session *s)

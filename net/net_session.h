@@ -11,6 +11,7 @@
 #include <capix/net_protocol.h>
 #include <stdint.h>
 #include "net_policy.h"
+#include "net_ring.h"
 
 /* What the session logic asks of the stack; each returns 0 or a negative errno. */
 struct net_stack {
@@ -25,6 +26,10 @@ struct net_stack {
     int (*setopt)(void *ctx, void *pcb, uint32_t opt, uint64_t value);
     int (*getopt)(void *ctx, void *pcb, uint32_t opt, uint64_t *value);
     int (*name)(void *ctx, void *pcb, uint32_t peer, uint32_t *addr, uint16_t *port);
+    /* Moves data between the socket and its rings (received bytes in, sent bytes out;
+     * may_send: the policy lets datagrams go to any peer) and returns its NET_RDY_*
+     * word; a broken ring (r->broken) ends the connection (EIO). */
+    uint32_t (*pump)(void *ctx, void *pcb, struct net_rings *r, int may_send);
 };
 
 #define NET_REFS_MAX 65535u /* references of one socket (processes times descriptors) */
@@ -36,6 +41,7 @@ struct net_socket {
     uint16_t port; /* bound local port, 0 before bind */
     uint8_t bound; /* bind succeeded (an explicit or the stack's own port) */
     uint8_t listening;
+    struct net_rings rings; /* in the session memory */
 };
 
 struct net_session {
@@ -46,6 +52,8 @@ struct net_session {
     uint64_t charged;  /* bytes its sockets take now (net_session_bytes) */
     uint32_t ring_pages;
     uint32_t nsockets;
+    volatile uint8_t *mem; /* the session memory, net_session_bytes(donation's sockets) */
+    uint8_t signal;        /* a published change not signalled yet (net_session_pump) */
     struct net_socket sock[NET_HANDLES_MAX]; /* handle h is sock[h - 1] */
 };
 
@@ -53,6 +61,15 @@ struct net_session {
  * the donation does not cover the session's own page. */
 int net_session_init(struct net_session *s, const struct net_policy *policy,
                      const struct net_stack *stack, void *ctx, uint64_t donation);
+
+/* The session memory shared with the client (NULL: none, rings inert), at least
+ * s->donation bytes: each new socket's control block and rings are in it. */
+void net_session_set_memory(struct net_session *s, volatile uint8_t *mem);
+
+/* Pumps every socket's rings (received data in, data to send out) and publishes each
+ * readiness word. Returns 1 when the client should be signalled (a change since the
+ * last call, here or in a request). */
+int net_session_pump(struct net_session *s);
 
 /* Acts on one decoded request; returns the answer's word 0 (>= 0 or a negative errno)
  * and fills out[0..2] with the words after it (left 0 when unused). */

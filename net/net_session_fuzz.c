@@ -4,7 +4,11 @@
  * net_request_decode and acted on over a fake stack whose answers the input also
  * chooses. After every request: the table's invariants hold (a slot has a pcb iff it
  * has references, nsockets counts them, the charge matches and stays within the
- * donation), and at the end the session closes exactly the pcbs still open.
+ * donation), and at the end the session closes exactly the pcbs still open. Between
+ * requests the input also scribbles on the control blocks in the session memory (any
+ * word of any handle's, as a hostile client may) and the rings are pumped: the server's
+ * own view of every unbroken ring stays within its bounds, and nothing reads or writes
+ * outside the session memory (ASan).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,8 +80,31 @@ static int f_name(void *ctx, void *pcb, uint32_t peer, uint32_t *addr, uint16_t 
     *port = 0;
     return pick() ? -ENOTCONN : 0;
 }
-static const struct net_stack fake = {f_open,    f_close,    f_bind,   f_listen, f_accept,
-                                      f_connect, f_shutdown, f_setopt, f_getopt, f_name};
+/* A stack that moves bytes as lwIP would: takes what the send ring holds, puts a few
+ * bytes into the receive ring. Datagram sockets' records are taken whole when valid. */
+static uint32_t f_pump(void *ctx, void *pcb, struct net_rings *r, int may_send)
+{
+    static const uint8_t junk[300];
+    uint32_t space;
+    if (net_rx_check(r, &space) < 0)
+        return NET_RDY_HUP;
+    uint32_t n = verdicts < space ? verdicts : space;
+    net_rx_put(r, junk, n);
+    long avail = net_tx_check(r);
+    if (avail < 0)
+        return NET_RDY_HUP;
+    if (avail >= (long)sizeof(struct net_dgram)) {
+        struct net_dgram h;
+        net_tx_peek(r, 0, &h, sizeof h);
+        if (h.len <= (uint64_t)avail - sizeof h)
+            avail = (long)(sizeof h + h.len);
+    }
+    net_tx_take(r, (uint32_t)avail);
+    return NET_RDY_OUT;
+}
+
+static const struct net_stack fake = {f_open,     f_close,  f_bind,   f_listen, f_accept, f_connect,
+                                      f_shutdown, f_setopt, f_getopt, f_name,   f_pump};
 
 static void invariants(const struct net_session *s)
 {
@@ -86,6 +113,10 @@ static void invariants(const struct net_session *s)
         if ((s->sock[i].pcb != NULL) != (s->sock[i].refs > 0) || s->sock[i].refs > NET_REFS_MAX)
             abort();
         n += s->sock[i].pcb != NULL;
+        const struct net_rings *r = &s->sock[i].rings;
+        if (s->sock[i].pcb && !r->broken &&
+            (r->rx_prod - r->rx_cons > NET_RING_BYTES || r->tx_prod - r->tx_cons > NET_RING_BYTES))
+            abort();
     }
     uint64_t want;
     if (n != s->nsockets || (int)n != live || net_session_bytes(n, s->ring_pages, &want) ||
@@ -103,24 +134,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     if (size < 3)
         return 0;
-    uint64_t donation = 4096 + (uint64_t)data[0] * 2 * NET_RING_PAGES * 4096;
+    static uint8_t *mem; /* the memory of MAX_SOCKETS sockets, reused */
+    enum { MAX_SOCKETS = 8 };
+    uint64_t donation, memsize;
+    if (net_session_bytes(data[0] % (MAX_SOCKETS + 1), NET_RING_PAGES, &donation) ||
+        net_session_bytes(MAX_SOCKETS, NET_RING_PAGES, &memsize))
+        abort();
+    if (!mem && !(mem = calloc(1, memsize)))
+        abort();
     if (net_session_init(&s, &pol[data[1] & 1], &fake, NULL, donation))
         abort();
+    net_session_set_memory(&s, mem);
     verdicts = data[2];
     data += 3;
     size -= 3;
-    while (size >= NET_REQUEST_WORDS * 8 + 1) {
+    while (size >= NET_REQUEST_WORDS * 8 + 7) {
         uint64_t w[NET_REQUEST_WORDS];
         memcpy(w, data, sizeof w);
         verdicts ^= data[sizeof w];
-        data += sizeof w + 1;
-        size -= sizeof w + 1;
+        /* a scribble: control block data[+1] % 8, word data[+2] % 8, a 32-bit value */
+        uint32_t v;
+        memcpy(&v, data + sizeof w + 3, 4);
+        volatile uint32_t *ctl = (volatile uint32_t *)mem;
+        ctl[(data[sizeof w + 1] % MAX_SOCKETS) * 8 + data[sizeof w + 2] % 8] = v;
+        data += sizeof w + 7;
+        size -= sizeof w + 7;
         w[0] %= NET_OP_COUNT + 1;    /* mostly real operations */
         w[1] %= NET_HANDLES_MAX + 2; /* mostly real handles */
         struct net_request r;
         uint64_t out[3];
         if (net_request_decode(w, NET_REQUEST_WORDS, &r) == 0)
             net_session_request(&s, &r, out);
+        invariants(&s);
+        net_session_pump(&s);
         invariants(&s);
     }
     net_session_end(&s);

@@ -3,9 +3,13 @@
  * and reference counts as open file descriptions have them (the stack closes a socket
  * only with its last reference or the session), the policy's EACCES for connect and for
  * ports not granted, the donation's ENOBUFS, EMFILE at NET_HANDLES_MAX, EBADF for stale
- * handles, and accepted connections charged like sockets. One PASS/FAIL line per case.
+ * handles, and accepted connections charged like sockets; the rings in the session
+ * memory: bytes both ways with wrap-around, flow control by the client's consumption,
+ * and a client's impossible indices breaking its socket (EIO) and nothing else. One
+ * PASS/FAIL line per case.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <vfs/linux.h>
 #include "../tests/host/check.h"
 #include "net_session.h"
@@ -14,6 +18,11 @@ struct fake_pcb {
     uint32_t type;
     uint16_t port;
     int listening, pending;
+    uint8_t sent[3 * NET_RING_BYTES]; /* what the pump took from the send ring */
+    uint32_t nsent;
+    const uint8_t *inject; /* what the pump puts into the receive ring */
+    uint32_t ninject;
+    long consumed; /* what the client consumed, as the pump was told */
 };
 
 static int opened, closed;
@@ -83,8 +92,31 @@ static int f_name(void *ctx, void *pcb, uint32_t peer, uint32_t *addr, uint16_t 
     return 0;
 }
 
-static const struct net_stack fake = {f_open,    f_close,    f_bind,   f_listen, f_accept,
-                                      f_connect, f_shutdown, f_setopt, f_getopt, f_name};
+static uint32_t f_pump(void *ctx, void *pcb, struct net_rings *r, int may_send)
+{
+    struct fake_pcb *p = pcb;
+    uint32_t space;
+    long c = net_rx_check(r, &space);
+    if (c < 0)
+        return NET_RDY_HUP;
+    p->consumed += c;
+    uint32_t n = p->ninject < space ? p->ninject : space;
+    net_rx_put(r, p->inject, n);
+    p->inject += n;
+    p->ninject -= n;
+    long avail = net_tx_check(r);
+    if (avail < 0)
+        return NET_RDY_HUP;
+    if ((uint32_t)avail > sizeof p->sent - p->nsent)
+        avail = (long)(sizeof p->sent - p->nsent);
+    net_tx_peek(r, 0, p->sent + p->nsent, (uint32_t)avail);
+    net_tx_take(r, (uint32_t)avail);
+    p->nsent += (uint32_t)avail;
+    return NET_RDY_OUT | (net_rx_used(r) ? NET_RDY_IN : 0);
+}
+
+static const struct net_stack fake = {f_open,     f_close,  f_bind,   f_listen, f_accept, f_connect,
+                                      f_shutdown, f_setopt, f_getopt, f_name,   f_pump};
 
 static struct net_policy web = {
     .label = "web", .match = 2, .nports = 2, .ports = {80, 8080}, .sockets = 16};
@@ -125,7 +157,7 @@ static void test_refs(void)
     CHECK_INT(req(NET_LISTEN, (uint32_t)h, 0, 0, 5, o), -EBADF);
     CHECK_INT(req(NET_CLOSE, (uint32_t)h, 0, 0, 0, o), -EBADF);
     CHECK_INT(s.nsockets, 0);
-    CHECK_INT(s.charged, 4096);
+    CHECK_INT(s.charged, NET_CTL_PAGES * 4096);
 }
 
 static void test_policy(void)
@@ -191,7 +223,7 @@ static void test_limits(void)
     CHECK_INT(opened - closed, NET_HANDLES_MAX);
     s.sock[0].refs = NET_REFS_MAX;
     CHECK_INT(req(NET_DUP, 1, 0, 0, 0, o), -EMFILE);
-    CHECK_INT(req(NET_KICK, 1, 0, 0, 0, o), -ENOSYS);
+    CHECK_INT(req(NET_KICK, 1, 0, 0, 0, o), 0); /* no session memory: nothing to move */
     CHECK_INT(req(NET_GETOPT, 2, 0, 0, NET_OPT_RCVBUF, o), 0);
     CHECK_INT(o[0], 42);
     net_session_end(&s);
@@ -210,13 +242,102 @@ static void test_limits(void)
     CHECK_INT(net_session_init(&tiny, &any, &fake, NULL, 100), -ENOMEM);
 }
 
+/* The client's side, as the socket plugin does it: put n bytes into handle h's send
+ * ring, take up to n from its receive ring. */
+static uint8_t *mem;
+
+static void client_send(uint32_t h, const uint8_t *src, uint32_t n)
+{
+    volatile struct net_ctl *c = (volatile struct net_ctl *)mem + (h - 1);
+    uint8_t *ring = mem + net_ring_offset(h, 1);
+    uint32_t prod = c->tx_prod;
+    for (uint32_t i = 0; i < n; i++)
+        ring[(prod + i) % NET_RING_BYTES] = src[i];
+    c->tx_prod = prod + n;
+}
+
+static uint32_t client_recv(uint32_t h, uint8_t *dst, uint32_t n)
+{
+    volatile struct net_ctl *c = (volatile struct net_ctl *)mem + (h - 1);
+    uint8_t *ring = mem + net_ring_offset(h, 0);
+    uint32_t cons = c->rx_cons, have = c->rx_prod - cons;
+    if (n > have)
+        n = have;
+    for (uint32_t i = 0; i < n; i++)
+        dst[i] = ring[(cons + i) % NET_RING_BYTES];
+    c->rx_cons = cons + n;
+    return n;
+}
+
+static void test_rings(void)
+{
+    uint64_t o[3], bytes;
+    net_session_bytes(2, NET_RING_PAGES, &bytes);
+    mem = calloc(1, bytes);
+    static uint8_t pattern[2 * NET_RING_BYTES + 100], got[2 * NET_RING_BYTES + 100];
+    for (size_t i = 0; i < sizeof pattern; i++)
+        pattern[i] = (uint8_t)(i * 7 + i / 251);
+    fresh(&any, bytes);
+    net_session_set_memory(&s, mem);
+    long a = req(NET_SOCKET, 0, 0, 0, NET_T_STREAM, o);
+    long b = req(NET_SOCKET, 0, 0, 0, NET_T_STREAM, o);
+    CHECK_INT(b, 2);
+    struct fake_pcb *pa = s.sock[a - 1].pcb;
+    /* sending: more than the ring in three goes, wrapping */
+    uint32_t off = 0;
+    for (int i = 0; i < 3; i++) {
+        uint32_t n = i < 2 ? NET_RING_BYTES - 10 : (uint32_t)sizeof pattern - off;
+        client_send((uint32_t)a, pattern + off, n);
+        CHECK_INT(req(NET_KICK, (uint32_t)a, 0, 0, 0, o), 0);
+        off += n;
+    }
+    CHECK_INT(pa->nsent, sizeof pattern);
+    CHECK(memcmp(pa->sent, pattern, sizeof pattern) == 0);
+    /* receiving: the ring fills, the rest waits for the client's consumption */
+    pa->inject = pattern;
+    pa->ninject = sizeof pattern;
+    CHECK_INT(net_session_pump(&s), 1); /* a change: the client is signalled */
+    CHECK_INT(net_session_pump(&s), 0); /* nothing new */
+    volatile struct net_ctl *ca = (volatile struct net_ctl *)mem + (a - 1);
+    CHECK_INT(ca->rx_prod, NET_RING_BYTES);
+    CHECK(ca->ready & NET_RDY_IN);
+    uint32_t have = 0;
+    while (have < sizeof pattern) {
+        uint32_t n = client_recv((uint32_t)a, got + have, 5000);
+        have += n;
+        if (n == 0 && req(NET_KICK, (uint32_t)a, 0, 0, 0, o) != 0)
+            break;
+    }
+    CHECK_INT(have, sizeof pattern);
+    CHECK(memcmp(got, pattern, sizeof pattern) == 0);
+    CHECK_INT(req(NET_KICK, (uint32_t)a, 0, 0, 0, o), 0);
+    CHECK_INT(pa->consumed, (long)sizeof pattern); /* all consumed, all reported */
+    /* a hostile client: garbage indices break only that socket */
+    ca->tx_prod += NET_RING_BYTES + 1;
+    CHECK_INT(req(NET_KICK, (uint32_t)a, 0, 0, 0, o), -EIO);
+    CHECK_INT(req(NET_KICK, (uint32_t)a, 0, 0, 0, o), -EIO); /* stays broken */
+    volatile struct net_ctl *cb = (volatile struct net_ctl *)mem + (b - 1);
+    cb->rx_cons = 12345; /* ahead of what was produced */
+    CHECK_INT(req(NET_KICK, (uint32_t)b, 0, 0, 0, o), -EIO);
+    long c = req(NET_SOCKET, 0, 0, 0, NET_T_STREAM, o);
+    CHECK_INT(c, -ENOBUFS); /* the memory covers two */
+    CHECK_INT(req(NET_CLOSE, (uint32_t)b, 0, 0, 0, o), 0);
+    c = req(NET_SOCKET, 0, 0, 0, NET_T_STREAM, o);
+    CHECK_INT(c, b); /* a fresh socket in the slot: its control block zeroed */
+    CHECK_INT(cb->rx_cons, 0);
+    CHECK_INT(req(NET_KICK, (uint32_t)c, 0, 0, 0, o), 0);
+    cb->tx_prod = (uint32_t)-1; /* backwards */
+    CHECK_INT(req(NET_KICK, (uint32_t)c, 0, 0, 0, o), -EIO);
+    net_session_end(&s);
+    CHECK_INT(closed, opened);
+    free(mem);
+}
+
 int main(void)
 {
     static const struct check_case cases[] = {
-        {"refs", test_refs},
-        {"policy", test_policy},
-        {"accept", test_accept},
-        {"limits", test_limits},
+        {"refs", test_refs},     {"policy", test_policy}, {"accept", test_accept},
+        {"limits", test_limits}, {"rings", test_rings},
     };
     int failed = check_run("net_session", cases, sizeof cases / sizeof cases[0]);
     net_session_end(&s);

@@ -92,6 +92,8 @@ struct shared {
     bool pinned;                   /* a terminal: kept for the sandbox's life */
     bool fs;                       /* a session of the File_system service */
     bool silent;                   /* its server did not answer sessions_unlock's call */
+    bool grant;                    /* a Net session: its endpoint may carry a capability */
+                                   /* (NET_LABEL_BIND hands the server a notification) */
     int label;                     /* a session: programs_label_index of its label */
     unsigned fifo;                 /* a FIFO's pipe: its entry in fifos (mem, notif derived) */
     uint64_t holders[MAX_PROCS / 64];
@@ -462,9 +464,10 @@ static long session_open(struct proc *pr, const struct cx_msg *req)
         return r;
     sh->label = li;
     sh->fs = !memcmp(words, "File_system", 12); /* the service name, NUL-padded */
+    sh->grant = !memcmp(words, "Net", 4);
     sh->slot_mem = slot_mem, sh->slot_notif = slot_ep;
     if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
-        cx_cap_copy(sh->notif, pr->pd, slot_ep, CX_R_WRITE, 0)) {
+        cx_cap_copy(sh->notif, pr->pd, slot_ep, CX_R_WRITE | (sh->grant ? CX_R_GRANT : 0), 0)) {
         shared_free(sh);
         return -22;
     }
@@ -525,7 +528,7 @@ static long shared_fork(struct proc *parent, struct proc *child)
         long err = cx_cap_copy(sh->mem, child->pd, sh->slot_mem, CX_R_READ | CX_R_WRITE, 0);
         if (!err && sh->notif)
             err = cx_cap_copy(sh->notif, child->pd, sh->slot_notif,
-                              sh->quota ? CX_R_WRITE : CX_R_ALL, 0);
+                              sh->quota ? CX_R_WRITE | (sh->grant ? CX_R_GRANT : 0) : CX_R_ALL, 0);
         if (!err && sh->notif2)
             err = cx_cap_copy(sh->notif2, child->pd, sh->slot_notif2, CX_R_READ, 0);
         if (err)

@@ -11,6 +11,16 @@
  *                      EINPROGRESS connect and SO_ERROR, names, options, half-close,
  *                      EPIPE with SIGPIPE, UDP with datagram boundaries kept, and a
  *                      forked child accepting on its parent's listening socket
+ *   socktest fetch A P  connects to A:P, reads 1 MiB of the pattern below (checked by
+ *                      hash), sends 512 KiB of it and its FIN, and wants "OK\n" back
+ *                      from a server that checked them (scenario net-posix-host's
+ *                      guestfwd)
+ *   socktest serve PORT [A P]  listens on PORT (any address), accepts one connection, reads
+ *                      until the peer's FIN and prints the byte count and FNV-1a of
+ *                      what came (the peer sends the pattern below), then sends
+ *                      512 KiB of the pattern and closes: the host side of a scenario
+ *                      checks those by hash (scenario net-posix-host, via a forward on
+ *                      127.0.0.1)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +31,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../posix/ptest.h"
@@ -307,6 +320,50 @@ static void udp_echo(void)
     close(cli);
 }
 
+/* FIONREAD, MSG_PEEK, MSG_DONTWAIT, SO_RCVTIMEO and select on a connected pair. */
+static void tcp_peek_and_wait(void)
+{
+    uint16_t port;
+    int l = listener(&port), c = l < 0 ? -1 : connect_to(port), a = c < 0 ? -1 : accept(l, 0, 0);
+    check("tcp_pair", a >= 0, "errno %ld%ld", errno, 0);
+    if (a < 0)
+        return;
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(a, &rd);
+    struct timeval tv = {0, 0};
+    check("select_not_readable", select(a + 1, &rd, NULL, NULL, &tv) == 0, "errno %ld%ld", errno,
+          0);
+    write(c, "hello", 5);
+    FD_ZERO(&rd);
+    FD_SET(a, &rd);
+    tv = (struct timeval){5, 0};
+    int n = select(a + 1, &rd, NULL, NULL, &tv);
+    check("select_readable", n == 1 && FD_ISSET(a, &rd), "n %ld errno %ld", n, errno);
+    int avail = -1;
+    ioctl(a, FIONREAD, &avail);
+    check("fionread", avail == 5, "avail %ld%ld", avail, 0);
+    char buf[16] = {0};
+    ssize_t r = recv(a, buf, sizeof buf, MSG_PEEK);
+    check("msg_peek", r == 5 && !memcmp(buf, "hello", 5), "rc %ld errno %ld", r, errno);
+    memset(buf, 0, sizeof buf);
+    r = recv(a, buf, sizeof buf, MSG_DONTWAIT);
+    check("msg_peek_left_it", r == 5 && !memcmp(buf, "hello", 5), "rc %ld errno %ld", r, errno);
+    r = recv(a, buf, sizeof buf, MSG_DONTWAIT);
+    check("msg_dontwait_eagain", r < 0 && errno == EAGAIN, "rc %ld errno %ld", r, errno);
+    struct timeval to = {0, 100000};
+    setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &to, sizeof to);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    r = recv(a, buf, sizeof buf, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    check("so_rcvtimeo", r < 0 && errno == EAGAIN && ms >= 90, "errno %ld ms %ld", errno, ms);
+    close(a);
+    close(c);
+    close(l);
+}
+
 static void fork_accept(void)
 {
     uint16_t port;
@@ -343,6 +400,99 @@ static void noroute(void)
           errno);
 }
 
+/* A server outside (scenario net-posix-host, through a guestfwd): 1 MiB of the pattern
+ * comes, checked by hash; 512 KiB go back with a FIN; the server answers "OK\n" when
+ * what it got matched the pattern. */
+static void fetch(const char *addr, uint16_t port)
+{
+    static unsigned char buf[65536], p[65536];
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    unsigned b[4];
+    if (sscanf(addr, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3]) != 4) {
+        check("fetch_address", 0, "%ld%ld", 0, 0);
+        return;
+    }
+    a.sin_addr.s_addr = htonl(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    int rc = s < 0 ? -1 : connect(s, (struct sockaddr *)&a, sizeof a);
+    check("fetch_connect", rc == 0, "errno %ld%ld", errno, 0);
+    if (rc)
+        return;
+    uint64_t h = 0xcbf29ce484222325ull, want = h, n = 0;
+    while (n < (1u << 20)) {
+        size_t k = (1u << 20) - n < sizeof buf ? (1u << 20) - n : sizeof buf;
+        ssize_t r = read(s, buf, k);
+        if (r <= 0)
+            break;
+        h = fnv(h, buf, (size_t)r);
+        pattern(p, (size_t)r, n);
+        want = fnv(want, p, (size_t)r);
+        n += (uint64_t)r;
+    }
+    check("fetch_bytes_by_hash", n == (1u << 20) && h == want, "bytes %ld%ld", (long)n, 0);
+    size_t sent = 0;
+    while (sent < (512u << 10)) {
+        size_t k = (512u << 10) - sent < sizeof buf ? (512u << 10) - sent : sizeof buf;
+        pattern(buf, k, sent);
+        ssize_t w = write(s, buf, k);
+        if (w <= 0)
+            break;
+        sent += (size_t)w;
+    }
+    check("fetch_sent", sent == (512u << 10) && shutdown(s, SHUT_WR) == 0, "sent %ld%ld",
+          (long)sent, 0);
+    char ans[8] = {0};
+    size_t got = 0;
+    for (ssize_t r; got < sizeof ans - 1 && (r = read(s, ans + got, sizeof ans - 1 - got)) > 0;)
+        got += (size_t)r;
+    if (strcmp(ans, "OK\n"))
+        printf("socktest: the server answered %zu bytes: %02x %02x %02x %02x\n", got,
+               (unsigned char)ans[0], (unsigned char)ans[1], (unsigned char)ans[2],
+               (unsigned char)ans[3]);
+    check("fetch_server_agrees", !strcmp(ans, "OK\n"), "answer of %ld bytes%.0ld", (long)got, 0);
+    close(s);
+}
+
+/* One connection from outside (scenario net-posix-host): see the usage above. */
+static void serve(uint16_t port)
+{
+    static unsigned char buf[65536];
+    int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    int ok = s >= 0 && !setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) &&
+             !bind(s, (struct sockaddr *)&a, sizeof a) && !listen(s, 1);
+    check("serve_listen", ok, "errno %ld%ld", errno, 0);
+    if (!ok)
+        return;
+    printf("socktest: listening on %u\n", port);
+    fflush(stdout);
+    int c = accept(s, NULL, NULL);
+    check("serve_accept", c >= 0, "errno %ld%ld", errno, 0);
+    if (c < 0)
+        return;
+    uint64_t h = 0xcbf29ce484222325ull, want = 0xcbf29ce484222325ull, n = 0;
+    for (ssize_t r; (r = read(c, buf, sizeof buf)) > 0; n += (uint64_t)r) {
+        h = fnv(h, buf, (size_t)r);
+        unsigned char p[sizeof buf];
+        pattern(p, (size_t)r, n);
+        want = fnv(want, p, (size_t)r);
+    }
+    printf("socktest: received %llu bytes, fnv %016llx\n", (unsigned long long)n,
+           (unsigned long long)h);
+    check("serve_bytes_by_hash", n == (1u << 20) && h == want, "bytes %ld%ld", (long)n, 0);
+    size_t sent = 0;
+    while (sent < (512u << 10)) {
+        size_t k = (512u << 10) - sent < sizeof buf ? (512u << 10) - sent : sizeof buf;
+        pattern(buf, k, sent);
+        ssize_t w = write(c, buf, k);
+        if (w <= 0)
+            break;
+        sent += (size_t)w;
+    }
+    check("serve_sent", sent == (512u << 10), "sent %ld%ld", (long)sent, 0);
+    check("serve_close", close(c) == 0 && close(s) == 0, "errno %ld%ld", errno, 0);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "loopback";
@@ -353,9 +503,16 @@ int main(int argc, char **argv)
         tcp_refused();
         tcp_nonblock_connect();
         udp_echo();
+        tcp_peek_and_wait();
         fork_accept();
+    } else if (!strcmp(mode, "fetch") && argc > 3) {
+        fetch(argv[2], (uint16_t)atoi(argv[3]));
+    } else if (!strcmp(mode, "serve") && argc > 2) {
+        serve((uint16_t)atoi(argv[2]));
+        if (argc > 4) /* serve PORT ADDR P: then fetch from ADDR:P */
+            fetch(argv[3], (uint16_t)atoi(argv[4]));
     } else {
-        printf("FAIL usage: socktest noroute|loopback\n");
+        printf("FAIL usage: socktest noroute|loopback|serve PORT [ADDR P]|fetch ADDR P\n");
         return 2;
     }
     return failed ? 1 : 0;

@@ -16,6 +16,15 @@
  *
  * Addresses are IPv4 in host byte order in the low 32 bits of a word; ports in the low
  * 16 bits. Wider values are malformed (EINVAL), never truncated.
+ *
+ * Data moves through the session's memory (the second capability of the session's
+ * answer), laid out as struct net_ctl[NET_HANDLES_MAX] in its first NET_CTL_PAGES pages,
+ * then per handle h a receive ring and a send ring of NET_RING_BYTES each
+ * (net_ring_offset). Ring indices are free-running 32-bit byte counts; a ring holds
+ * prod - cons bytes (mod 2^32), never more than NET_RING_BYTES. Each side writes only
+ * its own index; the server reads the client's once per look and checks it (a value
+ * that would mean more than the ring, or a step back, breaks the socket: EIO), never
+ * trusting it. A datagram socket's rings hold records: struct net_dgram, then len bytes.
  */
 #ifndef CAPIX_NET_PROTOCOL_H
 #define CAPIX_NET_PROTOCOL_H
@@ -30,7 +39,10 @@
 #define NET_BACKLOG_MAX 128u /* listen() backlogs are clamped to this (Linux: somaxconn) */
 #define NET_BUF_MIN 2048u    /* SO_RCVBUF/SO_SNDBUF are clamped into [MIN, MAX] */
 #define NET_BUF_MAX (1u << 20)
-#define NET_RING_PAGES 16u /* default per direction per socket: 64 KiB */
+#define NET_RING_PAGES 16u /* per direction per socket: 64 KiB */
+#define NET_RING_BYTES (NET_RING_PAGES * 4096u)
+#define NET_CTL_PAGES 2u     /* struct net_ctl[NET_HANDLES_MAX] at the session memory's start */
+#define NET_DGRAM_MAX 65507u /* a UDP payload over IPv4 */
 
 enum net_op {
     NET_SOCKET = 1, /* a0 NET_T_STREAM or NET_T_DGRAM -> r0 handle */
@@ -44,7 +56,8 @@ enum net_op {
     NET_NAME,       /* a0 handle, a1 0 local 1 peer -> r1 address, r2 port */
     NET_DUP,        /* a0 handle: one more reference */
     NET_CLOSE,      /* a0 handle: one reference less */
-    NET_KICK,       /* a0 handle: the client produced on the socket's send ring */
+    NET_KICK,       /* a0 handle: the client produced on the send ring or consumed */
+    NET_INFO,       /* -> r1 the bytes of the session memory, r2 the sockets it covers */
     NET_OP_COUNT
 };
 
@@ -59,6 +72,50 @@ enum net_opt {
     NET_OPT_ERROR,         /* get only: the pending error (positive errno), cleared */
     NET_OPT_COUNT
 };
+
+/*
+ * One socket's control block in the session memory (handle h: ctl[h - 1]). The server
+ * writes ready, rx_prod and tx_cons; the client writes rx_cons and tx_prod. The server
+ * zeroes all of it when it gives out the handle. A change the client may wait for
+ * (ready, an index the server moves) is followed by a signal of the session's
+ * notification (NET_LABEL_BIND).
+ */
+struct net_ctl {
+    uint32_t ready;   /* NET_RDY_* */
+    uint32_t rx_prod; /* bytes the server put into the receive ring */
+    uint32_t rx_cons; /* bytes the client took out of it */
+    uint32_t tx_prod; /* bytes the client put into the send ring */
+    uint32_t tx_cons; /* bytes the server took out of it */
+    uint32_t reserved[3];
+};
+
+enum net_ready {
+    NET_RDY_IN = 1u << 0,     /* data in the receive ring, or a connection to accept */
+    NET_RDY_OUT = 1u << 1,    /* connected (or datagram): the send ring is drained */
+    NET_RDY_ERR = 1u << 2,    /* a pending error: NET_GETOPT NET_OPT_ERROR reads it */
+    NET_RDY_EOF = 1u << 3,    /* the peer's FIN: nothing follows the ring's bytes */
+    NET_RDY_HUP = 1u << 4,    /* the connection is gone (reset, refused, broken ring) */
+    NET_RDY_CONN = 1u << 5,   /* connected (a stream socket's connect finished) */
+    NET_RDY_ACC = 1u << 6,    /* a listener has connections waiting */
+    NET_RDY_RXKICK = 1u << 7, /* the server wants NET_KICK after the client consumes */
+    NET_RDY_WRSHUT = 1u << 8, /* the sending side is shut down (shutdown or reset) */
+};
+
+/* A datagram socket's ring record header; len bytes follow. On the send ring addr 0 and
+ * port 0 mean the connected peer. */
+struct net_dgram {
+    uint32_t len;
+    uint32_t addr;
+    uint16_t port;
+    uint16_t zero;
+};
+
+/* Byte offset in the session memory of handle h's receive (tx 0) or send (tx 1) ring. */
+static inline uint64_t net_ring_offset(uint32_t h, int tx)
+{
+    return (uint64_t)NET_CTL_PAGES * 4096u +
+           ((uint64_t)(h - 1) * 2u + (tx ? 1u : 0u)) * (uint64_t)NET_RING_BYTES;
+}
 
 /* A request as the server acts on it: a private copy, every field checked. */
 struct net_request {
@@ -80,7 +137,7 @@ int net_request_decode(const uint64_t *words, unsigned nwords, struct net_reques
 
 /*
  * The bytes of session memory nsockets sockets need with ring_pages pages per ring
- * (two rings each, plus one page of readiness words for the session). Returns 0 and
+ * (two rings each, plus the NET_CTL_PAGES of control blocks for the session). Returns 0 and
  * sets *out, or -EOVERFLOW when the product does not fit, -EINVAL for 0 pages.
  */
 int net_session_bytes(uint64_t nsockets, uint64_t ring_pages, uint64_t *out);
