@@ -20,6 +20,8 @@ TEST_SCRIPTS += tests/tools/fat-crash.sh
 TEST_SCRIPTS += tests/tools/coreutils-compare.sh
 # and once more with the working directory on FAT (issue 17), vfat's differences explained
 TEST_SCRIPTS += tests/tools/coreutils-fat.sh
+# every folder, doc and source file named in the README that should name it (issue 22)
+TEST_SCRIPTS += tests/tools/docs-check-test.sh
 TEST_SCRIPTS += tests/tools/bash-scripts.sh
 # The interactive shell on the serial console, driven through a pty (tests/terminal/).
 TEST_SCRIPTS += tests/terminal/console-test.py
