@@ -7,6 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=${POSIXBENCH:-build/bench/posixbench}
 cases="null_call clock_gettime open_close stat read_4k write_4k seq_write_16m seq_read_16m
+       seq_write_64m seq_read_64m rand_read_4k files_1000
        fork_wait fork_1m fork_16m fork_64m spawn_wait
        fork_exec_wait execve pipe_roundtrip signal_self"
 if [[ ! -x $bin ]]; then echo "FAIL posixbench_built: $bin missing"; exit 1; fi
