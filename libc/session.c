@@ -4,7 +4,8 @@
  * the provider the config names) and keeps it as an object shared with fork children;
  * the process gets the session's endpoint and its shared buffer (struct fs_buf), mapped
  * at the same address in every holder. A request is an IPC call with the operation and
- * five words; the answer is five words (fs_protocol.h).
+ * five words; the answer is five words (fs_protocol.h), in registers when the words
+ * beyond the fourth are 0.
  */
 #include <capix/fs_protocol.h>
 #include <string.h>
@@ -32,10 +33,16 @@ static int fs_call(void *ctx, struct fs_msg *msg)
         if (!slot)
             return -EIO;
     }
+    /* a3 and a4 go in the IPC buffer only when one is not 0: a message of four words
+     * stays in registers, and the kernel does not touch either side's buffer */
+    unsigned words = 4;
     b->recv_slots[0] = slot;
-    b->words[4] = msg->a[3];
-    b->words[5] = msg->a[4];
-    struct cx_ret r = cx_raw_ipc_call(s->slot_ep, CX_TAG(FS_LABEL_REQUEST, 6, 0), msg->op,
+    if (msg->a[3] || msg->a[4]) {
+        b->words[4] = msg->a[3];
+        b->words[5] = msg->a[4];
+        words = 6;
+    }
+    struct cx_ret r = cx_raw_ipc_call(s->slot_ep, CX_TAG(FS_LABEL_REQUEST, words, 0), msg->op,
                                       msg->a[0], msg->a[1], msg->a[2]);
     b->recv_slots[0] = 0;
     if (r.err) {
@@ -47,7 +54,7 @@ static int fs_call(void *ctx, struct fs_msg *msg)
     msg->r[1] = (int64_t)r.r10;
     msg->r[2] = (int64_t)r.r8;
     msg->r[3] = (int64_t)r.r9;
-    msg->r[4] = (int64_t)b->words[4];
+    msg->r[4] = CX_TAG_WORDS(r.rsi) > 4 ? (int64_t)b->words[4] : 0;
     if (slot) { /* FS_MAP: r3 is the slot the capability came in */
         if (CX_TAG_CAPS(r.rsi) == 1 && msg->r[0] == 0) {
             msg->r[3] = (int64_t)slot;

@@ -370,8 +370,13 @@ static void close_session(unsigned i)
  * of the endpoint) have gone out. A session whose copies are all gone already, or whose
  * answer never arrived, is seen at once (the watch fires when set); one that cannot be
  * watched is ended, so that nothing lives on unwatched. */
+static bool unwatched; /* a session was made since the last watch_new_sessions */
+
 static void watch_new_sessions(void)
 {
+    if (!unwatched)
+        return;
+    unwatched = false;
     for (unsigned i = 0; i < MAX_SESSIONS; i++) {
         struct session *s = &sessions[i];
         if (!s->ss || s->watched)
@@ -489,6 +494,7 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
             s->mem = s->badged = 0;
         } else {
             memcpy(s->label, label, sizeof(label));
+            unwatched = true;
             cx_notif_signal(watch_notif, 1ul << i); /* a look after the answer */
             m->tag = CX_TAG(0, 1, 2);
             b->send_caps[0] = s->badged;
@@ -593,23 +599,27 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
                    CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST) {
             unsigned i = (unsigned)m.badge - 1;
             struct session *s = &sessions[i];
-            struct fs_msg msg = {.op = m.w[0],
-                                 .a = {m.w[1], m.w[2], m.w[3], b->words[4], b->words[5]}};
+            /* a3 and a4 travel in the IPC buffer only when not 0 (4 words: registers) */
+            unsigned nw = CX_TAG_WORDS(m.tag);
+            struct fs_msg msg = {
+                .op = m.w[0],
+                .a = {m.w[1], m.w[2], m.w[3], nw > 4 ? b->words[4] : 0, nw > 5 ? b->words[5] : 0}};
             fs_server_handle(srv, s->ss, &msg,
                              (struct fs_buf *)(BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE));
-            m.tag = CX_TAG(0, 5, 0);
+            m.tag = CX_TAG(0, msg.r[4] ? 5 : 4, 0); /* r4 in the buffer only when not 0 */
             struct chunk_rec *c = NULL;
             if (msg.op == FS_MAP && msg.r[0] == 0 && (c = chunk_at((uint64_t)msg.r[3])) != NULL) {
                 /* the memory object goes with the answer; r3 becomes the client's slot */
                 b->send_caps[0] = msg.r[4] ? c->rw : c->ro;
-                m.tag = CX_TAG(0, 5, 1);
+                m.tag = CX_TAG(0, msg.r[4] ? 5 : 4, 1);
                 msg.r[3] = 0;
             } else if (msg.op == FS_MAP && msg.r[0] == 0) {
                 msg.r[0] = -5; /* EIO */
             }
             for (int k = 0; k < 4; k++)
                 m.w[k] = (uint64_t)msg.r[k];
-            b->words[4] = (uint64_t)msg.r[4];
+            if (msg.r[4])
+                b->words[4] = (uint64_t)msg.r[4];
         } else {
             if (got)
                 cx_cap_delete(got), cx_slot_free(got);

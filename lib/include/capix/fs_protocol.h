@@ -119,9 +119,11 @@ enum fs_op {
 #define FS_LOCK_FLOCK (1u << 17) /* flock: the handle's, in a table of its own */
 
 /* On capix IPC a request is a call with label FS_LABEL_REQUEST and 6 words (op, a0..a2
- * in registers, a3 and a4 in IPC buffer words 4 and 5); the answer has 5 words (r0..r3 in
- * registers, r4 in IPC buffer word 4); the answer to FS_MAP carries the memory object's
- * capability. */
+ * in registers, a3 and a4 in IPC buffer words 4 and 5), or 4 words when a3 and a4 are 0
+ * (the server takes missing words as 0); the answer has 5 words (r0..r3 in registers, r4
+ * in IPC buffer word 4), or 4 when r4 is 0. A message of 4 words stays in registers: the
+ * kernel copies nothing through either side's IPC buffer. The answer to FS_MAP carries
+ * the memory object's capability. */
 #define FS_LABEL_REQUEST 0xf5
 
 #define FS_POS_HANDLE (~0ull)
