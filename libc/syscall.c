@@ -5,6 +5,7 @@
  * arguments and result.
  */
 #include <string.h>
+#include <vfs_plugins.h>
 #include "runtime.h"
 #include "syscall_names.h"
 
@@ -65,6 +66,8 @@ _Noreturn void rt_exit_process(int wait_status)
     if (rt_vfs && !closing++)
         for (int fd = 0; fd < (int)rt_nofile_limit(); fd++)
             vfs_close(rt_vfs, fd);
+    if (rt_vfs && closing == 1)
+        vfs_fs_drop_caches(rt_vfs);       /* the server references its name table kept */
     struct rt_cpu c = rt_cpu_times(true); /* its own and its reaped children's */
     for (;;) {
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_EXIT, 3, 0), (uint64_t)wait_status,

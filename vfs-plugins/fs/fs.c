@@ -23,6 +23,16 @@
  *
  * After fork the child's copy holds the same node numbers and handles without the
  * server counting them: vfs_fs_after_fork takes a reference on each.
+ *
+ * Caches, kept only while the server's change count (fs_buf.gen, which a server whose
+ * tree nobody else changes steps before answering any request that may change a name
+ * or an attribute, from any session) stays what it was before the answer was asked
+ * for: each node's attributes (from GETATTR, or the ones LOOKUP brings), and a table of
+ * names (directory inode number and name -> node, holding one core reference on the
+ * node). So a request made by any process of any session, once answered, is seen by
+ * the next call here as Linux would show it. The table is dropped (its nodes' references
+ * given back) when the count moves, after this process changes a name, and at exit
+ * (vfs_fs_drop_caches), so it keeps no removed file alive for long.
  */
 #include <capix/config.h>
 #include <capix/fs_protocol.h>
@@ -33,6 +43,8 @@
 #define FS_BUCKETS 64    /* the node table's buckets (a power of two) */
 #define FS_DIRCACHE 4096 /* bytes of directory entries fetched at a time */
 #define FS_CHUNK FS_DATA_MAX
+#define FS_NAMES 64    /* entries of the name table (a power of two) */
+#define FS_NAME_LEN 48 /* longer names are not kept */
 
 /* A directory's last batch of entries (raw struct fs_dirent records). */
 struct fs_dircache {
@@ -50,6 +62,16 @@ struct fs_node {
     struct fs_node *hnext;  /* the next node in the same bucket */
     struct fs_dircache *dc; /* directories: allocated at the first readdir */
     bool locked;            /* this process set record locks on it (released at a close) */
+    uint64_t attr_gen;      /* attr holds the attributes at change count attr_gen (0: none) */
+    struct linux_stat attr;
+};
+
+/* A kept lookup: name in the directory dir_ino is node (one core reference). */
+struct fs_name {
+    struct fs_node *node; /* NULL: a free entry */
+    uint64_t dir_ino;
+    uint8_t len;
+    char name[FS_NAME_LEN];
 };
 
 /* One open description (f->priv of every description but directories'). */
@@ -64,6 +86,9 @@ struct fs_inst {
     bool dead;                           /* the transport failed: everything gives EIO */
     struct fs_node *buckets[FS_BUCKETS]; /* every node, by inode number (the root too) */
     struct fs_open *opens;               /* every handle */
+    uint64_t asked_gen;                  /* fs_buf.gen before the last request was sent */
+    uint64_t names_gen;                  /* the change count the name table holds for */
+    struct fs_name names[FS_NAMES];
     struct fs_node root;
 };
 
@@ -138,6 +163,7 @@ static int64_t request(struct fs_inst *r, struct fs_msg *m, uint64_t op, const v
         return -ENAMETOOLONG;
     m->op = op;
     buf_lock(&r->t);
+    r->asked_gen = __atomic_load_n(&b->gen, __ATOMIC_ACQUIRE);
     if (n1)
         memcpy(b->data, in1, n1);
     if (n2)
@@ -233,17 +259,112 @@ static void dir_changed(struct vfs_node *dir)
         d->dc->valid = false;
 }
 
+/* ---- caches ---- */
+
+/* The server's change count now (0: it keeps none, nothing may be cached). */
+static uint64_t gen_now(const struct fs_inst *r)
+{
+    if (r->dead)
+        return 0; /* every answer is EIO now */
+    return __atomic_load_n(&r->t.buf->gen, __ATOMIC_ACQUIRE);
+}
+
+/* Empties the name table, giving back its nodes (those nobody else holds are released). */
+static void names_drop(struct fs_inst *r)
+{
+    unsigned i;
+    for (i = 0; i < FS_NAMES; i++) {
+        struct fs_node *n = r->names[i].node;
+        if (n) {
+            r->names[i].node = NULL;
+            vfs_node_put(&n->vn);
+        }
+    }
+    r->names_gen = 0;
+}
+
+static struct fs_name *name_slot(struct fs_inst *r, uint64_t dir_ino, const char *name, size_t len)
+{
+    uint64_t h = dir_ino * 0x9e3779b97f4a7c15ull;
+    size_t i;
+    for (i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 0x100000001b3ull;
+    return &r->names[(h ^ (h >> 29)) & (FS_NAMES - 1)];
+}
+
+/* The kept node of name in dn (with a new core reference), or NULL. */
+static struct fs_node *name_find(struct fs_inst *r, struct vfs_node *dn, const char *name,
+                                 size_t len)
+{
+    uint64_t g = gen_now(r);
+    struct fs_name *e;
+    if (!g || len > FS_NAME_LEN)
+        return NULL;
+    if (r->names_gen != g) {
+        names_drop(r); /* something changed: ask again */
+        r->names_gen = g;
+        return NULL;
+    }
+    e = name_slot(r, dn->ino, name, len);
+    if (!e->node || !e->node->id || e->dir_ino != dn->ino || e->len != len ||
+        memcmp(e->name, name, len))
+        return NULL;
+    vfs_node_get(&e->node->vn);
+    return e->node;
+}
+
+/* Keeps name in dn -> n, as answered at change count g (the count before the request). */
+static void name_keep(struct fs_inst *r, struct vfs_node *dn, const char *name, size_t len,
+                      struct fs_node *n, uint64_t g)
+{
+    struct fs_name *e;
+    struct fs_node *old;
+    if (!g || len > FS_NAME_LEN || g != gen_now(r))
+        return;
+    if (r->names_gen != g) {
+        names_drop(r);
+        r->names_gen = g;
+    }
+    e = name_slot(r, dn->ino, name, len);
+    old = e->node;
+    vfs_node_get(&n->vn);
+    e->node = n;
+    e->dir_ino = dn->ino;
+    e->len = (uint8_t)len;
+    memcpy(e->name, name, len);
+    if (old)
+        vfs_node_put(&old->vn);
+}
+
 static int fs_lookup(struct vfs_node *dn, const char *name, size_t len, struct vfs_node **out)
 {
     struct fs_inst *r = inst_of(dn->fs);
     struct fs_msg m = {.a = {id_of(dn), len}};
+    struct fs_node *n;
+    struct linux_stat st;
+    uint64_t g;
     int64_t rc;
     if (!m.a[0])
         return -EIO;
-    rc = request(r, &m, FS_LOOKUP, name, len, NULL, 0, NULL, 0);
+    n = name_find(r, dn, name, len);
+    if (n) {
+        *out = &n->vn;
+        return 0;
+    }
+    rc = request(r, &m, FS_LOOKUP, name, len, NULL, 0, &st, sizeof st);
+    g = r->asked_gen;
     if (rc < 0)
         return (int)rc;
-    return adopt(r, (uint64_t)m.r[0], (uint32_t)m.r[1], (uint64_t)m.r[2], out);
+    rc = adopt(r, (uint64_t)m.r[0], (uint32_t)m.r[1], (uint64_t)m.r[2], out);
+    if (rc < 0)
+        return (int)rc;
+    n = node_of(*out);
+    if (m.r[3] == 1 && g) {
+        n->attr = st;
+        n->attr_gen = g;
+    }
+    name_keep(r, dn, name, len, n, g);
+    return 0;
 }
 
 /* Fetches the batch of entries from pos into c, checking every record. */
@@ -376,6 +497,7 @@ static int fs_unlink(struct vfs_node *dn, const char *name, size_t len, struct v
         return -EIO;
     rc = request(inst_of(dn->fs), &m, FS_UNLINK, name, len, NULL, 0, NULL, 0);
     dir_changed(dn);
+    names_drop(inst_of(dn->fs)); /* keep no removed file alive */
     return (int)rc;
 }
 
@@ -389,6 +511,7 @@ static int fs_rename(struct vfs_node *odn, const char *oname, size_t olen, struc
     rc = request(inst_of(odn->fs), &m, FS_RENAME, oname, olen, nname, nlen, NULL, 0);
     dir_changed(odn);
     dir_changed(ndn);
+    names_drop(inst_of(odn->fs)); /* keep no replaced file alive */
     return (int)rc;
 }
 
@@ -414,14 +537,23 @@ static int64_t fs_readlink(struct vfs_node *n, char *buf, size_t size)
 
 static int fs_getattr(struct vfs_node *n, struct linux_stat *st)
 {
+    struct fs_inst *r = inst_of(n->fs);
+    struct fs_node *fn = node_of(n);
     struct fs_msg m = {.a = {id_of(n)}};
     struct linux_stat s;
+    uint64_t g = gen_now(r);
     int64_t rc;
     if (!m.a[0])
         return -EIO;
-    rc = request(inst_of(n->fs), &m, FS_GETATTR, NULL, 0, NULL, 0, &s, sizeof s);
-    if (rc < 0)
-        return (int)rc;
+    if (g && fn->attr_gen == g) {
+        s = fn->attr;
+    } else {
+        rc = request(r, &m, FS_GETATTR, NULL, 0, NULL, 0, &s, sizeof s);
+        if (rc < 0)
+            return (int)rc;
+        fn->attr = s;
+        fn->attr_gen = r->asked_gen;
+    }
     s.st_dev = st->st_dev;
     s.st_ino = n->ino;
     s.st_mode = (s.st_mode & 07777) | n->type;
@@ -472,6 +604,7 @@ static void fs_unmount(struct vfs_fs *fs)
 {
     struct fs_inst *r = inst_of(fs);
     unsigned i;
+    memset(r->names, 0, sizeof r->names); /* their nodes go with the table below */
     while (r->opens) {
         struct fs_open *o = r->opens;
         r->opens = o->next;
@@ -798,6 +931,14 @@ void vfs_fs_after_fork(struct vfs *v)
             if (o->handle && simple(r, FS_DUP, o->handle) < 0)
                 o->handle = 0;
     }
+}
+
+void vfs_fs_drop_caches(struct vfs *v)
+{
+    struct vfs_fs *fs;
+    for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs))
+        if (fs->plugin == &vfs_plugin_fs)
+            names_drop(inst_of(fs));
 }
 
 uint64_t vfs_fs_file_handle(const struct vfs_file *f)

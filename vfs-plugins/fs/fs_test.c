@@ -267,6 +267,7 @@ static void setup(void)
         fprintf(stderr, "cannot make the server\n");
         abort();
     }
+    fs_server_set_coherent(server); /* as ram_fs: clients keep names and attributes */
     for (i = 0; i < NLOOPS; i++) {
         const char *label = loops[i].label;
         memset(&loops[i], 0, sizeof loops[i]);
@@ -903,6 +904,48 @@ static void after_fork_references(void)
     CHECK_INT(vfs_close(v, fd2), 0);
 }
 
+/* Names and attributes kept by one client (a server whose tree only its sessions change)
+ * never hide another client's change, in its own session or another: as on Linux, what a
+ * call returned is seen by the next call anywhere. And a kept lookup costs no request. */
+static void kept_names_coherent(void)
+{
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
+    struct loop *l = &loops[0];
+    struct linux_stat st;
+    unsigned before;
+    int fd;
+    CHECK(a && b);
+    CHECK_INT(tl_write(b, "/tmp/f", "abc"), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_size, 3);
+    before = l->calls[FS_LOOKUP] + l->calls[FS_GETATTR] + l->calls[FS_RELEASE];
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0); /* kept: no request */
+    CHECK_INT(l->calls[FS_LOOKUP] + l->calls[FS_GETATTR] + l->calls[FS_RELEASE], before);
+    /* the other session writes, renames, removes: the next call in a sees each */
+    CHECK_INT(tl_write(b, "/tmp/f", "abcdef"), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_size, 6);
+    fd = vfs_openat(b, AT_FDCWD, "/tmp/f", O_WRONLY | O_TRUNC, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_size, 0);
+    CHECK_INT(vfs_close(b, fd), 0);
+    CHECK_INT(vfs_fchmodat(b, AT_FDCWD, "/tmp/f", 0600, 0), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_mode & 07777, 0600);
+    CHECK_INT(vfs_renameat2(b, AT_FDCWD, "/tmp/f", AT_FDCWD, "/tmp/g", 0), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), -ENOENT);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/g", &st, 0), 0);
+    CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/g", 0), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/g", &st, 0), -ENOENT);
+    CHECK_INT(tl_write(b, "/tmp/g", "new"), 0); /* a new file under the old name */
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/g", &st, 0), 0);
+    CHECK_INT(st.st_size, 3);
+    /* a's own removal gives back what it kept at once: nothing of the file is held */
+    CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/g", 0), 0);
+    CHECK_INT(vfs_fstatat(b, AT_FDCWD, "/tmp/g", &st, 0), -ENOENT);
+}
+
 static void server_errors(void)
 {
     struct vfs *v = mk("dir /tmp { fs }");
@@ -918,6 +961,7 @@ static void server_errors(void)
     dfd = vfs_openat(v, AT_FDCWD, "/tmp/d", O_RDONLY | O_DIRECTORY, 0);
     CHECK(fd >= 0 && dfd >= 0);
     l->answer_eio = true;
+    l->buf->gen++; /* as after another client's change: nothing kept may answer */
     CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/tmp/f", &st, 0), -EIO);
     CHECK_INT(vfs_read(v, fd, buf, sizeof buf), -EIO);
     CHECK_INT(vfs_write(v, fd, "x", 1), -EIO);
@@ -1047,6 +1091,7 @@ int main(void)
     RUN_FS(shared_description);
     RUN_FS(atomic_appends);
     RUN_FS(after_fork_references);
+    RUN_FS(kept_names_coherent);
     RUN_FS(server_errors);
     RUN_FS(server_gone);
     RUN_FS(shared_map);

@@ -38,14 +38,21 @@ struct fs_buf {
      * lock of a process killed in a request (posix-spawn, release) */
     volatile int32_t lock;
     uint32_t pad;
-    uint8_t reserved[4096 - 8];
+    /* server side: the server's change count, written by the server before every answer
+     * and stepped by every request that may change a name or an attribute (by any
+     * session), before its answer; 0: the server keeps none, cache nothing. A client may
+     * keep what LOOKUP and GETATTR answered while gen stays what it read before asking
+     * (vfs-plugins/fs). The server only writes it. */
+    volatile uint64_t gen;
+    uint8_t reserved[4096 - 16];
     uint8_t data[FS_DATA_MAX];
 };
 
 enum fs_op {
     /* -> r0 the root node, r1 its mode */
     FS_ATTACH = 1,
-    /* a0 dir, a1 name length (name in data) -> r0 node, r1 mode, r2 inode number */
+    /* a0 dir, a1 name length (name in data) -> r0 node, r1 mode, r2 inode number, r3 1
+     * when data holds the node's struct linux_stat (as FS_GETATTR's) */
     FS_LOOKUP,
     /* a0 node -> struct linux_stat in data (st_dev left 0: the client's) */
     FS_GETATTR,
