@@ -81,9 +81,68 @@ static int32_t fs_owner(void *ctx)
     return (int32_t)rt->pid;
 }
 
+/*
+ * Views (vfs-plugins/fs): pages of a file's memory object mapped read-only (and shared,
+ * so a fork copies no page) in RT_VIEWS_BASE's window, RT_VIEWS_SIZE bytes handed out
+ * in runs aligned to their size (a chunk's pages: a power of two) from a bitmap. A fork
+ * child's plugin gives up the views it inherited: the mappings go, the capabilities
+ * were never in its capability space (the delete fails, the slot number is freed).
+ */
+#define VIEW_PAGES (RT_VIEWS_SIZE / CX_PAGE_SIZE)
+static uint64_t view_used[VIEW_PAGES / 64];
+
+static bool view_free_run(uint64_t first, uint64_t n)
+{
+    for (uint64_t p = first; p < first + n; p++)
+        if (view_used[p / 64] & (1ul << (p % 64)))
+            return false;
+    return true;
+}
+
+static void view_mark(uint64_t first, uint64_t n, bool used)
+{
+    for (uint64_t p = first; p < first + n; p++) {
+        if (used)
+            view_used[p / 64] |= 1ul << (p % 64);
+        else
+            view_used[p / 64] &= ~(1ul << (p % 64));
+    }
+}
+
+static const void *fs_view(void *ctx, uint64_t mem, uint64_t pages)
+{
+    if (!pages || pages > VIEW_PAGES || (pages & (pages - 1)))
+        return NULL;
+    for (uint64_t first = 0; first + pages <= VIEW_PAGES; first += pages) {
+        if (!view_free_run(first, pages))
+            continue;
+        uint64_t va = RT_VIEWS_BASE + first * CX_PAGE_SIZE;
+        if (cx_map(rt->slot_pd, mem, 0, va, pages, CX_MAP_R | CX_MAP_SHARE))
+            return NULL;
+        view_mark(first, pages, true);
+        return (const void *)va;
+    }
+    return NULL;
+}
+
+static void fs_unview(void *ctx, uint64_t mem, const void *at, uint64_t pages)
+{
+    uint64_t va = (uint64_t)at;
+    if (at && va >= RT_VIEWS_BASE && va + pages * CX_PAGE_SIZE <= RT_VIEWS_BASE + RT_VIEWS_SIZE) {
+        cx_unmap(rt->slot_pd, va, pages);
+        view_mark((va - RT_VIEWS_BASE) / CX_PAGE_SIZE, pages, false);
+    }
+    if (mem) {
+        cx_cap_delete(mem);
+        rt_slot_free(mem);
+    }
+}
+
 static void fill(struct session *s, struct fs_transport *out)
 {
     out->ctx = s;
+    out->view = fs_view;
+    out->unview = fs_unview;
     out->buf = (struct fs_buf *)(RT_SESSIONS_BASE +
                                  (uint64_t)(s - sessions) * FS_BUF_PAGES * CX_PAGE_SIZE);
     out->call = fs_call;

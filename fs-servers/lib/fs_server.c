@@ -118,6 +118,7 @@ struct fs_server {
     struct fs_locks *locks; /* file locks (fs_lock.c) */
     uint32_t last_sid;      /* the last session number given */
     uint64_t gen;           /* the change count clients see (fs_buf.gen); 0: not kept */
+    uint64_t maps;          /* chunks destroyed (fs_buf.maps), while gen is kept */
     /* private copies of request names: two names and a symlink text */
     char name1[NAME_MAX + 1], name2[NAME_MAX + 1], text[PATH_MAX];
 };
@@ -1194,9 +1195,12 @@ static uint8_t *chunk_get(struct fs_server *s, struct fs_mapped *mp, unsigned k,
     return c->addr;
 }
 
+static void maps_step(struct fs_server *s);
+
 static void chunk_free(struct fs_server *s, struct fs_mapped *mp, unsigned k)
 {
     struct fs_chunk *c = &mp->chunk[k];
+    maps_step(s); /* before its pages go from clients' views */
     s->mem.destroy(s->mem.ctx, c->addr, chunk_pages(k), c->id);
     s->mapped_pages -= chunk_pages(k);
     c->payer->nchunks--;
@@ -1688,6 +1692,17 @@ static void gen_step(struct fs_server *s)
             __atomic_store_n(&ss->buf->gen, s->gen, __ATOMIC_RELEASE);
 }
 
+/* A chunk goes: every session's buffer says so before its pages leave any view. */
+static void maps_step(struct fs_server *s)
+{
+    if (!s->gen)
+        return;
+    s->maps++;
+    for (struct fs_session *ss = s->sessions; ss; ss = ss->next)
+        if (ss->buf)
+            __atomic_store_n(&ss->buf->maps, s->maps, __ATOMIC_RELEASE);
+}
+
 void fs_server_set_coherent(struct fs_server *s)
 {
     if (s && !s->gen)
@@ -1763,8 +1778,10 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
         return;
     }
     ss->buf = buf;
-    if (s->gen) /* rewritten each time: the client's side of the page is not trusted */
+    if (s->gen) { /* rewritten each time: the client's side of the page is not trusted */
         __atomic_store_n(&buf->gen, s->gen, __ATOMIC_RELEASE);
+        __atomic_store_n(&buf->maps, s->maps, __ATOMIC_RELEASE);
+    }
     switch (m->op) {
     case FS_ATTACH:
         r = op_attach(ss, m);

@@ -33,6 +33,16 @@
  * the next call here as Linux would show it. The table is dropped (its nodes' references
  * given back) when the count moves, after this process changes a name, and at exit
  * (vfs_fs_drop_caches), so it keeps no removed file alive for long.
+ *
+ * Views (with a transport that can map, and a server that shares a file's pages,
+ * FS_MAP): a pread of a file of up to FS_VIEW_BYTES whose attributes are kept and whose
+ * access time the read would not move (relatime) copies straight from the file's pages,
+ * mapped read-only here chunk by chunk (the server's chunks: page 0, then pages [2^(k-1),
+ * 2^k)), without a request. The pages are the ones every read, write and mapping of the
+ * file uses, so the bytes are the file's; the copy counts only if the change count and
+ * the server's count of destroyed chunks (fs_buf.maps) are the same after it as before
+ * (else the server is asked, and the views go when maps moved). A fork child drops the
+ * views it inherited (not its capabilities).
  */
 #include <capix/config.h>
 #include <capix/fs_protocol.h>
@@ -45,6 +55,9 @@
 #define FS_CHUNK FS_DATA_MAX
 #define FS_NAMES 64    /* entries of the name table (a power of two) */
 #define FS_NAME_LEN 48 /* longer names are not kept */
+#define FS_PAGE 4096ull
+#define FS_VIEW_CHUNKS 7 /* chunks 0..6: the first 64 pages of a file */
+#define FS_VIEW_BYTES (64 * FS_PAGE)
 
 /* A directory's last batch of entries (raw struct fs_dirent records). */
 struct fs_dircache {
@@ -64,6 +77,9 @@ struct fs_node {
     bool locked;            /* this process set record locks on it (released at a close) */
     uint64_t attr_gen;      /* attr holds the attributes at change count attr_gen (0: none) */
     struct linux_stat attr;
+    bool no_view;                        /* the server did not map it: read by requests */
+    const uint8_t *view[FS_VIEW_CHUNKS]; /* chunk k's pages readable here, or NULL */
+    uint64_t view_mem[FS_VIEW_CHUNKS];   /* the memory object each view holds */
 };
 
 /* A kept lookup: name in the directory dir_ino is node (one core reference). */
@@ -88,6 +104,8 @@ struct fs_inst {
     struct fs_open *opens;               /* every handle */
     uint64_t asked_gen;                  /* fs_buf.gen before the last request was sent */
     uint64_t names_gen;                  /* the change count the name table holds for */
+    uint64_t views_maps;                 /* fs_buf.maps when the views were made */
+    unsigned nviews;                     /* views of all nodes */
     struct fs_name names[FS_NAMES];
     struct fs_node root;
 };
@@ -207,8 +225,11 @@ static void unhash(struct fs_inst *r, struct fs_node *n)
         *p = n->hnext;
 }
 
+static void views_drop_node(struct fs_inst *r, struct fs_node *n);
+
 static void node_free(struct fs_inst *r, struct fs_node *n)
 {
+    views_drop_node(r, n);
     vfs_free(r->fs.env, n->dc, sizeof *n->dc);
     n->dc = NULL;
     if (n != &r->root)
@@ -769,10 +790,158 @@ static int64_t transfer(struct vfs_file *f, void *rbuf, const void *wbuf, size_t
     return done ? (int64_t)done : rc;
 }
 
+/* ---- views ---- */
+
+static uint64_t chunk_first(unsigned k)
+{
+    return k ? 1ull << (k - 1) : 0;
+}
+
+static uint64_t chunk_pages(unsigned k)
+{
+    return k ? 1ull << (k - 1) : 1;
+}
+
+static unsigned chunk_of(uint64_t page)
+{
+    return page ? 64u - (unsigned)__builtin_clzll(page) : 0;
+}
+
+static void views_drop_node(struct fs_inst *r, struct fs_node *n)
+{
+    unsigned k;
+    for (k = 0; k < FS_VIEW_CHUNKS; k++)
+        if (n->view[k]) {
+            r->t.unview(r->t.ctx, n->view_mem[k], n->view[k], chunk_pages(k));
+            n->view[k] = NULL;
+            r->nviews--;
+        }
+}
+
+static void views_drop(struct fs_inst *r)
+{
+    unsigned i;
+    struct fs_node *n;
+    for (i = 0; i < FS_BUCKETS && r->nviews; i++)
+        for (n = r->buckets[i]; n; n = n->hnext)
+            views_drop_node(r, n);
+}
+
+static uint64_t maps_now(const struct fs_inst *r)
+{
+    return __atomic_load_n(&r->t.buf->maps, __ATOMIC_ACQUIRE);
+}
+
+/* Maps chunk k of f's file here (FS_MAP); 0, or -1 when the server will not (the node
+ * is then read by requests from now on). */
+static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k)
+{
+    struct fs_msg m = {.a = {handle_of(f), chunk_first(k)}};
+    const void *at;
+    int64_t rc;
+    if (!m.a[0])
+        return -1;
+    rc = request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
+    if (rc < 0) {
+        if (rc != -ENOMEM)
+            n->no_view = true; /* ENODEV: a server that shares no pages */
+        return -1;
+    }
+    if ((uint64_t)m.r[1] != chunk_first(k) || (uint64_t)m.r[2] != chunk_pages(k) ||
+        !(at = r->t.view(r->t.ctx, (uint64_t)m.r[3], chunk_pages(k)))) {
+        r->t.unview(r->t.ctx, (uint64_t)m.r[3], NULL, 0);
+        n->no_view = true;
+        return -1;
+    }
+    n->view[k] = at;
+    n->view_mem[k] = (uint64_t)m.r[3];
+    r->nviews++;
+    return 0;
+}
+
+static bool has_view(const struct fs_node *n)
+{
+    unsigned k;
+    for (k = 0; k < FS_VIEW_CHUNKS; k++)
+        if (n->view[k])
+            return true;
+    return false;
+}
+
+/* Whether a read now would move the access time (ram's relatime: atime not after the
+ * last change, or a day old). */
+static bool atime_moves(const struct fs_inst *r, const struct linux_stat *st)
+{
+    struct linux_timespec now = vfs_now(r->fs.env);
+    const struct linux_timespec *a = &st->st_atim, *mt = &st->st_mtim, *ct = &st->st_ctim;
+    return a->tv_sec < mt->tv_sec || (a->tv_sec == mt->tv_sec && a->tv_nsec <= mt->tv_nsec) ||
+           a->tv_sec < ct->tv_sec || (a->tv_sec == ct->tv_sec && a->tv_nsec <= ct->tv_nsec) ||
+           now.tv_sec - a->tv_sec >= 24 * 3600;
+}
+
+/* A pread from the views: the bytes read, or -1 when the server must be asked. */
+static int64_t view_read(struct fs_inst *r, struct vfs_file *f, void *buf, size_t n, uint64_t off)
+{
+    struct fs_node *fn = node_of(f->node);
+    struct linux_stat st;
+    uint64_t g, maps, size, end, pos;
+    unsigned k;
+    if (!r->t.view || fn->no_view || !S_ISREG(f->node->type) ||
+        (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
+        return -1;
+    g = gen_now(r);
+    if (!g)
+        return -1;
+    if (fn->attr_gen != g) {
+        st.st_dev = 0;
+        st.st_blksize = 0;
+        if (fs_getattr(f->node, &st) < 0 || fn->attr_gen != g)
+            return -1;
+    }
+    maps = maps_now(r);
+    if (r->nviews && maps != r->views_maps)
+        views_drop(r); /* some chunk went: perhaps one of these */
+    if (!r->nviews)
+        r->views_maps = maps;
+    /* the server's READ moves the access time of a file it has not mapped (relatime);
+     * of a mapped one (this node has views, so it is) never */
+    if (!(f->flags & O_NOATIME) && !has_view(fn) && atime_moves(r, &fn->attr))
+        return -1;
+    size = fn->attr.st_size > 0 ? (uint64_t)fn->attr.st_size : 0;
+    if (off >= size)
+        return 0;
+    end = n < size - off ? off + n : size;
+    if (end > FS_VIEW_BYTES)
+        return -1;
+    for (pos = off; pos < end;) {
+        k = chunk_of(pos / FS_PAGE);
+        if (!fn->view[k] && view_make(r, f, fn, k) < 0)
+            return -1;
+        pos = (chunk_first(k) + chunk_pages(k)) * FS_PAGE;
+    }
+    for (pos = off; pos < end;) {
+        uint64_t from = chunk_first(k = chunk_of(pos / FS_PAGE)) * FS_PAGE;
+        uint64_t len = from + chunk_pages(k) * FS_PAGE - pos;
+        if (len > end - pos)
+            len = end - pos;
+        memcpy((char *)buf + (pos - off), fn->view[k] + (pos - from), len);
+        pos += len;
+    }
+    if (gen_now(r) != g || maps_now(r) != r->views_maps)
+        return -1; /* changed meanwhile: the server's answer replaces what was copied */
+    return (int64_t)(end - off);
+}
+
 static int64_t fs_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
 {
+    int64_t rc;
     if (n == 0)
         return 0;
+    if (off != VFS_OFF_REMOTE) {
+        rc = view_read(inst_of(f->node->fs), f, buf, n, off);
+        if (rc >= 0)
+            return rc;
+    }
     return transfer(f, buf, NULL, n, off);
 }
 
@@ -921,6 +1090,7 @@ void vfs_fs_after_fork(struct vfs *v)
         unsigned i;
         if (fs->plugin != &vfs_plugin_fs)
             continue;
+        views_drop(r); /* the parent's: this copy holds no capability of them */
         for (i = 0; i < FS_BUCKETS; i++) {
             struct fs_node *n;
             for (n = r->buckets[i]; n; n = n->hnext)

@@ -44,7 +44,12 @@ struct fs_buf {
      * keep what LOOKUP and GETATTR answered while gen stays what it read before asking
      * (vfs-plugins/fs). The server only writes it. */
     volatile uint64_t gen;
-    uint8_t reserved[4096 - 16];
+    /* server side, with gen: steps before any memory object of a mapped file (FS_MAP's)
+     * is destroyed, so before its pages vanish from clients' mappings. A client that
+     * reads a file straight from the pages it mapped trusts them only while maps stays
+     * what it was when it mapped them, looked at before and after each copy. */
+    volatile uint64_t maps;
+    uint8_t reserved[4096 - 24];
     uint8_t data[FS_DATA_MAX];
 };
 
@@ -174,6 +179,12 @@ struct fs_transport {
     int (*call)(void *ctx, struct fs_msg *msg);
     void (*yield)(void *ctx);
     int32_t (*owner)(void *ctx);
+    /* (optional) views: makes pages [0, pages) of the memory object mem (an FS_MAP
+     * answer's r3) readable at the address it returns, and takes over the caller's hold
+     * of mem; NULL when it cannot (the caller still holds mem and gives it up with
+     * unview(ctx, mem, NULL, 0)). unview ends a view and gives mem up. */
+    const void *(*view)(void *ctx, uint64_t mem, uint64_t pages);
+    void (*unview)(void *ctx, uint64_t mem, const void *at, uint64_t pages);
 };
 
 #endif
