@@ -1107,8 +1107,10 @@ void vfs_fs_drop_caches(struct vfs *v)
 {
     struct vfs_fs *fs;
     for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs))
-        if (fs->plugin == &vfs_plugin_fs)
+        if (fs->plugin == &vfs_plugin_fs) {
             names_drop(inst_of(fs));
+            views_drop(inst_of(fs));
+        }
 }
 
 uint64_t vfs_fs_file_handle(const struct vfs_file *f)
