@@ -102,6 +102,7 @@ struct fs_inst {
     bool dead;                           /* the transport failed: everything gives EIO */
     struct fs_node *buckets[FS_BUCKETS]; /* every node, by inode number (the root too) */
     struct fs_open *opens;               /* every handle */
+    struct fs_open *spare;               /* a closed one kept for the next open */
     uint64_t asked_gen;                  /* fs_buf.gen before the last request was sent */
     uint64_t names_gen;                  /* the change count the name table holds for */
     uint64_t views_maps;                 /* fs_buf.maps when the views were made */
@@ -626,6 +627,7 @@ static void fs_unmount(struct vfs_fs *fs)
     struct fs_inst *r = inst_of(fs);
     unsigned i;
     memset(r->names, 0, sizeof r->names); /* their nodes go with the table below */
+    vfs_free(fs->env, r->spare, sizeof *r->spare);
     while (r->opens) {
         struct fs_open *o = r->opens;
         r->opens = o->next;
@@ -663,7 +665,10 @@ static int fs_open(struct vfs_file *f)
         dir_changed(f->node); /* a new directory read sees the server's present */
         return 0;
     }
-    o = vfs_zalloc(r->fs.env, sizeof *o);
+    o = r->spare ? r->spare : vfs_zalloc(r->fs.env, sizeof *o);
+    r->spare = NULL;
+    if (o)
+        memset(o, 0, sizeof *o);
     if (!o)
         return -ENOMEM;
     rc = request(r, &m, FS_OPEN, NULL, 0, NULL, 0, NULL, 0);
@@ -745,7 +750,10 @@ static void fs_close(struct vfs_file *f)
         r->opens = o->next;
     if (o->next)
         o->next->prev = o->prev;
-    vfs_free(r->fs.env, o, sizeof *o);
+    if (!r->spare)
+        r->spare = o; /* an open-close loop allocates nothing */
+    else
+        vfs_free(r->fs.env, o, sizeof *o);
 }
 
 /* The handle of a description (0 when it has none or lost it). */
