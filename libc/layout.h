@@ -28,6 +28,11 @@
 #define RT_PROG_STACK_PAGES 256 /* 1 MiB, zero-filled on touch */
 
 #define RT_PIPES_BASE 0x24000000ul /* pipe buffers, shared across fork (64 MiB) */
+/* Views of files' pages that the fs plugin reads straight from (libc/session.c): a
+ * fault here is a view whose memory its server destroyed meanwhile (the launcher maps a
+ * zero page; the plugin sees the server's count move and asks the server instead). */
+#define RT_VIEWS_BASE 0x28000000ul
+#define RT_VIEWS_SIZE (64ul << 20)
 #define RT_PIPE_AREA (17 * 4096ul) /* one pipe: a header page and 64 KiB of data */
 #define RT_MAX_PIPES 960
 

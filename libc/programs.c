@@ -10,6 +10,7 @@
  */
 #include <string.h>
 #include <vfs/plugin.h>
+#include <vfs_plugins.h>
 #include "runtime.h"
 
 #define MAX_RULES 32
@@ -97,6 +98,10 @@ long rt_program_enter(unsigned number, struct vfs_file **exe)
         vfs_file_put(*exe);
         *exe = NULL;
     }
+    /* the old tree keeps no server node and no view of a file's pages (mapped in the
+     * runtime's half, which the new program keeps: a view of a session the launcher takes
+     * away would still show that file) */
+    vfs_fs_drop_caches(rt_vfs);
     if (moved ||
         cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_NARROW, 1, 0), number, 0, 0, 0).rdx) {
         rt_log("[runtime] %s: the launcher did not narrow this process\n", r->path);

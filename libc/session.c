@@ -4,7 +4,8 @@
  * the provider the config names) and keeps it as an object shared with fork children;
  * the process gets the session's endpoint and its shared buffer (struct fs_buf), mapped
  * at the same address in every holder. A request is an IPC call with the operation and
- * five words; the answer is five words (fs_protocol.h).
+ * five words; the answer is five words (fs_protocol.h), in registers when the words
+ * beyond the fourth are 0.
  */
 #include <capix/fs_protocol.h>
 #include <string.h>
@@ -32,10 +33,16 @@ static int fs_call(void *ctx, struct fs_msg *msg)
         if (!slot)
             return -EIO;
     }
+    /* a3 and a4 go in the IPC buffer only when one is not 0: a message of four words
+     * stays in registers, and the kernel does not touch either side's buffer */
+    unsigned words = 4;
     b->recv_slots[0] = slot;
-    b->words[4] = msg->a[3];
-    b->words[5] = msg->a[4];
-    struct cx_ret r = cx_raw_ipc_call(s->slot_ep, CX_TAG(FS_LABEL_REQUEST, 6, 0), msg->op,
+    if (msg->a[3] || msg->a[4]) {
+        b->words[4] = msg->a[3];
+        b->words[5] = msg->a[4];
+        words = 6;
+    }
+    struct cx_ret r = cx_raw_ipc_call(s->slot_ep, CX_TAG(FS_LABEL_REQUEST, words, 0), msg->op,
                                       msg->a[0], msg->a[1], msg->a[2]);
     b->recv_slots[0] = 0;
     if (r.err) {
@@ -47,7 +54,7 @@ static int fs_call(void *ctx, struct fs_msg *msg)
     msg->r[1] = (int64_t)r.r10;
     msg->r[2] = (int64_t)r.r8;
     msg->r[3] = (int64_t)r.r9;
-    msg->r[4] = (int64_t)b->words[4];
+    msg->r[4] = CX_TAG_WORDS(r.rsi) > 4 ? (int64_t)b->words[4] : 0;
     if (slot) { /* FS_MAP: r3 is the slot the capability came in */
         if (CX_TAG_CAPS(r.rsi) == 1 && msg->r[0] == 0) {
             msg->r[3] = (int64_t)slot;
@@ -74,9 +81,68 @@ static int32_t fs_owner(void *ctx)
     return (int32_t)rt->pid;
 }
 
+/*
+ * Views (vfs-plugins/fs): pages of a file's memory object mapped read-only (and shared,
+ * so a fork copies no page) in RT_VIEWS_BASE's window, RT_VIEWS_SIZE bytes handed out
+ * in runs aligned to their size (a chunk's pages: a power of two) from a bitmap. A fork
+ * child's plugin gives up the views it inherited: the mappings go, the capabilities
+ * were never in its capability space (the delete fails, the slot number is freed).
+ */
+#define VIEW_PAGES (RT_VIEWS_SIZE / CX_PAGE_SIZE)
+static uint64_t view_used[VIEW_PAGES / 64];
+
+static bool view_free_run(uint64_t first, uint64_t n)
+{
+    for (uint64_t p = first; p < first + n; p++)
+        if (view_used[p / 64] & (1ul << (p % 64)))
+            return false;
+    return true;
+}
+
+static void view_mark(uint64_t first, uint64_t n, bool used)
+{
+    for (uint64_t p = first; p < first + n; p++) {
+        if (used)
+            view_used[p / 64] |= 1ul << (p % 64);
+        else
+            view_used[p / 64] &= ~(1ul << (p % 64));
+    }
+}
+
+static const void *fs_view(void *ctx, uint64_t mem, uint64_t pages)
+{
+    if (!pages || pages > VIEW_PAGES || (pages & (pages - 1)))
+        return NULL;
+    for (uint64_t first = 0; first + pages <= VIEW_PAGES; first += pages) {
+        if (!view_free_run(first, pages))
+            continue;
+        uint64_t va = RT_VIEWS_BASE + first * CX_PAGE_SIZE;
+        if (cx_map(rt->slot_pd, mem, 0, va, pages, CX_MAP_R | CX_MAP_SHARE))
+            return NULL;
+        view_mark(first, pages, true);
+        return (const void *)va;
+    }
+    return NULL;
+}
+
+static void fs_unview(void *ctx, uint64_t mem, const void *at, uint64_t pages)
+{
+    uint64_t va = (uint64_t)at;
+    if (at && va >= RT_VIEWS_BASE && va + pages * CX_PAGE_SIZE <= RT_VIEWS_BASE + RT_VIEWS_SIZE) {
+        cx_unmap(rt->slot_pd, va, pages);
+        view_mark((va - RT_VIEWS_BASE) / CX_PAGE_SIZE, pages, false);
+    }
+    if (mem) {
+        cx_cap_delete(mem);
+        rt_slot_free(mem);
+    }
+}
+
 static void fill(struct session *s, struct fs_transport *out)
 {
     out->ctx = s;
+    out->view = fs_view;
+    out->unview = fs_unview;
     out->buf = (struct fs_buf *)(RT_SESSIONS_BASE +
                                  (uint64_t)(s - sessions) * FS_BUF_PAGES * CX_PAGE_SIZE);
     out->call = fs_call;

@@ -5,6 +5,7 @@
  * arguments and result.
  */
 #include <string.h>
+#include <vfs_plugins.h>
 #include "runtime.h"
 #include "syscall_names.h"
 
@@ -65,6 +66,8 @@ _Noreturn void rt_exit_process(int wait_status)
     if (rt_vfs && !closing++)
         for (int fd = 0; fd < (int)rt_nofile_limit(); fd++)
             vfs_close(rt_vfs, fd);
+    if (rt_vfs && closing == 1)
+        vfs_fs_drop_caches(rt_vfs);       /* the server references its name table kept */
     struct rt_cpu c = rt_cpu_times(true); /* its own and its reaped children's */
     for (;;) {
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_EXIT, 3, 0), (uint64_t)wait_status,
@@ -491,11 +494,14 @@ long rt_syscall(struct rt_call *c)
         return rt_start_call(); /* a fork child: the lock is the parent's copy */
     rt_lock();
     long r = dispatch(c);
-    rt_signal_after_call(c, r);
-    rt_unlock();
+    bool deliver = rt_signal_after_call(c, r);
+    if (!deliver)
+        rt_unlock();
     if (rt_trace)
         rt_log("[trace] %s(%#lx, %#lx, %#lx, %#lx) = %ld\n", rt_syscall_name(c->nr), c->a[0],
                c->a[1], c->a[2], c->a[3], r);
+    if (deliver)
+        rt_signal_deliver_now(r);
     return r;
 }
 

@@ -996,6 +996,30 @@ static bool replace_gone_buffer(struct proc *pr, uint64_t addr)
     return true;
 }
 
+/*
+ * A fault in the runtime's views of files' pages (RT_VIEWS_BASE, libc/session.c): the
+ * server destroyed the memory object under a copy in progress (its session that paid
+ * for it ended). The page gets the launcher's zero page, read-only, and the runtime goes
+ * on: the plugin checks the server's count of destroyed objects after the copy and asks
+ * the server instead. Returns whether addr was such a page and is mapped now.
+ */
+static bool patch_gone_view(struct proc *pr, uint64_t addr)
+{
+    static uint64_t zero; /* one page of the launcher's own, never written */
+    if (addr < RT_VIEWS_BASE || addr >= RT_VIEWS_BASE + RT_VIEWS_SIZE)
+        return false;
+    if (!zero) {
+        uint64_t slot = cx_slot_alloc();
+        if (!slot || cx_mem_create(CX_SLOT_QUOTA, 1, slot)) {
+            if (slot)
+                cx_slot_free(slot);
+            return false;
+        }
+        zero = slot;
+    }
+    return cx_map(pr->pd, zero, 0, addr & ~(CX_PAGE_SIZE - 1), 1, CX_MAP_R) == 0;
+}
+
 /* A fault inside the runtime itself (the runtime reports faults of program code itself,
  * with the function named from the program's symbols). */
 static void report_runtime_fault(int pid, uint64_t addr, uint64_t rip)
@@ -1780,6 +1804,11 @@ int main(int argc, char **argv)
             err = cx_reply_recv(ep, &m);
             continue;
         } else if (label == CX_LABEL_FAULT) {
+            if (m.w[CX_FW_VECTOR] == 14 && patch_gone_view(pr, m.w[CX_FW_ADDR])) {
+                m.tag = CX_TAG(CX_FAULT_RESUME, 0, 0); /* the copy ends, and is not used */
+                err = cx_reply_recv(ep, &m);
+                continue;
+            }
             if (m.w[CX_FW_VECTOR] == 14 && replace_gone_buffer(pr, m.w[CX_FW_ADDR])) {
                 m.tag = CX_TAG(CX_FAULT_RESUME, 0, 0); /* its next request gives EIO */
                 err = cx_reply_recv(ep, &m);

@@ -53,7 +53,7 @@ def main():
     top = int(sys.argv[4]) if len(sys.argv) > 4 else 50
     kern = symbols(os.path.join(BUILD, 'kernel/capix.elf'))
     rt = symbols(os.path.join(BUILD, 'user/bin/capix-runtime'))
-    launcher = symbols(os.path.join(BUILD, 'user/bin/posix-spawn'))
+    launcher = symbols(os.environ.get('INSN_USER', os.path.join(BUILD, 'user/bin/posix-spawn')))
     diff = {va: run_i[va] - base_i[va] for va in set(run_i) | set(base_i)}
     ops = sum(diff.values()) / per_op
     print('operations: %.0f' % ops)

@@ -79,6 +79,13 @@ int fs_server_writeback(struct fs_server *s);
 /* The chunks a session has made and not freed (at most FS_SESSION_MAX_CHUNKS). */
 uint32_t fs_session_chunks(const struct fs_session *ss);
 
+/* Says that nothing but this server's requests changes its tree (ram, fat; not a
+ * composition, whose instances may be other servers' clients): from now on every
+ * session's buffer carries the change count (fs_buf.gen), which steps before the answer
+ * to any request that may change a name or an attribute, so that clients may keep
+ * lookups and attributes while it stands still (docs/fs-protocol.md). */
+void fs_server_set_coherent(struct fs_server *s);
+
 /* Serves one request: reads m->op and m->a[], data from buf->data, writes m->r[] and
  * the answer's data into buf->data. Never trusts the request. */
 void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg *m,

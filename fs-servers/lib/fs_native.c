@@ -109,10 +109,29 @@ static void env_free(void *ctx, void *p, size_t size)
     cx_heap_free(&heap, p, size);
 }
 
+/* The kernel's clock (nanoseconds since boot) without a kernel call: the kernel counts
+ * it from the TSC as t / hz * 10^9 + t % hz * 10^9 / hz, and says hz with the first
+ * answer; the same sum here gives the same value (as the POSIX runtime's vDSO does). A
+ * file time per request (relatime on READ, mtime on WRITE) cost a kernel call each. */
+static uint64_t clock_now(void)
+{
+    static uint64_t hz;
+    uint32_t lo, hi;
+    if (!hz) {
+        struct cx_ret r = cx_raw_clock(0, 0, 0, 0, 0, 0);
+        hz = r.rdi;
+        if (!hz)
+            return r.rsi;
+    }
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t t = (uint64_t)hi << 32 | lo;
+    return t / hz * 1000000000u + t % hz * 1000000000u / hz;
+}
+
 static uint64_t env_now(void *ctx)
 {
     int64_t off = cx_start_info ? cx_start_info->realtime_offset_ns : 0;
-    return cx_clock_ns() + (uint64_t)off;
+    return clock_now() + (uint64_t)off;
 }
 
 /* What the server's own quota has left: what an unlimited ram tree may still hold. */
@@ -370,8 +389,13 @@ static void close_session(unsigned i)
  * of the endpoint) have gone out. A session whose copies are all gone already, or whose
  * answer never arrived, is seen at once (the watch fires when set); one that cannot be
  * watched is ended, so that nothing lives on unwatched. */
+static bool unwatched; /* a session was made since the last watch_new_sessions */
+
 static void watch_new_sessions(void)
 {
+    if (!unwatched)
+        return;
+    unwatched = false;
     for (unsigned i = 0; i < MAX_SESSIONS; i++) {
         struct session *s = &sessions[i];
         if (!s->ss || s->watched)
@@ -489,6 +513,7 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
             s->mem = s->badged = 0;
         } else {
             memcpy(s->label, label, sizeof(label));
+            unwatched = true;
             cx_notif_signal(watch_notif, 1ul << i); /* a look after the answer */
             m->tag = CX_TAG(0, 1, 2);
             b->send_caps[0] = s->badged;
@@ -543,6 +568,8 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
     }
     if (kind == FS_NATIVE_TREE && plugin == &vfs_plugin_ram)
         fs_server_set_mem(srv, &chunk_ops); /* ram files can be mapped shared (FS_MAP) */
+    if (kind == FS_NATIVE_TREE && (plugin == &vfs_plugin_ram || plugin == extra_plugin))
+        fs_server_set_coherent(srv); /* only its sessions change the tree: clients may cache */
     ep = cx_slot_alloc();
     watch_notif = cx_slot_alloc();
     wake_ep = cx_slot_alloc();
@@ -593,23 +620,27 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
                    CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST) {
             unsigned i = (unsigned)m.badge - 1;
             struct session *s = &sessions[i];
-            struct fs_msg msg = {.op = m.w[0],
-                                 .a = {m.w[1], m.w[2], m.w[3], b->words[4], b->words[5]}};
+            /* a3 and a4 travel in the IPC buffer only when not 0 (4 words: registers) */
+            unsigned nw = CX_TAG_WORDS(m.tag);
+            struct fs_msg msg = {
+                .op = m.w[0],
+                .a = {m.w[1], m.w[2], m.w[3], nw > 4 ? b->words[4] : 0, nw > 5 ? b->words[5] : 0}};
             fs_server_handle(srv, s->ss, &msg,
                              (struct fs_buf *)(BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE));
-            m.tag = CX_TAG(0, 5, 0);
+            m.tag = CX_TAG(0, msg.r[4] ? 5 : 4, 0); /* r4 in the buffer only when not 0 */
             struct chunk_rec *c = NULL;
             if (msg.op == FS_MAP && msg.r[0] == 0 && (c = chunk_at((uint64_t)msg.r[3])) != NULL) {
                 /* the memory object goes with the answer; r3 becomes the client's slot */
                 b->send_caps[0] = msg.r[4] ? c->rw : c->ro;
-                m.tag = CX_TAG(0, 5, 1);
+                m.tag = CX_TAG(0, msg.r[4] ? 5 : 4, 1);
                 msg.r[3] = 0;
             } else if (msg.op == FS_MAP && msg.r[0] == 0) {
                 msg.r[0] = -5; /* EIO */
             }
             for (int k = 0; k < 4; k++)
                 m.w[k] = (uint64_t)msg.r[k];
-            b->words[4] = (uint64_t)msg.r[4];
+            if (msg.r[4])
+                b->words[4] = (uint64_t)msg.r[4];
         } else {
             if (got)
                 cx_cap_delete(got), cx_slot_free(got);
@@ -620,7 +651,7 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
         if (!fs_server_dirty(srv))
             writeback_at = 0; /* a client's sync took it all */
         else if (!writeback_at)
-            writeback_at = cx_clock_ns() + WRITEBACK_NS;
+            writeback_at = clock_now() + WRITEBACK_NS;
         b->recv_slots[0] = spare;
         e = cx_reply_recv(ep, &m);
     }

@@ -117,12 +117,15 @@ struct fs_server {
     bool dirty;             /* a request that can change the tree came since the last sync */
     struct fs_locks *locks; /* file locks (fs_lock.c) */
     uint32_t last_sid;      /* the last session number given */
+    uint64_t gen;           /* the change count clients see (fs_buf.gen); 0: not kept */
+    uint64_t maps;          /* chunks destroyed (fs_buf.maps), while gen is kept */
     /* private copies of request names: two names and a symlink text */
     char name1[NAME_MAX + 1], name2[NAME_MAX + 1], text[PATH_MAX];
 };
 
 struct fs_session {
     struct fs_server *s;
+    struct fs_buf *buf; /* its buffer (the one its requests came with), for fs_buf.gen */
     struct fs_session *next, *prev;
     struct vfs_node *root; /* one reference */
     bool writeable;
@@ -565,6 +568,10 @@ static int64_t op_lookup(struct fs_session *ss, struct fs_msg *m, struct fs_buf 
     if (num > 0) {
         m->r[1] = st.st_mode;
         m->r[2] = (int64_t)ino_of(s, st.st_dev, st.st_ino);
+        m->r[3] = 1; /* the attributes are in data, as GETATTR gives them */
+        st.st_ino = (uint64_t)m->r[2];
+        st.st_dev = 0;
+        memcpy(buf->data, &st, sizeof st);
     }
     return num;
 }
@@ -1195,9 +1202,12 @@ static uint8_t *chunk_get(struct fs_server *s, struct fs_mapped *mp, unsigned k,
     return c->addr;
 }
 
+static void maps_step(struct fs_server *s);
+
 static void chunk_free(struct fs_server *s, struct fs_mapped *mp, unsigned k)
 {
     struct fs_chunk *c = &mp->chunk[k];
+    maps_step(s); /* before its pages go from clients' views */
     s->mem.destroy(s->mem.ctx, c->addr, chunk_pages(k), c->id);
     s->mapped_pages -= chunk_pages(k);
     c->payer->nchunks--;
@@ -1690,6 +1700,62 @@ static bool changes_nothing(uint64_t op)
     }
 }
 
+/* The requests after which a client may keep the names and attributes it has (no
+ * fs_buf.gen step): those that change no name and no attribute. A READ may move the
+ * access time (relatime), an OPEN with O_TRUNC the size; the rest change something. */
+static bool keeps_attrs(const struct fs_msg *m)
+{
+    switch (m->op) {
+    case FS_ATTACH:
+    case FS_LOOKUP:
+    case FS_GETATTR:
+    case FS_READLINK:
+    case FS_READDIR:
+    case FS_ACQUIRE:
+    case FS_RELEASE:
+    case FS_DUP:
+    case FS_CLOSE:
+    case FS_SEEK:
+    case FS_FLAGS:
+    case FS_STATFS:
+    case FS_SYNCFS:
+    case FS_FSYNC:
+    case FS_LOCK:
+    case FS_MAP:
+        return true;
+    case FS_OPEN:
+        return !(m->a[1] & O_TRUNC);
+    default:
+        return false;
+    }
+}
+
+/* A change: every session's buffer gets the new count, before the answer goes out. */
+static void gen_step(struct fs_server *s)
+{
+    s->gen++;
+    for (struct fs_session *ss = s->sessions; ss; ss = ss->next)
+        if (ss->buf)
+            __atomic_store_n(&ss->buf->gen, s->gen, __ATOMIC_RELEASE);
+}
+
+/* A chunk goes: every session's buffer says so before its pages leave any view. */
+static void maps_step(struct fs_server *s)
+{
+    if (!s->gen)
+        return;
+    s->maps++;
+    for (struct fs_session *ss = s->sessions; ss; ss = ss->next)
+        if (ss->buf)
+            __atomic_store_n(&ss->buf->maps, s->maps, __ATOMIC_RELEASE);
+}
+
+void fs_server_set_coherent(struct fs_server *s)
+{
+    if (s && !s->gen)
+        s->gen = 1;
+}
+
 bool fs_server_dirty(const struct fs_server *s)
 {
     return s->dirty;
@@ -1757,6 +1823,11 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
     if (!s || !ss || ss->s != s || !buf) {
         m->r[0] = -EINVAL;
         return;
+    }
+    ss->buf = buf;
+    if (s->gen) { /* rewritten each time: the client's side of the page is not trusted */
+        __atomic_store_n(&buf->gen, s->gen, __ATOMIC_RELEASE);
+        __atomic_store_n(&buf->maps, s->maps, __ATOMIC_RELEASE);
     }
     switch (m->op) {
     case FS_ATTACH:
@@ -1837,6 +1908,8 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
     }
     if (!changes_nothing(m->op) && r != -ENOSYS)
         s->dirty = true;
+    if (s->gen && !keeps_attrs(m))
+        gen_step(s);
     if (r < 0)
         for (i = 1; i < 5; i++)
             m->r[i] = 0;

@@ -133,6 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (setup & 16)
         fs_server_set_mem(srv, &mem); /* files can be mapped (FS_MAP) */
+    if (!composed && (setup & 32))
+        fs_server_set_coherent(srv); /* as ram_fs: the change counts in the buffers */
     if (fs_session_open(srv, "/", true, quotas[0], &ss[0]) != 0 ||
         fs_session_open(srv, "/b", setup & 1, quotas[1], &ss[1]) != 0)
         abort();

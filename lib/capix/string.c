@@ -48,9 +48,13 @@ void *memset(void *dst, int c, size_t n)
     return dst;
 }
 
+/* memcmp and memchr look at eight bytes at a time while they can (never beyond n), then
+ * byte by byte where the difference or the byte is. */
 int memcmp(const void *a, const void *b, size_t n)
 {
     const unsigned char *x = a, *y = b;
+    while (n >= 8 && *(const u64u *)x == *(const u64u *)y)
+        x += 8, y += 8, n -= 8;
     for (; n; n--, x++, y++)
         if (*x != *y)
             return *x - *y;
@@ -60,6 +64,13 @@ int memcmp(const void *a, const void *b, size_t n)
 void *memchr(const void *s, int c, size_t n)
 {
     const unsigned char *p = s;
+    const uint64_t ones = 0x0101010101010101ull, pat = ones * (unsigned char)c;
+    while (n >= 8) {
+        uint64_t v = *(const u64u *)p ^ pat; /* a zero byte where p holds c */
+        if ((v - ones) & ~v & (ones << 7))
+            break;
+        p += 8, n -= 8;
+    }
     for (; n; n--, p++)
         if (*p == (unsigned char)c)
             return (void *)p;

@@ -1,7 +1,8 @@
 /*
  * Host test of the freestanding copies (string.c): memcpy, memmove and memset against
  * plain byte loops, for every length up to 80 and a few large ones, every alignment of
- * source and destination, and overlaps in both directions at every distance.
+ * source and destination, and overlaps in both directions at every distance; memcmp and
+ * memchr (eight bytes at a time) with the difference or the byte at every place.
  */
 #define memcpy cx_memcpy
 #define memmove cx_memmove
@@ -104,8 +105,45 @@ static void sets(void)
     }
 }
 
+static int sign(int v)
+{
+    return v < 0 ? -1 : v > 0;
+}
+
+/* Every length, alignment and place of a difference (or of the byte looked for, with
+ * high-bit values around it: the word test must not see a byte that is not there). */
+static void compares(void)
+{
+    for (size_t n = 0; n <= 40; n++)
+        for (unsigned a = 0; a < 8; a++) {
+            unsigned char *x = buf[0] + a, *y = buf[1] + 3;
+            fill(x, n, 5);
+            memcpy(y, x, n);
+            CHECK(cx_memcmp(x, y, n) == 0);
+            for (size_t i = 0; i < n; i++) {
+                unsigned char keep = y[i];
+                y[i] = (unsigned char)(keep + 1);
+                CHECK(sign(cx_memcmp(x, y, n)) == sign((int)x[i] - (int)y[i]));
+                y[i] = (unsigned char)(keep - 1);
+                CHECK(sign(cx_memcmp(x, y, n)) == sign((int)x[i] - (int)y[i]));
+                y[i] = keep;
+            }
+            for (size_t i = 0; i < n; i++)
+                x[i] = (unsigned char)(0x80 | (i & 0x3f)); /* never 0xc1 */
+            for (size_t i = 0; i < n; i++) {
+                unsigned char keep = x[i];
+                x[i] = 0xc1;
+                CHECK(cx_memchr(x, 0xc1, n) == x + i);
+                CHECK(cx_memchr(x, 0xc1, i) == NULL);
+                x[i] = keep;
+            }
+            CHECK(cx_memchr(x, 0xc1, n) == NULL);
+        }
+}
+
 int main(void)
 {
-    static const struct check_case cases[] = {{"copies", copies}, {"moves", moves}, {"sets", sets}};
-    return check_run("string", cases, 3) ? 1 : 0;
+    static const struct check_case cases[] = {
+        {"copies", copies}, {"moves", moves}, {"sets", sets}, {"compares", compares}};
+    return check_run("string", cases, 4) ? 1 : 0;
 }

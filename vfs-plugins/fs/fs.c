@@ -23,6 +23,26 @@
  *
  * After fork the child's copy holds the same node numbers and handles without the
  * server counting them: vfs_fs_after_fork takes a reference on each.
+ *
+ * Caches, kept only while the server's change count (fs_buf.gen, which a server whose
+ * tree nobody else changes steps before answering any request that may change a name
+ * or an attribute, from any session) stays what it was before the answer was asked
+ * for: each node's attributes (from GETATTR, or the ones LOOKUP brings), and a table of
+ * names (directory inode number and name -> node, holding one core reference on the
+ * node). So a request made by any process of any session, once answered, is seen by
+ * the next call here as Linux would show it. The table is dropped (its nodes' references
+ * given back) when the count moves, after this process changes a name, and at exit
+ * (vfs_fs_drop_caches), so it keeps no removed file alive for long.
+ *
+ * Views (with a transport that can map, and a server that shares a file's pages,
+ * FS_MAP): a pread of a file of up to FS_VIEW_BYTES whose attributes are kept and whose
+ * access time the read would not move (relatime) copies straight from the file's pages,
+ * mapped read-only here chunk by chunk (the server's chunks: page 0, then pages [2^(k-1),
+ * 2^k)), without a request. The pages are the ones every read, write and mapping of the
+ * file uses, so the bytes are the file's; the copy counts only if the change count and
+ * the server's count of destroyed chunks (fs_buf.maps) are the same after it as before
+ * (else the server is asked, and the views go when maps moved). A fork child drops the
+ * views it inherited (not its capabilities).
  */
 #include <capix/config.h>
 #include <capix/fs_protocol.h>
@@ -33,6 +53,11 @@
 #define FS_BUCKETS 64    /* the node table's buckets (a power of two) */
 #define FS_DIRCACHE 4096 /* bytes of directory entries fetched at a time */
 #define FS_CHUNK FS_DATA_MAX
+#define FS_NAMES 64    /* entries of the name table (a power of two) */
+#define FS_NAME_LEN 48 /* longer names are not kept */
+#define FS_PAGE 4096ull
+#define FS_VIEW_CHUNKS 7 /* chunks 0..6: the first 64 pages of a file */
+#define FS_VIEW_BYTES (64 * FS_PAGE)
 
 /* A directory's last batch of entries (raw struct fs_dirent records). */
 struct fs_dircache {
@@ -50,6 +75,19 @@ struct fs_node {
     struct fs_node *hnext;  /* the next node in the same bucket */
     struct fs_dircache *dc; /* directories: allocated at the first readdir */
     bool locked;            /* this process set record locks on it (released at a close) */
+    uint64_t attr_gen;      /* attr holds the attributes at change count attr_gen (0: none) */
+    struct linux_stat attr;
+    bool no_view;                        /* the server did not map it: read by requests */
+    const uint8_t *view[FS_VIEW_CHUNKS]; /* chunk k's pages readable here, or NULL */
+    uint64_t view_mem[FS_VIEW_CHUNKS];   /* the memory object each view holds */
+};
+
+/* A kept lookup: name in the directory dir_ino is node (one core reference). */
+struct fs_name {
+    struct fs_node *node; /* NULL: a free entry */
+    uint64_t dir_ino;
+    uint8_t len;
+    char name[FS_NAME_LEN];
 };
 
 /* One open description (f->priv of every description but directories'). */
@@ -64,6 +102,12 @@ struct fs_inst {
     bool dead;                           /* the transport failed: everything gives EIO */
     struct fs_node *buckets[FS_BUCKETS]; /* every node, by inode number (the root too) */
     struct fs_open *opens;               /* every handle */
+    struct fs_open *spare;               /* a closed one kept for the next open */
+    uint64_t asked_gen;                  /* fs_buf.gen before the last request was sent */
+    uint64_t names_gen;                  /* the change count the name table holds for */
+    uint64_t views_maps;                 /* fs_buf.maps when the views were made */
+    unsigned nviews;                     /* views of all nodes */
+    struct fs_name names[FS_NAMES];
     struct fs_node root;
 };
 
@@ -138,6 +182,7 @@ static int64_t request(struct fs_inst *r, struct fs_msg *m, uint64_t op, const v
         return -ENAMETOOLONG;
     m->op = op;
     buf_lock(&r->t);
+    r->asked_gen = __atomic_load_n(&b->gen, __ATOMIC_ACQUIRE);
     if (n1)
         memcpy(b->data, in1, n1);
     if (n2)
@@ -181,8 +226,11 @@ static void unhash(struct fs_inst *r, struct fs_node *n)
         *p = n->hnext;
 }
 
+static void views_drop_node(struct fs_inst *r, struct fs_node *n);
+
 static void node_free(struct fs_inst *r, struct fs_node *n)
 {
+    views_drop_node(r, n);
     vfs_free(r->fs.env, n->dc, sizeof *n->dc);
     n->dc = NULL;
     if (n != &r->root)
@@ -233,17 +281,112 @@ static void dir_changed(struct vfs_node *dir)
         d->dc->valid = false;
 }
 
+/* ---- caches ---- */
+
+/* The server's change count now (0: it keeps none, nothing may be cached). */
+static uint64_t gen_now(const struct fs_inst *r)
+{
+    if (r->dead)
+        return 0; /* every answer is EIO now */
+    return __atomic_load_n(&r->t.buf->gen, __ATOMIC_ACQUIRE);
+}
+
+/* Empties the name table, giving back its nodes (those nobody else holds are released). */
+static void names_drop(struct fs_inst *r)
+{
+    unsigned i;
+    for (i = 0; i < FS_NAMES; i++) {
+        struct fs_node *n = r->names[i].node;
+        if (n) {
+            r->names[i].node = NULL;
+            vfs_node_put(&n->vn);
+        }
+    }
+    r->names_gen = 0;
+}
+
+static struct fs_name *name_slot(struct fs_inst *r, uint64_t dir_ino, const char *name, size_t len)
+{
+    uint64_t h = dir_ino * 0x9e3779b97f4a7c15ull;
+    size_t i;
+    for (i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 0x100000001b3ull;
+    return &r->names[(h ^ (h >> 29)) & (FS_NAMES - 1)];
+}
+
+/* The kept node of name in dn (with a new core reference), or NULL. */
+static struct fs_node *name_find(struct fs_inst *r, struct vfs_node *dn, const char *name,
+                                 size_t len)
+{
+    uint64_t g = gen_now(r);
+    struct fs_name *e;
+    if (!g || len > FS_NAME_LEN)
+        return NULL;
+    if (r->names_gen != g) {
+        names_drop(r); /* something changed: ask again */
+        r->names_gen = g;
+        return NULL;
+    }
+    e = name_slot(r, dn->ino, name, len);
+    if (!e->node || !e->node->id || e->dir_ino != dn->ino || e->len != len ||
+        memcmp(e->name, name, len))
+        return NULL;
+    vfs_node_get(&e->node->vn);
+    return e->node;
+}
+
+/* Keeps name in dn -> n, as answered at change count g (the count before the request). */
+static void name_keep(struct fs_inst *r, struct vfs_node *dn, const char *name, size_t len,
+                      struct fs_node *n, uint64_t g)
+{
+    struct fs_name *e;
+    struct fs_node *old;
+    if (!g || len > FS_NAME_LEN || g != gen_now(r))
+        return;
+    if (r->names_gen != g) {
+        names_drop(r);
+        r->names_gen = g;
+    }
+    e = name_slot(r, dn->ino, name, len);
+    old = e->node;
+    vfs_node_get(&n->vn);
+    e->node = n;
+    e->dir_ino = dn->ino;
+    e->len = (uint8_t)len;
+    memcpy(e->name, name, len);
+    if (old)
+        vfs_node_put(&old->vn);
+}
+
 static int fs_lookup(struct vfs_node *dn, const char *name, size_t len, struct vfs_node **out)
 {
     struct fs_inst *r = inst_of(dn->fs);
     struct fs_msg m = {.a = {id_of(dn), len}};
+    struct fs_node *n;
+    struct linux_stat st;
+    uint64_t g;
     int64_t rc;
     if (!m.a[0])
         return -EIO;
-    rc = request(r, &m, FS_LOOKUP, name, len, NULL, 0, NULL, 0);
+    n = name_find(r, dn, name, len);
+    if (n) {
+        *out = &n->vn;
+        return 0;
+    }
+    rc = request(r, &m, FS_LOOKUP, name, len, NULL, 0, &st, sizeof st);
+    g = r->asked_gen;
     if (rc < 0)
         return (int)rc;
-    return adopt(r, (uint64_t)m.r[0], (uint32_t)m.r[1], (uint64_t)m.r[2], out);
+    rc = adopt(r, (uint64_t)m.r[0], (uint32_t)m.r[1], (uint64_t)m.r[2], out);
+    if (rc < 0)
+        return (int)rc;
+    n = node_of(*out);
+    if (m.r[3] == 1 && g) {
+        n->attr = st;
+        n->attr_gen = g;
+    }
+    name_keep(r, dn, name, len, n, g);
+    return 0;
 }
 
 /* Fetches the batch of entries from pos into c, checking every record. */
@@ -376,6 +519,7 @@ static int fs_unlink(struct vfs_node *dn, const char *name, size_t len, struct v
         return -EIO;
     rc = request(inst_of(dn->fs), &m, FS_UNLINK, name, len, NULL, 0, NULL, 0);
     dir_changed(dn);
+    names_drop(inst_of(dn->fs)); /* keep no removed file alive */
     return (int)rc;
 }
 
@@ -389,6 +533,7 @@ static int fs_rename(struct vfs_node *odn, const char *oname, size_t olen, struc
     rc = request(inst_of(odn->fs), &m, FS_RENAME, oname, olen, nname, nlen, NULL, 0);
     dir_changed(odn);
     dir_changed(ndn);
+    names_drop(inst_of(odn->fs)); /* keep no replaced file alive */
     return (int)rc;
 }
 
@@ -414,14 +559,23 @@ static int64_t fs_readlink(struct vfs_node *n, char *buf, size_t size)
 
 static int fs_getattr(struct vfs_node *n, struct linux_stat *st)
 {
+    struct fs_inst *r = inst_of(n->fs);
+    struct fs_node *fn = node_of(n);
     struct fs_msg m = {.a = {id_of(n)}};
     struct linux_stat s;
+    uint64_t g = gen_now(r);
     int64_t rc;
     if (!m.a[0])
         return -EIO;
-    rc = request(inst_of(n->fs), &m, FS_GETATTR, NULL, 0, NULL, 0, &s, sizeof s);
-    if (rc < 0)
-        return (int)rc;
+    if (g && fn->attr_gen == g) {
+        s = fn->attr;
+    } else {
+        rc = request(r, &m, FS_GETATTR, NULL, 0, NULL, 0, &s, sizeof s);
+        if (rc < 0)
+            return (int)rc;
+        fn->attr = s;
+        fn->attr_gen = r->asked_gen;
+    }
     s.st_dev = st->st_dev;
     s.st_ino = n->ino;
     s.st_mode = (s.st_mode & 07777) | n->type;
@@ -472,6 +626,8 @@ static void fs_unmount(struct vfs_fs *fs)
 {
     struct fs_inst *r = inst_of(fs);
     unsigned i;
+    memset(r->names, 0, sizeof r->names); /* their nodes go with the table below */
+    vfs_free(fs->env, r->spare, sizeof *r->spare);
     while (r->opens) {
         struct fs_open *o = r->opens;
         r->opens = o->next;
@@ -509,7 +665,10 @@ static int fs_open(struct vfs_file *f)
         dir_changed(f->node); /* a new directory read sees the server's present */
         return 0;
     }
-    o = vfs_zalloc(r->fs.env, sizeof *o);
+    o = r->spare ? r->spare : vfs_zalloc(r->fs.env, sizeof *o);
+    r->spare = NULL;
+    if (o)
+        memset(o, 0, sizeof *o);
     if (!o)
         return -ENOMEM;
     rc = request(r, &m, FS_OPEN, NULL, 0, NULL, 0, NULL, 0);
@@ -591,7 +750,10 @@ static void fs_close(struct vfs_file *f)
         r->opens = o->next;
     if (o->next)
         o->next->prev = o->prev;
-    vfs_free(r->fs.env, o, sizeof *o);
+    if (!r->spare)
+        r->spare = o; /* an open-close loop allocates nothing */
+    else
+        vfs_free(r->fs.env, o, sizeof *o);
 }
 
 /* The handle of a description (0 when it has none or lost it). */
@@ -636,10 +798,158 @@ static int64_t transfer(struct vfs_file *f, void *rbuf, const void *wbuf, size_t
     return done ? (int64_t)done : rc;
 }
 
+/* ---- views ---- */
+
+static uint64_t chunk_first(unsigned k)
+{
+    return k ? 1ull << (k - 1) : 0;
+}
+
+static uint64_t chunk_pages(unsigned k)
+{
+    return k ? 1ull << (k - 1) : 1;
+}
+
+static unsigned chunk_of(uint64_t page)
+{
+    return page ? 64u - (unsigned)__builtin_clzll(page) : 0;
+}
+
+static void views_drop_node(struct fs_inst *r, struct fs_node *n)
+{
+    unsigned k;
+    for (k = 0; k < FS_VIEW_CHUNKS; k++)
+        if (n->view[k]) {
+            r->t.unview(r->t.ctx, n->view_mem[k], n->view[k], chunk_pages(k));
+            n->view[k] = NULL;
+            r->nviews--;
+        }
+}
+
+static void views_drop(struct fs_inst *r)
+{
+    unsigned i;
+    struct fs_node *n;
+    for (i = 0; i < FS_BUCKETS && r->nviews; i++)
+        for (n = r->buckets[i]; n; n = n->hnext)
+            views_drop_node(r, n);
+}
+
+static uint64_t maps_now(const struct fs_inst *r)
+{
+    return __atomic_load_n(&r->t.buf->maps, __ATOMIC_ACQUIRE);
+}
+
+/* Maps chunk k of f's file here (FS_MAP); 0, or -1 when the server will not (the node
+ * is then read by requests from now on). */
+static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k)
+{
+    struct fs_msg m = {.a = {handle_of(f), chunk_first(k)}};
+    const void *at;
+    int64_t rc;
+    if (!m.a[0])
+        return -1;
+    rc = request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
+    if (rc < 0) {
+        if (rc != -ENOMEM)
+            n->no_view = true; /* ENODEV: a server that shares no pages */
+        return -1;
+    }
+    if ((uint64_t)m.r[1] != chunk_first(k) || (uint64_t)m.r[2] != chunk_pages(k) ||
+        !(at = r->t.view(r->t.ctx, (uint64_t)m.r[3], chunk_pages(k)))) {
+        r->t.unview(r->t.ctx, (uint64_t)m.r[3], NULL, 0);
+        n->no_view = true;
+        return -1;
+    }
+    n->view[k] = at;
+    n->view_mem[k] = (uint64_t)m.r[3];
+    r->nviews++;
+    return 0;
+}
+
+static bool has_view(const struct fs_node *n)
+{
+    unsigned k;
+    for (k = 0; k < FS_VIEW_CHUNKS; k++)
+        if (n->view[k])
+            return true;
+    return false;
+}
+
+/* Whether a read now would move the access time (ram's relatime: atime not after the
+ * last change, or a day old). */
+static bool atime_moves(const struct fs_inst *r, const struct linux_stat *st)
+{
+    struct linux_timespec now = vfs_now(r->fs.env);
+    const struct linux_timespec *a = &st->st_atim, *mt = &st->st_mtim, *ct = &st->st_ctim;
+    return a->tv_sec < mt->tv_sec || (a->tv_sec == mt->tv_sec && a->tv_nsec <= mt->tv_nsec) ||
+           a->tv_sec < ct->tv_sec || (a->tv_sec == ct->tv_sec && a->tv_nsec <= ct->tv_nsec) ||
+           now.tv_sec - a->tv_sec >= 24 * 3600;
+}
+
+/* A pread from the views: the bytes read, or -1 when the server must be asked. */
+static int64_t view_read(struct fs_inst *r, struct vfs_file *f, void *buf, size_t n, uint64_t off)
+{
+    struct fs_node *fn = node_of(f->node);
+    struct linux_stat st;
+    uint64_t g, maps, size, end, pos;
+    unsigned k;
+    if (!r->t.view || fn->no_view || !S_ISREG(f->node->type) ||
+        (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
+        return -1;
+    g = gen_now(r);
+    if (!g)
+        return -1;
+    if (fn->attr_gen != g) {
+        st.st_dev = 0;
+        st.st_blksize = 0;
+        if (fs_getattr(f->node, &st) < 0 || fn->attr_gen != g)
+            return -1;
+    }
+    maps = maps_now(r);
+    if (r->nviews && maps != r->views_maps)
+        views_drop(r); /* some chunk went: perhaps one of these */
+    if (!r->nviews)
+        r->views_maps = maps;
+    /* the server's READ moves the access time of a file it has not mapped (relatime);
+     * of a mapped one (this node has views, so it is) never */
+    if (!(f->flags & O_NOATIME) && !has_view(fn) && atime_moves(r, &fn->attr))
+        return -1;
+    size = fn->attr.st_size > 0 ? (uint64_t)fn->attr.st_size : 0;
+    if (off >= size)
+        return 0;
+    end = n < size - off ? off + n : size;
+    if (end > FS_VIEW_BYTES)
+        return -1;
+    for (pos = off; pos < end;) {
+        k = chunk_of(pos / FS_PAGE);
+        if (!fn->view[k] && view_make(r, f, fn, k) < 0)
+            return -1;
+        pos = (chunk_first(k) + chunk_pages(k)) * FS_PAGE;
+    }
+    for (pos = off; pos < end;) {
+        uint64_t from = chunk_first(k = chunk_of(pos / FS_PAGE)) * FS_PAGE;
+        uint64_t len = from + chunk_pages(k) * FS_PAGE - pos;
+        if (len > end - pos)
+            len = end - pos;
+        memcpy((char *)buf + (pos - off), fn->view[k] + (pos - from), len);
+        pos += len;
+    }
+    if (gen_now(r) != g || maps_now(r) != r->views_maps)
+        return -1; /* changed meanwhile: the server's answer replaces what was copied */
+    return (int64_t)(end - off);
+}
+
 static int64_t fs_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
 {
+    int64_t rc;
     if (n == 0)
         return 0;
+    if (off != VFS_OFF_REMOTE) {
+        rc = view_read(inst_of(f->node->fs), f, buf, n, off);
+        if (rc >= 0)
+            return rc;
+    }
     return transfer(f, buf, NULL, n, off);
 }
 
@@ -788,6 +1098,7 @@ void vfs_fs_after_fork(struct vfs *v)
         unsigned i;
         if (fs->plugin != &vfs_plugin_fs)
             continue;
+        views_drop(r); /* the parent's: this copy holds no capability of them */
         for (i = 0; i < FS_BUCKETS; i++) {
             struct fs_node *n;
             for (n = r->buckets[i]; n; n = n->hnext)
@@ -798,6 +1109,16 @@ void vfs_fs_after_fork(struct vfs *v)
             if (o->handle && simple(r, FS_DUP, o->handle) < 0)
                 o->handle = 0;
     }
+}
+
+void vfs_fs_drop_caches(struct vfs *v)
+{
+    struct vfs_fs *fs;
+    for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs))
+        if (fs->plugin == &vfs_plugin_fs) {
+            names_drop(inst_of(fs));
+            views_drop(inst_of(fs));
+        }
 }
 
 uint64_t vfs_fs_file_handle(const struct vfs_file *f)

@@ -174,6 +174,22 @@ static struct loop *loop_named(const char *label)
     return NULL;
 }
 
+/* Views for the plugin (fs_transport.view): a memory object's number is its address
+ * (map_create below), so a view is the server's memory itself. */
+static unsigned views_live;
+
+static const void *loop_view(void *ctx, uint64_t mem, uint64_t pages)
+{
+    views_live++;
+    return (const void *)(uintptr_t)mem;
+}
+
+static void loop_unview(void *ctx, uint64_t mem, const void *at, uint64_t pages)
+{
+    if (at)
+        views_live--;
+}
+
 /* env->session: "" and "other" are sessions on the server's root, "ro" a read-only one,
  * "sub" one confined to /sub; "refuse" is refused. */
 static int t_session(void *ctx, const char *service, const char *label, struct fs_transport *out)
@@ -192,6 +208,8 @@ static int t_session(void *ctx, const char *service, const char *label, struct f
     out->ctx = l;
     out->buf = l->buf;
     out->call = loop_call;
+    out->view = loop_view;
+    out->unview = loop_unview;
     return 0;
 }
 
@@ -267,6 +285,7 @@ static void setup(void)
         fprintf(stderr, "cannot make the server\n");
         abort();
     }
+    fs_server_set_coherent(server); /* as ram_fs: clients keep names and attributes */
     for (i = 0; i < NLOOPS; i++) {
         const char *label = loops[i].label;
         memset(&loops[i], 0, sizeof loops[i]);
@@ -903,6 +922,48 @@ static void after_fork_references(void)
     CHECK_INT(vfs_close(v, fd2), 0);
 }
 
+/* Names and attributes kept by one client (a server whose tree only its sessions change)
+ * never hide another client's change, in its own session or another: as on Linux, what a
+ * call returned is seen by the next call anywhere. And a kept lookup costs no request. */
+static void kept_names_coherent(void)
+{
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
+    struct loop *l = &loops[0];
+    struct linux_stat st;
+    unsigned before;
+    int fd;
+    CHECK(a && b);
+    CHECK_INT(tl_write(b, "/tmp/f", "abc"), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_size, 3);
+    before = l->calls[FS_LOOKUP] + l->calls[FS_GETATTR] + l->calls[FS_RELEASE];
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0); /* kept: no request */
+    CHECK_INT(l->calls[FS_LOOKUP] + l->calls[FS_GETATTR] + l->calls[FS_RELEASE], before);
+    /* the other session writes, renames, removes: the next call in a sees each */
+    CHECK_INT(tl_write(b, "/tmp/f", "abcdef"), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_size, 6);
+    fd = vfs_openat(b, AT_FDCWD, "/tmp/f", O_WRONLY | O_TRUNC, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_size, 0);
+    CHECK_INT(vfs_close(b, fd), 0);
+    CHECK_INT(vfs_fchmodat(b, AT_FDCWD, "/tmp/f", 0600, 0), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_mode & 07777, 0600);
+    CHECK_INT(vfs_renameat2(b, AT_FDCWD, "/tmp/f", AT_FDCWD, "/tmp/g", 0), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), -ENOENT);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/g", &st, 0), 0);
+    CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/g", 0), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/g", &st, 0), -ENOENT);
+    CHECK_INT(tl_write(b, "/tmp/g", "new"), 0); /* a new file under the old name */
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/g", &st, 0), 0);
+    CHECK_INT(st.st_size, 3);
+    /* a's own removal gives back what it kept at once: nothing of the file is held */
+    CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/g", 0), 0);
+    CHECK_INT(vfs_fstatat(b, AT_FDCWD, "/tmp/g", &st, 0), -ENOENT);
+}
+
 static void server_errors(void)
 {
     struct vfs *v = mk("dir /tmp { fs }");
@@ -918,6 +979,7 @@ static void server_errors(void)
     dfd = vfs_openat(v, AT_FDCWD, "/tmp/d", O_RDONLY | O_DIRECTORY, 0);
     CHECK(fd >= 0 && dfd >= 0);
     l->answer_eio = true;
+    l->buf->gen++; /* as after another client's change: nothing kept may answer */
     CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/tmp/f", &st, 0), -EIO);
     CHECK_INT(vfs_read(v, fd, buf, sizeof buf), -EIO);
     CHECK_INT(vfs_write(v, fd, "x", 1), -EIO);
@@ -1034,6 +1096,86 @@ static void shared_map(void)
     CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/f", 0), 0);
 }
 
+/* preads straight from the file's pages: no request while nothing changes, and every
+ * change another session makes (write, growth, truncation) is in the next pread. */
+static void views_read(void)
+{
+    static const struct fs_mem_ops ops = {NULL, map_create, map_destroy, map_in_use};
+    static char big[20000], back[20000];
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
+    struct loop *l = &loops[0];
+    char buf[64];
+    unsigned asked;
+    size_t i;
+    int fa, fb;
+    CHECK(a && b);
+    fs_server_set_mem(server, &ops);
+    CHECK_INT(tl_write(b, "/tmp/f", "hello world"), 0);
+    tl_clock_ns += 1000000000;
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/f", O_RDONLY, 0);
+    fb = vfs_openat(b, AT_FDCWD, "/tmp/f", O_RDWR, 0);
+    CHECK(fa >= 0 && fb >= 0);
+    CHECK_INT(vfs_pread(a, fa, buf, 5, 0), 5); /* moves the access time: the server reads */
+    tl_clock_ns += 1000000000;
+    CHECK_INT(vfs_pread(a, fa, buf, 5, 0), 5); /* maps the first chunk */
+    CHECK_INT(views_live, 1);
+    asked = l->calls[FS_READ] + l->calls[FS_GETATTR] + l->calls[FS_MAP];
+    memset(buf, 0, sizeof buf);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 11);
+    CHECK(memcmp(buf, "hello world", 11) == 0);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 11), 0);
+    CHECK_INT(l->calls[FS_READ] + l->calls[FS_GETATTR] + l->calls[FS_MAP], asked);
+    CHECK_INT(vfs_pwrite(b, fb, "HELLO", 5, 0), 5);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 11);
+    CHECK(memcmp(buf, "HELLO world", 11) == 0);
+    CHECK_INT(vfs_pwrite(b, fb, "!!", 2, 11), 2);
+    tl_clock_ns += 1000000000;
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 13);
+    CHECK(memcmp(buf, "HELLO world!!", 13) == 0);
+    CHECK_INT(vfs_ftruncate(b, fb, 3), 0);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 3);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 5), 0);
+    /* five pages: chunks 0 to 3, read across their edges */
+    for (i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 7 + i / 4096);
+    CHECK_INT(vfs_pwrite(b, fb, big, sizeof big, 0), (int64_t)sizeof big);
+    tl_clock_ns += 1000000000;
+    CHECK_INT(vfs_pread(a, fa, back, sizeof back, 0), (int64_t)sizeof back);
+    tl_clock_ns += 1000000000;
+    for (i = 0; i < 8; i++) {
+        uint64_t off = i * 2500;
+        memset(back, 0, sizeof back);
+        CHECK_INT(vfs_pread(a, fa, back, 9000, (int64_t)off),
+                  (int64_t)(off + 9000 <= sizeof big ? 9000 : sizeof big - off));
+        CHECK(memcmp(back, big + off, off + 9000 <= sizeof big ? 9000 : sizeof big - off) == 0);
+    }
+    CHECK_INT(views_live, 4);
+    CHECK_INT(vfs_close(a, fa), 0);
+    CHECK_INT(vfs_close(b, fb), 0);
+    CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/f", 0), 0);
+    /* the session that paid for the pages ends: they are freed (a's views of them too),
+     * and a's next pread sees the server's count move and reads the file anew */
+    CHECK_INT(tl_write(b, "/tmp/g", "paid by other"), 0);
+    tl_clock_ns += 1000000000;
+    fb = vfs_openat(b, AT_FDCWD, "/tmp/g", O_RDONLY, 0);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/g", O_RDONLY, 0);
+    CHECK(fa >= 0 && fb >= 0);
+    CHECK_INT(vfs_pread(b, fb, buf, sizeof buf, 0), 13);
+    tl_clock_ns += 1000000000;
+    CHECK_INT(vfs_pread(b, fb, buf, sizeof buf, 0), 13); /* b's session makes the chunk */
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 13); /* a's view of the same pages */
+    CHECK_INT(views_live, 2);
+    fs_session_close(loops[1].ss); /* as when b's sandbox ends */
+    loops[1].open = false;
+    loops[1].gone = true;
+    loops[1].skip_refs = true;
+    memset(buf, 0, sizeof buf);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 13);
+    CHECK(memcmp(buf, "paid by other", 13) == 0);
+    CHECK_INT(vfs_close(a, fa), 0);
+    CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/g", 0), 0);
+}
+
 int main(void)
 {
     RUN_FS(files_and_offsets);
@@ -1047,9 +1189,13 @@ int main(void)
     RUN_FS(shared_description);
     RUN_FS(atomic_appends);
     RUN_FS(after_fork_references);
+    RUN_FS(kept_names_coherent);
     RUN_FS(server_errors);
     RUN_FS(server_gone);
     RUN_FS(shared_map);
+    RUN_FS(views_read);
+    if (views_live) /* the plugin gave back every view it made */
+        tl_fail(__LINE__, "%u views left", views_live);
     if (map_live) /* the server's end freed the mapped file's memory */
         tl_fail(__LINE__, "%u memory objects left", map_live);
     return tl_finish();

@@ -32,6 +32,11 @@ extern const struct vfs_plugin vfs_plugin_terminal;
  * leaves that node or description answering EIO.
  */
 void vfs_fs_after_fork(struct vfs *v);
+/* fs: gives back the nodes the fs instances of v keep for names they looked up, and ends
+ * their views of files' pages (a process that ends calls it, so that its share of a
+ * session holds no node it no longer needs; so does one whose tree a program rule
+ * narrows, so that no view of a session taken away stays in its address space). */
+void vfs_fs_drop_caches(struct vfs *v);
 /* The server handle behind an fs description, 0 for other descriptions (directories,
  * other plugins, O_PATH). */
 uint64_t vfs_fs_file_handle(const struct vfs_file *f);

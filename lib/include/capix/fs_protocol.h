@@ -38,14 +38,26 @@ struct fs_buf {
      * lock of a process killed in a request (posix-spawn, release) */
     volatile int32_t lock;
     uint32_t pad;
-    uint8_t reserved[4096 - 8];
+    /* server side: the server's change count, written by the server before every answer
+     * and stepped by every request that may change a name or an attribute (by any
+     * session), before its answer; 0: the server keeps none, cache nothing. A client may
+     * keep what LOOKUP and GETATTR answered while gen stays what it read before asking
+     * (vfs-plugins/fs). The server only writes it. */
+    volatile uint64_t gen;
+    /* server side, with gen: steps before any memory object of a mapped file (FS_MAP's)
+     * is destroyed, so before its pages vanish from clients' mappings. A client that
+     * reads a file straight from the pages it mapped trusts them only while maps stays
+     * what it was when it mapped them, looked at before and after each copy. */
+    volatile uint64_t maps;
+    uint8_t reserved[4096 - 24];
     uint8_t data[FS_DATA_MAX];
 };
 
 enum fs_op {
     /* -> r0 the root node, r1 its mode */
     FS_ATTACH = 1,
-    /* a0 dir, a1 name length (name in data) -> r0 node, r1 mode, r2 inode number */
+    /* a0 dir, a1 name length (name in data) -> r0 node, r1 mode, r2 inode number, r3 1
+     * when data holds the node's struct linux_stat (as FS_GETATTR's) */
     FS_LOOKUP,
     /* a0 node -> struct linux_stat in data (st_dev left 0: the client's) */
     FS_GETATTR,
@@ -119,9 +131,11 @@ enum fs_op {
 #define FS_LOCK_FLOCK (1u << 17) /* flock: the handle's, in a table of its own */
 
 /* On capix IPC a request is a call with label FS_LABEL_REQUEST and 6 words (op, a0..a2
- * in registers, a3 and a4 in IPC buffer words 4 and 5); the answer has 5 words (r0..r3 in
- * registers, r4 in IPC buffer word 4); the answer to FS_MAP carries the memory object's
- * capability. */
+ * in registers, a3 and a4 in IPC buffer words 4 and 5), or 4 words when a3 and a4 are 0
+ * (the server takes missing words as 0); the answer has 5 words (r0..r3 in registers, r4
+ * in IPC buffer word 4), or 4 when r4 is 0. A message of 4 words stays in registers: the
+ * kernel copies nothing through either side's IPC buffer. The answer to FS_MAP carries
+ * the memory object's capability. */
 #define FS_LABEL_REQUEST 0xf5
 
 #define FS_POS_HANDLE (~0ull)
@@ -165,6 +179,12 @@ struct fs_transport {
     int (*call)(void *ctx, struct fs_msg *msg);
     void (*yield)(void *ctx);
     int32_t (*owner)(void *ctx);
+    /* (optional) views: makes pages [0, pages) of the memory object mem (an FS_MAP
+     * answer's r3) readable at the address it returns, and takes over the caller's hold
+     * of mem; NULL when it cannot (the caller still holds mem and gives it up with
+     * unview(ctx, mem, NULL, 0)). unview ends a view and gives mem up. */
+    const void *(*view)(void *ctx, uint64_t mem, uint64_t pages);
+    void (*unview)(void *ctx, uint64_t mem, const void *at, uint64_t pages);
 };
 
 #endif
