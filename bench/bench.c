@@ -153,27 +153,27 @@ static int bench_seq_path(struct bench_ctx *c, char *path, size_t size)
     return snprintf(path, size, "%s/seq.dat", c->dir) < (int)size ? 0 : -1;
 }
 
-static int bench_op_seq_write(struct bench_ctx *c)
+/* path made anew with size bytes in BENCH_SEQ_CHUNK writes (then an fsync if asked). */
+static int bench_write_file(const char *path, long size, int sync)
 {
-    char path[1100];
-    if (bench_seq_path(c, path, sizeof path))
-        return -1;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         return -1;
-    for (long done = 0; done < BENCH_SEQ_SIZE; done += BENCH_SEQ_CHUNK)
+    for (long done = 0; done < size; done += BENCH_SEQ_CHUNK)
         if (write(fd, bench_seq_buf, BENCH_SEQ_CHUNK) != BENCH_SEQ_CHUNK) {
             close(fd);
             return -1;
         }
+    if (sync && fsync(fd) != 0) {
+        close(fd);
+        return -1;
+    }
     return close(fd);
 }
 
-static int bench_op_seq_read(struct bench_ctx *c)
+/* path read whole in BENCH_SEQ_CHUNK reads; it must hold size bytes. */
+static int bench_read_file(const char *path, long size)
 {
-    char path[1100];
-    if (bench_seq_path(c, path, sizeof path))
-        return -1;
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return -1;
@@ -182,11 +182,23 @@ static int bench_op_seq_read(struct bench_ctx *c)
     while ((n = read(fd, bench_seq_buf, BENCH_SEQ_CHUNK)) > 0)
         done += n;
     close(fd);
-    if (n < 0 || done != BENCH_SEQ_SIZE) {
+    if (n < 0 || done != size) {
         errno = n < 0 ? errno : EIO;
         return -1;
     }
     return 0;
+}
+
+static int bench_op_seq_write(struct bench_ctx *c)
+{
+    char path[1100];
+    return bench_seq_path(c, path, sizeof path) ? -1 : bench_write_file(path, BENCH_SEQ_SIZE, 0);
+}
+
+static int bench_op_seq_read(struct bench_ctx *c)
+{
+    char path[1100];
+    return bench_seq_path(c, path, sizeof path) ? -1 : bench_read_file(path, BENCH_SEQ_SIZE);
 }
 
 static void bench_seq_teardown(struct bench_ctx *c)
@@ -210,41 +222,13 @@ static int bench_big_path(struct bench_ctx *c, char *path, size_t size)
 static int bench_op_big_write(struct bench_ctx *c)
 {
     char path[1100];
-    if (bench_big_path(c, path, sizeof path))
-        return -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return -1;
-    for (long done = 0; done < BENCH_BIG_SIZE; done += BENCH_SEQ_CHUNK)
-        if (write(fd, bench_seq_buf, BENCH_SEQ_CHUNK) != BENCH_SEQ_CHUNK) {
-            close(fd);
-            return -1;
-        }
-    if (fsync(fd) != 0) {
-        close(fd);
-        return -1;
-    }
-    return close(fd);
+    return bench_big_path(c, path, sizeof path) ? -1 : bench_write_file(path, BENCH_BIG_SIZE, 1);
 }
 
 static int bench_op_big_read(struct bench_ctx *c)
 {
     char path[1100];
-    if (bench_big_path(c, path, sizeof path))
-        return -1;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    long done = 0;
-    ssize_t n;
-    while ((n = read(fd, bench_seq_buf, BENCH_SEQ_CHUNK)) > 0)
-        done += n;
-    close(fd);
-    if (n < 0 || done != BENCH_BIG_SIZE) {
-        errno = n < 0 ? errno : EIO;
-        return -1;
-    }
-    return 0;
+    return bench_big_path(c, path, sizeof path) ? -1 : bench_read_file(path, BENCH_BIG_SIZE);
 }
 
 static void bench_big_teardown(struct bench_ctx *c)

@@ -1154,21 +1154,6 @@ static bool writable(const struct vfs_file *f)
 
 /* ---- mapped files ---- */
 
-static uint64_t chunk_first(unsigned k)
-{
-    return k ? 1ull << (k - 1) : 0;
-}
-
-static uint64_t chunk_pages(unsigned k)
-{
-    return k ? 1ull << (k - 1) : 1;
-}
-
-static unsigned chunk_of(uint64_t page)
-{
-    return page ? 64u - (unsigned)__builtin_clzll(page) : 0;
-}
-
 static struct fs_mapped *mapped_find(struct fs_server *s, struct vfs_node *n)
 {
     struct fs_mapped *mp;
@@ -1192,9 +1177,9 @@ static uint8_t *chunk_get(struct fs_server *s, struct fs_mapped *mp, unsigned k,
             break;
         if (payer->nchunks >= FS_SESSION_MAX_CHUNKS)
             continue;
-        c->addr = s->mem.create(s->mem.ctx, payer, chunk_pages(k), &c->id);
+        c->addr = s->mem.create(s->mem.ctx, payer, fs_chunk_pages(k), &c->id);
         if (c->addr) {
-            s->mapped_pages += chunk_pages(k);
+            s->mapped_pages += fs_chunk_pages(k);
             c->payer = payer;
             payer->nchunks++;
         }
@@ -1208,8 +1193,8 @@ static void chunk_free(struct fs_server *s, struct fs_mapped *mp, unsigned k)
 {
     struct fs_chunk *c = &mp->chunk[k];
     maps_step(s); /* before its pages go from clients' views */
-    s->mem.destroy(s->mem.ctx, c->addr, chunk_pages(k), c->id);
-    s->mapped_pages -= chunk_pages(k);
+    s->mem.destroy(s->mem.ctx, c->addr, fs_chunk_pages(k), c->id);
+    s->mapped_pages -= fs_chunk_pages(k);
     c->payer->nchunks--;
     memset(c, 0, sizeof *c);
 }
@@ -1221,9 +1206,9 @@ static int mapped_copy(struct fs_server *s, struct fs_mapped *mp, uint64_t off, 
 {
     while (n) {
         uint64_t page = off / FS_PAGE;
-        unsigned k = chunk_of(page);
-        uint64_t start = chunk_first(k) * FS_PAGE;
-        uint64_t end = start + chunk_pages(k) * FS_PAGE;
+        unsigned k = fs_chunk_of(page);
+        uint64_t start = fs_chunk_first(k) * FS_PAGE;
+        uint64_t end = start + fs_chunk_pages(k) * FS_PAGE;
         uint64_t len = end - off < n ? end - off : n;
         uint8_t *base = in ? chunk_get(s, mp, k, payer) : mp->chunk[k].addr;
         if (in && !base)
@@ -1248,9 +1233,9 @@ static int mapped_copy(struct fs_server *s, struct fs_mapped *mp, uint64_t off, 
 static void mapped_zero(struct fs_mapped *mp, uint64_t from, uint64_t to)
 {
     while (from < to && from < FS_MAP_MAX_PAGES * FS_PAGE) {
-        unsigned k = chunk_of(from / FS_PAGE);
-        uint64_t start = chunk_first(k) * FS_PAGE;
-        uint64_t end = start + chunk_pages(k) * FS_PAGE;
+        unsigned k = fs_chunk_of(from / FS_PAGE);
+        uint64_t start = fs_chunk_first(k) * FS_PAGE;
+        uint64_t end = start + fs_chunk_pages(k) * FS_PAGE;
         uint64_t stop = to < end ? to : end;
         if (mp->chunk[k].addr)
             memset(mp->chunk[k].addr + (from - start), 0, stop - from);
@@ -1282,10 +1267,11 @@ static int mapped_write_back(struct fs_server *s, struct fs_mapped *mp)
     if (size && !(n->fs->flags & VFS_FS_RDONLY) && n->fs->ops->write &&
         (rc = vfs_file_open_node(n, O_WRONLY | O_LARGEFILE, &f)) == 0) {
         for (k = 0; k < FS_MAP_CHUNKS && rc >= 0; k++) {
-            uint64_t start = chunk_first(k) * FS_PAGE, at = start, len;
+            uint64_t start = fs_chunk_first(k) * FS_PAGE, at = start, len;
             if (!mp->chunk[k].addr || start >= size)
                 continue;
-            len = size - start < chunk_pages(k) * FS_PAGE ? size - start : chunk_pages(k) * FS_PAGE;
+            len = size - start < fs_chunk_pages(k) * FS_PAGE ? size - start
+                                                             : fs_chunk_pages(k) * FS_PAGE;
             int64_t w = n->fs->ops->write(f, mp->chunk[k].addr, (size_t)len, &at);
             rc = w == (int64_t)len ? 0 : w < 0 ? (int)w : -EIO;
         }
@@ -1365,9 +1351,9 @@ static int mapped_make(struct fs_session *ss, struct vfs_file *f, uint64_t size,
     mp->node = f->node;
     vfs_node_get(f->node);
     while (off < size) {
-        unsigned k = chunk_of(off / FS_PAGE);
-        uint64_t start = chunk_first(k) * FS_PAGE;
-        uint64_t end = start + chunk_pages(k) * FS_PAGE;
+        unsigned k = fs_chunk_of(off / FS_PAGE);
+        uint64_t start = fs_chunk_first(k) * FS_PAGE;
+        uint64_t end = start + fs_chunk_pages(k) * FS_PAGE;
         uint64_t want = (size < end ? size : end) - off;
         uint8_t *base = chunk_get(s, mp, k, ss);
         if (!base) {
@@ -1414,8 +1400,8 @@ static int64_t op_map(struct fs_session *ss, struct fs_msg *m)
         return -ENOMEM;
     /* chunks up to the one that holds the last byte (page 0 always) */
     size_pages = ((uint64_t)st.st_size + FS_PAGE - 1) / FS_PAGE;
-    k = chunk_of(page);
-    if (page > 0 && chunk_first(k) >= size_pages)
+    k = fs_chunk_of(page);
+    if (page > 0 && fs_chunk_first(k) >= size_pages)
         return -ENXIO;
     mp = mapped_find(s, h->f->node);
     made = !mp;
@@ -1428,8 +1414,8 @@ static int64_t op_map(struct fs_session *ss, struct fs_msg *m)
         }
         return -ENOMEM;
     }
-    m->r[1] = (int64_t)chunk_first(k);
-    m->r[2] = (int64_t)chunk_pages(k);
+    m->r[1] = (int64_t)fs_chunk_first(k);
+    m->r[2] = (int64_t)fs_chunk_pages(k);
     m->r[3] = (int64_t)mp->chunk[k].id;
     m->r[4] = writable(h->f) && ss->writeable && !(h->f->node->fs->flags & VFS_FS_RDONLY);
     return 0;
@@ -1935,7 +1921,7 @@ void fs_server_collect(struct fs_server *s)
             /* chunks wholly beyond the end (after a truncation) that no client maps */
             uint64_t size_pages = ((uint64_t)st.st_size + FS_PAGE - 1) / FS_PAGE;
             for (k = 1; k < FS_MAP_CHUNKS; k++)
-                if (mp->chunk[k].addr && chunk_first(k) >= size_pages &&
+                if (mp->chunk[k].addr && fs_chunk_first(k) >= size_pages &&
                     !s->mem.in_use(s->mem.ctx, mp->chunk[k].id))
                     chunk_free(s, mp, k);
             named = st.st_nlink > 0;

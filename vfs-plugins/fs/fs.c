@@ -800,27 +800,12 @@ static int64_t transfer(struct vfs_file *f, void *rbuf, const void *wbuf, size_t
 
 /* ---- views ---- */
 
-static uint64_t chunk_first(unsigned k)
-{
-    return k ? 1ull << (k - 1) : 0;
-}
-
-static uint64_t chunk_pages(unsigned k)
-{
-    return k ? 1ull << (k - 1) : 1;
-}
-
-static unsigned chunk_of(uint64_t page)
-{
-    return page ? 64u - (unsigned)__builtin_clzll(page) : 0;
-}
-
 static void views_drop_node(struct fs_inst *r, struct fs_node *n)
 {
     unsigned k;
     for (k = 0; k < FS_VIEW_CHUNKS; k++)
         if (n->view[k]) {
-            r->t.unview(r->t.ctx, n->view_mem[k], n->view[k], chunk_pages(k));
+            r->t.unview(r->t.ctx, n->view_mem[k], n->view[k], fs_chunk_pages(k));
             n->view[k] = NULL;
             r->nviews--;
         }
@@ -844,7 +829,7 @@ static uint64_t maps_now(const struct fs_inst *r)
  * is then read by requests from now on). */
 static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k)
 {
-    struct fs_msg m = {.a = {handle_of(f), chunk_first(k)}};
+    struct fs_msg m = {.a = {handle_of(f), fs_chunk_first(k)}};
     const void *at;
     int64_t rc;
     if (!m.a[0])
@@ -855,8 +840,8 @@ static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, u
             n->no_view = true; /* ENODEV: a server that shares no pages */
         return -1;
     }
-    if ((uint64_t)m.r[1] != chunk_first(k) || (uint64_t)m.r[2] != chunk_pages(k) ||
-        !(at = r->t.view(r->t.ctx, (uint64_t)m.r[3], chunk_pages(k)))) {
+    if ((uint64_t)m.r[1] != fs_chunk_first(k) || (uint64_t)m.r[2] != fs_chunk_pages(k) ||
+        !(at = r->t.view(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k)))) {
         r->t.unview(r->t.ctx, (uint64_t)m.r[3], NULL, 0);
         n->no_view = true;
         return -1;
@@ -922,14 +907,14 @@ static int64_t view_read(struct fs_inst *r, struct vfs_file *f, void *buf, size_
     if (end > FS_VIEW_BYTES)
         return -1;
     for (pos = off; pos < end;) {
-        k = chunk_of(pos / FS_PAGE);
+        k = fs_chunk_of(pos / FS_PAGE);
         if (!fn->view[k] && view_make(r, f, fn, k) < 0)
             return -1;
-        pos = (chunk_first(k) + chunk_pages(k)) * FS_PAGE;
+        pos = (fs_chunk_first(k) + fs_chunk_pages(k)) * FS_PAGE;
     }
     for (pos = off; pos < end;) {
-        uint64_t from = chunk_first(k = chunk_of(pos / FS_PAGE)) * FS_PAGE;
-        uint64_t len = from + chunk_pages(k) * FS_PAGE - pos;
+        uint64_t from = fs_chunk_first(k = fs_chunk_of(pos / FS_PAGE)) * FS_PAGE;
+        uint64_t len = from + fs_chunk_pages(k) * FS_PAGE - pos;
         if (len > end - pos)
             len = end - pos;
         memcpy((char *)buf + (pos - off), fn->view[k] + (pos - from), len);

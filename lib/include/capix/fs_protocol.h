@@ -138,6 +138,24 @@ enum fs_op {
  * the memory object's capability. */
 #define FS_LABEL_REQUEST 0xf5
 
+/* A mapped file's memory objects (FS_MAP's "chunks", docs/fs-protocol.md): chunk 0 holds
+ * page 0, chunk k > 0 pages [2^(k-1), 2^k), so a file grows by adding chunks and mapped
+ * pages never move. The server and the fs plugin (its views) both use these. */
+static inline uint64_t fs_chunk_first(unsigned k)
+{
+    return k ? 1ull << (k - 1) : 0;
+}
+
+static inline uint64_t fs_chunk_pages(unsigned k)
+{
+    return k ? 1ull << (k - 1) : 1;
+}
+
+static inline unsigned fs_chunk_of(uint64_t page)
+{
+    return page ? 64u - (unsigned)__builtin_clzll(page) : 0;
+}
+
 #define FS_POS_HANDLE (~0ull)
 #define FS_FLAGS_KEEP (~0ull)
 
