@@ -1804,7 +1804,10 @@ int main(int argc, char **argv)
             err = cx_reply_recv(ep, &m);
             continue;
         } else if (label == CX_LABEL_FAULT) {
-            if (m.w[CX_FW_VECTOR] == 14 && patch_gone_view(pr, m.w[CX_FW_ADDR])) {
+            /* a read (error code bit 1 clear: the runtime only reads its views; a write
+             * there would fault again on the read-only page, for good) */
+            if (m.w[CX_FW_VECTOR] == 14 && !(m.w[CX_FW_ERROR] & 2) &&
+                patch_gone_view(pr, m.w[CX_FW_ADDR])) {
                 m.tag = CX_TAG(CX_FAULT_RESUME, 0, 0); /* the copy ends, and is not used */
                 err = cx_reply_recv(ep, &m);
                 continue;

@@ -704,6 +704,33 @@ static int cycle_check(void)
     return bad;
 }
 
+/* The runtime's window of file views (RT_VIEWS_BASE): the launcher puts its zero page
+ * under a read there that faults (a view whose memory went), never under a write, so a
+ * program that writes there dies of SIGSEGV instead of faulting for good. */
+static int views_write_check(void)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        *(volatile char *)(RT_VIEWS_BASE + 12345) = 1;
+        _exit(0);
+    }
+    int st = 0, waited = 0;
+    while (waited < 100 && waitpid(p, &st, WNOHANG) == 0) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+        waited++;
+    }
+    if (waited == 100) {
+        kill(p, SIGKILL);
+        waitpid(p, &st, 0);
+    }
+    int bad = !(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV) || waited == 100;
+    printf("%s hostile: a write into the runtime's view window ends the writer with SIGSEGV "
+           "(status %#x%s)\n",
+           bad ? "FAIL" : "PASS", st, waited == 100 ? ", still faulting after 10 s" : "");
+    return bad;
+}
+
 static int checks(void)
 {
     int fails = 0;
@@ -755,6 +782,7 @@ static int checks(void)
            bad ? "FAIL" : "PASS", (long)r.err, (long)io.err);
     fails += bad;
     fails += cycle_check();
+    fails += views_write_check();
     /* session requests the config does not route: init says no each time; its log line
      * must not come each time (docs/sandboxes.md) */
     struct cx_ipcbuf *ib = (struct cx_ipcbuf *)RT_IPCBUF_ADDR;
