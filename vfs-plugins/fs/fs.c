@@ -1015,11 +1015,18 @@ static int fs_fsync(struct vfs_file *f, bool datasync)
 
 static int fs_map(struct vfs_file *f, uint64_t page, struct vfs_map *out)
 {
+    struct fs_inst *r = inst_of(f->node->fs);
     struct fs_msg m = {.a = {handle_of(f), page}};
     int64_t rc;
     if (!m.a[0])
         return -EIO;
-    rc = request(inst_of(f->node->fs), &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
+    rc = request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
+    if (rc == -ENOMEM && r->nviews) {
+        /* the session is out of mapped memory, perhaps for this process's views of other
+         * files (a cache): without them the server can take those chunks back */
+        views_drop(r);
+        rc = request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
+    }
     if (rc < 0)
         return (int)rc;
     if (m.r[2] <= 0 || (uint64_t)m.r[1] > page || page - (uint64_t)m.r[1] >= (uint64_t)m.r[2])

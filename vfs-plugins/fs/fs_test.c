@@ -177,17 +177,32 @@ static struct loop *loop_named(const char *label)
 /* Views for the plugin (fs_transport.view): a memory object's number is its address
  * (map_create below), so a view is the server's memory itself. */
 static unsigned views_live;
+/* the memory objects views hold now (in capix: a copy of their capability), which the
+ * server cannot take back (viewed_in_use) */
+#define VIEWED_MAX 128
+static uint64_t viewed[VIEWED_MAX];
 
 static const void *loop_view(void *ctx, uint64_t mem, uint64_t pages)
 {
     views_live++;
+    for (unsigned i = 0; i < VIEWED_MAX; i++)
+        if (!viewed[i]) {
+            viewed[i] = mem;
+            break;
+        }
     return (const void *)(uintptr_t)mem;
 }
 
 static void loop_unview(void *ctx, uint64_t mem, const void *at, uint64_t pages)
 {
-    if (at)
-        views_live--;
+    if (!at)
+        return;
+    views_live--;
+    for (unsigned i = 0; i < VIEWED_MAX; i++)
+        if (viewed[i] == mem) {
+            viewed[i] = 0;
+            break;
+        }
 }
 
 /* env->session: "" and "other" are sessions on the server's root, "ro" a read-only one,
@@ -1096,6 +1111,49 @@ static void shared_map(void)
     CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/f", 0), 0);
 }
 
+static bool viewed_in_use(void *ctx, uint64_t id)
+{
+    for (unsigned i = 0; i < VIEWED_MAX; i++)
+        if (viewed[i] == id)
+            return true;
+    return false;
+}
+
+/* A session whose chunks all hold this process's views (preads of 64 small files) still
+ * maps a file: the plugin drops its views when FS_MAP says ENOMEM and asks again. */
+static void views_give_way(void)
+{
+    static const struct fs_mem_ops ops = {NULL, map_create, map_destroy, viewed_in_use};
+    struct vfs *v = mk("dir /tmp { fs }");
+    struct vfs_map m;
+    char name[32], buf[16];
+    int fd;
+    CHECK(v);
+    fs_server_set_mem(server, &ops);
+    for (int i = 0; i <= FS_SESSION_MAX_CHUNKS; i++) {
+        snprintf(name, sizeof name, "/tmp/v%d", i);
+        CHECK_INT(tl_write(v, name, "view me"), 0);
+    }
+    tl_clock_ns += 1000000000;
+    int fds[FS_SESSION_MAX_CHUNKS];
+    for (int i = 0; i < FS_SESSION_MAX_CHUNKS; i++) {
+        snprintf(name, sizeof name, "/tmp/v%d", i);
+        fds[i] = vfs_openat(v, AT_FDCWD, name, O_RDONLY, 0);
+        CHECK_INT(vfs_pread(v, fds[i], buf, 7, 0), 7); /* moves the access time */
+    }
+    for (int i = 0; i < FS_SESSION_MAX_CHUNKS; i++)
+        CHECK_INT(vfs_pread(v, fds[i], buf, 7, 0), 7); /* a view: one chunk each */
+    CHECK_INT(views_live, FS_SESSION_MAX_CHUNKS);
+    snprintf(name, sizeof name, "/tmp/v%d", FS_SESSION_MAX_CHUNKS);
+    fd = vfs_openat(v, AT_FDCWD, name, O_RDWR, 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), 0);
+    CHECK(memcmp((char *)(uintptr_t)m.mem, "view me", 7) == 0);
+    CHECK_INT(views_live, 0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    for (int i = 0; i < FS_SESSION_MAX_CHUNKS; i++)
+        CHECK_INT(vfs_close(v, fds[i]), 0);
+}
+
 /* preads straight from the file's pages: no request while nothing changes, and every
  * change another session makes (write, growth, truncation) is in the next pread. */
 static void views_read(void)
@@ -1194,6 +1252,7 @@ int main(void)
     RUN_FS(server_gone);
     RUN_FS(shared_map);
     RUN_FS(views_read);
+    RUN_FS(views_give_way);
     if (views_live) /* the plugin gave back every view it made */
         tl_fail(__LINE__, "%u views left", views_live);
     if (map_live) /* the server's end freed the mapped file's memory */
