@@ -118,6 +118,7 @@ struct fs_server {
     struct fs_locks *locks; /* file locks (fs_lock.c) */
     uint32_t last_sid;      /* the last session number given */
     uint64_t gen;           /* the change count clients see (fs_buf.gen); 0: not kept */
+    bool attrs_moved;       /* a request that keeps attributes moved some (op_map) */
     uint64_t maps;          /* chunks destroyed (fs_buf.maps), while gen is kept */
     /* private copies of request names: two names and a symlink text */
     char name1[NAME_MAX + 1], name2[NAME_MAX + 1], text[PATH_MAX];
@@ -1325,6 +1326,7 @@ static bool mapped_reclaim(struct fs_server *s, struct fs_session *payer, struct
         *pp = mp->next;
         mapped_free(s, mp);
         freed = true;
+        s->attrs_moved = true;
     }
     return freed;
 }
@@ -1405,6 +1407,9 @@ static int64_t op_map(struct fs_session *ss, struct fs_msg *m)
         return -ENXIO;
     mp = mapped_find(s, h->f->node);
     made = !mp;
+    /* making a file mapped reads it (its access time may move, as mmap's does on
+     * Linux); taking chunks back writes files (their change time) */
+    s->attrs_moved = s->attrs_moved || made;
     if (made && (rc = mapped_make(ss, h->f, (uint64_t)st.st_size, &mp)) < 0)
         return rc;
     if (!chunk_get(s, mp, k, ss)) {
@@ -1894,8 +1899,9 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
     }
     if (!changes_nothing(m->op) && r != -ENOSYS)
         s->dirty = true;
-    if (s->gen && !keeps_attrs(m))
+    if (s->gen && (!keeps_attrs(m) || s->attrs_moved))
         gen_step(s);
+    s->attrs_moved = false;
     if (r < 0)
         for (i = 1; i < 5; i++)
             m->r[i] = 0;
