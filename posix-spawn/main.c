@@ -47,6 +47,7 @@ struct proc {
     uint64_t cpu_ns, sys_ns;               /* zombies: CPU and system time, its reaped
                                               children's too */
     uint64_t pd, thread, parent_ep, notif; /* originals held by the launcher */
+    uint64_t view_patched;                 /* the view page patch_gone_view mapped last */
     uint64_t info_mem;                     /* its rt_info page */
     struct rt_sigpage *sig;                /* its signal page, mapped here too */
     int stop_sig;                          /* stopped by this signal (0: running) */
@@ -1008,6 +1009,12 @@ static bool patch_gone_view(struct proc *pr, uint64_t addr)
     static uint64_t zero; /* one page of the launcher's own, never written */
     if (addr < RT_VIEWS_BASE || addr >= RT_VIEWS_BASE + RT_VIEWS_SIZE)
         return false;
+    /* the zero page is readable: a fault on the page just patched is no copy in progress
+     * (a runtime that changed its own mappings), and ends the process instead of
+     * faulting for good */
+    if ((addr & ~(CX_PAGE_SIZE - 1)) == pr->view_patched)
+        return false;
+    pr->view_patched = addr & ~(CX_PAGE_SIZE - 1);
     if (!zero) {
         uint64_t slot = cx_slot_alloc();
         if (!slot || cx_mem_create(CX_SLOT_QUOTA, 1, slot)) {
