@@ -40,6 +40,8 @@ struct rt_tsig {
     bool restore_mask;
     bool interrupted;    /* a wait of the current call was broken by a signal */
     uint64_t restart_nr; /* 1 + the call to restart (SA_RESTART), or 0 */
+    bool deliver_now;    /* it sent itself a signal it does not block: delivered as the
+                          * call returns, without a redirect */
 };
 
 /* A dispatcher part's answer for a call it does not serve. */
@@ -201,7 +203,10 @@ bool rt_signal_interrupted(void);
 bool rt_signal_ignored_or_blocked(int sig);
 _Noreturn void rt_signal_redirect(void);
 _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address);
-void rt_signal_after_call(const struct rt_call *c, long result);
+/* After each call (rt_lock held): true when the call's result goes out with a signal
+ * delivery (rt_signal_deliver_now, which unlocks and never returns). */
+bool rt_signal_after_call(const struct rt_call *c, long result);
+_Noreturn void rt_signal_deliver_now(long result);
 long rt_sigreturn(void);
 long rt_kill(long pid, long sig);
 /* mqueue.c: POSIX message queues, files of /dev/shm */

@@ -89,11 +89,15 @@ _Static_assert(sizeof(struct l_siginfo) == 128, "siginfo_t");
 
 static struct k_sigaction actions[NSIG + 1];
 _Static_assert(sizeof(actions) == RT_SIG_ACTIONS_BYTES, "dispositions");
+/* ignored_set's answer while ign_known; every change of actions clears ign_known */
+static uint64_t ign_set;
+static bool ign_known;
 
 void rt_signal_swap_actions(void *save, const void *load)
 {
     memcpy(save, actions, sizeof(actions));
     memcpy(actions, load, sizeof(actions));
+    ign_known = false;
 }
 
 void rt_signal_copy_actions(void *out)
@@ -140,12 +144,18 @@ static bool ignored(int sig)
            (actions[sig].handler == SIG_DFL && default_action(sig) == D_IGN);
 }
 
+/* The ignored signals, worked out again only after a disposition changed (every
+ * delivery asks several times). */
 static uint64_t ignored_set(void)
 {
     uint64_t set = 0;
+    if (ign_known)
+        return ign_set;
     for (int sig = 1; sig <= NSIG; sig++)
         if (ignored(sig))
             set |= BIT(sig);
+    ign_set = set;
+    ign_known = true;
     return set;
 }
 
@@ -308,15 +318,18 @@ static bool restartable(uint64_t nr)
     }
 }
 
-void rt_signal_after_call(const struct rt_call *c, long result)
+bool rt_signal_after_call(const struct rt_call *c, long result)
 {
     struct rt_tsig *ts = rt_tsig_self();
+    bool now = ts->deliver_now;
+    ts->deliver_now = false;
     ts->restart_nr = 0;
     if (ts->interrupted) {
         ts->interrupted = false;
         if (result == -EINTR && restartable(c->nr))
             ts->restart_nr = c->nr + 1;
     }
+    return now;
 }
 
 /* Takes the lowest signal deliverable to ts out of the pending sets; fills info. */
@@ -426,8 +439,10 @@ static void push_frame(struct cx_regs *r, int sig, const struct l_siginfo *info)
     r->rax = 0;
     r->rflags &= ~(1ul << 10 | 1ul << 8); /* DF and TF clear */
     frame_fpstate_default(r->fxsave);
-    if (a->flags & SA_RESETHAND)
+    if (a->flags & SA_RESETHAND) {
         actions[sig].handler = SIG_DFL; /* the flags stay, as Linux keeps them */
+        ign_known = false;
+    }
 }
 
 /*
@@ -494,6 +509,21 @@ _Noreturn void rt_signal_redirect(void)
     cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
     deliver(&r);
     rt_unlock();
+    cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
+    rt_log("[runtime] cannot resume after a signal\n");
+    rt_exit_process(11); /* SIGSEGV; no core is written */
+}
+
+/* The call's end when it sent this thread a signal (kill of its own process): the
+ * program's context with the result, then what is deliverable, as rt_signal_redirect
+ * would after a redirect, but without one (a kernel call and an entry fewer). */
+_Noreturn void rt_signal_deliver_now(long result)
+{
+    struct cx_regs r __attribute__((aligned(16)));
+    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
+    r.rax = (uint64_t)result;
+    deliver(&r);
+    rt_unlock(); /* taken by rt_syscall, which this call never returns to */
     cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
     rt_log("[runtime] cannot resume after a signal\n");
     rt_exit_process(11); /* SIGSEGV; no core is written */
@@ -586,6 +616,7 @@ long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *ol
         bool was = sig == 17 && nocldwait();
         actions[sig] = *act;
         actions[sig].mask &= ~UNBLOCKABLE;
+        ign_known = false;
         if (sig == 17 && nocldwait() != was) /* the launcher keeps the zombies, or not */
             cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0, 0);
         if (ignored(sig)) { /* pending ones go (POSIX) */
@@ -755,10 +786,38 @@ long rt_sigaltstack(const void *uss, void *uold)
     return 0;
 }
 
+/* kill of this process by itself: what the launcher's send_signal does for a signal it
+ * only passes on (the signal page, a redirect of the main thread), without asking it.
+ * SIGKILL, SIGSTOP and SIGCONT, which the launcher acts on itself, and a vfork child
+ * (whose signal page is its parent's) still go to the launcher. */
+static bool kill_self(long sig)
+{
+    if (rt_in_vfork() || sig == 9 || sig == 19 || sig == 18)
+        return false;
+    if (sig == 0)
+        return true; /* this process exists */
+    int32_t me = (int32_t)rt_pid();
+    if (sig < 32 || rt_sigq_push(sigpage, (int)sig, 0, me, 0, 0, 0)) {
+        sigpage->info[sig - 1].code = 0; /* SI_USER */
+        sigpage->info[sig - 1].pid = me;
+        sigpage->info[sig - 1].uid = 0;
+        sigpage->info[sig - 1].status = 0;
+        __atomic_or_fetch(&sigpage->pending, BIT(sig), __ATOMIC_RELEASE);
+    }
+    struct rt_tsig *ts = rt_tsig_self();
+    if (!(ts->mask & BIT(sig)))
+        ts->deliver_now = true; /* this thread takes it on the way out */
+    else
+        cx_thread_redirect(rt->slot_thread); /* as the launcher does: route() finds a taker */
+    return true;
+}
+
 long rt_kill(long pid, long sig)
 {
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
+    if (pid > 0 && (uint64_t)pid == rt_pid() && kill_self(sig))
+        return 0;
     struct cx_ret r =
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_KILL, 2, 0), (uint64_t)pid, (uint64_t)sig, 0, 0);
     return r.err ? -ESRCH : (long)r.rdx;
@@ -848,6 +907,7 @@ void rt_signals_exec(void)
     for (int s = 1; s <= NSIG; s++)
         if (actions[s].handler != SIG_IGN)
             memset(&actions[s], 0, sizeof(actions[s]));
+    ign_known = false;
     if (was != nocldwait())
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0, 0);
     rt_tsig_self()->ss_sp = rt_tsig_self()->ss_size = 0;

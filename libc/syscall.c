@@ -494,11 +494,14 @@ long rt_syscall(struct rt_call *c)
         return rt_start_call(); /* a fork child: the lock is the parent's copy */
     rt_lock();
     long r = dispatch(c);
-    rt_signal_after_call(c, r);
-    rt_unlock();
+    bool deliver = rt_signal_after_call(c, r);
+    if (!deliver)
+        rt_unlock();
     if (rt_trace)
         rt_log("[trace] %s(%#lx, %#lx, %#lx, %#lx) = %ld\n", rt_syscall_name(c->nr), c->a[0],
                c->a[1], c->a[2], c->a[3], r);
+    if (deliver)
+        rt_signal_deliver_now(r);
     return r;
 }
 
