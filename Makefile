@@ -49,7 +49,7 @@ run: all
 
 # A GPT disk image that UEFI firmware boots (docs/boot.md): build/capix.img.
 image: all
-	tools/mkimage --config config/default.config --out $(BUILD)/capix.img
+	tools/mkimage --config config/default.config --out $(BUILD)/capix.img --home 64
 
 scenario: all
 	@test -n "$(S)" || { echo "usage: make scenario S=NAME (one of: $(SCENARIOS))"; exit 2; }

@@ -40,6 +40,12 @@ class Console:
                 if os.path.exists(home):
                     os.remove(home)
                 os.environ['CAPIX_HOME'] = home
+            # and a fresh UEFI image (whose second partition is the home there)
+            if uefi and 'CAPIX_IMAGE' not in os.environ:
+                image = os.path.join(ROOT, 'build', 'test-uefi.img')
+                if os.path.exists(image):
+                    os.remove(image)
+                os.environ['CAPIX_IMAGE'] = image
             os.execvp('tools/run-qemu', ['tools/run-qemu', '--interactive'] +
                       (['--uefi'] if uefi else []) + ['--config', config])
         self.pid, self.fd = pid, fd

@@ -2,7 +2,9 @@
 # tools/mkimage (docs/boot.md): the UEFI disk image checked on the host with the tools a
 # user would use: sgdisk reads the GPT and finds one EFI system partition, fsck.fat finds
 # that FAT32 file system clean, and mtools finds GRUB at /EFI/BOOT/BOOTX64.EFI and the
-# kernel and boot archive in /capix. (The scenario uefi-boot boots such an image.)
+# kernel and boot archive in /capix. With --home, the second partition is a clean FAT file
+# system, the packed config takes the home disk from it, and making the image again keeps
+# a file written there. (The scenario uefi-boot boots such an image.)
 cd "$(dirname "$0")/../.." || exit 1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 rc=0
@@ -35,6 +37,44 @@ if grep -q "::/capix/capix.elf" <<<"$listing" && grep -q "::/capix/boot.tar" <<<
   pass kernel-and-archive
 else
   fail kernel-and-archive "$listing"
+fi
+# --home: a second partition for the home directory, carried over when remade
+himg=$tmp/home.img
+if ! out=$(tools/mkimage --config config/default.config --out "$himg" --home 32 2>&1); then
+  fail home-build "$out"; exit 1
+fi
+hstart=$(sgdisk -i 2 "$himg" | sed -n 's/^First sector: \([0-9]*\).*/\1/p')
+hend=$(sgdisk -i 2 "$himg" | sed -n 's/^Last sector: \([0-9]*\).*/\1/p')
+if [[ -n $hstart ]] && sgdisk -i 2 "$himg" | grep -q "capix home" && ((hend - hstart + 1 == 65536)) &&
+   dd if="$himg" of="$tmp/home" bs=512 skip="$hstart" count=$((hend - hstart + 1)) status=none &&
+   out=$(fsck.fat -n "$tmp/home" 2>&1); then
+  pass home-partition
+else
+  fail home-partition "$(sgdisk -p "$himg" 2>&1 | tail -3) $out"
+fi
+hs1=$(sgdisk -i 1 "$himg" | sed -n 's/^First sector: \([0-9]*\).*/\1/p')
+conf=$(mtype -i "$himg@@$((hs1 * 512))" ::/capix/boot.tar | tar -xOf - config)
+disk=$(awk '/^component disk/,/^}/' <<<"$conf")
+if grep -q "pci 00:05.0" <<<"$disk" && grep -q 'policy label="home -> home" writeable partition=2' <<<"$disk" &&
+   ! grep -q "pci 00:02.0" <<<"$conf"; then
+  pass home-config
+else
+  fail home-config "$disk"
+fi
+echo "written by the host" >"$tmp/note.txt"
+mcopy -i "$himg@@$((hstart * 512))" "$tmp/note.txt" ::/note.txt &&
+  tools/mkimage --config config/default.config --out "$himg" --home 48 >/dev/null 2>&1
+hstart=$(sgdisk -i 2 "$himg" | sed -n 's/^First sector: \([0-9]*\).*/\1/p')
+if [[ $(mtype -i "$himg@@$((hstart * 512))" ::/note.txt 2>&1) == "written by the host" ]]; then
+  pass home-kept
+else
+  fail home-kept "the remade image lost the home's file"
+fi
+if out=$(tools/mkimage --config tests/scenarios/posix-hello/config --out "$tmp/y.img" --home 32 2>&1) ||
+   [[ -e $tmp/y.img ]] || ! grep -q "needs a config with one virtio-blk component" <<<"$out"; then
+  fail home-bad-config "a config without a home disk: $out"
+else
+  pass home-bad-config
 fi
 if tools/mkimage --config /nonexistent --out "$tmp/x.img" >/dev/null 2>&1 || [[ -e $tmp/x.img ]]; then
   fail bad-config "a missing config made an image"
