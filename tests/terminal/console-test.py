@@ -2,10 +2,16 @@
 """The interactive shell on the serial console (issue 8's scenario): boots `make run`'s
 system in a pty and types as a person would (30 ms between keys), checking what the
 screen shows. One PASS or FAIL line per step; the console transcript goes to
-build/test-logs/console-transcript.txt."""
+build/test-logs/console-transcript.txt. The network of `make run` too (README.md,
+"Network"): bash's /dev/tcp reaches a server of this test on the host's loopback
+($CAPIX_NET_OUT), and the host reaches a server in capix through 127.0.0.1
+($CAPIX_NET_PORT)."""
+import hashlib
 import os
 import re
+import socket
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -100,7 +106,76 @@ def vim(c):
     c.expect(PROMPT)
 
 
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def upper_server():
+    """A server on the host's loopback that answers each line with it in capitals."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(('127.0.0.1', 0))
+    srv.listen(4)
+
+    def serve():
+        while True:
+            conn, _ = srv.accept()
+            with conn:
+                f = conn.makefile('rb')
+                for line in f:
+                    conn.sendall(line.upper())
+    threading.Thread(target=serve, daemon=True).start()
+    return srv.getsockname()[1]
+
+
+def pattern(n):
+    return bytes((((i * 2654435761) & 0xffffffff) >> 13) & 0xff for i in range(n))
+
+
+def network(c, port_in):
+    """bash's /dev/tcp out to the host's server; then socktest (capix's own test program)
+    serving on 8080 in capix, which the host reaches through 127.0.0.1:port_in: 1 MiB in,
+    512 KiB back, both checked by hash."""
+    global failed
+    step(c, 'network: bash /dev/tcp to the host',
+         'exec 3<>/dev/tcp/10.0.2.100/$OUTPORT; echo hello from capix >&3; '
+         'read -r l <&3; echo "got: $l"; exec 3>&-\r', r'\ngot: HELLO FROM CAPIX\n' + PROMPT,
+         timeout=30)
+    if not step(c, 'network: a server in capix listens', '/capix/bin/socktest serve 8080\r',
+                r'socktest: listening on 8080\n', timeout=30):
+        c.type('\x03')
+        return
+    data = pattern(1 << 20)
+    back = b''
+    try:
+        s = socket.create_connection(('127.0.0.1', port_in), timeout=60)
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            back += b
+        s.close()
+    except OSError as e:
+        back = str(e).encode()
+    ok = back == data[:512 << 10]
+    print('%s console network: the host reaches the server in capix through 127.0.0.1%s' %
+          ('PASS' if ok else 'FAIL', '' if ok else ': %d bytes back, hash %s' %
+           (len(back), hashlib.sha256(back).hexdigest()[:16])))
+    failed += not ok
+    step(c, 'network: what the host sent arrived', '', r'PASS serve_bytes_by_hash[^\n]*\n'
+         r'(.*\n)*' + PROMPT, timeout=30)
+
+
 def main():
+    port_in = free_port()
+    os.environ['CAPIX_NET_PORT'] = str(port_in)
+    os.environ['CAPIX_NET_OUT'] = str(upper_server())
     logdir = os.path.join(ROOT, 'build', 'test-logs')
     os.makedirs(logdir, exist_ok=True)
     c = Console(log=os.path.join(logdir, 'console-transcript.txt'), rows=30, cols=100)
@@ -150,6 +225,9 @@ def main():
          r'\nisig\nicanon\necho\n' + PROMPT)
     step(c, 'home and /tmp are writable', 'echo x > ~/f && cp ~/f /tmp/g && cat /tmp/g\r',
          r'\nx\n' + PROMPT)
+    c.type('OUTPORT=%s\r' % os.environ['CAPIX_NET_OUT'])
+    c.expect(PROMPT)
+    network(c, port_in)
     ttytest(c)
     vim(c)
     c.type('exit\r')

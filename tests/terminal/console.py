@@ -13,6 +13,7 @@ import os
 import pty
 import re
 import select
+import socket
 import signal
 import struct
 import sys
@@ -40,6 +41,12 @@ class Console:
                 if os.path.exists(home):
                     os.remove(home)
                 os.environ['CAPIX_HOME'] = home
+            # the network's forward into capix on a free port of the host's loopback
+            if 'CAPIX_NET_PORT' not in os.environ:
+                s = socket.socket()
+                s.bind(('127.0.0.1', 0))
+                os.environ['CAPIX_NET_PORT'] = str(s.getsockname()[1])
+                s.close()
             # and a fresh UEFI image (whose second partition is the home there)
             if uefi and 'CAPIX_IMAGE' not in os.environ:
                 image = os.path.join(ROOT, 'build', 'test-uefi.img')
