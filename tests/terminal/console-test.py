@@ -3,14 +3,17 @@
 system in a pty and types as a person would (30 ms between keys), checking what the
 screen shows. One PASS or FAIL line per step; the console transcript goes to
 build/test-logs/console-transcript.txt. The network of `make run` too (README.md,
-"Network"): bash's /dev/tcp reaches a server of this test on the host's loopback
+"Network"): bash's /dev/tcp and curl reach servers of this test on the host's loopback
 ($CAPIX_NET_OUT), and the host reaches a server in capix through 127.0.0.1
 ($CAPIX_NET_PORT)."""
+import functools
 import hashlib
+import http.server
 import os
 import re
 import socket
 import sys
+import tempfile
 import threading
 import time
 
@@ -132,6 +135,21 @@ def upper_server():
     return srv.getsockname()[1]
 
 
+def web_server():
+    """An HTTP server on the host's loopback with one file, /hello.txt."""
+    root = tempfile.mkdtemp()
+    with open(os.path.join(root, 'hello.txt'), 'w') as f:
+        f.write('hello from the host over http\n' * 1000)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                          functools.partial(Quiet, directory=root))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv.server_address[1]
+
+
 def pattern(n):
     return bytes((((i * 2654435761) & 0xffffffff) >> 13) & 0xff for i in range(n))
 
@@ -145,6 +163,9 @@ def network(c, port_in):
          'exec 3<>/dev/tcp/10.0.2.100/$OUTPORT; echo hello from capix >&3; '
          'read -r l <&3; echo "got: $l"; exec 3>&-\r', r'\ngot: HELLO FROM CAPIX\n' + PROMPT,
          timeout=30)
+    step(c, 'network: curl fetches a file from the host',
+         'curl -sS http://10.0.2.100:$WEBPORT/hello.txt | sort | uniq -c\r',
+         r'\n *1000 hello from the host over http\n' + PROMPT, timeout=60)
     if not step(c, 'network: a server in capix listens', '/capix/bin/socktest serve 8080\r',
                 r'socktest: listening on 8080\n', timeout=30):
         c.type('\x03')
@@ -175,7 +196,8 @@ def network(c, port_in):
 def main():
     port_in = free_port()
     os.environ['CAPIX_NET_PORT'] = str(port_in)
-    os.environ['CAPIX_NET_OUT'] = str(upper_server())
+    web_port = web_server()
+    os.environ['CAPIX_NET_OUT'] = '%d %d' % (upper_server(), web_port)
     logdir = os.path.join(ROOT, 'build', 'test-logs')
     os.makedirs(logdir, exist_ok=True)
     c = Console(log=os.path.join(logdir, 'console-transcript.txt'), rows=30, cols=100)
@@ -225,7 +247,7 @@ def main():
          r'\nisig\nicanon\necho\n' + PROMPT)
     step(c, 'home and /tmp are writable', 'echo x > ~/f && cp ~/f /tmp/g && cat /tmp/g\r',
          r'\nx\n' + PROMPT)
-    c.type('OUTPORT=%s\r' % os.environ['CAPIX_NET_OUT'])
+    c.type('OUTPORT=%s WEBPORT=%d\r' % (os.environ['CAPIX_NET_OUT'].split()[0], web_port))
     c.expect(PROMPT)
     network(c, port_in)
     ttytest(c)
