@@ -15,6 +15,7 @@ import socket
 import sys
 import tempfile
 import threading
+import urllib.request
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -154,6 +155,29 @@ def pattern(n):
     return bytes((((i * 2654435761) & 0xffffffff) >> 13) & 0xff for i in range(n))
 
 
+def web_in(c, port_in):
+    """lighttpd (ports/lighttpd) in capix, on 8080: the host fetches its page through
+    127.0.0.1:port_in, and curl in capix through capix's own loopback."""
+    global failed
+    if not step(c, 'network: lighttpd starts', 'lighttpd -D -f /etc/lighttpd/lighttpd.conf &\r',
+                r'server started', timeout=30):
+        return
+    try:
+        page = urllib.request.urlopen('http://127.0.0.1:%d/' % port_in, timeout=60).read()
+    except OSError as e:
+        page = str(e).encode()
+    ok = b'lighttpd in a capix sandbox answers' in page
+    print('%s console network: the host fetches lighttpd\'s page through 127.0.0.1%s' %
+          ('PASS' if ok else 'FAIL', '' if ok else ': %r' % page[:200]))
+    failed += not ok
+    c.type('\r')
+    c.expect(PROMPT)
+    step(c, 'network: curl in capix fetches it over loopback',
+         'curl -sS -o /tmp/page http://127.0.0.1:8080/ && grep -c answers /tmp/page\r',
+         r'\n1\n' + PROMPT, timeout=30)
+    step(c, 'network: lighttpd stops', 'kill %1; wait\r', PROMPT, timeout=30)
+
+
 def network(c, port_in):
     """bash's /dev/tcp out to the host's server; then socktest (capix's own test program)
     serving on 8080 in capix, which the host reaches through 127.0.0.1:port_in: 1 MiB in,
@@ -166,6 +190,7 @@ def network(c, port_in):
     step(c, 'network: curl fetches a file from the host',
          'curl -sS http://10.0.2.100:$WEBPORT/hello.txt | sort | uniq -c\r',
          r'\n *1000 hello from the host over http\n' + PROMPT, timeout=60)
+    web_in(c, port_in)
     if not step(c, 'network: a server in capix listens', '/capix/bin/socktest serve 8080\r',
                 r'socktest: listening on 8080\n', timeout=30):
         c.type('\x03')
