@@ -85,6 +85,29 @@ capix_qemu_args() {
   return 0
 }
 
+# capix_qemu_net_args SLOT [HOSTPORT GUESTPORT]: a virtio-net card in PCI slot SLOT (hex)
+# on QEMU's user network restricted to this machine (restrict=on: nothing is routed
+# out). With HOSTPORT, the host's 127.0.0.1:HOSTPORT forwards to GUESTPORT in capix; each
+# port P of $CAPIX_NET_OUT (a list) is 10.0.2.100:P in capix, a connection to the host's
+# 127.0.0.1:P (tools/net-relay). Sets CAPIX_NET_NOTE to a one-line description.
+capix_qemu_net_args() {
+  local slot=$1 hport=${2:-} gport=${3:-} netdev=user,id=n0,restrict=on p relay
+  CAPIX_NET_NOTE="network: loopback of this machine only"
+  if [[ -n $hport ]]; then
+    netdev+=",hostfwd=tcp:127.0.0.1:$hport-:$gport"
+    CAPIX_NET_NOTE+=", 127.0.0.1:$hport -> capix:$gport"
+  fi
+  relay=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/net-relay
+  [[ $relay != *,* ]] || { echo "capix: the path $relay has a comma, which QEMU's -netdev cannot take" >&2; return 1; }
+  for p in ${CAPIX_NET_OUT:-}; do
+    [[ $p =~ ^[0-9]+$ ]] && ((p > 0 && p < 65536)) ||
+      { echo "capix: CAPIX_NET_OUT is a list of host ports, 1 to 65535 (not $p)" >&2; return 1; }
+    netdev+=",guestfwd=tcp:10.0.2.100:$p-cmd:python3 $relay $p"
+    CAPIX_NET_NOTE+=", capix 10.0.2.100:$p -> 127.0.0.1:$p"
+  done
+  QEMU_ARGS+=(-netdev "$netdev" -device "virtio-net-pci,netdev=n0,disable-legacy=on,addr=0x$slot")
+}
+
 # capix_qemu_uefi_args IMAGE: the common QEMU arguments for booting IMAGE (tools/mkimage)
 # under OVMF, Debian's UEFI firmware: its code read-only, a writable copy of its
 # variables next to the image. The disk is a virtio block device, as in the storage

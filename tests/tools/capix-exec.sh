@@ -66,3 +66,24 @@ want=$(ls build/rootfs/bin | sort | wc -l)
 got=$(tools/capix exec -- /bin/bash -c 'ls /bin | sort | wc -l' </dev/null 2>&1)
 if [[ $got == "$want" ]]; then echo "PASS capix-exec pipeline ls | sort | wc -l"
 else echo "FAIL capix-exec pipeline ls | sort | wc -l: capix $got, host $want"; fi
+# --net (README.md, "Network"): curl in capix fetches a file from a server of this test on
+# the host's loopback through CAPIX_NET_OUT, byte for byte; without --net the sandbox has
+# no route to a network server, socket() is refused and curl fails cleanly (exit 7)
+mkdir -p "$tmp/www" && head -c 300000 /dev/urandom >"$tmp/www/blob"
+wport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 "$wport" --directory "$tmp/www" >/dev/null 2>&1 &
+web_pid=$!
+for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $wport))" 2>/dev/null && break; sleep 0.1; done
+got=$(CAPIX_NET_OUT=$wport tools/capix exec --net -- /bin/bash -c \
+  "curl -sS -o /tmp/blob http://10.0.2.100:$wport/blob && sha256sum </tmp/blob" </dev/null 2>&1)
+if [[ $got == "$(sha256sum <"$tmp/www/blob")" ]]; then echo "PASS capix-exec --net curl from the host"
+else echo "FAIL capix-exec --net curl from the host: got: ${got:0:300}"; fi
+CAPIX_NET_OUT=$wport CAPIX_EXEC_LOG=$tmp/noroute.log tools/capix exec -- /bin/curl -sS \
+  "http://10.0.2.100:$wport/blob" </dev/null >"$tmp/nr.out" 2>&1
+rc=$?
+if ((rc == 7)) && grep -q "Couldn't connect" "$tmp/nr.out" && grep -q "no route for a Net session" "$tmp/noroute.log"; then
+  echo "PASS capix-exec no network route: curl fails cleanly"
+else
+  echo "FAIL capix-exec no network route: exit $rc: $(head -c 200 "$tmp/nr.out") $(grep -a -i net "$tmp/noroute.log" | head -3)"
+fi
+kill "$web_pid" 2>/dev/null
