@@ -47,9 +47,9 @@ struct epitem {
     struct vfs_file *file; /* no reference: compared with what fd names */
     uint32_t events;       /* asked for, with the EPOLL* flags */
     uint64_t data;
-    unsigned last;   /* EPOLLET: what was ready when last looked at */
-    uint64_t gen;    /* EPOLLET: the object's change count when last reported */
-    bool disabled;   /* EPOLLONESHOT: reported, until EPOLL_CTL_MOD */
+    unsigned last; /* EPOLLET: what was ready when last looked at */
+    uint64_t gen;  /* EPOLLET: the object's change count when last reported */
+    bool disabled; /* EPOLLONESHOT: reported, until EPOLL_CTL_MOD */
     struct epitem *next;
 };
 
@@ -144,8 +144,8 @@ long rt_epoll_ctl(int epfd, int op, int fd, const void *uevent)
     if (!ep || ef == tf)
         return -EINVAL;
     if (ev.events & EPOLLEXCLUSIVE) {
-        if (op == EPOLL_CTL_MOD || (op == EPOLL_CTL_ADD && (epoll_of(tf) ||
-                                                            (ev.events & ~EXCLUSIVE_OK))))
+        if (op == EPOLL_CTL_MOD ||
+            (op == EPOLL_CTL_ADD && (epoll_of(tf) || (ev.events & ~EXCLUSIVE_OK))))
             return -EINVAL;
     }
     ev.events &= ~EPOLLWAKEUP; /* needs CAP_BLOCK_SUSPEND: Linux drops it silently */
@@ -252,8 +252,10 @@ long rt_epoll_pwait(int epfd, void *uevents, int maxevents, uint64_t timeout_ns,
     /* the mask for the wait, restored after (a handler that runs sees it, as ppoll's) */
     struct rt_tsig *ts = rt_tsig_self();
     uint64_t old_mask = ts->mask;
-    if (mask)
+    if (mask) {
         ts->mask = *mask & ~((1ul << 8) | (1ul << 18));
+        rt_signal_recheck(); /* one pending that the mask lets through ends the wait */
+    }
     vfs_file_get(ef); /* another thread may close epfd meanwhile */
     uint64_t end = timeout_ns == ~0ull ? ~0ull : cx_clock_ns() + timeout_ns;
     long r;

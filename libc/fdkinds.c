@@ -46,9 +46,9 @@ static struct fdk_node *node_of(struct vfs_node *n)
 /* ---- eventfd ---- */
 
 struct efd_page {
-    struct rt_pipe_ring ring;         /* all 0: the launcher reads it as a pipe's */
-    volatile uint64_t count;          /* the counter */
-    volatile uint64_t writes, reads;  /* changes of each kind, ever (epoll's EPOLLET) */
+    struct rt_pipe_ring ring;        /* all 0: the launcher reads it as a pipe's */
+    volatile uint64_t count;         /* the counter */
+    volatile uint64_t writes, reads; /* changes of each kind, ever (epoll's EPOLLET) */
 };
 _Static_assert(sizeof(struct efd_page) <= CX_PAGE_SIZE, "an eventfd is one page");
 
@@ -708,8 +708,8 @@ long rt_fdkinds_syscall(const struct rt_call *c)
                 return -EINVAL;
             timeout = ts_ns(ts);
         }
-        return rt_epoll_pwait((int)a[0], (void *)a[1], (int)a[2], timeout,
-                              (const uint64_t *)a[4], a[5]);
+        return rt_epoll_pwait((int)a[0], (void *)a[1], (int)a[2], timeout, (const uint64_t *)a[4],
+                              a[5]);
     }
     default:
         return RT_NOT_MINE;

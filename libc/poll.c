@@ -124,7 +124,9 @@ static long do_poll(struct l_pollfd *fds, uint64_t nfds, uint64_t timeout_ns)
         if (now >= end)
             return 0;
         long err = wait_change(first_pipe, several,
-                               until == ~0ul ? CX_TIMEOUT_NONE : until > now ? until - now : 0);
+                               until == ~0ul ? CX_TIMEOUT_NONE
+                               : until > now ? until - now
+                                             : 0);
         if (err)
             return err;
     }
@@ -151,8 +153,10 @@ static uint64_t swap_mask(const uint64_t *mask, bool *swapped)
     struct rt_tsig *ts = rt_tsig_self();
     uint64_t old = ts->mask;
     *swapped = mask != NULL;
-    if (mask)
+    if (mask) {
         ts->mask = *mask & ~((1ul << 8) | (1ul << 18));
+        rt_signal_recheck(); /* one pending that the mask lets through ends the wait */
+    }
     return old;
 }
 

@@ -225,7 +225,8 @@ static void test_epoll(const char *self)
     /* level-triggered */
     write(p[1], "ab", 2);
     n = ep_wait(ep, evs, 8, 1000);
-    check("ep-lt-ready", n == 1 && evs[0].events == EPOLLIN && evs[0].data.u64 == 0x1122334455667788ull,
+    check("ep-lt-ready",
+          n == 1 && evs[0].events == EPOLLIN && evs[0].data.u64 == 0x1122334455667788ull,
           "not EPOLLIN with the data given");
     n = ep_wait(ep, evs, 8, 0);
     check("ep-lt-again", n == 1, "level-triggered not reported again");
@@ -318,8 +319,8 @@ static void test_epoll(const char *self)
         _exit(wr64(efd, 2) == 8 ? 0 : 1);
     }
     n = ep_wait(ep, evs, 8, 5000);
-    check("ep-eventfd-fork", n == 1 && evs[0].data.u64 == 11 && evs[0].events == EPOLLIN &&
-                                 wait_child(pid),
+    check("ep-eventfd-fork",
+          n == 1 && evs[0].data.u64 == 11 && evs[0].events == EPOLLIN && wait_child(pid),
           "the eventfd written by a child not reported");
     rd64(efd, &r);
 
@@ -345,13 +346,32 @@ static void test_epoll(const char *self)
     setitimer(ITIMER_REAL, &itv, NULL);
     n = epoll_wait(ep, evs, 8, 5000);
     check("ep-eintr", err_is(n, EINTR) && alarms == 1, "not EINTR");
-    /* epoll_pwait blocks SIGALRM for the wait: the timeout ends it, then the handler */
-    sigset_t block;
+    /* epoll_pwait's mask holds for the wait only: a pending SIGALRM that the mask
+     * blocks leaves the wait to its timeout; one that it unblocks ends it at once */
+    sigset_t block, none, cur;
     sigemptyset(&block);
     sigaddset(&block, SIGALRM);
-    setitimer(ITIMER_REAL, &itv, NULL);
-    n = epoll_pwait(ep, evs, 8, 100, &block);
-    check("ep-pwait-mask", n == 0 && alarms == 2, "the mask did not hold SIGALRM");
+    sigemptyset(&none);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    kill(getpid(), SIGALRM);
+    n = epoll_pwait(ep, evs, 8, 30, &block);
+    check("ep-pwait-mask-holds", n == 0 && alarms == 1, "the mask did not hold SIGALRM");
+    t0 = now_ms();
+    n = epoll_pwait(ep, evs, 8, 5000, &none);
+    spent = now_ms() - t0;
+    sigprocmask(SIG_BLOCK, NULL, &cur);
+    check("ep-pwait-mask-opens",
+          err_is(n, EINTR) && alarms == 2 && spent < 2000 && sigismember(&cur, SIGALRM),
+          "not EINTR at once with the old mask back");
+    /* the same for ppoll (poll.c shares the way epoll waits) */
+    kill(getpid(), SIGALRM);
+    struct pollfd pfd = {p[0], POLLIN, 0};
+    struct timespec five = {5, 0};
+    t0 = now_ms();
+    n = ppoll(&pfd, 1, &five, &none);
+    spent = now_ms() - t0;
+    check("ppoll-mask-opens", err_is(n, EINTR) && alarms == 3 && spent < 2000, "not EINTR at once");
+    sigprocmask(SIG_UNBLOCK, &block, NULL);
     close(p[0]);
     close(p[1]);
     close(efd);
@@ -367,8 +387,8 @@ static void test_timerfd(void)
     check("tfd-bad-clock", err_is(timerfd_create(99, 0), EINVAL), "clock 99 accepted");
     check("tfd-bad-flags", err_is(timerfd_create(CLOCK_MONOTONIC, 4), EINVAL), "flag 4 accepted");
     int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    check("tfd-create", fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC &&
-                            (fcntl(fd, F_GETFL) & O_NONBLOCK),
+    check("tfd-create",
+          fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC && (fcntl(fd, F_GETFL) & O_NONBLOCK),
           "flags");
     struct itimerspec its = {{0, 0}, {0, 1000000000}}, cur;
     check("tfd-settime-nsec", err_is(timerfd_settime(fd, 0, &its, NULL), EINVAL),
@@ -390,21 +410,24 @@ static void test_timerfd(void)
     char small[4];
     check("tfd-read-short", err_is(read(fd, small, 4), EINVAL), "4-byte read not EINVAL");
     check("tfd-write", err_is(write(fd, small, 4), EINVAL), "write not EINVAL");
-    check("tfd-gettime-disarmed", timerfd_gettime(fd, &cur) == 0 && cur.it_value.tv_sec == 0 &&
-                                      cur.it_value.tv_nsec == 0 && cur.it_interval.tv_nsec == 0,
+    check("tfd-gettime-disarmed",
+          timerfd_gettime(fd, &cur) == 0 && cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec == 0 &&
+              cur.it_interval.tv_nsec == 0,
           "not zero");
     its.it_value.tv_sec = 10;
     its.it_value.tv_nsec = 0;
     its.it_interval.tv_sec = 3;
     timerfd_settime(fd, 0, &its, NULL);
-    check("tfd-gettime-armed", timerfd_gettime(fd, &cur) == 0 && cur.it_value.tv_sec >= 9 &&
-                                   cur.it_value.tv_sec <= 10 && cur.it_interval.tv_sec == 3,
+    check("tfd-gettime-armed",
+          timerfd_gettime(fd, &cur) == 0 && cur.it_value.tv_sec >= 9 && cur.it_value.tv_sec <= 10 &&
+              cur.it_interval.tv_sec == 3,
           "not about 10 s, interval 3 s");
     check("tfd-poll-not-yet", poll1(fd, POLLIN, 0) == 0, "ready before its time");
     struct itimerspec old;
     memset(&its, 0, sizeof(its));
-    check("tfd-disarm-old", timerfd_settime(fd, 0, &its, &old) == 0 && old.it_value.tv_sec >= 9 &&
-                                old.it_interval.tv_sec == 3,
+    check("tfd-disarm-old",
+          timerfd_settime(fd, 0, &its, &old) == 0 && old.it_value.tv_sec >= 9 &&
+              old.it_interval.tv_sec == 3,
           "old value not returned");
     close(fd);
 
@@ -463,7 +486,8 @@ static void test_signalfd(void)
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
-    check("sfd-bad-size", err_is(syscall(SYS_signalfd4, -1, &set, 4, 0), EINVAL), "size 4 accepted");
+    check("sfd-bad-size", err_is(syscall(SYS_signalfd4, -1, &set, 4, 0), EINVAL),
+          "size 4 accepted");
     check("sfd-bad-flags", err_is(signalfd(-1, &set, 1), EINVAL), "flag 1 accepted");
     int p[2];
     pipe(p);
@@ -482,8 +506,9 @@ static void test_signalfd(void)
     check("sfd-read-short", err_is(read(fd, small, sizeof(small)), EINVAL), "64-byte read");
     memset(&si, 0, sizeof(si));
     r = read(fd, &si, sizeof(si));
-    check("sfd-read", r == sizeof(si) && si.ssi_signo == SIGUSR1 && si.ssi_code == SI_USER &&
-                          si.ssi_pid == (uint32_t)getpid() && si.ssi_uid == getuid(),
+    check("sfd-read",
+          r == sizeof(si) && si.ssi_signo == SIGUSR1 && si.ssi_code == SI_USER &&
+              si.ssi_pid == (uint32_t)getpid() && si.ssi_uid == getuid(),
           "not SIGUSR1 from kill by this process");
     check("sfd-taken", err_is(read(fd, &si, sizeof(si)), EAGAIN), "read twice");
     sigset_t pend;
@@ -500,9 +525,10 @@ static void test_signalfd(void)
     struct signalfd_siginfo two[2];
     memset(two, 0, sizeof(two));
     r = read(fd, two, sizeof(two));
-    check("sfd-two", r == 2 * (long)sizeof(si) && two[0].ssi_signo == SIGUSR1 &&
-                         two[1].ssi_signo == (uint32_t)SIGRTMIN && two[1].ssi_code == SI_QUEUE &&
-                         two[1].ssi_int == 42,
+    check("sfd-two",
+          r == 2 * (long)sizeof(si) && two[0].ssi_signo == SIGUSR1 &&
+              two[1].ssi_signo == (uint32_t)SIGRTMIN && two[1].ssi_code == SI_QUEUE &&
+              two[1].ssi_int == 42,
           "not SIGUSR1 then SIGRTMIN with 42");
 
     /* the mask changed through the descriptor */
@@ -529,8 +555,9 @@ static void test_signalfd(void)
     }
     memset(&si, 0, sizeof(si));
     r = read(blk, &si, sizeof(si));
-    check("sfd-blocking", r == sizeof(si) && si.ssi_signo == SIGUSR2 && si.ssi_pid == (uint32_t)pid &&
-                              wait_child(pid),
+    check("sfd-blocking",
+          r == sizeof(si) && si.ssi_signo == SIGUSR2 && si.ssi_pid == (uint32_t)pid &&
+              wait_child(pid),
           "not SIGUSR2 from the child");
     int ep = epoll_create1(0);
     ep_add(ep, blk, EPOLLIN, 30);
@@ -541,8 +568,9 @@ static void test_signalfd(void)
     }
     struct epoll_event evs[2];
     int n = ep_wait(ep, evs, 2, 5000);
-    check("sfd-epoll", n == 1 && evs[0].data.u64 == 30 && read(blk, &si, sizeof(si)) == sizeof(si) &&
-                           si.ssi_signo == SIGUSR2 && wait_child(pid),
+    check("sfd-epoll",
+          n == 1 && evs[0].data.u64 == 30 && read(blk, &si, sizeof(si)) == sizeof(si) &&
+              si.ssi_signo == SIGUSR2 && wait_child(pid),
           "not reported by epoll");
     close(ep);
     close(blk);
