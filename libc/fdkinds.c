@@ -147,10 +147,8 @@ static int64_t efd_write(struct efd *e, const void *buf, size_t n)
             return -EAGAIN; /* the counter would pass its maximum: wait for a read */
     } while (!__atomic_compare_exchange_n(&e->page->count, &c, c + v, false, __ATOMIC_ACQ_REL,
                                           __ATOMIC_ACQUIRE));
-    if (v) {
-        __atomic_add_fetch(&e->page->writes, 1, __ATOMIC_RELEASE);
-        cx_notif_signal(e->slot_notif, 1);
-    }
+    __atomic_add_fetch(&e->page->writes, 1, __ATOMIC_RELEASE); /* even of 0: an edge */
+    cx_notif_signal(e->slot_notif, 1);                         /* on Linux too */
     return 8;
 }
 
