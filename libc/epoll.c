@@ -47,9 +47,10 @@ struct epitem {
     struct vfs_file *file; /* no reference: compared with what fd names */
     uint32_t events;       /* asked for, with the EPOLL* flags */
     uint64_t data;
-    unsigned last; /* EPOLLET: what was ready when last looked at */
-    uint64_t gen;  /* EPOLLET: the object's change count when last reported */
-    bool disabled; /* EPOLLONESHOT: reported, until EPOLL_CTL_MOD */
+    unsigned last;  /* EPOLLET: what was ready when last looked at */
+    uint64_t gen;   /* EPOLLET: the object's change count when last reported */
+    uint64_t woken; /* EPOLLET on an object without a count: `wakes` when last reported */
+    bool disabled;  /* EPOLLONESHOT: reported, until EPOLL_CTL_MOD */
     struct epitem *next;
 };
 
@@ -62,6 +63,10 @@ static bool alive(const struct epitem *e)
 {
     return vfs_fd_file(rt_vfs, e->fd) == e->file;
 }
+
+/* Waits of epoll_wait that ended, by a notification or a slice (EPOLLET on objects
+ * that count no changes: see collect). */
+static uint64_t wakes;
 
 /* Drops the entries whose descriptor was closed (or names another description now). */
 static void prune(struct epoll *ep)
@@ -190,6 +195,7 @@ long rt_epoll_ctl(int epfd, int op, int fd, const void *uevent)
         e->disabled = false;
         e->last = 0; /* as on Linux, a modified entry reports what is ready now */
         e->gen = 0;
+        e->woken = 0;
         return 0;
     default:
         return -EINVAL;
@@ -205,12 +211,18 @@ static int collect(struct epoll *ep, struct l_epoll_event *out, int max)
             continue;
         unsigned ready = ready_of(e);
         if (e->events & EPOLLET) {
+            /* an object that counts no changes (terminal, socket) may have new input
+             * that the wait saw signalled: input still there after a wake is reported
+             * again (at worst once too often), so a program that drained it and waits
+             * again is not left waiting */
             uint64_t gen = rt_fdkind_generation(e->file, e->events);
-            bool edge = (ready & ~e->last) || (ready && gen && gen != e->gen);
+            bool edge = (ready & ~e->last) || (ready && gen && gen != e->gen) ||
+                        (!gen && (ready & (POLLIN | POLLPRI)) && e->woken != wakes);
             e->last = ready;
             if (!edge)
                 continue;
             e->gen = gen;
+            e->woken = wakes;
         } else if (!ready) {
             continue;
         }
@@ -277,6 +289,7 @@ long rt_epoll_pwait(int epfd, void *uevents, int maxevents, uint64_t timeout_ns,
         r = rt_poll_wait(fds, (unsigned)n, until);
         if (r)
             break;
+        wakes++;
     }
     vfs_file_put(ef);
     if (mask) {
