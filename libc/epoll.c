@@ -202,13 +202,19 @@ long rt_epoll_ctl(int epfd, int op, int fd, const void *uevent)
     }
 }
 
-/* One pass: fills out with up to max events; the number. */
+/* One pass: fills out with up to max events; the number. The entries reported go to
+ * the end of the list, so that with a small max the others come next (Linux puts a
+ * level-triggered entry back at the end of its ready list). */
 static int collect(struct epoll *ep, struct l_epoll_event *out, int max)
 {
     int n = 0;
-    for (struct epitem *e = ep->items; e && n < max; e = e->next) {
-        if (e->disabled || !alive(e))
+    struct epitem *done = NULL, **done_tail = &done;
+    for (struct epitem **pp = &ep->items; *pp && n < max;) {
+        struct epitem *e = *pp;
+        if (e->disabled || !alive(e)) {
+            pp = &e->next;
             continue;
+        }
         unsigned ready = ready_of(e);
         if (e->events & EPOLLET) {
             /* an object that counts no changes (terminal, socket) may have new input
@@ -219,11 +225,14 @@ static int collect(struct epoll *ep, struct l_epoll_event *out, int max)
             bool edge = (ready & ~e->last) || (ready && gen && gen != e->gen) ||
                         (!gen && (ready & (POLLIN | POLLPRI)) && e->woken != wakes);
             e->last = ready;
-            if (!edge)
+            if (!edge) {
+                pp = &e->next;
                 continue;
+            }
             e->gen = gen;
             e->woken = wakes;
         } else if (!ready) {
+            pp = &e->next;
             continue;
         }
         out[n].events = ready;
@@ -231,7 +240,15 @@ static int collect(struct epoll *ep, struct l_epoll_event *out, int max)
         n++;
         if (e->events & EPOLLONESHOT)
             e->disabled = true;
+        *pp = e->next; /* to the end, after the pass */
+        e->next = NULL;
+        *done_tail = e;
+        done_tail = &e->next;
     }
+    struct epitem **end = &ep->items;
+    while (*end)
+        end = &(*end)->next;
+    *end = done;
     return n;
 }
 

@@ -5,11 +5,13 @@
  *   - eventfd: initial value, reads and writes of 8 bytes (EINVAL for fewer, for the
  *     value 2^64-1), EAGAIN on an empty counter and on one that would pass
  *     0xfffffffffffffffe, EFD_SEMAPHORE, EFD_NONBLOCK, EFD_CLOEXEC, poll readiness, and
- *     a parent and its fork child signalling each other through eventfds;
+ *     a parent and its fork child signalling each other through eventfds, a thread's
+ *     blocking read woken by another thread;
  *   - epoll: creation and epoll_ctl errors (EINVAL, EBADF, EEXIST, ENOENT, EPERM for a
  *     plain file, ELOOP), level-triggered, EPOLLET and EPOLLONESHOT over a pipe, EPOLLHUP
  *     and EPOLLERR, data.u64 as given, an eventfd, a timerfd and a signalfd as members,
- *     a nested instance, the timeout, EINTR, and a wait woken by a fork child;
+ *     a nested instance, the timeout, EINTR, epoll_pwait's and ppoll's masks, ready
+ *     entries taking turns when maxevents is 1, and a wait woken by a fork child;
  *   - timerfd: creation and timerfd_settime errors, one-shot and periodic expirations
  *     (the count read as 8 bytes), TFD_TIMER_ABSTIME on CLOCK_REALTIME,
  *     timerfd_gettime, the old value, poll readiness;
@@ -21,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,6 +86,13 @@ static int wait_child(pid_t pid)
 }
 
 /* ---- eventfd ---- */
+
+static void *thread_read(void *arg)
+{
+    long r;
+    uint64_t v = rd64(*(int *)arg, &r);
+    return (void *)(uintptr_t)(r == 8 ? v : 0);
+}
 
 static void test_eventfd(void)
 {
@@ -158,6 +168,17 @@ static void test_eventfd(void)
           "child's write did not go on after the read");
     close(to_child);
     close(to_parent);
+
+    /* a thread blocked in read is woken by another thread's write */
+    int tfd = eventfd(0, 0);
+    pthread_t th;
+    pthread_create(&th, NULL, thread_read, &tfd);
+    sleep_ms(30);
+    wr64(tfd, 9);
+    void *res = NULL;
+    pthread_join(th, &res);
+    check("efd-thread", (uintptr_t)res == 9, "the thread did not read 9");
+    close(tfd);
 }
 
 /* ---- epoll ---- */
@@ -323,6 +344,22 @@ static void test_epoll(const char *self)
           n == 1 && evs[0].data.u64 == 11 && evs[0].events == EPOLLIN && wait_child(pid),
           "the eventfd written by a child not reported");
     rd64(efd, &r);
+
+    /* two ready, one taken at a time: they take turns */
+    int ea = eventfd(1, 0), eb = eventfd(1, 0);
+    int ep2 = epoll_create1(0);
+    ep_add(ep2, ea, EPOLLIN, 40);
+    ep_add(ep2, eb, EPOLLIN, 41);
+    uint64_t seq[3] = {0, 0, 0};
+    for (int i = 0; i < 3; i++)
+        if (ep_wait(ep2, evs, 1, 0) == 1)
+            seq[i] = evs[0].data.u64;
+    check("ep-maxevents-turns", seq[0] == 40 && seq[1] == 41 && seq[2] == 40, "not 40, 41, 40");
+    n = ep_wait(ep2, evs, 8, 0);
+    check("ep-both", n == 2 && evs[0].data.u64 + evs[1].data.u64 == 81, "not both");
+    close(ep2);
+    close(ea);
+    close(eb);
 
     /* nesting */
     int outer = epoll_create1(0);

@@ -128,6 +128,6 @@ TEST_SCRIPTS += tests/posix/calls-test.sh
 # fdkinds: eventfd, epoll, timerfd and signalfd (issues 18 and 20), on the host and in capix
 $(BUILD)/user/bin/fdkinds: tests/posix/fdkinds.c tests/posix/check.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/fdkinds
 TEST_SCRIPTS += tests/posix/fdkinds-test.sh
