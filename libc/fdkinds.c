@@ -143,7 +143,7 @@ static int64_t efd_write(struct efd *e, const void *buf, size_t n)
         return -EINVAL;
     uint64_t c = __atomic_load_n(&e->page->count, __ATOMIC_ACQUIRE);
     do {
-        if (v > EFD_MAX - c)
+        if (c > EFD_MAX || v > EFD_MAX - c) /* (another process may write anything) */
             return -EAGAIN; /* the counter would pass its maximum: wait for a read */
     } while (!__atomic_compare_exchange_n(&e->page->count, &c, c + v, false, __ATOMIC_ACQ_REL,
                                           __ATOMIC_ACQUIRE));
