@@ -9,6 +9,7 @@
 #include <string.h>
 #include <vfs/plugin.h>
 #include "runtime.h"
+#include "fdkinds.h"
 
 #define P(x) ((const char *)(x))
 #define FD(x) ((int)(x))
@@ -45,6 +46,8 @@ static bool bad_ptr(uint64_t p)
             int w_ = f_ && !(f_->flags & O_NONBLOCK) ? rt_pipe_wait(f_, (events)) : 0;             \
             if (w_ == 0 && f_ && !(f_->flags & O_NONBLOCK))                                        \
                 w_ = rt_socket_wait(f_, (events));                                                 \
+            if (w_ == 0 && f_ && !(f_->flags & O_NONBLOCK)) /* eventfd, timerfd, signalfd */       \
+                w_ = rt_fdkind_wait(f_, (events));                                                 \
             if (w_ <= 0) {                                                                         \
                 r_ = w_ < 0 ? w_ : r_;                                                             \
                 break;                                                                             \

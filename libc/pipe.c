@@ -25,6 +25,7 @@
 #include <string.h>
 #include <vfs/plugin.h>
 #include "runtime.h"
+#include "fdkinds.h"
 
 #define PIPE_SIZE (64 * 1024u)
 #define PIPE_BUF 4096u
@@ -300,6 +301,34 @@ static const struct vfs_plugin pipe_plugin = {
     .kind = VFS_PLUGIN_TREE,
     .mount = pipe_mount,
 };
+
+/* A pipe area for another object shared across fork (fdkinds.c's eventfds): its index,
+ * or -ENFILE when all are taken. rt_pipe_area_free gives it back. */
+int rt_pipe_area_claim(void)
+{
+    for (unsigned i = 0; i < RT_MAX_PIPES; i++)
+        if (!area_used[i]) {
+            area_used[i] = 1;
+            return (int)i;
+        }
+    return -ENFILE;
+}
+
+void rt_pipe_area_free(unsigned index)
+{
+    if (index < RT_MAX_PIPES)
+        area_used[index] = 0;
+}
+
+/* What changed in a pipe, ever: bytes written (events POLLIN) plus bytes read (POLLOUT).
+ * epoll's EPOLLET reports a ready end again after it changed. 0 if f is no pipe. */
+uint64_t rt_pipe_generation(struct vfs_file *f, unsigned events)
+{
+    struct pipe *p = pipe_fs && f->node->fs == pipe_fs ? pipe_of(f->node) : NULL;
+    if (!p)
+        return 0;
+    return 1 + (events & POLLIN ? p->ring->head : 0) + (events & POLLOUT ? p->ring->tail : 0);
+}
 
 /* Mounts the hidden file system of pipes on first use: 0 or -ENOMEM. */
 static int pipe_fs_ready(void)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <vfs/plugin.h>
 #include "runtime.h"
+#include "fdkinds.h"
 
 #define SLICE_NS 10000000ul
 
@@ -29,10 +30,22 @@ void rt_poll_after_fork(void)
     idle_notif = 0;
 }
 
+/* The notification of an eventfd (fdkinds.c), or 0; *deadline lowered to when an
+ * event descriptor must be looked at again (a timerfd's expiry). */
+static uint64_t fdkind_notif(struct vfs_file *f, uint64_t *deadline)
+{
+    uint64_t notif, d;
+    if (!rt_fdkind_wake(f, &notif, &d))
+        return 0;
+    if (d < *deadline)
+        *deadline = d;
+    return notif;
+}
+
 /* Waits up to ns for something to change; -EINTR for a signal. */
 static long wait_change(int first_pipe_fd, bool several, uint64_t ns)
 {
-    uint64_t n = 0;
+    uint64_t n = 0, unused = ~0ul;
     struct vfs_file *f = first_pipe_fd >= 0 ? vfs_fd_file(rt_vfs, first_pipe_fd) : NULL;
     uint64_t slot = f ? rt_pipe_notif(f) : 0;
     bool terminal = false;
@@ -40,6 +53,8 @@ static long wait_change(int first_pipe_fd, bool several, uint64_t ns)
         terminal = (slot = rt_terminal_notif(f)) != 0;
     if (f && !slot) /* a socket's: the session's, signalled for any of its sockets */
         terminal = (slot = rt_socket_notif(f)) != 0;
+    if (f && !slot)
+        slot = fdkind_notif(f, &unused);
     if (slot) {
         n = slot;
         if ((several || terminal) && ns > SLICE_NS) /* a terminal's readers share its */
@@ -64,8 +79,17 @@ static long wait_change(int first_pipe_fd, bool several, uint64_t ns)
     return 0;
 }
 
+/* Whether fd has a notification to wait on; event descriptors lower *deadline. */
+static bool waitable(int fd, uint64_t *deadline)
+{
+    struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+    return f && (rt_pipe_notif(f) || rt_terminal_notif(f) || rt_socket_notif(f) ||
+                 fdkind_notif(f, deadline));
+}
+
 /* One pass over the descriptors: the number ready. */
-static long poll_once(struct l_pollfd *fds, uint64_t nfds, int *first_pipe, bool *several)
+static long poll_once(struct l_pollfd *fds, uint64_t nfds, int *first_pipe, bool *several,
+                      uint64_t *deadline)
 {
     long ready = 0;
     int pipes = 0;
@@ -78,8 +102,7 @@ static long poll_once(struct l_pollfd *fds, uint64_t nfds, int *first_pipe, bool
         fds[i].revents = (int16_t)ev;
         if (ev)
             ready++;
-        struct vfs_file *f = vfs_fd_file(rt_vfs, fds[i].fd);
-        if (f && (rt_pipe_notif(f) || rt_terminal_notif(f) || rt_socket_notif(f)) && pipes++ == 0)
+        if (waitable(fds[i].fd, deadline) && pipes++ == 0)
             *first_pipe = fds[i].fd;
     }
     *several = pipes > 1;
@@ -93,16 +116,34 @@ static long do_poll(struct l_pollfd *fds, uint64_t nfds, uint64_t timeout_ns)
     for (;;) {
         int first_pipe = -1;
         bool several = false;
-        long ready = poll_once(fds, nfds, &first_pipe, &several);
+        uint64_t until = end;
+        long ready = poll_once(fds, nfds, &first_pipe, &several, &until);
         if (ready)
             return ready;
         uint64_t now = cx_clock_ns();
         if (now >= end)
             return 0;
-        long err = wait_change(first_pipe, several, end == ~0ul ? CX_TIMEOUT_NONE : end - now);
+        long err = wait_change(first_pipe, several,
+                               until == ~0ul ? CX_TIMEOUT_NONE
+                               : until > now ? until - now
+                                             : 0);
         if (err)
             return err;
     }
+}
+
+long rt_poll_wait(const int *fds, unsigned n, uint64_t end)
+{
+    int first = -1;
+    unsigned count = 0;
+    uint64_t until = end;
+    for (unsigned i = 0; i < n; i++)
+        if (waitable(fds[i], &until) && count++ == 0)
+            first = fds[i];
+    uint64_t now = cx_clock_ns();
+    if (until != ~0ul && now >= until)
+        return 0;
+    return wait_change(first, count > 1, until == ~0ul ? CX_TIMEOUT_NONE : until - now);
 }
 
 /* ppoll and pselect6: the mask for the wait, restored after (a handler that runs sees
@@ -112,8 +153,10 @@ static uint64_t swap_mask(const uint64_t *mask, bool *swapped)
     struct rt_tsig *ts = rt_tsig_self();
     uint64_t old = ts->mask;
     *swapped = mask != NULL;
-    if (mask)
+    if (mask) {
         ts->mask = *mask & ~((1ul << 8) | (1ul << 18));
+        rt_signal_recheck(); /* one pending that the mask lets through ends the wait */
+    }
     return old;
 }
 
@@ -127,6 +170,7 @@ static void restore_mask(uint64_t old, bool swapped, long result)
         ts->restore_mask = true;
     } else {
         ts->mask = old;
+        rt_signal_recheck(); /* what the mask held back is delivered on the way out */
     }
 }
 

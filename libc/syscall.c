@@ -7,6 +7,7 @@
 #include <string.h>
 #include <vfs_plugins.h>
 #include "runtime.h"
+#include "fdkinds.h"
 #include "syscall_names.h"
 
 _Static_assert(CX_SYS_lx_return == 36, "entry.S uses the number of lx_return");
@@ -284,6 +285,9 @@ static long dispatch(struct rt_call *c)
     if (r != RT_NOT_MINE)
         return r;
     r = rt_sched_syscall(c);
+    if (r != RT_NOT_MINE)
+        return r;
+    r = rt_fdkinds_syscall(c); /* eventfd, timerfd, signalfd, epoll */
     if (r != RT_NOT_MINE)
         return r;
     switch (c->nr) {

@@ -125,3 +125,9 @@ $(BUILD)/user/bin/calls: tests/posix/calls.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/calls
 TEST_SCRIPTS += tests/posix/calls-test.sh
+# fdkinds: eventfd, epoll, timerfd and signalfd (issues 18 and 20), on the host and in capix
+$(BUILD)/user/bin/fdkinds: tests/posix/fdkinds.c tests/posix/check.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/fdkinds
+TEST_SCRIPTS += tests/posix/fdkinds-test.sh
