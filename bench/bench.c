@@ -32,8 +32,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -59,6 +62,7 @@ struct bench_ctx {
     char buf[4096];
     char *touched; /* fork_Nm: memory written before the forks */
     size_t touched_size;
+    int sock;           /* tcp_*, unix_*: this end of a connection to the child */
     int big_fd;         /* rand_read_4k: DIR/big.dat open read-only */
     unsigned long rand; /* rand_read_4k: the offsets' generator */
 };
@@ -418,6 +422,109 @@ static void bench_pipe_teardown(struct bench_ctx *c)
     bench_wait(c->child);
 }
 
+/* ---- sockets: a connection to a child, over TCP on the loopback or AF_UNIX ---- */
+
+#define BENCH_STREAM_CHUNK (128u * 1024u)
+
+/* A connected pair: TCP over 127.0.0.1 (a listener of this process, connected to
+ * itself, TCP_NODELAY on both ends) or an AF_UNIX socketpair. */
+static int bench_sock_pair(int tcp, int s[2])
+{
+    if (!tcp)
+        return socketpair(AF_UNIX, SOCK_STREAM, 0, s);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int one = 1, l = socket(AF_INET, SOCK_STREAM, 0);
+    if (l < 0)
+        return -1;
+    if (bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 1) != 0 ||
+        getsockname(l, (struct sockaddr *)&a, &len) != 0 ||
+        (s[1] = socket(AF_INET, SOCK_STREAM, 0)) < 0) {
+        close(l);
+        return -1;
+    }
+    if (connect(s[1], (struct sockaddr *)&a, sizeof a) != 0 || (s[0] = accept(l, NULL, NULL)) < 0) {
+        close(s[1]);
+        close(l);
+        return -1;
+    }
+    close(l);
+    setsockopt(s[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(s[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return 0;
+}
+
+/* The child: echoes each byte (echo) or reads everything to the end (sink). */
+static int bench_sock_setup(struct bench_ctx *c, int tcp, int echo)
+{
+    int s[2];
+    if (bench_sock_pair(tcp, s) != 0)
+        return -1;
+    c->child = fork();
+    if (c->child < 0)
+        return -1;
+    if (c->child == 0) {
+        static char buf[BENCH_STREAM_CHUNK];
+        close(s[0]);
+        if (echo) {
+            char b;
+            while (read(s[1], &b, 1) == 1)
+                if (write(s[1], &b, 1) != 1)
+                    break;
+        } else {
+            while (read(s[1], buf, sizeof buf) > 0)
+                ;
+        }
+        _exit(0);
+    }
+    close(s[1]);
+    c->sock = s[0];
+    return 0;
+}
+
+static int bench_tcp_echo_setup(struct bench_ctx *c)
+{
+    return bench_sock_setup(c, 1, 1);
+}
+static int bench_tcp_sink_setup(struct bench_ctx *c)
+{
+    return bench_sock_setup(c, 1, 0);
+}
+static int bench_unix_echo_setup(struct bench_ctx *c)
+{
+    return bench_sock_setup(c, 0, 1);
+}
+static int bench_unix_sink_setup(struct bench_ctx *c)
+{
+    return bench_sock_setup(c, 0, 0);
+}
+
+static int bench_op_sock_roundtrip(struct bench_ctx *c)
+{
+    char b = 'x';
+    if (write(c->sock, &b, 1) != 1 || read(c->sock, &b, 1) != 1)
+        return -1;
+    return 0;
+}
+
+static int bench_op_sock_stream(struct bench_ctx *c)
+{
+    static char chunk[BENCH_STREAM_CHUNK];
+    for (size_t done = 0; done < sizeof chunk;) {
+        ssize_t w = write(c->sock, chunk + done, sizeof chunk - done);
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+static void bench_sock_teardown(struct bench_ctx *c)
+{
+    close(c->sock);
+    bench_wait(c->child);
+}
+
 static void bench_on_signal(int sig)
 {
     (void)sig;
@@ -490,6 +597,14 @@ static const struct bench_case bench_cases[] = {
      bench_op_pipe, bench_pipe_teardown, 0},
     {"signal_self", "kill(getpid(), SIGUSR1) with a handler, delivered", 0, bench_signal_setup,
      bench_op_signal, bench_signal_teardown, 0},
+    {"tcp_roundtrip", "1 byte to a child process and back over TCP on 127.0.0.1", 0,
+     bench_tcp_echo_setup, bench_op_sock_roundtrip, bench_sock_teardown, 0},
+    {"tcp_stream_128k", "128 KiB written to a child process over TCP on 127.0.0.1", 0,
+     bench_tcp_sink_setup, bench_op_sock_stream, bench_sock_teardown, 1},
+    {"unix_roundtrip", "1 byte to a child process and back over an AF_UNIX socketpair", 0,
+     bench_unix_echo_setup, bench_op_sock_roundtrip, bench_sock_teardown, 0},
+    {"unix_stream_128k", "128 KiB written to a child process over an AF_UNIX socketpair", 0,
+     bench_unix_sink_setup, bench_op_sock_stream, bench_sock_teardown, 1},
 };
 #define BENCH_NCASES (sizeof bench_cases / sizeof bench_cases[0])
 

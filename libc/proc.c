@@ -48,9 +48,11 @@ long rt_fork(uint64_t flags, uint64_t newsp)
     if (flags & CLONE_SETTLS)
         fork_regs.fs_base = fork_regs.r8; /* clone's tls argument */
     fork_resumed = 0;
+    rt_sockets_before_fork(); /* the child's socket references, before it can lose them */
     /* w0 bit 0: CLONE_PARENT (the child is our parent's) */
     struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FORK, 1, 0),
                                       (flags & CLONE_PARENT) ? 1 : 0, 0, 0, 0);
+    rt_sockets_fork_done(r.err != 0 || (long)r.rdx < 0);
     if (r.err)
         return -EAGAIN;
     return (long)r.rdx; /* reply word 0 */

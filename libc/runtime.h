@@ -105,6 +105,8 @@ long rt_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len);
 long rt_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen);
 int rt_socket_wait(struct vfs_file *f, unsigned events); /* 0: no socket */
 uint64_t rt_socket_notif(struct vfs_file *f);            /* 0: no socket */
+void rt_sockets_before_fork(void);
+void rt_sockets_fork_done(bool failed);
 void rt_sockets_after_fork(void);
 /* pipe.c: FIFOs (vfs_env.fifo_open, and the wait for the other side after an open). */
 int rt_fifo_open(void *ctx, struct vfs_node *node, uint32_t flags, struct vfs_file **out);

@@ -587,11 +587,36 @@ uint64_t rt_socket_notif(struct vfs_file *f)
     return net.notif;
 }
 
+/* A fork child's server references to its sockets are taken by the parent before the
+ * fork (rt_sockets_before_fork): taken by the child as it starts, they came too late
+ * when the parent closed its copy first, which was then the last one and closed the
+ * socket under the child (a fork child echoing on a connection whose other end the
+ * parent kept). A vfork child that executes takes its own as it starts (the parent
+ * waits for it). */
+static bool dups_taken; /* set in the parent for the fork: the child's copy sees it */
+
+void rt_sockets_before_fork(void)
+{
+    for (struct sock *s = socks; s; s = s->next)
+        net_req(NET_DUP, s->handle, 0, 0, NULL);
+    dups_taken = true;
+}
+
+void rt_sockets_fork_done(bool failed)
+{
+    dups_taken = false;
+    if (failed)
+        for (struct sock *s = socks; s; s = s->next)
+            net_req(NET_CLOSE, s->handle, 0, 0, NULL);
+}
+
 void rt_sockets_after_fork(void)
 {
     net.notif = 0; /* the parent's: not in the child's capability space */
-    for (struct sock *s = socks; s; s = s->next)
-        net_req(NET_DUP, s->handle, 0, 0, NULL);
+    if (!dups_taken)
+        for (struct sock *s = socks; s; s = s->next)
+            net_req(NET_DUP, s->handle, 0, 0, NULL);
+    dups_taken = false;
 }
 
 long rt_socket(uint64_t domain, uint64_t type, uint64_t protocol)
