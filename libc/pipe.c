@@ -414,6 +414,25 @@ long rt_pipe2(int *fds, int flags)
 void rt_pipes_after_narrow(void)
 {
     pipe_fs = NULL;
+    rt_unix_after_narrow();
+}
+
+/* unix.c's shared objects take pipe areas too: a free area's address, or 0. */
+uint64_t rt_pipe_area_take(void)
+{
+    for (unsigned i = 0; i < RT_MAX_PIPES; i++)
+        if (!area_used[i]) {
+            area_used[i] = 1;
+            return RT_PIPES_BASE + i * RT_PIPE_AREA;
+        }
+    return 0;
+}
+
+void rt_pipe_area_give(uint64_t va)
+{
+    uint64_t i = (va - RT_PIPES_BASE) / RT_PIPE_AREA;
+    if (va >= RT_PIPES_BASE && i < RT_MAX_PIPES)
+        area_used[i] = 0;
 }
 
 void rt_pipes_after_fork(void)

@@ -1,0 +1,603 @@
+/*
+ * unixtest: AF_UNIX sockets (libc/unix.c, docs/unix-sockets.md): socketpair of each type
+ * across fork, end of file, EPIPE and SIGPIPE, shutdown, MSG_PEEK, MSG_WAITALL,
+ * non-blocking calls, poll readiness, FIONREAD, socket options, and named stream
+ * sockets in /tmp between a parent and a fork child and between processes that share
+ * nothing but the name (posix_spawn of this program), abstract names, and the errors of
+ * bind and connect. The same binary runs on Linux and in capix; the output must be the
+ * same. One line per case: "PASS name" or "FAIL name: why".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static unsigned passed, failed;
+
+static void check(const char *name, int ok, const char *why)
+{
+    if (ok) {
+        printf("PASS %s\n", name);
+        passed++;
+    } else {
+        printf("FAIL %s: %s (errno %d)\n", name, why, errno);
+        failed++;
+    }
+    fflush(stdout);
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) && errno == EINTR)
+        ;
+}
+
+static int wait_child(pid_t pid)
+{
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static socklen_t set_addr(struct sockaddr_un *a, const char *path)
+{
+    memset(a, 0, sizeof(*a));
+    a->sun_family = AF_UNIX;
+    strncpy(a->sun_path, path, sizeof(a->sun_path) - 1);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+}
+
+static volatile sig_atomic_t got_pipe;
+static void on_pipe(int sig)
+{
+    (void)sig;
+    got_pipe = 1;
+}
+
+/* ---- socketpair ---- */
+
+static void pair_stream_fork(void)
+{
+    int sv[2];
+    check("pair-stream-create", socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        char buf[16] = {0};
+        if (write(sv[1], "ping", 4) != 4)
+            _exit(2);
+        if (read(sv[1], buf, sizeof buf) != 4 || memcmp(buf, "pong", 4))
+            _exit(3);
+        _exit(0);
+    }
+    close(sv[1]);
+    char buf[16] = {0};
+    ssize_t n = read(sv[0], buf, sizeof buf);
+    check("pair-stream-fork-read", n == 4 && !memcmp(buf, "ping", 4), "read from the child");
+    check("pair-stream-fork-write", write(sv[0], "pong", 4) == 4, "write to the child");
+    check("pair-stream-fork-child", wait_child(pid) == 0, "the child failed");
+    n = read(sv[0], buf, sizeof buf);
+    check("pair-stream-eof-after-exit", n == 0, "no end of file after the child ended");
+    close(sv[0]);
+}
+
+static void pair_dgram_fork(int type, const char *name)
+{
+    int sv[2];
+    char label[64];
+    snprintf(label, sizeof label, "%s-create", name);
+    check(label, socketpair(AF_UNIX, type, 0, sv) == 0, "socketpair");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        if (send(sv[1], "one", 3, 0) != 3 || send(sv[1], "", 0, 0) != 0 ||
+            send(sv[1], "three33", 7, 0) != 7 || send(sv[1], "truncated!", 10, 0) != 10)
+            _exit(2);
+        _exit(0);
+    }
+    close(sv[1]);
+    snprintf(label, sizeof label, "%s-child", name);
+    check(label, wait_child(pid) == 0, "the child failed"); /* its records stay queued */
+    char buf[64];
+    ssize_t a = recv(sv[0], buf, sizeof buf, 0);
+    ssize_t b = recv(sv[0], buf, sizeof buf, 0);
+    int avail = -1;
+    ioctl(sv[0], FIONREAD, &avail);
+    ssize_t c = recv(sv[0], buf, sizeof buf, 0);
+    snprintf(label, sizeof label, "%s-boundaries", name);
+    check(label, a == 3 && b == 0 && c == 7 && !memcmp(buf, "three33", 7), "records merged");
+    snprintf(label, sizeof label, "%s-fionread", name);
+    check(label, avail == (type == SOCK_DGRAM ? 7 : 17), /* Linux: seqpacket counts all */
+          "FIONREAD");
+    struct iovec iov = {buf, 4};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    ssize_t d = recvmsg(sv[0], &m, 0);
+    snprintf(label, sizeof label, "%s-msg-trunc", name);
+    check(label, d == 4 && (m.msg_flags & MSG_TRUNC) && !memcmp(buf, "trun", 4),
+          "recvmsg of a longer record");
+    close(sv[0]);
+}
+
+static void pair_basics(void)
+{
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    send(sv[1], "hello", 5, 0);
+    int avail = -1;
+    ioctl(sv[0], FIONREAD, &avail);
+    check("fionread", avail == 5, "FIONREAD");
+    char buf[16] = {0};
+    ssize_t n = recv(sv[0], buf, sizeof buf, MSG_PEEK);
+    check("msg-peek", n == 5 && !memcmp(buf, "hello", 5), "peek");
+    memset(buf, 0, sizeof buf);
+    n = recv(sv[0], buf, 3, 0);
+    ssize_t n2 = recv(sv[0], buf + 3, sizeof buf, 0);
+    check("peek-then-read", n == 3 && n2 == 2 && !memcmp(buf, "hello", 5), "read after peek");
+    n = recv(sv[0], buf, sizeof buf, MSG_DONTWAIT);
+    check("msg-dontwait-eagain", n == -1 && errno == EAGAIN, "MSG_DONTWAIT on an empty socket");
+
+    struct sockaddr_un a;
+    socklen_t len = sizeof a;
+    memset(&a, 0x55, sizeof a);
+    check("getsockname-unnamed",
+          getsockname(sv[0], (struct sockaddr *)&a, &len) == 0 && len == 2 &&
+              a.sun_family == AF_UNIX,
+          "an unnamed socket's name");
+    len = sizeof a;
+    check("getpeername-unnamed",
+          getpeername(sv[0], (struct sockaddr *)&a, &len) == 0 && len == 2 &&
+              a.sun_family == AF_UNIX,
+          "an unnamed peer's name");
+    int v = -1;
+    socklen_t vl = sizeof v;
+    check("so-type", getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &v, &vl) == 0 && v == SOCK_STREAM,
+          "SO_TYPE");
+    vl = sizeof v;
+    check("so-domain", getsockopt(sv[0], SOL_SOCKET, SO_DOMAIN, &v, &vl) == 0 && v == AF_UNIX,
+          "SO_DOMAIN");
+    vl = sizeof v;
+    check("so-error", getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &v, &vl) == 0 && v == 0,
+          "SO_ERROR");
+    vl = sizeof v;
+    check("so-sndbuf", getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &v, &vl) == 0 && v > 0,
+          "SO_SNDBUF");
+    struct ucred cr;
+    socklen_t cl = sizeof cr;
+    check("so-peercred-pair",
+          getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 && cl == sizeof cr &&
+              cr.pid == getpid() && cr.uid == getuid() && cr.gid == getgid(),
+          "SO_PEERCRED of a pair");
+
+    struct pollfd p = {sv[0], POLLIN | POLLOUT | POLLRDHUP, 0};
+    check("poll-writable", poll(&p, 1, 0) == 1 && p.revents == POLLOUT, "an idle pair");
+    send(sv[1], "x", 1, 0);
+    check("poll-readable", poll(&p, 1, 0) == 1 && p.revents == (POLLIN | POLLOUT),
+          "a pair with data");
+    recv(sv[0], buf, 1, 0);
+    shutdown(sv[1], SHUT_WR);
+    check("poll-rdhup", poll(&p, 1, 0) == 1 && p.revents == (POLLIN | POLLOUT | POLLRDHUP),
+          "after the peer's SHUT_WR");
+    check("shutdown-wr-eof", recv(sv[0], buf, sizeof buf, 0) == 0, "no end of file");
+    check("shutdown-wr-still-reads", send(sv[0], "back", 4, 0) == 4 &&
+                                         recv(sv[1], buf, sizeof buf, 0) == 4,
+          "the other direction");
+    errno = 0;
+    check("shutdown-wr-epipe", send(sv[1], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE,
+          "send after SHUT_WR");
+    close(sv[1]);
+    check("poll-hup", poll(&p, 1, 0) == 1 &&
+                          p.revents == (POLLIN | POLLOUT | POLLRDHUP | POLLHUP),
+          "after the peer's close");
+    close(sv[0]);
+
+    /* SHUT_RD: the reader sees end of file after the data */
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    send(sv[1], "ab", 2, 0);
+    shutdown(sv[0], SHUT_RD);
+    n = recv(sv[0], buf, sizeof buf, 0);
+    n2 = recv(sv[0], buf, sizeof buf, 0);
+    check("shutdown-rd", n == 2 && n2 == 0, "data, then end of file");
+    errno = 0;
+    check("shutdown-rd-peer-epipe", send(sv[1], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE,
+          "send to a socket shut for reading");
+    close(sv[0]);
+    close(sv[1]);
+
+    /* EPIPE and SIGPIPE */
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    close(sv[1]);
+    errno = 0;
+    check("epipe-nosignal", send(sv[0], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE, "EPIPE");
+    signal(SIGPIPE, on_pipe);
+    got_pipe = 0;
+    errno = 0;
+    n = write(sv[0], "x", 1);
+    check("epipe-sigpipe", n == -1 && errno == EPIPE && got_pipe, "write: EPIPE and SIGPIPE");
+    signal(SIGPIPE, SIG_DFL);
+    close(sv[0]);
+
+    /* non-blocking: full and empty */
+    check("pair-nonblock", socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0,
+          "SOCK_NONBLOCK");
+    errno = 0;
+    check("nonblock-empty-eagain", read(sv[0], buf, 1) == -1 && errno == EAGAIN, "empty");
+    static char big[4096];
+    long total = 0;
+    for (int i = 0; i < 10000; i++) {
+        n = send(sv[0], big, sizeof big, 0);
+        if (n < 0)
+            break;
+        total += n;
+    }
+    check("nonblock-full-eagain", errno == EAGAIN && total > 0, "full");
+    p.fd = sv[0];
+    p.events = POLLOUT;
+    check("poll-full-not-writable", poll(&p, 1, 0) == 0, "a full socket is writable");
+    long got = 0;
+    while ((n = recv(sv[1], big, sizeof big, 0)) > 0)
+        got += n;
+    check("nonblock-drain", got == total, "bytes lost");
+    int fl = fcntl(sv[0], F_GETFL), fd = fcntl(sv[0], F_GETFD);
+    check("pair-flags", (fl & O_NONBLOCK) && !(fd & FD_CLOEXEC), "flags");
+    close(sv[0]);
+    close(sv[1]);
+    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+    check("pair-cloexec", fcntl(sv[0], F_GETFD) & FD_CLOEXEC, "FD_CLOEXEC");
+    close(sv[0]);
+    close(sv[1]);
+
+    /* a datagram pair whose peer went */
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+    close(sv[1]);
+    errno = 0;
+    check("dgram-peer-gone", send(sv[0], "x", 1, MSG_NOSIGNAL) == -1 && errno == ECONNREFUSED,
+          "send to a closed datagram peer");
+    close(sv[0]);
+
+    /* sendmsg and recvmsg with vectors */
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct iovec out[2] = {{"gath", 4}, {"ered", 4}};
+    struct msghdr m = {0};
+    m.msg_iov = out;
+    m.msg_iovlen = 2;
+    check("sendmsg-iov", sendmsg(sv[0], &m, 0) == 8, "sendmsg");
+    char x[3], y[5] = {0};
+    struct iovec in[2] = {{x, 3}, {y, 5}};
+    memset(&m, 0, sizeof m);
+    m.msg_iov = in;
+    m.msg_iovlen = 2;
+    n = recvmsg(sv[1], &m, 0);
+    check("recvmsg-iov", n == 8 && !memcmp(x, "gat", 3) && !memcmp(y, "hered", 5) && !m.msg_flags,
+          "recvmsg");
+    close(sv[0]);
+    close(sv[1]);
+
+    check("socketpair-inet", socketpair(AF_INET, SOCK_STREAM, 0, sv) == -1 && errno == EOPNOTSUPP,
+          "socketpair(AF_INET)");
+}
+
+/* MSG_WAITALL collects pieces the child writes apart. */
+static void waitall(void)
+{
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        for (int i = 0; i < 3; i++) {
+            nap_ms(30);
+            if (write(sv[1], "0123456789", 10) != 10)
+                _exit(2);
+        }
+        _exit(0);
+    }
+    close(sv[1]);
+    char buf[64];
+    ssize_t n = recv(sv[0], buf, 30, MSG_WAITALL);
+    check("msg-waitall", n == 30, "MSG_WAITALL returned early");
+    check("msg-waitall-child", wait_child(pid) == 0, "the child failed");
+    close(sv[0]);
+}
+
+/* A blocking read wakes when a fork child writes later; poll waits too. */
+static void blocking_wakeups(void)
+{
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+    pid_t pid = fork();
+    if (pid == 0) {
+        nap_ms(50);
+        send(sv[1], "late", 4, 0);
+        nap_ms(50);
+        send(sv[1], "later", 5, 0);
+        _exit(0);
+    }
+    char buf[16];
+    ssize_t n = recv(sv[0], buf, sizeof buf, 0);
+    check("blocking-recv-wakes", n == 4, "recv");
+    struct pollfd p = {sv[0], POLLIN, 0};
+    int r = poll(&p, 1, 5000);
+    check("poll-waits", r == 1 && (p.revents & POLLIN), "poll");
+    check("poll-waits-data", recv(sv[0], buf, sizeof buf, 0) == 5, "recv after poll");
+    wait_child(pid);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* ---- named sockets ---- */
+
+/* The client side: connects to path, sends "hello from PID", reads the answer, checks
+ * SO_PEERCRED names server_pid; exit 0 or the step that failed. */
+static int client_main(const char *path, pid_t server_pid)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a;
+    socklen_t len = set_addr(&a, path);
+    if (s < 0 || connect(s, (struct sockaddr *)&a, len) != 0)
+        return 2;
+    char msg[64];
+    int n = snprintf(msg, sizeof msg, "hello from %d", (int)getpid());
+    if (write(s, msg, (size_t)n) != n)
+        return 3;
+    char buf[64] = {0};
+    if (read(s, buf, sizeof buf) != 2 || memcmp(buf, "ok", 2))
+        return 4;
+    struct ucred cr;
+    socklen_t cl = sizeof cr;
+    if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || cr.pid != server_pid)
+        return 5;
+    struct sockaddr_un p;
+    len = sizeof p;
+    if (getpeername(s, (struct sockaddr *)&p, &len) || strcmp(p.sun_path, path) ||
+        len != offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1)
+        return 6;
+    if (read(s, buf, sizeof buf) != 0) /* the server closes */
+        return 7;
+    close(s);
+    return 0;
+}
+
+/* One accepted connection: reads "hello from PID", checks SO_PEERCRED, answers "ok". */
+static int serve_one(int l, pid_t client, const char *name)
+{
+    struct sockaddr_un a;
+    socklen_t len = sizeof a;
+    memset(&a, 0x55, sizeof a);
+    int c = accept(l, (struct sockaddr *)&a, &len);
+    char label[64];
+    snprintf(label, sizeof label, "%s-accept", name);
+    check(label, c >= 0 && len == 2 && a.sun_family == AF_UNIX, "accept");
+    if (c < 0)
+        return -1;
+    char buf[64] = {0}, want[64];
+    snprintf(want, sizeof want, "hello from %d", (int)client);
+    ssize_t n = read(c, buf, sizeof buf - 1);
+    snprintf(label, sizeof label, "%s-data", name);
+    check(label, n > 0 && !strcmp(buf, want), "what the client sent");
+    struct ucred cr;
+    socklen_t cl = sizeof cr;
+    snprintf(label, sizeof label, "%s-peercred", name);
+    check(label, !getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) && cr.pid == client,
+          "SO_PEERCRED names the client");
+    write(c, "ok", 2);
+    close(c);
+    return 0;
+}
+
+static void named(const char *dir, const char *self)
+{
+    char path[260];
+    snprintf(path, sizeof path, "%s/sock", dir);
+    struct sockaddr_un a;
+    socklen_t len = set_addr(&a, path);
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("bind", bind(l, (struct sockaddr *)&a, len) == 0, "bind");
+    struct stat st;
+    check("bind-makes-socket-file", stat(path, &st) == 0 && S_ISSOCK(st.st_mode), "stat");
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    errno = 0;
+    check("connect-not-listening", connect(c, (struct sockaddr *)&a, len) == -1 &&
+                                       errno == ECONNREFUSED,
+          "ECONNREFUSED before listen");
+    close(c);
+    int l2 = socket(AF_UNIX, SOCK_STREAM, 0);
+    errno = 0;
+    check("bind-eaddrinuse", bind(l2, (struct sockaddr *)&a, len) == -1 && errno == EADDRINUSE,
+          "EADDRINUSE");
+    close(l2);
+    check("listen", listen(l, 4) == 0, "listen");
+    struct sockaddr_un got;
+    socklen_t gl = sizeof got;
+    check("getsockname-path",
+          getsockname(l, (struct sockaddr *)&got, &gl) == 0 && gl == len &&
+              !strcmp(got.sun_path, path),
+          "the bound name");
+    int v = 0;
+    socklen_t vl = sizeof v;
+    check("so-acceptconn", !getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) && v == 1,
+          "SO_ACCEPTCONN");
+
+    /* a fork child connects */
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(client_main(path, getppid()));
+    serve_one(l, pid, "named-fork");
+    check("named-fork-client", wait_child(pid) == 0, "the client failed");
+
+    /* a process that shares nothing but the name */
+    char pidbuf[16];
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
+    char *args[] = {(char *)self, "client", path, pidbuf, NULL};
+    errno = posix_spawn(&pid, self, NULL, NULL, args, environ);
+    check("named-spawn", pid > 0, "posix_spawn");
+    serve_one(l, pid, "named-spawn");
+    check("named-spawn-client", wait_child(pid) == 0, "the client failed");
+
+    /* readiness of the listener, accept4 flags, non-blocking accept */
+    int nb = fcntl(l, F_GETFL);
+    fcntl(l, F_SETFL, nb | O_NONBLOCK);
+    errno = 0;
+    check("accept-nonblock-eagain", accept(l, NULL, NULL) == -1 && errno == EAGAIN, "EAGAIN");
+    struct pollfd p = {l, POLLIN, 0};
+    check("listener-not-readable", poll(&p, 1, 0) == 0, "readable with nobody waiting");
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("connect", connect(c, (struct sockaddr *)&a, len) == 0, "connect");
+    check("listener-readable", poll(&p, 1, 1000) == 1 && p.revents == POLLIN, "poll");
+    int s = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    check("accept4-flags",
+          s >= 0 && (fcntl(s, F_GETFL) & O_NONBLOCK) && (fcntl(s, F_GETFD) & FD_CLOEXEC),
+          "accept4 flags");
+    gl = sizeof got;
+    check("accepted-getsockname", getsockname(s, (struct sockaddr *)&got, &gl) == 0 &&
+                                      !strcmp(got.sun_path, path),
+          "the accepted socket's name");
+    /* the name goes, the connection stays */
+    check("unlink", unlink(path) == 0, "unlink");
+    check("after-unlink", write(c, "still", 5) == 5 && read(s, got.sun_path, 5) == 5,
+          "the connection after the unlink");
+    close(s);
+    char b;
+    check("client-eof", read(c, &b, 1) == 0, "end of file after the accepted socket closed");
+    close(c);
+    errno = 0;
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("connect-enoent", connect(c, (struct sockaddr *)&a, len) == -1 && errno == ENOENT,
+          "ENOENT after unlink");
+    close(c);
+    close(l);
+
+    /* a regular file, a type mismatch */
+    snprintf(path, sizeof path, "%s/file", dir);
+    close(open(path, O_CREAT | O_WRONLY, 0644));
+    len = set_addr(&a, path);
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    errno = 0;
+    check("connect-file-econnrefused",
+          connect(c, (struct sockaddr *)&a, len) == -1 && errno == ECONNREFUSED, "a regular file");
+    close(c);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/sock2", dir);
+    len = set_addr(&a, path);
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    bind(l, (struct sockaddr *)&a, len);
+    listen(l, 1);
+    c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    errno = 0;
+    check("connect-eprototype",
+          connect(c, (struct sockaddr *)&a, len) == -1 && errno == EPROTOTYPE, "EPROTOTYPE");
+    close(c);
+    close(l);
+    unlink(path);
+
+    /* seqpacket over a name keeps records */
+    l = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    bind(l, (struct sockaddr *)&a, len);
+    listen(l, 1);
+    c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    connect(c, (struct sockaddr *)&a, len);
+    send(c, "ab", 2, 0);
+    send(c, "cde", 3, 0);
+    s = accept(l, NULL, NULL);
+    char buf[8];
+    ssize_t n1 = recv(s, buf, sizeof buf, 0), n2 = recv(s, buf, sizeof buf, 0);
+    check("named-seqpacket", n1 == 2 && n2 == 3, "records");
+    close(s);
+    close(c);
+    close(l);
+    unlink(path);
+}
+
+static void abstract(void)
+{
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    int k = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "unixtest-%d", (int)getpid());
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + k);
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("abstract-bind", bind(l, (struct sockaddr *)&a, len) == 0, "bind");
+    int l2 = socket(AF_UNIX, SOCK_STREAM, 0);
+    errno = 0;
+    check("abstract-eaddrinuse",
+          bind(l2, (struct sockaddr *)&a, len) == -1 && errno == EADDRINUSE, "EADDRINUSE");
+    close(l2);
+    listen(l, 2);
+    struct sockaddr_un got;
+    socklen_t gl = sizeof got;
+    check("abstract-getsockname", getsockname(l, (struct sockaddr *)&got, &gl) == 0 &&
+                                      gl == len && !memcmp(&got, &a, len),
+          "the abstract name");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int c = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (connect(c, (struct sockaddr *)&a, len) != 0)
+            _exit(2);
+        _exit(write(c, "abs", 3) == 3 ? 0 : 3);
+    }
+    int s = accept(l, NULL, NULL);
+    char buf[8];
+    ssize_t n = read(s, buf, sizeof buf);
+    ssize_t e = read(s, buf, sizeof buf);
+    check("abstract-connect", n == 3 && e == 0, "data over an abstract name");
+    check("abstract-child", wait_child(pid) == 0, "the child failed");
+    close(s);
+    close(l);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    errno = 0;
+    check("abstract-gone-econnrefused",
+          connect(c, (struct sockaddr *)&a, len) == -1 && errno == ECONNREFUSED,
+          "a name nobody holds");
+    close(c);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "client"))
+        return client_main(argv[2], (pid_t)atoi(argv[3]));
+    alarm(120); /* a hang ends the run instead of stalling it */
+    pair_stream_fork();
+    pair_dgram_fork(SOCK_DGRAM, "pair-dgram");
+    pair_dgram_fork(SOCK_SEQPACKET, "pair-seqpacket");
+    pair_basics();
+    waitall();
+    blocking_wakeups();
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/unixtest.%d", (int)getpid());
+    if (mkdir(dir, 0755) == 0) {
+        named(dir, argv[0]);
+        rmdir(dir);
+    } else {
+        check("mkdir", 0, dir);
+    }
+    abstract();
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a;
+    socklen_t len = set_addr(&a, "/var/run/nscd/socket");
+    errno = 0;
+    check("nscd-missing", connect(c, (struct sockaddr *)&a, len) == -1 &&
+                              (errno == ENOENT || errno == ECONNREFUSED),
+          "connect to nscd");
+    close(c);
+    check("getpwnam", getpwnam("root") != NULL, "getpwnam(root)");
+    printf("unixtest: %u passed, %u failed\n", passed, failed);
+    return failed != 0;
+}
