@@ -104,6 +104,10 @@ struct usock {
     struct area *lst;          /* bound: its listener object */
     struct area *target;       /* a client: the listener it connected to */
     bool listening, bound;
+    bool counts_lst;           /* its descriptions count in lst (listening, or a bound */
+                               /* datagram socket: it receives there) */
+    struct area *dest;         /* a datagram socket connected to a name: its receiver */
+    struct name dest_name;
     struct area *pre[UNIX_BACKLOG]; /* listening: connections made in advance, by slot */
     struct name name;          /* bound name */
     int64_t sndbuf, rcvbuf;    /* as set (0: the ring's size) */
@@ -139,10 +143,29 @@ bool rt_unix_is(int fd)
 
 /* ---- shared objects ---- */
 
+/* A lock held longer than this was left by a process that ended inside it: it is taken
+ * over (safe: the holders publish head or tail only at the end). */
+#define LOCK_STEAL_NS 1000000000ull
+
 static void spin_lock(volatile int32_t *l)
 {
-    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+    uint64_t start = 0;
+    for (unsigned i = 0; __atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE); i++) {
+        if ((i & 255) == 255) {
+            uint64_t now = cx_clock_ns();
+            if (!start) {
+                start = now;
+            } else if (now - start > LOCK_STEAL_NS) {
+                static bool said;
+                if (!said) {
+                    said = true;
+                    rt_log("[runtime] AF_UNIX: a ring lock held for over 1 s is taken over\n");
+                }
+                return;
+            }
+        }
         cx_yield();
+    }
 }
 
 static void spin_unlock(volatile int32_t *l)
@@ -298,53 +321,75 @@ static bool snd_shut(const struct usock *s)
     return s->type != SOCK_DGRAM && ((other & SHUT_RD_BIT) || peer_gone(s));
 }
 
-/* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno. */
-static int64_t conn_send(struct usock *s, const void *buf, size_t n)
+/* Writes into ring d of a, without waiting: bytes of a stream (as many as fit), or one
+ * record with the sender's name (NULL: unnamed); the count, -EAGAIN, -EMSGSIZE, -EIO. */
+static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, size_t n,
+                         const struct name *from)
 {
-    struct area *a = s->conn;
-    int d = s->side;
-    if (s->type == SOCK_DGRAM && peer_gone(s))
-        return -ECONNREFUSED;
-    if (snd_shut(s))
-        return -EPIPE;
-    if (records(s->type) && n > UNIX_RING - sizeof(struct rec))
+    uint32_t namelen = from ? from->len : 0;
+    if (records(type) && n > UNIX_RING - sizeof(struct rec) - NAME_MAX_UNIX)
         return -EMSGSIZE;
-    if (!n && !records(s->type))
+    if (!n && !records(type))
         return 0;
     spin_lock(&a->h->wlock[d]);
-    int64_t used = ring_used(a, d, NULL);
-    int64_t r;
-    if (used < 0) {
-        r = -EIO;
-        goto out;
-    }
     uint64_t head = __atomic_load_n(&a->h->head[d], __ATOMIC_ACQUIRE);
-    uint64_t space = UNIX_RING - (uint64_t)used;
-    if (records(s->type)) {
-        if (space < sizeof(struct rec) + n) {
+    uint64_t used = head - __atomic_load_n(&a->h->tail[d], __ATOMIC_ACQUIRE);
+    uint64_t space = UNIX_RING - used;
+    int64_t r;
+    if (used > UNIX_RING) {
+        r = -EIO;
+    } else if (records(type)) {
+        if (space < sizeof(struct rec) + namelen + n) {
             r = -EAGAIN;
-            goto out;
+        } else {
+            struct rec hdr = {(uint32_t)n, namelen};
+            ring_copy(a, d, head, &hdr, sizeof(hdr), false);
+            ring_copy(a, d, head + sizeof(hdr), (void *)(from ? from->path : ""), namelen,
+                      false);
+            ring_copy(a, d, head + sizeof(hdr) + namelen, (void *)buf, n, false);
+            __atomic_store_n(&a->h->head[d], head + sizeof(hdr) + namelen + n, __ATOMIC_RELEASE);
+            r = (int64_t)n;
         }
-        struct rec hdr = {(uint32_t)n, 0};
-        ring_copy(a, d, head, &hdr, sizeof(hdr), false);
-        ring_copy(a, d, head + sizeof(hdr), (void *)buf, n, false);
-        __atomic_store_n(&a->h->head[d], head + sizeof(hdr) + n, __ATOMIC_RELEASE);
-        r = (int64_t)n;
+    } else if (!space) {
+        r = -EAGAIN;
     } else {
-        if (!space) {
-            r = -EAGAIN;
-            goto out;
-        }
         size_t k = n < space ? n : (size_t)space;
         ring_copy(a, d, head, (void *)buf, k, false);
         __atomic_store_n(&a->h->head[d], head + k, __ATOMIC_RELEASE);
         r = (int64_t)k;
     }
-out:
     spin_unlock(&a->h->wlock[d]);
     if (r >= 0)
         wake(a);
     return r;
+}
+
+/* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno. */
+static int64_t conn_send(struct usock *s, const void *buf, size_t n)
+{
+    if (s->type == SOCK_DGRAM && peer_gone(s))
+        return -ECONNREFUSED;
+    if (snd_shut(s))
+        return -EPIPE;
+    return ring_send(s->conn, s->side, s->type, buf, n, NULL);
+}
+
+/* Whether a datagram receiver (a bound name's object) can take a datagram now. */
+static bool dest_ready(struct area *a)
+{
+    uint64_t used = a->h->head[0] - a->h->tail[0];
+    return counted(a, 0) <= 0 || used > UNIX_RING || UNIX_RING - used >= UNIX_RING / 4;
+}
+
+/* One datagram to receiver a (a bound datagram socket's object), without waiting. */
+static int64_t dest_send(struct usock *s, struct area *a, const void *buf, size_t n)
+{
+    uint32_t type = __atomic_load_n(&a->h->type, __ATOMIC_ACQUIRE);
+    if (type && type != SOCK_DGRAM)
+        return -EPROTOTYPE;
+    if (counted(a, 0) <= 0)
+        return -ECONNREFUSED;
+    return ring_send(a, 0, SOCK_DGRAM, buf, n, s->bound ? &s->name : NULL);
 }
 
 /* The next record of ring d at tail (used bytes in it): its header, checked; false if
@@ -448,6 +493,8 @@ static unsigned upoll(struct usock *s)
     struct area *a = rx_area(s, &d);
     if (a && ring_used(a, d, NULL) != 0)
         ev |= POLLIN | POLLRDNORM; /* data, or a broken ring (read says EIO) */
+    if (!s->conn && s->dest)
+        return ev | (dest_ready(s->dest) ? POLLOUT | POLLWRNORM : 0);
     if (!s->conn)
         return ev | POLLOUT | POLLWRNORM | (s->type == SOCK_DGRAM ? 0 : POLLHUP);
     bool rs = rcv_shut(s), ss = snd_shut(s);
@@ -472,6 +519,8 @@ static int64_t unix_write(struct vfs_file *f, const void *buf, size_t n, uint64_
 {
     (void)off;
     struct usock *s = usock_of_node(f->node);
+    if (!s->conn && s->dest)
+        return dest_send(s, s->dest, buf, n);
     if (!s->conn)
         return -ENOTCONN;
     return conn_send(s, buf, n);
@@ -535,7 +584,7 @@ static int unix_open(struct vfs_file *f)
     s->ndesc++;
     if (s->conn)
         count(s->conn, s->side, 1);
-    if (s->listening)
+    if (s->counts_lst)
         count(s->lst, 0, 1);
     return 0;
 }
@@ -548,7 +597,7 @@ static void unix_close(struct vfs_file *f)
         count(s->conn, s->side, -1);
         wake(s->conn); /* the peer may see end of file or EPIPE now */
     }
-    if (s->listening) {
+    if (s->counts_lst) {
         count(s->lst, 0, -1);
         wake(s->lst);
     }
@@ -565,6 +614,7 @@ static void unix_release(struct vfs_node *n)
     area_put(s->conn);
     area_put(s->lst);
     area_put(s->target);
+    area_put(s->dest);
     for (unsigned i = 0; i < UNIX_BACKLOG; i++)
         area_put(s->pre[i]);
     for (struct usock **pp = &usocks; *pp; pp = &(*pp)->next)
@@ -619,7 +669,7 @@ void rt_unix_after_fork(void)
     for (struct usock *s = usocks; s; s = s->next) {
         if (s->conn)
             count(s->conn, s->side, (int32_t)s->ndesc);
-        if (s->listening)
+        if (s->counts_lst)
             count(s->lst, 0, (int32_t)s->ndesc);
     }
 }
@@ -888,6 +938,10 @@ long rt_unix_bind(int fd, uint64_t uaddr, uint64_t len)
     s->lst = a;
     s->bound = true;
     s->name = n;
+    if (s->type == SOCK_DGRAM) { /* it receives in ring 0 of its name's object */
+        s->counts_lst = true;
+        count(a, 0, (int32_t)s->ndesc);
+    }
     return 0;
 }
 
@@ -941,6 +995,7 @@ long rt_unix_listen(int fd, int backlog)
     __atomic_store_n(&h->nslots, n, __ATOMIC_RELEASE);
     if (!s->listening) {
         s->listening = true;
+        s->counts_lst = true;
         count(s->lst, 0, (int32_t)s->ndesc);
     }
     wake(s->lst);
@@ -981,6 +1036,43 @@ static bool slot_waiting(struct usock *s)
     return (upoll(s) & POLLIN) != 0;
 }
 
+/* The receiver of a datagram to name n, held: 0 or -errno. */
+static long dest_get(const struct name *n, struct area **out)
+{
+    uint64_t dev, ino;
+    long rc = name_key(n, &dev, &ino);
+    if (!rc)
+        rc = area_get(true, dev, ino, out);
+    if (rc)
+        return rc;
+    struct area *a = *out;
+    uint32_t type = __atomic_load_n(&a->h->type, __ATOMIC_ACQUIRE);
+    rc = type && type != SOCK_DGRAM ? -EPROTOTYPE : counted(a, 0) <= 0 ? -ECONNREFUSED : 0;
+    if (rc)
+        area_put(a);
+    return rc;
+}
+
+/* connect of a datagram socket: sends without an address go to n from now on. */
+static long dgram_connect(struct usock *s, const struct name *n)
+{
+    if (s->conn)
+        return -EISCONN; /* a pair's */
+    struct area *a;
+    long rc = dest_get(n, &a);
+    if (rc)
+        return rc;
+    area_put(s->dest);
+    s->dest = a;
+    memset(&s->dest_name, 0, sizeof(s->dest_name));
+    uint32_t len = __atomic_load_n(&a->h->namelen[0], __ATOMIC_ACQUIRE);
+    if (len <= NAME_MAX_UNIX) {
+        s->dest_name.len = len;
+        memcpy(s->dest_name.path, a->h->name[0], len);
+    }
+    return 0;
+}
+
 long rt_unix_connect(int fd, uint64_t uaddr, uint64_t len)
 {
     struct usock *s = fd_usock(fd);
@@ -991,7 +1083,7 @@ long rt_unix_connect(int fd, uint64_t uaddr, uint64_t len)
     if (!n.len)
         return -EINVAL;
     if (s->type == SOCK_DGRAM)
-        return -EOPNOTSUPP; /* datagrams between named sockets: not yet (docs) */
+        return dgram_connect(s, &n);
     if (s->conn)
         return -EISCONN;
     if (s->listening)
@@ -1138,9 +1230,12 @@ long rt_unix_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
         return -EFAULT;
     struct name n = {0};
     if (peer) {
-        if (!s->conn)
+        if (!s->conn && !s->dest)
             return -ENOTCONN;
-        peer_name(s, &n);
+        if (s->conn)
+            peer_name(s, &n);
+        else
+            n = s->dest_name;
     } else if (s->bound) {
         n = s->name;
     }
@@ -1195,6 +1290,25 @@ static long do_send(int fd, struct usock *s, const uint8_t *buf, uint64_t n, int
     return r;
 }
 
+/* One datagram to receiver a, waiting for room unless non-blocking. */
+static long dgram_send(int fd, struct usock *s, struct area *a, const uint8_t *buf, uint64_t n,
+                       int flags)
+{
+    for (;;) {
+        long r = dest_send(s, a, buf, n);
+        if (r != -EAGAIN || nonblocking(fd, flags))
+            return r;
+        uint64_t bits;
+        rt_unlock();
+        long err = cx_notif_wait(a->slot_notif, WAIT_SLICE_NS, &bits);
+        rt_lock();
+        if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
+            return -EINTR;
+        if (fd_usock(fd) != s)
+            return -EBADF;
+    }
+}
+
 long rt_unix_sendto(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t len)
 {
     struct usock *s = fd_usock(fd);
@@ -1203,12 +1317,25 @@ long rt_unix_sendto(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr,
     if (n > (1ull << 31))
         n = 1ull << 31;
     if (uaddr && len) {
-        if (s->type != SOCK_DGRAM)
+        if (s->type != SOCK_DGRAM || s->conn)
             return s->conn ? -EISCONN : -EOPNOTSUPP;
-        return s->conn ? -EISCONN : -EOPNOTSUPP; /* named datagrams: not yet (docs) */
+        struct name to;
+        struct area *a;
+        long rc = get_name(uaddr, len, &to);
+        if (!rc && !to.len)
+            rc = -EINVAL;
+        if (!rc)
+            rc = dest_get(&to, &a);
+        if (rc)
+            return rc;
+        rc = dgram_send(fd, s, a, (const uint8_t *)buf, n, flags);
+        area_put(a);
+        return rc;
     }
+    if (!s->conn && s->dest)
+        return dgram_send(fd, s, s->dest, (const uint8_t *)buf, n, flags);
     if (!s->conn)
-        return s->type == SOCK_DGRAM ? -ENOTCONN : -ENOTCONN;
+        return -ENOTCONN;
     return do_send(fd, s, (const uint8_t *)buf, n, flags);
 }
 
@@ -1491,7 +1618,7 @@ int rt_unix_wait(struct vfs_file *f, unsigned events)
     struct usock *s = usock_of_node(f->node);
     if (!s)
         return 0;
-    struct area *a = s->conn ? s->conn : s->lst;
+    struct area *a = s->conn ? s->conn : (events & POLLOUT) && s->dest ? s->dest : s->lst;
     while (!(upoll(s) & (events | POLLHUP | POLLERR))) {
         uint64_t bits;
         rt_unlock();

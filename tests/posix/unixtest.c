@@ -526,6 +526,73 @@ static void named(const char *dir, const char *self)
     unlink(path);
 }
 
+/* Datagrams between named sockets: sendto a path, recvfrom names the sender. */
+static void named_dgram(const char *dir)
+{
+    char sp[260], cp[260];
+    snprintf(sp, sizeof sp, "%s/dgs", dir);
+    snprintf(cp, sizeof cp, "%s/dgc", dir);
+    struct sockaddr_un sa, ca;
+    socklen_t sl = set_addr(&sa, sp), cl = set_addr(&ca, cp);
+    int srv = socket(AF_UNIX, SOCK_DGRAM, 0);
+    check("dgram-bind", bind(srv, (struct sockaddr *)&sa, sl) == 0, "bind");
+    errno = 0;
+    check("dgram-listen-eopnotsupp", listen(srv, 1) == -1 && errno == EOPNOTSUPP, "listen");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int c = socket(AF_UNIX, SOCK_DGRAM, 0);
+        char buf[8];
+        if (bind(c, (struct sockaddr *)&ca, cl))
+            _exit(2);
+        if (sendto(c, "hi", 2, 0, (struct sockaddr *)&sa, sl) != 2)
+            _exit(3);
+        if (recv(c, buf, sizeof buf, 0) != 2 || memcmp(buf, "re", 2))
+            _exit(4);
+        _exit(0);
+    }
+    char buf[16];
+    struct sockaddr_un from;
+    socklen_t fl = sizeof from;
+    ssize_t n = recvfrom(srv, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+    check("dgram-recvfrom", n == 2 && !memcmp(buf, "hi", 2) && fl == cl &&
+                                !strcmp(from.sun_path, cp),
+          "the datagram and its sender");
+    check("dgram-reply", sendto(srv, "re", 2, 0, (struct sockaddr *)&from, fl) == 2, "sendto");
+    check("dgram-child", wait_child(pid) == 0, "the child failed");
+    unlink(cp);
+    int c = socket(AF_UNIX, SOCK_DGRAM, 0);
+    check("dgram-connect", connect(c, (struct sockaddr *)&sa, sl) == 0, "connect");
+    struct sockaddr_un p;
+    socklen_t pl = sizeof p;
+    check("dgram-getpeername", getpeername(c, (struct sockaddr *)&p, &pl) == 0 && pl == sl &&
+                                   !strcmp(p.sun_path, sp),
+          "the connected name");
+    check("dgram-send-connected", send(c, "conn", 4, 0) == 4 && write(c, "w", 1) == 1, "send");
+    fl = sizeof from;
+    n = recvfrom(srv, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+    check("dgram-unnamed-sender", n == 4 && fl == 0, "an unbound sender has no name");
+    check("dgram-second", recv(srv, buf, sizeof buf, MSG_DONTWAIT) == 1, "the write");
+    errno = 0;
+    check("dgram-empty-eagain", recv(srv, buf, sizeof buf, MSG_DONTWAIT) == -1 && errno == EAGAIN,
+          "EAGAIN");
+    close(srv);
+    errno = 0;
+    check("dgram-receiver-gone", send(c, "x", 1, 0) == -1 && errno == ECONNREFUSED,
+          "ECONNREFUSED once the receiver closed");
+    close(c);
+    c = socket(AF_UNIX, SOCK_DGRAM, 0);
+    errno = 0;
+    check("dgram-sendto-stale", sendto(c, "x", 1, 0, (struct sockaddr *)&sa, sl) == -1 &&
+                                    errno == ECONNREFUSED,
+          "a socket file nobody has bound");
+    unlink(sp);
+    errno = 0;
+    check("dgram-sendto-enoent", sendto(c, "x", 1, 0, (struct sockaddr *)&sa, sl) == -1 &&
+                                     errno == ENOENT,
+          "a missing path");
+    close(c);
+}
+
 static void abstract(void)
 {
     struct sockaddr_un a;
@@ -584,6 +651,7 @@ int main(int argc, char **argv)
     snprintf(dir, sizeof dir, "/tmp/unixtest.%d", (int)getpid());
     if (mkdir(dir, 0755) == 0) {
         named(dir, argv[0]);
+        named_dgram(dir);
         rmdir(dir);
     } else {
         check("mkdir", 0, dir);
