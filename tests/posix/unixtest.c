@@ -352,7 +352,15 @@ static int client_main(const char *path, pid_t server_pid)
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un a;
     socklen_t len = set_addr(&a, path);
-    if (s < 0 || connect(s, (struct sockaddr *)&a, len) != 0)
+    int r = -1;
+    for (int i = 0; i < 500 && s >= 0 && r != 0; i++) { /* the server may not be there yet */
+        r = connect(s, (struct sockaddr *)&a, len);
+        if (r && errno != ENOENT && errno != ECONNREFUSED)
+            break;
+        if (r)
+            nap_ms(10);
+    }
+    if (r != 0)
         return 2;
     char msg[64];
     int n = snprintf(msg, sizeof msg, "hello from %d", (int)getpid());
@@ -373,6 +381,31 @@ static int client_main(const char *path, pid_t server_pid)
     if (read(s, buf, sizeof buf) != 0) /* the server closes */
         return 7;
     close(s);
+    return 0;
+}
+
+/* A server of its own program (fork and exec of this program): binds path, accepts one
+ * client, reads its line, answers "ok", checks SO_PEERCRED; exit 0 or the step. */
+static int serve_main(const char *path)
+{
+    struct sockaddr_un a;
+    socklen_t len = set_addr(&a, path);
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (l < 0 || bind(l, (struct sockaddr *)&a, len) || listen(l, 1))
+        return 2;
+    int c = accept(l, NULL, NULL);
+    char buf[64] = {0};
+    if (c < 0 || read(c, buf, sizeof buf - 1) <= 0 || strncmp(buf, "hello from ", 11))
+        return 3;
+    struct ucred cr;
+    socklen_t cl = sizeof cr;
+    if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || cr.pid != atoi(buf + 11))
+        return 4;
+    if (write(c, "ok", 2) != 2)
+        return 5;
+    close(c);
+    close(l);
+    unlink(path);
     return 0;
 }
 
@@ -451,6 +484,22 @@ static void named(const char *dir, const char *self)
     check("named-spawn", pid > 0, "posix_spawn");
     serve_one(l, pid, "named-spawn");
     check("named-spawn-client", wait_child(pid) == 0, "the client failed");
+
+    /* two processes that are no parent of each other: a server of its own (fork and
+     * exec of this program) and a client (posix_spawn) */
+    char path3[260];
+    snprintf(path3, sizeof path3, "%s/sibling", dir);
+    pid_t server = fork();
+    if (server == 0) {
+        char *sargs[] = {(char *)self, "serve", path3, NULL};
+        execv(self, sargs);
+        _exit(9);
+    }
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)server);
+    char *cargs[] = {(char *)self, "client", path3, pidbuf, NULL};
+    errno = posix_spawn(&pid, self, NULL, NULL, cargs, environ);
+    check("siblings-client", wait_child(pid) == 0, "the client failed");
+    check("siblings-server", wait_child(server) == 0, "the server failed");
 
     /* readiness of the listener, accept4 flags, non-blocking accept */
     int nb = fcntl(l, F_GETFL);
@@ -593,6 +642,44 @@ static void named_dgram(const char *dir)
     close(c);
 }
 
+/* Many connections one after the other: the launcher's table and the areas come back. */
+static void many(const char *dir)
+{
+    char path[260];
+    snprintf(path, sizeof path, "%s/many", dir);
+    struct sockaddr_un a;
+    socklen_t len = set_addr(&a, path);
+    int ok = 1, sv[2];
+    for (int i = 0; i < 300 && ok; i++) {
+        ok = socketpair(AF_UNIX, i % 2 ? SOCK_DGRAM : SOCK_STREAM, 0, sv) == 0;
+        if (ok)
+            close(sv[0]), close(sv[1]);
+    }
+    check("many-pairs", ok, "socketpair after many");
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    bind(l, (struct sockaddr *)&a, len);
+    listen(l, 8);
+    for (int i = 0; i < 200 && ok; i++) {
+        int c = socket(AF_UNIX, SOCK_STREAM, 0);
+        ok = connect(c, (struct sockaddr *)&a, len) == 0;
+        int s = ok ? accept(l, NULL, NULL) : -1;
+        char b = 0;
+        ok = ok && s >= 0 && write(c, "z", 1) == 1 && read(s, &b, 1) == 1 && b == 'z';
+        close(s);
+        close(c);
+    }
+    check("many-connections", ok, "connect and accept after many");
+    close(l);
+    unlink(path);
+    for (int i = 0; i < 100 && ok; i++) {
+        l = socket(AF_UNIX, SOCK_STREAM, 0);
+        ok = bind(l, (struct sockaddr *)&a, len) == 0 && listen(l, 8) == 0;
+        close(l);
+        unlink(path);
+    }
+    check("many-listeners", ok, "bind and listen after many");
+}
+
 static void abstract(void)
 {
     struct sockaddr_un a;
@@ -640,6 +727,8 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "client"))
         return client_main(argv[2], (pid_t)atoi(argv[3]));
+    if (argc == 3 && !strcmp(argv[1], "serve"))
+        return serve_main(argv[2]);
     alarm(120); /* a hang ends the run instead of stalling it */
     pair_stream_fork();
     pair_dgram_fork(SOCK_DGRAM, "pair-dgram");
@@ -652,6 +741,7 @@ int main(int argc, char **argv)
     if (mkdir(dir, 0755) == 0) {
         named(dir, argv[0]);
         named_dgram(dir);
+        many(dir);
         rmdir(dir);
     } else {
         check("mkdir", 0, dir);
