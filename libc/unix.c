@@ -48,10 +48,10 @@
 #define KEY_ABSTRACT (1ull << 62)
 #define KEY_CONN (1ull << 63)
 #define SLOT_EMPTY 0
-#define SLOT_FREE 1     /* a connection made in advance waits for a client */
-#define SLOT_CLAIMED 2  /* a client is connecting */
-#define SLOT_WAITING 3  /* connected, waiting for accept */
-#define SLOT_TAKEN 4    /* an accept is taking it */
+#define SLOT_FREE 1    /* a connection made in advance waits for a client */
+#define SLOT_CLAIMED 2 /* a client is connecting */
+#define SLOT_WAITING 3 /* connected, waiting for accept */
+#define SLOT_TAKEN 4   /* an accept is taking it */
 #define WAIT_SLICE_NS 10000000ull
 
 struct rec {
@@ -60,19 +60,19 @@ struct rec {
 
 /* The header page of a connection or listener object (shared, untrusted). */
 struct unix_hdr {
-    struct rt_pipe_ring counts; /* readers: side 0's descriptions (a listener: the */
-                                /* listening ones), writers: side 1's */
+    struct rt_pipe_ring counts;         /* readers: side 0's descriptions (a listener: the */
+                                        /* listening ones), writers: side 1's */
     volatile uint64_t head[2], tail[2]; /* ring d: written by side d, bytes ever */
     volatile int32_t wlock[2], rlock[2];
-    volatile uint32_t shut[2];      /* each side's own shutdown (SHUT_RD_BIT, SHUT_WR_BIT) */
-    volatile int32_t cred[2][3];    /* pid, uid, gid of each side */
-    volatile uint32_t type;         /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-    volatile uint32_t accepted;     /* a connection: its side 0 is there (or a pair) */
-    volatile uint32_t bound;        /* a listener: an abstract name is bound to it */
-    volatile uint32_t nslots;       /* a listener: the backlog */
-    volatile uint32_t order;        /* a listener: connections so far */
-    volatile uint32_t namelen[2];   /* each side's address (sun_path bytes), a */
-    char name[2][NAME_MAX_UNIX];    /* listener's in [0] */
+    volatile uint32_t shut[2];    /* each side's own shutdown (SHUT_RD_BIT, SHUT_WR_BIT) */
+    volatile int32_t cred[2][3];  /* pid, uid, gid of each side */
+    volatile uint32_t type;       /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+    volatile uint32_t accepted;   /* a connection: its side 0 is there (or a pair) */
+    volatile uint32_t bound;      /* a listener: an abstract name is bound to it */
+    volatile uint32_t nslots;     /* a listener: the backlog */
+    volatile uint32_t order;      /* a listener: connections so far */
+    volatile uint32_t namelen[2]; /* each side's address (sun_path bytes), a */
+    char name[2][NAME_MAX_UNIX];  /* listener's in [0] */
     struct {
         volatile uint32_t state, order;
         volatile uint64_t key;
@@ -98,19 +98,19 @@ struct name {
 struct usock {
     struct vfs_node node;
     uint32_t type;
-    unsigned ndesc;            /* open descriptions in this process */
-    struct area *conn;         /* connected: the connection, this socket is side */
+    unsigned ndesc;    /* open descriptions in this process */
+    struct area *conn; /* connected: the connection, this socket is side */
     int side;
-    struct area *lst;          /* bound: its listener object */
-    struct area *target;       /* a client: the listener it connected to */
+    struct area *lst;    /* bound: its listener object */
+    struct area *target; /* a client: the listener it connected to */
     bool listening, bound;
-    bool counts_lst;           /* its descriptions count in lst (listening, or a bound */
-                               /* datagram socket: it receives there) */
-    struct area *dest;         /* a datagram socket connected to a name: its receiver */
+    bool counts_lst;   /* its descriptions count in lst (listening, or a bound */
+                       /* datagram socket: it receives there) */
+    struct area *dest; /* a datagram socket connected to a name: its receiver */
     struct name dest_name;
     struct area *pre[UNIX_BACKLOG]; /* listening: connections made in advance, by slot */
-    struct name name;          /* bound name */
-    int64_t sndbuf, rcvbuf;    /* as set (0: the ring's size) */
+    struct name name;               /* bound name */
+    int64_t sndbuf, rcvbuf;         /* as set (0: the ring's size) */
     struct usock *next;
 };
 
@@ -189,8 +189,7 @@ static void count(struct area *a, int side, int32_t n)
 
 static int32_t counted(const struct area *a, int side)
 {
-    return __atomic_load_n(side ? &a->h->counts.writers : &a->h->counts.readers,
-                           __ATOMIC_ACQUIRE);
+    return __atomic_load_n(side ? &a->h->counts.writers : &a->h->counts.readers, __ATOMIC_ACQUIRE);
 }
 
 static void area_put(struct area *a)
@@ -224,11 +223,11 @@ static long area_get(bool named, uint64_t dev, uint64_t ino, struct area **out)
     rc = -ENOMEM;
     if (!a->slot_mem || !a->slot_notif)
         goto fail;
-    struct cx_ret r = named ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_UNIX, 4, 0), dev, ino,
-                                              a->slot_mem, a->slot_notif)
-                            : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
-                                              RT_PIPE_AREA / CX_PAGE_SIZE, a->slot_mem,
-                                              a->slot_notif, 0);
+    struct cx_ret r =
+        named ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_UNIX, 4, 0), dev, ino, a->slot_mem,
+                                a->slot_notif)
+              : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
+                                RT_PIPE_AREA / CX_PAGE_SIZE, a->slot_mem, a->slot_notif, 0);
     long id = r.err ? -ENOMEM : (long)r.rdx;
     if (id <= 0) {
         rc = id < 0 ? id : -ENOMEM;
@@ -344,8 +343,7 @@ static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, 
         } else {
             struct rec hdr = {(uint32_t)n, namelen};
             ring_copy(a, d, head, &hdr, sizeof(hdr), false);
-            ring_copy(a, d, head + sizeof(hdr), (void *)(from ? from->path : ""), namelen,
-                      false);
+            ring_copy(a, d, head + sizeof(hdr), (void *)(from ? from->path : ""), namelen, false);
             ring_copy(a, d, head + sizeof(hdr) + namelen, (void *)buf, n, false);
             __atomic_store_n(&a->h->head[d], head + sizeof(hdr) + namelen + n, __ATOMIC_RELEASE);
             r = (int64_t)n;
@@ -719,7 +717,8 @@ static struct usock *fd_usock(int fd)
 static long check_type(uint64_t type)
 {
     uint32_t t = (uint32_t)type, base = t & SOCK_TYPE_MASK;
-    if (base >= SOCK_TYPE_LIMIT || (t & ~SOCK_TYPE_MASK & ~(uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)))
+    if (base >= SOCK_TYPE_LIMIT ||
+        (t & ~SOCK_TYPE_MASK & ~(uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)))
         return -EINVAL;
     if (base != SOCK_STREAM && base != SOCK_DGRAM && base != SOCK_SEQPACKET)
         return -ESOCKTNOSUPPORT;
@@ -1197,8 +1196,7 @@ long rt_unix_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
      * empty until the next listen or accept */
     if (premake(s, pick))
         __atomic_store_n(&h->slot[pick].state, SLOT_EMPTY, __ATOMIC_RELEASE);
-    for (unsigned i = 0; i < UNIX_BACKLOG && i < __atomic_load_n(&h->nslots, __ATOMIC_ACQUIRE);
-         i++)
+    for (unsigned i = 0; i < UNIX_BACKLOG && i < __atomic_load_n(&h->nslots, __ATOMIC_ACQUIRE); i++)
         if (__atomic_load_n(&h->slot[i].state, __ATOMIC_ACQUIRE) == SLOT_EMPTY)
             premake(s, i);
     if (rc)
@@ -1430,8 +1428,7 @@ long rt_unix_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
     }
     if (!said) {
         said = true;
-        rt_log("[runtime] setsockopt(AF_UNIX, %d, %d): not supported: ENOPROTOOPT\n", level,
-               name);
+        rt_log("[runtime] setsockopt(AF_UNIX, %d, %d): not supported: ENOPROTOOPT\n", level, name);
     }
     return -ENOPROTOOPT;
 }
@@ -1622,8 +1619,8 @@ int rt_unix_wait(struct vfs_file *f, unsigned events)
     while (!(upoll(s) & (events | POLLHUP | POLLERR))) {
         uint64_t bits;
         rt_unlock();
-        long err = a ? cx_notif_wait(a->slot_notif, CX_TIMEOUT_NONE, &bits)
-                     : rt_sleep_ns(WAIT_SLICE_NS);
+        long err =
+            a ? cx_notif_wait(a->slot_notif, CX_TIMEOUT_NONE, &bits) : rt_sleep_ns(WAIT_SLICE_NS);
         rt_lock();
         if ((err == CX_E_INTERRUPTED || err == -EINTR) && rt_signal_interrupted())
             return -EINTR;

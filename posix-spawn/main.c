@@ -371,8 +371,8 @@ static long shared_new(struct proc *pr, uint64_t pages, uint64_t slot_mem, uint6
  * and slot_notif: a new one if no process of pr's tree has it open. Returns the id of
  * pr's shared entry for it, or -errno.
  */
-static long fifo_open(struct proc *pr, uint64_t kind, uint64_t dev, uint64_t ino,
-                      uint64_t slot_mem, uint64_t slot_notif)
+static long fifo_open(struct proc *pr, uint64_t kind, uint64_t dev, uint64_t ino, uint64_t slot_mem,
+                      uint64_t slot_notif)
 {
     uint64_t tree = pr->narrowed ? pr->labels : 0;
     unsigned fi = 0, free_fi = 0, id = 1;
@@ -1844,8 +1844,8 @@ int main(int argc, char **argv)
             err = cx_reply_recv(ep, &m);
             continue;
         } else if (label == RT_LABEL_FIFO || label == RT_LABEL_UNIX) {
-            m.w[0] = (uint64_t)fifo_open(holder, label == RT_LABEL_UNIX, m.w[0], m.w[1], m.w[2],
-                                         m.w[3]);
+            m.w[0] =
+                (uint64_t)fifo_open(holder, label == RT_LABEL_UNIX, m.w[0], m.w[1], m.w[2], m.w[3]);
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;

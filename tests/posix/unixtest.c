@@ -175,8 +175,7 @@ static void pair_basics(void)
     check("so-domain", getsockopt(sv[0], SOL_SOCKET, SO_DOMAIN, &v, &vl) == 0 && v == AF_UNIX,
           "SO_DOMAIN");
     vl = sizeof v;
-    check("so-error", getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &v, &vl) == 0 && v == 0,
-          "SO_ERROR");
+    check("so-error", getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &v, &vl) == 0 && v == 0, "SO_ERROR");
     vl = sizeof v;
     check("so-sndbuf", getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &v, &vl) == 0 && v > 0,
           "SO_SNDBUF");
@@ -197,15 +196,14 @@ static void pair_basics(void)
     check("poll-rdhup", poll(&p, 1, 0) == 1 && p.revents == (POLLIN | POLLOUT | POLLRDHUP),
           "after the peer's SHUT_WR");
     check("shutdown-wr-eof", recv(sv[0], buf, sizeof buf, 0) == 0, "no end of file");
-    check("shutdown-wr-still-reads", send(sv[0], "back", 4, 0) == 4 &&
-                                         recv(sv[1], buf, sizeof buf, 0) == 4,
+    check("shutdown-wr-still-reads",
+          send(sv[0], "back", 4, 0) == 4 && recv(sv[1], buf, sizeof buf, 0) == 4,
           "the other direction");
     errno = 0;
     check("shutdown-wr-epipe", send(sv[1], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE,
           "send after SHUT_WR");
     close(sv[1]);
-    check("poll-hup", poll(&p, 1, 0) == 1 &&
-                          p.revents == (POLLIN | POLLOUT | POLLRDHUP | POLLHUP),
+    check("poll-hup", poll(&p, 1, 0) == 1 && p.revents == (POLLIN | POLLOUT | POLLRDHUP | POLLHUP),
           "after the peer's close");
     close(sv[0]);
 
@@ -448,8 +446,8 @@ static void named(const char *dir, const char *self)
     check("bind-makes-socket-file", stat(path, &st) == 0 && S_ISSOCK(st.st_mode), "stat");
     int c = socket(AF_UNIX, SOCK_STREAM, 0);
     errno = 0;
-    check("connect-not-listening", connect(c, (struct sockaddr *)&a, len) == -1 &&
-                                       errno == ECONNREFUSED,
+    check("connect-not-listening",
+          connect(c, (struct sockaddr *)&a, len) == -1 && errno == ECONNREFUSED,
           "ECONNREFUSED before listen");
     close(c);
     int l2 = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -516,8 +514,8 @@ static void named(const char *dir, const char *self)
           s >= 0 && (fcntl(s, F_GETFL) & O_NONBLOCK) && (fcntl(s, F_GETFD) & FD_CLOEXEC),
           "accept4 flags");
     gl = sizeof got;
-    check("accepted-getsockname", getsockname(s, (struct sockaddr *)&got, &gl) == 0 &&
-                                      !strcmp(got.sun_path, path),
+    check("accepted-getsockname",
+          getsockname(s, (struct sockaddr *)&got, &gl) == 0 && !strcmp(got.sun_path, path),
           "the accepted socket's name");
     /* the name goes, the connection stays */
     check("unlink", unlink(path) == 0, "unlink");
@@ -551,8 +549,8 @@ static void named(const char *dir, const char *self)
     listen(l, 1);
     c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
     errno = 0;
-    check("connect-eprototype",
-          connect(c, (struct sockaddr *)&a, len) == -1 && errno == EPROTOTYPE, "EPROTOTYPE");
+    check("connect-eprototype", connect(c, (struct sockaddr *)&a, len) == -1 && errno == EPROTOTYPE,
+          "EPROTOTYPE");
     close(c);
     close(l);
     unlink(path);
@@ -603,8 +601,8 @@ static void named_dgram(const char *dir)
     struct sockaddr_un from;
     socklen_t fl = sizeof from;
     ssize_t n = recvfrom(srv, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-    check("dgram-recvfrom", n == 2 && !memcmp(buf, "hi", 2) && fl == cl &&
-                                !strcmp(from.sun_path, cp),
+    check("dgram-recvfrom",
+          n == 2 && !memcmp(buf, "hi", 2) && fl == cl && !strcmp(from.sun_path, cp),
           "the datagram and its sender");
     check("dgram-reply", sendto(srv, "re", 2, 0, (struct sockaddr *)&from, fl) == 2, "sendto");
     check("dgram-child", wait_child(pid) == 0, "the child failed");
@@ -613,8 +611,8 @@ static void named_dgram(const char *dir)
     check("dgram-connect", connect(c, (struct sockaddr *)&sa, sl) == 0, "connect");
     struct sockaddr_un p;
     socklen_t pl = sizeof p;
-    check("dgram-getpeername", getpeername(c, (struct sockaddr *)&p, &pl) == 0 && pl == sl &&
-                                   !strcmp(p.sun_path, sp),
+    check("dgram-getpeername",
+          getpeername(c, (struct sockaddr *)&p, &pl) == 0 && pl == sl && !strcmp(p.sun_path, sp),
           "the connected name");
     check("dgram-send-connected", send(c, "conn", 4, 0) == 4 && write(c, "w", 1) == 1, "send");
     fl = sizeof from;
@@ -631,13 +629,13 @@ static void named_dgram(const char *dir)
     close(c);
     c = socket(AF_UNIX, SOCK_DGRAM, 0);
     errno = 0;
-    check("dgram-sendto-stale", sendto(c, "x", 1, 0, (struct sockaddr *)&sa, sl) == -1 &&
-                                    errno == ECONNREFUSED,
+    check("dgram-sendto-stale",
+          sendto(c, "x", 1, 0, (struct sockaddr *)&sa, sl) == -1 && errno == ECONNREFUSED,
           "a socket file nobody has bound");
     unlink(sp);
     errno = 0;
-    check("dgram-sendto-enoent", sendto(c, "x", 1, 0, (struct sockaddr *)&sa, sl) == -1 &&
-                                     errno == ENOENT,
+    check("dgram-sendto-enoent",
+          sendto(c, "x", 1, 0, (struct sockaddr *)&sa, sl) == -1 && errno == ENOENT,
           "a missing path");
     close(c);
 }
@@ -691,14 +689,14 @@ static void abstract(void)
     check("abstract-bind", bind(l, (struct sockaddr *)&a, len) == 0, "bind");
     int l2 = socket(AF_UNIX, SOCK_STREAM, 0);
     errno = 0;
-    check("abstract-eaddrinuse",
-          bind(l2, (struct sockaddr *)&a, len) == -1 && errno == EADDRINUSE, "EADDRINUSE");
+    check("abstract-eaddrinuse", bind(l2, (struct sockaddr *)&a, len) == -1 && errno == EADDRINUSE,
+          "EADDRINUSE");
     close(l2);
     listen(l, 2);
     struct sockaddr_un got;
     socklen_t gl = sizeof got;
-    check("abstract-getsockname", getsockname(l, (struct sockaddr *)&got, &gl) == 0 &&
-                                      gl == len && !memcmp(&got, &a, len),
+    check("abstract-getsockname",
+          getsockname(l, (struct sockaddr *)&got, &gl) == 0 && gl == len && !memcmp(&got, &a, len),
           "the abstract name");
     pid_t pid = fork();
     if (pid == 0) {
@@ -751,8 +749,9 @@ int main(int argc, char **argv)
     struct sockaddr_un a;
     socklen_t len = set_addr(&a, "/var/run/nscd/socket");
     errno = 0;
-    check("nscd-missing", connect(c, (struct sockaddr *)&a, len) == -1 &&
-                              (errno == ENOENT || errno == ECONNREFUSED),
+    check("nscd-missing",
+          connect(c, (struct sockaddr *)&a, len) == -1 &&
+              (errno == ENOENT || errno == ECONNREFUSED),
           "connect to nscd");
     close(c);
     check("getpwnam", getpwnam("root") != NULL, "getpwnam(root)");
