@@ -1619,8 +1619,11 @@ int rt_unix_wait(struct vfs_file *f, unsigned events)
     while (!(upoll(s) & (events | POLLHUP | POLLERR))) {
         uint64_t bits;
         rt_unlock();
+        /* a client before its accept also watches its listener: it looks again */
+        bool pending = s->conn && s->side == 1 && !s->conn->h->accepted;
         long err =
-            a ? cx_notif_wait(a->slot_notif, CX_TIMEOUT_NONE, &bits) : rt_sleep_ns(WAIT_SLICE_NS);
+            a ? cx_notif_wait(a->slot_notif, pending ? 10 * WAIT_SLICE_NS : CX_TIMEOUT_NONE, &bits)
+              : rt_sleep_ns(WAIT_SLICE_NS);
         rt_lock();
         if ((err == CX_E_INTERRUPTED || err == -EINTR) && rt_signal_interrupted())
             return -EINTR;
