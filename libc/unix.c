@@ -68,7 +68,7 @@ struct unix_hdr {
     volatile int32_t cred[2][3];  /* pid, uid, gid of each side */
     volatile uint32_t type;       /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
     volatile uint32_t accepted;   /* a connection: its side 0 is there (or a pair) */
-    volatile uint32_t bound;      /* a listener: an abstract name is bound to it */
+    volatile uint32_t bound;      /* a listener: processes holding its abstract name */
     volatile uint32_t nslots;     /* a listener: the backlog */
     volatile uint32_t order;      /* a listener: connections so far */
     volatile uint32_t namelen[2]; /* each side's address (sun_path bytes), a */
@@ -608,7 +608,7 @@ static void unix_release(struct vfs_node *n)
     if (!s)
         return;
     if (s->lst && s->bound && s->name.len && !s->name.path[0])
-        __atomic_store_n(&s->lst->h->bound, 0, __ATOMIC_RELEASE); /* the abstract name */
+        __atomic_sub_fetch(&s->lst->h->bound, 1, __ATOMIC_ACQ_REL); /* the abstract name */
     area_put(s->conn);
     area_put(s->lst);
     area_put(s->target);
@@ -669,6 +669,8 @@ void rt_unix_after_fork(void)
             count(s->conn, s->side, (int32_t)s->ndesc);
         if (s->counts_lst)
             count(s->lst, 0, (int32_t)s->ndesc);
+        if (s->lst && s->bound && s->name.len && !s->name.path[0])
+            __atomic_add_fetch(&s->lst->h->bound, 1, __ATOMIC_ACQ_REL); /* one more holder */
     }
 }
 
@@ -923,8 +925,11 @@ long rt_unix_bind(int fd, uint64_t uaddr, uint64_t len)
     rc = name_key(&n, &dev, &ino);
     if (!rc)
         rc = (int)area_get(true, dev, ino, &a);
-    if (!rc && !n.path[0] && __atomic_exchange_n(&a->h->bound, 1, __ATOMIC_ACQ_REL))
-        rc = -EADDRINUSE;
+    uint32_t none = 0;
+    if (!rc && !n.path[0] &&
+        !__atomic_compare_exchange_n(&a->h->bound, &none, 1, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        rc = -EADDRINUSE; /* bound counts the processes holding the name */
     if (rc) {
         area_put(a);
         if (made)
@@ -978,7 +983,8 @@ long rt_unix_listen(int fd, int backlog)
         return -EOPNOTSUPP;
     if (!s->bound || s->conn)
         return -EINVAL;
-    unsigned n = backlog < 1 ? 1 : backlog > UNIX_BACKLOG ? UNIX_BACKLOG : (unsigned)backlog;
+    /* Linux queues backlog + 1 connections */
+    unsigned n = backlog < 0 ? 1 : backlog >= UNIX_BACKLOG ? UNIX_BACKLOG : (unsigned)backlog + 1;
     struct unix_hdr *h = s->lst->h;
     uint32_t had = __atomic_load_n(&h->nslots, __ATOMIC_ACQUIRE);
     if (had > UNIX_BACKLOG)
@@ -1003,9 +1009,10 @@ long rt_unix_listen(int fd, int backlog)
 
 /* Waits (without the runtime lock) on a's notification until ready() holds for s, or a
  * signal: 0, or -EINTR; -EBADF if fd no longer names s. */
-static int wait_on(struct area *a, int fd, struct usock *s, bool (*ready)(struct usock *))
+static int wait_on(struct area *a, int fd, struct usock *s,
+                   bool (*ready)(struct usock *, struct area *))
 {
-    while (!ready(s)) {
+    while (!ready(s, a)) {
         uint64_t bits;
         rt_unlock();
         long err = cx_notif_wait(a->slot_notif, WAIT_SLICE_NS * 10, &bits);
@@ -1019,10 +1026,12 @@ static int wait_on(struct area *a, int fd, struct usock *s, bool (*ready)(struct
     return 0;
 }
 
-static bool slot_free(struct usock *s)
+/* Whether listener l has a free slot (or nobody listens: connect says so). */
+static bool slot_free(struct usock *s, struct area *l)
 {
-    struct unix_hdr *h = s->target->h;
-    if (counted(s->target, 0) <= 0)
+    (void)s;
+    struct unix_hdr *h = l->h;
+    if (counted(l, 0) <= 0)
         return true; /* nobody listens: connect says so */
     for (unsigned i = 0; i < UNIX_BACKLOG; i++)
         if (__atomic_load_n(&h->slot[i].state, __ATOMIC_ACQUIRE) == SLOT_FREE)
@@ -1030,8 +1039,9 @@ static bool slot_free(struct usock *s)
     return false;
 }
 
-static bool slot_waiting(struct usock *s)
+static bool slot_waiting(struct usock *s, struct area *l)
 {
+    (void)l;
     return (upoll(s) & POLLIN) != 0;
 }
 
@@ -1116,9 +1126,9 @@ long rt_unix_connect(int fd, uint64_t uaddr, uint64_t len)
             r = -EAGAIN;
             goto fail;
         }
-        s->target = l; /* slot_free looks at it */
         int w = wait_on(l, fd, s, slot_free);
-        s->target = NULL;
+        if (!w && s->conn)
+            w = -EISCONN; /* another thread connected it meanwhile */
         if (w) {
             r = w;
             goto fail;
@@ -1242,13 +1252,15 @@ long rt_unix_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
 
 /* ---- data calls ---- */
 
-static bool can_send(struct usock *s)
+static bool can_send(struct usock *s, struct area *a)
 {
+    (void)a;
     return (upoll(s) & POLLOUT) != 0;
 }
 
-static bool can_recv(struct usock *s)
+static bool can_recv(struct usock *s, struct area *a)
 {
+    (void)a;
     return (upoll(s) & (POLLIN | POLLHUP)) != 0;
 }
 

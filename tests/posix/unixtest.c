@@ -555,6 +555,28 @@ static void named(const char *dir, const char *self)
     close(l);
     unlink(path);
 
+    /* a full backlog: Linux queues backlog + 1; then a non-blocking connect is EAGAIN */
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    bind(l, (struct sockaddr *)&a, len);
+    listen(l, 2);
+    int queued = 0, cs[8];
+    errno = 0;
+    for (int i = 0; i < 8; i++) {
+        cs[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (connect(cs[i], (struct sockaddr *)&a, len) != 0)
+            break;
+        queued++;
+    }
+    check("backlog-full-eagain", queued == 3 && errno == EAGAIN, "backlog 2 queues 3");
+    s = accept(l, NULL, NULL);
+    check("backlog-after-accept", s >= 0 && connect(cs[queued], (struct sockaddr *)&a, len) == 0,
+          "a connect after an accept");
+    close(s);
+    for (int i = 0; i <= queued && i < 8; i++)
+        close(cs[i]);
+    close(l);
+    unlink(path);
+
     /* seqpacket over a name keeps records */
     l = socket(AF_UNIX, SOCK_SEQPACKET, 0);
     bind(l, (struct sockaddr *)&a, len);
