@@ -116,7 +116,7 @@ static struct shared shared[MAX_SHARED];
  * connection's), the object the same pipe-sized area, whose first page the runtime lays
  * out like a pipe's header (so pipes_forget takes a dead process's ends out of it too).
  */
-#define MAX_FIFOS 64
+#define MAX_FIFOS 256 /* FIFOs and AF_UNIX objects: at most one per shared entry */
 struct fifo {
     unsigned entries; /* shared entries derived from it (0: free) */
     uint64_t kind;    /* 0 a FIFO (RT_LABEL_FIFO), 1 an AF_UNIX object (RT_LABEL_UNIX) */
