@@ -534,6 +534,8 @@ static int unix_ioctl(struct vfs_file *f, unsigned long req, void *arg)
 {
     struct usock *s = usock_of_node(f->node);
     int n = 0;
+    if ((req == SIOCOUTQ || req == FIONREAD) && !rt_user_range((uint64_t)arg, sizeof(n)))
+        return -EFAULT;
     if (req == SIOCOUTQ) {
         int64_t used = s->conn ? ring_used(s->conn, s->side, NULL) : 0;
         n = used > 0 ? (int)used : 0;

@@ -294,6 +294,26 @@ static void pair_basics(void)
 }
 
 /* MSG_WAITALL collects pieces the child writes apart. */
+/* A descriptor of a pair inherited across posix_spawn (vfork and exec). */
+static void spawn_inherit(const char *self)
+{
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    char fdbuf[16];
+    snprintf(fdbuf, sizeof fdbuf, "%d", sv[1]);
+    char *args[] = {(char *)self, "inherit", fdbuf, NULL};
+    pid_t pid = 0;
+    errno = posix_spawn(&pid, self, NULL, NULL, args, environ);
+    close(sv[1]);
+    char buf[16] = {0};
+    ssize_t n = read(sv[0], buf, sizeof buf);
+    check("spawn-inherit-read", n == 7 && !memcmp(buf, "spawned", 7), "from the spawned child");
+    check("spawn-inherit-write", write(sv[0], "ok", 2) == 2, "to the spawned child");
+    check("spawn-inherit-child", pid > 0 && wait_child(pid) == 0, "the spawned child failed");
+    check("spawn-inherit-eof", read(sv[0], buf, sizeof buf) == 0, "end of file after its exit");
+    close(sv[0]);
+}
+
 static void waitall(void)
 {
     int sv[2];
@@ -749,12 +769,20 @@ int main(int argc, char **argv)
         return client_main(argv[2], (pid_t)atoi(argv[3]));
     if (argc == 3 && !strcmp(argv[1], "serve"))
         return serve_main(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "inherit")) { /* writes to an inherited pair end */
+        char buf[8];
+        int fd = atoi(argv[2]);
+        if (write(fd, "spawned", 7) != 7 || read(fd, buf, sizeof buf) != 2)
+            return 2;
+        return 0;
+    }
     alarm(120); /* a hang ends the run instead of stalling it */
     pair_stream_fork();
     pair_dgram_fork(SOCK_DGRAM, "pair-dgram");
     pair_dgram_fork(SOCK_SEQPACKET, "pair-seqpacket");
     pair_basics();
     waitall();
+    spawn_inherit(argv[0]);
     blocking_wakeups();
     char dir[64];
     snprintf(dir, sizeof dir, "/tmp/unixtest.%d", (int)getpid());
