@@ -108,9 +108,10 @@ struct usock {
                        /* datagram socket: it receives there) */
     struct area *dest; /* a datagram socket connected to a name: its receiver */
     struct name dest_name;
-    struct area *pre[UNIX_BACKLOG]; /* listening: connections made in advance, by slot */
-    struct name name;               /* bound name */
-    int64_t sndbuf, rcvbuf;         /* as set (0: the ring's size) */
+    struct area *pre[UNIX_BACKLOG];    /* listening: connections made in advance, by slot */
+    struct name name;                  /* bound name */
+    int64_t sndbuf, rcvbuf;            /* as set (0: the ring's size) */
+    uint64_t rcvtimeo_ns, sndtimeo_ns; /* SO_RCVTIMEO, SO_SNDTIMEO (0: for ever) */
     struct usock *next;
 };
 
@@ -1011,13 +1012,17 @@ long rt_unix_listen(int fd, int backlog)
 
 /* Waits (without the runtime lock) on a's notification until ready() holds for s, or a
  * signal: 0, or -EINTR; -EBADF if fd no longer names s. */
-static int wait_on(struct area *a, int fd, struct usock *s,
-                   bool (*ready)(struct usock *, struct area *))
+static int wait_until(struct area *a, int fd, struct usock *s,
+                      bool (*ready)(struct usock *, struct area *), uint64_t deadline)
 {
     while (!ready(s, a)) {
-        uint64_t bits;
+        uint64_t bits, now = cx_clock_ns(), ns = WAIT_SLICE_NS * 10;
+        if (deadline && now >= deadline)
+            return -EAGAIN; /* SO_RCVTIMEO, SO_SNDTIMEO */
+        if (deadline && deadline - now < ns)
+            ns = deadline - now;
         rt_unlock();
-        long err = cx_notif_wait(a->slot_notif, WAIT_SLICE_NS * 10, &bits);
+        long err = cx_notif_wait(a->slot_notif, ns, &bits);
         rt_lock();
         if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
             return -EINTR;
@@ -1026,6 +1031,12 @@ static int wait_on(struct area *a, int fd, struct usock *s,
     }
     wake(a); /* others may wait on the same notification */
     return 0;
+}
+
+static int wait_on(struct area *a, int fd, struct usock *s,
+                   bool (*ready)(struct usock *, struct area *))
+{
+    return wait_until(a, fd, s, ready, 0);
 }
 
 /* Whether listener l has a free slot (or nobody listens: connect says so). */
@@ -1276,7 +1287,7 @@ static bool nonblocking(int fd, int flags)
  * (or what it had before a signal or an error). */
 static long do_send(int fd, struct usock *s, const uint8_t *buf, uint64_t n, int flags)
 {
-    uint64_t done = 0;
+    uint64_t done = 0, deadline = s->sndtimeo_ns ? cx_clock_ns() + s->sndtimeo_ns : 0;
     long r;
     for (;;) {
         r = conn_send(s, buf + done, n - done);
@@ -1289,7 +1300,7 @@ static long do_send(int fd, struct usock *s, const uint8_t *buf, uint64_t n, int
         }
         if (r != -EAGAIN || nonblocking(fd, flags))
             break;
-        int w = wait_on(s->conn, fd, s, can_send);
+        int w = wait_until(s->conn, fd, s, can_send, deadline);
         if (w) {
             r = w;
             break;
@@ -1356,7 +1367,7 @@ static long do_recv(int fd, struct usock *s, uint8_t *buf, uint64_t n, int flags
                     struct name *from)
 {
     bool peek = (flags & MSG_PEEK) != 0;
-    uint64_t done = 0;
+    uint64_t done = 0, deadline = s->rcvtimeo_ns ? cx_clock_ns() + s->rcvtimeo_ns : 0;
     long r;
     for (;;) {
         r = sock_recv(s, buf + done, n - done, peek, full, from);
@@ -1380,7 +1391,7 @@ static long do_recv(int fd, struct usock *s, uint8_t *buf, uint64_t n, int flags
             }
             continue;
         }
-        int w = wait_on(a, fd, s, can_recv);
+        int w = wait_until(a, fd, s, can_recv, deadline);
         if (w) {
             r = w;
             break;
@@ -1440,6 +1451,23 @@ long rt_unix_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
         *(name == 7 ? &s->sndbuf : &s->rcvbuf) = v < 2048 ? 2048 : v;
         return 0;
     }
+    if (level == SOL_SOCKET && (name == 20 || name == 21)) { /* SO_RCVTIMEO, SO_SNDTIMEO */
+        int64_t tv[2];
+        if (len < sizeof(tv))
+            return -EINVAL;
+        if (!rt_user_range(val, sizeof(tv)))
+            return -EFAULT;
+        memcpy(tv, (const void *)val, sizeof(tv));
+        if (tv[1] < 0 || tv[1] >= 1000000)
+            return -EDOM;
+        if (tv[0] < 0)
+            tv[0] = tv[1] = 0; /* Linux: a negative time is "for ever" */
+        if (tv[0] > 100000000)
+            tv[0] = 100000000;
+        uint64_t ns = (uint64_t)tv[0] * 1000000000ull + (uint64_t)tv[1] * 1000ull;
+        *(name == 20 ? &s->rcvtimeo_ns : &s->sndtimeo_ns) = ns;
+        return 0;
+    }
     if (!said) {
         said = true;
         rt_log("[runtime] setsockopt(AF_UNIX, %d, %d): not supported: ENOPROTOOPT\n", level, name);
@@ -1479,6 +1507,18 @@ long rt_unix_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen
         int64_t b = name == 7 ? s->sndbuf : s->rcvbuf;
         v[0] = b ? (int32_t)(b * 2) : (int32_t)UNIX_RING;
         break;
+    }
+    case 20: /* SO_RCVTIMEO, SO_SNDTIMEO: a struct timeval */
+    case 21: {
+        uint64_t ns = name == 20 ? s->rcvtimeo_ns : s->sndtimeo_ns;
+        int64_t tv[2] = {(int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull / 1000)};
+        uint32_t k = (uint32_t)len < sizeof(tv) ? (uint32_t)len : sizeof(tv);
+        if (k && !rt_user_range(val, k))
+            return -EFAULT;
+        memcpy((void *)val, tv, k);
+        len = (int32_t)k;
+        memcpy((void *)ulen, &len, 4);
+        return 0;
     }
     case 17: /* SO_PEERCRED: the peer's at connect or socketpair */
         size = 12;

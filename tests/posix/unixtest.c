@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -270,6 +271,25 @@ static void pair_basics(void)
     check("dgram-peer-gone", send(sv[0], "x", 1, MSG_NOSIGNAL) == -1 && errno == ECONNREFUSED,
           "send to a closed datagram peer");
     close(sv[0]);
+
+    /* SO_RCVTIMEO: a blocking recv gives up with EAGAIN */
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct timeval tv = {0, 40000}, tv2 = {0, 0};
+    socklen_t tl = sizeof tv2;
+    check("so-rcvtimeo-set",
+          setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 &&
+              getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv2, &tl) == 0 && tv2.tv_sec == 0 &&
+              tv2.tv_usec >= 40000 && tv2.tv_usec < 60000,
+          "SO_RCVTIMEO");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    errno = 0;
+    n = recv(sv[0], buf, sizeof buf, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    check("so-rcvtimeo", n == -1 && errno == EAGAIN && ms >= 30 && ms < 2000, "the timeout");
+    close(sv[0]);
+    close(sv[1]);
 
     /* sendmsg and recvmsg with vectors */
     socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
