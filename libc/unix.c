@@ -26,6 +26,10 @@
  * the slot. A client holds the listener until its socket goes, so that it sees the
  * listener's end before the accept.
  *
+ * A bound datagram socket receives in ring 0 of its name's object: sendto a name writes
+ * a record with the sender's name there (any process of the sandbox may), and connect of
+ * a datagram socket holds its destination's object.
+ *
  * Everything read from a shared header is untrusted (another process of the sandbox
  * may write anything there): indices are read once and checked, a ring whose counts
  * make no sense is EIO, lengths are clamped; nothing here indexes by a shared value
@@ -41,7 +45,6 @@
 #define NAME_MAX_UNIX 108 /* sun_path */
 #define SOL_SOCKET 1
 #define MSG_TRUNC 0x20
-#define MSG_CTRUNC 0x8
 #define SIOCOUTQ 0x5411
 #define SHUT_RD_BIT 1u
 #define SHUT_WR_BIT 2u
