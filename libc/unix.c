@@ -728,6 +728,8 @@ static long check_type(uint64_t type)
     if (base >= SOCK_TYPE_LIMIT ||
         (t & ~SOCK_TYPE_MASK & ~(uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)))
         return -EINVAL;
+    if (base == 3) /* SOCK_RAW: Linux makes a datagram socket of it */
+        return SOCK_DGRAM;
     if (base != SOCK_STREAM && base != SOCK_DGRAM && base != SOCK_SEQPACKET)
         return -ESOCKTNOSUPPORT;
     return base;
@@ -1109,14 +1111,14 @@ long rt_unix_connect(int fd, uint64_t uaddr, uint64_t len)
         return -EINVAL;
     if (s->type == SOCK_DGRAM)
         return dgram_connect(s, &n);
+    uint64_t dev, ino;
+    rc = name_key(&n, &dev, &ino); /* Linux looks the name up first */
+    if (rc)
+        return rc;
     if (s->conn)
         return -EISCONN;
     if (s->listening)
         return -EINVAL;
-    uint64_t dev, ino;
-    rc = name_key(&n, &dev, &ino);
-    if (rc)
-        return rc;
     struct area *l;
     long r = area_get(true, dev, ino, &l);
     if (r)
@@ -1433,7 +1435,7 @@ long rt_unix_shutdown(int fd, int how)
     if (how < 0 || how > 2)
         return -EINVAL;
     if (!s->conn)
-        return -ENOTCONN;
+        return 0; /* Linux: nobody to tell, and a later connect starts afresh */
     uint32_t bits = (how != 1 ? SHUT_RD_BIT : 0) | (how != 0 ? SHUT_WR_BIT : 0);
     __atomic_or_fetch(&s->conn->h->shut[s->side], bits, __ATOMIC_ACQ_REL);
     wake(s->conn);

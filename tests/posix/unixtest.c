@@ -313,6 +313,65 @@ static void pair_basics(void)
           "socketpair(AF_INET)");
 }
 
+/* The errors of calls on sockets in the wrong state. */
+static void states(void)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    char buf[4];
+    struct pollfd p = {s, POLLIN | POLLOUT, 0};
+    check("unconnected-poll", poll(&p, 1, 0) == 1 && p.revents == (POLLOUT | POLLHUP),
+          "an unconnected stream socket");
+    errno = 0;
+    check("unconnected-recv-einval", recv(s, buf, 1, MSG_DONTWAIT) == -1 && errno == EINVAL,
+          "recv");
+    errno = 0;
+    check("unconnected-send-enotconn", send(s, "x", 1, MSG_NOSIGNAL) == -1 && errno == ENOTCONN,
+          "send");
+    check("unconnected-shutdown", shutdown(s, SHUT_RDWR) == 0, "shutdown");
+    struct sockaddr_un a;
+    socklen_t len = sizeof a;
+    errno = 0;
+    check("unconnected-getpeername-enotconn",
+          getpeername(s, (struct sockaddr *)&a, &len) == -1 && errno == ENOTCONN, "getpeername");
+    errno = 0;
+    check("unbound-listen-einval", listen(s, 1) == -1 && errno == EINVAL, "listen");
+    errno = 0;
+    check("accept-not-listening-einval", accept(s, NULL, NULL) == -1 && errno == EINVAL, "accept");
+    close(s);
+    errno = 0;
+    check("socket-bad-protocol", socket(AF_UNIX, SOCK_STREAM, 5) == -1 && errno == EPROTONOSUPPORT,
+          "protocol 5");
+    s = socket(AF_UNIX, SOCK_RAW, 0);
+    int v = 0;
+    socklen_t vl = sizeof v;
+    check("socket-raw-is-dgram",
+          s >= 0 && !getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &vl) && v == SOCK_DGRAM, "SOCK_RAW");
+    close(s);
+    errno = 0;
+    check("socket-rdm", socket(AF_UNIX, SOCK_RDM, 0) == -1 && errno == ESOCKTNOSUPPORT, "SOCK_RDM");
+    errno = 0;
+    check("socket-bad-flags", socket(AF_UNIX, SOCK_STREAM | 0x100, 0) == -1 && errno == EINVAL,
+          "bad flags");
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    len = set_addr(&a, "/nonexistent-dir/x");
+    errno = 0;
+    check("connected-connect-lookup-first",
+          connect(sv[0], (struct sockaddr *)&a, len) == -1 && errno == ENOENT, "ENOENT first");
+    errno = 0;
+    check("bind-enoent-dir", bind(sv[0], (struct sockaddr *)&a, len) == -1 && errno == ENOENT,
+          "bind in a missing directory");
+    a.sun_family = AF_INET;
+    errno = 0;
+    check("bind-wrong-family", bind(sv[1], (struct sockaddr *)&a, len) == -1 && errno == EINVAL,
+          "bind with AF_INET");
+    errno = 0;
+    check("bind-short", bind(sv[1], (struct sockaddr *)&a, 1) == -1 && errno == EINVAL,
+          "an address of 1 byte");
+    close(sv[0]);
+    close(sv[1]);
+}
+
 /* MSG_WAITALL collects pieces the child writes apart. */
 /* A descriptor of a pair inherited across posix_spawn (vfork and exec). */
 static void spawn_inherit(const char *self)
@@ -548,6 +607,9 @@ static void named(const char *dir, const char *self)
     check("listener-not-readable", poll(&p, 1, 0) == 0, "readable with nobody waiting");
     c = socket(AF_UNIX, SOCK_STREAM, 0);
     check("connect", connect(c, (struct sockaddr *)&a, len) == 0, "connect");
+    errno = 0;
+    check("connect-again-eisconn", connect(c, (struct sockaddr *)&a, len) == -1 && errno == EISCONN,
+          "EISCONN");
     check("listener-readable", poll(&p, 1, 1000) == 1 && p.revents == POLLIN, "poll");
     int s = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     check("accept4-flags",
@@ -801,6 +863,7 @@ int main(int argc, char **argv)
     pair_dgram_fork(SOCK_DGRAM, "pair-dgram");
     pair_dgram_fork(SOCK_SEQPACKET, "pair-seqpacket");
     pair_basics();
+    states();
     waitall();
     spawn_inherit(argv[0]);
     blocking_wakeups();
