@@ -56,6 +56,8 @@
 #define SLOT_WAITING 3 /* connected, waiting for accept */
 #define SLOT_TAKEN 4   /* an accept is taking it */
 #define WAIT_SLICE_NS 10000000ull
+#define RESET_PENDING 1 /* the peer went with data unread: the next receive says so */
+#define RESET_TOLD 2    /* said once (Linux's sk_err, taken by the call that sees it) */
 
 struct rec {
     uint32_t len, namelen; /* then namelen bytes of the sender's name, then len bytes */
@@ -68,6 +70,7 @@ struct unix_hdr {
     volatile uint64_t head[2], tail[2]; /* ring d: written by side d, bytes ever */
     volatile int32_t wlock[2], rlock[2];
     volatile uint32_t shut[2];    /* each side's own shutdown (SHUT_RD_BIT, SHUT_WR_BIT) */
+    volatile uint32_t reset[2];   /* ECONNRESET for that side: RESET_PENDING, RESET_TOLD */
     volatile int32_t cred[2][3];  /* pid, uid, gid of each side */
     volatile uint32_t type;       /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
     volatile uint32_t accepted;   /* a connection: its side 0 is there (or a pair) */
@@ -183,12 +186,12 @@ static void wake(struct area *a)
 }
 
 /* Counts n descriptions of side in a's header (and this process's share of them). */
-static void count(struct area *a, int side, int32_t n)
+static int32_t count(struct area *a, int side, int32_t n)
 {
     unsigned i = (unsigned)rt->proc_index % RT_MAX_PROCS;
     struct rt_pipe_ring *c = &a->h->counts;
     __atomic_add_fetch(side ? &c->writers_of[i] : &c->readers_of[i], n, __ATOMIC_ACQ_REL);
-    __atomic_add_fetch(side ? &c->writers : &c->readers, n, __ATOMIC_ACQ_REL);
+    return __atomic_add_fetch(side ? &c->writers : &c->readers, n, __ATOMIC_ACQ_REL);
 }
 
 static int32_t counted(const struct area *a, int side)
@@ -322,6 +325,28 @@ static bool snd_shut(const struct usock *s)
     if (own & SHUT_WR_BIT)
         return true;
     return s->type != SOCK_DGRAM && ((other & SHUT_RD_BIT) || peer_gone(s));
+}
+
+/* Whether s has a reset to report: its peer went with data unread, or its listener went
+ * before the accept (Linux: ECONNRESET, once, then end of file). */
+static bool reset_pending(const struct usock *s)
+{
+    if (!s->conn || s->type == SOCK_DGRAM)
+        return false;
+    uint32_t r = __atomic_load_n(&s->conn->h->reset[s->side], __ATOMIC_ACQUIRE);
+    if (r == RESET_PENDING)
+        return true;
+    return r == 0 && s->side == 1 && !__atomic_load_n(&s->conn->h->accepted, __ATOMIC_ACQUIRE) &&
+           peer_gone(s);
+}
+
+/* Takes s's reset if it has one: true once. */
+static bool take_reset(struct usock *s)
+{
+    if (!reset_pending(s))
+        return false;
+    return __atomic_exchange_n(&s->conn->h->reset[s->side], RESET_TOLD, __ATOMIC_ACQ_REL) !=
+           RESET_TOLD;
 }
 
 /* Writes into ring d of a, without waiting: bytes of a stream (as many as fit), or one
@@ -475,7 +500,7 @@ static int64_t sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32
         return s->type == SOCK_DGRAM ? -EAGAIN : -EINVAL;
     int64_t r = ring_recv(a, d, s->type, buf, n, peek, full, from);
     if (r == -EAGAIN && s->conn && rcv_shut(s))
-        return 0;
+        return take_reset(s) ? -ECONNRESET : 0;
     return r;
 }
 
@@ -500,6 +525,8 @@ static unsigned upoll(struct usock *s)
     if (!s->conn)
         return ev | POLLOUT | POLLWRNORM | (s->type == SOCK_DGRAM ? 0 : POLLHUP);
     bool rs = rcv_shut(s), ss = snd_shut(s);
+    if (reset_pending(s))
+        ev |= POLLERR;
     if (rs)
         ev |= POLLIN | POLLRDNORM | POLLRDHUP;
     if (rs && ss)
@@ -598,7 +625,12 @@ static void unix_close(struct vfs_file *f)
     struct usock *s = usock_of_node(f->node);
     s->ndesc--;
     if (s->conn) {
-        count(s->conn, s->side, -1);
+        /* the side's last description, with data it did not read: the peer is reset */
+        uint32_t none = 0;
+        if (count(s->conn, s->side, -1) == 0 && s->type != SOCK_DGRAM &&
+            ring_used(s->conn, !s->side, NULL) != 0)
+            __atomic_compare_exchange_n(&s->conn->h->reset[!s->side], &none, RESET_PENDING, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
         wake(s->conn); /* the peer may see end of file or EPIPE now */
     }
     if (s->counts_lst) {
@@ -1497,7 +1529,8 @@ long rt_unix_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen
     case 3: /* SO_TYPE */
         v[0] = (int32_t)s->type;
         break;
-    case 4: /* SO_ERROR */
+    case 4: /* SO_ERROR: a reset, taken */
+        v[0] = take_reset(s) ? ECONNRESET : 0;
         break;
     case 39: /* SO_DOMAIN */
         v[0] = AF_UNIX;

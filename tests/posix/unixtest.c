@@ -657,6 +657,52 @@ static void named(const char *dir, const char *self)
     close(l);
     unlink(path);
 
+    /* a client that writes and closes before the accept loses nothing */
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    bind(l, (struct sockaddr *)&a, len);
+    listen(l, 2);
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)&a, len);
+    write(c, "early", 5);
+    close(c);
+    s = accept(l, NULL, NULL);
+    char early[8] = {0};
+    ssize_t e1 = read(s, early, sizeof early), e2 = read(s, early + 5, 1);
+    check("closed-before-accept", e1 == 5 && e2 == 0 && !strcmp(early, "early"),
+          "the data of a client gone before the accept");
+    /* the accepted end goes with data unread: the client is reset once */
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)&a, len);
+    close(s);
+    s = accept(l, NULL, NULL);
+    write(c, "x", 1);
+    close(s);
+    char rb[4];
+    errno = 0;
+    ssize_t r1 = read(c, rb, sizeof rb);
+    int err1 = errno;
+    ssize_t r2 = read(c, rb, sizeof rb);
+    check("reset-unread", r1 == -1 && err1 == ECONNRESET && r2 == 0, "ECONNRESET, then 0");
+    close(c);
+    /* the listener goes before the accept: the client is reset too */
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)&a, len);
+    write(c, "x", 1);
+    close(l);
+    struct pollfd rp = {c, POLLIN | POLLOUT | POLLRDHUP, 0};
+    check("reset-poll",
+          poll(&rp, 1, 0) == 1 && rp.revents == (POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP),
+          "poll of a reset client");
+    errno = 0;
+    r1 = read(c, rb, sizeof rb);
+    err1 = errno;
+    r2 = read(c, rb, sizeof rb);
+    check("reset-listener-gone", r1 == -1 && err1 == ECONNRESET && r2 == 0, "ECONNRESET, then 0");
+    errno = 0;
+    check("reset-send-epipe", send(c, "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE, "EPIPE");
+    close(c);
+    unlink(path);
+
     /* a full backlog: Linux queues backlog + 1; then a non-blocking connect is EAGAIN */
     l = socket(AF_UNIX, SOCK_STREAM, 0);
     bind(l, (struct sockaddr *)&a, len);
