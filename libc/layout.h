@@ -131,6 +131,8 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
 #define RT_LABEL_FIFO 0xf9            /* w0 st_dev, w1 st_ino of a FIFO file, w2 slot for the */
                                       /* memory, w3 for the notification: its pipe (made by */
                                       /* the first opener); reply w0 the entry's id or -errno */
+#define RT_LABEL_UNIX 0xfd            /* as RT_LABEL_FIFO, for AF_UNIX sockets (w0, w1 a key */
+                                      /* of libc/unix.c): the same table, another kind */
 #define RT_LABEL_SESSION 0xeb         /* IPC buffer words 0..3 service, 4..15 label, 16 quota to */
                                       /* donate, 17 slot for the endpoint, 18 for the memory; */
                                       /* reply w0 the session's shared-object id or -errno */

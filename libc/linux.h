@@ -253,6 +253,7 @@ enum linux_nr {
     NR_renameat2 = 316,
     NR_getrandom = 318,
     NR_socket = 41,
+    NR_socketpair = 53,
     NR_statx = 332,
     NR_copy_file_range = 326,
     NR_faccessat2 = 439,
@@ -263,15 +264,18 @@ enum linux_nr {
 };
 
 /* socket(2): the families and types the runtime knows of (docs/net-protocol.md) */
+#define AF_UNIX 1
 #define AF_INET 2
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
+#define SOCK_SEQPACKET 5
 #define SOCK_TYPE_MASK 0xfu
 #define SOCK_TYPE_LIMIT 11u /* SOCK_MAX: types from here on are EINVAL */
 #define SOCK_NONBLOCK O_NONBLOCK
 #define SOCK_CLOEXEC O_CLOEXEC
 #define MSG_PEEK 0x2
 #define MSG_DONTWAIT 0x40
+#define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
 
 #endif

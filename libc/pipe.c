@@ -302,7 +302,8 @@ static const struct vfs_plugin pipe_plugin = {
     .mount = pipe_mount,
 };
 
-/* A pipe area for another object shared across fork (fdkinds.c's eventfds): its index,
+/* A pipe area for another object shared across fork (fdkinds.c's eventfds, unix.c's
+ * sockets): its index,
  * or -ENFILE when all are taken. rt_pipe_area_free gives it back. */
 int rt_pipe_area_claim(void)
 {
@@ -443,6 +444,21 @@ long rt_pipe2(int *fds, int flags)
 void rt_pipes_after_narrow(void)
 {
     pipe_fs = NULL;
+    rt_unix_after_narrow();
+}
+
+/* The same by address (unix.c's shared objects): a free area's address, or 0. */
+uint64_t rt_pipe_area_take(void)
+{
+    int i = rt_pipe_area_claim();
+    return i < 0 ? 0 : RT_PIPES_BASE + (uint64_t)i * RT_PIPE_AREA;
+}
+
+void rt_pipe_area_give(uint64_t va)
+{
+    uint64_t i = (va - RT_PIPES_BASE) / RT_PIPE_AREA;
+    if (va >= RT_PIPES_BASE && i < RT_MAX_PIPES)
+        rt_pipe_area_free((unsigned)i);
 }
 
 void rt_pipes_after_fork(void)

@@ -75,6 +75,8 @@ int rt_exe_symbol(uint64_t addr, char *buf, size_t size);
 long rt_pipe2(int *fds, int flags);
 void rt_pipes_after_fork(void);
 void rt_pipes_after_narrow(void);
+uint64_t rt_pipe_area_take(void); /* a free pipe area's address (unix.c), or 0 */
+void rt_pipe_area_give(uint64_t va);
 
 /* Programs with their own tree (programs.c, docs/sandboxes.md). */
 int rt_programs_add(const struct cfg_node *n, struct cfg_error *err);
@@ -108,6 +110,27 @@ uint64_t rt_socket_notif(struct vfs_file *f);            /* 0: no socket */
 void rt_sockets_before_fork(void);
 void rt_sockets_fork_done(bool failed);
 void rt_sockets_after_fork(void);
+/* AF_UNIX sockets (unix.c): socket.c hands a call on when the descriptor is one. */
+bool rt_unix_is(int fd);
+bool rt_unix_file(struct vfs_file *f);
+long rt_unix_socket(uint64_t type, uint64_t protocol);
+long rt_unix_socketpair(uint64_t domain, uint64_t type, uint64_t protocol, uint64_t fds);
+long rt_unix_bind(int fd, uint64_t uaddr, uint64_t len);
+long rt_unix_listen(int fd, int backlog);
+long rt_unix_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags);
+long rt_unix_connect(int fd, uint64_t uaddr, uint64_t len);
+long rt_unix_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer);
+long rt_unix_sendto(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t len);
+long rt_unix_recvfrom(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t ulen);
+long rt_unix_sendmsg(int fd, uint64_t umsg, int flags);
+long rt_unix_recvmsg(int fd, uint64_t umsg, int flags);
+long rt_unix_shutdown(int fd, int how);
+long rt_unix_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len);
+long rt_unix_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen);
+int rt_unix_wait(struct vfs_file *f, unsigned events); /* 0: no AF_UNIX socket */
+uint64_t rt_unix_notif(struct vfs_file *f);            /* 0: none to wait on */
+void rt_unix_after_fork(void);
+void rt_unix_after_narrow(void);
 /* pipe.c: FIFOs (vfs_env.fifo_open, and the wait for the other side after an open). */
 int rt_fifo_open(void *ctx, struct vfs_node *node, uint32_t flags, struct vfs_file **out);
 int rt_fifo_open_wait(int fd);

@@ -573,6 +573,8 @@ static int sock_wait_until(struct vfs_file *f, unsigned events, uint64_t deadlin
 
 int rt_socket_wait(struct vfs_file *f, unsigned events)
 {
+    if (rt_unix_file(f))
+        return rt_unix_wait(f, events);
     if (!sock_of(f))
         return 0;
     int r = sock_wait_until(f, events, 0);
@@ -581,6 +583,8 @@ int rt_socket_wait(struct vfs_file *f, unsigned events)
 
 uint64_t rt_socket_notif(struct vfs_file *f)
 {
+    if (rt_unix_file(f))
+        return rt_unix_notif(f);
     if (!sock_of(f))
         return 0;
     net_bind_notif();
@@ -612,6 +616,7 @@ void rt_sockets_fork_done(bool failed)
 
 void rt_sockets_after_fork(void)
 {
+    rt_unix_after_fork();
     net.notif = 0; /* the parent's: not in the child's capability space */
     if (!dups_taken)
         for (struct sock *s = socks; s; s = s->next)
@@ -647,6 +652,8 @@ long rt_socket(uint64_t domain, uint64_t type, uint64_t protocol)
 
 long rt_bind(int fd, uint64_t uaddr, uint64_t len)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_bind(fd, uaddr, len);
     long err;
     struct sock *s = fd_sock(fd, &err);
     uint32_t addr;
@@ -662,6 +669,8 @@ long rt_bind(int fd, uint64_t uaddr, uint64_t len)
 
 long rt_listen(int fd, int backlog)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_listen(fd, backlog);
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)
@@ -674,6 +683,8 @@ long rt_listen(int fd, int backlog)
 
 long rt_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_accept4(fd, uaddr, ulen, flags);
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)
@@ -709,6 +720,8 @@ long rt_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
 
 long rt_connect(int fd, uint64_t uaddr, uint64_t len)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_connect(fd, uaddr, len);
     long err;
     struct sock *s = fd_sock(fd, &err);
     uint32_t addr;
@@ -746,6 +759,8 @@ long rt_connect(int fd, uint64_t uaddr, uint64_t len)
 
 long rt_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_sockname(fd, uaddr, ulen, peer);
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)
@@ -762,6 +777,8 @@ long rt_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
 /* sendto (and send, write with flags): MSG_DONTWAIT and MSG_NOSIGNAL honoured. */
 long rt_sendto(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t len)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_sendto(fd, buf, n, flags, uaddr, len);
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)
@@ -832,6 +849,8 @@ static int64_t do_recv(struct sock *s, int fd, void *buf, uint64_t n, int flags,
 
 long rt_recvfrom(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t ulen)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_recvfrom(fd, buf, n, flags, uaddr, ulen);
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)
@@ -850,6 +869,8 @@ long rt_recvfrom(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, ui
 
 long rt_shutdown(int fd, int how)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_shutdown(fd, how);
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)
@@ -888,6 +909,8 @@ static int opt_of(int level, int name)
 
 long rt_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_setsockopt(fd, level, name, val, len);
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)
@@ -924,6 +947,8 @@ long rt_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
 
 long rt_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_getsockopt(fd, level, name, val, ulen);
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)
@@ -1016,6 +1041,8 @@ static void iov_copy(const struct l_msghdr *m, uint8_t *buf, uint64_t n, bool to
  * data (SCM_RIGHTS is AF_UNIX's). */
 long rt_sendmsg(int fd, uint64_t umsg, int flags)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_sendmsg(fd, umsg, flags);
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)
@@ -1041,6 +1068,8 @@ long rt_sendmsg(int fd, uint64_t umsg, int flags)
 /* recvmsg: one receive into a buffer, scattered; MSG_TRUNC when a datagram was longer. */
 long rt_recvmsg(int fd, uint64_t umsg, int flags)
 {
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_recvmsg(fd, umsg, flags);
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)

@@ -132,16 +132,19 @@ static long sys_gettimeofday(uint64_t tv, uint64_t tz)
 }
 
 /* socket: AF_INET is a socket of the network server's Net session (socket.c), which
- * only a `route Net to=...` gives (EACCES without it, logged once there). Every other
- * family gets EAFNOSUPPORT, as from a Linux kernel built without it. That errno
- * matters: musl's getpwnam and getgrnam ask nscd over AF_UNIX first and read
- * /etc/passwd and /etc/group only after EAFNOSUPPORT (any other error fails the
- * lookup). Said once. */
+ * only a `route Net to=...` gives (EACCES without it, logged once there); AF_UNIX a
+ * local socket between processes of the sandbox (unix.c). Every other family gets
+ * EAFNOSUPPORT, as from a Linux kernel built without it (said once). musl's getpwnam
+ * and getgrnam ask nscd over AF_UNIX first and read /etc/passwd and /etc/group after
+ * EAFNOSUPPORT, or after the connect to /var/run/nscd/socket fails with ENOENT or
+ * ECONNREFUSED, as it does here. */
 static long sys_socket(uint64_t domain, uint64_t type, uint64_t protocol)
 {
     static bool said_other;
     if (domain == AF_INET)
         return rt_socket(domain, type, protocol);
+    if (domain == AF_UNIX)
+        return rt_unix_socket(type, protocol);
     if (!said_other) {
         said_other = true;
         rt_log("[runtime] socket(%lu): no such address family in this sandbox: EAFNOSUPPORT\n",
@@ -395,6 +398,8 @@ static long dispatch(struct rt_call *c)
     }
     case NR_socket:
         return sys_socket(a[0], a[1], a[2]);
+    case NR_socketpair:
+        return rt_unix_socketpair(a[0], a[1], a[2], a[3]);
     case NR_getrandom:
         return sys_getrandom(a[0], a[1], a[2]);
     case NR_brk:

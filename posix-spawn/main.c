@@ -110,10 +110,16 @@ static struct shared shared[MAX_SHARED];
  * from the originals, inherited by its fork children as any pipe); the pipe goes when
  * the last such entry does. The runtime is trusted with the identity only as far as the
  * sandbox goes: a process could name another FIFO of its own sandbox's tree.
+ *
+ * AF_UNIX sockets (RT_LABEL_UNIX, libc/unix.c, docs/unix-sockets.md) use the same table
+ * with kind 1: the key is a name the runtimes agree on (a bound socket's, or one
+ * connection's), the object the same pipe-sized area, whose first page the runtime lays
+ * out like a pipe's header (so pipes_forget takes a dead process's ends out of it too).
  */
-#define MAX_FIFOS 64
+#define MAX_FIFOS 256 /* FIFOs and AF_UNIX objects: at most one per shared entry */
 struct fifo {
     unsigned entries; /* shared entries derived from it (0: free) */
+    uint64_t kind;    /* 0 a FIFO (RT_LABEL_FIFO), 1 an AF_UNIX object (RT_LABEL_UNIX) */
     uint64_t dev, ino, tree;
     uint64_t mem, notif;
 };
@@ -365,13 +371,14 @@ static long shared_new(struct proc *pr, uint64_t pages, uint64_t slot_mem, uint6
  * and slot_notif: a new one if no process of pr's tree has it open. Returns the id of
  * pr's shared entry for it, or -errno.
  */
-static long fifo_open(struct proc *pr, uint64_t dev, uint64_t ino, uint64_t slot_mem,
+static long fifo_open(struct proc *pr, uint64_t kind, uint64_t dev, uint64_t ino, uint64_t slot_mem,
                       uint64_t slot_notif)
 {
     uint64_t tree = pr->narrowed ? pr->labels : 0;
     unsigned fi = 0, free_fi = 0, id = 1;
     for (unsigned i = 1; i < MAX_FIFOS && !fi; i++)
-        if (fifos[i].entries && fifos[i].dev == dev && fifos[i].ino == ino && fifos[i].tree == tree)
+        if (fifos[i].entries && fifos[i].kind == kind && fifos[i].dev == dev &&
+            fifos[i].ino == ino && fifos[i].tree == tree)
             fi = i;
         else if (!fifos[i].entries && !free_fi)
             free_fi = i;
@@ -392,7 +399,7 @@ static long fifo_open(struct proc *pr, uint64_t dev, uint64_t ino, uint64_t slot
             f->mem = f->notif = 0;
             return -12; /* ENOMEM */
         }
-        f->dev = dev, f->ino = ino, f->tree = tree;
+        f->kind = kind, f->dev = dev, f->ino = ino, f->tree = tree;
         fi = free_fi;
     }
     struct shared *sh = &shared[id];
@@ -1836,8 +1843,9 @@ int main(int argc, char **argv)
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;
-        } else if (label == RT_LABEL_FIFO) {
-            m.w[0] = (uint64_t)fifo_open(holder, m.w[0], m.w[1], m.w[2], m.w[3]);
+        } else if (label == RT_LABEL_FIFO || label == RT_LABEL_UNIX) {
+            m.w[0] =
+                (uint64_t)fifo_open(holder, label == RT_LABEL_UNIX, m.w[0], m.w[1], m.w[2], m.w[3]);
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;

@@ -22,6 +22,9 @@
  *     timer    timer_create + timer_settime (fires), setitimer, left armed at exit, in a
  *              fork child too
  *     thread   threads that start, wait on a condition and end; one left at exit
+ *     unix     AF_UNIX: a socketpair to a fork child, a named listener in DIR that a
+ *              fork child connects to (16 KiB through it), and a child killed while it
+ *              holds a connection: the other end sees end of file (libc/unix.c)
  *
  * The driver reaps every child (it may be pid 1, the orphans' parent). Prints the figures
  * every N/4 runs and one "PASS name" or "FAIL name: why" line per kind; exits 0 iff all
@@ -37,7 +40,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
+#include <sys/un.h>
 #include <sys/sysinfo.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -265,8 +270,71 @@ static int one_thread(void)
     return 0;
 }
 
+static int one_unix(const char *dir)
+{
+    int sv[2];
+    char buf[4096];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+        return 10;
+    pid_t c = fork();
+    if (c == 0)
+        _exit(write(sv[1], "x", 1) == 1 ? 0 : 1);
+    close(sv[1]);
+    if (c < 0 || read(sv[0], buf, 1) != 1)
+        return 11;
+    close(sv[0]);
+    /* a child killed while it holds a pair's end: the other end sees end of file (forked
+     * before any lookup in DIR: a killed fork child keeps the server nodes its parent's
+     * VFS held, whatever they are) */
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+        return 15;
+    pid_t k = fork();
+    if (k == 0) {
+        pause();
+        _exit(0);
+    }
+    close(sv[1]);
+    kill(k, SIGKILL);
+    int st2;
+    if (k < 0 || read(sv[0], buf, 1) != 0 || waitpid(k, &st2, 0) != k)
+        return 16;
+    close(sv[0]);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s/unix.%d", dir, (int)getpid());
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 2))
+        return 12;
+    pid_t w = fork();
+    if (w == 0) {
+        int s = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (connect(s, (struct sockaddr *)&a, sizeof a))
+            _exit(1);
+        memset(buf, 'x', sizeof buf);
+        for (int i = 0; i < 4; i++)
+            if (write(s, buf, sizeof buf) != (ssize_t)sizeof buf)
+                _exit(2);
+        _exit(0);
+    }
+    size_t got = 0;
+    int s = accept(l, NULL, NULL);
+    if (s < 0)
+        return 13;
+    ssize_t r;
+    while ((r = read(s, buf, sizeof buf)) > 0)
+        got += (size_t)r;
+    close(s);
+    close(l);
+    unlink(a.sun_path);
+    int st1;
+    if (waitpid(w, &st1, 0) != w || waitpid(c, &st1, 0) != c || got != 4 * sizeof buf)
+        return 14;
+    return 0;
+}
+
 static int one(const char *kind, const char *dir)
 {
+    if (!strcmp(kind, "unix"))
+        return one_unix(dir);
     if (!strcmp(kind, "shm"))
         return one_shm(dir);
     if (!strcmp(kind, "shmsem"))
@@ -439,7 +507,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "all"))
         return cycles(argv[1], n, dir);
     /* every kind (ptys: capix has none yet, /dev/ptmx is missing) */
-    static const char *kinds[] = {"shm", "shmsem", "pipe", "session", "timer", "thread"};
+    static const char *kinds[] = {"shm", "shmsem", "pipe", "session", "timer", "thread", "unix"};
     int rc = 0;
     for (unsigned k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         rc |= cycles(kinds[k], n, dir);

@@ -119,6 +119,12 @@ $(BUILD)/user/bin/fidelity: tests/posix/fidelity.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/fidelity
 TEST_SCRIPTS += tests/posix/fidelity-test.sh
+# unixtest: AF_UNIX sockets (socketpair, named and abstract), libc/unix.c
+$(BUILD)/user/bin/unixtest: tests/posix/unixtest.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/unixtest
+TEST_SCRIPTS += tests/posix/unixtest-test.sh
 # calls: the smaller Linux calls of issue 20, on the host and in capix
 $(BUILD)/user/bin/calls: tests/posix/calls.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

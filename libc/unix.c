@@ -1,0 +1,892 @@
+/*
+ * AF_UNIX sockets between the processes of one sandbox (docs/unix-sockets.md).
+ *
+ * The data path is the pipes' (pipe.c): a connection is one pipe-sized shared object
+ * (a header page and 64 KiB: two rings of 32 KiB, one per direction) and a
+ * notification, made by the launcher, copied to fork children, mapped at the same
+ * address in every holder (a pipe area of RT_PIPES_BASE). Side 0 writes ring 0 and reads
+ * ring 1, side 1 the other way. The header begins with a pipe's header (struct
+ * rt_pipe_ring), whose `readers` count side 0's open descriptions of all processes and
+ * `writers` side 1's, so that the launcher takes a killed process's ends out of them
+ * as it does for pipes (pipes_forget): the peer then sees end of file or EPIPE.
+ * Datagram and seqpacket rings hold records (a struct rec header, then the bytes).
+ *
+ * socketpair makes the object (RT_LABEL_SHARED_NEW). Named sockets meet through the
+ * launcher's table of FIFOs, kind "unix" (RT_LABEL_UNIX): the object of a key is made
+ * by the first process that asks and shared by every later one until the last holder
+ * drops it. A bound name's key is the socket file's (st_dev, st_ino) (bind makes the
+ * file with mknod S_IFSOCK), or a hash of an abstract name; its object (the "listener")
+ * holds the listening count, the socket type, the name, and the backlog: UNIX_BACKLOG
+ * slots, each naming a connection object by its key. The listening process makes those
+ * connections in advance (keys of its pid and a counter) and holds them, so a client
+ * that connects, writes and closes before the accept loses nothing. connect claims a
+ * free slot (1 -> 2), gets the connection of its key, fills in its side and marks the
+ * slot waiting (3, with an order); accept takes the oldest waiting slot (3 -> 4), gets
+ * the connection (its own advance copy, or from the launcher), and puts a fresh one in
+ * the slot. A client holds the listener until its socket goes, so that it sees the
+ * listener's end before the accept.
+ *
+ * A bound datagram socket receives in ring 0 of its name's object: sendto a name writes
+ * a record with the sender's name there (any process of the sandbox may), and connect of
+ * a datagram socket holds its destination's object.
+ *
+ * Everything read from a shared header is untrusted (another process of the sandbox
+ * may write anything there): indices are read once and checked, a ring whose counts
+ * make no sense is EIO, lengths are clamped; nothing here indexes by a shared value
+ * without a bound. Writers (and readers) of one direction serialise on a spin lock in
+ * the header, so a datagram is written and taken whole.
+ */
+#include <string.h>
+#include "unix.h"
+
+static struct vfs_fs *unix_fs;
+static struct usock *usocks;
+static uint64_t next_ino = 1;
+
+static const struct vfs_fs_ops unix_ops;
+
+static struct usock *usock_of_node(struct vfs_node *n)
+{
+    if (!n || !n->fs || n->fs->ops != &unix_ops)
+        return NULL;
+    for (struct usock *s = usocks; s; s = s->next)
+        if (&s->node == n)
+            return s;
+    return NULL;
+}
+
+bool rt_unix_file(struct vfs_file *f)
+{
+    return f && usock_of_node(f->node);
+}
+
+bool rt_unix_is(int fd)
+{
+    return rt_unix_file(vfs_fd_file(rt_vfs, fd));
+}
+
+/* ---- shared objects ---- */
+
+/* A lock held longer than this was left by a process that ended inside it: it is taken
+ * over (safe: the holders publish head or tail only at the end). */
+#define LOCK_STEAL_NS 1000000000ull
+
+static void spin_lock(volatile int32_t *l)
+{
+    uint64_t start = 0;
+    for (unsigned i = 0; __atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE); i++) {
+        if ((i & 255) == 255) {
+            uint64_t now = cx_clock_ns();
+            if (!start) {
+                start = now;
+            } else if (now - start > LOCK_STEAL_NS) {
+                static bool said;
+                if (!said) {
+                    said = true;
+                    rt_log("[runtime] AF_UNIX: a ring lock held for over 1 s is taken over\n");
+                }
+                return;
+            }
+        }
+        cx_yield();
+    }
+}
+
+static void spin_unlock(volatile int32_t *l)
+{
+    __atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+void unix_wake(struct area *a)
+{
+    cx_notif_signal(a->slot_notif, 1);
+}
+
+/* Counts n descriptions of side in a's header (and this process's share of them). */
+int32_t unix_count(struct area *a, int side, int32_t n)
+{
+    unsigned i = (unsigned)rt->proc_index % RT_MAX_PROCS;
+    struct rt_pipe_ring *c = &a->h->counts;
+    __atomic_add_fetch(side ? &c->writers_of[i] : &c->readers_of[i], n, __ATOMIC_ACQ_REL);
+    return __atomic_add_fetch(side ? &c->writers : &c->readers, n, __ATOMIC_ACQ_REL);
+}
+
+int32_t unix_counted(const struct area *a, int side)
+{
+    return __atomic_load_n(side ? &a->h->counts.writers : &a->h->counts.readers, __ATOMIC_ACQUIRE);
+}
+
+void unix_area_put(struct area *a)
+{
+    if (!a || --a->refs)
+        return;
+    cx_unmap(rt->slot_pd, a->va, RT_PIPE_AREA / CX_PAGE_SIZE);
+    cx_cap_delete(a->slot_mem);
+    cx_cap_delete(a->slot_notif);
+    rt_slot_free(a->slot_mem);
+    rt_slot_free(a->slot_notif);
+    cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), a->id, 0, 0, 0);
+    rt_pipe_area_give(a->va);
+    rt_free(a, sizeof(*a));
+}
+
+/* A new object (named false), or the object of key (dev, ino) in the launcher's table,
+ * mapped here with one reference: 0 or -errno. */
+long unix_area_get(bool named, uint64_t dev, uint64_t ino, struct area **out)
+{
+    struct area *a = rt_alloc(sizeof(*a));
+    if (!a)
+        return -ENOMEM;
+    memset(a, 0, sizeof(*a));
+    long rc = -ENFILE;
+    a->va = rt_pipe_area_take();
+    a->slot_mem = rt_slot_alloc();
+    a->slot_notif = rt_slot_alloc();
+    if (!a->va)
+        goto fail;
+    rc = -ENOMEM;
+    if (!a->slot_mem || !a->slot_notif)
+        goto fail;
+    struct cx_ret r =
+        named ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_UNIX, 4, 0), dev, ino, a->slot_mem,
+                                a->slot_notif)
+              : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
+                                RT_PIPE_AREA / CX_PAGE_SIZE, a->slot_mem, a->slot_notif, 0);
+    long id = r.err ? -ENOMEM : (long)r.rdx;
+    if (id <= 0) {
+        rc = id < 0 ? id : -ENOMEM;
+        goto fail;
+    }
+    if (cx_map(rt->slot_pd, a->slot_mem, 0, a->va, RT_PIPE_AREA / CX_PAGE_SIZE,
+               CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0, 0);
+        goto fail;
+    }
+    a->id = (uint64_t)id;
+    a->key = ino;
+    a->refs = 1;
+    a->h = (struct unix_hdr *)a->va;
+    a->data = (uint8_t *)a->va + CX_PAGE_SIZE;
+    *out = a;
+    return 0;
+fail:
+    cx_cap_delete(a->slot_mem);
+    cx_cap_delete(a->slot_notif);
+    if (a->slot_mem)
+        rt_slot_free(a->slot_mem);
+    if (a->slot_notif)
+        rt_slot_free(a->slot_notif);
+    if (a->va)
+        rt_pipe_area_give(a->va);
+    rt_free(a, sizeof(*a));
+    return rc;
+}
+
+/* ---- rings ---- */
+
+static void ring_copy(struct area *a, int d, uint64_t pos, void *buf, size_t n, bool out)
+{
+    uint8_t *ring = a->data + (unsigned)d * UNIX_RING;
+    for (size_t done = 0; done < n;) {
+        size_t at = (size_t)((pos + done) % UNIX_RING);
+        size_t k = UNIX_RING - at < n - done ? UNIX_RING - at : n - done;
+        if (out)
+            memcpy((uint8_t *)buf + done, ring + at, k);
+        else
+            memcpy(ring + at, (const uint8_t *)buf + done, k);
+        done += k;
+    }
+}
+
+/* Bytes in ring d (its tail in *tail), or -1 if the counts are broken. */
+static int64_t ring_used(struct area *a, int d, uint64_t *tail)
+{
+    uint64_t hd = __atomic_load_n(&a->h->head[d], __ATOMIC_ACQUIRE);
+    uint64_t tl = __atomic_load_n(&a->h->tail[d], __ATOMIC_ACQUIRE);
+    uint64_t used = hd - tl;
+    if (tail)
+        *tail = tl;
+    return used > UNIX_RING ? -1 : (int64_t)used;
+}
+
+bool unix_records(uint32_t type)
+{
+    return type != SOCK_STREAM;
+}
+
+/* Whether the other side of s's connection is gone. A client's connection before the
+ * accept: whether its listener is. */
+static bool peer_gone(const struct usock *s)
+{
+    struct unix_hdr *h = s->conn->h;
+    if (s->side == 1 && !__atomic_load_n(&h->accepted, __ATOMIC_ACQUIRE))
+        return !s->target || unix_counted(s->target, 0) <= 0;
+    return unix_counted(s->conn, !s->side) <= 0;
+}
+
+/* Linux's RCV_SHUTDOWN and SEND_SHUTDOWN of a connected socket: its own shutdown, the
+ * peer's (connection-oriented types), or the peer gone. */
+static bool rcv_shut(const struct usock *s)
+{
+    uint32_t own = __atomic_load_n(&s->conn->h->shut[s->side], __ATOMIC_ACQUIRE);
+    uint32_t other = __atomic_load_n(&s->conn->h->shut[!s->side], __ATOMIC_ACQUIRE);
+    if (own & SHUT_RD_BIT)
+        return true;
+    return s->type != SOCK_DGRAM && ((other & SHUT_WR_BIT) || peer_gone(s));
+}
+
+static bool snd_shut(const struct usock *s)
+{
+    uint32_t own = __atomic_load_n(&s->conn->h->shut[s->side], __ATOMIC_ACQUIRE);
+    uint32_t other = __atomic_load_n(&s->conn->h->shut[!s->side], __ATOMIC_ACQUIRE);
+    if (own & SHUT_WR_BIT)
+        return true;
+    return s->type != SOCK_DGRAM && ((other & SHUT_RD_BIT) || peer_gone(s));
+}
+
+/* Whether s has a reset to report: its peer went with data unread, or its listener went
+ * before the accept (Linux: ECONNRESET, once, then end of file). */
+static bool reset_pending(const struct usock *s)
+{
+    if (!s->conn || s->type == SOCK_DGRAM)
+        return false;
+    uint32_t r = __atomic_load_n(&s->conn->h->reset[s->side], __ATOMIC_ACQUIRE);
+    if (r == RESET_PENDING)
+        return true;
+    return r == 0 && s->side == 1 && !__atomic_load_n(&s->conn->h->accepted, __ATOMIC_ACQUIRE) &&
+           peer_gone(s);
+}
+
+/* Takes s's reset if it has one: true once. */
+bool unix_take_reset(struct usock *s)
+{
+    if (!reset_pending(s))
+        return false;
+    return __atomic_exchange_n(&s->conn->h->reset[s->side], RESET_TOLD, __ATOMIC_ACQ_REL) !=
+           RESET_TOLD;
+}
+
+/* Writes into ring d of a, without waiting: bytes of a stream (as many as fit), or one
+ * record with the sender's name (NULL: unnamed); the count, -EAGAIN, -EMSGSIZE, -EIO. */
+static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, size_t n,
+                         const struct name *from)
+{
+    uint32_t namelen = from ? from->len : 0;
+    if (unix_records(type) && n > UNIX_RING - sizeof(struct rec) - NAME_MAX_UNIX)
+        return -EMSGSIZE;
+    if (!n && !unix_records(type))
+        return 0;
+    spin_lock(&a->h->wlock[d]);
+    uint64_t head = __atomic_load_n(&a->h->head[d], __ATOMIC_ACQUIRE);
+    uint64_t used = head - __atomic_load_n(&a->h->tail[d], __ATOMIC_ACQUIRE);
+    uint64_t space = UNIX_RING - used;
+    int64_t r;
+    if (used > UNIX_RING) {
+        r = -EIO;
+    } else if (unix_records(type)) {
+        if (space < sizeof(struct rec) + namelen + n) {
+            r = -EAGAIN;
+        } else {
+            struct rec hdr = {(uint32_t)n, namelen};
+            ring_copy(a, d, head, &hdr, sizeof(hdr), false);
+            ring_copy(a, d, head + sizeof(hdr), (void *)(from ? from->path : ""), namelen, false);
+            ring_copy(a, d, head + sizeof(hdr) + namelen, (void *)buf, n, false);
+            __atomic_store_n(&a->h->head[d], head + sizeof(hdr) + namelen + n, __ATOMIC_RELEASE);
+            r = (int64_t)n;
+        }
+    } else if (!space) {
+        r = -EAGAIN;
+    } else {
+        size_t k = n < space ? n : (size_t)space;
+        ring_copy(a, d, head, (void *)buf, k, false);
+        __atomic_store_n(&a->h->head[d], head + k, __ATOMIC_RELEASE);
+        r = (int64_t)k;
+    }
+    spin_unlock(&a->h->wlock[d]);
+    if (r >= 0)
+        unix_wake(a);
+    return r;
+}
+
+/* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno. */
+int64_t unix_conn_send(struct usock *s, const void *buf, size_t n)
+{
+    if (s->type == SOCK_DGRAM && peer_gone(s))
+        return -ECONNREFUSED;
+    if (snd_shut(s))
+        return -EPIPE;
+    return ring_send(s->conn, s->side, s->type, buf, n, NULL);
+}
+
+/* Whether a datagram receiver (a bound name's object) can take a datagram now. */
+static bool dest_ready(struct area *a)
+{
+    uint64_t used = a->h->head[0] - a->h->tail[0];
+    return unix_counted(a, 0) <= 0 || used > UNIX_RING || UNIX_RING - used >= UNIX_RING / 4;
+}
+
+/* One datagram to receiver a (a bound datagram socket's object), without waiting. */
+int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n)
+{
+    uint32_t type = __atomic_load_n(&a->h->type, __ATOMIC_ACQUIRE);
+    if (type && type != SOCK_DGRAM)
+        return -EPROTOTYPE;
+    if (unix_counted(a, 0) <= 0)
+        return -ECONNREFUSED;
+    return ring_send(a, 0, SOCK_DGRAM, buf, n, s->bound ? &s->name : NULL);
+}
+
+/* The next record of ring d at tail (used bytes in it): its header, checked; false if
+ * the ring is broken. */
+static bool rec_at(struct area *a, int d, uint64_t tail, int64_t used, struct rec *hdr)
+{
+    if (used < (int64_t)sizeof(*hdr))
+        return false;
+    ring_copy(a, d, tail, hdr, sizeof(*hdr), true);
+    return hdr->namelen <= NAME_MAX_UNIX &&
+           (uint64_t)hdr->len + hdr->namelen + sizeof(*hdr) <= (uint64_t)used;
+}
+
+/* One receive from ring d of a, without waiting: the count (*full: a record's whole
+ * length), -EAGAIN when empty, -EIO when broken; the sender's name into from. */
+static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t n, bool peek,
+                         uint32_t *full, struct name *from)
+{
+    spin_lock(&a->h->rlock[d]);
+    uint64_t tail;
+    int64_t used = ring_used(a, d, &tail), r;
+    if (used <= 0) {
+        r = used < 0 ? -EIO : -EAGAIN;
+        goto out;
+    }
+    if (unix_records(type)) {
+        struct rec hdr;
+        if (!rec_at(a, d, tail, used, &hdr)) {
+            r = -EIO;
+            goto out;
+        }
+        if (from) {
+            from->len = hdr.namelen;
+            ring_copy(a, d, tail + sizeof(hdr), from->path, hdr.namelen, true);
+            from->path[hdr.namelen] = 0;
+        }
+        size_t k = n < hdr.len ? n : hdr.len;
+        ring_copy(a, d, tail + sizeof(hdr) + hdr.namelen, buf, k, true);
+        *full = hdr.len;
+        if (!peek)
+            __atomic_store_n(&a->h->tail[d], tail + sizeof(hdr) + hdr.namelen + hdr.len,
+                             __ATOMIC_RELEASE);
+        r = (int64_t)k;
+    } else {
+        size_t k = n < (uint64_t)used ? n : (size_t)used;
+        ring_copy(a, d, tail, buf, k, true);
+        if (!peek)
+            __atomic_store_n(&a->h->tail[d], tail + k, __ATOMIC_RELEASE);
+        *full = (uint32_t)k;
+        r = (int64_t)k;
+    }
+out:
+    spin_unlock(&a->h->rlock[d]);
+    if (r > 0 || (r == 0 && unix_records(type)))
+        unix_wake(a);
+    return r;
+}
+
+/* The ring a socket receives from: a connection's other direction, or a bound datagram
+ * socket's own (ring 0 of its listener). */
+static struct area *rx_area(struct usock *s, int *d)
+{
+    if (s->conn) {
+        *d = !s->side;
+        return s->conn;
+    }
+    *d = 0;
+    return s->type == SOCK_DGRAM && s->bound ? s->lst : NULL;
+}
+
+/* One receive without waiting: count, 0 at end of file, -EAGAIN, -errno. */
+int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t *full,
+                       struct name *from)
+{
+    int d;
+    struct area *a = rx_area(s, &d);
+    *full = 0;
+    if (from)
+        from->len = 0;
+    if (!a)
+        return s->type == SOCK_DGRAM ? -EAGAIN : -EINVAL;
+    int64_t r = ring_recv(a, d, s->type, buf, n, peek, full, from);
+    if (r == -EAGAIN && s->conn && rcv_shut(s))
+        return unix_take_reset(s) ? -ECONNRESET : 0;
+    return r;
+}
+
+/* ---- the file system of sockets ---- */
+
+unsigned unix_upoll(struct usock *s)
+{
+    unsigned ev = 0;
+    if (s->listening) {
+        struct unix_hdr *h = s->lst->h;
+        for (unsigned i = 0; i < UNIX_BACKLOG; i++)
+            if (__atomic_load_n(&h->slot[i].state, __ATOMIC_ACQUIRE) == SLOT_WAITING)
+                return POLLIN | POLLRDNORM;
+        return 0;
+    }
+    int d;
+    struct area *a = rx_area(s, &d);
+    if (a && ring_used(a, d, NULL) != 0)
+        ev |= POLLIN | POLLRDNORM; /* data, or a broken ring (read says EIO) */
+    if (!s->conn && s->dest)
+        return ev | (dest_ready(s->dest) ? POLLOUT | POLLWRNORM : 0);
+    if (!s->conn)
+        return ev | POLLOUT | POLLWRNORM | (s->type == SOCK_DGRAM ? 0 : POLLHUP);
+    bool rs = rcv_shut(s), ss = snd_shut(s);
+    if (reset_pending(s))
+        ev |= POLLERR;
+    if (rs)
+        ev |= POLLIN | POLLRDNORM | POLLRDHUP;
+    if (rs && ss)
+        ev |= POLLHUP;
+    int64_t used = ring_used(s->conn, s->side, NULL);
+    if (ss || (used >= 0 && UNIX_RING - (uint64_t)used >= UNIX_RING / 4))
+        ev |= POLLOUT | POLLWRNORM;
+    return ev;
+}
+
+static int64_t unix_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
+{
+    (void)off;
+    uint32_t full;
+    return unix_sock_recv(usock_of_node(f->node), buf, n, false, &full, NULL);
+}
+
+static int64_t unix_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)
+{
+    (void)off;
+    struct usock *s = usock_of_node(f->node);
+    if (!s->conn && s->dest)
+        return unix_dest_send(s, s->dest, buf, n);
+    if (!s->conn)
+        return -ENOTCONN;
+    return unix_conn_send(s, buf, n);
+}
+
+static unsigned unix_poll(struct vfs_file *f, unsigned events)
+{
+    (void)events;
+    return unix_upoll(usock_of_node(f->node));
+}
+
+static int unix_ioctl(struct vfs_file *f, unsigned long req, void *arg)
+{
+    struct usock *s = usock_of_node(f->node);
+    int n = 0;
+    if ((req == SIOCOUTQ || req == FIONREAD) && !rt_user_range((uint64_t)arg, sizeof(n)))
+        return -EFAULT;
+    if (req == SIOCOUTQ) {
+        int64_t used = s->conn ? ring_used(s->conn, s->side, NULL) : 0;
+        n = used > 0 ? (int)used : 0;
+    } else if (req == FIONREAD) {
+        int d;
+        struct area *a = rx_area(s, &d);
+        uint64_t tail;
+        int64_t used = a ? ring_used(a, d, &tail) : 0;
+        if (used > 0 && !unix_records(s->type)) {
+            n = (int)used;
+        } else if (used > 0) { /* a datagram: the next one; seqpacket: all of them */
+            struct rec hdr;
+            spin_lock(&a->h->rlock[d]);
+            for (uint64_t at = 0; at < (uint64_t)used;) {
+                if (!rec_at(a, d, tail + at, used - (int64_t)at, &hdr))
+                    break;
+                n += (int)hdr.len;
+                at += sizeof(hdr) + hdr.namelen + hdr.len;
+                if (s->type == SOCK_DGRAM)
+                    break;
+            }
+            spin_unlock(&a->h->rlock[d]);
+        }
+    } else {
+        return -ENOTTY;
+    }
+    memcpy(arg, &n, sizeof(n));
+    return 0;
+}
+
+static int unix_getattr(struct vfs_node *n, struct linux_stat *st)
+{
+    (void)n;
+    st->st_mode = S_IFSOCK | 0777;
+    st->st_nlink = 1;
+    st->st_uid = rt_uid;
+    st->st_gid = rt_gid;
+    st->st_blksize = 4096;
+    return 0;
+}
+
+static int unix_open(struct vfs_file *f)
+{
+    struct usock *s = usock_of_node(f->node);
+    f->stream = true;
+    s->ndesc++;
+    if (s->conn)
+        unix_count(s->conn, s->side, 1);
+    if (s->counts_lst)
+        unix_count(s->lst, 0, 1);
+    return 0;
+}
+
+static void unix_close(struct vfs_file *f)
+{
+    struct usock *s = usock_of_node(f->node);
+    s->ndesc--;
+    if (s->conn) {
+        /* the side's last description, with data it did not read: the peer is reset */
+        uint32_t none = 0;
+        if (unix_count(s->conn, s->side, -1) == 0 && s->type != SOCK_DGRAM &&
+            ring_used(s->conn, !s->side, NULL) != 0)
+            __atomic_compare_exchange_n(&s->conn->h->reset[!s->side], &none, RESET_PENDING, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        unix_wake(s->conn); /* the peer may see end of file or EPIPE now */
+    }
+    if (s->counts_lst) {
+        unix_count(s->lst, 0, -1);
+        unix_wake(s->lst);
+    }
+}
+
+/* The socket's last reference in this process went: its objects leave the process. */
+static void unix_release(struct vfs_node *n)
+{
+    struct usock *s = usock_of_node(n);
+    if (!s)
+        return;
+    if (s->lst && s->bound && s->name.len && !s->name.path[0])
+        __atomic_sub_fetch(&s->lst->h->bound, 1, __ATOMIC_ACQ_REL); /* the abstract name */
+    unix_area_put(s->conn);
+    unix_area_put(s->lst);
+    unix_area_put(s->target);
+    unix_area_put(s->dest);
+    for (unsigned i = 0; i < UNIX_BACKLOG; i++)
+        unix_area_put(s->pre[i]);
+    for (struct usock **pp = &usocks; *pp; pp = &(*pp)->next)
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    rt_free(s, sizeof(*s));
+}
+
+static const struct vfs_fs_ops unix_ops = {
+    .getattr = unix_getattr,
+    .open = unix_open,
+    .close = unix_close,
+    .release = unix_release,
+    .read = unix_read,
+    .write = unix_write,
+    .poll = unix_poll,
+    .ioctl = unix_ioctl,
+};
+
+static struct vfs_node unix_root;
+
+static int unix_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
+{
+    static struct vfs_fs fs;
+    (void)a;
+    fs.ops = &unix_ops;
+    unix_root.fs = &fs;
+    unix_root.type = S_IFDIR;
+    unix_root.ino = next_ino++;
+    unix_root.refs = 1;
+    fs.root = &unix_root;
+    *out = &fs;
+    return 0;
+}
+
+static const struct vfs_plugin unix_plugin = {
+    .name = "unix",
+    .kind = VFS_PLUGIN_TREE,
+    .mount = unix_mount,
+};
+
+void rt_unix_after_narrow(void)
+{
+    unix_fs = NULL;
+}
+
+/* A fork child: its inherited descriptions count too. */
+void rt_unix_after_fork(void)
+{
+    for (struct usock *s = usocks; s; s = s->next) {
+        if (s->conn)
+            unix_count(s->conn, s->side, (int32_t)s->ndesc);
+        if (s->counts_lst)
+            unix_count(s->lst, 0, (int32_t)s->ndesc);
+        if (s->lst && s->bound && s->name.len && !s->name.path[0])
+            __atomic_add_fetch(&s->lst->h->bound, 1, __ATOMIC_ACQ_REL); /* one more holder */
+    }
+}
+
+/* A new socket of type here (not yet open): 0 or -errno. */
+long unix_usock_new(uint32_t type, struct usock **out)
+{
+    struct cfg_error err;
+    if (!unix_fs && vfs_mount_hidden(rt_vfs, &unix_plugin, NULL, &unix_fs, &err))
+        return -ENOMEM;
+    struct usock *s = rt_alloc(sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    memset(s, 0, sizeof(*s));
+    s->type = type;
+    s->node.fs = unix_fs;
+    s->node.ino = next_ino++;
+    s->node.type = S_IFSOCK;
+    s->next = usocks;
+    usocks = s;
+    *out = s;
+    return 0;
+}
+
+/* A descriptor for s (flags SOCK_NONBLOCK, SOCK_CLOEXEC): the fd, or -errno with s
+ * released. */
+long unix_usock_install(struct usock *s, uint32_t flags)
+{
+    struct vfs_file *f = NULL;
+    int rc = vfs_file_open_node(&s->node, O_RDWR | (flags & O_NONBLOCK), &f);
+    long fd = rc ? rc : vfs_install_fd(rt_vfs, f, 0, (flags & O_CLOEXEC) != 0);
+    if (fd < 0) {
+        if (f)
+            vfs_file_put(f); /* releases the node */
+        else
+            unix_release(&s->node);
+    }
+    return fd;
+}
+
+struct usock *unix_fd_usock(int fd)
+{
+    return usock_of_node(vfs_fd_file(rt_vfs, fd) ? vfs_fd_file(rt_vfs, fd)->node : NULL);
+}
+
+/* Checks socket's type and flags: the type, or -errno. */
+static long check_type(uint64_t type)
+{
+    uint32_t t = (uint32_t)type, base = t & SOCK_TYPE_MASK;
+    if (base >= SOCK_TYPE_LIMIT ||
+        (t & ~SOCK_TYPE_MASK & ~(uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)))
+        return -EINVAL;
+    if (base == 3) /* SOCK_RAW: Linux makes a datagram socket of it */
+        return SOCK_DGRAM;
+    if (base != SOCK_STREAM && base != SOCK_DGRAM && base != SOCK_SEQPACKET)
+        return -ESOCKTNOSUPPORT;
+    return base;
+}
+
+long rt_unix_socket(uint64_t type, uint64_t protocol)
+{
+    long base = check_type(type);
+    if (base < 0)
+        return base;
+    if (protocol && protocol != AF_UNIX)
+        return -EPROTONOSUPPORT;
+    struct usock *s;
+    long rc = unix_usock_new((uint32_t)base, &s);
+    return rc ? rc : unix_usock_install(s, (uint32_t)type);
+}
+
+void unix_set_cred(struct unix_hdr *h, int side)
+{
+    h->cred[side][0] = (int32_t)rt_pid();
+    h->cred[side][1] = (int32_t)rt_uid;
+    h->cred[side][2] = (int32_t)rt_gid;
+}
+
+long rt_unix_socketpair(uint64_t domain, uint64_t type, uint64_t protocol, uint64_t ufds)
+{
+    if (domain != AF_UNIX)
+        return domain == AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
+    long base = check_type(type);
+    if (base < 0)
+        return base;
+    if (protocol && protocol != AF_UNIX)
+        return -EPROTONOSUPPORT;
+    if (!rt_user_range(ufds, 8))
+        return -EFAULT;
+    struct area *a;
+    long rc = unix_area_get(false, 0, 0, &a);
+    if (rc)
+        return rc;
+    a->h->type = (uint32_t)base;
+    a->h->accepted = 1;
+    unix_set_cred(a->h, 0);
+    unix_set_cred(a->h, 1);
+    struct usock *s[2] = {NULL, NULL};
+    long fd[2] = {-1, -1};
+    for (int i = 0; i < 2; i++) {
+        rc = unix_usock_new((uint32_t)base, &s[i]);
+        if (rc)
+            break;
+        s[i]->conn = a;
+        s[i]->side = i;
+        a->refs += i; /* one reference each */
+        fd[i] = unix_usock_install(s[i], (uint32_t)type);
+        if (fd[i] < 0) {
+            rc = fd[i];
+            break;
+        }
+    }
+    if (rc) {
+        if (fd[0] >= 0)
+            vfs_close(rt_vfs, (int)fd[0]);
+        else if (!s[0])
+            unix_area_put(a);
+        return rc;
+    }
+    int32_t out[2] = {(int32_t)fd[0], (int32_t)fd[1]};
+    memcpy((void *)ufds, out, sizeof(out));
+    return 0;
+}
+
+/* ---- names ---- */
+
+/* A program's struct sockaddr_un: 0 and the name (len 0: only the family), or -errno. */
+int unix_get_name(uint64_t uaddr, uint64_t len, struct name *n)
+{
+    if (len < 2 || len > 2 + NAME_MAX_UNIX)
+        return -EINVAL;
+    if (!rt_user_range(uaddr, len))
+        return -EFAULT;
+    uint16_t fam;
+    memcpy(&fam, (const void *)uaddr, 2);
+    if (fam != AF_UNIX)
+        return -EINVAL;
+    memset(n, 0, sizeof(*n));
+    n->len = (uint32_t)len - 2;
+    memcpy(n->path, (const char *)uaddr + 2, n->len);
+    if (n->len && n->path[0]) /* a path ends at its first NUL */
+        n->len = (uint32_t)strlen(n->path);
+    return 0;
+}
+
+/* The address length Linux gives for a name: a path counts its NUL. */
+uint32_t unix_name_addrlen(const struct name *n)
+{
+    return 2 + n->len + (n->len && n->path[0] ? 1 : 0);
+}
+
+/* Writes a name back as Linux does: truncated to *ulen, *ulen set to its length. */
+int unix_put_name(uint64_t uaddr, uint64_t ulen, const struct name *n)
+{
+    if (!uaddr)
+        return 0;
+    if (!rt_user_range(ulen, 4))
+        return -EFAULT;
+    int32_t len;
+    memcpy(&len, (const void *)ulen, 4);
+    if (len < 0)
+        return -EINVAL;
+    uint8_t a[2 + NAME_MAX_UNIX + 1];
+    uint16_t fam = AF_UNIX;
+    memcpy(a, &fam, 2);
+    memcpy(a + 2, n->path, n->len);
+    a[2 + n->len] = 0;
+    uint32_t full = unix_name_addrlen(n);
+    uint32_t k = (uint32_t)len < full ? (uint32_t)len : full;
+    if (k && !rt_user_range(uaddr, k))
+        return -EFAULT;
+    memcpy((void *)uaddr, a, k);
+    len = (int32_t)full;
+    memcpy((void *)ulen, &len, 4);
+    return 0;
+}
+
+/* The name of s's peer (len 0: unnamed). */
+void unix_peer_name(const struct usock *s, struct name *n)
+{
+    memset(n, 0, sizeof(*n));
+    if (!s->conn)
+        return;
+    int other = !s->side;
+    uint32_t len = __atomic_load_n(&s->conn->h->namelen[other], __ATOMIC_ACQUIRE);
+    if (len <= NAME_MAX_UNIX) {
+        n->len = len;
+        memcpy(n->path, s->conn->h->name[other], len);
+    }
+}
+
+/* Writes the source of a message as recvfrom and recvmsg do: an unnamed one has length 0. */
+void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n)
+{
+    if (n->len) {
+        unix_put_name(uaddr, ulen, n);
+        return;
+    }
+    int32_t zero = 0;
+    if (uaddr && rt_user_range(ulen, 4))
+        memcpy((void *)ulen, &zero, 4);
+}
+
+/* Waits (without the runtime lock) on a's notification until ready() holds for s, or a
+ * signal: 0, or -EINTR; -EBADF if fd no longer names s. */
+int unix_wait_until(struct area *a, int fd, struct usock *s,
+                    bool (*ready)(struct usock *, struct area *), uint64_t deadline)
+{
+    while (!ready(s, a)) {
+        uint64_t bits, now = cx_clock_ns(), ns = WAIT_SLICE_NS * 10;
+        if (deadline && now >= deadline)
+            return -EAGAIN; /* SO_RCVTIMEO, SO_SNDTIMEO */
+        if (deadline && deadline - now < ns)
+            ns = deadline - now;
+        rt_unlock();
+        long err = cx_notif_wait(a->slot_notif, ns, &bits);
+        rt_lock();
+        if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
+            return -EINTR;
+        if (unix_fd_usock(fd) != s)
+            return -EBADF;
+    }
+    unix_wake(a); /* others may wait on the same notification */
+    return 0;
+}
+
+int unix_wait_on(struct area *a, int fd, struct usock *s,
+                 bool (*ready)(struct usock *, struct area *))
+{
+    return unix_wait_until(a, fd, s, ready, 0);
+}
+
+/* ---- waits for the VFS calls (fs.c) and poll (poll.c) ---- */
+
+int rt_unix_wait(struct vfs_file *f, unsigned events)
+{
+    struct usock *s = usock_of_node(f->node);
+    if (!s)
+        return 0;
+    struct area *a = s->conn ? s->conn : (events & POLLOUT) && s->dest ? s->dest : s->lst;
+    while (!(unix_upoll(s) & (events | POLLHUP | POLLERR))) {
+        uint64_t bits;
+        rt_unlock();
+        /* a client before its accept also watches its listener: it looks again */
+        bool pending = s->conn && s->side == 1 && !s->conn->h->accepted;
+        long err =
+            a ? cx_notif_wait(a->slot_notif, pending ? 10 * WAIT_SLICE_NS : CX_TIMEOUT_NONE, &bits)
+              : rt_sleep_ns(WAIT_SLICE_NS);
+        rt_lock();
+        if ((err == CX_E_INTERRUPTED || err == -EINTR) && rt_signal_interrupted())
+            return -EINTR;
+        if (!usock_of_node(f->node))
+            return 1;
+    }
+    if (a)
+        unix_wake(a);
+    return 1;
+}
+
+uint64_t rt_unix_notif(struct vfs_file *f)
+{
+    struct usock *s = usock_of_node(f->node);
+    struct area *a = !s ? NULL : s->conn ? s->conn : s->lst;
+    return a ? a->slot_notif : 0;
+}

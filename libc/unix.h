@@ -1,0 +1,138 @@
+/*
+ * AF_UNIX sockets (libc/unix.c, unix_names.c, unix_data.c; docs/unix-sockets.md): the
+ * shared header of a connection or listener object, the per-process socket, and what
+ * the three files share. Private to them.
+ */
+#ifndef CAPIX_LIBC_UNIX_H
+#define CAPIX_LIBC_UNIX_H
+
+#include <vfs/plugin.h>
+#include "runtime.h"
+
+#define UNIX_RING (32 * 1024u)
+#define UNIX_BACKLOG 8
+#define NAME_MAX_UNIX 108 /* sun_path */
+#define SOL_SOCKET 1
+#define MSG_TRUNC 0x20
+#define SIOCOUTQ 0x5411
+#define SHUT_RD_BIT 1u
+#define SHUT_WR_BIT 2u
+#define KEY_ABSTRACT (1ull << 62)
+#define KEY_CONN (1ull << 63)
+#define SLOT_EMPTY 0
+#define SLOT_FREE 1    /* a connection made in advance waits for a client */
+#define SLOT_CLAIMED 2 /* a client is connecting */
+#define SLOT_WAITING 3 /* connected, waiting for accept */
+#define SLOT_TAKEN 4   /* an accept is taking it */
+#define WAIT_SLICE_NS 10000000ull
+#define RESET_PENDING 1 /* the peer went with data unread: the next receive says so */
+#define RESET_TOLD 2    /* said once (Linux's sk_err, taken by the call that sees it) */
+
+struct rec {
+    uint32_t len, namelen; /* then namelen bytes of the sender's name, then len bytes */
+};
+
+/* The header page of a connection or listener object (shared, untrusted). */
+struct unix_hdr {
+    struct rt_pipe_ring counts;         /* readers: side 0's descriptions (a listener: the */
+                                        /* listening ones), writers: side 1's */
+    volatile uint64_t head[2], tail[2]; /* ring d: written by side d, bytes ever */
+    volatile int32_t wlock[2], rlock[2];
+    volatile uint32_t shut[2];    /* each side's own shutdown (SHUT_RD_BIT, SHUT_WR_BIT) */
+    volatile uint32_t reset[2];   /* ECONNRESET for that side: RESET_PENDING, RESET_TOLD */
+    volatile int32_t cred[2][3];  /* pid, uid, gid of each side */
+    volatile uint32_t type;       /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+    volatile uint32_t accepted;   /* a connection: its side 0 is there (or a pair) */
+    volatile uint32_t bound;      /* a listener: processes holding its abstract name */
+    volatile uint32_t nslots;     /* a listener: the backlog */
+    volatile uint32_t order;      /* a listener: connections so far */
+    volatile uint32_t namelen[2]; /* each side's address (sun_path bytes), a */
+    char name[2][NAME_MAX_UNIX];  /* listener's in [0] */
+    struct {
+        volatile uint32_t state, order;
+        volatile uint64_t key;
+    } slot[UNIX_BACKLOG];
+};
+_Static_assert(sizeof(struct unix_hdr) <= CX_PAGE_SIZE, "one header page");
+_Static_assert(2 * UNIX_RING + CX_PAGE_SIZE == RT_PIPE_AREA, "a pipe area");
+
+/* A shared object mapped here; refs: the sockets (and advance slots) of this process
+ * that use it. */
+struct area {
+    uint64_t va, id, slot_mem, slot_notif, key;
+    unsigned refs;
+    struct unix_hdr *h;
+    uint8_t *data;
+};
+
+struct name {
+    uint32_t len; /* bytes of sun_path (0: unnamed) */
+    char path[NAME_MAX_UNIX + 1];
+};
+
+struct usock {
+    struct vfs_node node;
+    uint32_t type;
+    unsigned ndesc;    /* open descriptions in this process */
+    struct area *conn; /* connected: the connection, this socket is side */
+    int side;
+    struct area *lst;    /* bound: its listener object */
+    struct area *target; /* a client: the listener it connected to */
+    bool listening, bound;
+    bool counts_lst;   /* its descriptions count in lst (listening, or a bound */
+                       /* datagram socket: it receives there) */
+    struct area *dest; /* a datagram socket connected to a name: its receiver */
+    struct name dest_name;
+    struct area *pre[UNIX_BACKLOG];    /* listening: connections made in advance, by slot */
+    struct name name;                  /* bound name */
+    int64_t sndbuf, rcvbuf;            /* as set (0: the ring's size) */
+    uint64_t rcvtimeo_ns, sndtimeo_ns; /* SO_RCVTIMEO, SO_SNDTIMEO (0: for ever) */
+    struct usock *next;
+};
+
+/* unix.c: the objects, the rings, the file system of sockets, names, waits */
+/* A new object (named false), or the object of key (dev, ino) in the launcher's table,
+ * mapped here with one reference: 0 or -errno. */
+long unix_area_get(bool named, uint64_t dev, uint64_t ino, struct area **out);
+void unix_area_put(struct area *a);                      /* drops one reference */
+void unix_wake(struct area *a);                          /* signals a's notification */
+int32_t unix_count(struct area *a, int side, int32_t n); /* adds n descriptions: the total */
+int32_t unix_counted(const struct area *a, int side);    /* side's open descriptions */
+bool unix_records(uint32_t type);                        /* whether type keeps boundaries */
+bool unix_take_reset(struct usock *s);                   /* s's ECONNRESET to report: true once */
+unsigned unix_upoll(struct usock *s);                    /* s's readiness (POLLIN, POLLOUT, ...) */
+/* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno. */
+int64_t unix_conn_send(struct usock *s, const void *buf, size_t n);
+/* One datagram to receiver a (a bound datagram socket's object), without waiting. */
+int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n);
+/* One receive without waiting: count, 0 at end of file, -EAGAIN, -errno. */
+int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t *full,
+                       struct name *from);
+struct usock *unix_fd_usock(int fd); /* the AF_UNIX socket of fd, or NULL */
+/* A new socket of type here (not yet open): 0 or -errno. */
+long unix_usock_new(uint32_t type, struct usock **out);
+/* A descriptor for s (flags SOCK_NONBLOCK, SOCK_CLOEXEC): the fd, or -errno with s
+ * released. */
+long unix_usock_install(struct usock *s, uint32_t flags);
+void unix_set_cred(struct unix_hdr *h, int side); /* side's pid, uid, gid: the caller's */
+/* A program's struct sockaddr_un: 0 and the name (len 0: only the family), or -errno. */
+int unix_get_name(uint64_t uaddr, uint64_t len, struct name *n);
+uint32_t unix_name_addrlen(const struct name *n); /* Linux's: a path counts its NUL */
+/* Writes a name back as Linux does: truncated to *ulen, *ulen set to its length. */
+int unix_put_name(uint64_t uaddr, uint64_t ulen, const struct name *n);
+void unix_peer_name(const struct usock *s, struct name *n); /* len 0: unnamed */
+/* Writes the source of a message as recvfrom and recvmsg do: an unnamed one has length 0. */
+void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n);
+/* Waits (without the runtime lock) on a's notification until ready() holds for s, up to
+ * deadline (0: none): 0, -EAGAIN at the deadline, -EINTR for a signal, -EBADF if fd no
+ * longer names s. Called with the runtime lock held. */
+int unix_wait_until(struct area *a, int fd, struct usock *s,
+                    bool (*ready)(struct usock *, struct area *), uint64_t deadline);
+int unix_wait_on(struct area *a, int fd, struct usock *s,
+                 bool (*ready)(struct usock *, struct area *)); /* no deadline */
+
+/* unix_names.c */
+/* The receiver of a datagram to name n, held: 0 or -errno. */
+long unix_dest_get(const struct name *n, struct area **out);
+
+#endif
