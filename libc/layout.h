@@ -149,12 +149,12 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
 #define RT_LABEL_TTY 0xed      /* w0 TERM_CTL_*, w1 the terminal's id, w2 arg; reply w0 */
 #define RT_LABEL_NARROW 0xf8   /* w0 a `program` rule's number (from 1): docs/sandboxes.md */
 /* vfork (docs/runtime.md, "vfork"): a child without a domain that runs in its parent's */
-#define RT_LABEL_VFORK 0xf0            /* w0 the parent's slot for the child's badged endpoint; */
-                                       /* reply w0 the child's pid or -errno */
-#define RT_LABEL_VFORK_EXEC 0xf1       /* from the child: its domain now (the runtime half of */
-                                       /* its host's address space copied); reply w0 0 or -errno */
-#define RT_LABEL_VFORK_READY 0xf2      /* from the new domain: it holds its references now */
-#define RT_LABEL_VFORK_DONE 0xf3       /* w0 pid: reply w0 1 when that child is ready or gone */
+#define RT_LABEL_VFORK 0xf0       /* w0 the parent's slot for the child's badged endpoint; */
+                                  /* reply w0 the child's pid or -errno */
+#define RT_LABEL_VFORK_EXEC 0xf1  /* from the child: its domain now (the runtime half of */
+                                  /* its host's address space copied); reply w0 0 or -errno */
+#define RT_LABEL_VFORK_READY 0xf2 /* from the new domain: it holds its references now */
+#define RT_LABEL_VFORK_DONE 0xf3  /* w0 pid: reply w0 1 when that child is ready or gone */
 /* The process table for /proc (docs/runtime.md, "/proc"): w0 an RT_PROC_* operation.
  * RT_PROC_SET: w1 the length of the command line (argv, each string with its NUL) in
  * words 6.., at most RT_PROC_CMD_MAX bytes (cut), w2 the length of the command name in

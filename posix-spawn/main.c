@@ -260,6 +260,8 @@ static long give_data(struct proc *pr, uint64_t va, const void *data, size_t len
 
 static struct proc *new_proc(int ppid)
 {
+    if (next_pid >= 4194304) /* Linux's PID_MAX_LIMIT: /proc/sys/kernel/pid_max says so */
+        return NULL;
     for (int i = 0; i < MAX_PROCS; i++) {
         if (procs[i].state == P_FREE) {
             struct proc *pr = &procs[i];
