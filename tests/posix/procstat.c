@@ -68,8 +68,8 @@ static int parse_stat(int pid, struct stat_fields *f)
 }
 
 /* The layout: every field as what it is ("PID", "PPID", ...) or its kind ("N", "-N"). */
-static void print_layout(const char *who, const struct stat_fields *f, int pid, int ppid,
-                         int pgid, int sid)
+static void print_layout(const char *who, const struct stat_fields *f, int pid, int ppid, int pgid,
+                         int sid)
 {
     printf("%s layout: %s %d", who, f->comm, f->count);
     for (int k = 4; k <= f->count; k++) {
@@ -127,8 +127,8 @@ static void check_status(const char *who, int pid, int ppid, char state)
     snprintf(want, sizeof want, "%d", ppid);
     check(name, !strcmp(status_value(text, "PPid", v, sizeof v), want), v);
     snprintf(name, sizeof name, "%s-status-state", who);
-    check(name, status_value(text, "State", v, sizeof v)[0] == state || (state == 'S' && v[0] == 'R'),
-          v);
+    check(name,
+          status_value(text, "State", v, sizeof v)[0] == state || (state == 'S' && v[0] == 'R'), v);
     snprintf(name, sizeof name, "%s-status-name", who);
     check(name, !strcmp(status_value(text, "Name", v, sizeof v), "procstat"), v);
     snprintf(name, sizeof name, "%s-status-uid", who);
@@ -139,10 +139,11 @@ static void check_status(const char *who, int pid, int ppid, char state)
         const char *colon = strchr(line, ':'), *end = strchr(line, '\n');
         if (!colon || !end)
             break;
-        static const char *const keys[] = {"Name", "State", "Tgid", "Pid", "PPid", "TracerPid",
-                                           "Uid", "Gid", "Threads"};
+        static const char *const keys[] = {"Name",      "State", "Tgid", "Pid",    "PPid",
+                                           "TracerPid", "Uid",   "Gid",  "Threads"};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-            if ((size_t)(colon - line) == strlen(keys[k]) && !strncmp(line, keys[k], strlen(keys[k])))
+            if ((size_t)(colon - line) == strlen(keys[k]) &&
+                !strncmp(line, keys[k], strlen(keys[k])))
                 printf(" %s", keys[k]);
         line = end + 1;
     }
@@ -160,8 +161,9 @@ int main(int argc, char **argv)
     check("self-stat-fields", self.count == NFIELDS, "not 52 fields");
     check("self-stat-comm", !strcmp(self.comm, "procstat"), self.comm);
     check("self-stat-state", self.state == 'R', "not R");
-    check("self-stat-ids", self.v[1] == me && self.v[4] == getppid() && self.v[5] == getpgrp() &&
-                               self.v[6] == getsid(0),
+    check("self-stat-ids",
+          self.v[1] == me && self.v[4] == getppid() && self.v[5] == getpgrp() &&
+              self.v[6] == getsid(0),
           "pid, ppid, pgrp or session differ");
     print_layout("self", &self, me, getppid(), getpgrp(), getsid(0));
     check("self-via-link", slurp("/proc/self/stat", buf, sizeof buf) > 0 && atoi(buf) == me,
@@ -187,8 +189,9 @@ int main(int argc, char **argv)
     check("child-stat-fields", child.count == NFIELDS, "not 52 fields");
     check("child-stat-comm", !strcmp(child.comm, "procstat"), child.comm);
     check("child-stat-state", child.state == 'S' || child.state == 'R', "not S or R");
-    check("child-stat-ids", child.v[1] == pid && child.v[4] == me && child.v[5] == getpgrp() &&
-                                child.v[6] == getsid(0),
+    check("child-stat-ids",
+          child.v[1] == pid && child.v[4] == me && child.v[5] == getpgrp() &&
+              child.v[6] == getsid(0),
           "pid, ppid, pgrp or session differ");
     check("child-starttime", child.v[22] >= self.v[22], "started before its parent");
     print_layout("child", &child, pid, me, getpgrp(), getsid(0));
