@@ -801,22 +801,34 @@ static int peer_info(const struct vfs_env *env, int32_t pid, const struct vfs_pr
     return 0;
 }
 
-/* The command name: the peer's, else the program file's name (15 bytes at most). */
+/* The command name: the peer's, else the program file's name (15 bytes at most). With
+ * escape (status's Name line), newline, tab and backslash are written as "\n", "\t"
+ * and "\\", as Linux does there, so that a name cannot make a line of its own. */
 static void put_comm(struct proc_text *t, const struct vfs_env *env, const struct vfs_peer *peer,
-                     const struct vfs_process *self, bool is_self_pid)
+                     const struct vfs_process *self, bool is_self_pid, bool escape)
 {
-    const char *name, *q;
-    size_t n;
+    const char *name = peer->comm, *q;
+    size_t n, i;
     if (peer->comm[0] || !is_self_pid) {
-        put_field(t, env, peer->comm, sizeof peer->comm - 1);
-        return;
+        q = memchr(peer->comm, '\0', sizeof peer->comm - 1);
+        n = q ? (size_t)(q - name) : sizeof peer->comm - 1;
+    } else {
+        name = self->exe;
+        for (q = self->exe; q < self->exe + sizeof self->exe && *q; q++)
+            if (*q == '/')
+                name = q + 1;
+        n = (size_t)(q - name);
+        n = n < 15 ? n : 15;
     }
-    name = self->exe;
-    for (q = self->exe; q < self->exe + sizeof self->exe && *q; q++)
-        if (*q == '/')
-            name = q + 1;
-    n = (size_t)(q - name);
-    put(t, env, name, n < 15 ? n : 15);
+    for (i = 0; i < n; i++) {
+        char c = name[i];
+        if (escape && (c == '\n' || c == '\t' || c == '\\')) {
+            char esc[2] = {'\\', c == '\n' ? 'n' : c == '\t' ? 't' : '\\'};
+            put(t, env, esc, 2);
+        } else {
+            put(t, env, &name[i], 1);
+        }
+    }
 }
 
 static void put_int(struct proc_text *t, const struct vfs_env *env, int64_t v)
@@ -857,7 +869,7 @@ static void gen_stat(struct proc_text *t, const struct vfs_env *env, int32_t pid
     size_t i;
     put_int(t, env, pid);
     put_str(t, env, " (");
-    put_comm(t, env, peer, self, me);
+    put_comm(t, env, peer, self, me, false);
     put_str(t, env, ") ");
     put(t, env, state, 2);
     put_int(t, env, peer->ppid);
@@ -902,7 +914,7 @@ static void gen_status(struct proc_text *t, struct proc_fs *p, int32_t pid,
     int k;
     vfs_get_ids(p->fs.vfs, &uid, &gid);
     put_str(t, env, "Name:\t");
-    put_comm(t, env, peer, self, me);
+    put_comm(t, env, peer, self, me, true);
     put_str(t, env, "\nState:\t");
     put_str(t, env, state_name(peer->state));
     put_str(t, env, "\nTgid:\t");
@@ -1101,7 +1113,7 @@ static int generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
                                                          : sizeof peer->cmdline);
         break;
     case PROC_COMM:
-        put_comm(t, env, peer, info, me);
+        put_comm(t, env, peer, info, me, false);
         put(t, env, "\n", 1);
         break;
     case PROC_STAT:
