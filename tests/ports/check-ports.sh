@@ -159,6 +159,7 @@ expect pgrep-sleep "sleep" bash -c "sleep 5 & s=\$!; $R/bin/pgrep -x -l sleep | 
 expect free-mem "Mem:" bash -c "$R/bin/free | $R/bin/sed -n 2p | $R/bin/cut -d' ' -f1"
 check uptime bash -c "$R/bin/uptime | $R/bin/grep -q 'load average'"
 expect ps-version "ps from procps-ng 4.0.2" "$R/bin/ps" --version
+expect which "$R/bin/ls" env PATH="$R/bin" "$R/bin/which" ls
 expect less-version "less 590" bash -c "$R/bin/less --version | head -n 1 | cut -d' ' -f1-2"
 
 # ------------------------------------------------------------------ terminfo

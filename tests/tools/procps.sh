@@ -3,11 +3,12 @@
 # `sleep 29 | cat &`; ps -e lists them with bash as their parent, the sleep in a group
 # of its own and the two processes of the pipeline in one group (the first one's); pgrep
 # finds both sleeps, pkill ends them (wait gives 143 for the first); free and uptime
-# print sane numbers; ps aux shows the shell's command line. One line per case:
+# print sane numbers; ps aux shows the shell's command line; which (debianutils) finds
+# /bin/ls. One line per case:
 # "PASS procps CASE" or "FAIL procps CASE: why".
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-for p in ps pgrep pkill free uptime bash; do
+for p in ps pgrep pkill free uptime bash which; do
   [[ -e build/rootfs/bin/$p ]] || { echo "FAIL procps: build/rootfs/bin/$p missing (make ports)"; exit 1; }
 done
 work=$(mktemp -d /dev/shm/capix-procps.XXXXXX) || exit 1
@@ -29,6 +30,7 @@ echo "left $(pgrep sleep | wc -l)"
 free | sed 's/^/free /'
 uptime | sed 's/^/uptime /'
 ps aux | sed 's/^/aux /'
+echo "which $(which ls)"
 EOF
 export CAPIX_EXEC_TIMEOUT=${CAPIX_EXEC_TIMEOUT:-120} CAPIX_EXEC_LOG=$work/capix-exec.log
 tools/capix exec --with "$work" -- /bin/bash /mnt/host/t.sh >"$work/out" 2>"$work/err"
@@ -69,6 +71,7 @@ result uptime "$(grep -Eq '^uptime +[0-9]{2}:[0-9]{2}:[0-9]{2} up +[0-9]+ min, +
   "$(grep '^uptime' "$out")"
 result ps-aux "$(grep -Eq "^aux root +$bash .* Ss .*/bin/bash /mnt/host/t\.sh$" "$out" && echo 1)" \
   "$(grep '^aux ' "$out" | head -3 | tr '\n' ' ')"
+result which "$(grep -qx 'which /bin/ls' "$out" && echo 1)" "$(grep '^which' "$out")"
 if [[ $failed == 1 ]]; then
   echo "  capix output:"; sed 's/^/    /' "$out" "$work/err" | head -40
 fi
