@@ -1705,12 +1705,6 @@ static void tty_leader_exit(struct proc *pr)
 }
 
 /*
- * The sandbox ends: every file system it used writes back what it holds (FS_SYNCFS, as
- * Linux syncs before it powers off), so that what its processes wrote is on the disk
- * before init stops the machine. Each call is bounded (LAUNCHER_CALL_TIMEOUT_NS) and
- * touches no session buffer (the request is all in registers).
- */
-/*
  * RT_LABEL_PROC (layout.h): the process table as /proc shows it. What a process says of
  * itself (RT_PROC_SET) is only its own name, cut to the fields' sizes; the rest is the
  * launcher's. Only this sandbox's processes exist here. Returns the reply's word count
@@ -1741,7 +1735,7 @@ static unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words)
     if (op == RT_PROC_LIST) {
         long after = (long)m->w[1];
         unsigned n = 0;
-        /* ascending: pids are never reused while the table holds them, so sort here */
+        /* ascending (the table is in no pid order): the smallest above after, each time */
         for (;;) {
             long best = -1;
             for (int i = 0; i < MAX_PROCS; i++)
@@ -1796,6 +1790,12 @@ static unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words)
     return 1 + n;
 }
 
+/*
+ * The sandbox ends: every file system it used writes back what it holds (FS_SYNCFS, as
+ * Linux syncs before it powers off), so that what its processes wrote is on the disk
+ * before init stops the machine. Each call is bounded (LAUNCHER_CALL_TIMEOUT_NS) and
+ * touches no session buffer (the request is all in registers).
+ */
 static void sync_file_systems(void)
 {
     for (unsigned id = 1; id < MAX_SHARED; id++) {
