@@ -492,6 +492,7 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
         vfs_file_put(exe_file);
     exe_file = f;
     exe_bias = bias;
+    rt_proc_announce(); /* proc.c: the launcher's table names the new command */
 
     static struct cx_regs regs;
     cx_thread_regs(rt->slot_thread, CX_REGS_GET, CX_CTX_SAVED, &regs);

@@ -151,12 +151,36 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
 #define RT_LABEL_TTY 0xed      /* w0 TERM_CTL_*, w1 the terminal's id, w2 arg; reply w0 */
 #define RT_LABEL_NARROW 0xf8   /* w0 a `program` rule's number (from 1): docs/sandboxes.md */
 /* vfork (docs/runtime.md, "vfork"): a child without a domain that runs in its parent's */
-#define RT_LABEL_VFORK 0xf0            /* w0 the parent's slot for the child's badged endpoint; */
-                                       /* reply w0 the child's pid or -errno */
-#define RT_LABEL_VFORK_EXEC 0xf1       /* from the child: its domain now (the runtime half of */
-                                       /* its host's address space copied); reply w0 0 or -errno */
-#define RT_LABEL_VFORK_READY 0xf2      /* from the new domain: it holds its references now */
-#define RT_LABEL_VFORK_DONE 0xf3       /* w0 pid: reply w0 1 when that child is ready or gone */
+#define RT_LABEL_VFORK 0xf0       /* w0 the parent's slot for the child's badged endpoint; */
+                                  /* reply w0 the child's pid or -errno */
+#define RT_LABEL_VFORK_EXEC 0xf1  /* from the child: its domain now (the runtime half of */
+                                  /* its host's address space copied); reply w0 0 or -errno */
+#define RT_LABEL_VFORK_READY 0xf2 /* from the new domain: it holds its references now */
+#define RT_LABEL_VFORK_DONE 0xf3  /* w0 pid: reply w0 1 when that child is ready or gone */
+/* The process table for /proc (docs/runtime.md, "/proc"): w0 an RT_PROC_* operation.
+ * RT_PROC_SET: w1 the length of the command line (argv, each string with its NUL) in
+ * words 6.., at most RT_PROC_CMD_MAX bytes (cut), w2 the length of the command name in
+ * words 4..5 (at most 15 bytes); reply w0 0 or -errno. RT_PROC_LIST: w1 a pid; reply w0
+ * how many pids of the sandbox greater than it follow in words 1.. (ascending, at most
+ * RT_PROC_LIST_MAX), or -errno. RT_PROC_INFO: w1 a pid; reply w0 0 or -errno (-ESRCH:
+ * none in this sandbox), the fields of struct rt_proc_reply from word 1. */
+#define RT_LABEL_PROC 0xf4
+#define RT_PROC_SET 0
+#define RT_PROC_LIST 1
+#define RT_PROC_INFO 2
+#define RT_PROC_CMD_MAX 384
+#define RT_PROC_LIST_MAX 60
+struct rt_proc_reply {
+    int32_t ppid, pgid, sid, tpgid; /* tpgid: the terminal's foreground group, or -1 */
+    uint32_t tty_nr;                /* Linux's encoding of the controlling terminal, or 0 */
+    uint32_t state;                 /* 'R', 'S', 'T' or 'Z' */
+    uint64_t start_ns;              /* since boot */
+    uint64_t cpu_ns, sys_ns;        /* its main thread's (0 for a zombie's own) */
+    uint32_t cmd_len, pad;
+    char comm[16];
+    char cmd[RT_PROC_CMD_MAX];
+};
+_Static_assert(sizeof(struct rt_proc_reply) + 8 <= 64 * 8, "RT_PROC_INFO fits one message");
 #define RT_RUNTIME_LO 0x20000000ul     /* the runtime half of the address space, which */
 #define RT_RUNTIME_HI 0x100000000ul    /* RT_LABEL_VFORK_EXEC copies (no program memory) */
 #define RT_TERMINALS_BASE 0x2e000000ul /* Terminal session memory, shared across fork */

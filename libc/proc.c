@@ -194,3 +194,70 @@ long rt_pgrp(uint64_t op, long pid, long pgid)
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PGRP, 3, 0), op, (uint64_t)pid, (uint64_t)pgid, 0);
     return r.err ? -EAGAIN : (long)r.rdx;
 }
+
+/* ---- the process table as /proc shows it (RT_LABEL_PROC, layout.h) ---- */
+
+/* Tells the launcher the command this process runs now: its name (the program file's
+ * name, cut to 15 bytes, as Linux's comm) and its argv (cut to RT_PROC_CMD_MAX bytes). */
+void rt_proc_announce(void)
+{
+    struct cx_ipcbuf *b = rt_ipcbuf();
+    const char *name = rt_exe_path;
+    for (const char *q = rt_exe_path; *q; q++)
+        if (*q == '/')
+            name = q + 1;
+    size_t nlen = strlen(name), clen = rt_cmdline_len;
+    if (nlen > 15)
+        nlen = 15;
+    if (clen > RT_PROC_CMD_MAX)
+        clen = RT_PROC_CMD_MAX;
+    memset(b->words + 4, 0, 2 * 8);
+    memcpy(b->words + 4, name, nlen);
+    memcpy(b->words + 6, rt_cmdline, clen);
+    cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PROC, 6 + (clen + 7) / 8, 0), RT_PROC_SET, clen, nlen,
+                    0);
+}
+
+int rt_proc_pids(void *ctx, int32_t after, int32_t *out, size_t max)
+{
+    struct cx_ipcbuf *b = rt_ipcbuf();
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PROC, 2, 0), RT_PROC_LIST,
+                                      (uint64_t)(int64_t)after, 0, 0);
+    if (r.err)
+        return -EIO;
+    if ((int64_t)r.rdx < 0)
+        return (int)(int64_t)r.rdx;
+    /* the launcher is trusted, but its count is still bounded by what fits */
+    uint64_t n = r.rdx, w[3] = {r.r10, r.r8, r.r9};
+    if (n > RT_PROC_LIST_MAX)
+        n = RT_PROC_LIST_MAX;
+    if (n > max)
+        n = max;
+    for (uint64_t i = 0; i < n; i++)
+        out[i] = (int32_t)(i < 3 ? w[i] : b->words[1 + i]);
+    return (int)n;
+}
+
+int rt_proc_peer(void *ctx, int32_t pid, struct vfs_peer *out)
+{
+    static struct rt_proc_reply r; /* under the runtime lock */
+    struct cx_ipcbuf *b = rt_ipcbuf();
+    struct cx_ret c = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PROC, 2, 0), RT_PROC_INFO,
+                                      (uint64_t)(int64_t)pid, 0, 0);
+    if (c.err)
+        return -EIO;
+    if ((int64_t)c.rdx < 0)
+        return (int)(int64_t)c.rdx;
+    uint64_t w[3] = {c.r10, c.r8, c.r9};
+    memcpy(&r, w, sizeof(w));
+    memcpy((char *)&r + sizeof(w), b->words + 4, sizeof(r) - sizeof(w));
+    out->ppid = r.ppid, out->pgid = r.pgid, out->sid = r.sid, out->tpgid = r.tpgid;
+    out->tty_nr = r.tty_nr;
+    out->state = (char)r.state;
+    out->start_ns = r.start_ns, out->cpu_ns = r.cpu_ns, out->sys_ns = r.sys_ns;
+    memcpy(out->comm, r.comm, sizeof(out->comm));
+    out->comm[sizeof(out->comm) - 1] = 0;
+    out->cmdline_len = r.cmd_len < sizeof(out->cmdline) ? r.cmd_len : sizeof(out->cmdline);
+    memcpy(out->cmdline, r.cmd, out->cmdline_len);
+    return 0;
+}

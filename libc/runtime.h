@@ -280,6 +280,9 @@ long rt_execve(const char *path, char *const argv[], char *const envp[]);
 void rt_signals_exec(void);
 void rt_raise_sigpipe(void);
 long rt_pgrp(uint64_t op, long pid, long pgid);
+void rt_proc_announce(void); /* after exec: tell the launcher the new command (for /proc) */
+int rt_proc_pids(void *ctx, int32_t after, int32_t *out, size_t max); /* vfs_env.pids */
+int rt_proc_peer(void *ctx, int32_t pid, struct vfs_peer *out);       /* vfs_env.peer */
 
 /* vfork.c: process contexts (docs/runtime.md, "vfork"); all under the runtime lock */
 #define RT_SIG_ACTIONS_BYTES (65 * 32) /* signal.c's dispositions */

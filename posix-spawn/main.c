@@ -64,6 +64,10 @@ struct proc {
     struct proc *host; /* a vfork child without a domain yet: the process it runs in */
     uint64_t host_ep;  /* its badged endpoint in the host (the host's runtime deletes it) */
     bool vfork_ready;  /* a vfork child's new domain holds its references (VFORK_READY) */
+    uint64_t start_ns; /* when it was made (since boot), for /proc */
+    char comm[16];     /* what its runtime said at its last exec (RT_PROC_SET), cut */
+    char cmd[RT_PROC_CMD_MAX];
+    uint32_t cmd_len;
 };
 
 static struct image runtime, vdso;
@@ -262,6 +266,8 @@ static long give_data(struct proc *pr, uint64_t va, const void *data, size_t len
 
 static struct proc *new_proc(int ppid)
 {
+    if (next_pid >= 4194304) /* Linux's PID_MAX_LIMIT: /proc/sys/kernel/pid_max says so */
+        return NULL;
     for (int i = 0; i < MAX_PROCS; i++) {
         if (procs[i].state == P_FREE) {
             struct proc *pr = &procs[i];
@@ -277,6 +283,12 @@ static struct proc *new_proc(int ppid)
                 pr->labels = parent->labels;
             }
             pr->state = P_RUNNING;
+            pr->start_ns = cx_clock_ns();
+            if (parent) { /* a fork child runs its parent's program */
+                memcpy(pr->comm, parent->comm, sizeof(pr->comm));
+                memcpy(pr->cmd, parent->cmd, sizeof(pr->cmd));
+                pr->cmd_len = parent->cmd_len;
+            }
             return pr;
         }
     }
@@ -1700,6 +1712,92 @@ static void tty_leader_exit(struct proc *pr)
 }
 
 /*
+ * RT_LABEL_PROC (layout.h): the process table as /proc shows it. What a process says of
+ * itself (RT_PROC_SET) is only its own name, cut to the fields' sizes; the rest is the
+ * launcher's. Only this sandbox's processes exist here. Returns the reply's word count
+ * (m->w filled) with w0 0, a count or -errno.
+ */
+static unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words)
+{
+    struct cx_ipcbuf *b = cx_ipcbuf();
+    uint64_t op = m->w[0];
+    if (words < 2) {
+        m->w[0] = (uint64_t)-22; /* EINVAL */
+        return 1;
+    }
+    if (op == RT_PROC_SET) {
+        uint64_t clen = m->w[1], nlen = m->w[2];
+        if (words < 6 || clen > RT_PROC_CMD_MAX || nlen > 15 ||
+            (clen + 7) / 8 > (uint64_t)(words - 6)) {
+            m->w[0] = (uint64_t)-22;
+            return 1;
+        }
+        memset(pr->comm, 0, sizeof(pr->comm));
+        memcpy(pr->comm, b->words + 4, nlen);
+        memcpy(pr->cmd, b->words + 6, clen);
+        pr->cmd_len = (uint32_t)clen;
+        m->w[0] = 0;
+        return 1;
+    }
+    if (op == RT_PROC_LIST) {
+        long after = (long)m->w[1];
+        unsigned n = 0;
+        /* ascending (the table is in no pid order): the smallest above after, each time */
+        for (;;) {
+            long best = -1;
+            for (int i = 0; i < MAX_PROCS; i++)
+                if (procs[i].state != P_FREE && procs[i].pid > after &&
+                    (best < 0 || procs[i].pid < best))
+                    best = procs[i].pid;
+            if (best < 0 || n == RT_PROC_LIST_MAX)
+                break;
+            b->words[1 + n++] = (uint64_t)best;
+            after = best;
+        }
+        memcpy(m->w + 1, b->words + 1, 3 * 8); /* words 1..3 travel in registers */
+        m->w[0] = n;
+        return 1 + n;
+    }
+    if (op != RT_PROC_INFO) {
+        m->w[0] = (uint64_t)-22;
+        return 1;
+    }
+    struct proc *q = m->w[1] > 0 && m->w[1] < (1ul << 31) ? find_proc((int)m->w[1]) : NULL;
+    if (!q || q->state == P_FREE) {
+        m->w[0] = (uint64_t)-3; /* ESRCH */
+        return 1;
+    }
+    struct rt_proc_reply r;
+    memset(&r, 0, sizeof(r));
+    r.ppid = q->ppid, r.pgid = q->pgid, r.sid = q->sid, r.tpgid = -1;
+    r.state = q->state == P_ZOMBIE ? 'Z' : q->stop_sig ? 'T' : q == pr ? 'R' : 'S';
+    r.start_ns = q->start_ns;
+    if (q->state == P_RUNNING) {
+        for (int i = 0; i < MAX_TTYS; i++) {
+            if (ttys[i].id && is_ctty(&ttys[i], q)) {
+                r.tty_nr = (4u << 8) | 64u; /* ttyS0, as the terminal plugin's rdev */
+                r.tpgid = ttys[i].fg ? ttys[i].fg : -1;
+            }
+        }
+        if (q->thread && !q->host) {
+            struct cx_ret t = cx_raw_thread_config(q->thread, CX_TCFG_CPU_TIME, 0, 0, 0, 0);
+            r.cpu_ns = t.rsi, r.sys_ns = t.rdi < t.rsi ? t.rdi : t.rsi;
+        }
+    } else {
+        r.cpu_ns = q->cpu_ns, r.sys_ns = q->sys_ns;
+    }
+    memcpy(r.comm, q->comm, sizeof(r.comm));
+    r.cmd_len = q->cmd_len;
+    memcpy(r.cmd, q->cmd, q->cmd_len);
+    unsigned n = (unsigned)((offsetof(struct rt_proc_reply, cmd) + q->cmd_len + 7) / 8);
+    memset(b->words + 1, 0, n * 8);
+    memcpy(b->words + 1, &r, offsetof(struct rt_proc_reply, cmd) + q->cmd_len);
+    memcpy(m->w + 1, b->words + 1, 3 * 8);
+    m->w[0] = 0;
+    return 1 + n;
+}
+
+/*
  * The sandbox ends: every file system it used writes back what it holds (FS_SYNCFS, as
  * Linux syncs before it powers off), so that what its processes wrote is on the disk
  * before init stops the machine. Each call is bounded (LAUNCHER_CALL_TIMEOUT_NS) and
@@ -1889,6 +1987,11 @@ int main(int argc, char **argv)
         } else if (label == RT_LABEL_NOCLDWAIT) {
             pr->nocldwait = m.w[0] != 0;
             m.tag = CX_TAG(0, 0, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
+        } else if (label == RT_LABEL_PROC) {
+            unsigned n = proc_query(pr, &m, CX_TAG_WORDS(m.tag));
+            m.tag = CX_TAG(0, n, 0);
             err = cx_reply_recv(ep, &m);
             continue;
         } else if (label == RT_LABEL_PGRP) {

@@ -23,6 +23,8 @@ TEST_SCRIPTS += tests/tools/coreutils-fat.sh
 # every folder, doc and source file named in the README that should name it (issue 22)
 TEST_SCRIPTS += tests/tools/docs-check-test.sh
 TEST_SCRIPTS += tests/tools/bash-scripts.sh
+# procps (ps, pgrep, pkill, free, uptime) over /proc, with bash's jobs (issue 20)
+TEST_SCRIPTS += tests/tools/procps.sh
 # The interactive shell on the serial console, driven through a pty (tests/terminal/).
 TEST_SCRIPTS += tests/terminal/console-test.py
 # Sandboxes (docs/sandboxes.md): a hostile program next to a shell (tests/hostile/)

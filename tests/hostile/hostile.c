@@ -679,6 +679,42 @@ static uint64_t free_bytes(void)
  * own capability space (or in a domain inside it), then ends. Unreachable from any
  * living domain, such objects would hold the sandbox's quota for good, and the quota's
  * limit would stay charged to init after the sandbox ended. */
+/* The launcher's /proc request (RT_LABEL_PROC) with what a runtime would never send:
+ * each malformed one gets an errno, a pid of no process of ours ESRCH. */
+static int proc_requests_check(void)
+{
+    struct cx_ipcbuf *ib = (struct cx_ipcbuf *)RT_IPCBUF_ADDR;
+    const uint64_t ep = CX_SLOT_PARENT;
+    long e[9];
+    memset(ib->words, 'x', sizeof ib->words);
+    e[0] = (long)native(CX_SYS_ipc_call, ep, CX_TAG(RT_LABEL_PROC, 6, 0), RT_PROC_SET, 384, 5, 0)
+               .rdx; /* says 384 bytes, sends none */
+    e[1] =
+        (long)native(CX_SYS_ipc_call, ep, CX_TAG(RT_LABEL_PROC, 60, 0), RT_PROC_SET, 385, 5, 0).rdx;
+    e[2] =
+        (long)native(CX_SYS_ipc_call, ep, CX_TAG(RT_LABEL_PROC, 60, 0), RT_PROC_SET, 8, 16, 0).rdx;
+    e[3] =
+        (long)native(CX_SYS_ipc_call, ep, CX_TAG(RT_LABEL_PROC, 1, 0), RT_PROC_INFO, 0, 0, 0).rdx;
+    e[4] = (long)native(CX_SYS_ipc_call, ep, CX_TAG(RT_LABEL_PROC, 2, 0), 77, 1, 0, 0).rdx;
+    e[5] =
+        (long)native(CX_SYS_ipc_call, ep, CX_TAG(RT_LABEL_PROC, 2, 0), RT_PROC_INFO, 0, 0, 0).rdx;
+    e[6] = (long)native(CX_SYS_ipc_call, ep, CX_TAG(RT_LABEL_PROC, 2, 0), RT_PROC_INFO, 1ul << 40,
+                        0, 0)
+               .rdx;
+    e[7] = (long)native(CX_SYS_ipc_call, ep, CX_TAG(RT_LABEL_PROC, 2, 0), RT_PROC_INFO,
+                        (uint64_t)-1, 0, 0)
+               .rdx;
+    e[8] = (long)native(CX_SYS_ipc_call, ep, CX_TAG(RT_LABEL_PROC, 2, 0), RT_PROC_INFO,
+                        (uint64_t)getpid(), 0, 0)
+               .rdx;
+    int bad = e[0] != -EINVAL || e[1] != -EINVAL || e[2] != -EINVAL || e[3] != -EINVAL ||
+              e[4] != -EINVAL || e[5] != -ESRCH || e[6] != -ESRCH || e[7] != -ESRCH || e[8] != 0;
+    printf("%s hostile: malformed /proc requests to the launcher get errnos (%ld %ld %ld %ld %ld), "
+           "pids not ours ESRCH (%ld %ld %ld), our own an answer (%ld)\n",
+           bad ? "FAIL" : "PASS", e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8]);
+    return bad;
+}
+
 static int cycle_check(void)
 {
     uint64_t before = free_bytes();
@@ -783,6 +819,7 @@ static int checks(void)
     fails += bad;
     fails += cycle_check();
     fails += views_write_check();
+    fails += proc_requests_check();
     /* session requests the config does not route: init says no each time; its log line
      * must not come each time (docs/sandboxes.md) */
     struct cx_ipcbuf *ib = (struct cx_ipcbuf *)RT_IPCBUF_ADDR;

@@ -153,6 +153,13 @@ expect tar-gzip "a.txt c.log d/b.txt" bash -c "cd $TMP/tree && $R/bin/tar -czf $
 expect gzip-roundtrip "hello gzip" bash -c "echo hello gzip | $R/bin/gzip -9 | $R/bin/gzip -dc"
 expect zcat "hello zcat" bash -c "echo hello zcat | $R/bin/gzip >$TMP/z.gz && $R/bin/zcat $TMP/z.gz"
 expect less "line1 line2" bash -c "printf 'line1\nline2\n' | TERM=xterm TERMINFO=$R/usr/share/terminfo $R/bin/less | $R/bin/tr '\n' ' ' | $R/bin/sed 's/ \$//'"
+# procps on the host's /proc: ps finds this shell, pgrep a sleep, free and uptime read
+expect ps-self "bash" bash -c "$R/bin/ps -o comm= -p \$\$; true"
+expect pgrep-sleep "sleep" bash -c "sleep 5 & s=\$!; $R/bin/pgrep -x -l sleep | $R/bin/grep -w \$s | $R/bin/cut -d' ' -f2; kill \$s"
+expect free-mem "Mem:" bash -c "$R/bin/free | $R/bin/sed -n 2p | $R/bin/cut -d' ' -f1"
+check uptime bash -c "$R/bin/uptime | $R/bin/grep -q 'load average'"
+expect ps-version "ps from procps-ng 4.0.2" "$R/bin/ps" --version
+expect which "$R/bin/ls" env PATH="$R/bin" "$R/bin/which" ls
 expect less-version "less 590" bash -c "$R/bin/less --version | head -n 1 | cut -d' ' -f1-2"
 
 # ------------------------------------------------------------------ terminfo

@@ -125,6 +125,12 @@ $(BUILD)/user/bin/unixtest: tests/posix/unixtest.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/unixtest
 TEST_SCRIPTS += tests/posix/unixtest-test.sh
+# procstat: /proc/PID/stat and status of the own process and a forked child (issue 20)
+$(BUILD)/user/bin/procstat: tests/posix/procstat.c tests/posix/check.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/procstat
+TEST_SCRIPTS += tests/posix/procstat-test.sh
 # calls: the smaller Linux calls of issue 20, on the host and in capix
 $(BUILD)/user/bin/calls: tests/posix/calls.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -34,6 +34,15 @@ enum proc_kind {
     PROC_MEMINFO,
     PROC_MOUNTS_LINK,
     PROC_UPTIME,
+    PROC_LOADAVG,
+    PROC_STAT_ALL,
+    PROC_FILESYSTEMS,
+    PROC_SYS,
+    PROC_SYS_KERNEL,
+    PROC_PID_MAX,
+    PROC_HOSTNAME,
+    PROC_OSTYPE,
+    PROC_OSRELEASE,
     /* in /proc/PID */
     PROC_PID,
     PROC_CMDLINE,
@@ -43,6 +52,9 @@ enum proc_kind {
     PROC_MOUNTINFO,
     PROC_MOUNTS,
     PROC_ROOT_LINK,
+    PROC_COMM,
+    PROC_STAT,
+    PROC_STATUS,
     /* in /proc/PID/fd */
     PROC_FD_LINK,
     PROC_NKINDS,
@@ -53,23 +65,32 @@ struct proc_entry {
     enum proc_kind kind;
 };
 
-/* /proc's fixed entries after "self" (position 2) and the pid directory (3). */
+/* /proc's fixed entries after "self" (position 2), then the pids (from PID_POS). */
 static const struct proc_entry root_entries[] = {
-    {"cpuinfo", PROC_CPUINFO},
-    {"meminfo", PROC_MEMINFO},
-    {"mounts", PROC_MOUNTS_LINK},
-    {"uptime", PROC_UPTIME},
+    {"cpuinfo", PROC_CPUINFO}, {"filesystems", PROC_FILESYSTEMS}, {"loadavg", PROC_LOADAVG},
+    {"meminfo", PROC_MEMINFO}, {"mounts", PROC_MOUNTS_LINK},      {"stat", PROC_STAT_ALL},
+    {"sys", PROC_SYS},         {"uptime", PROC_UPTIME},
 };
-#define ROOT_FIRST_FILE 4
+#define ROOT_FIRST_FILE 3
+#define PID_POS 1024 /* readdir position of pid P: PID_POS + P */
+
+static const struct proc_entry sys_entries[] = {
+    {"kernel", PROC_SYS_KERNEL},
+};
+
+/* /proc/sys/kernel: uname's answers (libc/syscall.c) and the launcher's pid bound. */
+static const struct proc_entry kernel_entries[] = {
+    {"hostname", PROC_HOSTNAME},
+    {"osrelease", PROC_OSRELEASE},
+    {"ostype", PROC_OSTYPE},
+    {"pid_max", PROC_PID_MAX},
+};
 
 static const struct proc_entry pid_entries[] = {
-    {"cmdline", PROC_CMDLINE},
-    {"cwd", PROC_CWD},
-    {"exe", PROC_EXE},
-    {"fd", PROC_FD},
-    {"mountinfo", PROC_MOUNTINFO},
-    {"mounts", PROC_MOUNTS},
-    {"root", PROC_ROOT_LINK},
+    {"cmdline", PROC_CMDLINE}, {"comm", PROC_COMM},      {"cwd", PROC_CWD},
+    {"exe", PROC_EXE},         {"fd", PROC_FD},          {"mountinfo", PROC_MOUNTINFO},
+    {"mounts", PROC_MOUNTS},   {"root", PROC_ROOT_LINK}, {"stat", PROC_STAT},
+    {"status", PROC_STATUS},
 };
 
 #define NENTRIES(a) (sizeof(a) / sizeof((a)[0]))
@@ -83,8 +104,17 @@ static const uint32_t kind_mode[PROC_NKINDS] = {
     [PROC_CWD] = S_IFLNK | 0777,         [PROC_EXE] = S_IFLNK | 0777,
     [PROC_FD] = S_IFDIR | 0500,          [PROC_MOUNTINFO] = S_IFREG | 0444,
     [PROC_MOUNTS] = S_IFREG | 0444,      [PROC_ROOT_LINK] = S_IFLNK | 0777,
-    [PROC_FD_LINK] = S_IFLNK | 0700,
+    [PROC_FD_LINK] = S_IFLNK | 0700,     [PROC_LOADAVG] = S_IFREG | 0444,
+    [PROC_STAT_ALL] = S_IFREG | 0444,    [PROC_FILESYSTEMS] = S_IFREG | 0444,
+    [PROC_SYS] = S_IFDIR | 0555,         [PROC_SYS_KERNEL] = S_IFDIR | 0555,
+    [PROC_PID_MAX] = S_IFREG | 0644,     [PROC_HOSTNAME] = S_IFREG | 0644,
+    [PROC_OSTYPE] = S_IFREG | 0444,      [PROC_OSRELEASE] = S_IFREG | 0444,
+    [PROC_COMM] = S_IFREG | 0644,        [PROC_STAT] = S_IFREG | 0444,
+    [PROC_STATUS] = S_IFREG | 0444,
 };
+
+/* The launcher's pids stay below this (posix-spawn/main.c), Linux's PID_MAX_LIMIT. */
+#define PROC_PID_MAX_VALUE 4194304
 
 struct proc_node {
     struct vfs_node vn;
@@ -146,6 +176,34 @@ static int current_pid(const struct vfs_env *env, int32_t *pid)
     return rc;
 }
 
+/* Whether pid is a process this one may see: its own, or one of its sandbox the host
+ * names (vfs_env.peer). 0, -ENOENT or -errno. */
+static int pid_exists(const struct vfs_env *env, int32_t pid)
+{
+    struct vfs_peer *peer;
+    int32_t self;
+    int rc = current_pid(env, &self);
+    if (rc < 0 || pid == self)
+        return rc;
+    if (!env->peer)
+        return -ENOENT;
+    peer = vfs_zalloc(env, sizeof *peer);
+    if (!peer)
+        return -ENOMEM;
+    rc = env->peer(env->ctx, pid, peer);
+    vfs_free(env, peer, sizeof *peer);
+    return rc == -ESRCH ? -ENOENT : rc;
+}
+
+/* Whether the pid node n names the calling process: 1, 0, or -errno. Another process's
+ * descriptors, links and mount table are not known here (-EACCES for them). */
+static int is_self(const struct vfs_env *env, const struct proc_node *n)
+{
+    int32_t self;
+    int rc = current_pid(env, &self);
+    return rc < 0 ? rc : n->pid == self;
+}
+
 /* Parses a decimal number without sign or leading zeros (as Linux's proc does);
  * returns it or -1. */
 static int64_t parse_num(const char *name, size_t len)
@@ -201,6 +259,16 @@ static int give(struct proc_fs *p, enum proc_kind kind, int32_t pid, int fd, str
     return 0;
 }
 
+static int find_entry(struct proc_fs *p, const struct proc_entry *e, size_t count, int32_t pid,
+                      const char *name, size_t len, struct vfs_node **out)
+{
+    size_t i;
+    for (i = 0; i < count; i++)
+        if (strlen(e[i].name) == len && memcmp(e[i].name, name, len) == 0)
+            return give(p, e[i].kind, pid, 0, out);
+    return -ENOENT;
+}
+
 static void proc_release(struct vfs_node *nn)
 {
     struct proc_fs *p = pfs_of(nn->fs);
@@ -221,9 +289,7 @@ static int proc_lookup(struct vfs_node *dn, const char *name, size_t len, struct
     struct proc_fs *p = pfs_of(dn->fs);
     struct proc_node *d = pnode_of(dn);
     bool dotdot = len == 2 && name[0] == '.' && name[1] == '.';
-    int32_t pid;
     int64_t num;
-    size_t i;
     int rc;
     switch (d->kind) {
     case PROC_ROOT:
@@ -234,36 +300,44 @@ static int proc_lookup(struct vfs_node *dn, const char *name, size_t len, struct
         }
         if (len == 4 && memcmp(name, "self", 4) == 0)
             return give(p, PROC_SELF, 0, 0, out);
-        for (i = 0; i < NENTRIES(root_entries); i++)
-            if (strlen(root_entries[i].name) == len && memcmp(root_entries[i].name, name, len) == 0)
-                return give(p, root_entries[i].kind, 0, 0, out);
+        rc = find_entry(p, root_entries, NENTRIES(root_entries), 0, name, len, out);
+        if (rc != -ENOENT)
+            return rc;
         num = parse_num(name, len);
-        if (num < 0)
+        if (num <= 0 || num > INT32_MAX)
             return -ENOENT;
-        rc = current_pid(p->fs.env, &pid);
+        rc = pid_exists(p->fs.env, (int32_t)num);
         if (rc < 0)
             return rc;
-        if (num != pid)
-            return -ENOENT;
-        return give(p, PROC_PID, pid, 0, out);
+        return give(p, PROC_PID, (int32_t)num, 0, out);
+    case PROC_SYS:
+    case PROC_SYS_KERNEL:
+        if (dotdot && d->kind == PROC_SYS) {
+            vfs_node_get(&p->root.vn);
+            *out = &p->root.vn;
+            return 0;
+        }
+        if (dotdot)
+            return give(p, PROC_SYS, 0, 0, out);
+        if (d->kind == PROC_SYS)
+            return find_entry(p, sys_entries, NENTRIES(sys_entries), 0, name, len, out);
+        return find_entry(p, kernel_entries, NENTRIES(kernel_entries), 0, name, len, out);
     case PROC_PID:
         if (dotdot) {
             vfs_node_get(&p->root.vn);
             *out = &p->root.vn;
             return 0;
         }
-        rc = current_pid(p->fs.env, &pid);
+        rc = pid_exists(p->fs.env, d->pid);
         if (rc < 0)
-            return rc;
-        if (pid != d->pid)
-            return -ENOENT; /* the directory of a pid this process had before fork */
-        for (i = 0; i < NENTRIES(pid_entries); i++)
-            if (strlen(pid_entries[i].name) == len && memcmp(pid_entries[i].name, name, len) == 0)
-                return give(p, pid_entries[i].kind, d->pid, 0, out);
-        return -ENOENT;
+            return rc; /* a process that has gone */
+        return find_entry(p, pid_entries, NENTRIES(pid_entries), d->pid, name, len, out);
     case PROC_FD:
         if (dotdot)
             return give(p, PROC_PID, d->pid, 0, out);
+        rc = is_self(p->fs.env, d);
+        if (rc <= 0)
+            return rc < 0 ? rc : -EACCES;
         num = parse_num(name, len);
         if (num < 0 || num > INT32_MAX || !vfs_fd_lookup(fds_of(p), (int)num))
             return -ENOENT;
@@ -271,6 +345,23 @@ static int proc_lookup(struct vfs_node *dn, const char *name, size_t len, struct
     default:
         return -ENOTDIR;
     }
+}
+
+/* The smallest pid of the sandbox at or above from into *pid: 1, 0 (none), or -errno.
+ * Without vfs_env.pids only the own pid is listed. */
+static int next_pid(const struct vfs_env *env, int32_t from, int32_t *pid)
+{
+    int32_t self;
+    int rc;
+    if (!env->pids) {
+        rc = current_pid(env, &self);
+        if (rc < 0)
+            return rc;
+        *pid = self;
+        return self >= from;
+    }
+    rc = env->pids(env->ctx, from - 1, pid, 1);
+    return rc < 0 ? rc : rc > 0 && *pid >= from;
 }
 
 static int put_entry(struct vfs_dirent *out, uint64_t ino, uint32_t mode, const char *name,
@@ -297,16 +388,29 @@ static int proc_readdir(struct vfs_node *dn, uint64_t pos, struct vfs_dirent *ou
     case PROC_ROOT:
         if (pos <= 2)
             return put_entry(out, kind_ino(PROC_SELF, 0, 0), S_IFLNK, "self", 3);
-        if (pos == 3) {
-            rc = current_pid(p->fs.env, &pid);
-            if (rc < 0)
-                return rc;
-            fmt_u64(p->name, (uint32_t)pid);
-            return put_entry(out, kind_ino(PROC_PID, pid, 0), S_IFDIR, p->name, 4);
+        if (pos < PID_POS && pos - ROOT_FIRST_FILE < NENTRIES(root_entries)) {
+            e = &root_entries[pos - ROOT_FIRST_FILE];
+            return put_entry(out, kind_ino(e->kind, 0, 0), kind_mode[e->kind], e->name, pos + 1);
         }
-        if (pos - ROOT_FIRST_FILE >= NENTRIES(root_entries))
+        if (pos < PID_POS)
+            pos = PID_POS;
+        rc = next_pid(p->fs.env, (int32_t)(pos - PID_POS > INT32_MAX ? INT32_MAX : pos - PID_POS),
+                      &pid);
+        if (rc <= 0)
+            return rc;
+        fmt_u64(p->name, (uint32_t)pid);
+        return put_entry(out, kind_ino(PROC_PID, pid, 0), S_IFDIR, p->name,
+                         PID_POS + (uint64_t)pid + 1);
+    case PROC_SYS:
+    case PROC_SYS_KERNEL:
+        if (pos < 2)
+            pos = 2;
+        if (d->kind == PROC_SYS && pos - 2 < NENTRIES(sys_entries))
+            e = &sys_entries[pos - 2];
+        else if (d->kind == PROC_SYS_KERNEL && pos - 2 < NENTRIES(kernel_entries))
+            e = &kernel_entries[pos - 2];
+        else
             return 0;
-        e = &root_entries[pos - ROOT_FIRST_FILE];
         return put_entry(out, kind_ino(e->kind, 0, 0), kind_mode[e->kind], e->name, pos + 1);
     case PROC_PID:
         if (pos < 2)
@@ -316,6 +420,9 @@ static int proc_readdir(struct vfs_node *dn, uint64_t pos, struct vfs_dirent *ou
         e = &pid_entries[pos - 2];
         return put_entry(out, kind_ino(e->kind, d->pid, 0), kind_mode[e->kind], e->name, pos + 1);
     case PROC_FD:
+        rc = is_self(p->fs.env, d);
+        if (rc <= 0)
+            return rc < 0 ? rc : -EACCES;
         t = fds_of(p);
         for (fd = pos < 2 ? 0 : pos - 2; fd < t->capacity; fd++) {
             if (!vfs_fd_lookup(t, (int)fd))
@@ -382,6 +489,12 @@ static int64_t proc_readlink(struct vfs_node *nn, char *buf, size_t size)
     int64_t r;
     int32_t pid;
     int rc;
+    if (n->kind == PROC_EXE || n->kind == PROC_CWD || n->kind == PROC_ROOT_LINK ||
+        n->kind == PROC_FD_LINK) {
+        rc = is_self(env, n);
+        if (rc <= 0)
+            return rc < 0 ? rc : -EACCES; /* another process's: not known here */
+    }
     switch (n->kind) {
     case PROC_SELF:
         rc = current_pid(env, &pid);
@@ -429,6 +542,13 @@ static int proc_follow_link(struct vfs_node *nn, struct vfs_node **target)
     struct proc_fs *p = pfs_of(nn->fs);
     struct proc_node *n = pnode_of(nn);
     struct vfs_file *f;
+    int rc;
+    if (n->kind == PROC_EXE || n->kind == PROC_CWD || n->kind == PROC_ROOT_LINK ||
+        n->kind == PROC_FD_LINK) {
+        rc = is_self(p->fs.env, n);
+        if (rc <= 0)
+            return rc < 0 ? rc : -EACCES;
+    }
     switch (n->kind) {
     case PROC_CWD:
         *target = vfs_cwd_node(p->fs.vfs);
@@ -663,22 +783,295 @@ static int gen_mounts(struct proc_text *t, struct proc_fs *p, bool mountinfo)
     return rc;
 }
 
+/* The peer's fields for pid (the host's view; without vfs_env.peer, what the process
+ * says of itself). 0, -ENOENT or -errno. */
+static int peer_info(const struct vfs_env *env, int32_t pid, const struct vfs_process *self,
+                     struct vfs_peer *peer)
+{
+    int rc;
+    if (env->peer) {
+        rc = env->peer(env->ctx, pid, peer);
+        return rc == -ESRCH ? -ENOENT : rc;
+    }
+    if (pid != self->pid)
+        return -ENOENT;
+    peer->ppid = self->ppid;
+    peer->tpgid = -1;
+    peer->state = 'R';
+    return 0;
+}
+
+/* The command name: the peer's, else the program file's name (15 bytes at most). With
+ * escape (status's Name line), newline, tab and backslash are written as "\n", "\t"
+ * and "\\", as Linux does there, so that a name cannot make a line of its own. */
+static void put_comm(struct proc_text *t, const struct vfs_env *env, const struct vfs_peer *peer,
+                     const struct vfs_process *self, bool is_self_pid, bool escape)
+{
+    const char *name = peer->comm, *q;
+    size_t n, i;
+    if (peer->comm[0] || !is_self_pid) {
+        q = memchr(peer->comm, '\0', sizeof peer->comm - 1);
+        n = q ? (size_t)(q - name) : sizeof peer->comm - 1;
+    } else {
+        name = self->exe;
+        for (q = self->exe; q < self->exe + sizeof self->exe && *q; q++)
+            if (*q == '/')
+                name = q + 1;
+        n = (size_t)(q - name);
+        n = n < 15 ? n : 15;
+    }
+    for (i = 0; i < n; i++) {
+        char c = name[i];
+        if (escape && (c == '\n' || c == '\t' || c == '\\')) {
+            char esc[2] = {'\\', c == '\n' ? 'n' : c == '\t' ? 't' : '\\'};
+            put(t, env, esc, 2);
+        } else {
+            put(t, env, &name[i], 1);
+        }
+    }
+}
+
+static void put_int(struct proc_text *t, const struct vfs_env *env, int64_t v)
+{
+    if (v < 0) {
+        put(t, env, "-", 1);
+        put_num(t, env, (uint64_t)-v, 0);
+    } else {
+        put_num(t, env, (uint64_t)v, 0);
+    }
+}
+
+/* ns to clock ticks (USER_HZ 100), as stat's time fields count */
+#define TICKS(ns) ((ns) / 10000000u)
+
+static const char *state_name(char state)
+{
+    switch (state) {
+    case 'R':
+        return "R (running)";
+    case 'T':
+        return "T (stopped)";
+    case 'Z':
+        return "Z (zombie)";
+    default:
+        return "S (sleeping)";
+    }
+}
+
+/* /proc/PID/stat: Linux's 52 fields (proc(5)); what is not known here is 0, as Linux
+ * shows it for a process one may not trace (addresses) or for what capix has not
+ * (faults, signals as bitmaps, wchan). */
+static void gen_stat(struct proc_text *t, const struct vfs_env *env, int32_t pid,
+                     const struct vfs_peer *peer, const struct vfs_process *self, bool me)
+{
+    uint64_t user = peer->cpu_ns > peer->sys_ns ? peer->cpu_ns - peer->sys_ns : 0;
+    char state[2] = {peer->state ? peer->state : 'S', ' '};
+    size_t i;
+    put_int(t, env, pid);
+    put_str(t, env, " (");
+    put_comm(t, env, peer, self, me, false);
+    put_str(t, env, ") ");
+    put(t, env, state, 2);
+    put_int(t, env, peer->ppid);
+    put(t, env, " ", 1);
+    put_int(t, env, peer->pgid);
+    put(t, env, " ", 1);
+    put_int(t, env, peer->sid);
+    put(t, env, " ", 1);
+    put_int(t, env, peer->tty_nr);
+    put(t, env, " ", 1);
+    put_int(t, env, peer->tpgid);
+    /* flags minflt cminflt majflt cmajflt */
+    put_str(t, env, " 0 0 0 0 0 ");
+    put_num(t, env, TICKS(user), 0);
+    put(t, env, " ", 1);
+    put_num(t, env, TICKS(peer->sys_ns), 0);
+    /* cutime cstime priority nice num_threads itrealvalue */
+    put_str(t, env, " 0 0 20 0 1 0 ");
+    put_num(t, env, TICKS(peer->start_ns), 0);
+    /* vsize rss rsslim (RLIM_INFINITY) */
+    put_str(t, env, " 0 0 18446744073709551615");
+    /* startcode endcode startstack kstkesp kstkeip signal blocked sigignore sigcatch
+     * wchan nswap cnswap */
+    for (i = 0; i < 12; i++)
+        put_str(t, env, " 0");
+    /* exit_signal (SIGCHLD) processor rt_priority policy delayacct_blkio_ticks
+     * guest_time cguest_time start_data end_data start_brk arg_start arg_end env_start
+     * env_end exit_code */
+    put_str(t, env, " 17");
+    for (i = 0; i < 14; i++)
+        put_str(t, env, " 0");
+    put(t, env, "\n", 1);
+}
+
+/* /proc/PID/status: the lines procps and others read, in Linux's order; the signal
+ * masks and memory figures are left out (not known for another process). */
+static void gen_status(struct proc_text *t, struct proc_fs *p, int32_t pid,
+                       const struct vfs_peer *peer, const struct vfs_process *self, bool me)
+{
+    const struct vfs_env *env = p->fs.env;
+    uint32_t uid, gid;
+    int k;
+    vfs_get_ids(p->fs.vfs, &uid, &gid);
+    put_str(t, env, "Name:\t");
+    put_comm(t, env, peer, self, me, true);
+    put_str(t, env, "\nState:\t");
+    put_str(t, env, state_name(peer->state));
+    put_str(t, env, "\nTgid:\t");
+    put_int(t, env, pid);
+    put_str(t, env, "\nNgid:\t0\nPid:\t");
+    put_int(t, env, pid);
+    put_str(t, env, "\nPPid:\t");
+    put_int(t, env, peer->ppid);
+    put_str(t, env, "\nTracerPid:\t0\nUid:");
+    for (k = 0; k < 4; k++) {
+        put(t, env, "\t", 1);
+        put_num(t, env, uid, 0);
+    }
+    put_str(t, env, "\nGid:");
+    for (k = 0; k < 4; k++) {
+        put(t, env, "\t", 1);
+        put_num(t, env, gid, 0);
+    }
+    put_str(t, env, "\nGroups:\t\nNStgid:\t");
+    put_int(t, env, pid);
+    put_str(t, env, "\nNSpid:\t");
+    put_int(t, env, pid);
+    put_str(t, env, "\nNSpgid:\t");
+    put_int(t, env, peer->pgid);
+    put_str(t, env, "\nNSsid:\t");
+    put_int(t, env, peer->sid);
+    put_str(t, env, "\nThreads:\t1\n");
+}
+
+/* /proc/loadavg: capix keeps no load average (0.00); running/total and the last pid
+ * are the sandbox's. */
+static int gen_loadavg(struct proc_text *t, const struct vfs_env *env)
+{
+    int32_t pid = 0, last = 0, count = 0;
+    int rc;
+    while ((rc = next_pid(env, pid + 1, &pid)) > 0)
+        last = pid, count++;
+    if (rc < 0)
+        return rc;
+    put_str(t, env, "0.00 0.00 0.00 1/");
+    put_num(t, env, (uint64_t)count, 0);
+    put(t, env, " ", 1);
+    put_num(t, env, (uint64_t)last, 0);
+    put(t, env, "\n", 1);
+    return 0;
+}
+
+/* /proc/stat: one CPU; its user and system time are the sandbox's live processes',
+ * idle the rest of the uptime; btime from the wall clock and the uptime. */
+static int gen_stat_all(struct proc_text *t, const struct vfs_env *env,
+                        const struct vfs_process *self)
+{
+    struct vfs_peer *peer = vfs_zalloc(env, sizeof *peer);
+    uint64_t user = 0, sys = 0, idle, up = TICKS(self->uptime_ns);
+    int32_t pid = 0, running = 0, last = 0;
+    struct linux_timespec now = vfs_now(env);
+    int rc, line, i;
+    if (!peer)
+        return -ENOMEM;
+    while ((rc = next_pid(env, pid + 1, &pid)) > 0) {
+        last = pid;
+        memset(peer, 0, sizeof *peer);
+        if (peer_info(env, pid, self, peer) < 0)
+            continue; /* gone meanwhile */
+        user += TICKS(peer->cpu_ns > peer->sys_ns ? peer->cpu_ns - peer->sys_ns : 0);
+        sys += TICKS(peer->sys_ns);
+        running += peer->state == 'R';
+    }
+    vfs_free(env, peer, sizeof *peer);
+    if (rc < 0)
+        return rc;
+    idle = up > user + sys ? up - user - sys : 0;
+    for (line = 0; line < 2; line++) {
+        put_str(t, env, line ? "cpu0 " : "cpu  ");
+        put_num(t, env, user, 0);
+        put_str(t, env, " 0 ");
+        put_num(t, env, sys, 0);
+        put(t, env, " ", 1);
+        put_num(t, env, idle, 0);
+        for (i = 0; i < 6; i++)
+            put_str(t, env, " 0");
+        put(t, env, "\n", 1);
+    }
+    put_str(t, env, "intr 0\nctxt 0\nbtime ");
+    put_num(t, env,
+            (uint64_t)now.tv_sec > self->uptime_ns / 1000000000u
+                ? (uint64_t)now.tv_sec - self->uptime_ns / 1000000000u
+                : 0,
+            0);
+    put_str(t, env, "\nprocesses ");
+    put_num(t, env, (uint64_t)last, 0);
+    put_str(t, env, "\nprocs_running ");
+    put_num(t, env, (uint64_t)(running ? running : 1), 0);
+    put_str(t, env, "\nprocs_blocked 0\n");
+    return 0;
+}
+
+/* /proc/filesystems: the types mounted in this vfs, once each, all "nodev" (none
+ * needs a block device of the process's own). */
+static int gen_filesystems(struct proc_text *t, struct proc_fs *p)
+{
+    const struct vfs_env *env = p->fs.env;
+    struct vfs_mount_info mi;
+    const char *seen[32];
+    unsigned i, k, nseen = 0;
+    char *path = vfs_zalloc(env, PATH_MAX);
+    int rc = 0;
+    bool dup;
+    if (!path)
+        return -ENOMEM;
+    for (i = 0;; i++) {
+        rc = vfs_mount_get(p->fs.vfs, i, &mi, path, PATH_MAX);
+        if (rc <= 0)
+            break;
+        dup = false;
+        for (k = 0; k < nseen; k++)
+            dup |= strcmp(seen[k], mi.type) == 0;
+        if (dup)
+            continue;
+        if (nseen < NENTRIES(seen))
+            seen[nseen++] = mi.type;
+        put_str(t, env, "nodev\t");
+        put_str(t, env, mi.type);
+        put(t, env, "\n", 1);
+    }
+    vfs_free(env, path, PATH_MAX);
+    return rc;
+}
+
 static int generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
 {
     const struct vfs_env *env = p->fs.env;
     struct vfs_process *info;
+    struct vfs_peer *peer = NULL;
+    bool me = false;
     int rc;
+    if (n->kind == PROC_FILESYSTEMS)
+        return gen_filesystems(t, p);
+    if (n->kind >= PROC_PID) {
+        rc = is_self(env, n);
+        if (rc < 0)
+            return rc;
+        me = rc == 1;
+    }
     if (n->kind == PROC_MOUNTINFO || n->kind == PROC_MOUNTS)
-        return gen_mounts(t, p, n->kind == PROC_MOUNTINFO);
+        return me ? gen_mounts(t, p, n->kind == PROC_MOUNTINFO) : -EACCES;
     info = vfs_zalloc(env, sizeof *info);
     if (!info)
         return -ENOMEM;
     rc = proc_info(env, info);
     if (rc < 0)
         goto out;
-    if (n->kind >= PROC_PID && info->pid != n->pid) {
-        rc = -ENOENT; /* a pid this process had before fork */
-        goto out;
+    if (n->kind >= PROC_PID) {
+        peer = vfs_zalloc(env, sizeof *peer);
+        rc = peer ? peer_info(env, n->pid, info, peer) : -ENOMEM;
+        if (rc < 0)
+            goto out;
     }
     switch (n->kind) {
     case PROC_MEMINFO:
@@ -690,14 +1083,51 @@ static int generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
     case PROC_UPTIME:
         gen_uptime(t, env, info);
         break;
+    case PROC_LOADAVG:
+        rc = gen_loadavg(t, env);
+        break;
+    case PROC_STAT_ALL:
+        rc = gen_stat_all(t, env, info);
+        break;
+    case PROC_PID_MAX:
+        put_num(t, env, PROC_PID_MAX_VALUE, 0);
+        put(t, env, "\n", 1);
+        break;
+    case PROC_HOSTNAME:
+        put_str(t, env, "capix\n");
+        break;
+    case PROC_OSTYPE:
+        put_str(t, env, "Linux\n");
+        break;
+    case PROC_OSRELEASE:
+        put_str(t, env, "6.1.0-capix\n");
+        break;
     case PROC_CMDLINE:
-        if (info->cmdline && info->cmdline_len)
+        if (peer->state == 'Z')
+            break; /* a zombie has no memory: empty, as on Linux */
+        if (me && info->cmdline && info->cmdline_len)
             put(t, env, info->cmdline, info->cmdline_len);
+        else if (!me)
+            put(t, env, peer->cmdline,
+                peer->cmdline_len < sizeof peer->cmdline ? peer->cmdline_len
+                                                         : sizeof peer->cmdline);
+        break;
+    case PROC_COMM:
+        put_comm(t, env, peer, info, me, false);
+        put(t, env, "\n", 1);
+        break;
+    case PROC_STAT:
+        gen_stat(t, env, n->pid, peer, info, me);
+        break;
+    case PROC_STATUS:
+        gen_status(t, p, n->pid, peer, info, me);
         break;
     default:
         break;
     }
 out:
+    if (peer)
+        vfs_free(env, peer, sizeof *peer);
     vfs_free(env, info, sizeof *info);
     return rc;
 }

@@ -44,7 +44,42 @@ static struct vfs *proc_vfs(const char *text)
     fake.idle_ns = 20000050000000ull;
     fake_rc = 0;
     tl_env.process = describe;
+    tl_env.pids = NULL;
+    tl_env.peer = NULL;
     return tl_vfs(text);
+}
+
+/* The sandbox a launcher would describe: pid 1 (a shell), 42 (the caller, a child of 1
+ * in its group), 50 (a stopped child of 42 with a long name), 51 (a zombie). */
+struct fake_peer {
+    int32_t pid;
+    struct vfs_peer p;
+};
+static struct fake_peer peers[] = {
+    {1, {0, 1, 1, 1, 0x440, 'S', 10000000, 250000000, 50000000, "bash", "-bash", 6}},
+    {42, {1, 42, 1, 1, 0x440, 'R', 1230000000, 30000000, 20000000, "prog", "", 0}},
+    {50, {42, 42, 1, 1, 0x440, 'T', 2000000000, 0, 0, "a (b) c) d_too", "a (b) c\0x", 10}},
+    {51, {42, 42, 1, -1, 0, 'Z', 2500000000, 10000000, 0, "z\nUid:\t7\\", "zz", 3}},
+};
+
+static int fake_pids(void *ctx, int32_t after, int32_t *out, size_t max)
+{
+    size_t i, n = 0;
+    for (i = 0; i < sizeof peers / sizeof peers[0] && n < max; i++)
+        if (peers[i].pid > after)
+            out[n++] = peers[i].pid;
+    return (int)n;
+}
+
+static int fake_peer(void *ctx, int32_t pid, struct vfs_peer *out)
+{
+    size_t i;
+    for (i = 0; i < sizeof peers / sizeof peers[0]; i++)
+        if (peers[i].pid == pid) {
+            *out = peers[i].p;
+            return 0;
+        }
+    return -ESRCH;
 }
 
 #define STD_CFG                                                                                    \
@@ -64,9 +99,10 @@ static void proc_listing(void)
     struct linux_stat st, st2;
     char buf[64];
     CHECK(v);
-    CHECK_STR(tl_ls(v, "/proc"), "self 42 cpuinfo meminfo mounts uptime");
-    CHECK_STR(tl_ls(v, "/proc/42"), "cmdline cwd exe fd mountinfo mounts root");
-    CHECK_STR(tl_ls(v, "/proc/self"), "cmdline cwd exe fd mountinfo mounts root");
+    CHECK_STR(tl_ls(v, "/proc"),
+              "self cpuinfo filesystems loadavg meminfo mounts stat sys uptime 42");
+    CHECK_STR(tl_ls(v, "/proc/42"), "cmdline comm cwd exe fd mountinfo mounts root stat status");
+    CHECK_STR(tl_ls(v, "/proc/self"), "cmdline comm cwd exe fd mountinfo mounts root stat status");
     CHECK_INT(link_text(v, "/proc/self", buf, sizeof buf), 2);
     CHECK_STR(buf, "42");
     CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/proc/self", &st, AT_SYMLINK_NOFOLLOW), 0);
@@ -387,7 +423,8 @@ static void proc_pid_changes(void)
     fake.pid = 43;
     CHECK_INT(link_text(v, "/proc/self", buf, sizeof buf), 2);
     CHECK_STR(buf, "43");
-    CHECK_STR(tl_ls(v, "/proc"), "self 43 cpuinfo meminfo mounts uptime");
+    CHECK_STR(tl_ls(v, "/proc"),
+              "self cpuinfo filesystems loadavg meminfo mounts stat sys uptime 43");
     CHECK_INT(vfs_openat(v, AT_FDCWD, "/proc/42/mounts", O_RDONLY, 0), -ENOENT);
     CHECK_INT(vfs_openat(v, AT_FDCWD, "cmdline", O_RDONLY, 0), -ENOENT); /* the old pid */
     CHECK_INT(vfs_read(v, fd, buf, 3), 3); /* an open snapshot stays */
@@ -448,6 +485,90 @@ static void proc_config_errors(void)
     tl_env = saved;
 }
 
+/* A vfs whose host also names the processes of peers[] (a first one, without them,
+ * sets up the fake process and is freed with the test's). */
+static struct vfs *sandbox_vfs(void)
+{
+    proc_vfs(STD_CFG);
+    tl_env.pids = fake_pids;
+    tl_env.peer = fake_peer;
+    return tl_vfs(STD_CFG);
+}
+
+static void proc_sandbox(void)
+{
+    struct vfs *v = sandbox_vfs();
+    struct linux_stat st;
+    char buf[64];
+    int err = 0;
+    CHECK(v);
+    CHECK_STR(tl_ls(v, "/proc"),
+              "self cpuinfo filesystems loadavg meminfo mounts stat sys uptime 1 42 50 51");
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/proc/50", &st, 0), 0);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/proc/7", &st, 0), -ENOENT); /* not in the sandbox */
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/proc/0", &st, 0), -ENOENT);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/proc/2147483648", &st, 0), -ENOENT);
+    /* stat: procps finds the name between the first '(' and the last ')' */
+    CHECK_STR(tl_read(v, "/proc/1/stat", NULL),
+              "1 (bash) S 0 1 1 1088 1 0 0 0 0 0 20 5 0 0 20 0 1 0 1 0 0 18446744073709551615 "
+              "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+    CHECK_STR(tl_read(v, "/proc/50/stat", NULL),
+              "50 (a (b) c) d_too) T 42 42 1 1088 1 0 0 0 0 0 0 0 0 0 20 0 1 0 200 0 0 "
+              "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+    CHECK_STR(tl_read(v, "/proc/self/stat", NULL),
+              "42 (prog) R 1 42 1 1088 1 0 0 0 0 0 1 2 0 0 20 0 1 0 123 0 0 18446744073709551615 "
+              "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+    CHECK_STR(
+        tl_read(v, "/proc/51/stat", NULL),
+        "51 (z\nUid:\t7\\) Z 42 42 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 250 0 0 18446744073709551615 "
+        "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+    CHECK_STR(tl_read(v, "/proc/50/status", NULL),
+              "Name:\ta (b) c) d_too\nState:\tT (stopped)\nTgid:\t50\nNgid:\t0\nPid:\t50\n"
+              "PPid:\t42\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\n"
+              "NStgid:\t50\nNSpid:\t50\nNSpgid:\t42\nNSsid:\t1\nThreads:\t1\n");
+    CHECK_STR(tl_read(v, "/proc/1/comm", NULL), "bash\n");
+    /* a name cannot make a line of its own in status (Linux escapes it there only) */
+    CHECK_CONTAINS(tl_read(v, "/proc/51/status", NULL),
+                   "Name:\tz\\nUid:\\t7\\\\\nState:\tZ (zombie)\n");
+    CHECK_STR(tl_read(v, "/proc/self/comm", NULL), "prog\n");
+    CHECK_INT(vfs_read(v, vfs_openat(v, AT_FDCWD, "/proc/1/cmdline", O_RDONLY, 0), buf, 64), 6);
+    CHECK_STR(tl_read(v, "/proc/51/cmdline", NULL), "");       /* a zombie's: empty */
+    CHECK_STR(tl_read(v, "/proc/self/cmdline", NULL), "prog"); /* its own: in full */
+    /* what only the process itself knows */
+    CHECK_INT(vfs_readlinkat(v, AT_FDCWD, "/proc/1/exe", buf, sizeof buf), -EACCES);
+    CHECK_INT(vfs_readlinkat(v, AT_FDCWD, "/proc/1/cwd", buf, sizeof buf), -EACCES);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/proc/1/fd", O_RDONLY | O_DIRECTORY, 0) >= 0, 1);
+    CHECK(!tl_read(v, "/proc/1/mounts", &err));
+    CHECK_INT(err, -EACCES);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/proc/1/fd/0", &st, 0), -EACCES);
+    CHECK_INT(link_text(v, "/proc/self/exe", buf, sizeof buf), 9);
+    /* a process that ends: its directory goes */
+    peers[3].pid = 99;
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/proc/51/stat", &st, 0), -ENOENT);
+    peers[3].pid = 51;
+}
+
+static void proc_system_files(void)
+{
+    struct vfs *v = sandbox_vfs();
+    const char *text;
+    CHECK(v);
+    CHECK_STR(tl_read(v, "/proc/loadavg", NULL), "0.00 0.00 0.00 1/4 51\n");
+    text = tl_read(v, "/proc/stat", NULL);
+    /* user 20+1+0+1 ticks, system 5+2 ticks, idle the rest of 12345.67 s */
+    CHECK_CONTAINS(text, "cpu  22 0 7 1234538 0 0 0 0 0 0\ncpu0 22 0 7 1234538 0 0 0 0 0 0\n");
+    CHECK_CONTAINS(text, "\nbtime ");
+    CHECK_CONTAINS(text, "\nprocesses 51\nprocs_running 1\nprocs_blocked 0\n");
+    CHECK_STR(tl_ls(v, "/proc/sys"), "kernel");
+    CHECK_STR(tl_ls(v, "/proc/sys/kernel"), "hostname osrelease ostype pid_max");
+    CHECK_STR(tl_read(v, "/proc/sys/kernel/pid_max", NULL), "4194304\n");
+    CHECK_STR(tl_read(v, "/proc/sys/kernel/ostype", NULL), "Linux\n");
+    CHECK_STR(tl_read(v, "/proc/sys/kernel/osrelease", NULL), "6.1.0-capix\n");
+    CHECK_STR(tl_read(v, "/proc/sys/kernel/hostname", NULL), "capix\n");
+    CHECK_STR(tl_ls(v, "/proc/sys/kernel/.."), "kernel");
+    CHECK_STR(tl_read(v, "/proc/filesystems", NULL), "nodev\tram\nnodev\tproc\nnodev\tnull\n");
+}
+
 int main(void)
 {
     tl_env.process = describe;
@@ -461,6 +582,8 @@ int main(void)
     RUN(proc_statfs);
     RUN(proc_pid_changes);
     RUN(proc_permissions);
+    RUN(proc_sandbox);
+    RUN(proc_system_files);
     RUN(proc_out_of_memory);
     RUN(proc_config_errors);
     return tl_finish();

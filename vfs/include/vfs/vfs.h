@@ -53,6 +53,7 @@ struct vfs_plugin;
  * The struct is copied by vfs_create; ctx is passed to every callback.
  */
 struct vfs_process;
+struct vfs_peer;
 struct fs_transport;
 struct term_transport;
 struct vfs_env {
@@ -73,6 +74,12 @@ struct vfs_env {
      * block: waiting for the other end is the host's after the open. NULL: opening a
      * FIFO gives -ENXIO. */
     int (*fifo_open)(void *ctx, struct vfs_node *node, uint32_t flags, struct vfs_file **out);
+    /* The processes the proc plugin may show besides its own (optional; NULL: only its
+     * own). pids: the pids greater than after, ascending, at most max into out; the
+     * count or -errno. peer: one of them (its own included) into *out (zeroed by the
+     * caller); 0, -ESRCH when there is no such process, or -errno. */
+    int (*pids)(void *ctx, int32_t after, int32_t *out, size_t max);
+    int (*peer)(void *ctx, int32_t pid, struct vfs_peer *out);
 };
 
 /*
@@ -95,6 +102,19 @@ struct vfs_process {
     char cpu_flags[512]; /* cpuinfo's flags, space-separated ("fpu vme de pse ...") */
     uint64_t uptime_ns;  /* time since boot */
     uint64_t idle_ns;    /* idle time summed over all CPUs */
+};
+
+/* What vfs_env.peer tells the proc plugin about a process of the sandbox: its
+ * launcher's view of it (text fields NUL-terminated, cut to fit). */
+struct vfs_peer {
+    int32_t ppid, pgid, sid, tpgid; /* tpgid: its terminal's foreground group, or -1 */
+    uint32_t tty_nr;                /* Linux's encoding of its terminal, or 0 */
+    char state;                     /* 'R', 'S', 'T', 'Z' */
+    uint64_t start_ns;              /* since boot */
+    uint64_t cpu_ns, sys_ns;        /* CPU time, and of it system time (0: unknown) */
+    char comm[16];                  /* the command name, as Linux's comm */
+    char cmdline[384];              /* argv, each string with its NUL (cut to fit) */
+    size_t cmdline_len;
 };
 
 /*
