@@ -270,6 +270,7 @@ def main():
     step(c, 'job control is on', 'echo $-; tty\r', r'\n[^\n]*m[^\n]*\n/dev/tty\n' + PROMPT)
     step(c, 'stty sees the line discipline', 'stty -a | tr " " "\\n" | grep -x -e icanon -e isig -e echo\r',
          r'\nisig\nicanon\necho\n' + PROMPT)
+    step(c, 'ps names the console', 'ps -o tty=,comm= -p $$\r', r'\nttyS0 +bash\n' + PROMPT)
     step(c, 'home and /tmp are writable', 'echo x > ~/f && cp ~/f /tmp/g && cat /tmp/g\r',
          r'\nx\n' + PROMPT)
     c.type('OUTPORT=%s WEBPORT=%d\r' % (os.environ['CAPIX_NET_OUT'].split()[0], web_port))
