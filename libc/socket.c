@@ -16,6 +16,11 @@
  * server signals on changes; the wait is sliced (10 ms), since a fork child binds a
  * notification of its own and the server signals only the last one bound.
  *
+ * A server that dies leaves the rings as they were and signals nothing: a wait asks it
+ * every 200 ms (NET_INFO), and once a request finds its endpoint gone, every socket of
+ * the session is readable, writable and in error for poll, and every call fails with
+ * EIO (after what the receive ring still holds has been read).
+ *
  * Two processes reading (or writing) one socket at the same time race on its ring
  * indices (the server then sees a broken ring: EIO); Linux serializes them.
  */
@@ -26,6 +31,7 @@
 
 #define NET_DONATION (4ul << 20) /* quota given to the server: 31 sockets */
 #define WAIT_SLICE_NS 10000000ull
+#define PROBE_SLICES 20              /* a wait asks whether the server lives every 200 ms */
 #define CLOSE_DRAIN_NS 5000000000ull /* a close waits this long for the send ring */
 
 struct sock {
@@ -38,6 +44,7 @@ struct sock {
 
 static struct {
     bool open, tried;
+    bool dead; /* the server is gone: every socket call fails with EIO, every wait ends */
     uint64_t id, slot_ep, slot_mem, notif, bytes;
     uint8_t *mem;
 } net;
@@ -77,8 +84,10 @@ static long net_req(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t
     b->words[4] = 0;
     b->words[5] = 0;
     struct cx_ret r = cx_raw_ipc_call(net.slot_ep, CX_TAG(NET_LABEL_REQUEST, 6, 0), op, a0, a1, a2);
-    if (r.err)
-        return -EIO; /* the server is gone */
+    if (r.err) {
+        net.dead = true; /* the server is gone (its endpoint with it) */
+        return -EIO;
+    }
     if (out) {
         out[0] = r.r10;
         out[1] = r.r8;
@@ -209,6 +218,8 @@ static int64_t stream_recv(struct sock *s, void *buf, size_t n, bool peek)
     volatile struct net_ctl *c = ctl(s);
     uint32_t have = have_rx(s), ready = c->ready;
     if (!have) {
+        if (net.dead)
+            return -EIO;
         if (s->shut_rd || (ready & NET_RDY_EOF))
             return 0;
         if (ready & NET_RDY_ERR) {
@@ -240,6 +251,8 @@ static int64_t stream_send(struct sock *s, const void *buf, size_t n)
 {
     volatile struct net_ctl *c = ctl(s);
     uint32_t ready = c->ready;
+    if (net.dead)
+        return -EIO;
     if (s->shut_wr || (ready & (NET_RDY_WRSHUT | NET_RDY_HUP))) {
         if (ready & NET_RDY_ERR) {
             int e = take_error(s);
@@ -272,6 +285,8 @@ static int64_t dgram_recv(struct sock *s, void *buf, size_t n, bool peek, uint32
     struct net_dgram h;
     uint32_t have = have_rx(s);
     if (have < sizeof(h)) {
+        if (net.dead)
+            return -EIO;
         if (c->ready & NET_RDY_ERR) {
             int e = take_error(s);
             if (e)
@@ -301,6 +316,8 @@ static int64_t dgram_recv(struct sock *s, void *buf, size_t n, bool peek, uint32
 static int64_t dgram_send(struct sock *s, const void *buf, size_t n, uint32_t addr, uint16_t port)
 {
     volatile struct net_ctl *c = ctl(s);
+    if (net.dead)
+        return -EIO;
     if (s->shut_wr)
         return -EPIPE;
     if (n > NET_DGRAM_MAX)
@@ -344,6 +361,8 @@ static unsigned sock_poll(struct vfs_file *f, unsigned events)
     struct sock *s = sock_of_node(f->node);
     uint32_t ready = ctl(s)->ready;
     unsigned ev = 0;
+    if (net.dead) /* every call fails now: nothing is left to wait for */
+        return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR | POLLHUP;
     if (s->listening)
         return ready & NET_RDY_ACC ? POLLIN | POLLRDNORM : 0;
     if (have_rx(s) || (ready & (NET_RDY_EOF | NET_RDY_HUP)) || s->shut_rd)
@@ -552,7 +571,11 @@ static struct sock *fd_sock(int fd, long *err)
  * deadline (0: none): 1 ready, 0 timed out, -EINTR. */
 static int sock_wait_until(struct vfs_file *f, unsigned events, uint64_t deadline)
 {
-    while (!(sock_poll(f, events) & (events | POLLERR | POLLHUP))) {
+    for (unsigned slice = 1; !(sock_poll(f, events) & (events | POLLERR | POLLHUP)); slice++) {
+        /* a server that died leaves its rings as they were and signals nothing: every
+         * PROBE_SLICES slices one request finds out (net_req marks it dead) */
+        if (slice % PROBE_SLICES == 0 && net_req(NET_INFO, 0, 0, 0, NULL) == -EIO)
+            continue;
         uint64_t now = cx_clock_ns();
         if (deadline && now >= deadline)
             return 0;

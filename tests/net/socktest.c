@@ -15,6 +15,11 @@
  *                      hash), sends 512 KiB of it and its FIN, and wants "OK\n" back
  *                      from a server that checked them (scenario net-posix-host's
  *                      guestfwd)
+ *   socktest orphaned  capix only (scenario net-server-death): two connections over the
+ *                      loopback, a child blocked reading one and this process writing
+ *                      the other until it blocks; the network server then ends, and
+ *                      both calls, a poll and a new socket() must fail within seconds
+ *                      (no hang: an alarm ends the program after 30 s)
  *   socktest serve PORT [A P]  listens on PORT (any address), accepts one connection, reads
  *                      until the peer's FIN and prints the byte count and FNV-1a of
  *                      what came (the peer sends the pattern below), then sends
@@ -493,6 +498,52 @@ static void serve(uint16_t port)
     check("serve_close", close(c) == 0 && close(s) == 0, "errno %ld%ld", errno, 0);
 }
 
+/* The network server ends under us (scenario net-server-death): see the usage above. */
+static void orphaned(void)
+{
+    static unsigned char buf[65536];
+    uint16_t port;
+    int l = listener(&port), c1 = l < 0 ? -1 : connect_to(port), a1 = accept(l, NULL, NULL);
+    int c2 = connect_to(port), a2 = accept(l, NULL, NULL);
+    check("orphaned_connected", l >= 0 && c1 >= 0 && a1 >= 0 && c2 >= 0 && a2 >= 0, "errno %ld%ld",
+          errno, 0);
+    if (c2 < 0 || a2 < 0)
+        return;
+    signal(SIGPIPE, SIG_IGN);
+    alarm(30); /* a hang is a failure: SIGALRM ends the program */
+    pid_t child = fork();
+    if (child == 0) {
+        char b;
+        ssize_t r = read(c1, &b, 1); /* nothing is ever sent on it */
+        int e = errno;
+        check("orphaned_read_fails", r < 0 && (e == EIO || e == ECONNRESET),
+              "read returned %ld, errno %ld", (long)r, e);
+        _exit(0);
+    }
+    printf("socktest: connected, a child reading and this process writing until the "
+           "server ends\n");
+    fflush(stdout);
+    ssize_t w;
+    long total = 0;
+    while ((w = write(c2, buf, sizeof buf)) > 0)
+        total += w;
+    int e = errno;
+    check("orphaned_write_fails", w < 0 && (e == EIO || e == EPIPE || e == ECONNRESET),
+          "write returned %ld, errno %ld", (long)w, e);
+    printf("socktest: %ld bytes written before the server ended\n", total);
+    struct pollfd p = {.fd = a1, .events = POLLIN};
+    int n = poll(&p, 1, 5000);
+    check("orphaned_poll_ends", n == 1 && (p.revents & (POLLERR | POLLHUP)),
+          "poll %ld, revents %#lx", n, p.revents);
+    int s2 = socket(AF_INET, SOCK_STREAM, 0);
+    check("orphaned_socket_fails", s2 < 0 && errno == EIO, "socket %ld, errno %ld", s2, errno);
+    int status = -1;
+    waitpid(child, &status, 0);
+    check("orphaned_child_done", WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#lx%ld",
+          status, 0);
+    alarm(0);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "loopback";
@@ -505,6 +556,8 @@ int main(int argc, char **argv)
         udp_echo();
         tcp_peek_and_wait();
         fork_accept();
+    } else if (!strcmp(mode, "orphaned")) {
+        orphaned();
     } else if (!strcmp(mode, "fetch") && argc > 3) {
         fetch(argv[2], (uint16_t)atoi(argv[3]));
     } else if (!strcmp(mode, "serve") && argc > 2) {
@@ -512,7 +565,7 @@ int main(int argc, char **argv)
         if (argc > 4) /* serve PORT ADDR P: then fetch from ADDR:P */
             fetch(argv[3], (uint16_t)atoi(argv[4]));
     } else {
-        printf("FAIL usage: socktest noroute|loopback|serve PORT [ADDR P]|fetch ADDR P\n");
+        printf("FAIL usage: socktest noroute|loopback|orphaned|serve PORT [ADDR P]|fetch ADDR P\n");
         return 2;
     }
     return failed ? 1 : 0;
