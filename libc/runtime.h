@@ -107,6 +107,18 @@ long rt_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len);
 long rt_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen);
 int rt_socket_wait(struct vfs_file *f, unsigned events); /* 0: no socket */
 uint64_t rt_socket_notif(struct vfs_file *f);            /* 0: no socket */
+/* Linux's struct msghdr and struct iovec on x86_64. */
+struct l_msghdr {
+    uint64_t name;
+    uint32_t namelen, pad0;
+    uint64_t iov, iovlen, control, controllen;
+    int32_t flags, pad1;
+};
+struct l_iovec {
+    uint64_t base, len;
+};
+int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total);
+void rt_iov_copy(const struct l_msghdr *m, uint8_t *buf, uint64_t n, bool to_iov);
 void rt_sockets_before_fork(void);
 void rt_sockets_fork_done(bool failed);
 void rt_sockets_after_fork(void);

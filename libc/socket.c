@@ -1008,22 +1008,12 @@ long rt_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen)
     return 0;
 }
 
-/* Linux's struct msghdr and struct iovec on x86_64. */
-struct l_msghdr {
-    uint64_t name;
-    uint32_t namelen, pad0;
-    uint64_t iov, iovlen, control, controllen;
-    int32_t flags, pad1;
-};
-struct l_iovec {
-    uint64_t base, len;
-};
-
 #define MSG_TRUNC 0x20
 #define IOV_MAX 1024
 
-/* Reads the header and sums the vector: 0, or -EFAULT, -EINVAL, -EMSGSIZE. */
-static int get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
+/* Reads the header and sums the vector: 0, or -EFAULT, -EINVAL, -EMSGSIZE (also for
+ * unix_data.c's sendmsg and recvmsg). */
+int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
 {
     if (!rt_user_range(umsg, sizeof(*m)))
         return -EFAULT;
@@ -1046,7 +1036,7 @@ static int get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
 }
 
 /* Copies between the vector and buf (to_iov: into the vector), up to n bytes. */
-static void iov_copy(const struct l_msghdr *m, uint8_t *buf, uint64_t n, bool to_iov)
+void rt_iov_copy(const struct l_msghdr *m, uint8_t *buf, uint64_t n, bool to_iov)
 {
     for (uint64_t i = 0, done = 0; i < m->iovlen && done < n; i++) {
         struct l_iovec v;
@@ -1072,7 +1062,7 @@ long rt_sendmsg(int fd, uint64_t umsg, int flags)
         return err;
     struct l_msghdr m;
     uint64_t total;
-    int rc = get_msg(umsg, &m, &total);
+    int rc = rt_get_msg(umsg, &m, &total);
     if (rc)
         return rc;
     if (m.controllen)
@@ -1082,7 +1072,7 @@ long rt_sendmsg(int fd, uint64_t umsg, int flags)
     uint8_t *buf = rt_alloc(total ? total : 1);
     if (!buf)
         return -ENOMEM;
-    iov_copy(&m, buf, total, false);
+    rt_iov_copy(&m, buf, total, false);
     long r = rt_sendto(fd, (uint64_t)buf, total, flags, m.name, m.namelen);
     rt_free(buf, total ? total : 1);
     return r;
@@ -1099,7 +1089,7 @@ long rt_recvmsg(int fd, uint64_t umsg, int flags)
         return err;
     struct l_msghdr m;
     uint64_t total;
-    int rc = get_msg(umsg, &m, &total);
+    int rc = rt_get_msg(umsg, &m, &total);
     if (rc)
         return rc;
     uint64_t size = s->type == NET_T_DGRAM   ? NET_DGRAM_MAX
@@ -1113,7 +1103,7 @@ long rt_recvmsg(int fd, uint64_t umsg, int flags)
     int64_t r = do_recv(s, fd, buf, size, flags, &addr, &port, &full);
     if (r >= 0) {
         uint64_t k = (uint64_t)r < total ? (uint64_t)r : total;
-        iov_copy(&m, buf, k, true);
+        rt_iov_copy(&m, buf, k, true);
         int32_t out_flags = full > k ? MSG_TRUNC : 0;
         if (s->type == NET_T_DGRAM)
             r = (flags & MSG_TRUNC) ? (int64_t)full : (int64_t)k;

@@ -284,61 +284,13 @@ long rt_unix_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen
     return 0;
 }
 
-/* Linux's struct msghdr and struct iovec on x86_64. */
-struct l_msghdr {
-    uint64_t name;
-    uint32_t namelen, pad0;
-    uint64_t iov, iovlen, control, controllen;
-    int32_t flags, pad1;
-};
-struct l_iovec {
-    uint64_t base, len;
-};
-
-/* Reads the header and sums the vector: 0 or -errno. */
-static int get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
-{
-    if (!rt_user_range(umsg, sizeof(*m)))
-        return -EFAULT;
-    memcpy(m, (const void *)umsg, sizeof(*m));
-    if (m->iovlen > 1024)
-        return -EMSGSIZE;
-    if (m->iovlen && !rt_user_range(m->iov, m->iovlen * sizeof(struct l_iovec)))
-        return -EFAULT;
-    *total = 0;
-    for (uint64_t i = 0; i < m->iovlen; i++) {
-        struct l_iovec v;
-        memcpy(&v, (const void *)(m->iov + i * sizeof(v)), sizeof(v));
-        if (v.len > (1ull << 31) || __builtin_add_overflow(*total, v.len, total) ||
-            *total > (1ull << 31))
-            return -EINVAL;
-        if (v.len && !rt_user_range(v.base, v.len))
-            return -EFAULT;
-    }
-    return 0;
-}
-
-static void iov_copy(const struct l_msghdr *m, uint8_t *buf, uint64_t n, bool to_iov)
-{
-    for (uint64_t i = 0, done = 0; i < m->iovlen && done < n; i++) {
-        struct l_iovec v;
-        memcpy(&v, (const void *)(m->iov + i * sizeof(v)), sizeof(v));
-        uint64_t k = v.len < n - done ? v.len : n - done;
-        if (to_iov)
-            memcpy((void *)v.base, buf + done, k);
-        else
-            memcpy(buf + done, (const void *)v.base, k);
-        done += k;
-    }
-}
-
 /* sendmsg: the vector gathered (a record is sent whole); control data (SCM_RIGHTS,
  * SCM_CREDENTIALS) is not carried: EOPNOTSUPP (docs/unix-sockets.md). */
 long rt_unix_sendmsg(int fd, uint64_t umsg, int flags)
 {
     struct l_msghdr m;
     uint64_t total;
-    int rc = get_msg(umsg, &m, &total);
+    int rc = rt_get_msg(umsg, &m, &total);
     if (rc)
         return rc;
     if (m.controllen) {
@@ -352,7 +304,7 @@ long rt_unix_sendmsg(int fd, uint64_t umsg, int flags)
     uint8_t *buf = rt_alloc(total ? total : 1);
     if (!buf)
         return -ENOMEM;
-    iov_copy(&m, buf, total, false);
+    rt_iov_copy(&m, buf, total, false);
     long r = rt_unix_sendto(fd, (uint64_t)buf, total, flags, m.name, m.namelen);
     rt_free(buf, total ? total : 1);
     return r;
@@ -365,7 +317,7 @@ long rt_unix_recvmsg(int fd, uint64_t umsg, int flags)
     struct usock *s = unix_fd_usock(fd);
     struct l_msghdr m;
     uint64_t total;
-    int rc = get_msg(umsg, &m, &total);
+    int rc = rt_get_msg(umsg, &m, &total);
     if (rc)
         return rc;
     uint64_t size = unix_records(s->type)   ? UNIX_RING
@@ -381,7 +333,7 @@ long rt_unix_recvmsg(int fd, uint64_t umsg, int flags)
     long r = do_recv(fd, s, buf, size, flags & ~MSG_TRUNC, &full, &from);
     if (r >= 0) {
         uint64_t k = (uint64_t)r < total ? (uint64_t)r : total;
-        iov_copy(&m, buf, k, true);
+        rt_iov_copy(&m, buf, k, true);
         int32_t out_flags = unix_records(s->type) && full > k ? MSG_TRUNC : 0;
         if (unix_records(s->type))
             r = (flags & MSG_TRUNC) ? (long)full : (long)k;
