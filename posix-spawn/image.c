@@ -5,6 +5,7 @@
  */
 #include "launcher.h"
 
+/* Finds name in the boot archive and parses it into im: 0, or -1 said in the log. */
 int find_image(struct image *im, const char *name)
 {
     const void *archive = (const void *)ARCHIVE_VA;
@@ -90,6 +91,7 @@ long load_image(struct proc *pr, const struct image *im, uint64_t bias, uint64_t
     return 0;
 }
 
+/* The first executable segment of im: returns its start, its end in *hi (0: none). */
 uint64_t exec_range(const struct image *im, uint64_t *hi)
 {
     struct elf_segment seg;

@@ -28,6 +28,7 @@ struct rt_info base_info; /* what every process's rt_info starts from */
 uint64_t io_src[4];       /* the launcher's slots of base_info.io[] */
 struct tar_entry entry;
 
+/* The process (running or a zombie) with pid, or NULL. */
 struct proc *find_proc(int pid)
 {
     for (int i = 0; i < MAX_PROCS; i++)

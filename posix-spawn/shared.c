@@ -36,6 +36,7 @@ void shared_free(struct shared *sh)
     sh->used = false;
 }
 
+/* Whether any process holds sh. */
 bool shared_held(const struct shared *sh)
 {
     for (unsigned i = 0; i < MAX_PROCS / 64; i++)
@@ -44,6 +45,7 @@ bool shared_held(const struct shared *sh)
     return false;
 }
 
+/* Whether pr holds sh. */
 bool holds(const struct shared *sh, const struct proc *pr)
 {
     unsigned i = (unsigned)(pr - procs);
@@ -148,14 +150,8 @@ long fifo_open(struct proc *pr, uint64_t kind, uint64_t dev, uint64_t ino, uint6
     return (long)id;
 }
 
-/*
- * A session for pr (RT_LABEL_SESSION): service and label in the IPC buffer's words 0..15,
- * w16 the quota to donate, w17 and w18 the slots where pr wants the session's endpoint
- * and memory. The launcher splits the donation from the sandbox's quota, asks init
- * (which routes it and prefixes the label with this component's name), and keeps the
- * session like a shared object, so that fork children hold it too. Returns the id or
- * -errno.
- */
+/* Whether pr's program rule lets it hold a session of label index li (a denial is
+ * logged). */
 bool label_allowed(const struct proc *pr, int li, const char *service, const char *label)
 {
     if (!pr->narrowed || (li >= 0 && (pr->labels & (1ul << li))))
@@ -166,6 +162,14 @@ bool label_allowed(const struct proc *pr, int li, const char *service, const cha
     return false;
 }
 
+/*
+ * A session for pr (RT_LABEL_SESSION): service and label in the IPC buffer's words 0..15,
+ * w16 the quota to donate, w17 and w18 the slots where pr wants the session's endpoint
+ * and memory. The launcher splits the donation from the sandbox's quota, asks init
+ * (which routes it and prefixes the label with this component's name), and keeps the
+ * session like a shared object, so that fork children hold it too. Returns the id or
+ * -errno.
+ */
 long session_open(struct proc *pr, const struct cx_msg *req)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();

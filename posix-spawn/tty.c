@@ -174,6 +174,7 @@ long terminal_open(struct proc *pr)
     return (long)t->id;
 }
 
+/* Whether t is pr's controlling terminal. */
 bool is_ctty(const struct tty *t, const struct proc *pr)
 {
     return t->sid && t->sid == pr->sid && !pr->no_ctty;
