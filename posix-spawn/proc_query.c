@@ -1,0 +1,91 @@
+/*
+ * /proc queries (RT_LABEL_PROC): what the launcher's process table holds about any
+ * process of the sandbox, and what each runtime announces about itself at exec.
+ */
+#include "launcher.h"
+
+/*
+ * RT_LABEL_PROC (layout.h): the process table as /proc shows it. What a process says of
+ * itself (RT_PROC_SET) is only its own name, cut to the fields' sizes; the rest is the
+ * launcher's. Only this sandbox's processes exist here. Returns the reply's word count
+ * (m->w filled) with w0 0, a count or -errno.
+ */
+unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words)
+{
+    struct cx_ipcbuf *b = cx_ipcbuf();
+    uint64_t op = m->w[0];
+    if (words < 2) {
+        m->w[0] = (uint64_t)-22; /* EINVAL */
+        return 1;
+    }
+    if (op == RT_PROC_SET) {
+        uint64_t clen = m->w[1], nlen = m->w[2];
+        if (words < 6 || clen > RT_PROC_CMD_MAX || nlen > 15 ||
+            (clen + 7) / 8 > (uint64_t)(words - 6)) {
+            m->w[0] = (uint64_t)-22;
+            return 1;
+        }
+        memset(pr->comm, 0, sizeof(pr->comm));
+        memcpy(pr->comm, b->words + 4, nlen);
+        memcpy(pr->cmd, b->words + 6, clen);
+        pr->cmd_len = (uint32_t)clen;
+        m->w[0] = 0;
+        return 1;
+    }
+    if (op == RT_PROC_LIST) {
+        long after = (long)m->w[1];
+        unsigned n = 0;
+        /* ascending (the table is in no pid order): the smallest above after, each time */
+        for (;;) {
+            long best = -1;
+            for (int i = 0; i < MAX_PROCS; i++)
+                if (procs[i].state != P_FREE && procs[i].pid > after &&
+                    (best < 0 || procs[i].pid < best))
+                    best = procs[i].pid;
+            if (best < 0 || n == RT_PROC_LIST_MAX)
+                break;
+            b->words[1 + n++] = (uint64_t)best;
+            after = best;
+        }
+        memcpy(m->w + 1, b->words + 1, 3 * 8); /* words 1..3 travel in registers */
+        m->w[0] = n;
+        return 1 + n;
+    }
+    if (op != RT_PROC_INFO) {
+        m->w[0] = (uint64_t)-22;
+        return 1;
+    }
+    struct proc *q = m->w[1] > 0 && m->w[1] < (1ul << 31) ? find_proc((int)m->w[1]) : NULL;
+    if (!q || q->state == P_FREE) {
+        m->w[0] = (uint64_t)-3; /* ESRCH */
+        return 1;
+    }
+    struct rt_proc_reply r;
+    memset(&r, 0, sizeof(r));
+    r.ppid = q->ppid, r.pgid = q->pgid, r.sid = q->sid, r.tpgid = -1;
+    r.state = q->state == P_ZOMBIE ? 'Z' : q->stop_sig ? 'T' : q == pr ? 'R' : 'S';
+    r.start_ns = q->start_ns;
+    if (q->state == P_RUNNING) {
+        for (int i = 0; i < MAX_TTYS; i++) {
+            if (ttys[i].id && is_ctty(&ttys[i], q)) {
+                r.tty_nr = (4u << 8) | 64u; /* ttyS0, as the terminal plugin's rdev */
+                r.tpgid = ttys[i].fg ? ttys[i].fg : -1;
+            }
+        }
+        if (q->thread && !q->host) {
+            struct cx_ret t = cx_raw_thread_config(q->thread, CX_TCFG_CPU_TIME, 0, 0, 0, 0);
+            r.cpu_ns = t.rsi, r.sys_ns = t.rdi < t.rsi ? t.rdi : t.rsi;
+        }
+    } else {
+        r.cpu_ns = q->cpu_ns, r.sys_ns = q->sys_ns;
+    }
+    memcpy(r.comm, q->comm, sizeof(r.comm));
+    r.cmd_len = q->cmd_len;
+    memcpy(r.cmd, q->cmd, q->cmd_len);
+    unsigned n = (unsigned)((offsetof(struct rt_proc_reply, cmd) + q->cmd_len + 7) / 8);
+    memset(b->words + 1, 0, n * 8);
+    memcpy(b->words + 1, &r, offsetof(struct rt_proc_reply, cmd) + q->cmd_len);
+    memcpy(m->w + 1, b->words + 1, 3 * 8);
+    m->w[0] = 0;
+    return 1 + n;
+}

@@ -1,0 +1,168 @@
+/*
+ * Signals: the launcher queues them on each process's signal page (sigqueue.h) and
+ * redirects its thread to its runtime's handler; stop and continue, kill, sigqueue,
+ * tgkill, and a whole process group's signals (from the terminal).
+ */
+#include "launcher.h"
+
+/* Ends pr as killed by sig (the sandbox, when pr is its first process). */
+static void kill_proc(struct proc *pr, int sig)
+{
+    if (pr->pid == 1) {
+        sandbox_status = 128 + sig;
+        return;
+    }
+    proc_exit(pr, sig);
+}
+
+/* Stops or continues pr (job control), telling its parent. */
+void set_stopped(struct proc *pr, int sig)
+{
+    if (!!pr->stop_sig == !!sig || pr->host)
+        return; /* (a vfork child without a domain: its parent's thread runs it) */
+    cx_raw_pd_control(pr->pd, sig ? CX_PD_STOP : CX_PD_RESUME, 0, 0, 0, 0);
+    pr->stop_sig = sig;
+    pr->stop_report = sig != 0;
+    pr->cont_report = sig == 0;
+    struct proc *parent = find_proc(pr->ppid);
+    if (parent && parent->state == P_RUNNING) {
+        cx_notif_signal(parent->notif, 1);
+        send_signal(parent, 17, sig ? 5 : 6, pr->pid, sig ? sig : 18); /* CLD_STOPPED, _CONTINUED */
+    }
+}
+
+/*
+ * Sends sig to pr as Linux would: SIGKILL ends it and SIGSTOP stops it here (nothing in
+ * the process can refuse them); SIGCONT continues it; every other signal (and SIGCONT,
+ * for its handler) goes to the runtime through its signal page and a redirect of its
+ * main thread, where its mask and disposition decide.
+ */
+void send_signal(struct proc *pr, int sig, int code, int pid, int status)
+{
+    if (pr->state != P_RUNNING || !pr->sig || sig < 1 || sig > 64)
+        return;
+    if (pr->host) { /* a vfork child without a domain: kept until it execs or exits */
+        pr->sig->info[sig - 1].code = code;
+        pr->sig->info[sig - 1].pid = pid;
+        pr->sig->info[sig - 1].status = status;
+        __atomic_or_fetch(&pr->sig->pending, 1ul << (sig - 1), __ATOMIC_RELEASE);
+        return;
+    }
+    if (sig == 9) {
+        kill_proc(pr, 9);
+        return;
+    }
+    if (sig == 19) { /* SIGSTOP */
+        set_stopped(pr, 19);
+        return;
+    }
+    if (sig == 18) /* SIGCONT */
+        set_stopped(pr, 0);
+    if (sig >= 32 && !rt_sigq_push(pr->sig, sig, code, pid, 0, (uint64_t)status, 0)) {
+        cx_thread_redirect(pr->thread); /* a real-time signal: one more instance */
+        return;
+    }
+    pr->sig->info[sig - 1].code = code;
+    pr->sig->info[sig - 1].pid = pid;
+    pr->sig->info[sig - 1].uid = 0;
+    pr->sig->info[sig - 1].status = status;
+    __atomic_or_fetch(&pr->sig->pending, 1ul << (sig - 1), __ATOMIC_RELEASE);
+    cx_thread_redirect(pr->thread);
+}
+
+/* kill(2) from pr: pid > 0 one process, 0 pr's group, -1 every process of the sandbox
+ * but its first, < -1 the group -pid. Everyone in a sandbox may signal everyone in it. */
+long do_kill(struct proc *pr, long pid, long sig)
+{
+    if (sig < 0 || sig > 64)
+        return -22; /* EINVAL */
+    int found = 0;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *t = &procs[i];
+        if (t->state != P_RUNNING)
+            continue;
+        bool match = pid > 0     ? t->pid == pid
+                     : pid == 0  ? t->pgid == pr->pgid
+                     : pid == -1 ? t->pid != 1
+                                 : t->pgid == -pid;
+        if (!match)
+            continue;
+        found++;
+        if (sig)
+            send_signal(t, (int)sig, 0 /* SI_USER */, pr->pid, 0);
+    }
+    return found ? 0 : -3; /* ESRCH */
+}
+
+/* sigqueue and rt_sigqueueinfo from pr to process pid: the instance with its code and
+ * value is queued (real-time or not: one entry each), or EAGAIN when the target's queue
+ * is full. SIGKILL, SIGSTOP and SIGCONT act as kill does. */
+long do_sigqueue(struct proc *pr, long pid, int sig, int code, uint64_t value, uint64_t ids)
+{
+    struct proc *t = pid > 0 ? find_proc((int)pid) : NULL;
+    if (sig < 0 || sig > 64)
+        return -22; /* EINVAL */
+    if (!t || t->state != P_RUNNING || !t->sig)
+        return -3; /* ESRCH */
+    if (t != pr && (code >= 0 || code == -6))
+        return -1; /* EPERM: only negative codes but SI_TKILL to another process (Linux) */
+    if (!sig)
+        return 0;
+    if (sig == 9 || sig == 19) {
+        send_signal(t, sig, code, pr->pid, 0);
+        return 0;
+    }
+    if (rt_sigq_push(t->sig, sig, code, (int32_t)ids, (int32_t)(ids >> 32), value, 0))
+        return -11; /* EAGAIN */
+    if (t->host)
+        return 0; /* a vfork child without a domain: kept */
+    if (sig == 18)
+        set_stopped(t, 0);
+    cx_thread_redirect(t->thread);
+    return 0;
+}
+
+/*
+ * tgkill and tkill from pr to a thread of another process (threads of pr's own process
+ * the runtime reaches itself). tgid -1: tkill, the process found from the tid (a main
+ * thread's tid is its pid, other threads' are pid * 1000 + n). The process's runtime
+ * hands the queued entry to that thread (libc/signal.c); SIGKILL and SIGSTOP act on the
+ * whole process, as on Linux.
+ */
+long do_tgkill(struct proc *pr, long tgid, long tid, int sig)
+{
+    if (sig < 0 || sig > 64 || tid <= 0 || tid > 0x7fffffff || (tgid != -1 && tgid <= 0))
+        return -22; /* EINVAL */
+    struct proc *t = tgid > 0 ? find_proc((int)tgid) : find_proc((int)tid);
+    if (!t && tgid == -1)
+        t = find_proc((int)(tid / 1000));
+    if (!t || t->state != P_RUNNING || !t->sig)
+        return -3; /* ESRCH */
+    bool live = tid == t->pid;
+    for (unsigned i = 0; i < 64 && !live; i++)
+        live = __atomic_load_n(&t->sig->tids[i], __ATOMIC_ACQUIRE) == (int32_t)tid;
+    if (!live)
+        return -3;
+    if (!sig)
+        return 0;
+    if (sig == 9 || sig == 19) {
+        send_signal(t, sig, -6, pr->pid, 0);
+        return 0;
+    }
+    if (rt_sigq_push(t->sig, sig, -6 /* SI_TKILL */, pr->pid, 0, 0, (int)tid))
+        return -11; /* EAGAIN */
+    if (t->host)
+        return 0;
+    if (sig == 18)
+        set_stopped(t, 0);
+    cx_thread_redirect(t->thread);
+    return 0;
+}
+
+/* Sends sig to every process of group pgrp (from the terminal: SI_KERNEL). */
+void signal_group(int pgrp, int sig)
+{
+    for (int i = 0; i < MAX_PROCS && pgrp > 0; i++)
+        if (procs[i].state == P_RUNNING && procs[i].pgid == pgrp)
+            send_signal(&procs[i], sig, 0x80, 0, 0);
+}
