@@ -1,7 +1,7 @@
 /*
  * The file locks a file-system server keeps (docs/locks.md): per file with locks, a
  * table of record/OFD locks and one of flock locks (lib/lock), and who waits for whom
- * for EDEADLK. Internal to fs-servers/lib: fs_server.c decodes FS_LOCK and names owners.
+ * for EDEADLK. Internal to fs-servers/lib: fs_request.c decodes FS_LOCK and names owners.
  *
  * An owner is (session number << 32) | (FS_LOCK_OWNER_HANDLE | handle slot) for a
  * description's lock, or | pid for a process's; the session number comes from the

@@ -70,12 +70,12 @@ struct session {
     char label[CX_SESSION_FULL_WORDS * 8];
 };
 
-/* A memory object holding part of a mapped file (fs_server.c's chunks): the original,
+/* A memory object holding part of a mapped file (fs_mapped.c's chunks): the original,
  * a read-write and a read-only copy that clients' copies derive from (so that in_use
  * can ask whether any client copy is left), and where it is mapped here. Session entry
  * i owns records [i * FS_SESSION_MAX_CHUNKS, (i + 1) * FS_SESSION_MAX_CHUNKS) and the
  * addresses [CHUNKS_BASE + i * CHUNKS_WINDOW, + CHUNKS_WINDOW); a chunk is made from the
- * quota the session's client donated (fs_server.c: the session whose request needs it
+ * quota the session's client donated (fs_mapped.c: the session whose request needs it
  * pays), so one session mapping without end exhausts its own records, addresses and
  * quota, never another's. A freed record keeps its address range (span) for the next
  * chunk that fits; when the session ends, its chunks are all gone (fs_session_close)

@@ -1,0 +1,218 @@
+/*
+ * What the files of the server library share (fs_server.c: servers and sessions;
+ * fs_table.c: node entries and handles; fs_names.c: the name operations; fs_mapped.c:
+ * mapped files; fs_request.c: the request decoder). Internal to fs-servers/lib.
+ * Not thread-safe: the caller serialises calls on one server.
+ *
+ * Quota: a session is charged FS_NAME_CHARGE bytes for each name it makes (CREATE,
+ * LINK), plus a symlink's text, plus the growth of files by its WRITE and SETATTR
+ * (size) and is credited for names it removes, for the size of files whose last link it
+ * removes and for truncations; credits never take the count below 0.
+ */
+#ifndef FS_SERVER_INTERNAL_H
+#define FS_SERVER_INTERNAL_H
+
+#include <capix/config.h>
+#include <fs_server.h>
+#include <string.h>
+#include "fs_lock.h"
+
+#define FS_NAME_CHARGE 256u               /* quota bytes per name made */
+#define FS_SESSION_MAX_NODES (1u << 16)   /* node entries per session (ENFILE beyond) */
+#define FS_SESSION_MAX_HANDLES (1u << 16) /* handles per session (EMFILE beyond) */
+#define FS_MAX_ENTRIES (1u << 24)         /* node entries of a server */
+#define FS_MAX_REFS 0x7fffffffu           /* client references per node or handle */
+#define FS_MAX_DEPTH 65536                /* ".." steps when checking ancestry */
+
+struct fs_ent {
+    struct vfs_node *node; /* one reference; NULL: a free slot */
+    struct fs_session *owner;
+    uint32_t refs; /* the session's references */
+    uint32_t gen;
+    uint32_t hnext;     /* slot + 1 of the next entry in the same hash chain, 0: none */
+    uint32_t next_free; /* slot + 1 of the next free slot (FIFO), 0: none */
+};
+
+struct fs_handle {
+    struct vfs_file *f; /* one reference; NULL: a free slot */
+    uint32_t refs;
+    uint32_t gen;
+};
+
+#define FS_PAGE 4096ull
+#define FS_MAP_CHUNKS 19 /* chunk k > 0: pages [2^(k-1), 2^k); files up to 1 GiB */
+#define FS_MAP_MAX_PAGES (1ull << (FS_MAP_CHUNKS - 1))
+
+struct fs_chunk {
+    uint8_t *addr; /* NULL: not made yet */
+    uint64_t id;
+    struct fs_session *payer; /* whose quota it is made from (counted in its nchunks) */
+};
+
+/* A regular file whose bytes live in chunks (see the top of fs_mapped.c). */
+struct fs_mapped {
+    struct vfs_node *node; /* one reference */
+    struct fs_chunk chunk[FS_MAP_CHUNKS];
+    struct fs_mapped *next;
+};
+
+struct fs_server {
+    struct vfs_env env;
+    struct fs_mem_ops mem;
+    struct fs_mapped *mapped;
+    uint64_t mapped_pages;
+    struct vfs *vfs;
+    struct vfs_node *top; /* the tree's root (borrowed: the vfs holds it) */
+    bool composed;        /* a composition (inode numbers carry the instance) */
+    struct fs_ent *ents;
+    uint32_t cap, fresh; /* slots [fresh, cap) were never used */
+    uint32_t free_head, free_tail;
+    uint32_t *buckets; /* slot + 1 of the first entry of each chain */
+    uint32_t nbuckets; /* a power of two, >= cap */
+    struct fs_session *sessions;
+    bool dirty;             /* a request that can change the tree came since the last sync */
+    struct fs_locks *locks; /* file locks (fs_lock.c) */
+    uint32_t last_sid;      /* the last session number given */
+    uint64_t gen;           /* the change count clients see (fs_buf.gen); 0: not kept */
+    bool attrs_moved;       /* a request that keeps attributes moved some (fs_op_map) */
+    uint64_t maps;          /* chunks destroyed (fs_buf.maps), while gen is kept */
+    /* private copies of request names: two names and a symlink text */
+    char name1[NAME_MAX + 1], name2[NAME_MAX + 1], text[PATH_MAX];
+};
+
+struct fs_session {
+    struct fs_server *s;
+    struct fs_buf *buf; /* its buffer (the one its requests came with), for fs_buf.gen */
+    struct fs_session *next, *prev;
+    struct vfs_node *root; /* one reference */
+    bool writeable;
+    uint64_t quota, used;
+    uint32_t nnodes;
+    uint32_t nchunks; /* chunks it pays for (at most FS_SESSION_MAX_CHUNKS) */
+    uint32_t sid;     /* its number in lock owners (never 0) */
+    uint32_t nlocks;  /* locks its owners hold (at most FS_SESSION_MAX_LOCKS) */
+    struct fs_handle *handles;
+    uint32_t hcap, hcount, hnext; /* hnext: where the search for a free slot starts */
+};
+
+/* ---- helpers ---- */
+
+static inline bool same_node(const struct vfs_node *a, const struct vfs_node *b)
+{
+    return a == b || (a->fs == b->fs && a->ino == b->ino);
+}
+
+/* The inode number the protocol shows for ino of the instance with st_dev dev. */
+static inline uint64_t ino_of(const struct fs_server *s, uint64_t dev, uint64_t ino)
+{
+    if (!s->composed)
+        return ino;
+    return (ino & ((1ull << 48) - 1)) | ((uint64_t)(LINUX_MINOR(dev) & 0xffffu) << 48);
+}
+
+/* One component in dir as the path walk sees it (".." steps up across mounts). */
+static inline int tree_lookup(struct fs_server *s, struct vfs_node *dir, const char *name,
+                              size_t len, struct vfs_node **out)
+{
+    return vfs_node_lookup(s->vfs, dir, name, len, out);
+}
+
+/* The directory where names of dir live, one reference: 0, or -EROFS when there is
+ * none or it is read-only. */
+static inline int names_dir(struct vfs_node *dir, bool make, struct vfs_node **out)
+{
+    struct vfs_node *d = vfs_names_dir(dir, make);
+    if (!d)
+        return -EROFS;
+    if (d->fs->flags & VFS_FS_RDONLY) {
+        vfs_node_put(d);
+        return -EROFS;
+    }
+    *out = d;
+    return 0;
+}
+
+/* Whether a file's data costs memory that its session pays for (not on a device). */
+static inline bool data_charged(const struct vfs_node *n)
+{
+    return !n->fs->ops->data_on_device;
+}
+
+static inline int quota_check(const struct fs_session *ss, uint64_t bytes)
+{
+    if (ss->used > ss->quota || bytes > ss->quota - ss->used)
+        return -ENOSPC;
+    return 0;
+}
+
+static inline void quota_charge(struct fs_session *ss, uint64_t bytes)
+{
+    ss->used = bytes > UINT64_MAX - ss->used ? UINT64_MAX : ss->used + bytes;
+}
+
+static inline void quota_credit(struct fs_session *ss, uint64_t bytes)
+{
+    ss->used = ss->used > bytes ? ss->used - bytes : 0;
+}
+
+static inline bool readable(const struct vfs_file *f)
+{
+    return (f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_ACCMODE) == O_RDWR;
+}
+
+static inline bool writable(const struct vfs_file *f)
+{
+    return (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_ACCMODE) == O_RDWR;
+}
+
+/* fs_table.c: node entries and handles (see the top of fs_table.c) */
+
+/* Makes room for one more entry; 0, -ENOMEM or -ENFILE. */
+int fs_ent_reserve(struct fs_server *s);
+/* Gives ss one reference to n, taking over the caller's node reference; the node
+ * number (> 0) or -ENFILE/-ENOMEM/-EOVERFLOW. */
+int64_t fs_node_ref(struct fs_session *ss, struct vfs_node *n);
+/* The session's entry for number num, or NULL. */
+struct fs_ent *fs_ent_get(struct fs_session *ss, uint64_t num);
+/* The node of the session's number num (borrowed), or NULL. */
+struct vfs_node *fs_node_get(struct fs_session *ss, uint64_t num);
+/* Frees an entry: its node reference goes, the slot joins the end of the free list. */
+void fs_ent_drop(struct fs_server *s, struct fs_ent *e);
+/* The session's handle number num, or NULL. */
+struct fs_handle *fs_handle_get(struct fs_session *ss, uint64_t num);
+/* Installs f (taking over its reference); the handle number or -EMFILE/-ENOMEM. */
+int64_t fs_handle_new(struct fs_session *ss, struct vfs_file *f);
+/* Frees a handle: its locks and its description reference go. */
+void fs_handle_drop(struct fs_session *ss, struct fs_handle *h);
+
+/* fs_names.c: the name operations; each returns the answer's r[0]. */
+
+int64_t fs_op_lookup(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf);
+int64_t fs_op_create(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf);
+int64_t fs_op_link(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf);
+int64_t fs_op_unlink(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf);
+int64_t fs_op_rename(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf);
+int64_t fs_op_readlink(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf);
+int64_t fs_op_readdir(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf);
+
+/* fs_mapped.c: mapped files (see the top of fs_mapped.c) */
+
+/* The mapped file of n, or NULL. */
+struct fs_mapped *fs_mapped_find(struct fs_server *s, struct vfs_node *n);
+/* Copies n bytes at off out of mp's chunks into out, or from in into them (made, paid
+ * by payer); 0 or -ENOMEM. */
+int fs_mapped_copy(struct fs_server *s, struct fs_mapped *mp, uint64_t off, void *out,
+                   const void *in, uint64_t n, struct fs_session *payer);
+/* WRITE of n bytes to a mapped file at *at; bytes written or a negative errno. */
+int64_t fs_mapped_write(struct fs_session *ss, struct fs_mapped *mp, struct vfs_file *f,
+                        const void *data, uint64_t n, uint64_t *at, uint64_t size);
+/* A size change of n from old to new_size bytes: the bytes between read as zero. */
+void fs_mapped_resized(struct fs_server *s, struct vfs_node *n, uint64_t old, uint64_t new_size);
+/* Frees mp (off the list) and all its chunks, bytes not written back. */
+void fs_mapped_free(struct fs_server *s, struct fs_mapped *mp);
+/* Makes mp's file (off the list) a plain file again and frees mp. */
+void fs_mapped_unmake(struct fs_server *s, struct fs_mapped *mp);
+/* FS_MAP; the answer's r[0]. */
+int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m);
+
+#endif
