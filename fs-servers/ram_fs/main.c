@@ -2,7 +2,7 @@
  * ram_fs: a file-system server for one tree plugin instance, by default a `ram` file
  * system that many clients share (files, directories, links, modes, times, atomic
  * rename), with per-label policies. Everything is in fs-servers/lib (fs_native.c: IPC
- * and sessions; fs_server.c: the protocol).
+ * and sessions; fs-servers/lib/: the protocol).
  */
 #include "fs_native.h"
 

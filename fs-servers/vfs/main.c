@@ -3,7 +3,7 @@
  * the plugins a POSIX process has (a tar archive, ram trees, ...), as File_system
  * sessions with per-label policies, so that many components share one tree
  * (fs-servers/vfs/README.md). Everything is in fs-servers/lib (fs_native.c: IPC and
- * sessions; fs_server.c: the protocol).
+ * sessions; fs-servers/lib/: the protocol).
  */
 #include "fs_native.h"
 
