@@ -8,7 +8,7 @@
  *                      needs no route), AF_NETLINK is EAFNOSUPPORT (capix only: Linux
  *                      has the families)
  *   socktest loopback  all cases over 127.0.0.1 in one process and forked peers: TCP
- *                      both ways with 4 MiB checked by hash, ECONNREFUSED, non-blocking
+ *                      both ways with 64 MiB checked by hash, ECONNREFUSED, non-blocking
  *                      EINPROGRESS connect and SO_ERROR, names, options, half-close,
  *                      EPIPE with SIGPIPE, UDP with datagram boundaries kept, and a
  *                      forked child accepting on its parent's listening socket
@@ -45,7 +45,7 @@
 #include <unistd.h>
 #include "../posix/ptest.h"
 
-#define BULK (4u << 20)
+#define BULK (64u << 20)
 
 static volatile sig_atomic_t sigpipes;
 
