@@ -187,6 +187,29 @@ static void tcp_bulk(void)
     check("tcp_bulk_hash", WIFEXITED(st) && WEXITSTATUS(st) == 0, "peer status %ld%ld", st, 0);
 }
 
+/* A peer that closes with unread data resets the connection (RFC 2525, as Linux and
+ * lwIP do): the other end's next read is ECONNRESET, and the one after it end of file. */
+static void tcp_reset(void)
+{
+    uint16_t port;
+    int l = listener(&port), c = connect_to(port), a = accept(l, NULL, NULL);
+    char b[64] = "unread";
+    int ok = l >= 0 && c >= 0 && a >= 0 && write(c, b, sizeof b) == (ssize_t)sizeof b;
+    struct pollfd p = {.fd = a, .events = POLLIN};
+    ok = ok && poll(&p, 1, 5000) == 1; /* the bytes have arrived, unread */
+    close(a);
+    p = (struct pollfd){.fd = c, .events = POLLIN};
+    poll(&p, 1, 5000);
+    ssize_t r = read(c, b, sizeof b);
+    int e = errno;
+    check("tcp_reset_econnreset", ok && r < 0 && e == ECONNRESET, "read %ld errno %ld", (long)r,
+          e);
+    r = read(c, b, sizeof b);
+    check("tcp_reset_then_eof", r == 0, "read %ld errno %ld", (long)r, errno);
+    close(c);
+    close(l);
+}
+
 static void tcp_refused(void)
 {
     uint16_t port;
@@ -555,6 +578,7 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "loopback")) {
         tcp_bulk();
         tcp_refused();
+        tcp_reset();
         tcp_nonblock_connect();
         udp_echo();
         tcp_peek_and_wait();
