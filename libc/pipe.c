@@ -30,7 +30,7 @@
 #define PIPE_SIZE (64 * 1024u)
 #define PIPE_BUF 4096u
 
-#define ring rt_pipe_ring /* layout.h: the launcher reads the counts too */
+#define ring rt_pipe_ring /* capix/posix_protocol.h: the launcher reads the counts too */
 
 struct pipe {
     unsigned index; /* area index */

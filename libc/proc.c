@@ -195,7 +195,7 @@ long rt_pgrp(uint64_t op, long pid, long pgid)
     return r.err ? -EAGAIN : (long)r.rdx;
 }
 
-/* ---- the process table as /proc shows it (RT_LABEL_PROC, layout.h) ---- */
+/* ---- the process table as /proc shows it (RT_LABEL_PROC, capix/posix_protocol.h) ---- */
 
 /* Tells the launcher the command this process runs now: its name (the program file's
  * name, cut to 15 bytes, as Linux's comm) and its argv (cut to RT_PROC_CMD_MAX bytes). */

@@ -14,7 +14,7 @@
 #include <capix/capix.h>
 #include <capix/config.h>
 #include <vfs/vfs.h>
-#include "layout.h"
+#include <capix/posix_protocol.h>
 #include "linux.h"
 
 struct rt_call {

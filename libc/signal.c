@@ -16,13 +16,13 @@
  * RIP goes back to the `syscall` instruction), else the wait goes on.
  *
  * Queued instances (real-time signals, sigqueue, and tgkill from another process) sit in
- * the signal page's queue (layout.h); qpending marks the signals with an entry for the
- * process. Entries for one thread (tpending) are handed to that thread's pending set by
+ * the signal page's queue (capix/posix_protocol.h); qpending marks the signals with an entry for
+ * the process. Entries for one thread (tpending) are handed to that thread's pending set by
  * whichever thread looks first (claim_thread_entries).
  */
 #include <string.h>
 #include "runtime.h"
-#include "sigqueue.h"
+#include <capix/posix_sigqueue.h>
 
 #define NSIG 64
 #define BIT(sig) (1ul << ((sig)-1))

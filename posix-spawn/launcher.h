@@ -13,9 +13,9 @@
 #include <capix/tar.h>
 #include <capix/term_protocol.h>
 #include <string.h>
-#include "layout.h"
+#include <capix/posix_protocol.h>
 #include "programs.h"
-#include "sigqueue.h"
+#include <capix/posix_sigqueue.h>
 
 #define ARCHIVE_VA 0x10000000ul
 #define SCRATCH 0x40000000ul

@@ -1,6 +1,5 @@
 # posix-spawn: the POSIX launcher (native component), build/user/bin/posix-spawn.
 POSIX_SPAWN_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,$(wildcard posix-spawn/*.c))
-$(BUILD)/user/posix-spawn/%.o: USER_CFLAGS += -Ilibc
 $(BUILD)/user/bin/posix-spawn: $(POSIX_SPAWN_OBJS) $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $^ -lgcc -o $@

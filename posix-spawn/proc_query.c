@@ -5,8 +5,8 @@
 #include "launcher.h"
 
 /*
- * RT_LABEL_PROC (layout.h): the process table as /proc shows it. What a process says of
- * itself (RT_PROC_SET) is only its own name, cut to the fields' sizes; the rest is the
+ * RT_LABEL_PROC (capix/posix_protocol.h): the process table as /proc shows it. What a process says
+ * of itself (RT_PROC_SET) is only its own name, cut to the fields' sizes; the rest is the
  * launcher's. Only this sandbox's processes exist here. Returns the reply's word count
  * (m->w filled) with w0 0, a count or -errno.
  */

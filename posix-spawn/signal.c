@@ -1,5 +1,5 @@
 /*
- * Signals: the launcher queues them on each process's signal page (sigqueue.h) and
+ * Signals: the launcher queues them on each process's signal page (capix/posix_sigqueue.h) and
  * redirects its thread to its runtime's handler; stop and continue, kill, sigqueue,
  * tgkill, and a whole process group's signals (from the terminal).
  */

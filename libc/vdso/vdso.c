@@ -9,7 +9,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include "../layout.h"
+#include <capix/posix_protocol.h>
 
 struct timespec_k {
     int64_t sec, nsec;

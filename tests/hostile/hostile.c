@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 #include <capix/abi.h>
-#include "layout.h"
+#include <capix/posix_protocol.h>
 #include "native.h" /* the gadget finder and native() */
 
 #define NCALL_BUCKETS 48 /* 0..46 by number, 47: every number beyond */

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include <capix/abi.h>
-#include "layout.h"
+#include <capix/posix_protocol.h>
 
 struct nret {
     int64_t err;

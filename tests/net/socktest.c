@@ -202,8 +202,7 @@ static void tcp_reset(void)
     poll(&p, 1, 5000);
     ssize_t r = read(c, b, sizeof b);
     int e = errno;
-    check("tcp_reset_econnreset", ok && r < 0 && e == ECONNRESET, "read %ld errno %ld", (long)r,
-          e);
+    check("tcp_reset_econnreset", ok && r < 0 && e == ECONNRESET, "read %ld errno %ld", (long)r, e);
     r = read(c, b, sizeof b);
     check("tcp_reset_then_eof", r == 0, "read %ld errno %ld", (long)r, errno);
     close(c);

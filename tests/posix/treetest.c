@@ -27,8 +27,8 @@
 
 extern char **environ;
 
-/* capix's runtime layout (libc/layout.h): where the boot archive and the session
- * buffers are mapped in every process */
+/* capix's runtime layout (lib/include/capix/posix_protocol.h): where the boot archive and the
+ * session buffers are mapped in every process */
 #define ARCHIVE_ADDR 0x40000000ul
 #define SESSIONS_BASE 0x2d000000ul
 #define SESSION_BYTES (17 * 4096ul)

@@ -1,6 +1,6 @@
 /*
  * Producing queued signal instances in a process's signal page (struct rt_sigpage in
- * layout.h). Shared by the launcher and the runtime (for its own sigqueue): both may
+ * posix_protocol.h). Shared by the launcher and the runtime (for its own sigqueue): both may
  * produce at once, so an entry is claimed by compare-and-swap; only the runtime, under
  * its lock, consumes (libc/signal.c). A producer never waits: the page is writable by
  * the process, so the launcher trusts nothing in it beyond the bounds of the array.
@@ -8,7 +8,7 @@
 #ifndef CAPIX_POSIX_SIGQUEUE_H
 #define CAPIX_POSIX_SIGQUEUE_H
 
-#include "layout.h"
+#include <capix/posix_protocol.h>
 
 /* Queues one instance of sig (tid 0: for the process, else for that thread) in pg; 0,
  * or -11 (EAGAIN) when the page's limit of full entries is reached. The caller then
