@@ -572,10 +572,6 @@ static const struct bench_case bench_cases[] = {
      bench_tcp_echo_setup, bench_op_sock_roundtrip, bench_sock_teardown, 0},
     {"tcp_stream_128k", "128 KiB written to a child process over TCP on 127.0.0.1", 0,
      bench_tcp_sink_setup, bench_op_sock_stream, bench_sock_teardown, 1},
-    {"unix_roundtrip", "1 byte to a child process and back over an AF_UNIX socketpair", 0,
-     bench_unix_echo_setup, bench_op_sock_roundtrip, bench_sock_teardown, 0},
-    {"unix_stream_128k", "128 KiB written to a child process over an AF_UNIX socketpair", 0,
-     bench_unix_sink_setup, bench_op_sock_stream, bench_sock_teardown, 1},
     {"open_close", "open(O_RDONLY) + close of DIR/bench.dat", 1, NULL, bench_op_open_close, NULL,
      0},
     {"stat", "stat(DIR/bench.dat)", 1, NULL, bench_op_stat, NULL, 0},
@@ -609,6 +605,12 @@ static const struct bench_case bench_cases[] = {
      bench_op_pipe, bench_pipe_teardown, 0},
     {"signal_self", "kill(getpid(), SIGUSR1) with a handler, delivered", 0, bench_signal_setup,
      bench_op_signal, bench_signal_teardown, 0},
+    /* last: in capix under ICOUNT=1 unix_roundtrip hangs after the tcp_ cases (a lost
+     * wake-up, docs/unix-sockets.md); the exec's timeout then loses only these rows */
+    {"unix_roundtrip", "1 byte to a child process and back over an AF_UNIX socketpair", 0,
+     bench_unix_echo_setup, bench_op_sock_roundtrip, bench_sock_teardown, 0},
+    {"unix_stream_128k", "128 KiB written to a child process over an AF_UNIX socketpair", 0,
+     bench_unix_sink_setup, bench_op_sock_stream, bench_sock_teardown, 1},
 };
 #define BENCH_NCASES (sizeof bench_cases / sizeof bench_cases[0])
 
