@@ -17,20 +17,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static unsigned passed, failed;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-        passed++;
-    } else {
-        printf("FAIL %s: %s (errno %d)\n", name, why, errno);
-        failed++;
-    }
-    fflush(stdout);
-}
+#include "check.h"
 
 static void nap_ms(long ms)
 {
@@ -328,6 +315,5 @@ int main(void)
     errors(fd);
     close(fd);
     unlink(path);
-    printf("locktest: %u passed, %u failed\n", passed, failed);
     return failed != 0;
 }

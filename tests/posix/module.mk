@@ -102,7 +102,7 @@ $(BUILD)/user/bin/fifotest: tests/posix/fifotest.c | $(DEPS_STAMP)
 ALL_TARGETS += $(BUILD)/user/bin/fifotest
 TEST_SCRIPTS += tests/posix/fifotest-test.sh
 # locktest: record, OFD and flock locks between processes on a server's file (docs/locks.md)
-$(BUILD)/user/bin/locktest: tests/posix/locktest.c | $(DEPS_STAMP)
+$(BUILD)/user/bin/locktest: tests/posix/locktest.c tests/posix/check.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/locktest
@@ -120,7 +120,7 @@ $(BUILD)/user/bin/fidelity: tests/posix/fidelity.c | $(DEPS_STAMP)
 ALL_TARGETS += $(BUILD)/user/bin/fidelity
 TEST_SCRIPTS += tests/posix/fidelity-test.sh
 # unixtest: AF_UNIX sockets (socketpair, named and abstract), libc/unix.c
-$(BUILD)/user/bin/unixtest: tests/posix/unixtest.c | $(DEPS_STAMP)
+$(BUILD)/user/bin/unixtest: tests/posix/unixtest.c tests/posix/check.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/unixtest
