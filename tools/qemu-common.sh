@@ -71,11 +71,13 @@ capix_icount_args() {
   fi
 }
 
-# capix_qemu_args ARCHIVE: the common QEMU arguments.
+# capix_qemu_args ARCHIVE: the common QEMU arguments. The machine has $CAPIX_MEM of RAM,
+# 320M unless said (scenarios; run-qemu and capix exec ask more): the boot archive, with
+# build/rootfs packed as rootfs.tar when a config names it, takes its share of it first.
 capix_qemu_args() {
   local accel; accel=$(capix_accel)
   QEMU_ARGS=(-M pc -bios /usr/share/qemu/qboot.rom -accel "$accel" -cpu "$CAPIX_CPU"
-    -m "${CAPIX_MEM:-256M}" -kernel "$CAPIX_BUILD/kernel/capix.elf" -initrd "$1"
+    -m "${CAPIX_MEM:-320M}" -kernel "$CAPIX_BUILD/kernel/capix.elf" -initrd "$1"
     -display none -no-reboot -nodefaults
     -device isa-debug-exit,iobase=0xf4,iosize=0x04)
   capix_icount_args
