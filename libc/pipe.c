@@ -29,6 +29,7 @@
 
 #define PIPE_SIZE (64 * 1024u)
 #define PIPE_BUF 4096u
+#define PIPE_WAIT_SAFETY_NS 100000000ull /* a blocked end looks again after 100 ms */
 
 #define ring rt_pipe_ring /* capix/posix_protocol.h: the launcher reads the counts too */
 
@@ -479,7 +480,10 @@ int rt_pipe_wait(struct vfs_file *f, unsigned events)
     while (!(pipe_poll(f, events) & (events | POLLHUP | POLLERR))) {
         uint64_t bits;
         rt_unlock();
-        long err = cx_notif_wait(p->slot_notif, CX_TIMEOUT_NONE, &bits);
+        /* bounded: every process with an end waits on this one notification, and a wake
+         * taken by the wrong waiter must not leave the right one blocked for good (a
+         * FIFO reader once waited for ever for the end of file under make test's load) */
+        long err = cx_notif_wait(p->slot_notif, PIPE_WAIT_SAFETY_NS, &bits);
         rt_lock();
         if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
             return -EINTR;
