@@ -25,6 +25,7 @@ extern const struct rt_info *rt;
 extern int rt_trace;              /* log every call (config `trace` or launcher --trace) */
 extern uint32_t rt_uid, rt_gid;   /* the identity programs see (config `uid`, `gid`) */
 extern uint32_t rt_umask_initial; /* config `umask` */
+extern uint32_t rt_net_sockets;   /* config `sockets`: what the Net session's donation covers */
 
 /* A thread's signal state (signal.c; kept in thread.c's thread records). */
 struct rt_tsig {

@@ -29,7 +29,6 @@
 #include <vfs/plugin.h>
 #include "runtime.h"
 
-#define NET_DONATION (4ul << 20) /* quota given to the server: 31 sockets */
 #define WAIT_SLICE_NS 10000000ull
 #define PROBE_SLICES 20              /* a wait asks whether the server lives every 200 ms */
 #define CLOSE_DRAIN_NS 5000000000ull /* a close waits this long for the send ring */
@@ -119,6 +118,23 @@ static void net_bind_notif(void)
     net.notif = n;
 }
 
+uint32_t rt_net_sockets = 31; /* config `sockets` (1..NET_HANDLES_MAX) */
+
+/*
+ * The quota to donate for a session of n sockets: their rings and the control pages,
+ * plus the kernel's charge for the memory object (its directory pages and the object:
+ * the net server reserves 2 pages plus one per 512 and one more, net_service.c). The
+ * default 31 sockets come to just under 4 MiB. n <= NET_HANDLES_MAX: no overflow.
+ */
+static uint64_t net_donation(uint32_t n)
+{
+    if (n < 1 || n > NET_HANDLES_MAX)
+        n = 31;
+    uint64_t bytes = (uint64_t)NET_CTL_PAGES * CX_PAGE_SIZE + (uint64_t)n * 2 * NET_RING_BYTES;
+    uint64_t pages = bytes / CX_PAGE_SIZE;
+    return bytes + (3 + pages / 512) * CX_PAGE_SIZE;
+}
+
 /* The Net session, opened on first use: 0 or -EACCES (no route, logged once). */
 static int net_ready(void)
 {
@@ -136,7 +152,7 @@ static int net_ready(void)
     net.slot_mem = rt_slot_alloc();
     struct cx_ipcbuf *b = rt_ipcbuf();
     memcpy(b->words + 4, words + 4, (W - 4) * 8);
-    b->words[W] = NET_DONATION;
+    b->words[W] = net_donation(rt_net_sockets);
     b->words[W + 1] = net.slot_ep;
     b->words[W + 2] = net.slot_mem;
     struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SESSION, W + 3, 0), words[0],

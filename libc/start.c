@@ -5,6 +5,7 @@
  * enters the working directory and loads the program from its own VFS (exec.c).
  */
 #include <capix/config.h>
+#include <capix/net_protocol.h>
 #include <capix/tar.h>
 #include <string.h>
 #include <vfs_plugins.h>
@@ -297,6 +298,17 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
             if (n->nvalues)
                 return cfg_error_at(err, n, "'trace' takes no values");
             rt_trace = 1;
+        } else if (!strcmp(n->name, "sockets")) {
+            const char *t = "";
+            uint64_t v = 0;
+            e = one_arg(n, &t, err);
+            if (!e && (cfg_parse_u64(t, &v) != 0 || v < 1 || v > NET_HANDLES_MAX))
+                return cfg_error_at(err, n,
+                                    "'sockets': expected a number of sockets from 1 to %u, "
+                                    "found '%s'",
+                                    NET_HANDLES_MAX, t);
+            if (!e)
+                rt_net_sockets = (uint32_t)v;
         } else if (!strcmp(n->name, "uid") || !strcmp(n->name, "gid") ||
                    !strcmp(n->name, "umask")) {
             const char *t = "";
@@ -317,8 +329,8 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
         } else {
             return cfg_error_at(err, n,
                                 "unknown node '%s' in a POSIX component's config (expected "
-                                "argv, env, cwd, stdin, stdout, stderr, uid, gid, umask, trace, "
-                                "program or vfs)",
+                                "argv, env, cwd, stdin, stdout, stderr, uid, gid, umask, sockets, "
+                                "trace, program or vfs)",
                                 n->name);
         }
         if (e)

@@ -195,8 +195,8 @@ long session_open(struct proc *pr, const struct cx_msg *req)
     char *label = (char *)(words + CX_SESSION_SERVICE_WORDS);
     label[CX_SESSION_LABEL_WORDS * 8 - 1] = 0;
     int li = programs_label_index(label);
-    if (!label_allowed(pr, li, "File_system", label))
-        return -1; /* EPERM */
+    if (!label_allowed(pr, li, (const char *)words, label)) /* the service name */
+        return -1;                                          /* EPERM */
     struct shared *sh = &shared[id];
     long r = request_session(words, bytes, sh);
     if (r < 0)

@@ -10,8 +10,9 @@
  *   socktest loopback  all cases over 127.0.0.1 in one process and forked peers: TCP
  *                      both ways with 64 MiB checked by hash, ECONNREFUSED, non-blocking
  *                      EINPROGRESS connect and SO_ERROR, names, options, half-close,
- *                      EPIPE with SIGPIPE, UDP with datagram boundaries kept, and a
- *                      forked child accepting on its parent's listening socket
+ *                      EPIPE with SIGPIPE, UDP with datagram boundaries kept, 100
+ *                      connections open at once, and a forked child accepting on its
+ *                      parent's listening socket
  *   socktest fetch A P  connects to A:P, reads 1 MiB of the pattern below (checked by
  *                      hash), sends 512 KiB of it and its FIN, and wants "OK\n" back
  *                      from a server that checked them (scenario net-posix-host's
@@ -26,7 +27,8 @@
  *                      what came (the peer sends the pattern below), then sends
  *                      512 KiB of the pattern and closes: the host side of a scenario
  *                      checks those by hash (scenario net-posix-host, via a forward on
- *                      127.0.0.1)
+ *                      127.0.0.1); then fetches from A:P; with N, then serves N
+ *                      connections at once on PORT, echoing each until its FIN
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +48,7 @@
 #include "../posix/ptest.h"
 
 #define BULK (64u << 20)
+#define NET_MANY_MAX 128
 
 static volatile sig_atomic_t sigpipes;
 
@@ -185,6 +188,68 @@ static void tcp_bulk(void)
     int st;
     waitpid(pid, &st, 0);
     check("tcp_bulk_hash", WIFEXITED(st) && WEXITSTATUS(st) == 0, "peer status %ld%ld", st, 0);
+}
+
+/* MANY connections open at once: MANY clients connect (all waiting in the listener's
+ * backlog), then MANY accepts; each client sends its own 64 bytes, a poll over all the
+ * accepted ends echoes what arrives, and every client must read its own bytes back. */
+#define MANY 100
+static void tcp_many(void)
+{
+    static int c[MANY], a[MANY];
+    static struct pollfd p[MANY];
+    uint16_t port;
+    int l = socket(AF_INET, SOCK_STREAM, 0), one = 1, nc = 0, na = 0;
+    struct sockaddr_in sa = lo(0);
+    socklen_t len = sizeof sa;
+    int ok = l >= 0 && !setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) &&
+             !bind(l, (struct sockaddr *)&sa, sizeof sa) && !listen(l, MANY + 8) &&
+             !getsockname(l, (struct sockaddr *)&sa, &len);
+    port = ntohs(sa.sin_port);
+    while (ok && nc < MANY && (c[nc] = connect_to(port)) >= 0)
+        nc++;
+    check("tcp_many_connect", nc == MANY, "%ld of %ld connected", nc, MANY);
+    while (ok && na < nc && (a[na] = accept(l, NULL, NULL)) >= 0)
+        na++;
+    check("tcp_many_accept", na == nc && nc == MANY, "%ld of %ld accepted", na, nc);
+    unsigned char msg[64], got[64];
+    int sent = 0;
+    for (int i = 0; i < na; i++) {
+        pattern(msg, sizeof msg, (size_t)i * 64);
+        sent += write_all(c[i], msg, sizeof msg) == 0;
+    }
+    /* echo on every accepted end as its 64 bytes arrive, in any order */
+    int echoed = 0, rounds = 0;
+    for (int i = 0; i < na; i++)
+        p[i] = (struct pollfd){.fd = a[i], .events = POLLIN};
+    while (echoed < na && rounds++ < 1000) {
+        int n = poll(p, (nfds_t)na, 5000);
+        if (n <= 0)
+            break;
+        for (int i = 0; i < na; i++) {
+            if (!(p[i].revents & POLLIN))
+                continue;
+            ssize_t r = recv(a[i], got, sizeof got, MSG_WAITALL);
+            if (r == (ssize_t)sizeof got && write_all(a[i], got, sizeof got) == 0)
+                echoed++;
+            p[i].fd = -1; /* done with this one */
+        }
+    }
+    check("tcp_many_echoed", sent == na && echoed == na, "%ld of %ld echoed", echoed, na);
+    int back = 0;
+    for (int i = 0; i < na; i++) {
+        pattern(msg, sizeof msg, (size_t)i * 64);
+        back += recv(c[i], got, sizeof got, MSG_WAITALL) == (ssize_t)sizeof got &&
+                !memcmp(got, msg, sizeof msg);
+    }
+    check("tcp_many_own_bytes_back", back == na && na == MANY, "%ld of %ld", back, na);
+    int closed = 0;
+    for (int i = 0; i < nc; i++)
+        closed += close(c[i]) == 0;
+    for (int i = 0; i < na; i++)
+        closed += close(a[i]) == 0;
+    check("tcp_many_close", closed == nc + na && (l < 0 || close(l) == 0), "%ld closed%ld", closed,
+          0);
 }
 
 /* A peer that closes with unread data resets the connection (RFC 2525, as Linux and
@@ -523,6 +588,67 @@ static void serve(uint16_t port)
     check("serve_close", close(c) == 0 && close(s) == 0, "errno %ld%ld", errno, 0);
 }
 
+/* N connections from outside at once (scenario net-posix-host): listens on PORT,
+ * accepts while it echoes what every accepted connection sends until that peer's FIN,
+ * then closes it; done when N connections have been echoed and closed. */
+static void serve_many(uint16_t port, int n)
+{
+    static struct pollfd p[1 + NET_MANY_MAX];
+    static long bytes[1 + NET_MANY_MAX];
+    static unsigned char buf[16384];
+    int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    int ok = n > 0 && n <= NET_MANY_MAX && s >= 0 &&
+             !setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) &&
+             !bind(s, (struct sockaddr *)&a, sizeof a) && !listen(s, n);
+    check("many_listen", ok, "errno %ld%ld", errno, 0);
+    if (!ok)
+        return;
+    printf("socktest: serving %d connections on %u\n", n, port);
+    fflush(stdout);
+    int open = 0, most = 0, done = 0, accepted = 0, bad = 0;
+    p[0] = (struct pollfd){.fd = s, .events = POLLIN};
+    for (int i = 1; i <= n; i++)
+        p[i].fd = -1;
+    while (done < n && !bad) {
+        int r = poll(p, (nfds_t)n + 1, 30000);
+        if (r <= 0) {
+            bad = 1; /* 30 s without anything happening */
+            break;
+        }
+        if ((p[0].revents & POLLIN) && accepted < n) {
+            int c = accept(s, NULL, NULL);
+            if (c >= 0) {
+                p[++accepted] = (struct pollfd){.fd = c, .events = POLLIN};
+                if (++open > most)
+                    most = open;
+            }
+        }
+        for (int i = 1; i <= accepted; i++) {
+            if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t got = read(p[i].fd, buf, sizeof buf);
+            if (got > 0 && write_all(p[i].fd, buf, (size_t)got) == 0) {
+                bytes[i] += got;
+                continue;
+            }
+            bad |= got < 0;
+            close(p[i].fd);
+            p[i].fd = -1;
+            open--;
+            done++;
+        }
+    }
+    long total = 0;
+    for (int i = 1; i <= accepted; i++)
+        total += bytes[i];
+    printf("socktest: %d connections echoed, %ld bytes, at most %d open at once\n", done, total,
+           most);
+    check("many_echoed", !bad && done == n, "%ld of %ld connections", done, n);
+    check("many_at_once", most == n, "at most %ld of %ld open at once", most, n);
+    close(s);
+}
+
 /* The network server ends under us (scenario net-server-death): see the usage above. */
 static void orphaned(void)
 {
@@ -577,6 +703,7 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "loopback")) {
         tcp_bulk();
         tcp_refused();
+        tcp_many();
         tcp_reset();
         tcp_nonblock_connect();
         udp_echo();
@@ -590,8 +717,11 @@ int main(int argc, char **argv)
         serve((uint16_t)atoi(argv[2]));
         if (argc > 4) /* serve PORT ADDR P: then fetch from ADDR:P */
             fetch(argv[3], (uint16_t)atoi(argv[4]));
+        if (argc > 5) /* serve PORT ADDR P N: then N connections at once on PORT */
+            serve_many((uint16_t)atoi(argv[2]), atoi(argv[5]));
     } else {
-        printf("FAIL usage: socktest noroute|loopback|orphaned|serve PORT [ADDR P]|fetch ADDR P\n");
+        printf("FAIL usage: socktest noroute|loopback|orphaned|serve PORT [ADDR P [N]]|fetch "
+               "ADDR P\n");
         return 2;
     }
     return failed ? 1 : 0;
