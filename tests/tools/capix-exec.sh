@@ -74,10 +74,37 @@ wport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 python3 -m http.server --bind 127.0.0.1 "$wport" --directory "$tmp/www" >/dev/null 2>&1 &
 web_pid=$!
 for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $wport))" 2>/dev/null && break; sleep 0.1; done
-got=$(CAPIX_NET_OUT=$wport tools/capix exec --net -- /bin/bash -c \
-  "curl -sS -o /tmp/blob http://10.0.2.100:$wport/blob && sha256sum </tmp/blob" </dev/null 2>&1)
-if [[ $got == "$(sha256sum <"$tmp/www/blob")" ]]; then echo "PASS capix-exec --net curl from the host"
+# and in the same boot nc (ports/netcat): a line to a server on the host and its answer
+# back, a listener and a client in capix over the loopback, and -z on a closed port
+nport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 - "$nport" "$tmp/nc-host.ready" >"$tmp/nc-host.out" 2>&1 <<'PY' &
+import socket, sys
+l = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+l.settimeout(120)
+open(sys.argv[2], "w").close()
+c, _ = l.accept()
+line = c.makefile("rb").readline()
+c.sendall(b"host got " + line)
+c.close()
+print(line.decode().strip())
+PY
+nc_pid=$!
+for _ in $(seq 50); do [[ -e $tmp/nc-host.ready ]] && break; sleep 0.1; done
+got=$(CAPIX_NET_OUT="$wport $nport" tools/capix exec --net -- /bin/bash -c \
+  "curl -sS -o /tmp/blob http://10.0.2.100:$wport/blob && sha256sum </tmp/blob
+   echo from-capix | nc -q 5 10.0.2.100 $nport
+   nc -l -p 9000 >/tmp/got & sleep 1; echo over-loopback | nc -q 1 127.0.0.1 9000
+   wait \$!; echo \"listener \$?: \$(cat /tmp/got)\"
+   nc -z -w 5 127.0.0.1 9001; echo \"closed port \$?\"" </dev/null 2>&1)
+wait "$nc_pid"
+lines=$(printf '%s\n' "$got" | tail -n 3)
+if [[ $(printf '%s\n' "$got" | head -n 1) == "$(sha256sum <"$tmp/www/blob")" ]]; then echo "PASS capix-exec --net curl from the host"
 else echo "FAIL capix-exec --net curl from the host: got: ${got:0:300}"; fi
+if [[ $lines == $'host got from-capix\nlistener 0: over-loopback\nclosed port 1' && $(cat "$tmp/nc-host.out") == from-capix ]]; then
+  echo "PASS capix-exec --net nc to the host, over the loopback, -z"
+else
+  echo "FAIL capix-exec --net nc: capix: ${lines:0:300}; host: $(head -c 200 "$tmp/nc-host.out")"
+fi
 CAPIX_NET_OUT=$wport CAPIX_EXEC_LOG=$tmp/noroute.log tools/capix exec -- /bin/curl -sS \
   "http://10.0.2.100:$wport/blob" </dev/null >"$tmp/nr.out" 2>&1
 rc=$?
