@@ -195,7 +195,7 @@ if musl-gcc -static -O2 -I"$SYS/usr/include" tests/ports/zlib_roundtrip.c "$SYS/
 else
   fail zlib-link "$(tail -n 2 "$TMP/zlib.log" | tr '\n' ' ')"
 fi
-if musl-gcc -static -O2 -I"$SYS/usr/include/lwip" tests/ports/lwip_loopback.c \
+if musl-gcc -static -O2 -I"$SYS/usr/include/lwip" tests/ports/lwip_loopback.c net/net_chksum.c \
     "$SYS/usr/lib/liblwip.a" -o "$TMP/lwip_loopback" >"$TMP/lwip.log" 2>&1; then
   out=$(timeout 20 "$TMP/lwip_loopback" 2>&1) || true
   echo "$out"
