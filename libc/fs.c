@@ -211,7 +211,7 @@ static long sys_close_range(uint64_t first, uint64_t last, uint64_t flags)
 {
     if ((flags & ~(uint64_t)6) || first > last || first > UINT32_MAX)
         return -EINVAL;
-    uint64_t limit = rt_nofile_limit();
+    uint64_t limit = vfs_fd_end(rt_vfs); /* none is open beyond */
     for (uint64_t fd = first; fd <= last && fd < limit; fd++) {
         if (flags & 4)
             vfs_fcntl(rt_vfs, (int)fd, F_SETFD, FD_CLOEXEC);

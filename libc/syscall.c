@@ -65,8 +65,8 @@ _Noreturn void rt_exit_process(int wait_status)
     /* close every descriptor: pipes count their open ends across processes */
     static int closing;
     if (rt_vfs && !closing++)
-        for (int fd = 0; fd < (int)rt_nofile_limit(); fd++)
-            vfs_close(rt_vfs, fd);
+        for (unsigned fd = 0, end = vfs_fd_end(rt_vfs); fd < end; fd++)
+            vfs_close(rt_vfs, (int)fd);
     if (rt_vfs && closing == 1)
         vfs_fs_drop_caches(rt_vfs);       /* the server references its name table kept */
     struct rt_cpu c = rt_cpu_times(true); /* its own and its reaped children's */

@@ -796,6 +796,11 @@ int vfs_close(struct vfs *v, int fd)
     return vfs_fd_close(&v->fds, fd);
 }
 
+unsigned vfs_fd_end(const struct vfs *v)
+{
+    return v->fds.capacity; /* a descriptor above a lowered limit stays open, as on Linux */
+}
+
 int vfs_dup(struct vfs *v, int fd)
 {
     return vfs_fd_dup(&v->fds, fd);

@@ -570,6 +570,9 @@ static void descriptors(void)
     CHECK_INT(vfs_set_fd_limit(v, 0), -EINVAL);
     CHECK_INT(vfs_set_fd_limit(v, 4), 0);
     CHECK(vfs_fd_file(v, 6) != NULL); /* open ones above the limit stay */
+    CHECK(vfs_fd_end(v) > 7);         /* and a loop to vfs_fd_end reaches them */
+    for (i = (int)vfs_fd_end(v); i < 300; i++)
+        CHECK(vfs_fd_file(v, i) == NULL);
     CHECK_INT(vfs_close(v, 2), 0);
     CHECK_INT(vfs_dup(v, 6), 2);
 }

@@ -145,6 +145,9 @@ uint32_t vfs_umask(struct vfs *v, uint32_t mask);
 struct vfs_fd_table *vfs_fd_table(struct vfs *v);
 
 int vfs_close(struct vfs *v, int fd);
+/* One past the highest descriptor that may be open (the table's size, which may pass
+ * a limit lowered later): loops that close or mark every descriptor stop there. */
+unsigned vfs_fd_end(const struct vfs *v);
 int vfs_dup(struct vfs *v, int fd);
 int vfs_dup2(struct vfs *v, int oldfd, int newfd);
 int vfs_dup3(struct vfs *v, int oldfd, int newfd, int flags);
