@@ -263,8 +263,10 @@ _Noreturn void sched_return(void)
         user_context_fault(t);
         t = pick();
     }
-    acct_flush(c); /* CPU time: the stretch since the last return is acct's */
-    c->acct = t;
+    if (c->acct != t) { /* CPU time: the stretch since the last flush is acct's */
+        acct_flush(c);  /* (the same thread goes on: its next flush charges it all; */
+        c->acct = t;    /* every change of in_runtime flushes first) */
+    }
     if (!t) {
         c->current = NULL;
         idle_loop();
