@@ -15,6 +15,8 @@ uint64_t rt_brk_start;
 char rt_exe_path[4096] = "";
 const char *rt_cmdline = "";
 size_t rt_cmdline_len;
+const char *rt_environ = "";
+size_t rt_environ_len;
 static struct vfs_file *exe_file; /* for symbols in fault reports */
 static uint64_t exe_bias;
 static uint64_t image_va, image_pages, image_slot; /* the program's segments */
@@ -159,8 +161,11 @@ static long build_stack(const struct elf_info *ei, uint64_t bias, const char *co
     }
     rt_cmdline = argc ? (const char *)ptrs[0] : "";
     rt_cmdline_len = argc ? (size_t)(execfn_end - ptrs[0]) : 0;
+    uint64_t env_end = (uint64_t)top; /* the environment's strings in order, right below */
     for (unsigned i = 0; i < envc; i++)
-        ptrs[argc + i] = PUT_STR(envp[i]);
+        ptrs[argc + envc - 1 - i] = PUT_STR(envp[envc - 1 - i]);
+    rt_environ = envc ? (const char *)ptrs[argc] : "";
+    rt_environ_len = envc ? (size_t)(env_end - ptrs[argc]) : 0;
     top -= 16;
     uint64_t random = (uint64_t)top;
     rt_random_bytes(top, 16);

@@ -64,6 +64,9 @@ extern uint64_t rt_brk_start; /* first page after the program's highest segment 
 extern char rt_exe_path[4096];
 extern const char *rt_cmdline; /* argv strings of the program, each with its NUL */
 extern size_t rt_cmdline_len;
+extern const char *rt_environ; /* the environment's strings exec gave, in order, each with
+                                  its NUL (/proc/self/environ) */
+extern size_t rt_environ_len;
 long rt_start(void);
 /* Loads path from the VFS and enters it; returns only an error, while the old program
  * is still intact. */

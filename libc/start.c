@@ -118,6 +118,8 @@ static int env_process(void *ctx, struct vfs_process *p)
     memcpy(p->exe, rt_exe_path, n);
     p->cmdline = rt_cmdline;
     p->cmdline_len = rt_cmdline_len;
+    p->environ = rt_environ;
+    p->environ_len = rt_environ_len;
     struct cx_ret q = cx_raw_quota_info(rt->slot_quota, 0, 0, 0, 0, 0);
     p->mem_total = q.rsi;
     p->mem_free = q.rsi > q.rdi ? q.rsi - q.rdi : 0;

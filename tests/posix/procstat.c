@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
@@ -151,6 +152,30 @@ static void check_status(const char *who, int pid, int ppid, char state)
     fflush(stdout);
 }
 
+extern char **environ;
+
+/* /proc/self/environ: the environment the program was started with, each string with
+ * its NUL, in order (the program has not changed its own), mode 0400 as on Linux. */
+static void check_environ(void)
+{
+    static char want[65536], got[65536];
+    size_t wn = 0;
+    for (char **e = environ; *e && wn + strlen(*e) + 1 <= sizeof want; e++) {
+        memcpy(want + wn, *e, strlen(*e) + 1);
+        wn += strlen(*e) + 1;
+    }
+    int fd = open("/proc/self/environ", O_RDONLY);
+    size_t gn = 0;
+    for (ssize_t r; fd >= 0 && gn < sizeof got && (r = read(fd, got + gn, sizeof got - gn)) > 0;)
+        gn += (size_t)r;
+    struct stat st;
+    int mode = fd >= 0 && fstat(fd, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+    if (fd >= 0)
+        close(fd);
+    check("self-environ", fd >= 0 && gn == wn && !memcmp(got, want, wn), "differs from environ");
+    check("self-environ-mode", mode == 0400, "not 0400");
+}
+
 int main(int argc, char **argv)
 {
     struct stat_fields self, child;
@@ -169,6 +194,7 @@ int main(int argc, char **argv)
     check("self-via-link", slurp("/proc/self/stat", buf, sizeof buf) > 0 && atoi(buf) == me,
           "/proc/self/stat is not the own");
     check_status("self", me, getppid(), 'R');
+    check_environ();
 
     int go[2];
     if (pipe(go))

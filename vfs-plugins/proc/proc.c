@@ -4,6 +4,7 @@
  *   /proc/self            -> "PID" (a symlink, as on Linux)
  *   /proc/PID/            the process's own directory (no other pid is shown)
  *        cmdline          argv, NUL-separated
+ *        environ          the environment exec gave, NUL-separated (own process only)
  *        cwd              magic link to the working directory
  *        exe              link to the program's path (followed as its text)
  *        fd/N             one magic link per open descriptor, to its file
@@ -55,6 +56,7 @@ enum proc_kind {
     PROC_COMM,
     PROC_STAT,
     PROC_STATUS,
+    PROC_ENVIRON,
     /* in /proc/PID/fd */
     PROC_FD_LINK,
     PROC_NKINDS,
@@ -87,10 +89,10 @@ static const struct proc_entry kernel_entries[] = {
 };
 
 static const struct proc_entry pid_entries[] = {
-    {"cmdline", PROC_CMDLINE}, {"comm", PROC_COMM},      {"cwd", PROC_CWD},
-    {"exe", PROC_EXE},         {"fd", PROC_FD},          {"mountinfo", PROC_MOUNTINFO},
-    {"mounts", PROC_MOUNTS},   {"root", PROC_ROOT_LINK}, {"stat", PROC_STAT},
-    {"status", PROC_STATUS},
+    {"cmdline", PROC_CMDLINE},     {"comm", PROC_COMM},     {"cwd", PROC_CWD},
+    {"environ", PROC_ENVIRON},     {"exe", PROC_EXE},       {"fd", PROC_FD},
+    {"mountinfo", PROC_MOUNTINFO}, {"mounts", PROC_MOUNTS}, {"root", PROC_ROOT_LINK},
+    {"stat", PROC_STAT},           {"status", PROC_STATUS},
 };
 
 #define NENTRIES(a) (sizeof(a) / sizeof((a)[0]))
@@ -110,7 +112,7 @@ static const uint32_t kind_mode[PROC_NKINDS] = {
     [PROC_PID_MAX] = S_IFREG | 0644,     [PROC_HOSTNAME] = S_IFREG | 0644,
     [PROC_OSTYPE] = S_IFREG | 0444,      [PROC_OSRELEASE] = S_IFREG | 0444,
     [PROC_COMM] = S_IFREG | 0644,        [PROC_STAT] = S_IFREG | 0444,
-    [PROC_STATUS] = S_IFREG | 0444,
+    [PROC_STATUS] = S_IFREG | 0444,      [PROC_ENVIRON] = S_IFREG | 0400,
 };
 
 /* The launcher's pids stay below this (posix-spawn/main.c), Linux's PID_MAX_LIMIT. */
@@ -1061,6 +1063,8 @@ static int generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
     }
     if (n->kind == PROC_MOUNTINFO || n->kind == PROC_MOUNTS)
         return me ? gen_mounts(t, p, n->kind == PROC_MOUNTINFO) : -EACCES;
+    if (n->kind == PROC_ENVIRON && !me)
+        return -EACCES; /* only a process's own runtime holds its environment */
     info = vfs_zalloc(env, sizeof *info);
     if (!info)
         return -ENOMEM;
@@ -1111,6 +1115,10 @@ static int generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
             put(t, env, peer->cmdline,
                 peer->cmdline_len < sizeof peer->cmdline ? peer->cmdline_len
                                                          : sizeof peer->cmdline);
+        break;
+    case PROC_ENVIRON:
+        if (peer->state != 'Z' && info->environ && info->environ_len)
+            put(t, env, info->environ, info->environ_len);
         break;
     case PROC_COMM:
         put_comm(t, env, peer, info, me, false);

@@ -21,6 +21,7 @@ static int describe(void *ctx, struct vfs_process *out)
 }
 
 static const char fake_cmdline[] = "prog\0-x\0arg two";
+static const char fake_environ[] = "HOME=/root\0PATH=/bin";
 
 static struct vfs *proc_vfs(const char *text)
 {
@@ -30,6 +31,8 @@ static struct vfs *proc_vfs(const char *text)
     snprintf(fake.exe, sizeof fake.exe, "/bin/prog");
     fake.cmdline = fake_cmdline;
     fake.cmdline_len = sizeof fake_cmdline;
+    fake.environ = fake_environ;
+    fake.environ_len = sizeof fake_environ;
     fake.mem_total = 512ull << 20;
     fake.mem_free = 300ull << 20;
     fake.ncpus = 2;
@@ -101,8 +104,10 @@ static void proc_listing(void)
     CHECK(v);
     CHECK_STR(tl_ls(v, "/proc"),
               "self cpuinfo filesystems loadavg meminfo mounts stat sys uptime 42");
-    CHECK_STR(tl_ls(v, "/proc/42"), "cmdline comm cwd exe fd mountinfo mounts root stat status");
-    CHECK_STR(tl_ls(v, "/proc/self"), "cmdline comm cwd exe fd mountinfo mounts root stat status");
+    CHECK_STR(tl_ls(v, "/proc/42"),
+              "cmdline comm cwd environ exe fd mountinfo mounts root stat status");
+    CHECK_STR(tl_ls(v, "/proc/self"),
+              "cmdline comm cwd environ exe fd mountinfo mounts root stat status");
     CHECK_INT(link_text(v, "/proc/self", buf, sizeof buf), 2);
     CHECK_STR(buf, "42");
     CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/proc/self", &st, AT_SYMLINK_NOFOLLOW), 0);
@@ -330,6 +335,11 @@ static void proc_files(void)
     CHECK_INT(vfs_read(v, fd, buf, sizeof buf), sizeof fake_cmdline);
     CHECK(memcmp(buf, fake_cmdline, sizeof fake_cmdline) == 0);
     CHECK_INT(vfs_close(v, fd), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/proc/self/environ", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_read(v, fd, buf, sizeof buf), sizeof fake_environ);
+    CHECK(memcmp(buf, fake_environ, sizeof fake_environ) == 0);
+    CHECK_INT(vfs_close(v, fd), 0);
     /* a snapshot: what was true at open */
     fd = vfs_openat(v, AT_FDCWD, "/proc/meminfo", O_RDONLY, 0);
     CHECK(fd >= 0);
@@ -537,6 +547,7 @@ static void proc_sandbox(void)
     /* what only the process itself knows */
     CHECK_INT(vfs_readlinkat(v, AT_FDCWD, "/proc/1/exe", buf, sizeof buf), -EACCES);
     CHECK_INT(vfs_readlinkat(v, AT_FDCWD, "/proc/1/cwd", buf, sizeof buf), -EACCES);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/proc/1/environ", O_RDONLY, 0), -EACCES);
     CHECK_INT(vfs_openat(v, AT_FDCWD, "/proc/1/fd", O_RDONLY | O_DIRECTORY, 0) >= 0, 1);
     CHECK(!tl_read(v, "/proc/1/mounts", &err));
     CHECK_INT(err, -EACCES);

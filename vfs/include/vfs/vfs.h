@@ -93,6 +93,9 @@ struct vfs_process {
     const char *cmdline; /* argv strings, each with its NUL, cmdline_len bytes in all;
                             owned by the host, read before the call into the vfs returns */
     size_t cmdline_len;
+    const char *environ; /* the environment strings exec gave, each with its NUL,
+                            environ_len bytes in all; owned by the host, as cmdline */
+    size_t environ_len;
     uint64_t mem_total, mem_free, mem_available; /* bytes (available 0: same as free) */
     uint32_t ncpus;                              /* 0 counts as 1 */
     char cpu_vendor[16];                         /* "GenuineIntel", "AuthenticAMD", ... */
