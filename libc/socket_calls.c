@@ -1,0 +1,625 @@
+/*
+ * The Linux socket calls for AF_INET (docs/net-protocol.md, "The client"): socket,
+ * bind, listen, accept4, connect, getsockname/getpeername, sendto/recvfrom,
+ * sendmsg/recvmsg, shutdown, setsockopt/getsockopt, and the waits and fork hooks the
+ * rest of the runtime calls. The session, the socket file system and the rings' data
+ * path are socket.c's (socket.h).
+ */
+#include <capix/net_protocol.h>
+#include <string.h>
+#include <vfs/plugin.h>
+#include "runtime.h"
+#include "socket.h"
+
+struct l_sockaddr_in {
+    uint16_t family, port; /* port in network byte order */
+    uint32_t addr;         /* network byte order */
+    uint8_t zero[8];
+};
+
+static uint32_t swap32(uint32_t v)
+{
+    return __builtin_bswap32(v);
+}
+static uint16_t swap16(uint16_t v)
+{
+    return __builtin_bswap16(v);
+}
+
+/* The address a program passes: 0 and addr/port in host order, or -errno. */
+static int get_addr(uint64_t uaddr, uint64_t len, uint32_t *addr, uint16_t *port, bool bind)
+{
+    struct l_sockaddr_in a;
+    if (len < sizeof(a) || len > 128)
+        return -EINVAL;
+    if (!rt_user_range(uaddr, sizeof(a)))
+        return -EFAULT;
+    memcpy(&a, (const void *)uaddr, sizeof(a));
+    if (a.family != AF_INET)
+        return bind ? -EAFNOSUPPORT : -EAFNOSUPPORT;
+    *addr = swap32(a.addr);
+    *port = swap16(a.port);
+    return 0;
+}
+
+/* Writes an address back as Linux does: truncated to *ulen, *ulen set to its size. */
+static int put_addr(uint64_t uaddr, uint64_t ulen, uint32_t addr, uint16_t port)
+{
+    if (!uaddr)
+        return 0;
+    if (!rt_user_range(ulen, 4))
+        return -EFAULT;
+    int32_t len;
+    memcpy(&len, (const void *)ulen, 4);
+    if (len < 0)
+        return -EINVAL;
+    struct l_sockaddr_in a = {.family = AF_INET, .port = swap16(port), .addr = swap32(addr)};
+    uint32_t k = (uint32_t)len < sizeof(a) ? (uint32_t)len : sizeof(a);
+    if (k && !rt_user_range(uaddr, k))
+        return -EFAULT;
+    memcpy((void *)uaddr, &a, k);
+    len = (int32_t)sizeof(a);
+    memcpy((void *)ulen, &len, 4);
+    return 0;
+}
+
+static struct sock *fd_sock(int fd, long *err)
+{
+    struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+    struct sock *s = sock_of(f);
+    *err = !f ? -EBADF : !s ? -ENOTSOCK : 0;
+    return s;
+}
+
+/* Waits (without the runtime lock) until poll on f shows one of events, up to the
+ * deadline (0: none): 1 ready, 0 timed out, -EINTR. */
+static int sock_wait_until(struct vfs_file *f, unsigned events, uint64_t deadline)
+{
+    for (unsigned slice = 1; !(sock_poll(f, events) & (events | POLLERR | POLLHUP)); slice++) {
+        /* a server that died leaves its rings as they were and signals nothing: every
+         * PROBE_SLICES slices one request finds out (sock_net_req marks it dead) */
+        if (slice % PROBE_SLICES == 0 && sock_net_req(NET_INFO, 0, 0, 0, NULL) == -EIO)
+            continue;
+        uint64_t now = cx_clock_ns();
+        if (deadline && now >= deadline)
+            return 0;
+        uint64_t ns = WAIT_SLICE_NS;
+        if (deadline && deadline - now < ns)
+            ns = deadline - now;
+        sock_bind_notif();
+        rt_unlock();
+        long e = sock_net.notif ? cx_notif_wait(sock_net.notif, ns, NULL) : (rt_sleep_ns(ns), 0);
+        rt_lock();
+        if ((e == CX_E_INTERRUPTED || e == 0) && rt_signal_interrupted())
+            return -EINTR;
+        if (!sock_of(f))
+            return 1;
+    }
+    return 1;
+}
+
+int rt_socket_wait(struct vfs_file *f, unsigned events)
+{
+    if (rt_unix_file(f))
+        return rt_unix_wait(f, events);
+    if (!sock_of(f))
+        return 0;
+    int r = sock_wait_until(f, events, 0);
+    return r;
+}
+
+uint64_t rt_socket_notif(struct vfs_file *f)
+{
+    if (rt_unix_file(f))
+        return rt_unix_notif(f);
+    if (!sock_of(f))
+        return 0;
+    sock_bind_notif();
+    return sock_net.notif;
+}
+
+/* A fork child's server references to its sockets are taken by the parent before the
+ * fork (rt_sockets_before_fork): taken by the child as it starts, they came too late
+ * when the parent closed its copy first, which was then the last one and closed the
+ * socket under the child (a fork child echoing on a connection whose other end the
+ * parent kept). A vfork child that executes takes its own as it starts (the parent
+ * waits for it). */
+static bool dups_taken; /* set in the parent for the fork: the child's copy sees it */
+
+void rt_sockets_before_fork(void)
+{
+    for (struct sock *s = sock_list; s; s = s->next)
+        sock_net_req(NET_DUP, s->handle, 0, 0, NULL);
+    dups_taken = true;
+}
+
+void rt_sockets_fork_done(bool failed)
+{
+    dups_taken = false;
+    if (failed)
+        for (struct sock *s = sock_list; s; s = s->next)
+            sock_net_req(NET_CLOSE, s->handle, 0, 0, NULL);
+}
+
+void rt_sockets_after_fork(void)
+{
+    rt_unix_after_fork();
+    sock_net.notif = 0; /* the parent's: not in the child's capability space */
+    if (!dups_taken)
+        for (struct sock *s = sock_list; s; s = s->next)
+            sock_net_req(NET_DUP, s->handle, 0, 0, NULL);
+    dups_taken = false;
+}
+
+long rt_socket(uint64_t domain, uint64_t type, uint64_t protocol)
+{
+    uint32_t t = (uint32_t)type, base = t & SOCK_TYPE_MASK;
+    if (base >= SOCK_TYPE_LIMIT ||
+        (t & ~SOCK_TYPE_MASK & ~(uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)))
+        return -EINVAL;
+    int rc = sock_net_ready();
+    if (rc)
+        return rc;
+    uint32_t nt = base == SOCK_STREAM ? NET_T_STREAM : base == SOCK_DGRAM ? NET_T_DGRAM : 0;
+    if (!nt)
+        return -ESOCKTNOSUPPORT;
+    if (protocol && !(nt == NET_T_STREAM && protocol == 6) &&
+        !(nt == NET_T_DGRAM && protocol == 17))
+        return -EPROTONOSUPPORT;
+    long h = sock_net_req(NET_SOCKET, nt, 0, 0, NULL);
+    if (h <= 0)
+        return h == -ENOBUFS ? -ENOBUFS : h < 0 ? h : -EIO;
+    if ((uint64_t)h * 2 * NET_RING_BYTES + NET_CTL_PAGES * CX_PAGE_SIZE > sock_net.bytes) {
+        sock_net_req(NET_CLOSE, (uint64_t)h, 0, 0, NULL);
+        return -ENOBUFS;
+    }
+    (void)domain;
+    return sock_install((uint32_t)h, nt, t);
+}
+
+long rt_bind(int fd, uint64_t uaddr, uint64_t len)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_bind(fd, uaddr, len);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    uint32_t addr;
+    uint16_t port;
+    if (!s)
+        return err;
+    int rc = get_addr(uaddr, len, &addr, &port, true);
+    if (rc)
+        return rc;
+    uint64_t o[3];
+    return sock_net_req(NET_BIND, s->handle, addr, port, o);
+}
+
+long rt_listen(int fd, int backlog)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_listen(fd, backlog);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    if (!s)
+        return err;
+    long r = sock_net_req(NET_LISTEN, s->handle, (uint64_t)(uint32_t)backlog, 0, NULL);
+    if (r == 0)
+        s->listening = true;
+    return r;
+}
+
+long rt_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_accept4(fd, uaddr, ulen, flags);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    if (!s)
+        return err;
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+        return -EINVAL;
+    if (uaddr && !rt_user_range(ulen, 4))
+        return -EFAULT;
+    struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+    uint64_t o[3];
+    for (;;) {
+        long h = sock_net_req(NET_ACCEPT, s->handle, 0, 0, o);
+        if (h > 0) {
+            long nfd = sock_install((uint32_t)h, NET_T_STREAM, (uint32_t)flags);
+            if (nfd >= 0) {
+                struct sock *c = sock_of(vfs_fd_file(rt_vfs, (int)nfd));
+                if (c)
+                    c->was_connected = true;
+                put_addr(uaddr, ulen, (uint32_t)o[0], (uint16_t)o[1]);
+            }
+            return nfd;
+        }
+        if (h != -EAGAIN || (f->flags & O_NONBLOCK))
+            return h;
+        int w = sock_wait_until(f, POLLIN, 0);
+        if (w < 0)
+            return w;
+        f = vfs_fd_file(rt_vfs, fd);
+        if (sock_of(f) != s)
+            return -EBADF;
+    }
+}
+
+long rt_connect(int fd, uint64_t uaddr, uint64_t len)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_connect(fd, uaddr, len);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    uint32_t addr;
+    uint16_t port;
+    if (!s)
+        return err;
+    int rc = get_addr(uaddr, len, &addr, &port, false);
+    if (rc)
+        return rc;
+    if (s->connecting) {
+        uint32_t ready = sock_ctl(s)->ready;
+        if (ready & NET_RDY_CONN) /* Linux: the first connect after it completed says 0 */
+            return s->connecting = false, s->was_connected = true, 0;
+        if (!(ready & (NET_RDY_ERR | NET_RDY_HUP)))
+            return -EALREADY;
+    }
+    long r = sock_net_req(NET_CONNECT, s->handle, addr, port, NULL);
+    if (s->type == NET_T_DGRAM || r != -EINPROGRESS)
+        return r;
+    s->connecting = true;
+    struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+    if (f->flags & O_NONBLOCK)
+        return -EINPROGRESS;
+    int w = sock_wait_until(f, POLLOUT, 0);
+    if (w < 0)
+        return w; /* the connection goes on, as on Linux */
+    s->connecting = false;
+    if (sock_ctl(s)->ready & NET_RDY_CONN) {
+        s->was_connected = true;
+        return 0;
+    }
+    int e = sock_take_error(s);
+    return e ? -e : -ECONNREFUSED;
+}
+
+long rt_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_sockname(fd, uaddr, ulen, peer);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    if (!s)
+        return err;
+    if (!rt_user_range(ulen, 4))
+        return -EFAULT;
+    uint64_t o[3];
+    long r = sock_net_req(NET_NAME, s->handle, peer, 0, o);
+    if (r)
+        return r;
+    return put_addr(uaddr ? uaddr : 1, ulen, (uint32_t)o[0], (uint16_t)o[1]);
+}
+
+/* sendto (and send, write with flags): MSG_DONTWAIT and MSG_NOSIGNAL honoured. */
+long rt_sendto(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t len)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_sendto(fd, buf, n, flags, uaddr, len);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    if (!s)
+        return err;
+    if (n && !rt_user_range(buf, n))
+        return -EFAULT;
+    uint32_t addr = 0;
+    uint16_t port = 0;
+    if (uaddr && s->type == NET_T_DGRAM) {
+        int rc = get_addr(uaddr, len, &addr, &port, false);
+        if (rc)
+            return rc;
+        if (!addr && !port)
+            return -EINVAL;
+    }
+    struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+    bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+    uint64_t deadline = s->sndtimeo_ns ? cx_clock_ns() + s->sndtimeo_ns : 0;
+    int64_t r;
+    for (;;) {
+        r = s->type == NET_T_DGRAM ? sock_dgram_send(s, (const void *)buf, n, addr, port)
+                                   : sock_stream_send(s, (const void *)buf, n);
+        if (r != -EAGAIN || nonblock)
+            break;
+        int w = sock_wait_until(f, POLLOUT, deadline);
+        if (w <= 0) {
+            r = w < 0 ? w : -EAGAIN;
+            break;
+        }
+        if (sock_of(vfs_fd_file(rt_vfs, fd)) != s)
+            return -EBADF;
+    }
+    if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
+        rt_raise_sigpipe();
+    return r;
+}
+
+/* One receive with the waits (flags MSG_PEEK, MSG_DONTWAIT): the count or -errno; the
+ * source and a datagram's whole length in *addr, *port, *full. */
+static int64_t do_recv(struct sock *s, int fd, void *buf, uint64_t n, int flags, uint32_t *addr,
+                       uint16_t *port, uint32_t *full)
+{
+    struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+    bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+    bool peek = (flags & MSG_PEEK) != 0;
+    uint64_t deadline = s->rcvtimeo_ns ? cx_clock_ns() + s->rcvtimeo_ns : 0;
+    int64_t r;
+    *addr = 0, *port = 0, *full = 0;
+    for (;;) {
+        r = s->type == NET_T_DGRAM ? sock_dgram_recv(s, buf, n, peek, addr, port, full)
+                                   : sock_stream_recv(s, buf, n, peek);
+        if (r != -EAGAIN || nonblock)
+            break;
+        int w = sock_wait_until(f, POLLIN, deadline);
+        if (w <= 0)
+            return w < 0 ? w : -EAGAIN;
+        if (sock_of(vfs_fd_file(rt_vfs, fd)) != s)
+            return -EBADF;
+    }
+    if (r >= 0 && s->type == NET_T_STREAM) {
+        uint64_t o[3];
+        if (sock_net_req(NET_NAME, s->handle, 1, 0, o) == 0)
+            *addr = (uint32_t)o[0], *port = (uint16_t)o[1];
+        *full = (uint32_t)r;
+    }
+    return r;
+}
+
+long rt_recvfrom(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t ulen)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_recvfrom(fd, buf, n, flags, uaddr, ulen);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    if (!s)
+        return err;
+    if (n && !rt_user_range(buf, n))
+        return -EFAULT;
+    if (uaddr && !rt_user_range(ulen, 4))
+        return -EFAULT;
+    uint32_t addr, full;
+    uint16_t port;
+    int64_t r = do_recv(s, fd, (void *)buf, n, flags, &addr, &port, &full);
+    if (r >= 0 && uaddr)
+        put_addr(uaddr, ulen, addr, port);
+    return r;
+}
+
+long rt_shutdown(int fd, int how)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_shutdown(fd, how);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    if (!s)
+        return err;
+    if (how < 0 || how > 2)
+        return -EINVAL;
+    long r = sock_net_req(NET_SHUTDOWN, s->handle, (uint64_t)how, 0, NULL);
+    if (r == 0) {
+        s->shut_rd |= how != 1;
+        s->shut_wr |= how != 0;
+    }
+    return r;
+}
+
+/* The options the server has (SOL_SOCKET 1, IPPROTO_TCP 6), and the timeouts kept here. */
+static int opt_of(int level, int name)
+{
+    if (level == 1) {
+        switch (name) {
+        case 2:
+            return NET_OPT_REUSEADDR;
+        case 9:
+            return NET_OPT_KEEPALIVE;
+        case 8:
+            return NET_OPT_RCVBUF;
+        case 7:
+            return NET_OPT_SNDBUF;
+        case 4:
+            return NET_OPT_ERROR;
+        }
+    } else if (level == 6 && name == 1) {
+        return NET_OPT_NODELAY;
+    }
+    return 0;
+}
+
+long rt_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_setsockopt(fd, level, name, val, len);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    if (!s)
+        return err;
+    if (level == 1 && (name == 20 || name == 21)) { /* SO_RCVTIMEO, SO_SNDTIMEO */
+        int64_t tv[2];
+        if (len < sizeof(tv))
+            return -EINVAL;
+        if (!rt_user_range(val, sizeof(tv)))
+            return -EFAULT;
+        memcpy(tv, (const void *)val, sizeof(tv));
+        if (tv[1] < 0 || tv[1] >= 1000000 || tv[0] < 0)
+            return -EDOM;
+        uint64_t ns = (uint64_t)tv[0] * 1000000000ull + (uint64_t)tv[1] * 1000ull;
+        *(name == 20 ? &s->rcvtimeo_ns : &s->sndtimeo_ns) = ns;
+        return 0;
+    }
+    int opt = opt_of(level, name);
+    if (!opt)
+        return -ENOPROTOOPT;
+    if (len < 4)
+        return -EINVAL;
+    if (!rt_user_range(val, 4))
+        return -EFAULT;
+    int32_t v;
+    memcpy(&v, (const void *)val, 4);
+    if (opt == NET_OPT_ERROR)
+        return -ENOPROTOOPT;
+    if (opt == NET_OPT_RCVBUF || opt == NET_OPT_SNDBUF)
+        v = v < 0 ? 0 : v;
+    return sock_net_req(NET_SETOPT, s->handle, (uint64_t)opt,
+                   opt == NET_OPT_RCVBUF || opt == NET_OPT_SNDBUF ? (uint64_t)v : v != 0, NULL);
+}
+
+long rt_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_getsockopt(fd, level, name, val, ulen);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    if (!s)
+        return err;
+    if (!rt_user_range(ulen, 4))
+        return -EFAULT;
+    int32_t len;
+    memcpy(&len, (const void *)ulen, 4);
+    if (len < 0)
+        return -EINVAL;
+    int32_t v;
+    if (level == 1 && name == 3) { /* SO_TYPE */
+        v = s->type == NET_T_STREAM ? SOCK_STREAM : SOCK_DGRAM;
+    } else if (level == 1 && name == 30) { /* SO_ACCEPTCONN */
+        v = s->listening;
+    } else {
+        int opt = opt_of(level, name);
+        if (!opt)
+            return -ENOPROTOOPT;
+        uint64_t o[3];
+        long r = sock_net_req(NET_GETOPT, s->handle, (uint64_t)opt, 0, o);
+        if (r)
+            return r;
+        v = (int32_t)o[0];
+        if (opt == NET_OPT_RCVBUF || opt == NET_OPT_SNDBUF)
+            v *= 2; /* Linux reports twice what was set */
+    }
+    uint32_t k = (uint32_t)len < 4 ? (uint32_t)len : 4;
+    if (k && !rt_user_range(val, k))
+        return -EFAULT;
+    memcpy((void *)val, &v, k);
+    len = 4;
+    memcpy((void *)ulen, &len, 4);
+    return 0;
+}
+
+#define MSG_TRUNC 0x20
+#define IOV_MAX 1024
+
+/* Reads the header and sums the vector: 0, or -EFAULT, -EINVAL, -EMSGSIZE (also for
+ * unix_data.c's sendmsg and recvmsg). */
+int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
+{
+    if (!rt_user_range(umsg, sizeof(*m)))
+        return -EFAULT;
+    memcpy(m, (const void *)umsg, sizeof(*m));
+    if (m->iovlen > IOV_MAX)
+        return -EMSGSIZE;
+    if (m->iovlen && !rt_user_range(m->iov, m->iovlen * sizeof(struct l_iovec)))
+        return -EFAULT;
+    *total = 0;
+    for (uint64_t i = 0; i < m->iovlen; i++) {
+        struct l_iovec v;
+        memcpy(&v, (const void *)(m->iov + i * sizeof(v)), sizeof(v));
+        if (v.len > (1ull << 31) || __builtin_add_overflow(*total, v.len, total) ||
+            *total > (1ull << 31))
+            return -EINVAL;
+        if (v.len && !rt_user_range(v.base, v.len))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+/* Copies between the vector and buf (to_iov: into the vector), up to n bytes. */
+void rt_iov_copy(const struct l_msghdr *m, uint8_t *buf, uint64_t n, bool to_iov)
+{
+    for (uint64_t i = 0, done = 0; i < m->iovlen && done < n; i++) {
+        struct l_iovec v;
+        memcpy(&v, (const void *)(m->iov + i * sizeof(v)), sizeof(v));
+        uint64_t k = v.len < n - done ? v.len : n - done;
+        if (to_iov)
+            memcpy((void *)v.base, buf + done, k);
+        else
+            memcpy(buf + done, (const void *)v.base, k);
+        done += k;
+    }
+}
+
+/* sendmsg: the vector gathered into one buffer (a datagram is one record), no control
+ * data (SCM_RIGHTS is AF_UNIX's). */
+long rt_sendmsg(int fd, uint64_t umsg, int flags)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_sendmsg(fd, umsg, flags);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    if (!s)
+        return err;
+    struct l_msghdr m;
+    uint64_t total;
+    int rc = rt_get_msg(umsg, &m, &total);
+    if (rc)
+        return rc;
+    if (m.controllen)
+        return -EOPNOTSUPP;
+    if (total > (s->type == NET_T_DGRAM ? NET_DGRAM_MAX : NET_RING_BYTES))
+        total = s->type == NET_T_DGRAM ? NET_DGRAM_MAX + 1ull : NET_RING_BYTES;
+    uint8_t *buf = rt_alloc(total ? total : 1);
+    if (!buf)
+        return -ENOMEM;
+    rt_iov_copy(&m, buf, total, false);
+    long r = rt_sendto(fd, (uint64_t)buf, total, flags, m.name, m.namelen);
+    rt_free(buf, total ? total : 1);
+    return r;
+}
+
+/* recvmsg: one receive into a buffer, scattered; MSG_TRUNC when a datagram was longer. */
+long rt_recvmsg(int fd, uint64_t umsg, int flags)
+{
+    if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
+        return rt_unix_recvmsg(fd, umsg, flags);
+    long err;
+    struct sock *s = fd_sock(fd, &err);
+    if (!s)
+        return err;
+    struct l_msghdr m;
+    uint64_t total;
+    int rc = rt_get_msg(umsg, &m, &total);
+    if (rc)
+        return rc;
+    uint64_t size = s->type == NET_T_DGRAM   ? NET_DGRAM_MAX
+                    : total < NET_RING_BYTES ? total
+                                             : NET_RING_BYTES;
+    uint8_t *buf = rt_alloc(size ? size : 1);
+    if (!buf)
+        return -ENOMEM;
+    uint32_t addr, full;
+    uint16_t port;
+    int64_t r = do_recv(s, fd, buf, size, flags, &addr, &port, &full);
+    if (r >= 0) {
+        uint64_t k = (uint64_t)r < total ? (uint64_t)r : total;
+        rt_iov_copy(&m, buf, k, true);
+        int32_t out_flags = full > k ? MSG_TRUNC : 0;
+        if (s->type == NET_T_DGRAM)
+            r = (flags & MSG_TRUNC) ? (int64_t)full : (int64_t)k;
+        struct l_sockaddr_in a = {.family = AF_INET, .port = swap16(port), .addr = swap32(addr)};
+        uint32_t nl = m.name ? (m.namelen < sizeof(a) ? m.namelen : (uint32_t)sizeof(a)) : 0;
+        if (nl && rt_user_range(m.name, nl))
+            memcpy((void *)m.name, &a, nl);
+        struct l_msghdr *um = (struct l_msghdr *)umsg;
+        um->flags = out_flags;
+        um->namelen = m.name ? (uint32_t)sizeof(a) : 0;
+        um->controllen = 0;
+    }
+    rt_free(buf, size ? size : 1);
+    return r;
+}
