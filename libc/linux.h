@@ -135,6 +135,8 @@ enum linux_nr {
     NR_futex = 202,
     NR_sched_getaffinity = 204,
     NR_set_tid_address = 218,
+    NR_set_robust_list = 273,
+    NR_get_robust_list = 274,
     NR_clock_gettime = 228,
     NR_clock_nanosleep = 230,
     NR_tgkill = 234,

@@ -229,6 +229,9 @@ static inline bool rt_user_opt(uint64_t p, uint64_t n)
 }
 long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3);
 _Noreturn void rt_thread_exit(void);
+long rt_set_robust_list(uint64_t head, uint64_t len);
+long rt_get_robust_list(int pid, uint64_t head_ptr, uint64_t len_ptr);
+void rt_robust_release_all(void); /* exit_group: every thread's robust futexes */
 void rt_threads_after_fork(unsigned forker);
 struct rt_tsig *rt_tsig_self(void);
 struct rt_tsig *rt_tsig_at(unsigned i, uint64_t *slot, uint64_t *tid);

@@ -469,7 +469,8 @@ long rt_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
     if (opt == NET_OPT_RCVBUF || opt == NET_OPT_SNDBUF)
         v = v < 0 ? 0 : v;
     return sock_net_req(NET_SETOPT, s->handle, (uint64_t)opt,
-                   opt == NET_OPT_RCVBUF || opt == NET_OPT_SNDBUF ? (uint64_t)v : v != 0, NULL);
+                        opt == NET_OPT_RCVBUF || opt == NET_OPT_SNDBUF ? (uint64_t)v : v != 0,
+                        NULL);
 }
 
 long rt_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen)

@@ -62,6 +62,9 @@ _Noreturn void rt_exit_process(int wait_status)
 {
     if (rt_in_vfork())
         rt_vfork_exit(wait_status); /* the parent's context resumes */
+    static int releasing;
+    if (!releasing++)
+        rt_robust_release_all(); /* robust futexes of every thread get FUTEX_OWNER_DIED */
     /* close every descriptor: pipes count their open ends across processes */
     static int closing;
     if (rt_vfs && !closing++)
@@ -424,6 +427,10 @@ static long dispatch(struct rt_call *c)
         return (long)rt_gettid();
     case NR_set_tid_address:
         return rt_set_tid_address(a[0]);
+    case NR_set_robust_list:
+        return rt_set_robust_list(a[0], a[1]);
+    case NR_get_robust_list:
+        return rt_get_robust_list((int)a[0], a[1], a[2]);
     case NR_clone:
         return rt_clone(a[0], a[1], a[2], a[3], a[4]);
     case NR_futex:

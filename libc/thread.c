@@ -27,6 +27,7 @@ struct thread_rec {
     uint64_t slot;      /* the capix thread (0 for the main thread: rt->slot_thread) */
     uint64_t notif;     /* wake-ups (futex) */
     uint64_t clear_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
+    uint64_t robust;    /* set_robust_list: the program's struct robust_list_head */
     uint64_t area_mem;  /* memory object of its area */
     uint64_t fs;        /* FS base (the program's thread pointer) */
     struct rt_tsig sig; /* its signal state (signal.c) */
@@ -271,11 +272,116 @@ static long futex_wake(uint64_t addr, long n)
     return woken;
 }
 
+/*
+ * Robust futexes (set_robust_list): each thread names a list of the futex locks it holds
+ * (struct robust_list_head: the first entry, the offset from an entry to its 32-bit lock
+ * word, and the entry being locked or unlocked right now). When a thread or its process
+ * ends, every lock word on the list that still names the thread's tid gets
+ * FUTEX_OWNER_DIED (keeping FUTEX_WAITERS) and one waiter is woken, as Linux's
+ * exit_robust_list does, so that the next locker sees EOWNERDEAD. The list is the
+ * program's memory: at most ROBUST_LIMIT entries are walked (a loop in it ends there),
+ * and every word read or written must lie in a mapped page of the program (asked of the
+ * kernel, pd_resident); the walk stops at the first that does not, as Linux stops at a
+ * fault. A page mapped read-only would still fault here: only the ending process's own
+ * list can point there.
+ */
+#define ROBUST_HEAD_LEN 24 /* struct robust_list_head */
+#define ROBUST_LIMIT 2048  /* Linux's ROBUST_LIST_LIMIT */
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
+
+long rt_set_robust_list(uint64_t head, uint64_t len)
+{
+    if (len != ROBUST_HEAD_LEN)
+        return -EINVAL;
+    self()->robust = head;
+    return 0;
+}
+
+/* pid 0 or a thread of this process; another process's list is not ours to read. */
+long rt_get_robust_list(int pid, uint64_t head_ptr, uint64_t len_ptr)
+{
+    struct thread_rec *t = NULL;
+    if (pid == 0)
+        t = self();
+    for (unsigned i = 0; i < RT_MAX_THREADS && !t && pid > 0; i++)
+        if (threads[i].used && threads[i].tid == (uint64_t)pid)
+            t = &threads[i];
+    if (!t)
+        return pid < 0 ? -ESRCH : -EPERM;
+    if (!rt_user_range(head_ptr, 8) || !rt_user_range(len_ptr, 8))
+        return -EFAULT;
+    uint64_t len = ROBUST_HEAD_LEN;
+    memcpy((void *)head_ptr, &t->robust, 8);
+    memcpy((void *)len_ptr, &len, 8);
+    return 0;
+}
+
+/* Whether the n bytes at p (not crossing a page) are in a mapped page of the program. */
+static bool robust_mapped(uint64_t p, uint64_t n)
+{
+    uint8_t v;
+    return rt_user_range(p, n) && (p & (CX_PAGE_SIZE - 1)) + n <= CX_PAGE_SIZE &&
+           cx_raw_pd_resident(rt->slot_pd, p & ~(CX_PAGE_SIZE - 1), 1, (uint64_t)&v, 0, 0).err == 0;
+}
+
+/* One lock word of a dead owner: FUTEX_OWNER_DIED, and a waiter woken. False: stop. */
+static bool robust_release_word(uint64_t word, uint64_t tid)
+{
+    if ((word & 3) || !robust_mapped(word, 4))
+        return false;
+    volatile uint32_t *w = (volatile uint32_t *)word;
+    uint32_t old = *w;
+    while ((old & FUTEX_TID_MASK) == (tid & FUTEX_TID_MASK)) {
+        uint32_t nv = (old & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        if (__atomic_compare_exchange_n(w, &old, nv, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            if (old & FUTEX_WAITERS)
+                rt_futex(word, 1 /* FUTEX_WAKE, shared or not as the word is */, 1, 0, 0, 0);
+            break;
+        }
+    }
+    return true;
+}
+
+/* Walks thread t's robust list (the caller holds the runtime lock). */
+static void robust_release(struct thread_rec *t)
+{
+    uint64_t head = t->robust;
+    t->robust = 0;
+    if (!head || !robust_mapped(head, ROBUST_HEAD_LEN))
+        return;
+    uint64_t h[3]; /* next entry, lock word offset, pending entry */
+    memcpy(h, (const void *)head, sizeof h);
+    int64_t off = (int64_t)h[1];
+    uint64_t entry = h[0], pending = h[2];
+    for (unsigned n = 0; entry != head && n < ROBUST_LIMIT; n++) {
+        if (!robust_mapped(entry, 8))
+            return;
+        uint64_t next;
+        memcpy(&next, (const void *)entry, 8);
+        if (entry != pending && !robust_release_word(entry + (uint64_t)off, t->tid))
+            return;
+        entry = next;
+    }
+    if (pending)
+        robust_release_word(pending + (uint64_t)off, t->tid);
+}
+
+/* The process ends (exit_group, exec): every thread's robust locks are released. */
+void rt_robust_release_all(void)
+{
+    for (unsigned i = 0; i < RT_MAX_THREADS; i++)
+        if (threads[i].used && threads[i].robust)
+            robust_release(&threads[i]);
+}
+
 /* The calling thread ends: clear its tid word and wake a joiner; its capability goes. */
 _Noreturn void rt_thread_exit(void)
 {
     unsigned i = rt_self();
     struct thread_rec *t = self();
+    robust_release(t);
     if (t->clear_tid) {
         *(volatile int *)t->clear_tid = 0;
         futex_wake(t->clear_tid, 1);

@@ -3,9 +3,10 @@
  * fork()ed processes: a pthread mutex under contention, a condition variable
  * (producer and consumer), a barrier, unnamed semaphores (sem_init with pshared 1),
  * and a blocked sem_wait broken by a signal (EINTR without SA_RESTART, resumed with
- * it). Waiters must really block (their CPU time stays far below the time they wait).
- * The same binary runs on Linux and in capix; the output must be the same on both.
- * One line per case: "PASS name" or "FAIL name: why".
+ * it), and robust mutexes whose owner ends holding them (a thread, and a process that
+ * exits: the next locker gets EOWNERDEAD). Waiters must really block (their CPU time stays far
+ * below the time they wait). The same binary runs on Linux and in capix; the output must be the
+ * same on both. One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,7 +29,7 @@
 #define BARRIER_ROUNDS 50
 
 struct shared {
-    pthread_mutex_t mutex;
+    pthread_mutex_t mutex, robust;
     pthread_cond_t not_empty, not_full;
     pthread_barrier_t barrier;
     sem_t sem, ping, pong;
@@ -367,6 +369,57 @@ static void test_outlives_creator(void)
           "the grandchild read %ld and %ld", v[0], v[1]);
 }
 
+static void *lock_and_end(void *m)
+{
+    pthread_mutex_lock(m);
+    return NULL; /* ends holding it */
+}
+
+/* Robust mutexes: an owner that ends holding one leaves it to the next locker with
+ * EOWNERDEAD; pthread_mutex_consistent makes it usable again. A thread of this process
+ * (musl's pthread_exit releases it), then a forked process that exits holding a
+ * process-shared one (the system releases it, through set_robust_list). */
+static void test_robust(void)
+{
+    pthread_mutexattr_t a;
+    pthread_mutex_t m;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&m, &a);
+    pthread_t t;
+    int r = pthread_create(&t, NULL, lock_and_end, &m);
+    if (r == 0)
+        pthread_join(t, NULL);
+    r = r ? -1 : pthread_mutex_lock(&m);
+    int c = r == EOWNERDEAD ? pthread_mutex_consistent(&m) : -1;
+    int u = pthread_mutex_unlock(&m), again = pthread_mutex_lock(&m);
+    check("robust_thread_owner_dead", r == EOWNERDEAD && c == 0 && u == 0 && again == 0,
+          "lock gave %ld, then consistent %ld", r, c);
+    pthread_mutex_unlock(&m);
+    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(&sh->robust, &a);
+    pid_t pid = fork();
+    if (pid == 0) {
+        _exit(pthread_mutex_lock(&sh->robust) == 0 ? 0 : 2); /* exits holding it */
+    }
+    int st = reap(pid);
+    r = pthread_mutex_lock(&sh->robust);
+    c = r == EOWNERDEAD ? pthread_mutex_consistent(&sh->robust) : -1;
+    u = pthread_mutex_unlock(&sh->robust);
+    again = pthread_mutex_lock(&sh->robust);
+    check("robust_process_owner_dead", st == 0 && r == EOWNERDEAD && c == 0 && u == 0 && again == 0,
+          "lock gave %ld, then consistent %ld", r, c);
+    pthread_mutex_unlock(&sh->robust);
+    /* the call itself: the head's size is checked, the head read back */
+    long bad = syscall(SYS_set_robust_list, (void *)sh, 4);
+    int bad_errno = errno;
+    void *head = NULL;
+    size_t len = 0;
+    long got = syscall(SYS_get_robust_list, 0, &head, &len);
+    check("robust_list_calls", bad == -1 && bad_errno == EINVAL && got == 0 && head && len == 24,
+          "set with a bad size gave errno %ld, get gave %ld", bad_errno, got);
+}
+
 int main(void)
 {
     alarm(120); /* a lost wake-up hangs a case: end the run instead */
@@ -385,6 +438,7 @@ int main(void)
     test_sem_signal(1);
     test_sem_signal(0);
     test_outlives_creator();
+    test_robust();
     printf("pshared: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
