@@ -20,6 +20,8 @@ TEST_SCRIPTS += tests/tools/fat-crash.sh
 TEST_SCRIPTS += tests/tools/coreutils-compare.sh
 # and once more with the working directory on FAT (issue 17), vfat's differences explained
 TEST_SCRIPTS += tests/tools/coreutils-fat.sh
+# a static glibc program (Debian's busybox-static) on the host and in capix (issue 20)
+TEST_SCRIPTS += tests/tools/glibc-static.sh
 # every folder, doc and source file named in the README that should name it (issue 22)
 TEST_SCRIPTS += tests/tools/docs-check-test.sh
 TEST_SCRIPTS += tests/tools/bash-scripts.sh
