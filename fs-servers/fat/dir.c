@@ -23,28 +23,57 @@ static bool fixed_root(const struct fat_fs *f, const struct fat_node *dir)
 }
 
 /* The ci-th cluster of n's chain (from the hint when it is at or before ci). */
+/* Run [idx, idx + len) -> [cl, cl + len) of n's chain was seen contiguous: kept when
+ * it is the longest so far. */
+static void run_seen(struct fat_node *n, uint32_t idx, uint32_t cl, uint32_t len)
+{
+    if (len > n->run_len) {
+        n->run_idx = idx;
+        n->run_cl = cl;
+        n->run_len = len;
+    }
+}
+
 int fat_chain_at(struct fat_fs *f, struct fat_node *n, uint32_t ci, uint32_t *out)
 {
-    uint32_t i, cl;
+    uint32_t i, cl, next;
     int rc;
     if (!n->first)
         return -ENOENT;
-    if (n->hint_cl && n->hint_idx <= ci) {
-        i = n->hint_idx;
-        cl = n->hint_cl;
-    } else {
-        i = 0;
-        cl = n->first;
-    }
     if (ci >= f->clusters)
         return -ENOENT;
-    while (i < ci) {
-        rc = fat_next(f, cl, &cl);
-        if (rc < 0)
-            return rc;
-        if (!cl)
-            return -ENOENT;
-        i++;
+    if (n->run_len && ci >= n->run_idx && ci - n->run_idx < n->run_len) {
+        cl = n->run_cl + (ci - n->run_idx); /* no walk: a file written in one go is one run */
+    } else {
+        if (n->hint_cl && n->hint_idx <= ci) {
+            i = n->hint_idx;
+            cl = n->hint_cl;
+        } else {
+            i = 0;
+            cl = n->first;
+        }
+        /* the walk's contiguous stretch, from the run it starts in if it does */
+        uint32_t rs_idx = i, rs_cl = cl;
+        if (n->run_len && i >= n->run_idx && i - n->run_idx < n->run_len &&
+            cl == n->run_cl + (i - n->run_idx)) {
+            rs_idx = n->run_idx;
+            rs_cl = n->run_cl;
+        }
+        while (i < ci) {
+            rc = fat_next(f, cl, &next);
+            if (rc < 0)
+                return rc;
+            if (!next)
+                return -ENOENT;
+            i++;
+            if (next != cl + 1) {
+                run_seen(n, rs_idx, rs_cl, i - rs_idx);
+                rs_idx = i;
+                rs_cl = next;
+            }
+            cl = next;
+        }
+        run_seen(n, rs_idx, rs_cl, i - rs_idx + 1);
     }
     if (!fat_cluster_ok(f, cl))
         return -EIO;

@@ -86,6 +86,10 @@ struct fat_node {
     bool moved;                 /* ino no longer derived from loc (renamed or unlinked) */
     uint8_t raw[FAT_SLOT];      /* the short entry as last read or written */
     uint32_t hint_idx, hint_cl; /* the chain position last reached (cluster index, number) */
+    /* The longest contiguous run of the chain seen so far: clusters run_idx ..
+     * run_idx + run_len - 1 of the file are run_cl .. run_cl + run_len - 1 (fat_chain_at;
+     * appending extends it, truncating forgets it). 0: none. */
+    uint32_t run_idx, run_cl, run_len;
 };
 
 struct fat_fs {

@@ -281,6 +281,8 @@ static int cluster_for_write(struct fat_fs *f, struct fat_node *n, uint32_t ci, 
     if (rc == 0) {
         n->hint_idx = ci;
         n->hint_cl = *cl;
+        if (n->run_len && n->run_idx + n->run_len == ci && n->run_cl + n->run_len == *cl)
+            n->run_len++; /* the new cluster continues the run */
     }
     return rc;
 }
@@ -365,6 +367,7 @@ static int shrink(struct fat_fs *f, struct fat_node *n, uint32_t size)
     uint32_t last, next = 0, first = n->first;
     int rc;
     n->hint_cl = 0;
+    n->run_len = 0;
     if (keep == 0) {
         n->first = 0;
         n->size = 0;
@@ -375,6 +378,7 @@ static int shrink(struct fat_fs *f, struct fat_node *n, uint32_t size)
     if (rc == 0)
         rc = fat_next(f, last, &next);
     n->hint_cl = 0;
+    n->run_len = 0; /* the chain is cut: what was seen of it may be gone */
     if (rc < 0)
         return rc == -ENOENT ? -EIO : rc;
     n->size = size;

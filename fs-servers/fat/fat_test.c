@@ -873,6 +873,61 @@ static void cache_size(void)
     CHECK_INT(fsck_clean("cache.img"), 0);
 }
 
+/* Random reads of fragmented and contiguous files find the right clusters: the chain's
+ * contiguous runs (fat_chain_at) are remembered, extended by appends and forgotten by
+ * truncation. a and b are written a cluster at a time in turns (their chains interleave),
+ * c in one go; then reads at random places, backwards, after c is cut and grown again. */
+static void random_reads(void)
+{
+    enum { CL = 512, N = 96 }; /* -s 1: 512-byte clusters */
+    static char want[3][N * CL], got[CL];
+    struct vfs *v;
+    int fd[3];
+    const char *names[3] = {"/a", "/b", "/c"};
+    CHECK_INT(mkimage("runs.img", 16, 8192, "-s 1"), 0);
+    v = mount_fat("runs.img", NULL);
+    CHECK(v);
+    for (int k = 0; k < 3; k++) {
+        pattern(want[k], sizeof want[k], 11 + (unsigned)k);
+        fd[k] = vfs_openat(v, AT_FDCWD, names[k], O_RDWR | O_CREAT, 0644);
+        CHECK(fd[k] >= 0);
+    }
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < 2; k++)
+            CHECK_INT(vfs_write(v, fd[k], want[k] + i * CL, CL), CL);
+    CHECK_INT(vfs_write(v, fd[2], want[2], sizeof want[2]), sizeof want[2]);
+    unsigned r = 7;
+    for (int round = 0; round < 3; round++) {
+        for (int j = 0; j < 400; j++) {
+            r = r * 1103515245u + 12345u;
+            int k = (int)(r >> 8) % 3;
+            uint64_t off = (r >> 12) % (N * CL - 100);
+            CHECK_INT(vfs_pread(v, fd[k], got, 100, off), 100);
+            CHECK(memcmp(got, want[k] + off, 100) == 0);
+        }
+        for (int i = N - 1; i >= 0; i--) /* backwards, a cluster at a time */
+            for (int k = 0; k < 3; k++) {
+                CHECK_INT(vfs_pread(v, fd[k], got, CL, (uint64_t)i * CL), CL);
+                CHECK(memcmp(got, want[k] + i * CL, CL) == 0);
+            }
+        if (round == 0) { /* c cut to a third, then grown back with other bytes */
+            CHECK_INT(vfs_ftruncate(v, fd[2], N / 3 * CL), 0);
+            pattern(want[2] + N / 3 * CL, sizeof want[2] - N / 3 * CL, 99);
+            CHECK_INT(
+                vfs_pwrite(v, fd[2], want[2] + N / 3 * CL, sizeof want[2] - N / 3 * CL, N / 3 * CL),
+                sizeof want[2] - N / 3 * CL);
+        } else if (round ==
+                   1) { /* b grows by an append (after c took the next clusters), cut back */
+            CHECK_INT(vfs_write(v, fd[1], want[1], CL), CL);
+            CHECK_INT(vfs_ftruncate(v, fd[1], N * CL), 0);
+        }
+    }
+    for (int k = 0; k < 3; k++)
+        CHECK_INT(vfs_close(v, fd[k]), 0);
+    unmount(v);
+    CHECK_INT(fsck_clean("runs.img"), 0);
+}
+
 /* Reads n bytes of the image at off, or writes them. */
 static int poke(const char *name, long off, void *b, size_t n, bool write)
 {
@@ -1014,6 +1069,7 @@ CASE(cache_size)
 CASE(synced_image_is_clean)
 CASE(long_name_limits)
 CASE(merged_io_and_device_errors)
+CASE(random_reads)
 
 int main(void)
 {
@@ -1037,5 +1093,6 @@ int main(void)
     tl_run("synced_image_is_clean", synced_image_is_clean_case);
     tl_run("long_name_limits", long_name_limits_case);
     tl_run("merged_io_and_device_errors", merged_io_and_device_errors_case);
+    tl_run("random_reads", random_reads_case);
     return tl_finish();
 }
