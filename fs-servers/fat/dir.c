@@ -150,24 +150,37 @@ static void entry_name(struct lfn_state *s, const uint8_t *raw, struct fat_diren
     }
 }
 
-/* Calls fn for each entry whose short slot is at or after start. */
+/* Calls fn for each entry whose short slot is at or after start (fn only reads: the
+ * slots are taken a sector at a time, as they lie contiguous within one). */
 int fat_dir_scan(struct fat_fs *f, struct fat_node *dir, uint32_t start, fat_dir_fn fn, void *arg)
 {
     struct {
         struct lfn_state s;
         struct fat_dirent e;
+        uint8_t sec[4096]; /* slots have_lo .. have_lo + have_n - 1 (bps <= 4096: table.c) */
     } * w;
     uint32_t idx = start > MAX_LFN_SLOTS ? start - MAX_LFN_SLOTS : 0;
-    uint64_t off;
-    int rc;
+    uint32_t have_lo = 0, have_n = 0;
+    uint64_t off = 0, base = 0;
+    int rc = 0;
     w = vfs_zalloc(f->fs.env, sizeof *w);
     if (!w)
         return -ENOMEM;
     for (;; idx++) {
         uint8_t *raw = w->e.raw;
-        rc = fat_dir_slot(f, dir, idx, &off);
-        if (rc == 0)
-            rc = fat_cache_read(f, off, raw, FAT_SLOT, FAT_K_DIR);
+        if (idx < have_lo || idx - have_lo >= have_n) {
+            rc = fat_dir_slot(f, dir, idx, &base);
+            if (rc == 0) {
+                uint32_t left = (uint32_t)((f->bps - base % f->bps) / FAT_SLOT);
+                rc = fat_cache_read(f, base, w->sec, (size_t)left * FAT_SLOT, FAT_K_DIR);
+                have_lo = idx;
+                have_n = rc == 0 ? left : 0;
+            }
+        }
+        if (rc == 0) {
+            memcpy(raw, w->sec + (size_t)(idx - have_lo) * FAT_SLOT, FAT_SLOT);
+            off = base + (uint64_t)(idx - have_lo) * FAT_SLOT;
+        }
         if (rc < 0 || raw[0] == 0) {
             rc = rc == -ENOENT ? 0 : rc;
             break;
@@ -323,11 +336,12 @@ static int mark_skipped(struct fat_fs *f, struct fat_node *dir, uint32_t first, 
  * reaches the disk whole, so a crash never leaves half an entry); returns the first. */
 static int find_run(struct fat_fs *f, struct fat_node *dir, uint32_t need, uint32_t *first)
 {
-    uint32_t idx, run = 0, per_sec = f->bps / FAT_SLOT;
+    uint32_t idx, run = 0, per_sec = f->bps / FAT_SLOT, first_free = UINT32_MAX;
     uint64_t off;
     uint8_t b;
     int rc;
-    for (idx = 0;; idx++) {
+    /* every slot before the hint is in use (fat_dir_remove lowers it): from its sector */
+    for (idx = dir->free_hint - dir->free_hint % per_sec;; idx++) {
         rc = fat_dir_slot(f, dir, idx, &off);
         if (rc == -ENOENT) {
             rc = grow(f, dir);
@@ -341,8 +355,13 @@ static int find_run(struct fat_fs *f, struct fat_node *dir, uint32_t need, uint3
         if (idx % per_sec == 0 && need <= per_sec)
             run = 0; /* keep an entry within one sector: written whole or not at all */
         run = b == 0 || b == 0xe5 ? run + 1 : 0;
+        if (run && first_free == UINT32_MAX)
+            first_free = idx;
         if (run == need) {
             *first = idx + 1 - need;
+            /* the entry takes these slots: the first free one is after them, or the one
+             * seen before them that was left (a run too short, or split by a sector) */
+            dir->free_hint = first_free == *first ? idx + 1 : first_free;
             return mark_skipped(f, dir, *first, per_sec);
         }
     }
@@ -423,6 +442,8 @@ int fat_dir_remove(struct fat_fs *f, struct fat_node *dir, const struct fat_dire
     uint32_t idx;
     uint64_t off;
     int rc;
+    if (e->first_slot < dir->free_hint)
+        dir->free_hint = e->first_slot; /* free again */
     for (idx = e->first_slot; idx <= e->slot; idx++) {
         rc = fat_dir_slot(f, dir, idx, &off);
         if (rc == 0)

@@ -90,6 +90,7 @@ struct fat_node {
      * run_idx + run_len - 1 of the file are run_cl .. run_cl + run_len - 1 (fat_chain_at;
      * appending extends it, truncating forgets it). 0: none. */
     uint32_t run_idx, run_cl, run_len;
+    uint32_t free_hint; /* directories: every slot before it is in use (dir.c, find_run) */
 };
 
 struct fat_fs {
