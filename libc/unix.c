@@ -97,9 +97,26 @@ static void spin_unlock(volatile int32_t *l)
     __atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
+void unix_wake_side(struct area *a, int side)
+{
+    for (int d = 0; d < 2; d++) {
+        if (side >= 0 && d != side)
+            continue;
+        /* the count first, then the sleepers: a waiter counts itself in waiters before it
+         * reads ev (both sequentially consistent), so either it sees this change or this
+         * sees it waiting; and its futex wait compares ev, so a change in between ends it */
+        __atomic_add_fetch(&a->h->ev[d], 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&a->h->waiters[d], __ATOMIC_SEQ_CST)) {
+            uint64_t woken;
+            cx_futex_wake(rt->slot_pd, (uint64_t)&a->h->ev[d], 1u << 30, &woken);
+        }
+    }
+    cx_notif_signal(a->slot_notif, 1); /* poll and select wait on the notification */
+}
+
 void unix_wake(struct area *a)
 {
-    cx_notif_signal(a->slot_notif, 1);
+    unix_wake_side(a, -1);
 }
 
 /* Counts n descriptions of side in a's header (and this process's share of them). */
@@ -269,7 +286,7 @@ bool unix_take_reset(struct usock *s)
 /* Writes into ring d of a, without waiting: bytes of a stream (as many as fit), or one
  * record with the sender's name (NULL: unnamed); the count, -EAGAIN, -EMSGSIZE, -EIO. */
 static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, size_t n,
-                         const struct name *from)
+                         const struct name *from, int wake)
 {
     uint32_t namelen = from ? from->len : 0;
     if (unix_records(type) && n > UNIX_RING - sizeof(struct rec) - NAME_MAX_UNIX)
@@ -304,7 +321,7 @@ static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, 
     }
     spin_unlock(&a->h->wlock[d]);
     if (r >= 0)
-        unix_wake(a);
+        unix_wake_side(a, wake);
     return r;
 }
 
@@ -315,7 +332,7 @@ int64_t unix_conn_send(struct usock *s, const void *buf, size_t n)
         return -ECONNREFUSED;
     if (snd_shut(s))
         return -EPIPE;
-    return ring_send(s->conn, s->side, s->type, buf, n, NULL);
+    return ring_send(s->conn, s->side, s->type, buf, n, NULL, !s->side); /* the reader's news */
 }
 
 /* Whether a datagram receiver (a bound name's object) can take a datagram now. */
@@ -333,7 +350,7 @@ int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t 
         return -EPROTOTYPE;
     if (unix_counted(a, 0) <= 0)
         return -ECONNREFUSED;
-    return ring_send(a, 0, SOCK_DGRAM, buf, n, s->bound ? &s->name : NULL);
+    return ring_send(a, 0, SOCK_DGRAM, buf, n, s->bound ? &s->name : NULL, -1);
 }
 
 /* The next record of ring d at tail (used bytes in it): its header, checked; false if
@@ -350,7 +367,7 @@ static bool rec_at(struct area *a, int d, uint64_t tail, int64_t used, struct re
 /* One receive from ring d of a, without waiting: the count (*full: a record's whole
  * length), -EAGAIN when empty, -EIO when broken; the sender's name into from. */
 static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t n, bool peek,
-                         uint32_t *full, struct name *from)
+                         uint32_t *full, struct name *from, int wake)
 {
     spin_lock(&a->h->rlock[d]);
     uint64_t tail;
@@ -388,7 +405,7 @@ static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t
 out:
     spin_unlock(&a->h->rlock[d]);
     if (r > 0 || (r == 0 && unix_records(type)))
-        unix_wake(a);
+        unix_wake_side(a, wake);
     return r;
 }
 
@@ -415,7 +432,8 @@ int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t
         from->len = 0;
     if (!a)
         return s->type == SOCK_DGRAM ? -EAGAIN : -EINVAL;
-    int64_t r = ring_recv(a, d, s->type, buf, n, peek, full, from);
+    /* room for the ring's writer: a connection's peer (side d writes ring d); others: all */
+    int64_t r = ring_recv(a, d, s->type, buf, n, peek, full, from, s->conn ? d : -1);
     if (r == -EAGAIN && s->conn && rcv_shut(s))
         return unix_take_reset(s) ? -ECONNRESET : 0;
     return r;
@@ -830,25 +848,67 @@ void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n)
 
 /* Waits (without the runtime lock) on a's notification until ready() holds for s, or a
  * signal: 0, or -EINTR; -EBADF if fd no longer names s. */
+/* The side of a whose changes s waits for: its own side of its connection; any other
+ * object (a listener, a datagram receiver) is told of every change on both sides. */
+static int wait_side(const struct usock *s, const struct area *a)
+{
+    return a == s->conn ? s->side : 0;
+}
+
+/* Counts the caller among side's sleepers of a (and holds a) for a wait, or ends that. */
+static void sleeper(struct area *a, int side, bool in)
+{
+    if (in) {
+        a->refs++;
+        __atomic_add_fetch(&a->h->waiters[side], 1, __ATOMIC_SEQ_CST);
+    } else {
+        __atomic_sub_fetch(&a->h->waiters[side], 1, __ATOMIC_SEQ_CST);
+        unix_area_put(a);
+    }
+}
+
+/* Sleeps without the runtime lock until side's change count in a is no longer seen (or
+ * ns passed): the kernel's answer. The count is compared by the kernel as the thread
+ * goes to sleep, so a change after the caller's look cannot be slept through, however
+ * many threads of however many processes wait on the same side (a notification wakes
+ * one, and a wake taken by a waiter of the other side was lost: issue 18). */
+static long sleep_unless(struct area *a, int side, uint32_t seen, uint64_t ns)
+{
+    rt_unlock();
+    long err = cx_futex_wait(rt->slot_pd, (uint64_t)&a->h->ev[side], seen, ns);
+    rt_lock();
+    return err;
+}
+
 int unix_wait_until(struct area *a, int fd, struct usock *s,
                     bool (*ready)(struct usock *, struct area *), uint64_t deadline)
 {
-    while (!ready(s, a)) {
-        uint64_t bits, now = cx_clock_ns(), ns = WAIT_SLICE_NS * 10;
-        if (deadline && now >= deadline)
-            return -EAGAIN; /* SO_RCVTIMEO, SO_SNDTIMEO */
+    int side = wait_side(s, a), rc = 0;
+    sleeper(a, side, true);
+    for (;;) {
+        uint32_t seen = __atomic_load_n(&a->h->ev[side], __ATOMIC_SEQ_CST);
+        if (ready(s, a))
+            break;
+        /* bounded: the launcher tells of a killed peer by the notification only */
+        uint64_t now = cx_clock_ns(), ns = WAIT_SAFETY_NS;
+        if (deadline && now >= deadline) {
+            rc = -EAGAIN; /* SO_RCVTIMEO, SO_SNDTIMEO */
+            break;
+        }
         if (deadline && deadline - now < ns)
             ns = deadline - now;
-        rt_unlock();
-        long err = cx_notif_wait(a->slot_notif, ns, &bits);
-        rt_lock();
-        if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
-            return -EINTR;
-        if (unix_fd_usock(fd) != s)
-            return -EBADF;
+        long err = sleep_unless(a, side, seen, ns);
+        if (err == CX_E_INTERRUPTED && rt_signal_interrupted()) {
+            rc = -EINTR;
+            break;
+        }
+        if (unix_fd_usock(fd) != s) {
+            rc = -EBADF;
+            break;
+        }
     }
-    unix_wake(a); /* others may wait on the same notification */
-    return 0;
+    sleeper(a, side, false);
+    return rc;
 }
 
 int unix_wait_on(struct area *a, int fd, struct usock *s,
@@ -865,23 +925,36 @@ int rt_unix_wait(struct vfs_file *f, unsigned events)
     if (!s)
         return 0;
     struct area *a = s->conn ? s->conn : (events & POLLOUT) && s->dest ? s->dest : s->lst;
-    while (!(unix_upoll(s) & (events | POLLHUP | POLLERR))) {
-        uint64_t bits;
-        rt_unlock();
-        /* a client before its accept also watches its listener: it looks again */
-        bool pending = s->conn && s->side == 1 && !s->conn->h->accepted;
-        long err =
-            a ? cx_notif_wait(a->slot_notif, pending ? 10 * WAIT_SLICE_NS : CX_TIMEOUT_NONE, &bits)
-              : rt_sleep_ns(WAIT_SLICE_NS);
-        rt_lock();
-        if ((err == CX_E_INTERRUPTED || err == -EINTR) && rt_signal_interrupted())
-            return -EINTR;
-        if (!usock_of_node(f->node))
-            return 1;
+    if (!a) {
+        while (!(unix_upoll(s) & (events | POLLHUP | POLLERR))) {
+            rt_unlock();
+            long err = rt_sleep_ns(WAIT_SLICE_NS);
+            rt_lock();
+            if (err == -EINTR && rt_signal_interrupted())
+                return -EINTR;
+            if (usock_of_node(f->node) != s)
+                return 1;
+        }
+        return 1;
     }
-    if (a)
-        unix_wake(a);
-    return 1;
+    int side = wait_side(s, a), rc = 1;
+    sleeper(a, side, true);
+    for (;;) {
+        uint32_t seen = __atomic_load_n(&a->h->ev[side], __ATOMIC_SEQ_CST);
+        if (unix_upoll(s) & (events | POLLHUP | POLLERR))
+            break;
+        /* bounded: a client before its accept also watches its listener, and the launcher
+         * tells of a killed peer by the notification only */
+        long err = sleep_unless(a, side, seen, WAIT_SAFETY_NS);
+        if ((err == CX_E_INTERRUPTED || err == -EINTR) && rt_signal_interrupted()) {
+            rc = -EINTR;
+            break;
+        }
+        if (usock_of_node(f->node) != s)
+            break;
+    }
+    sleeper(a, side, false);
+    return rc;
 }
 
 uint64_t rt_unix_notif(struct vfs_file *f)

@@ -25,8 +25,9 @@
 #define SLOT_WAITING 3 /* connected, waiting for accept */
 #define SLOT_TAKEN 4   /* an accept is taking it */
 #define WAIT_SLICE_NS 10000000ull
-#define RESET_PENDING 1 /* the peer went with data unread: the next receive says so */
-#define RESET_TOLD 2    /* said once (Linux's sk_err, taken by the call that sees it) */
+#define WAIT_SAFETY_NS 100000000ull /* a blocked call looks again at least this often */
+#define RESET_PENDING 1             /* the peer went with data unread: the next receive says so */
+#define RESET_TOLD 2                /* said once (Linux's sk_err, taken by the call that sees it) */
 
 struct rec {
     uint32_t len, namelen; /* then namelen bytes of the sender's name, then len bytes */
@@ -48,6 +49,9 @@ struct unix_hdr {
     volatile uint32_t order;      /* a listener: connections so far */
     volatile uint32_t namelen[2]; /* each side's address (sun_path bytes), a */
     char name[2][NAME_MAX_UNIX];  /* listener's in [0] */
+    volatile uint32_t ev[2];      /* changes that side d's waiters look for, ever: the */
+                                  /* futex word they sleep on (unix_wake_side) */
+    volatile uint32_t waiters[2]; /* side d's threads asleep on ev[d] (0: no wake call) */
     struct {
         volatile uint32_t state, order;
         volatile uint64_t key;
@@ -94,8 +98,11 @@ struct usock {
 /* A new object (named false), or the object of key (dev, ino) in the launcher's table,
  * mapped here with one reference: 0 or -errno. */
 long unix_area_get(bool named, uint64_t dev, uint64_t ino, struct area **out);
-void unix_area_put(struct area *a);                      /* drops one reference */
-void unix_wake(struct area *a);                          /* signals a's notification */
+void unix_area_put(struct area *a); /* drops one reference */
+/* Tells side's waiters (and pollers) that something changed in a: ev[side] counts it, its
+ * sleepers are woken, the notification signalled; side -1: both sides. */
+void unix_wake_side(struct area *a, int side);
+void unix_wake(struct area *a);                          /* unix_wake_side(a, -1) */
 int32_t unix_count(struct area *a, int side, int32_t n); /* adds n descriptions: the total */
 int32_t unix_counted(const struct area *a, int side);    /* side's open descriptions */
 bool unix_records(uint32_t type);                        /* whether type keeps boundaries */
