@@ -343,7 +343,7 @@ static int pipe_fs_ready(void)
 
 /* A pipe mapped into a free area: a new one (fifo false), or the FIFO pipe of
  * (dev, ino) from the launcher. Its nodes have no reference yet. */
-static long pipe_new(bool fifo, uint64_t dev, uint64_t ino, struct pipe **out)
+static long pipe_new(bool fifo, uint64_t dev, uint64_t ino, uint64_t ticket, struct pipe **out)
 {
     unsigned index = 0;
     while (index < RT_MAX_PIPES && area_used[index])
@@ -360,10 +360,12 @@ static long pipe_new(bool fifo, uint64_t dev, uint64_t ino, struct pipe **out)
     long id = -ENOMEM;
     if (p->slot_mem && p->slot_notif) {
         struct cx_ret r =
-            fifo ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FIFO, 4, 0), dev, ino, p->slot_mem,
-                                   p->slot_notif)
-                 : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
-                                   RT_PIPE_AREA / CX_PAGE_SIZE, p->slot_mem, p->slot_notif, 0);
+            fifo     ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FIFO, 4, 0), dev, ino, p->slot_mem,
+                                       p->slot_notif)
+            : ticket ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE, ticket,
+                                       p->slot_mem, p->slot_notif)
+                     : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
+                                       RT_PIPE_AREA / CX_PAGE_SIZE, p->slot_mem, p->slot_notif, 0);
         id = r.err ? -ENOMEM : (long)r.rdx;
     }
     uint64_t va = RT_PIPES_BASE + index * RT_PIPE_AREA;
@@ -408,7 +410,7 @@ long rt_pipe2(int *fds, int flags)
     struct pipe *p;
     long rc = pipe_fs_ready();
     if (!rc)
-        rc = pipe_new(false, 0, 0, &p);
+        rc = pipe_new(false, 0, 0, 0, &p);
     if (rc)
         return rc;
     /* the two descriptions; the nodes hold the pipe while any is open */
@@ -437,6 +439,49 @@ long rt_pipe2(int *fds, int flags)
     fds[0] = fd0;
     fds[1] = fd1;
     return 0;
+}
+
+/* ---- descriptors in flight (SCM_RIGHTS, unix_rights.c) ---- */
+
+long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *accmode, int delta)
+{
+    struct pipe *p = pipe_fs && f->node->fs == pipe_fs ? pipe_of(f->node) : NULL;
+    if (!p || (f->flags & O_ACCMODE) == O_RDWR) /* (a FIFO open for both: not passed) */
+        return -EOPNOTSUPP;
+    *id = p->id;
+    *counts = (reads(f) ? 1u : 0u) | (writes(f) ? 2u : 0u);
+    *accmode = f->flags & O_ACCMODE;
+    if (reads(f))
+        __atomic_add_fetch(&p->ring->readers, delta, __ATOMIC_ACQ_REL);
+    if (writes(f))
+        __atomic_add_fetch(&p->ring->writers, delta, __ATOMIC_ACQ_REL);
+    return 0;
+}
+
+long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t fdflags)
+{
+    struct pipe *p;
+    if (accmode != O_RDONLY && accmode != O_WRONLY)
+        return -EIO;
+    long rc = pipe_fs_ready();
+    if (!rc)
+        rc = pipe_new(false, 0, 0, ticket, &p);
+    if (rc)
+        return rc;
+    struct vfs_file *f = NULL;
+    int e = accmode == O_WRONLY;
+    p->released[!e] = true; /* only this end is held here */
+    rc = vfs_file_open_node(&p->end[e], accmode | (status & O_NONBLOCK), &f);
+    /* the new description counts itself (pipe_open); the one in flight goes */
+    __atomic_sub_fetch(e ? &p->ring->writers : &p->ring->readers, 1, __ATOMIC_ACQ_REL);
+    long fd = rc ? rc : vfs_install_fd(rt_vfs, f, 0, (fdflags & O_CLOEXEC) != 0);
+    if (fd < 0) {
+        if (f)
+            vfs_file_put(f); /* releases the end, and the pipe with it */
+        else
+            pipe_release(&p->end[e]);
+    }
+    return fd;
 }
 
 /* A fork child: its inherited descriptions of each pipe count as open ends too. */
@@ -514,7 +559,7 @@ int rt_fifo_open(void *ctx, struct vfs_node *node, uint32_t flags, struct vfs_fi
             q->fifo_ino == node->ino)
             p = q;
     if (!p) {
-        long r = pipe_new(true, node->fs->dev, node->ino, &p);
+        long r = pipe_new(true, node->fs->dev, node->ino, 0, &p);
         if (r)
             return (int)r;
         p->released[1] = true; /* a FIFO uses end[0] only */

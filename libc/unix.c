@@ -128,6 +128,12 @@ int32_t unix_count(struct area *a, int side, int32_t n)
     return __atomic_add_fetch(side ? &c->writers : &c->readers, n, __ATOMIC_ACQ_REL);
 }
 
+void unix_count_inflight(struct area *a, int side, int32_t n)
+{
+    struct rt_pipe_ring *c = &a->h->counts;
+    __atomic_add_fetch(side ? &c->writers : &c->readers, n, __ATOMIC_ACQ_REL);
+}
+
 int32_t unix_counted(const struct area *a, int side)
 {
     return __atomic_load_n(side ? &a->h->counts.writers : &a->h->counts.readers, __ATOMIC_ACQUIRE);
@@ -149,7 +155,16 @@ void unix_area_put(struct area *a)
 
 /* A new object (named false), or the object of key (dev, ino) in the launcher's table,
  * mapped here with one reference: 0 or -errno. */
+static long area_get(int how, uint64_t dev, uint64_t ino, struct area **out);
+
 long unix_area_get(bool named, uint64_t dev, uint64_t ino, struct area **out)
+{
+    return area_get(named ? 1 : 0, dev, ino, out);
+}
+
+/* As unix_area_get: how 0 a new object, 1 the object of key (dev, ino), 2 the object of
+ * the launcher's ticket dev (a received descriptor). */
+static long area_get(int how, uint64_t dev, uint64_t ino, struct area **out)
 {
     struct area *a = rt_alloc(sizeof(*a));
     if (!a)
@@ -165,10 +180,12 @@ long unix_area_get(bool named, uint64_t dev, uint64_t ino, struct area **out)
     if (!a->slot_mem || !a->slot_notif)
         goto fail;
     struct cx_ret r =
-        named ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_UNIX, 4, 0), dev, ino, a->slot_mem,
-                                a->slot_notif)
-              : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
-                                RT_PIPE_AREA / CX_PAGE_SIZE, a->slot_mem, a->slot_notif, 0);
+        how == 1   ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_UNIX, 4, 0), dev, ino, a->slot_mem,
+                                     a->slot_notif)
+        : how == 2 ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE, dev,
+                                     a->slot_mem, a->slot_notif)
+                   : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
+                                     RT_PIPE_AREA / CX_PAGE_SIZE, a->slot_mem, a->slot_notif, 0);
     long id = r.err ? -ENOMEM : (long)r.rdx;
     if (id <= 0) {
         rc = id < 0 ? id : -ENOMEM;
@@ -286,7 +303,7 @@ bool unix_take_reset(struct usock *s)
 /* Writes into ring d of a, without waiting: bytes of a stream (as many as fit), or one
  * record with the sender's name (NULL: unnamed); the count, -EAGAIN, -EMSGSIZE, -EIO. */
 static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, size_t n,
-                         const struct name *from, int wake)
+                         const struct name *from, int wake, const struct unix_rights *rights)
 {
     uint32_t namelen = from ? from->len : 0;
     if (unix_records(type) && n > UNIX_RING - sizeof(struct rec) - NAME_MAX_UNIX)
@@ -298,8 +315,17 @@ static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, 
     uint64_t used = head - __atomic_load_n(&a->h->tail[d], __ATOMIC_ACQUIRE);
     uint64_t space = UNIX_RING - used;
     int64_t r;
+    uint64_t end = head;
+    struct unix_ctl *ctl = NULL;
+    if (rights && rights->n) { /* a free place for the descriptors, or none */
+        for (unsigned i = 0; i < UNIX_CTL_SLOTS && !ctl; i++)
+            if (__atomic_load_n(&a->h->ctl[d][i].state, __ATOMIC_ACQUIRE) == CTL_FREE)
+                ctl = &a->h->ctl[d][i];
+    }
     if (used > UNIX_RING) {
         r = -EIO;
+    } else if (rights && rights->n && !ctl) {
+        r = -ETOOMANYREFS; /* (Linux: too many descriptors in flight) */
     } else if (unix_records(type)) {
         if (space < sizeof(struct rec) + namelen + n) {
             r = -EAGAIN;
@@ -308,7 +334,7 @@ static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, 
             ring_copy(a, d, head, &hdr, sizeof(hdr), false);
             ring_copy(a, d, head + sizeof(hdr), (void *)(from ? from->path : ""), namelen, false);
             ring_copy(a, d, head + sizeof(hdr) + namelen, (void *)buf, n, false);
-            __atomic_store_n(&a->h->head[d], head + sizeof(hdr) + namelen + n, __ATOMIC_RELEASE);
+            end = head + sizeof(hdr) + namelen + n;
             r = (int64_t)n;
         }
     } else if (!space) {
@@ -316,23 +342,33 @@ static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, 
     } else {
         size_t k = n < space ? n : (size_t)space;
         ring_copy(a, d, head, (void *)buf, k, false);
-        __atomic_store_n(&a->h->head[d], head + k, __ATOMIC_RELEASE);
+        end = head + k;
         r = (int64_t)k;
     }
+    if (ctl && r >= 0) { /* published before the head that shows the data */
+        ctl->nfds = rights->n;
+        ctl->pos = head;
+        ctl->len = end - head;
+        memcpy(ctl->ticket, rights->ticket, sizeof(ctl->ticket));
+        memcpy(ctl->info, rights->info, sizeof(ctl->info));
+        __atomic_store_n(&ctl->state, CTL_READY, __ATOMIC_RELEASE);
+    }
+    if (r >= 0)
+        __atomic_store_n(&a->h->head[d], end, __ATOMIC_RELEASE);
     spin_unlock(&a->h->wlock[d]);
     if (r >= 0)
         unix_wake_side(a, wake);
     return r;
 }
 
-/* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno. */
-int64_t unix_conn_send(struct usock *s, const void *buf, size_t n)
+int64_t unix_conn_send(struct usock *s, const void *buf, size_t n, const struct unix_rights *rights)
 {
     if (s->type == SOCK_DGRAM && peer_gone(s))
         return -ECONNREFUSED;
     if (snd_shut(s))
         return -EPIPE;
-    return ring_send(s->conn, s->side, s->type, buf, n, NULL, !s->side); /* the reader's news */
+    return ring_send(s->conn, s->side, s->type, buf, n, NULL, !s->side,
+                     rights); /* the reader's news */
 }
 
 /* Whether a datagram receiver (a bound name's object) can take a datagram now. */
@@ -350,7 +386,7 @@ int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t 
         return -EPROTOTYPE;
     if (unix_counted(a, 0) <= 0)
         return -ECONNREFUSED;
-    return ring_send(a, 0, SOCK_DGRAM, buf, n, s->bound ? &s->name : NULL, -1);
+    return ring_send(a, 0, SOCK_DGRAM, buf, n, s->bound ? &s->name : NULL, -1, NULL);
 }
 
 /* The next record of ring d at tail (used bytes in it): its header, checked; false if
@@ -366,22 +402,73 @@ static bool rec_at(struct area *a, int d, uint64_t tail, int64_t used, struct re
 
 /* One receive from ring d of a, without waiting: the count (*full: a record's whole
  * length), -EAGAIN when empty, -EIO when broken; the sender's name into from. */
-static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t n, bool peek,
-                         uint32_t *full, struct name *from, int wake)
+/* Takes a message's descriptors out of the header into r (appended, up to its room). */
+static void ctl_take(struct unix_ctl *c, struct unix_rights *r, unsigned room)
 {
+    uint32_t n = c->nfds;
+    for (uint32_t i = 0; i < n && i < UNIX_SCM_MAX && r->n < room; i++) {
+        r->ticket[r->n] = c->ticket[i];
+        r->info[r->n++] = c->info[i];
+    }
+    __atomic_store_n(&c->state, CTL_FREE, __ATOMIC_RELEASE);
+}
+
+/* The first message with descriptors in ring d from tail on (*off: its distance), or
+ * NULL; one whose place makes no sense (its data gone) is taken into stale. Called with
+ * the ring's read lock. */
+static struct unix_ctl *ctl_next(struct area *a, int d, uint64_t tail, uint64_t *off,
+                                 struct unix_rights *stale)
+{
+    struct unix_ctl *best = NULL;
+    for (unsigned i = 0; i < UNIX_CTL_SLOTS; i++) {
+        struct unix_ctl *c = &a->h->ctl[d][i];
+        if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CTL_READY)
+            continue;
+        uint64_t o = c->pos - tail;
+        if (o >= UNIX_RING) {
+            ctl_take(c, stale, UNIX_SCM_MAX);
+            continue;
+        }
+        if (!best || o < *off)
+            best = c, *off = o;
+    }
+    return best;
+}
+
+void unix_ctl_drain(struct area *a, int d)
+{
+    struct unix_rights r;
+    for (unsigned i = 0; i < UNIX_CTL_SLOTS; i++) {
+        r.n = 0;
+        spin_lock(&a->h->rlock[d]);
+        struct unix_ctl *c = &a->h->ctl[d][i];
+        if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CTL_READY)
+            ctl_take(c, &r, UNIX_SCM_MAX);
+        spin_unlock(&a->h->rlock[d]);
+        unix_rights_drop(&r);
+    }
+}
+
+static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t n, bool peek,
+                         uint32_t *full, struct name *from, int wake, struct unix_rights *rights)
+{
+    struct unix_rights stale = {0};
     spin_lock(&a->h->rlock[d]);
-    uint64_t tail;
+    uint64_t tail, off = 0;
     int64_t used = ring_used(a, d, &tail), r;
     if (used <= 0) {
         r = used < 0 ? -EIO : -EAGAIN;
         goto out;
     }
+    struct unix_ctl *c = ctl_next(a, d, tail, &off, &stale);
     if (unix_records(type)) {
         struct rec hdr;
         if (!rec_at(a, d, tail, used, &hdr)) {
             r = -EIO;
             goto out;
         }
+        if (c && off == 0 && !peek) /* the record's descriptors */
+            ctl_take(c, rights, UNIX_SCM_MAX);
         if (from) {
             from->len = hdr.namelen;
             ring_copy(a, d, tail + sizeof(hdr), from->path, hdr.namelen, true);
@@ -396,6 +483,15 @@ static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t
         r = (int64_t)k;
     } else {
         size_t k = n < (uint64_t)used ? n : (size_t)used;
+        if (c && off < k) {
+            /* the bytes that came with descriptors: they are taken with the first of
+             * them, and a receive ends with them (Linux: the skb that had them) */
+            uint64_t len = c->len < UNIX_RING ? c->len : UNIX_RING;
+            if (off + len < k)
+                k = (size_t)(off + len);
+            if (!peek)
+                ctl_take(c, rights, UNIX_SCM_MAX);
+        }
         ring_copy(a, d, tail, buf, k, true);
         if (!peek)
             __atomic_store_n(&a->h->tail[d], tail + k, __ATOMIC_RELEASE);
@@ -404,6 +500,7 @@ static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t
     }
 out:
     spin_unlock(&a->h->rlock[d]);
+    unix_rights_drop(&stale);
     if (r > 0 || (r == 0 && unix_records(type)))
         unix_wake_side(a, wake);
     return r;
@@ -423,7 +520,7 @@ static struct area *rx_area(struct usock *s, int *d)
 
 /* One receive without waiting: count, 0 at end of file, -EAGAIN, -errno. */
 int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t *full,
-                       struct name *from)
+                       struct name *from, struct unix_rights *rights)
 {
     int d;
     struct area *a = rx_area(s, &d);
@@ -433,7 +530,10 @@ int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t
     if (!a)
         return s->type == SOCK_DGRAM ? -EAGAIN : -EINVAL;
     /* room for the ring's writer: a connection's peer (side d writes ring d); others: all */
-    int64_t r = ring_recv(a, d, s->type, buf, n, peek, full, from, s->conn ? d : -1);
+    struct unix_rights none = {0};
+    int64_t r = ring_recv(a, d, s->type, buf, n, peek, full, from, s->conn ? d : -1,
+                          rights ? rights : &none);
+    unix_rights_drop(&none); /* a receive without a place for them: closed, as on Linux */
     if (r == -EAGAIN && s->conn && rcv_shut(s))
         return unix_take_reset(s) ? -ECONNRESET : 0;
     return r;
@@ -476,7 +576,7 @@ static int64_t unix_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
 {
     (void)off;
     uint32_t full;
-    return unix_sock_recv(usock_of_node(f->node), buf, n, false, &full, NULL);
+    return unix_sock_recv(usock_of_node(f->node), buf, n, false, &full, NULL, NULL);
 }
 
 static int64_t unix_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)
@@ -487,7 +587,7 @@ static int64_t unix_write(struct vfs_file *f, const void *buf, size_t n, uint64_
         return unix_dest_send(s, s->dest, buf, n);
     if (!s->conn)
         return -ENOTCONN;
-    return unix_conn_send(s, buf, n);
+    return unix_conn_send(s, buf, n, NULL);
 }
 
 static unsigned unix_poll(struct vfs_file *f, unsigned events)
@@ -562,10 +662,12 @@ static void unix_close(struct vfs_file *f)
     if (s->conn) {
         /* the side's last description, with data it did not read: the peer is reset */
         uint32_t none = 0;
-        if (unix_count(s->conn, s->side, -1) == 0 && s->type != SOCK_DGRAM &&
-            ring_used(s->conn, !s->side, NULL) != 0)
+        int32_t left = unix_count(s->conn, s->side, -1);
+        if (left == 0 && s->type != SOCK_DGRAM && ring_used(s->conn, !s->side, NULL) != 0)
             __atomic_compare_exchange_n(&s->conn->h->reset[!s->side], &none, RESET_PENDING, false,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        if (left == 0) /* descriptors sent to this side will never be received */
+            unix_ctl_drain(s->conn, !s->side);
         unix_wake(s->conn); /* the peer may see end of file or EPIPE now */
     }
     if (s->counts_lst) {
@@ -719,6 +821,49 @@ void unix_set_cred(struct unix_hdr *h, int side)
     h->cred[side][0] = (int32_t)rt_pid();
     h->cred[side][1] = (int32_t)rt_uid;
     h->cred[side][2] = (int32_t)rt_gid;
+}
+
+long unix_pass(struct usock *s, uint64_t *id, unsigned *counts, int delta)
+{
+    if (!s->conn || s->listening)
+        return -EOPNOTSUPP;
+    *id = s->conn->id;
+    *counts = s->side ? 2 : 1;
+    unix_count_inflight(s->conn, s->side, delta);
+    return 0;
+}
+
+long unix_adopt(uint64_t ticket, int side, uint32_t status, uint32_t fdflags)
+{
+    struct area *a;
+    long rc = area_get(2, ticket, 0, &a);
+    if (rc)
+        return rc;
+    uint32_t type = __atomic_load_n(&a->h->type, __ATOMIC_ACQUIRE);
+    struct usock *s = NULL;
+    if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
+        rc = -EIO; /* a header no runtime of ours wrote */
+    if (!rc)
+        rc = unix_usock_new(type, &s);
+    if (rc) {
+        unix_area_put(a);
+        return rc;
+    }
+    s->conn = a;
+    s->side = side & 1;
+    uint32_t len = __atomic_load_n(&a->h->namelen[s->side], __ATOMIC_ACQUIRE);
+    if (len > NAME_MAX_UNIX)
+        len = 0;
+    memcpy(s->name.path, a->h->name[s->side], len);
+    s->name.path[len] = 0;
+    s->name.len = len;
+    /* the description counts itself now (unix_open); the one in flight goes */
+    a->refs++;
+    int sd = s->side;
+    long fd = unix_usock_install(s, (status & O_NONBLOCK) | (fdflags & O_CLOEXEC));
+    unix_count_inflight(a, sd, -1); /* the new description counts itself (unix_open) */
+    unix_area_put(a);
+    return fd;
 }
 
 long rt_unix_socketpair(uint64_t domain, uint64_t type, uint64_t protocol, uint64_t ufds)

@@ -29,6 +29,42 @@
 #define RESET_PENDING 1             /* the peer went with data unread: the next receive says so */
 #define RESET_TOLD 2                /* said once (Linux's sk_err, taken by the call that sees it) */
 
+#ifndef ETOOMANYREFS
+#define ETOOMANYREFS 109 /* (not in vfs/linux.h) */
+#endif
+#define UNIX_SCM_MAX 16  /* descriptors one message carries (Linux: 253) */
+#define UNIX_CTL_SLOTS 4 /* messages with descriptors in one ring at once */
+#define CTL_FREE 0
+#define CTL_READY 2
+/* What a passed descriptor is (struct unix_ctl's info): its kind, a pipe's access mode
+ * or a socket's side, a socket's type, and whether its description is non-blocking. */
+#define PASS_PIPE 1u
+#define PASS_UNIX 2u
+#define PASS_INFO(kind, sub, type, nonblock)                                                       \
+    ((kind) | (uint32_t)(sub) << 4 | (uint32_t)(type) << 8 | (uint32_t)((nonblock) != 0) << 16)
+#define PASS_KIND(i) ((i)&15u)
+#define PASS_SUB(i) (((i) >> 4) & 15u)
+#define PASS_TYPE(i) (((i) >> 8) & 255u)
+#define PASS_NONBLOCK(i) (((i) >> 16) & 1u)
+
+/* Descriptors in flight: a message's SCM_RIGHTS, as tickets of the launcher. */
+struct unix_rights {
+    uint32_t n;
+    uint64_t ticket[UNIX_SCM_MAX];
+    uint32_t info[UNIX_SCM_MAX];
+};
+
+/* A message's descriptors in the header (untrusted, as all of it): the data they came
+ * with starts at ring position pos (bytes ever) and is len bytes long. Written under
+ * the ring's write lock before the data's head is published, taken under its read lock. */
+struct unix_ctl {
+    volatile uint32_t state; /* CTL_FREE, CTL_READY */
+    uint32_t nfds;
+    uint64_t pos, len;
+    uint64_t ticket[UNIX_SCM_MAX];
+    uint32_t info[UNIX_SCM_MAX];
+};
+
 struct rec {
     uint32_t len, namelen; /* then namelen bytes of the sender's name, then len bytes */
 };
@@ -52,6 +88,7 @@ struct unix_hdr {
     volatile uint32_t ev[2];      /* changes that side d's waiters look for, ever: the */
                                   /* futex word they sleep on (unix_wake_side) */
     volatile uint32_t waiters[2]; /* side d's threads asleep on ev[d] (0: no wake call) */
+    struct unix_ctl ctl[2][UNIX_CTL_SLOTS]; /* descriptors sent with ring d's data */
     struct {
         volatile uint32_t state, order;
         volatile uint64_t key;
@@ -108,13 +145,36 @@ int32_t unix_counted(const struct area *a, int side);    /* side's open descript
 bool unix_records(uint32_t type);                        /* whether type keeps boundaries */
 bool unix_take_reset(struct usock *s);                   /* s's ECONNRESET to report: true once */
 unsigned unix_upoll(struct usock *s);                    /* s's readiness (POLLIN, POLLOUT, ...) */
-/* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno. */
-int64_t unix_conn_send(struct usock *s, const void *buf, size_t n);
+/* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno;
+ * rights (NULL: none) go with the first byte sent, and are then the receiver's. */
+int64_t unix_conn_send(struct usock *s, const void *buf, size_t n,
+                       const struct unix_rights *rights);
 /* One datagram to receiver a (a bound datagram socket's object), without waiting. */
 int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n);
 /* One receive without waiting: count, 0 at end of file, -EAGAIN, -errno. */
 int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t *full,
-                       struct name *from);
+                       struct name *from, struct unix_rights *rights);
+/* The counts of side's open descriptions of a, in all only (one in flight): adds n. */
+void unix_count_inflight(struct area *a, int side, int32_t n);
+/* Takes every message's descriptors waiting in ring d of a and gives them back. */
+void unix_ctl_drain(struct area *a, int d);
+/* A received connection's side (a ticket of the launcher) as a new descriptor with
+ * the given status (O_NONBLOCK) and descriptor flags (O_CLOEXEC): fd or -errno. */
+long unix_adopt(uint64_t ticket, int side, uint32_t status, uint32_t fdflags);
+/* A connection socket's pass: its object's id and counts mask, its in-flight count
+ * moved by delta: 0, or -EOPNOTSUPP for a socket that is not connected. */
+long unix_pass(struct usock *s, uint64_t *id, unsigned *counts, int delta);
+
+/* unix_rights.c */
+/* The descriptors of a message's control data (SCM_RIGHTS; SCM_CREDENTIALS checked and
+ * not carried), each with a ticket: 0 or -errno (nothing then in flight). */
+long unix_rights_get(const struct l_msghdr *m, struct unix_rights *r);
+void unix_rights_drop(struct unix_rights *r); /* gives every ticket back; r->n = 0 */
+/* Installs received descriptors as recvmsg does into the message at umsg (its control
+ * buffer m->control, m->controllen): the new msg_controllen, MSG_CTRUNC in *out_flags;
+ * those that do not fit are given back. */
+uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, int flags,
+                             int32_t *out_flags);
 struct usock *unix_fd_usock(int fd); /* the AF_UNIX socket of fd, or NULL */
 /* A new socket of type here (not yet open): 0 or -errno. */
 long unix_usock_new(uint32_t type, struct usock **out);
