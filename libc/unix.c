@@ -406,9 +406,13 @@ static bool rec_at(struct area *a, int d, uint64_t tail, int64_t used, struct re
 static void ctl_take(struct unix_ctl *c, struct unix_rights *r, unsigned room)
 {
     uint32_t n = c->nfds;
-    for (uint32_t i = 0; i < n && i < UNIX_SCM_MAX && r->n < room; i++) {
-        r->ticket[r->n] = c->ticket[i];
-        r->info[r->n++] = c->info[i];
+    for (uint32_t i = 0; i < n && i < UNIX_SCM_MAX; i++) {
+        if (r->n < room && r->n < UNIX_SCM_MAX) {
+            r->ticket[r->n] = c->ticket[i];
+            r->info[r->n++] = c->info[i];
+        } else { /* no room (a broken header's count): given back at once */
+            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, c->ticket[i], 0, 0);
+        }
     }
     __atomic_store_n(&c->state, CTL_FREE, __ATOMIC_RELEASE);
 }

@@ -34,8 +34,9 @@ static long do_send(int fd, struct usock *s, const uint8_t *buf, uint64_t n, int
     long r;
     for (;;) {
         r = unix_conn_send(s, buf + done, n - done, rights);
-        if (r >= 0 && rights)
-            rights->n = 0; /* they went with the first bytes: the receiver's now */
+        if (rights && (r > 0 || (r == 0 && unix_records(s->type))))
+            rights->n = 0; /* they went with the first bytes: the receiver's now (a stream */
+                           /* send of no bytes sends none, as Linux: given back) */
         if (r > 0 && !unix_records(s->type)) {
             done += (uint64_t)r;
             if (done < n)
@@ -130,6 +131,11 @@ static long do_recv(int fd, struct usock *s, uint8_t *buf, uint64_t n, int flags
     long r;
     for (;;) {
         r = unix_sock_recv(s, buf + done, n - done, peek, full, from, rights);
+        if (r > 0 && rights && rights->n) { /* Linux ends a receive with descriptors */
+            done += (uint64_t)r;
+            r = (long)done;
+            break;
+        }
         if (r > 0 && !unix_records(s->type) && (flags & MSG_WAITALL) && !peek) {
             done += (uint64_t)r;
             if (done < n)

@@ -1013,6 +1013,11 @@ static void rights_local(void)
     close(p[0]);
     check("rights-excess-closed", pipe_broken(p[1]), "a passed read end left open");
     close(p[1]);
+    pipe(p);
+    check("rights-stream-no-bytes", send_fds(sv[0], "", &p[0], 1) == 0, "a send of no bytes");
+    close(p[0]);
+    check("rights-stream-no-bytes-not-sent", pipe_broken(p[1]), "its read end left open");
+    close(p[1]);
 
     /* boundaries: bytes before are taken with the message, bytes after are not */
     pipe(p);
