@@ -97,21 +97,31 @@ static void spin_unlock(volatile int32_t *l)
     __atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
+/* Counts a change for side's waiters of kind and wakes those asleep. */
+static void bump(struct area *a, int side, int kind)
+{
+    /* the count first, then the sleepers: a waiter counts itself in waiters before it
+     * reads ev (both sequentially consistent), so either it sees this change or this
+     * sees it waiting; and its futex wait compares ev, so a change in between ends it */
+    __atomic_add_fetch(&a->h->ev[side][kind], 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&a->h->waiters[side][kind], __ATOMIC_SEQ_CST)) {
+        uint64_t woken;
+        cx_futex_wake(rt->slot_pd, (uint64_t)&a->h->ev[side][kind], 1u << 30, &woken);
+    }
+}
+
+void unix_wake_kind(struct area *a, int side, int kind)
+{
+    bump(a, side & 1, kind & 1);
+    cx_notif_signal(a->slot_notif, 1); /* poll and select wait on the notification */
+}
+
 void unix_wake_side(struct area *a, int side)
 {
-    for (int d = 0; d < 2; d++) {
-        if (side >= 0 && d != side)
-            continue;
-        /* the count first, then the sleepers: a waiter counts itself in waiters before it
-         * reads ev (both sequentially consistent), so either it sees this change or this
-         * sees it waiting; and its futex wait compares ev, so a change in between ends it */
-        __atomic_add_fetch(&a->h->ev[d], 1, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&a->h->waiters[d], __ATOMIC_SEQ_CST)) {
-            uint64_t woken;
-            cx_futex_wake(rt->slot_pd, (uint64_t)&a->h->ev[d], 1u << 30, &woken);
-        }
-    }
-    cx_notif_signal(a->slot_notif, 1); /* poll and select wait on the notification */
+    for (int d = 0; d < 2; d++)
+        if (side < 0 || d == side)
+            bump(a, d, WAIT_IN), bump(a, d, WAIT_OUT);
+    cx_notif_signal(a->slot_notif, 1);
 }
 
 void unix_wake(struct area *a)
@@ -356,8 +366,10 @@ static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, 
     if (r >= 0)
         __atomic_store_n(&a->h->head[d], end, __ATOMIC_RELEASE);
     spin_unlock(&a->h->wlock[d]);
-    if (r >= 0)
-        unix_wake_side(a, wake);
+    if (r >= 0 && wake >= 0)
+        unix_wake_kind(a, wake, WAIT_IN); /* data for the reader */
+    else if (r >= 0)
+        unix_wake(a);
     return r;
 }
 
@@ -505,8 +517,10 @@ static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t
 out:
     spin_unlock(&a->h->rlock[d]);
     unix_rights_drop(&stale);
-    if (r > 0 || (r == 0 && unix_records(type)))
-        unix_wake_side(a, wake);
+    if ((r > 0 || (r == 0 && unix_records(type))) && wake >= 0)
+        unix_wake_kind(a, wake, WAIT_OUT); /* room for the writer */
+    else if (r > 0 || (r == 0 && unix_records(type)))
+        unix_wake(a);
     return r;
 }
 
@@ -1004,14 +1018,15 @@ static int wait_side(const struct usock *s, const struct area *a)
     return a == s->conn ? s->side : 0;
 }
 
-/* Counts the caller among side's sleepers of a (and holds a) for a wait, or ends that. */
-static void sleeper(struct area *a, int side, bool in)
+/* Counts the caller among side's sleepers of a for kind (and holds a) for a wait, or
+ * ends that. */
+static void sleeper(struct area *a, int side, int kind, bool in)
 {
     if (in) {
         a->refs++;
-        __atomic_add_fetch(&a->h->waiters[side], 1, __ATOMIC_SEQ_CST);
+        __atomic_add_fetch(&a->h->waiters[side][kind], 1, __ATOMIC_SEQ_CST);
     } else {
-        __atomic_sub_fetch(&a->h->waiters[side], 1, __ATOMIC_SEQ_CST);
+        __atomic_sub_fetch(&a->h->waiters[side][kind], 1, __ATOMIC_SEQ_CST);
         unix_area_put(a);
     }
 }
@@ -1021,21 +1036,22 @@ static void sleeper(struct area *a, int side, bool in)
  * goes to sleep, so a change after the caller's look cannot be slept through, however
  * many threads of however many processes wait on the same side (a notification wakes
  * one, and a wake taken by a waiter of the other side was lost: issue 18). */
-static long sleep_unless(struct area *a, int side, uint32_t seen, uint64_t ns)
+static long sleep_unless(struct area *a, int side, int kind, uint32_t seen, uint64_t ns)
 {
     rt_unlock();
-    long err = cx_futex_wait(rt->slot_pd, (uint64_t)&a->h->ev[side], seen, ns);
+    long err = cx_futex_wait(rt->slot_pd, (uint64_t)&a->h->ev[side][kind], seen, ns);
     rt_lock();
     return err;
 }
 
 int unix_wait_until(struct area *a, int fd, struct usock *s,
-                    bool (*ready)(struct usock *, struct area *), uint64_t deadline)
+                    bool (*ready)(struct usock *, struct area *), uint64_t deadline, int kind)
 {
     int side = wait_side(s, a), rc = 0;
-    sleeper(a, side, true);
+    kind &= 1;
+    sleeper(a, side, kind, true);
     for (;;) {
-        uint32_t seen = __atomic_load_n(&a->h->ev[side], __ATOMIC_SEQ_CST);
+        uint32_t seen = __atomic_load_n(&a->h->ev[side][kind], __ATOMIC_SEQ_CST);
         if (ready(s, a))
             break;
         /* bounded: the launcher tells of a killed peer by the notification only */
@@ -1046,7 +1062,7 @@ int unix_wait_until(struct area *a, int fd, struct usock *s,
         }
         if (deadline && deadline - now < ns)
             ns = deadline - now;
-        long err = sleep_unless(a, side, seen, ns);
+        long err = sleep_unless(a, side, kind, seen, ns);
         if (err == CX_E_INTERRUPTED && rt_signal_interrupted()) {
             rc = -EINTR;
             break;
@@ -1056,14 +1072,14 @@ int unix_wait_until(struct area *a, int fd, struct usock *s,
             break;
         }
     }
-    sleeper(a, side, false);
+    sleeper(a, side, kind, false);
     return rc;
 }
 
 int unix_wait_on(struct area *a, int fd, struct usock *s,
                  bool (*ready)(struct usock *, struct area *))
 {
-    return unix_wait_until(a, fd, s, ready, 0);
+    return unix_wait_until(a, fd, s, ready, 0, WAIT_IN);
 }
 
 /* ---- waits for the VFS calls (fs.c) and poll (poll.c) ---- */
@@ -1086,15 +1102,16 @@ int rt_unix_wait(struct vfs_file *f, unsigned events)
         }
         return 1;
     }
-    int side = wait_side(s, a), rc = 1;
-    sleeper(a, side, true);
+    /* a wait for room only sleeps on the room count; any other on the data count */
+    int side = wait_side(s, a), rc = 1, kind = (events & POLLIN) ? WAIT_IN : WAIT_OUT;
+    sleeper(a, side, kind, true);
     for (;;) {
-        uint32_t seen = __atomic_load_n(&a->h->ev[side], __ATOMIC_SEQ_CST);
+        uint32_t seen = __atomic_load_n(&a->h->ev[side][kind], __ATOMIC_SEQ_CST);
         if (unix_upoll(s) & (events | POLLHUP | POLLERR))
             break;
         /* bounded: a client before its accept also watches its listener, and the launcher
          * tells of a killed peer by the notification only */
-        long err = sleep_unless(a, side, seen, WAIT_SAFETY_NS);
+        long err = sleep_unless(a, side, kind, seen, WAIT_SAFETY_NS);
         if ((err == CX_E_INTERRUPTED || err == -EINTR) && rt_signal_interrupted()) {
             rc = -EINTR;
             break;
@@ -1102,7 +1119,7 @@ int rt_unix_wait(struct vfs_file *f, unsigned events)
         if (usock_of_node(f->node) != s)
             break;
     }
-    sleeper(a, side, false);
+    sleeper(a, side, kind, false);
     return rc;
 }
 

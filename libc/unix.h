@@ -25,6 +25,8 @@
 #define SLOT_WAITING 3 /* connected, waiting for accept */
 #define SLOT_TAKEN 4   /* an accept is taking it */
 #define WAIT_SLICE_NS 10000000ull
+#define WAIT_IN 0  /* a receive, accept or connect waits: data, end of file, a connection */
+#define WAIT_OUT 1 /* a send waits: room */
 #define WAIT_SAFETY_NS 100000000ull /* a blocked call looks again at least this often */
 #define RESET_PENDING 1             /* the peer went with data unread: the next receive says so */
 #define RESET_TOLD 2                /* said once (Linux's sk_err, taken by the call that sees it) */
@@ -75,19 +77,19 @@ struct unix_hdr {
                                         /* listening ones), writers: side 1's */
     volatile uint64_t head[2], tail[2]; /* ring d: written by side d, bytes ever */
     volatile int32_t wlock[2], rlock[2];
-    volatile uint32_t shut[2];    /* each side's own shutdown (SHUT_RD_BIT, SHUT_WR_BIT) */
-    volatile uint32_t reset[2];   /* ECONNRESET for that side: RESET_PENDING, RESET_TOLD */
-    volatile int32_t cred[2][3];  /* pid, uid, gid of each side */
-    volatile uint32_t type;       /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-    volatile uint32_t accepted;   /* a connection: its side 0 is there (or a pair) */
-    volatile uint32_t bound;      /* a listener: processes holding its abstract name */
-    volatile uint32_t nslots;     /* a listener: the backlog */
-    volatile uint32_t order;      /* a listener: connections so far */
-    volatile uint32_t namelen[2]; /* each side's address (sun_path bytes), a */
-    char name[2][NAME_MAX_UNIX];  /* listener's in [0] */
-    volatile uint32_t ev[2];      /* changes that side d's waiters look for, ever: the */
-                                  /* futex word they sleep on (unix_wake_side) */
-    volatile uint32_t waiters[2]; /* side d's threads asleep on ev[d] (0: no wake call) */
+    volatile uint32_t shut[2];       /* each side's own shutdown (SHUT_RD_BIT, SHUT_WR_BIT) */
+    volatile uint32_t reset[2];      /* ECONNRESET for that side: RESET_PENDING, RESET_TOLD */
+    volatile int32_t cred[2][3];     /* pid, uid, gid of each side */
+    volatile uint32_t type;          /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+    volatile uint32_t accepted;      /* a connection: its side 0 is there (or a pair) */
+    volatile uint32_t bound;         /* a listener: processes holding its abstract name */
+    volatile uint32_t nslots;        /* a listener: the backlog */
+    volatile uint32_t order;         /* a listener: connections so far */
+    volatile uint32_t namelen[2];    /* each side's address (sun_path bytes), a */
+    char name[2][NAME_MAX_UNIX];     /* listener's in [0] */
+    volatile uint32_t ev[2][2];      /* changes side d's waiters for WAIT_IN or WAIT_OUT */
+                                     /* look for, ever: the futex words they sleep on */
+    volatile uint32_t waiters[2][2]; /* threads asleep on each (0: no wake call) */
     struct unix_ctl ctl[2][UNIX_CTL_SLOTS]; /* descriptors sent with ring d's data */
     struct {
         volatile uint32_t state, order;
@@ -139,6 +141,7 @@ void unix_area_put(struct area *a); /* drops one reference */
 /* Tells side's waiters (and pollers) that something changed in a: ev[side] counts it, its
  * sleepers are woken, the notification signalled; side -1: both sides. */
 void unix_wake_side(struct area *a, int side);
+void unix_wake_kind(struct area *a, int side, int kind); /* only side's waiters for kind */
 void unix_wake(struct area *a);                          /* unix_wake_side(a, -1) */
 int32_t unix_count(struct area *a, int side, int32_t n); /* adds n descriptions: the total */
 int32_t unix_counted(const struct area *a, int side);    /* side's open descriptions */
@@ -191,10 +194,10 @@ void unix_peer_name(const struct usock *s, struct name *n); /* len 0: unnamed */
 /* Writes the source of a message as recvfrom and recvmsg do: an unnamed one has length 0. */
 void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n);
 /* Waits (without the runtime lock) on a's notification until ready() holds for s, up to
- * deadline (0: none): 0, -EAGAIN at the deadline, -EINTR for a signal, -EBADF if fd no
- * longer names s. Called with the runtime lock held. */
+ * deadline (0: none), for changes of kind (WAIT_IN, WAIT_OUT): 0, -EAGAIN at the deadline, -EINTR
+ * for a signal, -EBADF if fd no longer names s. Called with the runtime lock held. */
 int unix_wait_until(struct area *a, int fd, struct usock *s,
-                    bool (*ready)(struct usock *, struct area *), uint64_t deadline);
+                    bool (*ready)(struct usock *, struct area *), uint64_t deadline, int kind);
 int unix_wait_on(struct area *a, int fd, struct usock *s,
                  bool (*ready)(struct usock *, struct area *)); /* no deadline */
 

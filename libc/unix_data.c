@@ -46,7 +46,7 @@ static long do_send(int fd, struct usock *s, const uint8_t *buf, uint64_t n, int
         }
         if (r != -EAGAIN || nonblocking(fd, flags))
             break;
-        int w = unix_wait_until(s->conn, fd, s, can_send, deadline);
+        int w = unix_wait_until(s->conn, fd, s, can_send, deadline, WAIT_OUT);
         if (w) {
             r = w;
             break;
@@ -156,7 +156,7 @@ static long do_recv(int fd, struct usock *s, uint8_t *buf, uint64_t n, int flags
             }
             continue;
         }
-        int w = unix_wait_until(a, fd, s, can_recv, deadline);
+        int w = unix_wait_until(a, fd, s, can_recv, deadline, WAIT_IN);
         if (w) {
             r = w;
             break;
