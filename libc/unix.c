@@ -843,12 +843,44 @@ void unix_set_cred(struct unix_hdr *h, int side)
 
 long unix_pass(struct usock *s, uint64_t *id, unsigned *counts, int delta)
 {
-    if (!s->conn || s->listening)
+    if (s->listening && s->lst) { /* its listener object: the listening count is side 0's */
+        *id = s->lst->id;
+        *counts = 1;
+        unix_count_inflight(s->lst, 0, delta);
+        return 0;
+    }
+    if (!s->conn)
         return -EOPNOTSUPP;
     *id = s->conn->id;
     *counts = s->side ? 2 : 1;
     unix_count_inflight(s->conn, s->side, delta);
     return 0;
+}
+
+/* A received listening socket: its listener object a (held), as a descriptor. */
+static long adopt_listener(struct area *a, uint32_t type, uint32_t status, uint32_t fdflags)
+{
+    struct usock *s = NULL;
+    long rc = unix_usock_new(type, &s);
+    if (rc) {
+        unix_area_put(a);
+        return rc;
+    }
+    uint32_t len = __atomic_load_n(&a->h->namelen[0], __ATOMIC_ACQUIRE);
+    if (len > NAME_MAX_UNIX)
+        len = 0;
+    memcpy(s->name.path, a->h->name[0], len);
+    s->name.path[len] = 0;
+    s->name.len = len;
+    s->lst = a;
+    s->listening = s->bound = s->counts_lst = true;
+    if (len && !s->name.path[0]) /* it holds the abstract name too (unix_release) */
+        __atomic_add_fetch(&a->h->bound, 1, __ATOMIC_ACQ_REL);
+    a->refs++;
+    long fd = unix_usock_install(s, (status & O_NONBLOCK) | (fdflags & O_CLOEXEC));
+    unix_count_inflight(a, 0, -1); /* the new description counts itself (unix_open) */
+    unix_area_put(a);
+    return fd;
 }
 
 long unix_adopt(uint64_t ticket, int side, uint32_t status, uint32_t fdflags)
@@ -861,6 +893,8 @@ long unix_adopt(uint64_t ticket, int side, uint32_t status, uint32_t fdflags)
     struct usock *s = NULL;
     if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
         rc = -EIO; /* a header no runtime of ours wrote */
+    if (!rc && side == 2)
+        return adopt_listener(a, type, status, fdflags);
     if (!rc)
         rc = unix_usock_new(type, &s);
     if (rc) {

@@ -161,11 +161,12 @@ int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t
 void unix_count_inflight(struct area *a, int side, int32_t n);
 /* Takes every message's descriptors waiting in ring d of a and gives them back. */
 void unix_ctl_drain(struct area *a, int d);
-/* A received connection's side (a ticket of the launcher) as a new descriptor with
- * the given status (O_NONBLOCK) and descriptor flags (O_CLOEXEC): fd or -errno. */
+/* A received connection's side (a ticket of the launcher; side 2: a listening socket)
+ * as a new descriptor with the given status (O_NONBLOCK) and descriptor flags
+ * (O_CLOEXEC): fd or -errno. */
 long unix_adopt(uint64_t ticket, int side, uint32_t status, uint32_t fdflags);
-/* A connection socket's pass: its object's id and counts mask, its in-flight count
- * moved by delta: 0, or -EOPNOTSUPP for a socket that is not connected. */
+/* A connected or listening socket's pass: its object's id and counts mask, its
+ * in-flight count moved by delta: 0, or -EOPNOTSUPP for another socket. */
 long unix_pass(struct usock *s, uint64_t *id, unsigned *counts, int delta);
 
 /* unix_rights.c */

@@ -1,14 +1,14 @@
 /*
  * Descriptors passed over AF_UNIX connections (SCM_RIGHTS; docs/unix-sockets.md,
  * "Passing descriptors"). sendmsg reads the control data; each descriptor (a pipe end,
- * a FIFO open for one side, a connected AF_UNIX socket) gets a ticket from the launcher
- * (RT_LABEL_PASS, posix-spawn/passing.c), which keeps its object while the message is
- * on its way, and its description's share of the open-end counts stays counted (in the
- * totals only: no process's share) until it is received or given back. The tickets go
- * in the header beside the data (unix.c, struct unix_ctl); recvmsg trades each for the
- * object, maps it and opens a new description of the same end with the sender's status
- * flags, then takes the in-flight count out. What the receiver has no room for, or a
- * receive that is no recvmsg, gives the tickets back (the launcher takes the counts out).
+ * a FIFO open for one side, a connected or listening AF_UNIX socket) gets a ticket from the
+ * launcher (RT_LABEL_PASS, posix-spawn/passing.c), which keeps its object while the message is on
+ * its way, and its description's share of the open-end counts stays counted (in the totals only: no
+ * process's share) until it is received or given back. The tickets go in the header beside the data
+ * (unix.c, struct unix_ctl); recvmsg trades each for the object, maps it and opens a new
+ * description of the same end with the sender's status flags, then takes the in-flight count out.
+ * What the receiver has no room for, or a receive that is no recvmsg, gives the tickets back (the
+ * launcher takes the counts out).
  */
 #include <string.h>
 #include "unix.h"
@@ -43,12 +43,12 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
         if (!said) {
             said = true;
             rt_log("[runtime] SCM_RIGHTS: only pipe ends, FIFOs open for one side and "
-                   "connected AF_UNIX sockets are passed; others: EOPNOTSUPP\n");
+                   "connected or listening AF_UNIX sockets are passed; others: EOPNOTSUPP\n");
         }
         return rc;
     }
     bool nonblock = (f->flags & O_NONBLOCK) != 0;
-    *info = s ? PASS_INFO(PASS_UNIX, s->side, s->type, nonblock)
+    *info = s ? PASS_INFO(PASS_UNIX, s->listening ? 2 : s->side, s->type, nonblock)
               : PASS_INFO(PASS_PIPE, sub, 0, nonblock);
     struct cx_ret r =
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 3, 0), RT_PASS_PUT, id, counts, 0);
@@ -143,7 +143,7 @@ uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, in
         long fd = -EIO;
         if (PASS_KIND(info) == PASS_PIPE)
             fd = rt_pipe_adopt(r->ticket[i], PASS_SUB(info), status, fdflags);
-        else if (PASS_KIND(info) == PASS_UNIX && PASS_SUB(info) <= 1)
+        else if (PASS_KIND(info) == PASS_UNIX && PASS_SUB(info) <= 2)
             fd = unix_adopt(r->ticket[i], (int)PASS_SUB(info), status, fdflags);
         else
             cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, r->ticket[i], 0, 0);

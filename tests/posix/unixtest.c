@@ -1137,6 +1137,53 @@ static void rights_fork(void)
     close(sv[0]);
 }
 
+/* A listening socket goes to a fork child, which accepts what comes after the parent
+ * closed its own. */
+static void rights_listener(const char *dir)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/listen.sock", dir);
+    struct sockaddr_un a;
+    socklen_t len = set_addr(&a, path);
+    int l = socket(AF_UNIX, SOCK_STREAM, 0), sv[2];
+    bind(l, (struct sockaddr *)&a, len);
+    listen(l, 4);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        close(l);
+        int fds[8], n, mf, on = 0;
+        char buf[8];
+        socklen_t ol = sizeof on;
+        if (recv_fds(sv[1], buf, sizeof buf, fds, 1, &n, &mf, 0) != 1 || n != 1)
+            _exit(2);
+        if (getsockopt(fds[0], SOL_SOCKET, SO_ACCEPTCONN, &on, &ol) || on != 1)
+            _exit(3);
+        struct sockaddr_un b;
+        socklen_t bl = sizeof b;
+        if (getsockname(fds[0], (struct sockaddr *)&b, &bl) || strcmp(b.sun_path, path))
+            _exit(4);
+        int c = accept(fds[0], NULL, NULL);
+        if (c < 0 || write(c, "accepted", 8) != 8)
+            _exit(5);
+        _exit(0);
+    }
+    close(sv[1]);
+    check("rights-listener-send", send_fds(sv[0], "L", &l, 1) == 1, "a listening socket");
+    close(l);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("rights-listener-connect", connect(c, (struct sockaddr *)&a, len) == 0,
+          "connect after the sender closed its listening socket");
+    char buf[16] = {0};
+    check("rights-listener-accepted", read(c, buf, sizeof buf) == 8 && !strcmp(buf, "accepted"),
+          "the child accepted");
+    check("rights-listener-child", wait_child(pid) == 0, "the child failed");
+    close(c);
+    close(sv[0]);
+    unlink(path);
+}
+
 /* Processes that share nothing but a socket's name: a spawned copy of this program
  * connects and is sent a pipe's write end. */
 static int rights_client_main(const char *path)
@@ -1221,6 +1268,7 @@ int main(int argc, char **argv)
         named_dgram(dir);
         many(dir);
         rights_unrelated(dir, argv[0]);
+        rights_listener(dir);
         rmdir(dir);
     } else {
         check("mkdir", 0, dir);
