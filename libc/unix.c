@@ -391,14 +391,15 @@ static bool dest_ready(struct area *a)
 }
 
 /* One datagram to receiver a (a bound datagram socket's object), without waiting. */
-int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n)
+int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n,
+                       const struct unix_rights *rights)
 {
     uint32_t type = __atomic_load_n(&a->h->type, __ATOMIC_ACQUIRE);
     if (type && type != SOCK_DGRAM)
         return -EPROTOTYPE;
     if (unix_counted(a, 0) <= 0)
         return -ECONNREFUSED;
-    return ring_send(a, 0, SOCK_DGRAM, buf, n, s->bound ? &s->name : NULL, -1, NULL);
+    return ring_send(a, 0, SOCK_DGRAM, buf, n, s->bound ? &s->name : NULL, -1, rights);
 }
 
 /* The next record of ring d at tail (used bytes in it): its header, checked; false if
@@ -602,7 +603,7 @@ static int64_t unix_write(struct vfs_file *f, const void *buf, size_t n, uint64_
     (void)off;
     struct usock *s = usock_of_node(f->node);
     if (!s->conn && s->dest)
-        return unix_dest_send(s, s->dest, buf, n);
+        return unix_dest_send(s, s->dest, buf, n, NULL);
     if (!s->conn)
         return -ENOTCONN;
     return unix_conn_send(s, buf, n, NULL);
@@ -689,7 +690,8 @@ static void unix_close(struct vfs_file *f)
         unix_wake(s->conn); /* the peer may see end of file or EPIPE now */
     }
     if (s->counts_lst) {
-        unix_count(s->lst, 0, -1);
+        if (unix_count(s->lst, 0, -1) == 0 && !s->listening) /* a bound datagram socket's */
+            unix_ctl_drain(s->lst, 0); /* descriptors will never be received */
         unix_wake(s->lst);
     }
 }

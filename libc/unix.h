@@ -153,7 +153,8 @@ unsigned unix_upoll(struct usock *s);                    /* s's readiness (POLLI
 int64_t unix_conn_send(struct usock *s, const void *buf, size_t n,
                        const struct unix_rights *rights);
 /* One datagram to receiver a (a bound datagram socket's object), without waiting. */
-int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n);
+int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n,
+                       const struct unix_rights *rights); /* rights as unix_conn_send's */
 /* One receive without waiting: count, 0 at end of file, -EAGAIN, -errno. */
 int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t *full,
                        struct name *from, struct unix_rights *rights);

@@ -61,10 +61,12 @@ static long do_send(int fd, struct usock *s, const uint8_t *buf, uint64_t n, int
 
 /* One datagram to receiver a, waiting for room unless non-blocking. */
 static long dgram_send(int fd, struct usock *s, struct area *a, const uint8_t *buf, uint64_t n,
-                       int flags)
+                       int flags, struct unix_rights *rights)
 {
     for (;;) {
-        long r = unix_dest_send(s, a, buf, n);
+        long r = unix_dest_send(s, a, buf, n, rights);
+        if (r >= 0 && rights)
+            rights->n = 0; /* they went with the datagram: the receiver's now */
         if (r != -EAGAIN || nonblocking(fd, flags))
             return r;
         uint64_t bits;
@@ -98,8 +100,6 @@ static long send_rights(int fd, uint64_t buf, uint64_t n, int flags, uint64_t ua
     if (uaddr && len) {
         if (s->type != SOCK_DGRAM || s->conn)
             return s->conn ? -EISCONN : -EOPNOTSUPP;
-        if (rights && rights->n)
-            return -EOPNOTSUPP; /* (descriptors go over connections only: logged by sendmsg) */
         struct name to;
         struct area *a;
         long rc = unix_get_name(uaddr, len, &to);
@@ -109,14 +109,12 @@ static long send_rights(int fd, uint64_t buf, uint64_t n, int flags, uint64_t ua
             rc = unix_dest_get(&to, &a);
         if (rc)
             return rc;
-        rc = dgram_send(fd, s, a, (const uint8_t *)buf, n, flags);
+        rc = dgram_send(fd, s, a, (const uint8_t *)buf, n, flags, rights);
         unix_area_put(a);
         return rc;
     }
-    if (!s->conn && s->dest && rights && rights->n)
-        return -EOPNOTSUPP; /* (descriptors go over connections only: logged by sendmsg) */
     if (!s->conn && s->dest)
-        return dgram_send(fd, s, s->dest, (const uint8_t *)buf, n, flags);
+        return dgram_send(fd, s, s->dest, (const uint8_t *)buf, n, flags, rights);
     if (!s->conn)
         return -ENOTCONN;
     return do_send(fd, s, (const uint8_t *)buf, n, flags, rights);
@@ -307,8 +305,8 @@ long rt_unix_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen
     return 0;
 }
 
-/* sendmsg: the vector gathered (a record is sent whole); SCM_RIGHTS over a connection
- * (unix_rights.c), SCM_CREDENTIALS checked (docs/unix-sockets.md). */
+/* sendmsg: the vector gathered (a record is sent whole); SCM_RIGHTS (unix_rights.c),
+ * SCM_CREDENTIALS checked (docs/unix-sockets.md). */
 long rt_unix_sendmsg(int fd, uint64_t umsg, int flags)
 {
     struct l_msghdr m;
@@ -317,21 +315,10 @@ long rt_unix_sendmsg(int fd, uint64_t umsg, int flags)
     if (rc)
         return rc;
     struct unix_rights rights = {0};
-    struct usock *s = unix_fd_usock(fd);
     if (m.controllen) {
         long e = unix_rights_get(&m, &rights);
         if (e)
             return e;
-        if (rights.n && !s->conn) {
-            static bool said;
-            if (!said) {
-                said = true;
-                rt_log("[runtime] sendmsg(AF_UNIX) with SCM_RIGHTS on a socket that is not "
-                       "connected: EOPNOTSUPP\n");
-            }
-            unix_rights_drop(&rights);
-            return -EOPNOTSUPP;
-        }
     }
     uint8_t *buf = rt_alloc(total ? total : 1);
     long r = -ENOMEM;

@@ -1137,6 +1137,102 @@ static void rights_fork(void)
     close(sv[0]);
 }
 
+/* Descriptors to a bound datagram socket by its name, and given back when the receiver
+ * closes without reading them. */
+static void rights_named_dgram(const char *dir)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/rights.dgram", dir);
+    struct sockaddr_un a;
+    socklen_t len = set_addr(&a, path);
+    int r = socket(AF_UNIX, SOCK_DGRAM, 0), s = socket(AF_UNIX, SOCK_DGRAM, 0), p[2];
+    bind(r, (struct sockaddr *)&a, len);
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = {"n", 1};
+    struct msghdr m = {0};
+    m.msg_name = &a;
+    m.msg_namelen = len;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof u.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    pipe(p);
+    memcpy(CMSG_DATA(c), &p[0], sizeof(int));
+    check("rights-sendto-name", sendmsg(s, &m, 0) == 1, "a datagram with a descriptor to a name");
+    close(p[0]);
+    int fds[8], n, mf;
+    char buf[8] = {0};
+    ssize_t got = recv_fds(r, buf, sizeof buf, fds, 1, &n, &mf, 0);
+    check("rights-sendto-name-recv",
+          got == 1 && n == 1 && write(p[1], "z", 1) == 1 && read(fds[0], buf, sizeof buf) == 1 &&
+              buf[0] == 'z',
+          "the pipe received by name");
+    if (n == 1)
+        close(fds[0]);
+    close(p[1]);
+    pipe(p);
+    memcpy(CMSG_DATA(c), &p[0], sizeof(int));
+    sendmsg(s, &m, 0);
+    close(p[0]);
+    close(r); /* unread: the descriptor goes */
+    check("rights-unread-closed", pipe_broken(p[1]), "a read end left open in an unread datagram");
+    close(p[1]);
+    close(s);
+    unlink(path);
+}
+
+/* Many round trips of one byte between a parent and a fork child that both block in read,
+ * over a socketpair and over two pipes (issue 18: a wake-up taken by the wrong end hung
+ * such a loop for good). */
+static void pingpong(int pipes, const char *name)
+{
+    int a[2], b[2];
+    if (pipes) {
+        pipe(a);
+        pipe(b);
+    } else {
+        socketpair(AF_UNIX, SOCK_STREAM, 0, a);
+        b[0] = a[1], b[1] = a[0]; /* the child reads and writes a[1], the parent a[0] */
+    }
+    /* parent writes a[1]... (pipes) or a[0] (pair); child reads the other end */
+    int pw = pipes ? a[1] : a[0], pr = pipes ? b[0] : a[0];
+    int cr = pipes ? a[0] : a[1], cw = pipes ? b[1] : a[1];
+    pid_t pid = fork();
+    if (pid == 0) {
+        char ch;
+        close(pw); /* the parent's ends: its close is the child's end of file */
+        if (pipes)
+            close(pr);
+        while (read(cr, &ch, 1) == 1)
+            if (write(cw, &ch, 1) != 1)
+                _exit(2);
+        _exit(0);
+    }
+    if (pipes) {
+        close(a[0]);
+        close(b[1]);
+    } else {
+        close(a[1]);
+    }
+    int ok = 1;
+    for (int i = 0; i < 2000 && ok; i++) {
+        char ch = (char)i, back = 0;
+        ok = write(pw, &ch, 1) == 1 && read(pr, &back, 1) == 1 && back == ch;
+    }
+    check(name, ok, "a round trip failed");
+    close(pw);
+    if (pipes)
+        close(pr);
+    wait_child(pid);
+}
+
 /* A listening socket goes to a fork child, which accepts what comes after the parent
  * closed its own. */
 static void rights_listener(const char *dir)
@@ -1259,6 +1355,8 @@ int main(int argc, char **argv)
     waitall();
     spawn_inherit(argv[0]);
     blocking_wakeups();
+    pingpong(0, "pair-pingpong-2000");
+    pingpong(1, "pipe-pingpong-2000");
     rights_local();
     rights_fork();
     char dir[64];
@@ -1269,6 +1367,7 @@ int main(int argc, char **argv)
         many(dir);
         rights_unrelated(dir, argv[0]);
         rights_listener(dir);
+        rights_named_dgram(dir);
         rmdir(dir);
     } else {
         check("mkdir", 0, dir);
