@@ -845,7 +845,9 @@ void unix_set_cred(struct unix_hdr *h, int side)
 
 long unix_pass(struct usock *s, uint64_t *id, unsigned *counts, int delta)
 {
-    if (s->listening && s->lst) { /* its listener object: the listening count is side 0's */
+    /* a listening socket, or a bound datagram socket connected to nobody: its name's
+     * object, whose side 0 counts it */
+    if (s->lst && s->counts_lst && !s->conn && !s->dest) {
         *id = s->lst->id;
         *counts = 1;
         unix_count_inflight(s->lst, 0, delta);
@@ -859,8 +861,10 @@ long unix_pass(struct usock *s, uint64_t *id, unsigned *counts, int delta)
     return 0;
 }
 
-/* A received listening socket: its listener object a (held), as a descriptor. */
-static long adopt_listener(struct area *a, uint32_t type, uint32_t status, uint32_t fdflags)
+/* A received listening socket (or bound datagram socket, listening false): its name's
+ * object a (held), as a descriptor. */
+static long adopt_listener(struct area *a, uint32_t type, bool listening, uint32_t status,
+                           uint32_t fdflags)
 {
     struct usock *s = NULL;
     long rc = unix_usock_new(type, &s);
@@ -875,7 +879,8 @@ static long adopt_listener(struct area *a, uint32_t type, uint32_t status, uint3
     s->name.path[len] = 0;
     s->name.len = len;
     s->lst = a;
-    s->listening = s->bound = s->counts_lst = true;
+    s->bound = s->counts_lst = true;
+    s->listening = listening;
     if (len && !s->name.path[0]) /* it holds the abstract name too (unix_release) */
         __atomic_add_fetch(&a->h->bound, 1, __ATOMIC_ACQ_REL);
     a->refs++;
@@ -895,8 +900,10 @@ long unix_adopt(uint64_t ticket, int side, uint32_t status, uint32_t fdflags)
     struct usock *s = NULL;
     if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
         rc = -EIO; /* a header no runtime of ours wrote */
-    if (!rc && side == 2)
-        return adopt_listener(a, type, status, fdflags);
+    if (!rc && (side == 2 || (side == 3 && type == SOCK_DGRAM)))
+        return adopt_listener(a, type, side == 2, status, fdflags);
+    if (side > 1)
+        rc = -EIO;
     if (!rc)
         rc = unix_usock_new(type, &s);
     if (rc) {

@@ -43,13 +43,16 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
         if (!said) {
             said = true;
             rt_log("[runtime] SCM_RIGHTS: only pipe ends, FIFOs open for one side and "
-                   "connected or listening AF_UNIX sockets are passed; others: EOPNOTSUPP\n");
+                   "connected, listening or bound datagram AF_UNIX sockets are passed; others: "
+                   "EOPNOTSUPP\n");
         }
         return rc;
     }
     bool nonblock = (f->flags & O_NONBLOCK) != 0;
-    *info = s ? PASS_INFO(PASS_UNIX, s->listening ? 2 : s->side, s->type, nonblock)
-              : PASS_INFO(PASS_PIPE, sub, 0, nonblock);
+    /* a socket's sub: its side of a connection, 2 listening, 3 a bound datagram socket */
+    uint32_t how = s && s->conn ? (uint32_t)s->side : s && s->listening ? 2u : 3u;
+    *info =
+        s ? PASS_INFO(PASS_UNIX, how, s->type, nonblock) : PASS_INFO(PASS_PIPE, sub, 0, nonblock);
     struct cx_ret r =
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 3, 0), RT_PASS_PUT, id, counts, 0);
     long t = r.err ? -ENOMEM : (long)r.rdx;
@@ -143,7 +146,7 @@ uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, in
         long fd = -EIO;
         if (PASS_KIND(info) == PASS_PIPE)
             fd = rt_pipe_adopt(r->ticket[i], PASS_SUB(info), status, fdflags);
-        else if (PASS_KIND(info) == PASS_UNIX && PASS_SUB(info) <= 2)
+        else if (PASS_KIND(info) == PASS_UNIX && PASS_SUB(info) <= 3)
             fd = unix_adopt(r->ticket[i], (int)PASS_SUB(info), status, fdflags);
         else
             cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, r->ticket[i], 0, 0);

@@ -1188,6 +1188,45 @@ static void rights_named_dgram(const char *dir)
     unlink(path);
 }
 
+/* A bound datagram socket goes to a fork child, which receives what is sent to its name
+ * after the parent closed its own. */
+static void rights_bound_dgram(const char *dir)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/pass.dgram", dir);
+    struct sockaddr_un a;
+    socklen_t len = set_addr(&a, path);
+    int r = socket(AF_UNIX, SOCK_DGRAM, 0), sv[2];
+    bind(r, (struct sockaddr *)&a, len);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        close(r);
+        int fds[8], n, mf;
+        char buf[16] = {0};
+        if (recv_fds(sv[1], buf, sizeof buf, fds, 1, &n, &mf, 0) != 1 || n != 1)
+            _exit(2);
+        struct sockaddr_un b;
+        socklen_t bl = sizeof b;
+        if (getsockname(fds[0], (struct sockaddr *)&b, &bl) || strcmp(b.sun_path, path))
+            _exit(3);
+        if (recv(fds[0], buf, sizeof buf, 0) != 8 || memcmp(buf, "to child", 8))
+            _exit(4);
+        _exit(0);
+    }
+    close(sv[1]);
+    check("rights-bound-dgram-send", send_fds(sv[0], "D", &r, 1) == 1, "a bound datagram socket");
+    close(r);
+    int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    check("rights-bound-dgram-sendto", sendto(s, "to child", 8, 0, (struct sockaddr *)&a, len) == 8,
+          "a datagram to the name after the sender closed its socket");
+    check("rights-bound-dgram-child", wait_child(pid) == 0, "the child failed");
+    close(s);
+    close(sv[0]);
+    unlink(path);
+}
+
 /* Many round trips of one byte between a parent and a fork child that both block in read,
  * over a socketpair and over two pipes (issue 18: a wake-up taken by the wrong end hung
  * such a loop for good). */
@@ -1368,6 +1407,7 @@ int main(int argc, char **argv)
         rights_unrelated(dir, argv[0]);
         rights_listener(dir);
         rights_named_dgram(dir);
+        rights_bound_dgram(dir);
         rmdir(dir);
     } else {
         check("mkdir", 0, dir);
