@@ -124,25 +124,18 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
     0xe4                   /* w0 pid (-1 any), w1 options; reply w0 pid, 0 or -errno, w1 status,   \
                               w2 and w3 a reaped child's CPU and system ns */
 #define RT_LABEL_PGRP 0xe5 /* w0 RT_PGRP_*, w1 pid, w2 pgid; reply w0 result */
-#define RT_LABEL_SHARED_NEW 0xe6  /* w0 pages, w1 slot for the memory, w2 for the notif */
-                                  /* (0: memory only, MAP_SHARED anonymous memory); */
-                                  /* reply w0 the object's id or -errno */
-#define RT_LABEL_SHARED_DROP 0xe7 /* w0 id: this process holds it no more */
-#define RT_LABEL_FIFO 0xf9        /* w0 st_dev, w1 st_ino of a FIFO file, w2 slot for the */
-                                  /* memory, w3 for the notification: its pipe (made by */
-                                  /* the first opener); reply w0 the entry's id or -errno */
-#define RT_LABEL_UNIX 0xfd        /* as RT_LABEL_FIFO, for AF_UNIX sockets (w0, w1 a key */
-                                  /* of libc/unix.c): the same table, another kind */
-#define RT_LABEL_PASS 0xd4        /* w0 RT_PASS_*: descriptors in flight (SCM_RIGHTS) */
-#define RT_PASS_PUT 1         /* w1 a held pipe-like object's id, w2 the counts its description */
-                              /* adds (1 readers, 2 writers: taken out if it is dropped); reply */
-                              /* w0 a ticket (> 0) or -errno */
-#define RT_PASS_TAKE 2        /* w1 ticket, w2 slot for the memory, w3 for the notification: */
-                              /* reply w0 this process's entry id for the object, or -errno */
-#define RT_PASS_DROP 3        /* w1 ticket: never to be taken (its counts come out); reply 0 */
-#define RT_LABEL_SESSION 0xeb /* IPC buffer words 0..3 service, 4..15 label, 16 quota to */
-                              /* donate, 17 slot for the endpoint, 18 for the memory; */
-                              /* reply w0 the session's shared-object id or -errno */
+#define RT_LABEL_SHARED_NEW 0xe6      /* w0 pages, w1 slot for the memory, w2 for the notif */
+                                      /* (0: memory only, MAP_SHARED anonymous memory); */
+                                      /* reply w0 the object's id or -errno */
+#define RT_LABEL_SHARED_DROP 0xe7     /* w0 id: this process holds it no more */
+#define RT_LABEL_FIFO 0xf9            /* w0 st_dev, w1 st_ino of a FIFO file, w2 slot for the */
+                                      /* memory, w3 for the notification: its pipe (made by */
+                                      /* the first opener); reply w0 the entry's id or -errno */
+#define RT_LABEL_UNIX 0xfd            /* as RT_LABEL_FIFO, for AF_UNIX sockets (w0, w1 a key */
+                                      /* of libc/unix.c): the same table, another kind */
+#define RT_LABEL_SESSION 0xeb         /* IPC buffer words 0..3 service, 4..15 label, 16 quota to */
+                                      /* donate, 17 slot for the endpoint, 18 for the memory; */
+                                      /* reply w0 the session's shared-object id or -errno */
 #define RT_SESSIONS_BASE 0x2d000000ul /* session buffers (struct fs_buf), shared across fork */
 #define RT_MAX_SESSIONS 32
 #define RT_LABEL_KILL 0xe8 /* w0 pid (as kill(2)), w1 signal; reply w0 0 or -errno */
@@ -224,5 +217,14 @@ struct rt_info {
     char args[3072];
 };
 _Static_assert(sizeof(struct rt_info) <= 4096, "rt_info is one page");
+
+/* Descriptors in flight (SCM_RIGHTS; posix-spawn/passing.c, docs/unix-sockets.md). */
+#define RT_LABEL_PASS 0xd4 /* w0 RT_PASS_*, then its words */
+#define RT_PASS_PUT 1      /* w1 a held pipe-like object's id, w2 the counts its description */
+                           /* adds (1 readers, 2 writers: taken out if it is dropped); */
+                           /* reply w0 a ticket (> 0) or -errno */
+#define RT_PASS_TAKE 2     /* w1 ticket, w2 slot for the memory, w3 for the notification: */
+                           /* reply w0 this process's entry id for the object, or -errno */
+#define RT_PASS_DROP 3     /* w1 ticket: never to be taken (its counts come out); reply 0 */
 
 #endif
