@@ -1229,7 +1229,10 @@ static void rights_bound_dgram(const char *dir)
 
 /* Many round trips of one byte between a parent and a fork child that both block in read,
  * over a socketpair and over two pipes (issue 18: a wake-up taken by the wrong end hung
- * such a loop for good). */
+ * such a loop for good; the window is a preemption between a look and a wait, so this
+ * catches it only by chance: the runtime before the fix passed it too, under ICOUNT.
+ * The case that hung every time is posixbench -c tcp_roundtrip,tcp_stream_128k,
+ * unix_roundtrip under CAPIX_ICOUNT=1, docs/unix-sockets.md "Waits"). */
 static void pingpong(int pipes, const char *name)
 {
     int a[2], b[2];
