@@ -1229,10 +1229,10 @@ static void rights_bound_dgram(const char *dir)
 
 /* Many round trips of one byte between a parent and a fork child that both block in read,
  * over a socketpair and over two pipes (issue 18: a wake-up taken by the wrong end hung
- * such a loop for good; the window is a preemption between a look and a wait, so this
- * catches it only by chance: the runtime before the fix passed it too, under ICOUNT.
- * The case that hung every time is posixbench -c tcp_roundtrip,tcp_stream_128k,
- * unix_roundtrip under CAPIX_ICOUNT=1, docs/unix-sockets.md "Waits"). */
+ * such a loop for good; its window is a preemption between a look and a wait, which the
+ * varying pause moves over the whole round trip: with the runtime before the fix the
+ * pair's loop hung every time, under CAPIX_ICOUNT=1 and without; 2,000 plain round trips
+ * did not). */
 static void pingpong(int pipes, const char *name)
 {
     int a[2], b[2];
@@ -1264,9 +1264,13 @@ static void pingpong(int pipes, const char *name)
         close(a[1]);
     }
     int ok = 1;
-    for (int i = 0; i < 2000 && ok; i++) {
+    for (int i = 0; i < 20000 && ok; i++) {
         char ch = (char)i, back = 0;
-        ok = write(pw, &ch, 1) == 1 && read(pr, &back, 1) == 1 && back == ch;
+        ok = write(pw, &ch, 1) == 1;
+        /* a varying pause, so that preemptions fall at every point of the round trip */
+        for (volatile int k = (i * 7919) % 3000; k > 0; k--)
+            ;
+        ok = ok && read(pr, &back, 1) == 1 && back == ch;
     }
     check(name, ok, "a round trip failed");
     close(pw);
@@ -1397,8 +1401,8 @@ int main(int argc, char **argv)
     waitall();
     spawn_inherit(argv[0]);
     blocking_wakeups();
-    pingpong(0, "pair-pingpong-2000");
-    pingpong(1, "pipe-pingpong-2000");
+    pingpong(0, "pair-pingpong-20000");
+    pingpong(1, "pipe-pingpong-20000");
     rights_local();
     rights_fork();
     char dir[64];
