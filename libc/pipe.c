@@ -10,7 +10,9 @@
  * its inherited ones), which gives end of file and EPIPE. Writes of at most PIPE_BUF
  * (4096) bytes are atomic: writers serialise on a spin lock in the header. The VFS
  * never blocks: an empty or full pipe answers -EAGAIN, and the runtime (fs.c) waits
- * on the pipe's notification, which every change signals, then tries again.
+ * for a change of the side's count in the header (futex words after the launcher's
+ * part, struct pipe_waits), which every change bumps, then tries again; every change
+ * also signals the pipe's notification, on which poll and select wait.
  *
  * FIFOs (named pipes) are the same pipes, found by the file's identity: opening a FIFO
  * file (vfs_env.fifo_open) asks the launcher for the pipe of (st_dev, st_ino)
@@ -92,9 +94,54 @@ static void count(struct pipe *p, bool reader, int32_t n)
     __atomic_add_fetch(reader ? &p->ring->readers : &p->ring->writers, n, __ATOMIC_ACQ_REL);
 }
 
+/* In the header page after the launcher's part: for each side (0 the readers, 1 the
+ * writers) a count of the changes its blocked calls wait for and how many sleep on it
+ * (futex words: a notification wakes one waiter, which may be the wrong end's, and a
+ * wake taken so was lost; docs/unix-sockets.md, "Waits", has the story). */
+struct pipe_waits {
+    volatile uint32_t ev[2], waiters[2];
+};
+#define PIPE_WAITS_OFF 2048u
+_Static_assert(sizeof(struct rt_pipe_ring) <= PIPE_WAITS_OFF, "the waits after the counts");
+
+static struct pipe_waits *waits_of(struct pipe *p)
+{
+    return (struct pipe_waits *)((uint8_t *)p->ring + PIPE_WAITS_OFF);
+}
+
+/* Tells side's blocked calls (-1: both sides') and the pollers that p changed. */
+static void wake_side(struct pipe *p, int side)
+{
+    struct pipe_waits *w = waits_of(p);
+    for (int d = 0; d < 2; d++) {
+        if (side >= 0 && d != side)
+            continue;
+        /* the count first, then the sleepers: a waiter counts itself before it reads the
+         * count, so either it sees this change or this sees it asleep */
+        __atomic_add_fetch(&w->ev[d], 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&w->waiters[d], __ATOMIC_SEQ_CST)) {
+            uint64_t woken;
+            cx_futex_wake(rt->slot_pd, (uint64_t)&w->ev[d], 1u << 30, &woken);
+        }
+    }
+    cx_notif_signal(p->slot_notif, 1); /* poll and select wait on the notification */
+}
+
 static void wake(struct pipe *p)
 {
-    cx_notif_signal(p->slot_notif, 1);
+    wake_side(p, -1);
+}
+
+/* Sleeps, without the runtime lock, while side's change count of p is still seen (up
+ * to the safety bound: the launcher tells of a killed process's ends by the
+ * notification only): the kernel's answer. */
+static long sleep_unless(struct pipe *p, int side, uint32_t seen)
+{
+    rt_unlock();
+    long err =
+        cx_futex_wait(rt->slot_pd, (uint64_t)&waits_of(p)->ev[side], seen, PIPE_WAIT_SAFETY_NS);
+    rt_lock();
+    return err;
 }
 
 static int64_t pipe_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
@@ -113,7 +160,7 @@ static int64_t pipe_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
         done += k;
     }
     __atomic_add_fetch(&r->tail, n, __ATOMIC_RELEASE);
-    wake(p);
+    wake_side(p, 1); /* room for the writers */
     return (int64_t)n;
 }
 
@@ -141,7 +188,7 @@ static int64_t pipe_write(struct vfs_file *f, const void *buf, size_t n, uint64_
     }
     __atomic_add_fetch(&r->head, n, __ATOMIC_RELEASE);
     ring_unlock(r);
-    wake(p);
+    wake_side(p, 0); /* data for the readers */
     return (int64_t)n;
 }
 
@@ -343,7 +390,7 @@ static int pipe_fs_ready(void)
 
 /* A pipe mapped into a free area: a new one (fifo false), or the FIFO pipe of
  * (dev, ino) from the launcher. Its nodes have no reference yet. */
-static long pipe_new(bool fifo, uint64_t dev, uint64_t ino, struct pipe **out)
+static long pipe_new(bool fifo, uint64_t dev, uint64_t ino, uint64_t ticket, struct pipe **out)
 {
     unsigned index = 0;
     while (index < RT_MAX_PIPES && area_used[index])
@@ -360,10 +407,12 @@ static long pipe_new(bool fifo, uint64_t dev, uint64_t ino, struct pipe **out)
     long id = -ENOMEM;
     if (p->slot_mem && p->slot_notif) {
         struct cx_ret r =
-            fifo ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FIFO, 4, 0), dev, ino, p->slot_mem,
-                                   p->slot_notif)
-                 : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
-                                   RT_PIPE_AREA / CX_PAGE_SIZE, p->slot_mem, p->slot_notif, 0);
+            fifo     ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FIFO, 4, 0), dev, ino, p->slot_mem,
+                                       p->slot_notif)
+            : ticket ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE, ticket,
+                                       p->slot_mem, p->slot_notif)
+                     : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
+                                       RT_PIPE_AREA / CX_PAGE_SIZE, p->slot_mem, p->slot_notif, 0);
         id = r.err ? -ENOMEM : (long)r.rdx;
     }
     uint64_t va = RT_PIPES_BASE + index * RT_PIPE_AREA;
@@ -408,7 +457,7 @@ long rt_pipe2(int *fds, int flags)
     struct pipe *p;
     long rc = pipe_fs_ready();
     if (!rc)
-        rc = pipe_new(false, 0, 0, &p);
+        rc = pipe_new(false, 0, 0, 0, &p);
     if (rc)
         return rc;
     /* the two descriptions; the nodes hold the pipe while any is open */
@@ -437,6 +486,49 @@ long rt_pipe2(int *fds, int flags)
     fds[0] = fd0;
     fds[1] = fd1;
     return 0;
+}
+
+/* ---- descriptors in flight (SCM_RIGHTS, unix_rights.c) ---- */
+
+long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *accmode, int delta)
+{
+    struct pipe *p = pipe_fs && f->node->fs == pipe_fs ? pipe_of(f->node) : NULL;
+    if (!p || (f->flags & O_ACCMODE) == O_RDWR) /* (a FIFO open for both: not passed) */
+        return -EOPNOTSUPP;
+    *id = p->id;
+    *counts = (reads(f) ? 1u : 0u) | (writes(f) ? 2u : 0u);
+    *accmode = f->flags & O_ACCMODE;
+    if (reads(f))
+        __atomic_add_fetch(&p->ring->readers, delta, __ATOMIC_ACQ_REL);
+    if (writes(f))
+        __atomic_add_fetch(&p->ring->writers, delta, __ATOMIC_ACQ_REL);
+    return 0;
+}
+
+long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t fdflags)
+{
+    struct pipe *p;
+    if (accmode != O_RDONLY && accmode != O_WRONLY)
+        return -EIO;
+    long rc = pipe_fs_ready();
+    if (!rc)
+        rc = pipe_new(false, 0, 0, ticket, &p);
+    if (rc)
+        return rc;
+    struct vfs_file *f = NULL;
+    int e = accmode == O_WRONLY;
+    p->released[!e] = true; /* only this end is held here */
+    rc = vfs_file_open_node(&p->end[e], accmode | (status & O_NONBLOCK), &f);
+    /* the new description counts itself (pipe_open); the one in flight goes */
+    __atomic_sub_fetch(e ? &p->ring->writers : &p->ring->readers, 1, __ATOMIC_ACQ_REL);
+    long fd = rc ? rc : vfs_install_fd(rt_vfs, f, 0, (fdflags & O_CLOEXEC) != 0);
+    if (fd < 0) {
+        if (f)
+            vfs_file_put(f); /* releases the end, and the pipe with it */
+        else
+            pipe_release(&p->end[e]);
+    }
+    return fd;
 }
 
 /* A fork child: its inherited descriptions of each pipe count as open ends too. */
@@ -477,20 +569,23 @@ int rt_pipe_wait(struct vfs_file *f, unsigned events)
     struct pipe *p = pipe_fs && f->node->fs == pipe_fs ? pipe_of(f->node) : NULL;
     if (!p)
         return 0;
-    while (!(pipe_poll(f, events) & (events | POLLHUP | POLLERR))) {
-        uint64_t bits;
-        rt_unlock();
-        /* bounded: every process with an end waits on this one notification, and a wake
-         * taken by the wrong waiter must not leave the right one blocked for good (a
-         * FIFO reader once waited for ever for the end of file under make test's load) */
-        long err = cx_notif_wait(p->slot_notif, PIPE_WAIT_SAFETY_NS, &bits);
-        rt_lock();
-        if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
-            return -EINTR;
+    int side = (events & POLLIN) ? 0 : 1, rc = 1;
+    struct pipe_waits *w = waits_of(p);
+    vfs_file_get(f); /* the pipe stays mapped while this waits, whoever closes f */
+    __atomic_add_fetch(&w->waiters[side], 1, __ATOMIC_SEQ_CST);
+    for (;;) {
+        uint32_t seen = __atomic_load_n(&w->ev[side], __ATOMIC_SEQ_CST);
+        if (pipe_poll(f, events) & (events | POLLHUP | POLLERR))
+            break;
+        long err = sleep_unless(p, side, seen);
+        if (err == CX_E_INTERRUPTED && rt_signal_interrupted()) {
+            rc = -EINTR;
+            break;
+        }
     }
-    /* others may wait on the same notification: pass the wake-up on */
-    wake(p);
-    return 1;
+    __atomic_sub_fetch(&w->waiters[side], 1, __ATOMIC_SEQ_CST);
+    vfs_file_put(f);
+    return rc;
 }
 
 /* The notification a pipe end's changes signal, or 0 if f is no pipe. */
@@ -514,7 +609,7 @@ int rt_fifo_open(void *ctx, struct vfs_node *node, uint32_t flags, struct vfs_fi
             q->fifo_ino == node->ino)
             p = q;
     if (!p) {
-        long r = pipe_new(true, node->fs->dev, node->ino, &p);
+        long r = pipe_new(true, node->fs->dev, node->ino, 0, &p);
         if (r)
             return (int)r;
         p->released[1] = true; /* a FIFO uses end[0] only */
@@ -546,19 +641,25 @@ int rt_fifo_open_wait(int fd)
     uint32_t seen = (uint32_t)(uintptr_t)f->priv;
     volatile int32_t *others = acc == O_RDONLY ? &r->writers : &r->readers;
     volatile uint32_t *opens = acc == O_RDONLY ? &r->write_opens : &r->read_opens;
-    uint64_t notif = p->slot_notif;
-    while (!__atomic_load_n(others, __ATOMIC_ACQUIRE) &&
-           __atomic_load_n(opens, __ATOMIC_ACQUIRE) == seen) {
-        uint64_t bits;
-        rt_unlock();
-        long err = cx_notif_wait(notif, CX_TIMEOUT_NONE, &bits);
-        rt_lock();
-        if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
-            return -EINTR;
-        f = vfs_fd_file(rt_vfs, fd);
-        if (!f || pipe_of(f->node) != p)
-            return 0; /* another thread closed it meanwhile */
+    /* an open of the other side changes both sides' counts (pipe_open wakes both) */
+    int side = acc == O_RDONLY ? 0 : 1, rc = 0;
+    struct pipe_waits *w = waits_of(p);
+    vfs_file_get(f);
+    __atomic_add_fetch(&w->waiters[side], 1, __ATOMIC_SEQ_CST);
+    for (;;) {
+        uint32_t ev = __atomic_load_n(&w->ev[side], __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(others, __ATOMIC_ACQUIRE) ||
+            __atomic_load_n(opens, __ATOMIC_ACQUIRE) != seen)
+            break;
+        long err = sleep_unless(p, side, ev);
+        if (err == CX_E_INTERRUPTED && rt_signal_interrupted()) {
+            rc = -EINTR;
+            break;
+        }
+        if (vfs_fd_file(rt_vfs, fd) != f)
+            break; /* another thread closed it meanwhile */
     }
-    wake(p); /* others may wait on the same notification: pass the wake-up on */
-    return 0;
+    __atomic_sub_fetch(&w->waiters[side], 1, __ATOMIC_SEQ_CST);
+    vfs_file_put(f);
+    return rc;
 }

@@ -95,6 +95,12 @@ void rt_sessions_after_narrow(void);
 void rt_terminals_after_narrow(void);
 int rt_pipe_wait(struct vfs_file *f, unsigned events);
 uint64_t rt_pipe_notif(struct vfs_file *f);
+/* A pipe end (or FIFO) to pass (SCM_RIGHTS): its object's id, the counts it adds (1
+ * readers, 2 writers), its access mode; its in-flight share of the counts moved by delta.
+ * 0, or -EOPNOTSUPP if f is no pipe of ours. */
+long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *accmode, int delta);
+/* A received pipe end (a ticket of the launcher) as a new descriptor: fd or -errno. */
+long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t fdflags);
 /* Sockets (socket.c): the calls, each 0/fd/count or -errno; the waits as for pipes. */
 long rt_socket(uint64_t domain, uint64_t type, uint64_t protocol);
 long rt_bind(int fd, uint64_t uaddr, uint64_t len);

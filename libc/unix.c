@@ -97,9 +97,36 @@ static void spin_unlock(volatile int32_t *l)
     __atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
+/* Counts a change for side's waiters of kind and wakes those asleep. */
+static void bump(struct area *a, int side, int kind)
+{
+    /* the count first, then the sleepers: a waiter counts itself in waiters before it
+     * reads ev (both sequentially consistent), so either it sees this change or this
+     * sees it waiting; and its futex wait compares ev, so a change in between ends it */
+    __atomic_add_fetch(&a->h->ev[side][kind], 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&a->h->waiters[side][kind], __ATOMIC_SEQ_CST)) {
+        uint64_t woken;
+        cx_futex_wake(rt->slot_pd, (uint64_t)&a->h->ev[side][kind], 1u << 30, &woken);
+    }
+}
+
+void unix_wake_kind(struct area *a, int side, int kind)
+{
+    bump(a, side & 1, kind & 1);
+    cx_notif_signal(a->slot_notif, 1); /* poll and select wait on the notification */
+}
+
+void unix_wake_side(struct area *a, int side)
+{
+    for (int d = 0; d < 2; d++)
+        if (side < 0 || d == side)
+            bump(a, d, WAIT_IN), bump(a, d, WAIT_OUT);
+    cx_notif_signal(a->slot_notif, 1);
+}
+
 void unix_wake(struct area *a)
 {
-    cx_notif_signal(a->slot_notif, 1);
+    unix_wake_side(a, -1);
 }
 
 /* Counts n descriptions of side in a's header (and this process's share of them). */
@@ -109,6 +136,12 @@ int32_t unix_count(struct area *a, int side, int32_t n)
     struct rt_pipe_ring *c = &a->h->counts;
     __atomic_add_fetch(side ? &c->writers_of[i] : &c->readers_of[i], n, __ATOMIC_ACQ_REL);
     return __atomic_add_fetch(side ? &c->writers : &c->readers, n, __ATOMIC_ACQ_REL);
+}
+
+void unix_count_inflight(struct area *a, int side, int32_t n)
+{
+    struct rt_pipe_ring *c = &a->h->counts;
+    __atomic_add_fetch(side ? &c->writers : &c->readers, n, __ATOMIC_ACQ_REL);
 }
 
 int32_t unix_counted(const struct area *a, int side)
@@ -132,7 +165,16 @@ void unix_area_put(struct area *a)
 
 /* A new object (named false), or the object of key (dev, ino) in the launcher's table,
  * mapped here with one reference: 0 or -errno. */
+static long area_get(int how, uint64_t dev, uint64_t ino, struct area **out);
+
 long unix_area_get(bool named, uint64_t dev, uint64_t ino, struct area **out)
+{
+    return area_get(named ? 1 : 0, dev, ino, out);
+}
+
+/* As unix_area_get: how 0 a new object, 1 the object of key (dev, ino), 2 the object of
+ * the launcher's ticket dev (a received descriptor). */
+static long area_get(int how, uint64_t dev, uint64_t ino, struct area **out)
 {
     struct area *a = rt_alloc(sizeof(*a));
     if (!a)
@@ -148,10 +190,12 @@ long unix_area_get(bool named, uint64_t dev, uint64_t ino, struct area **out)
     if (!a->slot_mem || !a->slot_notif)
         goto fail;
     struct cx_ret r =
-        named ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_UNIX, 4, 0), dev, ino, a->slot_mem,
-                                a->slot_notif)
-              : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
-                                RT_PIPE_AREA / CX_PAGE_SIZE, a->slot_mem, a->slot_notif, 0);
+        how == 1   ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_UNIX, 4, 0), dev, ino, a->slot_mem,
+                                     a->slot_notif)
+        : how == 2 ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE, dev,
+                                     a->slot_mem, a->slot_notif)
+                   : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0),
+                                     RT_PIPE_AREA / CX_PAGE_SIZE, a->slot_mem, a->slot_notif, 0);
     long id = r.err ? -ENOMEM : (long)r.rdx;
     if (id <= 0) {
         rc = id < 0 ? id : -ENOMEM;
@@ -269,7 +313,7 @@ bool unix_take_reset(struct usock *s)
 /* Writes into ring d of a, without waiting: bytes of a stream (as many as fit), or one
  * record with the sender's name (NULL: unnamed); the count, -EAGAIN, -EMSGSIZE, -EIO. */
 static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, size_t n,
-                         const struct name *from)
+                         const struct name *from, int wake, const struct unix_rights *rights)
 {
     uint32_t namelen = from ? from->len : 0;
     if (unix_records(type) && n > UNIX_RING - sizeof(struct rec) - NAME_MAX_UNIX)
@@ -281,8 +325,17 @@ static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, 
     uint64_t used = head - __atomic_load_n(&a->h->tail[d], __ATOMIC_ACQUIRE);
     uint64_t space = UNIX_RING - used;
     int64_t r;
+    uint64_t end = head;
+    struct unix_ctl *ctl = NULL;
+    if (rights && rights->n) { /* a free place for the descriptors, or none */
+        for (unsigned i = 0; i < UNIX_CTL_SLOTS && !ctl; i++)
+            if (__atomic_load_n(&a->h->ctl[d][i].state, __ATOMIC_ACQUIRE) == CTL_FREE)
+                ctl = &a->h->ctl[d][i];
+    }
     if (used > UNIX_RING) {
         r = -EIO;
+    } else if (rights && rights->n && !ctl) {
+        r = -ETOOMANYREFS; /* (Linux: too many descriptors in flight) */
     } else if (unix_records(type)) {
         if (space < sizeof(struct rec) + namelen + n) {
             r = -EAGAIN;
@@ -291,7 +344,7 @@ static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, 
             ring_copy(a, d, head, &hdr, sizeof(hdr), false);
             ring_copy(a, d, head + sizeof(hdr), (void *)(from ? from->path : ""), namelen, false);
             ring_copy(a, d, head + sizeof(hdr) + namelen, (void *)buf, n, false);
-            __atomic_store_n(&a->h->head[d], head + sizeof(hdr) + namelen + n, __ATOMIC_RELEASE);
+            end = head + sizeof(hdr) + namelen + n;
             r = (int64_t)n;
         }
     } else if (!space) {
@@ -299,23 +352,35 @@ static int64_t ring_send(struct area *a, int d, uint32_t type, const void *buf, 
     } else {
         size_t k = n < space ? n : (size_t)space;
         ring_copy(a, d, head, (void *)buf, k, false);
-        __atomic_store_n(&a->h->head[d], head + k, __ATOMIC_RELEASE);
+        end = head + k;
         r = (int64_t)k;
     }
-    spin_unlock(&a->h->wlock[d]);
+    if (ctl && r >= 0) { /* published before the head that shows the data */
+        ctl->nfds = rights->n;
+        ctl->pos = head;
+        ctl->len = end - head;
+        memcpy(ctl->ticket, rights->ticket, sizeof(ctl->ticket));
+        memcpy(ctl->info, rights->info, sizeof(ctl->info));
+        __atomic_store_n(&ctl->state, CTL_READY, __ATOMIC_RELEASE);
+    }
     if (r >= 0)
+        __atomic_store_n(&a->h->head[d], end, __ATOMIC_RELEASE);
+    spin_unlock(&a->h->wlock[d]);
+    if (r >= 0 && wake >= 0)
+        unix_wake_kind(a, wake, WAIT_IN); /* data for the reader */
+    else if (r >= 0)
         unix_wake(a);
     return r;
 }
 
-/* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno. */
-int64_t unix_conn_send(struct usock *s, const void *buf, size_t n)
+int64_t unix_conn_send(struct usock *s, const void *buf, size_t n, const struct unix_rights *rights)
 {
     if (s->type == SOCK_DGRAM && peer_gone(s))
         return -ECONNREFUSED;
     if (snd_shut(s))
         return -EPIPE;
-    return ring_send(s->conn, s->side, s->type, buf, n, NULL);
+    return ring_send(s->conn, s->side, s->type, buf, n, NULL, !s->side,
+                     rights); /* the reader's news */
 }
 
 /* Whether a datagram receiver (a bound name's object) can take a datagram now. */
@@ -326,14 +391,15 @@ static bool dest_ready(struct area *a)
 }
 
 /* One datagram to receiver a (a bound datagram socket's object), without waiting. */
-int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n)
+int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n,
+                       const struct unix_rights *rights)
 {
     uint32_t type = __atomic_load_n(&a->h->type, __ATOMIC_ACQUIRE);
     if (type && type != SOCK_DGRAM)
         return -EPROTOTYPE;
     if (unix_counted(a, 0) <= 0)
         return -ECONNREFUSED;
-    return ring_send(a, 0, SOCK_DGRAM, buf, n, s->bound ? &s->name : NULL);
+    return ring_send(a, 0, SOCK_DGRAM, buf, n, s->bound ? &s->name : NULL, -1, rights);
 }
 
 /* The next record of ring d at tail (used bytes in it): its header, checked; false if
@@ -349,22 +415,77 @@ static bool rec_at(struct area *a, int d, uint64_t tail, int64_t used, struct re
 
 /* One receive from ring d of a, without waiting: the count (*full: a record's whole
  * length), -EAGAIN when empty, -EIO when broken; the sender's name into from. */
-static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t n, bool peek,
-                         uint32_t *full, struct name *from)
+/* Takes a message's descriptors out of the header into r (appended, up to its room). */
+static void ctl_take(struct unix_ctl *c, struct unix_rights *r, unsigned room)
 {
+    uint32_t n = c->nfds;
+    for (uint32_t i = 0; i < n && i < UNIX_SCM_MAX; i++) {
+        if (r->n < room && r->n < UNIX_SCM_MAX) {
+            r->ticket[r->n] = c->ticket[i];
+            r->info[r->n++] = c->info[i];
+        } else { /* no room (a broken header's count): given back at once */
+            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, c->ticket[i], 0, 0);
+        }
+    }
+    __atomic_store_n(&c->state, CTL_FREE, __ATOMIC_RELEASE);
+}
+
+/* The first message with descriptors in ring d from tail on (*off: its distance), or
+ * NULL; one whose place makes no sense (its data gone) is taken into stale. Called with
+ * the ring's read lock. */
+static struct unix_ctl *ctl_next(struct area *a, int d, uint64_t tail, uint64_t *off,
+                                 struct unix_rights *stale)
+{
+    struct unix_ctl *best = NULL;
+    for (unsigned i = 0; i < UNIX_CTL_SLOTS; i++) {
+        struct unix_ctl *c = &a->h->ctl[d][i];
+        if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CTL_READY)
+            continue;
+        uint64_t o = c->pos - tail;
+        if (o >= UNIX_RING) {
+            ctl_take(c, stale, UNIX_SCM_MAX);
+            continue;
+        }
+        if (!best || o < *off)
+            best = c, *off = o;
+    }
+    return best;
+}
+
+void unix_ctl_drain(struct area *a, int d)
+{
+    struct unix_rights r;
+    for (unsigned i = 0; i < UNIX_CTL_SLOTS; i++) {
+        r.n = 0;
+        spin_lock(&a->h->rlock[d]);
+        struct unix_ctl *c = &a->h->ctl[d][i];
+        if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CTL_READY)
+            ctl_take(c, &r, UNIX_SCM_MAX);
+        spin_unlock(&a->h->rlock[d]);
+        unix_rights_drop(&r);
+    }
+}
+
+static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t n, bool peek,
+                         uint32_t *full, struct name *from, int wake, struct unix_rights *rights)
+{
+    struct unix_rights stale = {0};
     spin_lock(&a->h->rlock[d]);
-    uint64_t tail;
+    uint64_t tail, off = 0;
     int64_t used = ring_used(a, d, &tail), r;
     if (used <= 0) {
         r = used < 0 ? -EIO : -EAGAIN;
         goto out;
     }
+    struct unix_ctl *c = ctl_next(a, d, tail, &off, &stale);
     if (unix_records(type)) {
         struct rec hdr;
         if (!rec_at(a, d, tail, used, &hdr)) {
             r = -EIO;
             goto out;
         }
+        if (c && off == 0 && !peek) /* the record's descriptors */
+            ctl_take(c, rights, UNIX_SCM_MAX);
         if (from) {
             from->len = hdr.namelen;
             ring_copy(a, d, tail + sizeof(hdr), from->path, hdr.namelen, true);
@@ -379,6 +500,15 @@ static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t
         r = (int64_t)k;
     } else {
         size_t k = n < (uint64_t)used ? n : (size_t)used;
+        if (c && off < k) {
+            /* the bytes that came with descriptors: they are taken with the first of
+             * them, and a receive ends with them (Linux: the skb that had them) */
+            uint64_t len = c->len < UNIX_RING ? c->len : UNIX_RING;
+            if (off + len < k)
+                k = (size_t)(off + len);
+            if (!peek)
+                ctl_take(c, rights, UNIX_SCM_MAX);
+        }
         ring_copy(a, d, tail, buf, k, true);
         if (!peek)
             __atomic_store_n(&a->h->tail[d], tail + k, __ATOMIC_RELEASE);
@@ -387,7 +517,10 @@ static int64_t ring_recv(struct area *a, int d, uint32_t type, void *buf, size_t
     }
 out:
     spin_unlock(&a->h->rlock[d]);
-    if (r > 0 || (r == 0 && unix_records(type)))
+    unix_rights_drop(&stale);
+    if ((r > 0 || (r == 0 && unix_records(type))) && wake >= 0)
+        unix_wake_kind(a, wake, WAIT_OUT); /* room for the writer */
+    else if (r > 0 || (r == 0 && unix_records(type)))
         unix_wake(a);
     return r;
 }
@@ -406,7 +539,7 @@ static struct area *rx_area(struct usock *s, int *d)
 
 /* One receive without waiting: count, 0 at end of file, -EAGAIN, -errno. */
 int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t *full,
-                       struct name *from)
+                       struct name *from, struct unix_rights *rights)
 {
     int d;
     struct area *a = rx_area(s, &d);
@@ -415,7 +548,11 @@ int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t
         from->len = 0;
     if (!a)
         return s->type == SOCK_DGRAM ? -EAGAIN : -EINVAL;
-    int64_t r = ring_recv(a, d, s->type, buf, n, peek, full, from);
+    /* room for the ring's writer: a connection's peer (side d writes ring d); others: all */
+    struct unix_rights none = {0};
+    int64_t r = ring_recv(a, d, s->type, buf, n, peek, full, from, s->conn ? d : -1,
+                          rights ? rights : &none);
+    unix_rights_drop(&none); /* a receive without a place for them: closed, as on Linux */
     if (r == -EAGAIN && s->conn && rcv_shut(s))
         return unix_take_reset(s) ? -ECONNRESET : 0;
     return r;
@@ -458,7 +595,7 @@ static int64_t unix_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
 {
     (void)off;
     uint32_t full;
-    return unix_sock_recv(usock_of_node(f->node), buf, n, false, &full, NULL);
+    return unix_sock_recv(usock_of_node(f->node), buf, n, false, &full, NULL, NULL);
 }
 
 static int64_t unix_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)
@@ -466,10 +603,10 @@ static int64_t unix_write(struct vfs_file *f, const void *buf, size_t n, uint64_
     (void)off;
     struct usock *s = usock_of_node(f->node);
     if (!s->conn && s->dest)
-        return unix_dest_send(s, s->dest, buf, n);
+        return unix_dest_send(s, s->dest, buf, n, NULL);
     if (!s->conn)
         return -ENOTCONN;
-    return unix_conn_send(s, buf, n);
+    return unix_conn_send(s, buf, n, NULL);
 }
 
 static unsigned unix_poll(struct vfs_file *f, unsigned events)
@@ -544,14 +681,17 @@ static void unix_close(struct vfs_file *f)
     if (s->conn) {
         /* the side's last description, with data it did not read: the peer is reset */
         uint32_t none = 0;
-        if (unix_count(s->conn, s->side, -1) == 0 && s->type != SOCK_DGRAM &&
-            ring_used(s->conn, !s->side, NULL) != 0)
+        int32_t left = unix_count(s->conn, s->side, -1);
+        if (left == 0 && s->type != SOCK_DGRAM && ring_used(s->conn, !s->side, NULL) != 0)
             __atomic_compare_exchange_n(&s->conn->h->reset[!s->side], &none, RESET_PENDING, false,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        if (left == 0) /* descriptors sent to this side will never be received */
+            unix_ctl_drain(s->conn, !s->side);
         unix_wake(s->conn); /* the peer may see end of file or EPIPE now */
     }
     if (s->counts_lst) {
-        unix_count(s->lst, 0, -1);
+        if (unix_count(s->lst, 0, -1) == 0 && !s->listening) /* a bound datagram socket's */
+            unix_ctl_drain(s->lst, 0); /* descriptors will never be received */
         unix_wake(s->lst);
     }
 }
@@ -703,6 +843,90 @@ void unix_set_cred(struct unix_hdr *h, int side)
     h->cred[side][2] = (int32_t)rt_gid;
 }
 
+long unix_pass(struct usock *s, uint64_t *id, unsigned *counts, int delta)
+{
+    /* a listening socket, or a bound datagram socket connected to nobody: its name's
+     * object, whose side 0 counts it */
+    if (s->lst && s->counts_lst && !s->conn && !s->dest) {
+        *id = s->lst->id;
+        *counts = 1;
+        unix_count_inflight(s->lst, 0, delta);
+        return 0;
+    }
+    if (!s->conn)
+        return -EOPNOTSUPP;
+    *id = s->conn->id;
+    *counts = s->side ? 2 : 1;
+    unix_count_inflight(s->conn, s->side, delta);
+    return 0;
+}
+
+/* A received listening socket (or bound datagram socket, listening false): its name's
+ * object a (held), as a descriptor. */
+static long adopt_listener(struct area *a, uint32_t type, bool listening, uint32_t status,
+                           uint32_t fdflags)
+{
+    struct usock *s = NULL;
+    long rc = unix_usock_new(type, &s);
+    if (rc) {
+        unix_area_put(a);
+        return rc;
+    }
+    uint32_t len = __atomic_load_n(&a->h->namelen[0], __ATOMIC_ACQUIRE);
+    if (len > NAME_MAX_UNIX)
+        len = 0;
+    memcpy(s->name.path, a->h->name[0], len);
+    s->name.path[len] = 0;
+    s->name.len = len;
+    s->lst = a;
+    s->bound = s->counts_lst = true;
+    s->listening = listening;
+    if (len && !s->name.path[0]) /* it holds the abstract name too (unix_release) */
+        __atomic_add_fetch(&a->h->bound, 1, __ATOMIC_ACQ_REL);
+    a->refs++;
+    long fd = unix_usock_install(s, (status & O_NONBLOCK) | (fdflags & O_CLOEXEC));
+    unix_count_inflight(a, 0, -1); /* the new description counts itself (unix_open) */
+    unix_area_put(a);
+    return fd;
+}
+
+long unix_adopt(uint64_t ticket, int side, uint32_t status, uint32_t fdflags)
+{
+    struct area *a;
+    long rc = area_get(2, ticket, 0, &a);
+    if (rc)
+        return rc;
+    uint32_t type = __atomic_load_n(&a->h->type, __ATOMIC_ACQUIRE);
+    struct usock *s = NULL;
+    if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
+        rc = -EIO; /* a header no runtime of ours wrote */
+    if (!rc && (side == 2 || (side == 3 && type == SOCK_DGRAM)))
+        return adopt_listener(a, type, side == 2, status, fdflags);
+    if (side > 1)
+        rc = -EIO;
+    if (!rc)
+        rc = unix_usock_new(type, &s);
+    if (rc) {
+        unix_area_put(a);
+        return rc;
+    }
+    s->conn = a;
+    s->side = side & 1;
+    uint32_t len = __atomic_load_n(&a->h->namelen[s->side], __ATOMIC_ACQUIRE);
+    if (len > NAME_MAX_UNIX)
+        len = 0;
+    memcpy(s->name.path, a->h->name[s->side], len);
+    s->name.path[len] = 0;
+    s->name.len = len;
+    /* the description counts itself now (unix_open); the one in flight goes */
+    a->refs++;
+    int sd = s->side;
+    long fd = unix_usock_install(s, (status & O_NONBLOCK) | (fdflags & O_CLOEXEC));
+    unix_count_inflight(a, sd, -1); /* the new description counts itself (unix_open) */
+    unix_area_put(a);
+    return fd;
+}
+
 long rt_unix_socketpair(uint64_t domain, uint64_t type, uint64_t protocol, uint64_t ufds)
 {
     if (domain != AF_UNIX)
@@ -830,31 +1054,75 @@ void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n)
 
 /* Waits (without the runtime lock) on a's notification until ready() holds for s, or a
  * signal: 0, or -EINTR; -EBADF if fd no longer names s. */
-int unix_wait_until(struct area *a, int fd, struct usock *s,
-                    bool (*ready)(struct usock *, struct area *), uint64_t deadline)
+/* The side of a whose changes s waits for: its own side of its connection; any other
+ * object (a listener, a datagram receiver) is told of every change on both sides. */
+static int wait_side(const struct usock *s, const struct area *a)
 {
-    while (!ready(s, a)) {
-        uint64_t bits, now = cx_clock_ns(), ns = WAIT_SLICE_NS * 10;
-        if (deadline && now >= deadline)
-            return -EAGAIN; /* SO_RCVTIMEO, SO_SNDTIMEO */
+    return a == s->conn ? s->side : 0;
+}
+
+/* Counts the caller among side's sleepers of a for kind (and holds a) for a wait, or
+ * ends that. */
+static void sleeper(struct area *a, int side, int kind, bool in)
+{
+    if (in) {
+        a->refs++;
+        __atomic_add_fetch(&a->h->waiters[side][kind], 1, __ATOMIC_SEQ_CST);
+    } else {
+        __atomic_sub_fetch(&a->h->waiters[side][kind], 1, __ATOMIC_SEQ_CST);
+        unix_area_put(a);
+    }
+}
+
+/* Sleeps without the runtime lock until side's change count in a is no longer seen (or
+ * ns passed): the kernel's answer. The count is compared by the kernel as the thread
+ * goes to sleep, so a change after the caller's look cannot be slept through, however
+ * many threads of however many processes wait on the same side (a notification wakes
+ * one, and a wake taken by a waiter of the other side was lost: issue 18). */
+static long sleep_unless(struct area *a, int side, int kind, uint32_t seen, uint64_t ns)
+{
+    rt_unlock();
+    long err = cx_futex_wait(rt->slot_pd, (uint64_t)&a->h->ev[side][kind], seen, ns);
+    rt_lock();
+    return err;
+}
+
+int unix_wait_until(struct area *a, int fd, struct usock *s,
+                    bool (*ready)(struct usock *, struct area *), uint64_t deadline, int kind)
+{
+    int side = wait_side(s, a), rc = 0;
+    kind &= 1;
+    sleeper(a, side, kind, true);
+    for (;;) {
+        uint32_t seen = __atomic_load_n(&a->h->ev[side][kind], __ATOMIC_SEQ_CST);
+        if (ready(s, a))
+            break;
+        /* bounded: the launcher tells of a killed peer by the notification only */
+        uint64_t now = cx_clock_ns(), ns = WAIT_SAFETY_NS;
+        if (deadline && now >= deadline) {
+            rc = -EAGAIN; /* SO_RCVTIMEO, SO_SNDTIMEO */
+            break;
+        }
         if (deadline && deadline - now < ns)
             ns = deadline - now;
-        rt_unlock();
-        long err = cx_notif_wait(a->slot_notif, ns, &bits);
-        rt_lock();
-        if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
-            return -EINTR;
-        if (unix_fd_usock(fd) != s)
-            return -EBADF;
+        long err = sleep_unless(a, side, kind, seen, ns);
+        if (err == CX_E_INTERRUPTED && rt_signal_interrupted()) {
+            rc = -EINTR;
+            break;
+        }
+        if (unix_fd_usock(fd) != s) {
+            rc = -EBADF;
+            break;
+        }
     }
-    unix_wake(a); /* others may wait on the same notification */
-    return 0;
+    sleeper(a, side, kind, false);
+    return rc;
 }
 
 int unix_wait_on(struct area *a, int fd, struct usock *s,
                  bool (*ready)(struct usock *, struct area *))
 {
-    return unix_wait_until(a, fd, s, ready, 0);
+    return unix_wait_until(a, fd, s, ready, 0, WAIT_IN);
 }
 
 /* ---- waits for the VFS calls (fs.c) and poll (poll.c) ---- */
@@ -865,23 +1133,37 @@ int rt_unix_wait(struct vfs_file *f, unsigned events)
     if (!s)
         return 0;
     struct area *a = s->conn ? s->conn : (events & POLLOUT) && s->dest ? s->dest : s->lst;
-    while (!(unix_upoll(s) & (events | POLLHUP | POLLERR))) {
-        uint64_t bits;
-        rt_unlock();
-        /* a client before its accept also watches its listener: it looks again */
-        bool pending = s->conn && s->side == 1 && !s->conn->h->accepted;
-        long err =
-            a ? cx_notif_wait(a->slot_notif, pending ? 10 * WAIT_SLICE_NS : CX_TIMEOUT_NONE, &bits)
-              : rt_sleep_ns(WAIT_SLICE_NS);
-        rt_lock();
-        if ((err == CX_E_INTERRUPTED || err == -EINTR) && rt_signal_interrupted())
-            return -EINTR;
-        if (!usock_of_node(f->node))
-            return 1;
+    if (!a) {
+        while (!(unix_upoll(s) & (events | POLLHUP | POLLERR))) {
+            rt_unlock();
+            long err = rt_sleep_ns(WAIT_SLICE_NS);
+            rt_lock();
+            if (err == -EINTR && rt_signal_interrupted())
+                return -EINTR;
+            if (usock_of_node(f->node) != s)
+                return 1;
+        }
+        return 1;
     }
-    if (a)
-        unix_wake(a);
-    return 1;
+    /* a wait for room only sleeps on the room count; any other on the data count */
+    int side = wait_side(s, a), rc = 1, kind = (events & POLLIN) ? WAIT_IN : WAIT_OUT;
+    sleeper(a, side, kind, true);
+    for (;;) {
+        uint32_t seen = __atomic_load_n(&a->h->ev[side][kind], __ATOMIC_SEQ_CST);
+        if (unix_upoll(s) & (events | POLLHUP | POLLERR))
+            break;
+        /* bounded: a client before its accept also watches its listener, and the launcher
+         * tells of a killed peer by the notification only */
+        long err = sleep_unless(a, side, kind, seen, WAIT_SAFETY_NS);
+        if ((err == CX_E_INTERRUPTED || err == -EINTR) && rt_signal_interrupted()) {
+            rc = -EINTR;
+            break;
+        }
+        if (usock_of_node(f->node) != s)
+            break;
+    }
+    sleeper(a, side, kind, false);
+    return rc;
 }
 
 uint64_t rt_unix_notif(struct vfs_file *f)

@@ -25,8 +25,47 @@
 #define SLOT_WAITING 3 /* connected, waiting for accept */
 #define SLOT_TAKEN 4   /* an accept is taking it */
 #define WAIT_SLICE_NS 10000000ull
-#define RESET_PENDING 1 /* the peer went with data unread: the next receive says so */
-#define RESET_TOLD 2    /* said once (Linux's sk_err, taken by the call that sees it) */
+#define WAIT_IN 0  /* a receive, accept or connect waits: data, end of file, a connection */
+#define WAIT_OUT 1 /* a send waits: room */
+#define WAIT_SAFETY_NS 100000000ull /* a blocked call looks again at least this often */
+#define RESET_PENDING 1             /* the peer went with data unread: the next receive says so */
+#define RESET_TOLD 2                /* said once (Linux's sk_err, taken by the call that sees it) */
+
+#ifndef ETOOMANYREFS
+#define ETOOMANYREFS 109 /* (not in vfs/linux.h) */
+#endif
+#define UNIX_SCM_MAX 16  /* descriptors one message carries (Linux: 253) */
+#define UNIX_CTL_SLOTS 4 /* messages with descriptors in one ring at once */
+#define CTL_FREE 0
+#define CTL_READY 2
+/* What a passed descriptor is (struct unix_ctl's info): its kind, a pipe's access mode
+ * or a socket's side, a socket's type, and whether its description is non-blocking. */
+#define PASS_PIPE 1u
+#define PASS_UNIX 2u
+#define PASS_INFO(kind, sub, type, nonblock)                                                       \
+    ((kind) | (uint32_t)(sub) << 4 | (uint32_t)(type) << 8 | (uint32_t)((nonblock) != 0) << 16)
+#define PASS_KIND(i) ((i)&15u)
+#define PASS_SUB(i) (((i) >> 4) & 15u)
+#define PASS_TYPE(i) (((i) >> 8) & 255u)
+#define PASS_NONBLOCK(i) (((i) >> 16) & 1u)
+
+/* Descriptors in flight: a message's SCM_RIGHTS, as tickets of the launcher. */
+struct unix_rights {
+    uint32_t n;
+    uint64_t ticket[UNIX_SCM_MAX];
+    uint32_t info[UNIX_SCM_MAX];
+};
+
+/* A message's descriptors in the header (untrusted, as all of it): the data they came
+ * with starts at ring position pos (bytes ever) and is len bytes long. Written under
+ * the ring's write lock before the data's head is published, taken under its read lock. */
+struct unix_ctl {
+    volatile uint32_t state; /* CTL_FREE, CTL_READY */
+    uint32_t nfds;
+    uint64_t pos, len;
+    uint64_t ticket[UNIX_SCM_MAX];
+    uint32_t info[UNIX_SCM_MAX];
+};
 
 struct rec {
     uint32_t len, namelen; /* then namelen bytes of the sender's name, then len bytes */
@@ -38,16 +77,20 @@ struct unix_hdr {
                                         /* listening ones), writers: side 1's */
     volatile uint64_t head[2], tail[2]; /* ring d: written by side d, bytes ever */
     volatile int32_t wlock[2], rlock[2];
-    volatile uint32_t shut[2];    /* each side's own shutdown (SHUT_RD_BIT, SHUT_WR_BIT) */
-    volatile uint32_t reset[2];   /* ECONNRESET for that side: RESET_PENDING, RESET_TOLD */
-    volatile int32_t cred[2][3];  /* pid, uid, gid of each side */
-    volatile uint32_t type;       /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-    volatile uint32_t accepted;   /* a connection: its side 0 is there (or a pair) */
-    volatile uint32_t bound;      /* a listener: processes holding its abstract name */
-    volatile uint32_t nslots;     /* a listener: the backlog */
-    volatile uint32_t order;      /* a listener: connections so far */
-    volatile uint32_t namelen[2]; /* each side's address (sun_path bytes), a */
-    char name[2][NAME_MAX_UNIX];  /* listener's in [0] */
+    volatile uint32_t shut[2];       /* each side's own shutdown (SHUT_RD_BIT, SHUT_WR_BIT) */
+    volatile uint32_t reset[2];      /* ECONNRESET for that side: RESET_PENDING, RESET_TOLD */
+    volatile int32_t cred[2][3];     /* pid, uid, gid of each side */
+    volatile uint32_t type;          /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+    volatile uint32_t accepted;      /* a connection: its side 0 is there (or a pair) */
+    volatile uint32_t bound;         /* a listener: processes holding its abstract name */
+    volatile uint32_t nslots;        /* a listener: the backlog */
+    volatile uint32_t order;         /* a listener: connections so far */
+    volatile uint32_t namelen[2];    /* each side's address (sun_path bytes), a */
+    char name[2][NAME_MAX_UNIX];     /* listener's in [0] */
+    volatile uint32_t ev[2][2];      /* changes side d's waiters for WAIT_IN or WAIT_OUT */
+                                     /* look for, ever: the futex words they sleep on */
+    volatile uint32_t waiters[2][2]; /* threads asleep on each (0: no wake call) */
+    struct unix_ctl ctl[2][UNIX_CTL_SLOTS]; /* descriptors sent with ring d's data */
     struct {
         volatile uint32_t state, order;
         volatile uint64_t key;
@@ -94,20 +137,49 @@ struct usock {
 /* A new object (named false), or the object of key (dev, ino) in the launcher's table,
  * mapped here with one reference: 0 or -errno. */
 long unix_area_get(bool named, uint64_t dev, uint64_t ino, struct area **out);
-void unix_area_put(struct area *a);                      /* drops one reference */
-void unix_wake(struct area *a);                          /* signals a's notification */
+void unix_area_put(struct area *a); /* drops one reference */
+/* Tells side's waiters (and pollers) that something changed in a: ev[side] counts it, its
+ * sleepers are woken, the notification signalled; side -1: both sides. */
+void unix_wake_side(struct area *a, int side);
+void unix_wake_kind(struct area *a, int side, int kind); /* only side's waiters for kind */
+void unix_wake(struct area *a);                          /* unix_wake_side(a, -1) */
 int32_t unix_count(struct area *a, int side, int32_t n); /* adds n descriptions: the total */
 int32_t unix_counted(const struct area *a, int side);    /* side's open descriptions */
 bool unix_records(uint32_t type);                        /* whether type keeps boundaries */
 bool unix_take_reset(struct usock *s);                   /* s's ECONNRESET to report: true once */
 unsigned unix_upoll(struct usock *s);                    /* s's readiness (POLLIN, POLLOUT, ...) */
-/* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno. */
-int64_t unix_conn_send(struct usock *s, const void *buf, size_t n);
+/* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno;
+ * rights (NULL: none) go with the first byte sent, and are then the receiver's. */
+int64_t unix_conn_send(struct usock *s, const void *buf, size_t n,
+                       const struct unix_rights *rights);
 /* One datagram to receiver a (a bound datagram socket's object), without waiting. */
-int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n);
+int64_t unix_dest_send(struct usock *s, struct area *a, const void *buf, size_t n,
+                       const struct unix_rights *rights); /* rights as unix_conn_send's */
 /* One receive without waiting: count, 0 at end of file, -EAGAIN, -errno. */
 int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t *full,
-                       struct name *from);
+                       struct name *from, struct unix_rights *rights);
+/* The counts of side's open descriptions of a, in all only (one in flight): adds n. */
+void unix_count_inflight(struct area *a, int side, int32_t n);
+/* Takes every message's descriptors waiting in ring d of a and gives them back. */
+void unix_ctl_drain(struct area *a, int d);
+/* A received connection's side (a ticket of the launcher; side 2: a listening socket)
+ * as a new descriptor with the given status (O_NONBLOCK) and descriptor flags
+ * (O_CLOEXEC): fd or -errno. */
+long unix_adopt(uint64_t ticket, int side, uint32_t status, uint32_t fdflags);
+/* A connected or listening socket's pass: its object's id and counts mask, its
+ * in-flight count moved by delta: 0, or -EOPNOTSUPP for another socket. */
+long unix_pass(struct usock *s, uint64_t *id, unsigned *counts, int delta);
+
+/* unix_rights.c */
+/* The descriptors of a message's control data (SCM_RIGHTS; SCM_CREDENTIALS checked and
+ * not carried), each with a ticket: 0 or -errno (nothing then in flight). */
+long unix_rights_get(const struct l_msghdr *m, struct unix_rights *r);
+void unix_rights_drop(struct unix_rights *r); /* gives every ticket back; r->n = 0 */
+/* Installs received descriptors as recvmsg does into the message at umsg (its control
+ * buffer m->control, m->controllen): the new msg_controllen, MSG_CTRUNC in *out_flags;
+ * those that do not fit are given back. */
+uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, int flags,
+                             int32_t *out_flags);
 struct usock *unix_fd_usock(int fd); /* the AF_UNIX socket of fd, or NULL */
 /* A new socket of type here (not yet open): 0 or -errno. */
 long unix_usock_new(uint32_t type, struct usock **out);
@@ -124,10 +196,10 @@ void unix_peer_name(const struct usock *s, struct name *n); /* len 0: unnamed */
 /* Writes the source of a message as recvfrom and recvmsg do: an unnamed one has length 0. */
 void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n);
 /* Waits (without the runtime lock) on a's notification until ready() holds for s, up to
- * deadline (0: none): 0, -EAGAIN at the deadline, -EINTR for a signal, -EBADF if fd no
- * longer names s. Called with the runtime lock held. */
+ * deadline (0: none), for changes of kind (WAIT_IN, WAIT_OUT): 0, -EAGAIN at the deadline, -EINTR
+ * for a signal, -EBADF if fd no longer names s. Called with the runtime lock held. */
 int unix_wait_until(struct area *a, int fd, struct usock *s,
-                    bool (*ready)(struct usock *, struct area *), uint64_t deadline);
+                    bool (*ready)(struct usock *, struct area *), uint64_t deadline, int kind);
 int unix_wait_on(struct area *a, int fd, struct usock *s,
                  bool (*ready)(struct usock *, struct area *)); /* no deadline */
 

@@ -27,12 +27,16 @@ static bool nonblocking(int fd, int flags)
 
 /* send on a connected socket, waiting unless non-blocking; a stream sends all of it
  * (or what it had before a signal or an error). */
-static long do_send(int fd, struct usock *s, const uint8_t *buf, uint64_t n, int flags)
+static long do_send(int fd, struct usock *s, const uint8_t *buf, uint64_t n, int flags,
+                    struct unix_rights *rights)
 {
     uint64_t done = 0, deadline = s->sndtimeo_ns ? cx_clock_ns() + s->sndtimeo_ns : 0;
     long r;
     for (;;) {
-        r = unix_conn_send(s, buf + done, n - done);
+        r = unix_conn_send(s, buf + done, n - done, rights);
+        if (rights && (r > 0 || (r == 0 && unix_records(s->type))))
+            rights->n = 0; /* they went with the first bytes: the receiver's now (a stream */
+                           /* send of no bytes sends none, as Linux: given back) */
         if (r > 0 && !unix_records(s->type)) {
             done += (uint64_t)r;
             if (done < n)
@@ -42,7 +46,7 @@ static long do_send(int fd, struct usock *s, const uint8_t *buf, uint64_t n, int
         }
         if (r != -EAGAIN || nonblocking(fd, flags))
             break;
-        int w = unix_wait_until(s->conn, fd, s, can_send, deadline);
+        int w = unix_wait_until(s->conn, fd, s, can_send, deadline, WAIT_OUT);
         if (w) {
             r = w;
             break;
@@ -57,10 +61,12 @@ static long do_send(int fd, struct usock *s, const uint8_t *buf, uint64_t n, int
 
 /* One datagram to receiver a, waiting for room unless non-blocking. */
 static long dgram_send(int fd, struct usock *s, struct area *a, const uint8_t *buf, uint64_t n,
-                       int flags)
+                       int flags, struct unix_rights *rights)
 {
     for (;;) {
-        long r = unix_dest_send(s, a, buf, n);
+        long r = unix_dest_send(s, a, buf, n, rights);
+        if (r >= 0 && rights)
+            rights->n = 0; /* they went with the datagram: the receiver's now */
         if (r != -EAGAIN || nonblocking(fd, flags))
             return r;
         uint64_t bits;
@@ -74,7 +80,17 @@ static long dgram_send(int fd, struct usock *s, struct area *a, const uint8_t *b
     }
 }
 
+static long send_rights(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t len,
+                        struct unix_rights *rights);
+
 long rt_unix_sendto(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t len)
+{
+    return send_rights(fd, buf, n, flags, uaddr, len, NULL);
+}
+
+/* sendto with descriptors (rights: NULL or none, or taken when sent). */
+static long send_rights(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t len,
+                        struct unix_rights *rights)
 {
     struct usock *s = unix_fd_usock(fd);
     if (n && !rt_user_range(buf, n))
@@ -93,26 +109,31 @@ long rt_unix_sendto(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr,
             rc = unix_dest_get(&to, &a);
         if (rc)
             return rc;
-        rc = dgram_send(fd, s, a, (const uint8_t *)buf, n, flags);
+        rc = dgram_send(fd, s, a, (const uint8_t *)buf, n, flags, rights);
         unix_area_put(a);
         return rc;
     }
     if (!s->conn && s->dest)
-        return dgram_send(fd, s, s->dest, (const uint8_t *)buf, n, flags);
+        return dgram_send(fd, s, s->dest, (const uint8_t *)buf, n, flags, rights);
     if (!s->conn)
         return -ENOTCONN;
-    return do_send(fd, s, (const uint8_t *)buf, n, flags);
+    return do_send(fd, s, (const uint8_t *)buf, n, flags, rights);
 }
 
 /* A receive with the waits: count, 0 (end of file), -errno; *full a record's length. */
 static long do_recv(int fd, struct usock *s, uint8_t *buf, uint64_t n, int flags, uint32_t *full,
-                    struct name *from)
+                    struct name *from, struct unix_rights *rights)
 {
     bool peek = (flags & MSG_PEEK) != 0;
     uint64_t done = 0, deadline = s->rcvtimeo_ns ? cx_clock_ns() + s->rcvtimeo_ns : 0;
     long r;
     for (;;) {
-        r = unix_sock_recv(s, buf + done, n - done, peek, full, from);
+        r = unix_sock_recv(s, buf + done, n - done, peek, full, from, rights);
+        if (r > 0 && rights && rights->n) { /* Linux ends a receive with descriptors */
+            done += (uint64_t)r;
+            r = (long)done;
+            break;
+        }
         if (r > 0 && !unix_records(s->type) && (flags & MSG_WAITALL) && !peek) {
             done += (uint64_t)r;
             if (done < n)
@@ -133,7 +154,7 @@ static long do_recv(int fd, struct usock *s, uint8_t *buf, uint64_t n, int flags
             }
             continue;
         }
-        int w = unix_wait_until(a, fd, s, can_recv, deadline);
+        int w = unix_wait_until(a, fd, s, can_recv, deadline, WAIT_IN);
         if (w) {
             r = w;
             break;
@@ -155,7 +176,7 @@ long rt_unix_recvfrom(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uadd
         n = 1ull << 31;
     uint32_t full;
     struct name from;
-    long r = do_recv(fd, s, (uint8_t *)buf, n, flags, &full, &from);
+    long r = do_recv(fd, s, (uint8_t *)buf, n, flags, &full, &from, NULL);
     if (r >= 0 && unix_records(s->type) && (flags & MSG_TRUNC))
         r = full;
     if (r >= 0 && uaddr) {
@@ -284,8 +305,8 @@ long rt_unix_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen
     return 0;
 }
 
-/* sendmsg: the vector gathered (a record is sent whole); control data (SCM_RIGHTS,
- * SCM_CREDENTIALS) is not carried: EOPNOTSUPP (docs/unix-sockets.md). */
+/* sendmsg: the vector gathered (a record is sent whole); SCM_RIGHTS (unix_rights.c),
+ * SCM_CREDENTIALS checked (docs/unix-sockets.md). */
 long rt_unix_sendmsg(int fd, uint64_t umsg, int flags)
 {
     struct l_msghdr m;
@@ -293,25 +314,25 @@ long rt_unix_sendmsg(int fd, uint64_t umsg, int flags)
     int rc = rt_get_msg(umsg, &m, &total);
     if (rc)
         return rc;
+    struct unix_rights rights = {0};
     if (m.controllen) {
-        static bool said;
-        if (!said) {
-            said = true;
-            rt_log("[runtime] sendmsg(AF_UNIX) with control data (SCM_RIGHTS?): EOPNOTSUPP\n");
-        }
-        return -EOPNOTSUPP;
+        long e = unix_rights_get(&m, &rights);
+        if (e)
+            return e;
     }
     uint8_t *buf = rt_alloc(total ? total : 1);
-    if (!buf)
-        return -ENOMEM;
-    rt_iov_copy(&m, buf, total, false);
-    long r = rt_unix_sendto(fd, (uint64_t)buf, total, flags, m.name, m.namelen);
-    rt_free(buf, total ? total : 1);
+    long r = -ENOMEM;
+    if (buf) {
+        rt_iov_copy(&m, buf, total, false);
+        r = send_rights(fd, (uint64_t)buf, total, flags, m.name, m.namelen, &rights);
+        rt_free(buf, total ? total : 1);
+    }
+    unix_rights_drop(&rights); /* not sent: given back */
     return r;
 }
 
-/* recvmsg: one receive, scattered; MSG_TRUNC for a longer record; no control messages
- * (nothing can send them). */
+/* recvmsg: one receive, scattered; MSG_TRUNC for a longer record; the descriptors that
+ * came with the data (SCM_RIGHTS, MSG_CTRUNC, MSG_CMSG_CLOEXEC: unix_rights.c). */
 long rt_unix_recvmsg(int fd, uint64_t umsg, int flags)
 {
     struct usock *s = unix_fd_usock(fd);
@@ -330,7 +351,10 @@ long rt_unix_recvmsg(int fd, uint64_t umsg, int flags)
         return -ENOMEM;
     uint32_t full;
     struct name from;
-    long r = do_recv(fd, s, buf, size, flags & ~MSG_TRUNC, &full, &from);
+    struct unix_rights rights = {0};
+    long r = do_recv(fd, s, buf, size, flags & ~MSG_TRUNC, &full, &from, &rights);
+    if (r < 0)
+        unix_rights_drop(&rights);
     if (r >= 0) {
         uint64_t k = (uint64_t)r < total ? (uint64_t)r : total;
         rt_iov_copy(&m, buf, k, true);
@@ -352,8 +376,8 @@ long rt_unix_recvmsg(int fd, uint64_t umsg, int flags)
                 memcpy((void *)m.name, a, c);
             um->namelen = full_len;
         }
+        um->controllen = unix_rights_deliver(&rights, &m, flags, &out_flags);
         um->flags = out_flags;
-        um->controllen = 0;
     }
     rt_free(buf, size ? size : 1);
     return r;

@@ -86,6 +86,10 @@ struct shared {
                                    /* (NET_LABEL_BIND hands the server a notification) */
     int label;                     /* a session: programs_label_index of its label */
     unsigned fifo;                 /* a FIFO's pipe: its entry in fifos (mem, notif derived) */
+    unsigned origin;               /* a received descriptor's object: the entry its copies */
+                                   /* derive from (passing.c) */
+    unsigned inflight;             /* tickets out and entries derived from this one: it */
+                                   /* stays while any is (passing.c) */
     uint64_t holders[MAX_PROCS / 64];
 };
 
@@ -167,6 +171,9 @@ long session_open(struct proc *pr, const struct cx_msg *req);
 long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh);
 long shared_fork(struct proc *parent, struct proc *child);
 void pipes_forget(struct proc *pr);
+/* passing.c: descriptors in flight (RT_LABEL_PASS): the answer to a request of pr */
+long pass_request(struct proc *pr, uint64_t op, uint64_t a, uint64_t b, uint64_t c);
+void pass_origin_gone(struct shared *sh); /* sh (an entry with an origin) was freed */
 void sessions_unlock(struct proc *pr);
 void sessions_release_locks(struct proc *pr, bool ask);
 bool replace_gone_buffer(struct proc *pr, uint64_t addr);

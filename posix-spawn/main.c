@@ -187,6 +187,11 @@ int main(int argc, char **argv)
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;
+        } else if (label == RT_LABEL_PASS) {
+            m.w[0] = (uint64_t)pass_request(holder, m.w[0], m.w[1], m.w[2], m.w[3]);
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
         } else if (label == RT_LABEL_SHARED_NEW || label == RT_LABEL_SHARED_DROP) {
             if (label == RT_LABEL_SHARED_NEW)
                 m.w[0] = (uint64_t)shared_new(holder, m.w[0], m.w[1], m.w[2]);

@@ -34,6 +34,8 @@ void shared_free(struct shared *sh)
         memset(fi, 0, sizeof(*fi));
     }
     sh->used = false;
+    if (sh->origin)
+        pass_origin_gone(sh);
 }
 
 /* Whether any process holds sh. */
@@ -59,7 +61,7 @@ void shared_drop(struct proc *pr, uint64_t id)
         return;
     unsigned i = (unsigned)(pr - procs);
     shared[id].holders[i / 64] &= ~(1ul << (i % 64));
-    if (!shared_held(&shared[id]) && !shared[id].pinned)
+    if (!shared_held(&shared[id]) && !shared[id].pinned && !shared[id].inflight)
         shared_free(&shared[id]);
 }
 

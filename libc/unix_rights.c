@@ -1,0 +1,175 @@
+/*
+ * Descriptors passed over AF_UNIX connections (SCM_RIGHTS; docs/unix-sockets.md,
+ * "Passing descriptors"). sendmsg reads the control data; each descriptor (a pipe end,
+ * a FIFO open for one side, a connected or listening AF_UNIX socket) gets a ticket from the
+ * launcher (RT_LABEL_PASS, posix-spawn/passing.c), which keeps its object while the message is on
+ * its way, and its description's share of the open-end counts stays counted (in the totals only: no
+ * process's share) until it is received or given back. The tickets go in the header beside the data
+ * (unix.c, struct unix_ctl); recvmsg trades each for the object, maps it and opens a new
+ * description of the same end with the sender's status flags, then takes the in-flight count out.
+ * What the receiver has no room for, or a receive that is no recvmsg, gives the tickets back (the
+ * launcher takes the counts out).
+ */
+#include <string.h>
+#include "unix.h"
+
+#define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+#define MSG_CTRUNC 0x8
+#define MSG_CMSG_CLOEXEC 0x40000000
+#define CMSG_HDR 16u /* struct cmsghdr: u64 len, i32 level, i32 type */
+#define CMSG_ALIGN8(n) (((n) + 7u) & ~(uint64_t)7u)
+
+void unix_rights_drop(struct unix_rights *r)
+{
+    for (uint32_t i = 0; i < r->n && i < UNIX_SCM_MAX; i++)
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, r->ticket[i], 0, 0);
+    r->n = 0;
+}
+
+/* A ticket for the description of fd, its counts kept in flight: 0 or -errno. */
+static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
+{
+    struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+    if (!f)
+        return -EBADF;
+    uint64_t id;
+    unsigned counts;
+    uint32_t sub;
+    struct usock *s = unix_fd_usock(fd);
+    long rc = s ? unix_pass(s, &id, &counts, 1) : rt_pipe_pass(f, &id, &counts, &sub, 1);
+    if (rc) {
+        static bool said;
+        if (!said) {
+            said = true;
+            rt_log("[runtime] SCM_RIGHTS: only pipe ends, FIFOs open for one side and "
+                   "connected, listening or bound datagram AF_UNIX sockets are passed; others: "
+                   "EOPNOTSUPP\n");
+        }
+        return rc;
+    }
+    bool nonblock = (f->flags & O_NONBLOCK) != 0;
+    /* a socket's sub: its side of a connection, 2 listening, 3 a bound datagram socket */
+    uint32_t how = s && s->conn ? (uint32_t)s->side : s && s->listening ? 2u : 3u;
+    *info =
+        s ? PASS_INFO(PASS_UNIX, how, s->type, nonblock) : PASS_INFO(PASS_PIPE, sub, 0, nonblock);
+    struct cx_ret r =
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 3, 0), RT_PASS_PUT, id, counts, 0);
+    long t = r.err ? -ENOMEM : (long)r.rdx;
+    if (t <= 0) { /* not in flight after all */
+        if (s)
+            unix_pass(s, &id, &counts, -1);
+        else
+            rt_pipe_pass(f, &id, &counts, &sub, -1);
+        return t < 0 ? t : -ENOMEM;
+    }
+    *ticket = (uint64_t)t;
+    return 0;
+}
+
+/* SCM_CREDENTIALS as Linux checks it: the sender's own pid, uid and gid (a receiver
+ * would see them only with SO_PASSCRED, which no socket here has: not carried). */
+static long check_creds(const uint8_t *data, uint64_t len)
+{
+    int32_t c[3];
+    if (len != CMSG_HDR + sizeof(c))
+        return -EINVAL;
+    memcpy(c, data, sizeof(c));
+    if ((uint64_t)(int64_t)c[0] != rt_pid() || (uint32_t)c[1] != rt_uid || (uint32_t)c[2] != rt_gid)
+        return -EPERM;
+    return 0;
+}
+
+long unix_rights_get(const struct l_msghdr *m, struct unix_rights *r)
+{
+    r->n = 0;
+    if (m->controllen > 0x7fffffffu)
+        return -ENOBUFS;
+    if (m->controllen < CMSG_HDR)
+        return 0;
+    if (!rt_user_range(m->control, m->controllen))
+        return -EFAULT;
+    const uint8_t *base = (const uint8_t *)m->control;
+    long rc = 0;
+    for (uint64_t at = 0; rc == 0 && m->controllen - at >= CMSG_HDR;) {
+        uint64_t len;
+        int32_t level, type;
+        memcpy(&len, base + at, 8);
+        memcpy(&level, base + at + 8, 4);
+        memcpy(&type, base + at + 12, 4);
+        if (len < CMSG_HDR || len > m->controllen - at) {
+            rc = -EINVAL;
+            break;
+        }
+        if (level == SOL_SOCKET && type == SCM_RIGHTS) {
+            uint64_t nfds = (len - CMSG_HDR) / 4;
+            if (nfds > 253) /* Linux's SCM_MAX_FD */
+                rc = -EINVAL;
+            else if (r->n + nfds > UNIX_SCM_MAX)
+                rc = -ETOOMANYREFS; /* more than this runtime carries in one message */
+            for (uint64_t i = 0; i < nfds && !rc; i++) {
+                int32_t fd;
+                memcpy(&fd, base + at + CMSG_HDR + 4 * i, 4);
+                rc = pass_one(fd, &r->ticket[r->n], &r->info[r->n]);
+                if (!rc)
+                    r->n++;
+            }
+        } else if (level == SOL_SOCKET && type == SCM_CREDENTIALS) {
+            rc = check_creds(base + at + CMSG_HDR, len);
+        } else if (level == SOL_SOCKET) {
+            rc = -EINVAL;
+        }
+        uint64_t step = CMSG_ALIGN8(len);
+        if (step > m->controllen - at)
+            break;
+        at += step;
+    }
+    if (rc)
+        unix_rights_drop(r);
+    return rc;
+}
+
+uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, int flags,
+                             int32_t *out_flags)
+{
+    if (!r->n)
+        return 0;
+    /* as Linux's scm_detach_fds: as many as the buffer holds after one header */
+    uint64_t room = m->controllen > CMSG_HDR ? (m->controllen - CMSG_HDR) / 4 : 0;
+    if (room && !rt_user_range(m->control, m->controllen))
+        room = 0;
+    uint32_t got = 0, i = 0;
+    int32_t fds[UNIX_SCM_MAX];
+    for (; i < r->n && got < room; i++) {
+        uint32_t info = r->info[i], fdflags = (flags & MSG_CMSG_CLOEXEC) ? O_CLOEXEC : 0;
+        uint32_t status = PASS_NONBLOCK(info) ? O_NONBLOCK : 0;
+        long fd = -EIO;
+        if (PASS_KIND(info) == PASS_PIPE)
+            fd = rt_pipe_adopt(r->ticket[i], PASS_SUB(info), status, fdflags);
+        else if (PASS_KIND(info) == PASS_UNIX && PASS_SUB(info) <= 3)
+            fd = unix_adopt(r->ticket[i], (int)PASS_SUB(info), status, fdflags);
+        else
+            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, r->ticket[i], 0, 0);
+        if (fd < 0)
+            break; /* its ticket is given back below (if the launcher still has it) */
+        fds[got++] = (int32_t)fd;
+    }
+    if (i < r->n)
+        *out_flags |= MSG_CTRUNC;
+    /* the rest are closed (their tickets given back) */
+    struct unix_rights rest = {0};
+    for (uint32_t k = i; k < r->n; k++)
+        rest.ticket[rest.n++] = r->ticket[k];
+    unix_rights_drop(&rest);
+    r->n = 0;
+    if (!got)
+        return 0;
+    uint8_t *out = (uint8_t *)m->control;
+    uint64_t len = CMSG_HDR + 4ull * got, space = CMSG_ALIGN8(len);
+    int32_t level = SOL_SOCKET, type = SCM_RIGHTS;
+    memcpy(out, &len, 8);
+    memcpy(out + 8, &level, 4);
+    memcpy(out + 12, &type, 4);
+    memcpy(out + CMSG_HDR, fds, 4ull * got);
+    return space < m->controllen ? space : m->controllen;
+}

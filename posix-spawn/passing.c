@@ -1,0 +1,140 @@
+/*
+ * Descriptors in flight between the processes of a sandbox (RT_LABEL_PASS; SCM_RIGHTS,
+ * libc/unix_rights.c, docs/unix-sockets.md). A process that sends a pipe end or an
+ * AF_UNIX connection (objects of ours: memory and a notification) asks for a ticket for
+ * the object (PUT); while the ticket is out the object stays, whoever else drops it.
+ * The process that receives the message trades the ticket (TAKE) for a shared entry of
+ * its own: copies of the object's capabilities at the slots it names, derived from the
+ * entry the ticket was made for (its origin), which therefore stays while any derived
+ * entry does (struct shared's inflight). A message that is never received gives its
+ * ticket back (DROP), and the counts of open ends its description added come out here.
+ *
+ * Invariants: an origin never has an origin (tickets are made for the root of a chain);
+ * shared[o].inflight == (tickets of o) + (used entries whose origin is o). Every word of
+ * a request is checked: a ticket's index and nonce, slots, ids, the counts mask.
+ * Tickets are the sandbox's (this launcher's): any of its processes may present one.
+ */
+#include "launcher.h"
+
+#define MAX_TICKETS 128
+
+static struct ticket {
+    unsigned id;     /* the object's root entry (0: free) */
+    unsigned counts; /* 1: a reader end, 2: a writer end (taken out on DROP) */
+    uint64_t nonce;
+} tickets[MAX_TICKETS];
+static uint64_t next_nonce = 1;
+
+/* Frees root entry id if nothing holds or needs it any more. */
+static void pass_release(unsigned id)
+{
+    struct shared *sh = &shared[id];
+    if (sh->inflight)
+        sh->inflight--;
+    if (sh->used && !sh->inflight && !sh->pinned && !shared_held(sh))
+        shared_free(sh);
+}
+
+void pass_origin_gone(struct shared *sh)
+{
+    unsigned o = sh->origin;
+    sh->origin = 0;
+    if (o && o < MAX_SHARED)
+        pass_release(o);
+}
+
+/* The ticket of word t, or NULL. */
+static struct ticket *ticket_of(uint64_t t)
+{
+    unsigned i = (unsigned)(t & 0xff);
+    if (i >= MAX_TICKETS || !tickets[i].id || tickets[i].nonce != t >> 8)
+        return NULL;
+    return &tickets[i];
+}
+
+static long put(struct proc *pr, uint64_t id, uint64_t counts)
+{
+    if (id == 0 || id >= MAX_SHARED || !shared[id].used || !holds(&shared[id], pr))
+        return -9; /* EBADF */
+    struct shared *sh = &shared[id];
+    if (!sh->notif || sh->quota || sh->notif2 || sh->slot_notif == 0 || counts == 0 || counts > 3)
+        return -22; /* EINVAL: not a pipe-like object (sessions have a quota) */
+    unsigned root = sh->origin ? sh->origin : (unsigned)id;
+    unsigned i = 0;
+    while (i < MAX_TICKETS && tickets[i].id)
+        i++;
+    if (i == MAX_TICKETS)
+        return -109; /* ETOOMANYREFS: too many descriptors in flight */
+    tickets[i] = (struct ticket){root, (unsigned)counts, next_nonce++ & ((1ull << 54) - 1)};
+    shared[root].inflight++;
+    return (long)(tickets[i].nonce << 8 | i);
+}
+
+static long take(struct proc *pr, uint64_t t, uint64_t slot_mem, uint64_t slot_notif)
+{
+    struct ticket *tk = ticket_of(t);
+    if (!tk)
+        return -9; /* EBADF */
+    if (slot_mem == slot_notif || slot_mem < CX_SLOT_FIRST_FREE ||
+        slot_notif < CX_SLOT_FIRST_FREE || slot_mem >= PROC_SLOTS || slot_notif >= PROC_SLOTS)
+        return -22; /* EINVAL */
+    unsigned id = 1;
+    while (id < MAX_SHARED && shared[id].used)
+        id++;
+    if (id == MAX_SHARED)
+        return -23; /* ENFILE */
+    struct shared *root = &shared[tk->id], *sh = &shared[id];
+    memset(sh, 0, sizeof(*sh));
+    sh->mem = cx_slot_alloc(), sh->notif = cx_slot_alloc();
+    sh->slot_mem = slot_mem, sh->slot_notif = slot_notif;
+    sh->used = true; /* so that shared_free can take it apart */
+    if (!sh->mem || !sh->notif ||
+        cx_cap_copy(root->mem, CX_SLOT_SELF_PD, sh->mem, CX_R_READ | CX_R_WRITE, 0) ||
+        cx_cap_copy(root->notif, CX_SLOT_SELF_PD, sh->notif, CX_R_ALL, 0) ||
+        cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
+        cx_cap_copy(sh->notif, pr->pd, slot_notif, CX_R_ALL, 0)) {
+        shared_free(sh); /* no origin yet: the ticket stays out */
+        return -12;      /* ENOMEM */
+    }
+    unsigned i = (unsigned)(pr - procs);
+    sh->holders[i / 64] |= 1ul << (i % 64);
+    sh->origin = tk->id; /* the ticket's share of root->inflight is the entry's now */
+    tk->id = 0;
+    return (long)id;
+}
+
+/* The counts a dropped description added come out of its object's header. */
+static long drop(uint64_t t)
+{
+    struct ticket *tk = ticket_of(t);
+    if (!tk)
+        return -9; /* EBADF */
+    struct shared *sh = &shared[tk->id];
+    if (sh->used && !cx_map(CX_SLOT_SELF_PD, sh->mem, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W)) {
+        struct rt_pipe_ring *r = (struct rt_pipe_ring *)SCRATCH;
+        if (tk->counts & 1)
+            __atomic_sub_fetch(&r->readers, 1, __ATOMIC_ACQ_REL);
+        if (tk->counts & 2)
+            __atomic_sub_fetch(&r->writers, 1, __ATOMIC_ACQ_REL);
+        cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
+        cx_notif_signal(sh->notif, 1); /* a reader may see end of file now */
+    }
+    unsigned id = tk->id;
+    tk->id = 0;
+    pass_release(id);
+    return 0;
+}
+
+long pass_request(struct proc *pr, uint64_t op, uint64_t a, uint64_t b, uint64_t c)
+{
+    switch (op) {
+    case RT_PASS_PUT:
+        return put(pr, a, b);
+    case RT_PASS_TAKE:
+        return take(pr, a, b, c);
+    case RT_PASS_DROP:
+        return drop(a);
+    default:
+        return -22; /* EINVAL */
+    }
+}
