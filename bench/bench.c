@@ -605,8 +605,8 @@ static const struct bench_case bench_cases[] = {
      bench_op_pipe, bench_pipe_teardown, 0},
     {"signal_self", "kill(getpid(), SIGUSR1) with a handler, delivered", 0, bench_signal_setup,
      bench_op_signal, bench_signal_teardown, 0},
-    /* last: in capix under ICOUNT=1 unix_roundtrip hangs after the tcp_ cases (a lost
-     * wake-up, docs/unix-sockets.md); the exec's timeout then loses only these rows */
+    /* last: in capix under ICOUNT=1 unix_roundtrip once hung after the tcp_ cases (a lost
+     * wake-up, fixed: docs/unix-sockets.md); they stay here so the rows keep their order */
     {"unix_roundtrip", "1 byte to a child process and back over an AF_UNIX socketpair", 0,
      bench_unix_echo_setup, bench_op_sock_roundtrip, bench_sock_teardown, 0},
     {"unix_stream_128k", "128 KiB written to a child process over an AF_UNIX socketpair", 0,
