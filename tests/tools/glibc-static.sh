@@ -9,7 +9,10 @@ dir=build/glibc-static
 mkdir -p "$dir/bin"
 if [[ ! -x $dir/bin/busybox ]]; then
   rm -f "$dir"/*.deb
-  if ! (cd "$dir" && apt-get download busybox-static >download.log 2>&1); then
+  # (package lists that were cleaned away are fetched again first, when we may)
+  if ! (cd "$dir" && apt-get download busybox-static >download.log 2>&1) &&
+    ! { [[ $(id -u) == 0 ]] && apt-get update -qq >>"$dir/download.log" 2>&1 &&
+      (cd "$dir" && apt-get download busybox-static >>download.log 2>&1); }; then
     echo "FAIL glibc-static fetch: apt-get download busybox-static failed: $(tail -n 1 "$dir/download.log")"
     exit 1
   fi
