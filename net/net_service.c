@@ -16,6 +16,7 @@
 #define WAKE_BADGE 1ul
 #define SES_BADGE0 16ul /* session i's badge: SES_BADGE0 + i */
 #define WATCH_BIT0 8u   /* session i's watch: bit WATCH_BIT0 + i of the notification */
+_Static_assert(WATCH_BIT0 + NET_SESSIONS_MAX <= 64, "a watch bit per session");
 /* session i's memory is mapped at MEM_VA0 + i * MEM_VA_STEP (the most 256 sockets take) */
 #define MEM_VA0 0x200000000ul
 #define MEM_VA_STEP 0x4000000ul

@@ -13,7 +13,7 @@
 #include "net_policy.h"
 
 #define NET_TICK_MS 50u
-#define NET_SESSIONS_MAX 4u
+#define NET_SESSIONS_MAX 32u /* every process tree of a sandbox that uses sockets has one */
 
 /* Announces Net with these policies; notif is the notification the Nic driver signals
  * (bit 0), which the sessions' watches share (bits 8 and up). Returns 0 when serving,

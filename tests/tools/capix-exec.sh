@@ -95,15 +95,25 @@ got=$(CAPIX_NET_OUT="$wport $nport" tools/capix exec --net -- /bin/bash -c \
    echo from-capix | nc -q 5 10.0.2.100 $nport
    nc -l -p 9000 >/tmp/got & sleep 1; echo over-loopback | nc -q 1 127.0.0.1 9000
    wait \$!; echo \"listener \$?: \$(cat /tmp/got)\"
-   nc -z -w 5 127.0.0.1 9001; echo \"closed port \$?\"" </dev/null 2>&1)
+   nc -z -w 5 127.0.0.1 9001; echo \"closed port \$?\"
+   for i in 1 2 3 4 5 6; do nc -l -p 910\$i >/tmp/s\$i & done; sleep 1
+   for i in 1 2 3 4 5 6; do echo session-\$i | nc -q 1 127.0.0.1 910\$i; done; wait
+   cat /tmp/s1 /tmp/s2 /tmp/s3 /tmp/s4 /tmp/s5 /tmp/s6 | tr '\\n' ' '; echo" </dev/null 2>&1)
 wait "$nc_pid"
-lines=$(printf '%s\n' "$got" | tail -n 3)
+lines=$(printf '%s\n' "$got" | tail -n 4 | head -n 3)
+sessions=$(printf '%s\n' "$got" | tail -n 1)
 if [[ $(printf '%s\n' "$got" | head -n 1) == "$(sha256sum <"$tmp/www/blob")" ]]; then echo "PASS capix-exec --net curl from the host"
 else echo "FAIL capix-exec --net curl from the host: got: ${got:0:300}"; fi
 if [[ $lines == $'host got from-capix\nlistener 0: over-loopback\nclosed port 1' && $(cat "$tmp/nc-host.out") == from-capix ]]; then
   echo "PASS capix-exec --net nc to the host, over the loopback, -z"
 else
   echo "FAIL capix-exec --net nc: capix: ${lines:0:300}; host: $(head -c 200 "$tmp/nc-host.out")"
+fi
+# six listeners and six clients, each process its own Net session (12 at once at most)
+if [[ $sessions == "session-1 session-2 session-3 session-4 session-5 session-6 " ]]; then
+  echo "PASS capix-exec --net twelve programs with their own Net sessions"
+else
+  echo "FAIL capix-exec --net twelve programs with their own Net sessions: ${sessions:0:300}"
 fi
 CAPIX_NET_OUT=$wport CAPIX_EXEC_LOG=$tmp/noroute.log tools/capix exec -- /bin/curl -sS \
   "http://10.0.2.100:$wport/blob" </dev/null >"$tmp/nr.out" 2>&1
