@@ -255,6 +255,9 @@ int rt_proc_peer(void *ctx, int32_t pid, struct vfs_peer *out)
     out->tty_nr = r.tty_nr;
     out->state = (char)r.state;
     out->start_ns = r.start_ns, out->cpu_ns = r.cpu_ns, out->sys_ns = r.sys_ns;
+    out->has_ids = true;
+    memcpy(out->uid, r.uid, sizeof(out->uid));
+    memcpy(out->gid, r.gid, sizeof(out->gid));
     memcpy(out->comm, r.comm, sizeof(out->comm));
     out->comm[sizeof(out->comm) - 1] = 0;
     out->cmdline_len = r.cmd_len < sizeof(out->cmdline) ? r.cmd_len : sizeof(out->cmdline);

@@ -8,6 +8,7 @@
 #include <capix/tar.h>
 #include <string.h>
 #include <vfs_plugins.h>
+#include "creds.h"
 #include "runtime.h"
 
 struct vfs *rt_vfs;
@@ -378,6 +379,7 @@ long rt_start(void)
     if (r)
         fail(126, "cannot build the file tree: %s", rt_strerror(r));
     vfs_set_ids(rt_vfs, rt_uid, rt_gid);
+    rt_creds_init(); /* the launcher's (from the same config) */
     vfs_umask(rt_vfs, rt_umask_initial);
     for (int fd = 0; fd < 3; fd++)
         open_stdio(fd, sc.stdio[fd]);

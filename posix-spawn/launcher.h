@@ -63,6 +63,7 @@ struct proc {
     char comm[16];     /* what its runtime said at its last exec (RT_PROC_SET), cut */
     char cmd[RT_PROC_CMD_MAX];
     uint32_t cmd_len;
+    struct rt_creds cred; /* its ids and groups (creds.c) */
 };
 
 /*
@@ -204,6 +205,10 @@ long terminal_open(struct proc *pr);
 bool is_ctty(const struct tty *t, const struct proc *pr);
 long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg);
 void tty_leader_exit(struct proc *pr);
+
+/* creds.c */
+void creds_first(struct proc *pr);
+unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words);
 
 /* proc_query.c */
 unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words);

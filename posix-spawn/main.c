@@ -234,6 +234,11 @@ int main(int argc, char **argv)
             m.tag = CX_TAG(0, n, 0);
             err = cx_reply_recv(ep, &m);
             continue;
+        } else if (label == RT_LABEL_CRED) {
+            unsigned n = creds_call(pr, &m, CX_TAG_WORDS(m.tag));
+            m.tag = CX_TAG(0, n, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
         } else if (label == RT_LABEL_PGRP) {
             m.w[0] = (uint64_t)do_pgrp(pr, m.w[0], (long)m.w[1], (long)m.w[2]);
             m.tag = CX_TAG(0, 1, 0);

@@ -65,6 +65,8 @@ unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words)
     r.ppid = q->ppid, r.pgid = q->pgid, r.sid = q->sid, r.tpgid = -1;
     r.state = q->state == P_ZOMBIE ? 'Z' : q->stop_sig ? 'T' : q == pr ? 'R' : 'S';
     r.start_ns = q->start_ns;
+    memcpy(r.uid, &q->cred.ruid, sizeof(r.uid));
+    memcpy(r.gid, &q->cred.rgid, sizeof(r.gid));
     if (q->state == P_RUNNING) {
         for (int i = 0; i < MAX_TTYS; i++) {
             if (ttys[i].id && is_ctty(&ttys[i], q)) {
