@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,44 @@ static void root_setuid(void)
     check("setuid-invalid", fails_with(setuid(-1), EINVAL), "not EINVAL");
 }
 
+/* Linux's rule for signals: a sender that is not root reaches only processes whose real
+ * or saved uid is its real or effective uid (SIGCONT: any of its session). */
+static void signal_rules(void)
+{
+    pid_t parent = getppid();
+    union sigval v = {0};
+    check("kill-prepare", setresuid(65534, 65534, 65534) == 0, "setresuid");
+    check("kill-root-eperm", fails_with(kill(parent, 0), EPERM), "not EPERM");
+    check("sigqueue-root-eperm", fails_with(sigqueue(parent, 0, v), EPERM), "not EPERM");
+    check("kill-sigcont-same-session", kill(parent, SIGCONT) == 0, "SIGCONT refused");
+    check("kill-self", kill(getpid(), 0) == 0, "kill(self, 0)");
+    check("kill-own-group", kill(0, 0) == 0, "kill(0, 0)");
+}
+
+/* Root signals a process that became nobody. */
+static void root_kills_nobody(void)
+{
+    int p[2];
+    char c = 0;
+    if (pipe(p))
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        if (setresuid(65534, 65534, 65534) == 0)
+            write(p[1], "x", 1);
+        for (;;)
+            pause();
+    }
+    close(p[1]);
+    int st = 0, ready = read(p[0], &c, 1) == 1;
+    close(p[0]);
+    check("kill-nobody-by-root",
+          ready && kill(pid, SIGTERM) == 0 && waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) &&
+              WTERMSIG(st) == SIGTERM,
+          "not killed");
+}
+
 /* /proc/self/status's Uid: and Gid: lines (real, effective, saved, fs). */
 static void status_ids(const char *name, const char *uid_line, const char *gid_line)
 {
@@ -294,6 +333,8 @@ int main(int argc, char **argv)
     in_child("root-setuid", root_setuid);
     in_child("distinct", distinct);
     in_child("setid", setid_exec);
+    in_child("signal-rules", signal_rules);
+    root_kills_nobody();
     check_ids("parent-unchanged", "0,0,0,0/0,0,0,0/3/0");
     unlink(plain_copy);
     unlink(setid_copy);
