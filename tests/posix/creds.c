@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -186,6 +187,34 @@ static void signal_rules(void)
     check("kill-own-group", kill(0, 0) == 0, "kill(0, 0)");
 }
 
+static void *idle_thread(void *arg)
+{
+    int *fd = arg;
+    char c;
+    read(*fd, &c, 1); /* until the main thread is done */
+    return NULL;
+}
+
+/* With a second thread: musl makes the call in every thread (and kills the process if
+ * one fails after another succeeded); the ids are the process's. */
+static void threaded(void)
+{
+    int p[2];
+    pthread_t t;
+    if (pipe(p) || pthread_create(&t, NULL, idle_thread, &p[0])) {
+        check("threaded-start", 0, "pipe or pthread_create");
+        return;
+    }
+    check("threaded-setgroups", setgroups(1, (gid_t[]){9}) == 0, "setgroups");
+    check("threaded-setreuid", setreuid(-1, 1000) == 0 && resuid_is(0, 1000, 1000),
+          "setreuid(-1, 1000)");
+    check("threaded-setuid", setuid(0) == 0 && setuid(1000) == 0 && resuid_is(1000, 1000, 1000),
+          "setuid");
+    write(p[1], "x", 1);
+    pthread_join(t, NULL);
+    check_ids("threaded-ids", "1000,1000,1000,1000/0,0,0,0/1/0");
+}
+
 /* Root signals a process that became nobody. */
 static void root_kills_nobody(void)
 {
@@ -334,6 +363,7 @@ int main(int argc, char **argv)
     in_child("distinct", distinct);
     in_child("setid", setid_exec);
     in_child("signal-rules", signal_rules);
+    in_child("threaded", threaded);
     root_kills_nobody();
     check_ids("parent-unchanged", "0,0,0,0/0,0,0,0/3/0");
     unlink(plain_copy);
