@@ -298,6 +298,9 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
             if (n->nvalues)
                 return cfg_error_at(err, n, "'trace' takes no values");
             rt_trace = 1;
+        } else if (!strcmp(n->name, "nosuid")) { /* the launcher's (posix-spawn/creds.c) */
+            if (n->nvalues)
+                return cfg_error_at(err, n, "'nosuid' takes no values");
         } else if (!strcmp(n->name, "uid") || !strcmp(n->name, "gid") ||
                    !strcmp(n->name, "umask")) {
             const char *t = "";
@@ -318,8 +321,8 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
         } else {
             return cfg_error_at(err, n,
                                 "unknown node '%s' in a POSIX component's config (expected "
-                                "argv, env, cwd, stdin, stdout, stderr, uid, gid, umask, trace, "
-                                "program or vfs)",
+                                "argv, env, cwd, stdin, stdout, stderr, uid, gid, umask, nosuid, "
+                                "trace, program or vfs)",
                                 n->name);
         }
         if (e)

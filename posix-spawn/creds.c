@@ -6,7 +6,8 @@
  * of 0, as it does for a root process that has not dropped its capabilities by other
  * means: CAP_SETUID and CAP_SETGID follow the effective uid (Linux's
  * cap_emulate_setxuid). The first process starts with the config's `uid` and `gid` (0
- * by default) in all four of each and no supplementary groups; fork and vfork children
+ * by default) in all four of each and no supplementary groups (`nosuid`: set-id bits
+ * are not honoured at exec); fork and vfork children
  * get their parent's (new_proc), execve keeps them but for the set-user-id rule.
  *
  * Invariant: fsuid and fsgid are the effective ids unless setfsuid or setfsgid moved
@@ -19,11 +20,14 @@
 #define ID_NONE 0xffffffffu /* -1: leave that id unchanged */
 
 static struct rt_creds first_creds; /* what the first process starts with */
+static bool nosuid;                 /* config `nosuid`: set-id bits are ignored at exec */
 
 void creds_config(const struct cfg_node *config)
 {
     uint64_t v;
     for (const struct cfg_node *n = cfg_first(config, NULL); n; n = cfg_next(n, NULL)) {
+        if (!strcmp(n->name, "nosuid"))
+            nosuid = true;
         bool uid = !strcmp(n->name, "uid");
         if (!uid && strcmp(n->name, "gid"))
             continue;
@@ -142,9 +146,13 @@ static long set_groups(struct rt_creds *c, uint64_t count, unsigned words)
 
 /* execve: the set-user-id bit makes the file's owner the effective uid, the
  * set-group-id bit (with group execute, else it means mandatory locking) its group the
- * effective gid; then the saved and fs ids are the effective ones. */
+ * effective gid, unless the sandbox says `nosuid` (the runtime reports the bits, and
+ * the launcher cannot check them: docs/sandboxes.md, "Credentials"); then the saved
+ * and fs ids are the effective ones. */
 static void exec_ids(struct rt_creds *c, uint64_t mode, uint64_t uid, uint64_t gid)
 {
+    if (nosuid)
+        mode = 0;
     if ((mode & 04000) && uid < ID_NONE)
         c->euid = (uint32_t)uid;
     if ((mode & 02010) == 02010 && gid < ID_NONE)
