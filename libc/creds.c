@@ -8,8 +8,9 @@
  * is (the launcher copied its parent's); vfork contexts keep theirs (vfork.c).
  *
  * What the ids do inside the process: the VFS checks mode bits with the fs ids (as
- * Linux checks file access), new pipes and sockets are owned by the effective ids
- * (rt_uid, rt_gid), and the auxiliary vector carries the real and effective ones.
+ * Linux checks file access; access and faccessat with the real ones), new pipes and sockets are
+ * owned by the effective ids (rt_uid, rt_gid), and the auxiliary vector carries the real and
+ * effective ones.
  */
 #include <string.h>
 #include <vfs/plugin.h>
@@ -80,6 +81,17 @@ bool rt_creds_exec(struct vfs_file *f)
     /* Linux's secureexec (since 5.8): the new program runs with effective ids other
      * than the real ones */
     return rt_cred.euid != rt_cred.ruid || rt_cred.egid != rt_cred.rgid;
+}
+
+long rt_creds_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+    bool real = !(flags & AT_EACCESS);
+    if (real)
+        vfs_set_ids(rt_vfs, rt_cred.ruid, rt_cred.rgid);
+    long r = vfs_faccessat(rt_vfs, dirfd, path, mode, flags);
+    if (real)
+        apply();
+    return r;
 }
 
 void rt_creds_copy(struct rt_creds *to)

@@ -27,6 +27,10 @@ void rt_creds_init(void);
  * Returns whether the exec is a secure one (AT_SECURE: it changed the identity). */
 bool rt_creds_exec(struct vfs_file *f);
 
+/* access, faccessat, faccessat2: Linux checks with the real ids unless flags has
+ * AT_EACCESS (the VFS checks with the fs ids otherwise). */
+long rt_creds_faccessat(int dirfd, const char *path, int mode, int flags);
+
 /* vfork.c's process contexts: a new context starts with the live credentials; a switch
  * keeps the live ones in *save and makes *load live. */
 void rt_creds_copy(struct rt_creds *to);

@@ -26,6 +26,7 @@
 extern char **environ;
 
 static char plain_copy[64], setid_copy[64]; /* copies of this program in /tmp */
+static char root_file[64], user_file[64];   /* 0600 root's, 0400 uid 1000's */
 
 /* "ruid,euid,suid,fsuid/rgid,egid,sgid,fsgid/ngroups/secure" of this process. */
 static void ids_text(char *buf, size_t size)
@@ -215,6 +216,28 @@ static void threaded(void)
     check_ids("threaded-ids", "1000,1000,1000,1000/0,0,0,0/1/0");
 }
 
+/* Opening checks the fs ids, access and faccessat the real ones (AT_EACCESS: the
+ * effective ones, as the fs ids here). */
+static void access_ids(void)
+{
+    check("access-prepare", setresuid(1000, 0, 0) == 0, "setresuid(1000, 0, 0)");
+    int fd = open(root_file, O_RDONLY);
+    check("open-by-fsuid-root", fd >= 0, "open");
+    if (fd >= 0)
+        close(fd);
+    check("access-by-real-uid", fails_with(access(root_file, R_OK), EACCES), "not EACCES");
+    check("faccessat-by-real-uid", fails_with(faccessat(AT_FDCWD, root_file, R_OK, 0), EACCES),
+          "not EACCES");
+    check("faccessat-eaccess", faccessat(AT_FDCWD, root_file, R_OK, AT_EACCESS) == 0,
+          "AT_EACCESS refused");
+    check("access-prepare-2", setresuid(-1, 2000, -1) == 0 && resuid_is(1000, 2000, 0),
+          "seteuid(2000)");
+    check("open-by-fsuid-other", fails_with(open(user_file, O_RDONLY), EACCES), "not EACCES");
+    check("access-by-real-owner", access(user_file, R_OK) == 0, "refused");
+    check("faccessat-eaccess-other",
+          fails_with(faccessat(AT_FDCWD, user_file, R_OK, AT_EACCESS), EACCES), "not EACCES");
+}
+
 /* Root signals a process that became nobody. */
 static void root_kills_nobody(void)
 {
@@ -330,6 +353,13 @@ int main(int argc, char **argv)
               copy_self(self, setid_copy, 4242, 4343, 06755) == 0,
           "cannot copy this program to /tmp");
     struct stat st;
+    snprintf(root_file, sizeof root_file, "/tmp/creds-root-%d", getpid());
+    snprintf(user_file, sizeof user_file, "/tmp/creds-user-%d", getpid());
+    int f1 = open(root_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int f2 = open(user_file, O_WRONLY | O_CREAT | O_TRUNC, 0400);
+    check("files", f1 >= 0 && f2 >= 0 && fchown(f2, 1000, 1000) == 0, "cannot make them");
+    close(f1);
+    close(f2);
     check("setid-mode-kept",
           stat(setid_copy, &st) == 0 && (st.st_mode & 07777) == 06755 && st.st_uid == 4242 &&
               st.st_gid == 4343,
@@ -364,9 +394,12 @@ int main(int argc, char **argv)
     in_child("setid", setid_exec);
     in_child("signal-rules", signal_rules);
     in_child("threaded", threaded);
+    in_child("access", access_ids);
     root_kills_nobody();
     check_ids("parent-unchanged", "0,0,0,0/0,0,0,0/3/0");
     unlink(plain_copy);
     unlink(setid_copy);
+    unlink(root_file);
+    unlink(user_file);
     return failed;
 }
