@@ -238,6 +238,52 @@ static void access_ids(void)
           fails_with(faccessat(AT_FDCWD, user_file, R_OK, AT_EACCESS), EACCES), "not EACCES");
 }
 
+static volatile int usr1_uid = -1, chld_uid = -1;
+static void on_usr1(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig, (void)ctx;
+    usr1_uid = (int)si->si_uid;
+}
+static void on_chld(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig, (void)ctx;
+    chld_uid = (int)si->si_uid;
+}
+
+/* Waits up to a second for *v to be set (a signal from another process). */
+static int arrives(volatile int *v)
+{
+    for (int i = 0; i < 100 && *v < 0; i++)
+        usleep(10000);
+    return *v;
+}
+
+/* si_uid is the sender's real uid: raise, kill of itself, another process's kill, and
+ * SIGCHLD (the child's). */
+static void signal_uids(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sa.sa_sigaction = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_sigaction = on_chld;
+    sigaction(SIGCHLD, &sa, NULL);
+    check("siguid-prepare", setresuid(5555, 0, 0) == 0, "setresuid(5555, 0, 0)");
+    raise(SIGUSR1);
+    check("raise-si-uid", usr1_uid == 5555, "not the real uid");
+    usr1_uid = -1;
+    kill(getpid(), SIGUSR1);
+    check("kill-self-si-uid", usr1_uid == 5555, "not the real uid");
+    usr1_uid = -1;
+    pid_t pid = fork();
+    if (pid == 0) /* its effective uid is the parent's real one: it may */
+        _exit(setresuid(4444, 5555, 5555) || kill(getppid(), SIGUSR1));
+    int st = -1;
+    check("kill-other-child", waitpid(pid, &st, 0) == pid && st == 0, "child failed");
+    check("kill-si-uid-sender-real", arrives(&usr1_uid) == 4444, "not the sender's real uid");
+    check("sigchld-si-uid-child-real", arrives(&chld_uid) == 4444, "not the child's real uid");
+}
+
 /* Root signals a process that became nobody. */
 static void root_kills_nobody(void)
 {
@@ -395,6 +441,7 @@ int main(int argc, char **argv)
     in_child("signal-rules", signal_rules);
     in_child("threaded", threaded);
     in_child("access", access_ids);
+    in_child("signal-uids", signal_uids);
     root_kills_nobody();
     check_ids("parent-unchanged", "0,0,0,0/0,0,0,0/3/0");
     unlink(plain_copy);
