@@ -195,7 +195,7 @@ void signal_group(int pgrp, int sig);
 void set_ppid(struct proc *pr, int ppid);
 bool group_stopped(int pgrp);
 bool orphaned(int pgrp, int sid);
-long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2]);
+long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2], uint32_t *uid);
 long do_pgrp(struct proc *pr, uint64_t op, long pid, long pgid);
 
 /* tty.c */

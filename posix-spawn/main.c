@@ -246,9 +246,11 @@ int main(int argc, char **argv)
             continue;
         } else if (label == RT_LABEL_WAIT) {
             int status = 0;
-            m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], (int)m.w[1], &status, &m.w[2]);
+            uint32_t uid = 0;
+            m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], (int)m.w[1], &status, &m.w[2], &uid);
             m.w[1] = (uint64_t)status;
-            m.tag = CX_TAG(0, 4, 0);
+            cx_ipcbuf()->words[4] = uid;
+            m.tag = CX_TAG(0, 5, 0);
             err = cx_reply_recv(ep, &m);
             continue;
         } else { /* RT_LABEL_FAULT_REPORT (the runtime has logged it), or unknown */

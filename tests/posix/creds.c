@@ -282,6 +282,14 @@ static void signal_uids(void)
     check("kill-other-child", waitpid(pid, &st, 0) == pid && st == 0, "child failed");
     check("kill-si-uid-sender-real", arrives(&usr1_uid) == 4444, "not the sender's real uid");
     check("sigchld-si-uid-child-real", arrives(&chld_uid) == 4444, "not the child's real uid");
+    pid = fork();
+    if (pid == 0)
+        _exit(setresuid(4321, 4321, 4321) != 0);
+    siginfo_t si = {0};
+    check("waitid-si-uid-child-real",
+          waitid(P_PID, (id_t)pid, &si, WEXITED) == 0 && si.si_pid == pid && si.si_uid == 4321 &&
+              si.si_status == 0,
+          "not the child's real uid");
 }
 
 /* Root signals a process that became nobody. */

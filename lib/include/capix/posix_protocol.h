@@ -122,7 +122,7 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
 #define RT_LABEL_FORK 0xe3         /* reply w0: the child's pid or -errno */
 #define RT_LABEL_WAIT                                                                              \
     0xe4                   /* w0 pid (-1 any), w1 options; reply w0 pid, 0 or -errno, w1 status,   \
-                              w2 and w3 a reaped child's CPU and system ns */
+                              w2 and w3 a reaped child's CPU and system ns, w4 its real uid */
 #define RT_LABEL_PGRP 0xe5 /* w0 RT_PGRP_*, w1 pid, w2 pgid; reply w0 result */
 #define RT_LABEL_SHARED_NEW 0xe6      /* w0 pages, w1 slot for the memory, w2 for the notif */
                                       /* (0: memory only, MAP_SHARED anonymous memory); */
