@@ -72,12 +72,17 @@ void rt_creds_init(void)
     }
 }
 
-bool rt_creds_exec(struct vfs_file *f)
+static uint32_t exec_mode, exec_uid, exec_gid; /* the file rt_creds_exec_file saw last */
+
+void rt_creds_exec_file(const struct linux_stat *st)
 {
-    struct linux_stat st;
-    if (vfs_file_stat(f, &st))
-        st.st_mode = 0; /* no set-id bits known: the ids only settle */
-    cred_call(RT_CRED_EXEC, st.st_mode, st.st_uid, st.st_gid, 4);
+    exec_mode = st->st_mode, exec_uid = st->st_uid, exec_gid = st->st_gid;
+}
+
+bool rt_creds_exec(void)
+{
+    cred_call(RT_CRED_EXEC, exec_mode, exec_uid, exec_gid, 4);
+    exec_mode = 0; /* used once */
     /* Linux's secureexec (since 5.8): the new program runs with effective ids other
      * than the real ones */
     return rt_cred.euid != rt_cred.ruid || rt_cred.egid != rt_cred.rgid;

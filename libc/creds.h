@@ -11,7 +11,6 @@
 #include <capix/posix_protocol.h>
 
 struct rt_call;
-struct vfs_file;
 
 /* The live context's credentials (read under the runtime lock). */
 extern struct rt_creds rt_cred;
@@ -22,10 +21,17 @@ long rt_creds_syscall(const struct rt_call *c);
 /* At start-up: the launcher's credentials for this process (else the config's ids). */
 void rt_creds_init(void);
 
-/* At exec, before the new program's stack is built: the launcher applies f's
+/* At exec: the mode, owner and group of the file about to be loaded (called for each
+ * file an exec opens; the last one before rt_creds_exec counts: the program, or a
+ * script's interpreter). Kept here because entering a program's own tree may drop
+ * the file itself. */
+struct linux_stat;
+void rt_creds_exec_file(const struct linux_stat *st);
+
+/* At exec, before the new program's stack is built: the launcher applies the file's
  * set-user-id and set-group-id bits and makes the saved ids the effective ones.
  * Returns whether the exec is a secure one (AT_SECURE: it changed the identity). */
-bool rt_creds_exec(struct vfs_file *f);
+bool rt_creds_exec(void);
 
 /* access, faccessat, faccessat2: Linux checks with the real ids unless flags has
  * AT_EACCESS (the VFS checks with the fs ids otherwise). */

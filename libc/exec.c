@@ -401,6 +401,8 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
     if (!r && (st.st_mode & S_IFMT) != S_IFREG)
         r = -EACCES;
     if (!r)
+        rt_creds_exec_file(&st); /* its set-id bits, if it is the one loaded */
+    if (!r)
         r = vfs_faccessat(rt_vfs, AT_FDCWD, path, X_OK, 0);
     uint64_t scratch = 0, size = (uint64_t)st.st_size;
     if (!r)
@@ -481,7 +483,7 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     teardown();
     long err = load_segments(&ei, bias);
     uint64_t sp = 0;
-    bool secure = rt_creds_exec(f); /* set-user-id bits; the saved ids follow */
+    bool secure = rt_creds_exec(); /* set-user-id bits; the saved ids follow */
     if (!err)
         err = build_stack(&ei, bias, argv, envp, secure, &sp);
     drop_scratch(scratch, size);

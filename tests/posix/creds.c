@@ -380,6 +380,15 @@ static void setid_exec(void)
           setgroups(0, NULL) == 0 && setresgid(1000, 1000, 1000) == 0 &&
               setresuid(1000, 1000, 1000) == 0,
           "dropping to 1000");
+    char *argv[] = {setid_copy, "show", "setid-spawn",
+                    "1000,4242,4242,4242/1000,4343,4343,4343/0/1", NULL};
+    pid_t pid;
+    int st = -1;
+    fflush(stdout);
+    check("setid-posix-spawn",
+          posix_spawn(&pid, setid_copy, NULL, NULL, argv, environ) == 0 &&
+              waitpid(pid, &st, 0) == pid && st == 0,
+          "spawned child failed");
     fflush(stdout);
     exec_show(setid_copy, "setid-exec", "1000,4242,4242,4242/1000,4343,4343,4343/0/1");
 }
