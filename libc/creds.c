@@ -37,10 +37,10 @@ struct rt_creds rt_cred;
 /* What the rest of the runtime sees of the live credentials. */
 static void apply(void)
 {
-    rt_uid = rt_cred.euid;
-    rt_gid = rt_cred.egid;
+    rt_uid = rt_cred.uid.eff;
+    rt_gid = rt_cred.gid.eff;
     if (rt_vfs)
-        vfs_set_ids(rt_vfs, rt_cred.fsuid, rt_cred.fsgid);
+        vfs_set_ids(rt_vfs, rt_cred.uid.fs, rt_cred.gid.fs);
 }
 
 /* One request (w0 op, w1..w3); the launcher's w0 (0, -errno or a value), with rt_cred
@@ -66,8 +66,8 @@ void rt_creds_init(void)
 {
     if (cred_call(RT_CRED_GET, 0, 0, 0, 1) < 0) { /* not from this launcher: the config's */
         memset(&rt_cred, 0, sizeof(rt_cred));
-        rt_cred.ruid = rt_cred.euid = rt_cred.suid = rt_cred.fsuid = rt_uid;
-        rt_cred.rgid = rt_cred.egid = rt_cred.sgid = rt_cred.fsgid = rt_gid;
+        rt_cred.uid.real = rt_cred.uid.eff = rt_cred.uid.saved = rt_cred.uid.fs = rt_uid;
+        rt_cred.gid.real = rt_cred.gid.eff = rt_cred.gid.saved = rt_cred.gid.fs = rt_gid;
         apply();
     }
 }
@@ -85,14 +85,14 @@ bool rt_creds_exec(void)
     exec_mode = 0; /* used once */
     /* Linux's secureexec (since 5.8): the new program runs with effective ids other
      * than the real ones */
-    return rt_cred.euid != rt_cred.ruid || rt_cred.egid != rt_cred.rgid;
+    return rt_cred.uid.eff != rt_cred.uid.real || rt_cred.gid.eff != rt_cred.gid.real;
 }
 
 long rt_creds_faccessat(int dirfd, const char *path, int mode, int flags)
 {
     bool real = !(flags & AT_EACCESS);
     if (real)
-        vfs_set_ids(rt_vfs, rt_cred.ruid, rt_cred.rgid);
+        vfs_set_ids(rt_vfs, rt_cred.uid.real, rt_cred.gid.real);
     long r = vfs_faccessat(rt_vfs, dirfd, path, mode, flags);
     if (real)
         apply();
@@ -111,14 +111,16 @@ void rt_creds_swap(struct rt_creds *save, const struct rt_creds *load)
     apply();
 }
 
-/* Three ids to user memory, as Linux's getresuid (each pointer on its own). */
-static long put_three(uint64_t p0, uint64_t p1, uint64_t p2, const uint32_t *ids)
+/* The real, effective and saved ids to user memory, as Linux's getresuid (each
+ * pointer on its own). */
+static long put_three(uint64_t p0, uint64_t p1, uint64_t p2, const struct rt_ids *ids)
 {
     uint64_t p[3] = {p0, p1, p2};
+    uint32_t v[3] = {ids->real, ids->eff, ids->saved};
     for (int i = 0; i < 3; i++) {
         if (!rt_user_range(p[i], 4))
             return -EFAULT;
-        memcpy((void *)p[i], &ids[i], 4);
+        memcpy((void *)p[i], &v[i], 4);
     }
     return 0;
 }
@@ -144,7 +146,7 @@ static long set_groups(long size, uint64_t list)
     if (n < 0 || n > RT_CRED_GROUPS_MAX) /* the launcher says EPERM or EINVAL */
         return cred_call(RT_CRED_SETGROUPS, (uint32_t)n, 0, 0, 2);
     if (n && !rt_user_range(list, (uint64_t)n * 4))
-        return rt_cred.euid ? -EPERM : -EFAULT;
+        return rt_cred.uid.eff ? -EPERM : -EFAULT;
     uint64_t *w = rt_ipcbuf()->words + 4;
     const uint32_t *g = (const uint32_t *)list;
     for (int i = 0; i < n; i += 2)
@@ -159,17 +161,17 @@ long rt_creds_syscall(const struct rt_call *c)
     uint64_t i0 = (uint32_t)a[0], i1 = (uint32_t)a[1], i2 = (uint32_t)a[2];
     switch (c->nr) {
     case NR_getuid:
-        return rt_cred.ruid;
+        return rt_cred.uid.real;
     case NR_geteuid:
-        return rt_cred.euid;
+        return rt_cred.uid.eff;
     case NR_getgid:
-        return rt_cred.rgid;
+        return rt_cred.gid.real;
     case NR_getegid:
-        return rt_cred.egid;
+        return rt_cred.gid.eff;
     case NR_getresuid:
-        return put_three(a[0], a[1], a[2], &rt_cred.ruid);
+        return put_three(a[0], a[1], a[2], &rt_cred.uid);
     case NR_getresgid:
-        return put_three(a[0], a[1], a[2], &rt_cred.rgid);
+        return put_three(a[0], a[1], a[2], &rt_cred.gid);
     case NR_getgroups:
         return get_groups((long)a[0], a[1]);
     case NR_setuid:
@@ -186,7 +188,7 @@ long rt_creds_syscall(const struct rt_call *c)
         return cred_call(RT_CRED_SETRESGID, i0, i1, i2, 4);
     case NR_setfsuid:
     case NR_setfsgid: {
-        uint32_t old = c->nr == NR_setfsuid ? rt_cred.fsuid : rt_cred.fsgid;
+        uint32_t old = c->nr == NR_setfsuid ? rt_cred.uid.fs : rt_cred.gid.fs;
         long r = cred_call(c->nr == NR_setfsuid ? RT_CRED_SETFSUID : RT_CRED_SETFSGID, i0, 0, 0, 2);
         return r < 0 ? old : r; /* it returns the old id, never an error */
     }

@@ -173,10 +173,10 @@ static long build_stack(const struct elf_info *ei, uint64_t bias, const char *co
         {7, 0},                     /* AT_BASE */
         {8, 0},                     /* AT_FLAGS */
         {9, ei->entry + bias},      /* AT_ENTRY */
-        {11, rt_cred.ruid},         /* AT_UID */
-        {12, rt_cred.euid},         /* AT_EUID */
-        {13, rt_cred.rgid},         /* AT_GID */
-        {14, rt_cred.egid},         /* AT_EGID */
+        {11, rt_cred.uid.real},     /* AT_UID */
+        {12, rt_cred.uid.eff},      /* AT_EUID */
+        {13, rt_cred.gid.real},     /* AT_GID */
+        {14, rt_cred.gid.eff},      /* AT_EGID */
         {16, 0x078bfbff},           /* AT_HWCAP: baseline x86-64 */
         {17, 100},                  /* AT_CLKTCK */
         {15, platform},             /* AT_PLATFORM */

@@ -34,8 +34,8 @@ void creds_config(const struct cfg_node *config)
         /* the runtime reports a malformed value as a configuration error; here it stays 0 */
         if (cfg_nargs(n) != 1 || cfg_parse_u64(cfg_arg(n, 0), &v) || v >= ID_NONE)
             continue;
-        uint32_t *ids = uid ? &first_creds.ruid : &first_creds.rgid;
-        ids[0] = ids[1] = ids[2] = ids[3] = (uint32_t)v;
+        struct rt_ids *ids = uid ? &first_creds.uid : &first_creds.gid;
+        ids->real = ids->eff = ids->saved = ids->fs = (uint32_t)v;
     }
 }
 
@@ -46,73 +46,75 @@ void creds_first(struct proc *pr)
 
 static bool privileged(const struct rt_creds *c)
 {
-    return c->euid == 0;
+    return c->uid.eff == 0;
 }
 
-/* One of the process's real, effective or saved ids (ids: the first of the three). */
-static bool one_of(const uint32_t *ids, uint32_t id)
+/* One of the process's real, effective or saved ids. */
+static bool one_of(const struct rt_ids *ids, uint32_t id)
 {
-    return id == ids[0] || id == ids[1] || id == ids[2];
+    return id == ids->real || id == ids->eff || id == ids->saved;
 }
 
-/* setuid / setgid: ids points at the real id, followed by the effective, saved and fs ids. */
-static long set_id(uint32_t *ids, uint32_t id, bool priv)
+/* setuid / setgid. */
+static long set_id(struct rt_ids *ids, uint32_t id, bool priv)
 {
     if (id == ID_NONE)
         return -22; /* EINVAL: not a valid id */
     if (priv)
-        ids[0] = ids[2] = id;
-    else if (id != ids[0] && id != ids[2])
+        ids->real = ids->saved = id;
+    else if (id != ids->real && id != ids->saved)
         return -1; /* EPERM */
-    ids[1] = ids[3] = id;
+    ids->eff = ids->fs = id;
     return 0;
 }
 
 /* setreuid / setregid (Linux's rules: the saved id follows the effective one when the
- * real id is set, or the effective one is set to anything but the old real id). */
-static long set_re(uint32_t *ids, uint32_t r, uint32_t e, bool priv)
+ * real id is set, or the effective one is set to anything but the old real one). */
+static long set_re(struct rt_ids *ids, uint32_t r, uint32_t e, bool priv)
 {
-    uint32_t old[3] = {ids[0], ids[1], ids[2]};
-    if (r != ID_NONE && !priv && r != old[0] && r != old[1])
+    struct rt_ids old = *ids;
+    if (r != ID_NONE && !priv && r != old.real && r != old.eff)
         return -1;
-    if (e != ID_NONE && !priv && !one_of(old, e))
+    if (e != ID_NONE && !priv && !one_of(&old, e))
         return -1;
     if (r != ID_NONE)
-        ids[0] = r;
+        ids->real = r;
     if (e != ID_NONE)
-        ids[1] = e;
-    if (r != ID_NONE || (e != ID_NONE && e != old[0]))
-        ids[2] = ids[1];
-    ids[3] = ids[1];
+        ids->eff = e;
+    if (r != ID_NONE || (e != ID_NONE && e != old.real))
+        ids->saved = ids->eff;
+    ids->fs = ids->eff;
     return 0;
 }
 
 /* setresuid / setresgid: an unprivileged process may set each to one of its current
  * real, effective and saved ids. */
-static long set_res(uint32_t *ids, uint32_t r, uint32_t e, uint32_t s, bool priv)
+static long set_res(struct rt_ids *ids, uint32_t r, uint32_t e, uint32_t s, bool priv)
 {
-    uint32_t old[3] = {ids[0], ids[1], ids[2]};
-    uint32_t want[3] = {r, e, s};
-    if ((r == ID_NONE || r == old[0]) && (e == ID_NONE || (e == old[1] && e == ids[3])) &&
-        (s == ID_NONE || s == old[2]))
+    struct rt_ids old = *ids;
+    if ((r == ID_NONE || r == old.real) && (e == ID_NONE || (e == old.eff && e == old.fs)) &&
+        (s == ID_NONE || s == old.saved))
         return 0; /* nothing changes (not even an fs id that setfsuid moved) */
-    for (int i = 0; i < 3; i++)
-        if (want[i] != ID_NONE && !priv && !one_of(old, want[i]))
-            return -1;
-    for (int i = 0; i < 3; i++)
-        if (want[i] != ID_NONE)
-            ids[i] = want[i];
-    ids[3] = ids[1];
+    if (!priv && ((r != ID_NONE && !one_of(&old, r)) || (e != ID_NONE && !one_of(&old, e)) ||
+                  (s != ID_NONE && !one_of(&old, s))))
+        return -1;
+    if (r != ID_NONE)
+        ids->real = r;
+    if (e != ID_NONE)
+        ids->eff = e;
+    if (s != ID_NONE)
+        ids->saved = s;
+    ids->fs = ids->eff;
     return 0;
 }
 
 /* setfsuid / setfsgid: the old fs id always; the new one only if it is one of the
  * process's ids or the process is privileged (an invalid id only asks). */
-static long set_fs(uint32_t *ids, uint32_t id, bool priv)
+static long set_fs(struct rt_ids *ids, uint32_t id, bool priv)
 {
-    long old = ids[3];
-    if (id != ID_NONE && (priv || one_of(ids, id) || id == ids[3]))
-        ids[3] = id;
+    long old = ids->fs;
+    if (id != ID_NONE && (priv || one_of(ids, id) || id == ids->fs))
+        ids->fs = id;
     return old;
 }
 
@@ -154,11 +156,11 @@ static void exec_ids(struct rt_creds *c, uint64_t mode, uint64_t uid, uint64_t g
     if (nosuid)
         mode = 0;
     if ((mode & 04000) && uid < ID_NONE)
-        c->euid = (uint32_t)uid;
+        c->uid.eff = (uint32_t)uid;
     if ((mode & 02010) == 02010 && gid < ID_NONE)
-        c->egid = (uint32_t)gid;
-    c->suid = c->fsuid = c->euid;
-    c->sgid = c->fsgid = c->egid;
+        c->gid.eff = (uint32_t)gid;
+    c->uid.saved = c->uid.fs = c->uid.eff;
+    c->gid.saved = c->gid.fs = c->gid.eff;
 }
 
 unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
@@ -181,19 +183,19 @@ unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
             break;
         case RT_CRED_SETUID:
         case RT_CRED_SETGID:
-            r = set_id(op == RT_CRED_SETUID ? &c->ruid : &c->rgid, a[0], priv);
+            r = set_id(op == RT_CRED_SETUID ? &c->uid : &c->gid, a[0], priv);
             break;
         case RT_CRED_SETREUID:
         case RT_CRED_SETREGID:
-            r = set_re(op == RT_CRED_SETREUID ? &c->ruid : &c->rgid, a[0], a[1], priv);
+            r = set_re(op == RT_CRED_SETREUID ? &c->uid : &c->gid, a[0], a[1], priv);
             break;
         case RT_CRED_SETRESUID:
         case RT_CRED_SETRESGID:
-            r = set_res(op == RT_CRED_SETRESUID ? &c->ruid : &c->rgid, a[0], a[1], a[2], priv);
+            r = set_res(op == RT_CRED_SETRESUID ? &c->uid : &c->gid, a[0], a[1], a[2], priv);
             break;
         case RT_CRED_SETFSUID:
         case RT_CRED_SETFSGID:
-            r = set_fs(op == RT_CRED_SETFSUID ? &c->ruid : &c->rgid, a[0], priv);
+            r = set_fs(op == RT_CRED_SETFSUID ? &c->uid : &c->gid, a[0], priv);
             break;
         case RT_CRED_SETGROUPS:
             r = set_groups(c, words > 1 ? m->w[1] : ~0ul, words);

@@ -12,15 +12,16 @@
 static bool may_signal(const struct proc *from, const struct proc *t, int sig)
 {
     const struct rt_creds *a = &from->cred, *b = &t->cred;
-    return from == t || a->euid == 0 || a->euid == b->suid || a->euid == b->ruid ||
-           a->ruid == b->suid || a->ruid == b->ruid || (sig == 18 && from->sid == t->sid);
+    return from == t || a->uid.eff == 0 || a->uid.eff == b->uid.saved ||
+           a->uid.eff == b->uid.real || a->uid.real == b->uid.saved || a->uid.real == b->uid.real ||
+           (sig == 18 && from->sid == t->sid);
 }
 
 /* The real uid of the process with pid (a signal's si_uid), 0 for the launcher's own. */
 static int32_t sender_uid(int pid)
 {
     struct proc *s = pid > 0 ? find_proc(pid) : NULL;
-    return s ? (int32_t)s->cred.ruid : 0;
+    return s ? (int32_t)s->cred.uid.real : 0;
 }
 
 /* Ends pr as killed by sig (the sandbox, when pr is its first process). */
@@ -179,7 +180,8 @@ long do_tgkill(struct proc *pr, long tgid, long tid, int sig)
         send_signal(t, sig, -6, pr->pid, 0);
         return 0;
     }
-    if (rt_sigq_push(t->sig, sig, -6 /* SI_TKILL */, pr->pid, (int32_t)pr->cred.ruid, 0, (int)tid))
+    if (rt_sigq_push(t->sig, sig, -6 /* SI_TKILL */, pr->pid, (int32_t)pr->cred.uid.real, 0,
+                     (int)tid))
         return -11; /* EAGAIN */
     if (t->host)
         return 0;

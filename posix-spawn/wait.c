@@ -54,7 +54,7 @@ long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2]
         if (c->state == P_ZOMBIE && !(options & 4))
             continue; /* a zombie is no child to wait for without WEXITED (Linux: ECHILD) */
         any = true;
-        *uid = c->cred.ruid;              /* waitid's si_uid, if it is the one reported */
+        *uid = c->cred.uid.real;          /* waitid's si_uid, if it is the one reported */
         bool keep = options & 0x01000000; /* WNOWAIT: report, leave it to be waited for */
         if (c->state == P_ZOMBIE && (options & 4)) { /* WEXITED */
             *status = c->wait_status;

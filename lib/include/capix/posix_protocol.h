@@ -206,9 +206,11 @@ _Static_assert(sizeof(struct rt_proc_reply) + 8 <= 64 * 8, "RT_PROC_INFO fits on
 #define RT_CRED_SETGROUPS 9
 #define RT_CRED_EXEC 10
 #define RT_CRED_GROUPS_MAX 64 /* supplementary groups (Linux: 65536) */
+struct rt_ids {
+    uint32_t real, eff, saved, fs; /* real, effective, saved set-id, file-system */
+};
 struct rt_creds {
-    uint32_t ruid, euid, suid, fsuid;
-    uint32_t rgid, egid, sgid, fsgid;
+    struct rt_ids uid, gid;
     uint32_t ngroups, pad;
     uint32_t groups[RT_CRED_GROUPS_MAX]; /* ascending, as Linux keeps them */
 };
