@@ -7,6 +7,7 @@
  */
 #include <capix/elf.h>
 #include <string.h>
+#include "creds.h"
 #include "runtime.h"
 
 #define STATIC_PIE_BASE 0x555555554000ul
@@ -123,7 +124,7 @@ static long load_segments(const struct elf_info *ei, uint64_t bias)
 
 /* Builds the initial stack below RT_PROG_STACK_TOP; returns the stack pointer. */
 static long build_stack(const struct elf_info *ei, uint64_t bias, const char *const argv[],
-                        const char *const envp[], uint64_t *sp)
+                        const char *const envp[], bool secure, uint64_t *sp)
 {
     uint64_t m = rt_slot_alloc();
     const uint64_t base = RT_PROG_STACK_TOP - RT_PROG_STACK_PAGES * CX_PAGE_SIZE;
@@ -177,14 +178,14 @@ static long build_stack(const struct elf_info *ei, uint64_t bias, const char *co
         {7, 0},                     /* AT_BASE */
         {8, 0},                     /* AT_FLAGS */
         {9, ei->entry + bias},      /* AT_ENTRY */
-        {11, rt_uid},               /* AT_UID */
-        {12, rt_uid},               /* AT_EUID */
-        {13, rt_gid},               /* AT_GID */
-        {14, rt_gid},               /* AT_EGID */
+        {11, rt_cred.uid.real},     /* AT_UID */
+        {12, rt_cred.uid.eff},      /* AT_EUID */
+        {13, rt_cred.gid.real},     /* AT_GID */
+        {14, rt_cred.gid.eff},      /* AT_EGID */
         {16, 0x078bfbff},           /* AT_HWCAP: baseline x86-64 */
         {17, 100},                  /* AT_CLKTCK */
         {15, platform},             /* AT_PLATFORM */
-        {23, 0},                    /* AT_SECURE */
+        {23, secure},               /* AT_SECURE */
         {25, random},               /* AT_RANDOM */
         {31, execfn},               /* AT_EXECFN */
         {33, RT_VDSO_ADDR},         /* AT_SYSINFO_EHDR (replaced below when absent) */
@@ -405,6 +406,8 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
     if (!r && (st.st_mode & S_IFMT) != S_IFREG)
         r = -EACCES;
     if (!r)
+        rt_creds_exec_file(&st); /* its set-id bits, if it is the one loaded */
+    if (!r)
         r = vfs_faccessat(rt_vfs, AT_FDCWD, path, X_OK, 0);
     uint64_t scratch = 0, size = (uint64_t)st.st_size;
     if (!r)
@@ -485,8 +488,9 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     teardown();
     long err = load_segments(&ei, bias);
     uint64_t sp = 0;
+    bool secure = rt_creds_exec(); /* set-user-id bits; the saved ids follow */
     if (!err)
-        err = build_stack(&ei, bias, argv, envp, &sp);
+        err = build_stack(&ei, bias, argv, envp, secure, &sp);
     drop_scratch(scratch, size);
     if (err) {
         rt_log("[runtime] %s: cannot load: %s\n", path, rt_strerror(err));

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 #include <vfs/plugin.h>
+#include "creds.h"
 #include "runtime.h"
 #include "fdkinds.h"
 
@@ -421,13 +422,13 @@ long rt_fs_syscall(const struct rt_call *c)
         return sys_getcwd((char *)a[0], a[1]);
     case NR_access:
         NEED(a[0]);
-        return vfs_faccessat(rt_vfs, AT_FDCWD, P(a[0]), (int)a[1], 0);
+        return rt_creds_faccessat(AT_FDCWD, P(a[0]), (int)a[1], 0);
     case NR_faccessat:
         NEED(a[1]);
-        return vfs_faccessat(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], 0);
+        return rt_creds_faccessat(FD(a[0]), P(a[1]), (int)a[2], 0);
     case NR_faccessat2:
         NEED(a[1]);
-        return vfs_faccessat(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], (int)a[3]);
+        return rt_creds_faccessat(FD(a[0]), P(a[1]), (int)a[2], (int)a[3]);
     case NR_fcntl:
         return sys_fcntl(FD(a[0]), (int)a[1], a[2]);
     case NR_dup:

@@ -90,6 +90,8 @@ long rt_start_call(void)
     rt_exit_process(11); /* SIGSEGV; no core is written */
 }
 
+static uint32_t waited_uid; /* the real uid of the child wait_once reported last */
+
 /* One question to the launcher: a zombie child matching pid, reaped. */
 static long wait_once(long pid, int options, int *status, struct rt_cpu *cpu)
 {
@@ -100,6 +102,7 @@ static long wait_once(long pid, int options, int *status, struct rt_cpu *cpu)
     /* reply words 0 and 1, and 2 and 3: a reaped child's CPU time and system time (its
      * runtime's figures: bounded, since that process could say anything) */
     *status = (int)r.r10;
+    waited_uid = (uint32_t)rt_ipcbuf()->words[4];
     cpu->ns = r.r8;
     cpu->sys_ns = r.r9 < r.r8 ? r.r9 : r.r8;
     if ((long)r.rdx > 0 && !(options & 0x01000000)) { /* reaped (not WNOWAIT) */
@@ -174,7 +177,7 @@ long rt_waitid(int idtype, long id, void *info, int options)
             /* CLD_EXITED, _KILLED, _DUMPED, _STOPPED, _CONTINUED */
             w[2] = cont ? 6 : stopped ? 5 : (st & 0x7f) == 0 ? 1 : (st & 0x80) ? 3 : 2;
             w[4] = (int32_t)r;
-            w[5] = (int32_t)rt_uid;
+            w[5] = (int32_t)waited_uid; /* si_uid: the child's real uid */
             w[6] = cont               ? 18
                    : stopped          ? (st >> 8) & 0xff
                    : (st & 0x7f) == 0 ? (st >> 8) & 0xff
@@ -255,6 +258,9 @@ int rt_proc_peer(void *ctx, int32_t pid, struct vfs_peer *out)
     out->tty_nr = r.tty_nr;
     out->state = (char)r.state;
     out->start_ns = r.start_ns, out->cpu_ns = r.cpu_ns, out->sys_ns = r.sys_ns;
+    out->has_ids = true;
+    memcpy(out->uid, r.uid, sizeof(out->uid));
+    memcpy(out->gid, r.gid, sizeof(out->gid));
     memcpy(out->comm, r.comm, sizeof(out->comm));
     out->comm[sizeof(out->comm) - 1] = 0;
     out->cmdline_len = r.cmd_len < sizeof(out->cmdline) ? r.cmd_len : sizeof(out->cmdline);

@@ -21,6 +21,7 @@
  * whichever thread looks first (claim_thread_entries).
  */
 #include <string.h>
+#include "creds.h"
 #include "runtime.h"
 #include <capix/posix_sigqueue.h>
 
@@ -348,7 +349,7 @@ static int take(struct rt_tsig *ts, struct l_siginfo *info)
             info->u.proc.pid = ts->info[sig - 1].pid;
             info->u.proc.uid = info->code == -2 /* SI_TIMER: si_timerid, si_overrun */
                                    ? (uint32_t)rt_timer_taken(info->u.proc.pid)
-                                   : rt_uid;
+                                   : rt_cred.uid.real; /* its own: the sender's real uid */
             return sig;
         }
         struct rt_sigq_entry *e = (__atomic_load_n(&sigpage->qpending, __ATOMIC_ACQUIRE) & BIT(sig))
@@ -797,10 +798,10 @@ static bool kill_self(long sig)
     if (sig == 0)
         return true; /* this process exists */
     int32_t me = (int32_t)rt_pid();
-    if (sig < 32 || rt_sigq_push(sigpage, (int)sig, 0, me, 0, 0, 0)) {
+    if (sig < 32 || rt_sigq_push(sigpage, (int)sig, 0, me, (int32_t)rt_cred.uid.real, 0, 0)) {
         sigpage->info[sig - 1].code = 0; /* SI_USER */
         sigpage->info[sig - 1].pid = me;
-        sigpage->info[sig - 1].uid = 0;
+        sigpage->info[sig - 1].uid = (int32_t)rt_cred.uid.real;
         sigpage->info[sig - 1].status = 0;
         __atomic_or_fetch(&sigpage->pending, BIT(sig), __ATOMIC_RELEASE);
     }

@@ -9,6 +9,7 @@
 #include <capix/tar.h>
 #include <string.h>
 #include <vfs_plugins.h>
+#include "creds.h"
 #include "runtime.h"
 
 struct vfs *rt_vfs;
@@ -311,6 +312,9 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
                                     NET_HANDLES_MAX, t);
             if (!e)
                 rt_net_sockets = (uint32_t)v;
+        } else if (!strcmp(n->name, "nosuid")) { /* the launcher's (posix-spawn/creds.c) */
+            if (n->nvalues)
+                return cfg_error_at(err, n, "'nosuid' takes no values");
         } else if (!strcmp(n->name, "uid") || !strcmp(n->name, "gid") ||
                    !strcmp(n->name, "umask")) {
             const char *t = "";
@@ -331,7 +335,8 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
         } else {
             return cfg_error_at(err, n,
                                 "unknown node '%s' in a POSIX component's config (expected "
-                                "argv, env, cwd, stdin, stdout, stderr, uid, gid, umask, sockets, "
+                                "argv, env, cwd, stdin, stdout, stderr, uid, gid, umask, nosuid, "
+                                "sockets, "
                                 "trace, program or vfs)",
                                 n->name);
         }
@@ -392,6 +397,7 @@ long rt_start(void)
     if (r)
         fail(126, "cannot build the file tree: %s", rt_strerror(r));
     vfs_set_ids(rt_vfs, rt_uid, rt_gid);
+    rt_creds_init(); /* the launcher's (from the same config) */
     vfs_umask(rt_vfs, rt_umask_initial);
     for (int fd = 0; fd < 3; fd++)
         open_stdio(fd, sc.stdio[fd]);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <vfs_plugins.h>
 #include "runtime.h"
+#include "creds.h"
 #include "fdkinds.h"
 #include "syscall_names.h"
 
@@ -296,6 +297,9 @@ static long dispatch(struct rt_call *c)
     r = rt_fdkinds_syscall(c); /* eventfd, timerfd, signalfd, epoll */
     if (r != RT_NOT_MINE)
         return r;
+    r = rt_creds_syscall(c); /* the getuid and setuid families, groups */
+    if (r != RT_NOT_MINE)
+        return r;
     switch (c->nr) {
     case RT_NR_START:
         return rt_start_call();
@@ -437,12 +441,6 @@ static long dispatch(struct rt_call *c)
         return rt_futex(a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
     case NR_getppid:
         return (long)rt_ppid();
-    case NR_getuid:
-    case NR_geteuid:
-        return rt_uid;
-    case NR_getgid:
-    case NR_getegid:
-        return rt_gid;
     case NR_sched_yield:
         cx_yield();
         return 0;

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <vfs/fd_table.h>
 #include <vfs/plugin.h>
+#include "creds.h"
 #include "runtime.h"
 
 struct rt_proc {
@@ -46,6 +47,7 @@ struct rt_proc {
     struct vfs_fd_table fds; /* while another context is live */
     struct vfs_node *cwd;    /* while another context is live (one reference) */
     uint32_t umask;          /* while another context is live */
+    struct rt_creds creds;   /* while another context is live */
     uint8_t actions[RT_SIG_ACTIONS_BYTES];
     /* a vfork child's */
     unsigned thread;                    /* the runtime thread running it */
@@ -67,6 +69,7 @@ static void install(struct rt_proc *p)
     cur->cwd = vfs_cwd_swap(rt_vfs, p->cwd);
     p->cwd = NULL;
     cur->umask = vfs_umask(rt_vfs, p->umask);
+    rt_creds_swap(&cur->creds, &p->creds);
     rt_signal_swap_actions(cur->actions, p->actions);
     cur = p;
 }
@@ -133,6 +136,7 @@ long rt_vfork(uint64_t flags, uint64_t newsp)
     c->umask = vfs_umask(rt_vfs, 0);
     vfs_umask(rt_vfs, c->umask);
     rt_signal_copy_actions(c->actions);
+    rt_creds_copy(&c->creds); /* the launcher gave the child its parent's */
     c->thread = rt_self();
     cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &c->resume);
     c->resume.rax = (uint64_t)pid;

@@ -63,6 +63,7 @@ struct proc {
     char comm[16];     /* what its runtime said at its last exec (RT_PROC_SET), cut */
     char cmd[RT_PROC_CMD_MAX];
     uint32_t cmd_len;
+    struct rt_creds cred; /* its ids and groups (creds.c) */
 };
 
 /*
@@ -201,7 +202,7 @@ void signal_group(int pgrp, int sig);
 void set_ppid(struct proc *pr, int ppid);
 bool group_stopped(int pgrp);
 bool orphaned(int pgrp, int sid);
-long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2]);
+long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2], uint32_t *uid);
 long do_pgrp(struct proc *pr, uint64_t op, long pid, long pgid);
 
 /* tty.c */
@@ -211,6 +212,10 @@ long terminal_open(struct proc *pr);
 bool is_ctty(const struct tty *t, const struct proc *pr);
 long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg);
 void tty_leader_exit(struct proc *pr);
+
+/* creds.c */
+void creds_first(struct proc *pr);
+unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words);
 
 /* proc_query.c */
 unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words);

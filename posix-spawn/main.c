@@ -239,6 +239,11 @@ int main(int argc, char **argv)
             m.tag = CX_TAG(0, n, 0);
             err = cx_reply_recv(ep, &m);
             continue;
+        } else if (label == RT_LABEL_CRED) {
+            unsigned n = creds_call(pr, &m, CX_TAG_WORDS(m.tag));
+            m.tag = CX_TAG(0, n, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
         } else if (label == RT_LABEL_PGRP) {
             m.w[0] = (uint64_t)do_pgrp(pr, m.w[0], (long)m.w[1], (long)m.w[2]);
             m.tag = CX_TAG(0, 1, 0);
@@ -246,9 +251,11 @@ int main(int argc, char **argv)
             continue;
         } else if (label == RT_LABEL_WAIT) {
             int status = 0;
-            m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], (int)m.w[1], &status, &m.w[2]);
+            uint32_t uid = 0;
+            m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], (int)m.w[1], &status, &m.w[2], &uid);
             m.w[1] = (uint64_t)status;
-            m.tag = CX_TAG(0, 4, 0);
+            cx_ipcbuf()->words[4] = uid;
+            m.tag = CX_TAG(0, 5, 0);
             err = cx_reply_recv(ep, &m);
             continue;
         } else { /* RT_LABEL_FAULT_REPORT (the runtime has logged it), or unknown */

@@ -65,6 +65,10 @@ unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words)
     r.ppid = q->ppid, r.pgid = q->pgid, r.sid = q->sid, r.tpgid = -1;
     r.state = q->state == P_ZOMBIE ? 'Z' : q->stop_sig ? 'T' : q == pr ? 'R' : 'S';
     r.start_ns = q->start_ns;
+    r.uid[0] = q->cred.uid.real, r.uid[1] = q->cred.uid.eff;
+    r.uid[2] = q->cred.uid.saved, r.uid[3] = q->cred.uid.fs;
+    r.gid[0] = q->cred.gid.real, r.gid[1] = q->cred.gid.eff;
+    r.gid[2] = q->cred.gid.saved, r.gid[3] = q->cred.gid.fs;
     if (q->state == P_RUNNING) {
         for (int i = 0; i < MAX_TTYS; i++) {
             if (ttys[i].id && is_ctty(&ttys[i], q)) {

@@ -37,6 +37,10 @@ static struct proc *new_proc(int ppid)
             }
             pr->state = P_RUNNING;
             pr->start_ns = cx_clock_ns();
+            if (parent)
+                pr->cred = parent->cred;
+            else
+                creds_first(pr);
             if (parent) { /* a fork child runs its parent's program */
                 memcpy(pr->comm, parent->comm, sizeof(pr->comm));
                 memcpy(pr->cmd, parent->cmd, sizeof(pr->cmd));

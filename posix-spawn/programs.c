@@ -104,8 +104,10 @@ int programs_load(const char *component)
     int e = cfg_parse("config", text, len, &a, &root, &err);
     for (const struct cfg_node *c = e ? NULL : cfg_first(root, "component"); c && !e;
          c = cfg_next(c, "component"))
-        if (cfg_nargs(c) == 1 && !strcmp(cfg_arg(c, 0), component) && cfg_first(c, "config"))
+        if (cfg_nargs(c) == 1 && !strcmp(cfg_arg(c, 0), component) && cfg_first(c, "config")) {
             e = read_rules(cfg_first(c, "config"), &err);
+            creds_config(cfg_first(c, "config"));
+        }
     if (e) {
         char msg[256];
         cfg_format_error(&err, msg, sizeof(msg));

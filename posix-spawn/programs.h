@@ -27,4 +27,9 @@ const struct program_rule *programs_rule(uint64_t number);
 int programs_label_index(const char *label);
 const char *programs_label(unsigned index);
 
+/* creds.c: the config's `uid` and `gid`, which the first process starts with, and
+ * `nosuid`. */
+struct cfg_node;
+void creds_config(const struct cfg_node *config);
+
 #endif

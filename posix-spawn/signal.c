@@ -1,9 +1,28 @@
 /*
  * Signals: the launcher queues them on each process's signal page (capix/posix_sigqueue.h) and
  * redirects its thread to its runtime's handler; stop and continue, kill, sigqueue,
- * tgkill, and a whole process group's signals (from the terminal).
+ * tgkill, and a whole process group's signals (from the terminal). Who may signal whom
+ * is Linux's rule on the launcher's credentials (may_signal).
  */
 #include "launcher.h"
+
+/* Whether from may send sig to t (Linux's check_kill_permission): its own process, a
+ * privileged sender (effective uid 0: CAP_KILL), a sender whose real or effective uid
+ * is t's real or saved uid, or SIGCONT within one session; else EPERM. */
+static bool may_signal(const struct proc *from, const struct proc *t, int sig)
+{
+    const struct rt_creds *a = &from->cred, *b = &t->cred;
+    return from == t || a->uid.eff == 0 || a->uid.eff == b->uid.saved ||
+           a->uid.eff == b->uid.real || a->uid.real == b->uid.saved || a->uid.real == b->uid.real ||
+           (sig == 18 && from->sid == t->sid);
+}
+
+/* The real uid of the process with pid (a signal's si_uid), 0 for the launcher's own. */
+static int32_t sender_uid(int pid)
+{
+    struct proc *s = pid > 0 ? find_proc(pid) : NULL;
+    return s ? (int32_t)s->cred.uid.real : 0;
+}
 
 /* Ends pr as killed by sig (the sandbox, when pr is its first process). */
 static void kill_proc(struct proc *pr, int sig)
@@ -58,25 +77,27 @@ void send_signal(struct proc *pr, int sig, int code, int pid, int status)
     }
     if (sig == 18) /* SIGCONT */
         set_stopped(pr, 0);
-    if (sig >= 32 && !rt_sigq_push(pr->sig, sig, code, pid, 0, (uint64_t)status, 0)) {
+    if (sig >= 32 && !rt_sigq_push(pr->sig, sig, code, pid, sender_uid(pid), (uint64_t)status, 0)) {
         cx_thread_redirect(pr->thread); /* a real-time signal: one more instance */
         return;
     }
     pr->sig->info[sig - 1].code = code;
     pr->sig->info[sig - 1].pid = pid;
-    pr->sig->info[sig - 1].uid = 0;
+    pr->sig->info[sig - 1].uid = sender_uid(pid);
     pr->sig->info[sig - 1].status = status;
     __atomic_or_fetch(&pr->sig->pending, 1ul << (sig - 1), __ATOMIC_RELEASE);
     cx_thread_redirect(pr->thread);
 }
 
 /* kill(2) from pr: pid > 0 one process, 0 pr's group, -1 every process of the sandbox
- * but its first, < -1 the group -pid. Everyone in a sandbox may signal everyone in it. */
+ * but its first, < -1 the group -pid. Targets pr may not signal (may_signal) are left
+ * out; as on Linux, a group's kill is EPERM only when none could be signalled, kill(-1)
+ * never (ESRCH when there was nobody to try). */
 long do_kill(struct proc *pr, long pid, long sig)
 {
     if (sig < 0 || sig > 64)
         return -22; /* EINVAL */
-    int found = 0;
+    int found = 0, refused = 0;
     for (int i = 0; i < MAX_PROCS; i++) {
         struct proc *t = &procs[i];
         if (t->state != P_RUNNING)
@@ -87,11 +108,17 @@ long do_kill(struct proc *pr, long pid, long sig)
                                  : t->pgid == -pid;
         if (!match)
             continue;
+        if (!may_signal(pr, t, (int)sig)) {
+            refused++;
+            continue;
+        }
         found++;
         if (sig)
             send_signal(t, (int)sig, 0 /* SI_USER */, pr->pid, 0);
     }
-    return found ? 0 : -3; /* ESRCH */
+    if (found || (refused && pid == -1))
+        return 0;
+    return refused ? -1 : -3; /* EPERM, ESRCH */
 }
 
 /* sigqueue and rt_sigqueueinfo from pr to process pid: the instance with its code and
@@ -106,6 +133,8 @@ long do_sigqueue(struct proc *pr, long pid, int sig, int code, uint64_t value, u
         return -3; /* ESRCH */
     if (t != pr && (code >= 0 || code == -6))
         return -1; /* EPERM: only negative codes but SI_TKILL to another process (Linux) */
+    if (!may_signal(pr, t, sig))
+        return -1; /* EPERM */
     if (!sig)
         return 0;
     if (sig == 9 || sig == 19) {
@@ -143,13 +172,16 @@ long do_tgkill(struct proc *pr, long tgid, long tid, int sig)
         live = __atomic_load_n(&t->sig->tids[i], __ATOMIC_ACQUIRE) == (int32_t)tid;
     if (!live)
         return -3;
+    if (!may_signal(pr, t, sig))
+        return -1; /* EPERM */
     if (!sig)
         return 0;
     if (sig == 9 || sig == 19) {
         send_signal(t, sig, -6, pr->pid, 0);
         return 0;
     }
-    if (rt_sigq_push(t->sig, sig, -6 /* SI_TKILL */, pr->pid, 0, 0, (int)tid))
+    if (rt_sigq_push(t->sig, sig, -6 /* SI_TKILL */, pr->pid, (int32_t)pr->cred.uid.real, 0,
+                     (int)tid))
         return -11; /* EAGAIN */
     if (t->host)
         return 0;

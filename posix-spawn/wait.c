@@ -40,9 +40,10 @@ bool orphaned(int pgrp, int sid)
 /* wait4: the first zombie child of pr that matches pid (-1 or 0: any); returns its pid
  * and status (reaping it), 0 when matching children are all running, -ECHILD. */
 /* ns[0] and ns[1]: a reaped child's CPU and system time (reply words 2 and 3). */
-long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2])
+long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2], uint32_t *uid)
 {
     ns[0] = ns[1] = 0;
+    *uid = 0;
     bool any = false;
     for (int i = 0; i < MAX_PROCS; i++) {
         struct proc *c = &procs[i];
@@ -53,6 +54,7 @@ long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2]
         if (c->state == P_ZOMBIE && !(options & 4))
             continue; /* a zombie is no child to wait for without WEXITED (Linux: ECHILD) */
         any = true;
+        *uid = c->cred.uid.real;          /* waitid's si_uid, if it is the one reported */
         bool keep = options & 0x01000000; /* WNOWAIT: report, leave it to be waited for */
         if (c->state == P_ZOMBIE && (options & 4)) { /* WEXITED */
             *status = c->wait_status;

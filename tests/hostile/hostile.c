@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -715,6 +716,45 @@ static int proc_requests_check(void)
     return bad;
 }
 
+/* The launcher's credential requests (RT_LABEL_CRED) made raw, in a child: malformed
+ * ones get errnos; once all three uids are nobody's, no request brings root back, not
+ * even the claim of an exec of a set-user-id root file (the scenario's config says
+ * `nosuid`). */
+static int cred_requests_check(void)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        const uint64_t ep = CX_SLOT_PARENT, tag2 = CX_TAG(RT_LABEL_CRED, 2, 0),
+                       tag4 = CX_TAG(RT_LABEL_CRED, 4, 0);
+        long e[9];
+        bool root = geteuid() == 0;
+        e[0] = (long)native(CX_SYS_ipc_call, ep, CX_TAG(RT_LABEL_CRED, 0, 0), 0, 0, 0, 0).rdx;
+        e[1] = (long)native(CX_SYS_ipc_call, ep, tag2, 77, 0, 0, 0).rdx;
+        e[2] = (long)native(CX_SYS_ipc_call, ep, tag2, RT_CRED_SETUID, 1ul << 40, 0, 0).rdx;
+        /* 64 groups announced, none in the message */
+        e[3] = (long)native(CX_SYS_ipc_call, ep, tag2, RT_CRED_SETGROUPS, 64, 0, 0).rdx;
+        e[4] = (long)native(CX_SYS_ipc_call, ep, tag4, RT_CRED_SETRESUID, 65534, 65534, 65534).rdx;
+        e[5] = (long)native(CX_SYS_ipc_call, ep, tag2, RT_CRED_SETUID, 0, 0, 0).rdx;
+        e[6] = (long)native(CX_SYS_ipc_call, ep, tag4, RT_CRED_SETRESUID, 0, 0, 0).rdx;
+        e[8] = (long)native(CX_SYS_ipc_call, ep, tag4, RT_CRED_EXEC, 0104755, 0, 0).rdx;
+        struct nret g = native(CX_SYS_ipc_call, ep, tag2, RT_CRED_GET, 0, 0, 0);
+        e[7] = (long)g.r10; /* ruid, euid << 32 */
+        int bad = e[0] != -EINVAL || e[1] != -EINVAL || e[2] != -EINVAL ||
+                  e[3] != (root ? -EFAULT : -EPERM) || e[4] != (root ? 0 : -EPERM) || e[8] != 0 ||
+                  (root && (e[5] != -EPERM || e[6] != -EPERM ||
+                            (uint64_t)e[7] != (65534ul | 65534ul << 32)));
+        printf(
+            "%s hostile: malformed credential requests to the launcher get errnos (%ld %ld %ld "
+            "%ld); nobody stays nobody (%ld %ld %ld, a set-user-id exec claimed: %ld, ids %#lx)\n",
+            bad ? "FAIL" : "PASS", e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[8],
+            (unsigned long)e[7]);
+        fflush(stdout);
+        _exit(bad);
+    }
+    int st = 0;
+    return p < 0 || waitpid(p, &st, 0) != p || st != 0;
+}
+
 static int cycle_check(void)
 {
     uint64_t before = free_bytes();
@@ -820,6 +860,7 @@ static int checks(void)
     fails += cycle_check();
     fails += views_write_check();
     fails += proc_requests_check();
+    fails += cred_requests_check();
     /* session requests the config does not route: init says no each time; its log line
      * must not come each time (docs/sandboxes.md) */
     struct cx_ipcbuf *ib = (struct cx_ipcbuf *)RT_IPCBUF_ADDR;

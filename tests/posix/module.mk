@@ -143,3 +143,9 @@ $(BUILD)/user/bin/fdkinds: tests/posix/fdkinds.c tests/posix/check.h | $(DEPS_ST
 	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/fdkinds
 TEST_SCRIPTS += tests/posix/fdkinds-test.sh
+# creds: the setuid family, groups, fork/spawn/exec and set-user-id files (issue 20)
+$(BUILD)/user/bin/creds: tests/posix/creds.c tests/posix/check.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/creds
+TEST_SCRIPTS += tests/posix/creds-test.sh

@@ -912,9 +912,15 @@ static void gen_status(struct proc_text *t, struct proc_fs *p, int32_t pid,
                        const struct vfs_peer *peer, const struct vfs_process *self, bool me)
 {
     const struct vfs_env *env = p->fs.env;
-    uint32_t uid, gid;
+    uint32_t uid[4], gid[4];
     int k;
-    vfs_get_ids(p->fs.vfs, &uid, &gid);
+    vfs_get_ids(p->fs.vfs, &uid[0], &gid[0]);
+    for (k = 1; k < 4; k++)
+        uid[k] = uid[0], gid[k] = gid[0];
+    if (peer->has_ids) { /* the launcher's: the process's own four of each */
+        memcpy(uid, peer->uid, sizeof(uid));
+        memcpy(gid, peer->gid, sizeof(gid));
+    }
     put_str(t, env, "Name:\t");
     put_comm(t, env, peer, self, me, true);
     put_str(t, env, "\nState:\t");
@@ -928,12 +934,12 @@ static void gen_status(struct proc_text *t, struct proc_fs *p, int32_t pid,
     put_str(t, env, "\nTracerPid:\t0\nUid:");
     for (k = 0; k < 4; k++) {
         put(t, env, "\t", 1);
-        put_num(t, env, uid, 0);
+        put_num(t, env, uid[k], 0);
     }
     put_str(t, env, "\nGid:");
     for (k = 0; k < 4; k++) {
         put(t, env, "\t", 1);
-        put_num(t, env, gid, 0);
+        put_num(t, env, gid[k], 0);
     }
     put_str(t, env, "\nGroups:\t\nNStgid:\t");
     put_int(t, env, pid);

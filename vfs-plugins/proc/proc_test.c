@@ -53,16 +53,34 @@ static struct vfs *proc_vfs(const char *text)
 }
 
 /* The sandbox a launcher would describe: pid 1 (a shell), 42 (the caller, a child of 1
- * in its group), 50 (a stopped child of 42 with a long name), 51 (a zombie). */
+ * in its group), 50 (a stopped child of 42 with a long name and ids of its own), 51 (a
+ * zombie). */
 struct fake_peer {
     int32_t pid;
     struct vfs_peer p;
 };
 static struct fake_peer peers[] = {
-    {1, {0, 1, 1, 1, 0x440, 'S', 10000000, 250000000, 50000000, "bash", "-bash", 6}},
-    {42, {1, 42, 1, 1, 0x440, 'R', 1230000000, 30000000, 20000000, "prog", "", 0}},
-    {50, {42, 42, 1, 1, 0x440, 'T', 2000000000, 0, 0, "a (b) c) d_too", "a (b) c\0x", 10}},
-    {51, {42, 42, 1, -1, 0, 'Z', 2500000000, 10000000, 0, "z\nUid:\t7\\", "zz", 3}},
+    {1,
+     {0, 1, 1, 1, 0x440, 'S', 10000000, 250000000, 50000000, "bash", "-bash", 6, false, {0}, {0}}},
+    {42, {1, 42, 1, 1, 0x440, 'R', 1230000000, 30000000, 20000000, "prog", "", 0, false, {0}, {0}}},
+    {50,
+     {42,
+      42,
+      1,
+      1,
+      0x440,
+      'T',
+      2000000000,
+      0,
+      0,
+      "a (b) c) d_too",
+      "a (b) c\0x",
+      10,
+      true,
+      {1000, 2000, 3000, 2000},
+      {100, 200, 300, 200}}},
+    {51,
+     {42, 42, 1, -1, 0, 'Z', 2500000000, 10000000, 0, "z\nUid:\t7\\", "zz", 3, false, {0}, {0}}},
 };
 
 static int fake_pids(void *ctx, int32_t after, int32_t *out, size_t max)
@@ -534,8 +552,9 @@ static void proc_sandbox(void)
         "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
     CHECK_STR(tl_read(v, "/proc/50/status", NULL),
               "Name:\ta (b) c) d_too\nState:\tT (stopped)\nTgid:\t50\nNgid:\t0\nPid:\t50\n"
-              "PPid:\t42\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\n"
-              "NStgid:\t50\nNSpid:\t50\nNSpgid:\t42\nNSsid:\t1\nThreads:\t1\n");
+              "PPid:\t42\nTracerPid:\t0\nUid:\t1000\t2000\t3000\t2000\n"
+              "Gid:\t100\t200\t300\t200\nGroups:\t\nNStgid:\t50\nNSpid:\t50\nNSpgid:\t42\nNSsid:"
+              "\t1\nThreads:\t1\n");
     CHECK_STR(tl_read(v, "/proc/1/comm", NULL), "bash\n");
     /* a name cannot make a line of its own in status (Linux escapes it there only) */
     CHECK_CONTAINS(tl_read(v, "/proc/51/status", NULL),

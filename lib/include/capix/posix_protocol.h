@@ -122,7 +122,7 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
 #define RT_LABEL_FORK 0xe3         /* reply w0: the child's pid or -errno */
 #define RT_LABEL_WAIT                                                                              \
     0xe4                   /* w0 pid (-1 any), w1 options; reply w0 pid, 0 or -errno, w1 status,   \
-                              w2 and w3 a reaped child's CPU and system ns */
+                              w2 and w3 a reaped child's CPU and system ns, w4 its real uid */
 #define RT_LABEL_PGRP 0xe5 /* w0 RT_PGRP_*, w1 pid, w2 pgid; reply w0 result */
 #define RT_LABEL_SHARED_NEW 0xe6      /* w0 pages, w1 slot for the memory, w2 for the notif */
                                       /* (0: memory only, MAP_SHARED anonymous memory); */
@@ -176,11 +176,46 @@ struct rt_proc_reply {
     uint32_t state;                 /* 'R', 'S', 'T' or 'Z' */
     uint64_t start_ns;              /* since boot */
     uint64_t cpu_ns, sys_ns;        /* its main thread's (0 for a zombie's own) */
+    uint32_t uid[4], gid[4];        /* real, effective, saved, file-system (RT_LABEL_CRED) */
     uint32_t cmd_len, pad;
     char comm[16];
     char cmd[RT_PROC_CMD_MAX];
 };
 _Static_assert(sizeof(struct rt_proc_reply) + 8 <= 64 * 8, "RT_PROC_INFO fits one message");
+/*
+ * Credentials (docs/runtime.md, "Credentials"): the launcher holds each process's user
+ * and group ids and supplementary groups and applies Linux's rules to every change; a
+ * fork or vfork child gets its parent's, execve keeps them (the saved ids become the
+ * effective ones, after the file's set-user-id and set-group-id bits). w0 an RT_CRED_*
+ * operation, w1..w3 its arguments (ids as 32-bit values, 0xffffffff: -1, unchanged).
+ * RT_CRED_SETGROUPS: w1 the count, the groups in words 4.. (two per word, the first in
+ * the low half). RT_CRED_EXEC: w1 the executed file's mode, w2 its owner, w3 its group.
+ * Every reply: w0 0, -errno (or the old fs id for RT_CRED_SETFSUID, _SETFSGID), then
+ * struct rt_creds from word 1: the process's credentials after the call.
+ */
+#define RT_LABEL_CRED 0xf6
+#define RT_CRED_GET 0
+#define RT_CRED_SETUID 1
+#define RT_CRED_SETGID 2
+#define RT_CRED_SETREUID 3
+#define RT_CRED_SETREGID 4
+#define RT_CRED_SETRESUID 5
+#define RT_CRED_SETRESGID 6
+#define RT_CRED_SETFSUID 7
+#define RT_CRED_SETFSGID 8
+#define RT_CRED_SETGROUPS 9
+#define RT_CRED_EXEC 10
+#define RT_CRED_GROUPS_MAX 64 /* supplementary groups (Linux: 65536) */
+struct rt_ids {
+    uint32_t real, eff, saved, fs; /* real, effective, saved set-id, file-system */
+};
+struct rt_creds {
+    struct rt_ids uid, gid;
+    uint32_t ngroups, pad;
+    uint32_t groups[RT_CRED_GROUPS_MAX]; /* ascending, as Linux keeps them */
+};
+#define RT_CRED_WORDS (1 + (sizeof(struct rt_creds) + 7) / 8) /* a reply, w0 included */
+_Static_assert(RT_CRED_WORDS <= 64, "a credentials reply fits one message");
 #define RT_RUNTIME_LO 0x20000000ul     /* the runtime half of the address space, which */
 #define RT_RUNTIME_HI 0x100000000ul    /* RT_LABEL_VFORK_EXEC copies (no program memory) */
 #define RT_TERMINALS_BASE 0x2e000000ul /* Terminal session memory, shared across fork */

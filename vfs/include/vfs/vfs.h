@@ -118,6 +118,8 @@ struct vfs_peer {
     char comm[16];                  /* the command name, as Linux's comm */
     char cmdline[384];              /* argv, each string with its NUL (cut to fit) */
     size_t cmdline_len;
+    bool has_ids;            /* uid and gid are known (else the vfs's own ids) */
+    uint32_t uid[4], gid[4]; /* real, effective, saved and file-system ids */
 };
 
 /*

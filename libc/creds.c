@@ -1,0 +1,200 @@
+/*
+ * Credentials: setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid,
+ * setfsgid, setgroups go to the launcher (RT_LABEL_CRED), which holds every process's
+ * ids and applies Linux's rules (posix-spawn/creds.c); getuid, geteuid, getgid,
+ * getegid, getresuid, getresgid and getgroups answer from rt_cred, the launcher's last
+ * answer for the live process context (only a process's own calls change its
+ * credentials, and each reply carries them whole). A fork child's copy is right as it
+ * is (the launcher copied its parent's); vfork contexts keep theirs (vfork.c).
+ *
+ * What the ids do inside the process: the VFS checks mode bits with the fs ids (as
+ * Linux checks file access; access and faccessat with the real ones), new pipes and sockets are
+ * owned by the effective ids (rt_uid, rt_gid), and the auxiliary vector carries the real and
+ * effective ones.
+ */
+#include <string.h>
+#include <vfs/plugin.h>
+#include "creds.h"
+#include "runtime.h"
+
+enum {
+    NR_setuid = 105,
+    NR_setgid = 106,
+    NR_setreuid = 113,
+    NR_setregid = 114,
+    NR_getgroups = 115,
+    NR_setgroups = 116,
+    NR_setresuid = 117,
+    NR_getresuid = 118,
+    NR_setresgid = 119,
+    NR_getresgid = 120,
+    NR_setfsuid = 122,
+    NR_setfsgid = 123,
+};
+
+struct rt_creds rt_cred;
+
+/* What the rest of the runtime sees of the live credentials. */
+static void apply(void)
+{
+    rt_uid = rt_cred.uid.eff;
+    rt_gid = rt_cred.gid.eff;
+    if (rt_vfs)
+        vfs_set_ids(rt_vfs, rt_cred.uid.fs, rt_cred.gid.fs);
+}
+
+/* One request (w0 op, w1..w3); the launcher's w0 (0, -errno or a value), with rt_cred
+ * updated from its reply. words: the request's length (groups in words 4..). */
+static long cred_call(uint64_t op, uint64_t a, uint64_t b, uint64_t c, unsigned words)
+{
+    struct cx_ipcbuf *buf = rt_ipcbuf();
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_CRED, words, 0), op, a, b, c);
+    if (r.err)
+        return -EAGAIN; /* the launcher did not answer: nothing changed */
+    /* the launcher is trusted, but its group count is still bounded by the array */
+    uint64_t w[RT_CRED_WORDS - 1];
+    w[0] = r.r10, w[1] = r.r8, w[2] = r.r9;
+    memcpy(w + 3, buf->words + 4, sizeof(w) - 3 * 8);
+    memcpy(&rt_cred, w, sizeof(rt_cred));
+    if (rt_cred.ngroups > RT_CRED_GROUPS_MAX)
+        rt_cred.ngroups = RT_CRED_GROUPS_MAX;
+    apply();
+    return (long)r.rdx;
+}
+
+void rt_creds_init(void)
+{
+    if (cred_call(RT_CRED_GET, 0, 0, 0, 1) < 0) { /* not from this launcher: the config's */
+        memset(&rt_cred, 0, sizeof(rt_cred));
+        rt_cred.uid.real = rt_cred.uid.eff = rt_cred.uid.saved = rt_cred.uid.fs = rt_uid;
+        rt_cred.gid.real = rt_cred.gid.eff = rt_cred.gid.saved = rt_cred.gid.fs = rt_gid;
+        apply();
+    }
+}
+
+static uint32_t exec_mode, exec_uid, exec_gid; /* the file rt_creds_exec_file saw last */
+
+void rt_creds_exec_file(const struct linux_stat *st)
+{
+    exec_mode = st->st_mode, exec_uid = st->st_uid, exec_gid = st->st_gid;
+}
+
+bool rt_creds_exec(void)
+{
+    cred_call(RT_CRED_EXEC, exec_mode, exec_uid, exec_gid, 4);
+    exec_mode = 0; /* used once */
+    /* Linux's secureexec (since 5.8): the new program runs with effective ids other
+     * than the real ones */
+    return rt_cred.uid.eff != rt_cred.uid.real || rt_cred.gid.eff != rt_cred.gid.real;
+}
+
+long rt_creds_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+    bool real = !(flags & AT_EACCESS);
+    if (real)
+        vfs_set_ids(rt_vfs, rt_cred.uid.real, rt_cred.gid.real);
+    long r = vfs_faccessat(rt_vfs, dirfd, path, mode, flags);
+    if (real)
+        apply();
+    return r;
+}
+
+void rt_creds_copy(struct rt_creds *to)
+{
+    *to = rt_cred;
+}
+
+void rt_creds_swap(struct rt_creds *save, const struct rt_creds *load)
+{
+    *save = rt_cred;
+    rt_cred = *load;
+    apply();
+}
+
+/* The real, effective and saved ids to user memory, as Linux's getresuid (each
+ * pointer on its own). */
+static long put_three(uint64_t p0, uint64_t p1, uint64_t p2, const struct rt_ids *ids)
+{
+    uint64_t p[3] = {p0, p1, p2};
+    uint32_t v[3] = {ids->real, ids->eff, ids->saved};
+    for (int i = 0; i < 3; i++) {
+        if (!rt_user_range(p[i], 4))
+            return -EFAULT;
+        memcpy((void *)p[i], &v[i], 4);
+    }
+    return 0;
+}
+
+static long get_groups(long size, uint64_t list)
+{
+    int n = (int)size;
+    if (n < 0)
+        return -EINVAL;
+    if (!n)
+        return rt_cred.ngroups;
+    if ((uint32_t)n < rt_cred.ngroups)
+        return -EINVAL;
+    if (rt_cred.ngroups && !rt_user_range(list, rt_cred.ngroups * 4ul))
+        return -EFAULT;
+    memcpy((void *)list, rt_cred.groups, rt_cred.ngroups * 4ul);
+    return rt_cred.ngroups;
+}
+
+static long set_groups(long size, uint64_t list)
+{
+    int n = (int)size;
+    if (n < 0 || n > RT_CRED_GROUPS_MAX) /* the launcher says EPERM or EINVAL */
+        return cred_call(RT_CRED_SETGROUPS, (uint32_t)n, 0, 0, 2);
+    if (n && !rt_user_range(list, (uint64_t)n * 4))
+        return rt_cred.uid.eff ? -EPERM : -EFAULT;
+    uint64_t *w = rt_ipcbuf()->words + 4;
+    const uint32_t *g = (const uint32_t *)list;
+    for (int i = 0; i < n; i += 2)
+        w[i / 2] = g[i] | (i + 1 < n ? (uint64_t)g[i + 1] << 32 : 0);
+    return cred_call(RT_CRED_SETGROUPS, (uint64_t)n, 0, 0, 4 + (unsigned)(n + 1) / 2);
+}
+
+long rt_creds_syscall(const struct rt_call *c)
+{
+    const uint64_t *a = c->a;
+    /* ids are 32-bit (Linux's uid_t): the upper half of a register is not looked at */
+    uint64_t i0 = (uint32_t)a[0], i1 = (uint32_t)a[1], i2 = (uint32_t)a[2];
+    switch (c->nr) {
+    case NR_getuid:
+        return rt_cred.uid.real;
+    case NR_geteuid:
+        return rt_cred.uid.eff;
+    case NR_getgid:
+        return rt_cred.gid.real;
+    case NR_getegid:
+        return rt_cred.gid.eff;
+    case NR_getresuid:
+        return put_three(a[0], a[1], a[2], &rt_cred.uid);
+    case NR_getresgid:
+        return put_three(a[0], a[1], a[2], &rt_cred.gid);
+    case NR_getgroups:
+        return get_groups((long)a[0], a[1]);
+    case NR_setuid:
+        return cred_call(RT_CRED_SETUID, i0, 0, 0, 2);
+    case NR_setgid:
+        return cred_call(RT_CRED_SETGID, i0, 0, 0, 2);
+    case NR_setreuid:
+        return cred_call(RT_CRED_SETREUID, i0, i1, 0, 3);
+    case NR_setregid:
+        return cred_call(RT_CRED_SETREGID, i0, i1, 0, 3);
+    case NR_setresuid:
+        return cred_call(RT_CRED_SETRESUID, i0, i1, i2, 4);
+    case NR_setresgid:
+        return cred_call(RT_CRED_SETRESGID, i0, i1, i2, 4);
+    case NR_setfsuid:
+    case NR_setfsgid: {
+        uint32_t old = c->nr == NR_setfsuid ? rt_cred.uid.fs : rt_cred.gid.fs;
+        long r = cred_call(c->nr == NR_setfsuid ? RT_CRED_SETFSUID : RT_CRED_SETFSGID, i0, 0, 0, 2);
+        return r < 0 ? old : r; /* it returns the old id, never an error */
+    }
+    case NR_setgroups:
+        return set_groups((long)a[0], a[1]);
+    default:
+        return RT_NOT_MINE;
+    }
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# creds (issue 20: setuid, setgid, setre*id, setres*id, getres*id, setfs*id, getgroups,
+# setgroups with Linux's rules; fork, posix_spawn, exec and set-user-id files) on the
+# Linux host and inside capix, with the same output. Both sides start as root.
+exec "$(dirname "$0")/host-vs-capix.sh" creds
