@@ -58,6 +58,7 @@
 #define RLIMIT_NOFILE 7
 #define RLIMIT_CORE 4
 #define RLIMIT_SIGPENDING 11
+#define RLIMIT_MEMLOCK 8
 #define RLIM_INFINITY (~0ul)
 
 struct linux_rlimit {
@@ -96,6 +97,11 @@ enum linux_nr {
     NR_writev = 20,
     NR_sched_yield = 24,
     NR_mincore = 27,
+    NR_mlock = 149,
+    NR_munlock = 150,
+    NR_mlockall = 151,
+    NR_munlockall = 152,
+    NR_mlock2 = 325,
     NR_sendfile = 40,
     NR_getpriority = 140,
     NR_setpriority = 141,

@@ -416,6 +416,16 @@ static long dispatch(struct rt_call *c)
         return rt_madvise(a[0], a[1], a[2]);
     case NR_msync:
         return rt_msync(a[0], a[1], a[2]);
+    case NR_mlock:
+        return rt_mlock(a[0], a[1], 0);
+    case NR_mlock2:
+        return rt_mlock(a[0], a[1], a[2]);
+    case NR_munlock:
+        return rt_munlock(a[0], a[1]);
+    case NR_mlockall:
+        return rt_mlockall(a[0]);
+    case NR_munlockall:
+        return rt_munlockall();
     case NR_mincore:
         return rt_mincore(a[0], a[1], a[2]);
     case NR_getpid:

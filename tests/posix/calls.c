@@ -4,7 +4,8 @@
  * compares the output line for line): the scheduling calls a normal process uses
  * (sched_{get,set}scheduler and _param, priority ranges, affinity, getcpu),
  * getpriority/setpriority (inherited by a child), prctl's name and dumpable flag,
- * close_range, sendfile, fallocate and mincore, each with its error cases.
+ * close_range, sendfile, fallocate, mincore and the memory locks, each with its error
+ * cases.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
@@ -217,6 +218,76 @@ static void mincore_cases(void)
     munmap(m, 3 * pg);
 }
 
+/* mlock & co.: locked pages have their frames (mincore), MLOCK_ONFAULT leaves them
+ * untouched, MS_INVALIDATE of locked pages is EBUSY until munlock, a fork child holds no
+ * lock, mlockall(MCL_FUTURE) locks later mappings; Linux's errors for bad flags and
+ * unmapped pages. */
+static void mlock_cases(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    unsigned char v[4] = {9, 9, 9, 9};
+    char *m = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        check("mlock-setup", 0, "mmap failed");
+        return;
+    }
+    check("mlock-populates",
+          mlock(m + 1, 2 * pg) == 0 && mincore(m, 4 * pg, v) == 0 && v[0] == 1 && v[1] == 1 &&
+              v[2] == 1 && v[3] == 0,
+          "the locked pages are not all resident");
+    check("mlock-len-0", mlock(m, 0) == 0, "refused");
+    check("msync-invalidate-locked", ERR(msync(m, pg, MS_INVALIDATE), EBUSY), "not EBUSY");
+    check("msync-sync-locked", msync(m, pg, MS_SYNC) == 0, "refused");
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(msync(m, pg, MS_INVALIDATE) == 0 ? 0 : 1);
+    int st = -1;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    check("mlock-not-inherited", pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "the child's pages are locked");
+    check("munlock-part",
+          munlock(m + pg, pg) == 0 && msync(m + pg, pg, MS_INVALIDATE) == 0 &&
+              ERR(msync(m, pg, MS_INVALIDATE), EBUSY),
+          "unlocking one page differs");
+    check("munmap-unlocks",
+          munmap(m, pg) == 0 &&
+              mmap(m, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+                  m &&
+              msync(m, pg, MS_INVALIDATE) == 0,
+          "the new mapping is locked");
+    check("mlock2-onfault",
+          syscall(SYS_mlock2, m + 3 * pg, pg, 1 /* MLOCK_ONFAULT */) == 0 &&
+              mincore(m + 3 * pg, pg, v) == 0 && v[0] == 0 &&
+              ERR(msync(m + 3 * pg, pg, MS_INVALIDATE), EBUSY),
+          "not locked, or populated");
+    check("mlock2-bad-flags", ERR(syscall(SYS_mlock2, m, pg, 2), EINVAL), "not EINVAL");
+    munmap(m + pg, 3 * pg);
+    check("mlock-unmapped", ERR(mlock(m + pg, pg), ENOMEM), "not ENOMEM");
+    check("munlock-unmapped", ERR(munlock(m + pg, pg), ENOMEM), "not ENOMEM");
+    check("mlock-past-user-space", ERR(mlock((void *)(0x7fffffffffffffffl & ~(pg - 1)), 8), ENOMEM),
+          "not ENOMEM");
+    check("mlockall-bad-flags",
+          ERR(mlockall(0), EINVAL) && ERR(mlockall(4 /* MCL_ONFAULT alone */), EINVAL) &&
+              ERR(mlockall(~(MCL_CURRENT | MCL_FUTURE)), EINVAL),
+          "not EINVAL");
+    check("mlockall-current", mlockall(MCL_CURRENT) == 0 && ERR(msync(m, pg, MS_INVALIDATE), EBUSY),
+          "the mapping is not locked");
+    char *f = mlockall(MCL_FUTURE) == 0
+                  ? mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                  : MAP_FAILED;
+    check("mlockall-future",
+          f != MAP_FAILED && mincore(f, pg, v) == 0 && v[0] == 1 &&
+              ERR(msync(f, pg, MS_INVALIDATE), EBUSY),
+          "the new mapping is not locked");
+    check("munlockall",
+          munlockall() == 0 && msync(m, pg, MS_INVALIDATE) == 0 && msync(f, pg, MS_INVALIDATE) == 0,
+          "pages stay locked");
+    if (f != MAP_FAILED)
+        munmap(f, pg);
+    munmap(m, pg);
+}
+
 /* memfd_create: an anonymous file, close-on-exec on request, mappable MAP_SHARED and
  * shared with a forked child; bad flags are EINVAL. */
 static void memfd_cases(void)
@@ -259,6 +330,7 @@ int main(void)
     close_range_cases();
     file_cases();
     mincore_cases();
+    mlock_cases();
     memfd_cases();
     return failed;
 }
