@@ -148,6 +148,8 @@ enum linux_nr {
     NR_prlimit64 = 302,
     NR_fork = 57,
     NR_clock_getres = 229,
+    NR_clock_settime = 227,
+    NR_settimeofday = 164,
     NR_getitimer = 36,
     NR_alarm = 37,
     NR_setitimer = 38,

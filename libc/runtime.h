@@ -261,6 +261,8 @@ struct rt_cpu {
     uint64_t ns, sys_ns; /* all of it, and the part in the runtime (system time) */
 };
 struct rt_cpu rt_cpu_times(bool process);
+/* CPU time of this process's thread tid (0: the caller); false when it has none such. */
+bool rt_thread_cpu_times(uint64_t tid, struct rt_cpu *c);
 uint64_t rt_thread_priority(void);              /* of the process's threads (setpriority) */
 int rt_threads_set_priority(uint64_t prio);     /* every thread's; -1 if the kernel refused */
 long rt_sched_syscall(const struct rt_call *c); /* sched.c: scheduling calls, prctl */

@@ -4,12 +4,13 @@
  * compares the output line for line): the scheduling calls a normal process uses
  * (sched_{get,set}scheduler and _param, priority ranges, affinity, getcpu),
  * getpriority/setpriority (inherited by a child), prctl's name and dumpable flag,
- * close_range, sendfile, fallocate, mincore and the memory locks, each with its error
- * cases.
+ * close_range, sendfile, fallocate, mincore, the memory locks, the CPU-time clocks of
+ * pids and threads and clock_settime's errors, each with its error cases.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -288,6 +290,69 @@ static void mlock_cases(void)
     munmap(m, pg);
 }
 
+/* A thread that reports its id and waits until told to end. */
+static volatile int thread_tid, thread_end;
+static void *tid_thread(void *arg)
+{
+    (void)arg;
+    thread_tid = (int)syscall(SYS_gettid);
+    while (!thread_end)
+        sched_yield();
+    return NULL;
+}
+
+/* The CPU-time clocks by pid and thread (clock_getcpuclockid, pthread_getcpuclockid),
+ * the scheduling calls by thread id, and clock_settime's and settimeofday's errors
+ * (only cases that fail on Linux even as root: the host's clock stays). */
+static void clock_cases(void)
+{
+    clockid_t c = -1;
+    struct timespec ts = {7, 7}, res = {7, 7};
+    check("cpu-clock-of-pid",
+          clock_getcpuclockid(getpid(), &c) == 0 && clock_gettime(c, &ts) == 0 && ts.tv_sec < 60 &&
+              clock_getres(c, &res) == 0 && res.tv_sec == 0 && res.tv_nsec == 1,
+          "not readable");
+    pid_t gone = fork();
+    if (gone == 0)
+        _exit(0);
+    waitpid(gone, NULL, 0);
+    check("cpu-clock-of-no-process",
+          clock_getcpuclockid(gone, &c) != 0 &&
+              ERR(syscall(SYS_clock_getres, (~(long)gone) * 8 + 2, &res), EINVAL),
+          "not EINVAL");
+    pthread_t th;
+    thread_tid = 0, thread_end = 0;
+    if (pthread_create(&th, NULL, tid_thread, NULL) != 0) {
+        check("clock-thread-setup", 0, "pthread_create failed");
+        return;
+    }
+    while (!thread_tid)
+        sched_yield();
+    struct sched_param sp;
+    sp.sched_priority = 7;
+    int pol = -1;
+    check("cpu-clock-of-thread",
+          pthread_getcpuclockid(th, &c) == 0 && clock_gettime(c, &ts) == 0 && ts.tv_sec == 0,
+          "not readable");
+    check("sched-getparam-thread",
+          syscall(SYS_sched_getparam, thread_tid, &sp) == 0 && sp.sched_priority == 0 &&
+              pthread_getschedparam(th, &pol, &sp) == 0 && pol == SCHED_OTHER,
+          "refused");
+    thread_end = 1;
+    pthread_join(th, NULL);
+    struct timespec bad = {0, -1}, good = {1, 0};
+    struct timeval badtv = {0, 1000000};
+    check("clock-settime-bad-nsec", ERR(clock_settime(CLOCK_REALTIME, &bad), EINVAL), "not EINVAL");
+    check("clock-settime-monotonic", ERR(clock_settime(CLOCK_MONOTONIC, &good), EINVAL),
+          "not EINVAL");
+    check("clock-settime-cpu-clock",
+          ERR(clock_settime(CLOCK_PROCESS_CPUTIME_ID, &good), EINVAL) &&
+              ERR(syscall(SYS_clock_settime, (~(long)getpid()) * 8 + 2, &good), EPERM) &&
+              ERR(syscall(SYS_clock_settime, (~(long)gone) * 8 + 2, &good), EINVAL),
+          "not EINVAL, EPERM, EINVAL");
+    check("settimeofday-bad-usec", ERR(settimeofday(&badtv, NULL), EINVAL), "not EINVAL");
+}
+
 /* memfd_create: an anonymous file, close-on-exec on request, mappable MAP_SHARED and
  * shared with a forked child; bad flags are EINVAL. */
 static void memfd_cases(void)
@@ -331,6 +396,7 @@ int main(void)
     file_cases();
     mincore_cases();
     mlock_cases();
+    clock_cases();
     memfd_cases();
     return failed;
 }
