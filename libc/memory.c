@@ -27,9 +27,11 @@ struct record {
 struct object {
     uint64_t slot;
     uint32_t refs;
-    bool shared;  /* mapped CX_MAP_SHARE (MAP_SHARED): fork children map it too */
-    uint32_t lid; /* MAP_SHARED anonymous memory: the launcher's object (it holds the
-                     original, so the memory outlives this process), else 0 */
+    bool shared;           /* mapped CX_MAP_SHARE (MAP_SHARED): fork children map it too */
+    uint32_t lid;          /* MAP_SHARED anonymous memory: the launcher's object (it holds the
+                              original, so the memory outlives this process), else 0 */
+    struct vfs_file *file; /* a writable shared file mapping's file (one reference): msync
+                              marks its mtime and ctime, else NULL */
 };
 
 /* Records of pages of a shared file mapping beyond the file's end use this object: it
@@ -93,6 +95,9 @@ static void object_put(uint32_t obj)
             cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), objects[obj].lid, 0, 0, 0);
         objects[obj].slot = 0;
         objects[obj].lid = 0;
+        if (objects[obj].file)
+            vfs_file_put(objects[obj].file);
+        objects[obj].file = NULL;
     }
 }
 
@@ -128,7 +133,7 @@ static long map_new(uint64_t va, uint64_t pages, uint64_t flags)
         return -ENOMEM;
     }
     objects[obj] =
-        (struct object){slot, 0, (flags & CX_MAP_SHARE) != 0, (uint32_t)(lid > 0 ? lid : 0)};
+        (struct object){slot, 0, (flags & CX_MAP_SHARE) != 0, (uint32_t)(lid > 0 ? lid : 0), NULL};
     record_insert(va, pages, 0, obj);
     return 0;
 }
@@ -182,7 +187,9 @@ static long map_file(struct vfs_file *file, uint64_t va, uint64_t pages, uint64_
             rt_slot_free(m.mem);
             return -ENOMEM;
         }
-        objects[obj] = (struct object){m.mem, 0, true, 0};
+        objects[obj] = (struct object){m.mem, 0, true, 0, (flags & CX_MAP_W) ? file : NULL};
+        if (flags & CX_MAP_W)
+            vfs_file_get(file);
         record_insert(va + done * CX_PAGE_SIZE, n, in, obj);
         done += n;
     }
@@ -468,6 +475,16 @@ long rt_msync(uint64_t addr, uint64_t len, uint64_t flags)
         return -ENOMEM;
     if ((flags & 2) && rt_mlock_busy(addr, len))
         return -EBUSY; /* MS_INVALIDATE of locked pages, as Linux */
+    /* MS_SYNC or MS_ASYNC: the files of writable shared mappings in the range get their
+     * mtime and ctime marked (POSIX: after a write reference, by the next msync; the
+     * pages are the file's own, so that is all there is to do; without dirty bits, a
+     * mapping not written since is marked too) */
+    uint64_t end = addr + page_up(len);
+    for (unsigned i = 0; (flags & 5) && i < nrecords && records[i].va < end; i++) {
+        struct object *o = &objects[records[i].obj];
+        if (o->file && records[i].va + records[i].pages * CX_PAGE_SIZE > addr)
+            vfs_file_touch(rt_vfs, o->file);
+    }
     return 0;
 }
 

@@ -290,6 +290,32 @@ static void mlock_cases(void)
     munmap(m, pg);
 }
 
+/* A write through a shared file mapping marks the file's mtime and ctime by the next
+ * msync (POSIX; capix marks it at msync, Linux at the write fault). */
+static void msync_times_cases(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/calls-msync-%d", (int)getpid());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    struct timespec past[2] = {{1000000, 0}, {1000000, 0}};
+    struct stat st;
+    char *m = MAP_FAILED;
+    if (fd >= 0 && write(fd, "0123456789", 10) == 10 && futimens(fd, past) == 0)
+        m = mmap(NULL, 10, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m != MAP_FAILED) {
+        m[0] = 'x';
+        msync(m, 10, MS_SYNC);
+    }
+    check("msync-marks-mtime",
+          m != MAP_FAILED && fstat(fd, &st) == 0 && st.st_mtime > 1000000 && st.st_ctime > 1000000,
+          "mtime or ctime not marked");
+    if (m != MAP_FAILED)
+        munmap(m, 10);
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+}
+
 /* A thread that reports its id and waits until told to end. */
 static volatile int thread_tid, thread_end;
 static void *tid_thread(void *arg)
@@ -397,6 +423,7 @@ int main(void)
     mincore_cases();
     mlock_cases();
     clock_cases();
+    msync_times_cases();
     memfd_cases();
     return failed;
 }
