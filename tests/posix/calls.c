@@ -316,6 +316,38 @@ static void msync_times_cases(void)
     unlink(path);
 }
 
+/* Shared mappings of one file until the process runs out of room (Linux: the map
+ * count; capix: capability slots or mapping records) end in ENOMEM, and the file's
+ * file system still answers afterwards. */
+static void map_until_full_cases(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/calls-maps-%d", (int)getpid());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    unlink(path);
+    enum { MAX_MAPS = 100000 };
+    static void *maps[MAX_MAPS];
+    int n = 0, err = 0;
+    if (fd >= 0 && ftruncate(fd, 4096) == 0) {
+        while (n < MAX_MAPS) {
+            void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            if (m == MAP_FAILED) {
+                err = errno;
+                break;
+            }
+            maps[n++] = m;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        munmap(maps[i], 4096);
+    char c = 'x';
+    check("mmap-until-enomem",
+          err == ENOMEM && pwrite(fd, "y", 1, 0) == 1 && pread(fd, &c, 1, 0) == 1 && c == 'y',
+          "no ENOMEM at the end, or the file is gone");
+    if (fd >= 0)
+        close(fd);
+}
+
 /* A thread that reports its id and waits until told to end. */
 static volatile int thread_tid, thread_end;
 static void *tid_thread(void *arg)
@@ -424,6 +456,7 @@ int main(void)
     mlock_cases();
     clock_cases();
     msync_times_cases();
+    map_until_full_cases();
     memfd_cases();
     return failed;
 }
