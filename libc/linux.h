@@ -58,6 +58,7 @@
 #define RLIMIT_NOFILE 7
 #define RLIMIT_CORE 4
 #define RLIMIT_SIGPENDING 11
+#define RLIMIT_MEMLOCK 8
 #define RLIM_INFINITY (~0ul)
 
 struct linux_rlimit {
@@ -96,6 +97,11 @@ enum linux_nr {
     NR_writev = 20,
     NR_sched_yield = 24,
     NR_mincore = 27,
+    NR_mlock = 149,
+    NR_munlock = 150,
+    NR_mlockall = 151,
+    NR_munlockall = 152,
+    NR_mlock2 = 325,
     NR_sendfile = 40,
     NR_getpriority = 140,
     NR_setpriority = 141,
@@ -144,6 +150,8 @@ enum linux_nr {
     NR_prlimit64 = 302,
     NR_fork = 57,
     NR_clock_getres = 229,
+    NR_clock_settime = 227,
+    NR_settimeofday = 164,
     NR_getitimer = 36,
     NR_alarm = 37,
     NR_setitimer = 38,

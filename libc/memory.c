@@ -27,9 +27,11 @@ struct record {
 struct object {
     uint64_t slot;
     uint32_t refs;
-    bool shared;  /* mapped CX_MAP_SHARE (MAP_SHARED): fork children map it too */
-    uint32_t lid; /* MAP_SHARED anonymous memory: the launcher's object (it holds the
-                     original, so the memory outlives this process), else 0 */
+    bool shared;           /* mapped CX_MAP_SHARE (MAP_SHARED): fork children map it too */
+    uint32_t lid;          /* MAP_SHARED anonymous memory: the launcher's object (it holds the
+                              original, so the memory outlives this process), else 0 */
+    struct vfs_file *file; /* a writable shared file mapping's file (one reference): msync
+                              marks its mtime and ctime, else NULL */
 };
 
 /* Records of pages of a shared file mapping beyond the file's end use this object: it
@@ -93,6 +95,9 @@ static void object_put(uint32_t obj)
             cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), objects[obj].lid, 0, 0, 0);
         objects[obj].slot = 0;
         objects[obj].lid = 0;
+        if (objects[obj].file)
+            vfs_file_put(objects[obj].file);
+        objects[obj].file = NULL;
     }
 }
 
@@ -128,7 +133,7 @@ static long map_new(uint64_t va, uint64_t pages, uint64_t flags)
         return -ENOMEM;
     }
     objects[obj] =
-        (struct object){slot, 0, (flags & CX_MAP_SHARE) != 0, (uint32_t)(lid > 0 ? lid : 0)};
+        (struct object){slot, 0, (flags & CX_MAP_SHARE) != 0, (uint32_t)(lid > 0 ? lid : 0), NULL};
     record_insert(va, pages, 0, obj);
     return 0;
 }
@@ -182,7 +187,9 @@ static long map_file(struct vfs_file *file, uint64_t va, uint64_t pages, uint64_
             rt_slot_free(m.mem);
             return -ENOMEM;
         }
-        objects[obj] = (struct object){m.mem, 0, true, 0};
+        objects[obj] = (struct object){m.mem, 0, true, 0, (flags & CX_MAP_W) ? file : NULL};
+        if (flags & CX_MAP_W)
+            vfs_file_get(file);
         record_insert(va + done * CX_PAGE_SIZE, n, in, obj);
         done += n;
     }
@@ -249,6 +256,7 @@ long rt_munmap(uint64_t addr, uint64_t len)
     if ((addr & (CX_PAGE_SIZE - 1)) || len == 0 || addr >= CX_USER_TOP || len > CX_USER_TOP - addr)
         return -EINVAL;
     uint64_t end = addr + page_up(len);
+    rt_mlock_forget(addr, end - addr); /* unmapped pages are no longer locked */
     for (unsigned i = 0; i < nrecords;) {
         struct record r = records[i];
         uint64_t rend = r.va + r.pages * CX_PAGE_SIZE;
@@ -268,6 +276,18 @@ long rt_munmap(uint64_t addr, uint64_t len)
         i = 0; /* the table changed: scan again (what is left does not overlap) */
     }
     return 0;
+}
+
+/* mmap's end: the new mapping at va is locked under mlockall(MCL_FUTURE) (EAGAIN and
+ * no mapping past RLIMIT_MEMLOCK, as Linux); va or -errno. */
+static long locked_new(uint64_t va, uint64_t pages)
+{
+    long err = rt_mlock_new(va, pages * CX_PAGE_SIZE);
+    if (err) {
+        rt_munmap(va, pages * CX_PAGE_SIZE);
+        return err;
+    }
+    return (long)va;
 }
 
 long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
@@ -318,12 +338,12 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
     }
     if (!file) {
         long err = map_new(va, pages, mf);
-        return err ? err : (long)va;
+        return err ? err : locked_new(va, pages);
     }
     if (shared_file) {
         long err = map_file(file, va, pages, off / CX_PAGE_SIZE, mf);
         if (err == 0)
-            return (long)va;
+            return locked_new(va, pages);
         rt_munmap(va, pages * CX_PAGE_SIZE);
         if (err != -ENODEV)
             return err;
@@ -351,7 +371,7 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
         rt_munmap(va, pages * CX_PAGE_SIZE);
         return err;
     }
-    return (long)va;
+    return locked_new(va, pages);
 }
 
 static bool range_mapped(uint64_t addr, uint64_t len);
@@ -453,6 +473,18 @@ long rt_msync(uint64_t addr, uint64_t len, uint64_t flags)
         return -EINVAL; /* MS_ASYNC 1, MS_INVALIDATE 2, MS_SYNC 4 */
     if (len && !range_mapped(addr, len))
         return -ENOMEM;
+    if ((flags & 2) && rt_mlock_busy(addr, len))
+        return -EBUSY; /* MS_INVALIDATE of locked pages, as Linux */
+    /* MS_SYNC or MS_ASYNC: the files of writable shared mappings in the range get their
+     * mtime and ctime marked (POSIX: after a write reference, by the next msync; the
+     * pages are the file's own, so that is all there is to do; without dirty bits, a
+     * mapping not written since is marked too) */
+    uint64_t end = addr + page_up(len);
+    for (unsigned i = 0; (flags & 5) && i < nrecords && records[i].va < end; i++) {
+        struct object *o = &objects[records[i].obj];
+        if (o->file && records[i].va + records[i].pages * CX_PAGE_SIZE > addr)
+            vfs_file_touch(rt_vfs, o->file);
+    }
     return 0;
 }
 
@@ -462,6 +494,8 @@ long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)
         return -EINVAL;
     if (advice == MADV_DONTNEED && !range_mapped(addr, len))
         return -ENOMEM;
+    if (advice == MADV_DONTNEED && rt_mlock_busy(addr, len))
+        return -EINVAL; /* Linux keeps locked pages */
     switch (advice) {
     case MADV_DONTNEED:
         /* private anonymous memory reads as zero afterwards, as on Linux */
@@ -478,9 +512,28 @@ long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)
     }
 }
 
+uint64_t rt_memory_mapped_bytes(void)
+{
+    uint64_t pages = 0;
+    for (unsigned i = 0; i < nrecords; i++)
+        pages += records[i].pages;
+    return pages * CX_PAGE_SIZE;
+}
+
+long rt_memory_each(long (*fn)(uint64_t start, uint64_t end, bool touch), bool touch)
+{
+    for (unsigned i = 0; i < nrecords; i++) {
+        long err = fn(records[i].va, records[i].va + records[i].pages * CX_PAGE_SIZE, touch);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
 /* execve: every mapping made by brk and mmap goes. */
 void rt_memory_reset(void)
 {
+    rt_mlock_reset();
     while (nrecords) {
         struct record r = records[nrecords - 1];
         cx_unmap(rt->slot_pd, r.va, r.pages);

@@ -551,8 +551,8 @@ long rt_mq_notify(int fd, const void *sevp)
     const struct l_sigevent *ev = sevp;
     if (ev && ev->notify != SIGEV_NONE && ev->notify != SIGEV_SIGNAL)
         return -EINVAL; /* SIGEV_THREAD is musl's, over a netlink socket */
-    if (ev && ev->notify == SIGEV_SIGNAL && (ev->signo <= 0 || ev->signo > 64))
-        return -EINVAL;
+    if (ev && ev->notify == SIGEV_SIGNAL && (ev->signo < 0 || ev->signo > 64))
+        return -EINVAL; /* signal 0 registers, and no signal is sent (Linux) */
     long r = 0;
     q_lock(h);
     if (!ev) {

@@ -77,6 +77,7 @@ long rt_start_call(void)
     rt_pipes_after_fork();
     rt_timers_after_fork();
     rt_sleep_after_fork(); /* private notifications: not in the child's capability space */
+    rt_mlock_reset();      /* memory locks are not inherited */
     rt_poll_after_fork();
     rt_sockets_after_fork();   /* the child holds its parent's sockets too */
     vfs_fs_after_fork(rt_vfs); /* server nodes and open files: the child holds them too */

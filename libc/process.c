@@ -12,6 +12,7 @@ static struct linux_rlimit limits[16] = {
     [RLIMIT_NOFILE] = {1024, 4096},
     [RLIMIT_CORE] = {0, RLIM_INFINITY}, /* Linux's default; no core is written anyway */
     [RLIMIT_SIGPENDING] = {RT_SIGQ_LEN, RT_SIGQ_LEN}, /* the signal page's queue */
+    [RLIMIT_MEMLOCK] = {8u << 20, 8u << 20},          /* Linux's default (mlock.c) */
 };
 
 static void limits_init(void)
@@ -21,7 +22,8 @@ static void limits_init(void)
         return;
     done = true;
     for (int r = 0; r < 16; r++)
-        if (r != RLIMIT_STACK && r != RLIMIT_NOFILE && r != RLIMIT_SIGPENDING && r != RLIMIT_CORE)
+        if (r != RLIMIT_STACK && r != RLIMIT_NOFILE && r != RLIMIT_SIGPENDING && r != RLIMIT_CORE &&
+            r != RLIMIT_MEMLOCK)
             limits[r].cur = limits[r].max = RLIM_INFINITY;
 }
 

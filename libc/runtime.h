@@ -274,10 +274,29 @@ struct rt_cpu {
     uint64_t ns, sys_ns; /* all of it, and the part in the runtime (system time) */
 };
 struct rt_cpu rt_cpu_times(bool process);
+/* CPU time of this process's thread tid (0: the caller); false when it has none such. */
+bool rt_thread_cpu_times(uint64_t tid, struct rt_cpu *c);
 uint64_t rt_thread_priority(void);              /* of the process's threads (setpriority) */
 int rt_threads_set_priority(uint64_t prio);     /* every thread's; -1 if the kernel refused */
 long rt_sched_syscall(const struct rt_call *c); /* sched.c: scheduling calls, prctl */
 long rt_mincore(uint64_t addr, uint64_t len, uint64_t vec);
+/* Memory locks (mlock.c): the calls, 0 or -errno. */
+long rt_mlock(uint64_t addr, uint64_t len, uint64_t flags);
+long rt_munlock(uint64_t addr, uint64_t len);
+long rt_mlockall(uint64_t flags);
+long rt_munlockall(void);
+/* A new mapping [va, va + len): locked under MCL_FUTURE; -EAGAIN past RLIMIT_MEMLOCK. */
+long rt_mlock_new(uint64_t va, uint64_t len);
+/* Whether a page of [addr, addr + len) is locked (msync's EBUSY). */
+bool rt_mlock_busy(uint64_t addr, uint64_t len);
+/* munmap: [addr, addr + len) is no longer locked. */
+void rt_mlock_forget(uint64_t addr, uint64_t len);
+/* fork child, execve: nothing locked, MCL_FUTURE off. */
+void rt_mlock_reset(void);
+/* memory.c for mlock.c: bytes mapped by brk and mmap; fn on each mapping, 0 or the
+ * first error. */
+uint64_t rt_memory_mapped_bytes(void);
+long rt_memory_each(long (*fn)(uint64_t start, uint64_t end, bool touch), bool touch);
 uint64_t rt_cpu_ns(bool process);
 extern struct rt_cpu rt_children;
 long rt_getrusage(int who, void *ru);

@@ -8,7 +8,8 @@
  * across fork and exec; a positive one puts the process's threads one kernel
  * priority below the sandbox's, so that it yields to the others), and prctl's
  * PR_SET_NAME/PR_GET_NAME and PR_SET_DUMPABLE/PR_GET_DUMPABLE. Only the calling process
- * is known here: another pid is ESRCH.
+ * and its threads (one policy and nice value for all) are known here: another pid is
+ * ESRCH.
  */
 #include <string.h>
 #include "runtime.h"
@@ -31,10 +32,19 @@ static int nice_value;           /* -20..19 */
 static int dumpable = 1;
 static char comm[16]; /* PR_SET_NAME's, or "" for the program's name */
 
-/* pids are ints: the upper half of the register is not the caller's */
+/* The process or one of its threads (pthread_getschedparam asks by thread id); pids
+ * are ints: the upper half of the register is not the caller's. */
 static bool self(uint64_t pid)
 {
-    return (uint32_t)pid == 0 || (uint32_t)pid == rt_pid();
+    uint32_t id = (uint32_t)pid;
+    if (id == 0 || id == rt_pid())
+        return true;
+    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
+        uint64_t slot, tid;
+        if (rt_tsig_at(i, &slot, &tid) && tid == id)
+            return true;
+    }
+    return false;
 }
 
 static long get_param(uint64_t pid, uint64_t param)

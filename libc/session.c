@@ -30,8 +30,10 @@ static int fs_call(void *ctx, struct fs_msg *msg)
     uint64_t slot = 0;
     if (msg->op == FS_MAP) { /* the answer carries the memory object's capability */
         slot = rt_slot_alloc();
-        if (!slot)
-            return -EIO;
+        if (!slot) { /* no slot left for it: this request fails, the session lives on */
+            msg->r[0] = -ENOMEM;
+            return 0;
+        }
     }
     /* a3 and a4 go in the IPC buffer only when one is not 0: a message of four words
      * stays in registers, and the kernel does not touch either side's buffer */

@@ -36,6 +36,7 @@
 #define SA_RESETHAND 0x80000000ul
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
+#define SS_AUTODISARM (1 << 31)
 #define SIG_DFL 0ul
 #define SIG_IGN 1ul
 #define UNBLOCKABLE (BIT(9) | BIT(19)) /* SIGKILL, SIGSTOP */
@@ -243,12 +244,26 @@ static uint64_t deliverable(struct rt_tsig *ts)
 {
     claim_thread_entries();
     uint64_t ign = ignored_set() & ~ts->waitset & ~ts->mask;
+    /* a timer's signal dropped so is taken all the same: its overruns become what
+     * timer_getoverrun says (Linux dequeues it before it finds it ignored) */
+    for (uint64_t d = ts->pending & ign; d; d &= d - 1) {
+        int sig = __builtin_ctzl(d) + 1;
+        if (ts->info[sig - 1].code == -2)
+            rt_timer_taken(ts->info[sig - 1].pid);
+    }
     ts->pending &= ~ign;
     if (rt_in_vfork()) /* the signal page is the parent's: it takes them when it resumes */
         return ts->pending & (~ts->mask | ts->waitset);
     uint64_t pend = __atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE);
-    if (pend & ign)
-        pend = __atomic_and_fetch(&sigpage->pending, ~ign, __ATOMIC_ACQ_REL);
+    if (pend & ign) {
+        uint64_t old = __atomic_fetch_and(&sigpage->pending, ~ign, __ATOMIC_ACQ_REL);
+        for (uint64_t d = old & ign; d; d &= d - 1) {
+            int sig = __builtin_ctzl(d) + 1;
+            if (sigpage->info[sig - 1].code == -2)
+                rt_timer_taken(sigpage->info[sig - 1].pid);
+        }
+        pend = old & ~ign;
+    }
     uint64_t q = __atomic_load_n(&sigpage->qpending, __ATOMIC_ACQUIRE);
     if (q & ign) {
         sigq_drop(q & ign);
@@ -392,14 +407,17 @@ static void frame_fpstate_default(uint8_t *fx)
     fx[25] = 0x1f;
 }
 
+static bool on_altstack(const struct rt_tsig *ts, uint64_t sp);
+static long altstack_set(struct rt_tsig *ts, uint64_t sp, uint64_t ss_sp, int flags, uint64_t size);
+
 /* Builds the frame for sig on the program's stack and points regs at the handler. */
 static void push_frame(struct cx_regs *r, int sig, const struct l_siginfo *info)
 {
     struct rt_tsig *ts = rt_tsig_self();
     const struct k_sigaction *a = &actions[sig];
     uint64_t sp = r->rsp;
-    bool on_alt = ts->ss_size && sp - ts->ss_sp <= ts->ss_size;
-    if ((a->flags & SA_ONSTACK) && ts->ss_size && !(ts->ss_flags & SS_DISABLE) && !on_alt)
+    bool to_alt = (a->flags & SA_ONSTACK) && ts->ss_size && !on_altstack(ts, sp);
+    if (to_alt)
         sp = ts->ss_sp + ts->ss_size;
     else
         sp -= 128; /* the red zone */
@@ -412,7 +430,9 @@ static void push_frame(struct cx_regs *r, int sig, const struct l_siginfo *info)
     f->pretcode = (a->flags & SA_RESTORER) ? a->restorer : 0;
     f->uc.stack.sp = ts->ss_sp;
     f->uc.stack.size = ts->ss_size;
-    f->uc.stack.flags = !ts->ss_size ? SS_DISABLE : on_alt ? SS_ONSTACK : 0;
+    f->uc.stack.flags = !ts->ss_size ? SS_DISABLE : ts->ss_flags; /* Linux's __save_altstack */
+    if (to_alt && (ts->ss_flags & SS_AUTODISARM)) /* the handler runs with no alternate stack */
+        ts->ss_sp = ts->ss_size = 0, ts->ss_flags = 0;
     struct l_sigcontext *mc = &f->uc.mc;
     mc->r8 = r->r8, mc->r9 = r->r9, mc->r10 = r->r10, mc->r11 = r->r11;
     mc->r12 = r->r12, mc->r13 = r->r13, mc->r14 = r->r14, mc->r15 = r->r15;
@@ -591,6 +611,9 @@ long rt_sigreturn(void)
     if (mc->fpstate)
         memcpy(r.fxsave, (const void *)mc->fpstate, 512);
     ts->mask = f->uc.sigmask & ~UNBLOCKABLE;
+    /* the alternate stack the frame recorded comes back (Linux's restore_altstack; a
+     * refusal, as on the stack itself, is silent) */
+    altstack_set(ts, (uint64_t)f, f->uc.stack.sp, f->uc.stack.flags, f->uc.stack.size);
     if (deliverable(ts))
         cx_thread_redirect(rt_self_slot());
     rt_unlock(); /* taken by rt_syscall, which this call never returns to */
@@ -758,6 +781,35 @@ long rt_sigtimedwait(const uint64_t *set, void *uinfo, const struct linux_timesp
     return r;
 }
 
+/* Whether sp lies on ts's alternate stack (Linux's on_sig_stack; with SS_AUTODISARM the
+ * stack counts as left). */
+static bool on_altstack(const struct rt_tsig *ts, uint64_t sp)
+{
+    return ts->ss_size && !(ts->ss_flags & SS_AUTODISARM) && sp > ts->ss_sp &&
+           sp - ts->ss_sp <= ts->ss_size;
+}
+
+/* Sets ts's alternate stack as sigaltstack and sigreturn do, for a thread whose stack
+ * pointer is sp; 0 or -errno. */
+static long altstack_set(struct rt_tsig *ts, uint64_t sp, uint64_t ss_sp, int flags, uint64_t size)
+{
+    if (on_altstack(ts, sp))
+        return -EPERM; /* not while running on it */
+    int mode = flags & ~SS_AUTODISARM;
+    if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+        return -EINVAL;
+    if (mode == SS_DISABLE) {
+        ts->ss_sp = ts->ss_size = 0;
+        ts->ss_flags = 0;
+        return 0;
+    }
+    if (size < 2048) /* MINSIGSTKSZ */
+        return -ENOMEM;
+    ts->ss_sp = ss_sp, ts->ss_size = size;
+    ts->ss_flags = flags; /* what the frame's uc_stack says, as on Linux */
+    return 0;
+}
+
 long rt_sigaltstack(const void *uss, void *uold)
 {
     struct rt_tsig *ts = rt_tsig_self();
@@ -766,24 +818,25 @@ long rt_sigaltstack(const void *uss, void *uold)
         int32_t flags, pad;
         uint64_t size;
     };
-    if (uold) {
-        struct l_stack o = {ts->ss_sp, !ts->ss_size ? SS_DISABLE : 0, 0, ts->ss_size};
-        memcpy(uold, &o, sizeof(o));
-    }
+    /* the caller's stack pointer says whether it runs on the alternate stack now */
+    struct cx_regs r __attribute__((aligned(16)));
+    if (cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r))
+        r.rsp = 0;
+    struct l_stack o = {ts->ss_sp,
+                        !ts->ss_size             ? SS_DISABLE
+                        : on_altstack(ts, r.rsp) ? SS_ONSTACK
+                                                 : 0,
+                        0, ts->ss_size};
+    o.flags |= ts->ss_flags & SS_AUTODISARM;
     if (uss) {
         struct l_stack n;
         memcpy(&n, uss, sizeof(n));
-        if (n.flags & ~SS_DISABLE)
-            return -EINVAL;
-        if (n.flags & SS_DISABLE) {
-            ts->ss_sp = ts->ss_size = 0;
-        } else {
-            if (n.size < 2048) /* MINSIGSTKSZ */
-                return -ENOMEM;
-            ts->ss_sp = n.sp, ts->ss_size = n.size;
-        }
-        ts->ss_flags = 0;
+        long err = altstack_set(ts, r.rsp, n.sp, n.flags, n.size);
+        if (err)
+            return err;
     }
+    if (uold)
+        memcpy(uold, &o, sizeof(o));
     return 0;
 }
 

@@ -169,8 +169,42 @@ static long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
     return (long)len;
 }
 
+/*
+ * A CPU-time clock named by a pid or thread id, in Linux's encoding (what musl's
+ * clock_getcpuclockid and pthread_getcpuclockid make: ~id * 8 + kind, + 4 for a
+ * thread; kind 0 user and system time, 1 user time, 2 all of it): the time in *ns. Only
+ * this process and its threads are known here; another id is EINVAL, as Linux answers
+ * for an id that names nobody.
+ */
+static long cpu_clock_ns(int32_t clk, uint64_t *ns)
+{
+    int kind = clk & 3;
+    int32_t id = ~(clk >> 3);
+    if (kind == 3 || id < 0)
+        return -EINVAL;
+    struct rt_cpu c;
+    if (clk & 4) {
+        if (!rt_thread_cpu_times((uint64_t)id, &c))
+            return -EINVAL;
+    } else {
+        if (id != 0 && (uint64_t)id != rt_pid())
+            return -EINVAL;
+        c = rt_cpu_times(true);
+    }
+    *ns = kind == 1 ? c.ns - c.sys_ns : c.ns;
+    return 0;
+}
+
 static long sys_clock_gettime(uint64_t clk, uint64_t ts)
 {
+    if ((int32_t)clk < 0) {
+        uint64_t ns;
+        long err = cpu_clock_ns((int32_t)clk, &ns);
+        if (err)
+            return err;
+        struct linux_timespec t = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
+        return copy_out(ts, &t, sizeof(t));
+    }
     switch (clk) {
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
@@ -240,7 +274,9 @@ static long sys_nanosleep(uint64_t req, uint64_t rem)
 static long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t rem)
 {
     uint64_t ns;
-    if (clk == 2 || clk == 3) /* CPU-time clocks: the kernel does not account them yet */
+    if ((int32_t)clk < 0) /* another CPU-time clock: as the caller's own */
+        clk = (clk & 4) || cpu_clock_ns((int32_t)clk, &ns) ? 3 : 2;
+    if (clk == 2 || clk == 3) /* CPU-time clocks: no sleep until a CPU time yet */
         return clk == 2 ? -ENOTSUP : -EINVAL;
     if (clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME && clk != CLOCK_REALTIME)
         return -EINVAL;
@@ -254,8 +290,45 @@ static long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint
     return sleep_rem(ns, rem);
 }
 
+/* clock_settime and settimeofday: Linux's checks, then EPERM: a sandbox holds no right
+ * to set the machine's clock (Linux's answer without CAP_SYS_TIME). */
+static long sys_clock_settime(uint64_t clk, uint64_t uts)
+{
+    uint64_t ns;
+    if ((int32_t)clk < 0)
+        return cpu_clock_ns((int32_t)clk, &ns) ? -EINVAL : -EPERM;
+    if (clk != CLOCK_REALTIME) /* CLOCK_PROCESS_CPUTIME_ID too, as Linux */
+        return -EINVAL;        /* a clock with no setting */
+    if (!rt_user_range(uts, sizeof(struct linux_timespec)))
+        return -EFAULT;
+    const struct linux_timespec *ts = (const struct linux_timespec *)uts;
+    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000 ||
+        ts->tv_sec > 8277292036) /* Linux's TIME_SETTOD_SEC_MAX */
+        return -EINVAL;
+    return -EPERM;
+}
+
+static long sys_settimeofday(uint64_t utv, uint64_t utz)
+{
+    if (utv) {
+        if (!rt_user_range(utv, 16))
+            return -EFAULT;
+        const int64_t *tv = (const int64_t *)utv;
+        if (tv[1] < 0 || tv[1] >= 1000000 || tv[0] < 0 || tv[0] > 8277292036)
+            return -EINVAL;
+    }
+    if (utz && !rt_user_range(utz, 8))
+        return -EFAULT;
+    return -EPERM;
+}
+
 static long sys_clock_getres(uint64_t clk, uint64_t res)
 {
+    uint64_t ns;
+    if ((int32_t)clk < 0 && cpu_clock_ns((int32_t)clk, &ns))
+        return -EINVAL;
+    if ((int32_t)clk < 0)
+        clk = 2; /* a CPU-time clock */
     switch (clk) {
     case CLOCK_REALTIME:
     case CLOCK_MONOTONIC:
@@ -423,6 +496,16 @@ static long dispatch(struct rt_call *c)
         return rt_madvise(a[0], a[1], a[2]);
     case NR_msync:
         return rt_msync(a[0], a[1], a[2]);
+    case NR_mlock:
+        return rt_mlock(a[0], a[1], 0);
+    case NR_mlock2:
+        return rt_mlock(a[0], a[1], a[2]);
+    case NR_munlock:
+        return rt_munlock(a[0], a[1]);
+    case NR_mlockall:
+        return rt_mlockall(a[0]);
+    case NR_munlockall:
+        return rt_munlockall();
     case NR_mincore:
         return rt_mincore(a[0], a[1], a[2]);
     case NR_getpid:
@@ -485,6 +568,10 @@ static long dispatch(struct rt_call *c)
         return rt_sysinfo((struct linux_sysinfo *)a[0]);
     case NR_sched_getaffinity:
         return sys_getaffinity((int)a[0], a[1], a[2]);
+    case NR_clock_settime:
+        return sys_clock_settime(a[0], a[1]);
+    case NR_settimeofday:
+        return sys_settimeofday(a[0], a[1]);
     case NR_clock_getres:
         return sys_clock_getres(a[0], a[1]);
     case NR_nanosleep:

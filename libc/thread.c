@@ -94,6 +94,25 @@ int rt_threads_set_priority(uint64_t prio)
     return 0;
 }
 
+bool rt_thread_cpu_times(uint64_t tid, struct rt_cpu *c)
+{
+    *c = (struct rt_cpu){0, 0};
+    if (tid == 0 || tid == rt_gettid()) {
+        add_thread(c, rt_self_slot());
+        return true;
+    }
+    for (unsigned i = 0; i < RT_MAX_THREADS; i++)
+        if (threads[i].used && threads[i].started && threads[i].slot && threads[i].tid == tid) {
+            add_thread(c, threads[i].slot);
+            return true;
+        }
+    if (tid == rt->pid && !threads[0].used) { /* the main thread, not yet recorded */
+        add_thread(c, rt->slot_thread);
+        return true;
+    }
+    return false;
+}
+
 uint64_t rt_cpu_ns(bool process)
 {
     return rt_cpu_times(process).ns;

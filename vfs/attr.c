@@ -262,6 +262,16 @@ out:
     return rc;
 }
 
+int vfs_file_touch(struct vfs *v, struct vfs_file *f)
+{
+    struct vfs_setattr a = {0};
+    if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+        return -EBADF;
+    a.mask = VFS_SET_MTIME;
+    a.mtime = vfs_now(&v->env);
+    return setattr(f->node, &a);
+}
+
 int vfs_utimensat(struct vfs *v, int dirfd, const char *path, const struct linux_timespec times[2],
                   int flags)
 {

@@ -4,11 +4,13 @@
  * compares the output line for line): the scheduling calls a normal process uses
  * (sched_{get,set}scheduler and _param, priority ranges, affinity, getcpu),
  * getpriority/setpriority (inherited by a child), prctl's name and dumpable flag,
- * close_range, sendfile, fallocate and mincore, each with its error cases.
+ * close_range, sendfile, fallocate, mincore, the memory locks, the CPU-time clocks of
+ * pids and threads and clock_settime's errors, each with its error cases.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -217,6 +220,197 @@ static void mincore_cases(void)
     munmap(m, 3 * pg);
 }
 
+/* mlock & co.: locked pages have their frames (mincore), MLOCK_ONFAULT leaves them
+ * untouched, MS_INVALIDATE of locked pages is EBUSY until munlock, a fork child holds no
+ * lock, mlockall(MCL_FUTURE) locks later mappings; Linux's errors for bad flags and
+ * unmapped pages. */
+static void mlock_cases(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    unsigned char v[4] = {9, 9, 9, 9};
+    char *m = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        check("mlock-setup", 0, "mmap failed");
+        return;
+    }
+    check("mlock-populates",
+          mlock(m + 1, 2 * pg) == 0 && mincore(m, 4 * pg, v) == 0 && v[0] == 1 && v[1] == 1 &&
+              v[2] == 1 && v[3] == 0,
+          "the locked pages are not all resident");
+    check("mlock-len-0", mlock(m, 0) == 0, "refused");
+    check("msync-invalidate-locked", ERR(msync(m, pg, MS_INVALIDATE), EBUSY), "not EBUSY");
+    check("msync-sync-locked", msync(m, pg, MS_SYNC) == 0, "refused");
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(msync(m, pg, MS_INVALIDATE) == 0 ? 0 : 1);
+    int st = -1;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    check("mlock-not-inherited", pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "the child's pages are locked");
+    check("munlock-part",
+          munlock(m + pg, pg) == 0 && msync(m + pg, pg, MS_INVALIDATE) == 0 &&
+              ERR(msync(m, pg, MS_INVALIDATE), EBUSY),
+          "unlocking one page differs");
+    check("munmap-unlocks",
+          munmap(m, pg) == 0 &&
+              mmap(m, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+                  m &&
+              msync(m, pg, MS_INVALIDATE) == 0,
+          "the new mapping is locked");
+    check("mlock2-onfault",
+          syscall(SYS_mlock2, m + 3 * pg, pg, 1 /* MLOCK_ONFAULT */) == 0 &&
+              mincore(m + 3 * pg, pg, v) == 0 && v[0] == 0 &&
+              ERR(msync(m + 3 * pg, pg, MS_INVALIDATE), EBUSY),
+          "not locked, or populated");
+    check("mlock2-bad-flags", ERR(syscall(SYS_mlock2, m, pg, 2), EINVAL), "not EINVAL");
+    munmap(m + pg, 3 * pg);
+    check("mlock-unmapped", ERR(mlock(m + pg, pg), ENOMEM), "not ENOMEM");
+    check("munlock-unmapped", ERR(munlock(m + pg, pg), ENOMEM), "not ENOMEM");
+    check("mlock-past-user-space", ERR(mlock((void *)(0x7fffffffffffffffl & ~(pg - 1)), 8), ENOMEM),
+          "not ENOMEM");
+    check("mlockall-bad-flags",
+          ERR(mlockall(0), EINVAL) && ERR(mlockall(4 /* MCL_ONFAULT alone */), EINVAL) &&
+              ERR(mlockall(~(MCL_CURRENT | MCL_FUTURE)), EINVAL),
+          "not EINVAL");
+    check("mlockall-current", mlockall(MCL_CURRENT) == 0 && ERR(msync(m, pg, MS_INVALIDATE), EBUSY),
+          "the mapping is not locked");
+    char *f = mlockall(MCL_FUTURE) == 0
+                  ? mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                  : MAP_FAILED;
+    check("mlockall-future",
+          f != MAP_FAILED && mincore(f, pg, v) == 0 && v[0] == 1 &&
+              ERR(msync(f, pg, MS_INVALIDATE), EBUSY),
+          "the new mapping is not locked");
+    check("munlockall",
+          munlockall() == 0 && msync(m, pg, MS_INVALIDATE) == 0 && msync(f, pg, MS_INVALIDATE) == 0,
+          "pages stay locked");
+    if (f != MAP_FAILED)
+        munmap(f, pg);
+    munmap(m, pg);
+}
+
+/* A write through a shared file mapping marks the file's mtime and ctime by the next
+ * msync (POSIX; capix marks it at msync, Linux at the write fault). */
+static void msync_times_cases(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/calls-msync-%d", (int)getpid());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    struct timespec past[2] = {{1000000, 0}, {1000000, 0}};
+    struct stat st;
+    char *m = MAP_FAILED;
+    if (fd >= 0 && write(fd, "0123456789", 10) == 10 && futimens(fd, past) == 0)
+        m = mmap(NULL, 10, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m != MAP_FAILED) {
+        m[0] = 'x';
+        msync(m, 10, MS_SYNC);
+    }
+    check("msync-marks-mtime",
+          m != MAP_FAILED && fstat(fd, &st) == 0 && st.st_mtime > 1000000 && st.st_ctime > 1000000,
+          "mtime or ctime not marked");
+    if (m != MAP_FAILED)
+        munmap(m, 10);
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+}
+
+/* Shared mappings of one file until the process runs out of room (Linux: the map
+ * count; capix: capability slots or mapping records) end in ENOMEM, and the file's
+ * file system still answers afterwards. */
+static void map_until_full_cases(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/calls-maps-%d", (int)getpid());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    unlink(path);
+    enum { MAX_MAPS = 100000 };
+    static void *maps[MAX_MAPS];
+    int n = 0, err = 0;
+    if (fd >= 0 && ftruncate(fd, 4096) == 0) {
+        while (n < MAX_MAPS) {
+            void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            if (m == MAP_FAILED) {
+                err = errno;
+                break;
+            }
+            maps[n++] = m;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        munmap(maps[i], 4096);
+    char c = 'x';
+    check("mmap-until-enomem",
+          err == ENOMEM && pwrite(fd, "y", 1, 0) == 1 && pread(fd, &c, 1, 0) == 1 && c == 'y',
+          "no ENOMEM at the end, or the file is gone");
+    if (fd >= 0)
+        close(fd);
+}
+
+/* A thread that reports its id and waits until told to end. */
+static volatile int thread_tid, thread_end;
+static void *tid_thread(void *arg)
+{
+    (void)arg;
+    thread_tid = (int)syscall(SYS_gettid);
+    while (!thread_end)
+        sched_yield();
+    return NULL;
+}
+
+/* The CPU-time clocks by pid and thread (clock_getcpuclockid, pthread_getcpuclockid),
+ * the scheduling calls by thread id, and clock_settime's and settimeofday's errors
+ * (only cases that fail on Linux even as root: the host's clock stays). */
+static void clock_cases(void)
+{
+    clockid_t c = -1;
+    struct timespec ts = {7, 7}, res = {7, 7};
+    check("cpu-clock-of-pid",
+          clock_getcpuclockid(getpid(), &c) == 0 && clock_gettime(c, &ts) == 0 && ts.tv_sec < 60 &&
+              clock_getres(c, &res) == 0 && res.tv_sec == 0 && res.tv_nsec == 1,
+          "not readable");
+    pid_t gone = fork();
+    if (gone == 0)
+        _exit(0);
+    waitpid(gone, NULL, 0);
+    check("cpu-clock-of-no-process",
+          clock_getcpuclockid(gone, &c) != 0 &&
+              ERR(syscall(SYS_clock_getres, (~(long)gone) * 8 + 2, &res), EINVAL),
+          "not EINVAL");
+    pthread_t th;
+    thread_tid = 0, thread_end = 0;
+    if (pthread_create(&th, NULL, tid_thread, NULL) != 0) {
+        check("clock-thread-setup", 0, "pthread_create failed");
+        return;
+    }
+    while (!thread_tid)
+        sched_yield();
+    struct sched_param sp;
+    sp.sched_priority = 7;
+    int pol = -1;
+    check("cpu-clock-of-thread",
+          pthread_getcpuclockid(th, &c) == 0 && clock_gettime(c, &ts) == 0 && ts.tv_sec == 0,
+          "not readable");
+    check("sched-getparam-thread",
+          syscall(SYS_sched_getparam, thread_tid, &sp) == 0 && sp.sched_priority == 0 &&
+              pthread_getschedparam(th, &pol, &sp) == 0 && pol == SCHED_OTHER,
+          "refused");
+    thread_end = 1;
+    pthread_join(th, NULL);
+    struct timespec bad = {0, -1}, good = {1, 0};
+    struct timeval badtv = {0, 1000000};
+    check("clock-settime-bad-nsec", ERR(clock_settime(CLOCK_REALTIME, &bad), EINVAL), "not EINVAL");
+    check("clock-settime-monotonic", ERR(clock_settime(CLOCK_MONOTONIC, &good), EINVAL),
+          "not EINVAL");
+    check("clock-settime-cpu-clock",
+          ERR(clock_settime(CLOCK_PROCESS_CPUTIME_ID, &good), EINVAL) &&
+              ERR(syscall(SYS_clock_settime, (~(long)getpid()) * 8 + 2, &good), EPERM) &&
+              ERR(syscall(SYS_clock_settime, (~(long)gone) * 8 + 2, &good), EINVAL),
+          "not EINVAL, EPERM, EINVAL");
+    check("settimeofday-bad-usec", ERR(settimeofday(&badtv, NULL), EINVAL), "not EINVAL");
+}
+
 /* memfd_create: an anonymous file, close-on-exec on request, mappable MAP_SHARED and
  * shared with a forked child; bad flags are EINVAL. */
 static void memfd_cases(void)
@@ -259,6 +453,10 @@ int main(void)
     close_range_cases();
     file_cases();
     mincore_cases();
+    mlock_cases();
+    clock_cases();
+    msync_times_cases();
+    map_until_full_cases();
     memfd_cases();
     return failed;
 }

@@ -167,6 +167,16 @@ static void notification(void)
     check("notify_once", mq_send(q, "again", 6, 0) == 0 && usleep(50000) == 0 && notified == 1,
           "notified again");
     mq_receive(q, buf, sizeof(buf), NULL);
+    struct sigevent zero = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = 0};
+    struct sigevent neg = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = -1};
+    errno = 0;
+    check("notify_signal_0",
+          mq_notify(q, &zero) == 0 && mq_notify(q, &zero) == -1 && errno == EBUSY &&
+              mq_send(q, "quiet", 6, 0) == 0 && mq_notify(q, &zero) == 0 && mq_notify(q, NULL) == 0,
+          "signal 0 refused, or the registration stayed");
+    errno = 0;
+    check("notify_bad_signal", mq_notify(q, &neg) == -1 && errno == EINVAL, "not EINVAL");
+    mq_receive(q, buf, sizeof(buf), NULL);
     mq_close(q);
 }
 

@@ -18,6 +18,7 @@
 #include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include "ptest.h"
 
@@ -34,6 +35,20 @@ static void on_info(int sig, siginfo_t *si, void *uc)
     got_pid = si->si_pid;
     int local;
     handler_stack = (uintptr_t)&local;
+}
+
+/* sigaltstack as a handler on the alternate stack sees it: the flags it reports, whether
+ * it may change it, and what the frame's uc_stack says */
+static volatile int alt_flags, alt_set_err, alt_uc_flags;
+static void on_alt(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si;
+    stack_t cur, other;
+    sigaltstack(NULL, &cur);
+    alt_flags = cur.ss_flags;
+    other.ss_sp = cur.ss_sp, other.ss_size = 8192, other.ss_flags = 0;
+    alt_set_err = sigaltstack(&other, NULL) == -1 ? errno : 0;
+    alt_uc_flags = ((ucontext_t *)uc)->uc_stack.ss_flags;
 }
 
 static void on_segv(int sig, siginfo_t *si, void *uc)
@@ -461,6 +476,21 @@ int main(void)
     check("sigaltstack_used",
           handler_stack >= (uintptr_t)alt && handler_stack < (uintptr_t)alt + sizeof(alt),
           "handler stack %#lx%ld", (long)handler_stack, 0);
+    handle(SIGUSR1, on_alt, SA_ONSTACK);
+    raise(SIGUSR1);
+    check("sigaltstack_on_stack", alt_flags == SS_ONSTACK && alt_set_err == EPERM && !alt_uc_flags,
+          "flags %#lx, change gave errno %ld", (long)alt_flags, (long)alt_set_err);
+    ss.ss_flags = SS_AUTODISARM;
+    stack_t back = {0};
+    alt_set_err = -1;
+    int disarm_ok = sigaltstack(&ss, NULL) == 0;
+    raise(SIGUSR1);
+    sigaltstack(NULL, &back);
+    check("sigaltstack_autodisarm",
+          disarm_ok && alt_flags == SS_DISABLE && alt_set_err == 0 &&
+              alt_uc_flags == (int)SS_AUTODISARM && back.ss_sp == alt &&
+              back.ss_size == sizeof(alt) && back.ss_flags == (int)SS_AUTODISARM,
+          "flags in the handler %#lx, after %#lx", (long)alt_flags, (long)back.ss_flags);
     ss.ss_flags = SS_DISABLE;
     sigaltstack(&ss, NULL);
     handle(SIGUSR1, on_info, 0);

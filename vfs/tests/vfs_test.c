@@ -754,6 +754,27 @@ static void linux_version_dependent_answers(void)
     CHECK_INT(sx.stx_mtime.tv_sec, st.st_mtim.tv_sec);
 }
 
+/* vfs_file_touch (msync of a shared mapping): mtime and ctime become now; a description
+ * not open for writing is EBADF. */
+static void file_touch_marks_times(void)
+{
+    struct vfs *v = tl_vfs("dir /a { ram }");
+    struct linux_timespec past[2] = {{5, 0}, {5, 0}};
+    int w, r;
+    CHECK(v);
+    w = vfs_openat(v, AT_FDCWD, "/a/f", O_RDWR | O_CREAT, 0644);
+    r = vfs_openat(v, AT_FDCWD, "/a/f", O_RDONLY, 0);
+    CHECK(w >= 0 && r >= 0);
+    CHECK_INT(vfs_utimensat(v, AT_FDCWD, "/a/f", past, 0), 0);
+    tl_clock_ns += 7000000000ull;
+    CHECK_INT(vfs_file_touch(v, vfs_fd_file(v, r)), -EBADF);
+    CHECK_INT(vfs_file_touch(v, vfs_fd_file(v, w)), 0);
+    CHECK_INT(sta(v, "/a/f"), 0);
+    CHECK(st.st_mtim.tv_sec == (int64_t)(tl_clock_ns / 1000000000ull));
+    CHECK(st.st_ctim.tv_sec == (int64_t)(tl_clock_ns / 1000000000ull));
+    CHECK(st.st_atim.tv_sec == 5);
+}
+
 static void vectors_and_copies(void)
 {
     struct vfs *v = tl_vfs("dir /a { ram }; dir /b { ram }; inline /c text; null /n");
@@ -1011,6 +1032,7 @@ int main(void)
     RUN(bad_arguments);
     RUN(linux_version_dependent_answers);
     RUN(vectors_and_copies);
+    RUN(file_touch_marks_times);
     RUN(descriptor_paths);
     RUN(magic_links);
     RUN(descriptors_move_to_a_new_tree);

@@ -287,6 +287,9 @@ struct vfs_map;
 /* The memory object holding page `page` of f's file for a shared mapping (the plugin's
  * map); -ENODEV when its file system has none. */
 int vfs_file_map(struct vfs_file *f, uint64_t page, struct vfs_map *out);
+/* The file's contents changed through a shared mapping (msync): its mtime and ctime
+ * become now. 0 or -errno (-EBADF for a description not open for writing). */
+int vfs_file_touch(struct vfs *v, struct vfs_file *f);
 /* Takes and drops a reference on a description; the last put closes it. */
 void vfs_file_get(struct vfs_file *f);
 void vfs_file_put(struct vfs_file *f);
