@@ -530,6 +530,18 @@ long rt_memory_each(long (*fn)(uint64_t start, uint64_t end, bool touch), bool t
     return 0;
 }
 
+/* exit: the files that writable shared mappings hold (for msync) are let go before the
+ * descriptors close, so that each description's last reference goes with its last
+ * descriptor and the file system hears the close (the mappings go with the process). */
+void rt_memory_drop_files(void)
+{
+    for (unsigned i = 0; i < MAX_OBJECTS; i++)
+        if (objects[i].file) {
+            vfs_file_put(objects[i].file);
+            objects[i].file = NULL;
+        }
+}
+
 /* execve: every mapping made by brk and mmap goes. */
 void rt_memory_reset(void)
 {

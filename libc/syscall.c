@@ -68,6 +68,8 @@ _Noreturn void rt_exit_process(int wait_status)
         rt_robust_release_all(); /* robust futexes of every thread get FUTEX_OWNER_DIED */
     /* close every descriptor: pipes count their open ends across processes */
     static int closing;
+    if (rt_vfs && !closing)
+        rt_memory_drop_files();
     if (rt_vfs && !closing++)
         for (unsigned fd = 0, end = vfs_fd_end(rt_vfs); fd < end; fd++)
             vfs_close(rt_vfs, (int)fd);
