@@ -577,6 +577,11 @@ int rt_pipe_wait(struct vfs_file *f, unsigned events)
         uint32_t seen = __atomic_load_n(&w->ev[side], __ATOMIC_SEQ_CST);
         if (pipe_poll(f, events) & (events | POLLHUP | POLLERR))
             break;
+        /* a reader's read returns once no writer is left, whether or not one came since
+         * it opened: that rule is poll's POLLHUP only (a FIFO whose writer opened just
+         * before its reader, wrote and closed, left the reader waiting for ever) */
+        if (side == 0 && !__atomic_load_n(&p->ring->writers, __ATOMIC_ACQUIRE))
+            break;
         long err = sleep_unless(p, side, seen);
         if (err == CX_E_INTERRUPTED && rt_signal_interrupted()) {
             rc = -EINTR;

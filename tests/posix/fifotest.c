@@ -231,6 +231,17 @@ static void opens(const char *dir, const char *self)
         close(w);
     check("reader-got-10", pid > 0 && wait_status(pid) == 10, "reader got otherwise");
 
+    /* the same, the writer slow to close: the reader, which opened after the writer,
+     * has read the bytes and waits in read when the last writer goes: end of file
+     * (capix once kept it waiting: it woke only for a writer opened after it) */
+    pid = spawn_self(self, "reader", p);
+    w = open(p, O_WRONLY);
+    check("slow-close-write", w >= 0 && write(w, "0123456789", 10) == 10, "write");
+    nap_ms(300);
+    if (w >= 0)
+        close(w);
+    check("slow-close-reader-eof", pid > 0 && wait_status(pid) == 10, "reader got otherwise");
+
     /* across fork: the child opens first and waits for the parent */
     pid = fork();
     if (pid == 0) {
