@@ -1,19 +1,30 @@
 /*
- * Runtime entry. The kernel enters here on a Linux-ABI `syscall` of the program, a
- * fault in program code, or a redirect, on the thread's runtime stack, with the reason
- * in %rcx (see docs/kernel-abi.md). For a system call, %rax and %rdi..%r9 are the
- * program's call; the C dispatcher gets them as a struct and its result goes back with
- * lx_return. The runtime is built -mgeneral-regs-only: the program's XMM registers are
+ * Runtime entry. The kernel enters here on a fault in program code or a redirect, on
+ * the thread's runtime stack, with the reason in %rcx (see docs/kernel-abi.md), and on
+ * a Linux-ABI `syscall` of the program at rt_sysentry (RT_SYSENTRY_OFF from here).
+ * A call's C dispatcher gets rax and rdi..r9 as a struct rt_call. Its result goes back
+ * to the program directly from rt_sysret (IRETQ to the program's rip and rsp), or,
+ * when a signal may be waiting, with lx_return, whose kernel side delivers a pending
+ * redirect. The runtime is built -mgeneral-regs-only: the program's XMM registers are
  * never touched, and the direction flag is clear on entry.
  */
 #define CX_SYS_lx_return 36
+#define RT_SYSENTRY_OFF 0x80 /* capix/posix_protocol.h; syscall.c checks them */
+#define RT_SYSRET_OFF 0xc0
+#define CX_RT_SYSRET_LEN 128 /* capix/abi.h */
+#define SIGPAGE 0x2fefd000   /* RT_SIGPAGE_ADDR: pending, qpending, tpending */
+#define SIGPAGE_PENDING 0
+#define SIGPAGE_QPENDING 1032
+#define SIGPAGE_TPENDING 1040
+#define CALL 40              /* struct rt_call above the IRET frame */
+#define CALL_ATTN (CALL + 56) /* rt_call.attn: the thread's own pending signals */
 
     .text
     .globl rt_entry
 rt_entry:
     cmpq $0, %rcx
     jne 2f
-    /* struct rt_call { nr, a0, a1, a2, a3, a4, a5 } on the stack, 16-aligned */
+    /* a call without the direct entry: struct rt_call on the stack, 16-aligned */
     subq $8, %rsp
     pushq %r9
     pushq %r8
@@ -37,3 +48,60 @@ rt_entry:
     andq $-16, %rsp
     call rt_event
     ud2
+
+    /*
+     * A Linux call: rcx = the program's rip, r11 = its rsp, rsp = the runtime stack
+     * (16-aligned). On the stack, from rsp up: an IRET frame back to the program (rip,
+     * cs, rflags, rsp, ss), struct rt_call (nr, a0..a5, attn), 8 bytes of padding.
+     */
+    .org rt_entry + RT_SYSENTRY_OFF, 0xcc
+    .globl rt_sysentry
+rt_sysentry:
+    subq $16, %rsp
+    pushq %r9
+    pushq %r8
+    pushq %r10
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rax
+    pushq $0x1b                 /* ss: user data */
+    pushq %r11                  /* the program's rsp */
+    pushq $0x202                /* rflags: IF */
+    pushq $0x23                 /* cs: user code */
+    pushq %rcx                  /* the program's rip */
+    leaq CALL(%rsp), %rdi
+    call rt_syscall
+    jmp rt_sysret
+
+    /*
+     * The return sequence, rax = the result. The kernel sets a thread that a
+     * redirect finds anywhere in these CX_RT_SYSRET_LEN bytes back to their start, so
+     * every instruction up to the IRETQ only reads memory and sets registers from it,
+     * rax and rsp stay: a signal sent after the look below makes the thread look again.
+     * Any pending signal (even a blocked one: the redirect may be for another thread to
+     * take it) goes the slow way, lx_return, which delivers the pending redirect.
+     */
+    .org rt_entry + RT_SYSRET_OFF, 0xcc
+    .globl rt_sysret
+rt_sysret:
+    movq CALL_ATTN(%rsp), %rcx
+    movq (%rcx), %rcx
+    orq SIGPAGE + SIGPAGE_PENDING, %rcx
+    orq SIGPAGE + SIGPAGE_QPENDING, %rcx
+    orq SIGPAGE + SIGPAGE_TPENDING, %rcx
+    jnz 3f
+    movq CALL + 8(%rsp), %rdi   /* the call's arguments: Linux keeps them */
+    movq CALL + 16(%rsp), %rsi
+    movq CALL + 24(%rsp), %rdx
+    movq CALL + 32(%rsp), %r10
+    movq CALL + 40(%rsp), %r8
+    movq CALL + 48(%rsp), %r9
+    movq (%rsp), %rcx           /* as after SYSRET: rcx = rip, r11 = rflags */
+    movl $0x202, %r11d
+    iretq
+3:  movq %rax, %rdi
+    movl $CX_SYS_lx_return, %eax
+    syscall
+    ud2
+    .org rt_sysret + CX_RT_SYSRET_LEN, 0xcc

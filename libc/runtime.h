@@ -19,6 +19,8 @@
 
 struct rt_call {
     uint64_t nr, a[6];
+    uint64_t attn; /* set by rt_syscall: the word of this thread's pending signals that
+                    * the direct return (entry.S, rt_sysret) looks at */
 };
 
 extern const struct rt_info *rt;
@@ -255,7 +257,7 @@ _Noreturn void rt_signal_redirect(void);
 _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address);
 /* After each call (rt_lock held): true when the call's result goes out with a signal
  * delivery (rt_signal_deliver_now, which unlocks and never returns). */
-bool rt_signal_after_call(const struct rt_call *c, long result);
+bool rt_signal_after_call(struct rt_tsig *ts, const struct rt_call *c, long result);
 _Noreturn void rt_signal_deliver_now(long result);
 long rt_sigreturn(void);
 long rt_kill(long pid, long sig);

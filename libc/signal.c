@@ -334,9 +334,8 @@ static bool restartable(uint64_t nr)
     }
 }
 
-bool rt_signal_after_call(const struct rt_call *c, long result)
+bool rt_signal_after_call(struct rt_tsig *ts, const struct rt_call *c, long result)
 {
-    struct rt_tsig *ts = rt_tsig_self();
     bool now = ts->deliver_now;
     ts->deliver_now = false;
     ts->restart_nr = 0;

@@ -360,21 +360,35 @@ static long sys_clock_getres(uint64_t clk, uint64_t res)
     return 0;
 }
 
+/*
+ * The dispatcher's parts, asked in turn. A part declines a call by its number alone
+ * (RT_NOT_MINE comes only from its switch's default), so which part takes a number is
+ * learnt at its first call and later calls go straight there.
+ */
+static long (*const parts[])(const struct rt_call *) = {
+    rt_fs_syscall, rt_sched_syscall, rt_fdkinds_syscall, /* eventfd, timerfd, signalfd, epoll */
+    rt_creds_syscall, /* the getuid and setuid families, groups */
+};
+#define NPARTS (sizeof(parts) / sizeof(parts[0]))
+#define PART_HERE (NPARTS + 1) /* the switch below */
+static uint8_t part_of[512];   /* 0: not learnt yet; k: parts[k - 1] or PART_HERE */
+
 static long dispatch(struct rt_call *c)
 {
     uint64_t *a = c->a;
-    long r = rt_fs_syscall(c);
-    if (r != RT_NOT_MINE)
-        return r;
-    r = rt_sched_syscall(c);
-    if (r != RT_NOT_MINE)
-        return r;
-    r = rt_fdkinds_syscall(c); /* eventfd, timerfd, signalfd, epoll */
-    if (r != RT_NOT_MINE)
-        return r;
-    r = rt_creds_syscall(c); /* the getuid and setuid families, groups */
-    if (r != RT_NOT_MINE)
-        return r;
+    unsigned part = c->nr < sizeof(part_of) ? part_of[c->nr] : 0;
+    if (part && part <= NPARTS)
+        return parts[part - 1](c);
+    for (unsigned k = 0; !part && k < NPARTS; k++) {
+        long r = parts[k](c);
+        if (r != RT_NOT_MINE) {
+            if (c->nr < sizeof(part_of))
+                part_of[c->nr] = (uint8_t)(k + 1);
+            return r;
+        }
+    }
+    if (c->nr < sizeof(part_of))
+        part_of[c->nr] = PART_HERE;
     switch (c->nr) {
     case RT_NR_START:
         return rt_start_call();
@@ -591,13 +605,24 @@ static long dispatch(struct rt_call *c)
     }
 }
 
+/* entry.S lays these out by number */
+_Static_assert(offsetof(struct rt_call, attn) == 56, "entry.S: CALL_ATTN");
+_Static_assert(offsetof(struct rt_sigpage, pending) == 0, "entry.S: SIGPAGE_PENDING");
+_Static_assert(offsetof(struct rt_sigpage, qpending) == 1032, "entry.S: SIGPAGE_QPENDING");
+_Static_assert(offsetof(struct rt_sigpage, tpending) == 1040, "entry.S: SIGPAGE_TPENDING");
+_Static_assert(RT_SIGPAGE_ADDR == 0x2fefd000ul, "entry.S: SIGPAGE");
+_Static_assert(RT_SYSENTRY_OFF == 0x80 && RT_SYSRET_OFF == 0xc0, "entry.S: offsets");
+_Static_assert(CX_RT_SYSRET_LEN == 128, "entry.S: CX_RT_SYSRET_LEN");
+
 long rt_syscall(struct rt_call *c)
 {
+    struct rt_tsig *ts = rt_tsig_self();
+    c->attn = (uint64_t)&ts->pending;
     if (c->nr == RT_NR_START && rt->forked)
         return rt_start_call(); /* a fork child: the lock is the parent's copy */
     rt_lock();
     long r = dispatch(c);
-    bool deliver = rt_signal_after_call(c, r);
+    bool deliver = rt_signal_after_call(ts, c, r);
     if (!deliver)
         rt_unlock();
     if (rt_trace)

@@ -92,7 +92,10 @@ static long make_domain(struct proc *pr)
     TRY(cx_pd_create(quota, pr->pd, PROC_SLOTS));
     uint64_t rt_lo, rt_hi;
     rt_lo = exec_range(&runtime, &rt_hi);
-    TRY(cx_raw_pd_set_runtime(pr->pd, runtime.elf.entry, rt_lo, rt_hi, 0, 0).err);
+    uint64_t rt_entry = runtime.elf.entry;
+    TRY(cx_raw_pd_set_runtime(pr->pd, rt_entry, rt_lo, rt_hi, rt_entry + RT_SYSENTRY_OFF,
+                              rt_entry + RT_SYSRET_OFF)
+            .err);
     TRY(cx_cap_copy(ep, CX_SLOT_SELF_PD, pr->parent_ep, CX_R_WRITE, (uint64_t)pr->pid));
     TRY(cx_thread_create(quota, pr->pd, pr->thread, pr->parent_ep, process_priority()));
     TRY(cx_notif_create(quota, pr->notif));

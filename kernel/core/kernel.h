@@ -132,6 +132,7 @@ struct pd {
     bool posix;
     bool stopped;
     uint64_t rt_entry, rt_lo, rt_hi;
+    uint64_t rt_sysentry, rt_sysret; /* the direct entry and return (0: none) */
 };
 
 struct mem {
@@ -208,8 +209,10 @@ struct thread {
     /* POSIX reflection */
     uint64_t rt_stack;
     uint64_t cpu_tsc; /* TSC ticks it has run (user and kernel on its behalf) */
-    uint64_t sys_tsc; /* of those, ticks in its POSIX runtime (Linux's system time) */
-    bool in_runtime;
+    /* timer ticks that found it in user mode: in its POSIX runtime (Linux's system
+     * time) or not; they split cpu_tsc (sched.c, thread_sys_tsc) */
+    uint32_t ticks_sys, ticks_user;
+    bool in_runtime; /* read through thread_in_runtime: the runtime may leave by itself */
     bool redirect_pending;
     struct frame lx_saved;
     uint64_t id;
@@ -368,16 +371,19 @@ void frame_to_regs(const struct frame *f, struct cx_regs *r);
 void fx_sanitize(uint8_t *fx);
 void fpu_sync(struct thread *t);
 void posix_reflect(struct thread *t, uint64_t reason, uint64_t a, uint64_t b, uint64_t c);
+bool thread_in_runtime(struct thread *t);
+bool rip_in_runtime(const struct pd *pd, uint64_t rip);
 
 /* sched.c */
 void sched_init(void);
 void sched_enqueue(struct thread *t);
 void sched_dequeue(struct thread *t);
-void sched_tick(void);
+void sched_tick(bool from_user);
 void sched_yield(struct thread *t); /* to the tail of its group, its group to the tail */
 _Noreturn void sched_return(void);
 struct cpu;
 void acct_flush(struct cpu *c); /* CPU time since the last flush to the running thread */
+uint64_t thread_sys_tsc(const struct thread *t); /* of its cpu_tsc, the system time */
 void timeout_add(struct thread *t, uint64_t deadline);
 void timeout_remove(struct thread *t);
 void timeout_check(uint64_t now);

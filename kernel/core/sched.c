@@ -183,12 +183,18 @@ void timeout_check(uint64_t now)
     }
 }
 
-void sched_tick(void)
+void sched_tick(bool from_user)
 {
     struct cpu *c = this_cpu();
     c->ticks++;
-    timeout_check(rdtsc());
     struct thread *t = c->current;
+    if (from_user && t) { /* sampled system time (thread_sys_tsc); saturates */
+        if (t->pd->posix && rip_in_runtime(t->pd, t->frame.rip))
+            t->ticks_sys += t->ticks_sys < UINT32_MAX;
+        else
+            t->ticks_user += t->ticks_user < UINT32_MAX;
+    }
+    timeout_check(rdtsc());
     if (t && t->state == TS_READY && --t->slice <= 0) {
         t->slice = SLICE_TICKS;
         rotate(t);
@@ -230,7 +236,7 @@ static void user_context_fault(struct thread *t)
     struct pd *pd = t->pd;
     if (is_canonical(f->rip))
         return; /* only the segments or flags were wrong: now they are not */
-    if (pd->posix && !t->in_runtime && t->rt_stack) {
+    if (pd->posix && !thread_in_runtime(t) && t->rt_stack) {
         posix_reflect(t, CX_RT_FAULT, 13, 0, 0);
         return;
     }
@@ -241,18 +247,30 @@ static void user_context_fault(struct thread *t)
     }
 }
 
-/* Charges the CPU time since acct_since to the thread that ran it (and to its system
- * time while it is in its POSIX runtime); called at each switch and before in_runtime
- * changes, so each stretch goes to one side. */
+/* Charges the CPU time since acct_since to the thread that ran it; called at each
+ * switch (and when a thread's time is asked for). */
 void acct_flush(struct cpu *c)
 {
     uint64_t now = rdtsc();
-    if (c->acct) {
+    if (c->acct)
         c->acct->cpu_tsc += now - c->acct_since;
-        if (c->acct->in_runtime)
-            c->acct->sys_tsc += now - c->acct_since;
-    }
     c->acct_since = now;
+}
+
+/*
+ * System time is sampled, as Linux's tick-based accounting does: each timer tick that
+ * finds a thread in user mode counts for its POSIX runtime or for its program, and
+ * cpu_tsc is split in that proportion (no tick yet: all of it user time). The kernel
+ * does not see a call's end when the runtime returns to the program by itself, so
+ * the stretches themselves cannot be split.
+ */
+uint64_t thread_sys_tsc(const struct thread *t)
+{
+    uint64_t n = (uint64_t)t->ticks_sys + t->ticks_user;
+    if (!n)
+        return 0;
+    uint64_t q = t->cpu_tsc / n, r = t->cpu_tsc % n; /* r * ticks_sys < 2^64 */
+    return q * t->ticks_sys + r * t->ticks_sys / n;
 }
 
 _Noreturn void sched_return(void)
@@ -264,8 +282,8 @@ _Noreturn void sched_return(void)
         t = pick();
     }
     if (c->acct != t) { /* CPU time: the stretch since the last flush is acct's */
-        acct_flush(c);  /* (the same thread goes on: its next flush charges it all; */
-        c->acct = t;    /* every change of in_runtime flushes first) */
+        acct_flush(c);  /* (the same thread goes on: its next flush charges it all) */
+        c->acct = t;
     }
     if (!t) {
         c->current = NULL;

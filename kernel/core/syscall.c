@@ -185,14 +185,23 @@ static long sys_pd_set_runtime(struct thread *t, struct frame *f)
 {
     int err;
     GET(pc, A0, CX_T_PD, CX_R_WRITE);
-    if (!is_canonical(A1) || A1 >= CX_USER_TOP || A2 >= A3 || A3 > CX_USER_TOP || A1 < A2 ||
-        A1 >= A3)
+    uint64_t entry = A1, lo = A2, hi = A3, sysentry = A4, sysret = A5;
+    if (!is_canonical(entry) || entry >= CX_USER_TOP || lo >= hi || hi > CX_USER_TOP ||
+        entry < lo || entry >= hi)
+        return CX_E_INVALID_ARG;
+    /* the direct entry and return sequence: both in the code, or neither */
+    if ((sysentry || sysret) &&
+        (sysentry < lo || sysentry >= hi || !range_within(sysret, CX_RT_SYSRET_LEN, lo, hi)))
+        return CX_E_INVALID_ARG;
+    if (!sysentry != !sysret)
         return CX_E_INVALID_ARG;
     struct pd *pd = OBJ(pc, pd);
     pd->posix = true;
-    pd->rt_entry = A1;
-    pd->rt_lo = A2;
-    pd->rt_hi = A3;
+    pd->rt_entry = entry;
+    pd->rt_lo = lo;
+    pd->rt_hi = hi;
+    pd->rt_sysentry = sysentry;
+    pd->rt_sysret = sysret;
     return 0;
 }
 
@@ -325,7 +334,7 @@ static long sys_thread_regs(struct thread *t, struct frame *f)
         return CX_E_INVALID_ARG;
     if (x->state == TS_DEAD)
         return CX_E_DEAD;
-    if (which == CX_CTX_SAVED && !x->in_runtime)
+    if (which == CX_CTX_SAVED && !thread_in_runtime(x))
         return CX_E_NOT_POSIX;
     struct frame *xf = which == CX_CTX_SAVED ? &x->lx_saved : &x->frame;
     if (op == CX_REGS_GET) {
@@ -398,7 +407,7 @@ static long sys_thread_config(struct thread *t, struct frame *f)
         if (c->acct == x)
             acct_flush(c);
         f->rsi = tsc_to_ns(x->cpu_tsc);
-        f->rdi = tsc_to_ns(x->sys_tsc);
+        f->rdi = tsc_to_ns(thread_sys_tsc(x));
         return 0;
     }
     case CX_TCFG_FS_BASE:
@@ -424,8 +433,13 @@ static long sys_thread_redirect(struct thread *t, struct frame *f)
         return CX_E_DEAD;
     if (!x->pd->posix || !x->rt_stack)
         return CX_E_NOT_POSIX;
-    if (x->in_runtime) {
+    if (thread_in_runtime(x)) {
         x->redirect_pending = true;
+        /* stopped (not running: one CPU) in its return sequence, perhaps past the
+         * look for signals: it looks again */
+        uint64_t ret = x->pd->rt_sysret;
+        if (ret && x != t && x->frame.rip - ret < CX_RT_SYSRET_LEN)
+            x->frame.rip = ret;
         /* a notification wait breaks; a call finishes (its server has it, or will) */
         if (x->state == TS_BLOCKED && (x->wait == W_NOTIF || x->wait == W_FUTEX))
             thread_abort_wait(x, CX_E_INTERRUPTED);
@@ -747,8 +761,6 @@ static long sys_log_write(struct thread *t, struct frame *f)
 /* Leave the runtime: to the program, or back into the runtime if a redirect waits. */
 static void lx_leave(struct thread *t)
 {
-    if (this_cpu()->acct == t)
-        acct_flush(this_cpu()); /* the runtime's stretch is system time */
     if (t->redirect_pending) {
         t->redirect_pending = false;
         t->in_runtime = false;
@@ -821,10 +833,7 @@ void syscall_dispatch(struct thread *t)
             f->rax = (uint64_t)-38; /* ENOSYS: no runtime to take the call */
             return;
         }
-        if (t->in_runtime) {
-            fault_deliver(t, 6, 0, f->rip); /* the runtime ran program code: its bug */
-            return;
-        }
+        thread_in_runtime(t); /* the call is the program's: the runtime has left it */
         posix_reflect(t, CX_RT_SYSCALL, 0, 0, 0);
         return;
     }

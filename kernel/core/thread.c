@@ -189,17 +189,47 @@ void frame_to_regs(const struct frame *f, struct cx_regs *r)
     r->rflags = f->rflags;
 }
 
-/* Enter the runtime of t's POSIX domain; the program context goes to lx_saved. */
+bool rip_in_runtime(const struct pd *pd, uint64_t rip)
+{
+    return rip >= pd->rt_lo && rip < pd->rt_hi;
+}
+
+/*
+ * Whether t is in its POSIX runtime. in_runtime is set when the kernel enters the
+ * runtime and cleared by lx_return and lx_resume; but the runtime may also go back to
+ * the program by itself (its direct return, CX_RT_SYSRET_LEN), which the kernel sees
+ * only as t's user context being outside the runtime's code: then t has left, and a
+ * redirect still pending is dropped (the runtime looked for signals in its return
+ * sequence, which thread_redirect restarts: what is pending is nothing to deliver).
+ * t's frame is its user context: t is not running (one CPU) or is the caller.
+ */
+bool thread_in_runtime(struct thread *t)
+{
+    if (t->in_runtime && !rip_in_runtime(t->pd, t->frame.rip)) {
+        t->in_runtime = false;
+        t->redirect_pending = false;
+    }
+    return t->in_runtime;
+}
+
+/* Enter the runtime of t's POSIX domain; the program context goes to lx_saved. A Linux
+ * call of a domain with a direct entry keeps the program's registers but rsp, which
+ * goes to r11 (rcx is the program's rip, as the `syscall` instruction left it). */
 void posix_reflect(struct thread *t, uint64_t reason, uint64_t a, uint64_t b, uint64_t c)
 {
     struct frame *f = &t->frame;
-    if (this_cpu()->acct == t)
-        acct_flush(this_cpu()); /* the program's stretch is user time */
+    struct pd *pd = t->pd;
     t->lx_saved = *f;
     t->in_runtime = true;
-    f->rip = t->pd->rt_entry;
+    if (reason == CX_RT_SYSCALL && pd->rt_sysentry) {
+        f->rip = pd->rt_sysentry;
+        f->rcx = t->lx_saved.rip;
+        f->r11 = t->lx_saved.rsp;
+    } else {
+        f->rip = pd->rt_entry;
+        f->rcx = reason;
+    }
     f->rsp = t->rt_stack;
-    f->rcx = reason;
     f->rflags = RFLAGS_IF | 0x2;
     f->vector = 0;
     if (reason == CX_RT_FAULT) {

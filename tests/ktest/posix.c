@@ -71,6 +71,20 @@ void kt_posix(void)
     EXPECT("pd_set_runtime_bad_range",
            cx_raw_pd_set_runtime(pd, (uint64_t)rt_entry, 0x5000, 0x4000, 0, 0).err,
            CX_E_INVALID_ARG);
+    /* the direct entry and return sequence: both inside the code, or neither */
+    uint64_t lo = (uint64_t)__start_rt_text, hi = (uint64_t)__stop_rt_text;
+    EXPECT("pd_set_runtime_sysentry_outside",
+           cx_raw_pd_set_runtime(pd, (uint64_t)rt_entry, lo, hi, hi, lo).err, CX_E_INVALID_ARG);
+    EXPECT("pd_set_runtime_sysret_past_code",
+           cx_raw_pd_set_runtime(pd, (uint64_t)rt_entry, lo, hi, lo, hi - CX_RT_SYSRET_LEN + 1).err,
+           CX_E_INVALID_ARG);
+    EXPECT("pd_set_runtime_sysret_wraps",
+           cx_raw_pd_set_runtime(pd, (uint64_t)rt_entry, lo, hi, lo, UINT64_MAX - 8).err,
+           CX_E_INVALID_ARG);
+    EXPECT("pd_set_runtime_sysentry_alone",
+           cx_raw_pd_set_runtime(pd, (uint64_t)rt_entry, lo, hi, lo, 0).err, CX_E_INVALID_ARG);
+    EXPECT("pd_set_runtime_sysret_alone",
+           cx_raw_pd_set_runtime(pd, (uint64_t)rt_entry, lo, hi, 0, lo).err, CX_E_INVALID_ARG);
     EXPECT("pd_set_runtime",
            cx_raw_pd_set_runtime(pd, (uint64_t)rt_entry, (uint64_t)__start_rt_text,
                                  (uint64_t)__stop_rt_text, 0, 0)

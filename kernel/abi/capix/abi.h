@@ -30,7 +30,7 @@
     X(6, quota_create, 3)     /* quota, bytes, dst_slot: split a quota */                          \
     X(7, quota_info, 1)       /* quota -> rsi limit, rdi used, rdx free frames (machine) */        \
     X(8, pd_create, 3)        /* quota, dst_slot, cspace_slots */                                  \
-    X(9, pd_set_runtime, 4)   /* pd, entry, code_lo, code_hi: mark as POSIX domain */              \
+    X(9, pd_set_runtime, 6)   /* pd, entry, code_lo, code_hi, sysentry, sysret: POSIX domain */    \
     X(10, pd_copy_as, 4)      /* src_pd, dst_pd, lo, hi: copy the address space (fork) */          \
     X(11, mem_create, 3)      /* quota, pages, dst_slot: zero-filled on first touch */             \
     X(12, map, 6)             /* pd, mem, page_offset, vaddr, pages, flags */                      \
@@ -253,6 +253,18 @@ struct cx_regs {
 #define CX_RT_SYSCALL 0
 #define CX_RT_FAULT 1
 #define CX_RT_REDIRECT 2
+
+/*
+ * The direct entry and return of a Linux call (pd_set_runtime's sysentry and sysret;
+ * both 0: every call enters at the runtime entry as CX_RT_SYSCALL). A Linux call then
+ * enters at sysentry with rax and rdi..r9 as the program made it, rcx = the program's
+ * rip (after its `syscall`), r11 = the program's rsp, rsp = the runtime stack. The
+ * runtime may go back to the program by itself (IRETQ) from its return sequence, the
+ * CX_RT_SYSRET_LEN bytes at sysret: a thread_redirect that finds the thread there sets
+ * it back to sysret, so the sequence must start over safely from there (and look for
+ * signals again) at any of its instructions.
+ */
+#define CX_RT_SYSRET_LEN 128
 
 #define CX_TIMEOUT_NONE UINT64_MAX /* wait forever */
 

@@ -242,7 +242,7 @@ static void user_exception(struct thread *t, uint64_t vec, uint64_t err)
         return; /* NMI while in user mode: nothing to do */
     struct pd *pd = t->pd;
     uint64_t rip = t->frame.rip;
-    if (pd->posix && !t->in_runtime && !(rip >= pd->rt_lo && rip < pd->rt_hi) && t->rt_stack) {
+    if (pd->posix && !thread_in_runtime(t) && !rip_in_runtime(pd, rip) && t->rt_stack) {
         posix_reflect(t, CX_RT_FAULT, vec, err, addr);
         return;
     }
@@ -271,7 +271,7 @@ void interrupt_entry_c(struct frame *f)
         user_exception(t, vec, f->error);
     } else if (vec == VEC_TIMER) {
         lapic_eoi();
-        sched_tick();
+        sched_tick(user);
     } else if (vec >= VEC_IRQ_BASE && vec < VEC_IRQ_BASE + VEC_IRQ_COUNT) {
         irq_dispatch((uint32_t)(vec - VEC_IRQ_BASE));
     } else if (vec == VEC_SPURIOUS) {

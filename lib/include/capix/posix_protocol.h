@@ -62,6 +62,11 @@ struct rt_pipe_ring {
  * builds its VFS, loads the program from it and resumes into the program's entry. */
 #define RT_NR_START 0x7ffe0001ul
 
+/* The runtime's direct entry and return of Linux calls (libc/entry.S, pd_set_runtime's
+ * sysentry and sysret) sit at these offsets from its ELF entry. */
+#define RT_SYSENTRY_OFF 0x80
+#define RT_SYSRET_OFF 0xc0
+
 #define RT_VDSO_ADDR 0x2fe00000ul /* the vDSO (AT_SYSINFO_EHDR), at most 16 KiB */
 #define RT_VDSO_PAGES 4
 #define RT_VVAR_ADDR 0x2fe08000ul /* struct rt_vvar, read-only */
