@@ -1000,30 +1000,22 @@ uint32_t unix_name_addrlen(const struct name *n)
     return 2 + n->len + (n->len && n->path[0] ? 1 : 0);
 }
 
-/* Writes a name back as Linux does: truncated to *ulen, *ulen set to its length. */
-int unix_put_name(uint64_t uaddr, uint64_t ulen, const struct name *n)
+/* The struct sockaddr_un of n in a (at least 2 + NAME_MAX_UNIX + 1 bytes): its family,
+ * path and a NUL after it. */
+void unix_sockaddr(const struct name *n, uint8_t *a)
 {
-    if (!uaddr)
-        return 0;
-    if (!rt_user_range(ulen, 4))
-        return -EFAULT;
-    int32_t len;
-    memcpy(&len, (const void *)ulen, 4);
-    if (len < 0)
-        return -EINVAL;
-    uint8_t a[2 + NAME_MAX_UNIX + 1];
     uint16_t fam = AF_UNIX;
     memcpy(a, &fam, 2);
     memcpy(a + 2, n->path, n->len);
     a[2 + n->len] = 0;
-    uint32_t full = unix_name_addrlen(n);
-    uint32_t k = (uint32_t)len < full ? (uint32_t)len : full;
-    if (k && !rt_user_range(uaddr, k))
-        return -EFAULT;
-    memcpy((void *)uaddr, a, k);
-    len = (int32_t)full;
-    memcpy((void *)ulen, &len, 4);
-    return 0;
+}
+
+/* Writes a name back as Linux does: truncated to *ulen, *ulen set to its length. */
+int unix_put_name(uint64_t uaddr, uint64_t ulen, const struct name *n)
+{
+    uint8_t a[2 + NAME_MAX_UNIX + 1];
+    unix_sockaddr(n, a);
+    return rt_put_sized(uaddr, ulen, a, unix_name_addrlen(n), true);
 }
 
 /* The name of s's peer (len 0: unnamed). */
@@ -1043,12 +1035,14 @@ void unix_peer_name(const struct usock *s, struct name *n)
 /* Writes the source of a message as recvfrom and recvmsg do: an unnamed one has length 0. */
 void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n)
 {
+    if (!uaddr)
+        return;
     if (n->len) {
         unix_put_name(uaddr, ulen, n);
         return;
     }
     int32_t zero = 0;
-    if (uaddr && rt_user_range(ulen, 4))
+    if (rt_user_range(ulen, 4))
         memcpy((void *)ulen, &zero, 4);
 }
 

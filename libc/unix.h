@@ -190,7 +190,10 @@ void unix_set_cred(struct unix_hdr *h, int side); /* side's pid, uid, gid: the c
 /* A program's struct sockaddr_un: 0 and the name (len 0: only the family), or -errno. */
 int unix_get_name(uint64_t uaddr, uint64_t len, struct name *n);
 uint32_t unix_name_addrlen(const struct name *n); /* Linux's: a path counts its NUL */
-/* Writes a name back as Linux does: truncated to *ulen, *ulen set to its length. */
+/* The struct sockaddr_un of n in a (2 + NAME_MAX_UNIX + 1 bytes): family, path, NUL. */
+void unix_sockaddr(const struct name *n, uint8_t *a);
+/* Writes a name back as Linux does: truncated to *ulen, *ulen set to its length
+ * (rt_put_sized). uaddr NULL is a fault unless *ulen is 0. */
 int unix_put_name(uint64_t uaddr, uint64_t ulen, const struct name *n);
 void unix_peer_name(const struct usock *s, struct name *n); /* len 0: unnamed */
 /* Writes the source of a message as recvfrom and recvmsg do: an unnamed one has length 0. */

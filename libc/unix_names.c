@@ -345,7 +345,8 @@ long rt_unix_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
     unix_wake(c);
     struct name peer;
     unix_peer_name(n, &peer);
-    unix_put_name(uaddr, ulen, &peer);
+    if (uaddr)
+        unix_put_name(uaddr, ulen, &peer);
     return nfd;
 }
 
@@ -365,5 +366,5 @@ long rt_unix_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
     } else if (s->bound) {
         n = s->name;
     }
-    return unix_put_name(uaddr ? uaddr : 1, ulen, &n);
+    return unix_put_name(uaddr, ulen, &n);
 }
