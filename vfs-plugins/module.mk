@@ -4,7 +4,7 @@
 
 VFS_PLUGIN_NAMES := ram tar null zero full inline symlink log rtc random urandom tty proc fs \
                     terminal
-VFS_PLUGIN_SRCS := vfs-plugins/ram/ram.c vfs-plugins/tar/tar_fs.c vfs-plugins/null/null.c \
+VFS_PLUGIN_SRCS := vfs-plugins/ram/ram.c vfs-plugins/ram/ram_import.c vfs-plugins/tar/tar_fs.c vfs-plugins/null/null.c \
                    vfs-plugins/zero/zero.c vfs-plugins/full/full.c vfs-plugins/inline/inline.c \
                    vfs-plugins/symlink/symlink.c vfs-plugins/log/log.c vfs-plugins/rtc/rtc.c \
                    vfs-plugins/random/random.c vfs-plugins/tty/tty.c vfs-plugins/proc/proc.c vfs-plugins/proc/proc_text.c \
