@@ -10,6 +10,11 @@
 
 extern const struct vfs_plugin vfs_plugin_ram;
 extern const struct vfs_plugin vfs_plugin_tar;
+/* tar (tar/tar_fs.c), also for ram's import: the file type a member makes (S_IFREG,
+ * S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO; 0 for a hard link) in *type: 0, or -1
+ * for a type neither knows (the member is skipped). */
+struct tar_entry;
+int vfs_tar_type(const struct tar_entry *e, uint32_t *type);
 extern const struct vfs_plugin vfs_plugin_null;
 extern const struct vfs_plugin vfs_plugin_zero;
 extern const struct vfs_plugin vfs_plugin_full;

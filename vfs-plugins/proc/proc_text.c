@@ -152,21 +152,30 @@ static void gen_uptime(struct proc_text *t, const struct vfs_env *env,
     put(t, env, "\n", 1);
 }
 
-/* mountinfo (Linux's proc(5) format) or mounts (fstab's). */
-static int gen_mounts(struct proc_text *t, struct proc_fs *p, bool mountinfo)
+/* The files made from the mount table (vfs_mount_get). */
+enum mount_file {
+    MOUNTINFO,   /* /proc/PID/mountinfo: Linux's proc(5) format */
+    MOUNTS,      /* /proc/PID/mounts: fstab's */
+    FILESYSTEMS, /* /proc/filesystems: the types mounted in this vfs, once each, all
+                  * "nodev" (none needs a block device of the process's own) */
+};
+
+static int gen_mounts(struct proc_text *t, struct proc_fs *p, enum mount_file file)
 {
     const struct vfs_env *env = p->fs.env;
     struct vfs_mount_info mi;
+    const char *seen[32];
+    unsigned i, k, nseen = 0;
     char *path = vfs_zalloc(env, PATH_MAX);
-    unsigned i;
     int rc = 0;
+    bool dup;
     if (!path)
         return -ENOMEM;
     for (i = 0;; i++) {
         rc = vfs_mount_get(p->fs.vfs, i, &mi, path, PATH_MAX);
         if (rc <= 0)
             break;
-        if (mountinfo) {
+        if (file == MOUNTINFO) {
             put_num(t, env, mi.id, 0);
             put(t, env, " ", 1);
             put_num(t, env, mi.parent, 0);
@@ -181,13 +190,24 @@ static int gen_mounts(struct proc_text *t, struct proc_fs *p, bool mountinfo)
             put(t, env, " ", 1);
             put_str(t, env, mi.type);
             put_str(t, env, mi.rdonly ? " ro\n" : " rw\n");
-        } else {
+        } else if (file == MOUNTS) {
             put_str(t, env, mi.type);
             put(t, env, " ", 1);
             put_escaped(t, env, path);
             put(t, env, " ", 1);
             put_str(t, env, mi.type);
             put_str(t, env, mi.rdonly ? " ro 0 0\n" : " rw 0 0\n");
+        } else {
+            dup = false;
+            for (k = 0; k < nseen; k++)
+                dup |= strcmp(seen[k], mi.type) == 0;
+            if (dup)
+                continue;
+            if (nseen < NENTRIES(seen))
+                seen[nseen++] = mi.type;
+            put_str(t, env, "nodev\t");
+            put_str(t, env, mi.type);
+            put(t, env, "\n", 1);
         }
     }
     vfs_free(env, path, PATH_MAX);
@@ -315,6 +335,32 @@ static void gen_stat(struct proc_text *t, const struct vfs_env *env, int32_t pid
     put(t, env, "\n", 1);
 }
 
+/* A line "NAME:\tVALUE" of status. */
+struct proc_field {
+    const char *name;
+    int64_t value;
+};
+
+static void put_fields(struct proc_text *t, const struct vfs_env *env, const struct proc_field *f,
+                       size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        put_str(t, env, f[i].name);
+        put_str(t, env, ":\t");
+        put_int(t, env, f[i].value);
+        put(t, env, "\n", 1);
+    }
+}
+
+/* status's four ids of a kind (real, effective, saved, file system), each after a tab. */
+static void put_ids(struct proc_text *t, const struct vfs_env *env, const uint32_t ids[4])
+{
+    for (int k = 0; k < 4; k++) {
+        put(t, env, "\t", 1);
+        put_num(t, env, ids[k], 0);
+    }
+}
+
 /* /proc/PID/status: the lines procps and others read, in Linux's order; the signal
  * masks and memory figures are left out (not known for another process). */
 static void gen_status(struct proc_text *t, struct proc_fs *p, int32_t pid,
@@ -330,35 +376,25 @@ static void gen_status(struct proc_text *t, struct proc_fs *p, int32_t pid,
         memcpy(uid, peer->uid, sizeof(uid));
         memcpy(gid, peer->gid, sizeof(gid));
     }
+    const struct proc_field ids[] = {
+        {"Tgid", pid}, {"Ngid", 0}, {"Pid", pid}, {"PPid", peer->ppid}, {"TracerPid", 0}};
+    const struct proc_field ns[] = {{"NStgid", pid},
+                                    {"NSpid", pid},
+                                    {"NSpgid", peer->pgid},
+                                    {"NSsid", peer->sid},
+                                    {"Threads", 1}};
     put_str(t, env, "Name:\t");
     put_comm(t, env, peer, self, me, true);
     put_str(t, env, "\nState:\t");
     put_str(t, env, state_name(peer->state));
-    put_str(t, env, "\nTgid:\t");
-    put_int(t, env, pid);
-    put_str(t, env, "\nNgid:\t0\nPid:\t");
-    put_int(t, env, pid);
-    put_str(t, env, "\nPPid:\t");
-    put_int(t, env, peer->ppid);
-    put_str(t, env, "\nTracerPid:\t0\nUid:");
-    for (k = 0; k < 4; k++) {
-        put(t, env, "\t", 1);
-        put_num(t, env, uid[k], 0);
-    }
+    put(t, env, "\n", 1);
+    put_fields(t, env, ids, NENTRIES(ids));
+    put_str(t, env, "Uid:");
+    put_ids(t, env, uid);
     put_str(t, env, "\nGid:");
-    for (k = 0; k < 4; k++) {
-        put(t, env, "\t", 1);
-        put_num(t, env, gid[k], 0);
-    }
-    put_str(t, env, "\nGroups:\t\nNStgid:\t");
-    put_int(t, env, pid);
-    put_str(t, env, "\nNSpid:\t");
-    put_int(t, env, pid);
-    put_str(t, env, "\nNSpgid:\t");
-    put_int(t, env, peer->pgid);
-    put_str(t, env, "\nNSsid:\t");
-    put_int(t, env, peer->sid);
-    put_str(t, env, "\nThreads:\t1\n");
+    put_ids(t, env, gid);
+    put_str(t, env, "\nGroups:\t\n");
+    put_fields(t, env, ns, NENTRIES(ns));
 }
 
 /* /proc/loadavg: capix keeps no load average (0.00); running/total and the last pid
@@ -429,38 +465,6 @@ static int gen_stat_all(struct proc_text *t, const struct vfs_env *env,
     return 0;
 }
 
-/* /proc/filesystems: the types mounted in this vfs, once each, all "nodev" (none
- * needs a block device of the process's own). */
-static int gen_filesystems(struct proc_text *t, struct proc_fs *p)
-{
-    const struct vfs_env *env = p->fs.env;
-    struct vfs_mount_info mi;
-    const char *seen[32];
-    unsigned i, k, nseen = 0;
-    char *path = vfs_zalloc(env, PATH_MAX);
-    int rc = 0;
-    bool dup;
-    if (!path)
-        return -ENOMEM;
-    for (i = 0;; i++) {
-        rc = vfs_mount_get(p->fs.vfs, i, &mi, path, PATH_MAX);
-        if (rc <= 0)
-            break;
-        dup = false;
-        for (k = 0; k < nseen; k++)
-            dup |= strcmp(seen[k], mi.type) == 0;
-        if (dup)
-            continue;
-        if (nseen < NENTRIES(seen))
-            seen[nseen++] = mi.type;
-        put_str(t, env, "nodev\t");
-        put_str(t, env, mi.type);
-        put(t, env, "\n", 1);
-    }
-    vfs_free(env, path, PATH_MAX);
-    return rc;
-}
-
 int proc_generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
 {
     const struct vfs_env *env = p->fs.env;
@@ -469,7 +473,7 @@ int proc_generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
     bool me = false;
     int rc;
     if (n->kind == PROC_FILESYSTEMS)
-        return gen_filesystems(t, p);
+        return gen_mounts(t, p, FILESYSTEMS);
     if (n->kind >= PROC_PID) {
         rc = proc_is_self(env, n);
         if (rc < 0)
@@ -477,7 +481,7 @@ int proc_generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
         me = rc == 1;
     }
     if (n->kind == PROC_MOUNTINFO || n->kind == PROC_MOUNTS)
-        return me ? gen_mounts(t, p, n->kind == PROC_MOUNTINFO) : -EACCES;
+        return me ? gen_mounts(t, p, n->kind == PROC_MOUNTINFO ? MOUNTINFO : MOUNTS) : -EACCES;
     if (n->kind == PROC_ENVIRON && !me)
         return -EACCES; /* only a process's own runtime holds its environment */
     info = vfs_zalloc(env, sizeof *info);

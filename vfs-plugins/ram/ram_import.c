@@ -12,6 +12,7 @@
 #include <capix/tar.h>
 #include <string.h>
 #include <vfs/plugin.h>
+#include <vfs_plugins.h>
 #include "ram.h"
 
 /* The next path component of *p (skipping slashes and "." components): sets *c and
@@ -124,28 +125,9 @@ static int import_member(struct ram_fs *r, const struct tar_entry *e)
     const char *p = e->name, *c, *name = NULL;
     size_t len, name_len = 0;
     uint32_t type;
-    switch (e->type) {
-    case TAR_FILE:
-        type = S_IFREG;
-        break;
-    case TAR_DIR:
-        type = S_IFDIR;
-        break;
-    case TAR_SYMLINK:
-        type = S_IFLNK;
-        break;
-    case TAR_HARDLINK:
-        type = 0;
-        break;
-    default:
-        type = e->typeflag == '3'   ? S_IFCHR
-               : e->typeflag == '4' ? S_IFBLK
-               : e->typeflag == '6' ? S_IFIFO
-                                    : 0;
-        if (!type) {
-            vfs_log(env, "ram: import: skipping '%s' of unknown type '%c'", e->name, e->typeflag);
-            return 0;
-        }
+    if (vfs_tar_type(e, &type) < 0) {
+        vfs_log(env, "ram: import: skipping '%s' of unknown type '%c'", e->name, e->typeflag);
+        return 0;
     }
     if (bad_path(e->name)) {
         vfs_log(env, "ram: import: skipping '%s': '..' or a name that is too long", e->name);
