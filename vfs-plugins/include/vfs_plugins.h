@@ -1,6 +1,8 @@
 /*
- * The registration symbols of the plugins in vfs-plugins/ (one per folder). A program
- * passes the ones it links to vfs_create; vfs_plugins_all lists them all.
+ * The registration symbols of the plugins in vfs-plugins/ (one per folder), and what
+ * some of them offer beyond it. A program passes the ones it links to vfs_create;
+ * vfs_plugins_all lists every one a configuration can name (all but pipe, which its
+ * host mounts hidden).
  */
 #ifndef VFS_PLUGINS_H
 #define VFS_PLUGINS_H
