@@ -130,6 +130,16 @@ struct l_iovec {
     uint64_t base, len;
 };
 int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total);
+/* Value-result lengths as Linux's socket calls treat them (socket_calls.c). rt_get_len:
+ * the int at ulen, 0, -EFAULT or -EINVAL (negative). rt_put_sized: writes at most that
+ * many of the size bytes at src to uptr, then sets *ulen to size (an address: the
+ * caller learns its whole length; report_full) or to the bytes written (an option
+ * value): 0, -EFAULT, -EINVAL. rt_put_msg_name: the same for a received message's
+ * msg_name (truncated to m->namelen, skipped at a bad pointer): returns the namelen to
+ * report, size. */
+int rt_get_len(uint64_t ulen, int32_t *len);
+int rt_put_sized(uint64_t uptr, uint64_t ulen, const void *src, uint32_t size, bool report_full);
+uint32_t rt_put_msg_name(const struct l_msghdr *m, const void *src, uint32_t size);
 void rt_iov_copy(const struct l_msghdr *m, uint8_t *buf, uint64_t n, bool to_iov);
 void rt_sockets_before_fork(void);
 void rt_sockets_fork_done(bool failed);

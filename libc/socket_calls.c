@@ -42,25 +42,12 @@ static int get_addr(uint64_t uaddr, uint64_t len, uint32_t *addr, uint16_t *port
     return 0;
 }
 
-/* Writes an address back as Linux does: truncated to *ulen, *ulen set to its size. */
+/* The address of a peer or a socket as Linux writes it back: truncated to *ulen, *ulen
+ * set to its size (rt_put_sized). */
 static int put_addr(uint64_t uaddr, uint64_t ulen, uint32_t addr, uint16_t port)
 {
-    if (!uaddr)
-        return 0;
-    if (!rt_user_range(ulen, 4))
-        return -EFAULT;
-    int32_t len;
-    memcpy(&len, (const void *)ulen, 4);
-    if (len < 0)
-        return -EINVAL;
     struct l_sockaddr_in a = {.family = AF_INET, .port = swap16(port), .addr = swap32(addr)};
-    uint32_t k = (uint32_t)len < sizeof(a) ? (uint32_t)len : sizeof(a);
-    if (k && !rt_user_range(uaddr, k))
-        return -EFAULT;
-    memcpy((void *)uaddr, &a, k);
-    len = (int32_t)sizeof(a);
-    memcpy((void *)ulen, &len, 4);
-    return 0;
+    return rt_put_sized(uaddr, ulen, &a, sizeof(a), true);
 }
 
 static struct sock *fd_sock(int fd, long *err)
@@ -230,7 +217,8 @@ long rt_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
                 struct sock *c = sock_of(vfs_fd_file(rt_vfs, (int)nfd));
                 if (c)
                     c->was_connected = true;
-                put_addr(uaddr, ulen, (uint32_t)o[0], (uint16_t)o[1]);
+                if (uaddr)
+                    put_addr(uaddr, ulen, (uint32_t)o[0], (uint16_t)o[1]);
             }
             return nfd;
         }
@@ -298,7 +286,7 @@ long rt_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
     long r = sock_net_req(NET_NAME, s->handle, peer, 0, o);
     if (r)
         return r;
-    return put_addr(uaddr ? uaddr : 1, ulen, (uint32_t)o[0], (uint16_t)o[1]);
+    return put_addr(uaddr, ulen, (uint32_t)o[0], (uint16_t)o[1]);
 }
 
 /* sendto (and send, write with flags): MSG_DONTWAIT and MSG_NOSIGNAL honoured. */
@@ -481,12 +469,10 @@ long rt_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen)
     struct sock *s = fd_sock(fd, &err);
     if (!s)
         return err;
-    if (!rt_user_range(ulen, 4))
-        return -EFAULT;
     int32_t len;
-    memcpy(&len, (const void *)ulen, 4);
-    if (len < 0)
-        return -EINVAL;
+    int rc = rt_get_len(ulen, &len);
+    if (rc)
+        return rc;
     int32_t v;
     if (level == 1 && name == 3) { /* SO_TYPE */
         v = s->type == NET_T_STREAM ? SOCK_STREAM : SOCK_DGRAM;
@@ -504,13 +490,44 @@ long rt_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen)
         if (opt == NET_OPT_RCVBUF || opt == NET_OPT_SNDBUF)
             v *= 2; /* Linux reports twice what was set */
     }
-    uint32_t k = (uint32_t)len < 4 ? (uint32_t)len : 4;
-    if (k && !rt_user_range(val, k))
+    /* *ulen becomes the size, where Linux gives the bytes written (they differ only for a
+     * length under 4) */
+    return rt_put_sized(val, ulen, &v, 4, true);
+}
+
+/* ---- value-result arguments, for AF_INET here and AF_UNIX (unix*.c) ---- */
+
+int rt_get_len(uint64_t ulen, int32_t *len)
+{
+    if (!rt_user_range(ulen, 4))
         return -EFAULT;
-    memcpy((void *)val, &v, k);
-    len = 4;
+    memcpy(len, (const void *)ulen, 4);
+    return *len < 0 ? -EINVAL : 0;
+}
+
+int rt_put_sized(uint64_t uptr, uint64_t ulen, const void *src, uint32_t size, bool report_full)
+{
+    int32_t len;
+    int rc = rt_get_len(ulen, &len);
+    if (rc)
+        return rc;
+    uint32_t k = (uint32_t)len < size ? (uint32_t)len : size;
+    if (k) {
+        if (!rt_user_range(uptr, k))
+            return -EFAULT;
+        memcpy((void *)uptr, src, k);
+    }
+    len = (int32_t)(report_full ? size : k);
     memcpy((void *)ulen, &len, 4);
     return 0;
+}
+
+uint32_t rt_put_msg_name(const struct l_msghdr *m, const void *src, uint32_t size)
+{
+    uint32_t k = m->namelen < size ? m->namelen : size;
+    if (k && rt_user_range(m->name, k))
+        memcpy((void *)m->name, src, k);
+    return size;
 }
 
 #define MSG_TRUNC 0x20
@@ -613,12 +630,9 @@ long rt_recvmsg(int fd, uint64_t umsg, int flags)
         if (s->type == NET_T_DGRAM)
             r = (flags & MSG_TRUNC) ? (int64_t)full : (int64_t)k;
         struct l_sockaddr_in a = {.family = AF_INET, .port = swap16(port), .addr = swap32(addr)};
-        uint32_t nl = m.name ? (m.namelen < sizeof(a) ? m.namelen : (uint32_t)sizeof(a)) : 0;
-        if (nl && rt_user_range(m.name, nl))
-            memcpy((void *)m.name, &a, nl);
         struct l_msghdr *um = (struct l_msghdr *)umsg;
         um->flags = out_flags;
-        um->namelen = m.name ? (uint32_t)sizeof(a) : 0;
+        um->namelen = m.name ? rt_put_msg_name(&m, &a, sizeof(a)) : 0;
         um->controllen = 0;
     }
     rt_free(buf, size ? size : 1);

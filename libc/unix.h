@@ -1,7 +1,7 @@
 /*
- * AF_UNIX sockets (libc/unix.c, unix_names.c, unix_data.c; docs/unix-sockets.md): the
- * shared header of a connection or listener object, the per-process socket, and what
- * the three files share. Private to them.
+ * AF_UNIX sockets (libc/unix.c, unix_ring.c, unix_names.c, unix_data.c, unix_rights.c;
+ * docs/unix-sockets.md): the shared header of a connection or listener object, the
+ * per-process socket, and what the files share. Private to them.
  */
 #ifndef CAPIX_LIBC_UNIX_H
 #define CAPIX_LIBC_UNIX_H
@@ -133,10 +133,12 @@ struct usock {
     struct usock *next;
 };
 
-/* unix.c: the objects, the rings, the file system of sockets, names, waits */
+/* unix_ring.c: the objects and their rings */
 /* A new object (named false), or the object of key (dev, ino) in the launcher's table,
  * mapped here with one reference: 0 or -errno. */
 long unix_area_get(bool named, uint64_t dev, uint64_t ino, struct area **out);
+/* The object of a received descriptor (the launcher's ticket), mapped here: 0 or -errno. */
+long unix_area_adopt(uint64_t ticket, struct area **out);
 void unix_area_put(struct area *a); /* drops one reference */
 /* Tells side's waiters (and pollers) that something changed in a: ev[side] counts it, its
  * sleepers are woken, the notification signalled; side -1: both sides. */
@@ -145,9 +147,13 @@ void unix_wake_kind(struct area *a, int side, int kind); /* only side's waiters 
 void unix_wake(struct area *a);                          /* unix_wake_side(a, -1) */
 int32_t unix_count(struct area *a, int side, int32_t n); /* adds n descriptions: the total */
 int32_t unix_counted(const struct area *a, int side);    /* side's open descriptions */
-bool unix_records(uint32_t type);                        /* whether type keeps boundaries */
-bool unix_take_reset(struct usock *s);                   /* s's ECONNRESET to report: true once */
-unsigned unix_upoll(struct usock *s);                    /* s's readiness (POLLIN, POLLOUT, ...) */
+/* Bytes in ring d of a (its tail in *tail unless NULL), or -1 if its counts are broken. */
+int64_t unix_ring_used(struct area *a, int d, uint64_t *tail);
+bool unix_records(uint32_t type);      /* whether type keeps boundaries */
+bool unix_take_reset(struct usock *s); /* s's ECONNRESET to report: true once */
+unsigned unix_upoll(struct usock *s);  /* s's readiness (POLLIN, POLLOUT, ...) */
+/* Bytes queued on s: unsent (out, SIOCOUTQ) or to be read (FIONREAD; records: Linux's count). */
+int unix_queued(struct usock *s, bool out);
 /* One send into a connected socket, without waiting: the count, -EAGAIN, or -errno;
  * rights (NULL: none) go with the first byte sent, and are then the receiver's. */
 int64_t unix_conn_send(struct usock *s, const void *buf, size_t n,
@@ -162,6 +168,14 @@ int64_t unix_sock_recv(struct usock *s, void *buf, size_t n, bool peek, uint32_t
 void unix_count_inflight(struct area *a, int side, int32_t n);
 /* Takes every message's descriptors waiting in ring d of a and gives them back. */
 void unix_ctl_drain(struct area *a, int d);
+/* unix.c: the sockets of this process, passing and adopting them, the waits */
+struct usock *unix_fd_usock(int fd); /* the AF_UNIX socket of fd, or NULL */
+/* A new socket of type here (not yet open): 0 or -errno. */
+long unix_usock_new(uint32_t type, struct usock **out);
+/* A descriptor for s (flags SOCK_NONBLOCK, SOCK_CLOEXEC): the fd, or -errno with s
+ * released. */
+long unix_usock_install(struct usock *s, uint32_t flags);
+void unix_set_cred(struct unix_hdr *h, int side); /* side's pid, uid, gid: the caller's */
 /* A received connection's side (a ticket of the launcher; side 2: a listening socket)
  * as a new descriptor with the given status (O_NONBLOCK) and descriptor flags
  * (O_CLOEXEC): fd or -errno. */
@@ -170,31 +184,6 @@ long unix_adopt(uint64_t ticket, int side, uint32_t status, uint32_t fdflags);
  * in-flight count moved by delta: 0, or -EOPNOTSUPP for another socket. */
 long unix_pass(struct usock *s, uint64_t *id, unsigned *counts, int delta);
 
-/* unix_rights.c */
-/* The descriptors of a message's control data (SCM_RIGHTS; SCM_CREDENTIALS checked and
- * not carried), each with a ticket: 0 or -errno (nothing then in flight). */
-long unix_rights_get(const struct l_msghdr *m, struct unix_rights *r);
-void unix_rights_drop(struct unix_rights *r); /* gives every ticket back; r->n = 0 */
-/* Installs received descriptors as recvmsg does into the message at umsg (its control
- * buffer m->control, m->controllen): the new msg_controllen, MSG_CTRUNC in *out_flags;
- * those that do not fit are given back. */
-uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, int flags,
-                             int32_t *out_flags);
-struct usock *unix_fd_usock(int fd); /* the AF_UNIX socket of fd, or NULL */
-/* A new socket of type here (not yet open): 0 or -errno. */
-long unix_usock_new(uint32_t type, struct usock **out);
-/* A descriptor for s (flags SOCK_NONBLOCK, SOCK_CLOEXEC): the fd, or -errno with s
- * released. */
-long unix_usock_install(struct usock *s, uint32_t flags);
-void unix_set_cred(struct unix_hdr *h, int side); /* side's pid, uid, gid: the caller's */
-/* A program's struct sockaddr_un: 0 and the name (len 0: only the family), or -errno. */
-int unix_get_name(uint64_t uaddr, uint64_t len, struct name *n);
-uint32_t unix_name_addrlen(const struct name *n); /* Linux's: a path counts its NUL */
-/* Writes a name back as Linux does: truncated to *ulen, *ulen set to its length. */
-int unix_put_name(uint64_t uaddr, uint64_t ulen, const struct name *n);
-void unix_peer_name(const struct usock *s, struct name *n); /* len 0: unnamed */
-/* Writes the source of a message as recvfrom and recvmsg do: an unnamed one has length 0. */
-void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n);
 /* Waits (without the runtime lock) on a's notification until ready() holds for s, up to
  * deadline (0: none), for changes of kind (WAIT_IN, WAIT_OUT): 0, -EAGAIN at the deadline, -EINTR
  * for a signal, -EBADF if fd no longer names s. Called with the runtime lock held. */
@@ -206,5 +195,27 @@ int unix_wait_on(struct area *a, int fd, struct usock *s,
 /* unix_names.c */
 /* The receiver of a datagram to name n, held: 0 or -errno. */
 long unix_dest_get(const struct name *n, struct area **out);
+/* A program's struct sockaddr_un: 0 and the name (len 0: only the family), or -errno. */
+int unix_get_name(uint64_t uaddr, uint64_t len, struct name *n);
+uint32_t unix_name_addrlen(const struct name *n); /* Linux's: a path counts its NUL */
+/* The struct sockaddr_un of n in a (2 + NAME_MAX_UNIX + 1 bytes): family, path, NUL. */
+void unix_sockaddr(const struct name *n, uint8_t *a);
+/* Writes a name back as Linux does: truncated to *ulen, *ulen set to its length
+ * (rt_put_sized). uaddr NULL is a fault unless *ulen is 0. */
+int unix_put_name(uint64_t uaddr, uint64_t ulen, const struct name *n);
+void unix_peer_name(const struct usock *s, struct name *n); /* len 0: unnamed */
+/* Writes the source of a message as recvfrom and recvmsg do: an unnamed one has length 0. */
+void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n);
+
+/* unix_rights.c */
+/* The descriptors of a message's control data (SCM_RIGHTS; SCM_CREDENTIALS checked and
+ * not carried), each with a ticket: 0 or -errno (nothing then in flight). */
+long unix_rights_get(const struct l_msghdr *m, struct unix_rights *r);
+void unix_rights_drop(struct unix_rights *r); /* gives every ticket back; r->n = 0 */
+/* Installs received descriptors as recvmsg does into the message at umsg (its control
+ * buffer m->control, m->controllen): the new msg_controllen, MSG_CTRUNC in *out_flags;
+ * those that do not fit are given back. */
+uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, int flags,
+                             int32_t *out_flags);
 
 #endif

@@ -241,12 +241,10 @@ long rt_unix_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
 long rt_unix_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen)
 {
     struct usock *s = unix_fd_usock(fd);
-    if (!rt_user_range(ulen, 4))
-        return -EFAULT;
     int32_t len;
-    memcpy(&len, (const void *)ulen, 4);
-    if (len < 0)
-        return -EINVAL;
+    int rc = rt_get_len(ulen, &len);
+    if (rc)
+        return rc;
     int32_t v[3] = {0, 0, 0};
     uint32_t size = 4;
     if (level != SOL_SOCKET)
@@ -276,13 +274,7 @@ long rt_unix_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen
     case 21: {
         uint64_t ns = name == 20 ? s->rcvtimeo_ns : s->sndtimeo_ns;
         int64_t tv[2] = {(int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull / 1000)};
-        uint32_t k = (uint32_t)len < sizeof(tv) ? (uint32_t)len : sizeof(tv);
-        if (k && !rt_user_range(val, k))
-            return -EFAULT;
-        memcpy((void *)val, tv, k);
-        len = (int32_t)k;
-        memcpy((void *)ulen, &len, 4);
-        return 0;
+        return rt_put_sized(val, ulen, tv, sizeof(tv), false);
     }
     case 17: /* SO_PEERCRED: the peer's at connect or socketpair */
         size = 12;
@@ -296,13 +288,7 @@ long rt_unix_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen
     default:
         return -ENOPROTOOPT;
     }
-    uint32_t k = (uint32_t)len < size ? (uint32_t)len : size;
-    if (k && !rt_user_range(val, k))
-        return -EFAULT;
-    memcpy((void *)val, v, k);
-    len = (int32_t)k;
-    memcpy((void *)ulen, &len, 4);
-    return 0;
+    return rt_put_sized(val, ulen, v, size, false);
 }
 
 /* sendmsg: the vector gathered (a record is sent whole); SCM_RIGHTS (unix_rights.c),
@@ -366,15 +352,8 @@ long rt_unix_recvmsg(int fd, uint64_t umsg, int flags)
             if (s->conn)
                 unix_peer_name(s, &from);
             uint8_t a[2 + NAME_MAX_UNIX + 1];
-            uint16_t fam = AF_UNIX;
-            memcpy(a, &fam, 2);
-            memcpy(a + 2, from.path, from.len);
-            a[2 + from.len] = 0;
-            uint32_t full_len = from.len ? unix_name_addrlen(&from) : 0;
-            uint32_t c = m.namelen < full_len ? m.namelen : full_len;
-            if (c && rt_user_range(m.name, c))
-                memcpy((void *)m.name, a, c);
-            um->namelen = full_len;
+            unix_sockaddr(&from, a);
+            um->namelen = rt_put_msg_name(&m, a, from.len ? unix_name_addrlen(&from) : 0);
         }
         um->controllen = unix_rights_deliver(&rights, &m, flags, &out_flags);
         um->flags = out_flags;

@@ -345,7 +345,8 @@ long rt_unix_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
     unix_wake(c);
     struct name peer;
     unix_peer_name(n, &peer);
-    unix_put_name(uaddr, ulen, &peer);
+    if (uaddr)
+        unix_put_name(uaddr, ulen, &peer);
     return nfd;
 }
 
@@ -365,5 +366,78 @@ long rt_unix_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
     } else if (s->bound) {
         n = s->name;
     }
-    return unix_put_name(uaddr ? uaddr : 1, ulen, &n);
+    return unix_put_name(uaddr, ulen, &n);
+}
+
+/* ---- addresses: struct sockaddr_un in and out ---- */
+
+/* A program's struct sockaddr_un: 0 and the name (len 0: only the family), or -errno. */
+int unix_get_name(uint64_t uaddr, uint64_t len, struct name *n)
+{
+    if (len < 2 || len > 2 + NAME_MAX_UNIX)
+        return -EINVAL;
+    if (!rt_user_range(uaddr, len))
+        return -EFAULT;
+    uint16_t fam;
+    memcpy(&fam, (const void *)uaddr, 2);
+    if (fam != AF_UNIX)
+        return -EINVAL;
+    memset(n, 0, sizeof(*n));
+    n->len = (uint32_t)len - 2;
+    memcpy(n->path, (const char *)uaddr + 2, n->len);
+    if (n->len && n->path[0]) /* a path ends at its first NUL */
+        n->len = (uint32_t)strlen(n->path);
+    return 0;
+}
+
+/* The address length Linux gives for a name: a path counts its NUL. */
+uint32_t unix_name_addrlen(const struct name *n)
+{
+    return 2 + n->len + (n->len && n->path[0] ? 1 : 0);
+}
+
+/* The struct sockaddr_un of n in a (at least 2 + NAME_MAX_UNIX + 1 bytes): its family,
+ * path and a NUL after it. */
+void unix_sockaddr(const struct name *n, uint8_t *a)
+{
+    uint16_t fam = AF_UNIX;
+    memcpy(a, &fam, 2);
+    memcpy(a + 2, n->path, n->len);
+    a[2 + n->len] = 0;
+}
+
+/* Writes a name back as Linux does: truncated to *ulen, *ulen set to its length. */
+int unix_put_name(uint64_t uaddr, uint64_t ulen, const struct name *n)
+{
+    uint8_t a[2 + NAME_MAX_UNIX + 1];
+    unix_sockaddr(n, a);
+    return rt_put_sized(uaddr, ulen, a, unix_name_addrlen(n), true);
+}
+
+/* The name of s's peer (len 0: unnamed). */
+void unix_peer_name(const struct usock *s, struct name *n)
+{
+    memset(n, 0, sizeof(*n));
+    if (!s->conn)
+        return;
+    int other = !s->side;
+    uint32_t len = __atomic_load_n(&s->conn->h->namelen[other], __ATOMIC_ACQUIRE);
+    if (len <= NAME_MAX_UNIX) {
+        n->len = len;
+        memcpy(n->path, s->conn->h->name[other], len);
+    }
+}
+
+/* Writes the source of a message as recvfrom and recvmsg do: an unnamed one has length 0. */
+void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n)
+{
+    if (!uaddr)
+        return;
+    if (n->len) {
+        unix_put_name(uaddr, ulen, n);
+        return;
+    }
+    int32_t zero = 0;
+    if (rt_user_range(ulen, 4))
+        memcpy((void *)ulen, &zero, 4);
 }

@@ -2,13 +2,11 @@
 # VFS_PLUGIN_SRCS is what the POSIX runtime compiles in next to VFS_SRCS; `make`
 # compiles each one freestanding to check that it stays so.
 
-VFS_PLUGIN_NAMES := ram tar null zero full inline symlink log rtc random urandom tty proc fs \
-                    terminal
-VFS_PLUGIN_SRCS := vfs-plugins/ram/ram.c vfs-plugins/tar/tar_fs.c vfs-plugins/null/null.c \
-                   vfs-plugins/zero/zero.c vfs-plugins/full/full.c vfs-plugins/inline/inline.c \
-                   vfs-plugins/symlink/symlink.c vfs-plugins/log/log.c vfs-plugins/rtc/rtc.c \
-                   vfs-plugins/random/random.c vfs-plugins/tty/tty.c vfs-plugins/proc/proc.c \
-                   vfs-plugins/fs/fs.c vfs-plugins/terminal/terminal.c vfs-plugins/all.c
+# A plugin is its folder: every .c in vfs-plugins/NAME/ but the tests is compiled in, and
+# NAME/NAME_test.c is its host test (below). Only the table of plugins a configuration
+# can name (all.c, in the order "unknown file system" lists them) and its symbol in
+# include/vfs_plugins.h are written by hand.
+VFS_PLUGIN_SRCS := $(filter-out %_test.c,$(wildcard vfs-plugins/*/*.c)) vfs-plugins/all.c
 
 ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(VFS_PLUGIN_SRCS))
 
@@ -17,10 +15,13 @@ $(BUILD)/host/vfs-plugins/libplugins.a: $(patsubst %.c,$(BUILD)/host/%.o,$(VFS_P
 $(BUILD)/fuzz/vfs-plugins/libplugins.a: $(patsubst %.c,$(BUILD)/fuzz/%.o,$(VFS_PLUGIN_SRCS))
 	rm -f $@ && ar rcs $@ $^
 
-# One host test per plugin: vfs-plugins/NAME/NAME_test.c (tar's is tar_fs_test.c; it
-# and ram's, for `ram from=ARCHIVE`, read archives made by the host's tar at build time;
-# random/ holds both random and urandom).
-VFS_PLUGIN_TESTS := ram null zero full inline symlink log rtc random tty proc
+# One host test per plugin: vfs-plugins/NAME/NAME_test.c, linked with the VFS (tar's is
+# tar_fs_test.c; it and ram's, for `ram from=ARCHIVE`, read archives made by the host's
+# tar at build time; random/ holds both random and urandom). fs and terminal link their
+# servers too (their own rules below).
+VFS_PLUGIN_TESTS := $(filter-out fs terminal,$(patsubst vfs-plugins/%/,%,$(foreach t,\
+    $(wildcard vfs-plugins/*/*_test.c),$(if $(filter $(notdir $(t)),\
+    $(notdir $(patsubst %/,%,$(dir $(t))))_test.c),$(dir $(t))))))
 HOST_TESTS += $(patsubst %,$(BUILD)/host/tests/vfs_%_test,$(VFS_PLUGIN_TESTS)) \
               $(BUILD)/host/tests/vfs_tar_test
 $(foreach p,$(VFS_PLUGIN_TESTS),$(eval \

@@ -1,6 +1,8 @@
 /*
- * The registration symbols of the plugins in vfs-plugins/ (one per folder). A program
- * passes the ones it links to vfs_create; vfs_plugins_all lists them all.
+ * The registration symbols of the plugins in vfs-plugins/ (one per folder), and what
+ * some of them offer beyond it. A program passes the ones it links to vfs_create;
+ * vfs_plugins_all lists every one a configuration can name (all but pipe, which its
+ * host mounts hidden).
  */
 #ifndef VFS_PLUGINS_H
 #define VFS_PLUGINS_H
@@ -10,6 +12,11 @@
 
 extern const struct vfs_plugin vfs_plugin_ram;
 extern const struct vfs_plugin vfs_plugin_tar;
+/* tar (tar/tar_fs.c), also for ram's import: the file type a member makes (S_IFREG,
+ * S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO; 0 for a hard link) in *type: 0, or -1
+ * for a type neither knows (the member is skipped). */
+struct tar_entry;
+int vfs_tar_type(const struct tar_entry *e, uint32_t *type);
 extern const struct vfs_plugin vfs_plugin_null;
 extern const struct vfs_plugin vfs_plugin_zero;
 extern const struct vfs_plugin vfs_plugin_full;
@@ -46,7 +53,58 @@ uint64_t vfs_fs_file_handle(const struct vfs_file *f);
  * another holder of the session passes by its handle, and for tests that simulate fork. */
 int vfs_fs_file_adopt(struct vfs_file *f, uint64_t handle);
 
-/* Every plugin above, for vfs_create (defined in vfs-plugins/all.c). */
+/*
+ * pipe (vfs-plugins/pipe/README.md): pipes and FIFOs over rings the host maps (struct
+ * rt_pipe_ring, then VFS_PIPE_SIZE bytes). Not in vfs_plugins_all: a configuration does
+ * not mount it; its host does, hidden, with vfs_pipe_mount.
+ */
+#define VFS_PIPE_SIZE (64 * 1024u) /* Linux's default capacity */
+#define VFS_PIPE_BUF 4096u         /* writes up to this size are atomic */
+extern const struct vfs_plugin vfs_plugin_pipe;
+struct rt_pipe_ring;
+struct vfs_pipe;
+/* What the host does for its pipes; the functions are called with whatever lock the
+ * host holds around its VFS calls. */
+struct vfs_pipe_host {
+    /* p changed: side 0's (readers'), side 1's (writers') or, for -1, both sides' waiters
+     * look again, and so do pollers */
+    void (*wake)(struct vfs_pipe *p, int side);
+    void (*yield)(void);                         /* another holder of a ring's lock runs */
+    unsigned (*slot)(void);                      /* this process's index in the counts */
+    void (*owner)(uint32_t *uid, uint32_t *gid); /* what stat shows for a pipe */
+    void (*gone)(struct vfs_pipe *p);            /* both ends left this process: unmap and free p */
+};
+/* An end: a node whose descriptions the VFS holds (refs). */
+struct vfs_pipe_end {
+    struct vfs_node vn;
+    struct vfs_pipe *pipe;
+};
+/* A pipe in this process (the host's memory, set up by vfs_pipe_init). */
+struct vfs_pipe {
+    struct rt_pipe_ring *ring;  /* shared with other processes: counts trusted as numbers only */
+    uint8_t *data;              /* VFS_PIPE_SIZE bytes after the ring's header */
+    unsigned nread, nwrite;     /* open descriptions of each end in this process */
+    bool released[2];           /* no reference to that end is left in this process */
+    struct vfs_pipe_end end[2]; /* read end, write end (a FIFO: end[0] for all) */
+    bool fifo;
+    struct vfs_node *file; /* a FIFO: its file (one reference, put when the pipe goes) */
+};
+/* Mounts a hidden pipe file system in v for host: 0 or -errno. */
+int vfs_pipe_mount(struct vfs *v, const struct vfs_pipe_host *host, struct vfs_fs **out);
+/* Sets up p (zeroed first) over a mapped ring and its data, with two ends of fs that no
+ * description holds yet; the caller sets fifo and file. */
+void vfs_pipe_init(struct vfs_fs *fs, struct vfs_pipe *p, struct rt_pipe_ring *ring, uint8_t *data);
+/* The pipe whose end n is, or NULL for any other node. */
+struct vfs_pipe *vfs_pipe_of(const struct vfs_node *n);
+/* f's readiness as poll sees it (f a description of a pipe end). */
+unsigned vfs_pipe_poll(struct vfs_file *f);
+/* End e of p is no longer held here (its last description went, or none ever held it);
+ * with both ends gone, the FIFO's file is put and host->gone called. */
+void vfs_pipe_drop_end(struct vfs_pipe *p, int e);
+/* A fork child: this process's descriptions of p count as open ends in the ring too. */
+void vfs_pipe_recount(struct vfs_pipe *p);
+
+/* Every plugin above a configuration can name, for vfs_create (vfs-plugins/all.c). */
 extern const struct vfs_plugin *const vfs_plugins_all[];
 extern const size_t vfs_plugins_all_count;
 

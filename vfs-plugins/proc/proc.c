@@ -1,5 +1,7 @@
 /*
- * proc: the /proc view of the process (README.md), a read-only tree plugin.
+ * proc: the /proc view of the process (README.md), a read-only tree plugin; this file
+ * is its name space (lookup, readdir, links, attributes), its open files and its
+ * mount; the files' contents are made in proc_text.c (proc.h is what the two share).
  *
  *   /proc/self            -> "PID" (a symlink, as on Linux)
  *   /proc/PID/            the process's own directory (no other pid is shown)
@@ -18,49 +20,15 @@
  * inode number is computed from that, so the same name always has the same number.
  * The pid is asked from the host each time (it changes across fork). Directory
  * positions are fixed per name, fd + 2 in fd/, so they stay valid while descriptors
- * come and go. File contents are made when a file is opened, into a buffer owned by
- * the description (a snapshot, as Linux's seq files give).
+ * come and go. A file's contents are made when it is opened (proc_generate), into a
+ * buffer owned by the description and freed at its close.
  */
 #include <capix/config.h>
 #include <string.h>
 #include <vfs/fd_table.h>
 #include <vfs/plugin.h>
 #include <vfs_plugins.h>
-
-enum proc_kind {
-    /* in /proc */
-    PROC_ROOT,
-    PROC_SELF,
-    PROC_CPUINFO,
-    PROC_MEMINFO,
-    PROC_MOUNTS_LINK,
-    PROC_UPTIME,
-    PROC_LOADAVG,
-    PROC_STAT_ALL,
-    PROC_FILESYSTEMS,
-    PROC_SYS,
-    PROC_SYS_KERNEL,
-    PROC_PID_MAX,
-    PROC_HOSTNAME,
-    PROC_OSTYPE,
-    PROC_OSRELEASE,
-    /* in /proc/PID */
-    PROC_PID,
-    PROC_CMDLINE,
-    PROC_CWD,
-    PROC_EXE,
-    PROC_FD,
-    PROC_MOUNTINFO,
-    PROC_MOUNTS,
-    PROC_ROOT_LINK,
-    PROC_COMM,
-    PROC_STAT,
-    PROC_STATUS,
-    PROC_ENVIRON,
-    /* in /proc/PID/fd */
-    PROC_FD_LINK,
-    PROC_NKINDS,
-};
+#include "proc.h"
 
 struct proc_entry {
     const char *name;
@@ -95,8 +63,6 @@ static const struct proc_entry pid_entries[] = {
     {"stat", PROC_STAT},           {"status", PROC_STATUS},
 };
 
-#define NENTRIES(a) (sizeof(a) / sizeof((a)[0]))
-
 /* The type and permission bits of each kind (fd links: see proc_getattr). */
 static const uint32_t kind_mode[PROC_NKINDS] = {
     [PROC_ROOT] = S_IFDIR | 0555,        [PROC_SELF] = S_IFLNK | 0777,
@@ -113,30 +79,6 @@ static const uint32_t kind_mode[PROC_NKINDS] = {
     [PROC_OSTYPE] = S_IFREG | 0444,      [PROC_OSRELEASE] = S_IFREG | 0444,
     [PROC_COMM] = S_IFREG | 0644,        [PROC_STAT] = S_IFREG | 0444,
     [PROC_STATUS] = S_IFREG | 0444,      [PROC_ENVIRON] = S_IFREG | 0400,
-};
-
-/* The launcher's pids stay below this (posix-spawn/main.c), Linux's PID_MAX_LIMIT. */
-#define PROC_PID_MAX_VALUE 4194304
-
-struct proc_node {
-    struct vfs_node vn;
-    enum proc_kind kind;
-    int32_t pid; /* PROC_PID and below */
-    int fd;      /* PROC_FD_LINK */
-};
-
-struct proc_fs {
-    struct vfs_fs fs;
-    struct proc_node root;
-    struct linux_timespec mounted;
-    char name[16]; /* the name readdir returned last (pids, descriptors) */
-};
-
-/* An open file's snapshot (f->priv). */
-struct proc_text {
-    char *data;
-    size_t len, cap;
-    bool nomem;
 };
 
 static struct proc_fs *pfs_of(struct vfs_fs *fs)
@@ -160,7 +102,7 @@ static uint64_t kind_ino(enum proc_kind kind, int32_t pid, int fd)
 }
 
 /* Asks the host about the process into *p (allocated by the caller). */
-static int proc_info(const struct vfs_env *env, struct vfs_process *p)
+int proc_info(const struct vfs_env *env, struct vfs_process *p)
 {
     memset(p, 0, sizeof *p);
     return env->process(env->ctx, p);
@@ -199,7 +141,7 @@ static int pid_exists(const struct vfs_env *env, int32_t pid)
 
 /* Whether the pid node n names the calling process: 1, 0, or -errno. Another process's
  * descriptors, links and mount table are not known here (-EACCES for them). */
-static int is_self(const struct vfs_env *env, const struct proc_node *n)
+int proc_is_self(const struct vfs_env *env, const struct proc_node *n)
 {
     int32_t self;
     int rc = current_pid(env, &self);
@@ -223,7 +165,7 @@ static int64_t parse_num(const char *name, size_t len)
 }
 
 /* Writes v in decimal into buf (at least 21 bytes); returns the length. */
-static size_t fmt_u64(char *buf, uint64_t v)
+size_t proc_fmt_u64(char *buf, uint64_t v)
 {
     char tmp[21];
     size_t n = 0, i;
@@ -337,7 +279,7 @@ static int proc_lookup(struct vfs_node *dn, const char *name, size_t len, struct
     case PROC_FD:
         if (dotdot)
             return give(p, PROC_PID, d->pid, 0, out);
-        rc = is_self(p->fs.env, d);
+        rc = proc_is_self(p->fs.env, d);
         if (rc <= 0)
             return rc < 0 ? rc : -EACCES;
         num = parse_num(name, len);
@@ -351,7 +293,7 @@ static int proc_lookup(struct vfs_node *dn, const char *name, size_t len, struct
 
 /* The smallest pid of the sandbox at or above from into *pid: 1, 0 (none), or -errno.
  * Without vfs_env.pids only the own pid is listed. */
-static int next_pid(const struct vfs_env *env, int32_t from, int32_t *pid)
+int proc_next_pid(const struct vfs_env *env, int32_t from, int32_t *pid)
 {
     int32_t self;
     int rc;
@@ -396,11 +338,11 @@ static int proc_readdir(struct vfs_node *dn, uint64_t pos, struct vfs_dirent *ou
         }
         if (pos < PID_POS)
             pos = PID_POS;
-        rc = next_pid(p->fs.env, (int32_t)(pos - PID_POS > INT32_MAX ? INT32_MAX : pos - PID_POS),
-                      &pid);
+        rc = proc_next_pid(p->fs.env,
+                           (int32_t)(pos - PID_POS > INT32_MAX ? INT32_MAX : pos - PID_POS), &pid);
         if (rc <= 0)
             return rc;
-        fmt_u64(p->name, (uint32_t)pid);
+        proc_fmt_u64(p->name, (uint32_t)pid);
         return put_entry(out, kind_ino(PROC_PID, pid, 0), S_IFDIR, p->name,
                          PID_POS + (uint64_t)pid + 1);
     case PROC_SYS:
@@ -422,14 +364,14 @@ static int proc_readdir(struct vfs_node *dn, uint64_t pos, struct vfs_dirent *ou
         e = &pid_entries[pos - 2];
         return put_entry(out, kind_ino(e->kind, d->pid, 0), kind_mode[e->kind], e->name, pos + 1);
     case PROC_FD:
-        rc = is_self(p->fs.env, d);
+        rc = proc_is_self(p->fs.env, d);
         if (rc <= 0)
             return rc < 0 ? rc : -EACCES;
         t = fds_of(p);
         for (fd = pos < 2 ? 0 : pos - 2; fd < t->capacity; fd++) {
             if (!vfs_fd_lookup(t, (int)fd))
                 continue;
-            fmt_u64(p->name, fd);
+            proc_fmt_u64(p->name, fd);
             return put_entry(out, kind_ino(PROC_FD_LINK, d->pid, (int)fd), S_IFLNK, p->name,
                              fd + 3);
         }
@@ -469,7 +411,7 @@ static int64_t fd_text(struct proc_fs *p, int fd, char *text, size_t size)
     len = strlen(prefix);
     memcpy(text, prefix, len);
     if (S_ISFIFO(f->node->type) || S_ISSOCK(f->node->type)) {
-        len += fmt_u64(text + len, f->node->ino);
+        len += proc_fmt_u64(text + len, f->node->ino);
     } else {
         const char *name = f->node->fs->plugin ? f->node->fs->plugin->name : "dir";
         n = strlen(name);
@@ -493,7 +435,7 @@ static int64_t proc_readlink(struct vfs_node *nn, char *buf, size_t size)
     int rc;
     if (n->kind == PROC_EXE || n->kind == PROC_CWD || n->kind == PROC_ROOT_LINK ||
         n->kind == PROC_FD_LINK) {
-        rc = is_self(env, n);
+        rc = proc_is_self(env, n);
         if (rc <= 0)
             return rc < 0 ? rc : -EACCES; /* another process's: not known here */
     }
@@ -502,7 +444,7 @@ static int64_t proc_readlink(struct vfs_node *nn, char *buf, size_t size)
         rc = current_pid(env, &pid);
         if (rc < 0)
             return rc;
-        return give_text(buf, size, num, fmt_u64(num, (uint32_t)pid));
+        return give_text(buf, size, num, proc_fmt_u64(num, (uint32_t)pid));
     case PROC_MOUNTS_LINK:
         return give_text(buf, size, "self/mounts", 11);
     case PROC_ROOT_LINK:
@@ -547,7 +489,7 @@ static int proc_follow_link(struct vfs_node *nn, struct vfs_node **target)
     int rc;
     if (n->kind == PROC_EXE || n->kind == PROC_CWD || n->kind == PROC_ROOT_LINK ||
         n->kind == PROC_FD_LINK) {
-        rc = is_self(p->fs.env, n);
+        rc = proc_is_self(p->fs.env, n);
         if (rc <= 0)
             return rc < 0 ? rc : -EACCES;
     }
@@ -599,559 +541,6 @@ static void proc_unmount(struct vfs_fs *fs)
     vfs_free(fs->env, fs, sizeof(struct proc_fs));
 }
 
-/* ---- file contents ---- */
-
-static void put(struct proc_text *t, const struct vfs_env *env, const char *s, size_t n)
-{
-    if (t->nomem)
-        return;
-    if (t->len + n > t->cap) {
-        size_t cap = t->cap ? t->cap : 512;
-        char *d;
-        while (cap < t->len + n)
-            cap *= 2;
-        d = vfs_zalloc(env, cap);
-        if (!d) {
-            t->nomem = true;
-            return;
-        }
-        if (t->len)
-            memcpy(d, t->data, t->len);
-        vfs_free(env, t->data, t->cap);
-        t->data = d;
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, s, n);
-    t->len += n;
-}
-
-static void put_str(struct proc_text *t, const struct vfs_env *env, const char *s)
-{
-    put(t, env, s, strlen(s));
-}
-
-/* A bounded text field of struct vfs_process (it may lack its NUL). */
-static void put_field(struct proc_text *t, const struct vfs_env *env, const char *s, size_t max)
-{
-    const char *end = memchr(s, '\0', max);
-    put(t, env, s, end ? (size_t)(end - s) : max);
-}
-
-/* v in decimal, right-aligned in width columns. */
-static void put_num(struct proc_text *t, const struct vfs_env *env, uint64_t v, size_t width)
-{
-    char num[24];
-    size_t n = fmt_u64(num, v);
-    while (width-- > n)
-        put(t, env, " ", 1);
-    put(t, env, num, n);
-}
-
-/* v / 10^decimals with that many decimals ("2394.454"). */
-static void put_fixed(struct proc_text *t, const struct vfs_env *env, uint64_t v, unsigned decimals)
-{
-    uint64_t scale = 1;
-    char num[24];
-    size_t n;
-    unsigned i;
-    for (i = 0; i < decimals; i++)
-        scale *= 10;
-    put_num(t, env, v / scale, 0);
-    put(t, env, ".", 1);
-    n = fmt_u64(num, v % scale);
-    for (i = (unsigned)n; i < decimals; i++)
-        put(t, env, "0", 1);
-    put(t, env, num, n);
-}
-
-/* A mount point or other path in the mount tables: space, tab, newline and backslash
- * as octal escapes, as Linux writes them. */
-static void put_escaped(struct proc_text *t, const struct vfs_env *env, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\') {
-            char esc[4] = {'\\', (char)('0' + ((unsigned char)*s >> 6)),
-                           (char)('0' + (((unsigned char)*s >> 3) & 7)),
-                           (char)('0' + ((unsigned char)*s & 7))};
-            put(t, env, esc, 4);
-        } else {
-            put(t, env, s, 1);
-        }
-    }
-}
-
-static void gen_meminfo(struct proc_text *t, const struct vfs_env *env,
-                        const struct vfs_process *info)
-{
-    const struct {
-        const char *name;
-        uint64_t bytes;
-    } rows[] = {
-        {"MemTotal:", info->mem_total},
-        {"MemFree:", info->mem_free},
-        {"MemAvailable:", info->mem_available ? info->mem_available : info->mem_free},
-        {"Buffers:", 0},
-        {"Cached:", 0},
-        {"SwapCached:", 0},
-        {"SwapTotal:", 0},
-        {"SwapFree:", 0},
-    };
-    size_t i;
-    for (i = 0; i < NENTRIES(rows); i++) {
-        size_t n = strlen(rows[i].name);
-        put(t, env, rows[i].name, n);
-        while (n++ < 16)
-            put(t, env, " ", 1);
-        put_num(t, env, rows[i].bytes / 1024, 8);
-        put_str(t, env, " kB\n");
-    }
-}
-
-static void gen_cpuinfo(struct proc_text *t, const struct vfs_env *env,
-                        const struct vfs_process *info)
-{
-    uint32_t i, n = info->ncpus ? info->ncpus : 1;
-    for (i = 0; i < n; i++) {
-        put_str(t, env, "processor\t: ");
-        put_num(t, env, i, 0);
-        put_str(t, env, "\nvendor_id\t: ");
-        put_field(t, env, info->cpu_vendor, sizeof info->cpu_vendor);
-        put_str(t, env, "\ncpu family\t: ");
-        put_num(t, env, info->cpu_family, 0);
-        put_str(t, env, "\nmodel\t\t: ");
-        put_num(t, env, info->cpu_model_id, 0);
-        put_str(t, env, "\nmodel name\t: ");
-        put_field(t, env, info->cpu_model, sizeof info->cpu_model);
-        put_str(t, env, "\nstepping\t: ");
-        put_num(t, env, info->cpu_stepping, 0);
-        if (info->cpu_khz) {
-            put_str(t, env, "\ncpu MHz\t\t: ");
-            put_fixed(t, env, info->cpu_khz, 3);
-        }
-        put_str(t, env, "\nfpu\t\t: yes\nfpu_exception\t: yes\nwp\t\t: yes\nflags\t\t: ");
-        put_field(t, env, info->cpu_flags, sizeof info->cpu_flags);
-        put_str(t, env, "\n\n");
-    }
-}
-
-static void gen_uptime(struct proc_text *t, const struct vfs_env *env,
-                       const struct vfs_process *info)
-{
-    put_fixed(t, env, info->uptime_ns / 10000000u, 2);
-    put(t, env, " ", 1);
-    put_fixed(t, env, info->idle_ns / 10000000u, 2);
-    put(t, env, "\n", 1);
-}
-
-/* mountinfo (Linux's proc(5) format) or mounts (fstab's). */
-static int gen_mounts(struct proc_text *t, struct proc_fs *p, bool mountinfo)
-{
-    const struct vfs_env *env = p->fs.env;
-    struct vfs_mount_info mi;
-    char *path = vfs_zalloc(env, PATH_MAX);
-    unsigned i;
-    int rc = 0;
-    if (!path)
-        return -ENOMEM;
-    for (i = 0;; i++) {
-        rc = vfs_mount_get(p->fs.vfs, i, &mi, path, PATH_MAX);
-        if (rc <= 0)
-            break;
-        if (mountinfo) {
-            put_num(t, env, mi.id, 0);
-            put(t, env, " ", 1);
-            put_num(t, env, mi.parent, 0);
-            put(t, env, " ", 1);
-            put_num(t, env, LINUX_MAJOR(mi.dev), 0);
-            put(t, env, ":", 1);
-            put_num(t, env, LINUX_MINOR(mi.dev), 0);
-            put_str(t, env, " / ");
-            put_escaped(t, env, path);
-            put_str(t, env, mi.rdonly ? " ro - " : " rw - ");
-            put_str(t, env, mi.type);
-            put(t, env, " ", 1);
-            put_str(t, env, mi.type);
-            put_str(t, env, mi.rdonly ? " ro\n" : " rw\n");
-        } else {
-            put_str(t, env, mi.type);
-            put(t, env, " ", 1);
-            put_escaped(t, env, path);
-            put(t, env, " ", 1);
-            put_str(t, env, mi.type);
-            put_str(t, env, mi.rdonly ? " ro 0 0\n" : " rw 0 0\n");
-        }
-    }
-    vfs_free(env, path, PATH_MAX);
-    return rc;
-}
-
-/* The peer's fields for pid (the host's view; without vfs_env.peer, what the process
- * says of itself). 0, -ENOENT or -errno. */
-static int peer_info(const struct vfs_env *env, int32_t pid, const struct vfs_process *self,
-                     struct vfs_peer *peer)
-{
-    int rc;
-    if (env->peer) {
-        rc = env->peer(env->ctx, pid, peer);
-        return rc == -ESRCH ? -ENOENT : rc;
-    }
-    if (pid != self->pid)
-        return -ENOENT;
-    peer->ppid = self->ppid;
-    peer->tpgid = -1;
-    peer->state = 'R';
-    return 0;
-}
-
-/* The command name: the peer's, else the program file's name (15 bytes at most). With
- * escape (status's Name line), newline, tab and backslash are written as "\n", "\t"
- * and "\\", as Linux does there, so that a name cannot make a line of its own. */
-static void put_comm(struct proc_text *t, const struct vfs_env *env, const struct vfs_peer *peer,
-                     const struct vfs_process *self, bool is_self_pid, bool escape)
-{
-    const char *name = peer->comm, *q;
-    size_t n, i;
-    if (peer->comm[0] || !is_self_pid) {
-        q = memchr(peer->comm, '\0', sizeof peer->comm - 1);
-        n = q ? (size_t)(q - name) : sizeof peer->comm - 1;
-    } else {
-        name = self->exe;
-        for (q = self->exe; q < self->exe + sizeof self->exe && *q; q++)
-            if (*q == '/')
-                name = q + 1;
-        n = (size_t)(q - name);
-        n = n < 15 ? n : 15;
-    }
-    for (i = 0; i < n; i++) {
-        char c = name[i];
-        if (escape && (c == '\n' || c == '\t' || c == '\\')) {
-            char esc[2] = {'\\', c == '\n' ? 'n' : c == '\t' ? 't' : '\\'};
-            put(t, env, esc, 2);
-        } else {
-            put(t, env, &name[i], 1);
-        }
-    }
-}
-
-static void put_int(struct proc_text *t, const struct vfs_env *env, int64_t v)
-{
-    if (v < 0) {
-        put(t, env, "-", 1);
-        put_num(t, env, (uint64_t)-v, 0);
-    } else {
-        put_num(t, env, (uint64_t)v, 0);
-    }
-}
-
-/* ns to clock ticks (USER_HZ 100), as stat's time fields count */
-#define TICKS(ns) ((ns) / 10000000u)
-
-static const char *state_name(char state)
-{
-    switch (state) {
-    case 'R':
-        return "R (running)";
-    case 'T':
-        return "T (stopped)";
-    case 'Z':
-        return "Z (zombie)";
-    default:
-        return "S (sleeping)";
-    }
-}
-
-/* /proc/PID/stat: Linux's 52 fields (proc(5)); what is not known here is 0, as Linux
- * shows it for a process one may not trace (addresses) or for what capix has not
- * (faults, signals as bitmaps, wchan). */
-static void gen_stat(struct proc_text *t, const struct vfs_env *env, int32_t pid,
-                     const struct vfs_peer *peer, const struct vfs_process *self, bool me)
-{
-    uint64_t user = peer->cpu_ns > peer->sys_ns ? peer->cpu_ns - peer->sys_ns : 0;
-    char state[2] = {peer->state ? peer->state : 'S', ' '};
-    size_t i;
-    put_int(t, env, pid);
-    put_str(t, env, " (");
-    put_comm(t, env, peer, self, me, false);
-    put_str(t, env, ") ");
-    put(t, env, state, 2);
-    put_int(t, env, peer->ppid);
-    put(t, env, " ", 1);
-    put_int(t, env, peer->pgid);
-    put(t, env, " ", 1);
-    put_int(t, env, peer->sid);
-    put(t, env, " ", 1);
-    put_int(t, env, peer->tty_nr);
-    put(t, env, " ", 1);
-    put_int(t, env, peer->tpgid);
-    /* flags minflt cminflt majflt cmajflt */
-    put_str(t, env, " 0 0 0 0 0 ");
-    put_num(t, env, TICKS(user), 0);
-    put(t, env, " ", 1);
-    put_num(t, env, TICKS(peer->sys_ns), 0);
-    /* cutime cstime priority nice num_threads itrealvalue */
-    put_str(t, env, " 0 0 20 0 1 0 ");
-    put_num(t, env, TICKS(peer->start_ns), 0);
-    /* vsize rss rsslim (RLIM_INFINITY) */
-    put_str(t, env, " 0 0 18446744073709551615");
-    /* startcode endcode startstack kstkesp kstkeip signal blocked sigignore sigcatch
-     * wchan nswap cnswap */
-    for (i = 0; i < 12; i++)
-        put_str(t, env, " 0");
-    /* exit_signal (SIGCHLD) processor rt_priority policy delayacct_blkio_ticks
-     * guest_time cguest_time start_data end_data start_brk arg_start arg_end env_start
-     * env_end exit_code */
-    put_str(t, env, " 17");
-    for (i = 0; i < 14; i++)
-        put_str(t, env, " 0");
-    put(t, env, "\n", 1);
-}
-
-/* /proc/PID/status: the lines procps and others read, in Linux's order; the signal
- * masks and memory figures are left out (not known for another process). */
-static void gen_status(struct proc_text *t, struct proc_fs *p, int32_t pid,
-                       const struct vfs_peer *peer, const struct vfs_process *self, bool me)
-{
-    const struct vfs_env *env = p->fs.env;
-    uint32_t uid[4], gid[4];
-    int k;
-    vfs_get_ids(p->fs.vfs, &uid[0], &gid[0]);
-    for (k = 1; k < 4; k++)
-        uid[k] = uid[0], gid[k] = gid[0];
-    if (peer->has_ids) { /* the launcher's: the process's own four of each */
-        memcpy(uid, peer->uid, sizeof(uid));
-        memcpy(gid, peer->gid, sizeof(gid));
-    }
-    put_str(t, env, "Name:\t");
-    put_comm(t, env, peer, self, me, true);
-    put_str(t, env, "\nState:\t");
-    put_str(t, env, state_name(peer->state));
-    put_str(t, env, "\nTgid:\t");
-    put_int(t, env, pid);
-    put_str(t, env, "\nNgid:\t0\nPid:\t");
-    put_int(t, env, pid);
-    put_str(t, env, "\nPPid:\t");
-    put_int(t, env, peer->ppid);
-    put_str(t, env, "\nTracerPid:\t0\nUid:");
-    for (k = 0; k < 4; k++) {
-        put(t, env, "\t", 1);
-        put_num(t, env, uid[k], 0);
-    }
-    put_str(t, env, "\nGid:");
-    for (k = 0; k < 4; k++) {
-        put(t, env, "\t", 1);
-        put_num(t, env, gid[k], 0);
-    }
-    put_str(t, env, "\nGroups:\t\nNStgid:\t");
-    put_int(t, env, pid);
-    put_str(t, env, "\nNSpid:\t");
-    put_int(t, env, pid);
-    put_str(t, env, "\nNSpgid:\t");
-    put_int(t, env, peer->pgid);
-    put_str(t, env, "\nNSsid:\t");
-    put_int(t, env, peer->sid);
-    put_str(t, env, "\nThreads:\t1\n");
-}
-
-/* /proc/loadavg: capix keeps no load average (0.00); running/total and the last pid
- * are the sandbox's. */
-static int gen_loadavg(struct proc_text *t, const struct vfs_env *env)
-{
-    int32_t pid = 0, last = 0, count = 0;
-    int rc;
-    while ((rc = next_pid(env, pid + 1, &pid)) > 0)
-        last = pid, count++;
-    if (rc < 0)
-        return rc;
-    put_str(t, env, "0.00 0.00 0.00 1/");
-    put_num(t, env, (uint64_t)count, 0);
-    put(t, env, " ", 1);
-    put_num(t, env, (uint64_t)last, 0);
-    put(t, env, "\n", 1);
-    return 0;
-}
-
-/* /proc/stat: one CPU; its user and system time are the sandbox's live processes',
- * idle the rest of the uptime; btime from the wall clock and the uptime. */
-static int gen_stat_all(struct proc_text *t, const struct vfs_env *env,
-                        const struct vfs_process *self)
-{
-    struct vfs_peer *peer = vfs_zalloc(env, sizeof *peer);
-    uint64_t user = 0, sys = 0, idle, up = TICKS(self->uptime_ns);
-    int32_t pid = 0, running = 0, last = 0;
-    struct linux_timespec now = vfs_now(env);
-    int rc, line, i;
-    if (!peer)
-        return -ENOMEM;
-    while ((rc = next_pid(env, pid + 1, &pid)) > 0) {
-        last = pid;
-        memset(peer, 0, sizeof *peer);
-        if (peer_info(env, pid, self, peer) < 0)
-            continue; /* gone meanwhile */
-        user += TICKS(peer->cpu_ns > peer->sys_ns ? peer->cpu_ns - peer->sys_ns : 0);
-        sys += TICKS(peer->sys_ns);
-        running += peer->state == 'R';
-    }
-    vfs_free(env, peer, sizeof *peer);
-    if (rc < 0)
-        return rc;
-    idle = up > user + sys ? up - user - sys : 0;
-    for (line = 0; line < 2; line++) {
-        put_str(t, env, line ? "cpu0 " : "cpu  ");
-        put_num(t, env, user, 0);
-        put_str(t, env, " 0 ");
-        put_num(t, env, sys, 0);
-        put(t, env, " ", 1);
-        put_num(t, env, idle, 0);
-        for (i = 0; i < 6; i++)
-            put_str(t, env, " 0");
-        put(t, env, "\n", 1);
-    }
-    put_str(t, env, "intr 0\nctxt 0\nbtime ");
-    put_num(t, env,
-            (uint64_t)now.tv_sec > self->uptime_ns / 1000000000u
-                ? (uint64_t)now.tv_sec - self->uptime_ns / 1000000000u
-                : 0,
-            0);
-    put_str(t, env, "\nprocesses ");
-    put_num(t, env, (uint64_t)last, 0);
-    put_str(t, env, "\nprocs_running ");
-    put_num(t, env, (uint64_t)(running ? running : 1), 0);
-    put_str(t, env, "\nprocs_blocked 0\n");
-    return 0;
-}
-
-/* /proc/filesystems: the types mounted in this vfs, once each, all "nodev" (none
- * needs a block device of the process's own). */
-static int gen_filesystems(struct proc_text *t, struct proc_fs *p)
-{
-    const struct vfs_env *env = p->fs.env;
-    struct vfs_mount_info mi;
-    const char *seen[32];
-    unsigned i, k, nseen = 0;
-    char *path = vfs_zalloc(env, PATH_MAX);
-    int rc = 0;
-    bool dup;
-    if (!path)
-        return -ENOMEM;
-    for (i = 0;; i++) {
-        rc = vfs_mount_get(p->fs.vfs, i, &mi, path, PATH_MAX);
-        if (rc <= 0)
-            break;
-        dup = false;
-        for (k = 0; k < nseen; k++)
-            dup |= strcmp(seen[k], mi.type) == 0;
-        if (dup)
-            continue;
-        if (nseen < NENTRIES(seen))
-            seen[nseen++] = mi.type;
-        put_str(t, env, "nodev\t");
-        put_str(t, env, mi.type);
-        put(t, env, "\n", 1);
-    }
-    vfs_free(env, path, PATH_MAX);
-    return rc;
-}
-
-static int generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
-{
-    const struct vfs_env *env = p->fs.env;
-    struct vfs_process *info;
-    struct vfs_peer *peer = NULL;
-    bool me = false;
-    int rc;
-    if (n->kind == PROC_FILESYSTEMS)
-        return gen_filesystems(t, p);
-    if (n->kind >= PROC_PID) {
-        rc = is_self(env, n);
-        if (rc < 0)
-            return rc;
-        me = rc == 1;
-    }
-    if (n->kind == PROC_MOUNTINFO || n->kind == PROC_MOUNTS)
-        return me ? gen_mounts(t, p, n->kind == PROC_MOUNTINFO) : -EACCES;
-    if (n->kind == PROC_ENVIRON && !me)
-        return -EACCES; /* only a process's own runtime holds its environment */
-    info = vfs_zalloc(env, sizeof *info);
-    if (!info)
-        return -ENOMEM;
-    rc = proc_info(env, info);
-    if (rc < 0)
-        goto out;
-    if (n->kind >= PROC_PID) {
-        peer = vfs_zalloc(env, sizeof *peer);
-        rc = peer ? peer_info(env, n->pid, info, peer) : -ENOMEM;
-        if (rc < 0)
-            goto out;
-    }
-    switch (n->kind) {
-    case PROC_MEMINFO:
-        gen_meminfo(t, env, info);
-        break;
-    case PROC_CPUINFO:
-        gen_cpuinfo(t, env, info);
-        break;
-    case PROC_UPTIME:
-        gen_uptime(t, env, info);
-        break;
-    case PROC_LOADAVG:
-        rc = gen_loadavg(t, env);
-        break;
-    case PROC_STAT_ALL:
-        rc = gen_stat_all(t, env, info);
-        break;
-    case PROC_PID_MAX:
-        put_num(t, env, PROC_PID_MAX_VALUE, 0);
-        put(t, env, "\n", 1);
-        break;
-    case PROC_HOSTNAME:
-        put_str(t, env, "capix\n");
-        break;
-    case PROC_OSTYPE:
-        put_str(t, env, "Linux\n");
-        break;
-    case PROC_OSRELEASE:
-        put_str(t, env, "6.1.0-capix\n");
-        break;
-    case PROC_CMDLINE:
-        if (peer->state == 'Z')
-            break; /* a zombie has no memory: empty, as on Linux */
-        if (me && info->cmdline && info->cmdline_len)
-            put(t, env, info->cmdline, info->cmdline_len);
-        else if (!me)
-            put(t, env, peer->cmdline,
-                peer->cmdline_len < sizeof peer->cmdline ? peer->cmdline_len
-                                                         : sizeof peer->cmdline);
-        break;
-    case PROC_ENVIRON:
-        if (peer->state != 'Z' && info->environ && info->environ_len)
-            put(t, env, info->environ, info->environ_len);
-        break;
-    case PROC_COMM:
-        put_comm(t, env, peer, info, me, false);
-        put(t, env, "\n", 1);
-        break;
-    case PROC_STAT:
-        gen_stat(t, env, n->pid, peer, info, me);
-        break;
-    case PROC_STATUS:
-        gen_status(t, p, n->pid, peer, info, me);
-        break;
-    default:
-        break;
-    }
-out:
-    if (peer)
-        vfs_free(env, peer, sizeof *peer);
-    vfs_free(env, info, sizeof *info);
-    return rc;
-}
-
-static void text_free(const struct vfs_env *env, struct proc_text *t)
-{
-    vfs_free(env, t->data, t->cap);
-    vfs_free(env, t, sizeof *t);
-}
-
 static int proc_open(struct vfs_file *f)
 {
     struct proc_fs *p = pfs_of(f->node->fs);
@@ -1163,11 +552,11 @@ static int proc_open(struct vfs_file *f)
     t = vfs_zalloc(env, sizeof *t);
     if (!t)
         return -ENOMEM;
-    rc = generate(p, pnode_of(f->node), t);
+    rc = proc_generate(p, pnode_of(f->node), t);
     if (rc == 0 && t->nomem)
         rc = -ENOMEM;
     if (rc < 0) {
-        text_free(env, t);
+        proc_text_free(env, t);
         return rc;
     }
     f->priv = t;
@@ -1177,7 +566,7 @@ static int proc_open(struct vfs_file *f)
 static void proc_close(struct vfs_file *f)
 {
     if (f->priv)
-        text_free(f->node->fs->env, f->priv);
+        proc_text_free(f->node->fs->env, f->priv);
 }
 
 static int64_t proc_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)

@@ -21,63 +21,14 @@
  * Accounting: every allocation is charged to the instance; with size=N set, charges
  * beyond N fail with ENOSPC (also when the allocator itself is out of memory).
  *
- * Import (from=ARCHIVE): at mount the tree is filled with a copy of a tar archive
- * (a boot module read with lib/tar), member by member as extraction would make it;
- * afterwards the archive is not needed.
+ * Import (from=ARCHIVE): at mount the tree is filled with a copy of a tar archive by
+ * ram_import.c; ram.h is what the two files share.
  */
 #include <capix/config.h>
-#include <capix/tar.h>
 #include <string.h>
 #include <vfs/plugin.h>
 #include <vfs_plugins.h>
-
-#define RAM_MAX_FILE (1ull << 40) /* largest file: 1 TiB (EFBIG beyond) */
-#define RAM_FIRST_POS                                                                              \
-    (1ull << 55)              /* counting down; positions stay >= 2 (and below 2^56:               \
-                                a composition marks its backing's positions above) */
-#define RAM_SHORT_SYMLINK 128 /* tmpfs keeps shorter link text inline: no blocks */
-
-struct ram_node;
-
-struct ram_dirent {
-    struct ram_dirent *next, *prev; /* the directory's entries in position order */
-    struct ram_dirent *hnext;       /* the next entry in the same hash bucket */
-    struct ram_node *node;
-    uint64_t pos;
-    uint32_t hash;
-    size_t len;
-    char name[]; /* NUL-terminated */
-};
-
-struct ram_node {
-    struct vfs_node vn;
-    struct ram_node *all_next, *all_prev; /* the instance's list of nodes */
-    uint32_t mode, uid, gid;
-    uint64_t nlink, rdev;
-    struct linux_timespec atime, mtime, ctime;
-    /* regular files */
-    char *data;
-    uint64_t size, cap;
-    /* directories */
-    struct ram_dirent *first, *last, *hint; /* hint: the entry readdir returned last */
-    struct ram_dirent **buckets;            /* hash index by name, once there are many */
-    uint32_t nbuckets;                      /* 0 or a power of two */
-    uint64_t next_pos, nentries;
-    struct ram_node *parent; /* NULL for the root */
-    bool holds_parent;       /* removed while in use: keeps a reference on parent */
-    /* symlinks */
-    char *target;
-    size_t target_len;
-};
-
-struct ram_fs {
-    struct vfs_fs fs;
-    struct ram_node *nodes;
-    struct ram_node root_storage;
-    uint64_t next_ino, nnodes;
-    uint64_t limit, used; /* bytes; limit 0: none */
-    bool unmounting;
-};
+#include "ram.h"
 
 static struct ram_fs *ram_of(struct vfs_fs *fs)
 {
@@ -95,7 +46,7 @@ static const struct vfs_env *env_of(struct ram_fs *r)
 }
 
 /* Allocates size bytes charged to r, or NULL (over the limit or out of memory). */
-static void *ram_alloc(struct ram_fs *r, size_t size)
+void *ram_alloc(struct ram_fs *r, size_t size)
 {
     void *p;
     if (r->limit && (size > r->limit || r->used > r->limit - size))
@@ -124,7 +75,7 @@ static void touch_dir(struct ram_fs *r, struct ram_node *d)
     d->mtime = d->ctime = now(r);
 }
 
-static struct ram_node *node_new(struct ram_fs *r, uint32_t mode)
+struct ram_node *ram_node_new(struct ram_fs *r, uint32_t mode)
 {
     struct ram_node *n = ram_alloc(r, sizeof *n);
     if (!n)
@@ -170,7 +121,7 @@ static struct ram_node *node_free_one(struct ram_fs *r, struct ram_node *n)
 
 /* Frees n, and then each removed ancestor that only n's line kept alive (a loop, not
  * recursion: such a chain can be as deep as a path is long). */
-static void node_free(struct ram_fs *r, struct ram_node *n)
+void ram_node_free(struct ram_fs *r, struct ram_node *n)
 {
     while (n) {
         struct ram_node *parent = node_free_one(r, n);
@@ -181,10 +132,10 @@ static void node_free(struct ram_fs *r, struct ram_node *n)
 }
 
 /* Frees n if nothing refers to it any more. */
-static void maybe_free(struct ram_fs *r, struct ram_node *n)
+void ram_maybe_free(struct ram_fs *r, struct ram_node *n)
 {
     if (n->nlink == 0 && n->vn.refs == 0)
-        node_free(r, n);
+        ram_node_free(r, n);
 }
 
 /* FNV-1a over the name. */
@@ -196,7 +147,7 @@ static uint32_t name_hash(const char *name, size_t len)
     return h;
 }
 
-static struct ram_dirent *find(struct ram_node *d, const char *name, size_t len)
+struct ram_dirent *ram_find(struct ram_node *d, const char *name, size_t len)
 {
     struct ram_dirent *e;
     if (d->nbuckets) {
@@ -234,8 +185,8 @@ static void grow_index(struct ram_fs *r, struct ram_node *d)
     d->nbuckets = n;
 }
 
-static struct ram_dirent *entry_new(struct ram_fs *r, struct ram_node *d, const char *name,
-                                    size_t len, struct ram_node *n)
+struct ram_dirent *ram_entry_new(struct ram_fs *r, struct ram_node *d, const char *name, size_t len,
+                                 struct ram_node *n)
 {
     struct ram_dirent *e = ram_alloc(r, sizeof *e + len + 1);
     if (!e)
@@ -289,7 +240,7 @@ static void entry_remove(struct ram_fs *r, struct ram_node *d, struct ram_dirent
  * directory still in use (a working directory) keeps its parent alive, so that ".."
  * still leads somewhere, as on Linux.
  */
-static void drop_link(struct ram_fs *r, struct ram_node *dir, struct ram_node *n)
+void ram_drop_link(struct ram_fs *r, struct ram_node *dir, struct ram_node *n)
 {
     if (S_ISDIR(n->mode)) {
         n->nlink = 0;
@@ -315,7 +266,7 @@ static int ram_lookup(struct vfs_node *dn, const char *name, size_t len, struct 
         struct ram_fs *r = ram_of(dn->fs);
         n = d == &r->root_storage ? d : d->parent;
     } else {
-        e = find(d, name, len);
+        e = ram_find(d, name, len);
         if (!e)
             return -ENOENT;
         n = e->node;
@@ -349,9 +300,9 @@ static int ram_create(struct vfs_node *dn, const char *name, size_t len,
     struct ram_node *d = node_of(dn), *n;
     if (d->nlink == 0)
         return -ENOENT;
-    if (find(d, name, len))
+    if (ram_find(d, name, len))
         return -EEXIST;
-    n = node_new(r, a->mode);
+    n = ram_node_new(r, a->mode);
     if (!n)
         return -ENOSPC;
     n->uid = a->uid;
@@ -360,7 +311,7 @@ static int ram_create(struct vfs_node *dn, const char *name, size_t len,
     if (S_ISLNK(a->mode)) {
         n->target = ram_alloc(r, a->target_len + 1);
         if (!n->target) {
-            node_free(r, n);
+            ram_node_free(r, n);
             return -ENOSPC;
         }
         memcpy(n->target, a->target, a->target_len);
@@ -368,8 +319,8 @@ static int ram_create(struct vfs_node *dn, const char *name, size_t len,
         n->target_len = a->target_len;
         n->size = a->target_len;
     }
-    if (!entry_new(r, d, name, len, n)) {
-        node_free(r, n);
+    if (!ram_entry_new(r, d, name, len, n)) {
+        ram_node_free(r, n);
         return -ENOSPC;
     }
     if (S_ISDIR(a->mode)) {
@@ -391,9 +342,9 @@ static int ram_link(struct vfs_node *dn, const char *name, size_t len, struct vf
     struct ram_node *d = node_of(dn), *n = node_of(target);
     if (d->nlink == 0)
         return -ENOENT;
-    if (find(d, name, len))
+    if (ram_find(d, name, len))
         return -EEXIST;
-    if (!entry_new(r, d, name, len, n))
+    if (!ram_entry_new(r, d, name, len, n))
         return -ENOSPC;
     n->nlink++;
     n->ctime = now(r);
@@ -405,15 +356,15 @@ static int ram_unlink(struct vfs_node *dn, const char *name, size_t len, struct 
 {
     struct ram_fs *r = ram_of(dn->fs);
     struct ram_node *d = node_of(dn), *n = node_of(victim);
-    struct ram_dirent *e = find(d, name, len);
+    struct ram_dirent *e = ram_find(d, name, len);
     if (!e || e->node != n)
         return -ENOENT;
     if (S_ISDIR(n->mode) && n->nentries)
         return -ENOTEMPTY;
     entry_remove(r, d, e);
-    drop_link(r, d, n);
+    ram_drop_link(r, d, n);
     touch_dir(r, d);
-    maybe_free(r, n);
+    ram_maybe_free(r, n);
     return 0;
 }
 
@@ -432,7 +383,7 @@ static int ram_rename(struct vfs_node *odn, const char *oname, size_t olen, stru
 {
     struct ram_fs *r = ram_of(odn->fs);
     struct ram_node *od = node_of(odn), *nd = node_of(ndn), *m, *victim;
-    struct ram_dirent *oe = find(od, oname, olen), *ne = find(nd, nname, nlen);
+    struct ram_dirent *oe = ram_find(od, oname, olen), *ne = ram_find(nd, nname, nlen);
     struct linux_timespec t = now(r);
     if (!oe)
         return -ENOENT;
@@ -455,10 +406,10 @@ static int ram_rename(struct vfs_node *odn, const char *oname, size_t olen, stru
         ne->node = m;
         entry_remove(r, od, oe);
         reparent(m, od, nd);
-        drop_link(r, nd, victim);
-        maybe_free(r, victim);
+        ram_drop_link(r, nd, victim);
+        ram_maybe_free(r, victim);
     } else {
-        if (!entry_new(r, nd, nname, nlen, m))
+        if (!ram_entry_new(r, nd, nname, nlen, m))
             return -ENOSPC;
         entry_remove(r, od, oe);
         reparent(m, od, nd);
@@ -502,7 +453,7 @@ static int ram_getattr(struct vfs_node *nn, struct linux_stat *st)
 }
 
 /* Makes room for need bytes of file data (need <= RAM_MAX_FILE). */
-static int reserve(struct ram_fs *r, struct ram_node *n, uint64_t need)
+int ram_reserve(struct ram_fs *r, struct ram_node *n, uint64_t need)
 {
     uint64_t cap = n->cap ? n->cap : 64;
     char *p;
@@ -535,7 +486,7 @@ static int resize(struct ram_fs *r, struct ram_node *n, uint64_t size)
         n->data = NULL;
         n->cap = 0;
     } else if (size > n->size) {
-        rc = reserve(r, n, size);
+        rc = ram_reserve(r, n, size);
         if (rc < 0)
             return rc;
         memset(n->data + n->size, 0, (size_t)(size - n->size));
@@ -592,7 +543,7 @@ static int ram_statfs(struct vfs_fs *fs, struct linux_statfs *st)
 
 static void ram_release(struct vfs_node *nn)
 {
-    maybe_free(ram_of(nn->fs), node_of(nn));
+    ram_maybe_free(ram_of(nn->fs), node_of(nn));
 }
 
 static void ram_unmount(struct vfs_fs *fs)
@@ -601,7 +552,7 @@ static void ram_unmount(struct vfs_fs *fs)
     const struct vfs_env *env = fs->env;
     r->unmounting = true;
     while (r->nodes)
-        node_free(r, r->nodes);
+        ram_node_free(r, r->nodes);
     vfs_free(env, r, sizeof *r);
 }
 
@@ -644,7 +595,7 @@ static int64_t ram_write(struct vfs_file *f, const void *buf, size_t len, uint64
         return -EFBIG;
     if (len > RAM_MAX_FILE - at)
         len = (size_t)(RAM_MAX_FILE - at);
-    rc = reserve(r, n, at + len);
+    rc = ram_reserve(r, n, at + len);
     if (rc < 0)
         return rc;
     if (at > n->size)
@@ -729,249 +680,6 @@ static const struct vfs_fs_ops ram_ops = {
     .fcntl = ram_fcntl,
 };
 
-/* ---- import of a tar archive (from=ARCHIVE) ---- */
-
-/* The next path component of *p (skipping slashes and "." components): sets *c and
- * *len and returns true, or returns false at the end. */
-static bool next_component(const char **p, const char **c, size_t *len)
-{
-    for (;;) {
-        const char *s = *p;
-        while (*s == '/')
-            s++;
-        if (!*s)
-            return false;
-        *c = s;
-        while (*s && *s != '/')
-            s++;
-        *len = (size_t)(s - *c);
-        *p = s;
-        if (!(*len == 1 && (*c)[0] == '.'))
-            return true;
-    }
-}
-
-/* True if path has a ".." component or one longer than NAME_MAX. */
-static bool bad_path(const char *path)
-{
-    const char *c;
-    size_t len;
-    while (next_component(&path, &c, &len))
-        if (len > NAME_MAX || (len == 2 && c[0] == '.' && c[1] == '.'))
-            return true;
-    return false;
-}
-
-/* Puts n (a new node) under name in d, replacing what is there (a non-directory or an
- * empty directory; the caller has checked). */
-static int import_place(struct ram_fs *r, struct ram_node *d, const char *name, size_t len,
-                        struct ram_node *n)
-{
-    struct ram_dirent *e = find(d, name, len);
-    if (e) {
-        struct ram_node *old = e->node;
-        e->node = n;
-        drop_link(r, d, old);
-        maybe_free(r, old);
-    } else if (!entry_new(r, d, name, len, n)) {
-        return -ENOSPC;
-    }
-    if (S_ISDIR(n->mode)) {
-        n->nlink = 2;
-        n->parent = d;
-        d->nlink++;
-    } else {
-        n->nlink++;
-    }
-    return 0;
-}
-
-/* The directory name in d, made (0755, root) if missing or if a non-directory is in the
- * way; NULL when out of space. */
-static struct ram_node *import_dir(struct ram_fs *r, struct ram_node *d, const char *name,
-                                   size_t len)
-{
-    struct ram_dirent *e = find(d, name, len);
-    struct ram_node *n;
-    if (e && S_ISDIR(e->node->mode))
-        return e->node;
-    n = node_new(r, S_IFDIR | 0755);
-    if (!n)
-        return NULL;
-    if (import_place(r, d, name, len, n) < 0) {
-        node_free(r, n);
-        return NULL;
-    }
-    return n;
-}
-
-/* The node at path (an earlier member, for hard links), or NULL. */
-static struct ram_node *import_find(struct ram_fs *r, const char *path)
-{
-    struct ram_node *n = &r->root_storage;
-    const char *c;
-    size_t len;
-    while (next_component(&path, &c, &len)) {
-        struct ram_dirent *e;
-        if (!S_ISDIR(n->mode) || (len == 2 && c[0] == '.' && c[1] == '.'))
-            return NULL;
-        e = find(n, c, len);
-        if (!e)
-            return NULL;
-        n = e->node;
-    }
-    return n;
-}
-
-static void import_attrs(struct ram_node *n, const struct tar_entry *e)
-{
-    n->mode = (n->mode & S_IFMT) | (e->mode & 07777);
-    n->uid = (uint32_t)e->uid;
-    n->gid = (uint32_t)e->gid;
-    n->mtime.tv_sec = n->atime.tv_sec = e->mtime;
-    n->mtime.tv_nsec = n->atime.tv_nsec = 0;
-}
-
-/* Adds one archive member; 0 (also for members skipped with a log line) or -ENOSPC. */
-static int import_member(struct ram_fs *r, const struct tar_entry *e)
-{
-    const struct vfs_env *env = env_of(r);
-    struct ram_node *d = &r->root_storage, *n, *target = NULL;
-    struct ram_dirent *old;
-    const char *p = e->name, *c, *name = NULL;
-    size_t len, name_len = 0;
-    uint32_t type;
-    switch (e->type) {
-    case TAR_FILE:
-        type = S_IFREG;
-        break;
-    case TAR_DIR:
-        type = S_IFDIR;
-        break;
-    case TAR_SYMLINK:
-        type = S_IFLNK;
-        break;
-    case TAR_HARDLINK:
-        type = 0;
-        break;
-    default:
-        type = e->typeflag == '3'   ? S_IFCHR
-               : e->typeflag == '4' ? S_IFBLK
-               : e->typeflag == '6' ? S_IFIFO
-                                    : 0;
-        if (!type) {
-            vfs_log(env, "ram: import: skipping '%s' of unknown type '%c'", e->name, e->typeflag);
-            return 0;
-        }
-    }
-    if (bad_path(e->name)) {
-        vfs_log(env, "ram: import: skipping '%s': '..' or a name that is too long", e->name);
-        return 0;
-    }
-    while (next_component(&p, &c, &len)) {
-        if (name) {
-            d = import_dir(r, d, name, name_len);
-            if (!d)
-                return -ENOSPC;
-        }
-        name = c;
-        name_len = len;
-    }
-    if (!name) {
-        /* the archive's "./": the root's own attributes */
-        if (type == S_IFDIR)
-            import_attrs(&r->root_storage, e);
-        return 0;
-    }
-    old = find(d, name, name_len);
-    if (old && S_ISDIR(old->node->mode)) {
-        if (type == S_IFDIR) {
-            import_attrs(old->node, e); /* made before its own member */
-            return 0;
-        }
-        if (old->node->nentries) {
-            vfs_log(env, "ram: import: skipping '%s': a directory of that name is not empty",
-                    e->name);
-            return 0;
-        }
-    }
-    if (e->type == TAR_HARDLINK) {
-        target = import_find(r, e->link_name);
-        if (!target || S_ISDIR(target->mode)) {
-            vfs_log(env, "ram: import: skipping hard link '%s' to '%s': %s", e->name, e->link_name,
-                    target ? "a directory" : "no such member before it");
-            return 0;
-        }
-        if (old && old->node == target)
-            return 0; /* a link to itself */
-        return import_place(r, d, name, name_len, target);
-    }
-    n = node_new(r, type);
-    if (!n)
-        return -ENOSPC;
-    import_attrs(n, e);
-    if (type == S_IFREG && e->size) {
-        if (e->size > RAM_MAX_FILE || reserve(r, n, e->size) < 0) {
-            node_free(r, n);
-            return -ENOSPC;
-        }
-        memcpy(n->data, e->data, (size_t)e->size);
-        n->size = e->size;
-    } else if (type == S_IFLNK) {
-        n->target_len = strlen(e->link_name);
-        n->target = ram_alloc(r, n->target_len + 1);
-        if (!n->target) {
-            node_free(r, n);
-            return -ENOSPC;
-        }
-        memcpy(n->target, e->link_name, n->target_len + 1);
-        n->size = n->target_len;
-    }
-    if (import_place(r, d, name, name_len, n) < 0) {
-        node_free(r, n);
-        return -ENOSPC;
-    }
-    return 0;
-}
-
-/* Fills r from the archive named by the from= value. */
-static int import_archive(const struct vfs_mount_args *a, struct ram_fs *r,
-                          const struct cfg_value *from)
-{
-    const struct vfs_env *env = a->env;
-    struct tar_entry *e;
-    struct tar_iter it;
-    const void *archive;
-    size_t len = 0;
-    int rc;
-    archive = env->module ? env->module(env->ctx, from->text, &len) : NULL;
-    if (!archive)
-        return vfs_config_error(a->err, a->cfg, from, "ram: there is no boot module called '%s'",
-                                from->text);
-    e = vfs_zalloc(env, sizeof *e);
-    if (!e)
-        return -ENOMEM;
-    tar_iter_init(&it, archive, len);
-    while ((rc = tar_next(&it, e)) == 1) {
-        rc = import_member(r, e);
-        if (rc < 0)
-            break;
-    }
-    vfs_free(env, e, sizeof *e);
-    if (rc == -ENOSPC) {
-        if (!r->limit)
-            return -ENOMEM;
-        return vfs_config_error(a->err, a->cfg, cfg_prop_value(a->cfg, "size"),
-                                "ram: the archive '%s' does not fit in size=%s", from->text,
-                                cfg_prop(a->cfg, "size"));
-    }
-    if (rc < 0)
-        return vfs_config_error(a->err, a->cfg, from,
-                                "ram: '%s' is not a valid archive: %s (at offset %zu)", from->text,
-                                tar_strerror(rc), it.pos);
-    return 0;
-}
-
 static int ram_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
 {
     const struct cfg_node *n = a->cfg;
@@ -1027,7 +735,7 @@ static int ram_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
     r->nnodes = 1;
     r->fs.root = &root->vn;
     if (from) {
-        rc = import_archive(a, r, from);
+        rc = ram_import_archive(a, r, from);
         if (rc < 0) {
             ram_unmount(&r->fs);
             return rc;

@@ -16,6 +16,30 @@
 #include <vfs/plugin.h>
 #include <vfs_plugins.h>
 
+int vfs_tar_type(const struct tar_entry *e, uint32_t *type)
+{
+    switch (e->type) {
+    case TAR_FILE:
+        *type = S_IFREG;
+        return 0;
+    case TAR_DIR:
+        *type = S_IFDIR;
+        return 0;
+    case TAR_SYMLINK:
+        *type = S_IFLNK;
+        return 0;
+    case TAR_HARDLINK:
+        *type = 0;
+        return 0;
+    default:
+        *type = e->typeflag == '3'   ? S_IFCHR
+                : e->typeflag == '4' ? S_IFBLK
+                : e->typeflag == '6' ? S_IFIFO
+                                     : 0;
+        return *type ? 0 : -1;
+    }
+}
+
 struct tar_node;
 
 struct tar_child {
@@ -225,28 +249,9 @@ static int add_member(struct build *b)
     uint32_t type;
     int depth, rc;
 
-    switch (e->type) {
-    case TAR_FILE:
-        type = S_IFREG;
-        break;
-    case TAR_DIR:
-        type = S_IFDIR;
-        break;
-    case TAR_SYMLINK:
-        type = S_IFLNK;
-        break;
-    case TAR_HARDLINK:
-        type = 0;
-        break;
-    default:
-        type = e->typeflag == '3'   ? S_IFCHR
-               : e->typeflag == '4' ? S_IFBLK
-               : e->typeflag == '6' ? S_IFIFO
-                                    : 0;
-        if (!type) {
-            vfs_log(t->fs.env, "tar: skipping '%s' of unknown type '%c'", e->name, e->typeflag);
-            return 0;
-        }
+    if (vfs_tar_type(e, &type) < 0) {
+        vfs_log(t->fs.env, "tar: skipping '%s' of unknown type '%c'", e->name, e->typeflag);
+        return 0;
     }
     depth = split(e->name, b->comp, b->lens, MAX_DEPTH);
     if (depth < 0) {
