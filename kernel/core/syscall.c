@@ -20,7 +20,6 @@ long irq_do_bind(struct irq *irq, struct notif *n, uint64_t bits);
 long irq_do_ack(struct irq *irq);
 long io_access(struct io *io, uint64_t port, uint64_t width, bool out, uint64_t *value);
 void log_put(struct log *l, const char *s, size_t n);
-void cap_move_slot(struct cap *src, struct cap *dst);
 
 #define A0 (f->rdi)
 #define A1 (f->rsi)
@@ -108,7 +107,7 @@ static long sys_cap_info(struct thread *t, struct frame *f)
     f->rsi = c->obj->dead ? CX_T_NONE : c->obj->type;
     f->rdi = c->rights;
     f->rdx = c->badge;
-    f->r10 = (c->flags & CX_CAPF_ORIGINAL) | (c->child ? CX_CAPF_CHILDREN : 0);
+    f->r10 = (c->flags & CX_CAPF_ORIGINAL) | (cap_has_children(c) ? CX_CAPF_CHILDREN : 0);
     return 0;
 }
 
@@ -122,7 +121,7 @@ static long sys_cap_watch(struct thread *t, struct frame *f)
     c->watch = OBJ(nc, notif);
     c->watch_bits = A2;
     kobj_get(&c->watch->obj);
-    if (!c->child) {
+    if (!cap_has_children(c)) {
         struct notif *n = c->watch;
         c->watch = NULL;
         notif_signal_bits(n, A2);

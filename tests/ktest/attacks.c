@@ -3,8 +3,9 @@
  * machine: I/O-port ranges near 2^64 and 2^32, a chain of hundreds of nested domains
  * destroyed in one call (the kernel recursed per level), the nested hypervisor's
  * SYSCALL path entered on purpose with a non-canonical return address, 65,536
- * mappings in one domain (pd_map and pd_copy_as walked every region per mapping), and a
- * server that never answers (CX_TCFG_CALL_TIMEOUT bounds the call).
+ * mappings in one domain (pd_map and pd_copy_as walked every region per mapping), a
+ * server that never answers (CX_TCFG_CALL_TIMEOUT bounds the call), and a derivation
+ * chain of 40,000 copies revoked in one call (the kernel walked the chain per copy).
  * After each, the quota it used and the machine's free frames must be back.
  */
 #include <string.h>
@@ -234,6 +235,103 @@ static void test_heap_fragmentation(void)
     check_frames_back("heap_frames_back", frames0);
 }
 
+/*
+ * Long derivation chains (copies of copies), kept in the capability spaces of helper
+ * domains: revoking the root once walked down to the deepest copy for every deletion
+ * (O(n^2) with interrupts off), and destroying a domain that holds a chain whose
+ * deepest copy has many children once moved those children up one level per slot.
+ */
+#define CHAIN_SLOTS 20000 /* per helper domain; CSPACE_MAX_SLOTS is 28,672 */
+#define CHAIN_DOMAINS 2
+#define CHAIN_LEN (CHAIN_DOMAINS * (CHAIN_SLOTS - 1))
+#define TREE_LEN 10000 /* the chain above the children, and how many children */
+
+/* Extends the chain whose tip is in own slot *tip by one copy, and moves the old tip
+ * (unless it is the root) to slot dslot of domain dpd. */
+static long chain_step(uint64_t root, uint64_t *tip, uint64_t *spare, uint64_t dpd, uint64_t dslot)
+{
+    long err = cx_cap_copy(*tip, CX_SLOT_SELF_PD, *spare, CX_R_ALL, 0);
+    if (!err && *tip != root)
+        err = cx_cap_move(*tip, dpd, dslot);
+    uint64_t t = *tip;
+    *tip = *spare;
+    *spare = t == root ? aslot() : t;
+    return err;
+}
+
+/* How many of slots [1, n) of domain pd still hold a capability (each is deleted). */
+static unsigned slots_in_use(uint64_t pd, unsigned n)
+{
+    unsigned used = 0;
+    for (unsigned s = 1; s < n; s++)
+        if (cx_cap_delete_in(pd, s) != CX_E_EMPTY_SLOT)
+            used++;
+    return used;
+}
+
+static void test_cap_chain(void)
+{
+    uint64_t q = aslot(), ep = aslot(), pds[CHAIN_DOMAINS];
+    uint64_t frames0 = quota_info(CX_SLOT_QUOTA).rdx;
+    long err = cx_quota_create(CX_SLOT_QUOTA, 8ul << 20, q);
+    for (unsigned i = 0; i < CHAIN_DOMAINS && !err; i++)
+        err = cx_pd_create(q, pds[i] = aslot(), CHAIN_SLOTS);
+    if (!err)
+        err = cx_ep_create(q, ep);
+    uint64_t tip = ep, spare = aslot();
+    unsigned n = 0;
+    for (unsigned i = 0; i < CHAIN_DOMAINS; i++)
+        for (unsigned s = 1; s < CHAIN_SLOTS && !err; s++, n++)
+            err = chain_step(ep, &tip, &spare, pds[i], s);
+    /* the last copy stays in this space: CHAIN_LEN copies in all */
+    kt_check("cap_chain_built", !err && n == CHAIN_LEN, "%s after %u copies", cx_strerror(err), n);
+    uint64_t t0 = cx_clock_ns();
+    EXPECT("cap_chain_revoked", cx_cap_revoke(ep), 0);
+    uint64_t ms = (cx_clock_ns() - t0) / 1000000;
+    cx_printf("ktest: a chain of %u copies revoked in %lu ms\n", n, ms);
+    kt_check("cap_chain_revoke_linear", ms < 500, "%lu ms for %u copies", ms, n);
+    unsigned left = cx_raw_cap_info(tip, 0, 0, 0, 0, 0).err != CX_E_EMPTY_SLOT;
+    for (unsigned i = 0; i < CHAIN_DOMAINS; i++)
+        left += slots_in_use(pds[i], CHAIN_SLOTS);
+    struct cx_ret r = cx_raw_cap_info(ep, 0, 0, 0, 0, 0);
+    kt_check("cap_chain_slots_back", left == 0 && r.err == 0 && !(r.r10 & CX_CAPF_CHILDREN),
+             "%u copies left, root %s flags %#lx", left, cx_strerror(r.err), r.r10);
+
+    /* A chain of TREE_LEN copies in domain 0, deepest first in slot order, whose deepest
+     * copy has TREE_LEN children in domain 1; then domain 0 is destroyed, which deletes
+     * the chain from the deepest copy up, each taking the children one level up. */
+    unsigned kids = 0;
+    tip = ep;
+    spare = aslot();
+    for (unsigned s = TREE_LEN; s >= 1 && !err; s--)
+        err = chain_step(ep, &tip, &spare, pds[0], s + 1); /* the deepest ends in slot 1 */
+    for (; kids < TREE_LEN && !err; kids++)
+        err = cx_cap_copy(tip, pds[1], kids + 1, CX_R_ALL, 0);
+    if (!err)
+        err = cx_cap_move(tip, pds[0], 1);
+    kt_check("cap_tree_built", !err && kids == TREE_LEN, "%s after %u children", cx_strerror(err),
+             kids);
+    t0 = cx_clock_ns();
+    EXPECT("cap_tree_domain_destroyed", cx_cap_delete(pds[0]), 0);
+    ms = (cx_clock_ns() - t0) / 1000000;
+    cx_printf("ktest: a chain of %u copies above %u children destroyed with its domain in %lu ms\n",
+              TREE_LEN, kids, ms);
+    kt_check("cap_tree_teardown_linear", ms < 500, "%lu ms", ms);
+    r = cx_raw_cap_info(ep, 0, 0, 0, 0, 0);
+    kt_check("cap_tree_children_moved_up", r.err == 0 && (r.r10 & CX_CAPF_CHILDREN),
+             "root %s flags %#lx", cx_strerror(r.err), r.r10);
+    EXPECT("cap_tree_revoked", cx_cap_revoke(ep), 0);
+    left = slots_in_use(pds[1], TREE_LEN + 1);
+    kt_check("cap_tree_slots_back", left == 0, "%u children left", left);
+    for (unsigned i = 1; i < CHAIN_DOMAINS; i++)
+        cx_cap_delete(pds[i]);
+    cx_cap_delete(ep);
+    uint64_t used = quota_info(q).rdi;
+    cx_cap_delete(q);
+    kt_check("cap_chain_quota_back", used == 0, "%lu bytes still charged", used);
+    check_frames_back("cap_chain_frames_back", frames0);
+}
+
 static uint64_t late_ep;
 static volatile uint64_t late_stage;
 static uint8_t late_stack[16384] __attribute__((aligned(16)));
@@ -354,6 +452,7 @@ void kt_attacks(void)
     test_nested_domains();
     test_syscall_entry_rip();
     test_many_regions();
+    test_cap_chain();
     for (unsigned i = 0; i < round_n; i++) {
         cx_cap_delete(round_slots[i]); /* already empty: each test deletes what it made */
         cx_slot_free(round_slots[i]);
