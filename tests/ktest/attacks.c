@@ -5,7 +5,8 @@
  * SYSCALL path entered on purpose with a non-canonical return address, 65,536
  * mappings in one domain (pd_map and pd_copy_as walked every region per mapping), a
  * server that never answers (CX_TCFG_CALL_TIMEOUT bounds the call), and a derivation
- * chain of 40,000 copies revoked in one call (the kernel walked the chain per copy).
+ * chain of 40,000 copies revoked in one call (the kernel walked the chain per copy),
+ * and page-table chunks kept by one page table each (they kept 2 MiB out of RAM).
  * After each, the quota it used and the machine's free frames must be back.
  */
 #include <string.h>
@@ -332,6 +333,54 @@ static void test_cap_chain(void)
     check_frames_back("cap_chain_frames_back", frames0);
 }
 
+/*
+ * Page tables come from 2 MiB chunks of their own (kernel/core/pmem.c). A filler domain
+ * takes PT_TABLES page tables while a keeper domain takes one in PT_KEEP_EVERY, so
+ * every chunk they fill holds some of the keeper's; then the filler goes. A chunk that
+ * one page table keeps once kept its other 511 frames out of RAM: the keeper held up
+ * to 2 MiB for each 4 KiB charged. Now the chunks' free frames are free frames like
+ * RAM's (RAM's allocations take them when RAM is dry): what the keeper holds is what
+ * its quota pays for.
+ */
+#define PT_TABLES 2048
+#define PT_KEEP_EVERY 128
+#define PT_VA 0x100000000ul /* one page every 2 MiB from here: one page table each */
+
+static void test_pt_chunks(void)
+{
+    uint64_t q = aslot(), keep = aslot(), fill = aslot(), m = aslot();
+    long err = cx_quota_create(CX_SLOT_QUOTA, 16ul << 20, q);
+    uint64_t frames0 = quota_info(CX_SLOT_QUOTA).rdx;
+    if (!err)
+        err = cx_pd_create(q, keep, 16);
+    if (!err)
+        err = cx_pd_create(q, fill, 16);
+    if (!err)
+        err = cx_mem_create(q, 1, m);
+    unsigned i = 0;
+    for (; i < PT_TABLES && !err; i++) {
+        err = cx_map(fill, m, 0, PT_VA + i * (2ul << 20), 1, CX_MAP_R);
+        if (!err && i % PT_KEEP_EVERY == 0)
+            err = cx_map(keep, m, 0, PT_VA + i / PT_KEEP_EVERY * (2ul << 20), 1, CX_MAP_R);
+    }
+    kt_check("pt_chunks_filled", !err && i == PT_TABLES, "%s after %u page tables",
+             cx_strerror(err), i);
+    uint64_t used_full = quota_info(q).rdi, held_full = frames0 - quota_info(CX_SLOT_QUOTA).rdx;
+    EXPECT("pt_chunks_filler_deleted", cx_cap_delete(fill), 0);
+    uint64_t used = quota_info(q).rdi, held = frames0 - quota_info(CX_SLOT_QUOTA).rdx;
+    cx_printf("ktest: %u page tables: %lu frames held, %lu charged; all but 1 in %u freed: %lu "
+              "held, %lu charged\n",
+              i, held_full, used_full / CX_PAGE_SIZE, PT_KEEP_EVERY, held, used / CX_PAGE_SIZE);
+    kt_check("pt_chunks_held_within_quota", held <= used / CX_PAGE_SIZE,
+             "%lu frames held, %lu charged", held, used / CX_PAGE_SIZE);
+    cx_cap_delete(keep);
+    cx_cap_delete(m);
+    used = quota_info(q).rdi;
+    cx_cap_delete(q);
+    kt_check("pt_chunks_quota_back", used == 0, "%lu bytes still charged", used);
+    check_frames_back("pt_chunks_frames_back", frames0);
+}
+
 static uint64_t late_ep;
 static volatile uint64_t late_stage;
 static uint8_t late_stack[16384] __attribute__((aligned(16)));
@@ -453,6 +502,7 @@ void kt_attacks(void)
     test_syscall_entry_rip();
     test_many_regions();
     test_cap_chain();
+    test_pt_chunks();
     for (unsigned i = 0; i < round_n; i++) {
         cx_cap_delete(round_slots[i]); /* already empty: each test deletes what it made */
         cx_slot_free(round_slots[i]);
