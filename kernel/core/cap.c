@@ -219,6 +219,13 @@ void cap_revoke_slot(struct cap *c)
         cap_delete_slot(cap_of_sib(c->kids.next));
 }
 
+bool cap_revoke_some(struct cap *c, unsigned max)
+{
+    for (unsigned i = 0; i < max && c->kids.next; i++)
+        cap_delete_slot(cap_of_sib(c->kids.next));
+    return !c->kids.next;
+}
+
 void cap_delete_slot(struct cap *c)
 {
     struct kobj *o = c->obj;

@@ -281,6 +281,11 @@ void cap_install_original(struct cap *slot, struct kobj *obj, uint8_t rights);
 int cap_derive(struct cap *src, struct cap *dst, uint8_t rights, uint64_t badge);
 void cap_delete_slot(struct cap *c);
 void cap_revoke_slot(struct cap *c);
+/* Deletes at most max of c's descendants; true when none is left. */
+bool cap_revoke_some(struct cap *c, unsigned max);
+/* Descendants a cap_revoke or cap_delete call deletes before it lets interrupts in
+ * (syscall.c: the call is restarted from user mode until it is done). */
+#define CAP_REVOKE_BATCH 1024u
 void cap_move_slot(struct cap *src, struct cap *dst); /* dst empty; keeps the place in the CDT */
 static inline bool cap_has_children(const struct cap *c)
 {

@@ -2,7 +2,9 @@
  * System-call dispatch. The table is generated from CX_SYSCALLS (kernel/abi). Each
  * handler decodes and checks every argument before it changes anything, and returns
  * an error code for rax, or SYS_BLOCKED when the thread now waits (its rax is set by
- * whoever wakes it). Extra results are written into the caller's frame.
+ * whoever wakes it) or when the call is restarted (sys_restart: a call whose work is
+ * linear in what the caller made does a bounded part of it, then returns to user mode
+ * at the same `syscall`). Extra results are written into the caller's frame.
  *
  * In a POSIX domain a `syscall` outside the runtime's code is a Linux call and is
  * reflected to the runtime entry instead of being decoded here.
@@ -65,8 +67,18 @@ static long sys_cap_move(struct thread *t, struct frame *f)
     return 0;
 }
 
+/* The call is not done: the thread returns to user mode at its `syscall` instruction
+ * with its registers as they were (rax still the call number), so interrupts come in
+ * and the scheduler may preempt it before the call goes on where it stopped. */
+static long sys_restart(struct frame *f)
+{
+    f->rip -= 2;
+    return SYS_BLOCKED;
+}
+
 /* cap_delete(slot, pd): pd 0 is the caller's own space; else a PD capability with WRITE
- * (its creator, such as a launcher, takes a capability back from it). */
+ * (its creator, such as a launcher, takes a capability back from it). An original's
+ * copies are revoked CAP_REVOKE_BATCH at a time (restarted). */
 static long sys_cap_delete(struct thread *t, struct frame *f)
 {
     int err;
@@ -80,6 +92,8 @@ static long sys_cap_delete(struct thread *t, struct frame *f)
         return err;
     if (!c->obj)
         return CX_E_EMPTY_SLOT;
+    if ((c->flags & CX_CAPF_ORIGINAL) && !cap_revoke_some(c, CAP_REVOKE_BATCH))
+        return sys_restart(f);
     cap_delete_slot(c);
     return 0;
 }
@@ -92,8 +106,7 @@ static long sys_cap_revoke(struct thread *t, struct frame *f)
         return err;
     if (!c->obj)
         return CX_E_EMPTY_SLOT;
-    cap_revoke_slot(c);
-    return 0;
+    return cap_revoke_some(c, CAP_REVOKE_BATCH) ? 0 : sys_restart(f);
 }
 
 static long sys_cap_info(struct thread *t, struct frame *f)
