@@ -186,6 +186,8 @@ static long sys_pd_create(struct thread *t, struct frame *f)
     struct cap *dst = cap_empty_slot(t->pd, A1, &err);
     if (!dst)
         return err;
+    if (A2 > CSPACE_MAX_SLOTS)
+        return CX_E_INVALID_ARG; /* checked before the cast: 2^32 + 16 is no 16 */
     struct pd *pd = pd_create_kernel(OBJ(qc, quota), (uint32_t)A2, &err);
     if (!pd)
         return err;

@@ -68,6 +68,10 @@ static void test_io_ranges(void)
     /* the isa-debug-exit port the proof of concept powered the machine off with */
     EXPECT("io_debug_exit_refused", cx_io_out(io, 0x501, 1, 0), CX_E_NO_RIGHTS);
     cx_cap_delete(dst);
+    /* a count the kernel keeps in 32 bits: 2^32 + 16 slots was once taken as 16 */
+    EXPECT("pd_create_slots_2_32", cx_pd_create(CX_SLOT_QUOTA, dst, (1ul << 32) + 16),
+           CX_E_INVALID_ARG);
+    cx_cap_delete(dst);
 }
 
 /* A chain of NEST_DEPTH domains, each holding the original of the next, destroyed by
