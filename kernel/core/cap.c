@@ -8,6 +8,13 @@
  * to its parent; revoking deletes all its descendants. Deleting the original (the
  * root made by a create call) revokes it and destroys the object. A watch on a slot
  * signals a notification when the slot has no children left.
+ *
+ * The tree is kept as rings (struct cap_link): a slot's children are linked through
+ * their sib links into a ring whose head is the slot's kids link. No child records
+ * its parent, so every change is O(1): deriving, deleting one slot (its children's
+ * ring is spliced into its parent's in its place), moving a slot (its neighbours are
+ * repointed), and each step of a revocation. A parent is found only from a ring that
+ * has become empty (the head is all that is left), to fire its watch.
  */
 #include "kernel.h"
 
@@ -105,19 +112,35 @@ void cap_install_original(struct cap *slot, struct kobj *obj, uint8_t rights)
     kobj_get(obj);
 }
 
+/* The slot whose kids link is the head h. */
+static struct cap *cap_of_kids(struct cap_link *h)
+{
+    return container_of(h, struct cap, kids);
+}
+
+static struct cap *cap_of_sib(struct cap_link *l)
+{
+    return container_of(l, struct cap, sib);
+}
+
+/* c, not yet in any ring, becomes parent's first child. */
 static void cdt_link_child(struct cap *parent, struct cap *c)
 {
-    c->parent = parent;
-    c->prev = NULL;
-    c->next = parent->child;
-    if (parent->child)
-        parent->child->prev = c;
-    parent->child = c;
+    struct cap_link *h = &parent->kids;
+    if (!h->next) {
+        h->next = h->prev = &c->sib;
+        c->sib.next = c->sib.prev = h;
+        return;
+    }
+    c->sib.prev = h;
+    c->sib.next = h->next;
+    h->next->prev = &c->sib;
+    h->next = &c->sib;
 }
 
 static void watch_fire(struct cap *c)
 {
-    if (c->watch && !c->child) {
+    if (c->watch && !cap_has_children(c)) {
         struct notif *n = c->watch;
         c->watch = NULL;
         notif_signal_bits(n, c->watch_bits);
@@ -125,30 +148,35 @@ static void watch_fire(struct cap *c)
     }
 }
 
-/* Unlink c from its parent's child list; children move up to c's parent. */
+/*
+ * Takes c out of the tree; its children take its place in its parent's ring, in one
+ * step whatever their number (their parent is the ring's head, not a field of theirs).
+ * A slot without a parent is an original, whose children are revoked before it goes;
+ * should one have children anyway, they become roots one by one.
+ */
 static void cdt_unlink(struct cap *c)
 {
-    struct cap *parent = c->parent;
-    struct cap *ch = c->child;
-    while (ch) {
-        struct cap *nx = ch->next;
-        ch->parent = NULL;
-        if (parent)
-            cdt_link_child(parent, ch);
-        else
-            ch->prev = ch->next = NULL;
-        ch = nx;
+    struct cap_link *n = c->sib.next, *p = c->sib.prev;
+    struct cap_link *first = c->kids.next, *last = c->kids.prev;
+    if (!n) {
+        while (first) {
+            struct cap_link *nx = first == last ? NULL : first->next;
+            first->next = first->prev = NULL;
+            first = nx;
+        }
+    } else if (first) {
+        p->next = first;
+        first->prev = p;
+        last->next = n;
+        n->prev = last;
+    } else if (n == p) { /* only the head is left: the parent has no children now */
+        n->next = n->prev = NULL;
+        watch_fire(cap_of_kids(n));
+    } else {
+        p->next = n;
+        n->prev = p;
     }
-    c->child = NULL;
-    if (c->prev)
-        c->prev->next = c->next;
-    else if (parent)
-        parent->child = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    c->parent = c->prev = c->next = NULL;
-    if (parent)
-        watch_fire(parent);
+    c->sib.next = c->sib.prev = c->kids.next = c->kids.prev = NULL;
 }
 
 int cap_derive(struct cap *src, struct cap *dst, uint8_t rights, uint64_t badge)
@@ -167,31 +195,35 @@ int cap_derive(struct cap *src, struct cap *dst, uint8_t rights, uint64_t badge)
     return 0;
 }
 
-/* Move a slot's content (keeping its place in the CDT) to an empty slot. */
-void cap_move_slot(struct cap *src, struct cap *dst);
+/* Moves a slot's content to an empty slot, keeping its place in the CDT: only its two
+ * neighbours in each ring point at it. */
 void cap_move_slot(struct cap *src, struct cap *dst)
 {
     *dst = *src;
-    if (dst->prev)
-        dst->prev->next = dst;
-    else if (dst->parent)
-        dst->parent->child = dst;
-    if (dst->next)
-        dst->next->prev = dst;
-    for (struct cap *ch = dst->child; ch; ch = ch->next)
-        ch->parent = dst;
+    if (dst->sib.next) {
+        dst->sib.next->prev = &dst->sib;
+        dst->sib.prev->next = &dst->sib;
+    }
+    if (dst->kids.next) {
+        dst->kids.next->prev = &dst->kids;
+        dst->kids.prev->next = &dst->kids;
+    }
     memset(src, 0, sizeof(*src));
 }
 
+/* Deletes every descendant of c: each step deletes c's first child, whose own children
+ * move up in one step, so the work is one step per descendant (no walk down a chain). */
 void cap_revoke_slot(struct cap *c)
 {
-    while (c->child) {
-        struct cap *d = c->child;
-        /* delete the deepest descendants first, without recursion */
-        while (d->child)
-            d = d->child;
-        cap_delete_slot(d);
-    }
+    while (c->kids.next)
+        cap_delete_slot(cap_of_sib(c->kids.next));
+}
+
+bool cap_revoke_some(struct cap *c, unsigned max)
+{
+    for (unsigned i = 0; i < max && c->kids.next; i++)
+        cap_delete_slot(cap_of_sib(c->kids.next));
+    return !c->kids.next;
 }
 
 void cap_delete_slot(struct cap *c)

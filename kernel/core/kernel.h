@@ -102,14 +102,21 @@ struct quota {
     void *heap[KHEAP_SLAB_CLASSES]; /* free blocks of its own heap pages (kheap.c) */
 };
 
-/* A capability slot. Derivation tree (CDT): parent/child/sibling links. */
+/* A link of the derivation tree's rings (cap.c): both NULL when the ring is empty. */
+struct cap_link {
+    struct cap_link *next, *prev;
+};
+
+/* A capability slot. Derivation tree (CDT, cap.c): a slot's children form a ring through
+ * their sib links and its kids link (the head); the parent is the owner of the head. */
 struct cap {
     struct kobj *obj;
     uint8_t rights;
     uint8_t flags; /* CX_CAPF_ORIGINAL */
     uint64_t badge;
-    struct cap *parent, *child, *next, *prev;
-    struct notif *watch; /* signalled when the last derived copy goes */
+    struct cap_link sib;  /* in the parent's ring of children; NULL: no parent */
+    struct cap_link kids; /* head of the ring of its children; NULL: none */
+    struct notif *watch;  /* signalled when the last derived copy goes */
     uint64_t watch_bits;
 };
 
@@ -277,6 +284,16 @@ void cap_install_original(struct cap *slot, struct kobj *obj, uint8_t rights);
 int cap_derive(struct cap *src, struct cap *dst, uint8_t rights, uint64_t badge);
 void cap_delete_slot(struct cap *c);
 void cap_revoke_slot(struct cap *c);
+/* Deletes at most max of c's descendants; true when none is left. */
+bool cap_revoke_some(struct cap *c, unsigned max);
+/* Descendants a cap_revoke or cap_delete call deletes before it lets interrupts in
+ * (syscall.c: the call is restarted from user mode until it is done). */
+#define CAP_REVOKE_BATCH 1024u
+void cap_move_slot(struct cap *src, struct cap *dst); /* dst empty; keeps the place in the CDT */
+static inline bool cap_has_children(const struct cap *c)
+{
+    return c->kids.next != NULL;
+}
 int cspace_init(struct pd *pd, uint32_t nslots);
 void cspace_teardown(struct pd *pd);
 

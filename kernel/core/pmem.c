@@ -6,8 +6,12 @@
  * Page tables come from their own 2 MiB chunks: a shadow-paging hypervisor (such as
  * the nested PVM on the development machines) write-protects the whole large page
  * around a guest page table, so a page table must not share a 2 MiB page with data.
- * A chunk no page table uses goes back to RAM (see pt_grow). Every frame handed out
- * is zeroed, or (pmem_alloc_copy) filled with a copy of another.
+ * A chunk no page table uses goes back to RAM (see pt_grow), and when RAM has no free
+ * frame left, pmem_alloc lends the free frames of chunks in use: so a frame is either
+ * free for every allocation or in use by what was charged for it, and a chunk kept by
+ * one page table never keeps its other 511 frames from anyone (docs/kernel-abi.md,
+ * "Memory accounting"). Every frame handed out is zeroed, or (pmem_alloc_copy) filled
+ * with a copy of another.
  */
 #include "kernel.h"
 
@@ -86,9 +90,11 @@ void pmem_add_pt_range(uint64_t start, uint64_t end)
     pt_static_hi = end;
 }
 
+static uint64_t ram_take(void);
+
 uint64_t pmem_alloc(void)
 {
-    uint64_t pa = pool_take(&ram);
+    uint64_t pa = ram_take();
     if (pa)
         zero_frame(pa);
     return pa;
@@ -97,7 +103,7 @@ uint64_t pmem_alloc(void)
 /* A frame holding a copy of frame src (not zeroed first: every byte is written). */
 uint64_t pmem_alloc_copy(uint64_t src)
 {
-    uint64_t pa = pool_take(&ram);
+    uint64_t pa = ram_take();
     if (pa)
         memcpy(phys_to_virt(pa), phys_to_virt(src), PAGE_SIZE);
     return pa;
@@ -120,9 +126,11 @@ uint64_t pmem_alloc_contig(uint64_t pages)
     return 0;
 }
 
+static void frame_give(uint64_t pa);
+
 void pmem_free(uint64_t pa)
 {
-    pool_give(&ram, pa);
+    frame_give(pa);
 }
 
 /*
@@ -130,23 +138,28 @@ void pmem_free(uint64_t pa)
  * and a count of frames in use, and goes back to RAM (as a range again, so that it can
  * be grown again) when none is in use. When no 2 MiB chunk can be had, a page table
  * takes a plain RAM frame (slower under a shadow-paging hypervisor, correct anywhere).
- * So page tables hold only what page tables in use need, and freed ones can be charged
- * to any quota again.
+ * When RAM is dry, other frames come from the chunks' free frames (ram_take): a data
+ * frame next to page tables is slow under such a hypervisor, and still correct. A
+ * frame freed in a chunk goes back to that chunk, whatever it held. So the frames of
+ * chunks that are not in use are free frames like RAM's, and pmem_free_count counts them.
  */
 #define MAX_PT_CHUNKS 256
+#define MAX_CHUNK_INDEX ((16ul << 30) / CHUNK) /* the direct map's limit (paging.c) */
 struct pt_chunk {
     uint64_t base; /* 0: slot unused */
     uint64_t free_head;
     uint32_t used, fresh; /* frames in use; frames [fresh, 512) never handed out */
 };
 static struct pt_chunk chunks[MAX_PT_CHUNKS];
+static uint16_t chunk_index[MAX_CHUNK_INDEX]; /* by pa / CHUNK: 1 + slot in chunks, 0 none */
+static uint64_t chunk_spare;                  /* frames of chunks in use not in use */
 
 static struct pt_chunk *chunk_of(uint64_t pa)
 {
-    for (unsigned i = 0; i < MAX_PT_CHUNKS; i++)
-        if (chunks[i].base && pa - chunks[i].base < CHUNK)
-            return &chunks[i];
-    return NULL;
+    uint64_t i = pa / CHUNK;
+    if (i >= MAX_CHUNK_INDEX || !chunk_index[i])
+        return NULL;
+    return &chunks[chunk_index[i] - 1];
 }
 
 /* Gives a range back to a pool: into an unused range slot, else frame by frame. */
@@ -180,7 +193,7 @@ static struct pt_chunk *pt_grow(void)
     for (unsigned i = 0; i < ram.nranges; i++) {
         struct range *r = &ram.ranges[i];
         uint64_t c = ALIGN_UP(r->start, CHUNK);
-        if (c < r->start || c + CHUNK > r->end)
+        if (c < r->start || c + CHUNK > r->end || c / CHUNK >= MAX_CHUNK_INDEX)
             continue;
         uint64_t below = r->start;
         r->start = c + CHUNK;
@@ -189,6 +202,8 @@ static struct pt_chunk *pt_grow(void)
         slot->base = c;
         slot->free_head = 0;
         slot->used = slot->fresh = 0;
+        chunk_index[c / CHUNK] = (uint16_t)(slot - chunks + 1);
+        chunk_spare += CHUNK / PAGE_SIZE;
         return slot;
     }
     return NULL;
@@ -201,8 +216,20 @@ static uint64_t chunk_take(struct pt_chunk *ch)
         ch->free_head = *(uint64_t *)phys_to_virt(pa);
     else if (ch->fresh < CHUNK / PAGE_SIZE)
         pa = ch->base + (uint64_t)ch->fresh++ * PAGE_SIZE;
-    if (pa)
+    if (pa) {
         ch->used++;
+        chunk_spare--;
+    }
+    return pa;
+}
+
+/* A frame of RAM; when none is left, a free frame of a page-table chunk. */
+static uint64_t ram_take(void)
+{
+    uint64_t pa = pool_take(&ram);
+    for (unsigned i = 0; i < MAX_PT_CHUNKS && !pa && chunk_spare; i++)
+        if (chunks[i].base)
+            pa = chunk_take(&chunks[i]);
     return pa;
 }
 
@@ -224,7 +251,9 @@ uint64_t pmem_alloc_pt(void)
     return pa;
 }
 
-void pmem_free_pt(uint64_t pa)
+/* A frame goes back where it came from: the kernel image's page-table area, its chunk
+ * (which goes back to RAM whole when none of its frames is in use), or RAM. */
+static void frame_give(uint64_t pa)
 {
     if (pa >= pt_static_lo && pa < pt_static_hi) {
         pool_give(&pt, pa);
@@ -238,16 +267,25 @@ void pmem_free_pt(uint64_t pa)
     KASSERT(ch->used > 0);
     *(uint64_t *)phys_to_virt(pa) = ch->free_head;
     ch->free_head = pa;
+    chunk_spare++;
     if (--ch->used)
         return;
     uint64_t base = ch->base;
     ch->base = 0;
+    chunk_index[base / CHUNK] = 0;
+    chunk_spare -= CHUNK / PAGE_SIZE;
     pool_return_range(&ram, base, base + CHUNK);
 }
 
+void pmem_free_pt(uint64_t pa)
+{
+    frame_give(pa);
+}
+
+/* Frames an allocation can have: RAM's and the unused ones of page-table chunks. */
 uint64_t pmem_free_count(void)
 {
-    uint64_t n = ram.free_count;
+    uint64_t n = ram.free_count + chunk_spare;
     for (unsigned i = 0; i < ram.nranges; i++)
         n += (ram.ranges[i].end - ram.ranges[i].start) / PAGE_SIZE;
     return n;

@@ -2,7 +2,9 @@
  * System-call dispatch. The table is generated from CX_SYSCALLS (kernel/abi). Each
  * handler decodes and checks every argument before it changes anything, and returns
  * an error code for rax, or SYS_BLOCKED when the thread now waits (its rax is set by
- * whoever wakes it). Extra results are written into the caller's frame.
+ * whoever wakes it) or when the call is restarted (sys_restart: a call whose work is
+ * linear in what the caller made does a bounded part of it, then returns to user mode
+ * at the same `syscall`). Extra results are written into the caller's frame.
  *
  * In a POSIX domain a `syscall` outside the runtime's code is a Linux call and is
  * reflected to the runtime entry instead of being decoded here.
@@ -20,7 +22,6 @@ long irq_do_bind(struct irq *irq, struct notif *n, uint64_t bits);
 long irq_do_ack(struct irq *irq);
 long io_access(struct io *io, uint64_t port, uint64_t width, bool out, uint64_t *value);
 void log_put(struct log *l, const char *s, size_t n);
-void cap_move_slot(struct cap *src, struct cap *dst);
 
 #define A0 (f->rdi)
 #define A1 (f->rsi)
@@ -66,8 +67,18 @@ static long sys_cap_move(struct thread *t, struct frame *f)
     return 0;
 }
 
+/* The call is not done: the thread returns to user mode at its `syscall` instruction
+ * with its registers as they were (rax still the call number), so interrupts come in
+ * and the scheduler may preempt it before the call goes on where it stopped. */
+static long sys_restart(struct frame *f)
+{
+    f->rip -= 2;
+    return SYS_BLOCKED;
+}
+
 /* cap_delete(slot, pd): pd 0 is the caller's own space; else a PD capability with WRITE
- * (its creator, such as a launcher, takes a capability back from it). */
+ * (its creator, such as a launcher, takes a capability back from it). An original's
+ * copies are revoked CAP_REVOKE_BATCH at a time (restarted). */
 static long sys_cap_delete(struct thread *t, struct frame *f)
 {
     int err;
@@ -81,6 +92,8 @@ static long sys_cap_delete(struct thread *t, struct frame *f)
         return err;
     if (!c->obj)
         return CX_E_EMPTY_SLOT;
+    if ((c->flags & CX_CAPF_ORIGINAL) && !cap_revoke_some(c, CAP_REVOKE_BATCH))
+        return sys_restart(f);
     cap_delete_slot(c);
     return 0;
 }
@@ -93,8 +106,7 @@ static long sys_cap_revoke(struct thread *t, struct frame *f)
         return err;
     if (!c->obj)
         return CX_E_EMPTY_SLOT;
-    cap_revoke_slot(c);
-    return 0;
+    return cap_revoke_some(c, CAP_REVOKE_BATCH) ? 0 : sys_restart(f);
 }
 
 static long sys_cap_info(struct thread *t, struct frame *f)
@@ -108,7 +120,7 @@ static long sys_cap_info(struct thread *t, struct frame *f)
     f->rsi = c->obj->dead ? CX_T_NONE : c->obj->type;
     f->rdi = c->rights;
     f->rdx = c->badge;
-    f->r10 = (c->flags & CX_CAPF_ORIGINAL) | (c->child ? CX_CAPF_CHILDREN : 0);
+    f->r10 = (c->flags & CX_CAPF_ORIGINAL) | (cap_has_children(c) ? CX_CAPF_CHILDREN : 0);
     return 0;
 }
 
@@ -122,7 +134,7 @@ static long sys_cap_watch(struct thread *t, struct frame *f)
     c->watch = OBJ(nc, notif);
     c->watch_bits = A2;
     kobj_get(&c->watch->obj);
-    if (!c->child) {
+    if (!cap_has_children(c)) {
         struct notif *n = c->watch;
         c->watch = NULL;
         notif_signal_bits(n, A2);
@@ -174,6 +186,8 @@ static long sys_pd_create(struct thread *t, struct frame *f)
     struct cap *dst = cap_empty_slot(t->pd, A1, &err);
     if (!dst)
         return err;
+    if (A2 > CSPACE_MAX_SLOTS)
+        return CX_E_INVALID_ARG; /* checked before the cast: 2^32 + 16 is no 16 */
     struct pd *pd = pd_create_kernel(OBJ(qc, quota), (uint32_t)A2, &err);
     if (!pd)
         return err;
