@@ -8,7 +8,8 @@ ALL_TARGETS += $(BUILD)/user/bin/hostile
 # fsattack: attacks on a file-system server's sessions and mappings (the fs-attack
 # scenario, tests/scenarios/fs-attack/)
 $(BUILD)/user/bin/fsattack: tests/hostile/fsattack.c tests/hostile/native.h lib/include/capix/posix_protocol.h \
-		kernel/abi/capix/abi.h lib/include/capix/fs_protocol.h | $(DEPS_STAMP)
+		kernel/abi/capix/abi.h lib/include/capix/component.h lib/include/capix/fs_protocol.h \
+		| $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -Ikernel/abi -Ilib/include $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/fsattack
