@@ -16,9 +16,10 @@ $(BUILD)/user/bin/threads: tests/posix/threads.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/threads
-$(BUILD)/user/bin/fscensus: tests/posix/fscensus.c | $(DEPS_STAMP)
+$(BUILD)/user/bin/fscensus: tests/posix/fscensus.c tests/posix/fscensus_attr.c tests/posix/fscensus.h \
+		| $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror $< -o $@
+	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror $(filter %.c,$^) -o $@
 ALL_TARGETS += $(BUILD)/user/bin/fscensus
 TEST_SCRIPTS += tests/posix/fscensus-host.sh
 TEST_SCRIPTS += tests/posix/fscensus-capix.sh
