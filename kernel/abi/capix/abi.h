@@ -196,13 +196,29 @@ struct cx_ipcbuf {
 /* Fault messages sent to a thread's fault endpoint (label CX_LABEL_FAULT). */
 #define CX_LABEL_FAULT 0xfa017ul
 enum cx_fault_word {
-    CX_FW_VECTOR = 0, /* exception vector (14 = page fault, 13 = #GP, 0 = #DE, ...) */
+    CX_FW_VECTOR = 0, /* exception vector (CX_VEC_*) */
     CX_FW_ERROR = 1,  /* error code pushed by the CPU, or 0 */
     CX_FW_ADDR = 2,   /* CR2 for a page fault, else 0 */
     CX_FW_RIP = 3,
     CX_FW_RSP = 4,
     CX_FW_COUNT = 5
 };
+/* x86 exception vectors (CX_FW_VECTOR; Intel SDM vol. 3, table 6-1) */
+#define CX_VEC_DE 0  /* divide error */
+#define CX_VEC_DB 1  /* debug */
+#define CX_VEC_NMI 2 /* non-maskable interrupt */
+#define CX_VEC_BP 3  /* breakpoint (int3) */
+#define CX_VEC_UD 6  /* invalid opcode */
+#define CX_VEC_DF 8  /* double fault */
+#define CX_VEC_GP 13 /* general protection */
+#define CX_VEC_PF 14 /* page fault */
+#define CX_VEC_MF 16 /* x87 floating-point error */
+#define CX_VEC_AC 17 /* alignment check */
+#define CX_VEC_XM 19 /* SIMD floating-point exception */
+/* page-fault error code bits (CX_FW_ERROR of a CX_VEC_PF) */
+#define CX_PF_PRESENT 0x01 /* the page was present: a protection violation */
+#define CX_PF_WRITE 0x02
+#define CX_PF_FETCH 0x10 /* an instruction fetch */
 /* Replying to a fault message with label CX_FAULT_RESUME resumes the thread (after
  * the handler may have changed its registers); any other reply leaves it suspended. */
 #define CX_FAULT_RESUME 1
@@ -244,6 +260,9 @@ struct cx_regs {
 #define CX_RT_SYSCALL 0
 #define CX_RT_FAULT 1
 #define CX_RT_REDIRECT 2
+/* A Linux call in a POSIX domain whose thread has no runtime stack yet returns
+ * -CX_LINUX_ENOSYS (Linux's ENOSYS) in rax. */
+#define CX_LINUX_ENOSYS 38
 
 #define CX_TIMEOUT_NONE UINT64_MAX /* wait forever */
 
