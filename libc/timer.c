@@ -85,7 +85,7 @@ static void fire(int i, struct timer *t)
         return;
     }
     /* SI_KERNEL for the alarm; SI_TIMER with si_timerid, si_overrun, si_value */
-    sigpage->info[t->sig - 1].code = i == ITIMER_SLOT ? LINUX_SI_KERNEL : LINUX_SI_TIMER;
+    sigpage->info[t->sig - 1].code = i == ITIMER_SLOT ? 0x80 : -2;
     sigpage->info[t->sig - 1].pid = i == ITIMER_SLOT ? 0 : i - 1;
     sigpage->info[t->sig - 1].uid = 0; /* si_overrun: set when it is taken */
     sigpage->info[t->sig - 1].status = (int32_t)t->value;
@@ -217,7 +217,7 @@ long rt_setitimer(int which, const struct l_itimerval *nv, struct l_itimerval *o
     t->used = true;
     t->clock = 1;
     t->notify = SIGEV_SIGNAL;
-    t->sig = SIGALRM;
+    t->sig = 14; /* SIGALRM */
     return arm(t, (uint64_t)nv->value_sec * 1000000000u + (uint64_t)nv->value_usec * 1000u,
                (uint64_t)nv->interval_sec * 1000000000u + (uint64_t)nv->interval_usec * 1000u,
                false);

@@ -818,11 +818,11 @@ void syscall_dispatch(struct thread *t)
     struct pd *pd = t->pd;
     if (pd->posix && !(f->rip - 2 >= pd->rt_lo && f->rip - 2 < pd->rt_hi)) {
         if (!t->rt_stack) {
-            f->rax = (uint64_t)-CX_LINUX_ENOSYS; /* no runtime to take the call */
+            f->rax = (uint64_t)-38; /* ENOSYS: no runtime to take the call */
             return;
         }
         if (t->in_runtime) {
-            fault_deliver(t, CX_VEC_UD, 0, f->rip); /* the runtime ran program code: its bug */
+            fault_deliver(t, 6, 0, f->rip); /* the runtime ran program code: its bug */
             return;
         }
         posix_reflect(t, CX_RT_SYSCALL, 0, 0, 0);
