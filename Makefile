@@ -1,10 +1,12 @@
 # capix: one non-recursive Makefile. Every product goes under build/.
-# Each top-level folder contributes a module.mk that adds to these lists:
+# Each top-level folder contributes a module.mk that adds to these lists (the scenarios
+# come from their folders):
 #   HOST_TESTS   host test executables (print PASS/FAIL lines, exit 0 iff all passed)
 #   TEST_SCRIPTS scripts run by `make test` with the same convention
-#   SCENARIOS    names of QEMU scenarios under tests/scenarios/
+#   SCENARIOS    names of QEMU scenarios, derived from tests/scenarios/*/ (tests/module.mk)
 #   FUZZERS      libFuzzer executables, run briefly by `make test`, longer by `make fuzz`
-#   FUZZ_SCENARIOS QEMU scenarios run by `make fuzz` only (long fuzzing inside capix)
+#   FUZZ_SCENARIOS QEMU scenarios run by `make fuzz` only (long fuzzing inside capix):
+#                the scenario folders with a file `fuzz-only`
 #   BOOT_MODULES files packed into the boot archive next to init
 
 .DEFAULT_GOAL := all

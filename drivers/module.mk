@@ -48,7 +48,6 @@ ALL_TARGETS += $(VIRTIO_NET)
 
 # PCI (pci/, compiled into init), the virtio transport and virtqueue, the Block request
 # check: host test and a fuzzer over device configuration spaces and client requests.
-SCENARIOS += block block-partitions
 DRIVER_LIB_SRCS := drivers/pci/pci.c drivers/virtio/virtio_pci.c drivers/virtio/virtqueue.c \
                    drivers/virtio-blk/blk_check.c drivers/virtio-blk/gpt.c
 HOST_TESTS += $(BUILD)/host/tests/pci_test

@@ -17,8 +17,9 @@ ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(FS_SERVER_SRCS))
 
 # The library driven through fs_server_handle, on a ram file system.
 HOST_TESTS += $(BUILD)/host/tests/fs_server_test
-$(BUILD)/host/tests/fs_server_test: $(BUILD)/host/fs-servers/lib/fs_server_test.o \
-		$(patsubst %.c,$(BUILD)/host/%.o,$(FS_SERVER_SRCS)) $(VFS_HOST_OBJS)
+$(BUILD)/host/tests/fs_server_test: $(patsubst %.c,$(BUILD)/host/%.o,fs-servers/lib/fs_server_test.c \
+		fs-servers/lib/fs_server_comp_test.c fs-servers/lib/fs_server_map_test.c \
+		$(FS_SERVER_SRCS)) $(VFS_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
 

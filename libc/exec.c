@@ -382,7 +382,7 @@ _Noreturn void rt_exec_pending(void)
      * failure (a tree naming a session this process may not have) ends it */
     if (pending.rule && rt_program_enter(pending.rule, &pending.f)) {
         rt_log("[runtime] %s: cannot enter its own tree\n", pending.path);
-        rt_exit_process(9);
+        rt_exit_process(LINUX_W_EXITCODE(0, SIGKILL));
     }
     exec_commit(pending.path, pending.f, &pending.ei, pending.scratch, pending.size,
                 (const char *const *)pending.argv, (const char *const *)pending.envp);
@@ -494,7 +494,8 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     drop_scratch(scratch, size);
     if (err) {
         rt_log("[runtime] %s: cannot load: %s\n", path, rt_strerror(err));
-        rt_exit_process(9); /* as Linux kills a process whose exec failed late */
+        rt_exit_process(
+            LINUX_W_EXITCODE(0, SIGKILL)); /* as Linux kills a process whose exec failed late */
     }
     rt_brk_start = page_up(bias + ei.load_max);
     if (exe_file)
@@ -520,7 +521,7 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     cx_raw_lx_resume((uint64_t)&regs, 0, 0, 0, 0, 0);
     rt_lock();
     rt_log("[runtime] %s: cannot enter the program\n", path);
-    rt_exit_process(9);
+    rt_exit_process(LINUX_W_EXITCODE(0, SIGKILL));
 }
 
 int rt_exe_symbol(uint64_t addr, char *buf, size_t size)

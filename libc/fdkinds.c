@@ -343,7 +343,7 @@ static long sys_timerfd_gettime(int fd, uint64_t ucur)
 /* ---- signalfd ---- */
 
 #define SIG_BIT(sig) (1ull << ((sig)-1))
-#define SFD_UNTAKEABLE (SIG_BIT(9) | SIG_BIT(19)) /* SIGKILL, SIGSTOP */
+#define SFD_UNTAKEABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
 
 struct sfd {
     uint64_t mask;
@@ -379,14 +379,15 @@ static void sfd_convert(const struct l_siginfo_words *in, struct l_signalfd_sigi
     out->errno_ = in->errno_;
     out->code = in->code;
     int sig = in->signo, code = in->code;
-    if (code == -2) { /* SI_TIMER: timer id, overrun, value */
+    if (code == LINUX_SI_TIMER) { /* timer id, overrun, value */
         out->tid = (uint32_t)in->w4;
         out->overrun = (uint32_t)in->w5;
         out->ptr = in->w6;
         out->int_ = (int32_t)in->w6;
-    } else if (code > 0 && (sig == 4 || sig == 5 || sig == 7 || sig == 8 || sig == 11)) {
-        memcpy(&out->addr, &in->w4, 8); /* a fault: its address */
-    } else if (code > 0 && sig == 17) { /* SIGCHLD: pid, uid, status */
+    } else if (code > 0 && (sig == SIGILL || sig == SIGTRAP || sig == SIGBUS || sig == SIGFPE ||
+                            sig == SIGSEGV)) {
+        memcpy(&out->addr, &in->w4, 8);      /* a fault: its address */
+    } else if (code > 0 && sig == SIGCHLD) { /* pid, uid, status */
         out->pid = (uint32_t)in->w4;
         out->uid = (uint32_t)in->w5;
         out->status = (int32_t)in->w6;

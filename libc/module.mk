@@ -25,9 +25,10 @@ ALL_TARGETS += $(RUNTIME)
 
 # The vDSO: a tiny shared object with __vdso_clock_gettime (version LINUX_2.6).
 VDSO := $(BUILD)/user/bin/capix-vdso
-$(VDSO): libc/vdso/vdso.c libc/vdso/vdso.lds lib/include/capix/posix_protocol.h libc/module.mk | $(DEPS_STAMP)
+$(VDSO): libc/vdso/vdso.c libc/vdso/vdso.lds lib/include/capix/posix_protocol.h vfs/include/vfs/linux.h \
+		libc/module.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(USER_CC) -std=c11 $(WARN) -Ilib/include -O2 -fPIC -shared -nostdlib -ffreestanding -mgeneral-regs-only \
+	$(USER_CC) -std=c11 $(WARN) -Ilib/include -Ivfs/include -O2 -fPIC -shared -nostdlib -ffreestanding -mgeneral-regs-only \
 	    -fno-asynchronous-unwind-tables -fno-stack-protector -Wl,-soname=linux-vdso.so.1 \
 	    -Wl,--hash-style=both -Wl,--version-script=libc/vdso/vdso.lds -Wl,-Bsymbolic \
 	    -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,max-page-size=16 \

@@ -88,7 +88,7 @@ long rt_start_call(void)
     rt_vfork_after_fork(); /* vfork children of other threads are not here */
     cx_raw_lx_resume((uint64_t)&fork_regs, 0, 0, 0, 0, 0);
     rt_log("[runtime] fork child: cannot resume the parent's context\n");
-    rt_exit_process(11); /* SIGSEGV; no core is written */
+    rt_exit_process(LINUX_W_EXITCODE(0, SIGSEGV)); /* no core is written */
 }
 
 static uint32_t waited_uid; /* the real uid of the child wait_once reported last */
@@ -173,16 +173,19 @@ long rt_waitid(int idtype, long id, void *info, int options)
         memset(info, 0, 128);
         if (r > 0) {
             int32_t *w = info;
-            w[0] = 17; /* SIGCHLD */
-            bool stopped = (st & 0xff) == 0x7f, cont = st == 0xffff;
-            /* CLD_EXITED, _KILLED, _DUMPED, _STOPPED, _CONTINUED */
-            w[2] = cont ? 6 : stopped ? 5 : (st & 0x7f) == 0 ? 1 : (st & 0x80) ? 3 : 2;
+            w[0] = SIGCHLD;
+            bool stopped = (st & 0xff) == 0x7f, cont = st == LINUX_W_CONTINUED;
+            bool exited = LINUX_WTERMSIG(st) == 0;
+            w[2] = cont                     ? LINUX_CLD_CONTINUED
+                   : stopped                ? LINUX_CLD_STOPPED
+                   : exited                 ? LINUX_CLD_EXITED
+                   : (st & LINUX_WCOREFLAG) ? LINUX_CLD_DUMPED
+                                            : LINUX_CLD_KILLED;
             w[4] = (int32_t)r;
             w[5] = (int32_t)waited_uid; /* si_uid: the child's real uid */
-            w[6] = cont               ? 18
-                   : stopped          ? (st >> 8) & 0xff
-                   : (st & 0x7f) == 0 ? (st >> 8) & 0xff
-                                      : st & 0x7f;
+            w[6] = cont                ? SIGCONT
+                   : stopped || exited ? LINUX_WEXITSTATUS(st) /* the stop signal or exit code */
+                                       : LINUX_WTERMSIG(st);
             int64_t *t = (int64_t *)(w + 8); /* si_utime, si_stime: clock ticks */
             t[0] = (int64_t)((c.ns - c.sys_ns) / 10000000u);
             t[1] = (int64_t)(c.sys_ns / 10000000u);

@@ -105,7 +105,7 @@ long rt_program_enter(unsigned number, struct vfs_file **exe)
     if (moved ||
         cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_NARROW, 1, 0), number, 0, 0, 0).rdx) {
         rt_log("[runtime] %s: the launcher did not narrow this process\n", r->path);
-        rt_exit_process(9);
+        rt_exit_process(LINUX_W_EXITCODE(0, SIGKILL));
     }
     rt_sessions_after_narrow();
     rt_terminals_after_narrow();

@@ -39,7 +39,7 @@
 #define SS_AUTODISARM (1 << 31)
 #define SIG_DFL 0ul
 #define SIG_IGN 1ul
-#define UNBLOCKABLE (BIT(9) | BIT(19)) /* SIGKILL, SIGSTOP */
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
 
 struct k_sigaction {
     uint64_t handler, flags, restorer, mask;
@@ -439,7 +439,7 @@ static void push_frame(struct cx_regs *r, int sig, const struct l_siginfo *info)
     mc->rdx = r->rdx, mc->rax = r->rax, mc->rcx = r->rcx, mc->rsp = r->rsp;
     mc->rip = r->rip, mc->eflags = r->rflags;
     mc->cs = 0x33, mc->ss = 0x2b;
-    mc->cr2 = info->code > 0 && (sig == 11 || sig == 7) ? info->u.addr : 0;
+    mc->cr2 = info->code > 0 && (sig == SIGSEGV || sig == SIGBUS) ? info->u.addr : 0;
     mc->fpstate = fpstate;
     mc->oldmask = ts->restore_mask ? ts->saved_mask : ts->mask;
     f->uc.sigmask = mc->oldmask;
@@ -479,7 +479,9 @@ static void deliver(struct cx_regs *r)
     ts->restart_nr = 0;
     while ((sig = take(ts, &info)) != 0) {
         const struct k_sigaction *a = &actions[sig];
-        if (sig == 17 && (info.code == 5 || info.code == 6) && (a->flags & SA_NOCLDSTOP))
+        if (sig == SIGCHLD &&
+            (info.code == LINUX_CLD_STOPPED || info.code == LINUX_CLD_CONTINUED) &&
+            (a->flags & SA_NOCLDSTOP))
             continue; /* stop and continue of a child: not wanted */
         if (ignored(sig)) {
             continue;
@@ -490,9 +492,9 @@ static void deliver(struct cx_regs *r)
                 cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_STOP, 1, 0), (uint64_t)sig, 0, 0, 0);
                 continue; /* continued */
             }
-            /* D_CORE: no core file is written, so the status says none was (no 0x80,
-             * WCOREDUMP false), as on Linux with RLIMIT_CORE 0 */
-            rt_exit_process(sig);
+            /* D_CORE: no core file is written, so the status says none was (no
+             * LINUX_WCOREFLAG, WCOREDUMP false), as on Linux with RLIMIT_CORE 0 */
+            rt_exit_process(LINUX_W_EXITCODE(0, sig));
         }
         if (restart && (int64_t)r->rax == -EINTR && (a->flags & SA_RESTART)) {
             r->rax = restart - 1;
@@ -531,7 +533,7 @@ _Noreturn void rt_signal_redirect(void)
     rt_unlock();
     cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
     rt_log("[runtime] cannot resume after a signal\n");
-    rt_exit_process(11); /* SIGSEGV; no core is written */
+    rt_exit_process(LINUX_W_EXITCODE(0, SIGSEGV)); /* no core is written */
 }
 
 /* The call's end when it sent this thread a signal (kill of its own process): the
@@ -546,7 +548,7 @@ _Noreturn void rt_signal_deliver_now(long result)
     rt_unlock(); /* taken by rt_syscall, which this call never returns to */
     cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
     rt_log("[runtime] cannot resume after a signal\n");
-    rt_exit_process(11); /* SIGSEGV; no core is written */
+    rt_exit_process(LINUX_W_EXITCODE(0, SIGSEGV)); /* no core is written */
 }
 
 _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address)
@@ -554,16 +556,20 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
     struct cx_regs r __attribute__((aligned(16)));
     rt_lock();
     cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
-    int sig = vector == 0 || vector == 16 || vector == 19   ? 8   /* SIGFPE */
-              : vector == 6                                 ? 4   /* SIGILL */
-              : vector == 3 || vector == 1                  ? 5   /* SIGTRAP */
-              : vector == 17                                ? 7   /* SIGBUS */
-              : vector == 14 && rt_addr_beyond_eof(address) ? 7   /* beyond a mapped file's end */
-                                                            : 11; /* SIGSEGV */
+    int sig = vector == CX_VEC_DE || vector == CX_VEC_MF || vector == CX_VEC_XM ? SIGFPE
+              : vector == CX_VEC_UD                                             ? SIGILL
+              : vector == CX_VEC_BP || vector == CX_VEC_DB                      ? SIGTRAP
+              : vector == CX_VEC_AC                                             ? SIGBUS
+              : vector == CX_VEC_PF && rt_addr_beyond_eof(address)
+                  ? SIGBUS /* beyond a file's end */
+                  : SIGSEGV;
     struct rt_tsig *ts = rt_tsig_self();
     const struct k_sigaction *a = &actions[sig];
-    static const char *const names[] = {
-        [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS", [8] = "SIGFPE", [11] = "SIGSEGV"};
+    static const char *const names[] = {[SIGILL] = "SIGILL",
+                                        [SIGTRAP] = "SIGTRAP",
+                                        [SIGBUS] = "SIGBUS",
+                                        [SIGFPE] = "SIGFPE",
+                                        [SIGSEGV] = "SIGSEGV"};
     char where[160] = "";
     if (!rt_exe_symbol(r.rip, where + 4, sizeof(where) - 4)) {
         memcpy(where, " in ", 4);
@@ -580,9 +586,14 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
         struct l_siginfo info;
         memset(&info, 0, sizeof(info));
         info.signo = sig;
-        /* SEGV_MAPERR or SEGV_ACCERR (present page), FPE_INTDIV, ILL_ILLOPN, BUS_ADRERR */
-        info.code = sig == 11 ? ((error & 1) ? 2 : 1) : sig == 8 ? 1 : sig == 4 ? 2 : 1;
-        info.u.addr = sig == 11 || sig == 7 ? address : r.rip;
+        /* SIGBUS and SIGTRAP get 1: TRAP_BRKPT, but BUS_ADRALN where Linux says
+         * LINUX_BUS_ADRERR for an access beyond a mapped file's end (kept as it was) */
+        info.code = sig == SIGSEGV
+                        ? ((error & CX_PF_PRESENT) ? LINUX_SEGV_ACCERR : LINUX_SEGV_MAPERR)
+                    : sig == SIGFPE ? LINUX_FPE_INTDIV
+                    : sig == SIGILL ? LINUX_ILL_ILLOPN
+                                    : LINUX_BUS_ADRALN;
+        info.u.addr = sig == SIGSEGV || sig == SIGBUS ? address : r.rip;
         push_frame(&r, sig, &info);
         rt_unlock();
         cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
@@ -592,7 +603,7 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
            address, r.rip, where);
     cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_FAULT_REPORT, 4, 0), (uint64_t)sig, address, r.rip,
                     vector);
-    rt_exit_process(sig); /* no core is written: no 0x80 */
+    rt_exit_process(LINUX_W_EXITCODE(0, sig)); /* no core is written: no LINUX_WCOREFLAG */
 }
 
 long rt_sigreturn(void)
@@ -631,16 +642,16 @@ long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *ol
 {
     if (size != 8 || sig < 1 || sig > NSIG)
         return -EINVAL;
-    if (act && (sig == 9 || sig == 19)) /* SIGKILL, SIGSTOP */
+    if (act && (sig == SIGKILL || sig == SIGSTOP))
         return -EINVAL;
     if (old)
         *old = actions[sig];
     if (act) {
-        bool was = sig == 17 && nocldwait();
+        bool was = sig == SIGCHLD && nocldwait();
         actions[sig] = *act;
         actions[sig].mask &= ~UNBLOCKABLE;
         ign_known = false;
-        if (sig == 17 && nocldwait() != was) /* the launcher keeps the zombies, or not */
+        if (sig == SIGCHLD && nocldwait() != was) /* the launcher keeps the zombies, or not */
             cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0, 0);
         if (ignored(sig)) { /* pending ones go (POSIX) */
             rt_tsig_self()->pending &= ~BIT(sig);
@@ -845,13 +856,13 @@ long rt_sigaltstack(const void *uss, void *uold)
  * (whose signal page is its parent's) still go to the launcher. */
 static bool kill_self(long sig)
 {
-    if (rt_in_vfork() || sig == 9 || sig == 19 || sig == 18)
+    if (rt_in_vfork() || sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT)
         return false;
     if (sig == 0)
         return true; /* this process exists */
     int32_t me = (int32_t)rt_pid();
     if (sig < 32 || rt_sigq_push(sigpage, (int)sig, 0, me, (int32_t)rt_cred.uid.real, 0, 0)) {
-        sigpage->info[sig - 1].code = 0; /* SI_USER */
+        sigpage->info[sig - 1].code = LINUX_SI_USER;
         sigpage->info[sig - 1].pid = me;
         sigpage->info[sig - 1].uid = (int32_t)rt_cred.uid.real;
         sigpage->info[sig - 1].status = 0;
@@ -930,7 +941,7 @@ long rt_sigqueueinfo(long pid, long sig, const void *uinfo)
     }
     if (!sig)
         return 0;
-    if (sig == 9 || sig == 19 || sig == 18)
+    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT)
         return rt_kill(pid, sig); /* the launcher's own (SIGCONT continues, then queues) */
     if (rt_sigq_push(sigpage, (int)sig, in->code, in->u.rt.pid, (int32_t)in->u.rt.uid,
                      in->u.rt.value, 0))
@@ -970,9 +981,9 @@ void rt_signals_exec(void)
  * fails with EPIPE, which a handler or an ignored SIGPIPE lets the program see). */
 void rt_raise_sigpipe(void)
 {
-    const int sig = 13;
+    const int sig = SIGPIPE;
     struct rt_tsig *ts = rt_tsig_self();
-    ts->info[sig - 1].code = 0x80; /* SI_KERNEL */
+    ts->info[sig - 1].code = LINUX_SI_KERNEL;
     ts->info[sig - 1].pid = 0;
     ts->pending |= BIT(sig);
     if (!(ts->mask & BIT(sig)))

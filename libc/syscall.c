@@ -226,7 +226,9 @@ static long sys_clock_gettime(uint64_t clk, uint64_t ts)
     default:
         return -EINVAL;
     }
-    uint64_t ns = clk == 2 || clk == 3 ? rt_cpu_ns(clk == 2) : cx_clock_ns();
+    uint64_t ns = clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID
+                      ? rt_cpu_ns(clk == CLOCK_PROCESS_CPUTIME_ID)
+                      : cx_clock_ns();
     struct linux_timespec t = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
     return copy_out(ts, &t, sizeof(t));
 }
@@ -278,8 +280,9 @@ static long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint
     uint64_t ns;
     if ((int32_t)clk < 0) /* another CPU-time clock: as the caller's own */
         clk = (clk & 4) || cpu_clock_ns((int32_t)clk, &ns) ? 3 : 2;
-    if (clk == 2 || clk == 3) /* CPU-time clocks: no sleep until a CPU time yet */
-        return clk == 2 ? -ENOTSUP : -EINVAL;
+    if (clk == CLOCK_PROCESS_CPUTIME_ID ||
+        clk == CLOCK_THREAD_CPUTIME_ID) /* no sleep until a CPU time yet */
+        return clk == CLOCK_PROCESS_CPUTIME_ID ? -ENOTSUP : -EINVAL;
     if (clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME && clk != CLOCK_REALTIME)
         return -EINVAL;
     long err = timespec_ns(req, &ns);
@@ -330,7 +333,7 @@ static long sys_clock_getres(uint64_t clk, uint64_t res)
     if ((int32_t)clk < 0 && cpu_clock_ns((int32_t)clk, &ns))
         return -EINVAL;
     if ((int32_t)clk < 0)
-        clk = 2; /* a CPU-time clock */
+        clk = CLOCK_PROCESS_CPUTIME_ID; /* a CPU-time clock */
     switch (clk) {
     case CLOCK_REALTIME:
     case CLOCK_MONOTONIC:
@@ -596,10 +599,10 @@ static long dispatch(struct rt_call *c)
         return sys_clock_nanosleep(a[0], a[1], a[2], a[3]);
     case NR_exit:
         if (rt_in_vfork()) /* a vfork child's only thread: the process ends */
-            rt_exit_process((int)((a[0] & 0xff) << 8));
+            rt_exit_process((int)LINUX_W_EXITCODE(a[0], 0));
         rt_thread_exit();
     case NR_exit_group:
-        rt_exit_process((int)((a[0] & 0xff) << 8));
+        rt_exit_process((int)LINUX_W_EXITCODE(a[0], 0));
     default:
         return enosys(c->nr);
     }

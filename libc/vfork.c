@@ -162,7 +162,7 @@ long rt_vfork(uint64_t flags, uint64_t newsp)
     cx_raw_lx_resume((uint64_t)&child, 0, 0, 0, 0, 0);
     rt_lock();
     rt_log("[runtime] vfork child: cannot start on its stack\n");
-    rt_exit_process(11);
+    rt_exit_process(LINUX_W_EXITCODE(0, SIGSEGV));
 }
 
 /* The child context ends here (it has exited, or its own domain took it over): its
@@ -190,7 +190,7 @@ static _Noreturn void back_to_parent(void)
     cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
     rt_lock();
     rt_log("[runtime] vfork: cannot resume the parent\n");
-    rt_exit_process(11);
+    rt_exit_process(LINUX_W_EXITCODE(0, SIGSEGV));
 }
 
 _Noreturn void rt_vfork_exit(int wait_status)

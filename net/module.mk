@@ -13,7 +13,6 @@ $(NET_SERVER): $(NET_OBJS) $(LWIP_SYSROOT)/lib/liblwip.a $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $(NET_OBJS) $(LWIP_SYSROOT)/lib/liblwip.a $(LIBCAPIX) -lgcc -o $@
 ALL_TARGETS += $(NET_SERVER)
-SCENARIOS += net-echo nic net-session net-posix net-posix-host
 
 # The Net session's request decoder and per-label policies (server side, freestanding):
 # host test and fuzzer. They take Linux's errno values from vfs/include/vfs/linux.h.

@@ -16,6 +16,7 @@
  * request by its label and hands it to the file of its part (launcher.h lists them).
  */
 #include "launcher.h"
+#include <vfs/linux.h>
 
 struct image runtime, vdso;
 const char *prog_name = "(from config)";
@@ -122,7 +123,9 @@ int main(int argc, char **argv)
         if (pr->host && label == RT_LABEL_EXIT) {
             /* a vfork child's _exit: its parent's thread goes on (a SIGKILL sent to the
                child meanwhile is its end) */
-            ws = pr->sig && (pr->sig->pending & (1ul << 8)) ? 9 : (int)m.w[0];
+            ws = pr->sig && (pr->sig->pending & (1ul << (SIGKILL - 1)))
+                     ? LINUX_W_EXITCODE(0, SIGKILL)
+                     : (int)m.w[0];
             pr->cpu_ns = pr->sys_ns = 0;
             proc_exit(pr, ws);
             m.tag = CX_TAG(0, 0, 0);
@@ -156,21 +159,21 @@ int main(int argc, char **argv)
             err = cx_reply_recv(ep, &m);
             continue;
         } else if (label == CX_LABEL_FAULT) {
-            /* a read (error code bit 1 clear: the runtime only reads its views; a write
-             * there would fault again on the read-only page, for good) */
-            if (m.w[CX_FW_VECTOR] == 14 && !(m.w[CX_FW_ERROR] & 2) &&
+            /* a read (no CX_PF_WRITE: the runtime only reads its views; a write there
+             * would fault again on the read-only page, for good) */
+            if (m.w[CX_FW_VECTOR] == CX_VEC_PF && !(m.w[CX_FW_ERROR] & CX_PF_WRITE) &&
                 patch_gone_view(pr, m.w[CX_FW_ADDR])) {
                 m.tag = CX_TAG(CX_FAULT_RESUME, 0, 0); /* the copy ends, and is not used */
                 err = cx_reply_recv(ep, &m);
                 continue;
             }
-            if (m.w[CX_FW_VECTOR] == 14 && replace_gone_buffer(pr, m.w[CX_FW_ADDR])) {
+            if (m.w[CX_FW_VECTOR] == CX_VEC_PF && replace_gone_buffer(pr, m.w[CX_FW_ADDR])) {
                 m.tag = CX_TAG(CX_FAULT_RESUME, 0, 0); /* its next request gives EIO */
                 err = cx_reply_recv(ep, &m);
                 continue;
             }
             report_runtime_fault(pr->pid, m.w[CX_FW_ADDR], m.w[CX_FW_RIP]);
-            ws = 11; /* SIGSEGV (no core is written: no 0x80) */
+            ws = LINUX_W_EXITCODE(0, SIGSEGV); /* no core is written: no LINUX_WCOREFLAG */
         } else if (label == RT_LABEL_FORK) {
             m.w[0] = (uint64_t)do_fork(pr, CX_TAG_WORDS(m.tag) >= 1 && (m.w[0] & 1));
             m.tag = CX_TAG(0, 1, 0);
@@ -264,7 +267,7 @@ int main(int argc, char **argv)
             continue;
         }
         if (sandbox_status < 0 && pr->pid == 1) /* the sandbox ends with its first process */
-            sandbox_status = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
+            sandbox_status = LINUX_WTERMSIG(ws) ? 128 + LINUX_WTERMSIG(ws) : LINUX_WEXITSTATUS(ws);
         if (sandbox_status >= 0) {
             sync_file_systems();
             end_all();

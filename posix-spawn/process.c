@@ -5,6 +5,7 @@
  * parent, its children to pid 1).
  */
 #include "launcher.h"
+#include <vfs/linux.h>
 
 /* The priority of every thread of this sandbox's processes: one below the launcher's
  * own (the component's `priority`), so that no process of the sandbox, however many
@@ -433,7 +434,7 @@ void proc_exit(struct proc *pr, int wait_status)
     }
     for (int i = 0; i < MAX_PROCS; i++) /* its vfork child ran on its thread */
         if (procs[i].state == P_RUNNING && procs[i].host == pr)
-            proc_exit(&procs[i], 9);
+            proc_exit(&procs[i], LINUX_W_EXITCODE(0, SIGKILL));
     tty_leader_exit(pr);
     release(pr);
     pr->host = NULL;
@@ -450,16 +451,19 @@ void proc_exit(struct proc *pr, int wait_status)
     }
     for (int k = 0; k < n; k++)
         if (orphaned(groups[k], sids[k]) && group_stopped(groups[k])) {
-            signal_group(groups[k], 1);  /* SIGHUP */
-            signal_group(groups[k], 18); /* SIGCONT */
+            signal_group(groups[k], SIGHUP);
+            signal_group(groups[k], SIGCONT);
         }
     struct proc *parent = find_proc(pr->ppid);
     if (parent && parent->state == P_RUNNING && parent->nocldwait)
         pr->state = P_FREE; /* no zombie: the parent said so */
     if (parent && parent->state == P_RUNNING && parent->notif) {
         cx_notif_signal(parent->notif, 1);
-        int code = (wait_status & 0x7f) == 0 ? 1 : (wait_status & 0x80) ? 3 : 2;
-        int st = code == 1 ? (wait_status >> 8) & 0xff : wait_status & 0x7f;
-        send_signal(parent, 17, code, pr->pid, st); /* SIGCHLD: CLD_EXITED, _DUMPED, _KILLED */
+        int code = LINUX_WTERMSIG(wait_status) == 0  ? LINUX_CLD_EXITED
+                   : (wait_status & LINUX_WCOREFLAG) ? LINUX_CLD_DUMPED
+                                                     : LINUX_CLD_KILLED;
+        int st =
+            code == LINUX_CLD_EXITED ? LINUX_WEXITSTATUS(wait_status) : LINUX_WTERMSIG(wait_status);
+        send_signal(parent, SIGCHLD, code, pr->pid, st);
     }
 }

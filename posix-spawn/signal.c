@@ -5,6 +5,7 @@
  * is Linux's rule on the launcher's credentials (may_signal).
  */
 #include "launcher.h"
+#include <vfs/linux.h>
 
 /* Whether from may send sig to t (Linux's check_kill_permission): its own process, a
  * privileged sender (effective uid 0: CAP_KILL), a sender whose real or effective uid
@@ -14,7 +15,7 @@ static bool may_signal(const struct proc *from, const struct proc *t, int sig)
     const struct rt_creds *a = &from->cred, *b = &t->cred;
     return from == t || a->uid.eff == 0 || a->uid.eff == b->uid.saved ||
            a->uid.eff == b->uid.real || a->uid.real == b->uid.saved || a->uid.real == b->uid.real ||
-           (sig == 18 && from->sid == t->sid);
+           (sig == SIGCONT && from->sid == t->sid);
 }
 
 /* The real uid of the process with pid (a signal's si_uid), 0 for the launcher's own. */
@@ -46,7 +47,8 @@ void set_stopped(struct proc *pr, int sig)
     struct proc *parent = find_proc(pr->ppid);
     if (parent && parent->state == P_RUNNING) {
         cx_notif_signal(parent->notif, 1);
-        send_signal(parent, 17, sig ? 5 : 6, pr->pid, sig ? sig : 18); /* CLD_STOPPED, _CONTINUED */
+        send_signal(parent, SIGCHLD, sig ? LINUX_CLD_STOPPED : LINUX_CLD_CONTINUED, pr->pid,
+                    sig ? sig : SIGCONT);
     }
 }
 
@@ -67,15 +69,15 @@ void send_signal(struct proc *pr, int sig, int code, int pid, int status)
         __atomic_or_fetch(&pr->sig->pending, 1ul << (sig - 1), __ATOMIC_RELEASE);
         return;
     }
-    if (sig == 9) {
-        kill_proc(pr, 9);
+    if (sig == SIGKILL) {
+        kill_proc(pr, SIGKILL);
         return;
     }
-    if (sig == 19) { /* SIGSTOP */
-        set_stopped(pr, 19);
+    if (sig == SIGSTOP) {
+        set_stopped(pr, SIGSTOP);
         return;
     }
-    if (sig == 18) /* SIGCONT */
+    if (sig == SIGCONT)
         set_stopped(pr, 0);
     if (sig >= 32 && !rt_sigq_push(pr->sig, sig, code, pid, sender_uid(pid), (uint64_t)status, 0)) {
         cx_thread_redirect(pr->thread); /* a real-time signal: one more instance */
@@ -114,7 +116,7 @@ long do_kill(struct proc *pr, long pid, long sig)
         }
         found++;
         if (sig)
-            send_signal(t, (int)sig, 0 /* SI_USER */, pr->pid, 0);
+            send_signal(t, (int)sig, LINUX_SI_USER, pr->pid, 0);
     }
     if (found || (refused && pid == -1))
         return 0;
@@ -137,7 +139,7 @@ long do_sigqueue(struct proc *pr, long pid, int sig, int code, uint64_t value, u
         return -1; /* EPERM */
     if (!sig)
         return 0;
-    if (sig == 9 || sig == 19) {
+    if (sig == SIGKILL || sig == SIGSTOP) {
         send_signal(t, sig, code, pr->pid, 0);
         return 0;
     }
@@ -145,7 +147,7 @@ long do_sigqueue(struct proc *pr, long pid, int sig, int code, uint64_t value, u
         return -11; /* EAGAIN */
     if (t->host)
         return 0; /* a vfork child without a domain: kept */
-    if (sig == 18)
+    if (sig == SIGCONT)
         set_stopped(t, 0);
     cx_thread_redirect(t->thread);
     return 0;
@@ -176,16 +178,15 @@ long do_tgkill(struct proc *pr, long tgid, long tid, int sig)
         return -1; /* EPERM */
     if (!sig)
         return 0;
-    if (sig == 9 || sig == 19) {
-        send_signal(t, sig, -6, pr->pid, 0);
+    if (sig == SIGKILL || sig == SIGSTOP) {
+        send_signal(t, sig, LINUX_SI_TKILL, pr->pid, 0);
         return 0;
     }
-    if (rt_sigq_push(t->sig, sig, -6 /* SI_TKILL */, pr->pid, (int32_t)pr->cred.uid.real, 0,
-                     (int)tid))
+    if (rt_sigq_push(t->sig, sig, LINUX_SI_TKILL, pr->pid, (int32_t)pr->cred.uid.real, 0, (int)tid))
         return -11; /* EAGAIN */
     if (t->host)
         return 0;
-    if (sig == 18)
+    if (sig == SIGCONT)
         set_stopped(t, 0);
     cx_thread_redirect(t->thread);
     return 0;
@@ -196,5 +197,5 @@ void signal_group(int pgrp, int sig)
 {
     for (int i = 0; i < MAX_PROCS && pgrp > 0; i++)
         if (procs[i].state == P_RUNNING && procs[i].pgid == pgrp)
-            send_signal(&procs[i], sig, 0x80, 0, 0);
+            send_signal(&procs[i], sig, LINUX_SI_KERNEL, 0, 0);
 }

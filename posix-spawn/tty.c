@@ -5,6 +5,7 @@
  * the line discipline raises to the main loop.
  */
 #include "launcher.h"
+#include <vfs/linux.h>
 
 struct tty ttys[MAX_TTYS];
 static uint64_t tty_event_notif;
@@ -210,9 +211,9 @@ long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
     case TERM_CTL_NOTTY:
         if (!is_ctty(t, pr))
             return -25;
-        if (leader) {                /* the session loses it: its foreground hears of it */
-            signal_group(t->fg, 1);  /* SIGHUP */
-            signal_group(t->fg, 18); /* SIGCONT */
+        if (leader) { /* the session loses it: its foreground hears of it */
+            signal_group(t->fg, SIGHUP);
+            signal_group(t->fg, SIGCONT);
             t->sid = t->fg = 0;
             tty_publish(t);
         } else {
@@ -260,8 +261,8 @@ void tty_leader_exit(struct proc *pr)
     for (unsigned i = 0; i < MAX_TTYS; i++) {
         struct tty *t = &ttys[i];
         if (t->id && t->sid == pr->sid) {
-            signal_group(t->fg, 1);
-            signal_group(t->fg, 18);
+            signal_group(t->fg, SIGHUP);
+            signal_group(t->fg, SIGCONT);
             t->sid = t->fg = 0;
             tty_publish(t);
         }

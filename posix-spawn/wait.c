@@ -3,6 +3,7 @@
  * getpgid, getsid), and which groups are orphaned or stopped.
  */
 #include "launcher.h"
+#include <vfs/linux.h>
 
 /* Updates a process's rt_info in place (its ppid after re-parenting). */
 void set_ppid(struct proc *pr, int ppid)
@@ -65,12 +66,12 @@ long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2]
         }
         if ((options & 2) && c->stop_report) { /* WUNTRACED, WSTOPPED */
             c->stop_report = keep;
-            *status = (c->stop_sig << 8) | 0x7f;
+            *status = LINUX_W_STOPCODE(c->stop_sig);
             return c->pid;
         }
         if ((options & 8) && c->cont_report) { /* WCONTINUED */
             c->cont_report = keep;
-            *status = 0xffff;
+            *status = LINUX_W_CONTINUED;
             return c->pid;
         }
     }

@@ -5,11 +5,19 @@ include tests/native/module.mk
 include tests/posix/module.mk
 include tests/hostile/module.mk
 include tests/net/module.mk
-# the kernel scenario also runs under each accelerator explicitly (KVM is skipped
-# where it is not usable): it must pass under both
-SCENARIOS += boot crash config-error posix-hello posix-census posix-vdso posix-config ramfs-share vfs-share fs-quota fs-server-death sandbox-trees kernel kernel@kvm kernel@tcg
-# Attacks on a shared file server's sessions and mappings (tests/hostile/fsattack.c)
-SCENARIOS += fs-attack leaks
+# QEMU scenarios: every folder tests/scenarios/NAME/ with a config (docs/testing.md).
+# A file in the folder says when it runs other than in `make test`:
+#   fuzz-only     only in `make fuzz` (FUZZ_SCENARIOS: the long runs of other scenarios)
+#   manual        not in `make test` nor `make fuzz`; the file says who runs it and why
+#   accelerators  also once under each accelerator it names (`kvm tcg`: NAME@kvm and
+#                 NAME@tcg; run-scenario skips KVM where it is not usable)
+SCENARIO_NAMES := $(sort $(patsubst tests/scenarios/%/config,%,$(wildcard tests/scenarios/*/config)))
+scenario_file = $(wildcard tests/scenarios/$(1)/$(2))
+scenario_runs = $(1) $(addprefix $(1)@,$(if $(call scenario_file,$(1),accelerators),$(shell \
+    cat tests/scenarios/$(1)/accelerators)))
+FUZZ_SCENARIOS += $(foreach s,$(SCENARIO_NAMES),$(if $(call scenario_file,$(s),fuzz-only),$(s)))
+SCENARIOS += $(foreach s,$(SCENARIO_NAMES),$(if $(call scenario_file,$(s),fuzz-only)$(call \
+    scenario_file,$(s),manual),,$(call scenario_runs,$(s))))
 # tools/capix exec against the same binaries on the Linux host
 TEST_SCRIPTS += tests/tools/capix-exec.sh
 # tools/capix exec --disk: a FAT image from the host, read and written in capix
@@ -29,7 +37,3 @@ TEST_SCRIPTS += tests/tools/bash-scripts.sh
 TEST_SCRIPTS += tests/tools/procps.sh
 # The interactive shell on the serial console, driven through a pty (tests/terminal/).
 TEST_SCRIPTS += tests/terminal/console-test.py
-# Sandboxes (docs/sandboxes.md): a hostile program next to a shell (tests/hostile/)
-SCENARIOS += sandbox-hostile sandbox-isolation sandbox-cpu provider-timeout session-extra-caps session-labels
-# the same with 20 million calls, run by `make fuzz`
-FUZZ_SCENARIOS += sandbox-hostile-long kernel-attacks-long leaks-long

@@ -15,5 +15,4 @@ TEST_SCRIPTS += tests/tools/capix-graph.sh
 # The UEFI disk image (docs/boot.md): `make image` writes build/capix.img from the default
 # config; tests/tools/mkimage.sh checks one on the host, scenario uefi-boot boots one.
 TEST_SCRIPTS += tests/tools/mkimage.sh
-SCENARIOS += uefi-boot
 TEST_SCRIPTS += tests/terminal/uefi-console-test.py

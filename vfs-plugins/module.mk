@@ -42,8 +42,10 @@ $(BUILD)/host/tests/vfs_tar_test: $(BUILD)/host/vfs-plugins/tar/tar_fs_test.o $(
 
 # fs: the client against the server library (fs-servers/lib) through a loopback transport.
 HOST_TESTS += $(BUILD)/host/tests/vfs_fs_test
-$(BUILD)/host/vfs-plugins/fs/fs_test.o: HOST_CFLAGS += -Ifs-servers/include
+$(BUILD)/host/vfs-plugins/fs/fs_test.o $(BUILD)/host/vfs-plugins/fs/fs_share_test.o: \
+	HOST_CFLAGS += -Ifs-servers/include
 $(BUILD)/host/tests/vfs_fs_test: $(BUILD)/host/vfs-plugins/fs/fs_test.o \
+		$(BUILD)/host/vfs-plugins/fs/fs_share_test.o \
 		$(patsubst %.c,$(BUILD)/host/%.o,$(addprefix fs-servers/lib/,fs_server.c fs_table.c fs_names.c \
 			fs_mapped.c fs_request.c fs_lock.c)) $(VFS_HOST_OBJS)
 	@mkdir -p $(dir $@)

@@ -21,7 +21,8 @@ VFS_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/fuzz/%.o,$(VFS_SRCS) lib/config/config.
                    lib/tar/tar.c) $(BUILD)/fuzz/vfs-plugins/libplugins.a
 
 HOST_TESTS += $(BUILD)/host/tests/vfs_test
-$(BUILD)/host/tests/vfs_test: $(BUILD)/host/vfs/tests/vfs_test.o $(VFS_HOST_OBJS)
+$(BUILD)/host/tests/vfs_test: $(BUILD)/host/vfs/tests/vfs_test.o $(BUILD)/host/vfs/tests/vfs_fd_test.o \
+		$(VFS_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
 

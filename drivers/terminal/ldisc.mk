@@ -6,8 +6,8 @@ LDISC_SRCS := drivers/terminal/ldisc.c
 ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(LDISC_SRCS))
 
 HOST_TESTS += $(BUILD)/host/tests/ldisc_test
-$(BUILD)/host/tests/ldisc_test: $(BUILD)/host/drivers/terminal/ldisc_test.o \
-		$(patsubst %.c,$(BUILD)/host/%.o,$(LDISC_SRCS))
+$(BUILD)/host/tests/ldisc_test: $(patsubst %.c,$(BUILD)/host/%.o,drivers/terminal/ldisc_test.c \
+		drivers/terminal/ldisc_edit_test.c drivers/terminal/ldisc_output_test.c $(LDISC_SRCS))
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
 

@@ -5,25 +5,18 @@
  * renames, removals, a directory past one cluster, a full volume) is checked with
  * fsck.fat -n (clean) and read back with mtools byte for byte; the Unix mapping
  * (modes from the masks, chmod, chown, EPERM for links), corrupt images (EIO, never a
- * crash), read-only mounts, the dirty flag and the cache's write-back.
+ * crash), read-only mounts, the dirty flag and the cache's write-back. Cut power and
+ * corrupt images are in fat_damage_test.c (fat_test.h).
  */
 #define _DEFAULT_SOURCE
-#include "../../vfs/tests/testlib.h"
-#include "fat.h"
-#include "host_blockdev.h"
+#include "fat_test.h"
 
-#include <stdarg.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <vfs_plugins.h>
-
-static char cfg_mem[1 << 16];
+char cfg_mem[1 << 16];
 static struct vfs *mounted[8]; /* destroyed after each case, also when it failed */
 static unsigned nmounted;
 
 /* Unmounts v now (the image is then complete on the host). */
-static void unmount(struct vfs *v)
+void unmount(struct vfs *v)
 {
     unsigned i;
     for (i = 0; i < nmounted; i++)
@@ -32,22 +25,14 @@ static void unmount(struct vfs *v)
     vfs_destroy(v);
 }
 
-static void cleanup(void)
+void cleanup(void)
 {
     while (nmounted)
         vfs_destroy(mounted[--nmounted]);
 }
 
-/* Runs one case and unmounts what it left mounted. */
-#define CASE(fn)                                                                                   \
-    static void fn##_case(void)                                                                    \
-    {                                                                                              \
-        fn();                                                                                      \
-        cleanup();                                                                                 \
-    }
-
 /* Runs a shell command line; returns its exit status. */
-static int sh(const char *fmt, ...)
+int sh(const char *fmt, ...)
 {
     char cmd[2048];
     va_list ap;
@@ -60,7 +45,7 @@ static int sh(const char *fmt, ...)
 }
 
 /* Runs a command and returns its output (static buffer). */
-static const char *sh_out(const char *fmt, ...)
+const char *sh_out(const char *fmt, ...)
 {
     static char out[1 << 20];
     char cmd[2048];
@@ -79,7 +64,7 @@ static const char *sh_out(const char *fmt, ...)
     return out;
 }
 
-static const char *img(const char *name)
+const char *img(const char *name)
 {
     static char path[4][512];
     static unsigned i;
@@ -89,7 +74,7 @@ static const char *img(const char *name)
 }
 
 /* Makes a fresh image of size_kib with mkfs.fat -F bits. */
-static int mkimage(const char *name, int bits, unsigned size_kib, const char *extra)
+int mkimage(const char *name, int bits, unsigned size_kib, const char *extra)
 {
     const char *p = img(name);
     unlink(p);
@@ -97,7 +82,7 @@ static int mkimage(const char *name, int bits, unsigned size_kib, const char *ex
 }
 
 /* Mounts the image (label = its name) as the root of a new vfs with options. */
-static struct vfs *mount_fat(const char *name, const char *opts)
+struct vfs *mount_fat(const char *name, const char *opts)
 {
     static const struct vfs_plugin *plugins[64];
     struct cfg_arena arena = {cfg_mem, sizeof cfg_mem, 0};
@@ -125,19 +110,19 @@ static struct vfs *mount_fat(const char *name, const char *opts)
     return v;
 }
 
-static const char *mcmd(const char *name)
+const char *mcmd(const char *name)
 {
     static char buf[600];
     snprintf(buf, sizeof buf, "MTOOLS_SKIP_CHECK=1 MTOOLS_NO_VFAT=0 %%s -i %s", img(name));
     return buf;
 }
 
-static int fsck_clean(const char *name)
+int fsck_clean(const char *name)
 {
     return sh("fsck.fat -n %s >%s.fsck 2>&1", img(name), img(name));
 }
 
-static void pattern(char *buf, size_t n, unsigned seed)
+void pattern(char *buf, size_t n, unsigned seed)
 {
     size_t i;
     for (i = 0; i < n; i++)
@@ -687,119 +672,6 @@ static void big_sectors(void)
     CHECK_STR(sh_out("%s '::Sub Directory/big sector file'", cmd), buf);
 }
 
-/* A workload of creates, writes, renames and removals with an fsync now and then. */
-static int workload(struct vfs *v)
-{
-    static char buf[8000]; /* the largest write is 500 + 59 * 97 bytes */
-    int i, fd, rc = 0;
-    pattern(buf, sizeof buf, 1);
-    rc |= vfs_mkdirat(v, AT_FDCWD, "/work", 0777);
-    for (i = 0; i < 60 && rc >= 0; i++) {
-        char p[64], q[64];
-        snprintf(p, sizeof p, "/work/file number %d.txt", i);
-        fd = vfs_openat(v, AT_FDCWD, p, O_RDWR | O_CREAT, 0644);
-        if (fd < 0)
-            return fd;
-        rc = (int)vfs_write(v, fd, buf, (size_t)(500 + i * 97));
-        if (i % 4 == 3)
-            rc = vfs_ftruncate(v, fd, i % 8 == 3 ? 0 : 700);
-        if (i % 7 == 0)
-            rc = vfs_fsync(v, fd, false);
-        vfs_close(v, fd);
-        if (i % 3 == 1) {
-            snprintf(q, sizeof q, "/moved %d", i);
-            rc = vfs_renameat2(v, AT_FDCWD, p, AT_FDCWD, q, 0);
-        }
-        if (i % 5 == 2 && i % 3 != 1)
-            rc = vfs_unlinkat(v, AT_FDCWD, p, 0);
-        if (i % 11 == 3) {
-            snprintf(q, sizeof q, "/dir %d", i);
-            rc = vfs_mkdirat(v, AT_FDCWD, q, 0777);
-        }
-    }
-    return rc < 0 ? rc : 0;
-}
-
-/* What fsck.fat -n said about an image (its .fsck file) beyond what a crash may leave:
- * a set dirty bit, a stale FSInfo count, FAT copies that differ, lost clusters, and a
- * file whose chain is longer than its size (a partial truncate cut short). */
-static const char *fsck_complaints(const char *path)
-{
-    static char out[4096];
-    static const char *const allowed[] = {"fsck.fat",
-                                          "files, ",
-                                          "irty bit",
-                                          "Leaving filesystem",
-                                          "Free cluster summary",
-                                          "Using first FAT",
-                                          "FATs differ",
-                                          "unused clusters",
-                                          "Reclaimed",
-                                          "chain length is >",
-                                          "Truncating file",
-                                          NULL};
-    char line[512], name[2][512] = {"", ""};
-    size_t o = 0, i;
-    FILE *fp;
-    snprintf(line, sizeof line, "%s.fsck", path);
-    fp = fopen(line, "r");
-    if (!fp)
-        return "no fsck output";
-    while (fgets(line, sizeof line, fp)) {
-        bool ok = line[0] == '\n' || line[0] == '/';
-        for (i = 0; allowed[i] && !ok; i++)
-            ok = strstr(line, allowed[i]) != NULL;
-        if (line[0] == '/')
-            snprintf(name[0], sizeof name[0], "%s", line);
-        if (!ok || (strstr(line, "Truncating") && !strstr(name[1], "chain length is >"))) {
-            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", name[0], line);
-            if (o >= sizeof out)
-                break;
-        }
-        snprintf(name[1], sizeof name[1], "%s", line);
-    }
-    fclose(fp);
-    out[o < sizeof out ? o : sizeof out - 1] = '\0';
-    return out;
-}
-
-/* The power fails at many moments of a workload: each image left behind may show
- * lost clusters, a set dirty bit, a stale free count, FAT copies that differ or a chain
- * longer than its file, but never a cross-linked chain, an entry naming free clusters
- * or a broken directory. */
-static void crash_points(void)
-{
-    unsigned total, at, step;
-    struct vfs *v;
-    const char *out;
-    CHECK_INT(mkimage("crash.img", 16, 20480, "-s 1"), 0);
-    CHECK_INT(sh("cp %s %s", img("crash.img"), img("crash0.img")), 0);
-    v = mount_fat("crash.img", NULL);
-    CHECK(v);
-    total = fat_host_writes;
-    CHECK_INT(workload(v), 0);
-    unmount(v);
-    total = fat_host_writes - total;
-    CHECK(total > 20);
-    step = getenv("FAT_TEST_EVERY_CRASH") ? 1 : total / 23 + 1; /* every write: slow */
-    for (at = 1; at < total; at += step) {
-        CHECK_INT(sh("cp %s %s", img("crash0.img"), img("crash.img")), 0);
-        v = mount_fat("crash.img", NULL);
-        CHECK(v);
-        fat_host_snapshot_path = img("crashed.img");
-        fat_host_snapshot_at = fat_host_writes + at;
-        CHECK_INT(workload(v), 0);
-        unmount(v);
-        fat_host_snapshot_path = NULL;
-        CHECK_INT(fsck_clean("crash.img"), 0);
-        fsck_clean("crashed.img");
-        out = fsck_complaints(img("crashed.img"));
-        if (out[0])
-            tl_fail(__LINE__, "after write %u of %u: %s", at, total, out);
-        CHECK(out[0] == '\0');
-    }
-}
-
 /* Builds a vfs from text expecting an error; returns the message. */
 static const char *mount_error(const char *text)
 {
@@ -971,140 +843,13 @@ static void dir_slot_reuse(void)
     CHECK_STR(sh_out("%s ::d | wc -l", cmd), "193\n");
 }
 
-/* Reads n bytes of the image at off, or writes them. */
-static int poke(const char *name, long off, void *b, size_t n, bool write)
-{
-    FILE *fp = fopen(img(name), "r+");
-    size_t k;
-    if (!fp)
-        return -1;
-    fseek(fp, off, SEEK_SET);
-    k = write ? fwrite(b, 1, n, fp) : fread(b, 1, n, fp);
-    fclose(fp);
-    return k == n ? 0 : -1;
-}
-
-/* Chains that loop, leave the volume or end before the size: EIO, and no hang. */
-static void corrupt_chains(void)
-{
-    unsigned char bs[64], e[32], v2[2];
-    long fat, root;
-    char buf[8192];
-    struct vfs *v;
-    int fd, i;
-    CHECK_INT(mkimage("chain.img", 16, 20480, "-s 1"), 0);
-    v = mount_fat("chain.img", NULL);
-    CHECK(v);
-    memset(buf, 'c', sizeof buf);
-    fd = vfs_openat(v, AT_FDCWD, "/A", O_WRONLY | O_CREAT, 0644);
-    CHECK(fd >= 0);
-    CHECK_INT(vfs_write(v, fd, buf, 2048), 2048); /* four clusters */
-    CHECK_INT(vfs_close(v, fd), 0);
-    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/D", 0777), 0);
-    unmount(v);
-    CHECK_INT(poke("chain.img", 0, bs, sizeof bs, false), 0);
-    fat = (long)(bs[14] | bs[15] << 8) * 512;
-    root = fat + (long)bs[16] * (bs[22] | bs[23] << 8) * 512;
-    CHECK_INT(poke("chain.img", root, e, 32, false), 0); /* the short entry of A */
-    CHECK(memcmp(e, "A          ", 11) == 0);
-    for (i = 0; i < 3; i++) {
-        unsigned cl = e[26] | e[27] << 8;
-        unsigned second = cl + 1;
-        unsigned val = i == 0 ? cl : i == 1 ? 0xfff0 : 0xffff; /* loop, out of range, short */
-        long at = fat + (long)(i == 2 ? cl : second) * 2;
-        v2[0] = (unsigned char)val;
-        v2[1] = (unsigned char)(val >> 8);
-        CHECK_INT(poke("chain.img", at, v2, 2, true), 0);
-        v = mount_fat("chain.img", NULL);
-        CHECK(v);
-        fd = vfs_openat(v, AT_FDCWD, "/A", O_RDONLY, 0);
-        CHECK(fd >= 0);
-        /* a loop within the size reads (bounded); a broken chain ends the read short,
-         * and reading on from there is EIO */
-        CHECK_INT(vfs_pread(v, fd, buf, sizeof buf, 0), i == 0 ? 2048 : i == 1 ? 1024 : 512);
-        if (i > 0)
-            CHECK_INT(vfs_pread(v, fd, buf, sizeof buf, i == 1 ? 1024 : 512), -EIO);
-        CHECK_INT(vfs_close(v, fd), 0);
-        CHECK_STR(tl_ls(v, "/D"), "");
-        unmount(v);
-    }
-    /* the directory D points to a cluster out of range */
-    CHECK_INT(poke("chain.img", root + 32, e, 32, false), 0);
-    CHECK(memcmp(e, "D          ", 11) == 0);
-    e[26] = 0xf0;
-    e[27] = 0xff;
-    CHECK_INT(poke("chain.img", root + 32, e, 32, true), 0);
-    v = mount_fat("chain.img", NULL);
-    CHECK(v);
-    fd = vfs_openat(v, AT_FDCWD, "/D", O_RDONLY | O_DIRECTORY, 0);
-    CHECK(fd >= 0);
-    CHECK_INT(vfs_getdents64(v, fd, buf, sizeof buf), -EIO);
-    CHECK_INT(vfs_close(v, fd), 0);
-    CHECK_INT(tl_write(v, "/D/x", "x"), -EIO);
-    unmount(v);
-}
-
-/* Corrupt images: EIO and no crash. */
-static void corrupt_images(void)
-{
-    struct vfs *v;
-    unsigned char b[4] = {0};
-    char buf[64];
-    FILE *fp;
-    int err, fd;
-    CHECK_INT(mkimage("bad.img", 16, 20480, NULL), 0);
-    v = mount_fat("bad.img", NULL);
-    CHECK(v);
-    CHECK_INT(tl_write(v, "/loop",
-                       "a file whose chain will loop: make it longer than a "
-                       "cluster? no, a looped single cluster is enough"),
-              0);
-    unmount(v);
-    /* the file's first cluster is 3 (the root is fixed; cluster 2 is the first): make
-     * its FAT entry point to itself in both copies, and grow its size */
-    fp = fopen(img("bad.img"), "r+");
-    CHECK(fp);
-    fseek(fp, 512 * 1 + 2 * 3, SEEK_SET); /* wrong on purpose if cluster differs */
-    b[0] = 3;
-    fwrite(b, 1, 2, fp);
-    fclose(fp);
-    v = mount_fat("bad.img", NULL);
-    CHECK(v);
-    fd = vfs_openat(v, AT_FDCWD, "/loop", O_RDONLY, 0);
-    CHECK(fd >= 0);
-    CHECK(vfs_read(v, fd, buf, sizeof buf) >= 0);
-    CHECK_INT(vfs_close(v, fd), 0);
-    (void)err;
-    unmount(v);
-    /* a broken boot sector is refused */
-    fp = fopen(img("bad.img"), "r+");
-    CHECK(fp);
-    fseek(fp, 11, SEEK_SET);
-    b[0] = 3;
-    b[1] = 0; /* bytes per sector 3 */
-    fwrite(b, 1, 2, fp);
-    fclose(fp);
-    {
-        static const struct vfs_plugin *plugins[] = {&vfs_plugin_fat};
-        struct cfg_arena arena = {cfg_mem, sizeof cfg_mem, 0};
-        struct cfg_node *root;
-        struct cfg_error cerr;
-        const char *text = "vfs { fat label=bad.img }\n";
-        CHECK_INT(cfg_parse("t.cfg", text, strlen(text), &arena, &root, &cerr), 0);
-        CHECK(vfs_create(&tl_env, plugins, 1, cfg_first(root, "vfs"), 256, &v, &cerr) < 0);
-    }
-}
-
 CASE(reads_mtools_images)
 CASE(writes_read_by_mtools)
 CASE(full_volume)
 CASE(unix_mapping)
 CASE(ro_dirty_cache)
-CASE(corrupt_images)
 CASE(inodes_and_open_unlinked)
 CASE(readdir_positions_and_tails)
-CASE(corrupt_chains)
-CASE(crash_points)
 CASE(big_sectors)
 CASE(fixed_root_full)
 CASE(configuration)
@@ -1125,11 +870,9 @@ int main(void)
     tl_run("full_volume", full_volume_case);
     tl_run("unix_mapping", unix_mapping_case);
     tl_run("ro_dirty_cache", ro_dirty_cache_case);
-    tl_run("corrupt_images", corrupt_images_case);
+    fat_damage_cases();
     tl_run("inodes_and_open_unlinked", inodes_and_open_unlinked_case);
     tl_run("readdir_positions_and_tails", readdir_positions_and_tails_case);
-    tl_run("corrupt_chains", corrupt_chains_case);
-    tl_run("crash_points", crash_points_case);
     tl_run("big_sectors", big_sectors_case);
     tl_run("fixed_root_full", fixed_root_full_case);
     tl_run("configuration", configuration_case);

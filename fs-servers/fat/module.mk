@@ -15,12 +15,14 @@ $(BUILD)/user/fs-servers/fat/%.o: USER_CFLAGS += $(FAT_INCLUDES)
 ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(FAT_SRCS))
 
 # Host test: images made by mkfs.fat and filled with mtools, checked with fsck.fat and
-# mtools after the plugin wrote them (fat_test.c; the images live in FAT_TEST_DIR).
+# mtools after the plugin wrote them (fat_test.c, and fat_damage_test.c: power cuts and
+# corrupt images; the images live in FAT_TEST_DIR).
 FAT_TEST_DIR := $(BUILD)/host/tests/fat-images
 HOST_TESTS += $(BUILD)/host/tests/fat_test
 $(BUILD)/host/fs-servers/fat/fat_test.o: \
 	HOST_CFLAGS += -DFAT_TEST_DIR='"$(abspath $(FAT_TEST_DIR))"'
 $(BUILD)/host/tests/fat_test: $(BUILD)/host/fs-servers/fat/fat_test.o \
+		$(BUILD)/host/fs-servers/fat/fat_damage_test.o \
 		$(BUILD)/host/fs-servers/fat/host_blockdev.o \
 		$(patsubst %.c,$(BUILD)/host/%.o,$(FAT_SRCS)) $(VFS_HOST_OBJS) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@) $(FAT_TEST_DIR)

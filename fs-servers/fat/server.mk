@@ -8,5 +8,4 @@ $(FAT_SERVER): $(FAT_SERVER_OBJS) $(LIBCAPIX)
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_LDFLAGS) $(FAT_SERVER_OBJS) $(LIBCAPIX) -lgcc -o $@
 ALL_TARGETS += $(FAT_SERVER)
-SCENARIOS += fat fat-powerloss
 TEST_SCRIPTS += tests/terminal/home-fat-test.py

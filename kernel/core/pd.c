@@ -321,13 +321,13 @@ int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error)
     struct region *r = region_find(pd, addr);
     if (!r)
         return CX_E_MAPPING;
-    if ((error & 2) && !(r->flags & CX_MAP_W))
+    if ((error & CX_PF_WRITE) && !(r->flags & CX_MAP_W))
         return CX_E_NO_RIGHTS;
-    if ((error & 16) && !(r->flags & CX_MAP_X))
+    if ((error & CX_PF_FETCH) && !(r->flags & CX_MAP_X))
         return CX_E_NO_RIGHTS;
     uint64_t page = (addr - r->va) / PAGE_SIZE;
-    uint64_t f = (error & 2) ? mem_unshare(r->mem, r->offset + page)
-                             : mem_frame(r->mem, r->offset + page, true);
+    uint64_t f = (error & CX_PF_WRITE) ? mem_unshare(r->mem, r->offset + page)
+                                       : mem_frame(r->mem, r->offset + page, true);
     if (!f)
         return CX_E_NO_MEMORY;
     pt_set(pd->pml4, r->va + page * PAGE_SIZE, f, page_flags(r, f));

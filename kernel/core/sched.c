@@ -240,7 +240,7 @@ static void user_context_fault(struct thread *t)
         posix_reflect(t, CX_RT_FAULT, 13, 0, 0);
         return;
     }
-    fault_deliver(t, 13, 0, 0); /* blocks or stops t: it leaves the run queue */
+    fault_deliver(t, CX_VEC_GP, 0, 0); /* blocks or stops t: it leaves the run queue */
     if (t->state == TS_READY) {
         sched_dequeue(t);
         t->state = TS_INACTIVE;

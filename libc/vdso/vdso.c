@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <capix/posix_protocol.h>
+#include <vfs/linux.h>
 
 struct timespec_k {
     int64_t sec, nsec;
@@ -22,10 +23,11 @@ int clock_gettime(int clk, struct timespec_k *ts)
 int __vdso_clock_gettime(int clk, struct timespec_k *ts)
 {
     const volatile struct rt_vvar *v = (const volatile struct rt_vvar *)RT_VVAR_ADDR;
-    /* CLOCK_REALTIME 0, _COARSE 5; CLOCK_MONOTONIC 1, _RAW 4, _COARSE 6, BOOTTIME 7 */
-    bool realtime = clk == 0 || clk == 5;
-    if ((!realtime && clk != 1 && clk != 4 && clk != 6 && clk != 7) || !v->tsc_hz)
-        return -38; /* ENOSYS: musl falls back to the system call */
+    bool realtime = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
+    if ((!realtime && clk != CLOCK_MONOTONIC && clk != CLOCK_MONOTONIC_RAW &&
+         clk != CLOCK_MONOTONIC_COARSE && clk != CLOCK_BOOTTIME) ||
+        !v->tsc_hz)
+        return -ENOSYS; /* musl falls back to the system call */
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     uint64_t t = ((uint64_t)hi << 32) | lo, hz = v->tsc_hz;

@@ -1,7 +1,8 @@
 /*
  * The harness of the host unit tests: CHECK macros that end the current case with a
  * reason, and check_run, which runs a table of cases and prints one "PASS prefix_name"
- * or "FAIL prefix_name: reason" line each. Header only; include it in one test file.
+ * or "FAIL prefix_name: reason" line each. Header only, its state static: a test made of
+ * several files runs each file's cases from that file (drivers/terminal/ldisc_test.h).
  */
 #ifndef CAPIX_TESTS_CHECK_H
 #define CAPIX_TESTS_CHECK_H

@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <capix/component.h>
 #include <capix/fs_protocol.h>
 #include "native.h"
 

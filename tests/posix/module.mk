@@ -16,9 +16,10 @@ $(BUILD)/user/bin/threads: tests/posix/threads.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/threads
-$(BUILD)/user/bin/fscensus: tests/posix/fscensus.c | $(DEPS_STAMP)
+$(BUILD)/user/bin/fscensus: tests/posix/fscensus.c tests/posix/fscensus_attr.c tests/posix/fscensus.h \
+		| $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror $< -o $@
+	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror $(filter %.c,$^) -o $@
 ALL_TARGETS += $(BUILD)/user/bin/fscensus
 TEST_SCRIPTS += tests/posix/fscensus-host.sh
 TEST_SCRIPTS += tests/posix/fscensus-capix.sh
@@ -120,9 +121,10 @@ $(BUILD)/user/bin/fidelity: tests/posix/fidelity.c | $(DEPS_STAMP)
 ALL_TARGETS += $(BUILD)/user/bin/fidelity
 TEST_SCRIPTS += tests/posix/fidelity-test.sh
 # unixtest: AF_UNIX sockets (socketpair, named and abstract), libc/unix.c
-$(BUILD)/user/bin/unixtest: tests/posix/unixtest.c tests/posix/check.h | $(DEPS_STAMP)
+$(BUILD)/user/bin/unixtest: tests/posix/unixtest.c tests/posix/unixtest_rights.c tests/posix/unixtest.h \
+		tests/posix/check.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+	$(MUSL_CC) $(MUSL_CFLAGS) $(filter %.c,$^) -o $@
 ALL_TARGETS += $(BUILD)/user/bin/unixtest
 TEST_SCRIPTS += tests/posix/unixtest-test.sh
 # procstat: /proc/PID/stat and status of the own process and a forked child (issue 20)

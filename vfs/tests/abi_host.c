@@ -10,6 +10,7 @@
 #include <linux/magic.h>
 #include <linux/romfs_fs.h>
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -18,6 +19,8 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "abi_list.h"
@@ -28,6 +31,12 @@
 const long abi_host_values[] = {ABI_CONSTANTS(VALUE)};
 const char *const abi_names[] = {ABI_CONSTANTS(NAME)};
 const unsigned long abi_count = sizeof abi_host_values / sizeof abi_host_values[0];
+const long abi_host_prefixed[] = {ABI_PREFIXED(VALUE)};
+const char *const abi_prefixed_names[] = {ABI_PREFIXED(NAME)};
+const unsigned long abi_prefixed_count = sizeof abi_host_prefixed / sizeof abi_host_prefixed[0];
+const long abi_host_wait[] = {
+    ABI_WAIT_STATUSES(W_EXITCODE, W_STOPCODE, WCOREFLAG, __W_CONTINUED, WTERMSIG, WEXITSTATUS)};
+const unsigned long abi_wait_count = sizeof abi_host_wait / sizeof abi_host_wait[0];
 
 #define LAYOUT(expr) (long)(expr),
 #define LAYOUT_NAME(expr) #expr,

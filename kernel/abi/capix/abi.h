@@ -167,10 +167,10 @@ enum cx_type {
 #define CX_IRQ_LEVEL 0x100u
 #define CX_IRQ_ACTIVE_LOW 0x200u
 
-/* Fixed addresses in every component. */
-#define CX_BOOTINFO_ADDR 0x100000ul  /* init: struct cx_bootinfo (one page) */
-#define CX_STARTINFO_ADDR 0x200000ul /* children: struct cx_startinfo (one page) */
-#define CX_IPCBUF_ADDR 0x201000ul    /* first thread's IPC buffer */
+/* Fixed addresses in every component (a child's start page, CX_STARTINFO_ADDR, and its
+ * config text are agreed with its parent: lib/include/capix/component.h). */
+#define CX_BOOTINFO_ADDR 0x100000ul /* init: struct cx_bootinfo (one page) */
+#define CX_IPCBUF_ADDR 0x201000ul   /* first thread's IPC buffer */
 
 /*
  * IPC. A message is a tag and up to CX_MSG_WORDS words; words 0..3 travel in
@@ -193,25 +193,32 @@ struct cx_ipcbuf {
     uint64_t recv_badges[CX_MSG_CAPS]; /* filled on receive: badge of each received cap */
 };
 
-/* Session protocol labels (docs/sessions.md): to the parent, and parent to provider. */
-#define CX_LABEL_ANNOUNCE 0xa1ul       /* words: service name; cap: the service endpoint */
-#define CX_LABEL_SESSION 0xa2ul        /* words: service, label; cap: donated quota */
-#define CX_LABEL_SESSION_CREATE 0xa3ul /* words: full label; cap: quota; reply caps: */
-                                       /* session endpoint, shared memory */
-#define CX_SESSION_SERVICE_WORDS 4     /* a service name: 32 bytes, NUL-padded */
-#define CX_SESSION_LABEL_WORDS 12      /* a requester's label: 96 bytes */
-#define CX_SESSION_FULL_WORDS 16       /* the label a provider sees: 128 bytes */
-
 /* Fault messages sent to a thread's fault endpoint (label CX_LABEL_FAULT). */
 #define CX_LABEL_FAULT 0xfa017ul
 enum cx_fault_word {
-    CX_FW_VECTOR = 0, /* exception vector (14 = page fault, 13 = #GP, 0 = #DE, ...) */
+    CX_FW_VECTOR = 0, /* exception vector (CX_VEC_*) */
     CX_FW_ERROR = 1,  /* error code pushed by the CPU, or 0 */
     CX_FW_ADDR = 2,   /* CR2 for a page fault, else 0 */
     CX_FW_RIP = 3,
     CX_FW_RSP = 4,
     CX_FW_COUNT = 5
 };
+/* x86 exception vectors (CX_FW_VECTOR; Intel SDM vol. 3, table 6-1) */
+#define CX_VEC_DE 0  /* divide error */
+#define CX_VEC_DB 1  /* debug */
+#define CX_VEC_NMI 2 /* non-maskable interrupt */
+#define CX_VEC_BP 3  /* breakpoint (int3) */
+#define CX_VEC_UD 6  /* invalid opcode */
+#define CX_VEC_DF 8  /* double fault */
+#define CX_VEC_GP 13 /* general protection */
+#define CX_VEC_PF 14 /* page fault */
+#define CX_VEC_MF 16 /* x87 floating-point error */
+#define CX_VEC_AC 17 /* alignment check */
+#define CX_VEC_XM 19 /* SIMD floating-point exception */
+/* page-fault error code bits (CX_FW_ERROR of a CX_VEC_PF) */
+#define CX_PF_PRESENT 0x01 /* the page was present: a protection violation */
+#define CX_PF_WRITE 0x02
+#define CX_PF_FETCH 0x10 /* an instruction fetch */
 /* Replying to a fault message with label CX_FAULT_RESUME resumes the thread (after
  * the handler may have changed its registers); any other reply leaves it suspended. */
 #define CX_FAULT_RESUME 1
@@ -253,6 +260,9 @@ struct cx_regs {
 #define CX_RT_SYSCALL 0
 #define CX_RT_FAULT 1
 #define CX_RT_REDIRECT 2
+/* A Linux call in a POSIX domain whose thread has no runtime stack yet returns
+ * -CX_LINUX_ENOSYS (Linux's ENOSYS) in rax. */
+#define CX_LINUX_ENOSYS 38
 
 /*
  * The direct entry and return of a Linux call (pd_set_runtime's sysentry and sysret;
@@ -282,30 +292,5 @@ struct cx_bootinfo {
     uint64_t mmio_hi;       /* no RAM or firmware region and no kernel device lies in it */
     char cmdline[256];      /* kernel command line */
 };
-
-/* Start information handed by a parent to a child (read-only page). */
-#define CX_STARTINFO_MAGIC 0x43415049585349ul /* "CAPIXSI" */
-struct cx_startinfo {
-    uint64_t magic;
-    uint64_t argc;
-    uint64_t args_offset; /* offset in this page: argc NUL-terminated strings */
-    uint64_t slots;       /* size of the component's capability space */
-    uint64_t ncaps;       /* named capabilities given beyond the fixed slots */
-    struct {
-        uint64_t slot;
-        uint64_t value; /* what the capability needs said: a size, a port, ... */
-        char name[24];
-    } caps[32];
-    char name[32];              /* the component's name */
-    uint64_t config_size;       /* bytes of config text at CX_CONFIG_ADDR (0: none) */
-    int64_t realtime_offset_ns; /* wall-clock time = clock (ns since boot) + this; 0: unknown */
-    uint64_t priority;          /* the first thread's: no thread of the component goes above */
-};
-
-/* A component's own part of the system configuration, read-only at CX_CONFIG_ADDR: the
- * text of the config file with every byte outside the component's own node blanked
- * (newlines kept), so that it parses with the same file, line and column numbers. */
-#define CX_CONFIG_ADDR 0x300000ul
-#define CX_CONFIG_MAX (1ul << 20)
 
 #endif

@@ -201,7 +201,7 @@ static _Noreturn void kernel_exception(struct frame *f)
 {
     const char *name = f->vector < 32 && exc_names[f->vector] ? exc_names[f->vector] : "?";
     uint64_t cr2 = read_cr2();
-    if ((f->vector == 14 || f->vector == 8) && in_guard_page(cr2))
+    if ((f->vector == CX_VEC_PF || f->vector == CX_VEC_DF) && in_guard_page(cr2))
         panic("kernel stack overflow: %s at guard page %#lx, rip=%#lx", name, cr2, f->rip);
     panic("kernel exception %lu (%s) err=%#lx rip=%#lx rsp=%#lx cr2=%#lx rax=%#lx rdi=%#lx",
           f->vector, name, f->error, f->rip, f->rsp, read_cr2(), f->rax, f->rdi);
@@ -217,7 +217,7 @@ static _Noreturn void kernel_exception(struct frame *f)
 static bool syscall_without_switch(struct thread *t, uint64_t vec, uint64_t err)
 {
     static bool said;
-    if (vec != 14 || !(err & 0x10) || t->frame.rip != (uint64_t)syscall_entry)
+    if (vec != CX_VEC_PF || !(err & CX_PF_FETCH) || t->frame.rip != (uint64_t)syscall_entry)
         return false;
     if (!said) {
         said = true;
@@ -233,12 +233,12 @@ static bool syscall_without_switch(struct thread *t, uint64_t vec, uint64_t err)
 
 static void user_exception(struct thread *t, uint64_t vec, uint64_t err)
 {
-    uint64_t addr = vec == 14 ? read_cr2() : 0;
+    uint64_t addr = vec == CX_VEC_PF ? read_cr2() : 0;
     if (syscall_without_switch(t, vec, err))
         return;
-    if (vec == 14 && pd_handle_fault(t->pd, addr, err) == 0)
+    if (vec == CX_VEC_PF && pd_handle_fault(t->pd, addr, err) == 0)
         return;
-    if (vec == 2)
+    if (vec == CX_VEC_NMI)
         return; /* NMI while in user mode: nothing to do */
     struct pd *pd = t->pd;
     uint64_t rip = t->frame.rip;
@@ -264,7 +264,7 @@ void interrupt_entry_c(struct frame *f)
     }
     if (vec < 32) {
         if (!user) {
-            if (vec == 2)
+            if (vec == CX_VEC_NMI)
                 return;
             kernel_exception(f);
         }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <capix/abi.h>
+#include <capix/component.h>
 #include <capix/syscall.h>
 #include <capix/format.h>
 
@@ -210,9 +211,6 @@ int cx_label_part_ok(const char *label);
 const char *cx_config_text(size_t *len);
 _Noreturn void cx_exit(int status); /* tell the parent and stop */
 int main(int argc, char **argv);
-
-/* Labels of messages to the parent (init). */
-#define CX_LABEL_EXIT 0xe1
 
 /* The capability slots libcapix hands out start here. */
 #define CX_SLOT_ALLOC_BASE 64

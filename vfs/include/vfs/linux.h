@@ -1,7 +1,8 @@
 /*
- * The parts of the Linux x86_64 system-call ABI that the VFS speaks: errno numbers,
- * open flags, file modes, *at() flags, fcntl and ioctl numbers, and the structures the
- * runtime hands to musl unchanged (struct stat as the kernel lays it out, dirent64,
+ * The parts of the Linux x86_64 system-call ABI that the VFS and the runtime speak: errno
+ * numbers, open flags, file modes, *at() flags, fcntl and ioctl numbers, clock ids,
+ * signal numbers, si_code values and wait statuses, and the structures the runtime
+ * hands to musl unchanged (struct stat as the kernel lays it out, dirent64,
  * statfs). Values are Linux's own (include/uapi/asm-generic/errno*.h, fcntl.h,
  * arch/x86/include/uapi/asm/stat.h); the host test vfs/tests/abi_test.c compares each
  * of them with the host's headers.
@@ -274,6 +275,81 @@
 #define ST_NOEXEC 0x0008
 #define ST_VALID 0x0020
 #define ST_RELATIME 0x1000
+
+/* ---- clocks (clock_gettime(2) ids) ---- */
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+
+/* ---- signals (arch/x86/include/uapi/asm/signal.h); spelled as glibc spells them, so
+ * that a host test may include <signal.h> as well ---- */
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGSTKFLT 16
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGXCPU 24
+#define SIGXFSZ 25
+#define SIGVTALRM 26
+#define SIGPROF 27
+#define SIGWINCH 28
+#define SIGPOLL 29
+#define SIGPWR 30
+#define SIGSYS 31
+
+/* siginfo's si_code values (include/uapi/asm-generic/siginfo.h). glibc declares them as
+ * enum constants, which a macro of the same name would break, hence the prefix. */
+#define LINUX_SI_USER 0
+#define LINUX_SI_KERNEL 0x80
+#define LINUX_SI_TIMER (-2)
+#define LINUX_SI_TKILL (-6)
+#define LINUX_ILL_ILLOPN 2
+#define LINUX_FPE_INTDIV 1
+#define LINUX_SEGV_MAPERR 1
+#define LINUX_SEGV_ACCERR 2
+#define LINUX_BUS_ADRALN 1
+#define LINUX_BUS_ADRERR 2
+#define LINUX_TRAP_BRKPT 1
+#define LINUX_CLD_EXITED 1
+#define LINUX_CLD_KILLED 2
+#define LINUX_CLD_DUMPED 3
+#define LINUX_CLD_TRAPPED 4
+#define LINUX_CLD_STOPPED 5
+#define LINUX_CLD_CONTINUED 6
+
+/* The status wait4(2) reports: an exit code in bits 8..15; a signal that ended the
+ * process in bits 0..6 with LINUX_WCOREFLAG when a core was dumped; a stop as the signal
+ * in bits 8..15 over 0x7f; a continue as 0xffff (glibc's W_EXITCODE, W_STOPCODE,
+ * WCOREFLAG, __W_CONTINUED). */
+#define LINUX_W_EXITCODE(code, sig) (((code)&0xff) << 8 | (sig))
+#define LINUX_W_STOPCODE(sig) ((sig) << 8 | 0x7f)
+#define LINUX_W_CONTINUED 0xffff
+#define LINUX_WCOREFLAG 0x80
+#define LINUX_WTERMSIG(status) ((status)&0x7f)
+#define LINUX_WEXITSTATUS(status) (((status) >> 8) & 0xff)
 
 /* Device numbers as st_dev and st_rdev carry them (glibc's and musl's makedev). */
 #define LINUX_MAKEDEV(major, minor)                                                                \

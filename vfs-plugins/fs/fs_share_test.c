@@ -1,0 +1,480 @@
+/*
+ * Host tests of the fs plugin, part of fs_test (fs_test.h): what only fs has: two vfs
+ * instances sharing one session and one handle (fork), appends from two threads, the
+ * after-fork references, names kept coherent, a server that fails and one that is gone,
+ * mapped files and the views of their memory.
+ */
+#include "fs_test.h"
+
+static void shared_description(void)
+{
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs }");
+    struct loop *l = &loops[0];
+    char buf[64];
+    uint64_t h;
+    int fa, fb;
+    CHECK(a && b);
+    CHECK_INT(tl_write(a, "/tmp/f", ""), 0);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/f", O_RDWR, 0);
+    fb = vfs_openat(b, AT_FDCWD, "/tmp/f", O_RDWR, 0);
+    CHECK(fa >= 0 && fb >= 0);
+    h = vfs_fs_file_handle(vfs_fd_file(a, fa));
+    CHECK(h != 0);
+    CHECK(vfs_fs_file_handle(vfs_fd_file(b, fb)) != h);
+    CHECK_INT(loop_request(l, FS_DUP, h), 0);
+    CHECK_INT(vfs_fs_file_adopt(vfs_fd_file(b, fb), h), 0);
+    CHECK_INT(held(l->handles, l->nhandles, h), 2);
+    /* one offset: (echo a; echo b) > f */
+    CHECK_INT(vfs_write(a, fa, "one ", 4), 4);
+    CHECK_INT(vfs_write(b, fb, "two ", 4), 4);
+    CHECK_INT(vfs_lseek(a, fa, 0, SEEK_CUR), 8);
+    CHECK_STR(tl_read(a, "/tmp/f", NULL), "one two ");
+    CHECK_INT(vfs_lseek(b, fb, 0, SEEK_SET), 0);
+    CHECK_INT(vfs_read(a, fa, buf, 3), 3);
+    CHECK_INT(vfs_lseek(b, fb, 0, SEEK_CUR), 3);
+    /* one set of status flags */
+    CHECK_INT(vfs_fcntl(a, fa, F_SETFL, O_APPEND), 0);
+    CHECK_INT(vfs_fcntl(b, fb, F_GETFL, 0) & O_APPEND, O_APPEND);
+    CHECK_INT(vfs_write(b, fb, "end", 3), 3);
+    CHECK_STR(tl_read(b, "/tmp/f", NULL), "one two end");
+    CHECK_INT(vfs_lseek(a, fa, 0, SEEK_CUR), 11);
+    CHECK_INT(vfs_fcntl(b, fb, F_SETFL, 0), 0);
+    CHECK_INT(vfs_fcntl(a, fa, F_GETFL, 0) & O_APPEND, 0);
+    /* the "child" exits: the description lives on in the parent */
+    CHECK_INT(vfs_close(b, fb), 0);
+    CHECK_INT(held(l->handles, l->nhandles, h), 1);
+    CHECK_INT(vfs_write(a, fa, "!", 1), 1);
+    CHECK_INT(vfs_close(a, fa), 0);
+    CHECK_INT(held(l->handles, l->nhandles, h), 0);
+    CHECK_STR(tl_read(a, "/tmp/f", NULL), "one two end!");
+    CHECK_INT(vfs_fs_file_adopt(vfs_fd_file(a, 0), 5), -EINVAL); /* no such descriptor */
+}
+
+/* Two threads (two "processes", each with its own vfs) append records through one
+ * session; every record must land whole (the buffer's lock, held for a whole transfer). */
+struct appender {
+    struct vfs *v;
+    int fd; /* opened and closed by the main thread: only writes run in parallel */
+    char c;
+    int rc;
+};
+
+#define APPENDS 60
+#define RECORD_SMALL 100
+#define RECORD_BIG 70000 /* two requests */
+
+static void *append_thread(void *arg)
+{
+    static char recs[2][RECORD_BIG];
+    struct appender *p = arg;
+    char *rec = recs[p->c == 'b'];
+    int i;
+    memset(rec, p->c, RECORD_BIG);
+    for (i = 0; i < APPENDS; i++) {
+        size_t n = i % 4 == 0 ? RECORD_BIG : RECORD_SMALL;
+        int64_t r = vfs_write(p->v, p->fd, rec, n);
+        if (r != (int64_t)n) {
+            p->rc = r < 0 ? (int)r : -EIO;
+            break;
+        }
+    }
+    return NULL;
+}
+
+static void atomic_appends(void)
+{
+    static char data[2 * APPENDS * RECORD_BIG];
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs }");
+    struct appender pa = {a, -1, 'a', 0}, pb = {b, -1, 'b', 0};
+    pthread_t ta, tb;
+    struct linux_stat st;
+    int64_t off = 0, got;
+    int fd;
+    CHECK(a && b);
+    CHECK_INT(tl_write(a, "/tmp/log", ""), 0);
+    pa.fd = vfs_openat(a, AT_FDCWD, "/tmp/log", O_WRONLY | O_APPEND, 0);
+    pb.fd = vfs_openat(b, AT_FDCWD, "/tmp/log", O_WRONLY | O_APPEND, 0);
+    CHECK(pa.fd >= 0 && pb.fd >= 0);
+    CHECK_INT(pthread_create(&ta, NULL, append_thread, &pa), 0);
+    CHECK_INT(pthread_create(&tb, NULL, append_thread, &pb), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    CHECK_INT(vfs_close(a, pa.fd), 0);
+    CHECK_INT(vfs_close(b, pb.fd), 0);
+    CHECK_INT(pa.rc, 0);
+    CHECK_INT(pb.rc, 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/log", &st, 0), 0);
+    CHECK_INT(st.st_size, 2 * (APPENDS / 4 * RECORD_BIG + (APPENDS - APPENDS / 4) * RECORD_SMALL));
+    fd = vfs_openat(a, AT_FDCWD, "/tmp/log", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    got = vfs_read(a, fd, data, sizeof data);
+    vfs_close(a, fd);
+    CHECK_INT(got, st.st_size);
+    while (off < got) {
+        int64_t run = 1;
+        char c = data[off];
+        while (off + run < got && data[off + run] == c)
+            run++;
+        /* a run is whole records of one writer: small ones, or one big one (and small) */
+        if ((c != 'a' && c != 'b') ||
+            (run % RECORD_SMALL != 0 && (run - RECORD_BIG) % RECORD_SMALL != 0)) {
+            tl_fail(__LINE__, "a record was cut: a run of %lld '%c' at %lld", (long long)run, c,
+                    (long long)off);
+            return;
+        }
+        off += run;
+    }
+}
+
+static void after_fork_references(void)
+{
+    struct vfs *v = mk("dir /tmp { fs }");
+    struct loop *l = &loops[0];
+    unsigned i, nodes = 0, handles = 0;
+    int fd, fd2;
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/tmp/d", 0755), 0);
+    CHECK_INT(vfs_chdir(v, "/tmp/d"), 0);
+    CHECK_INT(tl_write(v, "/tmp/d/f", "x"), 0);
+    fd = vfs_openat(v, AT_FDCWD, "f", O_RDONLY, 0);
+    fd2 = vfs_openat(v, AT_FDCWD, "/tmp/d", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0 && fd2 >= 0);
+    for (i = 0; i < l->nnodes; i++)
+        nodes += l->nodes[i].count > 0;
+    for (i = 0; i < l->nhandles; i++)
+        handles += l->handles[i].count > 0;
+    CHECK_INT(nodes, 3); /* the root, d (working directory, open), f (open) */
+    CHECK_INT(handles, 1);
+    l->nacquired = l->ndupped = 0;
+    vfs_fs_after_fork(v);
+    CHECK_INT(l->nacquired, nodes);
+    CHECK_INT(l->ndupped, handles);
+    for (i = 0; i < l->nnodes; i++)
+        CHECK(l->nodes[i].count == 0 || l->nodes[i].count == 2);
+    /* the child ends: what it gives back is what after_fork took */
+    for (i = 0; i < l->nacquired; i++)
+        CHECK_INT(loop_request(l, FS_RELEASE, l->acquired[i]), 0);
+    for (i = 0; i < l->ndupped; i++)
+        CHECK_INT(loop_request(l, FS_CLOSE, l->dupped[i]), 0);
+    /* the parent goes on */
+    CHECK_STR(tl_read(v, "f", NULL), "x");
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_close(v, fd2), 0);
+}
+
+/* Names and attributes kept by one client (a server whose tree only its sessions change)
+ * never hide another client's change, in its own session or another: as on Linux, what a
+ * call returned is seen by the next call anywhere. And a kept lookup costs no request. */
+static void kept_names_coherent(void)
+{
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
+    struct loop *l = &loops[0];
+    struct linux_stat st;
+    unsigned before;
+    int fd;
+    CHECK(a && b);
+    CHECK_INT(tl_write(b, "/tmp/f", "abc"), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_size, 3);
+    before = l->calls[FS_LOOKUP] + l->calls[FS_GETATTR] + l->calls[FS_RELEASE];
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0); /* kept: no request */
+    CHECK_INT(l->calls[FS_LOOKUP] + l->calls[FS_GETATTR] + l->calls[FS_RELEASE], before);
+    /* the other session writes, renames, removes: the next call in a sees each */
+    CHECK_INT(tl_write(b, "/tmp/f", "abcdef"), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_size, 6);
+    fd = vfs_openat(b, AT_FDCWD, "/tmp/f", O_WRONLY | O_TRUNC, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_size, 0);
+    CHECK_INT(vfs_close(b, fd), 0);
+    CHECK_INT(vfs_fchmodat(b, AT_FDCWD, "/tmp/f", 0600, 0), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), 0);
+    CHECK_INT(st.st_mode & 07777, 0600);
+    CHECK_INT(vfs_renameat2(b, AT_FDCWD, "/tmp/f", AT_FDCWD, "/tmp/g", 0), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &st, 0), -ENOENT);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/g", &st, 0), 0);
+    CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/g", 0), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/g", &st, 0), -ENOENT);
+    CHECK_INT(tl_write(b, "/tmp/g", "new"), 0); /* a new file under the old name */
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/g", &st, 0), 0);
+    CHECK_INT(st.st_size, 3);
+    /* a's own removal gives back what it kept at once: nothing of the file is held */
+    CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/g", 0), 0);
+    CHECK_INT(vfs_fstatat(b, AT_FDCWD, "/tmp/g", &st, 0), -ENOENT);
+}
+
+static void server_errors(void)
+{
+    struct vfs *v = mk("dir /tmp { fs }");
+    struct loop *l = &loops[0];
+    struct linux_stat st;
+    uint64_t bufw[16];
+    char buf[8];
+    int fd, dfd;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/tmp/f", "data"), 0);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/tmp/d", 0755), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/f", O_RDWR, 0);
+    dfd = vfs_openat(v, AT_FDCWD, "/tmp/d", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0 && dfd >= 0);
+    l->answer_eio = true;
+    l->buf->gen++; /* as after another client's change: nothing kept may answer */
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/tmp/f", &st, 0), -EIO);
+    CHECK_INT(vfs_read(v, fd, buf, sizeof buf), -EIO);
+    CHECK_INT(vfs_write(v, fd, "x", 1), -EIO);
+    CHECK_INT(vfs_lseek(v, fd, 0, SEEK_END), -EIO);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/tmp/e", 0755), -EIO);
+    CHECK_INT(vfs_getdents64(v, dfd, bufw, sizeof bufw), -EIO);
+    l->answer_eio = false;
+    CHECK_INT(vfs_close(v, dfd), 0); /* the server recovers: the client goes on */
+    CHECK_INT(vfs_read(v, fd, buf, sizeof buf), 4);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_STR(tl_read(v, "/tmp/f", NULL), "data");
+}
+
+static void server_gone(void)
+{
+    struct vfs *v = mk("dir /tmp { fs }");
+    struct loop *l = &loops[0];
+    struct linux_statfs sf;
+    struct linux_stat st;
+    uint64_t bufw[16];
+    unsigned i, calls = 0;
+    char buf[8];
+    int fd, dfd;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/tmp/f", "data"), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/f", O_RDWR, 0);
+    dfd = vfs_openat(v, AT_FDCWD, "/tmp", O_RDONLY | O_DIRECTORY, 0);
+    CHECK(fd >= 0 && dfd >= 0);
+    l->gone = true;
+    l->skip_refs = true; /* the client cannot give anything back; the session's end does */
+    CHECK_INT(vfs_read(v, fd, buf, sizeof buf), -EIO);
+    l->gone = false; /* too late: the instance is dead and asks no more */
+    for (i = 0; i <= FS_OP_COUNT; i++)
+        calls += l->calls[i];
+    CHECK_INT(vfs_write(v, fd, "x", 1), -EIO);
+    CHECK_INT(vfs_pread(v, fd, buf, 1, 0), -EIO);
+    CHECK_INT(vfs_lseek(v, fd, 0, SEEK_SET), -EIO);
+    CHECK_INT(vfs_fstat(v, fd, &st), -EIO);
+    CHECK_INT(vfs_fsync(v, fd, false), -EIO);
+    CHECK_INT(vfs_fcntl(v, fd, F_GETFL, 0), O_RDWR | O_LARGEFILE);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/tmp/f", &st, 0), -EIO);
+    CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/tmp", &st, 0), -EIO);
+    CHECK_INT(vfs_openat(v, AT_FDCWD, "/tmp/g", O_RDWR | O_CREAT, 0644), -EIO);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/tmp/d", 0755), -EIO);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/f", 0), -EIO);
+    CHECK_INT(vfs_getdents64(v, dfd, bufw, sizeof bufw), -EIO);
+    CHECK_INT(vfs_statfs(v, "/tmp", &sf), -EIO);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_close(v, dfd), 0);
+    for (i = 0; i <= FS_OP_COUNT; i++)
+        calls -= l->calls[i];
+    CHECK_INT(calls, 0);
+}
+
+/* Memory for FS_MAP: plain memory whose number is its address, so the case writes
+ * into "the mapping" directly. */
+static unsigned map_live;
+
+static void *map_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id)
+{
+    void *p = calloc(pages, 4096);
+    if (p) {
+        map_live++;
+        *id = (uint64_t)(uintptr_t)p;
+    }
+    return p;
+}
+
+static void map_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id)
+{
+    free(addr);
+    map_live--;
+}
+
+static bool map_in_use(void *ctx, uint64_t id)
+{
+    return false;
+}
+
+static void shared_map(void)
+{
+    static const struct fs_mem_ops ops = {NULL, map_create, map_destroy, map_in_use};
+    struct vfs *v = mk("dir /tmp { fs }; dir /priv { ram }");
+    struct vfs_map m;
+    char buf[16];
+    int fd, pfd;
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/tmp/f", "hello"), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/f", O_RDWR, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), -ENODEV); /* no memory given yet */
+    fs_server_set_mem(server, &ops);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), 0);
+    CHECK_INT(m.first, 0);
+    CHECK_INT(m.pages, 1);
+    CHECK(m.writable);
+    char *page = (char *)(uintptr_t)m.mem;
+    CHECK(memcmp(page, "hello", 5) == 0);
+    memcpy(page, "HE", 2); /* a write through the mapping */
+    CHECK_INT(vfs_pread(v, fd, buf, sizeof buf, 0), 5);
+    CHECK(memcmp(buf, "HEllo", 5) == 0);
+    CHECK_INT(vfs_pwrite(v, fd, "!", 1, 4), 1); /* a write the mapping sees */
+    CHECK_INT(page[4], '!');
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 1, &m), -ENXIO);
+    CHECK_INT(vfs_close(v, fd), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/f", O_RDONLY, 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), 0);
+    CHECK(!m.writable);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(tl_write(v, "/priv/f", "x"), 0);
+    pfd = vfs_openat(v, AT_FDCWD, "/priv/f", O_RDWR, 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, pfd), 0, &m), -ENODEV); /* ram has no map */
+    CHECK_INT(vfs_close(v, pfd), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/f", 0), 0);
+}
+
+static bool viewed_in_use(void *ctx, uint64_t id)
+{
+    for (unsigned i = 0; i < VIEWED_MAX; i++)
+        if (viewed[i] == id)
+            return true;
+    return false;
+}
+
+/* A session whose chunks all hold this process's views (preads of 64 small files) still
+ * maps a file: the plugin drops its views when FS_MAP says ENOMEM and asks again. */
+static void views_give_way(void)
+{
+    static const struct fs_mem_ops ops = {NULL, map_create, map_destroy, viewed_in_use};
+    struct vfs *v = mk("dir /tmp { fs }");
+    struct vfs_map m;
+    char name[32], buf[16];
+    int fd;
+    CHECK(v);
+    fs_server_set_mem(server, &ops);
+    for (int i = 0; i <= FS_SESSION_MAX_CHUNKS; i++) {
+        snprintf(name, sizeof name, "/tmp/v%d", i);
+        CHECK_INT(tl_write(v, name, "view me"), 0);
+    }
+    tl_clock_ns += 1000000000;
+    int fds[FS_SESSION_MAX_CHUNKS];
+    for (int i = 0; i < FS_SESSION_MAX_CHUNKS; i++) {
+        snprintf(name, sizeof name, "/tmp/v%d", i);
+        fds[i] = vfs_openat(v, AT_FDCWD, name, O_RDONLY, 0);
+        CHECK_INT(vfs_pread(v, fds[i], buf, 7, 0), 7); /* moves the access time */
+    }
+    for (int i = 0; i < FS_SESSION_MAX_CHUNKS; i++)
+        CHECK_INT(vfs_pread(v, fds[i], buf, 7, 0), 7); /* a view: one chunk each */
+    CHECK_INT(views_live, FS_SESSION_MAX_CHUNKS);
+    snprintf(name, sizeof name, "/tmp/v%d", FS_SESSION_MAX_CHUNKS);
+    fd = vfs_openat(v, AT_FDCWD, name, O_RDWR, 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), 0);
+    CHECK(memcmp((char *)(uintptr_t)m.mem, "view me", 7) == 0);
+    CHECK_INT(views_live, 0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    for (int i = 0; i < FS_SESSION_MAX_CHUNKS; i++)
+        CHECK_INT(vfs_close(v, fds[i]), 0);
+}
+
+/* preads straight from the file's pages: no request while nothing changes, and every
+ * change another session makes (write, growth, truncation) is in the next pread. */
+static void views_read(void)
+{
+    static const struct fs_mem_ops ops = {NULL, map_create, map_destroy, map_in_use};
+    static char big[20000], back[20000];
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
+    struct loop *l = &loops[0];
+    char buf[64];
+    unsigned asked;
+    size_t i;
+    int fa, fb;
+    CHECK(a && b);
+    fs_server_set_mem(server, &ops);
+    CHECK_INT(tl_write(b, "/tmp/f", "hello world"), 0);
+    tl_clock_ns += 1000000000;
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/f", O_RDONLY, 0);
+    fb = vfs_openat(b, AT_FDCWD, "/tmp/f", O_RDWR, 0);
+    CHECK(fa >= 0 && fb >= 0);
+    CHECK_INT(vfs_pread(a, fa, buf, 5, 0), 5); /* moves the access time: the server reads */
+    tl_clock_ns += 1000000000;
+    CHECK_INT(vfs_pread(a, fa, buf, 5, 0), 5); /* maps the first chunk */
+    CHECK_INT(views_live, 1);
+    /* making the file a mapped one may move its access time (as mmap does on Linux): the
+     * server steps the change count, so the next pread asks for the attributes once */
+    CHECK_INT(vfs_pread(a, fa, buf, 5, 0), 5);
+    asked = l->calls[FS_READ] + l->calls[FS_GETATTR] + l->calls[FS_MAP];
+    memset(buf, 0, sizeof buf);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 11);
+    CHECK(memcmp(buf, "hello world", 11) == 0);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 11), 0);
+    CHECK_INT(l->calls[FS_READ] + l->calls[FS_GETATTR] + l->calls[FS_MAP], asked);
+    CHECK_INT(vfs_pwrite(b, fb, "HELLO", 5, 0), 5);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 11);
+    CHECK(memcmp(buf, "HELLO world", 11) == 0);
+    CHECK_INT(vfs_pwrite(b, fb, "!!", 2, 11), 2);
+    tl_clock_ns += 1000000000;
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 13);
+    CHECK(memcmp(buf, "HELLO world!!", 13) == 0);
+    CHECK_INT(vfs_ftruncate(b, fb, 3), 0);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 3);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 5), 0);
+    /* five pages: chunks 0 to 3, read across their edges */
+    for (i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 7 + i / 4096);
+    CHECK_INT(vfs_pwrite(b, fb, big, sizeof big, 0), (int64_t)sizeof big);
+    tl_clock_ns += 1000000000;
+    CHECK_INT(vfs_pread(a, fa, back, sizeof back, 0), (int64_t)sizeof back);
+    tl_clock_ns += 1000000000;
+    for (i = 0; i < 8; i++) {
+        uint64_t off = i * 2500;
+        memset(back, 0, sizeof back);
+        CHECK_INT(vfs_pread(a, fa, back, 9000, (int64_t)off),
+                  (int64_t)(off + 9000 <= sizeof big ? 9000 : sizeof big - off));
+        CHECK(memcmp(back, big + off, off + 9000 <= sizeof big ? 9000 : sizeof big - off) == 0);
+    }
+    CHECK_INT(views_live, 4);
+    CHECK_INT(vfs_close(a, fa), 0);
+    CHECK_INT(vfs_close(b, fb), 0);
+    CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/f", 0), 0);
+    /* the session that paid for the pages ends: they are freed (a's views of them too),
+     * and a's next pread sees the server's count move and reads the file anew */
+    CHECK_INT(tl_write(b, "/tmp/g", "paid by other"), 0);
+    tl_clock_ns += 1000000000;
+    fb = vfs_openat(b, AT_FDCWD, "/tmp/g", O_RDONLY, 0);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/g", O_RDONLY, 0);
+    CHECK(fa >= 0 && fb >= 0);
+    CHECK_INT(vfs_pread(b, fb, buf, sizeof buf, 0), 13);
+    tl_clock_ns += 1000000000;
+    CHECK_INT(vfs_pread(b, fb, buf, sizeof buf, 0), 13); /* b's session makes the chunk */
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 13); /* a's view of the same pages */
+    CHECK_INT(views_live, 2);
+    fs_session_close(loops[1].ss); /* as when b's sandbox ends */
+    loops[1].open = false;
+    loops[1].gone = true;
+    loops[1].skip_refs = true;
+    memset(buf, 0, sizeof buf);
+    CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 13);
+    CHECK(memcmp(buf, "paid by other", 13) == 0);
+    CHECK_INT(vfs_close(a, fa), 0);
+    CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/g", 0), 0);
+}
+
+void fs_share_cases(void)
+{
+    RUN_FS(shared_description);
+    RUN_FS(atomic_appends);
+    RUN_FS(after_fork_references);
+    RUN_FS(kept_names_coherent);
+    RUN_FS(server_errors);
+    RUN_FS(server_gone);
+    RUN_FS(shared_map);
+    RUN_FS(views_read);
+    RUN_FS(views_give_way);
+    if (views_live) /* the plugin gave back every view it made */
+        tl_fail(__LINE__, "%u views left", views_live);
+    if (map_live) /* the server's end freed the mapped file's memory */
+        tl_fail(__LINE__, "%u memory objects left", map_live);
+}
