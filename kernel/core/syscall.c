@@ -844,7 +844,7 @@ void syscall_dispatch(struct thread *t)
     struct pd *pd = t->pd;
     if (pd->posix && !(f->rip - 2 >= pd->rt_lo && f->rip - 2 < pd->rt_hi)) {
         if (!t->rt_stack) {
-            f->rax = (uint64_t)-38; /* ENOSYS: no runtime to take the call */
+            f->rax = (uint64_t)-CX_LINUX_ENOSYS; /* no runtime to take the call */
             return;
         }
         thread_in_runtime(t); /* the call is the program's: the runtime has left it */
