@@ -25,6 +25,11 @@
  *     unix     AF_UNIX: a socketpair to a fork child, a named listener in DIR that a
  *              fork child connects to (16 KiB through it), and a child killed while it
  *              holds a connection: the other end sees end of file (libc/unix.c)
+ *     kill     fork children that each open a file in DIR, write a page to it and
+ *              stat DIR, then are killed (SIGKILL) after the file was removed: this
+ *              process still holds DIR's session, yet DIR's figures (the session's
+ *              blocks free, the nodes) must be back after each child where they were
+ *              after the first (the launcher's FS_GONE)
  *
  * The driver reaps every child (it may be pid 1, the orphans' parent). Prints the figures
  * every N/4 runs and one "PASS name" or "FAIL name: why" line per kind; exits 0 iff all
@@ -41,6 +46,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
 #include <sys/sysinfo.h>
@@ -331,8 +337,76 @@ static int one_unix(const char *dir)
     return 0;
 }
 
+/* DIR's figures from statfs, in this process (which holds DIR's session): what the
+ * session may still make and the node count. (The server's own quota is left to the
+ * driver's figures: its heap keeps what it grew by the first time.) */
+static int dir_figures(const char *dir, unsigned long long f[2])
+{
+    struct statfs st;
+    if (statfs(dir, &st))
+        return -1;
+    f[0] = (unsigned long long)st.f_bavail;
+    f[1] = (unsigned long long)(st.f_files - st.f_ffree);
+    return 0;
+}
+
+/* Whether DIR's figures come back to f within 2 s (a mapped file's chunks go at the
+ * server's next collection; plain files at once). */
+static int dir_back(const char *dir, const unsigned long long f[2])
+{
+    unsigned long long now[2];
+    for (int i = 0; i < 40; i++) {
+        if (dir_figures(dir, now))
+            return 0;
+        if (!memcmp(now, f, sizeof now))
+            return 1;
+        usleep(50000);
+    }
+    fprintf(stderr, "cycles: %s: blocks free %llu (%+lld), nodes %llu (%+lld)\n", dir, now[0],
+            (long long)(now[0] - f[0]), now[1], (long long)(now[1] - f[1]));
+    return 0;
+}
+
+static int one_kill(const char *dir)
+{
+    unsigned long long start[2];
+    char path[256], page[4096], b;
+    memset(page, 'k', sizeof page);
+    for (int i = 0; i < 5; i++) {
+        int ready[2];
+        snprintf(path, sizeof path, "%s/kill-%d-%d", dir, (int)getpid(), i);
+        if (pipe(ready))
+            return 11;
+        pid_t c = fork();
+        if (c == 0) {
+            struct stat st;
+            int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+            if (fd < 0 || write(fd, page, sizeof page) != (ssize_t)sizeof page || stat(dir, &st) ||
+                write(ready[1], "r", 1) != 1)
+                _exit(1);
+            pause();
+            _exit(0);
+        }
+        close(ready[1]);
+        if (c < 0 || read(ready[0], &b, 1) != 1)
+            return 12;
+        close(ready[0]);
+        unlink(path);
+        kill(c, SIGKILL);
+        int st;
+        if (waitpid(c, &st, 0) != c || !WIFSIGNALED(st))
+            return 13;
+        /* the figures after the first (what the server's heap grows by stays) */
+        if (i == 0 && dir_figures(dir, start))
+            return 10;
+    }
+    return dir_back(dir, start) ? 0 : 17;
+}
+
 static int one(const char *kind, const char *dir)
 {
+    if (!strcmp(kind, "kill"))
+        return one_kill(dir);
     if (!strcmp(kind, "unix"))
         return one_unix(dir);
     if (!strcmp(kind, "shm"))
@@ -507,7 +581,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "all"))
         return cycles(argv[1], n, dir);
     /* every kind (ptys: capix has none yet, /dev/ptmx is missing) */
-    static const char *kinds[] = {"shm", "shmsem", "pipe", "session", "timer", "thread", "unix"};
+    static const char *kinds[] = {"shm",   "shmsem", "pipe", "session",
+                                  "timer", "thread", "unix", "kill"};
     int rc = 0;
     for (unsigned k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         rc |= cycles(kinds[k], n, dir);
