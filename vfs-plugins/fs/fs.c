@@ -1120,6 +1120,16 @@ uint64_t vfs_fs_file_handle(const struct vfs_file *f)
     return ((const struct fs_open *)f->priv)->handle;
 }
 
+int vfs_fs_file_exec(struct vfs_file *f)
+{
+    uint64_t h = vfs_fs_file_handle(f);
+    int64_t rc;
+    if (!h)
+        return 0;
+    rc = simple(inst_of(f->node->fs), FS_EXEC, h);
+    return rc == -ENOSYS ? 0 : (int)rc; /* a server without it: no ETXTBSY */
+}
+
 int vfs_fs_file_adopt(struct vfs_file *f, uint64_t handle)
 {
     struct fs_open *o;
