@@ -9,6 +9,8 @@ VFS_PLUGIN_SRCS := vfs-plugins/ram/ram.c vfs-plugins/tar/tar_fs.c vfs-plugins/nu
                    vfs-plugins/symlink/symlink.c vfs-plugins/log/log.c vfs-plugins/rtc/rtc.c \
                    vfs-plugins/random/random.c vfs-plugins/tty/tty.c vfs-plugins/proc/proc.c \
                    vfs-plugins/fs/fs.c vfs-plugins/terminal/terminal.c vfs-plugins/all.c
+# the fs plugin's other files (fs.c's parts: vfs-plugins/fs/README.md)
+VFS_PLUGIN_SRCS += vfs-plugins/fs/fs_names.c vfs-plugins/fs/fs_file.c
 
 ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(VFS_PLUGIN_SRCS))
 
