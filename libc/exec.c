@@ -7,6 +7,7 @@
  */
 #include <capix/elf.h>
 #include <string.h>
+#include <vfs_plugins.h>
 #include "creds.h"
 #include "runtime.h"
 
@@ -429,6 +430,15 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
         script_rule = outer;
         return sr;
     }
+    /* a program's file on a file-system server is busy while it runs (ETXTBSY both
+     * ways, as Linux's deny-write; a script's is not, nor on Linux): the handle holds it
+     * until its last close, at the next exec or the exit of every process holding it */
+    r = vfs_fs_file_exec(f);
+    if (r) {
+        drop_scratch(scratch, size);
+        vfs_file_put(f);
+        return r;
+    }
     struct elf_info ei;
     int e = elf_parse((const void *)RT_SCRATCH_ADDR, size, &ei);
     if (e || ei.interp || !ei.has_phdr_vaddr) {
@@ -459,13 +469,42 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
     exec_commit(path, f, &ei, scratch, size, argv, envp);
 }
 
+/* path with symbolic links at its end followed (at most 40; links in its directories
+ * stay), in a static buffer; path itself if it is no link. */
+static const char *link_followed(const char *path)
+{
+    static char out[2][4096];
+    const char *cur = path;
+    for (int i = 0; i < 40; i++) {
+        char *next = out[i % 2];
+        int64_t n = vfs_readlinkat(rt_vfs, AT_FDCWD, cur, next, sizeof(out[0]) - 1);
+        if (n <= 0)
+            break;
+        next[n] = 0;
+        if (next[0] != '/') { /* relative to the link's directory */
+            size_t dl = strlen(cur);
+            while (dl && cur[dl - 1] != '/')
+                dl--;
+            if (dl + (size_t)n + 1 > sizeof(out[0]))
+                break;
+            memmove(next + dl, next, (size_t)n + 1);
+            memcpy(next, cur, dl);
+        }
+        cur = next;
+    }
+    return cur;
+}
+
 /* From a checked program on: the old image goes, the new one is entered. */
 static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const struct elf_info *eip,
                                   uint64_t scratch, uint64_t size, const char *const argv[],
                                   const char *const envp[])
 {
     struct elf_info ei = *eip;
-    /* the absolute path, for /proc/self/exe and AT_EXECFN */
+    /* the absolute path, for /proc/self/exe and AT_EXECFN; through symbolic links at its
+     * end, so that a program that runs /proc/self/exe again (the link to itself) is
+     * named by its file, as Linux's /proc/self/exe names it, not by the link */
+    path = link_followed(path);
     if (path[0] == '/') {
         size_t n = strlen(path);
         if (n >= sizeof(rt_exe_path))

@@ -73,8 +73,10 @@ _Noreturn void rt_exit_process(int wait_status)
     if (rt_vfs && !closing++)
         for (unsigned fd = 0, end = vfs_fd_end(rt_vfs); fd < end; fd++)
             vfs_close(rt_vfs, (int)fd);
-    if (rt_vfs && closing == 1)
-        vfs_fs_drop_caches(rt_vfs);       /* the server references its name table kept */
+    if (rt_vfs && closing == 1) {
+        rt_exec_forget_exe();       /* its file is no longer busy (ETXTBSY) for this one */
+        vfs_fs_drop_caches(rt_vfs); /* the server references its name table kept */
+    }
     struct rt_cpu c = rt_cpu_times(true); /* its own and its reaped children's */
     for (;;) {
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_EXIT, 3, 0), (uint64_t)wait_status,

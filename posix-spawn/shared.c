@@ -341,9 +341,10 @@ void sessions_unlock(struct proc *pr)
 
 /*
  * A process that ended without its runtime closing its descriptors (killed, or a fault
- * in the runtime) may still hold record locks in the servers of its File_system
- * sessions: each is asked to drop every lock of the pid in the session (FS_LOCK
- * without a handle, docs/locks.md). Bounded like any call of the launcher's; a server that
+ * in the runtime) may still hold record locks, node references and handles in the
+ * servers of its File_system sessions: each is asked to drop every lock of the pid in
+ * the session (FS_LOCK without a handle, docs/locks.md) and every reference taken under
+ * the pid (FS_GONE, docs/fs-protocol.md). Bounded like any call of the launcher's; a server that
  * has just not answered sessions_unlock is not asked (nobody waits for it twice).
  */
 void sessions_release_locks(struct proc *pr, bool ask)
@@ -361,6 +362,10 @@ void sessions_release_locks(struct proc *pr, bool ask)
         b->words[4] = 0;                 /* a3 */
         b->words[5] = (uint64_t)pr->pid; /* a4 */
         cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 6, 0), FS_LOCK, 0, FS_LOCK_RELEASE, 0);
+        /* and the node references and handles it took (FS_GONE): the files it held open
+         * close, and a program's file it ran is no longer busy */
+        cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 4, 0), FS_GONE, (uint64_t)pr->pid, 0,
+                        0);
     }
 }
 

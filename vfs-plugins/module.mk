@@ -47,7 +47,7 @@ $(BUILD)/host/vfs-plugins/fs/fs_test.o $(BUILD)/host/vfs-plugins/fs/fs_share_tes
 $(BUILD)/host/tests/vfs_fs_test: $(BUILD)/host/vfs-plugins/fs/fs_test.o \
 		$(BUILD)/host/vfs-plugins/fs/fs_share_test.o \
 		$(patsubst %.c,$(BUILD)/host/%.o,$(addprefix fs-servers/lib/,fs_server.c fs_table.c fs_names.c \
-			fs_mapped.c fs_request.c fs_lock.c)) $(VFS_HOST_OBJS)
+			fs_mapped.c fs_request.c fs_lock.c fs_owners.c)) $(VFS_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
 
@@ -57,7 +57,7 @@ $(BUILD)/host/vfs-plugins/fs/fs_oracle_test.o: HOST_CFLAGS += -Ifs-servers/inclu
 $(BUILD)/host/tests/vfs_fs_oracle_test: $(BUILD)/host/vfs-plugins/fs/fs_oracle_test.o \
 		$(BUILD)/host/vfs/tests/oracle_host.o $(BUILD)/host/vfs/tests/oracle_common.o \
 		$(patsubst %.c,$(BUILD)/host/%.o,$(addprefix fs-servers/lib/,fs_server.c fs_table.c fs_names.c \
-			fs_mapped.c fs_request.c fs_lock.c)) $(VFS_HOST_OBJS)
+			fs_mapped.c fs_request.c fs_lock.c fs_owners.c)) $(VFS_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
 

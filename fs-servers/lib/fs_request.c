@@ -103,6 +103,8 @@ static int64_t setattr_node(struct fs_session *ss, struct vfs_node *n, struct fs
         if (a.size > old && data_charged(n) && (rc = quota_check(ss, a.size - old)) < 0)
             return rc;
     }
+    if ((a.mask & VFS_SET_SIZE) && (rc = fs_busy_check_write(ss->s, n)) < 0)
+        return rc; /* a running program's file */
     if (!n->fs->ops->setattr)
         return -EPERM;
     rc = n->fs->ops->setattr(n, &a);
@@ -140,6 +142,7 @@ static int64_t op_acquire(struct fs_session *ss, struct fs_msg *m)
     if (e->refs >= FS_MAX_REFS)
         return -EOVERFLOW;
     e->refs++;
+    fs_owned_add(ss, FS_OWN_NODE, m->a[0]);
     return 0;
 }
 
@@ -148,6 +151,7 @@ static int64_t op_release(struct fs_session *ss, struct fs_msg *m)
     struct fs_ent *e = fs_ent_get(ss, m->a[0]);
     if (!e)
         return -EBADF;
+    fs_owned_sub(ss, FS_OWN_NODE, m->a[0]);
     if (--e->refs == 0)
         fs_ent_drop(ss->s, e);
     return 0;
@@ -165,6 +169,7 @@ static int64_t op_open(struct fs_session *ss, struct fs_msg *m)
     struct vfs_file *f;
     struct linux_stat st;
     uint32_t stored;
+    int64_t num;
     int rc;
     if (!n)
         return -EBADF;
@@ -182,6 +187,8 @@ static int64_t op_open(struct fs_session *ss, struct fs_msg *m)
         return -EROFS;
     if (!S_ISREG(n->type) && !S_ISDIR(n->type))
         return -ENXIO; /* devices, FIFOs and sockets have no function in a server */
+    if (wants_write(flags) && (rc = fs_busy_check_write(ss->s, n)) < 0)
+        return rc; /* a running program's file (FS_EXEC) */
     stored = ((uint32_t)flags & ~(uint32_t)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) |
              O_LARGEFILE;
     rc = vfs_file_open_node(n, stored, &f);
@@ -202,7 +209,40 @@ static int64_t op_open(struct fs_session *ss, struct fs_msg *m)
             quota_credit(ss, (uint64_t)st.st_size);
         fs_mapped_resized(ss->s, n, (uint64_t)st.st_size, 0);
     }
-    return fs_handle_new(ss, f);
+    num = fs_handle_new(ss, f);
+    if (num > 0 && S_ISREG(n->type) && writable(f)) {
+        struct fs_handle *h = fs_handle_get(ss, (uint64_t)num);
+        rc = fs_busy_take(ss->s, h, FS_BUSY_WRITER);
+        if (rc < 0) {
+            fs_handle_drop(ss, h);
+            return rc;
+        }
+    }
+    return num;
+}
+
+/* FS_GONE: the references a process that ended without giving them back held. */
+static int64_t op_gone(struct fs_session *ss, struct fs_msg *m)
+{
+    if (!m->a[0] || m->a[0] > 0x7fffffffu || m->a[1] || m->a[2] || m->a[3] || m->a[4])
+        return -EINVAL;
+    fs_owned_gone(ss, (uint32_t)m->a[0]);
+    return 0;
+}
+
+/* FS_EXEC: the handle holds its file as a running program's (fs_busy). */
+static int64_t op_exec(struct fs_session *ss, struct fs_msg *m)
+{
+    struct fs_handle *h = fs_handle_get(ss, m->a[0]);
+    if (!h)
+        return -EBADF;
+    if (m->a[1] || m->a[2] || m->a[3] || m->a[4])
+        return -EINVAL;
+    if (!S_ISREG(h->f->node->type) || !readable(h->f))
+        return -EACCES;
+    if (writable(h->f))
+        return -ETXTBSY; /* it is open for writing itself */
+    return fs_busy_take(ss->s, h, FS_BUSY_IMAGE);
 }
 
 static int64_t op_dup(struct fs_session *ss, struct fs_msg *m)
@@ -213,6 +253,7 @@ static int64_t op_dup(struct fs_session *ss, struct fs_msg *m)
     if (h->refs >= FS_MAX_REFS)
         return -EOVERFLOW;
     h->refs++;
+    fs_owned_add(ss, FS_OWN_HANDLE, m->a[0]);
     return 0;
 }
 
@@ -221,6 +262,7 @@ static int64_t op_close(struct fs_session *ss, struct fs_msg *m)
     struct fs_handle *h = fs_handle_get(ss, m->a[0]);
     if (!h)
         return -EBADF;
+    fs_owned_sub(ss, FS_OWN_HANDLE, m->a[0]);
     if (--h->refs == 0)
         fs_handle_drop(ss, h);
     return 0;
@@ -456,6 +498,8 @@ static bool changes_nothing(uint64_t op)
     case FS_SYNCFS:
     case FS_FSYNC:
     case FS_LOCK:
+    case FS_EXEC:
+    case FS_GONE:
         return true;
     default:
         return false;
@@ -484,6 +528,8 @@ static bool keeps_attrs(const struct fs_msg *m)
     case FS_FSYNC:
     case FS_LOCK:
     case FS_MAP:
+    case FS_EXEC:
+    case FS_GONE:
         return true;
     case FS_OPEN:
         return !(m->a[1] & O_TRUNC);
@@ -576,7 +622,10 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
         return;
     }
     ss->buf = buf;
-    if (s->gen) { /* rewritten each time: the client's side of the page is not trusted */
+    ss->pid = (uint32_t)__atomic_load_n(&buf->lock, __ATOMIC_RELAXED);
+    if (ss->pid > 0x7fffffffu)
+        ss->pid = 0; /* no process: its references are the session's alone */
+    if (s->gen) {    /* rewritten each time: the client's side of the page is not trusted */
         __atomic_store_n(&buf->gen, s->gen, __ATOMIC_RELEASE);
         __atomic_store_n(&buf->maps, s->maps, __ATOMIC_RELEASE);
     }
@@ -652,6 +701,12 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
         break;
     case FS_LOCK:
         r = op_lock(ss, m);
+        break;
+    case FS_EXEC:
+        r = op_exec(ss, m);
+        break;
+    case FS_GONE:
+        r = op_gone(ss, m);
         break;
     default:
         r = -ENOSYS;

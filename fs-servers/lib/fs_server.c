@@ -193,6 +193,7 @@ void fs_session_close(struct fs_session *ss)
     if (!ss)
         return;
     s = ss->s;
+    fs_owned_free(ss); /* everything goes below */
     fs_lock_release(&s->locks, &s->env, NULL, 0xffffffff00000000ull, (uint64_t)ss->sid << 32,
                     &ss->nlocks);
     /* no chunk outlives its payer: the files it helped map become plain files again */

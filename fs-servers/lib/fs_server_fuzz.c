@@ -11,7 +11,8 @@
  * FS_SESSION_MAX_CHUNKS each), and at the end, with the sessions closed and the server
  * destroyed, every allocation must have been given back.
  *
- * Input: one byte of setup, then requests: an op byte (the low bit picks the session),
+ * Input: one byte of setup, then requests: an op byte (the low bit picks the session,
+ * the rest the operation and, above FS_OP_COUNT, the pid in the buffer's lock tag),
  * five word tags (see word()), a data length byte and that many data bytes.
  */
 #include <capix/config.h>
@@ -147,6 +148,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.op = (uint64_t)(op >> 1) % (FS_OP_COUNT + 1);
         for (i = 0; i < 5; i++)
             m.a[i] = word(&in, s);
+        /* the process asking (the lock's tag: 0, none, or pids 1..4), and FS_GONE and
+         * FS_EXEC often well formed, with one of those pids */
+        buf.lock = (int32_t)((op >> 1) / (FS_OP_COUNT + 1));
+        if ((m.op == FS_GONE || m.op == FS_EXEC) && !(m.a[1] & 1)) {
+            if (m.op == FS_GONE)
+                m.a[0] %= 5;
+            m.a[1] = m.a[2] = m.a[3] = m.a[4] = 0;
+        }
         len = byte(&in);
         if (len > in.left)
             len = in.left;

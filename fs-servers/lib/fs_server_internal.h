@@ -23,6 +23,7 @@
 #define FS_MAX_ENTRIES (1u << 24)         /* node entries of a server */
 #define FS_MAX_REFS 0x7fffffffu           /* client references per node or handle */
 #define FS_MAX_DEPTH 65536                /* ".." steps when checking ancestry */
+#define FS_SESSION_MAX_OWNED (1u << 17)   /* owner records per session (fs_owners.c) */
 
 struct fs_ent {
     struct vfs_node *node; /* one reference; NULL: a free slot */
@@ -37,6 +38,30 @@ struct fs_handle {
     struct vfs_file *f; /* one reference; NULL: a free slot */
     uint32_t refs;
     uint32_t gen;
+    uint8_t busy; /* FS_BUSY_WRITER or FS_BUSY_IMAGE: counted in its node's fs_busy */
+};
+
+/* A count of references to one number taken under one pid (fs_owners.c). */
+struct fs_owned {
+    uint64_t num; /* 0: a slot never used */
+    uint32_t pid;
+    uint16_t kind;  /* FS_OWN_NODE or FS_OWN_HANDLE */
+    uint32_t count; /* 0 (with num): a tombstone */
+};
+
+#define FS_OWN_NODE 1
+#define FS_OWN_HANDLE 2
+
+#define FS_BUSY_WRITER 1 /* a handle open for writing */
+#define FS_BUSY_IMAGE 2  /* a handle a program runs from (FS_EXEC) */
+
+/* A regular file with handles open for writing or holding it as a program's image
+ * (Linux's i_writecount): one record per node, in the server's list, while either
+ * count is above 0. Opening for writing needs images == 0, FS_EXEC writers == 0. */
+struct fs_busy {
+    struct vfs_node *node; /* one reference */
+    uint32_t writers, images;
+    struct fs_busy *next;
 };
 
 #define FS_PAGE 4096ull
@@ -61,6 +86,7 @@ struct fs_server {
     struct fs_mem_ops mem;
     struct fs_mapped *mapped;
     uint64_t mapped_pages;
+    struct fs_busy *busy; /* files open for writing or running (fs_table.c) */
     struct vfs *vfs;
     struct vfs_node *top; /* the tree's root (borrowed: the vfs holds it) */
     bool composed;        /* a composition (inode numbers carry the instance) */
@@ -93,6 +119,9 @@ struct fs_session {
     uint32_t nlocks;  /* locks its owners hold (at most FS_SESSION_MAX_LOCKS) */
     struct fs_handle *handles;
     uint32_t hcap, hcount, hnext; /* hnext: where the search for a free slot starts */
+    uint32_t pid;                 /* the pid in the lock tag of the request being served */
+    struct fs_owned *owned;       /* who holds its references (fs_owners.c) */
+    uint32_t ocap, oused, olive;  /* slots (a power of two); used ones; live records */
 };
 
 /* ---- helpers ---- */
@@ -182,8 +211,28 @@ void fs_ent_drop(struct fs_server *s, struct fs_ent *e);
 struct fs_handle *fs_handle_get(struct fs_session *ss, uint64_t num);
 /* Installs f (taking over its reference); the handle number or -EMFILE/-ENOMEM. */
 int64_t fs_handle_new(struct fs_session *ss, struct vfs_file *f);
-/* Frees a handle: its locks and its description reference go. */
+/* Frees a handle: its locks, its count in its node's fs_busy and its description
+ * reference go. */
 void fs_handle_drop(struct fs_session *ss, struct fs_handle *h);
+/* -ETXTBSY if a handle holds n as a program's image (opening it for writing or
+ * truncating it must wait), else 0. */
+int fs_busy_check_write(struct fs_server *s, const struct vfs_node *n);
+/* Counts h (on a regular file) as a writer or an image (FS_BUSY_*) of its node: 0,
+ * -ETXTBSY (the other kind holds the node), -ENOMEM; 0 at once if h counts already. */
+int fs_busy_take(struct fs_server *s, struct fs_handle *h, unsigned kind);
+
+/* fs_owners.c: who holds a session's references (see the top of fs_owners.c) */
+
+/* Counts one reference of kind (FS_OWN_*) to num under the requester's pid (ss->pid). */
+void fs_owned_add(struct fs_session *ss, unsigned kind, uint64_t num);
+/* One reference to num dropped: from the requester's record, else another of num's. */
+void fs_owned_sub(struct fs_session *ss, unsigned kind, uint64_t num);
+/* num is gone: its records go. */
+void fs_owned_forget(struct fs_session *ss, unsigned kind, uint64_t num);
+/* FS_GONE: drops every reference the records of pid count, as its closes would. */
+void fs_owned_gone(struct fs_session *ss, uint32_t pid);
+/* Frees the table (a session's end, before its references go). */
+void fs_owned_free(struct fs_session *ss);
 
 /* fs_names.c: the name operations; each returns the answer's r[0]. */
 

@@ -801,6 +801,157 @@ static void server_configuration(void)
     }
 }
 
+/* ---- busy files (FS_EXEC, ETXTBSY) ---- */
+
+/* A file open for writing cannot become a program's image, and a program's image
+ * cannot be opened for writing or truncated, across sessions, until the last close of
+ * the image's handle (or its session's end); malformed FS_EXEC requests. */
+static void busy_files(void)
+{
+    struct fs_session *a, *b;
+    struct fs_setattr sa;
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &a), 0);
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &b), 0);
+    int64_t ra = attach(a), f = create(a, ra, "prog", S_IFREG | 0755);
+    int64_t hw = open_(a, f, O_RDWR);
+    CHECK(hw > 0);
+    CHECK_INT(write_(a, hw, "\177ELF", FS_POS_HANDLE), 4);
+    int64_t fb = lookup(b, attach(b), "prog"), hr = open_(b, fb, O_RDONLY);
+    CHECK(hr > 0);
+    CHECK_INT(call(a, FS_EXEC, (uint64_t)hw, 0, 0, 0, 0), -ETXTBSY); /* open for writing */
+    CHECK_INT(call(b, FS_EXEC, (uint64_t)hr, 0, 0, 0, 0), -ETXTBSY); /* a's writer */
+    CHECK_INT(call(a, FS_CLOSE, (uint64_t)hw, 0, 0, 0, 0), 0);
+    CHECK_INT(call(b, FS_EXEC, (uint64_t)hr, 0, 0, 0, 0), 0);
+    CHECK_INT(call(b, FS_EXEC, (uint64_t)hr, 0, 0, 0, 0), 0); /* again: nothing changes */
+    CHECK_INT(open_(a, f, O_WRONLY), -ETXTBSY);
+    CHECK_INT(open_(a, f, O_RDWR | O_APPEND), -ETXTBSY);
+    CHECK_INT(open_(a, f, O_RDONLY | O_TRUNC), -ETXTBSY);
+    CHECK_INT(size_of(a, f), 4); /* no truncation happened */
+    int64_t ro = open_(a, f, O_RDONLY);
+    CHECK(ro > 0);
+    CHECK_INT(call(a, FS_EXEC, (uint64_t)ro, 0, 0, 0, 0), 0); /* two images */
+    memset(&sa, 0, sizeof sa);
+    sa.mask = VFS_SET_SIZE;
+    CHECK_INT(setattr(a, f, &sa), -ETXTBSY);
+    sa.mask = VFS_SET_MODE;
+    sa.mode = 0700;
+    CHECK_INT(setattr(a, f, &sa), 0); /* only the size is refused */
+    CHECK_INT(size_of(a, f), 4);
+    /* a fork child's copy of the image's handle: busy until the last close */
+    CHECK_INT(call(b, FS_DUP, (uint64_t)hr, 0, 0, 0, 0), 0);
+    CHECK_INT(call(b, FS_CLOSE, (uint64_t)hr, 0, 0, 0, 0), 0);
+    CHECK_INT(call(a, FS_CLOSE, (uint64_t)ro, 0, 0, 0, 0), 0);
+    CHECK_INT(open_(a, f, O_WRONLY), -ETXTBSY);
+    CHECK_INT(call(b, FS_CLOSE, (uint64_t)hr, 0, 0, 0, 0), 0);
+    hw = open_(a, f, O_WRONLY | O_TRUNC);
+    CHECK(hw > 0);
+    CHECK_INT(size_of(a, f), 0);
+    /* malformed */
+    hr = open_(b, fb, O_RDONLY);
+    CHECK_INT(call(b, FS_EXEC, (uint64_t)hr, 1, 0, 0, 0), -EINVAL);
+    CHECK_INT(call(b, FS_EXEC, (uint64_t)hr, 0, 0, 0, 1ull << 40), -EINVAL);
+    CHECK_INT(call(b, FS_EXEC, 0xdeadbeefull, 0, 0, 0, 0), -EBADF);
+    CHECK_INT(call(b, FS_EXEC, (uint64_t)hw, 0, 0, 0, 0), -EBADF); /* a's handle */
+    int64_t dh = open_(b, attach(b), O_RDONLY | O_DIRECTORY);
+    CHECK(dh > 0);
+    CHECK_INT(call(b, FS_EXEC, (uint64_t)dh, 0, 0, 0, 0), -EACCES);
+    CHECK_INT(call(a, FS_CLOSE, (uint64_t)hw, 0, 0, 0, 0), 0);
+    /* an image held by a session that ends (a client that died), of a removed file */
+    CHECK_INT(call(b, FS_EXEC, (uint64_t)hr, 0, 0, 0, 0), 0);
+    CHECK_INT(unlink_(a, ra, "prog", 0), 0);
+    CHECK_INT(open_(a, f, O_RDWR), -ETXTBSY);
+    fs_session_close(b);
+    hw = open_(a, f, O_RDWR);
+    CHECK(hw > 0);
+    fs_session_close(a);
+}
+
+/* ---- the references of a process gone (FS_GONE) ---- */
+
+/* References are counted under the pid in the buffer's lock tag; FS_GONE drops the
+ * pid's, never more than a number holds; references without a pid stay. */
+static void gone_releases(void)
+{
+    struct fs_session *ss, *other;
+    struct linux_statfs before, after;
+    char data[4096];
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &other), 0);
+    CHECK_INT(call(other, FS_STATFS, 0, 0, 0, 0, 0), 0);
+    memcpy(&before, buf.data, sizeof before);
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &ss), 0);
+    buf.lock = 100; /* the parent */
+    int64_t root = attach(ss), f = create(ss, root, "f", S_IFREG | 0644);
+    int64_t h = open_(ss, f, O_RDWR);
+    memset(data, 'z', sizeof data - 1);
+    data[sizeof data - 1] = '\0';
+    CHECK(write_(ss, h, data, FS_POS_HANDLE) > 0);
+    buf.lock = 101; /* a fork child takes its references */
+    CHECK_INT(call(ss, FS_ACQUIRE, (uint64_t)root, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_ACQUIRE, (uint64_t)f, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_DUP, (uint64_t)h, 0, 0, 0, 0), 0);
+    int64_t g = create(ss, root, "g", S_IFREG | 0755), hg = open_(ss, g, O_RDONLY);
+    CHECK_INT(call(ss, FS_EXEC, (uint64_t)hg, 0, 0, 0, 0), 0); /* the child runs g */
+    buf.lock = 100; /* the parent removes f and closes it: the child's references hold it */
+    CHECK_INT(unlink_(ss, root, "f", 0), 0);
+    CHECK_INT(call(ss, FS_CLOSE, (uint64_t)h, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_RELEASE, (uint64_t)f, 0, 0, 0, 0), 0);
+    CHECK_INT(call(other, FS_STATFS, 0, 0, 0, 0, 0), 0);
+    memcpy(&after, buf.data, sizeof after);
+    CHECK(after.f_bfree < before.f_bfree);
+    CHECK_INT(open_(ss, g, O_WRONLY), -ETXTBSY);
+    /* the child is killed: its launcher sends FS_GONE */
+    CHECK_INT(call(ss, FS_GONE, 0, 0, 0, 0, 0), -EINVAL);
+    CHECK_INT(call(ss, FS_GONE, 1ull << 31, 0, 0, 0, 0), -EINVAL);
+    CHECK_INT(call(ss, FS_GONE, 101, 1, 0, 0, 0), -EINVAL);
+    CHECK_INT(call(ss, FS_GONE, 101, 0, 0, 0, 0), 0);
+    CHECK_INT(call(other, FS_STATFS, 0, 0, 0, 0, 0), 0);
+    memcpy(&after, buf.data, sizeof after);
+    CHECK(after.f_bfree + 1 >= before.f_bfree); /* f's page is back (g is left) */
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)f, 0, 0, 0, 0), -EBADF);
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)g, 0, 0, 0, 0), -EBADF);
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)root, 0, 0, 0, 0), 0); /* the parent's */
+    int64_t hw = open_(ss, lookup(ss, root, "g"), O_WRONLY);
+    CHECK(hw > 0);                                    /* no longer busy */
+    CHECK_INT(call(ss, FS_GONE, 101, 0, 0, 0, 0), 0); /* nothing left: nothing happens */
+    /* a reference dropped under another pid comes out of a record of its number, so
+     * FS_GONE never drops more than the number holds */
+    g = lookup(ss, root, "g");
+    CHECK_INT(call(ss, FS_ACQUIRE, (uint64_t)g, 0, 0, 0, 0), 0);
+    buf.lock = 102;
+    CHECK_INT(call(ss, FS_ACQUIRE, (uint64_t)g, 0, 0, 0, 0), 0);
+    buf.lock = 103;
+    CHECK_INT(call(ss, FS_RELEASE, (uint64_t)g, 0, 0, 0, 0), 0);
+    buf.lock = 0; /* a reference without a pid: FS_GONE never takes it */
+    CHECK_INT(call(ss, FS_ACQUIRE, (uint64_t)g, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_GONE, 100, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_GONE, 102, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_GONE, 103, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)g, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_RELEASE, (uint64_t)g, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)g, 0, 0, 0, 0), -EBADF);
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)root, 0, 0, 0, 0), -EBADF); /* 100's went */
+    /* many processes: the table grows and shrinks; every record goes with the session */
+    root = attach(ss);
+    for (uint32_t pid = 1000; pid < 3000; pid++) {
+        buf.lock = (int32_t)pid;
+        CHECK_INT(call(ss, FS_ACQUIRE, (uint64_t)root, 0, 0, 0, 0), 0);
+        if (pid % 2)
+            CHECK_INT(call(ss, FS_GONE, pid, 0, 0, 0, 0), 0);
+    }
+    for (uint32_t pid = 1000; pid < 3000; pid += 2)
+        CHECK_INT(call(ss, FS_GONE, pid, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)root, 0, 0, 0, 0), 0); /* the untagged one */
+    buf.lock = 7;
+    CHECK(open_(ss, root, O_RDONLY | O_DIRECTORY) > 0); /* left to the session's end */
+    buf.lock = 0;
+    CHECK_INT(unlink_(ss, root, "g", 0), 0);
+    CHECK_INT(call(other, FS_STATFS, 0, 0, 0, 0, 0), 0);
+    memcpy(&after, buf.data, sizeof after);
+    CHECK_INT(after.f_bfree, before.f_bfree);
+    fs_session_close(ss);
+    fs_session_close(other);
+}
+
 int main(void)
 {
     fs_server_lock_cases();
@@ -821,6 +972,8 @@ int main(void)
     CASE(numbers);
     CASE(malformed_requests);
     CASE(server_configuration);
+    CASE(busy_files);
+    CASE(gone_releases);
     fs_server_map_cases();
     fs_server_comp_cases();
     return tl_finish();

@@ -10,6 +10,12 @@
  *
  * Handles: per session, an open description (struct vfs_file: node, offset, status
  * flags, the plugin's state) and a reference count (DUP/CLOSE), numbered like nodes.
+ *
+ * Busy files (Linux's i_writecount, for ETXTBSY): the server keeps a record per regular
+ * file that handles of any session hold open for writing or as a running program's
+ * image (FS_EXEC), with both counts; a handle counts in it from its OPEN (writers) or
+ * FS_EXEC (images) until its last CLOSE or its session's end, and the record goes with
+ * the last count. The two kinds exclude each other.
  */
 #include "fs_server_internal.h"
 
@@ -97,6 +103,7 @@ int64_t fs_node_ref(struct fs_session *ss, struct vfs_node *n)
         if (e->refs >= FS_MAX_REFS)
             return -EOVERFLOW;
         e->refs++;
+        fs_owned_add(ss, FS_OWN_NODE, ent_number(s, (uint32_t)(e - s->ents)));
         return (int64_t)ent_number(s, (uint32_t)(e - s->ents));
     }
     if (ss->nnodes >= FS_SESSION_MAX_NODES) {
@@ -125,6 +132,7 @@ int64_t fs_node_ref(struct fs_session *ss, struct vfs_node *n)
     e->hnext = s->buckets[h];
     s->buckets[h] = slot + 1;
     ss->nnodes++;
+    fs_owned_add(ss, FS_OWN_NODE, ent_number(s, slot));
     return (int64_t)ent_number(s, slot);
 }
 
@@ -153,6 +161,7 @@ void fs_ent_drop(struct fs_server *s, struct fs_ent *e)
 {
     uint32_t slot = (uint32_t)(e - s->ents), *p = &s->buckets[ent_hash(s, e->owner, e->node)];
     struct vfs_node *n = e->node;
+    fs_owned_forget(e->owner, FS_OWN_NODE, ent_number(s, slot));
     while (*p != slot + 1)
         p = &s->ents[*p - 1].hnext;
     *p = e->hnext;
@@ -221,12 +230,74 @@ int64_t fs_handle_new(struct fs_session *ss, struct vfs_file *f)
     ss->handles[slot].f = f;
     ss->handles[slot].refs = 1;
     ss->hcount++;
+    fs_owned_add(ss, FS_OWN_HANDLE, ((uint64_t)ss->handles[slot].gen << 32) | (slot + 1u));
     return (int64_t)(((uint64_t)ss->handles[slot].gen << 32) | (slot + 1u));
+}
+
+/* ---- files open for writing or running ---- */
+
+static struct fs_busy **busy_find(struct fs_server *s, const struct vfs_node *n)
+{
+    struct fs_busy **p;
+    for (p = &s->busy; *p; p = &(*p)->next)
+        if (same_node((*p)->node, n))
+            return p;
+    return p;
+}
+
+int fs_busy_check_write(struct fs_server *s, const struct vfs_node *n)
+{
+    struct fs_busy *b = *busy_find(s, n);
+    return b && b->images ? -ETXTBSY : 0;
+}
+
+int fs_busy_take(struct fs_server *s, struct fs_handle *h, unsigned kind)
+{
+    struct vfs_node *n = h->f->node;
+    struct fs_busy **p = busy_find(s, n), *b = *p;
+    if (h->busy)
+        return h->busy == kind ? 0 : -ETXTBSY;
+    if (b && (kind == FS_BUSY_WRITER ? b->images : b->writers))
+        return -ETXTBSY;
+    if (!b) {
+        b = vfs_zalloc(&s->env, sizeof *b);
+        if (!b)
+            return -ENOMEM;
+        vfs_node_get(n);
+        b->node = n;
+        *p = b;
+    }
+    if (kind == FS_BUSY_WRITER)
+        b->writers++;
+    else
+        b->images++;
+    h->busy = (uint8_t)kind;
+    return 0;
+}
+
+/* h no longer counts in its node's record, which goes with its last count. */
+static void busy_put(struct fs_server *s, struct fs_handle *h)
+{
+    struct fs_busy **p = busy_find(s, h->f->node), *b = *p;
+    if (!h->busy || !b)
+        return;
+    if (h->busy == FS_BUSY_WRITER)
+        b->writers--;
+    else
+        b->images--;
+    h->busy = 0;
+    if (b->writers || b->images)
+        return;
+    *p = b->next;
+    vfs_node_put(b->node);
+    vfs_free(&s->env, b, sizeof *b);
 }
 
 void fs_handle_drop(struct fs_session *ss, struct fs_handle *h)
 {
     struct vfs_file *f = h->f;
+    fs_owned_forget(ss, FS_OWN_HANDLE, ((uint64_t)h->gen << 32) | (uint32_t)(h - ss->handles + 1));
+    busy_put(ss->s, h);
     /* the description's own locks (OFD, flock) go with its last close */
     uint64_t owner =
         ((uint64_t)ss->sid << 32) | FS_LOCK_OWNER_HANDLE | (uint32_t)(h - ss->handles + 1);

@@ -26,7 +26,13 @@
  *   - a child of a process that slept has its own sleeps broken by signals (EINTR);
  *   - getpwnam and getgrnam find root in /etc/passwd and /etc/group, and a missing
  *     name is "not found", not an error (musl then asks nscd over AF_UNIX: in capix the
- *     socket is refused with EAFNOSUPPORT, which musl takes for "no nscd").
+ *     socket is refused with EAFNOSUPPORT, which musl takes for "no nscd");
+ *   - ETXTBSY (a copy of this program in /tmp, a file system server's file): execve of
+ *     a file open for writing fails with it, and so do opening a running program's file
+ *     for writing and truncating it (reading is fine), until the program ends: by exit,
+ *     and by SIGKILL;
+ *   - a program run again through /proc/self/exe finds its own file there (not the
+ *     link), and can run itself so once more.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
@@ -471,11 +477,181 @@ static void sleep_after_fork_case(void)
                                      : "poll not broken by a signal");
 }
 
+/* A program that runs itself again through /proc/self/exe, twice. */
+static void reexec_case(void)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        char *av[] = {"fidelity", NULL}, *ev[] = {"FIDELITY_CHILD=reexec", NULL};
+        execve("/proc/self/exe", av, ev);
+        _exit(5);
+    }
+    int st = -1;
+    waitpid(c, &st, 0);
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    check("proc-self-exe-after-reexec", code == 3,
+          code == 2   ? "/proc/self/exe names itself"
+          : code == 4 ? "the second run failed"
+                      : "the first run failed");
+}
+
+/* Runs the copy at path as a child that says it runs on ready (a byte) and ends when
+ * hold (a pipe's read end) sees end of file; its pid, or -1. The caller closes the
+ * write end of hold to end it. */
+static pid_t run_held(const char *path, int *ready_rd, int *hold_wr)
+{
+    int ready[2], hold[2];
+    if (pipe(ready) || pipe(hold))
+        return -1;
+    pid_t c = fork();
+    if (c == 0) {
+        char env1[32], env2[32];
+        snprintf(env1, sizeof env1, "FIDELITY_READY=%d", ready[1]);
+        snprintf(env2, sizeof env2, "FIDELITY_HOLD=%d", hold[0]);
+        char *av[] = {(char *)path, NULL};
+        char *ev[] = {"FIDELITY_CHILD=held", env1, env2, NULL};
+        close(ready[0]);
+        close(hold[1]);
+        execve(path, av, ev);
+        _exit(errno == ETXTBSY ? 2 : 1);
+    }
+    close(ready[1]);
+    close(hold[0]);
+    char b;
+    if (c < 0 || read(ready[0], &b, 1) != 1) {
+        close(ready[0]);
+        close(hold[1]);
+        if (c > 0)
+            waitpid(c, NULL, 0);
+        return -1;
+    }
+    *ready_rd = ready[0];
+    *hold_wr = hold[1];
+    return c;
+}
+
+/* Whether path can be opened for writing now; its errno if not. */
+static int open_write_errno(const char *path)
+{
+    int fd = open(path, O_WRONLY);
+    if (fd < 0)
+        return errno;
+    close(fd);
+    return 0;
+}
+
+static void etxtbsy_cases(void)
+{
+    char path[64], buf[65536];
+    snprintf(path, sizeof path, "/tmp/fidelity-exe-%d", (int)getpid());
+    int in = open("/proc/self/exe", O_RDONLY);
+    int out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    ssize_t n = 0;
+    while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) {
+            n = -1;
+            break;
+        }
+    if (in >= 0)
+        close(in);
+    if (in < 0 || out < 0 || n < 0) {
+        check("etxtbsy-exec-open-for-writing", 0, "cannot copy the program to /tmp");
+        if (out >= 0)
+            close(out);
+        unlink(path);
+        return;
+    }
+    /* execve of a file open for writing (here, by the parent) */
+    pid_t c = fork();
+    if (c == 0) {
+        char *av[] = {path, NULL};
+        char *ev[] = {"FIDELITY_CHILD=exit3", NULL};
+        execve(path, av, ev);
+        _exit(errno == ETXTBSY ? 0 : 1);
+    }
+    int st = -1;
+    waitpid(c, &st, 0);
+    check("etxtbsy-exec-open-for-writing", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          WIFEXITED(st) && WEXITSTATUS(st) == 3 ? "the program ran" : "another error");
+    close(out);
+    /* a running program's file */
+    int ready, hold;
+    c = run_held(path, &ready, &hold);
+    if (c < 0) {
+        check("etxtbsy-open-running-for-writing", 0, "the copy does not run");
+        unlink(path);
+        return;
+    }
+    int e1 = open_write_errno(path);
+    int fd = open(path, O_RDWR);
+    int e2 = fd < 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    int e3 = truncate(path, 0) ? errno : 0;
+    fd = open(path, O_RDONLY | O_TRUNC);
+    int e4 = fd < 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    fd = open(path, O_RDONLY);
+    struct stat sb;
+    check("etxtbsy-open-running-for-writing", e1 == ETXTBSY && e2 == ETXTBSY, "opened for writing");
+    check("etxtbsy-truncate-running", e3 == ETXTBSY && e4 == ETXTBSY, "truncated");
+    check("etxtbsy-running-readable", fd >= 0 && !fstat(fd, &sb) && sb.st_size > 0,
+          "cannot read it");
+    if (fd >= 0)
+        close(fd);
+    close(hold); /* the child ends by exit */
+    st = -1;
+    waitpid(c, &st, 0);
+    close(ready);
+    int e5 = open_write_errno(path);
+    check("etxtbsy-released-at-exit", WIFEXITED(st) && e5 == 0,
+          e5 == ETXTBSY ? "still busy" : "the child did not exit");
+    /* ended by SIGKILL: its runtime closes nothing, the launcher tells the server */
+    c = run_held(path, &ready, &hold);
+    int e6 = c > 0 ? open_write_errno(path) : -1;
+    if (c > 0) {
+        kill(c, SIGKILL);
+        waitpid(c, &st, 0);
+        close(ready);
+        close(hold);
+    }
+    int e7 = open_write_errno(path);
+    check("etxtbsy-released-at-sigkill", c > 0 && e6 == ETXTBSY && e7 == 0,
+          c < 0           ? "the copy does not run"
+          : e6 != ETXTBSY ? "not busy while it ran"
+                          : "still busy");
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     const char *child = getenv("FIDELITY_CHILD");
     if (child && !strcmp(child, "empty-argv"))
         return argc == 1 && argv[0] && argv[0][0] == 0 && argv[1] == NULL ? 0 : 1;
+    if (child && !strcmp(child, "exit3"))
+        return 3;
+    if (child && !strcmp(child, "reexec")) { /* reexec_case: run by /proc/self/exe */
+        char target[4096];
+        ssize_t n = readlink("/proc/self/exe", target, sizeof target - 1);
+        if (n <= 0 || target[0] != '/')
+            return 1;
+        target[n] = 0;
+        if (!strcmp(target, "/proc/self/exe"))
+            return 2;
+        char *av[] = {"fidelity", NULL}, *ev[] = {"FIDELITY_CHILD=exit3", NULL};
+        execve("/proc/self/exe", av, ev);
+        return 4;
+    }
+    if (child && !strcmp(child, "held")) { /* etxtbsy_cases: runs until hold's end */
+        const char *r = getenv("FIDELITY_READY"), *h = getenv("FIDELITY_HOLD");
+        char b;
+        if (!r || !h || write(atoi(r), "r", 1) != 1)
+            return 1;
+        while (read(atoi(h), &b, 1) > 0)
+            ;
+        return 0;
+    }
     efault_cases();
     resethand_case();
     brk_case();
@@ -499,6 +675,8 @@ int main(int argc, char **argv)
     sleep_after_fork_case();
     system_time_case();
     owner_case();
+    etxtbsy_cases();
+    reexec_case();
     overrun_case("timer-overrun-counted-to-taking", 1000000, 100);
     overrun_case("timer-overrun-saturates", 1, 3000);
     errno = 0;

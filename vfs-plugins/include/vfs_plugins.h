@@ -47,6 +47,11 @@ void vfs_fs_drop_caches(struct vfs *v);
 /* The server handle behind an fs description, 0 for other descriptions (directories,
  * other plugins, O_PATH). */
 uint64_t vfs_fs_file_handle(const struct vfs_file *f);
+/* Marks the fs description f (opened read-only) as the file of the program this process
+ * runs (FS_EXEC): until its last close, the server refuses to open the file for writing
+ * or truncate it (ETXTBSY). 0, also for other descriptions and servers without it;
+ * -ETXTBSY when the file is open for writing, or the server's other errors. */
+int vfs_fs_file_exec(struct vfs_file *f);
 /* Makes the fs description f use handle (of the same session, on the same node: the
  * caller hands over one server reference on it) instead of its own, which is closed;
  * 0 or -EINVAL (not an fs description with a handle, handle 0). For a description that

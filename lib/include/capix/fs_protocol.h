@@ -121,6 +121,18 @@ enum fs_op {
      * the client asks again). RELEASE: every lock of the owner on the file goes
      * (docs/locks.md). */
     FS_LOCK,
+    /* a0 handle (open for reading only, on a regular file; a1..a4 0): the handle holds
+     * the file as a running program's image until its last close, as Linux's deny-write
+     * of an executed file: meanwhile OPEN with write access or O_TRUNC, and SETATTR of
+     * the size, give -ETXTBSY. -ETXTBSY if the file is open for writing (any session's
+     * handle), -EACCES for a directory, -EINVAL for other arguments; again on a handle
+     * that holds it already: 0. */
+    FS_EXEC,
+    /* a0 a pid (1 .. 2^31-1; a1..a4 0): every node and handle reference taken under that
+     * pid (the buffer lock's tag while it asked) and not given back goes, as if the
+     * process had released and closed them (the launcher's, for a process that ended
+     * without doing so: killed). -EINVAL for other arguments. */
+    FS_GONE,
     FS_OP_COUNT
 };
 #define FS_LOCK_GET 0

@@ -1,0 +1,414 @@
+/*
+ * fs plugin (README.md): open descriptions (the server's handles), reads and writes,
+ * views of files' pages, seeks, syncs, mappings, status flags and file locks. See the
+ * top of fs.c for the invariants.
+ */
+#include "fs_internal.h"
+
+/* ---- open files ---- */
+
+static struct fs_open *open_of(struct vfs_file *f)
+{
+    return f->priv;
+}
+
+int fsc_open(struct vfs_file *f)
+{
+    struct fs_inst *r = inst_of(f->node->fs);
+    struct fs_msg m = {.a = {fsc_id_of(f->node), f->flags}};
+    struct fs_open *o;
+    int64_t rc;
+    if (!m.a[0])
+        return -EIO;
+    if (S_ISDIR(f->node->type)) {
+        fsc_dir_changed(f->node); /* a new directory read sees the server's present */
+        return 0;
+    }
+    o = r->spare ? r->spare : vfs_zalloc(r->fs.env, sizeof *o);
+    r->spare = NULL;
+    if (o)
+        memset(o, 0, sizeof *o);
+    if (!o)
+        return -ENOMEM;
+    rc = fsc_request(r, &m, FS_OPEN, NULL, 0, NULL, 0, NULL, 0);
+    if (rc < 0) {
+        vfs_free(r->fs.env, o, sizeof *o);
+        return (int)rc;
+    }
+    o->handle = (uint64_t)rc;
+    o->next = r->opens;
+    if (r->opens)
+        r->opens->prev = o;
+    r->opens = o;
+    f->priv = o;
+    f->remote_pos = true;
+    return 0;
+}
+
+/* This process's pid, which names its record locks within the session (docs/locks.md). */
+static int32_t own_pid(const struct vfs_env *env)
+{
+    struct vfs_process p;
+    memset(&p, 0, sizeof p);
+    if (!env->process || env->process(env->ctx, &p) < 0)
+        return 0;
+    return p.pid;
+}
+
+/* The plugin's lock op: the server keeps the locks (FS_LOCK). */
+int fsc_lock(struct vfs_file *f, int cmd, int cls, int type, int64_t start, int64_t end,
+             struct vfs_lock_info *out)
+{
+    struct fs_inst *r = inst_of(f->node->fs);
+    struct fs_open *o = open_of(f);
+    int32_t pid;
+    int64_t rc;
+    if (cmd == VFS_LOCK_RELEASE && !node_of(f->node)->locked)
+        return 0; /* this process set no record lock on the file: nothing to ask */
+    pid = cls == VFS_LOCK_POSIX ? own_pid(r->fs.env) : 0;
+    if (!o || !o->handle)
+        return -EIO;
+    if (cls == VFS_LOCK_POSIX && pid <= 0)
+        return -ENOLCK;
+    struct fs_msg m = {.a = {o->handle,
+                             (uint64_t)cmd | (uint64_t)type << 8 |
+                                 (cls == VFS_LOCK_OFD     ? FS_LOCK_OFD
+                                  : cls == VFS_LOCK_FLOCK ? FS_LOCK_FLOCK
+                                                          : 0),
+                             (uint64_t)start, (uint64_t)end, (uint64_t)pid}};
+    rc = fsc_request(r, &m, FS_LOCK, NULL, 0, NULL, 0, NULL, 0);
+    if (rc == -ENOSYS)
+        return -ENOLCK; /* a server that keeps no locks */
+    if (rc == 0 && cmd == VFS_LOCK_GET) {
+        out->type = (int)m.r[1];
+        out->start = m.r[2];
+        out->end = m.r[3];
+        out->pid = (int32_t)m.r[4];
+    }
+    if (rc == 0 && cls == VFS_LOCK_POSIX && cmd != VFS_LOCK_GET && type != 0)
+        node_of(f->node)->locked = true;
+    if (cmd == VFS_LOCK_RELEASE)
+        node_of(f->node)->locked = false;
+    return (int)rc;
+}
+
+void fsc_close(struct vfs_file *f)
+{
+    struct fs_inst *r = inst_of(f->node->fs);
+    struct fs_open *o = open_of(f);
+    struct fs_node *n = node_of(f->node);
+    if (!o)
+        return;
+    if (n->locked) /* a close releases the process's record locks */
+        fsc_lock(f, VFS_LOCK_RELEASE, VFS_LOCK_POSIX, 0, 0, 0, NULL);
+    if (o->handle)
+        fsc_simple(r, FS_CLOSE, o->handle);
+    if (o->prev)
+        o->prev->next = o->next;
+    else
+        r->opens = o->next;
+    if (o->next)
+        o->next->prev = o->prev;
+    if (!r->spare)
+        r->spare = o; /* an open-close loop allocates nothing */
+    else
+        vfs_free(r->fs.env, o, sizeof *o);
+}
+
+/* The handle of a description (0 when it has none or lost it). */
+static uint64_t handle_of(struct vfs_file *f)
+{
+    return open_of(f) ? open_of(f)->handle : 0;
+}
+
+/* Reads or writes n bytes in requests of at most FS_DATA_MAX under one lock (so that
+ * processes sharing the session see the transfer whole); off VFS_OFF_REMOTE (==
+ * FS_POS_HANDLE) uses the handle's offset. Returns the bytes moved, or -errno if none. */
+static int64_t transfer(struct vfs_file *f, void *rbuf, const void *wbuf, size_t n, uint64_t off)
+{
+    struct fs_inst *r = inst_of(f->node->fs);
+    struct fs_buf *b = r->t.buf;
+    uint64_t h = handle_of(f);
+    size_t done = 0;
+    int64_t rc = 0;
+    if (!h)
+        return -EIO;
+    fsc_buf_lock(&r->t);
+    while (done < n) {
+        size_t chunk = n - done < FS_CHUNK ? n - done : FS_CHUNK;
+        struct fs_msg m = {.op = wbuf ? FS_WRITE : FS_READ,
+                           .a = {h, chunk, off == VFS_OFF_REMOTE ? FS_POS_HANDLE : off + done}};
+        if (wbuf)
+            memcpy(b->data, (const char *)wbuf + done, chunk);
+        rc = fsc_call_locked(r, &m);
+        if (rc < 0)
+            break;
+        if ((uint64_t)rc > chunk) {
+            rc = -EIO; /* the server broke the protocol */
+            break;
+        }
+        if (rbuf)
+            memcpy((char *)rbuf + done, b->data, (size_t)rc);
+        done += (size_t)rc;
+        if ((size_t)rc < chunk)
+            break;
+    }
+    fsc_buf_unlock(b);
+    return done ? (int64_t)done : rc;
+}
+
+/* ---- views ---- */
+
+void fsc_views_drop_node(struct fs_inst *r, struct fs_node *n)
+{
+    unsigned k;
+    for (k = 0; k < FS_VIEW_CHUNKS; k++)
+        if (n->view[k]) {
+            r->t.unview(r->t.ctx, n->view_mem[k], n->view[k], fs_chunk_pages(k));
+            n->view[k] = NULL;
+            r->nviews--;
+        }
+}
+
+void fsc_views_drop(struct fs_inst *r)
+{
+    unsigned i;
+    struct fs_node *n;
+    for (i = 0; i < FS_BUCKETS && r->nviews; i++)
+        for (n = r->buckets[i]; n; n = n->hnext)
+            fsc_views_drop_node(r, n);
+}
+
+static uint64_t maps_now(const struct fs_inst *r)
+{
+    return __atomic_load_n(&r->t.buf->maps, __ATOMIC_ACQUIRE);
+}
+
+/* Maps chunk k of f's file here (FS_MAP); 0, or -1 when the server will not (the node
+ * is then read by requests from now on). */
+static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k)
+{
+    struct fs_msg m = {.a = {handle_of(f), fs_chunk_first(k)}};
+    const void *at;
+    int64_t rc;
+    if (!m.a[0])
+        return -1;
+    rc = fsc_request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
+    if (rc < 0) {
+        if (rc != -ENOMEM)
+            n->no_view = true; /* ENODEV: a server that shares no pages */
+        return -1;
+    }
+    if ((uint64_t)m.r[1] != fs_chunk_first(k) || (uint64_t)m.r[2] != fs_chunk_pages(k) ||
+        !(at = r->t.view(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k)))) {
+        r->t.unview(r->t.ctx, (uint64_t)m.r[3], NULL, 0);
+        n->no_view = true;
+        return -1;
+    }
+    n->view[k] = at;
+    n->view_mem[k] = (uint64_t)m.r[3];
+    r->nviews++;
+    return 0;
+}
+
+static bool has_view(const struct fs_node *n)
+{
+    unsigned k;
+    for (k = 0; k < FS_VIEW_CHUNKS; k++)
+        if (n->view[k])
+            return true;
+    return false;
+}
+
+/* Whether a read now would move the access time (ram's relatime: atime not after the
+ * last change, or a day old). */
+static bool atime_moves(const struct fs_inst *r, const struct linux_stat *st)
+{
+    struct linux_timespec now = vfs_now(r->fs.env);
+    const struct linux_timespec *a = &st->st_atim, *mt = &st->st_mtim, *ct = &st->st_ctim;
+    return a->tv_sec < mt->tv_sec || (a->tv_sec == mt->tv_sec && a->tv_nsec <= mt->tv_nsec) ||
+           a->tv_sec < ct->tv_sec || (a->tv_sec == ct->tv_sec && a->tv_nsec <= ct->tv_nsec) ||
+           now.tv_sec - a->tv_sec >= 24 * 3600;
+}
+
+/* A pread from the views: the bytes read, or -1 when the server must be asked. */
+static int64_t view_read(struct fs_inst *r, struct vfs_file *f, void *buf, size_t n, uint64_t off)
+{
+    struct fs_node *fn = node_of(f->node);
+    struct linux_stat st;
+    uint64_t g, maps, size, end, pos;
+    unsigned k;
+    if (!r->t.view || fn->no_view || !S_ISREG(f->node->type) ||
+        (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
+        return -1;
+    g = fsc_gen_now(r);
+    if (!g)
+        return -1;
+    if (fn->attr_gen != g) {
+        st.st_dev = 0;
+        st.st_blksize = 0;
+        if (fsc_getattr(f->node, &st) < 0 || fn->attr_gen != g)
+            return -1;
+    }
+    maps = maps_now(r);
+    if (r->nviews && maps != r->views_maps)
+        fsc_views_drop(r); /* some chunk went: perhaps one of these */
+    if (!r->nviews)
+        r->views_maps = maps;
+    /* the server's READ moves the access time of a file it has not mapped (relatime);
+     * of a mapped one (this node has views, so it is) never */
+    if (!(f->flags & O_NOATIME) && !has_view(fn) && atime_moves(r, &fn->attr))
+        return -1;
+    size = fn->attr.st_size > 0 ? (uint64_t)fn->attr.st_size : 0;
+    if (off >= size)
+        return 0;
+    end = n < size - off ? off + n : size;
+    if (end > FS_VIEW_BYTES)
+        return -1;
+    for (pos = off; pos < end;) {
+        k = fs_chunk_of(pos / FS_PAGE);
+        if (!fn->view[k] && view_make(r, f, fn, k) < 0)
+            return -1;
+        pos = (fs_chunk_first(k) + fs_chunk_pages(k)) * FS_PAGE;
+    }
+    for (pos = off; pos < end;) {
+        uint64_t from = fs_chunk_first(k = fs_chunk_of(pos / FS_PAGE)) * FS_PAGE;
+        uint64_t len = from + fs_chunk_pages(k) * FS_PAGE - pos;
+        if (len > end - pos)
+            len = end - pos;
+        memcpy((char *)buf + (pos - off), fn->view[k] + (pos - from), len);
+        pos += len;
+    }
+    if (fsc_gen_now(r) != g || maps_now(r) != r->views_maps)
+        return -1; /* changed meanwhile: the server's answer replaces what was copied */
+    return (int64_t)(end - off);
+}
+
+int64_t fsc_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
+{
+    int64_t rc;
+    if (n == 0)
+        return 0;
+    if (off != VFS_OFF_REMOTE) {
+        rc = view_read(inst_of(f->node->fs), f, buf, n, off);
+        if (rc >= 0)
+            return rc;
+    }
+    return transfer(f, buf, NULL, n, off);
+}
+
+int64_t fsc_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)
+{
+    int64_t rc;
+    if (n == 0)
+        return 0;
+    rc = transfer(f, NULL, buf, n, *off);
+    if (rc > 0 && *off != VFS_OFF_REMOTE)
+        *off += (uint64_t)rc;
+    return rc;
+}
+
+static int64_t seek_request(struct vfs_file *f, int64_t off, int whence)
+{
+    struct fs_msg m = {.a = {handle_of(f), (uint64_t)off, (uint64_t)whence}};
+    if (!m.a[0])
+        return -EIO;
+    return fsc_request(inst_of(f->node->fs), &m, FS_SEEK, NULL, 0, NULL, 0, NULL, 0);
+}
+
+int64_t fsc_llseek(struct vfs_file *f, int64_t off, int whence)
+{
+    struct linux_stat st;
+    int rc;
+    if (S_ISDIR(f->node->type)) {
+        /* positions of readdir, kept by the core's description as for any directory */
+        if (whence == SEEK_CUR) {
+            if (off > 0 && (int64_t)f->pos > INT64_MAX - off)
+                return -EINVAL;
+            off += (int64_t)f->pos;
+        } else if (whence != SEEK_SET) {
+            return -EINVAL;
+        }
+        if (off < 0)
+            return -EINVAL;
+        f->pos = (uint64_t)off;
+        fsc_dir_changed(f->node); /* rewinddir: read the server's present */
+        return off;
+    }
+    switch (whence) {
+    case SEEK_SET:
+    case SEEK_CUR:
+    case SEEK_END:
+        return seek_request(f, off, whence);
+    case SEEK_DATA:
+    case SEEK_HOLE:
+        /* no holes: all data up to the size, one hole from there */
+        st.st_dev = 0;
+        st.st_blksize = 0;
+        rc = fsc_getattr(f->node, &st);
+        if (rc < 0)
+            return rc;
+        if (off < 0 || off >= st.st_size)
+            return -ENXIO;
+        return seek_request(f, whence == SEEK_DATA ? off : st.st_size, SEEK_SET);
+    }
+    return -EINVAL;
+}
+
+int fsc_syncfs(struct vfs_fs *fs)
+{
+    struct fs_msg m = {.a = {0}};
+    int r = (int)fsc_request(inst_of(fs), &m, FS_SYNCFS, NULL, 0, NULL, 0, NULL, 0);
+    return r == -ENOSYS ? 0 : r; /* a server that holds nothing back */
+}
+
+int fsc_fsync(struct vfs_file *f, bool datasync)
+{
+    struct fs_msg m = {.a = {handle_of(f), datasync ? 1 : 0}};
+    if (S_ISDIR(f->node->type))
+        return fsc_syncfs(f->node->fs); /* the names: the server's whole tree */
+    if (!m.a[0])
+        return -EIO;
+    return (int)fsc_request(inst_of(f->node->fs), &m, FS_FSYNC, NULL, 0, NULL, 0, NULL, 0);
+}
+
+int fsc_map(struct vfs_file *f, uint64_t page, struct vfs_map *out)
+{
+    struct fs_inst *r = inst_of(f->node->fs);
+    struct fs_msg m = {.a = {handle_of(f), page}};
+    int64_t rc;
+    if (!m.a[0])
+        return -EIO;
+    rc = fsc_request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
+    if (rc == -ENOMEM && r->nviews) {
+        /* the session is out of mapped memory, perhaps for this process's views of other
+         * files (a cache): without them the server can take those chunks back */
+        fsc_views_drop(r);
+        rc = fsc_request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
+    }
+    if (rc < 0)
+        return (int)rc;
+    if (m.r[2] <= 0 || (uint64_t)m.r[1] > page || page - (uint64_t)m.r[1] >= (uint64_t)m.r[2])
+        return -EIO; /* an answer that does not hold the page */
+    out->mem = (uint64_t)m.r[3];
+    out->first = (uint64_t)m.r[1];
+    out->pages = (uint64_t)m.r[2];
+    out->writable = m.r[4] != 0;
+    return 0;
+}
+
+int fsc_fcntl(struct vfs_file *f, int cmd, unsigned long arg)
+{
+    struct fs_msg m = {.a = {handle_of(f)}};
+    switch (cmd) {
+    case F_SETFL:
+    case F_GETFL:
+        if (S_ISDIR(f->node->type))
+            return cmd == F_SETFL ? 0 : -EINVAL;
+        if (!m.a[0])
+            return -EIO;
+        m.a[1] = cmd == F_SETFL ? (uint64_t)(arg & (O_APPEND | O_NONBLOCK)) : FS_FLAGS_KEEP;
+        return (int)fsc_request(inst_of(f->node->fs), &m, FS_FLAGS, NULL, 0, NULL, 0, NULL, 0);
+    }
+    return -EINVAL;
+}
