@@ -96,6 +96,8 @@ static int dev_io(struct fat_fs *f, uint64_t sec, uint32_t count, void *buf, boo
     return 0;
 }
 
+static struct fat_cblock *find(struct fat_cache *c, uint64_t sec);
+
 static int write_back(struct fat_fs *f, struct fat_cblock *b)
 {
     int rc;
@@ -182,6 +184,33 @@ static int write_back_kind(struct fat_fs *f, enum fat_kind kind, bool *wrote)
             *wrote = true;
     }
     return err;
+}
+
+/*
+ * Writes the dirty sectors among [sec, sec + n) back now, runs of them in one call each.
+ * For a directory's new cluster, zeroed: it must be on the disk before the FAT entry
+ * that links it, which any later write-back may write; once written it is clean, so the
+ * entries put into it later are directory sectors, written after the FAT entries they
+ * name. (A whole write-back here, as before, cost a sync each time a directory grew.)
+ */
+int fat_cache_write_through(struct fat_fs *f, uint64_t sec, uint32_t n)
+{
+    struct fat_cache *c = &f->cache;
+    uint32_t i, k = 0, start;
+    int rc;
+    for (i = 0; i < n && k < FAT_CACHE_RUN; i++) {
+        struct fat_cblock *b = find(c, sec + i);
+        if (b && b->dirty)
+            c->order[k++] = b;
+    }
+    for (start = 0; start < k; start = i) {
+        for (i = start + 1; i < k && c->order[i]->sec == c->order[i - 1]->sec + 1; i++)
+            ;
+        rc = write_run(f, c->order + start, i - start);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* Writes back everything, in order, and flushes the device. */

@@ -303,9 +303,10 @@ static int grow(struct fat_fs *f, struct fat_node *dir)
     if ((uint64_t)n * f->cluster_bytes / FAT_SLOT >= FAT_MAX_DIR_SLOTS)
         return -ENOSPC;
     rc = fat_alloc(f, cl, true, &nc);
-    /* a checkpoint: the zeroed cluster and its link reach the disk before entries
-     * written into it (which name clusters whose FAT entries must come first) */
-    return rc < 0 ? rc : fat_cache_sync(f);
+    /* the zeroed cluster reaches the disk now, before its link (in the FAT) can; the
+     * entries written into it later are directory sectors, after the FAT entries they
+     * name (fat_cache_write_through) */
+    return rc < 0 ? rc : fat_cache_write_through(f, fat_cluster_off(f, nc) / f->bps, f->spc);
 }
 
 /* Marks the never-used slots (0x00) just before first as free (0xE5): an entry placed

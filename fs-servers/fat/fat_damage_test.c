@@ -119,6 +119,76 @@ static void crash_points(void)
     }
 }
 
+/*
+ * The order of writes when a directory grows: its new cluster reaches the disk alone
+ * when it is taken (zeroed), so that the entries written into it later are written as
+ * directory sectors, after the FAT sectors that hold the chains they name. A sync after
+ * 40 one-cluster files in a new directory (which grows 2 clusters of 1 sector): no write
+ * of directory entries may come before the sync's first write of the FAT (the FAT goes
+ * in one phase, then the directories; the clean flag, in the FAT, comes last on its
+ * own). Writing the new cluster with the files' data, as data, breaks it; crash_points
+ * cannot see that when the FAT sectors go in one call.
+ */
+static struct {
+    uint64_t fat_lo, fat_hi, data_lo; /* device sectors (512 bytes) */
+    unsigned n, first_fat, first_dir; /* write numbers */
+} order;
+
+static void log_write(uint64_t lba, uint32_t count, uint32_t ss, const void *buf)
+{
+    const unsigned char *p = buf;
+    unsigned w = ++order.n;
+    for (uint32_t i = 0; i < count; i++, p += ss) {
+        uint64_t sec = lba + i;
+        if (sec >= order.fat_lo && sec < order.fat_hi && !order.first_fat)
+            order.first_fat = w;
+        else if (sec >= order.data_lo && p[0] != 0xab && p[0] != 0 && !order.first_dir)
+            order.first_dir = w; /* not file data (0xab) nor an unused sector: entries */
+    }
+}
+
+static void dir_entries_after_fat(void)
+{
+    unsigned char bs[64];
+    char name[64], data[16];
+    struct vfs *v;
+    int fd, i;
+    FILE *fp;
+    CHECK_INT(mkimage("order.img", 16, 20480, "-s 1"), 0);
+    fp = fopen(img("order.img"), "rb");
+    CHECK(fp && fread(bs, 1, sizeof bs, fp) == sizeof bs);
+    if (fp)
+        fclose(fp);
+    unsigned reserved = bs[14] | bs[15] << 8, fats = bs[16], fatsz = bs[22] | bs[23] << 8;
+    unsigned roots = (bs[17] | bs[18] << 8) * 32 / 512;
+    order.fat_lo = reserved;
+    order.fat_hi = reserved + (uint64_t)fats * fatsz;
+    order.data_lo = order.fat_hi + roots;
+    memset(data, 0xab, sizeof data);
+    v = mount_fat("order.img", NULL);
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/d", 0777), 0);
+    CHECK_INT(vfs_sync(v), 0);
+    for (i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "/d/F%02d", i);
+        fd = vfs_openat(v, AT_FDCWD, name, O_WRONLY | O_CREAT, 0644);
+        CHECK(fd >= 0);
+        CHECK_INT(vfs_write(v, fd, data, sizeof data), (long)sizeof data);
+        vfs_close(v, fd);
+    }
+    order.n = order.first_fat = order.first_dir = 0;
+    fat_host_write_log = log_write;
+    CHECK_INT(vfs_sync(v), 0);
+    fat_host_write_log = NULL;
+    CHECK(order.first_fat > 0 && order.first_dir > 0);
+    if (order.first_dir < order.first_fat)
+        tl_fail(__LINE__, "entries written at write %u of the sync, the FAT from write %u",
+                order.first_dir, order.first_fat);
+    CHECK(order.first_dir > order.first_fat);
+    unmount(v);
+    CHECK_INT(fsck_clean("order.img"), 0);
+}
+
 /* Reads n bytes of the image at off, or writes them. */
 static int poke(const char *name, long off, void *b, size_t n, bool write)
 {
@@ -246,10 +316,12 @@ static void corrupt_images(void)
 CASE(corrupt_images)
 CASE(corrupt_chains)
 CASE(crash_points)
+CASE(dir_entries_after_fat)
 
 void fat_damage_cases(void)
 {
     tl_run("corrupt_images", corrupt_images_case);
     tl_run("corrupt_chains", corrupt_chains_case);
     tl_run("crash_points", crash_points_case);
+    tl_run("dir_entries_after_fat", dir_entries_after_fat_case);
 }

@@ -142,8 +142,8 @@ static int fat_create(struct vfs_node *dir, const char *name, size_t len,
         rc = fat_dir_add(f, d, name, len, raw, e);
     if (rc < 0 && cl)
         fat_free_chain(f, cl);
-    if (rc == 0 && cl)
-        rc = fat_cache_sync(f); /* a checkpoint, as when a directory grows (dir.c) */
+    if (rc == 0 && cl) /* its cluster (zeros, dots) before the FAT entry, as dir.c's grow */
+        rc = fat_cache_write_through(f, fat_cluster_off(f, cl) / f->bps, f->spc);
     if (rc == 0)
         rc = touch_dir(f, d);
     if (rc == 0)

@@ -168,6 +168,8 @@ int fat_cache_read(struct fat_fs *f, uint64_t off, void *buf, size_t n, enum fat
 int fat_cache_write(struct fat_fs *f, uint64_t off, const void *buf, size_t n, enum fat_kind kind);
 /* Writes every dirty sector back (data, FAT, directories) and flushes the device. */
 int fat_cache_sync(struct fat_fs *f);
+/* Writes the dirty sectors of [sec, sec + n) (n <= FAT_CACHE_RUN) back now. */
+int fat_cache_write_through(struct fat_fs *f, uint64_t sec, uint32_t n);
 
 /* table.c */
 /* Reads and checks the boot sector; fills the geometry of f. 0 or -EINVAL (not FAT). */

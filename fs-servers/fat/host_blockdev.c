@@ -30,6 +30,7 @@ static struct host_dev images[MAX_IMAGES];
 unsigned fat_host_flushes, fat_host_writes, fat_host_reads;
 size_t fat_host_mem_high;
 unsigned fat_host_snapshot_at;
+void (*fat_host_write_log)(uint64_t lba, uint32_t count, uint32_t sector_size, const void *buf);
 const char *fat_host_snapshot_path;
 
 /* Copies the image file as it is now to fat_host_snapshot_path ("the power went"). */
@@ -101,6 +102,8 @@ static int dev_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
     if (rc < 0)
         return rc;
     fat_host_writes++;
+    if (fat_host_write_log)
+        fat_host_write_log(lba, count, (uint32_t)h->dev.sector_size, buf);
     if (!h->mem && fat_host_snapshot_path && fat_host_writes == fat_host_snapshot_at)
         snapshot(h);
     if (h->mem) {

@@ -21,6 +21,9 @@ extern bool fat_host_fail;
  * write that makes fat_host_writes equal fat_host_snapshot_at (a simulated crash). */
 extern unsigned fat_host_snapshot_at;
 extern const char *fat_host_snapshot_path;
+/* When set, called with every write before it is done (image files and memory). */
+extern void (*fat_host_write_log)(uint64_t lba, uint32_t count, uint32_t sector_size,
+                                  const void *buf);
 /* The end of the highest write to a memory device so far. */
 extern size_t fat_host_mem_high;
 

@@ -69,6 +69,7 @@ void pmem_add_range(uint64_t start, uint64_t end);
 void pmem_add_pt_range(uint64_t start, uint64_t end);
 uint64_t pmem_alloc(void);                  /* zeroed frame or 0 */
 uint64_t pmem_alloc_copy(uint64_t src);     /* a copy of frame src (never zeroed first) or 0 */
+uint64_t pmem_alloc_head(uint64_t bytes);   /* only the first bytes zeroed (kernel tables) */
 uint64_t pmem_alloc_contig(uint64_t pages); /* zeroed contiguous frames, or 0 */
 void pmem_free(uint64_t pa);
 uint64_t pmem_alloc_pt(void); /* zeroed frame for a page table, or 0 */

@@ -41,7 +41,10 @@ struct mem *mem_create_kernel(struct quota *q, uint64_t pages, int *err)
     if (!m->dir)
         goto fail;
     for (uint64_t i = 0; i < nd; i++) {
-        uint64_t pa = pmem_alloc();
+        /* entries past the object's pages are never read (mem_frame, mem_free,
+         * mem_copy_pages stop at m->pages): only those below are zeroed */
+        uint64_t in_dir = pages - i * DIR_ENTRIES;
+        uint64_t pa = pmem_alloc_head((in_dir < DIR_ENTRIES ? in_dir : DIR_ENTRIES) * 8);
         if (!pa) {
             *err = CX_E_NO_MEMORY;
             goto fail;

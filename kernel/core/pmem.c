@@ -100,6 +100,21 @@ uint64_t pmem_alloc(void)
     return pa;
 }
 
+/* A frame of which only the first `bytes` (at most a page, a multiple of 8) are zeroed:
+ * for the kernel's own tables whose users never read past them (a memory object's
+ * directory page, read only below the object's page count). The rest holds what the
+ * frame's last user left, and never reaches user space. */
+uint64_t pmem_alloc_head(uint64_t bytes)
+{
+    uint64_t pa = ram_take();
+    if (pa) {
+        void *d = phys_to_virt(pa);
+        uint64_t n = (bytes < PAGE_SIZE ? bytes : PAGE_SIZE) / 8;
+        __asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(0ul) : "memory");
+    }
+    return pa;
+}
+
 /* A frame holding a copy of frame src (not zeroed first: every byte is written). */
 uint64_t pmem_alloc_copy(uint64_t src)
 {
