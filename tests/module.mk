@@ -35,5 +35,7 @@ TEST_SCRIPTS += tests/tools/docs-check-test.sh
 TEST_SCRIPTS += tests/tools/bash-scripts.sh
 # procps (ps, pgrep, pkill, free, uptime) over /proc, with bash's jobs (issue 20)
 TEST_SCRIPTS += tests/tools/procps.sh
+# util-linux's flock as scripts use it and setpriv, against Linux as root (issue 20)
+TEST_SCRIPTS += tests/tools/util-linux.sh
 # The interactive shell on the serial console, driven through a pty (tests/terminal/).
 TEST_SCRIPTS += tests/terminal/console-test.py

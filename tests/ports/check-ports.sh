@@ -160,6 +160,13 @@ expect free-mem "Mem:" bash -c "$R/bin/free | $R/bin/sed -n 2p | $R/bin/cut -d' 
 check uptime bash -c "$R/bin/uptime | $R/bin/grep -q 'load average'"
 expect ps-version "ps from procps-ng 4.0.2" "$R/bin/ps" --version
 expect which "$R/bin/ls" env PATH="$R/bin" "$R/bin/which" ls
+# util-linux: flock takes a lock a second flock -n cannot; setpriv drops root (as root)
+expect flock "1" bash -c "$R/bin/flock $TMP/lk $R/bin/flock -n $TMP/lk true; echo \$?"
+expect flock-version "flock from util-linux 2.38.1" "$R/bin/flock" --version
+if [[ $(id -u) == 0 ]]; then
+  expect setpriv "65534 65534" "$R/bin/setpriv" --reuid=65534 --regid=65534 --clear-groups \
+    "$R/bin/bash" -c "echo \$($R/bin/id -u) \$($R/bin/id -g)"
+fi
 expect less-version "less 590" bash -c "$R/bin/less --version | head -n 1 | cut -d' ' -f1-2"
 
 # ------------------------------------------------------------------ terminfo
@@ -184,7 +191,7 @@ if grep -q 'P=.*@.*:/usr[#$]' <<<"$out"; then pass etc-prompt-shows-cwd; else fa
 # ------------------------------------------------------------------ libraries
 for f in usr/lib/libz.a usr/include/zlib.h usr/lib/liblwip.a usr/include/lwip/lwipopts.h \
     usr/include/lwip/lwip/tcp.h usr/src/lwip/src/Filelists.mk usr/lib/libncursesw.a \
-    usr/include/curses.h; do
+    usr/include/curses.h usr/lib/libcap-ng.a usr/include/cap-ng.h; do
   if [[ -s $SYS/$f ]]; then pass "sysroot $f"; else fail "sysroot $f" missing; fi
 done
 if musl-gcc -static -O2 -I"$SYS/usr/include" tests/ports/zlib_roundtrip.c "$SYS/usr/lib/libz.a" \
