@@ -216,7 +216,7 @@ enum cx_fault_word {
 #define CX_VEC_AC 17 /* alignment check */
 #define CX_VEC_XM 19 /* SIMD floating-point exception */
 /* page-fault error code bits (CX_FW_ERROR of a CX_VEC_PF) */
-#define CX_PF_PRESENT 0x01 /* the page was present: a protection violation */
+#define CX_PF_PRESENT 0x01 /* a protection violation: mapped, not for this access */
 #define CX_PF_WRITE 0x02
 #define CX_PF_FETCH 0x10 /* an instruction fetch */
 /* Replying to a fault message with label CX_FAULT_RESUME resumes the thread (after
