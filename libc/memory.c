@@ -8,8 +8,9 @@
  * address. Objects: the memory objects behind them with a count of records using
  * each (an munmap in the middle of a mapping leaves two records on one object); an
  * object is deleted when no record uses it. Anonymous mmap addresses are handed out
- * downwards from RT_MMAP_TOP into the highest gap that fits. PROT_NONE pages stay
- * readable: the hardware cannot map a page neither readable nor absent.
+ * downwards from RT_MMAP_TOP into the highest gap that fits. PROT_NONE pages are
+ * mapped without access (the kernel keeps their memory and enters no page-table entry),
+ * so a touch is SIGSEGV with SEGV_ACCERR and mprotect back finds the bytes unchanged.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -66,8 +67,12 @@ static uint64_t page_up(uint64_t x)
     return (x + CX_PAGE_SIZE - 1) & ~(CX_PAGE_SIZE - 1);
 }
 
+/* The kernel's flags for prot: none for PROT_NONE (the pages stay reserved, every touch
+ * faults), else readable plus write and execute as asked. */
 static uint64_t map_flags(uint64_t prot)
 {
+    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return 0;
     return CX_MAP_R | (prot & PROT_WRITE ? CX_MAP_W : 0) | (prot & PROT_EXEC ? CX_MAP_X : 0);
 }
 
