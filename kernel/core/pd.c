@@ -82,8 +82,9 @@ static struct region *region_find(struct pd *pd, uint64_t va)
     return NULL;
 }
 
-/* Whether each of the pages from va on has its frame (out[i] 1) or not yet (0): 0, or
- * CX_E_MAPPING when one is not mapped. One region walk per region crossed. */
+/* Whether each of the pages from va on has its frame (out[i] 1) or not yet (0), plus
+ * CX_RESIDENT_NOACCESS for a page mapped without access: 0, or CX_E_MAPPING when one is
+ * not mapped. One region walk per region crossed. */
 int pd_resident(struct pd *pd, uint64_t va, uint64_t pages, uint8_t *out)
 {
     struct region *r = NULL;
@@ -94,6 +95,8 @@ int pd_resident(struct pd *pd, uint64_t va, uint64_t pages, uint8_t *out)
             return CX_E_MAPPING;
         struct mem *m = r->mem;
         out[i] = m->device || mem_frame(m, r->offset + (va - r->va) / PAGE_SIZE, false) != 0;
+        if (!(r->flags & CX_MAP_R))
+            out[i] |= CX_RESIDENT_NOACCESS;
     }
     return 0;
 }

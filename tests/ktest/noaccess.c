@@ -2,8 +2,8 @@
  * ktest: mappings without access (map or protect with none of CX_MAP_R/W/X, Linux's
  * PROT_NONE; docs/kernel-abi.md "Address spaces"). The range stays mapped and keeps its
  * memory, but every touch faults, reported as a protection violation (CX_PF_PRESENT),
- * the kernel's own copies refuse it, a copy of the domain keeps it closed, and protect
- * back to read-write finds the bytes unchanged. Also the ranges a hostile caller tries.
+ * the kernel's own copies refuse it, pd_resident marks it, a copy of the domain keeps it closed,
+ * and protect back to read-write finds the bytes unchanged. Also the ranges a hostile caller tries.
  */
 #include <capix/capix.h>
 #include "ktest.h"
@@ -73,6 +73,12 @@ void kt_noaccess(void)
         "noaccess_kernel_write_refused",
         cx_thread_regs(CX_SLOT_SELF_THREAD, CX_REGS_GET, CX_CTX_CURRENT, (struct cx_regs *)NA_VA),
         CX_E_BAD_ADDRESS);
+
+    static uint8_t vec[3];
+    long err = cx_raw_pd_resident(CX_SLOT_SELF_PD, NA_VA, 3, (uint64_t)vec, 0, 0).err;
+    kt_check("noaccess_resident_says",
+             err == 0 && vec[0] == (1 | CX_RESIDENT_NOACCESS) && vec[1] == 1 && vec[2] == 0,
+             "%s: %u %u %u", cx_strerror(err), vec[0], vec[1], vec[2]);
 
     /* a copy of the domain (fork) keeps the range closed */
     cx_pd_create(CX_SLOT_QUOTA, pd, 64);

@@ -70,8 +70,10 @@
     X(46, pd_resident, 4)     /* pd, vaddr, pages (<= CX_RESIDENT_MAX), byte vector out */
 
 /* pd_resident: at most this many pages a call; each byte of the vector is 1 if the page
- * has its frame (touched, or a device's), 0 if not yet; CX_E_MAPPING if one is unmapped. */
+ * has its frame (touched, or a device's), 0 if not yet, plus CX_RESIDENT_NOACCESS where
+ * it is mapped without access; CX_E_MAPPING if one is unmapped. */
 #define CX_RESIDENT_MAX 256
+#define CX_RESIDENT_NOACCESS 0x02
 
 enum cx_syscall {
 #define CX_SYSCALL_ENUM(n, name, argc) CX_SYS_##name = n,
