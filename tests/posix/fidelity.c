@@ -31,7 +31,8 @@
  *     with SEGV_ACCERR and si_addr the byte touched, for private anonymous, private
  *     file, shared anonymous and shared file mappings made PROT_NONE by mmap or
  *     mprotect, and mprotect back finds the bytes unchanged; a thread's stack has such
- *     a guard page below it.
+ *     a guard page below it; mincore reports it, mlock over it is ENOMEM,
+ *     MADV_DONTNEED zeroes it, mlockall leaves it alone.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
@@ -617,6 +618,38 @@ static void protnone_cases(void)
         close(fd);
         unlink(path);
     }
+
+    /* mincore reports a PROT_NONE page like any other; mlock over it is ENOMEM, as
+     * Linux's populating fails there, MADV_DONTNEED zeroes it, mlockall leaves it alone
+     * (in a child: a fault here must not end the program) */
+    pid_t c = fork();
+    if (c == 0) {
+        char *l = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        unsigned char v[3] = {9, 9, 9};
+        if (l == MAP_FAILED)
+            _exit(2);
+        l[0] = l[4096] = 1;
+        if (mprotect(l + 4096, 4096, PROT_NONE) || mincore(l, 3 * 4096, v) || v[0] != 1 ||
+            v[1] != 1 || v[2] != 0)
+            _exit(3);
+        /* MADV_DONTNEED zeroes the PROT_NONE page too (before mlock: Linux leaves a range
+         * whose mlock failed locked, and locked pages refuse MADV_DONTNEED) */
+        l[4096 - 1] = 1;
+        if (madvise(l, 2 * 4096, MADV_DONTNEED) || mprotect(l + 4096, 4096, PROT_READ) ||
+            l[4096 - 1] || l[4096] || mprotect(l + 4096, 4096, PROT_NONE))
+            _exit(6);
+        if (mlock(l, 3 * 4096) != -1 || errno != ENOMEM)
+            _exit(4);
+        _exit(mlockall(MCL_CURRENT) == 0 && munlockall() == 0 ? 0 : 5);
+    }
+    int st = 0;
+    waitpid(c, &st, 0);
+    check("prot-none-mincore-mlock-madvise", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          WIFSIGNALED(st)        ? "killed by a signal"
+          : WEXITSTATUS(st) == 3 ? "mincore reported otherwise"
+          : WEXITSTATUS(st) == 4 ? "mlock not ENOMEM"
+          : WEXITSTATUS(st) == 6 ? "MADV_DONTNEED left bytes"
+                                 : "mlockall failed");
 
     pthread_t t;
     if (pthread_create(&t, NULL, guard_thread, NULL) == 0)
