@@ -8,8 +8,9 @@
  * address. Objects: the memory objects behind them with a count of records using
  * each (an munmap in the middle of a mapping leaves two records on one object); an
  * object is deleted when no record uses it. Anonymous mmap addresses are handed out
- * downwards from RT_MMAP_TOP into the highest gap that fits. PROT_NONE pages stay
- * readable: the hardware cannot map a page neither readable nor absent.
+ * downwards from RT_MMAP_TOP into the highest gap that fits. PROT_NONE pages are
+ * mapped without access (the kernel keeps their memory and enters no page-table entry),
+ * so a touch is SIGSEGV with SEGV_ACCERR and mprotect back finds the bytes unchanged.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -66,8 +67,12 @@ static uint64_t page_up(uint64_t x)
     return (x + CX_PAGE_SIZE - 1) & ~(CX_PAGE_SIZE - 1);
 }
 
+/* The kernel's flags for prot: none for PROT_NONE (the pages stay reserved, every touch
+ * faults), else readable plus write and execute as asked. */
 static uint64_t map_flags(uint64_t prot)
 {
+    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return 0;
     return CX_MAP_R | (prot & PROT_WRITE ? CX_MAP_W : 0) | (prot & PROT_EXEC ? CX_MAP_X : 0);
 }
 
@@ -461,6 +466,8 @@ long rt_mincore(uint64_t addr, uint64_t len, uint64_t vec)
             cx_raw_pd_resident(rt->slot_pd, addr + done * CX_PAGE_SIZE, n, vec + done, 0, 0).err;
         if (err)
             return err == CX_E_MAPPING ? -ENOMEM : -EFAULT;
+        for (uint64_t i = 0; i < n; i++) /* a PROT_NONE page is reported as any other */
+            ((uint8_t *)vec)[done + i] &= 1;
         done += n;
     }
     return 0;
@@ -488,6 +495,37 @@ long rt_msync(uint64_t addr, uint64_t len, uint64_t flags)
     return 0;
 }
 
+/* MADV_DONTNEED of private memory: every page that has its frame reads as zero after (one
+ * never touched already does); a PROT_NONE page is opened for the zeroing and closed
+ * again. The runtime's records map every page (checked before). */
+static void dontneed(uint64_t addr, uint64_t pages)
+{
+    uint8_t vec[CX_RESIDENT_MAX];
+    for (uint64_t done = 0; done < pages;) {
+        uint64_t n = pages - done < CX_RESIDENT_MAX ? pages - done : CX_RESIDENT_MAX;
+        uint64_t va = addr + done * CX_PAGE_SIZE;
+        long err = cx_raw_pd_resident(rt->slot_pd, va, n, (uint64_t)vec, 0, 0).err;
+        if (err && n > 1) { /* a page the kernel does not map (beyond a file's end): alone */
+            n = 1;
+            err = cx_raw_pd_resident(rt->slot_pd, va, 1, (uint64_t)vec, 0, 0).err;
+        }
+        if (err)
+            vec[0] = 0; /* no memory there: nothing to zero */
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t p = va + i * CX_PAGE_SIZE;
+            if (!(vec[i] & 1))
+                continue;
+            bool closed = vec[i] & CX_RESIDENT_NOACCESS;
+            if (closed && cx_protect(rt->slot_pd, p, 1, CX_MAP_R | CX_MAP_W))
+                continue;
+            memset((void *)p, 0, CX_PAGE_SIZE);
+            if (closed)
+                cx_protect(rt->slot_pd, p, 1, 0);
+        }
+        done += n;
+    }
+}
+
 long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)
 {
     if (addr & (CX_PAGE_SIZE - 1) || len > CX_USER_TOP)
@@ -499,7 +537,7 @@ long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)
     switch (advice) {
     case MADV_DONTNEED:
         /* private anonymous memory reads as zero afterwards, as on Linux */
-        memset((void *)addr, 0, page_up(len));
+        dontneed(addr, page_up(len) / CX_PAGE_SIZE);
         return 0;
     case MADV_NORMAL:
     case MADV_RANDOM:

@@ -110,9 +110,11 @@ static long locks_add(uint64_t s, uint64_t e)
     return 0;
 }
 
-/* Gives every page of [s, e) its frame; -ENOMEM where a page is not mapped (pages of a
- * shared file mapping beyond the file's end count as mapped and are left alone). */
-static long populate(uint64_t s, uint64_t e, bool touch)
+/* Gives every page of [s, e) its frame (touch); -ENOMEM where a page is not mapped (pages
+ * of a shared file mapping beyond the file's end count as mapped and are left alone). A
+ * PROT_NONE page is not touched: -ENOMEM when strict (mlock, as Linux's populate fails
+ * there), else left alone (mlockall and MCL_FUTURE, which ignore such errors on Linux). */
+static long populate(uint64_t s, uint64_t e, bool touch, bool strict)
 {
     uint8_t vec[CX_RESIDENT_MAX];
     for (uint64_t va = s; va < e;) {
@@ -130,9 +132,12 @@ static long populate(uint64_t s, uint64_t e, bool touch)
         }
         if (err)
             return -ENOMEM;
-        for (uint64_t k = 0; touch && k < n; k++)
+        for (uint64_t k = 0; touch && k < n; k++) {
+            if (strict && (vec[k] & CX_RESIDENT_NOACCESS))
+                return -ENOMEM;
             if (!vec[k])
                 (void)*(volatile const uint8_t *)(va + k * CX_PAGE_SIZE);
+        }
         va += n * CX_PAGE_SIZE;
     }
     return 0;
@@ -175,7 +180,7 @@ long rt_mlock(uint64_t addr, uint64_t len, uint64_t flags)
     uint64_t total = locked_total() + (e - s) - locked_in(s, e);
     if (total > limit)
         return -ENOMEM;
-    err = populate(s, e, !(flags & MLOCK_ONFAULT));
+    err = populate(s, e, !(flags & MLOCK_ONFAULT), true);
     return err ? err : locks_add(s, e);
 }
 
@@ -185,7 +190,7 @@ long rt_munlock(uint64_t addr, uint64_t len)
     long err = span(addr, len, &s, &e);
     if (err || s == e)
         return err;
-    if (e > CX_USER_TOP || populate(s, e, false))
+    if (e > CX_USER_TOP || populate(s, e, false, false))
         return -ENOMEM;
     return locks_remove(s, e);
 }
@@ -193,7 +198,7 @@ long rt_munlock(uint64_t addr, uint64_t len)
 /* Locks one mapping of [s, e) (MCL_CURRENT's walk over memory.c's records). */
 static long lock_mapping(uint64_t s, uint64_t e, bool touch)
 {
-    long err = populate(s, e, touch);
+    long err = populate(s, e, touch, false);
     return err ? err : locks_add(s, e);
 }
 

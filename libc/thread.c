@@ -337,12 +337,15 @@ long rt_get_robust_list(int pid, uint64_t head_ptr, uint64_t len_ptr)
     return 0;
 }
 
-/* Whether the n bytes at p (not crossing a page) are in a mapped page of the program. */
+/* Whether the n bytes at p (not crossing a page) are in a mapped page of the program
+ * that is not PROT_NONE. */
 static bool robust_mapped(uint64_t p, uint64_t n)
 {
     uint8_t v;
     return rt_user_range(p, n) && (p & (CX_PAGE_SIZE - 1)) + n <= CX_PAGE_SIZE &&
-           cx_raw_pd_resident(rt->slot_pd, p & ~(CX_PAGE_SIZE - 1), 1, (uint64_t)&v, 0, 0).err == 0;
+           cx_raw_pd_resident(rt->slot_pd, p & ~(CX_PAGE_SIZE - 1), 1, (uint64_t)&v, 0, 0).err ==
+               0 &&
+           !(v & CX_RESIDENT_NOACCESS);
 }
 
 /* One lock word of a dead owner: FUTEX_OWNER_DIED, and a waiter woken. False: stop. */

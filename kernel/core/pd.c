@@ -82,8 +82,9 @@ static struct region *region_find(struct pd *pd, uint64_t va)
     return NULL;
 }
 
-/* Whether each of the pages from va on has its frame (out[i] 1) or not yet (0): 0, or
- * CX_E_MAPPING when one is not mapped. One region walk per region crossed. */
+/* Whether each of the pages from va on has its frame (out[i] 1) or not yet (0), plus
+ * CX_RESIDENT_NOACCESS for a page mapped without access: 0, or CX_E_MAPPING when one is
+ * not mapped. One region walk per region crossed. */
 int pd_resident(struct pd *pd, uint64_t va, uint64_t pages, uint8_t *out)
 {
     struct region *r = NULL;
@@ -94,6 +95,8 @@ int pd_resident(struct pd *pd, uint64_t va, uint64_t pages, uint8_t *out)
             return CX_E_MAPPING;
         struct mem *m = r->mem;
         out[i] = m->device || mem_frame(m, r->offset + (va - r->va) / PAGE_SIZE, false) != 0;
+        if (!(r->flags & CX_MAP_R))
+            out[i] |= CX_RESIDENT_NOACCESS;
     }
     return 0;
 }
@@ -178,10 +181,23 @@ static uint8_t region_page_flags(void *arg, uint64_t f)
     return page_flags(arg, f);
 }
 
-/* Sets r's page-table entries from its object's frames (one walk per table). */
+/* Sets r's page-table entries from its object's frames (one walk per table); a region
+ * without access has none, so that every touch faults. */
 static void install_present(struct region *r)
 {
-    pt_set_range(r->pd->pml4, r->va, r->pages, region_frame, r, region_page_flags);
+    if (r->flags & CX_MAP_R)
+        pt_set_range(r->pd->pml4, r->va, r->pages, region_frame, r, region_page_flags);
+    else
+        pt_clear_range(r->pd->pml4, r->va, r->pages);
+}
+
+/* The access a request's flags give: none (a reservation that faults on every touch,
+ * Linux's PROT_NONE), or readable plus what they add (x86 has no entry that is present
+ * but not readable, so write or execute alone imply read). */
+static uint8_t access_flags(uint8_t flags)
+{
+    uint8_t a = flags & (CX_MAP_R | CX_MAP_W | CX_MAP_X);
+    return a ? a | CX_MAP_R : 0;
 }
 
 /* pd_map, installing the present frames' entries now or (install false) leaving them to
@@ -223,7 +239,8 @@ static int map_region(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, u
     r->va = va;
     r->pages = pages;
     r->offset = off;
-    r->flags = flags | CX_MAP_R | (m->device ? MAP_DEVICE : 0);
+    r->flags = (flags & (uint8_t) ~(CX_MAP_R | CX_MAP_W | CX_MAP_X)) | access_flags(flags) |
+               (m->device ? MAP_DEVICE : 0);
     r->maxflags = maxflags;
     r->mem = m;
     r->pd = pd;
@@ -308,19 +325,24 @@ int pd_protect(struct pd *pd, uint64_t va, uint64_t pages, uint8_t flags)
         return err;
     for (struct region *r = pd->regions; r && r->va < end; r = r->next) {
         if (r->va >= va && region_end(r) <= end) {
-            r->flags = (r->flags & ~(CX_MAP_W | CX_MAP_X)) | (flags & (CX_MAP_W | CX_MAP_X));
+            r->flags =
+                (r->flags & (uint8_t) ~(CX_MAP_R | CX_MAP_W | CX_MAP_X)) | access_flags(flags);
             install_present(r);
         }
     }
     return 0;
 }
 
-/* Resolve a fault at addr with x86 error code bits (1 present, 2 write, 16 fetch). */
+/* Resolve a fault at addr with x86 error code bits (1 present, 2 write, 16 fetch):
+ * 0, CX_E_MAPPING where nothing is mapped, CX_E_NO_RIGHTS where the mapping does not
+ * allow the access (a region without access refuses every one). */
 int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error)
 {
     struct region *r = region_find(pd, addr);
     if (!r)
         return CX_E_MAPPING;
+    if (!(r->flags & CX_MAP_R))
+        return CX_E_NO_RIGHTS;
     if ((error & CX_PF_WRITE) && !(r->flags & CX_MAP_W))
         return CX_E_NO_RIGHTS;
     if ((error & CX_PF_FETCH) && !(r->flags & CX_MAP_X))

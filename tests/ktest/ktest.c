@@ -297,6 +297,7 @@ int main(int argc, char **argv)
     kt_attacks();
     kt_devices();
     kt_cow();
+    kt_noaccess();
     cx_printf("ktest: %u passed, %u failed in %lu ms\n", kt_passed, kt_failed,
               (cx_clock_ns() - t0) / 1000000);
     return kt_failed ? 1 : 0;

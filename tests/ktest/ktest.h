@@ -19,6 +19,7 @@ void kt_futex(void);
 void kt_attacks(void);
 void kt_devices(void);
 void kt_cow(void);
+void kt_noaccess(void);
 
 #define EXPECT(name, expr, want)                                                                   \
     do {                                                                                           \

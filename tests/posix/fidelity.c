@@ -33,6 +33,12 @@
  *     and by SIGKILL;
  *   - a program run again through /proc/self/exe finds its own file there (not the
  *     link), and can run itself so once more.
+ *   - PROT_NONE denies access (issue 20): a read or a write of such a page is SIGSEGV
+ *     with SEGV_ACCERR and si_addr the byte touched, for private anonymous, private
+ *     file, shared anonymous and shared file mappings made PROT_NONE by mmap or
+ *     mprotect, and mprotect back finds the bytes unchanged; a thread's stack has such
+ *     a guard page below it; mincore reports it, mlock over it is ENOMEM,
+ *     MADV_DONTNEED zeroes it, mlockall leaves it alone.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
@@ -40,7 +46,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -622,6 +630,183 @@ static void etxtbsy_cases(void)
           : e6 != ETXTBSY ? "not busy while it ran"
                           : "still busy");
     unlink(path);
+/* ---- PROT_NONE ---- */
+
+static sigjmp_buf touch_env;
+static volatile int touch_code;
+static void *volatile touch_addr;
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)uc;
+    touch_code = si->si_code;
+    touch_addr = si->si_addr;
+    siglongjmp(touch_env, 1);
+}
+
+/* Reads (write 0) or writes p with a SIGSEGV handler in place: 1 when the touch faulted
+ * with SEGV_ACCERR at p itself, 0 when it got through or faulted otherwise (*why). */
+static int touch_denied(volatile char *p, int write, const char **why)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, &old);
+    touch_code = 0;
+    touch_addr = NULL;
+    int faulted = 0;
+    if (sigsetjmp(touch_env, 1)) {
+        faulted = 1;
+    } else if (write) {
+        *p = 'w';
+    } else {
+        char c = *p;
+        (void)c;
+    }
+    sigaction(SIGSEGV, &old, NULL);
+    *why = !faulted                    ? "the touch got through"
+           : touch_code != SEGV_ACCERR ? "si_code is not SEGV_ACCERR"
+           : touch_addr != (void *)p   ? "si_addr is not the byte touched"
+                                       : "";
+    return faulted && touch_code == SEGV_ACCERR && touch_addr == (void *)p;
+}
+
+/* The page after the first of m (3 pages, the second PROT_NONE now) denies a read and a
+ * write, and its first page stays readable; then back to prot, the bytes are fill. */
+static void none_then_back(const char *name, char *m, int prot, char fill)
+{
+    char n[96];
+    const char *why = "";
+    int ok = mprotect(m + 4096, 4096, PROT_NONE) == 0;
+    int denied = ok && touch_denied(m + 4096 + 100, 0, &why);
+    snprintf(n, sizeof n, "prot-none-read-denied-%s", name);
+    check(n, denied, ok ? why : "mprotect failed");
+    denied = ok && touch_denied(m + 4096 + 200, 1, &why);
+    snprintf(n, sizeof n, "prot-none-write-denied-%s", name);
+    check(n, denied, ok ? why : "mprotect failed");
+    snprintf(n, sizeof n, "prot-none-neighbours-open-%s", name);
+    check(n, m[0] == fill && m[2 * 4096] == fill, "the pages around changed");
+    ok = mprotect(m + 4096, 4096, prot) == 0;
+    int same = ok;
+    for (int i = 0; same && i < 4096; i++)
+        same = m[4096 + i] == fill;
+    snprintf(n, sizeof n, "prot-none-contents-kept-%s", name);
+    check(n, same, ok ? "the bytes changed" : "mprotect back failed");
+}
+
+static void *guard_thread(void *arg)
+{
+    (void)arg;
+    pthread_attr_t a;
+    void *stack = NULL;
+    size_t size = 0, guard = 0;
+    const char *why = "no attributes";
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        pthread_attr_getstack(&a, &stack, &size);
+        pthread_attr_getguardsize(&a, &guard);
+        pthread_attr_destroy(&a);
+        why = "no guard page";
+    }
+    /* pthread_attr_getstack gives the lowest address of the stack: the guard is below */
+    int ok = stack && guard && touch_denied((char *)stack - 1, 0, &why);
+    check("prot-none-thread-guard-page", ok, why);
+    return NULL;
+}
+
+static void protnone_cases(void)
+{
+    const char *why = "";
+    /* mmap PROT_NONE, then made readable and writable: zero, usable */
+    char *r = mmap(NULL, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int denied = r != MAP_FAILED && touch_denied(r + 4096 + 8, 0, &why);
+    check("prot-none-mmap-denied", denied, r == MAP_FAILED ? "mmap failed" : why);
+    if (r != MAP_FAILED) {
+        int ok = mprotect(r, 3 * 4096, PROT_READ | PROT_WRITE) == 0;
+        ok = ok && r[4096 + 8] == 0;
+        if (ok)
+            r[4096 + 8] = 'z';
+        check("prot-none-mmap-opened", ok && r[4096 + 8] == 'z', "not zero, writable memory");
+        munmap(r, 3 * 4096);
+    }
+
+    char *a = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (a != MAP_FAILED) {
+        memset(a, 'a', 3 * 4096);
+        none_then_back("private-anon", a, PROT_READ | PROT_WRITE, 'a');
+        munmap(a, 3 * 4096);
+    }
+    char *s = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (s != MAP_FAILED) {
+        memset(s, 's', 3 * 4096);
+        none_then_back("shared-anon", s, PROT_READ | PROT_WRITE, 's');
+        munmap(s, 3 * 4096);
+    }
+
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/tmp/fidelity-none-%d", (int)getpid());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    memset(buf, 'f', sizeof buf);
+    for (int i = 0; fd >= 0 && i < 3; i++)
+        if (write(fd, buf, sizeof buf) != (ssize_t)sizeof buf)
+            break;
+    char *pf = fd < 0 ? MAP_FAILED : mmap(NULL, 3 * 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (pf != MAP_FAILED) {
+        none_then_back("private-file", pf, PROT_READ, 'f');
+        munmap(pf, 3 * 4096);
+    } else {
+        check("prot-none-private-file", 0, "no file mapping");
+    }
+    char *sf =
+        fd < 0 ? MAP_FAILED : mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (sf != MAP_FAILED) {
+        none_then_back("shared-file", sf, PROT_READ | PROT_WRITE, 'f');
+        munmap(sf, 3 * 4096);
+    } else {
+        check("prot-none-shared-file", 0, "no file mapping");
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
+    }
+
+    /* mincore reports a PROT_NONE page like any other; mlock over it is ENOMEM, as
+     * Linux's populating fails there, MADV_DONTNEED zeroes it, mlockall leaves it alone
+     * (in a child: a fault here must not end the program) */
+    pid_t c = fork();
+    if (c == 0) {
+        char *l = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        unsigned char v[3] = {9, 9, 9};
+        if (l == MAP_FAILED)
+            _exit(2);
+        l[0] = l[4096] = 1;
+        if (mprotect(l + 4096, 4096, PROT_NONE) || mincore(l, 3 * 4096, v) || v[0] != 1 ||
+            v[1] != 1 || v[2] != 0)
+            _exit(3);
+        /* MADV_DONTNEED zeroes the PROT_NONE page too (before mlock: Linux leaves a range
+         * whose mlock failed locked, and locked pages refuse MADV_DONTNEED) */
+        l[4096 - 1] = 1;
+        if (madvise(l, 2 * 4096, MADV_DONTNEED) || mprotect(l + 4096, 4096, PROT_READ) ||
+            l[4096 - 1] || l[4096] || mprotect(l + 4096, 4096, PROT_NONE))
+            _exit(6);
+        if (mlock(l, 3 * 4096) != -1 || errno != ENOMEM)
+            _exit(4);
+        _exit(mlockall(MCL_CURRENT) == 0 && munlockall() == 0 ? 0 : 5);
+    }
+    int st = 0;
+    waitpid(c, &st, 0);
+    check("prot-none-mincore-mlock-madvise", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          WIFSIGNALED(st)        ? "killed by a signal"
+          : WEXITSTATUS(st) == 3 ? "mincore reported otherwise"
+          : WEXITSTATUS(st) == 4 ? "mlock not ENOMEM"
+          : WEXITSTATUS(st) == 6 ? "MADV_DONTNEED left bytes"
+                                 : "mlockall failed");
+
+    pthread_t t;
+    if (pthread_create(&t, NULL, guard_thread, NULL) == 0)
+        pthread_join(t, NULL);
+    else
+        check("prot-none-thread-guard-page", 0, "pthread_create failed");
 }
 
 int main(int argc, char **argv)
@@ -677,6 +862,7 @@ int main(int argc, char **argv)
     owner_case();
     etxtbsy_cases();
     reexec_case();
+    protnone_cases();
     overrun_case("timer-overrun-counted-to-taking", 1000000, 100);
     overrun_case("timer-overrun-saturates", 1, 3000);
     errno = 0;

@@ -117,7 +117,7 @@ ALL_TARGETS += $(BUILD)/user/bin/cycles
 # fidelity: small Linux behaviours a test suite meets (issue 23), on the host and in capix
 $(BUILD)/user/bin/fidelity: tests/posix/fidelity.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/fidelity
 TEST_SCRIPTS += tests/posix/fidelity-test.sh
 # unixtest: AF_UNIX sockets (socketpair, named and abstract), libc/unix.c

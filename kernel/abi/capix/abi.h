@@ -70,8 +70,10 @@
     X(46, pd_resident, 4)     /* pd, vaddr, pages (<= CX_RESIDENT_MAX), byte vector out */
 
 /* pd_resident: at most this many pages a call; each byte of the vector is 1 if the page
- * has its frame (touched, or a device's), 0 if not yet; CX_E_MAPPING if one is unmapped. */
+ * has its frame (touched, or a device's), 0 if not yet, plus CX_RESIDENT_NOACCESS where
+ * it is mapped without access; CX_E_MAPPING if one is unmapped. */
 #define CX_RESIDENT_MAX 256
+#define CX_RESIDENT_NOACCESS 0x02
 
 enum cx_syscall {
 #define CX_SYSCALL_ENUM(n, name, argc) CX_SYS_##name = n,
@@ -216,7 +218,7 @@ enum cx_fault_word {
 #define CX_VEC_AC 17 /* alignment check */
 #define CX_VEC_XM 19 /* SIMD floating-point exception */
 /* page-fault error code bits (CX_FW_ERROR of a CX_VEC_PF) */
-#define CX_PF_PRESENT 0x01 /* the page was present: a protection violation */
+#define CX_PF_PRESENT 0x01 /* a protection violation: mapped, not for this access */
 #define CX_PF_WRITE 0x02
 #define CX_PF_FETCH 0x10 /* an instruction fetch */
 /* Replying to a fault message with label CX_FAULT_RESUME resumes the thread (after

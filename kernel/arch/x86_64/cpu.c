@@ -236,8 +236,13 @@ static void user_exception(struct thread *t, uint64_t vec, uint64_t err)
     uint64_t addr = vec == CX_VEC_PF ? read_cr2() : 0;
     if (syscall_without_switch(t, vec, err))
         return;
-    if (vec == CX_VEC_PF && pd_handle_fault(t->pd, addr, err) == 0)
-        return;
+    if (vec == CX_VEC_PF) {
+        int why = pd_handle_fault(t->pd, addr, err);
+        if (why == 0)
+            return;
+        if (why == CX_E_NO_RIGHTS) /* mapped, but not for this access (or for none) */
+            err |= CX_PF_PRESENT;
+    }
     if (vec == CX_VEC_NMI)
         return; /* NMI while in user mode: nothing to do */
     struct pd *pd = t->pd;
