@@ -22,6 +22,11 @@ static struct vfs_file *exe_file; /* for symbols in fault reports */
 static uint64_t exe_bias;
 static uint64_t image_va, image_pages, image_slot; /* the program's segments */
 static uint64_t stack_slot;                        /* the program's stack */
+/* the program's PT_LOAD segments (the first EXE_SEGS) at their addresses, for maps */
+#define EXE_SEGS 16
+static struct elf_segment exe_segs[EXE_SEGS];
+static unsigned exe_nsegs;
+static uint64_t exe_dev, exe_ino; /* the program file's st_dev and st_ino */
 
 static uint64_t page_up(uint64_t x)
 {
@@ -96,6 +101,12 @@ static long load_segments(const struct elf_info *ei, uint64_t bias)
         if (i < LOAD_SEGS)
             segs[i] = seg;
         nseg = i + 1;
+    }
+    exe_nsegs = nseg < EXE_SEGS ? nseg : EXE_SEGS;
+    for (unsigned i = 0; i < exe_nsegs; i++) {
+        exe_segs[i] = segs[i];
+        exe_segs[i].vaddr += bias;
+        exe_segs[i].data = NULL;
     }
     /* each page gets the union of the flags of the segments on it */
     uint64_t run_start = 0, run_flags = 0;
@@ -215,6 +226,7 @@ static void teardown(void)
 {
     rt_threads_exec();
     rt_memory_reset();
+    exe_nsegs = 0;
     if (image_pages) {
         cx_unmap(rt->slot_pd, image_va, image_pages);
         cx_cap_delete(image_slot);
@@ -501,6 +513,10 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     if (exe_file)
         vfs_file_put(exe_file);
     exe_file = f;
+    struct linux_stat st;
+    exe_dev = exe_ino = 0;
+    if (f && vfs_file_stat(f, &st) == 0)
+        exe_dev = st.st_dev, exe_ino = st.st_ino;
     exe_bias = bias;
     rt_proc_announce(); /* proc.c: the launcher's table names the new command */
 
@@ -522,6 +538,45 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     rt_lock();
     rt_log("[runtime] %s: cannot enter the program\n", path);
     rt_exit_process(LINUX_W_EXITCODE(0, SIGKILL));
+}
+
+int rt_exe_area(uint64_t from, struct vfs_mapping *out)
+{
+    /* each segment is a file part [page of vaddr, page after vaddr + filesz) and, when
+     * memsz reaches further, a part of zeros after it (its .bss), as Linux's loader maps
+     * them; a part starts no lower than the previous one ends */
+    uint64_t prev_end = 0;
+    for (unsigned i = 0; i < exe_nsegs; i++) {
+        const struct elf_segment *s = &exe_segs[i];
+        uint64_t lo = s->vaddr & ~(CX_PAGE_SIZE - 1);
+        uint64_t file_end = page_up(s->vaddr + s->filesz), mem_end = page_up(s->vaddr + s->memsz);
+        uint32_t prot = PROT_READ * !!(s->flags & ELF_PF_R) | PROT_WRITE * !!(s->flags & ELF_PF_W) |
+                        PROT_EXEC * !!(s->flags & ELF_PF_X);
+        if (lo < prev_end)
+            lo = prev_end;
+        if (lo < file_end && lo >= from) {
+            out->start = lo;
+            out->end = file_end;
+            out->offset =
+                (s->offset & ~(CX_PAGE_SIZE - 1)) + (lo - (s->vaddr & ~(CX_PAGE_SIZE - 1)));
+            out->prot = prot;
+            out->dev = exe_dev;
+            out->ino = exe_ino;
+            out->name = rt_exe_path;
+            return 1;
+        }
+        if (file_end > lo)
+            lo = file_end;
+        if (lo < mem_end && lo >= from) {
+            out->start = lo;
+            out->end = mem_end;
+            out->prot = prot;
+            return 1;
+        }
+        if (mem_end > prev_end)
+            prev_end = mem_end;
+    }
+    return 0;
 }
 
 int rt_exe_symbol(uint64_t addr, char *buf, size_t size)
