@@ -575,8 +575,10 @@ long rt_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
     long err = cx_protect(rt->slot_pd, addr, page_up(len) / CX_PAGE_SIZE, map_flags(prot) & 7);
     if (err == CX_E_MAPPING)
         return -ENOMEM;
-    if (!err)
+    if (!err) {
         records_mark(addr, len, (uint8_t)(prot & 7), false, 0);
+        rt_exe_protect(addr, len, (uint32_t)(prot & 7));
+    }
     return err == CX_E_NO_RIGHTS ? -EACCES : err ? -EINVAL : 0;
 }
 

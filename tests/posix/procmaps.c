@@ -5,9 +5,10 @@
  * without overlap; an mmap of 3 pages between two PROT_NONE reservations is one line
  * of 3 pages "rw-p" with offset 0 and device 00:00; mprotect of its middle page splits
  * it into three lines; munmap removes it; a private file mapping at offset 4096 names
- * the file with its device, inode and offset; a shared anonymous mapping is "rw-s";
- * main lies in an executable line naming the program; a local variable in "[stack]";
- * memory from brk in "[heap]".
+ * the file with its device, inode and offset, in a fork child too; a shared anonymous
+ * mapping is "rw-s"; main lies in an executable line naming the program; a local
+ * variable in "[stack]"; memory from brk in "[heap]"; mprotect of a page of the
+ * program's data splits its line, the parts naming the program at their offsets.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "check.h"
@@ -82,11 +84,15 @@ static struct area *find(unsigned long addr)
     return NULL;
 }
 
+/* three pages of initialised data: part of the program file's mapping */
+static char data_pages[3 * 4096] __attribute__((aligned(4096))) = {1};
+
 int main(void)
 {
     long pg = sysconf(_SC_PAGESIZE);
     char path[] = "/tmp/procmaps.XXXXXX", exe[512] = "";
     int local = 0;
+    struct area *a, *lo, *mid, *hi;
 
     load();
     check("maps-read", nareas > 0, "no lines");
@@ -98,7 +104,7 @@ int main(void)
 
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = 0;
-    struct area *a = find((unsigned long)(uintptr_t)main);
+    a = find((unsigned long)(uintptr_t)main);
     check("maps-text", a && a->perms[2] == 'x' && a->perms[3] == 'p' && strcmp(a->name, exe) == 0,
           a ? a->name : "main in no line");
     a = find((unsigned long)(uintptr_t)&local);
@@ -112,6 +118,29 @@ int main(void)
     load();
     a = find((unsigned long)(uintptr_t)b);
     check("maps-heap", grew && a && strcmp(a->name, "[heap]") == 0, a ? a->name : "brk in no line");
+
+    /* the program's own data: mprotect splits its line too, the parts keep the file's
+     * name and offsets */
+    unsigned long d = (unsigned long)(uintptr_t)data_pages;
+    data_pages[pg] = 2;
+    check("data-mprotect", mprotect(data_pages + pg, pg, PROT_READ) == 0, "mprotect");
+    load();
+    lo = find(d);
+    mid = find(d + pg);
+    hi = find(d + 2 * pg);
+    check("data-splits",
+          lo && mid && hi && lo != mid && mid != hi && lo->end == d + pg && mid->start == d + pg &&
+              mid->end == d + 2 * pg && strncmp(lo->perms, "rw-p", 4) == 0 &&
+              strncmp(mid->perms, "r--p", 4) == 0 && strncmp(hi->perms, "rw-p", 4) == 0 &&
+              strcmp(mid->name, exe) == 0 && strcmp(hi->name, exe) == 0 &&
+              mid->offset == lo->offset + (lo->end - lo->start) &&
+              hi->offset == mid->offset + (unsigned long)pg,
+          "not three lines of the program rw-p r--p rw-p with offsets in order");
+    check("data-mprotect-back", mprotect(data_pages + pg, pg, PROT_READ | PROT_WRITE) == 0,
+          "mprotect");
+    load();
+    a = find(d + pg);
+    check("data-joins", a && a->start < d && a->end > d + 2 * pg, "not one line again");
 
     /* 3 pages between two reservations of 2 (PROT_NONE keeps Linux from merging them) */
     char *r = mmap(NULL, 7 * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -135,9 +164,9 @@ int main(void)
 
     check("mprotect", mprotect(p + pg, pg, PROT_READ) == 0, "mprotect");
     load();
-    struct area *lo = find((unsigned long)(uintptr_t)p),
-                *mid = find((unsigned long)(uintptr_t)p + pg),
-                *hi = find((unsigned long)(uintptr_t)p + 2 * pg);
+    lo = find((unsigned long)(uintptr_t)p);
+    mid = find((unsigned long)(uintptr_t)p + pg);
+    hi = find((unsigned long)(uintptr_t)p + 2 * pg);
     check("mprotect-splits",
           lo && mid && hi && lo != mid && mid != hi && lo->end - lo->start == (unsigned long)pg &&
               mid->end - mid->start == (unsigned long)pg &&
@@ -177,6 +206,17 @@ int main(void)
               a && a->ino == st.st_ino && a->major == major(st.st_dev) &&
                   a->minor == minor(st.st_dev),
               "device or inode differ from fstat's");
+        /* a fork child has the same mappings, the file's name included */
+        fflush(stdout);
+        pid_t child = fork();
+        if (child == 0) {
+            load();
+            a = find((unsigned long)(uintptr_t)m);
+            _exit(a && strcmp(a->name, path) == 0 && a->offset == (unsigned long)pg ? 0 : 1);
+        }
+        int status = -1;
+        check("fork-child-same", child > 0 && waitpid(child, &status, 0) == child && status == 0,
+              "the child's maps does not name the file");
         munmap(m, (size_t)pg);
     }
     if (fd >= 0) {
