@@ -23,6 +23,38 @@ static struct vfs_file *exe_file; /* for symbols in fault reports */
 static uint64_t exe_bias;
 static uint64_t image_va, image_pages, image_slot; /* the program's segments */
 static uint64_t stack_slot;                        /* the program's stack */
+/* The program's areas as maps shows them (rt_exe_area), ascending: each PT_LOAD segment
+ * (the first 16) is a part of the file [page of vaddr, page after vaddr + filesz) and,
+ * when memsz reaches further, a part of zeros (its .bss), as Linux's loader maps them;
+ * mprotect splits them (rt_exe_protect). */
+#define EXE_AREAS 48
+static struct exe_area {
+    uint64_t start, end, offset; /* offset: in the file; ~0: the zeros part */
+    uint8_t prot;
+} exe_areas[EXE_AREAS];
+static unsigned exe_nareas;
+static uint64_t exe_dev, exe_ino; /* the program file's st_dev and st_ino */
+
+static uint64_t page_up(uint64_t x);
+
+/* Adds the areas of segment s (at its loaded address) after those before it. */
+static void exe_area_add(const struct elf_segment *s, uint64_t bias)
+{
+    uint64_t va = s->vaddr + bias, lo = va & ~(CX_PAGE_SIZE - 1);
+    uint64_t file_end = page_up(va + s->filesz), mem_end = page_up(va + s->memsz);
+    uint8_t prot =
+        (uint8_t)((s->flags & ELF_PF_R ? PROT_READ : 0) | (s->flags & ELF_PF_W ? PROT_WRITE : 0) |
+                  (s->flags & ELF_PF_X ? PROT_EXEC : 0));
+    uint64_t prev = exe_nareas ? exe_areas[exe_nareas - 1].end : 0;
+    uint64_t from = lo < prev ? prev : lo;
+    if (from < file_end && exe_nareas < EXE_AREAS)
+        exe_areas[exe_nareas++] = (struct exe_area){
+            from, file_end, (s->offset & ~(CX_PAGE_SIZE - 1)) + (from - lo), prot};
+    if (file_end > from)
+        from = file_end;
+    if (from < mem_end && exe_nareas < EXE_AREAS)
+        exe_areas[exe_nareas++] = (struct exe_area){from, mem_end, ~0ull, prot};
+}
 
 static uint64_t page_up(uint64_t x)
 {
@@ -98,6 +130,9 @@ static long load_segments(const struct elf_info *ei, uint64_t bias)
             segs[i] = seg;
         nseg = i + 1;
     }
+    exe_nareas = 0;
+    for (unsigned i = 0; i < nseg && i < LOAD_SEGS; i++)
+        exe_area_add(&segs[i], bias);
     /* each page gets the union of the flags of the segments on it */
     uint64_t run_start = 0, run_flags = 0;
     for (uint64_t pg = 0; pg <= pages; pg++) {
@@ -216,6 +251,7 @@ static void teardown(void)
 {
     rt_threads_exec();
     rt_memory_reset();
+    exe_nareas = 0;
     if (image_pages) {
         cx_unmap(rt->slot_pd, image_va, image_pages);
         cx_cap_delete(image_slot);
@@ -540,6 +576,10 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     if (exe_file)
         vfs_file_put(exe_file);
     exe_file = f;
+    struct linux_stat st;
+    exe_dev = exe_ino = 0;
+    if (f && vfs_file_stat(f, &st) == 0)
+        exe_dev = st.st_dev, exe_ino = st.st_ino;
     exe_bias = bias;
     rt_proc_announce(); /* proc.c: the launcher's table names the new command */
 
@@ -561,6 +601,71 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     rt_lock();
     rt_log("[runtime] %s: cannot enter the program\n", path);
     rt_exit_process(LINUX_W_EXITCODE(0, SIGKILL));
+}
+
+int rt_exe_area(uint64_t from, struct vfs_mapping *out)
+{
+    for (unsigned i = 0; i < exe_nareas; i++) {
+        const struct exe_area *a = &exe_areas[i];
+        if (a->start < from)
+            continue;
+        out->start = a->start;
+        out->end = a->end;
+        out->prot = a->prot;
+        if (a->offset != ~0ull) {
+            out->offset = a->offset;
+            out->dev = exe_dev;
+            out->ino = exe_ino;
+            out->name = rt_exe_path;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Parts area i in two at va (inside it); false when the table is full. */
+static bool exe_area_split(unsigned i, uint64_t va)
+{
+    if (exe_nareas == EXE_AREAS)
+        return false;
+    memmove(&exe_areas[i + 1], &exe_areas[i], (exe_nareas - i) * sizeof(exe_areas[0]));
+    exe_nareas++;
+    exe_areas[i].end = va;
+    exe_areas[i + 1].start = va;
+    if (exe_areas[i + 1].offset != ~0ull)
+        exe_areas[i + 1].offset += va - exe_areas[i].start;
+    return true;
+}
+
+void rt_exe_protect(uint64_t addr, uint64_t len, uint32_t prot)
+{
+    uint64_t end = addr + page_up(len);
+    for (unsigned i = 0; i < exe_nareas; i++) {
+        struct exe_area *a = &exe_areas[i];
+        if (a->end <= addr || a->start >= end)
+            continue;
+        if (a->start < addr) {
+            if (!exe_area_split(i, addr))
+                return;
+            continue; /* the part from addr is next */
+        }
+        if (a->end > end && !exe_area_split(i, end))
+            return;
+        exe_areas[i].prot = (uint8_t)prot;
+    }
+    /* neighbours that differ in nothing again are one */
+    for (unsigned i = 0; i + 1 < exe_nareas;) {
+        struct exe_area *a = &exe_areas[i], *b = &exe_areas[i + 1];
+        bool file = a->offset != ~0ull;
+        if (a->end == b->start && a->prot == b->prot && file == (b->offset != ~0ull) &&
+            (!file || a->offset + (a->end - a->start) == b->offset)) {
+            a->end = b->end;
+            memmove(b, b + 1, (exe_nareas - i - 2) * sizeof(exe_areas[0]));
+            exe_nareas--;
+        } else {
+            i++;
+        }
+    }
 }
 
 int rt_exe_symbol(uint64_t addr, char *buf, size_t size)

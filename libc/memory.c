@@ -11,6 +11,11 @@
  * downwards from RT_MMAP_TOP into the highest gap that fits. PROT_NONE pages are
  * mapped without access (the kernel keeps their memory and enters no page-table entry),
  * so a touch is SIGSEGV with SEGV_ACCERR and mprotect back finds the bytes unchanged.
+ *
+ * For /proc/self/maps (rt_memory_area) each record also keeps the protection the
+ * program asked for (mprotect splits records where it changes) and the file it maps,
+ * if any: an entry of mapfiles[] (path, device, inode, the file offset at the mapping's
+ * first page), counted by the records that name it.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -24,7 +29,21 @@
 struct record {
     uint64_t va, pages, off;
     uint32_t obj;
+    uint8_t prot;  /* PROT_* as the program asked (what maps shows) */
+    uint16_t file; /* its mapfiles[] entry, 0: none (memory) */
 };
+
+/* A file mapping as maps names it: the records of one mmap of a file share it. */
+#define MAX_MAPFILES 256
+struct mapfile {
+    uint32_t refs; /* records naming it; 0: free */
+    bool shared;   /* MAP_SHARED (also when its pages are a copy) */
+    uint64_t dev, ino;
+    uint64_t va, off; /* the mapping's first page and its file offset in bytes */
+    char *name;       /* the path when it was mapped (rt_alloc'd), or NULL */
+    size_t name_size;
+};
+static struct mapfile mapfiles[MAX_MAPFILES]; /* [0] unused */
 struct object {
     uint64_t slot;
     uint32_t refs;
@@ -76,15 +95,127 @@ static uint64_t map_flags(uint64_t prot)
     return CX_MAP_R | (prot & PROT_WRITE ? CX_MAP_W : 0) | (prot & PROT_EXEC ? CX_MAP_X : 0);
 }
 
-static void record_insert(uint64_t va, uint64_t pages, uint64_t off, uint32_t obj)
+static uint8_t prot_of(uint64_t cx_flags)
+{
+    return (uint8_t)((cx_flags & CX_MAP_R ? PROT_READ : 0) |
+                     (cx_flags & CX_MAP_W ? PROT_WRITE : 0) |
+                     (cx_flags & CX_MAP_X ? PROT_EXEC : 0));
+}
+
+/* Inserts a record like r (protection and file) for [va, va + pages) at page off of
+ * object obj, in address order. */
+static void record_insert_like(const struct record *r, uint64_t va, uint64_t pages, uint64_t off,
+                               uint32_t obj)
 {
     unsigned i = 0;
     while (i < nrecords && records[i].va < va)
         i++;
     memmove(&records[i + 1], &records[i], (nrecords - i) * sizeof(records[0]));
-    records[i] = (struct record){va, pages, off, obj};
+    records[i] = (struct record){va, pages, off, obj, r->prot, r->file};
     nrecords++;
     objects[obj].refs++;
+    if (r->file)
+        mapfiles[r->file].refs++;
+}
+
+/* A new record of memory with the protection of cx_flags. */
+static void record_insert(uint64_t va, uint64_t pages, uint64_t off, uint32_t obj,
+                          uint64_t cx_flags)
+{
+    struct record like = {0, 0, 0, 0, prot_of(cx_flags), 0};
+    record_insert_like(&like, va, pages, off, obj);
+}
+
+static void mapfile_put(uint16_t f)
+{
+    if (f && --mapfiles[f].refs == 0 && mapfiles[f].name) {
+        rt_free(mapfiles[f].name, mapfiles[f].name_size);
+        mapfiles[f].name = NULL;
+    }
+}
+
+/* A mapfiles[] entry for a mapping of file at va (file offset off), with no record yet:
+ * its index, or 0 when the table is full (the mapping is then shown as memory). */
+static uint16_t mapfile_new(int fd, const struct linux_stat *st, uint64_t va, uint64_t off,
+                            bool shared)
+{
+    uint16_t f = 1;
+    while (f < MAX_MAPFILES && mapfiles[f].refs)
+        f++;
+    if (f == MAX_MAPFILES)
+        return 0;
+    struct mapfile *m = &mapfiles[f];
+    *m = (struct mapfile){0, shared, st->st_dev, st->st_ino, va, off, NULL, 0};
+    char *path = rt_alloc(PATH_MAX);
+    int64_t n = path ? vfs_fd_path(rt_vfs, fd, path, PATH_MAX) : -ENOMEM;
+    if (n > 0 && (size_t)n < PATH_MAX && (m->name = rt_alloc((size_t)n + 1)) != NULL) {
+        memcpy(m->name, path, (size_t)n);
+        m->name[n] = 0;
+        m->name_size = (size_t)n + 1;
+    }
+    if (path)
+        rt_free(path, PATH_MAX);
+    return f;
+}
+
+/* Splits the record that holds va inside it (not at its start) into two at va; false
+ * when the table is full. */
+static bool record_split(uint64_t va)
+{
+    for (unsigned i = 0; i < nrecords && records[i].va < va; i++) {
+        struct record r = records[i];
+        uint64_t rend = r.va + r.pages * CX_PAGE_SIZE;
+        if (va < rend) {
+            if (nrecords == MAX_RECORDS)
+                return false;
+            records[i].pages = (va - r.va) / CX_PAGE_SIZE;
+            record_insert_like(&r, va, (rend - va) / CX_PAGE_SIZE,
+                               r.off + (va - r.va) / CX_PAGE_SIZE, r.obj);
+            return true;
+        }
+    }
+    return true;
+}
+
+/* Joins neighbouring records that differ in nothing (what record_split parted). */
+static void records_join(void)
+{
+    for (unsigned i = 0; i + 1 < nrecords;) {
+        struct record *a = &records[i], *b = &records[i + 1];
+        if (a->va + a->pages * CX_PAGE_SIZE == b->va && a->obj == b->obj &&
+            a->off + a->pages == b->off && a->prot == b->prot && a->file == b->file) {
+            a->pages += b->pages;
+            objects[b->obj].refs--; /* a still uses it */
+            if (b->file)
+                mapfiles[b->file].refs--;
+            memmove(b, b + 1, (nrecords - i - 2) * sizeof(records[0]));
+            nrecords--;
+        } else {
+            i++;
+        }
+    }
+}
+
+/* What maps shows for [addr, addr + len): the protection prot, and with set_file the
+ * mapfiles[] entry file (0: none), on the records there (split at the ends). */
+static void records_mark(uint64_t addr, uint64_t len, uint8_t prot, bool set_file, uint16_t file)
+{
+    uint64_t end = addr + page_up(len);
+    if (!record_split(addr) || !record_split(end))
+        return; /* no room to part them: maps keeps the old protection */
+    for (unsigned i = 0; i < nrecords && records[i].va < end; i++) {
+        struct record *r = &records[i];
+        if (r->va < addr)
+            continue;
+        r->prot = prot;
+        if (set_file && r->file != file) {
+            mapfile_put(r->file);
+            r->file = file;
+            if (file)
+                mapfiles[file].refs++;
+        }
+    }
+    records_join();
 }
 
 static void object_put(uint32_t obj)
@@ -139,7 +270,7 @@ static long map_new(uint64_t va, uint64_t pages, uint64_t flags)
     }
     objects[obj] =
         (struct object){slot, 0, (flags & CX_MAP_SHARE) != 0, (uint32_t)(lid > 0 ? lid : 0), NULL};
-    record_insert(va, pages, 0, obj);
+    record_insert(va, pages, 0, obj, flags);
     return 0;
 }
 
@@ -171,7 +302,7 @@ static long map_file(struct vfs_file *file, uint64_t va, uint64_t pages, uint64_
         if (err == -ENXIO) {
             if (nrecords == MAX_RECORDS)
                 return -ENOMEM;
-            record_insert(va + done * CX_PAGE_SIZE, pages - done, 0, HOLE_OBJ);
+            record_insert(va + done * CX_PAGE_SIZE, pages - done, 0, HOLE_OBJ, flags);
             return 0;
         }
         if (err)
@@ -195,7 +326,7 @@ static long map_file(struct vfs_file *file, uint64_t va, uint64_t pages, uint64_
         objects[obj] = (struct object){m.mem, 0, true, 0, (flags & CX_MAP_W) ? file : NULL};
         if (flags & CX_MAP_W)
             vfs_file_get(file);
-        record_insert(va + done * CX_PAGE_SIZE, n, in, obj);
+        record_insert(va + done * CX_PAGE_SIZE, n, in, obj, flags);
         done += n;
     }
     return 0;
@@ -274,10 +405,12 @@ long rt_munmap(uint64_t addr, uint64_t len)
         memmove(&records[i], &records[i + 1], (nrecords - i - 1) * sizeof(records[0]));
         nrecords--;
         if (r.va < s)
-            record_insert(r.va, (s - r.va) / CX_PAGE_SIZE, r.off, r.obj);
+            record_insert_like(&r, r.va, (s - r.va) / CX_PAGE_SIZE, r.off, r.obj);
         if (e < rend)
-            record_insert(e, (rend - e) / CX_PAGE_SIZE, r.off + (e - r.va) / CX_PAGE_SIZE, r.obj);
+            record_insert_like(&r, e, (rend - e) / CX_PAGE_SIZE, r.off + (e - r.va) / CX_PAGE_SIZE,
+                               r.obj);
         object_put(r.obj);
+        mapfile_put(r.file);
         i = 0; /* the table changed: scan again (what is left does not overlap) */
     }
     return 0;
@@ -293,6 +426,21 @@ static long locked_new(uint64_t va, uint64_t pages)
         return err;
     }
     return (long)va;
+}
+
+/* mmap's end for a file mapped at va: maps names it (records_mark), then locked_new. */
+static long file_mapped(struct vfs_file *file, int fd, uint64_t va, uint64_t pages, uint64_t off,
+                        uint64_t prot, bool shared)
+{
+    struct linux_stat st;
+    uint16_t f = 0;
+    if (vfs_file_stat(file, &st) == 0)
+        f = mapfile_new(fd, &st, va, off, shared);
+    if (f)
+        mapfiles[f].refs++; /* held while the records are marked */
+    records_mark(va, pages * CX_PAGE_SIZE, (uint8_t)(prot & 7), true, f);
+    mapfile_put(f);
+    return locked_new(va, pages);
 }
 
 long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
@@ -343,12 +491,15 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
     }
     if (!file) {
         long err = map_new(va, pages, mf);
-        return err ? err : locked_new(va, pages);
+        if (err)
+            return err;
+        records_mark(va, pages * CX_PAGE_SIZE, (uint8_t)(prot & 7), false, 0);
+        return locked_new(va, pages);
     }
     if (shared_file) {
         long err = map_file(file, va, pages, off / CX_PAGE_SIZE, mf);
         if (err == 0)
-            return locked_new(va, pages);
+            return file_mapped(file, (int)fd, va, pages, off, prot, true);
         rt_munmap(va, pages * CX_PAGE_SIZE);
         if (err != -ENODEV)
             return err;
@@ -376,7 +527,7 @@ long rt_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_
         rt_munmap(va, pages * CX_PAGE_SIZE);
         return err;
     }
-    return locked_new(va, pages);
+    return file_mapped(file, (int)fd, va, pages, off, prot, (flags & MAP_SHARED) != 0);
 }
 
 static bool range_mapped(uint64_t addr, uint64_t len);
@@ -429,6 +580,10 @@ long rt_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
     long err = cx_protect(rt->slot_pd, addr, page_up(len) / CX_PAGE_SIZE, map_flags(prot) & 7);
     if (err == CX_E_MAPPING)
         return -ENOMEM;
+    if (!err) {
+        records_mark(addr, len, (uint8_t)(prot & 7), false, 0);
+        rt_exe_protect(addr, len, (uint32_t)(prot & 7));
+    }
     return err == CX_E_NO_RIGHTS ? -EACCES : err ? -EINVAL : 0;
 }
 
@@ -550,6 +705,55 @@ long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)
     }
 }
 
+/* Whether two records that meet show as one area of maps: the same protection, both
+ * in the heap or neither, and the same file, or both private memory, or the same shared
+ * object continued. */
+static bool same_area(const struct record *a, const struct record *b)
+{
+    bool heap_a = a->va >= rt_brk_start && a->va < brk_mapped;
+    bool heap_b = b->va >= rt_brk_start && b->va < brk_mapped;
+    if (a->prot != b->prot || heap_a != heap_b || a->file != b->file)
+        return false;
+    if (a->file || (!objects[a->obj].shared && !objects[b->obj].shared))
+        return true;
+    return a->obj == b->obj && a->off + a->pages == b->off;
+}
+
+int rt_memory_area(uint64_t from, struct vfs_mapping *out)
+{
+    unsigned i = 0;
+    while (i < nrecords && records[i].va < from)
+        i++;
+    if (i == nrecords)
+        return 0;
+    const struct record *r = &records[i], *last = r;
+    while (i + 1 < nrecords && records[i + 1].va == last->va + last->pages * CX_PAGE_SIZE &&
+           same_area(last, &records[i + 1]))
+        last = &records[++i];
+    out->start = r->va;
+    out->end = last->va + last->pages * CX_PAGE_SIZE;
+    out->prot = r->prot;
+    if (r->file) {
+        const struct mapfile *m = &mapfiles[r->file];
+        out->offset = m->off + (r->va - m->va);
+        out->dev = m->dev;
+        out->ino = m->ino;
+        out->shared = m->shared;
+        out->name = m->name;
+    } else if (objects[r->obj].shared) {
+        /* shared memory: Linux's is a file of its internal shmem mount */
+        out->offset = r->off * CX_PAGE_SIZE;
+        out->dev = LINUX_MAKEDEV(0, 1);
+        out->ino = objects[r->obj].lid;
+        out->shared = true;
+        out->name = "/dev/zero";
+        out->deleted = true;
+    } else if (r->va >= rt_brk_start && r->va < brk_mapped) {
+        out->name = "[heap]";
+    }
+    return 1;
+}
+
 uint64_t rt_memory_mapped_bytes(void)
 {
     uint64_t pages = 0;
@@ -594,6 +798,7 @@ void rt_memory_reset(void)
         cx_unmap(rt->slot_pd, r.va, r.pages);
         nrecords--;
         object_put(r.obj);
+        mapfile_put(r.file);
     }
     brk_cur = brk_mapped = 0;
 }

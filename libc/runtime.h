@@ -76,6 +76,15 @@ long rt_exec(const char *path, const char *const argv[], const char *const envp[
 long rt_exec_depth(const char *path, const char *const argv[], const char *const envp[], int depth);
 /* "function+offset" of an address in the program, from its symbols; 0 or -1. */
 int rt_exe_symbol(uint64_t addr, char *buf, size_t size);
+/* maps: the area of the program's segments (the file's parts, then their zeros) with the
+ * lowest start at or above from into *out (zeroed by the caller): 1, or 0 (none). */
+struct vfs_mapping;
+int rt_exe_area(uint64_t from, struct vfs_mapping *out);
+/* maps: mprotect of [addr, addr + len) to prot (PROT_*) where it covers the program's
+ * segments: their areas are split and show prot. */
+void rt_exe_protect(uint64_t addr, uint64_t len, uint32_t prot);
+/* maps.c: vfs_env.mapping, the program's address space for /proc/self/maps. */
+int rt_maps_area(void *ctx, uint64_t from, struct vfs_mapping *out);
 
 /* pipe.c */
 long rt_pipe2(int *fds, int flags);
@@ -310,6 +319,9 @@ void rt_mlock_reset(void);
  * first error. */
 uint64_t rt_memory_mapped_bytes(void);
 long rt_memory_each(long (*fn)(uint64_t start, uint64_t end, bool touch), bool touch);
+/* maps: the brk or mmap area with the lowest start at or above from into *out (zeroed
+ * by the caller; neighbouring records that maps shows as one joined): 1, or 0. */
+int rt_memory_area(uint64_t from, struct vfs_mapping *out);
 uint64_t rt_cpu_ns(bool process);
 extern struct rt_cpu rt_children;
 long rt_getrusage(int who, void *ru);

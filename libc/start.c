@@ -170,6 +170,7 @@ static const struct vfs_env vfs_env = {
     .process = env_process,
     .pids = rt_proc_pids,
     .peer = rt_proc_peer,
+    .mapping = rt_maps_area,
     .alloc = env_alloc,
     .free = env_free,
     .now_ns = env_now,

@@ -630,6 +630,8 @@ static void etxtbsy_cases(void)
           : e6 != ETXTBSY ? "not busy while it ran"
                           : "still busy");
     unlink(path);
+}
+
 /* ---- PROT_NONE ---- */
 
 static sigjmp_buf touch_env;

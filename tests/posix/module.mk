@@ -133,6 +133,12 @@ $(BUILD)/user/bin/procstat: tests/posix/procstat.c tests/posix/check.h | $(DEPS_
 	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/procstat
 TEST_SCRIPTS += tests/posix/procstat-test.sh
+# procmaps: /proc/self/maps of the own process (issue 20)
+$(BUILD)/user/bin/procmaps: tests/posix/procmaps.c tests/posix/check.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/procmaps
+TEST_SCRIPTS += tests/posix/procmaps-test.sh
 # calls: the smaller Linux calls of issue 20, on the host and in capix
 $(BUILD)/user/bin/calls: tests/posix/calls.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -81,6 +81,7 @@ expect() {
   shift 3
   capix_case -- "/bin/$1" "${@:2}" </dev/null >"$work/c.out" 2>"$work/c.err"
   crc=$?
+  census_keep
   report "$name" "$([[ $crc == "$rc" && $(cat "$work/c.err") == "$err" ]] && echo 1 || echo 0)" \
     "exit $crc (want $rc), stderr '$(head -c 300 "$work/c.err")' (want '$err')"
 }
@@ -140,5 +141,6 @@ else
   report "cat A.TXT prints a.txt" 0 "printed '$(head -c 200 "$work/c.out")'"
 fi
 
+census_report
 echo "coreutils-fat: $((cases - failed)) of $cases cases passed"
 ((failed == 0))

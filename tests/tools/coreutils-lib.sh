@@ -5,7 +5,8 @@
 # [--trace] -- PROGRAM [ARGS...], which runs PROGRAM in capix with a fresh copy of the
 # fixture as its working directory.
 # Each case's line is "PASS LABEL CASE" or "FAIL LABEL CASE: why" (label, default
-# coreutils).
+# coreutils). run_case keeps what each capix run named unimplemented; census_report
+# checks it against the syscall census.
 # shellcheck shell=bash disable=SC2154,SC2034 # the sourcing script sets and uses the variables
 label=${label:-coreutils}
 
@@ -76,6 +77,7 @@ run_case() {
   rm -rf "$hdir"
   capix_case "${trace[@]}" -- "/bin/$prog" "$@" <"$stdin" >"$work/c.out" 2>"$work/c.err"
   crc=$?
+  census_keep
   # the host runs the program by its path in build/rootfs: messages may name it
   sed -i "s|$hbin|/bin/$prog|g" "$work/h.out" "$work/h.err"
   for side in h c; do
@@ -97,6 +99,26 @@ run_case() {
     diff -a "$work/h.out" "$work/c.out" | head -8 | sed 's/^/    /'
     diff -a "$work/h.err" "$work/c.err" | head -8 | sed 's/^/    /'
   fi
+}
+
+# census_keep: keeps the lines of the last capix run's log that name an unimplemented
+# call (census_report checks them all at the end).
+census_keep() {
+  [[ -f $CAPIX_EXEC_LOG ]] && tr -d '\r' <"$CAPIX_EXEC_LOG" | grep -a 'unimplemented Linux call' >>"$work/census.log"
+  return 0
+}
+
+# census_report: a case: no call of the syscall census (tests/posix/census-calls.txt) was
+# unimplemented in any run (capix_enosys_check); the calls outside it that were are
+# listed on a line of their own.
+census_report() {
+  local enosys others
+  touch "$work/census.log"
+  enosys=$(bash -c 'source tools/qemu-common.sh && capix_enosys_check "$1" census' _ "$work/census.log")
+  report "no call of the census is ENOSYS" "$([[ -z $enosys ]] && echo 1 || echo 0)" "${enosys#FAIL census: }"
+  others=$(grep -oE 'unimplemented Linux call [a-z0-9_]+' "$work/census.log" | awk '{print $4}' |
+    sort -u | grep -vxF -f tests/posix/census-calls.txt | tr '\n' ' ')
+  [[ -z $others ]] || echo "$label: ENOSYS (calls outside the census): $others"
 }
 
 # report NAME OK DETAIL: a case checked by hand

@@ -4,7 +4,8 @@
 # of its own and the two processes of the pipeline in one group (the first one's); pgrep
 # finds both sleeps, pkill ends them (wait gives 143 for the first); free and uptime
 # print sane numbers; ps aux shows the shell's command line; which (debianutils) finds
-# /bin/ls. One line per case:
+# /bin/ls; no call of the syscall census is unimplemented (capix_enosys_check). One
+# line per case:
 # "PASS procps CASE" or "FAIL procps CASE: why".
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -72,6 +73,13 @@ result uptime "$(grep -Eq '^uptime +[0-9]{2}:[0-9]{2}:[0-9]{2} up +[0-9]+ min, +
 result ps-aux "$(grep -Eq "^aux root +$bash .* Ss .*/bin/bash /mnt/host/t\.sh$" "$out" && echo 1)" \
   "$(grep '^aux ' "$out" | head -3 | tr '\n' ' ')"
 result which "$(grep -qx 'which /bin/ls' "$out" && echo 1)" "$(grep '^which' "$out")"
+# the syscall census: no call bash and procps make may be unimplemented
+source tools/qemu-common.sh
+enosys=$(capix_enosys_check "$CAPIX_EXEC_LOG" census)
+result no-census-enosys "$([[ -z $enosys ]] && echo 1)" "${enosys#FAIL census: }"
+others=$(tr -d '\r' <"$CAPIX_EXEC_LOG" | grep -oE 'unimplemented Linux call [a-z0-9_]+' | awk '{print $4}' |
+  sort -u | grep -vxF -f tests/posix/census-calls.txt | tr '\n' ' ')
+[[ -n $others ]] && echo "procps: ENOSYS (calls outside the census): $others"
 if [[ $failed == 1 ]]; then
   echo "  capix output:"; sed 's/^/    /' "$out" "$work/err" | head -40
 fi

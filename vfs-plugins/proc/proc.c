@@ -7,6 +7,7 @@
  *   /proc/PID/            the process's own directory (no other pid is shown)
  *        cmdline          argv, NUL-separated
  *        environ          the environment exec gave, NUL-separated (own process only)
+ *        maps             the address space, Linux's format (own process only)
  *        cwd              magic link to the working directory
  *        exe              link to the program's path (followed as its text)
  *        fd/N             one magic link per open descriptor, to its file
@@ -45,7 +46,13 @@ static const struct proc_entry root_entries[] = {
 #define PID_POS 1024 /* readdir position of pid P: PID_POS + P */
 
 static const struct proc_entry sys_entries[] = {
+    {"fs", PROC_SYS_FS},
     {"kernel", PROC_SYS_KERNEL},
+};
+
+/* /proc/sys/fs: what the pipe plugin allows F_SETPIPE_SZ. */
+static const struct proc_entry fs_entries[] = {
+    {"pipe-max-size", PROC_PIPE_MAX_SIZE},
 };
 
 /* /proc/sys/kernel: uname's answers (libc/syscall.c) and the launcher's pid bound. */
@@ -57,28 +64,47 @@ static const struct proc_entry kernel_entries[] = {
 };
 
 static const struct proc_entry pid_entries[] = {
-    {"cmdline", PROC_CMDLINE},     {"comm", PROC_COMM},     {"cwd", PROC_CWD},
-    {"environ", PROC_ENVIRON},     {"exe", PROC_EXE},       {"fd", PROC_FD},
-    {"mountinfo", PROC_MOUNTINFO}, {"mounts", PROC_MOUNTS}, {"root", PROC_ROOT_LINK},
-    {"stat", PROC_STAT},           {"status", PROC_STATUS},
+    {"cmdline", PROC_CMDLINE}, {"comm", PROC_COMM},
+    {"cwd", PROC_CWD},         {"environ", PROC_ENVIRON},
+    {"exe", PROC_EXE},         {"fd", PROC_FD},
+    {"maps", PROC_MAPS},       {"mountinfo", PROC_MOUNTINFO},
+    {"mounts", PROC_MOUNTS},   {"root", PROC_ROOT_LINK},
+    {"stat", PROC_STAT},       {"status", PROC_STATUS},
 };
 
 /* The type and permission bits of each kind (fd links: see proc_getattr). */
 static const uint32_t kind_mode[PROC_NKINDS] = {
-    [PROC_ROOT] = S_IFDIR | 0555,        [PROC_SELF] = S_IFLNK | 0777,
-    [PROC_CPUINFO] = S_IFREG | 0444,     [PROC_MEMINFO] = S_IFREG | 0444,
-    [PROC_MOUNTS_LINK] = S_IFLNK | 0777, [PROC_UPTIME] = S_IFREG | 0444,
-    [PROC_PID] = S_IFDIR | 0555,         [PROC_CMDLINE] = S_IFREG | 0444,
-    [PROC_CWD] = S_IFLNK | 0777,         [PROC_EXE] = S_IFLNK | 0777,
-    [PROC_FD] = S_IFDIR | 0500,          [PROC_MOUNTINFO] = S_IFREG | 0444,
-    [PROC_MOUNTS] = S_IFREG | 0444,      [PROC_ROOT_LINK] = S_IFLNK | 0777,
-    [PROC_FD_LINK] = S_IFLNK | 0700,     [PROC_LOADAVG] = S_IFREG | 0444,
-    [PROC_STAT_ALL] = S_IFREG | 0444,    [PROC_FILESYSTEMS] = S_IFREG | 0444,
-    [PROC_SYS] = S_IFDIR | 0555,         [PROC_SYS_KERNEL] = S_IFDIR | 0555,
-    [PROC_PID_MAX] = S_IFREG | 0644,     [PROC_HOSTNAME] = S_IFREG | 0644,
-    [PROC_OSTYPE] = S_IFREG | 0444,      [PROC_OSRELEASE] = S_IFREG | 0444,
-    [PROC_COMM] = S_IFREG | 0644,        [PROC_STAT] = S_IFREG | 0444,
-    [PROC_STATUS] = S_IFREG | 0444,      [PROC_ENVIRON] = S_IFREG | 0400,
+    [PROC_ROOT] = S_IFDIR | 0555,
+    [PROC_SELF] = S_IFLNK | 0777,
+    [PROC_CPUINFO] = S_IFREG | 0444,
+    [PROC_MEMINFO] = S_IFREG | 0444,
+    [PROC_MOUNTS_LINK] = S_IFLNK | 0777,
+    [PROC_UPTIME] = S_IFREG | 0444,
+    [PROC_PID] = S_IFDIR | 0555,
+    [PROC_CMDLINE] = S_IFREG | 0444,
+    [PROC_CWD] = S_IFLNK | 0777,
+    [PROC_EXE] = S_IFLNK | 0777,
+    [PROC_FD] = S_IFDIR | 0500,
+    [PROC_MOUNTINFO] = S_IFREG | 0444,
+    [PROC_MOUNTS] = S_IFREG | 0444,
+    [PROC_ROOT_LINK] = S_IFLNK | 0777,
+    [PROC_FD_LINK] = S_IFLNK | 0700,
+    [PROC_LOADAVG] = S_IFREG | 0444,
+    [PROC_STAT_ALL] = S_IFREG | 0444,
+    [PROC_FILESYSTEMS] = S_IFREG | 0444,
+    [PROC_SYS] = S_IFDIR | 0555,
+    [PROC_SYS_KERNEL] = S_IFDIR | 0555,
+    [PROC_PID_MAX] = S_IFREG | 0644,
+    [PROC_HOSTNAME] = S_IFREG | 0644,
+    [PROC_OSTYPE] = S_IFREG | 0444,
+    [PROC_OSRELEASE] = S_IFREG | 0444,
+    [PROC_COMM] = S_IFREG | 0644,
+    [PROC_STAT] = S_IFREG | 0444,
+    [PROC_STATUS] = S_IFREG | 0444,
+    [PROC_ENVIRON] = S_IFREG | 0400,
+    [PROC_MAPS] = S_IFREG | 0444,
+    [PROC_SYS_FS] = S_IFDIR | 0555,
+    [PROC_PIPE_MAX_SIZE] = S_IFREG | 0644,
 };
 
 static struct proc_fs *pfs_of(struct vfs_fs *fs)
@@ -256,6 +282,7 @@ static int proc_lookup(struct vfs_node *dn, const char *name, size_t len, struct
         return give(p, PROC_PID, (int32_t)num, 0, out);
     case PROC_SYS:
     case PROC_SYS_KERNEL:
+    case PROC_SYS_FS:
         if (dotdot && d->kind == PROC_SYS) {
             vfs_node_get(&p->root.vn);
             *out = &p->root.vn;
@@ -265,6 +292,8 @@ static int proc_lookup(struct vfs_node *dn, const char *name, size_t len, struct
             return give(p, PROC_SYS, 0, 0, out);
         if (d->kind == PROC_SYS)
             return find_entry(p, sys_entries, NENTRIES(sys_entries), 0, name, len, out);
+        if (d->kind == PROC_SYS_FS)
+            return find_entry(p, fs_entries, NENTRIES(fs_entries), 0, name, len, out);
         return find_entry(p, kernel_entries, NENTRIES(kernel_entries), 0, name, len, out);
     case PROC_PID:
         if (dotdot) {
@@ -347,12 +376,15 @@ static int proc_readdir(struct vfs_node *dn, uint64_t pos, struct vfs_dirent *ou
                          PID_POS + (uint64_t)pid + 1);
     case PROC_SYS:
     case PROC_SYS_KERNEL:
+    case PROC_SYS_FS:
         if (pos < 2)
             pos = 2;
         if (d->kind == PROC_SYS && pos - 2 < NENTRIES(sys_entries))
             e = &sys_entries[pos - 2];
         else if (d->kind == PROC_SYS_KERNEL && pos - 2 < NENTRIES(kernel_entries))
             e = &kernel_entries[pos - 2];
+        else if (d->kind == PROC_SYS_FS && pos - 2 < NENTRIES(fs_entries))
+            e = &fs_entries[pos - 2];
         else
             return 0;
         return put_entry(out, kind_ino(e->kind, 0, 0), kind_mode[e->kind], e->name, pos + 1);

@@ -25,6 +25,8 @@ enum proc_kind {
     PROC_HOSTNAME,
     PROC_OSTYPE,
     PROC_OSRELEASE,
+    PROC_SYS_FS,
+    PROC_PIPE_MAX_SIZE,
     /* in /proc/PID */
     PROC_PID,
     PROC_CMDLINE,
@@ -38,6 +40,7 @@ enum proc_kind {
     PROC_STAT,
     PROC_STATUS,
     PROC_ENVIRON,
+    PROC_MAPS,
     /* in /proc/PID/fd */
     PROC_FD_LINK,
     PROC_NKINDS,

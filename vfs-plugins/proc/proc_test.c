@@ -123,9 +123,9 @@ static void proc_listing(void)
     CHECK_STR(tl_ls(v, "/proc"),
               "self cpuinfo filesystems loadavg meminfo mounts stat sys uptime 42");
     CHECK_STR(tl_ls(v, "/proc/42"),
-              "cmdline comm cwd environ exe fd mountinfo mounts root stat status");
+              "cmdline comm cwd environ exe fd maps mountinfo mounts root stat status");
     CHECK_STR(tl_ls(v, "/proc/self"),
-              "cmdline comm cwd environ exe fd mountinfo mounts root stat status");
+              "cmdline comm cwd environ exe fd maps mountinfo mounts root stat status");
     CHECK_INT(link_text(v, "/proc/self", buf, sizeof buf), 2);
     CHECK_STR(buf, "42");
     CHECK_INT(vfs_fstatat(v, AT_FDCWD, "/proc/self", &st, AT_SYMLINK_NOFOLLOW), 0);
@@ -589,14 +589,78 @@ static void proc_system_files(void)
     CHECK_CONTAINS(text, "cpu  22 0 7 1234538 0 0 0 0 0 0\ncpu0 22 0 7 1234538 0 0 0 0 0 0\n");
     CHECK_CONTAINS(text, "\nbtime ");
     CHECK_CONTAINS(text, "\nprocesses 51\nprocs_running 1\nprocs_blocked 0\n");
-    CHECK_STR(tl_ls(v, "/proc/sys"), "kernel");
+    CHECK_STR(tl_ls(v, "/proc/sys"), "fs kernel");
+    CHECK_STR(tl_ls(v, "/proc/sys/fs"), "pipe-max-size");
+    CHECK_STR(tl_read(v, "/proc/sys/fs/pipe-max-size", NULL), "65536\n"); /* F_SETPIPE_SZ's */
+    CHECK_STR(tl_ls(v, "/proc/sys/fs/.."), "fs kernel");
     CHECK_STR(tl_ls(v, "/proc/sys/kernel"), "hostname osrelease ostype pid_max");
     CHECK_STR(tl_read(v, "/proc/sys/kernel/pid_max", NULL), "4194304\n");
     CHECK_STR(tl_read(v, "/proc/sys/kernel/ostype", NULL), "Linux\n");
     CHECK_STR(tl_read(v, "/proc/sys/kernel/osrelease", NULL), "6.1.0-capix\n");
     CHECK_STR(tl_read(v, "/proc/sys/kernel/hostname", NULL), "capix\n");
-    CHECK_STR(tl_ls(v, "/proc/sys/kernel/.."), "kernel");
+    CHECK_STR(tl_ls(v, "/proc/sys/kernel/.."), "fs kernel");
     CHECK_STR(tl_read(v, "/proc/filesystems", NULL), "nodev\tram\nnodev\tproc\nnodev\tnull\n");
+}
+
+/* The address space a host would describe for maps (vfs_env.mapping): a program, its
+ * heap, a shared file mapping with a long name and a newline in it, a removed file,
+ * shared memory, PROT_NONE and write-only areas, the stack. */
+static const struct vfs_mapping fake_maps[] = {
+    {0x400000, 0x401000, 0, LINUX_MAKEDEV(0, 0x21), 77, VFS_PROT_READ, false, false, "/bin/prog"},
+    {0x401000, 0x403000, 0x1000, LINUX_MAKEDEV(0, 0x21), 77, VFS_PROT_READ | VFS_PROT_EXEC, false,
+     false, "/bin/prog"},
+    {0x404000, 0x425000, 0, 0, 0, VFS_PROT_READ | VFS_PROT_WRITE, false, false, "[heap]"},
+    {0x7f0000000000ull, 0x7f0000003000ull, 0, 0, 0, 0, false, false, NULL},
+    {0x7f0000003000ull, 0x7f0000004000ull, 0x12345000, LINUX_MAKEDEV(0x103, 0x12345), 1234567890123,
+     VFS_PROT_READ | VFS_PROT_WRITE, true, false, "/tmp/a name that is long\nwith a newline in it"},
+    {0x7f0000004000ull, 0x7f0000005000ull, 0, LINUX_MAKEDEV(0, 1), 9, VFS_PROT_WRITE, true, true,
+     "/dev/zero"},
+    {0x7ffffffde000ull, 0x7ffffffff000ull, 0, 0, 0, VFS_PROT_READ | VFS_PROT_WRITE, false, false,
+     "[stack]"},
+};
+static int maps_rc;
+
+static int fake_mapping(void *ctx, uint64_t from, struct vfs_mapping *out)
+{
+    for (size_t i = 0; i < sizeof fake_maps / sizeof fake_maps[0]; i++)
+        if (fake_maps[i].start >= from) {
+            *out = fake_maps[i];
+            return maps_rc < 0 ? maps_rc : 1;
+        }
+    return 0;
+}
+
+static void proc_maps(void)
+{
+    struct vfs *v = sandbox_vfs();
+    int err = 0;
+    CHECK(v);
+    CHECK_STR(tl_read(v, "/proc/self/maps", NULL), ""); /* a host that tells nothing */
+    tl_env.mapping = fake_mapping;
+    v = tl_vfs(STD_CFG);
+    CHECK(v);
+    maps_rc = 0;
+    CHECK_STR(tl_read(v, "/proc/self/maps", NULL),
+              "00400000-00401000 r--p 00000000 00:21 77                                 /bin/prog\n"
+              "00401000-00403000 r-xp 00001000 00:21 77                                 /bin/prog\n"
+              "00404000-00425000 rw-p 00000000 00:00 0                                  [heap]\n"
+              "7f0000000000-7f0000003000 ---p 00000000 00:00 0 \n"
+              "7f0000003000-7f0000004000 rw-s 12345000 103:12345 1234567890123          "
+              "/tmp/a name that is long\\012with a newline in it\n"
+              "7f0000004000-7f0000005000 -w-s 00000000 00:01 9                          /dev/zero "
+              "(deleted)\n"
+              "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n");
+    CHECK_STR(tl_read(v, "/proc/42/maps", NULL), tl_read(v, "/proc/self/maps", NULL));
+    CHECK_STR(tl_ls(v, "/proc/self"), "cmdline comm cwd environ exe fd maps mountinfo mounts root "
+                                      "stat status");
+    /* another process's: only its own runtime knows them */
+    CHECK(!tl_read(v, "/proc/1/maps", &err));
+    CHECK_INT(err, -EACCES);
+    maps_rc = -EIO;
+    CHECK(!tl_read(v, "/proc/self/maps", &err));
+    CHECK_INT(err, -EIO);
+    maps_rc = 0;
+    tl_env.mapping = NULL;
 }
 
 int main(void)
@@ -614,6 +678,7 @@ int main(void)
     RUN(proc_permissions);
     RUN(proc_sandbox);
     RUN(proc_system_files);
+    RUN(proc_maps);
     RUN(proc_out_of_memory);
     RUN(proc_config_errors);
     return tl_finish();

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 #include <vfs/plugin.h>
+#include <vfs_plugins.h>
 #include "proc.h"
 
 static void put(struct proc_text *t, const struct vfs_env *env, const char *s, size_t n)
@@ -397,6 +398,77 @@ static void gen_status(struct proc_text *t, struct proc_fs *p, int32_t pid,
     put_fields(t, env, ns, NENTRIES(ns));
 }
 
+/* v in lower-case hex, at least width digits (zero-padded), as Linux's seq_put_hex_ll. */
+static void put_hex(struct proc_text *t, const struct vfs_env *env, uint64_t v, size_t width)
+{
+    char tmp[16];
+    size_t n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    while (width-- > n)
+        put(t, env, "0", 1);
+    while (n)
+        put(t, env, &tmp[--n], 1);
+}
+
+/* Where a maps line's name starts: Linux pads the line to 25 + 6 * sizeof(void *) - 1
+ * columns and adds one space (fs/proc/task_mmu.c, seq_pad). */
+#define MAPS_NAME_COLUMN 72
+
+/* /proc/PID/maps: one line per area the host names (vfs_env.mapping), ascending:
+ * "START-END PERMS OFFSET MAJOR:MINOR INODE" and, for a named area, spaces and the
+ * name (a newline in it written "\012", as Linux's seq_file_path does). */
+static int gen_maps(struct proc_text *t, const struct vfs_env *env)
+{
+    struct vfs_mapping m;
+    uint64_t from = 0;
+    int rc;
+    if (!env->mapping)
+        return 0; /* the host tells nothing: empty, as a kernel thread's */
+    for (;;) {
+        memset(&m, 0, sizeof m);
+        rc = env->mapping(env->ctx, from, &m);
+        if (rc <= 0)
+            return rc;
+        if (m.end <= m.start || m.start < from)
+            return -EIO; /* a host that does not move on */
+        size_t line = t->len;
+        char perms[5] = {m.prot & VFS_PROT_READ ? 'r' : '-', m.prot & VFS_PROT_WRITE ? 'w' : '-',
+                         m.prot & VFS_PROT_EXEC ? 'x' : '-', m.shared ? 's' : 'p', ' '};
+        put_hex(t, env, m.start, 8);
+        put(t, env, "-", 1);
+        put_hex(t, env, m.end, 8);
+        put(t, env, " ", 1);
+        put(t, env, perms, 5);
+        put_hex(t, env, m.offset, 8);
+        put(t, env, " ", 1);
+        put_hex(t, env, LINUX_MAJOR(m.dev), 2);
+        put(t, env, ":", 1);
+        put_hex(t, env, LINUX_MINOR(m.dev), 2);
+        put(t, env, " ", 1);
+        put_num(t, env, m.ino, 0);
+        put(t, env, " ", 1);
+        if (m.name && m.name[0]) {
+            while (!t->nomem && t->len - line < MAPS_NAME_COLUMN)
+                put(t, env, " ", 1);
+            put(t, env, " ", 1);
+            for (const char *c = m.name; *c; c++)
+                if (*c == '\n')
+                    put_str(t, env, "\\012");
+                else
+                    put(t, env, c, 1);
+            if (m.deleted)
+                put_str(t, env, " (deleted)");
+        }
+        put(t, env, "\n", 1);
+        if (t->nomem || m.end == 0)
+            return 0;
+        from = m.end;
+    }
+}
+
 /* /proc/loadavg: capix keeps no load average (0.00); running/total and the last pid
  * are the sandbox's. */
 static int gen_loadavg(struct proc_text *t, const struct vfs_env *env)
@@ -482,8 +554,10 @@ int proc_generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
     }
     if (n->kind == PROC_MOUNTINFO || n->kind == PROC_MOUNTS)
         return me ? gen_mounts(t, p, n->kind == PROC_MOUNTINFO ? MOUNTINFO : MOUNTS) : -EACCES;
-    if (n->kind == PROC_ENVIRON && !me)
-        return -EACCES; /* only a process's own runtime holds its environment */
+    if ((n->kind == PROC_ENVIRON || n->kind == PROC_MAPS) && !me)
+        return -EACCES; /* only a process's own runtime holds its environment and mappings */
+    if (n->kind == PROC_MAPS)
+        return gen_maps(t, env);
     info = vfs_zalloc(env, sizeof *info);
     if (!info)
         return -ENOMEM;
@@ -514,6 +588,10 @@ int proc_generate(struct proc_fs *p, struct proc_node *n, struct proc_text *t)
         break;
     case PROC_PID_MAX:
         put_num(t, env, PROC_PID_MAX_VALUE, 0);
+        put(t, env, "\n", 1);
+        break;
+    case PROC_PIPE_MAX_SIZE:
+        put_num(t, env, VFS_PIPE_SIZE, 0);
         put(t, env, "\n", 1);
         break;
     case PROC_HOSTNAME:

@@ -54,6 +54,7 @@ struct vfs_plugin;
  */
 struct vfs_process;
 struct vfs_peer;
+struct vfs_mapping;
 struct fs_transport;
 struct term_transport;
 struct vfs_env {
@@ -80,6 +81,10 @@ struct vfs_env {
      * caller); 0, -ESRCH when there is no such process, or -errno. */
     int (*pids)(void *ctx, int32_t after, int32_t *out, size_t max);
     int (*peer)(void *ctx, int32_t pid, struct vfs_peer *out);
+    /* The process's own address space for /proc/self/maps (optional; NULL: maps is
+     * empty): the area with the lowest start at or above from into *out (zeroed by the
+     * caller); 1, 0 when there is none, or -errno. */
+    int (*mapping)(void *ctx, uint64_t from, struct vfs_mapping *out);
 };
 
 /*
@@ -120,6 +125,23 @@ struct vfs_peer {
     size_t cmdline_len;
     bool has_ids;            /* uid and gid are known (else the vfs's own ids) */
     uint32_t uid[4], gid[4]; /* real, effective, saved and file-system ids */
+};
+
+#define VFS_PROT_READ 1u
+#define VFS_PROT_WRITE 2u
+#define VFS_PROT_EXEC 4u
+
+/* What vfs_env.mapping tells the proc plugin about one area of the process's address
+ * space: one line of /proc/PID/maps. */
+struct vfs_mapping {
+    uint64_t start, end; /* [start, end), whole pages */
+    uint64_t offset;     /* bytes into the file or shared object; 0 for private memory */
+    uint64_t dev, ino;   /* the file's st_dev (Linux's encoding) and st_ino; 0 for memory */
+    uint32_t prot;       /* VFS_PROT_* (Linux's PROT_* values) as the program asked */
+    bool shared;         /* MAP_SHARED ('s'), else 'p' */
+    bool deleted;        /* the name no longer names the file: " (deleted)" follows */
+    const char *name;    /* the file's path, or "[heap]", "[stack]", "[vdso]", "[vvar]";
+                            NULL: none. The host's, read before its next call */
 };
 
 /*
