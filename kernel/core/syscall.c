@@ -789,7 +789,12 @@ static void lx_leave(struct thread *t)
 
 static long sys_lx_return(struct thread *t, struct frame *f)
 {
-    if (!t->in_runtime)
+    /* With the direct return, the runtime ends a call with lx_return only from its
+     * return sequence: a thread whose runtime went back to the program by itself still
+     * counts as in the runtime until the kernel sees program code, so a call from
+     * elsewhere (a program that jumped into the runtime's code) is refused */
+    uint64_t ret = t->pd->rt_sysret;
+    if (!t->in_runtime || (ret && f->rip - 2 - ret >= CX_RT_SYSRET_LEN))
         return CX_E_NOT_POSIX;
     t->lx_saved.rax = A0;
     lx_leave(t);
