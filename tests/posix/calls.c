@@ -5,16 +5,19 @@
  * (sched_{get,set}scheduler and _param, priority ranges, affinity, getcpu),
  * getpriority/setpriority (inherited by a child), prctl's name and dumpable flag,
  * close_range, sendfile, fallocate, mincore, the memory locks, the CPU-time clocks of
- * pids and threads and clock_settime's errors, each with its error cases.
+ * pids and threads and clock_settime's errors, the CPU-time interval timers
+ * (ITIMER_VIRTUAL, ITIMER_PROF), each with its error cases.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -445,8 +448,111 @@ static void memfd_cases(void)
     check("memfd-bad-flags", ERR(syscall(SYS_memfd_create, "x", 0x100), EINVAL), "not EINVAL");
 }
 
-int main(void)
+/* The CPU-time interval timers. */
+static volatile sig_atomic_t vtalrm_count, prof_count, itimer_code;
+
+static void itimer_handler(int sig, siginfo_t *si, void *uc)
 {
+    (void)uc;
+    itimer_code = si->si_code;
+    if (sig == SIGVTALRM)
+        vtalrm_count++;
+    else
+        prof_count++;
+}
+
+static double mono_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Runs in user mode until *count reaches n or 10 s have passed; whether it did. */
+static int spin_until(volatile sig_atomic_t *count, int n)
+{
+    double end = mono_now() + 10;
+    while (*count < n && mono_now() < end)
+        for (volatile int i = 0; i < 100000; i++)
+            ;
+    return *count >= n;
+}
+
+static int itimer_is(int which, long sec_lo, long sec_hi, long isec, long iusec)
+{
+    struct itimerval it;
+    return getitimer(which, &it) == 0 && it.it_value.tv_sec >= sec_lo &&
+           it.it_value.tv_sec <= sec_hi && it.it_interval.tv_sec == isec &&
+           it.it_interval.tv_usec == iusec;
+}
+
+static void itimer_cases(const char *self)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = itimer_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGVTALRM, &sa, NULL);
+    sigaction(SIGPROF, &sa, NULL);
+    struct itimerval it = {{0, 0}, {0, 50000}}, old, zero = {{0, 0}, {0, 0}};
+    check("itimer-virtual-fires",
+          setitimer(ITIMER_VIRTUAL, &it, NULL) == 0 && spin_until(&vtalrm_count, 1) &&
+              itimer_code == SI_KERNEL && itimer_is(ITIMER_VIRTUAL, 0, 0, 0, 0),
+          "no SIGVTALRM as SI_KERNEL, or still armed");
+    it.it_interval.tv_usec = 20000;
+    check("itimer-prof-interval",
+          setitimer(ITIMER_PROF, &it, NULL) == 0 && spin_until(&prof_count, 3) &&
+              itimer_code == SI_KERNEL && setitimer(ITIMER_PROF, &zero, &old) == 0 &&
+              old.it_interval.tv_sec == 0 && old.it_interval.tv_usec == 20000,
+          "no three SIGPROFs, or the old value differs");
+    /* asleep, the process uses no CPU time: the CPU-time timer does not fire */
+    vtalrm_count = 0;
+    it.it_interval.tv_usec = 0;
+    it.it_value.tv_usec = 20000;
+    struct timespec nap = {0, 200000000};
+    check("itimer-virtual-not-while-asleep",
+          setitimer(ITIMER_VIRTUAL, &it, NULL) == 0 && nanosleep(&nap, NULL) == 0 &&
+              vtalrm_count == 0 && spin_until(&vtalrm_count, 1),
+          "fired during the sleep, or not after");
+    struct itimerval ten = {{15, 0}, {10, 0}};
+    check("itimer-get-and-old-value",
+          setitimer(ITIMER_VIRTUAL, &ten, NULL) == 0 && setitimer(ITIMER_PROF, &ten, NULL) == 0 &&
+              itimer_is(ITIMER_VIRTUAL, 9, 10, 15, 0) && itimer_is(ITIMER_PROF, 9, 10, 15, 0) &&
+              setitimer(ITIMER_VIRTUAL, &zero, &old) == 0 && old.it_value.tv_sec >= 9 &&
+              old.it_interval.tv_sec == 15 && itimer_is(ITIMER_VIRTUAL, 0, 0, 0, 0),
+          "values differ");
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(itimer_is(ITIMER_PROF, 0, 0, 0, 0) ? 0 : 1);
+    int st = -1;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    check("itimer-not-inherited", pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "the child's ITIMER_PROF is armed");
+    pid = fork();
+    if (pid == 0) {
+        setitimer(ITIMER_VIRTUAL, &ten, NULL);
+        execl(self, self, "itimer-after-exec", (char *)NULL);
+        _exit(2);
+    }
+    st = -1;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    check("itimer-kept-across-exec", pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "the new program's ITIMER_VIRTUAL is not armed");
+    setitimer(ITIMER_PROF, &zero, NULL);
+    struct itimerval bad = {{0, 0}, {0, 1000000}};
+    check("itimer-bad-which",
+          ERR(setitimer(3, &it, NULL), EINVAL) && ERR(getitimer(3, &old), EINVAL), "not EINVAL");
+    check("itimer-bad-usec", ERR(setitimer(ITIMER_VIRTUAL, &bad, NULL), EINVAL), "not EINVAL");
+    signal(SIGVTALRM, SIG_DFL);
+    signal(SIGPROF, SIG_DFL);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "itimer-after-exec"))
+        return itimer_is(ITIMER_VIRTUAL, 9, 10, 15, 0) ? 0 : 1;
     sched_cases();
     priority_cases();
     prctl_cases();
@@ -458,5 +564,6 @@ int main(void)
     msync_times_cases();
     map_until_full_cases();
     memfd_cases();
+    itimer_cases(argv[0]);
     return failed;
 }
