@@ -7,9 +7,11 @@
  * getpriority and setpriority (the nice value, kept for the process and inherited
  * across fork and exec; a positive one puts the process's threads one kernel
  * priority below the sandbox's, so that it yields to the others), and prctl's
- * PR_SET_NAME/PR_GET_NAME and PR_SET_DUMPABLE/PR_GET_DUMPABLE. Only the calling process
- * and its threads (one policy and nice value for all) are known here: another pid is
- * ESRCH.
+ * PR_SET_NAME/PR_GET_NAME and PR_SET_DUMPABLE/PR_GET_DUMPABLE, and its process-tree
+ * options PR_SET_PDEATHSIG/PR_GET_PDEATHSIG and PR_SET_CHILD_SUBREAPER/
+ * PR_GET_CHILD_SUBREAPER, which the launcher holds and acts on (RT_LABEL_PRCTL). Only
+ * the calling process and its threads (one policy and nice value for all) are known
+ * here: another pid is ESRCH.
  */
 #include <string.h>
 #include "runtime.h"
@@ -26,6 +28,8 @@
 #define PR_SET_DUMPABLE 4
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
 
 static int policy = SCHED_OTHER; /* with SCHED_RESET_ON_FORK when it was asked */
 static int nice_value;           /* -20..19 */
@@ -115,6 +119,22 @@ static void name_of(char out[16])
     memcpy(out, p, n < 15 ? n : 15);
 }
 
+/* A process-tree option, asked of the launcher (RT_PRCTL_*); a GET's value goes to the
+ * int at out (0 for a SET). */
+static long tree_option(uint64_t op, uint64_t arg, uint64_t out)
+{
+    bool get = op == RT_PRCTL_GET_PDEATHSIG || op == RT_PRCTL_GET_SUBREAPER;
+    if (get && !rt_user_range(out, 4))
+        return -EFAULT;
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PRCTL, 2, 0), op, arg, 0, 0);
+    if (r.err)
+        return -EAGAIN;
+    if ((long)r.rdx < 0 || !get)
+        return (long)r.rdx;
+    *(int32_t *)out = (int32_t)r.rdx;
+    return 0;
+}
+
 static long prctl(uint64_t op, uint64_t a2)
 {
     static uint8_t said[64];
@@ -134,6 +154,16 @@ static long prctl(uint64_t op, uint64_t a2)
         memcpy((void *)a2, n, 16);
         return 0;
     }
+    case PR_SET_PDEATHSIG:
+        if (a2 > 64)
+            return -EINVAL; /* no such signal */
+        return tree_option(RT_PRCTL_SET_PDEATHSIG, a2, 0);
+    case PR_GET_PDEATHSIG:
+        return tree_option(RT_PRCTL_GET_PDEATHSIG, 0, a2);
+    case PR_SET_CHILD_SUBREAPER:
+        return tree_option(RT_PRCTL_SET_SUBREAPER, a2 != 0, 0);
+    case PR_GET_CHILD_SUBREAPER:
+        return tree_option(RT_PRCTL_GET_SUBREAPER, 0, a2);
     case PR_GET_DUMPABLE:
         return dumpable;
     case PR_SET_DUMPABLE:

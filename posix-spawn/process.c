@@ -2,7 +2,7 @@
  * Process life: the table entry and domain of a process (its thread, quota, endpoints,
  * signal and rt_info pages), the first process, fork (an eager copy, pd_copy_as), vfork
  * children without a domain until they exec, runtime faults, and exit (a zombie for its
- * parent, its children to pid 1).
+ * parent, its children to their reaper).
  */
 #include "launcher.h"
 
@@ -408,7 +408,8 @@ void report_runtime_fault(int pid, uint64_t addr, uint64_t rip)
 }
 
 /* pr has ended with a Linux wait status: it becomes a zombie for its parent to reap
- * (or goes at once when the launcher is its parent), its children go to pid 1. */
+ * (or goes at once when the launcher is its parent), its children go to their reaper
+ * (the nearest subreaper above, else pid 1: wait.c). */
 void proc_exit(struct proc *pr, int wait_status)
 {
     if (!pr->cpu_ns && pr->thread) { /* killed: its main thread's time at least */
@@ -436,27 +437,11 @@ void proc_exit(struct proc *pr, int wait_status)
     pr->host = NULL;
     pr->state = P_ZOMBIE;
     pr->wait_status = wait_status;
-    for (int i = 0; i < MAX_PROCS; i++) {
-        struct proc *c = &procs[i];
-        if (c->state == P_FREE || c->ppid != pr->pid)
-            continue;
-        if (c->state == P_ZOMBIE)
-            c->state = P_FREE; /* nobody will wait for it now */
-        else
-            set_ppid(c, 1);
-    }
+    reparent_children(pr);
     for (int k = 0; k < n; k++)
         if (orphaned(groups[k], sids[k]) && group_stopped(groups[k])) {
             signal_group(groups[k], 1);  /* SIGHUP */
             signal_group(groups[k], 18); /* SIGCONT */
         }
-    struct proc *parent = find_proc(pr->ppid);
-    if (parent && parent->state == P_RUNNING && parent->nocldwait)
-        pr->state = P_FREE; /* no zombie: the parent said so */
-    if (parent && parent->state == P_RUNNING && parent->notif) {
-        cx_notif_signal(parent->notif, 1);
-        int code = (wait_status & 0x7f) == 0 ? 1 : (wait_status & 0x80) ? 3 : 2;
-        int st = code == 1 ? (wait_status >> 8) & 0xff : wait_status & 0x7f;
-        send_signal(parent, 17, code, pr->pid, st); /* SIGCHLD: CLD_EXITED, _DUMPED, _KILLED */
-    }
+    notify_parent(pr);
 }

@@ -6,7 +6,9 @@
  * getpriority/setpriority (inherited by a child), prctl's name and dumpable flag,
  * close_range, sendfile, fallocate, mincore, the memory locks, the CPU-time clocks of
  * pids and threads and clock_settime's errors, the CPU-time interval timers
- * (ITIMER_VIRTUAL, ITIMER_PROF), each with its error cases.
+ * (ITIMER_VIRTUAL, ITIMER_PROF), prctl's parent-death signal and child subreaper (the
+ * orphans of a subreaper's descendants, running or zombies, come to it), each with its
+ * error cases.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
@@ -448,6 +450,154 @@ static void memfd_cases(void)
     check("memfd-bad-flags", ERR(syscall(SYS_memfd_create, "x", 0x100), EINVAL), "not EINVAL");
 }
 
+/* prctl's process-tree options: PR_SET_PDEATHSIG (not inherited; the signal comes when
+ * the parent ends, from it, after the orphan has its new parent) and
+ * PR_SET_CHILD_SUBREAPER (not inherited; a descendant's orphans come to it, zombies too,
+ * and it reaps them). The process running them is the subreaper, so that the orphans'
+ * new parent is the same on the host and in capix. */
+static volatile sig_atomic_t pdeath_sig, pdeath_code, pdeath_pid, pdeath_ppid;
+
+static void on_pdeath(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    pdeath_sig = sig;
+    pdeath_code = si->si_code;
+    pdeath_pid = si->si_pid;
+    pdeath_ppid = getppid();
+}
+
+static int pdeathsig_is(int want)
+{
+    int v = -1;
+    return prctl(PR_GET_PDEATHSIG, &v) == 0 && v == want;
+}
+
+static int subreaper_is(int want)
+{
+    int v = -1;
+    return prctl(PR_GET_CHILD_SUBREAPER, &v) == 0 && v == want;
+}
+
+static int child_ok(pid_t pid)
+{
+    int st = -1;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* The process-tree cases run twice: in this process (in capix the sandbox's pid 1) and
+ * in a child (a subreaper that is not pid 1); the second's names end in "-child". */
+static const char *tree_suffix = "";
+
+static void tcheck(const char *name, int ok, const char *why)
+{
+    char n[80];
+    snprintf(n, sizeof n, "%s%s", name, tree_suffix);
+    check(n, ok, why);
+}
+
+static void prctl_tree_cases(void)
+{
+    tcheck("prctl-pdeathsig-default", pdeathsig_is(0), "not 0");
+    tcheck("prctl-pdeathsig-set",
+           prctl(PR_SET_PDEATHSIG, SIGUSR2) == 0 && pdeathsig_is(SIGUSR2) &&
+               prctl(PR_SET_PDEATHSIG, 0) == 0 && pdeathsig_is(0),
+           "not kept");
+    tcheck("prctl-pdeathsig-bad-signal", ERR(prctl(PR_SET_PDEATHSIG, 65), EINVAL), "not EINVAL");
+    tcheck("prctl-pdeathsig-get-bad-pointer", ERR(prctl(PR_GET_PDEATHSIG, NULL), EFAULT),
+           "not EFAULT");
+    prctl(PR_SET_PDEATHSIG, SIGUSR2);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(pdeathsig_is(0) ? 0 : 1);
+    tcheck("prctl-pdeathsig-not-inherited", child_ok(pid), "the child has it");
+    prctl(PR_SET_PDEATHSIG, 0);
+    tcheck("prctl-subreaper-default", subreaper_is(0), "not 0");
+    tcheck("prctl-subreaper-set",
+           prctl(PR_SET_CHILD_SUBREAPER, 7) == 0 && subreaper_is(1) &&
+               prctl(PR_SET_CHILD_SUBREAPER, 0) == 0 && subreaper_is(0) &&
+               prctl(PR_SET_CHILD_SUBREAPER, 1) == 0,
+           "not kept");
+    tcheck("prctl-subreaper-get-bad-pointer", ERR(prctl(PR_GET_CHILD_SUBREAPER, NULL), EFAULT),
+           "not EFAULT");
+    pid = fork();
+    if (pid == 0)
+        _exit(subreaper_is(0) ? 0 : 1);
+    tcheck("prctl-subreaper-not-inherited", child_ok(pid), "the child is one");
+
+    /* the middle process ends once its child (the grandchild) has asked for SIGUSR1 at
+     * its parent's death; the grandchild reports what it saw by its exit status */
+    int ready[2], go[2];
+    pipe(ready);
+    pipe(go);
+    pid_t self = getpid();
+    pid_t middle = fork();
+    if (middle == 0) {
+        pid_t g = fork();
+        if (g == 0) {
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_sigaction = on_pdeath;
+            sa.sa_flags = SA_SIGINFO;
+            sigaction(SIGUSR1, &sa, NULL);
+            pid_t parent = getppid();
+            prctl(PR_SET_PDEATHSIG, SIGUSR1);
+            close(go[1]);
+            write(ready[1], "gg", 2); /* one byte for the middle, one for this test */
+            char c;
+            read(go[0], &c, 1); /* the middle has ended: this read fails or returns */
+            for (int i = 0; i < 500 && !pdeath_sig; i++)
+                usleep(10000);
+            _exit((pdeath_sig == SIGUSR1 ? 0 : 1) | (pdeath_code == SI_USER ? 0 : 2) |
+                  (pdeath_pid == parent ? 0 : 4) | (pdeath_ppid == self ? 0 : 8) |
+                  (getppid() == self ? 0 : 16));
+        }
+        char c;
+        read(ready[0], &c, 1);
+        _exit(g > 0 ? 0 : 1);
+    }
+    close(ready[1]);
+    close(go[0]);
+    char c;
+    read(ready[0], &c, 1); /* the grandchild is ready (or the middle ended) */
+    int st = -1;
+    waitpid(middle, &st, 0);
+    close(go[1]);
+    pid_t grand = -1;
+    int gst = -1;
+    for (int i = 0; i < 500 && grand <= 0; i++) {
+        grand = waitpid(-1, &gst, WNOHANG);
+        if (grand == 0)
+            usleep(10000);
+    }
+    char why[64];
+    snprintf(why, sizeof why, "no orphan reaped, or it saw otherwise (status %#x)", gst);
+    tcheck("prctl-pdeathsig-and-subreaper",
+           WIFEXITED(st) && WEXITSTATUS(st) == 0 && grand > 0 && WIFEXITED(gst) &&
+               WEXITSTATUS(gst) == 0,
+           why);
+    close(ready[0]);
+
+    /* a zombie grandchild comes to the subreaper when its parent ends without reaping it */
+    middle = fork();
+    if (middle == 0) {
+        pid_t g = fork();
+        if (g == 0)
+            _exit(42);
+        siginfo_t si;
+        waitid(P_PID, g, &si, WEXITED | WNOWAIT); /* a zombie now, left unreaped */
+        _exit(g > 0 ? 0 : 1);
+    }
+    st = gst = -1;
+    waitpid(middle, &st, 0);
+    grand = waitpid(-1, &gst, 0);
+    tcheck("prctl-subreaper-gets-zombie",
+           WIFEXITED(st) && grand > 0 && WIFEXITED(gst) && WEXITSTATUS(gst) == 42,
+           "the zombie was not reparented");
+    tcheck("prctl-subreaper-no-more-children", ERR(waitpid(-1, &gst, WNOHANG), ECHILD),
+           "not ECHILD");
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
 /* The CPU-time interval timers. */
 static volatile sig_atomic_t vtalrm_count, prof_count, itimer_code;
 
@@ -565,5 +715,13 @@ int main(int argc, char **argv)
     map_until_full_cases();
     memfd_cases();
     itimer_cases(argv[0]);
+    prctl_tree_cases();
+    pid_t tree = fork();
+    if (tree == 0) {
+        tree_suffix = "-child";
+        prctl_tree_cases();
+        _exit(failed);
+    }
+    check("prctl-tree-child", child_ok(tree), "the child's cases failed");
     return failed;
 }
