@@ -488,6 +488,25 @@ long rt_msync(uint64_t addr, uint64_t len, uint64_t flags)
     return 0;
 }
 
+/* MADV_DONTNEED: private anonymous memory reads as zero afterwards, as on Linux. Only
+ * pages that have their frames are zeroed: the others read as zero already, and some
+ * may not be writable (glibc's thread stacks end in a PROT_NONE guard page, which it
+ * advises away with the stack; a page is PROT_READ here then), nor is a frame given to
+ * them for nothing. */
+static void dontneed(uint64_t addr, uint64_t pages)
+{
+    uint8_t vec[CX_RESIDENT_MAX];
+    for (uint64_t done = 0; done < pages;) {
+        uint64_t n = pages - done < CX_RESIDENT_MAX ? pages - done : CX_RESIDENT_MAX;
+        uint64_t va = addr + done * CX_PAGE_SIZE;
+        bool known = !cx_raw_pd_resident(rt->slot_pd, va, n, (uint64_t)vec, 0, 0).err;
+        for (uint64_t i = 0; i < n; i++)
+            if (!known || vec[i])
+                memset((void *)(va + i * CX_PAGE_SIZE), 0, CX_PAGE_SIZE);
+        done += n;
+    }
+}
+
 long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)
 {
     if (addr & (CX_PAGE_SIZE - 1) || len > CX_USER_TOP)
@@ -498,8 +517,7 @@ long rt_madvise(uint64_t addr, uint64_t len, uint64_t advice)
         return -EINVAL; /* Linux keeps locked pages */
     switch (advice) {
     case MADV_DONTNEED:
-        /* private anonymous memory reads as zero afterwards, as on Linux */
-        memset((void *)addr, 0, page_up(len));
+        dontneed(addr, page_up(len) / CX_PAGE_SIZE);
         return 0;
     case MADV_NORMAL:
     case MADV_RANDOM:

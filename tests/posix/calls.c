@@ -7,8 +7,8 @@
  * close_range, sendfile, fallocate, mincore, the memory locks, the CPU-time clocks of
  * pids and threads and clock_settime's errors, the CPU-time interval timers
  * (ITIMER_VIRTUAL, ITIMER_PROF), prctl's parent-death signal and child subreaper (the
- * orphans of a subreaper's descendants, running or zombies, come to it), each with its
- * error cases.
+ * orphans of a subreaper's descendants, running or zombies, come to it), membarrier
+ * (the commands a 6.1 Linux offers, registrations, exec), each with its error cases.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
@@ -598,6 +598,71 @@ static void prctl_tree_cases(void)
     prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+/* membarrier: the commands every Linux since 4.16 on x86_64 answers alike (QUERY's
+ * other bits depend on the kernel's version and rseq, so only these are compared).
+ * Linux's numbers (<linux/membarrier.h>, which musl's headers do not bring). */
+enum {
+    MEMBARRIER_CMD_QUERY = 0,
+    MEMBARRIER_CMD_GLOBAL = 1,
+    MEMBARRIER_CMD_GLOBAL_EXPEDITED = 2,
+    MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4,
+    MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8,
+    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
+    MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE = 32,
+    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 64,
+};
+#define MB_CORE_CMDS                                                                               \
+    (MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |                                     \
+     MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED |                 \
+     MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE |      \
+     MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE)
+
+static long mb(int cmd, unsigned flags)
+{
+    return syscall(SYS_membarrier, cmd, flags, 0);
+}
+
+static void membarrier_cases(const char *self)
+{
+    long q = mb(MEMBARRIER_CMD_QUERY, 0);
+    check("membarrier-query", q > 0 && (q & MB_CORE_CMDS) == MB_CORE_CMDS,
+          "the commands are not all offered");
+    check("membarrier-query-flags", ERR(mb(MEMBARRIER_CMD_QUERY, 1), EINVAL), "not EINVAL");
+    check("membarrier-global", mb(MEMBARRIER_CMD_GLOBAL, 0) == 0, "refused");
+    check("membarrier-global-flags", ERR(mb(MEMBARRIER_CMD_GLOBAL, 1), EINVAL), "not EINVAL");
+    check("membarrier-private-unregistered", ERR(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0), EPERM),
+          "not EPERM");
+    check("membarrier-sync-core-unregistered",
+          ERR(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0), EPERM), "not EPERM");
+    check("membarrier-private-registered",
+          mb(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0 &&
+              mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0 &&
+              ERR(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0), EPERM),
+          "not after its registration only");
+    check("membarrier-sync-core-registered",
+          mb(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0) == 0 &&
+              mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0) == 0,
+          "refused");
+    check("membarrier-global-expedited",
+          mb(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0) == 0 &&
+              mb(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0) == 0,
+          "refused");
+    check("membarrier-bad-command", ERR(mb(3, 0), EINVAL) && ERR(mb(-1, 0), EINVAL), "not EINVAL");
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0 ? 0 : 1);
+    check("membarrier-registration-inherited", child_ok(pid), "the fork child is not registered");
+    /* exec: a new address space has no registrations; its name is the new program's */
+    pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_NAME, "renamed");
+        execl(self, self, "exec-resets", (char *)NULL);
+        _exit(2);
+    }
+    check("membarrier-and-name-reset-by-exec", child_ok(pid),
+          "registered, or the old name, after exec");
+}
+
 /* The CPU-time interval timers. */
 static volatile sig_atomic_t vtalrm_count, prof_count, itimer_code;
 
@@ -703,6 +768,13 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "itimer-after-exec"))
         return itimer_is(ITIMER_VIRTUAL, 9, 10, 15, 0) ? 0 : 1;
+    if (argc > 1 && !strcmp(argv[1], "exec-resets")) {
+        char name[16] = {0};
+        return ERR(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0), EPERM) &&
+                       prctl(PR_GET_NAME, name) == 0 && !strcmp(name, "calls")
+                   ? 0
+                   : 1;
+    }
     sched_cases();
     priority_cases();
     prctl_cases();
@@ -723,5 +795,6 @@ int main(int argc, char **argv)
         _exit(failed);
     }
     check("prctl-tree-child", child_ok(tree), "the child's cases failed");
+    membarrier_cases(argv[0]);
     return failed;
 }
