@@ -209,6 +209,7 @@ long do_pgrp(struct proc *pr, uint64_t op, long pid, long pgid);
 long do_prctl(struct proc *pr, uint64_t op, uint64_t arg);
 void reparent_children(struct proc *pr);
 void notify_parent(struct proc *pr);
+uint64_t child_notif(const struct proc *pr);
 
 /* tty.c */
 extern struct tty ttys[MAX_TTYS];

@@ -263,12 +263,14 @@ long start_first(int argc, char **argv, int trace)
 /* fork: a copy of parent's address space (the runtime restarts the child's thread from
  * the registers it saved, libc/process.c); returns the child's pid or -errno. With
  * clone_parent (CLONE_PARENT) the child's parent is parent's own parent, which then
- * waits for it and gets its SIGCHLD; its group, session and bounds are still parent's. */
+ * waits for it and gets its SIGCHLD; its group, session and bounds are still parent's.
+ * A vfork child without a domain forks its host's address space, in which it runs (and
+ * the objects its host holds): its runtime makes the child context the new process's
+ * (libc/vfork.c). */
 long do_fork(struct proc *parent, bool clone_parent)
 {
     long err;
-    if (parent->host)
-        return -11; /* a vfork child's fork: its runtime refuses it already */
+    struct proc *space = parent->host ? parent->host : parent;
     struct proc *gp = clone_parent ? find_proc(parent->ppid) : NULL;
     if (clone_parent && (!gp || gp->state != P_RUNNING))
         return -22; /* EINVAL: as Linux for init's (the first process's parent is us) */
@@ -294,8 +296,8 @@ long do_fork(struct proc *parent, bool clone_parent)
     }
     pr->nocldwait = parent->nocldwait;
     pr->no_ctty = parent->no_ctty;
-    if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(parent->pd, pr->pd, 0, 0, 0, 0).err) ||
-        (err = shared_fork(parent, pr)) || (err = give_info(pr, 1)) || (err = start_thread(pr))) {
+    if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(space->pd, pr->pd, 0, 0, 0, 0).err) ||
+        (err = shared_fork(space, pr)) || (err = give_info(pr, 1)) || (err = start_thread(pr))) {
         release(pr);
         pr->state = P_FREE;
         if (!refusing) {

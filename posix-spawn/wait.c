@@ -16,6 +16,13 @@ void set_ppid(struct proc *pr, int ppid)
     cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
 }
 
+/* The notification pr's wait4 blocks on when its children change: its own, or for a
+ * vfork child without a domain its host's (its runtime waits there); 0 for none. */
+uint64_t child_notif(const struct proc *pr)
+{
+    return pr->notif ? pr->notif : pr->host ? pr->host->notif : 0;
+}
+
 /* pr has ended: its parent learns it (the child-event notification and SIGCHLD with
  * CLD_EXITED, CLD_DUMPED or CLD_KILLED), or pr goes at once when the parent said its
  * children leave no zombies. */
@@ -26,8 +33,9 @@ void notify_parent(struct proc *pr)
         return;
     if (parent->nocldwait)
         pr->state = P_FREE; /* no zombie: the parent said so */
-    if (parent->notif) {
-        cx_notif_signal(parent->notif, 1);
+    uint64_t notif = child_notif(parent);
+    if (notif) {
+        cx_notif_signal(notif, 1);
         int ws = pr->wait_status;
         int code = (ws & 0x7f) == 0 ? 1 : (ws & 0x80) ? 3 : 2;
         int st = code == 1 ? (ws >> 8) & 0xff : ws & 0x7f;
