@@ -202,7 +202,7 @@ static long prctl(uint64_t op, uint64_t a2)
 }
 
 /*
- * membarrier (docs/runtime.md, "Scheduling"): on one CPU no other thread runs while the
+ * membarrier (docs/runtime.md, "membarrier"): on one CPU no other thread runs while the
  * caller does, and a thread that runs next does so after the kernel's switch, so every
  * barrier is there already, the core-serializing one too (the processor orders its own
  * code modifications; there is no other one to serialize). Registrations are kept

@@ -294,21 +294,29 @@ static uint64_t cpu_left(int which)
     return ci->expiry > c ? ci->expiry - c : CPU_CHECK_NS;
 }
 
+/* The value of interval timer `which` into *ov. */
+static void itimer_get(int which, struct l_itimerval *ov)
+{
+    bool cpu = which != ITIMER_REAL;
+    tv_out(&ov->value_sec, &ov->value_usec, cpu ? cpu_left(which) : left(&timers[ITIMER_SLOT]));
+    tv_out(&ov->interval_sec, &ov->interval_usec,
+           cpu ? cpu_itimers[which].interval : timers[ITIMER_SLOT].interval);
+}
+
+/* setitimer: a new value checked first (nothing changes, *ov neither, when it is bad);
+ * NULL is a zero one that disarms, as Linux still takes it. */
 long rt_setitimer(int which, const struct l_itimerval *nv, struct l_itimerval *ov)
 {
+    static const struct l_itimerval zero;
     if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
         return -EINVAL;
-    if (ov) {
-        bool cpu = which != ITIMER_REAL;
-        tv_out(&ov->value_sec, &ov->value_usec, cpu ? cpu_left(which) : left(&timers[ITIMER_SLOT]));
-        tv_out(&ov->interval_sec, &ov->interval_usec,
-               cpu ? cpu_itimers[which].interval : timers[ITIMER_SLOT].interval);
-    }
     if (!nv)
-        return 0;
+        nv = &zero;
     if (nv->value_usec < 0 || nv->value_usec >= 1000000 || nv->interval_usec < 0 ||
         nv->interval_usec >= 1000000 || nv->value_sec < 0 || nv->interval_sec < 0)
         return -EINVAL;
+    if (ov)
+        itimer_get(which, ov);
     uint64_t value = tv_ns(nv->value_sec, nv->value_usec);
     uint64_t interval = tv_ns(nv->interval_sec, nv->interval_usec);
     if (which != ITIMER_REAL) {
@@ -334,7 +342,8 @@ long rt_getitimer(int which, struct l_itimerval *ov)
         return -EINVAL;
     if (!rt_user_range((uint64_t)ov, sizeof(*ov)))
         return -EFAULT;
-    return rt_setitimer(which, NULL, ov);
+    itimer_get(which, ov);
+    return 0;
 }
 
 long rt_alarm(unsigned seconds)

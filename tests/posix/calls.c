@@ -759,7 +759,16 @@ static void itimer_cases(const char *self)
     struct itimerval bad = {{0, 0}, {0, 1000000}};
     check("itimer-bad-which",
           ERR(setitimer(3, &it, NULL), EINVAL) && ERR(getitimer(3, &old), EINVAL), "not EINVAL");
-    check("itimer-bad-usec", ERR(setitimer(ITIMER_VIRTUAL, &bad, NULL), EINVAL), "not EINVAL");
+    old.it_value.tv_sec = 77;
+    check("itimer-bad-usec",
+          setitimer(ITIMER_PROF, &ten, NULL) == 0 &&
+              ERR(setitimer(ITIMER_PROF, &bad, &old), EINVAL) && old.it_value.tv_sec == 77 &&
+              itimer_is(ITIMER_PROF, 9, 10, 15, 0),
+          "not EINVAL, or something changed");
+    check("itimer-set-null-disarms",
+          syscall(SYS_setitimer, ITIMER_PROF, NULL, &old) == 0 && old.it_value.tv_sec >= 9 &&
+              itimer_is(ITIMER_PROF, 0, 0, 0, 0),
+          "still armed");
     signal(SIGVTALRM, SIG_DFL);
     signal(SIGPROF, SIG_DFL);
 }
