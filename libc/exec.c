@@ -268,6 +268,7 @@ static void teardown(void)
     vfs_close_on_exec(rt_vfs);
     rt_signals_exec();
     rt_timers_exec();
+    rt_sched_exec();
 }
 
 /* A `#!` script: runs INTERPRETER [ARG] PATH ARGV[1..] instead (Linux's rules: the rest

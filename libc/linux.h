@@ -46,6 +46,8 @@
 #define FUTEX_WAKE 1
 #define FUTEX_REQUEUE 3
 #define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
 #define FUTEX_PRIVATE 128
 #define FUTEX_CLOCK_REALTIME 256
 
@@ -111,6 +113,7 @@ enum linux_nr {
     NR_sched_setaffinity = 203,
     NR_fallocate = 285,
     NR_getcpu = 309,
+    NR_membarrier = 324,
     NR_close_range = 436,
     NR_memfd_create = 319,
     NR_nanosleep = 35,

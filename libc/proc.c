@@ -35,8 +35,6 @@ long rt_fork(uint64_t flags, uint64_t newsp)
         }
         return rt_vfork(flags, newsp); /* vfork.c: no copy, the parent waits */
     }
-    if (rt_in_vfork())
-        return -EAGAIN; /* fork from a vfork child: not supported */
     if (cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &fork_regs))
         return -EAGAIN;
     fork_thread = rt_thread_index();

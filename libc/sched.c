@@ -7,9 +7,13 @@
  * getpriority and setpriority (the nice value, kept for the process and inherited
  * across fork and exec; a positive one puts the process's threads one kernel
  * priority below the sandbox's, so that it yields to the others), and prctl's
- * PR_SET_NAME/PR_GET_NAME and PR_SET_DUMPABLE/PR_GET_DUMPABLE. Only the calling process
- * and its threads (one policy and nice value for all) are known here: another pid is
- * ESRCH.
+ * PR_SET_NAME/PR_GET_NAME and PR_SET_DUMPABLE/PR_GET_DUMPABLE, and its process-tree
+ * options PR_SET_PDEATHSIG/PR_GET_PDEATHSIG and PR_SET_CHILD_SUBREAPER/
+ * PR_GET_CHILD_SUBREAPER, which the launcher holds and acts on (RT_LABEL_PRCTL); and
+ * membarrier, whose barriers one CPU gives for nothing (Linux returns at once too when
+ * it has one CPU online). Only the calling process and its threads (one policy and nice
+ * value for all) are known here: another pid is ESRCH. execve takes back PR_SET_NAME's
+ * name and the membarrier registrations (rt_sched_exec).
  */
 #include <string.h>
 #include "runtime.h"
@@ -26,8 +30,29 @@
 #define PR_SET_DUMPABLE 4
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
+
+/* membarrier's commands (Linux's numbers, bits of MEMBARRIER_CMD_QUERY's answer) */
+#define MB_QUERY 0
+#define MB_GLOBAL 1
+#define MB_GLOBAL_EXPEDITED 2
+#define MB_REGISTER_GLOBAL_EXPEDITED 4
+#define MB_PRIVATE_EXPEDITED 8
+#define MB_REGISTER_PRIVATE_EXPEDITED 16
+#define MB_PRIVATE_EXPEDITED_SYNC_CORE 32
+#define MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE 64
+#define MB_PRIVATE_EXPEDITED_RSEQ 128
+#define MB_FLAG_CPU 1
+/* what a 6.1 Linux on x86_64 without rseq offers (uname says 6.1; no
+ * MEMBARRIER_CMD_GET_REGISTRATIONS, which came with 6.3) */
+#define MB_SUPPORTED                                                                               \
+    (MB_GLOBAL | MB_GLOBAL_EXPEDITED | MB_REGISTER_GLOBAL_EXPEDITED | MB_PRIVATE_EXPEDITED |       \
+     MB_REGISTER_PRIVATE_EXPEDITED | MB_PRIVATE_EXPEDITED_SYNC_CORE |                              \
+     MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE)
 
 static int policy = SCHED_OTHER; /* with SCHED_RESET_ON_FORK when it was asked */
+static int mb_registered;        /* MB_REGISTER_* commands this address space has made */
 static int nice_value;           /* -20..19 */
 static int dumpable = 1;
 static char comm[16]; /* PR_SET_NAME's, or "" for the program's name */
@@ -115,6 +140,22 @@ static void name_of(char out[16])
     memcpy(out, p, n < 15 ? n : 15);
 }
 
+/* A process-tree option, asked of the launcher (RT_PRCTL_*); a GET's value goes to the
+ * int at out (0 for a SET). */
+static long tree_option(uint64_t op, uint64_t arg, uint64_t out)
+{
+    bool get = op == RT_PRCTL_GET_PDEATHSIG || op == RT_PRCTL_GET_SUBREAPER;
+    if (get && !rt_user_range(out, 4))
+        return -EFAULT;
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PRCTL, 2, 0), op, arg, 0, 0);
+    if (r.err)
+        return -EAGAIN;
+    if ((long)r.rdx < 0 || !get)
+        return (long)r.rdx;
+    *(int32_t *)out = (int32_t)r.rdx;
+    return 0;
+}
+
 static long prctl(uint64_t op, uint64_t a2)
 {
     static uint8_t said[64];
@@ -134,6 +175,16 @@ static long prctl(uint64_t op, uint64_t a2)
         memcpy((void *)a2, n, 16);
         return 0;
     }
+    case PR_SET_PDEATHSIG:
+        if (a2 > 64)
+            return -EINVAL; /* no such signal */
+        return tree_option(RT_PRCTL_SET_PDEATHSIG, a2, 0);
+    case PR_GET_PDEATHSIG:
+        return tree_option(RT_PRCTL_GET_PDEATHSIG, 0, a2);
+    case PR_SET_CHILD_SUBREAPER:
+        return tree_option(RT_PRCTL_SET_SUBREAPER, a2 != 0, 0);
+    case PR_GET_CHILD_SUBREAPER:
+        return tree_option(RT_PRCTL_GET_SUBREAPER, 0, a2);
     case PR_GET_DUMPABLE:
         return dumpable;
     case PR_SET_DUMPABLE:
@@ -148,6 +199,44 @@ static long prctl(uint64_t op, uint64_t a2)
         }
         return -EINVAL;
     }
+}
+
+/*
+ * membarrier (docs/runtime.md, "membarrier"): on one CPU no other thread runs while the
+ * caller does, and a thread that runs next does so after the kernel's switch, so every
+ * barrier is there already, the core-serializing one too (the processor orders its own
+ * code modifications; there is no other one to serialize). Registrations are kept
+ * (a fork child has the copy of them; exec drops them) only so that the expedited
+ * commands give EPERM without one, as on Linux. The rseq commands are EINVAL, as on a
+ * Linux built without rseq (rseq itself is ENOSYS).
+ */
+static long membarrier(int64_t cmd, uint64_t flags)
+{
+    if (cmd == MB_PRIVATE_EXPEDITED_RSEQ ? flags & ~(uint64_t)MB_FLAG_CPU : flags)
+        return -EINVAL;
+    switch (cmd) {
+    case MB_QUERY:
+        return MB_SUPPORTED;
+    case MB_GLOBAL:
+    case MB_GLOBAL_EXPEDITED:
+        return 0;
+    case MB_PRIVATE_EXPEDITED:
+    case MB_PRIVATE_EXPEDITED_SYNC_CORE:
+        return mb_registered & (cmd << 1) ? 0 : -EPERM; /* its REGISTER_ command's bit */
+    case MB_REGISTER_GLOBAL_EXPEDITED:
+    case MB_REGISTER_PRIVATE_EXPEDITED:
+    case MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
+        mb_registered |= (int)cmd;
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+void rt_sched_exec(void)
+{
+    mb_registered = 0;
+    memset(comm, 0, sizeof(comm)); /* the new program's file name, as Linux's comm */
 }
 
 long rt_sched_syscall(const struct rt_call *c)
@@ -207,6 +296,8 @@ long rt_sched_syscall(const struct rt_call *c)
         return set_priority(a[0], a[1], (int64_t)(int32_t)a[2]);
     case NR_prctl:
         return prctl(a[0], a[1]);
+    case NR_membarrier:
+        return membarrier((int32_t)a[0], (uint32_t)a[1]);
     default:
         return RT_NOT_MINE;
     }

@@ -35,6 +35,7 @@ struct thread_rec {
 
 struct waiter {
     uint64_t addr;
+    uint32_t bitset; /* FUTEX_WAIT_BITSET's (FUTEX_WAIT: all bits) */
     unsigned thread;
     struct waiter *next;
 };
@@ -274,12 +275,13 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
     return (long)tid;
 }
 
-static long futex_wake(uint64_t addr, long n)
+/* Wakes up to n waiters on addr whose bitset shares a bit with bits (FUTEX_WAKE: all). */
+static long futex_wake(uint64_t addr, long n, uint32_t bits)
 {
     long woken = 0;
     for (struct waiter **pp = &waiting; *pp && woken < n;) {
         struct waiter *w = *pp;
-        if (w->addr != addr) {
+        if (w->addr != addr || !(w->bitset & bits)) {
             pp = &w->next;
             continue;
         }
@@ -406,7 +408,7 @@ _Noreturn void rt_thread_exit(void)
     robust_release(t);
     if (t->clear_tid) {
         *(volatile int *)t->clear_tid = 0;
-        futex_wake(t->clear_tid, 1);
+        futex_wake(t->clear_tid, 1, ~0u);
     }
     unsigned live = 0;
     for (unsigned k = 0; k < RT_MAX_THREADS; k++)
@@ -436,7 +438,8 @@ _Noreturn void rt_thread_exit(void)
         cx_yield();
 }
 
-static long futex_wait(uint64_t addr, uint32_t val, const struct linux_timespec *rel)
+static long futex_wait(uint64_t addr, uint32_t val, const struct linux_timespec *rel,
+                       uint32_t bitset)
 {
     struct thread_rec *t = self();
     unsigned i = rt_self();
@@ -455,6 +458,7 @@ static long futex_wait(uint64_t addr, uint32_t val, const struct linux_timespec 
     }
     struct waiter *w = &waiter_pool[i];
     w->addr = addr;
+    w->bitset = bitset;
     w->thread = i;
     w->next = waiting;
     waiting = w;
@@ -542,24 +546,64 @@ static long kernel_futex(uint64_t addr, int cmd, uint32_t val, uint64_t arg4, ui
     }
 }
 
+/* FUTEX_WAIT_BITSET's absolute timeout (CLOCK_REALTIME with FUTEX_CLOCK_REALTIME, else
+ * CLOCK_MONOTONIC) as the time left in *rel (0 when it has passed). */
+static long abs_to_rel(const struct linux_timespec *abs, bool realtime, struct linux_timespec *rel)
+{
+    if (!rt_user_range((uint64_t)abs, sizeof(*abs)))
+        return -EFAULT;
+    if (abs->tv_sec < 0 || abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000)
+        return -EINVAL;
+    uint64_t t = (uint64_t)abs->tv_sec * 1000000000u + (uint64_t)abs->tv_nsec;
+    uint64_t now = realtime ? rt_realtime_ns() : cx_clock_ns();
+    uint64_t left = t > now ? t - now : 0;
+    rel->tv_sec = (int64_t)(left / 1000000000u);
+    rel->tv_nsec = (int64_t)(left % 1000000000u);
+    return 0;
+}
+
+/*
+ * futex: FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, and FUTEX_WAIT_BITSET
+ * and FUTEX_WAKE_BITSET (glibc's waits: an absolute timeout, and a bitset a wake must
+ * share; a process-shared word's wake with a partial bitset wakes every waiter, which
+ * futex users allow). The PI operations are ENOSYS.
+ */
 long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3)
 {
     if (addr & 3)
         return -EINVAL;
     int cmd = op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
+    struct linux_timespec rel;
+    uint32_t bits = ~0u; /* FUTEX_WAIT and FUTEX_WAKE: every bit */
+    if (cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) {
+        if (!val3)
+            return -EINVAL; /* a bitset without bits */
+        if (cmd == FUTEX_WAIT_BITSET && arg4) {
+            long err =
+                abs_to_rel((const struct linux_timespec *)arg4, op & FUTEX_CLOCK_REALTIME, &rel);
+            if (err)
+                return err;
+            arg4 = (uint64_t)&rel;
+        }
+        if (cmd == FUTEX_WAKE_BITSET && val3 != ~0u && !(op & FUTEX_PRIVATE) &&
+            rt_addr_shared(addr))
+            val = 0x7fffffff; /* the kernel's queue knows no bitsets: every waiter */
+        cmd = cmd == FUTEX_WAIT_BITSET ? FUTEX_WAIT : FUTEX_WAKE;
+        bits = val3;
+    }
     if (!(op & FUTEX_PRIVATE) && rt_addr_shared(addr))
         return kernel_futex(addr, cmd, val, arg4, val3);
     switch (cmd) {
     case FUTEX_WAIT:
-        return futex_wait(addr, val, (const struct linux_timespec *)arg4);
+        return futex_wait(addr, val, (const struct linux_timespec *)arg4, bits);
     case FUTEX_WAKE:
-        return futex_wake(addr, (long)val);
+        return futex_wake(addr, (long)val, bits);
     case FUTEX_CMP_REQUEUE:
         if (*(volatile uint32_t *)addr != val3)
             return -EAGAIN;
         /* fall through */
     case FUTEX_REQUEUE: {
-        long woken = futex_wake(addr, (long)val), moved = 0;
+        long woken = futex_wake(addr, (long)val, ~0u), moved = 0;
         for (struct waiter *w = waiting; w && moved < (long)arg4; w = w->next)
             if (w->addr == addr) {
                 w->addr = addr2;

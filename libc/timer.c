@@ -1,7 +1,8 @@
 /*
- * Timers: alarm, setitimer and getitimer (ITIMER_REAL), and POSIX timers (timer_create
- * with SIGEV_SIGNAL, SIGEV_THREAD_ID or SIGEV_NONE on CLOCK_REALTIME, CLOCK_MONOTONIC or
- * CLOCK_BOOTTIME; timer_settime, timer_gettime, timer_getoverrun, timer_delete).
+ * Timers: alarm, setitimer and getitimer (ITIMER_REAL, and the CPU-time timers
+ * ITIMER_VIRTUAL and ITIMER_PROF), and POSIX timers (timer_create with SIGEV_SIGNAL,
+ * SIGEV_THREAD_ID or SIGEV_NONE on CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME;
+ * timer_settime, timer_gettime, timer_getoverrun, timer_delete).
  *
  * A runtime thread of its own (made at the first armed timer, in the last thread area)
  * sleeps on a notification until the next expiry, then raises the timer's signal: a
@@ -13,14 +14,30 @@
  * rt_timer_taken) the overruns since it was raised become its si_overrun and what
  * timer_getoverrun says, at most INT_MAX (DELAYTIMER_MAX), as on Linux.
  *
+ * The CPU-time timers count the process's CPU time as CLOCK_PROCESS_CPUTIME_ID does
+ * (rt_cpu_times: user time for ITIMER_VIRTUAL, user and system time for ITIMER_PROF).
+ * The same thread watches them: on one CPU the process's CPU time grows at most as fast
+ * as the clock, so it sleeps for the CPU time left (at least CPU_CHECK_NS) and looks
+ * again; it fires within that, or within a scheduling slice when the process's threads
+ * keep the CPU (docs/signals.md, "Timers"). Its own time is not the process's: it is
+ * no thread of thread.c's table.
+ *
  * Timers are not inherited by a fork child; execve deletes POSIX timers and keeps the
- * alarm (ITIMER_REAL), as POSIX says.
+ * interval timers (setitimer's three), as POSIX says.
  */
 #include <string.h>
 #include "runtime.h"
 
 #define MAX_TIMERS 32
 #define ITIMER_SLOT 0 /* timers[0] is setitimer's ITIMER_REAL (and alarm) */
+#define ITIMER_REAL 0
+#define ITIMER_VIRTUAL 1
+#define ITIMER_PROF 2
+#define SIGALRM 14
+#define SIGVTALRM 26
+#define SIGPROF 27
+#define SI_KERNEL 0x80
+#define CPU_CHECK_NS 1000000ul /* the CPU-time timers' granularity: the kernel's tick */
 #define SIGEV_SIGNAL 0
 #define SIGEV_NONE 1
 #define SIGEV_THREAD 2
@@ -46,6 +63,14 @@ static void add_overrun(struct timer *t, uint64_t n)
 }
 
 static struct timer timers[MAX_TIMERS];
+
+/* ITIMER_VIRTUAL and ITIMER_PROF (index 1 and 2): times on the process's CPU clock. */
+struct cpu_itimer {
+    bool armed;
+    uint64_t expiry;   /* CPU ns (user only for ITIMER_VIRTUAL) */
+    uint64_t interval; /* ns, 0: one shot */
+};
+static struct cpu_itimer cpu_itimers[3];
 static uint64_t timer_notif, timer_thread;
 static bool area_mapped; /* stays mapped (a fork child has a copy of it) */
 static struct rt_sigpage *const sigpage = (struct rt_sigpage *)RT_SIGPAGE_ADDR;
@@ -53,6 +78,22 @@ static struct rt_sigpage *const sigpage = (struct rt_sigpage *)RT_SIGPAGE_ADDR;
 static uint64_t now(void)
 {
     return cx_clock_ns();
+}
+
+/* Raises process-directed signal sig (in the signal page, as kill does) with its
+ * siginfo; false when it is pending already (the lock is held). */
+static bool raise_process(int sig, int code, int id, int32_t value)
+{
+    uint64_t bit = 1ul << (sig - 1);
+    if (__atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE) & bit)
+        return false;
+    sigpage->info[sig - 1].code = code;
+    sigpage->info[sig - 1].pid = id;
+    sigpage->info[sig - 1].uid = 0; /* si_overrun: set when it is taken */
+    sigpage->info[sig - 1].status = value;
+    __atomic_or_fetch(&sigpage->pending, bit, __ATOMIC_RELEASE);
+    cx_thread_redirect(rt->slot_thread);
+    return true;
 }
 
 /* Raises the signal of timer i (the lock is held). */
@@ -80,18 +121,48 @@ static void fire(int i, struct timer *t)
         }
         return; /* the thread is gone */
     }
-    if (__atomic_load_n(&sigpage->pending, __ATOMIC_ACQUIRE) & bit) {
-        add_overrun(t, 1);
-        return;
-    }
     /* SI_KERNEL for the alarm; SI_TIMER with si_timerid, si_overrun, si_value */
-    sigpage->info[t->sig - 1].code = i == ITIMER_SLOT ? 0x80 : -2;
-    sigpage->info[t->sig - 1].pid = i == ITIMER_SLOT ? 0 : i - 1;
-    sigpage->info[t->sig - 1].uid = 0; /* si_overrun: set when it is taken */
-    sigpage->info[t->sig - 1].status = (int32_t)t->value;
-    t->overrun = 0;
-    __atomic_or_fetch(&sigpage->pending, bit, __ATOMIC_RELEASE);
-    cx_thread_redirect(rt->slot_thread);
+    if (raise_process(t->sig, i == ITIMER_SLOT ? SI_KERNEL : -2, i == ITIMER_SLOT ? 0 : i - 1,
+                      (int32_t)t->value))
+        t->overrun = 0;
+    else
+        add_overrun(t, 1);
+}
+
+/* The process's CPU time as timer `which` counts it. */
+static uint64_t cpu_now(int which)
+{
+    struct rt_cpu c = rt_cpu_times(true);
+    return which == ITIMER_VIRTUAL ? c.ns - c.sys_ns : c.ns;
+}
+
+/* Fires the CPU-time timers whose time has come (SIGVTALRM, SIGPROF as SI_KERNEL, as
+ * Linux raises them; an expiry while the signal is pending is lost, as there); returns
+ * the clock time (ns after now) when to look again, ~0 for never. Lock held. */
+static uint64_t check_cpu_itimers(void)
+{
+    uint64_t next = ~0ul;
+    for (int w = ITIMER_VIRTUAL; w <= ITIMER_PROF; w++) {
+        struct cpu_itimer *ci = &cpu_itimers[w];
+        if (!ci->armed)
+            continue;
+        uint64_t c = cpu_now(w);
+        if (c >= ci->expiry) {
+            raise_process(w == ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF, SI_KERNEL, 0, 0);
+            if (ci->interval)
+                ci->expiry += ((c - ci->expiry) / ci->interval + 1) * ci->interval;
+            else
+                ci->armed = false;
+        }
+        if (!ci->armed)
+            continue;
+        uint64_t wait = ci->expiry - c; /* the CPU time left: at least as much clock time */
+        if (wait < CPU_CHECK_NS)
+            wait = CPU_CHECK_NS;
+        if (wait < next)
+            next = wait;
+    }
+    return next;
 }
 
 static _Noreturn void timer_main(void)
@@ -116,6 +187,9 @@ static _Noreturn void timer_main(void)
             if (tm->armed && tm->expiry < next)
                 next = tm->expiry;
         }
+        uint64_t cpu_wait = check_cpu_itimers();
+        if (cpu_wait != ~0ul && t + cpu_wait < next)
+            next = t + cpu_wait;
         rt_unlock();
         uint64_t bits;
         cx_notif_wait(timer_notif, next == ~0ul ? CX_TIMEOUT_NONE : next > t ? next - t : 1, &bits);
@@ -197,39 +271,79 @@ struct l_itimerval {
     int64_t interval_sec, interval_usec, value_sec, value_usec;
 };
 
+/* Converts between struct itimerval's halves and ns. */
+static void tv_out(int64_t *sec, int64_t *usec, uint64_t ns)
+{
+    *sec = (int64_t)(ns / 1000000000u);
+    *usec = (int64_t)(ns % 1000000000u / 1000u);
+}
+
+static uint64_t tv_ns(int64_t sec, int64_t usec)
+{
+    return (uint64_t)sec * 1000000000u + (uint64_t)usec * 1000u;
+}
+
+/* The time left on CPU-time timer `which`: 0 when disarmed, a tick when its time has
+ * come but the timer thread has not looked yet (Linux says TICK_NSEC then). */
+static uint64_t cpu_left(int which)
+{
+    struct cpu_itimer *ci = &cpu_itimers[which];
+    if (!ci->armed)
+        return 0;
+    uint64_t c = cpu_now(which);
+    return ci->expiry > c ? ci->expiry - c : CPU_CHECK_NS;
+}
+
+/* The value of interval timer `which` into *ov. */
+static void itimer_get(int which, struct l_itimerval *ov)
+{
+    bool cpu = which != ITIMER_REAL;
+    tv_out(&ov->value_sec, &ov->value_usec, cpu ? cpu_left(which) : left(&timers[ITIMER_SLOT]));
+    tv_out(&ov->interval_sec, &ov->interval_usec,
+           cpu ? cpu_itimers[which].interval : timers[ITIMER_SLOT].interval);
+}
+
+/* setitimer: a new value checked first (nothing changes, *ov neither, when it is bad);
+ * NULL is a zero one that disarms, as Linux still takes it. */
 long rt_setitimer(int which, const struct l_itimerval *nv, struct l_itimerval *ov)
 {
-    if (which != 0) /* ITIMER_VIRTUAL and ITIMER_PROF need CPU-time accounting */
-        return which == 1 || which == 2 ? -ENOSYS : -EINVAL;
-    struct timer *t = &timers[ITIMER_SLOT];
-    if (ov) {
-        uint64_t l = left(t);
-        ov->value_sec = (int64_t)(l / 1000000000u);
-        ov->value_usec = (int64_t)(l % 1000000000u / 1000u);
-        ov->interval_sec = (int64_t)(t->interval / 1000000000u);
-        ov->interval_usec = (int64_t)(t->interval % 1000000000u / 1000u);
-    }
+    static const struct l_itimerval zero;
+    if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
+        return -EINVAL;
     if (!nv)
-        return 0;
+        nv = &zero;
     if (nv->value_usec < 0 || nv->value_usec >= 1000000 || nv->interval_usec < 0 ||
         nv->interval_usec >= 1000000 || nv->value_sec < 0 || nv->interval_sec < 0)
         return -EINVAL;
+    if (ov)
+        itimer_get(which, ov);
+    uint64_t value = tv_ns(nv->value_sec, nv->value_usec);
+    uint64_t interval = tv_ns(nv->interval_sec, nv->interval_usec);
+    if (which != ITIMER_REAL) {
+        struct cpu_itimer *ci = &cpu_itimers[which];
+        ci->interval = interval;
+        ci->armed = value != 0;
+        if (!ci->armed)
+            return 0;
+        ci->expiry = cpu_now(which) + value;
+        return kick();
+    }
+    struct timer *t = &timers[ITIMER_SLOT];
     t->used = true;
     t->clock = 1;
     t->notify = SIGEV_SIGNAL;
-    t->sig = 14; /* SIGALRM */
-    return arm(t, (uint64_t)nv->value_sec * 1000000000u + (uint64_t)nv->value_usec * 1000u,
-               (uint64_t)nv->interval_sec * 1000000000u + (uint64_t)nv->interval_usec * 1000u,
-               false);
+    t->sig = SIGALRM;
+    return arm(t, value, interval, false);
 }
 
 long rt_getitimer(int which, struct l_itimerval *ov)
 {
-    if (which != 0)
-        return which == 1 || which == 2 ? -ENOSYS : -EINVAL;
+    if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
+        return -EINVAL;
     if (!rt_user_range((uint64_t)ov, sizeof(*ov)))
         return -EFAULT;
-    return rt_setitimer(0, NULL, ov);
+    itimer_get(which, ov);
+    return 0;
 }
 
 long rt_alarm(unsigned seconds)
@@ -358,6 +472,7 @@ long rt_timer_delete(long id)
 void rt_timers_after_fork(void)
 {
     memset(timers, 0, sizeof(timers));
+    memset(cpu_itimers, 0, sizeof(cpu_itimers));
     if (timer_thread) /* the slots are empty in the child: free for new objects */
         rt_slot_free(timer_thread);
     if (timer_notif)
@@ -365,7 +480,7 @@ void rt_timers_after_fork(void)
     timer_thread = timer_notif = 0;
 }
 
-/* execve: POSIX timers go; the alarm stays. */
+/* execve: POSIX timers go; the interval timers stay (the CPU clock goes on). */
 void rt_timers_exec(void)
 {
     for (int i = 1; i < MAX_TIMERS; i++)

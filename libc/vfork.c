@@ -28,6 +28,10 @@
  *   (exec.c). Only when it is ready does the parent close the child context here (its
  *   references are the new process's own now) and resume.
  *
+ * - fork in the child: the launcher copies the host's whole address space for the new
+ *   process (the child's pid its parent); there, rt_vfork_after_fork makes the child
+ *   context the process's as above.
+ *
  * Signals: while a thread runs a child, process-directed signals of the parent stay
  * pending for the parent (signal.c ignores the signal page then) and are delivered
  * when it resumes; the child's own signals (raised by its calls and faults) follow the
@@ -106,7 +110,7 @@ uint64_t rt_ep(void)
 long rt_vfork(uint64_t flags, uint64_t newsp)
 {
     if (rt_in_vfork())
-        return -EAGAIN; /* a vfork child's own vfork or fork: not supported */
+        return -EAGAIN; /* a vfork child's own vfork: not supported (its fork is) */
     struct rt_proc *c = rt_alloc(sizeof(*c));
     uint64_t slot = rt_slot_alloc();
     if (!c || !slot) {
@@ -241,9 +245,22 @@ static void drop_other_contexts(struct rt_proc *keep)
     }
 }
 
+/* In a fork child: other threads' vfork children go; a fork made by a vfork child (the
+ * host's address space copied, this context live in it) makes that child's context the
+ * process's, as rt_vfork_adopt does for its exec: the copy of the parent's goes. */
 void rt_vfork_after_fork(void)
 {
     drop_other_contexts(cur);
+    if (cur == &main_proc)
+        return;
+    struct rt_proc *c = cur;
+    vfs_fd_table_fini(&main_proc.fds);
+    if (main_proc.cwd)
+        vfs_node_put(main_proc.cwd);
+    main_proc.cwd = NULL;
+    cur = &main_proc;
+    rt_slot_free(c->ep); /* (the vfork parent's capability: not in this domain) */
+    rt_free(c, sizeof(*c));
 }
 
 /* In the child's new domain (rt->forked 2), after the fork child's steps: the copy of

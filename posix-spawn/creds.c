@@ -163,9 +163,19 @@ static void exec_ids(struct rt_creds *c, uint64_t mode, uint64_t uid, uint64_t g
     c->gid.saved = c->gid.fs = c->gid.eff;
 }
 
+/* Whether a change from o to n clears the parent-death signal (Linux's commit_creds:
+ * another effective or fs id; and an exec whose effective ids are not the real ones,
+ * its secureexec). */
+static bool pdeathsig_cleared(const struct rt_creds *o, const struct rt_creds *n, bool exec)
+{
+    return o->uid.eff != n->uid.eff || o->gid.eff != n->gid.eff || o->uid.fs != n->uid.fs ||
+           o->gid.fs != n->gid.fs ||
+           (exec && (n->uid.eff != n->uid.real || n->gid.eff != n->gid.real));
+}
+
 unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
 {
-    struct rt_creds *c = &pr->cred;
+    struct rt_creds *c = &pr->cred, before = pr->cred;
     bool priv = privileged(c);
     uint64_t op = words ? m->w[0] : ~0ul;
     /* ids are 32-bit (the runtime cuts them as Linux's uid_t does): a wider word is no id */
@@ -210,6 +220,8 @@ unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
             r = -22;
         }
     }
+    if (pdeathsig_cleared(&before, c, op == RT_CRED_EXEC && !r))
+        pr->pdeathsig = 0;
     struct cx_ipcbuf *b = cx_ipcbuf();
     memset(b->words + 1, 0, (RT_CRED_WORDS - 1) * 8);
     memcpy(b->words + 1, c, sizeof(*c));

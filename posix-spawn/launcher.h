@@ -51,6 +51,8 @@ struct proc {
     bool no_ctty;                          /* left its session's terminal (TIOCNOTTY) */
     bool narrowed;                         /* a program rule bounds it (programs.h) */
     bool exit_reported; /* its runtime ended it (descriptors closed, record locks gone) */
+    bool subreaper;     /* PR_SET_CHILD_SUBREAPER: orphans below it come to it (wait.c) */
+    int pdeathsig;      /* PR_SET_PDEATHSIG: sent to it when its parent ends (0: none) */
     bool no_archive;    /* narrowed without the boot archive */
     uint64_t labels;    /* narrowed: the session labels it may hold */
     uint64_t mems[8];
@@ -204,6 +206,10 @@ bool group_stopped(int pgrp);
 bool orphaned(int pgrp, int sid);
 long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2], uint32_t *uid);
 long do_pgrp(struct proc *pr, uint64_t op, long pid, long pgid);
+long do_prctl(struct proc *pr, uint64_t op, uint64_t arg);
+void reparent_children(struct proc *pr);
+void notify_parent(struct proc *pr);
+uint64_t child_notif(const struct proc *pr);
 
 /* tty.c */
 extern struct tty ttys[MAX_TTYS];

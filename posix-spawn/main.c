@@ -232,6 +232,11 @@ int main(int argc, char **argv)
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;
+        } else if (label == RT_LABEL_PRCTL) {
+            m.w[0] = (uint64_t)do_prctl(pr, m.w[0], CX_TAG_WORDS(m.tag) >= 2 ? m.w[1] : 0);
+            m.tag = CX_TAG(0, 1, 0);
+            err = cx_reply_recv(ep, &m);
+            continue;
         } else if (label == RT_LABEL_NOCLDWAIT) {
             pr->nocldwait = m.w[0] != 0;
             m.tag = CX_TAG(0, 0, 0);

@@ -2,7 +2,7 @@
  * Process life: the table entry and domain of a process (its thread, quota, endpoints,
  * signal and rt_info pages), the first process, fork (an eager copy, pd_copy_as), vfork
  * children without a domain until they exec, runtime faults, and exit (a zombie for its
- * parent, its children to pid 1).
+ * parent, its children to their reaper).
  */
 #include "launcher.h"
 #include <vfs/linux.h>
@@ -267,12 +267,14 @@ long start_first(int argc, char **argv, int trace)
 /* fork: a copy of parent's address space (the runtime restarts the child's thread from
  * the registers it saved, libc/process.c); returns the child's pid or -errno. With
  * clone_parent (CLONE_PARENT) the child's parent is parent's own parent, which then
- * waits for it and gets its SIGCHLD; its group, session and bounds are still parent's. */
+ * waits for it and gets its SIGCHLD; its group, session and bounds are still parent's.
+ * A vfork child without a domain forks its host's address space, in which it runs (and
+ * the objects its host holds): its runtime makes the child context the new process's
+ * (libc/vfork.c). */
 long do_fork(struct proc *parent, bool clone_parent)
 {
     long err;
-    if (parent->host)
-        return -11; /* a vfork child's fork: its runtime refuses it already */
+    struct proc *space = parent->host ? parent->host : parent;
     struct proc *gp = clone_parent ? find_proc(parent->ppid) : NULL;
     if (clone_parent && (!gp || gp->state != P_RUNNING))
         return -22; /* EINVAL: as Linux for init's (the first process's parent is us) */
@@ -298,8 +300,8 @@ long do_fork(struct proc *parent, bool clone_parent)
     }
     pr->nocldwait = parent->nocldwait;
     pr->no_ctty = parent->no_ctty;
-    if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(parent->pd, pr->pd, 0, 0, 0, 0).err) ||
-        (err = shared_fork(parent, pr)) || (err = give_info(pr, 1)) || (err = start_thread(pr))) {
+    if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(space->pd, pr->pd, 0, 0, 0, 0).err) ||
+        (err = shared_fork(space, pr)) || (err = give_info(pr, 1)) || (err = start_thread(pr))) {
         release(pr);
         pr->state = P_FREE;
         if (!refusing) {
@@ -412,7 +414,8 @@ void report_runtime_fault(int pid, uint64_t addr, uint64_t rip)
 }
 
 /* pr has ended with a Linux wait status: it becomes a zombie for its parent to reap
- * (or goes at once when the launcher is its parent), its children go to pid 1. */
+ * (or goes at once when the launcher is its parent), its children go to their reaper
+ * (the nearest subreaper above, else pid 1: wait.c). */
 void proc_exit(struct proc *pr, int wait_status)
 {
     if (!pr->cpu_ns && pr->thread) { /* killed: its main thread's time at least */
@@ -440,30 +443,11 @@ void proc_exit(struct proc *pr, int wait_status)
     pr->host = NULL;
     pr->state = P_ZOMBIE;
     pr->wait_status = wait_status;
-    for (int i = 0; i < MAX_PROCS; i++) {
-        struct proc *c = &procs[i];
-        if (c->state == P_FREE || c->ppid != pr->pid)
-            continue;
-        if (c->state == P_ZOMBIE)
-            c->state = P_FREE; /* nobody will wait for it now */
-        else
-            set_ppid(c, 1);
-    }
+    reparent_children(pr);
     for (int k = 0; k < n; k++)
         if (orphaned(groups[k], sids[k]) && group_stopped(groups[k])) {
             signal_group(groups[k], SIGHUP);
             signal_group(groups[k], SIGCONT);
         }
-    struct proc *parent = find_proc(pr->ppid);
-    if (parent && parent->state == P_RUNNING && parent->nocldwait)
-        pr->state = P_FREE; /* no zombie: the parent said so */
-    if (parent && parent->state == P_RUNNING && parent->notif) {
-        cx_notif_signal(parent->notif, 1);
-        int code = LINUX_WTERMSIG(wait_status) == 0  ? LINUX_CLD_EXITED
-                   : (wait_status & LINUX_WCOREFLAG) ? LINUX_CLD_DUMPED
-                                                     : LINUX_CLD_KILLED;
-        int st =
-            code == LINUX_CLD_EXITED ? LINUX_WEXITSTATUS(wait_status) : LINUX_WTERMSIG(wait_status);
-        send_signal(parent, SIGCHLD, code, pr->pid, st);
-    }
+    notify_parent(pr);
 }

@@ -1,6 +1,8 @@
 /*
- * Re-parenting, wait4 and its zombies, process groups and sessions (setpgid, setsid,
- * getpgid, getsid), and which groups are orphaned or stopped.
+ * Re-parenting (to the nearest subreaper, else pid 1, with the parent-death signals),
+ * the parent's SIGCHLD, wait4 and its zombies, process groups and sessions (setpgid,
+ * setsid, getpgid, getsid), which groups are orphaned or stopped, and prctl's
+ * process-tree options (PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER and their GETs).
  */
 #include "launcher.h"
 #include <vfs/linux.h>
@@ -13,6 +15,112 @@ void set_ppid(struct proc *pr, int ppid)
         return;
     ((struct rt_info *)SCRATCH)->ppid = (uint64_t)ppid;
     cx_unmap(CX_SLOT_SELF_PD, SCRATCH, 1);
+}
+
+/* The notification pr's wait4 blocks on when its children change: its own, or for a
+ * vfork child without a domain its host's (its runtime waits there); 0 for none. */
+uint64_t child_notif(const struct proc *pr)
+{
+    return pr->notif ? pr->notif : pr->host ? pr->host->notif : 0;
+}
+
+/* pr has ended: its parent learns it (the child-event notification and SIGCHLD with
+ * CLD_EXITED, CLD_DUMPED or CLD_KILLED), or pr goes at once when the parent said its
+ * children leave no zombies. */
+void notify_parent(struct proc *pr)
+{
+    struct proc *parent = find_proc(pr->ppid);
+    if (!parent || parent->state != P_RUNNING)
+        return;
+    if (parent->nocldwait)
+        pr->state = P_FREE; /* no zombie: the parent said so */
+    uint64_t notif = child_notif(parent);
+    if (notif) {
+        cx_notif_signal(notif, 1);
+        int ws = pr->wait_status;
+        int code = LINUX_WTERMSIG(ws) == 0  ? LINUX_CLD_EXITED
+                   : (ws & LINUX_WCOREFLAG) ? LINUX_CLD_DUMPED
+                                            : LINUX_CLD_KILLED;
+        int st = code == LINUX_CLD_EXITED ? LINUX_WEXITSTATUS(ws) : LINUX_WTERMSIG(ws);
+        send_signal(parent, SIGCHLD, code, pr->pid, st);
+    }
+}
+
+/* Who takes pr's children when pr ends: its nearest running ancestor that made itself a
+ * subreaper (PR_SET_CHILD_SUBREAPER), else pid 1, as Linux's find_new_reaper chooses
+ * within one pid namespace. NULL when pid 1 is gone too. */
+static struct proc *reaper_of(const struct proc *pr)
+{
+    const struct proc *p = pr;
+    for (int n = 0; n < MAX_PROCS; n++) { /* an ancestor chain is no longer than the table */
+        struct proc *a = find_proc(p->ppid);
+        if (!a || a->pid == 1)
+            break;
+        if (a->state == P_RUNNING && a->subreaper)
+            return a;
+        p = a;
+    }
+    struct proc *init = find_proc(1);
+    return init && init->state == P_RUNNING ? init : NULL;
+}
+
+/* pr is ending: its children go to their reaper (reaper_of), and those that asked for a
+ * parent-death signal get it afterwards, from pr (SI_USER with pr's pid, as Linux sends
+ * it after the re-parenting). A zombie child goes to a subreaper (pid 1 too, when it
+ * has made itself one), which learns of it as of its own child's end. Otherwise pid 1
+ * does not get others' zombies: they go at once (the first program of a sandbox is
+ * seldom written to reap what it did not start; Linux's init is). */
+void reparent_children(struct proc *pr)
+{
+    struct proc *reaper = reaper_of(pr);
+    bool sub = reaper && reaper->subreaper;
+    int pids[MAX_PROCS], sigs[MAX_PROCS], n = 0;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *c = &procs[i];
+        if (c->state == P_FREE || c->ppid != pr->pid || c == pr)
+            continue;
+        if (c->state == P_ZOMBIE) {
+            if (!sub) {
+                c->state = P_FREE; /* nobody will wait for it now */
+                continue;
+            }
+            c->ppid = reaper->pid; /* (its rt_info page is gone) */
+            notify_parent(c);
+            continue;
+        }
+        set_ppid(c, reaper ? reaper->pid : 1);
+        if (c->pdeathsig)
+            pids[n] = c->pid, sigs[n++] = c->pdeathsig;
+    }
+    for (int k = 0; k < n; k++) {
+        struct proc *c = find_proc(pids[k]); /* (a SIGKILL ends it: the table changes) */
+        if (c && c->state == P_RUNNING)
+            send_signal(c, sigs[k], 0, pr->pid, 0);
+    }
+}
+
+/* prctl's process-tree options (RT_LABEL_PRCTL): pr's parent-death signal and whether
+ * it is a subreaper. Neither is inherited by a fork child (new_proc starts without);
+ * execve keeps both, but a change of the effective or fs ids, or an exec that gives
+ * the process other privileges, clears the signal (creds.c). */
+long do_prctl(struct proc *pr, uint64_t op, uint64_t arg)
+{
+    switch (op) {
+    case RT_PRCTL_SET_PDEATHSIG:
+        if (arg > 64)
+            return -22; /* EINVAL: no such signal */
+        pr->pdeathsig = (int)arg;
+        return 0;
+    case RT_PRCTL_GET_PDEATHSIG:
+        return pr->pdeathsig;
+    case RT_PRCTL_SET_SUBREAPER:
+        pr->subreaper = arg != 0;
+        return 0;
+    case RT_PRCTL_GET_SUBREAPER:
+        return pr->subreaper;
+    default:
+        return -22;
+    }
 }
 
 /* Whether a member of group pgrp is stopped. */

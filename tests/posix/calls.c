@@ -5,16 +5,21 @@
  * (sched_{get,set}scheduler and _param, priority ranges, affinity, getcpu),
  * getpriority/setpriority (inherited by a child), prctl's name and dumpable flag,
  * close_range, sendfile, fallocate, mincore, the memory locks, the CPU-time clocks of
- * pids and threads and clock_settime's errors, each with its error cases.
+ * pids and threads and clock_settime's errors, the CPU-time interval timers
+ * (ITIMER_VIRTUAL, ITIMER_PROF), prctl's parent-death signal and child subreaper (the
+ * orphans of a subreaper's descendants, running or zombies, come to it), membarrier
+ * (the commands a 6.1 Linux offers, registrations, exec), each with its error cases.
  * One line per case: "PASS name" or "FAIL name: why".
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -445,8 +450,340 @@ static void memfd_cases(void)
     check("memfd-bad-flags", ERR(syscall(SYS_memfd_create, "x", 0x100), EINVAL), "not EINVAL");
 }
 
-int main(void)
+/* prctl's process-tree options: PR_SET_PDEATHSIG (not inherited; the signal comes when
+ * the parent ends, from it, after the orphan has its new parent) and
+ * PR_SET_CHILD_SUBREAPER (not inherited; a descendant's orphans come to it, zombies too,
+ * and it reaps them). The process running them is the subreaper, so that the orphans'
+ * new parent is the same on the host and in capix. */
+static volatile sig_atomic_t pdeath_sig, pdeath_code, pdeath_pid, pdeath_ppid;
+
+static void on_pdeath(int sig, siginfo_t *si, void *uc)
 {
+    (void)uc;
+    pdeath_sig = sig;
+    pdeath_code = si->si_code;
+    pdeath_pid = si->si_pid;
+    pdeath_ppid = getppid();
+}
+
+static int pdeathsig_is(int want)
+{
+    int v = -1;
+    return prctl(PR_GET_PDEATHSIG, &v) == 0 && v == want;
+}
+
+static int subreaper_is(int want)
+{
+    int v = -1;
+    return prctl(PR_GET_CHILD_SUBREAPER, &v) == 0 && v == want;
+}
+
+static int child_ok(pid_t pid)
+{
+    int st = -1;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* The process-tree cases run twice: in this process (in capix the sandbox's pid 1) and
+ * in a child (a subreaper that is not pid 1); the second's names end in "-child". */
+static const char *tree_suffix = "";
+
+static void tcheck(const char *name, int ok, const char *why)
+{
+    char n[80];
+    snprintf(n, sizeof n, "%s%s", name, tree_suffix);
+    check(n, ok, why);
+}
+
+static void prctl_tree_cases(void)
+{
+    tcheck("prctl-pdeathsig-default", pdeathsig_is(0), "not 0");
+    tcheck("prctl-pdeathsig-set",
+           prctl(PR_SET_PDEATHSIG, SIGUSR2) == 0 && pdeathsig_is(SIGUSR2) &&
+               prctl(PR_SET_PDEATHSIG, 0) == 0 && pdeathsig_is(0),
+           "not kept");
+    tcheck("prctl-pdeathsig-bad-signal", ERR(prctl(PR_SET_PDEATHSIG, 65), EINVAL), "not EINVAL");
+    tcheck("prctl-pdeathsig-get-bad-pointer", ERR(prctl(PR_GET_PDEATHSIG, NULL), EFAULT),
+           "not EFAULT");
+    prctl(PR_SET_PDEATHSIG, SIGUSR2);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(pdeathsig_is(0) ? 0 : 1);
+    tcheck("prctl-pdeathsig-not-inherited", child_ok(pid), "the child has it");
+    prctl(PR_SET_PDEATHSIG, 0);
+    tcheck("prctl-subreaper-default", subreaper_is(0), "not 0");
+    tcheck("prctl-subreaper-set",
+           prctl(PR_SET_CHILD_SUBREAPER, 7) == 0 && subreaper_is(1) &&
+               prctl(PR_SET_CHILD_SUBREAPER, 0) == 0 && subreaper_is(0) &&
+               prctl(PR_SET_CHILD_SUBREAPER, 1) == 0,
+           "not kept");
+    tcheck("prctl-subreaper-get-bad-pointer", ERR(prctl(PR_GET_CHILD_SUBREAPER, NULL), EFAULT),
+           "not EFAULT");
+    pid = fork();
+    if (pid == 0)
+        _exit(subreaper_is(0) ? 0 : 1);
+    tcheck("prctl-subreaper-not-inherited", child_ok(pid), "the child is one");
+
+    /* the middle process ends once its child (the grandchild) has asked for SIGUSR1 at
+     * its parent's death; the grandchild reports what it saw by its exit status */
+    int ready[2], go[2];
+    pipe(ready);
+    pipe(go);
+    pid_t self = getpid();
+    pid_t middle = fork();
+    if (middle == 0) {
+        pid_t g = fork();
+        if (g == 0) {
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_sigaction = on_pdeath;
+            sa.sa_flags = SA_SIGINFO;
+            sigaction(SIGUSR1, &sa, NULL);
+            pid_t parent = getppid();
+            prctl(PR_SET_PDEATHSIG, SIGUSR1);
+            close(go[1]);
+            write(ready[1], "gg", 2); /* one byte for the middle, one for this test */
+            char c;
+            read(go[0], &c, 1); /* the middle has ended: this read fails or returns */
+            for (int i = 0; i < 500 && !pdeath_sig; i++)
+                usleep(10000);
+            _exit((pdeath_sig == SIGUSR1 ? 0 : 1) | (pdeath_code == SI_USER ? 0 : 2) |
+                  (pdeath_pid == parent ? 0 : 4) | (pdeath_ppid == self ? 0 : 8) |
+                  (getppid() == self ? 0 : 16));
+        }
+        char c;
+        read(ready[0], &c, 1);
+        _exit(g > 0 ? 0 : 1);
+    }
+    close(ready[1]);
+    close(go[0]);
+    char c;
+    read(ready[0], &c, 1); /* the grandchild is ready (or the middle ended) */
+    int st = -1;
+    waitpid(middle, &st, 0);
+    close(go[1]);
+    pid_t grand = -1;
+    int gst = -1;
+    for (int i = 0; i < 500 && grand <= 0; i++) {
+        grand = waitpid(-1, &gst, WNOHANG);
+        if (grand == 0)
+            usleep(10000);
+    }
+    char why[64];
+    snprintf(why, sizeof why, "no orphan reaped, or it saw otherwise (status %#x)", gst);
+    tcheck("prctl-pdeathsig-and-subreaper",
+           WIFEXITED(st) && WEXITSTATUS(st) == 0 && grand > 0 && WIFEXITED(gst) &&
+               WEXITSTATUS(gst) == 0,
+           why);
+    close(ready[0]);
+
+    /* a zombie grandchild comes to the subreaper when its parent ends without reaping it */
+    middle = fork();
+    if (middle == 0) {
+        pid_t g = fork();
+        if (g == 0)
+            _exit(42);
+        siginfo_t si;
+        waitid(P_PID, g, &si, WEXITED | WNOWAIT); /* a zombie now, left unreaped */
+        _exit(g > 0 ? 0 : 1);
+    }
+    st = gst = -1;
+    waitpid(middle, &st, 0);
+    grand = waitpid(-1, &gst, 0);
+    tcheck("prctl-subreaper-gets-zombie",
+           WIFEXITED(st) && grand > 0 && WIFEXITED(gst) && WEXITSTATUS(gst) == 42,
+           "the zombie was not reparented");
+    tcheck("prctl-subreaper-no-more-children", ERR(waitpid(-1, &gst, WNOHANG), ECHILD),
+           "not ECHILD");
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+/* membarrier: the commands every Linux since 4.16 on x86_64 answers alike (QUERY's
+ * other bits depend on the kernel's version and rseq, so only these are compared).
+ * Linux's numbers (<linux/membarrier.h>, which musl's headers do not bring). */
+enum {
+    MEMBARRIER_CMD_QUERY = 0,
+    MEMBARRIER_CMD_GLOBAL = 1,
+    MEMBARRIER_CMD_GLOBAL_EXPEDITED = 2,
+    MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4,
+    MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8,
+    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
+    MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE = 32,
+    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 64,
+};
+#define MB_CORE_CMDS                                                                               \
+    (MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |                                     \
+     MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED |                 \
+     MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE |      \
+     MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE)
+
+static long mb(int cmd, unsigned flags)
+{
+    return syscall(SYS_membarrier, cmd, flags, 0);
+}
+
+static void membarrier_cases(const char *self)
+{
+    long q = mb(MEMBARRIER_CMD_QUERY, 0);
+    check("membarrier-query", q > 0 && (q & MB_CORE_CMDS) == MB_CORE_CMDS,
+          "the commands are not all offered");
+    check("membarrier-query-flags", ERR(mb(MEMBARRIER_CMD_QUERY, 1), EINVAL), "not EINVAL");
+    check("membarrier-global", mb(MEMBARRIER_CMD_GLOBAL, 0) == 0, "refused");
+    check("membarrier-global-flags", ERR(mb(MEMBARRIER_CMD_GLOBAL, 1), EINVAL), "not EINVAL");
+    check("membarrier-private-unregistered", ERR(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0), EPERM),
+          "not EPERM");
+    check("membarrier-sync-core-unregistered",
+          ERR(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0), EPERM), "not EPERM");
+    check("membarrier-private-registered",
+          mb(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0 &&
+              mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0 &&
+              ERR(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0), EPERM),
+          "not after its registration only");
+    check("membarrier-sync-core-registered",
+          mb(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0) == 0 &&
+              mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0) == 0,
+          "refused");
+    check("membarrier-global-expedited",
+          mb(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0) == 0 &&
+              mb(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0) == 0,
+          "refused");
+    check("membarrier-bad-command", ERR(mb(3, 0), EINVAL) && ERR(mb(-1, 0), EINVAL), "not EINVAL");
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0 ? 0 : 1);
+    check("membarrier-registration-inherited", child_ok(pid), "the fork child is not registered");
+    /* exec: a new address space has no registrations; its name is the new program's */
+    pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_NAME, "renamed");
+        execl(self, self, "exec-resets", (char *)NULL);
+        _exit(2);
+    }
+    check("membarrier-and-name-reset-by-exec", child_ok(pid),
+          "registered, or the old name, after exec");
+}
+
+/* The CPU-time interval timers. */
+static volatile sig_atomic_t vtalrm_count, prof_count, itimer_code;
+
+static void itimer_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    itimer_code = si->si_code;
+    if (sig == SIGVTALRM)
+        vtalrm_count++;
+    else
+        prof_count++;
+}
+
+static double mono_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Runs in user mode until *count reaches n or 10 s have passed; whether it did. */
+static int spin_until(volatile sig_atomic_t *count, int n)
+{
+    double end = mono_now() + 10;
+    while (*count < n && mono_now() < end)
+        for (volatile int i = 0; i < 100000; i++)
+            ;
+    return *count >= n;
+}
+
+static int itimer_is(int which, long sec_lo, long sec_hi, long isec, long iusec)
+{
+    struct itimerval it;
+    return getitimer(which, &it) == 0 && it.it_value.tv_sec >= sec_lo &&
+           it.it_value.tv_sec <= sec_hi && it.it_interval.tv_sec == isec &&
+           it.it_interval.tv_usec == iusec;
+}
+
+static void itimer_cases(const char *self)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = itimer_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGVTALRM, &sa, NULL);
+    sigaction(SIGPROF, &sa, NULL);
+    struct itimerval it = {{0, 0}, {0, 50000}}, old, zero = {{0, 0}, {0, 0}};
+    check("itimer-virtual-fires",
+          setitimer(ITIMER_VIRTUAL, &it, NULL) == 0 && spin_until(&vtalrm_count, 1) &&
+              itimer_code == SI_KERNEL && itimer_is(ITIMER_VIRTUAL, 0, 0, 0, 0),
+          "no SIGVTALRM as SI_KERNEL, or still armed");
+    it.it_interval.tv_usec = 20000;
+    check("itimer-prof-interval",
+          setitimer(ITIMER_PROF, &it, NULL) == 0 && spin_until(&prof_count, 3) &&
+              itimer_code == SI_KERNEL && setitimer(ITIMER_PROF, &zero, &old) == 0 &&
+              old.it_interval.tv_sec == 0 && old.it_interval.tv_usec == 20000,
+          "no three SIGPROFs, or the old value differs");
+    /* asleep, the process uses no CPU time: the CPU-time timer does not fire */
+    vtalrm_count = 0;
+    it.it_interval.tv_usec = 0;
+    it.it_value.tv_usec = 20000;
+    struct timespec nap = {0, 200000000};
+    check("itimer-virtual-not-while-asleep",
+          setitimer(ITIMER_VIRTUAL, &it, NULL) == 0 && nanosleep(&nap, NULL) == 0 &&
+              vtalrm_count == 0 && spin_until(&vtalrm_count, 1),
+          "fired during the sleep, or not after");
+    struct itimerval ten = {{15, 0}, {10, 0}};
+    check("itimer-get-and-old-value",
+          setitimer(ITIMER_VIRTUAL, &ten, NULL) == 0 && setitimer(ITIMER_PROF, &ten, NULL) == 0 &&
+              itimer_is(ITIMER_VIRTUAL, 9, 10, 15, 0) && itimer_is(ITIMER_PROF, 9, 10, 15, 0) &&
+              setitimer(ITIMER_VIRTUAL, &zero, &old) == 0 && old.it_value.tv_sec >= 9 &&
+              old.it_interval.tv_sec == 15 && itimer_is(ITIMER_VIRTUAL, 0, 0, 0, 0),
+          "values differ");
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(itimer_is(ITIMER_PROF, 0, 0, 0, 0) ? 0 : 1);
+    int st = -1;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    check("itimer-not-inherited", pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "the child's ITIMER_PROF is armed");
+    pid = fork();
+    if (pid == 0) {
+        setitimer(ITIMER_VIRTUAL, &ten, NULL);
+        execl(self, self, "itimer-after-exec", (char *)NULL);
+        _exit(2);
+    }
+    st = -1;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    check("itimer-kept-across-exec", pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "the new program's ITIMER_VIRTUAL is not armed");
+    setitimer(ITIMER_PROF, &zero, NULL);
+    struct itimerval bad = {{0, 0}, {0, 1000000}};
+    check("itimer-bad-which",
+          ERR(setitimer(3, &it, NULL), EINVAL) && ERR(getitimer(3, &old), EINVAL), "not EINVAL");
+    old.it_value.tv_sec = 77;
+    check("itimer-bad-usec",
+          setitimer(ITIMER_PROF, &ten, NULL) == 0 &&
+              ERR(setitimer(ITIMER_PROF, &bad, &old), EINVAL) && old.it_value.tv_sec == 77 &&
+              itimer_is(ITIMER_PROF, 9, 10, 15, 0),
+          "not EINVAL, or something changed");
+    check("itimer-set-null-disarms",
+          syscall(SYS_setitimer, ITIMER_PROF, NULL, &old) == 0 && old.it_value.tv_sec >= 9 &&
+              itimer_is(ITIMER_PROF, 0, 0, 0, 0),
+          "still armed");
+    signal(SIGVTALRM, SIG_DFL);
+    signal(SIGPROF, SIG_DFL);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "itimer-after-exec"))
+        return itimer_is(ITIMER_VIRTUAL, 9, 10, 15, 0) ? 0 : 1;
+    if (argc > 1 && !strcmp(argv[1], "exec-resets")) {
+        char name[16] = {0};
+        return ERR(mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0), EPERM) &&
+                       prctl(PR_GET_NAME, name) == 0 && !strcmp(name, "calls")
+                   ? 0
+                   : 1;
+    }
     sched_cases();
     priority_cases();
     prctl_cases();
@@ -458,5 +795,15 @@ int main(void)
     msync_times_cases();
     map_until_full_cases();
     memfd_cases();
+    itimer_cases(argv[0]);
+    prctl_tree_cases();
+    pid_t tree = fork();
+    if (tree == 0) {
+        tree_suffix = "-child";
+        prctl_tree_cases();
+        _exit(failed);
+    }
+    check("prctl-tree-child", child_ok(tree), "the child's cases failed");
+    membarrier_cases(argv[0]);
     return failed;
 }

@@ -7,7 +7,9 @@
  * and in CI and as a capix sandbox does by default); each case that gives up privilege
  * runs in a child of its own, so the next starts as root again. The programs it execs
  * are copies of itself in /tmp (a directory every id may search), whose `show` mode
- * checks the ids it runs with.
+ * checks the ids it runs with. A change of the effective or fs ids, and an exec that
+ * makes the effective ids other than the real ones, clear the parent-death signal
+ * (PR_SET_PDEATHSIG); the copies' `pdeath` mode reports it after exec.
  */
 #include <fcntl.h>
 #include <grp.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -393,8 +396,54 @@ static void setid_exec(void)
     exec_show(setid_copy, "setid-exec", "1000,4242,4242,4242/1000,4343,4343,4343/0/1");
 }
 
+static int pdeathsig_is(int want)
+{
+    int v = -1;
+    return prctl(PR_GET_PDEATHSIG, &v) == 0 && v == want;
+}
+
+/* Execs path in `pdeath` mode with the parent-death signal set to SIGUSR1: whether the
+ * new program has it (want 1) or not (want 0). */
+static int pdeath_after_exec(const char *path, int want)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGUSR1);
+        char *argv[] = {(char *)path, "pdeath", want ? "10" : "0", NULL};
+        execve(path, argv, environ);
+        _exit(2);
+    }
+    int st = -1;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && st == 0;
+}
+
+/* Which credential changes clear the parent-death signal (Linux's commit_creds and
+ * secure exec), and which keep it. */
+static void pdeath_creds(void)
+{
+    check("pdeathsig-kept-same-ids",
+          prctl(PR_SET_PDEATHSIG, SIGUSR1) == 0 && setresuid(-1, -1, -1) == 0 && setuid(0) == 0 &&
+              pdeathsig_is(SIGUSR1),
+          "cleared");
+    check("pdeathsig-cleared-by-fsuid",
+          setfsuid(1234) == 0 && pdeathsig_is(0) && setfsuid(0) == 1234, "kept");
+    check("pdeathsig-cleared-by-egid",
+          prctl(PR_SET_PDEATHSIG, SIGUSR1) == 0 && setegid(5) == 0 && pdeathsig_is(0) &&
+              setegid(0) == 0,
+          "kept");
+    check("pdeathsig-cleared-by-euid",
+          prctl(PR_SET_PDEATHSIG, SIGUSR1) == 0 && seteuid(1000) == 0 && pdeathsig_is(0) &&
+              seteuid(0) == 0,
+          "kept");
+    check("pdeathsig-kept-by-plain-exec", pdeath_after_exec(plain_copy, 1), "cleared");
+    check("pdeathsig-cleared-by-setid-exec", pdeath_after_exec(setid_copy, 0), "kept");
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "pdeath"))
+        return pdeathsig_is(atoi(argv[2])) ? 0 : 1;
     if (argc == 4 && !strcmp(argv[1], "show")) {
         check_ids(argv[2], argv[3]);
         return failed;
@@ -459,6 +508,7 @@ int main(int argc, char **argv)
     in_child("threaded", threaded);
     in_child("access", access_ids);
     in_child("signal-uids", signal_uids);
+    in_child("pdeathsig-creds", pdeath_creds);
     root_kills_nobody();
     check_ids("parent-unchanged", "0,0,0,0/0,0,0,0/3/0");
     unlink(plain_copy);

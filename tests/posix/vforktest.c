@@ -1,9 +1,9 @@
 /*
  * vfork and posix_spawn (musl's clone(CLONE_VM|CLONE_VFORK)): the child runs in the
  * parent's memory until it execs or exits, but with its own pid, descriptor table,
- * working directory, umask, signal mask and dispositions. Same output on the Linux host
- * and in capix (tests/posix/vfork-test.sh). Usage: vforktest DIR; the program runs
- * itself as `vforktest --report FD...` to show what an exec'd child holds.
+ * working directory, umask, signal mask and dispositions; it may fork. Same output on the Linux
+ * host and in capix (tests/posix/vfork-test.sh). Usage: vforktest DIR; the program runs itself as
+ * `vforktest --report FD...` to show what an exec'd child holds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -218,6 +218,27 @@ int main(int argc, char **argv)
     waitpid(p, &st, 0);
     check("vfork_child_sigkill", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#lx%ld", st,
           0);
+
+    /* fork in a vfork child: the grandchild is a copy of the child (its parent, its
+     * descriptors), which waits for it; the parent's table is untouched */
+    p = vfork();
+    if (p == 0) {
+        pid_t me2 = getpid();
+        int nfd = open("/dev/null", O_RDONLY);
+        pid_t g = fork();
+        if (g == 0)
+            _exit(40 | (getppid() == me2 ? 0 : 1) | (nfd >= 0 && is_open(nfd) ? 0 : 2));
+        int gs = -1;
+        seen_pid = g;
+        seen_errno = g > 0 && waitpid(g, &gs, 0) == g && WIFEXITED(gs) ? WEXITSTATUS(gs) : -1;
+        seen_nfd = nfd;
+        _exit(g > 0 ? 0 : 1);
+    }
+    waitpid(p, &st, 0);
+    check("vfork_child_fork", seen_pid > 0 && seen_errno == 40 && WIFEXITED(st) && !WEXITSTATUS(st),
+          "grandchild status %ld, child status %#lx", (long)seen_errno, st);
+    check("vfork_child_fork_parent_table", seen_nfd > 2 && !is_open(seen_nfd), "fd %ld%ld",
+          (long)seen_nfd, 0);
 
     /* another thread of the parent keeps the parent's table while a child runs */
     watch_fd = open("/dev/null", O_RDONLY);

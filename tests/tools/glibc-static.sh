@@ -4,6 +4,11 @@
 # committed) runs the same shell script on the Linux host and in capix, and the outputs
 # must be the same; glibc's own calls (set_robust_list, rseq's ENOSYS fallback, its
 # startup) must leave nothing unimplemented but rseq, which glibc gives up cleanly.
+# glibc-clone.c, built here with the host's glibc (static), makes a thread, a
+# posix_spawn child and a fork child: glibc tries clone3 first and falls back to clone
+# on capix's ENOSYS (then its threads wait with FUTEX_WAIT_BITSET and advise their
+# stacks away, guard page and all); the output must be Linux's, and nothing
+# unimplemented but rseq and clone3.
 cd "$(dirname "$0")/../.." || exit 1
 dir=build/glibc-static
 mkdir -p "$dir/bin"
@@ -50,4 +55,23 @@ fi
 missing=$(tr -d '\r' <"$dir/capix.log" | grep -a 'unimplemented Linux call' | grep -v ' rseq ' || true)
 if [[ -z $missing ]]; then echo "PASS glibc-static no unimplemented call but rseq"
 else echo "FAIL glibc-static unimplemented calls: $missing"; rc=1; fi
+# threads, posix_spawn and fork of a glibc program: clone3's ENOSYS and glibc's fallback
+mkdir -p "$dir/clone"
+if ! clang -static -O2 -pthread -o "$dir/clone/glibc-clone" tests/tools/glibc-clone.c 2>"$dir/clone.build.log"; then
+  echo "FAIL glibc-static clone build: clang -static with glibc failed: $(head -n 1 "$dir/clone.build.log")"
+  exit 1
+fi
+"$dir/clone/glibc-clone" >"$dir/clone.host.out" 2>&1
+CAPIX_EXEC_LOG=$dir/clone.capix.log CAPIX_EXEC_TIMEOUT=120 \
+  tools/capix exec --with "$dir/clone" -- /mnt/host/glibc-clone </dev/null >"$dir/clone.capix.out" 2>&1
+if cmp -s "$dir/clone.host.out" "$dir/clone.capix.out" && [[ -s $dir/clone.host.out ]]; then
+  echo "PASS glibc-static threads, posix_spawn and fork same output as on Linux"
+else
+  echo "FAIL glibc-static threads, posix_spawn and fork: output differs:"
+  diff "$dir/clone.host.out" "$dir/clone.capix.out" | head -20; rc=1
+fi
+missing=$(tr -d '\r' <"$dir/clone.capix.log" | grep -a 'unimplemented Linux call' |
+  grep -v -e ' rseq ' -e ' clone3 ' || true)
+if [[ -z $missing ]]; then echo "PASS glibc-static threads: no unimplemented call but rseq and clone3"
+else echo "FAIL glibc-static threads: unimplemented calls: $missing"; rc=1; fi
 exit $rc

@@ -155,6 +155,14 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
                                /* terminal's id or -errno */
 #define RT_LABEL_TTY 0xed      /* w0 TERM_CTL_*, w1 the terminal's id, w2 arg; reply w0 */
 #define RT_LABEL_NARROW 0xf8   /* w0 a `program` rule's number (from 1): docs/sandboxes.md */
+/* prctl's process-tree options (docs/runtime.md, "Parent death and subreapers"): w0 an
+ * RT_PRCTL_* operation, w1 its argument (a signal 0..64; 0 or 1); reply w0 the value
+ * (the GET ones), 0 or -errno. */
+#define RT_LABEL_PRCTL 0xd5
+#define RT_PRCTL_SET_PDEATHSIG 0 /* the signal this process gets when its parent ends */
+#define RT_PRCTL_GET_PDEATHSIG 1
+#define RT_PRCTL_SET_SUBREAPER 2 /* orphans below it come to it, not to pid 1 */
+#define RT_PRCTL_GET_SUBREAPER 3
 /* vfork (docs/runtime.md, "vfork"): a child without a domain that runs in its parent's */
 #define RT_LABEL_VFORK 0xf0       /* w0 the parent's slot for the child's badged endpoint; */
                                   /* reply w0 the child's pid or -errno */
