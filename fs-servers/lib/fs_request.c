@@ -301,7 +301,16 @@ static int64_t op_read(struct fs_session *ss, struct fs_msg *m, struct fs_buf *b
             r = (int64_t)m->a[1];
         fs_mapped_copy(ss->s, mp, off, buf->data, NULL, (uint64_t)r, NULL);
     } else {
+        /* the read may move the access time (relatime): only then do the clients' cached
+         * attributes go stale (a gen step); reads that move nothing keep them, so a
+         * client need not ask for them again before its next read */
+        struct linux_stat before, after;
+        bool known = vfs_getattr(f->node, &before) == 0;
         r = f->node->fs->ops->read(f, buf->data, (size_t)m->a[1], off);
+        if (!known || vfs_getattr(f->node, &after) < 0 ||
+            after.st_atim.tv_sec != before.st_atim.tv_sec ||
+            after.st_atim.tv_nsec != before.st_atim.tv_nsec)
+            ss->s->attrs_moved = true;
     }
     if (r > (int64_t)m->a[1])
         r = (int64_t)m->a[1];
@@ -507,8 +516,9 @@ static bool changes_nothing(uint64_t op)
 }
 
 /* The requests after which a client may keep the names and attributes it has (no
- * fs_buf.gen step): those that change no name and no attribute. A READ may move the
- * access time (relatime), an OPEN with O_TRUNC the size; the rest change something. */
+ * fs_buf.gen step): those that change no name and no attribute. A READ that moves the
+ * access time (relatime) says so (attrs_moved), an OPEN with O_TRUNC changes the size;
+ * the rest change something. */
 static bool keeps_attrs(const struct fs_msg *m)
 {
     switch (m->op) {
@@ -520,6 +530,7 @@ static bool keeps_attrs(const struct fs_msg *m)
     case FS_ACQUIRE:
     case FS_RELEASE:
     case FS_DUP:
+    case FS_READ:
     case FS_CLOSE:
     case FS_SEEK:
     case FS_FLAGS:

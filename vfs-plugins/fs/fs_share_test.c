@@ -204,6 +204,36 @@ static void kept_names_coherent(void)
     CHECK_INT(vfs_fstatat(b, AT_FDCWD, "/tmp/g", &st, 0), -ENOENT);
 }
 
+/* A read that moves the access time (relatime: not after the last change) makes every
+ * client's kept attributes stale, so the other session's stat shows the new atime; a
+ * read that moves nothing keeps them (no request before the next stat or read). */
+static void read_atime_coherent(void)
+{
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
+    struct loop *l = &loops[0];
+    struct linux_stat sa, sb, s0;
+    char c[4];
+    unsigned before;
+    int fd;
+    CHECK(a && b);
+    CHECK_INT(tl_write(b, "/tmp/f", "abc"), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &s0, 0), 0);
+    tl_clock_ns += 1000000000; /* a second later: the read's atime differs */
+    fd = vfs_openat(b, AT_FDCWD, "/tmp/f", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_read(b, fd, c, sizeof c), 3); /* atime was not after mtime: it moves */
+    CHECK_INT(vfs_fstatat(b, AT_FDCWD, "/tmp/f", &sb, 0), 0);
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &sa, 0), 0);
+    CHECK(sa.st_atim.tv_sec != s0.st_atim.tv_sec || sa.st_atim.tv_nsec != s0.st_atim.tv_nsec);
+    CHECK(sa.st_atim.tv_sec == sb.st_atim.tv_sec && sa.st_atim.tv_nsec == sb.st_atim.tv_nsec);
+    before = l->calls[FS_LOOKUP] + l->calls[FS_GETATTR];
+    CHECK_INT(vfs_pread(b, fd, c, sizeof c, 0), 3); /* now after mtime: nothing moves */
+    CHECK_INT(vfs_fstatat(a, AT_FDCWD, "/tmp/f", &sa, 0), 0);
+    CHECK_INT(l->calls[FS_LOOKUP] + l->calls[FS_GETATTR], before);
+    CHECK(sa.st_atim.tv_sec == sb.st_atim.tv_sec && sa.st_atim.tv_nsec == sb.st_atim.tv_nsec);
+    CHECK_INT(vfs_close(b, fd), 0);
+}
+
 static void server_errors(void)
 {
     struct vfs *v = mk("dir /tmp { fs }");
@@ -468,6 +498,7 @@ void fs_share_cases(void)
     RUN_FS(atomic_appends);
     RUN_FS(after_fork_references);
     RUN_FS(kept_names_coherent);
+    RUN_FS(read_atime_coherent);
     RUN_FS(server_errors);
     RUN_FS(server_gone);
     RUN_FS(shared_map);
