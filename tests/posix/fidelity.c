@@ -12,7 +12,8 @@
  *     /dev/null and of a file in /tmp, a file system server's);
  *   - RLIMIT_CORE's soft limit is 0 by default, and a death by SIGABRT with it says no
  *     core was dumped (WCOREDUMP false);
- *   - FIONREAD on a pipe's write end counts the bytes in the pipe;
+ *   - FIONREAD on a pipe's write end counts the bytes in the pipe; F_SETPIPE_SZ resizes
+ *     a pipe as Linux does (rounding, a write that stops at the size, EBUSY below it);
  *   - waitid reports only what its options ask for (WSTOPPED alone: an exited child is
  *     none, ECHILD),
  *     and WNOWAIT leaves the child to be waited for;
@@ -388,6 +389,33 @@ static void core_cases(void)
     waitpid(c, &st, 0);
     check("sigabrt-no-core-dumped", WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT && !WCOREDUMP(st),
           "not killed by SIGABRT, or a core said dumped");
+}
+
+/* F_SETPIPE_SZ resizes: Linux's rounding (a power of two of pages, one at least), a
+ * non-blocking write stops at the size, a size below what the pipe holds is EBUSY. */
+static void setpipe_case(void)
+{
+    static char buf[10000];
+    int p[2];
+    if (pipe2(p, O_NONBLOCK)) {
+        check("f-setpipe-sz-resizes", 0, "no pipe");
+        return;
+    }
+    int a = fcntl(p[1], F_SETPIPE_SZ, 5000), b = fcntl(p[0], F_GETPIPE_SZ);
+    ssize_t w = write(p[1], buf, sizeof buf);
+    int c = fcntl(p[1], F_SETPIPE_SZ, 0), ec = errno;
+    ssize_t r = read(p[0], buf, sizeof buf);
+    int d = fcntl(p[1], F_SETPIPE_SZ, 0);
+    ssize_t w2 = write(p[1], buf, 5000);
+    close(p[0]);
+    close(p[1]);
+    check("f-setpipe-sz-resizes",
+          a == 8192 && b == 8192 && w == 8192 && c == -1 && ec == EBUSY && r == 8192 && d == 4096 &&
+              w2 == 4096,
+          a != 8192 || b != 8192   ? "5000 did not give 8192"
+          : w != 8192              ? "the write did not stop at 8192"
+          : c != -1 || ec != EBUSY ? "shrinking below the contents was not EBUSY"
+                                   : "0 did not give 4096 or the write did not stop there");
 }
 
 static void fionread_case(void)
@@ -856,6 +884,7 @@ int main(int argc, char **argv)
     }
     core_cases();
     fionread_case();
+    setpipe_case();
     waitid_cases();
     vfork_pending_case();
     clone_parent_case();

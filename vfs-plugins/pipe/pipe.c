@@ -60,6 +60,14 @@ static bool writes(const struct vfs_file *f)
     return (f->flags & O_ACCMODE) != O_RDONLY;
 }
 
+/* The bytes the pipe may hold (F_SETPIPE_SZ): the header is shared with other
+ * processes, so anything out of range reads as the whole buffer. */
+static uint64_t capacity(const struct rt_pipe_ring *r)
+{
+    uint32_t c = r->capacity;
+    return c < 4096 || c > VFS_PIPE_SIZE || (c & (c - 1)) ? VFS_PIPE_SIZE : c;
+}
+
 static void ring_lock(struct vfs_pipe *p)
 {
     while (__atomic_exchange_n(&p->ring->lock, 1, __ATOMIC_ACQUIRE))
@@ -110,7 +118,8 @@ static int64_t pipe_write(struct vfs_file *f, const void *buf, size_t n, uint64_
     if (!n)
         return 0;
     ring_lock(p);
-    uint64_t space = VFS_PIPE_SIZE - (r->head - r->tail);
+    uint64_t used = r->head - r->tail, cap = capacity(r);
+    uint64_t space = used < cap ? cap - used : 0;
     if (space == 0 || (n <= VFS_PIPE_BUF && space < n)) {
         ring_unlock(p);
         return -EAGAIN; /* full, or no room for an atomic write */
@@ -203,7 +212,8 @@ unsigned vfs_pipe_poll(struct vfs_file *f)
             ev |= POLLHUP;
     }
     if (writes(f)) {
-        if (VFS_PIPE_SIZE - used >= VFS_PIPE_BUF)
+        uint64_t cap = capacity(r);
+        if (used < cap && cap - used >= VFS_PIPE_BUF)
             ev |= POLLOUT | POLLWRNORM;
         if (!r->readers)
             ev |= POLLERR;
@@ -228,11 +238,29 @@ static int pipe_ioctl(struct vfs_file *f, unsigned long req, void *arg)
 
 static int pipe_fcntl(struct vfs_file *f, int cmd, unsigned long arg)
 {
+    struct vfs_pipe *p = vfs_pipe_of(f->node);
+    struct rt_pipe_ring *r = p->ring;
     if (cmd == F_GETPIPE_SZ)
-        return (int)VFS_PIPE_SIZE;
-    if (cmd == F_SETPIPE_SZ)
-        return arg <= VFS_PIPE_SIZE ? (int)VFS_PIPE_SIZE : -EPERM; /* the size stays 64 KiB */
-    return -EINVAL;
+        return (int)capacity(r);
+    if (cmd != F_SETPIPE_SZ)
+        return -EINVAL;
+    /* Linux's rounding: a power of two of pages, one at least; more than 2^31: EINVAL */
+    if (arg > (1ul << 31))
+        return -EINVAL;
+    uint64_t size = 4096;
+    while (size < arg)
+        size <<= 1;
+    if (size > VFS_PIPE_SIZE)
+        return -EPERM; /* beyond /proc/sys/fs/pipe-max-size: the buffer is 64 KiB */
+    ring_lock(p);
+    bool busy = r->head - r->tail > size; /* what it holds must still fit (Linux: EBUSY) */
+    if (!busy)
+        r->capacity = (uint32_t)size;
+    ring_unlock(p);
+    if (busy)
+        return -EBUSY;
+    host_of(p)->wake(p, 1); /* perhaps room for the writers */
+    return (int)size;
 }
 
 static int pipe_getattr(struct vfs_node *n, struct linux_stat *st)

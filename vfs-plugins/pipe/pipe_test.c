@@ -219,8 +219,18 @@ static void pipe_attrs(void)
     if (!v)
         return;
     CHECK_INT(vfs_fcntl(v, fds[0], F_GETPIPE_SZ, 0), VFS_PIPE_SIZE);
-    CHECK_INT(vfs_fcntl(v, fds[1], F_SETPIPE_SZ, 4096), VFS_PIPE_SIZE);
+    /* F_SETPIPE_SZ: Linux's rounding, a fill that stops at the size, EBUSY below it */
+    static char big[10000], back[10000];
+    CHECK_INT(vfs_fcntl(v, fds[1], F_SETPIPE_SZ, 5000), 8192);
+    CHECK_INT(vfs_fcntl(v, fds[0], F_GETPIPE_SZ, 0), 8192);
     CHECK_INT(vfs_fcntl(v, fds[1], F_SETPIPE_SZ, 1 << 20), -EPERM);
+    CHECK_INT(vfs_fcntl(v, fds[1], F_SETPIPE_SZ, (1ul << 31) + 1), -EINVAL);
+    CHECK_INT(vfs_write(v, fds[1], big, sizeof big), 8192);
+    CHECK_INT(vfs_write(v, fds[1], big, 1), -EAGAIN);
+    CHECK_INT(vfs_fcntl(v, fds[1], F_SETPIPE_SZ, 0), -EBUSY);
+    CHECK_INT(vfs_read(v, fds[0], back, sizeof back), 8192);
+    CHECK_INT(vfs_fcntl(v, fds[1], F_SETPIPE_SZ, 0), 4096);
+    CHECK_INT(vfs_fcntl(v, fds[1], F_SETPIPE_SZ, 65536), 65536);
     CHECK_INT(vfs_fstat(v, fds[0], &st), 0);
     CHECK_INT(st.st_mode, S_IFIFO | 0600);
     CHECK_INT(st.st_uid, 1000);

@@ -43,7 +43,8 @@ struct rt_pipe_ring {
     volatile uint64_t head, tail; /* bytes written and read, ever */
     volatile int32_t readers, writers;
     volatile int32_t lock;
-    int32_t pad;
+    volatile uint32_t capacity; /* F_SETPIPE_SZ's bytes, a power of two from 4096 to the */
+                                /* data's size (0 or out of range: the data's size) */
     volatile int32_t readers_of[RT_MAX_PROCS], writers_of[RT_MAX_PROCS];
     volatile uint32_t read_opens, write_opens; /* FIFOs: opens of each side, ever (a */
                                                /* blocked open waits for the other's) */
