@@ -35,9 +35,12 @@
  *              opened for writing at once after each (no ETXTBSY left behind), and
  *              DIR's figures after the second are those after the first. Not in
  *              `all`: run from a ram_fs that maps files (/dev/shm), the server's own
- *              quota drops once by 65 pages after 12 to 24 runs and stays there (a
- *              bound reached by running programs from mapped files, not yet explained;
- *              it happens without kills too, not without running the copy)
+ *              quota drops once by 65 pages after 12 to 24 runs and stays there: 65
+ *              pages are one step of the server's heap (lib/capix/heap.c, GROW: 256
+ *              KiB, 64 pages and its memory object's directory page), which never
+ *              shrinks, so a peak of the server's allocations while programs run from
+ *              its mapped files is a high-water mark there, not a leak; this check
+ *              cannot tell the two apart
  *     nop      says it runs (a byte on descriptor DIR) and ends; wait: says it and
  *              waits to be killed (what exe runs)
  *
