@@ -76,6 +76,7 @@ _Noreturn void rt_exit_process(int wait_status)
     if (rt_vfs && closing == 1) {
         rt_exec_forget_exe();       /* its file is no longer busy (ETXTBSY) for this one */
         vfs_fs_drop_caches(rt_vfs); /* the server references its name table kept */
+        vfs_fs_exit(rt_vfs);        /* and every other: the root's, the working directory's */
     }
     struct rt_cpu c = rt_cpu_times(true); /* its own and its reaped children's */
     for (;;) {

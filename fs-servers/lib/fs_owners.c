@@ -18,8 +18,12 @@
  *
  * The table: open addressing on (kind, number), linear probing, so that every record
  * of a number lies on its probe run; a record whose count fell to 0 stays as a
- * tombstone until the table is rebuilt (when records and tombstones fill 3/4 of it);
- * at most FS_SESSION_MAX_OWNED records.
+ * tombstone until the table is rebuilt: when records and tombstones fill 3/4 of it, or
+ * tombstones an eighth, into a table a quarter full, so that probe runs stay short (an
+ * add scans its whole run: every fork child takes and gives back a reference to each
+ * node its parent keeps, and with tombstones let fill 3/4 of the table an add scanned
+ * hundreds of slots: 37,000 instructions a fork of fork_wait); at most
+ * FS_SESSION_MAX_OWNED records.
  */
 #include "fs_server_internal.h"
 
@@ -58,9 +62,9 @@ void fs_owned_add(struct fs_session *ss, unsigned kind, uint64_t num)
     uint32_t i, tomb = UINT32_MAX;
     if (!ss->pid || !num)
         return;
-    if ((ss->oused + 1) * 4 > ss->ocap * 3) {
+    if ((ss->oused + 1) * 4 > ss->ocap * 3 || ss->oused - ss->olive > ss->ocap / 8) {
         uint32_t cap = 16;
-        while (cap < (ss->olive + 1) * 2)
+        while (cap < (ss->olive + 1) * 4)
             cap *= 2;
         if (ss->olive >= FS_SESSION_MAX_OWNED || owned_rebuild(ss, cap) < 0)
             return; /* not recorded: the session's end takes it */

@@ -356,6 +356,36 @@ void vfs_fs_drop_caches(struct vfs *v)
         }
 }
 
+/* The process ends: every server reference it still holds goes back (the nodes the VFS
+ * keeps, such as each instance's root and the working directory, and handles not closed
+ * by a descriptor), since the sessions outlive it (its fork children and parent share
+ * them): without this each ended process left its root's reference in each server. The
+ * instances stay as they are, but with no number to use. */
+void vfs_fs_exit(struct vfs *v)
+{
+    struct vfs_fs *fs;
+    for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs)) {
+        struct fs_inst *r = inst_of(fs);
+        struct fs_open *o;
+        unsigned i;
+        if (fs->plugin != &vfs_plugin_fs)
+            continue;
+        for (o = r->opens; o; o = o->next)
+            if (o->handle) {
+                fsc_simple(r, FS_CLOSE, o->handle);
+                o->handle = 0;
+            }
+        for (i = 0; i < FS_BUCKETS; i++) {
+            struct fs_node *n;
+            for (n = r->buckets[i]; n; n = n->hnext)
+                if (n->id) {
+                    fsc_simple(r, FS_RELEASE, n->id);
+                    n->id = 0;
+                }
+        }
+    }
+}
+
 uint64_t vfs_fs_file_handle(const struct vfs_file *f)
 {
     if (!f || f->node->fs->plugin != &vfs_plugin_fs || (f->flags & O_PATH) || !f->priv)

@@ -162,6 +162,29 @@ static void after_fork_references(void)
     CHECK_INT(vfs_close(v, fd2), 0);
 }
 
+/* A process that ends gives back every server reference it holds (vfs_fs_exit): the
+ * nodes the VFS keeps (the root, the working directory, an open directory) and the
+ * handles of descriptors still open, not only what its name cache kept: an ended fork
+ * child used to leave its root's reference in each server it shared with its parent. */
+static void exit_gives_back(void)
+{
+    struct vfs *v = mk("dir /tmp { fs }");
+    struct loop *l = &loops[0];
+    unsigned i, held = 0;
+    CHECK(v);
+    CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/tmp/d", 0755), 0);
+    CHECK_INT(vfs_chdir(v, "/tmp/d"), 0);
+    CHECK_INT(tl_write(v, "/tmp/d/f", "x"), 0);
+    CHECK(vfs_openat(v, AT_FDCWD, "f", O_RDONLY, 0) >= 0);
+    CHECK(vfs_openat(v, AT_FDCWD, "/tmp/d", O_RDONLY | O_DIRECTORY, 0) >= 0);
+    vfs_fs_exit(v);
+    for (i = 0; i < l->nnodes; i++)
+        held += l->nodes[i].count > 0;
+    for (i = 0; i < l->nhandles; i++)
+        held += l->handles[i].count > 0;
+    CHECK_INT(held, 0);
+}
+
 /* Names and attributes kept by one client (a server whose tree only its sessions change)
  * never hide another client's change, in its own session or another: as on Linux, what a
  * call returned is seen by the next call anywhere. And a kept lookup costs no request. */
@@ -498,6 +521,7 @@ void fs_share_cases(void)
     RUN_FS(atomic_appends);
     RUN_FS(after_fork_references);
     RUN_FS(kept_names_coherent);
+    RUN_FS(exit_gives_back);
     RUN_FS(read_atime_coherent);
     RUN_FS(server_errors);
     RUN_FS(server_gone);

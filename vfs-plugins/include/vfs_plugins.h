@@ -44,6 +44,8 @@ void vfs_fs_after_fork(struct vfs *v);
  * session holds no node it no longer needs; so does one whose tree a program rule
  * narrows, so that no view of a session taken away stays in its address space). */
 void vfs_fs_drop_caches(struct vfs *v);
+/* The process ends: every server reference it still holds (nodes, handles) goes back. */
+void vfs_fs_exit(struct vfs *v);
 /* The server handle behind an fs description, 0 for other descriptions (directories,
  * other plugins, O_PATH). */
 uint64_t vfs_fs_file_handle(const struct vfs_file *f);
