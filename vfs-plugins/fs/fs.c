@@ -324,7 +324,9 @@ static const struct vfs_fs_ops fs_ops = {
 
 /* ---- fork and handles ---- */
 
-void vfs_fs_after_fork(struct vfs *v)
+/* Sends node_op for every node and handle_op for every handle each fs instance of v
+ * holds; a number the server refuses, or every number when forget, is not used again. */
+static void each_reference(struct vfs *v, uint64_t node_op, uint64_t handle_op, bool forget)
 {
     struct vfs_fs *fs;
     for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs)) {
@@ -333,17 +335,22 @@ void vfs_fs_after_fork(struct vfs *v)
         unsigned i;
         if (fs->plugin != &vfs_plugin_fs)
             continue;
-        fsc_views_drop(r); /* the parent's: this copy holds no capability of them */
+        fsc_views_drop(r); /* a fork child holds no capability of the parent's views */
+        for (o = r->opens; o; o = o->next)
+            if (o->handle && (fsc_simple(r, handle_op, o->handle) < 0 || forget))
+                o->handle = 0;
         for (i = 0; i < FS_BUCKETS; i++) {
             struct fs_node *n;
             for (n = r->buckets[i]; n; n = n->hnext)
-                if (n->id && fsc_simple(r, FS_ACQUIRE, n->id) < 0)
-                    n->id = 0; /* not ours: never use or release it */
+                if (n->id && (fsc_simple(r, node_op, n->id) < 0 || forget))
+                    n->id = 0; /* not ours (or no longer): never use or release it */
         }
-        for (o = r->opens; o; o = o->next)
-            if (o->handle && fsc_simple(r, FS_DUP, o->handle) < 0)
-                o->handle = 0;
     }
+}
+
+void vfs_fs_after_fork(struct vfs *v)
+{
+    each_reference(v, FS_ACQUIRE, FS_DUP, false);
 }
 
 void vfs_fs_drop_caches(struct vfs *v)
@@ -363,27 +370,7 @@ void vfs_fs_drop_caches(struct vfs *v)
  * instances stay as they are, but with no number to use. */
 void vfs_fs_exit(struct vfs *v)
 {
-    struct vfs_fs *fs;
-    for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs)) {
-        struct fs_inst *r = inst_of(fs);
-        struct fs_open *o;
-        unsigned i;
-        if (fs->plugin != &vfs_plugin_fs)
-            continue;
-        for (o = r->opens; o; o = o->next)
-            if (o->handle) {
-                fsc_simple(r, FS_CLOSE, o->handle);
-                o->handle = 0;
-            }
-        for (i = 0; i < FS_BUCKETS; i++) {
-            struct fs_node *n;
-            for (n = r->buckets[i]; n; n = n->hnext)
-                if (n->id) {
-                    fsc_simple(r, FS_RELEASE, n->id);
-                    n->id = 0;
-                }
-        }
-    }
+    each_reference(v, FS_RELEASE, FS_CLOSE, true);
 }
 
 uint64_t vfs_fs_file_handle(const struct vfs_file *f)
