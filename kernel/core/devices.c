@@ -29,7 +29,6 @@ void irq_teardown(struct irq *irq)
     }
 }
 
-long irq_do_create(struct quota *q, uint64_t gsi, uint64_t mode, struct cap *dst);
 long irq_do_create(struct quota *q, uint64_t gsi, uint64_t mode, struct cap *dst)
 {
     int err;
@@ -47,7 +46,6 @@ long irq_do_create(struct quota *q, uint64_t gsi, uint64_t mode, struct cap *dst
     return 0;
 }
 
-long irq_do_bind(struct irq *irq, struct notif *n, uint64_t bits);
 long irq_do_bind(struct irq *irq, struct notif *n, uint64_t bits)
 {
     if (irq->notif)
@@ -59,7 +57,6 @@ long irq_do_bind(struct irq *irq, struct notif *n, uint64_t bits)
     return 0;
 }
 
-long irq_do_ack(struct irq *irq);
 long irq_do_ack(struct irq *irq)
 {
     if (!irq->notif)
@@ -68,7 +65,6 @@ long irq_do_ack(struct irq *irq)
     return 0;
 }
 
-long io_access(struct io *io, uint64_t port, uint64_t width, bool out, uint64_t *value);
 long io_access(struct io *io, uint64_t port, uint64_t width, bool out, uint64_t *value)
 {
     if (width != 1 && width != 2 && width != 4)
@@ -107,7 +103,6 @@ static void log_flush(struct log *l)
 }
 
 /* Write bytes to a log object: whole lines go out with the label in front. */
-void log_put(struct log *l, const char *s, size_t n);
 void log_put(struct log *l, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -137,7 +137,6 @@ static void ep_send(struct ep *ep, struct thread *t, uint64_t badge, bool grant,
     }
 }
 
-long ipc_do_call(struct thread *t, struct cap *c);
 long ipc_do_call(struct thread *t, struct cap *c)
 {
     ep_send((struct ep *)c->obj, t, c->badge, c->rights & CX_R_GRANT, t->call_timeout);
@@ -187,7 +186,6 @@ static void do_reply(struct thread *t, uint64_t tag)
     thread_unblock(c, 0);
 }
 
-long ipc_do_recv(struct thread *t, struct cap *c, uint64_t timeout_ns, bool reply, uint64_t tag);
 long ipc_do_recv(struct thread *t, struct cap *c, uint64_t timeout_ns, bool reply, uint64_t tag)
 {
     struct ep *ep = (struct ep *)c->obj;
@@ -305,7 +303,6 @@ void notif_signal_bits(struct notif *n, uint64_t bits)
     }
 }
 
-long notif_do_wait(struct thread *t, struct notif *n, uint64_t timeout_ns);
 long notif_do_wait(struct thread *t, struct notif *n, uint64_t timeout_ns)
 {
     if (n->word) {

@@ -464,4 +464,18 @@ static inline struct thread *current_thread(void)
 /* kernel-wide counters for the test scenario */
 extern uint64_t kernel_next_thread_id;
 
+/* Used across files: the system calls' halves in ipc.c and devices.c, and what the
+ * entry code (boot.S, entry.S) calls. */
+long ipc_do_call(struct thread *t, struct cap *c);
+long ipc_do_recv(struct thread *t, struct cap *c, uint64_t timeout_ns, bool reply, uint64_t tag);
+long notif_do_wait(struct thread *t, struct notif *n, uint64_t timeout_ns);
+long irq_do_create(struct quota *q, uint64_t gsi, uint64_t mode, struct cap *dst);
+long irq_do_bind(struct irq *irq, struct notif *n, uint64_t bits);
+long irq_do_ack(struct irq *irq);
+long io_access(struct io *io, uint64_t port, uint64_t width, bool out, uint64_t *value);
+void log_put(struct log *l, const char *s, size_t n);
+void kmain(uint64_t info_phys, uint64_t kind);
+void interrupt_entry_c(struct frame *f);
+void syscall_entry_c(void);
+
 #endif

@@ -56,7 +56,6 @@ static void mmio_window(struct cx_bootinfo *bi)
     bi->mmio_lo = ALIGN_UP(lo, 0x100000);
     bi->mmio_hi = bi->mmio_lo < PLATFORM_LO ? PLATFORM_LO : bi->mmio_lo;
 }
-void kmain(uint64_t info_phys, uint64_t kind);
 
 static void exclude_and_add(uint64_t s, uint64_t e, const uint64_t (*ex)[2], int nex)
 {

@@ -14,15 +14,6 @@
 
 #define SYS_BLOCKED 1
 
-long ipc_do_call(struct thread *t, struct cap *c);
-long ipc_do_recv(struct thread *t, struct cap *c, uint64_t timeout_ns, bool reply, uint64_t tag);
-long notif_do_wait(struct thread *t, struct notif *n, uint64_t timeout_ns);
-long irq_do_create(struct quota *q, uint64_t gsi, uint64_t mode, struct cap *dst);
-long irq_do_bind(struct irq *irq, struct notif *n, uint64_t bits);
-long irq_do_ack(struct irq *irq);
-long io_access(struct io *io, uint64_t port, uint64_t width, bool out, uint64_t *value);
-void log_put(struct log *l, const char *s, size_t n);
-
 #define A0 (f->rdi)
 #define A1 (f->rsi)
 #define A2 (f->rdx)

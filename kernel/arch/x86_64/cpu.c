@@ -254,7 +254,6 @@ static void user_exception(struct thread *t, uint64_t vec, uint64_t err)
     fault_deliver(t, vec, err, addr);
 }
 
-void interrupt_entry_c(struct frame *f);
 void interrupt_entry_c(struct frame *f)
 {
     bool user = f->cs & 3;
@@ -288,7 +287,6 @@ void interrupt_entry_c(struct frame *f)
         sched_return(); /* from idle: returns only when nothing is ready */
 }
 
-void syscall_entry_c(void);
 void syscall_entry_c(void)
 {
     syscall_dispatch(this_cpu()->current);
