@@ -650,9 +650,20 @@ long rt_msync(uint64_t addr, uint64_t len, uint64_t flags)
     return 0;
 }
 
-/* MADV_DONTNEED of private memory: every page that has its frame reads as zero after (one
- * never touched already does); a PROT_NONE page is opened for the zeroing and closed
- * again. The runtime's records map every page (checked before). */
+/* The record that maps va, or NULL. */
+static const struct record *record_of(uint64_t va)
+{
+    for (unsigned i = 0; i < nrecords && records[i].va <= va; i++)
+        if (va < records[i].va + records[i].pages * CX_PAGE_SIZE)
+            return &records[i];
+    return NULL;
+}
+
+/* MADV_DONTNEED: every page of private memory that has its frame reads as zero after
+ * (one never touched already does); a page the program may not write (read-only, or
+ * PROT_NONE) is opened for the zeroing and closed again. Shared memory keeps what it
+ * holds, as Linux's pages come back from the object. The runtime's records map every
+ * page (checked before). */
 static void dontneed(uint64_t addr, uint64_t pages)
 {
     uint8_t vec[CX_RESIDENT_MAX];
@@ -668,14 +679,16 @@ static void dontneed(uint64_t addr, uint64_t pages)
             vec[0] = 0; /* no memory there: nothing to zero */
         for (uint64_t i = 0; i < n; i++) {
             uint64_t p = va + i * CX_PAGE_SIZE;
-            if (!(vec[i] & 1))
+            const struct record *r = record_of(p);
+            if (!(vec[i] & 1) || !r || objects[r->obj].shared)
                 continue;
-            bool closed = vec[i] & CX_RESIDENT_NOACCESS;
+            uint64_t flags = map_flags(r->prot) & 7;
+            bool closed = !(flags & CX_MAP_W) || (vec[i] & CX_RESIDENT_NOACCESS);
             if (closed && cx_protect(rt->slot_pd, p, 1, CX_MAP_R | CX_MAP_W))
                 continue;
             memset((void *)p, 0, CX_PAGE_SIZE);
             if (closed)
-                cx_protect(rt->slot_pd, p, 1, 0);
+                cx_protect(rt->slot_pd, p, 1, flags);
         }
         done += n;
     }

@@ -418,6 +418,31 @@ static void setpipe_case(void)
                                    : "0 did not give 4096 or the write did not stop there");
 }
 
+/* MADV_DONTNEED: private anonymous memory reads as zero after, a read-only page too
+ * (and stays read-only), shared anonymous memory keeps what it holds. */
+static void dontneed_case(void)
+{
+    char *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *s = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED || s == MAP_FAILED) {
+        check("madv-dontneed", 0, "mmap failed");
+        return;
+    }
+    memset(p, 'a', 2 * 4096);
+    memset(s, 's', 4096);
+    int ro = mprotect(p + 4096, 4096, PROT_READ);
+    int r1 = madvise(p, 2 * 4096, MADV_DONTNEED), r2 = madvise(s, 4096, MADV_DONTNEED);
+    int ok = !ro && !r1 && !r2 && p[0] == 0 && p[4095] == 0 && p[4096] == 0 && p[8191] == 0 &&
+             s[0] == 's' && s[4095] == 's';
+    check("madv-dontneed", ok,
+          ro || r1 || r2    ? "a call failed"
+          : p[0] || p[4095] ? "private memory not zeroed"
+          : p[4096]         ? "the read-only page not zeroed"
+                            : "shared memory lost what it held");
+    munmap(p, 2 * 4096);
+    munmap(s, 4096);
+}
+
 static void fionread_case(void)
 {
     int p[2], n = -1, m = -1;
@@ -885,6 +910,7 @@ int main(int argc, char **argv)
     core_cases();
     fionread_case();
     setpipe_case();
+    dontneed_case();
     waitid_cases();
     vfork_pending_case();
     clone_parent_case();
