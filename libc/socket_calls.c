@@ -530,8 +530,6 @@ uint32_t rt_put_msg_name(const struct l_msghdr *m, const void *src, uint32_t siz
     return size;
 }
 
-#define IOV_MAX 1024
-
 /* Reads the header and sums the vector: 0, or -EFAULT, -EINVAL, -EMSGSIZE (also for
  * unix_data.c's sendmsg and recvmsg). */
 int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
@@ -539,7 +537,7 @@ int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
     if (!rt_user_range(umsg, sizeof(*m)))
         return -EFAULT;
     memcpy(m, (const void *)umsg, sizeof(*m));
-    if (m->iovlen > IOV_MAX)
+    if (m->iovlen > UIO_MAXIOV)
         return -EMSGSIZE;
     if (m->iovlen && !rt_user_range(m->iov, m->iovlen * sizeof(struct l_iovec)))
         return -EFAULT;
