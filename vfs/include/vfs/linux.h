@@ -6,8 +6,10 @@
  * runtime hands to musl unchanged (struct stat as the kernel lays it out, dirent64,
  * statfs, sysinfo). Values are Linux's own (include/uapi/asm-generic/errno*.h, fcntl.h,
  * arch/x86/include/uapi/asm/stat.h); the host test vfs/tests/abi_test.c compares them
- * with the host's headers. Only the runtime's system-call numbers live elsewhere
- * (libc/linux.h); no Linux constant is defined anywhere else.
+ * with the host's headers. No Linux constant is defined twice: the runtime's system-call
+ * numbers are in libc/linux.h, and a few constants that one runtime file alone uses stay
+ * in it for now (signal.c's SA_*, sched.c's SCHED_* and PR_*, epoll.c's EPOLL*,
+ * fdkinds.c's EFD_* and TFD_*, timer.c's ITIMER_*, mlock.c's MCL_*).
  *
  * Constants keep their Linux names so that runtime code reads like Linux code; the
  * structures are prefixed linux_ so that host tests may include libc headers as well, and
