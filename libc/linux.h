@@ -1,6 +1,7 @@
 /*
- * The Linux x86_64 ABI facts the runtime needs so far: errno values, system-call
- * numbers it serves, and the structures it fills in for musl.
+ * The runtime's private part of the Linux x86_64 ABI: the numbers of the system calls it
+ * serves. Every Linux constant and structure (errno values, flags, the structures it
+ * fills in for musl) is in vfs/linux.h, the one Linux ABI header, included here.
  */
 #ifndef CAPIX_RT_LINUX_H
 #define CAPIX_RT_LINUX_H
@@ -8,74 +9,7 @@
 #include <stdint.h>
 #include <vfs/linux.h>
 
-#define PROT_READ 1
-#define PROT_WRITE 2
-#define PROT_EXEC 4
-#define MAP_SHARED 0x01
-#define MAP_PRIVATE 0x02
-#define MAP_FIXED 0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_FIXED_NOREPLACE 0x100000
-#define MADV_NORMAL 0
-#define MADV_RANDOM 1
-#define MADV_SEQUENTIAL 2
-#define MADV_WILLNEED 3
-#define MADV_DONTNEED 4
-#define MADV_FREE 8
-
-#define ARCH_SET_FS 0x1002
-#define ARCH_GET_FS 0x1003
-
 #define EAGAIN_FUTEX EAGAIN
-
-#define CLONE_VM 0x100
-#define CLONE_VFORK 0x4000
-#define CLONE_PARENT 0x8000
-#define CLONE_FS 0x200
-#define CLONE_FILES 0x400
-#define CLONE_SIGHAND 0x800
-#define CLONE_THREAD 0x10000
-#define CLONE_SYSVSEM 0x40000
-#define CLONE_SETTLS 0x80000
-#define CLONE_PARENT_SETTID 0x100000
-#define CLONE_CHILD_CLEARTID 0x200000
-#define CLONE_DETACHED 0x400000
-#define CLONE_CHILD_SETTID 0x1000000
-
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE 128
-#define FUTEX_CLOCK_REALTIME 256
-
-#define RLIMIT_STACK 3
-#define RLIMIT_NOFILE 7
-#define RLIMIT_CORE 4
-#define RLIMIT_SIGPENDING 11
-#define RLIMIT_MEMLOCK 8
-#define RLIM_INFINITY (~0ul)
-
-struct linux_rlimit {
-    uint64_t cur, max;
-};
-
-struct linux_sysinfo {
-    int64_t uptime;
-    uint64_t loads[3];
-    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-    uint16_t procs, pad;
-    uint64_t totalhigh, freehigh;
-    uint32_t mem_unit;
-    char reserved[4];
-};
-_Static_assert(sizeof(struct linux_sysinfo) == 112, "struct sysinfo");
-
-struct linux_utsname {
-    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
-};
 
 /* Linux x86_64 system-call numbers served by the runtime. */
 enum linux_nr {
@@ -270,20 +204,5 @@ enum linux_nr {
     NR_gettimeofday = 96,
     NR_time = 201,
 };
-
-/* socket(2): the families and types the runtime knows of (docs/net-protocol.md) */
-#define AF_UNIX 1
-#define AF_INET 2
-#define SOCK_STREAM 1
-#define SOCK_DGRAM 2
-#define SOCK_SEQPACKET 5
-#define SOCK_TYPE_MASK 0xfu
-#define SOCK_TYPE_LIMIT 11u /* SOCK_MAX: types from here on are EINVAL */
-#define SOCK_NONBLOCK O_NONBLOCK
-#define SOCK_CLOEXEC O_CLOEXEC
-#define MSG_PEEK 0x2
-#define MSG_DONTWAIT 0x40
-#define MSG_WAITALL 0x100
-#define MSG_NOSIGNAL 0x4000
 
 #endif

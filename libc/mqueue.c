@@ -36,10 +36,6 @@
 #define MQ_ROOT_MAXMSG 65536 /* HARD_MSGMAX */
 #define MQ_ROOT_MSGSIZE (16u << 20)
 #define MQ_MAX_BYTES (64u << 20) /* a queue's whole file */
-#define SI_MESGQ (-3)
-#define SIGEV_SIGNAL 0
-#define SIGEV_NONE 1
-#define SIGEV_THREAD 2
 
 #define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
@@ -426,10 +422,13 @@ static void notify(struct mq_head *h)
     int32_t pid = h->notify_pid, kind = h->notify_kind, sig = h->notify_sig;
     uint64_t value = h->notify_value;
     h->notify_pid = 0;
-    if (!pid || kind != SIGEV_SIGNAL || sig <= 0 || sig > 64)
+    if (!pid || kind != LINUX_SIGEV_SIGNAL || sig <= 0 || sig > 64)
         return;
-    struct l_siginfo_mq info = {
-        .signo = sig, .code = SI_MESGQ, .pid = (int32_t)rt_pid(), .uid = rt_uid, .value = value};
+    struct l_siginfo_mq info = {.signo = sig,
+                                .code = LINUX_SI_MESGQ,
+                                .pid = (int32_t)rt_pid(),
+                                .uid = rt_uid,
+                                .value = value};
     q_unlock(h);
     rt_sigqueueinfo(pid, sig, &info);
     q_lock(h);
@@ -549,9 +548,9 @@ long rt_mq_notify(int fd, const void *sevp)
     if (sevp && bad_range((uint64_t)sevp, sizeof(struct l_sigevent)))
         return -EFAULT;
     const struct l_sigevent *ev = sevp;
-    if (ev && ev->notify != SIGEV_NONE && ev->notify != SIGEV_SIGNAL)
+    if (ev && ev->notify != LINUX_SIGEV_NONE && ev->notify != LINUX_SIGEV_SIGNAL)
         return -EINVAL; /* SIGEV_THREAD is musl's, over a netlink socket */
-    if (ev && ev->notify == SIGEV_SIGNAL && (ev->signo < 0 || ev->signo > 64))
+    if (ev && ev->notify == LINUX_SIGEV_SIGNAL && (ev->signo < 0 || ev->signo > 64))
         return -EINVAL; /* signal 0 registers, and no signal is sent (Linux) */
     long r = 0;
     q_lock(h);

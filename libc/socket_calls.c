@@ -150,8 +150,8 @@ long rt_socket(uint64_t domain, uint64_t type, uint64_t protocol)
     uint32_t nt = base == SOCK_STREAM ? NET_T_STREAM : base == SOCK_DGRAM ? NET_T_DGRAM : 0;
     if (!nt)
         return -ESOCKTNOSUPPORT;
-    if (protocol && !(nt == NET_T_STREAM && protocol == 6) &&
-        !(nt == NET_T_DGRAM && protocol == 17))
+    if (protocol && !(nt == NET_T_STREAM && protocol == IPPROTO_TCP) &&
+        !(nt == NET_T_DGRAM && protocol == IPPROTO_UDP))
         return -EPROTONOSUPPORT;
     long h = sock_net_req(NET_SOCKET, nt, 0, 0, NULL);
     if (h <= 0)
@@ -530,9 +530,6 @@ uint32_t rt_put_msg_name(const struct l_msghdr *m, const void *src, uint32_t siz
     return size;
 }
 
-#define MSG_TRUNC 0x20
-#define IOV_MAX 1024
-
 /* Reads the header and sums the vector: 0, or -EFAULT, -EINVAL, -EMSGSIZE (also for
  * unix_data.c's sendmsg and recvmsg). */
 int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
@@ -540,7 +537,7 @@ int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
     if (!rt_user_range(umsg, sizeof(*m)))
         return -EFAULT;
     memcpy(m, (const void *)umsg, sizeof(*m));
-    if (m->iovlen > IOV_MAX)
+    if (m->iovlen > UIO_MAXIOV)
         return -EMSGSIZE;
     if (m->iovlen && !rt_user_range(m->iov, m->iovlen * sizeof(struct l_iovec)))
         return -EFAULT;

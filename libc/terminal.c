@@ -14,8 +14,6 @@
 #include "runtime.h"
 
 #define WAIT_SLICE_NS 50000000ul /* another waiter may have taken a wake-up: look again */
-#define SIGTTIN 21
-#define SIGTTOU 22
 
 struct terminal {
     uint64_t id, slot_ep, slot_mem, slot_notif;

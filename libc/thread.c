@@ -13,7 +13,7 @@
  * (futex waits, sleeps) drop it while they wait. A futex waiter blocks on its thread's
  * own notification; a waker removes it from the wait list and signals that: a wake that
  * comes between the value check and the wait is not lost (the bit stays set). That
- * in-process list serves private futexes; a futex without FUTEX_PRIVATE whose word lies
+ * in-process list serves private futexes; a futex without FUTEX_PRIVATE_FLAG whose word lies
  * in a MAP_SHARED mapping (memory.c knows) is the kernel's (futex_wait/futex_wake keyed
  * by memory object and offset), so that it wakes across processes.
  */
@@ -308,9 +308,6 @@ static long futex_wake(uint64_t addr, long n, uint32_t bits)
  */
 #define ROBUST_HEAD_LEN 24 /* struct robust_list_head */
 #define ROBUST_LIMIT 2048  /* Linux's ROBUST_LIST_LIMIT */
-#define FUTEX_WAITERS 0x80000000u
-#define FUTEX_OWNER_DIED 0x40000000u
-#define FUTEX_TID_MASK 0x3fffffffu
 
 long rt_set_robust_list(uint64_t head, uint64_t len)
 {
@@ -517,7 +514,7 @@ static long kernel_futex_wake(uint64_t addr, uint64_t n)
     return (long)woken;
 }
 
-/* Futexes of a process-shared word (no FUTEX_PRIVATE, in a MAP_SHARED mapping): a
+/* Futexes of a process-shared word (no FUTEX_PRIVATE_FLAG, in a MAP_SHARED mapping): a
  * requeue to another word wakes every waiter instead (futex users allow spurious
  * wake-ups), since the kernel queue cannot move waiters between objects. */
 static long kernel_futex(uint64_t addr, int cmd, uint32_t val, uint64_t arg4, uint32_t val3)
@@ -572,7 +569,7 @@ long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2
 {
     if (addr & 3)
         return -EINVAL;
-    int cmd = op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
+    int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     struct linux_timespec rel;
     uint32_t bits = ~0u; /* FUTEX_WAIT and FUTEX_WAKE: every bit */
     if (cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) {
@@ -585,13 +582,13 @@ long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2
                 return err;
             arg4 = (uint64_t)&rel;
         }
-        if (cmd == FUTEX_WAKE_BITSET && val3 != ~0u && !(op & FUTEX_PRIVATE) &&
+        if (cmd == FUTEX_WAKE_BITSET && val3 != ~0u && !(op & FUTEX_PRIVATE_FLAG) &&
             rt_addr_shared(addr))
             val = 0x7fffffff; /* the kernel's queue knows no bitsets: every waiter */
         cmd = cmd == FUTEX_WAIT_BITSET ? FUTEX_WAIT : FUTEX_WAKE;
         bits = val3;
     }
-    if (!(op & FUTEX_PRIVATE) && rt_addr_shared(addr))
+    if (!(op & FUTEX_PRIVATE_FLAG) && rt_addr_shared(addr))
         return kernel_futex(addr, cmd, val, arg4, val3);
     switch (cmd) {
     case FUTEX_WAIT:

@@ -33,15 +33,7 @@
 #define ITIMER_REAL 0
 #define ITIMER_VIRTUAL 1
 #define ITIMER_PROF 2
-#define SIGALRM 14
-#define SIGVTALRM 26
-#define SIGPROF 27
-#define SI_KERNEL 0x80
 #define CPU_CHECK_NS 1000000ul /* the CPU-time timers' granularity: the kernel's tick */
-#define SIGEV_SIGNAL 0
-#define SIGEV_NONE 1
-#define SIGEV_THREAD 2
-#define SIGEV_THREAD_ID 4
 
 struct timer {
     bool used, armed;
@@ -99,10 +91,10 @@ static bool raise_process(int sig, int code, int id, int32_t value)
 /* Raises the signal of timer i (the lock is held). */
 static void fire(int i, struct timer *t)
 {
-    if (t->notify == SIGEV_NONE)
+    if (t->notify == LINUX_SIGEV_NONE)
         return;
     uint64_t bit = 1ul << (t->sig - 1);
-    if (t->notify == SIGEV_THREAD_ID) {
+    if (t->notify == LINUX_SIGEV_THREAD_ID) {
         for (unsigned k = 0; k < RT_MAX_THREADS; k++) {
             uint64_t slot, tid;
             struct rt_tsig *ts = rt_tsig_at(k, &slot, &tid);
@@ -122,8 +114,8 @@ static void fire(int i, struct timer *t)
         return; /* the thread is gone */
     }
     /* SI_KERNEL for the alarm; SI_TIMER with si_timerid, si_overrun, si_value */
-    if (raise_process(t->sig, i == ITIMER_SLOT ? SI_KERNEL : -2, i == ITIMER_SLOT ? 0 : i - 1,
-                      (int32_t)t->value))
+    if (raise_process(t->sig, i == ITIMER_SLOT ? LINUX_SI_KERNEL : LINUX_SI_TIMER,
+                      i == ITIMER_SLOT ? 0 : i - 1, (int32_t)t->value))
         t->overrun = 0;
     else
         add_overrun(t, 1);
@@ -148,7 +140,7 @@ static uint64_t check_cpu_itimers(void)
             continue;
         uint64_t c = cpu_now(w);
         if (c >= ci->expiry) {
-            raise_process(w == ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF, SI_KERNEL, 0, 0);
+            raise_process(w == ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF, LINUX_SI_KERNEL, 0, 0);
             if (ci->interval)
                 ci->expiry += ((c - ci->expiry) / ci->interval + 1) * ci->interval;
             else
@@ -331,7 +323,7 @@ long rt_setitimer(int which, const struct l_itimerval *nv, struct l_itimerval *o
     struct timer *t = &timers[ITIMER_SLOT];
     t->used = true;
     t->clock = 1;
-    t->notify = SIGEV_SIGNAL;
+    t->notify = LINUX_SIGEV_SIGNAL;
     t->sig = SIGALRM;
     return arm(t, value, interval, false);
 }
@@ -367,13 +359,14 @@ long rt_timer_create(int clock, const struct l_sigevent *ev, int *id)
 {
     if (clock != 0 && clock != 1 && clock != 7 && clock != 4)
         return clock == 2 || clock == 3 ? -ENOSYS : -EINVAL; /* CPU clocks: no accounting */
-    int notify = ev ? ev->notify : SIGEV_SIGNAL, sig = ev ? ev->signo : 14;
-    if (notify != SIGEV_SIGNAL && notify != SIGEV_NONE && notify != SIGEV_THREAD_ID)
+    int notify = ev ? ev->notify : LINUX_SIGEV_SIGNAL, sig = ev ? ev->signo : SIGALRM;
+    if (notify != LINUX_SIGEV_SIGNAL && notify != LINUX_SIGEV_NONE &&
+        notify != LINUX_SIGEV_THREAD_ID)
         return -EINVAL; /* SIGEV_THREAD is musl's own, made of SIGEV_THREAD_ID */
-    if (notify != SIGEV_NONE && (sig < 1 || sig > 64))
+    if (notify != LINUX_SIGEV_NONE && (sig < 1 || sig > 64))
         return -EINVAL;
     uint64_t tid = 0;
-    if (notify == SIGEV_THREAD_ID) {
+    if (notify == LINUX_SIGEV_THREAD_ID) {
         bool found = false;
         for (unsigned k = 0; k < RT_MAX_THREADS && !found; k++) {
             uint64_t t_tid;

@@ -12,8 +12,6 @@
 #define UNIX_RING (32 * 1024u)
 #define UNIX_BACKLOG 8
 #define NAME_MAX_UNIX 108 /* sun_path */
-#define SOL_SOCKET 1
-#define MSG_TRUNC 0x20
 #define SIOCOUTQ 0x5411
 #define SHUT_RD_BIT 1u
 #define SHUT_WR_BIT 2u
@@ -31,9 +29,6 @@
 #define RESET_PENDING 1             /* the peer went with data unread: the next receive says so */
 #define RESET_TOLD 2                /* said once (Linux's sk_err, taken by the call that sees it) */
 
-#ifndef ETOOMANYREFS
-#define ETOOMANYREFS 109 /* (not in vfs/linux.h) */
-#endif
 #define UNIX_SCM_MAX 16  /* descriptors one message carries (Linux: 253) */
 #define UNIX_CTL_SLOTS 4 /* messages with descriptors in one ring at once */
 #define CTL_FREE 0

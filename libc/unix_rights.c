@@ -13,10 +13,6 @@
 #include <string.h>
 #include "unix.h"
 
-#define SCM_RIGHTS 1
-#define SCM_CREDENTIALS 2
-#define MSG_CTRUNC 0x8
-#define MSG_CMSG_CLOEXEC 0x40000000
 #define CMSG_HDR 16u /* struct cmsghdr: u64 len, i32 level, i32 type */
 #define CMSG_ALIGN8(n) (((n) + 7u) & ~(uint64_t)7u)
 

@@ -16,6 +16,7 @@
  */
 #include <capix/config.h>
 #include "launcher.h"
+#include <vfs/linux.h>
 
 #define ID_NONE 0xffffffffu /* -1: leave that id unchanged */
 
@@ -59,11 +60,11 @@ static bool one_of(const struct rt_ids *ids, uint32_t id)
 static long set_id(struct rt_ids *ids, uint32_t id, bool priv)
 {
     if (id == ID_NONE)
-        return -22; /* EINVAL: not a valid id */
+        return -EINVAL; /* not a valid id */
     if (priv)
         ids->real = ids->saved = id;
     else if (id != ids->real && id != ids->saved)
-        return -1; /* EPERM */
+        return -EPERM;
     ids->eff = ids->fs = id;
     return 0;
 }
@@ -74,9 +75,9 @@ static long set_re(struct rt_ids *ids, uint32_t r, uint32_t e, bool priv)
 {
     struct rt_ids old = *ids;
     if (r != ID_NONE && !priv && r != old.real && r != old.eff)
-        return -1;
+        return -EPERM;
     if (e != ID_NONE && !priv && !one_of(&old, e))
-        return -1;
+        return -EPERM;
     if (r != ID_NONE)
         ids->real = r;
     if (e != ID_NONE)
@@ -97,7 +98,7 @@ static long set_res(struct rt_ids *ids, uint32_t r, uint32_t e, uint32_t s, bool
         return 0; /* nothing changes (not even an fs id that setfsuid moved) */
     if (!priv && ((r != ID_NONE && !one_of(&old, r)) || (e != ID_NONE && !one_of(&old, e)) ||
                   (s != ID_NONE && !one_of(&old, s))))
-        return -1;
+        return -EPERM;
     if (r != ID_NONE)
         ids->real = r;
     if (e != ID_NONE)
@@ -123,17 +124,17 @@ static long set_fs(struct rt_ids *ids, uint32_t id, bool priv)
 static long set_groups(struct rt_creds *c, uint64_t count, unsigned words)
 {
     if (!privileged(c))
-        return -1;
+        return -EPERM;
     if (count > RT_CRED_GROUPS_MAX)
-        return -22; /* EINVAL: more than capix keeps (Linux's NGROUPS_MAX is 65536) */
+        return -EINVAL; /* more than capix keeps (Linux's NGROUPS_MAX is 65536) */
     if (4 + (count + 1) / 2 > words)
-        return -14; /* EFAULT: the message does not hold them */
+        return -EFAULT; /* the message does not hold them */
     const uint64_t *w = cx_ipcbuf()->words + 4;
     uint32_t g[RT_CRED_GROUPS_MAX];
     for (uint64_t i = 0; i < count; i++) {
         g[i] = (uint32_t)(w[i / 2] >> (i % 2 ? 32 : 0));
         if (g[i] == ID_NONE)
-            return -22;
+            return -EINVAL;
     }
     for (uint64_t i = 1; i < count; i++) /* ascending, as Linux sorts them */
         for (uint64_t j = i; j > 0 && g[j - 1] > g[j]; j--) {
@@ -185,7 +186,7 @@ unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
         uint64_t v = (unsigned)(i + 1) < words ? m->w[i + 1] : ID_NONE;
         a[i] = (uint32_t)v;
         if (v > ID_NONE && op != RT_CRED_EXEC && op != RT_CRED_SETGROUPS)
-            r = -22; /* EINVAL */
+            r = -EINVAL;
     }
     if (!r) {
         switch (op) {
@@ -212,12 +213,12 @@ unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
             break;
         case RT_CRED_EXEC:
             if (words < 4)
-                r = -22;
+                r = -EINVAL;
             else
                 exec_ids(c, m->w[1], m->w[2], m->w[3]);
             break;
         default:
-            r = -22;
+            r = -EINVAL;
         }
     }
     if (pdeathsig_cleared(&before, c, op == RT_CRED_EXEC && !r))

@@ -15,6 +15,7 @@
  * Tickets are the sandbox's (this launcher's): any of its processes may present one.
  */
 #include "launcher.h"
+#include <vfs/linux.h>
 
 #define MAX_TICKETS 128
 
@@ -55,16 +56,16 @@ static struct ticket *ticket_of(uint64_t t)
 static long put(struct proc *pr, uint64_t id, uint64_t counts)
 {
     if (id == 0 || id >= MAX_SHARED || !shared[id].used || !holds(&shared[id], pr))
-        return -9; /* EBADF */
+        return -EBADF;
     struct shared *sh = &shared[id];
     if (!sh->notif || sh->quota || sh->notif2 || sh->slot_notif == 0 || counts == 0 || counts > 3)
-        return -22; /* EINVAL: not a pipe-like object (sessions have a quota) */
+        return -EINVAL; /* not a pipe-like object (sessions have a quota) */
     unsigned root = sh->origin ? sh->origin : (unsigned)id;
     unsigned i = 0;
     while (i < MAX_TICKETS && tickets[i].id)
         i++;
     if (i == MAX_TICKETS)
-        return -109; /* ETOOMANYREFS: too many descriptors in flight */
+        return -ETOOMANYREFS; /* too many descriptors in flight */
     tickets[i] = (struct ticket){root, (unsigned)counts, next_nonce++ & ((1ull << 54) - 1)};
     shared[root].inflight++;
     return (long)(tickets[i].nonce << 8 | i);
@@ -74,15 +75,15 @@ static long take(struct proc *pr, uint64_t t, uint64_t slot_mem, uint64_t slot_n
 {
     struct ticket *tk = ticket_of(t);
     if (!tk)
-        return -9; /* EBADF */
+        return -EBADF;
     if (slot_mem == slot_notif || slot_mem < CX_SLOT_FIRST_FREE ||
         slot_notif < CX_SLOT_FIRST_FREE || slot_mem >= PROC_SLOTS || slot_notif >= PROC_SLOTS)
-        return -22; /* EINVAL */
+        return -EINVAL;
     unsigned id = 1;
     while (id < MAX_SHARED && shared[id].used)
         id++;
     if (id == MAX_SHARED)
-        return -23; /* ENFILE */
+        return -ENFILE;
     struct shared *root = &shared[tk->id], *sh = &shared[id];
     memset(sh, 0, sizeof(*sh));
     sh->mem = cx_slot_alloc(), sh->notif = cx_slot_alloc();
@@ -94,7 +95,7 @@ static long take(struct proc *pr, uint64_t t, uint64_t slot_mem, uint64_t slot_n
         cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
         cx_cap_copy(sh->notif, pr->pd, slot_notif, CX_R_ALL, 0)) {
         shared_free(sh); /* no origin yet: the ticket stays out */
-        return -12;      /* ENOMEM */
+        return -ENOMEM;
     }
     unsigned i = (unsigned)(pr - procs);
     sh->holders[i / 64] |= 1ul << (i % 64);
@@ -108,7 +109,7 @@ static long drop(uint64_t t)
 {
     struct ticket *tk = ticket_of(t);
     if (!tk)
-        return -9; /* EBADF */
+        return -EBADF;
     struct shared *sh = &shared[tk->id];
     if (sh->used && !cx_map(CX_SLOT_SELF_PD, sh->mem, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W)) {
         struct rt_pipe_ring *r = (struct rt_pipe_ring *)SCRATCH;
@@ -135,6 +136,6 @@ long pass_request(struct proc *pr, uint64_t op, uint64_t a, uint64_t b, uint64_t
     case RT_PASS_DROP:
         return drop(a);
     default:
-        return -22; /* EINVAL */
+        return -EINVAL;
     }
 }

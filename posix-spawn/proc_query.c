@@ -3,6 +3,7 @@
  * process of the sandbox, and what each runtime announces about itself at exec.
  */
 #include "launcher.h"
+#include <vfs/linux.h>
 
 /*
  * RT_LABEL_PROC (capix/posix_protocol.h): the process table as /proc shows it. What a process says
@@ -15,14 +16,14 @@ unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words)
     struct cx_ipcbuf *b = cx_ipcbuf();
     uint64_t op = m->w[0];
     if (words < 2) {
-        m->w[0] = (uint64_t)-22; /* EINVAL */
+        m->w[0] = (uint64_t)-EINVAL;
         return 1;
     }
     if (op == RT_PROC_SET) {
         uint64_t clen = m->w[1], nlen = m->w[2];
         if (words < 6 || clen > RT_PROC_CMD_MAX || nlen > 15 ||
             (clen + 7) / 8 > (uint64_t)(words - 6)) {
-            m->w[0] = (uint64_t)-22;
+            m->w[0] = (uint64_t)-EINVAL;
             return 1;
         }
         memset(pr->comm, 0, sizeof(pr->comm));
@@ -52,12 +53,12 @@ unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words)
         return 1 + n;
     }
     if (op != RT_PROC_INFO) {
-        m->w[0] = (uint64_t)-22;
+        m->w[0] = (uint64_t)-EINVAL;
         return 1;
     }
     struct proc *q = m->w[1] > 0 && m->w[1] < (1ul << 31) ? find_proc((int)m->w[1]) : NULL;
     if (!q || q->state == P_FREE) {
-        m->w[0] = (uint64_t)-3; /* ESRCH */
+        m->w[0] = (uint64_t)-ESRCH;
         return 1;
     }
     struct rt_proc_reply r;

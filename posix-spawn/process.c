@@ -277,7 +277,7 @@ long do_fork(struct proc *parent, bool clone_parent)
     struct proc *space = parent->host ? parent->host : parent;
     struct proc *gp = clone_parent ? find_proc(parent->ppid) : NULL;
     if (clone_parent && (!gp || gp->state != P_RUNNING))
-        return -22; /* EINVAL: as Linux for init's (the first process's parent is us) */
+        return -EINVAL; /* as Linux for init's (the first process's parent is us) */
     /* the first refusal after a fork that worked is logged (a fork bomb gives one line;
      * the log's label names the sandbox) */
     static bool refusing;
@@ -288,7 +288,7 @@ long do_fork(struct proc *parent, bool clone_parent)
                       "processes): EAGAIN\n",
                       parent->pid, MAX_PROCS);
         refusing = true;
-        return -11; /* EAGAIN: the process table is full */
+        return -EAGAIN; /* the process table is full */
     }
     if (clone_parent) {
         pr->ppid = gp->pid;
@@ -312,7 +312,7 @@ long do_fork(struct proc *parent, bool clone_parent)
                       err == CX_E_NO_QUOTA ? "ENOMEM" : "EAGAIN");
         }
         refusing = true;
-        return err == CX_E_NO_QUOTA ? -12 : -11; /* ENOMEM, EAGAIN */
+        return err == CX_E_NO_QUOTA ? -ENOMEM : -EAGAIN;
     }
     refusing = false;
     return pr->pid;
@@ -327,10 +327,10 @@ long do_fork(struct proc *parent, bool clone_parent)
 long do_vfork(struct proc *parent, uint64_t slot)
 {
     if (parent->host || slot < CX_SLOT_FIRST_FREE || slot >= PROC_SLOTS)
-        return -22; /* EINVAL: a vfork child's own vfork, or a bad slot */
+        return -EINVAL; /* a vfork child's own vfork, or a bad slot */
     struct proc *pr = new_proc(parent->pid);
     if (!pr)
-        return -11; /* EAGAIN */
+        return -EAGAIN;
     pr->nocldwait = parent->nocldwait;
     pr->no_ctty = parent->no_ctty;
     pr->host = parent;
@@ -340,7 +340,7 @@ long do_vfork(struct proc *parent, uint64_t slot)
     if (err) {
         release(pr);
         pr->state = P_FREE;
-        return err == CX_E_NO_QUOTA ? -12 : -11;
+        return err == CX_E_NO_QUOTA ? -ENOMEM : -EAGAIN;
     }
     pr->host_ep = slot;
     return pr->pid;
@@ -383,13 +383,13 @@ long do_vfork_exec(struct proc *pr)
 {
     struct proc *host = pr->host;
     if (!host)
-        return -22;
+        return -EINVAL;
     long err;
     if ((err = make_domain(pr)) ||
         (err = cx_raw_pd_copy_as(host->pd, pr->pd, RT_RUNTIME_LO, RT_RUNTIME_HI, 0, 0).err) ||
         (err = shared_fork(host, pr)) || (err = give_info(pr, 2)) || (err = start_thread(pr))) {
         drop_domain(pr);
-        return err == CX_E_NO_QUOTA ? -12 : -11; /* ENOMEM, EAGAIN */
+        return err == CX_E_NO_QUOTA ? -ENOMEM : -EAGAIN;
     }
     pr->host = NULL;
     pr->host_ep = 0;

@@ -6,6 +6,7 @@
  * is gone, and narrowing a process to a program rule's tree (RT_LABEL_NARROW).
  */
 #include "launcher.h"
+#include <vfs/linux.h>
 
 struct shared shared[MAX_SHARED];
 static struct fifo fifos[MAX_FIFOS];
@@ -77,20 +78,20 @@ long shared_new(struct proc *pr, uint64_t pages, uint64_t slot_mem, uint64_t slo
     if (id == MAX_SHARED || !pages || pages > (pipe ? 64u : 1u << 18) || slot_mem == slot_notif ||
         slot_mem < CX_SLOT_FIRST_FREE || (pipe && slot_notif < CX_SLOT_FIRST_FREE) ||
         slot_mem >= PROC_SLOTS || slot_notif >= PROC_SLOTS)
-        return id == MAX_SHARED ? -24 : -22; /* EMFILE, EINVAL */
+        return id == MAX_SHARED ? -EMFILE : -EINVAL;
     struct shared *sh = &shared[id];
     memset(sh, 0, sizeof(*sh));
     sh->mem = cx_slot_alloc(), sh->notif = pipe ? cx_slot_alloc() : 0;
     sh->slot_mem = slot_mem, sh->slot_notif = slot_notif;
     if (cx_mem_create(quota, pages, sh->mem) || (pipe && cx_notif_create(quota, sh->notif))) {
         shared_free(sh);
-        return -12; /* ENOMEM */
+        return -ENOMEM;
     }
     sh->used = true;
     if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
         (pipe && cx_cap_copy(sh->notif, pr->pd, slot_notif, CX_R_ALL, 0))) {
         shared_free(sh);
-        return -22;
+        return -EINVAL;
     }
     unsigned i = (unsigned)(pr - procs);
     sh->holders[i / 64] |= 1ul << (i % 64);
@@ -116,11 +117,11 @@ long fifo_open(struct proc *pr, uint64_t kind, uint64_t dev, uint64_t ino, uint6
     while (id < MAX_SHARED && shared[id].used)
         id++;
     if (id == MAX_SHARED || (!fi && !free_fi))
-        return -23; /* ENFILE */
+        return -ENFILE;
     if (slot_mem == slot_notif || slot_mem < CX_SLOT_FIRST_FREE ||
         slot_notif < CX_SLOT_FIRST_FREE || slot_mem >= PROC_SLOTS || slot_notif >= PROC_SLOTS)
-        return -22; /* EINVAL */
-    if (!fi) {      /* the first opener: the pipe is made, charged to the sandbox */
+        return -EINVAL;
+    if (!fi) { /* the first opener: the pipe is made, charged to the sandbox */
         struct fifo *f = &fifos[free_fi];
         f->mem = cx_slot_alloc(), f->notif = cx_slot_alloc();
         if (cx_mem_create(quota, RT_PIPE_AREA / CX_PAGE_SIZE, f->mem) ||
@@ -128,7 +129,7 @@ long fifo_open(struct proc *pr, uint64_t kind, uint64_t dev, uint64_t ino, uint6
             cx_cap_delete(f->mem), cx_slot_free(f->mem);
             cx_cap_delete(f->notif), cx_slot_free(f->notif);
             f->mem = f->notif = 0;
-            return -12; /* ENOMEM */
+            return -ENOMEM;
         }
         f->kind = kind, f->dev = dev, f->ino = ino, f->tree = tree;
         fi = free_fi;
@@ -145,7 +146,7 @@ long fifo_open(struct proc *pr, uint64_t kind, uint64_t dev, uint64_t ino, uint6
         cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
         cx_cap_copy(sh->notif, pr->pd, slot_notif, CX_R_ALL, 0)) {
         shared_free(sh);
-        return -22;
+        return -EINVAL;
     }
     unsigned i = (unsigned)(pr - procs);
     sh->holders[i / 64] |= 1ul << (i % 64);
@@ -186,19 +187,19 @@ long session_open(struct proc *pr, const struct cx_msg *req)
     if (id == MAX_SHARED || slot_ep == slot_mem || slot_ep < CX_SLOT_FIRST_FREE ||
         slot_mem < CX_SLOT_FIRST_FREE || slot_ep >= PROC_SLOTS || slot_mem >= PROC_SLOTS ||
         bytes < (64ul << 10) || bytes > (1ul << 32))
-        return id == MAX_SHARED ? -24 : -22; /* EMFILE, EINVAL */
+        return id == MAX_SHARED ? -EMFILE : -EINVAL;
     /* at most a quarter of what the sandbox has left */
     struct cx_ret qi = cx_raw_quota_info(quota, 0, 0, 0, 0, 0);
     uint64_t left = qi.rsi > qi.rdi ? qi.rsi - qi.rdi : 0;
     if (bytes > left / 4)
         bytes = left / 4 & ~(CX_PAGE_SIZE - 1);
     if (bytes < (256ul << 10))
-        return -12; /* ENOMEM */
+        return -ENOMEM;
     char *label = (char *)(words + CX_SESSION_SERVICE_WORDS);
     label[CX_SESSION_LABEL_WORDS * 8 - 1] = 0;
     int li = programs_label_index(label);
     if (!label_allowed(pr, li, (const char *)words, label)) /* the service name */
-        return -1;                                          /* EPERM */
+        return -EPERM;
     struct shared *sh = &shared[id];
     long r = request_session(words, bytes, sh);
     if (r < 0)
@@ -210,7 +211,7 @@ long session_open(struct proc *pr, const struct cx_msg *req)
     if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
         cx_cap_copy(sh->notif, pr->pd, slot_ep, CX_R_WRITE | (sh->grant ? CX_R_GRANT : 0), 0)) {
         shared_free(sh);
-        return -22;
+        return -EINVAL;
     }
     unsigned i = (unsigned)(pr - procs);
     sh->holders[i / 64] |= 1ul << (i % 64);
@@ -228,7 +229,7 @@ long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh)
     sh->quota = cx_slot_alloc(), sh->notif = cx_slot_alloc(), sh->mem = cx_slot_alloc();
     if (cx_quota_create(quota, bytes, sh->quota)) {
         cx_slot_free(sh->notif), cx_slot_free(sh->mem), cx_slot_free(sh->quota);
-        return -12; /* ENOMEM */
+        return -ENOMEM;
     }
     /* label words 4..15 travel in the IPC buffer; the caps come back into ours */
     memcpy(b->words + 4, words + 4, (W - 4) * 8);
@@ -249,7 +250,7 @@ long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh)
                   LAUNCHER_CALL_TIMEOUT_NS / 1000000000ul);
     long r = err ? -5 : (long)m.w[0];
     if (r == 0 && CX_TAG_CAPS(m.tag) != 2)
-        r = -5;      /* EIO */
+        r = -EIO;
     sh->used = true; /* so that shared_free can take it apart */
     if (r < 0) {
         shared_free(sh);
@@ -443,7 +444,7 @@ long do_narrow(struct proc *pr, uint64_t number)
 {
     const struct program_rule *r = programs_rule(number);
     if (!r)
-        return -22; /* EINVAL */
+        return -EINVAL;
     pr->labels = (pr->narrowed ? pr->labels : ~0ul) & r->labels;
     pr->narrowed = true;
     if (!r->archive && !pr->no_archive) {

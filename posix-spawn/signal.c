@@ -98,7 +98,7 @@ void send_signal(struct proc *pr, int sig, int code, int pid, int status)
 long do_kill(struct proc *pr, long pid, long sig)
 {
     if (sig < 0 || sig > 64)
-        return -22; /* EINVAL */
+        return -EINVAL;
     int found = 0, refused = 0;
     for (int i = 0; i < MAX_PROCS; i++) {
         struct proc *t = &procs[i];
@@ -120,7 +120,7 @@ long do_kill(struct proc *pr, long pid, long sig)
     }
     if (found || (refused && pid == -1))
         return 0;
-    return refused ? -1 : -3; /* EPERM, ESRCH */
+    return refused ? -EPERM : -ESRCH;
 }
 
 /* sigqueue and rt_sigqueueinfo from pr to process pid: the instance with its code and
@@ -130,13 +130,13 @@ long do_sigqueue(struct proc *pr, long pid, int sig, int code, uint64_t value, u
 {
     struct proc *t = pid > 0 ? find_proc((int)pid) : NULL;
     if (sig < 0 || sig > 64)
-        return -22; /* EINVAL */
+        return -EINVAL;
     if (!t || t->state != P_RUNNING || !t->sig)
-        return -3; /* ESRCH */
+        return -ESRCH;
     if (t != pr && (code >= 0 || code == -6))
-        return -1; /* EPERM: only negative codes but SI_TKILL to another process (Linux) */
+        return -EPERM; /* only negative codes but SI_TKILL to another process (Linux) */
     if (!may_signal(pr, t, sig))
-        return -1; /* EPERM */
+        return -EPERM;
     if (!sig)
         return 0;
     if (sig == SIGKILL || sig == SIGSTOP) {
@@ -144,7 +144,7 @@ long do_sigqueue(struct proc *pr, long pid, int sig, int code, uint64_t value, u
         return 0;
     }
     if (rt_sigq_push(t->sig, sig, code, (int32_t)ids, (int32_t)(ids >> 32), value, 0))
-        return -11; /* EAGAIN */
+        return -EAGAIN;
     if (t->host)
         return 0; /* a vfork child without a domain: kept */
     if (sig == SIGCONT)
@@ -163,19 +163,19 @@ long do_sigqueue(struct proc *pr, long pid, int sig, int code, uint64_t value, u
 long do_tgkill(struct proc *pr, long tgid, long tid, int sig)
 {
     if (sig < 0 || sig > 64 || tid <= 0 || tid > 0x7fffffff || (tgid != -1 && tgid <= 0))
-        return -22; /* EINVAL */
+        return -EINVAL;
     struct proc *t = tgid > 0 ? find_proc((int)tgid) : find_proc((int)tid);
     if (!t && tgid == -1)
         t = find_proc((int)(tid / 1000));
     if (!t || t->state != P_RUNNING || !t->sig)
-        return -3; /* ESRCH */
+        return -ESRCH;
     bool live = tid == t->pid;
     for (unsigned i = 0; i < 64 && !live; i++)
         live = __atomic_load_n(&t->sig->tids[i], __ATOMIC_ACQUIRE) == (int32_t)tid;
     if (!live)
-        return -3;
+        return -ESRCH;
     if (!may_signal(pr, t, sig))
-        return -1; /* EPERM */
+        return -EPERM;
     if (!sig)
         return 0;
     if (sig == SIGKILL || sig == SIGSTOP) {
@@ -183,7 +183,7 @@ long do_tgkill(struct proc *pr, long tgid, long tid, int sig)
         return 0;
     }
     if (rt_sigq_push(t->sig, sig, LINUX_SI_TKILL, pr->pid, (int32_t)pr->cred.uid.real, 0, (int)tid))
-        return -11; /* EAGAIN */
+        return -EAGAIN;
     if (t->host)
         return 0;
     if (sig == SIGCONT)

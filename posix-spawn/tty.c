@@ -88,9 +88,9 @@ long terminal_open(struct proc *pr)
     for (int k = 0; k < 3; k++)
         if (slots[k] < CX_SLOT_FIRST_FREE || slots[k] >= PROC_SLOTS ||
             slots[k] == slots[(k + 1) % 3])
-            return -22; /* EINVAL */
+            return -EINVAL;
     if (!label_allowed(pr, programs_label_index(label), "Terminal", label))
-        return -1; /* EPERM */
+        return -EPERM;
     struct tty *t = NULL;
     for (unsigned i = 0; i < MAX_TTYS && !t; i++)
         if (ttys[i].id && !strcmp(ttys[i].label, label))
@@ -103,10 +103,10 @@ long terminal_open(struct proc *pr)
         while (id < MAX_SHARED && shared[id].used)
             id++;
         if (i == MAX_TTYS || id == MAX_SHARED)
-            return -24; /* EMFILE */
+            return -EMFILE;
         if (!tty_event_notif && start_event_thread()) {
             cx_printf("posix-spawn: cannot start the terminal event thread\n");
-            return -12;
+            return -ENOMEM;
         }
         struct shared *sh = &shared[id];
         long r = request_session(words, TERM_DONATION, sh);
@@ -147,7 +147,7 @@ long terminal_open(struct proc *pr)
             cx_unmap(CX_SLOT_SELF_PD, (uint64_t)t->sh, 1);
             shared_free(sh);
             memset(t, 0, sizeof(*t));
-            return -5; /* EIO */
+            return -EIO;
         }
         t->id = id;
         memcpy(t->label, label, sizeof(t->label));
@@ -157,7 +157,7 @@ long terminal_open(struct proc *pr)
     if (!holds(sh, pr)) {
         if (sh->slot_mem &&
             (sh->slot_notif != slots[0] || sh->slot_mem != slots[1] || sh->slot_notif2 != slots[2]))
-            return -16; /* EBUSY: every holder has it at the same slots (for fork) */
+            return -EBUSY; /* every holder has it at the same slots (for fork) */
         sh->slot_notif = slots[0], sh->slot_mem = slots[1], sh->slot_notif2 = slots[2];
         const uint64_t src[3] = {sh->notif, sh->mem, sh->notif2};
         const uint8_t rights[3] = {CX_R_WRITE, CX_R_READ | CX_R_WRITE, CX_R_READ};
@@ -167,7 +167,7 @@ long terminal_open(struct proc *pr)
                     cx_cap_delete_in(pr->pd, slots[k]);
                 if (!shared_held(sh)) /* nobody fixed the slots yet */
                     sh->slot_notif = sh->slot_mem = sh->slot_notif2 = 0;
-                return -22;
+                return -EINVAL;
             }
         unsigned i = (unsigned)(pr - procs);
         sh->holders[i / 64] |= 1ul << (i % 64);
@@ -186,7 +186,7 @@ long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
 {
     struct tty *t = tty_of(id);
     if (!t || !holds(&shared[t->id], pr))
-        return -25; /* ENOTTY */
+        return -ENOTTY;
     bool leader = pr->pid == pr->sid;
     switch (op) {
     case TERM_CTL_OPEN:
@@ -195,9 +195,9 @@ long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
             return 0;
         for (unsigned i = 0; i < MAX_TTYS; i++)
             if (ttys[i].id && ttys[i].sid == pr->sid && leader)
-                return op == TERM_CTL_OPEN ? 0 : -1; /* it has one: EPERM */
+                return op == TERM_CTL_OPEN ? 0 : -EPERM; /* it has one */
         if (!leader || (t->sid && (op == TERM_CTL_OPEN || arg != 1)))
-            return op == TERM_CTL_OPEN ? 0 : -1;
+            return op == TERM_CTL_OPEN ? 0 : -EPERM;
         if (op == TERM_CTL_OPEN && arg) /* O_NOCTTY */
             return 0;
         if (t->sid) /* stolen (TIOCSCTTY with 1) */
@@ -210,7 +210,7 @@ long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
         return 0;
     case TERM_CTL_NOTTY:
         if (!is_ctty(t, pr))
-            return -25;
+            return -ENOTTY;
         if (leader) { /* the session loses it: its foreground hears of it */
             signal_group(t->fg, SIGHUP);
             signal_group(t->fg, SIGCONT);
@@ -223,11 +223,11 @@ long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
     case TERM_CTL_GPGRP:
     case TERM_CTL_GSID:
         if (!is_ctty(t, pr))
-            return -25;
+            return -ENOTTY;
         return op == TERM_CTL_GPGRP ? t->fg : t->sid;
     case TERM_CTL_SPGRP: {
         if (!is_ctty(t, pr))
-            return -25;
+            return -ENOTTY;
         bool exists = false, same = false;
         for (int i = 0; i < MAX_PROCS; i++)
             if (procs[i].state == P_RUNNING && procs[i].pgid == arg) {
@@ -235,9 +235,9 @@ long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
                 same |= procs[i].sid == pr->sid;
             }
         if (!exists)
-            return -3; /* ESRCH */
+            return -ESRCH;
         if (!same)
-            return -1; /* EPERM */
+            return -EPERM;
         t->fg = (int)arg;
         tty_publish(t);
         return 0;
@@ -249,7 +249,7 @@ long tty_ctl(struct proc *pr, uint64_t op, uint64_t id, long arg)
            or blocks them; an orphaned group gets EIO instead of stopping for ever */
         return orphaned(pr->pgid, pr->sid) ? 2 : 1;
     default:
-        return -22;
+        return -EINVAL;
     }
 }
 

@@ -108,7 +108,7 @@ long do_prctl(struct proc *pr, uint64_t op, uint64_t arg)
     switch (op) {
     case RT_PRCTL_SET_PDEATHSIG:
         if (arg > 64)
-            return -22; /* EINVAL: no such signal */
+            return -EINVAL; /* no such signal */
         pr->pdeathsig = (int)arg;
         return 0;
     case RT_PRCTL_GET_PDEATHSIG:
@@ -119,7 +119,7 @@ long do_prctl(struct proc *pr, uint64_t op, uint64_t arg)
     case RT_PRCTL_GET_SUBREAPER:
         return pr->subreaper;
     default:
-        return -22;
+        return -EINVAL;
     }
 }
 
@@ -160,30 +160,30 @@ long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2]
             continue;
         if (pid > 0 ? c->pid != pid : pid < -1 ? c->pgid != -pid : pid == 0 && c->pgid != pr->pgid)
             continue;
-        if (c->state == P_ZOMBIE && !(options & 4))
+        if (c->state == P_ZOMBIE && !(options & WEXITED))
             continue; /* a zombie is no child to wait for without WEXITED (Linux: ECHILD) */
         any = true;
-        *uid = c->cred.uid.real;          /* waitid's si_uid, if it is the one reported */
-        bool keep = options & 0x01000000; /* WNOWAIT: report, leave it to be waited for */
-        if (c->state == P_ZOMBIE && (options & 4)) { /* WEXITED */
+        *uid = c->cred.uid.real;       /* waitid's si_uid, if it is the one reported */
+        bool keep = options & WNOWAIT; /* report, leave it to be waited for */
+        if (c->state == P_ZOMBIE && (options & WEXITED)) {
             *status = c->wait_status;
             ns[0] = c->cpu_ns, ns[1] = c->sys_ns;
             if (!keep)
                 c->state = P_FREE;
             return c->pid;
         }
-        if ((options & 2) && c->stop_report) { /* WUNTRACED, WSTOPPED */
+        if ((options & WSTOPPED) && c->stop_report) { /* WSTOPPED is WUNTRACED */
             c->stop_report = keep;
             *status = LINUX_W_STOPCODE(c->stop_sig);
             return c->pid;
         }
-        if ((options & 8) && c->cont_report) { /* WCONTINUED */
+        if ((options & WCONTINUED) && c->cont_report) {
             c->cont_report = keep;
             *status = LINUX_W_CONTINUED;
             return c->pid;
         }
     }
-    return any ? 0 : -10; /* ECHILD */
+    return any ? 0 : -ECHILD;
 }
 
 /* Process groups and sessions: getpgid, setpgid, getsid, setsid (as Linux checks them). */
@@ -194,22 +194,22 @@ long do_pgrp(struct proc *pr, uint64_t op, long pid, long pgid)
     case RT_PGRP_GETPGID:
     case RT_PGRP_GETSID:
         if (pid < 0 || !t)
-            return -3; /* ESRCH */
+            return -ESRCH;
         return op == RT_PGRP_GETPGID ? t->pgid : t->sid;
     case RT_PGRP_SETSID:
         for (int i = 0; i < MAX_PROCS; i++)
             if (procs[i].state == P_RUNNING && procs[i].pgid == pr->pid)
-                return -1; /* EPERM: already a group leader */
+                return -EPERM; /* already a group leader */
         pr->sid = pr->pgid = pr->pid;
         pr->no_ctty = false;
         return pr->sid;
     case RT_PGRP_SETPGID:
         if (pid < 0 || pgid < 0)
-            return -22; /* EINVAL */
+            return -EINVAL;
         if (!t || (t != pr && t->ppid != pr->pid))
-            return -3; /* ESRCH */
+            return -ESRCH;
         if (t->sid != pr->sid || t->sid == t->pid)
-            return -1; /* EPERM: another session, or a session leader */
+            return -EPERM; /* another session, or a session leader */
         if (!pgid)
             pgid = t->pid;
         if (pgid != t->pid) {
@@ -218,11 +218,11 @@ long do_pgrp(struct proc *pr, uint64_t op, long pid, long pgid)
                 if (procs[i].state == P_RUNNING && procs[i].pgid == pgid && procs[i].sid == pr->sid)
                     exists = true;
             if (!exists)
-                return -1; /* EPERM */
+                return -EPERM;
         }
         t->pgid = (int)pgid;
         return 0;
     default:
-        return -22;
+        return -EINVAL;
     }
 }

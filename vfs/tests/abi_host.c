@@ -3,17 +3,24 @@
  * abi_list.h as the host's (glibc's and Linux's) headers define them. Compiled with
  * _GNU_SOURCE; never includes vfs/linux.h.
  */
+#include <asm/prctl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <linux/magic.h>
 #include <linux/romfs_fs.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>

@@ -1,14 +1,19 @@
 /*
- * The parts of the Linux x86_64 system-call ABI that the VFS and the runtime speak: errno
- * numbers, open flags, file modes, *at() flags, fcntl and ioctl numbers, clock ids,
- * signal numbers, si_code values and wait statuses, and the structures the runtime
- * hands to musl unchanged (struct stat as the kernel lays it out, dirent64,
- * statfs). Values are Linux's own (include/uapi/asm-generic/errno*.h, fcntl.h,
- * arch/x86/include/uapi/asm/stat.h); the host test vfs/tests/abi_test.c compares each
- * of them with the host's headers.
+ * The one Linux ABI header: the parts of the Linux x86_64 system-call ABI that the VFS,
+ * the runtime and the launcher speak: errno numbers, open flags, file modes, *at() flags,
+ * fcntl and ioctl numbers, clock ids, signal numbers, si_code values, wait statuses and
+ * options, mmap, clone, futex, rlimit and socket constants, and the structures the
+ * runtime hands to musl unchanged (struct stat as the kernel lays it out, dirent64,
+ * statfs, sysinfo). Values are Linux's own (include/uapi/asm-generic/errno*.h, fcntl.h,
+ * arch/x86/include/uapi/asm/stat.h); the host test vfs/tests/abi_test.c compares them
+ * with the host's headers. No Linux constant is defined twice: the runtime's system-call
+ * numbers are in libc/linux.h, and a few constants that one runtime file alone uses stay
+ * in it for now (signal.c's SA_*, sched.c's SCHED_* and PR_*, epoll.c's EPOLL*,
+ * fdkinds.c's EFD_* and TFD_*, timer.c's ITIMER_*, mlock.c's MCL_*).
  *
  * Constants keep their Linux names so that runtime code reads like Linux code; the
- * structures are prefixed linux_ so that host tests may include libc headers as well.
+ * structures are prefixed linux_ so that host tests may include libc headers as well, and
+ * so are the constants glibc declares as enum constants (LINUX_SI_*, LINUX_SIGEV_*).
  * Freestanding: needs only <stdint.h>.
  */
 #ifndef VFS_LINUX_H
@@ -83,6 +88,7 @@
 #define ENOBUFS 105
 #define EISCONN 106
 #define ENOTCONN 107
+#define ETOOMANYREFS 109
 #define ETIMEDOUT 110
 #define ECONNREFUSED 111
 #define EHOSTUNREACH 113
@@ -325,6 +331,7 @@
 #define LINUX_SI_USER 0
 #define LINUX_SI_KERNEL 0x80
 #define LINUX_SI_TIMER (-2)
+#define LINUX_SI_MESGQ (-3)
 #define LINUX_SI_TKILL (-6)
 #define LINUX_ILL_ILLOPN 2
 #define LINUX_FPE_INTDIV 1
@@ -350,6 +357,21 @@
 #define LINUX_WCOREFLAG 0x80
 #define LINUX_WTERMSIG(status) ((status)&0x7f)
 #define LINUX_WEXITSTATUS(status) (((status) >> 8) & 0xff)
+
+/* wait4(2) and waitid(2) options, spelled as glibc spells them */
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WSTOPPED 2
+#define WEXITED 4
+#define WCONTINUED 8
+#define WNOWAIT 0x01000000
+
+/* sigevent's notify kinds (timer_create(2), mq_notify(3)); glibc declares them as enum
+ * constants, hence the prefix */
+#define LINUX_SIGEV_SIGNAL 0
+#define LINUX_SIGEV_NONE 1
+#define LINUX_SIGEV_THREAD 2
+#define LINUX_SIGEV_THREAD_ID 4
 
 /* Device numbers as st_dev and st_rdev carry them (glibc's and musl's makedev). */
 #define LINUX_MAKEDEV(major, minor)                                                                \
@@ -471,6 +493,101 @@ _Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs is 120 bytes o
 _Static_assert(offsetof(struct linux_statfs, f_fsid) == 56, "f_fsid");
 _Static_assert(offsetof(struct linux_statfs, f_namelen) == 64, "f_namelen");
 _Static_assert(offsetof(struct linux_statfs, f_flags) == 80, "f_flags");
+
+/* ---- memory: mmap(2), mprotect(2), madvise(2); arch_prctl(2) ---- */
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+
+/* ---- clone(2), futex(2), rlimits ---- */
+#define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
+#define CLONE_PARENT 0x8000
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_DETACHED 0x400000
+#define CLONE_CHILD_SETTID 0x1000000
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_WAITERS 0x80000000u /* a robust or PI futex word's bits */
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
+
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIMIT_CORE 4
+#define RLIMIT_SIGPENDING 11
+#define RLIMIT_MEMLOCK 8
+#define RLIM_INFINITY (~0ul)
+
+struct linux_rlimit {
+    uint64_t cur, max;
+};
+
+struct linux_sysinfo {
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char reserved[4];
+};
+_Static_assert(sizeof(struct linux_sysinfo) == 112, "struct sysinfo");
+
+struct linux_utsname {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+/* socket(2): the families and types the runtime knows of (docs/net-protocol.md) */
+#define AF_UNIX 1
+#define AF_INET 2
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_SEQPACKET 5
+#define SOCK_TYPE_MASK 0xfu
+#define SOCK_TYPE_LIMIT 11u /* SOCK_MAX: types from here on are EINVAL */
+#define SOCK_NONBLOCK O_NONBLOCK
+#define SOCK_CLOEXEC O_CLOEXEC
+#define MSG_PEEK 0x2
+#define MSG_DONTWAIT 0x40
+#define MSG_WAITALL 0x100
+#define MSG_NOSIGNAL 0x4000
+#define MSG_CTRUNC 0x8
+#define MSG_TRUNC 0x20
+#define MSG_CMSG_CLOEXEC 0x40000000
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 
 #define LOCK_SH 1 /* flock */
 #define LOCK_EX 2
