@@ -12,7 +12,7 @@
  *                         or, if not, after N more runs to where the first N left
  *                         them (a high-water mark such as a server heap's step is
  *                         reached once; a leak takes again)
- *   cycles all N [DIR]    every kind below but pty and exe, one after the other
+ *   cycles all N [DIR]    every kind below but pty, one after the other
  *   cycles one KIND DIR   one program of KIND:
  *     shm      opens a file in DIR (/dev/shm), maps it MAP_SHARED, forks a child that
  *              writes through the mapping, checks what it wrote, unlinks the file and
@@ -36,14 +36,9 @@
  *     exe      twice: a copy of this program in DIR run by a child to its exit, and by
  *              another that is killed while it runs, then removed; the copy can be
  *              opened for writing at once after each (no ETXTBSY left behind), and
- *              DIR's figures after the second are those after the first. Not in
- *              `all`: run from a ram_fs that maps files (/dev/shm), the server's own
- *              quota drops once by 65 pages after 12 to 24 runs and stays there: 65
- *              pages are one step of the server's heap (lib/capix/heap.c, GROW: 256
- *              KiB, 64 pages and its memory object's directory page), which never
- *              shrinks, so a peak of the server's allocations while programs run from
- *              its mapped files is a high-water mark there, not a leak; this check
- *              cannot tell the two apart
+ *              DIR's figures after the second are those after the first (until this
+ *              session's vfs_fs_exit, each run left references in the server, and its
+ *              quota dropped by a heap step after 12 to 24 runs)
  *     nop      says it runs (a byte on descriptor DIR) and ends; wait: says it and
  *              waits to be killed (what exe runs)
  *
@@ -708,8 +703,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "all"))
         return cycles(argv[1], n, dir);
     /* every kind (ptys: capix has none yet, /dev/ptmx is missing; exe: see above) */
-    static const char *kinds[] = {"shm",   "shmsem", "pipe", "session",
-                                  "timer", "thread", "unix", "kill"};
+    static const char *kinds[] = {"shm",    "shmsem", "pipe", "session", "timer",
+                                  "thread", "unix",   "kill", "exe"};
     int rc = 0;
     for (unsigned k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         rc |= cycles(kinds[k], n, dir);
