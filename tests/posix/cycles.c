@@ -702,7 +702,7 @@ int main(int argc, char **argv)
     int n = atoi(argv[2]);
     if (strcmp(argv[1], "all"))
         return cycles(argv[1], n, dir);
-    /* every kind (ptys: capix has none yet, /dev/ptmx is missing; exe: see above) */
+    /* every kind but ptys (capix has none yet: /dev/ptmx is missing) */
     static const char *kinds[] = {"shm",    "shmsem", "pipe", "session", "timer",
                                   "thread", "unix",   "kill", "exe"};
     int rc = 0;
