@@ -397,6 +397,92 @@ static void test_pt_chunks(void)
     check_frames_back("pt_chunks_frames_back", frames0);
 }
 
+/* Page tables of this domain stay until it ends: makes those of va, so that no test
+ * that maps something there counts them as frames it kept. */
+static void own_page_tables(uint64_t va)
+{
+    uint64_t m = kt_slot();
+    cx_mem_create(CX_SLOT_QUOTA, 1, m);
+    cx_map(CX_SLOT_SELF_PD, m, 0, va, 1, CX_MAP_R);
+    cx_unmap(CX_SLOT_SELF_PD, va, 1);
+    cx_cap_delete(m);
+    cx_slot_free(m);
+}
+
+/*
+ * `ktest lending` (scenario kernel-lending, a machine with little RAM): page-table chunks
+ * kept by one table in PT_KEEP_EVERY, then a memory object as large as every free frame
+ * of the machine, touched page by page. RAM's own free frames do not suffice: the touch
+ * goes through only because RAM's allocations take the chunks' free frames when RAM is
+ * dry (kernel/core/pmem.c). Before, a fault within quota found no frame and the program
+ * crashed on it. Everything must be back after, to the frame from the second round on
+ * (the first also makes what this program keeps: the kernel grows its heap once for the
+ * object's directory, a frame it keeps).
+ */
+#define LEND_TABLES 6144
+#define LEND_VA 0x200000000ul
+#define LEND_SPARE 96 /* frames left for the object's directory and its page tables */
+
+void kt_lending(unsigned round)
+{
+    uint64_t q = kt_slot(), keep = kt_slot(), fill = kt_slot(), m = kt_slot(), big = kt_slot();
+    struct cx_ret own = quota_info(CX_SLOT_QUOTA);
+    uint64_t room = own.rsi - own.rdi - (1ul << 20); /* all of our quota but 1 MiB */
+    uint64_t most = room / CX_PAGE_SIZE;
+    for (uint64_t va = LEND_VA; va < LEND_VA + most * CX_PAGE_SIZE; va += 2ul << 20)
+        own_page_tables(va);
+    uint64_t frames0 = quota_info(CX_SLOT_QUOTA).rdx;
+    long err = cx_quota_create(CX_SLOT_QUOTA, room, q);
+    if (!err)
+        err = cx_pd_create(q, keep, 16);
+    if (!err)
+        err = cx_pd_create(q, fill, 16);
+    if (!err)
+        err = cx_mem_create(q, 1, m);
+    unsigned i = 0;
+    for (; i < LEND_TABLES && !err; i++) {
+        err = cx_map(fill, m, 0, PT_VA + i * (2ul << 20), 1, CX_MAP_R);
+        if (!err && i % PT_KEEP_EVERY == 0)
+            err = cx_map(keep, m, 0, PT_VA + i / PT_KEEP_EVERY * (2ul << 20), 1, CX_MAP_R);
+    }
+    kt_check("lending_tables_made", !err && i == LEND_TABLES, "%s after %u page tables",
+             cx_strerror(err), i);
+    EXPECT("lending_filler_deleted", cx_cap_delete(fill), 0);
+    uint64_t free_now = quota_info(CX_SLOT_QUOTA).rdx;
+    uint64_t q_free = (room - quota_info(q).rdi) / CX_PAGE_SIZE;
+    uint64_t n = (free_now < q_free ? free_now : q_free) - LEND_SPARE;
+    uint64_t chunk_spare = LEND_TABLES - LEND_TABLES / PT_KEEP_EVERY;
+    kt_check("lending_needs_the_chunks", n > free_now - chunk_spare,
+             "%lu pages of %lu free frames (%lu of them in page-table chunks)", n, free_now,
+             chunk_spare);
+    err = cx_mem_create(q, n, big);
+    if (!err)
+        err = cx_map(CX_SLOT_SELF_PD, big, 0, LEND_VA, n, CX_MAP_R | CX_MAP_W);
+    kt_check("lending_object_mapped", !err, "%s", cx_strerror(err));
+    uint64_t bad = 0;
+    if (!err) {
+        volatile uint64_t *p = (volatile uint64_t *)LEND_VA;
+        for (uint64_t pg = 0; pg < n; pg++)
+            p[pg * (CX_PAGE_SIZE / 8) + pg % 512] = pg ^ 0x5a5a5a5a;
+        for (uint64_t pg = 0; pg < n; pg++)
+            bad += p[pg * (CX_PAGE_SIZE / 8) + pg % 512] != (pg ^ 0x5a5a5a5a);
+        cx_unmap(CX_SLOT_SELF_PD, LEND_VA, n);
+    }
+    kt_check("lending_every_page_touched", !err && bad == 0, "%lu of %lu pages read back wrong",
+             bad, n);
+    cx_printf("ktest: lending: %lu pages touched with %lu frames free in all, %lu of them the "
+              "free frames of page-table chunks: at least %lu lent\n",
+              n, free_now, chunk_spare, n - (free_now - chunk_spare));
+    cx_cap_delete(big);
+    cx_cap_delete(keep);
+    cx_cap_delete(m);
+    uint64_t used = quota_info(q).rdi;
+    cx_cap_delete(q);
+    kt_check("lending_quota_back", used == 0, "%lu bytes still charged", used);
+    if (round > 0)
+        check_frames_back("lending_frames_back", frames0);
+}
+
 static uint64_t late_ep;
 static volatile uint64_t late_stage;
 static uint8_t late_stack[16384] __attribute__((aligned(16)));
@@ -502,18 +588,6 @@ static void test_pd_resident(void)
     cx_unmap(CX_SLOT_SELF_PD, RES_VA, 4);
     cx_cap_delete(ro);
     cx_cap_delete(m);
-}
-
-/* Page tables of this domain stay until it ends: makes those of va, so that no test
- * that maps something there counts them as frames it kept. */
-static void own_page_tables(uint64_t va)
-{
-    uint64_t m = kt_slot();
-    cx_mem_create(CX_SLOT_QUOTA, 1, m);
-    cx_map(CX_SLOT_SELF_PD, m, 0, va, 1, CX_MAP_R);
-    cx_unmap(CX_SLOT_SELF_PD, va, 1);
-    cx_cap_delete(m);
-    cx_slot_free(m);
 }
 
 void kt_attacks(void)

@@ -285,6 +285,12 @@ int main(int argc, char **argv)
     uint64_t t0 = cx_clock_ns();
     if (argc == 3 && !strcmp(argv[1], "attacks"))
         return attack_rounds(parse_count(argv[2]));
+    if (argc == 2 && !strcmp(argv[1], "lending")) {
+        kt_lending(0);
+        kt_lending(1);
+        cx_printf("ktest: lending: %u passed, %u failed\n", kt_passed, kt_failed);
+        return kt_failed ? 1 : 0;
+    }
     cx_printf("ktest: kernel tests starting\n");
     test_caps();
     test_quota();

@@ -17,6 +17,7 @@ void kt_ipc(void);
 void kt_posix(void);
 void kt_futex(void);
 void kt_attacks(void);
+void kt_lending(unsigned round); /* `ktest lending`: scenario kernel-lending */
 void kt_devices(void);
 void kt_cow(void);
 void kt_noaccess(void);
