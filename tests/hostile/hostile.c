@@ -32,7 +32,7 @@
 #define NCALL_BUCKETS 48 /* 0..46 by number, 47: every number beyond */
 #define NRESULTS 20      /* 0..-17, redirected, other */
 #define MAX_WORKERS 4
-#define WORKER_CALLS 40000 /* a worker exits after this many calls */
+#define WORKER_CALLS 10000 /* a worker exits after this many calls */
 
 struct shared {
     volatile uint64_t calls[MAX_WORKERS + 1]; /* per worker slot: calls made */
@@ -41,6 +41,7 @@ struct shared {
     volatile uint64_t last_nr[MAX_WORKERS + 1];   /* the call a worker is in */
     volatile uint64_t last_a[MAX_WORKERS + 1][6]; /* and its arguments */
     volatile uint64_t stuck_in[NCALL_BUCKETS];    /* calls that workers stopped in */
+    volatile uint64_t died_in[NCALL_BUCKETS];     /* the last call of workers that died */
     volatile uint64_t ok_calls;
     volatile uint8_t seen[NCALL_BUCKETS][NRESULTS];
     volatile int64_t other_result; /* a result outside the error codes, if any */
@@ -414,6 +415,11 @@ static void fuzz_worker(unsigned w, uint64_t seed, uint64_t calls)
             a[0] += 1000;
         if (nr == CX_SYS_thread_regs && a[1] == CX_REGS_SET && rnd() % 4)
             a[1] = CX_REGS_GET;
+        /* a whole context resumed from a readable pointer (our scratch, say) is garbage
+         * that ends us or loops: the runtime's own calls look like ours to the kernel
+         * (the gadget is its code), so lx_resume is taken; now and then only */
+        if (nr == CX_SYS_lx_resume && rnd() % 512)
+            a[0] = rnd() % 2 ? 0 : 0x0000800000000000ull + (rnd() & 0xffffff);
         /* a call on an endpoint of our own waits for a receiver that never comes: the
          * watchdog ends such a worker, so it happens now and then only */
         if ((nr == CX_SYS_ipc_call || nr == CX_SYS_ipc_reply_recv) && a[0] != CX_SLOT_PARENT &&
@@ -547,6 +553,7 @@ static void map_worker(unsigned w, uint64_t seed, uint64_t ops)
 
 struct worker {
     pid_t pid;
+    int killed; /* by us: finished or stuck */
     uint64_t last_progress, last_change_ns;
 };
 
@@ -554,7 +561,7 @@ struct tally {
     uint64_t forks, fork_failures, finished, exited, signalled, stuck;
 };
 
-/* Runs workers (fn) until done() says so; kills those that made no progress for 150 ms
+/* Runs workers (fn) until done() says so; kills those that made no progress for 60 ms
  * (a worker makes a call every few microseconds). */
 static void supervise(void (*fn)(unsigned, uint64_t, uint64_t), uint64_t per_worker,
                       int (*done)(void), unsigned nworkers, struct tally *t)
@@ -571,13 +578,15 @@ static void supervise(void (*fn)(unsigned, uint64_t, uint64_t), uint64_t per_wor
                 uint64_t p = sh->progress[i], now = now_ns();
                 if (sh->finished[i] == 1) {
                     sh->finished[i] = 2;
+                    wk->killed = 1;
                     kill(wk->pid, SIGKILL);
                     t->finished++;
                 } else if (sh->finished[i]) {
                     /* killed, to be reaped */
                 } else if (p != wk->last_progress) {
                     wk->last_progress = p, wk->last_change_ns = now;
-                } else if (now - wk->last_change_ns > 150000000ull) {
+                } else if (now - wk->last_change_ns > 60000000ull) {
+                    wk->killed = 1;
                     kill(wk->pid, SIGKILL);
                     t->stuck++;
                     sh->stuck_in[sh->last_nr[i] % NCALL_BUCKETS]++;
@@ -612,15 +621,18 @@ static void supervise(void (*fn)(unsigned, uint64_t, uint64_t), uint64_t per_wor
             }
             fail_since = 0;
             t->forks++;
-            wk->pid = pid, wk->last_progress = 0, wk->last_change_ns = now_ns();
+            wk->pid = pid, wk->killed = 0, wk->last_progress = 0, wk->last_change_ns = now_ns();
             running++;
         }
         int status;
         pid_t pid;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
             for (unsigned i = 0; i < nworkers; i++)
-                if (ws[i].pid == pid)
+                if (ws[i].pid == pid) {
+                    if (!ws[i].killed)
+                        sh->died_in[sh->last_nr[i] % NCALL_BUCKETS]++;
                     ws[i].pid = 0;
+                }
             if (WIFEXITED(status))
                 t->exited++;
             else
@@ -805,6 +817,12 @@ int main(int argc, char **argv)
             if (sh->stuck_in[c])
                 n += snprintf(line + n, sizeof(line) - (size_t)n, " %u (%lu)", c,
                               (unsigned long)sh->stuck_in[c]);
+        printf("%s\n", line);
+        n = snprintf(line, sizeof(line), "hostile: workers died in calls:");
+        for (unsigned c = 0; c < NCALL_BUCKETS; c++)
+            if (sh->died_in[c])
+                n += snprintf(line + n, sizeof(line) - (size_t)n, " %u (%lu)", c,
+                              (unsigned long)sh->died_in[c]);
         printf("%s\n", line);
     }
     for (unsigned c = 0; c < NCALL_BUCKETS; c++) {
