@@ -40,23 +40,37 @@ int cspace_init(struct pd *pd, uint32_t nslots)
     return 0;
 }
 
-void cspace_teardown(struct pd *pd)
+bool cspace_teardown(struct pd *pd, uint64_t *budget)
 {
     if (!pd->chunks)
-        return;
+        return true;
     struct quota *q = pd->obj.quota;
     uint32_t nchunks = pd->nslots / CSPACE_CHUNK;
-    for (uint32_t i = 0; i < nchunks; i++) {
-        struct cap *c = pd->chunks[i], *end = c + CSPACE_CHUNK;
-        for (; c < end; c++)
-            if (c->obj)
-                cap_delete_slot(c);
+    uint64_t b = *budget;
+    uint32_t j = pd->td_slot % CSPACE_CHUNK;
+    for (uint32_t i = pd->td_slot / CSPACE_CHUNK; i < nchunks; i++, j = 0) {
+        struct cap *row = pd->chunks[i], *c = row + j, *end = row + CSPACE_CHUNK;
+        for (; c < end; c++) {
+            if (!c->obj)
+                continue;
+            if (!b) {
+                pd->td_slot = i * CSPACE_CHUNK + (uint32_t)(c - row);
+                *budget = 0;
+                return false;
+            }
+            cap_delete_slot(c);
+            b--;
+        }
+        b -= b > 0; /* a chunk of empty slots is cheap, but not free */
     }
+    *budget = b;
+    pd->td_slot = pd->nslots;
     for (uint32_t i = 0; i < nchunks; i++)
         kfree(q, pd->chunks[i], CSPACE_CHUNK * sizeof(struct cap));
     kfree(q, pd->chunks, nchunks * sizeof(struct cap *));
     pd->chunks = NULL;
     pd->nslots = 0;
+    return true;
 }
 
 struct cap *cap_lookup(struct pd *pd, uint64_t slot, int *err)

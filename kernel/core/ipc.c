@@ -266,6 +266,7 @@ void ep_teardown(struct ep *ep)
 
 void fault_deliver(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr)
 {
+    syscall_finish_now(t); /* faulted on its way back to its `syscall`: the call is done */
     t->fault_msg[CX_FW_VECTOR] = vector;
     t->fault_msg[CX_FW_ERROR] = error;
     t->fault_msg[CX_FW_ADDR] = addr;

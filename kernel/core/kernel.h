@@ -139,6 +139,9 @@ struct pd {
     struct thread *threads;
     bool posix;
     bool stopped;
+    uint8_t td_step;      /* pd_teardown: how far it got (a destroy may take several calls) */
+    uint32_t td_slot;     /* cspace_teardown: the next slot to delete */
+    struct pd_copy *copy; /* pd_copy_as into this domain under way (restarted) */
     uint64_t rt_entry, rt_lo, rt_hi;
     uint64_t rt_sysentry, rt_sysret; /* the direct entry and return (0: none) */
 };
@@ -152,6 +155,7 @@ struct mem {
     uint64_t **dir; /* dir[i][j]: frame of page i*512+j, 0 until first touch */
     struct region *mappings;
     uint32_t nmappings;
+    uint64_t free_dir; /* mem_free_some: the next directory page to free */
 };
 
 struct region {
@@ -221,6 +225,8 @@ struct thread {
      * time) or not; they split cpu_tsc (sched.c, thread_sys_tsc) */
     uint32_t ticks_sys, ticks_user;
     bool in_runtime; /* read through thread_in_runtime: the runtime may leave by itself */
+    bool finishing;  /* its call waits for the kernel's work list (syscall.c) */
+    long finish_rax; /* and returns this then */
     bool redirect_pending;
     struct frame lx_saved;
     uint64_t id;
@@ -269,6 +275,23 @@ void *kobj_alloc(struct quota *q, uint8_t type, size_t size, int *err);
 void kobj_get(struct kobj *o);
 void kobj_put(struct kobj *o);
 void kobj_destroy(struct kobj *o); /* make dead; object-specific teardown */
+/* The work list (object.c): destroys and frees left for later. kobj_work drains about
+ * budget units (a slot, a thread, a mapping, a frame freed, 64 page-table entries
+ * cleared) and says whether it is empty. */
+#define KOBJ_WORK_BATCH 1024u
+bool kobj_work(uint64_t budget);
+/* Read on every system call, so inline: the list's head, and how many objects were
+ * ever put on it. */
+extern struct kobj *kobj_work_head;
+extern uint64_t kobj_work_pushed;
+static inline bool kobj_work_pending(void)
+{
+    return kobj_work_head != NULL;
+}
+static inline uint64_t kobj_work_pushes(void)
+{
+    return kobj_work_pushed;
+}
 
 /* quota.c */
 int quota_charge(struct quota *q, uint64_t bytes);
@@ -296,16 +319,25 @@ static inline bool cap_has_children(const struct cap *c)
     return c->kids.next != NULL;
 }
 int cspace_init(struct pd *pd, uint32_t nslots);
-void cspace_teardown(struct pd *pd);
+/* Deletes slots from pd->td_slot on, within the budget; true when all are gone. */
+bool cspace_teardown(struct pd *pd, uint64_t *budget);
 
 /* pd.c, paging (arch) */
 struct pd *pd_create_kernel(struct quota *q, uint32_t nslots, int *err);
-void pd_teardown(struct pd *pd);
+/* Releases what pd holds, within the budget; false when not done (it goes on where it
+ * stopped at the next call). */
+bool pd_teardown(struct pd *pd, uint64_t *budget);
 int pd_map(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, uint64_t pages, uint8_t flags,
            uint8_t maxflags);
 int pd_unmap(struct pd *pd, uint64_t va, uint64_t pages);
 int pd_protect(struct pd *pd, uint64_t va, uint64_t pages, uint8_t flags);
+/* Copies src's regions in [lo, hi) into dst (empty) for a fork: at most PD_COPY_BATCH
+ * pages a call; CX_E_RESTART when the caller must call again with the same arguments
+ * (dst keeps its place), 0 when done. */
 int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi);
+#define PD_COPY_BATCH 4096u /* units: a page looked at; a page copied is 16 */
+#define CX_E_RESTART 1      /* kernel-internal: not an error code of the ABI */
+void pd_copy_abandon(struct pd *dst);
 int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error);
 int pd_resolve(struct pd *pd, uint64_t va, struct mem **m, uint64_t *byte_off);
 void region_remove(struct region *r); /* unmaps and frees one region; drops its mem ref */
@@ -331,14 +363,17 @@ struct mem *mem_create_dma(struct quota *q, uint64_t pages, uint64_t *phys, int 
  * the first write makes the writer's object a copy of its own. */
 bool mem_frame_shared(uint64_t pa);
 bool mem_share_frame(struct mem *dst, uint64_t page, uint64_t pa); /* false: copy it */
-int mem_copy_pages(struct mem *dst, struct mem *src, uint64_t off, uint64_t pages, bool cow,
-                   bool *same);
+/* Pages [off, off + pages) of src into dst from dst_off: frames shared (cow) or copied;
+ * *copied counts the frames copied, *same says none was. */
+int mem_copy_pages(struct mem *dst, uint64_t dst_off, struct mem *src, uint64_t off, uint64_t pages,
+                   bool cow, bool *same, uint64_t *copied);
 uint64_t mem_unshare(struct mem *m, uint64_t page); /* the page's own frame, or 0 */
 uint16_t *frame_counter(uint64_t pa);               /* kheap.c */
 uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc);
 void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa);
-void mem_teardown(struct mem *m);
-void mem_free(struct mem *m);
+bool mem_teardown(struct mem *m, uint64_t *budget);  /* unmaps it everywhere: true when done */
+bool mem_free_some(struct mem *m, uint64_t *budget); /* frees its frames: true when done */
+void mem_free(struct mem *m);                        /* all of them at once (a failed create) */
 
 /* arch paging.c */
 uint64_t pt_new_root(void);
@@ -429,6 +464,9 @@ struct log *log_root(void);
 
 /* syscall.c */
 void syscall_dispatch(struct thread *t);
+/* Completes x's call if it waits for the work list (its result in rax, rip past its
+ * `syscall`): before anyone looks at, stops or moves x. */
+void syscall_finish_now(struct thread *x);
 
 /* time (arch apic.c) */
 uint64_t rdtsc(void);

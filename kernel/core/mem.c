@@ -132,19 +132,19 @@ bool mem_share_frame(struct mem *dst, uint64_t page, uint64_t pa)
  * (*same false then). Walks both directories a run at a time, skipping absent frames
  * without a call per page. Returns 0 or CX_E_NO_MEMORY (what was filled stays, and
  * goes with dst). */
-int mem_copy_pages(struct mem *dst, struct mem *src, uint64_t off, uint64_t pages, bool cow,
-                   bool *same)
+int mem_copy_pages(struct mem *dst, uint64_t dst_off, struct mem *src, uint64_t off, uint64_t pages,
+                   bool cow, bool *same, uint64_t *copied)
 {
     *same = cow;
     if (src->obj.dead)
         return 0;
-    for (uint64_t i = 0; i < pages;) {
-        uint64_t sp = off + i;
+    for (uint64_t k = 0; k < pages;) {
+        uint64_t sp = off + k, i = dst_off + k;
         uint64_t run = DIR_ENTRIES - sp % DIR_ENTRIES; /* to the end of src's directory */
         if (run > DIR_ENTRIES - i % DIR_ENTRIES)
             run = DIR_ENTRIES - i % DIR_ENTRIES; /* ... and of dst's */
-        if (run > pages - i)
-            run = pages - i;
+        if (run > pages - k)
+            run = pages - k;
         const uint64_t *from = &src->dir[sp / DIR_ENTRIES][sp % DIR_ENTRIES];
         uint64_t *to = &dst->dir[i / DIR_ENTRIES][i % DIR_ENTRIES];
         for (uint64_t j = 0; j < run; j++) {
@@ -161,9 +161,10 @@ int mem_copy_pages(struct mem *dst, struct mem *src, uint64_t off, uint64_t page
             uint64_t nf = pmem_alloc_copy(f);
             if (!nf) /* no frame left: fail, never copy into frame 0 */
                 return CX_E_NO_MEMORY;
+            (*copied)++;
             to[j] = nf;
         }
-        i += run;
+        k += run;
     }
     return 0;
 }
@@ -192,24 +193,46 @@ void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa)
     m->dir[page / DIR_ENTRIES][page % DIR_ENTRIES] = pa;
 }
 
-void mem_teardown(struct mem *m)
+bool mem_teardown(struct mem *m, uint64_t *budget)
 {
-    futex_mem_gone(m); /* its waiters wake with CX_E_DEAD */
-    /* Unmap everywhere (each region in O(its pages)); the frames go when the memory
-     * is freed. */
-    while (m->mappings)
-        region_remove(m->mappings);
+    futex_mem_gone(m); /* its waiters wake with CX_E_DEAD (none are left at a second call) */
+    /* Unmap everywhere (each region in O(its page tables)); the frames go when the
+     * memory is freed. */
+    while (m->mappings) {
+        if (!*budget)
+            return false;
+        struct region *r = m->mappings;
+        uint64_t cost = 1 + r->pages / 64; /* the page-table entries it clears */
+        *budget = *budget > cost ? *budget - cost : 0;
+        region_remove(r);
+    }
+    return true;
 }
 
 void mem_free(struct mem *m)
 {
+    uint64_t all = ~0ul;
+    mem_free_some(m, &all);
+}
+
+/* Frees the frames of one directory page after another (m->free_dir keeps the place),
+ * a unit of budget a page. */
+bool mem_free_some(struct mem *m, uint64_t *budget)
+{
     if (!m->dir)
-        return;
+        return true;
     uint64_t nd = ndir(m->pages);
-    for (uint64_t i = 0; i < nd; i++) {
-        if (!m->dir[i])
+    for (; m->free_dir < nd; m->free_dir++) {
+        uint64_t i = m->free_dir;
+        if (!*budget)
+            return false;
+        if (!m->dir[i]) {
+            (*budget)--;
             continue;
+        }
         uint64_t in_dir = m->pages - i * DIR_ENTRIES; /* the last directory: the rest */
+        uint64_t cost = in_dir < DIR_ENTRIES ? in_dir : DIR_ENTRIES;
+        *budget = *budget > cost ? *budget - cost : 0;
         for (uint64_t j = 0; j < DIR_ENTRIES && j < in_dir && !m->device; j++) {
             uint64_t f = m->dir[i][j];
             uint16_t *c = f ? frame_counter(f) : NULL;
@@ -222,4 +245,5 @@ void mem_free(struct mem *m)
     }
     kfree(m->obj.quota, m->dir, nd * sizeof(uint64_t *));
     m->dir = NULL;
+    return true;
 }

@@ -9,7 +9,17 @@
  * freeing one can free others (a quota chain). Both go through one FIFO work list that
  * the outermost call drains in a loop, so the kernel stack never grows with anything a
  * user controls. An object on the list is already dead (destroy) or unreferenced
- * (free); an inner destroy is finished before the outermost call returns to user mode.
+ * (free).
+ *
+ * Bounded work: a drain does at most about KOBJ_WORK_BATCH units (a slot, a thread, a
+ * mapping, a frame freed, 64 page-table entries cleared) and leaves the rest on the list; the
+ * object it stopped in stays at the head and goes on where it stopped (pd_teardown,
+ * mem_teardown and mem_free_some keep their place). The thread whose call left work
+ * finishes it from user mode (syscall.c, "finishing"): its call returns only when the
+ * list is empty, so what the caller sees is as before, while interrupts come in
+ * between the batches and the scheduler may preempt it. Work that no thread finishes
+ * (its finisher died or was stopped) is taken by the next call that ends while no
+ * thread finishes, and by the idle loop.
  */
 #include "kernel.h"
 
@@ -35,28 +45,34 @@ void kobj_get(struct kobj *o)
 }
 
 enum { KOBJ_WORK_NONE, KOBJ_WORK_DESTROY, KOBJ_WORK_FREE };
-static struct kobj *work_head, *work_tail;
+struct kobj *kobj_work_head; /* kernel.h: kobj_work_pending */
+static struct kobj *work_tail;
 static bool working;
+uint64_t kobj_work_pushed; /* objects ever put on the list */
 
 static void work_push(struct kobj *o, uint8_t what)
 {
     KASSERT(o->work == KOBJ_WORK_NONE);
     o->work = what;
     o->work_next = NULL;
+    kobj_work_pushed++;
     if (work_tail)
         work_tail->work_next = o;
     else
-        work_head = o;
+        kobj_work_head = o;
     work_tail = o;
 }
 
-static void kobj_free(struct kobj *o)
+/* Frees o's memory and gives its charge back; false when a memory object's frames
+ * are not all freed yet within the budget (it goes on at the next call). */
+static bool kobj_free(struct kobj *o, uint64_t *budget)
 {
     struct quota *q = o->quota;
     uint64_t charge = o->charge;
     switch (o->type) {
     case CX_T_MEM:
-        mem_free((struct mem *)o);
+        if (!mem_free_some((struct mem *)o, budget))
+            return false;
         break;
     case CX_T_QUOTA:
         quota_release((struct quota *)o);
@@ -69,20 +85,23 @@ static void kobj_free(struct kobj *o)
         quota_uncharge(q, charge);
         kobj_put(&q->obj);
     }
+    if (*budget)
+        (*budget)--;
+    return true;
 }
 
-static void teardown(struct kobj *o)
+/* Releases what o holds; false when a domain or memory object is not done within the
+ * budget (it keeps its place and goes on at the next call). */
+static bool teardown(struct kobj *o, uint64_t *budget)
 {
     switch (o->type) {
     case CX_T_PD:
-        pd_teardown((struct pd *)o);
-        break;
+        return pd_teardown((struct pd *)o, budget);
     case CX_T_THREAD:
         thread_teardown((struct thread *)o);
         break;
     case CX_T_MEM:
-        mem_teardown((struct mem *)o);
-        break;
+        return mem_teardown((struct mem *)o, budget);
     case CX_T_EP:
         ep_teardown((struct ep *)o);
         break;
@@ -98,31 +117,32 @@ static void teardown(struct kobj *o)
     default:
         break;
     }
+    if (*budget)
+        (*budget)--;
+    return true;
 }
 
-/* Drains the work list unless an outer call is already draining it. */
-static void work_run(void)
+bool kobj_work(uint64_t budget)
 {
     if (working)
-        return;
+        return kobj_work_head == NULL;
     working = true;
-    while (work_head) {
-        struct kobj *o = work_head;
-        work_head = o->work_next;
-        if (!work_head)
+    while (kobj_work_head && budget) {
+        struct kobj *o = kobj_work_head;
+        bool done = o->work == KOBJ_WORK_DESTROY ? teardown(o, &budget) : kobj_free(o, &budget);
+        if (!done)
+            break; /* o stays at the head: the next drain goes on with it */
+        kobj_work_head = o->work_next;
+        if (!kobj_work_head)
             work_tail = NULL;
         uint8_t what = o->work;
         o->work = KOBJ_WORK_NONE;
         o->work_next = NULL;
-        if (what == KOBJ_WORK_DESTROY) {
-            teardown(o);
-            if (--o->refs == 0)
-                work_push(o, KOBJ_WORK_FREE);
-        } else {
-            kobj_free(o);
-        }
+        if (what == KOBJ_WORK_DESTROY && --o->refs == 0)
+            work_push(o, KOBJ_WORK_FREE);
     }
     working = false;
+    return kobj_work_head == NULL;
 }
 
 void kobj_put(struct kobj *o)
@@ -135,7 +155,7 @@ void kobj_put(struct kobj *o)
         return;
     }
     work_push(o, KOBJ_WORK_FREE);
-    work_run();
+    kobj_work(KOBJ_WORK_BATCH);
 }
 
 void kobj_destroy(struct kobj *o)
@@ -143,7 +163,7 @@ void kobj_destroy(struct kobj *o)
     if (o->dead)
         return;
     o->dead = true;
-    kobj_get(o); /* keep the memory while tearing down; dropped by work_run */
+    kobj_get(o); /* keep the memory while tearing down; dropped by kobj_work */
     work_push(o, KOBJ_WORK_DESTROY);
-    work_run();
+    kobj_work(KOBJ_WORK_BATCH);
 }

@@ -9,7 +9,9 @@
  * Work bounds: a domain has at most PD_MAX_REGIONS regions; a walk of its list stops at
  * the end of the range it looks for, unlinking is O(1) (both lists are doubly linked),
  * and a mapping above every other one is appended at the tail, so pd_copy_as of n
- * regions and the teardown of a domain or of an object mapped n times are O(n).
+ * regions and the teardown of a domain or of an object mapped n times are O(n). Both
+ * are done in bounded steps: pd_copy_as restarts (struct pd_copy keeps its place),
+ * pd_teardown goes on where it stopped (object.c's work list).
  */
 #include "kernel.h"
 #include "arch/x86_64/cpu.h"
@@ -47,20 +49,42 @@ fail:
     return NULL;
 }
 
-void pd_teardown(struct pd *pd)
+/* Steps: its threads stop (all at once: each is an object its quota paid for), its
+ * capability space is emptied slot by slot, its mappings go one by one, then its page
+ * tables. Each step keeps its place across calls (pd->td_step, pd->td_slot). */
+bool pd_teardown(struct pd *pd, uint64_t *budget)
 {
-    for (struct thread *t = pd->threads; t; t = t->pd_next)
-        thread_kill(t);
-    cspace_teardown(pd);
-    while (pd->regions)
-        region_remove(pd->regions);
+    if (pd->td_step == 0) {
+        pd_copy_abandon(pd);
+        for (struct thread *t = pd->threads; t; t = t->pd_next) {
+            thread_kill(t);
+            if (*budget)
+                (*budget)--;
+        }
+        pd->td_step = 1;
+    }
+    if (pd->td_step == 1) {
+        if (!cspace_teardown(pd, budget))
+            return false;
+        pd->td_step = 2;
+    }
+    while (pd->regions) {
+        if (!*budget)
+            return false;
+        struct region *r = pd->regions;
+        uint64_t cost = 1 + r->pages / 64; /* the page-table entries it clears */
+        *budget = *budget > cost ? *budget - cost : 0;
+        region_remove(r);
+    }
     if (pd->pml4) {
         uint64_t n = pt_free_user(pd->pml4);
         KASSERT(n == pd->pt_pages);
         quota_uncharge(pd->obj.quota, n * PAGE_SIZE);
         pd->pml4 = 0;
         pd->pt_pages = 0;
+        *budget = *budget > n * 8 ? *budget - n * 8 : 0; /* a walk of 512 entries each */
     }
+    return true;
 }
 
 static bool range_ok(uint64_t va, uint64_t pages)
@@ -356,78 +380,177 @@ int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error)
     return 0;
 }
 
-/* Makes the pages of r's object that r maps read-only in every mapping of the object
- * (their frames are shared now; an entry that stays a frame of its own only takes one
- * more fault, which finds it unshared). */
-static void protect_shared(const struct region *r)
+/* Makes pages [from, from + n) of r's object (offsets in the object) read-only in every
+ * mapping of the object (their frames are shared now; an entry that stays a frame of
+ * its own only takes one more fault, which finds it unshared). */
+static void protect_shared(const struct region *r, uint64_t from, uint64_t n)
 {
     for (struct region *q = r->mem->mappings; q; q = q->mem_next) {
-        uint64_t lo = q->offset > r->offset ? q->offset : r->offset;
-        uint64_t hi = q->offset + q->pages < r->offset + r->pages ? q->offset + q->pages
-                                                                  : r->offset + r->pages;
+        uint64_t lo = q->offset > from ? q->offset : from;
+        uint64_t hi = q->offset + q->pages < from + n ? q->offset + q->pages : from + n;
         if (lo < hi)
             pt_protect_range(q->pd->pml4, q->va + (lo - q->offset) * PAGE_SIZE, hi - lo);
     }
 }
 
-/* Fills m (fresh, r->pages pages) with r's pages: shared copy-on-write when r's object
- * has few mappings (each write fault then walks them all), else copied now. *same: every
- * frame of m is r's (so r's page-table entries, read-only, are right for m too). */
-static int copy_pages(const struct region *r, struct mem *m, bool *same)
+/*
+ * A copy under way (pd_copy_as restarts): what it copies from, the next region to
+ * take, and the region it is in the middle of (its new object, filled up to `done`
+ * pages, and what the source region was, to see that it is still there). Charged to
+ * the destination's quota; dropped when the copy ends, fails or the destination goes.
+ */
+struct pd_copy {
+    struct pd *src; /* referenced */
+    uint64_t lo, hi, next_va;
+    struct mem *m; /* referenced: the part-filled copy of region r_va, or NULL */
+    struct mem *r_mem;
+    uint64_t r_va, r_pages, r_offset, done;
+    bool same; /* every frame of m so far is the source's */
+};
+
+static void copy_drop_part(struct pd_copy *c)
 {
-    bool cow = r->mem->nmappings <= MEM_COW_MAPPINGS && !r->mem->pinned;
-    int err = mem_copy_pages(m, r->mem, r->offset, r->pages, cow, same);
+    if (!c->m)
+        return;
+    struct mem *m = c->m;
+    c->m = NULL;
+    kobj_destroy(&m->obj); /* gives back what it shared */
+    kobj_put(&m->obj);
+}
+
+void pd_copy_abandon(struct pd *dst)
+{
+    struct pd_copy *c = dst->copy;
+    if (!c)
+        return;
+    dst->copy = NULL;
+    copy_drop_part(c);
+    kobj_put(&c->src->obj);
+    kfree(dst->obj.quota, c, sizeof(*c));
+}
+
+/* The copy stops here and goes on at the next call: its place moves from the stack
+ * (a first call) into a record the destination keeps. */
+static int copy_pause(struct pd *dst, struct pd_copy *c, uint64_t next_va)
+{
+    c->next_va = next_va;
+    if (dst->copy)
+        return CX_E_RESTART;
+    int err;
+    struct pd_copy *kept = kmalloc(dst->obj.quota, sizeof(*kept), &err);
+    if (!kept) {
+        copy_drop_part(c);
+        return err;
+    }
+    *kept = *c;
+    kobj_get(&c->src->obj);
+    dst->copy = kept;
+    return CX_E_RESTART;
+}
+
+/* Copies up to *budget pages of private region r into the part-filled object; 0 and
+ * the region mapped into dst when it is all done, CX_E_RESTART when not yet. */
+static int copy_private(struct pd_copy *c, const struct region *r, struct pd *src, struct pd *dst,
+                        uint64_t *budget)
+{
+    int err;
+    if (c->m && (c->r_va != r->va || c->r_pages != r->pages || c->r_mem != r->mem ||
+                 c->r_offset != r->offset))
+        copy_drop_part(c); /* the source changed between calls: start this region again */
+    if (!c->m) {
+        c->m = mem_create_kernel(dst->obj.quota, r->pages, &err);
+        if (!c->m)
+            return err;
+        kobj_get(&c->m->obj);
+        c->r_va = r->va, c->r_pages = r->pages, c->r_mem = r->mem, c->r_offset = r->offset;
+        c->done = 0;
+        c->same = true;
+    }
+    while (c->done < r->pages) {
+        if (!*budget)
+            return CX_E_RESTART;
+        /* a page looked at is a unit of budget, a page copied (a frame and 4 KiB) 16:
+         * shared copy-on-write, the step is what the budget allows, copied a 16th */
+        bool cow = r->mem->nmappings <= MEM_COW_MAPPINGS && !r->mem->pinned, same;
+        uint64_t n = r->pages - c->done, copied = 0, most = cow ? *budget : *budget / 16 + 1;
+        if (n > most)
+            n = most;
+        err = mem_copy_pages(c->m, c->done, r->mem, r->offset + c->done, n, cow, &same, &copied);
+        if (err)
+            return err;
+        if (cow)
+            protect_shared(r, r->offset + c->done, n);
+        c->same = c->same && same;
+        c->done += n;
+        uint64_t cost = n + copied * 16;
+        *budget = *budget > cost ? *budget - cost : 0;
+    }
+    struct mem *m = c->m;
+    c->m = NULL;
+    err = map_region(dst, m, 0, r->va, r->pages, r->flags, r->maxflags, !c->same);
+    kobj_put(&m->obj); /* the mapping holds it now, or it goes */
     if (err)
         return err;
-    if (cow)
-        protect_shared(r);
+    if (c->same)
+        pt_copy_range(src->pml4, dst->pml4, r->va, r->pages, true);
     return 0;
 }
 
 /* The copy's page-table entries are made from the source's present ones (one walk per
  * table, as Linux copies page tables), not from every page of every object: a page the
- * source had not touched faults in later from the region. */
+ * source had not touched faults in later from the region. Private regions are shared
+ * copy-on-write (or copied) PD_COPY_BATCH pages a call; the caller calls again while
+ * it gets CX_E_RESTART (syscall.c restarts the call from user mode). */
 int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
 {
-    if (dst->regions)
-        return CX_E_BUSY; /* the copy starts from an empty address space */
-    for (struct region *r = src->regions; r; r = r->next) {
-        int err;
-        if ((r->flags & CX_MAP_DROP) || r->va < lo || r->va >= hi)
+    int err = 0;
+    struct pd_copy *c = dst->copy, first;
+    if (c && (c->src != src || c->lo != lo || c->hi != hi))
+        return CX_E_BUSY; /* another copy is under way into dst */
+    if (!c) {
+        if (dst->regions)
+            return CX_E_BUSY; /* the copy starts from an empty address space */
+        first = (struct pd_copy){.src = src, .lo = lo, .hi = hi, .next_va = lo};
+        c = &first; /* kept only if the copy must go on at another call */
+    }
+    uint64_t budget = PD_COPY_BATCH;
+    struct region *r = src->regions;
+    while (r && r->va < c->next_va)
+        r = r->next;
+    for (; r && r->va < hi; r = r->next) {
+        if (r->flags & CX_MAP_DROP)
             continue;
+        if (!budget)
+            return copy_pause(dst, c, r->va);
         if ((r->flags & CX_MAP_SHARE) || r->mem->device) { /* registers are never copied */
             err = map_region(dst, r->mem, r->offset, r->va, r->pages, r->flags, r->maxflags, false);
             if (err)
-                return err;
+                break;
             if (r->mem->device) /* else shared memory faults in where the copy touches it */
                 pt_copy_range(src->pml4, dst->pml4, r->va, r->pages, false);
+            uint64_t cost = 1 + r->pages / 512;
+            budget = budget > cost ? budget - cost : 0;
             continue;
         }
-        struct mem *m = mem_create_kernel(dst->obj.quota, r->pages, &err);
-        if (!m)
-            return err;
-        bool same;
-        if ((err = copy_pages(r, m, &same)) != 0) {
-            kobj_get(&m->obj);
-            kobj_destroy(&m->obj); /* gives back what it shared */
-            kobj_put(&m->obj);
-            return err;
-        }
-        kobj_get(&m->obj);
-        err = map_region(dst, m, 0, r->va, r->pages, r->flags, r->maxflags, !same);
-        kobj_put(&m->obj); /* the mapping holds it now, or it goes */
+        err = copy_private(c, r, src, dst, &budget);
+        if (err == CX_E_RESTART)
+            return copy_pause(dst, c, r->va);
         if (err)
-            return err;
-        if (same)
-            pt_copy_range(src->pml4, dst->pml4, r->va, r->pages, true);
+            break;
     }
-    return 0;
+    if (c == &first)
+        copy_drop_part(c); /* failed in its first call (done: nothing is left) */
+    else
+        pd_copy_abandon(dst); /* done, or failed: dst keeps what was copied */
+    return err;
 }
 
 void pd_stop(struct pd *pd, bool stop)
 {
     pd->stopped = stop;
     for (struct thread *t = pd->threads; t; t = t->pd_next) {
+        if (stop)
+            syscall_finish_now(t);
         if (stop && t->state == TS_READY) {
             sched_dequeue(t);
             t->state = TS_INACTIVE;

@@ -143,7 +143,7 @@ void sched_yield(struct thread *t)
     rotate(t);
 }
 
-static struct thread *pick(void)
+static inline __attribute__((always_inline)) struct thread *pick(void)
 {
     for (int w = 3; w >= 0; w--)
         if (rq_bits[w])
@@ -277,6 +277,12 @@ _Noreturn void sched_return(void)
 {
     struct cpu *c = this_cpu();
     struct thread *t = pick();
+    if (!t && kobj_work_pending()) { /* work nobody finishes: a batch a time we idle */
+        acct_flush(c);               /* (the idle loop's time: nobody's) */
+        c->acct = NULL;
+        kobj_work(KOBJ_WORK_BATCH);
+        t = pick();
+    }
     while (t && !user_context_ok(t)) {
         user_context_fault(t);
         t = pick();

@@ -6,6 +6,14 @@
  * linear in what the caller made does a bounded part of it, then returns to user mode
  * at the same `syscall`). Extra results are written into the caller's frame.
  *
+ * A call that left destroys or frees on the kernel's work list (object.c) does not
+ * return until the list is empty: its thread becomes a finisher, goes back to user
+ * mode at its `syscall` instruction and drains a batch each time it comes back, its
+ * result kept aside (so interrupts come in and it can be preempted between batches).
+ * Anyone else who looks at or moves such a thread first completes its call
+ * (syscall_finish_now); the work is then taken by the next call that ends while no
+ * thread finishes, or by the idle loop.
+ *
  * In a POSIX domain a `syscall` outside the runtime's code is a Linux call and is
  * reflected to the runtime entry instead of being decoded here.
  */
@@ -217,7 +225,8 @@ static long sys_pd_copy_as(struct thread *t, struct frame *f)
     GET(dc, A1, CX_T_PD, CX_R_WRITE);
     if (sc->obj == dc->obj || (A3 && A3 <= A2))
         return CX_E_INVALID_ARG;
-    return pd_copy_as(OBJ(sc, pd), OBJ(dc, pd), A2, A3 ? A3 : ~0ul);
+    err = pd_copy_as(OBJ(sc, pd), OBJ(dc, pd), A2, A3 ? A3 : ~0ul);
+    return err == CX_E_RESTART ? sys_restart(f) : err;
 }
 
 static long sys_pd_control(struct thread *t, struct frame *f)
@@ -320,6 +329,7 @@ static long sys_thread_suspend(struct thread *t, struct frame *f)
     struct thread *x = OBJ(tc, thread);
     if (x->state == TS_DEAD)
         return CX_E_DEAD;
+    syscall_finish_now(x);
     x->suspended = true;
     if (x->state == TS_READY) {
         sched_dequeue(x);
@@ -339,6 +349,7 @@ static long sys_thread_regs(struct thread *t, struct frame *f)
         return CX_E_INVALID_ARG;
     if (x->state == TS_DEAD)
         return CX_E_DEAD;
+    syscall_finish_now(x); /* its registers as its call leaves them */
     if (which == CX_CTX_SAVED && !thread_in_runtime(x))
         return CX_E_NOT_POSIX;
     struct frame *xf = which == CX_CTX_SAVED ? &x->lx_saved : &x->frame;
@@ -438,6 +449,7 @@ static long sys_thread_redirect(struct thread *t, struct frame *f)
         return CX_E_DEAD;
     if (!x->pd->posix || !x->rt_stack)
         return CX_E_NOT_POSIX;
+    syscall_finish_now(x);
     if (thread_in_runtime(x)) {
         x->redirect_pending = true;
         /* stopped (not running: one CPU) in its return sequence, perhaps past the
@@ -834,10 +846,41 @@ static const handler_fn handlers[CX_SYS_COUNT] = {
 #undef CX_SYSCALL_HANDLER
 };
 
+static unsigned finishers; /* threads whose call waits for the work list */
+
+void syscall_finish_now(struct thread *x)
+{
+    if (!x->finishing)
+        return;
+    x->finishing = false;
+    finishers--;
+    x->frame.rip += 2; /* past its `syscall` */
+    x->frame.rax = (uint64_t)x->finish_rax;
+}
+
+/* Back at the call that left work: drain a batch; the call returns when none is left. */
+static void finish_some(struct thread *t, struct frame *f)
+{
+    bool done = kobj_work(KOBJ_WORK_BATCH);
+    if (!t->finishing)
+        return; /* the work killed it (thread_kill ended the wait) */
+    if (!done) {
+        f->rip -= 2;
+        return;
+    }
+    t->finishing = false;
+    finishers--;
+    f->rax = (uint64_t)t->finish_rax;
+}
+
 void syscall_dispatch(struct thread *t)
 {
     struct frame *f = &t->frame;
     struct pd *pd = t->pd;
+    if (t->finishing) {
+        finish_some(t, f);
+        return;
+    }
     if (pd->posix && !(f->rip - 2 >= pd->rt_lo && f->rip - 2 < pd->rt_hi)) {
         if (!t->rt_stack) {
             f->rax = (uint64_t)-CX_LINUX_ENOSYS; /* no runtime to take the call */
@@ -847,8 +890,17 @@ void syscall_dispatch(struct thread *t)
         posix_reflect(t, CX_RT_SYSCALL, 0, 0, 0);
         return;
     }
-    uint64_t nr = f->rax;
+    uint64_t nr = f->rax, pushes = kobj_work_pushes();
     long r = nr < CX_SYS_COUNT ? handlers[nr](t, f) : CX_E_INVALID_CALL;
-    if (r != SYS_BLOCKED)
-        f->rax = (uint64_t)r;
+    if (r == SYS_BLOCKED)
+        return;
+    f->rax = (uint64_t)r;
+    /* work this call left, or that nobody finishes: this thread finishes it */
+    if (kobj_work_pending() && t->state == TS_READY &&
+        (kobj_work_pushes() != pushes || !finishers)) {
+        t->finishing = true;
+        t->finish_rax = r;
+        finishers++;
+        f->rip -= 2;
+    }
 }
