@@ -42,7 +42,9 @@ include tools/module.mk
 $(DEPS_STAMP): tools/ensure-deps
 	@tools/ensure-deps $@
 
-.PHONY: all deps run image test scenario bench fuzz format format-check clean ports posix-test
+.PHONY: all deps run image test scenario bench fuzz format format-check clean ports posix-test FORCE
+# FORCE: a generated file whose recipe writes it only when its text changed
+FORCE:
 all: $(DEPS_STAMP) $(ALL_TARGETS)
 deps: $(DEPS_STAMP)
 

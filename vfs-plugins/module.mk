@@ -3,10 +3,26 @@
 # compiles each one freestanding to check that it stays so.
 
 # A plugin is its folder: every .c in vfs-plugins/NAME/ but the tests is compiled in, and
-# NAME/NAME_test.c is its host test (below). Only the table of plugins a configuration
-# can name (all.c, in the order "unknown file system" lists them) and its symbol in
-# include/vfs_plugins.h are written by hand.
+# NAME/NAME_test.c is its host test (below). A plugin a configuration can name says so in
+# its folder's module.mk: VFS_PLUGIN_TABLE += PLACE:SYMBOL, PLACE three digits. The build
+# writes the table from those (PLUGINS_TABLE_H, one VFS_PLUGIN(SYMBOL) a line in the
+# order of the places), and all.c makes vfs_plugins_all of it. The order matters in one
+# place only: "unknown file system" lists the known names in it (vfs_test checks the
+# start of that list); names are unique, so lookups do not depend on it.
+VFS_PLUGIN_TABLE :=
+include $(wildcard vfs-plugins/*/module.mk)
 VFS_PLUGIN_SRCS := $(filter-out %_test.c,$(wildcard vfs-plugins/*/*.c)) vfs-plugins/all.c
+
+PLUGINS_TABLE_H := $(BUILD)/vfs-plugins/plugins_table.h
+$(PLUGINS_TABLE_H): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '/* Written by vfs-plugins/module.mk from the plugin folders. */' \
+	    $(foreach e,$(sort $(VFS_PLUGIN_TABLE)),'VFS_PLUGIN($(lastword $(subst :, ,$(e))))') \
+	    > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+$(foreach f,user host fuzz,$(BUILD)/$(f)/vfs-plugins/all.o): $(PLUGINS_TABLE_H)
+$(BUILD)/user/vfs-plugins/all.o: USER_CFLAGS += -I$(BUILD)/vfs-plugins
+$(BUILD)/host/vfs-plugins/all.o: HOST_CFLAGS += -I$(BUILD)/vfs-plugins
+$(BUILD)/fuzz/vfs-plugins/all.o: FUZZ_CFLAGS += -I$(BUILD)/vfs-plugins
 
 ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(VFS_PLUGIN_SRCS))
 
