@@ -10,8 +10,9 @@
 #   $(call fuzzer,NAME,INPUTS[,SEEDS])
 #       build/fuzz/NAME, a libFuzzer target (FUZZERS; `make test` runs it briefly over
 #       build/fuzz/corpus-NAME, `make fuzz` longer). Each FILE.c of INPUTS is compiled to
-#       build/fuzz/FILE.o. SEEDS: a folder whose files are copied into the corpus, or a
-#       target whose own rule writes them there; without it the corpus starts empty.
+#       build/fuzz/FILE.o. SEEDS: a folder of the tree whose files are copied into the
+#       corpus, or a stamp under build/ whose own rule writes them there; without it the
+#       corpus starts empty.
 #   $(call musl_program,NAME,INPUTS[,FLAGS])
 #       a static program built with the stock musl-gcc from the .c files of INPUTS (its
 #       other inputs, headers, only make it rebuild): build/user/bin/NAME, so that it goes
@@ -31,7 +32,7 @@ endef
 fuzzer = $(eval $(call fuzzer_rule,$(strip $(1)),$(patsubst %.c,$(BUILD)/fuzz/%.o,$(2)),$(if \
     $(call seed_folder,$(3)),$(BUILD)/fuzz/.$(strip $(1))-seeded,$(strip $(3)))))$(if \
     $(call seed_folder,$(3)),$(eval $(call fuzz_seeds_rule,$(strip $(1)),$(strip $(3)))))
-seed_folder = $(if $(strip $(1)),$(wildcard $(strip $(1))/))
+seed_folder = $(filter-out $(BUILD)/%,$(strip $(1)))
 define fuzzer_rule
 FUZZERS += $(BUILD)/fuzz/$(1)
 $(BUILD)/fuzz/$(1): $(2) $(if $(3),| $(3))
