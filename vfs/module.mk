@@ -24,7 +24,7 @@ $(call host_test,vfs_test,vfs/tests/vfs_test.c vfs/tests/vfs_fd_test.c $(VFS_HOS
 
 # The Linux numbers and layouts of vfs/linux.h against the host's own headers.
 $(BUILD)/host/vfs/tests/abi_host.o: HOST_CFLAGS += -D_GNU_SOURCE
-$(call host_test,vfs_abi_test,vfs/tests/abi_test.c vfs/tests/abi_host.c)
+$(call host_test,vfs_abi_test,vfs/tests/abi_test.c vfs/tests/abi_host.c vfs/tests/abi_uapi.c)
 
 # Fuzzers: the path walk, and the mount-tree configuration reader.
 $(call fuzzer,vfs_walk_fuzz,vfs/fuzz/walk_fuzz.c $(VFS_FUZZ_OBJS),vfs/fuzz-seeds/walk)
