@@ -114,3 +114,22 @@
     X(offsetof(struct STATX, stx_mnt_id)) X(sizeof(struct IOVEC)) \
     X(offsetof(struct IOVEC, iov_len))
 /* clang-format on */
+
+/* A group of constants as one side of the test sees them: values and names in the
+ * order of its list. ABI_GROUP(group, LIST) defines one from the X-macro LIST with the
+ * values the headers of the file that uses it give. */
+struct abi_group {
+    const long *values;
+    const char *const *names;
+    unsigned long count;
+};
+#define ABI_VALUE(name) (long)(name),
+#define ABI_NAME(name) #name,
+#define ABI_GROUP(group, LIST)                                                                     \
+    static const long group##_values[] = {LIST(ABI_VALUE)};                                        \
+    static const char *const group##_names[] = {LIST(ABI_NAME)};                                   \
+    const struct abi_group group = {group##_values, group##_names,                                 \
+                                    sizeof group##_values / sizeof group##_values[0]}
+/* glibc's values (abi_host.c) and the kernel uapi headers' (abi_uapi.c) */
+extern const struct abi_group abi_host_constants, abi_host_prefixed, abi_uapi_constants,
+    abi_uapi_prefixed;

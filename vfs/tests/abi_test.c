@@ -10,18 +10,6 @@
 
 #include "abi_list.h"
 
-extern const long abi_host_values[];
-extern const char *const abi_names[];
-extern const unsigned long abi_count;
-extern const long abi_host_prefixed[];
-extern const char *const abi_prefixed_names[];
-extern const unsigned long abi_prefixed_count;
-extern const long abi_uapi_values[];
-extern const char *const abi_uapi_names[];
-extern const unsigned long abi_uapi_count;
-extern const long abi_uapi_prefixed[];
-extern const char *const abi_uapi_prefixed_names[];
-extern const unsigned long abi_uapi_prefixed_count;
 extern const long abi_host_wait[];
 extern const unsigned long abi_wait_count;
 extern const long abi_host_layout[];
@@ -44,22 +32,21 @@ static const long vfs_layout[] = {ABI_LAYOUT(LAYOUT, linux_stat, linux_statfs, l
                                              linux_flock, linux_statx, linux_iovec)};
 
 /* One group of constants: vfs/linux.h's values (n of them, the prefix LINUX_ or none
- * before each name) against the host's (nhost). Prints a FAIL line per value that
- * differs, or one PASS line; 1 when the group failed. */
+ * before each name) against the host's. Prints a FAIL line per value that differs, or
+ * one PASS line; 1 when the group failed. */
 static unsigned check_values(const char *group, const char *prefix, const long *vfs,
-                             unsigned long n, const long *host, const char *const *names,
-                             unsigned long nhost)
+                             unsigned long n, const struct abi_group *host)
 {
     unsigned long i;
     unsigned bad = 0;
-    if (n != nhost) {
+    if (n != host->count) {
         printf("FAIL abi_%s: list lengths differ\n", group);
         return 1;
     }
     for (i = 0; i < n; i++) {
-        if (vfs[i] != host[i]) {
-            printf("FAIL abi_%s%s: vfs/linux.h has %ld, the host %ld\n", prefix, names[i], vfs[i],
-                   host[i]);
+        if (vfs[i] != host->values[i]) {
+            printf("FAIL abi_%s%s: vfs/linux.h has %ld, the host %ld\n", prefix, host->names[i],
+                   vfs[i], host->values[i]);
             bad++;
         }
     }
@@ -75,15 +62,12 @@ int main(void)
 {
     unsigned long i;
     unsigned bad = 0, failed = 0;
-    failed += check_values("constants", "", vfs_values, COUNT(vfs_values), abi_host_values,
-                           abi_names, abi_count);
+    failed += check_values("constants", "", vfs_values, COUNT(vfs_values), &abi_host_constants);
     failed += check_values("prefixed_constants", "LINUX_", vfs_prefixed, COUNT(vfs_prefixed),
-                           abi_host_prefixed, abi_prefixed_names, abi_prefixed_count);
-    failed += check_values("uapi_constants", "", vfs_uapi, COUNT(vfs_uapi), abi_uapi_values,
-                           abi_uapi_names, abi_uapi_count);
+                           &abi_host_prefixed);
+    failed += check_values("uapi_constants", "", vfs_uapi, COUNT(vfs_uapi), &abi_uapi_constants);
     failed += check_values("uapi_prefixed_constants", "LINUX_", vfs_uapi_prefixed,
-                           COUNT(vfs_uapi_prefixed), abi_uapi_prefixed, abi_uapi_prefixed_names,
-                           abi_uapi_prefixed_count);
+                           COUNT(vfs_uapi_prefixed), &abi_uapi_prefixed);
     bad = 0;
     for (i = 0; i < abi_wait_count; i++) {
         if (i >= sizeof vfs_wait / sizeof vfs_wait[0] || vfs_wait[i] != abi_host_wait[i]) {

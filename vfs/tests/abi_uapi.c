@@ -14,13 +14,5 @@
 
 #include "abi_list.h"
 
-#define VALUE(name) (long)(name),
-#define NAME(name) #name,
-
-const long abi_uapi_values[] = {ABI_UAPI_CONSTANTS(VALUE)};
-const char *const abi_uapi_names[] = {ABI_UAPI_CONSTANTS(NAME)};
-const unsigned long abi_uapi_count = sizeof abi_uapi_values / sizeof abi_uapi_values[0];
-const long abi_uapi_prefixed[] = {ABI_UAPI_PREFIXED(VALUE)};
-const char *const abi_uapi_prefixed_names[] = {ABI_UAPI_PREFIXED(NAME)};
-const unsigned long abi_uapi_prefixed_count =
-    sizeof abi_uapi_prefixed / sizeof abi_uapi_prefixed[0];
+ABI_GROUP(abi_uapi_constants, ABI_UAPI_CONSTANTS);
+ABI_GROUP(abi_uapi_prefixed, ABI_UAPI_PREFIXED);
