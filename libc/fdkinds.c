@@ -535,16 +535,9 @@ static struct vfs_node fdk_root;
 
 static int fdk_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
 {
-    (void)a;
     static struct vfs_fs fs;
-    fs.ops = &fdk_ops;
-    fdk_root.fs = &fs;
-    fdk_root.type = S_IFDIR;
-    fdk_root.ino = next_ino++;
-    fdk_root.refs = 1;
-    fs.root = &fdk_root;
-    *out = &fs;
-    return 0;
+    (void)a;
+    return rt_hidden_mount(&fs, &fdk_root, &fdk_ops, next_ino++, out);
 }
 
 static const struct vfs_plugin fdk_plugin = {
