@@ -8,6 +8,8 @@
 #   FUZZ_SCENARIOS QEMU scenarios run by `make fuzz` only (long fuzzing inside capix):
 #                the scenario folders with a file `fuzz-only`
 #   BOOT_MODULES files packed into the boot archive next to init
+# A host test, a fuzzer with its seeds and a static musl program are declared with one call
+# each (mk/rules.mk: host_test, fuzzer, musl_program), which adds them to these lists.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -23,6 +25,7 @@ BOOT_MODULES :=
 ALL_TARGETS :=
 
 include mk/flags.mk
+include mk/rules.mk
 include lib/module.mk
 include kernel/module.mk
 include init/module.mk
@@ -42,7 +45,9 @@ include tools/module.mk
 $(DEPS_STAMP): tools/ensure-deps
 	@tools/ensure-deps $@
 
-.PHONY: all deps run image test scenario bench fuzz format format-check clean ports posix-test
+.PHONY: all deps run image test scenario bench fuzz format format-check clean ports posix-test FORCE
+# FORCE: a generated file whose recipe writes it only when its text changed
+FORCE:
 all: $(DEPS_STAMP) $(ALL_TARGETS)
 deps: $(DEPS_STAMP)
 

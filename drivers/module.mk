@@ -13,15 +13,8 @@ $(TERMINAL): $(TERMINAL_OBJS) $(LIBCAPIX)
 ALL_TARGETS += $(TERMINAL)
 
 # The terminal server's request decoder, fuzzed (seeds in terminal/server-fuzz-seeds/).
-FUZZERS += $(BUILD)/fuzz/term_server_fuzz
-$(BUILD)/fuzz/term_server_fuzz: $(patsubst %.c,$(BUILD)/fuzz/%.o,drivers/terminal/server_fuzz.c \
-		drivers/terminal/server.c drivers/terminal/ldisc.c) | $(BUILD)/fuzz/.term-server-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
-$(BUILD)/fuzz/.term-server-seeded: $(wildcard drivers/terminal/server-fuzz-seeds/*)
-	@mkdir -p $(BUILD)/fuzz/corpus-term_server_fuzz
-	cp drivers/terminal/server-fuzz-seeds/* $(BUILD)/fuzz/corpus-term_server_fuzz/
-	@touch $@
+$(call fuzzer,term_server_fuzz,drivers/terminal/server_fuzz.c drivers/terminal/server.c \
+    drivers/terminal/ldisc.c,drivers/terminal/server-fuzz-seeds)
 
 # The virtio block driver (virtio-blk/main.c) on the virtio PCI transport and split
 # virtqueues (virtio/), serving Block sessions (docs/block-protocol.md).
@@ -50,26 +43,15 @@ ALL_TARGETS += $(VIRTIO_NET)
 # check: host test and a fuzzer over device configuration spaces and client requests.
 DRIVER_LIB_SRCS := drivers/pci/pci.c drivers/virtio/virtio_pci.c drivers/virtio/virtqueue.c \
                    drivers/virtio-blk/blk_check.c drivers/virtio-blk/gpt.c
-HOST_TESTS += $(BUILD)/host/tests/pci_test
-$(BUILD)/host/tests/pci_test: $(BUILD)/host/drivers/pci/pci_test.o \
-		$(patsubst %.c,$(BUILD)/host/%.o,$(DRIVER_LIB_SRCS))
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
-FUZZERS += $(BUILD)/fuzz/pci_fuzz
-$(BUILD)/fuzz/pci_fuzz: $(BUILD)/fuzz/drivers/pci/pci_fuzz.o \
-		$(patsubst %.c,$(BUILD)/fuzz/%.o,$(DRIVER_LIB_SRCS)) | $(BUILD)/fuzz/.pci-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(call host_test,pci_test,drivers/pci/pci_test.c $(DRIVER_LIB_SRCS))
+# its seed: the host test writes QEMU's PC configuration spaces
+$(call fuzzer,pci_fuzz,drivers/pci/pci_fuzz.c $(DRIVER_LIB_SRCS),$(BUILD)/fuzz/.pci-seeded)
 $(BUILD)/fuzz/.pci-seeded: $(BUILD)/host/tests/pci_test
 	@mkdir -p $(BUILD)/fuzz/corpus-pci_fuzz
 	$(BUILD)/host/tests/pci_test --seed $(BUILD)/fuzz/corpus-pci_fuzz/qemu-pc >/dev/null
 	@touch $@
 # The GPT reader of the block driver: a disk's first sectors, mutated.
-FUZZERS += $(BUILD)/fuzz/gpt_fuzz
-$(BUILD)/fuzz/gpt_fuzz: $(BUILD)/fuzz/drivers/virtio-blk/gpt_fuzz.o \
-		$(BUILD)/fuzz/drivers/virtio-blk/gpt.o | $(BUILD)/fuzz/.gpt-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(call fuzzer,gpt_fuzz,drivers/virtio-blk/gpt_fuzz.c drivers/virtio-blk/gpt.c,$(BUILD)/fuzz/.gpt-seeded)
 $(BUILD)/fuzz/.gpt-seeded: $(BUILD)/host/tests/pci_test
 	@mkdir -p $(BUILD)/fuzz/corpus-gpt_fuzz
 	$(BUILD)/host/tests/pci_test --gpt-seed $(BUILD)/fuzz/corpus-gpt_fuzz/two-partitions
@@ -77,14 +59,6 @@ $(BUILD)/fuzz/.gpt-seeded: $(BUILD)/host/tests/pci_test
 
 # The Nic rings: the driver's side against the network server's client side, then a
 # hostile client (host test); a fuzzer of the driver's side.
-HOST_TESTS += $(BUILD)/host/tests/nic_ring_test
-$(BUILD)/host/tests/nic_ring_test: $(patsubst %.c,$(BUILD)/host/%.o,drivers/virtio-net/nic_ring_test.c \
-		drivers/virtio-net/nic_ring.c net/nic_client.c)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
-FUZZERS += $(BUILD)/fuzz/nic_ring_fuzz
-$(BUILD)/fuzz/nic_ring_fuzz: $(patsubst %.c,$(BUILD)/fuzz/%.o,drivers/virtio-net/nic_ring_fuzz.c \
-		drivers/virtio-net/nic_ring.c)
-	@mkdir -p $(dir $@)
-	@mkdir -p $(BUILD)/fuzz/corpus-nic_ring_fuzz
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(call host_test,nic_ring_test,drivers/virtio-net/nic_ring_test.c drivers/virtio-net/nic_ring.c \
+    net/nic_client.c)
+$(call fuzzer,nic_ring_fuzz,drivers/virtio-net/nic_ring_fuzz.c drivers/virtio-net/nic_ring.c)

@@ -16,24 +16,12 @@ $(BUILD)/user/fs-servers/%.o: USER_CFLAGS += $(FS_SERVER_INCLUDES)
 ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(FS_SERVER_SRCS))
 
 # The library driven through fs_server_handle, on a ram file system.
-HOST_TESTS += $(BUILD)/host/tests/fs_server_test
-$(BUILD)/host/tests/fs_server_test: $(patsubst %.c,$(BUILD)/host/%.o,fs-servers/lib/fs_server_test.c \
-		fs-servers/lib/fs_server_comp_test.c fs-servers/lib/fs_server_map_test.c \
-		$(FS_SERVER_SRCS)) $(VFS_HOST_OBJS)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+$(call host_test,fs_server_test,fs-servers/lib/fs_server_test.c fs-servers/lib/fs_server_comp_test.c \
+    fs-servers/lib/fs_server_map_test.c $(FS_SERVER_SRCS) $(VFS_HOST_OBJS))
 
 # Sequences of random requests from two sessions (seeds in lib/fuzz-seeds/).
-FUZZERS += $(BUILD)/fuzz/fs_server_fuzz
-$(BUILD)/fuzz/fs_server_fuzz: $(BUILD)/fuzz/fs-servers/lib/fs_server_fuzz.o \
-		$(patsubst %.c,$(BUILD)/fuzz/%.o,$(FS_SERVER_SRCS)) $(VFS_FUZZ_OBJS) \
-		| $(BUILD)/fuzz/.fs-server-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
-$(BUILD)/fuzz/.fs-server-seeded: $(wildcard fs-servers/lib/fuzz-seeds/*)
-	@mkdir -p $(BUILD)/fuzz/corpus-fs_server_fuzz
-	cp fs-servers/lib/fuzz-seeds/* $(BUILD)/fuzz/corpus-fs_server_fuzz/
-	@touch $@
+$(call fuzzer,fs_server_fuzz,fs-servers/lib/fs_server_fuzz.c $(FS_SERVER_SRCS) $(VFS_FUZZ_OBJS),\
+    fs-servers/lib/fuzz-seeds)
 include fs-servers/ram_fs/module.mk
 include fs-servers/vfs/module.mk
 include fs-servers/fat/module.mk

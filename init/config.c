@@ -181,16 +181,10 @@ static int read_component(const struct cfg_node *n, struct child *c, struct cfg_
             r->node = p;
             r->service = cfg_arg(p, 0);
             r->to = cfg_prop(p, "to");
-            static const char *const kinds[] = {"label", "label-prefix", "label-suffix"};
-            for (int k = 0; k < 3; k++)
-                if (cfg_prop(p, kinds[k])) {
-                    if (r->label)
-                        return cfg_error_at(err, p,
-                                            "a route takes one of label=, "
-                                            "label-prefix= and label-suffix=");
-                    r->label = cfg_prop(p, kinds[k]);
-                    r->match = k + 1;
-                }
+            if (cfg_label_selector(p, &r->label, &r->match) > 1)
+                return cfg_error_at(err, p,
+                                    "a route takes one of label=, "
+                                    "label-prefix= and label-suffix=");
             unsigned props = 0;
             for (unsigned i = 0; i < p->nvalues; i++)
                 props += p->values[i].key != NULL;

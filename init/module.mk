@@ -16,17 +16,5 @@ ALL_TARGETS += $(INIT_BIN)
 INIT_FUZZ_OBJS := $(BUILD)/fuzz/init/config.o $(BUILD)/fuzz/init/route.o \
 	$(BUILD)/fuzz/drivers/pci/pci.o \
 	$(BUILD)/fuzz/lib/capix/label.o $(BUILD)/fuzz/lib/config/config.o
-FUZZERS += $(BUILD)/fuzz/init_config_fuzz $(BUILD)/fuzz/route_fuzz
-$(BUILD)/fuzz/init_config_fuzz: $(BUILD)/fuzz/init/config_fuzz.o $(INIT_FUZZ_OBJS) \
-		| $(BUILD)/fuzz/.init-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
-$(BUILD)/fuzz/route_fuzz: $(BUILD)/fuzz/init/route_fuzz.o $(INIT_FUZZ_OBJS) \
-		| $(BUILD)/fuzz/.init-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
-$(BUILD)/fuzz/.init-seeded: $(wildcard init/fuzz-seeds/*)
-	@mkdir -p $(BUILD)/fuzz/corpus-init_config_fuzz $(BUILD)/fuzz/corpus-route_fuzz
-	cp init/fuzz-seeds/* $(BUILD)/fuzz/corpus-init_config_fuzz/
-	cp init/fuzz-seeds/* $(BUILD)/fuzz/corpus-route_fuzz/
-	@touch $@
+$(call fuzzer,init_config_fuzz,init/config_fuzz.c $(INIT_FUZZ_OBJS),init/fuzz-seeds)
+$(call fuzzer,route_fuzz,init/route_fuzz.c $(INIT_FUZZ_OBJS),init/fuzz-seeds)

@@ -20,16 +20,9 @@ $(KERNEL_ELF): $(KERNEL_OBJS) kernel/arch/x86_64/kernel.ld
 ALL_TARGETS += $(KERNEL_ELF)
 
 # The Multiboot2 reader (core/bootinfo.c, no kernel dependencies): host test and fuzzer.
-HOST_TESTS += $(BUILD)/host/tests/bootinfo_test
-$(BUILD)/host/tests/bootinfo_test: $(BUILD)/host/kernel/core/bootinfo_test.o \
-		$(BUILD)/host/kernel/core/bootinfo.o
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
-FUZZERS += $(BUILD)/fuzz/bootinfo_fuzz
-$(BUILD)/fuzz/bootinfo_fuzz: $(BUILD)/fuzz/kernel/core/bootinfo_fuzz.o \
-		$(BUILD)/fuzz/kernel/core/bootinfo.o | $(BUILD)/fuzz/.bootinfo-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(call host_test,bootinfo_test,kernel/core/bootinfo_test.c kernel/core/bootinfo.c)
+# its seed: the host test writes the boot information GRUB gives
+$(call fuzzer,bootinfo_fuzz,kernel/core/bootinfo_fuzz.c kernel/core/bootinfo.c,$(BUILD)/fuzz/.bootinfo-seeded)
 $(BUILD)/fuzz/.bootinfo-seeded: $(BUILD)/host/tests/bootinfo_test
 	@mkdir -p $(BUILD)/fuzz/corpus-bootinfo_fuzz
 	$(BUILD)/host/tests/bootinfo_test --seed $(BUILD)/fuzz/corpus-bootinfo_fuzz/grub

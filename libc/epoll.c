@@ -23,16 +23,11 @@
 #include "runtime.h"
 #include "fdkinds.h"
 
-#define EPOLL_CTL_ADD 1
-#define EPOLL_CTL_DEL 2
-#define EPOLL_CTL_MOD 3
-#define EPOLLEXCLUSIVE (1u << 28)
-#define EPOLLWAKEUP (1u << 29)
-#define EPOLLONESHOT (1u << 30)
-#define EPOLLET (1u << 31)
-#define EPOLL_FLAGS (EPOLLEXCLUSIVE | EPOLLWAKEUP | EPOLLONESHOT | EPOLLET)
+#define EPOLL_FLAGS (LINUX_EPOLLEXCLUSIVE | LINUX_EPOLLWAKEUP | LINUX_EPOLLONESHOT | LINUX_EPOLLET)
 /* the events EPOLLEXCLUSIVE may come with (Linux's EPOLLEXCLUSIVE_OK_BITS) */
-#define EXCLUSIVE_OK (POLLIN | POLLOUT | POLLERR | POLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
+#define EXCLUSIVE_OK                                                                               \
+    (POLLIN | POLLOUT | POLLERR | POLLHUP | LINUX_EPOLLWAKEUP | LINUX_EPOLLET |                    \
+     LINUX_EPOLLEXCLUSIVE)
 #define MAX_NESTS 4
 #define MAX_EVENTS (0x7fffffff / 12)
 
@@ -148,12 +143,12 @@ long rt_epoll_ctl(int epfd, int op, int fd, const void *uevent)
     struct epoll *ep = epoll_of(ef);
     if (!ep || ef == tf)
         return -EINVAL;
-    if (ev.events & EPOLLEXCLUSIVE) {
+    if (ev.events & LINUX_EPOLLEXCLUSIVE) {
         if (op == EPOLL_CTL_MOD ||
             (op == EPOLL_CTL_ADD && (epoll_of(tf) || (ev.events & ~EXCLUSIVE_OK))))
             return -EINVAL;
     }
-    ev.events &= ~EPOLLWAKEUP; /* needs CAP_BLOCK_SUSPEND: Linux drops it silently */
+    ev.events &= ~LINUX_EPOLLWAKEUP; /* needs CAP_BLOCK_SUSPEND: Linux drops it silently */
     prune(ep);
     struct epitem **pp = &ep->items;
     while (*pp && !((*pp)->fd == fd && (*pp)->file == tf))
@@ -188,7 +183,7 @@ long rt_epoll_ctl(int epfd, int op, int fd, const void *uevent)
     case EPOLL_CTL_MOD:
         if (!e)
             return -ENOENT;
-        if (e->events & EPOLLEXCLUSIVE)
+        if (e->events & LINUX_EPOLLEXCLUSIVE)
             return -EINVAL;
         e->events = ev.events;
         e->data = ev.data;
@@ -216,7 +211,7 @@ static int collect(struct epoll *ep, struct l_epoll_event *out, int max)
             continue;
         }
         unsigned ready = ready_of(e);
-        if (e->events & EPOLLET) {
+        if (e->events & LINUX_EPOLLET) {
             /* an object that counts no changes (terminal, socket) may have new input
              * that the wait saw signalled: input still there after a wake is reported
              * again (at worst once too often), so a program that drained it and waits
@@ -238,7 +233,7 @@ static int collect(struct epoll *ep, struct l_epoll_event *out, int max)
         out[n].events = ready;
         out[n].data = e->data;
         n++;
-        if (e->events & EPOLLONESHOT)
+        if (e->events & LINUX_EPOLLONESHOT)
             e->disabled = true;
         *pp = e->next; /* to the end, after the pass */
         e->next = NULL;

@@ -27,10 +27,7 @@
 #include "runtime.h"
 #include "fdkinds.h"
 
-#define EFD_SEMAPHORE 1
 #define EFD_MAX 0xfffffffffffffffeull
-#define TFD_TIMER_ABSTIME 1
-#define TFD_TIMER_CANCEL_ON_SET 2
 #define SIGNALFD_SLICE_NS 100000000ull
 #define EPOLL_SLICE_NS 10000000ull
 
@@ -160,10 +157,10 @@ static unsigned efd_poll(struct efd *e)
 
 static long sys_eventfd2(uint64_t initval, uint64_t flags)
 {
-    if (flags & ~(uint64_t)(EFD_SEMAPHORE | O_NONBLOCK | O_CLOEXEC))
+    if (flags & ~(uint64_t)(LINUX_EFD_SEMAPHORE | O_NONBLOCK | O_CLOEXEC))
         return -EINVAL;
     struct efd *e;
-    long r = efd_new((uint32_t)initval, flags & EFD_SEMAPHORE, &e);
+    long r = efd_new((uint32_t)initval, flags & LINUX_EFD_SEMAPHORE, &e);
     if (r)
         return r;
     return rt_fdkind_install(FDK_EVENTFD, e, efd_free, (int)(flags & (O_NONBLOCK | O_CLOEXEC)));
@@ -301,7 +298,7 @@ static long sys_timerfd_settime(int fd, uint64_t flags, uint64_t unew, uint64_t 
         return -EFAULT;
     struct l_itimerspec nv;
     memcpy(&nv, (const void *)unew, sizeof(nv));
-    if (flags & ~(uint64_t)(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET))
+    if (flags & ~(uint64_t)(LINUX_TFD_TIMER_ABSTIME | LINUX_TFD_TIMER_CANCEL_ON_SET))
         return -EINVAL;
     if (!ts_valid(&nv.value) || !ts_valid(&nv.interval))
         return -EINVAL;
@@ -319,7 +316,7 @@ static long sys_timerfd_settime(int fd, uint64_t flags, uint64_t unew, uint64_t 
     t->interval = ts_ns(&nv.interval);
     if (!value)
         t->next = 0;
-    else if (flags & TFD_TIMER_ABSTIME)
+    else if (flags & LINUX_TFD_TIMER_ABSTIME)
         t->next = value;
     else
         t->next = value > ~0ull - 1 - now ? ~0ull - 1 : now + value;
@@ -538,16 +535,9 @@ static struct vfs_node fdk_root;
 
 static int fdk_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
 {
-    (void)a;
     static struct vfs_fs fs;
-    fs.ops = &fdk_ops;
-    fdk_root.fs = &fs;
-    fdk_root.type = S_IFDIR;
-    fdk_root.ino = next_ino++;
-    fdk_root.refs = 1;
-    fs.root = &fdk_root;
-    *out = &fs;
-    return 0;
+    (void)a;
+    return rt_hidden_mount(&fs, &fdk_root, &fdk_ops, next_ino++, out);
 }
 
 static const struct vfs_plugin fdk_plugin = {

@@ -17,10 +17,6 @@
 #include "runtime.h"
 
 #define MAX_LOCKS 256
-#define MCL_CURRENT 1
-#define MCL_FUTURE 2
-#define MCL_ONFAULT 4
-#define MLOCK_ONFAULT 1
 
 struct lock_range {
     uint64_t start, end; /* page aligned, start < end */

@@ -189,14 +189,8 @@ static struct vfs_node mq_root;
 static int mq_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
 {
     static struct vfs_fs fs;
-    fs.ops = &mq_ops;
-    mq_root.fs = &fs;
-    mq_root.type = S_IFDIR;
-    mq_root.ino = next_ino++;
-    mq_root.refs = 1;
-    fs.root = &mq_root;
-    *out = &fs;
-    return 0;
+    (void)a;
+    return rt_hidden_mount(&fs, &mq_root, &mq_ops, next_ino++, out);
 }
 
 static const struct vfs_plugin mq_plugin = {

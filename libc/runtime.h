@@ -62,6 +62,13 @@ void rt_random_bytes(void *buf, size_t n);
 /* start.c and exec.c: start-up and program loading */
 extern struct vfs *rt_vfs;
 extern const struct vfs_plugin rt_plugin_uart;
+struct vfs_fs;
+struct vfs_fs_ops;
+/* The mount of a hidden file system of the runtime's own (sockets, AF_UNIX, event
+ * descriptors, message queues): fs of ops, whose root is root, a directory with inode
+ * number ino and the instance's one reference; *out = fs, 0. */
+int rt_hidden_mount(struct vfs_fs *fs, struct vfs_node *root, const struct vfs_fs_ops *ops,
+                    uint64_t ino, struct vfs_fs **out);
 extern uint64_t rt_brk_start; /* first page after the program's highest segment */
 extern char rt_exe_path[4096];
 extern const char *rt_cmdline; /* argv strings of the program, each with its NUL */

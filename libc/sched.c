@@ -18,21 +18,6 @@
 #include <string.h>
 #include "runtime.h"
 
-#define SCHED_OTHER 0
-#define SCHED_FIFO 1
-#define SCHED_RR 2
-#define SCHED_BATCH 3
-#define SCHED_IDLE 5
-#define SCHED_RESET_ON_FORK 0x40000000
-#define PR_SET_PDEATHSIG 1
-#define PR_GET_PDEATHSIG 2
-#define PR_GET_DUMPABLE 3
-#define PR_SET_DUMPABLE 4
-#define PR_SET_NAME 15
-#define PR_GET_NAME 16
-#define PR_SET_CHILD_SUBREAPER 36
-#define PR_GET_CHILD_SUBREAPER 37
-
 /* membarrier's commands (Linux's numbers, bits of MEMBARRIER_CMD_QUERY's answer) */
 #define MB_QUERY 0
 #define MB_GLOBAL 1

@@ -27,16 +27,6 @@
 
 #define NSIG 64
 #define BIT(sig) (1ul << ((sig)-1))
-#define SA_NOCLDSTOP 1ul
-#define SA_SIGINFO 4ul
-#define SA_RESTORER 0x04000000ul
-#define SA_ONSTACK 0x08000000ul
-#define SA_RESTART 0x10000000ul
-#define SA_NODEFER 0x40000000ul
-#define SA_RESETHAND 0x80000000ul
-#define SS_ONSTACK 1
-#define SS_DISABLE 2
-#define SS_AUTODISARM (1 << 31)
 #define SIG_DFL 0ul
 #define SIG_IGN 1ul
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
@@ -429,8 +419,10 @@ static void push_frame(struct cx_regs *r, int sig, const struct l_siginfo *info)
     f->pretcode = (a->flags & SA_RESTORER) ? a->restorer : 0;
     f->uc.stack.sp = ts->ss_sp;
     f->uc.stack.size = ts->ss_size;
-    f->uc.stack.flags = !ts->ss_size ? SS_DISABLE : ts->ss_flags; /* Linux's __save_altstack */
-    if (to_alt && (ts->ss_flags & SS_AUTODISARM)) /* the handler runs with no alternate stack */
+    f->uc.stack.flags =
+        !ts->ss_size ? LINUX_SS_DISABLE : ts->ss_flags; /* Linux's __save_altstack */
+    if (to_alt &&
+        (ts->ss_flags & LINUX_SS_AUTODISARM)) /* the handler runs with no alternate stack */
         ts->ss_sp = ts->ss_size = 0, ts->ss_flags = 0;
     struct l_sigcontext *mc = &f->uc.mc;
     mc->r8 = r->r8, mc->r9 = r->r9, mc->r10 = r->r10, mc->r11 = r->r11;
@@ -635,7 +627,7 @@ long rt_sigreturn(void)
 /* SIGCHLD ignored explicitly, or SA_NOCLDWAIT: exited children leave no zombies. */
 static bool nocldwait(void)
 {
-    return actions[17].handler == SIG_IGN || (actions[17].flags & 2 /* SA_NOCLDWAIT */);
+    return actions[SIGCHLD].handler == SIG_IGN || (actions[SIGCHLD].flags & SA_NOCLDWAIT);
 }
 
 long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old, size_t size)
@@ -795,7 +787,7 @@ long rt_sigtimedwait(const uint64_t *set, void *uinfo, const struct linux_timesp
  * stack counts as left). */
 static bool on_altstack(const struct rt_tsig *ts, uint64_t sp)
 {
-    return ts->ss_size && !(ts->ss_flags & SS_AUTODISARM) && sp > ts->ss_sp &&
+    return ts->ss_size && !(ts->ss_flags & LINUX_SS_AUTODISARM) && sp > ts->ss_sp &&
            sp - ts->ss_sp <= ts->ss_size;
 }
 
@@ -805,10 +797,10 @@ static long altstack_set(struct rt_tsig *ts, uint64_t sp, uint64_t ss_sp, int fl
 {
     if (on_altstack(ts, sp))
         return -EPERM; /* not while running on it */
-    int mode = flags & ~SS_AUTODISARM;
-    if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+    int mode = flags & ~LINUX_SS_AUTODISARM;
+    if (mode != 0 && mode != LINUX_SS_ONSTACK && mode != LINUX_SS_DISABLE)
         return -EINVAL;
-    if (mode == SS_DISABLE) {
+    if (mode == LINUX_SS_DISABLE) {
         ts->ss_sp = ts->ss_size = 0;
         ts->ss_flags = 0;
         return 0;
@@ -833,11 +825,11 @@ long rt_sigaltstack(const void *uss, void *uold)
     if (cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r))
         r.rsp = 0;
     struct l_stack o = {ts->ss_sp,
-                        !ts->ss_size             ? SS_DISABLE
-                        : on_altstack(ts, r.rsp) ? SS_ONSTACK
+                        !ts->ss_size             ? LINUX_SS_DISABLE
+                        : on_altstack(ts, r.rsp) ? LINUX_SS_ONSTACK
                                                  : 0,
                         0, ts->ss_size};
-    o.flags |= ts->ss_flags & SS_AUTODISARM;
+    o.flags |= ts->ss_flags & LINUX_SS_AUTODISARM;
     if (uss) {
         struct l_stack n;
         memcpy(&n, uss, sizeof(n));

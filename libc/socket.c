@@ -461,14 +461,7 @@ static int sock_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
 {
     static struct vfs_fs fs;
     (void)a;
-    fs.ops = &sock_ops;
-    sock_root.fs = &fs;
-    sock_root.type = S_IFDIR;
-    sock_root.ino = next_ino++;
-    sock_root.refs = 1;
-    fs.root = &sock_root;
-    *out = &fs;
-    return 0;
+    return rt_hidden_mount(&fs, &sock_root, &sock_ops, next_ino++, out);
 }
 
 static const struct vfs_plugin sock_plugin = {

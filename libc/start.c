@@ -365,6 +365,19 @@ static void open_stdio(int fd, const char *path)
              path, rt_strerror(r));
 }
 
+int rt_hidden_mount(struct vfs_fs *fs, struct vfs_node *root, const struct vfs_fs_ops *ops,
+                    uint64_t ino, struct vfs_fs **out)
+{
+    fs->ops = ops;
+    root->fs = fs;
+    root->type = S_IFDIR;
+    root->ino = ino;
+    root->refs = 1;
+    fs->root = root;
+    *out = fs;
+    return 0;
+}
+
 int rt_vfs_build(const struct cfg_node *node, struct vfs **out, struct cfg_error *err)
 {
     static const struct vfs_plugin *plugins[64];

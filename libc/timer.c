@@ -29,10 +29,7 @@
 #include "runtime.h"
 
 #define MAX_TIMERS 32
-#define ITIMER_SLOT 0 /* timers[0] is setitimer's ITIMER_REAL (and alarm) */
-#define ITIMER_REAL 0
-#define ITIMER_VIRTUAL 1
-#define ITIMER_PROF 2
+#define ITIMER_SLOT 0          /* timers[0] is setitimer's ITIMER_REAL (and alarm) */
 #define CPU_CHECK_NS 1000000ul /* the CPU-time timers' granularity: the kernel's tick */
 
 struct timer {
@@ -125,7 +122,7 @@ static void fire(int i, struct timer *t)
 static uint64_t cpu_now(int which)
 {
     struct rt_cpu c = rt_cpu_times(true);
-    return which == ITIMER_VIRTUAL ? c.ns - c.sys_ns : c.ns;
+    return which == LINUX_ITIMER_VIRTUAL ? c.ns - c.sys_ns : c.ns;
 }
 
 /* Fires the CPU-time timers whose time has come (SIGVTALRM, SIGPROF as SI_KERNEL, as
@@ -134,13 +131,13 @@ static uint64_t cpu_now(int which)
 static uint64_t check_cpu_itimers(void)
 {
     uint64_t next = ~0ul;
-    for (int w = ITIMER_VIRTUAL; w <= ITIMER_PROF; w++) {
+    for (int w = LINUX_ITIMER_VIRTUAL; w <= LINUX_ITIMER_PROF; w++) {
         struct cpu_itimer *ci = &cpu_itimers[w];
         if (!ci->armed)
             continue;
         uint64_t c = cpu_now(w);
         if (c >= ci->expiry) {
-            raise_process(w == ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF, LINUX_SI_KERNEL, 0, 0);
+            raise_process(w == LINUX_ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF, LINUX_SI_KERNEL, 0, 0);
             if (ci->interval)
                 ci->expiry += ((c - ci->expiry) / ci->interval + 1) * ci->interval;
             else
@@ -289,7 +286,7 @@ static uint64_t cpu_left(int which)
 /* The value of interval timer `which` into *ov. */
 static void itimer_get(int which, struct l_itimerval *ov)
 {
-    bool cpu = which != ITIMER_REAL;
+    bool cpu = which != LINUX_ITIMER_REAL;
     tv_out(&ov->value_sec, &ov->value_usec, cpu ? cpu_left(which) : left(&timers[ITIMER_SLOT]));
     tv_out(&ov->interval_sec, &ov->interval_usec,
            cpu ? cpu_itimers[which].interval : timers[ITIMER_SLOT].interval);
@@ -300,7 +297,7 @@ static void itimer_get(int which, struct l_itimerval *ov)
 long rt_setitimer(int which, const struct l_itimerval *nv, struct l_itimerval *ov)
 {
     static const struct l_itimerval zero;
-    if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
+    if (which != LINUX_ITIMER_REAL && which != LINUX_ITIMER_VIRTUAL && which != LINUX_ITIMER_PROF)
         return -EINVAL;
     if (!nv)
         nv = &zero;
@@ -311,7 +308,7 @@ long rt_setitimer(int which, const struct l_itimerval *nv, struct l_itimerval *o
         itimer_get(which, ov);
     uint64_t value = tv_ns(nv->value_sec, nv->value_usec);
     uint64_t interval = tv_ns(nv->interval_sec, nv->interval_usec);
-    if (which != ITIMER_REAL) {
+    if (which != LINUX_ITIMER_REAL) {
         struct cpu_itimer *ci = &cpu_itimers[which];
         ci->interval = interval;
         ci->armed = value != 0;
@@ -330,7 +327,7 @@ long rt_setitimer(int which, const struct l_itimerval *nv, struct l_itimerval *o
 
 long rt_getitimer(int which, struct l_itimerval *ov)
 {
-    if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
+    if (which != LINUX_ITIMER_REAL && which != LINUX_ITIMER_VIRTUAL && which != LINUX_ITIMER_PROF)
         return -EINVAL;
     if (!rt_user_range((uint64_t)ov, sizeof(*ov)))
         return -EFAULT;

@@ -180,14 +180,7 @@ static int unix_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
 {
     static struct vfs_fs fs;
     (void)a;
-    fs.ops = &unix_ops;
-    unix_root.fs = &fs;
-    unix_root.type = S_IFDIR;
-    unix_root.ino = next_ino++;
-    unix_root.refs = 1;
-    fs.root = &unix_root;
-    *out = &fs;
-    return 0;
+    return rt_hidden_mount(&fs, &unix_root, &unix_ops, next_ino++, out);
 }
 
 static const struct vfs_plugin unix_plugin = {

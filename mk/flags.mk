@@ -29,3 +29,8 @@ HOST_LDFLAGS := -fsanitize=address,undefined
 # libFuzzer targets (clang).
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -Ikernel/abi -Ilib/include
+
+# Static programs built with the stock musl-gcc (musl_program, rules.mk): the POSIX test
+# programs that run unchanged on the Linux host and in capix.
+MUSL_CC := musl-gcc
+MUSL_CFLAGS := -static -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror

@@ -247,9 +247,7 @@ static int read_config(struct net_config *nc)
         return cx_printf("net: no configuration (an `ipv4` line)\n"), -1;
     if (cfg_parse("config", text, len, &a, &root, &err))
         goto bad;
-    for (const struct cfg_node *c = cfg_first(root, "component"); c; c = cfg_next(c, "component"))
-        if (cfg_nargs(c) == 1 && !strcmp(cfg_arg(c, 0), cx_start_info->name))
-            cfg = cfg_first(c, "config");
+    cfg = cfg_component_config(root, cx_start_info->name);
     for (const struct cfg_node *n = cfg ? cfg_first(cfg, NULL) : NULL; n; n = cfg_next(n, NULL)) {
         if (!strcmp(n->name, "ipv4")) {
             unsigned props =

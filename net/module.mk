@@ -19,30 +19,13 @@ ALL_TARGETS += $(NET_SERVER)
 NET_SESSION_SRCS := net/net_request.c net/net_policy.c
 $(BUILD)/host/net/%.o: HOST_CFLAGS += -Ivfs/include
 $(BUILD)/fuzz/net/%.o: FUZZ_CFLAGS += -Ivfs/include
-HOST_TESTS += $(BUILD)/host/tests/net_request_test
-$(BUILD)/host/tests/net_request_test: $(patsubst %.c,$(BUILD)/host/%.o,net/net_request_test.c \
-		$(NET_SESSION_SRCS) lib/config/config.c lib/capix/label.c)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
-FUZZERS += $(BUILD)/fuzz/net_request_fuzz
-$(BUILD)/fuzz/net_request_fuzz: $(patsubst %.c,$(BUILD)/fuzz/%.o,net/net_request_fuzz.c \
-		net/net_request.c)
-	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus-net_request_fuzz
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(call host_test,net_request_test,net/net_request_test.c $(NET_SESSION_SRCS) lib/config/config.c \
+    lib/capix/label.c)
+$(call fuzzer,net_request_fuzz,net/net_request_fuzz.c net/net_request.c)
 # The checksum lwIP uses (net_chksum.c) against RFC 1071's loop.
-HOST_TESTS += $(BUILD)/host/tests/net_chksum_test
-$(BUILD)/host/tests/net_chksum_test: $(patsubst %.c,$(BUILD)/host/%.o,net/net_chksum_test.c \
-		net/net_chksum.c)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+$(call host_test,net_chksum_test,net/net_chksum_test.c net/net_chksum.c)
 # A session's socket table (handles, references, policy, memory) over a fake stack.
-HOST_TESTS += $(BUILD)/host/tests/net_session_test
-$(BUILD)/host/tests/net_session_test: $(patsubst %.c,$(BUILD)/host/%.o,net/net_session_test.c \
-		net/net_session.c net/net_ring.c $(NET_SESSION_SRCS) lib/config/config.c lib/capix/label.c)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
-FUZZERS += $(BUILD)/fuzz/net_session_fuzz
-$(BUILD)/fuzz/net_session_fuzz: $(patsubst %.c,$(BUILD)/fuzz/%.o,net/net_session_fuzz.c \
-		net/net_session.c net/net_ring.c $(NET_SESSION_SRCS) lib/config/config.c lib/capix/label.c)
-	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus-net_session_fuzz
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+$(call host_test,net_session_test,net/net_session_test.c net/net_session.c net/net_ring.c \
+    $(NET_SESSION_SRCS) lib/config/config.c lib/capix/label.c)
+$(call fuzzer,net_session_fuzz,net/net_session_fuzz.c net/net_session.c net/net_ring.c \
+    $(NET_SESSION_SRCS) lib/config/config.c lib/capix/label.c)

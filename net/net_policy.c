@@ -44,20 +44,8 @@ int net_policy_parse(const struct cfg_node *config, struct net_policies *out, st
         if (out->n == NET_POLICY_MAX)
             return cfg_error_at(err, n, "at most %u policies", NET_POLICY_MAX);
         struct net_policy *p = &out->p[out->n];
-        static const char *const keys[3] = {"label", "label-prefix", "label-suffix"};
         const char *l = NULL;
-        for (int k = 0; k < 3; k++) {
-            const char *v = cfg_prop(n, keys[k]);
-            if (v && l)
-                return cfg_error_at(err, n,
-                                    "policy: want one of label=, label-prefix=, "
-                                    "label-suffix=");
-            if (v) {
-                l = v;
-                p->match = k + 1; /* cx_label_matches: 1 exact, 2 prefix, 3 suffix */
-            }
-        }
-        if (!l)
+        if (cfg_label_selector(n, &l, &p->match) != 1)
             return cfg_error_at(err, n,
                                 "policy: want one of label=, label-prefix=, "
                                 "label-suffix=");

@@ -118,9 +118,7 @@ static void create_session(struct cx_msg *m, uint64_t *qslot)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
     char label[CX_SESSION_FULL_WORDS * 8];
-    memcpy(label, m->w, 32);
-    memcpy(label + 32, b->words + 4, sizeof label - 32);
-    label[sizeof label - 1] = 0;
+    cx_session_label(m, label);
     m->tag = CX_TAG(0, 1, 0);
     const struct net_policy *p = net_policy_match(svc.policies, label);
     struct net_ses *x = NULL;

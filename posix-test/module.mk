@@ -3,13 +3,7 @@
 # results.py turns its result files into the side-by-side table. `make posix-test` runs
 # tools/posix-test. See posix-test/README.md.
 PTRUN := $(BUILD)/posix-test/ptrun
-PTRUN_CC := musl-gcc
-PTRUN_CFLAGS := -std=c11 $(WARN) -O2 -g -static
-
-$(PTRUN): posix-test/runner.c posix-test/module.mk | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(PTRUN_CC) $(PTRUN_CFLAGS) $(DEPFLAGS) $< -o $@
-
-ALL_TARGETS += $(PTRUN)
+$(PTRUN): MUSL_CFLAGS := -std=c11 $(WARN) -O2 -g -static
+$(call musl_program,$(PTRUN),posix-test/runner.c posix-test/module.mk,$(DEPFLAGS))
 TEST_SCRIPTS += posix-test/test-results.py posix-test/test-runner.sh
 TEST_SCRIPTS += posix-test/capix-subset.sh

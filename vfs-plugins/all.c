@@ -1,11 +1,18 @@
-/* The list of every plugin in vfs-plugins/ (vfs_plugins.h). */
+/*
+ * vfs_plugins_all (vfs_plugins.h): every plugin in vfs-plugins/ a configuration can name.
+ * The build writes plugins_table.h from the plugin folders (vfs-plugins/module.mk): one
+ * VFS_PLUGIN(symbol) a plugin, in the order in which "unknown file system" lists them.
+ */
 #include <vfs_plugins.h>
 
+#define VFS_PLUGIN(sym) extern const struct vfs_plugin sym;
+#include "plugins_table.h"
+#undef VFS_PLUGIN
+
 const struct vfs_plugin *const vfs_plugins_all[] = {
-    &vfs_plugin_ram,  &vfs_plugin_tar,    &vfs_plugin_null,     &vfs_plugin_zero,
-    &vfs_plugin_full, &vfs_plugin_inline, &vfs_plugin_symlink,  &vfs_plugin_log,
-    &vfs_plugin_rtc,  &vfs_plugin_random, &vfs_plugin_urandom,  &vfs_plugin_tty,
-    &vfs_plugin_proc, &vfs_plugin_fs,     &vfs_plugin_terminal,
+#define VFS_PLUGIN(sym) &sym,
+#include "plugins_table.h"
+#undef VFS_PLUGIN
 };
 
 const size_t vfs_plugins_all_count = sizeof vfs_plugins_all / sizeof vfs_plugins_all[0];

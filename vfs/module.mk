@@ -20,41 +20,17 @@ VFS_HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(VFS_SRCS) lib/config/config.
 VFS_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/fuzz/%.o,$(VFS_SRCS) lib/config/config.c \
                    lib/tar/tar.c) $(BUILD)/fuzz/vfs-plugins/libplugins.a
 
-HOST_TESTS += $(BUILD)/host/tests/vfs_test
-$(BUILD)/host/tests/vfs_test: $(BUILD)/host/vfs/tests/vfs_test.o $(BUILD)/host/vfs/tests/vfs_fd_test.o \
-		$(VFS_HOST_OBJS)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+$(call host_test,vfs_test,vfs/tests/vfs_test.c vfs/tests/vfs_fd_test.c $(VFS_HOST_OBJS))
 
 # The Linux numbers and layouts of vfs/linux.h against the host's own headers.
-HOST_TESTS += $(BUILD)/host/tests/vfs_abi_test
 $(BUILD)/host/vfs/tests/abi_host.o: HOST_CFLAGS += -D_GNU_SOURCE
-$(BUILD)/host/tests/vfs_abi_test: $(BUILD)/host/vfs/tests/abi_test.o \
-		$(BUILD)/host/vfs/tests/abi_host.o
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+$(call host_test,vfs_abi_test,vfs/tests/abi_test.c vfs/tests/abi_host.c vfs/tests/abi_uapi.c)
 
 # Fuzzers: the path walk, and the mount-tree configuration reader.
-FUZZERS += $(BUILD)/fuzz/vfs_walk_fuzz $(BUILD)/fuzz/vfs_mount_fuzz
-$(BUILD)/fuzz/vfs_walk_fuzz: $(BUILD)/fuzz/vfs/fuzz/walk_fuzz.o $(VFS_FUZZ_OBJS) \
-		| $(BUILD)/fuzz/.vfs-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
-$(BUILD)/fuzz/vfs_mount_fuzz: $(BUILD)/fuzz/vfs/fuzz/mount_fuzz.o $(VFS_FUZZ_OBJS) \
-		| $(BUILD)/fuzz/.vfs-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
-$(BUILD)/fuzz/.vfs-seeded: $(wildcard vfs/fuzz-seeds/walk/* vfs/fuzz-seeds/mount/*)
-	@mkdir -p $(BUILD)/fuzz/corpus-vfs_walk_fuzz $(BUILD)/fuzz/corpus-vfs_mount_fuzz
-	cp vfs/fuzz-seeds/walk/* $(BUILD)/fuzz/corpus-vfs_walk_fuzz/
-	cp vfs/fuzz-seeds/mount/* $(BUILD)/fuzz/corpus-vfs_mount_fuzz/
-	@touch $@
+$(call fuzzer,vfs_walk_fuzz,vfs/fuzz/walk_fuzz.c $(VFS_FUZZ_OBJS),vfs/fuzz-seeds/walk)
+$(call fuzzer,vfs_mount_fuzz,vfs/fuzz/mount_fuzz.c $(VFS_FUZZ_OBJS),vfs/fuzz-seeds/mount)
 
 # The differential test against the host's kernel (vfs/tests/oracle.h).
-HOST_TESTS += $(BUILD)/host/tests/vfs_oracle_test
 $(BUILD)/host/vfs/tests/oracle_host.o: HOST_CFLAGS += -D_GNU_SOURCE
-$(BUILD)/host/tests/vfs_oracle_test: $(BUILD)/host/vfs/tests/oracle_test.o \
-		$(BUILD)/host/vfs/tests/oracle_host.o $(BUILD)/host/vfs/tests/oracle_common.o \
-		$(VFS_HOST_OBJS)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+$(call host_test,vfs_oracle_test,vfs/tests/oracle_test.c vfs/tests/oracle_host.c \
+    vfs/tests/oracle_common.c $(VFS_HOST_OBJS))

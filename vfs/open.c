@@ -241,34 +241,50 @@ int vfs_openat(struct vfs *v, int dirfd, const char *path, int flags, uint32_t m
     return fd;
 }
 
-int vfs_mkdirat(struct vfs *v, int dirfd, const char *path, uint32_t mode)
+/* Where path's new entry goes: walks to its last component (w), which must not exist
+ * (-EEXIST) nor, unless slash_ok, end in a slash (-ENOENT); *d is the directory that gets
+ * it, with a reference (dir_for). On an error w is done already. */
+static int new_entry_at(struct vfs *v, int dirfd, const char *path, bool slash_ok,
+                        struct vfs_walk *w, struct vfs_node **d)
+{
+    int rc = vfs_walk_at(v, dirfd, path, VFS_WALK_ENTRY, w);
+    if (rc < 0)
+        return rc;
+    if (w->node)
+        rc = -EEXIST;
+    else if (w->slash && !slash_ok)
+        rc = -ENOENT;
+    else
+        rc = dir_for(w, true, d);
+    if (rc < 0)
+        vfs_walk_done(w);
+    return rc;
+}
+
+/* Makes path's new entry of mode (target: a symlink's; dev: a device's): 0 or -errno. */
+static int make_entry_at(struct vfs *v, int dirfd, const char *path, bool slash_ok, uint32_t mode,
+                         const char *target, uint64_t dev)
 {
     struct vfs_walk w;
     struct vfs_node *d, *node = NULL;
-    int rc = vfs_walk_at(v, dirfd, path, VFS_WALK_ENTRY, &w);
+    int rc = new_entry_at(v, dirfd, path, slash_ok, &w, &d);
     if (rc < 0)
         return rc;
-    if (w.node) {
-        rc = -EEXIST;
-        goto out;
-    }
-    rc = dir_for(&w, true, &d);
-    if (rc < 0)
-        goto out;
-    rc = create_in(v, d, w.name, w.len, S_IFDIR | (mode & 01777 & ~v->umask), NULL, 0, &node);
+    rc = create_in(v, d, w.name, w.len, mode, target, dev, &node);
     vfs_node_put(d);
     vfs_node_put(node);
-out:
     vfs_walk_done(&w);
     return rc < 0 ? rc : 0;
 }
 
+int vfs_mkdirat(struct vfs *v, int dirfd, const char *path, uint32_t mode)
+{
+    return make_entry_at(v, dirfd, path, true, S_IFDIR | (mode & 01777 & ~v->umask), NULL, 0);
+}
+
 int vfs_mknodat(struct vfs *v, int dirfd, const char *path, uint32_t mode, uint64_t dev)
 {
-    struct vfs_walk w;
-    struct vfs_node *d, *node = NULL;
     uint32_t type = mode & S_IFMT;
-    int rc;
     /* Linux's order: the type, the name, the directory's permissions, the privilege */
     if (type == 0)
         type = S_IFREG;
@@ -277,23 +293,8 @@ int vfs_mknodat(struct vfs *v, int dirfd, const char *path, uint32_t mode, uint6
     if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
         type != S_IFSOCK)
         return -EINVAL;
-    rc = vfs_walk_at(v, dirfd, path, VFS_WALK_ENTRY, &w);
-    if (rc < 0)
-        return rc;
-    if (w.node) {
-        rc = -EEXIST;
-        goto out;
-    }
-    rc = dir_for(&w, true, &d);
-    if (rc < 0)
-        goto out;
-    rc = create_in(v, d, w.name, w.len, type | (mode & 07777 & ~v->umask), NULL,
-                   type == S_IFCHR || type == S_IFBLK ? dev : 0, &node);
-    vfs_node_put(d);
-    vfs_node_put(node);
-out:
-    vfs_walk_done(&w);
-    return rc < 0 ? rc : 0;
+    return make_entry_at(v, dirfd, path, true, type | (mode & 07777 & ~v->umask), NULL,
+                         type == S_IFCHR || type == S_IFBLK ? dev : 0);
 }
 
 /* Checks for removing w's entry from d (its effective directory): search and write
@@ -522,22 +523,11 @@ int vfs_linkat(struct vfs *v, int olddirfd, const char *oldpath, int newdirfd, c
         (flags & AT_EMPTY_PATH) | ((flags & AT_SYMLINK_FOLLOW) ? 0 : AT_SYMLINK_NOFOLLOW), &old);
     if (rc < 0)
         return rc;
-    rc = vfs_walk_at(v, newdirfd, newpath, VFS_WALK_ENTRY, &nw);
+    rc = new_entry_at(v, newdirfd, newpath, false, &nw, &d);
     if (rc < 0) {
         vfs_node_put(old);
         return rc;
     }
-    if (nw.node) {
-        rc = -EEXIST;
-        goto out;
-    }
-    if (nw.slash) {
-        rc = -ENOENT;
-        goto out;
-    }
-    rc = dir_for(&nw, true, &d);
-    if (rc < 0)
-        goto out;
     if (d->fs != old->fs) {
         rc = -EXDEV;
         goto out;
@@ -564,10 +554,7 @@ out:
 
 int vfs_symlinkat(struct vfs *v, const char *target, int newdirfd, const char *linkpath)
 {
-    struct vfs_walk w;
-    struct vfs_node *d, *node = NULL;
     size_t tl;
-    int rc;
     if (!target)
         return -EFAULT;
     tl = vfs_strnlen(target, PATH_MAX);
@@ -575,26 +562,7 @@ int vfs_symlinkat(struct vfs *v, const char *target, int newdirfd, const char *l
         return -ENOENT;
     if (tl >= PATH_MAX)
         return -ENAMETOOLONG;
-    rc = vfs_walk_at(v, newdirfd, linkpath, VFS_WALK_ENTRY, &w);
-    if (rc < 0)
-        return rc;
-    if (w.node) {
-        rc = -EEXIST;
-        goto out;
-    }
-    if (w.slash) {
-        rc = -ENOENT;
-        goto out;
-    }
-    rc = dir_for(&w, true, &d);
-    if (rc < 0)
-        goto out;
-    rc = create_in(v, d, w.name, w.len, S_IFLNK | 0777, target, 0, &node);
-    vfs_node_put(d);
-    vfs_node_put(node);
-out:
-    vfs_walk_done(&w);
-    return rc < 0 ? rc : 0;
+    return make_entry_at(v, newdirfd, linkpath, false, S_IFLNK | 0777, target, 0);
 }
 
 int64_t vfs_readlinkat(struct vfs *v, int dirfd, const char *path, char *buf, size_t size)

@@ -113,9 +113,7 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
     char label[CX_SESSION_FULL_WORDS * 8];
-    memcpy(label, m->w, 32);
-    memcpy(label + 32, b->words + 4, sizeof(label) - 32);
-    label[sizeof(label) - 1] = 0;
+    cx_session_label(m, label);
     m->tag = CX_TAG(0, 1, 0);
     long r = 0;
     lock();
@@ -173,23 +171,19 @@ static void read_config(void)
     struct cfg_error err;
     if (!text || cfg_parse("config", text, len, &a, &root, &err))
         return;
-    for (const struct cfg_node *c = cfg_first(root, "component"); c; c = cfg_next(c, "component")) {
-        if (cfg_nargs(c) != 1 || strcmp(cfg_arg(c, 0), cx_start_info->name))
-            continue;
-        const struct cfg_node *cfg = cfg_first(c, "config");
-        const struct cfg_node *sz = cfg ? cfg_first(cfg, "size") : NULL;
-        unsigned rows = 0, cols = 0;
-        const char *v = sz && cfg_nargs(sz) == 1 ? cfg_arg(sz, 0) : NULL;
-        while (v && *v >= '0' && *v <= '9')
-            rows = rows * 10 + (unsigned)(*v++ - '0');
-        if (v && *v++ == 'x')
-            while (*v >= '0' && *v <= '9')
-                cols = cols * 10 + (unsigned)(*v++ - '0');
-        if (sz && (!v || *v || !rows || !cols || rows > 9999 || cols > 9999))
-            cx_printf("terminal: config line %u: expected `size ROWSxCOLS`\n", sz->line);
-        else if (sz)
-            srv.ld.ws = (struct term_winsize){(uint16_t)rows, (uint16_t)cols, 0, 0};
-    }
+    const struct cfg_node *cfg = cfg_component_config(root, cx_start_info->name);
+    const struct cfg_node *sz = cfg ? cfg_first(cfg, "size") : NULL;
+    unsigned rows = 0, cols = 0;
+    const char *v = sz && cfg_nargs(sz) == 1 ? cfg_arg(sz, 0) : NULL;
+    while (v && *v >= '0' && *v <= '9')
+        rows = rows * 10 + (unsigned)(*v++ - '0');
+    if (v && *v++ == 'x')
+        while (*v >= '0' && *v <= '9')
+            cols = cols * 10 + (unsigned)(*v++ - '0');
+    if (sz && (!v || *v || !rows || !cols || rows > 9999 || cols > 9999))
+        cx_printf("terminal: config line %u: expected `size ROWSxCOLS`\n", sz->line);
+    else if (sz)
+        srv.ld.ws = (struct term_winsize){(uint16_t)rows, (uint16_t)cols, 0, 0};
 }
 
 int main(int argc, char **argv)

@@ -259,9 +259,7 @@ static int read_config(void)
         return 0;
     if (cfg_parse("config", text, len, &a, &root, &err))
         goto bad;
-    for (const struct cfg_node *c = cfg_first(root, "component"); c; c = cfg_next(c, "component"))
-        if (cfg_nargs(c) == 1 && !strcmp(cfg_arg(c, 0), cx_start_info->name))
-            cfg = cfg_first(c, "config");
+    cfg = cfg_component_config(root, cx_start_info->name);
     for (const struct cfg_node *n = cfg ? cfg_first(cfg, NULL) : NULL; n; n = cfg_next(n, NULL)) {
         if (strcmp(n->name, "policy") || npolicies == MAX_POLICIES) {
             cfg_error_at(&err, n,
@@ -271,11 +269,7 @@ static int read_config(void)
             goto bad;
         }
         struct policy *p = &policies[npolicies++];
-        static const char *const kinds[] = {"label", "label-prefix", "label-suffix"};
-        unsigned props = 0;
-        for (int k = 0; k < 3; k++)
-            if (cfg_prop(n, kinds[k]))
-                p->label = cfg_prop(n, kinds[k]), p->match = k + 1, props++;
+        unsigned props = cfg_label_selector(n, &p->label, &p->match);
         if (props > 1 || cfg_nargs(n) || n->nvalues != props) {
             cfg_error_at(&err, n, "as in: policy [label=L | label-prefix=L | label-suffix=L]");
             goto bad;
@@ -322,9 +316,7 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
     char label[CX_SESSION_FULL_WORDS * 8];
-    memcpy(label, m->w, 32);
-    memcpy(label + 32, b->words + 4, sizeof(label) - 32);
-    label[sizeof(label) - 1] = 0;
+    cx_session_label(m, label);
     m->tag = CX_TAG(0, 1, 0);
     const struct policy *p = NULL;
     for (unsigned k = 0; k < npolicies && !p; k++)

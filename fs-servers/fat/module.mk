@@ -18,25 +18,17 @@ ALL_TARGETS += $(patsubst %.c,$(BUILD)/user/%.o,$(FAT_SRCS))
 # mtools after the plugin wrote them (fat_test.c, and fat_damage_test.c: power cuts and
 # corrupt images; the images live in FAT_TEST_DIR).
 FAT_TEST_DIR := $(BUILD)/host/tests/fat-images
-HOST_TESTS += $(BUILD)/host/tests/fat_test
 $(BUILD)/host/fs-servers/fat/fat_test.o: \
 	HOST_CFLAGS += -DFAT_TEST_DIR='"$(abspath $(FAT_TEST_DIR))"'
-$(BUILD)/host/tests/fat_test: $(BUILD)/host/fs-servers/fat/fat_test.o \
-		$(BUILD)/host/fs-servers/fat/fat_damage_test.o \
-		$(BUILD)/host/fs-servers/fat/host_blockdev.o \
-		$(patsubst %.c,$(BUILD)/host/%.o,$(FAT_SRCS)) $(VFS_HOST_OBJS) | $(DEPS_STAMP)
-	@mkdir -p $(dir $@) $(FAT_TEST_DIR)
-	$(HOST_CC) $(HOST_LDFLAGS) $(filter-out $(DEPS_STAMP),$^) -o $@
+$(call host_test,fat_test,fs-servers/fat/fat_test.c fs-servers/fat/fat_damage_test.c \
+    fs-servers/fat/host_blockdev.c $(FAT_SRCS) $(VFS_HOST_OBJS),$(DEPS_STAMP) $(FAT_TEST_DIR))
+$(FAT_TEST_DIR):
+	@mkdir -p $@
 
 # Fuzzer: mounts a mutated image (seeds: small images made by mkfs.fat at build time)
 # and walks, reads and writes it.
-FUZZERS += $(BUILD)/fuzz/fat_fuzz
-$(BUILD)/fuzz/fat_fuzz: $(BUILD)/fuzz/fs-servers/fat/fat_fuzz.o \
-		$(BUILD)/fuzz/fs-servers/fat/host_blockdev.o \
-		$(patsubst %.c,$(BUILD)/fuzz/%.o,$(FAT_SRCS)) $(VFS_FUZZ_OBJS) \
-		| $(BUILD)/fuzz/.fat-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter-out $(BUILD)/fuzz/.fat-seeded,$^) -o $@
+$(call fuzzer,fat_fuzz,fs-servers/fat/fat_fuzz.c fs-servers/fat/host_blockdev.c $(FAT_SRCS) \
+    $(VFS_FUZZ_OBJS),$(BUILD)/fuzz/.fat-seeded)
 $(BUILD)/fuzz/.fat-seeded: fs-servers/fat/make-fuzz-seeds.sh | $(DEPS_STAMP)
 	fs-servers/fat/make-fuzz-seeds.sh $(BUILD)/fuzz/corpus-fat_fuzz
 	@touch $@

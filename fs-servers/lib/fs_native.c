@@ -271,10 +271,7 @@ static int read_config(enum fs_native_kind kind, const struct vfs_plugin **plugi
     struct cfg_error err;
     const struct cfg_node *cfg = NULL;
     if (text && cfg_parse("config", text, len, &a, &root, &err) == 0) {
-        for (const struct cfg_node *c = cfg_first(root, "component"); c;
-             c = cfg_next(c, "component"))
-            if (cfg_nargs(c) == 1 && !strcmp(cfg_arg(c, 0), cx_start_info->name))
-                cfg = cfg_first(c, "config");
+        cfg = cfg_component_config(root, cx_start_info->name);
     } else if (text) {
         char msg[256];
         cfg_format_error(&err, msg, sizeof(msg));
@@ -290,10 +287,7 @@ static int read_config(enum fs_native_kind kind, const struct vfs_plugin **plugi
                 goto bad;
             }
             struct policy *p = &policies[npolicies++];
-            static const char *const kinds[] = {"label", "label-prefix", "label-suffix"};
-            for (int k = 0; k < 3; k++)
-                if (cfg_prop(n, kinds[k]))
-                    p->label = cfg_prop(n, kinds[k]), p->match = k + 1;
+            cfg_label_selector(n, &p->label, &p->match);
             p->root = cfg_prop(n, "root") ? cfg_prop(n, "root") : "/";
             p->writeable = cfg_nargs(n) == 1 && !strcmp(cfg_arg(n, 0), "writeable");
             if (cfg_nargs(n) > 1 || (cfg_nargs(n) == 1 && !p->writeable) || p->root[0] != '/') {
@@ -462,9 +456,7 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
     char label[CX_SESSION_FULL_WORDS * 8];
-    memcpy(label, m->w, 32); /* words 0..3 came in registers */
-    memcpy(label + 32, b->words + 4, sizeof(label) - 32);
-    label[sizeof(label) - 1] = 0;
+    cx_session_label(m, label);
     m->tag = CX_TAG(0, 1, 0);
     unsigned i = 0;
     while (i < MAX_SESSIONS && sessions[i].ss)

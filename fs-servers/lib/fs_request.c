@@ -134,16 +134,30 @@ static int64_t op_setattr(struct fs_session *ss, struct fs_msg *m, struct fs_buf
     return rc;
 }
 
+/* One more reference of the session on the node or handle num (kind FS_OWN_NODE or
+ * FS_OWN_HANDLE) whose count is *refs: 0, or -EOVERFLOW at FS_MAX_REFS. */
+static int64_t take_ref(struct fs_session *ss, uint32_t *refs, unsigned kind, uint64_t num)
+{
+    if (*refs >= FS_MAX_REFS)
+        return -EOVERFLOW;
+    (*refs)++;
+    fs_owned_add(ss, kind, num);
+    return 0;
+}
+
+/* One reference fewer (take_ref's other half): true when it was the last. */
+static bool put_ref(struct fs_session *ss, uint32_t *refs, unsigned kind, uint64_t num)
+{
+    fs_owned_sub(ss, kind, num);
+    return --*refs == 0;
+}
+
 static int64_t op_acquire(struct fs_session *ss, struct fs_msg *m)
 {
     struct fs_ent *e = fs_ent_get(ss, m->a[0]);
     if (!e)
         return -EBADF;
-    if (e->refs >= FS_MAX_REFS)
-        return -EOVERFLOW;
-    e->refs++;
-    fs_owned_add(ss, FS_OWN_NODE, m->a[0]);
-    return 0;
+    return take_ref(ss, &e->refs, FS_OWN_NODE, m->a[0]);
 }
 
 static int64_t op_release(struct fs_session *ss, struct fs_msg *m)
@@ -151,8 +165,7 @@ static int64_t op_release(struct fs_session *ss, struct fs_msg *m)
     struct fs_ent *e = fs_ent_get(ss, m->a[0]);
     if (!e)
         return -EBADF;
-    fs_owned_sub(ss, FS_OWN_NODE, m->a[0]);
-    if (--e->refs == 0)
+    if (put_ref(ss, &e->refs, FS_OWN_NODE, m->a[0]))
         fs_ent_drop(ss->s, e);
     return 0;
 }
@@ -250,11 +263,7 @@ static int64_t op_dup(struct fs_session *ss, struct fs_msg *m)
     struct fs_handle *h = fs_handle_get(ss, m->a[0]);
     if (!h)
         return -EBADF;
-    if (h->refs >= FS_MAX_REFS)
-        return -EOVERFLOW;
-    h->refs++;
-    fs_owned_add(ss, FS_OWN_HANDLE, m->a[0]);
-    return 0;
+    return take_ref(ss, &h->refs, FS_OWN_HANDLE, m->a[0]);
 }
 
 static int64_t op_close(struct fs_session *ss, struct fs_msg *m)
@@ -262,8 +271,7 @@ static int64_t op_close(struct fs_session *ss, struct fs_msg *m)
     struct fs_handle *h = fs_handle_get(ss, m->a[0]);
     if (!h)
         return -EBADF;
-    fs_owned_sub(ss, FS_OWN_HANDLE, m->a[0]);
-    if (--h->refs == 0)
+    if (put_ref(ss, &h->refs, FS_OWN_HANDLE, m->a[0]))
         fs_handle_drop(ss, h);
     return 0;
 }

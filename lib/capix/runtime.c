@@ -129,6 +129,13 @@ const char *cx_config_text(size_t *len)
     return (const char *)CX_CONFIG_ADDR;
 }
 
+void cx_session_label(const struct cx_msg *m, char label[CX_SESSION_FULL_WORDS * 8])
+{
+    memcpy(label, m->w, 32); /* words 0..3 came in registers */
+    memcpy(label + 32, cx_ipcbuf()->words + 4, CX_SESSION_FULL_WORDS * 8 - 32);
+    label[CX_SESSION_FULL_WORDS * 8 - 1] = 0;
+}
+
 long cx_thread_start(uint64_t quota, uint64_t slot, void (*fn)(void), void *stack, uint64_t size,
                      void *ipcbuf, uint64_t prio)
 {

@@ -752,6 +752,25 @@ const struct cfg_node *cfg_next(const struct cfg_node *node, const char *name)
     return NULL;
 }
 
+const struct cfg_node *cfg_component_config(const struct cfg_node *root, const char *name)
+{
+    const struct cfg_node *cfg = NULL;
+    for (const struct cfg_node *c = cfg_first(root, "component"); c; c = cfg_next(c, "component"))
+        if (cfg_nargs(c) == 1 && !strcmp(cfg_arg(c, 0), name))
+            cfg = cfg_first(c, "config");
+    return cfg;
+}
+
+unsigned cfg_label_selector(const struct cfg_node *node, const char **label, int *match)
+{
+    static const char *const kinds[] = {"label", "label-prefix", "label-suffix"};
+    unsigned found = 0;
+    for (int k = 0; k < 3; k++)
+        if (cfg_prop(node, kinds[k]))
+            *label = cfg_prop(node, kinds[k]), *match = k + 1, found++;
+    return found;
+}
+
 unsigned cfg_nargs(const struct cfg_node *node)
 {
     unsigned i, n = 0;

@@ -14,18 +14,5 @@ $(ELF_TEST_DATA)/.stamp: lib/elf/make-test-binaries.sh lib/elf/test_program.c | 
 	@touch $@
 $(BUILD)/host/lib/elf/elf_test.o: HOST_CFLAGS += -DELF_TEST_DATA='"$(abspath $(ELF_TEST_DATA))"'
 
-HOST_TESTS += $(BUILD)/host/tests/elf_test
-$(BUILD)/host/tests/elf_test: $(BUILD)/host/lib/elf/elf.o $(BUILD)/host/lib/elf/elf_test.o \
-		| $(ELF_TEST_DATA)/.stamp
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
-
-FUZZERS += $(BUILD)/fuzz/elf_fuzz
-$(BUILD)/fuzz/elf_fuzz: $(BUILD)/fuzz/lib/elf/elf.o $(BUILD)/fuzz/lib/elf/elf_fuzz.o \
-		| $(BUILD)/fuzz/.elf-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
-$(BUILD)/fuzz/.elf-seeded: $(wildcard lib/elf/fuzz-seeds/*)
-	@mkdir -p $(BUILD)/fuzz/corpus-elf_fuzz
-	cp lib/elf/fuzz-seeds/* $(BUILD)/fuzz/corpus-elf_fuzz/
-	@touch $@
+$(call host_test,elf_test,lib/elf/elf.c lib/elf/elf_test.c,$(ELF_TEST_DATA)/.stamp)
+$(call fuzzer,elf_fuzz,lib/elf/elf.c lib/elf/elf_fuzz.c,lib/elf/fuzz-seeds)

@@ -9,18 +9,5 @@ $(TAR_TEST_DATA)/.stamp: lib/tar/make-test-archives.sh | $(DEPS_STAMP)
 	@touch $@
 $(BUILD)/host/lib/tar/tar_test.o: HOST_CFLAGS += -DTAR_TEST_DATA='"$(abspath $(TAR_TEST_DATA))"'
 
-HOST_TESTS += $(BUILD)/host/tests/tar_test
-$(BUILD)/host/tests/tar_test: $(BUILD)/host/lib/tar/tar.o $(BUILD)/host/lib/tar/tar_test.o \
-		| $(TAR_TEST_DATA)/.stamp
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
-
-FUZZERS += $(BUILD)/fuzz/tar_fuzz
-$(BUILD)/fuzz/tar_fuzz: $(BUILD)/fuzz/lib/tar/tar.o $(BUILD)/fuzz/lib/tar/tar_fuzz.o \
-		| $(BUILD)/fuzz/.tar-seeded
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
-$(BUILD)/fuzz/.tar-seeded: $(wildcard lib/tar/fuzz-seeds/*)
-	@mkdir -p $(BUILD)/fuzz/corpus-tar_fuzz
-	cp lib/tar/fuzz-seeds/* $(BUILD)/fuzz/corpus-tar_fuzz/
-	@touch $@
+$(call host_test,tar_test,lib/tar/tar.c lib/tar/tar_test.c,$(TAR_TEST_DATA)/.stamp)
+$(call fuzzer,tar_fuzz,lib/tar/tar.c lib/tar/tar_fuzz.c,lib/tar/fuzz-seeds)

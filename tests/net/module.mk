@@ -1,7 +1,4 @@
 # tests/net/: socket behaviours (issue 18), one static program for the Linux host and
-# capix (README.md). MUSL_CC and MUSL_CFLAGS come from tests/posix/module.mk.
-$(BUILD)/user/bin/socktest: tests/net/socktest.c tests/posix/ptest.h | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/socktest
+# capix (README.md).
+$(call musl_program,socktest,tests/net/socktest.c tests/posix/ptest.h)
 TEST_SCRIPTS += tests/net/socktest-test.sh

@@ -1,159 +1,80 @@
 # Unmodified static musl programs used by POSIX scenarios; built with the stock
 # musl-gcc into build/user/bin/ so that they go into the boot archive.
-MUSL_CC := musl-gcc
-MUSL_CFLAGS := -static -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-$(BUILD)/user/bin/hello-musl: tests/posix/hello.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/hello-musl
-$(BUILD)/user/bin/census: tests/posix/census.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/census
+# One call each (musl_program, mk/rules.mk; MUSL_CC and MUSL_CFLAGS in mk/flags.mk).
+# The census programs keep the flags they were written for: no -std=c11, no _GNU_SOURCE.
+CENSUS_CFLAGS := -static -O2 -g -Wall -Wextra -Werror
+$(call musl_program,hello-musl,tests/posix/hello.c)
+$(BUILD)/user/bin/census: MUSL_CFLAGS := $(CENSUS_CFLAGS)
+$(call musl_program,census,tests/posix/census.c)
 # the same binary on the Linux host
 TEST_SCRIPTS += tests/posix/census-host.sh
-$(BUILD)/user/bin/threads: tests/posix/threads.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/threads
-$(BUILD)/user/bin/fscensus: tests/posix/fscensus.c tests/posix/fscensus_attr.c tests/posix/fscensus.h \
-		| $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) -static -O2 -g -Wall -Wextra -Werror $(filter %.c,$^) -o $@
-ALL_TARGETS += $(BUILD)/user/bin/fscensus
+$(BUILD)/user/bin/threads: MUSL_CFLAGS := $(CENSUS_CFLAGS) -Wno-unused-parameter
+$(call musl_program,threads,tests/posix/threads.c,-pthread)
+$(BUILD)/user/bin/fscensus: MUSL_CFLAGS := $(CENSUS_CFLAGS)
+$(call musl_program,fscensus,tests/posix/fscensus.c tests/posix/fscensus_attr.c tests/posix/fscensus.h)
 TEST_SCRIPTS += tests/posix/fscensus-host.sh
 TEST_SCRIPTS += tests/posix/fscensus-capix.sh
 # programs for the posix-config scenario
-$(BUILD)/user/bin/crash-musl: tests/posix/crash.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-$(BUILD)/user/bin/startup: tests/posix/startup.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/crash-musl $(BUILD)/user/bin/startup
+$(call musl_program,crash-musl,tests/posix/crash.c)
+$(call musl_program,startup,tests/posix/startup.c)
 # procs: fork, execve and wait (tests/posix/procs.c), on the host and in capix
-$(BUILD)/user/bin/procs: tests/posix/procs.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/procs
+$(call musl_program,procs,tests/posix/procs.c tests/posix/ptest.h,-pthread)
 TEST_SCRIPTS += tests/posix/procs-test.sh
 # vforktest: vfork and posix_spawn children (their own process context in the parent's
 # runtime until exec or exit), on the host and in capix with the same output
-$(BUILD)/user/bin/vforktest: tests/posix/vforktest.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/vforktest
+$(call musl_program,vforktest,tests/posix/vforktest.c tests/posix/ptest.h,-pthread)
 TEST_SCRIPTS += tests/posix/vfork-test.sh
 # signals: delivery, masks, EINTR and SA_RESTART, stop and continue, pthread_cancel
-$(BUILD)/user/bin/signals: tests/posix/signals.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/signals
+$(call musl_program,signals,tests/posix/signals.c tests/posix/ptest.h,-pthread)
 TEST_SCRIPTS += tests/posix/signals-test.sh
-$(BUILD)/user/bin/fsclient: tests/posix/fsclient.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/fsclient
+$(call musl_program,fsclient,tests/posix/fsclient.c)
 # backcopy: backward string copies (std; rep movsb) that fault in fresh memory
-$(BUILD)/user/bin/backcopy: tests/posix/backcopy.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/backcopy
+$(call musl_program,backcopy,tests/posix/backcopy.c tests/posix/ptest.h)
 TEST_SCRIPTS += tests/posix/backcopy-test.sh
 # ttytest: the terminal calls, on a pty on the host and on capix's console
 # (tests/terminal/console-test.py runs both)
-$(BUILD)/user/bin/ttytest: tests/posix/ttytest.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/ttytest
+$(call musl_program,ttytest,tests/posix/ttytest.c)
 # treetest: a program with its own file tree (scenario sandbox-trees)
-$(BUILD)/user/bin/treetest: tests/posix/treetest.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/treetest
+$(call musl_program,treetest,tests/posix/treetest.c)
 # pshared: process-shared mutex, condvar, barrier and semaphores across fork
-$(BUILD)/user/bin/pshared: tests/posix/pshared.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/pshared
+$(call musl_program,pshared,tests/posix/pshared.c tests/posix/ptest.h,-pthread)
 TEST_SCRIPTS += tests/posix/pshared-test.sh
 # shmtest: shm_open, sem_open and MAP_SHARED files of /dev/shm between processes
-$(BUILD)/user/bin/shmtest: tests/posix/shmtest.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/shmtest
+$(call musl_program,shmtest,tests/posix/shmtest.c,-pthread)
 TEST_SCRIPTS += tests/posix/shmtest-test.sh
-# the programs that print their checks through ptest.h
-$(addprefix $(BUILD)/user/bin/,procs signals vforktest backcopy pshared): tests/posix/ptest.h
 # timeouttest: the steps of the provider-timeout scenario (providers that do not answer)
-$(BUILD)/user/bin/timeouttest: tests/posix/timeouttest.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/timeouttest
+$(call musl_program,timeouttest,tests/posix/timeouttest.c)
 # mqtest: POSIX message queues within a process and across fork (libc/mqueue.c)
-$(BUILD)/user/bin/mqtest: tests/posix/mqtest.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/mqtest
+$(call musl_program,mqtest,tests/posix/mqtest.c)
 TEST_SCRIPTS += tests/posix/mqtest-test.sh
 # fifotest: FIFOs and device nodes, open semantics between unrelated processes (libc/pipe.c)
-$(BUILD)/user/bin/fifotest: tests/posix/fifotest.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/fifotest
+$(call musl_program,fifotest,tests/posix/fifotest.c)
 TEST_SCRIPTS += tests/posix/fifotest-test.sh
 # locktest: record, OFD and flock locks between processes on a server's file (docs/locks.md)
-$(BUILD)/user/bin/locktest: tests/posix/locktest.c tests/posix/check.h | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/locktest
+$(call musl_program,locktest,tests/posix/locktest.c tests/posix/check.h)
 TEST_SCRIPTS += tests/posix/locktest-test.sh
 # cycles: many short-lived programs of one kind (shared mappings, pipes, ptys, sessions,
 # timers, threads) in one boot; quotas must come back to the byte (scenario leaks)
-$(BUILD)/user/bin/cycles: tests/posix/cycles.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/cycles
+$(call musl_program,cycles,tests/posix/cycles.c,-pthread)
 # fidelity: small Linux behaviours a test suite meets (issue 23), on the host and in capix
-$(BUILD)/user/bin/fidelity: tests/posix/fidelity.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/fidelity
+$(call musl_program,fidelity,tests/posix/fidelity.c,-pthread)
 TEST_SCRIPTS += tests/posix/fidelity-test.sh
 # unixtest: AF_UNIX sockets (socketpair, named and abstract), libc/unix.c
-$(BUILD)/user/bin/unixtest: tests/posix/unixtest.c tests/posix/unixtest_rights.c tests/posix/unixtest.h \
-		tests/posix/check.h | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $(filter %.c,$^) -o $@
-ALL_TARGETS += $(BUILD)/user/bin/unixtest
+$(call musl_program,unixtest,tests/posix/unixtest.c tests/posix/unixtest_rights.c \
+    tests/posix/unixtest.h tests/posix/check.h)
 TEST_SCRIPTS += tests/posix/unixtest-test.sh
 # procstat: /proc/PID/stat and status of the own process and a forked child (issue 20)
-$(BUILD)/user/bin/procstat: tests/posix/procstat.c tests/posix/check.h | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/procstat
+$(call musl_program,procstat,tests/posix/procstat.c tests/posix/check.h)
 TEST_SCRIPTS += tests/posix/procstat-test.sh
 # procmaps: /proc/self/maps of the own process (issue 20)
-$(BUILD)/user/bin/procmaps: tests/posix/procmaps.c tests/posix/check.h | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/procmaps
+$(call musl_program,procmaps,tests/posix/procmaps.c tests/posix/check.h)
 TEST_SCRIPTS += tests/posix/procmaps-test.sh
 # calls: the smaller Linux calls of issue 20, on the host and in capix
-$(BUILD)/user/bin/calls: tests/posix/calls.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/calls
+$(call musl_program,calls,tests/posix/calls.c)
 TEST_SCRIPTS += tests/posix/calls-test.sh
 # fdkinds: eventfd, epoll, timerfd and signalfd (issues 18 and 20), on the host and in capix
-$(BUILD)/user/bin/fdkinds: tests/posix/fdkinds.c tests/posix/check.h | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/fdkinds
+$(call musl_program,fdkinds,tests/posix/fdkinds.c tests/posix/check.h,-pthread)
 TEST_SCRIPTS += tests/posix/fdkinds-test.sh
 # creds: the setuid family, groups, fork/spawn/exec and set-user-id files (issue 20)
-$(BUILD)/user/bin/creds: tests/posix/creds.c tests/posix/check.h | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/creds
+$(call musl_program,creds,tests/posix/creds.c tests/posix/check.h)
 TEST_SCRIPTS += tests/posix/creds-test.sh

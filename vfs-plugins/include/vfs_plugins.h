@@ -1,8 +1,9 @@
 /*
- * The registration symbols of the plugins in vfs-plugins/ (one per folder), and what
- * some of them offer beyond it. A program passes the ones it links to vfs_create;
- * vfs_plugins_all lists every one a configuration can name (all but pipe, which its
- * host mounts hidden).
+ * The registration symbols of the plugins in vfs-plugins/ (one per folder; a new plugin
+ * needs a line here only if other code names it), and what some of them offer beyond
+ * it. A program passes the ones it links to vfs_create; vfs_plugins_all lists every one
+ * a configuration can name (all but pipe, which its host mounts hidden), as the
+ * folders' module.mk files declare them.
  */
 #ifndef VFS_PLUGINS_H
 #define VFS_PLUGINS_H
@@ -111,7 +112,8 @@ void vfs_pipe_drop_end(struct vfs_pipe *p, int e);
 /* A fork child: this process's descriptions of p count as open ends in the ring too. */
 void vfs_pipe_recount(struct vfs_pipe *p);
 
-/* Every plugin above a configuration can name, for vfs_create (vfs-plugins/all.c). */
+/* Every plugin a configuration can name, for vfs_create (vfs-plugins/all.c, its list
+ * written by the build from the VFS_PLUGIN_TABLE lines of vfs-plugins/NAME/module.mk). */
 extern const struct vfs_plugin *const vfs_plugins_all[];
 extern const size_t vfs_plugins_all_count;
 

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -32,15 +33,8 @@
 
 #include "abi_list.h"
 
-#define VALUE(name) (long)(name),
-#define NAME(name) #name,
-
-const long abi_host_values[] = {ABI_CONSTANTS(VALUE)};
-const char *const abi_names[] = {ABI_CONSTANTS(NAME)};
-const unsigned long abi_count = sizeof abi_host_values / sizeof abi_host_values[0];
-const long abi_host_prefixed[] = {ABI_PREFIXED(VALUE)};
-const char *const abi_prefixed_names[] = {ABI_PREFIXED(NAME)};
-const unsigned long abi_prefixed_count = sizeof abi_host_prefixed / sizeof abi_host_prefixed[0];
+ABI_GROUP(abi_host_constants, ABI_CONSTANTS);
+ABI_GROUP(abi_host_prefixed, ABI_PREFIXED);
 const long abi_host_wait[] = {
     ABI_WAIT_STATUSES(W_EXITCODE, W_STOPCODE, WCOREFLAG, __W_CONTINUED, WTERMSIG, WEXITSTATUS)};
 const unsigned long abi_wait_count = sizeof abi_host_wait / sizeof abi_host_wait[0];

@@ -53,14 +53,29 @@
     X(RLIM_INFINITY) X(AF_UNIX) X(AF_INET) X(SOCK_STREAM) X(SOCK_DGRAM) X(SOCK_SEQPACKET) \
     X(SOCK_NONBLOCK) X(SOCK_CLOEXEC) X(MSG_PEEK) X(MSG_DONTWAIT) X(MSG_WAITALL) X(MSG_NOSIGNAL) \
     X(MSG_CTRUNC) X(MSG_TRUNC) X(MSG_CMSG_CLOEXEC) X(SOL_SOCKET) X(SCM_RIGHTS) \
-    X(SCM_CREDENTIALS) X(IPPROTO_TCP) X(IPPROTO_UDP)
+    X(SCM_CREDENTIALS) X(IPPROTO_TCP) X(IPPROTO_UDP) X(SCHED_OTHER) X(SCHED_FIFO) X(SCHED_RR) \
+    X(SCHED_BATCH) X(SCHED_IDLE) X(SCHED_RESET_ON_FORK)
 
 /* The constants vfs/linux.h spells LINUX_NAME (glibc's NAME is an enum constant). */
 #define ABI_PREFIXED(X) \
     X(SI_USER) X(SI_KERNEL) X(SI_TIMER) X(SI_TKILL) X(ILL_ILLOPN) X(FPE_INTDIV) X(SEGV_MAPERR) X(SEGV_ACCERR) \
     X(BUS_ADRALN) X(BUS_ADRERR) X(TRAP_BRKPT) X(CLD_EXITED) X(CLD_KILLED) X(CLD_DUMPED) X(CLD_TRAPPED) \
     X(CLD_STOPPED) X(CLD_CONTINUED) X(SI_MESGQ) X(SIGEV_SIGNAL) X(SIGEV_NONE) X(SIGEV_THREAD) \
-    X(SIGEV_THREAD_ID)
+    X(SIGEV_THREAD_ID) X(EFD_SEMAPHORE)
+
+/* Constants checked against the kernel's uapi headers (abi_uapi.c), the source of the
+ * calls' flags (glibc has no SA_RESTORER, and declares those of ABI_UAPI_PREFIXED,
+ * spelled LINUX_NAME in vfs/linux.h, as enum constants). */
+#define ABI_UAPI_CONSTANTS(X) \
+    X(SA_NOCLDSTOP) X(SA_NOCLDWAIT) X(SA_SIGINFO) X(SA_RESTORER) X(SA_ONSTACK) X(SA_RESTART) \
+    X(SA_NODEFER) X(SA_RESETHAND) X(PR_SET_PDEATHSIG) X(PR_GET_PDEATHSIG) \
+    X(PR_GET_DUMPABLE) X(PR_SET_DUMPABLE) X(PR_SET_NAME) X(PR_GET_NAME) \
+    X(PR_SET_CHILD_SUBREAPER) X(PR_GET_CHILD_SUBREAPER) X(EPOLL_CTL_ADD) X(EPOLL_CTL_DEL) \
+    X(EPOLL_CTL_MOD) X(MCL_CURRENT) X(MCL_FUTURE) X(MCL_ONFAULT) X(MLOCK_ONFAULT)
+#define ABI_UAPI_PREFIXED(X) \
+    X(SS_ONSTACK) X(SS_DISABLE) X(SS_AUTODISARM) X(ITIMER_REAL) X(ITIMER_VIRTUAL) X(ITIMER_PROF) \
+    X(EPOLLEXCLUSIVE) X(EPOLLWAKEUP) X(EPOLLONESHOT) X(EPOLLET) X(TFD_TIMER_ABSTIME) \
+    X(TFD_TIMER_CANCEL_ON_SET)
 
 /* Wait statuses: an exit with 3, a SIGKILL, a SIGSEGV with a core, a SIGTSTP stop, a
  * continue; and their decoding. EXITCODE, STOPCODE, COREFLAG and CONTINUED name the
@@ -99,3 +114,22 @@
     X(offsetof(struct STATX, stx_mnt_id)) X(sizeof(struct IOVEC)) \
     X(offsetof(struct IOVEC, iov_len))
 /* clang-format on */
+
+/* A group of constants as one side of the test sees them: values and names in the
+ * order of its list. ABI_GROUP(group, LIST) defines one from the X-macro LIST with the
+ * values the headers of the file that uses it give. */
+struct abi_group {
+    const long *values;
+    const char *const *names;
+    unsigned long count;
+};
+#define ABI_VALUE(name) (long)(name),
+#define ABI_NAME(name) #name,
+#define ABI_GROUP(group, LIST)                                                                     \
+    static const long group##_values[] = {LIST(ABI_VALUE)};                                        \
+    static const char *const group##_names[] = {LIST(ABI_NAME)};                                   \
+    const struct abi_group group = {group##_values, group##_names,                                 \
+                                    sizeof group##_values / sizeof group##_values[0]}
+/* glibc's values (abi_host.c) and the kernel uapi headers' (abi_uapi.c) */
+extern const struct abi_group abi_host_constants, abi_host_prefixed, abi_uapi_constants,
+    abi_uapi_prefixed;

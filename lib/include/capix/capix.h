@@ -209,6 +209,9 @@ int cx_label_matches(int match, const char *pattern, const char *label);
 int cx_label_part_ok(const char *label);
 /* The component's own part of the config text (docs/config.md), or NULL with *len 0. */
 const char *cx_config_text(size_t *len);
+/* The full label a SESSION_CREATE request m carries (words 0..15: the first four in m,
+ * the rest in the IPC buffer), NUL-terminated, in label. */
+void cx_session_label(const struct cx_msg *m, char label[CX_SESSION_FULL_WORDS * 8]);
 _Noreturn void cx_exit(int status); /* tell the parent and stop */
 int main(int argc, char **argv);
 

@@ -72,6 +72,16 @@ const struct cfg_node *cfg_first(const struct cfg_node *parent, const char *name
 /* Returns the next sibling after node called name (any if name is NULL), or NULL. */
 const struct cfg_node *cfg_next(const struct cfg_node *node, const char *name);
 
+/* Returns the `config` block of the entry `component NAME` in a system config's root, or
+ * NULL when it has none (names are unique: init refuses a second). */
+const struct cfg_node *cfg_component_config(const struct cfg_node *root, const char *name);
+
+/* A policy's or route's session-label selector, one of label=, label-prefix= and
+ * label-suffix= (docs/sessions.md): returns how many of the three node has; the last
+ * one's pattern goes to *label and its match for cx_label_matches to *match (1 exact,
+ * 2 prefix, 3 suffix), both left as they are when it has none. */
+unsigned cfg_label_selector(const struct cfg_node *node, const char **label, int *match);
+
 /* Returns the number of positional values of node (properties not counted). */
 unsigned cfg_nargs(const struct cfg_node *node);
 

@@ -7,13 +7,17 @@
  * statfs, sysinfo). Values are Linux's own (include/uapi/asm-generic/errno*.h, fcntl.h,
  * arch/x86/include/uapi/asm/stat.h); the host test vfs/tests/abi_test.c compares them
  * with the host's headers. No Linux constant is defined twice: the runtime's system-call
- * numbers are in libc/linux.h, and a few constants that one runtime file alone uses stay
- * in it for now (signal.c's SA_*, sched.c's SCHED_* and PR_*, epoll.c's EPOLL*,
- * fdkinds.c's EFD_* and TFD_*, timer.c's ITIMER_*, mlock.c's MCL_*).
+ * numbers are in libc/linux.h. Constants of calls that one runtime file alone serves live
+ * here too (sigaction's SA_*, sched's SCHED_*, prctl's PR_*, epoll's, eventfd's and
+ * timerfd's flags, setitimer's ITIMER_*, mlockall's MCL_*); those glibc lacks or spells
+ * as enum constants are checked against the kernel's own uapi headers instead
+ * (vfs/tests/abi_uapi.c).
  *
  * Constants keep their Linux names so that runtime code reads like Linux code; the
  * structures are prefixed linux_ so that host tests may include libc headers as well, and
- * so are the constants glibc declares as enum constants (LINUX_SI_*, LINUX_SIGEV_*).
+ * so are the constants glibc declares as enum constants (LINUX_SI_*, LINUX_SIGEV_*,
+ * LINUX_SS_*, LINUX_ITIMER_*, LINUX_EPOLL*, LINUX_EFD_*, LINUX_TFD_*); the others are
+ * spelled as glibc spells them.
  * Freestanding: needs only <stdint.h>.
  */
 #ifndef VFS_LINUX_H
@@ -292,6 +296,11 @@
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
 
+/* setitimer(2)'s timers; glibc declares them as enum constants, hence the prefix */
+#define LINUX_ITIMER_REAL 0
+#define LINUX_ITIMER_VIRTUAL 1
+#define LINUX_ITIMER_PROF 2
+
 /* ---- signals (arch/x86/include/uapi/asm/signal.h); spelled as glibc spells them, so
  * that a host test may include <signal.h> as well ---- */
 #define SIGHUP 1
@@ -372,6 +381,20 @@
 #define LINUX_SIGEV_NONE 1
 #define LINUX_SIGEV_THREAD 2
 #define LINUX_SIGEV_THREAD_ID 4
+
+/* sigaction(2)'s flags (SA_RESTORER is the kernel's own: glibc has none) */
+#define SA_NOCLDSTOP 1
+#define SA_NOCLDWAIT 2
+#define SA_SIGINFO 4
+#define SA_RESTORER 0x04000000
+#define SA_ONSTACK 0x08000000
+#define SA_RESTART 0x10000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000
+/* sigaltstack(2)'s flags; glibc declares them as enum constants, hence the prefix */
+#define LINUX_SS_ONSTACK 1
+#define LINUX_SS_DISABLE 2
+#define LINUX_SS_AUTODISARM (1u << 31)
 
 /* Device numbers as st_dev and st_rdev carry them (glibc's and musl's makedev). */
 #define LINUX_MAKEDEV(major, minor)                                                                \
@@ -510,8 +533,42 @@ _Static_assert(offsetof(struct linux_statfs, f_flags) == 80, "f_flags");
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
 
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#define MCL_ONFAULT 4
+#define MLOCK_ONFAULT 1U
+
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
+
+/* ---- scheduling: sched_setscheduler(2), prctl(2) ---- */
+#define SCHED_OTHER 0
+#define SCHED_FIFO 1
+#define SCHED_RR 2
+#define SCHED_BATCH 3
+#define SCHED_IDLE 5
+#define SCHED_RESET_ON_FORK 0x40000000
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
+
+/* ---- event descriptors: epoll(7), eventfd(2), timerfd(2); the flags glibc declares as
+ * enum constants are prefixed ---- */
+#define EPOLL_CTL_ADD 1
+#define EPOLL_CTL_DEL 2
+#define EPOLL_CTL_MOD 3
+#define LINUX_EPOLLEXCLUSIVE (1u << 28)
+#define LINUX_EPOLLWAKEUP (1u << 29)
+#define LINUX_EPOLLONESHOT (1u << 30)
+#define LINUX_EPOLLET (1u << 31)
+#define LINUX_EFD_SEMAPHORE 1
+#define LINUX_TFD_TIMER_ABSTIME 1
+#define LINUX_TFD_TIMER_CANCEL_ON_SET 2
 
 /* ---- clone(2), futex(2), rlimits ---- */
 #define CLONE_VM 0x100

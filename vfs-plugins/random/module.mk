@@ -1,0 +1,4 @@
+# random: what this folder adds to the build (vfs-plugins/module.mk finds its sources and
+# test): its registration symbols with their places in the table of plugins a configuration
+# can name (vfs_plugins_all; "unknown file system" lists the names in that order).
+VFS_PLUGIN_TABLE += 100:vfs_plugin_random 110:vfs_plugin_urandom
