@@ -378,7 +378,8 @@ void mem_free(struct mem *m);                        /* all of them at once (a f
 /* arch paging.c */
 uint64_t pt_new_root(void);
 int pt_ensure(uint64_t root, uint64_t va, struct quota *q, uint64_t *count);
-void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags);
+/* 0, or CX_E_NO_MEMORY when va's table, charged but not made yet, finds no frame. */
+int pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags);
 void pt_clear(uint64_t root, uint64_t va);
 /* Range forms, each one walk per last-level table, skipping absent tables whole, and
  * one TLB flush (per page for a few changed entries, else all) when root is current:

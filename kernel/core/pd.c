@@ -77,9 +77,9 @@ bool pd_teardown(struct pd *pd, uint64_t *budget)
         region_remove(r);
     }
     if (pd->pml4) {
-        uint64_t n = pt_free_user(pd->pml4);
-        KASSERT(n == pd->pt_pages);
-        quota_uncharge(pd->obj.quota, n * PAGE_SIZE);
+        uint64_t n = pt_free_user(pd->pml4); /* the tables made; some were only charged */
+        KASSERT(n <= pd->pt_pages);
+        quota_uncharge(pd->obj.quota, pd->pt_pages * PAGE_SIZE);
         pd->pml4 = 0;
         pd->pt_pages = 0;
         *budget = *budget > n * 8 ? *budget - n * 8 : 0; /* a walk of 512 entries each */
@@ -376,8 +376,7 @@ int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error)
                                        : mem_frame(r->mem, r->offset + page, true);
     if (!f)
         return CX_E_NO_MEMORY;
-    pt_set(pd->pml4, r->va + page * PAGE_SIZE, f, page_flags(r, f));
-    return 0;
+    return pt_set(pd->pml4, r->va + page * PAGE_SIZE, f, page_flags(r, f));
 }
 
 /* Makes pages [from, from + n) of r's object (offsets in the object) read-only in every

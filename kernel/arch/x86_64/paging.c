@@ -4,6 +4,13 @@
  * nested KVM here lacks them), the kernel image at KERNEL_VMA, and an uncached MMIO
  * window. User page tables are made on demand and charged to the domain's quota by
  * the caller (pt_ensure reports how many pages it took).
+ *
+ * A last-level table is charged when a range is mapped but made only when an entry of
+ * it is first set (PDE_LAZY in its directory entry until then): most of a large shared
+ * mapping (the boot archive, mapped into every process) is never touched by a forked
+ * child, and making, zeroing and freeing its tables was a tenth of a fork. The charge
+ * is a promise: the frame is counted in the quota as a memory object's untouched pages
+ * are, so making the table later finds one (pt_set reports it if not).
  */
 #include "cpu.h"
 #include "core/kernel.h"
@@ -20,6 +27,9 @@
  * entry of that table may be present. Set whenever one is made present; cleared when
  * a range clears the whole table. Range walks skip a table without it. */
 #define PDE_USED 0x200ul
+/* A directory entry that is not present but whose table is charged (pt_ensure): the
+ * table is made when an entry of it is set (table_for). */
+#define PDE_LAZY 0x400ul
 #define MAX_DIRECT_GIB 16
 #define MMIO_BASE 0xffffffffc0000000ul
 
@@ -135,6 +145,16 @@ int pt_ensure(uint64_t root, uint64_t va, struct quota *q, uint64_t *count)
     uint64_t *t = phys_to_virt(root);
     for (int level = 3; level > 0; level--) {
         uint64_t *e = &t[idx(va, level)];
+        if (level == 1 && !(*e & PTE_P)) { /* the last-level table: charged, made later */
+            if (*e == PDE_LAZY)
+                return 0;
+            int err = quota_charge(q, PAGE_SIZE);
+            if (err)
+                return err;
+            *e = PDE_LAZY;
+            (*count)++;
+            return 0;
+        }
         if (!(*e & PTE_P)) {
             int err = quota_charge(q, PAGE_SIZE);
             if (err)
@@ -188,6 +208,32 @@ static uint64_t *pte_span(uint64_t root, uint64_t va, uint64_t *span, uint64_t *
     return NULL;
 }
 
+/* The entry of va in its last-level table, the table made now if it was only charged
+ * (PDE_LAZY); NULL when va has no table charged, or no frame is left for it. */
+static uint64_t *table_for(uint64_t root, uint64_t va, uint64_t **pde)
+{
+    uint64_t span;
+    uint64_t *pte = pte_span(root, va, &span, pde);
+    if (pte)
+        return pte;
+    uint64_t *t = phys_to_virt(root);
+    for (int level = 3; level > 1; level--) {
+        uint64_t e = t[idx(va, level)];
+        if (!(e & PTE_P))
+            return NULL;
+        t = phys_to_virt(e & PTE_ADDR);
+    }
+    uint64_t *e = &t[idx(va, 1)];
+    if (*e != PDE_LAZY)
+        return NULL;
+    uint64_t pa = pmem_alloc_pt(); /* zeroed */
+    if (!pa)
+        return NULL;
+    *e = pa | PTE_P | PTE_W | PTE_U;
+    *pde = e;
+    return &((uint64_t *)phys_to_virt(pa))[idx(va, 0)];
+}
+
 static uint64_t pte_make(uint64_t pa, uint8_t flags)
 {
     uint64_t e = pa | PTE_P | PTE_U;
@@ -228,11 +274,12 @@ static void flush_done(const struct flush *fl)
         pt_flush(fl->va[i]);
 }
 
-void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags)
+int pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags)
 {
-    uint64_t span, *pde;
-    uint64_t *pte = pte_span(root, va, &span, &pde);
-    KASSERT(pte);
+    uint64_t *pde;
+    uint64_t *pte = table_for(root, va, &pde);
+    if (!pte)
+        return CX_E_NO_MEMORY; /* a charged table found no frame */
     *pde |= PDE_USED;
     uint64_t e = pa | PTE_P | PTE_U;
     if (flags & CX_MAP_W)
@@ -245,6 +292,7 @@ void pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags)
     *pte = e;
     if (was && this_cpu()->cur_root == root)
         pt_flush(va);
+    return 0;
 }
 
 void pt_clear(uint64_t root, uint64_t va)
@@ -269,7 +317,11 @@ void pt_set_range(uint64_t root, uint64_t va, uint64_t pages, uint64_t (*frame)(
         for (uint64_t j = 0; j < span; j++) {
             uint64_t f = frame(arg, i + j);
             uint64_t e = f ? pte_make(f, flags_of(arg, f)) : 0;
-            KASSERT(pte || !f);
+            if (!pte && f) { /* its table only charged: made now (else it faults in) */
+                uint64_t *p = table_for(root, va + (i + j) * PAGE_SIZE, &pde);
+                if (p)
+                    pte = p - j;
+            }
             if (!pte || pte[j] == e)
                 continue;
             if (pte[j] & PTE_P)
@@ -334,9 +386,13 @@ void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool
         if (span > pages - i)
             span = pages - i;
         if (from && (*pde & PDE_USED)) {
-            uint64_t dspan, *dpde;
-            uint64_t *to = pte_span(dst, va + i * PAGE_SIZE, &dspan, &dpde);
-            KASSERT(to && dspan >= span); /* the caller made dst's tables (pt_ensure) */
+            uint64_t *dpde;
+            /* the caller charged dst's tables (pt_ensure); made here where src has one */
+            uint64_t *to = table_for(dst, va + i * PAGE_SIZE, &dpde);
+            if (!to) { /* no frame for the table: the pages fault in from the region */
+                i += span;
+                continue;
+            }
             uint64_t mask = readonly ? ~PTE_W : ~0ul;
             for (uint64_t j = 0; j < span; j++) {
                 uint64_t e = from[j];
