@@ -37,6 +37,7 @@
  * or a socket's side, a socket's type, and whether its description is non-blocking. */
 #define PASS_PIPE 1u
 #define PASS_UNIX 2u
+#define PASS_FS 3u /* a file of a File_system session: sub its access mode */
 #define PASS_INFO(kind, sub, type, nonblock)                                                       \
     ((kind) | (uint32_t)(sub) << 4 | (uint32_t)(type) << 8 | (uint32_t)((nonblock) != 0) << 16)
 #define PASS_KIND(i) ((i)&15u)

@@ -9,8 +9,14 @@
  * description of the same end with the sender's status flags, then takes the in-flight count out.
  * What the receiver has no room for, or a receive that is no recvmsg, gives the tickets back (the
  * launcher takes the counts out).
+ *
+ * A file of a File_system session (the fs plugin's, with a handle) travels as the server's
+ * handle and node, with one more reference on each: the receiver, which must hold the same
+ * session, makes a description of that handle, so both hold one open file description (the
+ * server's offset and status flags), as on Linux.
  */
 #include <string.h>
+#include <vfs_plugins.h>
 #include "unix.h"
 
 #define CMSG_HDR 16u /* struct cmsghdr: u64 len, i32 level, i32 type */
@@ -23,12 +29,57 @@ void unix_rights_drop(struct unix_rights *r)
     r->n = 0;
 }
 
+/* A ticket for an fs description f (one more reference on its handle and node): 0 or
+ * -errno; -EOPNOTSUPP for descriptions of other kinds. */
+static long pass_file(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
+{
+    const void *ctx;
+    uint64_t handle, node;
+    long rc = vfs_fs_file_pass(f, &ctx, &handle, &node);
+    if (rc)
+        return rc;
+    uint64_t sid = rt_session_id_of(ctx);
+    struct cx_ret r =
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_PUT_FS, sid, handle, node);
+    long t = r.err ? -ENOMEM : (long)r.rdx;
+    if (t <= 0) {
+        vfs_fs_file_unpass(f, handle, node);
+        return t < 0 ? t : -ENOMEM;
+    }
+    *ticket = (uint64_t)t;
+    *info = PASS_INFO(PASS_FS, f->flags & O_ACCMODE, 0, (f->flags & O_NONBLOCK) != 0);
+    return 0;
+}
+
+/* The receiver's side of a file's ticket: a descriptor, or -errno (the references
+ * given back; a ticket the launcher refused stays for the caller to give back). */
+static long adopt_file(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t fdflags)
+{
+    struct cx_ret r =
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE, ticket, 0, 0);
+    long sid = r.err ? -EIO : (long)r.rdx;
+    if (sid <= 0) /* not ours to take (EPERM): the caller gives the ticket back */
+        return sid < 0 ? sid : -EIO;
+    uint64_t handle = r.r10, node = r.r8;
+    const void *ctx = rt_session_of_id((uint64_t)sid);
+    struct vfs_file *f = NULL;
+    long rc = ctx ? vfs_fs_file_receive(rt_vfs, ctx, handle, node, accmode | status, &f) : -ENOENT;
+    if (rc == -ENOENT) /* no mount of the session here: the references go back */
+        rt_session_fs_drop(ctx, handle, node);
+    long fd = rc ? rc : vfs_install_fd(rt_vfs, f, 0, (fdflags & O_CLOEXEC) != 0);
+    if (fd < 0 && f)
+        vfs_file_put(f);
+    return fd;
+}
+
 /* A ticket for the description of fd, its counts kept in flight: 0 or -errno. */
 static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
 {
     struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
     if (!f)
         return -EBADF;
+    if (vfs_fs_file_handle(f))
+        return pass_file(f, ticket, info);
     uint64_t id;
     unsigned counts;
     uint32_t sub;
@@ -38,9 +89,9 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
         static bool said;
         if (!said) {
             said = true;
-            rt_log("[runtime] SCM_RIGHTS: only pipe ends, FIFOs open for one side and "
-                   "connected, listening or bound datagram AF_UNIX sockets are passed; others: "
-                   "EOPNOTSUPP\n");
+            rt_log("[runtime] SCM_RIGHTS: only pipe ends, FIFOs open for one side, "
+                   "connected, listening or bound datagram AF_UNIX sockets and files of "
+                   "File_system sessions are passed; others: EOPNOTSUPP\n");
         }
         return rc;
     }
@@ -144,6 +195,8 @@ uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, in
             fd = rt_pipe_adopt(r->ticket[i], PASS_SUB(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_UNIX && PASS_SUB(info) <= 3)
             fd = unix_adopt(r->ticket[i], (int)PASS_SUB(info), status, fdflags);
+        else if (PASS_KIND(info) == PASS_FS && PASS_SUB(info) <= O_RDWR)
+            fd = adopt_file(r->ticket[i], PASS_SUB(info), status, fdflags);
         else
             cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, r->ticket[i], 0, 0);
         if (fd < 0)

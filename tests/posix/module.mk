@@ -121,7 +121,8 @@ $(BUILD)/user/bin/fidelity: tests/posix/fidelity.c | $(DEPS_STAMP)
 ALL_TARGETS += $(BUILD)/user/bin/fidelity
 TEST_SCRIPTS += tests/posix/fidelity-test.sh
 # unixtest: AF_UNIX sockets (socketpair, named and abstract), libc/unix.c
-$(BUILD)/user/bin/unixtest: tests/posix/unixtest.c tests/posix/unixtest_rights.c tests/posix/unixtest.h \
+$(BUILD)/user/bin/unixtest: tests/posix/unixtest.c tests/posix/unixtest_rights.c \
+		tests/posix/unixtest_files.c tests/posix/unixtest.h \
 		tests/posix/check.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) $(filter %.c,$^) -o $@
