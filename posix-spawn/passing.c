@@ -1,13 +1,13 @@
 /*
  * Descriptors in flight between the processes of a sandbox (RT_LABEL_PASS; SCM_RIGHTS,
  * libc/unix_rights.c, docs/unix-sockets.md). A process that sends a pipe end or an
- * AF_UNIX connection (objects of ours: memory and a notification) asks for a ticket for
- * the object (PUT); while the ticket is out the object stays, whoever else drops it.
- * The process that receives the message trades the ticket (TAKE) for a shared entry of
- * its own: copies of the object's capabilities at the slots it names, derived from the
- * entry the ticket was made for (its origin), which therefore stays while any derived
- * entry does (struct shared's inflight). A message that is never received gives its
- * ticket back (DROP), and the counts of open ends its description added come out here.
+ * AF_UNIX connection or an eventfd (objects of ours: memory and a notification) asks for a ticket
+ * for the object (PUT); while the ticket is out the object stays, whoever else drops it. The
+ * process that receives the message trades the ticket (TAKE) for a shared entry of its own: copies
+ * of the object's capabilities at the slots it names, derived from the entry the ticket was made
+ * for (its origin), which therefore stays while any derived entry does (struct shared's inflight).
+ * A message that is never received gives its ticket back (DROP), and the counts of open ends its
+ * description added come out here.
  *
  * A file of a File_system session (PUT_FS) is a handle and a node of the server that the
  * sender took one more reference on: its ticket names the session's entry (kept while
@@ -15,7 +15,8 @@
  * session (the description is then one: offset and status flags are the server's). A
  * receiver without the session gets EPERM: giving it the session would give it the
  * session's whole tree, which a program rule may have taken from it (docs/sandboxes.md).
- * DROP gives the two references back to the server.
+ * DROP gives the two references back to the server. A socket of a Net session (the
+ * network server's) travels the same way, as its handle alone (NET_DUP, NET_CLOSE).
  *
  * Invariants: an origin never has an origin (tickets are made for the root of a chain);
  * shared[o].inflight == (tickets of o) + (used entries whose origin is o). Every word of
@@ -23,6 +24,7 @@
  * Tickets are the sandbox's (this launcher's): any of its processes may present one.
  */
 #include "launcher.h"
+#include <capix/net_protocol.h>
 #include <vfs/linux.h>
 
 #define MAX_TICKETS 128
@@ -31,8 +33,9 @@ static struct ticket {
     unsigned id;     /* the object's root entry, or a File_system session's (0: free) */
     unsigned counts; /* 1: a reader end, 2: a writer end (taken out on DROP) */
     uint64_t nonce;
-    bool fs;               /* a file of session id: */
-    uint64_t handle, node; /* the server's numbers, one reference each in flight */
+    bool fs;               /* a handle of File_system or Net session id: */
+    uint64_t handle, node; /* the server's numbers, one reference each in flight (Net: */
+                           /* node 0) */
 } tickets[MAX_TICKETS];
 static uint64_t next_nonce = 1;
 
@@ -77,8 +80,9 @@ static long put(struct proc *pr, uint64_t id, uint64_t counts)
     if (id == 0 || id >= MAX_SHARED || !shared[id].used || !holds(&shared[id], pr))
         return -EBADF;
     struct shared *sh = &shared[id];
-    if (!sh->notif || sh->quota || sh->notif2 || sh->slot_notif == 0 || counts == 0 || counts > 3)
-        return -EINVAL; /* not a pipe-like object (sessions have a quota) */
+    if (!sh->notif || sh->quota || sh->notif2 || sh->slot_notif == 0 || counts > 3)
+        return -EINVAL; /* not a pipe-like object (sessions have a quota); an eventfd */
+                        /* counts no ends (0) */
     unsigned root = sh->origin ? sh->origin : (unsigned)id;
     unsigned i = ticket_free();
     if (i == MAX_TICKETS)
@@ -89,15 +93,16 @@ static long put(struct proc *pr, uint64_t id, uint64_t counts)
     return (long)(tickets[i].nonce << 8 | i);
 }
 
-/* A ticket for a file of File_system session id that pr holds: handle and node are the
- * server's numbers (pr took a reference on each for it; any number the server does not
- * know is the server's to refuse, the session being pr's). */
+/* A ticket for a file of File_system session id that pr holds, or a socket of its Net
+ * session: handle and node are the server's numbers (pr took a reference on each for
+ * it; any number the server does not know is the server's to refuse, the session being
+ * pr's). */
 static long put_fs(struct proc *pr, uint64_t id, uint64_t handle, uint64_t node)
 {
     if (id == 0 || id >= MAX_SHARED || !shared[id].used || !holds(&shared[id], pr))
         return -EBADF;
-    if (!shared[id].fs || !handle || !node)
-        return -EINVAL;
+    if (!(shared[id].fs || shared[id].grant) || !handle || !node != shared[id].grant)
+        return -EINVAL; /* a File_system handle has its node, a Net one none */
     unsigned i = ticket_free();
     if (i == MAX_TICKETS)
         return -ETOOMANYREFS;
@@ -119,9 +124,10 @@ static long take_fs(struct proc *pr, struct ticket *tk, uint64_t out[2])
     if (!sh->used || !holds(sh, pr)) {
         const char *label = sh->used && sh->label >= 0 ? programs_label(sh->label) : NULL;
         bool outside = pr->narrowed && !(sh->label >= 0 && (pr->labels & (1ul << sh->label)));
-        cx_printf("posix-spawn: pid %d received a file of File_system session '%s', which it "
-                  "does not hold%s: not installed\n",
-                  pr->pid, label ? label : "?", outside ? " (outside its program's tree)" : "");
+        cx_printf("posix-spawn: pid %d received a %s of %s session '%s', which it does not "
+                  "hold%s: not installed\n",
+                  pr->pid, sh->grant ? "socket" : "file", sh->grant ? "Net" : "File_system",
+                  label ? label : "?", outside ? " (outside its program's tree)" : "");
         return -EPERM;
     }
     long id = (long)tk->id;
@@ -174,7 +180,11 @@ static long drop(uint64_t t)
     if (!tk)
         return -EBADF;
     struct shared *sh = &shared[tk->id];
-    if (tk->fs && sh->used) { /* the two references go back to the server (bounded calls) */
+    if (tk->fs && sh->used && sh->grant) { /* the reference goes back (a bounded call) */
+        struct cx_ipcbuf *b = cx_ipcbuf();
+        b->words[4] = b->words[5] = 0;
+        cx_raw_ipc_call(sh->notif, CX_TAG(NET_LABEL_REQUEST, 6, 0), NET_CLOSE, tk->handle, 0, 0);
+    } else if (tk->fs && sh->used) { /* the two references go back to the server */
         cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 4, 0), FS_CLOSE, tk->handle, 0, 0);
         cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 4, 0), FS_RELEASE, tk->node, 0, 0);
     } else if (sh->used && !cx_map(CX_SLOT_SELF_PD, sh->mem, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W)) {
@@ -198,7 +208,7 @@ long pass_request(struct proc *pr, uint64_t op, uint64_t a, uint64_t b, uint64_t
     switch (op) {
     case RT_PASS_PUT:
         return put(pr, a, b);
-    case RT_PASS_PUT_FS:
+    case RT_PASS_PUT_HANDLE:
         return put_fs(pr, a, b, c);
     case RT_PASS_TAKE:
         return take(pr, a, b, c, out);

@@ -42,7 +42,8 @@
  *     passfile a file in DIR, removed while open, passed with SCM_RIGHTS to a fork
  *              child three times: received and read, received by a read (closed at
  *              once), and received with no room (MSG_CTRUNC); the sender closes its own
- *              while the first is in flight: DIR's figures come back when the child ends
+ *              while the first is in flight: DIR's figures come back when the child ends;
+ *              then an eventfd and /dev/null, received and closed, and given back
  *     nop      says it runs (a byte on descriptor DIR) and ends; wait: says it and
  *              waits to be killed (what exe runs)
  *
@@ -60,6 +61,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -405,6 +407,15 @@ static int one_passfile(const char *dir)
         m.msg_control = NULL, m.msg_controllen = 0; /* the third: no room */
         if (recvmsg(sv[1], &m, 0) != 1 || !(m.msg_flags & MSG_CTRUNC))
             _exit(4);
+        m.msg_control = u.buf, m.msg_controllen = sizeof u.buf; /* an eventfd: add one */
+        uint64_t one = 1;
+        if (recvmsg(sv[1], &m, 0) != 1 || !(cm = CMSG_FIRSTHDR(&m)))
+            _exit(5);
+        memcpy(&got, CMSG_DATA(cm), sizeof got);
+        if (write(got, &one, sizeof one) != sizeof one || close(got))
+            _exit(6);
+        if (read(sv[1], &b, 1) != 1) /* /dev/null: closed at once */
+            _exit(7);
         _exit(0);
     }
     close(sv[1]);
@@ -412,6 +423,14 @@ static int one_passfile(const char *dir)
     if (c < 0 || send_one_fd(sv[0], fd) || send_one_fd(sv[0], fd) || send_one_fd(sv[0], fd))
         return 11;
     close(fd); /* in flight: the child's copies keep the file */
+    int e = eventfd(0, 0), n = open("/dev/null", O_RDWR);
+    uint64_t v = 0;
+    if (e < 0 || n < 0 || send_one_fd(sv[0], e) || send_one_fd(sv[0], n))
+        return 13;
+    close(n);
+    if (read(e, &v, sizeof v) != sizeof v || v != 1)
+        return 14;
+    close(e);
     if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
         return 12;
     close(sv[0]);

@@ -4,8 +4,13 @@
  * nothing but a socket's name. The receiver gets the same open file description: one
  * offset, one set of status flags (F_SETFL by either holder is seen by the other), kept
  * while in flight after the sender closed it, closed with its last holder; a message
- * received without room for it closes the file. Linux's output is the oracle.
+ * received without room for it closes the file. Also /dev/null, /dev/zero and an eventfd
+ * (whose counter both holders share) to a fork child and to that program. Linux's output
+ * is the oracle.
  */
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/sysmacros.h>
 #include "unixtest.h"
 #include "check.h"
 
@@ -205,6 +210,7 @@ static void rights_file_dropped(const char *dir)
  * is sent (at the sender's offset) and appends what it read. */
 int rights_file_client_main(const char *path)
 {
+    int rc = 0;
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un a;
     socklen_t len = set_addr(&a, path);
@@ -222,7 +228,16 @@ int rights_file_client_main(const char *path)
         return 3;
     if (fcntl(fd, F_SETFL, O_APPEND) || write(fd, buf, 2) != 2)
         return 4;
-    return write(s, "k", 1) == 1 ? 0 : 5;
+    /* then /dev/zero and an eventfd */
+    int z = recv_fd(s, &tag, 1, &mf), e = recv_fd(s, &tag, 1, &mf);
+    uint64_t v = 5;
+    if (z < 0 || read(z, buf, 4) != 4 || buf[0] || buf[3])
+        rc = 6;
+    if (e < 0 || write(e, &v, sizeof v) != sizeof v)
+        rc = 7;
+    if (write(s, "k", 1) != 1)
+        rc = 5;
+    return rc;
 }
 
 /* A file to a program that shares nothing but a socket's name. */
@@ -245,9 +260,17 @@ static void rights_file_unrelated(const char *dir, const char *self)
     read(fd, buf, 2);
     check("rights-file-unrelated-send", c >= 0 && send_fd(c, 'u', fd) == 1,
           "a file to a spawned program");
+    int z = open("/dev/zero", O_RDONLY), e = eventfd(0, 0);
+    check("rights-zero-unrelated-send", c >= 0 && send_fd(c, 'z', z) == 1, "/dev/zero");
+    check("rights-eventfd-unrelated-send", c >= 0 && send_fd(c, 'e', e) == 1, "an eventfd");
+    close(z);
     check("rights-file-unrelated-done", read(c, buf, 1) == 1 && buf[0] == 'k', "its answer");
     check("rights-file-unrelated-child", pid > 0 && wait_child(pid) == 0,
           "the spawned program failed");
+    uint64_t v = 0;
+    check("rights-eventfd-unrelated-count", read(e, &v, sizeof v) == sizeof v && v == 5,
+          "what it added to the counter");
+    close(e);
     check("rights-file-unrelated-flags", (fcntl(fd, F_GETFL) & O_APPEND) != 0,
           "its F_SETFL seen here");
     memset(buf, 0, sizeof buf);
@@ -262,8 +285,48 @@ static void rights_file_unrelated(const char *dir, const char *self)
     unlink(path);
 }
 
+/* /dev/null and an eventfd to a fork child: its own writes to them; the counter is one. */
+static void rights_devices_fork(void)
+{
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        char tag;
+        int mf, n = recv_fd(sv[1], &tag, 1, &mf), e = recv_fd(sv[1], &tag, 1, &mf);
+        uint64_t v = 3;
+        struct stat st;
+        step(sv[1]);
+        answer(sv[1], n >= 0 && fstat(n, &st) == 0 && S_ISCHR(st.st_mode) &&
+                          st.st_rdev == makedev(1, 3) && write(n, "gone", 4) == 4 &&
+                          (fcntl(n, F_GETFL) & O_ACCMODE) == O_WRONLY);
+        step(sv[1]);
+        int fl = fcntl(e, F_GETFL);
+        answer(sv[1], e >= 0 && (fl & O_NONBLOCK) && write(e, &v, sizeof v) == sizeof v);
+        step(sv[1]); /* the parent took the count: empty here too */
+        answer(sv[1], read(e, &v, sizeof v) == -1 && errno == EAGAIN);
+        _exit(0);
+    }
+    close(sv[1]);
+    int n = open("/dev/null", O_WRONLY), e = eventfd(0, EFD_NONBLOCK);
+    check("rights-null-send", send_fd(sv[0], 'n', n) == 1, "/dev/null");
+    check("rights-eventfd-send", send_fd(sv[0], 'e', e) == 1, "an eventfd");
+    close(n);
+    check("rights-null-child", say(sv[0], 'a') == 'y', "the child's /dev/null");
+    uint64_t v = 0;
+    check("rights-eventfd-child-write", say(sv[0], 'b') == 'y', "the child's write");
+    check("rights-eventfd-shared", read(e, &v, sizeof v) == sizeof v && v == 3,
+          "the count the child added");
+    check("rights-eventfd-taken", say(sv[0], 'c') == 'y', "the child sees it taken");
+    check("rights-devices-child", wait_child(pid) == 0, "the child failed");
+    close(e);
+    close(sv[0]);
+}
+
 void rights_files(const char *dir, const char *self)
 {
+    rights_devices_fork();
     rights_file_fork(dir);
     rights_file_dropped(dir);
     rights_file_unrelated(dir, self);
