@@ -242,7 +242,8 @@ void rt_session_fs_drop(const void *ctx, uint64_t handle, uint64_t node)
     struct fs_msg m = {.op = FS_CLOSE, .a = {handle}};
     if (!rt_session_id_of(ctx))
         return;
-    fs_call(s, &m);
+    if (handle) /* a directory has none */
+        fs_call(s, &m);
     m = (struct fs_msg){.op = FS_RELEASE, .a = {node}};
     fs_call(s, &m);
 }

@@ -190,8 +190,9 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
     struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
     if (!f)
         return -EBADF;
-    if (vfs_fs_file_handle(f))
-        return pass_file(f, ticket, info);
+    long rc = pass_file(f, ticket, info); /* a file or directory of a server */
+    if (rc != -EOPNOTSUPP)
+        return rc;
     if (rt_fdkind(f) == FDK_EVENTFD)
         return pass_efd(f, ticket, info);
     if (sock_of(f))
@@ -211,7 +212,7 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
     unsigned counts;
     uint32_t sub;
     struct usock *s = unix_fd_usock(fd);
-    long rc = s ? unix_pass(s, &id, &counts, 1) : rt_pipe_pass(f, &id, &counts, &sub, 1);
+    rc = s ? unix_pass(s, &id, &counts, 1) : rt_pipe_pass(f, &id, &counts, &sub, 1);
     if (rc) {
         static bool said;
         if (!said) {

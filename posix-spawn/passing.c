@@ -101,8 +101,9 @@ static long put_fs(struct proc *pr, uint64_t id, uint64_t handle, uint64_t node)
 {
     if (id == 0 || id >= MAX_SHARED || !shared[id].used || !holds(&shared[id], pr))
         return -EBADF;
-    if (!(shared[id].fs || shared[id].grant) || !handle || !node != shared[id].grant)
-        return -EINVAL; /* a File_system handle has its node, a Net one none */
+    if (shared[id].fs ? !node : !shared[id].grant || !handle || node)
+        return -EINVAL; /* File_system: a node (and its handle, none for a directory); */
+                        /* Net: a handle alone */
     unsigned i = ticket_free();
     if (i == MAX_TICKETS)
         return -ETOOMANYREFS;
@@ -185,7 +186,8 @@ static long drop(uint64_t t)
         b->words[4] = b->words[5] = 0;
         cx_raw_ipc_call(sh->notif, CX_TAG(NET_LABEL_REQUEST, 6, 0), NET_CLOSE, tk->handle, 0, 0);
     } else if (tk->fs && sh->used) { /* the two references go back to the server */
-        cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 4, 0), FS_CLOSE, tk->handle, 0, 0);
+        if (tk->handle)              /* a directory has none */
+            cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 4, 0), FS_CLOSE, tk->handle, 0, 0);
         cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 4, 0), FS_RELEASE, tk->node, 0, 0);
     } else if (sh->used && !cx_map(CX_SLOT_SELF_PD, sh->mem, 0, SCRATCH, 1, CX_MAP_R | CX_MAP_W)) {
         struct rt_pipe_ring *r = (struct rt_pipe_ring *)SCRATCH;

@@ -4,9 +4,9 @@
  * nothing but a socket's name. The receiver gets the same open file description: one
  * offset, one set of status flags (F_SETFL by either holder is seen by the other), kept
  * while in flight after the sender closed it, closed with its last holder; a message
- * received without room for it closes the file. Also /dev/null, /dev/zero and an eventfd
- * (whose counter both holders share) to a fork child and to that program. Linux's output
- * is the oracle.
+ * received without room for it closes the file. A directory (openat, fchdir). Also /dev/null,
+ * /dev/zero and an eventfd (whose counter both holders share) to a fork child and to that program.
+ * Linux's output is the oracle.
  */
 #include <stdint.h>
 #include <sys/eventfd.h>
@@ -324,9 +324,44 @@ static void rights_devices_fork(void)
     close(sv[0]);
 }
 
+/* A directory to a fork child: openat and fchdir through it. */
+static void rights_dir_fork(const char *dir)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/indir.txt", dir);
+    int f = make_file(path, "dirpass");
+    close(f);
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        char tag, buf[16] = {0};
+        int mf, d = recv_fd(sv[1], &tag, 1, &mf);
+        struct stat st;
+        if (d < 0 || fstat(d, &st) || !S_ISDIR(st.st_mode))
+            _exit(2);
+        int g = openat(d, "indir.txt", O_RDONLY);
+        if (g < 0 || read(g, buf, sizeof buf) != 7 || strcmp(buf, "dirpass"))
+            _exit(3);
+        close(g);
+        if (fchdir(d) || (g = open("indir.txt", O_RDONLY)) < 0)
+            _exit(4);
+        _exit(0);
+    }
+    close(sv[1]);
+    int d = open(dir, O_RDONLY | O_DIRECTORY);
+    check("rights-dir-send", d >= 0 && send_fd(sv[0], 'd', d) == 1, "a directory");
+    close(d);
+    check("rights-dir-child", wait_child(pid) == 0, "openat and fchdir in the child");
+    close(sv[0]);
+    unlink(path);
+}
+
 void rights_files(const char *dir, const char *self)
 {
     rights_devices_fork();
+    rights_dir_fork(dir);
     rights_file_fork(dir);
     rights_file_dropped(dir);
     rights_file_unrelated(dir, self);

@@ -85,10 +85,22 @@ static void passed_description(void)
     CHECK_INT(held(l->handles, l->nhandles, h), 2);
     vfs_fs_file_unpass(vfs_fd_file(b, fb), h2, n2);
     CHECK_INT(held(l->handles, l->nhandles, h), 1);
-    /* directories have no handle: not passed this way */
-    d = vfs_openat(a, AT_FDCWD, "/tmp", O_RDONLY | O_DIRECTORY, 0);
-    CHECK_INT(vfs_fs_file_pass(vfs_fd_file(a, d), &ctx, &h2, &n2), -EOPNOTSUPP);
+    /* a directory has no handle: its node travels, the receiver reads it */
+    CHECK_INT(vfs_mkdirat(a, AT_FDCWD, "/tmp/d", 0755), 0);
+    CHECK_INT(tl_write(a, "/tmp/d/in", "x"), 0);
+    d = vfs_openat(a, AT_FDCWD, "/tmp/d", O_RDONLY | O_DIRECTORY, 0);
+    CHECK_INT(vfs_fs_file_pass(vfs_fd_file(a, d), &ctx, &h2, &n2), 0);
+    CHECK(h2 == 0 && n2 != 0);
     CHECK_INT(vfs_close(a, d), 0);
+    CHECK_INT(vfs_fs_file_receive(b, ctx, 0, n2, O_RDONLY | O_DIRECTORY, &f), 0);
+    d = vfs_install_fd(b, f, 0, false);
+    CHECK(d >= 0);
+    CHECK_STR(tl_read(b, "/tmp/d/in", NULL), "x");
+    CHECK(vfs_openat(b, d, "in", O_RDONLY, 0) >= 0);
+    CHECK_INT(vfs_close(b, d), 0);
+    /* a file without a handle: refused, the reference given back */
+    CHECK_INT(loop_request(l, FS_ACQUIRE, n), 0);
+    CHECK_INT(vfs_fs_file_receive(b, ctx, 0, n, O_RDONLY, &f), -EINVAL);
     CHECK_INT(vfs_close(b, fb), 0);
     CHECK_INT(held(l->handles, l->nhandles, h), 0);
 }

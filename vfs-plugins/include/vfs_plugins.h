@@ -62,8 +62,9 @@ int vfs_fs_file_adopt(struct vfs_file *f, uint64_t handle);
 /*
  * Passing a description to another process of the same session (SCM_RIGHTS): takes one
  * more server reference on f's handle and on its node (FS_DUP, FS_ACQUIRE) for the
- * description in flight, and names the session by its transport's ctx. 0, -EOPNOTSUPP
- * (f has no handle: another plugin, a directory, O_PATH) or -EIO.
+ * description in flight, and names the session by its transport's ctx. A directory has
+ * no handle (*handle 0): only its node travels. 0, -EOPNOTSUPP (another plugin, O_PATH)
+ * or -EIO.
  */
 int vfs_fs_file_pass(struct vfs_file *f, const void **ctx, uint64_t *handle, uint64_t *node);
 /* Gives back the two references vfs_fs_file_pass took for f (the pass failed). */
@@ -73,9 +74,9 @@ void vfs_fs_file_unpass(struct vfs_file *f, uint64_t handle, uint64_t node);
  * handle on node, taking over both references, in the fs instance of v whose session's
  * transport ctx is ctx, with flags (access mode and status flags as the core keeps them;
  * the server keeps the offset and O_APPEND/O_NONBLOCK of the handle, so both holders
- * share them). 0 or -errno (the server's for the node, -EINVAL for a directory), the
- * references taken over either way; but -ENOENT when v mounts no instance of that
- * session: the references then stay the caller's.
+ * share them); handle 0: a new description of the directory node (its own position). 0 or -errno
+ * (the server's for the node, -EINVAL for a directory), the references taken over either way; but
+ * -ENOENT when v mounts no instance of that session: the references then stay the caller's.
  */
 int vfs_fs_file_receive(struct vfs *v, const void *ctx, uint64_t handle, uint64_t node,
                         uint32_t flags, struct vfs_file **out);
