@@ -166,6 +166,65 @@ static long sys_eventfd2(uint64_t initval, uint64_t flags)
     return rt_fdkind_install(FDK_EVENTFD, e, efd_free, (int)(flags & (O_NONBLOCK | O_CLOEXEC)));
 }
 
+/* An eventfd passed with SCM_RIGHTS (unix_rights.c): its shared object's entry id and
+ * whether it counts as a semaphore; -EOPNOTSUPP for other descriptions. */
+long rt_efd_pass(struct vfs_file *f, uint64_t *id, bool *semaphore)
+{
+    struct fdk_node *k = rt_fdkind_node(f);
+    if (!k || k->kind != FDK_EVENTFD)
+        return -EOPNOTSUPP;
+    struct efd *e = k->obj;
+    *id = e->id;
+    *semaphore = e->semaphore;
+    return 0;
+}
+
+/* The receiver's side: trades the launcher's ticket for copies of the counter's page and
+ * notification, maps them and installs a new description (status flags as sent): the
+ * descriptor or -errno (the ticket then stays with the caller, unless it was taken). */
+long rt_efd_adopt(uint64_t ticket, bool semaphore, uint32_t status, uint32_t fdflags)
+{
+    int index = rt_pipe_area_claim();
+    if (index < 0)
+        return index;
+    struct efd *e = rt_alloc(sizeof(*e));
+    if (!e) {
+        rt_pipe_area_free((unsigned)index);
+        return -ENOMEM;
+    }
+    memset(e, 0, sizeof(*e));
+    e->index = (unsigned)index;
+    e->semaphore = semaphore;
+    e->slot_mem = rt_slot_alloc();
+    e->slot_notif = rt_slot_alloc();
+    long id = -ENOMEM;
+    if (e->slot_mem && e->slot_notif) {
+        struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE,
+                                          ticket, e->slot_mem, e->slot_notif);
+        id = r.err ? -ENOMEM : (long)r.rdx;
+    }
+    uint64_t va = RT_PIPES_BASE + e->index * RT_PIPE_AREA;
+    if (id > 0 && cx_map(rt->slot_pd, e->slot_mem, 0, va, 1, CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0, 0);
+        id = -ENOMEM;
+    }
+    if (id <= 0) {
+        cx_cap_delete(e->slot_mem);
+        cx_cap_delete(e->slot_notif);
+        if (e->slot_mem)
+            rt_slot_free(e->slot_mem);
+        if (e->slot_notif)
+            rt_slot_free(e->slot_notif);
+        rt_pipe_area_free(e->index);
+        rt_free(e, sizeof(*e));
+        return id < 0 ? id : -ENOMEM;
+    }
+    e->id = (uint64_t)id;
+    e->page = (struct efd_page *)va;
+    return rt_fdkind_install(FDK_EVENTFD, e, efd_free,
+                             (int)((status & O_NONBLOCK) | (fdflags & O_CLOEXEC)));
+}
+
 /* ---- timerfd ---- */
 
 struct tfd {

@@ -275,6 +275,12 @@ struct cx_ipcbuf *rt_ipcbuf(void);
 /* session.c */
 struct fs_transport;
 int rt_session_open(const char *service, const char *label, struct fs_transport *out);
+/* The launcher's id of the session whose transport ctx is ctx (0: none of ours). */
+uint64_t rt_session_id_of(const void *ctx);
+/* The transport ctx of the usable session the launcher calls id, or NULL. */
+const void *rt_session_of_id(uint64_t id);
+/* Gives a passed file's two references (handle, node) back to session ctx's server. */
+void rt_session_fs_drop(const void *ctx, uint64_t handle, uint64_t node);
 
 /* signal.c */
 bool rt_signal_interrupted(void);

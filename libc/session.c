@@ -220,6 +220,34 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
     return 0;
 }
 
+uint64_t rt_session_id_of(const void *ctx)
+{
+    for (unsigned i = 0; i < RT_MAX_SESSIONS; i++)
+        if (ctx == &sessions[i] && !sessions[i].gone)
+            return sessions[i].id;
+    return 0;
+}
+
+const void *rt_session_of_id(uint64_t id)
+{
+    for (unsigned i = 0; id && i < RT_MAX_SESSIONS; i++)
+        if (sessions[i].id == id && !sessions[i].gone)
+            return &sessions[i];
+    return NULL;
+}
+
+void rt_session_fs_drop(const void *ctx, uint64_t handle, uint64_t node)
+{
+    struct session *s = (struct session *)ctx;
+    struct fs_msg m = {.op = FS_CLOSE, .a = {handle}};
+    if (!rt_session_id_of(ctx))
+        return;
+    if (handle) /* a directory has none */
+        fs_call(s, &m);
+    m = (struct fs_msg){.op = FS_RELEASE, .a = {node}};
+    fs_call(s, &m);
+}
+
 void rt_sessions_after_narrow(void)
 {
     for (unsigned i = 0; i < RT_MAX_SESSIONS; i++) {

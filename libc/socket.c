@@ -503,3 +503,40 @@ long sock_install(uint32_t h, uint32_t type, uint32_t flags)
     }
     return fd;
 }
+
+/* ---- sockets passed with SCM_RIGHTS (unix_rights.c) ---- */
+
+long rt_sock_pass(struct vfs_file *f, uint64_t *session, uint64_t *handle, uint32_t *state)
+{
+    struct sock *s = sock_of(f);
+    if (!s)
+        return -EOPNOTSUPP;
+    if (sock_net.dead || sock_net_req(NET_DUP, s->handle, 0, 0, NULL) < 0)
+        return -EIO;
+    *session = sock_net.id;
+    *handle = s->handle;
+    *state = s->type | (uint32_t)s->listening << 2 | (uint32_t)s->was_connected << 3 |
+             (uint32_t)s->shut_rd << 4 | (uint32_t)s->shut_wr << 5 | (uint32_t)s->connecting << 6;
+    return 0;
+}
+
+void rt_sock_unpass(uint64_t handle)
+{
+    sock_net_req(NET_CLOSE, handle, 0, 0, NULL);
+}
+
+long rt_sock_adopt(uint64_t session, uint64_t handle, uint32_t state, uint32_t status,
+                   uint32_t fdflags)
+{
+    uint32_t type = state & 3;
+    if (!sock_net.open || sock_net.id != session || handle == 0 || handle > NET_HANDLES_MAX ||
+        (type != NET_T_STREAM && type != NET_T_DGRAM))
+        return -EIO; /* the reference stays to the session's end (not with honest runtimes) */
+    long fd = sock_install((uint32_t)handle, type, (status & O_NONBLOCK) | (fdflags & O_CLOEXEC));
+    struct sock *s = fd < 0 ? NULL : sock_of(vfs_fd_file(rt_vfs, (int)fd));
+    if (s) { /* what the sender's process knew of it, as a fork child would */
+        s->listening = state & 4, s->was_connected = state & 8;
+        s->shut_rd = state & 16, s->shut_wr = state & 32, s->connecting = state & 64;
+    }
+    return fd;
+}

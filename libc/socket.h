@@ -53,4 +53,16 @@ unsigned sock_poll(struct vfs_file *f, unsigned events);
  * dropped on failure). */
 long sock_install(uint32_t h, uint32_t type, uint32_t flags);
 
+/* SCM_RIGHTS (unix_rights.c): one more server reference (NET_DUP) on the socket of f for
+ * the description in flight, its session's id, handle and what this process knows of it
+ * (type, listening, connected, shut down, connecting: state bits): 0, -EOPNOTSUPP for
+ * other descriptions, -EIO. */
+long rt_sock_pass(struct vfs_file *f, uint64_t *session, uint64_t *handle, uint32_t *state);
+/* Gives the reference back (the pass failed). */
+void rt_sock_unpass(uint64_t handle);
+/* The receiver's side: a new description of a passed socket of this process's Net session
+ * (taking over the reference), status flags as sent: the descriptor or -errno. */
+long rt_sock_adopt(uint64_t session, uint64_t handle, uint32_t state, uint32_t status,
+                   uint32_t fdflags);
+
 #endif

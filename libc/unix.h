@@ -37,6 +37,12 @@
  * or a socket's side, a socket's type, and whether its description is non-blocking. */
 #define PASS_PIPE 1u
 #define PASS_UNIX 2u
+#define PASS_FS 3u   /* a file of a File_system session: sub its access mode */
+#define PASS_EFD 4u  /* an eventfd: sub 1 for EFD_SEMAPHORE */
+#define PASS_DEV 5u  /* a stateless device (no ticket): sub its access mode, type which */
+#define PASS_TTY 6u  /* a terminal (its label's hash for a ticket): sub its access mode */
+#define PASS_INET 7u /* an AF_INET socket: type its state bits (socket.h, rt_sock_pass) */
+#define PASS_NO_TICKET (1ull << 63) /* set in the ticket words of kinds without one */
 #define PASS_INFO(kind, sub, type, nonblock)                                                       \
     ((kind) | (uint32_t)(sub) << 4 | (uint32_t)(type) << 8 | (uint32_t)((nonblock) != 0) << 16)
 #define PASS_KIND(i) ((i)&15u)

@@ -9,9 +9,21 @@
  * description of the same end with the sender's status flags, then takes the in-flight count out.
  * What the receiver has no room for, or a receive that is no recvmsg, gives the tickets back (the
  * launcher takes the counts out).
+ *
+ * A file of a File_system session (the fs plugin's, with a handle) travels as the server's
+ * handle and node, with one more reference on each: the receiver, which must hold the same
+ * session, makes a description of that handle, so both hold one open file description (the
+ * server's offset and status flags), as on Linux.
  */
 #include <string.h>
+#include <vfs_plugins.h>
+#include "fdkinds.h"
+#include "socket.h"
 #include "unix.h"
+
+/* The stateless devices passed by kind alone: the receiver opens its own (PASS_DEV). */
+static const char *const devices[] = {"", "null", "zero", "full", "random", "urandom"};
+#define NDEVICES (sizeof(devices) / sizeof(devices[0]))
 
 #define CMSG_HDR 16u /* struct cmsghdr: u64 len, i32 level, i32 type */
 #define CMSG_ALIGN8(n) (((n) + 7u) & ~(uint64_t)7u)
@@ -19,8 +31,157 @@
 void unix_rights_drop(struct unix_rights *r)
 {
     for (uint32_t i = 0; i < r->n && i < UNIX_SCM_MAX; i++)
-        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, r->ticket[i], 0, 0);
+        if (r->ticket[i] && !(r->ticket[i] & PASS_NO_TICKET)) /* devices, terminals: none */
+            cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, r->ticket[i], 0, 0);
     r->n = 0;
+}
+
+/* A ticket for an fs description f (one more reference on its handle and node): 0 or
+ * -errno; -EOPNOTSUPP for descriptions of other kinds. */
+static long pass_file(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
+{
+    const void *ctx;
+    uint64_t handle, node;
+    long rc = vfs_fs_file_pass(f, &ctx, &handle, &node);
+    if (rc)
+        return rc;
+    uint64_t sid = rt_session_id_of(ctx);
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_PUT_HANDLE, sid,
+                                      handle, node);
+    long t = r.err ? -ENOMEM : (long)r.rdx;
+    if (t <= 0) {
+        vfs_fs_file_unpass(f, handle, node);
+        return t < 0 ? t : -ENOMEM;
+    }
+    *ticket = (uint64_t)t;
+    *info = PASS_INFO(PASS_FS, f->flags & O_ACCMODE, 0, (f->flags & O_NONBLOCK) != 0);
+    return 0;
+}
+
+/* The receiver's side of a file's ticket: a descriptor, or -errno (the references
+ * given back; a ticket the launcher refused stays for the caller to give back). */
+static long adopt_file(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t fdflags)
+{
+    struct cx_ret r =
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE, ticket, 0, 0);
+    long sid = r.err ? -EIO : (long)r.rdx;
+    if (sid <= 0) /* not ours to take (EPERM): the caller gives the ticket back */
+        return sid < 0 ? sid : -EIO;
+    uint64_t handle = r.r10, node = r.r8;
+    const void *ctx = rt_session_of_id((uint64_t)sid);
+    struct vfs_file *f = NULL;
+    long rc = ctx ? vfs_fs_file_receive(rt_vfs, ctx, handle, node, accmode | status, &f) : -ENOENT;
+    if (rc == -ENOENT) /* no mount of the session here: the references go back */
+        rt_session_fs_drop(ctx, handle, node);
+    long fd = rc ? rc : vfs_install_fd(rt_vfs, f, 0, (fdflags & O_CLOEXEC) != 0);
+    if (fd < 0 && f)
+        vfs_file_put(f);
+    return fd;
+}
+
+/* The index in devices of f's device, or 0. */
+static unsigned device_of(const struct vfs_file *f)
+{
+    const struct vfs_plugin *p = f->node->fs->plugin;
+    for (unsigned i = 1; p && !(f->flags & O_PATH) && i < NDEVICES; i++)
+        if (!strcmp(p->name, devices[i]))
+            return i;
+    return 0;
+}
+
+/* The receiver's side of a device: a new description of its own mount of the same device
+ * (the first one), or -ENODEV when it mounts none. */
+static long adopt_device(unsigned dev, uint32_t flags, uint32_t fdflags)
+{
+    struct vfs_fs *fs = NULL;
+    struct vfs_file *f = NULL;
+    if (dev == 0 || dev >= NDEVICES)
+        return -EIO;
+    while ((fs = vfs_fs_next(rt_vfs, fs)) &&
+           !(fs->plugin && !strcmp(fs->plugin->name, devices[dev])))
+        ;
+    long rc = fs ? vfs_file_open_node(fs->root, flags, &f) : -ENODEV;
+    long fd = rc ? rc : vfs_install_fd(rt_vfs, f, 0, (fdflags & O_CLOEXEC) != 0);
+    if (fd < 0 && f)
+        vfs_file_put(f);
+    return fd;
+}
+
+/* What stands for a terminal's label in the ticket word (FNV-1a, and PASS_NO_TICKET:
+ * the launcher's tickets never have it; forged, it only picks one of the receiver's own
+ * terminal mounts). */
+static uint64_t label_word(const char *label)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const char *c = label ? label : ""; *c; c++)
+        h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+    return h | PASS_NO_TICKET;
+}
+
+/* The receiver's side of a terminal: a new description of its own mount of the terminal
+ * of the same label (O_NOCTTY: a received terminal never becomes the controlling one,
+ * as on Linux), or -ENODEV when it mounts none. */
+static long adopt_terminal(uint64_t word, uint32_t flags, uint32_t fdflags)
+{
+    struct vfs_fs *fs = NULL;
+    struct vfs_file *f = NULL;
+    while ((fs = vfs_fs_next(rt_vfs, fs)) &&
+           !(fs->plugin == &vfs_plugin_terminal && label_word(fs->label) == word))
+        ;
+    long rc = fs ? vfs_file_open_node(fs->root, flags | O_NOCTTY, &f) : -ENODEV;
+    long fd = rc ? rc : vfs_install_fd(rt_vfs, f, 0, (fdflags & O_CLOEXEC) != 0);
+    if (fd < 0 && f)
+        vfs_file_put(f);
+    return fd;
+}
+
+/* A ticket for an eventfd's counter: 0, or -EOPNOTSUPP for other descriptions. */
+static long pass_efd(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
+{
+    uint64_t id;
+    bool semaphore;
+    long rc = rt_efd_pass(f, &id, &semaphore);
+    if (rc)
+        return rc;
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 3, 0), RT_PASS_PUT, id, 0, 0);
+    long t = r.err ? -ENOMEM : (long)r.rdx;
+    if (t <= 0)
+        return t < 0 ? t : -ENOMEM;
+    *ticket = (uint64_t)t;
+    *info = PASS_INFO(PASS_EFD, semaphore, 0, (f->flags & O_NONBLOCK) != 0);
+    return 0;
+}
+
+/* A ticket for an AF_INET socket (its Net session's handle, one more reference): 0, or
+ * -EOPNOTSUPP for other descriptions. */
+static long pass_inet(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
+{
+    uint64_t sid, handle;
+    uint32_t state;
+    long rc = rt_sock_pass(f, &sid, &handle, &state);
+    if (rc)
+        return rc;
+    struct cx_ret r =
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_PUT_HANDLE, sid, handle, 0);
+    long t = r.err ? -ENOMEM : (long)r.rdx;
+    if (t <= 0) {
+        rt_sock_unpass(handle);
+        return t < 0 ? t : -ENOMEM;
+    }
+    *ticket = (uint64_t)t;
+    *info = PASS_INFO(PASS_INET, 0, state, (f->flags & O_NONBLOCK) != 0);
+    return 0;
+}
+
+/* The receiver's side of a socket's ticket: a descriptor or -errno. */
+static long adopt_inet(uint64_t ticket, uint32_t state, uint32_t status, uint32_t fdflags)
+{
+    struct cx_ret r =
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE, ticket, 0, 0);
+    long sid = r.err ? -EIO : (long)r.rdx;
+    if (sid <= 0) /* not ours to take (EPERM): the caller gives the ticket back */
+        return sid < 0 ? sid : -EIO;
+    return rt_sock_adopt((uint64_t)sid, r.r10, state, status, fdflags);
 }
 
 /* A ticket for the description of fd, its counts kept in flight: 0 or -errno. */
@@ -29,18 +190,38 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
     struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
     if (!f)
         return -EBADF;
+    long rc = pass_file(f, ticket, info); /* a file or directory of a server */
+    if (rc != -EOPNOTSUPP)
+        return rc;
+    if (rt_fdkind(f) == FDK_EVENTFD)
+        return pass_efd(f, ticket, info);
+    if (sock_of(f))
+        return pass_inet(f, ticket, info);
+    if (f->node->fs->plugin == &vfs_plugin_terminal && !(f->flags & O_PATH)) {
+        *ticket = label_word(f->node->fs->label);
+        *info = PASS_INFO(PASS_TTY, f->flags & O_ACCMODE, 0, (f->flags & O_NONBLOCK) != 0);
+        return 0;
+    }
+    unsigned dev = device_of(f);
+    if (dev) {
+        *ticket = 0;
+        *info = PASS_INFO(PASS_DEV, f->flags & O_ACCMODE, dev, (f->flags & O_NONBLOCK) != 0);
+        return 0;
+    }
     uint64_t id;
     unsigned counts;
     uint32_t sub;
     struct usock *s = unix_fd_usock(fd);
-    long rc = s ? unix_pass(s, &id, &counts, 1) : rt_pipe_pass(f, &id, &counts, &sub, 1);
+    rc = s ? unix_pass(s, &id, &counts, 1) : rt_pipe_pass(f, &id, &counts, &sub, 1);
     if (rc) {
         static bool said;
         if (!said) {
             said = true;
-            rt_log("[runtime] SCM_RIGHTS: only pipe ends, FIFOs open for one side and "
-                   "connected, listening or bound datagram AF_UNIX sockets are passed; others: "
-                   "EOPNOTSUPP\n");
+            rt_log("[runtime] SCM_RIGHTS: only pipe ends, FIFOs open for one side, "
+                   "connected, listening or bound datagram AF_UNIX sockets, files of "
+                   "File_system sessions, AF_INET sockets, eventfds, terminals and the "
+                   "stateless devices are passed; "
+                   "others: EOPNOTSUPP\n");
         }
         return rc;
     }
@@ -144,6 +325,16 @@ uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, in
             fd = rt_pipe_adopt(r->ticket[i], PASS_SUB(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_UNIX && PASS_SUB(info) <= 3)
             fd = unix_adopt(r->ticket[i], (int)PASS_SUB(info), status, fdflags);
+        else if (PASS_KIND(info) == PASS_FS && PASS_SUB(info) <= O_RDWR)
+            fd = adopt_file(r->ticket[i], PASS_SUB(info), status, fdflags);
+        else if (PASS_KIND(info) == PASS_EFD)
+            fd = rt_efd_adopt(r->ticket[i], PASS_SUB(info) & 1, status, fdflags);
+        else if (PASS_KIND(info) == PASS_DEV && PASS_SUB(info) <= O_RDWR)
+            fd = adopt_device(PASS_TYPE(info), PASS_SUB(info) | status, fdflags);
+        else if (PASS_KIND(info) == PASS_INET)
+            fd = adopt_inet(r->ticket[i], PASS_TYPE(info), status, fdflags);
+        else if (PASS_KIND(info) == PASS_TTY && PASS_SUB(info) <= O_RDWR)
+            fd = adopt_terminal(r->ticket[i], PASS_SUB(info) | status, fdflags);
         else
             cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, r->ticket[i], 0, 0);
         if (fd < 0)

@@ -175,7 +175,9 @@ long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh);
 long shared_fork(struct proc *parent, struct proc *child);
 void pipes_forget(struct proc *pr);
 /* passing.c: descriptors in flight (RT_LABEL_PASS): the answer to a request of pr */
-long pass_request(struct proc *pr, uint64_t op, uint64_t a, uint64_t b, uint64_t c);
+/* RT_LABEL_PASS: the answer's w0; TAKE of a file's ticket also w1, w2 (out). */
+long pass_request(struct proc *pr, uint64_t op, uint64_t a, uint64_t b, uint64_t c,
+                  uint64_t out[2]);
 void pass_origin_gone(struct shared *sh); /* sh (an entry with an origin) was freed */
 void sessions_unlock(struct proc *pr);
 void sessions_release_locks(struct proc *pr, bool ask);

@@ -191,8 +191,10 @@ int main(int argc, char **argv)
             err = cx_reply_recv(ep, &m);
             continue;
         } else if (label == RT_LABEL_PASS) {
-            m.w[0] = (uint64_t)pass_request(holder, m.w[0], m.w[1], m.w[2], m.w[3]);
-            m.tag = CX_TAG(0, 1, 0);
+            uint64_t more[2];
+            m.w[0] = (uint64_t)pass_request(holder, m.w[0], m.w[1], m.w[2], m.w[3], more);
+            m.w[1] = more[0], m.w[2] = more[1];
+            m.tag = CX_TAG(0, 3, 0);
             err = cx_reply_recv(ep, &m);
             continue;
         } else if (label == RT_LABEL_SHARED_NEW || label == RT_LABEL_SHARED_DROP) {

@@ -11,8 +11,10 @@
  *                      both ways with 64 MiB checked by hash, ECONNREFUSED, non-blocking
  *                      EINPROGRESS connect and SO_ERROR, names, options, half-close,
  *                      EPIPE with SIGPIPE, UDP with datagram boundaries kept, 100
- *                      connections open at once, and a forked child accepting on its
- *                      parent's listening socket
+ *                      connections open at once, a forked child accepting on its
+ *                      parent's listening socket, and sockets passed with SCM_RIGHTS to
+ *                      a fork child: a listener it accepts on, a connection it writes
+ *                      into, closed with it
  *   socktest fetch A P  connects to A:P, reads 1 MiB of the pattern below (checked by
  *                      hash), sends 512 KiB of it and its FIN, and wants "OK\n" back
  *                      from a server that checked them (scenario net-posix-host's
@@ -478,6 +480,87 @@ static void fork_accept(void)
         close(c);
 }
 
+/* One descriptor with a byte over s (fd >= 0), or a receive of one: the descriptor. */
+static int pass_fd(int s, int fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    char tag = 's';
+    struct iovec iov = {&tag, 1};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof u.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (fd >= 0) {
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        return sendmsg(s, &m, 0) == 1 ? 0 : -1;
+    }
+    int got = -1;
+    if (recvmsg(s, &m, 0) == 1 && (c = CMSG_FIRSTHDR(&m)) && c->cmsg_type == SCM_RIGHTS)
+        memcpy(&got, CMSG_DATA(c), sizeof got);
+    return got;
+}
+
+/* Sockets passed with SCM_RIGHTS to a fork child that did not inherit them: a listening
+ * socket it accepts on, and a connected one it writes into; the peer sees end of file
+ * when the child, the last holder, ends. */
+static void passed_sockets(void)
+{
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        int l = pass_fd(sv[1], -1);
+        int a = l >= 0 ? accept(l, NULL, NULL) : -1;
+        if (a < 0 || write(a, "passed", 6) != 6)
+            _exit(1);
+        int c = pass_fd(sv[1], -1);
+        int type = 0;
+        socklen_t len = sizeof type;
+        if (c < 0 || getsockopt(c, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_STREAM ||
+            write(c, "conn", 4) != 4)
+            _exit(2);
+        _exit(0);
+    }
+    close(sv[1]);
+    uint16_t port, port2;
+    int l = listener(&port);
+    check("passed_listener_send", pass_fd(sv[0], l) == 0, "errno %ld%ld", errno, 0);
+    close(l); /* the child's description keeps it listening */
+    int c = connect_to(port);
+    char buf[8] = {0};
+    ssize_t r = c >= 0 ? read(c, buf, sizeof buf) : -1;
+    check("passed_listener_accepts", r == 6 && !memcmp(buf, "passed", 6), "rc %ld errno %ld", r,
+          errno);
+    int l2 = listener(&port2), c2 = connect_to(port2), a2 = accept(l2, NULL, NULL);
+    check("passed_connected_send", a2 >= 0 && pass_fd(sv[0], a2) == 0, "errno %ld%ld", errno, 0);
+    close(a2);
+    close(l2);
+    memset(buf, 0, sizeof buf);
+    r = c2 >= 0 ? read(c2, buf, sizeof buf) : -1;
+    check("passed_connected_writes", r == 4 && !memcmp(buf, "conn", 4), "rc %ld errno %ld", r,
+          errno);
+    int st;
+    waitpid(pid, &st, 0);
+    check("passed_child_status", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %ld%ld", st, 0);
+    r = c2 >= 0 ? read(c2, buf, sizeof buf) : -1;
+    check("passed_last_holder_closed", r == 0, "rc %ld errno %ld", r, errno);
+    if (c >= 0)
+        close(c);
+    if (c2 >= 0)
+        close(c2);
+    close(sv[0]);
+}
+
 static void noroute(void)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -709,6 +792,7 @@ int main(int argc, char **argv)
         udp_echo();
         tcp_peek_and_wait();
         fork_accept();
+        passed_sockets();
     } else if (!strcmp(mode, "orphaned")) {
         orphaned();
     } else if (!strcmp(mode, "fetch") && argc > 3) {

@@ -39,6 +39,11 @@
  *              DIR's figures after the second are those after the first (until this
  *              session's vfs_fs_exit, each run left references in the server, and its
  *              quota dropped by a heap step after 12 to 24 runs)
+ *     passfile a file in DIR, removed while open, passed with SCM_RIGHTS to a fork
+ *              child three times: received and read, received by a read (closed at
+ *              once), and received with no room (MSG_CTRUNC); the sender closes its own
+ *              while the first is in flight: DIR's figures come back when the child ends;
+ *              then an eventfd and /dev/null, received and closed, and given back
  *     nop      says it runs (a byte on descriptor DIR) and ends; wait: says it and
  *              waits to be killed (what exe runs)
  *
@@ -56,6 +61,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -349,6 +355,88 @@ static int one_unix(const char *dir)
     return 0;
 }
 
+/* One descriptor with one byte over s. */
+static int send_one_fd(int s, int fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct iovec iov = {"f", 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof u.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    return sendmsg(s, &m, 0) == 1 ? 0 : -1;
+}
+
+static int one_passfile(const char *dir)
+{
+    char path[256], buf[4096];
+    snprintf(path, sizeof path, "%s/passfile-%d", dir, (int)getpid());
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600), sv[2];
+    memset(buf, 'p', sizeof buf);
+    if (fd < 0 || write(fd, buf, sizeof buf) != (ssize_t)sizeof buf || unlink(path) ||
+        lseek(fd, 0, SEEK_SET) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+        return 10;
+    pid_t c = fork();
+    if (c == 0) {
+        union {
+            char buf[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } u;
+        char b;
+        struct iovec iov = {&b, 1};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+        m.msg_control = u.buf;
+        m.msg_controllen = sizeof u.buf;
+        struct cmsghdr *cm;
+        int got = -1;
+        if (recvmsg(sv[1], &m, 0) != 1 || !(cm = CMSG_FIRSTHDR(&m)))
+            _exit(1);
+        memcpy(&got, CMSG_DATA(cm), sizeof got);
+        if (read(got, buf, sizeof buf) != (ssize_t)sizeof buf || buf[0] != 'p')
+            _exit(2);
+        if (read(sv[1], &b, 1) != 1) /* the second: closed at once */
+            _exit(3);
+        m.msg_control = NULL, m.msg_controllen = 0; /* the third: no room */
+        if (recvmsg(sv[1], &m, 0) != 1 || !(m.msg_flags & MSG_CTRUNC))
+            _exit(4);
+        m.msg_control = u.buf, m.msg_controllen = sizeof u.buf; /* an eventfd: add one */
+        uint64_t one = 1;
+        if (recvmsg(sv[1], &m, 0) != 1 || !(cm = CMSG_FIRSTHDR(&m)))
+            _exit(5);
+        memcpy(&got, CMSG_DATA(cm), sizeof got);
+        if (write(got, &one, sizeof one) != sizeof one || close(got))
+            _exit(6);
+        if (read(sv[1], &b, 1) != 1) /* /dev/null: closed at once */
+            _exit(7);
+        _exit(0);
+    }
+    close(sv[1]);
+    int st;
+    if (c < 0 || send_one_fd(sv[0], fd) || send_one_fd(sv[0], fd) || send_one_fd(sv[0], fd))
+        return 11;
+    close(fd); /* in flight: the child's copies keep the file */
+    int e = eventfd(0, 0), n = open("/dev/null", O_RDWR);
+    uint64_t v = 0;
+    if (e < 0 || n < 0 || send_one_fd(sv[0], e) || send_one_fd(sv[0], n))
+        return 13;
+    close(n);
+    if (read(e, &v, sizeof v) != sizeof v || v != 1)
+        return 14;
+    close(e);
+    if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+        return 12;
+    close(sv[0]);
+    return 0;
+}
+
 /* DIR's figures from statfs, in this process (which holds DIR's session): what the
  * session may still make and the node count. (The server's own quota is left to the
  * driver's figures: its heap keeps what it grew by the first time.) */
@@ -509,6 +597,8 @@ static int one(const char *kind, const char *dir)
         return one_exe(dir);
     if (!strcmp(kind, "unix"))
         return one_unix(dir);
+    if (!strcmp(kind, "passfile"))
+        return one_passfile(dir);
     if (!strcmp(kind, "shm"))
         return one_shm(dir);
     if (!strcmp(kind, "shmsem"))
@@ -704,7 +794,7 @@ int main(int argc, char **argv)
         return cycles(argv[1], n, dir);
     /* every kind but ptys (capix has none yet: /dev/ptmx is missing) */
     static const char *kinds[] = {"shm",    "shmsem", "pipe", "session", "timer",
-                                  "thread", "unix",   "kill", "exe"};
+                                  "thread", "unix",   "kill", "exe",     "passfile"};
     int rc = 0;
     for (unsigned k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         rc |= cycles(kinds[k], n, dir);

@@ -61,7 +61,7 @@ $(call musl_program,fidelity,tests/posix/fidelity.c,-pthread)
 TEST_SCRIPTS += tests/posix/fidelity-test.sh
 # unixtest: AF_UNIX sockets (socketpair, named and abstract), libc/unix.c
 $(call musl_program,unixtest,tests/posix/unixtest.c tests/posix/unixtest_rights.c \
-    tests/posix/unixtest.h tests/posix/check.h)
+    tests/posix/unixtest_files.c tests/posix/unixtest.h tests/posix/check.h)
 TEST_SCRIPTS += tests/posix/unixtest-test.sh
 # procstat: /proc/PID/stat and status of the own process and a forked child (issue 20)
 $(call musl_program,procstat,tests/posix/procstat.c tests/posix/check.h)

@@ -12,6 +12,12 @@
  *   treetest check-spawned   the same, shorter, when started by posix_spawn
  *   treetest spawn PATH ARGS posix_spawn PATH with ARGS, wait, exit with its status
  *   treetest wide            in a tree with the whole read-only tree: /etc/passwd reads
+ *   treetest pass SOCK       connects to SOCK and sends a file of /x (a session of its
+ *                            own: its tree names a label the shell's does not) and then
+ *                            /tmp/in.txt with SCM_RIGHTS
+ *   treetest receive SOCK    binds SOCK: the first file, of a session it does not hold
+ *                            (it opened its own for /x), is not installed (MSG_CTRUNC);
+ *                            the second, of the /tmp session both hold, is
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +28,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,6 +148,95 @@ static int check_main(int spawned)
     return failures ? 1 : 0;
 }
 
+/* A descriptor with one byte over s, or (fd < 0) a receive of one: the descriptor got
+ * or -1, *flags msg_flags. */
+static int pass_fd(int s, int fd, int *flags)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    char tag = 'f';
+    struct iovec iov = {&tag, 1};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof u.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (fd >= 0) {
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        return sendmsg(s, &m, 0) == 1 ? 0 : -1;
+    }
+    int got = -1;
+    if (recvmsg(s, &m, 0) != 1)
+        return -1;
+    *flags = m.msg_flags;
+    c = CMSG_FIRSTHDR(&m);
+    if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(&got, CMSG_DATA(c), sizeof got);
+    return got;
+}
+
+static socklen_t sock_addr(struct sockaddr_un *a, const char *path)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    strncpy(a->sun_path, path, sizeof a->sun_path - 1);
+    return (socklen_t)sizeof *a;
+}
+
+/* treetest pass SOCK: the sender (its own tree, with /x of its own session 'scratch'). */
+static int pass_main(char **argv)
+{
+    who = "sender";
+    struct sockaddr_un a;
+    socklen_t len = sock_addr(&a, argv[2]);
+    int s = socket(AF_UNIX, SOCK_STREAM, 0), r = -1;
+    for (int i = 0; i < 500 && r; i++) /* the receiver binds first */
+        if ((r = connect(s, (struct sockaddr *)&a, len)))
+            usleep(10000);
+    int own = open("/x/own.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int in = open("/tmp/in.txt", O_RDONLY), mf;
+    check("sends_own_session_file", r == 0 && own >= 0 && pass_fd(s, own, &mf) == 0,
+          strerror(errno));
+    check("sends_shared_session_file", r == 0 && in >= 0 && pass_fd(s, in, &mf) == 0,
+          strerror(errno));
+    char c;
+    check("receiver_done", read(s, &c, 1) == 1 && c == 'k', "no answer");
+    return failures ? 1 : 0;
+}
+
+/* treetest receive SOCK: the receiver (the same tree, its own session 'scratch'). */
+static int receive_main(char **argv)
+{
+    struct sockaddr_un a;
+    socklen_t len = sock_addr(&a, argv[2]);
+    int l = socket(AF_UNIX, SOCK_STREAM, 0), mf = 0;
+    unlink(argv[2]);
+    if (bind(l, (struct sockaddr *)&a, len) || listen(l, 1)) {
+        check("bind", 0, strerror(errno));
+        return 1;
+    }
+    int s = accept(l, NULL, NULL);
+    int own = pass_fd(s, -1, &mf);
+    check("received_other_session_refused", own < 0 && (mf & MSG_CTRUNC),
+          "a file of a session it does not hold was installed");
+    int in = pass_fd(s, -1, &mf);
+    char buf[16] = {0};
+    check("received_shared_session",
+          in >= 0 && read(in, buf, sizeof buf) == 7 && !memcmp(buf, "inside", 6),
+          "the file of /tmp");
+    if (write(s, "k", 1) != 1)
+        check("answer", 0, strerror(errno));
+    unlink(argv[2]);
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -158,6 +255,12 @@ int main(int argc, char **argv)
         waitpid(pid, &st, 0);
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     }
+    if (argc >= 3 && !strcmp(argv[1], "pass"))
+        return pass_main(argv);
+    if (argc >= 3 && !strcmp(argv[1], "receive")) {
+        who = "receiver";
+        return receive_main(argv);
+    }
     if (argc >= 2 && !strcmp(argv[1], "wide")) {
         who = "wide";
         int fd = open("/etc/passwd", O_RDONLY);
@@ -175,6 +278,7 @@ int main(int argc, char **argv)
         unreachable("no_home", "/root/out.txt");
         return failures ? 1 : 0;
     }
-    fprintf(stderr, "usage: treetest check | check-spawned | spawn PATH ARGS | wide\n");
+    fprintf(stderr, "usage: treetest check | check-spawned | spawn PATH ARGS | wide | pass SOCK | "
+                    "receive SOCK\n");
     return 2;
 }

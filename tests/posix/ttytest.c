@@ -2,7 +2,8 @@
  * ttytest: the terminal calls bash, coreutils and vim make, on the controlling terminal
  * that stdin is. The same static binary runs in a pty on the Linux host and on capix's
  * console (tests/terminal/console-test.py); both must print only PASS lines. It must be
- * run in the foreground; it leaves the terminal as it found it.
+ * run in the foreground; it leaves the terminal as it found it. Last, the terminal is
+ * passed with SCM_RIGHTS to a fork child in a new session.
  */
 #include <errno.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -117,6 +119,57 @@ static int notty(void)
     return tcgetpgrp(0) == -1 && errno == ENOTTY ? 0 : 2;
 }
 
+/* The terminal (descriptor 0) passed with SCM_RIGHTS to a fork child: a terminal there,
+ * with the same settings, and not its controlling terminal (it has none after setsid).
+ * 0 if all held, else the first check that failed. */
+static int passed_terminal(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+        return 1;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    char tag = 't';
+    struct iovec iov = {&tag, 1};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof u.buf;
+    pid_t p = fork();
+    if (p == 0) {
+        struct termios mine, got;
+        int fd = -1;
+        tcgetattr(0, &mine);
+        close(0);
+        setsid();
+        if (recvmsg(sv[1], &m, 0) != 1 || !CMSG_FIRSTHDR(&m))
+            _exit(2);
+        memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
+        if (!isatty(fd) || tcgetattr(fd, &got) || got.c_lflag != mine.c_lflag)
+            _exit(3);
+        if (tcgetpgrp(fd) != -1 && tcgetsid(fd) == getsid(0))
+            _exit(4); /* it became the controlling terminal */
+        _exit(0);
+    }
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    int zero = 0;
+    memcpy(CMSG_DATA(c), &zero, sizeof zero);
+    if (sendmsg(sv[0], &m, 0) != 1)
+        return 5;
+    int st = 0;
+    waitpid(p, &st, 0);
+    close(sv[0]);
+    close(sv[1]);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 int main(void)
 {
     struct termios orig, t;
@@ -188,6 +241,8 @@ int main(void)
           tcgetpgrp(0));
     kill(p, SIGKILL);
     waitpid(p, NULL, 0);
+    r = passed_terminal();
+    check("terminal passed with SCM_RIGHTS", r == 0, r, 0);
     printf("ttytest: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -5,7 +5,8 @@
  * sockets in /tmp between a parent and a fork child and between processes that share
  * nothing but the name (posix_spawn of this program), abstract names, the errors of
  * bind and connect, and descriptors passed (SCM_RIGHTS) in one process, to and from a
- * fork child, and to a program that shares nothing but a socket's name. The same binary runs on
+ * fork child, and to a program that shares nothing but a socket's name (regular files too:
+ * unixtest_files.c). The same binary runs on
  * Linux and in capix; the output must be the same. One line per case: "PASS name" or "FAIL name:
  * why". Descriptors passed are in unixtest_rights.c (unixtest.h).
  */
@@ -869,6 +870,8 @@ int main(int argc, char **argv)
         return serve_main(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "rights-client"))
         return rights_client_main(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "rights-file-client"))
+        return rights_file_client_main(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "inherit")) { /* writes to an inherited pair end */
         char buf[8];
         int fd = atoi(argv[2]);
@@ -899,6 +902,7 @@ int main(int argc, char **argv)
         rights_listener(dir);
         rights_named_dgram(dir);
         rights_bound_dgram(dir);
+        rights_files(dir, argv[0]);
         rmdir(dir);
     } else {
         check("mkdir", 0, dir);
@@ -914,5 +918,5 @@ int main(int argc, char **argv)
           "connect to nscd");
     close(c);
     check("getpwnam", getpwnam("root") != NULL, "getpwnam(root)");
-    return failed != 0 || unixtest_rights_failed();
+    return failed != 0 || unixtest_rights_failed() || unixtest_files_failed();
 }

@@ -1,7 +1,8 @@
 /*
  * What the two files of unixtest share (unixtest.c: socketpairs, named and abstract
  * sockets, and main; unixtest_rights.c: descriptors passed with SCM_RIGHTS, and the
- * ping-pong runs): the helpers both use and the cases of unixtest_rights.c. check.h's
+ * ping-pong runs; unixtest_files.c: regular files passed): the helpers they use and
+ * their cases. check.h's
  * verdict is per file, so unixtest_rights_failed says whether a case there failed.
  */
 #ifndef UNIXTEST_H
@@ -45,5 +46,11 @@ int rights_client_main(const char *path);
 void rights_unrelated(const char *dir, const char *self);
 /* 1 if a case of unixtest_rights.c failed. */
 int unixtest_rights_failed(void);
+/* unixtest_files.c: regular files passed, in dir (spawning self for an unrelated
+ * receiver). */
+void rights_files(const char *dir, const char *self);
+int rights_file_client_main(const char *path);
+/* 1 if a case of unixtest_files.c failed. */
+int unixtest_files_failed(void);
 
 #endif

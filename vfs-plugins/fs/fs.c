@@ -402,6 +402,78 @@ int vfs_fs_file_adopt(struct vfs_file *f, uint64_t handle)
     return 0;
 }
 
+/* ---- descriptions passed between processes of a session (SCM_RIGHTS) ---- */
+
+int vfs_fs_file_pass(struct vfs_file *f, const void **ctx, uint64_t *handle, uint64_t *node)
+{
+    uint64_t h = vfs_fs_file_handle(f), id;
+    struct fs_inst *r;
+    bool dir = f && f->node->fs->plugin == &vfs_plugin_fs && S_ISDIR(f->node->type) &&
+               !(f->flags & O_PATH);
+    if (!h && !dir)
+        return -EOPNOTSUPP;
+    r = inst_of(f->node->fs);
+    id = fsc_id_of(f->node);
+    if (!id || r->dead || (h && fsc_simple(r, FS_DUP, h) < 0))
+        return -EIO;
+    if (fsc_simple(r, FS_ACQUIRE, id) < 0) {
+        if (h)
+            fsc_simple(r, FS_CLOSE, h);
+        return -EIO;
+    }
+    *ctx = r->t.ctx;
+    *handle = h;
+    *node = id;
+    return 0;
+}
+
+void vfs_fs_file_unpass(struct vfs_file *f, uint64_t handle, uint64_t node)
+{
+    struct fs_inst *r = inst_of(f->node->fs);
+    if (handle)
+        fsc_simple(r, FS_CLOSE, handle);
+    fsc_simple(r, FS_RELEASE, node);
+}
+
+int vfs_fs_file_receive(struct vfs *v, const void *ctx, uint64_t handle, uint64_t node,
+                        uint32_t flags, struct vfs_file **out)
+{
+    struct vfs_fs *fs;
+    struct fs_inst *r = NULL;
+    struct vfs_node *vn;
+    struct linux_stat st;
+    struct fs_msg m = {.a = {node}};
+    int64_t rc;
+    for (fs = vfs_fs_next(v, NULL); fs && !r; fs = vfs_fs_next(v, fs))
+        if (fs->plugin == &vfs_plugin_fs && inst_of(fs)->t.ctx == ctx && !inst_of(fs)->dead)
+            r = inst_of(fs);
+    if (!r || !node)
+        return -ENOENT;
+    rc = fsc_request(r, &m, FS_GETATTR, NULL, 0, NULL, 0, &st, sizeof st);
+    if (rc >= 0 && (!S_ISDIR(st.st_mode) != (handle != 0) || (flags & O_PATH)))
+        rc = -EINVAL; /* a handle for a file, none for a directory */
+    if (rc < 0) {
+        if (handle)
+            fsc_simple(r, FS_CLOSE, handle);
+        fsc_simple(r, FS_RELEASE, node);
+        return (int)rc;
+    }
+    rc = fsc_adopt(r, node, st.st_mode, st.st_ino, &vn); /* the node's is taken over */
+    if (rc < 0) {
+        if (handle)
+            fsc_simple(r, FS_CLOSE, handle);
+        return (int)rc;
+    }
+    r->adopt = handle; /* fsc_open takes it over instead of opening */
+    rc = vfs_file_open_node(vn, flags, out);
+    if (r->adopt) { /* open failed before it took the handle */
+        fsc_simple(r, FS_CLOSE, r->adopt);
+        r->adopt = 0;
+    }
+    vfs_node_put(vn);
+    return (int)rc;
+}
+
 /* ---- mount ---- */
 
 static int fs_mount(const struct vfs_mount_args *a, struct vfs_fs **out)

@@ -30,7 +30,12 @@ int fsc_open(struct vfs_file *f)
         memset(o, 0, sizeof *o);
     if (!o)
         return -ENOMEM;
-    rc = fsc_request(r, &m, FS_OPEN, NULL, 0, NULL, 0, NULL, 0);
+    if (r->adopt) { /* a description passed by its handle (vfs_fs_file_receive) */
+        rc = (int64_t)r->adopt;
+        r->adopt = 0;
+    } else {
+        rc = fsc_request(r, &m, FS_OPEN, NULL, 0, NULL, 0, NULL, 0);
+    }
     if (rc < 0) {
         vfs_free(r->fs.env, o, sizeof *o);
         return (int)rc;

@@ -71,6 +71,7 @@ struct fs_inst {
     uint64_t names_gen;                  /* the change count the name table holds for */
     uint64_t views_maps;                 /* fs_buf.maps when the views were made */
     unsigned nviews;                     /* views of all nodes */
+    uint64_t adopt;                      /* a passed handle the next open takes over (0: none) */
     struct fs_name names[FS_NAMES];
     struct fs_node root;
 };

@@ -50,6 +50,61 @@ static void shared_description(void)
     CHECK_INT(vfs_fs_file_adopt(vfs_fd_file(a, 0), 5), -EINVAL); /* no such descriptor */
 }
 
+/* A description passed to another holder of the session (SCM_RIGHTS): in flight it
+ * keeps the file after the sender's close; the receiver's is the same description. */
+static void passed_description(void)
+{
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs }");
+    struct loop *l = &loops[0];
+    struct vfs_file *f = NULL;
+    const void *ctx = NULL;
+    uint64_t h = 0, n = 0, h2, n2;
+    char buf[8] = {0};
+    int fa, fb, d;
+    CHECK(a && b);
+    CHECK_INT(tl_write(a, "/tmp/f", "0123456789"), 0);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/f", O_RDWR, 0);
+    CHECK(fa >= 0);
+    CHECK_INT(vfs_lseek(a, fa, 2, SEEK_SET), 2);
+    CHECK_INT(vfs_fs_file_pass(vfs_fd_file(a, fa), &ctx, &h, &n), 0);
+    CHECK(h == vfs_fs_file_handle(vfs_fd_file(a, fa)) && n != 0);
+    CHECK_INT(held(l->handles, l->nhandles, h), 2);
+    CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/f", 0), 0);
+    CHECK_INT(vfs_close(a, fa), 0); /* in flight: the file stays */
+    CHECK_INT(held(l->handles, l->nhandles, h), 1);
+    CHECK_INT(vfs_fs_file_receive(b, (const void *)&h, h, n, O_RDWR, &f), -ENOENT);
+    CHECK_INT(vfs_fs_file_receive(b, ctx, h, n, O_RDWR, &f), 0);
+    fb = vfs_install_fd(b, f, 0, false);
+    CHECK(fb >= 0);
+    CHECK_INT(vfs_read(b, fb, buf, 3), 3);
+    CHECK_STR(buf, "234");
+    CHECK_INT(vfs_fcntl(b, fb, F_GETFL, 0) & O_ACCMODE, O_RDWR);
+    /* passed back and dropped on the way: both references come back */
+    CHECK_INT(vfs_fs_file_pass(vfs_fd_file(b, fb), &ctx, &h2, &n2), 0);
+    CHECK(h2 == h);
+    CHECK_INT(held(l->handles, l->nhandles, h), 2);
+    vfs_fs_file_unpass(vfs_fd_file(b, fb), h2, n2);
+    CHECK_INT(held(l->handles, l->nhandles, h), 1);
+    /* a directory has no handle: its node travels, the receiver reads it */
+    CHECK_INT(vfs_mkdirat(a, AT_FDCWD, "/tmp/d", 0755), 0);
+    CHECK_INT(tl_write(a, "/tmp/d/in", "x"), 0);
+    d = vfs_openat(a, AT_FDCWD, "/tmp/d", O_RDONLY | O_DIRECTORY, 0);
+    CHECK_INT(vfs_fs_file_pass(vfs_fd_file(a, d), &ctx, &h2, &n2), 0);
+    CHECK(h2 == 0 && n2 != 0);
+    CHECK_INT(vfs_close(a, d), 0);
+    CHECK_INT(vfs_fs_file_receive(b, ctx, 0, n2, O_RDONLY | O_DIRECTORY, &f), 0);
+    d = vfs_install_fd(b, f, 0, false);
+    CHECK(d >= 0);
+    CHECK_STR(tl_read(b, "/tmp/d/in", NULL), "x");
+    CHECK(vfs_openat(b, d, "in", O_RDONLY, 0) >= 0);
+    CHECK_INT(vfs_close(b, d), 0);
+    /* a file without a handle: refused, the reference given back */
+    CHECK_INT(loop_request(l, FS_ACQUIRE, n), 0);
+    CHECK_INT(vfs_fs_file_receive(b, ctx, 0, n, O_RDONLY, &f), -EINVAL);
+    CHECK_INT(vfs_close(b, fb), 0);
+    CHECK_INT(held(l->handles, l->nhandles, h), 0);
+}
+
 /* Two threads (two "processes", each with its own vfs) append records through one
  * session; every record must land whole (the buffer's lock, held for a whole transfer). */
 struct appender {
@@ -518,6 +573,7 @@ static void views_read(void)
 void fs_share_cases(void)
 {
     RUN_FS(shared_description);
+    RUN_FS(passed_description);
     RUN_FS(atomic_appends);
     RUN_FS(after_fork_references);
     RUN_FS(kept_names_coherent);

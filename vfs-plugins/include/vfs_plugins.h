@@ -60,6 +60,27 @@ int vfs_fs_file_exec(struct vfs_file *f);
  * 0 or -EINVAL (not an fs description with a handle, handle 0). For a description that
  * another holder of the session passes by its handle, and for tests that simulate fork. */
 int vfs_fs_file_adopt(struct vfs_file *f, uint64_t handle);
+/*
+ * Passing a description to another process of the same session (SCM_RIGHTS): takes one
+ * more server reference on f's handle and on its node (FS_DUP, FS_ACQUIRE) for the
+ * description in flight, and names the session by its transport's ctx. A directory has
+ * no handle (*handle 0): only its node travels. 0, -EOPNOTSUPP (another plugin, O_PATH)
+ * or -EIO.
+ */
+int vfs_fs_file_pass(struct vfs_file *f, const void **ctx, uint64_t *handle, uint64_t *node);
+/* Gives back the two references vfs_fs_file_pass took for f (the pass failed). */
+void vfs_fs_file_unpass(struct vfs_file *f, uint64_t handle, uint64_t node);
+/*
+ * The receiver's side: a new description (*out, one reference) in v of the passed
+ * handle on node, taking over both references, in the fs instance of v whose session's
+ * transport ctx is ctx, with flags (access mode and status flags as the core keeps them;
+ * the server keeps the offset and O_APPEND/O_NONBLOCK of the handle, so both holders
+ * share them); handle 0: a new description of the directory node (its own position). 0 or -errno
+ * (the server's for the node, -EINVAL for a directory), the references taken over either way; but
+ * -ENOENT when v mounts no instance of that session: the references then stay the caller's.
+ */
+int vfs_fs_file_receive(struct vfs *v, const void *ctx, uint64_t handle, uint64_t node,
+                        uint32_t flags, struct vfs_file **out);
 
 /*
  * pipe (vfs-plugins/pipe/README.md): pipes and FIFOs over rings the host maps (struct

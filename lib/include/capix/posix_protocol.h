@@ -268,12 +268,17 @@ struct rt_info {
 _Static_assert(sizeof(struct rt_info) <= 4096, "rt_info is one page");
 
 /* Descriptors in flight (SCM_RIGHTS; posix-spawn/passing.c, docs/unix-sockets.md). */
-#define RT_LABEL_PASS 0xd4 /* w0 RT_PASS_*, then its words */
-#define RT_PASS_PUT 1      /* w1 a held pipe-like object's id, w2 the counts its description */
-                           /* adds (1 readers, 2 writers: taken out if it is dropped); */
-                           /* reply w0 a ticket (> 0) or -errno */
-#define RT_PASS_TAKE 2     /* w1 ticket, w2 slot for the memory, w3 for the notification: */
-                           /* reply w0 this process's entry id for the object, or -errno */
-#define RT_PASS_DROP 3     /* w1 ticket: never to be taken (its counts come out); reply 0 */
+#define RT_LABEL_PASS 0xd4   /* w0 RT_PASS_*, then its words */
+#define RT_PASS_PUT 1        /* w1 a held pipe-like object's id, w2 the counts its description */
+                             /* adds (1 readers, 2 writers: taken out if it is dropped); */
+                             /* reply w0 a ticket (> 0) or -errno */
+#define RT_PASS_TAKE 2       /* w1 ticket, w2 slot for the memory, w3 for the notification: */
+                             /* reply w0 this process's entry id for the object, or -errno; */
+                             /* a handle's ticket: w0 the session's id, w1 handle, w2 node */
+                             /* (EPERM: the caller does not hold the session) */
+#define RT_PASS_DROP 3       /* w1 ticket: never to be taken (its counts come out); reply 0 */
+#define RT_PASS_PUT_HANDLE 4 /* w1 a held File_system or Net session's id, w2 a handle, */
+                             /* w3 its node (File_system; Net: 0), each with one */
+                             /* reference for the flight: reply w0 a ticket */
 
 #endif

@@ -23,6 +23,14 @@ printf '%s\n' '#!/bin/bash' \
 chmod +x /tmp/narrow.sh
 /tmp/narrow.sh
 echo "script exit status $?"
+# descriptors passed between two programs in the same own tree, each with its own session
+# of /x: a file of the sender's /x is not installed, one of /tmp (shared) is
+cp /capix/bin/treetest /tmp/passer
+/tmp/passer receive /tmp/pass.sock &
+/tmp/passer pass /tmp/pass.sock
+echo "pass exit status $?"
+wait $!
+echo "receive exit status $?"
 # the wide program, run by the shell, reads the read-only tree
 if ls / > /tmp/root.txt && grep -q "^bin$" /tmp/root.txt && grep -q "^tmp$" /tmp/root.txt && [ "$(wc -l < /tmp/root.txt)" -lt 20 ]; then echo "PASS shell_lists_root"; else echo "FAIL shell_lists_root"; fi
 /tmp/wide wide
