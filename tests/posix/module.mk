@@ -120,6 +120,12 @@ $(BUILD)/user/bin/fidelity: tests/posix/fidelity.c | $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_CFLAGS) -pthread $< -o $@
 ALL_TARGETS += $(BUILD)/user/bin/fidelity
 TEST_SCRIPTS += tests/posix/fidelity-test.sh
+# efault: bad pointers (unmapped, PROT_NONE) get EFAULT and the process runs on (issue 20)
+$(BUILD)/user/bin/efault: tests/posix/efault.c tests/posix/check.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
+ALL_TARGETS += $(BUILD)/user/bin/efault
+TEST_SCRIPTS += tests/posix/efault-test.sh
 # unixtest: AF_UNIX sockets (socketpair, named and abstract), libc/unix.c
 $(BUILD)/user/bin/unixtest: tests/posix/unixtest.c tests/posix/unixtest_rights.c tests/posix/unixtest.h \
 		tests/posix/check.h | $(DEPS_STAMP)
