@@ -118,7 +118,7 @@ static long put_three(uint64_t p0, uint64_t p1, uint64_t p2, const struct rt_ids
     uint64_t p[3] = {p0, p1, p2};
     uint32_t v[3] = {ids->real, ids->eff, ids->saved};
     for (int i = 0; i < 3; i++) {
-        if (!rt_user_range(p[i], 4))
+        if (!rt_user_write(p[i], 4))
             return -EFAULT;
         memcpy((void *)p[i], &v[i], 4);
     }
@@ -134,7 +134,7 @@ static long get_groups(long size, uint64_t list)
         return rt_cred.ngroups;
     if ((uint32_t)n < rt_cred.ngroups)
         return -EINVAL;
-    if (rt_cred.ngroups && !rt_user_range(list, rt_cred.ngroups * 4ul))
+    if (rt_cred.ngroups && !rt_user_write(list, rt_cred.ngroups * 4ul))
         return -EFAULT;
     memcpy((void *)list, rt_cred.groups, rt_cred.ngroups * 4ul);
     return rt_cred.ngroups;
@@ -145,7 +145,7 @@ static long set_groups(long size, uint64_t list)
     int n = (int)size;
     if (n < 0 || n > RT_CRED_GROUPS_MAX) /* the launcher says EPERM or EINVAL */
         return cred_call(RT_CRED_SETGROUPS, (uint32_t)n, 0, 0, 2);
-    if (n && !rt_user_range(list, (uint64_t)n * 4))
+    if (n && !rt_user_read(list, (uint64_t)n * 4))
         return rt_cred.uid.eff ? -EPERM : -EFAULT;
     uint64_t *w = rt_ipcbuf()->words + 4;
     const uint32_t *g = (const uint32_t *)list;

@@ -12,6 +12,7 @@
 #define RT_SYSENTRY_OFF 0x80 /* capix/posix_protocol.h; syscall.c checks them */
 #define RT_SYSRET_OFF 0xc0
 #define CX_RT_SYSRET_LEN 128 /* capix/abi.h */
+#define CX_RT_PROBE_LEN 128  /* capix/abi.h */
 #define SIGPAGE 0x2fefd000   /* RT_SIGPAGE_ADDR: pending, qpending, tpending */
 #define SIGPAGE_PENDING 0
 #define SIGPAGE_QPENDING 1032
@@ -105,3 +106,53 @@ rt_sysret:
     syscall
     ud2
     .org rt_sysret + CX_RT_SYSRET_LEN, 0xcc
+
+    /*
+     * The probe window (CX_RT_PROBE_LEN bytes after the return sequence): a fault of
+     * an instruction here that the kernel cannot resolve (an unmapped or PROT_NONE
+     * page, a read-only one written) resumes at rt_probe_end, just after the window,
+     * every register as it was. So nothing here pushes: rt_probe_end's `ret` returns
+     * to the caller, with rax what the routine had set for that case.
+     *
+     * rt_probe(p, n, write): the bytes of [p, p + n) before the first page that does
+     * not allow the access (n: all do). A write probe is `lock orb $0`: no byte changes,
+     * even in memory that another thread or process writes meanwhile.
+     */
+rt_probe_window:
+    .globl rt_probe
+rt_probe:
+    xorl %eax, %eax
+    testq %rsi, %rsi
+    jz 9f
+    movq %rdi, %rcx             /* the byte touched */
+1:  testl %edx, %edx
+    jz 2f
+    lock orb $0, (%rcx)
+    jmp 3f
+2:  movb (%rcx), %r8b
+3:  andq $-4096, %rcx
+    addq $4096, %rcx            /* the next page */
+    movq %rcx, %rax
+    subq %rdi, %rax             /* the bytes up to it are good */
+    cmpq %rsi, %rax
+    jb 1b
+    movq %rsi, %rax
+9:  ret
+
+    /* rt_probe_str(p, max): strnlen(p, max), or -1 if a byte before the end faults. */
+    .globl rt_probe_str
+rt_probe_str:
+    movq $-1, %rax
+    xorl %ecx, %ecx
+1:  cmpq %rsi, %rcx
+    jae 2f
+    cmpb $0, (%rdi,%rcx)
+    je 2f
+    incq %rcx
+    jmp 1b
+2:  movq %rcx, %rax
+    ret
+
+    .org rt_probe_window + CX_RT_PROBE_LEN, 0xcc
+rt_probe_end:
+    ret

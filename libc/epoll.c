@@ -130,7 +130,7 @@ long rt_epoll_ctl(int epfd, int op, int fd, const void *uevent)
 {
     struct l_epoll_event ev = {0};
     if (op != EPOLL_CTL_DEL) {
-        if (!rt_user_range((uint64_t)uevent, sizeof(ev)))
+        if (!rt_user_read((uint64_t)uevent, sizeof(ev)))
             return -EFAULT;
         memcpy(&ev, uevent, sizeof(ev));
     }
@@ -261,7 +261,7 @@ long rt_epoll_pwait(int epfd, void *uevents, int maxevents, uint64_t timeout_ns,
 {
     if (maxevents <= 0 || maxevents > MAX_EVENTS)
         return -EINVAL;
-    if (!rt_user_range((uint64_t)uevents, (uint64_t)maxevents * sizeof(struct l_epoll_event)))
+    if (!rt_user_write((uint64_t)uevents, (uint64_t)maxevents * sizeof(struct l_epoll_event)))
         return -EFAULT;
     struct vfs_file *ef = vfs_fd_file(rt_vfs, epfd);
     if (!ef)
@@ -271,7 +271,7 @@ long rt_epoll_pwait(int epfd, void *uevents, int maxevents, uint64_t timeout_ns,
         return -EINVAL;
     if (mask && masksize != 8)
         return -EINVAL;
-    if (!rt_user_opt((uint64_t)mask, 8))
+    if (!rt_user_read_opt((uint64_t)mask, 8))
         return -EFAULT;
     /* the mask for the wait, restored after (a handler that runs sees it, as ppoll's) */
     struct rt_tsig *ts = rt_tsig_self();

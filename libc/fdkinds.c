@@ -352,8 +352,8 @@ static long fd_obj(int fd, enum fdkind kind, void **obj)
 
 static long sys_timerfd_settime(int fd, uint64_t flags, uint64_t unew, uint64_t uold)
 {
-    if (!rt_user_range(unew, sizeof(struct l_itimerspec)) ||
-        !rt_user_opt(uold, sizeof(struct l_itimerspec)))
+    if (!rt_user_read(unew, sizeof(struct l_itimerspec)) ||
+        !rt_user_write_opt(uold, sizeof(struct l_itimerspec)))
         return -EFAULT;
     struct l_itimerspec nv;
     memcpy(&nv, (const void *)unew, sizeof(nv));
@@ -388,7 +388,7 @@ static long sys_timerfd_gettime(int fd, uint64_t ucur)
     long r = fd_obj(fd, FDK_TIMERFD, (void **)&t);
     if (r)
         return r;
-    if (!rt_user_range(ucur, sizeof(struct l_itimerspec)))
+    if (!rt_user_write(ucur, sizeof(struct l_itimerspec)))
         return -EFAULT;
     struct l_itimerspec cur;
     tfd_get(t, &cur);
@@ -495,7 +495,7 @@ static long sys_signalfd4(int fd, uint64_t umask, uint64_t size, uint64_t flags)
 {
     if (size != 8 || (flags & ~(uint64_t)(O_NONBLOCK | O_CLOEXEC)))
         return -EINVAL;
-    if (!rt_user_range(umask, 8))
+    if (!rt_user_read(umask, 8))
         return -EFAULT;
     uint64_t mask;
     memcpy(&mask, (const void *)umask, 8);
@@ -749,7 +749,7 @@ long rt_fdkinds_syscall(const struct rt_call *c)
     case NR_epoll_pwait2: {
         uint64_t timeout = ~0ull;
         if (a[3]) {
-            if (!rt_user_range(a[3], sizeof(struct linux_timespec)))
+            if (!rt_user_read(a[3], sizeof(struct linux_timespec)))
                 return -EFAULT;
             const struct linux_timespec *ts = (const struct linux_timespec *)a[3];
             if (!ts_valid(ts))

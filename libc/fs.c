@@ -3,10 +3,12 @@
  * (vfs/include/vfs/vfs.h), which already speaks Linux's flags, structures and errno
  * values. The caller holds the runtime lock (syscall.c), so the VFS is never entered
  * twice at once. Pointers from the program are used directly: it is our own address
- * space (a bad one faults in the runtime and ends the process, where Linux would
- * return EFAULT; NULL is checked).
+ * space. They are probed first (runtime.h, rt_probe): a path up to its NUL, a structure
+ * whole, a buffer up to its first bad page (the bytes done when Linux's copy would stop
+ * there), so that a bad pointer gives EFAULT as on Linux.
  */
 #include <string.h>
+#include <capix/term_protocol.h>
 #include <vfs/plugin.h>
 #include "creds.h"
 #include "runtime.h"
@@ -20,10 +22,17 @@ static bool bad_ptr(uint64_t p)
     return p < 0x10000 || p >= 0x800000000000ul;
 }
 
-/* Pointer arguments (paths, structures); the VFS checks path lengths (ENAMETOOLONG). */
+/* A path: readable up to its NUL (or PATH_MAX bytes; the VFS checks path lengths,
+ * ENAMETOOLONG). */
 #define NEED(p)                                                                                    \
     do {                                                                                           \
-        if (bad_ptr((uint64_t)(p)))                                                                \
+        if (bad_ptr((uint64_t)(p)) || rt_probe_str((uint64_t)(p), PATH_MAX) < 0)                   \
+            return -EFAULT;                                                                        \
+    } while (0)
+/* A structure of n bytes the call writes. */
+#define NEED_OUT(p, n)                                                                             \
+    do {                                                                                           \
+        if (!rt_user_write((uint64_t)(p), (n)))                                                    \
             return -EFAULT;                                                                        \
     } while (0)
 /* A buffer of n bytes: only checked when n > 0, as Linux does. */
@@ -32,6 +41,35 @@ static bool bad_ptr(uint64_t p)
         if ((n) && bad_ptr((uint64_t)(p)))                                                         \
             return -EFAULT;                                                                        \
     } while (0)
+
+/* k good bytes of a buffer cut at a bad page, for fd's file f (into: a read into it):
+ * Linux copies a pipe's pages whole or not at all, so for a pipe the part is whole pages
+ * (for a read, unless the pipe holds no more than k bytes: those are copied). */
+static uint64_t pipe_cut(int fd, struct vfs_file *f, uint64_t k, int into)
+{
+    int held = 0;
+    if (!f || f->node->type != S_IFIFO)
+        return k;
+    if (into && vfs_ioctl(rt_vfs, fd, FIONREAD, &held) == 0 && (uint64_t)held <= k)
+        return k;
+    return k & ~(uint64_t)(CX_PAGE_SIZE - 1);
+}
+
+/* The part of fd's buffer [p, p + n) a read (write: into it) or write may use: up to
+ * its first bad page, where Linux's copy stops with the bytes done (pipe_cut); -EFAULT
+ * (-EBADF for a bad fd, which Linux finds first) if that is nothing of n > 0. */
+static long user_buf(int fd, uint64_t p, uint64_t n, int write)
+{
+    if (!n)
+        return 0;
+    struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+    uint64_t k = rt_user_prefix(p, n, write);
+    if (k < n)
+        k = pipe_cut(fd, f, k, write);
+    if (!k)
+        return f ? -EFAULT : -EBADF;
+    return (long)k; /* below CX_USER_TOP */
+}
 
 /* A pipe that is empty or full answers -EAGAIN: unless the description is non-blocking,
  * wait for it (without the runtime lock) and try again. A write to a pipe without
@@ -96,7 +134,8 @@ static long sys_fcntl(int fd, int cmd, unsigned long arg)
     case F_OFD_GETLK:
     case F_OFD_SETLK:
     case F_OFD_SETLKW:
-        if (!rt_user_range(arg, sizeof(struct linux_flock)))
+        if (!(cmd == F_GETLK || cmd == F_OFD_GETLK ? rt_user_write(arg, sizeof(struct linux_flock))
+                                                   : rt_user_read(arg, sizeof(struct linux_flock))))
             return vfs_fd_file(rt_vfs, fd) ? -EFAULT : -EBADF;
         if (cmd == F_SETLKW || cmd == F_OFD_SETLKW)
             return lock_wait(fd, cmd, arg, 0);
@@ -108,7 +147,7 @@ static long sys_fcntl(int fd, int cmd, unsigned long arg)
         break;
     case F_GETOWN_EX:
     case F_SETOWN_EX:
-        if (!rt_user_range(arg, 8))
+        if (!(cmd == F_GETOWN_EX ? rt_user_write(arg, 8) : rt_user_read(arg, 8)))
             return vfs_fd_file(rt_vfs, fd) ? -EFAULT : -EBADF;
         break;
     default:
@@ -132,14 +171,158 @@ static long fifo_wait(long fd)
 static long sys_stat(int dirfd, const char *path, struct linux_stat *st, int flags)
 {
     NEED(path);
-    NEED(st);
+    NEED_OUT(st, sizeof(*st));
     return vfs_fstatat(rt_vfs, dirfd, path, st, flags);
 }
 
+/*
+ * readv, writev and their positional forms: the vector is read whole (EFAULT), into a
+ * copy of the runtime's that is cut at the first bad page of its buffers, as user_buf
+ * cuts one buffer (EFAULT if nothing is left of a transfer of some bytes). *out: the
+ * vector for the VFS, the copy (*copied entries, to be freed) or, where the VFS answers
+ * without reading it (lengths it refuses), the program's. n: 1 to UIO_MAXIOV.
+ */
+static long user_iov(int fd, uint64_t uiov, int n, int write, struct linux_iovec **out, int *copied)
+{
+    *out = (struct linux_iovec *)uiov, *copied = 0;
+    struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+    if (!rt_user_read(uiov, (uint64_t)n * sizeof(struct linux_iovec)))
+        return f ? -EFAULT : -EBADF;
+    struct linux_iovec *c = rt_alloc((size_t)n * sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    memcpy(c, (const void *)uiov, (size_t)n * sizeof(*c));
+    uint64_t total = 0;
+    for (int i = 0; i < n; i++) /* lengths the VFS refuses: it says so (EINVAL) */
+        if (c[i].iov_len > (uint64_t)INT64_MAX ||
+            __builtin_add_overflow(total, c[i].iov_len, &total) || total > (uint64_t)INT64_MAX) {
+            rt_free(c, (size_t)n * sizeof(*c));
+            return n;
+        }
+    uint64_t done = 0;
+    int kept = n;
+    for (int i = 0; i < n; i++) {
+        uint64_t len = c[i].iov_len;
+        uint64_t k = len ? rt_user_prefix((uint64_t)c[i].iov_base, len, write) : 0;
+        done += k;
+        if (k < len) {
+            c[i].iov_len = k;
+            kept = i + 1;
+            break;
+        }
+    }
+    if (kept < n || done < total) { /* cut */
+        done = pipe_cut(fd, f, done, write);
+        uint64_t left = done;
+        kept = 0;
+        for (int i = 0; i < n && left; i++) {
+            if (c[i].iov_len > left)
+                c[i].iov_len = left;
+            left -= c[i].iov_len;
+            kept = i + 1;
+        }
+    }
+    if (!done && total) {
+        rt_free(c, (size_t)n * sizeof(*c));
+        return f ? -EFAULT : -EBADF;
+    }
+    *out = c, *copied = n;
+    return kept;
+}
+
+/* The vector calls over user_iov's copy. */
+static long sys_rw_vector(int fd, uint64_t uiov, int n, int64_t off, bool positional, int write)
+{
+    struct linux_iovec *iov = (struct linux_iovec *)uiov;
+    int copied = 0;
+    long kept = n, r;
+    /* no entries, or too many: the VFS answers 0 or EINVAL without reading them */
+    if (n > 0 && n <= UIO_MAXIOV && (kept = user_iov(fd, uiov, n, !write, &iov, &copied)) < 0)
+        return kept;
+    if (positional)
+        r = write ? vfs_pwritev(rt_vfs, fd, iov, (int)kept, off)
+                  : vfs_preadv(rt_vfs, fd, iov, (int)kept, off);
+    else if (write)
+        r = BLOCKING(vfs_writev(rt_vfs, fd, iov, (int)kept), fd, POLLOUT);
+    else
+        r = BLOCKING(vfs_readv(rt_vfs, fd, iov, (int)kept), fd, POLLIN);
+    if (copied)
+        rt_free(iov, (size_t)copied * sizeof(*iov));
+    return r;
+}
+
+/* What an ioctl does with the bytes at its argument: in (read), out (written), or both,
+ * from the command's _IOC encoding, or Linux's table for the old terminal commands;
+ * 0: unknown, or not a pointer. */
+static uint32_t ioctl_arg(uint32_t cmd, int *dir)
+{
+    static const struct {
+        uint32_t cmd, size;
+        int dir;
+    } old[] = {
+#define TIOS sizeof(struct term_termios)
+#define WINSZ sizeof(struct term_winsize)
+        {TERM_TCGETS, TIOS, 2},  {TERM_TCSETS, TIOS, 1},      {TERM_TCSETSW, TIOS, 1},
+        {TERM_TCSETSF, TIOS, 1}, {TERM_TIOCGPGRP, 4, 2},      {TERM_TIOCSPGRP, 4, 1},
+        {TERM_TIOCOUTQ, 4, 2},   {TERM_TIOCGWINSZ, WINSZ, 2}, {TERM_TIOCSWINSZ, WINSZ, 1},
+        {TERM_FIONREAD, 4, 2},   {TERM_TIOCGSID, 4, 2},       {FIONBIO, 4, 1},
+        {FIOASYNC, 4, 1},
+#undef TIOS
+#undef WINSZ
+    };
+    for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+        if (old[i].cmd == cmd)
+            return *dir = old[i].dir, old[i].size;
+    *dir = (int)(cmd >> 30); /* _IOC_WRITE 1: the kernel reads; _IOC_READ 2: it writes */
+    return (cmd >> 8 & 0xff) ? cmd >> 16 & 0x3fff : 0;
+}
+
+/* ioctl: an argument the command reads or writes is probed first (EFAULT). Where a bad
+ * one is only written (a "get"), the command is asked with a scratch buffer first, so
+ * that a file the command is not for still says ENOTTY or EINVAL, as Linux finds first. */
+static long sys_ioctl(int fd, uint32_t cmd, uint64_t arg)
+{
+    static uint8_t scratch[256]; /* the caller holds the runtime lock */
+    int dir;
+    uint32_t size = ioctl_arg(cmd, &dir);
+    if (!size || !dir || (dir & 2 ? rt_user_write(arg, size) : rt_user_read(arg, size)))
+        return vfs_ioctl(rt_vfs, fd, cmd, (void *)arg);
+    if (!vfs_fd_file(rt_vfs, fd))
+        return -EBADF;
+    if (dir != 2 || size > sizeof(scratch))
+        return -EFAULT;
+    memset(scratch, 0, size);
+    long r = vfs_ioctl(rt_vfs, fd, cmd, scratch);
+    return r < 0 ? r : -EFAULT;
+}
+
+/* readlink and readlinkat: the buffer is used up to its first bad page (the link is
+ * copied up to there on Linux too). */
+static long sys_readlinkat(int dirfd, uint64_t path, uint64_t buf, uint64_t size)
+{
+    NEED(path);
+    NEED_BUF(buf, size);
+    if ((int64_t)size <= 0)
+        return -EINVAL;
+    uint64_t k = rt_user_prefix(buf, size, 1);
+    if (!k)
+        return -EFAULT;
+    return vfs_readlinkat(rt_vfs, dirfd, P(path), (char *)buf, k);
+}
+
+/* The path is made here first: Linux copies only its length to buf. */
 static long sys_getcwd(char *buf, size_t size)
 {
-    NEED(buf);
-    return vfs_getcwd(rt_vfs, buf, size);
+    static char path[PATH_MAX]; /* the caller holds the runtime lock */
+    if (bad_ptr((uint64_t)buf))
+        return -EFAULT;
+    int64_t r = vfs_getcwd(rt_vfs, path, size < sizeof(path) ? size : sizeof(path));
+    if (r <= 0)
+        return r;
+    if (!rt_user_write((uint64_t)buf, (uint64_t)r))
+        return -EFAULT;
+    memcpy(buf, path, (size_t)r);
+    return r;
 }
 
 static long sys_copy_file_range(int in, int64_t *oin, int out, int64_t *oout, size_t len,
@@ -287,25 +470,29 @@ static long sys_memfd_create(const char *name, uint64_t flags)
 long rt_fs_syscall(const struct rt_call *c)
 {
     const uint64_t *a = c->a;
+    long n;
     switch (c->nr) {
     case NR_read:
-        NEED_BUF(a[1], a[2]);
-        return BLOCKING(vfs_read(rt_vfs, FD(a[0]), (void *)a[1], a[2]), FD(a[0]), POLLIN);
+        if ((n = user_buf(FD(a[0]), a[1], a[2], 1)) < 0)
+            return n;
+        return BLOCKING(vfs_read(rt_vfs, FD(a[0]), (void *)a[1], (size_t)n), FD(a[0]), POLLIN);
     case NR_write:
-        NEED_BUF(a[1], a[2]);
-        return BLOCKING(vfs_write(rt_vfs, FD(a[0]), (const void *)a[1], a[2]), FD(a[0]), POLLOUT);
+        if ((n = user_buf(FD(a[0]), a[1], a[2], 0)) < 0)
+            return n;
+        return BLOCKING(vfs_write(rt_vfs, FD(a[0]), (const void *)a[1], (size_t)n), FD(a[0]),
+                        POLLOUT);
     case NR_pread64:
-        NEED_BUF(a[1], a[2]);
-        return vfs_pread(rt_vfs, FD(a[0]), (void *)a[1], a[2], (int64_t)a[3]);
+        if ((n = user_buf(FD(a[0]), a[1], a[2], 1)) < 0)
+            return n;
+        return vfs_pread(rt_vfs, FD(a[0]), (void *)a[1], (size_t)n, (int64_t)a[3]);
     case NR_pwrite64:
-        NEED_BUF(a[1], a[2]);
-        return vfs_pwrite(rt_vfs, FD(a[0]), (const void *)a[1], a[2], (int64_t)a[3]);
+        if ((n = user_buf(FD(a[0]), a[1], a[2], 0)) < 0)
+            return n;
+        return vfs_pwrite(rt_vfs, FD(a[0]), (const void *)a[1], (size_t)n, (int64_t)a[3]);
     case NR_readv:
-        return BLOCKING(vfs_readv(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2]),
-                        FD(a[0]), POLLIN);
+        return sys_rw_vector(FD(a[0]), a[1], (int)a[2], 0, false, 0);
     case NR_writev:
-        return BLOCKING(vfs_writev(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2]),
-                        FD(a[0]), POLLOUT);
+        return sys_rw_vector(FD(a[0]), a[1], (int)a[2], 0, false, 1);
     case NR_pipe:
         return rt_pipe2((int *)a[0], 0);
     case NR_pipe2:
@@ -313,13 +500,11 @@ long rt_fs_syscall(const struct rt_call *c)
     case NR_preadv:
         if ((int64_t)a[3] < 0)
             return -EINVAL;
-        return vfs_preadv(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2],
-                          (int64_t)a[3]);
+        return sys_rw_vector(FD(a[0]), a[1], (int)a[2], (int64_t)a[3], true, 0);
     case NR_pwritev:
         if ((int64_t)a[3] < 0)
             return -EINVAL;
-        return vfs_pwritev(rt_vfs, FD(a[0]), (const struct linux_iovec *)a[1], (int)a[2],
-                           (int64_t)a[3]);
+        return sys_rw_vector(FD(a[0]), a[1], (int)a[2], (int64_t)a[3], true, 1);
     case NR_lseek:
         return vfs_lseek(rt_vfs, FD(a[0]), (int64_t)a[1], (int)a[2]);
     case NR_open:
@@ -338,18 +523,19 @@ long rt_fs_syscall(const struct rt_call *c)
     case NR_lstat:
         return sys_stat(AT_FDCWD, P(a[0]), (struct linux_stat *)a[1], AT_SYMLINK_NOFOLLOW);
     case NR_fstat:
-        NEED(a[1]);
+        NEED_OUT(a[1], sizeof(struct linux_stat));
         return vfs_fstat(rt_vfs, FD(a[0]), (struct linux_stat *)a[1]);
     case NR_newfstatat:
         return sys_stat(FD(a[0]), P(a[1]), (struct linux_stat *)a[2], (int)a[3]);
     case NR_statx:
         NEED(a[1]);
-        NEED(a[4]);
+        NEED_OUT(a[4], sizeof(struct linux_statx));
         return vfs_statx(rt_vfs, FD(a[0]), P(a[1]), (int)a[2], (unsigned)a[3],
                          (struct linux_statx *)a[4]);
     case NR_getdents64:
-        NEED_BUF(a[1], a[2]);
-        return vfs_getdents64(rt_vfs, FD(a[0]), (void *)a[1], a[2]);
+        if ((n = user_buf(FD(a[0]), a[1], a[2], 1)) < 0)
+            return n;
+        return vfs_getdents64(rt_vfs, FD(a[0]), (void *)a[1], (size_t)n);
     case NR_mkdir:
         NEED(a[0]);
         return vfs_mkdirat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1]);
@@ -402,17 +588,9 @@ long rt_fs_syscall(const struct rt_call *c)
         NEED(a[2]);
         return vfs_symlinkat(rt_vfs, P(a[0]), FD(a[1]), P(a[2]));
     case NR_readlink:
-        NEED(a[0]);
-        NEED_BUF(a[1], a[2]);
-        if ((int64_t)a[2] <= 0)
-            return -EINVAL;
-        return vfs_readlinkat(rt_vfs, AT_FDCWD, P(a[0]), (char *)a[1], a[2]);
+        return sys_readlinkat(AT_FDCWD, a[0], a[1], a[2]);
     case NR_readlinkat:
-        NEED(a[1]);
-        NEED_BUF(a[2], a[3]);
-        if ((int64_t)a[3] <= 0)
-            return -EINVAL;
-        return vfs_readlinkat(rt_vfs, FD(a[0]), P(a[1]), (char *)a[2], a[3]);
+        return sys_readlinkat(FD(a[0]), a[1], a[2], a[3]);
     case NR_chdir:
         NEED(a[0]);
         return vfs_chdir(rt_vfs, P(a[0]));
@@ -481,13 +659,13 @@ long rt_fs_syscall(const struct rt_call *c)
         return vfs_umask(rt_vfs, (uint32_t)a[0]);
     case NR_statfs:
         NEED(a[0]);
-        NEED(a[1]);
+        NEED_OUT(a[1], sizeof(struct linux_statfs));
         return vfs_statfs(rt_vfs, P(a[0]), (struct linux_statfs *)a[1]);
     case NR_fstatfs:
-        NEED(a[1]);
+        NEED_OUT(a[1], sizeof(struct linux_statfs));
         return vfs_fstatfs(rt_vfs, FD(a[0]), (struct linux_statfs *)a[1]);
     case NR_ioctl:
-        return vfs_ioctl(rt_vfs, FD(a[0]), a[1], (void *)a[2]);
+        return sys_ioctl(FD(a[0]), (uint32_t)a[1], a[2]);
     case NR_copy_file_range:
         return sys_copy_file_range(FD(a[0]), (int64_t *)a[1], FD(a[2]), (int64_t *)a[3], a[4],
                                    (unsigned)a[5]);

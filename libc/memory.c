@@ -613,7 +613,7 @@ long rt_mincore(uint64_t addr, uint64_t len, uint64_t vec)
     if (len > CX_USER_TOP || addr > CX_USER_TOP - len)
         return -ENOMEM;
     uint64_t pages = (len + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
-    if (!rt_user_range(vec, pages))
+    if (!rt_user_write(vec, pages))
         return -EFAULT;
     for (uint64_t done = 0; done < pages;) {
         uint64_t n = pages - done < CX_RESIDENT_MAX ? pages - done : CX_RESIDENT_MAX;

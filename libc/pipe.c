@@ -239,7 +239,7 @@ long rt_pipe2(int *fds, int flags)
 {
     if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
         return -EINVAL;
-    if ((uint64_t)fds < 0x10000)
+    if (!rt_user_write((uint64_t)fds, 2 * sizeof(int))) /* before any descriptor is made */
         return -EFAULT;
     struct pipe *p;
     long rc = pipe_fs_ready();

@@ -178,7 +178,7 @@ long rt_poll(void *ufds, uint64_t nfds, long timeout_ms)
 {
     if (nfds > rt_nofile_limit())
         return -EINVAL;
-    if (nfds && !rt_user_range((uint64_t)ufds, nfds * 8))
+    if (nfds && !rt_user_write((uint64_t)ufds, nfds * 8)) /* read, revents written */
         return -EFAULT;
     return do_poll(ufds, nfds, timeout_ms < 0 ? ~0ul : (uint64_t)timeout_ms * 1000000u);
 }
@@ -190,8 +190,8 @@ long rt_ppoll(void *ufds, uint64_t nfds, const struct linux_timespec *ts, const 
         return -EINVAL;
     if (mask && masksize != 8)
         return -EINVAL;
-    if ((nfds && !rt_user_range((uint64_t)ufds, nfds * 8)) || !rt_user_opt((uint64_t)ts, 16) ||
-        !rt_user_opt((uint64_t)mask, 8))
+    if ((nfds && !rt_user_write((uint64_t)ufds, nfds * 8)) || !rt_user_read_opt((uint64_t)ts, 16) ||
+        !rt_user_read_opt((uint64_t)mask, 8))
         return -EFAULT;
     uint64_t timeout = ~0ul;
     if (ts) {
@@ -212,6 +212,11 @@ static long do_select(int nfds, uint64_t *rs, uint64_t *ws, uint64_t *es, uint64
 {
     if (nfds < 0 || (unsigned)nfds > rt_nofile_limit())
         return -EINVAL;
+    uint64_t bytes = ((uint64_t)nfds + 63) / 64 * 8; /* read, then written */
+    if (bytes &&
+        (!rt_user_write_opt((uint64_t)rs, bytes) || !rt_user_write_opt((uint64_t)ws, bytes) ||
+         !rt_user_write_opt((uint64_t)es, bytes)))
+        return -EFAULT;
     unsigned n = 0;
     for (int fd = 0; fd < nfds; fd++) {
         uint64_t bit = 1ul << (fd % 64);
@@ -267,6 +272,8 @@ static long do_select(int nfds, uint64_t *rs, uint64_t *ws, uint64_t *es, uint64
 long rt_select(int nfds, uint64_t *rs, uint64_t *ws, uint64_t *es, int64_t *tv)
 {
     uint64_t timeout = ~0ul, start = cx_clock_ns();
+    if (!rt_user_write_opt((uint64_t)tv, 16)) /* read, and the time left written */
+        return -EFAULT;
     if (tv) {
         if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
             return -EINVAL;
@@ -285,6 +292,8 @@ long rt_pselect6(int nfds, uint64_t *rs, uint64_t *ws, uint64_t *es, struct linu
                  const uint64_t *sig)
 {
     uint64_t timeout = ~0ul, start = cx_clock_ns();
+    if (!rt_user_write_opt((uint64_t)ts, sizeof(*ts)) || !rt_user_read_opt((uint64_t)sig, 16))
+        return -EFAULT;
     if (ts) {
         if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
             return -EINVAL;
@@ -295,6 +304,8 @@ long rt_pselect6(int nfds, uint64_t *rs, uint64_t *ws, uint64_t *es, struct linu
         mask = (const uint64_t *)sig[0];
         if (mask && sig[1] != 8)
             return -EINVAL;
+        if (!rt_user_read_opt((uint64_t)mask, 8))
+            return -EFAULT;
     }
     bool swapped;
     uint64_t old = swap_mask(mask, &swapped);

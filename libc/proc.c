@@ -136,6 +136,10 @@ long rt_wait4(long pid, int *status, int options, void *rusage)
     int st = 0;
     struct rt_cpu c = {0, 0};
     long r = wait_child(pid, (options & 0xb) | 4 /* WEXITED: always for wait4 */, &st, &c);
+    /* as Linux: the child is reaped, and a bad pointer for what is told of it is EFAULT */
+    if (r > 0 &&
+        (!rt_user_write_opt((uint64_t)status, 4) || !rt_user_write_opt((uint64_t)rusage, 144)))
+        return -EFAULT;
     if (r > 0 && status)
         *status = st;
     if (r > 0 && rusage) { /* the child's CPU times (and its reaped children's) */

@@ -118,7 +118,7 @@ long rt_getrusage(int who, void *ru)
         c = rt_cpu_times(false);
     else
         return -EINVAL;
-    if (!rt_user_range((uint64_t)ru, 144))
+    if (!rt_user_write((uint64_t)ru, 144))
         return -EFAULT;
     uint64_t user = c.ns > c.sys_ns ? c.ns - c.sys_ns : 0;
     memset(ru, 0, 144); /* struct rusage: ru_utime, ru_stime, then counters */

@@ -145,7 +145,7 @@ struct l_msghdr {
 struct l_iovec {
     uint64_t base, len;
 };
-int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total);
+int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total, bool recv);
 /* Value-result lengths as Linux's socket calls treat them (socket_calls.c). rt_get_len:
  * the int at ulen, 0, -EFAULT or -EINVAL (negative). rt_put_sized: writes at most that
  * many of the size bytes at src to uptr, then sets *ulen to size (an address: the
@@ -250,8 +250,8 @@ long rt_set_tid_address(uint64_t addr);
 long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
 bool rt_addr_shared(uint64_t addr);
 /* Whether [p, p + n) is a range a program's pointer may name: not NULL or the first
- * 64 KiB, below CX_USER_TOP, not wrapping. (Whether it is mapped is not asked: an
- * unmapped page faults in the runtime and ends the process; Linux would say EFAULT.) */
+ * 64 KiB, below CX_USER_TOP, not wrapping. (Whether it is mapped is not asked here:
+ * rt_user_read and rt_user_write below ask that too.) */
 static inline bool rt_user_range(uint64_t p, uint64_t n)
 {
     return p >= 0x10000 && p < CX_USER_TOP && n <= CX_USER_TOP - p;
@@ -260,6 +260,45 @@ static inline bool rt_user_range(uint64_t p, uint64_t n)
 static inline bool rt_user_opt(uint64_t p, uint64_t n)
 {
     return !p || rt_user_range(p, n);
+}
+/* entry.S, the probe window (docs/kernel-abi.md): the bytes of [p, p + n) before the
+ * first page that does not allow a read (write: a write) of them, found by touching one
+ * byte per page where a fault does not end the process; no byte changes. p, n: a range
+ * rt_user_range allows. */
+uint64_t rt_probe(uint64_t p, uint64_t n, int write);
+/* entry.S: the length of the string at p, at most max, or -1 if a byte of it up to
+ * there cannot be read. */
+long rt_probe_str(uint64_t p, uint64_t max);
+/* Whether the program may read (write) all of [p, p + n): a bad pointer there is EFAULT,
+ * as on Linux. Probed before the call uses it (a program that unmaps it from another
+ * thread meanwhile still faults in the runtime). */
+static inline bool rt_user_read(uint64_t p, uint64_t n)
+{
+    return rt_user_range(p, n) && rt_probe(p, n, 0) == n;
+}
+static inline bool rt_user_write(uint64_t p, uint64_t n)
+{
+    return rt_user_range(p, n) && rt_probe(p, n, 1) == n;
+}
+/* The same for optional pointers: NULL passes. */
+static inline bool rt_user_read_opt(uint64_t p, uint64_t n)
+{
+    return !p || rt_user_read(p, n);
+}
+static inline bool rt_user_write_opt(uint64_t p, uint64_t n)
+{
+    return !p || rt_user_write(p, n);
+}
+/* How many bytes of the program's buffer [p, p + n) a read (write: a write of them)
+ * may use: up to the first page that does not allow it, as Linux's copies stop there;
+ * 0 for a bad pointer (then EFAULT, if any byte was to be copied). */
+static inline uint64_t rt_user_prefix(uint64_t p, uint64_t n, int write)
+{
+    if (!n || p < 0x10000 || p >= CX_USER_TOP)
+        return 0;
+    if (n > CX_USER_TOP - p)
+        n = CX_USER_TOP - p;
+    return rt_probe(p, n, write);
 }
 long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2, uint32_t val3);
 _Noreturn void rt_thread_exit(void);

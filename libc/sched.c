@@ -61,7 +61,7 @@ static long get_param(uint64_t pid, uint64_t param)
 {
     if ((int32_t)pid < 0 || !param)
         return -EINVAL;
-    if (!rt_user_range(param, 4))
+    if (!rt_user_write(param, 4))
         return -EFAULT;
     if (!self(pid))
         return -ESRCH;
@@ -73,7 +73,7 @@ static long set_scheduler(uint64_t pid, int64_t pol, uint64_t param, bool keep_p
 {
     if ((int32_t)pid < 0 || !param)
         return -EINVAL;
-    if (!rt_user_range(param, 4))
+    if (!rt_user_read(param, 4))
         return -EFAULT;
     int p = keep_policy ? policy & ~SCHED_RESET_ON_FORK : (int)(pol & ~SCHED_RESET_ON_FORK);
     int32_t prio = *(const int32_t *)param;
@@ -130,7 +130,7 @@ static void name_of(char out[16])
 static long tree_option(uint64_t op, uint64_t arg, uint64_t out)
 {
     bool get = op == RT_PRCTL_GET_PDEATHSIG || op == RT_PRCTL_GET_SUBREAPER;
-    if (get && !rt_user_range(out, 4))
+    if (get && !rt_user_write(out, 4))
         return -EFAULT;
     struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PRCTL, 2, 0), op, arg, 0, 0);
     if (r.err)
@@ -146,14 +146,14 @@ static long prctl(uint64_t op, uint64_t a2)
     static uint8_t said[64];
     switch (op) {
     case PR_SET_NAME:
-        if (!rt_user_range(a2, 1))
+        if (!rt_user_read(a2, 1))
             return -EFAULT;
         memset(comm, 0, sizeof(comm));
         for (size_t i = 0; i < 15 && ((const char *)a2)[i]; i++)
             comm[i] = ((const char *)a2)[i];
         return 0;
     case PR_GET_NAME: {
-        if (!rt_user_range(a2, 16))
+        if (!rt_user_write(a2, 16))
             return -EFAULT;
         char n[16];
         name_of(n);
@@ -248,7 +248,7 @@ long rt_sched_syscall(const struct rt_call *c)
     case NR_sched_rr_get_interval: {
         if ((int32_t)a[0] < 0)
             return -EINVAL;
-        if (!rt_user_range(a[1], 16))
+        if (!rt_user_write(a[1], 16))
             return -EFAULT;
         if (!self(a[0]))
             return -ESRCH;
@@ -257,14 +257,14 @@ long rt_sched_syscall(const struct rt_call *c)
         return 0;
     }
     case NR_sched_setaffinity: {
-        if (!a[1] || !rt_user_range(a[2], a[1]))
+        if (!a[1] || !rt_user_read(a[2], a[1]))
             return a[1] ? -EFAULT : -EINVAL;
         if (!self(a[0]))
             return -ESRCH;
         return *(const uint8_t *)a[2] & 1 ? 0 : -EINVAL; /* CPU 0 is the only one */
     }
     case NR_getcpu:
-        if (!rt_user_opt(a[0], 4) || !rt_user_opt(a[1], 4))
+        if (!rt_user_write_opt(a[0], 4) || !rt_user_write_opt(a[1], 4))
             return -EFAULT;
         if (a[0])
             *(uint32_t *)a[0] = 0;

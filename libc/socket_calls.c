@@ -32,7 +32,7 @@ static int get_addr(uint64_t uaddr, uint64_t len, uint32_t *addr, uint16_t *port
     struct l_sockaddr_in a;
     if (len < sizeof(a) || len > 128)
         return -EINVAL;
-    if (!rt_user_range(uaddr, sizeof(a)))
+    if (!rt_user_read(uaddr, sizeof(a)))
         return -EFAULT;
     memcpy(&a, (const void *)uaddr, sizeof(a));
     if (a.family != AF_INET)
@@ -205,7 +205,7 @@ long rt_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
         return err;
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
-    if (uaddr && !rt_user_range(ulen, 4))
+    if (uaddr && !rt_user_write(ulen, 4))
         return -EFAULT;
     struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
     uint64_t o[3];
@@ -280,7 +280,7 @@ long rt_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
     struct sock *s = fd_sock(fd, &err);
     if (!s)
         return err;
-    if (!rt_user_range(ulen, 4))
+    if (!rt_user_write(ulen, 4))
         return -EFAULT;
     uint64_t o[3];
     long r = sock_net_req(NET_NAME, s->handle, peer, 0, o);
@@ -298,7 +298,7 @@ long rt_sendto(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint
     struct sock *s = fd_sock(fd, &err);
     if (!s)
         return err;
-    if (n && !rt_user_range(buf, n))
+    if (n && !rt_user_read(buf, n))
         return -EFAULT;
     uint32_t addr = 0;
     uint16_t port = 0;
@@ -370,9 +370,9 @@ long rt_recvfrom(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, ui
     struct sock *s = fd_sock(fd, &err);
     if (!s)
         return err;
-    if (n && !rt_user_range(buf, n))
+    if (n && !rt_user_write(buf, n))
         return -EFAULT;
-    if (uaddr && !rt_user_range(ulen, 4))
+    if (uaddr && !rt_user_write(ulen, 4))
         return -EFAULT;
     uint32_t addr, full;
     uint16_t port;
@@ -434,7 +434,7 @@ long rt_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
         int64_t tv[2];
         if (len < sizeof(tv))
             return -EINVAL;
-        if (!rt_user_range(val, sizeof(tv)))
+        if (!rt_user_read(val, sizeof(tv)))
             return -EFAULT;
         memcpy(tv, (const void *)val, sizeof(tv));
         if (tv[1] < 0 || tv[1] >= 1000000 || tv[0] < 0)
@@ -448,7 +448,7 @@ long rt_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
         return -ENOPROTOOPT;
     if (len < 4)
         return -EINVAL;
-    if (!rt_user_range(val, 4))
+    if (!rt_user_read(val, 4))
         return -EFAULT;
     int32_t v;
     memcpy(&v, (const void *)val, 4);
@@ -499,7 +499,7 @@ long rt_getsockopt(int fd, int level, int name, uint64_t val, uint64_t ulen)
 
 int rt_get_len(uint64_t ulen, int32_t *len)
 {
-    if (!rt_user_range(ulen, 4))
+    if (!rt_user_write(ulen, 4))
         return -EFAULT;
     memcpy(len, (const void *)ulen, 4);
     return *len < 0 ? -EINVAL : 0;
@@ -513,7 +513,7 @@ int rt_put_sized(uint64_t uptr, uint64_t ulen, const void *src, uint32_t size, b
         return rc;
     uint32_t k = (uint32_t)len < size ? (uint32_t)len : size;
     if (k) {
-        if (!rt_user_range(uptr, k))
+        if (!rt_user_write(uptr, k))
             return -EFAULT;
         memcpy((void *)uptr, src, k);
     }
@@ -525,21 +525,22 @@ int rt_put_sized(uint64_t uptr, uint64_t ulen, const void *src, uint32_t size, b
 uint32_t rt_put_msg_name(const struct l_msghdr *m, const void *src, uint32_t size)
 {
     uint32_t k = m->namelen < size ? m->namelen : size;
-    if (k && rt_user_range(m->name, k))
+    if (k && rt_user_write(m->name, k))
         memcpy((void *)m->name, src, k);
     return size;
 }
 
 /* Reads the header and sums the vector: 0, or -EFAULT, -EINVAL, -EMSGSIZE (also for
- * unix_data.c's sendmsg and recvmsg). */
-int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
+ * unix_data.c's sendmsg and recvmsg). recv: the header and the buffers are written
+ * (probed so, before anything is received). */
+int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total, bool recv)
 {
-    if (!rt_user_range(umsg, sizeof(*m)))
+    if (!(recv ? rt_user_write(umsg, sizeof(*m)) : rt_user_read(umsg, sizeof(*m))))
         return -EFAULT;
     memcpy(m, (const void *)umsg, sizeof(*m));
     if (m->iovlen > UIO_MAXIOV)
         return -EMSGSIZE;
-    if (m->iovlen && !rt_user_range(m->iov, m->iovlen * sizeof(struct l_iovec)))
+    if (m->iovlen && !rt_user_read(m->iov, m->iovlen * sizeof(struct l_iovec)))
         return -EFAULT;
     *total = 0;
     for (uint64_t i = 0; i < m->iovlen; i++) {
@@ -548,7 +549,7 @@ int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total)
         if (v.len > (1ull << 31) || __builtin_add_overflow(*total, v.len, total) ||
             *total > (1ull << 31))
             return -EINVAL;
-        if (v.len && !rt_user_range(v.base, v.len))
+        if (v.len && !(recv ? rt_user_write(v.base, v.len) : rt_user_read(v.base, v.len)))
             return -EFAULT;
     }
     return 0;
@@ -581,7 +582,7 @@ long rt_sendmsg(int fd, uint64_t umsg, int flags)
         return err;
     struct l_msghdr m;
     uint64_t total;
-    int rc = rt_get_msg(umsg, &m, &total);
+    int rc = rt_get_msg(umsg, &m, &total, false);
     if (rc)
         return rc;
     if (m.controllen)
@@ -608,7 +609,7 @@ long rt_recvmsg(int fd, uint64_t umsg, int flags)
         return err;
     struct l_msghdr m;
     uint64_t total;
-    int rc = rt_get_msg(umsg, &m, &total);
+    int rc = rt_get_msg(umsg, &m, &total, true);
     if (rc)
         return rc;
     uint64_t size = s->type == NET_T_DGRAM   ? NET_DGRAM_MAX

@@ -97,10 +97,9 @@ static long enosys(uint64_t nr)
 
 static long copy_out(uint64_t uaddr, const void *src, size_t n)
 {
-    /* The program's memory is our own address space: a bad pointer faults here, in the
-     * runtime, and the launcher reports it. Linux would return EFAULT; the runtime
-     * checks what it cheaply can. */
-    if (!rt_user_range(uaddr, n))
+    /* The program's memory is our own address space: probed first, a bad pointer is
+     * EFAULT as on Linux (runtime.h, rt_user_write). */
+    if (!rt_user_write(uaddr, n))
         return -EFAULT;
     memcpy((void *)uaddr, src, n);
     return 0;
@@ -129,7 +128,7 @@ static long realtime_out(uint64_t ts)
 static long sys_gettimeofday(uint64_t tv, uint64_t tz)
 {
     uint64_t ns = rt_realtime_ns();
-    if (!rt_user_opt(tv, 16) || !rt_user_opt(tz, 8))
+    if (!rt_user_write_opt(tv, 16) || !rt_user_write_opt(tz, 8))
         return -EFAULT;
     if (tv) {
         int64_t t[2] = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000)};
@@ -167,8 +166,8 @@ static long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
     if (flags & ~7ul) /* GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE */
         return -EINVAL;
     if (len > 33554431)
-        len = 33554431; /* Linux's limit per call */
-    if (len && !rt_user_range(buf, len))
+        len = 33554431;                              /* Linux's limit per call */
+    if (len && !(len = rt_user_prefix(buf, len, 1))) /* Linux: the bytes done */
         return -EFAULT;
     rt_random_bytes((void *)buf, len);
     return (long)len;
@@ -243,13 +242,15 @@ static long sys_getaffinity(int pid, uint64_t size, uint64_t mask)
     if (size < 8 || (size & 7))
         return -EINVAL;
     uint64_t one = 1; /* one CPU */
+    if (!rt_user_write(mask, 8))
+        return -EFAULT;
     memset((void *)mask, 0, 8);
     return copy_out(mask, &one, sizeof(one)) ? -EFAULT : 8;
 }
 
 static long timespec_ns(uint64_t uts, uint64_t *ns)
 {
-    if (!uts)
+    if (!rt_user_read(uts, sizeof(struct linux_timespec)))
         return -EFAULT;
     const struct linux_timespec *ts = (const struct linux_timespec *)uts;
     if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
@@ -263,7 +264,7 @@ static long sleep_rem(uint64_t ns, uint64_t rem)
 {
     uint64_t start = cx_clock_ns();
     long r = rt_sleep_ns(ns);
-    if (r == -EINTR && rem && rem >= 0x10000) {
+    if (r == -EINTR && rem && rt_user_write(rem, sizeof(struct linux_timespec))) {
         uint64_t spent = cx_clock_ns() - start, left = spent < ns ? ns - spent : 0;
         struct linux_timespec t = {(int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u)};
         memcpy((void *)rem, &t, sizeof(t));
@@ -307,7 +308,7 @@ static long sys_clock_settime(uint64_t clk, uint64_t uts)
         return cpu_clock_ns((int32_t)clk, &ns) ? -EINVAL : -EPERM;
     if (clk != CLOCK_REALTIME) /* CLOCK_PROCESS_CPUTIME_ID too, as Linux */
         return -EINVAL;        /* a clock with no setting */
-    if (!rt_user_range(uts, sizeof(struct linux_timespec)))
+    if (!rt_user_read(uts, sizeof(struct linux_timespec)))
         return -EFAULT;
     const struct linux_timespec *ts = (const struct linux_timespec *)uts;
     if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000 ||
@@ -319,13 +320,13 @@ static long sys_clock_settime(uint64_t clk, uint64_t uts)
 static long sys_settimeofday(uint64_t utv, uint64_t utz)
 {
     if (utv) {
-        if (!rt_user_range(utv, 16))
+        if (!rt_user_read(utv, 16))
             return -EFAULT;
         const int64_t *tv = (const int64_t *)utv;
         if (tv[1] < 0 || tv[1] >= 1000000 || tv[0] < 0 || tv[0] > 8277292036)
             return -EINVAL;
     }
-    if (utz && !rt_user_range(utz, 8))
+    if (utz && !rt_user_read(utz, 8))
         return -EFAULT;
     return -EPERM;
 }
@@ -405,7 +406,7 @@ static long dispatch(struct rt_call *c)
     case NR_alarm:
         return rt_alarm((unsigned)a[0]);
     case NR_setitimer:
-        if (!rt_user_opt(a[1], 32) || !rt_user_opt(a[2], 32))
+        if (!rt_user_read_opt(a[1], 32) || !rt_user_write_opt(a[2], 32))
             return -EFAULT;
         return rt_setitimer((int)a[0], (const struct l_itimerval *)a[1],
                             (struct l_itimerval *)a[2]);
@@ -414,7 +415,7 @@ static long dispatch(struct rt_call *c)
     case NR_timer_create:
         return rt_timer_create((int)a[0], (const struct l_sigevent *)a[1], (int *)a[2]);
     case NR_timer_settime:
-        if (!rt_user_range(a[2], 32) || !rt_user_opt(a[3], 32))
+        if (!rt_user_read(a[2], 32) || !rt_user_write_opt(a[3], 32))
             return -EFAULT;
         return rt_timer_settime((long)(int)a[0], (int)a[1], (const struct l_itimerspec *)a[2],
                                 (struct l_itimerspec *)a[3]);
@@ -492,7 +493,7 @@ static long dispatch(struct rt_call *c)
         return sys_gettimeofday(a[0], a[1]);
     case NR_time: {
         int64_t t = (int64_t)(rt_realtime_ns() / 1000000000u);
-        if (a[0] && !rt_user_range(a[0], sizeof(t)))
+        if (a[0] && !rt_user_write(a[0], sizeof(t)))
             return -EFAULT;
         if (a[0])
             memcpy((void *)a[0], &t, sizeof(t));
@@ -556,36 +557,36 @@ static long dispatch(struct rt_call *c)
     case NR_arch_prctl:
         return rt_arch_prctl(a[0], a[1]);
     case NR_rt_sigaction:
-        if (!rt_user_opt(a[1], 32) || !rt_user_opt(a[2], 32))
+        if (!rt_user_read_opt(a[1], 32) || !rt_user_write_opt(a[2], 32))
             return (int)a[0] < 1 || (int)a[0] > 64 || a[3] != 8 ? -EINVAL : -EFAULT;
         return rt_sigaction((int)a[0], (const struct k_sigaction *)a[1], (struct k_sigaction *)a[2],
                             a[3]);
     case NR_rt_sigprocmask:
-        if (!rt_user_opt(a[1], 8) || !rt_user_opt(a[2], 8))
+        if (!rt_user_read_opt(a[1], 8) || !rt_user_write_opt(a[2], 8))
             return a[3] != 8 ? -EINVAL : -EFAULT;
         return rt_sigprocmask((int)a[0], (const uint64_t *)a[1], (uint64_t *)a[2], a[3]);
     case NR_getrlimit:
-        if (!rt_user_range(a[1], sizeof(struct linux_rlimit)))
+        if (!rt_user_write(a[1], sizeof(struct linux_rlimit)))
             return a[0] >= 16 ? -EINVAL : -EFAULT;
         return rt_prlimit(0, (unsigned)a[0], NULL, (struct linux_rlimit *)a[1]);
     case NR_setrlimit:
-        if (!rt_user_range(a[1], sizeof(struct linux_rlimit)))
+        if (!rt_user_read(a[1], sizeof(struct linux_rlimit)))
             return -EFAULT;
         return rt_prlimit(0, (unsigned)a[0], (const struct linux_rlimit *)a[1], NULL);
     case NR_prlimit64:
-        if (!rt_user_opt(a[2], sizeof(struct linux_rlimit)) ||
-            !rt_user_opt(a[3], sizeof(struct linux_rlimit)))
+        if (!rt_user_read_opt(a[2], sizeof(struct linux_rlimit)) ||
+            !rt_user_write_opt(a[3], sizeof(struct linux_rlimit)))
             return -EFAULT;
         return rt_prlimit((int)a[0], (unsigned)a[1], (const struct linux_rlimit *)a[2],
                           (struct linux_rlimit *)a[3]);
     case NR_getrusage:
         return rt_getrusage((int)a[0], (void *)a[1]);
     case NR_times:
-        if (!rt_user_opt(a[0], 32))
+        if (!rt_user_write_opt(a[0], 32))
             return -EFAULT;
         return rt_times((void *)a[0]);
     case NR_sysinfo:
-        if (!rt_user_range(a[0], sizeof(struct linux_sysinfo)))
+        if (!rt_user_write(a[0], sizeof(struct linux_sysinfo)))
             return -EFAULT;
         return rt_sysinfo((struct linux_sysinfo *)a[0]);
     case NR_sched_getaffinity:

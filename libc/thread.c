@@ -328,7 +328,7 @@ long rt_get_robust_list(int pid, uint64_t head_ptr, uint64_t len_ptr)
             t = &threads[i];
     if (!t)
         return pid < 0 ? -ESRCH : -EPERM;
-    if (!rt_user_range(head_ptr, 8) || !rt_user_range(len_ptr, 8))
+    if (!rt_user_write(head_ptr, 8) || !rt_user_write(len_ptr, 8))
         return -EFAULT;
     uint64_t len = ROBUST_HEAD_LEN;
     memcpy((void *)head_ptr, &t->robust, 8);
@@ -547,7 +547,7 @@ static long kernel_futex(uint64_t addr, int cmd, uint32_t val, uint64_t arg4, ui
  * CLOCK_MONOTONIC) as the time left in *rel (0 when it has passed). */
 static long abs_to_rel(const struct linux_timespec *abs, bool realtime, struct linux_timespec *rel)
 {
-    if (!rt_user_range((uint64_t)abs, sizeof(*abs)))
+    if (!rt_user_read((uint64_t)abs, sizeof(*abs)))
         return -EFAULT;
     if (abs->tv_sec < 0 || abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000)
         return -EINVAL;

@@ -329,7 +329,7 @@ long rt_getitimer(int which, struct l_itimerval *ov)
 {
     if (which != LINUX_ITIMER_REAL && which != LINUX_ITIMER_VIRTUAL && which != LINUX_ITIMER_PROF)
         return -EINVAL;
-    if (!rt_user_range((uint64_t)ov, sizeof(*ov)))
+    if (!rt_user_write((uint64_t)ov, sizeof(*ov)))
         return -EFAULT;
     itimer_get(which, ov);
     return 0;
@@ -424,7 +424,7 @@ long rt_timer_gettime(long id, struct l_itimerspec *cur)
     struct timer *t = timer_of(id);
     if (!t)
         return -EINVAL;
-    if (!rt_user_range((uint64_t)cur, sizeof(*cur)))
+    if (!rt_user_write((uint64_t)cur, sizeof(*cur)))
         return -EFAULT;
     cur->value = ns_ts(left(t));
     cur->interval = ns_ts(t->interval);

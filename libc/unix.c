@@ -89,7 +89,7 @@ static int unix_ioctl(struct vfs_file *f, unsigned long req, void *arg)
     struct usock *s = usock_of_node(f->node);
     if (req != SIOCOUTQ && req != FIONREAD)
         return -ENOTTY;
-    if (!rt_user_range((uint64_t)arg, sizeof(int)))
+    if (!rt_user_write((uint64_t)arg, sizeof(int)))
         return -EFAULT;
     int n = unix_queued(s, req == SIOCOUTQ);
     memcpy(arg, &n, sizeof(n));
@@ -374,7 +374,7 @@ long rt_unix_socketpair(uint64_t domain, uint64_t type, uint64_t protocol, uint6
         return base;
     if (protocol && protocol != AF_UNIX)
         return -EPROTONOSUPPORT;
-    if (!rt_user_range(ufds, 8))
+    if (!rt_user_write(ufds, 8))
         return -EFAULT;
     struct area *a;
     long rc = unix_area_get(false, 0, 0, &a);

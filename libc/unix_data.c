@@ -93,7 +93,7 @@ static long send_rights(int fd, uint64_t buf, uint64_t n, int flags, uint64_t ua
                         struct unix_rights *rights)
 {
     struct usock *s = unix_fd_usock(fd);
-    if (n && !rt_user_range(buf, n))
+    if (n && !rt_user_read(buf, n))
         return -EFAULT;
     if (n > (1ull << 31))
         n = 1ull << 31;
@@ -168,9 +168,9 @@ static long do_recv(int fd, struct usock *s, uint8_t *buf, uint64_t n, int flags
 long rt_unix_recvfrom(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint64_t ulen)
 {
     struct usock *s = unix_fd_usock(fd);
-    if (n && !rt_user_range(buf, n))
+    if (n && !rt_user_write(buf, n))
         return -EFAULT;
-    if (uaddr && !rt_user_range(ulen, 4))
+    if (uaddr && !rt_user_write(ulen, 4))
         return -EFAULT;
     if (n > (1ull << 31))
         n = 1ull << 31;
@@ -208,7 +208,7 @@ long rt_unix_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
         int32_t v;
         if (len < 4)
             return -EINVAL;
-        if (!rt_user_range(val, 4))
+        if (!rt_user_read(val, 4))
             return -EFAULT;
         memcpy(&v, (const void *)val, 4);
         *(name == 7 ? &s->sndbuf : &s->rcvbuf) = v < 2048 ? 2048 : v;
@@ -218,7 +218,7 @@ long rt_unix_setsockopt(int fd, int level, int name, uint64_t val, uint64_t len)
         int64_t tv[2];
         if (len < sizeof(tv))
             return -EINVAL;
-        if (!rt_user_range(val, sizeof(tv)))
+        if (!rt_user_read(val, sizeof(tv)))
             return -EFAULT;
         memcpy(tv, (const void *)val, sizeof(tv));
         if (tv[1] < 0 || tv[1] >= 1000000)
@@ -297,7 +297,7 @@ long rt_unix_sendmsg(int fd, uint64_t umsg, int flags)
 {
     struct l_msghdr m;
     uint64_t total;
-    int rc = rt_get_msg(umsg, &m, &total);
+    int rc = rt_get_msg(umsg, &m, &total, false);
     if (rc)
         return rc;
     struct unix_rights rights = {0};
@@ -324,7 +324,7 @@ long rt_unix_recvmsg(int fd, uint64_t umsg, int flags)
     struct usock *s = unix_fd_usock(fd);
     struct l_msghdr m;
     uint64_t total;
-    int rc = rt_get_msg(umsg, &m, &total);
+    int rc = rt_get_msg(umsg, &m, &total, true);
     if (rc)
         return rc;
     uint64_t size = unix_records(s->type)   ? UNIX_RING

@@ -285,7 +285,7 @@ long rt_unix_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
         return -EINVAL;
     if (!s->listening)
         return -EINVAL;
-    if (uaddr && !rt_user_range(ulen, 4))
+    if (uaddr && !rt_user_write(ulen, 4))
         return -EFAULT;
     struct unix_hdr *h = s->lst->h;
     unsigned pick;
@@ -353,7 +353,7 @@ long rt_unix_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
 long rt_unix_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
 {
     struct usock *s = unix_fd_usock(fd);
-    if (!rt_user_range(ulen, 4))
+    if (!rt_user_write(ulen, 4))
         return -EFAULT;
     struct name n = {0};
     if (peer) {
@@ -376,7 +376,7 @@ int unix_get_name(uint64_t uaddr, uint64_t len, struct name *n)
 {
     if (len < 2 || len > 2 + NAME_MAX_UNIX)
         return -EINVAL;
-    if (!rt_user_range(uaddr, len))
+    if (!rt_user_read(uaddr, len))
         return -EFAULT;
     uint16_t fam;
     memcpy(&fam, (const void *)uaddr, 2);
@@ -438,6 +438,6 @@ void unix_put_source(uint64_t uaddr, uint64_t ulen, const struct name *n)
         return;
     }
     int32_t zero = 0;
-    if (rt_user_range(ulen, 4))
+    if (rt_user_write(ulen, 4))
         memcpy((void *)ulen, &zero, 4);
 }

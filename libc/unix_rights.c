@@ -264,7 +264,7 @@ long unix_rights_get(const struct l_msghdr *m, struct unix_rights *r)
         return -ENOBUFS;
     if (m->controllen < CMSG_HDR)
         return 0;
-    if (!rt_user_range(m->control, m->controllen))
+    if (!rt_user_read(m->control, m->controllen))
         return -EFAULT;
     const uint8_t *base = (const uint8_t *)m->control;
     long rc = 0;
@@ -313,7 +313,7 @@ uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, in
         return 0;
     /* as Linux's scm_detach_fds: as many as the buffer holds after one header */
     uint64_t room = m->controllen > CMSG_HDR ? (m->controllen - CMSG_HDR) / 4 : 0;
-    if (room && !rt_user_range(m->control, m->controllen))
+    if (room && !rt_user_write(m->control, m->controllen))
         room = 0;
     uint32_t got = 0, i = 0;
     int32_t fds[UNIX_SCM_MAX];

@@ -3,7 +3,9 @@
  * runtime entry, answered with lx_return), executes ud2 (a fault reflected to the
  * entry, skipped with lx_resume), then spins without system calls until it is
  * redirected asynchronously; the runtime entry clobbers registers and resumes the
- * saved context. The program then checks every register, XMM included.
+ * saved context. The program then checks every register, XMM included. A second
+ * domain with a return sequence checks the probe window after it: a read of an
+ * unmapped page there resumes after the window, registers kept.
  */
 #include <string.h>
 #include "ktest.h"
@@ -14,15 +16,19 @@ struct posix_shared {
     uint64_t gpr_out[6];
     volatile uint64_t spins, go, done, sys_result;
     volatile uint64_t redirects, faults, fault_vector, syscalls;
+    volatile uint64_t probe_bad, probe_good, probe_rbx, probe_done;
     struct cx_regs regs;
 };
 _Static_assert(__builtin_offsetof(struct posix_shared, spins) == 560, "posix.S offsets");
 _Static_assert(__builtin_offsetof(struct posix_shared, sys_result) == 584, "posix.S offsets");
+_Static_assert(__builtin_offsetof(struct posix_shared, probe_bad) == 624, "posix.S offsets");
 
 #define SHARED_VA 0x38000000ul
 #define RT_SECTION __attribute__((section("rt_text"), used))
 
 void posix_prog(uint64_t shared);
+void probe_prog(uint64_t shared);
+void kt_probe_sysret(void);
 void rt_entry(void);
 void rt_clobber_xmm(void);
 void rt_main(uint64_t reason, uint64_t nr, uint64_t vector);
@@ -30,6 +36,7 @@ extern char __start_rt_text[], __stop_rt_text[];
 
 static uint8_t prog_stack[8192] __attribute__((aligned(16)));
 static uint8_t rt_stack[8192] __attribute__((aligned(16)));
+static uint8_t probe_stack[4096] __attribute__((aligned(16)));
 
 RT_SECTION void rt_main(uint64_t reason, uint64_t nr, uint64_t vector)
 {
@@ -53,6 +60,37 @@ RT_SECTION void rt_main(uint64_t reason, uint64_t nr, uint64_t vector)
     }
     for (;;)
         ;
+}
+
+/* The probe window (docs/kernel-abi.md): a domain whose return sequence is
+ * kt_probe_sysret; its program calls kt_probe_touch, in the window, on an unmapped
+ * address and on a mapped one. */
+static void kt_posix_probe(struct posix_shared *s)
+{
+    uint64_t pd = kt_slot(), t = kt_slot();
+    uint64_t lo = (uint64_t)__start_rt_text, hi = (uint64_t)__stop_rt_text;
+    uint64_t ret = (uint64_t)kt_probe_sysret;
+    cx_pd_create(CX_SLOT_QUOTA, pd, 64);
+    EXPECT("pd_set_runtime_probe",
+           cx_raw_pd_set_runtime(pd, (uint64_t)rt_entry, lo, hi, ret, ret).err, 0);
+    EXPECT("pd_copy_probe", cx_raw_pd_copy_as(CX_SLOT_SELF_PD, pd, 0, 0, 0, 0).err, 0);
+    cx_thread_create(CX_SLOT_QUOTA, pd, t, 0, 50);
+    static struct cx_regs r;
+    cx_thread_regs(t, CX_REGS_GET, CX_CTX_CURRENT, &r);
+    r.rip = (uint64_t)probe_prog;
+    r.rsp = (uint64_t)probe_stack + sizeof(probe_stack) - 8;
+    r.rdi = SHARED_VA;
+    cx_thread_regs(t, CX_REGS_SET, CX_CTX_CURRENT, &r);
+    EXPECT("probe_start", cx_thread_resume(t), 0);
+    for (int i = 0; i < 200 && !s->probe_done; i++)
+        kt_sleep_ms(5);
+    kt_check("probe_window_fault_resumes", s->probe_done && s->probe_bad == 1,
+             "done %lu, unmapped read gave %lu", s->probe_done, s->probe_bad);
+    kt_check("probe_window_no_fault", s->probe_good == 2, "mapped read gave %lu", s->probe_good);
+    kt_check("probe_window_registers", s->probe_rbx == 0x1515151515151515ul, "rbx %#lx",
+             s->probe_rbx);
+    cx_cap_delete(t);
+    cx_cap_delete(pd);
 }
 
 void kt_posix(void)
@@ -130,6 +168,7 @@ void kt_posix(void)
              s->gpr_out[2], s->gpr_out[3], s->gpr_out[4], s->gpr_out[5]);
     cx_cap_delete(t);
     cx_cap_delete(pd);
+    kt_posix_probe(s);
     cx_unmap(CX_SLOT_SELF_PD, SHARED_VA, 2);
     cx_cap_delete(m);
 }

@@ -4,7 +4,8 @@
  * and records what its registers hold. rt_entry is the "runtime" entry, placed in
  * section rt_text, which the test registers as the domain's runtime code range.
  * Shared block (struct posix_shared in posix.c): 0 xmm patterns (256 bytes),
- * 256 xmm out (256), 512 gpr out (6 x 8), 560 spins, 568 go, 576 done, 584 sys_result.
+ * 256 xmm out (256), 512 gpr out (6 x 8), 560 spins, 568 go, 576 done, 584 sys_result,
+ * 624.. the probe window's results.
  */
     .text
     .globl posix_prog
@@ -63,7 +64,38 @@ posix_prog:
     movq $1, 576(%r15)
 2:  jmp 2b
 
+    /* The probe window's program (posix.c, kt_posix_probe): kt_probe_touch of an
+     * unmapped address (624), of the shared block (632), rbx afterwards (640), done (648). */
+    .globl probe_prog
+probe_prog:
+    movq %rdi, %r15
+    movabsq $0x1515151515151515, %rbx
+    movl $0x1000, %edi
+    call kt_probe_touch
+    movq %rax, 624(%r15)
+    movq %r15, %rdi
+    call kt_probe_touch
+    movq %rax, 632(%r15)
+    movq %rbx, 640(%r15)
+    movq $1, 648(%r15)
+3:  jmp 3b
+
     .section rt_text, "ax"
+    /* a return sequence (CX_RT_SYSRET_LEN, 128 bytes; never run), the probe window
+     * (CX_RT_PROBE_LEN, 128) and the byte after it */
+    .balign 64
+    .globl kt_probe_sysret
+kt_probe_sysret:
+    ud2
+    .org kt_probe_sysret + 128, 0xcc
+kt_probe_touch:                 /* (addr): 1 if reading it faulted, else 2 */
+    movl $1, %eax
+    movb (%rdi), %cl
+    movl $2, %eax
+    ret
+    .org kt_probe_sysret + 256, 0xcc
+    ret                         /* where a fault in the window resumes */
+
     .globl rt_entry
 rt_entry:
     movq %rdi, %rdx     /* fault vector */

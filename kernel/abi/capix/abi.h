@@ -277,6 +277,16 @@ struct cx_regs {
  * signals again) at any of its instructions.
  */
 #define CX_RT_SYSRET_LEN 128
+/*
+ * The probe window: the CX_RT_PROBE_LEN bytes right after the return sequence (when
+ * there is one, and the window and the byte after it lie in the runtime's code). A
+ * page fault or general-protection fault of an instruction in the window, that the
+ * kernel does not resolve itself, is not reported: the thread goes on at the first
+ * byte after the window, every register as it was (rip aside). The runtime touches
+ * the program's memory there first, so that a bad pointer gives EFAULT, as on Linux,
+ * instead of a fault that ends the process.
+ */
+#define CX_RT_PROBE_LEN 128
 
 #define CX_TIMEOUT_NONE UINT64_MAX /* wait forever */
 

@@ -231,6 +231,25 @@ static bool syscall_without_switch(struct thread *t, uint64_t vec, uint64_t err)
     return true;
 }
 
+/*
+ * A fault of an instruction in the POSIX runtime's probe window (CX_RT_PROBE_LEN bytes
+ * after its return sequence) resumes the thread at the first byte after the window,
+ * registers unchanged: the runtime's own recovery (a bad pointer of the program gives
+ * EFAULT). Only rip changes, to an address in the runtime's code: a hostile runtime
+ * gains nothing it could not do by jumping there itself.
+ */
+static bool rt_probe_fault(struct thread *t, uint64_t vec)
+{
+    struct pd *pd = t->pd;
+    uint64_t w = pd->rt_sysret + CX_RT_SYSRET_LEN, rip = t->frame.rip;
+    if (!pd->posix || !pd->rt_sysret || (vec != CX_VEC_PF && vec != CX_VEC_GP))
+        return false;
+    if (rip < w || rip >= w + CX_RT_PROBE_LEN || w + CX_RT_PROBE_LEN >= pd->rt_hi)
+        return false;
+    t->frame.rip = w + CX_RT_PROBE_LEN;
+    return true;
+}
+
 static void user_exception(struct thread *t, uint64_t vec, uint64_t err)
 {
     uint64_t addr = vec == CX_VEC_PF ? read_cr2() : 0;
@@ -245,6 +264,8 @@ static void user_exception(struct thread *t, uint64_t vec, uint64_t err)
     }
     if (vec == CX_VEC_NMI)
         return; /* NMI while in user mode: nothing to do */
+    if (rt_probe_fault(t, vec))
+        return;
     struct pd *pd = t->pd;
     uint64_t rip = t->frame.rip;
     if (pd->posix && !thread_in_runtime(t) && !rip_in_runtime(pd, rip) && t->rt_stack) {
