@@ -60,10 +60,7 @@ $(call musl_program,cycles,tests/posix/cycles.c,-pthread)
 $(call musl_program,fidelity,tests/posix/fidelity.c,-pthread)
 TEST_SCRIPTS += tests/posix/fidelity-test.sh
 # efault: bad pointers (unmapped, PROT_NONE) get EFAULT and the process runs on (issue 20)
-$(BUILD)/user/bin/efault: tests/posix/efault.c tests/posix/check.h | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) $< -o $@
-ALL_TARGETS += $(BUILD)/user/bin/efault
+$(call musl_program,efault,tests/posix/efault.c tests/posix/check.h)
 TEST_SCRIPTS += tests/posix/efault-test.sh
 # unixtest: AF_UNIX sockets (socketpair, named and abstract), libc/unix.c
 $(call musl_program,unixtest,tests/posix/unixtest.c tests/posix/unixtest_rights.c \
