@@ -466,8 +466,14 @@ struct log *log_root(void);
 /* syscall.c */
 void syscall_dispatch(struct thread *t);
 /* Completes x's call if it waits for the work list (its result in rax, rip past its
- * `syscall`): before anyone looks at, stops or moves x. */
-void syscall_finish_now(struct thread *x);
+ * `syscall`): before anyone looks at, stops or moves x. Inline: the reflection of every
+ * Linux call passes here. */
+void syscall_finish_complete(struct thread *x);
+static inline void syscall_finish_now(struct thread *x)
+{
+    if (__builtin_expect(x->finishing, 0))
+        syscall_finish_complete(x);
+}
 
 /* time (arch apic.c) */
 uint64_t rdtsc(void);

@@ -237,6 +237,7 @@ static void user_context_fault(struct thread *t)
     if (is_canonical(f->rip))
         return; /* only the segments or flags were wrong: now they are not */
     if (pd->posix && !thread_in_runtime(t) && t->rt_stack) {
+        syscall_finish_now(t);
         posix_reflect(t, CX_RT_FAULT, 13, 0, 0);
         return;
     }

@@ -848,10 +848,8 @@ static const handler_fn handlers[CX_SYS_COUNT] = {
 
 static unsigned finishers; /* threads whose call waits for the work list */
 
-void syscall_finish_now(struct thread *x)
+void syscall_finish_complete(struct thread *x)
 {
-    if (!x->finishing)
-        return;
     x->finishing = false;
     finishers--;
     x->frame.rip += 2; /* past its `syscall` */
@@ -877,7 +875,7 @@ void syscall_dispatch(struct thread *t)
 {
     struct frame *f = &t->frame;
     struct pd *pd = t->pd;
-    if (t->finishing) {
+    if (__builtin_expect(t->finishing, 0)) {
         finish_some(t, f);
         return;
     }

@@ -218,7 +218,6 @@ bool thread_in_runtime(struct thread *t)
  * goes to r11 (rcx is the program's rip, as the `syscall` instruction left it). */
 void posix_reflect(struct thread *t, uint64_t reason, uint64_t a, uint64_t b, uint64_t c)
 {
-    syscall_finish_now(t); /* the runtime gets the context with the call done */
     struct frame *f = &t->frame;
     struct pd *pd = t->pd;
     t->lx_saved = *f;

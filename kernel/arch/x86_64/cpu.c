@@ -269,6 +269,7 @@ static void user_exception(struct thread *t, uint64_t vec, uint64_t err)
     struct pd *pd = t->pd;
     uint64_t rip = t->frame.rip;
     if (pd->posix && !thread_in_runtime(t) && !rip_in_runtime(pd, rip) && t->rt_stack) {
+        syscall_finish_now(t); /* the runtime gets the context with the call done */
         posix_reflect(t, CX_RT_FAULT, vec, err, addr);
         return;
     }
