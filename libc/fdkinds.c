@@ -69,7 +69,11 @@ static void efd_free(void *obj)
     rt_free(e, sizeof(*e));
 }
 
-static long efd_new(uint64_t initval, bool semaphore, struct efd **out)
+/* A counter page made by the launcher now (RT_LABEL_SHARED_NEW), or the one a passed
+ * ticket names (passed: RT_PASS_TAKE): claims a place for it, asks the launcher for its
+ * memory and notification into slots of ours and maps the page there. 0 and *out, or
+ * -errno with nothing kept. */
+static long efd_attach(bool semaphore, bool passed, uint64_t ticket, struct efd **out)
 {
     int index = rt_pipe_area_claim();
     if (index < 0)
@@ -86,8 +90,10 @@ static long efd_new(uint64_t initval, bool semaphore, struct efd **out)
     e->slot_notif = rt_slot_alloc();
     long id = -ENOMEM;
     if (e->slot_mem && e->slot_notif) {
-        struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0), 1,
-                                          e->slot_mem, e->slot_notif, 0);
+        struct cx_ret r = passed ? cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0),
+                                                   RT_PASS_TAKE, ticket, e->slot_mem, e->slot_notif)
+                                 : cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_NEW, 3, 0), 1,
+                                                   e->slot_mem, e->slot_notif, 0);
         id = r.err ? -ENOMEM : (long)r.rdx;
     }
     uint64_t va = RT_PIPES_BASE + e->index * RT_PIPE_AREA;
@@ -108,9 +114,16 @@ static long efd_new(uint64_t initval, bool semaphore, struct efd **out)
     }
     e->id = (uint64_t)id;
     e->page = (struct efd_page *)va;
-    e->page->count = initval;
     *out = e;
     return 0;
+}
+
+static long efd_new(uint64_t initval, bool semaphore, struct efd **out)
+{
+    long err = efd_attach(semaphore, false, 0, out);
+    if (!err)
+        (*out)->page->count = initval;
+    return err;
 }
 
 static int64_t efd_read(struct efd *e, void *buf, size_t n)
@@ -184,43 +197,10 @@ long rt_efd_pass(struct vfs_file *f, uint64_t *id, bool *semaphore)
  * descriptor or -errno (the ticket then stays with the caller, unless it was taken). */
 long rt_efd_adopt(uint64_t ticket, bool semaphore, uint32_t status, uint32_t fdflags)
 {
-    int index = rt_pipe_area_claim();
-    if (index < 0)
-        return index;
-    struct efd *e = rt_alloc(sizeof(*e));
-    if (!e) {
-        rt_pipe_area_free((unsigned)index);
-        return -ENOMEM;
-    }
-    memset(e, 0, sizeof(*e));
-    e->index = (unsigned)index;
-    e->semaphore = semaphore;
-    e->slot_mem = rt_slot_alloc();
-    e->slot_notif = rt_slot_alloc();
-    long id = -ENOMEM;
-    if (e->slot_mem && e->slot_notif) {
-        struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE,
-                                          ticket, e->slot_mem, e->slot_notif);
-        id = r.err ? -ENOMEM : (long)r.rdx;
-    }
-    uint64_t va = RT_PIPES_BASE + e->index * RT_PIPE_AREA;
-    if (id > 0 && cx_map(rt->slot_pd, e->slot_mem, 0, va, 1, CX_MAP_R | CX_MAP_W | CX_MAP_SHARE)) {
-        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SHARED_DROP, 1, 0), (uint64_t)id, 0, 0, 0);
-        id = -ENOMEM;
-    }
-    if (id <= 0) {
-        cx_cap_delete(e->slot_mem);
-        cx_cap_delete(e->slot_notif);
-        if (e->slot_mem)
-            rt_slot_free(e->slot_mem);
-        if (e->slot_notif)
-            rt_slot_free(e->slot_notif);
-        rt_pipe_area_free(e->index);
-        rt_free(e, sizeof(*e));
-        return id < 0 ? id : -ENOMEM;
-    }
-    e->id = (uint64_t)id;
-    e->page = (struct efd_page *)va;
+    struct efd *e;
+    long err = efd_attach(semaphore, true, ticket, &e);
+    if (err)
+        return err;
     return rt_fdkind_install(FDK_EVENTFD, e, efd_free,
                              (int)((status & O_NONBLOCK) | (fdflags & O_CLOEXEC)));
 }
