@@ -48,6 +48,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../posix/ptest.h"
+#include "../posix/passfd.h"
 
 #define BULK (64u << 20)
 #define NET_MANY_MAX 128
@@ -480,35 +481,6 @@ static void fork_accept(void)
         close(c);
 }
 
-/* One descriptor with a byte over s (fd >= 0), or a receive of one: the descriptor. */
-static int pass_fd(int s, int fd)
-{
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    char tag = 's';
-    struct iovec iov = {&tag, 1};
-    struct msghdr m = {0};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = u.buf;
-    m.msg_controllen = sizeof u.buf;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    if (fd >= 0) {
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-        return sendmsg(s, &m, 0) == 1 ? 0 : -1;
-    }
-    int got = -1;
-    if (recvmsg(s, &m, 0) == 1 && (c = CMSG_FIRSTHDR(&m)) && c->cmsg_type == SCM_RIGHTS)
-        memcpy(&got, CMSG_DATA(c), sizeof got);
-    return got;
-}
-
 /* Sockets passed with SCM_RIGHTS to a fork child that did not inherit them: a listening
  * socket it accepts on, and a connected one it writes into; the peer sees end of file
  * when the child, the last holder, ends. */
@@ -519,11 +491,11 @@ static void passed_sockets(void)
     pid_t pid = fork();
     if (pid == 0) {
         close(sv[0]);
-        int l = pass_fd(sv[1], -1);
+        int l = pass_fd(sv[1], -1, NULL);
         int a = l >= 0 ? accept(l, NULL, NULL) : -1;
         if (a < 0 || write(a, "passed", 6) != 6)
             _exit(1);
-        int c = pass_fd(sv[1], -1);
+        int c = pass_fd(sv[1], -1, NULL);
         int type = 0;
         socklen_t len = sizeof type;
         if (c < 0 || getsockopt(c, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_STREAM ||
@@ -534,7 +506,7 @@ static void passed_sockets(void)
     close(sv[1]);
     uint16_t port, port2;
     int l = listener(&port);
-    check("passed_listener_send", pass_fd(sv[0], l) == 0, "errno %ld%ld", errno, 0);
+    check("passed_listener_send", pass_fd(sv[0], l, NULL) == 0, "errno %ld%ld", errno, 0);
     close(l); /* the child's description keeps it listening */
     int c = connect_to(port);
     char buf[8] = {0};
@@ -542,7 +514,8 @@ static void passed_sockets(void)
     check("passed_listener_accepts", r == 6 && !memcmp(buf, "passed", 6), "rc %ld errno %ld", r,
           errno);
     int l2 = listener(&port2), c2 = connect_to(port2), a2 = accept(l2, NULL, NULL);
-    check("passed_connected_send", a2 >= 0 && pass_fd(sv[0], a2) == 0, "errno %ld%ld", errno, 0);
+    check("passed_connected_send", a2 >= 0 && pass_fd(sv[0], a2, NULL) == 0, "errno %ld%ld", errno,
+          0);
     close(a2);
     close(l2);
     memset(buf, 0, sizeof buf);

@@ -33,9 +33,9 @@ $(call musl_program,backcopy,tests/posix/backcopy.c tests/posix/ptest.h)
 TEST_SCRIPTS += tests/posix/backcopy-test.sh
 # ttytest: the terminal calls, on a pty on the host and on capix's console
 # (tests/terminal/console-test.py runs both)
-$(call musl_program,ttytest,tests/posix/ttytest.c)
+$(call musl_program,ttytest,tests/posix/ttytest.c tests/posix/passfd.h)
 # treetest: a program with its own file tree (scenario sandbox-trees)
-$(call musl_program,treetest,tests/posix/treetest.c)
+$(call musl_program,treetest,tests/posix/treetest.c tests/posix/passfd.h)
 # pshared: process-shared mutex, condvar, barrier and semaphores across fork
 $(call musl_program,pshared,tests/posix/pshared.c tests/posix/ptest.h,-pthread)
 TEST_SCRIPTS += tests/posix/pshared-test.sh

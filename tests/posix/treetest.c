@@ -32,6 +32,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "passfd.h"
 
 extern char **environ;
 
@@ -146,40 +147,6 @@ static int check_main(int spawned)
     snprintf(buf, sizeof(buf), "execve: %s", strerror(errno));
     check("wider_exec_refused", errno == EACCES, buf);
     return failures ? 1 : 0;
-}
-
-/* A descriptor with one byte over s, or (fd < 0) a receive of one: the descriptor got
- * or -1, *flags msg_flags. */
-static int pass_fd(int s, int fd, int *flags)
-{
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    char tag = 'f';
-    struct iovec iov = {&tag, 1};
-    struct msghdr m = {0};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = u.buf;
-    m.msg_controllen = sizeof u.buf;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    if (fd >= 0) {
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-        return sendmsg(s, &m, 0) == 1 ? 0 : -1;
-    }
-    int got = -1;
-    if (recvmsg(s, &m, 0) != 1)
-        return -1;
-    *flags = m.msg_flags;
-    c = CMSG_FIRSTHDR(&m);
-    if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-        memcpy(&got, CMSG_DATA(c), sizeof got);
-    return got;
 }
 
 static socklen_t sock_addr(struct sockaddr_un *a, const char *path)

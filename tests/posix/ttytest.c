@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include "passfd.h"
 
 static int passed, failed;
 
@@ -127,41 +128,22 @@ static int passed_terminal(void)
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
         return 1;
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    char tag = 't';
-    struct iovec iov = {&tag, 1};
-    struct msghdr m = {0};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = u.buf;
-    m.msg_controllen = sizeof u.buf;
     pid_t p = fork();
     if (p == 0) {
         struct termios mine, got;
-        int fd = -1;
         tcgetattr(0, &mine);
         close(0);
         setsid();
-        if (recvmsg(sv[1], &m, 0) != 1 || !CMSG_FIRSTHDR(&m))
+        int fd = pass_fd(sv[1], -1, NULL);
+        if (fd < 0)
             _exit(2);
-        memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
         if (!isatty(fd) || tcgetattr(fd, &got) || got.c_lflag != mine.c_lflag)
             _exit(3);
         if (tcgetpgrp(fd) != -1 && tcgetsid(fd) == getsid(0))
             _exit(4); /* it became the controlling terminal */
         _exit(0);
     }
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    int zero = 0;
-    memcpy(CMSG_DATA(c), &zero, sizeof zero);
-    if (sendmsg(sv[0], &m, 0) != 1)
+    if (pass_fd(sv[0], 0, NULL) != 0)
         return 5;
     int st = 0;
     waitpid(p, &st, 0);
