@@ -385,13 +385,13 @@ static void test_cap_chain(void)
 #define PT_KEEP_EVERY 128
 #define PT_VA 0x100000000ul /* one page every 2 MiB from here: one page table each */
 
-static void test_pt_chunks(void)
+/* In quota q: a keeper and a filler domain and a one-page object m, and n page tables
+ * (one page every 2 MiB) in the filler, one in PT_KEEP_EVERY of them in the keeper too.
+ * 0, or the error after *made tables. */
+static long fill_tables(uint64_t q, uint64_t keep, uint64_t fill, uint64_t m, unsigned n,
+                        unsigned *made)
 {
-    uint64_t q = aslot(), keep = aslot(), fill = aslot(), m = aslot();
-    long err = cx_quota_create(CX_SLOT_QUOTA, 16ul << 20, q);
-    uint64_t frames0 = quota_info(CX_SLOT_QUOTA).rdx;
-    if (!err)
-        err = cx_pd_create(q, keep, 16);
+    long err = cx_pd_create(q, keep, 16);
     if (!err)
         err = cx_pd_create(q, fill, 16);
     if (!err)
@@ -399,11 +399,23 @@ static void test_pt_chunks(void)
     if (!err)
         touch_first_page(m); /* a present page: each mapping makes its page table */
     unsigned i = 0;
-    for (; i < PT_TABLES && !err; i++) {
+    for (; i < n && !err; i++) {
         err = cx_map(fill, m, 0, PT_VA + i * (2ul << 20), 1, CX_MAP_R);
         if (!err && i % PT_KEEP_EVERY == 0)
             err = cx_map(keep, m, 0, PT_VA + i / PT_KEEP_EVERY * (2ul << 20), 1, CX_MAP_R);
     }
+    *made = i;
+    return err;
+}
+
+static void test_pt_chunks(void)
+{
+    uint64_t q = aslot(), keep = aslot(), fill = aslot(), m = aslot();
+    long err = cx_quota_create(CX_SLOT_QUOTA, 16ul << 20, q);
+    uint64_t frames0 = quota_info(CX_SLOT_QUOTA).rdx;
+    unsigned i = 0;
+    if (!err)
+        err = fill_tables(q, keep, fill, m, PT_TABLES, &i);
     kt_check("pt_chunks_filled", !err && i == PT_TABLES, "%s after %u page tables",
              cx_strerror(err), i);
     uint64_t used_full = quota_info(q).rdi, held_full = frames0 - quota_info(CX_SLOT_QUOTA).rdx;
@@ -432,7 +444,7 @@ static void test_pt_chunks(void)
  * (the first also makes what this program keeps: the kernel grows its heap once for the
  * object's directory, a frame it keeps).
  */
-#define LEND_TABLES 6144
+#define LEND_TABLES 8192
 #define LEND_VA 0x200000000ul
 #define LEND_SPARE 96 /* frames left for the object's directory and its page tables */
 
@@ -446,20 +458,9 @@ void kt_lending(unsigned round)
         own_page_tables(va);
     uint64_t frames0 = quota_info(CX_SLOT_QUOTA).rdx;
     long err = cx_quota_create(CX_SLOT_QUOTA, room, q);
-    if (!err)
-        err = cx_pd_create(q, keep, 16);
-    if (!err)
-        err = cx_pd_create(q, fill, 16);
-    if (!err)
-        err = cx_mem_create(q, 1, m);
-    if (!err)
-        touch_first_page(m);
     unsigned i = 0;
-    for (; i < LEND_TABLES && !err; i++) {
-        err = cx_map(fill, m, 0, PT_VA + i * (2ul << 20), 1, CX_MAP_R);
-        if (!err && i % PT_KEEP_EVERY == 0)
-            err = cx_map(keep, m, 0, PT_VA + i / PT_KEEP_EVERY * (2ul << 20), 1, CX_MAP_R);
-    }
+    if (!err)
+        err = fill_tables(q, keep, fill, m, LEND_TABLES, &i);
     kt_check("lending_tables_made", !err && i == LEND_TABLES, "%s after %u page tables",
              cx_strerror(err), i);
     EXPECT("lending_filler_deleted", cx_cap_delete(fill), 0);
