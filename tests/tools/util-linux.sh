@@ -13,7 +13,6 @@ set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 source tools/qemu-common.sh
 declare -A KNOWN=(
-  [flock-7]="capix keeps a flock lock whose last holder was killed by SIGKILL: the runtime did not close the handle and nobody else does"
   [setpriv-1]="capix has no capability sets: prctl(PR_SET_KEEPCAPS) is EINVAL and capget/capset ENOSYS (setpriv needs CAP_SETGID kept across setresuid)"
   [setpriv-2]="capix has no PR_SET_NO_NEW_PRIVS: EINVAL, as from a Linux before 3.5"
   [setpriv-3]="as setpriv-1"
