@@ -125,6 +125,9 @@ struct vfs_peer {
     size_t cmdline_len;
     bool has_ids;            /* uid and gid are known (else the vfs's own ids) */
     uint32_t uid[4], gid[4]; /* real, effective, saved and file-system ids */
+    bool has_caps;           /* the capability sets are known (else no Cap lines) */
+    uint64_t caps[5];        /* inheritable, permitted, effective, bounding, ambient */
+    uint32_t no_new_privs;
 };
 
 #define VFS_PROT_READ 1u
