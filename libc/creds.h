@@ -18,6 +18,14 @@ extern struct rt_creds rt_cred;
 /* The credential calls (setuid ... getgroups, the get calls), or RT_NOT_MINE. */
 long rt_creds_syscall(const struct rt_call *c);
 
+/* Whether the live context's effective set holds capability cap (CAP_* of Linux). */
+bool rt_capable(unsigned cap);
+
+/* prctl's capability and securebits options (PR_GET/SET_KEEPCAPS, PR_GET/SET_SECUREBITS,
+ * PR_GET/SET_NO_NEW_PRIVS, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT) with a[0] the option and
+ * a[1..4] its arguments, or RT_NOT_MINE for another option. */
+long rt_creds_prctl(const uint64_t *a);
+
 /* At start-up: the launcher's credentials for this process (else the config's ids). */
 void rt_creds_init(void);
 

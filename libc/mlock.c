@@ -6,7 +6,7 @@
  * unmapped. Locking a range therefore means what Linux promises after the call: every
  * page of it has its frame (the runtime touches each page the kernel's pd_resident
  * reports without one), and the range counts against RLIMIT_MEMLOCK (Linux's default of
- * 8 MiB; uid 0 has no limit, as with CAP_IPC_LOCK). The locked ranges are kept here,
+ * 8 MiB; a process with CAP_IPC_LOCK, as root, has no limit). The locked ranges are kept here,
  * sorted and merged, so that munlock, munmap (which unlocks) and msync's EBUSY for
  * MS_INVALIDATE on locked pages see them. mlockall(MCL_CURRENT) locks every brk and
  * mmap mapping; MCL_FUTURE locks each later mmap (EAGAIN past the limit, as Linux).
@@ -14,6 +14,7 @@
  */
 #include <stdbool.h>
 #include <string.h>
+#include "creds.h"
 #include "runtime.h"
 
 #define MAX_LOCKS 256
@@ -139,10 +140,12 @@ static long populate(uint64_t s, uint64_t e, bool touch, bool strict)
     return 0;
 }
 
+#define CAP_IPC_LOCK 14 /* Linux's: no RLIMIT_MEMLOCK */
+
 static uint64_t lock_limit(void)
 {
     struct linux_rlimit rl;
-    if (rt_uid == 0 || rt_prlimit(0, RLIMIT_MEMLOCK, NULL, &rl))
+    if (rt_capable(CAP_IPC_LOCK) || rt_prlimit(0, RLIMIT_MEMLOCK, NULL, &rl))
         return ~(uint64_t)0;
     return rl.cur;
 }
@@ -166,7 +169,7 @@ long rt_mlock(uint64_t addr, uint64_t len, uint64_t flags)
     if (flags & ~(uint64_t)MLOCK_ONFAULT)
         return -EINVAL;
     uint64_t limit = lock_limit(), s, e;
-    if (limit < CX_PAGE_SIZE && rt_uid != 0)
+    if (limit < CX_PAGE_SIZE && !rt_capable(CAP_IPC_LOCK))
         return -EPERM; /* Linux's can_do_mlock: no limit left at all */
     long err = span(addr, len, &s, &e);
     if (err || s == e)
@@ -204,7 +207,7 @@ long rt_mlockall(uint64_t flags)
         flags == MCL_ONFAULT)
         return -EINVAL;
     uint64_t limit = lock_limit();
-    if (limit < CX_PAGE_SIZE && rt_uid != 0)
+    if (limit < CX_PAGE_SIZE && !rt_capable(CAP_IPC_LOCK))
         return -EPERM;
     if ((flags & MCL_CURRENT) && rt_memory_mapped_bytes() > limit)
         return -ENOMEM;

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <vfs/plugin.h>
+#include "creds.h"
 #include "runtime.h"
 
 #define MQ_MAGIC 0x3151514du /* "MQQ1" */
@@ -255,7 +256,7 @@ static long check_attr(const struct l_mq_attr *a, uint32_t *maxmsg, uint32_t *ms
     if (bad_range((uint64_t)a, sizeof(*a)))
         return -EFAULT;
     long mm = a->maxmsg, ms = a->msgsize;
-    bool root = rt_uid == 0;
+    bool root = rt_capable(24); /* CAP_SYS_RESOURCE: the higher limits */
     if (mm <= 0 || ms <= 0 || mm > (root ? MQ_ROOT_MAXMSG : MQ_USER_MAXMSG) ||
         ms > (long)(root ? MQ_ROOT_MSGSIZE : MQ_USER_MSGSIZE))
         return -EINVAL;

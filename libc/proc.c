@@ -271,5 +271,14 @@ int rt_proc_peer(void *ctx, int32_t pid, struct vfs_peer *out)
     out->comm[sizeof(out->comm) - 1] = 0;
     out->cmdline_len = r.cmd_len < sizeof(out->cmdline) ? r.cmd_len : sizeof(out->cmdline);
     memcpy(out->cmdline, r.cmd, out->cmdline_len);
+    /* its capability sets (RT_CRED_CAPGET: effective, permitted, inheritable in
+     * registers, then bounding, ambient, no_new_privs in words 4..6) */
+    c = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_CRED, 2, 0), RT_CRED_CAPGET, (uint64_t)pid, 0, 0);
+    if (!c.err && (int64_t)c.rdx == 0) {
+        out->has_caps = true;
+        out->caps[0] = c.r9, out->caps[1] = c.r8, out->caps[2] = c.r10;
+        out->caps[3] = b->words[4], out->caps[4] = b->words[5];
+        out->no_new_privs = b->words[6] != 0;
+    }
     return 0;
 }

@@ -352,6 +352,7 @@ bool rt_thread_cpu_times(uint64_t tid, struct rt_cpu *c);
 uint64_t rt_thread_priority(void);              /* of the process's threads (setpriority) */
 int rt_threads_set_priority(uint64_t prio);     /* every thread's; -1 if the kernel refused */
 long rt_sched_syscall(const struct rt_call *c); /* sched.c: scheduling calls, prctl */
+bool rt_sched_self(uint64_t pid); /* sched.c: pid 0, this process's pid or one of its thread ids */
 void rt_sched_exec(void); /* sched.c: execve drops PR_SET_NAME's name, membarrier's registrations */
 void rt_memory_drop_files(void); /* exit: mappings let their files go */
 long rt_mincore(uint64_t addr, uint64_t len, uint64_t vec);

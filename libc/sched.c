@@ -9,13 +9,15 @@
  * priority below the sandbox's, so that it yields to the others), and prctl's
  * PR_SET_NAME/PR_GET_NAME and PR_SET_DUMPABLE/PR_GET_DUMPABLE, and its process-tree
  * options PR_SET_PDEATHSIG/PR_GET_PDEATHSIG and PR_SET_CHILD_SUBREAPER/
- * PR_GET_CHILD_SUBREAPER, which the launcher holds and acts on (RT_LABEL_PRCTL); and
+ * PR_GET_CHILD_SUBREAPER, which the launcher holds and acts on (RT_LABEL_PRCTL; the
+ * capability options are creds.c's, rt_creds_prctl); and
  * membarrier, whose barriers one CPU gives for nothing (Linux returns at once too when
  * it has one CPU online). Only the calling process and its threads (one policy and nice
  * value for all) are known here: another pid is ESRCH. execve takes back PR_SET_NAME's
  * name and the membarrier registrations (rt_sched_exec).
  */
 #include <string.h>
+#include "creds.h"
 #include "runtime.h"
 
 /* membarrier's commands (Linux's numbers, bits of MEMBARRIER_CMD_QUERY's answer) */
@@ -44,7 +46,7 @@ static char comm[16]; /* PR_SET_NAME's, or "" for the program's name */
 
 /* The process or one of its threads (pthread_getschedparam asks by thread id); pids
  * are ints: the upper half of the register is not the caller's. */
-static bool self(uint64_t pid)
+bool rt_sched_self(uint64_t pid)
 {
     uint32_t id = (uint32_t)pid;
     if (id == 0 || id == rt_pid())
@@ -63,7 +65,7 @@ static long get_param(uint64_t pid, uint64_t param)
         return -EINVAL;
     if (!rt_user_write(param, 4))
         return -EFAULT;
-    if (!self(pid))
+    if (!rt_sched_self(pid))
         return -ESRCH;
     *(int32_t *)param = 0; /* the normal classes have priority 0 */
     return 0;
@@ -82,7 +84,7 @@ static long set_scheduler(uint64_t pid, int64_t pol, uint64_t param, bool keep_p
         return -EINVAL;
     if (rt_class ? prio < 1 || prio > 99 : prio != 0)
         return -EINVAL;
-    if (!self(pid))
+    if (!rt_sched_self(pid))
         return -ESRCH;
     if (rt_class)
         return -EPERM; /* no real-time class in a sandbox */
@@ -95,7 +97,7 @@ static long set_priority(uint64_t which, uint64_t who, int64_t n)
 {
     if (which > 2)
         return -EINVAL;
-    if (!(which == 0 ? self(who) : who == 0))
+    if (!(which == 0 ? rt_sched_self(who) : who == 0))
         return -ESRCH; /* PRIO_PROCESS, PRIO_PGRP, PRIO_USER: only our own is known */
     n = n < -20 ? -20 : n > 19 ? 19 : n;
     /* the kernel lets a thread lower priorities, never raise them past its own: a
@@ -141,9 +143,13 @@ static long tree_option(uint64_t op, uint64_t arg, uint64_t out)
     return 0;
 }
 
-static long prctl(uint64_t op, uint64_t a2)
+static long prctl(const uint64_t *a)
 {
     static uint8_t said[64];
+    uint64_t op = a[0], a2 = a[1];
+    long r = rt_creds_prctl(a); /* the capability and securebits options */
+    if (r != RT_NOT_MINE)
+        return r;
     switch (op) {
     case PR_SET_NAME:
         if (!rt_user_read(a2, 1))
@@ -231,7 +237,7 @@ long rt_sched_syscall(const struct rt_call *c)
     case NR_sched_getscheduler:
         if ((int32_t)a[0] < 0)
             return -EINVAL;
-        return self(a[0]) ? policy : -ESRCH;
+        return rt_sched_self(a[0]) ? policy : -ESRCH;
     case NR_sched_setscheduler:
         return set_scheduler(a[0], (int32_t)a[1], a[2], false);
     case NR_sched_getparam:
@@ -250,7 +256,7 @@ long rt_sched_syscall(const struct rt_call *c)
             return -EINVAL;
         if (!rt_user_write(a[1], 16))
             return -EFAULT;
-        if (!self(a[0]))
+        if (!rt_sched_self(a[0]))
             return -ESRCH;
         int64_t *ts = (int64_t *)a[1]; /* 0 for a class without a round-robin slice */
         ts[0] = 0, ts[1] = 0;
@@ -259,7 +265,7 @@ long rt_sched_syscall(const struct rt_call *c)
     case NR_sched_setaffinity: {
         if (!a[1] || !rt_user_read(a[2], a[1]))
             return a[1] ? -EFAULT : -EINVAL;
-        if (!self(a[0]))
+        if (!rt_sched_self(a[0]))
             return -ESRCH;
         return *(const uint8_t *)a[2] & 1 ? 0 : -EINVAL; /* CPU 0 is the only one */
     }
@@ -274,13 +280,13 @@ long rt_sched_syscall(const struct rt_call *c)
     case NR_getpriority:
         if (a[0] > 2)
             return -EINVAL;
-        if (!(a[0] == 0 ? self(a[1]) : a[1] == 0))
+        if (!(a[0] == 0 ? rt_sched_self(a[1]) : a[1] == 0))
             return -ESRCH;
         return 20 - nice_value; /* the raw call's form: 40..1 for nice -20..19 */
     case NR_setpriority:
         return set_priority(a[0], a[1], (int64_t)(int32_t)a[2]);
     case NR_prctl:
-        return prctl(a[0], a[1]);
+        return prctl(a);
     case NR_membarrier:
         return membarrier((int32_t)a[0], (uint32_t)a[1]);
     default:

@@ -8,12 +8,12 @@
 #include <vfs/linux.h>
 
 /* Whether from may send sig to t (Linux's check_kill_permission): its own process, a
- * privileged sender (effective uid 0: CAP_KILL), a sender whose real or effective uid
- * is t's real or saved uid, or SIGCONT within one session; else EPERM. */
+ * sender with CAP_KILL in its effective set, a sender whose real or effective uid is
+ * t's real or saved uid, or SIGCONT within one session; else EPERM. */
 static bool may_signal(const struct proc *from, const struct proc *t, int sig)
 {
     const struct rt_creds *a = &from->cred, *b = &t->cred;
-    return from == t || a->uid.eff == 0 || a->uid.eff == b->uid.saved ||
+    return from == t || (a->cap_eff & (1ull << 5)) /* CAP_KILL */ || a->uid.eff == b->uid.saved ||
            a->uid.eff == b->uid.real || a->uid.real == b->uid.saved || a->uid.real == b->uid.real ||
            (sig == SIGCONT && from->sid == t->sid);
 }

@@ -109,13 +109,13 @@ static int chmod_node(struct vfs *v, struct vfs_node *node, uint32_t mode)
         rc = -EROFS;
         goto out;
     }
-    if (v->uid != 0 && v->uid != st.st_uid) {
+    if (v->uid != st.st_uid && !vfs_capable(v, VFS_CAP_FOWNER)) {
         rc = -EPERM;
         goto out;
     }
     a.mask = VFS_SET_MODE;
     a.mode = mode & 07777;
-    if (v->uid != 0 && v->gid != st.st_gid)
+    if (v->gid != st.st_gid && !vfs_capable(v, VFS_CAP_FSETID))
         a.mode &= ~(uint32_t)S_ISGID;
     rc = setattr(n, &a);
 out:
@@ -158,7 +158,7 @@ static int chown_node(struct vfs *v, struct vfs_node *node, uint32_t uid, uint32
         goto out;
     }
     if (uid != (uint32_t)-1) {
-        if (v->uid != 0 && (v->uid != st.st_uid || uid != st.st_uid)) {
+        if (!vfs_capable(v, VFS_CAP_CHOWN) && (v->uid != st.st_uid || uid != st.st_uid)) {
             rc = -EPERM;
             goto out;
         }
@@ -166,7 +166,8 @@ static int chown_node(struct vfs *v, struct vfs_node *node, uint32_t uid, uint32
         a.uid = uid;
     }
     if (gid != (uint32_t)-1) {
-        if (v->uid != 0 && (v->uid != st.st_uid || (gid != st.st_gid && gid != v->gid))) {
+        if (!vfs_capable(v, VFS_CAP_CHOWN) &&
+            (v->uid != st.st_uid || (gid != st.st_gid && gid != v->gid))) {
             rc = -EPERM;
             goto out;
         }
@@ -247,7 +248,7 @@ static int utimens_node(struct vfs *v, struct vfs_node *node, const struct linux
         rc = -EROFS;
         goto out;
     }
-    if (v->uid != 0 && v->uid != st.st_uid) {
+    if (v->uid != st.st_uid && !vfs_capable(v, VFS_CAP_FOWNER)) {
         if (explicit_time) {
             rc = -EPERM;
             goto out;

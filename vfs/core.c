@@ -79,26 +79,34 @@ int vfs_may(const struct vfs *v, const struct linux_stat *st, int mask)
 {
     uint32_t bits;
     mask &= R_OK | W_OK | X_OK;
-    if (v->uid == 0) {
-        /* root may do anything but run a file that nobody may run */
-        if ((mask & X_OK) && !S_ISDIR(st->st_mode) && !(st->st_mode & 0111))
-            return -EACCES;
-        return 0;
-    }
     if (v->uid == st->st_uid)
         bits = st->st_mode >> 6;
     else if (v->gid == st->st_gid)
         bits = st->st_mode >> 3;
     else
         bits = st->st_mode;
-    return (mask & ~bits & 7) ? -EACCES : 0;
+    if (!(mask & ~bits & 7))
+        return 0;
+    /* what the capabilities override, as Linux's generic_permission: reading and
+     * searching (CAP_DAC_READ_SEARCH), anything but running a file nobody may run
+     * (CAP_DAC_OVERRIDE) */
+    if (S_ISDIR(st->st_mode)) {
+        if (!(mask & W_OK) && vfs_capable(v, VFS_CAP_DAC_READ_SEARCH))
+            return 0;
+        return vfs_capable(v, VFS_CAP_DAC_OVERRIDE) ? 0 : -EACCES;
+    }
+    if (mask == R_OK && vfs_capable(v, VFS_CAP_DAC_READ_SEARCH))
+        return 0;
+    if ((!(mask & X_OK) || (st->st_mode & 0111)) && vfs_capable(v, VFS_CAP_DAC_OVERRIDE))
+        return 0;
+    return -EACCES;
 }
 
 int vfs_may_node(const struct vfs *v, struct vfs_node *n, int mask)
 {
     struct linux_stat st;
     int rc;
-    if (v->uid == 0 && (S_ISDIR(n->type) || !(mask & X_OK)))
+    if (vfs_capable(v, VFS_CAP_DAC_OVERRIDE) && (S_ISDIR(n->type) || !(mask & X_OK)))
         return 0;
     rc = vfs_getattr(n, &st);
     if (rc < 0)
@@ -164,6 +172,7 @@ int vfs_create(const struct vfs_env *env, const struct vfs_plugin *const *plugin
         return -ENOMEM;
     v->env = *env;
     v->umask = 022;
+    v->caps = ~0ull; /* uid 0's */
     v->next_minor = VFS_FIRST_MINOR;
     v->next_comp_ino = 1;
     v->created = vfs_now(&v->env);
@@ -223,6 +232,12 @@ void vfs_set_ids(struct vfs *v, uint32_t uid, uint32_t gid)
 {
     v->uid = uid;
     v->gid = gid;
+    v->caps = uid == 0 ? ~0ull : 0;
+}
+
+void vfs_set_caps(struct vfs *v, uint64_t caps)
+{
+    v->caps = caps;
 }
 
 uint32_t vfs_umask(struct vfs *v, uint32_t mask)

@@ -213,11 +213,3 @@ int vfs_fd_set_limit(struct vfs_fd_table *t, unsigned limit)
     t->limit = limit;
     return 0;
 }
-
-void vfs_fd_close_cloexec(struct vfs_fd_table *t)
-{
-    unsigned i;
-    for (i = 0; i < t->capacity; i++)
-        if (t->fds[i].file && t->fds[i].cloexec)
-            vfs_fd_close(t, (int)i);
-}

@@ -787,12 +787,17 @@ int vfs_fcntl(struct vfs *v, int fd, int cmd, unsigned long arg)
     return f->node->fs->ops->fcntl(f, cmd, arg);
 }
 
-int vfs_close(struct vfs *v, int fd)
+/* Any close of a descriptor of a file releases the process's record locks on it (close,
+ * close_range, dup2 and dup3 over it, close-on-exec), as Linux's filp_close does. */
+static void release_record_locks(struct vfs_file *f)
 {
-    struct vfs_file *f = vfs_get_file(v, fd);
-    /* any close of a descriptor of a file releases the process's record locks on it */
     if (f && !(f->flags & O_PATH) && f->node->fs->ops->lock)
         f->node->fs->ops->lock(f, VFS_LOCK_RELEASE, VFS_LOCK_POSIX, 0, 0, 0, NULL);
+}
+
+int vfs_close(struct vfs *v, int fd)
+{
+    release_record_locks(vfs_get_file(v, fd));
     return vfs_fd_close(&v->fds, fd);
 }
 
@@ -806,14 +811,31 @@ int vfs_dup(struct vfs *v, int fd)
     return vfs_fd_dup(&v->fds, fd);
 }
 
+/* dup2, dup3: the descriptor newfd named before is closed, so its file's record locks
+ * go once the call has succeeded (also when it named the same description). */
+static int dup_over(struct vfs *v, int oldfd, int newfd, int flags, bool is_dup3)
+{
+    struct vfs_file *before = oldfd != newfd ? vfs_get_file(v, newfd) : NULL;
+    int rc;
+    if (before)
+        vfs_file_get(before);
+    rc = vfs_fd_dup3(&v->fds, oldfd, newfd, flags, is_dup3);
+    if (before) {
+        if (rc >= 0)
+            release_record_locks(before);
+        vfs_file_put(before);
+    }
+    return rc;
+}
+
 int vfs_dup2(struct vfs *v, int oldfd, int newfd)
 {
-    return vfs_fd_dup3(&v->fds, oldfd, newfd, 0, false);
+    return dup_over(v, oldfd, newfd, 0, false);
 }
 
 int vfs_dup3(struct vfs *v, int oldfd, int newfd, int flags)
 {
-    return vfs_fd_dup3(&v->fds, oldfd, newfd, flags, true);
+    return dup_over(v, oldfd, newfd, flags, true);
 }
 
 int vfs_set_fd_limit(struct vfs *v, unsigned limit)
@@ -823,7 +845,9 @@ int vfs_set_fd_limit(struct vfs *v, unsigned limit)
 
 void vfs_close_on_exec(struct vfs *v)
 {
-    vfs_fd_close_cloexec(&v->fds);
+    for (unsigned fd = 0; fd < v->fds.capacity; fd++)
+        if (v->fds.fds[fd].file && v->fds.fds[fd].cloexec)
+            vfs_close(v, (int)fd);
 }
 
 int vfs_install_fd(struct vfs *v, struct vfs_file *f, int min, bool cloexec)

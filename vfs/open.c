@@ -32,12 +32,12 @@ static bool is_comp_entry(const struct vfs_walk *w)
     return vfs_is_cdir(w->dir) && vfs_cdir_entry(vfs_cdir_of(w->dir), w->name, w->len);
 }
 
-/* Sticky directories: only root, the file's owner or the directory's owner may remove
- * or replace a name. */
+/* Sticky directories: only the file's owner, the directory's owner or a process with
+ * CAP_FOWNER may remove or replace a name. */
 static int sticky_ok(const struct vfs *v, const struct linux_stat *dir, struct vfs_node *n)
 {
     struct linux_stat st;
-    if (!(dir->st_mode & S_ISVTX) || v->uid == 0 || v->uid == dir->st_uid)
+    if (!(dir->st_mode & S_ISVTX) || vfs_capable(v, VFS_CAP_FOWNER) || v->uid == dir->st_uid)
         return 0;
     if (vfs_getattr(n, &st) < 0 || st.st_uid != v->uid)
         return -EPERM;
@@ -56,8 +56,8 @@ static int create_in(struct vfs *v, struct vfs_node *d, const char *name, size_t
     rc = vfs_may(v, &st, W_OK | X_OK);
     if (rc < 0)
         return rc;
-    if ((S_ISCHR(mode) || S_ISBLK(mode)) && v->uid != 0)
-        return -EPERM; /* devices need CAP_MKNOD (root), after the directory's checks */
+    if ((S_ISCHR(mode) || S_ISBLK(mode)) && !vfs_capable(v, VFS_CAP_MKNOD))
+        return -EPERM; /* devices need CAP_MKNOD, after the directory's checks */
     a.mode = mode;
     a.uid = v->uid;
     a.gid = v->gid;

@@ -62,12 +62,22 @@ struct vfs {
     struct vfs_node *cwd; /* one reference */
     struct vfs_fd_table fds;
     uint32_t uid, gid, umask;
+    uint64_t caps; /* the effective capabilities (bit n: Linux's capability n) */
     struct linux_timespec created;
     char *walkbuf; /* VFS_WALK_BUF bytes: the path being walked */
     char *linkbuf; /* PATH_MAX bytes: one symlink's text */
 };
 
 /* ---- core.c ---- */
+
+/* Linux's capabilities the VFS checks (vfs_capable) */
+#define VFS_CAP_CHOWN 0
+#define VFS_CAP_DAC_OVERRIDE 1
+#define VFS_CAP_DAC_READ_SEARCH 2
+#define VFS_CAP_FOWNER 3
+#define VFS_CAP_FSETID 4
+#define VFS_CAP_MKNOD 27
+#define vfs_capable(v, cap) (((v)->caps >> (cap)) & 1)
 
 /* strnlen (not in strict C11's <string.h>). */
 static inline size_t vfs_strnlen(const char *s, size_t max)

@@ -13,6 +13,8 @@
  */
 #include <fcntl.h>
 #include <grp.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -440,12 +442,321 @@ static void pdeath_creds(void)
     check("pdeathsig-cleared-by-setid-exec", pdeath_after_exec(setid_copy, 0), "kept");
 }
 
+/* ---- capabilities (capget, capset, the prctl options): bits 0..8 of each set are
+ * compared (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID, KILL, SETGID, SETUID,
+ * SETPCAP), since a host's root may lack others (a container's bounding set) ---- */
+
+#define C_CHOWN 0
+#define C_DAC_OVERRIDE 1
+#define C_DAC_READ_SEARCH 2
+#define C_FOWNER 3
+#define C_KILL 5
+#define C_SETGID 6
+#define C_SETUID 7
+#define C_SETPCAP 8
+#define C_LOW 0x1ffull
+#define V3 0x20080522u
+#define V1 0x19980330u
+
+struct cap_hdr {
+    uint32_t version;
+    int pid;
+};
+struct cap_data {
+    uint32_t eff, prm, inh;
+};
+
+static long capget_raw(uint32_t version, int pid, struct cap_data *d)
+{
+    struct cap_hdr h = {version, pid};
+    return syscall(SYS_capget, &h, d);
+}
+
+/* The three sets of pid (0: this process), -1 on failure. */
+static int caps_of(int pid, uint64_t *eff, uint64_t *prm, uint64_t *inh)
+{
+    struct cap_data d[2] = {{0}};
+    if (capget_raw(V3, pid, d) != 0)
+        return -1;
+    *eff = d[0].eff | (uint64_t)d[1].eff << 32;
+    *prm = d[0].prm | (uint64_t)d[1].prm << 32;
+    *inh = d[0].inh | (uint64_t)d[1].inh << 32;
+    return 0;
+}
+
+static long capset_raw(uint64_t eff, uint64_t prm, uint64_t inh)
+{
+    struct cap_hdr h = {V3, 0};
+    struct cap_data d[2] = {{(uint32_t)eff, (uint32_t)prm, (uint32_t)inh},
+                            {(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32)}};
+    return syscall(SYS_capset, &h, d);
+}
+
+/* "e=EFF p=PRM i=INH a=AMB b=BND k=KEEPCAPS n=NNP" (bits 0..8 in hex) of this process. */
+static void caps_text(char *buf, size_t size)
+{
+    uint64_t e = 0, p = 0, i = 0, a = 0, b = 0;
+    caps_of(0, &e, &p, &i);
+    for (int c = 0; c <= 8; c++) {
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+            a |= 1ull << c;
+        if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+            b |= 1ull << c;
+    }
+    snprintf(buf, size, "e=%llx p=%llx i=%llx a=%llx b=%llx k=%d n=%d",
+             (unsigned long long)(e & C_LOW), (unsigned long long)(p & C_LOW),
+             (unsigned long long)(i & C_LOW), (unsigned long long)a, (unsigned long long)b,
+             prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0), prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+}
+
+static void check_caps(const char *name, const char *want)
+{
+    char got[128], why[300];
+    caps_text(got, sizeof got);
+    snprintf(why, sizeof why, "caps %s, expected %s", got, want);
+    check(name, !strcmp(got, want), why);
+}
+
+/* Execs path in `capshow` mode, expecting caps and ids there (returns only on failure). */
+static void exec_capshow(const char *path, const char *name, const char *caps, const char *ids)
+{
+    char *argv[] = {(char *)path, "capshow", (char *)name, (char *)caps, (char *)ids, NULL};
+    fflush(stdout);
+    execve(path, argv, environ);
+    check(name, 0, "execve failed");
+}
+
+/* Clears caps from this process's effective set (-1 on failure). */
+static int drop_eff(uint64_t caps)
+{
+    uint64_t e, p, i;
+    return caps_of(0, &e, &p, &i) ? -1 : (int)capset_raw(e & ~caps, p, i);
+}
+
+/* capget and capset's interface, the reading prctl options and their errors. */
+static void cap_calls(void)
+{
+    struct cap_hdr h = {0, 0};
+    check("capget-version-probe", syscall(SYS_capget, &h, NULL) == 0 && h.version == V3,
+          "not version 3");
+    struct cap_data d[2] = {{0}};
+    h.version = 12345;
+    check("capget-bad-version",
+          fails_with((int)syscall(SYS_capget, &h, d), EINVAL) && h.version == V3, "not EINVAL");
+    check_caps("caps-root", "e=1ff p=1ff i=0 a=0 b=1ff k=0 n=0");
+    check("capget-v1-low-word", capget_raw(V1, 0, d) == 0 && (d[0].eff & C_LOW) == C_LOW,
+          "capget v1");
+    check("capget-negative-pid", fails_with((int)capget_raw(V3, -1, d), EINVAL), "not EINVAL");
+    uint64_t e = 0, p = 0, i = 0;
+    check("capget-parent", caps_of(getppid(), &e, &p, &i) == 0 && (e & C_LOW) == C_LOW,
+          "parent's sets");
+    check("capget-no-such-pid", fails_with((int)capget_raw(V3, 999999, d), ESRCH), "not ESRCH");
+    check("capbset-read-invalid", fails_with(prctl(PR_CAPBSET_READ, 64, 0, 0, 0), EINVAL),
+          "not EINVAL");
+    check("keepcaps-invalid", fails_with(prctl(PR_SET_KEEPCAPS, 2, 0, 0, 0), EINVAL), "not EINVAL");
+    check("nnp-get-args-invalid", fails_with(prctl(PR_GET_NO_NEW_PRIVS, 1, 0, 0, 0), EINVAL),
+          "not EINVAL");
+    check("nnp-set-0-invalid", fails_with(prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0), EINVAL),
+          "not EINVAL");
+    check("ambient-invalid-cap",
+          fails_with(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 64, 0, 0), EINVAL), "not EINVAL");
+    check("ambient-invalid-op", fails_with(prctl(PR_CAP_AMBIENT, 9, 1, 0, 0), EINVAL),
+          "not EINVAL");
+    check("ambient-clear-args-invalid",
+          fails_with(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 1, 0, 0), EINVAL),
+          "not EINVAL");
+    check("ambient-raise-not-inheritable",
+          fails_with(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, C_SETUID, 0, 0), EPERM),
+          "not EPERM");
+    caps_of(0, &e, &p, &i);
+    check("capset-unknown-bits-ignored", capset_raw(e, p | 1ull << 41, i) == 0, "capset");
+    check("capset-inheritable", capset_raw(e, p, i | 1ull << C_SETUID | 1ull << C_KILL) == 0,
+          "capset");
+    check("ambient-raise", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, C_SETUID, 0, 0) == 0,
+          "raise");
+    check("ambient-raise-kill", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, C_KILL, 0, 0) == 0,
+          "raise");
+    check_caps("caps-ambient", "e=1ff p=1ff i=a0 a=a0 b=1ff k=0 n=0");
+    check("ambient-lower", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, C_SETUID, 0, 0) == 0,
+          "lower");
+    check_caps("caps-ambient-lowered", "e=1ff p=1ff i=a0 a=20 b=1ff k=0 n=0");
+    check("capset-inheritable-drop-lowers-ambient", capset_raw(e, p, 0) == 0, "capset");
+    check_caps("caps-inheritable-dropped", "e=1ff p=1ff i=0 a=0 b=1ff k=0 n=0");
+    struct cap_hdr other = {V3, getppid()};
+    struct cap_data same[2] = {{(uint32_t)e, (uint32_t)p, 0},
+                               {(uint32_t)(e >> 32), (uint32_t)(p >> 32), 0}};
+    check("capset-other-pid-eperm", fails_with((int)syscall(SYS_capset, &other, same), EPERM),
+          "not EPERM");
+    check("capset-effective-beyond-permitted",
+          fails_with((int)capset_raw(e, p & ~(1ull << C_KILL), i), EPERM), "not EPERM");
+    check("capset-drop-permitted", capset_raw(e & ~(1ull << C_KILL), p & ~(1ull << C_KILL), 0) == 0,
+          "capset");
+    check("capset-permitted-back-eperm", fails_with((int)capset_raw(e, p, 0), EPERM), "not EPERM");
+    check_caps("caps-kill-dropped", "e=1df p=1df i=0 a=0 b=1ff k=0 n=0");
+    check("capbset-drop", prctl(PR_CAPBSET_DROP, C_KILL, 0, 0, 0) == 0, "drop");
+    check("capbset-drop-invalid", fails_with(prctl(PR_CAPBSET_DROP, 64, 0, 0, 0), EINVAL),
+          "not EINVAL");
+    check_caps("caps-bounding-dropped", "e=1df p=1df i=0 a=0 b=1df k=0 n=0");
+    check("capset-setpcap-dropped", drop_eff(1ull << C_SETPCAP) == 0, "capset");
+    check("capbset-drop-without-setpcap",
+          fails_with(prctl(PR_CAPBSET_DROP, C_CHOWN, 0, 0, 0), EPERM), "not EPERM");
+    check("capset-inheritable-without-setpcap",
+          fails_with((int)capset_raw(e & p & ~(1ull << C_KILL | 1ull << C_SETPCAP),
+                                     p & ~(1ull << C_KILL), 1ull << C_KILL),
+                     EPERM),
+          "not EPERM");
+    check("keepcaps-set", prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0, "set");
+    /* exec as root: the permitted set is the bounding set again, effective follows;
+     * KEEPCAPS is cleared */
+    exec_capshow(plain_copy, "exec-root-caps", "e=1df p=1df i=0 a=0 b=1df k=0 n=0",
+                 "0,0,0,0/0,0,0,0/3/0");
+}
+
+/* What the capabilities allow root that the mode bits do not (a root process that
+ * dropped them is refused); user_file is uid 1000's, mode 0400. */
+static void cap_checks(void)
+{
+    int fd = open(user_file, O_WRONLY);
+    check("dac-override-writes", fd >= 0, "open for writing");
+    if (fd >= 0)
+        close(fd);
+    check("drop-dac-override", drop_eff(1ull << C_DAC_OVERRIDE) == 0, "capset");
+    check("no-dac-override-write-eacces", fails_with(open(user_file, O_WRONLY), EACCES),
+          "not EACCES");
+    fd = open(user_file, O_RDONLY);
+    check("dac-read-search-reads", fd >= 0, "open for reading");
+    if (fd >= 0)
+        close(fd);
+    check("drop-dac-read-search", drop_eff(1ull << C_DAC_READ_SEARCH) == 0, "capset");
+    check("no-dac-read-eacces", fails_with(open(user_file, O_RDONLY), EACCES), "not EACCES");
+    check("chmod-with-fowner", chmod(user_file, 0400) == 0, "chmod");
+    check("drop-fowner", drop_eff(1ull << C_FOWNER) == 0, "capset");
+    check("no-fowner-chmod-eperm", fails_with(chmod(user_file, 0400), EPERM), "not EPERM");
+    check("drop-chown", drop_eff(1ull << C_CHOWN) == 0, "capset");
+    check("no-chown-eperm", fails_with(chown(user_file, 5, -1), EPERM), "not EPERM");
+    check("drop-setgid", drop_eff(1ull << C_SETGID) == 0, "capset");
+    check("no-setgid-setgroups-eperm", fails_with(setgroups(0, NULL), EPERM), "not EPERM");
+    check("no-setgid-setgid-eperm", fails_with(setgid(1000), EPERM), "not EPERM");
+    check("drop-setuid", drop_eff(1ull << C_SETUID) == 0, "capset");
+    check("no-setuid-setuid-eperm", fails_with(setuid(1000), EPERM), "not EPERM");
+    check("no-setuid-setfsuid-refused", setfsuid(1000) == 0 && setfsuid(-1) == 0, "changed");
+    uint64_t e, p, i;
+    check("caps-back-from-permitted", caps_of(0, &e, &p, &i) == 0 && capset_raw(p, p, i) == 0,
+          "capset");
+    check("setuid-with-setuid-again", setresuid(-1, -1, -1) == 0 && setgid(0) == 0, "setgid");
+}
+
+/* CAP_KILL: root without it may signal only processes of its uids. */
+static void cap_kill(void)
+{
+    int p[2];
+    char c = 0;
+    if (pipe(p))
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        if (setresuid(65534, 65534, 65534) == 0)
+            write(p[1], "x", 1);
+        for (;;)
+            pause();
+    }
+    close(p[1]);
+    int ready = read(p[0], &c, 1) == 1;
+    close(p[0]);
+    check("kill-other-uid-with-cap-kill", ready && kill(pid, 0) == 0, "refused");
+    check("drop-cap-kill", drop_eff(1ull << C_KILL) == 0, "capset");
+    check("kill-other-uid-without-cap-kill", fails_with(kill(pid, 0), EPERM), "not EPERM");
+    check("kill-own-uid-without-cap-kill", kill(getppid(), 0) == 0, "refused");
+    uint64_t e, p2, i;
+    int st = 0;
+    check("cap-kill-back",
+          caps_of(0, &e, &p2, &i) == 0 && capset_raw(p2, p2, i) == 0 && kill(pid, SIGKILL) == 0 &&
+              waitpid(pid, &st, 0) == pid,
+          "child not killed");
+}
+
+/* How the uid changes move the sets (Linux's cap_emulate_setxuid, setfsuid's fs set). */
+static void cap_setuid(void)
+{
+    check("seteuid-nonroot", seteuid(1000) == 0, "seteuid");
+    check_caps("caps-euid-nonroot", "e=0 p=1ff i=0 a=0 b=1ff k=0 n=0");
+    check("seteuid-root-again", seteuid(0) == 0, "seteuid");
+    check_caps("caps-euid-root-again", "e=1ff p=1ff i=0 a=0 b=1ff k=0 n=0");
+    check("setfsuid-nonroot", setfsuid(1000) == 0, "setfsuid");
+    check_caps("caps-fsuid-nonroot", "e=1e0 p=1ff i=0 a=0 b=1ff k=0 n=0");
+    check("setfsuid-root-again", setfsuid(0) == 1000, "setfsuid");
+    check_caps("caps-fsuid-root-again", "e=1ff p=1ff i=0 a=0 b=1ff k=0 n=0");
+    check("keepcaps-on", prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0, "set");
+    check("setresuid-all-keepcaps", setresuid(1000, 1000, 1000) == 0, "setresuid");
+    check_caps("caps-keepcaps-kept", "e=0 p=1ff i=0 a=0 b=1ff k=1 n=0");
+    uint64_t e, p, i;
+    check("capset-effective-after-keepcaps",
+          caps_of(0, &e, &p, &i) == 0 && capset_raw(p, p, i) == 0, "capset");
+    check("setresgid-with-kept-setgid", setresgid(1000, 1000, 1000) == 0, "setresgid");
+    check("setgroups-with-kept-setgid", setgroups(0, NULL) == 0, "setgroups");
+    exec_capshow(plain_copy, "exec-nonroot-caps", "e=0 p=0 i=0 a=0 b=1ff k=0 n=0",
+                 "1000,1000,1000,1000/1000,1000,1000,1000/0/0");
+}
+
+/* Without KEEPCAPS, leaving root clears permitted; ambient capabilities survive an
+ * exec as non-root. */
+static void cap_drop_root(void)
+{
+    uint64_t e, p, i;
+    caps_of(0, &e, &p, &i);
+    check("ambient-prepare",
+          capset_raw(e, p, 1ull << C_KILL) == 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0 &&
+              prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, C_KILL, 0, 0) == 0,
+          "ambient");
+    check("setresuid-keeps-no-ambient", setresuid(1000, 1000, 1000) == 0, "setresuid");
+    check_caps("caps-ambient-cleared-by-setuid", "e=0 p=1ff i=20 a=0 b=1ff k=1 n=0");
+    check("ambient-raise-again",
+          capset_raw(1ull << C_KILL, p, 1ull << C_KILL) == 0 &&
+              prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, C_KILL, 0, 0) == 0,
+          "raise");
+    exec_capshow(plain_copy, "exec-ambient-kept", "e=20 p=20 i=20 a=20 b=1ff k=0 n=0",
+                 "1000,1000,1000,1000/0,0,0,0/3/0");
+}
+
+static void cap_plain_drop(void)
+{
+    check("setuid-drops-all", setuid(1000) == 0, "setuid");
+    check_caps("caps-after-setuid", "e=0 p=0 i=0 a=0 b=1ff k=0 n=0");
+}
+
+/* no_new_privs: inherited, kept across exec, and set-id bits do nothing under it. */
+static void nnp(void)
+{
+    check("nnp-set", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "set");
+    check("nnp-get", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1, "not 1");
+    check("nnp-set-again", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "set");
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1);
+    int st = -1;
+    check("nnp-inherited-by-fork", waitpid(pid, &st, 0) == pid && st == 0, "not inherited");
+    check("nnp-drop-to-1000",
+          setgroups(0, NULL) == 0 && setresgid(1000, 1000, 1000) == 0 &&
+              setresuid(1000, 1000, 1000) == 0,
+          "dropping to 1000");
+    exec_capshow(setid_copy, "nnp-setid-ignored", "e=0 p=0 i=0 a=0 b=1ff k=0 n=1",
+                 "1000,1000,1000,1000/1000,1000,1000,1000/0/0");
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "pdeath"))
         return pdeathsig_is(atoi(argv[2])) ? 0 : 1;
     if (argc == 4 && !strcmp(argv[1], "show")) {
         check_ids(argv[2], argv[3]);
+        return failed;
+    }
+    if (argc == 5 && !strcmp(argv[1], "capshow")) {
+        char name[128];
+        check_caps(argv[2], argv[3]);
+        snprintf(name, sizeof name, "%s-ids", argv[2]);
+        check_ids(name, argv[4]);
         return failed;
     }
     if (getuid() != 0 || geteuid() != 0) {
@@ -509,6 +820,13 @@ int main(int argc, char **argv)
     in_child("access", access_ids);
     in_child("signal-uids", signal_uids);
     in_child("pdeathsig-creds", pdeath_creds);
+    in_child("cap-calls", cap_calls);
+    in_child("cap-checks", cap_checks);
+    in_child("cap-kill", cap_kill);
+    in_child("cap-setuid", cap_setuid);
+    in_child("cap-drop-root", cap_drop_root);
+    in_child("cap-plain-drop", cap_plain_drop);
+    in_child("no-new-privs", nnp);
     root_kills_nobody();
     check_ids("parent-unchanged", "0,0,0,0/0,0,0,0/3/0");
     unlink(plain_copy);

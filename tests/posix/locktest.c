@@ -298,8 +298,254 @@ static void errors(int fd)
     fcntl(fd, F_SETLK, &fl);
 }
 
-int main(void)
+/* ---- every way a process ends (issue 20): exit, a signal's default action, SIGKILL
+ * (also in a blocking wait), exec with and without close-on-exec, dup2 over a
+ * descriptor ---- */
+
+/* A new description of the file. */
+static int open_rw(int extra)
 {
+    return open(path, O_RDWR | extra);
+}
+
+/* Whether a flock of another description than the holder's would be granted now. */
+static int flock_free(void)
+{
+    int fd = open_rw(0), r = flock(fd, LOCK_EX | LOCK_NB);
+    close(fd);
+    return r == 0;
+}
+
+/* Whether [start, start + 1) is free of another process's record lock (F_GETLK). */
+static int record_free(int fd, off_t start, pid_t *holder)
+{
+    struct flock fl;
+    if (getlk(fd, start, 1, &fl) != 0)
+        return -1;
+    if (holder)
+        *holder = fl.l_type == F_UNLCK ? 0 : fl.l_pid;
+    return fl.l_type == F_UNLCK;
+}
+
+/* The program run by exec in these cases: writes one byte to fd argv[2] and waits to be
+ * killed. */
+static int sleeper(int argc, char **argv)
+{
+    if (argc < 3)
+        return 2;
+    write(atoi(argv[2]), "e", 1);
+    for (;;)
+        pause();
+}
+
+/* How a child ends after taking a lock. */
+enum ending { END_EXIT, END_SIGTERM, END_SIGKILL };
+
+/* A child takes a lock on its own description (kind 0 flock, 1 a record lock at 200),
+ * says so, and ends as e says: exit without closing anything, or killed. */
+static void ends(int fd, int kind, enum ending e, const char *name)
+{
+    int ready[2], go[2];
+    char c;
+    pipe(ready);
+    pipe(go);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int own = open_rw(0);
+        if (kind == 0 ? flock(own, LOCK_EX) != 0 : lk(own, F_SETLK, F_WRLCK, 200, 1) != 0)
+            _exit(1);
+        write(ready[1], "r", 1);
+        if (e == END_EXIT) {
+            read(go[0], &c, 1); /* the parent has looked */
+            _exit(0);           /* without closing `own` */
+        }
+        for (;;)
+            pause();
+    }
+    read(ready[0], &c, 1);
+    int held = kind == 0 ? !flock_free() : record_free(fd, 200, NULL) == 0;
+    if (e == END_EXIT)
+        write(go[1], "x", 1);
+    else
+        kill(pid, e == END_SIGTERM ? SIGTERM : SIGKILL);
+    int st = wait_child(pid);
+    int want = e == END_EXIT ? 0 : e == END_SIGTERM ? 100 + SIGTERM : 100 + SIGKILL;
+    int freed = kind == 0 ? flock_free() : record_free(fd, 200, NULL) == 1;
+    check(name, held && st == want && freed,
+          !held        ? "not held"
+          : st != want ? "wrong status"
+                       : "lock left");
+    close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+}
+
+/* A fork child killed while it shares the description that holds a flock lock: the
+ * lock is the description's, which the parent still has open. */
+static void killed_sharer(void)
+{
+    int ready[2];
+    char c;
+    int d = open_rw(0);
+    pipe(ready);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (flock(d, LOCK_EX) != 0)
+            _exit(1);
+        write(ready[1], "r", 1);
+        for (;;)
+            pause();
+    }
+    read(ready[0], &c, 1);
+    kill(pid, SIGKILL);
+    int st = wait_child(pid);
+    check("flock-sigkill-shared-description-kept", st == 100 + SIGKILL && !flock_free(),
+          "released with the description still open");
+    close(d);
+    check("flock-last-close-after-kill-releases", flock_free(), "lock left");
+    close(ready[0]), close(ready[1]);
+}
+
+/* A child killed by SIGKILL while it waits for a lock (flock, F_SETLKW) that the parent
+ * holds: the locks it held are released, it gets nothing afterwards, and the wait leaves
+ * no trace (the parent's own blocking request over the child's former lock is granted,
+ * not EDEADLK). */
+static void killed_waiter(int fd, int kind)
+{
+    int ready[2];
+    char c;
+    int mine = open_rw(0);
+    pipe(ready);
+    if (kind == 0)
+        flock(mine, LOCK_EX);
+    else
+        lk(fd, F_SETLK, F_WRLCK, 300, 1);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int own = open_rw(0);
+        if (lk(own, F_SETLK, F_WRLCK, 301, 1) != 0)
+            _exit(1);
+        write(ready[1], "r", 1);
+        if (kind == 0)
+            flock(own, LOCK_EX);
+        else
+            lk(own, F_SETLKW, F_WRLCK, 300, 1);
+        _exit(2); /* never: it is killed while it waits */
+    }
+    read(ready[0], &c, 1);
+    nap_ms(300); /* the child waits by now */
+    kill(pid, SIGKILL);
+    int st = wait_child(pid);
+    const char *name = kind == 0 ? "flock-sigkill-while-waiting" : "setlkw-sigkill-while-waiting";
+    int got = lk(fd, F_SETLKW, F_WRLCK, 301, 1) == 0;
+    if (kind == 0)
+        flock(mine, LOCK_UN);
+    else
+        lk(fd, F_SETLK, F_UNLCK, 300, 1);
+    int free_after = kind == 0 ? flock_free() : 1;
+    check(name, st == 100 + SIGKILL && got && free_after,
+          st != 100 + SIGKILL ? "wrong status"
+          : !got              ? "its lock left"
+                              : "lock left");
+    lk(fd, F_SETLK, F_UNLCK, 0, 0);
+    close(mine);
+    close(ready[0]), close(ready[1]);
+}
+
+/* A child takes a lock and execs the sleeper: kind 0 flock on a description opened with
+ * close-on-exec flag `cloexec`; kind 1 a record lock through a descriptor without it,
+ * and a close-on-exec duplicate when `cloexec` (the exec closes that: any close of a
+ * descriptor of the file releases the process's record locks). */
+static void across_exec(int fd, int kind, int cloexec, const char *name)
+{
+    int ready[2];
+    char c, num[16];
+    pipe(ready);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int own = open_rw(kind == 0 && cloexec ? O_CLOEXEC : 0);
+        if (kind == 0 ? flock(own, LOCK_EX) != 0 : lk(own, F_SETLK, F_WRLCK, 400, 1) != 0)
+            _exit(1);
+        if (kind == 1 && cloexec)
+            fcntl(own, F_DUPFD_CLOEXEC, 0);
+        snprintf(num, sizeof num, "%d", ready[1]);
+        execl("/proc/self/exe", "locktest", "sleeper", num, (char *)NULL);
+        _exit(3);
+    }
+    read(ready[0], &c, 1); /* the sleeper runs */
+    pid_t holder = 0;
+    int now_free = kind == 0 ? flock_free() : record_free(fd, 400, &holder) == 1;
+    int ok = cloexec ? now_free : !now_free && (kind == 0 || holder == pid);
+    kill(pid, SIGKILL);
+    int st = wait_child(pid);
+    int freed = kind == 0 ? flock_free() : record_free(fd, 400, NULL) == 1;
+    check(name, ok && st == 100 + SIGKILL && freed,
+          !ok                   ? (cloexec ? "kept across exec" : "lost at exec")
+          : st != 100 + SIGKILL ? "wrong status"
+                                : "lock left after SIGKILL");
+    close(ready[0]), close(ready[1]);
+}
+
+/* dup2 and dup3 over a descriptor of the file close it: the process's record locks on
+ * the file go, as with close. */
+static void dup2_over(int fd, int three)
+{
+    int ready[2], go[2];
+    char c;
+    pipe(ready);
+    pipe(go);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int own = open_rw(0), other = open("/dev/null", O_RDONLY);
+        if (lk(own, F_SETLK, F_WRLCK, 500, 1) != 0)
+            _exit(1);
+        int d = dup(own);
+        write(ready[1], "r", 1);
+        read(go[0], &c, 1);
+        if (three)
+            dup3(other, d, O_CLOEXEC);
+        else
+            dup2(other, d);
+        write(ready[1], "d", 1);
+        read(go[0], &c, 1);
+        _exit(0);
+    }
+    read(ready[0], &c, 1);
+    int held = record_free(fd, 500, NULL) == 0;
+    write(go[1], "g", 1);
+    read(ready[0], &c, 1);
+    int freed = record_free(fd, 500, NULL) == 1;
+    write(go[1], "g", 1);
+    int st = wait_child(pid);
+    check(three ? "dup3-over-releases-record-locks" : "dup2-over-releases-record-locks",
+          held && freed && st == 0,
+          !held    ? "not held"
+          : !freed ? "lock left"
+                   : "child failed");
+    close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+}
+
+static void endings(int fd)
+{
+    ends(fd, 0, END_EXIT, "flock-exit-releases");
+    ends(fd, 0, END_SIGTERM, "flock-sigterm-releases");
+    ends(fd, 0, END_SIGKILL, "flock-sigkill-releases");
+    ends(fd, 1, END_EXIT, "record-exit-releases");
+    ends(fd, 1, END_SIGTERM, "record-sigterm-releases");
+    ends(fd, 1, END_SIGKILL, "record-sigkill-releases");
+    killed_sharer();
+    killed_waiter(fd, 0);
+    killed_waiter(fd, 1);
+    across_exec(fd, 0, 0, "flock-kept-across-exec");
+    across_exec(fd, 0, 1, "flock-cloexec-released-at-exec");
+    across_exec(fd, 1, 0, "record-kept-across-exec");
+    across_exec(fd, 1, 1, "record-cloexec-duplicate-released-at-exec");
+    dup2_over(fd, 0);
+    dup2_over(fd, 1);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "sleeper"))
+        return sleeper(argc, argv);
     snprintf(path, sizeof path, "/tmp/locktest.%d", (int)getpid());
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (fd < 0 || write(fd, "0123456789abcdefghij", 20) != 20) {
@@ -313,6 +559,7 @@ int main(void)
     blocking(fd);
     ofd_and_flock();
     errors(fd);
+    endings(fd);
     close(fd);
     unlink(path);
     return failed != 0;

@@ -61,8 +61,43 @@ struct fake_peer {
 };
 static struct fake_peer peers[] = {
     {1,
-     {0, 1, 1, 1, 0x440, 'S', 10000000, 250000000, 50000000, "bash", "-bash", 6, false, {0}, {0}}},
-    {42, {1, 42, 1, 1, 0x440, 'R', 1230000000, 30000000, 20000000, "prog", "", 0, false, {0}, {0}}},
+     {0,
+      1,
+      1,
+      1,
+      0x440,
+      'S',
+      10000000,
+      250000000,
+      50000000,
+      "bash",
+      "-bash",
+      6,
+      false,
+      {0},
+      {0},
+      false,
+      {0},
+      0}},
+    {42,
+     {1,
+      42,
+      1,
+      1,
+      0x440,
+      'R',
+      1230000000,
+      30000000,
+      20000000,
+      "prog",
+      "",
+      0,
+      false,
+      {0},
+      {0},
+      false,
+      {0},
+      0}},
     {50,
      {42,
       42,
@@ -78,9 +113,29 @@ static struct fake_peer peers[] = {
       10,
       true,
       {1000, 2000, 3000, 2000},
-      {100, 200, 300, 200}}},
+      {100, 200, 300, 200},
+      true,
+      {0, 0x1ffffffffffull, 0x20, 0x1ffffffffffull, 0},
+      1}},
     {51,
-     {42, 42, 1, -1, 0, 'Z', 2500000000, 10000000, 0, "z\nUid:\t7\\", "zz", 3, false, {0}, {0}}},
+     {42,
+      42,
+      1,
+      -1,
+      0,
+      'Z',
+      2500000000,
+      10000000,
+      0,
+      "z\nUid:\t7\\",
+      "zz",
+      3,
+      false,
+      {0},
+      {0},
+      false,
+      {0},
+      0}},
 };
 
 static int fake_pids(void *ctx, int32_t after, int32_t *out, size_t max)
@@ -554,7 +609,9 @@ static void proc_sandbox(void)
               "Name:\ta (b) c) d_too\nState:\tT (stopped)\nTgid:\t50\nNgid:\t0\nPid:\t50\n"
               "PPid:\t42\nTracerPid:\t0\nUid:\t1000\t2000\t3000\t2000\n"
               "Gid:\t100\t200\t300\t200\nGroups:\t\nNStgid:\t50\nNSpid:\t50\nNSpgid:\t42\nNSsid:"
-              "\t1\nThreads:\t1\n");
+              "\t1\nThreads:\t1\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
+              "CapEff:\t0000000000000020\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n"
+              "NoNewPrivs:\t1\n");
     CHECK_STR(tl_read(v, "/proc/1/comm", NULL), "bash\n");
     /* a name cannot make a line of its own in status (Linux escapes it there only) */
     CHECK_CONTAINS(tl_read(v, "/proc/51/status", NULL),

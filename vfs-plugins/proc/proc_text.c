@@ -362,6 +362,8 @@ static void put_ids(struct proc_text *t, const struct vfs_env *env, const uint32
     }
 }
 
+static void put_hex(struct proc_text *t, const struct vfs_env *env, uint64_t v, size_t width);
+
 /* /proc/PID/status: the lines procps and others read, in Linux's order; the signal
  * masks and memory figures are left out (not known for another process). */
 static void gen_status(struct proc_text *t, struct proc_fs *p, int32_t pid,
@@ -396,6 +398,16 @@ static void gen_status(struct proc_text *t, struct proc_fs *p, int32_t pid,
     put_ids(t, env, gid);
     put_str(t, env, "\nGroups:\t\n");
     put_fields(t, env, ns, NENTRIES(ns));
+    if (peer->has_caps) { /* as Linux's render_cap_t: 16 hex digits */
+        static const char *const names[] = {"CapInh:\t", "CapPrm:\t", "CapEff:\t", "CapBnd:\t",
+                                            "CapAmb:\t"};
+        for (k = 0; k < 5; k++) {
+            put_str(t, env, names[k]);
+            put_hex(t, env, peer->caps[k], 16);
+            put(t, env, "\n", 1);
+        }
+        put_str(t, env, peer->no_new_privs ? "NoNewPrivs:\t1\n" : "NoNewPrivs:\t0\n");
+    }
 }
 
 /* v in lower-case hex, at least width digits (zero-padded), as Linux's seq_put_hex_ll. */

@@ -204,8 +204,13 @@ _Static_assert(sizeof(struct rt_proc_reply) + 8 <= 64 * 8, "RT_PROC_INFO fits on
  * operation, w1..w3 its arguments (ids as 32-bit values, 0xffffffff: -1, unchanged).
  * RT_CRED_SETGROUPS: w1 the count, the groups in words 4.. (two per word, the first in
  * the low half). RT_CRED_EXEC: w1 the executed file's mode, w2 its owner, w3 its group.
- * Every reply: w0 0, -errno (or the old fs id for RT_CRED_SETFSUID, _SETFSGID), then
- * struct rt_creds from word 1: the process's credentials after the call.
+ * RT_CRED_CAPSET: w1 effective, w2 permitted, w3 inheritable (capset's three sets).
+ * RT_CRED_PRCTL: w1 an RT_CAPCTL_* operation, w2 its argument (a capability, a bit
+ * set). Every reply: w0 0, -errno (or the old fs id for RT_CRED_SETFSUID, _SETFSGID),
+ * then struct rt_creds from word 1: the process's credentials after the call.
+ * RT_CRED_CAPGET: w1 a pid; reply w0 0 or -ESRCH (none in this sandbox), w1 effective,
+ * w2 permitted, w3 inheritable, w4 bounding, w5 ambient, w6 no_new_privs of that
+ * process (not struct rt_creds: another process's).
  */
 #define RT_LABEL_CRED 0xf6
 #define RT_CRED_GET 0
@@ -219,7 +224,19 @@ _Static_assert(sizeof(struct rt_proc_reply) + 8 <= 64 * 8, "RT_PROC_INFO fits on
 #define RT_CRED_SETFSGID 8
 #define RT_CRED_SETGROUPS 9
 #define RT_CRED_EXEC 10
-#define RT_CRED_GROUPS_MAX 64 /* supplementary groups (Linux: 65536) */
+#define RT_CRED_CAPSET 11
+#define RT_CRED_PRCTL 12
+#define RT_CRED_CAPGET 13
+#define RT_CAPCTL_SET_KEEPCAPS 0   /* PR_SET_KEEPCAPS: w2 0 or 1 */
+#define RT_CAPCTL_SET_SECUREBITS 1 /* PR_SET_SECUREBITS: w2 the bits */
+#define RT_CAPCTL_SET_NNP 2        /* PR_SET_NO_NEW_PRIVS (to 1, for good) */
+#define RT_CAPCTL_BSET_DROP 3      /* PR_CAPBSET_DROP: w2 the capability */
+#define RT_CAPCTL_AMB_RAISE 4      /* PR_CAP_AMBIENT_RAISE: w2 the capability */
+#define RT_CAPCTL_AMB_LOWER 5      /* PR_CAP_AMBIENT_LOWER: w2 the capability */
+#define RT_CAPCTL_AMB_CLEAR 6      /* PR_CAP_AMBIENT_CLEAR_ALL */
+#define RT_CRED_GROUPS_MAX 64      /* supplementary groups (Linux: 65536) */
+#define RT_CAP_LAST 40             /* CAP_CHECKPOINT_RESTORE, Linux 6.1's last */
+#define RT_CAP_ALL ((1ull << (RT_CAP_LAST + 1)) - 1)
 struct rt_ids {
     uint32_t real, eff, saved, fs; /* real, effective, saved set-id, file-system */
 };
@@ -227,6 +244,10 @@ struct rt_creds {
     struct rt_ids uid, gid;
     uint32_t ngroups, pad;
     uint32_t groups[RT_CRED_GROUPS_MAX]; /* ascending, as Linux keeps them */
+    /* Linux's capability sets (bit n: capability n, 0..RT_CAP_LAST) */
+    uint64_t cap_eff, cap_prm, cap_inh, cap_bnd, cap_amb;
+    uint32_t securebits;   /* Linux's SECBIT_* (SECBIT_KEEP_CAPS: PR_SET_KEEPCAPS) */
+    uint32_t no_new_privs; /* PR_SET_NO_NEW_PRIVS: 0, or 1 for good */
 };
 #define RT_CRED_WORDS (1 + (sizeof(struct rt_creds) + 7) / 8) /* a reply, w0 included */
 _Static_assert(RT_CRED_WORDS <= 64, "a credentials reply fits one message");

@@ -72,7 +72,4 @@ int vfs_fd_set_cloexec(struct vfs_fd_table *t, int fd, bool cloexec);
  * no new ones are made there. Returns 0 or -EINVAL. */
 int vfs_fd_set_limit(struct vfs_fd_table *t, unsigned limit);
 
-/* Closes every descriptor with FD_CLOEXEC. */
-void vfs_fd_close_cloexec(struct vfs_fd_table *t);
-
 #endif

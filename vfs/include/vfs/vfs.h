@@ -125,6 +125,9 @@ struct vfs_peer {
     size_t cmdline_len;
     bool has_ids;            /* uid and gid are known (else the vfs's own ids) */
     uint32_t uid[4], gid[4]; /* real, effective, saved and file-system ids */
+    bool has_caps;           /* the capability sets are known (else no Cap lines) */
+    uint64_t caps[5];        /* inheritable, permitted, effective, bounding, ambient */
+    uint32_t no_new_privs;
 };
 
 #define VFS_PROT_READ 1u
@@ -160,8 +163,14 @@ int vfs_create(const struct vfs_env *env, const struct vfs_plugin *const *plugin
 /* Closes every descriptor, unmounts every file system and frees the vfs. */
 void vfs_destroy(struct vfs *v);
 
-/* Sets the identity used for permission checks and for the owner of new files. */
+/* Sets the identity used for permission checks and for the owner of new files, with
+ * the capabilities a process of that fs uid has by default (all for 0, else none). */
 void vfs_set_ids(struct vfs *v, uint32_t uid, uint32_t gid);
+
+/* Sets the effective capabilities the checks honour instead (bit n: Linux's
+ * capability n; CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_CHOWN,
+ * CAP_FSETID, CAP_MKNOD count), after vfs_set_ids. */
+void vfs_set_caps(struct vfs *v, uint64_t caps);
 
 /* Sets the file-creation mask (only 0777 counts) and returns the previous one. */
 uint32_t vfs_umask(struct vfs *v, uint32_t mask);
