@@ -433,6 +433,10 @@ void pd_copy_abandon(struct pd *dst)
 static int copy_pause(struct pd *dst, struct pd_copy *c, uint64_t next_va)
 {
     c->next_va = next_va;
+    /* The source's threads may run before the next call, and a write of theirs gives
+     * the source a frame of its own: its entries no longer say what the copy holds, so
+     * a region copied across calls takes its entries from its own object. */
+    c->same = false;
     if (dst->copy)
         return CX_E_RESTART;
     int err;
