@@ -44,8 +44,9 @@ static struct thread_rec threads[RT_MAX_THREADS];
 static struct waiter waiter_pool[RT_MAX_THREADS];
 static struct waiter *waiting;
 static volatile int lock_word;
-static uint64_t next_tid;  /* 0: pid * 1000 + 1 on first use (tids stay apart from pids) */
-static struct rt_cpu gone; /* CPU time of this process's threads that have ended */
+static uint64_t next_tid;   /* 0: pid * 1000 + 1 on first use (tids stay apart from pids) */
+static struct rt_cpu gone;  /* CPU time of this process's threads that have ended */
+static struct rt_cpu shown; /* the process's figures rt_cpu_times gave last */
 
 static void add_thread(struct rt_cpu *c, uint64_t slot)
 {
@@ -68,6 +69,20 @@ struct rt_cpu rt_cpu_times(bool process)
     for (unsigned i = 0; i < RT_MAX_THREADS; i++)
         if (threads[i].used && threads[i].started && threads[i].slot)
             add_thread(&c, threads[i].slot);
+    /* The kernel splits each thread's time by the ticks that found it in the runtime,
+     * so the split moves as ticks come: a later figure could give less system time, or
+     * less user time, than an earlier one (a child saw 10 ms of system time, its parent
+     * then reaped 7.5 of each: 0 ticks of both; Open POSIX fork/8-1). As Linux's
+     * cputime_adjust, neither part ever goes back: the total is shared out anew only
+     * above what each part already showed. */
+    uint64_t sys = c.sys_ns > shown.sys_ns ? c.sys_ns : shown.sys_ns;
+    uint64_t user_before = shown.ns - shown.sys_ns;
+    if (c.ns < shown.ns)
+        c.ns = shown.ns; /* (threads that ended and were not counted yet) */
+    if (sys > c.ns - user_before)
+        sys = c.ns - user_before;
+    c.sys_ns = sys;
+    shown = c;
     return c;
 }
 
@@ -637,6 +652,7 @@ void rt_threads_after_fork(unsigned forker)
     waiting = NULL;
     next_tid = rt->pid * 1000 + 1;
     gone = (struct rt_cpu){0, 0};
+    shown = (struct rt_cpu){0, 0};
     lock_word = 0;
 }
 
