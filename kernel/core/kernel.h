@@ -425,6 +425,7 @@ void frame_to_regs(const struct frame *f, struct cx_regs *r);
 void fx_sanitize(uint8_t *fx);
 void fpu_sync(struct thread *t);
 void posix_reflect(struct thread *t, uint64_t reason, uint64_t a, uint64_t b, uint64_t c);
+bool syscall_reflect_now(struct thread *t); /* a program's Linux call, reflected: go back now */
 bool thread_in_runtime(struct thread *t);
 bool rip_in_runtime(const struct pd *pd, uint64_t rip);
 

@@ -871,6 +871,28 @@ static void finish_some(struct thread *t, struct frame *f)
     f->rax = (uint64_t)t->finish_rax;
 }
 
+/*
+ * A POSIX program's Linux call, taken by its runtime's direct entry (not the runtime's own
+ * kernel call, nor a call that finishes work): reflected here, and the thread goes
+ * straight back to user mode without sched_return. Sound because nothing sched_return
+ * would do applies: the call wakes nobody and the kernel is not preempted, so the thread
+ * is still the one picked; its address space, FPU, FS base and accounting stay; the new
+ * context is the runtime's entry (inside [rt_lo, rt_hi), checked canonical when set),
+ * user selectors and IF, and the FS and GS bases were checked when the thread last
+ * entered user mode (user mode cannot change them: CR4.FSGSBASE is off).
+ */
+bool syscall_reflect_now(struct thread *t)
+{
+    struct frame *f = &t->frame;
+    struct pd *pd = t->pd;
+    if (!pd->posix || t->finishing || !t->rt_stack || !pd->rt_sysentry ||
+        (f->rip - 2 >= pd->rt_lo && f->rip - 2 < pd->rt_hi))
+        return false;
+    thread_in_runtime(t); /* the call is the program's: the runtime has left it */
+    posix_reflect(t, CX_RT_SYSCALL, 0, 0, 0);
+    return true;
+}
+
 void syscall_dispatch(struct thread *t)
 {
     struct frame *f = &t->frame;

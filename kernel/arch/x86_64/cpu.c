@@ -311,6 +311,9 @@ void interrupt_entry_c(struct frame *f)
 
 void syscall_entry_c(void)
 {
-    syscall_dispatch(this_cpu()->current);
+    struct thread *t = this_cpu()->current;
+    if (syscall_reflect_now(t))
+        frame_return(&t->frame, 0);
+    syscall_dispatch(t);
     sched_return();
 }
