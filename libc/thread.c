@@ -632,15 +632,19 @@ long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2
  * In a fork child: only the thread that called fork exists; it becomes the main
  * thread (it runs on the main runtime stack now). Capabilities were not copied: the
  * records forget their slots; the areas stay mapped (copied), so they are marked as
- * such and reused without mapping them again.
+ * such and reused without mapping them again. Only records in use are cleared: a free
+ * one is read by nobody and filled whole when taken (rt_clone), and writing all of
+ * them copied ten pages of the parent's at every fork.
  */
 void rt_threads_after_fork(unsigned forker)
 {
     struct thread_rec t = threads[forker];
     for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
         bool mapped = threads[i].area_mem != 0;
-        memset(&threads[i], 0, sizeof(threads[i]));
-        threads[i].area_mem = mapped ? ~0ul : 0;
+        if (i == 0 || i == forker || threads[i].used || threads[i].started)
+            memset(&threads[i], 0, sizeof(threads[i]));
+        if (mapped && threads[i].area_mem != ~0ul)
+            threads[i].area_mem = ~0ul;
     }
     threads[0].used = threads[0].started = true;
     threads[0].tid = rt->pid;

@@ -341,6 +341,7 @@ void pd_copy_abandon(struct pd *dst);
 int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error);
 int pd_resolve(struct pd *pd, uint64_t va, struct mem **m, uint64_t *byte_off);
 void region_remove(struct region *r); /* unmaps and frees one region; drops its mem ref */
+void region_drop(struct region *r);   /* frees one region, its entries left (a dying pd) */
 void pd_stop(struct pd *pd, bool stop);
 int uaccess_copy_in(struct pd *pd, void *dst, uint64_t uaddr, size_t len);
 int uaccess_copy_out(struct pd *pd, uint64_t uaddr, const void *src, size_t len);

@@ -68,13 +68,12 @@ bool pd_teardown(struct pd *pd, uint64_t *budget)
             return false;
         pd->td_step = 2;
     }
-    while (pd->regions) {
+    while (pd->regions) { /* no entry is cleared: the tables go whole below, and no
+                           * thread runs in this address space any more */
         if (!*budget)
             return false;
-        struct region *r = pd->regions;
-        uint64_t cost = 1 + r->pages / 64; /* the page-table entries it clears */
-        *budget = *budget > cost ? *budget - cost : 0;
-        region_remove(r);
+        region_drop(pd->regions);
+        (*budget)--;
     }
     if (pd->pml4) {
         uint64_t n = pt_free_user(pd->pml4); /* the tables made; some were only charged */
@@ -300,8 +299,13 @@ static int region_split(struct pd *pd, uint64_t va)
 
 void region_remove(struct region *r)
 {
+    pt_clear_range(r->pd->pml4, r->va, r->pages);
+    region_drop(r);
+}
+
+void region_drop(struct region *r)
+{
     struct pd *pd = r->pd;
-    pt_clear_range(pd->pml4, r->va, r->pages);
     region_unlink(r);
     struct mem *m = r->mem;
     kfree(pd->obj.quota, r, REGION_SIZE);

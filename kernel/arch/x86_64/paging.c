@@ -420,26 +420,36 @@ uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *flags)
     return *pte & PTE_ADDR;
 }
 
+static uint64_t free_level(uint64_t pa, int level);
+
+/* Frees the tables under entries [0, count) of table t (a level above 0); how many. Most
+ * tables are nearly empty, so eight entries are looked at in one test. */
+static uint64_t free_entries(uint64_t *t, int count, int level)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < count; i += 8) {
+        if (!((t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7]) &
+              PTE_P))
+            continue;
+        for (int j = i; j < i + 8; j++)
+            if (t[j] & PTE_P)
+                n += free_level(t[j] & PTE_ADDR, level - 1);
+    }
+    return n;
+}
+
 static uint64_t free_level(uint64_t pa, int level)
 {
     uint64_t n = 1;
-    if (level > 0) {
-        uint64_t *t = phys_to_virt(pa);
-        for (int i = 0; i < 512; i++)
-            if (t[i] & PTE_P)
-                n += free_level(t[i] & PTE_ADDR, level - 1);
-    }
+    if (level > 0)
+        n += free_entries(phys_to_virt(pa), 512, level);
     pmem_free_pt(pa);
     return n;
 }
 
 uint64_t pt_free_user(uint64_t root)
 {
-    uint64_t *t = phys_to_virt(root);
-    uint64_t n = 1;
-    for (int i = 0; i < 256; i++)
-        if (t[i] & PTE_P)
-            n += free_level(t[i] & PTE_ADDR, 2);
+    uint64_t n = 1 + free_entries(phys_to_virt(root), 256, 3); /* the user half */
     if (this_cpu()->cur_root == root)
         pt_activate(kernel_pml4());
     pmem_free_pt(root);
