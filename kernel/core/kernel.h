@@ -98,9 +98,10 @@ struct kobj {
 struct quota {
     struct kobj obj;
     uint64_t limit, used;
-    struct quota *parent;           /* limit is charged there */
-    struct quota *group;            /* the split of the root it comes from: its scheduling group */
-    void *heap[KHEAP_SLAB_CLASSES]; /* free blocks of its own heap pages (kheap.c) */
+    struct quota *parent;            /* limit is charged there */
+    struct quota *group;             /* the split of the root it comes from: its scheduling group */
+    void *heap[KHEAP_SLAB_CLASSES];  /* free blocks of its own heap pages (kheap.c) */
+    void *carve[KHEAP_SLAB_CLASSES]; /* the next block never handed out of a class's newest page */
 };
 
 /* A link of the derivation tree's rings (cap.c): both NULL when the ring is empty. */

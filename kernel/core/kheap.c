@@ -5,7 +5,10 @@
  * per class), and the whole frame is charged to that quota while it holds any block. A
  * counter per frame (a table indexed by frame number) says how many of its blocks are
  * in use; when it drops to zero the frame's blocks leave the free list, the frame goes
- * back to the frame allocator and its charge back to the quota.
+ * back to the frame allocator and its charge back to the quota. A new frame's blocks are
+ * handed out from its start as they are needed (struct quota.carve), not all put on the
+ * list at once: a process's quota uses a few blocks of most classes, and its frames come
+ * and go with each fork. Small blocks' frames are not zeroed (each block is, when taken).
  *
  * So a quota pays for every frame its kernel objects occupy, fragmentation included:
  * freeing all objects but one per frame frees no quota (docs/kernel-abi.md, "Memory
@@ -22,7 +25,7 @@ struct free_block {
     struct free_block *next, *prev;
 };
 
-static void *kernel_lists[KHEAP_SLAB_CLASSES];
+static void *kernel_lists[KHEAP_SLAB_CLASSES], *kernel_carve[KHEAP_SLAB_CLASSES];
 static uint16_t *inuse_dir[MAX_FRAMES / COUNTS_PER_PAGE]; /* frames in use: pages of counts */
 
 static int class_of(size_t size)
@@ -36,6 +39,11 @@ static int class_of(size_t size)
 static struct free_block **lists_of(struct quota *q)
 {
     return (struct free_block **)(q ? q->heap : kernel_lists);
+}
+
+static char **carve_of(struct quota *q, int c)
+{
+    return (char **)(q ? &q->carve[c] : &kernel_carve[c]);
 }
 
 /* Makes the counter pages for every frame below max_phys (4 KiB per 8 MiB of RAM), at
@@ -91,13 +99,13 @@ static void list_remove(struct free_block **list, struct free_block *b)
         b->next->prev = b->prev;
 }
 
-/* A zeroed frame charged to q, or 0 with *err set. */
-static uint64_t heap_frame(struct quota *q, int *err)
+/* A frame charged to q (zeroed if zero), or 0 with *err set. */
+static uint64_t heap_frame(struct quota *q, bool zero, int *err)
 {
     *err = quota_charge(q, PAGE_SIZE);
     if (*err)
         return 0;
-    uint64_t pa = pmem_alloc();
+    uint64_t pa = zero ? pmem_alloc() : pmem_alloc_head(0);
     if (!pa) {
         quota_uncharge(q, PAGE_SIZE);
         *err = CX_E_NO_MEMORY;
@@ -112,20 +120,26 @@ void *kmalloc(struct quota *q, size_t size, int *err)
     size_t bs = (size_t)1 << (c + MIN_SHIFT);
     *err = 0;
     if (bs == PAGE_SIZE) {
-        uint64_t pa = heap_frame(q, err);
+        uint64_t pa = heap_frame(q, true, err);
         return pa ? phys_to_virt(pa) : NULL;
     }
     struct free_block **list = &lists_of(q)[c];
-    if (!*list) {
-        uint64_t pa = heap_frame(q, err);
-        if (!pa)
-            return NULL;
-        char *page = phys_to_virt(pa);
-        for (size_t off = PAGE_SIZE; off >= bs; off -= bs)
-            list_push(list, (struct free_block *)(page + off - bs));
+    char **carve = carve_of(q, c);
+    void *b = *list;
+    if (b) {
+        list_remove(list, b);
+    } else {
+        if (!*carve) {
+            uint64_t pa = heap_frame(q, false, err);
+            if (!pa)
+                return NULL;
+            *carve = phys_to_virt(pa);
+        }
+        b = *carve;
+        *carve += bs;
+        if (!((uint64_t)*carve & (PAGE_SIZE - 1)))
+            *carve = NULL; /* the page is all handed out */
     }
-    struct free_block *b = *list;
-    list_remove(list, b);
     (*inuse_of(virt_to_phys(b)))++;
     memset(b, 0, bs);
     return b;
@@ -150,10 +164,16 @@ void kfree(struct quota *q, void *p, size_t size)
     list_push(list, p);
     if (--*count)
         return;
-    /* the frame holds no block in use: take its blocks off the list, give it back */
-    char *page = phys_to_virt(pa);
-    for (size_t off = 0; off < PAGE_SIZE; off += bs)
-        list_remove(list, (struct free_block *)(page + off));
+    /* the frame holds no block in use: take its blocks handed out so far off the list
+     * (all of them, or those below the carving point), give it back */
+    char *page = phys_to_virt(pa), *end = page + PAGE_SIZE;
+    char **carve = carve_of(q, c);
+    if (*carve && *carve > page && *carve < end) {
+        end = *carve;
+        *carve = NULL;
+    }
+    for (char *b = page; b < end; b += bs)
+        list_remove(list, (struct free_block *)b);
     pmem_free(pa);
     quota_uncharge(q, PAGE_SIZE);
 }

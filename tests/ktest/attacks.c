@@ -812,17 +812,52 @@ static void test_pd_resident(void)
     cx_cap_delete(m);
 }
 
+/* A capability space is charged whole when it is made, and its chunks are made at first
+ * use: the largest one takes its quota (so a domain cannot name more slots than it paid
+ * for) but few frames until it is used; a slot at its far end works, and everything is
+ * back, charge and frames, when the domain goes. */
+static void test_cspace_lazy(void)
+{
+    uint64_t q = aslot(), pd = aslot(), ep = aslot();
+    uint64_t frames0 = quota_info(CX_SLOT_QUOTA).rdx;
+    long err = cx_quota_create(CX_SLOT_QUOTA, 4ul << 20, q);
+    if (!err)
+        err = cx_pd_create(q, pd, 28672);
+    uint64_t charged = quota_info(q).rdi;
+    uint64_t taken = frames0 - quota_info(CX_SLOT_QUOTA).rdx;
+    kt_check("cspace_charged_whole", !err && charged >= 28672ul * 32,
+             "%s; %lu bytes charged for 28,672 slots", cx_strerror(err), charged);
+    kt_check("cspace_made_lazily", taken < 16, "%lu frames taken by an unused cspace", taken);
+    if (!err)
+        err = cx_ep_create(q, ep);
+    if (!err)
+        err = cx_cap_copy(ep, pd, 28671, CX_R_ALL, 0);
+    kt_check("cspace_far_slot", !err, "a copy into slot 28,671: %s", cx_strerror(err));
+    EXPECT("cspace_slot_past_end", cx_cap_copy(ep, pd, 28672, CX_R_ALL, 0), CX_E_INVALID_SLOT);
+    cx_cap_delete(pd);
+    cx_cap_delete(ep);
+    uint64_t left = quota_info(q).rdi;
+    cx_cap_delete(q);
+    kt_check("cspace_quota_back", left == 0, "%lu bytes still charged", left);
+    check_frames_back("cspace_frames_back", frames0);
+}
+
 void kt_attacks(void)
 {
     /* this program's own pages are taken at first touch: touch them before any test
-     * counts the machine's free frames; so are its page tables */
+     * counts the machine's free frames; so are its page tables, and the chunks of its
+     * capability space (made when a slot in them is first named: each slot is looked
+     * at once, 32 apart, which is less than a chunk's slots) */
     memset(round_slots, 0, sizeof(round_slots));
     round_n = 0;
+    for (uint64_t s = 1; cx_raw_cap_info(s, 0, 0, 0, 0, 0).err != CX_E_INVALID_SLOT; s += 32)
+        ;
     own_page_tables(NEST_LOCAL_VA);
     own_page_tables(NEST_LOCAL_CODE);
     test_call_timeout();
     test_pd_resident();
     test_heap_fragmentation();
+    test_cspace_lazy();
     test_io_ranges();
     test_nested_domains();
     test_syscall_entry_rip();
