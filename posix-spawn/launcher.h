@@ -162,6 +162,15 @@ long give_data(struct proc *pr, uint64_t va, const void *data, size_t len, uint6
 
 /* shared.c */
 extern struct shared shared[MAX_SHARED];
+extern unsigned shared_end; /* one past the highest entry ever used: walks stop there */
+/* Marks sh used (and raises shared_end): every walk over the entries sees it. */
+static inline void shared_mark_used(struct shared *sh)
+{
+    unsigned id = (unsigned)(sh - shared);
+    sh->used = true;
+    if (id >= shared_end)
+        shared_end = id + 1;
+}
 void shared_free(struct shared *sh);
 bool shared_held(const struct shared *sh);
 bool holds(const struct shared *sh, const struct proc *pr);

@@ -46,7 +46,7 @@ struct proc *find_proc(int pid)
  */
 static void sync_file_systems(void)
 {
-    for (unsigned id = 1; id < MAX_SHARED; id++) {
+    for (unsigned id = 1; id < shared_end; id++) {
         struct shared *sh = &shared[id];
         if (!sh->used || !sh->fs)
             continue; /* not a File_system session */

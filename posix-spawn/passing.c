@@ -158,7 +158,7 @@ static long take(struct proc *pr, uint64_t t, uint64_t slot_mem, uint64_t slot_n
     memset(sh, 0, sizeof(*sh));
     sh->mem = cx_slot_alloc(), sh->notif = cx_slot_alloc();
     sh->slot_mem = slot_mem, sh->slot_notif = slot_notif;
-    sh->used = true; /* so that shared_free can take it apart */
+    shared_mark_used(sh); /* so that shared_free can take it apart */
     if (!sh->mem || !sh->notif ||
         cx_cap_copy(root->mem, CX_SLOT_SELF_PD, sh->mem, CX_R_READ | CX_R_WRITE, 0) ||
         cx_cap_copy(root->notif, CX_SLOT_SELF_PD, sh->notif, CX_R_ALL, 0) ||

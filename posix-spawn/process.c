@@ -66,7 +66,7 @@ void release(struct proc *pr)
     sessions_unlock(pr);
     sessions_release_locks(pr, !pr->exit_reported);
     pipes_forget(pr);
-    for (unsigned id = 1; id < MAX_SHARED; id++)
+    for (unsigned id = 1; id < shared_end; id++)
         shared_drop(pr, id);
     if (pr->sig) {
         cx_unmap(CX_SLOT_SELF_PD, (uint64_t)pr->sig, 1);
@@ -366,7 +366,7 @@ static void drop_domain(struct proc *pr)
     pr->nmems = pr->sig_mem ? 1 : 0;
     pr->info_mem = 0;
     unsigned ci = (unsigned)(pr - procs);
-    for (unsigned id = 1; id < MAX_SHARED; id++)
+    for (unsigned id = 1; id < shared_end; id++)
         if (shared[id].used)
             shared[id].holders[ci / 64] &= ~(1ul << (ci % 64));
 }

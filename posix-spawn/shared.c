@@ -9,6 +9,7 @@
 #include <vfs/linux.h>
 
 struct shared shared[MAX_SHARED];
+unsigned shared_end = 1;
 static struct fifo fifos[MAX_FIFOS];
 
 /* Gives up shared object sh: every copy the processes hold goes first (revoked: a
@@ -87,7 +88,7 @@ long shared_new(struct proc *pr, uint64_t pages, uint64_t slot_mem, uint64_t slo
         shared_free(sh);
         return -ENOMEM;
     }
-    sh->used = true;
+    shared_mark_used(sh);
     if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
         (pipe && cx_cap_copy(sh->notif, pr->pd, slot_notif, CX_R_ALL, 0))) {
         shared_free(sh);
@@ -136,7 +137,7 @@ long fifo_open(struct proc *pr, uint64_t kind, uint64_t dev, uint64_t ino, uint6
     }
     struct shared *sh = &shared[id];
     memset(sh, 0, sizeof(*sh));
-    sh->used = true;
+    shared_mark_used(sh);
     sh->fifo = fi;
     fifos[fi].entries++;
     sh->mem = cx_slot_alloc(), sh->notif = cx_slot_alloc();
@@ -251,7 +252,7 @@ long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh)
     long r = err ? -5 : (long)m.w[0];
     if (r == 0 && CX_TAG_CAPS(m.tag) != 2)
         r = -EIO;
-    sh->used = true; /* so that shared_free can take it apart */
+    shared_mark_used(sh); /* so that shared_free can take it apart */
     if (r < 0) {
         shared_free(sh);
         return r;
@@ -263,7 +264,7 @@ long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh)
 long shared_fork(struct proc *parent, struct proc *child)
 {
     unsigned pi = (unsigned)(parent - procs), ci = (unsigned)(child - procs);
-    for (unsigned id = 1; id < MAX_SHARED; id++) {
+    for (unsigned id = 1; id < shared_end; id++) {
         struct shared *sh = &shared[id];
         if (!sh->used || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
             continue;
@@ -285,7 +286,7 @@ long shared_fork(struct proc *parent, struct proc *child)
 void pipes_forget(struct proc *pr)
 {
     unsigned pi = (unsigned)(pr - procs);
-    for (unsigned id = 1; id < MAX_SHARED; id++) {
+    for (unsigned id = 1; id < shared_end; id++) {
         struct shared *sh = &shared[id];
         if (!sh->used || sh->quota || !sh->notif || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
             continue; /* not a pipe (sessions have a quota, shared memory no notification) */
@@ -313,7 +314,7 @@ void pipes_forget(struct proc *pr)
 void sessions_unlock(struct proc *pr)
 {
     unsigned pi = (unsigned)(pr - procs);
-    for (unsigned id = 1; id < MAX_SHARED; id++) {
+    for (unsigned id = 1; id < shared_end; id++) {
         struct shared *sh = &shared[id];
         if (!sh->used || !sh->quota || sh->notif2 || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
             continue; /* not a File_system session (terminals have notif2), or not held */
@@ -351,7 +352,7 @@ void sessions_unlock(struct proc *pr)
 void sessions_release_locks(struct proc *pr, bool ask)
 {
     unsigned pi = (unsigned)(pr - procs);
-    for (unsigned id = 1; id < MAX_SHARED; id++) {
+    for (unsigned id = 1; id < shared_end; id++) {
         struct shared *sh = &shared[id];
         if (!sh->used || !sh->quota || sh->notif2 || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
             continue;
@@ -454,7 +455,7 @@ long do_narrow(struct proc *pr, uint64_t number)
     cx_unmap(pr->pd, RT_SESSIONS_BASE, RT_MAX_SESSIONS * FS_BUF_PAGES);
     cx_unmap(pr->pd, RT_TERMINALS_BASE, RT_MAX_TERMINALS * TERM_SHARED_BYTES / CX_PAGE_SIZE);
     unsigned taken = 0;
-    for (unsigned id = 1; id < MAX_SHARED; id++) {
+    for (unsigned id = 1; id < shared_end; id++) {
         struct shared *sh = &shared[id];
         if (!sh->used || !sh->quota || !holds(sh, pr))
             continue; /* pipes (no quota) stay with it */

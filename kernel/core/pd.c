@@ -389,6 +389,8 @@ int pd_handle_fault(struct pd *pd, uint64_t addr, uint64_t error)
 static void protect_shared(const struct region *r, uint64_t from, uint64_t n)
 {
     for (struct region *q = r->mem->mappings; q; q = q->mem_next) {
+        if (!(q->flags & CX_MAP_W))
+            continue; /* no entry of a region without write access allows writes */
         uint64_t lo = q->offset > from ? q->offset : from;
         uint64_t hi = q->offset + q->pages < from + n ? q->offset + q->pages : from + n;
         if (lo < hi)
