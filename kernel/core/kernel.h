@@ -438,6 +438,8 @@ void sched_dequeue(struct thread *t);
 void sched_tick(bool from_user);
 void sched_yield(struct thread *t); /* to the tail of its group, its group to the tail */
 _Noreturn void sched_return(void);
+uint64_t sched_changes(void); /* how many times the run queues changed */
+_Noreturn void sched_return_same(struct thread *t, uint64_t changes); /* a call's end */
 struct cpu;
 void acct_flush(struct cpu *c); /* CPU time since the last flush to the running thread */
 uint64_t thread_sys_tsc(const struct thread *t); /* of its cpu_tsc, the system time */

@@ -37,6 +37,7 @@ static struct rq_node *free_nodes;
 static struct rq_node *ring_head[256], *ring_tail[256];
 static uint64_t rq_bits[4];
 static struct thread *timeouts;
+static uint64_t rq_changes; /* counts every change of the queues (sched_return_same) */
 
 static void ring_append(unsigned p, struct rq_node *n)
 {
@@ -91,6 +92,7 @@ static struct rq_node *node_for(struct quota *group, unsigned p)
 void sched_enqueue(struct thread *t)
 {
     unsigned p = t->prio;
+    rq_changes++;
     struct rq_node *n = node_for(t->obj.quota ? t->obj.quota->group : NULL, p);
     t->rq = n;
     t->qnext = NULL;
@@ -107,6 +109,7 @@ void sched_enqueue(struct thread *t)
 void sched_dequeue(struct thread *t)
 {
     struct rq_node *n = t->rq;
+    rq_changes++;
     if (t->qprev)
         t->qprev->qnext = t->qnext;
     else
@@ -204,7 +207,7 @@ void sched_tick(bool from_user)
 /* What the CPU would fault on in ring 0 when it loads the context (IRET with a
  * non-canonical RIP, WRMSR with a non-canonical base), or what would give user mode
  * more than it may have (kernel selectors, IOPL, VM, interrupts off). */
-static bool user_context_ok(const struct thread *t)
+static inline __attribute__((always_inline)) bool user_context_ok(const struct thread *t)
 {
     const struct frame *f = &t->frame;
     return is_canonical(f->rip) && f->cs == SEL_UCODE && f->ss == SEL_UDATA &&
@@ -314,6 +317,28 @@ _Noreturn void sched_return(void)
     cpu_set_kernel_stack(c->frame_end);
     int sysret = t->frame.vector == VEC_SYSCALL && is_canonical(t->frame.rip);
     frame_return(&t->frame, sysret);
+}
+
+uint64_t sched_changes(void)
+{
+    return rq_changes;
+}
+
+/*
+ * The end of t's kernel call: straight back to t when the call changed nothing that
+ * sched_return would look at: no queue changed since `changes` (so t, which was picked
+ * when it entered, is still the pick: the kernel is not preempted), and the CPU still
+ * holds t's address space, FPU, FS base and accounting. Its context is checked all the
+ * same (a call may have set it). Anything else: sched_return.
+ */
+_Noreturn void sched_return_same(struct thread *t, uint64_t changes)
+{
+    struct cpu *c = this_cpu();
+    if (changes == rq_changes && c->current == t && t->state == TS_READY && c->acct == t &&
+        c->cur_root == t->pd->pml4 && c->fpu_owner == t && c->fs_loaded == t->fs_base &&
+        user_context_ok(t))
+        frame_return(&t->frame, t->frame.vector == VEC_SYSCALL && is_canonical(t->frame.rip));
+    sched_return();
 }
 
 void sched_init(void)

@@ -314,6 +314,7 @@ void syscall_entry_c(void)
     struct thread *t = this_cpu()->current;
     if (syscall_reflect_now(t))
         frame_return(&t->frame, 0);
+    uint64_t changes = sched_changes();
     syscall_dispatch(t);
-    sched_return();
+    sched_return_same(t, changes);
 }
