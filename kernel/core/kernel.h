@@ -370,7 +370,20 @@ bool mem_share_frame(struct mem *dst, uint64_t page, uint64_t pa); /* false: cop
 int mem_copy_pages(struct mem *dst, uint64_t dst_off, struct mem *src, uint64_t off, uint64_t pages,
                    bool cow, bool *same, uint64_t *copied);
 uint64_t mem_unshare(struct mem *m, uint64_t page); /* the page's own frame, or 0 */
-uint16_t *frame_counter(uint64_t pa);               /* kheap.c */
+#define KHEAP_MAX_FRAMES ((16ul << 30) / PAGE_SIZE) /* the direct map's limit (paging.c) */
+#define KHEAP_COUNTS_PER_PAGE (PAGE_SIZE / sizeof(uint16_t))
+extern uint16_t *kheap_counts[KHEAP_MAX_FRAMES / KHEAP_COUNTS_PER_PAGE]; /* kheap.c */
+/* The counter of the frame at pa (kheap.c's table): a heap frame's blocks in use, or for
+ * the frames of memory objects, which are never heap frames at the same time, the
+ * further objects that share the frame (copy-on-write, mem.c). A free frame's counter
+ * is 0. NULL beyond the table. */
+static inline uint16_t *frame_counter(uint64_t pa)
+{
+    uint64_t fn = pa / PAGE_SIZE;
+    if (fn >= KHEAP_MAX_FRAMES || !kheap_counts[fn / KHEAP_COUNTS_PER_PAGE])
+        return NULL;
+    return &kheap_counts[fn / KHEAP_COUNTS_PER_PAGE][fn % KHEAP_COUNTS_PER_PAGE];
+}
 uint64_t mem_frame(struct mem *m, uint64_t page, bool alloc);
 void mem_set_frame(struct mem *m, uint64_t page, uint64_t pa);
 bool mem_teardown(struct mem *m, uint64_t *budget);  /* unmaps it everywhere: true when done */

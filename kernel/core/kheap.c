@@ -18,15 +18,13 @@
 #include "kernel.h"
 
 #define MIN_SHIFT 5
-#define MAX_FRAMES ((16ul << 30) / PAGE_SIZE) /* the direct map's limit (paging.c) */
-#define COUNTS_PER_PAGE (PAGE_SIZE / sizeof(uint16_t))
 
 struct free_block {
     struct free_block *next, *prev;
 };
 
 static void *kernel_lists[KHEAP_SLAB_CLASSES], *kernel_carve[KHEAP_SLAB_CLASSES];
-static uint16_t *inuse_dir[MAX_FRAMES / COUNTS_PER_PAGE]; /* frames in use: pages of counts */
+uint16_t *kheap_counts[KHEAP_MAX_FRAMES / KHEAP_COUNTS_PER_PAGE]; /* pages of counts per frame */
 
 static int class_of(size_t size)
 {
@@ -51,13 +49,13 @@ static char **carve_of(struct quota *q, int c)
 void kheap_init(uint64_t max_phys)
 {
     uint64_t frames = max_phys / PAGE_SIZE;
-    if (frames > MAX_FRAMES)
-        frames = MAX_FRAMES;
-    for (uint64_t i = 0; i < (frames + COUNTS_PER_PAGE - 1) / COUNTS_PER_PAGE; i++) {
+    if (frames > KHEAP_MAX_FRAMES)
+        frames = KHEAP_MAX_FRAMES;
+    for (uint64_t i = 0; i < (frames + KHEAP_COUNTS_PER_PAGE - 1) / KHEAP_COUNTS_PER_PAGE; i++) {
         uint64_t cp = pmem_alloc();
         if (!cp)
             panic("boot: no memory for the kernel heap's frame counters");
-        inuse_dir[i] = phys_to_virt(cp);
+        kheap_counts[i] = phys_to_virt(cp);
     }
 }
 
@@ -65,19 +63,8 @@ void kheap_init(uint64_t max_phys)
 static uint16_t *inuse_of(uint64_t pa)
 {
     uint64_t fn = pa / PAGE_SIZE;
-    KASSERT(fn < MAX_FRAMES && inuse_dir[fn / COUNTS_PER_PAGE]);
-    return &inuse_dir[fn / COUNTS_PER_PAGE][fn % COUNTS_PER_PAGE];
-}
-
-/* The same table serves the frames of memory objects, which are never heap frames at
- * the same time: there it counts the further objects that share the frame
- * (copy-on-write, mem.c). A free frame's counter is 0. NULL beyond the table. */
-uint16_t *frame_counter(uint64_t pa)
-{
-    uint64_t fn = pa / PAGE_SIZE;
-    if (fn >= MAX_FRAMES || !inuse_dir[fn / COUNTS_PER_PAGE])
-        return NULL;
-    return &inuse_dir[fn / COUNTS_PER_PAGE][fn % COUNTS_PER_PAGE];
+    KASSERT(fn < KHEAP_MAX_FRAMES && kheap_counts[fn / KHEAP_COUNTS_PER_PAGE]);
+    return &kheap_counts[fn / KHEAP_COUNTS_PER_PAGE][fn % KHEAP_COUNTS_PER_PAGE];
 }
 
 static void list_push(struct free_block **list, struct free_block *b)
