@@ -187,7 +187,8 @@ static uint64_t *pte_of(uint64_t root, uint64_t va)
 /* The entry of va in its last-level table, or NULL when a table on the way is absent;
  * *span: the pages from va to the end of that table, or of the absent table's reach
  * (so a range walk skips a hole of 2 MiB, 1 GiB or 512 GiB in one step). */
-static uint64_t *pte_span(uint64_t root, uint64_t va, uint64_t *span, uint64_t **pde)
+static inline __attribute__((always_inline)) uint64_t *pte_span(uint64_t root, uint64_t va,
+                                                                uint64_t *span, uint64_t **pde)
 {
     uint64_t *t = phys_to_virt(root);
     for (int level = 3; level >= 0; level--) {
@@ -310,7 +311,7 @@ void pt_set_range(uint64_t root, uint64_t va, uint64_t pages, uint64_t (*frame)(
 {
     struct flush fl = {.root = root};
     for (uint64_t i = 0; i < pages;) {
-        uint64_t span, *pde;
+        uint64_t span, *pde = NULL;
         uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
         if (span > pages - i)
             span = pages - i;
@@ -339,7 +340,7 @@ uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages)
 {
     struct flush fl = {.root = root};
     for (uint64_t i = 0; i < pages;) {
-        uint64_t span, *pde;
+        uint64_t span, *pde = NULL;
         uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
         if (span > pages - i)
             span = pages - i;
@@ -362,7 +363,7 @@ void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
 {
     struct flush fl = {.root = root};
     for (uint64_t i = 0; i < pages;) {
-        uint64_t span, *pde;
+        uint64_t span, *pde = NULL;
         uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
         if (span > pages - i)
             span = pages - i;
@@ -381,7 +382,7 @@ void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool
 {
     struct flush fl = {.root = dst};
     for (uint64_t i = 0; i < pages;) {
-        uint64_t span, *pde;
+        uint64_t span, *pde = NULL;
         uint64_t *from = pte_span(src, va + i * PAGE_SIZE, &span, &pde);
         if (span > pages - i)
             span = pages - i;
