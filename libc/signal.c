@@ -387,13 +387,48 @@ static int take(struct rt_tsig *ts, struct l_siginfo *info)
     }
 }
 
-static void frame_fpstate_default(uint8_t *fx)
+/*
+ * The thread's FPU state (x87, MXCSR, XMM) is saved into a signal frame and loaded from
+ * one here, with FXSAVE and FXRSTOR, not through the kernel: the runtime never touches
+ * those registers itself (it is built -mgeneral-regs-only), so while it runs they hold
+ * the program's state, and the kernel's thread_regs and lx_resume move only the general
+ * registers (CX_CTX_NO_FPU, CX_RESUME_NO_FPU). A handler starts with the initial state,
+ * as on Linux.
+ */
+static const uint8_t fx_initial[512] __attribute__((aligned(16))) = {
+    [0] = 0x7f,
+    [1] = 0x03, /* FCW 0x037f */
+    [24] = 0x80,
+    [25] = 0x1f, /* MXCSR 0x1f80 */
+};
+
+static void fpu_save(void *fx) /* fx: 16-aligned, 512 bytes */
 {
-    memset(fx, 0, 512);
-    fx[0] = 0x7f; /* FCW 0x037f */
-    fx[1] = 0x03;
-    fx[24] = 0x80; /* MXCSR 0x1f80 */
-    fx[25] = 0x1f;
+    __asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])fx));
+}
+
+static void fpu_load(const void *fx) /* fx: 16-aligned, its MXCSR valid (mxcsr_valid) */
+{
+    __asm__ volatile("fxrstor64 %0" ::"m"(*(const uint8_t(*)[512])fx));
+}
+
+/* MXCSR of an FXSAVE image with the bits this CPU does not have cleared (FXRSTOR
+ * faults on them), as the kernel's fx_sanitize does: the mask is the image's
+ * MXCSR_MASK field (0 there means 0xffbf). */
+static void mxcsr_valid(uint8_t *fx)
+{
+    static uint32_t mask;
+    if (!mask) {
+        static uint8_t probe[512] __attribute__((aligned(16)));
+        fpu_save(probe);
+        memcpy(&mask, probe + 28, 4);
+        if (!mask)
+            mask = 0xffbf;
+    }
+    uint32_t mxcsr;
+    memcpy(&mxcsr, fx + 24, 4);
+    mxcsr &= mask;
+    memcpy(fx + 24, &mxcsr, 4);
 }
 
 static bool on_altstack(const struct rt_tsig *ts, uint64_t sp);
@@ -414,7 +449,7 @@ static void push_frame(struct cx_regs *r, int sig, const struct l_siginfo *info)
     uint64_t fpstate = sp;
     sp = ((sp - sizeof(struct l_frame)) & ~15ul) - 8; /* as after a call: (sp + 8) % 16 == 0 */
     struct l_frame *f = (struct l_frame *)sp;
-    memcpy((void *)fpstate, r->fxsave, 512);
+    fpu_save((void *)fpstate); /* the program's, live here: the runtime leaves it alone */
     memset(f, 0, sizeof(*f));
     f->pretcode = (a->flags & SA_RESTORER) ? a->restorer : 0;
     f->uc.stack.sp = ts->ss_sp;
@@ -450,7 +485,7 @@ static void push_frame(struct cx_regs *r, int sig, const struct l_siginfo *info)
     r->rdx = (uint64_t)&f->uc;
     r->rax = 0;
     r->rflags &= ~(1ul << 10 | 1ul << 8); /* DF and TF clear */
-    frame_fpstate_default(r->fxsave);
+    fpu_load(fx_initial);
     if (a->flags & SA_RESETHAND) {
         actions[sig].handler = SIG_DFL; /* the flags stay, as Linux keeps them */
         ign_known = false;
@@ -520,10 +555,10 @@ _Noreturn void rt_signal_redirect(void)
 {
     struct cx_regs r __attribute__((aligned(16)));
     rt_lock();
-    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
+    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED | CX_CTX_NO_FPU, &r);
     deliver(&r);
     rt_unlock();
-    cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
+    cx_raw_lx_resume((uint64_t)&r, CX_RESUME_NO_FPU, 0, 0, 0, 0);
     rt_log("[runtime] cannot resume after a signal\n");
     rt_exit_process(LINUX_W_EXITCODE(0, SIGSEGV)); /* no core is written */
 }
@@ -534,11 +569,11 @@ _Noreturn void rt_signal_redirect(void)
 _Noreturn void rt_signal_deliver_now(long result)
 {
     struct cx_regs r __attribute__((aligned(16)));
-    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
+    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED | CX_CTX_NO_FPU, &r);
     r.rax = (uint64_t)result;
     deliver(&r);
     rt_unlock(); /* taken by rt_syscall, which this call never returns to */
-    cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
+    cx_raw_lx_resume((uint64_t)&r, CX_RESUME_NO_FPU, 0, 0, 0, 0);
     rt_log("[runtime] cannot resume after a signal\n");
     rt_exit_process(LINUX_W_EXITCODE(0, SIGSEGV)); /* no core is written */
 }
@@ -547,7 +582,7 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
 {
     struct cx_regs r __attribute__((aligned(16)));
     rt_lock();
-    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
+    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED | CX_CTX_NO_FPU, &r);
     int sig = vector == CX_VEC_DE || vector == CX_VEC_MF || vector == CX_VEC_XM ? SIGFPE
               : vector == CX_VEC_UD                                             ? SIGILL
               : vector == CX_VEC_BP || vector == CX_VEC_DB                      ? SIGTRAP
@@ -588,7 +623,7 @@ _Noreturn void rt_signal_fault(uint64_t vector, uint64_t error, uint64_t address
         info.u.addr = sig == SIGSEGV || sig == SIGBUS ? address : r.rip;
         push_frame(&r, sig, &info);
         rt_unlock();
-        cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
+        cx_raw_lx_resume((uint64_t)&r, CX_RESUME_NO_FPU, 0, 0, 0, 0);
     }
     /* no handler, or the signal blocked or ignored: the process dies, as on Linux */
     rt_log("[runtime] %s: killed by %s at address %#lx, rip %#lx%s\n", rt_exe_path, names[sig],
@@ -602,7 +637,7 @@ long rt_sigreturn(void)
 {
     struct cx_regs r __attribute__((aligned(16)));
     struct rt_tsig *ts = rt_tsig_self();
-    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r);
+    cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED | CX_CTX_NO_FPU, &r);
     const struct l_frame *f = (const struct l_frame *)(r.rsp - 8);
     const struct l_sigcontext *mc = &f->uc.mc;
     r.r8 = mc->r8, r.r9 = mc->r9, r.r10 = mc->r10, r.r11 = mc->r11;
@@ -610,8 +645,11 @@ long rt_sigreturn(void)
     r.rdi = mc->rdi, r.rsi = mc->rsi, r.rbp = mc->rbp, r.rbx = mc->rbx;
     r.rdx = mc->rdx, r.rax = mc->rax, r.rcx = mc->rcx, r.rsp = mc->rsp;
     r.rip = mc->rip, r.rflags = mc->eflags;
-    if (mc->fpstate)
+    if (mc->fpstate) { /* the program's, loaded now (nothing below touches it) */
         memcpy(r.fxsave, (const void *)mc->fpstate, 512);
+        mxcsr_valid(r.fxsave);
+        fpu_load(r.fxsave);
+    }
     ts->mask = f->uc.sigmask & ~UNBLOCKABLE;
     /* the alternate stack the frame recorded comes back (Linux's restore_altstack; a
      * refusal, as on the stack itself, is silent) */
@@ -619,7 +657,7 @@ long rt_sigreturn(void)
     if (deliverable(ts))
         cx_thread_redirect(rt_self_slot());
     rt_unlock(); /* taken by rt_syscall, which this call never returns to */
-    cx_raw_lx_resume((uint64_t)&r, 0, 0, 0, 0, 0);
+    cx_raw_lx_resume((uint64_t)&r, CX_RESUME_NO_FPU, 0, 0, 0, 0);
     rt_lock();
     return -EFAULT; /* the kernel refused the context */
 }
@@ -822,7 +860,7 @@ long rt_sigaltstack(const void *uss, void *uold)
     };
     /* the caller's stack pointer says whether it runs on the alternate stack now */
     struct cx_regs r __attribute__((aligned(16)));
-    if (cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED, &r))
+    if (cx_thread_regs(rt_self_slot(), CX_REGS_GET, CX_CTX_SAVED | CX_CTX_NO_FPU, &r))
         r.rsp = 0;
     struct l_stack o = {ts->ss_sp,
                         !ts->ss_size             ? LINUX_SS_DISABLE

@@ -343,7 +343,9 @@ static long sys_thread_regs(struct thread *t, struct frame *f)
     int err;
     GET(tc, A0, CX_T_THREAD, A1 == CX_REGS_SET ? CX_R_WRITE : CX_R_READ);
     struct thread *x = OBJ(tc, thread);
-    uint64_t op = A1, which = A2, uptr = A3;
+    uint64_t op = A1, which = A2 & ~(uint64_t)CX_CTX_NO_FPU, uptr = A3;
+    bool fpu = !(A2 & CX_CTX_NO_FPU);
+    size_t len = fpu ? sizeof(struct cx_regs) : CX_REGS_GPR_BYTES;
     static struct cx_regs r; /* one CPU, kernel not preemptible */
     if (op > CX_REGS_SET || which > CX_CTX_SAVED)
         return CX_E_INVALID_ARG;
@@ -353,14 +355,15 @@ static long sys_thread_regs(struct thread *t, struct frame *f)
     if (which == CX_CTX_SAVED && !thread_in_runtime(x))
         return CX_E_NOT_POSIX;
     struct frame *xf = which == CX_CTX_SAVED ? &x->lx_saved : &x->frame;
-    if (op == CX_REGS_GET) {
-        memset(&r, 0, sizeof(r));
+    if (op == CX_REGS_GET) { /* every byte of r is written */
         frame_to_regs(xf, &r);
         r.fs_base = x->fs_base;
         r.gs_base = x->gs_base;
-        fpu_sync(x);
-        memcpy(r.fxsave, x->fx, sizeof(r.fxsave));
-        return uaccess_copy_out(t->pd, uptr, &r, sizeof(r));
+        if (fpu) {
+            fpu_sync(x);
+            memcpy(r.fxsave, x->fx, sizeof(r.fxsave));
+        }
+        return uaccess_copy_out(t->pd, uptr, &r, len);
     }
     /* Setting the current context only of a thread that is not in a call. */
     if (which == CX_CTX_CURRENT && x != t && x->state != TS_INACTIVE &&
@@ -368,7 +371,7 @@ static long sys_thread_regs(struct thread *t, struct frame *f)
         return CX_E_BUSY;
     if (which == CX_CTX_CURRENT && x == t)
         return CX_E_BUSY;
-    err = uaccess_copy_in(t->pd, &r, uptr, sizeof(r));
+    err = uaccess_copy_in(t->pd, &r, uptr, len);
     if (err)
         return err;
     err = regs_validate(&r);
@@ -377,9 +380,11 @@ static long sys_thread_regs(struct thread *t, struct frame *f)
     frame_from_regs(xf, &r);
     x->fs_base = r.fs_base;
     x->gs_base = r.gs_base;
-    fpu_sync(x);
-    memcpy(x->fx, r.fxsave, sizeof(x->fx));
-    fx_sanitize(x->fx);
+    if (fpu) {
+        fpu_sync(x);
+        memcpy(x->fx, r.fxsave, sizeof(x->fx));
+        fx_sanitize(x->fx);
+    }
     return 0;
 }
 
@@ -807,21 +812,28 @@ static long sys_lx_return(struct thread *t, struct frame *f)
 static long sys_lx_resume(struct thread *t, struct frame *f)
 {
     static struct cx_regs r;
+    bool fpu = !(A1 & CX_RESUME_NO_FPU);
     if (!t->in_runtime)
         return CX_E_NOT_POSIX;
-    int err = uaccess_copy_in(t->pd, &r, A0, sizeof(r));
+    if (A1 & ~(uint64_t)CX_RESUME_NO_FPU)
+        return CX_E_INVALID_ARG;
+    int err = uaccess_copy_in(t->pd, &r, A0, fpu ? sizeof(r) : CX_REGS_GPR_BYTES);
     if (err)
         return err;
     err = regs_validate(&r);
     if (err)
         return err;
     frame_from_regs(&t->lx_saved, &r);
-    t->fs_base = r.fs_base;
-    t->gs_base = r.gs_base;
-    fpu_sync(t);
-    memcpy(t->fx, r.fxsave, sizeof(t->fx));
-    fx_sanitize(t->fx);
-    this_cpu()->fs_loaded = ~0ul; /* reload FS/GS on the way out */
+    if (t->fs_base != r.fs_base || t->gs_base != r.gs_base) {
+        t->fs_base = r.fs_base;
+        t->gs_base = r.gs_base;
+        this_cpu()->fs_loaded = ~0ul; /* reload FS/GS on the way out */
+    }
+    if (fpu) {
+        fpu_sync(t);
+        memcpy(t->fx, r.fxsave, sizeof(t->fx));
+        fx_sanitize(t->fx);
+    }
     lx_leave(t);
     return SYS_BLOCKED;
 }

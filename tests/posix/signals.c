@@ -462,9 +462,122 @@ static void test_busy_target(void)
     check("signals_to_busy_process", !late && round == ROUNDS, "round %ld, late %ld", round, late);
 }
 
+/*
+ * The FPU state (MXCSR, XMM, the x87 control word) across a handler: the handler starts
+ * with the initial state (MXCSR 0x1f80, FCW 0x037f) and may clobber it; the interrupted
+ * code gets its own back, or what the handler wrote into the frame's fpstate. Once for
+ * a signal sent to itself (delivered as kill returns), once for a timer's signal that
+ * lands in a loop of user code.
+ */
+static volatile uint32_t fpu_seen_mxcsr;
+static volatile uint16_t fpu_seen_fcw;
+static volatile int fpu_new_mxcsr; /* the handler sets the frame's MXCSR to this, if not 0 */
+static volatile sig_atomic_t fpu_hits;
+
+static uint32_t mxcsr_get(void)
+{
+    uint32_t v;
+    __asm__ volatile("stmxcsr %0" : "=m"(v));
+    return v;
+}
+
+static void mxcsr_set(uint32_t v)
+{
+    __asm__ volatile("ldmxcsr %0" ::"m"(v));
+}
+
+static void on_fpu(int sig, siginfo_t *si, void *ucv)
+{
+    (void)sig, (void)si;
+    uint16_t fcw;
+    __asm__ volatile("fnstcw %0" : "=m"(fcw));
+    fpu_seen_mxcsr = mxcsr_get();
+    fpu_seen_fcw = fcw;
+    mxcsr_set(0x1f80 | 0x6000); /* round toward zero, in the handler only */
+    uint16_t clobber = 0x0c7f;
+    __asm__ volatile("fldcw %0\n\tpxor %%xmm7, %%xmm7" ::"m"(clobber) : "xmm7");
+    ucontext_t *uc = ucv;
+    if (fpu_new_mxcsr && uc->uc_mcontext.fpregs)
+        uc->uc_mcontext.fpregs->mxcsr = (uint32_t)fpu_new_mxcsr;
+    fpu_hits++;
+}
+
+static void test_fpu(void)
+{
+    handle(SIGUSR2, on_fpu, 0);
+    const uint64_t pattern[2] = {0x0123456789abcdefull, 0xfedcba9876543210ull};
+    uint64_t back[2];
+    uint16_t fcw0, fcw1 = 0x027f; /* 53-bit precision */
+    __asm__ volatile("fnstcw %0" : "=m"(fcw0));
+    uint32_t mx0 = mxcsr_get();
+
+    /* sent to itself */
+    fpu_hits = 0, fpu_new_mxcsr = 0;
+    mxcsr_set(0x1f80 | 0x2000); /* round down */
+    __asm__ volatile("fldcw %0" ::"m"(fcw1));
+    __asm__ volatile("movdqu %1, %%xmm7\n\t"
+                     "mov %2, %%eax\n\t"
+                     "mov %3, %%edi\n\t"
+                     "mov %4, %%esi\n\t"
+                     "syscall\n\t"
+                     "movdqu %%xmm7, %0"
+                     : "=m"(back)
+                     : "m"(pattern), "i"(SYS_kill), "r"((int)getpid()), "i"(SIGUSR2)
+                     : "rax", "rcx", "r11", "rdi", "rsi", "xmm7", "memory");
+    uint16_t fcw;
+    __asm__ volatile("fnstcw %0" : "=m"(fcw));
+    uint32_t mx = mxcsr_get();
+    check("fpu_handler_starts_initial", fpu_hits == 1 && fpu_seen_mxcsr == 0x1f80,
+          "hits %ld, MXCSR %#lx", (long)fpu_hits, (long)fpu_seen_mxcsr);
+    check("fpu_handler_starts_initial_fcw", fpu_seen_fcw == 0x037f, "FCW %#lx%.0ld",
+          (long)fpu_seen_fcw, 0);
+    check("fpu_state_back_after_handler",
+          back[0] == pattern[0] && back[1] == pattern[1] && mx == (0x1f80 | 0x2000),
+          "xmm7 as it was: %ld, MXCSR %#lx", back[0] == pattern[0] && back[1] == pattern[1],
+          (long)mx);
+    check("fpu_fcw_back_after_handler", fcw == fcw1, "FCW %#lx%.0ld", (long)fcw, 0);
+
+    /* the handler changes the frame's MXCSR: that is what comes back */
+    fpu_hits = 0, fpu_new_mxcsr = 0x1f80 | 0x4000; /* round up */
+    mxcsr_set(0x1f80);
+    kill(getpid(), SIGUSR2);
+    mx = mxcsr_get();
+    check("fpu_frame_mxcsr_restored", fpu_hits == 1 && mx == (0x1f80 | 0x4000),
+          "hits %ld, MXCSR %#lx", (long)fpu_hits, (long)mx);
+
+    /* a timer's signal in a loop of user code, xmm7 live throughout */
+    fpu_hits = 0, fpu_new_mxcsr = 0;
+    mxcsr_set(0x1f80 | 0x2000);
+    struct itimerval it = {{0, 0}, {0, 20000}};
+    signal(SIGALRM, SIG_IGN);
+    handle(SIGALRM, on_fpu, 0);
+    setitimer(ITIMER_REAL, &it, NULL);
+    uint64_t spins = 0;
+    __asm__ volatile("movdqu %2, %%xmm7\n\t"
+                     "1: incq %1\n\t"
+                     "cmpl $0, %3\n\t"
+                     "je 1b\n\t"
+                     "movdqu %%xmm7, %0"
+                     : "=m"(back), "+r"(spins)
+                     : "m"(pattern), "m"(fpu_hits)
+                     : "xmm7", "memory");
+    mx = mxcsr_get();
+    check("fpu_async_state_back",
+          back[0] == pattern[0] && back[1] == pattern[1] && mx == (0x1f80 | 0x2000),
+          "xmm7 as it was: %ld, MXCSR %#lx", back[0] == pattern[0] && back[1] == pattern[1],
+          (long)mx);
+    check("fpu_async_handler_initial", fpu_seen_mxcsr == 0x1f80, "handler's MXCSR %#lx%.0ld",
+          (long)fpu_seen_mxcsr, 0);
+    signal(SIGALRM, SIG_DFL);
+    signal(SIGUSR2, SIG_DFL);
+    mxcsr_set(mx0);
+    __asm__ volatile("fldcw %0" ::"m"(fcw0));
+}
+
 int main(void)
 {
     pid_t me = getpid();
+    test_fpu();
     sigset_t set, old;
 
     /* kill to ourselves: SA_SIGINFO with SI_USER and our pid */

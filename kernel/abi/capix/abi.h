@@ -58,7 +58,7 @@
     X(34, log_create, 4)      /* log, quota, label (user string), dst_slot */                      \
     X(35, log_write, 3)       /* log, buf, len */                                                  \
     X(36, lx_return, 1)       /* value: end a reflected Linux call, rax = value */                 \
-    X(37, lx_resume, 1)       /* struct cx_regs *: resume a whole context (sigreturn) */           \
+    X(37, lx_resume, 2)       /* struct cx_regs *, flags: resume a whole context (sigreturn) */    \
     X(38, yield, 0)           /* give up the rest of the time slice */                             \
     X(39, clock, 0)           /* -> rsi nanoseconds since boot, rdi TSC ticks per second */        \
     X(40, pd_control, 2)      /* pd, CX_PD_STOP or CX_PD_RESUME: all threads at once */            \
@@ -236,6 +236,15 @@ struct cx_regs {
 #define CX_REGS_SET 1
 #define CX_CTX_CURRENT 0 /* the registers the thread resumes with */
 #define CX_CTX_SAVED 1   /* POSIX: the program context saved at the last reflection */
+/* thread_regs' `which` or'ed with CX_CTX_NO_FPU, and lx_resume's second argument
+ * CX_RESUME_NO_FPU: the general registers only (struct cx_regs up to fxsave, 160 bytes);
+ * the thread's FPU state is neither read nor set (a runtime that saves and loads its
+ * own thread's FPU state itself, with FXSAVE and FXRSTOR) */
+#define CX_CTX_NO_FPU 0x100
+#define CX_RESUME_NO_FPU 1
+#define CX_REGS_GPR_BYTES 160
+_Static_assert(__builtin_offsetof(struct cx_regs, fxsave) == CX_REGS_GPR_BYTES,
+               "the general registers come first");
 
 /* thread_config */
 #define CX_TCFG_PRIORITY 0       /* 0 (lowest) .. 255 */
