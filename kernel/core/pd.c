@@ -571,7 +571,16 @@ void pd_stop(struct pd *pd, bool stop)
     }
 }
 
+static inline __attribute__((always_inline)) int user_phys(struct pd *pd, uint64_t uaddr,
+                                                           bool write, uint64_t *pa);
+
 int uaccess_phys(struct pd *pd, uint64_t uaddr, bool write, uint64_t *pa)
+{
+    return user_phys(pd, uaddr, write, pa);
+}
+
+static inline __attribute__((always_inline)) int user_phys(struct pd *pd, uint64_t uaddr,
+                                                           bool write, uint64_t *pa)
 {
     if (uaddr >= CX_USER_TOP)
         return CX_E_BAD_ADDRESS;
@@ -597,7 +606,7 @@ static int uaccess(struct pd *pd, uint64_t uaddr, void *kbuf, size_t len, bool w
     char *k = kbuf;
     while (len) {
         uint64_t pa;
-        int err = uaccess_phys(pd, uaddr, write, &pa);
+        int err = user_phys(pd, uaddr, write, &pa);
         if (err)
             return err;
         size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));

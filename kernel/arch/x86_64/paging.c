@@ -172,7 +172,7 @@ int pt_ensure(uint64_t root, uint64_t va, struct quota *q, uint64_t *count)
     return 0;
 }
 
-static uint64_t *pte_of(uint64_t root, uint64_t va)
+static inline __attribute__((always_inline)) uint64_t *pte_of(uint64_t root, uint64_t va)
 {
     uint64_t *t = phys_to_virt(root);
     for (int level = 3; level > 0; level--) {
