@@ -66,6 +66,7 @@ struct bench_ctx {
     size_t touched_size;
     int sock;           /* tcp_*, unix_*: this end of a connection to the child */
     int big_fd;         /* rand_read_4k: DIR/big.dat open read-only */
+    int root_fd;        /* read_4k_root: BENCH_BASH open read-only */
     unsigned long rand; /* rand_read_4k: the offsets' generator */
 };
 
@@ -375,6 +376,41 @@ static int bench_op_spawn(struct bench_ctx *c)
     return bench_wait(pid);
 }
 
+/* A large program on the root file system (not in DIR): capix's root and the Linux
+ * guest's initramfs hold the same static bash (1.3 MB, from ports/bash), the Linux host
+ * its own. read_4k_root reads it (the root's server, or the guest's rootfs), spawn_bash
+ * runs it. */
+#define BENCH_BASH "/bin/bash"
+
+static int bench_root_setup(struct bench_ctx *c)
+{
+    c->root_fd = open(BENCH_BASH, O_RDONLY);
+    return c->root_fd < 0 ? -1 : 0;
+}
+
+static int bench_op_root_read(struct bench_ctx *c)
+{
+    return pread(c->root_fd, c->buf, sizeof c->buf, 0) == (ssize_t)sizeof c->buf ? 0 : -1;
+}
+
+static void bench_root_teardown(struct bench_ctx *c)
+{
+    close(c->root_fd);
+}
+
+static int bench_op_spawn_bash(struct bench_ctx *c)
+{
+    (void)c;
+    pid_t pid;
+    char *argv[] = {"bash", "-c", ":", NULL};
+    int e = posix_spawn(&pid, BENCH_BASH, NULL, NULL, argv, environ);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return bench_wait(pid);
+}
+
 static int bench_op_fork_exec(struct bench_ctx *c)
 {
     char *argv[] = {(char *)c->self, "--exit", NULL};
@@ -576,6 +612,8 @@ static const struct bench_case bench_cases[] = {
      0},
     {"stat", "stat(DIR/bench.dat)", 1, NULL, bench_op_stat, NULL, 0},
     {"read_4k", "pread of 4 KiB at offset 0", 1, NULL, bench_op_read, NULL, 0},
+    {"read_4k_root", "pread of 4 KiB at offset 0 of " BENCH_BASH " (the root file system)", 0,
+     bench_root_setup, bench_op_root_read, bench_root_teardown, 0},
     {"write_4k", "pwrite of 4 KiB at offset 0", 1, NULL, bench_op_write, NULL, 0},
     {"seq_write_16m", "16 MiB to a new file in 64 KiB writes, with open and close", 1, NULL,
      bench_op_seq_write, bench_seq_teardown, 1},
@@ -601,6 +639,8 @@ static const struct bench_case bench_cases[] = {
     {"fork_exec_wait", "fork, execve of this program (--exit), waitpid", 0, NULL,
      bench_op_fork_exec, NULL, 1},
     {"execve", "execve of this program, from the call to the new main()", 0, NULL, NULL, NULL, 1},
+    {"spawn_bash", "posix_spawn of " BENCH_BASH " -c :, waitpid", 0, NULL, bench_op_spawn_bash,
+     NULL, 1},
     {"pipe_roundtrip", "1 byte to a child process and back over two pipes", 0, bench_pipe_setup,
      bench_op_pipe, bench_pipe_teardown, 0},
     {"signal_self", "kill(getpid(), SIGUSR1) with a handler, delivered", 0, bench_signal_setup,

@@ -4,11 +4,13 @@
   guest-image.py vmlinux BZIMAGE OUT     the ELF vmlinux inside a bzImage (x86 boot
                                          protocol: payload_offset/payload_length of the
                                          setup header; gzip, xz or zstd payload)
-  guest-image.py initramfs OUT INIT [MODULE.ko...]
+  guest-image.py initramfs OUT INIT [MODULE.ko | DEST=FILE ...]
                                          a newc cpio archive with INIT as /init, empty
                                          /dev, /proc and /tmp, and the kernel modules
                                          given in /modules (their names, in that order,
-                                         in /modules/order: the benchmark loads them)
+                                         in /modules/order: the benchmark loads them);
+                                         DEST=FILE puts FILE at DEST (bin/bash=...),
+                                         executable, its directory made
 """
 import gzip
 import lzma
@@ -52,11 +54,23 @@ def cpio_entry(name, mode, data=b"", ino=1):
     return out
 
 
-def make_initramfs(init_path, modules=()):
+def make_initramfs(init_path, args=()):
+    modules = [a for a in args if "=" not in a]
+    files = [a.split("=", 1) for a in args if "=" in a]
     out = b""
     ino = 1
-    for d in ("dev", "proc", "tmp") + (("modules",) if modules else ()):
+    dirs = ["dev", "proc", "tmp"] + (["modules"] if modules else [])
+    for dest, _ in files:
+        parts = dest.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i])
+            if d not in dirs:
+                dirs.append(d)
+    for d in dirs:
         out += cpio_entry(d, 0o40755, ino=ino)
+        ino += 1
+    for dest, src in files:
+        out += cpio_entry(dest, 0o100755, open(src, "rb").read(), ino=ino)
         ino += 1
     names = []
     for m in modules:

@@ -6,10 +6,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=${POSIXBENCH:-build/bench/posixbench}
-cases="null_call clock_gettime open_close stat read_4k write_4k seq_write_16m seq_read_16m
-       seq_write_64m seq_read_64m rand_read_4k files_1000
+cases="null_call clock_gettime open_close stat read_4k read_4k_root write_4k seq_write_16m
+       seq_read_16m seq_write_64m seq_read_64m rand_read_4k files_1000
        fork_wait fork_1m fork_16m fork_64m spawn_wait
-       fork_exec_wait execve pipe_roundtrip signal_self
+       fork_exec_wait execve spawn_bash pipe_roundtrip signal_self
        tcp_roundtrip tcp_stream_128k unix_roundtrip unix_stream_128k"
 if [[ ! -x $bin ]]; then echo "FAIL posixbench_built: $bin missing"; exit 1; fi
 bin=$(realpath "$bin")
