@@ -46,6 +46,7 @@ struct efd_page {
     struct rt_pipe_ring ring;        /* all 0: the launcher reads it as a pipe's */
     volatile uint64_t count;         /* the counter */
     volatile uint64_t writes, reads; /* changes of each kind, ever (epoll's EPOLLET) */
+    volatile uint32_t status;        /* its one description's status flags (rt_file_status) */
 };
 _Static_assert(sizeof(struct efd_page) <= CX_PAGE_SIZE, "an eventfd is one page");
 
@@ -176,7 +177,48 @@ static long sys_eventfd2(uint64_t initval, uint64_t flags)
     long r = efd_new((uint32_t)initval, flags & LINUX_EFD_SEMAPHORE, &e);
     if (r)
         return r;
-    return rt_fdkind_install(FDK_EVENTFD, e, efd_free, (int)(flags & (O_NONBLOCK | O_CLOEXEC)));
+    long fd = rt_fdkind_install(FDK_EVENTFD, e, efd_free, (int)(flags & (O_NONBLOCK | O_CLOEXEC)));
+    if (fd >= 0)
+        rt_file_status_publish(vfs_fd_file(rt_vfs, (int)fd));
+    return fd;
+}
+
+/* An eventfd() makes one description of its counter; fork, dup and SCM_RIGHTS share it. */
+volatile uint32_t *rt_efd_status_word(struct vfs_file *f)
+{
+    struct fdk_node *k = rt_fdkind_node(f);
+    return k && k->kind == FDK_EVENTFD ? &((struct efd *)k->obj)->page->status : NULL;
+}
+
+static volatile uint32_t *status_word(struct vfs_file *f)
+{
+    volatile uint32_t *w;
+    if (!f || (f->flags & O_PATH))
+        return NULL;
+    if ((w = rt_pipe_status_word(f)) || (w = rt_unix_status_word(f)) ||
+        (w = rt_sock_status_word(f)))
+        return w;
+    return rt_efd_status_word(f);
+}
+
+uint32_t rt_file_status(struct vfs_file *f)
+{
+    volatile uint32_t *w = status_word(f);
+    if (w) {
+        uint32_t v = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+        if (v & RT_STATUS_SET)
+            f->flags = (f->flags & ~(uint32_t)RT_STATUS_SHARED) | (v & RT_STATUS_SHARED);
+        else /* a socket that got its object since (connect, accept) */
+            __atomic_store_n(w, RT_STATUS_SET | (f->flags & RT_STATUS_SHARED), __ATOMIC_RELEASE);
+    }
+    return f ? f->flags : 0;
+}
+
+void rt_file_status_publish(struct vfs_file *f)
+{
+    volatile uint32_t *w = status_word(f);
+    if (w)
+        __atomic_store_n(w, RT_STATUS_SET | (f->flags & RT_STATUS_SHARED), __ATOMIC_RELEASE);
 }
 
 /* An eventfd passed with SCM_RIGHTS (unix_rights.c): its shared object's entry id and

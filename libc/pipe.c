@@ -50,6 +50,8 @@ static uint8_t area_used[RT_MAX_PIPES];
  * wake taken so was lost; docs/unix-sockets.md, "Waits", has the story). */
 struct pipe_waits {
     volatile uint32_t ev[2], waiters[2];
+    volatile uint32_t status[2]; /* a pipe's (not a FIFO's): each end's one description's */
+                                 /* status flags (rt_file_status) */
 };
 #define PIPE_WAITS_OFF 2048u
 _Static_assert(sizeof(struct rt_pipe_ring) <= PIPE_WAITS_OFF, "the waits after the counts");
@@ -127,6 +129,18 @@ void rt_pipe_area_free(unsigned index)
 static struct pipe *pipe_of(struct vfs_file *f)
 {
     return f && pipe_fs && f->node->fs == pipe_fs ? (struct pipe *)vfs_pipe_of(f->node) : NULL;
+}
+
+/* A pipe (pipe, pipe2) has one description of each end, shared by fork, dup and
+ * SCM_RIGHTS: its status flags live in the header. A FIFO's opens each make a
+ * description of their own, so its ends have none (a FIFO's flags stay each
+ * process's). */
+volatile uint32_t *rt_pipe_status_word(struct vfs_file *f)
+{
+    struct pipe *p = pipe_of(f);
+    if (!p || p->vp.fifo)
+        return NULL;
+    return &waits_of(p)->status[f->node == &p->vp.end[1].vn];
 }
 
 uint64_t rt_pipe_generation(struct vfs_file *f, unsigned events)
@@ -270,6 +284,8 @@ long rt_pipe2(int *fds, int flags)
         vfs_file_put(wf);
         return fd1;
     }
+    rt_file_status_publish(rf);
+    rt_file_status_publish(wf);
     fds[0] = fd0;
     fds[1] = fd1;
     return 0;

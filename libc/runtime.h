@@ -119,6 +119,22 @@ uint64_t rt_pipe_notif(struct vfs_file *f);
 long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *accmode, int delta);
 /* A received pipe end (a ticket of the launcher) as a new descriptor: fd or -errno. */
 long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t fdflags);
+
+/* Status flags that live where every holder of a description sees them (fdkinds.c,
+ * docs/runtime.md, "Status flags"): a pipe's end, an AF_UNIX connection's side or
+ * listener, an eventfd, an AF_INET socket keep F_SETFL's flags in their shared object,
+ * so that a fork child or a receiver of SCM_RIGHTS sees what another holder set, as on
+ * Linux. rt_file_status copies them into f->flags and returns f->flags (f->flags alone
+ * for other descriptions); rt_file_status_publish writes f->flags there. */
+#define RT_STATUS_SHARED (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
+#define RT_STATUS_SET 0x80000000u /* the word has been written */
+uint32_t rt_file_status(struct vfs_file *f);
+void rt_file_status_publish(struct vfs_file *f);
+/* Each kind's word for f, or NULL when f is none of its kind or has none. */
+volatile uint32_t *rt_pipe_status_word(struct vfs_file *f);
+volatile uint32_t *rt_unix_status_word(struct vfs_file *f);
+volatile uint32_t *rt_sock_status_word(struct vfs_file *f);
+volatile uint32_t *rt_efd_status_word(struct vfs_file *f);
 /* Sockets (socket.c): the calls, each 0/fd/count or -errno; the waits as for pipes. */
 long rt_socket(uint64_t domain, uint64_t type, uint64_t protocol);
 long rt_bind(int fd, uint64_t uaddr, uint64_t len);

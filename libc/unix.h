@@ -96,6 +96,8 @@ struct unix_hdr {
         volatile uint32_t state, order;
         volatile uint64_t key;
     } slot[UNIX_BACKLOG];
+    volatile uint32_t status[2]; /* each side's one description's status flags (a */
+                                 /* listener's in [0]; rt_file_status) */
 };
 _Static_assert(sizeof(struct unix_hdr) <= CX_PAGE_SIZE, "one header page");
 _Static_assert(2 * UNIX_RING + CX_PAGE_SIZE == RT_PIPE_AREA, "a pipe area");

@@ -54,7 +54,7 @@ static long pass_file(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
         return t < 0 ? t : -ENOMEM;
     }
     *ticket = (uint64_t)t;
-    *info = PASS_INFO(PASS_FS, f->flags & O_ACCMODE, 0, (f->flags & O_NONBLOCK) != 0);
+    *info = PASS_INFO(PASS_FS, f->flags & O_ACCMODE, 0, (rt_file_status(f) & O_NONBLOCK) != 0);
     return 0;
 }
 
@@ -148,7 +148,7 @@ static long pass_efd(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
     if (t <= 0)
         return t < 0 ? t : -ENOMEM;
     *ticket = (uint64_t)t;
-    *info = PASS_INFO(PASS_EFD, semaphore, 0, (f->flags & O_NONBLOCK) != 0);
+    *info = PASS_INFO(PASS_EFD, semaphore, 0, (rt_file_status(f) & O_NONBLOCK) != 0);
     return 0;
 }
 
@@ -169,7 +169,7 @@ static long pass_inet(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
         return t < 0 ? t : -ENOMEM;
     }
     *ticket = (uint64_t)t;
-    *info = PASS_INFO(PASS_INET, 0, state, (f->flags & O_NONBLOCK) != 0);
+    *info = PASS_INFO(PASS_INET, 0, state, (rt_file_status(f) & O_NONBLOCK) != 0);
     return 0;
 }
 
@@ -199,13 +199,14 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
         return pass_inet(f, ticket, info);
     if (f->node->fs->plugin == &vfs_plugin_terminal && !(f->flags & O_PATH)) {
         *ticket = label_word(f->node->fs->label);
-        *info = PASS_INFO(PASS_TTY, f->flags & O_ACCMODE, 0, (f->flags & O_NONBLOCK) != 0);
+        *info = PASS_INFO(PASS_TTY, f->flags & O_ACCMODE, 0, (rt_file_status(f) & O_NONBLOCK) != 0);
         return 0;
     }
     unsigned dev = device_of(f);
     if (dev) {
         *ticket = 0;
-        *info = PASS_INFO(PASS_DEV, f->flags & O_ACCMODE, dev, (f->flags & O_NONBLOCK) != 0);
+        *info =
+            PASS_INFO(PASS_DEV, f->flags & O_ACCMODE, dev, (rt_file_status(f) & O_NONBLOCK) != 0);
         return 0;
     }
     uint64_t id;
@@ -225,7 +226,7 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
         }
         return rc;
     }
-    bool nonblock = (f->flags & O_NONBLOCK) != 0;
+    bool nonblock = (rt_file_status(f) & O_NONBLOCK) != 0;
     /* a socket's sub: its side of a connection, 2 listening, 3 a bound datagram socket */
     uint32_t how = s && s->conn ? (uint32_t)s->side : s && s->listening ? 2u : 3u;
     *info =

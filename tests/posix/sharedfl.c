@@ -1,0 +1,283 @@
+/*
+ * sharedfl: one open file description's status flags are seen by every holder (issue
+ * 18). For each kind of description (pipe ends, AF_UNIX stream sockets and listeners,
+ * eventfds, with "inet" also AF_INET sockets and listeners) a holder in another process,
+ * a fork child or a receiver of SCM_RIGHTS, sets O_NONBLOCK with F_SETFL (or FIONBIO);
+ * the maker must see it in F_GETFL and get EAGAIN where the call would wait, and then
+ * the other holder must see the maker's clearing of it. Linux is the oracle
+ * (tests/posix/sharedfl-test.sh runs the same binary on the host and in capix).
+ *
+ * Usage: sharedfl [inet]. A call that waits although it should not is ended by an
+ * alarm (EINTR), so a wrong answer fails rather than hangs.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+#include "passfd.h"
+
+enum op { OP_READ, OP_ACCEPT };
+
+/* One description to try: fd, what would wait on it, what to close after. */
+struct desc {
+    int fd;
+    enum op op;
+    int extra[2]; /* other descriptors of the case, closed with it (-1: none) */
+};
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
+static int nonblock_of(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+static int set_nonblock(int fd, int on, int by_ioctl)
+{
+    if (by_ioctl)
+        return ioctl(fd, FIONBIO, &on);
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+/* The call that would wait: -1 with EAGAIN expected. */
+static int would_wait(const struct desc *d)
+{
+    char buf[8];
+    alarm(3);
+    int r = d->op == OP_ACCEPT ? accept(d->fd, NULL, NULL) : (int)read(d->fd, buf, sizeof buf);
+    int e = errno;
+    alarm(0);
+    errno = e;
+    return r < 0 && e == EAGAIN;
+}
+
+static void close_desc(struct desc *d)
+{
+    close(d->fd);
+    for (int i = 0; i < 2; i++)
+        if (d->extra[i] >= 0)
+            close(d->extra[i]);
+}
+
+/* The other holder in a child: by fork (chan -1) or received over chan. It sets
+ * O_NONBLOCK, says so, waits for the maker's clearing and checks it; exit status 0 iff
+ * it saw it. */
+static void holder(int fd, int chan, int by_ioctl)
+{
+    char c = 0;
+    int report = chan;
+    if (chan >= 0 && (fd = pass_fd(chan, -1, NULL)) < 0)
+        _exit(10);
+    if (set_nonblock(fd, 1, by_ioctl) < 0)
+        _exit(11);
+    if (write(report, "s", 1) != 1)
+        _exit(12);
+    if (read(report, &c, 1) != 1 || c != 'c')
+        _exit(13);
+    _exit(nonblock_of(fd) ? 14 : 0);
+}
+
+static void run(const char *kind, struct desc *d, int pass, int by_ioctl)
+{
+    char name[96], c;
+    int sv[2];
+    snprintf(name, sizeof name, "%s-%s%s", kind, pass ? "scm-rights" : "fork",
+             by_ioctl ? "-fionbio" : "");
+    if (d->fd < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
+        check(name, 0, "setup");
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        if (pass) {
+            holder(-1, sv[1], by_ioctl);
+        } else {
+            /* the fork child reports over the same channel */
+            if (set_nonblock(d->fd, 1, by_ioctl) < 0)
+                _exit(11);
+            if (write(sv[1], "s", 1) != 1)
+                _exit(12);
+            if (read(sv[1], &c, 1) != 1 || c != 'c')
+                _exit(13);
+            _exit(nonblock_of(d->fd) ? 14 : 0);
+        }
+    }
+    close(sv[1]);
+    int ok = pid > 0;
+    if (ok && pass)
+        ok = pass_fd(sv[0], d->fd, NULL) == 0;
+    ok = ok && read(sv[0], &c, 1) == 1 && c == 's';
+    int seen = ok && nonblock_of(d->fd);
+    int again = seen && would_wait(d);
+    int cleared = seen && set_nonblock(d->fd, 0, 0) == 0;
+    if (ok)
+        ok = write(sv[0], "c", 1) == 1;
+    int status = -1;
+    if (pid > 0)
+        waitpid(pid, &status, 0);
+    close(sv[0]);
+    if (!ok || !seen)
+        check(name, 0, "the other holder's O_NONBLOCK not seen in F_GETFL");
+    else if (!again)
+        check(name, 0, "the call did not give EAGAIN");
+    else if (!cleared || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        check(name, 0, "the other holder did not see O_NONBLOCK cleared");
+    else
+        check(name, 1, "");
+}
+
+static struct desc make_pipe(void)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return (struct desc){-1, OP_READ, {-1, -1}};
+    return (struct desc){p[0], OP_READ, {p[1], -1}};
+}
+
+static struct desc make_pair(void)
+{
+    int p[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, p) < 0)
+        return (struct desc){-1, OP_READ, {-1, -1}};
+    return (struct desc){p[0], OP_READ, {p[1], -1}};
+}
+
+static void unix_addr(struct sockaddr_un *a, socklen_t *len, int n)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    /* an abstract name of this process */
+    int k = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "sharedfl-%d-%d", (int)getpid(), n);
+    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)k);
+}
+
+static struct desc make_unix_listener(int n)
+{
+    struct sockaddr_un a;
+    socklen_t len;
+    unix_addr(&a, &len, n);
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, len) < 0 || listen(s, 4) < 0)
+        return (struct desc){-1, OP_ACCEPT, {s, -1}};
+    return (struct desc){s, OP_ACCEPT, {-1, -1}};
+}
+
+/* An accepted AF_UNIX connection (the server's side); its client in extra. */
+static struct desc make_unix_accepted(int n)
+{
+    struct desc l = make_unix_listener(n);
+    struct sockaddr_un a;
+    socklen_t len;
+    unix_addr(&a, &len, n);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (l.fd < 0 || c < 0 || connect(c, (struct sockaddr *)&a, len) < 0)
+        return (struct desc){-1, OP_READ, {c, l.fd}};
+    int s = accept(l.fd, NULL, NULL);
+    close(l.fd);
+    return (struct desc){s, OP_READ, {c, -1}};
+}
+
+static struct desc make_eventfd(void)
+{
+    return (struct desc){eventfd(0, 0), OP_READ, {-1, -1}};
+}
+
+static int inet_listener(struct sockaddr_in *a)
+{
+    socklen_t len = sizeof *a;
+    memset(a, 0, sizeof *a);
+    a->sin_family = AF_INET;
+    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0 || bind(s, (struct sockaddr *)a, sizeof *a) < 0 || listen(s, 4) < 0 ||
+        getsockname(s, (struct sockaddr *)a, &len) < 0) {
+        if (s >= 0)
+            close(s);
+        return -1;
+    }
+    return s;
+}
+
+static struct desc make_inet_listener(void)
+{
+    struct sockaddr_in a;
+    return (struct desc){inet_listener(&a), OP_ACCEPT, {-1, -1}};
+}
+
+/* A connected AF_INET socket (the client's side); the accepted one in extra. */
+static struct desc make_inet_connected(void)
+{
+    struct sockaddr_in a;
+    int l = inet_listener(&a);
+    int c = l < 0 ? -1 : socket(AF_INET, SOCK_STREAM, 0);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) < 0) {
+        if (l >= 0)
+            close(l);
+        return (struct desc){-1, OP_READ, {c, -1}};
+    }
+    int s = accept(l, NULL, NULL);
+    close(l);
+    return (struct desc){c, OP_READ, {s, -1}};
+}
+
+int main(int argc, char **argv)
+{
+    int inet = argc > 1 && strcmp(argv[1], "inet") == 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm; /* no SA_RESTART: a wait is ended with EINTR */
+    sigaction(SIGALRM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        struct desc d;
+        d = make_pipe();
+        run("pipe-read-end", &d, pass, 0);
+        close_desc(&d);
+        d = make_pipe();
+        run("pipe-read-end", &d, pass, 1);
+        close_desc(&d);
+        d = make_pair();
+        run("unix-socketpair", &d, pass, 0);
+        close_desc(&d);
+        d = make_unix_listener(n++);
+        run("unix-listener", &d, pass, 0);
+        close_desc(&d);
+        d = make_unix_accepted(n++);
+        run("unix-accepted", &d, pass, 0);
+        close_desc(&d);
+        d = make_eventfd();
+        run("eventfd", &d, pass, 0);
+        close_desc(&d);
+        d = make_eventfd();
+        run("eventfd", &d, pass, 1);
+        close_desc(&d);
+        if (inet) {
+            d = make_inet_listener();
+            run("inet-listener", &d, pass, 0);
+            close_desc(&d);
+            d = make_inet_connected();
+            run("inet-connected", &d, pass, 0);
+            close_desc(&d);
+        }
+    }
+    return failed;
+}
