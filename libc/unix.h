@@ -38,7 +38,7 @@
 #define PASS_PIPE 1u
 #define PASS_UNIX 2u
 #define PASS_FS 3u   /* a file of a File_system session: sub its access mode */
-#define PASS_EFD 4u  /* an eventfd: sub 1 for EFD_SEMAPHORE */
+#define PASS_EFD 4u  /* an eventfd, timerfd, signalfd: sub rt_kobj_pass's */
 #define PASS_DEV 5u  /* a stateless device (no ticket): sub its access mode, type which */
 #define PASS_TTY 6u  /* a terminal (its label's hash for a ticket): sub its access mode */
 #define PASS_INET 7u /* an AF_INET socket: type its state bits (socket.h, rt_sock_pass) */

@@ -135,12 +135,13 @@ static long adopt_terminal(uint64_t word, uint32_t flags, uint32_t fdflags)
     return fd;
 }
 
-/* A ticket for an eventfd's counter: 0, or -EOPNOTSUPP for other descriptions. */
+/* A ticket for an eventfd's, timerfd's or signalfd's page: 0, or -EOPNOTSUPP for other
+ * descriptions. */
 static long pass_efd(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
 {
     uint64_t id;
-    bool semaphore;
-    long rc = rt_efd_pass(f, &id, &semaphore);
+    uint32_t sub;
+    long rc = rt_kobj_pass(f, &id, &sub);
     if (rc)
         return rc;
     struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 3, 0), RT_PASS_PUT, id, 0, 0);
@@ -148,7 +149,7 @@ static long pass_efd(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
     if (t <= 0)
         return t < 0 ? t : -ENOMEM;
     *ticket = (uint64_t)t;
-    *info = PASS_INFO(PASS_EFD, semaphore, 0, (rt_file_status(f) & O_NONBLOCK) != 0);
+    *info = PASS_INFO(PASS_EFD, sub, 0, (rt_file_status(f) & O_NONBLOCK) != 0);
     return 0;
 }
 
@@ -193,7 +194,7 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
     long rc = pass_file(f, ticket, info); /* a file or directory of a server */
     if (rc != -EOPNOTSUPP)
         return rc;
-    if (rt_fdkind(f) == FDK_EVENTFD)
+    if (rt_fdkind(f) == FDK_EVENTFD || rt_fdkind(f) == FDK_TIMERFD || rt_fdkind(f) == FDK_SIGNALFD)
         return pass_efd(f, ticket, info);
     if (sock_of(f))
         return pass_inet(f, ticket, info);
@@ -220,7 +221,8 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
             said = true;
             rt_log("[runtime] SCM_RIGHTS: only pipe ends, FIFOs open for one side, "
                    "connected, listening or bound datagram AF_UNIX sockets, files of "
-                   "File_system sessions, AF_INET sockets, eventfds, terminals and the "
+                   "File_system sessions, AF_INET sockets, eventfds, timerfds, signalfds, "
+                   "terminals and the "
                    "stateless devices are passed; "
                    "others: EOPNOTSUPP\n");
         }
@@ -329,7 +331,7 @@ uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, in
         else if (PASS_KIND(info) == PASS_FS && PASS_SUB(info) <= O_RDWR)
             fd = adopt_file(r->ticket[i], PASS_SUB(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_EFD)
-            fd = rt_efd_adopt(r->ticket[i], PASS_SUB(info) & 1, status, fdflags);
+            fd = rt_kobj_adopt(r->ticket[i], PASS_SUB(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_DEV && PASS_SUB(info) <= O_RDWR)
             fd = adopt_device(PASS_TYPE(info), PASS_SUB(info) | status, fdflags);
         else if (PASS_KIND(info) == PASS_INET)

@@ -4,7 +4,9 @@
  * eventfds, with "inet" also AF_INET sockets and listeners) a holder in another process,
  * a fork child or a receiver of SCM_RIGHTS, sets O_NONBLOCK with F_SETFL (or FIONBIO);
  * the maker must see it in F_GETFL and get EAGAIN where the call would wait, and then
- * the other holder must see the maker's clearing of it. Linux is the oracle
+ * the other holder must see the maker's clearing of it. A timerfd's expirations read by
+ * one holder are gone for the other, and its setting is one; a signalfd's mask set by
+ * one holder is the other's (each reads its own process's signals). Linux is the oracle
  * (tests/posix/sharedfl-test.sh runs the same binary on the host and in capix).
  *
  * Usage: sharedfl [inet]. A call that waits although it should not is ended by an
@@ -13,6 +15,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +24,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -59,7 +64,7 @@ static int set_nonblock(int fd, int on, int by_ioctl)
 /* The call that would wait: -1 with EAGAIN expected. */
 static int would_wait(const struct desc *d)
 {
-    char buf[8];
+    char buf[128]; /* a signalfd reads 128 at least */
     alarm(3);
     int r = d->op == OP_ACCEPT ? accept(d->fd, NULL, NULL) : (int)read(d->fd, buf, sizeof buf);
     int e = errno;
@@ -200,6 +205,123 @@ static struct desc make_eventfd(void)
     return (struct desc){eventfd(0, 0), OP_READ, {-1, -1}};
 }
 
+static struct desc make_timerfd(void)
+{
+    return (struct desc){timerfd_create(CLOCK_MONOTONIC, 0), OP_READ, {-1, -1}};
+}
+
+static struct desc make_signalfd(void)
+{
+    sigset_t m;
+    sigemptyset(&m);
+    sigaddset(&m, SIGUSR1);
+    return (struct desc){signalfd(-1, &m, 0), OP_READ, {-1, -1}};
+}
+
+/* The other holder of fd: a fork child (chan -1 in it) or a receiver over a socketpair;
+ * runs body in it and returns its exit status (-1: no child). */
+static int other_holder(int fd, int pass, int (*body)(int fd))
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        if (pass) {
+            close(fd);
+            fd = pass_fd(sv[1], -1, NULL);
+        }
+        _exit(fd < 0 ? 20 : body(fd));
+    }
+    close(sv[1]);
+    if (pid > 0 && pass)
+        pass_fd(sv[0], fd, NULL);
+    int status = -1;
+    if (pid > 0)
+        waitpid(pid, &status, 0);
+    close(sv[0]);
+    return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Waits for the timer's expiry and reads it: 0 if it read 1 expiration. */
+static int read_expiry(int fd)
+{
+    uint64_t n = 0;
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 3000) != 1)
+        return 24;
+    alarm(3);
+    ssize_t r = read(fd, &n, sizeof n);
+    alarm(0);
+    return r == 8 && n == 1 ? 0 : 21;
+}
+
+/* Arms the timer for 20 ms, once. */
+static int arm(int fd)
+{
+    struct itimerspec it = {{0, 0}, {0, 20000000}};
+    return timerfd_settime(fd, 0, &it, NULL) == 0 ? 0 : 22;
+}
+
+/* Takes SIGUSR2 only, for every holder. */
+static int mask_usr2(int fd)
+{
+    sigset_t m;
+    sigemptyset(&m);
+    sigaddset(&m, SIGUSR2);
+    return signalfd(fd, &m, 0) == fd ? 0 : 23;
+}
+
+static void shared_state(int pass)
+{
+    const char *how = pass ? "scm-rights" : "fork";
+    char name[96];
+    uint64_t n;
+    struct itimerspec cur;
+    /* the other holder reads the expiration: none left here */
+    int t = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+    struct itimerspec it = {{0, 0}, {0, 20000000}};
+    int st = t < 0 || timerfd_settime(t, 0, &it, NULL) ? -1 : other_holder(t, pass, read_expiry);
+    snprintf(name, sizeof name, "timerfd-expirations-%s", how);
+    check(name, st == 0 && read(t, &n, sizeof n) < 0 && errno == EAGAIN,
+          "the other holder's read left the expiration here");
+    close(t);
+    /* the other holder arms it: armed here, and it expires here */
+    t = timerfd_create(CLOCK_MONOTONIC, 0);
+    st = t < 0 ? -1 : other_holder(t, pass, arm);
+    snprintf(name, sizeof name, "timerfd-settime-%s", how);
+    int armed =
+        st == 0 && timerfd_gettime(t, &cur) == 0 && (cur.it_value.tv_sec || cur.it_value.tv_nsec);
+    check(name, armed && read_expiry(t) == 0, "the other holder's setting not seen");
+    close(t);
+    /* the other holder changes the mask: this process's SIGUSR2 is read, SIGUSR1 not */
+    struct desc d = make_signalfd();
+    st = d.fd < 0 ? -1 : other_holder(d.fd, pass, mask_usr2);
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigaddset(&block, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    raise(SIGUSR2);
+    raise(SIGUSR1);
+    struct signalfd_siginfo si;
+    int flags = fcntl(d.fd, F_GETFL);
+    fcntl(d.fd, F_SETFL, flags | O_NONBLOCK);
+    ssize_t r1 = read(d.fd, &si, sizeof si);
+    int sig1 = r1 == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
+    ssize_t r2 = read(d.fd, &si, sizeof si);
+    int e2 = errno;
+    snprintf(name, sizeof name, "signalfd-mask-%s", how);
+    check(name, st == 0 && sig1 == SIGUSR2 && r2 < 0 && e2 == EAGAIN,
+          "the other holder's mask not seen");
+    /* SIGUSR1 stays pending: take it */
+    struct timespec zero = {0, 0};
+    sigtimedwait(&block, NULL, &zero);
+    sigprocmask(SIG_UNBLOCK, &block, NULL);
+    close(d.fd);
+}
+
 static int inet_listener(struct sockaddr_in *a)
 {
     socklen_t len = sizeof *a;
@@ -270,6 +392,12 @@ int main(int argc, char **argv)
         d = make_eventfd();
         run("eventfd", &d, pass, 1);
         close_desc(&d);
+        d = make_timerfd();
+        run("timerfd", &d, pass, 0);
+        close_desc(&d);
+        d = make_signalfd();
+        run("signalfd", &d, pass, 0);
+        close_desc(&d);
         if (inet) {
             d = make_inet_listener();
             run("inet-listener", &d, pass, 0);
@@ -278,6 +406,7 @@ int main(int argc, char **argv)
             run("inet-connected", &d, pass, 0);
             close_desc(&d);
         }
+        shared_state(pass);
     }
     return failed;
 }
