@@ -2,7 +2,8 @@
  * lwIP's "lo" for TCP without its copy. lwIP's loopback output copies every packet
  * into a new buffer (netif_loop_output), because the sender keeps its segment for a
  * retransmission and the receiver strips headers and chains buffers as it goes. Here a
- * TCP segment's headers are copied (a few dozen bytes) and its data is handed over by
+ * TCP segment's headers are copied (a few dozen bytes, into a buffer of this file's:
+ * no walk of lwIP's first-fit heap) and its data is handed over by
  * reference: a custom pbuf per piece points into the sender's buffer and holds one
  * reference on it, which it drops when the receiver frees it (after copying the bytes
  * into a socket's receive ring, net_lwip.c). So the bytes are copied twice in this
@@ -36,9 +37,18 @@ struct loop_ref {
     struct loop_ref *next_free;
 };
 
+/* A packet's copied headers (IPv4 and TCP: 60 bytes at most each). */
+struct loop_hdr {
+    struct pbuf_custom pc; /* first */
+    struct loop_hdr *next_free;
+    uint8_t bytes[120];
+};
+
 static struct loop_ref refs[LOOP_REFS];
 static struct loop_ref *free_refs;
 static unsigned nfree;
+static struct loop_hdr hdrs[LOOP_REFS]; /* at most one per data piece */
+static struct loop_hdr *free_hdrs;
 
 /* lwIP's netif_loop_output (the copy), which ip4_output_if calls for a packet to one of
  * this host's addresses; the link (net/module.mk, --wrap) sends those calls to
@@ -56,6 +66,13 @@ static void ref_free(struct pbuf *p)
     nfree++;
 }
 
+static void hdr_free(struct pbuf *p)
+{
+    struct loop_hdr *h = (struct loop_hdr *)p;
+    h->next_free = free_hdrs;
+    free_hdrs = h;
+}
+
 /* The bytes of p's first buffer that are headers (IPv4 and TCP), or 0 when p is no TCP
  * segment with data whose every buffer may be referenced. *pieces: the data buffers. */
 static unsigned tcp_headers(struct pbuf *p, unsigned *pieces)
@@ -68,7 +85,7 @@ static unsigned tcp_headers(struct pbuf *p, unsigned *pieces)
         return 0;
     const struct tcp_hdr *tcp = (const struct tcp_hdr *)((const uint8_t *)p->payload + iphl);
     unsigned hl = iphl + TCPH_HDRLEN_BYTES(tcp);
-    if (hl > p->len || p->tot_len < hl + LOOP_REF_MIN)
+    if (hl > p->len || hl > sizeof(hdrs[0].bytes) || p->tot_len < hl + LOOP_REF_MIN)
         return 0;
     *pieces = 0;
     for (struct pbuf *q = p; q; q = q->next) {
@@ -80,7 +97,7 @@ static unsigned tcp_headers(struct pbuf *p, unsigned *pieces)
         if (q->len == q->tot_len)
             break; /* the packet's last buffer */
     }
-    return *pieces <= nfree ? hl : 0;
+    return *pieces <= nfree && free_hdrs ? hl : 0;
 }
 
 err_t __wrap_netif_loop_output(struct netif *n, struct pbuf *p)
@@ -88,10 +105,13 @@ err_t __wrap_netif_loop_output(struct netif *n, struct pbuf *p)
     unsigned pieces, hl = p->tot_len < LOOP_REF_MIN ? 0 : tcp_headers(p, &pieces);
     if (!hl)
         return __real_netif_loop_output(n, p);
-    struct pbuf *h = pbuf_alloc(PBUF_RAW, (u16_t)hl, PBUF_RAM);
-    if (!h)
-        return ERR_MEM;
-    memcpy(h->payload, p->payload, hl);
+    /* the headers in a buffer of ours (no walk of lwIP's heap) */
+    struct loop_hdr *lh = free_hdrs;
+    free_hdrs = lh->next_free;
+    memcpy(lh->bytes, p->payload, hl);
+    lh->pc.custom_free_function = hdr_free;
+    struct pbuf *h =
+        pbuf_alloced_custom(PBUF_RAW, (u16_t)hl, PBUF_REF, &lh->pc, lh->bytes, (u16_t)hl);
     for (struct pbuf *q = p; q; q = q->next) {
         unsigned off = q == p ? hl : 0;
         if (q->len > off) {
@@ -124,6 +144,8 @@ void net_loop_init(void)
     for (unsigned i = 0; i < LOOP_REFS; i++) {
         refs[i].next_free = free_refs;
         free_refs = &refs[i];
+        hdrs[i].next_free = free_hdrs;
+        free_hdrs = &hdrs[i];
     }
     nfree = LOOP_REFS;
 }
