@@ -2,8 +2,9 @@
  * lwIP's "lo" for TCP without its copy. lwIP's loopback output copies every packet
  * into a new buffer (netif_loop_output), because the sender keeps its segment for a
  * retransmission and the receiver strips headers and chains buffers as it goes. Here a
- * TCP segment's headers are copied (a few dozen bytes, into a buffer of this file's:
- * no walk of lwIP's first-fit heap) and its data is handed over by
+ * small packet (120 bytes at most: acknowledgements, a few bytes of data) is copied into
+ * a buffer of this file's (no walk of lwIP's first-fit heap), and so are a larger TCP
+ * segment's headers (a few dozen bytes), whose data is handed over by
  * reference: a custom pbuf per piece points into the sender's buffer and holds one
  * reference on it, which it drops when the receiver frees it (after copying the bytes
  * into a socket's receive ring, net_lwip.c). So the bytes are copied twice in this
@@ -37,7 +38,8 @@ struct loop_ref {
     struct loop_ref *next_free;
 };
 
-/* A packet's copied headers (IPv4 and TCP: 60 bytes at most each). */
+/* A packet's copied headers (IPv4 and TCP: 60 bytes at most each), or a whole small
+ * packet (a TCP acknowledgement, a few bytes of data). */
 struct loop_hdr {
     struct pbuf_custom pc; /* first */
     struct loop_hdr *next_free;
@@ -100,18 +102,43 @@ static unsigned tcp_headers(struct pbuf *p, unsigned *pieces)
     return *pieces <= nfree && free_hdrs ? hl : 0;
 }
 
+/* A buffer of ours with a copy of p's first n bytes, as a pbuf (free_hdrs not empty). */
+static struct pbuf *hdr_copy(struct pbuf *p, unsigned n)
+{
+    struct loop_hdr *lh = free_hdrs;
+    free_hdrs = lh->next_free;
+    if (n <= p->len)
+        memcpy(lh->bytes, p->payload, n);
+    else
+        pbuf_copy_partial(p, lh->bytes, (u16_t)n, 0);
+    lh->pc.custom_free_function = hdr_free;
+    return pbuf_alloced_custom(PBUF_RAW, (u16_t)n, PBUF_REF, &lh->pc, lh->bytes, (u16_t)n);
+}
+
+/* Puts packet h (its last buffer last) on n's loopback queue. */
+static void enqueue(struct netif *n, struct pbuf *h, struct pbuf *last)
+{
+    if (n->loop_first)
+        n->loop_last->next = h;
+    else
+        n->loop_first = h;
+    n->loop_last = last;
+}
+
 err_t __wrap_netif_loop_output(struct netif *n, struct pbuf *p)
 {
+    if (p->tot_len <= sizeof(hdrs[0].bytes) && free_hdrs) { /* small: a copy, ours */
+        struct pbuf *h = hdr_copy(p, p->tot_len);
+        enqueue(n, h, h);
+        return ERR_OK;
+    }
     unsigned pieces, hl = p->tot_len < LOOP_REF_MIN ? 0 : tcp_headers(p, &pieces);
     if (!hl)
         return __real_netif_loop_output(n, p);
-    /* the headers in a buffer of ours (no walk of lwIP's heap) */
-    struct loop_hdr *lh = free_hdrs;
-    free_hdrs = lh->next_free;
-    memcpy(lh->bytes, p->payload, hl);
-    lh->pc.custom_free_function = hdr_free;
-    struct pbuf *h =
-        pbuf_alloced_custom(PBUF_RAW, (u16_t)hl, PBUF_REF, &lh->pc, lh->bytes, (u16_t)hl);
+    struct pbuf *h = hdr_copy(p, hl), *tail = h; /* the headers (no walk of lwIP's heap) */
+    u16_t rest = p->tot_len; /* each buffer's tot_len: its bytes and those after it */
+    h->tot_len = rest;
+    rest = (u16_t)(rest - h->len);
     for (struct pbuf *q = p; q; q = q->next) {
         unsigned off = q == p ? hl : 0;
         if (q->len > off) {
@@ -122,20 +149,18 @@ err_t __wrap_netif_loop_output(struct netif *n, struct pbuf *p)
             r->orig = q;
             r->pc.custom_free_function = ref_free;
             u16_t len = (u16_t)(q->len - off);
+            /* (never NULL: the memory is exactly len) */
             struct pbuf *d = pbuf_alloced_custom(PBUF_RAW, len, PBUF_REF, &r->pc,
                                                  (uint8_t *)q->payload + off, len);
-            pbuf_cat(h, d); /* (d is never NULL: the memory is exactly len) */
+            d->tot_len = rest;
+            rest = (u16_t)(rest - len);
+            tail->next = d;
+            tail = d;
         }
         if (q->len == q->tot_len)
             break;
     }
-    struct pbuf *last = pbuf_skip(h, (u16_t)(h->tot_len - 1), NULL);
-    if (n->loop_first) {
-        n->loop_last->next = h;
-    } else {
-        n->loop_first = h;
-    }
-    n->loop_last = last;
+    enqueue(n, h, tail);
     return ERR_OK;
 }
 
