@@ -114,11 +114,18 @@ void rt_terminals_after_narrow(void);
 int rt_pipe_wait(struct vfs_file *f, unsigned events);
 uint64_t rt_pipe_notif(struct vfs_file *f);
 /* A pipe end (or FIFO) to pass (SCM_RIGHTS): its object's id, the counts it adds (1
- * readers, 2 writers), its access mode; its in-flight share of the counts moved by delta.
- * 0, or -EOPNOTSUPP if f is no pipe of ours. */
-long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *accmode, int delta);
-/* A received pipe end (a ticket of the launcher) as a new descriptor: fd or -errno. */
-long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t fdflags);
+ * readers, 2 writers), its access mode, a FIFO description's status slot (0: none); its
+ * in-flight share of the counts and of the slot moved by delta. 0, or -EOPNOTSUPP if f
+ * is no pipe of ours. */
+long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *accmode,
+                  unsigned *slot, int delta);
+/* A received pipe end (a ticket of the launcher; slot: a FIFO description's status slot,
+ * rt_pipe_pass's, 0 for none) as a new descriptor: fd or -errno. */
+long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, unsigned slot, uint32_t status,
+                   uint32_t fdflags);
+/* Fork: the child's shares of FIFO descriptions' status slots (pipe.c). */
+void rt_fifos_before_fork(void);
+void rt_fifos_fork_done(bool failed);
 
 /* Status flags that live where every holder of a description sees them (fdkinds.c,
  * docs/runtime.md, "Status flags"): a pipe's end, an AF_UNIX connection's side or

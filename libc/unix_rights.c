@@ -211,10 +211,10 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
         return 0;
     }
     uint64_t id;
-    unsigned counts;
+    unsigned counts, slot = 0;
     uint32_t sub;
     struct usock *s = unix_fd_usock(fd);
-    rc = s ? unix_pass(s, &id, &counts, 1) : rt_pipe_pass(f, &id, &counts, &sub, 1);
+    rc = s ? unix_pass(s, &id, &counts, 1) : rt_pipe_pass(f, &id, &counts, &sub, &slot, 1);
     if (rc) {
         static bool said;
         if (!said) {
@@ -231,8 +231,8 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
     bool nonblock = (rt_file_status(f) & O_NONBLOCK) != 0;
     /* a socket's sub: its side of a connection, 2 listening, 3 a bound datagram socket */
     uint32_t how = s && s->conn ? (uint32_t)s->side : s && s->listening ? 2u : 3u;
-    *info =
-        s ? PASS_INFO(PASS_UNIX, how, s->type, nonblock) : PASS_INFO(PASS_PIPE, sub, 0, nonblock);
+    *info = s ? PASS_INFO(PASS_UNIX, how, s->type, nonblock)
+              : PASS_INFO(PASS_PIPE, sub, slot, nonblock);
     struct cx_ret r =
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 3, 0), RT_PASS_PUT, id, counts, 0);
     long t = r.err ? -ENOMEM : (long)r.rdx;
@@ -240,7 +240,7 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
         if (s)
             unix_pass(s, &id, &counts, -1);
         else
-            rt_pipe_pass(f, &id, &counts, &sub, -1);
+            rt_pipe_pass(f, &id, &counts, &sub, &slot, -1);
         return t < 0 ? t : -ENOMEM;
     }
     *ticket = (uint64_t)t;
@@ -325,7 +325,7 @@ uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, in
         uint32_t status = PASS_NONBLOCK(info) ? O_NONBLOCK : 0;
         long fd = -EIO;
         if (PASS_KIND(info) == PASS_PIPE)
-            fd = rt_pipe_adopt(r->ticket[i], PASS_SUB(info), status, fdflags);
+            fd = rt_pipe_adopt(r->ticket[i], PASS_SUB(info), PASS_TYPE(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_UNIX && PASS_SUB(info) <= 3)
             fd = unix_adopt(r->ticket[i], (int)PASS_SUB(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_FS && PASS_SUB(info) <= O_RDWR)

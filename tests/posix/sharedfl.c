@@ -25,6 +25,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -157,6 +158,29 @@ static struct desc make_pipe(void)
     return (struct desc){p[0], OP_READ, {p[1], -1}};
 }
 
+static char fifo_path[64];
+
+/* A FIFO's read end (its writer in extra, so that a read waits), blocking. */
+static struct desc make_fifo(void)
+{
+    snprintf(fifo_path, sizeof fifo_path, "/tmp/sharedfl-%d", (int)getpid());
+    unlink(fifo_path);
+    if (mkfifo(fifo_path, 0600) < 0)
+        return (struct desc){-1, OP_READ, {-1, -1}};
+    int r = open(fifo_path, O_RDONLY | O_NONBLOCK);
+    int w = r < 0 ? -1 : open(fifo_path, O_WRONLY);
+    unlink(fifo_path);
+    if (w < 0 || fcntl(r, F_SETFL, O_RDONLY) < 0)
+        return (struct desc){-1, OP_READ, {r, w}};
+    return (struct desc){r, OP_READ, {w, -1}};
+}
+
+/* Sets O_NONBLOCK on fd (one of two opens of a FIFO). */
+static int nonblock_first(int fd)
+{
+    return set_nonblock(fd, 1, 0) == 0 ? 0 : 25;
+}
+
 static struct desc make_pair(void)
 {
     int p[2];
@@ -273,6 +297,30 @@ static int mask_usr2(int fd)
     return signalfd(fd, &m, 0) == fd ? 0 : 23;
 }
 
+/* Two opens of one FIFO are two descriptions: the other holder's O_NONBLOCK on one is
+ * not the other's. */
+static void fifo_two_opens(int pass)
+{
+    char name[96];
+    snprintf(name, sizeof name, "fifo-two-opens-%s", pass ? "scm-rights" : "fork");
+    snprintf(fifo_path, sizeof fifo_path, "/tmp/sharedfl2-%d", (int)getpid());
+    unlink(fifo_path);
+    struct desc d = {-1, OP_READ, {-1, -1}};
+    if (mkfifo(fifo_path, 0600) == 0) {
+        d.fd = open(fifo_path, O_RDONLY | O_NONBLOCK);
+        d.extra[0] = open(fifo_path, O_RDONLY | O_NONBLOCK); /* the second open */
+        d.extra[1] = open(fifo_path, O_WRONLY);
+        unlink(fifo_path);
+    }
+    int r2 = d.extra[0];
+    int ok = d.fd >= 0 && r2 >= 0 && d.extra[1] >= 0 && fcntl(d.fd, F_SETFL, O_RDONLY) == 0 &&
+             fcntl(r2, F_SETFL, O_RDONLY) == 0;
+    int st = ok ? other_holder(d.fd, pass, nonblock_first) : -1;
+    check(name, st == 0 && nonblock_of(d.fd) && !nonblock_of(r2),
+          "the other open's description changed too, or this one did not");
+    close_desc(&d);
+}
+
 static void shared_state(int pass)
 {
     const char *how = pass ? "scm-rights" : "fork";
@@ -377,6 +425,10 @@ int main(int argc, char **argv)
         d = make_pipe();
         run("pipe-read-end", &d, pass, 1);
         close_desc(&d);
+        d = make_fifo();
+        run("fifo-read-end", &d, pass, 0);
+        close_desc(&d);
+        fifo_two_opens(pass);
         d = make_pair();
         run("unix-socketpair", &d, pass, 0);
         close_desc(&d);
