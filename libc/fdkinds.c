@@ -12,12 +12,14 @@
  * changes by compare-and-swap, and every change signals the notification; a wait on it
  * passes the wake-up on, as for pipes.
  *
- * A timerfd and a signalfd are state of this process (a fork child gets a copy: on Linux
- * both would share one). A timerfd keeps its next expiry and counts expirations when
- * it is read or polled; a wait for it sleeps until that expiry. A signalfd takes the
- * signals of its mask that are pending (signal.c's sigtimedwait with no wait); a wait
- * for one is woken by the redirect that every signal sent to the process brings, and
- * looks again every 100 ms for signals sent to another thread.
+ * A timerfd and a signalfd live in such a page too (struct kpage), so that fork
+ * children and receivers of SCM_RIGHTS share them, as on Linux. A timerfd keeps its
+ * next expiry there and counts expirations when it is read or polled (under the page's
+ * lock); a wait for it sleeps until that expiry or a settime's signal. A signalfd's page
+ * holds its mask; a read takes the reader's own pending signals of the mask (signal.c's
+ * sigtimedwait with no wait); a wait for one is woken by the redirect that every signal
+ * sent to the process brings, and looks again every 100 ms for signals sent to another
+ * thread.
  *
  * The VFS never blocks: an object that is not ready answers -EAGAIN and the runtime
  * (fs.c, rt_fdkind_wait) waits and tries again, unless the description is non-blocking.
@@ -40,25 +42,39 @@ static struct fdk_node *node_of(struct vfs_node *n)
     return (struct fdk_node *)n; /* the node is the first member */
 }
 
-/* ---- eventfd ---- */
+/* ---- the shared page of an eventfd, a timerfd or a signalfd ---- */
 
-struct efd_page {
-    struct rt_pipe_ring ring;        /* all 0: the launcher reads it as a pipe's */
+/* Every word may have been written by any process of the sandbox: read once, and
+ * nothing indexes memory by it. */
+struct kpage {
+    struct rt_pipe_ring ring; /* all 0: the launcher reads it as a pipe's */
+    volatile uint32_t status; /* its one description's status flags (rt_file_status) */
+    volatile int32_t lock;    /* a timerfd's state (spin lock, taken over after 1 s) */
+    /* eventfd */
     volatile uint64_t count;         /* the counter */
     volatile uint64_t writes, reads; /* changes of each kind, ever (epoll's EPOLLET) */
+    /* timerfd, under lock */
+    volatile uint64_t next;     /* the next expiry on clock's time, 0: disarmed */
+    volatile uint64_t interval; /* ns, 0: one shot */
+    volatile uint64_t ticks;    /* expirations not yet read */
+    volatile uint64_t fired;    /* expirations, ever (epoll's EPOLLET) */
+    volatile int32_t clock;
+    /* signalfd */
+    volatile uint64_t mask; /* the signals it takes */
 };
-_Static_assert(sizeof(struct efd_page) <= CX_PAGE_SIZE, "an eventfd is one page");
+_Static_assert(sizeof(struct kpage) <= CX_PAGE_SIZE, "one page");
 
-struct efd {
+/* This process's mapping of a kpage. */
+struct kobj {
     unsigned index; /* pipe area */
     uint64_t id, slot_mem, slot_notif;
-    struct efd_page *page;
-    bool semaphore;
+    struct kpage *page;
+    bool semaphore; /* an eventfd's EFD_SEMAPHORE */
 };
 
-static void efd_free(void *obj)
+static void kobj_free(void *obj)
 {
-    struct efd *e = obj;
+    struct kobj *e = obj;
     cx_unmap(rt->slot_pd, RT_PIPES_BASE + e->index * RT_PIPE_AREA, 1);
     cx_cap_delete(e->slot_mem);
     cx_cap_delete(e->slot_notif);
@@ -73,12 +89,12 @@ static void efd_free(void *obj)
  * ticket names (passed: RT_PASS_TAKE): claims a place for it, asks the launcher for its
  * memory and notification into slots of ours and maps the page there. 0 and *out, or
  * -errno with nothing kept. */
-static long efd_attach(bool semaphore, bool passed, uint64_t ticket, struct efd **out)
+static long kobj_attach(bool semaphore, bool passed, uint64_t ticket, struct kobj **out)
 {
     int index = rt_pipe_area_claim();
     if (index < 0)
         return index;
-    struct efd *e = rt_alloc(sizeof(*e));
+    struct kobj *e = rt_alloc(sizeof(*e));
     if (!e) {
         rt_pipe_area_free((unsigned)index);
         return -ENOMEM;
@@ -113,20 +129,29 @@ static long efd_attach(bool semaphore, bool passed, uint64_t ticket, struct efd 
         return id < 0 ? id : -ENOMEM;
     }
     e->id = (uint64_t)id;
-    e->page = (struct efd_page *)va;
+    e->page = (struct kpage *)va;
     *out = e;
     return 0;
 }
 
-static long efd_new(uint64_t initval, bool semaphore, struct efd **out)
+/* The first description of a new page's object: the descriptor or -errno. */
+static long kobj_install(enum fdkind kind, struct kobj *o, int flags)
 {
-    long err = efd_attach(semaphore, false, 0, out);
+    long fd = rt_fdkind_install(kind, o, kobj_free, flags);
+    if (fd >= 0)
+        rt_file_status_publish(vfs_fd_file(rt_vfs, (int)fd));
+    return fd;
+}
+
+static long efd_new(uint64_t initval, bool semaphore, struct kobj **out)
+{
+    long err = kobj_attach(semaphore, false, 0, out);
     if (!err)
         (*out)->page->count = initval;
     return err;
 }
 
-static int64_t efd_read(struct efd *e, void *buf, size_t n)
+static int64_t efd_read(struct kobj *e, void *buf, size_t n)
 {
     if (n < 8)
         return -EINVAL;
@@ -143,7 +168,7 @@ static int64_t efd_read(struct efd *e, void *buf, size_t n)
     return 8;
 }
 
-static int64_t efd_write(struct efd *e, const void *buf, size_t n)
+static int64_t efd_write(struct kobj *e, const void *buf, size_t n)
 {
     uint64_t v;
     if (n < 8)
@@ -162,7 +187,7 @@ static int64_t efd_write(struct efd *e, const void *buf, size_t n)
     return 8;
 }
 
-static unsigned efd_poll(struct efd *e)
+static unsigned efd_poll(struct kobj *e)
 {
     uint64_t c = __atomic_load_n(&e->page->count, __ATOMIC_ACQUIRE);
     return (c ? POLLIN | POLLRDNORM : 0) | (c < EFD_MAX ? POLLOUT | POLLWRNORM : 0);
@@ -172,48 +197,106 @@ static long sys_eventfd2(uint64_t initval, uint64_t flags)
 {
     if (flags & ~(uint64_t)(LINUX_EFD_SEMAPHORE | O_NONBLOCK | O_CLOEXEC))
         return -EINVAL;
-    struct efd *e;
+    struct kobj *e;
     long r = efd_new((uint32_t)initval, flags & LINUX_EFD_SEMAPHORE, &e);
     if (r)
         return r;
-    return rt_fdkind_install(FDK_EVENTFD, e, efd_free, (int)(flags & (O_NONBLOCK | O_CLOEXEC)));
+    return kobj_install(FDK_EVENTFD, e, (int)(flags & (O_NONBLOCK | O_CLOEXEC)));
 }
 
-/* An eventfd passed with SCM_RIGHTS (unix_rights.c): its shared object's entry id and
- * whether it counts as a semaphore; -EOPNOTSUPP for other descriptions. */
-long rt_efd_pass(struct vfs_file *f, uint64_t *id, bool *semaphore)
+/* An eventfd(), timerfd_create() or signalfd() makes one description of its page;
+ * fork, dup and SCM_RIGHTS share it. */
+volatile uint32_t *rt_efd_status_word(struct vfs_file *f)
 {
     struct fdk_node *k = rt_fdkind_node(f);
-    if (!k || k->kind != FDK_EVENTFD)
+    return k && (k->kind == FDK_EVENTFD || k->kind == FDK_TIMERFD || k->kind == FDK_SIGNALFD)
+               ? &((struct kobj *)k->obj)->page->status
+               : NULL;
+}
+
+static volatile uint32_t *status_word(struct vfs_file *f)
+{
+    volatile uint32_t *w;
+    if (!f || (f->flags & O_PATH))
+        return NULL;
+    if ((w = rt_pipe_status_word(f)) || (w = rt_unix_status_word(f)) ||
+        (w = rt_sock_status_word(f)))
+        return w;
+    return rt_efd_status_word(f);
+}
+
+uint32_t rt_file_status(struct vfs_file *f)
+{
+    volatile uint32_t *w = status_word(f);
+    if (w) {
+        uint32_t v = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+        if (v & RT_STATUS_SET)
+            f->flags = (f->flags & ~(uint32_t)RT_STATUS_SHARED) | (v & RT_STATUS_SHARED);
+        else /* a socket that got its object since (connect, accept) */
+            __atomic_store_n(w, RT_STATUS_SET | (f->flags & RT_STATUS_SHARED), __ATOMIC_RELEASE);
+    }
+    return f ? f->flags : 0;
+}
+
+void rt_file_status_publish(struct vfs_file *f)
+{
+    volatile uint32_t *w = status_word(f);
+    if (w)
+        __atomic_store_n(w, RT_STATUS_SET | (f->flags & RT_STATUS_SHARED), __ATOMIC_RELEASE);
+}
+
+long rt_kobj_pass(struct vfs_file *f, uint64_t *id, uint32_t *sub)
+{
+    struct fdk_node *k = rt_fdkind_node(f);
+    if (!k || (k->kind != FDK_EVENTFD && k->kind != FDK_TIMERFD && k->kind != FDK_SIGNALFD))
         return -EOPNOTSUPP;
-    struct efd *e = k->obj;
+    struct kobj *e = k->obj;
     *id = e->id;
-    *semaphore = e->semaphore;
+    *sub = (uint32_t)e->semaphore | (uint32_t)(k->kind - FDK_EVENTFD) << 1;
     return 0;
 }
 
-/* The receiver's side: trades the launcher's ticket for copies of the counter's page and
- * notification, maps them and installs a new description (status flags as sent): the
+/* The receiver's side: trades the launcher's ticket for copies of the page and its
+ * notification, maps them and installs a new description of the kind sub names: the
  * descriptor or -errno (the ticket then stays with the caller, unless it was taken). */
-long rt_efd_adopt(uint64_t ticket, bool semaphore, uint32_t status, uint32_t fdflags)
+long rt_kobj_adopt(uint64_t ticket, uint32_t sub, uint32_t status, uint32_t fdflags)
 {
-    struct efd *e;
-    long err = efd_attach(semaphore, true, ticket, &e);
+    struct kobj *e;
+    enum fdkind kind = FDK_EVENTFD + (int)(sub >> 1 & 3);
+    if (kind != FDK_EVENTFD && kind != FDK_TIMERFD && kind != FDK_SIGNALFD)
+        return -EIO;
+    long err = kobj_attach(kind == FDK_EVENTFD && (sub & 1), true, ticket, &e);
     if (err)
         return err;
-    return rt_fdkind_install(FDK_EVENTFD, e, efd_free,
+    return rt_fdkind_install(kind, e, kobj_free,
                              (int)((status & O_NONBLOCK) | (fdflags & O_CLOEXEC)));
 }
 
 /* ---- timerfd ---- */
 
-struct tfd {
-    int clock;
-    uint64_t next;     /* the next expiry on clock's time, 0: disarmed */
-    uint64_t interval; /* ns, 0: one shot */
-    uint64_t ticks;    /* expirations not yet read */
-    uint64_t fired;    /* expirations, ever (epoll's EPOLLET) */
-};
+/* The state of a timerfd is its page's, under the page's lock (another process may
+ * hold it: one left by a process that ended inside it is taken over after 1 s). */
+#define KLOCK_STEAL_NS 1000000000ull
+
+static void klock(struct kpage *p)
+{
+    uint64_t start = 0;
+    for (unsigned i = 0; __atomic_exchange_n(&p->lock, 1, __ATOMIC_ACQUIRE); i++) {
+        if ((i & 255) == 255) {
+            uint64_t now = cx_clock_ns();
+            if (!start)
+                start = now;
+            else if (now - start > KLOCK_STEAL_NS)
+                return;
+        }
+        cx_yield();
+    }
+}
+
+static void kunlock(struct kpage *p)
+{
+    __atomic_store_n(&p->lock, 0, __ATOMIC_RELEASE);
+}
 
 struct l_itimerspec {
     struct linux_timespec interval, value;
@@ -224,48 +307,58 @@ static uint64_t clock_now(int clock)
     return clock == CLOCK_REALTIME ? rt_realtime_ns() : cx_clock_ns();
 }
 
-/* Counts the expirations up to now. */
-static void tfd_update(struct tfd *t)
+/* Counts the expirations up to now (the lock held). */
+static void tfd_update(struct kpage *t)
 {
-    uint64_t now = clock_now(t->clock);
-    if (!t->next || now < t->next)
+    uint64_t now = clock_now(t->clock), next = t->next, interval = t->interval;
+    if (!next || now < next)
         return;
     uint64_t n = 1;
-    if (t->interval) {
-        n += (now - t->next) / t->interval;
-        uint64_t step = n * t->interval; /* n * interval <= now - next + interval */
-        t->next = t->next > ~0ull - step ? 0 : t->next + step;
+    if (interval) {
+        n += (now - next) / interval;
+        uint64_t step = n > ~0ull / interval ? ~0ull : n * interval;
+        t->next = next > ~0ull - step ? 0 : next + step;
     } else {
         t->next = 0;
     }
-    t->ticks = t->ticks > ~0ull - n ? ~0ull : t->ticks + n;
+    uint64_t ticks = t->ticks;
+    t->ticks = ticks > ~0ull - n ? ~0ull : ticks + n;
     t->fired += n;
 }
 
-static int64_t tfd_read(struct tfd *t, void *buf, size_t n)
+static int64_t tfd_read(struct kobj *o, void *buf, size_t n)
 {
+    struct kpage *t = o->page;
     if (n < 8)
         return -EINVAL;
+    klock(t);
     tfd_update(t);
-    if (!t->ticks)
-        return -EAGAIN;
-    memcpy(buf, &t->ticks, 8);
+    uint64_t ticks = t->ticks;
     t->ticks = 0;
+    kunlock(t);
+    if (!ticks)
+        return -EAGAIN;
+    memcpy(buf, &ticks, 8);
     return 8;
 }
 
-static unsigned tfd_poll(struct tfd *t)
+static unsigned tfd_poll(struct kobj *o)
 {
-    tfd_update(t);
-    return t->ticks ? POLLIN | POLLRDNORM : 0;
+    klock(o->page);
+    tfd_update(o->page);
+    uint64_t ticks = o->page->ticks;
+    kunlock(o->page);
+    return ticks ? POLLIN | POLLRDNORM : 0;
 }
 
-static uint64_t tfd_deadline(struct tfd *t)
+static uint64_t tfd_deadline(struct kobj *o)
 {
-    if (!t->next)
+    struct kpage *t = o->page;
+    uint64_t next = t->next;
+    if (!next)
         return ~0ull;
     uint64_t now = clock_now(t->clock), mono = cx_clock_ns();
-    return t->next <= now ? mono : mono + (t->next - now);
+    return next <= now ? mono : mono + (next - now);
 }
 
 static void ns_to_ts(uint64_t ns, struct linux_timespec *ts)
@@ -288,17 +381,13 @@ static uint64_t ts_ns(const struct linux_timespec *ts)
     return s * 1000000000u + (uint64_t)ts->tv_nsec;
 }
 
-static void tfd_get(struct tfd *t, struct l_itimerspec *cur)
+/* The lock held. */
+static void tfd_get(struct kpage *t, struct l_itimerspec *cur)
 {
     tfd_update(t);
-    uint64_t now = clock_now(t->clock);
+    uint64_t now = clock_now(t->clock), next = t->next;
     ns_to_ts(t->interval, &cur->interval);
-    ns_to_ts(t->next ? (t->next > now ? t->next - now : 1) : 0, &cur->value);
-}
-
-static void tfd_free(void *obj)
-{
-    rt_free(obj, sizeof(struct tfd));
+    ns_to_ts(next ? (next > now ? next - now : 1) : 0, &cur->value);
 }
 
 static long sys_timerfd_create(uint64_t clock, uint64_t flags)
@@ -309,15 +398,15 @@ static long sys_timerfd_create(uint64_t clock, uint64_t flags)
         return -EPERM;
     if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME)
         return -EINVAL;
-    struct tfd *t = rt_alloc(sizeof(*t));
-    if (!t)
-        return -ENOMEM;
-    memset(t, 0, sizeof(*t));
-    t->clock = (int)clock;
-    return rt_fdkind_install(FDK_TIMERFD, t, tfd_free, (int)flags);
+    struct kobj *o;
+    long r = kobj_attach(false, false, 0, &o);
+    if (r)
+        return r;
+    o->page->clock = (int32_t)clock;
+    return kobj_install(FDK_TIMERFD, o, (int)flags);
 }
 
-/* The timerfd of fd: -EBADF, -EINVAL (another kind of file) or 0. */
+/* The object of fd of kind: -EBADF, -EINVAL (another kind of file) or 0. */
 static long fd_obj(int fd, enum fdkind kind, void **obj)
 {
     struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
@@ -335,21 +424,19 @@ static long sys_timerfd_settime(int fd, uint64_t flags, uint64_t unew, uint64_t 
     if (!rt_user_read(unew, sizeof(struct l_itimerspec)) ||
         !rt_user_write_opt(uold, sizeof(struct l_itimerspec)))
         return -EFAULT;
-    struct l_itimerspec nv;
+    struct l_itimerspec nv, ov;
     memcpy(&nv, (const void *)unew, sizeof(nv));
     if (flags & ~(uint64_t)(LINUX_TFD_TIMER_ABSTIME | LINUX_TFD_TIMER_CANCEL_ON_SET))
         return -EINVAL;
     if (!ts_valid(&nv.value) || !ts_valid(&nv.interval))
         return -EINVAL;
-    struct tfd *t;
-    long r = fd_obj(fd, FDK_TIMERFD, (void **)&t);
+    struct kobj *o;
+    long r = fd_obj(fd, FDK_TIMERFD, (void **)&o);
     if (r)
         return r;
-    if (uold) {
-        struct l_itimerspec ov;
-        tfd_get(t, &ov);
-        memcpy((void *)uold, &ov, sizeof(ov));
-    }
+    struct kpage *t = o->page;
+    klock(t);
+    tfd_get(t, &ov);
     uint64_t value = ts_ns(&nv.value), now = clock_now(t->clock);
     t->ticks = 0;
     t->interval = ts_ns(&nv.interval);
@@ -359,19 +446,25 @@ static long sys_timerfd_settime(int fd, uint64_t flags, uint64_t unew, uint64_t 
         t->next = value;
     else
         t->next = value > ~0ull - 1 - now ? ~0ull - 1 : now + value;
+    kunlock(t);
+    cx_notif_signal(o->slot_notif, 1); /* waiters elsewhere look at the new expiry */
+    if (uold)
+        memcpy((void *)uold, &ov, sizeof(ov));
     return 0;
 }
 
 static long sys_timerfd_gettime(int fd, uint64_t ucur)
 {
-    struct tfd *t;
-    long r = fd_obj(fd, FDK_TIMERFD, (void **)&t);
+    struct kobj *o;
+    long r = fd_obj(fd, FDK_TIMERFD, (void **)&o);
     if (r)
         return r;
     if (!rt_user_write(ucur, sizeof(struct l_itimerspec)))
         return -EFAULT;
     struct l_itimerspec cur;
-    tfd_get(t, &cur);
+    klock(o->page);
+    tfd_get(o->page, &cur);
+    kunlock(o->page);
     memcpy((void *)ucur, &cur, sizeof(cur));
     return 0;
 }
@@ -380,10 +473,6 @@ static long sys_timerfd_gettime(int fd, uint64_t ucur)
 
 #define SIG_BIT(sig) (1ull << ((sig)-1))
 #define SFD_UNTAKEABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
-
-struct sfd {
-    uint64_t mask;
-};
 
 /* struct signalfd_siginfo, 128 bytes */
 struct l_signalfd_siginfo {
@@ -437,15 +526,16 @@ static void sfd_convert(const struct l_siginfo_words *in, struct l_signalfd_sigi
     }
 }
 
-static int64_t sfd_read(struct sfd *s, void *buf, size_t n)
+static int64_t sfd_read(struct kobj *s, void *buf, size_t n)
 {
+    uint64_t mask = s->page->mask;
     size_t room = n / sizeof(struct l_signalfd_siginfo), got = 0;
     if (!room)
         return -EINVAL;
     static const struct linux_timespec zero;
     while (got < room) {
         struct l_siginfo_words info;
-        long sig = rt_sigtimedwait(&s->mask, &info, &zero, 8);
+        long sig = rt_sigtimedwait(&mask, &info, &zero, 8);
         if (sig <= 0) {
             if (got)
                 break;
@@ -459,16 +549,11 @@ static int64_t sfd_read(struct sfd *s, void *buf, size_t n)
     return (int64_t)(got * sizeof(struct l_signalfd_siginfo));
 }
 
-static unsigned sfd_poll(struct sfd *s)
+static unsigned sfd_poll(struct kobj *s)
 {
     uint64_t pending = 0; /* pending and blocked (unblocked ones are delivered at once) */
     rt_sigpending(&pending, 8);
-    return pending & s->mask ? POLLIN | POLLRDNORM : 0;
-}
-
-static void sfd_free(void *obj)
-{
-    rt_free(obj, sizeof(struct sfd));
+    return pending & s->page->mask ? POLLIN | POLLRDNORM : 0;
 }
 
 static long sys_signalfd4(int fd, uint64_t umask, uint64_t size, uint64_t flags)
@@ -480,19 +565,19 @@ static long sys_signalfd4(int fd, uint64_t umask, uint64_t size, uint64_t flags)
     uint64_t mask;
     memcpy(&mask, (const void *)umask, 8);
     mask &= ~SFD_UNTAKEABLE;
-    if (fd != -1) {
-        struct sfd *s;
+    struct kobj *s;
+    if (fd != -1) { /* the mask of the description, for every holder */
         long r = fd_obj(fd, FDK_SIGNALFD, (void **)&s);
         if (r)
             return r;
-        s->mask = mask;
+        s->page->mask = mask;
         return fd;
     }
-    struct sfd *s = rt_alloc(sizeof(*s));
-    if (!s)
-        return -ENOMEM;
-    s->mask = mask;
-    return rt_fdkind_install(FDK_SIGNALFD, s, sfd_free, (int)flags);
+    long r = kobj_attach(false, false, 0, &s);
+    if (r)
+        return r;
+    s->page->mask = mask;
+    return kobj_install(FDK_SIGNALFD, s, (int)flags);
 }
 
 /* ---- the hidden file system ---- */
@@ -639,9 +724,10 @@ bool rt_fdkind_wake(struct vfs_file *f, uint64_t *notif, uint64_t *deadline)
     *deadline = ~0ull;
     switch (k->kind) {
     case FDK_EVENTFD:
-        *notif = ((struct efd *)k->obj)->slot_notif;
+        *notif = ((struct kobj *)k->obj)->slot_notif;
         break;
-    case FDK_TIMERFD:
+    case FDK_TIMERFD: /* its expiry, or a change made by another holder */
+        *notif = ((struct kobj *)k->obj)->slot_notif;
         *deadline = tfd_deadline(k->obj);
         break;
     case FDK_SIGNALFD:
@@ -660,11 +746,11 @@ uint64_t rt_fdkind_generation(struct vfs_file *f, unsigned events)
     if (!k)
         return rt_pipe_generation(f, events);
     if (k->kind == FDK_EVENTFD) {
-        struct efd_page *p = ((struct efd *)k->obj)->page;
+        struct kpage *p = ((struct kobj *)k->obj)->page;
         return 1 + (events & POLLIN ? p->writes : 0) + (events & POLLOUT ? p->reads : 0);
     }
     if (k->kind == FDK_TIMERFD)
-        return 1 + ((struct tfd *)k->obj)->fired;
+        return 1 + ((struct kobj *)k->obj)->page->fired;
     return 0;
 }
 

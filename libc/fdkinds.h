@@ -61,10 +61,12 @@ struct fdk_node {
     void (*free_obj)(void *obj);
 };
 long rt_fdkind_install(enum fdkind kind, void *obj, void (*free_obj)(void *), int flags);
-/* SCM_RIGHTS (unix_rights.c): an eventfd's shared object and kind, or -EOPNOTSUPP; and
- * the receiver's new description of a passed one from its ticket (a descriptor). */
-long rt_efd_pass(struct vfs_file *f, uint64_t *id, bool *semaphore);
-long rt_efd_adopt(uint64_t ticket, bool semaphore, uint32_t status, uint32_t fdflags);
+/* SCM_RIGHTS (unix_rights.c): an eventfd's, timerfd's or signalfd's shared object and
+ * what the receiver needs (sub: bit 0 EFD_SEMAPHORE, bits 1-2 the kind less
+ * FDK_EVENTFD), or -EOPNOTSUPP; and the receiver's new description of a passed one from
+ * its ticket (a descriptor or -errno). */
+long rt_kobj_pass(struct vfs_file *f, uint64_t *id, uint32_t *sub);
+long rt_kobj_adopt(uint64_t ticket, uint32_t sub, uint32_t status, uint32_t fdflags);
 struct fdk_node *rt_fdkind_node(const struct vfs_file *f);
 
 /* epoll.c */

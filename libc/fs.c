@@ -82,10 +82,11 @@ static long user_buf(int fd, uint64_t p, uint64_t n, int write)
             if (r_ != -EAGAIN)                                                                     \
                 break;                                                                             \
             struct vfs_file *f_ = vfs_fd_file(rt_vfs, (fd));                                       \
-            int w_ = f_ && !(f_->flags & O_NONBLOCK) ? rt_pipe_wait(f_, (events)) : 0;             \
-            if (w_ == 0 && f_ && !(f_->flags & O_NONBLOCK))                                        \
+            bool b_ = f_ && !(rt_file_status(f_) & O_NONBLOCK); /* another holder's F_SETFL */     \
+            int w_ = b_ ? rt_pipe_wait(f_, (events)) : 0;                                          \
+            if (w_ == 0 && b_)                                                                     \
                 w_ = rt_socket_wait(f_, (events));                                                 \
-            if (w_ == 0 && f_ && !(f_->flags & O_NONBLOCK)) /* eventfd, timerfd, signalfd */       \
+            if (w_ == 0 && b_) /* eventfd, timerfd, signalfd */                                    \
                 w_ = rt_fdkind_wait(f_, (events));                                                 \
             if (w_ <= 0) {                                                                         \
                 r_ = w_ < 0 ? w_ : r_;                                                             \
@@ -150,6 +151,16 @@ static long sys_fcntl(int fd, int cmd, unsigned long arg)
         if (!(cmd == F_GETOWN_EX ? rt_user_write(arg, 8) : rt_user_read(arg, 8)))
             return vfs_fd_file(rt_vfs, fd) ? -EFAULT : -EBADF;
         break;
+    case F_GETFL:
+    case F_SETFL: {
+        /* status flags another holder of the description set (rt_file_status) */
+        struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
+        rt_file_status(f);
+        long r = vfs_fcntl(rt_vfs, fd, cmd, arg);
+        if (r == 0 && cmd == F_SETFL)
+            rt_file_status_publish(f);
+        return r;
+    }
     default:
         break;
     }
@@ -285,8 +296,15 @@ static long sys_ioctl(int fd, uint32_t cmd, uint64_t arg)
     static uint8_t scratch[256]; /* the caller holds the runtime lock */
     int dir;
     uint32_t size = ioctl_arg(cmd, &dir);
-    if (!size || !dir || (dir & 2 ? rt_user_write(arg, size) : rt_user_read(arg, size)))
-        return vfs_ioctl(rt_vfs, fd, cmd, (void *)arg);
+    bool status = cmd == FIONBIO || cmd == FIOASYNC; /* status flags, as F_SETFL's */
+    if (status)
+        rt_file_status(vfs_fd_file(rt_vfs, fd));
+    if (!size || !dir || (dir & 2 ? rt_user_write(arg, size) : rt_user_read(arg, size))) {
+        long r = vfs_ioctl(rt_vfs, fd, cmd, (void *)arg);
+        if (r == 0 && status)
+            rt_file_status_publish(vfs_fd_file(rt_vfs, fd));
+        return r;
+    }
     if (!vfs_fd_file(rt_vfs, fd))
         return -EBADF;
     if (dir != 2 || size > sizeof(scratch))

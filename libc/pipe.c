@@ -14,6 +14,9 @@
  * host->wake), then tries again; every change also signals the pipe's notification, on
  * which poll and select wait.
  *
+ * Status flags live in the header too (rt_file_status): a pipe's per end, a FIFO's per
+ * description in a slot (fslot) counted by the processes that hold it.
+ *
  * FIFOs (named pipes) are the same pipes, found by the file's identity: opening a FIFO
  * file (vfs_env.fifo_open) asks the launcher for the pipe of (st_dev, st_ino)
  * (RT_LABEL_FIFO), which the first opener of the sandbox makes and the last close
@@ -44,14 +47,24 @@ static struct vfs_fs *pipe_fs;
 static struct pipe *pipes;
 static uint8_t area_used[RT_MAX_PIPES];
 
+#define FIFO_SLOTS 64 /* FIFO descriptions with shared status flags at once; more: own */
+
 /* In the header page after the launcher's part: for each side (0 the readers, 1 the
  * writers) a count of the changes its blocked calls wait for and how many sleep on it
  * (futex words: a notification wakes one waiter, which may be the wrong end's, and a
  * wake taken so was lost; docs/unix-sockets.md, "Waits", has the story). */
 struct pipe_waits {
     volatile uint32_t ev[2], waiters[2];
+    volatile uint32_t status[2]; /* a pipe's (not a FIFO's): each end's one description's */
+                                 /* status flags (rt_file_status) */
+    volatile uint32_t fifo;      /* 1: a FIFO's (a received end of it looks like a pipe's) */
+    struct {                     /* a FIFO's descriptions' status flags, one slot each */
+        volatile uint32_t refs;  /* processes (and messages) holding the description */
+        volatile uint32_t status;
+    } fslot[FIFO_SLOTS];
 };
 #define PIPE_WAITS_OFF 2048u
+_Static_assert(PIPE_WAITS_OFF + sizeof(struct pipe_waits) <= CX_PAGE_SIZE, "in the header page");
 _Static_assert(sizeof(struct rt_pipe_ring) <= PIPE_WAITS_OFF, "the waits after the counts");
 
 static struct pipe_waits *waits_of(struct pipe *p)
@@ -129,6 +142,111 @@ static struct pipe *pipe_of(struct vfs_file *f)
     return f && pipe_fs && f->node->fs == pipe_fs ? (struct pipe *)vfs_pipe_of(f->node) : NULL;
 }
 
+/* A pipe (pipe, pipe2) has one description of each end, shared by fork, dup and
+ * SCM_RIGHTS: its status flags live in the header. A FIFO's opens each make a
+ * description of their own: each takes a slot of the header's (fslot, while one is
+ * free), whose number (from 1) it keeps in priv's high half; the slot counts the
+ * processes that hold the description (a fork child's, a receiver's) and goes with the
+ * last. A process killed holding one leaves it taken until the FIFO goes. */
+static unsigned fifo_slot_of(const struct vfs_file *f)
+{
+    uint64_t s = (uint64_t)(uintptr_t)f->priv >> 32;
+    return s <= FIFO_SLOTS ? (unsigned)s : 0;
+}
+
+volatile uint32_t *rt_pipe_status_word(struct vfs_file *f)
+{
+    struct pipe *p = pipe_of(f);
+    if (!p)
+        return NULL;
+    unsigned s = fifo_slot_of(f);
+    if (s)
+        return &waits_of(p)->fslot[s - 1].status;
+    if (p->vp.fifo || __atomic_load_n(&waits_of(p)->fifo, __ATOMIC_ACQUIRE))
+        return NULL; /* a FIFO's description without a slot: its own flags */
+    return &waits_of(p)->status[f->node == &p->vp.end[1].vn];
+}
+
+/* The FIFO descriptions of this process that hold a slot (a fork child holds them too). */
+struct fifo_desc {
+    struct vfs_file *f;
+    struct pipe *p;
+    struct fifo_desc *next;
+};
+static struct fifo_desc *fifo_descs;
+
+static void fifo_slot_ref(struct pipe *p, unsigned s, int delta)
+{
+    __atomic_add_fetch(&waits_of(p)->fslot[s - 1].refs, (uint32_t)delta, __ATOMIC_ACQ_REL);
+}
+
+/* Gives f (a new description of FIFO p) slot s, counted already (0: none). */
+static void fifo_slot_keep(struct vfs_file *f, struct pipe *p, unsigned s)
+{
+    struct fifo_desc *d = s ? rt_alloc(sizeof(*d)) : NULL;
+    if (!d) {
+        if (s)
+            fifo_slot_ref(p, s, -1);
+        return;
+    }
+    d->f = f;
+    d->p = p;
+    d->next = fifo_descs;
+    fifo_descs = d;
+    f->priv = (void *)(uintptr_t)((uint32_t)(uintptr_t)f->priv | (uint64_t)s << 32);
+}
+
+/* A free slot of FIFO p for a new description with status flags, counted: its number
+ * from 1, or 0 if none is free. */
+static unsigned fifo_slot_take(struct pipe *p, uint32_t flags)
+{
+    struct pipe_waits *w = waits_of(p);
+    for (unsigned i = 0; i < FIFO_SLOTS; i++) {
+        uint32_t zero = 0;
+        if (__atomic_compare_exchange_n(&w->fslot[i].refs, &zero, 1, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&w->fslot[i].status, RT_STATUS_SET | (flags & RT_STATUS_SHARED),
+                             __ATOMIC_RELEASE);
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* The plugin's host->closed: a FIFO description's slot loses this process. */
+static void host_closed(struct vfs_file *f)
+{
+    for (struct fifo_desc **dd = &fifo_descs; *dd; dd = &(*dd)->next) {
+        struct fifo_desc *d = *dd;
+        if (d->f != f)
+            continue;
+        fifo_slot_ref(d->p, fifo_slot_of(f), -1);
+        *dd = d->next;
+        rt_free(d, sizeof(*d));
+        return;
+    }
+}
+
+/* Fork: the child's share of every slot, taken by the parent before the fork (so that
+ * a close by the parent meanwhile does not free a slot the child holds), given back if
+ * the fork failed; a vfork child that executes takes its own as it starts. */
+static bool fifo_refs_taken;
+
+void rt_fifos_before_fork(void)
+{
+    for (struct fifo_desc *d = fifo_descs; d; d = d->next)
+        fifo_slot_ref(d->p, fifo_slot_of(d->f), 1);
+    fifo_refs_taken = true;
+}
+
+void rt_fifos_fork_done(bool failed)
+{
+    fifo_refs_taken = false;
+    if (failed)
+        for (struct fifo_desc *d = fifo_descs; d; d = d->next)
+            fifo_slot_ref(d->p, fifo_slot_of(d->f), -1);
+}
+
 uint64_t rt_pipe_generation(struct vfs_file *f, unsigned events)
 {
     struct pipe *p = pipe_of(f);
@@ -172,6 +290,7 @@ static const struct vfs_pipe_host pipe_host = {
     .slot = host_slot,
     .owner = host_owner,
     .gone = host_gone,
+    .closed = host_closed,
 };
 
 /* Mounts the hidden file system of pipes on first use: 0 or -ENOMEM. */
@@ -270,6 +389,8 @@ long rt_pipe2(int *fds, int flags)
         vfs_file_put(wf);
         return fd1;
     }
+    rt_file_status_publish(rf);
+    rt_file_status_publish(wf);
     fds[0] = fd0;
     fds[1] = fd1;
     return 0;
@@ -277,12 +398,16 @@ long rt_pipe2(int *fds, int flags)
 
 /* ---- descriptors in flight (SCM_RIGHTS, unix_rights.c) ---- */
 
-long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *accmode, int delta)
+long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *accmode,
+                  unsigned *slot, int delta)
 {
     struct pipe *p = pipe_of(f);
     if (!p || (f->flags & O_ACCMODE) == O_RDWR) /* (a FIFO open for both: not passed) */
         return -EOPNOTSUPP;
     *id = p->id;
+    *slot = fifo_slot_of(f); /* the message holds it too while on its way */
+    if (*slot)
+        fifo_slot_ref(p, *slot, delta);
     bool reads = (f->flags & O_ACCMODE) == O_RDONLY; /* (O_RDWR is refused above) */
     *counts = reads ? 1u : 2u;
     *accmode = f->flags & O_ACCMODE;
@@ -291,7 +416,8 @@ long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *
     return 0;
 }
 
-long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t fdflags)
+long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, unsigned slot, uint32_t status,
+                   uint32_t fdflags)
 {
     struct pipe *p;
     if (accmode != O_RDONLY && accmode != O_WRONLY)
@@ -305,6 +431,12 @@ long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t 
     int e = accmode == O_WRONLY;
     p->vp.released[!e] = true; /* only this end is held here */
     rc = vfs_file_open_node(&p->vp.end[e].vn, accmode | (status & O_NONBLOCK), &f);
+    if (slot > FIFO_SLOTS)
+        slot = 0;
+    if (!rc) /* a FIFO's description: the message's share of its slot is this one's */
+        fifo_slot_keep(f, p, slot);
+    else if (slot)
+        fifo_slot_ref(p, slot, -1);
     /* the new description counts itself (pipe_open); the one in flight goes */
     __atomic_sub_fetch(e ? &p->vp.ring->writers : &p->vp.ring->readers, 1, __ATOMIC_ACQ_REL);
     long fd = rc ? rc : vfs_install_fd(rt_vfs, f, 0, (fdflags & O_CLOEXEC) != 0);
@@ -339,11 +471,16 @@ void rt_pipe_area_give(uint64_t va)
         rt_pipe_area_free((unsigned)i);
 }
 
-/* A fork child: its inherited descriptions of each pipe count as open ends too. */
+/* A fork child: its inherited descriptions of each pipe count as open ends too, and
+ * hold their FIFO slots (a vfork child's exec takes its share here). */
 void rt_pipes_after_fork(void)
 {
     for (struct pipe *p = pipes; p; p = p->next)
         vfs_pipe_recount(&p->vp);
+    if (!fifo_refs_taken)
+        for (struct fifo_desc *d = fifo_descs; d; d = d->next)
+            fifo_slot_ref(d->p, fifo_slot_of(d->f), 1);
+    fifo_refs_taken = false;
 }
 
 /* Waits until f (a pipe end) may be ready for events: 1, or 0 if f is no pipe, or
@@ -405,11 +542,14 @@ int rt_fifo_open(void *ctx, struct vfs_node *node, uint32_t flags, struct vfs_fi
         p->vp.file = node;
         vfs_node_get(node);
     }
+    __atomic_store_n(&waits_of(p)->fifo, 1, __ATOMIC_RELEASE);
     if ((flags & O_ACCMODE) == O_WRONLY && (flags & O_NONBLOCK) &&
         !__atomic_load_n(&p->vp.ring->readers, __ATOMIC_ACQUIRE))
         rc = -ENXIO; /* no reader, and no waiting */
     else
         rc = vfs_file_open_node(&p->vp.end[0].vn, flags, out);
+    if (!rc)
+        fifo_slot_keep(*out, p, fifo_slot_take(p, flags));
     if (rc && !p->vp.end[0].vn.refs)
         vfs_pipe_drop_end(&p->vp, 0); /* no description holds it: it leaves this process */
     return rc;

@@ -114,11 +114,34 @@ void rt_terminals_after_narrow(void);
 int rt_pipe_wait(struct vfs_file *f, unsigned events);
 uint64_t rt_pipe_notif(struct vfs_file *f);
 /* A pipe end (or FIFO) to pass (SCM_RIGHTS): its object's id, the counts it adds (1
- * readers, 2 writers), its access mode; its in-flight share of the counts moved by delta.
- * 0, or -EOPNOTSUPP if f is no pipe of ours. */
-long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *accmode, int delta);
-/* A received pipe end (a ticket of the launcher) as a new descriptor: fd or -errno. */
-long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t fdflags);
+ * readers, 2 writers), its access mode, a FIFO description's status slot (0: none); its
+ * in-flight share of the counts and of the slot moved by delta. 0, or -EOPNOTSUPP if f
+ * is no pipe of ours. */
+long rt_pipe_pass(struct vfs_file *f, uint64_t *id, unsigned *counts, uint32_t *accmode,
+                  unsigned *slot, int delta);
+/* A received pipe end (a ticket of the launcher; slot: a FIFO description's status slot,
+ * rt_pipe_pass's, 0 for none) as a new descriptor: fd or -errno. */
+long rt_pipe_adopt(uint64_t ticket, uint32_t accmode, unsigned slot, uint32_t status,
+                   uint32_t fdflags);
+/* Fork: the child's shares of FIFO descriptions' status slots (pipe.c). */
+void rt_fifos_before_fork(void);
+void rt_fifos_fork_done(bool failed);
+
+/* Status flags that live where every holder of a description sees them (fdkinds.c,
+ * docs/runtime.md, "Status flags"): a pipe's end, an AF_UNIX connection's side or
+ * listener, an eventfd, an AF_INET socket keep F_SETFL's flags in their shared object,
+ * so that a fork child or a receiver of SCM_RIGHTS sees what another holder set, as on
+ * Linux. rt_file_status copies them into f->flags and returns f->flags (f->flags alone
+ * for other descriptions); rt_file_status_publish writes f->flags there. */
+#define RT_STATUS_SHARED (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
+#define RT_STATUS_SET 0x80000000u /* the word has been written */
+uint32_t rt_file_status(struct vfs_file *f);
+void rt_file_status_publish(struct vfs_file *f);
+/* Each kind's word for f, or NULL when f is none of its kind or has none. */
+volatile uint32_t *rt_pipe_status_word(struct vfs_file *f);
+volatile uint32_t *rt_unix_status_word(struct vfs_file *f);
+volatile uint32_t *rt_sock_status_word(struct vfs_file *f);
+volatile uint32_t *rt_efd_status_word(struct vfs_file *f);
 /* Sockets (socket.c): the calls, each 0/fd/count or -errno; the waits as for pipes. */
 long rt_socket(uint64_t domain, uint64_t type, uint64_t protocol);
 long rt_bind(int fd, uint64_t uaddr, uint64_t len);

@@ -504,6 +504,14 @@ long sock_install(uint32_t h, uint32_t type, uint32_t flags)
     return fd;
 }
 
+/* A socket() or accept() makes one description of the server's socket, which fork, dup
+ * and SCM_RIGHTS share: its status flags live in the control block every holder maps. */
+volatile uint32_t *rt_sock_status_word(struct vfs_file *f)
+{
+    struct sock *s = sock_of(f);
+    return s ? &sock_ctl(s)->status : NULL;
+}
+
 /* ---- sockets passed with SCM_RIGHTS (unix_rights.c) ---- */
 
 long rt_sock_pass(struct vfs_file *f, uint64_t *session, uint64_t *handle, uint32_t *state)

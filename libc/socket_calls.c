@@ -115,6 +115,7 @@ static bool dups_taken; /* set in the parent for the fork: the child's copy sees
 
 void rt_sockets_before_fork(void)
 {
+    rt_fifos_before_fork(); /* FIFO descriptions' status slots, the same way (pipe.c) */
     for (struct sock *s = sock_list; s; s = s->next)
         sock_net_req(NET_DUP, s->handle, 0, 0, NULL);
     dups_taken = true;
@@ -122,6 +123,7 @@ void rt_sockets_before_fork(void)
 
 void rt_sockets_fork_done(bool failed)
 {
+    rt_fifos_fork_done(failed);
     dups_taken = false;
     if (failed)
         for (struct sock *s = sock_list; s; s = s->next)
@@ -164,10 +166,18 @@ long rt_socket(uint64_t domain, uint64_t type, uint64_t protocol)
     return sock_install((uint32_t)h, nt, t);
 }
 
+/* A bound or listening AF_UNIX socket's status flags move to its name's object. */
+static long unix_published(int fd, long r)
+{
+    if (r == 0)
+        rt_file_status_publish(vfs_fd_file(rt_vfs, fd));
+    return r;
+}
+
 long rt_bind(int fd, uint64_t uaddr, uint64_t len)
 {
     if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
-        return rt_unix_bind(fd, uaddr, len);
+        return unix_published(fd, rt_unix_bind(fd, uaddr, len));
     long err;
     struct sock *s = fd_sock(fd, &err);
     uint32_t addr;
@@ -184,7 +194,7 @@ long rt_bind(int fd, uint64_t uaddr, uint64_t len)
 long rt_listen(int fd, int backlog)
 {
     if (rt_unix_is(fd)) /* AF_UNIX: unix.c */
-        return rt_unix_listen(fd, backlog);
+        return unix_published(fd, rt_unix_listen(fd, backlog));
     long err;
     struct sock *s = fd_sock(fd, &err);
     if (!s)
@@ -222,7 +232,7 @@ long rt_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
             }
             return nfd;
         }
-        if (h != -EAGAIN || (f->flags & O_NONBLOCK))
+        if (h != -EAGAIN || (rt_file_status(f) & O_NONBLOCK))
             return h;
         int w = sock_wait_until(f, POLLIN, 0);
         if (w < 0)
@@ -258,7 +268,7 @@ long rt_connect(int fd, uint64_t uaddr, uint64_t len)
         return r;
     s->connecting = true;
     struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
-    if (f->flags & O_NONBLOCK)
+    if (rt_file_status(f) & O_NONBLOCK)
         return -EINPROGRESS;
     int w = sock_wait_until(f, POLLOUT, 0);
     if (w < 0)
@@ -310,7 +320,7 @@ long rt_sendto(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, uint
             return -EINVAL;
     }
     struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
-    bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+    bool nonblock = (rt_file_status(f) & O_NONBLOCK) || (flags & MSG_DONTWAIT);
     uint64_t deadline = s->sndtimeo_ns ? cx_clock_ns() + s->sndtimeo_ns : 0;
     int64_t r;
     for (;;) {
@@ -337,7 +347,7 @@ static int64_t do_recv(struct sock *s, int fd, void *buf, uint64_t n, int flags,
                        uint16_t *port, uint32_t *full)
 {
     struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
-    bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+    bool nonblock = (rt_file_status(f) & O_NONBLOCK) || (flags & MSG_DONTWAIT);
     bool peek = (flags & MSG_PEEK) != 0;
     uint64_t deadline = s->rcvtimeo_ns ? cx_clock_ns() + s->rcvtimeo_ns : 0;
     int64_t r;

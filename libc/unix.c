@@ -53,6 +53,22 @@ bool rt_unix_file(struct vfs_file *f)
     return f && usock_of_node(f->node);
 }
 
+/* A connection's side is made for one description (socketpair, connect, accept), and a
+ * listener or a bound datagram socket's name for the one that bound it: fork, dup and
+ * SCM_RIGHTS share it, so its status flags live in the object's header. An unconnected
+ * socket keeps its own until then (the first look publishes them). */
+volatile uint32_t *rt_unix_status_word(struct vfs_file *f)
+{
+    struct usock *s = f ? usock_of_node(f->node) : NULL;
+    if (!s)
+        return NULL;
+    if (s->conn)
+        return &s->conn->h->status[s->side];
+    if (s->lst && s->counts_lst && !s->dest)
+        return &s->lst->h->status[0];
+    return NULL;
+}
+
 bool rt_unix_is(int fd)
 {
     return rt_unix_file(vfs_fd_file(rt_vfs, fd));

@@ -38,7 +38,7 @@
 #define PASS_PIPE 1u
 #define PASS_UNIX 2u
 #define PASS_FS 3u   /* a file of a File_system session: sub its access mode */
-#define PASS_EFD 4u  /* an eventfd: sub 1 for EFD_SEMAPHORE */
+#define PASS_EFD 4u  /* an eventfd, timerfd, signalfd: sub rt_kobj_pass's */
 #define PASS_DEV 5u  /* a stateless device (no ticket): sub its access mode, type which */
 #define PASS_TTY 6u  /* a terminal (its label's hash for a ticket): sub its access mode */
 #define PASS_INET 7u /* an AF_INET socket: type its state bits (socket.h, rt_sock_pass) */
@@ -96,6 +96,8 @@ struct unix_hdr {
         volatile uint32_t state, order;
         volatile uint64_t key;
     } slot[UNIX_BACKLOG];
+    volatile uint32_t status[2]; /* each side's one description's status flags (a */
+                                 /* listener's in [0]; rt_file_status) */
 };
 _Static_assert(sizeof(struct unix_hdr) <= CX_PAGE_SIZE, "one header page");
 _Static_assert(2 * UNIX_RING + CX_PAGE_SIZE == RT_PIPE_AREA, "a pipe area");

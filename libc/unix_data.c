@@ -22,7 +22,7 @@ static bool can_recv(struct usock *s, struct area *a)
 static bool nonblocking(int fd, int flags)
 {
     struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
-    return (flags & MSG_DONTWAIT) || !f || (f->flags & O_NONBLOCK);
+    return (flags & MSG_DONTWAIT) || !f || (rt_file_status(f) & O_NONBLOCK);
 }
 
 /* send on a connected socket, waiting unless non-blocking; a stream sends all of it

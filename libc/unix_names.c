@@ -240,7 +240,7 @@ long rt_unix_connect(int fd, uint64_t uaddr, uint64_t len)
         if (i < UNIX_BACKLOG)
             break;
         struct vfs_file *f = vfs_fd_file(rt_vfs, fd);
-        if (f->flags & O_NONBLOCK) {
+        if (rt_file_status(f) & O_NONBLOCK) {
             r = -EAGAIN;
             goto fail;
         }
@@ -305,7 +305,7 @@ long rt_unix_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
             break;
         if (pick < UNIX_BACKLOG)
             continue; /* another process took it */
-        if (vfs_fd_file(rt_vfs, fd)->flags & O_NONBLOCK)
+        if (rt_file_status(vfs_fd_file(rt_vfs, fd)) & O_NONBLOCK)
             return -EAGAIN;
         int w = unix_wait_on(s->lst, fd, s, slot_waiting);
         if (w)

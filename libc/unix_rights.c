@@ -54,7 +54,7 @@ static long pass_file(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
         return t < 0 ? t : -ENOMEM;
     }
     *ticket = (uint64_t)t;
-    *info = PASS_INFO(PASS_FS, f->flags & O_ACCMODE, 0, (f->flags & O_NONBLOCK) != 0);
+    *info = PASS_INFO(PASS_FS, f->flags & O_ACCMODE, 0, (rt_file_status(f) & O_NONBLOCK) != 0);
     return 0;
 }
 
@@ -135,12 +135,13 @@ static long adopt_terminal(uint64_t word, uint32_t flags, uint32_t fdflags)
     return fd;
 }
 
-/* A ticket for an eventfd's counter: 0, or -EOPNOTSUPP for other descriptions. */
+/* A ticket for an eventfd's, timerfd's or signalfd's page: 0, or -EOPNOTSUPP for other
+ * descriptions. */
 static long pass_efd(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
 {
     uint64_t id;
-    bool semaphore;
-    long rc = rt_efd_pass(f, &id, &semaphore);
+    uint32_t sub;
+    long rc = rt_kobj_pass(f, &id, &sub);
     if (rc)
         return rc;
     struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 3, 0), RT_PASS_PUT, id, 0, 0);
@@ -148,7 +149,7 @@ static long pass_efd(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
     if (t <= 0)
         return t < 0 ? t : -ENOMEM;
     *ticket = (uint64_t)t;
-    *info = PASS_INFO(PASS_EFD, semaphore, 0, (f->flags & O_NONBLOCK) != 0);
+    *info = PASS_INFO(PASS_EFD, sub, 0, (rt_file_status(f) & O_NONBLOCK) != 0);
     return 0;
 }
 
@@ -169,7 +170,7 @@ static long pass_inet(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
         return t < 0 ? t : -ENOMEM;
     }
     *ticket = (uint64_t)t;
-    *info = PASS_INFO(PASS_INET, 0, state, (f->flags & O_NONBLOCK) != 0);
+    *info = PASS_INFO(PASS_INET, 0, state, (rt_file_status(f) & O_NONBLOCK) != 0);
     return 0;
 }
 
@@ -193,43 +194,45 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
     long rc = pass_file(f, ticket, info); /* a file or directory of a server */
     if (rc != -EOPNOTSUPP)
         return rc;
-    if (rt_fdkind(f) == FDK_EVENTFD)
+    if (rt_fdkind(f) == FDK_EVENTFD || rt_fdkind(f) == FDK_TIMERFD || rt_fdkind(f) == FDK_SIGNALFD)
         return pass_efd(f, ticket, info);
     if (sock_of(f))
         return pass_inet(f, ticket, info);
     if (f->node->fs->plugin == &vfs_plugin_terminal && !(f->flags & O_PATH)) {
         *ticket = label_word(f->node->fs->label);
-        *info = PASS_INFO(PASS_TTY, f->flags & O_ACCMODE, 0, (f->flags & O_NONBLOCK) != 0);
+        *info = PASS_INFO(PASS_TTY, f->flags & O_ACCMODE, 0, (rt_file_status(f) & O_NONBLOCK) != 0);
         return 0;
     }
     unsigned dev = device_of(f);
     if (dev) {
         *ticket = 0;
-        *info = PASS_INFO(PASS_DEV, f->flags & O_ACCMODE, dev, (f->flags & O_NONBLOCK) != 0);
+        *info =
+            PASS_INFO(PASS_DEV, f->flags & O_ACCMODE, dev, (rt_file_status(f) & O_NONBLOCK) != 0);
         return 0;
     }
     uint64_t id;
-    unsigned counts;
+    unsigned counts, slot = 0;
     uint32_t sub;
     struct usock *s = unix_fd_usock(fd);
-    rc = s ? unix_pass(s, &id, &counts, 1) : rt_pipe_pass(f, &id, &counts, &sub, 1);
+    rc = s ? unix_pass(s, &id, &counts, 1) : rt_pipe_pass(f, &id, &counts, &sub, &slot, 1);
     if (rc) {
         static bool said;
         if (!said) {
             said = true;
             rt_log("[runtime] SCM_RIGHTS: only pipe ends, FIFOs open for one side, "
                    "connected, listening or bound datagram AF_UNIX sockets, files of "
-                   "File_system sessions, AF_INET sockets, eventfds, terminals and the "
+                   "File_system sessions, AF_INET sockets, eventfds, timerfds, signalfds, "
+                   "terminals and the "
                    "stateless devices are passed; "
                    "others: EOPNOTSUPP\n");
         }
         return rc;
     }
-    bool nonblock = (f->flags & O_NONBLOCK) != 0;
+    bool nonblock = (rt_file_status(f) & O_NONBLOCK) != 0;
     /* a socket's sub: its side of a connection, 2 listening, 3 a bound datagram socket */
     uint32_t how = s && s->conn ? (uint32_t)s->side : s && s->listening ? 2u : 3u;
-    *info =
-        s ? PASS_INFO(PASS_UNIX, how, s->type, nonblock) : PASS_INFO(PASS_PIPE, sub, 0, nonblock);
+    *info = s ? PASS_INFO(PASS_UNIX, how, s->type, nonblock)
+              : PASS_INFO(PASS_PIPE, sub, slot, nonblock);
     struct cx_ret r =
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 3, 0), RT_PASS_PUT, id, counts, 0);
     long t = r.err ? -ENOMEM : (long)r.rdx;
@@ -237,7 +240,7 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
         if (s)
             unix_pass(s, &id, &counts, -1);
         else
-            rt_pipe_pass(f, &id, &counts, &sub, -1);
+            rt_pipe_pass(f, &id, &counts, &sub, &slot, -1);
         return t < 0 ? t : -ENOMEM;
     }
     *ticket = (uint64_t)t;
@@ -322,13 +325,13 @@ uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, in
         uint32_t status = PASS_NONBLOCK(info) ? O_NONBLOCK : 0;
         long fd = -EIO;
         if (PASS_KIND(info) == PASS_PIPE)
-            fd = rt_pipe_adopt(r->ticket[i], PASS_SUB(info), status, fdflags);
+            fd = rt_pipe_adopt(r->ticket[i], PASS_SUB(info), PASS_TYPE(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_UNIX && PASS_SUB(info) <= 3)
             fd = unix_adopt(r->ticket[i], (int)PASS_SUB(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_FS && PASS_SUB(info) <= O_RDWR)
             fd = adopt_file(r->ticket[i], PASS_SUB(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_EFD)
-            fd = rt_efd_adopt(r->ticket[i], PASS_SUB(info) & 1, status, fdflags);
+            fd = rt_kobj_adopt(r->ticket[i], PASS_SUB(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_DEV && PASS_SUB(info) <= O_RDWR)
             fd = adopt_device(PASS_TYPE(info), PASS_SUB(info) | status, fdflags);
         else if (PASS_KIND(info) == PASS_INET)

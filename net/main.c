@@ -32,6 +32,7 @@
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
+#include "net_loop.h"
 #include "net_policy.h"
 #include "net_service.h"
 #include "nic_client.h"
@@ -385,6 +386,7 @@ int main(int argc, char **argv)
     for (struct netif *n = netif_list; n; n = n->next)
         if (n != &nif)
             NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_DISABLE_ALL);
+    net_loop_init(); /* packets to this host: TCP's data by reference (net_loop.c) */
     netif_set_up(&nif);
     netif_set_link_up(&nif);
     char a[16], m[16], g[16];

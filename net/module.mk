@@ -4,14 +4,16 @@ LWIP_SYSROOT := $(BUILD)/ports-sysroot/usr
 NET_SERVER := $(BUILD)/user/bin/net
 NET_OBJS := $(patsubst %.c,$(BUILD)/user/%.o,net/main.c net/echo.c net/nic_client.c net/net_policy.c \
             net/net_request.c net/net_session.c net/net_ring.c net/net_lwip.c \
-            net/net_service.c net/net_chksum.c \
+            net/net_service.c net/net_chksum.c net/net_loop.c net/net_heap.c \
             net/ping.c)
 $(NET_OBJS): USER_CFLAGS += -I$(LWIP_SYSROOT)/include/lwip -Ivfs/include
 $(NET_OBJS): | $(LWIP_SYSROOT)/lib/liblwip.a
 $(LWIP_SYSROOT)/lib/liblwip.a: | $(BUILD)/ports-work/lwip/.done
 $(NET_SERVER): $(NET_OBJS) $(LWIP_SYSROOT)/lib/liblwip.a $(LIBCAPIX)
 	@mkdir -p $(dir $@)
-	$(USER_CC) $(USER_LDFLAGS) $(NET_OBJS) $(LWIP_SYSROOT)/lib/liblwip.a $(LIBCAPIX) -lgcc -o $@
+	$(USER_CC) $(USER_LDFLAGS) -Wl,--wrap=netif_loop_output \
+	    -Wl,--wrap=mem_malloc,--wrap=mem_calloc,--wrap=mem_free,--wrap=mem_trim $(NET_OBJS) \
+	    $(LWIP_SYSROOT)/lib/liblwip.a $(LIBCAPIX) -lgcc -o $@
 ALL_TARGETS += $(NET_SERVER)
 
 # The Net session's request decoder and per-label policies (server side, freestanding):

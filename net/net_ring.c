@@ -24,6 +24,7 @@ void net_rings_init(struct net_rings *r, volatile uint8_t *base, uint32_t h)
     r->ctl->rx_cons = 0;
     r->ctl->tx_prod = 0;
     r->ctl->tx_cons = 0;
+    r->ctl->status = 0;
 }
 
 long net_rx_check(struct net_rings *r, uint32_t *space)

@@ -52,6 +52,8 @@ static int net_slot_take(struct net_session *s, void *pcb, uint32_t type)
         s->sock[i] = (struct net_socket){.pcb = pcb, .refs = 1, .type = type};
         net_rings_init(&s->sock[i].rings, s->mem, i + 1);
         s->nsockets++;
+        if (s->top < i + 1)
+            s->top = i + 1;
         s->charged = charge;
         return (int)i + 1;
     }
@@ -218,7 +220,7 @@ void net_session_set_memory(struct net_session *s, volatile uint8_t *mem)
 
 int net_session_pump(struct net_session *s)
 {
-    for (unsigned i = 0; i < NET_HANDLES_MAX; i++)
+    for (unsigned i = 0; i < s->top && i < NET_HANDLES_MAX; i++)
         if (s->sock[i].pcb)
             net_pump_one(s, &s->sock[i]);
     int signal = s->signal;

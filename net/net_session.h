@@ -52,6 +52,7 @@ struct net_session {
     uint64_t charged;  /* bytes its sockets take now (net_session_bytes) */
     uint32_t ring_pages;
     uint32_t nsockets;
+    uint32_t top;          /* one past the highest slot given out so far: the pump's bound */
     volatile uint8_t *mem; /* the session memory, net_session_bytes(donation's sockets) */
     uint8_t signal;        /* a published change not signalled yet (net_session_pump) */
     struct net_socket sock[NET_HANDLES_MAX]; /* handle h is sock[h - 1] */

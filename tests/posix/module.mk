@@ -78,6 +78,9 @@ TEST_SCRIPTS += tests/posix/calls-test.sh
 # fdkinds: eventfd, epoll, timerfd and signalfd (issues 18 and 20), on the host and in capix
 $(call musl_program,fdkinds,tests/posix/fdkinds.c tests/posix/check.h,-pthread)
 TEST_SCRIPTS += tests/posix/fdkinds-test.sh
+# sharedfl: status flags shared by every holder of a description (issue 18)
+$(call musl_program,sharedfl,tests/posix/sharedfl.c tests/posix/check.h tests/posix/passfd.h)
+TEST_SCRIPTS += tests/posix/sharedfl-test.sh
 # creds: the setuid family, groups, fork/spawn/exec and set-user-id files (issue 20)
 $(call musl_program,creds,tests/posix/creds.c tests/posix/check.h)
 TEST_SCRIPTS += tests/posix/creds-test.sh

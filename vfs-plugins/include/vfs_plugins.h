@@ -102,6 +102,7 @@ struct vfs_pipe_host {
     unsigned (*slot)(void);                      /* this process's index in the counts */
     void (*owner)(uint32_t *uid, uint32_t *gid); /* what stat shows for a pipe */
     void (*gone)(struct vfs_pipe *p);            /* both ends left this process: unmap and free p */
+    void (*closed)(struct vfs_file *f);          /* f's last reference here went (may be NULL) */
 };
 /* An end: a node whose descriptions the VFS holds (refs). */
 struct vfs_pipe_end {

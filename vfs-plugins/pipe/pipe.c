@@ -138,7 +138,8 @@ static int64_t pipe_write(struct vfs_file *f, const void *buf, size_t n, uint64_
     return (int64_t)n;
 }
 
-/* A FIFO's description keeps in priv the other side's opens when it was opened. */
+/* A FIFO's description keeps in priv's low 32 bits the other side's opens when it was
+ * opened (the host may keep its own in the high bits). */
 static int pipe_open(struct vfs_file *f)
 {
     struct vfs_pipe *p = vfs_pipe_of(f->node);
@@ -177,6 +178,8 @@ static void pipe_close(struct vfs_file *f)
         p->nwrite--;
     }
     host_of(p)->wake(p, -1); /* a reader may see end of file now, a writer EPIPE */
+    if (host_of(p)->closed)
+        host_of(p)->closed(f);
 }
 
 void vfs_pipe_drop_end(struct vfs_pipe *p, int e)

@@ -86,7 +86,9 @@ struct net_ctl {
     uint32_t rx_cons; /* bytes the client took out of it */
     uint32_t tx_prod; /* bytes the client put into the send ring */
     uint32_t tx_cons; /* bytes the server took out of it */
-    uint32_t reserved[3];
+    uint32_t status;  /* the clients': the socket's description's status flags (F_SETFL, */
+                      /* shared by every holder); the server only zeroes it */
+    uint32_t reserved[2];
 };
 
 enum net_ready {
