@@ -1,7 +1,10 @@
 /*
  * Capability spaces and the derivation tree.
  *
- * A domain's cspace is an array of slots in chunks of CSPACE_CHUNK. A slot holds an
+ * A domain's cspace is an array of slots in chunks of CSPACE_CHUNK, each chunk made (and
+ * charged to the domain's quota) when a slot in it is first looked up, so a large
+ * cspace costs only the chunks its domain uses: the POSIX runtime's thousands of slots
+ * (one or more per thread) cost a fork nothing until used. A slot holds an
  * object reference, rights, a badge and flags. Copies are derived: they become
  * children of their source in the derivation tree (CDT), and may have fewer rights
  * and, if the source has no badge yet, a badge. Deleting a slot splices its children
@@ -20,22 +23,11 @@
 
 int cspace_init(struct pd *pd, uint32_t nslots)
 {
-    struct quota *q = pd->obj.quota;
     uint32_t nchunks = (nslots + CSPACE_CHUNK - 1) / CSPACE_CHUNK;
     int err;
-    pd->chunks = kmalloc(q, nchunks * sizeof(struct cap *), &err);
+    pd->chunks = kmalloc(pd->obj.quota, nchunks * sizeof(struct cap *), &err); /* zeroed */
     if (!pd->chunks)
         return err;
-    for (uint32_t i = 0; i < nchunks; i++) {
-        pd->chunks[i] = kmalloc(q, CSPACE_CHUNK * sizeof(struct cap), &err);
-        if (!pd->chunks[i]) {
-            for (uint32_t j = 0; j < i; j++)
-                kfree(q, pd->chunks[j], CSPACE_CHUNK * sizeof(struct cap));
-            kfree(q, pd->chunks, nchunks * sizeof(struct cap *));
-            pd->chunks = NULL;
-            return err;
-        }
-    }
     pd->nslots = nchunks * CSPACE_CHUNK;
     return 0;
 }
@@ -49,7 +41,10 @@ bool cspace_teardown(struct pd *pd, uint64_t *budget)
     uint64_t b = *budget;
     uint32_t j = pd->td_slot % CSPACE_CHUNK;
     for (uint32_t i = pd->td_slot / CSPACE_CHUNK; i < nchunks; i++, j = 0) {
-        struct cap *row = pd->chunks[i], *c = row + j, *end = row + CSPACE_CHUNK;
+        struct cap *row = pd->chunks[i];
+        if (!row)
+            continue; /* never used */
+        struct cap *c = row + j, *end = row + CSPACE_CHUNK;
         for (; c < end; c++) {
             if (!c->obj)
                 continue;
@@ -66,7 +61,8 @@ bool cspace_teardown(struct pd *pd, uint64_t *budget)
     *budget = b;
     pd->td_slot = pd->nslots;
     for (uint32_t i = 0; i < nchunks; i++)
-        kfree(q, pd->chunks[i], CSPACE_CHUNK * sizeof(struct cap));
+        if (pd->chunks[i])
+            kfree(q, pd->chunks[i], CSPACE_CHUNK * sizeof(struct cap));
     kfree(q, pd->chunks, nchunks * sizeof(struct cap *));
     pd->chunks = NULL;
     pd->nslots = 0;
@@ -79,8 +75,18 @@ struct cap *cap_lookup(struct pd *pd, uint64_t slot, int *err)
         *err = CX_E_INVALID_SLOT;
         return NULL;
     }
+    struct cap **chunk = &pd->chunks[slot / CSPACE_CHUNK];
+    if (!*chunk) {
+        if (pd->obj.dead) { /* being torn down: no slot is made any more */
+            *err = CX_E_INVALID_SLOT;
+            return NULL;
+        }
+        *chunk = kmalloc(pd->obj.quota, CSPACE_CHUNK * sizeof(struct cap), err); /* zeroed */
+        if (!*chunk)
+            return NULL;
+    }
     *err = 0;
-    return &pd->chunks[slot / CSPACE_CHUNK][slot % CSPACE_CHUNK];
+    return &(*chunk)[slot % CSPACE_CHUNK];
 }
 
 struct cap *cap_get(struct pd *pd, uint64_t slot, uint8_t type, uint8_t rights, int *err)

@@ -239,13 +239,16 @@ static void test_heap_fragmentation(void)
     enum { N = 2048 };
     static uint64_t eps[N];
     memset(eps, 0, sizeof(eps)); /* its pages first (see kt_attacks) */
-    uint64_t q = aslot(), frames0 = quota_info(CX_SLOT_QUOTA).rdx;
+    uint64_t q = aslot();
+    for (unsigned i = 0; i < N; i++) { /* and the chunks of our cspace that will name them */
+        eps[i] = aslot();
+        cx_raw_cap_info(eps[i], 0, 0, 0, 0, 0);
+    }
+    uint64_t frames0 = quota_info(CX_SLOT_QUOTA).rdx;
     long err = cx_quota_create(CX_SLOT_QUOTA, 1ul << 20, q);
     unsigned n = 0;
-    for (; n < N && !err; n++) {
-        eps[n] = aslot();
+    for (; n < N && !err; n++)
         err = cx_ep_create(q, eps[n]);
-    }
     uint64_t full = quota_info(q).rdi;
     unsigned kept = 0;
     for (unsigned i = 0; i < n; i++) {
