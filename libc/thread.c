@@ -209,6 +209,8 @@ long rt_arch_prctl(uint64_t code, uint64_t addr)
         return 0;
     }
     if (code == ARCH_GET_FS) {
+        if (!rt_user_write(addr, 8))
+            return -EFAULT;
         *(volatile uint64_t *)addr = t->fs;
         return 0;
     }
@@ -630,6 +632,15 @@ long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2
     if (addr & 3)
         return -EINVAL;
     int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    /* Linux's order: the timeout is read first, then the word where the operation reads
+     * it (a wait, a compare) or, without FUTEX_PRIVATE_FLAG, finds its page (any
+     * operation): a bad pointer there is EFAULT. A private wake touches nothing. */
+    if (cmd == FUTEX_WAIT && arg4 && !rt_user_read(arg4, sizeof(struct linux_timespec)))
+        return -EFAULT;
+    if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_CMP_REQUEUE ||
+         !(op & FUTEX_PRIVATE_FLAG)) &&
+        !rt_user_read(addr, 4))
+        return -EFAULT;
     struct linux_timespec rel;
     uint32_t bits = ~0u; /* FUTEX_WAIT and FUTEX_WAKE: every bit */
     if (cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) {
