@@ -200,13 +200,15 @@ static long set_groups(long size, uint64_t list)
  * written back as 3, for any other, as Linux's cap_validate_magic), or -EFAULT. */
 static long cap_words(uint64_t hdr)
 {
-    if (!rt_user_range(hdr, 8))
+    if (!rt_user_read(hdr, 8))
         return -EFAULT;
     uint32_t *version = (uint32_t *)hdr;
     if (*version == CAP_VERSION_1)
         return 1;
     if (*version == CAP_VERSION_2 || *version == CAP_VERSION_3)
         return 2;
+    if (!rt_user_write(hdr, 4))
+        return -EFAULT;
     *version = CAP_VERSION_3;
     return -EINVAL;
 }
@@ -231,7 +233,7 @@ static long cap_get(uint64_t hdr, uint64_t data)
             return (long)r.rdx;
         sets[0] = r.r10, sets[1] = r.r8, sets[2] = r.r9;
     }
-    if (!rt_user_range(data, (uint64_t)n * 12))
+    if (!rt_user_write(data, (uint64_t)n * 12))
         return -EFAULT;
     uint32_t *d = (uint32_t *)data; /* per word: effective, permitted, inheritable */
     for (long i = 0; i < n; i++)
@@ -250,7 +252,7 @@ static long cap_set(uint64_t hdr, uint64_t data)
     int32_t pid = ((const int32_t *)hdr)[1];
     if (pid != 0 && (uint64_t)pid != rt_pid())
         return -EPERM;
-    if (!rt_user_range(data, (uint64_t)n * 12))
+    if (!rt_user_read(data, (uint64_t)n * 12))
         return -EFAULT;
     const uint32_t *d = (const uint32_t *)data;
     uint64_t sets[3] = {0, 0, 0};

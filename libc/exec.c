@@ -687,43 +687,84 @@ int rt_exe_symbol(uint64_t addr, char *buf, size_t size)
     return r ? -1 : 0;
 }
 
+/* The length of the program's string at s, probed (at most max bytes are looked at):
+ * -EFAULT if a byte of it cannot be read, max if it has no NUL before. */
+static long user_strlen(const char *s, uint64_t max)
+{
+    uint64_t p = (uint64_t)s;
+    if (p < 0x10000 || p >= CX_USER_TOP)
+        return -EFAULT;
+    if (max > CX_USER_TOP - p)
+        max = CX_USER_TOP - p;
+    long n = rt_probe_str(p, max);
+    return n < 0 ? -EFAULT : n;
+}
+
+/* The number of pointers in the program's NULL-ended vector v (NULL: none), each
+ * pointer probed; -EFAULT if one cannot be read, -E2BIG past Linux's MAX_ARG_STRINGS. */
+static long user_vector(char *const v[])
+{
+    long n = 0;
+    for (; v; n++) {
+        if (!rt_user_read((uint64_t)&v[n], sizeof(v[n])))
+            return -EFAULT;
+        if (!v[n])
+            break;
+        if (n == 0x7fffffff)
+            return -E2BIG;
+    }
+    return n;
+}
+
 /* execve: copies path, argv and envp out of the program's memory (which goes), then
- * loads. Returns only an error, with the old program intact. */
+ * loads. Returns only an error, with the old program intact. As Linux, the path comes
+ * first (EFAULT, ENAMETOOLONG), then the two vectors, then their strings: each probed
+ * before it is read (EFAULT for a bad page, as Linux's copies give), and copied at most
+ * as long as it was found (another thread may change it meanwhile). */
 long rt_execve(const char *path, char *const argv[], char *const envp[])
 {
-    if ((uint64_t)path < 0x10000 || (argv && (uint64_t)argv < 0x10000) ||
-        (envp && (uint64_t)envp < 0x10000))
-        return -EFAULT;
+    const uint64_t max = 2u << 20; /* the strings' bytes, path included (E2BIG past) */
+    long pl = user_strlen(path, PATH_MAX);
+    if (pl < 0)
+        return pl;
+    if (pl == PATH_MAX)
+        return -ENAMETOOLONG;
+    long nargs = user_vector(argv), nenv = nargs < 0 ? 0 : user_vector(envp);
+    if (nargs < 0 || nenv < 0)
+        return nargs < 0 ? nargs : nenv;
     /* an empty argv: the program gets one empty argv[0], as from Linux 5.18 (programs
      * take argv[0] for granted) */
     static char empty[1];
     static char *const empty_argv[] = {empty, NULL};
-    if (!argv || !argv[0])
-        argv = empty_argv;
-    size_t bytes = strlen(path) + 1, nargs = 0, nenv = 0;
-    for (; argv && argv[nargs]; nargs++)
-        bytes += strlen(argv[nargs]) + 1;
-    for (; envp && envp[nenv]; nenv++)
-        bytes += strlen(envp[nenv]) + 1;
-    if (bytes > 2u << 20)
-        return -E2BIG;
-    size_t total = (nargs + nenv + 2) * sizeof(char *) + bytes;
+    if (nargs == 0)
+        argv = empty_argv, nargs = 1;
+    uint64_t bytes = (uint64_t)pl + 1;
+    for (long i = 0; i < nargs + nenv; i++) {
+        long l = user_strlen(i < nargs ? argv[i] : envp[i - nargs], max - bytes);
+        if (l < 0)
+            return l;
+        bytes += (uint64_t)l + 1;
+        if (bytes > max)
+            return -E2BIG;
+    }
+    size_t total = (size_t)(nargs + nenv + 2) * sizeof(char *) + bytes;
     char **v = rt_alloc(total);
     if (!v)
         return -ENOMEM;
-    char *s = (char *)(v + nargs + nenv + 2);
+    char *s = (char *)(v + nargs + nenv + 2), *end = (char *)v + total;
 #define COPY(str)                                                                                  \
     ({                                                                                             \
-        size_t l_ = strlen(str) + 1;                                                               \
+        size_t l_ = strnlen((str), (size_t)(end - s - 1));                                         \
         memcpy(s, (str), l_);                                                                      \
-        s += l_;                                                                                   \
-        s - l_;                                                                                    \
+        s[l_] = 0;                                                                                 \
+        s += l_ + 1;                                                                               \
+        s - l_ - 1;                                                                                \
     })
     const char *p = COPY(path);
-    for (size_t i = 0; i < nargs; i++)
+    for (long i = 0; i < nargs; i++)
         v[i] = COPY(argv[i]);
     v[nargs] = NULL;
-    for (size_t i = 0; i < nenv; i++)
+    for (long i = 0; i < nenv; i++)
         v[nargs + 1 + i] = COPY(envp[i]);
     v[nargs + 1 + nenv] = NULL;
 #undef COPY

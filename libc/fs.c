@@ -247,6 +247,12 @@ static long sys_rw_vector(int fd, uint64_t uiov, int n, int64_t off, bool positi
     struct linux_iovec *iov = (struct linux_iovec *)uiov;
     int copied = 0;
     long kept = n, r;
+    /* Linux's order: the descriptor, and for preadv/pwritev its being seekable, come
+     * before the vector is read */
+    if (!vfs_fd_file(rt_vfs, fd))
+        return -EBADF;
+    if (positional && (r = vfs_lseek(rt_vfs, fd, 0, SEEK_CUR)) == -ESPIPE)
+        return r;
     /* no entries, or too many: the VFS answers 0 or EINVAL without reading them */
     if (n > 0 && n <= UIO_MAXIOV && (kept = user_iov(fd, uiov, n, !write, &iov, &copied)) < 0)
         return kept;
@@ -343,22 +349,55 @@ static long sys_getcwd(char *buf, size_t size)
     return r;
 }
 
+/* The offsets are the program's: read and written back through copies. */
 static long sys_copy_file_range(int in, int64_t *oin, int out, int64_t *oout, size_t len,
                                 unsigned flags)
 {
-    return vfs_copy_file_range(rt_vfs, in, oin, out, oout, len, flags);
+    int64_t off_in, off_out;
+    if (!rt_user_write_opt((uint64_t)oin, 8) || !rt_user_write_opt((uint64_t)oout, 8))
+        return -EFAULT;
+    if (oin)
+        memcpy(&off_in, oin, 8);
+    if (oout)
+        memcpy(&off_out, oout, 8);
+    long r = vfs_copy_file_range(rt_vfs, in, oin ? &off_in : NULL, out, oout ? &off_out : NULL, len,
+                                 flags);
+    if (oin)
+        memcpy(oin, &off_in, 8);
+    if (oout)
+        memcpy(oout, &off_out, 8);
+    return r;
 }
 
-static long sys_utimensat(int dirfd, const char *path, const struct linux_timespec *t, int flags)
+/* utimensat: the times (if any) are read first, as Linux copies them before the path. */
+static long sys_utimensat(int dirfd, const char *path, const struct linux_timespec *times,
+                          int flags)
 {
-    return vfs_utimensat(rt_vfs, dirfd, path, t, flags);
+    struct linux_timespec t[2];
+    if (times) {
+        if (!rt_user_read((uint64_t)times, sizeof(t)))
+            return -EFAULT;
+        memcpy(t, times, sizeof(t));
+    }
+    if (path)
+        NEED(path);
+    return vfs_utimensat(rt_vfs, dirfd, path, times ? t : NULL, flags);
 }
 
-/* utimes and futimesat: microsecond times, relative to dirfd. */
-static long sys_utimes(int dirfd, const char *path, const int64_t *tv)
+/* utimes and futimesat: microsecond times, relative to dirfd; utime (seconds): whole
+ * seconds, tv_usec 0. n: the words per time (2, or 1 for utime). */
+static long sys_utimes(int dirfd, const char *path, const int64_t *times, int n)
 {
+    int64_t tv[4] = {0, 0, 0, 0};
+    if (times) {
+        if (!rt_user_read((uint64_t)times, 2 * (uint64_t)n * 8))
+            return -EFAULT;
+        for (int i = 0; i < 2; i++)
+            for (int w = 0; w < n; w++)
+                memcpy(&tv[2 * i + w], &times[n * i + w], 8);
+    }
     NEED(path);
-    if (!tv)
+    if (!times)
         return vfs_utimensat(rt_vfs, dirfd, path, NULL, 0);
     struct linux_timespec t[2];
     for (int i = 0; i < 2; i++) {
@@ -649,10 +688,12 @@ long rt_fs_syscall(const struct rt_call *c)
         return vfs_syncfs(rt_vfs, FD(a[0]));
     case NR_utimensat:
         return sys_utimensat(FD(a[0]), P(a[1]), (const struct linux_timespec *)a[2], (int)a[3]);
+    case NR_utime:
+        return sys_utimes(AT_FDCWD, P(a[0]), (const int64_t *)a[1], 1);
     case NR_utimes:
-        return sys_utimes(AT_FDCWD, P(a[0]), (const int64_t *)a[1]);
+        return sys_utimes(AT_FDCWD, P(a[0]), (const int64_t *)a[1], 2);
     case NR_futimesat:
-        return sys_utimes(FD(a[0]), P(a[1]), (const int64_t *)a[2]);
+        return sys_utimes(FD(a[0]), P(a[1]), (const int64_t *)a[2], 2);
     case NR_chmod:
         NEED(a[0]);
         return vfs_fchmodat(rt_vfs, AT_FDCWD, P(a[0]), (uint32_t)a[1], 0);

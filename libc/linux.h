@@ -170,6 +170,7 @@ enum linux_nr {
     NR_chown = 92,
     NR_fchown = 93,
     NR_lchown = 94,
+    NR_utime = 132,
     NR_utimes = 235,
     NR_statfs = 137,
     NR_fstatfs = 138,

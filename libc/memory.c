@@ -62,23 +62,43 @@ static struct record records[MAX_RECORDS];
 static unsigned nrecords;
 static struct object objects[MAX_OBJECTS];
 static uint64_t brk_cur, brk_mapped;
-static uint64_t slot_bits[4096 / 64];
+/* The process's capability slots in use (rt->slots of them, at most SLOT_MAX): a
+ * thread takes up to four (its thread, its futex notification, its runtime area, the
+ * stack the program maps for it), so 1,024 threads take 4,096. slot_hint: no word below
+ * it has a free bit. */
+#define SLOT_MAX 8192
+static uint64_t slot_bits[SLOT_MAX / 64];
+static uint64_t slot_hint;
 
 uint64_t rt_slot_alloc(void)
 {
-    for (uint64_t s = rt->first_free_slot; s < rt->slots && s < 4096; s++) {
-        if (!(slot_bits[s / 64] & (1ul << (s % 64)))) {
-            slot_bits[s / 64] |= 1ul << (s % 64);
-            return s;
-        }
+    uint64_t limit = rt->slots < SLOT_MAX ? rt->slots : SLOT_MAX;
+    if (slot_hint < rt->first_free_slot / 64)
+        slot_hint = rt->first_free_slot / 64;
+    for (uint64_t w = slot_hint; w * 64 < limit; w++) {
+        uint64_t bits = slot_bits[w];
+        if (w * 64 < rt->first_free_slot) /* the launcher's slots below are not ours */
+            bits |= (1ul << (rt->first_free_slot - w * 64)) - 1;
+        if (bits == ~0ul)
+            continue;
+        slot_hint = w;
+        uint64_t s = w * 64 + (uint64_t)__builtin_ctzl(~bits);
+        if (s >= limit)
+            return 0;
+        slot_bits[w] |= 1ul << (s % 64);
+        return s;
     }
+    slot_hint = limit / 64;
     return 0;
 }
 
 void rt_slot_free(uint64_t slot)
 {
-    if (slot < 4096)
+    if (slot < SLOT_MAX) {
         slot_bits[slot / 64] &= ~(1ul << (slot % 64));
+        if (slot / 64 < slot_hint)
+            slot_hint = slot / 64;
+    }
 }
 
 static uint64_t page_up(uint64_t x)

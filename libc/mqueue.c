@@ -89,9 +89,16 @@ static struct vfs *mq_vfs; /* the tree mq_fs is hidden in (a program's own tree:
 static uint64_t next_ino = 1;
 static bool no_shm_logged;
 
-static bool bad_range(uint64_t p, uint64_t len)
+/* Whether the program's [p, p + len) cannot be read (written): EFAULT, probed before
+ * use (libc/runtime.h, rt_user_read). */
+static bool bad_read(uint64_t p, uint64_t len)
 {
-    return p < 0x10000 || p >= 0x800000000000ul || len > 0x800000000000ul - p;
+    return !rt_user_read(p, len);
+}
+
+static bool bad_write(uint64_t p, uint64_t len)
+{
+    return !rt_user_write(p, len);
 }
 
 static uint64_t slot_size(uint32_t msgsize)
@@ -219,9 +226,12 @@ static bool nonblocking(const struct vfs_file *f)
 /* "/dev/shm/mq." and the name (the part after musl's leading '/'). */
 static long queue_path(const char *name, char *path, size_t size)
 {
-    if (bad_range((uint64_t)name, 1))
+    if (!rt_user_range((uint64_t)name, 1))
         return -EFAULT;
-    size_t n = strnlen(name, 256);
+    long probed = rt_probe_str((uint64_t)name, 256);
+    if (probed < 0)
+        return -EFAULT;
+    size_t n = (size_t)probed;
     if (n == 0)
         return -ENOENT;
     if (n > 255)
@@ -253,7 +263,7 @@ static long check_attr(const struct l_mq_attr *a, uint32_t *maxmsg, uint32_t *ms
     *msgsize = MQ_DEFAULT_MSGSIZE;
     if (!a)
         return 0;
-    if (bad_range((uint64_t)a, sizeof(*a)))
+    if (bad_read((uint64_t)a, sizeof(*a)))
         return -EFAULT;
     long mm = a->maxmsg, ms = a->msgsize;
     bool root = rt_capable(24); /* CAP_SYS_RESOURCE: the higher limits */
@@ -399,7 +409,7 @@ static long left_ns(const struct linux_timespec *ts, uint64_t *ns)
     *ns = CX_TIMEOUT_NONE;
     if (!ts)
         return 0;
-    if (bad_range((uint64_t)ts, sizeof(*ts)))
+    if (bad_read((uint64_t)ts, sizeof(*ts)))
         return -EFAULT;
     if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000 || ts->tv_sec < 0)
         return -EINVAL;
@@ -441,7 +451,7 @@ long rt_mq_timedsend(int fd, const char *msg, uint64_t len, uint64_t prio,
         return -EMSGSIZE;
     if (prio >= MQ_PRIO_MAX)
         return -EINVAL;
-    if (len && bad_range((uint64_t)msg, len))
+    if (len && bad_read((uint64_t)msg, len))
         return -EFAULT;
     q_lock(h);
     while (h->curmsgs >= q->maxmsg) {
@@ -490,7 +500,7 @@ long rt_mq_timedreceive(int fd, char *msg, uint64_t len, uint32_t *prio,
     struct mq_head *h = q->h;
     if (len < q->msgsize)
         return -EMSGSIZE;
-    if (bad_range((uint64_t)msg, len) || (prio && bad_range((uint64_t)prio, 4)))
+    if (bad_write((uint64_t)msg, len) || (prio && bad_write((uint64_t)prio, 4)))
         return -EFAULT;
     q_lock(h);
     while (h->curmsgs == 0) {
@@ -540,7 +550,7 @@ long rt_mq_notify(int fd, const void *sevp)
         return -EBADF;
     struct mq_head *h = q->h;
     int32_t me = (int32_t)rt_pid();
-    if (sevp && bad_range((uint64_t)sevp, sizeof(struct l_sigevent)))
+    if (sevp && bad_read((uint64_t)sevp, sizeof(struct l_sigevent)))
         return -EFAULT;
     const struct l_sigevent *ev = sevp;
     if (ev && ev->notify != LINUX_SIGEV_NONE && ev->notify != LINUX_SIGEV_SIGNAL)
@@ -572,8 +582,8 @@ long rt_mq_getsetattr(int fd, const void *newattr, void *oldattr)
         return -EBADF;
     const struct l_mq_attr *in = newattr;
     struct l_mq_attr *out = oldattr;
-    if ((in && bad_range((uint64_t)in, sizeof(*in))) ||
-        (out && bad_range((uint64_t)out, sizeof(*out))))
+    if ((in && bad_read((uint64_t)in, sizeof(*in))) ||
+        (out && bad_write((uint64_t)out, sizeof(*out))))
         return -EFAULT;
     if (in && (in->flags & ~(long)O_NONBLOCK))
         return -EINVAL;

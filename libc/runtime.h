@@ -331,6 +331,8 @@ void rt_robust_release_all(void); /* exit_group: every thread's robust futexes *
 void rt_threads_after_fork(unsigned forker);
 struct rt_tsig *rt_tsig_self(void);
 struct rt_tsig *rt_tsig_at(unsigned i, uint64_t *slot, uint64_t *tid);
+struct rt_tsig *rt_tsig_by_tid(uint64_t tid, uint64_t *slot); /* this process's thread */
+unsigned rt_thread_top(void); /* rt_tsig_at's indices are below it */
 uint64_t rt_thread_notif(void);
 struct cx_ipcbuf *rt_ipcbuf(void);
 

@@ -51,12 +51,7 @@ bool rt_sched_self(uint64_t pid)
     uint32_t id = (uint32_t)pid;
     if (id == 0 || id == rt_pid())
         return true;
-    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
-        uint64_t slot, tid;
-        if (rt_tsig_at(i, &slot, &tid) && tid == id)
-            return true;
-    }
-    return false;
+    return rt_tsig_by_tid(id, NULL) != NULL;
 }
 
 static long get_param(uint64_t pid, uint64_t param)

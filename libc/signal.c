@@ -201,7 +201,7 @@ static void claim_thread_entries(void)
         if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != RT_SIGQ_FULL || !e->tid)
             continue;
         int sig = e->sig;
-        for (unsigned k = 0; k < RT_MAX_THREADS && sig >= 1 && sig <= NSIG; k++) {
+        for (unsigned k = 0; k < rt_thread_top() && sig >= 1 && sig <= NSIG; k++) {
             uint64_t slot, tid;
             struct rt_tsig *t = rt_tsig_at(k, &slot, &tid);
             if (!t || tid != (uint64_t)e->tid)
@@ -270,7 +270,7 @@ static void route(void)
     struct rt_tsig *me = rt_tsig_self();
     if (!pend || (!rt_in_vfork() && (pend & (~me->mask | me->waitset))))
         return;
-    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
+    for (unsigned i = 0; i < rt_thread_top(); i++) {
         uint64_t slot;
         struct rt_tsig *t = rt_tsig_at(i, &slot, NULL);
         if (t && t != me && (pend & (~t->mask | t->waitset))) {
@@ -941,7 +941,7 @@ long rt_tgkill(long tgid, long tid, long sig)
     }
     if (tgid != -1 && (uint64_t)tgid != rt_pid())
         return to_other_thread(tgid, tid, sig);
-    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
+    for (unsigned i = 0; i < rt_thread_top(); i++) {
         uint64_t slot, t_tid;
         struct rt_tsig *t = rt_tsig_at(i, &slot, &t_tid);
         if (!t || t_tid != (uint64_t)tid)

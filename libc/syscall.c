@@ -380,6 +380,59 @@ static long (*const parts[])(const struct rt_call *) = {
 #define PART_HERE (NPARTS + 1) /* the switch below */
 static uint8_t part_of[512];   /* 0: not learnt yet; k: parts[k - 1] or PART_HERE */
 
+/* Linux's siginfo_t, struct sigevent, struct mq_attr, stack_t (bytes). */
+#define SIGINFO_SIZE 128
+#define SIGEVENT_SIZE 64
+#define MQ_ATTR_SIZE 64
+#define STACK_T_SIZE 24
+
+/* rt_sigtimedwait: the set and timeout are read first; the signal taken goes to info
+ * afterwards, so a bad info pointer gives EFAULT with the signal taken, as on Linux. */
+static long sys_sigtimedwait(uint64_t set, uint64_t info, uint64_t ts, uint64_t size)
+{
+    if (size == 8 && (!rt_user_read(set, 8) || !rt_user_read_opt(ts, 16)))
+        return -EFAULT;
+    uint64_t local[SIGINFO_SIZE / 8];
+    long r = rt_sigtimedwait((const uint64_t *)set, info ? local : NULL,
+                             (const struct linux_timespec *)ts, size);
+    if (r > 0 && info) {
+        if (!rt_user_write(info, SIGINFO_SIZE))
+            return -EFAULT;
+        memcpy((void *)info, local, SIGINFO_SIZE);
+    }
+    return r;
+}
+
+/* sigaltstack: the new stack is read first, the old one written last (Linux's order:
+ * a bad old pointer gives EFAULT with the new stack set). */
+static long sys_sigaltstack(uint64_t uss, uint64_t uold)
+{
+    if (!rt_user_read_opt(uss, STACK_T_SIZE))
+        return -EFAULT;
+    uint64_t old[STACK_T_SIZE / 8];
+    long r = rt_sigaltstack((const void *)uss, uold ? old : NULL);
+    if (!r && uold) {
+        if (!rt_user_write(uold, STACK_T_SIZE))
+            return -EFAULT;
+        memcpy((void *)uold, old, STACK_T_SIZE);
+    }
+    return r;
+}
+
+/* waitid: the child is reaped, then its siginfo written: a bad pointer is EFAULT with
+ * the child gone, as on Linux (wait4 does the same). */
+static long sys_waitid(const uint64_t *a)
+{
+    uint64_t local[SIGINFO_SIZE / 8];
+    long r = rt_waitid((int)a[0], (long)(int)a[1], a[2] ? local : NULL, (int)a[3]);
+    if (!r && a[2]) {
+        if (!rt_user_write(a[2], SIGINFO_SIZE))
+            return -EFAULT;
+        memcpy((void *)a[2], local, SIGINFO_SIZE);
+    }
+    return r;
+}
+
 static long dispatch(struct rt_call *c)
 {
     uint64_t *a = c->a;
@@ -413,6 +466,8 @@ static long dispatch(struct rt_call *c)
     case NR_getitimer:
         return rt_getitimer((int)a[0], (struct l_itimerval *)a[1]);
     case NR_timer_create:
+        if (!rt_user_read_opt(a[1], SIGEVENT_SIZE) || !rt_user_write(a[2], sizeof(int)))
+            return -EFAULT;
         return rt_timer_create((int)a[0], (const struct l_sigevent *)a[1], (int *)a[2]);
     case NR_timer_settime:
         if (!rt_user_read(a[2], 32) || !rt_user_write_opt(a[3], 32))
@@ -438,6 +493,8 @@ static long dispatch(struct rt_call *c)
     case NR_mq_notify:
         return rt_mq_notify((int)a[0], (const void *)a[1]);
     case NR_mq_getsetattr:
+        if (!rt_user_read_opt(a[1], MQ_ATTR_SIZE)) /* Linux copies it before it looks at fd */
+            return -EFAULT;
         return rt_mq_getsetattr((int)a[0], (const void *)a[1], (void *)a[2]);
     case NR_poll:
         return rt_poll((void *)a[0], a[1], (long)(int)a[2]);
@@ -459,16 +516,21 @@ static long dispatch(struct rt_call *c)
     case NR_tgkill:
         return rt_tgkill((long)(int)a[0], (long)(int)a[1], (long)(int)a[2]);
     case NR_rt_sigpending:
+        if (a[1] == 8 && !rt_user_write(a[0], 8))
+            return -EFAULT;
         return rt_sigpending((uint64_t *)a[0], a[1]);
     case NR_rt_sigsuspend:
+        if (a[1] == 8 && !rt_user_read(a[0], 8))
+            return -EFAULT;
         return rt_sigsuspend((const uint64_t *)a[0], a[1]);
     case NR_rt_sigtimedwait:
-        return rt_sigtimedwait((const uint64_t *)a[0], (void *)a[1],
-                               (const struct linux_timespec *)a[2], a[3]);
+        return sys_sigtimedwait(a[0], a[1], a[2], a[3]);
     case NR_rt_sigqueueinfo:
+        if (!rt_user_read(a[2], SIGINFO_SIZE)) /* Linux copies it first */
+            return -EFAULT;
         return rt_sigqueueinfo((long)(int)a[0], (long)(int)a[1], (const void *)a[2]);
     case NR_sigaltstack:
-        return rt_sigaltstack((const void *)a[0], (void *)a[1]);
+        return sys_sigaltstack(a[0], a[1]);
     case NR_pause:
         return rt_pause();
     case NR_restart_syscall:
@@ -486,7 +548,7 @@ static long dispatch(struct rt_call *c)
     case NR_wait4:
         return rt_wait4((long)(int)a[0], (int *)a[1], (int)a[2], (void *)a[3]);
     case NR_waitid:
-        return rt_waitid((int)a[0], (long)(int)a[1], (void *)a[2], (int)a[3]);
+        return sys_waitid(a);
     case NR_execve:
         return rt_execve((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
     case NR_gettimeofday:

@@ -6,7 +6,10 @@
  * own runtime stack and IPC buffer: the main thread's at RT_STACK_TOP, thread i's in
  * area i of RT_THREADS_BASE. The runtime finds the calling thread from its stack
  * pointer (it must never use the program's FS base). Areas of threads that have exited
- * are reused.
+ * are reused: a free list of their indices, so that clone never searches. A thread's
+ * record comes from the runtime's heap when its area is first used (the main thread's
+ * and the timer thread's are static), and thread_top bounds every walk over the
+ * records: a process pays for the threads it made, not for RT_MAX_THREADS.
  *
  * The runtime is preemptible and its state is shared by all threads: rt_syscall holds
  * the runtime lock (a spin lock that yields) around every call; calls that block
@@ -21,6 +24,13 @@
 #include <string.h>
 #include "runtime.h"
 
+struct waiter {
+    uint64_t addr;
+    uint32_t bitset; /* FUTEX_WAIT_BITSET's (FUTEX_WAIT: all bits) */
+    unsigned thread;
+    struct waiter *next;
+};
+
 struct thread_rec {
     bool used, started;
     uint64_t tid;
@@ -31,22 +41,39 @@ struct thread_rec {
     uint64_t area_mem;  /* memory object of its area */
     uint64_t fs;        /* FS base (the program's thread pointer) */
     struct rt_tsig sig; /* its signal state (signal.c) */
+    struct waiter wait; /* its futex wait (on the list `waiting` while addr != 0) */
+    unsigned next_free; /* the free list's next index (0: the end) */
 };
 
-struct waiter {
-    uint64_t addr;
-    uint32_t bitset; /* FUTEX_WAIT_BITSET's (FUTEX_WAIT: all bits) */
-    unsigned thread;
-    struct waiter *next;
-};
+_Static_assert(RT_THREADS_BASE >= RT_SCRATCH_ADDR + RT_SCRATCH_MAX &&
+                   RT_THREADS_BASE + RT_MAX_THREADS * RT_THREAD_AREA <= RT_ARCHIVE_ADDR,
+               "the thread areas lie between the scratch window and the archive");
 
-static struct thread_rec threads[RT_MAX_THREADS];
-static struct waiter waiter_pool[RT_MAX_THREADS];
+static struct thread_rec main_rec, timer_rec;
+/* Record i, or NULL where area i was never used (the timer thread's is timer_rec). */
+static struct thread_rec *threads[RT_MAX_THREADS] = {[0] = &main_rec, [RT_TIMER_AREA] = &timer_rec};
+static unsigned thread_top = 1; /* every record of a clone thread has an index below */
+static unsigned free_list;      /* indices below thread_top not in use (0: none) */
+static unsigned live;           /* records in use (the main thread's included) */
 static struct waiter *waiting;
 static volatile int lock_word;
 static uint64_t next_tid;   /* 0: pid * 1000 + 1 on first use (tids stay apart from pids) */
 static struct rt_cpu gone;  /* CPU time of this process's threads that have ended */
 static struct rt_cpu shown; /* the process's figures rt_cpu_times gave last */
+
+/* Record i if it is a thread's that has started (the caller's lock held). */
+static struct thread_rec *started_at(unsigned i)
+{
+    struct thread_rec *t = i < thread_top ? threads[i] : NULL;
+    return t && t->used && t->started ? t : NULL;
+}
+
+static void set_used(struct thread_rec *t, bool used)
+{
+    if (t->used != used)
+        live += used ? 1 : -1;
+    t->used = used;
+}
 
 static void add_thread(struct rt_cpu *c, uint64_t slot)
 {
@@ -66,9 +93,9 @@ struct rt_cpu rt_cpu_times(bool process)
         return c;
     }
     c = gone;
-    for (unsigned i = 0; i < RT_MAX_THREADS; i++)
-        if (threads[i].used && threads[i].started && threads[i].slot)
-            add_thread(&c, threads[i].slot);
+    for (unsigned i = 0; i < thread_top; i++)
+        if (started_at(i) && threads[i]->slot)
+            add_thread(&c, threads[i]->slot);
     /* The kernel splits each thread's time by the ticks that found it in the runtime,
      * so the split moves as ticks come: a later figure could give less system time, or
      * less user time, than an earlier one (a child saw 10 ms of system time, its parent
@@ -98,11 +125,11 @@ uint64_t rt_thread_priority(void)
 int rt_threads_set_priority(uint64_t prio)
 {
     unsigned me = rt_self();
-    for (unsigned i = 0; i <= RT_MAX_THREADS; i++) {
-        unsigned k = i < RT_MAX_THREADS ? i : me; /* the caller last */
-        if ((i < RT_MAX_THREADS && i == me) || !threads[k].used || !threads[k].started)
+    for (unsigned i = 0; i <= thread_top; i++) {
+        unsigned k = i < thread_top ? i : me; /* the caller last */
+        if ((i < thread_top && i == me) || !started_at(k))
             continue;
-        uint64_t slot = k == 0 && !threads[k].slot ? rt->slot_thread : threads[k].slot;
+        uint64_t slot = k == 0 && !threads[k]->slot ? rt->slot_thread : threads[k]->slot;
         if (slot && cx_thread_config(slot, CX_TCFG_PRIORITY, prio))
             return -1;
     }
@@ -117,12 +144,12 @@ bool rt_thread_cpu_times(uint64_t tid, struct rt_cpu *c)
         add_thread(c, rt_self_slot());
         return true;
     }
-    for (unsigned i = 0; i < RT_MAX_THREADS; i++)
-        if (threads[i].used && threads[i].started && threads[i].slot && threads[i].tid == tid) {
-            add_thread(c, threads[i].slot);
+    for (unsigned i = 0; i < thread_top; i++)
+        if (started_at(i) && threads[i]->slot && threads[i]->tid == tid) {
+            add_thread(c, threads[i]->slot);
             return true;
         }
-    if (tid == rt->pid && !threads[0].used) { /* the main thread, not yet recorded */
+    if (tid == rt->pid && !main_rec.used) { /* the main thread, not yet recorded */
         add_thread(c, rt->slot_thread);
         return true;
     }
@@ -157,9 +184,10 @@ unsigned rt_self(void)
 
 static struct thread_rec *self(void)
 {
-    struct thread_rec *t = &threads[rt_self()];
-    if (!t->used) { /* the main thread, first time here */
-        t->used = t->started = true;
+    struct thread_rec *t = threads[rt_self()];
+    if (!t->used && t == &main_rec) { /* the main thread, first time here */
+        set_used(t, true);
+        t->started = true;
         t->tid = rt->pid;
         t->slot = rt->slot_thread;
     }
@@ -181,6 +209,8 @@ long rt_arch_prctl(uint64_t code, uint64_t addr)
         return 0;
     }
     if (code == ARCH_GET_FS) {
+        if (!rt_user_write(addr, 8))
+            return -EFAULT;
         *(volatile uint64_t *)addr = t->fs;
         return 0;
     }
@@ -225,24 +255,37 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
         return -EINVAL;
     if (!next_tid)
         next_tid = rt->pid * 1000 + 1;
-    unsigned i = 1; /* the last area is the timer thread's (timer.c) */
-    while (i < RT_TIMER_AREA && threads[i].used)
-        i++;
-    if (i == RT_TIMER_AREA)
-        return -EAGAIN;
-    struct thread_rec *t = &threads[i];
+    unsigned i = free_list; /* the last area is the timer thread's (timer.c) */
+    if (!i && thread_top == RT_TIMER_AREA)
+        return -EAGAIN; /* Linux's threads-max */
+    if (!i) {
+        struct thread_rec *n = rt_alloc(sizeof(*n));
+        if (!n)
+            return -EAGAIN;
+        memset(n, 0, sizeof(*n));
+        i = thread_top++;
+        threads[i] = n;
+    } else {
+        free_list = threads[i]->next_free;
+    }
+    struct thread_rec *t = threads[i];
     uint64_t area = RT_THREADS_BASE + i * RT_THREAD_AREA;
     long err = 0;
     if (!t->area_mem) { /* first use of this area: its memory stays for later threads */
         uint64_t m = rt_slot_alloc();
         if (!m || cx_mem_create(rt->slot_quota, RT_THREAD_AREA / CX_PAGE_SIZE, m) ||
-            cx_map(rt->slot_pd, m, 0, area, RT_THREAD_AREA / CX_PAGE_SIZE, CX_MAP_R | CX_MAP_W))
-            return -EAGAIN;
+            cx_map(rt->slot_pd, m, 0, area, RT_THREAD_AREA / CX_PAGE_SIZE, CX_MAP_R | CX_MAP_W)) {
+            if (m) {
+                cx_cap_delete(m);
+                rt_slot_free(m);
+            }
+            goto fail;
+        }
         t->area_mem = m;
     }
     uint64_t slot = rt_slot_alloc();
     if (!slot)
-        return -EAGAIN;
+        goto fail;
     err =
         cx_thread_create(rt->slot_quota, rt->slot_pd, slot, rt->slot_parent, rt_thread_priority());
     static struct cx_regs r;
@@ -251,7 +294,7 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
     if (err) {
         cx_cap_delete(slot);
         rt_slot_free(slot);
-        return -EAGAIN;
+        goto fail;
     }
     r.rax = 0; /* the child sees clone return 0 */
     r.rsp = newsp;
@@ -260,12 +303,12 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
     if (flags & CLONE_SETTLS)
         r.fs_base = tls;
     uint64_t tid = next_tid++;
-    *t = (struct thread_rec){.used = true,
-                             .tid = tid,
+    *t = (struct thread_rec){.tid = tid,
                              .slot = slot,
                              .area_mem = t->area_mem,
                              .fs = r.fs_base,
                              .sig = {.mask = self()->sig.mask}};
+    set_used(t, true);
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_tid = ctid;
     if (flags & CLONE_PARENT_SETTID)
@@ -282,12 +325,16 @@ long rt_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint
     if (err) {
         cx_cap_delete(slot);
         rt_slot_free(slot);
-        t->used = false;
-        return -EAGAIN;
+        set_used(t, false);
+        goto fail;
     }
     t->started = true;
     rt_signal_thread_id(i, tid);
     return (long)tid;
+fail: /* the quota is spent (Linux's RLIMIT_NPROC): the index goes back on the list */
+    t->next_free = free_list;
+    free_list = i;
+    return -EAGAIN;
 }
 
 /* Wakes up to n waiters on addr whose bitset shares a bit with bits (FUTEX_WAKE: all). */
@@ -302,7 +349,7 @@ static long futex_wake(uint64_t addr, long n, uint32_t bits)
         }
         *pp = w->next;
         w->addr = 0;
-        cx_notif_signal(threads[w->thread].notif, 1);
+        cx_notif_signal(threads[w->thread]->notif, 1);
         woken++;
     }
     return woken;
@@ -338,9 +385,9 @@ long rt_get_robust_list(int pid, uint64_t head_ptr, uint64_t len_ptr)
     struct thread_rec *t = NULL;
     if (pid == 0)
         t = self();
-    for (unsigned i = 0; i < RT_MAX_THREADS && !t && pid > 0; i++)
-        if (threads[i].used && threads[i].tid == (uint64_t)pid)
-            t = &threads[i];
+    for (unsigned i = 0; i < thread_top && !t && pid > 0; i++)
+        if (threads[i] && threads[i]->used && threads[i]->tid == (uint64_t)pid)
+            t = threads[i];
     if (!t)
         return pid < 0 ? -ESRCH : -EPERM;
     if (!rt_user_write(head_ptr, 8) || !rt_user_write(len_ptr, 8))
@@ -407,9 +454,9 @@ static void robust_release(struct thread_rec *t)
 /* The process ends (exit_group, exec): every thread's robust locks are released. */
 void rt_robust_release_all(void)
 {
-    for (unsigned i = 0; i < RT_MAX_THREADS; i++)
-        if (threads[i].used && threads[i].robust)
-            robust_release(&threads[i]);
+    for (unsigned i = 0; i < thread_top; i++)
+        if (threads[i] && threads[i]->used && threads[i]->robust)
+            robust_release(threads[i]);
 }
 
 /* The calling thread ends: clear its tid word and wake a joiner; its capability goes. */
@@ -422,14 +469,11 @@ _Noreturn void rt_thread_exit(void)
         *(volatile int *)t->clear_tid = 0;
         futex_wake(t->clear_tid, 1, ~0u);
     }
-    unsigned live = 0;
-    for (unsigned k = 0; k < RT_MAX_THREADS; k++)
-        live += threads[k].used;
     if (live <= 1)
         rt_exit_process(0); /* the last thread: the process ends with status 0 */
     if (i == 0) {
         /* the main thread ends while others run on (pthread_exit in main) */
-        t->used = false;
+        set_used(t, false);
         rt_unlock();
         for (;;)
             cx_thread_suspend(rt->slot_thread);
@@ -441,8 +485,11 @@ _Noreturn void rt_thread_exit(void)
         cx_cap_delete(t->notif);
         rt_slot_free(t->notif);
     }
-    t->used = t->started = false;
+    set_used(t, false);
+    t->started = false;
     t->notif = t->clear_tid = 0;
+    t->next_free = free_list;
+    free_list = i;
     rt_slot_free(slot);
     rt_unlock();
     cx_cap_delete(slot); /* destroys this very thread: the call does not return */
@@ -468,7 +515,7 @@ static long futex_wait(uint64_t addr, uint32_t val, const struct linux_timespec 
         if (timeout == 0)
             return -ETIMEDOUT;
     }
-    struct waiter *w = &waiter_pool[i];
+    struct waiter *w = &t->wait;
     w->addr = addr;
     w->bitset = bitset;
     w->thread = i;
@@ -585,6 +632,15 @@ long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2
     if (addr & 3)
         return -EINVAL;
     int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    /* Linux's order: the timeout is read first, then the word where the operation reads
+     * it (a wait, a compare) or, without FUTEX_PRIVATE_FLAG, finds its page (any
+     * operation): a bad pointer there is EFAULT. A private wake touches nothing. */
+    if (cmd == FUTEX_WAIT && arg4 && !rt_user_read(arg4, sizeof(struct linux_timespec)))
+        return -EFAULT;
+    if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_CMP_REQUEUE ||
+         !(op & FUTEX_PRIVATE_FLAG)) &&
+        !rt_user_read(addr, 4))
+        return -EFAULT;
     struct linux_timespec rel;
     uint32_t bits = ~0u; /* FUTEX_WAIT and FUTEX_WAKE: every bit */
     if (cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) {
@@ -632,27 +688,32 @@ long rt_futex(uint64_t addr, int op, uint32_t val, uint64_t arg4, uint64_t addr2
  * In a fork child: only the thread that called fork exists; it becomes the main
  * thread (it runs on the main runtime stack now). Capabilities were not copied: the
  * records forget their slots; the areas stay mapped (copied), so they are marked as
- * such and reused without mapping them again. Only records in use are cleared: a free
- * one is read by nobody and filled whole when taken (rt_clone), and writing all of
- * them copied ten pages of the parent's at every fork.
+ * such and reused without mapping them again. Only the records below thread_top exist
+ * (made when their area is first used): writing a record for every possible thread
+ * copied ten pages of the parent's at every fork.
  */
 void rt_threads_after_fork(unsigned forker)
 {
-    struct thread_rec t = threads[forker];
-    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
-        bool mapped = threads[i].area_mem != 0;
-        if (i == 0 || i == forker || threads[i].used || threads[i].started)
-            memset(&threads[i], 0, sizeof(threads[i]));
-        if (mapped && threads[i].area_mem != ~0ul)
-            threads[i].area_mem = ~0ul;
+    struct thread_rec t = *threads[forker];
+    free_list = 0;
+    for (unsigned i = thread_top; i-- > 0;) { /* the free list ascending */
+        struct thread_rec *r = threads[i];
+        bool mapped = r->area_mem != 0;
+        memset(r, 0, sizeof(*r));
+        r->area_mem = mapped ? ~0ul : 0;
+        if (i > 0) {
+            r->next_free = free_list;
+            free_list = i;
+        }
     }
-    threads[0].used = threads[0].started = true;
-    threads[0].tid = rt->pid;
-    threads[0].slot = rt->slot_thread;
-    threads[0].fs = t.fs;
-    threads[0].sig.mask = t.sig.mask;
-    threads[0].sig.ss_sp = t.sig.ss_sp, threads[0].sig.ss_size = t.sig.ss_size;
-    threads[0].sig.ss_flags = t.sig.ss_flags;
+    live = 1;
+    main_rec.used = main_rec.started = true;
+    main_rec.tid = rt->pid;
+    main_rec.slot = rt->slot_thread;
+    main_rec.fs = t.fs;
+    main_rec.sig.mask = t.sig.mask;
+    main_rec.sig.ss_sp = t.sig.ss_sp, main_rec.sig.ss_size = t.sig.ss_size;
+    main_rec.sig.ss_flags = t.sig.ss_flags;
     waiting = NULL;
     next_tid = rt->pid * 1000 + 1;
     gone = (struct rt_cpu){0, 0};
@@ -664,24 +725,30 @@ void rt_threads_after_fork(unsigned forker)
 void rt_threads_exec(void)
 {
     unsigned me = rt_self();
-    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
-        if (i == me || !threads[i].used)
+    for (unsigned i = 0; i < thread_top; i++) {
+        struct thread_rec *t = threads[i];
+        if (i == me || !t->used)
             continue;
-        if (i != 0 && threads[i].slot) {
-            add_thread(&gone, threads[i].slot);
-            cx_cap_delete(threads[i].slot);
-            rt_slot_free(threads[i].slot);
+        if (i != 0 && t->slot) {
+            add_thread(&gone, t->slot);
+            cx_cap_delete(t->slot);
+            rt_slot_free(t->slot);
         }
-        if (threads[i].notif) {
-            cx_cap_delete(threads[i].notif);
-            rt_slot_free(threads[i].notif);
+        if (t->notif) {
+            cx_cap_delete(t->notif);
+            rt_slot_free(t->notif);
         }
-        threads[i].used = threads[i].started = false;
-        threads[i].slot = threads[i].notif = threads[i].clear_tid = 0;
+        set_used(t, false);
+        t->started = false;
+        t->slot = t->notif = t->clear_tid = 0;
+        if (i != 0) {
+            t->next_free = free_list;
+            free_list = i;
+        }
         rt_signal_thread_id(i, 0);
     }
     waiting = NULL;
-    threads[me].clear_tid = 0;
+    threads[me]->clear_tid = 0;
 }
 
 unsigned rt_thread_index(void)
@@ -697,13 +764,34 @@ struct rt_tsig *rt_tsig_self(void)
 /* Thread i's signal state and capability slot, or NULL if there is no such thread. */
 struct rt_tsig *rt_tsig_at(unsigned i, uint64_t *slot, uint64_t *tid)
 {
-    if (i >= RT_MAX_THREADS || !threads[i].used || !threads[i].started)
+    struct thread_rec *t = started_at(i);
+    if (!t)
         return NULL;
     if (slot)
-        *slot = threads[i].slot;
+        *slot = t->slot;
     if (tid)
-        *tid = threads[i].tid;
-    return &threads[i].sig;
+        *tid = t->tid;
+    return &t->sig;
+}
+
+/* The signal state and slot of the thread of this process with that tid, or NULL. */
+struct rt_tsig *rt_tsig_by_tid(uint64_t tid, uint64_t *slot)
+{
+    for (unsigned i = 0; i < thread_top; i++) {
+        struct thread_rec *t = started_at(i);
+        if (t && t->tid == tid) {
+            if (slot)
+                *slot = t->slot;
+            return &t->sig;
+        }
+    }
+    return NULL;
+}
+
+/* One more than the highest index a thread of this process has had (rt_tsig_at's). */
+unsigned rt_thread_top(void)
+{
+    return thread_top;
 }
 
 /* The calling thread's own notification (futex wake-ups), for other waits. */

@@ -92,23 +92,20 @@ static void fire(int i, struct timer *t)
         return;
     uint64_t bit = 1ul << (t->sig - 1);
     if (t->notify == LINUX_SIGEV_THREAD_ID) {
-        for (unsigned k = 0; k < RT_MAX_THREADS; k++) {
-            uint64_t slot, tid;
-            struct rt_tsig *ts = rt_tsig_at(k, &slot, &tid);
-            if (!ts || tid != t->tid)
-                continue;
-            if (ts->pending & bit) {
-                add_overrun(t, 1);
-                return;
-            }
-            ts->info[t->sig - 1].code = -2; /* SI_TIMER */
-            ts->info[t->sig - 1].pid = i - 1;
-            t->overrun = 0;
-            ts->pending |= bit;
-            cx_thread_redirect(slot);
+        uint64_t slot;
+        struct rt_tsig *ts = rt_tsig_by_tid(t->tid, &slot);
+        if (!ts)
+            return; /* the thread is gone */
+        if (ts->pending & bit) {
+            add_overrun(t, 1);
             return;
         }
-        return; /* the thread is gone */
+        ts->info[t->sig - 1].code = -2; /* SI_TIMER */
+        ts->info[t->sig - 1].pid = i - 1;
+        t->overrun = 0;
+        ts->pending |= bit;
+        cx_thread_redirect(slot);
+        return;
     }
     /* SI_KERNEL for the alarm; SI_TIMER with si_timerid, si_overrun, si_value */
     if (raise_process(t->sig, i == ITIMER_SLOT ? LINUX_SI_KERNEL : LINUX_SI_TIMER,
@@ -364,13 +361,7 @@ long rt_timer_create(int clock, const struct l_sigevent *ev, int *id)
         return -EINVAL;
     uint64_t tid = 0;
     if (notify == LINUX_SIGEV_THREAD_ID) {
-        bool found = false;
-        for (unsigned k = 0; k < RT_MAX_THREADS && !found; k++) {
-            uint64_t t_tid;
-            if (rt_tsig_at(k, NULL, &t_tid) && t_tid == (uint64_t)ev->tid)
-                found = true;
-        }
-        if (!found)
+        if (!rt_tsig_by_tid((uint64_t)ev->tid, NULL))
             return -EINVAL;
         tid = (uint64_t)ev->tid;
     }

@@ -232,7 +232,7 @@ _Noreturn void rt_vfork_exec_done(void)
  * domain: those threads are not there) go, with the references just taken for them. */
 static void drop_other_contexts(struct rt_proc *keep)
 {
-    for (unsigned i = 0; i < RT_MAX_THREADS; i++) {
+    for (unsigned i = 0; i < rt_thread_top(); i++) {
         struct rt_proc *c = thread_proc[i];
         thread_proc[i] = NULL;
         if (!c || c == keep)

@@ -19,7 +19,8 @@
 
 #define ARCHIVE_VA 0x10000000ul
 #define SCRATCH 0x40000000ul
-#define PROC_SLOTS 1024
+/* A process's cspace: made as it is used (kernel/core/cap.c); libc/memory.c's SLOT_MAX */
+#define PROC_SLOTS 8192
 #define MAX_PROCS RT_MAX_PROCS
 #define RESERVE (512ul << 10)                          /* quota the launcher keeps for itself */
 #define LAUNCHER_CALL_TIMEOUT_NS (10ul * 1000000000ul) /* twice init's for a provider */

@@ -1,15 +1,16 @@
 /*
  * Capability spaces and the derivation tree.
  *
- * A domain's cspace is an array of slots in chunks of CSPACE_CHUNK (a frame each). All
- * chunks are charged when the cspace is made, and each is made (zeroed) when a slot in
- * it is first looked at: a process uses a few of its chunks, and a fork made and
- * zeroed them all. A slot holds an object reference, rights, a badge and flags. Copies are derived:
- * they become children of their source in the derivation tree (CDT), and may have fewer rights and,
- * if the source has no badge yet, a badge. Deleting a slot splices its children to its parent;
- * revoking deletes all its descendants. Deleting the original (the root made by a create call)
- * revokes it and destroys the object. A watch on a slot signals a notification when the slot has no
- * children left.
+ * A domain's cspace is an array of slots in chunks of CSPACE_CHUNK, each chunk made (and
+ * charged to the domain's quota) when a slot in it is first looked up, so a large
+ * cspace costs only the chunks its domain uses: the POSIX runtime's thousands of slots
+ * (one or more per thread) cost a fork nothing until used. A slot holds an
+ * object reference, rights, a badge and flags. Copies are derived: they become
+ * children of their source in the derivation tree (CDT), and may have fewer rights
+ * and, if the source has no badge yet, a badge. Deleting a slot splices its children
+ * to its parent; revoking deletes all its descendants. Deleting the original (the
+ * root made by a create call) revokes it and destroys the object. A watch on a slot
+ * signals a notification when the slot has no children left.
  *
  * The tree is kept as rings (struct cap_link): a slot's children are linked through
  * their sib links into a ring whose head is the slot's kids link. No child records
@@ -22,18 +23,11 @@
 
 int cspace_init(struct pd *pd, uint32_t nslots)
 {
-    struct quota *q = pd->obj.quota;
     uint32_t nchunks = (nslots + CSPACE_CHUNK - 1) / CSPACE_CHUNK;
     int err;
-    pd->chunks = kmalloc(q, nchunks * sizeof(struct cap *), &err); /* zeroed: none made */
+    pd->chunks = kmalloc(pd->obj.quota, nchunks * sizeof(struct cap *), &err); /* zeroed */
     if (!pd->chunks)
         return err;
-    err = quota_charge(q, (uint64_t)nchunks * PAGE_SIZE);
-    if (err) {
-        kfree(q, pd->chunks, nchunks * sizeof(struct cap *));
-        pd->chunks = NULL;
-        return err;
-    }
     pd->nslots = nchunks * CSPACE_CHUNK;
     return 0;
 }
@@ -47,9 +41,11 @@ bool cspace_teardown(struct pd *pd, uint64_t *budget)
     uint64_t b = *budget;
     uint32_t j = pd->td_slot % CSPACE_CHUNK;
     for (uint32_t i = pd->td_slot / CSPACE_CHUNK; i < nchunks; i++, j = 0) {
-        struct cap *row = pd->chunks[i]; /* NULL: never made, so empty */
-        for (struct cap *c = row ? row + j : NULL, *end = row ? row + CSPACE_CHUNK : NULL; c < end;
-             c++) {
+        struct cap *row = pd->chunks[i];
+        if (!row)
+            continue; /* never used */
+        struct cap *c = row + j, *end = row + CSPACE_CHUNK;
+        for (; c < end; c++) {
             if (!c->obj)
                 continue;
             if (!b) {
@@ -66,8 +62,7 @@ bool cspace_teardown(struct pd *pd, uint64_t *budget)
     pd->td_slot = pd->nslots;
     for (uint32_t i = 0; i < nchunks; i++)
         if (pd->chunks[i])
-            pmem_free(virt_to_phys(pd->chunks[i]));
-    quota_uncharge(q, (uint64_t)nchunks * PAGE_SIZE);
+            kfree(q, pd->chunks[i], CSPACE_CHUNK * sizeof(struct cap));
     kfree(q, pd->chunks, nchunks * sizeof(struct cap *));
     pd->chunks = NULL;
     pd->nslots = 0;
@@ -80,17 +75,18 @@ struct cap *cap_lookup(struct pd *pd, uint64_t slot, int *err)
         *err = CX_E_INVALID_SLOT;
         return NULL;
     }
-    struct cap **row = &pd->chunks[slot / CSPACE_CHUNK];
-    if (!*row) { /* first look into this chunk: made now (it was charged) */
-        uint64_t pa = pmem_alloc();
-        if (!pa) {
-            *err = CX_E_NO_MEMORY;
+    struct cap **chunk = &pd->chunks[slot / CSPACE_CHUNK];
+    if (!*chunk) {
+        if (pd->obj.dead) { /* being torn down: no slot is made any more */
+            *err = CX_E_INVALID_SLOT;
             return NULL;
         }
-        *row = phys_to_virt(pa);
+        *chunk = kmalloc(pd->obj.quota, CSPACE_CHUNK * sizeof(struct cap), err); /* zeroed */
+        if (!*chunk)
+            return NULL;
     }
     *err = 0;
-    return &(*row)[slot % CSPACE_CHUNK];
+    return &(*chunk)[slot % CSPACE_CHUNK];
 }
 
 struct cap *cap_get(struct pd *pd, uint64_t slot, uint8_t type, uint8_t rights, int *err)

@@ -130,7 +130,7 @@ struct thread;
 struct rq_node;
 struct pd {
     struct kobj obj;
-    struct cap **chunks; /* nslots / CSPACE_CHUNK arrays of slots */
+    struct cap **chunks; /* nslots / CSPACE_CHUNK arrays of slots (NULL: none used yet) */
     uint32_t nslots;
     uint64_t pml4;          /* physical */
     uint64_t pt_pages;      /* page-table pages charged to obj.quota */

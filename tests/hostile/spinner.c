@@ -1,8 +1,9 @@
 /*
  * spinner PROCS THREADS: the CPU attack of the sandbox-cpu scenario (docs/sandboxes.md,
- * "CPU"). It forks into PROCS processes (the runtime allows 64 threads per process),
- * each of which starts THREADS threads that never block; once all of them run it says
- * how many spin in all, and spins itself until the machine powers off.
+ * "CPU"). It forks into PROCS processes (the runtime allows 1,024 threads per process,
+ * RT_MAX_THREADS, as the sandbox's quota allows), each of which starts THREADS threads
+ * that never block; once all of them run it says how many spin in all, and spins itself
+ * until the machine powers off.
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -8,10 +8,15 @@
  * bytes before it), that nothing is lost (the pipe's bytes stay for the next read, the
  * descriptors pipe would have made are not there), and musl's wrappers where they go
  * to the call (poll, select; the others are raw calls: musl's stat copies from its own
- * struct statx).
+ * struct statx). more_cases: every other call that takes a program pointer (the audit
+ * of session 13: times of utimensat and its kin, execve's vectors and strings, the
+ * signal calls, futex words and timeouts, limits, scheduling, credentials, timers,
+ * socket names and options), with what Linux does besides: a signal sigtimedwait takes
+ * stays taken, waitid reaps, a private futex wake touches nothing.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -37,7 +42,8 @@
 
 #define PAGE 4096
 
-static char *bad[2]; /* an unmapped page and a PROT_NONE page */
+static char *bad[2];    /* an unmapped page and a PROT_NONE page */
+static char *self_path; /* this program, for execve */
 static const char *kind[2] = {"unmapped", "prot-none"};
 static char *half; /* a good page, then a PROT_NONE one */
 
@@ -280,12 +286,196 @@ static void other_cases(void)
         close(t);
 }
 
-int main(void)
+/* futex operations (linux/futex.h is not musl's) */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_PRIVATE 128
+
+/* the calls of the session-13 audit, each with both kinds of bad page */
+static void more_cases(void)
 {
+    int p[2], sv[2];
+    pipe(p);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    int fd = open("/tmp/efault-more", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    write(fd, "abcdef", 6);
+    static int word;
+    char *good_argv[] = {self_path, "exit", NULL}, *no_env[] = {NULL};
+    for (int k = 0; k < 2; k++) {
+        char *b = bad[k];
+        /* file times */
+        efault("utimensat-times", k, syscall(SYS_utimensat, AT_FDCWD, "/tmp", b, 0));
+        efault("utimensat-path", k, syscall(SYS_utimensat, AT_FDCWD, b, NULL, 0));
+        efault("futimesat-times", k, syscall(SYS_futimesat, AT_FDCWD, "/tmp", b));
+        efault("utimes-times", k, syscall(SYS_utimes, "/tmp", b));
+        efault("utime-times", k, syscall(SYS_utime, "/tmp", b));
+        /* execve: the path, each vector, a string in each */
+        efault("execve-path", k, syscall(SYS_execve, b, good_argv, no_env));
+        efault("execve-argv", k, syscall(SYS_execve, self_path, b, no_env));
+        efault("execve-envp", k, syscall(SYS_execve, self_path, good_argv, b));
+        char *argv_bad[] = {self_path, b, NULL}, *env_bad[] = {b, NULL};
+        efault("execve-argv-string", k, syscall(SYS_execve, self_path, argv_bad, no_env));
+        efault("execve-envp-string", k, syscall(SYS_execve, self_path, good_argv, env_bad));
+        /* vectors and message parts */
+        efault("preadv-vector", k, syscall(SYS_preadv, fd, b, 1, 0, 0));
+        efault("pwritev-vector", k, syscall(SYS_pwritev, fd, b, 1, 0, 0));
+        char d = 'x';
+        struct iovec one = {&d, 1};
+        struct msghdr m = {.msg_iov = (struct iovec *)b, .msg_iovlen = 1};
+        efault("sendmsg-iov", k, syscall(SYS_sendmsg, sv[0], &m, 0));
+        efault("recvmsg-iov", k, syscall(SYS_recvmsg, sv[1], &m, MSG_DONTWAIT));
+        m = (struct msghdr){
+            .msg_iov = &one, .msg_iovlen = 1, .msg_control = b, .msg_controllen = 64};
+        efault("sendmsg-control", k, syscall(SYS_sendmsg, sv[0], &m, 0));
+        send(sv[0], "a", 1, 0);
+        /* no control data to write: Linux gives the byte */
+        count("recvmsg-control-unused", syscall(SYS_recvmsg, sv[1], &m, MSG_DONTWAIT), 1);
+        /* readiness with timeouts and masks */
+        struct pollfd pf = {p[0], POLLIN, 0};
+        struct timespec zero = {0, 0};
+        efault("ppoll-fds", k, syscall(SYS_ppoll, b, 1, NULL, NULL, 8));
+        efault("ppoll-timeout", k, syscall(SYS_ppoll, &pf, 1, b, NULL, 8));
+        efault("ppoll-mask", k, syscall(SYS_ppoll, &pf, 1, &zero, b, 8));
+        efault("pselect6-timeout", k, syscall(SYS_pselect6, 0, NULL, NULL, NULL, b, NULL));
+        void *maskarg[2] = {b, (void *)8};
+        efault("pselect6-mask", k, syscall(SYS_pselect6, 0, NULL, NULL, NULL, &zero, maskarg));
+        /* signals */
+        sigset_t usr2;
+        sigemptyset(&usr2);
+        sigaddset(&usr2, SIGUSR2);
+        efault("sigaction-new", k, syscall(SYS_rt_sigaction, SIGUSR1, b, NULL, 8));
+        efault("sigaction-old", k, syscall(SYS_rt_sigaction, SIGUSR1, NULL, b, 8));
+        efault("sigtimedwait-set", k, syscall(SYS_rt_sigtimedwait, b, NULL, NULL, 8));
+        efault("sigtimedwait-timeout", k, syscall(SYS_rt_sigtimedwait, &usr2, NULL, b, 8));
+        sigprocmask(SIG_BLOCK, &usr2, NULL);
+        raise(SIGUSR2);
+        efault("sigtimedwait-info", k, syscall(SYS_rt_sigtimedwait, &usr2, b, &zero, 8));
+        sigset_t pend;
+        sigpending(&pend);
+        count("sigtimedwait-info-taken", sigismember(&pend, SIGUSR2), 0);
+        efault("sigpending", k, syscall(SYS_rt_sigpending, b, 8));
+        efault("sigsuspend", k, syscall(SYS_rt_sigsuspend, b, 8));
+        efault("sigaltstack-new", k, syscall(SYS_sigaltstack, b, NULL));
+        efault("sigaltstack-old", k, syscall(SYS_sigaltstack, NULL, b));
+        efault("sigqueueinfo", k, syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR2, b));
+        /* sleeps: the remaining time is written only when a signal cuts one short */
+        struct timespec ns1 = {0, 1};
+        efault("clock_nanosleep-req", k, syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, b, NULL));
+        count("clock_nanosleep-rem-untouched",
+              syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ns1, b), 0);
+        count("nanosleep-rem-untouched", syscall(SYS_nanosleep, &ns1, b), 0);
+        /* children: reaped all the same */
+        pid_t c = fork();
+        if (c == 0)
+            _exit(0);
+        efault("wait4-rusage", k, syscall(SYS_wait4, c, NULL, 0, b));
+        count("wait4-rusage-reaped", waitpid(c, NULL, WNOHANG) == -1 && errno == ECHILD, 1);
+        c = fork();
+        if (c == 0)
+            _exit(0);
+        efault("waitid-info", k, syscall(SYS_waitid, P_PID, c, b, WEXITED, NULL));
+        count("waitid-info-reaped", waitpid(c, NULL, WNOHANG) == -1 && errno == ECHILD, 1);
+        /* futexes */
+        efault("futex-wait-private", k,
+               syscall(SYS_futex, b, FUTEX_WAIT | FUTEX_PRIVATE, 0, NULL, NULL, 0));
+        efault("futex-wait", k, syscall(SYS_futex, b, FUTEX_WAIT, 0, NULL, NULL, 0));
+        efault("futex-wake", k, syscall(SYS_futex, b, FUTEX_WAKE, 1, NULL, NULL, 0));
+        count("futex-wake-private",
+              syscall(SYS_futex, b, FUTEX_WAKE | FUTEX_PRIVATE, 1, NULL, NULL, 0), 0);
+        efault("futex-wait-timeout", k,
+               syscall(SYS_futex, &word, FUTEX_WAIT | FUTEX_PRIVATE, 0, b, NULL, 0));
+        efault("futex-cmp-requeue", k,
+               syscall(SYS_futex, b, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE, 1, 1, &word, 0));
+        /* limits, scheduling, identity */
+        efault("prlimit-new", k, syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, b, NULL));
+        efault("prlimit-old", k, syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, b));
+        efault("setrlimit", k, syscall(SYS_setrlimit, RLIMIT_NOFILE, b));
+        efault("sched_setparam", k, syscall(SYS_sched_setparam, 0, b));
+        efault("sched_setscheduler", k, syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, b));
+        efault("sched_getaffinity", k, syscall(SYS_sched_getaffinity, 0, 128, b));
+        efault("sched_setaffinity", k, syscall(SYS_sched_setaffinity, 0, 128, b));
+        efault("sched_rr_get_interval", k, syscall(SYS_sched_rr_get_interval, 0, b));
+        efault("times", k, syscall(SYS_times, b));
+        efault("time", k, syscall(SYS_time, b));
+        efault("gettimeofday-tz", k, syscall(SYS_gettimeofday, NULL, b));
+        efault("settimeofday", k, syscall(SYS_settimeofday, b, NULL));
+        efault("clock_settime", k, syscall(SYS_clock_settime, CLOCK_REALTIME, b));
+        efault("getresgid", k, syscall(SYS_getresgid, b, b, b));
+        efault("getcpu", k, syscall(SYS_getcpu, b, NULL, NULL));
+        efault("arch_prctl-get-fs", k, syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, b));
+        efault("prctl-set-name", k, syscall(SYS_prctl, PR_SET_NAME, b, 0, 0, 0));
+        efault("prctl-get-pdeathsig", k, syscall(SYS_prctl, PR_GET_PDEATHSIG, b, 0, 0, 0));
+        efault("get_robust_list", k, syscall(SYS_get_robust_list, 0, b, b));
+        uint32_t caphdr[2] = {0x20080522 /* version 3 */, 0};
+        efault("capget-header", k, syscall(SYS_capget, b, NULL));
+        efault("capget-data", k, syscall(SYS_capget, caphdr, b));
+        efault("capset-data", k, syscall(SYS_capset, caphdr, b));
+        /* timers and event descriptors */
+        int id;
+        efault("timer_create-event", k, syscall(SYS_timer_create, CLOCK_MONOTONIC, b, &id));
+        efault("timer_create-id", k, syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, b));
+        efault("setitimer-new", k, syscall(SYS_setitimer, ITIMER_REAL, b, NULL));
+        struct itimerval off = {{0, 0}, {0, 0}};
+        efault("setitimer-old", k, syscall(SYS_setitimer, ITIMER_REAL, &off, b));
+        int tf = timerfd_create(CLOCK_MONOTONIC, 0), e = epoll_create1(0);
+        efault("timerfd_settime", k, syscall(SYS_timerfd_settime, tf, 0, b, NULL));
+        efault("signalfd-mask", k, syscall(SYS_signalfd4, -1, b, 8, 0));
+        struct epoll_event ev;
+        efault("epoll_pwait-mask", k, syscall(SYS_epoll_pwait, e, &ev, 1, 0, b, 8));
+        close(tf);
+        close(e);
+        /* file information and copies */
+        char st[256];
+        efault("statx-buf", k, syscall(SYS_statx, AT_FDCWD, "/", 0, 0x7ff, b));
+        efault("statx-path", k, syscall(SYS_statx, AT_FDCWD, b, 0, 0x7ff, st));
+        efault("statfs-buf", k, syscall(SYS_statfs, "/", b));
+        efault("fstatfs-buf", k, syscall(SYS_fstatfs, fd, b));
+        efault("sendfile-offset", k, syscall(SYS_sendfile, p[1], fd, b, 1));
+        efault("copy_file_range-offset", k, syscall(SYS_copy_file_range, fd, b, fd, NULL, 1, 0));
+        efault("mknod-path", k, syscall(SYS_mknod, b, S_IFIFO | 0600, 0));
+        efault("rename-path", k, syscall(SYS_rename, b, "/tmp/efault-x"));
+        efault("truncate-path", k, syscall(SYS_truncate, b, 0));
+        efault("chmod-path", k, syscall(SYS_chmod, b, 0600));
+        efault("mq_open-name", k, syscall(SYS_mq_open, b, O_RDONLY, 0, NULL));
+        efault("mq_getsetattr", k, syscall(SYS_mq_getsetattr, 0, b, NULL));
+        /* socket names and options */
+        socklen_t len = 16;
+        int v;
+        efault("getsockname", k, syscall(SYS_getsockname, sv[0], b, &len));
+        efault("getsockname-len", k, syscall(SYS_getsockname, sv[0], st, b));
+        efault("getsockopt-value", k, syscall(SYS_getsockopt, sv[0], SOL_SOCKET, SO_TYPE, b, &len));
+        efault("getsockopt-len", k, syscall(SYS_getsockopt, sv[0], SOL_SOCKET, SO_TYPE, &v, b));
+        efault("setsockopt-value", k, syscall(SYS_setsockopt, sv[0], SOL_SOCKET, SO_RCVBUF, b, 4));
+        int s1 = socket(AF_UNIX, SOCK_STREAM, 0), s2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+        efault("bind-address", k, syscall(SYS_bind, s1, b, 16));
+        efault("connect-address", k, syscall(SYS_connect, s1, b, 16));
+        efault("sendto-address", k, syscall(SYS_sendto, s2, "x", 1, 0, b, 16));
+        close(s1);
+        close(s2);
+        send(sv[0], "ab", 2, 0);
+        /* a socketpair's peer has no name to write: Linux gives the bytes */
+        count("recvfrom-address-unused", syscall(SYS_recvfrom, sv[1], st, 8, MSG_DONTWAIT, b, &len),
+              2);
+    }
+    close(fd);
+    unlink("/tmp/efault-more");
+    close(p[0]);
+    close(p[1]);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        return 0; /* an execve that should have failed ran this program: its lines differ */
+    self_path = argv[0];
     setup();
     data_cases();
     file_cases();
     other_cases();
+    more_cases();
     check("still-running", 1, "");
     return failed;
 }

@@ -62,6 +62,9 @@ TEST_SCRIPTS += tests/posix/fidelity-test.sh
 # efault: bad pointers (unmapped, PROT_NONE) get EFAULT and the process runs on (issue 20)
 $(call musl_program,efault,tests/posix/efault.c tests/posix/check.h)
 TEST_SCRIPTS += tests/posix/efault-test.sh
+# manythreads: 1,000 threads in one process, twice; EAGAIN at the quota (issue 20)
+$(call musl_program,manythreads,tests/posix/manythreads.c tests/posix/check.h,-pthread)
+TEST_SCRIPTS += tests/posix/manythreads-test.sh
 # unixtest: AF_UNIX sockets (socketpair, named and abstract), libc/unix.c
 $(call musl_program,unixtest,tests/posix/unixtest.c tests/posix/unixtest_rights.c \
     tests/posix/unixtest_files.c tests/posix/unixtest.h tests/posix/check.h)

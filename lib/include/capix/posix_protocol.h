@@ -17,9 +17,12 @@
 #define RT_STACK_PAGES 16
 #define RT_HEAP_BASE 0xc0000000ul /* the runtime's private heap (up to 1 GiB) */
 #define RT_HEAP_LIMIT (1ul << 30)
-#define RT_THREADS_BASE 0x2c000000ul       /* per-thread areas of threads made by clone */
-#define RT_THREAD_AREA (32 * 4096ul)       /* IPC buffer page, then the runtime stack */
-#define RT_MAX_THREADS 64                  /* threads per process, the main one included */
+/* Per-thread areas of threads made by clone, above the scratch window and below the
+ * archive (64 MiB): each an IPC buffer page, then the runtime stack (60 KiB; the main
+ * thread's is 64 KiB, and no runtime frame is above 2 KiB). Each costs its quota 68 KiB. */
+#define RT_THREADS_BASE 0x3c000000ul
+#define RT_THREAD_AREA (16 * 4096ul)
+#define RT_MAX_THREADS 1024                /* threads per process, the main one included */
 #define RT_TIMER_AREA (RT_MAX_THREADS - 1) /* the runtime's timer thread uses the last area */
 #define RT_MMAP_TOP 0x7f0000000000ul       /* program mmap region, handed out downwards */
 #define RT_MMAP_BOTTOM 0x100000000ul
