@@ -399,6 +399,10 @@ unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
         fix_caps(c, &before.uid, true);
     if (pdeathsig_cleared(&before, c, op == RT_CRED_EXEC && !r))
         pr->pdeathsig = 0;
+    if (before.uid.fs != c->uid.fs || before.gid.fs != c->gid.fs || before.cap_eff != c->cap_eff ||
+        before.ngroups != c->ngroups ||
+        memcmp(before.groups, c->groups, c->ngroups * sizeof(c->groups[0])))
+        subclients_setcreds(pr); /* the servers check its files with these from now on */
     struct cx_ipcbuf *b = cx_ipcbuf();
     memset(b->words + 1, 0, (RT_CRED_WORDS - 1) * 8);
     memcpy(b->words + 1, c, sizeof(*c));
