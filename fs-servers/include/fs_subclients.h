@@ -32,8 +32,9 @@ struct fs_subs {
  * answer in m (tag, words and, for ADD, the endpoint to send). */
 void fs_subs_request(struct fs_subs *t, unsigned i, struct fs_session *ss, uint64_t ep,
                      const char *label, struct cx_msg *m);
-/* The allocator the records come from (the server's heap), once at start. */
-void fs_subs_set_env(const struct vfs_env *env);
+/* The allocator the records come from (the server's heap) and the server's name for
+ * the log, once at start. */
+void fs_subs_set_env(const struct vfs_env *env, const char *name);
 /* The sub-client of a badge's upper bits k (1..), or NULL. */
 struct fs_sub *fs_subs_get(struct fs_subs *t, uint64_t k);
 /* Ends every sub-client (the session's end). */

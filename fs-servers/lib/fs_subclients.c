@@ -21,6 +21,8 @@
 #define SUB_CHARGE (sizeof(struct fs_sub) + 64) /* quota bytes per sub-client */
 #define ID_OVERFLOW 65534u
 
+static const char *sub_name; /* the server's name, for the log (fs_subs_set_env) */
+
 static bool in_bound(const struct fs_subs *t, uint32_t id)
 {
     return !t->bounded || (id >= t->lo && id <= t->hi);
@@ -56,9 +58,9 @@ static long read_cred(struct fs_subs *t, const char *label, const struct cx_msg 
     }
     if (clamp && !t->clamped_logged) {
         t->clamped_logged = true;
-        cx_printf("session '%s': ids beyond its policy's ids=%u-%u are %u, and capabilities "
+        cx_printf("%s: session '%s': ids beyond its policy's ids=%u-%u are %u, and capabilities "
                   "are not honoured\n",
-                  label, t->lo, t->hi, ID_OVERFLOW);
+                  sub_name, label, t->lo, t->hi, ID_OVERFLOW);
     }
     return 0;
 }
@@ -83,9 +85,10 @@ static void sub_end(struct fs_subs *t, unsigned k, struct fs_session *ss, const 
 
 static const struct vfs_env *sub_env; /* the server's allocator (fs_subs_set_env) */
 
-void fs_subs_set_env(const struct vfs_env *env)
+void fs_subs_set_env(const struct vfs_env *env, const char *name)
 {
     sub_env = env;
+    sub_name = name;
 }
 
 void fs_subs_request(struct fs_subs *t, unsigned i, struct fs_session *ss, uint64_t ep,

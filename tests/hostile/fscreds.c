@@ -7,7 +7,8 @@
  * (RT_LABEL_SESSION, at slots it names) and speaks the File_system protocol on it with
  * native calls (tests/hostile/native.h), past its runtime's checks: as root the raw
  * LOOKUP, OPEN and READ of the file work. Then it becomes nobody (setresuid, setresgid)
- * and asks again: OPEN for reading or writing is EACCES, UNLINK and chmod of root's
+ * and asks again (a session whose policy says ids=1000-1999 treats root as 65534
+ * already): OPEN for reading or writing is EACCES, UNLINK and chmod of root's
  * file in the sticky directory EPERM, a size change EACCES, and the owner's operations
  * (FS_CLIENT_ADD, FS_SETCREDS, FS_GONE) EPERM. Then it claims a set-user-id root file
  * at exec (RT_CRED_EXEC, mode 04755, owner 0) in a domain the launcher did not build for
@@ -33,7 +34,10 @@
 #define SLOT_EP 1010 /* free slots of ours for the session's capabilities */
 #define SLOT_MEM 1011
 #define SLOT_GOT 1012 /* where an answer's capability would land */
+#define SLOT_EP2 1013 /* the second session's (label bounded) */
+#define SLOT_MEM2 1014
 #define BUF_VA 0x500000000000ul
+#define BUF_VA2 0x500000100000ul
 #define SET_MODE 1u /* struct fs_setattr mask bits (the VFS's VFS_SET_*) */
 #define SET_SIZE 8u
 
@@ -67,13 +71,18 @@ static struct cx_ipcbuf *ipcbuf(void)
     return (struct cx_ipcbuf *)RT_IPCBUF_ADDR;
 }
 
+static uint64_t buf_va = BUF_VA;
+
 static struct fs_buf *fsbuf(void)
 {
-    return (struct fs_buf *)BUF_VA;
+    return (struct fs_buf *)buf_va;
 }
 
-/* A File_system session labelled label at our slots, its buffer at BUF_VA: 0 or -errno. */
-static long session_open(const char *label)
+static uint64_t slot_ep = SLOT_EP; /* the session fs_req speaks to */
+
+/* A File_system session labelled label at slots ep and mem, its buffer at va: 0 or
+ * -errno. */
+static long session_open(const char *label, uint64_t ep, uint64_t mem, uint64_t va)
 {
     enum { SW = CX_SESSION_SERVICE_WORDS, W = SW + CX_SESSION_LABEL_WORDS };
     uint64_t words[W];
@@ -83,14 +92,13 @@ static long session_open(const char *label)
     struct cx_ipcbuf *b = ipcbuf();
     memcpy(b->words + 4, words + 4, (W - 4) * 8);
     b->words[W] = SESSION_BYTES;
-    b->words[W + 1] = SLOT_EP;
-    b->words[W + 2] = SLOT_MEM;
+    b->words[W + 1] = ep;
+    b->words[W + 2] = mem;
     struct nret r = native(CX_SYS_ipc_call, info()->slot_parent, CX_TAG(RT_LABEL_SESSION, W + 3, 0),
                            words[0], words[1], words[2], words[3]);
     if (r.err || (long)r.rdx <= 0)
         return r.err ? -EIO : (long)r.rdx;
-    if (native(CX_SYS_map, info()->slot_pd, SLOT_MEM, 0, BUF_VA, FS_BUF_PAGES, CX_MAP_R | CX_MAP_W)
-            .err)
+    if (native(CX_SYS_map, info()->slot_pd, mem, 0, va, FS_BUF_PAGES, CX_MAP_R | CX_MAP_W).err)
         return -ENOMEM;
     return 0;
 }
@@ -103,7 +111,7 @@ static int64_t fs_req(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64
     b->words[5] = 0;
     b->recv_slots[0] = SLOT_GOT;
     struct nret n =
-        native(CX_SYS_ipc_call, SLOT_EP, CX_TAG(FS_LABEL_REQUEST, 6, 0), op, a0, a1, a2);
+        native(CX_SYS_ipc_call, slot_ep, CX_TAG(FS_LABEL_REQUEST, 6, 0), op, a0, a1, a2);
     b->recv_slots[0] = 0;
     return n.err ? -EIO : (int64_t)n.rdx;
 }
@@ -158,7 +166,7 @@ int main(void)
     int fd = open("/tmp/secret", O_WRONLY | O_CREAT | O_TRUNC, 0600);
     check("root-makes-secret", fd >= 0 && write(fd, "root only", 9) == 9 && close(fd) == 0,
           "/tmp/secret (0600) as uid %d", (int)geteuid());
-    long r = session_open("tmp");
+    long r = session_open("tmp", SLOT_EP, SLOT_MEM, BUF_VA);
     check("raw-session", r == 0, "a File_system session of our own: %ld", r);
     if (r)
         return 1;
@@ -168,6 +176,17 @@ int main(void)
     int64_t h = raw_read(secret, O_RDONLY, text, sizeof(text));
     check("root-raw-read", h > 0 && !strcmp(text, "root only"),
           "root's raw OPEN and READ: %ld, '%s'", (long)h, text);
+    /* a session whose policy says ids=1000-1999: root's ids and capabilities are not
+     * honoured there (the server takes it for 65534) */
+    r = session_open("bounded", SLOT_EP2, SLOT_MEM2, BUF_VA2);
+    slot_ep = SLOT_EP2, buf_va = BUF_VA2;
+    int64_t broot = r ? r : fs_req(FS_ATTACH, 0, 0, 0, 0);
+    int64_t bsecret = fs_lookup(broot, "secret");
+    h = raw_read(bsecret, O_RDONLY, text, sizeof(text));
+    check("policy-ids-bound-root", r == 0 && bsecret > 0 && h == -EACCES,
+          "root on a session of policy ids=1000-1999: %ld, LOOKUP %ld, raw OPEN %ld", r,
+          (long)bsecret, (long)h);
+    slot_ep = SLOT_EP, buf_va = BUF_VA;
     /* nobody now: the launcher gives the server its new credentials */
     int dropped = setresgid(65534, 65534, 65534) == 0 && setresuid(65534, 65534, 65534) == 0;
     check("drop-to-nobody", dropped && geteuid() == 65534, "setresuid(65534, ...)");
