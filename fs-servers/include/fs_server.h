@@ -96,9 +96,10 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
  * is -EPERM. fs_server_handle is the session's owner's, unchecked. */
 void fs_server_handle_as(struct fs_server *s, struct fs_session *ss, const struct vfs_cred *cred,
                          struct fs_msg *m, struct fs_buf *buf);
-/* Charges the session's quota for n bytes of the server's own (a sub-client's record):
- * 0 or -ENOSPC; fs_session_credit gives them back. */
-int fs_session_charge(struct fs_session *ss, uint64_t n);
+/* Charges the session's quota for n bytes of the server's own (a sub-client's record),
+ * even beyond it (the caller bounds how many; a full quota must not refuse a process
+ * its badge, so fork works on with a full /tmp); fs_session_credit gives them back. */
+void fs_session_charge(struct fs_session *ss, uint64_t n);
 void fs_session_credit(struct fs_session *ss, uint64_t n);
 
 #endif

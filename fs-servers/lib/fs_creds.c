@@ -79,12 +79,9 @@ void fs_cred_create(const struct fs_session *ss, struct vfs_create_args *a)
     a->gid = ss->cred->gid;
 }
 
-int fs_session_charge(struct fs_session *ss, uint64_t n)
+void fs_session_charge(struct fs_session *ss, uint64_t n)
 {
-    int rc = quota_check(ss, n);
-    if (rc == 0)
-        quota_charge(ss, n);
-    return rc;
+    quota_charge(ss, n);
 }
 
 void fs_session_credit(struct fs_session *ss, uint64_t n)

@@ -8,12 +8,12 @@
  * the sandbox still shares the session's buffer, nodes and handles.
  *
  * Bounds: at most FS_MAX_SUBCLIENTS per session; each record is charged to the
- * session's quota (fs_session_charge), given back when it is dropped or the session
- * ends. A sub-client's endpoint is the server's original: FS_CLIENT_DROP and the
- * session's end revoke it, so no copy (the launcher's, the process's) outlives it. A
- * policy's `ids=LO-HI` bounds the ids: an id outside becomes 65534 (nobody), and the
- * capabilities go unless uid 0 lies within the bound, so a sandbox cannot claim root on
- * a server it shares unless its policy says so.
+ * session's quota (fs_session_charge, even when files have used it up: a full /tmp must
+ * not make fork fail), given back when it is dropped or the session ends. A sub-client's endpoint
+ * is the server's original: FS_CLIENT_DROP and the session's end revoke it, so no copy (the
+ * launcher's, the process's) outlives it. A policy's `ids=LO-HI` bounds the ids: an id outside
+ * becomes 65534 (nobody), and the capabilities go unless uid 0 lies within the bound, so a sandbox
+ * cannot claim root on a server it shares unless its policy says so.
  */
 #include <fs_subclients.h>
 #include <string.h>
@@ -112,12 +112,12 @@ void fs_subs_request(struct fs_subs *t, unsigned i, struct fs_session *ss, uint6
             k++;
         if (!m->w[1] || m->w[1] > 0x7fffffffu)
             r = -22;
-        else if (k == FS_MAX_SUBCLIENTS || fs_session_charge(ss, SUB_CHARGE))
+        else if (k == FS_MAX_SUBCLIENTS)
             r = -28; /* ENOSPC */
-        else if (!(s = sub_env->alloc(sub_env->ctx, sizeof(*s)))) {
-            fs_session_credit(ss, SUB_CHARGE);
+        else if (!(s = sub_env->alloc(sub_env->ctx, sizeof(*s))))
             r = -12;
-        } else {
+        else {
+            fs_session_charge(ss, SUB_CHARGE);
             s->ep = cx_slot_alloc();
             s->pid = (uint32_t)m->w[1];
             s->cred = c;

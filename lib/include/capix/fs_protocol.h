@@ -140,7 +140,7 @@ enum fs_op {
      * of supplementary groups (at most FS_CRED_GROUPS), the groups two to a word (the
      * low half first) in IPC words 6.. -> r0 the sub-client's number; the answer carries
      * its endpoint, whose requests are checked against these credentials. -ENOSPC when
-     * the session's quota or its FS_MAX_SUBCLIENTS are used up. */
+     * the session has FS_MAX_SUBCLIENTS (each is charged to its quota, even beyond it). */
     FS_CLIENT_ADD,
     /* owner only: a0 a sub-client's number, a1..a3 (and the groups) as FS_CLIENT_ADD:
      * its credentials from now on */
