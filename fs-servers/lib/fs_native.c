@@ -11,12 +11,17 @@
  *         vfs { tar rootfs.tar; dir /home { ram } }   # the vfs server: a composition
  *         policy label-prefix="shell" root=/ writeable     # first match wins
  *         policy label-suffix="-> docs" root=/docs         # read-only
+ *         policy label="box -> tmp" root=/ writeable ids=1000-1999  # no root there
  *     }
  *
  * A session's buffer is made from the quota its client donated; the session may make
  * as many bytes of files as that quota (fs_session_open's budget). When the last copy
  * of a session's capability is gone (the client closed it or died), the server frees
  * everything of it and the quota goes back.
+ *
+ * A session's badge is its entry + 1 (1..64); the owner (who asked for it: in a POSIX
+ * sandbox the launcher) may make sub-clients of it, badges entry + 1 | k << 8 with a
+ * process's credentials, whose requests are checked (fs_subclients.c; policy `ids=`).
  *
  * Invariant: every session is watched (cap_watch on its badged endpoint) from the moment
  * its answer has gone out, whether or not the client ever sends a request: the watch is
@@ -674,7 +679,11 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             if (got)
                 cx_cap_delete(got), cx_slot_free(got);
         } else if ((m.badge & 0xff) >= 1 && (m.badge & 0xff) <= MAX_SESSIONS &&
-                   sessions[(m.badge & 0xff) - 1].ss && CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST) {
+                   sessions[(m.badge & 0xff) - 1].ss && CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST &&
+                   (!(m.badge >> FS_SUB_SHIFT) ||
+                    fs_subs_get(&sessions[(m.badge & 0xff) - 1].subs, m.badge >> FS_SUB_SHIFT))) {
+            /* a sub-client's badge without its record (revoked copies cannot call, so
+             * never) falls to ENOSYS below: never served as the owner */
             unsigned i = (unsigned)(m.badge & 0xff) - 1;
             struct session *s = &sessions[i];
             struct fs_sub *sub = fs_subs_get(&s->subs, m.badge >> FS_SUB_SHIFT);
