@@ -8,12 +8,13 @@
  * the sandbox still shares the session's buffer, nodes and handles.
  *
  * Bounds: at most FS_MAX_SUBCLIENTS per session; each record is charged to the
- * session's quota (fs_session_charge, even when files have used it up: a full /tmp must
- * not make fork fail), given back when it is dropped or the session ends. A sub-client's endpoint
- * is the server's original: FS_CLIENT_DROP and the session's end revoke it, so no copy (the
- * launcher's, the process's) outlives it. A policy's `ids=LO-HI` bounds the ids: an id outside
- * becomes 65534 (nobody), and the capabilities go unless uid 0 lies within the bound, so a sandbox
- * cannot claim root on a server it shares unless its policy says so.
+ * session's quota (fs_session_charge, even when files have used it up: a full /tmp
+ * must not make fork fail), given back when it is dropped or the session ends. A
+ * sub-client's endpoint is the server's original: FS_CLIENT_DROP and the session's end
+ * revoke it, so no copy (the launcher's, the process's) outlives it. A policy's
+ * `ids=LO-HI` bounds the ids: an id outside becomes 65534 (nobody), and the
+ * capabilities go unless uid 0 lies within the bound, so a sandbox cannot claim root
+ * on a server it shares unless its policy says so.
  */
 #include <fs_subclients.h>
 #include <string.h>
