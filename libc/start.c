@@ -313,9 +313,9 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
                                     NET_HANDLES_MAX, t);
             if (!e)
                 rt_net_sockets = (uint32_t)v;
-        } else if (!strcmp(n->name, "nosuid")) { /* the launcher's (posix-spawn/creds.c) */
-            if (n->nvalues)
-                return cfg_error_at(err, n, "'nosuid' takes no values");
+        } else if (!strcmp(n->name, "nosuid") || !strcmp(n->name, "suid")) {
+            if (n->nvalues) /* the launcher's (posix-spawn/creds.c) */
+                return cfg_error_at(err, n, "'%s' takes no values", n->name);
         } else if (!strcmp(n->name, "uid") || !strcmp(n->name, "gid") ||
                    !strcmp(n->name, "umask")) {
             const char *t = "";
@@ -334,12 +334,13 @@ static int read_config(struct start_config *sc, struct cfg_error *err)
             else if (!e)
                 rt_gid = (uint32_t)v;
         } else {
-            return cfg_error_at(err, n,
-                                "unknown node '%s' in a POSIX component's config (expected "
-                                "argv, env, cwd, stdin, stdout, stderr, uid, gid, umask, nosuid, "
-                                "sockets, "
-                                "trace, program or vfs)",
-                                n->name);
+            return cfg_error_at(
+                err, n,
+                "unknown node '%s' in a POSIX component's config (expected "
+                "argv, env, cwd, stdin, stdout, stderr, uid, gid, umask, suid, nosuid, "
+                "sockets, "
+                "trace, program or vfs)",
+                n->name);
         }
         if (e)
             return e;

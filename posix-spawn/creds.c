@@ -9,7 +9,7 @@
  * CAP_SETPCAP), and the sets follow the uids as cap_emulate_setxuid makes them. The
  * first process starts with the config's `uid` and `gid` (0 by default) in all four of
  * each, no supplementary groups, a full bounding set and, as root, full effective and
- * permitted sets (`nosuid`: set-id bits are not honoured at exec); fork and vfork
+ * permitted sets (set-id bits are honoured at exec only with `suid`); fork and vfork
  * children get their parent's (new_proc), execve keeps the ids but for the set-user-id
  * rule and computes the sets anew (exec_caps).
  *
@@ -43,14 +43,14 @@
 #define SECURE_ALL_LOCKS 0xaau
 
 static struct rt_creds first_creds; /* what the first process starts with */
-static bool nosuid;                 /* config `nosuid`: set-id bits are ignored at exec */
+static bool suid; /* config `suid`: set-id bits the runtime reports are honoured at exec */
 
 void creds_config(const struct cfg_node *config)
 {
     uint64_t v;
     for (const struct cfg_node *n = cfg_first(config, NULL); n; n = cfg_next(n, NULL)) {
-        if (!strcmp(n->name, "nosuid"))
-            nosuid = true;
+        if (!strcmp(n->name, "suid"))
+            suid = true; /* `nosuid`, the default, needs nothing */
         bool uid = !strcmp(n->name, "uid");
         if (!uid && strcmp(n->name, "gid"))
             continue;
@@ -174,13 +174,22 @@ static long set_groups(struct rt_creds *c, uint64_t count, unsigned words)
 
 /* execve: the set-user-id bit makes the file's owner the effective uid, the
  * set-group-id bit (with group execute, else it means mandatory locking) its group the
- * effective gid, unless the sandbox says `nosuid` (the runtime reports the bits, and
- * the launcher cannot check them: docs/sandboxes.md, "Credentials"); then the saved
- * and fs ids are the effective ones. */
-static void exec_ids(struct rt_creds *c, uint64_t mode, uint64_t uid, uint64_t gid)
+ * effective gid, only in a sandbox whose config says `suid`: the runtime reports the
+ * bits, and the launcher cannot check them nor what runs after the exec, so by default
+ * they are ignored as on a `nosuid` mount, and said so once (docs/sandboxes.md,
+ * "Set-user-id files"); then the saved and fs ids are the effective ones. */
+static void exec_ids(int pid, struct rt_creds *c, uint64_t mode, uint64_t uid, uint64_t gid)
 {
+    static bool ignored_logged;
     struct rt_creds old = *c;
-    if (nosuid || c->no_new_privs)
+    if (!suid && !c->no_new_privs && ((mode & 04000) || (mode & 02010) == 02010) &&
+        !ignored_logged) {
+        ignored_logged = true;
+        cx_printf("posix-spawn: pid %d executes a set-id file: its bits are ignored (the "
+                  "launcher cannot check what runs; `suid` in the config honours them)\n",
+                  pid);
+    }
+    if (!suid || c->no_new_privs)
         mode = 0; /* no_new_privs: set-id bits are not honoured (Linux's bprm_fill_uid) */
     if ((mode & 04000) && uid < ID_NONE)
         c->uid.eff = (uint32_t)uid;
@@ -381,7 +390,7 @@ unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
             if (words < 4)
                 r = -EINVAL;
             else
-                exec_ids(c, m->w[1], m->w[2], m->w[3]);
+                exec_ids(pr->pid, c, m->w[1], m->w[2], m->w[3]);
             break;
         case RT_CRED_CAPSET:
             r = words < 4 ? -EINVAL : cap_set(c, m->w[1], m->w[2], m->w[3]);
@@ -399,6 +408,10 @@ unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
         fix_caps(c, &before.uid, true);
     if (pdeathsig_cleared(&before, c, op == RT_CRED_EXEC && !r))
         pr->pdeathsig = 0;
+    if (before.uid.fs != c->uid.fs || before.gid.fs != c->gid.fs || before.cap_eff != c->cap_eff ||
+        before.ngroups != c->ngroups ||
+        memcmp(before.groups, c->groups, c->ngroups * sizeof(c->groups[0])))
+        subclients_setcreds(pr); /* the servers check its files with these from now on */
     struct cx_ipcbuf *b = cx_ipcbuf();
     memset(b->words + 1, 0, (RT_CRED_WORDS - 1) * 8);
     memcpy(b->words + 1, c, sizeof(*c));

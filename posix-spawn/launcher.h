@@ -22,6 +22,14 @@
 /* A process's cspace: made as it is used (kernel/core/cap.c); libc/memory.c's SLOT_MAX */
 #define PROC_SLOTS 8192
 #define MAX_PROCS RT_MAX_PROCS
+#define PROC_FS_SUBS 8 /* File_system sessions one process may hold */
+
+/* A process's own endpoint of a File_system session (subclients.c). */
+struct proc_fs_sub {
+    unsigned id;  /* the session's shared entry; 0: a free record */
+    uint32_t num; /* the server's number for the sub-client */
+    uint64_t ep;  /* the launcher's copy of its endpoint (the process's derives from it) */
+};
 #define RESERVE (512ul << 10)                          /* quota the launcher keeps for itself */
 #define LAUNCHER_CALL_TIMEOUT_NS (10ul * 1000000000ul) /* twice init's for a provider */
 #define NOTIF_SLOT (CX_SLOT_FIRST_FREE + 4) /* in each process: its child-event notification */
@@ -66,7 +74,8 @@ struct proc {
     char comm[16];     /* what its runtime said at its last exec (RT_PROC_SET), cut */
     char cmd[RT_PROC_CMD_MAX];
     uint32_t cmd_len;
-    struct rt_creds cred; /* its ids and groups (creds.c) */
+    struct rt_creds cred;                     /* its ids and groups (creds.c) */
+    struct proc_fs_sub fs_subs[PROC_FS_SUBS]; /* its sub-clients (subclients.c) */
 };
 
 /*
@@ -183,6 +192,13 @@ bool label_allowed(const struct proc *pr, int li, const char *service, const cha
 long session_open(struct proc *pr, const struct cx_msg *req);
 long request_session(const uint64_t *words, uint64_t bytes, struct shared *sh);
 long shared_fork(struct proc *parent, struct proc *child);
+/* subclients.c: pr's own endpoint of File_system session id, at the session's slot in
+ * its domain: 0 or -errno. */
+long subclient_give(struct proc *pr, unsigned id);
+/* The server of each session pr holds gets pr's credentials as they are now. */
+void subclients_setcreds(struct proc *pr);
+/* pr's endpoint of session id goes (revoked) and the server forgets it. */
+void subclient_drop(struct proc *pr, unsigned id);
 void pipes_forget(struct proc *pr);
 /* passing.c: descriptors in flight (RT_LABEL_PASS): the answer to a request of pr */
 /* RT_LABEL_PASS: the answer's w0; TAKE of a file's ticket also w1, w2 (out). */

@@ -367,8 +367,11 @@ static void drop_domain(struct proc *pr)
     pr->info_mem = 0;
     unsigned ci = (unsigned)(pr - procs);
     for (unsigned id = 1; id < shared_end; id++)
-        if (shared[id].used)
+        if (shared[id].used) {
+            if (shared[id].fs)
+                subclient_drop(pr, id);
             shared[id].holders[ci / 64] &= ~(1ul << (ci % 64));
+        }
 }
 
 /*

@@ -61,6 +61,8 @@ void shared_drop(struct proc *pr, uint64_t id)
 {
     if (id >= MAX_SHARED || !shared[id].used)
         return;
+    if (shared[id].fs)
+        subclient_drop(pr, (unsigned)id); /* its own endpoint, if it has one */
     unsigned i = (unsigned)(pr - procs);
     shared[id].holders[i / 64] &= ~(1ul << (i % 64));
     if (!shared_held(&shared[id]) && !shared[id].pinned && !shared[id].inflight)
@@ -210,9 +212,14 @@ long session_open(struct proc *pr, const struct cx_msg *req)
     sh->grant = !memcmp(words, "Net", 4);
     sh->slot_mem = slot_mem, sh->slot_notif = slot_ep;
     if (cx_cap_copy(sh->mem, pr->pd, slot_mem, CX_R_READ | CX_R_WRITE, 0) ||
-        cx_cap_copy(sh->notif, pr->pd, slot_ep, CX_R_WRITE | (sh->grant ? CX_R_GRANT : 0), 0)) {
+        (!sh->fs &&
+         cx_cap_copy(sh->notif, pr->pd, slot_ep, CX_R_WRITE | (sh->grant ? CX_R_GRANT : 0), 0))) {
         shared_free(sh);
         return -EINVAL;
+    }
+    if (sh->fs && (r = subclient_give(pr, (unsigned)id)) < 0) { /* its own endpoint */
+        shared_free(sh);
+        return r;
     }
     unsigned i = (unsigned)(pr - procs);
     sh->holders[i / 64] |= 1ul << (i % 64);
@@ -269,7 +276,9 @@ long shared_fork(struct proc *parent, struct proc *child)
         if (!sh->used || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
             continue;
         long err = cx_cap_copy(sh->mem, child->pd, sh->slot_mem, CX_R_READ | CX_R_WRITE, 0);
-        if (!err && sh->notif)
+        if (!err && sh->fs) /* the child's own endpoint, with its credentials */
+            err = subclient_give(child, id) < 0 ? CX_E_NO_QUOTA : 0;
+        else if (!err && sh->notif)
             err = cx_cap_copy(sh->notif, child->pd, sh->slot_notif,
                               sh->quota ? CX_R_WRITE | (sh->grant ? CX_R_GRANT : 0) : CX_R_ALL, 0);
         if (!err && sh->notif2)

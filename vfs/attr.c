@@ -102,6 +102,7 @@ static int chmod_node(struct vfs *v, struct vfs_node *node, uint32_t mode)
     struct vfs_node *n = attr_node(node);
     struct vfs_setattr a = {0};
     struct linux_stat st;
+    struct vfs_cred c;
     int rc = vfs_getattr(n, &st);
     if (rc < 0)
         goto out;
@@ -109,14 +110,13 @@ static int chmod_node(struct vfs *v, struct vfs_node *node, uint32_t mode)
         rc = -EROFS;
         goto out;
     }
-    if (v->uid != st.st_uid && !vfs_capable(v, VFS_CAP_FOWNER)) {
+    vfs_cred_of(v, &c);
+    if (!vfs_cred_owner(&c, &st)) {
         rc = -EPERM;
         goto out;
     }
     a.mask = VFS_SET_MODE;
-    a.mode = mode & 07777;
-    if (v->gid != st.st_gid && !vfs_capable(v, VFS_CAP_FSETID))
-        a.mode &= ~(uint32_t)S_ISGID;
+    a.mode = vfs_cred_chmod_mode(&c, &st, mode);
     rc = setattr(n, &a);
 out:
     vfs_node_put(n);
@@ -150,6 +150,7 @@ static int chown_node(struct vfs *v, struct vfs_node *node, uint32_t uid, uint32
     struct vfs_node *n = attr_node(node);
     struct vfs_setattr a = {0};
     struct linux_stat st;
+    struct vfs_cred c;
     int rc = vfs_getattr(n, &st);
     if (rc < 0)
         goto out;
@@ -157,20 +158,14 @@ static int chown_node(struct vfs *v, struct vfs_node *node, uint32_t uid, uint32
         rc = -EROFS;
         goto out;
     }
+    vfs_cred_of(v, &c);
+    if ((rc = vfs_cred_chown(&c, &st, uid, gid)) < 0)
+        goto out;
     if (uid != (uint32_t)-1) {
-        if (!vfs_capable(v, VFS_CAP_CHOWN) && (v->uid != st.st_uid || uid != st.st_uid)) {
-            rc = -EPERM;
-            goto out;
-        }
         a.mask |= VFS_SET_UID;
         a.uid = uid;
     }
     if (gid != (uint32_t)-1) {
-        if (!vfs_capable(v, VFS_CAP_CHOWN) &&
-            (v->uid != st.st_uid || (gid != st.st_gid && gid != v->gid))) {
-            rc = -EPERM;
-            goto out;
-        }
         a.mask |= VFS_SET_GID;
         a.gid = gid;
     }
@@ -224,6 +219,7 @@ static int utimens_node(struct vfs *v, struct vfs_node *node, const struct linux
     struct vfs_setattr a = {0};
     struct linux_timespec now = vfs_now(&v->env);
     struct linux_stat st;
+    struct vfs_cred c;
     bool explicit_time = false;
     int rc = vfs_getattr(n, &st);
     if (rc < 0)
@@ -248,15 +244,9 @@ static int utimens_node(struct vfs *v, struct vfs_node *node, const struct linux
         rc = -EROFS;
         goto out;
     }
-    if (v->uid != st.st_uid && !vfs_capable(v, VFS_CAP_FOWNER)) {
-        if (explicit_time) {
-            rc = -EPERM;
-            goto out;
-        }
-        rc = vfs_may(v, &st, W_OK);
-        if (rc < 0)
-            goto out;
-    }
+    vfs_cred_of(v, &c);
+    if ((rc = vfs_cred_times(&c, &st, explicit_time)) < 0)
+        goto out;
     rc = setattr(n, &a);
 out:
     vfs_node_put(n);

@@ -77,29 +77,9 @@ int vfs_getattr(struct vfs_node *n, struct linux_stat *st)
 
 int vfs_may(const struct vfs *v, const struct linux_stat *st, int mask)
 {
-    uint32_t bits;
-    mask &= R_OK | W_OK | X_OK;
-    if (v->uid == st->st_uid)
-        bits = st->st_mode >> 6;
-    else if (v->gid == st->st_gid)
-        bits = st->st_mode >> 3;
-    else
-        bits = st->st_mode;
-    if (!(mask & ~bits & 7))
-        return 0;
-    /* what the capabilities override, as Linux's generic_permission: reading and
-     * searching (CAP_DAC_READ_SEARCH), anything but running a file nobody may run
-     * (CAP_DAC_OVERRIDE) */
-    if (S_ISDIR(st->st_mode)) {
-        if (!(mask & W_OK) && vfs_capable(v, VFS_CAP_DAC_READ_SEARCH))
-            return 0;
-        return vfs_capable(v, VFS_CAP_DAC_OVERRIDE) ? 0 : -EACCES;
-    }
-    if (mask == R_OK && vfs_capable(v, VFS_CAP_DAC_READ_SEARCH))
-        return 0;
-    if ((!(mask & X_OK) || (st->st_mode & 0111)) && vfs_capable(v, VFS_CAP_DAC_OVERRIDE))
-        return 0;
-    return -EACCES;
+    struct vfs_cred c;
+    vfs_cred_of(v, &c);
+    return vfs_cred_may(&c, st, mask);
 }
 
 int vfs_may_node(const struct vfs *v, struct vfs_node *n, int mask)

@@ -4,7 +4,7 @@
 # freestanding into $(BUILD)/user/ to check that it stays so.
 
 VFS_SRCS := lib/lock/range_lock.c vfs/core.c vfs/mount_tree.c vfs/walk.c vfs/file.c vfs/open.c vfs/attr.c \
-            vfs/fd_table.c vfs/simple.c vfs/serve.c
+            vfs/fd_table.c vfs/simple.c vfs/serve.c vfs/perm.c
 VFS_INCLUDES := -Ivfs/include -Ivfs-plugins/include
 
 $(BUILD)/host/vfs/%.o $(BUILD)/host/vfs-plugins/%.o: HOST_CFLAGS += $(VFS_INCLUDES)

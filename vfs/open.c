@@ -37,11 +37,13 @@ static bool is_comp_entry(const struct vfs_walk *w)
 static int sticky_ok(const struct vfs *v, const struct linux_stat *dir, struct vfs_node *n)
 {
     struct linux_stat st;
-    if (!(dir->st_mode & S_ISVTX) || vfs_capable(v, VFS_CAP_FOWNER) || v->uid == dir->st_uid)
+    struct vfs_cred c;
+    vfs_cred_of(v, &c);
+    if (vfs_cred_sticky(&c, dir, (uint32_t)-1) == 0)
         return 0;
-    if (vfs_getattr(n, &st) < 0 || st.st_uid != v->uid)
+    if (vfs_getattr(n, &st) < 0)
         return -EPERM;
-    return 0;
+    return vfs_cred_sticky(&c, dir, st.st_uid);
 }
 
 /* Makes name in directory d (the effective directory, writable fs). */

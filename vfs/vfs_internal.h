@@ -17,6 +17,7 @@
 #include <string.h>
 #include <vfs/fd_table.h>
 #include <vfs/linux.h>
+#include <vfs/perm.h>
 #include <vfs/plugin.h>
 #include <vfs/vfs.h>
 
@@ -70,14 +71,18 @@ struct vfs {
 
 /* ---- core.c ---- */
 
-/* Linux's capabilities the VFS checks (vfs_capable) */
-#define VFS_CAP_CHOWN 0
-#define VFS_CAP_DAC_OVERRIDE 1
-#define VFS_CAP_DAC_READ_SEARCH 2
-#define VFS_CAP_FOWNER 3
-#define VFS_CAP_FSETID 4
-#define VFS_CAP_MKNOD 27
+/* Linux's capabilities the VFS checks (vfs_capable): VFS_CAP_* of vfs/perm.h */
 #define vfs_capable(v, cap) (((v)->caps >> (cap)) & 1)
+
+/* The process's credentials as the shared rules (vfs/perm.h) take them (the runtime's
+ * VFS counts no supplementary groups yet). */
+static inline void vfs_cred_of(const struct vfs *v, struct vfs_cred *c)
+{
+    c->uid = v->uid;
+    c->gid = v->gid;
+    c->caps = v->caps;
+    c->ngroups = 0;
+}
 
 /* strnlen (not in strict C11's <string.h>). */
 static inline size_t vfs_strnlen(const char *s, size_t max)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <capix/fs_protocol.h>
+#include <vfs/perm.h>
 #include <vfs/plugin.h>
 
 struct fs_server;
@@ -90,5 +91,15 @@ void fs_server_set_coherent(struct fs_server *s);
  * the answer's data into buf->data. Never trusts the request. */
 void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg *m,
                       struct fs_buf *buf);
+/* fs_server_handle for a sub-client of the session with credentials cred (borrowed for
+ * the call): every operation is checked against them (fs_creds.c, vfs/perm.h); FS_GONE
+ * is -EPERM. fs_server_handle is the session's owner's, unchecked. */
+void fs_server_handle_as(struct fs_server *s, struct fs_session *ss, const struct vfs_cred *cred,
+                         struct fs_msg *m, struct fs_buf *buf);
+/* Charges the session's quota for n bytes of the server's own (a sub-client's record),
+ * even beyond it (the caller bounds how many; a full quota must not refuse a process
+ * its badge, so fork works on with a full /tmp); fs_session_credit gives them back. */
+void fs_session_charge(struct fs_session *ss, uint64_t n);
+void fs_session_credit(struct fs_session *ss, uint64_t n);
 
 #endif

@@ -123,6 +123,8 @@ int64_t fs_op_lookup(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf
     rc = get_dir(ss, m->a[0], &d);
     if (rc < 0)
         return rc;
+    if ((rc = fs_may(ss, d, X_OK)) < 0)
+        return rc; /* search permission on every directory a name walks through */
     if (is_dotdot(s->name1, m->a[1]) && same_node(d, ss->root)) {
         n = ss->root;
         vfs_node_get(n);
@@ -166,6 +168,12 @@ static int create_in(struct fs_session *ss, struct vfs_node *d, uint32_t type, u
         return rc;
     if (st.st_nlink == 0)
         return -ENOENT;
+    if (ss->cred && (rc = vfs_cred_may(ss->cred, &st, W_OK | X_OK)) < 0)
+        return rc;
+    if (ss->cred && (type == S_IFCHR || type == S_IFBLK) &&
+        !vfs_cred_capable(ss->cred, VFS_CAP_MKNOD))
+        return -EPERM;
+    fs_cred_create(ss, &a);
     a.mode = type | ((uint32_t)m->a[2] & 07777);
     a.rdev = (type == S_IFCHR || type == S_IFBLK) ? m->a[3] : 0;
     if (st.st_mode & S_ISGID) {
@@ -274,7 +282,9 @@ int64_t fs_op_link(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
     rc = names_dir(d, true, &eff);
     if (rc < 0)
         return rc;
-    if (n->fs != eff->fs)
+    if ((rc = fs_may_remove(ss, eff, NULL)) < 0)
+        ;
+    else if (n->fs != eff->fs)
         rc = -EXDEV;
     else if (S_ISDIR(n->type))
         rc = -EPERM;
@@ -325,6 +335,8 @@ int64_t fs_op_unlink(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf
         rc = -EISDIR;
     else if (rmdir && is_session_root(s, victim))
         rc = -EBUSY;
+    else if ((rc = fs_may_remove(ss, eff, victim)) < 0)
+        ;
     else if (!eff->fs->ops->unlink)
         rc = -EPERM;
     else
@@ -363,6 +375,14 @@ static int rename_in(struct fs_session *ss, struct vfs_node *oe, struct vfs_node
     }
     if (is_session_root(s, on) || (nn && is_session_root(s, nn)))
         return -EBUSY;
+    if ((rc = fs_may_remove(ss, oe, on)) < 0 || (rc = fs_may_remove(ss, ne, nn)) < 0)
+        return rc;
+    /* a directory that changes parent has its ".." rewritten: write permission on it */
+    if (!same_node(oe, ne) && S_ISDIR(on->type) && (rc = fs_may(ss, on, W_OK)) < 0)
+        return rc;
+    if (exchange && nn && !same_node(oe, ne) && S_ISDIR(nn->type) &&
+        (rc = fs_may(ss, nn, W_OK)) < 0)
+        return rc;
     if (!oe->fs->ops->rename)
         return -EPERM;
     rc = oe->fs->ops->rename(oe, s->name1, (size_t)m->a[1], ne, s->name2, (size_t)m->a[3],
@@ -478,6 +498,8 @@ int64_t fs_op_readdir(struct fs_session *ss, struct fs_msg *m, struct fs_buf *bu
     int64_t count = 0;
     int rc = get_dir(ss, m->a[0], &d);
     if (rc < 0)
+        return rc;
+    if ((rc = fs_may(ss, d, R_OK)) < 0)
         return rc;
     if (d->fs->ops->readdir) {
         for (;;) {

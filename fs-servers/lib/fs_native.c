@@ -11,12 +11,17 @@
  *         vfs { tar rootfs.tar; dir /home { ram } }   # the vfs server: a composition
  *         policy label-prefix="shell" root=/ writeable     # first match wins
  *         policy label-suffix="-> docs" root=/docs         # read-only
+ *         policy label="box -> tmp" root=/ writeable ids=1000-1999  # no root there
  *     }
  *
  * A session's buffer is made from the quota its client donated; the session may make
  * as many bytes of files as that quota (fs_session_open's budget). When the last copy
  * of a session's capability is gone (the client closed it or died), the server frees
  * everything of it and the quota goes back.
+ *
+ * A session's badge is its entry + 1 (1..64); the owner (who asked for it: in a POSIX
+ * sandbox the launcher) may make sub-clients of it, badges entry + 1 | k << 8 with a
+ * process's credentials, whose requests are checked (fs_subclients.c; policy `ids=`).
  *
  * Invariant: every session is watched (cap_watch on its badged endpoint) from the moment
  * its answer has gone out, whether or not the client ever sends a request: the watch is
@@ -42,6 +47,7 @@
 #include <vfs_plugins.h>
 #include "fs_native.h"
 #include "fs_server.h"
+#include "fs_subclients.h"
 
 #define HEAP_BASE 0x10000000ul
 #define HEAP_LIMIT (1ul << 30)
@@ -60,6 +66,8 @@ struct policy {
     int match; /* 0 any, 1 exact, 2 prefix, 3 suffix */
     const char *label, *root;
     bool writeable;
+    bool bounded; /* ids=LO-HI: the ids its sub-clients may claim (fs_subclients.c) */
+    uint32_t lo, hi;
 };
 
 struct session {
@@ -68,6 +76,7 @@ struct session {
     uint64_t chunks_top; /* what its window of chunk addresses has handed out */
     bool watched;
     char label[CX_SESSION_FULL_WORDS * 8];
+    struct fs_subs subs; /* its sub-clients (badges i + 1 | k << 8, fs_subclients.h) */
 };
 
 /* A memory object holding part of a mapped file (fs_mapped.c's chunks): the original,
@@ -261,6 +270,31 @@ static const struct vfs_env env = {.alloc = env_alloc,
 /* A tree plugin of the server's own beyond vfs_plugins_all (fat), and its default. */
 static const struct vfs_plugin *extra_plugin;
 
+/* A policy's ids=N or ids=LO-HI: 0, or -1 if malformed. */
+static int parse_ids(const char *v, struct policy *p)
+{
+    uint64_t x[2] = {0, 0};
+    unsigned k = 0;
+    bool digit = false;
+    for (; *v; v++) {
+        if (*v >= '0' && *v <= '9' && x[k] <= 0xffffffffu) {
+            x[k] = x[k] * 10 + (uint64_t)(*v - '0');
+            digit = true;
+        } else if (*v == '-' && k == 0 && digit) {
+            k = 1;
+            digit = false;
+        } else {
+            return -1;
+        }
+    }
+    if (!digit || x[k] > 0xffffffffu || (k && x[0] > x[1]))
+        return -1;
+    p->bounded = true;
+    p->lo = (uint32_t)x[0];
+    p->hi = (uint32_t)(k ? x[1] : x[0]);
+    return 0;
+}
+
 static int read_config(enum fs_native_kind kind, const struct vfs_plugin **plugin,
                        const struct cfg_node **fs_node)
 {
@@ -290,6 +324,10 @@ static int read_config(enum fs_native_kind kind, const struct vfs_plugin **plugi
             cfg_label_selector(n, &p->label, &p->match);
             p->root = cfg_prop(n, "root") ? cfg_prop(n, "root") : "/";
             p->writeable = cfg_nargs(n) == 1 && !strcmp(cfg_arg(n, 0), "writeable");
+            if (cfg_prop(n, "ids") && parse_ids(cfg_prop(n, "ids"), p) < 0) {
+                cfg_error_at(&err, n, "ids= takes ID or LO-HI (decimal, LO <= HI)");
+                goto bad;
+            }
             if (cfg_nargs(n) > 1 || (cfg_nargs(n) == 1 && !p->writeable) || p->root[0] != '/') {
                 cfg_error_at(&err, n,
                              "as in: policy [label=L | label-prefix=L | "
@@ -351,7 +389,8 @@ static void close_session(unsigned i)
     if (!s->ss)
         return;
     memcpy(label, s->label, sizeof(label));
-    fs_session_close(s->ss); /* with every chunk it paid for */
+    fs_subs_free(&s->subs, s->ss); /* every sub-client's endpoint revoked */
+    fs_session_close(s->ss);       /* with every chunk it paid for */
     for (unsigned j = 0; j < FS_SESSION_MAX_CHUNKS; j++) {
         struct chunk_rec *c = &chunks[i * FS_SESSION_MAX_CHUNKS + j];
         if (c->orig) { /* cannot happen: the library frees them all */
@@ -505,6 +544,9 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
             s->mem = s->badged = 0;
         } else {
             memcpy(s->label, label, sizeof(label));
+            s->subs.bounded = p->bounded;
+            s->subs.lo = p->lo;
+            s->subs.hi = p->hi;
             unwatched = true;
             cx_notif_signal(watch_notif, 1ul << i); /* a look after the answer */
             m->tag = CX_TAG(0, 1, 2);
@@ -523,6 +565,30 @@ static void create_session(struct cx_msg *m, uint64_t qslot)
             s->quota = 0;
     }
     m->w[0] = (uint64_t)r;
+}
+
+/* The owner's operations on sub-clients (fs_subclients.c), and -EPERM for them through a
+ * sub-client; false for any other message. */
+static bool sub_request(struct cx_msg *m)
+{
+    unsigned i = (unsigned)(m->badge & 0xff) - 1;
+    uint64_t op = m->w[0];
+    if (CX_TAG_LABEL(m->tag) != FS_LABEL_REQUEST || m->badge == WAKE_BADGE || i >= MAX_SESSIONS ||
+        !sessions[i].ss || (op != FS_CLIENT_ADD && op != FS_SETCREDS && op != FS_CLIENT_DROP))
+        return false;
+    if (m->badge >> FS_SUB_SHIFT) {
+        static bool logged;
+        if (!logged)
+            cx_printf("%s: session '%s': a sub-client asked for the owner's operation %lu: "
+                      "EPERM\n",
+                      srv_name, sessions[i].label, op);
+        logged = true;
+        m->tag = CX_TAG(0, 1, 0);
+        m->w[0] = (uint64_t)-1; /* EPERM */
+        return true;
+    }
+    fs_subs_request(&sessions[i].subs, i, sessions[i].ss, ep, sessions[i].label, m);
+    return true;
 }
 
 int fs_native_main_with(const char *name, const struct vfs_plugin *tree)
@@ -558,6 +624,7 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
         cx_printf("%s: cannot make the file system: %s\n", name, r == -22 ? msg : "no memory");
         return 2;
     }
+    fs_subs_set_env(&env, name);
     if (kind == FS_NATIVE_TREE && plugin == &vfs_plugin_ram)
         fs_server_set_mem(srv, &chunk_ops); /* ram files can be mapped shared (FS_MAP) */
     if (kind == FS_NATIVE_TREE && (plugin == &vfs_plugin_ram || plugin == extra_plugin))
@@ -608,17 +675,25 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             m.tag = CX_TAG(0, 0, 0);
         } else if (m.badge == 0 && CX_TAG_LABEL(m.tag) == CX_LABEL_SESSION_CREATE) {
             create_session(&m, got);
-        } else if (m.badge >= 1 && m.badge <= MAX_SESSIONS && sessions[m.badge - 1].ss &&
-                   CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST) {
-            unsigned i = (unsigned)m.badge - 1;
+        } else if (sub_request(&m)) {
+            if (got)
+                cx_cap_delete(got), cx_slot_free(got);
+        } else if ((m.badge & 0xff) >= 1 && (m.badge & 0xff) <= MAX_SESSIONS &&
+                   sessions[(m.badge & 0xff) - 1].ss && CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST &&
+                   (!(m.badge >> FS_SUB_SHIFT) ||
+                    fs_subs_get(&sessions[(m.badge & 0xff) - 1].subs, m.badge >> FS_SUB_SHIFT))) {
+            /* a sub-client's badge without its record (revoked copies cannot call, so
+             * never) falls to ENOSYS below: never served as the owner */
+            unsigned i = (unsigned)(m.badge & 0xff) - 1;
             struct session *s = &sessions[i];
+            struct fs_sub *sub = fs_subs_get(&s->subs, m.badge >> FS_SUB_SHIFT);
             /* a3 and a4 travel in the IPC buffer only when not 0 (4 words: registers) */
             unsigned nw = CX_TAG_WORDS(m.tag);
             struct fs_msg msg = {
                 .op = m.w[0],
                 .a = {m.w[1], m.w[2], m.w[3], nw > 4 ? b->words[4] : 0, nw > 5 ? b->words[5] : 0}};
-            fs_server_handle(srv, s->ss, &msg,
-                             (struct fs_buf *)(BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE));
+            fs_server_handle_as(srv, s->ss, sub ? &sub->cred : NULL, &msg,
+                                (struct fs_buf *)(BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE));
             m.tag = CX_TAG(0, msg.r[4] ? 5 : 4, 0); /* r4 in the buffer only when not 0 */
             struct chunk_rec *c = NULL;
             if (msg.op == FS_MAP && msg.r[0] == 0 && (c = chunk_at((uint64_t)msg.r[3])) != NULL) {

@@ -95,6 +95,13 @@ static int64_t setattr_node(struct fs_session *ss, struct vfs_node *n, struct fs
         a.mask &= ~VFS_SET_ATIME;
     if ((a.mask & VFS_SET_MTIME) && a.mtime.tv_nsec == UTIME_OMIT)
         a.mask &= ~VFS_SET_MTIME;
+    rc = fs_may_setattr(
+        ss, n, &a,
+        ((in.mask & VFS_SET_ATIME) && in.atime_nsec != UTIME_NOW && in.atime_nsec != UTIME_OMIT) ||
+            ((in.mask & VFS_SET_MTIME) && in.mtime_nsec != UTIME_NOW &&
+             in.mtime_nsec != UTIME_OMIT));
+    if (rc < 0)
+        return rc;
     if (a.mask & VFS_SET_SIZE) {
         rc = vfs_getattr(n, &st);
         if (rc < 0)
@@ -200,6 +207,10 @@ static int64_t op_open(struct fs_session *ss, struct fs_msg *m)
         return -EROFS;
     if (!S_ISREG(n->type) && !S_ISDIR(n->type))
         return -ENXIO; /* devices, FIFOs and sockets have no function in a server */
+    if ((rc = fs_may(ss, n,
+                     ((flags & O_ACCMODE) != O_WRONLY ? R_OK : 0) |
+                         (wants_write(flags) ? W_OK : 0))) < 0)
+        return rc;
     if (wants_write(flags) && (rc = fs_busy_check_write(ss->s, n)) < 0)
         return rc; /* a running program's file (FS_EXEC) */
     stored = ((uint32_t)flags & ~(uint32_t)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) |
@@ -253,6 +264,9 @@ static int64_t op_exec(struct fs_session *ss, struct fs_msg *m)
         return -EINVAL;
     if (!S_ISREG(h->f->node->type) || !readable(h->f))
         return -EACCES;
+    int rc = fs_may(ss, h->f->node, X_OK);
+    if (rc < 0)
+        return rc;
     if (writable(h->f))
         return -ETXTBSY; /* it is open for writing itself */
     return fs_busy_take(ss->s, h, FS_BUSY_IMAGE);
@@ -724,8 +738,8 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
     case FS_EXEC:
         r = op_exec(ss, m);
         break;
-    case FS_GONE:
-        r = op_gone(ss, m);
+    case FS_GONE: /* the launcher's, for a process that ended: no sub-client's */
+        r = ss->cred ? -EPERM : op_gone(ss, m);
         break;
     default:
         r = -ENOSYS;

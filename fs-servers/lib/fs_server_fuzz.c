@@ -12,7 +12,8 @@
  * destroyed, every allocation must have been given back.
  *
  * Input: one byte of setup, then requests: an op byte (the low bit picks the session,
- * the rest the operation and, above FS_OP_COUNT, the pid in the buffer's lock tag),
+ * the rest the operation and, above FS_OP_COUNT, the pid in the buffer's lock tag: 0 the
+ * session's owner, 1..4 sub-clients with credentials that the server checks),
  * five word tags (see word()), a data length byte and that many data bytes.
  */
 #include <capix/config.h>
@@ -23,6 +24,14 @@
 #include "../../vfs/fuzz/fuzz_env.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The credentials of the sub-clients that pids 1..4 ask as (pid 0: the owner's, unchecked) */
+static const struct vfs_cred creds[4] = {
+    {.uid = 0, .gid = 0, .caps = ~0ull},
+    {.uid = 65534, .gid = 65534},
+    {.uid = 1000, .gid = 1000, .ngroups = 2, .groups = {0, 100}},
+    {.uid = 0, .gid = 0},
+};
 
 #define NREMEMBER 16
 
@@ -164,7 +173,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         in.left -= len;
         /* junk behind the data: lengths beyond it must not matter */
         memset(buf.data + len, 0x2f, 64);
-        fs_server_handle(srv, ss[s], &m, &buf);
+        if (buf.lock) /* pids 1..4 ask as sub-clients, each with its credentials */
+            fs_server_handle_as(srv, ss[s], &creds[buf.lock - 1], &m, &buf);
+        else
+            fs_server_handle(srv, ss[s], &m, &buf);
         if (m.r[0] < -133)
             abort();
         if (m.r[0] > 0 &&

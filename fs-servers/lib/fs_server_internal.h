@@ -122,6 +122,7 @@ struct fs_session {
     uint32_t pid;                 /* the pid in the lock tag of the request being served */
     struct fs_owned *owned;       /* who holds its references (fs_owners.c) */
     uint32_t ocap, oused, olive;  /* slots (a power of two); used ones; live records */
+    const struct vfs_cred *cred;  /* the request's sub-client's (fs_creds.c); NULL: owner */
 };
 
 /* ---- helpers ---- */
@@ -233,6 +234,19 @@ void fs_owned_forget(struct fs_session *ss, unsigned kind, uint64_t num);
 void fs_owned_gone(struct fs_session *ss, uint32_t pid);
 /* Frees the table (a session's end, before its references go). */
 void fs_owned_free(struct fs_session *ss);
+
+/* fs_creds.c: the checks of a sub-client's request (all 0 for the owner's) */
+
+/* Access mask (R_OK|W_OK|X_OK) to n: 0 or -EACCES. */
+int fs_may(const struct fs_session *ss, struct vfs_node *n, int mask);
+/* Removing or replacing victim's name (victim NULL: making one) in dir: write and
+ * search on dir, then the sticky rule; 0, -EACCES or -EPERM. */
+int fs_may_remove(const struct fs_session *ss, struct vfs_node *dir, struct vfs_node *victim);
+/* SETATTR a on n (chmod's mode may lose set-group-id): 0, -EPERM or -EACCES. */
+int fs_may_setattr(const struct fs_session *ss, struct vfs_node *n, struct vfs_setattr *a,
+                   bool explicit_time);
+/* A new node's owner: the sub-client's fs uid and gid. */
+void fs_cred_create(const struct fs_session *ss, struct vfs_create_args *a);
 
 /* fs_names.c: the name operations; each returns the answer's r[0]. */
 

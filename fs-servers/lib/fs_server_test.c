@@ -24,6 +24,8 @@ int make_server(const char *text, struct cfg_error *err)
     return fs_server_create(&tl_env, &vfs_plugin_ram, cfg_first(root, NULL), &srv, err);
 }
 
+const struct vfs_cred *call_cred;
+
 int64_t call(struct fs_session *ss, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
              uint64_t a4)
 {
@@ -34,7 +36,10 @@ int64_t call(struct fs_session *ss, uint64_t op, uint64_t a0, uint64_t a1, uint6
     msg.a[2] = a2;
     msg.a[3] = a3;
     msg.a[4] = a4;
-    fs_server_handle(srv, ss, &msg, &buf);
+    if (call_cred)
+        fs_server_handle_as(srv, ss, call_cred, &msg, &buf);
+    else
+        fs_server_handle(srv, ss, &msg, &buf);
     return msg.r[0];
 }
 
@@ -976,5 +981,6 @@ int main(void)
     CASE(gone_releases);
     fs_server_map_cases();
     fs_server_comp_cases();
+    fs_server_cred_cases();
     return tl_finish();
 }

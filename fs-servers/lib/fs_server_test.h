@@ -57,5 +57,9 @@ void fs_server_lock_cases(void);
 void fs_server_map_cases(void);
 /* The cases of fs_server_comp_test.c (a composition of a tar, ram and a node plugin). */
 void fs_server_comp_cases(void);
+/* The cases of fs_server_cred_test.c (sub-clients' credentials checked). */
+void fs_server_cred_cases(void);
+/* call() serves its requests as a sub-client with these credentials when not NULL. */
+extern const struct vfs_cred *call_cred;
 
 #endif

@@ -20,3 +20,7 @@ ALL_TARGETS += $(BUILD)/user/bin/sandbox-isolation.sh
 $(call musl_program,spinner,tests/hostile/spinner.c,-pthread)
 $(call musl_program,cpu-latency,tests/hostile/cpu-latency.c,-pthread)
 ALL_TARGETS += $(BUILD)/user/bin/sandbox-cpu.sh
+# fscreds: raw File_system requests of a process that gave up root (the fs-creds scenario)
+$(call musl_program,fscreds,tests/hostile/fscreds.c tests/hostile/native.h \
+    lib/include/capix/posix_protocol.h kernel/abi/capix/abi.h lib/include/capix/component.h \
+    lib/include/capix/fs_protocol.h,-Ikernel/abi -Ilib/include)

@@ -646,6 +646,35 @@ static void cap_checks(void)
     check("setuid-with-setuid-again", setresuid(-1, -1, -1) == 0 && setgid(0) == 0, "setgid");
 }
 
+/* Another uid (2000) in the sticky /tmp (through the ram_fs server in capix, which
+ * checks the process's credentials too): root's and uid 1000's files are not its to
+ * read, chmod, rename or remove; its own are. */
+static void sticky_other_uid(void)
+{
+    char own[64], moved[64];
+    snprintf(own, sizeof own, "/tmp/creds-2000-%d", getpid());
+    snprintf(moved, sizeof moved, "/tmp/creds-moved-%d", getpid());
+    check("sticky-drop-to-2000",
+          setgroups(0, NULL) == 0 && setresgid(2000, 2000, 2000) == 0 &&
+              setresuid(2000, 2000, 2000) == 0,
+          "setresuid(2000, ...)");
+    check("sticky-read-root-file-eacces", fails_with(open(root_file, O_RDONLY), EACCES),
+          "not EACCES");
+    check("sticky-chmod-other-eperm", fails_with(chmod(user_file, 0644), EPERM), "not EPERM");
+    check("sticky-unlink-other-eperm", fails_with(unlink(user_file), EPERM), "not EPERM");
+    check("sticky-unlink-root-eperm", fails_with(unlink(root_file), EPERM), "not EPERM");
+    check("sticky-rename-other-eperm", fails_with(rename(user_file, moved), EPERM), "not EPERM");
+    int fd = open(own, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    struct stat st;
+    check("sticky-own-file",
+          fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == 2000 && st.st_gid == 2000,
+          "create or owner");
+    if (fd >= 0)
+        close(fd);
+    check("sticky-chmod-own", chmod(own, 0644) == 0, "chmod");
+    check("sticky-unlink-own", unlink(own) == 0, "unlink");
+}
+
 /* CAP_KILL: root without it may signal only processes of its uids. */
 static void cap_kill(void)
 {
@@ -827,6 +856,7 @@ int main(int argc, char **argv)
     in_child("cap-drop-root", cap_drop_root);
     in_child("cap-plain-drop", cap_plain_drop);
     in_child("no-new-privs", nnp);
+    in_child("sticky-other-uid", sticky_other_uid);
     root_kills_nobody();
     check_ids("parent-unchanged", "0,0,0,0/0,0,0,0/3/0");
     unlink(plain_copy);

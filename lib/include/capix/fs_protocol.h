@@ -133,8 +133,25 @@ enum fs_op {
      * process had released and closed them (the launcher's, for a process that ended
      * without doing so: killed). -EINVAL for other arguments. */
     FS_GONE,
+    /* The session's owner only (its own endpoint, the one the server gave: in a POSIX
+     * sandbox the launcher's); from a sub-client -EPERM (docs/fs-protocol.md,
+     * "Sub-clients"). a0 the pid it is for (1 .. 2^31-1, for the log), a1 fs uid | fs gid
+     * << 32, a2 the effective capabilities (bit n: Linux's capability n), a3 the number
+     * of supplementary groups (at most FS_CRED_GROUPS), the groups two to a word (the
+     * low half first) in IPC words 6.. -> r0 the sub-client's number; the answer carries
+     * its endpoint, whose requests are checked against these credentials. -ENOSPC when
+     * the session has FS_MAX_SUBCLIENTS (each is charged to its quota, even beyond it). */
+    FS_CLIENT_ADD,
+    /* owner only: a0 a sub-client's number, a1..a3 (and the groups) as FS_CLIENT_ADD:
+     * its credentials from now on */
+    FS_SETCREDS,
+    /* owner only: a0 a sub-client's number: its endpoint is revoked (every copy goes)
+     * and its record freed */
+    FS_CLIENT_DROP,
     FS_OP_COUNT
 };
+#define FS_CRED_GROUPS 64    /* groups a sub-client's credentials carry */
+#define FS_MAX_SUBCLIENTS 64 /* sub-clients of one session */
 #define FS_LOCK_GET 0
 #define FS_LOCK_SET 1
 #define FS_LOCK_WAIT 2

@@ -1,0 +1,118 @@
+/*
+ * Sub-clients of File_system sessions (docs/fs-protocol.md, "Sub-clients";
+ * docs/sandboxes.md, "Credentials"): the launcher keeps each session's own endpoint
+ * (the owner's) and gives every process holding the session a badged endpoint of its
+ * own, with the process's fs uid, fs gid, supplementary groups and file-system
+ * capabilities, which the server checks its requests against. It is asked for when the
+ * process gets the session (session_open, a fork child's or a vfork child's new domain
+ * in shared_fork), changed at every change of the process's credentials (exec included)
+ * and dropped when the process lets the session go or ends (shared_drop). A server that
+ * does not know sub-clients (ENOSYS) gets the owner's endpoint as before, logged once.
+ *
+ * Invariant: a process with a domain that holds a File_system session has at its slot
+ * either its own sub-client's endpoint (recorded in its fs_subs) or, for an old server
+ * only, a copy of the owner's; never another process's.
+ */
+#include "launcher.h"
+#include <vfs/perm.h>
+
+/* The capabilities the servers' checks use (vfs/perm.h) */
+#define FS_CAP_SET                                                                                 \
+    ((1ul << VFS_CAP_CHOWN) | (1ul << VFS_CAP_DAC_OVERRIDE) | (1ul << VFS_CAP_DAC_READ_SEARCH) |   \
+     (1ul << VFS_CAP_FOWNER) | (1ul << VFS_CAP_FSETID) | (1ul << VFS_CAP_MKNOD))
+
+/* FS_CLIENT_ADD (a0 the pid) or FS_SETCREDS (a0 the sub-client) with pr's credentials on
+ * the owner's endpoint owner; for ADD the endpoint lands in recv. The answer's r0. */
+static long cred_call(uint64_t owner, uint64_t op, uint64_t a0, const struct proc *pr,
+                      uint64_t recv)
+{
+    struct cx_ipcbuf *b = cx_ipcbuf();
+    const struct rt_creds *c = &pr->cred;
+    uint32_t n = c->ngroups < FS_CRED_GROUPS ? c->ngroups : FS_CRED_GROUPS;
+    b->words[4] = n; /* a3 */
+    b->words[5] = 0;
+    for (uint32_t k = 0; k < n; k += 2)
+        b->words[6 + k / 2] = c->groups[k] | (k + 1 < n ? (uint64_t)c->groups[k + 1] << 32 : 0);
+    struct cx_msg m = {.tag = CX_TAG(FS_LABEL_REQUEST, 6 + (n + 1) / 2, 0)};
+    m.w[0] = op;
+    m.w[1] = a0;
+    m.w[2] = c->uid.fs | (uint64_t)c->gid.fs << 32;
+    m.w[3] = c->cap_eff & FS_CAP_SET;
+    b->recv_slots[0] = recv;
+    long err = cx_call(owner, &m); /* bounded: LAUNCHER_CALL_TIMEOUT_NS */
+    b->recv_slots[0] = 0;
+    if (err)
+        return -EIO;
+    if (recv && (long)m.w[0] > 0 && CX_TAG_CAPS(m.tag) != 1)
+        return -EIO;
+    return (long)m.w[0];
+}
+
+long subclient_give(struct proc *pr, unsigned id)
+{
+    static bool old_logged;
+    struct shared *sh = &shared[id];
+    unsigned k = 0;
+    while (k < PROC_FS_SUBS && pr->fs_subs[k].id)
+        k++;
+    if (k == PROC_FS_SUBS) {
+        cx_printf("posix-spawn: pid %d holds %u File_system sessions already: EMFILE\n", pr->pid,
+                  PROC_FS_SUBS);
+        return -EMFILE;
+    }
+    uint64_t slot = cx_slot_alloc();
+    if (!slot)
+        return -ENOMEM;
+    long r = cred_call(sh->notif, FS_CLIENT_ADD, (uint64_t)pr->pid, pr, slot);
+    if (r == -ENOSYS) { /* a server without sub-clients: the owner's endpoint, as before */
+        cx_slot_free(slot);
+        if (!old_logged)
+            cx_printf("posix-spawn: a File_system server knows no sub-clients: pid %d gets the "
+                      "session's own endpoint (its credentials are not checked there)\n",
+                      pr->pid);
+        old_logged = true;
+        return cx_cap_copy(sh->notif, pr->pd, sh->slot_notif, CX_R_WRITE, 0) ? -EINVAL : 0;
+    }
+    if (r <= 0) {
+        cx_cap_delete(slot); /* nothing, or what came with a bad answer */
+        cx_slot_free(slot);
+        return r < 0 ? r : -EIO;
+    }
+    if (cx_cap_copy(slot, pr->pd, sh->slot_notif, CX_R_WRITE, 0)) {
+        cx_raw_ipc_call(sh->notif, CX_TAG(FS_LABEL_REQUEST, 4, 0), FS_CLIENT_DROP, (uint64_t)r, 0,
+                        0);
+        cx_cap_delete(slot);
+        cx_slot_free(slot);
+        return -EINVAL;
+    }
+    pr->fs_subs[k].id = id;
+    pr->fs_subs[k].num = (uint32_t)r;
+    pr->fs_subs[k].ep = slot;
+    return 0;
+}
+
+void subclients_setcreds(struct proc *pr)
+{
+    for (unsigned k = 0; k < PROC_FS_SUBS; k++)
+        if (pr->fs_subs[k].id) {
+            long r =
+                cred_call(shared[pr->fs_subs[k].id].notif, FS_SETCREDS, pr->fs_subs[k].num, pr, 0);
+            if (r < 0) /* the server is gone or stuck: its endpoint goes, so the old ids go */
+                subclient_drop(pr, pr->fs_subs[k].id);
+        }
+}
+
+void subclient_drop(struct proc *pr, unsigned id)
+{
+    for (unsigned k = 0; k < PROC_FS_SUBS; k++) {
+        struct proc_fs_sub *s = &pr->fs_subs[k];
+        if (s->id != id)
+            continue;
+        cx_raw_ipc_call(shared[id].notif, CX_TAG(FS_LABEL_REQUEST, 4, 0), FS_CLIENT_DROP, s->num, 0,
+                        0);
+        cx_cap_revoke(s->ep); /* the process's copy, whatever the server did */
+        cx_cap_delete(s->ep);
+        cx_slot_free(s->ep);
+        memset(s, 0, sizeof(*s));
+    }
+}
