@@ -27,8 +27,11 @@
 /* A process's own endpoint of a File_system session (subclients.c). */
 struct proc_fs_sub {
     unsigned id;  /* the session's shared entry; 0: a free record */
-    uint32_t num; /* the server's number for the sub-client */
-    uint64_t ep;  /* the launcher's copy of its endpoint (the process's derives from it) */
+    uint32_t num; /* the server's number for the sub-client (0: the owner's endpoint) */
+    uint64_t ep;  /* the launcher's copy of its endpoint, shared by the processes whose */
+                  /* credentials are the same (shared.sub_refs counts them) */
+    uint64_t own; /* this process's copy of ep, which the process's copies derive from: */
+                  /* revoking it takes this process's copies alone */
 };
 #define RESERVE (512ul << 10)                          /* quota the launcher keeps for itself */
 #define LAUNCHER_CALL_TIMEOUT_NS (10ul * 1000000000ul) /* twice init's for a provider */
@@ -104,6 +107,8 @@ struct shared {
     unsigned inflight;             /* tickets out and entries derived from this one: it */
                                    /* stays while any is (passing.c) */
     uint64_t holders[MAX_PROCS / 64];
+    uint16_t sub_refs[FS_MAX_SUBCLIENTS + 1]; /* a File_system session: processes per */
+                                              /* sub-client (subclients.c) */
 };
 
 /*
@@ -195,9 +200,14 @@ long shared_fork(struct proc *parent, struct proc *child);
 /* subclients.c: pr's own endpoint of File_system session id, at the session's slot in
  * its domain: 0 or -errno. */
 long subclient_give(struct proc *pr, unsigned id);
-/* The server of each session pr holds gets pr's credentials as they are now. */
+/* A fork child's endpoint of session id: its parent's sub-client (the credentials are
+ * the same), or a new one: 0 or -errno. */
+long subclient_share(struct proc *parent, struct proc *child, unsigned id);
+/* The server of each session pr holds gets pr's credentials as they are now (a
+ * sub-client pr shares with others is left to them, and pr gets one of its own). */
 void subclients_setcreds(struct proc *pr);
-/* pr's endpoint of session id goes (revoked) and the server forgets it. */
+/* pr's endpoint of session id goes (its copies revoked); the server forgets the
+ * sub-client when no process has it any more. */
 void subclient_drop(struct proc *pr, unsigned id);
 void pipes_forget(struct proc *pr);
 /* passing.c: descriptors in flight (RT_LABEL_PASS): the answer to a request of pr */

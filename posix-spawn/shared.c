@@ -276,8 +276,8 @@ long shared_fork(struct proc *parent, struct proc *child)
         if (!sh->used || !(sh->holders[pi / 64] & (1ul << (pi % 64))))
             continue;
         long err = cx_cap_copy(sh->mem, child->pd, sh->slot_mem, CX_R_READ | CX_R_WRITE, 0);
-        if (!err && sh->fs) /* the child's own endpoint, with its credentials */
-            err = subclient_give(child, id) < 0 ? CX_E_NO_QUOTA : 0;
+        if (!err && sh->fs) /* its parent's sub-client: the same credentials */
+            err = subclient_share(parent, child, id) < 0 ? CX_E_NO_QUOTA : 0;
         else if (!err && sh->notif)
             err = cx_cap_copy(sh->notif, child->pd, sh->slot_notif,
                               sh->quota ? CX_R_WRITE | (sh->grant ? CX_R_GRANT : 0) : CX_R_ALL, 0);

@@ -6,7 +6,9 @@
  * ordinary calls, then asks its launcher for a File_system session of its own
  * (RT_LABEL_SESSION, at slots it names) and speaks the File_system protocol on it with
  * native calls (tests/hostile/native.h), past its runtime's checks: as root the raw
- * LOOKUP, OPEN and READ of the file work. Then it becomes nobody (setresuid, setresgid)
+ * LOOKUP, OPEN and READ of the file work, and a fork child that becomes nobody gets a
+ * sub-client of its own (the copies of its parent's it had are revoked, also one it
+ * moved) while the parent's stays root's. Then it becomes nobody (setresuid, setresgid)
  * and asks again (a session whose policy says ids=1000-1999 treats root as 65534
  * already): OPEN for reading or writing is EACCES, UNLINK and chmod of root's
  * file in the sticky directory EPERM, a size change EACCES, and the owner's operations
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <capix/component.h>
@@ -36,6 +39,7 @@
 #define SLOT_GOT 1012 /* where an answer's capability would land */
 #define SLOT_EP2 1013 /* the second session's (label bounded) */
 #define SLOT_MEM2 1014
+#define SLOT_MOVED 1015 /* where a fork child moves its copy of the session's endpoint */
 #define BUF_VA 0x500000000000ul
 #define BUF_VA2 0x500000100000ul
 #define SET_MODE 1u /* struct fs_setattr mask bits (the VFS's VFS_SET_*) */
@@ -176,6 +180,35 @@ int main(void)
     int64_t h = raw_read(secret, O_RDONLY, text, sizeof(text));
     check("root-raw-read", h > 0 && !strcmp(text, "root only"),
           "root's raw OPEN and READ: %ld, '%s'", (long)h, text);
+    /* a fork child shares its parent's sub-client until its credentials change; then it
+     * gets one of its own and every copy of the shared one it had is revoked, also one it
+     * moved to another slot first; the parent's stays root's */
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct nret mv = native(CX_SYS_cap_move, SLOT_EP, CX_SLOT_SELF_PD, SLOT_MOVED, 0, 0, 0);
+        int shared_root = raw_read(secret, O_RDONLY, text, sizeof(text)) == -EIO; /* moved */
+        slot_ep = SLOT_MOVED;
+        shared_root = shared_root && raw_read(secret, O_RDONLY, text, sizeof(text)) > 0;
+        int down = setresgid(65534, 65534, 65534) == 0 && setresuid(65534, 65534, 65534) == 0;
+        int64_t moved = raw_read(secret, O_RDONLY, text, sizeof(text));
+        slot_ep = SLOT_EP;
+        int64_t own = raw_read(secret, O_RDONLY, text, sizeof(text));
+        _exit(mv.err           ? 2
+              : !shared_root   ? 3
+              : !down          ? 4
+              : moved != -EIO  ? 5
+              : own != -EACCES ? 6
+                               : 0);
+    }
+    int status = -1;
+    waitpid(pid, &status, 0);
+    h = raw_read(secret, O_RDONLY, text, sizeof(text));
+    check("fork-child-own-subclient",
+          pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && h > 0 &&
+              !strcmp(text, "root only"),
+          "child's status %#x (2 move, 3 shared root's, 4 setresuid, 5 moved copy alive, 6 new "
+          "one not nobody's); the parent's raw read after: %ld",
+          status, (long)h);
     /* a session whose policy says ids=1000-1999: root's ids and capabilities are not
      * honoured there (the server takes it for 65534) */
     r = session_open("bounded", SLOT_EP2, SLOT_MEM2, BUF_VA2);
