@@ -369,8 +369,16 @@ static int fat_getattr(struct vfs_node *node, struct linux_stat *st)
     }
     st->st_blocks = (int64_t)(bytes / 512);
     if (n != &f->root) {
-        st->st_mtim.tv_sec = fat_time_from(n->raw, 22, 24);
-        st->st_atim.tv_sec = fat_time_from(n->raw, -1, 18);
+        /* a date's conversion costs about 100 instructions: kept per node */
+        uint64_t key = 1ull << 48 | (uint64_t)fat_le16(n->raw + 24) << 32 |
+                       (uint64_t)fat_le16(n->raw + 22) << 16 | fat_le16(n->raw + 18);
+        if (n->times_key != key) {
+            n->mtime = fat_time_from(n->raw, 22, 24);
+            n->atime = fat_time_from(n->raw, -1, 18);
+            n->times_key = key;
+        }
+        st->st_mtim.tv_sec = n->mtime;
+        st->st_atim.tv_sec = n->atime;
         st->st_ctim = st->st_mtim;
     }
     return 0;

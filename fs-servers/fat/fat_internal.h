@@ -91,6 +91,10 @@ struct fat_node {
      * appending extends it, truncating forgets it). 0: none. */
     uint32_t run_idx, run_cl, run_len;
     uint32_t free_hint; /* directories: every slot before it is in use (dir.c, find_run) */
+    /* getattr's times, worked out of raw's dates and times when those were times_key
+     * (fat_getattr; 0: never) */
+    uint64_t times_key;
+    int64_t mtime, atime;
 };
 
 struct fat_fs {
