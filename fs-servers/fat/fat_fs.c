@@ -295,8 +295,10 @@ static int do_rename(struct fat_fs *f, struct fat_node *od, const char *oname, s
         rc = fat_cache_sync(f);
     if (rc == 0) {
         rc = fat_dir_add(f, nd, nname, nlen, w->oe.raw, &w->ne);
-        if (rc < 0)
+        if (rc < 0) {
             entry_slots(f, od, &w->oe, w->saved, false);
+            fat_index_drop(f, od); /* the old entry is back behind its back */
+        }
     }
     if (rc < 0)
         return rc;
@@ -478,6 +480,7 @@ static void fat_unmount(struct vfs_fs *fs)
     struct fat_fs *f = fat_of(fs);
     if (fs->root && fat_sync(fs) < 0)
         vfs_log(fs->env, "fat: the volume could not be written back at unmount");
+    fat_index_free_all(f);
     fat_cache_free(f);
     if (f->pending)
         vfs_free(fs->env, f->pending, f->cap_pending * sizeof *f->pending);
