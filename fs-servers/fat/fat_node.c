@@ -247,9 +247,16 @@ int64_t fat_file_read(struct fat_fs *f, struct fat_node *n, uint64_t pos, void *
     if (len > n->size - pos)
         len = (size_t)(n->size - pos);
     while (done < len) {
-        uint32_t in = (uint32_t)(pos % f->cluster_bytes);
+        uint32_t in = (uint32_t)(pos % f->cluster_bytes), ci = (uint32_t)(pos / f->cluster_bytes);
+        uint32_t k, next;
         size_t chunk = f->cluster_bytes - in < len - done ? f->cluster_bytes - in : len - done;
-        rc = fat_chain_at(f, n, (uint32_t)(pos / f->cluster_bytes), &cl);
+        rc = fat_chain_at(f, n, ci, &cl);
+        /* the clusters that follow cl on the disk: one copy (the chain's runs make the
+         * look-ups cheap) */
+        for (k = 1; rc == 0 && chunk < len - done && fat_chain_at(f, n, ci + k, &next) == 0 &&
+                    next == cl + k;
+             k++)
+            chunk += f->cluster_bytes < len - done - chunk ? f->cluster_bytes : len - done - chunk;
         if (rc == 0)
             rc = fat_cache_read(f, fat_cluster_off(f, cl) + in, (uint8_t *)buf + done, chunk,
                                 FAT_K_DATA);
