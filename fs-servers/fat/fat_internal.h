@@ -120,6 +120,8 @@ struct fat_fs {
     uint32_t *pending;      /* first clusters of chains to free after the next write-back */
     uint32_t npending, cap_pending;
     struct fat_dir_index *indexes; /* directories' name indexes (dir_index.c) */
+    int64_t stamp_day;             /* fat_time_now's last day (days since 1970) ... */
+    uint16_t stamp_date;           /* ... as a FAT date (0: none yet) */
     uint64_t next_ino;             /* for moved-collisions: counts up from 2^48 */
     bool io_error, marked_dirty;
     char name_buf[FAT_MAX_LFN * 3 + 1]; /* readdir's name */
@@ -288,6 +290,8 @@ void fat_node_free(struct fat_fs *f, struct fat_node *n);
 int fat_node_store(struct fat_fs *f, struct fat_node *n);
 /* Sets the FAT date/time fields at raw + toff / raw + doff from t. */
 void fat_time_to(int64_t t, uint8_t *raw, int toff, int doff);
+/* Stamps a short entry's modification date and time and access date with now. */
+void fat_time_now(struct fat_fs *f, uint8_t *raw);
 /* The Unix time of a FAT date (doff) and time (toff < 0: none). */
 int64_t fat_time_from(const uint8_t *raw, int toff, int doff);
 /* Sets the volume dirty (FAT[1]) before the first change after a sync. */
