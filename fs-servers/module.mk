@@ -3,7 +3,7 @@
 # VFS_SRCS and the plugins they serve; `make` compiles it freestanding into
 # $(BUILD)/user/ to keep it so.
 
-FS_SERVER_SRCS := $(addprefix fs-servers/lib/,fs_server.c fs_table.c fs_names.c fs_mapped.c \
+FS_SERVER_SRCS := $(addprefix fs-servers/lib/,fs_server.c fs_table.c fs_names.c fs_mapped.c fs_mirror.c \
 		fs_request.c fs_lock.c fs_owners.c fs_creds.c)
 # The native server (IPC, sessions, policies) that ram_fs and vfs are a main() around.
 FS_NATIVE_SRCS := fs-servers/lib/fs_native.c fs-servers/lib/fs_subclients.c $(FS_SERVER_SRCS)

@@ -328,26 +328,36 @@ static uint32_t read_run(struct fat_fs *f, uint64_t sec, enum fat_kind kind)
     }
 }
 
-/* Reads sector sec (and maybe the sectors after it) into the cache. */
+/* Reads sector sec (and maybe the sectors after it) into the cache. The sectors are
+ * installed in their order, so that the clock hand, where it finds no block in use,
+ * puts them into consecutive blocks (copy() then moves them at once). */
 static int fill(struct fat_fs *f, uint64_t sec, enum fat_kind kind, struct fat_cblock **out)
 {
     uint32_t n = read_run(f, sec, kind), i;
-    struct fat_cblock *b;
+    struct fat_cblock *b, *first = NULL;
     int rc = dev_io(f, sec, n, f->cache.rbounce, false);
     if (rc < 0)
         return rc;
-    for (i = n; i-- > 0;) {
+    for (i = 0; i < n; i++) {
         /* evicting may write back (through wbounce), never through rbounce */
         rc = install(f, sec + i, kind, f->cache.rbounce + (size_t)i * f->bps, &b);
         if (rc < 0)
             return rc;
+        if (!first) {
+            first = b;
+            b->used = true; /* the clock passes over it while the rest go in */
+        }
     }
-    *out = b;
+    if (first->sec != sec) /* a cache smaller than two runs took it back meanwhile */
+        return install(f, sec, kind, f->cache.rbounce, out);
+    *out = first;
     return 0;
 }
 
-/* Returns sector sec through the cache. */
-int fat_cache_get(struct fat_fs *f, uint64_t sec, enum fat_kind kind, bool whole, uint8_t **out)
+/* The block holding sector sec, read in (or, whole, zeroed: the caller overwrites it
+ * all) if missing, marked used. */
+static int get_block(struct fat_fs *f, uint64_t sec, enum fat_kind kind, bool whole,
+                     struct fat_cblock **out)
 {
     struct fat_cblock *b = find(&f->cache, sec);
     int rc;
@@ -361,6 +371,17 @@ int fat_cache_get(struct fat_fs *f, uint64_t sec, enum fat_kind kind, bool whole
     b->used = true;
     if (!b->dirty)
         b->kind = (uint8_t)kind;
+    *out = b;
+    return 0;
+}
+
+/* Returns sector sec through the cache. */
+int fat_cache_get(struct fat_fs *f, uint64_t sec, enum fat_kind kind, bool whole, uint8_t **out)
+{
+    struct fat_cblock *b;
+    int rc = get_block(f, sec, kind, whole, &b);
+    if (rc < 0)
+        return rc;
     *out = b->data;
     return 0;
 }
@@ -375,24 +396,41 @@ void fat_cache_dirty(struct fat_fs *f, uint64_t sec)
     }
 }
 
+/* Moves n bytes at off between the cache and buf (or src): a sector at a time, and at
+ * once across the sectors that follow it in the next blocks (their data is contiguous:
+ * block i holds mem + i * bps), without a hash look-up each. */
 static int copy(struct fat_fs *f, uint64_t off, void *buf, const void *src, size_t n,
                 enum fat_kind kind)
 {
-    uint8_t *p;
+    struct fat_cache *c = &f->cache;
+    struct fat_cblock *b, *nb, *end = c->blocks + c->n;
     int rc;
     while (n) {
         uint64_t sec = off / f->bps;
         uint32_t in = (uint32_t)(off % f->bps);
         size_t chunk = f->bps - in < n ? f->bps - in : n;
-        rc = fat_cache_get(f, sec, kind, src && in == 0 && chunk == f->bps, &p);
+        rc = get_block(f, sec, kind, src && in == 0 && chunk == f->bps, &b);
         if (rc < 0)
             return rc;
+        if (src && !b->dirty) {
+            b->dirty = true;
+            c->ndirty++;
+        }
+        for (nb = b + 1; chunk < n && nb < end && nb->sec == ++sec; nb++) {
+            nb->used = true;
+            if (!nb->dirty)
+                nb->kind = (uint8_t)kind;
+            if (src && !nb->dirty) {
+                nb->dirty = true;
+                c->ndirty++;
+            }
+            chunk += f->bps < n - chunk ? f->bps : n - chunk;
+        }
         if (src) {
-            memcpy(p + in, src, chunk);
-            fat_cache_dirty(f, sec);
+            memcpy(b->data + in, src, chunk);
             src = (const uint8_t *)src + chunk;
         } else {
-            memcpy(buf, p + in, chunk);
+            memcpy(buf, b->data + in, chunk);
             buf = (uint8_t *)buf + chunk;
         }
         off += chunk;

@@ -230,10 +230,14 @@ int fat_dir_find(struct fat_fs *f, struct fat_node *dir, const char *name, size_
                  struct fat_dirent *e)
 {
     struct find_arg a = {name, len, e};
+    int rc;
     while (a.len && name[a.len - 1] == '.')
         a.len--;
     if (a.len == 0)
         return 0;
+    rc = fat_index_find(f, dir, name, a.len, e);
+    if (rc != FAT_INDEX_NONE)
+        return rc;
     return fat_dir_scan(f, dir, 0, find_fn, &a);
 }
 
@@ -264,9 +268,26 @@ static int tail_fn(struct fat_fs *f, const struct fat_dirent *e, void *arg)
 static int pick_tail(struct fat_fs *f, struct fat_node *dir, const uint8_t basis[11],
                      uint8_t out[11])
 {
-    struct tail_arg *a = vfs_zalloc(f->fs.env, sizeof *a);
+    struct tail_arg *a;
     uint32_t n;
-    int rc;
+    int rc = 1;
+    /* the index says which tails are taken without a scan, and where the last pick of
+     * this basis left off */
+    for (n = fat_index_tail_from(f, dir, basis); n < 4096; n++) {
+        fat_short_tail(basis, n, out);
+        rc = fat_index_short_taken(f, dir, out);
+        if (rc != 1)
+            break;
+    }
+    if (rc == 0) {
+        fat_index_tail_taken(f, dir, basis, n); /* fat_dir_add takes it back on failure */
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    if (n >= 4096)
+        return -ENOSPC;
+    a = vfs_zalloc(f->fs.env, sizeof *a);
     if (!a)
         return -ENOMEM;
     a->basis = basis;
@@ -428,11 +449,15 @@ int fat_dir_add(struct fat_fs *f, struct fat_node *dir, const char *name, size_t
         rc = fat_dir_slot(f, dir, first + nl, &e->loc);
     if (rc == 0)
         rc = fat_cache_write(f, e->loc, e->raw, FAT_SLOT, FAT_K_DIR);
-    if (rc < 0)
+    if (rc < 0) {
+        if (nl)
+            fat_index_tail_taken(f, dir, basis, 0); /* the tail was not taken after all */
         return rc == -ENOENT ? -EIO : rc;
+    }
     e->first_slot = first;
     e->slot = first + nl;
     e->len = fat_ucs2_to_utf8(u, n, e->name);
+    fat_index_added(f, dir, e);
     return 0;
 }
 
@@ -449,9 +474,12 @@ int fat_dir_remove(struct fat_fs *f, struct fat_node *dir, const struct fat_dire
         rc = fat_dir_slot(f, dir, idx, &off);
         if (rc == 0)
             rc = fat_cache_write(f, off, &gone, 1, FAT_K_DIR);
-        if (rc < 0)
+        if (rc < 0) {
+            fat_index_drop(f, dir); /* some slots may be gone: start again */
             return rc == -ENOENT ? -EIO : rc;
+        }
     }
+    fat_index_removed(f, dir, e);
     return 0;
 }
 
@@ -477,6 +505,8 @@ static int subdir_fn(struct fat_fs *f, const struct fat_dirent *e, void *arg)
 /* Counts dir's sub-directories. */
 int fat_dir_subdirs(struct fat_fs *f, struct fat_node *dir, uint32_t *n)
 {
+    if (fat_index_subdirs(f, dir, n) == 0)
+        return 0;
     *n = 0;
     return fat_dir_scan(f, dir, 0, subdir_fn, n);
 }

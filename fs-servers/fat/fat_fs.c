@@ -295,8 +295,10 @@ static int do_rename(struct fat_fs *f, struct fat_node *od, const char *oname, s
         rc = fat_cache_sync(f);
     if (rc == 0) {
         rc = fat_dir_add(f, nd, nname, nlen, w->oe.raw, &w->ne);
-        if (rc < 0)
+        if (rc < 0) {
             entry_slots(f, od, &w->oe, w->saved, false);
+            fat_index_drop(f, od); /* the old entry is back behind its back */
+        }
     }
     if (rc < 0)
         return rc;
@@ -369,8 +371,16 @@ static int fat_getattr(struct vfs_node *node, struct linux_stat *st)
     }
     st->st_blocks = (int64_t)(bytes / 512);
     if (n != &f->root) {
-        st->st_mtim.tv_sec = fat_time_from(n->raw, 22, 24);
-        st->st_atim.tv_sec = fat_time_from(n->raw, -1, 18);
+        /* a date's conversion costs about 100 instructions: kept per node */
+        uint64_t key = 1ull << 48 | (uint64_t)fat_le16(n->raw + 24) << 32 |
+                       (uint64_t)fat_le16(n->raw + 22) << 16 | fat_le16(n->raw + 18);
+        if (n->times_key != key) {
+            n->mtime = fat_time_from(n->raw, 22, 24);
+            n->atime = fat_time_from(n->raw, -1, 18);
+            n->times_key = key;
+        }
+        st->st_mtim.tv_sec = n->mtime;
+        st->st_atim.tv_sec = n->atime;
         st->st_ctim = st->st_mtim;
     }
     return 0;
@@ -470,6 +480,7 @@ static void fat_unmount(struct vfs_fs *fs)
     struct fat_fs *f = fat_of(fs);
     if (fs->root && fat_sync(fs) < 0)
         vfs_log(fs->env, "fat: the volume could not be written back at unmount");
+    fat_index_free_all(f);
     fat_cache_free(f);
     if (f->pending)
         vfs_free(fs->env, f->pending, f->cap_pending * sizeof *f->pending);

@@ -91,6 +91,10 @@ struct fat_node {
      * appending extends it, truncating forgets it). 0: none. */
     uint32_t run_idx, run_cl, run_len;
     uint32_t free_hint; /* directories: every slot before it is in use (dir.c, find_run) */
+    /* getattr's times, worked out of raw's dates and times when those were times_key
+     * (fat_getattr; 0: never) */
+    uint64_t times_key;
+    int64_t mtime, atime;
 };
 
 struct fat_fs {
@@ -115,7 +119,10 @@ struct fat_fs {
     struct fat_node *moved; /* live nodes with moved set */
     uint32_t *pending;      /* first clusters of chains to free after the next write-back */
     uint32_t npending, cap_pending;
-    uint64_t next_ino; /* for moved-collisions: counts up from 2^48 */
+    struct fat_dir_index *indexes; /* directories' name indexes (dir_index.c) */
+    int64_t stamp_day;             /* fat_time_now's last day (days since 1970) ... */
+    uint16_t stamp_date;           /* ... as a FAT date (0: none yet) */
+    uint64_t next_ino;             /* for moved-collisions: counts up from 2^48 */
     bool io_error, marked_dirty;
     char name_buf[FAT_MAX_LFN * 3 + 1]; /* readdir's name */
 };
@@ -242,6 +249,31 @@ int fat_chain_at(struct fat_fs *f, struct fat_node *n, uint32_t ci, uint32_t *ou
 /* The device byte offset of slot idx of dir; -ENOENT past its end, -EIO if broken. */
 int fat_dir_slot(struct fat_fs *f, struct fat_node *dir, uint32_t idx, uint64_t *off);
 
+/* dir_index.c: a directory's name index (see its top). The look-ups return
+ * FAT_INDEX_NONE when dir has none and none can be made: the caller scans. */
+#define FAT_INDEX_NONE 2
+/* fat_dir_find through the index (name without trailing dots): 1 and *e, 0, -errno. */
+int fat_index_find(struct fat_fs *f, struct fat_node *dir, const char *name, size_t len,
+                   struct fat_dirent *e);
+/* 1 if an entry of dir has the short name raw11, 0 if none, or -errno. */
+int fat_index_short_taken(struct fat_fs *f, struct fat_node *dir, const uint8_t raw11[11]);
+/* Where pick_tail may start looking for a free ~N tail of basis in dir (1: anywhere). */
+uint32_t fat_index_tail_from(struct fat_fs *f, struct fat_node *dir, const uint8_t basis[11]);
+/* Tail n of basis is taken in dir now, and every one below it (0: forget the hint). */
+void fat_index_tail_taken(struct fat_fs *f, struct fat_node *dir, const uint8_t basis[11],
+                          uint32_t n);
+/* The number of sub-directories of dir: 0 and *n. */
+int fat_index_subdirs(struct fat_fs *f, struct fat_node *dir, uint32_t *n);
+/* Entry e was written into dir / marked free in it. */
+void fat_index_added(struct fat_fs *f, struct fat_node *dir, const struct fat_dirent *e);
+void fat_index_removed(struct fat_fs *f, struct fat_node *dir, const struct fat_dirent *e);
+/* Frees dir's index (its names changed otherwise). */
+void fat_index_drop(struct fat_fs *f, struct fat_node *dir);
+/* Frees the index of the directory whose first cluster is cl (its chain is freed). */
+void fat_index_forget(struct fat_fs *f, uint32_t cl);
+/* Frees every index (unmount). */
+void fat_index_free_all(struct fat_fs *f);
+
 /* fat_node.c */
 /* Returns the live node for entry e of dir (made if needed) with one reference. */
 int fat_node_get(struct fat_fs *f, struct fat_node *dir, const struct fat_dirent *e,
@@ -258,6 +290,8 @@ void fat_node_free(struct fat_fs *f, struct fat_node *n);
 int fat_node_store(struct fat_fs *f, struct fat_node *n);
 /* Sets the FAT date/time fields at raw + toff / raw + doff from t. */
 void fat_time_to(int64_t t, uint8_t *raw, int toff, int doff);
+/* Stamps a short entry's modification date and time and access date with now. */
+void fat_time_now(struct fat_fs *f, uint8_t *raw);
 /* The Unix time of a FAT date (doff) and time (toff < 0: none). */
 int64_t fat_time_from(const uint8_t *raw, int toff, int doff);
 /* Sets the volume dirty (FAT[1]) before the first change after a sync. */

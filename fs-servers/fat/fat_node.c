@@ -208,6 +208,30 @@ void fat_time_to(int64_t t, uint8_t *raw, int toff, int doff)
         fat_put16(raw + toff, (uint16_t)(s / 3600 << 11 | (s / 60 % 60) << 5 | (s % 60) / 2));
 }
 
+/* Sets the modification date and time and the access date of raw to now; the date of
+ * a day is worked out once (civil_of's divisions cost about 150 instructions a call,
+ * and every write stamps its file). */
+void fat_time_now(struct fat_fs *f, uint8_t *raw)
+{
+    int64_t t = vfs_now(f->fs.env).tv_sec, s;
+    if (t < FAT_T_MIN || t > FAT_T_MAX) {
+        fat_time_to(t, raw, 22, 24);
+        fat_time_to(t, raw, -1, 18);
+        return;
+    }
+    if (t / 86400 != f->stamp_day || !f->stamp_date) {
+        int64_t y;
+        unsigned m, d;
+        civil_of(t / 86400, &y, &m, &d);
+        f->stamp_day = t / 86400;
+        f->stamp_date = (uint16_t)((y - 1980) << 9 | m << 5 | d);
+    }
+    s = t % 86400;
+    fat_put16(raw + 24, f->stamp_date);
+    fat_put16(raw + 18, f->stamp_date);
+    fat_put16(raw + 22, (uint16_t)(s / 3600 << 11 | (s / 60 % 60) << 5 | (s % 60) / 2));
+}
+
 /* The Unix time of a FAT date and time; day and month 0 are read as 1. */
 int64_t fat_time_from(const uint8_t *raw, int toff, int doff)
 {
@@ -247,9 +271,16 @@ int64_t fat_file_read(struct fat_fs *f, struct fat_node *n, uint64_t pos, void *
     if (len > n->size - pos)
         len = (size_t)(n->size - pos);
     while (done < len) {
-        uint32_t in = (uint32_t)(pos % f->cluster_bytes);
+        uint32_t in = (uint32_t)(pos % f->cluster_bytes), ci = (uint32_t)(pos / f->cluster_bytes);
+        uint32_t k, next;
         size_t chunk = f->cluster_bytes - in < len - done ? f->cluster_bytes - in : len - done;
-        rc = fat_chain_at(f, n, (uint32_t)(pos / f->cluster_bytes), &cl);
+        rc = fat_chain_at(f, n, ci, &cl);
+        /* the clusters that follow cl on the disk: one copy (the chain's runs make the
+         * look-ups cheap) */
+        for (k = 1; rc == 0 && chunk < len - done && fat_chain_at(f, n, ci + k, &next) == 0 &&
+                    next == cl + k;
+             k++)
+            chunk += f->cluster_bytes < len - done - chunk ? f->cluster_bytes : len - done - chunk;
         if (rc == 0)
             rc = fat_cache_read(f, fat_cluster_off(f, cl) + in, (uint8_t *)buf + done, chunk,
                                 FAT_K_DATA);
@@ -350,8 +381,7 @@ int64_t fat_file_write(struct fat_fs *f, struct fat_node *n, uint64_t pos, const
         }
     }
     w = write_at(f, n, pos, src, len);
-    fat_time_to(vfs_now(f->fs.env).tv_sec, n->raw, 22, 24);
-    fat_time_to(vfs_now(f->fs.env).tv_sec, n->raw, -1, 18);
+    fat_time_now(f, n->raw);
     n->attr |= FAT_ATTR_ARCHIVE;
     rc = fat_node_store(f, n);
     return rc < 0 && w >= 0 ? rc : w;

@@ -882,5 +882,6 @@ int main(void)
     tl_run("merged_io_and_device_errors", merged_io_and_device_errors_case);
     tl_run("random_reads", random_reads_case);
     tl_run("dir_slot_reuse", dir_slot_reuse_case);
+    fat_index_cases();
     return tl_finish();
 }

@@ -50,5 +50,7 @@ void pattern(char *buf, size_t n, unsigned seed);
 
 /* The cases of fat_damage_test.c. */
 void fat_damage_cases(void);
+/* The cases of fat_index_test.c (directories' name index). */
+void fat_index_cases(void);
 
 #endif

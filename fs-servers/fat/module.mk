@@ -5,6 +5,7 @@
 # which maps label= to image files or buffers.
 
 FAT_SRCS := fs-servers/fat/fat_fs.c fs-servers/fat/fat_node.c fs-servers/fat/dir.c \
+            fs-servers/fat/dir_index.c \
             fs-servers/fat/name.c fs-servers/fat/table.c fs-servers/fat/cache.c
 FAT_INCLUDES := -Ifs-servers/fat
 
@@ -21,6 +22,7 @@ FAT_TEST_DIR := $(BUILD)/host/tests/fat-images
 $(BUILD)/host/fs-servers/fat/fat_test.o: \
 	HOST_CFLAGS += -DFAT_TEST_DIR='"$(abspath $(FAT_TEST_DIR))"'
 $(call host_test,fat_test,fs-servers/fat/fat_test.c fs-servers/fat/fat_damage_test.c \
+    fs-servers/fat/fat_index_test.c \
     fs-servers/fat/host_blockdev.c $(FAT_SRCS) $(VFS_HOST_OBJS),$(DEPS_STAMP) $(FAT_TEST_DIR))
 $(FAT_TEST_DIR):
 	@mkdir -p $@

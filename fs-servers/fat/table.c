@@ -201,6 +201,7 @@ int fat_defer_free(struct fat_fs *f, uint32_t cl)
     const struct vfs_env *env = f->fs.env;
     if (!cl)
         return 0;
+    fat_index_forget(f, cl); /* a directory's chain: its index goes with it */
     if (f->npending == f->cap_pending) {
         uint32_t cap = f->cap_pending ? f->cap_pending * 2 : 16;
         uint32_t *p = vfs_zalloc(env, cap * sizeof *p);
@@ -307,6 +308,7 @@ int fat_free_chain(struct fat_fs *f, uint32_t cl)
 {
     uint32_t n = 0, next;
     int rc;
+    fat_index_forget(f, cl); /* a directory's chain: its index goes with it */
     while (cl) {
         if (n++ >= f->clusters)
             return -EIO;

@@ -19,6 +19,9 @@
  * for is made a plain file again (fs_mapped_unmake: its bytes go back into the plugin,
  * all its chunks are freed, clients' mappings of them vanish) and the next FS_MAP maps
  * it anew, at the cost of the session that asks.
+ *
+ * A file on a device (fat) keeps its bytes in the plugin: its chunks are a read-only
+ * copy for views, never written back (fs_mirror.c).
  */
 #include "fs_server_internal.h"
 
@@ -139,7 +142,10 @@ static int mapped_write_back(struct fs_server *s, struct fs_mapped *mp)
     struct linux_stat st;
     uint64_t size;
     unsigned k;
-    int rc = vfs_getattr(n, &st);
+    int rc;
+    if (fs_mirrors(n))
+        return 0; /* a copy of the plugin's bytes (fs_mirror.c) */
+    rc = vfs_getattr(n, &st);
     size = rc == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
     if (size && !(n->fs->flags & VFS_FS_RDONLY) && n->fs->ops->write &&
         (rc = vfs_file_open_node(n, O_WRONLY | O_LARGEFILE, &f)) == 0) {
@@ -211,7 +217,9 @@ static bool mapped_reclaim(struct fs_server *s, struct fs_session *payer, struct
 void fs_mapped_resized(struct fs_server *s, struct vfs_node *n, uint64_t old, uint64_t new_size)
 {
     struct fs_mapped *mp = fs_mapped_find(s, n);
-    if (mp)
+    if (mp && fs_mirrors(n) && new_size > FS_MIRROR_BYTES)
+        fs_mirror_drop(s, mp); /* too large for a copy now */
+    else if (mp)
         mapped_zero(mp, old < new_size ? old : new_size, old < new_size ? new_size : old);
 }
 
@@ -261,12 +269,16 @@ int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m)
     struct linux_stat st;
     uint64_t page = m->a[1], size_pages;
     unsigned k;
-    bool made;
+    bool made, mirror;
     int rc;
     if (!h)
         return -EBADF;
-    if (!S_ISREG(h->f->node->type) || !s->mem.create || !h->f->node->fs->ops->read)
-        return -ENODEV;
+    if (m->a[2] > FS_MAP_VIEW)
+        return -EINVAL;
+    mirror = fs_mirrors(h->f->node);
+    if (!S_ISREG(h->f->node->type) || !s->mem.create || !h->f->node->fs->ops->read ||
+        (mirror && m->a[2] != FS_MAP_VIEW))
+        return -ENODEV; /* on a device: copies for views only */
     if (!readable(h->f))
         return -EACCES;
     if (page >= FS_MAP_MAX_PAGES)
@@ -276,6 +288,8 @@ int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m)
         return rc;
     if ((uint64_t)st.st_size > FS_MAP_MAX_PAGES * FS_PAGE)
         return -ENOMEM;
+    if (mirror && (uint64_t)st.st_size > FS_MIRROR_BYTES)
+        return -EFBIG;
     /* chunks up to the one that holds the last byte (page 0 always) */
     size_pages = ((uint64_t)st.st_size + FS_PAGE - 1) / FS_PAGE;
     k = fs_chunk_of(page);
@@ -298,7 +312,8 @@ int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m)
     m->r[1] = (int64_t)fs_chunk_first(k);
     m->r[2] = (int64_t)fs_chunk_pages(k);
     m->r[3] = (int64_t)mp->chunk[k].id;
-    m->r[4] = writable(h->f) && ss->writeable && !(h->f->node->fs->flags & VFS_FS_RDONLY);
+    m->r[4] =
+        !mirror && writable(h->f) && ss->writeable && !(h->f->node->fs->flags & VFS_FS_RDONLY);
     return 0;
 }
 
@@ -353,7 +368,8 @@ void fs_server_collect(struct fs_server *s)
                     chunk_free(s, mp, k);
             named = st.st_nlink > 0;
         }
-        keep = mp->node->refs > 1 || named;
+        /* a copy (fs_mirror.c) is kept while a client maps it, no longer */
+        keep = !fs_mirrors(mp->node) && (mp->node->refs > 1 || named);
         for (k = 0; k < FS_MAP_CHUNKS && !keep; k++)
             keep = mp->chunk[k].addr && s->mem.in_use(s->mem.ctx, mp->chunk[k].id);
         if (keep) {

@@ -625,8 +625,9 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
         return 2;
     }
     fs_subs_set_env(&env, name);
-    if (kind == FS_NATIVE_TREE && plugin == &vfs_plugin_ram)
-        fs_server_set_mem(srv, &chunk_ops); /* ram files can be mapped shared (FS_MAP) */
+    if (kind == FS_NATIVE_TREE && (plugin == &vfs_plugin_ram || plugin == extra_plugin))
+        fs_server_set_mem(srv, &chunk_ops); /* ram files can be mapped shared (FS_MAP); a
+                                             * device's small files copied for views */
     if (kind == FS_NATIVE_TREE && (plugin == &vfs_plugin_ram || plugin == extra_plugin))
         fs_server_set_coherent(srv); /* only its sessions change the tree: clients may cache */
     ep = cx_slot_alloc();

@@ -387,10 +387,14 @@ static int64_t op_write(struct fs_session *ss, struct fs_msg *m, struct fs_buf *
         n -= growth - allowed;
     }
     mp = fs_mapped_find(ss->s, f->node);
-    if (mp) {
+    if (mp && !fs_mirrors(f->node)) {
         r = fs_mapped_write(ss, mp, f, buf->data, n, &at, size);
     } else {
         r = f->node->fs->ops->write(f, buf->data, (size_t)n, &at);
+        if (mp && r > 0)
+            fs_mirror_wrote(ss, mp, size, at - (uint64_t)r, buf->data, (uint64_t)r);
+        else if (mp && r < 0)
+            fs_mirror_drop(ss->s, mp); /* what a failed write left is the plugin's */
     }
     if (r < 0)
         return r;

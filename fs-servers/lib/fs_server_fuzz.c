@@ -2,13 +2,14 @@
  * libFuzzer target for the file-system server library: sequences of requests, with
  * random operations, words and buffer bytes, from two sessions on one server (session 0
  * confined to "/", session 1 to "/b" with a small quota, writeable or not by the
- * input's first byte). The server is a ram file system or, by the first byte, a
- * composition: a tar archive at "/" with ram instances mounted at "/b" and below a
- * directory of the archive, and node plugins in "/dev". Words are often numbers the server gave
- * earlier, so the requests reach deep into the operations. After each request the answer must be a
- * count, a number or a Linux errno, no session may have used more than its quota, every
- * memory object of a mapped file must be paid for by a session that is open (at most
- * FS_SESSION_MAX_CHUNKS each), and at the end, with the sessions closed and the server
+ * input's first byte). The server is a ram file system (by the first byte, one marked
+ * as keeping its data on a device, as fat does: mapped files are copies for views,
+ * fs_mirror.c) or, by the first byte, a composition: a tar archive at "/" with ram instances
+ * mounted at "/b" and below a directory of the archive, and node plugins in "/dev". Words are often
+ * numbers the server gave earlier, so the requests reach deep into the operations. After each
+ * request the answer must be a count, a number or a Linux errno, no session may have used more than
+ * its quota, every memory object of a mapped file must be paid for by a session that is open (at
+ * most FS_SESSION_MAX_CHUNKS each), and at the end, with the sessions closed and the server
  * destroyed, every allocation must have been given back.
  *
  * Input: one byte of setup, then requests: an op byte (the low bit picks the session,
@@ -109,6 +110,23 @@ static bool mem_in_use(void *ctx, uint64_t id)
     return (id & 1) != 0;
 }
 
+/* ram marked as keeping its data on a device (as fat does): mapped files are copies
+ * for views (fs_mirror.c) */
+static struct vfs_fs_ops device_ops;
+
+static int device_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
+{
+    int rc = vfs_plugin_ram.mount(a, out);
+    if (rc == 0) {
+        device_ops = *(*out)->ops;
+        device_ops.data_on_device = true;
+        (*out)->ops = &device_ops;
+    }
+    return rc;
+}
+
+static const struct vfs_plugin device_ram = {"ram", VFS_PLUGIN_TREE, NULL, device_mount};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const struct fs_mem_ops mem = {NULL, mem_create, mem_destroy, mem_in_use};
@@ -138,7 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     } else {
         if (cfg_parse("fuzz.cfg", config, sizeof config - 1, &arena, &root, &err) != 0 ||
-            fs_server_create(&fuzz_env, &vfs_plugin_ram, cfg_first(root, NULL), &srv, &err) != 0)
+            fs_server_create(&fuzz_env, (setup & 64) ? &device_ram : &vfs_plugin_ram,
+                             cfg_first(root, NULL), &srv, &err) != 0)
             abort();
     }
     if (setup & 16)

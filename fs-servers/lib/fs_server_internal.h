@@ -278,4 +278,23 @@ void fs_mapped_unmake(struct fs_server *s, struct fs_mapped *mp);
 /* FS_MAP; the answer's r[0]. */
 int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m);
 
+/* fs_mirror.c: read-only copies of small files on a device, for views (see its top) */
+
+#define FS_MIRROR_BYTES (64 * FS_PAGE) /* files up to this size: chunks 0..6 */
+
+/* Whether n's chunks are a copy of bytes its plugin keeps (a file on a device), not
+ * the file's data. */
+static inline bool fs_mirrors(const struct vfs_node *n)
+{
+    return n->fs->ops->data_on_device;
+}
+
+/* The plugin wrote n bytes of data at from into mp's file (whose size was size): the
+ * copy gets them, or goes when it cannot (a file grown beyond FS_MIRROR_BYTES, no
+ * memory). */
+void fs_mirror_wrote(struct fs_session *ss, struct fs_mapped *mp, uint64_t size, uint64_t from,
+                     const void *data, uint64_t n);
+/* Frees mp's copy (off the list); views of it read the server again. */
+void fs_mirror_drop(struct fs_server *s, struct fs_mapped *mp);
+
 #endif

@@ -193,7 +193,7 @@ static uint64_t maps_now(const struct fs_inst *r)
  * is then read by requests from now on). */
 static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k)
 {
-    struct fs_msg m = {.a = {handle_of(f), fs_chunk_first(k)}};
+    struct fs_msg m = {.a = {handle_of(f), fs_chunk_first(k), FS_MAP_VIEW}};
     const void *at;
     int64_t rc;
     if (!m.a[0])
@@ -236,7 +236,8 @@ static bool atime_moves(const struct fs_inst *r, const struct linux_stat *st)
            now.tv_sec - a->tv_sec >= 24 * 3600;
 }
 
-/* A pread from the views: the bytes read, or -1 when the server must be asked. */
+/* A pread from the views: the bytes read, or -1 when the server must be asked (-2:
+ * because its READ might move the access time). */
 static int64_t view_read(struct fs_inst *r, struct vfs_file *f, void *buf, size_t n, uint64_t off)
 {
     struct fs_node *fn = node_of(f->node);
@@ -262,8 +263,8 @@ static int64_t view_read(struct fs_inst *r, struct vfs_file *f, void *buf, size_
         r->views_maps = maps;
     /* the server's READ moves the access time of a file it has not mapped (relatime);
      * of a mapped one (this node has views, so it is) never */
-    if (!(f->flags & O_NOATIME) && !has_view(fn) && atime_moves(r, &fn->attr))
-        return -1;
+    if (!(f->flags & O_NOATIME) && !has_view(fn) && !fn->atime_kept && atime_moves(r, &fn->attr))
+        return -2;
     size = fn->attr.st_size > 0 ? (uint64_t)fn->attr.st_size : 0;
     if (off >= size)
         return 0;
@@ -291,15 +292,24 @@ static int64_t view_read(struct fs_inst *r, struct vfs_file *f, void *buf, size_
 
 int64_t fsc_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
 {
+    struct fs_inst *r = inst_of(f->node->fs);
+    uint64_t g = 0;
     int64_t rc;
     if (n == 0)
         return 0;
     if (off != VFS_OFF_REMOTE) {
-        rc = view_read(inst_of(f->node->fs), f, buf, n, off);
+        rc = view_read(r, f, buf, n, off);
         if (rc >= 0)
             return rc;
+        if (rc == -2)
+            g = fsc_gen_now(r); /* the kept attributes' count (view_read asked for them) */
     }
-    return transfer(f, buf, NULL, n, off);
+    rc = transfer(f, buf, NULL, n, off);
+    /* a READ that should have moved the access time and changed nothing: this server's
+     * reads leave it (fat's), so views need not wait for it */
+    if (rc >= 0 && g && fsc_gen_now(r) == g && node_of(f->node)->attr_gen == g)
+        node_of(f->node)->atime_kept = true;
+    return rc;
 }
 
 int64_t fsc_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)

@@ -41,7 +41,8 @@ struct fs_node {
     bool locked;            /* this process set record locks on it (released at a close) */
     uint64_t attr_gen;      /* attr holds the attributes at change count attr_gen (0: none) */
     struct linux_stat attr;
-    bool no_view;                        /* the server did not map it: read by requests */
+    bool no_view;    /* the server did not map it: read by requests */
+    bool atime_kept; /* a READ that relatime would have let move the access time did not */
     const uint8_t *view[FS_VIEW_CHUNKS]; /* chunk k's pages readable here, or NULL */
     uint64_t view_mem[FS_VIEW_CHUNKS];   /* the memory object each view holds */
 };

@@ -255,6 +255,7 @@ static const char *mk_error(const char *text, bool with_session)
 /* ---- the case runner ---- */
 
 void (*body)(void);
+const struct vfs_plugin *server_plugin;
 
 static void setup(void)
 {
@@ -265,7 +266,8 @@ static void setup(void)
     size_t i;
     srv_live = 0;
     if (cfg_parse("server.cfg", "ram\n", 4, &arena, &root, &err) < 0 ||
-        fs_server_create(&srv_env, &vfs_plugin_ram, cfg_first(root, "ram"), &server, &err) < 0) {
+        fs_server_create(&srv_env, server_plugin ? server_plugin : &vfs_plugin_ram,
+                         cfg_first(root, "ram"), &server, &err) < 0) {
         fprintf(stderr, "cannot make the server\n");
         abort();
     }
@@ -756,5 +758,6 @@ int main(void)
     RUN_FS(read_only_session);
     RUN_FS(configuration);
     fs_share_cases();
+    fs_mirror_cases();
     return tl_finish();
 }

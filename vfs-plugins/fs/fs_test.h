@@ -56,6 +56,8 @@ extern uint64_t viewed[VIEWED_MAX];
 struct vfs *mk(const char *text);
 
 extern void (*body)(void); /* the case RUN_FS runs */
+/* The server's tree plugin for the next case (NULL: ram); RUN_FS_ON sets it. */
+extern const struct vfs_plugin *server_plugin;
 /* Runs body between a fresh server and sessions and the checks that nothing is held. */
 void wrapped(void);
 
@@ -65,7 +67,16 @@ void wrapped(void);
         tl_run(#fn, wrapped);                                                                      \
     } while (0)
 
+#define RUN_FS_ON(fn, plugin)                                                                      \
+    do {                                                                                           \
+        server_plugin = plugin;                                                                    \
+        RUN_FS(fn);                                                                                \
+        server_plugin = NULL;                                                                      \
+    } while (0)
+
 /* The cases of fs_share_test.c, and the checks that every view and mapped file went. */
 void fs_share_cases(void);
+/* The cases of fs_mirror_test.c: views of files on a device (fs-servers/lib/fs_mirror.c). */
+void fs_mirror_cases(void);
 
 #endif

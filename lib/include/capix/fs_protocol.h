@@ -107,7 +107,9 @@ enum fs_op {
      * page and r2 the pages of the memory object that holds it, r3 the object (in capix
      * the slot the client's transport received its capability in, from the reply), r4 1
      * if it may be mapped writable. Every mapping and every read and write of the file
-     * use the same pages, so that MAP_SHARED mappings are shared. */
+     * use the same pages, so that MAP_SHARED mappings are shared. a2: 0, or FS_MAP_VIEW
+     * (the client only reads the pages: a server whose files live on a device, which
+     * keeps a read-only copy of small files for views, answers only such requests). */
     FS_MAP,
     /* no arguments: every file system of the server's tree writes back what it holds
      * (sync, syncfs, fsync of a directory) */
@@ -186,6 +188,7 @@ static inline unsigned fs_chunk_of(uint64_t page)
 }
 
 #define FS_POS_HANDLE (~0ull)
+#define FS_MAP_VIEW 1ull /* FS_MAP's a2: pages the client only reads (a view) */
 #define FS_FLAGS_KEEP (~0ull)
 
 /* FS_SETATTR: what to change (the VFS's VFS_SET_* bits) and the values. */
