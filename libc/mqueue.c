@@ -500,8 +500,6 @@ long rt_mq_timedreceive(int fd, char *msg, uint64_t len, uint32_t *prio,
     struct mq_head *h = q->h;
     if (len < q->msgsize)
         return -EMSGSIZE;
-    if (bad_write((uint64_t)msg, len) || (prio && bad_write((uint64_t)prio, 4)))
-        return -EFAULT;
     q_lock(h);
     while (h->curmsgs == 0) {
         uint32_t seq = h->put_seq;
@@ -531,15 +529,20 @@ long rt_mq_timedreceive(int fd, char *msg, uint64_t len, uint32_t *prio,
         q_unlock(h);
         return -EBADF;
     }
-    memcpy(msg, best + 1, n);
-    if (prio)
-        *prio = best->prio;
+    /* as Linux: the message is taken, then written (only its n bytes); a bad buffer or
+     * priority pointer loses it, with EFAULT */
+    bool bad = bad_write((uint64_t)msg, n) || (prio && bad_write((uint64_t)prio, 4));
+    if (!bad) {
+        memcpy(msg, best + 1, n);
+        if (prio)
+            *prio = best->prio;
+    }
     best->used = 0;
     h->curmsgs--;
     h->get_seq++;
     q_unlock(h);
     futex_wake(&h->get_seq);
-    return (long)n;
+    return bad ? -EFAULT : (long)n;
 }
 
 long rt_mq_notify(int fd, const void *sevp)

@@ -227,8 +227,10 @@ long rt_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
                 struct sock *c = sock_of(vfs_fd_file(rt_vfs, (int)nfd));
                 if (c)
                     c->was_connected = true;
-                if (uaddr)
-                    put_addr(uaddr, ulen, (uint32_t)o[0], (uint16_t)o[1]);
+                if (uaddr && put_addr(uaddr, ulen, (uint32_t)o[0], (uint16_t)o[1]) == -EFAULT) {
+                    vfs_close(rt_vfs, (int)nfd); /* as Linux: taken, and closed */
+                    return -EFAULT;
+                }
             }
             return nfd;
         }
@@ -548,6 +550,13 @@ int rt_get_msg(uint64_t umsg, struct l_msghdr *m, uint64_t *total, bool recv)
     if (!(recv ? rt_user_write(umsg, sizeof(*m)) : rt_user_read(umsg, sizeof(*m))))
         return -EFAULT;
     memcpy(m, (const void *)umsg, sizeof(*m));
+    /* a destination is read first, as Linux's __copy_msghdr does (a length beyond a
+     * sockaddr_storage is cut to it; a negative one is EINVAL) */
+    if (m->name && (int32_t)m->namelen < 0)
+        return -EINVAL;
+    if (!recv && m->name && m->namelen &&
+        !rt_user_read(m->name, m->namelen < 128 ? m->namelen : 128))
+        return -EFAULT;
     if (m->iovlen > UIO_MAXIOV)
         return -EMSGSIZE;
     if (m->iovlen && !rt_user_read(m->iov, m->iovlen * sizeof(struct l_iovec)))

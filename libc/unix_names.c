@@ -345,8 +345,10 @@ long rt_unix_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
     unix_wake(c);
     struct name peer;
     unix_peer_name(n, &peer);
-    if (uaddr)
-        unix_put_name(uaddr, ulen, &peer);
+    if (uaddr && unix_put_name(uaddr, ulen, &peer) == -EFAULT) {
+        vfs_close(rt_vfs, (int)nfd); /* as Linux: the connection is taken, and closed */
+        return -EFAULT;
+    }
     return nfd;
 }
 

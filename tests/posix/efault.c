@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -34,6 +35,7 @@
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -437,6 +439,33 @@ static void more_cases(void)
         efault("rename-path", k, syscall(SYS_rename, b, "/tmp/efault-x"));
         efault("truncate-path", k, syscall(SYS_truncate, b, 0));
         efault("chmod-path", k, syscall(SYS_chmod, b, 0600));
+        /* a message's destination is read before anything else (Linux's __copy_msghdr) */
+        struct msghdr mn = {.msg_name = b, .msg_namelen = 16, .msg_iov = &one, .msg_iovlen = 1};
+        efault("sendmsg-name", k, syscall(SYS_sendmsg, sv[0], &mn, 0));
+        /* accept: the connection is taken, and closed when its address cannot be written */
+        int l = socket(AF_UNIX, SOCK_STREAM, 0), cl = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un ua = {.sun_family = AF_UNIX};
+        snprintf(ua.sun_path + 1, sizeof(ua.sun_path) - 1, "efault-accept-%d-%d", (int)getpid(), k);
+        socklen_t ul =
+            (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(ua.sun_path + 1));
+        int ready = bind(l, (struct sockaddr *)&ua, ul) == 0 && listen(l, 4) == 0 &&
+                    connect(cl, (struct sockaddr *)&ua, ul) == 0;
+        socklen_t al = sizeof(ua);
+        efault("accept-addr", k, ready ? syscall(SYS_accept4, l, b, &al, 0) : 0);
+        char x;
+        count("accept-addr-closed", read(cl, &x, 1), 0);
+        close(cl);
+        close(l);
+        /* mq_timedreceive: the message is taken, and lost when it cannot be written */
+        int q = (int)syscall(SYS_mq_open, "efault-q", O_RDWR | O_CREAT, 0600, NULL);
+        long sent = q >= 0 ? syscall(SYS_mq_timedsend, q, "message", 7, 0, NULL) : -1;
+        efault("mq_timedreceive-buffer", k,
+               sent == 0 ? syscall(SYS_mq_timedreceive, q, b, 8192, NULL, NULL) : 0);
+        long qa[8] = {0};
+        syscall(SYS_mq_getsetattr, q, NULL, qa);
+        count("mq_timedreceive-message-taken", qa[3], 0); /* mq_curmsgs */
+        close(q);
+        syscall(SYS_mq_unlink, "efault-q");
         efault("mq_open-name", k, syscall(SYS_mq_open, b, O_RDONLY, 0, NULL));
         efault("mq_getsetattr", k, syscall(SYS_mq_getsetattr, 0, b, NULL));
         /* socket names and options */
