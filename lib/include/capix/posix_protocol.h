@@ -257,8 +257,15 @@ _Static_assert(RT_CRED_WORDS <= 64, "a credentials reply fits one message");
 #define RT_RUNTIME_LO 0x20000000ul     /* the runtime half of the address space, which */
 #define RT_RUNTIME_HI 0x100000000ul    /* RT_LABEL_VFORK_EXEC copies (no program memory) */
 #define RT_TERMINALS_BASE 0x2e000000ul /* Terminal session memory, shared across fork */
-#define RT_NET_BASE 0x28000000ul       /* the Net session's memory (socket.c), shared across fork */
+#define RT_NET_BASE 0x20000000ul       /* the Net session's memory (socket.c), shared across fork */
 #define RT_NET_MAX (64ul << 20)
+/* The runtime's windows do not overlap (the Net session's once shared the views' place:
+ * a process that had used a socket read its files through requests, not views) */
+_Static_assert(RT_BRK_MAX <= RT_NET_BASE && RT_NET_BASE + RT_NET_MAX <= RT_PIPES_BASE &&
+                   RT_PIPES_BASE + RT_MAX_PIPES * RT_PIPE_AREA <= RT_VIEWS_BASE &&
+                   RT_VIEWS_BASE + RT_VIEWS_SIZE <= RT_SESSIONS_BASE &&
+                   RT_SESSIONS_BASE < RT_TERMINALS_BASE && RT_TERMINALS_BASE < RT_CONFIG_ADDR,
+               "the runtime's windows are apart");
 #define RT_MAX_TERMINALS 4
 #define RT_PGRP_GETPGID 0
 #define RT_PGRP_SETPGID 1
