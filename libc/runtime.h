@@ -338,7 +338,8 @@ struct cx_ipcbuf *rt_ipcbuf(void);
 
 /* session.c */
 struct fs_transport;
-int rt_session_open(const char *service, const char *label, struct fs_transport *out);
+int rt_session_open(const char *service, const char *label, uint64_t quota,
+                    struct fs_transport *out);
 /* The launcher's id of the session whose transport ctx is ctx (0: none of ours). */
 uint64_t rt_session_id_of(const void *ctx);
 /* The transport ctx of the usable session the launcher calls id, or NULL. */

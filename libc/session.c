@@ -161,7 +161,8 @@ static struct session *find(const char *service, const char *label)
     return NULL;
 }
 
-int rt_session_open(const char *service, const char *label, struct fs_transport *out)
+int rt_session_open(const char *service, const char *label, uint64_t quota,
+                    struct fs_transport *out)
 {
     enum { SW = CX_SESSION_SERVICE_WORDS, W = SW + CX_SESSION_LABEL_WORDS };
     size_t sl = strlen(service), ll = strlen(label);
@@ -193,7 +194,7 @@ int rt_session_open(const char *service, const char *label, struct fs_transport 
      * to SESSION_WAIT_NS (a server that reads a large tar archive first takes a while) */
     for (uint64_t waited = 0;; waited += SESSION_RETRY_NS) {
         memcpy(b->words + 4, words + 4, (W - 4) * 8);
-        b->words[W] = SESSION_DONATION;
+        b->words[W] = quota ? quota : SESSION_DONATION;
         b->words[W + 1] = s->slot_ep;
         b->words[W + 2] = s->slot_mem;
         struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_SESSION, W + 3, 0), words[0],

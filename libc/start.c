@@ -152,9 +152,10 @@ static int env_process(void *ctx, struct vfs_process *p)
     return 0;
 }
 
-static int env_session(void *ctx, const char *service, const char *label, struct fs_transport *out)
+static int env_session(void *ctx, const char *service, const char *label, uint64_t quota,
+                       struct fs_transport *out)
 {
-    return rt_session_open(service, label, out);
+    return rt_session_open(service, label, quota, out);
 }
 
 static int env_terminal(void *ctx, const char *label, struct term_transport *out)

@@ -123,4 +123,16 @@ if ((rc == 7)) && grep -q "Couldn't connect" "$tmp/nr.out" && grep -q "no route 
 else
   echo "FAIL capix-exec no network route: exit $rc: $(head -c 200 "$tmp/nr.out") $(grep -a -i net "$tmp/noroute.log" | head -3)"
 fi
+# /tmp's session donation (fs quota=, CAPIX_TMP_QUOTA): 64 MiB fit with 96M, not with the
+# default 32M; a value that is no size in M is refused before the boot
+big='dd if=/dev/zero of=/tmp/big bs=64k count=1024 2>/dev/null && stat -c %s /tmp/big'
+got=$(CAPIX_EXEC_QUOTA=448M CAPIX_MEM=1G CAPIX_TMP_QUOTA=96M tools/capix exec -- /bin/bash -c "$big" </dev/null 2>&1)
+small=$(tools/capix exec -- /bin/bash -c "$big || echo refused" </dev/null 2>&1)
+CAPIX_TMP_QUOTA=5G tools/capix exec -- /bin/true >"$tmp/q.out" 2>&1
+rc=$?
+if [[ $got == 67108864 && $small == refused && $rc == 2 ]] && grep -q "CAPIX_TMP_QUOTA=5G: expected" "$tmp/q.out"; then
+  echo "PASS capix-exec CAPIX_TMP_QUOTA: /tmp holds 64 MiB with 96M, not with 32M"
+else
+  echo "FAIL capix-exec CAPIX_TMP_QUOTA: with 96M '${got:0:100}', default '${small:0:100}', 5G: exit $rc $(head -c 100 "$tmp/q.out")"
+fi
 kill "$web_pid" 2>/dev/null

@@ -478,24 +478,29 @@ int vfs_fs_file_receive(struct vfs *v, const void *ctx, uint64_t handle, uint64_
 
 static int fs_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
 {
-    static const char *const props[] = {"label", NULL};
+    static const char *const props[] = {"label", "quota", NULL};
     const struct vfs_env *env = a->env;
-    const char *label = cfg_prop(a->cfg, "label");
+    const char *label = cfg_prop(a->cfg, "label"), *quota_text = cfg_prop(a->cfg, "quota");
+    uint64_t quota = 0;
     struct fs_transport t;
     struct fs_inst *r;
     struct fs_msg m = {0};
     struct linux_stat st;
     struct linux_statfs sf;
-    int64_t rc = vfs_cfg_check(a, 0, props, "fs [label=TEXT]");
+    int64_t rc = vfs_cfg_check(a, 0, props, "fs [label=TEXT] [quota=SIZE]");
     if (rc < 0)
         return (int)rc;
+    if (quota_text && (cfg_parse_u64(quota_text, &quota) < 0 || quota < (1ul << 20)))
+        return vfs_config_error(
+            a->err, a->cfg, cfg_prop_value(a->cfg, "quota"),
+            "fs: quota: expected a size of 1M or more, such as 128M, found '%s'", quota_text);
     if (!label)
         label = "";
     if (!env->session)
         return vfs_config_error(a->err, a->cfg, NULL,
                                 "fs: this component's runtime opens no File_system sessions");
     memset(&t, 0, sizeof t);
-    rc = env->session(env->ctx, "File_system", label, &t);
+    rc = env->session(env->ctx, "File_system", label, quota, &t);
     if (rc < 0 || !t.call || !t.buf)
         return vfs_config_error(a->err, a->cfg, cfg_prop_value(a->cfg, "label"),
                                 "fs: no File_system session with label '%s' (errno %d): is "

@@ -45,9 +45,10 @@ static int ocall(void *ctx, struct fs_msg *m)
 }
 
 /* env->session: a session confined to /LABEL of the server's tree. */
-static int osession_open(void *ctx, const char *service, const char *label,
+static int osession_open(void *ctx, const char *service, const char *label, uint64_t quota,
                          struct fs_transport *out)
 {
+    (void)quota;
     struct osession *s;
     char root[256];
     int rc;

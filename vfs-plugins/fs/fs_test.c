@@ -176,8 +176,12 @@ static void loop_unview(void *ctx, uint64_t mem, const void *at, uint64_t pages)
 
 /* env->session: "" and "other" are sessions on the server's root, "ro" a read-only one,
  * "sub" one confined to /sub; "refuse" is refused. */
-static int t_session(void *ctx, const char *service, const char *label, struct fs_transport *out)
+static uint64_t last_quota; /* what the last session was asked to donate */
+
+static int t_session(void *ctx, const char *service, const char *label, uint64_t quota,
+                     struct fs_transport *out)
 {
+    last_quota = quota;
     struct loop *l = loop_named(label);
     int rc;
     if (strcmp(service, "File_system") != 0 || !l)
@@ -739,6 +743,14 @@ static void configuration(void)
     CHECK_CONTAINS(mk_error("dir /tmp { fs label=refuse }", true), "label 'refuse'");
     CHECK_CONTAINS(mk_error("dir /tmp { fs x }", true), "unexpected value 'x'");
     CHECK_CONTAINS(mk_error("dir /tmp { fs size=1 }", true), "unknown property 'size'");
+    CHECK_CONTAINS(mk_error("dir /tmp { fs quota=lots }", true), "test.cfg:2:");
+    CHECK_CONTAINS(mk_error("dir /tmp { fs quota=lots }", true), "quota: expected a size");
+    CHECK_CONTAINS(mk_error("dir /tmp { fs quota=4K }", true), "of 1M or more");
+    /* quota= is what the session donates; none: the host's default (0) */
+    CHECK(mk("dir /tmp { fs label=other quota=96M }") != NULL);
+    CHECK_INT(last_quota, 96ul << 20);
+    CHECK(mk("dir /tmp2 { fs label=other }") != NULL);
+    CHECK_INT(last_quota, 0);
 }
 
 /*

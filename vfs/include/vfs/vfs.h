@@ -67,7 +67,10 @@ struct vfs_env {
     uint64_t (*mem_avail)(void *ctx);
     void (*random)(void *ctx, void *buf, size_t n);
     int (*process)(void *ctx, struct vfs_process *out);
-    int (*session)(void *ctx, const char *service, const char *label, struct fs_transport *out);
+    /* A session of service with label, donating quota bytes to its server (0: the host's
+     * default) */
+    int (*session)(void *ctx, const char *service, const char *label, uint64_t quota,
+                   struct fs_transport *out);
     int (*terminal)(void *ctx, const char *label, struct term_transport *out);
     /* Opens FIFO node (open's flags, as they are kept in the description) for the host,
      * whose pipes carry FIFOs' data: 0 and a description with one reference in *out,
