@@ -254,6 +254,11 @@ int64_t fs_op_create(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf
     num = fs_node_ref(ss, n);
     if (num > 0)
         m->r[1] = (int64_t)ino_of(s, n->fs->dev, n->ino);
+    if (num > 0 && type == S_IFREG) { /* its creator's open may follow (op_open) */
+        ss->fresh_num = (uint64_t)num;
+        ss->fresh_cred = ss->cred;
+        ss->fresh_pid = ss->pid;
+    }
     return num;
 }
 

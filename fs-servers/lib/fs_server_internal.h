@@ -123,6 +123,13 @@ struct fs_session {
     struct fs_owned *owned;       /* who holds its references (fs_owners.c) */
     uint32_t ocap, oused, olive;  /* slots (a power of two); used ones; live records */
     const struct vfs_cred *cred;  /* the request's sub-client's (fs_creds.c); NULL: owner */
+    /* The regular file the last request made (FS_CREATE), for whom: an FS_OPEN of it as
+     * the very next request, by the same sub-client and pid, is not checked against its
+     * mode (Linux does not check the open that created a file: open(O_CREAT|O_RDWR, 0)
+     * works) */
+    uint64_t fresh_num;
+    const struct vfs_cred *fresh_cred;
+    uint32_t fresh_pid;
 };
 
 /* ---- helpers ---- */

@@ -673,6 +673,15 @@ static void sticky_other_uid(void)
         close(fd);
     check("sticky-chmod-own", chmod(own, 0644) == 0, "chmod");
     check("sticky-unlink-own", unlink(own) == 0, "unlink");
+    /* the open that creates a file is not checked against the new file's mode: mode 0
+     * and O_RDWR give a working descriptor (shm_open(O_CREAT, 0) does this); a second
+     * open of it is refused */
+    fd = open(own, O_RDWR | O_CREAT | O_EXCL, 0);
+    check("create-mode-0-opens", fd >= 0 && write(fd, "x", 1) == 1, "open or write");
+    if (fd >= 0)
+        close(fd);
+    check("create-mode-0-reopen-eacces", fails_with(open(own, O_RDONLY), EACCES), "not EACCES");
+    unlink(own);
 }
 
 /* CAP_KILL: root without it may signal only processes of its uids. */
