@@ -36,6 +36,26 @@ void unix_rights_drop(struct unix_rights *r)
     r->n = 0;
 }
 
+/* RT_PASS_PUT_HANDLE: a ticket (> 0) for handle and node of session sid, or -errno. */
+static long put_handle(uint64_t sid, uint64_t handle, uint64_t node)
+{
+    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_PUT_HANDLE, sid,
+                                      handle, node);
+    long t = r.err ? -ENOMEM : (long)r.rdx;
+    return t > 0 ? t : t < 0 ? t : -ENOMEM;
+}
+
+/* RT_PASS_TAKE: the session id (> 0) of ticket, its handle and node in *handle and
+ * *node, or -errno (not ours to take, EPERM: the caller gives the ticket back). */
+static long take_ticket(uint64_t ticket, uint64_t *handle, uint64_t *node)
+{
+    struct cx_ret r =
+        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE, ticket, 0, 0);
+    long sid = r.err ? -EIO : (long)r.rdx;
+    *handle = r.r10, *node = r.r8;
+    return sid > 0 ? sid : sid < 0 ? sid : -EIO;
+}
+
 /* A ticket for an fs description f (one more reference on its handle and node): 0 or
  * -errno; -EOPNOTSUPP for descriptions of other kinds. */
 static long pass_file(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
@@ -45,13 +65,10 @@ static long pass_file(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
     long rc = vfs_fs_file_pass(f, &ctx, &handle, &node);
     if (rc)
         return rc;
-    uint64_t sid = rt_session_id_of(ctx);
-    struct cx_ret r = cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_PUT_HANDLE, sid,
-                                      handle, node);
-    long t = r.err ? -ENOMEM : (long)r.rdx;
-    if (t <= 0) {
+    long t = put_handle(rt_session_id_of(ctx), handle, node);
+    if (t < 0) {
         vfs_fs_file_unpass(f, handle, node);
-        return t < 0 ? t : -ENOMEM;
+        return t;
     }
     *ticket = (uint64_t)t;
     *info = PASS_INFO(PASS_FS, f->flags & O_ACCMODE, 0, (rt_file_status(f) & O_NONBLOCK) != 0);
@@ -62,12 +79,10 @@ static long pass_file(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
  * given back; a ticket the launcher refused stays for the caller to give back). */
 static long adopt_file(uint64_t ticket, uint32_t accmode, uint32_t status, uint32_t fdflags)
 {
-    struct cx_ret r =
-        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE, ticket, 0, 0);
-    long sid = r.err ? -EIO : (long)r.rdx;
-    if (sid <= 0) /* not ours to take (EPERM): the caller gives the ticket back */
-        return sid < 0 ? sid : -EIO;
-    uint64_t handle = r.r10, node = r.r8;
+    uint64_t handle, node;
+    long sid = take_ticket(ticket, &handle, &node);
+    if (sid < 0)
+        return sid;
     const void *ctx = rt_session_of_id((uint64_t)sid);
     struct vfs_file *f = NULL;
     long rc = ctx ? vfs_fs_file_receive(rt_vfs, ctx, handle, node, accmode | status, &f) : -ENOENT;
@@ -162,12 +177,10 @@ static long pass_inet(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
     long rc = rt_sock_pass(f, &sid, &handle, &state);
     if (rc)
         return rc;
-    struct cx_ret r =
-        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_PUT_HANDLE, sid, handle, 0);
-    long t = r.err ? -ENOMEM : (long)r.rdx;
-    if (t <= 0) {
+    long t = put_handle(sid, handle, 0);
+    if (t < 0) {
         rt_sock_unpass(handle);
-        return t < 0 ? t : -ENOMEM;
+        return t;
     }
     *ticket = (uint64_t)t;
     *info = PASS_INFO(PASS_INET, 0, state, (rt_file_status(f) & O_NONBLOCK) != 0);
@@ -177,12 +190,11 @@ static long pass_inet(struct vfs_file *f, uint64_t *ticket, uint32_t *info)
 /* The receiver's side of a socket's ticket: a descriptor or -errno. */
 static long adopt_inet(uint64_t ticket, uint32_t state, uint32_t status, uint32_t fdflags)
 {
-    struct cx_ret r =
-        cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 4, 0), RT_PASS_TAKE, ticket, 0, 0);
-    long sid = r.err ? -EIO : (long)r.rdx;
-    if (sid <= 0) /* not ours to take (EPERM): the caller gives the ticket back */
-        return sid < 0 ? sid : -EIO;
-    return rt_sock_adopt((uint64_t)sid, r.r10, state, status, fdflags);
+    uint64_t handle, node;
+    long sid = take_ticket(ticket, &handle, &node);
+    if (sid < 0)
+        return sid;
+    return rt_sock_adopt((uint64_t)sid, handle, state, status, fdflags);
 }
 
 /* A ticket for the description of fd, its counts kept in flight: 0 or -errno. */
