@@ -6,8 +6,10 @@
  *   silent create SERVICE...  takes the first call (a session request from init) and
  *                             answers neither it nor anything after it;
  *   silent calls SERVICE...   answers session requests as a provider does (a badged
- *                             endpoint and a memory object made from the donated quota),
- *                             then takes the first call on a session and answers
+ *                             endpoint and a memory object made from the donated quota)
+ *                             and a launcher's FS_CLIENT_ADD with ENOSYS (it knows no
+ *                             sub-clients: the process gets the session's endpoint),
+ *                             then takes the first other call on a session and answers
  *                             neither it nor anything after it.
  *   silent exit SERVICE LABEL is a requester instead: a second thread asks init for a
  *                             SERVICE session labelled LABEL, and a second later the
@@ -209,6 +211,14 @@ int main(int argc, char **argv)
     for (;;) {
         if (err) {
             err = cx_recv(ep, CX_TIMEOUT_NONE, &m);
+            continue;
+        }
+        if (m.badge && CX_TAG_LABEL(m.tag) == FS_LABEL_REQUEST && m.w[0] == FS_CLIENT_ADD) {
+            /* the launcher's sub-client for a process: none here (ENOSYS, a server that
+             * knows none), so the process's own first request is what hangs */
+            m.tag = CX_TAG(0, 1, 0);
+            m.w[0] = (uint64_t)-38;
+            err = cx_reply_recv(ep, &m);
             continue;
         }
         if (m.badge)
