@@ -37,7 +37,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +50,7 @@
 
 #include <capix/component.h>
 #include <capix/fs_protocol.h>
+#include "hostile_check.h"
 #include "native.h"
 
 #define SESSION_BYTES (256ul << 10)   /* the least the launcher donates */
@@ -67,26 +67,6 @@
 #define MAP_MAX_FILES 56 /* 56 * 7 chunks fit the slots */
 #define FS_SET_SIZE 8u   /* struct fs_setattr mask: the size (the VFS's VFS_SET_SIZE) */
 #define WAIT_STEPS 3000  /* of 10 ms: how long to wait for the other side */
-
-static unsigned passed, failed;
-
-static void check(const char *name, int ok, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void check(const char *name, int ok, const char *fmt, ...)
-{
-    char why[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("%s %s: %s\n", ok ? "PASS" : "FAIL", name, why);
-    fflush(stdout);
-    if (ok)
-        passed++;
-    else
-        failed++;
-}
 
 static void sleep_ms(long ms)
 {

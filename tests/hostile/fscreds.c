@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +30,7 @@
 
 #include <capix/component.h>
 #include <capix/fs_protocol.h>
+#include "hostile_check.h"
 #include "native.h"
 
 #define SESSION_BYTES (256ul << 10)
@@ -44,26 +44,6 @@
 #define BUF_VA2 0x500000100000ul
 #define SET_MODE 1u /* struct fs_setattr mask bits (the VFS's VFS_SET_*) */
 #define SET_SIZE 8u
-
-static unsigned passed, failed;
-
-static void check(const char *name, int ok, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void check(const char *name, int ok, const char *fmt, ...)
-{
-    char why[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("%s %s: %s\n", ok ? "PASS" : "FAIL", name, why);
-    fflush(stdout);
-    if (ok)
-        passed++;
-    else
-        failed++;
-}
 
 static const struct rt_info *info(void)
 {

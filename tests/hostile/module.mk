@@ -6,7 +6,7 @@ $(call musl_program,hostile,tests/hostile/hostile.c tests/hostile/hostile_checks
     kernel/abi/capix/abi.h,-Ikernel/abi -Ilib/include)
 # fsattack: attacks on a file-system server's sessions and mappings (the fs-attack
 # scenario, tests/scenarios/fs-attack/)
-$(call musl_program,fsattack,tests/hostile/fsattack.c tests/hostile/native.h \
+$(call musl_program,fsattack,tests/hostile/fsattack.c tests/hostile/native.h tests/hostile/hostile_check.h \
     lib/include/capix/posix_protocol.h kernel/abi/capix/abi.h lib/include/capix/component.h \
     lib/include/capix/fs_protocol.h,-Ikernel/abi -Ilib/include)
 # the scripts the sandbox scenarios' shells run, from /capix/bin (the boot archive)
@@ -21,6 +21,6 @@ $(call musl_program,spinner,tests/hostile/spinner.c,-pthread)
 $(call musl_program,cpu-latency,tests/hostile/cpu-latency.c,-pthread)
 ALL_TARGETS += $(BUILD)/user/bin/sandbox-cpu.sh
 # fscreds: raw File_system requests of a process that gave up root (the fs-creds scenario)
-$(call musl_program,fscreds,tests/hostile/fscreds.c tests/hostile/native.h \
+$(call musl_program,fscreds,tests/hostile/fscreds.c tests/hostile/native.h tests/hostile/hostile_check.h \
     lib/include/capix/posix_protocol.h kernel/abi/capix/abi.h lib/include/capix/component.h \
     lib/include/capix/fs_protocol.h,-Ikernel/abi -Ilib/include)

@@ -25,24 +25,6 @@ static int device_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
 
 static const struct vfs_plugin device_ram = {"ram", VFS_PLUGIN_TREE, NULL, device_mount};
 
-static unsigned mirror_live; /* memory objects the server holds now */
-
-static void *mirror_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id)
-{
-    void *p = calloc(pages, 4096);
-    if (p) {
-        mirror_live++;
-        *id = (uint64_t)(uintptr_t)p;
-    }
-    return p;
-}
-
-static void mirror_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id)
-{
-    free(addr);
-    mirror_live--;
-}
-
 static bool mirror_in_use(void *ctx, uint64_t id)
 {
     for (unsigned i = 0; i < VIEWED_MAX; i++)
@@ -58,7 +40,7 @@ static unsigned asked(const struct loop *l)
 
 static void mirror_views(void)
 {
-    static const struct fs_mem_ops ops = {NULL, mirror_create, mirror_destroy, mirror_in_use};
+    static const struct fs_mem_ops ops = {NULL, test_mem_create, test_mem_destroy, mirror_in_use};
     static char big[300000], back[300000];
     struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
     struct loop *l = &loops[0];
@@ -78,7 +60,7 @@ static void mirror_views(void)
     tl_clock_ns += 1000000000;
     CHECK_INT(vfs_pread(a, fa, buf, 5, 0), 5); /* a view */
     CHECK_INT(views_live, 1);
-    CHECK_INT(mirror_live, 1);
+    CHECK_INT(test_mem_live, 1);
     CHECK_INT(vfs_pread(a, fa, buf, 5, 0), 5);
     before = asked(l);
     memset(buf, 0, sizeof buf);
@@ -113,7 +95,7 @@ static void mirror_views(void)
     for (i = 0; i < sizeof big; i++)
         big[i] = (char)(i * 13 + i / 4096);
     CHECK_INT(vfs_pwrite(b, fb, big, sizeof big, 0), (int64_t)sizeof big);
-    CHECK_INT(mirror_live, 0);
+    CHECK_INT(test_mem_live, 0);
     before = l->calls[FS_READ];
     memset(back, 0, 4096);
     CHECK_INT(vfs_pread(a, fa, back, 4096, 100), 4096);
@@ -138,7 +120,7 @@ static void mirror_views(void)
 /* The copy is freed when no client views it, and the plugin's bytes stay the file's. */
 static void mirror_collected(void)
 {
-    static const struct fs_mem_ops ops = {NULL, mirror_create, mirror_destroy, mirror_in_use};
+    static const struct fs_mem_ops ops = {NULL, test_mem_create, test_mem_destroy, mirror_in_use};
     struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
     char buf[32];
     int fa, fb;
@@ -151,17 +133,17 @@ static void mirror_collected(void)
     CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 5);
     tl_clock_ns += 1000000000;
     CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 5);
-    CHECK_INT(mirror_live, 1);
+    CHECK_INT(test_mem_live, 1);
     fb = vfs_openat(b, AT_FDCWD, "/tmp/g", O_WRONLY, 0);
     CHECK_INT(vfs_pwrite(b, fb, "FIRST", 5, 0), 5);
     CHECK_INT(vfs_close(b, fb), 0);
     fs_server_collect(server);
-    CHECK_INT(mirror_live, 1); /* a still views it */
+    CHECK_INT(test_mem_live, 1); /* a still views it */
     CHECK_INT(vfs_close(a, fa), 0);
     vfs_fs_drop_caches(a);
     CHECK_INT(views_live, 0);
     fs_server_collect(server);
-    CHECK_INT(mirror_live, 0);
+    CHECK_INT(test_mem_live, 0);
     CHECK_STR(tl_read(b, "/tmp/g", NULL), "FIRST"); /* the plugin's, read by requests */
     CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/g", 0), 0);
 }
@@ -172,6 +154,6 @@ void fs_mirror_cases(void)
     RUN_FS_ON(mirror_collected, &device_ram);
     if (views_live)
         tl_fail(__LINE__, "%u views left", views_live);
-    if (mirror_live)
-        tl_fail(__LINE__, "%u memory objects left", mirror_live);
+    if (test_mem_live)
+        tl_fail(__LINE__, "%u memory objects left", test_mem_live);
 }

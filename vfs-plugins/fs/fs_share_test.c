@@ -384,22 +384,22 @@ static void server_gone(void)
 
 /* Memory for FS_MAP: plain memory whose number is its address, so the case writes
  * into "the mapping" directly. */
-static unsigned map_live;
+unsigned test_mem_live;
 
-static void *map_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id)
+void *test_mem_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id)
 {
     void *p = calloc(pages, 4096);
     if (p) {
-        map_live++;
+        test_mem_live++;
         *id = (uint64_t)(uintptr_t)p;
     }
     return p;
 }
 
-static void map_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id)
+void test_mem_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id)
 {
     free(addr);
-    map_live--;
+    test_mem_live--;
 }
 
 static bool map_in_use(void *ctx, uint64_t id)
@@ -409,7 +409,7 @@ static bool map_in_use(void *ctx, uint64_t id)
 
 static void shared_map(void)
 {
-    static const struct fs_mem_ops ops = {NULL, map_create, map_destroy, map_in_use};
+    static const struct fs_mem_ops ops = {NULL, test_mem_create, test_mem_destroy, map_in_use};
     struct vfs *v = mk("dir /tmp { fs }; dir /priv { ram }");
     struct vfs_map m;
     char buf[16];
@@ -456,7 +456,7 @@ static bool viewed_in_use(void *ctx, uint64_t id)
  * maps a file: the plugin drops its views when FS_MAP says ENOMEM and asks again. */
 static void views_give_way(void)
 {
-    static const struct fs_mem_ops ops = {NULL, map_create, map_destroy, viewed_in_use};
+    static const struct fs_mem_ops ops = {NULL, test_mem_create, test_mem_destroy, viewed_in_use};
     struct vfs *v = mk("dir /tmp { fs }");
     struct vfs_map m;
     char name[32], buf[16];
@@ -491,7 +491,7 @@ static void views_give_way(void)
  * change another session makes (write, growth, truncation) is in the next pread. */
 static void views_read(void)
 {
-    static const struct fs_mem_ops ops = {NULL, map_create, map_destroy, map_in_use};
+    static const struct fs_mem_ops ops = {NULL, test_mem_create, test_mem_destroy, map_in_use};
     static char big[20000], back[20000];
     struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
     struct loop *l = &loops[0];
@@ -586,6 +586,6 @@ void fs_share_cases(void)
     RUN_FS(views_give_way);
     if (views_live) /* the plugin gave back every view it made */
         tl_fail(__LINE__, "%u views left", views_live);
-    if (map_live) /* the server's end freed the mapped file's memory */
-        tl_fail(__LINE__, "%u memory objects left", map_live);
+    if (test_mem_live) /* the server's end freed the mapped file's memory */
+        tl_fail(__LINE__, "%u memory objects left", test_mem_live);
 }

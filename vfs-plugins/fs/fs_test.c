@@ -147,7 +147,7 @@ static struct loop *loop_named(const char *label)
 }
 
 /* Views for the plugin (fs_transport.view): a memory object's number is its address
- * (map_create below), so a view is the server's memory itself. */
+ * (test_mem_create, fs_share_test.c), so a view is the server's memory itself. */
 unsigned views_live;
 uint64_t viewed[VIEWED_MAX];
 

@@ -51,6 +51,11 @@ int64_t loop_request(struct loop *l, uint64_t op, uint64_t a0);
 #define VIEWED_MAX 128
 extern unsigned views_live;
 extern uint64_t viewed[VIEWED_MAX];
+/* The server's memory objects in these tests (fs_share_test.c): plain memory whose
+ * number is its address; test_mem_live counts those the server holds now. */
+extern unsigned test_mem_live;
+void *test_mem_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id);
+void test_mem_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id);
 
 /* A vfs (destroyed at the end of the case, before the server), or NULL. */
 struct vfs *mk(const char *text);
