@@ -84,30 +84,38 @@ static int32_t fs_owner(void *ctx)
 }
 
 /*
- * Views (vfs-plugins/fs): pages of a file's memory object mapped read-only (and shared,
- * so a fork copies no page) in RT_VIEWS_BASE's window, RT_VIEWS_SIZE bytes handed out
- * in runs aligned to their size (a chunk's pages: a power of two) from a bitmap. A fork
- * child's plugin gives up the views it inherited: the mappings go, the capabilities
- * were never in its capability space (the delete fails, the slot number is freed).
+ * Views (vfs-plugins/fs): pages of a file's memory object mapped read-only in
+ * RT_VIEWS_BASE's window, RT_VIEWS_SIZE bytes handed out in runs aligned to their size
+ * (a chunk's pages: a power of two) from a bitmap. They are left out of a fork child
+ * (CX_MAP_DROP: its copy of the address space costs nothing for them), whose plugin
+ * forgets them: the window's bits and the slot numbers are free again in the child (the
+ * capabilities were never in its capability space).
  */
 #define VIEW_PAGES (RT_VIEWS_SIZE / CX_PAGE_SIZE)
 static uint64_t view_used[VIEW_PAGES / 64];
 
+/* The bits of a run within one word (runs are aligned to their size, a power of two:
+ * one of up to 64 pages sits in one word, a longer one covers whole words). */
+static uint64_t run_bits(uint64_t first, uint64_t n)
+{
+    return (n >= 64 ? ~0ul : (1ul << n) - 1) << (first % 64);
+}
+
 static bool view_free_run(uint64_t first, uint64_t n)
 {
-    for (uint64_t p = first; p < first + n; p++)
-        if (view_used[p / 64] & (1ul << (p % 64)))
+    for (uint64_t p = first; p < first + n; p += 64)
+        if (view_used[p / 64] & run_bits(p, n))
             return false;
     return true;
 }
 
 static void view_mark(uint64_t first, uint64_t n, bool used)
 {
-    for (uint64_t p = first; p < first + n; p++) {
+    for (uint64_t p = first; p < first + n; p += 64) {
         if (used)
-            view_used[p / 64] |= 1ul << (p % 64);
+            view_used[p / 64] |= run_bits(p, n);
         else
-            view_used[p / 64] &= ~(1ul << (p % 64));
+            view_used[p / 64] &= ~run_bits(p, n);
     }
 }
 
@@ -119,7 +127,7 @@ static const void *fs_view(void *ctx, uint64_t mem, uint64_t pages)
         if (!view_free_run(first, pages))
             continue;
         uint64_t va = RT_VIEWS_BASE + first * CX_PAGE_SIZE;
-        if (cx_map(rt->slot_pd, mem, 0, va, pages, CX_MAP_R | CX_MAP_SHARE))
+        if (cx_map(rt->slot_pd, mem, 0, va, pages, CX_MAP_R | CX_MAP_DROP))
             return NULL;
         view_mark(first, pages, true);
         return (const void *)va;
@@ -140,11 +148,21 @@ static void fs_unview(void *ctx, uint64_t mem, const void *at, uint64_t pages)
     }
 }
 
+static void fs_forget(void *ctx, uint64_t mem, const void *at, uint64_t pages)
+{
+    uint64_t va = (uint64_t)at;
+    if (at && va >= RT_VIEWS_BASE && va + pages * CX_PAGE_SIZE <= RT_VIEWS_BASE + RT_VIEWS_SIZE)
+        view_mark((va - RT_VIEWS_BASE) / CX_PAGE_SIZE, pages, false);
+    if (mem)
+        rt_slot_free(mem);
+}
+
 static void fill(struct session *s, struct fs_transport *out)
 {
     out->ctx = s;
     out->view = fs_view;
     out->unview = fs_unview;
+    out->forget = fs_forget;
     out->buf = (struct fs_buf *)(RT_SESSIONS_BASE +
                                  (uint64_t)(s - sessions) * FS_BUF_PAGES * CX_PAGE_SIZE);
     out->call = fs_call;

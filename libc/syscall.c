@@ -74,9 +74,10 @@ _Noreturn void rt_exit_process(int wait_status)
         for (unsigned fd = 0, end = vfs_fd_end(rt_vfs); fd < end; fd++)
             vfs_close(rt_vfs, (int)fd);
     if (rt_vfs && closing == 1) {
-        rt_exec_forget_exe();       /* its file is no longer busy (ETXTBSY) for this one */
-        vfs_fs_drop_caches(rt_vfs); /* the server references its name table kept */
-        vfs_fs_exit(rt_vfs);        /* and every other: the root's, the working directory's */
+        rt_exec_forget_exe(); /* its file is no longer busy (ETXTBSY) for this one */
+        /* every server reference goes back, a batch a session: its name table's, the
+         * root's, the working directory's (the tables and views go with the process) */
+        vfs_fs_exit(rt_vfs);
     }
     struct rt_cpu c = rt_cpu_times(true); /* its own and its reaped children's */
     for (;;) {

@@ -86,6 +86,10 @@ uint32_t fs_session_chunks(const struct fs_session *ss);
  * to any request that may change a name or an attribute, so that clients may keep
  * lookups and attributes while it stands still (docs/fs-protocol.md). */
 void fs_server_set_coherent(struct fs_server *s);
+/* Whether s serves a composition all of whose instances are read-only (a tar archive):
+ * nothing changes its tree at all, so it may be coherent and map its files (a mapped
+ * file's chunks are then a copy that never changes). */
+bool fs_server_unchanging(const struct fs_server *s);
 
 /* Serves one request: reads m->op and m->a[], data from buf->data, writes m->r[] and
  * the answer's data into buf->data. Never trusts the request. */

@@ -625,11 +625,14 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
         return 2;
     }
     fs_subs_set_env(&env, name);
-    if (kind == FS_NATIVE_TREE && (plugin == &vfs_plugin_ram || plugin == extra_plugin))
-        fs_server_set_mem(srv, &chunk_ops); /* ram files can be mapped shared (FS_MAP); a
-                                             * device's small files copied for views */
-    if (kind == FS_NATIVE_TREE && (plugin == &vfs_plugin_ram || plugin == extra_plugin))
-        fs_server_set_coherent(srv); /* only its sessions change the tree: clients may cache */
+    /* ram files can be mapped shared (FS_MAP), a device's small files are copied for
+     * views, and only the server's sessions change such a tree: clients may cache; a
+     * composition that nothing changes (a tar archive) too, its chunks a copy */
+    if ((kind == FS_NATIVE_TREE && (plugin == &vfs_plugin_ram || plugin == extra_plugin)) ||
+        (kind == FS_NATIVE_VFS && fs_server_unchanging(srv))) {
+        fs_server_set_mem(srv, &chunk_ops);
+        fs_server_set_coherent(srv);
+    }
     ep = cx_slot_alloc();
     watch_notif = cx_slot_alloc();
     wake_ep = cx_slot_alloc();

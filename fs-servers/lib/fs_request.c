@@ -167,6 +167,32 @@ static int64_t op_acquire(struct fs_session *ss, struct fs_msg *m)
     return take_ref(ss, &e->refs, FS_OWN_NODE, m->a[0]);
 }
 
+static int64_t op_release(struct fs_session *ss, struct fs_msg *m);
+static int64_t op_dup(struct fs_session *ss, struct fs_msg *m);
+static int64_t op_close(struct fs_session *ss, struct fs_msg *m);
+
+/* FS_REFS: references taken (a fork child's) or given back (an ending process's) many
+ * at a time; each number is read once from the buffer and is 0 there when refused. */
+static int64_t op_refs(struct fs_session *ss, struct fs_msg *m, struct fs_buf *buf)
+{
+    uint64_t nodes = m->a[0], handles = m->a[1], done = 0, i;
+    uint64_t *num = (uint64_t *)(void *)buf->data;
+    bool give = m->a[2] == FS_REFS_GIVE;
+    if (nodes > FS_REFS_MAX || handles > FS_REFS_MAX - nodes || m->a[2] > FS_REFS_GIVE || m->a[3] ||
+        m->a[4])
+        return -EINVAL;
+    for (i = 0; i < nodes + handles; i++) {
+        struct fs_msg one = {.op = 0, .a = {__atomic_load_n(&num[i], __ATOMIC_RELAXED)}};
+        int64_t r = i < nodes ? (give ? op_release(ss, &one) : op_acquire(ss, &one))
+                              : (give ? op_close(ss, &one) : op_dup(ss, &one));
+        if (r < 0)
+            __atomic_store_n(&num[i], 0, __ATOMIC_RELAXED);
+        else
+            done++;
+    }
+    return (int64_t)done;
+}
+
 static int64_t op_release(struct fs_session *ss, struct fs_msg *m)
 {
     struct fs_ent *e = fs_ent_get(ss, m->a[0]);
@@ -302,12 +328,13 @@ static int64_t op_read(struct fs_session *ss, struct fs_msg *m, struct fs_buf *b
     struct fs_mapped *mp;
     struct vfs_file *f;
     bool at_handle = m->a[2] == FS_POS_HANDLE;
-    uint64_t off;
+    bool no_data = (m->a[1] & FS_READ_NO_DATA) != 0;
+    uint64_t off, want = m->a[1] & ~FS_READ_NO_DATA;
     int64_t r;
     if (!h)
         return -EBADF;
     f = h->f;
-    if (m->a[1] > FS_DATA_MAX || (!at_handle && m->a[2] > (uint64_t)INT64_MAX))
+    if (want > FS_DATA_MAX || (!at_handle && m->a[2] > (uint64_t)INT64_MAX))
         return -EINVAL;
     if (!readable(f))
         return -EBADF;
@@ -325,25 +352,28 @@ static int64_t op_read(struct fs_session *ss, struct fs_msg *m, struct fs_buf *b
         if (rc < 0)
             return rc;
         r = off < (uint64_t)st.st_size ? (int64_t)((uint64_t)st.st_size - off) : 0;
-        if (r > (int64_t)m->a[1])
-            r = (int64_t)m->a[1];
-        fs_mapped_copy(ss->s, mp, off, buf->data, NULL, (uint64_t)r, NULL);
+        if (r > (int64_t)want)
+            r = (int64_t)want;
+        if (!no_data) /* else the client copies from its views of the chunks */
+            fs_mapped_copy(ss->s, mp, off, buf->data, NULL, (uint64_t)r, NULL);
+        m->r[2] = no_data;
     } else {
         /* the read may move the access time (relatime): only then do the clients' cached
          * attributes go stale (a gen step); reads that move nothing keep them, so a
          * client need not ask for them again before its next read */
         struct linux_stat before, after;
         bool known = vfs_getattr(f->node, &before) == 0;
-        r = f->node->fs->ops->read(f, buf->data, (size_t)m->a[1], off);
+        r = f->node->fs->ops->read(f, buf->data, (size_t)want, off);
         if (!known || vfs_getattr(f->node, &after) < 0 ||
             after.st_atim.tv_sec != before.st_atim.tv_sec ||
             after.st_atim.tv_nsec != before.st_atim.tv_nsec)
             ss->s->attrs_moved = true;
     }
-    if (r > (int64_t)m->a[1])
-        r = (int64_t)m->a[1];
+    if (r > (int64_t)want)
+        r = (int64_t)want;
     if (r > 0 && at_handle && !f->stream)
         f->pos += (uint64_t)r;
+    m->r[1] = (int64_t)off;
     return r;
 }
 
@@ -562,6 +592,7 @@ static bool keeps_attrs(const struct fs_msg *m)
     case FS_ACQUIRE:
     case FS_RELEASE:
     case FS_DUP:
+    case FS_REFS:
     case FS_READ:
     case FS_CLOSE:
     case FS_SEEK:
@@ -712,6 +743,9 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
     case FS_READDIR:
         r = fs_op_readdir(ss, m, buf);
         break;
+    case FS_REFS:
+        r = op_refs(ss, m, buf);
+        break;
     case FS_ACQUIRE:
         r = op_acquire(ss, m);
         break;
@@ -765,7 +799,8 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
         r = -ENOSYS;
         break;
     }
-    if (!changes_nothing(m->op) && r != -ENOSYS)
+    if (!changes_nothing(m->op) && r != -ENOSYS &&
+        (m->op != FS_REFS || m->a[2] == FS_REFS_GIVE)) /* a close may free a file */
         s->dirty = true;
     if (s->gen && (!keeps_attrs(m) || s->attrs_moved))
         gen_step(s);

@@ -76,6 +76,20 @@ int fs_server_create_vfs(const struct vfs_env *env, const struct vfs_plugin *con
     return 0;
 }
 
+bool fs_server_unchanging(const struct fs_server *s)
+{
+    struct vfs_fs *fs;
+    bool any = false;
+    if (!s || !s->composed)
+        return false;
+    for (fs = vfs_fs_next(s->vfs, NULL); fs; fs = vfs_fs_next(s->vfs, fs)) {
+        if (!(fs->flags & VFS_FS_RDONLY))
+            return false;
+        any = true;
+    }
+    return any;
+}
+
 void fs_server_destroy(struct fs_server *s)
 {
     struct vfs_env env;

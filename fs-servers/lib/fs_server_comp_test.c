@@ -249,6 +249,36 @@ static void comp_configuration(void)
     CHECK(err.line == 1);
 }
 
+/* A composition of read-only instances only is unchanging (it may be coherent and map
+ * its files); one with a ram instance is not. */
+static void comp_unchanging(void)
+{
+    static char arena_mem2[4096];
+    struct cfg_arena arena = {arena_mem2, sizeof arena_mem2, 0};
+    struct cfg_node *root;
+    struct cfg_error err;
+    struct fs_server *s2 = NULL;
+    struct fs_session *ss;
+    static const char text[] = "vfs { tar rootfs.tar }\n";
+    int64_t h;
+    CHECK(!fs_server_unchanging(srv));
+    CHECK_INT(cfg_parse("ro.cfg", text, sizeof text - 1, &arena, &root, &err), 0);
+    CHECK_INT(fs_server_create_vfs(&tl_env, vfs_plugins_all, vfs_plugins_all_count,
+                                   cfg_first(root, "vfs"), &s2, &err),
+              0);
+    CHECK(fs_server_unchanging(s2));
+    /* it reads as before */
+    struct fs_server *keep = srv;
+    srv = s2;
+    CHECK_INT(fs_session_open(srv, "/", false, UINT64_MAX, &ss), 0);
+    h = open_(ss, lookup(ss, lookup(ss, attach(ss), "etc"), "motd"), O_RDONLY);
+    CHECK(h > 0);
+    CHECK_STR(read_(ss, h, 100, FS_POS_HANDLE), "hello\n");
+    fs_session_close(ss);
+    srv = keep;
+    fs_server_destroy(s2);
+}
+
 void fs_server_comp_cases(void)
 {
     make_rootfs_tar();
@@ -256,4 +286,5 @@ void fs_server_comp_cases(void)
     VCASE(comp_read_only_parts);
     VCASE(comp_confinement);
     VCASE(comp_configuration);
+    VCASE(comp_unchanging);
 }

@@ -56,7 +56,8 @@ static uint64_t remembered[2][NREMEMBER];
 static uint64_t word(struct input *in, int s)
 {
     static const uint64_t special[8] = {
-        0, FS_POS_HANDLE, FS_DATA_MAX, FS_DATA_MAX + 1, (uint64_t)INT64_MAX, 1ull << 63, 255, 256};
+        0,          FS_POS_HANDLE,         FS_DATA_MAX, FS_DATA_MAX + 1, (uint64_t)INT64_MAX,
+        1ull << 63, FS_READ_NO_DATA | 255, 256};
     static const uint64_t modes[8] = {S_IFREG | 0644,  S_IFDIR | 0755, S_IFLNK | 0777,
                                       S_IFCHR | 0600,  S_IFIFO | 0644, 0644,
                                       S_IFDIR | 02775, 0170000};

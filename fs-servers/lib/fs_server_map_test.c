@@ -75,6 +75,18 @@ static void mapped_files(void)
     CHECK_INT(fs_server_mapped_pages(srv), 1);
     /* the bytes were copied in; reads and writes now use the chunk */
     CHECK_STR(read_(ss, h, 100, 0), "before");
+    /* a read at the handle's offset that leaves the bytes in the chunks (the client
+     * copies them from its views): the offset moves, nothing is copied */
+    buf.data[0] = '#';
+    CHECK_INT(call(ss, FS_READ, (uint64_t)h, 4 | FS_READ_NO_DATA, FS_POS_HANDLE, 0, 0), 4);
+    CHECK_INT(msg.r[1], 0);
+    CHECK_INT(msg.r[2], 1);
+    CHECK_INT(buf.data[0], '#');
+    CHECK_INT(call(ss, FS_READ, (uint64_t)h, 100 | FS_READ_NO_DATA, FS_POS_HANDLE, 0, 0), 2);
+    CHECK_INT(msg.r[1], 4);
+    CHECK_INT(call(ss, FS_READ, (uint64_t)h, (FS_DATA_MAX + 1) | FS_READ_NO_DATA, 0, 0, 0),
+              -EINVAL);
+    CHECK_INT(call(ss, FS_SEEK, (uint64_t)h, 0, SEEK_SET, 0, 0), 0);
     CHECK_INT(write_(ss, h, "AFTER", 0), 5);
     CHECK_STR(read_(ss, h, 100, 0), "AFTERe");
     /* growth adds chunks, and page 0's object stays the same */

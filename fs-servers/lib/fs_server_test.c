@@ -700,6 +700,47 @@ static void close_drops_references(void)
     fs_session_close(other);
 }
 
+/* FS_REFS: a fork child's references taken and an ending process's given back, many
+ * per request; a number refused is 0 in the buffer after, and the counts are bounded. */
+static void batched_references(void)
+{
+    struct fs_session *ss, *other;
+    struct linux_statfs before, after;
+    uint64_t *num = (uint64_t *)(void *)buf.data;
+    int64_t root, f, h;
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &other), 0);
+    CHECK_INT(call(other, FS_STATFS, 0, 0, 0, 0, 0), 0);
+    memcpy(&before, buf.data, sizeof before);
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &ss), 0);
+    root = attach(ss);
+    f = create(ss, root, "f", S_IFREG | 0644);
+    h = open_(ss, f, O_RDWR);
+    CHECK(write_(ss, h, "data", FS_POS_HANDLE) == 4);
+    num[0] = (uint64_t)root;
+    num[1] = (uint64_t)f;
+    num[2] = 999999; /* not a node */
+    num[3] = (uint64_t)h;
+    num[4] = 888888; /* not a handle */
+    CHECK_INT(call(ss, FS_REFS, 3, 2, FS_REFS_TAKE, 0, 0), 3);
+    CHECK(num[0] == (uint64_t)root && num[1] == (uint64_t)f && num[2] == 0);
+    CHECK(num[3] == (uint64_t)h && num[4] == 0);
+    CHECK_INT(call(ss, FS_REFS, FS_REFS_MAX, 1, FS_REFS_TAKE, 0, 0), -EINVAL);
+    CHECK_INT(call(ss, FS_REFS, 0, 0, 2, 0, 0), -EINVAL);
+    CHECK_INT(unlink_(ss, root, "f", 0), 0);
+    /* the references taken and the first ones given back: the file goes */
+    num[0] = (uint64_t)f;
+    num[1] = (uint64_t)f;
+    num[2] = (uint64_t)h;
+    num[3] = (uint64_t)h;
+    CHECK_INT(call(ss, FS_REFS, 2, 2, FS_REFS_GIVE, 0, 0), 4);
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)f, 0, 0, 0, 0), -EBADF);
+    CHECK_INT(call(other, FS_STATFS, 0, 0, 0, 0, 0), 0);
+    memcpy(&after, buf.data, sizeof after);
+    CHECK_INT(after.f_bfree, before.f_bfree);
+    fs_session_close(ss);
+    fs_session_close(other);
+}
+
 static void numbers(void)
 {
     struct fs_session *ss;
@@ -974,6 +1015,7 @@ int main(void)
     CASE(confinement);
     CASE(quota);
     CASE(close_drops_references);
+    CASE(batched_references);
     CASE(numbers);
     CASE(malformed_requests);
     CASE(server_configuration);

@@ -324,33 +324,79 @@ static const struct vfs_fs_ops fs_ops = {
 
 /* ---- fork and handles ---- */
 
-/* Sends node_op for every node and handle_op for every handle each fs instance of v
- * holds; a number the server refuses, or every number when forget, is not used again. */
-static void each_reference(struct vfs *v, uint64_t node_op, uint64_t handle_op, bool forget)
+#define REFS_BATCH 256 /* numbers sent in one FS_REFS */
+
+/* One FS_REFS of the numbers *ids[0..nodes+handles) (nodes first); a number the server
+ * refuses, or every number when forget, is 0 from now on: never used or given back. A
+ * server without FS_REFS is sent one request per number. */
+static void refs_send(struct fs_inst *r, uint64_t **ids, unsigned nodes, unsigned handles,
+                      bool give, bool forget)
+{
+    struct fs_buf *b = r->t.buf;
+    uint64_t *num = (uint64_t *)(void *)b->data;
+    struct fs_msg m = {.op = FS_REFS, .a = {nodes, handles, give ? FS_REFS_GIVE : FS_REFS_TAKE}};
+    unsigned i, n = nodes + handles;
+    int64_t rc;
+    if (!n)
+        return;
+    fsc_buf_lock(&r->t);
+    for (i = 0; i < n; i++)
+        num[i] = *ids[i];
+    rc = fsc_call_locked(r, &m);
+    for (i = 0; i < n && rc != -ENOSYS; i++)
+        if (rc < 0 || !num[i] || forget)
+            *ids[i] = 0;
+    fsc_buf_unlock(b);
+    for (i = 0; i < n && rc == -ENOSYS; i++) {
+        uint64_t op = i < nodes ? (give ? FS_RELEASE : FS_ACQUIRE) : (give ? FS_CLOSE : FS_DUP);
+        if (fsc_simple(r, op, *ids[i]) < 0 || forget)
+            *ids[i] = 0;
+    }
+}
+
+/* Takes (a fork child) or gives back (an ending process: give, forget) a reference of
+ * every node and handle each fs instance of v holds, a batch of them per request; a
+ * number the server refuses, or every number when forget, is not used again. */
+static void each_reference(struct vfs *v, bool give, bool forget)
 {
     struct vfs_fs *fs;
+    uint64_t *ids[REFS_BATCH];
     for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs)) {
         struct fs_inst *r = inst_of(fs);
-        struct fs_open *o;
-        unsigned i;
+        unsigned i, nodes = 0, handles = 0;
+        struct fs_open *o = r->opens;
         if (fs->plugin != &vfs_plugin_fs)
             continue;
-        fsc_views_drop(r); /* a fork child holds no capability of the parent's views */
-        for (o = r->opens; o; o = o->next)
-            if (o->handle && (fsc_simple(r, handle_op, o->handle) < 0 || forget))
-                o->handle = 0;
+        /* views: a fork child forgets its parent's at its first use of them
+         * (fsc_views_own); an ending process's go with its address space */
         for (i = 0; i < FS_BUCKETS; i++) {
             struct fs_node *n;
-            for (n = r->buckets[i]; n; n = n->hnext)
-                if (n->id && (fsc_simple(r, node_op, n->id) < 0 || forget))
-                    n->id = 0; /* not ours (or no longer): never use or release it */
+            for (n = r->buckets[i]; n; n = n->hnext) {
+                if (!n->id)
+                    continue;
+                if (nodes == REFS_BATCH) {
+                    refs_send(r, ids, nodes, 0, give, forget);
+                    nodes = 0;
+                }
+                ids[nodes++] = &n->id;
+            }
         }
+        for (; o; o = o->next) {
+            if (!o->handle)
+                continue;
+            if (nodes + handles == REFS_BATCH) {
+                refs_send(r, ids, nodes, handles, give, forget);
+                nodes = handles = 0;
+            }
+            ids[nodes + handles++] = &o->handle;
+        }
+        refs_send(r, ids, nodes, handles, give, forget);
     }
 }
 
 void vfs_fs_after_fork(struct vfs *v)
 {
-    each_reference(v, FS_ACQUIRE, FS_DUP, false);
+    each_reference(v, false, false);
 }
 
 void vfs_fs_drop_caches(struct vfs *v)
@@ -370,7 +416,7 @@ void vfs_fs_drop_caches(struct vfs *v)
  * instances stay as they are, but with no number to use. */
 void vfs_fs_exit(struct vfs *v)
 {
-    each_reference(v, FS_RELEASE, FS_CLOSE, true);
+    each_reference(v, true, true);
 }
 
 uint64_t vfs_fs_file_handle(const struct vfs_file *f)

@@ -129,7 +129,8 @@ static uint64_t handle_of(struct vfs_file *f)
 /* Reads or writes n bytes in requests of at most FS_DATA_MAX under one lock (so that
  * processes sharing the session see the transfer whole); off VFS_OFF_REMOTE (==
  * FS_POS_HANDLE) uses the handle's offset. Returns the bytes moved, or -errno if none. */
-static int64_t transfer(struct vfs_file *f, void *rbuf, const void *wbuf, size_t n, uint64_t off)
+static int64_t transfer_at(struct vfs_file *f, void *rbuf, const void *wbuf, size_t n, uint64_t off,
+                           uint64_t *first)
 {
     struct fs_inst *r = inst_of(f->node->fs);
     struct fs_buf *b = r->t.buf;
@@ -154,6 +155,8 @@ static int64_t transfer(struct vfs_file *f, void *rbuf, const void *wbuf, size_t
         }
         if (rbuf)
             memcpy((char *)rbuf + done, b->data, (size_t)rc);
+        if (!done && first)
+            *first = (uint64_t)m.r[1]; /* where the server read (or wrote) */
         done += (size_t)rc;
         if ((size_t)rc < chunk)
             break;
@@ -162,11 +165,17 @@ static int64_t transfer(struct vfs_file *f, void *rbuf, const void *wbuf, size_t
     return done ? (int64_t)done : rc;
 }
 
+static int64_t transfer(struct vfs_file *f, void *rbuf, const void *wbuf, size_t n, uint64_t off)
+{
+    return transfer_at(f, rbuf, wbuf, n, off, NULL);
+}
+
 /* ---- views ---- */
 
 void fsc_views_drop_node(struct fs_inst *r, struct fs_node *n)
 {
     unsigned k;
+    fsc_views_own(r);
     for (k = 0; k < FS_VIEW_CHUNKS; k++)
         if (n->view[k]) {
             r->t.unview(r->t.ctx, n->view_mem[k], n->view[k], fs_chunk_pages(k));
@@ -175,13 +184,40 @@ void fsc_views_drop_node(struct fs_inst *r, struct fs_node *n)
         }
 }
 
-void fsc_views_drop(struct fs_inst *r)
+static int32_t owner_now(const struct fs_inst *r)
 {
-    unsigned i;
+    return r->t.owner ? r->t.owner(r->t.ctx) : 1;
+}
+
+void fsc_views_forget(struct fs_inst *r)
+{
+    unsigned i, k;
     struct fs_node *n;
     for (i = 0; i < FS_BUCKETS && r->nviews; i++)
         for (n = r->buckets[i]; n; n = n->hnext)
-            fsc_views_drop_node(r, n);
+            for (k = 0; k < FS_VIEW_CHUNKS; k++)
+                if (n->view[k]) {
+                    (r->t.forget ? r->t.forget : r->t.unview)(r->t.ctx, n->view_mem[k], n->view[k],
+                                                              fs_chunk_pages(k));
+                    n->view[k] = NULL;
+                    r->nviews--;
+                }
+}
+
+void fsc_views_drop_others(struct fs_inst *r, struct fs_node *keep)
+{
+    unsigned i;
+    struct fs_node *n;
+    fsc_views_own(r);
+    for (i = 0; i < FS_BUCKETS && r->nviews; i++)
+        for (n = r->buckets[i]; n; n = n->hnext)
+            if (n != keep)
+                fsc_views_drop_node(r, n);
+}
+
+void fsc_views_drop(struct fs_inst *r)
+{
+    fsc_views_drop_others(r, NULL);
 }
 
 static uint64_t maps_now(const struct fs_inst *r)
@@ -194,22 +230,32 @@ static uint64_t maps_now(const struct fs_inst *r)
 static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k)
 {
     struct fs_msg m = {.a = {handle_of(f), fs_chunk_first(k), FS_MAP_VIEW}};
-    const void *at;
+    const void *at = NULL;
     int64_t rc;
     if (!m.a[0])
         return -1;
+    fsc_views_own(r);
     rc = fsc_request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
     if (rc < 0) {
-        if (rc != -ENOMEM)
-            n->no_view = true; /* ENODEV: a server that shares no pages */
+        /* ENODEV: a server that shares no pages; ENOMEM, EFBIG: not this file, not now
+         * (asking again at each read would cost the server a copy of it each time) */
+        n->no_view = true;
         return -1;
     }
-    if ((uint64_t)m.r[1] != fs_chunk_first(k) || (uint64_t)m.r[2] != fs_chunk_pages(k) ||
-        !(at = r->t.view(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k)))) {
+    if ((uint64_t)m.r[1] == fs_chunk_first(k) && (uint64_t)m.r[2] == fs_chunk_pages(k)) {
+        at = r->t.view(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k));
+        if (!at && r->nviews) { /* the window is full: other files' views go first */
+            fsc_views_drop_others(r, n);
+            at = r->t.view(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k));
+        }
+    }
+    if (!at) {
         r->t.unview(r->t.ctx, (uint64_t)m.r[3], NULL, 0);
         n->no_view = true;
         return -1;
     }
+    if (!r->nviews)
+        r->views_tag = owner_now(r);
     n->view[k] = at;
     n->view_mem[k] = (uint64_t)m.r[3];
     r->nviews++;
@@ -236,17 +282,51 @@ static bool atime_moves(const struct fs_inst *r, const struct linux_stat *st)
            now.tv_sec - a->tv_sec >= 24 * 3600;
 }
 
+/* Whether f's file may be read from views (a server that maps, a regular file open for
+ * reading that the server did not refuse to map). */
+static bool views_usable(const struct fs_inst *r, const struct vfs_file *f)
+{
+    return r->t.view && !node_of(f->node)->no_view && S_ISREG(f->node->type) &&
+           (f->flags & O_ACCMODE) != O_WRONLY && !(f->flags & O_PATH);
+}
+
+/* Copies the bytes [off, end) of f's file from its views, made as needed (which needs
+ * end <= FS_VIEW_BYTES); false when they cannot be, or when a chunk went meanwhile (the
+ * copy is then not to be trusted). */
+static bool view_copy(struct fs_inst *r, struct vfs_file *f, struct fs_node *fn, void *buf,
+                      uint64_t off, uint64_t end)
+{
+    uint64_t pos;
+    unsigned k;
+    if (end > FS_VIEW_BYTES)
+        return false;
+    for (pos = off; pos < end;) {
+        k = fs_chunk_of(pos / FS_PAGE);
+        if (!fn->view[k] && view_make(r, f, fn, k) < 0)
+            return false;
+        pos = (fs_chunk_first(k) + fs_chunk_pages(k)) * FS_PAGE;
+    }
+    for (pos = off; pos < end;) {
+        uint64_t from = fs_chunk_first(k = fs_chunk_of(pos / FS_PAGE)) * FS_PAGE;
+        uint64_t len = from + fs_chunk_pages(k) * FS_PAGE - pos;
+        if (len > end - pos)
+            len = end - pos;
+        memcpy((char *)buf + (pos - off), fn->view[k] + (pos - from), len);
+        pos += len;
+    }
+    return maps_now(r) == r->views_maps;
+}
+
 /* A pread from the views: the bytes read, or -1 when the server must be asked (-2:
  * because its READ might move the access time). */
 static int64_t view_read(struct fs_inst *r, struct vfs_file *f, void *buf, size_t n, uint64_t off)
 {
     struct fs_node *fn = node_of(f->node);
     struct linux_stat st;
-    uint64_t g, maps, size, end, pos;
-    unsigned k;
-    if (!r->t.view || fn->no_view || !S_ISREG(f->node->type) ||
-        (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
+    uint64_t g, maps, size, end;
+    if (!views_usable(r, f))
         return -1;
+    fsc_views_own(r);
     g = fsc_gen_now(r);
     if (!g)
         return -1;
@@ -269,25 +349,79 @@ static int64_t view_read(struct fs_inst *r, struct vfs_file *f, void *buf, size_
     if (off >= size)
         return 0;
     end = n < size - off ? off + n : size;
-    if (end > FS_VIEW_BYTES)
-        return -1;
-    for (pos = off; pos < end;) {
-        k = fs_chunk_of(pos / FS_PAGE);
-        if (!fn->view[k] && view_make(r, f, fn, k) < 0)
-            return -1;
-        pos = (fs_chunk_first(k) + fs_chunk_pages(k)) * FS_PAGE;
-    }
-    for (pos = off; pos < end;) {
-        uint64_t from = fs_chunk_first(k = fs_chunk_of(pos / FS_PAGE)) * FS_PAGE;
-        uint64_t len = from + fs_chunk_pages(k) * FS_PAGE - pos;
-        if (len > end - pos)
-            len = end - pos;
-        memcpy((char *)buf + (pos - off), fn->view[k] + (pos - from), len);
-        pos += len;
-    }
-    if (fsc_gen_now(r) != g || maps_now(r) != r->views_maps)
+    if (!view_copy(r, f, fn, buf, off, end) || fsc_gen_now(r) != g)
         return -1; /* changed meanwhile: the server's answer replaces what was copied */
     return (int64_t)(end - off);
+}
+
+/*
+ * A read() (at the shared offset) of a file whose pages this process has views of:
+ * the server moves the offset (FS_READ_NO_DATA) and the bytes are copied here from the
+ * views, once, not into the session's buffer and out again. A file without views is
+ * read by requests; a full one of them makes a view, so the reads after it copy once.
+ * Returns the bytes read, or -errno if none.
+ */
+static int64_t read_at_handle(struct fs_inst *r, struct vfs_file *f, void *buf, size_t n)
+{
+    struct fs_node *fn = node_of(f->node);
+    struct fs_open *o = open_of(f);
+    struct fs_buf *b = r->t.buf;
+    uint64_t h = handle_of(f), at = 0;
+    size_t done = 0;
+    int64_t rc = 0;
+    if (!h)
+        return -EIO;
+    if (!views_usable(r, f) || o->at >= FS_VIEW_BYTES) { /* beyond the views (a guess) */
+        rc = transfer_at(f, buf, NULL, n, VFS_OFF_REMOTE, &at);
+        o->at = rc > 0 ? at + (uint64_t)rc : at;
+        return rc;
+    }
+    fsc_views_own(r);
+    if (r->nviews && maps_now(r) != r->views_maps)
+        fsc_views_drop(r);
+    if (!has_view(fn)) {
+        rc = transfer_at(f, buf, NULL, n, VFS_OFF_REMOTE, &at);
+        o->at = rc > 0 ? at + (uint64_t)rc : at;
+        /* a full read of a file the views can hold: more will follow, from views if the
+         * server maps the file (the kept size, when known, says whether they can) */
+        if (rc == (int64_t)n && n >= FS_PAGE && o->at < FS_VIEW_BYTES &&
+            (fn->attr_gen != fsc_gen_now(r) || (uint64_t)fn->attr.st_size <= FS_VIEW_BYTES)) {
+            if (!r->nviews)
+                r->views_maps = maps_now(r);
+            view_make(r, f, fn, fs_chunk_of(o->at / FS_PAGE));
+        }
+        return rc;
+    }
+    while (done < n) {
+        size_t chunk = n - done < FS_CHUNK ? n - done : FS_CHUNK;
+        struct fs_msg m = {.op = FS_READ, .a = {h, chunk | FS_READ_NO_DATA, FS_POS_HANDLE}};
+        fsc_buf_lock(&r->t);
+        rc = fsc_call_locked(r, &m);
+        if (rc >= 0 && (uint64_t)rc <= chunk && !m.r[2])
+            memcpy((char *)buf + done, b->data, (size_t)rc); /* not mapped (now): sent */
+        fsc_buf_unlock(b);
+        if (rc < 0)
+            break;
+        at = (uint64_t)m.r[1];
+        if ((uint64_t)rc > chunk || at > (uint64_t)INT64_MAX - chunk) {
+            rc = -EIO; /* the server broke the protocol */
+            break;
+        }
+        if (m.r[2] && rc > 0 && !view_copy(r, f, fn, (char *)buf + done, at, at + (uint64_t)rc)) {
+            /* the views did not hold them (or went meanwhile): the bytes from there */
+            int64_t got = transfer(f, (char *)buf + done, NULL, (size_t)rc, at);
+            if (got < 0) {
+                rc = got;
+                break;
+            }
+            rc = got;
+        }
+        done += (size_t)rc;
+        o->at = at + (uint64_t)rc;
+        if ((size_t)rc < chunk)
+            break;
+    }
+    return done ? (int64_t)done : rc;
 }
 
 int64_t fsc_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
@@ -297,6 +431,8 @@ int64_t fsc_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
     int64_t rc;
     if (n == 0)
         return 0;
+    if (off == VFS_OFF_REMOTE)
+        return read_at_handle(r, f, buf, n);
     if (off != VFS_OFF_REMOTE) {
         rc = view_read(r, f, buf, n, off);
         if (rc >= 0)
@@ -326,9 +462,13 @@ int64_t fsc_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)
 static int64_t seek_request(struct vfs_file *f, int64_t off, int whence)
 {
     struct fs_msg m = {.a = {handle_of(f), (uint64_t)off, (uint64_t)whence}};
+    int64_t rc;
     if (!m.a[0])
         return -EIO;
-    return fsc_request(inst_of(f->node->fs), &m, FS_SEEK, NULL, 0, NULL, 0, NULL, 0);
+    rc = fsc_request(inst_of(f->node->fs), &m, FS_SEEK, NULL, 0, NULL, 0, NULL, 0);
+    if (rc >= 0)
+        open_of(f)->at = (uint64_t)rc;
+    return rc;
 }
 
 int64_t fsc_llseek(struct vfs_file *f, int64_t off, int whence)

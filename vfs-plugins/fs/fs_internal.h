@@ -20,8 +20,8 @@
 #define FS_NAMES 64    /* entries of the name table (a power of two) */
 #define FS_NAME_LEN 48 /* longer names are not kept */
 #define FS_PAGE 4096ull
-#define FS_VIEW_CHUNKS 7 /* chunks 0..6: the first 64 pages of a file */
-#define FS_VIEW_BYTES (64 * FS_PAGE)
+#define FS_VIEW_CHUNKS 15 /* chunks 0..14: the first 64 MiB of a file */
+#define FS_VIEW_BYTES (16384 * FS_PAGE)
 
 /* A directory's last batch of entries (raw struct fs_dirent records). */
 struct fs_dircache {
@@ -58,6 +58,7 @@ struct fs_name {
 /* One open description (f->priv of every description but directories'). */
 struct fs_open {
     uint64_t handle; /* the server's (one reference); 0: lost */
+    uint64_t at;     /* the offset after this process's last read (a guess: it is shared) */
     struct fs_open *next, *prev;
 };
 
@@ -71,6 +72,8 @@ struct fs_inst {
     uint64_t asked_gen;                  /* fs_buf.gen before the last request was sent */
     uint64_t names_gen;                  /* the change count the name table holds for */
     uint64_t views_maps;                 /* fs_buf.maps when the views were made */
+    int32_t views_tag;                   /* the transport's owner tag that made them (a */
+                                         /* fork child's differs: they are not its own) */
     unsigned nviews;                     /* views of all nodes */
     uint64_t adopt;                      /* a passed handle the next open takes over (0: none) */
     struct fs_name names[FS_NAMES];
@@ -142,6 +145,16 @@ int fsc_syncfs(struct vfs_fs *fs);
 int64_t fsc_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off);
 /* Ends every view of the instance (unmaps, gives the memory objects back). */
 void fsc_views_drop(struct fs_inst *r);
+/* The views are this process's, or (a fork child's: its parent made them, and they
+ * are not here) forgotten now (fs_transport.forget). */
+void fsc_views_forget(struct fs_inst *r);
+static inline void fsc_views_own(struct fs_inst *r)
+{
+    if (r->nviews && r->views_tag != (r->t.owner ? r->t.owner(r->t.ctx) : 1))
+        fsc_views_forget(r);
+}
+/* Every view but keep's goes (keep NULL: all). */
+void fsc_views_drop_others(struct fs_inst *r, struct fs_node *keep);
 /* Ends the views of one node. */
 void fsc_views_drop_node(struct fs_inst *r, struct fs_node *n);
 

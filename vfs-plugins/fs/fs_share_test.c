@@ -570,6 +570,57 @@ static void views_read(void)
     CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/g", 0), 0);
 }
 
+/* read() at the shared offset of a file with views: after the first full read (a
+ * request that makes a view), the server moves the offset and the bytes come from the
+ * views (FS_READ_NO_DATA); another session's writes are in the next read, the offset
+ * is the server's (lseek sees it), and a file the server no longer maps is sent again. */
+static void views_read_at_offset(void)
+{
+    static const struct fs_mem_ops ops = {NULL, test_mem_create, test_mem_destroy, map_in_use};
+    static char big[300000], back[300000];
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
+    struct loop *l = &loops[0];
+    size_t i, got = 0;
+    int64_t n;
+    int fa, fb;
+    CHECK(a && b);
+    fs_server_set_mem(server, &ops);
+    for (i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 13 + i / 4096);
+    fb = vfs_openat(b, AT_FDCWD, "/tmp/big", O_RDWR | O_CREAT, 0644);
+    CHECK(fb >= 0);
+    CHECK_INT(vfs_pwrite(b, fb, big, sizeof big, 0), (int64_t)sizeof big);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/big", O_RDONLY, 0);
+    CHECK(fa >= 0);
+    CHECK_INT(vfs_read(a, fa, back, 16384), 16384); /* a request; then a view */
+    got = 16384;
+    CHECK_INT(l->reads_no_data, 0);
+    CHECK_INT(views_live, 1);
+    CHECK_INT(vfs_read(a, fa, back + got, 20000), 20000); /* from the views */
+    got += 20000;
+    CHECK_INT(l->reads_no_data, 1);
+    CHECK(memcmp(back, big, got) == 0);
+    CHECK_INT(vfs_lseek(a, fa, 0, SEEK_CUR), (int64_t)got);
+    /* another session writes ahead of the offset: the next read has it */
+    big[got + 5] = 'X';
+    CHECK_INT(vfs_pwrite(b, fb, "X", 1, (int64_t)(got + 5)), 1);
+    while ((n = vfs_read(a, fa, back + got, 70000)) > 0)
+        got += (size_t)n;
+    CHECK_INT(n, 0);
+    CHECK_INT(got, sizeof big);
+    CHECK(memcmp(back, big, sizeof big) == 0);
+    CHECK(l->reads_no_data >= 5);
+    /* a truncation by the other session: the reads stop at the new end */
+    CHECK_INT(vfs_lseek(a, fa, 100, SEEK_SET), 100);
+    CHECK_INT(vfs_ftruncate(b, fb, 150), 0);
+    CHECK_INT(vfs_read(a, fa, back, 4096), 50);
+    CHECK(memcmp(back, big + 100, 50) == 0);
+    CHECK_INT(vfs_read(a, fa, back, 4096), 0);
+    CHECK_INT(vfs_close(a, fa), 0);
+    CHECK_INT(vfs_close(b, fb), 0);
+    CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/big", 0), 0);
+}
+
 void fs_share_cases(void)
 {
     RUN_FS(shared_description);
@@ -584,6 +635,7 @@ void fs_share_cases(void)
     RUN_FS(shared_map);
     RUN_FS(views_read);
     RUN_FS(views_give_way);
+    RUN_FS(views_read_at_offset);
     if (views_live) /* the plugin gave back every view it made */
         tl_fail(__LINE__, "%u views left", views_live);
     if (test_mem_live) /* the server's end freed the mapped file's memory */

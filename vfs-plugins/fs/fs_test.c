@@ -100,6 +100,23 @@ static int loop_call(void *ctx, struct fs_msg *m)
     if (m->r[0] < 0)
         return 0;
     switch (op) {
+    case FS_READ:
+        l->reads_no_data += m->r[2] == 1;
+        break;
+    case FS_REFS: /* as the ACQUIRE, DUP, RELEASE and CLOSE of each number done */
+        for (uint64_t i = 0; i < m->a[0] + m->a[1]; i++) {
+            uint64_t num = ((const uint64_t *)(const void *)l->buf->data)[i];
+            bool node = i < m->a[0];
+            int d = m->a[2] == FS_REFS_GIVE ? -1 : 1;
+            if (!num)
+                continue;
+            count_ref(l, node ? l->nodes : l->handles, node ? &l->nnodes : &l->nhandles, num, d);
+            if (d > 0 && node && l->nacquired < MAX_REFS)
+                l->acquired[l->nacquired++] = num;
+            if (d > 0 && !node && l->ndupped < MAX_REFS)
+                l->dupped[l->ndupped++] = num;
+        }
+        break;
     case FS_ATTACH:
     case FS_LOOKUP:
     case FS_CREATE:

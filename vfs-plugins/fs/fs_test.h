@@ -31,6 +31,7 @@ struct loop {
     bool skip_refs;   /* the case leaves references behind on purpose */
     bool bad_release; /* a RELEASE or CLOSE of something not held */
     unsigned calls[FS_OP_COUNT + 1];
+    unsigned reads_no_data; /* READs answered without the bytes (FS_READ_NO_DATA) */
     struct ref nodes[MAX_REFS], handles[MAX_REFS];
     unsigned nnodes, nhandles;
     uint64_t acquired[MAX_REFS], dupped[MAX_REFS]; /* ACQUIRE and DUP, in order */

@@ -88,8 +88,10 @@ enum fs_op {
     FS_DUP,
     /* a0 handle: one reference less */
     FS_CLOSE,
-    /* a0 handle, a1 bytes (at most FS_DATA_MAX), a2 offset or FS_POS_HANDLE (the
-     * handle's offset, moved) -> r0 bytes read into data */
+    /* a0 handle, a1 bytes (at most FS_DATA_MAX) | FS_READ_NO_DATA or not, a2 offset or
+     * FS_POS_HANDLE (the handle's offset, moved) -> r0 bytes read into data, r1 the
+     * offset they were read at, r2 1 when they were not copied: a1 had FS_READ_NO_DATA
+     * and the file is mapped (FS_MAP), so the client copies them from its views */
     FS_READ,
     /* a0 handle, a1 bytes (in data), a2 offset or FS_POS_HANDLE (the handle's offset, or
      * the end with O_APPEND, moved) -> r0 bytes written */
@@ -150,8 +152,16 @@ enum fs_op {
     /* owner only: a0 a sub-client's number: its endpoint is revoked (every copy goes)
      * and its record freed */
     FS_CLIENT_DROP,
+    /* a0 node numbers, a1 handle numbers (a0 + a1 <= FS_REFS_MAX; the numbers back to
+     * back in data as uint64_t, the nodes first), a2 FS_REFS_TAKE (each as FS_ACQUIRE or
+     * FS_DUP: a fork child's copies) or FS_REFS_GIVE (each as FS_RELEASE or FS_CLOSE: a
+     * process that ends) -> r0 the numbers done; each one refused is 0 in data after */
+    FS_REFS,
     FS_OP_COUNT
 };
+#define FS_REFS_MAX (FS_DATA_MAX / 8)
+#define FS_REFS_TAKE 0
+#define FS_REFS_GIVE 1
 #define FS_CRED_GROUPS 64    /* groups a sub-client's credentials carry */
 #define FS_MAX_SUBCLIENTS 64 /* sub-clients of one session */
 #define FS_LOCK_GET 0
@@ -188,7 +198,8 @@ static inline unsigned fs_chunk_of(uint64_t page)
 }
 
 #define FS_POS_HANDLE (~0ull)
-#define FS_MAP_VIEW 1ull /* FS_MAP's a2: pages the client only reads (a view) */
+#define FS_READ_NO_DATA (1ull << 32) /* FS_READ's a1: a mapped file's bytes stay in its chunks */
+#define FS_MAP_VIEW 1ull             /* FS_MAP's a2: pages the client only reads (a view) */
 #define FS_FLAGS_KEEP (~0ull)
 
 /* FS_SETATTR: what to change (the VFS's VFS_SET_* bits) and the values. */
@@ -235,6 +246,10 @@ struct fs_transport {
      * unview(ctx, mem, NULL, 0)). unview ends a view and gives mem up. */
     const void *(*view)(void *ctx, uint64_t mem, uint64_t pages);
     void (*unview)(void *ctx, uint64_t mem, const void *at, uint64_t pages);
+    /* (optional) a fork child's unview of a view its parent made: views are not inherited
+     * (nor their capabilities), so only the child's record of them goes (without it:
+     * unview) */
+    void (*forget)(void *ctx, uint64_t mem, const void *at, uint64_t pages);
 };
 
 #endif

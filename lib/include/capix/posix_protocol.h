@@ -35,7 +35,7 @@
  * fault here is a view whose memory its server destroyed meanwhile (the launcher maps a
  * zero page; the plugin sees the server's count move and asks the server instead). */
 #define RT_VIEWS_BASE 0x28000000ul
-#define RT_VIEWS_SIZE (64ul << 20)
+#define RT_VIEWS_SIZE (80ul << 20) /* up to RT_SESSIONS_BASE */
 #define RT_PIPE_AREA (17 * 4096ul) /* one pipe: a header page and 64 KiB of data */
 #define RT_MAX_PIPES 960
 
