@@ -416,11 +416,16 @@ static int copy(struct fat_fs *f, uint64_t off, void *buf, const void *src, size
             b->dirty = true;
             c->ndirty++;
         }
-        for (nb = b + 1; chunk < n && nb < end && nb->sec == ++sec; nb++) {
+        if (!src) { /* a clean block's kind is set when it is next got for a change */
+            for (nb = b + 1; chunk < n && nb < end && nb->sec == ++sec; nb++) {
+                nb->used = true;
+                chunk += f->bps < n - chunk ? f->bps : n - chunk;
+            }
+        }
+        for (nb = b + 1; src && chunk < n && nb < end && nb->sec == ++sec; nb++) {
             nb->used = true;
-            if (!nb->dirty)
+            if (!nb->dirty) {
                 nb->kind = (uint8_t)kind;
-            if (src && !nb->dirty) {
                 nb->dirty = true;
                 c->ndirty++;
             }

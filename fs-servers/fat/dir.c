@@ -22,43 +22,82 @@ static bool fixed_root(const struct fat_fs *f, const struct fat_node *dir)
     return dir == &f->root && f->type != FAT32;
 }
 
-/* The ci-th cluster of n's chain (from the hint when it is at or before ci). */
-/* Run [idx, idx + len) -> [cl, cl + len) of n's chain was seen contiguous: kept when
- * it is the longest so far. */
+/* Run [idx, idx + len) -> [cl, cl + len) of n's chain was seen contiguous: merged into
+ * a kept run that it overlaps or continues (the same stretch: index and cluster differ
+ * by the same amount), else kept, in place of the shortest one when all FAT_RUNS are
+ * taken and it is longer. */
 static void run_seen(struct fat_node *n, uint32_t idx, uint32_t cl, uint32_t len)
 {
-    if (len > n->run_len) {
-        n->run_idx = idx;
-        n->run_cl = cl;
-        n->run_len = len;
+    struct fat_run *r, *shortest = NULL;
+    uint32_t i;
+    for (i = 0; i < n->nruns; i++) {
+        r = &n->runs[i];
+        if (r->cl - r->idx == cl - idx && idx <= r->idx + r->len && r->idx <= idx + len) {
+            uint32_t end = idx + len > r->idx + r->len ? idx + len : r->idx + r->len;
+            if (idx < r->idx) {
+                r->idx = idx;
+                r->cl = cl;
+            }
+            r->len = end - r->idx;
+            return;
+        }
+        if (!shortest || r->len < shortest->len)
+            shortest = r;
     }
+    if (n->nruns < FAT_RUNS)
+        shortest = &n->runs[n->nruns++];
+    else if (shortest->len >= len)
+        return;
+    shortest->idx = idx;
+    shortest->cl = cl;
+    shortest->len = len;
 }
 
-int fat_chain_at(struct fat_fs *f, struct fat_node *n, uint32_t ci, uint32_t *out)
+void fat_chain_grew(struct fat_node *n, uint32_t ci, uint32_t cl)
 {
-    uint32_t i, cl, next;
+    n->hint_idx = ci;
+    n->hint_cl = cl;
+    run_seen(n, ci, cl, 1);
+}
+
+void fat_chain_forget(struct fat_node *n)
+{
+    n->hint_cl = 0;
+    n->nruns = 0;
+}
+
+/* The ci-th cluster of n's chain: in a kept run, or walked from the nearest known
+ * position at or before ci (a run's last cluster, the hint, or the first). */
+int fat_chain_span(struct fat_fs *f, struct fat_node *n, uint32_t ci, uint32_t *out, uint32_t *span)
+{
+    uint32_t i = 0, cl = n->first, next, k, known = 1;
     int rc;
     if (!n->first)
         return -ENOENT;
     if (ci >= f->clusters)
         return -ENOENT;
-    if (n->run_len && ci >= n->run_idx && ci - n->run_idx < n->run_len) {
-        cl = n->run_cl + (ci - n->run_idx); /* no walk: a file written in one go is one run */
-    } else {
-        if (n->hint_cl && n->hint_idx <= ci) {
-            i = n->hint_idx;
-            cl = n->hint_cl;
-        } else {
-            i = 0;
-            cl = n->first;
+    if (n->hint_cl && n->hint_idx <= ci) {
+        i = n->hint_idx;
+        cl = n->hint_cl;
+    }
+    for (k = 0; k < n->nruns; k++) {
+        const struct fat_run *r = &n->runs[k];
+        if (ci < r->idx)
+            continue;
+        if (ci - r->idx < r->len) {
+            i = ci;
+            cl = r->cl + (ci - r->idx); /* no walk: a file written in one go is one run */
+            known = r->len - (ci - r->idx);
+            break;
         }
-        /* the walk's contiguous stretch, from the run it starts in if it does */
+        if (r->idx + r->len - 1 > i) {
+            i = r->idx + r->len - 1;
+            cl = r->cl + r->len - 1;
+        }
+    }
+    if (i < ci) {
+        /* the walk's contiguous stretches, kept as runs */
         uint32_t rs_idx = i, rs_cl = cl;
-        if (n->run_len && i >= n->run_idx && i - n->run_idx < n->run_len &&
-            cl == n->run_cl + (i - n->run_idx)) {
-            rs_idx = n->run_idx;
-            rs_cl = n->run_cl;
-        }
         while (i < ci) {
             rc = fat_next(f, cl, &next);
             if (rc < 0)
@@ -80,7 +119,14 @@ int fat_chain_at(struct fat_fs *f, struct fat_node *n, uint32_t ci, uint32_t *ou
     n->hint_idx = ci;
     n->hint_cl = cl;
     *out = cl;
+    if (span)
+        *span = known <= f->clusters + 2 - cl ? known : f->clusters + 2 - cl;
     return 0;
+}
+
+int fat_chain_at(struct fat_fs *f, struct fat_node *n, uint32_t ci, uint32_t *out)
+{
+    return fat_chain_span(f, n, ci, out, NULL);
 }
 
 /* The device byte offset of slot idx of dir. */

@@ -73,6 +73,12 @@ struct fat_dirent {
 
 struct fat_fs;
 
+/* Clusters idx .. idx + len - 1 of a chain are cl .. cl + len - 1 (len > 0). */
+struct fat_run {
+    uint32_t idx, cl, len;
+};
+#define FAT_RUNS 8 /* runs kept per node */
+
 struct fat_node {
     struct vfs_node vn;
     struct fat_node *hnext;  /* the live-node hash by loc */
@@ -86,10 +92,10 @@ struct fat_node {
     bool moved;                 /* ino no longer derived from loc (renamed or unlinked) */
     uint8_t raw[FAT_SLOT];      /* the short entry as last read or written */
     uint32_t hint_idx, hint_cl; /* the chain position last reached (cluster index, number) */
-    /* The longest contiguous run of the chain seen so far: clusters run_idx ..
-     * run_idx + run_len - 1 of the file are run_cl .. run_cl + run_len - 1 (fat_chain_at;
-     * appending extends it, truncating forgets it). 0: none. */
-    uint32_t run_idx, run_cl, run_len;
+    /* Contiguous runs of the chain seen so far (fat_chain_at, dir.c): the longest
+     * FAT_RUNS, in no order; appending extends the last one, truncating forgets them. */
+    struct fat_run runs[FAT_RUNS];
+    uint32_t nruns;
     uint32_t free_hint; /* directories: every slot before it is in use (dir.c, find_run) */
     /* getattr's times, worked out of raw's dates and times when those were times_key
      * (fat_getattr; 0: never) */
@@ -246,6 +252,14 @@ int fat_dir_empty(struct fat_fs *f, struct fat_node *dir);
 int fat_dir_subdirs(struct fat_fs *f, struct fat_node *dir, uint32_t *n);
 /* The ci-th cluster of n's chain: -ENOENT past its end, -EIO if broken. */
 int fat_chain_at(struct fat_fs *f, struct fat_node *n, uint32_t ci, uint32_t *out);
+/* fat_chain_at, and in *span how many clusters from ci on are known to follow cl on
+ * the disk (at least 1; all within the volume). */
+int fat_chain_span(struct fat_fs *f, struct fat_node *n, uint32_t ci, uint32_t *out,
+                   uint32_t *span);
+/* Cluster ci of n's chain is cl now (just allocated after cluster ci - 1). */
+void fat_chain_grew(struct fat_node *n, uint32_t ci, uint32_t cl);
+/* n's chain changed (cut, or a new first cluster): forget what was seen of it. */
+void fat_chain_forget(struct fat_node *n);
 /* The device byte offset of slot idx of dir; -ENOENT past its end, -EIO if broken. */
 int fat_dir_slot(struct fat_fs *f, struct fat_node *dir, uint32_t idx, uint64_t *off);
 

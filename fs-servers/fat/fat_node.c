@@ -272,13 +272,17 @@ int64_t fat_file_read(struct fat_fs *f, struct fat_node *n, uint64_t pos, void *
         len = (size_t)(n->size - pos);
     while (done < len) {
         uint32_t in = (uint32_t)(pos % f->cluster_bytes), ci = (uint32_t)(pos / f->cluster_bytes);
-        uint32_t k, next;
+        uint32_t k, next, span = 1;
         size_t chunk = f->cluster_bytes - in < len - done ? f->cluster_bytes - in : len - done;
-        rc = fat_chain_at(f, n, ci, &cl);
-        /* the clusters that follow cl on the disk: one copy (the chain's runs make the
-         * look-ups cheap) */
-        for (k = 1; rc == 0 && chunk < len - done && fat_chain_at(f, n, ci + k, &next) == 0 &&
-                    next == cl + k;
+        rc = fat_chain_span(f, n, ci, &cl, &span);
+        /* the clusters that follow cl on the disk: one copy (those of its run at once,
+         * then looked up one by one) */
+        if (rc == 0 && span > 1) {
+            uint64_t more = (uint64_t)(span - 1) * f->cluster_bytes;
+            chunk += more < len - done - chunk ? (size_t)more : len - done - chunk;
+        }
+        for (k = span; rc == 0 && chunk < len - done && fat_chain_at(f, n, ci + k, &next) == 0 &&
+                       next == cl + k;
              k++)
             chunk += f->cluster_bytes < len - done - chunk ? f->cluster_bytes : len - done - chunk;
         if (rc == 0)
@@ -301,20 +305,19 @@ static int cluster_for_write(struct fat_fs *f, struct fat_node *n, uint32_t ci, 
         return rc;
     if (ci == 0) {
         rc = fat_alloc(f, 0, false, cl);
-        if (rc == 0)
+        if (rc == 0) {
             n->first = *cl;
+            fat_chain_forget(n);
+            fat_chain_grew(n, 0, *cl);
+        }
         return rc;
     }
     rc = fat_chain_at(f, n, ci - 1, &prev);
     if (rc < 0)
         return rc == -ENOENT ? -EIO : rc;
     rc = fat_alloc(f, prev, false, cl);
-    if (rc == 0) {
-        n->hint_idx = ci;
-        n->hint_cl = *cl;
-        if (n->run_len && n->run_idx + n->run_len == ci && n->run_cl + n->run_len == *cl)
-            n->run_len++; /* the new cluster continues the run */
-    }
+    if (rc == 0)
+        fat_chain_grew(n, ci, *cl); /* continues the run before it, if it is one */
     return rc;
 }
 
@@ -396,8 +399,7 @@ static int shrink(struct fat_fs *f, struct fat_node *n, uint32_t size)
     uint32_t keep = (uint32_t)(((uint64_t)size + f->cluster_bytes - 1) / f->cluster_bytes);
     uint32_t last, next = 0, first = n->first;
     int rc;
-    n->hint_cl = 0;
-    n->run_len = 0;
+    fat_chain_forget(n);
     if (keep == 0) {
         n->first = 0;
         n->size = 0;
@@ -407,8 +409,7 @@ static int shrink(struct fat_fs *f, struct fat_node *n, uint32_t size)
     rc = fat_chain_at(f, n, keep - 1, &last);
     if (rc == 0)
         rc = fat_next(f, last, &next);
-    n->hint_cl = 0;
-    n->run_len = 0; /* the chain is cut: what was seen of it may be gone */
+    fat_chain_forget(n); /* the chain is cut: what was seen of it may be gone */
     if (rc < 0)
         return rc == -ENOENT ? -EIO : rc;
     n->size = size;

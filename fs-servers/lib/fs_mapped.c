@@ -261,6 +261,52 @@ static int mapped_make(struct fs_session *ss, struct vfs_file *f, uint64_t size,
     return 0;
 }
 
+/* FS_MAP_VIEW of chunk k of a file on a device (fs_mirror.c): the chunk made from the
+ * plugin's bytes if missing (mp NULL: the file's first), paid by ss. A chunk that
+ * cannot be made gives EFBIG (the client reads by requests from then on). */
+static int64_t mirror_map(struct fs_session *ss, struct vfs_file *f, struct fs_mapped *mp,
+                          unsigned k, uint64_t size, struct fs_msg *m)
+{
+    struct fs_server *s = ss->s;
+    uint64_t start = fs_chunk_first(k) * FS_PAGE, end = start + fs_chunk_pages(k) * FS_PAGE;
+    int64_t r = 0;
+    if (!mp) {
+        mp = vfs_zalloc(&s->env, sizeof *mp);
+        if (!mp)
+            return -ENOMEM;
+        mp->node = f->node;
+        vfs_node_get(f->node);
+        mp->next = s->mapped;
+        s->mapped = mp;
+    }
+    if (!mp->chunk[k].addr) {
+        uint8_t *base = chunk_get(s, mp, k, ss);
+        uint64_t off = start;
+        if (end > size)
+            end = size;
+        while (base && off < end) { /* the plugin's bytes; the rest stays zero */
+            r = f->node->fs->ops->read(f, base + (off - start), (size_t)(end - off), off);
+            if (r <= 0)
+                break;
+            off += (uint64_t)r;
+        }
+        if (!base || r < 0) {
+            if (base)
+                chunk_free(s, mp, k);
+            for (unsigned i = 0; i < FS_MAP_CHUNKS; i++)
+                if (mp->chunk[i].addr)
+                    return !base ? -EFBIG : r;
+            fs_mirror_drop(s, mp); /* the copy has no chunk: it goes */
+            return !base ? -EFBIG : r;
+        }
+    }
+    m->r[1] = (int64_t)fs_chunk_first(k);
+    m->r[2] = (int64_t)fs_chunk_pages(k);
+    m->r[3] = (int64_t)mp->chunk[k].id;
+    m->r[4] = 0; /* a copy: read only */
+    return 0;
+}
+
 int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m)
 {
     struct fs_server *s = ss->s;
@@ -287,7 +333,7 @@ int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m)
     if (rc < 0)
         return rc;
     if ((uint64_t)st.st_size > FS_MAP_MAX_PAGES * FS_PAGE)
-        return -ENOMEM;
+        return mirror ? -EFBIG : -ENOMEM;
     if (mirror && (uint64_t)st.st_size > FS_MIRROR_BYTES)
         return -EFBIG;
     /* chunks up to the one that holds the last byte (page 0 always) */
@@ -300,6 +346,8 @@ int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m)
     /* making a file mapped reads it (its access time may move, as mmap's does on
      * Linux); taking chunks back writes files (their change time) */
     s->attrs_moved = s->attrs_moved || made;
+    if (mirror)
+        return mirror_map(ss, h->f, mp, k, (uint64_t)st.st_size, m);
     if (made && (rc = mapped_make(ss, h->f, (uint64_t)st.st_size, &mp)) < 0)
         return rc;
     if (!chunk_get(s, mp, k, ss)) {

@@ -346,6 +346,8 @@ static int64_t op_read(struct fs_session *ss, struct fs_msg *m, struct fs_buf *b
         return -EINVAL;
     off = at_handle ? f->pos : m->a[2];
     mp = fs_mapped_find(ss->s, f->node);
+    if (mp && fs_mirrors(f->node) && !fs_mirror_holds(mp, off, want))
+        mp = NULL; /* a copy without these chunks: the plugin's bytes */
     if (mp) {
         struct linux_stat st;
         int rc = vfs_getattr(f->node, &st);

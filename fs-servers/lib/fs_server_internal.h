@@ -285,9 +285,10 @@ void fs_mapped_unmake(struct fs_server *s, struct fs_mapped *mp);
 /* FS_MAP; the answer's r[0]. */
 int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m);
 
-/* fs_mirror.c: read-only copies of small files on a device, for views (see its top) */
+/* fs_mirror.c: read-only copies of files on a device, chunk by chunk, for views (see
+ * its top) */
 
-#define FS_MIRROR_BYTES (64 * FS_PAGE) /* files up to this size: chunks 0..6 */
+#define FS_MIRROR_BYTES (FS_MAP_MAX_PAGES * FS_PAGE) /* files up to this size: any chunk */
 
 /* Whether n's chunks are a copy of bytes its plugin keeps (a file on a device), not
  * the file's data. */
@@ -303,5 +304,9 @@ void fs_mirror_wrote(struct fs_session *ss, struct fs_mapped *mp, uint64_t size,
                      const void *data, uint64_t n);
 /* Frees mp's copy (off the list); views of it read the server again. */
 void fs_mirror_drop(struct fs_server *s, struct fs_mapped *mp);
+/* Whether mp's copy has the chunks that hold bytes [off, off + n) of its file: a READ
+ * may copy them from there (a chunk holds zeros beyond the size); else it asks the
+ * plugin (also for a read past the end whose last chunk was never made). */
+bool fs_mirror_holds(struct fs_mapped *mp, uint64_t off, uint64_t n);
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * Host tests of the file-system server library, part of fs_server_test
  * (fs_server_test.h): mapped files (FS_MAP's chunks on memory objects that are plain
- * zeroed memory here, who pays for them, their reclaim) and file locks (FS_LOCK).
+ * zeroed memory here, who pays for them, their reclaim), the chunk-by-chunk copies of
+ * files on a device (fs_mirror.c) and file locks (FS_LOCK).
  */
+#include "fs_server_internal.h"
 #include "fs_server_test.h"
 
 /* ---- mapped files: memory objects are plain zeroed memory here ---- */
@@ -248,6 +250,69 @@ static void mapped_payers(void)
     CHECK_INT(fs_server_mapped_pages(srv), 0);
 }
 
+/* A file on a device (fs_mirror.c; the ram tree marked so here): FS_MAP_VIEW makes
+ * only the chunk it names, from the plugin's bytes; READ copies from the copy only
+ * where it has the chunks of the whole range; WRITE goes into the chunks that exist and
+ * makes none; a chunk that cannot be made gives EFBIG (the client stops asking). */
+static void mirror_chunks(void)
+{
+    static struct vfs_fs_ops device_ops;
+    struct vfs_fs *fs = vfs_fs_next(srv->vfs, NULL);
+    struct fs_session *ss;
+    int64_t root, f, h, g;
+    char name[16];
+    uint64_t id;
+    device_ops = *fs->ops;
+    device_ops.data_on_device = true;
+    fs->ops = &device_ops;
+    fs_server_set_mem(srv, &test_mem);
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &ss), 0);
+    root = attach(ss);
+    f = create(ss, root, "big", S_IFREG | 0600);
+    h = open_(ss, f, O_RDWR);
+    CHECK_INT(write_(ss, h, "page0", 0), 5);
+    CHECK_INT(write_(ss, h, "page9", 9 * 4096), 5);
+    CHECK_INT(call(ss, FS_MAP, (uint64_t)h, 9, 0, 0, 0), -ENODEV); /* not a view */
+    CHECK_INT(call(ss, FS_MAP, (uint64_t)h, 16, FS_MAP_VIEW, 0, 0), -ENXIO);
+    CHECK_INT(call(ss, FS_MAP, (uint64_t)h, 9, FS_MAP_VIEW, 0, 0), 0);
+    CHECK_INT(msg.r[1], 8); /* chunk 4: pages 8..15 */
+    CHECK_INT(msg.r[2], 8);
+    CHECK_INT(msg.r[4], 0);
+    id = (uint64_t)msg.r[3];
+    CHECK_INT(mem_live, 1); /* that chunk only */
+    CHECK(memcmp(mem_addr[id] + 4096, "page9", 5) == 0);
+    /* writes: into the chunk that exists; none is made for page 0 */
+    CHECK_INT(write_(ss, h, "PAGE9", 9 * 4096), 5);
+    CHECK(memcmp(mem_addr[id] + 4096, "PAGE9", 5) == 0);
+    CHECK_INT(write_(ss, h, "PAGE0", 0), 5);
+    CHECK_INT(mem_live, 1);
+    /* reads: from the copy where it has the range's chunks (the bytes put into it
+     * show), else from the plugin */
+    CHECK_STR(read_(ss, h, 5, 0), "PAGE0");
+    memcpy(mem_addr[id] + 4096, "xxxxx", 5);
+    CHECK_STR(read_(ss, h, 5, 9 * 4096), "xxxxx");
+    memcpy(mem_addr[id], "yyyyy", 5);
+    CHECK_INT(call(ss, FS_READ, (uint64_t)h, 8, 8 * 4096 - 3, 0, 0), 8); /* chunks 3 and 4 */
+    CHECK(memcmp(buf.data, "\0\0\0\0\0\0\0\0", 8) == 0);
+    /* a chunk that cannot be made: EFBIG (the session has all the chunks it may have,
+     * each mapped by a client) */
+    mem_busy_id = MEM_ALL_BUSY;
+    for (int i = 1; i <= FS_SESSION_MAX_CHUNKS; i++) {
+        snprintf(name, sizeof name, "f%d", i);
+        g = open_(ss, create(ss, root, name, S_IFREG | 0600), O_RDWR);
+        CHECK_INT(write_(ss, g, "x", 0), 1);
+        CHECK_INT(call(ss, FS_MAP, (uint64_t)g, 0, FS_MAP_VIEW, 0, 0),
+                  i < FS_SESSION_MAX_CHUNKS ? 0 : -EFBIG);
+    }
+    CHECK_INT(mem_live, FS_SESSION_MAX_CHUNKS);
+    /* copies no client maps go */
+    mem_busy_id = 0;
+    fs_server_collect(srv);
+    CHECK_INT(mem_live, 0);
+    CHECK_STR(read_(ss, h, 5, 9 * 4096), "PAGE9"); /* the plugin's bytes */
+    fs_session_close(ss);
+}
+
 /* A session out of chunks gets back those of files no client maps now: they become
  * plain files again with their bytes, and map again later; chunks a client maps stay. */
 static void mapped_reclaim(void)
@@ -381,6 +446,7 @@ void fs_server_map_cases(void)
     CASE(mapped_files);
     CASE(mapped_payers);
     CASE(mapped_reclaim);
+    CASE(mirror_chunks);
     if (mem_live) /* the server's end freed the last mapped file */
         tl_fail(__LINE__, "%u memory objects left", mem_live);
 }

@@ -361,6 +361,45 @@ static int64_t view_read(struct fs_inst *r, struct vfs_file *f, void *buf, size_
  * read by requests; a full one of them makes a view, so the reads after it copy once.
  * Returns the bytes read, or -errno if none.
  */
+/* After a read of n bytes that the server sent in full: more will follow, from views if
+ * the server maps the file, so the chunk at the offset gets one (for a file the views
+ * can hold: the kept size, when known, says whether they can). */
+static void view_ahead(struct fs_inst *r, struct vfs_file *f, struct fs_node *fn, size_t n)
+{
+    uint64_t at = open_of(f)->at;
+    if (n < FS_PAGE || at >= FS_VIEW_BYTES ||
+        (fn->attr_gen == fsc_gen_now(r) && (uint64_t)fn->attr.st_size > FS_VIEW_BYTES))
+        return;
+    if (!r->nviews)
+        r->views_maps = maps_now(r);
+    view_make(r, f, fn, fs_chunk_of(at / FS_PAGE));
+}
+
+/* Views of the chunks that hold [at, at + n) of f's file (at: where this process last
+ * saw the offset), within the kept size (else the chunk at at only), so that a server
+ * whose copy is made as views ask (fat's) holds them when the read comes. */
+static void views_cover(struct fs_inst *r, struct vfs_file *f, struct fs_node *fn, uint64_t at,
+                        size_t n)
+{
+    uint64_t end = at + n, size_pages = 0;
+    bool sized = fn->attr_gen == fsc_gen_now(r);
+    unsigned k;
+    if (sized)
+        size_pages = ((uint64_t)fn->attr.st_size + FS_PAGE - 1) / FS_PAGE;
+    if (end > FS_VIEW_BYTES)
+        end = FS_VIEW_BYTES;
+    while (at < end && !fn->no_view) {
+        k = fs_chunk_of(at / FS_PAGE);
+        if (sized ? fs_chunk_first(k) >= size_pages && k : false)
+            return; /* beyond the end */
+        if (!fn->view[k] && view_make(r, f, fn, k) < 0)
+            return;
+        if (!sized)
+            return;
+        at = (fs_chunk_first(k) + fs_chunk_pages(k)) * FS_PAGE;
+    }
+}
+
 static int64_t read_at_handle(struct fs_inst *r, struct vfs_file *f, void *buf, size_t n)
 {
     struct fs_node *fn = node_of(f->node);
@@ -382,19 +421,14 @@ static int64_t read_at_handle(struct fs_inst *r, struct vfs_file *f, void *buf, 
     if (!has_view(fn)) {
         rc = transfer_at(f, buf, NULL, n, VFS_OFF_REMOTE, &at);
         o->at = rc > 0 ? at + (uint64_t)rc : at;
-        /* a full read of a file the views can hold: more will follow, from views if the
-         * server maps the file (the kept size, when known, says whether they can) */
-        if (rc == (int64_t)n && n >= FS_PAGE && o->at < FS_VIEW_BYTES &&
-            (fn->attr_gen != fsc_gen_now(r) || (uint64_t)fn->attr.st_size <= FS_VIEW_BYTES)) {
-            if (!r->nviews)
-                r->views_maps = maps_now(r);
-            view_make(r, f, fn, fs_chunk_of(o->at / FS_PAGE));
-        }
+        if (rc == (int64_t)n)
+            view_ahead(r, f, fn, n);
         return rc;
     }
     while (done < n) {
         size_t chunk = n - done < FS_CHUNK ? n - done : FS_CHUNK;
         struct fs_msg m = {.op = FS_READ, .a = {h, chunk | FS_READ_NO_DATA, FS_POS_HANDLE}};
+        views_cover(r, f, fn, o->at, chunk);
         fsc_buf_lock(&r->t);
         rc = fsc_call_locked(r, &m);
         if (rc >= 0 && (uint64_t)rc <= chunk && !m.r[2])

@@ -3,9 +3,9 @@
  * (fs-servers/lib/fs_mirror.c). The server's tree is a ram file system that says its
  * data lives on a device (as fat's does), so its chunks are only a copy: preads come
  * from the views while nothing changes, every other session's completed write,
- * growth and truncation is in the next pread, shared mappings still give ENODEV, a
- * file grown beyond the copy's limit is read from the server again, and the plugin's
- * own bytes are right all along (nothing is written back from a copy).
+ * growth and truncation is in the next pread, shared mappings still give ENODEV, the
+ * copy is made only of the chunks views asked for (the rest is read from the plugin),
+ * and the plugin's own bytes are right all along (nothing is written back from a copy).
  */
 #include "fs_test.h"
 
@@ -91,17 +91,21 @@ static void mirror_views(void)
     CHECK_INT(vfs_pread(a, fa, back, 20000, 0), 20000);
     CHECK(memcmp(back, big, 20000) == 0);
     CHECK_INT(views_live, 4);
-    /* grown beyond the copy's limit: the copy goes, the server reads */
+    /* grown: the copy's chunks follow the write (no new one is made for it), and a
+     * pread beyond them makes the chunk it needs (a view of it, no READ) */
     for (i = 0; i < sizeof big; i++)
         big[i] = (char)(i * 13 + i / 4096);
     CHECK_INT(vfs_pwrite(b, fb, big, sizeof big, 0), (int64_t)sizeof big);
-    CHECK_INT(test_mem_live, 0);
+    CHECK_INT(test_mem_live, 4);
     before = l->calls[FS_READ];
     memset(back, 0, 4096);
     CHECK_INT(vfs_pread(a, fa, back, 4096, 100), 4096);
     CHECK(memcmp(back, big + 100, 4096) == 0);
-    CHECK(l->calls[FS_READ] > before);
-    CHECK_INT(views_live, 0);
+    CHECK_INT(l->calls[FS_READ], before);
+    CHECK_INT(vfs_pread(a, fa, back, 4096, 290000), 4096);
+    CHECK(memcmp(back, big + 290000, 4096) == 0);
+    CHECK_INT(l->calls[FS_READ], before);
+    CHECK_INT(test_mem_live, 5);
     /* small again: mapped anew, and what the plugin holds is what was written */
     CHECK_INT(vfs_ftruncate(b, fb, 9000), 0);
     CHECK_INT(vfs_pwrite(b, fb, "tail", 4, 8996), 4);
@@ -148,10 +152,42 @@ static void mirror_collected(void)
     CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/g", 0), 0);
 }
 
+/* read() at the shared offset of a file on a device: after the first full read, the
+ * server moves the offset and the bytes come from the views of its copy's chunks. */
+static void mirror_read_at_offset(void)
+{
+    static const struct fs_mem_ops ops = {NULL, test_mem_create, test_mem_destroy, mirror_in_use};
+    static char big[300000], back[300000];
+    struct vfs *a = mk("dir /tmp { fs }");
+    struct loop *l = &loops[0];
+    size_t i, got = 0;
+    int64_t n;
+    int fa;
+    CHECK(a);
+    fs_server_set_mem(server, &ops);
+    for (i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 11 + i / 4096);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/big", O_RDWR | O_CREAT, 0644);
+    CHECK(fa >= 0);
+    CHECK_INT(vfs_pwrite(a, fa, big, sizeof big, 0), (int64_t)sizeof big);
+    CHECK_INT(vfs_close(a, fa), 0);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/big", O_RDONLY, 0);
+    CHECK(fa >= 0);
+    l->reads_no_data = 0;
+    while ((n = vfs_read(a, fa, back + got, 65536)) > 0)
+        got += (size_t)n;
+    CHECK_INT(got, sizeof big);
+    CHECK(memcmp(back, big, sizeof big) == 0);
+    CHECK_INT(l->reads_no_data, 5); /* all but the first (and the one at the end) */
+    CHECK_INT(vfs_close(a, fa), 0);
+    CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/big", 0), 0);
+}
+
 void fs_mirror_cases(void)
 {
     RUN_FS_ON(mirror_views, &device_ram);
     RUN_FS_ON(mirror_collected, &device_ram);
+    RUN_FS_ON(mirror_read_at_offset, &device_ram);
     if (views_live)
         tl_fail(__LINE__, "%u views left", views_live);
     if (test_mem_live)
