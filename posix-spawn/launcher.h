@@ -55,6 +55,7 @@ struct proc {
                                               children's too */
     uint64_t pd, thread, parent_ep, notif; /* originals held by the launcher */
     uint64_t view_patched;                 /* the view page patch_gone_view mapped last */
+    bool net_gone_told;                    /* the log said its Net server is gone */
     uint64_t info_mem;                     /* its rt_info page */
     struct rt_sigpage *sig;                /* its signal page, mapped here too */
     int stop_sig;                          /* stopped by this signal (0: running) */

@@ -385,7 +385,10 @@ void sessions_release_locks(struct proc *pr, bool ask)
  * mappings of the session buffers vanish. A runtime that then touches one faults here;
  * the buffer's place gets fresh zeroed pages of the sandbox's quota, private to pr,
  * and the runtime goes on: its request to the dead server fails, and the program sees
- * EIO. Returns whether addr was in such a buffer and the pages are there now.
+ * EIO. The same for the Net session's window (RT_NET_BASE: the network server's rings),
+ * a page at a time: the socket calls see the server gone (ECONNRESET, EPIPE, EIO;
+ * scenario net-server-death). Returns whether addr was in such a buffer and the pages
+ * are there now.
  */
 bool replace_gone_buffer(struct proc *pr, uint64_t addr)
 {
@@ -399,16 +402,24 @@ bool replace_gone_buffer(struct proc *pr, uint64_t addr)
                addr < RT_TERMINALS_BASE + RT_MAX_TERMINALS * TERM_SHARED_BYTES) {
         pages = TERM_SHARED_BYTES / CX_PAGE_SIZE;
         va = RT_TERMINALS_BASE + (addr - RT_TERMINALS_BASE) / TERM_SHARED_BYTES * TERM_SHARED_BYTES;
+    } else if (addr >= RT_NET_BASE && addr < RT_NET_BASE + RT_NET_MAX) {
+        /* the Net session's rings (up to 64 MiB): a page at a time, as touched */
+        pages = 1;
+        va = addr & ~(CX_PAGE_SIZE - 1);
     } else {
         return false;
     }
     uint64_t m;
-    cx_unmap(pr->pd, va, pages); /* whatever is left of the old mapping */
+    bool net = pages == 1;
+    if (!net)
+        cx_unmap(pr->pd, va, pages); /* whatever is left of the old mapping */
     if (new_mem(pr, pages, &m) || cx_map(pr->pd, m, 0, va, pages, CX_MAP_R | CX_MAP_W))
         return false;
-    cx_printf("posix-spawn: pid %d: a session's server is gone (buffer at %#lx); its calls "
-              "give EIO\n",
-              pr->pid, va);
+    if (!net || !pr->net_gone_told)
+        cx_printf("posix-spawn: pid %d: a session's server is gone (%s at %#lx); its calls "
+                  "give errors\n",
+                  pr->pid, net ? "the Net session's rings" : "buffer", va);
+    pr->net_gone_told = pr->net_gone_told || net;
     return true;
 }
 
