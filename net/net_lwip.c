@@ -371,11 +371,17 @@ static void lw_tx_stream(struct lw_sock *s, struct net_rings *r, uint32_t avail)
     }
     if (!s->connected)
         return; /* still connecting: waits */
-    while (off < avail) {
+    /* What lwIP's send buffer takes now, in whole segments when not all of it fits: a
+     * piece less would become a short segment of its own (Nagle is off), and the rest
+     * waits for the acknowledgements, which free the buffer by whole segments. */
+    uint32_t want = avail, sndbuf = tcp_sndbuf(s->tcp), mss = tcp_mss(s->tcp);
+    if (want > sndbuf)
+        want = mss ? sndbuf - sndbuf % mss : sndbuf;
+    while (off < want) {
         uint32_t room = tcp_sndbuf(s->tcp), len;
         if (room == 0)
             break;
-        const uint8_t *p = net_tx_piece(r, off, avail - off < room ? avail - off : room, &len);
+        const uint8_t *p = net_tx_piece(r, off, want - off < room ? want - off : room, &len);
         if (len > 0xffffu)
             len = 0xffffu;
         err_t e = tcp_write(s->tcp, p, (u16_t)len, TCP_WRITE_FLAG_COPY);
