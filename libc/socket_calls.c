@@ -116,6 +116,7 @@ static bool dups_taken; /* set in the parent for the fork: the child's copy sees
 void rt_sockets_before_fork(void)
 {
     rt_fifos_before_fork(); /* FIFO descriptions' status slots, the same way (pipe.c) */
+    rt_ttys_before_fork();  /* and terminal descriptions' (terminal.c) */
     for (struct sock *s = sock_list; s; s = s->next)
         sock_net_req(NET_DUP, s->handle, 0, 0, NULL);
     dups_taken = true;
@@ -124,6 +125,7 @@ void rt_sockets_before_fork(void)
 void rt_sockets_fork_done(bool failed)
 {
     rt_fifos_fork_done(failed);
+    rt_ttys_fork_done(failed);
     dups_taken = false;
     if (failed)
         for (struct sock *s = sock_list; s; s = s->next)
