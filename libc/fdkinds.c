@@ -220,7 +220,7 @@ static volatile uint32_t *status_word(struct vfs_file *f)
     if (!f || (f->flags & O_PATH))
         return NULL;
     if ((w = rt_pipe_status_word(f)) || (w = rt_unix_status_word(f)) ||
-        (w = rt_sock_status_word(f)))
+        (w = rt_sock_status_word(f)) || (w = rt_tty_status_word(f)))
         return w;
     return rt_efd_status_word(f);
 }

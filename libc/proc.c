@@ -73,6 +73,7 @@ long rt_start_call(void)
     rt_threads_after_fork(rt->forked == 2 ? rt_vfork_thread() : fork_thread);
     rt_children = (struct rt_cpu){0, 0}; /* a child has reaped nobody yet */
     rt_pipes_after_fork();
+    rt_ttys_after_fork(); /* terminal descriptions' status slots (terminal.c) */
     rt_timers_after_fork();
     rt_sleep_after_fork(); /* private notifications: not in the child's capability space */
     rt_mlock_reset();      /* memory locks are not inherited */

@@ -211,6 +211,16 @@ int rt_fifo_open_wait(int fd);
 struct term_transport;
 int rt_terminal_open(const char *label, struct term_transport *out);
 uint64_t rt_terminal_notif(struct vfs_file *f); /* its input notification, or 0 */
+/* The status word shared by every holder of terminal description f, or NULL (its own). */
+volatile uint32_t *rt_tty_status_word(struct vfs_file *f);
+/* SCM_RIGHTS: f's slot (0: none), its count changed by delta for the message. */
+unsigned rt_tty_pass(struct vfs_file *f, int delta);
+/* The next terminal description opened takes over slot (a received one's, counted). */
+void rt_tty_adopt(unsigned slot);
+/* Fork: the child's share of every slot, as rt_fifos_before_fork's. */
+void rt_ttys_before_fork(void);
+void rt_ttys_fork_done(bool failed);
+void rt_ttys_after_fork(void);
 
 /* timer.c */
 struct l_itimerval;

@@ -65,10 +65,10 @@ static uint8_t *ring(const struct sock *s, int tx)
 }
 
 /* One request; the answer's word 0 (>= 0 or -errno), the rest in out[0..2]. */
-long sock_net_req(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *out)
+long sock_net_req4(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t *out)
 {
     struct cx_ipcbuf *b = rt_ipcbuf();
-    b->words[4] = 0;
+    b->words[4] = a3;
     b->words[5] = 0;
     struct cx_ret r =
         cx_raw_ipc_call(sock_net.slot_ep, CX_TAG(NET_LABEL_REQUEST, 6, 0), op, a0, a1, a2);
@@ -524,7 +524,8 @@ long rt_sock_pass(struct vfs_file *f, uint64_t *session, uint64_t *handle, uint3
     *session = sock_net.id;
     *handle = s->handle;
     *state = s->type | (uint32_t)s->listening << 2 | (uint32_t)s->was_connected << 3 |
-             (uint32_t)s->shut_rd << 4 | (uint32_t)s->shut_wr << 5 | (uint32_t)s->connecting << 6;
+             (uint32_t)s->shut_rd << 4 | (uint32_t)s->shut_wr << 5 | (uint32_t)s->connecting << 6 |
+             (uint32_t)s->inet6 << 7;
     return 0;
 }
 
@@ -545,6 +546,7 @@ long rt_sock_adopt(uint64_t session, uint64_t handle, uint32_t state, uint32_t s
     if (s) { /* what the sender's process knew of it, as a fork child would */
         s->listening = state & 4, s->was_connected = state & 8;
         s->shut_rd = state & 16, s->shut_wr = state & 32, s->connecting = state & 64;
+        s->inet6 = state & 128;
     }
     return fd;
 }

@@ -17,6 +17,7 @@ struct sock {
     struct vfs_node node;
     uint32_t handle, type;
     bool shut_rd, shut_wr, connecting, was_connected, listening;
+    bool inet6; /* AF_INET6 (a stream socket of NET_T_INET6): sockaddr_in6 both ways */
     uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: for ever */
     struct sock *next;
 };
@@ -34,8 +35,13 @@ extern struct sock *sock_list; /* every socket this process knows */
 /* The socket a description refers to, or NULL when it is no socket of ours. */
 struct sock *sock_of(struct vfs_file *f);
 volatile struct net_ctl *sock_ctl(const struct sock *s);
-/* One request; the answer's word 0 (>= 0 or -errno), the rest in out[0..2]. */
-long sock_net_req(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *out);
+/* One request with up to four arguments (the *6 operations' port is the fourth); the
+ * answer's word 0 (>= 0 or -errno), the rest in out[0..2]. */
+long sock_net_req4(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t *out);
+static inline long sock_net_req(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *out)
+{
+    return sock_net_req4(op, a0, a1, a2, 0, out);
+}
 /* The notification the server signals, made and bound on first use in this process. */
 void sock_bind_notif(void);
 /* The Net session, opened on first use: 0 or -EACCES (no route, logged once). */

@@ -1,5 +1,6 @@
 /*
- * The Linux socket calls for AF_INET (docs/net-protocol.md, "The client"): socket,
+ * The Linux socket calls for AF_INET and AF_INET6 stream sockets (docs/net-protocol.md,
+ * "The client", "IPv6"): socket,
  * bind, listen, accept4, connect, getsockname/getpeername, sendto/recvfrom,
  * sendmsg/recvmsg, shutdown, setsockopt/getsockopt, and the waits and fork hooks the
  * rest of the runtime calls. The session, the socket file system and the rings' data
@@ -47,6 +48,61 @@ static int get_addr(uint64_t uaddr, uint64_t len, uint32_t *addr, uint16_t *port
 static int put_addr(uint64_t uaddr, uint64_t ulen, uint32_t addr, uint16_t port)
 {
     struct l_sockaddr_in a = {.family = AF_INET, .port = swap16(port), .addr = swap32(addr)};
+    return rt_put_sized(uaddr, ulen, &a, sizeof(a), true);
+}
+
+/* AF_INET6 (docs/net-protocol.md): Linux's struct sockaddr_in6; an IPv6 address goes to
+ * the server as two big-endian words (NET_BIND6, NET_CONNECT6, NET_NAME6). */
+struct l_sockaddr_in6 {
+    uint16_t family, port; /* port in network byte order */
+    uint32_t flowinfo;
+    uint8_t addr[16];
+    uint32_t scope_id;
+};
+#define SIN6_LEN_MIN 24 /* Linux takes the RFC 2133 size, without scope_id */
+
+struct addr6 {
+    uint64_t hi, lo; /* bytes 0..7 and 8..15, big-endian */
+    uint16_t port;
+};
+
+static int get_addr6(uint64_t uaddr, uint64_t len, struct addr6 *out)
+{
+    struct l_sockaddr_in6 a = {0};
+    if (len < SIN6_LEN_MIN || len > 128)
+        return -EINVAL;
+    if (!rt_user_read(uaddr, SIN6_LEN_MIN))
+        return -EFAULT;
+    memcpy(&a, (const void *)uaddr, SIN6_LEN_MIN);
+    if (a.family != AF_INET6)
+        return -EAFNOSUPPORT;
+    out->hi = out->lo = 0;
+    for (unsigned i = 0; i < 8; i++) {
+        out->hi = out->hi << 8 | a.addr[i];
+        out->lo = out->lo << 8 | a.addr[8 + i];
+    }
+    out->port = swap16(a.port);
+    return 0;
+}
+
+static struct l_sockaddr_in6 sin6_of(uint64_t hi, uint64_t lo, uint16_t port)
+{
+    struct l_sockaddr_in6 a = {.family = AF_INET6, .port = swap16(port)};
+    for (unsigned i = 0; i < 8; i++) {
+        a.addr[i] = (uint8_t)(hi >> (56 - 8 * i));
+        a.addr[8 + i] = (uint8_t)(lo >> (56 - 8 * i));
+    }
+    return a;
+}
+
+/* An IPv6 socket's own (peer 0) or peer's name from the server, as Linux writes it back. */
+static int put_name6(const struct sock *s, bool peer, uint64_t uaddr, uint64_t ulen)
+{
+    uint64_t o[3];
+    long r = sock_net_req(NET_NAME6, s->handle, peer, 0, o);
+    if (r)
+        return (int)r;
+    struct l_sockaddr_in6 a = sin6_of(o[0], o[1], (uint16_t)o[2]);
     return rt_put_sized(uaddr, ulen, &a, sizeof(a), true);
 }
 
@@ -116,6 +172,7 @@ static bool dups_taken; /* set in the parent for the fork: the child's copy sees
 void rt_sockets_before_fork(void)
 {
     rt_fifos_before_fork(); /* FIFO descriptions' status slots, the same way (pipe.c) */
+    rt_ttys_before_fork();  /* and terminal descriptions' (terminal.c) */
     for (struct sock *s = sock_list; s; s = s->next)
         sock_net_req(NET_DUP, s->handle, 0, 0, NULL);
     dups_taken = true;
@@ -124,6 +181,7 @@ void rt_sockets_before_fork(void)
 void rt_sockets_fork_done(bool failed)
 {
     rt_fifos_fork_done(failed);
+    rt_ttys_fork_done(failed);
     dups_taken = false;
     if (failed)
         for (struct sock *s = sock_list; s; s = s->next)
@@ -155,15 +213,27 @@ long rt_socket(uint64_t domain, uint64_t type, uint64_t protocol)
     if (protocol && !(nt == NET_T_STREAM && protocol == IPPROTO_TCP) &&
         !(nt == NET_T_DGRAM && protocol == IPPROTO_UDP))
         return -EPROTONOSUPPORT;
-    long h = sock_net_req(NET_SOCKET, nt, 0, 0, NULL);
+    bool inet6 = domain == AF_INET6;
+    if (inet6 && nt == NET_T_DGRAM) {
+        static bool said;
+        if (!said)
+            rt_log("[runtime] socket(AF_INET6, SOCK_DGRAM): UDP over IPv6 is not built: "
+                   "EAFNOSUPPORT\n");
+        said = true;
+        return -EAFNOSUPPORT;
+    }
+    long h = sock_net_req(NET_SOCKET, nt | (inet6 ? NET_T_INET6 : 0), 0, 0, NULL);
     if (h <= 0)
         return h == -ENOBUFS ? -ENOBUFS : h < 0 ? h : -EIO;
     if ((uint64_t)h * 2 * NET_RING_BYTES + NET_CTL_PAGES * CX_PAGE_SIZE > sock_net.bytes) {
         sock_net_req(NET_CLOSE, (uint64_t)h, 0, 0, NULL);
         return -ENOBUFS;
     }
-    (void)domain;
-    return sock_install((uint32_t)h, nt, t);
+    long fd = sock_install((uint32_t)h, nt, t);
+    struct sock *s = fd < 0 ? NULL : sock_of(vfs_fd_file(rt_vfs, (int)fd));
+    if (s)
+        s->inet6 = inet6;
+    return fd;
 }
 
 /* A bound or listening AF_UNIX socket's status flags move to its name's object. */
@@ -184,10 +254,15 @@ long rt_bind(int fd, uint64_t uaddr, uint64_t len)
     uint16_t port;
     if (!s)
         return err;
+    uint64_t o[3];
+    if (s->inet6) {
+        struct addr6 a6;
+        int rc = get_addr6(uaddr, len, &a6);
+        return rc ? rc : sock_net_req4(NET_BIND6, s->handle, a6.hi, a6.lo, a6.port, o);
+    }
     int rc = get_addr(uaddr, len, &addr, &port, true);
     if (rc)
         return rc;
-    uint64_t o[3];
     return sock_net_req(NET_BIND, s->handle, addr, port, o);
 }
 
@@ -227,7 +302,12 @@ long rt_accept4(int fd, uint64_t uaddr, uint64_t ulen, int flags)
                 struct sock *c = sock_of(vfs_fd_file(rt_vfs, (int)nfd));
                 if (c)
                     c->was_connected = true;
-                if (uaddr && put_addr(uaddr, ulen, (uint32_t)o[0], (uint16_t)o[1]) == -EFAULT) {
+                if (c)
+                    c->inet6 = s->inet6;
+                int pr = !uaddr          ? 0
+                         : s->inet6 && c ? put_name6(c, true, uaddr, ulen)
+                                         : put_addr(uaddr, ulen, (uint32_t)o[0], (uint16_t)o[1]);
+                if (pr == -EFAULT) {
                     vfs_close(rt_vfs, (int)nfd); /* as Linux: taken, and closed */
                     return -EFAULT;
                 }
@@ -255,7 +335,8 @@ long rt_connect(int fd, uint64_t uaddr, uint64_t len)
     uint16_t port;
     if (!s)
         return err;
-    int rc = get_addr(uaddr, len, &addr, &port, false);
+    struct addr6 a6 = {0};
+    int rc = s->inet6 ? get_addr6(uaddr, len, &a6) : get_addr(uaddr, len, &addr, &port, false);
     if (rc)
         return rc;
     if (s->connecting) {
@@ -265,7 +346,8 @@ long rt_connect(int fd, uint64_t uaddr, uint64_t len)
         if (!(ready & (NET_RDY_ERR | NET_RDY_HUP)))
             return -EALREADY;
     }
-    long r = sock_net_req(NET_CONNECT, s->handle, addr, port, NULL);
+    long r = s->inet6 ? sock_net_req4(NET_CONNECT6, s->handle, a6.hi, a6.lo, a6.port, NULL)
+                      : sock_net_req(NET_CONNECT, s->handle, addr, port, NULL);
     if (s->type == NET_T_DGRAM || r != -EINPROGRESS)
         return r;
     s->connecting = true;
@@ -294,6 +376,8 @@ long rt_sockname(int fd, uint64_t uaddr, uint64_t ulen, bool peer)
         return err;
     if (!rt_user_write(ulen, 4))
         return -EFAULT;
+    if (s->inet6)
+        return put_name6(s, peer, uaddr, ulen);
     uint64_t o[3];
     long r = sock_net_req(NET_NAME, s->handle, peer, 0, o);
     if (r)
@@ -365,12 +449,8 @@ static int64_t do_recv(struct sock *s, int fd, void *buf, uint64_t n, int flags,
         if (sock_of(vfs_fd_file(rt_vfs, fd)) != s)
             return -EBADF;
     }
-    if (r >= 0 && s->type == NET_T_STREAM) {
-        uint64_t o[3];
-        if (sock_net_req(NET_NAME, s->handle, 1, 0, o) == 0)
-            *addr = (uint32_t)o[0], *port = (uint16_t)o[1];
-        *full = (uint32_t)r;
-    }
+    if (r >= 0 && s->type == NET_T_STREAM)
+        *full = (uint32_t)r; /* no source: Linux names none for a stream */
     return r;
 }
 
@@ -389,8 +469,12 @@ long rt_recvfrom(int fd, uint64_t buf, uint64_t n, int flags, uint64_t uaddr, ui
     uint32_t addr, full;
     uint16_t port;
     int64_t r = do_recv(s, fd, (void *)buf, n, flags, &addr, &port, &full);
-    if (r >= 0 && uaddr)
-        put_addr(uaddr, ulen, addr, port);
+    if (r >= 0 && uaddr) {
+        if (s->type == NET_T_STREAM) /* Linux: no source for a stream, the length 0 */
+            rt_put_sized(uaddr, ulen, &addr, 0, true);
+        else
+            put_addr(uaddr, ulen, addr, port);
+    }
     return r;
 }
 
@@ -430,6 +514,8 @@ static int opt_of(int level, int name)
         }
     } else if (level == 6 && name == 1) {
         return NET_OPT_NODELAY;
+    } else if (level == 41 && name == 26) { /* IPPROTO_IPV6, IPV6_V6ONLY */
+        return NET_OPT_V6ONLY;
     }
     return 0;
 }
@@ -649,7 +735,8 @@ long rt_recvmsg(int fd, uint64_t umsg, int flags)
         struct l_sockaddr_in a = {.family = AF_INET, .port = swap16(port), .addr = swap32(addr)};
         struct l_msghdr *um = (struct l_msghdr *)umsg;
         um->flags = out_flags;
-        um->namelen = m.name ? rt_put_msg_name(&m, &a, sizeof(a)) : 0;
+        /* a datagram's source; Linux names none for a stream (the length 0) */
+        um->namelen = m.name && s->type == NET_T_DGRAM ? rt_put_msg_name(&m, &a, sizeof(a)) : 0;
         um->controllen = 0;
     }
     rt_free(buf, size ? size : 1);

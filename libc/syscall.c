@@ -140,7 +140,8 @@ static long sys_gettimeofday(uint64_t tv, uint64_t tz)
     return 0;
 }
 
-/* socket: AF_INET is a socket of the network server's Net session (socket.c), which
+/* socket: AF_INET (and AF_INET6, stream sockets) is a socket of the network server's
+ * Net session (socket.c), which
  * only a `route Net to=...` gives (EACCES without it, logged once there); AF_UNIX a
  * local socket between processes of the sandbox (unix.c). Every other family gets
  * EAFNOSUPPORT, as from a Linux kernel built without it (said once). musl's getpwnam
@@ -150,7 +151,7 @@ static long sys_gettimeofday(uint64_t tv, uint64_t tz)
 static long sys_socket(uint64_t domain, uint64_t type, uint64_t protocol)
 {
     static bool said_other;
-    if (domain == AF_INET)
+    if (domain == AF_INET || domain == AF_INET6)
         return rt_socket(domain, type, protocol);
     if (domain == AF_UNIX)
         return rt_unix_socket(type, protocol);

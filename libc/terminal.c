@@ -93,6 +93,131 @@ static long t_ctl(void *ctx, unsigned op, long arg)
     return tty_call(t, op, arg);
 }
 
+/* ---- status flags shared by the holders of a description (struct term_desc) ----
+ * Each open of a terminal takes a free slot of its page 0 (while one is free: else the
+ * description keeps flags of its own), counted by the processes that hold the
+ * description. This process's descriptions with a slot are listed here; a fork child
+ * holds them too (its share taken by the parent before the fork, as FIFO slots are,
+ * pipe.c), a message on its way holds one (rt_tty_pass). A process killed holding one,
+ * or a message never received, leaves the slot taken until the session goes. */
+#define TTY_DESCS 64
+
+struct tty_desc {
+    struct vfs_file *f; /* NULL: a free entry */
+    struct terminal *t;
+    unsigned slot; /* from 1 */
+};
+static struct tty_desc tty_descs[TTY_DESCS];
+static bool tty_refs_taken;
+static unsigned tty_adopt_slot; /* the slot a received description takes over (rt_tty_adopt) */
+
+static volatile struct term_desc *desc_at(const struct terminal *t, unsigned slot)
+{
+    return (volatile struct term_desc *)(base_of(t) + TERM_DESC_OFFSET) + (slot - 1);
+}
+
+static void desc_ref(const struct terminal *t, unsigned slot, int delta)
+{
+    __atomic_add_fetch(&desc_at(t, slot)->refs, (uint32_t)delta, __ATOMIC_ACQ_REL);
+}
+
+static struct tty_desc *desc_of(const struct vfs_file *f)
+{
+    for (unsigned i = 0; f && i < TTY_DESCS; i++)
+        if (tty_descs[i].f == f)
+            return &tty_descs[i];
+    return NULL;
+}
+
+static void t_opened(void *ctx, struct vfs_file *f)
+{
+    struct terminal *t = ctx;
+    unsigned slot = tty_adopt_slot; /* a received description: the message's share */
+    tty_adopt_slot = 0;
+    for (unsigned i = 0; !slot && i < TERM_DESCS; i++) {
+        uint32_t zero = 0;
+        if (__atomic_compare_exchange_n(&desc_at(t, i + 1)->refs, &zero, 1, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            slot = i + 1;
+            __atomic_store_n(&desc_at(t, slot)->status,
+                             RT_STATUS_SET | (f->flags & RT_STATUS_SHARED), __ATOMIC_RELEASE);
+        }
+    }
+    if (!slot)
+        return; /* all taken: this description's flags are its own */
+    struct tty_desc *d = desc_of(NULL);
+    for (unsigned i = 0; !d && i < TTY_DESCS; i++)
+        if (!tty_descs[i].f)
+            d = &tty_descs[i];
+    if (!d) {
+        desc_ref(t, slot, -1);
+        return;
+    }
+    d->f = f;
+    d->t = t;
+    d->slot = slot;
+}
+
+static void t_closed(void *ctx, struct vfs_file *f)
+{
+    struct tty_desc *d = desc_of(f);
+    (void)ctx;
+    if (!d)
+        return;
+    desc_ref(d->t, d->slot, -1);
+    memset(d, 0, sizeof(*d));
+}
+
+static void t_sync(void *ctx, struct vfs_file *f)
+{
+    (void)ctx;
+    rt_file_status(f);
+}
+
+volatile uint32_t *rt_tty_status_word(struct vfs_file *f)
+{
+    struct tty_desc *d = desc_of(f);
+    return d ? &desc_at(d->t, d->slot)->status : NULL;
+}
+
+unsigned rt_tty_pass(struct vfs_file *f, int delta)
+{
+    struct tty_desc *d = desc_of(f);
+    if (!d)
+        return 0;
+    desc_ref(d->t, d->slot, delta);
+    return d->slot;
+}
+
+void rt_tty_adopt(unsigned slot)
+{
+    tty_adopt_slot = slot <= TERM_DESCS ? slot : 0;
+}
+
+void rt_ttys_before_fork(void)
+{
+    for (unsigned i = 0; i < TTY_DESCS; i++)
+        if (tty_descs[i].f)
+            desc_ref(tty_descs[i].t, tty_descs[i].slot, 1);
+    tty_refs_taken = true;
+}
+
+void rt_ttys_fork_done(bool failed)
+{
+    tty_refs_taken = false;
+    for (unsigned i = 0; failed && i < TTY_DESCS; i++)
+        if (tty_descs[i].f)
+            desc_ref(tty_descs[i].t, tty_descs[i].slot, -1);
+}
+
+void rt_ttys_after_fork(void)
+{
+    for (unsigned i = 0; !tty_refs_taken && i < TTY_DESCS; i++)
+        if (tty_descs[i].f) /* a vfork child's exec: its own share */
+            desc_ref(tty_descs[i].t, tty_descs[i].slot, 1);
+    tty_refs_taken = false;
+}
+
 int rt_terminal_open(const char *label, struct term_transport *out)
 {
     size_t ll = strlen(label);
@@ -138,6 +263,9 @@ int rt_terminal_open(const char *label, struct term_transport *out)
     out->call = t_call;
     out->wait = t_wait;
     out->ctl = t_ctl;
+    out->opened = t_opened;
+    out->closed = t_closed;
+    out->sync = t_sync;
     return 0;
 }
 
@@ -158,6 +286,9 @@ void rt_terminals_after_narrow(void)
                     CX_MAP_R | CX_MAP_W | CX_MAP_SHARE))
             continue;
         /* taken away: forget it (a later open of its label is refused by the launcher) */
+        for (unsigned k = 0; k < TTY_DESCS; k++)
+            if (tty_descs[k].t == t)
+                memset(&tty_descs[k], 0, sizeof(tty_descs[k]));
         rt_slot_free(t->slot_ep), rt_slot_free(t->slot_mem), rt_slot_free(t->slot_notif);
         memset(t, 0, sizeof(*t));
     }

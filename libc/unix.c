@@ -384,7 +384,7 @@ long unix_adopt(uint64_t ticket, int side, uint32_t status, uint32_t fdflags)
 long rt_unix_socketpair(uint64_t domain, uint64_t type, uint64_t protocol, uint64_t ufds)
 {
     if (domain != AF_UNIX)
-        return domain == AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
+        return domain == AF_INET || domain == AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
     long base = check_type(type);
     if (base < 0)
         return base;

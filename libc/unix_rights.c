@@ -136,14 +136,16 @@ static uint64_t label_word(const char *label)
 /* The receiver's side of a terminal: a new description of its own mount of the terminal
  * of the same label (O_NOCTTY: a received terminal never becomes the controlling one,
  * as on Linux), or -ENODEV when it mounts none. */
-static long adopt_terminal(uint64_t word, uint32_t flags, uint32_t fdflags)
+static long adopt_terminal(uint64_t word, unsigned slot, uint32_t flags, uint32_t fdflags)
 {
     struct vfs_fs *fs = NULL;
     struct vfs_file *f = NULL;
     while ((fs = vfs_fs_next(rt_vfs, fs)) &&
            !(fs->plugin == &vfs_plugin_terminal && label_word(fs->label) == word))
         ;
+    rt_tty_adopt(fs ? slot : 0); /* the same description's status flags (terminal.c) */
     long rc = fs ? vfs_file_open_node(fs->root, flags | O_NOCTTY, &f) : -ENODEV;
+    rt_tty_adopt(0);
     long fd = rc ? rc : vfs_install_fd(rt_vfs, f, 0, (fdflags & O_CLOEXEC) != 0);
     if (fd < 0 && f)
         vfs_file_put(f);
@@ -211,8 +213,10 @@ static long pass_one(int fd, uint64_t *ticket, uint32_t *info)
     if (sock_of(f))
         return pass_inet(f, ticket, info);
     if (f->node->fs->plugin == &vfs_plugin_terminal && !(f->flags & O_PATH)) {
+        /* the description's status slot travels in the info, the message holding one */
+        uint32_t nonblock = (rt_file_status(f) & O_NONBLOCK) != 0;
         *ticket = label_word(f->node->fs->label);
-        *info = PASS_INFO(PASS_TTY, f->flags & O_ACCMODE, 0, (rt_file_status(f) & O_NONBLOCK) != 0);
+        *info = PASS_INFO(PASS_TTY, f->flags & O_ACCMODE, rt_tty_pass(f, 1), nonblock);
         return 0;
     }
     unsigned dev = device_of(f);
@@ -349,7 +353,7 @@ uint64_t unix_rights_deliver(struct unix_rights *r, const struct l_msghdr *m, in
         else if (PASS_KIND(info) == PASS_INET)
             fd = adopt_inet(r->ticket[i], PASS_TYPE(info), status, fdflags);
         else if (PASS_KIND(info) == PASS_TTY && PASS_SUB(info) <= O_RDWR)
-            fd = adopt_terminal(r->ticket[i], PASS_SUB(info) | status, fdflags);
+            fd = adopt_terminal(r->ticket[i], PASS_TYPE(info), PASS_SUB(info) | status, fdflags);
         else
             cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PASS, 2, 0), RT_PASS_DROP, r->ticket[i], 0, 0);
         if (fd < 0)

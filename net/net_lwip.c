@@ -39,6 +39,7 @@ struct lw_sock {
     uint8_t rd_off; /* shutdown(SHUT_RD): received bytes are dropped */
     uint8_t wr_off; /* shutdown(SHUT_WR) asked: FIN once the send ring is drained */
     uint8_t wr_done;
+    uint8_t inet6, v6only; /* an IPv6 socket (NET_T_INET6), IPV6_V6ONLY */
     uint32_t rcvbuf, sndbuf;
     struct pbuf *rx; /* received, not yet in the ring (unacknowledged) */
     struct pbuf *uq[LW_UDPQ];
@@ -191,11 +192,13 @@ static void lw_free(struct lw_sock *s)
 
 static int lw_open(void *ctx, uint32_t type, void **pcb)
 {
-    struct lw_sock *s = lw_new(type);
+    struct lw_sock *s = lw_new(type & ~NET_T_INET6);
     if (!s)
         return -ENOBUFS;
-    if (type == NET_T_STREAM) {
-        struct tcp_pcb *t = tcp_new();
+    s->inet6 = (type & NET_T_INET6) != 0;
+    if (s->type == NET_T_STREAM) {
+        /* an IPv6 socket takes IPv4 peers too until bound otherwise (IPV6_V6ONLY) */
+        struct tcp_pcb *t = tcp_new_ip_type(s->inet6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4);
         if (t)
             lw_track(s, t);
     } else {
@@ -242,7 +245,8 @@ static int lw_listen(void *ctx, void *pcb, uint32_t backlog)
         s->backlog = backlog ? backlog : 1;
         return 0;
     }
-    if (s->tcp->local_port == 0 && tcp_bind(s->tcp, IP_ANY_TYPE, 0) != ERR_OK)
+    const ip_addr_t *any = !s->inet6 ? IP4_ADDR_ANY : s->v6only ? IP6_ADDR_ANY : IP_ANY_TYPE;
+    if (s->tcp->local_port == 0 && tcp_bind(s->tcp, any, 0) != ERR_OK)
         return -EADDRINUSE;
     err_t e = ERR_OK;
     struct tcp_pcb *l = tcp_listen_with_backlog_and_err(s->tcp, 255, &e);
@@ -264,7 +268,11 @@ static int lw_accept(void *ctx, void *pcb, void **conn, uint32_t *addr, uint16_t
     struct lw_sock *c = s->q[s->qhead];
     s->qhead = (s->qhead + 1) % NET_BACKLOG_MAX;
     s->qlen--;
-    *addr = c->tcp ? lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&c->tcp->remote_ip))) : 0;
+    *addr = c->tcp && IP_IS_V4_VAL(c->tcp->remote_ip)
+                ? lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&c->tcp->remote_ip)))
+                : 0; /* an IPv6 peer: NET_NAME6 tells it */
+    c->inet6 = s->inet6;
+    c->v6only = s->v6only;
     *port = c->tcp ? c->tcp->remote_port : 0;
     *conn = c;
     return 0;
@@ -303,6 +311,93 @@ static int lw_connect(void *ctx, void *pcb, uint32_t addr, uint16_t port)
         return lw_errno(e);
     s->connecting = 1;
     return -EINPROGRESS;
+}
+
+/* ---- IPv6 (NET_T_INET6 stream sockets) ---- */
+
+static const uint8_t lw_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+/* b as lwIP's address: ::ffff:a.b.c.d as IPv4; 1 when it was such a mapped address. */
+static int lw_addr6(ip_addr_t *a, const uint8_t b[16])
+{
+    if (!memcmp(b, lw_mapped, sizeof lw_mapped)) {
+        uint32_t v4;
+        memcpy(&v4, b + 12, 4); /* network byte order, as lwIP keeps it */
+        ip_addr_set_ip4_u32_val(*a, v4);
+        return 1;
+    }
+    memset(a, 0, sizeof *a);
+    IP_SET_TYPE_VAL(*a, IPADDR_TYPE_V6);
+    memcpy(ip_2_ip6(a)->addr, b, 16);
+    ip6_addr_clear_zone(ip_2_ip6(a));
+    return 0;
+}
+
+static int lw_bind6(void *ctx, void *pcb, const uint8_t addr[16], uint16_t port, uint16_t *bound)
+{
+    static const uint8_t zero[16];
+    struct lw_sock *s = pcb;
+    ip_addr_t a;
+    if (!s->inet6 || !s->tcp)
+        return -EINVAL;
+    const ip_addr_t *at = &a;
+    if (!memcmp(addr, zero, 16)) /* "::": IPv4 peers too unless IPV6_V6ONLY */
+        at = s->v6only ? IP6_ADDR_ANY : IP_ANY_TYPE;
+    else if (lw_addr6(&a, addr) && s->v6only)
+        return -EINVAL; /* Linux: a mapped address on an IPv6-only socket */
+    int rc = lw_errno(tcp_bind(s->tcp, at, port));
+    *bound = s->tcp->local_port;
+    return rc;
+}
+
+static int lw_connect6(void *ctx, void *pcb, const uint8_t addr[16], uint16_t port)
+{
+    static const uint8_t zero[16], loop[16] = {[15] = 1};
+    struct lw_sock *s = pcb;
+    ip_addr_t a;
+    if (!s->inet6)
+        return -EINVAL;
+    if (lw_addr6(&a, memcmp(addr, zero, 16) ? addr : loop) && s->v6only) /* (:: is ::1) */
+        return -ENETUNREACH; /* Linux: a mapped address from an IPv6-only socket */
+    if (s->connected)
+        return -EISCONN;
+    if (s->connecting)
+        return -EALREADY;
+    if (!s->tcp) {
+        int e = s->err;
+        s->err = 0;
+        return e ? -e : -EINVAL;
+    }
+    if (port == 0)
+        return -ECONNREFUSED;
+    err_t e = tcp_connect(s->tcp, &a, port, lw_connected_cb);
+    if (e != ERR_OK)
+        return lw_errno(e);
+    s->connecting = 1;
+    return -EINPROGRESS;
+}
+
+static void lw_bytes6(const ip_addr_t *a, uint8_t out[16])
+{
+    memset(out, 0, 16);
+    if (IP_IS_V4(a) && !ip4_addr_isany_val(*ip_2_ip4(a))) {
+        memcpy(out, lw_mapped, sizeof lw_mapped);
+        memcpy(out + 12, &ip_2_ip4(a)->addr, 4);
+    } else if (IP_IS_V6(a)) {
+        memcpy(out, ip_2_ip6(a)->addr, 16);
+    } /* IPADDR_TYPE_ANY (bound to "::"), 0.0.0.0: :: */
+}
+
+static int lw_name6(void *ctx, void *pcb, uint32_t peer, uint8_t addr[16], uint16_t *port)
+{
+    struct lw_sock *s = pcb;
+    if (!s->tcp)
+        return peer ? -ENOTCONN : -EINVAL;
+    if (peer && !s->connected)
+        return -ENOTCONN;
+    lw_bytes6(peer ? &s->tcp->remote_ip : &s->tcp->local_ip, addr);
+    *port = peer ? s->tcp->remote_port : s->tcp->local_port;
+    return 0;
 }
 
 static int lw_shutdown(void *ctx, void *pcb, uint32_t how)
@@ -371,11 +466,17 @@ static void lw_tx_stream(struct lw_sock *s, struct net_rings *r, uint32_t avail)
     }
     if (!s->connected)
         return; /* still connecting: waits */
-    while (off < avail) {
+    /* What lwIP's send buffer takes now, in whole segments when not all of it fits: a
+     * piece less would become a short segment of its own (Nagle is off), and the rest
+     * waits for the acknowledgements, which free the buffer by whole segments. */
+    uint32_t want = avail, sndbuf = tcp_sndbuf(s->tcp), mss = tcp_mss(s->tcp);
+    if (want > sndbuf)
+        want = mss ? sndbuf - sndbuf % mss : sndbuf;
+    while (off < want) {
         uint32_t room = tcp_sndbuf(s->tcp), len;
         if (room == 0)
             break;
-        const uint8_t *p = net_tx_piece(r, off, avail - off < room ? avail - off : room, &len);
+        const uint8_t *p = net_tx_piece(r, off, want - off < room ? want - off : room, &len);
         if (len > 0xffffu)
             len = 0xffffu;
         err_t e = tcp_write(s->tcp, p, (u16_t)len, TCP_WRITE_FLAG_COPY);
@@ -534,6 +635,13 @@ static int lw_setopt(void *ctx, void *pcb, uint32_t opt, uint64_t v)
                 tcp_nagle_enable(s->tcp);
         }
         return 0;
+    case NET_OPT_V6ONLY:
+        if (!s->inet6)
+            return -ENOPROTOOPT;
+        if (!s->tcp || s->tcp->local_port || s->connected || s->connecting)
+            return -EINVAL; /* Linux: only before bind */
+        s->v6only = (uint8_t)v;
+        return 0;
     case NET_OPT_RCVBUF:
         s->rcvbuf = (uint32_t)v; /* lwIP's window is fixed: remembered, reported */
         return 0;
@@ -558,6 +666,9 @@ static int lw_getopt(void *ctx, void *pcb, uint32_t opt, uint64_t *v)
     case NET_OPT_NODELAY:
         *v = s->nodelay;
         return s->type == NET_T_STREAM ? 0 : -EOPNOTSUPP;
+    case NET_OPT_V6ONLY:
+        *v = s->v6only;
+        return s->inet6 ? 0 : -ENOPROTOOPT;
     case NET_OPT_RCVBUF:
         *v = s->rcvbuf;
         return 0;
@@ -605,5 +716,8 @@ const struct net_stack net_lwip_stack = {
     .setopt = lw_setopt,
     .getopt = lw_getopt,
     .name = lw_name,
+    .bind6 = lw_bind6,
+    .connect6 = lw_connect6,
+    .name6 = lw_name6,
     .pump = lw_pump,
 };

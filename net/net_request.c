@@ -10,9 +10,10 @@
 
 /* The arguments each operation reads, besides word 0 (the operation). */
 static const unsigned char net_op_args[NET_OP_COUNT] = {
-    [NET_SOCKET] = 1,   [NET_BIND] = 3,   [NET_LISTEN] = 2, [NET_ACCEPT] = 1, [NET_CONNECT] = 3,
-    [NET_SHUTDOWN] = 2, [NET_SETOPT] = 3, [NET_GETOPT] = 2, [NET_NAME] = 2,   [NET_DUP] = 1,
-    [NET_CLOSE] = 1,    [NET_KICK] = 1,   [NET_INFO] = 0,
+    [NET_SOCKET] = 1,  [NET_BIND] = 3,     [NET_LISTEN] = 2,   [NET_ACCEPT] = 1,
+    [NET_CONNECT] = 3, [NET_SHUTDOWN] = 2, [NET_SETOPT] = 3,   [NET_GETOPT] = 2,
+    [NET_NAME] = 2,    [NET_DUP] = 1,      [NET_CLOSE] = 1,    [NET_KICK] = 1,
+    [NET_INFO] = 0,    [NET_BIND6] = 4,    [NET_CONNECT6] = 4, [NET_NAME6] = 2,
 };
 
 static int net_decode_opt(uint64_t opt, uint64_t value, bool set, struct net_request *r)
@@ -26,6 +27,7 @@ static int net_decode_opt(uint64_t opt, uint64_t value, bool set, struct net_req
     case NET_OPT_REUSEADDR:
     case NET_OPT_KEEPALIVE:
     case NET_OPT_NODELAY:
+    case NET_OPT_V6ONLY:
         /* Linux takes an int: any non-zero value is "on" */
         r->value = (uint32_t)value != 0;
         return value > UINT32_MAX ? -EINVAL : 0;
@@ -65,7 +67,7 @@ int net_request_decode(const uint64_t *words, unsigned nwords, struct net_reques
     }
     switch (op) {
     case NET_SOCKET:
-        if (a[0] != NET_T_STREAM && a[0] != NET_T_DGRAM)
+        if (a[0] != NET_T_STREAM && a[0] != NET_T_DGRAM && a[0] != (NET_T_STREAM | NET_T_INET6))
             return -EOPNOTSUPP;
         r.arg = (uint32_t)a[0];
         break;
@@ -94,7 +96,18 @@ int net_request_decode(const uint64_t *words, unsigned nwords, struct net_reques
         if (rc)
             return rc;
         break;
+    case NET_BIND6:
+    case NET_CONNECT6:
+        if (a[3] > UINT16_MAX)
+            return -EINVAL;
+        for (unsigned i = 0; i < 8; i++) {
+            r.addr6[i] = (uint8_t)(a[1] >> (56 - 8 * i));
+            r.addr6[8 + i] = (uint8_t)(a[2] >> (56 - 8 * i));
+        }
+        r.port = (uint16_t)a[3];
+        break;
     case NET_NAME:
+    case NET_NAME6:
         if (a[1] > 1)
             return -EINVAL;
         r.arg = (uint32_t)a[1];

@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (r.op == 0 || r.op >= NET_OP_COUNT)
         abort();
-    if (r.op == NET_SOCKET ? (r.arg != NET_T_STREAM && r.arg != NET_T_DGRAM)
+    if (r.op == NET_SOCKET ? (r.arg != NET_T_STREAM && r.arg != NET_T_DGRAM &&
+                              r.arg != (NET_T_STREAM | NET_T_INET6))
         : r.op == NET_INFO ? r.handle != 0
                            : (r.handle == 0 || r.handle > NET_HANDLES_MAX))
         abort();
@@ -33,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r.op == NET_SETOPT && (r.arg == NET_OPT_RCVBUF || r.arg == NET_OPT_SNDBUF) &&
         (r.value < NET_BUF_MIN || r.value > NET_BUF_MAX))
         abort();
-    if ((r.op == NET_SHUTDOWN && r.arg > 2) || (r.op == NET_NAME && r.arg > 1))
+    if ((r.op == NET_SHUTDOWN && r.arg > 2) ||
+        ((r.op == NET_NAME || r.op == NET_NAME6) && r.arg > 1))
         abort();
     return 0;
 }

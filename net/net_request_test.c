@@ -33,6 +33,38 @@ static void test_good(void)
     CHECK_INT(r.handle, 0);
 }
 
+/* The IPv6 operations: the address's two words as its bytes, big-endian; a stream
+ * socket of NET_T_INET6, not a datagram one. */
+static void test_inet6(void)
+{
+    struct net_request r;
+    uint64_t sock[] = {NET_SOCKET, NET_T_STREAM | NET_T_INET6};
+    CHECK_INT(net_request_decode(sock, 2, &r), 0);
+    CHECK_INT(r.arg, NET_T_STREAM | NET_T_INET6);
+    uint64_t dgram6[] = {NET_SOCKET, NET_T_DGRAM | NET_T_INET6};
+    CHECK_INT(net_request_decode(dgram6, 2, &r), -EOPNOTSUPP);
+    uint64_t bind6[] = {NET_BIND6, 2, 0x0011223344556677ull, 0x8899aabbccddeeffull, 443};
+    CHECK_INT(net_request_decode(bind6, 5, &r), 0);
+    CHECK_INT(r.handle, 2);
+    CHECK_INT(r.addr6[0], 0x00);
+    CHECK_INT(r.addr6[7], 0x77);
+    CHECK_INT(r.addr6[8], 0x88);
+    CHECK_INT(r.addr6[15], 0xff);
+    CHECK_INT(r.port, 443);
+    uint64_t conn6[] = {NET_CONNECT6, 1, 0, 1, 80};
+    CHECK_INT(net_request_decode(conn6, 5, &r), 0);
+    CHECK_INT(r.addr6[15], 1);
+    uint64_t shortc[] = {NET_CONNECT6, 1, 0, 1};
+    CHECK_INT(net_request_decode(shortc, 4, &r), -EINVAL);
+    uint64_t port[] = {NET_CONNECT6, 1, 0, 1, 65536};
+    CHECK_INT(net_request_decode(port, 5, &r), -EINVAL);
+    uint64_t name[] = {NET_NAME6, 1, 2};
+    CHECK_INT(net_request_decode(name, 3, &r), -EINVAL);
+    uint64_t v6only[] = {NET_SETOPT, 1, NET_OPT_V6ONLY, 7};
+    CHECK_INT(net_request_decode(v6only, 4, &r), 0);
+    CHECK_INT(r.value, 1);
+}
+
 static void test_malformed(void)
 {
     struct net_request r = {.op = 77};
@@ -180,9 +212,13 @@ static void test_policy_bad(void)
 int main(void)
 {
     static const struct check_case cases[] = {
-        {"good", test_good},     {"malformed", test_malformed},
-        {"clamps", test_clamps}, {"session_bytes", test_session_bytes},
-        {"policy", test_policy}, {"policy_bad", test_policy_bad},
+        {"good", test_good},
+        {"inet6", test_inet6},
+        {"malformed", test_malformed},
+        {"clamps", test_clamps},
+        {"session_bytes", test_session_bytes},
+        {"policy", test_policy},
+        {"policy_bad", test_policy_bad},
     };
     return check_run("net_request", cases, sizeof cases / sizeof cases[0]) ? 1 : 0;
 }

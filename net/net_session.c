@@ -83,7 +83,7 @@ static long net_do_socket(struct net_session *s, uint32_t type)
     int rc = s->stack->open(s->ctx, type, &pcb);
     if (rc)
         return rc;
-    rc = net_slot_take(s, pcb, type);
+    rc = net_slot_take(s, pcb, type & ~NET_T_INET6);
     if (rc < 0)
         s->stack->close(s->ctx, pcb);
     return rc;
@@ -97,7 +97,9 @@ static long net_do_bind(struct net_session *s, struct net_socket *k, const struc
     if (r->port != 0 && !net_policy_may_listen(s->policy, r->port))
         return -EACCES;
     uint16_t bound = 0;
-    int rc = s->stack->bind(s->ctx, k->pcb, r->addr, r->port, &bound);
+    int rc = r->op == NET_BIND ? s->stack->bind(s->ctx, k->pcb, r->addr, r->port, &bound)
+             : s->stack->bind6 ? s->stack->bind6(s->ctx, k->pcb, r->addr6, r->port, &bound)
+                               : -EAFNOSUPPORT;
     if (rc)
         return rc;
     k->bound = 1;
@@ -164,17 +166,21 @@ long net_session_request(struct net_session *s, const struct net_request *r, uin
     int rc;
     switch (r->op) {
     case NET_BIND:
+    case NET_BIND6:
         return net_do_bind(s, k, r, out);
     case NET_LISTEN:
         return net_do_listen(s, k, r->arg);
     case NET_ACCEPT:
         return net_do_accept(s, k, out);
     case NET_CONNECT:
+    case NET_CONNECT6:
         if (!s->policy->connect)
             return -EACCES;
         if (k->listening)
             return -EISCONN; /* Linux: connect on a listening socket */
-        rc = s->stack->connect(s->ctx, k->pcb, r->addr, r->port);
+        rc = r->op == NET_CONNECT ? s->stack->connect(s->ctx, k->pcb, r->addr, r->port)
+             : s->stack->connect6 ? s->stack->connect6(s->ctx, k->pcb, r->addr6, r->port)
+                                  : -EAFNOSUPPORT;
         if ((rc == 0 || rc == -EINPROGRESS) && !k->bound) {
             k->bound = 1; /* the stack chose a local port */
             uint32_t a;
@@ -194,6 +200,17 @@ long net_session_request(struct net_session *s, const struct net_request *r, uin
         rc = s->stack->name(s->ctx, k->pcb, r->arg, &addr, &port);
         out[0] = addr;
         out[1] = port;
+        return rc;
+    }
+    case NET_NAME6: {
+        uint8_t a6[16] = {0};
+        uint16_t port = 0;
+        rc = s->stack->name6 ? s->stack->name6(s->ctx, k->pcb, r->arg, a6, &port) : -EAFNOSUPPORT;
+        for (unsigned i = 0; i < 8; i++) {
+            out[0] = out[0] << 8 | a6[i];
+            out[1] = out[1] << 8 | a6[8 + i];
+        }
+        out[2] = port;
         return rc;
     }
     case NET_DUP:

@@ -26,6 +26,10 @@ struct net_stack {
     int (*setopt)(void *ctx, void *pcb, uint32_t opt, uint64_t value);
     int (*getopt)(void *ctx, void *pcb, uint32_t opt, uint64_t *value);
     int (*name)(void *ctx, void *pcb, uint32_t peer, uint32_t *addr, uint16_t *port);
+    /* IPv6 (NET_T_INET6 sockets; NULL: -EAFNOSUPPORT): an IPv4 address as ::ffff:a.b.c.d */
+    int (*bind6)(void *ctx, void *pcb, const uint8_t addr[16], uint16_t port, uint16_t *bound);
+    int (*connect6)(void *ctx, void *pcb, const uint8_t addr[16], uint16_t port);
+    int (*name6)(void *ctx, void *pcb, uint32_t peer, uint8_t addr[16], uint16_t *port);
     /* Moves data between the socket and its rings (received bytes in, sent bytes out;
      * may_send: the policy lets datagrams go to any peer) and returns its NET_RDY_*
      * word; a broken ring (r->broken) ends the connection (EIO). */

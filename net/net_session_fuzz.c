@@ -103,8 +103,19 @@ static uint32_t f_pump(void *ctx, void *pcb, struct net_rings *r, int may_send)
     return NET_RDY_OUT;
 }
 
-static const struct net_stack fake = {f_open,     f_close,  f_bind,   f_listen, f_accept, f_connect,
-                                      f_shutdown, f_setopt, f_getopt, f_name,   f_pump};
+static const struct net_stack fake = {
+    .open = f_open,
+    .close = f_close,
+    .bind = f_bind,
+    .listen = f_listen,
+    .accept = f_accept,
+    .connect = f_connect,
+    .shutdown = f_shutdown,
+    .setopt = f_setopt,
+    .getopt = f_getopt,
+    .name = f_name,
+    .pump = f_pump, /* no IPv6: -EAFNOSUPPORT */
+};
 
 static void invariants(const struct net_session *s)
 {

@@ -115,8 +115,19 @@ static uint32_t f_pump(void *ctx, void *pcb, struct net_rings *r, int may_send)
     return NET_RDY_OUT | (net_rx_used(r) ? NET_RDY_IN : 0);
 }
 
-static const struct net_stack fake = {f_open,     f_close,  f_bind,   f_listen, f_accept, f_connect,
-                                      f_shutdown, f_setopt, f_getopt, f_name,   f_pump};
+static const struct net_stack fake = {
+    .open = f_open,
+    .close = f_close,
+    .bind = f_bind,
+    .listen = f_listen,
+    .accept = f_accept,
+    .connect = f_connect,
+    .shutdown = f_shutdown,
+    .setopt = f_setopt,
+    .getopt = f_getopt,
+    .name = f_name,
+    .pump = f_pump, /* no IPv6: -EAFNOSUPPORT */
+};
 
 static struct net_policy web = {
     .label = "web", .match = 2, .nports = 2, .ports = {80, 8080}, .sockets = 16};

@@ -1,7 +1,7 @@
 /*
  * socktest: the socket behaviours issue 18 asks for, as one static program that runs on
  * the Linux host (the oracle) and, once capix has Net sessions, inside capix. Every
- * address is 127.0.0.1; nothing else is ever a target. One PASS/FAIL line per case.
+ * address is 127.0.0.1 (or ::1); nothing else is ever a target. One PASS/FAIL line per case.
  *
  *   socktest noroute   a sandbox without a Net route: socket(AF_INET, ...) is EACCES
  *                      after Linux's own argument checks (EINVAL), AF_UNIX works (it
@@ -14,7 +14,9 @@
  *                      connections open at once, a forked child accepting on its
  *                      parent's listening socket, and sockets passed with SCM_RIGHTS to
  *                      a fork child: a listener it accepts on, a connection it writes
- *                      into, closed with it
+ *                      into, closed with it; TCP over IPv6 on ::1 (names as
+ *                      sockaddr_in6, an IPv6 socket on :: taking an IPv4 peer as
+ *                      ::ffff:127.0.0.1 unless IPV6_V6ONLY, a mapped destination)
  *   socktest fetch A P  connects to A:P, reads 1 MiB of the pattern below (checked by
  *                      hash), sends 512 KiB of it and its FIN, and wants "OK\n" back
  *                      from a server that checked them (scenario net-posix-host's
@@ -455,6 +457,15 @@ static void tcp_peek_and_wait(void)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     check("so_rcvtimeo", r < 0 && errno == EAGAIN && ms >= 90, "errno %ld ms %ld", errno, ms);
+    /* (TCP_NODELAY: lwIP delays its acknowledgement of "hello" up to 250 ms, where Linux's
+     * loopback acknowledges at once, and Nagle would hold "x" until then) */
+    struct sockaddr_in from;
+    socklen_t flen = sizeof from;
+    int one = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    r = write(c, "x", 1) == 1 ? recvfrom(a, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen)
+                              : -1;
+    check("tcp_recvfrom_no_source", r == 1 && flen == 0, "rc %ld len %ld", (long)r, (long)flen);
     close(a);
     close(c);
     close(l);
@@ -532,6 +543,173 @@ static void passed_sockets(void)
     if (c2 >= 0)
         close(c2);
     close(sv[0]);
+}
+
+/* ---- IPv6 on the loopback ---- */
+
+static struct sockaddr_in6 lo6(const struct in6_addr *a, uint16_t port)
+{
+    struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+    s6.sin6_addr = *a;
+    return s6;
+}
+
+/* A listening IPv6 socket on a (v6only: IPV6_V6ONLY set first); *port set. */
+static int listener6(const struct in6_addr *a, int v6only, uint16_t *port)
+{
+    int s = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 s6 = lo6(a, 0);
+    socklen_t len = sizeof s6;
+    if (s < 0 || (v6only && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only)) ||
+        bind(s, (struct sockaddr *)&s6, sizeof s6) || listen(s, 4) ||
+        getsockname(s, (struct sockaddr *)&s6, &len))
+        return -1;
+    *port = ntohs(s6.sin6_port);
+    return s;
+}
+
+static int is_mapped_lo(const struct in6_addr *a)
+{
+    static const unsigned char want[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+    return !memcmp(a, want, 16);
+}
+
+static void tcp_inet6(void)
+{
+    struct sockaddr_in6 me, peer, name;
+    socklen_t len = sizeof name;
+    uint16_t port = 0;
+    char buf[8] = {0};
+    int l = listener6(&in6addr_loopback, 0, &port);
+    check("inet6_listen_loopback", l >= 0 && port != 0, "errno %ld%ld", errno, 0);
+    memset(&name, 0, sizeof name);
+    int ok = l >= 0 && !getsockname(l, (struct sockaddr *)&name, &len);
+    check("inet6_getsockname",
+          ok && len == sizeof name && name.sin6_family == AF_INET6 &&
+              IN6_IS_ADDR_LOOPBACK(&name.sin6_addr) && ntohs(name.sin6_port) == port,
+          "len %ld family %ld", (long)len, (long)name.sin6_family);
+    int c = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 to = lo6(&in6addr_loopback, port);
+    int rc = c < 0 ? -1 : connect(c, (struct sockaddr *)&to, sizeof to);
+    check("inet6_connect", rc == 0, "rc %ld errno %ld", rc, errno);
+    len = sizeof peer;
+    memset(&peer, 0, sizeof peer);
+    int a = accept(l, (struct sockaddr *)&peer, &len);
+    socklen_t mlen = sizeof me;
+    memset(&me, 0, sizeof me);
+    ok = a >= 0 && c >= 0 && !getsockname(c, (struct sockaddr *)&me, &mlen);
+    check("inet6_accept_names_the_peer",
+          ok && len == sizeof peer && peer.sin6_family == AF_INET6 &&
+              IN6_IS_ADDR_LOOPBACK(&peer.sin6_addr) && peer.sin6_port == me.sin6_port,
+          "rc %ld errno %ld", (long)a, errno);
+    len = sizeof name;
+    memset(&name, 0, sizeof name);
+    ok = c >= 0 && !getpeername(c, (struct sockaddr *)&name, &len);
+    check("inet6_getpeername",
+          ok && IN6_IS_ADDR_LOOPBACK(&name.sin6_addr) && ntohs(name.sin6_port) == port,
+          "errno %ld%ld", errno, 0);
+    ok = a >= 0 && write(c, "six", 3) == 3 && read(a, buf, sizeof buf) == 3 &&
+         !memcmp(buf, "six", 3) && write(a, "back", 4) == 4 && read(c, buf, sizeof buf) == 4 &&
+         !memcmp(buf, "back", 4);
+    check("inet6_data_both_ways", ok, "errno %ld%ld", errno, 0);
+    /* a stream names no source: the length comes back 0 (IPv4 and IPv6 alike) */
+    len = sizeof name;
+    ok = a >= 0 && write(c, "x", 1) == 1 &&
+         recvfrom(a, buf, sizeof buf, 0, (struct sockaddr *)&name, &len) == 1;
+    check("inet6_recvfrom_no_source", ok && len == 0, "len %ld errno %ld", (long)len, errno);
+    struct iovec iov = {buf, sizeof buf};
+    struct msghdr mh = {
+        .msg_name = &name, .msg_namelen = sizeof name, .msg_iov = &iov, .msg_iovlen = 1};
+    ok = a >= 0 && write(c, "y", 1) == 1 && recvmsg(a, &mh, 0) == 1;
+    check("inet6_recvmsg_no_source", ok && mh.msg_namelen == 0, "len %ld errno %ld",
+          (long)mh.msg_namelen, errno);
+    int one = 1;
+    rc = setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    check("inet6_v6only_after_bind_einval", rc < 0 && errno == EINVAL, "rc %ld errno %ld", rc,
+          errno);
+    if (a >= 0)
+        close(a);
+    if (c >= 0)
+        close(c);
+    if (l >= 0)
+        close(l);
+
+    /* "::" takes IPv4 peers too, as ::ffff:127.0.0.1 (Linux's default bindv6only 0) */
+    int v = -1;
+    len = sizeof v;
+    int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+    ok = s6 >= 0 && !getsockopt(s6, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len);
+    check("inet6_v6only_default_0", ok && v == 0, "value %ld errno %ld", (long)v, errno);
+    if (s6 >= 0)
+        close(s6);
+    l = listener6(&in6addr_any, 0, &port);
+    int c4 = connect_to(port);
+    len = sizeof peer;
+    memset(&peer, 0, sizeof peer);
+    a = l >= 0 && c4 >= 0 ? accept(l, (struct sockaddr *)&peer, &len) : -1;
+    check("inet6_any_takes_ipv4_mapped", a >= 0 && is_mapped_lo(&peer.sin6_addr),
+          "rc %ld errno %ld", (long)a, errno);
+    ok = a >= 0 && write(c4, "four", 4) == 4 && read(a, buf, sizeof buf) == 4;
+    check("inet6_mapped_data", ok, "errno %ld%ld", errno, 0);
+    if (a >= 0)
+        close(a);
+    if (c4 >= 0)
+        close(c4);
+    if (l >= 0)
+        close(l);
+
+    /* IPV6_V6ONLY: IPv4 peers are refused, IPv6 ones come */
+    l = listener6(&in6addr_any, 1, &port);
+    v = -1;
+    len = sizeof v;
+    ok = l >= 0 && !getsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len);
+    check("inet6_v6only_set", ok && v == 1, "value %ld errno %ld", (long)v, errno);
+    c4 = connect_to(port);
+    check("inet6_v6only_refuses_ipv4", c4 < 0 && errno == ECONNREFUSED, "rc %ld errno %ld",
+          (long)c4, errno);
+    if (c4 >= 0)
+        close(c4);
+    c = socket(AF_INET6, SOCK_STREAM, 0);
+    to = lo6(&in6addr_loopback, port);
+    rc = c < 0 ? -1 : connect(c, (struct sockaddr *)&to, sizeof to);
+    a = rc == 0 ? accept(l, NULL, NULL) : -1;
+    check("inet6_v6only_takes_ipv6", rc == 0 && a >= 0, "rc %ld errno %ld", rc, errno);
+    if (a >= 0)
+        close(a);
+    if (c >= 0)
+        close(c);
+    if (l >= 0)
+        close(l);
+
+    /* an IPv6 socket to an IPv4 listener through the mapped address */
+    l = listener(&port);
+    c = socket(AF_INET6, SOCK_STREAM, 0);
+    struct in6_addr mapped = {{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1}}};
+    to = lo6(&mapped, port);
+    rc = c < 0 || l < 0 ? -1 : connect(c, (struct sockaddr *)&to, sizeof to);
+    len = sizeof name;
+    memset(&name, 0, sizeof name);
+    ok = rc == 0 && !getsockname(c, (struct sockaddr *)&name, &len);
+    check("inet6_mapped_connect", ok && is_mapped_lo(&name.sin6_addr), "rc %ld errno %ld", rc,
+          errno);
+    a = rc == 0 ? accept(l, NULL, NULL) : -1;
+    if (a >= 0)
+        close(a);
+    if (c >= 0)
+        close(c);
+    if (l >= 0)
+        close(l);
+
+    int sv[2];
+    rc = socketpair(AF_INET6, SOCK_STREAM, 0, sv);
+    check("inet6_socketpair_eopnotsupp", rc < 0 && errno == EOPNOTSUPP, "rc %ld errno %ld", rc,
+          errno);
+    c = socket(AF_INET6, SOCK_STREAM, 0);
+    to = lo6(&in6addr_loopback, 0);
+    rc = c < 0 ? -1 : bind(c, (struct sockaddr *)&to, 20);
+    check("inet6_short_address_einval", rc < 0 && errno == EINVAL, "rc %ld errno %ld", rc, errno);
+    if (c >= 0)
+        close(c);
 }
 
 static void noroute(void)
@@ -766,6 +944,7 @@ int main(int argc, char **argv)
         tcp_peek_and_wait();
         fork_accept();
         passed_sockets();
+        tcp_inet6();
     } else if (!strcmp(mode, "orphaned")) {
         orphaned();
     } else if (!strcmp(mode, "fetch") && argc > 3) {

@@ -9,8 +9,11 @@
  * one holder is the other's (each reads its own process's signals). Linux is the oracle
  * (tests/posix/sharedfl-test.sh runs the same binary on the host and in capix).
  *
- * Usage: sharedfl [inet]. A call that waits although it should not is ended by an
- * alarm (EINTR), so a wrong answer fails rather than hangs.
+ * Usage: sharedfl [inet | tty]. With "tty", only the terminal's cases, on a new
+ * description of /dev/tty (the process's controlling terminal: a pty on the host, the
+ * console in capix, tests/terminal/console-test.py), ending with a count line. A call
+ * that waits although it should not is ended by an alarm (EINTR), so a wrong answer
+ * fails rather than hangs.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -408,6 +411,23 @@ static struct desc make_inet_connected(void)
     return (struct desc){c, OP_READ, {s, -1}};
 }
 
+/* The terminal's cases: O_NONBLOCK set by a fork child or a receiver of the description
+ * is the maker's, and a read with nothing typed gives EAGAIN; cleared, it is cleared for
+ * the other. The terminal's settings are left as they were. */
+static int tty_cases(void)
+{
+    int cases = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int by_ioctl = 0; by_ioctl < 2; by_ioctl++) {
+            struct desc d = {open("/dev/tty", O_RDWR | O_NOCTTY), OP_READ, {-1, -1}};
+            run("terminal", &d, pass, by_ioctl);
+            close_desc(&d);
+            cases++;
+        }
+    printf("sharedfl: %d cases, %s\n", cases, failed ? "some failed" : "all passed");
+    return failed;
+}
+
 int main(int argc, char **argv)
 {
     int inet = argc > 1 && strcmp(argv[1], "inet") == 0;
@@ -416,6 +436,8 @@ int main(int argc, char **argv)
     sa.sa_handler = on_alarm; /* no SA_RESTART: a wait is ended with EINTR */
     sigaction(SIGALRM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (argc > 1 && strcmp(argv[1], "tty") == 0)
+        return tty_cases();
     int n = 0;
     for (int pass = 0; pass < 2; pass++) {
         struct desc d;

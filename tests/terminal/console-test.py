@@ -85,6 +85,31 @@ def ttytest(c):
         print('FAIL console ttytest: %s' % ' '.join(re.findall(r'^FAIL .*$', got, re.M)))
 
 
+def sharedfl_tty(c):
+    """tests/posix/sharedfl.c's terminal cases: O_NONBLOCK set on a description of the
+    terminal by a fork child or a receiver of SCM_RIGHTS is the maker's (F_GETFL, a
+    read's EAGAIN), as on Linux's one description; in a pty on the Linux host (the
+    oracle), then on capix's console, the same lines."""
+    global failed
+    host = run_in_pty([os.path.join(ROOT, 'build', 'user', 'bin', 'sharedfl'), 'tty'])
+    want = re.findall(r'^(?:PASS|FAIL) .*$', host, re.M)
+    if not want or any(line.startswith('FAIL') for line in want):
+        failed += 1
+        print('FAIL console sharedfl tty on the Linux host: %s' % (want or host[-200:]))
+    c.type('/capix/bin/sharedfl tty\r')
+    try:
+        c.expect(r'sharedfl: \d+ cases, [a-z ]+\n' + PROMPT, timeout=60)
+    except Exception as e:
+        failed += 1
+        print('FAIL console sharedfl tty: %s' % e)
+        return
+    got = Console.plain(c.all).decode(errors='replace')
+    for line in want:
+        ok = re.search(r'^%s$' % re.escape(line), got, re.M) is not None
+        failed += not ok
+        print('%s console sharedfl %s' % ('PASS' if ok else 'FAIL', line.split(' ', 1)[1]))
+
+
 def vim(c):
     """vim on the console: a new file, three lines, search, substitute, split, write, quit;
     Ctrl-Z and fg (a redraw); a new window size reaching vim."""
@@ -306,6 +331,7 @@ def main():
     c.expect(PROMPT)
     network(c, port_in)
     ttytest(c)
+    sharedfl_tty(c)
     vim(c)
     c.type('exit\r')
     status = c.close(timeout=30)

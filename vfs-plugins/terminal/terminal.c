@@ -41,6 +41,7 @@ static int term_open(struct vfs_file *f)
     if (!t->open) {
         if (!t->s.fs.env->terminal)
             return -ENXIO;
+        memset(&t->t, 0, sizeof(t->t));
         int r = t->s.fs.env->terminal(t->s.fs.env->ctx, t->label, &t->t);
         if (r)
             return r;
@@ -48,7 +49,25 @@ static int term_open(struct vfs_file *f)
     }
     long r = t->t.ctl(t->t.ctx, TERM_CTL_OPEN, (f->flags & O_NOCTTY) ? 1 : 0);
     f->stream = true;
-    return r < 0 ? (int)r : 0;
+    if (r < 0)
+        return (int)r;
+    if (t->t.opened)
+        t->t.opened(t->t.ctx, f);
+    return 0;
+}
+
+static void term_close(struct vfs_file *f)
+{
+    struct terminal_fs *t = tfs(f);
+    if (t->open && t->t.closed)
+        t->t.closed(t->t.ctx, f);
+}
+
+/* f->flags as the description's other holders left them (O_NONBLOCK set by another). */
+static void term_sync(struct vfs_file *f, const struct term_transport *t)
+{
+    if (t->sync)
+        t->sync(t->ctx, f);
 }
 
 static uint32_t seq_of(const struct term_transport *t)
@@ -76,6 +95,7 @@ static int64_t term_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
         return job;
     if (n == 0)
         return 0;
+    term_sync(f, t);
     bool canon = t->shared->lflag & TERM_ICANON, nonblock = f->flags & O_NONBLOCK;
     unsigned vmin = canon ? 1 : t->shared->vmin, vtime = canon ? 0 : t->shared->vtime;
     size_t want = vmin < n ? vmin : n, got = 0;
@@ -122,6 +142,7 @@ static int64_t term_write(struct vfs_file *f, const void *buf, size_t n, uint64_
             return job;
     }
     size_t done = 0;
+    term_sync(f, t);
     while (done < n) {
         size_t len = n - done < TERM_AREA_BYTES ? n - done : TERM_AREA_BYTES;
         uint32_t seq = seq_of(t);
@@ -240,6 +261,7 @@ static const struct vfs_fs_ops terminal_ops = {
     .statfs = vfs_simple_statfs,
     .unmount = vfs_simple_unmount,
     .open = term_open,
+    .close = term_close,
     .read = term_read,
     .write = term_write,
     .llseek = term_llseek,

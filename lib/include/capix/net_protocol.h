@@ -15,7 +15,9 @@
  * drops one, the lwIP pcb goes with the last or with the session.
  *
  * Addresses are IPv4 in host byte order in the low 32 bits of a word; ports in the low
- * 16 bits. Wider values are malformed (EINVAL), never truncated.
+ * 16 bits. Wider values are malformed (EINVAL), never truncated. An IPv6 address (the
+ *  *6 operations, for sockets made with NET_T_INET6) is two words, its bytes 0..7 and
+ * 8..15 each read as a big-endian 64-bit number.
  *
  * Data moves through the session's memory (the second capability of the session's
  * answer), laid out as struct net_ctl[NET_HANDLES_MAX] in its first NET_CTL_PAGES pages,
@@ -58,10 +60,17 @@ enum net_op {
     NET_CLOSE,      /* a0 handle: one reference less */
     NET_KICK,       /* a0 handle: the client produced on the send ring or consumed */
     NET_INFO,       /* -> r1 the bytes of the session memory, r2 the sockets it covers */
+    NET_BIND6,      /* a0 handle, a1 a2 IPv6 address, a3 port -> r0 0, r1 the port bound */
+    NET_CONNECT6,   /* a0 handle, a1 a2 IPv6 address, a3 port -> 0 or EINPROGRESS */
+    NET_NAME6,      /* a0 handle, a1 0 local 1 peer -> r1 r2 IPv6 address (an IPv4 one */
+                    /* as ::ffff:a.b.c.d), r3 port */
     NET_OP_COUNT
 };
 
+/* NET_SOCKET's type; NET_T_INET6 with NET_T_STREAM: an IPv6 socket (AF_INET6), which
+ * also takes IPv4 peers as ::ffff:a.b.c.d unless NET_OPT_V6ONLY is set before bind */
 enum net_type { NET_T_STREAM = 1, NET_T_DGRAM = 2 };
+#define NET_T_INET6 0x10u
 
 enum net_opt {
     NET_OPT_REUSEADDR = 1, /* 0 or 1 */
@@ -70,6 +79,7 @@ enum net_opt {
     NET_OPT_RCVBUF,        /* bytes, clamped */
     NET_OPT_SNDBUF,        /* bytes, clamped */
     NET_OPT_ERROR,         /* get only: the pending error (positive errno), cleared */
+    NET_OPT_V6ONLY,        /* 0 or 1, an IPv6 socket before bind (IPV6_V6ONLY) */
     NET_OPT_COUNT
 };
 
@@ -121,9 +131,10 @@ static inline uint64_t net_ring_offset(uint32_t h, int tx)
 
 /* A request as the server acts on it: a private copy, every field checked. */
 struct net_request {
-    uint32_t op;     /* enum net_op */
-    uint32_t handle; /* 1..NET_HANDLES_MAX, or 0 for NET_SOCKET */
-    uint32_t addr;   /* IPv4, host byte order */
+    uint32_t op;       /* enum net_op */
+    uint32_t handle;   /* 1..NET_HANDLES_MAX, or 0 for NET_SOCKET */
+    uint32_t addr;     /* IPv4, host byte order */
+    uint8_t addr6[16]; /* the *6 operations' IPv6 address */
     uint16_t port;
     uint32_t arg;   /* type, backlog, how, option, or which name */
     uint64_t value; /* NET_SETOPT: the (clamped) value */

@@ -65,6 +65,21 @@ struct term_shared {
 };
 #define TERM_MAGIC 0x7e4d4e4cu
 
+/* The clients' part of page 0, from TERM_DESC_OFFSET: a slot per open file description
+ * of the terminal (an open(), not a dup or a fork), holding its status flags
+ * (O_NONBLOCK, O_APPEND, ...) for every process that holds the description: fork
+ * children, receivers of SCM_RIGHTS. refs counts those processes (and messages on their
+ * way); the slot is free at 0. Any process of the sandbox may write any of it; the
+ * server neither reads nor writes it (libc/terminal.c). */
+#define TERM_DESCS 64
+#define TERM_DESC_OFFSET 2048
+struct term_desc {
+    uint32_t refs;
+    uint32_t status;
+};
+_Static_assert(TERM_DESC_OFFSET + TERM_DESCS * sizeof(struct term_desc) <= 4096, "in page 0");
+_Static_assert(sizeof(struct term_shared) <= TERM_DESC_OFFSET, "before the slots");
+
 /* Linux's struct termios as TCGETS and TCSETS move it (asm-generic/termbits.h). */
 #define TERM_NCCS 19
 struct term_termios {
@@ -180,6 +195,7 @@ struct term_winsize {
  * shared->seq differs from seq, after timeout_ns (UINT64_MAX: none), or with -EINTR
  * for a signal; ctl asks the launcher about the controlling terminal (TERM_CTL_*).
  */
+struct vfs_file;
 struct term_transport {
     void *ctx;
     const volatile struct term_shared *shared;
@@ -187,6 +203,13 @@ struct term_transport {
     long (*call)(void *ctx, unsigned op, uint64_t arg);
     int (*wait)(void *ctx, uint32_t seq, uint64_t timeout_ns);
     long (*ctl)(void *ctx, unsigned op, long arg);
+    /* Status flags shared by every holder of a description (each may be NULL: then a
+     * description's flags are its own): opened gives a new description f a slot
+     * (struct term_desc), closed drops this process's hold of f's, sync brings
+     * f->flags up to date with what another holder set. */
+    void (*opened)(void *ctx, struct vfs_file *f);
+    void (*closed)(void *ctx, struct vfs_file *f);
+    void (*sync)(void *ctx, struct vfs_file *f);
 };
 
 enum term_ctl {

@@ -626,6 +626,7 @@ struct linux_utsname {
 /* socket(2): the families and types the runtime knows of (docs/net-protocol.md) */
 #define AF_UNIX 1
 #define AF_INET 2
+#define AF_INET6 10
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define SOCK_SEQPACKET 5
