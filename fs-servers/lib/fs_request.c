@@ -755,6 +755,10 @@ void fs_server_handle(struct fs_server *s, struct fs_session *ss, struct fs_msg 
         r = op_release(ss, m);
         break;
     case FS_OPEN:
+        if (m->a[2]) { /* a close put off until this open (its outcome is not told) */
+            struct fs_msg c = {.op = FS_CLOSE, .a = {m->a[2]}};
+            op_close(ss, &c);
+        }
         ss->fresh_num = fresh; /* op_open takes it */
         r = op_open(ss, m);
         break;

@@ -258,6 +258,7 @@ int fsc_setattr(struct vfs_node *n, const struct vfs_setattr *a)
 static int fs_statfs(struct vfs_fs *fs, struct linux_statfs *st)
 {
     struct fs_msg m = {0};
+    fsc_flush_closing(inst_of(fs)); /* the blocks of an unlinked file it held */
     return (int)fsc_request(inst_of(fs), &m, FS_STATFS, NULL, 0, NULL, 0, st, sizeof *st);
 }
 
@@ -278,6 +279,7 @@ static void fs_unmount(struct vfs_fs *fs)
     struct fs_inst *r = inst_of(fs);
     unsigned i;
     memset(r->names, 0, sizeof r->names); /* their nodes go with the table below */
+    fsc_flush_closing(r);
     vfs_free(fs->env, r->spare, sizeof *r->spare);
     while (r->opens) {
         struct fs_open *o = r->opens;
@@ -381,6 +383,14 @@ static void each_reference(struct vfs *v, bool give, bool forget)
                 ids[nodes++] = &n->id;
             }
         }
+        if (give && (r->closing = fsc_take_closing(r)) != 0) {
+            /* an ending process: the close it put off goes too */
+            if (nodes == REFS_BATCH) {
+                refs_send(r, ids, nodes, 0, give, forget);
+                nodes = 0;
+            }
+            ids[nodes + handles++] = &r->closing;
+        }
         for (; o; o = o->next) {
             if (!o->handle)
                 continue;
@@ -404,6 +414,7 @@ void vfs_fs_drop_caches(struct vfs *v)
     struct vfs_fs *fs;
     for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs))
         if (fs->plugin == &vfs_plugin_fs) {
+            fsc_flush_closing(inst_of(fs));
             fsc_names_drop(inst_of(fs));
             fsc_views_drop(inst_of(fs));
         }
@@ -432,6 +443,7 @@ int vfs_fs_file_exec(struct vfs_file *f)
     int64_t rc;
     if (!h)
         return 0;
+    ((struct fs_open *)f->priv)->keep_close = true; /* its close lets the file be written */
     rc = fsc_simple(inst_of(f->node->fs), FS_EXEC, h);
     return rc == -ENOSYS ? 0 : (int)rc; /* a server without it: no ETXTBSY */
 }

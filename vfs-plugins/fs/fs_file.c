@@ -34,6 +34,7 @@ int fsc_open(struct vfs_file *f)
         rc = (int64_t)r->adopt;
         r->adopt = 0;
     } else {
+        m.a[2] = fsc_take_closing(r); /* a close put off goes with this open */
         rc = fsc_request(r, &m, FS_OPEN, NULL, 0, NULL, 0, NULL, 0);
     }
     if (rc < 0) {
@@ -81,6 +82,8 @@ int fsc_lock(struct vfs_file *f, int cmd, int cls, int type, int64_t start, int6
                                   : cls == VFS_LOCK_FLOCK ? FS_LOCK_FLOCK
                                                           : 0),
                              (uint64_t)start, (uint64_t)end, (uint64_t)pid}};
+    if (cls != VFS_LOCK_POSIX)
+        o->keep_close = true; /* the description's lock goes at its last close */
     rc = fsc_request(r, &m, FS_LOCK, NULL, 0, NULL, 0, NULL, 0);
     if (rc == -ENOSYS)
         return -ENOLCK; /* a server that keeps no locks */
@@ -97,6 +100,28 @@ int fsc_lock(struct vfs_file *f, int cmd, int cls, int type, int64_t start, int6
     return (int)rc;
 }
 
+uint64_t fsc_take_closing(struct fs_inst *r)
+{
+    uint64_t h = r->closing;
+    r->closing = 0;
+    return h && r->closing_tag == (r->t.owner ? r->t.owner(r->t.ctx) : 1) ? h : 0;
+}
+
+void fsc_flush_closing(struct fs_inst *r)
+{
+    uint64_t h = fsc_take_closing(r);
+    if (h)
+        fsc_simple(r, FS_CLOSE, h);
+}
+
+/*
+ * A close of a description open for reading only, that ran no program and took no
+ * lock, is put off until the next FS_OPEN of the instance, which carries it (a2): an
+ * open-close loop makes one request per file, not two. Nothing else sees the
+ * difference: such a handle holds no lock, no write access (ETXTBSY) and no program's
+ * image; a put-off close is sent before STATFS (an unlinked file's blocks), at exec,
+ * unmount and exit.
+ */
 void fsc_close(struct vfs_file *f)
 {
     struct fs_inst *r = inst_of(f->node->fs);
@@ -106,8 +131,13 @@ void fsc_close(struct vfs_file *f)
         return;
     if (n->locked) /* a close releases the process's record locks */
         fsc_lock(f, VFS_LOCK_RELEASE, VFS_LOCK_POSIX, 0, 0, 0, NULL);
-    if (o->handle)
+    if (o->handle && !o->keep_close && (f->flags & O_ACCMODE) == O_RDONLY) {
+        fsc_flush_closing(r); /* one put off at a time */
+        r->closing = o->handle;
+        r->closing_tag = r->t.owner ? r->t.owner(r->t.ctx) : 1;
+    } else if (o->handle) {
         fsc_simple(r, FS_CLOSE, o->handle);
+    }
     if (o->prev)
         o->prev->next = o->next;
     else

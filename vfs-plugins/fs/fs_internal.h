@@ -58,6 +58,7 @@ struct fs_name {
 /* One open description (f->priv of every description but directories'). */
 struct fs_open {
     uint64_t handle; /* the server's (one reference); 0: lost */
+    bool keep_close; /* its close is not put off: it ran a program, or took a lock */
     uint64_t at;     /* the offset after this process's last read (a guess: it is shared) */
     struct fs_open *next, *prev;
 };
@@ -76,6 +77,9 @@ struct fs_inst {
                                          /* fork child's differs: they are not its own) */
     unsigned nviews;                     /* views of all nodes */
     uint64_t adopt;                      /* a passed handle the next open takes over (0: none) */
+    uint64_t closing;                    /* a handle whose FS_CLOSE goes with the next FS_OPEN */
+    int32_t closing_tag;                 /* the owner tag that put it off (a fork child's */
+                                         /* differs: not its own to close) */
     struct fs_name names[FS_NAMES];
     struct fs_node root;
 };
@@ -110,6 +114,11 @@ int64_t fsc_request(struct fs_inst *r, struct fs_msg *m, uint64_t op, const void
                     const void *in2, size_t n2, void *out, size_t out_size);
 /* A request on one number without data: r[0]. */
 int64_t fsc_simple(struct fs_inst *r, uint64_t op, uint64_t a0);
+/* The handle whose close was put off (fsc_close), this process's: 0 when none; it is
+ * no longer owed after this call (the caller sends it). */
+uint64_t fsc_take_closing(struct fs_inst *r);
+/* Sends a put-off close now (before a request whose answer it may change: STATFS). */
+void fsc_flush_closing(struct fs_inst *r);
 /* The vfs setattr op. */
 int fsc_setattr(struct vfs_node *n, const struct vfs_setattr *a);
 

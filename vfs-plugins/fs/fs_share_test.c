@@ -621,6 +621,52 @@ static void views_read_at_offset(void)
     CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/big", 0), 0);
 }
 
+/* The close of a description open for reading only goes with the next open (one request
+ * per file in an open-close loop); one open for writing, or that took a flock, closes at
+ * once, and a statfs sends the one put off first. */
+static void closes_put_off(void)
+{
+    struct vfs *v = mk("dir /tmp { fs }"), *w = mk("dir /tmp { fs label=other }");
+    struct loop *l = &loops[0];
+    struct linux_statfs st;
+    unsigned closes;
+    int fd, fd2;
+    uint64_t h;
+    CHECK(v && w);
+    CHECK_INT(tl_write(v, "/tmp/a", "a"), 0);
+    CHECK_INT(tl_write(v, "/tmp/b", "b"), 0);
+    closes = l->calls[FS_CLOSE];
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/a", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    h = vfs_fs_file_handle(vfs_fd_file(v, fd));
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(l->calls[FS_CLOSE], closes);               /* put off */
+    CHECK_INT(held(l->handles, l->nhandles, h), 1);      /* still the server's */
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/b", O_RDONLY, 0); /* carries it */
+    CHECK(fd >= 0);
+    CHECK_INT(held(l->handles, l->nhandles, h), 0);
+    CHECK_INT(l->calls[FS_CLOSE], closes);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_statfs(v, "/tmp", &st), 0); /* sends it first */
+    CHECK_INT(l->calls[FS_CLOSE], closes + 1);
+    /* open for writing: at once */
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/a", O_WRONLY, 0);
+    CHECK(fd >= 0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(l->calls[FS_CLOSE], closes + 2);
+    /* a flock goes with the description's close, at once: another takes it next */
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/a", O_RDONLY, 0);
+    fd2 = vfs_openat(w, AT_FDCWD, "/tmp/a", O_RDONLY, 0);
+    CHECK(fd >= 0 && fd2 >= 0);
+    CHECK_INT(vfs_flock(v, fd, LOCK_EX | LOCK_NB), 0);
+    CHECK_INT(vfs_flock(w, fd2, LOCK_EX | LOCK_NB), -EWOULDBLOCK);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_flock(w, fd2, LOCK_EX | LOCK_NB), 0);
+    CHECK_INT(vfs_close(w, fd2), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/a", 0), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/b", 0), 0);
+}
+
 void fs_share_cases(void)
 {
     RUN_FS(shared_description);
@@ -636,6 +682,7 @@ void fs_share_cases(void)
     RUN_FS(views_read);
     RUN_FS(views_give_way);
     RUN_FS(views_read_at_offset);
+    RUN_FS(closes_put_off);
     if (views_live) /* the plugin gave back every view it made */
         tl_fail(__LINE__, "%u views left", views_live);
     if (test_mem_live) /* the server's end freed the mapped file's memory */

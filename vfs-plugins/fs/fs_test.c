@@ -96,6 +96,8 @@ static int loop_call(void *ctx, struct fs_msg *m)
         m->r[0] = -EIO;
         return 0;
     }
+    if (op == FS_OPEN && m->a[2]) /* a close put off: the server does it first */
+        count_ref(l, l->handles, &l->nhandles, m->a[2], -1);
     fs_server_handle(server, l->ss, m, l->buf);
     if (m->r[0] < 0)
         return 0;

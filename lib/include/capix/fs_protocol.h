@@ -82,7 +82,9 @@ enum fs_op {
     FS_ACQUIRE,
     /* a0 node: one client reference less */
     FS_RELEASE,
-    /* a0 node, a1 open flags (O_ACCMODE, O_APPEND, O_TRUNC, ...) -> r0 handle */
+    /* a0 node, a1 open flags (O_ACCMODE, O_APPEND, O_TRUNC, ...), a2 0 or a handle to
+     * close first (as FS_CLOSE, whatever the open's outcome: a close the client put off,
+     * sent with its next open) -> r0 handle */
     FS_OPEN,
     /* a0 handle: one more reference (a fork child's copy) */
     FS_DUP,
