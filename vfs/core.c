@@ -28,7 +28,10 @@ void vfs_free(const struct vfs_env *env, void *p, size_t size)
 struct linux_timespec vfs_now(const struct vfs_env *env)
 {
     uint64_t ns = env->now_ns ? env->now_ns(env->ctx) : 0;
-    struct linux_timespec t = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
+    struct linux_timespec t;
+    ns -= ns % VFS_TIME_TICK_NS;
+    t.tv_sec = (int64_t)(ns / 1000000000u);
+    t.tv_nsec = (int64_t)(ns % 1000000000u);
     return t;
 }
 

@@ -268,7 +268,10 @@ void vfs_node_put(struct vfs_node *n);
 void *vfs_zalloc(const struct vfs_env *env, size_t size);
 void vfs_free(const struct vfs_env *env, void *p, size_t size);
 
-/* The current time (CLOCK_REALTIME). */
+/* The current time (CLOCK_REALTIME) as files' times take it: to VFS_TIME_TICK_NS, as
+ * Linux's file systems take the coarse clock, which moves at each tick (HZ 250 in
+ * Debian's kernels): two changes within a tick leave the same times. */
+#define VFS_TIME_TICK_NS 4000000u
 struct linux_timespec vfs_now(const struct vfs_env *env);
 
 /* Logs one line through env->log (if any), formatted like cfg_error_at. */
