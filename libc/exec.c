@@ -185,26 +185,29 @@ static long load_segments(const struct elf_info *ei, uint64_t bias, struct vfs_f
     exe_nareas = 0;
     for (unsigned i = 0; i < nseg && i < LOAD_SEGS; i++)
         exe_area_add(&segs[i], bias);
-    /* each page gets the union of the flags of the segments on it */
-    uint64_t run_start = 0, run_flags = 0;
-    for (uint64_t pg = 0; pg <= pages; pg++) {
-        uint64_t f = 0;
-        if (pg < pages) {
-            uint64_t va = lo + pg * CX_PAGE_SIZE;
-            for (unsigned i = 0; i < nseg; i++) {
-                if (i >= LOAD_SEGS && elf_load_segment(ei, i, &seg) != 0)
-                    break;
-                const struct elf_segment *s = i < LOAD_SEGS ? &segs[i] : &seg;
-                if (s->vaddr < va + CX_PAGE_SIZE && va < s->vaddr + s->memsz)
-                    f |= map_flags(s->flags);
-            }
-        }
-        if (pg == pages || f != run_flags) {
-            if (run_flags && cx_protect(rt->slot_pd, bias + lo + run_start * CX_PAGE_SIZE,
-                                        pg - run_start, run_flags))
+    /* each page gets the union of the flags of the segments on it: a segment's pages
+     * its own, but for a first page it shares with the segments before it (ascending,
+     * not overlapping: only the page where the last of them ended can be shared) */
+    uint64_t done = 0, last_flags = 0; /* pages set from lo on; the flags of the last */
+    for (unsigned i = 0; i < nseg; i++) {
+        if (i >= LOAD_SEGS && elf_load_segment(ei, i, &seg) != 0)
+            break;
+        const struct elf_segment *sg = i < LOAD_SEGS ? &segs[i] : &seg;
+        if (!sg->memsz)
+            continue;
+        uint64_t from = (sg->vaddr & ~(CX_PAGE_SIZE - 1)) - lo, f = map_flags(sg->flags);
+        uint64_t to = page_up(sg->vaddr + sg->memsz) - lo;
+        if (from < done) { /* the page before done: shared */
+            last_flags |= f;
+            if (cx_protect(rt->slot_pd, bias + lo + done - CX_PAGE_SIZE, 1, last_flags))
                 return -ENOMEM;
-            run_start = pg;
-            run_flags = f;
+            from = done;
+        }
+        if (from < to) {
+            if (cx_protect(rt->slot_pd, bias + lo + from, (to - from) / CX_PAGE_SIZE, f))
+                return -ENOMEM;
+            done = to;
+            last_flags = f;
         }
     }
     return 0;
