@@ -84,11 +84,14 @@ static int32_t fs_owner(void *ctx)
 }
 
 /*
- * Views (vfs-plugins/fs): pages of a file's memory object mapped read-only (and shared,
- * so a fork copies no page) in RT_VIEWS_BASE's window, RT_VIEWS_SIZE bytes handed out
- * in runs aligned to their size (a chunk's pages: a power of two) from a bitmap. A fork
- * child's plugin gives up the views it inherited: the mappings go, the capabilities
- * were never in its capability space (the delete fails, the slot number is freed).
+ * Views (vfs-plugins/fs): pages of a file's memory object mapped read-only in
+ * RT_VIEWS_BASE's window, RT_VIEWS_SIZE bytes handed out in runs aligned to their size
+ * (a chunk's pages: a power of two) from a bitmap. A fork child's plugin gives up the
+ * views it inherited before anything reads them (vfs_fs_after_fork), so a fork's copy
+ * leaves them out (CX_MAP_DROP: the kernel neither maps nor tears them down in the
+ * child, about 1,000 instructions a view a fork); the child's unmap finds nothing, and
+ * the capabilities were never in its capability space (the delete fails, the slot
+ * number is freed).
  */
 #define VIEW_PAGES (RT_VIEWS_SIZE / CX_PAGE_SIZE)
 static uint64_t view_used[VIEW_PAGES / 64];
@@ -119,7 +122,7 @@ static const void *fs_view(void *ctx, uint64_t mem, uint64_t pages)
         if (!view_free_run(first, pages))
             continue;
         uint64_t va = RT_VIEWS_BASE + first * CX_PAGE_SIZE;
-        if (cx_map(rt->slot_pd, mem, 0, va, pages, CX_MAP_R | CX_MAP_SHARE))
+        if (cx_map(rt->slot_pd, mem, 0, va, pages, CX_MAP_R | CX_MAP_DROP))
             return NULL;
         view_mark(first, pages, true);
         return (const void *)va;
