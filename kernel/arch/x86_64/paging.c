@@ -367,6 +367,16 @@ uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages)
     return fl.n;
 }
 
+/* For an entry t[j] that is 0: 7 when the seven after it are 0 too (a walk skips them),
+ * else 0. Most of a process's tables are mostly empty. */
+static inline __attribute__((always_inline)) uint64_t zero_run(const uint64_t *t, uint64_t j,
+                                                               uint64_t end)
+{
+    if ((j & 7) || j + 8 > end)
+        return 0;
+    return (t[j + 1] | t[j + 2] | t[j + 3] | t[j + 4] | t[j + 5] | t[j + 6] | t[j + 7]) ? 0 : 7;
+}
+
 void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
 {
     struct flush fl = {.root = root};
@@ -376,6 +386,10 @@ void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
         if (span > pages - i)
             span = pages - i;
         for (uint64_t j = 0; pte && (*pde & PDE_USED) && j < span; j++) {
+            if (!pte[j]) {
+                j += zero_run(pte, j, span);
+                continue;
+            }
             if ((pte[j] & (PTE_P | PTE_W)) == (PTE_P | PTE_W)) {
                 pte[j] &= ~PTE_W;
                 flush_note(&fl, va + (i + j) * PAGE_SIZE);
@@ -405,6 +419,8 @@ void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool
             uint64_t mask = readonly ? ~PTE_W : ~0ul;
             for (uint64_t j = 0; j < span; j++) {
                 uint64_t e = from[j];
+                if (!e)
+                    j += zero_run(from, j, span);
                 if (!(e & PTE_P))
                     continue;
                 if (to[j] & PTE_P)
