@@ -1,9 +1,11 @@
 /*
  * Loading a program from the process's own VFS into its address space, and the initial
  * stack musl expects (argc, argv, envp, auxv). Used at start-up (start.c); execve will
- * use it as well. The file is read whole into a scratch memory object (deleted
- * afterwards), checked by lib/elf, and its PT_LOAD segments copied into one memory
- * object mapped at their addresses with each page's permissions.
+ * use it as well. The file's first bytes (its ELF and program headers) are read into a
+ * block of the runtime heap and checked by lib/elf (elf_parse_head); each PT_LOAD
+ * segment's file bytes are then read straight to their addresses in one memory object
+ * mapped there with each page's permissions (its .bss and the gaps are the object's
+ * zero-filled pages, touched only when the program touches them).
  */
 #include <capix/elf.h>
 #include <string.h>
@@ -61,7 +63,8 @@ static uint64_t page_up(uint64_t x)
     return (x + CX_PAGE_SIZE - 1) & ~(CX_PAGE_SIZE - 1);
 }
 
-/* Reads the whole of f into a scratch memory object mapped at RT_SCRATCH_ADDR. */
+/* Reads the whole of f into a scratch memory object mapped at RT_SCRATCH_ADDR (fault
+ * reports' symbols). */
 static long read_whole(struct vfs_file *f, uint64_t size, uint64_t *slot)
 {
     if (size > RT_SCRATCH_MAX)
@@ -92,8 +95,43 @@ static long read_whole(struct vfs_file *f, uint64_t size, uint64_t *slot)
     return 0;
 }
 
+/* The head of a program's file: its first bytes, enough for elf_parse_head. */
+#define HEAD_FIRST 1024ul     /* read first: the headers of any usual program */
+#define HEAD_MAX (64ul << 10) /* read when they reach further (Linux: at most 64 KiB of them) */
+struct exe_head {
+    unsigned char *buf; /* rt_alloc'd, size bytes */
+    size_t size, have;  /* have: the file's bytes in buf */
+};
+
+/* Reads up to want bytes from the start of f (of size bytes) into a new head. */
+static long head_read(struct vfs_file *f, uint64_t size, size_t want, struct exe_head *h)
+{
+    h->size = size < want ? (size ? (size_t)size : 1) : want;
+    h->have = 0;
+    h->buf = rt_alloc(h->size);
+    if (!h->buf)
+        return -ENOMEM;
+    while (h->have < h->size && h->have < size) {
+        int64_t r = vfs_file_pread(f, h->buf + h->have, h->size - h->have, h->have);
+        if (r <= 0) {
+            rt_free(h->buf, h->size);
+            h->buf = NULL;
+            return r < 0 ? r : -EIO;
+        }
+        h->have += (size_t)r;
+    }
+    return 0;
+}
+
+static void head_free(struct exe_head *h)
+{
+    if (h->buf)
+        rt_free(h->buf, h->size);
+    h->buf = NULL;
+}
+
 static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const struct elf_info *eip,
-                                  uint64_t scratch, uint64_t size, const char *const argv[],
+                                  struct exe_head head, const char *const argv[],
                                   const char *const envp[]);
 
 static void drop_scratch(uint64_t slot, uint64_t size)
@@ -108,8 +146,20 @@ static uint64_t map_flags(uint32_t pf)
     return CX_MAP_R | (pf & ELF_PF_W ? CX_MAP_W : 0) | (pf & ELF_PF_X ? CX_MAP_X : 0);
 }
 
-/* Maps the image's PT_LOAD segments at bias. */
-static long load_segments(const struct elf_info *ei, uint64_t bias)
+/* Reads len bytes of f at off to dst. */
+static long read_at(struct vfs_file *f, char *dst, uint64_t len, uint64_t off)
+{
+    for (uint64_t done = 0; done < len;) {
+        int64_t r = vfs_file_pread(f, dst + done, len - done, off + done);
+        if (r <= 0)
+            return r < 0 ? r : -EIO; /* shorter than when checked */
+        done += (uint64_t)r;
+    }
+    return 0;
+}
+
+/* Maps the image's PT_LOAD segments at bias, reading their bytes from f. */
+static long load_segments(const struct elf_info *ei, uint64_t bias, struct vfs_file *file)
 {
     uint64_t lo = ei->load_min & ~(CX_PAGE_SIZE - 1);
     uint64_t pages = page_up(ei->load_max - lo) / CX_PAGE_SIZE;
@@ -125,7 +175,9 @@ static long load_segments(const struct elf_info *ei, uint64_t bias)
     struct elf_segment seg, segs[LOAD_SEGS];
     unsigned nseg = 0;
     for (unsigned i = 0; elf_load_segment(ei, i, &seg) == 0; i++) {
-        memcpy((char *)(bias + seg.vaddr), seg.data, seg.filesz);
+        long r = read_at(file, (char *)(bias + seg.vaddr), seg.filesz, seg.offset);
+        if (r)
+            return r;
         if (i < LOAD_SEGS)
             segs[i] = seg;
         nseg = i + 1;
@@ -133,26 +185,29 @@ static long load_segments(const struct elf_info *ei, uint64_t bias)
     exe_nareas = 0;
     for (unsigned i = 0; i < nseg && i < LOAD_SEGS; i++)
         exe_area_add(&segs[i], bias);
-    /* each page gets the union of the flags of the segments on it */
-    uint64_t run_start = 0, run_flags = 0;
-    for (uint64_t pg = 0; pg <= pages; pg++) {
-        uint64_t f = 0;
-        if (pg < pages) {
-            uint64_t va = lo + pg * CX_PAGE_SIZE;
-            for (unsigned i = 0; i < nseg; i++) {
-                if (i >= LOAD_SEGS && elf_load_segment(ei, i, &seg) != 0)
-                    break;
-                const struct elf_segment *s = i < LOAD_SEGS ? &segs[i] : &seg;
-                if (s->vaddr < va + CX_PAGE_SIZE && va < s->vaddr + s->memsz)
-                    f |= map_flags(s->flags);
-            }
-        }
-        if (pg == pages || f != run_flags) {
-            if (run_flags && cx_protect(rt->slot_pd, bias + lo + run_start * CX_PAGE_SIZE,
-                                        pg - run_start, run_flags))
+    /* each page gets the union of the flags of the segments on it: a segment's pages
+     * its own, but for a first page it shares with the segments before it (ascending,
+     * not overlapping: only the page where the last of them ended can be shared) */
+    uint64_t done = 0, last_flags = 0; /* pages set from lo on; the flags of the last */
+    for (unsigned i = 0; i < nseg; i++) {
+        if (i >= LOAD_SEGS && elf_load_segment(ei, i, &seg) != 0)
+            break;
+        const struct elf_segment *sg = i < LOAD_SEGS ? &segs[i] : &seg;
+        if (!sg->memsz)
+            continue;
+        uint64_t from = (sg->vaddr & ~(CX_PAGE_SIZE - 1)) - lo, f = map_flags(sg->flags);
+        uint64_t to = page_up(sg->vaddr + sg->memsz) - lo;
+        if (from < done) { /* the page before done: shared */
+            last_flags |= f;
+            if (cx_protect(rt->slot_pd, bias + lo + done - CX_PAGE_SIZE, 1, last_flags))
                 return -ENOMEM;
-            run_start = pg;
-            run_flags = f;
+            from = done;
+        }
+        if (from < to) {
+            if (cx_protect(rt->slot_pd, bias + lo + from, (to - from) / CX_PAGE_SIZE, f))
+                return -ENOMEM;
+            done = to;
+            last_flags = f;
         }
     }
     return 0;
@@ -361,23 +416,23 @@ void rt_exec_forget_exe(void)
 
 /*
  * A vfork child's exec (vfork.c): path, argv and envp go into one block of the runtime
- * heap, which the child's new domain gets a copy of, with the program already read into
- * the scratch window; that domain finishes the exec (rt_exec_pending). Here the child
+ * heap, which the child's new domain gets a copy of, with the program's checked head;
+ * that domain reads the segments and finishes the exec (rt_exec_pending). Here the child
  * context then ends: RT_VFORK_EXECED. An error (no memory or domain) returns to the
  * child with its program intact.
  */
 static struct {
     struct vfs_file *f;
     struct elf_info ei;
-    uint64_t scratch, size;
+    struct exe_head head;
     const char *path;
     const char **argv, **envp;
     unsigned rule; /* the program's own tree, entered in the new domain */
 } pending;
 
 static long exec_vfork(const char *path, struct vfs_file *f, const struct elf_info *ei,
-                       uint64_t scratch, uint64_t size, const char *const argv[],
-                       const char *const envp[], unsigned rule)
+                       struct exe_head *head, const char *const argv[], const char *const envp[],
+                       unsigned rule)
 {
     pending.rule = rule;
     size_t bytes = strlen(path) + 1, nargs = 0, nenv = 0;
@@ -402,13 +457,13 @@ static long exec_vfork(const char *path, struct vfs_file *f, const struct elf_in
         }
         v[nargs] = NULL;
         v[nargs + 1 + nenv] = NULL;
-        pending.f = f, pending.ei = *ei, pending.scratch = scratch, pending.size = size;
+        pending.f = f, pending.ei = *ei, pending.head = *head;
         pending.argv = v, pending.envp = v + nargs + 1;
         r = rt_vfork_exec();
         rt_free(v, total); /* the new domain has its copy */
     }
     memset(&pending, 0, sizeof(pending));
-    drop_scratch(scratch, size);
+    head_free(head); /* the new domain has its copy */
     vfs_file_put(f);
     return r ? r : RT_VFORK_EXECED;
 }
@@ -422,7 +477,7 @@ _Noreturn void rt_exec_pending(void)
         rt_log("[runtime] %s: cannot enter its own tree\n", pending.path);
         rt_exit_process(LINUX_W_EXITCODE(0, SIGKILL));
     }
-    exec_commit(pending.path, pending.f, &pending.ei, pending.scratch, pending.size,
+    exec_commit(pending.path, pending.f, &pending.ei, pending.head,
                 (const char *const *)pending.argv, (const char *const *)pending.envp);
 }
 
@@ -447,23 +502,24 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
         rt_creds_exec_file(&st); /* its set-id bits, if it is the one loaded */
     if (!r)
         r = vfs_faccessat(rt_vfs, AT_FDCWD, path, X_OK, 0);
-    uint64_t scratch = 0, size = (uint64_t)st.st_size;
+    uint64_t size = (uint64_t)st.st_size;
+    struct exe_head head = {0};
     if (!r)
-        r = (int)read_whole(f, size, &scratch);
+        r = (int)head_read(f, size, HEAD_FIRST, &head);
     if (r) {
         vfs_file_put(f);
         return r;
     }
-    if (size >= 2 && !memcmp((const void *)RT_SCRATCH_ADDR, "#!", 2)) {
-        char head[258];
-        uint64_t hn = size < sizeof(head) ? size : sizeof(head);
-        memcpy(head, (const void *)RT_SCRATCH_ADDR, hn);
-        drop_scratch(scratch, size);
+    if (head.have >= 2 && !memcmp(head.buf, "#!", 2)) {
+        char line[258];
+        size_t hn = head.have < sizeof(line) ? head.have : sizeof(line);
+        memcpy(line, head.buf, hn);
+        head_free(&head);
         unsigned outer = script_rule;
         if (!script_rule)
             script_rule = rule_of(f, path); /* a script's rule holds for its interpreter */
         vfs_file_put(f);
-        long sr = exec_script(path, head, hn, argv, envp, depth);
+        long sr = exec_script(path, line, hn, argv, envp, depth);
         script_rule = outer;
         return sr;
     }
@@ -472,12 +528,21 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
      * until its last close, at the next exec or the exit of every process holding it */
     r = vfs_fs_file_exec(f);
     if (r) {
-        drop_scratch(scratch, size);
+        head_free(&head);
         vfs_file_put(f);
         return r;
     }
     struct elf_info ei;
-    int e = elf_parse((const void *)RT_SCRATCH_ADDR, size, &ei);
+    int e = elf_parse_head(head.buf, head.have, size, &ei);
+    if (e == ELF_EHEAD && head.have < size && head.size < HEAD_MAX) { /* more headers */
+        head_free(&head);
+        r = (int)head_read(f, size, HEAD_MAX, &head);
+        if (r) {
+            vfs_file_put(f);
+            return r;
+        }
+        e = elf_parse_head(head.buf, head.have, size, &ei);
+    }
     if (e || ei.interp || !ei.has_phdr_vaddr) {
         if (!e && ei.interp)
             rt_log("[runtime] %s: dynamically linked (interpreter %s): only static programs "
@@ -485,25 +550,25 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
                    path, ei.interp);
         else if (e)
             rt_log("[runtime] %s: not an executable: %s\n", path, elf_strerror(e));
-        drop_scratch(scratch, size);
+        head_free(&head);
         vfs_file_put(f);
         return -ENOEXEC;
     }
     /* a program with its own tree (docs/sandboxes.md) */
     unsigned rule = script_rule ? script_rule : rule_of(f, path);
     if (rt_in_vfork()) /* the child's own domain does the rest */
-        return exec_vfork(path, f, &ei, scratch, size, argv, envp, rule);
+        return exec_vfork(path, f, &ei, &head, argv, envp, rule);
     /* its tree is built now, while a failure still leaves the old program as it was */
     if (rule) {
         long pr = rt_program_enter(rule, &f);
         if (pr) {
-            drop_scratch(scratch, size);
+            head_free(&head);
             vfs_file_put(f);
             return pr;
         }
     }
     script_rule = 0;
-    exec_commit(path, f, &ei, scratch, size, argv, envp);
+    exec_commit(path, f, &ei, head, argv, envp);
 }
 
 /* path with symbolic links at its end followed (at most 40; links in its directories
@@ -534,7 +599,7 @@ static const char *link_followed(const char *path)
 
 /* From a checked program on: the old image goes, the new one is entered. */
 static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const struct elf_info *eip,
-                                  uint64_t scratch, uint64_t size, const char *const argv[],
+                                  struct exe_head head, const char *const argv[],
                                   const char *const envp[])
 {
     struct elf_info ei = *eip;
@@ -562,12 +627,12 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     uint64_t bias = ei.type == ELF_ET_DYN ? STATIC_PIE_BASE : 0;
     /* From here on the old image is gone: a failure ends the process. */
     teardown();
-    long err = load_segments(&ei, bias);
+    long err = load_segments(&ei, bias, f);
     uint64_t sp = 0;
     bool secure = rt_creds_exec(); /* set-user-id bits; the saved ids follow */
     if (!err)
         err = build_stack(&ei, bias, argv, envp, secure, &sp);
-    drop_scratch(scratch, size);
+    head_free(&head);
     if (err) {
         rt_log("[runtime] %s: cannot load: %s\n", path, rt_strerror(err));
         rt_exit_process(

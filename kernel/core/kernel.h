@@ -392,7 +392,10 @@ void mem_free(struct mem *m);                        /* all of them at once (a f
 
 /* arch paging.c */
 uint64_t pt_new_root(void);
-int pt_ensure(uint64_t root, uint64_t va, struct quota *q, uint64_t *count);
+/* Makes the upper tables over [va, end) and charges the last-level ones to q (made at
+ * their first entry), adding the pages taken to *count: 0 or the error (what was taken
+ * before it stays counted). */
+int pt_ensure(uint64_t root, uint64_t va, uint64_t end, struct quota *q, uint64_t *count);
 /* 0, or CX_E_NO_MEMORY when va's table, charged but not made yet, finds no frame. */
 int pt_set(uint64_t root, uint64_t va, uint64_t pa, uint8_t flags);
 void pt_clear(uint64_t root, uint64_t va);

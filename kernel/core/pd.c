@@ -250,12 +250,9 @@ static int map_region(struct pd *pd, struct mem *m, uint64_t off, uint64_t va, u
         for (struct region *r = pd->regions; r && r->va < va + pages * PAGE_SIZE; r = r->next)
             if (va < region_end(r))
                 return CX_E_MAPPING;
-    for (uint64_t a = va & ~((1ul << 21) - 1); a < va + pages * PAGE_SIZE; a += 1ul << 21) {
-        int err = pt_ensure(pd->pml4, a < va ? va : a, pd->obj.quota, &pd->pt_pages);
-        if (err)
-            return err;
-    }
-    int err;
+    int err = pt_ensure(pd->pml4, va, va + pages * PAGE_SIZE, pd->obj.quota, &pd->pt_pages);
+    if (err)
+        return err;
     struct region *r = kmalloc(pd->obj.quota, REGION_SIZE, &err);
     if (!r)
         return err;

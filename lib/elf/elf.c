@@ -88,7 +88,8 @@ static void read_phdr(const unsigned char *img, uint64_t phoff, unsigned i, stru
     ph->align = rd64(p + 48);
 }
 
-static void fill_segment(const unsigned char *img, const struct phdr *ph, struct elf_segment *seg)
+static void fill_segment(const unsigned char *img, size_t have, const struct phdr *ph,
+                         struct elf_segment *seg)
 {
     seg->vaddr = ph->vaddr;
     seg->memsz = ph->memsz;
@@ -96,7 +97,7 @@ static void fill_segment(const unsigned char *img, const struct phdr *ph, struct
     seg->filesz = ph->filesz;
     seg->align = ph->align;
     seg->flags = ph->flags & (ELF_PF_R | ELF_PF_W | ELF_PF_X);
-    seg->data = img + ph->offset;
+    seg->data = in_image(ph->offset, ph->filesz, have) ? img + ph->offset : NULL;
 }
 
 /* The checks shared by PT_LOAD and PT_TLS: file range, sizes, addresses, alignment. */
@@ -123,18 +124,21 @@ static int check_load(const struct phdr *ph, size_t len)
     return 0;
 }
 
-static int check_interp(const unsigned char *img, size_t len, const struct phdr *ph)
+static int check_interp(const unsigned char *img, size_t have, size_t len, const struct phdr *ph)
 {
     const unsigned char *nul;
     if (!in_image(ph->offset, ph->filesz, len) || ph->filesz < 2)
         return ELF_EINTERP;
+    if (!in_image(ph->offset, ph->filesz, have))
+        return ELF_EHEAD;
     nul = memchr(img + ph->offset, '\0', (size_t)ph->filesz);
     if (!nul || nul == img + ph->offset)
         return ELF_EINTERP;
     return 0;
 }
 
-int elf_parse(const void *image, size_t len, struct elf_info *info)
+/* elf_parse over the first have bytes of a file of len bytes (elf_parse_head). */
+static int parse(const void *image, size_t have, size_t len, struct elf_info *info)
 {
     const unsigned char *img = image;
     uint64_t table_size, prev_end = 0, phdr_from_load = 0;
@@ -144,7 +148,9 @@ int elf_parse(const void *image, size_t len, struct elf_info *info)
     int rc;
 
     memset(info, 0, sizeof *info);
-    rc = check_ident(img, len);
+    if (have > len || (have < EHDR_SIZE && have < len))
+        return ELF_EHEAD;
+    rc = check_ident(img, have);
     if (rc)
         return rc;
     type = rd16(img + 16);
@@ -152,6 +158,7 @@ int elf_parse(const void *image, size_t len, struct elf_info *info)
         return ELF_ETYPE;
     info->img = img;
     info->len = len;
+    info->have = have;
     info->type = type;
     info->entry = rd64(img + 24);
     info->phoff = rd64(img + 32);
@@ -161,6 +168,8 @@ int elf_parse(const void *image, size_t len, struct elf_info *info)
     if (phentsize != PHDR_SIZE || info->phnum == 0 || info->phnum == PN_XNUM ||
         !in_image(info->phoff, table_size, len))
         return ELF_EPHDR;
+    if (!in_image(info->phoff, table_size, have))
+        return ELF_EHEAD;
 
     for (i = 0; i < info->phnum; i++) {
         read_phdr(img, info->phoff, i, &ph);
@@ -188,7 +197,7 @@ int elf_parse(const void *image, size_t len, struct elf_info *info)
         case PT_INTERP:
             if (info->interp)
                 return ELF_EINTERP;
-            rc = check_interp(img, len, &ph);
+            rc = check_interp(img, have, len, &ph);
             if (rc)
                 return rc;
             info->interp = (const char *)img + ph.offset;
@@ -202,7 +211,7 @@ int elf_parse(const void *image, size_t len, struct elf_info *info)
             if (info->has_tls || check_ranges(&ph, len))
                 return ELF_ETLS;
             info->has_tls = true;
-            fill_segment(img, &ph, &info->tls);
+            fill_segment(img, have, &ph, &info->tls);
             break;
         case PT_GNU_STACK:
             info->has_gnu_stack = true;
@@ -222,13 +231,23 @@ int elf_parse(const void *image, size_t len, struct elf_info *info)
     return 0;
 }
 
+int elf_parse(const void *image, size_t len, struct elf_info *info)
+{
+    return parse(image, len, len, info);
+}
+
+int elf_parse_head(const void *head, size_t have, size_t len, struct elf_info *info)
+{
+    return parse(head, have, len, info);
+}
+
 int elf_load_segment(const struct elf_info *info, unsigned index, struct elf_segment *seg)
 {
     struct phdr ph;
     unsigned i, n = 0;
     int rc;
-    if (!info->img || index >= info->nload ||
-        !in_image(info->phoff, (uint64_t)info->phnum * PHDR_SIZE, info->len))
+    if (!info->img || index >= info->nload || info->have > info->len ||
+        !in_image(info->phoff, (uint64_t)info->phnum * PHDR_SIZE, info->have))
         return ELF_ENOENT;
     for (i = 0; i < info->phnum; i++) {
         read_phdr(info->img, info->phoff, i, &ph);
@@ -237,7 +256,7 @@ int elf_load_segment(const struct elf_info *info, unsigned index, struct elf_seg
         rc = check_load(&ph, info->len);
         if (rc)
             return rc;
-        fill_segment(info->img, &ph, seg);
+        fill_segment(info->img, info->have, &ph, seg);
         return 0;
     }
     return ELF_ENOENT;
@@ -387,6 +406,7 @@ const char *elf_strerror(int code)
         "bad section headers or symbol table",
         "no symbol table (stripped)",
         "not found",
+        "headers past the part of the file read",
     };
     if (code > 0 || code <= -(int)(sizeof msgs / sizeof msgs[0]))
         return "unknown error";

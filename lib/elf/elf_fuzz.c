@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for lib/elf: parses the input as an executable, reads every
  * PT_LOAD segment, and symbolizes the entry point, each segment start and an address
- * taken from the input; aborts if anything accepted points outside the input.
+ * taken from the input; aborts if anything accepted points outside the input. Then
+ * parses a prefix of it as the head of the whole (elf_parse_head), which must agree.
  */
 #include <capix/elf.h>
 #include <stdlib.h>
@@ -27,6 +28,37 @@ static void symbolize(const uint8_t *data, size_t size, uint64_t addr)
     }
 }
 
+/* elf_parse_head over the first have bytes: accepted only what elf_parse accepts (whole:
+ * its answer), with the same summary, and data pointers only inside the head. */
+static void check_head(const uint8_t *data, size_t size, size_t have, int whole_rc,
+                       const struct elf_info *whole)
+{
+    struct elf_info info;
+    struct elf_segment seg;
+    unsigned i;
+    int rc = elf_parse_head(data, have, size, &info);
+    if (rc == ELF_EHEAD)
+        return;
+    if (rc != whole_rc)
+        abort();
+    if (rc)
+        return;
+    if (info.entry != whole->entry || info.nload != whole->nload ||
+        info.load_min != whole->load_min || info.load_max != whole->load_max ||
+        info.phdr_vaddr != whole->phdr_vaddr || info.type != whole->type)
+        abort();
+    for (i = 0; i < info.nload; i++) {
+        if (elf_load_segment(&info, i, &seg) != 0)
+            abort();
+        if (seg.data)
+            check_in_input(data, have, seg.data, seg.filesz);
+    }
+    if (info.interp)
+        check_in_input(data, have, info.interp, 1);
+    if (info.has_tls && info.tls.data)
+        check_in_input(data, have, info.tls.data, info.tls.filesz);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct elf_info info;
@@ -36,7 +68,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size >= 8)
         memcpy(&probe, data + size - 8, 8);
     symbolize(data, size, probe);
-    if (elf_parse(data, size, &info) != 0)
+    int rc = elf_parse(data, size, &info);
+    check_head(data, size, size < 4096 ? size : 4096, rc, &info);
+    check_head(data, size, size ? (size_t)(probe % size) : 0, rc, &info);
+    if (rc != 0)
         return 0;
     if (info.nload == 0 || info.load_min > info.load_max || info.load_max > ELF_USER_TOP)
         abort();

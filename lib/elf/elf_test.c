@@ -686,12 +686,53 @@ static void test_random_mutations(void)
     CHECK(accepted > 0);
 }
 
+/* elf_parse_head on the first bytes of a file: what elf_parse finds in the whole of it,
+ * segment data only inside the head, ELF_EHEAD while the tables are past it. */
+static void test_parse_head(void)
+{
+    struct image im = load("static");
+    struct elf_info whole, head;
+    struct elf_segment seg;
+    size_t have;
+    unsigned i;
+    CHECK(im.data);
+    CHECK_INT(elf_parse(im.data, im.len, &whole), 0);
+    CHECK_INT(elf_parse_head(im.data, 0, im.len, &head), ELF_EHEAD);
+    CHECK_INT(elf_parse_head(im.data, 63, im.len, &head), ELF_EHEAD);
+    CHECK_INT(elf_parse_head(im.data, im.len, im.len - 1, &head), ELF_EHEAD);
+    have = (size_t)(whole.phoff + whole.phnum * 56u);
+    CHECK_INT(elf_parse_head(im.data, have - 1, im.len, &head), ELF_EHEAD);
+    CHECK_INT(elf_parse_head(im.data, have, im.len, &head), 0);
+    CHECK_INT(head.entry, whole.entry);
+    CHECK_INT(head.nload, whole.nload);
+    CHECK_INT(head.load_min, whole.load_min);
+    CHECK_INT(head.load_max, whole.load_max);
+    CHECK_INT(head.phdr_vaddr, whole.phdr_vaddr);
+    CHECK_INT(head.len, im.len);
+    CHECK_INT(head.have, have);
+    for (i = 0; i < head.nload; i++) {
+        CHECK_INT(elf_load_segment(&head, i, &seg), 0);
+        CHECK(seg.data == NULL ||
+              (seg.data == im.data + seg.offset && seg.offset + seg.filesz <= have));
+    }
+    /* the same checks against the file's length: a segment past its end */
+    CHECK_INT(elf_parse_head(im.data, have, have, &head), ELF_ESEGRANGE);
+    /* not an ELF file is said at once */
+    CHECK_INT(elf_parse_head("#!/bin/sh\necho hi\n", 18, 4096, &head), ELF_EHEAD);
+    CHECK_INT(
+        elf_parse_head("#!/bin/sh\necho hi\n#####################################################",
+                       64, 4096, &head),
+        ELF_EMAGIC);
+    free(im.data);
+}
+
 static void test_strerror(void)
 {
     CHECK_STR(elf_strerror(ELF_EMAGIC), "not an ELF file");
     CHECK_STR(elf_strerror(ELF_ENOSYMS), "no symbol table (stripped)");
     CHECK_STR(elf_strerror(ELF_ENOENT), "not found");
-    CHECK_STR(elf_strerror(-21), "unknown error");
+    CHECK_STR(elf_strerror(ELF_EHEAD), "headers past the part of the file read");
+    CHECK_STR(elf_strerror(-22), "unknown error");
     CHECK_STR(elf_strerror(-2147483647 - 1), "unknown error");
     CHECK_STR(elf_strerror(5), "unknown error");
 }
@@ -711,6 +752,7 @@ static const struct check_case cases[] = {
     {"interp_mutations", test_interp_mutations},
     {"section_mutations", test_section_mutations},
     {"random_mutations", test_random_mutations},
+    {"parse_head", test_parse_head},
     {"strerror", test_strerror},
 };
 

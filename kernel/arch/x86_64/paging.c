@@ -140,34 +140,42 @@ static unsigned idx(uint64_t va, int level)
     return (va >> (12 + 9 * level)) & 511;
 }
 
-int pt_ensure(uint64_t root, uint64_t va, struct quota *q, uint64_t *count)
+/* The tables over [va, end): the upper levels made, the last-level ones charged (one
+ * walk down per directory page, its entries then taken in a row). */
+int pt_ensure(uint64_t root, uint64_t va, uint64_t end, struct quota *q, uint64_t *count)
 {
-    uint64_t *t = phys_to_virt(root);
-    for (int level = 3; level > 0; level--) {
-        uint64_t *e = &t[idx(va, level)];
-        if (level == 1 && !(*e & PTE_P)) { /* the last-level table: charged, made later */
-            if (*e == PDE_LAZY)
-                return 0;
-            int err = quota_charge(q, PAGE_SIZE);
-            if (err)
-                return err;
-            *e = PDE_LAZY;
-            (*count)++;
-            return 0;
-        }
-        if (!(*e & PTE_P)) {
-            int err = quota_charge(q, PAGE_SIZE);
-            if (err)
-                return err;
-            uint64_t pa = pmem_alloc_pt();
-            if (!pa) {
-                quota_uncharge(q, PAGE_SIZE);
-                return CX_E_NO_MEMORY;
+    while (va < end) {
+        uint64_t *t = phys_to_virt(root);
+        for (int level = 3; level > 1; level--) {
+            uint64_t *e = &t[idx(va, level)];
+            if (!(*e & PTE_P)) {
+                int err = quota_charge(q, PAGE_SIZE);
+                if (err)
+                    return err;
+                uint64_t pa = pmem_alloc_pt();
+                if (!pa) {
+                    quota_uncharge(q, PAGE_SIZE);
+                    return CX_E_NO_MEMORY;
+                }
+                *e = pa | PTE_P | PTE_W | PTE_U;
+                (*count)++;
             }
-            *e = pa | PTE_P | PTE_W | PTE_U;
-            (*count)++;
+            t = phys_to_virt(*e & PTE_ADDR);
         }
-        t = phys_to_virt(*e & PTE_ADDR);
+        /* this directory page's entries over the range: absent ones charged, made later */
+        unsigned first = idx(va, 1), last = first;
+        uint64_t n = 0;
+        for (; last < 512 && va < end; last++, va = (va & ~((1ul << 21) - 1)) + (1ul << 21))
+            n += !(t[last] & PTE_P) && t[last] != PDE_LAZY;
+        if (n) {
+            int err = quota_charge(q, n * PAGE_SIZE);
+            if (err)
+                return err;
+            for (unsigned i = first; i < last; i++)
+                if (!(t[i] & PTE_P))
+                    t[i] = PDE_LAZY;
+            *count += n;
+        }
     }
     return 0;
 }
@@ -359,6 +367,16 @@ uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages)
     return fl.n;
 }
 
+/* For an entry t[j] that is 0: 7 when the seven after it are 0 too (a walk skips them),
+ * else 0. Most of a process's tables are mostly empty. */
+static inline __attribute__((always_inline)) uint64_t zero_run(const uint64_t *t, uint64_t j,
+                                                               uint64_t end)
+{
+    if ((j & 7) || j + 8 > end)
+        return 0;
+    return (t[j + 1] | t[j + 2] | t[j + 3] | t[j + 4] | t[j + 5] | t[j + 6] | t[j + 7]) ? 0 : 7;
+}
+
 void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
 {
     struct flush fl = {.root = root};
@@ -368,6 +386,10 @@ void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
         if (span > pages - i)
             span = pages - i;
         for (uint64_t j = 0; pte && (*pde & PDE_USED) && j < span; j++) {
+            if (!pte[j]) {
+                j += zero_run(pte, j, span);
+                continue;
+            }
             if ((pte[j] & (PTE_P | PTE_W)) == (PTE_P | PTE_W)) {
                 pte[j] &= ~PTE_W;
                 flush_note(&fl, va + (i + j) * PAGE_SIZE);
@@ -397,6 +419,8 @@ void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool
             uint64_t mask = readonly ? ~PTE_W : ~0ul;
             for (uint64_t j = 0; j < span; j++) {
                 uint64_t e = from[j];
+                if (!e)
+                    j += zero_run(from, j, span);
                 if (!(e & PTE_P))
                     continue;
                 if (to[j] & PTE_P)

@@ -35,6 +35,7 @@
 #define ELF_ESECTION -18  /* section headers, symbol or string table malformed */
 #define ELF_ENOSYMS -19   /* no .symtab: the file is stripped */
 #define ELF_ENOENT -20    /* no such segment, or no function contains the address */
+#define ELF_EHEAD -21     /* elf_parse_head: a header the checks need lies past the bytes read */
 
 #define ELF_USER_TOP 0x0000800000000000ull /* segments must end at or below this */
 
@@ -46,7 +47,8 @@
 #define ELF_PF_W 2u
 #define ELF_PF_R 4u
 
-/* One segment; data points at its filesz bytes in the image (memsz - filesz are zero). */
+/* One segment; data points at its filesz bytes in the image (memsz - filesz are zero),
+ * NULL when they lie past the bytes elf_parse_head was given. */
 struct elf_segment {
     uint64_t vaddr, memsz;
     uint64_t offset, filesz;
@@ -61,7 +63,8 @@ struct elf_segment {
  */
 struct elf_info {
     const unsigned char *img;
-    size_t len;
+    size_t len;    /* the file's length: every offset is checked against it */
+    size_t have;   /* the bytes at img (len, but for elf_parse_head) */
     unsigned type; /* ELF_ET_EXEC or ELF_ET_DYN */
     uint64_t entry;
     uint64_t phoff;      /* file offset of the program header table */
@@ -86,6 +89,15 @@ struct elf_info {
  * Returns 0 or a negative ELF_E* code. info points into img, which must stay valid.
  */
 int elf_parse(const void *img, size_t len, struct elf_info *info);
+
+/*
+ * elf_parse for a loader that reads segments from the file itself: head holds the first
+ * have bytes of a file of len bytes (have <= len). The checks are elf_parse's, against
+ * len; the ELF header, the program header table and a PT_INTERP path must lie in the
+ * head, else ELF_EHEAD (read more and call again). Segment and TLS data pointers are
+ * NULL where their bytes are not in the head.
+ */
+int elf_parse_head(const void *head, size_t have, size_t len, struct elf_info *info);
 
 /*
  * Fills *seg with the index-th PT_LOAD segment (from 0, in table order) of a parsed
