@@ -119,7 +119,7 @@ static void view_mark(uint64_t first, uint64_t n, bool used)
     }
 }
 
-static const void *fs_view(void *ctx, uint64_t mem, uint64_t pages)
+static void *view_map(uint64_t mem, uint64_t pages, uint64_t access)
 {
     if (!pages || pages > VIEW_PAGES || (pages & (pages - 1)))
         return NULL;
@@ -127,12 +127,23 @@ static const void *fs_view(void *ctx, uint64_t mem, uint64_t pages)
         if (!view_free_run(first, pages))
             continue;
         uint64_t va = RT_VIEWS_BASE + first * CX_PAGE_SIZE;
-        if (cx_map(rt->slot_pd, mem, 0, va, pages, CX_MAP_R | CX_MAP_DROP))
+        if (cx_map(rt->slot_pd, mem, 0, va, pages, access | CX_MAP_DROP))
             return NULL;
         view_mark(first, pages, true);
-        return (const void *)va;
+        return (void *)va;
     }
     return NULL;
+}
+
+static const void *fs_view(void *ctx, uint64_t mem, uint64_t pages)
+{
+    return view_map(mem, pages, CX_MAP_R);
+}
+
+/* A writable view (the fs plugin's pwrite into a file's pages). */
+static void *fs_view_rw(void *ctx, uint64_t mem, uint64_t pages)
+{
+    return view_map(mem, pages, CX_MAP_R | CX_MAP_W);
 }
 
 static void fs_unview(void *ctx, uint64_t mem, const void *at, uint64_t pages)
@@ -161,6 +172,7 @@ static void fill(struct session *s, struct fs_transport *out)
 {
     out->ctx = s;
     out->view = fs_view;
+    out->view_rw = fs_view_rw;
     out->unview = fs_unview;
     out->forget = fs_forget;
     out->buf = (struct fs_buf *)(RT_SESSIONS_BASE +

@@ -219,7 +219,7 @@ void pass_origin_gone(struct shared *sh); /* sh (an entry with an origin) was fr
 void sessions_unlock(struct proc *pr);
 void sessions_release_locks(struct proc *pr, bool ask);
 bool replace_gone_buffer(struct proc *pr, uint64_t addr);
-bool patch_gone_view(struct proc *pr, uint64_t addr);
+bool patch_gone_view(struct proc *pr, uint64_t addr, bool write);
 long do_narrow(struct proc *pr, uint64_t number);
 
 /* process.c */

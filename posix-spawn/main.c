@@ -159,10 +159,9 @@ int main(int argc, char **argv)
             err = cx_reply_recv(ep, &m);
             continue;
         } else if (label == CX_LABEL_FAULT) {
-            /* a read (no CX_PF_WRITE: the runtime only reads its views; a write there
-             * would fault again on the read-only page, for good) */
-            if (m.w[CX_FW_VECTOR] == CX_VEC_PF && !(m.w[CX_FW_ERROR] & CX_PF_WRITE) &&
-                patch_gone_view(pr, m.w[CX_FW_ADDR])) {
+            /* a view's page gone under a copy (a read, or a pwrite's into a view) */
+            if (m.w[CX_FW_VECTOR] == CX_VEC_PF &&
+                patch_gone_view(pr, m.w[CX_FW_ADDR], (m.w[CX_FW_ERROR] & CX_PF_WRITE) != 0)) {
                 m.tag = CX_TAG(CX_FAULT_RESUME, 0, 0); /* the copy ends, and is not used */
                 err = cx_reply_recv(ep, &m);
                 continue;

@@ -426,13 +426,15 @@ bool replace_gone_buffer(struct proc *pr, uint64_t addr)
 /*
  * A fault in the runtime's views of files' pages (RT_VIEWS_BASE, libc/session.c): the
  * server destroyed the memory object under a copy in progress (its session that paid
- * for it ended). The page gets the launcher's zero page, read-only, and the runtime goes
- * on: the plugin checks the server's count of destroyed objects after the copy and asks
- * the server instead. Returns whether addr was such a page and is mapped now.
+ * for it ended). The page gets the launcher's zero page, read-only (a write: a fresh
+ * page of the sandbox's, which nothing else sees), and the runtime goes on: the plugin
+ * checks the server's count of destroyed objects after the copy and asks the server
+ * instead. Returns whether addr was such a page and is mapped now.
  */
-bool patch_gone_view(struct proc *pr, uint64_t addr)
+bool patch_gone_view(struct proc *pr, uint64_t addr, bool write)
 {
     static uint64_t zero; /* one page of the launcher's own, never written */
+    uint64_t m;
     if (addr < RT_VIEWS_BASE || addr >= RT_VIEWS_BASE + RT_VIEWS_SIZE)
         return false;
     /* the zero page is readable: a fault on the page just patched is no copy in progress
@@ -441,6 +443,9 @@ bool patch_gone_view(struct proc *pr, uint64_t addr)
     if ((addr & ~(CX_PAGE_SIZE - 1)) == pr->view_patched)
         return false;
     pr->view_patched = addr & ~(CX_PAGE_SIZE - 1);
+    if (write) /* a pwrite's copy into a view (vfs-plugins/fs): a page of its own to */
+        return !new_mem(pr, 1, &m) && /* write, thrown away (the plugin writes again) */
+               cx_map(pr->pd, m, 0, addr & ~(CX_PAGE_SIZE - 1), 1, CX_MAP_R | CX_MAP_W) == 0;
     if (!zero) {
         uint64_t slot = cx_slot_alloc();
         if (!slot || cx_mem_create(CX_SLOT_QUOTA, 1, slot)) {

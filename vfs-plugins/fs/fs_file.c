@@ -202,16 +202,21 @@ static int64_t transfer(struct vfs_file *f, void *rbuf, const void *wbuf, size_t
 
 /* ---- views ---- */
 
+static void view_drop(struct fs_inst *r, struct fs_node *n, unsigned k)
+{
+    r->t.unview(r->t.ctx, n->view_mem[k], n->view[k], fs_chunk_pages(k));
+    n->view[k] = NULL;
+    n->view_w &= (uint16_t) ~(1u << k);
+    r->nviews--;
+}
+
 void fsc_views_drop_node(struct fs_inst *r, struct fs_node *n)
 {
     unsigned k;
     fsc_views_own(r);
     for (k = 0; k < FS_VIEW_CHUNKS; k++)
-        if (n->view[k]) {
-            r->t.unview(r->t.ctx, n->view_mem[k], n->view[k], fs_chunk_pages(k));
-            n->view[k] = NULL;
-            r->nviews--;
-        }
+        if (n->view[k])
+            view_drop(r, n, k);
 }
 
 static int32_t owner_now(const struct fs_inst *r)
@@ -230,6 +235,7 @@ void fsc_views_forget(struct fs_inst *r)
                     (r->t.forget ? r->t.forget : r->t.unview)(r->t.ctx, n->view_mem[k], n->view[k],
                                                               fs_chunk_pages(k));
                     n->view[k] = NULL;
+                    n->view_w = 0;
                     r->nviews--;
                 }
 }
@@ -512,12 +518,125 @@ int64_t fsc_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
     return rc;
 }
 
+/* Chunk k of f's file mapped writable here (FS_MAP through f's handle, open for
+ * writing), in place of a read-only view of it; 0, or -1 when the server will not (the
+ * node is written by requests from now on). */
+static int view_make_w(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k)
+{
+    struct fs_msg m = {.a = {handle_of(f), fs_chunk_first(k), 0}};
+    void *at = NULL;
+    if (n->view[k] && (n->view_w & (1u << k)))
+        return 0;
+    if (!m.a[0] || fsc_request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0) < 0) {
+        n->no_wview = true;
+        return -1;
+    }
+    if ((uint64_t)m.r[1] == fs_chunk_first(k) && (uint64_t)m.r[2] == fs_chunk_pages(k) &&
+        m.r[4] == 1) {
+        if (n->view[k])
+            view_drop(r, n, k); /* read-only: the writable one replaces it */
+        at = r->t.view_rw(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k));
+        if (!at && r->nviews) { /* the window is full: other files' views go first */
+            fsc_views_drop_others(r, n);
+            at = r->t.view_rw(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k));
+        }
+    }
+    if (!at) {
+        r->t.unview(r->t.ctx, (uint64_t)m.r[3], NULL, 0);
+        n->no_wview = true;
+        return -1;
+    }
+    if (!r->nviews)
+        r->views_tag = owner_now(r);
+    n->view[k] = at;
+    n->view_mem[k] = (uint64_t)m.r[3];
+    n->view_w |= (uint16_t)(1u << k);
+    r->nviews++;
+    return 0;
+}
+
+static uint64_t tick_ns(struct linux_timespec t)
+{
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static bool same_time(struct linux_timespec a, struct linux_timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/*
+ * A pwrite within a mapped file's size (ram_fs), copied into the file's pages here,
+ * without a request, when it would change no attribute: the file's modification and
+ * change times are the present time tick's already (files' times move by 4 ms ticks,
+ * VFS_TIME_TICK_NS, as Linux's coarse clock: a write within the tick of the last one
+ * leaves them), it has no set-id bit (a write would clear it), and the kept attributes
+ * say so (one FS_GETATTR, only just after this process's own WRITE in this tick). The
+ * bytes are in the pages every read, write and mapping of the file uses. Returns the
+ * bytes written, or -1 when the server must be asked.
+ */
+static int64_t write_local(struct fs_inst *r, struct vfs_file *f, const void *buf, size_t n,
+                           uint64_t off)
+{
+    struct fs_node *fn = node_of(f->node);
+    struct linux_timespec now;
+    struct linux_stat st;
+    uint64_t g, pos, end = off + n;
+    unsigned k;
+    if (!r->t.view_rw || fn->no_wview || !S_ISREG(f->node->type) ||
+        (f->flags & (O_APPEND | O_PATH)) || (f->flags & O_ACCMODE) == O_RDONLY ||
+        off > FS_VIEW_BYTES || n > FS_VIEW_BYTES - off)
+        return -1;
+    fsc_views_own(r);
+    g = fsc_gen_now(r);
+    now = vfs_now(r->fs.env);
+    if (!g)
+        return -1;
+    if (fn->attr_gen != g) {
+        if (fn->w_tick != tick_ns(now))
+            return -1; /* no write of its own in this tick: not worth a GETATTR */
+        st.st_dev = 0;
+        st.st_blksize = 0;
+        if (fsc_getattr(f->node, &st) < 0 || fn->attr_gen != (g = fsc_gen_now(r)))
+            return -1;
+    }
+    if (!same_time(fn->attr.st_mtim, now) || !same_time(fn->attr.st_ctim, now) ||
+        (fn->attr.st_mode & (S_ISUID | S_ISGID)) || fn->attr.st_size < 0 ||
+        end > (uint64_t)fn->attr.st_size)
+        return -1;
+    if (r->nviews && maps_now(r) != r->views_maps)
+        fsc_views_drop(r);
+    if (!r->nviews)
+        r->views_maps = maps_now(r);
+    for (pos = off; pos < end; pos = (fs_chunk_first(k) + fs_chunk_pages(k)) * FS_PAGE)
+        if (view_make_w(r, f, fn, k = fs_chunk_of(pos / FS_PAGE)) < 0)
+            return -1;
+    for (pos = off; pos < end;) {
+        uint64_t from = fs_chunk_first(k = fs_chunk_of(pos / FS_PAGE)) * FS_PAGE;
+        uint64_t len = from + fs_chunk_pages(k) * FS_PAGE - pos;
+        if (len > end - pos)
+            len = end - pos;
+        memcpy((uint8_t *)(uintptr_t)fn->view[k] + (pos - from), (const char *)buf + (pos - off),
+               len);
+        pos += len;
+    }
+    /* a chunk that went meanwhile took the bytes with it: the server writes them again */
+    return maps_now(r) == r->views_maps ? (int64_t)n : -1;
+}
+
 int64_t fsc_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)
 {
+    struct fs_inst *r = inst_of(f->node->fs);
     int64_t rc;
     if (n == 0)
         return 0;
+    if (*off != VFS_OFF_REMOTE && (rc = write_local(r, f, buf, n, *off)) >= 0) {
+        *off += (uint64_t)rc;
+        return rc;
+    }
     rc = transfer(f, NULL, buf, n, *off);
+    if (rc > 0)
+        node_of(f->node)->w_tick = tick_ns(vfs_now(r->fs.env));
     if (rc > 0 && *off != VFS_OFF_REMOTE)
         *off += (uint64_t)rc;
     return rc;

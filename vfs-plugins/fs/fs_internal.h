@@ -45,6 +45,9 @@ struct fs_node {
     bool atime_kept; /* a READ that relatime would have let move the access time did not */
     const uint8_t *view[FS_VIEW_CHUNKS]; /* chunk k's pages readable here, or NULL */
     uint64_t view_mem[FS_VIEW_CHUNKS];   /* the memory object each view holds */
+    uint16_t view_w;                     /* bit k: chunk k's view is writable too */
+    bool no_wview;                       /* the server would not map it writable */
+    uint64_t w_tick;                     /* the time tick of this process's last WRITE */
 };
 
 /* A kept lookup: name in the directory dir_ino is node (one core reference). */

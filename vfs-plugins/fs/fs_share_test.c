@@ -667,6 +667,83 @@ static void closes_put_off(void)
     CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/b", 0), 0);
 }
 
+static unsigned all_calls(const struct loop *l)
+{
+    unsigned i, n = 0;
+    for (i = 0; i <= FS_OP_COUNT; i++)
+        n += l->calls[i];
+    return n;
+}
+
+/* A pwrite within the size of a mapped file, in the time tick of the file's last change,
+ * goes into its pages without a request (the server would leave every attribute as it
+ * is); another session reads the bytes and sees the times the server gave; a new tick, a
+ * growth, O_APPEND and a set-id bit go to the server. */
+static void views_write_local(void)
+{
+    static const struct fs_mem_ops ops = {NULL, test_mem_create, test_mem_destroy, map_in_use};
+    static char big[8192];
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs label=other }");
+    struct loop *l = &loops[0];
+    struct linux_stat st1, st2;
+    char buf[16];
+    unsigned writes, calls;
+    int fa, fb, fapp;
+    CHECK(a && b);
+    fs_server_set_mem(server, &ops);
+    tl_clock_ns = 7000 * 1000000000ull + 123456789;
+    memset(big, 'a', sizeof big);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/w", O_RDWR | O_CREAT, 0644);
+    CHECK(fa >= 0);
+    writes = l->calls[FS_WRITE];
+    CHECK_INT(vfs_pwrite(a, fa, big, sizeof big, 0), (int64_t)sizeof big); /* the server */
+    CHECK_INT(l->calls[FS_WRITE], writes + 1);
+    CHECK_INT(vfs_pwrite(a, fa, "local", 5, 100), 5); /* a GETATTR, a mapping, no WRITE */
+    CHECK_INT(l->calls[FS_WRITE], writes + 1);
+    CHECK_INT(vfs_pwrite(a, fa, "again", 5, 4100), 5); /* the next chunk's mapping */
+    CHECK_INT(l->calls[FS_WRITE], writes + 1);
+    calls = all_calls(l);
+    CHECK_INT(vfs_pwrite(a, fa, "local", 5, 100), 5); /* nothing asked at all */
+    CHECK_INT(vfs_pwrite(a, fa, "again", 5, 4100), 5);
+    CHECK_INT(all_calls(l), calls);
+    fb = vfs_openat(b, AT_FDCWD, "/tmp/w", O_RDONLY, 0);
+    CHECK(fb >= 0);
+    CHECK_INT(vfs_pread(b, fb, buf, 5, 100), 5);
+    CHECK(memcmp(buf, "local", 5) == 0);
+    CHECK_INT(vfs_pread(b, fb, buf, 6, 4099), 6);
+    CHECK(memcmp(buf, "aagain", 6) == 0);
+    CHECK_INT(vfs_fstat(b, fb, &st1), 0);
+    CHECK_INT(st1.st_mtim.tv_sec, 7000);
+    CHECK_INT(st1.st_mtim.tv_nsec, 123456789 - 123456789 % VFS_TIME_TICK_NS);
+    /* a new tick: the server's, the times move */
+    tl_clock_ns += 1000000000;
+    CHECK_INT(vfs_pwrite(a, fa, "tick", 4, 0), 4);
+    CHECK_INT(l->calls[FS_WRITE], writes + 2);
+    CHECK_INT(vfs_fstat(b, fb, &st2), 0);
+    CHECK_INT(st2.st_mtim.tv_sec, 7001);
+    /* growing: the server's */
+    CHECK_INT(vfs_pwrite(a, fa, "end", 3, sizeof big), 3);
+    CHECK_INT(l->calls[FS_WRITE], writes + 3);
+    CHECK_INT(vfs_fstat(b, fb, &st2), 0);
+    CHECK_INT(st2.st_size, (int64_t)sizeof big + 3);
+    /* O_APPEND: the server's (the end is its to know) */
+    fapp = vfs_openat(a, AT_FDCWD, "/tmp/w", O_WRONLY | O_APPEND, 0);
+    CHECK(fapp >= 0);
+    CHECK_INT(vfs_write(a, fapp, "z", 1), 1);
+    CHECK_INT(l->calls[FS_WRITE], writes + 4);
+    CHECK_INT(vfs_close(a, fapp), 0);
+    /* a set-id bit: the server's (a write may clear it) */
+    CHECK_INT(vfs_fchmod(a, fa, 04755), 0);
+    CHECK_INT(vfs_pwrite(a, fa, "s", 1, 0), 1);
+    CHECK_INT(vfs_pwrite(a, fa, "s", 1, 1), 1);
+    CHECK_INT(l->calls[FS_WRITE], writes + 6);
+    CHECK_INT(vfs_pread(b, fb, buf, 6, 0), 6);
+    CHECK(memcmp(buf, "ssck", 4) == 0);
+    CHECK_INT(vfs_close(a, fa), 0);
+    CHECK_INT(vfs_close(b, fb), 0);
+    CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/w", 0), 0);
+}
+
 void fs_share_cases(void)
 {
     RUN_FS(shared_description);
@@ -683,6 +760,7 @@ void fs_share_cases(void)
     RUN_FS(views_give_way);
     RUN_FS(views_read_at_offset);
     RUN_FS(closes_put_off);
+    RUN_FS(views_write_local);
     if (views_live) /* the plugin gave back every view it made */
         tl_fail(__LINE__, "%u views left", views_live);
     if (test_mem_live) /* the server's end freed the mapped file's memory */

@@ -181,6 +181,11 @@ static const void *loop_view(void *ctx, uint64_t mem, uint64_t pages)
     return (const void *)(uintptr_t)mem;
 }
 
+static void *loop_view_rw(void *ctx, uint64_t mem, uint64_t pages)
+{
+    return (void *)(uintptr_t)loop_view(ctx, mem, pages);
+}
+
 static void loop_unview(void *ctx, uint64_t mem, const void *at, uint64_t pages)
 {
     if (!at)
@@ -216,6 +221,7 @@ static int t_session(void *ctx, const char *service, const char *label, uint64_t
     out->buf = l->buf;
     out->call = loop_call;
     out->view = loop_view;
+    out->view_rw = loop_view_rw;
     out->unview = loop_unview;
     return 0;
 }

@@ -248,6 +248,9 @@ struct fs_transport {
      * unview(ctx, mem, NULL, 0)). unview ends a view and gives mem up. */
     const void *(*view)(void *ctx, uint64_t mem, uint64_t pages);
     void (*unview)(void *ctx, uint64_t mem, const void *at, uint64_t pages);
+    /* (optional) view, writable: for an FS_MAP answer with r4 1 (pwrite's own copies,
+     * vfs-plugins/fs/README.md); unview ends it as any view */
+    void *(*view_rw)(void *ctx, uint64_t mem, uint64_t pages);
     /* (optional) a fork child's unview of a view its parent made: views are not inherited
      * (nor their capabilities), so only the child's record of them goes (without it:
      * unview) */
