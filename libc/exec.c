@@ -146,9 +146,29 @@ static uint64_t map_flags(uint32_t pf)
     return CX_MAP_R | (pf & ELF_PF_W ? CX_MAP_W : 0) | (pf & ELF_PF_X ? CX_MAP_X : 0);
 }
 
-/* Reads len bytes of f at off to dst. */
+/* A program with its own tree (a rule, docs/sandboxes.md) is read whole into the scratch
+ * window before the tree is entered, since the new tree may not hold its file system
+ * (rt_program_enter then drops the file): its segments come from there. 0: none. */
+static uint64_t whole_slot, whole_size;
+
+/* The program's file read whole for its own tree (whole_slot); 0 or -errno. */
+static long read_whole_for_rule(struct vfs_file *f, const struct elf_info *ei)
+{
+    return read_whole(f, ei->len, &whole_slot) ? -ENOMEM : (whole_size = ei->len, 0);
+}
+
+/* Reads len bytes of f at off to dst (from the scratch copy when there is one: the
+ * ranges were checked against its length by elf_parse_head). */
 static long read_at(struct vfs_file *f, char *dst, uint64_t len, uint64_t off)
 {
+    if (whole_slot) {
+        if (off > whole_size || len > whole_size - off)
+            return -EIO;
+        memcpy(dst, (const char *)RT_SCRATCH_ADDR + off, len);
+        return 0;
+    }
+    if (!f)
+        return -EIO;
     for (uint64_t done = 0; done < len;) {
         int64_t r = vfs_file_pread(f, dst + done, len - done, off + done);
         if (r <= 0)
@@ -473,7 +493,8 @@ _Noreturn void rt_exec_pending(void)
     script_rule = 0;
     /* the tree is entered here, past the point where the child could still be told: a
      * failure (a tree naming a session this process may not have) ends it */
-    if (pending.rule && rt_program_enter(pending.rule, &pending.f)) {
+    if (pending.rule && (read_whole_for_rule(pending.f, &pending.ei) ||
+                         rt_program_enter(pending.rule, &pending.f))) {
         rt_log("[runtime] %s: cannot enter its own tree\n", pending.path);
         rt_exit_process(LINUX_W_EXITCODE(0, SIGKILL));
     }
@@ -560,7 +581,11 @@ long rt_exec_depth(const char *path, const char *const argv[], const char *const
         return exec_vfork(path, f, &ei, &head, argv, envp, rule);
     /* its tree is built now, while a failure still leaves the old program as it was */
     if (rule) {
-        long pr = rt_program_enter(rule, &f);
+        long pr = read_whole_for_rule(f, &ei);
+        if (!pr && (pr = rt_program_enter(rule, &f)) != 0) {
+            drop_scratch(whole_slot, whole_size);
+            whole_slot = 0;
+        }
         if (pr) {
             head_free(&head);
             vfs_file_put(f);
@@ -628,6 +653,10 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     /* From here on the old image is gone: a failure ends the process. */
     teardown();
     long err = load_segments(&ei, bias, f);
+    if (whole_slot) {
+        drop_scratch(whole_slot, whole_size);
+        whole_slot = 0;
+    }
     uint64_t sp = 0;
     bool secure = rt_creds_exec(); /* set-user-id bits; the saved ids follow */
     if (!err)

@@ -34,8 +34,19 @@ const char *rt_strerror(long err)
     return "error";
 }
 
+/* CLOCK_REALTIME: the TSC scaled by the vvar page's frequency, as the vDSO and the
+ * kernel's `clock` call compute it (no trap: the fs plugin reads it at each pwrite, the
+ * VFS at each change of a file), or the kernel's call when there is no vvar page. */
 uint64_t rt_realtime_ns(void)
 {
+    const volatile struct rt_vvar *v = (const volatile struct rt_vvar *)RT_VVAR_ADDR;
+    uint64_t hz = rt->vdso ? v->tsc_hz : 0;
+    if (hz) {
+        uint32_t lo, hi;
+        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+        uint64_t t = ((uint64_t)hi << 32) | lo;
+        return t / hz * 1000000000u + t % hz * 1000000000u / hz + rt->realtime_offset_ns;
+    }
     return cx_clock_ns() + rt->realtime_offset_ns;
 }
 

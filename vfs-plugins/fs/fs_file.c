@@ -593,8 +593,19 @@ static int64_t write_local(struct fs_inst *r, struct vfs_file *f, const void *bu
     if (!g)
         return -1;
     if (fn->attr_gen != g) {
-        if (fn->w_tick != tick_ns(now))
-            return -1; /* no write of its own in this tick: not worth a GETATTR */
+        /* worth a GETATTR only just after its own write in this tick, within the size
+         * it knew, and once a tick when the times turn out not to be the tick's (fat's
+         * are not: its copies are not writable either, which the mapping then says) */
+        if (fn->w_tick != tick_ns(now) || fn->w_miss_tick == tick_ns(now) || end > fn->w_end)
+            return -1;
+        /* first whether the server maps it writable at all (fat's copies: never) */
+        if (r->nviews && maps_now(r) != r->views_maps)
+            fsc_views_drop(r);
+        if (!r->nviews)
+            r->views_maps = maps_now(r);
+        if (view_make_w(r, f, fn, fs_chunk_of(off / FS_PAGE)) < 0)
+            return -1;
+        fn->w_miss_tick = tick_ns(now);
         st.st_dev = 0;
         st.st_blksize = 0;
         if (fsc_getattr(f->node, &st) < 0 || fn->attr_gen != (g = fsc_gen_now(r)))
@@ -604,6 +615,7 @@ static int64_t write_local(struct fs_inst *r, struct vfs_file *f, const void *bu
         (fn->attr.st_mode & (S_ISUID | S_ISGID)) || fn->attr.st_size < 0 ||
         end > (uint64_t)fn->attr.st_size)
         return -1;
+    fn->w_miss_tick = 0;
     if (r->nviews && maps_now(r) != r->views_maps)
         fsc_views_drop(r);
     if (!r->nviews)
@@ -635,8 +647,15 @@ int64_t fsc_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)
         return rc;
     }
     rc = transfer(f, NULL, buf, n, *off);
-    if (rc > 0)
-        node_of(f->node)->w_tick = tick_ns(vfs_now(r->fs.env));
+    if (rc > 0 && *off != VFS_OFF_REMOTE && !node_of(f->node)->no_wview) {
+        struct fs_node *fn = node_of(f->node);
+        uint64_t tick = tick_ns(vfs_now(r->fs.env));
+        if (fn->w_tick != tick)
+            fn->w_end = 0;
+        fn->w_tick = tick;
+        if (*off + (uint64_t)rc > fn->w_end)
+            fn->w_end = *off + (uint64_t)rc; /* the file is at least this long */
+    }
     if (rc > 0 && *off != VFS_OFF_REMOTE)
         *off += (uint64_t)rc;
     return rc;

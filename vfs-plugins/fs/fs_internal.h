@@ -48,6 +48,8 @@ struct fs_node {
     uint16_t view_w;                     /* bit k: chunk k's view is writable too */
     bool no_wview;                       /* the server would not map it writable */
     uint64_t w_tick;                     /* the time tick of this process's last WRITE */
+    uint64_t w_miss_tick;                /* a tick whose GETATTR found other times */
+    uint64_t w_end;                      /* the end of its furthest pwrite in that tick */
 };
 
 /* A kept lookup: name in the directory dir_ino is node (one core reference). */
