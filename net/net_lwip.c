@@ -288,13 +288,9 @@ static err_t lw_connected_cb(void *arg, struct tcp_pcb *pcb, err_t e)
     return ERR_OK;
 }
 
-static int lw_connect(void *ctx, void *pcb, uint32_t addr, uint16_t port)
+/* A stream socket's connect to a (IPv4 or IPv6): -EINPROGRESS, or Linux's errno. */
+static int lw_tcp_connect(struct lw_sock *s, const ip_addr_t *a, uint16_t port)
 {
-    struct lw_sock *s = pcb;
-    ip_addr_t a; /* Linux: 0.0.0.0 as a destination is this host */
-    ip_addr_set_ip4_u32_val(a, lwip_htonl(addr ? addr : 0x7f000001u));
-    if (s->type == NET_T_DGRAM)
-        return lw_errno(udp_connect(s->udp, &a, port));
     if (s->connected)
         return -EISCONN;
     if (s->connecting)
@@ -306,11 +302,21 @@ static int lw_connect(void *ctx, void *pcb, uint32_t addr, uint16_t port)
     }
     if (port == 0)
         return -ECONNREFUSED; /* Linux: a SYN to port 0 is refused */
-    err_t e = tcp_connect(s->tcp, &a, port, lw_connected_cb);
+    err_t e = tcp_connect(s->tcp, a, port, lw_connected_cb);
     if (e != ERR_OK)
         return lw_errno(e);
     s->connecting = 1;
     return -EINPROGRESS;
+}
+
+static int lw_connect(void *ctx, void *pcb, uint32_t addr, uint16_t port)
+{
+    struct lw_sock *s = pcb;
+    ip_addr_t a; /* Linux: 0.0.0.0 as a destination is this host */
+    ip_addr_set_ip4_u32_val(a, lwip_htonl(addr ? addr : 0x7f000001u));
+    if (s->type == NET_T_DGRAM)
+        return lw_errno(udp_connect(s->udp, &a, port));
+    return lw_tcp_connect(s, &a, port);
 }
 
 /* ---- IPv6 (NET_T_INET6 stream sockets) ---- */
@@ -359,22 +365,7 @@ static int lw_connect6(void *ctx, void *pcb, const uint8_t addr[16], uint16_t po
         return -EINVAL;
     if (lw_addr6(&a, memcmp(addr, zero, 16) ? addr : loop) && s->v6only) /* (:: is ::1) */
         return -ENETUNREACH; /* Linux: a mapped address from an IPv6-only socket */
-    if (s->connected)
-        return -EISCONN;
-    if (s->connecting)
-        return -EALREADY;
-    if (!s->tcp) {
-        int e = s->err;
-        s->err = 0;
-        return e ? -e : -EINVAL;
-    }
-    if (port == 0)
-        return -ECONNREFUSED;
-    err_t e = tcp_connect(s->tcp, &a, port, lw_connected_cb);
-    if (e != ERR_OK)
-        return lw_errno(e);
-    s->connecting = 1;
-    return -EINPROGRESS;
+    return lw_tcp_connect(s, &a, port);
 }
 
 static void lw_bytes6(const ip_addr_t *a, uint8_t out[16])

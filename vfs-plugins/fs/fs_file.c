@@ -261,39 +261,51 @@ static uint64_t maps_now(const struct fs_inst *r)
     return __atomic_load_n(&r->t.buf->maps, __ATOMIC_ACQUIRE);
 }
 
-/* Maps chunk k of f's file here (FS_MAP); 0, or -1 when the server will not (the node
- * is then read by requests from now on). */
-static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k)
+/* Maps chunk k of f's file here (FS_MAP), read-only or (writable: through f's handle,
+ * open for writing, in place of a read-only view of it) writable too; 0, or -1 when the
+ * server will not (the node is read, or written, by requests from now on). */
+static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k,
+                     bool writable)
 {
-    struct fs_msg m = {.a = {handle_of(f), fs_chunk_first(k), FS_MAP_VIEW}};
+    struct fs_msg m = {.a = {handle_of(f), fs_chunk_first(k), writable ? 0 : FS_MAP_VIEW}};
+    bool *refused = writable ? &n->no_wview : &n->no_view;
     const void *at = NULL;
-    int64_t rc;
+    if (writable && n->view[k] && (n->view_w & (1u << k)))
+        return 0;
     if (!m.a[0])
         return -1;
     fsc_views_own(r);
-    rc = fsc_request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0);
-    if (rc < 0) {
-        /* ENODEV: a server that shares no pages; ENOMEM, EFBIG: not this file, not now
-         * (asking again at each read would cost the server a copy of it each time) */
-        n->no_view = true;
+    if (fsc_request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0) < 0) {
+        /* ENODEV: a server that shares no pages (or, writable, fat's copies); ENOMEM,
+         * EFBIG: not this file, not now (asking again at each read would cost the server
+         * a copy of it each time) */
+        *refused = true;
         return -1;
     }
-    if ((uint64_t)m.r[1] == fs_chunk_first(k) && (uint64_t)m.r[2] == fs_chunk_pages(k)) {
-        at = r->t.view(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k));
-        if (!at && r->nviews) { /* the window is full: other files' views go first */
-            fsc_views_drop_others(r, n);
-            at = r->t.view(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k));
+    if ((uint64_t)m.r[1] == fs_chunk_first(k) && (uint64_t)m.r[2] == fs_chunk_pages(k) &&
+        (!writable || m.r[4] == 1)) {
+        if (writable && n->view[k])
+            view_drop(r, n, k); /* read-only: the writable one replaces it */
+        for (int tries = 0; !at && tries < 2; tries++) {
+            if (tries) /* the window is full: other files' views go first */
+                fsc_views_drop_others(r, n);
+            at = writable ? r->t.view_rw(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k))
+                          : r->t.view(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k));
+            if (!r->nviews)
+                break;
         }
     }
     if (!at) {
         r->t.unview(r->t.ctx, (uint64_t)m.r[3], NULL, 0);
-        n->no_view = true;
+        *refused = true;
         return -1;
     }
     if (!r->nviews)
         r->views_tag = owner_now(r);
     n->view[k] = at;
     n->view_mem[k] = (uint64_t)m.r[3];
+    if (writable)
+        n->view_w |= (uint16_t)(1u << k);
     r->nviews++;
     return 0;
 }
@@ -338,7 +350,7 @@ static bool view_copy(struct fs_inst *r, struct vfs_file *f, struct fs_node *fn,
         return false;
     for (pos = off; pos < end;) {
         k = fs_chunk_of(pos / FS_PAGE);
-        if (!fn->view[k] && view_make(r, f, fn, k) < 0)
+        if (!fn->view[k] && view_make(r, f, fn, k, false) < 0)
             return false;
         pos = (fs_chunk_first(k) + fs_chunk_pages(k)) * FS_PAGE;
     }
@@ -408,7 +420,7 @@ static void view_ahead(struct fs_inst *r, struct vfs_file *f, struct fs_node *fn
         return;
     if (!r->nviews)
         r->views_maps = maps_now(r);
-    view_make(r, f, fn, fs_chunk_of(at / FS_PAGE));
+    view_make(r, f, fn, fs_chunk_of(at / FS_PAGE), false);
 }
 
 /* Views of the chunks that hold [at, at + n) of f's file (at: where this process last
@@ -428,7 +440,7 @@ static void views_cover(struct fs_inst *r, struct vfs_file *f, struct fs_node *f
         k = fs_chunk_of(at / FS_PAGE);
         if (sized ? fs_chunk_first(k) >= size_pages && k : false)
             return; /* beyond the end */
-        if (!fn->view[k] && view_make(r, f, fn, k) < 0)
+        if (!fn->view[k] && view_make(r, f, fn, k, false) < 0)
             return;
         if (!sized)
             return;
@@ -518,43 +530,6 @@ int64_t fsc_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
     return rc;
 }
 
-/* Chunk k of f's file mapped writable here (FS_MAP through f's handle, open for
- * writing), in place of a read-only view of it; 0, or -1 when the server will not (the
- * node is written by requests from now on). */
-static int view_make_w(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k)
-{
-    struct fs_msg m = {.a = {handle_of(f), fs_chunk_first(k), 0}};
-    void *at = NULL;
-    if (n->view[k] && (n->view_w & (1u << k)))
-        return 0;
-    if (!m.a[0] || fsc_request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0) < 0) {
-        n->no_wview = true;
-        return -1;
-    }
-    if ((uint64_t)m.r[1] == fs_chunk_first(k) && (uint64_t)m.r[2] == fs_chunk_pages(k) &&
-        m.r[4] == 1) {
-        if (n->view[k])
-            view_drop(r, n, k); /* read-only: the writable one replaces it */
-        at = r->t.view_rw(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k));
-        if (!at && r->nviews) { /* the window is full: other files' views go first */
-            fsc_views_drop_others(r, n);
-            at = r->t.view_rw(r->t.ctx, (uint64_t)m.r[3], fs_chunk_pages(k));
-        }
-    }
-    if (!at) {
-        r->t.unview(r->t.ctx, (uint64_t)m.r[3], NULL, 0);
-        n->no_wview = true;
-        return -1;
-    }
-    if (!r->nviews)
-        r->views_tag = owner_now(r);
-    n->view[k] = at;
-    n->view_mem[k] = (uint64_t)m.r[3];
-    n->view_w |= (uint16_t)(1u << k);
-    r->nviews++;
-    return 0;
-}
-
 static uint64_t tick_ns(struct linux_timespec t)
 {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
@@ -603,7 +578,7 @@ static int64_t write_local(struct fs_inst *r, struct vfs_file *f, const void *bu
             fsc_views_drop(r);
         if (!r->nviews)
             r->views_maps = maps_now(r);
-        if (view_make_w(r, f, fn, fs_chunk_of(off / FS_PAGE)) < 0)
+        if (view_make(r, f, fn, fs_chunk_of(off / FS_PAGE), true) < 0)
             return -1;
         fn->w_miss_tick = tick_ns(now);
         st.st_dev = 0;
@@ -621,7 +596,7 @@ static int64_t write_local(struct fs_inst *r, struct vfs_file *f, const void *bu
     if (!r->nviews)
         r->views_maps = maps_now(r);
     for (pos = off; pos < end; pos = (fs_chunk_first(k) + fs_chunk_pages(k)) * FS_PAGE)
-        if (view_make_w(r, f, fn, k = fs_chunk_of(pos / FS_PAGE)) < 0)
+        if (view_make(r, f, fn, k = fs_chunk_of(pos / FS_PAGE), true) < 0)
             return -1;
     for (pos = off; pos < end;) {
         uint64_t from = fs_chunk_first(k = fs_chunk_of(pos / FS_PAGE)) * FS_PAGE;
