@@ -28,6 +28,7 @@ long rt_fork(uint64_t flags, uint64_t newsp)
     }
     if ((flags & 0xff) && (flags & 0xff) != 17) /* the exit signal: SIGCHLD only, for now */
         return -EINVAL;
+    vfs_fs_before_fork(rt_vfs); /* its files' descriptions are shared from now on */
     if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK)) {
         if (flags & CLONE_PARENT) {
             rt_log("[runtime] clone: CLONE_PARENT with CLONE_VFORK: not supported\n");

@@ -404,6 +404,17 @@ static void each_reference(struct vfs *v, bool give, bool forget)
     }
 }
 
+void vfs_fs_before_fork(struct vfs *v)
+{
+    struct vfs_fs *fs;
+    for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs))
+        if (fs->plugin == &vfs_plugin_fs) {
+            struct fs_inst *r = inst_of(fs);
+            for (struct fs_open *o = r->opens; o; o = o->next)
+                o->used = true; /* the child holds it too */
+        }
+}
+
 void vfs_fs_after_fork(struct vfs *v)
 {
     each_reference(v, false, false);
@@ -474,6 +485,8 @@ int vfs_fs_file_pass(struct vfs_file *f, const void **ctx, uint64_t *handle, uin
     id = fsc_id_of(f->node);
     if (!id || r->dead || (h && fsc_simple(r, FS_DUP, h) < 0))
         return -EIO;
+    if (h)
+        ((struct fs_open *)f->priv)->used = true; /* another process will hold it */
     if (fsc_simple(r, FS_ACQUIRE, id) < 0) {
         if (h)
             fsc_simple(r, FS_CLOSE, h);

@@ -33,9 +33,18 @@ int fsc_open(struct vfs_file *f)
     if (r->adopt) { /* a description passed by its handle (vfs_fs_file_receive) */
         rc = (int64_t)r->adopt;
         r->adopt = 0;
+        o->used = true;
+    } else if (r->closing && r->closing_node == m.a[0] && r->closing_flags == f->flags &&
+               r->closing_gen && r->closing_gen == fsc_gen_now(r) &&
+               (rc = (int64_t)fsc_take_closing(r)) != 0) {
+        /* the description this process closed last, of this file with these flags, never
+         * read at its offset, shared or changed, and nothing changed on the server since
+         * it was opened (the change count: no mode, owner or name): as good as new */
+        o->gen = r->closing_gen;
     } else {
         m.a[2] = fsc_take_closing(r); /* a close put off goes with this open */
         rc = fsc_request(r, &m, FS_OPEN, NULL, 0, NULL, 0, NULL, 0);
+        o->gen = r->asked_gen;
     }
     if (rc < 0) {
         vfs_free(r->fs.env, o, sizeof *o);
@@ -135,6 +144,9 @@ void fsc_close(struct vfs_file *f)
         fsc_flush_closing(r); /* one put off at a time */
         r->closing = o->handle;
         r->closing_tag = r->t.owner ? r->t.owner(r->t.ctx) : 1;
+        r->closing_node = fsc_id_of(f->node);
+        r->closing_flags = f->flags;
+        r->closing_gen = o->used ? 0 : o->gen; /* reused by the next open of the same */
     } else if (o->handle) {
         fsc_simple(r, FS_CLOSE, o->handle);
     }
@@ -458,6 +470,7 @@ static int64_t read_at_handle(struct fs_inst *r, struct vfs_file *f, void *buf, 
     int64_t rc = 0;
     if (!h)
         return -EIO;
+    o->used = true;                                      /* its offset moves */
     if (!views_usable(r, f) || o->at >= FS_VIEW_BYTES) { /* beyond the views (a guess) */
         rc = transfer_at(f, buf, NULL, n, VFS_OFF_REMOTE, &at);
         o->at = rc > 0 ? at + (uint64_t)rc : at;
@@ -621,6 +634,8 @@ int64_t fsc_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off)
         *off += (uint64_t)rc;
         return rc;
     }
+    if (*off == VFS_OFF_REMOTE && open_of(f))
+        open_of(f)->used = true; /* its offset moves */
     rc = transfer(f, NULL, buf, n, *off);
     if (rc > 0 && *off != VFS_OFF_REMOTE && !node_of(f->node)->no_wview) {
         struct fs_node *fn = node_of(f->node);
@@ -642,6 +657,7 @@ static int64_t seek_request(struct vfs_file *f, int64_t off, int whence)
     int64_t rc;
     if (!m.a[0])
         return -EIO;
+    open_of(f)->used = true;
     rc = fsc_request(inst_of(f->node->fs), &m, FS_SEEK, NULL, 0, NULL, 0, NULL, 0);
     if (rc >= 0)
         open_of(f)->at = (uint64_t)rc;
@@ -740,6 +756,8 @@ int fsc_fcntl(struct vfs_file *f, int cmd, unsigned long arg)
         if (!m.a[0])
             return -EIO;
         m.a[1] = cmd == F_SETFL ? (uint64_t)(arg & (O_APPEND | O_NONBLOCK)) : FS_FLAGS_KEEP;
+        if (cmd == F_SETFL)
+            open_of(f)->used = true;
         return (int)fsc_request(inst_of(f->node->fs), &m, FS_FLAGS, NULL, 0, NULL, 0, NULL, 0);
     }
     return -EINVAL;

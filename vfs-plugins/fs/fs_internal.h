@@ -64,6 +64,8 @@ struct fs_name {
 struct fs_open {
     uint64_t handle; /* the server's (one reference); 0: lost */
     bool keep_close; /* its close is not put off: it ran a program, or took a lock */
+    bool used;       /* its offset or flags moved, or another process may hold it */
+    uint64_t gen;    /* the server's change count when it was opened (0: none kept) */
     uint64_t at;     /* the offset after this process's last read (a guess: it is shared) */
     struct fs_open *next, *prev;
 };
@@ -83,6 +85,8 @@ struct fs_inst {
     unsigned nviews;                     /* views of all nodes */
     uint64_t adopt;                      /* a passed handle the next open takes over (0: none) */
     uint64_t closing;                    /* a handle whose FS_CLOSE goes with the next FS_OPEN */
+    uint64_t closing_node, closing_gen;  /* its node; the count it was opened at, if unused */
+    uint32_t closing_flags;              /* its open flags */
     int32_t closing_tag;                 /* the owner tag that put it off (a fork child's */
                                          /* differs: not its own to close) */
     struct fs_name names[FS_NAMES];

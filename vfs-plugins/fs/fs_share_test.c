@@ -630,6 +630,7 @@ static void closes_put_off(void)
     struct loop *l = &loops[0];
     struct linux_statfs st;
     unsigned closes;
+    char buf1[4];
     int fd, fd2;
     uint64_t h;
     CHECK(v && w);
@@ -649,11 +650,33 @@ static void closes_put_off(void)
     CHECK_INT(vfs_close(v, fd), 0);
     CHECK_INT(vfs_statfs(v, "/tmp", &st), 0); /* sends it first */
     CHECK_INT(l->calls[FS_CLOSE], closes + 1);
+    /* the same file opened again, nothing changed: the description it closed, no request */
+    unsigned opens = l->calls[FS_OPEN];
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/b", O_RDONLY, 0);
+    CHECK_INT(vfs_pread(v, fd, buf1, 1, 0), 1);
+    CHECK_INT(vfs_close(v, fd), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/b", O_RDONLY, 0);
+    CHECK_INT(l->calls[FS_OPEN], opens + 1);
+    CHECK_INT(vfs_read(v, fd, buf1, 1), 1); /* at offset 0, as a new one */
+    CHECK_INT(buf1[0], 'b');
+    CHECK_INT(vfs_close(v, fd), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/b", O_RDONLY, 0); /* that one was read: a new one */
+    CHECK_INT(l->calls[FS_OPEN], opens + 2);
+    CHECK_INT(vfs_read(v, fd, buf1, 1), 1);
+    CHECK_INT(buf1[0], 'b');
+    CHECK_INT(vfs_close(v, fd), 0);
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/b", O_RDONLY, 0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_fchmodat(w, AT_FDCWD, "/tmp/b", 0600, 0), 0); /* a change: a new one */
+    fd = vfs_openat(v, AT_FDCWD, "/tmp/b", O_RDONLY, 0);
+    CHECK_INT(l->calls[FS_OPEN], opens + 4);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_statfs(v, "/tmp", &st), 0);
     /* open for writing: at once */
     fd = vfs_openat(v, AT_FDCWD, "/tmp/a", O_WRONLY, 0);
     CHECK(fd >= 0);
     CHECK_INT(vfs_close(v, fd), 0);
-    CHECK_INT(l->calls[FS_CLOSE], closes + 2);
+    CHECK_INT(l->calls[FS_CLOSE], closes + 3); /* the two statfs' and this one */
     /* a flock goes with the description's close, at once: another takes it next */
     fd = vfs_openat(v, AT_FDCWD, "/tmp/a", O_RDONLY, 0);
     fd2 = vfs_openat(w, AT_FDCWD, "/tmp/a", O_RDONLY, 0);

@@ -40,6 +40,9 @@ extern const struct vfs_plugin vfs_plugin_terminal;
  * leaves that node or description answering EIO.
  */
 void vfs_fs_after_fork(struct vfs *v);
+/* fs: before a fork or vfork, in the parent: every description it holds is shared from
+ * now on (its handle is not reused after its close, vfs-plugins/fs/README.md). */
+void vfs_fs_before_fork(struct vfs *v);
 /* fs: gives back the nodes the fs instances of v keep for names they looked up, and ends
  * their views of files' pages (a process that ends calls it, so that its share of a
  * session holds no node it no longer needs; so does one whose tree a program rule
