@@ -178,36 +178,198 @@ static long read_at(struct vfs_file *f, char *dst, uint64_t len, uint64_t off)
     return 0;
 }
 
-/* Maps the image's PT_LOAD segments at bias, reading their bytes from f. */
+/*
+ * A program's read-only segments mapped from its file system's pages where it lends
+ * them executable (FS_MAP_EXEC: a server whose files never change, as the rootfs): the
+ * same frames in every process of the session that runs the program, as Linux's page
+ * cache gives them. Nothing is copied, and an emulator that keeps its translations of
+ * code by physical page (QEMU's TCG) keeps them from one exec to the next. Each range
+ * is a part of one memory object (a chunk of the file) whose capability the runtime
+ * holds until the image goes; a fork child maps the same (CX_MAP_SHARE). A range that
+ * mprotect makes writable becomes a private copy first (exe_private).
+ */
+#define SHARED_MAX 32
+static struct shared_range {
+    uint64_t va, pages, slot;
+    uint8_t flags; /* CX_MAP_R/X as mapped */
+    bool private_; /* a private copy now (slot: its object) */
+} shared[SHARED_MAX];
+static unsigned nshared;
+
+/* Maps what it can of segment sg's pages from f's pages: those not shared with the
+ * segments before and after it (prev_end: where the one before ends, next_lo: the page
+ * where the one after starts). False when the file system lends none. */
+static bool share_segment(struct vfs_file *f, const struct elf_segment *sg, uint64_t bias,
+                          uint64_t prev_end, uint64_t next_lo)
+{
+    if ((sg->flags & ELF_PF_W) || sg->memsz != sg->filesz || !sg->filesz ||
+        ((sg->vaddr - sg->offset) & (CX_PAGE_SIZE - 1)))
+        return true; /* written, with zeros after the file's bytes, or not aligned */
+    uint64_t a = sg->vaddr & ~(CX_PAGE_SIZE - 1), b = page_up(sg->vaddr + sg->filesz);
+    if (a < prev_end)
+        a += CX_PAGE_SIZE;
+    if (b > next_lo)
+        b = next_lo;
+    uint64_t fp = ((sg->offset & ~(CX_PAGE_SIZE - 1)) + (a - (sg->vaddr & ~(CX_PAGE_SIZE - 1)))) /
+                  CX_PAGE_SIZE;
+    uint8_t flags = (uint8_t)map_flags(sg->flags);
+    while (a < b && nshared < SHARED_MAX) {
+        struct vfs_map m;
+        if (vfs_file_map(f, fp, &m))
+            return nshared > 0;
+        uint64_t in = fp - m.first, n = m.pages - in;
+        if (n > (b - a) / CX_PAGE_SIZE)
+            n = (b - a) / CX_PAGE_SIZE;
+        if (!m.executable || cx_map(rt->slot_pd, m.mem, in, bias + a, n, flags | CX_MAP_SHARE)) {
+            cx_cap_delete(m.mem);
+            rt_slot_free(m.mem);
+            return false;
+        }
+        shared[nshared++] = (struct shared_range){bias + a, n, m.mem, flags, false};
+        a += n * CX_PAGE_SIZE;
+        fp += n;
+    }
+    return true;
+}
+
+/* The end of the first shared range at or after va that starts before end, else end;
+ * *from: its start (end when none). */
+static uint64_t shared_next(uint64_t va, uint64_t end, uint64_t *from)
+{
+    for (unsigned i = 0; i < nshared; i++)
+        if (shared[i].va + shared[i].pages * CX_PAGE_SIZE > va && shared[i].va < end) {
+            *from = shared[i].va > va ? shared[i].va : va;
+            return shared[i].va + shared[i].pages * CX_PAGE_SIZE;
+        }
+    *from = end;
+    return end;
+}
+
+/* Maps the private object m (from page lo of the image at base) over [va, end) but the
+ * shared ranges, with flags; or protects those parts (protect). 0 or -ENOMEM. */
+static long private_parts(uint64_t m, uint64_t base, uint64_t va, uint64_t end, uint64_t flags,
+                          bool protect)
+{
+    while (va < end) {
+        uint64_t from, next = shared_next(va, end, &from);
+        if (from > va && (protect ? cx_protect(rt->slot_pd, va, (from - va) / CX_PAGE_SIZE, flags)
+                                  : cx_map(rt->slot_pd, m, (va - base) / CX_PAGE_SIZE, va,
+                                           (from - va) / CX_PAGE_SIZE, flags)))
+            return -ENOMEM;
+        va = next > from ? next : end;
+    }
+    return 0;
+}
+
+/* Reads len bytes of f at off to dst but where dst is in a shared range. */
+static long read_private(struct vfs_file *f, uint64_t dst, uint64_t len, uint64_t off)
+{
+    uint64_t end = dst + len;
+    while (dst < end) {
+        uint64_t from, next = shared_next(dst, end, &from);
+        if (from > dst) {
+            long r = read_at(f, (char *)dst, from - dst, off);
+            if (r)
+                return r;
+        }
+        if (next >= end)
+            break;
+        off += next - dst;
+        dst = next;
+    }
+    return 0;
+}
+
+/* Makes the shared ranges over [addr, addr + len) private copies, as mprotect asks to
+ * write there (Linux's private mappings copy on write). */
+void rt_exe_private(uint64_t addr, uint64_t len)
+{
+    uint64_t end = addr + page_up(len);
+    for (unsigned i = 0; i < nshared; i++) {
+        struct shared_range *sr = &shared[i];
+        uint64_t bytes = sr->pages * CX_PAGE_SIZE;
+        if (sr->private_ || sr->va >= end || sr->va + bytes <= addr)
+            continue;
+        uint64_t m = rt_slot_alloc();
+        char *page = rt_alloc(CX_PAGE_SIZE);
+        if (!m || !page || cx_mem_create(rt->slot_quota, sr->pages, m)) {
+            if (m)
+                rt_slot_free(m);
+            if (page)
+                rt_free(page, CX_PAGE_SIZE);
+            return; /* mprotect then fails: the pages stay as they were */
+        }
+        for (uint64_t k = 0; k < sr->pages; k++) {
+            uint64_t va = sr->va + k * CX_PAGE_SIZE;
+            memcpy(page, (const void *)va, CX_PAGE_SIZE);
+            cx_unmap(rt->slot_pd, va, 1);
+            cx_map(rt->slot_pd, m, k, va, 1, CX_MAP_R | CX_MAP_W | CX_MAP_X);
+            memcpy((void *)va, page, CX_PAGE_SIZE);
+        }
+        cx_protect(rt->slot_pd, sr->va, sr->pages, sr->flags);
+        rt_free(page, CX_PAGE_SIZE);
+        cx_cap_delete(sr->slot);
+        rt_slot_free(sr->slot);
+        sr->slot = m;
+        sr->private_ = true;
+    }
+}
+
+/* The shared ranges go (teardown: the image's unmapping took their pages). */
+static void shared_drop(void)
+{
+    for (unsigned i = 0; i < nshared; i++) {
+        cx_cap_delete(shared[i].slot); /* a fork child's slots are empty: harmless */
+        rt_slot_free(shared[i].slot);
+    }
+    nshared = 0;
+}
+
+/* Maps the image's PT_LOAD segments at bias, reading their bytes from f (its read-only
+ * segments from f's pages where its file system lends them: share_segment). */
 static long load_segments(const struct elf_info *ei, uint64_t bias, struct vfs_file *file)
 {
     uint64_t lo = ei->load_min & ~(CX_PAGE_SIZE - 1);
     uint64_t pages = page_up(ei->load_max - lo) / CX_PAGE_SIZE;
-    uint64_t m = rt_slot_alloc();
-    if (!m || cx_mem_create(rt->slot_quota, pages, m))
-        return -ENOMEM;
-    if (cx_map(rt->slot_pd, m, 0, bias + lo, pages, CX_MAP_R | CX_MAP_W))
-        return -ENOMEM;
-    image_va = bias + lo, image_pages = pages, image_slot = m;
     /* the segments, read once (a program has a handful; past LOAD_SEGS, each page asks
      * elf_load_segment again) */
     enum { LOAD_SEGS = 16 };
     struct elf_segment seg, segs[LOAD_SEGS];
     unsigned nseg = 0;
-    for (unsigned i = 0; elf_load_segment(ei, i, &seg) == 0; i++) {
-        long r = read_at(file, (char *)(bias + seg.vaddr), seg.filesz, seg.offset);
+    while (elf_load_segment(ei, nseg, &seg) == 0) {
+        if (nseg < LOAD_SEGS)
+            segs[nseg] = seg;
+        nseg++;
+    }
+    nshared = 0;
+    for (unsigned i = 0; file && !whole_slot && nseg <= LOAD_SEGS && i < nseg; i++) {
+        uint64_t prev_end = i ? segs[i - 1].vaddr + segs[i - 1].memsz : 0;
+        uint64_t next_lo = i + 1 < nseg ? segs[i + 1].vaddr & ~(CX_PAGE_SIZE - 1) : ~0ull;
+        if (!share_segment(file, &segs[i], bias, prev_end, next_lo))
+            break;
+    }
+    uint64_t m = rt_slot_alloc();
+    if (!m || cx_mem_create(rt->slot_quota, pages, m))
+        return -ENOMEM;
+    image_va = bias + lo, image_pages = pages, image_slot = m;
+    if (private_parts(m, bias + lo, bias + lo, bias + lo + pages * CX_PAGE_SIZE,
+                      CX_MAP_R | CX_MAP_W, false))
+        return -ENOMEM;
+    for (unsigned i = 0; i < nseg; i++) {
+        if (i >= LOAD_SEGS && elf_load_segment(ei, i, &seg) != 0)
+            break;
+        const struct elf_segment *sg = i < LOAD_SEGS ? &segs[i] : &seg;
+        long r = read_private(file, bias + sg->vaddr, sg->filesz, sg->offset);
         if (r)
             return r;
-        if (i < LOAD_SEGS)
-            segs[i] = seg;
-        nseg = i + 1;
     }
     exe_nareas = 0;
     for (unsigned i = 0; i < nseg && i < LOAD_SEGS; i++)
         exe_area_add(&segs[i], bias);
     /* each page gets the union of the flags of the segments on it: a segment's pages
      * its own, but for a first page it shares with the segments before it (ascending,
-     * not overlapping: only the page where the last of them ended can be shared) */
+     * not overlapping: only the page where the last of them ended can be shared); the
+     * shared ranges have theirs */
     uint64_t done = 0, last_flags = 0; /* pages set from lo on; the flags of the last */
     for (unsigned i = 0; i < nseg; i++) {
         if (i >= LOAD_SEGS && elf_load_segment(ei, i, &seg) != 0)
@@ -219,12 +381,13 @@ static long load_segments(const struct elf_info *ei, uint64_t bias, struct vfs_f
         uint64_t to = page_up(sg->vaddr + sg->memsz) - lo;
         if (from < done) { /* the page before done: shared */
             last_flags |= f;
-            if (cx_protect(rt->slot_pd, bias + lo + done - CX_PAGE_SIZE, 1, last_flags))
+            if (private_parts(m, 0, bias + lo + done - CX_PAGE_SIZE, bias + lo + done, last_flags,
+                              true))
                 return -ENOMEM;
             from = done;
         }
         if (from < to) {
-            if (cx_protect(rt->slot_pd, bias + lo + from, (to - from) / CX_PAGE_SIZE, f))
+            if (private_parts(m, 0, bias + lo + from, bias + lo + to, f, true))
                 return -ENOMEM;
             done = to;
             last_flags = f;
@@ -333,6 +496,7 @@ static void teardown(void)
         rt_slot_free(image_slot);
         image_pages = 0;
     }
+    shared_drop();
     if (stack_slot) {
         cx_unmap(rt->slot_pd, RT_PROG_STACK_TOP - RT_PROG_STACK_PAGES * CX_PAGE_SIZE,
                  RT_PROG_STACK_PAGES);

@@ -597,6 +597,8 @@ long rt_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
         return -EINVAL;
     if (len == 0)
         return 0;
+    if (prot & PROT_WRITE)
+        rt_exe_private(addr, len); /* a program's code mapped from its file's pages */
     long err = cx_protect(rt->slot_pd, addr, page_up(len) / CX_PAGE_SIZE, map_flags(prot) & 7);
     if (err == CX_E_MAPPING)
         return -ENOMEM;

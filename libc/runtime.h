@@ -90,6 +90,7 @@ int rt_exe_area(uint64_t from, struct vfs_mapping *out);
 /* maps: mprotect of [addr, addr + len) to prot (PROT_*) where it covers the program's
  * segments: their areas are split and show prot. */
 void rt_exe_protect(uint64_t addr, uint64_t len, uint32_t prot);
+void rt_exe_private(uint64_t addr, uint64_t len);
 /* maps.c: vfs_env.mapping, the program's address space for /proc/self/maps. */
 int rt_maps_area(void *ctx, uint64_t from, struct vfs_mapping *out);
 

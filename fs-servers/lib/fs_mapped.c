@@ -25,11 +25,13 @@
  */
 #include "fs_server_internal.h"
 
-struct fs_mapped *fs_mapped_find(struct fs_server *s, struct vfs_node *n)
+/* The record of n's mapped file that ss uses (ss NULL: any): the one of every session,
+ * or in an unchanging server the session's own. */
+struct fs_mapped *fs_mapped_find(struct fs_server *s, struct fs_session *ss, struct vfs_node *n)
 {
     struct fs_mapped *mp;
     for (mp = s->mapped; mp; mp = mp->next)
-        if (mp->node == n)
+        if (mp->node == n && (!mp->owner || !ss || mp->owner == ss))
             return mp;
     return NULL;
 }
@@ -216,7 +218,7 @@ static bool mapped_reclaim(struct fs_server *s, struct fs_session *payer, struct
 /* A size change of n from old to new bytes: the bytes between read as zero. */
 void fs_mapped_resized(struct fs_server *s, struct vfs_node *n, uint64_t old, uint64_t new_size)
 {
-    struct fs_mapped *mp = fs_mapped_find(s, n);
+    struct fs_mapped *mp = fs_mapped_find(s, NULL, n);
     if (mp && fs_mirrors(n) && new_size > FS_MIRROR_BYTES)
         fs_mirror_drop(s, mp); /* too large for a copy now */
     else if (mp)
@@ -235,6 +237,7 @@ static int mapped_make(struct fs_session *ss, struct vfs_file *f, uint64_t size,
     if (!mp)
         return -ENOMEM;
     mp->node = f->node;
+    mp->owner = s->unchanging ? ss : NULL;
     vfs_node_get(f->node);
     while (off < size) {
         unsigned k = fs_chunk_of(off / FS_PAGE);
@@ -275,6 +278,7 @@ static int64_t mirror_map(struct fs_session *ss, struct vfs_file *f, struct fs_m
         if (!mp)
             return -ENOMEM;
         mp->node = f->node;
+        mp->owner = s->unchanging ? ss : NULL;
         vfs_node_get(f->node);
         mp->next = s->mapped;
         s->mapped = mp;
@@ -341,7 +345,7 @@ int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m)
     k = fs_chunk_of(page);
     if (page > 0 && fs_chunk_first(k) >= size_pages)
         return -ENXIO;
-    mp = fs_mapped_find(s, h->f->node);
+    mp = fs_mapped_find(s, ss, h->f->node);
     made = !mp;
     /* making a file mapped reads it (its access time may move, as mmap's does on
      * Linux); taking chunks back writes files (their change time) */
@@ -360,8 +364,9 @@ int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m)
     m->r[1] = (int64_t)fs_chunk_first(k);
     m->r[2] = (int64_t)fs_chunk_pages(k);
     m->r[3] = (int64_t)mp->chunk[k].id;
-    m->r[4] =
-        !mirror && writable(h->f) && ss->writeable && !(h->f->node->fs->flags & VFS_FS_RDONLY);
+    m->r[4] = s->unchanging ? FS_MAP_EXEC
+                            : !mirror && writable(h->f) && ss->writeable &&
+                                  !(h->f->node->fs->flags & VFS_FS_RDONLY);
     return 0;
 }
 
@@ -397,6 +402,7 @@ int64_t fs_mapped_write(struct fs_session *ss, struct fs_mapped *mp, struct vfs_
 void fs_server_set_mem(struct fs_server *s, const struct fs_mem_ops *ops)
 {
     s->mem = *ops;
+    s->unchanging = fs_server_unchanging(s);
 }
 
 void fs_server_collect(struct fs_server *s)

@@ -96,6 +96,7 @@ struct chunk_rec {
 
 static struct cx_heap heap;
 static struct chunk_rec chunks[MAX_CHUNKS];
+static bool lend_exec; /* chunks' read-only capabilities may map executable */
 static struct policy policies[MAX_POLICIES];
 static unsigned npolicies;
 static struct session sessions[MAX_SESSIONS];
@@ -221,7 +222,7 @@ static void *chunk_create(void *ctx, struct fs_session *payer, uint64_t pages, u
     c->ro = cx_slot_alloc();
     if (!c->orig || !c->rw || !c->ro || cx_mem_create(s->quota, pages, c->orig) ||
         cx_cap_copy(c->orig, CX_SLOT_SELF_PD, c->rw, CX_R_READ | CX_R_WRITE, 0) ||
-        cx_cap_copy(c->orig, CX_SLOT_SELF_PD, c->ro, CX_R_READ, 0) ||
+        cx_cap_copy(c->orig, CX_SLOT_SELF_PD, c->ro, CX_R_READ | (lend_exec ? CX_R_EXEC : 0), 0) ||
         cx_map(CX_SLOT_SELF_PD, c->orig, 0, c->va, pages, CX_MAP_R | CX_MAP_W)) {
         chunk_slots_free(c);
         return NULL;
@@ -250,10 +251,14 @@ static bool has_copies(uint64_t slot)
     return cx_raw_cap_info(slot, 0, 0, 0, 0, 0).r10 & CX_CAPF_CHILDREN;
 }
 
+/* A client holds a copy of the chunk's capability, or maps it without one (a fork child
+ * maps what its parent mapped CX_MAP_SHARE: a program's code, a MAP_SHARED file; the
+ * server's own mapping is the one more). */
 static bool chunk_in_use(void *ctx, uint64_t id)
 {
     struct chunk_rec *c = chunk_at(id);
-    return c && (has_copies(c->rw) || has_copies(c->ro));
+    return c && (has_copies(c->rw) || has_copies(c->ro) ||
+                 cx_raw_cap_info(c->orig, 0, 0, 0, 0, 0).r8 > 1);
 }
 
 static const struct fs_mem_ops chunk_ops = {NULL, chunk_create, chunk_destroy, chunk_in_use};
@@ -632,6 +637,7 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
         (kind == FS_NATIVE_VFS && fs_server_unchanging(srv))) {
         fs_server_set_mem(srv, &chunk_ops);
         fs_server_set_coherent(srv);
+        lend_exec = fs_server_unchanging(srv); /* FS_MAP_EXEC: programs' code */
     }
     ep = cx_slot_alloc();
     watch_notif = cx_slot_alloc();
@@ -702,7 +708,7 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             struct chunk_rec *c = NULL;
             if (msg.op == FS_MAP && msg.r[0] == 0 && (c = chunk_at((uint64_t)msg.r[3])) != NULL) {
                 /* the memory object goes with the answer; r3 becomes the client's slot */
-                b->send_caps[0] = msg.r[4] ? c->rw : c->ro;
+                b->send_caps[0] = msg.r[4] == 1 ? c->rw : c->ro;
                 m.tag = CX_TAG(0, msg.r[4] ? 5 : 4, 1);
                 msg.r[3] = 0;
             } else if (msg.op == FS_MAP && msg.r[0] == 0) {

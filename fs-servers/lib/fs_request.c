@@ -345,7 +345,7 @@ static int64_t op_read(struct fs_session *ss, struct fs_msg *m, struct fs_buf *b
     if (!f->node->fs->ops->read)
         return -EINVAL;
     off = at_handle ? f->pos : m->a[2];
-    mp = fs_mapped_find(ss->s, f->node);
+    mp = fs_mapped_find(ss->s, ss, f->node);
     if (mp && fs_mirrors(f->node) && !fs_mirror_holds(mp, off, want))
         mp = NULL; /* a copy without these chunks: the plugin's bytes */
     if (mp) {
@@ -424,7 +424,7 @@ static int64_t op_write(struct fs_session *ss, struct fs_msg *m, struct fs_buf *
             return -ENOSPC;
         n -= growth - allowed;
     }
-    mp = fs_mapped_find(ss->s, f->node);
+    mp = fs_mapped_find(ss->s, ss, f->node);
     if (mp && !fs_mirrors(f->node)) {
         r = fs_mapped_write(ss, mp, f, buf->data, n, &at, size);
     } else {

@@ -249,8 +249,39 @@ static void comp_configuration(void)
     CHECK(err.line == 1);
 }
 
+/* Memory for FS_MAP here: plain zeroed memory, its payer kept by id. */
+#define UMEM_IDS 16
+static uint8_t *umem[UMEM_IDS];
+static struct fs_session *umem_payer[UMEM_IDS];
+static uint64_t umem_next;
+
+static void *umem_create(void *ctx, struct fs_session *payer, uint64_t pages, uint64_t *id)
+{
+    if (umem_next + 1 >= UMEM_IDS)
+        return NULL;
+    *id = ++umem_next;
+    umem_payer[*id] = payer;
+    return umem[*id] = calloc(pages, 4096);
+}
+
+static void umem_destroy(void *ctx, void *addr, uint64_t pages, uint64_t id)
+{
+    free(addr);
+    umem[id] = NULL;
+    umem_payer[id] = NULL;
+}
+
+static bool umem_in_use(void *ctx, uint64_t id)
+{
+    return true; /* a client maps every chunk */
+}
+
+static const struct fs_mem_ops umem_ops = {NULL, umem_create, umem_destroy, umem_in_use};
+
 /* A composition of read-only instances only is unchanging (it may be coherent and map
- * its files); one with a ram instance is not. */
+ * its files); one with a ram instance is not. Its mapped files are each session's own,
+ * lent executable (FS_MAP_EXEC: a client maps a program's code from them, which must
+ * outlive any other session). */
 static void comp_unchanging(void)
 {
     static char arena_mem2[4096];
@@ -274,7 +305,29 @@ static void comp_unchanging(void)
     h = open_(ss, lookup(ss, lookup(ss, attach(ss), "etc"), "motd"), O_RDONLY);
     CHECK(h > 0);
     CHECK_STR(read_(ss, h, 100, FS_POS_HANDLE), "hello\n");
+    /* mapped: each session its own chunk, executable */
+    struct fs_session *other;
+    int64_t h2;
+    uint64_t mine, theirs;
+    fs_server_set_mem(srv, &umem_ops);
+    CHECK_INT(fs_session_open(srv, "/", false, UINT64_MAX, &other), 0);
+    h2 = open_(other, lookup(other, lookup(other, attach(other), "etc"), "motd"), O_RDONLY);
+    CHECK_INT(call(ss, FS_MAP, (uint64_t)h, 0, 0, 0, 0), 0);
+    CHECK_INT(msg.r[4], FS_MAP_EXEC);
+    mine = (uint64_t)msg.r[3];
+    CHECK_INT(call(other, FS_MAP, (uint64_t)h2, 0, 0, 0, 0), 0);
+    CHECK_INT(msg.r[4], FS_MAP_EXEC);
+    theirs = (uint64_t)msg.r[3];
+    CHECK(mine != theirs && umem_payer[mine] == ss && umem_payer[theirs] == other);
+    CHECK(umem[theirs] && memcmp(umem[theirs], "hello\n", 6) == 0);
+    CHECK_INT(call(other, FS_MAP, (uint64_t)h2, 0, 0, 0, 0), 0);
+    CHECK_INT(msg.r[3], theirs); /* the same again */
+    /* one session's end takes its chunks, never the other's */
     fs_session_close(ss);
+    CHECK(!umem[mine] && umem[theirs] && memcmp(umem[theirs], "hello\n", 6) == 0);
+    CHECK_STR(read_(other, h2, 100, 0), "hello\n");
+    fs_session_close(other);
+    CHECK(!umem[theirs]);
     srv = keep;
     fs_server_destroy(s2);
 }

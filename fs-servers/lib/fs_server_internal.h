@@ -76,7 +76,8 @@ struct fs_chunk {
 
 /* A regular file whose bytes live in chunks (see the top of fs_mapped.c). */
 struct fs_mapped {
-    struct vfs_node *node; /* one reference */
+    struct vfs_node *node;    /* one reference */
+    struct fs_session *owner; /* NULL: every session's; else (unchanging) this one's */
     struct fs_chunk chunk[FS_MAP_CHUNKS];
     struct fs_mapped *next;
 };
@@ -90,6 +91,8 @@ struct fs_server {
     struct vfs *vfs;
     struct vfs_node *top; /* the tree's root (borrowed: the vfs holds it) */
     bool composed;        /* a composition (inode numbers carry the instance) */
+    bool unchanging;      /* nothing changes its files (fs_server_set_mem): each session
+                             maps its own copies, which clients may execute (FS_MAP_EXEC) */
     struct fs_ent *ents;
     uint32_t cap, fresh; /* slots [fresh, cap) were never used */
     uint32_t free_head, free_tail;
@@ -268,7 +271,7 @@ int64_t fs_op_readdir(struct fs_session *ss, struct fs_msg *m, struct fs_buf *bu
 /* fs_mapped.c: mapped files (see the top of fs_mapped.c) */
 
 /* The mapped file of n, or NULL. */
-struct fs_mapped *fs_mapped_find(struct fs_server *s, struct vfs_node *n);
+struct fs_mapped *fs_mapped_find(struct fs_server *s, struct fs_session *ss, struct vfs_node *n);
 /* Copies n bytes at off out of mp's chunks into out, or from in into them (made, paid
  * by payer); 0 or -ENOMEM. */
 int fs_mapped_copy(struct fs_server *s, struct fs_mapped *mp, uint64_t off, void *out,

@@ -120,6 +120,9 @@ static long sys_cap_info(struct thread *t, struct frame *f)
     f->rdi = c->rights;
     f->rdx = c->badge;
     f->r10 = (c->flags & CX_CAPF_ORIGINAL) | (cap_has_children(c) ? CX_CAPF_CHILDREN : 0);
+    /* a memory object: in how many places it is mapped (a server that lends pages knows
+     * whether a fork child still maps them after every capability to them went) */
+    f->r8 = c->obj->type == CX_T_MEM && !c->obj->dead ? OBJ(c, mem)->nmappings : 0;
     return 0;
 }
 

@@ -87,3 +87,5 @@ TEST_SCRIPTS += tests/posix/sharedfl-test.sh
 # creds: the setuid family, groups, fork/spawn/exec and set-user-id files (issue 20)
 $(call musl_program,creds,tests/posix/creds.c tests/posix/check.h)
 TEST_SCRIPTS += tests/posix/creds-test.sh
+# exectext: a program's code mapped from a vfs server's pages (scenario exec-shared)
+$(call musl_program,exectext,tests/posix/exectext.c)

@@ -741,7 +741,8 @@ int fsc_map(struct vfs_file *f, uint64_t page, struct vfs_map *out)
     out->mem = (uint64_t)m.r[3];
     out->first = (uint64_t)m.r[1];
     out->pages = (uint64_t)m.r[2];
-    out->writable = m.r[4] != 0;
+    out->writable = m.r[4] == 1;
+    out->executable = m.r[4] == FS_MAP_EXEC;
     return 0;
 }
 

@@ -25,7 +25,7 @@
     X(1, cap_move, 3)         /* src, dst_pd, dst_slot */                                          \
     X(2, cap_delete, 2)       /* slot, pd or 0 (own); deleting an original destroys it */          \
     X(3, cap_revoke, 1)       /* slot: delete every capability derived from it */                  \
-    X(4, cap_info, 1)         /* slot -> rsi type, rdi rights, rdx badge, r10 flags */             \
+    X(4, cap_info, 1)         /* slot -> rsi type, rdi rights, rdx badge, r10 flags, r8 maps */    \
     X(5, cap_watch, 3)        /* slot, notif, bits: signal when no derived copy is left */         \
     X(6, quota_create, 3)     /* quota, bytes, dst_slot: split a quota */                          \
     X(7, quota_info, 1)       /* quota -> rsi limit, rdi used, rdx free frames (machine) */        \

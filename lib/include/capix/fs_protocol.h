@@ -110,8 +110,9 @@ enum fs_op {
     /* a0 handle (open for reading, a regular file), a1 a page of the file -> r1 the first
      * page and r2 the pages of the memory object that holds it, r3 the object (in capix
      * the slot the client's transport received its capability in, from the reply), r4 1
-     * if it may be mapped writable. Every mapping and every read and write of the file
-     * use the same pages, so that MAP_SHARED mappings are shared. a2: 0, or FS_MAP_VIEW
+     * if it may be mapped writable, FS_MAP_EXEC if executable (the server's files never
+     * change: a program's code may be mapped from it). Every mapping and every read and write of
+     * the file use the same pages, so that MAP_SHARED mappings are shared. a2: 0, or FS_MAP_VIEW
      * (the client only reads the pages: a server whose files live on a device, which
      * keeps a read-only copy of small files for views, answers only such requests). */
     FS_MAP,
@@ -202,6 +203,9 @@ static inline unsigned fs_chunk_of(uint64_t page)
 #define FS_POS_HANDLE (~0ull)
 #define FS_READ_NO_DATA (1ull << 32) /* FS_READ's a1: a mapped file's bytes stay in its chunks */
 #define FS_MAP_VIEW 1ull             /* FS_MAP's a2: pages the client only reads (a view) */
+#define FS_MAP_EXEC                                                                                \
+    2 /* FS_MAP's r4: read-only pages that never change, which                                     \
+         the client may map executable (a program's code) */
 #define FS_FLAGS_KEEP (~0ull)
 
 /* FS_SETATTR: what to change (the VFS's VFS_SET_* bits) and the values. */

@@ -216,10 +216,12 @@ struct vfs_lock_info {
 };
 
 /* A memory object that holds pages [first, first + pages) of a file: mem is the
- * capability slot (capix) the caller now owns; writable: it may be mapped writable. */
+ * capability slot (capix) the caller now owns; writable: it may be mapped writable;
+ * executable: it may be mapped executable, and the file's bytes never change (exec
+ * maps a program's read-only segments from it instead of copying them). */
 struct vfs_map {
     uint64_t mem, first, pages;
-    bool writable;
+    bool writable, executable;
 };
 
 /* follow_link's answer for "not magic: follow my text". */
