@@ -3,7 +3,7 @@
  * the thread's runtime stack, with the reason in %rcx (see docs/kernel-abi.md), and on
  * a Linux-ABI `syscall` of the program at rt_sysentry (RT_SYSENTRY_OFF from here).
  * A call's C dispatcher gets rax and rdi..r9 as a struct rt_call. Its result goes back
- * to the program directly from rt_sysret (IRETQ to the program's rip and rsp), or,
+ * to the program directly from rt_sysret (the program's rsp loaded, a jump to its rip), or,
  * when a signal may be waiting, with lx_return, whose kernel side delivers a pending
  * redirect. The runtime is built -mgeneral-regs-only: the program's XMM registers are
  * never touched, and the direction flag is clear on entry.
@@ -12,6 +12,7 @@
 #define RT_SYSENTRY_OFF 0x80 /* capix/posix_protocol.h; syscall.c checks them */
 #define RT_SYSRET_OFF 0xc0
 #define CX_RT_SYSRET_LEN 128 /* capix/abi.h */
+#define CX_RT_SYSRET_JMP 0x4f /* capix/abi.h */
 #define CX_RT_PROBE_LEN 128  /* capix/abi.h */
 #define SIGPAGE 0x2fefd000   /* RT_SIGPAGE_ADDR: pending, qpending, tpending */
 #define SIGPAGE_PENDING 0
@@ -78,8 +79,13 @@ rt_sysentry:
     /*
      * The return sequence, rax = the result. The kernel sets a thread that a
      * redirect finds anywhere in these CX_RT_SYSRET_LEN bytes back to their start, so
-     * every instruction up to the IRETQ only reads memory and sets registers from it,
-     * rax and rsp stay: a signal sent after the look below makes the thread look again.
+     * every instruction before the last two only reads memory and sets registers from
+     * it, rax and rsp stay: a signal sent after the look below makes the thread look
+     * again. The last two load the program's rsp and jump to its rip (no IRETQ, which
+     * costs more under QEMU's TCG): a thread found at the jump has gone back, and the
+     * kernel makes the jump for it (CX_RT_SYSRET_JMP, capix/abi.h). The program's
+     * rflags are what this sequence leaves (a compiler assumes every asm statement
+     * changes them; IRETQ set 0x202).
      * Any pending signal (even a blocked one: the redirect may be for another thread to
      * take it) goes the slow way, lx_return, which delivers the pending redirect.
      */
@@ -100,7 +106,9 @@ rt_sysret:
     movq CALL + 48(%rsp), %r9
     movq (%rsp), %rcx           /* as after SYSRET: rcx = rip, r11 = rflags */
     movl $0x202, %r11d
-    iretq
+    movq 24(%rsp), %rsp         /* the program's */
+    .org rt_sysret + CX_RT_SYSRET_JMP, 0x90
+    jmp *%rcx
 3:  movq %rax, %rdi
     movl $CX_SYS_lx_return, %eax
     syscall

@@ -206,6 +206,11 @@ bool rip_in_runtime(const struct pd *pd, uint64_t rip)
  */
 bool thread_in_runtime(struct thread *t)
 {
+    struct frame *f = &t->frame;
+    /* at the return sequence's last instruction, `jmp *%rcx`: gone back but for it */
+    if (t->in_runtime && t->pd->rt_sysret && f->rip == t->pd->rt_sysret + CX_RT_SYSRET_JMP &&
+        is_canonical(f->rcx))
+        f->rip = f->rcx;
     if (t->in_runtime && !rip_in_runtime(t->pd, t->frame.rip)) {
         t->in_runtime = false;
         t->redirect_pending = false;

@@ -280,12 +280,15 @@ _Static_assert(__builtin_offsetof(struct cx_regs, fxsave) == CX_REGS_GPR_BYTES,
  * both 0: every call enters at the runtime entry as CX_RT_SYSCALL). A Linux call then
  * enters at sysentry with rax and rdi..r9 as the program made it, rcx = the program's
  * rip (after its `syscall`), r11 = the program's rsp, rsp = the runtime stack. The
- * runtime may go back to the program by itself (IRETQ) from its return sequence, the
+ * runtime may go back to the program by itself from its return sequence, the
  * CX_RT_SYSRET_LEN bytes at sysret: a thread_redirect that finds the thread there sets
  * it back to sysret, so the sequence must start over safely from there (and look for
- * signals again) at any of its instructions.
+ * signals again) at any of its instructions but the last, which is `jmp *%rcx` at
+ * sysret + CX_RT_SYSRET_JMP (the program's rsp loaded, rcx its rip): a thread found
+ * there has gone back, and the kernel makes the jump (thread_in_runtime).
  */
 #define CX_RT_SYSRET_LEN 128
+#define CX_RT_SYSRET_JMP 0x4f
 /*
  * The probe window: the CX_RT_PROBE_LEN bytes right after the return sequence (when
  * there is one, and the window and the byte after it lie in the runtime's code). A
