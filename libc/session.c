@@ -86,8 +86,10 @@ static int32_t fs_owner(void *ctx)
 /*
  * Views (vfs-plugins/fs): pages of a file's memory object mapped read-only in
  * RT_VIEWS_BASE's window, RT_VIEWS_SIZE bytes handed out in runs aligned to their size
- * (a chunk's pages: a power of two) from a bitmap. They are left out of a fork child
- * (CX_MAP_DROP: its copy of the address space costs nothing for them), whose plugin
+ * (a chunk's pages: a power of two) from a bitmap: small runs from the bottom, large
+ * ones (VIEW_LARGE pages and more) from the top, so that the small views of many files
+ * do not leave a large chunk of one (32 MiB, at one of two places) without room. They are left out
+ * of a fork child (CX_MAP_DROP: its copy of the address space costs nothing for them), whose plugin
  * forgets them: the window's bits and the slot numbers are free again in the child (the
  * capabilities were never in its capability space).
  */
@@ -119,11 +121,15 @@ static void view_mark(uint64_t first, uint64_t n, bool used)
     }
 }
 
+#define VIEW_LARGE 512
+
 static void *view_map(uint64_t mem, uint64_t pages, uint64_t access)
 {
     if (!pages || pages > VIEW_PAGES || (pages & (pages - 1)))
         return NULL;
-    for (uint64_t first = 0; first + pages <= VIEW_PAGES; first += pages) {
+    uint64_t top = (VIEW_PAGES / pages - 1) * pages, n = VIEW_PAGES / pages;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t first = pages >= VIEW_LARGE ? top - i * pages : i * pages;
         if (!view_free_run(first, pages))
             continue;
         uint64_t va = RT_VIEWS_BASE + first * CX_PAGE_SIZE;

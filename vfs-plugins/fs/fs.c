@@ -410,8 +410,9 @@ void vfs_fs_before_fork(struct vfs *v)
     for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs))
         if (fs->plugin == &vfs_plugin_fs) {
             struct fs_inst *r = inst_of(fs);
+            fsc_offsets_sync(r, NULL); /* the server's offset is the description's again */
             for (struct fs_open *o = r->opens; o; o = o->next)
-                o->used = true; /* the child holds it too */
+                o->used = o->shared = true; /* the child holds it too */
         }
 }
 
@@ -468,6 +469,8 @@ int vfs_fs_file_adopt(struct vfs_file *f, uint64_t handle)
     if (o->handle)
         fsc_simple(inst_of(f->node->fs), FS_CLOSE, o->handle);
     o->handle = handle;
+    o->used = o->shared = true; /* another holder's description: the server's offset */
+    o->local = o->at_known = false;
     return 0;
 }
 
@@ -485,8 +488,10 @@ int vfs_fs_file_pass(struct vfs_file *f, const void **ctx, uint64_t *handle, uin
     id = fsc_id_of(f->node);
     if (!id || r->dead || (h && fsc_simple(r, FS_DUP, h) < 0))
         return -EIO;
-    if (h)
-        ((struct fs_open *)f->priv)->used = true; /* another process will hold it */
+    if (h) { /* another process will hold it: the server's offset is the description's */
+        fsc_offsets_sync(r, f->priv);
+        ((struct fs_open *)f->priv)->used = ((struct fs_open *)f->priv)->shared = true;
+    }
     if (fsc_simple(r, FS_ACQUIRE, id) < 0) {
         if (h)
             fsc_simple(r, FS_CLOSE, h);

@@ -30,10 +30,12 @@ int fsc_open(struct vfs_file *f)
         memset(o, 0, sizeof *o);
     if (!o)
         return -ENOMEM;
-    if (r->adopt) { /* a description passed by its handle (vfs_fs_file_receive) */
+    o->at_known = !r->adopt; /* a new description's offset is 0 */
+    if (r->adopt) {          /* a description passed by its handle (vfs_fs_file_receive) */
         rc = (int64_t)r->adopt;
         r->adopt = 0;
         o->used = true;
+        o->shared = true;
     } else if (r->closing && r->closing_node == m.a[0] && r->closing_flags == f->flags &&
                r->closing_gen && r->closing_gen == fsc_gen_now(r) &&
                (rc = (int64_t)fsc_take_closing(r)) != 0) {
@@ -350,6 +352,8 @@ static bool views_usable(const struct fs_inst *r, const struct vfs_file *f)
            (f->flags & O_ACCMODE) != O_WRONLY && !(f->flags & O_PATH);
 }
 
+#define FS_CHUNK_BIG_BYTES (4ul << 20) /* a file larger has chunks of megabytes */
+
 /* Copies the bytes [off, end) of f's file from its views, made as needed (which needs
  * end <= FS_VIEW_BYTES); false when they cannot be, or when a chunk went meanwhile (the
  * copy is then not to be trusted). */
@@ -360,6 +364,17 @@ static bool view_copy(struct fs_inst *r, struct vfs_file *f, struct fs_node *fn,
     unsigned k;
     if (end > FS_VIEW_BYTES)
         return false;
+    /* a large file's first view: its largest chunk's first, while the window has room
+     * for it (a run aligned to its size, at one of two places for 32 MiB; the views of
+     * smaller chunks, made first, could leave neither free) */
+    if (!has_view(fn) && fn->attr_gen == fsc_gen_now(r) &&
+        (uint64_t)fn->attr.st_size > FS_CHUNK_BIG_BYTES) {
+        uint64_t last =
+            (uint64_t)fn->attr.st_size < FS_VIEW_BYTES ? (uint64_t)fn->attr.st_size : FS_VIEW_BYTES;
+        k = fs_chunk_of((last - 1) / FS_PAGE);
+        if (view_make(r, f, fn, k, false) < 0)
+            return false;
+    }
     for (pos = off; pos < end;) {
         k = fs_chunk_of(pos / FS_PAGE);
         if (!fn->view[k] && view_make(r, f, fn, k, false) < 0)
@@ -460,6 +475,51 @@ static void views_cover(struct fs_inst *r, struct vfs_file *f, struct fs_node *f
     }
 }
 
+static int64_t read_at(struct fs_inst *r, struct vfs_file *f, void *buf, size_t n, uint64_t off);
+
+/* Whether f's offset may be kept here alone (read_local): a regular file's description
+ * open for reading only, that no other process may hold, whose offset this process
+ * knows. */
+static bool local_ok(const struct vfs_file *f, const struct fs_open *o)
+{
+    return !o->shared && o->at_known && (f->flags & O_ACCMODE) == O_RDONLY &&
+           S_ISREG(f->node->type) && !(f->flags & O_PATH);
+}
+
+/*
+ * A read() of a description only this process holds, open for reading only: its offset
+ * is kept here (o->at), so the read is a pread at it, from the views without any
+ * request when they hold the bytes, and the server's offset stays behind until another
+ * process may hold the description (fsc_offsets_sync, before a fork or a pass). A
+ * server round trip per read() was most of what a sequential read cost under QEMU's
+ * TCG: each switch of address space empties its TLB.
+ */
+static int64_t read_local(struct fs_inst *r, struct vfs_file *f, struct fs_open *o, void *buf,
+                          size_t n)
+{
+    int64_t rc;
+    bool viewed = has_view(node_of(f->node));
+    o->used = true;
+    o->local = true;
+    rc = read_at(r, f, buf, n, o->at);
+    if (rc > 0)
+        o->at += (uint64_t)rc;
+    if (rc == (int64_t)n && !viewed && views_usable(r, f))
+        view_ahead(r, f, node_of(f->node), n); /* a request read it: views for the next */
+    return rc;
+}
+
+void fsc_offsets_sync(struct fs_inst *r, struct fs_open *only)
+{
+    for (struct fs_open *o = r->opens; o; o = o->next)
+        if (o->local && (!only || o == only)) {
+            struct fs_msg m = {.a = {o->handle, o->at, SEEK_SET}};
+            o->local = false;
+            if (o->handle && fsc_request(r, &m, FS_SEEK, NULL, 0, NULL, 0, NULL, 0) < 0)
+                o->at_known = false;
+        }
+}
+
 static int64_t read_at_handle(struct fs_inst *r, struct vfs_file *f, void *buf, size_t n)
 {
     struct fs_node *fn = node_of(f->node);
@@ -470,10 +530,13 @@ static int64_t read_at_handle(struct fs_inst *r, struct vfs_file *f, void *buf, 
     int64_t rc = 0;
     if (!h)
         return -EIO;
+    if (local_ok(f, o))
+        return read_local(r, f, o, buf, n);
     o->used = true;                                      /* its offset moves */
     if (!views_usable(r, f) || o->at >= FS_VIEW_BYTES) { /* beyond the views (a guess) */
         rc = transfer_at(f, buf, NULL, n, VFS_OFF_REMOTE, &at);
         o->at = rc > 0 ? at + (uint64_t)rc : at;
+        o->at_known = rc >= 0;
         return rc;
     }
     fsc_views_own(r);
@@ -482,6 +545,7 @@ static int64_t read_at_handle(struct fs_inst *r, struct vfs_file *f, void *buf, 
     if (!has_view(fn)) {
         rc = transfer_at(f, buf, NULL, n, VFS_OFF_REMOTE, &at);
         o->at = rc > 0 ? at + (uint64_t)rc : at;
+        o->at_known = rc >= 0;
         if (rc == (int64_t)n)
             view_ahead(r, f, fn, n);
         return rc;
@@ -516,25 +580,29 @@ static int64_t read_at_handle(struct fs_inst *r, struct vfs_file *f, void *buf, 
         if ((size_t)rc < chunk)
             break;
     }
+    o->at_known = rc >= 0;
     return done ? (int64_t)done : rc;
 }
 
 int64_t fsc_read(struct vfs_file *f, void *buf, size_t n, uint64_t off)
 {
     struct fs_inst *r = inst_of(f->node->fs);
-    uint64_t g = 0;
-    int64_t rc;
     if (n == 0)
         return 0;
     if (off == VFS_OFF_REMOTE)
         return read_at_handle(r, f, buf, n);
-    if (off != VFS_OFF_REMOTE) {
-        rc = view_read(r, f, buf, n, off);
-        if (rc >= 0)
-            return rc;
-        if (rc == -2)
-            g = fsc_gen_now(r); /* the kept attributes' count (view_read asked for them) */
-    }
+    return read_at(r, f, buf, n, off);
+}
+
+/* A pread: from the views when they hold the bytes, else by a request. */
+static int64_t read_at(struct fs_inst *r, struct vfs_file *f, void *buf, size_t n, uint64_t off)
+{
+    uint64_t g = 0;
+    int64_t rc = view_read(r, f, buf, n, off);
+    if (rc >= 0)
+        return rc;
+    if (rc == -2)
+        g = fsc_gen_now(r); /* the kept attributes' count (view_read asked for them) */
     rc = transfer(f, buf, NULL, n, off);
     /* a READ that should have moved the access time and changed nothing: this server's
      * reads leave it (fat's), so views need not wait for it */
@@ -659,9 +727,43 @@ static int64_t seek_request(struct vfs_file *f, int64_t off, int whence)
         return -EIO;
     open_of(f)->used = true;
     rc = fsc_request(inst_of(f->node->fs), &m, FS_SEEK, NULL, 0, NULL, 0, NULL, 0);
-    if (rc >= 0)
+    if (rc >= 0) {
         open_of(f)->at = (uint64_t)rc;
+        open_of(f)->at_known = true;
+    }
     return rc;
+}
+
+/* lseek of a description whose offset is kept here (read_local): no request but the
+ * size for SEEK_END. */
+static int64_t seek_local(struct vfs_file *f, struct fs_open *o, int64_t off, int whence)
+{
+    struct linux_stat st;
+    int64_t base = 0;
+    int rc;
+    if (whence == SEEK_CUR)
+        base = (int64_t)o->at;
+    if (whence == SEEK_END || whence == SEEK_DATA || whence == SEEK_HOLE) {
+        st.st_dev = 0;
+        st.st_blksize = 0;
+        rc = fsc_getattr(f->node, &st);
+        if (rc < 0)
+            return rc;
+        if (whence == SEEK_END) {
+            base = st.st_size;
+        } else { /* no holes: all data up to the size, one hole from there */
+            if (off < 0 || off >= st.st_size)
+                return -ENXIO;
+            if (whence == SEEK_HOLE)
+                off = st.st_size;
+        }
+    }
+    if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+        return -EINVAL;
+    o->used = true;
+    o->local = true;
+    o->at = (uint64_t)(base + off);
+    return (int64_t)o->at;
 }
 
 int64_t fsc_llseek(struct vfs_file *f, int64_t off, int whence)
@@ -683,6 +785,8 @@ int64_t fsc_llseek(struct vfs_file *f, int64_t off, int whence)
         fsc_dir_changed(f->node); /* rewinddir: read the server's present */
         return off;
     }
+    if (open_of(f) && local_ok(f, open_of(f)) && whence >= SEEK_SET && whence <= SEEK_HOLE)
+        return seek_local(f, open_of(f), off, whence);
     switch (whence) {
     case SEEK_SET:
     case SEEK_CUR:

@@ -65,8 +65,12 @@ struct fs_open {
     uint64_t handle; /* the server's (one reference); 0: lost */
     bool keep_close; /* its close is not put off: it ran a program, or took a lock */
     bool used;       /* its offset or flags moved, or another process may hold it */
+    bool shared;     /* another process may hold it (a fork, or passed): the server's
+                        offset is the description's */
+    bool at_known;   /* at is the offset (this process alone moved it) */
+    bool local;      /* the offset is at alone: the server's is behind (read_local) */
     uint64_t gen;    /* the server's change count when it was opened (0: none kept) */
-    uint64_t at;     /* the offset after this process's last read (a guess: it is shared) */
+    uint64_t at;     /* the offset after this process's last read or seek */
     struct fs_open *next, *prev;
 };
 
@@ -163,6 +167,9 @@ int fsc_syncfs(struct vfs_fs *fs);
 int64_t fsc_write(struct vfs_file *f, const void *buf, size_t n, uint64_t *off);
 /* Ends every view of the instance (unmaps, gives the memory objects back). */
 void fsc_views_drop(struct fs_inst *r);
+/* The offsets kept here (read_local) to the server, of all descriptions or only one:
+ * before another process may hold them. */
+void fsc_offsets_sync(struct fs_inst *r, struct fs_open *only);
 /* The views are this process's, or (a fork child's: its parent made them, and they
  * are not here) forgotten now (fs_transport.forget). */
 void fsc_views_forget(struct fs_inst *r);

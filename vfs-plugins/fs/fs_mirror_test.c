@@ -152,8 +152,9 @@ static void mirror_collected(void)
     CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/g", 0), 0);
 }
 
-/* read() at the shared offset of a file on a device: after the first full read, the
- * server moves the offset and the bytes come from the views of its copy's chunks. */
+/* read() of a file on a device: after the first full read, the bytes come from the
+ * views of its copy's chunks; at the offset this process alone holds, without any
+ * request; at a shared offset (after a fork), the server moves it. */
 static void mirror_read_at_offset(void)
 {
     static const struct fs_mem_ops ops = {NULL, test_mem_create, test_mem_destroy, mirror_in_use};
@@ -174,11 +175,22 @@ static void mirror_read_at_offset(void)
     fa = vfs_openat(a, AT_FDCWD, "/tmp/big", O_RDONLY, 0);
     CHECK(fa >= 0);
     l->reads_no_data = 0;
+    unsigned reads = l->calls[FS_READ];
     while ((n = vfs_read(a, fa, back + got, 65536)) > 0)
         got += (size_t)n;
     CHECK_INT(got, sizeof big);
     CHECK(memcmp(back, big, sizeof big) == 0);
-    CHECK_INT(l->reads_no_data, 5); /* all but the first (and the one at the end) */
+    CHECK_INT(l->calls[FS_READ] - reads, 1); /* the first: then views */
+    CHECK_INT(vfs_close(a, fa), 0);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/big", O_RDONLY, 0);
+    CHECK(fa >= 0);
+    vfs_fs_before_fork(a); /* shared from now on */
+    got = 0;
+    while ((n = vfs_read(a, fa, back + got, 65536)) > 0)
+        got += (size_t)n;
+    CHECK_INT(got, sizeof big);
+    CHECK(memcmp(back, big, sizeof big) == 0);
+    CHECK_INT(l->reads_no_data, 5); /* all (but the one at the end) */
     CHECK_INT(vfs_close(a, fa), 0);
     CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/big", 0), 0);
 }

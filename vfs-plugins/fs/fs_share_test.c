@@ -592,6 +592,7 @@ static void views_read_at_offset(void)
     CHECK_INT(vfs_pwrite(b, fb, big, sizeof big, 0), (int64_t)sizeof big);
     fa = vfs_openat(a, AT_FDCWD, "/tmp/big", O_RDONLY, 0);
     CHECK(fa >= 0);
+    vfs_fs_before_fork(a); /* a fork child holds it too: the server keeps its offset */
     CHECK_INT(vfs_read(a, fa, back, 16384), 16384); /* a request; then a view */
     got = 16384;
     CHECK_INT(l->reads_no_data, 0);
@@ -619,6 +620,66 @@ static void views_read_at_offset(void)
     CHECK_INT(vfs_close(a, fa), 0);
     CHECK_INT(vfs_close(b, fb), 0);
     CHECK_INT(vfs_unlinkat(b, AT_FDCWD, "/tmp/big", 0), 0);
+}
+
+/* read() and lseek of a description only this process holds, open for reading only:
+ * the offset is kept here, the bytes come from the views, no request at all; before a
+ * fork (or a pass) the server gets the offset, which is the description's again. */
+static void offsets_kept_local(void)
+{
+    static const struct fs_mem_ops ops = {NULL, test_mem_create, test_mem_destroy, map_in_use};
+    static char big[200000], back[200000];
+    struct vfs *a = mk("dir /tmp { fs }"), *b = mk("dir /tmp { fs }");
+    struct loop *l = &loops[0];
+    size_t i, got = 0;
+    unsigned reads, seeks;
+    uint64_t h;
+    int64_t n;
+    int fa, fb;
+    CHECK(a && b);
+    fs_server_set_mem(server, &ops);
+    for (i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 7 + i / 4096);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/big", O_RDWR | O_CREAT, 0644);
+    CHECK_INT(vfs_pwrite(a, fa, big, sizeof big, 0), (int64_t)sizeof big);
+    CHECK_INT(vfs_close(a, fa), 0);
+    fa = vfs_openat(a, AT_FDCWD, "/tmp/big", O_RDONLY, 0);
+    CHECK(fa >= 0);
+    CHECK_INT(vfs_read(a, fa, back, 8192), 8192); /* a request (and a view) */
+    got = 8192;
+    reads = l->calls[FS_READ], seeks = l->calls[FS_SEEK];
+    while ((n = vfs_read(a, fa, back + got, 30000)) > 0)
+        got += (size_t)n;
+    CHECK_INT(got, sizeof big);
+    CHECK(memcmp(back, big, sizeof big) == 0);
+    CHECK_INT(vfs_lseek(a, fa, 0, SEEK_CUR), (int64_t)sizeof big);
+    CHECK_INT(vfs_lseek(a, fa, -100, SEEK_END), (int64_t)sizeof big - 100);
+    CHECK_INT(vfs_lseek(a, fa, -10, SEEK_CUR), (int64_t)sizeof big - 110);
+    CHECK_INT(vfs_lseek(a, fa, -1, SEEK_SET), -EINVAL);
+    CHECK_INT(vfs_lseek(a, fa, (int64_t)sizeof big, SEEK_HOLE), -ENXIO);
+    CHECK_INT(vfs_lseek(a, fa, 5, SEEK_HOLE), (int64_t)sizeof big);
+    CHECK_INT(vfs_lseek(a, fa, 1000, SEEK_SET), 1000);
+    CHECK_INT(vfs_read(a, fa, back, 10), 10);
+    CHECK(memcmp(back, big + 1000, 10) == 0);
+    CHECK_INT(l->calls[FS_READ] - reads, 0);
+    CHECK_INT(l->calls[FS_SEEK] - seeks, 0);
+    /* a fork: the server gets the offset, and another holder of the description (the
+     * child: here b, which adopts the handle) reads on from it */
+    vfs_fs_before_fork(a);
+    CHECK_INT(l->calls[FS_SEEK] - seeks, 1);
+    h = vfs_fs_file_handle(vfs_fd_file(a, fa));
+    fb = vfs_openat(b, AT_FDCWD, "/tmp/big", O_RDONLY, 0);
+    CHECK_INT(loop_request(l, FS_DUP, h), 0);
+    CHECK_INT(vfs_fs_file_adopt(vfs_fd_file(b, fb), h), 0);
+    CHECK_INT(vfs_lseek(b, fb, 0, SEEK_CUR), 1010);
+    CHECK_INT(vfs_read(b, fb, back, 10), 10);
+    CHECK(memcmp(back, big + 1010, 10) == 0);
+    CHECK_INT(vfs_read(a, fa, back, 10), 10); /* one offset now: after the child's read */
+    CHECK(memcmp(back, big + 1020, 10) == 0);
+    CHECK_INT(vfs_lseek(b, fb, 0, SEEK_CUR), 1030);
+    CHECK_INT(vfs_close(b, fb), 0);
+    CHECK_INT(vfs_close(a, fa), 0);
+    CHECK_INT(vfs_unlinkat(a, AT_FDCWD, "/tmp/big", 0), 0);
 }
 
 /* The close of a description open for reading only goes with the next open (one request
@@ -782,6 +843,7 @@ void fs_share_cases(void)
     RUN_FS(views_read);
     RUN_FS(views_give_way);
     RUN_FS(views_read_at_offset);
+    RUN_FS(offsets_kept_local);
     RUN_FS(closes_put_off);
     RUN_FS(views_write_local);
     if (views_live) /* the plugin gave back every view it made */
