@@ -532,7 +532,11 @@ int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
             err = map_region(dst, r->mem, r->offset, r->va, r->pages, r->flags, r->maxflags, false);
             if (err)
                 break;
-            if (r->mem->device) /* else shared memory faults in where the copy touches it */
+            /* shared code (the runtime's, a program's mapped from its file system): the
+             * source's present entries, the same frames, so that the copy does not fault
+             * on each page of it; other shared memory faults in where the copy touches
+             * it (the boot archive's thousands of pages would cost more to copy) */
+            if (r->mem->device || (r->flags & CX_MAP_X))
                 pt_copy_range(src->pml4, dst->pml4, r->va, r->pages, false);
             uint64_t cost = 1 + r->pages / 512;
             budget = budget > cost ? budget - cost : 0;
