@@ -255,7 +255,15 @@ static int bench_rand_setup(struct bench_ctx *c)
         return -1;
     c->big_fd = open(path, O_RDONLY);
     c->rand = 12345;
-    return c->big_fd < 0 ? -1 : 0;
+    if (c->big_fd < 0)
+        return -1;
+    /* read once, as a warm cache: Linux's page cache holds the file from its write; a
+     * system whose reads copy from another cache (capix's views of the fat server's
+     * copy of the file) makes it here, not in the first timed samples */
+    for (off_t off = 0; off < BENCH_BIG_SIZE; off += (off_t)sizeof c->buf)
+        if (pread(c->big_fd, c->buf, sizeof c->buf, off) != (ssize_t)sizeof c->buf)
+            return -1;
+    return 0;
 }
 
 static int bench_op_rand_read(struct bench_ctx *c)
