@@ -278,6 +278,9 @@ static uint64_t maps_now(const struct fs_inst *r)
 /* Maps chunk k of f's file here (FS_MAP), read-only or (writable: through f's handle,
  * open for writing, in place of a read-only view of it) writable too; 0, or -1 when the
  * server will not (the node is read, or written, by requests from now on). */
+#define FS_CHUNK_BIG_BYTES (4ul << 20) /* a file larger has chunks of megabytes */
+static bool has_view(const struct fs_node *n);
+
 static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, unsigned k,
                      bool writable)
 {
@@ -288,6 +291,17 @@ static int view_make(struct fs_inst *r, struct vfs_file *f, struct fs_node *n, u
         return 0;
     if (!m.a[0])
         return -1;
+    /* a large file's first view: its largest chunk's first, while the window has room
+     * for it (a run aligned to its size: 32 MiB has two places; the views of smaller
+     * chunks, made first, could leave neither free) */
+    if (!writable && !has_view(n) && n->attr_gen && n->attr_gen == fsc_gen_now(r) &&
+        (uint64_t)n->attr.st_size > FS_CHUNK_BIG_BYTES) {
+        uint64_t last =
+            (uint64_t)n->attr.st_size < FS_VIEW_BYTES ? (uint64_t)n->attr.st_size : FS_VIEW_BYTES;
+        unsigned big = fs_chunk_of((last - 1) / FS_PAGE);
+        if (big != k && view_make(r, f, n, big, false) < 0)
+            return -1;
+    }
     fsc_views_own(r);
     if (fsc_request(r, &m, FS_MAP, NULL, 0, NULL, 0, NULL, 0) < 0) {
         /* ENODEV: a server that shares no pages (or, writable, fat's copies); ENOMEM,
@@ -352,8 +366,6 @@ static bool views_usable(const struct fs_inst *r, const struct vfs_file *f)
            (f->flags & O_ACCMODE) != O_WRONLY && !(f->flags & O_PATH);
 }
 
-#define FS_CHUNK_BIG_BYTES (4ul << 20) /* a file larger has chunks of megabytes */
-
 /* Copies the bytes [off, end) of f's file from its views, made as needed (which needs
  * end <= FS_VIEW_BYTES); false when they cannot be, or when a chunk went meanwhile (the
  * copy is then not to be trusted). */
@@ -364,17 +376,6 @@ static bool view_copy(struct fs_inst *r, struct vfs_file *f, struct fs_node *fn,
     unsigned k;
     if (end > FS_VIEW_BYTES)
         return false;
-    /* a large file's first view: its largest chunk's first, while the window has room
-     * for it (a run aligned to its size, at one of two places for 32 MiB; the views of
-     * smaller chunks, made first, could leave neither free) */
-    if (!has_view(fn) && fn->attr_gen == fsc_gen_now(r) &&
-        (uint64_t)fn->attr.st_size > FS_CHUNK_BIG_BYTES) {
-        uint64_t last =
-            (uint64_t)fn->attr.st_size < FS_VIEW_BYTES ? (uint64_t)fn->attr.st_size : FS_VIEW_BYTES;
-        k = fs_chunk_of((last - 1) / FS_PAGE);
-        if (view_make(r, f, fn, k, false) < 0)
-            return false;
-    }
     for (pos = off; pos < end;) {
         k = fs_chunk_of(pos / FS_PAGE);
         if (!fn->view[k] && view_make(r, f, fn, k, false) < 0)
