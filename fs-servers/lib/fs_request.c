@@ -429,6 +429,12 @@ static int64_t op_write(struct fs_session *ss, struct fs_msg *m, struct fs_buf *
         r = fs_mapped_write(ss, mp, f, buf->data, n, &at, size);
     } else {
         r = f->node->fs->ops->write(f, buf->data, (size_t)n, &at);
+        if ((r == -ENOSPC || r == -ENOMEM) && ss->s->mapped && !mp) {
+            /* the memory of removed mapped files that only the periodic collection
+             * would free yet (their last client let go): theirs first */
+            fs_server_collect(ss->s);
+            r = f->node->fs->ops->write(f, buf->data, (size_t)n, &at);
+        }
         if (mp && r > 0)
             fs_mirror_wrote(ss, mp, size, at - (uint64_t)r, buf->data, (uint64_t)r);
         else if (mp && r < 0)

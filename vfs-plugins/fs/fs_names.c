@@ -241,7 +241,9 @@ int fsc_unlink(struct vfs_node *dn, const char *name, size_t len, struct vfs_nod
         return -EIO;
     rc = fsc_request(inst_of(dn->fs), &m, FS_UNLINK, name, len, NULL, 0, NULL, 0);
     fsc_dir_changed(dn);
-    fsc_names_drop(inst_of(dn->fs)); /* keep no removed file alive */
+    fsc_names_drop(inst_of(dn->fs));      /* keep no removed file alive */
+    if (rc >= 0 && S_ISREG(victim->type)) /* nor its pages: views are remade if read */
+        fsc_views_drop_node(inst_of(dn->fs), node_of(victim));
     return (int)rc;
 }
 
