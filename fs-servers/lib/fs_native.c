@@ -119,6 +119,11 @@ static void env_free(void *ctx, void *p, size_t size)
     cx_heap_free(&heap, p, size);
 }
 
+static bool env_grow(void *ctx, void *p, size_t size, size_t new_size)
+{
+    return cx_heap_grow(&heap, p, size, new_size);
+}
+
 /* The kernel's clock (nanoseconds since boot) without a kernel call: the kernel counts
  * it from the TSC as t / hz * 10^9 + t % hz * 10^9 / hz, and says hz with the first
  * answer; the same sum here gives the same value (as the POSIX runtime's vDSO does). A
@@ -265,6 +270,7 @@ static const struct fs_mem_ops chunk_ops = {NULL, chunk_create, chunk_destroy, c
 
 static const struct vfs_env env = {.alloc = env_alloc,
                                    .free = env_free,
+                                   .grow = env_grow,
                                    .now_ns = env_now,
                                    .log = env_log,
                                    .module = env_module,

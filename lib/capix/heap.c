@@ -135,6 +135,27 @@ void *cx_heap_alloc(struct cx_heap *h, size_t size)
     return p;
 }
 
+bool cx_heap_grow(struct cx_heap *h, void *p, size_t size, size_t new_size)
+{
+    const size_t small = (size_t)1 << (MIN_SHIFT + CX_HEAP_CLASSES - 1);
+    uint64_t pages = (size + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
+    uint64_t more = (new_size + CX_PAGE_SIZE - 1) / CX_PAGE_SIZE;
+    if (!p || size <= small || new_size <= size || (uint64_t)p + pages * CX_PAGE_SIZE != h->top)
+        return false;
+    more -= pages;
+    if (!more)
+        return true;
+    uint64_t bytes = more * CX_PAGE_SIZE;
+    if (h->top + bytes > h->end && grow(h, h->top + bytes - h->end))
+        return false;
+    if (h->top < h->high) /* below the old top: used before */
+        memset((void *)h->top, 0, (h->high < h->top + bytes ? h->high : h->top + bytes) - h->top);
+    h->top += bytes;
+    if (h->top > h->high)
+        h->high = h->top;
+    return true;
+}
+
 void cx_heap_free(struct cx_heap *h, void *p, size_t size)
 {
     if (!p)

@@ -461,6 +461,14 @@ int ram_reserve(struct ram_fs *r, struct ram_node *n, uint64_t need)
         return 0;
     while (cap < need)
         cap *= 2;
+    /* where it is, when the host can (the heap's last block: a file being written) */
+    if (n->data && env_of(r)->grow &&
+        !(r->limit && (cap - n->cap > r->limit || r->used > r->limit - (cap - n->cap))) &&
+        env_of(r)->grow(env_of(r)->ctx, n->data, (size_t)n->cap, (size_t)cap)) {
+        r->used += cap - n->cap;
+        n->cap = cap;
+        return 0;
+    }
     p = ram_alloc(r, (size_t)cap);
     if (!p && cap > need) {
         cap = need;

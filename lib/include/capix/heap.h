@@ -6,6 +6,7 @@
 #ifndef CAPIX_HEAP_H
 #define CAPIX_HEAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,5 +28,8 @@ struct cx_heap {
 /* Zeroed memory, or NULL when the quota or the range is exhausted. */
 void *cx_heap_alloc(struct cx_heap *h, size_t size);
 void cx_heap_free(struct cx_heap *h, void *p, size_t size);
+/* Makes the block p of size bytes new_size long where it is (it is the heap's last one,
+ * of whole pages); false, and nothing changed, when it cannot. */
+bool cx_heap_grow(struct cx_heap *h, void *p, size_t size, size_t new_size);
 
 #endif

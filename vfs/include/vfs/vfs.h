@@ -88,6 +88,10 @@ struct vfs_env {
      * empty): the area with the lowest start at or above from into *out (zeroed by the
      * caller); 1, 0 when there is none, or -errno. */
     int (*mapping)(void *ctx, uint64_t from, struct vfs_mapping *out);
+    /* Makes the block ptr (from alloc, size bytes) new_size bytes long where it is
+     * (optional; NULL, or false: the caller allocates anew and copies). A ram file that
+     * grows by doubling then copies nothing while its block is the heap's last. */
+    bool (*grow)(void *ctx, void *ptr, size_t size, size_t new_size);
 };
 
 /*
