@@ -81,6 +81,8 @@ _Noreturn void rt_exit_process(int wait_status)
     static int closing;
     if (rt_vfs && !closing)
         rt_memory_drop_files();
+    if (rt_vfs && !closing)
+        vfs_fs_exit_begin(rt_vfs); /* the fs closes below go with vfs_fs_exit's batches */
     if (rt_vfs && !closing++)
         for (unsigned fd = 0, end = vfs_fd_end(rt_vfs); fd < end; fd++)
             vfs_close(rt_vfs, (int)fd);

@@ -437,6 +437,14 @@ void vfs_fs_drop_caches(struct vfs *v)
  * by a descriptor), since the sessions outlive it (its fork children and parent share
  * them): without this each ended process left its root's reference in each server. The
  * instances stay as they are, but with no number to use. */
+void vfs_fs_exit_begin(struct vfs *v)
+{
+    struct vfs_fs *fs;
+    for (fs = vfs_fs_next(v, NULL); fs; fs = vfs_fs_next(v, fs))
+        if (fs->plugin == &vfs_plugin_fs)
+            inst_of(fs)->exiting = true;
+}
+
 void vfs_fs_exit(struct vfs *v)
 {
     each_reference(v, true, true);

@@ -142,6 +142,8 @@ void fsc_close(struct vfs_file *f)
         return;
     if (n->locked) /* a close releases the process's record locks */
         fsc_lock(f, VFS_LOCK_RELEASE, VFS_LOCK_POSIX, 0, 0, 0, NULL);
+    if (r->exiting && o->handle)
+        return; /* the handle goes back with vfs_fs_exit's batch (o stays in opens) */
     if (o->handle && !o->keep_close && (f->flags & O_ACCMODE) == O_RDONLY) {
         fsc_flush_closing(r); /* one put off at a time */
         r->closing = o->handle;

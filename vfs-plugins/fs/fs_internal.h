@@ -78,6 +78,7 @@ struct fs_inst {
     struct vfs_fs fs;
     struct fs_transport t;
     bool dead;                           /* the transport failed: everything gives EIO */
+    bool exiting;                        /* the process ends: closes go with vfs_fs_exit */
     struct fs_node *buckets[FS_BUCKETS]; /* every node, by inode number (the root too) */
     struct fs_open *opens;               /* every handle */
     struct fs_open *spare;               /* a closed one kept for the next open */

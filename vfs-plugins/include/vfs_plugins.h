@@ -49,6 +49,10 @@ void vfs_fs_before_fork(struct vfs *v);
  * narrows, so that no view of a session taken away stays in its address space). */
 void vfs_fs_drop_caches(struct vfs *v);
 /* The process ends: every server reference it still holds (nodes, handles) goes back. */
+/* The process is about to close its descriptors and end: the fs plugin's closes send
+ * nothing from now on; vfs_fs_exit gives their handles back with the rest, a batch a
+ * session (a fork child that exits made a request per inherited description). */
+void vfs_fs_exit_begin(struct vfs *v);
 void vfs_fs_exit(struct vfs *v);
 /* The server handle behind an fs description, 0 for other descriptions (directories,
  * other plugins, O_PATH). */
