@@ -118,9 +118,11 @@ void rt_creds_exec_file(const struct linux_stat *st)
     exec_mode = st->st_mode, exec_uid = st->st_uid, exec_gid = st->st_gid;
 }
 
-bool rt_creds_exec(void)
+bool rt_creds_exec(const char *const argv[])
 {
-    cred_call(RT_CRED_EXEC, exec_mode, exec_uid, exec_gid, 4);
+    /* the launcher's table names the new command with the same call */
+    unsigned more = rt_proc_exec_words(rt_ipcbuf()->words + 4, argv);
+    cred_call(RT_CRED_EXEC, exec_mode, exec_uid, exec_gid, 4 + more);
     exec_mode = 0; /* used once */
     /* Linux's secureexec (since 5.8): the new program runs with effective ids other
      * than the real ones */

@@ -37,9 +37,10 @@ struct linux_stat;
 void rt_creds_exec_file(const struct linux_stat *st);
 
 /* At exec, before the new program's stack is built: the launcher applies the file's
- * set-user-id and set-group-id bits and makes the saved ids the effective ones.
- * Returns whether the exec is a secure one (AT_SECURE: it changed the identity). */
-bool rt_creds_exec(void);
+ * set-user-id and set-group-id bits and makes the saved ids the effective ones, and
+ * in the same call its table names the new command (argv, for /proc). Returns whether the exec is a
+ * secure one (AT_SECURE: it changed the identity). */
+bool rt_creds_exec(const char *const argv[]);
 
 /* access, faccessat, faccessat2: Linux checks with the real ids unless flags has
  * AT_EACCESS (the VFS checks with the fs ids otherwise). */

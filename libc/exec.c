@@ -196,6 +196,57 @@ static struct shared_range {
 } shared[SHARED_MAX];
 static unsigned nshared;
 
+/*
+ * The chunks of the program's file this exec got (FS_MAP), asked for a few at a time:
+ * the first request takes the chunk that holds the first page shared and the ones after
+ * it up to chunks_want (the end of the shared ranges), up to seven in one answer, so a
+ * small program's segments cost one request, not one a chunk. Each shared range holds
+ * its own capability (a copy where two ranges use one chunk); chunks_drop gives up the
+ * rest at the end of the exec.
+ */
+#define EXE_CHUNKS 24
+static struct exe_chunk {
+    uint64_t mem, first, pages;
+    bool used; /* a shared range holds mem */
+} chunks[EXE_CHUNKS];
+static unsigned nchunks;
+static uint64_t chunks_want; /* the file page where the shared ranges end */
+static bool chunks_exec;     /* the file system lends them executable (FS_MAP_EXEC) */
+
+static struct exe_chunk *chunk_for(struct vfs_file *f, uint64_t fp)
+{
+    for (unsigned i = 0; i < nchunks; i++)
+        if (fp >= chunks[i].first && fp - chunks[i].first < chunks[i].pages)
+            return &chunks[i];
+    if (nchunks == EXE_CHUNKS)
+        return NULL;
+    /* chunk k + 1 starts at page 2^k, and each doubles */
+    unsigned more = 0;
+    for (uint64_t next = fp ? 2ull << (63 - __builtin_clzll(fp)) : 1;
+         next < chunks_want && more < VFS_MAP_MORE && nchunks + 1 + more < EXE_CHUNKS; next *= 2)
+        more++;
+    struct vfs_map m;
+    if (vfs_file_map(f, fp, more, &m))
+        return NULL;
+    struct exe_chunk *c = &chunks[nchunks];
+    chunks[nchunks++] = (struct exe_chunk){m.mem, m.first, m.pages, false};
+    for (unsigned i = 0; i < m.nmore; i++)
+        chunks[nchunks++] =
+            (struct exe_chunk){m.more[i].mem, m.more[i].first, m.more[i].pages, false};
+    chunks_exec = m.executable;
+    return c;
+}
+
+static void chunks_drop(void)
+{
+    for (unsigned i = 0; i < nchunks; i++)
+        if (!chunks[i].used) {
+            cx_cap_delete(chunks[i].mem);
+            rt_slot_free(chunks[i].mem);
+        }
+    nchunks = 0;
+}
+
 /* Maps what it can of segment sg's pages from f's pages: those not shared with the
  * segments before and after it (prev_end: where the one before ends, next_lo: the page
  * where the one after starts). False when the file system lends none. */
@@ -214,18 +265,27 @@ static bool share_segment(struct vfs_file *f, const struct elf_segment *sg, uint
                   CX_PAGE_SIZE;
     uint8_t flags = (uint8_t)map_flags(sg->flags);
     while (a < b && nshared < SHARED_MAX) {
-        struct vfs_map m;
-        if (vfs_file_map(f, fp, &m))
+        struct exe_chunk *c = chunk_for(f, fp);
+        if (!c)
             return nshared > 0;
-        uint64_t in = fp - m.first, n = m.pages - in;
+        uint64_t slot = c->mem, in = fp - c->first, n = c->pages - in;
         if (n > (b - a) / CX_PAGE_SIZE)
             n = (b - a) / CX_PAGE_SIZE;
-        if (!m.executable || cx_map(rt->slot_pd, m.mem, in, bias + a, n, flags | CX_MAP_SHARE)) {
-            cx_cap_delete(m.mem);
-            rt_slot_free(m.mem);
+        if (c->used &&
+            (!(slot = rt_slot_alloc()) || cx_cap_copy(c->mem, rt->slot_pd, slot, CX_R_ALL, 0))) {
+            if (slot)
+                rt_slot_free(slot);
             return false;
         }
-        shared[nshared++] = (struct shared_range){bias + a, n, m.mem, flags, false};
+        if (!chunks_exec || cx_map(rt->slot_pd, slot, in, bias + a, n, flags | CX_MAP_SHARE)) {
+            if (c->used) {
+                cx_cap_delete(slot);
+                rt_slot_free(slot);
+            }
+            return false;
+        }
+        c->used = true;
+        shared[nshared++] = (struct shared_range){bias + a, n, slot, flags, false};
         a += n * CX_PAGE_SIZE;
         fp += n;
     }
@@ -342,12 +402,18 @@ static long load_segments(const struct elf_info *ei, uint64_t bias, struct vfs_f
         nseg++;
     }
     nshared = 0;
+    chunks_want = 0;
+    for (unsigned i = 0; i < nseg && i < LOAD_SEGS; i++)
+        if (!(segs[i].flags & ELF_PF_W) && segs[i].filesz &&
+            page_up(segs[i].offset + segs[i].filesz) / CX_PAGE_SIZE > chunks_want)
+            chunks_want = page_up(segs[i].offset + segs[i].filesz) / CX_PAGE_SIZE;
     for (unsigned i = 0; file && !whole_slot && nseg <= LOAD_SEGS && i < nseg; i++) {
         uint64_t prev_end = i ? segs[i - 1].vaddr + segs[i - 1].memsz : 0;
         uint64_t next_lo = i + 1 < nseg ? segs[i + 1].vaddr & ~(CX_PAGE_SIZE - 1) : ~0ull;
         if (!share_segment(file, &segs[i], bias, prev_end, next_lo))
             break;
     }
+    chunks_drop();
     uint64_t m = rt_slot_alloc();
     if (!m || cx_mem_create(rt->slot_quota, pages, m))
         return -ENOMEM;
@@ -822,7 +888,8 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
         whole_slot = 0;
     }
     uint64_t sp = 0;
-    bool secure = rt_creds_exec(); /* set-user-id bits; the saved ids follow */
+    /* set-user-id bits (the saved ids follow), and the new command for /proc */
+    bool secure = rt_creds_exec(argv);
     if (!err)
         err = build_stack(&ei, bias, argv, envp, secure, &sp);
     head_free(&head);
@@ -840,7 +907,6 @@ static _Noreturn void exec_commit(const char *path, struct vfs_file *f, const st
     if (f && vfs_file_stat(f, &st) == 0)
         exe_dev = st.st_dev, exe_ino = st.st_ino;
     exe_bias = bias;
-    rt_proc_announce(); /* proc.c: the launcher's table names the new command */
 
     static struct cx_regs regs;
     cx_thread_regs(rt->slot_thread, CX_REGS_GET, CX_CTX_SAVED, &regs);

@@ -318,7 +318,7 @@ static long map_file(struct vfs_file *file, uint64_t va, uint64_t pages, uint64_
 {
     for (uint64_t done = 0; done < pages;) {
         struct vfs_map m;
-        long err = vfs_file_map(file, first + done, &m);
+        long err = vfs_file_map(file, first + done, 0, &m);
         if (err == -ENXIO) {
             if (nrecords == MAX_RECORDS)
                 return -ENOMEM;

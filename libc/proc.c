@@ -208,25 +208,32 @@ long rt_pgrp(uint64_t op, long pid, long pgid)
 
 /* ---- the process table as /proc shows it (RT_LABEL_PROC, capix/posix_protocol.h) ---- */
 
-/* Tells the launcher the command this process runs now: its name (the program file's
- * name, cut to 15 bytes, as Linux's comm) and its argv (cut to RT_PROC_CMD_MAX bytes). */
-void rt_proc_announce(void)
+/* The command this process runs now, for the launcher's table, as RT_CRED_EXEC carries
+ * it (w[0] the command line's length, w[1] the name's, the name in w[2..3], the command
+ * line from w[4]): the name is the program file's (cut to 15 bytes, as Linux's comm),
+ * the command line argv's strings, each with its NUL (cut to RT_PROC_CMD_MAX bytes).
+ * Returns the words used. */
+unsigned rt_proc_exec_words(uint64_t *w, const char *const argv[])
 {
-    struct cx_ipcbuf *b = rt_ipcbuf();
     const char *name = rt_exe_path;
     for (const char *q = rt_exe_path; *q; q++)
         if (*q == '/')
             name = q + 1;
-    size_t nlen = strlen(name), clen = rt_cmdline_len;
+    size_t nlen = strlen(name), clen = 0;
     if (nlen > 15)
         nlen = 15;
-    if (clen > RT_PROC_CMD_MAX)
-        clen = RT_PROC_CMD_MAX;
-    memset(b->words + 4, 0, 2 * 8);
-    memcpy(b->words + 4, name, nlen);
-    memcpy(b->words + 6, rt_cmdline, clen);
-    cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_PROC, 6 + (clen + 7) / 8, 0), RT_PROC_SET, clen, nlen,
-                    0);
+    memset(w, 0, 4 * 8);
+    memcpy(w + 2, name, nlen);
+    char *cmd = (char *)(w + 4);
+    for (unsigned i = 0; argv && argv[i] && clen < RT_PROC_CMD_MAX; i++) {
+        size_t l = strlen(argv[i]) + 1;
+        if (l > RT_PROC_CMD_MAX - clen)
+            l = RT_PROC_CMD_MAX - clen;
+        memcpy(cmd + clen, argv[i], l);
+        clen += l;
+    }
+    w[0] = clen, w[1] = nlen;
+    return 4 + (unsigned)((clen + 7) / 8);
 }
 
 int rt_proc_pids(void *ctx, int32_t after, int32_t *out, size_t max)

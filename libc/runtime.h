@@ -440,7 +440,8 @@ long rt_execve(const char *path, char *const argv[], char *const envp[]);
 void rt_signals_exec(void);
 void rt_raise_sigpipe(void);
 long rt_pgrp(uint64_t op, long pid, long pgid);
-void rt_proc_announce(void); /* after exec: tell the launcher the new command (for /proc) */
+/* at exec: the new command for the launcher's table (/proc), in RT_CRED_EXEC's words */
+unsigned rt_proc_exec_words(uint64_t *w, const char *const argv[]);
 int rt_proc_pids(void *ctx, int32_t after, int32_t *out, size_t max); /* vfs_env.pids */
 int rt_proc_peer(void *ctx, int32_t pid, struct vfs_peer *out);       /* vfs_env.peer */
 

@@ -23,22 +23,31 @@ struct session {
 
 static struct session sessions[RT_MAX_SESSIONS];
 
+_Static_assert(1 + FS_MAP_MORE <= CX_MSG_CAPS, "an FS_MAP answer's objects fit one reply");
+
 static int fs_call(void *ctx, struct fs_msg *msg)
 {
     struct session *s = ctx;
     struct cx_ipcbuf *b = rt_ipcbuf();
-    uint64_t slot = 0;
-    if (msg->op == FS_MAP) { /* the answer carries the memory object's capability */
+    uint64_t slot = 0, extra[FS_MAP_MORE] = {0};
+    unsigned nextra = 0;
+    if (msg->op == FS_MAP) { /* the answer carries the memory objects' capabilities */
         slot = rt_slot_alloc();
         if (!slot) { /* no slot left for it: this request fails, the session lives on */
             msg->r[0] = -ENOMEM;
             return 0;
         }
+        for (; nextra < msg->a[3] && nextra < FS_MAP_MORE; nextra++)
+            if (!(extra[nextra] = rt_slot_alloc()))
+                break; /* fewer further ones asked for */
+        msg->a[3] = nextra;
     }
     /* a3 and a4 go in the IPC buffer only when one is not 0: a message of four words
      * stays in registers, and the kernel does not touch either side's buffer */
     unsigned words = 4;
     b->recv_slots[0] = slot;
+    for (unsigned i = 0; i < FS_MAP_MORE; i++)
+        b->recv_slots[1 + i] = extra[i];
     if (msg->a[3] || msg->a[4]) {
         b->words[4] = msg->a[3];
         b->words[5] = msg->a[4];
@@ -47,9 +56,13 @@ static int fs_call(void *ctx, struct fs_msg *msg)
     struct cx_ret r = cx_raw_ipc_call(s->slot_ep, CX_TAG(FS_LABEL_REQUEST, words, 0), msg->op,
                                       msg->a[0], msg->a[1], msg->a[2]);
     b->recv_slots[0] = 0;
+    for (unsigned i = 0; i < FS_MAP_MORE; i++)
+        b->recv_slots[1 + i] = 0;
     if (r.err) {
         if (slot)
             rt_slot_free(slot);
+        for (unsigned i = 0; i < nextra; i++)
+            rt_slot_free(extra[i]);
         return -EIO; /* the server is gone */
     }
     msg->r[0] = (int64_t)r.rdx;
@@ -57,8 +70,19 @@ static int fs_call(void *ctx, struct fs_msg *msg)
     msg->r[2] = (int64_t)r.r8;
     msg->r[3] = (int64_t)r.r9;
     msg->r[4] = CX_TAG_WORDS(r.rsi) > 4 ? (int64_t)b->words[4] : 0;
-    if (slot) { /* FS_MAP: r3 is the slot the capability came in */
-        if (CX_TAG_CAPS(r.rsi) == 1 && msg->r[0] == 0) {
+    if (slot) { /* FS_MAP: r3 is the slot the first capability came in, more[] the rest */
+        unsigned caps = CX_TAG_CAPS(r.rsi);
+        bool ok = msg->r[0] >= 0 && (uint64_t)msg->r[0] <= nextra && caps == 1 + msg->r[0];
+        for (unsigned i = 0; i < nextra; i++) {
+            if (ok && i < (uint64_t)msg->r[0]) {
+                msg->more[i] = extra[i];
+                continue;
+            }
+            if (i + 1 < caps)
+                cx_cap_delete(extra[i]);
+            rt_slot_free(extra[i]);
+        }
+        if (ok) {
             msg->r[3] = (int64_t)slot;
         } else {
             cx_cap_delete(slot);

@@ -45,6 +45,8 @@
 #include "creds.h"
 #include "runtime.h"
 
+#define VFORK_READY_POLL_NS 10000000ull /* 10 ms */
+
 struct rt_proc {
     uint64_t pid, ppid;
     uint64_t ep;             /* the launcher, badged with pid */
@@ -211,15 +213,19 @@ long rt_vfork_exec(void)
     struct cx_ret r = cx_raw_ipc_call(cur->ep, CX_TAG(RT_LABEL_VFORK_EXEC, 0, 0), 0, 0, 0, 0);
     if (r.err || (long)r.rdx < 0)
         return r.err ? -EAGAIN : (long)r.rdx;
-    /* until the new domain holds its references (its runtime says VFORK_READY) */
+    /* until the new domain holds its references (its runtime says VFORK_READY, and the
+     * launcher signals the child-event notification): the new domain cannot be ready
+     * yet, so the question waits for a signal first. A bit left from an earlier event
+     * costs one question more; the timeout asks again should another thread of this
+     * process have taken the signal. */
     for (;;) {
+        uint64_t bits;
+        rt_unlock();
+        cx_notif_wait(rt->slot_child_notif, VFORK_READY_POLL_NS, &bits);
+        rt_lock();
         r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_VFORK_DONE, 1, 0), pid, 0, 0, 0);
         if (r.err || r.rdx)
             return 0;
-        uint64_t bits;
-        rt_unlock();
-        cx_notif_wait(rt->slot_child_notif, CX_TIMEOUT_NONE, &bits);
-        rt_lock();
     }
 }
 

@@ -386,12 +386,16 @@ unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
         case RT_CRED_SETGROUPS:
             r = set_groups(c, words > 1 ? m->w[1] : ~0ul, words);
             break;
-        case RT_CRED_EXEC:
-            if (words < 4)
+        case RT_CRED_EXEC: {
+            const uint64_t *w = cx_ipcbuf()->words;
+            if (words < 4 || (words > 4 && words < 8))
                 r = -EINVAL;
-            else
+            else if (words > 4) /* with the new command, as RT_PROC_SET */
+                r = proc_set(pr, w[4], w[5], w + 6, w + 8, words - 8);
+            if (!r)
                 exec_ids(pr->pid, c, m->w[1], m->w[2], m->w[3]);
             break;
+        }
         case RT_CRED_CAPSET:
             r = words < 4 ? -EINVAL : cap_set(c, m->w[1], m->w[2], m->w[3]);
             break;

@@ -264,5 +264,9 @@ unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words);
 
 /* proc_query.c */
 unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words);
+/* pr's command name (nlen bytes at name, at most 15) and command line (clen bytes at
+ * cmd, which holds cmd_words words), as RT_PROC_SET says them; 0 or -EINVAL */
+long proc_set(struct proc *pr, uint64_t clen, uint64_t nlen, const uint64_t *name,
+              const uint64_t *cmd, unsigned cmd_words);
 
 #endif

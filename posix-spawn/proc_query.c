@@ -11,6 +11,18 @@
  * launcher's. Only this sandbox's processes exist here. Returns the reply's word count
  * (m->w filled) with w0 0, a count or -errno.
  */
+long proc_set(struct proc *pr, uint64_t clen, uint64_t nlen, const uint64_t *name,
+              const uint64_t *cmd, unsigned cmd_words)
+{
+    if (clen > RT_PROC_CMD_MAX || nlen > 15 || (clen + 7) / 8 > cmd_words)
+        return -EINVAL;
+    memset(pr->comm, 0, sizeof(pr->comm));
+    memcpy(pr->comm, name, nlen);
+    memcpy(pr->cmd, cmd, clen);
+    pr->cmd_len = (uint32_t)clen;
+    return 0;
+}
+
 unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words)
 {
     struct cx_ipcbuf *b = cx_ipcbuf();
@@ -20,17 +32,9 @@ unsigned proc_query(struct proc *pr, struct cx_msg *m, unsigned words)
         return 1;
     }
     if (op == RT_PROC_SET) {
-        uint64_t clen = m->w[1], nlen = m->w[2];
-        if (words < 6 || clen > RT_PROC_CMD_MAX || nlen > 15 ||
-            (clen + 7) / 8 > (uint64_t)(words - 6)) {
-            m->w[0] = (uint64_t)-EINVAL;
-            return 1;
-        }
-        memset(pr->comm, 0, sizeof(pr->comm));
-        memcpy(pr->comm, b->words + 4, nlen);
-        memcpy(pr->cmd, b->words + 6, clen);
-        pr->cmd_len = (uint32_t)clen;
-        m->w[0] = 0;
+        m->w[0] = words < 6 ? (uint64_t)-EINVAL
+                            : (uint64_t)proc_set(pr, m->w[1], m->w[2], b->words + 4, b->words + 6,
+                                                 words - 6);
         return 1;
     }
     if (op == RT_PROC_LIST) {

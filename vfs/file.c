@@ -133,11 +133,12 @@ int64_t vfs_file_pwrite(struct vfs_file *f, const void *buf, size_t n, uint64_t 
     return do_write(f, buf, n, &off);
 }
 
-int vfs_file_map(struct vfs_file *f, uint64_t page, struct vfs_map *out)
+int vfs_file_map(struct vfs_file *f, uint64_t page, unsigned more, struct vfs_map *out)
 {
+    out->nmore = 0;
     if (!f->node->fs->ops->map)
         return -ENODEV;
-    return f->node->fs->ops->map(f, page, out);
+    return f->node->fs->ops->map(f, page, more < VFS_MAP_MORE ? more : VFS_MAP_MORE, out);
 }
 
 /* The offset a plain read or write starts at (VFS_OFF_REMOTE: the plugin's own). */

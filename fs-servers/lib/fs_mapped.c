@@ -323,7 +323,7 @@ int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m)
     int rc;
     if (!h)
         return -EBADF;
-    if (m->a[2] > FS_MAP_VIEW)
+    if (m->a[2] > FS_MAP_VIEW || m->a[3] > FS_MAP_MORE)
         return -EINVAL;
     mirror = fs_mirrors(h->f->node);
     if (!S_ISREG(h->f->node->type) || !s->mem.create || !h->f->node->fs->ops->read ||
@@ -367,7 +367,15 @@ int64_t fs_op_map(struct fs_session *ss, struct fs_msg *m)
     m->r[4] = s->unchanging ? FS_MAP_EXEC
                             : !mirror && writable(h->f) && ss->writeable &&
                                   !(h->f->node->fs->flags & VFS_FS_RDONLY);
-    return 0;
+    /* further chunks in the same answer (a program's segments: one request, not one a
+     * chunk), while they hold bytes of the file and memory allows */
+    unsigned more = 0;
+    while (more < m->a[3] && k + 1 + more < FS_MAP_CHUNKS &&
+           fs_chunk_first(k + 1 + more) < size_pages && chunk_get(s, mp, k + 1 + more, ss)) {
+        m->more[more] = mp->chunk[k + 1 + more].id;
+        more++;
+    }
+    return more;
 }
 
 /* WRITE of n bytes to a mapped file at *at (its end with O_APPEND), whose size is size:

@@ -711,14 +711,23 @@ int fs_native_main(const char *name, enum fs_native_kind kind)
             fs_server_handle_as(srv, s->ss, sub ? &sub->cred : NULL, &msg,
                                 (struct fs_buf *)(BUFS_BASE + i * FS_BUF_PAGES * CX_PAGE_SIZE));
             m.tag = CX_TAG(0, msg.r[4] ? 5 : 4, 0); /* r4 in the buffer only when not 0 */
-            struct chunk_rec *c = NULL;
-            if (msg.op == FS_MAP && msg.r[0] == 0 && (c = chunk_at((uint64_t)msg.r[3])) != NULL) {
-                /* the memory object goes with the answer; r3 becomes the client's slot */
-                b->send_caps[0] = msg.r[4] == 1 ? c->rw : c->ro;
-                m.tag = CX_TAG(0, msg.r[4] ? 5 : 4, 1);
-                msg.r[3] = 0;
-            } else if (msg.op == FS_MAP && msg.r[0] == 0) {
-                msg.r[0] = -5; /* EIO */
+            if (msg.op == FS_MAP && msg.r[0] >= 0) {
+                /* the memory objects go with the answer (the one that holds the page,
+                 * then r0 further ones); r3 becomes the client's slot */
+                unsigned n = 0, more = (unsigned)msg.r[0] <= FS_MAP_MORE ? (unsigned)msg.r[0] : 0;
+                for (; n <= more; n++) {
+                    struct chunk_rec *c = chunk_at(n ? msg.more[n - 1] : (uint64_t)msg.r[3]);
+                    if (!c)
+                        break;
+                    b->send_caps[n] = msg.r[4] == 1 ? c->rw : c->ro;
+                }
+                if (n == 0) {
+                    msg.r[0] = -5; /* EIO */
+                } else {
+                    msg.r[0] = (int64_t)n - 1;
+                    msg.r[3] = 0;
+                    m.tag = CX_TAG(0, msg.r[4] ? 5 : 4, n);
+                }
             }
             for (int k = 0; k < 4; k++)
                 m.w[k] = (uint64_t)msg.r[k];

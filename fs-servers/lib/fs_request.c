@@ -22,12 +22,18 @@ static int64_t op_attach(struct fs_session *ss, struct fs_msg *m)
     struct linux_stat st;
     int64_t num;
     int rc = vfs_getattr(ss->root, &st);
+    uint32_t pid = ss->pid;
     if (rc < 0)
         return rc;
+    m->r[1] = st.st_mode;
+    if (ss->root_num && fs_ent_get(ss, ss->root_num))
+        return (int64_t)ss->root_num; /* the session's, as every ATTACH of it answers */
     vfs_node_get(ss->root);
+    ss->pid = 0; /* the session's reference: no process's, so no FS_GONE drops it */
     num = fs_node_ref(ss, ss->root);
+    ss->pid = pid;
     if (num > 0)
-        m->r[1] = st.st_mode;
+        ss->root_num = (uint64_t)num;
     return num;
 }
 
@@ -198,6 +204,8 @@ static int64_t op_release(struct fs_session *ss, struct fs_msg *m)
     struct fs_ent *e = fs_ent_get(ss, m->a[0]);
     if (!e)
         return -EBADF;
+    if (m->a[0] == ss->root_num && e->refs == 1)
+        return 0; /* the session's own reference stays until its end */
     if (put_ref(ss, &e->refs, FS_OWN_NODE, m->a[0]))
         fs_ent_drop(ss->s, e);
     return 0;

@@ -207,7 +207,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (i = 0; i < 2; i++)
             if (fs_session_used(ss[i]) > quotas[i])
                 abort();
-        if (m.op == FS_MAP && m.r[0] == 0 &&
+        if (m.op == FS_MAP && m.r[0] > 0 && (uint64_t)m.r[0] > m.a[3])
+            abort(); /* more further chunks than asked for */
+        if (m.op == FS_MAP && m.r[0] >= 0 &&
             (m.r[2] <= 0 || (uint64_t)m.r[1] > m.a[1] ||
              m.a[1] - (uint64_t)m.r[1] >= (uint64_t)m.r[2]))
             abort(); /* an answer that does not hold the page */

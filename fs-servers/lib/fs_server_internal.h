@@ -114,6 +114,8 @@ struct fs_session {
     struct fs_buf *buf; /* its buffer (the one its requests came with), for fs_buf.gen */
     struct fs_session *next, *prev;
     struct vfs_node *root; /* one reference */
+    uint64_t root_num;     /* FS_ATTACH's number of root: the session's own reference,
+                              no process's, kept until the session ends (0: none yet) */
     bool writeable;
     uint64_t quota, used;
     uint32_t nnodes;

@@ -166,6 +166,41 @@ static void mapped_files(void)
     CHECK_INT(mem_live, 1);
 }
 
+/* FS_MAP with further chunks (a3): the ones after the page's, while they hold bytes of
+ * the file, in one answer (a program's segments take one request, not one a chunk). */
+static void mapped_more(void)
+{
+    struct fs_session *ss;
+    fs_server_set_mem(srv, &test_mem);
+    CHECK_INT(fs_session_open(srv, "/", true, UINT64_MAX, &ss), 0);
+    int64_t root = attach(ss), f = create(ss, root, "prog", S_IFREG | 0755);
+    int64_t h = open_(ss, f, O_RDWR);
+    CHECK_INT(write_(ss, h, "last", 20 * 4096), 4); /* pages 0..20: chunks 0..5 */
+    CHECK_INT(call(ss, FS_MAP, (uint64_t)h, 0, 0, FS_MAP_MORE + 1, 0), -EINVAL);
+    CHECK_INT(call(ss, FS_MAP, (uint64_t)h, 0, 0, 2, 0), 2); /* chunks 1 and 2 follow */
+    CHECK_INT(msg.r[1], 0);
+    CHECK_INT(msg.r[2], 1);
+    uint64_t id0 = (uint64_t)msg.r[3], id1 = msg.more[0], id2 = msg.more[1];
+    CHECK(id0 && id1 && id2 && id0 != id1 && id1 != id2 && id0 != id2);
+    CHECK_INT(mem_live, 6); /* the file became a mapped one: all its chunks */
+    /* asked for more than the file holds: chunks 3, 4 and 5 (pages 4..31), no more */
+    CHECK_INT(call(ss, FS_MAP, (uint64_t)h, 2, 0, FS_MAP_MORE, 0), 3);
+    CHECK_INT(msg.r[1], 2);
+    CHECK_INT(msg.r[2], 2);
+    CHECK_INT((uint64_t)msg.r[3], id2);
+    uint64_t id5 = msg.more[2];
+    CHECK(id5 && msg.more[0] != id5 && msg.more[1] != id5);
+    /* the same objects for each page, asked alone */
+    CHECK_INT(call(ss, FS_MAP, (uint64_t)h, 1, 0, 0, 0), 0);
+    CHECK_INT((uint64_t)msg.r[3], id1);
+    CHECK_INT(call(ss, FS_MAP, (uint64_t)h, 20, 0, FS_MAP_MORE, 0), 0); /* the last chunk */
+    CHECK_INT((uint64_t)msg.r[3], id5);
+    CHECK_INT(msg.r[1], 16);
+    CHECK_INT(msg.r[2], 16);
+    CHECK_INT(call(ss, FS_MAP, (uint64_t)h, 32, 0, FS_MAP_MORE, 0), -ENXIO);
+    fs_session_close(ss);
+}
+
 /* Who pays for chunks: the session whose request made them, at most
  * FS_SESSION_MAX_CHUNKS each; a session's end takes its chunks with it, and the bytes
  * of the files they held go back into the files. */
@@ -444,6 +479,7 @@ void fs_server_lock_cases(void)
 void fs_server_map_cases(void)
 {
     CASE(mapped_files);
+    CASE(mapped_more);
     CASE(mapped_payers);
     CASE(mapped_reclaim);
     CASE(mirror_chunks);

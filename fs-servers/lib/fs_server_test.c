@@ -975,9 +975,18 @@ static void gone_releases(void)
     CHECK_INT(call(ss, FS_GETATTR, (uint64_t)g, 0, 0, 0, 0), 0);
     CHECK_INT(call(ss, FS_RELEASE, (uint64_t)g, 0, 0, 0, 0), 0);
     CHECK_INT(call(ss, FS_GETATTR, (uint64_t)g, 0, 0, 0, 0), -EBADF);
-    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)root, 0, 0, 0, 0), -EBADF); /* 100's went */
+    /* the root's number is the session's (FS_ATTACH): no FS_GONE and no release of any
+     * process takes its last reference, and every ATTACH answers it */
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)root, 0, 0, 0, 0), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(call(ss, FS_RELEASE, (uint64_t)root, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)root, 0, 0, 0, 0), 0);
+    CHECK_INT(attach(ss), root);
+    buf.lock = 104;
+    CHECK_INT(attach(ss), root);
+    CHECK_INT(call(ss, FS_GONE, 104, 0, 0, 0, 0), 0);
+    CHECK_INT(call(ss, FS_GETATTR, (uint64_t)root, 0, 0, 0, 0), 0);
     /* many processes: the table grows and shrinks; every record goes with the session */
-    root = attach(ss);
     for (uint32_t pid = 1000; pid < 3000; pid++) {
         buf.lock = (int32_t)pid;
         CHECK_INT(call(ss, FS_ACQUIRE, (uint64_t)root, 0, 0, 0, 0), 0);

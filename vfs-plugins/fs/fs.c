@@ -269,7 +269,9 @@ static void fs_release(struct vfs_node *vn)
     if (n == &r->root)
         return; /* held until unmount */
     unhash(r, n);
-    if (n->id)
+    if (n->id && r->exiting && r->nexit_nodes < FS_EXIT_NODES)
+        r->exit_nodes[r->nexit_nodes++] = n->id; /* with vfs_fs_exit's FS_REFS */
+    else if (n->id)
         fsc_simple(r, FS_RELEASE, n->id);
     node_free(r, n);
 }
@@ -292,7 +294,7 @@ static void fs_unmount(struct vfs_fs *fs)
         while (r->buckets[i]) {
             struct fs_node *n = r->buckets[i];
             r->buckets[i] = n->hnext;
-            if (n->id)
+            if (n->id && n != &r->root) /* the root's reference is the session's */
                 fsc_simple(r, FS_RELEASE, n->id);
             node_free(r, n);
         }
@@ -374,8 +376,8 @@ static void each_reference(struct vfs *v, bool give, bool forget)
         for (i = 0; i < FS_BUCKETS; i++) {
             struct fs_node *n;
             for (n = r->buckets[i]; n; n = n->hnext) {
-                if (!n->id)
-                    continue;
+                if (!n->id || n == &r->root)
+                    continue; /* the root's reference is the session's (FS_ATTACH) */
                 if (nodes == REFS_BATCH) {
                     refs_send(r, ids, nodes, 0, give, forget);
                     nodes = 0;
@@ -383,6 +385,15 @@ static void each_reference(struct vfs *v, bool give, bool forget)
                 ids[nodes++] = &n->id;
             }
         }
+        for (i = 0; give && i < r->nexit_nodes; i++) { /* released while exiting */
+            if (nodes == REFS_BATCH) {
+                refs_send(r, ids, nodes, 0, give, forget);
+                nodes = 0;
+            }
+            ids[nodes++] = &r->exit_nodes[i];
+        }
+        if (give)
+            r->nexit_nodes = 0;
         if (give && (r->closing = fsc_take_closing(r)) != 0) {
             /* an ending process: the close it put off goes too */
             if (nodes == REFS_BATCH) {
@@ -597,10 +608,8 @@ static int fs_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
     r->fs.env = env;
     r->t = t;
     rc = fsc_request(r, &m, FS_ATTACH, NULL, 0, NULL, 0, NULL, 0);
-    if (rc >= 0 && !S_ISDIR((uint32_t)m.r[1])) {
-        fsc_simple(r, FS_RELEASE, (uint64_t)m.r[0]);
-        rc = -ENOTDIR;
-    }
+    if (rc >= 0 && !S_ISDIR((uint32_t)m.r[1]))
+        rc = -ENOTDIR; /* (the root's reference is the session's: nothing to give back) */
     if (rc < 0) {
         vfs_free(env, r, sizeof *r);
         return vfs_config_error(a->err, a->cfg, cfg_prop_value(a->cfg, "label"),
@@ -613,7 +622,6 @@ static int fs_mount(const struct vfs_mount_args *a, struct vfs_fs **out)
     m = (struct fs_msg){.a = {r->root.id}};
     rc = fsc_request(r, &m, FS_GETATTR, NULL, 0, NULL, 0, &st, sizeof st);
     if (rc < 0) {
-        fsc_simple(r, FS_RELEASE, r->root.id);
         vfs_free(env, r, sizeof *r);
         return vfs_config_error(a->err, a->cfg, NULL,
                                 "fs: the server's root cannot be read (errno %d)", (int)-rc);

@@ -827,10 +827,11 @@ int fsc_fsync(struct vfs_file *f, bool datasync)
     return (int)fsc_request(inst_of(f->node->fs), &m, FS_FSYNC, NULL, 0, NULL, 0, NULL, 0);
 }
 
-int fsc_map(struct vfs_file *f, uint64_t page, struct vfs_map *out)
+int fsc_map(struct vfs_file *f, uint64_t page, unsigned more, struct vfs_map *out)
 {
     struct fs_inst *r = inst_of(f->node->fs);
-    struct fs_msg m = {.a = {handle_of(f), page}};
+    struct fs_msg m = {.a = {handle_of(f), page, 0, more}};
+    unsigned k = fs_chunk_of(page);
     int64_t rc;
     if (!m.a[0])
         return -EIO;
@@ -843,13 +844,28 @@ int fsc_map(struct vfs_file *f, uint64_t page, struct vfs_map *out)
     }
     if (rc < 0)
         return (int)rc;
-    if (m.r[2] <= 0 || (uint64_t)m.r[1] > page || page - (uint64_t)m.r[1] >= (uint64_t)m.r[2])
+    /* the further objects (r0 of them) are chunks k + 1, ..., so the first must be k */
+    unsigned got = (uint64_t)rc <= more ? (unsigned)rc : 0;
+    out->nmore = 0;
+    if (m.r[2] <= 0 || (uint64_t)m.r[1] > page || page - (uint64_t)m.r[1] >= (uint64_t)m.r[2] ||
+        (got && ((uint64_t)m.r[1] != fs_chunk_first(k) || (uint64_t)m.r[2] != fs_chunk_pages(k)))) {
+        for (unsigned i = 0; i < got && r->t.unview; i++)
+            r->t.unview(r->t.ctx, m.more[i], NULL, 0); /* given up */
+        if (r->t.unview)
+            r->t.unview(r->t.ctx, (uint64_t)m.r[3], NULL, 0);
         return -EIO; /* an answer that does not hold the page */
+    }
     out->mem = (uint64_t)m.r[3];
     out->first = (uint64_t)m.r[1];
     out->pages = (uint64_t)m.r[2];
     out->writable = m.r[4] == 1;
     out->executable = m.r[4] == FS_MAP_EXEC;
+    for (unsigned i = 0; i < got; i++) {
+        out->more[i].mem = m.more[i];
+        out->more[i].first = fs_chunk_first(k + 1 + i);
+        out->more[i].pages = fs_chunk_pages(k + 1 + i);
+    }
+    out->nmore = got;
     return 0;
 }
 

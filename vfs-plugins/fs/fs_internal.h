@@ -74,6 +74,8 @@ struct fs_open {
     struct fs_open *next, *prev;
 };
 
+#define FS_EXIT_NODES 16 /* node releases of an ending process put off for its batch */
+
 struct fs_inst {
     struct vfs_fs fs;
     struct fs_transport t;
@@ -94,6 +96,8 @@ struct fs_inst {
     uint32_t closing_flags;              /* its open flags */
     int32_t closing_tag;                 /* the owner tag that put it off (a fork child's */
                                          /* differs: not its own to close) */
+    uint64_t exit_nodes[FS_EXIT_NODES];  /* nodes released while exiting: they go with */
+    unsigned nexit_nodes;                /* vfs_fs_exit's batch */
     struct fs_name names[FS_NAMES];
     struct fs_node root;
 };
@@ -161,7 +165,7 @@ int fsc_fsync(struct vfs_file *f, bool datasync);
 int64_t fsc_llseek(struct vfs_file *f, int64_t off, int whence);
 int fsc_lock(struct vfs_file *f, int cmd, int cls, int type, int64_t start, int64_t end,
              struct vfs_lock_info *out);
-int fsc_map(struct vfs_file *f, uint64_t page, struct vfs_map *out);
+int fsc_map(struct vfs_file *f, uint64_t page, unsigned more, struct vfs_map *out);
 int fsc_open(struct vfs_file *f);
 int64_t fsc_read(struct vfs_file *f, void *buf, size_t n, uint64_t off);
 int fsc_syncfs(struct vfs_fs *fs);

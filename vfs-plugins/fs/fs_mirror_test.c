@@ -68,8 +68,8 @@ static void mirror_views(void)
     CHECK(memcmp(buf, "hello world", 11) == 0);
     CHECK_INT(asked(l), before); /* no request */
     /* a mapping that is not a view: the copy is not the file's data */
-    CHECK_INT(vfs_file_map(vfs_fd_file(b, fb), 0, &m), -ENODEV);
-    CHECK_INT(vfs_file_map(vfs_fd_file(a, fa), 0, &m), -ENODEV);
+    CHECK_INT(vfs_file_map(vfs_fd_file(b, fb), 0, 0, &m), -ENODEV);
+    CHECK_INT(vfs_file_map(vfs_fd_file(a, fa), 0, 0, &m), -ENODEV);
     /* other sessions' writes, growth and truncations are in the next pread */
     CHECK_INT(vfs_pwrite(b, fb, "HELLO", 5, 0), 5);
     CHECK_INT(vfs_pread(a, fa, buf, sizeof buf, 0), 11);

@@ -198,7 +198,8 @@ static void after_fork_references(void)
         nodes += l->nodes[i].count > 0;
     for (i = 0; i < l->nhandles; i++)
         handles += l->handles[i].count > 0;
-    CHECK_INT(nodes, 3); /* the root, d (working directory, open), f (open) */
+    CHECK_INT(nodes, 2); /* d (working directory, open), f (open); the root's reference
+                          * is the session's (FS_ATTACH), which a fork child does not take */
     CHECK_INT(handles, 1);
     l->nacquired = l->ndupped = 0;
     vfs_fs_after_fork(v);
@@ -230,9 +231,20 @@ static void exit_gives_back(void)
     CHECK_INT(vfs_mkdirat(v, AT_FDCWD, "/tmp/d", 0755), 0);
     CHECK_INT(vfs_chdir(v, "/tmp/d"), 0);
     CHECK_INT(tl_write(v, "/tmp/d/f", "x"), 0);
-    CHECK(vfs_openat(v, AT_FDCWD, "f", O_RDONLY, 0) >= 0);
+    int fd = vfs_openat(v, AT_FDCWD, "f", O_RDONLY, 0);
+    CHECK(fd >= 0);
     CHECK(vfs_openat(v, AT_FDCWD, "/tmp/d", O_RDONLY | O_DIRECTORY, 0) >= 0);
+    /* as the runtime ends a process: its descriptors close first, and what they held
+     * (handles, and nodes no one else here holds) goes with the one FS_REFS at the end */
+    CHECK_INT(tl_write(v, "/tmp/d/g", "y"), 0);
+    CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/d/g", 0), 0); /* no kept names: the */
+    vfs_fs_exit_begin(v);                                   /* descriptor alone holds f's node */
+    unsigned before = l->calls[FS_RELEASE] + l->calls[FS_CLOSE] + l->calls[FS_REFS];
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(vfs_chdir(v, "/"), 0);
+    CHECK_INT(l->calls[FS_RELEASE] + l->calls[FS_CLOSE] + l->calls[FS_REFS], before);
     vfs_fs_exit(v);
+    CHECK_INT(l->calls[FS_RELEASE] + l->calls[FS_CLOSE] + l->calls[FS_REFS], before + 1);
     for (i = 0; i < l->nnodes; i++)
         held += l->nodes[i].count > 0;
     for (i = 0; i < l->nhandles; i++)
@@ -418,9 +430,9 @@ static void shared_map(void)
     CHECK_INT(tl_write(v, "/tmp/f", "hello"), 0);
     fd = vfs_openat(v, AT_FDCWD, "/tmp/f", O_RDWR, 0);
     CHECK(fd >= 0);
-    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), -ENODEV); /* no memory given yet */
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, 0, &m), -ENODEV); /* no memory given yet */
     fs_server_set_mem(server, &ops);
-    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, 0, &m), 0);
     CHECK_INT(m.first, 0);
     CHECK_INT(m.pages, 1);
     CHECK(m.writable);
@@ -431,15 +443,15 @@ static void shared_map(void)
     CHECK(memcmp(buf, "HEllo", 5) == 0);
     CHECK_INT(vfs_pwrite(v, fd, "!", 1, 4), 1); /* a write the mapping sees */
     CHECK_INT(page[4], '!');
-    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 1, &m), -ENXIO);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 1, 0, &m), -ENXIO);
     CHECK_INT(vfs_close(v, fd), 0);
     fd = vfs_openat(v, AT_FDCWD, "/tmp/f", O_RDONLY, 0);
-    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, 0, &m), 0);
     CHECK(!m.writable);
     CHECK_INT(vfs_close(v, fd), 0);
     CHECK_INT(tl_write(v, "/priv/f", "x"), 0);
     pfd = vfs_openat(v, AT_FDCWD, "/priv/f", O_RDWR, 0);
-    CHECK_INT(vfs_file_map(vfs_fd_file(v, pfd), 0, &m), -ENODEV); /* ram has no map */
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, pfd), 0, 0, &m), -ENODEV); /* ram has no map */
     CHECK_INT(vfs_close(v, pfd), 0);
     CHECK_INT(vfs_unlinkat(v, AT_FDCWD, "/tmp/f", 0), 0);
 }
@@ -479,7 +491,7 @@ static void views_give_way(void)
     CHECK_INT(views_live, FS_SESSION_MAX_CHUNKS);
     snprintf(name, sizeof name, "/tmp/v%d", FS_SESSION_MAX_CHUNKS);
     fd = vfs_openat(v, AT_FDCWD, name, O_RDWR, 0);
-    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, &m), 0);
+    CHECK_INT(vfs_file_map(vfs_fd_file(v, fd), 0, 0, &m), 0);
     CHECK(memcmp((char *)(uintptr_t)m.mem, "view me", 7) == 0);
     CHECK_INT(views_live, 0);
     CHECK_INT(vfs_close(v, fd), 0);

@@ -119,7 +119,8 @@ static int loop_call(void *ctx, struct fs_msg *m)
                 l->dupped[l->ndupped++] = num;
         }
         break;
-    case FS_ATTACH:
+    case FS_ATTACH: /* the session's own reference (fs-protocol.md): the client's none */
+        break;
     case FS_LOOKUP:
     case FS_CREATE:
         count_ref(l, l->nodes, &l->nnodes, (uint64_t)m->r[0], 1);

@@ -181,12 +181,12 @@ enum cx_type {
  * number of capabilities to transfer. The receiver gets the sender's badge.
  */
 #define CX_MSG_WORDS 64
-#define CX_MSG_CAPS 3
+#define CX_MSG_CAPS 7
 #define CX_TAG(label, words, caps)                                                                 \
     (((uint64_t)(label) << 16) | ((uint64_t)(caps) << 8) | (uint64_t)(words))
 #define CX_TAG_LABEL(tag) ((tag) >> 16)
 #define CX_TAG_WORDS(tag) ((unsigned)((tag)&0x7f))
-#define CX_TAG_CAPS(tag) ((unsigned)(((tag) >> 8) & 0x3))
+#define CX_TAG_CAPS(tag) ((unsigned)(((tag) >> 8) & 0x7))
 
 struct cx_ipcbuf {
     uint64_t words[CX_MSG_WORDS];      /* words 0..3 mirror the registers */

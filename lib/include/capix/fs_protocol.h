@@ -54,7 +54,8 @@ struct fs_buf {
 };
 
 enum fs_op {
-    /* -> r0 the root node, r1 its mode */
+    /* -> r0 the root node, r1 its mode: the session's own reference, the same number
+     * every time, kept to the session's end (a release never takes its last) */
     FS_ATTACH = 1,
     /* a0 dir, a1 name length (name in data) -> r0 node, r1 mode, r2 inode number, r3 1
      * when data holds the node's struct linux_stat (as FS_GETATTR's) */
@@ -114,7 +115,11 @@ enum fs_op {
      * change: a program's code may be mapped from it). Every mapping and every read and write of
      * the file use the same pages, so that MAP_SHARED mappings are shared. a2: 0, or FS_MAP_VIEW
      * (the client only reads the pages: a server whose files live on a device, which
-     * keeps a read-only copy of small files for views, answers only such requests). */
+     * keeps a read-only copy of small files for views, answers only such requests).
+     * a3: further chunks wanted (at most FS_MAP_MORE): the ones after the chunk that
+     * holds a1, each while it holds bytes of the file (not for views of a device's
+     * files); r0 how many come, their objects in msg.more (in capix the capabilities
+     * after the first in the reply), chunk k's layout (fs_chunk_first) each. */
     FS_MAP,
     /* no arguments: every file system of the server's tree writes back what it holds
      * (sync, syncfs, fsync of a directory) */
@@ -229,10 +234,13 @@ struct fs_dirent {
 };
 
 /* A request and its answer, as both ends and any transport see them. */
+#define FS_MAP_MORE 6 /* FS_MAP's further chunks: a reply carries up to seven objects */
+
 struct fs_msg {
     uint64_t op;
     uint64_t a[5];
-    int64_t r[5]; /* r[0] the result or -errno */
+    int64_t r[5];               /* r[0] the result or -errno */
+    uint64_t more[FS_MAP_MORE]; /* FS_MAP's further objects (r[0] of them) */
 };
 
 /* How the client reaches its server: call sends msg (with data in buf) and waits for the

@@ -206,7 +206,9 @@ _Static_assert(sizeof(struct rt_proc_reply) + 8 <= 64 * 8, "RT_PROC_INFO fits on
  * effective ones, after the file's set-user-id and set-group-id bits). w0 an RT_CRED_*
  * operation, w1..w3 its arguments (ids as 32-bit values, 0xffffffff: -1, unchanged).
  * RT_CRED_SETGROUPS: w1 the count, the groups in words 4.. (two per word, the first in
- * the low half). RT_CRED_EXEC: w1 the executed file's mode, w2 its owner, w3 its group.
+ * the low half). RT_CRED_EXEC: w1 the executed file's mode, w2 its owner, w3 its group;
+ * it may carry the new command as RT_PROC_SET does (then w4 the command line's length,
+ * w5 the name's, the name in words 6..7, the command line from word 8).
  * RT_CRED_CAPSET: w1 effective, w2 permitted, w3 inheritable (capset's three sets).
  * RT_CRED_PRCTL: w1 an RT_CAPCTL_* operation, w2 its argument (a capability, a bit
  * set). Every reply: w0 0, -errno (or the old fs id for RT_CRED_SETFSUID, _SETFSGID),

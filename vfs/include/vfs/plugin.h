@@ -189,8 +189,10 @@ struct vfs_fs_ops {
     /* Shared mapping of a regular file (mmap MAP_SHARED): the memory object that holds
      * the file's page `page` (see struct vfs_map), the same pages that reads and writes
      * of every process use. -ENODEV when the file system cannot share its pages (the
-     * core's answer without map), -ENXIO for a page beyond the end. */
-    int (*map)(struct vfs_file *f, uint64_t page, struct vfs_map *out);
+     * core's answer without map), -ENXIO for a page beyond the end. more: how many of
+     * the objects that follow it the caller would take too (at most VFS_MAP_MORE;
+     * out->nmore says how many came). */
+    int (*map)(struct vfs_file *f, uint64_t page, unsigned more, struct vfs_map *out);
     /* Writes back everything the instance holds for its files and names (sync, syncfs;
      * fat's cache, a server's through its client): 0 or a negative errno. NULL: nothing
      * is held back. */
@@ -219,9 +221,17 @@ struct vfs_lock_info {
  * capability slot (capix) the caller now owns; writable: it may be mapped writable;
  * executable: it may be mapped executable, and the file's bytes never change (exec
  * maps a program's read-only segments from it instead of copying them). */
+#define VFS_MAP_MORE 6 /* further objects one map call may give */
+
 struct vfs_map {
     uint64_t mem, first, pages;
     bool writable, executable;
+    /* the objects that follow (pages first + pages on), when the caller asked for some
+     * (vfs_file_map's more) and the file system gave them: each mapped like the first */
+    unsigned nmore;
+    struct {
+        uint64_t mem, first, pages;
+    } more[VFS_MAP_MORE];
 };
 
 /* follow_link's answer for "not magic: follow my text". */

@@ -323,8 +323,9 @@ int64_t vfs_file_pwrite(struct vfs_file *f, const void *buf, size_t n, uint64_t 
 int vfs_file_stat(struct vfs_file *f, struct linux_stat *st);
 struct vfs_map;
 /* The memory object holding page `page` of f's file for a shared mapping (the plugin's
- * map); -ENODEV when its file system has none. */
-int vfs_file_map(struct vfs_file *f, uint64_t page, struct vfs_map *out);
+ * map), and up to `more` of the objects after it (out->nmore); -ENODEV when its file
+ * system has none. */
+int vfs_file_map(struct vfs_file *f, uint64_t page, unsigned more, struct vfs_map *out);
 /* The file's contents changed through a shared mapping (msync): its mtime and ctime
  * become now. 0 or -errno (-EBADF for a description not open for writing). */
 int vfs_file_touch(struct vfs *v, struct vfs_file *f);
