@@ -157,8 +157,11 @@ static long read_whole_for_rule(struct vfs_file *f, const struct elf_info *ei)
     return read_whole(f, ei->len, &whole_slot) ? -ENOMEM : (whole_size = ei->len, 0);
 }
 
+static bool read_from_chunks(char *dst, uint64_t len, uint64_t off);
+
 /* Reads len bytes of f at off to dst (from the scratch copy when there is one: the
- * ranges were checked against its length by elf_parse_head). */
+ * ranges were checked against its length by elf_parse_head; else from a chunk of the
+ * file this exec holds, else by reading the file). */
 static long read_at(struct vfs_file *f, char *dst, uint64_t len, uint64_t off)
 {
     if (whole_slot) {
@@ -167,6 +170,8 @@ static long read_at(struct vfs_file *f, char *dst, uint64_t len, uint64_t off)
         memcpy(dst, (const char *)RT_SCRATCH_ADDR + off, len);
         return 0;
     }
+    if (read_from_chunks(dst, len, off))
+        return 0;
     if (!f)
         return -EIO;
     for (uint64_t done = 0; done < len;) {
@@ -235,6 +240,26 @@ static struct exe_chunk *chunk_for(struct vfs_file *f, uint64_t fp)
             (struct exe_chunk){m.more[i].mem, m.more[i].first, m.more[i].pages, false};
     chunks_exec = m.executable;
     return c;
+}
+
+/* Copies [off, off + len) of the file from the chunk that holds all of it, mapped for
+ * the copy in the scratch window (free while no whole copy is there); false when none
+ * does (the caller reads the file). */
+static bool read_from_chunks(char *dst, uint64_t len, uint64_t off)
+{
+    for (unsigned i = 0; i < nchunks && !whole_slot; i++) {
+        const struct exe_chunk *c = &chunks[i];
+        uint64_t lo = c->first * CX_PAGE_SIZE, bytes = c->pages * CX_PAGE_SIZE;
+        if (off < lo || off - lo > bytes || len > bytes - (off - lo) ||
+            c->pages > RT_SCRATCH_MAX / CX_PAGE_SIZE)
+            continue;
+        if (cx_map(rt->slot_pd, c->mem, 0, RT_SCRATCH_ADDR, c->pages, CX_MAP_R))
+            return false;
+        memcpy(dst, (const char *)RT_SCRATCH_ADDR + (off - lo), len);
+        cx_unmap(rt->slot_pd, RT_SCRATCH_ADDR, c->pages);
+        return true;
+    }
+    return false;
 }
 
 static void chunks_drop(void)
@@ -387,7 +412,7 @@ static void shared_drop(void)
 
 /* Maps the image's PT_LOAD segments at bias, reading their bytes from f (its read-only
  * segments from f's pages where its file system lends them: share_segment). */
-static long load_segments(const struct elf_info *ei, uint64_t bias, struct vfs_file *file)
+static long load_segments_from(const struct elf_info *ei, uint64_t bias, struct vfs_file *file)
 {
     uint64_t lo = ei->load_min & ~(CX_PAGE_SIZE - 1);
     uint64_t pages = page_up(ei->load_max - lo) / CX_PAGE_SIZE;
@@ -402,10 +427,9 @@ static long load_segments(const struct elf_info *ei, uint64_t bias, struct vfs_f
         nseg++;
     }
     nshared = 0;
-    chunks_want = 0;
+    chunks_want = 0; /* the chunks of every segment's bytes: the written ones are copied */
     for (unsigned i = 0; i < nseg && i < LOAD_SEGS; i++)
-        if (!(segs[i].flags & ELF_PF_W) && segs[i].filesz &&
-            page_up(segs[i].offset + segs[i].filesz) / CX_PAGE_SIZE > chunks_want)
+        if (segs[i].filesz && page_up(segs[i].offset + segs[i].filesz) / CX_PAGE_SIZE > chunks_want)
             chunks_want = page_up(segs[i].offset + segs[i].filesz) / CX_PAGE_SIZE;
     for (unsigned i = 0; file && !whole_slot && nseg <= LOAD_SEGS && i < nseg; i++) {
         uint64_t prev_end = i ? segs[i - 1].vaddr + segs[i - 1].memsz : 0;
@@ -413,7 +437,6 @@ static long load_segments(const struct elf_info *ei, uint64_t bias, struct vfs_f
         if (!share_segment(file, &segs[i], bias, prev_end, next_lo))
             break;
     }
-    chunks_drop();
     uint64_t m = rt_slot_alloc();
     if (!m || cx_mem_create(rt->slot_quota, pages, m))
         return -ENOMEM;
@@ -460,6 +483,13 @@ static long load_segments(const struct elf_info *ei, uint64_t bias, struct vfs_f
         }
     }
     return 0;
+}
+
+static long load_segments(const struct elf_info *ei, uint64_t bias, struct vfs_file *file)
+{
+    long r = load_segments_from(ei, bias, file);
+    chunks_drop(); /* the chunks no shared range holds */
+    return r;
 }
 
 /* Builds the initial stack below RT_PROG_STACK_TOP; returns the stack pointer. */
@@ -656,6 +686,12 @@ static unsigned rule_of(struct vfs_file *f, const char *path)
 }
 
 static unsigned script_rule; /* the rule of the script whose interpreter is being loaded */
+
+void rt_exec_disown_exe(void)
+{
+    if (exe_file && exe_file->refs == 1)
+        vfs_fs_file_forget(exe_file); /* the parent's program: its close sends nothing */
+}
 
 void rt_exec_forget_exe(void)
 {

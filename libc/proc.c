@@ -54,7 +54,9 @@ long rt_fork(uint64_t flags, uint64_t newsp)
     rt_sockets_fork_done(r.err != 0 || (long)r.rdx < 0);
     if (r.err)
         return -EAGAIN;
-    return (long)r.rdx; /* reply word 0 */
+    if (!(flags & CLONE_PARENT) && !rt_in_vfork())
+        rt_child_started((long)r.rdx); /* (the parent's: its own child) */
+    return (long)r.rdx;                /* reply word 0 */
 }
 
 /* A vfork child's domain will start on the stub (vfork.c). */
@@ -73,13 +75,16 @@ long rt_start_call(void)
     /* the runtime lock was held by the parent's fork: this is the only thread now */
     rt_threads_after_fork(rt->forked == 2 ? rt_vfork_thread() : fork_thread);
     rt_children = (struct rt_cpu){0, 0}; /* a child has reaped nobody yet */
+    rt_children_forget();                /* nor has it children */
     rt_pipes_after_fork();
     rt_ttys_after_fork(); /* terminal descriptions' status slots (terminal.c) */
     rt_timers_after_fork();
     rt_sleep_after_fork(); /* private notifications: not in the child's capability space */
     rt_mlock_reset();      /* memory locks are not inherited */
     rt_poll_after_fork();
-    rt_sockets_after_fork();   /* the child holds its parent's sockets too */
+    rt_sockets_after_fork(); /* the child holds its parent's sockets too */
+    if (rt->forked == 2)
+        rt_exec_disown_exe();  /* the parent's program file: the exec below drops it */
     vfs_fs_after_fork(rt_vfs); /* server nodes and open files: the child holds them too */
     if (rt->forked == 2) {     /* a vfork child's exec: its context becomes the process */
         rt_vfork_adopt();
@@ -93,6 +98,65 @@ long rt_start_call(void)
 
 static uint32_t waited_uid; /* the real uid of the child wait_once reported last */
 
+/*
+ * What this process knows of its children without asking the launcher: the pids its
+ * fork, vfork and clone made and it has not reaped (up to KNOWN_CHILDREN), and whether
+ * they are quiet: the launcher's last WAIT answer said no child had a state change left
+ * to report, and no RT_CHILD_EVENT has come since (the launcher signals one for every
+ * end, stop and continue, and the bit stays set until a wait takes it). Then a wait for
+ * a known child (or any, with one known) blocks on the notification at once, or with
+ * WNOHANG answers 0, instead of asking first: fork_wait and spawn_wait save a round
+ * trip. Not in a vfork child's context (its children are not these).
+ */
+#define KNOWN_CHILDREN 32
+static int32_t known[KNOWN_CHILDREN];
+static unsigned nknown;
+static bool children_quiet;
+
+/* A known child goes only when this process reaps it, so none is known while children
+ * may go unreaped (the set is emptied when that starts: signal.c) */
+void rt_child_started(long pid)
+{
+    if (nknown < KNOWN_CHILDREN && pid > 0 && !rt_children_unreaped())
+        known[nknown++] = (int32_t)pid;
+}
+
+static bool child_known(long pid)
+{
+    for (unsigned i = 0; i < nknown; i++)
+        if (known[i] == pid)
+            return true;
+    return false;
+}
+
+static void child_reaped(long pid)
+{
+    for (unsigned i = 0; i < nknown; i++)
+        if (known[i] == pid) {
+            known[i] = known[--nknown];
+            return;
+        }
+}
+
+void rt_child_events(uint64_t bits)
+{
+    if (bits & RT_CHILD_EVENT)
+        children_quiet = false;
+}
+
+void rt_children_forget(void)
+{
+    nknown = 0;
+    children_quiet = false;
+}
+
+/* Whether a wait for pid would find nothing to report yet (and not ECHILD). */
+static bool wait_would_find_none(long pid)
+{
+    return children_quiet && !rt_in_vfork() &&
+           (pid > 0 ? child_known(pid) : pid == -1 && nknown > 0);
+}
+
 /* One question to the launcher: a zombie child matching pid, reaped. */
 static long wait_once(long pid, int options, int *status, struct rt_cpu *cpu)
 {
@@ -104,6 +168,16 @@ static long wait_once(long pid, int options, int *status, struct rt_cpu *cpu)
      * runtime's figures: bounded, since that process could say anything) */
     *status = (int)r.r10;
     waited_uid = (uint32_t)rt_ipcbuf()->words[4];
+    if (!rt_in_vfork()) {
+        bool stop_or_cont = (*status & 0xff) == 0x7f || *status == LINUX_W_CONTINUED;
+        if ((long)r.rdx > 0 && !(options & 0x01000000) && !stop_or_cont)
+            child_reaped((long)r.rdx); /* (WNOWAIT leaves it to be waited for) */
+        else if ((long)r.rdx == -ECHILD && pid > 0)
+            child_reaped(pid); /* (not one: should it have been known, no longer) */
+        else if ((long)r.rdx == -ECHILD && pid == -1)
+            nknown = 0;
+        children_quiet = CX_TAG_WORDS(r.rsi) > 5 && rt_ipcbuf()->words[5] == 0;
+    }
     cpu->ns = r.r8;
     cpu->sys_ns = r.r9 < r.r8 ? r.r9 : r.r8;
     if ((long)r.rdx > 0 && !(options & 0x01000000)) { /* reaped (not WNOWAIT) */
@@ -116,8 +190,8 @@ static long wait_once(long pid, int options, int *status, struct rt_cpu *cpu)
 /* Waits for a child matching pid; 0 with WNOHANG when none has changed. */
 static long wait_child(long pid, int options, int *status, struct rt_cpu *ns)
 {
-    for (;;) {
-        long r = wait_once(pid, options, status, ns);
+    for (bool ask = !wait_would_find_none(pid);; ask = true) {
+        long r = ask ? wait_once(pid, options, status, ns) : 0;
         if (r != 0 || (options & 1 /* WNOHANG */))
             return r;
         /* blocks on the child-event notification, without the runtime lock (the bit
@@ -126,6 +200,8 @@ static long wait_child(long pid, int options, int *status, struct rt_cpu *ns)
         rt_unlock();
         long err = cx_notif_wait(rt->slot_child_notif, CX_TIMEOUT_NONE, &bits);
         rt_lock();
+        if (!err)
+            rt_child_events(bits);
         if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
             return -EINTR;
     }

@@ -109,6 +109,9 @@ unsigned rt_programs_count(void);
  * to NULL */
 long rt_program_enter(unsigned number, struct vfs_file **exe);
 void rt_exec_forget_exe(void); /* puts the running program's file (exec.c) */
+/* a vfork child's new domain, before it takes its references: the program file in its
+ * copy of the runtime is its parent's, which it takes no reference on (exec.c) */
+void rt_exec_disown_exe(void);
 int rt_vfs_build(const struct cfg_node *node, struct vfs **out, struct cfg_error *err);
 void rt_sessions_after_narrow(void);
 void rt_terminals_after_narrow(void);
@@ -435,6 +438,13 @@ long rt_fork(uint64_t flags, uint64_t newsp);
 long rt_start_call(void);  /* RT_NR_START: first start, or a fork child's */
 void rt_start_rearm(void); /* the next RT_NR_START in a copy of this runtime is a child's */
 long rt_wait4(long pid, int *status, int options, void *rusage);
+/* children this process knows of (proc.c): one its fork or vfork made; the bits its
+ * child-event notification gave; a fork child's start (it has none) */
+void rt_child_started(long pid);
+void rt_child_events(uint64_t bits);
+void rt_children_forget(void);
+/* whether this process's children leave no zombie (SIGCHLD ignored, SA_NOCLDWAIT) */
+bool rt_children_unreaped(void);
 long rt_waitid(int idtype, long id, void *info, int options);
 long rt_execve(const char *path, char *const argv[], char *const envp[]);
 void rt_signals_exec(void);

@@ -668,6 +668,11 @@ static bool nocldwait(void)
     return actions[SIGCHLD].handler == SIG_IGN || (actions[SIGCHLD].flags & SA_NOCLDWAIT);
 }
 
+bool rt_children_unreaped(void)
+{
+    return nocldwait();
+}
+
 long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old, size_t size)
 {
     if (size != 8 || sig < 1 || sig > NSIG)
@@ -681,8 +686,11 @@ long rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *ol
         actions[sig] = *act;
         actions[sig].mask &= ~UNBLOCKABLE;
         ign_known = false;
-        if (sig == SIGCHLD && nocldwait() != was) /* the launcher keeps the zombies, or not */
+        if (sig == SIGCHLD && nocldwait() != was) { /* the launcher keeps the zombies, or not */
             cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0, 0);
+            if (nocldwait())
+                rt_children_forget(); /* they may go unreaped now (proc.c) */
+        }
         if (ignored(sig)) { /* pending ones go (POSIX) */
             rt_tsig_self()->pending &= ~BIT(sig);
             __atomic_and_fetch(&sigpage->pending, ~BIT(sig), __ATOMIC_ACQ_REL);
@@ -1004,6 +1012,8 @@ void rt_signals_exec(void)
     ign_known = false;
     if (was != nocldwait())
         cx_raw_ipc_call(rt_ep(), CX_TAG(RT_LABEL_NOCLDWAIT, 1, 0), nocldwait(), 0, 0, 0);
+    if (nocldwait())
+        rt_children_forget(); /* they may go unreaped (proc.c) */
     rt_tsig_self()->ss_sp = rt_tsig_self()->ss_size = 0;
 }
 

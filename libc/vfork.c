@@ -134,6 +134,7 @@ long rt_vfork(uint64_t flags, uint64_t newsp)
         rt_free(c, sizeof(*c));
         return pid ? pid : -EAGAIN;
     }
+    rt_child_started(pid);
     c->pid = (uint64_t)pid;
     c->ppid = rt->pid;
     c->ep = slot;
@@ -219,10 +220,12 @@ long rt_vfork_exec(void)
      * costs one question more; the timeout asks again should another thread of this
      * process have taken the signal. */
     for (;;) {
-        uint64_t bits;
+        uint64_t bits = 0;
         rt_unlock();
-        cx_notif_wait(rt->slot_child_notif, VFORK_READY_POLL_NS, &bits);
+        long err = cx_notif_wait(rt->slot_child_notif, VFORK_READY_POLL_NS, &bits);
         rt_lock();
+        if (!err)
+            rt_child_events(bits); /* a child's end it took is not lost to wait4 */
         r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_VFORK_DONE, 1, 0), pid, 0, 0, 0);
         if (r.err || r.rdx)
             return 0;

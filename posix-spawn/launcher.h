@@ -244,6 +244,7 @@ void set_ppid(struct proc *pr, int ppid);
 bool group_stopped(int pgrp);
 bool orphaned(int pgrp, int sid);
 long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2], uint32_t *uid);
+unsigned children_to_report(const struct proc *pr);
 long do_pgrp(struct proc *pr, uint64_t op, long pid, long pgid);
 long do_prctl(struct proc *pr, uint64_t op, uint64_t arg);
 void reparent_children(struct proc *pr);

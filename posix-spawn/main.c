@@ -149,7 +149,7 @@ int main(int argc, char **argv)
                 struct proc *parent = find_proc(pr->ppid);
                 pr->vfork_ready = true;
                 if (parent && parent->state == P_RUNNING && parent->notif)
-                    cx_notif_signal(parent->notif, 1);
+                    cx_notif_signal(parent->notif, RT_CHILD_READY);
                 m.w[0] = 0;
             } else {
                 struct proc *c = find_proc((int)m.w[0]);
@@ -264,7 +264,8 @@ int main(int argc, char **argv)
             m.w[0] = (uint64_t)do_wait(pr, (long)m.w[0], (int)m.w[1], &status, &m.w[2], &uid);
             m.w[1] = (uint64_t)status;
             cx_ipcbuf()->words[4] = uid;
-            m.tag = CX_TAG(0, 5, 0);
+            cx_ipcbuf()->words[5] = children_to_report(pr);
+            m.tag = CX_TAG(0, 6, 0);
             err = cx_reply_recv(ep, &m);
             continue;
         } else { /* RT_LABEL_FAULT_REPORT (the runtime has logged it), or unknown */

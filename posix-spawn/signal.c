@@ -46,7 +46,7 @@ void set_stopped(struct proc *pr, int sig)
     pr->cont_report = sig == 0;
     struct proc *parent = find_proc(pr->ppid);
     if (parent && parent->state == P_RUNNING) {
-        cx_notif_signal(child_notif(parent), 1);
+        cx_notif_signal(child_notif(parent), RT_CHILD_EVENT);
         send_signal(parent, SIGCHLD, sig ? LINUX_CLD_STOPPED : LINUX_CLD_CONTINUED, pr->pid,
                     sig ? sig : SIGCONT);
     }

@@ -36,7 +36,7 @@ void notify_parent(struct proc *pr)
         pr->state = P_FREE; /* no zombie: the parent said so */
     uint64_t notif = child_notif(parent);
     if (notif) {
-        cx_notif_signal(notif, 1);
+        cx_notif_signal(notif, RT_CHILD_EVENT);
         int ws = pr->wait_status;
         int code = LINUX_WTERMSIG(ws) == 0  ? LINUX_CLD_EXITED
                    : (ws & LINUX_WCOREFLAG) ? LINUX_CLD_DUMPED
@@ -184,6 +184,21 @@ long do_wait(struct proc *pr, long pid, int options, int *status, uint64_t ns[2]
         }
     }
     return any ? 0 : -ECHILD;
+}
+
+/* How many of pr's children have a state change left to report (an end, a stop or a
+ * continue): when none, and no RT_CHILD_EVENT came since, the runtime knows without
+ * asking that a wait for a child it knows of would find nothing yet. */
+unsigned children_to_report(const struct proc *pr)
+{
+    unsigned n = 0;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        const struct proc *c = &procs[i];
+        if (c->state != P_FREE && c->ppid == pr->pid && c != pr &&
+            (c->state == P_ZOMBIE || c->stop_report || c->cont_report))
+            n++;
+    }
+    return n;
 }
 
 /* Process groups and sessions: getpgid, setpgid, getsid, setsid (as Linux checks them). */

@@ -114,6 +114,47 @@ int main(int argc, char **argv)
     check("wnohang_while_running", waitpid(p, &st, WNOHANG) == 0, "%ld%ld", 0, 0);
     check("wait_any_after", wait(&st) == p && WEXITSTATUS(st) == 3, "status %#lx%ld", st, 0);
 
+    /* waits after an answer that said no child had anything to report (the runtime
+     * then waits for the launcher's signal before asking): a child that ends, stops and
+     * continues is still seen, and one that leaves no zombie is ECHILD */
+    p = fork();
+    if (p == 0) {
+        struct timespec t = {0, 100 * 1000 * 1000};
+        nanosleep(&t, NULL);
+        raise(SIGSTOP);
+        nanosleep(&t, NULL); /* the parent sees it continued before it ends */
+        _exit(4);
+    }
+    int w1 = waitpid(p, &st, WNOHANG), w2 = waitpid(p, &st, WNOHANG | WUNTRACED);
+    check("quiet_wnohang_twice", w1 == 0 && w2 == 0, "%ld %ld", w1, w2);
+    w1 = waitpid(p, &st, WUNTRACED);
+    check("quiet_then_stopped", w1 == p && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
+          "%ld status %#lx", w1, st);
+    kill(p, SIGCONT);
+    w1 = waitpid(p, &st, WCONTINUED);
+    check("quiet_then_continued", w1 == p && WIFCONTINUED(st), "%ld status %#lx", w1, st);
+    w1 = waitpid(p, &st, 0);
+    check("quiet_then_exited", w1 == p && WIFEXITED(st) && WEXITSTATUS(st) == 4, "%ld status %#lx",
+          w1, st);
+    signal(SIGCHLD, SIG_IGN); /* children leave no zombie */
+    p = fork();
+    if (p == 0) {
+        struct timespec t = {0, 100 * 1000 * 1000};
+        nanosleep(&t, NULL);
+        _exit(5);
+    }
+    w1 = waitpid(p, &st, WNOHANG);
+    errno = 0;
+    w2 = waitpid(p, &st, 0);
+    int e = errno;
+    check("quiet_no_zombie_echild", w1 == 0 && w2 == -1 && e == ECHILD, "%ld then errno %ld", w1,
+          e);
+    signal(SIGCHLD, SIG_DFL);
+    errno = 0;
+    w1 = wait(&st); /* the child that left no zombie is no child to wait for */
+    e = errno;
+    check("quiet_no_zombie_then_none", w1 == -1 && e == ECHILD, "%ld errno %ld", w1, e);
+
     /* several children, reaped in any order */
     int n = 0;
     for (int i = 0; i < 10; i++)

@@ -468,6 +468,12 @@ uint64_t vfs_fs_file_handle(const struct vfs_file *f)
     return ((const struct fs_open *)f->priv)->handle;
 }
 
+void vfs_fs_file_forget(struct vfs_file *f)
+{
+    if (vfs_fs_file_handle(f))
+        ((struct fs_open *)f->priv)->handle = 0;
+}
+
 int vfs_fs_file_exec(struct vfs_file *f)
 {
     uint64_t h = vfs_fs_file_handle(f);

@@ -222,6 +222,28 @@ static void after_fork_references(void)
  * nodes the VFS keeps (the root, the working directory, an open directory) and the
  * handles of descriptors still open, not only what its name cache kept: an ended fork
  * child used to leave its root's reference in each server it shared with its parent. */
+/* A description whose handle is another process's (a vfork child's new domain holds its
+ * parent's program file): no reference is taken at fork, its close sends nothing. */
+static void forgotten_handle(void)
+{
+    struct vfs *v = mk("dir /tmp { fs }");
+    struct loop *l = &loops[0];
+    CHECK(v);
+    CHECK_INT(tl_write(v, "/tmp/prog", "x"), 0);
+    int fd = vfs_openat(v, AT_FDCWD, "/tmp/prog", O_RDONLY, 0);
+    CHECK(fd >= 0);
+    struct vfs_file *f = vfs_fd_file(v, fd);
+    uint64_t h = vfs_fs_file_handle(f);
+    CHECK(h != 0);
+    vfs_fs_file_forget(f);
+    CHECK_INT(vfs_fs_file_handle(f), 0);
+    CHECK_INT(vfs_close(v, fd), 0);
+    CHECK_INT(tl_write(v, "/tmp/other", "y"), 0);   /* an open: it would carry a put-off close */
+    vfs_fs_exit(v);                                 /* and the exit's batch gives back the rest */
+    CHECK_INT(held(l->handles, l->nhandles, h), 1); /* the other process's, untouched */
+    CHECK_INT(loop_request(l, FS_CLOSE, h), 0);     /* (which it gives back itself) */
+}
+
 static void exit_gives_back(void)
 {
     struct vfs *v = mk("dir /tmp { fs }");
@@ -846,6 +868,7 @@ void fs_share_cases(void)
     RUN_FS(passed_description);
     RUN_FS(atomic_appends);
     RUN_FS(after_fork_references);
+    RUN_FS(forgotten_handle);
     RUN_FS(kept_names_coherent);
     RUN_FS(exit_gives_back);
     RUN_FS(read_atime_coherent);

@@ -57,6 +57,10 @@ void vfs_fs_exit(struct vfs *v);
 /* The server handle behind an fs description, 0 for other descriptions (directories,
  * other plugins, O_PATH). */
 uint64_t vfs_fs_file_handle(const struct vfs_file *f);
+/* The fs description f's handle is another process's, not this one's (a vfork child's
+ * new domain has its parent's program file in its copy of the runtime, and never took a
+ * reference on it): it is never used, given back or counted at fork from now on. */
+void vfs_fs_file_forget(struct vfs_file *f);
 /* Marks the fs description f (opened read-only) as the file of the program this process
  * runs (FS_EXEC): until its last close, the server refuses to open the file for writing
  * or truncate it (ETXTBSY). 0, also for other descriptions and servers without it;

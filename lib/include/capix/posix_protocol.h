@@ -125,13 +125,18 @@ struct rt_sigpage {
 _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
 
 #define RT_INFO_MAGIC 0x43415049585254ul /* "CAPIXRT" */
+/* The child-event notification's bits (rt_info.slot_child_notif). */
+#define RT_CHILD_EVENT 1ull
+#define RT_CHILD_READY 2ull
+
 /* Message labels from the runtime to its launcher. */
 #define RT_LABEL_EXIT 0xe1         /* w0: Linux wait status, w1 CPU ns, w2 of it system ns */
 #define RT_LABEL_FAULT_REPORT 0xe2 /* w0 signal, w1 address, w2 rip */
 #define RT_LABEL_FORK 0xe3         /* reply w0: the child's pid or -errno */
 #define RT_LABEL_WAIT                                                                              \
     0xe4                   /* w0 pid (-1 any), w1 options; reply w0 pid, 0 or -errno, w1 status,   \
-                              w2 and w3 a reaped child's CPU and system ns, w4 its real uid */
+                              w2 and w3 a reaped child's CPU and system ns, w4 its real uid,       \
+                              w5 how many children have a state change left to report */
 #define RT_LABEL_PGRP 0xe5 /* w0 RT_PGRP_*, w1 pid, w2 pgid; reply w0 result */
 #define RT_LABEL_SHARED_NEW 0xe6      /* w0 pages, w1 slot for the memory, w2 for the notif */
                                       /* (0: memory only, MAP_SHARED anonymous memory); */
@@ -287,7 +292,9 @@ struct rt_info {
     uint64_t vdso;               /* 1: the vDSO is mapped at RT_VDSO_ADDR */
     uint64_t forked; /* 1: a fork child (the runtime resumes its saved context); 2: a vfork */
                      /* child that execs (it finishes the exec its runtime started) */
-    uint64_t slot_child_notif; /* signalled by the launcher when a child changes state */
+    uint64_t slot_child_notif; /* signalled by the launcher: RT_CHILD_EVENT when a child */
+                               /* changes state, RT_CHILD_READY when a vfork child's */
+                               /* domain holds its references (VFORK_READY) */
     uint64_t proc_index;       /* this process's index in the launcher's table */
     uint64_t priority;         /* of this process's threads (below the launcher's) */
     char component[32];        /* the component whose `config` block applies */
