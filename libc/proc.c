@@ -150,11 +150,16 @@ void rt_children_forget(void)
     children_quiet = false;
 }
 
-/* Whether a wait for pid would find nothing to report yet (and not ECHILD). */
+/* Whether a wait for pid would find nothing to report yet (and not ECHILD): a child
+ * event latched in the notification since (nobody was waiting on it) is taken first. */
 static bool wait_would_find_none(long pid)
 {
-    return children_quiet && !rt_in_vfork() &&
-           (pid > 0 ? child_known(pid) : pid == -1 && nknown > 0);
+    if (!children_quiet || rt_in_vfork() || !(pid > 0 ? child_known(pid) : pid == -1 && nknown > 0))
+        return false;
+    uint64_t bits = 0;
+    if (cx_notif_wait(rt->slot_child_notif, 0, &bits) == 0)
+        rt_child_events(bits);
+    return children_quiet;
 }
 
 /* One question to the launcher: a zombie child matching pid, reaped. */

@@ -300,7 +300,8 @@ long do_fork(struct proc *parent, bool clone_parent)
     }
     pr->nocldwait = parent->nocldwait;
     pr->no_ctty = parent->no_ctty;
-    if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(space->pd, pr->pd, 0, 0, 0, 0).err) ||
+    if ((err = make_domain(pr)) ||
+        (err = cx_raw_pd_copy_as(space->pd, pr->pd, 0, 0, CX_COPY_HOT, 0).err) ||
         (err = shared_fork(space, pr)) || (err = give_info(pr, 1)) || (err = start_thread(pr))) {
         release(pr);
         pr->state = P_FREE;
@@ -389,7 +390,8 @@ long do_vfork_exec(struct proc *pr)
         return -EINVAL;
     long err;
     if ((err = make_domain(pr)) ||
-        (err = cx_raw_pd_copy_as(host->pd, pr->pd, RT_RUNTIME_LO, RT_RUNTIME_HI, 0, 0).err) ||
+        (err = cx_raw_pd_copy_as(host->pd, pr->pd, RT_RUNTIME_LO, RT_RUNTIME_HI, CX_COPY_HOT, 0)
+                   .err) ||
         (err = shared_fork(host, pr)) || (err = give_info(pr, 2)) || (err = start_thread(pr))) {
         drop_domain(pr);
         return err == CX_E_NO_QUOTA ? -ENOMEM : -EAGAIN;

@@ -334,8 +334,8 @@ int pd_unmap(struct pd *pd, uint64_t va, uint64_t pages);
 int pd_protect(struct pd *pd, uint64_t va, uint64_t pages, uint8_t flags);
 /* Copies src's regions in [lo, hi) into dst (empty) for a fork: at most PD_COPY_BATCH
  * pages a call; CX_E_RESTART when the caller must call again with the same arguments
- * (dst keeps its place), 0 when done. */
-int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi);
+ * (dst keeps its place), 0 when done. hot: CX_COPY_HOT (pd.c, copy_hot). */
+int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi, bool hot);
 #define PD_COPY_BATCH 4096u /* units: a page looked at; a page copied is 16 */
 #define CX_E_RESTART 1      /* kernel-internal: not an error code of the ABI */
 void pd_copy_abandon(struct pd *dst);
@@ -411,6 +411,10 @@ void pt_set_range(uint64_t root, uint64_t va, uint64_t pages, uint64_t (*frame)(
 uint64_t pt_clear_range(uint64_t root, uint64_t va, uint64_t pages);
 void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages);
 void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool readonly);
+/* The pages of [va, va + pages * 4096) whose present entries say they were written since
+ * (the dirty bit), at most max of them, as indexes from va into out; their dirty bits
+ * are cleared. root must not be the running address space. */
+unsigned pt_take_dirty(uint64_t root, uint64_t va, uint64_t pages, uint64_t *out, unsigned max);
 uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *pte_flags);
 uint64_t pt_free_user(uint64_t root);
 void pt_activate(uint64_t root);

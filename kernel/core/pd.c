@@ -407,8 +407,39 @@ struct pd_copy {
     struct mem *m; /* referenced: the part-filled copy of region r_va, or NULL */
     struct mem *r_mem;
     uint64_t r_va, r_pages, r_offset, done;
-    bool same; /* every frame of m so far is the source's */
+    bool same;    /* every frame of m so far is the source's */
+    unsigned hot; /* pages copy_hot may still copy */
 };
+
+/*
+ * A copy with CX_COPY_HOT (the launcher's for a vfork child's new domain: the runtime
+ * half of its parent's space) gets its own copies at once of the pages the source wrote since its
+ * last copy (the dirty bits of its entries), instead of sharing them copy-on-write: the runtime on
+ * both sides writes the same few dozen pages (its data, stacks, the heap's busy pages) at every
+ * spawn, and each of them would cost a fault on each side (a spawn made about 55). Both
+ * entries are made writable (the source's frame is its own again). At most
+ * PD_HOT_PAGES a copy; the rest stays copy-on-write.
+ */
+#define PD_HOT_PAGES 64u
+
+static void copy_hot(struct pd_copy *c, const struct region *r, struct pd *src, struct pd *dst)
+{
+    uint64_t idx[PD_HOT_PAGES];
+    struct region *d = region_find(dst, r->va);
+    if (!d || d->va != r->va || !(r->flags & CX_MAP_W))
+        return;
+    unsigned n = pt_take_dirty(src->pml4, r->va, r->pages, idx, c->hot);
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t va = r->va + idx[k] * PAGE_SIZE;
+        uint64_t nf = mem_unshare(d->mem, d->offset + idx[k]);
+        uint64_t f = mem_frame(r->mem, r->offset + idx[k], false);
+        if (!nf || !f)
+            break; /* no frame: the rest fault as they would */
+        c->hot--;
+        pt_set(dst->pml4, va, nf, page_flags(d, nf));
+        pt_set(src->pml4, va, f, page_flags(r, f));
+    }
+}
 
 static void copy_drop_part(struct pd_copy *c)
 {
@@ -499,6 +530,8 @@ static int copy_private(struct pd_copy *c, const struct region *r, struct pd *sr
         return err;
     if (c->same)
         pt_copy_range(src->pml4, dst->pml4, r->va, r->pages, true);
+    if (c->same && c->hot)
+        copy_hot(c, r, src, dst);
     return 0;
 }
 
@@ -507,7 +540,7 @@ static int copy_private(struct pd_copy *c, const struct region *r, struct pd *sr
  * source had not touched faults in later from the region. Private regions are shared
  * copy-on-write (or copied) PD_COPY_BATCH pages a call; the caller calls again while
  * it gets CX_E_RESTART (syscall.c restarts the call from user mode). */
-int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
+int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi, bool hot)
 {
     int err = 0;
     struct pd_copy *c = dst->copy, first;
@@ -516,7 +549,8 @@ int pd_copy_as(struct pd *src, struct pd *dst, uint64_t lo, uint64_t hi)
     if (!c) {
         if (dst->regions)
             return CX_E_BUSY; /* the copy starts from an empty address space */
-        first = (struct pd_copy){.src = src, .lo = lo, .hi = hi, .next_va = lo};
+        first = (struct pd_copy){
+            .src = src, .lo = lo, .hi = hi, .next_va = lo, .hot = hot ? PD_HOT_PAGES : 0};
         c = &first; /* kept only if the copy must go on at another call */
     }
     uint64_t budget = PD_COPY_BATCH;

@@ -226,9 +226,9 @@ static long sys_pd_copy_as(struct thread *t, struct frame *f)
     int err;
     GET(sc, A0, CX_T_PD, CX_R_READ);
     GET(dc, A1, CX_T_PD, CX_R_WRITE);
-    if (sc->obj == dc->obj || (A3 && A3 <= A2))
+    if (sc->obj == dc->obj || (A3 && A3 <= A2) || (A4 & ~(uint64_t)CX_COPY_HOT))
         return CX_E_INVALID_ARG;
-    err = pd_copy_as(OBJ(sc, pd), OBJ(dc, pd), A2, A3 ? A3 : ~0ul);
+    err = pd_copy_as(OBJ(sc, pd), OBJ(dc, pd), A2, A3 ? A3 : ~0ul, A4 & CX_COPY_HOT);
     return err == CX_E_RESTART ? sys_restart(f) : err;
 }
 

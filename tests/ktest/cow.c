@@ -76,6 +76,40 @@ void kt_cow(void)
     EXPECT("cow_domain_deleted", cx_cap_delete(pd), 0);
     for (uint64_t p = 0; p < COW_PAGES; p++) /* every page is this side's alone again */
         priv[p * 512] = p;
+
+    /* CX_COPY_HOT: pages written since the last copy are copied at once (at most 64), the
+     * rest shared; either way neither side sees the other's writes */
+    uint64_t pd3 = kt_slot();
+    cx_pd_create(CX_SLOT_QUOTA, pd3, 64);
+    EXPECT("cow_hot_bad_flags", cx_raw_pd_copy_as(CX_SLOT_SELF_PD, pd3, 0, 0, 2, 0).err,
+           CX_E_INVALID_ARG);
+    f0 = free_frames(); /* a plain copy's frames (page tables, directories) to compare */
+    EXPECT("cow_plain_copy", cx_raw_pd_copy_as(CX_SLOT_SELF_PD, pd3, 0, 0, 0, 0).err, 0);
+    uint64_t plain = f0 - free_frames();
+    cx_cap_delete(pd3);
+    cx_pd_create(CX_SLOT_QUOTA, pd3, 64);
+    for (uint64_t p = 0; p < COW_PAGES; p++) /* written again: dirty */
+        priv[p * 512] = p;
+    priv[0] = 0x3333, priv[512] = 0xbbbb;
+    seen[0] = seen[1] = seen[2] = seen[3] = 0;
+    f0 = free_frames();
+    EXPECT("cow_hot_copy", cx_raw_pd_copy_as(CX_SLOT_SELF_PD, pd3, 0, 0, CX_COPY_HOT, 0).err, 0);
+    used = f0 - free_frames();
+    kt_check("cow_hot_copies_bounded", used > plain && used <= plain + 64,
+             "a hot copy of %lu written pages took %lu frames, a plain one %lu", COW_PAGES, used,
+             plain);
+    priv[0] = 0x4444; /* after the copy: the copy keeps 0x3333 */
+    cx_cap_copy(CX_SLOT_SELF_PD, pd3, CX_SLOT_SELF_PD, CX_R_READ, 0);
+    t = kt_thread(pd3, child_fn, 0, child_stack, sizeof(child_stack), 0, 100, 0);
+    for (int i = 0; i < 200 && !seen[3]; i++)
+        kt_sleep_ms(2);
+    kt_check("cow_hot_copy_sees_the_old_page", seen[3] && seen[0] == 0x3333 && seen[1] == 0xbbbb,
+             "done %lu saw %#lx %#lx", seen[3], seen[0], seen[1]);
+    kt_check("cow_hot_copy_writes_its_own",
+             seen[2] == 0xc0c0 && priv[512] == 0xbbbb && priv[0] == 0x4444 && priv[2 * 512] == 2,
+             "copy %#lx, here %#lx %#lx", seen[2], priv[512], priv[0]);
+    cx_cap_delete(t);
+    EXPECT("cow_hot_domain_deleted", cx_cap_delete(pd3), 0);
     cx_unmap(CX_SLOT_SELF_PD, COW_VA, COW_PAGES);
     cx_unmap(CX_SLOT_SELF_PD, SHARE_VA, 1);
     cx_cap_delete(m);

@@ -31,7 +31,7 @@
     X(7, quota_info, 1)       /* quota -> rsi limit, rdi used, rdx free frames (machine) */        \
     X(8, pd_create, 3)        /* quota, dst_slot, cspace_slots */                                  \
     X(9, pd_set_runtime, 6)   /* pd, entry, code_lo, code_hi, sysentry, sysret: POSIX domain */    \
-    X(10, pd_copy_as, 4)      /* src_pd, dst_pd, lo, hi: copy the address space (fork) */          \
+    X(10, pd_copy_as, 5)      /* src_pd, dst_pd, lo, hi, flags: copy the address space (fork) */   \
     X(11, mem_create, 3)      /* quota, pages, dst_slot: zero-filled on first touch */             \
     X(12, map, 6)             /* pd, mem, page_offset, vaddr, pages, flags */                      \
     X(13, unmap, 3)           /* pd, vaddr, pages */                                               \
@@ -146,6 +146,8 @@ enum cx_type {
 #define CX_MAP_SHARE 0x10 /* pd_copy_as maps the same memory object in the copy */
 #define CX_MAP_DROP 0x20  /* pd_copy_as leaves this range out of the copy */
 /* default (neither SHARE nor DROP): pd_copy_as copies the pages (private) */
+#define CX_COPY_HOT 1 /* pd_copy_as flags: copy at once the private pages the source wrote */
+                      /* since its last copy (dirty), up to 64, instead of sharing them */
 
 #define CX_PAGE_SIZE 4096ul
 #define CX_USER_TOP 0x0000800000000000ul /* first address user space cannot map */

@@ -20,6 +20,7 @@
 #define PTE_U 0x4ul
 #define PTE_PWT 0x8ul
 #define PTE_PCD 0x10ul
+#define PTE_D 0x40ul
 #define PTE_PS 0x80ul
 #define PTE_NX (1ul << 63)
 #define PTE_ADDR 0x000ffffffffff000ul
@@ -398,6 +399,29 @@ void pt_protect_range(uint64_t root, uint64_t va, uint64_t pages)
         i += span;
     }
     flush_done(&fl);
+}
+
+unsigned pt_take_dirty(uint64_t root, uint64_t va, uint64_t pages, uint64_t *out, unsigned max)
+{
+    unsigned n = 0;
+    for (uint64_t i = 0; i < pages && n < max;) {
+        uint64_t span, *pde = NULL;
+        uint64_t *pte = pte_span(root, va + i * PAGE_SIZE, &span, &pde);
+        if (span > pages - i)
+            span = pages - i;
+        for (uint64_t j = 0; pte && (*pde & PDE_USED) && j < span && n < max; j++) {
+            if (!pte[j]) {
+                j += zero_run(pte, j, span);
+                continue;
+            }
+            if ((pte[j] & (PTE_P | PTE_D)) == (PTE_P | PTE_D)) {
+                pte[j] &= ~PTE_D; /* (no flush: only a hint, and root is not running) */
+                out[n++] = i + j;
+            }
+        }
+        i += span;
+    }
+    return n;
 }
 
 void pt_copy_range(uint64_t src, uint64_t dst, uint64_t va, uint64_t pages, bool readonly)
