@@ -195,7 +195,7 @@ static long wait_once(long pid, int options, int *status, struct rt_cpu *cpu)
 /* Waits for a child matching pid; 0 with WNOHANG when none has changed. */
 static long wait_child(long pid, int options, int *status, struct rt_cpu *ns)
 {
-    for (bool ask = !wait_would_find_none(pid);; ask = true) {
+    for (bool ask = !wait_would_find_none(pid);; ask = !wait_would_find_none(pid)) {
         long r = ask ? wait_once(pid, options, status, ns) : 0;
         if (r != 0 || (options & 1 /* WNOHANG */))
             return r;

@@ -23,10 +23,11 @@
  *   child); then the launcher makes the child's domain with the runtime half of this
  *   address space copied (RT_LABEL_VFORK_EXEC). Its runtime starts as a fork child does
  *   (rt->forked 2): it takes its references (pipe counts, server handles) like any fork
- *   child, says VFORK_READY, drops the copy of the parent's context (closing what only
- *   the parent held), adopts the child context as its process and finishes the exec
- *   (exec.c). Only when it is ready does the parent close the child context here (its
- *   references are the new process's own now) and resume.
+ *   child, drops the copy of the parent's context (closing what only the parent held),
+ *   adopts the child context as its process and finishes the exec (exec.c), whose
+ *   RT_CRED_EXEC tells the launcher it is ready. Only then does the parent close the
+ *   child context here (its references are the new process's own now) and resume, as
+ *   Linux's vfork parent resumes when the child's exec is done.
  *
  * - fork in the child: the launcher copies the host's whole address space for the new
  *   process (the child's pid its parent); there, rt_vfork_after_fork makes the child
@@ -214,7 +215,7 @@ long rt_vfork_exec(void)
     struct cx_ret r = cx_raw_ipc_call(cur->ep, CX_TAG(RT_LABEL_VFORK_EXEC, 0, 0), 0, 0, 0, 0);
     if (r.err || (long)r.rdx < 0)
         return r.err ? -EAGAIN : (long)r.rdx;
-    /* until the new domain holds its references (its runtime says VFORK_READY, and the
+    /* until the new domain holds its references (its exec's RT_CRED_EXEC says so, and the
      * launcher signals the child-event notification): the new domain cannot be ready
      * yet, so the question waits for a signal first. A bit left from an earlier event
      * costs one question more; the timeout asks again should another thread of this
@@ -226,6 +227,8 @@ long rt_vfork_exec(void)
         rt_lock();
         if (!err)
             rt_child_events(bits); /* a child's end it took is not lost to wait4 */
+        if (err == CX_E_INTERRUPTED)
+            continue; /* a signal (the parent's wait for it, SIGCHLD): nothing to ask */
         r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_VFORK_DONE, 1, 0), pid, 0, 0, 0);
         if (r.err || r.rdx)
             return 0;
@@ -278,7 +281,8 @@ void rt_vfork_after_fork(void)
 void rt_vfork_adopt(void)
 {
     struct rt_proc *c = cur;
-    cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_VFORK_READY, 0, 0), 0, 0, 0, 0);
+    /* (no VFORK_READY: the exec's RT_CRED_EXEC, which follows, tells the launcher; an exec
+     * that fails before it ends the process, which the parent sees too) */
     vfs_fd_table_fini(&main_proc.fds);
     if (main_proc.cwd)
         vfs_node_put(main_proc.cwd);

@@ -394,6 +394,7 @@ unsigned creds_call(struct proc *pr, struct cx_msg *m, unsigned words)
                 r = proc_set(pr, w[4], w[5], w + 6, w + 8, words - 8);
             if (!r)
                 exec_ids(pr->pid, c, m->w[1], m->w[2], m->w[3]);
+            vfork_domain_ready(pr); /* a vfork child's exec: past taking its references */
             break;
         }
         case RT_CRED_CAPSET:

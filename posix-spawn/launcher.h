@@ -73,7 +73,9 @@ struct proc {
     uint64_t sig_mem;  /* its signal page */
     struct proc *host; /* a vfork child without a domain yet: the process it runs in */
     uint64_t host_ep;  /* its badged endpoint in the host (the host's runtime deletes it) */
-    bool vfork_ready;  /* a vfork child's new domain holds its references (VFORK_READY) */
+    bool vfork_ready;  /* a vfork child's new domain holds its references (VFORK_READY, */
+                       /* or its exec's RT_CRED_EXEC) */
+    bool vfork_domain; /* a vfork child's new domain, not ready yet (its parent waits) */
     uint64_t start_ns; /* when it was made (since boot), for /proc */
     char comm[16];     /* what its runtime said at its last exec (RT_PROC_SET), cut */
     char cmd[RT_PROC_CMD_MAX];
@@ -166,6 +168,7 @@ extern int sandbox_status;       /* set when pid 1 has ended: the sandbox ends *
 extern struct rt_info base_info; /* what every process's rt_info starts from */
 extern uint64_t io_src[4];       /* the launcher's slots of base_info.io[] */
 extern struct tar_entry entry;
+void vfork_domain_ready(struct proc *pr);
 struct proc *find_proc(int pid);
 
 /* image.c */

@@ -30,6 +30,20 @@ uint64_t io_src[4];       /* the launcher's slots of base_info.io[] */
 struct tar_entry entry;
 
 /* The process (running or a zombie) with pid, or NULL. */
+/* A vfork child's new domain holds its references (it said VFORK_READY, or its exec got
+ * as far as RT_CRED_EXEC, which comes after): its parent, waiting in VFORK_DONE, may
+ * drop the child context now. */
+void vfork_domain_ready(struct proc *pr)
+{
+    if (!pr->vfork_domain)
+        return;
+    pr->vfork_domain = false;
+    pr->vfork_ready = true;
+    struct proc *parent = find_proc(pr->ppid);
+    if (parent && parent->state == P_RUNNING && parent->notif)
+        cx_notif_signal(parent->notif, RT_CHILD_READY);
+}
+
 struct proc *find_proc(int pid)
 {
     for (int i = 0; i < MAX_PROCS; i++)
@@ -146,10 +160,7 @@ int main(int argc, char **argv)
             continue;
         } else if (label == RT_LABEL_VFORK_READY || label == RT_LABEL_VFORK_DONE) {
             if (label == RT_LABEL_VFORK_READY) {
-                struct proc *parent = find_proc(pr->ppid);
-                pr->vfork_ready = true;
-                if (parent && parent->state == P_RUNNING && parent->notif)
-                    cx_notif_signal(parent->notif, RT_CHILD_READY);
+                vfork_domain_ready(pr);
                 m.w[0] = 0;
             } else {
                 struct proc *c = find_proc((int)m.w[0]);

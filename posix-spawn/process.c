@@ -398,6 +398,7 @@ long do_vfork_exec(struct proc *pr)
     }
     pr->host = NULL;
     pr->host_ep = 0;
+    pr->vfork_domain = true;                  /* ready at VFORK_READY or its exec's RT_CRED_EXEC */
     if (pr->sig->pending | pr->sig->qpending) /* sent while it had no domain */
         cx_thread_redirect(pr->thread);
     return 0;
