@@ -300,8 +300,7 @@ long do_fork(struct proc *parent, bool clone_parent)
     }
     pr->nocldwait = parent->nocldwait;
     pr->no_ctty = parent->no_ctty;
-    if ((err = make_domain(pr)) ||
-        (err = cx_raw_pd_copy_as(space->pd, pr->pd, 0, 0, 0, 0).err) ||
+    if ((err = make_domain(pr)) || (err = cx_raw_pd_copy_as(space->pd, pr->pd, 0, 0, 0, 0).err) ||
         (err = shared_fork(space, pr)) || (err = give_info(pr, 1)) || (err = start_thread(pr))) {
         release(pr);
         pr->state = P_FREE;

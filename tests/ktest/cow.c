@@ -34,6 +34,17 @@ static void child_fn(uint64_t arg)
         cx_futex_wait(CX_SLOT_SELF_PD, SHARE_VA + 64, 0, CX_TIMEOUT_NONE);
 }
 
+/* Starts child_fn in the copy pd (its own domain capability given) and waits up to
+ * 400 ms for its report; returns the thread's slot. */
+static uint64_t run_child(uint64_t pd)
+{
+    cx_cap_copy(CX_SLOT_SELF_PD, pd, CX_SLOT_SELF_PD, CX_R_READ, 0);
+    uint64_t t = kt_thread(pd, child_fn, 0, child_stack, sizeof(child_stack), 0, 100, 0);
+    for (int i = 0; i < 200 && !seen[3]; i++)
+        kt_sleep_ms(2);
+    return t;
+}
+
 void kt_cow(void)
 {
     uint64_t m = kt_slot(), sm = kt_slot(), pd = kt_slot(), pd2 = kt_slot(), t = kt_slot();
@@ -62,10 +73,7 @@ void kt_cow(void)
     cx_pd_create(CX_SLOT_QUOTA, pd, 64);
     EXPECT("cow_copy_domain", cx_raw_pd_copy_as(CX_SLOT_SELF_PD, pd, 0, 0, 0, 0).err, 0);
     priv[0] = 0x2222; /* after the copy: the copy keeps 0x1111 */
-    cx_cap_copy(CX_SLOT_SELF_PD, pd, CX_SLOT_SELF_PD, CX_R_READ, 0);
-    t = kt_thread(pd, child_fn, 0, child_stack, sizeof(child_stack), 0, 100, 0);
-    for (int i = 0; i < 200 && !seen[3]; i++)
-        kt_sleep_ms(2);
+    t = run_child(pd);
     kt_check("cow_copy_sees_the_old_page", seen[3] && seen[0] == 0x1111 && seen[1] == 0xbbbb,
              "done %lu saw %#lx %#lx", seen[3], seen[0], seen[1]);
     kt_check("cow_copy_writes_its_own",
@@ -99,10 +107,7 @@ void kt_cow(void)
              "a hot copy of %lu written pages took %lu frames, a plain one %lu", COW_PAGES, used,
              plain);
     priv[0] = 0x4444; /* after the copy: the copy keeps 0x3333 */
-    cx_cap_copy(CX_SLOT_SELF_PD, pd3, CX_SLOT_SELF_PD, CX_R_READ, 0);
-    t = kt_thread(pd3, child_fn, 0, child_stack, sizeof(child_stack), 0, 100, 0);
-    for (int i = 0; i < 200 && !seen[3]; i++)
-        kt_sleep_ms(2);
+    t = run_child(pd3);
     kt_check("cow_hot_copy_sees_the_old_page", seen[3] && seen[0] == 0x3333 && seen[1] == 0xbbbb,
              "done %lu saw %#lx %#lx", seen[3], seen[0], seen[1]);
     kt_check("cow_hot_copy_writes_its_own",
