@@ -207,8 +207,13 @@ static long wait_child(long pid, int options, int *status, struct rt_cpu *ns)
         rt_lock();
         if (!err)
             rt_child_events(bits);
-        if (err == CX_E_INTERRUPTED && rt_signal_interrupted())
-            return -EINTR;
+        if (err == CX_E_INTERRUPTED && rt_signal_interrupted()) {
+            /* a signal to deliver (the child's own SIGCHLD, often): a child that ended
+             * meanwhile is still the answer, as on Linux, where the waiter finds it before
+             * the signal is handled; the signal comes when the call returns */
+            long now = wait_once(pid, options, status, ns);
+            return now != 0 ? now : -EINTR;
+        }
     }
 }
 

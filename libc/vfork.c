@@ -227,8 +227,9 @@ long rt_vfork_exec(void)
         rt_lock();
         if (!err)
             rt_child_events(bits); /* a child's end it took is not lost to wait4 */
-        if (err == CX_E_INTERRUPTED)
-            continue; /* a signal (the parent's wait for it, SIGCHLD): nothing to ask */
+        if (err == CX_E_INTERRUPTED && !rt_signal_interrupted())
+            continue; /* a signal not for here (the parent's wait for it): the redirect is
+                         cleared, nothing to ask */
         r = cx_raw_ipc_call(rt->slot_parent, CX_TAG(RT_LABEL_VFORK_DONE, 1, 0), pid, 0, 0, 0);
         if (r.err || r.rdx)
             return 0;

@@ -17,6 +17,14 @@
 #include <unistd.h>
 #include "ptest.h"
 
+static volatile sig_atomic_t chld_seen;
+
+static void on_chld(int sig)
+{
+    (void)sig;
+    chld_seen = chld_seen + 1;
+}
+
 /* Runs fn in a child and returns its wait status. */
 static int child_status(void (*fn)(void *), void *arg)
 {
@@ -154,6 +162,30 @@ int main(int argc, char **argv)
     w1 = wait(&st); /* the child that left no zombie is no child to wait for */
     e = errno;
     check("quiet_no_zombie_then_none", w1 == -1 && e == ECHILD, "%ld errno %ld", w1, e);
+
+    /* a SIGCHLD handler without SA_RESTART: the child's end is waitpid's answer, not
+     * EINTR (Linux's waiter finds the zombie before the signal is handled) */
+    struct sigaction sa = {0};
+    sa.sa_handler = on_chld;
+    sigaction(SIGCHLD, &sa, NULL);
+    int bad = 0;
+    for (int i = 0; i < 20; i++) {
+        p = fork();
+        if (p == 0) {
+            struct timespec t = {0, (i % 4) * 1000 * 1000};
+            nanosleep(&t, NULL);
+            _exit(6);
+        }
+        w1 = waitpid(p, &st, 0);
+        if (w1 != p || !WIFEXITED(st) || WEXITSTATUS(st) != 6) {
+            bad++;
+            if (w1 < 0)
+                waitpid(p, &st, 0);
+        }
+    }
+    check("sigchld_handler_wait_gets_child", bad == 0 && chld_seen > 0,
+          "%ld of 20 waits failed, %ld", bad, chld_seen);
+    signal(SIGCHLD, SIG_DFL);
 
     /* several children, reaped in any order */
     int n = 0;
