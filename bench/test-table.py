@@ -19,6 +19,11 @@ MISSING = "not yet: needs the POSIX runtime (issue 4)"
 passed = failed = 0
 
 
+def col(tsv, line, name):
+    """The field called name of TSV line number line (0 is the header)."""
+    return tsv[line].split("\t")[tsv[0].split("\t").index(name)]
+
+
 def case(name, cond, why=""):
     global passed, failed
     if cond:
@@ -63,7 +68,7 @@ case("tsv_columns", tsv[0].split("\t") == [
     "case", "capix_median_ns", "capix_p10_ns", "capix_p90_ns", "capix_note",
     "host_median_ns", "host_p10_ns", "host_p90_ns", "host_note",
     "guest_median_ns", "guest_p10_ns", "guest_p90_ns", "guest_note", "ratio_capix_host",
-    "ratio_capix_guest"],
+    "ratio_capix_guest", "capix_rounds", "guest_rounds", "ratio_capix_guest_rounds"],
     tsv[0])
 row = tsv[1].split("\t")
 case("tsv_missing_capix_note", row[0] == "null_call" and row[1:5] == ["", "", "", MISSING]
@@ -71,23 +76,25 @@ case("tsv_missing_capix_note", row[0] == "null_call" and row[1:5] == ["", "", ""
 
 out, tsv = table.build(host, g, table.parse(CAPIX_KVM.splitlines()))
 row = tsv[1].split("\t")
-case("ratio_capix_kvm", row[-2] == "2.00", repr(row))
-case("ratio_guest_needs_the_same_accel", row[-1] == "differs", repr(row))
-case("ratio_not_for_missing_case", tsv[2].split("\t")[-2:] == ["", ""], tsv[2])
+case("ratio_capix_kvm", col(tsv, 1, "ratio_capix_host") == "2.00", repr(row))
+case("ratio_guest_needs_the_same_accel", col(tsv, 1, "ratio_capix_guest") == "differs",
+     repr(row))
+case("ratio_not_for_missing_case", col(tsv, 2, "ratio_capix_host") == ""
+     and col(tsv, 2, "ratio_capix_guest") == "", tsv[2])
 case("extra_capix_case_listed", tsv[-1].startswith("extra\t"), tsv[-1])
 case("guest_tcg_note", "Linux guest: TCG: emulated, not compared" in out, "\n".join(out))
 
 out, tsv = table.build(host, g, table.parse(CAPIX_KVM.replace("kvm", "tcg").splitlines()))
-case("ratio_never_for_tcg", tsv[1].split("\t")[-2] == "TCG", tsv[1])
-case("ratio_guest_same_tcg", tsv[1].split("\t")[-1] == "0.75", tsv[1])
+case("ratio_never_for_tcg", col(tsv, 1, "ratio_capix_host") == "TCG", tsv[1])
+case("ratio_guest_same_tcg", col(tsv, 1, "ratio_capix_guest") == "0.75", tsv[1])
 ic = table.parse(["# accel tcg", "# icount 1", "BENCH null_call ns 800.0 790.0 810.0 9 1"])
 gic = table.parse(["# accel tcg", "# icount 1", "BENCH null_call ns 400.0 390.0 420.0 9 1"])
 case("parse_icount", ic.icount and not g.icount)
 out, tsv = table.build(host, gic, ic)
-case("ratio_guest_icount", tsv[1].split("\t")[-1] == "2.00" and any("ICOUNT=1" in l for l in out),
+case("ratio_guest_icount", col(tsv, 1, "ratio_capix_guest") == "2.00" and any("ICOUNT=1" in l for l in out),
      tsv[1])
 out, tsv = table.build(host, g, ic)
-case("ratio_guest_not_across_clocks", tsv[1].split("\t")[-1] == "differs", tsv[1])
+case("ratio_guest_not_across_clocks", col(tsv, 1, "ratio_capix_guest") == "differs", tsv[1])
 
 CAPIX_PART = ("# accel tcg\nBENCH null_call ns 856.3 799.6 997.2 1001 64\n"
               "SKIP fork_wait: fork_wait: Function not implemented\n")
@@ -103,8 +110,42 @@ case("skip_tsv_note", rows["fork_wait"][1:5] == ["", "", "", "skipped: fork_wait
 case("skip_footnote",
      "capix: not yet / failed = the case stopped there with: Function not implemented" in out,
      "\n".join(out))
-case("partial_capix_tcg_ratio", rows["null_call"][-2] == "TCG" and rows["spawn_wait"][-2] == "",
+case("partial_capix_tcg_ratio", rows["null_call"][-5] == "TCG" and rows["spawn_wait"][-5] == "",
      repr(rows["null_call"]))
+
+# rounds: each side's best round per case, the per-round ratios beside it
+def tcg_run(text):
+    return table.parse(("# accel tcg\n" + text).splitlines())
+
+
+c1 = tcg_run("BENCH null_call ns 700.0 690.0 720.0 9 1\nBENCH fork_wait ns 90.0 80.0 99.0 9 1\n")
+c2 = tcg_run("BENCH null_call ns 450.0 440.0 460.0 9 1\n"
+             "SKIP fork_wait: fork_wait: Function not implemented\n")
+g1 = tcg_run("BENCH null_call ns 500.0 490.0 510.0 9 1\nBENCH fork_wait ns 60.0 50.0 70.0 9 1\n")
+g2 = tcg_run("BENCH null_call ns 600.0 590.0 610.0 9 1\nBENCH fork_wait ns 30.0 20.0 40.0 9 1\n")
+cm, gm = table.merge([c1, c2]), table.merge([g1, g2])
+case("merge_best_round", cm.cases["null_call"] == (450.0, 440.0, 460.0)
+     and gm.cases["fork_wait"] == (30.0, 20.0, 40.0), repr((cm.cases, gm.cases)))
+case("merge_skip_only_if_never_measured", "fork_wait" not in cm.skipped
+     and cm.cases["fork_wait"][0] == 90.0, repr(cm.skipped))
+case("merge_skip_kept", "fork_wait" in table.merge([c2]).skipped)
+try:
+    table.merge([c1, ic])
+    case("merge_rejects_mixed_clocks", False, "accepted")
+except ValueError:
+    case("merge_rejects_mixed_clocks", True)
+out, tsv = table.build(host, gm, cm)
+case("rounds_ratio_of_best", col(tsv, 1, "ratio_capix_guest") == "0.90", tsv[1])
+case("rounds_per_round_ratios", col(tsv, 1, "ratio_capix_guest_rounds") == "1.40,0.75"
+     and col(tsv, 1, "capix_rounds") == "2", tsv[1])
+case("rounds_column_shows_spread", out[0].rstrip().endswith("per round")
+     and out[1].rstrip().endswith("0.75-1.40"), "\n".join(out[:2]))
+case("rounds_pair_only_both_measured", col(tsv, 2, "ratio_capix_guest_rounds") == "1.50"
+     and col(tsv, 2, "capix_rounds") == "1", tsv[2])
+case("rounds_footnote", any(l.startswith("rounds: capix 2, Linux guest 2") for l in out),
+     "\n".join(out))
+out, tsv = table.build(host, g1, c1)
+case("one_round_no_column", "per round" not in out[0], out[0])
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
