@@ -282,7 +282,7 @@ void rt_vfork_after_fork(void)
 void rt_vfork_adopt(void)
 {
     struct rt_proc *c = cur;
-    /* (no VFORK_READY: the exec's RT_CRED_EXEC, which follows, tells the launcher; an exec
+    /* (the exec's RT_CRED_EXEC, which follows, tells the launcher it is ready; an exec
      * that fails before it ends the process, which the parent sees too) */
     vfs_fd_table_fini(&main_proc.fds);
     if (main_proc.cwd)

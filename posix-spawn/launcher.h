@@ -73,8 +73,8 @@ struct proc {
     uint64_t sig_mem;  /* its signal page */
     struct proc *host; /* a vfork child without a domain yet: the process it runs in */
     uint64_t host_ep;  /* its badged endpoint in the host (the host's runtime deletes it) */
-    bool vfork_ready;  /* a vfork child's new domain holds its references (VFORK_READY, */
-                       /* or its exec's RT_CRED_EXEC) */
+    bool vfork_ready;  /* a vfork child's new domain holds its references (its exec's */
+                       /* RT_CRED_EXEC said so) */
     bool vfork_domain; /* a vfork child's new domain, not ready yet (its parent waits) */
     uint64_t start_ns; /* when it was made (since boot), for /proc */
     char comm[16];     /* what its runtime said at its last exec (RT_PROC_SET), cut */

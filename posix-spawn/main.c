@@ -30,9 +30,8 @@ uint64_t io_src[4];       /* the launcher's slots of base_info.io[] */
 struct tar_entry entry;
 
 /* The process (running or a zombie) with pid, or NULL. */
-/* A vfork child's new domain holds its references (it said VFORK_READY, or its exec got
- * as far as RT_CRED_EXEC, which comes after): its parent, waiting in VFORK_DONE, may
- * drop the child context now. */
+/* A vfork child's new domain holds its references (its exec got as far as
+ * RT_CRED_EXEC): its parent, waiting in VFORK_DONE, may drop the child context now. */
 void vfork_domain_ready(struct proc *pr)
 {
     if (!pr->vfork_domain)
@@ -158,14 +157,9 @@ int main(int argc, char **argv)
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;
-        } else if (label == RT_LABEL_VFORK_READY || label == RT_LABEL_VFORK_DONE) {
-            if (label == RT_LABEL_VFORK_READY) {
-                vfork_domain_ready(pr);
-                m.w[0] = 0;
-            } else {
-                struct proc *c = find_proc((int)m.w[0]);
-                m.w[0] = !c || c->state != P_RUNNING || c->vfork_ready || c->ppid != pr->pid;
-            }
+        } else if (label == RT_LABEL_VFORK_DONE) {
+            struct proc *c = find_proc((int)m.w[0]);
+            m.w[0] = !c || c->state != P_RUNNING || c->vfork_ready || c->ppid != pr->pid;
             m.tag = CX_TAG(0, 1, 0);
             err = cx_reply_recv(ep, &m);
             continue;

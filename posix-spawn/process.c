@@ -379,8 +379,8 @@ static void drop_domain(struct proc *pr)
  * runtime half of its host's address space (RT_RUNTIME_LO..HI: runtime image, data,
  * heap and stacks, the program file the runtime has just read, and the shared areas)
  * and the shared objects its host holds. Its runtime starts with `forked` 2: it takes
- * its references, says VFORK_READY, drops its parent's context and finishes the exec
- * (libc/vfork.c). Returns 0 or -errno.
+ * its references, drops its parent's context and finishes the exec (libc/vfork.c),
+ * whose RT_CRED_EXEC tells the launcher it is ready. Returns 0 or -errno.
  */
 long do_vfork_exec(struct proc *pr)
 {
@@ -396,7 +396,7 @@ long do_vfork_exec(struct proc *pr)
     }
     pr->host = NULL;
     pr->host_ep = 0;
-    pr->vfork_domain = true;                  /* ready at VFORK_READY or its exec's RT_CRED_EXEC */
+    pr->vfork_domain = true;                  /* ready at its exec's RT_CRED_EXEC */
     if (pr->sig->pending | pr->sig->qpending) /* sent while it had no domain */
         cx_thread_redirect(pr->thread);
     return 0;

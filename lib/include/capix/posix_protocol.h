@@ -173,13 +173,13 @@ _Static_assert(sizeof(struct rt_sigpage) <= 4096, "rt_sigpage is one page");
 #define RT_PRCTL_SET_SUBREAPER 2 /* orphans below it come to it, not to pid 1 */
 #define RT_PRCTL_GET_SUBREAPER 3
 /* vfork (docs/runtime.md, "vfork"): a child without a domain that runs in its parent's */
-#define RT_LABEL_VFORK 0xf0       /* w0 the parent's slot for the child's badged endpoint; */
-                                  /* reply w0 the child's pid or -errno */
-#define RT_LABEL_VFORK_EXEC 0xf1  /* from the child: its domain now (the runtime half of */
-                                  /* its host's address space copied); reply w0 0 or -errno */
-#define RT_LABEL_VFORK_READY 0xf2 /* from the new domain: it holds its references now */
-                                  /* (its exec's RT_CRED_EXEC says so too) */
-#define RT_LABEL_VFORK_DONE 0xf3  /* w0 pid: reply w0 1 when that child is ready or gone */
+#define RT_LABEL_VFORK 0xf0      /* w0 the parent's slot for the child's badged endpoint; */
+                                 /* reply w0 the child's pid or -errno */
+#define RT_LABEL_VFORK_EXEC 0xf1 /* from the child: its domain now (the runtime half of */
+                                 /* its host's address space copied); reply w0 0 or -errno */
+                                 /* (0xf2 unused: the child's exec's RT_CRED_EXEC says */
+                                 /* its new domain holds its references) */
+#define RT_LABEL_VFORK_DONE 0xf3 /* w0 pid: reply w0 1 when that child is ready or gone */
 /* The process table for /proc (docs/runtime.md, "/proc"): w0 an RT_PROC_* operation.
  * RT_PROC_SET: w1 the length of the command line (argv, each string with its NUL) in
  * words 6.., at most RT_PROC_CMD_MAX bytes (cut), w2 the length of the command name in
@@ -295,8 +295,8 @@ struct rt_info {
                      /* child that execs (it finishes the exec its runtime started) */
     uint64_t slot_child_notif; /* signalled by the launcher: RT_CHILD_EVENT when a child */
                                /* changes state, RT_CHILD_READY when a vfork child's */
-                               /* domain holds its references (VFORK_READY or its */
-                               /* exec's RT_CRED_EXEC) */
+                               /* domain holds its references (its exec's */
+                               /* RT_CRED_EXEC) */
     uint64_t proc_index;       /* this process's index in the launcher's table */
     uint64_t priority;         /* of this process's threads (below the launcher's) */
     char component[32];        /* the component whose `config` block applies */
