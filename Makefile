@@ -74,9 +74,11 @@ fuzz: all $(FUZZERS)
 	@for s in $(FUZZ_SCENARIOS); do echo "== scenario $$s"; tools/run-scenario $$s || exit 1; done
 
 # ICOUNT=1: capix and the Linux guest run with -icount shift=0,sleep=off (TCG): the
-# figures are instruction counts that repeat exactly (docs/measurements.md).
+# figures are instruction counts that repeat exactly (docs/measurements.md). ROUNDS=N:
+# the guest and capix run by turns N times, each side's best round counts (default 5
+# under TCG time, else 1; tools/bench-linux --rounds).
 bench: all
-	CAPIX_ICOUNT=$(if $(ICOUNT),1,0) tools/bench
+	CAPIX_ICOUNT=$(if $(ICOUNT),1,0) $(if $(ROUNDS),BENCH_ROUNDS=$(ROUNDS)) tools/bench
 
 posix-test: all
 	tools/posix-test
