@@ -139,7 +139,12 @@ static int64_t pipe_write(struct vfs_file *f, const void *buf, size_t n, uint64_
 }
 
 /* A FIFO's description keeps in priv's low 32 bits the other side's opens when it was
- * opened (the host may keep its own in the high bits). */
+ * opened, less one if the other side was open then (the host may keep its own in the
+ * high bits): a blocking open waits until that count moves, and a reader hangs up once
+ * it moved and no writer is left. So one whose partner was open at its open never
+ * waits, as Linux's open checks the other side under the pipe's lock: the partner may
+ * have written and closed before the waiting starts (fifotest hung so, about one run in
+ * 30, when a spawned writer that the reader's open released wrote and closed at once). */
 static int pipe_open(struct vfs_file *f)
 {
     struct vfs_pipe *p = vfs_pipe_of(f->node);
@@ -155,12 +160,18 @@ static int pipe_open(struct vfs_file *f)
     }
     if (p->fifo) {
         bool rd = (f->flags & O_ACCMODE) == O_RDONLY;
-        f->priv = (void *)(uintptr_t)__atomic_load_n(rd ? &r->write_opens : &r->read_opens,
-                                                     __ATOMIC_ACQUIRE);
+        uint32_t seen = __atomic_load_n(rd ? &r->write_opens : &r->read_opens, __ATOMIC_ACQUIRE);
         if (reads(f))
             __atomic_add_fetch(&r->read_opens, 1, __ATOMIC_ACQ_REL);
         if (writes(f))
             __atomic_add_fetch(&r->write_opens, 1, __ATOMIC_ACQ_REL);
+        /* this side's count went up first (count, above): an open of the other side
+         * either sees it or is seen here (both orders are full barriers) */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if ((f->flags & O_ACCMODE) != O_RDWR &&
+            __atomic_load_n(rd ? &r->writers : &r->readers, __ATOMIC_SEQ_CST) > 0)
+            seen--; /* the partner is here: as if it came after */
+        f->priv = (void *)(uintptr_t)seen;
         host_of(p)->wake(p, -1); /* an open waiting for this side goes on */
     }
     return 0;

@@ -275,6 +275,44 @@ static void pipe_fifo_hangup(void)
     CHECK_INT(gone_count, 1);
 }
 
+/* A blocking open whose partner is open already does not wait, even when the partner
+ * writes and closes before the waiting starts (the runtime waits after open, on "the
+ * other side's opens moved": rt_fifo_open_wait); its reader then hangs up (Linux). */
+static void pipe_fifo_partner_gone(void)
+{
+    struct vfs *v = tl_vfs("ram");
+    struct vfs_fs *fs = NULL;
+    struct vfs_file *rf = NULL, *wf = NULL, *w2 = NULL;
+    struct t_pipe *t = calloc(1, sizeof *t);
+    if (!v || !t || vfs_pipe_mount(v, &host, &fs) != 0) {
+        tl_fail(__LINE__, "no vfs with a pipe file system");
+        free(t);
+        return;
+    }
+    t->area = calloc(1, RT_PIPE_AREA);
+    vfs_pipe_init(fs, &t->vp, t->area, (uint8_t *)t->area + 4096);
+    t->vp.fifo = true;
+    t->vp.released[1] = true;
+    struct rt_pipe_ring *r = t->vp.ring;
+    /* the writer opened first (and waits for a reader) */
+    CHECK_INT(vfs_file_open_node(&t->vp.end[0].vn, O_WRONLY, &wf), 0);
+    CHECK(r->read_opens == (uint32_t)(uintptr_t)wf->priv); /* no reader yet: it waits */
+    /* the reader's open releases it; the writer writes and closes at once */
+    CHECK_INT(vfs_file_open_node(&t->vp.end[0].vn, O_RDONLY, &rf), 0);
+    CHECK(r->read_opens != (uint32_t)(uintptr_t)wf->priv); /* the writer goes on */
+    vfs_file_put(wf);
+    CHECK_INT(r->writers, 0);
+    /* what the reader's wait then sees: the other side came (no wait) */
+    CHECK(r->write_opens != (uint32_t)(uintptr_t)rf->priv);
+    int rfd = vfs_install_fd(v, rf, 0, false);
+    CHECK_INT(vfs_poll(v, rfd, POLLIN), POLLHUP);
+    /* a writer that opens while that reader is open does not wait either */
+    CHECK_INT(vfs_file_open_node(&t->vp.end[0].vn, O_WRONLY, &w2), 0);
+    CHECK(r->read_opens != (uint32_t)(uintptr_t)w2->priv);
+    vfs_file_put(w2);
+    CHECK_INT(vfs_close(v, rfd), 0);
+}
+
 /* A configuration cannot mount it. */
 static void pipe_not_configurable(void)
 {
@@ -298,6 +336,7 @@ int main(void)
     RUN(pipe_wrap);
     RUN(pipe_atomic);
     RUN(pipe_hangups);
+    RUN(pipe_fifo_partner_gone);
     RUN(pipe_counts);
     RUN(pipe_attrs);
     RUN(pipe_fifo_hangup);
