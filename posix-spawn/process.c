@@ -389,7 +389,8 @@ long do_vfork_exec(struct proc *pr)
         return -EINVAL;
     long err;
     if ((err = make_domain(pr)) ||
-        (err = cx_raw_pd_copy_as(host->pd, pr->pd, RT_RUNTIME_LO, RT_RUNTIME_HI, 0, 0).err) ||
+        (err = cx_raw_pd_copy_as(host->pd, pr->pd, RT_RUNTIME_LO, RT_RUNTIME_HI, CX_COPY_HOT, 0)
+                   .err) ||
         (err = shared_fork(host, pr)) || (err = give_info(pr, 2)) || (err = start_thread(pr))) {
         drop_domain(pr);
         return err == CX_E_NO_QUOTA ? -ENOMEM : -EAGAIN;
