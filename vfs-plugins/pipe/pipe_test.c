@@ -243,24 +243,35 @@ static void pipe_attrs(void)
     vfs_close(v, fds[1]);
 }
 
-/* A FIFO's reader hangs up only once a writer came after it opened (Linux). */
-static void pipe_fifo_hangup(void)
+/* A FIFO of a fresh VFS (*v), as the runtime makes one: NULL (and a failure noted) when
+ * there is no VFS or pipe file system. */
+static struct t_pipe *fifo_new(struct vfs **v)
 {
-    struct vfs *v = tl_vfs("ram");
     struct vfs_fs *fs = NULL;
-    struct vfs_file *rf = NULL, *wf = NULL;
     struct t_pipe *t = calloc(1, sizeof *t);
-    int rfd;
-    wakes[0] = wakes[1] = gone_count = 0;
-    if (!v || !t || vfs_pipe_mount(v, &host, &fs) != 0) {
+    *v = tl_vfs("ram");
+    if (!*v || !t || vfs_pipe_mount(*v, &host, &fs) != 0) {
         tl_fail(__LINE__, "no vfs with a pipe file system");
         free(t);
-        return;
+        return NULL;
     }
     t->area = calloc(1, RT_PIPE_AREA);
     vfs_pipe_init(fs, &t->vp, t->area, (uint8_t *)t->area + 4096);
     t->vp.fifo = true;
     t->vp.released[1] = true; /* a FIFO uses end[0] only */
+    return t;
+}
+
+/* A FIFO's reader hangs up only once a writer came after it opened (Linux). */
+static void pipe_fifo_hangup(void)
+{
+    struct vfs *v;
+    struct vfs_file *rf = NULL, *wf = NULL;
+    int rfd;
+    wakes[0] = wakes[1] = gone_count = 0;
+    struct t_pipe *t = fifo_new(&v);
+    if (!t)
+        return;
     CHECK_INT(vfs_file_open_node(&t->vp.end[0].vn, O_RDONLY | O_NONBLOCK, &rf), 0);
     CHECK_INT(wakes[0], 1); /* an open waiting for the other side looks again */
     rfd = vfs_install_fd(v, rf, 0, false);
@@ -280,19 +291,11 @@ static void pipe_fifo_hangup(void)
  * other side's opens moved": rt_fifo_open_wait); its reader then hangs up (Linux). */
 static void pipe_fifo_partner_gone(void)
 {
-    struct vfs *v = tl_vfs("ram");
-    struct vfs_fs *fs = NULL;
+    struct vfs *v;
     struct vfs_file *rf = NULL, *wf = NULL, *w2 = NULL;
-    struct t_pipe *t = calloc(1, sizeof *t);
-    if (!v || !t || vfs_pipe_mount(v, &host, &fs) != 0) {
-        tl_fail(__LINE__, "no vfs with a pipe file system");
-        free(t);
+    struct t_pipe *t = fifo_new(&v);
+    if (!t)
         return;
-    }
-    t->area = calloc(1, RT_PIPE_AREA);
-    vfs_pipe_init(fs, &t->vp, t->area, (uint8_t *)t->area + 4096);
-    t->vp.fifo = true;
-    t->vp.released[1] = true;
     struct rt_pipe_ring *r = t->vp.ring;
     /* the writer opened first (and waits for a reader) */
     CHECK_INT(vfs_file_open_node(&t->vp.end[0].vn, O_WRONLY, &wf), 0);
