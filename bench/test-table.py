@@ -147,5 +147,19 @@ case("rounds_footnote", any(l.startswith("rounds: capix 2, Linux guest 2") for l
 out, tsv = table.build(host, g1, c1)
 case("one_round_no_column", "per round" not in out[0], out[0])
 
+# load: one path (the host's) or a list of round files; a missing file is skipped
+import tempfile  # noqa: E402
+with tempfile.TemporaryDirectory() as d:
+    one, two = os.path.join(d, "one.txt"), os.path.join(d, "two.txt")
+    with open(one, "w") as f:
+        f.write(HOST)
+    with open(two, "w") as f:
+        f.write("BENCH null_call ns 120.0 110.0 130.0 1001 512\n")
+    case("load_one_path", list(table.load(one, "none").cases) == list(host.cases))
+    both = table.load([one, two, os.path.join(d, "gone.txt")], "none")
+    case("load_rounds", both.cases["null_call"][0] == 120.0 and len(both.rounds) == 2,
+         repr(both.cases))
+    case("load_none_says_why", table.load([], "not run").why == "not run")
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -29,7 +29,6 @@ struct rt_info base_info; /* what every process's rt_info starts from */
 uint64_t io_src[4];       /* the launcher's slots of base_info.io[] */
 struct tar_entry entry;
 
-/* The process (running or a zombie) with pid, or NULL. */
 /* A vfork child's new domain holds its references (its exec got as far as
  * RT_CRED_EXEC): its parent, waiting in VFORK_DONE, may drop the child context now. */
 void vfork_domain_ready(struct proc *pr)
@@ -43,6 +42,7 @@ void vfork_domain_ready(struct proc *pr)
         cx_notif_signal(parent->notif, RT_CHILD_READY);
 }
 
+/* The process (running or a zombie) with pid, or NULL. */
 struct proc *find_proc(int pid)
 {
     for (int i = 0; i < MAX_PROCS; i++)
